@@ -1,0 +1,228 @@
+"""The gateway's HTTP surface (Starlette): /graphql (GraphQL over HTTP), /healthz, /readyz, /metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import OperationType
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from gateway.composition.errors import CompositionError
+from gateway.composition.sources import IntrospectAndCompose, SupergraphFile, SupergraphSource
+from gateway.config import GatewaySettings, SubgraphConfig
+from gateway.console import GRAPHIQL_HTML
+from gateway.execution.subgraph_client import SubgraphClient
+from gateway.pipeline import GatewayPipeline, GraphQLRequest, PipelineResult, RequestRejected, _Rejected
+
+log = logging.getLogger(__name__)
+
+GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
+FORWARDED_HEADERS = ("authorization",)
+CORRELATION_HEADER = "x-correlation-id"
+
+REQUESTS = Counter("gateway_requests_total", "GraphQL requests", ["operation_type", "outcome"])
+LATENCY = Histogram("gateway_request_seconds", "GraphQL request latency", ["operation_type"])
+
+
+@dataclass
+class GatewayState:
+    """What the lifespan builds and the handlers read; swapped whole when the supergraph changes."""
+
+    settings: GatewaySettings
+    source: SupergraphSource
+    client: SubgraphClient
+    pipeline: GatewayPipeline | None = None
+    composition_error: str | None = None
+
+
+def _source_for(settings: GatewaySettings, subgraphs: list[SubgraphConfig]) -> SupergraphSource:
+    if settings.supergraph_file is not None:
+        return SupergraphFile(settings.supergraph_file)
+    return IntrospectAndCompose(
+        subgraphs,
+        request_timeout_s=settings.subgraph_timeout_s,
+        overall_timeout_s=settings.compose_timeout_s,
+        initial_backoff_s=settings.compose_retry_initial_s,
+        max_backoff_s=settings.compose_retry_max_s,
+    )
+
+
+async def _compose(state: GatewayState) -> bool:
+    try:
+        supergraph = await state.source.load()
+    except CompositionError as exc:
+        state.composition_error = str(exc)
+        log.error("%s", exc)
+        return False
+    except Exception as exc:  # unreachable subgraphs, bad files: keep serving /healthz and report not ready
+        state.composition_error = f"{type(exc).__name__}: {exc}"
+        log.error("supergraph composition failed: %s", state.composition_error)
+        return False
+    state.pipeline = GatewayPipeline(
+        supergraph,
+        state.client,
+        introspection_enabled=state.settings.introspection_enabled,
+        document_cache_size=state.settings.document_cache_size,
+        plan_cache_size=state.settings.plan_cache_size,
+    )
+    state.composition_error = None
+    return True
+
+
+def create_gateway_app(settings: GatewaySettings, subgraphs: list[SubgraphConfig] | None = None) -> Starlette:
+    """Build the gateway app. `subgraphs` overrides `settings.subgraphs` (embedded mode passes ASGI transports)."""
+    configs = list(subgraphs if subgraphs is not None else settings.subgraphs)
+    state = GatewayState(
+        settings=settings,
+        source=_source_for(settings, configs),
+        client=SubgraphClient(configs, settings.subgraph_timeout_s),
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        retry_task: asyncio.Task[None] | None = None
+        if not await _compose(state):
+            # Keep trying in the background; /readyz says 503 until it works.
+            async def keep_trying() -> None:
+                while not await _compose(state):
+                    await asyncio.sleep(settings.compose_retry_max_s)
+
+            retry_task = asyncio.create_task(keep_trying())
+        try:
+            yield
+        finally:
+            if retry_task is not None:
+                retry_task.cancel()
+            await state.client.aclose()
+
+    async def graphql_endpoint(request: Request) -> Response:
+        return await _handle_graphql(request, state)
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> Response:
+        if state.pipeline is None:
+            return JSONResponse({"status": "not ready", "reason": state.composition_error}, status_code=503)
+        return JSONResponse({"status": "ready", "subgraphs": list(state.pipeline.supergraph.subgraphs)})
+
+    async def metrics(request: Request) -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
+            Route("/metrics", metrics, methods=["GET"]),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.gateway = state
+    return app
+
+
+def _media_type(request: Request) -> str:
+    accept = request.headers.get("accept", "")
+    return GRAPHQL_RESPONSE_JSON if GRAPHQL_RESPONSE_JSON in accept else "application/json"
+
+
+def _json(body: dict[str, Any], status: int, media_type: str, correlation_id: str,
+          extra_headers: dict[str, str] | None = None) -> Response:
+    headers = {CORRELATION_HEADER: correlation_id, **(extra_headers or {})}
+    return Response(
+        json.dumps(body, separators=(",", ":"), ensure_ascii=False),
+        status_code=status,
+        media_type=media_type,
+        headers=headers,
+    )
+
+
+def _request_error(message: str, code: str) -> dict[str, Any]:
+    return {"errors": [{"message": message, "extensions": {"code": code}}]}
+
+
+async def _read_request(request: Request) -> GraphQLRequest:
+    if request.method == "GET":
+        params = request.query_params
+        query = params.get("query")
+        variables_raw = params.get("variables")
+        try:
+            variables = json.loads(variables_raw) if variables_raw else None
+        except ValueError as exc:
+            raise RequestRejected("The 'variables' parameter is not valid JSON.", "BAD_REQUEST") from exc
+        operation_name = params.get("operationName") or None
+    else:
+        try:
+            payload = await request.json()
+        except ValueError as exc:
+            raise RequestRejected("The request body is not valid JSON.", "BAD_REQUEST") from exc
+        if not isinstance(payload, dict):
+            raise RequestRejected("The request body must be a JSON object.", "BAD_REQUEST")
+        query = payload.get("query")
+        variables = payload.get("variables")
+        operation_name = payload.get("operationName") or None
+    if not isinstance(query, str) or not query.strip():
+        raise RequestRejected("The request has no GraphQL 'query'.", "BAD_REQUEST")
+    if variables is not None and not isinstance(variables, dict):
+        raise RequestRejected("'variables' must be a JSON object.", "BAD_REQUEST")
+    if operation_name is not None and not isinstance(operation_name, str):
+        raise RequestRejected("'operationName' must be a string.", "BAD_REQUEST")
+    return GraphQLRequest(query=query, operation_name=operation_name, variables=variables)
+
+
+async def _handle_graphql(request: Request, state: GatewayState) -> Response:
+    correlation_id = request.headers.get(CORRELATION_HEADER) or str(uuid.uuid4())
+    media_type = _media_type(request)
+    accept = request.headers.get("accept", "")
+    if request.method == "GET" and "text/html" in accept and "query" not in request.query_params:
+        if state.settings.console_enabled:
+            return HTMLResponse(GRAPHIQL_HTML)
+        return PlainTextResponse("The console is disabled.", status_code=404)
+    pipeline = state.pipeline
+    if pipeline is None:
+        return _json(_request_error("The gateway has not composed its supergraph yet.", "GATEWAY_NOT_READY"),
+                     503, media_type, correlation_id)
+    started = time.perf_counter()
+    try:
+        graphql_request = await _read_request(request)
+        if request.method == "GET":
+            # GraphQL over HTTP: GET may only carry queries.
+            _, operation = pipeline.resolve(graphql_request)
+            if operation.operation != OperationType.QUERY:
+                REQUESTS.labels(operation.operation.value, "method_not_allowed").inc()
+                return _json(
+                    _request_error(f"Can only perform a {operation.operation.value} operation from a POST request.",
+                                   "METHOD_NOT_ALLOWED"),
+                    405, media_type, correlation_id, {"allow": "POST"},
+                )
+    except RequestRejected as exc:
+        REQUESTS.labels("unknown", "bad_request").inc()
+        return _json(_request_error(str(exc), exc.code), 400, media_type, correlation_id)
+    except _Rejected as rejected:
+        REQUESTS.labels("unknown", "invalid").inc()
+        return _json({"errors": list(rejected.prepared.errors)}, 400, media_type, correlation_id)
+
+    headers = {CORRELATION_HEADER: correlation_id}
+    for name in FORWARDED_HEADERS:
+        value = request.headers.get(name)
+        if value is not None:
+            headers[name] = value
+    result: PipelineResult = await pipeline.execute(graphql_request, headers)
+    operation_type = result.operation_type.value if result.operation_type else "unknown"
+    LATENCY.labels(operation_type).observe(time.perf_counter() - started)
+    outcome = "invalid" if result.request_error else ("error" if result.body.get("errors") else "ok")
+    REQUESTS.labels(operation_type, outcome).inc()
+    return _json(result.body, 400 if result.request_error else 200, media_type, correlation_id)

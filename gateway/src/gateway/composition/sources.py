@@ -1,0 +1,96 @@
+"""Where a supergraph comes from. Today: asking each subgraph for its SDL and composing. The protocol leaves
+room for loading a `@join__*` supergraph file composed elsewhere, and for periodic recomposition (call `load()`
+again and swap the result in)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Protocol
+
+import httpx
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential
+
+from gateway.composition.compose import compose
+from gateway.composition.supergraph import Supergraph
+from gateway.config import SubgraphConfig
+
+log = logging.getLogger(__name__)
+
+SDL_QUERY = "query __ApolloGetServiceDefinition__ { _service { sdl } }"
+
+
+class SubgraphSdlUnavailable(Exception):
+    def __init__(self, subgraph: str, reason: str) -> None:
+        self.subgraph = subgraph
+        super().__init__(f"could not read the SDL of subgraph {subgraph!r}: {reason}")
+
+
+class SupergraphSource(Protocol):
+    async def load(self) -> Supergraph: ...
+
+
+async def fetch_sdl(subgraph: SubgraphConfig, timeout_s: float) -> str:
+    """One attempt at `{ _service { sdl } }`."""
+    try:
+        async with httpx.AsyncClient(transport=subgraph.transport, timeout=timeout_s) as client:
+            response = await client.post(subgraph.url, json={"query": SDL_QUERY})
+            payload = response.json()
+    except (httpx.HTTPError, ValueError) as exc:
+        raise SubgraphSdlUnavailable(subgraph.name, f"{type(exc).__name__}: {exc}") from exc
+    sdl = ((payload or {}).get("data") or {}).get("_service", {}).get("sdl")
+    if not isinstance(sdl, str):
+        raise SubgraphSdlUnavailable(subgraph.name, f"no _service.sdl in response: {str(payload)[:300]}")
+    return sdl
+
+
+class IntrospectAndCompose:
+    """Fetch every subgraph's SDL (retrying with exponential backoff until all answer, bounded) and compose."""
+
+    def __init__(
+        self,
+        subgraphs: list[SubgraphConfig],
+        *,
+        request_timeout_s: float = 10.0,
+        overall_timeout_s: float = 60.0,
+        initial_backoff_s: float = 0.1,
+        max_backoff_s: float = 5.0,
+    ) -> None:
+        self.subgraphs = subgraphs
+        self.request_timeout_s = request_timeout_s
+        self.overall_timeout_s = overall_timeout_s
+        self.initial_backoff_s = initial_backoff_s
+        self.max_backoff_s = max_backoff_s
+        self.last_sdls: dict[str, str] = {}
+
+    async def fetch_sdls(self) -> dict[str, str]:
+        sdls: dict[str, str] = {}
+        for subgraph in self.subgraphs:
+            async for attempt in AsyncRetrying(
+                retry=retry_if_exception_type(SubgraphSdlUnavailable),
+                wait=wait_exponential(multiplier=self.initial_backoff_s, max=self.max_backoff_s),
+                stop=stop_after_delay(self.overall_timeout_s),
+                reraise=True,
+            ):
+                with attempt:
+                    if attempt.retry_state.attempt_number > 1:
+                        log.info("retrying SDL fetch from %s (attempt %d)", subgraph.name,
+                                 attempt.retry_state.attempt_number)
+                    sdls[subgraph.name] = await fetch_sdl(subgraph, self.request_timeout_s)
+        return sdls
+
+    async def load(self) -> Supergraph:
+        self.last_sdls = await self.fetch_sdls()
+        return compose(self.last_sdls, {s.name: s.url for s in self.subgraphs})
+
+
+class SupergraphFile:
+    """Placeholder for loading a `@join__*` supergraph SDL composed elsewhere (Apollo/Hive form)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    async def load(self) -> Supergraph:
+        raise NotImplementedError(
+            f"loading a supergraph file ({self.path}) is not supported yet; configure GATEWAY_SUBGRAPHS instead"
+        )

@@ -1,0 +1,37 @@
+"""Merging one field's type as declared by several subgraphs (Apollo's rules, simplified)."""
+
+from __future__ import annotations
+
+from graphql import ListTypeNode, NamedTypeNode, NonNullTypeNode, TypeNode, print_ast
+
+
+def named_type_name(type_node: TypeNode) -> str:
+    while isinstance(type_node, NonNullTypeNode | ListTypeNode):
+        type_node = type_node.type
+    assert isinstance(type_node, NamedTypeNode)
+    return type_node.name.value
+
+
+def merge_output_types(a: TypeNode, b: TypeNode) -> TypeNode | None:
+    """The supertype of two output types, or None if they are incompatible.
+
+    Output positions may differ in nullability (the merged field is nullable where either is nullable,
+    since a client must be ready for null from either subgraph), but not in list shape or named type.
+    """
+    if isinstance(a, NonNullTypeNode) and isinstance(b, NonNullTypeNode):
+        inner = merge_output_types(a.type, b.type)
+        return NonNullTypeNode(type=inner) if inner is not None else None
+    if isinstance(a, NonNullTypeNode):
+        return merge_output_types(a.type, b)
+    if isinstance(b, NonNullTypeNode):
+        return merge_output_types(a, b.type)
+    if isinstance(a, ListTypeNode) and isinstance(b, ListTypeNode):
+        inner = merge_output_types(a.type, b.type)
+        return ListTypeNode(type=inner) if inner is not None else None
+    if isinstance(a, NamedTypeNode) and isinstance(b, NamedTypeNode) and a.name.value == b.name.value:
+        return a
+    return None
+
+
+def same_type(a: TypeNode, b: TypeNode) -> bool:
+    return print_ast(a) == print_ast(b)

@@ -1,0 +1,72 @@
+"""Gateway configuration: which subgraphs to federate and how the HTTP server behaves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import httpx
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+@dataclass(frozen=True)
+class SubgraphConfig:
+    """One subgraph the gateway federates.
+
+    `transport` lets embedded mode (and tests) call a subgraph's ASGI app in-process through
+    `httpx.ASGITransport(app=...)` instead of over the network; the URL is then only a label.
+    """
+
+    name: str
+    url: str
+    transport: httpx.AsyncBaseTransport | None = None
+
+
+def parse_subgraph_list(raw: str) -> list[SubgraphConfig]:
+    """Parse `name=url,name=url` (the GATEWAY_SUBGRAPHS format) into configs, keeping the given order."""
+    configs: list[SubgraphConfig] = []
+    seen: set[str] = set()
+    for item in raw.split(","):
+        item = item.strip()
+        if not item:
+            continue
+        name, sep, url = item.partition("=")
+        name, url = name.strip(), url.strip()
+        if not sep or not name or not url:
+            raise ValueError(f"subgraph entry {item!r} is not of the form name=url")
+        if name in seen:
+            raise ValueError(f"subgraph {name!r} is listed twice")
+        seen.add(name)
+        configs.append(SubgraphConfig(name=name, url=url))
+    return configs
+
+
+class GatewaySettings(BaseSettings):
+    """Settings read from `GATEWAY_*` environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore")
+
+    # NoDecode: the env value is our own `name=url,...` format, not JSON.
+    subgraphs: Annotated[list[SubgraphConfig], NoDecode] = []
+    host: str = "0.0.0.0"
+    port: int = 8000
+    supergraph_file: Path | None = None
+    console_enabled: bool = True
+    introspection_enabled: bool = True
+    subgraph_timeout_s: float = 10.0
+    # How long start-up keeps retrying `_service { sdl }` before giving up on composing
+    # (the app then keeps retrying in the background and /readyz stays 503).
+    compose_timeout_s: float = 60.0
+    compose_retry_initial_s: float = 0.1
+    compose_retry_max_s: float = 5.0
+    plan_cache_size: int = 1000
+    document_cache_size: int = 1000
+
+    @field_validator("subgraphs", mode="before")
+    @classmethod
+    def _parse_subgraphs(cls, value: object) -> object:
+        if isinstance(value, str):
+            return parse_subgraph_list(value)
+        return value

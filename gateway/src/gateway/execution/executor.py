@@ -1,0 +1,164 @@
+"""Runs a `QueryPlan`: phases in order, steps in order, the fetch groups of a step in parallel."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from gateway.execution.merging import ResponsePath, deep_merge, extract_representation, objects_at
+from gateway.execution.subgraph_client import SubgraphClient, SubgraphUnavailable
+from gateway.planning.plan import FetchGroup, FetchNode, QueryPlan, alias_for, representations_variable
+
+
+@dataclass
+class ExecutionOutcome:
+    data: dict[str, Any]
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    # Response paths under which data is missing because of a reported error: the shaper adds no
+    # "Cannot return null" error there (the client already has the real cause).
+    errored_paths: list[ResponsePath] = field(default_factory=list)
+
+
+@dataclass
+class _Request:
+    client: SubgraphClient
+    variables: Mapping[str, Any]
+    headers: Mapping[str, str]
+    plan: QueryPlan
+
+
+async def execute_plan(
+    plan: QueryPlan,
+    client: SubgraphClient,
+    variables: Mapping[str, Any],
+    headers: Mapping[str, str] | None = None,
+) -> ExecutionOutcome:
+    outcome = ExecutionOutcome(data={})
+    request = _Request(client=client, variables=variables, headers=headers or {}, plan=plan)
+    for phase in plan.phases:
+        for step in phase:
+            await asyncio.gather(*(_run_group(request, group, outcome) for group in step))
+    return outcome
+
+
+async def _run_group(request: _Request, group: FetchGroup, outcome: ExecutionOutcome) -> None:
+    if group.nodes[0].kind == "root":
+        await _run_root(request, group.nodes[0], outcome)
+    else:
+        await _run_entities(request, group, outcome)
+
+
+def _variables_for(request: _Request, names: tuple[str, ...]) -> dict[str, Any]:
+    # Only the variables this fetch uses; a subgraph must not receive (or validate) the others.
+    return {name: request.variables[name] for name in names if name in request.variables}
+
+
+async def _run_root(request: _Request, node: FetchNode, outcome: ExecutionOutcome) -> None:
+    try:
+        payload = await request.client.request(
+            node.subgraph, node.operation_text, _variables_for(request, node.variable_names), request.headers
+        )
+    except SubgraphUnavailable as exc:
+        outcome.errors.append(_unavailable_error(exc))
+        outcome.errored_paths.append(())
+        return
+    data = payload.get("data")
+    if isinstance(data, dict):
+        deep_merge(outcome.data, data)
+    for error in payload.get("errors") or ():
+        _add_subgraph_error(outcome, node.subgraph, error, _same_path)
+
+
+async def _run_entities(request: _Request, group: FetchGroup, outcome: ExecutionOutcome) -> None:
+    # Per node: the distinct representations and, for each, every object (and its path) it stands for.
+    batches: list[tuple[FetchNode, list[dict[str, Any]], list[list[tuple[dict, ResponsePath]]]]] = []
+    for node in group.nodes:
+        representations: list[dict[str, Any]] = []
+        targets: list[list[tuple[dict, ResponsePath]]] = []
+        index_of: dict[str, int] = {}
+        for obj, path in objects_at(outcome.data, node.path, node.type_conditions):
+            typename = obj["__typename"]
+            fields = extract_representation(obj, node.representation_fields[typename])
+            if fields is None:
+                continue
+            representation = {"__typename": node.representation_typename.get(typename, typename), **fields}
+            # Equal representations are sent once (the same author on many reviews is fetched once).
+            identity = json.dumps(representation, sort_keys=True, default=str)
+            if identity in index_of:
+                targets[index_of[identity]].append((obj, path))
+            else:
+                index_of[identity] = len(representations)
+                representations.append(representation)
+                targets.append([(obj, path)])
+        if representations:
+            batches.append((node, representations, targets))
+    if not batches:
+        return
+    nodes = [node for node, _, _ in batches]
+    variables = _variables_for(request, tuple(dict.fromkeys(v for n in nodes for v in n.variable_names)))
+    for index, (_, representations, _) in enumerate(batches):
+        variables[representations_variable(index, len(batches))] = representations
+    query = group.entities_operation(nodes, request.plan.variable_definitions)
+    try:
+        payload = await request.client.request(group.subgraph, query, variables, request.headers)
+    except SubgraphUnavailable as exc:
+        outcome.errors.append(_unavailable_error(exc))
+        outcome.errored_paths.extend(path for _, _, targets in batches for t in targets for _, path in t)
+        return
+    data = payload.get("data") if isinstance(payload.get("data"), dict) else {}
+    alias_targets: dict[str, list[list[tuple[dict, ResponsePath]]]] = {}
+    for index, (_, _, targets) in enumerate(batches):
+        alias = alias_for(index, len(batches))
+        alias_targets[alias] = targets
+        results = (data or {}).get(alias)
+        if not isinstance(results, list):
+            continue
+        for result, objects in zip(results, targets, strict=False):
+            if isinstance(result, dict):
+                for obj, _ in objects:
+                    deep_merge(obj, result)
+
+    def remap(path: list[Any]) -> ResponsePath | None:
+        if len(path) >= 2 and path[0] in alias_targets and isinstance(path[1], int):
+            targets = alias_targets[path[0]]
+            if path[1] < len(targets):
+                return (*targets[path[1]][0][1], *path[2:])
+        return None
+
+    errors = payload.get("errors") or ()
+    for error in errors:
+        _add_subgraph_error(outcome, group.subgraph, error, remap)
+    if errors and not data:
+        outcome.errored_paths.extend(path for _, _, targets in batches for t in targets for _, path in t)
+
+
+def _same_path(path: list[Any]) -> ResponsePath | None:
+    return tuple(path)
+
+
+def _add_subgraph_error(outcome: ExecutionOutcome, subgraph: str, error: Any, remap: Any) -> None:
+    if not isinstance(error, dict):
+        return
+    out: dict[str, Any] = {"message": str(error.get("message", "Subgraph error"))}
+    path = error.get("path")
+    if isinstance(path, list):
+        mapped = remap(path)
+        if mapped is not None:
+            out["path"] = list(mapped)
+            outcome.errored_paths.append(mapped)
+    extensions = dict(error.get("extensions") or {})
+    extensions.setdefault("serviceName", subgraph)
+    out["extensions"] = extensions
+    if "path" not in out:
+        outcome.errored_paths.append(())
+    outcome.errors.append(out)
+
+
+def _unavailable_error(exc: SubgraphUnavailable) -> dict[str, Any]:
+    return {
+        "message": f"Subgraph '{exc.subgraph}' is unavailable.",
+        "extensions": {"code": "SUBGRAPH_UNAVAILABLE", "serviceName": exc.subgraph},
+    }

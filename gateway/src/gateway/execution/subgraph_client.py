@@ -1,0 +1,77 @@
+"""HTTP calls to subgraphs (over the network, or in-process through an ASGI transport)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+from prometheus_client import Counter, Histogram
+
+from gateway.config import SubgraphConfig
+
+SUBGRAPH_REQUESTS = Counter(
+    "gateway_subgraph_requests_total", "Requests the gateway sent to subgraphs", ["subgraph", "outcome"]
+)
+SUBGRAPH_LATENCY = Histogram("gateway_subgraph_request_seconds", "Subgraph request latency", ["subgraph"])
+
+
+class SubgraphUnavailable(Exception):
+    """The subgraph could not be reached or did not answer with a GraphQL response."""
+
+    def __init__(self, subgraph: str, reason: str) -> None:
+        self.subgraph = subgraph
+        self.reason = reason
+        super().__init__(f"subgraph {subgraph!r} is unavailable: {reason}")
+
+
+class SubgraphClient:
+    """One pooled httpx client per subgraph; `request` returns the decoded GraphQL response body."""
+
+    def __init__(self, subgraphs: list[SubgraphConfig], timeout_s: float) -> None:
+        self._configs = {s.name: s for s in subgraphs}
+        self._clients = {
+            s.name: httpx.AsyncClient(transport=s.transport, timeout=timeout_s) for s in subgraphs
+        }
+
+    async def request(
+        self,
+        subgraph: str,
+        query: str,
+        variables: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> dict[str, Any]:
+        config = self._configs[subgraph]
+        body: dict[str, Any] = {"query": query}
+        if variables:
+            body["variables"] = dict(variables)
+        started = time.perf_counter()
+        try:
+            response = await self._clients[subgraph].post(
+                config.url,
+                json=body,
+                headers={
+                    "accept": "application/graphql-response+json, application/json",
+                    **(headers or {}),
+                },
+            )
+        except httpx.HTTPError as exc:
+            SUBGRAPH_REQUESTS.labels(subgraph, "unreachable").inc()
+            raise SubgraphUnavailable(subgraph, f"{type(exc).__name__}: {exc}".rstrip(": ")) from exc
+        finally:
+            SUBGRAPH_LATENCY.labels(subgraph).observe(time.perf_counter() - started)
+        try:
+            payload = response.json()
+        except ValueError as exc:
+            SUBGRAPH_REQUESTS.labels(subgraph, "bad_response").inc()
+            raise SubgraphUnavailable(subgraph, f"HTTP {response.status_code} with a non-JSON body") from exc
+        if not isinstance(payload, dict) or ("data" not in payload and "errors" not in payload):
+            SUBGRAPH_REQUESTS.labels(subgraph, "bad_response").inc()
+            raise SubgraphUnavailable(subgraph, f"HTTP {response.status_code} without a GraphQL response")
+        SUBGRAPH_REQUESTS.labels(subgraph, "ok" if response.is_success else f"http_{response.status_code}").inc()
+        return payload
+
+    async def aclose(self) -> None:
+        for client in self._clients.values():
+            await client.aclose()

@@ -1,0 +1,205 @@
+"""The request pipeline: parse + validate (cached), pick the operation, coerce variables, plan (cached),
+execute, shape. Transport-agnostic: `app.py` maps its outcome onto HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    FragmentDefinitionNode,
+    GraphQLError,
+    OperationDefinitionNode,
+    OperationType,
+    execute,
+    parse,
+    specified_rules,
+    validate,
+)
+from graphql.execution.values import get_variable_values
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from prometheus_client import Counter
+
+from gateway.composition.supergraph import Supergraph
+from gateway.execution.executor import execute_plan
+from gateway.execution.shaping import shape_response
+from gateway.execution.subgraph_client import SubgraphClient
+from gateway.planning.cache import LRUCache
+from gateway.planning.plan import QueryPlan
+from gateway.planning.planner import PlanningError, QueryPlanner
+
+CACHE_EVENTS = Counter("gateway_cache_events_total", "Document and plan cache lookups", ["cache", "result"])
+
+
+@dataclass(frozen=True)
+class PreparedDocument:
+    """A parsed and validated document, or the errors that make it unusable."""
+
+    document: DocumentNode | None
+    errors: tuple[dict[str, Any], ...]
+    code: str | None  # GRAPHQL_PARSE_FAILED / GRAPHQL_VALIDATION_FAILED
+    fragments: dict[str, FragmentDefinitionNode]
+
+
+@dataclass(frozen=True)
+class GraphQLRequest:
+    query: str
+    operation_name: str | None = None
+    variables: Mapping[str, Any] | None = None
+
+
+@dataclass
+class PipelineResult:
+    body: dict[str, Any]
+    # "request error" means no execution started (parse/validation/variables): HTTP 400.
+    request_error: bool = False
+    operation_type: OperationType | None = None
+
+
+class RequestRejected(Exception):
+    def __init__(self, message: str, code: str) -> None:
+        self.code = code
+        super().__init__(message)
+
+
+def _error(message: str, code: str, error: GraphQLError | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"message": message}
+    if error is not None and error.locations:
+        out["locations"] = [{"line": loc.line, "column": loc.column} for loc in error.locations]
+    out["extensions"] = {"code": code}
+    return out
+
+
+class GatewayPipeline:
+    def __init__(
+        self,
+        supergraph: Supergraph,
+        client: SubgraphClient,
+        *,
+        introspection_enabled: bool = True,
+        document_cache_size: int = 1000,
+        plan_cache_size: int = 1000,
+    ) -> None:
+        self.supergraph = supergraph
+        self.schema = supergraph.api_schema
+        self.client = client
+        self.planner = QueryPlanner(supergraph)
+        self.rules = list(specified_rules)
+        if not introspection_enabled:
+            self.rules.append(NoSchemaIntrospectionCustomRule)
+        self.documents: LRUCache[str, PreparedDocument] = LRUCache(document_cache_size)
+        self.plans: LRUCache[tuple[str, str | None], QueryPlan | PlanningError] = LRUCache(plan_cache_size)
+        # Counted so tests (and metrics) can prove that cached requests skip validation and planning.
+        self.validations = 0
+        self.plannings = 0
+
+    def prepare(self, query: str) -> PreparedDocument:
+        cached = self.documents.get(query)
+        CACHE_EVENTS.labels("document", "hit" if cached else "miss").inc()
+        if cached is not None:
+            return cached
+        try:
+            document = parse(query)
+        except GraphQLError as exc:
+            prepared = PreparedDocument(None, (_error(exc.message, "GRAPHQL_PARSE_FAILED", exc),),
+                                        "GRAPHQL_PARSE_FAILED", {})
+        else:
+            self.validations += 1
+            errors = validate(self.schema, document, self.rules)
+            fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+            prepared = PreparedDocument(
+                None if errors else document,
+                tuple(_error(e.message, "GRAPHQL_VALIDATION_FAILED", e) for e in errors),
+                "GRAPHQL_VALIDATION_FAILED" if errors else None,
+                fragments,
+            )
+        self.documents.put(query, prepared)
+        return prepared
+
+    def plan_for(self, query: str, operation_name: str | None, document: DocumentNode,
+                 operation: OperationDefinitionNode) -> QueryPlan | PlanningError:
+        key = (query, operation_name)
+        plan = self.plans.get(key)
+        CACHE_EVENTS.labels("plan", "hit" if plan else "miss").inc()
+        if plan is None:
+            self.plannings += 1
+            try:
+                plan = self.planner.plan(document, operation)
+            except PlanningError as exc:
+                plan = exc
+            self.plans.put(key, plan)
+        return plan
+
+    @staticmethod
+    def select_operation(document: DocumentNode, operation_name: str | None) -> OperationDefinitionNode:
+        operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+        if operation_name:
+            for operation in operations:
+                if operation.name and operation.name.value == operation_name:
+                    return operation
+            raise RequestRejected(f"Unknown operation named '{operation_name}'.", "OPERATION_RESOLUTION_FAILURE")
+        if len(operations) != 1:
+            raise RequestRejected(
+                "Must provide operation name if query contains multiple operations.", "OPERATION_RESOLUTION_FAILURE"
+            )
+        return operations[0]
+
+    def resolve(self, request: GraphQLRequest) -> tuple[PreparedDocument, OperationDefinitionNode]:
+        """Parse/validate and pick the operation (used by the HTTP layer to reject mutations over GET)."""
+        prepared = self.prepare(request.query)
+        if prepared.document is None:
+            raise _Rejected(prepared)
+        return prepared, self.select_operation(prepared.document, request.operation_name)
+
+    async def execute(self, request: GraphQLRequest, headers: Mapping[str, str] | None = None) -> PipelineResult:
+        try:
+            prepared, operation = self.resolve(request)
+        except _Rejected as rejected:
+            return PipelineResult({"errors": list(rejected.prepared.errors)}, request_error=True)
+        except RequestRejected as exc:
+            return PipelineResult({"errors": [_error(str(exc), exc.code)]}, request_error=True)
+        assert prepared.document is not None
+        raw_variables = dict(request.variables or {})
+        coerced = get_variable_values(self.schema, operation.variable_definitions or (), raw_variables)
+        if isinstance(coerced, list):
+            return PipelineResult(
+                {"errors": [_error(e.message, "BAD_USER_INPUT", e) for e in coerced]},
+                request_error=True,
+                operation_type=operation.operation,
+            )
+        variables = coerced.coerced
+        plan = self.plan_for(request.query, request.operation_name, prepared.document, operation)
+        if isinstance(plan, PlanningError):
+            return PipelineResult(
+                {"data": None, "errors": [_error(str(plan), "QUERY_PLANNING_FAILED")]},
+                operation_type=operation.operation,
+            )
+        # Send subgraphs what the client sent (subgraphs apply their own defaults from the copied definitions).
+        outcome = await execute_plan(plan, self.client, raw_variables, headers)
+        if plan.introspection_document is not None:
+            result = self._introspect(plan, raw_variables)
+            if result.data:
+                outcome.data.update(result.data)
+            outcome.errors.extend(e.formatted for e in result.errors or ())
+        data, errors = shape_response(
+            self.schema, operation, prepared.fragments, variables, outcome.data, outcome.errors, outcome.errored_paths
+        )
+        body: dict[str, Any] = {}
+        if errors:
+            body["errors"] = errors
+        body["data"] = data
+        return PipelineResult(body, operation_type=operation.operation)
+
+    def _introspect(self, plan: QueryPlan, variables: dict[str, Any]) -> ExecutionResult:
+        assert plan.introspection_document is not None
+        result = execute(self.schema, plan.introspection_document, variable_values=variables)
+        assert isinstance(result, ExecutionResult)
+        return result
+
+
+class _Rejected(Exception):
+    def __init__(self, prepared: PreparedDocument) -> None:
+        self.prepared = prepared

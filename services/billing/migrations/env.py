@@ -1,0 +1,4 @@
+from billing.adapters.tables import metadata
+from kabinet.db.migrations import run_env
+
+run_env(metadata)

@@ -1,0 +1,4 @@
+from identity.adapters.tables import metadata
+from kabinet.db.migrations import run_env
+
+run_env(metadata)

@@ -1,0 +1,226 @@
+"""RabbitMQ transport (aio-pika): confirmed, persistent, mandatory publishes; manual acks after commit."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+
+import aio_pika
+import aiormq.exceptions
+from aio_pika.abc import (
+    AbstractIncomingMessage,
+    AbstractRobustChannel,
+    AbstractRobustConnection,
+    AbstractRobustExchange,
+    ExchangeType,
+)
+
+from kabinet.bus.base import BrokerUnavailable, DeadLetter, PublishError, Subscription, Unroutable
+from kabinet.bus.topology import Topology
+from kabinet.events.contracts import PRODUCED
+from kabinet.events.envelope import Envelope
+from kabinet.events.errors import MalformedEvent
+from kabinet.settings import MessagingSettings
+
+log = logging.getLogger(__name__)
+
+# Names of every queue/exchange declared in this process: test fixtures delete their run's names after.
+DECLARED_QUEUES: set[str] = set()
+DECLARED_EXCHANGES: set[str] = set()
+
+
+class RabbitTransport:
+    def __init__(self, settings: MessagingSettings, catalogue: Iterable[str] | None = None) -> None:
+        if not settings.amqp_url:
+            raise ValueError("RabbitTransport needs AMQP_URL")
+        self.settings = settings
+        self.topology = Topology.from_settings(settings)
+        self._catalogue = catalogue
+        self._connection: AbstractRobustConnection | None = None
+        self._channel: AbstractRobustChannel | None = None
+        self._exchange: AbstractRobustExchange | None = None
+        self._consumer_channels: list[AbstractRobustChannel] = []
+        # Every queue/exchange this transport declared; tests delete them after a run.
+        self.declared_queues: set[str] = set()
+
+    # -- connection -------------------------------------------------------------------------------
+    async def connect(self) -> None:
+        s = self.settings
+        assert s.amqp_url
+        self._connection = await asyncio.wait_for(
+            aio_pika.connect_robust(s.amqp_url, timeout=s.connect_timeout_s, reconnect_interval=1.0,
+                                    client_properties={"connection_name": "kabinet"}),
+            timeout=s.connect_timeout_s + 1,
+        )
+        # on_return_raises: a mandatory publish nobody routes fails loudly instead of vanishing.
+        self._channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
+        self._exchange = await self._declare_exchanges(self._channel)
+        await self._declare_archive(self._channel)
+
+    async def _declare_exchanges(self, channel: AbstractRobustChannel) -> AbstractRobustExchange:
+        t = self.topology
+        await channel.declare_exchange(t.dead_letter_exchange, ExchangeType.DIRECT, durable=True)
+        DECLARED_EXCHANGES.update({t.dead_letter_exchange, t.exchange})
+        return await channel.declare_exchange(t.exchange, ExchangeType.TOPIC, durable=True)
+
+    async def _declare_archive(self, channel: AbstractRobustChannel) -> None:
+        t = self.topology
+        keys = sorted(self._catalogue if self._catalogue is not None else PRODUCED.keys())
+        if not keys:
+            return
+        queue = await channel.declare_queue(t.archive_queue, durable=True, arguments=t.archive_arguments())
+        self.declared_queues.add(t.archive_queue)
+        DECLARED_QUEUES.add(t.archive_queue)
+        for key in keys:
+            await queue.bind(t.exchange, key)
+
+    def is_connected(self) -> bool:
+        return bool(self._connection and not self._connection.is_closed and self._channel
+                    and not self._channel.is_closed)
+
+    async def close(self) -> None:
+        if self._connection is not None:
+            await self._connection.close()
+        self._connection = self._channel = self._exchange = None
+
+    # -- publishing -------------------------------------------------------------------------------
+    async def publish(self, envelope: Envelope) -> None:
+        if self._exchange is None or not self.is_connected():
+            raise BrokerUnavailable("not connected to RabbitMQ")
+        message = aio_pika.Message(
+            body=envelope.to_json(),
+            content_type="application/json",
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+            message_id=envelope.id,
+            correlation_id=envelope.correlation_id,
+            type=envelope.routing_key,
+            app_id=envelope.producer,
+            timestamp=envelope.occurred_at,
+            headers={"causation_id": envelope.causation_id or ""},
+        )
+        try:
+            # A publish during a reconnect can wait forever for its confirm: bound it.
+            await asyncio.wait_for(
+                self._exchange.publish(message, routing_key=envelope.routing_key, mandatory=True),
+                timeout=self.settings.publish_timeout_s,
+            )
+        except aiormq.exceptions.PublishError as exc:
+            raise Unroutable(f"unroutable: {envelope.routing_key}") from exc
+        except aiormq.exceptions.DeliveryError as exc:
+            raise PublishError(f"broker refused {envelope.id}: {exc}") from exc
+        except (TimeoutError, aiormq.exceptions.AMQPError, ConnectionError, RuntimeError) as exc:
+            raise BrokerUnavailable(f"publish of {envelope.id} failed: {exc!r}") from exc
+
+    # -- consuming --------------------------------------------------------------------------------
+    async def subscribe(self, subscription: Subscription) -> None:
+        if self._connection is None:
+            raise BrokerUnavailable("not connected to RabbitMQ")
+        t = self.topology
+        channel = await self._connection.channel()
+        self._consumer_channels.append(channel)
+        await channel.set_qos(prefetch_count=self.settings.prefetch)
+        await self._declare_exchanges(channel)
+        qname = t.queue(subscription.consumer)
+        dlq = await channel.declare_queue(
+            t.dead_letter_queue(subscription.consumer), durable=True,
+            arguments=t.dead_letter_queue_arguments(),
+        )
+        await dlq.bind(t.dead_letter_exchange, qname)
+        queue = await channel.declare_queue(qname, durable=True,
+                                            arguments=t.queue_arguments(subscription.consumer))
+        self.declared_queues.update({qname, dlq.name})
+        DECLARED_QUEUES.update({qname, dlq.name})
+        for binding in subscription.bindings:
+            await queue.bind(t.exchange, binding)
+
+        async def on_message(message: AbstractIncomingMessage) -> None:
+            try:
+                envelope = Envelope.from_json(message.body)
+                await subscription.handler(envelope)
+            except MalformedEvent as exc:
+                log.error("malformed message dead-lettered",
+                          extra={"consumer": subscription.consumer, "message_id": message.message_id,
+                                 "error": str(exc)})
+                await message.reject(requeue=False)
+                return
+            except Exception as exc:
+                # Requeue: the quorum queue counts deliveries and dead-letters past the limit.
+                log.warning("handler failed; message requeued",
+                            extra={"consumer": subscription.consumer, "message_id": message.message_id,
+                                   "error": repr(exc)})
+                try:
+                    await message.nack(requeue=True)
+                except Exception:  # channel gone: the broker redelivers the unacked message anyway
+                    log.debug("nack failed", exc_info=True)
+                return
+            try:
+                await message.ack()
+            except Exception:
+                # Committed but not acked: it comes back and the inbox drops it as a duplicate.
+                log.debug("ack failed", exc_info=True)
+
+        await queue.consume(on_message, no_ack=False)
+
+    # -- dead letters -----------------------------------------------------------------------------
+    async def dead_letters(self, consumer: str, limit: int = 100) -> list[DeadLetter]:
+        """Peek at a consumer's dead-letter queue (messages are returned to it untouched)."""
+        assert self._connection is not None
+        channel = await self._connection.channel()
+        try:
+            queue = await channel.declare_queue(self.topology.dead_letter_queue(consumer), durable=True,
+                                                arguments=self.topology.dead_letter_queue_arguments())
+            out: list[DeadLetter] = []
+            held: list[AbstractIncomingMessage] = []
+            while len(out) < limit:
+                msg = await queue.get(no_ack=False, fail=False)
+                if msg is None:
+                    break
+                held.append(msg)
+                out.append(_dead_letter(consumer, msg))
+            for msg in held:
+                await msg.nack(requeue=True)
+            return out
+        finally:
+            await channel.close()
+
+    async def replay_dead_letters(self, consumer: str, message_id: str | None = None) -> int:
+        """Send dead-lettered messages back to the consumer's own queue (not to other subscribers)."""
+        assert self._connection is not None
+        channel = await self._connection.channel(publisher_confirms=True)
+        replayed = 0
+        try:
+            t = self.topology
+            queue = await channel.declare_queue(t.dead_letter_queue(consumer), durable=True,
+                                                arguments=t.dead_letter_queue_arguments())
+            skipped: list[AbstractIncomingMessage] = []
+            while True:
+                msg = await queue.get(no_ack=False, fail=False)
+                if msg is None:
+                    break
+                if message_id is not None and msg.message_id != message_id:
+                    skipped.append(msg)
+                    continue
+                headers = {k: v for k, v in (msg.headers or {}).items() if not k.startswith("x-")}
+                await channel.default_exchange.publish(
+                    aio_pika.Message(body=msg.body, content_type=msg.content_type,
+                                     delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                                     message_id=msg.message_id, correlation_id=msg.correlation_id,
+                                     type=msg.type, app_id=msg.app_id, headers=headers),
+                    routing_key=t.queue(consumer),
+                )
+                await msg.ack()
+                replayed += 1
+            for msg in skipped:
+                await msg.nack(requeue=True)
+            return replayed
+        finally:
+            await channel.close()
+
+
+def _dead_letter(consumer: str, msg: AbstractIncomingMessage) -> DeadLetter:
+    reason = None
+    deaths = (msg.headers or {}).get("x-death")
+    if isinstance(deaths, list) and deaths and isinstance(deaths[0], dict):
+        reason = str(deaths[0].get("reason"))
+    return DeadLetter(consumer, msg.type or msg.routing_key or "", msg.message_id, msg.body, reason)

@@ -1,0 +1,45 @@
+"""The command line every service shares: ``kabinet-<service> serve|migrate``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from kabinet.logging import configure_logging
+from kabinet.runtime import ServiceRuntime
+from kabinet.settings import ServiceSettings
+
+
+def service_main(
+    name: str,
+    settings_factory: Callable[[], ServiceSettings],
+    runtime_factory: Callable[[ServiceSettings], ServiceRuntime],
+    app_factory: Callable[[ServiceSettings], Any],
+    argv: list[str] | None = None,
+) -> None:
+    parser = argparse.ArgumentParser(prog=f"kabinet-{name}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="serve /graphql, /healthz, /readyz, /metrics")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    sub.add_parser("migrate", help="apply database migrations and exit")
+    args = parser.parse_args(argv)
+    settings = settings_factory()
+    configure_logging(name, settings.log_level)
+    if args.command == "migrate":
+        runtime = runtime_factory(settings)
+
+        async def _migrate() -> None:
+            try:
+                await runtime.migrate()
+            finally:
+                await runtime.engine.dispose()
+
+        asyncio.run(_migrate())
+        return
+    import uvicorn
+
+    uvicorn.run(app_factory(settings), host=args.host or settings.host, port=args.port or settings.port,
+                log_config=None, access_log=False)

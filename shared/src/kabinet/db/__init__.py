@@ -1,0 +1,12 @@
+from kabinet.db.engine import create_engine, create_sessionmaker, is_sqlite, normalise_url
+from kabinet.db.messaging_tables import add_messaging_tables
+from kabinet.db.uow import UnitOfWork
+
+__all__ = [
+    "UnitOfWork",
+    "add_messaging_tables",
+    "create_engine",
+    "create_sessionmaker",
+    "is_sqlite",
+    "normalise_url",
+]

@@ -1,0 +1,80 @@
+"""Alembic glue shared by every service's ``migrations/env.py`` and ``migrate`` command.
+
+Migrations run on the service's async engine through ``run_sync`` (Alembic's cookbook pattern), so the
+same code applies them from a CLI and from embedded-mode start-up inside a running event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from alembic import command, context
+from alembic.config import Config
+from sqlalchemy import MetaData, pool
+from sqlalchemy.engine import Connection
+
+from kabinet.db.engine import create_engine, normalise_url
+
+
+def alembic_config(script_location: Path, url: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(script_location))
+    cfg.set_main_option("sqlalchemy.url", normalise_url(url).replace("%", "%%"))
+    return cfg
+
+
+# Alembic's ``context`` is a module-level proxy: two migrations at once in one process corrupt it.
+_lock = asyncio.Lock()
+
+
+async def upgrade(script_location: Path, url: str, revision: str = "head") -> None:
+    """Apply the service's migrations to ``url`` (idempotent: an up-to-date database is left alone)."""
+    async with _lock:
+        await _upgrade(script_location, url, revision)
+
+
+async def _upgrade(script_location: Path, url: str, revision: str) -> None:
+    cfg = alembic_config(script_location, url)
+    engine = create_engine(url, poolclass=pool.NullPool)
+    try:
+        async with engine.begin() as conn:
+
+            def _run(sync_conn: Connection) -> None:
+                cfg.attributes["connection"] = sync_conn
+                command.upgrade(cfg, revision)
+
+            await conn.run_sync(_run)
+    finally:
+        await engine.dispose()
+
+
+def run_env(metadata: MetaData) -> None:
+    """Body of every service's ``migrations/env.py``."""
+    config = context.config
+    connection: Connection | None = config.attributes.get("connection")
+    if connection is not None:
+        _run_with(connection, metadata)
+        return
+    if context.is_offline_mode():
+        context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=metadata,
+                          literal_binds=True, render_as_batch=True)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+
+    async def _online() -> None:
+        engine = create_engine(str(config.get_main_option("sqlalchemy.url")), poolclass=pool.NullPool)
+        async with engine.begin() as conn:
+            await conn.run_sync(_run_with, metadata)
+        await engine.dispose()
+
+    asyncio.run(_online())
+
+
+def _run_with(connection: Connection, metadata: MetaData) -> None:
+    # render_as_batch: SQLite cannot ALTER most things; batch mode rebuilds tables there.
+    context.configure(connection=connection, target_metadata=metadata, render_as_batch=True,
+                      compare_type=True)
+    with context.begin_transaction():
+        context.run_migrations()

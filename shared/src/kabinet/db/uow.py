@@ -1,0 +1,93 @@
+"""Unit of work: one database transaction, plus the events it records into the outbox."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy import Table, insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from kabinet.context import causation_id_var, current_correlation_id
+from kabinet.events.contracts import EventContract
+from kabinet.events.envelope import Envelope
+
+
+class UnitOfWork:
+    """``async with uow_factory() as uow: ...; await uow.commit()``.
+
+    Events recorded with :meth:`publish` are written to the outbox in the same transaction as the
+    change, so a change is never committed without its events, nor an event without its change.
+    Leaving the block without commit rolls back.
+    """
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        outbox: Table,
+        producer: str,
+        on_commit: Callable[[], None] | None = None,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self._outbox = outbox
+        self.producer = producer
+        self._on_commit = on_commit
+        self._pending: list[Envelope] = []
+        self.committed = False
+
+    async def __aenter__(self) -> UnitOfWork:
+        self.session: AsyncSession = self._sessionmaker()
+        await self.session.begin()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        try:
+            if not self.committed:
+                await self.session.rollback()
+        finally:
+            await self.session.close()
+
+    def publish(self, event: EventContract) -> Envelope:
+        """Record an event to be published once this unit of work commits."""
+        envelope = Envelope(
+            type=event.event_type,
+            version=event.event_version,
+            producer=self.producer,
+            payload=event.to_payload(),
+            correlation_id=current_correlation_id(),
+            causation_id=causation_id_var.get(),
+        )
+        self._pending.append(envelope)
+        return envelope
+
+    @property
+    def pending_events(self) -> list[Envelope]:
+        return list(self._pending)
+
+    async def commit(self) -> None:
+        if self._pending:
+            now = datetime.now(UTC)
+            rows: list[dict[str, Any]] = [
+                {
+                    "id": e.id,
+                    "routing_key": e.routing_key,
+                    "body": e.to_json().decode(),
+                    "created_at": now,
+                    "attempts": 0,
+                }
+                for e in self._pending
+            ]
+            await self.session.execute(insert(self._outbox), rows)
+        await self.session.commit()
+        self.committed = True
+        if self._pending and self._on_commit is not None:
+            self._on_commit()  # wake the relay: publish promptly instead of at the next poll
+        self._pending.clear()
+
+    async def rollback(self) -> None:
+        await self.session.rollback()
+        self._pending.clear()

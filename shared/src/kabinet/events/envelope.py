@@ -1,0 +1,85 @@
+"""The event envelope every message on the bus carries."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from kabinet.events.errors import MalformedEvent
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    type: str  # "<producer>.<aggregate>.<event>", e.g. "identity.student.registered"
+    version: int
+    producer: str
+    payload: dict[str, Any]
+    id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    occurred_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    correlation_id: str | None = None
+    causation_id: str | None = None
+
+    @property
+    def routing_key(self) -> str:
+        return routing_key(self.type, self.version)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "type": self.type,
+            "version": self.version,
+            "occurred_at": self.occurred_at.isoformat(),
+            "producer": self.producer,
+            "correlation_id": self.correlation_id,
+            "causation_id": self.causation_id,
+            "payload": self.payload,
+        }
+
+    def to_json(self) -> bytes:
+        return json.dumps(self.to_dict(), separators=(",", ":"), ensure_ascii=False).encode()
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Envelope:
+        if not isinstance(data, dict):
+            raise MalformedEvent("envelope is not a JSON object")
+        try:
+            version = data["version"]
+            if not isinstance(version, int) or isinstance(version, bool):
+                raise MalformedEvent("version is not an integer")
+            payload = data["payload"]
+            if not isinstance(payload, dict):
+                raise MalformedEvent("payload is not an object")
+            event_id = str(uuid.UUID(str(data["id"])))
+            occurred = datetime.fromisoformat(str(data["occurred_at"]))
+            etype, producer = data["type"], data["producer"]
+            if not isinstance(etype, str) or not isinstance(producer, str):
+                raise MalformedEvent("type and producer must be strings")
+        except MalformedEvent:
+            raise
+        except (KeyError, ValueError, TypeError) as exc:
+            raise MalformedEvent(f"envelope is malformed: {exc!r}") from exc
+        return cls(
+            id=event_id,
+            type=etype,
+            version=version,
+            producer=producer,
+            payload=payload,
+            occurred_at=occurred,
+            correlation_id=data.get("correlation_id"),
+            causation_id=data.get("causation_id"),
+        )
+
+    @classmethod
+    def from_json(cls, body: bytes) -> Envelope:
+        try:
+            data = json.loads(body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise MalformedEvent("body is not JSON") from exc
+        return cls.from_dict(data)
+
+
+def routing_key(event_type: str, version: int) -> str:
+    return f"{event_type}.v{version}"

@@ -1,0 +1,54 @@
+"""Turn exceptions into client-safe GraphQL errors with ``extensions.code``; mask everything else."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+from kabinet.errors import KabinetError
+from kabinet.graphql.types import UserError
+
+log = logging.getLogger(__name__)
+
+INTERNAL_MESSAGE = "Internal server error."
+
+
+def user_error(exc: KabinetError) -> UserError:
+    return UserError(field=exc.field, message=exc.message, code=exc.code)
+
+
+class ErrorCodes(SchemaExtension):
+    """Known errors keep their message and get their code; unknown ones are logged and masked."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is None or not result.errors:
+            return
+        result.errors = [self._format(e) for e in result.errors]
+
+    @staticmethod
+    def _format(error: GraphQLError) -> GraphQLError:
+        orig = error.original_error
+        ext: dict[str, Any] = dict(error.extensions or {})
+        if orig is None:
+            # Parse/validation errors: their messages are about the query, safe to show.
+            ext.setdefault("code", "GRAPHQL_VALIDATION_FAILED")
+            return GraphQLError(error.message, nodes=error.nodes, source=error.source,
+                                positions=error.positions, path=error.path, extensions=ext)
+        if isinstance(orig, KabinetError):
+            ext["code"] = orig.code
+            if orig.field:
+                ext["field"] = orig.field
+            return GraphQLError(orig.message, nodes=error.nodes, path=error.path, extensions=ext)
+        if isinstance(orig, ValueError) and "Phone" in error.message:
+            ext["code"] = "INVALID_PHONE"
+            return GraphQLError("This is not a valid phone number.", nodes=error.nodes, path=error.path,
+                                extensions=ext)
+        log.error("unhandled error in resolver", exc_info=orig, extra={"path": error.path})
+        return GraphQLError(INTERNAL_MESSAGE, nodes=error.nodes, path=error.path,
+                            extensions={"code": "INTERNAL_SERVER_ERROR"})

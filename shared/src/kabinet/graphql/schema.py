@@ -1,0 +1,24 @@
+"""One way to build a subgraph schema: Federation v2 pinned, the standard extensions on."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import strawberry
+from strawberry.schema.config import StrawberryConfig
+
+from kabinet.graphql.extensions import standard_extensions
+from kabinet.graphql.types import SCALAR_MAP
+
+# Pinned so every subgraph links the same spec, one that Apollo Gateway/Router and Hive Gateway all read.
+FEDERATION_VERSION = "2.7"
+
+
+def subgraph_schema(
+    query: type, mutation: type | None = None, types: Iterable[type] = (), **kwargs: Any
+) -> strawberry.federation.Schema:
+    return strawberry.federation.Schema(
+        query=query, mutation=mutation, types=list(types), extensions=standard_extensions(),
+        federation_version=FEDERATION_VERSION, config=StrawberryConfig(scalar_map=SCALAR_MAP), **kwargs,
+    )

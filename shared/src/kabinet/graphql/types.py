@@ -1,0 +1,53 @@
+"""GraphQL types and scalars every subgraph shares (declared @shareable so they compose)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import NewType
+
+import strawberry
+
+from kabinet.money import Money as MoneyValue
+from kabinet.phone import normalise_phone
+
+
+def _parse_phone(value: object) -> str:
+    if not isinstance(value, str):
+        raise ValueError("Phone must be a string")
+    return normalise_phone(value)
+
+
+Phone = NewType("Phone", str)
+
+PHONE_SCALAR = strawberry.scalar(
+    name="Phone",
+    description="A phone number in E.164 form (+79123456789); input is normalised, invalid numbers refused.",
+    serialize=str,
+    parse_value=_parse_phone,
+)
+
+# Every subgraph's schema config maps these (kabinet.graphql.schema does it).
+SCALAR_MAP = {Phone: PHONE_SCALAR}
+
+
+@strawberry.federation.type(shareable=True, description="An amount of money: a decimal and a currency.")
+class Money:
+    amount: Decimal
+    currency: str
+
+    @classmethod
+    def from_value(cls, value: MoneyValue) -> Money:
+        return cls(amount=value.amount, currency=value.currency)
+
+
+@strawberry.federation.type(shareable=True, description="A problem with a mutation's input or state.")
+class UserError:
+    field: str | None
+    message: str
+    code: str
+
+
+@strawberry.federation.type(shareable=True)
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None

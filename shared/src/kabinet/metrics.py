@@ -1,0 +1,9 @@
+"""Prometheus metrics shared by every service."""
+
+from prometheus_client import Counter, Histogram
+
+HTTP_REQUESTS = Counter("kabinet_http_requests_total", "HTTP requests", ["service", "path", "status"])
+HTTP_LATENCY = Histogram("kabinet_http_request_seconds", "HTTP request latency", ["service", "path"])
+OUTBOX_PUBLISHED = Counter("kabinet_outbox_published_total", "Events published from the outbox", ["service"])
+OUTBOX_PUBLISH_FAILED = Counter("kabinet_outbox_publish_failed_total", "Failed outbox publishes", ["service"])
+EVENTS_HANDLED = Counter("kabinet_events_handled_total", "Events handled by consumers", ["consumer", "outcome"])

@@ -1,0 +1,146 @@
+"""A service's runtime: database, unit of work, bus, relay and consumers, with self-healing start-up.
+
+Each service builds one ``ServiceRuntime`` in its composition root (``<service>/bootstrap.py``);
+tests build it with test settings. Start-up never fails because the database or broker is down:
+the service keeps serving /healthz, reports not ready on /readyz, and connects when they return.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import MetaData, Table, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential
+
+from kabinet.auth.tokens import KeySource, TokenVerifier
+from kabinet.bus.base import Subscription, Transport
+from kabinet.bus.memory import InProcessTransport
+from kabinet.db.engine import create_engine, create_sessionmaker, is_sqlite
+from kabinet.db.migrations import upgrade
+from kabinet.db.uow import UnitOfWork
+from kabinet.inbox import EventHandler, inbox_handler
+from kabinet.outbox import OutboxRelay
+from kabinet.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ServiceSpec:
+    """What a service declares about itself: its tables, migrations and the events it consumes."""
+
+    name: str
+    metadata: MetaData
+    outbox: Table
+    inbox: Table
+    migrations_dir: Path
+    # routing key -> handler; all subscriptions of a service in one place (one durable queue).
+    handlers: Mapping[str, EventHandler] = field(default_factory=dict)
+
+
+class ServiceRuntime:
+    def __init__(
+        self,
+        spec: ServiceSpec,
+        settings: ServiceSettings,
+        *,
+        transport: Transport | None = None,
+        key_source: KeySource | None = None,
+        auto_migrate: bool | None = None,
+    ) -> None:
+        self.spec = spec
+        self.name = spec.name
+        self.settings = settings
+        self.database_url = settings.resolved_database_url()
+        self.engine: AsyncEngine = create_engine(self.database_url)
+        self.sessionmaker: async_sessionmaker[AsyncSession] = create_sessionmaker(self.engine)
+        if transport is None:
+            if settings.messaging.amqp_url:
+                from kabinet.bus.rabbit import RabbitTransport
+
+                transport = RabbitTransport(settings.messaging)
+            else:
+                transport = InProcessTransport(settings.messaging.delivery_limit)
+        self.transport: Transport = transport
+        # Embedded mode (SQLite) migrates at start; on PostgreSQL the `migrate` command does it.
+        self.auto_migrate = is_sqlite(self.database_url) if auto_migrate is None else auto_migrate
+        self.relay = OutboxRelay(self.sessionmaker, spec.outbox, self.transport, service=spec.name,
+                                 poll_interval_s=settings.outbox_poll_interval_s)
+        self.key_source = key_source or KeySource(jwks_url=settings.auth.jwks_url)
+        self.verifier = TokenVerifier(self.key_source, settings.auth.issuer, settings.auth.audience)
+        self.database_ready = False
+        self.broker_ready = False
+        self._tasks: list[asyncio.Task[None]] = []
+        self._owns_transport = True
+
+    def share_transport(self) -> None:
+        """In embedded mode one in-process bus serves every service; only its creator closes it."""
+        self._owns_transport = False
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.sessionmaker, self.spec.outbox, self.name, on_commit=self.relay.wake)
+
+    async def migrate(self) -> None:
+        await upgrade(self.spec.migrations_dir, self.database_url)
+
+    # -- lifecycle --------------------------------------------------------------------------------
+    async def start(self) -> None:
+        self._tasks.append(asyncio.create_task(self._bring_up(), name=f"{self.name}-startup"))
+
+    async def wait_ready(self, timeout_s: float = 30.0) -> None:
+        """For CLIs and tests: wait until the database and broker are up (raises TimeoutError)."""
+        async with asyncio.timeout(timeout_s):
+            while not (self.database_ready and self.broker_ready):
+                await asyncio.sleep(0.02)
+
+    async def _bring_up(self) -> None:
+        retrying = AsyncRetrying(wait=wait_exponential(multiplier=0.2, max=10),
+                                 retry=retry_if_exception_type(Exception), reraise=True)
+        async for attempt in retrying:
+            with attempt:
+                if self.auto_migrate:
+                    await self.migrate()
+                await self.check_database()
+        self.database_ready = True
+        async for attempt in retrying.copy():
+            with attempt:
+                if not self.transport.is_connected():
+                    await self.transport.connect()
+        if self.spec.handlers:
+            handler = inbox_handler(self.name, self.uow, self.spec.inbox, self.spec.handlers)
+            await self.transport.subscribe(Subscription(self.name, tuple(self.spec.handlers), handler))
+        self.broker_ready = True
+        self.relay.start()
+        log.info("service ready", extra={"service": self.name})
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+        await self.relay.stop()
+        if self._owns_transport:
+            with contextlib.suppress(Exception):
+                await self.transport.close()
+        await self.engine.dispose()
+
+    # -- readiness --------------------------------------------------------------------------------
+    async def check_database(self) -> None:
+        async with asyncio.timeout(3), self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    async def readiness(self) -> dict[str, bool]:
+        try:
+            await self.check_database()
+            db = True
+        except Exception:
+            db = False
+        return {"database": db and self.database_ready, "broker": self.transport.is_connected()
+                and self.broker_ready}

@@ -1,0 +1,57 @@
+"""Settings shared by every service; each service subclasses with its own env prefix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class MessagingSettings(BaseSettings):
+    """Broker settings: unset AMQP_URL means the in-process bus (embedded mode)."""
+
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore")
+
+    amqp_url: str | None = None
+    events_exchange: str = "kabinet.events"
+    # Prefix for queue names; tests set a unique one per run so runs never collide.
+    queue_prefix: str = ""
+    delivery_limit: int = 4  # redeliveries after the first try: 5 tries, then the dead-letter queue
+    prefetch: int = 64
+    publish_timeout_s: float = 5.0
+    connect_timeout_s: float = 5.0
+
+
+class AuthSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="JWT_", extra="ignore")
+
+    issuer: str = "kabinet-identity"
+    audience: str = "kabinet"
+    algorithm: str = "EdDSA"
+    access_ttl_s: int = 900
+    # Where services fetch identity's public keys; None in embedded mode (keys shared in-process).
+    jwks_url: str | None = Field(default=None, validation_alias="JWKS_URL")
+
+
+class ServiceSettings(BaseSettings):
+    """Base for a service's settings; a subclass sets env_prefix (e.g. ``IDENTITY_``)."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    service_name: str = "service"
+    database_url: str | None = None
+    host: str = "0.0.0.0"
+    port: int = 8000
+    log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
+    data_dir: Path = Field(default=Path("var"), validation_alias="KABINET_DATA_DIR")
+    outbox_poll_interval_s: float = 0.5
+    messaging: MessagingSettings = Field(default_factory=MessagingSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+
+    def resolved_database_url(self) -> str:
+        """The configured URL, or the embedded default: one SQLite file per service."""
+        if self.database_url:
+            return self.database_url
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite+aiosqlite:///{(self.data_dir / f'{self.service_name}.db').resolve()}"

@@ -1,0 +1,115 @@
+"""pytest plugin (loaded from the root pyproject): real PostgreSQL and RabbitMQ for integration tests.
+
+Each run gets a unique id; databases are ``kt_<run>_<name>`` and broker names ``kt-<run>-<n>.*``.
+Everything a run creates is removed at its end, so runs never collide.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+
+import pytest
+
+from kabinet.settings import MessagingSettings
+from kabinet.testing import servers
+
+RUN_ID = os.environ.get("KABINET_TEST_RUN_ID") or uuid.uuid4().hex[:10]
+_counter = itertools.count(1)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    servers.stop_containers()
+
+
+@pytest.fixture(scope="session")
+def run_id() -> str:
+    return RUN_ID
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url() -> str:
+    try:
+        return servers.postgres_admin_url()
+    except servers.ServerUnavailable as exc:
+        pytest.fail(str(exc), pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def amqp_url() -> str:
+    try:
+        return servers.amqp_url()
+    except servers.ServerUnavailable as exc:
+        pytest.fail(str(exc), pytrace=False)
+
+
+def _asyncpg_dsn(url: str) -> str:
+    return url.replace("postgresql+asyncpg://", "postgresql://").replace("postgres://", "postgresql://")
+
+
+@pytest.fixture(scope="session")
+async def database_factory(postgres_admin_url: str) -> AsyncIterator[Callable[[str], Awaitable[str]]]:
+    """``url = await database_factory("billing")``: a fresh database for this run (dropped at the end)."""
+    import asyncpg
+
+    admin = _asyncpg_dsn(postgres_admin_url)
+    created: list[str] = []
+
+    async def create(name: str) -> str:
+        db = f"kt_{RUN_ID}_{name}_{next(_counter)}".lower()
+        conn = await asyncpg.connect(admin)
+        try:
+            await conn.execute(f'CREATE DATABASE "{db}"')
+        finally:
+            await conn.close()
+        created.append(db)
+        base = admin.rsplit("/", 1)[0]
+        return f"postgresql+asyncpg://{base.split('://', 1)[1]}/{db}"
+
+    yield create
+    conn = await asyncpg.connect(admin)
+    try:
+        for db in created:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+async def messaging(amqp_url: str) -> AsyncIterator[MessagingSettings]:
+    """Messaging settings with this test's own exchange and queue names; deleted after the test."""
+    import aio_pika
+
+    from kabinet.bus import rabbit
+
+    ns = f"kt-{RUN_ID}-{next(_counter)}"
+    settings = MessagingSettings(amqp_url=amqp_url, events_exchange=f"{ns}.events", queue_prefix=f"{ns}.",
+                                 publish_timeout_s=5.0, connect_timeout_s=5.0)
+    yield settings
+    conn = await aio_pika.connect(amqp_url, timeout=10)
+    try:
+        channel = await conn.channel()
+        for q in [q for q in rabbit.DECLARED_QUEUES if q.startswith(ns)]:
+            try:
+                await channel.queue_delete(q)
+            except Exception:
+                channel = await conn.channel()
+            rabbit.DECLARED_QUEUES.discard(q)
+        for x in [x for x in rabbit.DECLARED_EXCHANGES if x.startswith(ns)]:
+            try:
+                await channel.exchange_delete(x)
+            except Exception:
+                channel = await conn.channel()
+            rabbit.DECLARED_EXCHANGES.discard(x)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+def unique_name() -> Iterator[Callable[[str], str]]:
+    def make(prefix: str) -> str:
+        return f"{prefix}_{RUN_ID}_{next(_counter)}"
+
+    yield make

@@ -1,0 +1,146 @@
+"""The app factory every service uses: /graphql, /healthz, /readyz, /metrics, correlation ids, JSON logs."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from strawberry.asgi import GraphQL
+from strawberry.federation import Schema
+
+from kabinet.auth.principal import ANONYMOUS, Principal
+from kabinet.auth.tokens import InvalidToken
+from kabinet.context import correlation_id_var
+from kabinet.graphql.context import RequestContext
+from kabinet.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from kabinet.runtime import ServiceRuntime
+
+CORRELATION_HEADER = "x-correlation-id"
+
+
+class CorrelationMiddleware:
+    """Takes the caller's correlation id (or starts one) for logs and every event the request causes."""
+
+    def __init__(self, app: ASGIApp, service: str) -> None:
+        self.app, self.service = app, service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        raw = headers.get(CORRELATION_HEADER.encode(), b"").decode("latin-1").strip()
+        cid = raw[:64] if raw else uuid.uuid4().hex
+        token = correlation_id_var.set(cid)
+        started = time.perf_counter()
+        status = 500
+        path = scope.get("path", "")
+
+        async def send_with_header(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (CORRELATION_HEADER.encode(), cid.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_header)
+        finally:
+            correlation_id_var.reset(token)
+            HTTP_REQUESTS.labels(self.service, path, str(status)).inc()
+            HTTP_LATENCY.labels(self.service, path).observe(time.perf_counter() - started)
+
+
+class ServiceGraphQL(GraphQL[RequestContext, None]):
+    def __init__(self, schema: Schema, runtime: ServiceRuntime, graphql_ide: str | None = "graphiql") -> None:
+        super().__init__(schema, graphql_ide=graphql_ide)  # type: ignore[arg-type]
+        self.runtime = runtime
+
+    async def get_context(self, request: Any, response: Any) -> RequestContext:
+        principal: Principal = getattr(request.state, "principal", ANONYMOUS)
+        return RequestContext(principal=principal, runtime=self.runtime, request=request, response=response)
+
+
+class AuthMiddleware:
+    """Verifies the bearer token once per request; a bad token is a 401 with a typed error."""
+
+    def __init__(self, app: ASGIApp, runtime: ServiceRuntime) -> None:
+        self.app, self.runtime = app, runtime
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        auth = headers.get(b"authorization", b"").decode("latin-1")
+        principal = ANONYMOUS
+        if auth:
+            scheme, _, token = auth.partition(" ")
+            try:
+                if scheme.lower() != "bearer" or not token:
+                    raise InvalidToken("not a bearer token")
+                principal = await self.runtime.verifier.verify(token.strip())
+            except InvalidToken:
+                body = {"errors": [{"message": "The access token is not valid.",
+                                    "extensions": {"code": "UNAUTHENTICATED"}}]}
+                await JSONResponse(body, status_code=401)(scope, receive, send)
+                return
+        scope.setdefault("state", {})["principal"] = principal
+        await self.app(scope, receive, send)
+
+
+def create_service_app(
+    runtime: ServiceRuntime,
+    schema: Schema,
+    *,
+    routes: Sequence[BaseRoute] = (),
+    manage_runtime: bool = True,
+) -> Starlette:
+    """``manage_runtime=False`` when something else (the embedded stack) starts and stops the runtime."""
+
+    async def healthz(_: Request) -> Response:
+        return JSONResponse({"status": "ok", "service": runtime.name})
+
+    async def readyz(_: Request) -> Response:
+        checks = await runtime.readiness()
+        ready = all(checks.values())
+        return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
+
+    async def metrics(_: Request) -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    graphql_app = AuthMiddleware(ServiceGraphQL(schema, runtime), runtime)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        if manage_runtime:
+            await runtime.start()
+        try:
+            yield
+        finally:
+            if manage_runtime:
+                await runtime.stop()
+
+    app = Starlette(
+        routes=[
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/metrics", metrics),
+            Route("/graphql", graphql_app, methods=["GET", "POST"]),
+            *routes,
+        ],
+        lifespan=lifespan,
+    )
+    app.add_middleware(CorrelationMiddleware, service=runtime.name)  # type: ignore[arg-type]
+    app.state.runtime = runtime
+    return app
