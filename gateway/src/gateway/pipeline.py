@@ -178,7 +178,7 @@ class GatewayPipeline:
                 operation_type=operation.operation,
             )
         # Send subgraphs what the client sent (subgraphs apply their own defaults from the copied definitions).
-        outcome = await execute_plan(plan, self.client, raw_variables, headers)
+        outcome = await execute_plan(plan, self.client, raw_variables, headers, variables)
         if plan.introspection_document is not None:
             result = self._introspect(plan, raw_variables)
             if result.data:

@@ -24,7 +24,7 @@ class MessagingSettings(BaseSettings):
 
 
 class AuthSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="JWT_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="JWT_", extra="ignore", populate_by_name=True)
 
     issuer: str = "kabinet-identity"
     audience: str = "kabinet"
@@ -37,7 +37,8 @@ class AuthSettings(BaseSettings):
 class ServiceSettings(BaseSettings):
     """Base for a service's settings; a subclass sets env_prefix (e.g. ``IDENTITY_``)."""
 
-    model_config = SettingsConfigDict(extra="ignore")
+    # populate_by_name: code may pass data_dir=..., while the environment uses KABINET_DATA_DIR.
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
 
     service_name: str = "service"
     database_url: str | None = None

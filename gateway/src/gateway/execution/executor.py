@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gateway.execution.merging import ResponsePath, deep_merge, extract_representation, objects_at
+from gateway.execution.shaping import include_node
 from gateway.execution.subgraph_client import SubgraphClient, SubgraphUnavailable
 from gateway.planning.plan import FetchGroup, FetchNode, QueryPlan, alias_for, representations_variable
 
@@ -28,6 +29,7 @@ class _Request:
     variables: Mapping[str, Any]
     headers: Mapping[str, str]
     plan: QueryPlan
+    coerced: Mapping[str, Any]
 
 
 async def execute_plan(
@@ -35,9 +37,13 @@ async def execute_plan(
     client: SubgraphClient,
     variables: Mapping[str, Any],
     headers: Mapping[str, str] | None = None,
+    coerced_variables: Mapping[str, Any] | None = None,
 ) -> ExecutionOutcome:
+    """Run the plan. `variables` are forwarded as the client sent them; `coerced_variables` (defaults applied)
+    decide `@skip`/`@include` on whole fetches."""
     outcome = ExecutionOutcome(data={})
-    request = _Request(client=client, variables=variables, headers=headers or {}, plan=plan)
+    request = _Request(client=client, variables=variables, headers=headers or {}, plan=plan,
+                       coerced=coerced_variables if coerced_variables is not None else variables)
     for phase in plan.phases:
         for step in phase:
             await asyncio.gather(*(_run_group(request, group, outcome) for group in step))
@@ -76,6 +82,8 @@ async def _run_entities(request: _Request, group: FetchGroup, outcome: Execution
     # Per node: the distinct representations and, for each, every object (and its path) it stands for.
     batches: list[tuple[FetchNode, list[dict[str, Any]], list[list[tuple[dict, ResponsePath]]]]] = []
     for node in group.nodes:
+        if node.fields and not any(include_node(f, request.coerced) for f in node.fields):
+            continue
         representations: list[dict[str, Any]] = []
         targets: list[list[tuple[dict, ResponsePath]]] = []
         index_of: dict[str, int] = {}

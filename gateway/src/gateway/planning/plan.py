@@ -49,6 +49,9 @@ class FetchNode:
     # Entity fetches on an `@interfaceObject` subgraph send the interface name as `__typename`.
     representation_typename: dict[str, str] = field(default_factory=dict)
     children: list[FetchNode] = field(default_factory=list)
+    # Entity fetches: the client fields this fetch exists for. If every one is excluded by `@skip`/`@include`
+    # for this request's variables, the executor skips the fetch.
+    fields: list[FieldNode] = field(default_factory=list)
     # Filled in when the plan is finished.
     variable_names: tuple[str, ...] = ()
     operation_text: str = ""

@@ -356,30 +356,63 @@ class _PlanBuilder:
         subgraph must select for the representations (key fields and `@requires` fields)."""
         f = self._field(type_name, field.name.value)
         entity = self.supergraph.types[type_name]
-        for target in f.resolvers:
-            if target == subgraph:
-                continue
+        targets = [t for t in f.resolvers if t != subgraph]
+        for target in targets:
             for key in entity.resolvable_keys(target):
-                key_fields = top_level_field_names(key.selection)
-                if not all(self._can_resolve(subgraph, type_name, k, provided) for k in key_fields):
-                    continue
-                required = f.requires.get(target)
-                if required is not None:
-                    missing = [
-                        r for r in top_level_field_names(required)
-                        if not self._can_resolve(subgraph, type_name, r, provided)
-                    ]
-                    if missing:
-                        raise PlanningError(
-                            f"{type_name}.{f.name} @requires {', '.join(missing)} which subgraph {subgraph!r} "
-                            "cannot provide; multi-hop @requires is not supported yet"
-                        )
-                return self._add_entity_fetch(node, subgraph, target, type_name, key.selection, required, field,
-                                              path, provided, f)
+                if self._can_supply(subgraph, type_name, key.selection, provided):
+                    required = self._required(f, target, subgraph, type_name, provided)
+                    return self._add_entity_fetch(
+                        node, subgraph, target, type_name, key.selection, required, [field], path, provided, f
+                    )
+        # Two hops: first ask an intermediate subgraph for the key fields the target needs.
+        for target in targets:
+            for key in entity.resolvable_keys(target):
+                for middle in entity.subgraphs:
+                    if middle in (subgraph, target) or not self._can_supply(middle, type_name, key.selection, None):
+                        continue
+                    middle_key = next(
+                        (k for k in entity.resolvable_keys(middle)
+                         if self._can_supply(subgraph, type_name, k.selection, provided)),
+                        None,
+                    )
+                    if middle_key is None:
+                        continue
+                    key_fields = [s for s in key.selection.selections if isinstance(s, FieldNode)]
+                    selections = self._add_entity_fetch(
+                        node, subgraph, middle, type_name, middle_key.selection, None, key_fields, path, provided,
+                        None,
+                    )
+                    middle_node = next(c for c in node.children if c.subgraph == middle and c.path == path)
+                    required = self._required(f, target, middle, type_name, None)
+                    extra = self._add_entity_fetch(
+                        middle_node, middle, target, type_name, key.selection, required, [field], path, None, f
+                    )
+                    middle_node.selections.append(self._inline(type_name, (), [*extra, TYPENAME_FIELD]))
+                    return selections
         raise PlanningError(
             f"cannot plan {type_name}.{f.name}: it is resolved by {', '.join(f.resolvers) or 'no subgraph'} "
             f"but no resolvable @key of {type_name} there can be fetched from subgraph {subgraph!r}"
         )
+
+    def _can_supply(
+        self, subgraph: str, type_name: str, selection: SelectionSetNode, provided: FieldTree | None
+    ) -> bool:
+        return all(self._can_resolve(subgraph, type_name, k, provided) for k in top_level_field_names(selection))
+
+    def _required(
+        self, f: SupergraphField, target: str, subgraph: str, type_name: str, provided: FieldTree | None
+    ) -> SelectionSetNode | None:
+        required = f.requires.get(target)
+        if required is not None:
+            missing = [
+                r for r in top_level_field_names(required) if not self._can_resolve(subgraph, type_name, r, provided)
+            ]
+            if missing:
+                raise PlanningError(
+                    f"{type_name}.{f.name} @requires {', '.join(missing)} which subgraph {subgraph!r} "
+                    "cannot provide; multi-hop @requires is not supported yet"
+                )
+        return required
 
     def _add_entity_fetch(
         self,
@@ -389,10 +422,10 @@ class _PlanBuilder:
         type_name: str,
         key: SelectionSetNode,
         required: SelectionSetNode | None,
-        field: FieldNode,
+        fields: list[FieldNode],
         path: tuple[str, ...],
         provided: FieldTree | None,
-        f: SupergraphField,
+        f: SupergraphField | None,
     ) -> list[SelectionNode]:
         child = next((c for c in node.children if c.subgraph == target and c.path == path), None)
         if child is None:
@@ -406,11 +439,12 @@ class _PlanBuilder:
             representation = [*existing.selections, *representation]
         child.representation_fields[type_name] = SelectionSetNode(selections=tuple(representation))
         fragment_type = type_name
-        if f.via_interface_object:
+        if f is not None and f.via_interface_object:
             child.representation_typename[type_name] = f.via_interface_object
             fragment_type = f.via_interface_object
-        planned = self._plan_field(child, target, type_name, field, path, None)
-        child.selections.append(self._inline(fragment_type, (), [planned]))
+        child.fields.extend(fields)
+        planned = [self._plan_field(child, target, type_name, field, path, None) for field in fields]
+        child.selections.append(self._inline(fragment_type, (), list(planned)))
         # What the current subgraph must select so representations can be built.
         return self._plan_selection_set(
             node, subgraph, type_name, SelectionSetNode(selections=tuple(representation)), path, provided

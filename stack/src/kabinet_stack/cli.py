@@ -1,0 +1,100 @@
+"""`kabinet run`: the whole system in one process, with demo data, for trying Kabinet without servers."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import logging
+import os
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from kabinet.logging import configure_logging
+from kabinet.settings import MessagingSettings
+from starlette.applications import Starlette
+
+from kabinet_stack import demo
+from kabinet_stack.embedded import Stack
+
+log = logging.getLogger("kabinet")
+
+
+def _banner(host: str, port: int, seeded: dict[str, Any]) -> str:
+    base = f"http://{'localhost' if host in ('0.0.0.0', '127.0.0.1') else host}:{port}"
+    lines = [
+        "",
+        "Kabinet is running (embedded mode: SQLite files + in-process bus, all services in one process).",
+        f"  Gateway (GraphQL): {base}/graphql",
+        f"  Console (GraphiQL): {base}/graphql  (open in a browser)",
+        f"  Health: {base}/healthz   Readiness: {base}/readyz",
+    ]
+    logins = _logins(seeded)
+    if logins:
+        lines.append("  Demo logins:")
+        lines += [f"    {line}" for line in logins]
+    lines.append("")
+    return "\n".join(lines)
+
+
+def _logins(seeded: dict[str, Any]) -> list[str]:
+    ident = seeded.get("identity")
+    if ident is None:
+        return []
+    describe = getattr(ident, "logins", None)
+    if callable(describe):
+        return list(describe())
+    return [json.dumps(ident, default=str)]
+
+
+def build_app(data_dir: Path, with_demo: bool, host: str, port: int) -> Starlette:
+    stack = Stack(data_dir, messaging=MessagingSettings(amqp_url=os.environ.get("AMQP_URL")))
+    marker = data_dir / "demo-seeded.json"
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        async with stack.running():
+            seeded: dict[str, Any] = {}
+            if with_demo and not marker.exists():
+                seeded = await demo.seed(stack)
+                marker.write_text(json.dumps({"logins": _logins(seeded)}, indent=2))
+            elif marker.exists():
+                seeded = {"identity": json.loads(marker.read_text())["logins"]}
+                seeded["identity"] = _Saved(seeded["identity"])
+            print(_banner(host, port, seeded), flush=True)
+            yield
+
+    stack.app.router.lifespan_context = lifespan
+    return stack.app
+
+
+class _Saved:
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+
+    def logins(self) -> list[str]:
+        return self.lines
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="kabinet")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="start the whole system in one process (embedded mode) with demo data")
+    run.add_argument("--host", default=os.environ.get("KABINET_HOST", "127.0.0.1"))
+    run.add_argument("--port", type=int, default=int(os.environ.get("KABINET_PORT", "8000")))
+    run.add_argument("--data-dir", type=Path, default=Path(os.environ.get("KABINET_DATA_DIR", "var")))
+    run.add_argument("--no-demo", action="store_true", help="start empty")
+    run.add_argument("--reset", action="store_true", help="delete the data directory first")
+    args = parser.parse_args(argv)
+    configure_logging("kabinet", os.environ.get("LOG_LEVEL", "WARNING"))
+    if args.reset and args.data_dir.exists():
+        shutil.rmtree(args.data_dir)
+    args.data_dir.mkdir(parents=True, exist_ok=True)
+    import uvicorn
+
+    app = build_app(args.data_dir.resolve(), not args.no_demo, args.host, args.port)
+    uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False)
+
+

@@ -1,0 +1,136 @@
+"""The whole system in one process: four services and the gateway, wired in-process.
+
+Embedded mode (the default of ``make run``): each service on its own SQLite file, one in-process bus,
+the gateway calling the subgraphs through ASGI. Given database URLs and an AMQP URL, the very same
+wiring runs on PostgreSQL and RabbitMQ (the end-to-end tests use that). No feature exists in one mode only:
+only the adapters differ.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import httpx
+from gateway.app import create_gateway_app
+from gateway.config import GatewaySettings, SubgraphConfig
+from kabinet.auth import KeySource, jwks
+from kabinet.bus.base import Transport
+from kabinet.bus.memory import InProcessTransport
+from kabinet.runtime import ServiceRuntime
+from kabinet.settings import MessagingSettings
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+
+from kabinet_stack.services import ServiceModule, available_services
+
+
+class Stack:
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        database_urls: Mapping[str, str] | None = None,
+        messaging: MessagingSettings | None = None,
+        identity_private_key_pem: str | None = None,
+        gateway_settings: GatewaySettings | None = None,
+    ) -> None:
+        self.data_dir = data_dir
+        self.messaging = messaging or MessagingSettings(amqp_url=None)
+        self.shared_transport: Transport | None = (
+            None if self.messaging.amqp_url else InProcessTransport(self.messaging.delivery_limit)
+        )
+        self.modules = {m.name: m for m in available_services()}
+        self.runtimes: dict[str, ServiceRuntime] = {}
+        self.apps: dict[str, Starlette] = {}
+        urls = dict(database_urls or {})
+
+        identity = self.modules["identity"]
+        id_settings = identity.settings_cls(database_url=urls.get("identity"), data_dir=data_dir,
+                                            messaging=self.messaging, jwt_private_key=identity_private_key_pem)
+        id_runtime = identity.build_runtime(id_settings, transport=self.shared_transport)
+        self.runtimes["identity"] = id_runtime
+        # Every other service verifies tokens with identity's public keys, shared in-process.
+        self.key_source = KeySource(static=jwks([id_runtime.signing_key]))
+        for name, module in self.modules.items():
+            if name == "identity":
+                continue
+            settings = module.settings_cls(database_url=urls.get(name), data_dir=data_dir, messaging=self.messaging)
+            self.runtimes[name] = module.build_runtime(settings, transport=self.shared_transport,
+                                                       key_source=self.key_source)
+        for name, runtime in self.runtimes.items():
+            if self.shared_transport is not None:
+                runtime.share_transport()
+            self.apps[name] = self.modules[name].create_app(runtime=runtime, manage_runtime=False)
+        subgraphs = [
+            SubgraphConfig(name, f"http://{name}.embedded/graphql", transport=httpx.ASGITransport(app=app))
+            for name, app in self.apps.items()
+        ]
+        self.gateway_settings = gateway_settings or GatewaySettings(compose_timeout_s=60)
+        self.gateway = create_gateway_app(self.gateway_settings, subgraphs=subgraphs)
+        self.app = self._build_app()
+
+    @property
+    def identity(self) -> Any:
+        return self.runtimes["identity"]
+
+    def module(self, name: str) -> ServiceModule:
+        return self.modules[name]
+
+    async def start(self) -> None:
+        if self.shared_transport is not None:
+            await self.shared_transport.connect()
+        for runtime in self.runtimes.values():
+            await runtime.start()
+        for runtime in self.runtimes.values():
+            await runtime.wait_ready(60)
+
+    async def stop(self) -> None:
+        for runtime in reversed(list(self.runtimes.values())):
+            await runtime.stop()
+        if self.shared_transport is not None:
+            await self.shared_transport.close()
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[Stack]:
+        """Start the services, then the gateway (which composes their schemas), and stop all after."""
+        await self.start()
+        try:
+            async with self.gateway.router.lifespan_context(self.gateway):
+                yield self
+        finally:
+            await self.stop()
+
+    def _build_app(self) -> Starlette:
+        async def root(_: Request) -> Response:
+            return RedirectResponse("/graphql")
+
+        async def healthz(_: Request) -> Response:
+            return JSONResponse({"status": "ok"})
+
+        async def readyz(_: Request) -> Response:
+            checks: dict[str, Any] = {n: await r.readiness() for n, r in self.runtimes.items()}
+            gw = self.gateway.state.gateway
+            checks["gateway"] = {"composed": gw.pipeline is not None}
+            ready = all(all(c.values()) for c in checks.values())
+            return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
+
+        @contextlib.asynccontextmanager
+        async def lifespan(_: Starlette) -> AsyncIterator[None]:
+            async with self.running():
+                yield
+
+        # The gateway answers at /graphql; each service stays reachable under /services/<name>/
+        # (its JWKS, calendar feeds, webhooks).
+        routes = [
+            Route("/", root),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            *[Mount(f"/services/{name}", app=app) for name, app in self.apps.items()],
+            Mount("/", app=self.gateway),
+        ]
+        return Starlette(routes=routes, lifespan=lifespan)
