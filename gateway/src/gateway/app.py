@@ -96,8 +96,10 @@ def create_gateway_app(settings: GatewaySettings, subgraphs: list[SubgraphConfig
         if not await _compose(state):
             # Keep trying in the background; /readyz says 503 until it works.
             async def keep_trying() -> None:
-                while not await _compose(state):
+                composed = False
+                while not composed:
                     await asyncio.sleep(settings.compose_retry_max_s)
+                    composed = await _compose(state)
 
             retry_task = asyncio.create_task(keep_trying())
         try:
@@ -139,8 +141,9 @@ def _media_type(request: Request) -> str:
     return GRAPHQL_RESPONSE_JSON if GRAPHQL_RESPONSE_JSON in accept else "application/json"
 
 
-def _json(body: dict[str, Any], status: int, media_type: str, correlation_id: str,
-          extra_headers: dict[str, str] | None = None) -> Response:
+def _json(
+    body: dict[str, Any], status: int, media_type: str, correlation_id: str, extra_headers: dict[str, str] | None = None
+) -> Response:
     headers = {CORRELATION_HEADER: correlation_id, **(extra_headers or {})}
     return Response(
         json.dumps(body, separators=(",", ":"), ensure_ascii=False),
@@ -193,8 +196,12 @@ async def _handle_graphql(request: Request, state: GatewayState) -> Response:
         return PlainTextResponse("The console is disabled.", status_code=404)
     pipeline = state.pipeline
     if pipeline is None:
-        return _json(_request_error("The gateway has not composed its supergraph yet.", "GATEWAY_NOT_READY"),
-                     503, media_type, correlation_id)
+        return _json(
+            _request_error("The gateway has not composed its supergraph yet.", "GATEWAY_NOT_READY"),
+            503,
+            media_type,
+            correlation_id,
+        )
     started = time.perf_counter()
     try:
         graphql_request = await _read_request(request)
@@ -204,9 +211,14 @@ async def _handle_graphql(request: Request, state: GatewayState) -> Response:
             if operation.operation != OperationType.QUERY:
                 REQUESTS.labels(operation.operation.value, "method_not_allowed").inc()
                 return _json(
-                    _request_error(f"Can only perform a {operation.operation.value} operation from a POST request.",
-                                   "METHOD_NOT_ALLOWED"),
-                    405, media_type, correlation_id, {"allow": "POST"},
+                    _request_error(
+                        f"Can only perform a {operation.operation.value} operation from a POST request.",
+                        "METHOD_NOT_ALLOWED",
+                    ),
+                    405,
+                    media_type,
+                    correlation_id,
+                    {"allow": "POST"},
                 )
     except RequestRejected as exc:
         REQUESTS.labels("unknown", "bad_request").inc()

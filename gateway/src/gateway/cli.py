@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from gateway.composition.errors import CompositionError
-from gateway.composition.sources import IntrospectAndCompose
+from gateway.composition.sources import IntrospectAndCompose, SubgraphSdlUnavailable
 from gateway.config import GatewaySettings
 
 
@@ -29,7 +29,7 @@ def _compose(settings: GatewaySettings, out: Path | None, form: str) -> int:
     )
     try:
         supergraph = asyncio.run(source.load())
-    except CompositionError as exc:
+    except (CompositionError, SubgraphSdlUnavailable) as exc:
         print(str(exc), file=sys.stderr)
         return 1
     if form == "supergraph":
@@ -51,8 +51,12 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("serve", help="serve /graphql (subgraphs from GATEWAY_SUBGRAPHS)")
     compose = commands.add_parser("compose", help="compose the subgraphs and print the schema")
     compose.add_argument("--out", type=Path, default=None, help="write to this file instead of stdout")
-    compose.add_argument("--form", choices=["supergraph", "api"], default="supergraph",
-                         help="the @join__ supergraph SDL (default) or the client-facing API schema")
+    compose.add_argument(
+        "--form",
+        choices=["supergraph", "api"],
+        default="supergraph",
+        help="the @join__ supergraph SDL (default) or the client-facing API schema",
+    )
     args = parser.parse_args(argv)
     settings = GatewaySettings()
     if args.command == "serve":

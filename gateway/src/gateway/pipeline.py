@@ -104,8 +104,9 @@ class GatewayPipeline:
         try:
             document = parse(query)
         except GraphQLError as exc:
-            prepared = PreparedDocument(None, (_error(exc.message, "GRAPHQL_PARSE_FAILED", exc),),
-                                        "GRAPHQL_PARSE_FAILED", {})
+            prepared = PreparedDocument(
+                None, (_error(exc.message, "GRAPHQL_PARSE_FAILED", exc),), "GRAPHQL_PARSE_FAILED", {}
+            )
         else:
             self.validations += 1
             errors = validate(self.schema, document, self.rules)
@@ -119,8 +120,9 @@ class GatewayPipeline:
         self.documents.put(query, prepared)
         return prepared
 
-    def plan_for(self, query: str, operation_name: str | None, document: DocumentNode,
-                 operation: OperationDefinitionNode) -> QueryPlan | PlanningError:
+    def plan_for(
+        self, query: str, operation_name: str | None, document: DocumentNode, operation: OperationDefinitionNode
+    ) -> QueryPlan | PlanningError:
         key = (query, operation_name)
         plan = self.plans.get(key)
         CACHE_EVENTS.labels("plan", "hit" if plan else "miss").inc()
@@ -183,7 +185,7 @@ class GatewayPipeline:
             result = self._introspect(plan, raw_variables)
             if result.data:
                 outcome.data.update(result.data)
-            outcome.errors.extend(e.formatted for e in result.errors or ())
+            outcome.errors.extend(dict(e.formatted) for e in result.errors or ())
         data, errors = shape_response(
             self.schema, operation, prepared.fragments, variables, outcome.data, outcome.errors, outcome.errored_paths
         )

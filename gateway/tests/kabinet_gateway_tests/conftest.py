@@ -16,10 +16,9 @@ from typing import Any
 import httpx
 import pytest
 import strawberry
-from strawberry.asgi import GraphQL
-
 from gateway.app import create_gateway_app
 from gateway.config import GatewaySettings, SubgraphConfig
+from strawberry.asgi import GraphQL
 
 USERS = {"1": ("Ada Lovelace", "ada"), "2": ("Grace Hopper", "grace")}
 PRODUCTS = {
@@ -53,8 +52,9 @@ class AccountsUser:
 
 def account(user_id: str) -> AccountsUser:
     name, username = USERS[user_id]
-    return AccountsUser(id=strawberry.ID(user_id), name=name, username=username,
-                        nickname="Amazing Grace" if user_id == "2" else None)
+    return AccountsUser(
+        id=strawberry.ID(user_id), name=name, username=username, nickname="Amazing Grace" if user_id == "2" else None
+    )
 
 
 @strawberry.type
@@ -99,15 +99,19 @@ class CatalogProduct:
     def resolve_reference(cls, **representation: Any) -> CatalogProduct:
         if "upc" in representation:
             return catalog_product(representation["upc"])
-        upc = next(u for u, p in PRODUCTS.items()
-                   if p["sku"] == representation["sku"] and p["package"] == representation["package"])
+        upc = next(
+            u
+            for u, p in PRODUCTS.items()
+            if p["sku"] == representation["sku"] and p["package"] == representation["package"]
+        )
         return catalog_product(upc)
 
 
 def catalog_product(upc: str) -> CatalogProduct:
     p = PRODUCTS[upc]
-    return CatalogProduct(upc=upc, sku=p["sku"], package=p["package"], name=p["name"], price=p["price"],
-                          weight=p["weight"])
+    return CatalogProduct(
+        upc=upc, sku=p["sku"], package=p["package"], name=p["name"], price=p["price"], weight=p["weight"]
+    )
 
 
 @strawberry.type
@@ -127,8 +131,8 @@ products_schema = strawberry.federation.Schema(query=ProductsQuery)
 class StockedProduct:
     sku: str
     package: str
-    price: int | None = strawberry.federation.field(external=True, default=None)
-    weight: int | None = strawberry.federation.field(external=True, default=None)
+    price: int = strawberry.federation.field(external=True, default=0)
+    weight: int = strawberry.federation.field(external=True, default=0)
 
     @strawberry.field
     def in_stock(self) -> bool:
@@ -136,12 +140,11 @@ class StockedProduct:
 
     @strawberry.federation.field(requires=["price weight"])
     def shipping_estimate(self) -> int:
-        assert self.price is not None and self.weight is not None, "requires fields missing"
+        assert self.price and self.weight, "requires fields missing"
         return 0 if self.price > 80 else self.weight * 2
 
     @classmethod
-    def resolve_reference(cls, sku: str, package: str, price: int | None = None,
-                          weight: int | None = None) -> StockedProduct:
+    def resolve_reference(cls, sku: str, package: str, price: int = 0, weight: int = 0) -> StockedProduct:
         return StockedProduct(sku=sku, package=package, price=price, weight=weight)
 
 
@@ -230,8 +233,12 @@ class ReviewsMutation:
     @strawberry.mutation
     def add_review(self, body: str) -> Review:
         MUTATION_LOG.append(f"addReview:{body}")
-        return Review(id=strawberry.ID("new"), body=body, author=ReviewsUser(id=strawberry.ID("1"), username="ada"),
-                      product=ReviewedProduct(upc="1"))
+        return Review(
+            id=strawberry.ID("new"),
+            body=body,
+            author=ReviewsUser(id=strawberry.ID("1"), username="ada"),
+            product=ReviewedProduct(upc="1"),
+        )
 
 
 reviews_schema = strawberry.federation.Schema(query=ReviewsQuery, mutation=ReviewsMutation)
@@ -300,8 +307,9 @@ class GatewayHarness:
 
 def subgraph_configs(log: list[RecordedRequest]) -> list[SubgraphConfig]:
     return [
-        SubgraphConfig(name, f"http://{name}/graphql",
-                       RecordingTransport(name, httpx.ASGITransport(app=GraphQL(schema)), log))
+        SubgraphConfig(
+            name, f"http://{name}/graphql", RecordingTransport(name, httpx.ASGITransport(app=GraphQL(schema)), log)
+        )
         for name, schema in SCHEMAS.items()
     ]
 
@@ -311,14 +319,14 @@ async def gateway() -> AsyncIterator[GatewayHarness]:
     log: list[RecordedRequest] = []
     configs = subgraph_configs(log)
     app = create_gateway_app(GatewaySettings(compose_timeout_s=5), configs)
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway") as client:
-            yield GatewayHarness(
-                client=client,
-                app=app,
-                requests=log,
-                transports={c.name: c.transport for c in configs},  # type: ignore[misc]
-            )
+    transport = httpx.ASGITransport(app=app)
+    async with app.router.lifespan_context(app), httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
+        yield GatewayHarness(
+            client=client,
+            app=app,
+            requests=log,
+            transports={c.name: c.transport for c in configs},  # type: ignore[misc]
+        )
 
 
 @pytest.fixture

@@ -20,7 +20,10 @@ async def test_entity_fetches_are_batched_one_request_per_subgraph_per_step(gate
     assert reviews[2]["product"] == {"name": "Lamp", "inStock": False, "shippingEstimate": 4}
     # 4 reviews, 2 authors, 3 products: still one request per subgraph, with de-duplicated representations.
     assert {s: len(gateway.sent_to(s)) for s in ("reviews", "accounts", "products", "inventory")} == {
-        "reviews": 1, "accounts": 1, "products": 1, "inventory": 1,
+        "reviews": 1,
+        "accounts": 1,
+        "products": 1,
+        "inventory": 1,
     }
     assert len(gateway.sent_to("accounts")[0].variables["representations"]) == 2
     inventory = gateway.sent_to("inventory")[0].variables["representations"]
@@ -54,8 +57,12 @@ async def test_aliases_fragments_typename_and_key_fields_removed(gateway):
     result = await gateway.query(query)
     assert result == {
         "data": {
-            "first": {"__typename": "User", "who": "Ada Lovelace", "reviews": [{"text": "Sturdy"}, {"text": "Bright"}],
-                      "handle": "ada"},
+            "first": {
+                "__typename": "User",
+                "who": "Ada Lovelace",
+                "reviews": [{"text": "Sturdy"}, {"text": "Bright"}],
+                "handle": "ada",
+            },
             "products": [{"upc": "1"}],
         }
     }
@@ -101,7 +108,7 @@ async def test_non_null_error_nulls_the_nearest_nullable_parent(gateway):
 
 async def test_non_null_propagation_through_entity_fetch(gateway):
     # `strict` is non-null inside non-null list items: the whole `reviews` list (non-null) nulls `me`.
-    result = await gateway.query("{ me { name reviews { strict } } user(id: \"2\") { reviews { strict } } }")
+    result = await gateway.query('{ me { name reviews { strict } } user(id: "2") { reviews { strict } } }')
     assert result["data"]["me"] == {"name": "Ada Lovelace", "reviews": [{"strict": "fine"}, {"strict": "fine"}]}
     assert result["data"]["user"] is None
     assert result["errors"][0]["message"] == "strict failed"

@@ -2,8 +2,11 @@
 
 Rows are claimed with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several replicas of a service can
 relay side by side without publishing a row twice at the same time; a row is marked published only
-after the broker confirmed it. A failed publish leaves the row unpublished with the error recorded, and
-the relay backs off (tenacity's exponential wait) before trying again.
+after the broker confirmed it. A failed publish leaves the row unpublished with the error and the number
+of attempts recorded. When the broker is unreachable the whole relay backs off exponentially; a row the
+broker refuses on its own (unroutable) backs off alone, so it never holds up the rows behind it. Rows
+are published in order of commit, but a row that failed is retried after later ones: consumers must not
+depend on order across events (they are idempotent and tolerant readers).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -18,7 +22,7 @@ from typing import Any
 from sqlalchemy import Row, Table, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from kabinet.bus.base import PublishError, Transport, Unroutable
+from kabinet.bus.base import BrokerUnavailable, PublishError, Transport, Unroutable
 from kabinet.events.envelope import Envelope
 from kabinet.metrics import OUTBOX_PUBLISH_FAILED, OUTBOX_PUBLISHED
 
@@ -36,6 +40,7 @@ class OutboxRelay:
         batch_size: int = 500,
         poll_interval_s: float = 0.5,
         max_backoff_s: float = 10.0,
+        row_backoff_max_s: float = 60.0,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._outbox = outbox
@@ -45,89 +50,132 @@ class OutboxRelay:
         self.poll_interval_s = poll_interval_s
         self._wake = asyncio.Event()
         self.max_backoff_s = max_backoff_s
+        self.row_backoff_max_s = row_backoff_max_s
         self._task: asyncio.Task[None] | None = None
         self.last_error: str | None = None
+        # Rows the broker refused on their own (unroutable, nacked): seq -> monotonic time of the next
+        # try. They back off one by one, so one bad row never delays the events behind it.
+        self._deferred: dict[int, float] = {}
+        self._broker_down = False  # set by a pass that failed for broker reasons: run() backs off
 
     def wake(self) -> None:
         self._wake.set()
 
     async def publish_pending(self) -> tuple[int, int]:
-        """One pass over unpublished rows: returns (published, failed)."""
+        """One pass over unpublished rows: returns (published, failed).
+
+        Raises :class:`BrokerUnavailable` without touching any row when the transport is not connected.
+        """
+        if not self._transport.is_connected():
+            raise BrokerUnavailable("not connected to the broker")
+        now = time.monotonic()
+        self._deferred = {seq: at for seq, at in self._deferred.items() if at > now}
         o = self._outbox
         stmt = (
-            select(o.c.seq, o.c.id, o.c.body)
+            select(o.c.seq, o.c.id, o.c.body, o.c.attempts)
             .where(o.c.published_at.is_(None))
             .order_by(o.c.seq)
-            .limit(self.batch_size)
+            .limit(self.batch_size + len(self._deferred))
         )
         async with self._sessionmaker() as session:
             if session.bind is not None and session.bind.dialect.name == "postgresql":
                 # Hold the row locks while publishing: another relay skips these rows.
                 async with session.begin():
                     rows = (await session.execute(stmt.with_for_update(skip_locked=True))).all()
-                    return await self._publish_rows(session, rows)
+                    return await self._publish_rows(session, self._due(rows))
             # SQLite (embedded, one process): read, then publish outside the read transaction so the
             # in-process consumers may write meanwhile, then mark in a short write transaction.
             async with session.begin():
                 rows = (await session.execute(stmt)).all()
             async with session.begin():
-                return await self._publish_rows(session, rows)
+                return await self._publish_rows(session, self._due(rows))
+
+    def _due(self, rows: Sequence[Any]) -> list[Any]:
+        return [r for r in rows if r.seq not in self._deferred][: self.batch_size]
 
     async def _publish_rows(self, session: AsyncSession, rows: Sequence[Row[Any]]) -> tuple[int, int]:
         if not rows:
             return 0, 0
         o = self._outbox
         envelopes = [Envelope.from_json(r.body.encode()) for r in rows]
+        # All publishes of a batch in flight at once: their confirms arrive together (one round trip).
         results = await asyncio.gather(*(self._transport.publish(e) for e in envelopes), return_exceptions=True)
         ok_seqs = [r.seq for r, res in zip(rows, results, strict=True) if res is None]
         if ok_seqs:
             await session.execute(
                 update(o).where(o.c.seq.in_(ok_seqs)).values(published_at=datetime.now(UTC))
             )
-        failed = 0
+        broker_down: list[int] = []
+        broker_error = ""
         unexpected: BaseException | None = None
         for row, res in zip(rows, results, strict=True):
             if not isinstance(res, BaseException):
                 continue
-            failed += 1
+            if isinstance(res, BrokerUnavailable) or not isinstance(res, PublishError):
+                # Not this row's fault: the whole relay backs off (see run), the row is retried as is.
+                broker_down.append(row.seq)
+                broker_error = f"broker_unavailable: {res}"
+                if not isinstance(res, PublishError):
+                    unexpected = res
+                continue
             kind = "unroutable" if isinstance(res, Unroutable) else "publish_failed"
-            self.last_error = f"{kind}: {res}"
-            log.error("outbox publish failed",
-                      extra={"service": self.service, "event_id": row.id, "error": str(res), "kind": kind})
+            error = f"{kind}: {res}"
+            self.last_error = error
+            delay = min(self.row_backoff_max_s, 2.0 ** min(row.attempts, 10))
+            self._deferred[row.seq] = time.monotonic() + delay
+            log.error("outbox publish refused",
+                      extra={"service": self.service, "event_id": row.id, "error": str(res), "kind": kind,
+                             "attempts": row.attempts + 1, "retry_in_s": delay})
             await session.execute(
-                update(o).where(o.c.seq == row.seq)
-                .values(attempts=o.c.attempts + 1, last_error=f"{kind}: {res}"[:2000])
+                update(o).where(o.c.seq == row.seq).values(attempts=o.c.attempts + 1, last_error=error[:2000])
             )
-            if not isinstance(res, PublishError):
-                unexpected = res
+        if broker_down:
+            self.last_error = broker_error
+            log.warning("outbox publish failed: broker unavailable",
+                        extra={"service": self.service, "rows": len(broker_down), "error": broker_error})
+            await session.execute(
+                update(o).where(o.c.seq.in_(broker_down))
+                .values(attempts=o.c.attempts + 1, last_error=broker_error[:2000])
+            )
+        failed = len(rows) - len(ok_seqs)
         OUTBOX_PUBLISHED.labels(self.service).inc(len(ok_seqs))
         if failed:
             OUTBOX_PUBLISH_FAILED.labels(self.service).inc(failed)
         if unexpected is not None:
             log.error("unexpected publish error", exc_info=unexpected)
+        if broker_down:
+            # Let run() back off; the marks above are committed with the published ones.
+            self._broker_down = True
         return len(ok_seqs), failed
 
     async def run(self) -> None:
         attempt = 0
         while True:
+            self._broker_down = False
             try:
-                published, failed = await self.publish_pending()
+                published, _failed = await self.publish_pending()
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # database down, etc.: back off and go on
+            except Exception as exc:  # broker or database down: back off and go on
                 self.last_error = repr(exc)
                 log.warning("outbox relay pass failed", extra={"service": self.service, "error": repr(exc)})
-                published, failed = 0, 1
-            if failed:
+                published, self._broker_down = 0, True
+            if self._broker_down:
                 attempt += 1
-                await asyncio.sleep(self._backoff_for(attempt))
+                await self._sleep_or_wake(self._backoff_for(attempt), wakeable=False)
                 continue
             attempt = 0
             if published:
                 continue  # there may be more: drain before waiting
-            self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval_s)
+            await self._sleep_or_wake(self.poll_interval_s, wakeable=True)
+
+    async def _sleep_or_wake(self, seconds: float, *, wakeable: bool) -> None:
+        if not wakeable:
+            await asyncio.sleep(seconds)
+            return
+        self._wake.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
 
     def _backoff_for(self, attempt: int) -> float:
         return float(min(self.max_backoff_s, 0.2 * 2 ** min(attempt - 1, 10)))
@@ -135,6 +183,10 @@ class OutboxRelay:
     def start(self) -> None:
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self.run(), name=f"outbox-relay-{self.service}")
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
 
     async def stop(self) -> None:
         if self._task is not None:

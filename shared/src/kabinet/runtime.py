@@ -100,7 +100,7 @@ class ServiceRuntime:
                 await asyncio.sleep(0.02)
 
     async def _bring_up(self) -> None:
-        retrying = AsyncRetrying(wait=wait_exponential(multiplier=0.2, max=10),
+        retrying = AsyncRetrying(wait=wait_exponential(multiplier=0.2, max=5),
                                  retry=retry_if_exception_type(Exception), reraise=True)
         async for attempt in retrying:
             with attempt:
@@ -110,14 +110,26 @@ class ServiceRuntime:
         self.database_ready = True
         async for attempt in retrying.copy():
             with attempt:
-                if not self.transport.is_connected():
-                    await self.transport.connect()
-        if self.spec.handlers:
-            handler = inbox_handler(self.name, self.uow, self.spec.inbox, self.spec.handlers)
-            await self.transport.subscribe(Subscription(self.name, tuple(self.spec.handlers), handler))
+                await self._connect_and_subscribe()
         self.broker_ready = True
         self.relay.start()
         log.info("service ready", extra={"service": self.name})
+
+    async def _connect_and_subscribe(self) -> None:
+        """Connect and declare the consumer; a failure half-way starts again from a clean transport
+        (the robust connection restores what was declared once this succeeded, not before)."""
+        try:
+            if not self.transport.is_connected():
+                await self.transport.connect()
+            if self.spec.handlers:
+                handler = inbox_handler(self.name, self.uow, self.spec.inbox, self.spec.handlers)
+                await self.transport.subscribe(Subscription(self.name, tuple(self.spec.handlers), handler))
+        except Exception as exc:
+            log.warning("broker not reachable yet", extra={"service": self.name, "error": repr(exc)})
+            if self._owns_transport:
+                with contextlib.suppress(Exception):
+                    await self.transport.close()
+            raise
 
     async def stop(self) -> None:
         for task in self._tasks:

@@ -20,6 +20,9 @@ class MessagingSettings(BaseSettings):
     delivery_limit: int = 4  # redeliveries after the first try: 5 tries, then the dead-letter queue
     prefetch: int = 64
     publish_timeout_s: float = 5.0
+    # A failed handler waits retry_backoff_s * 2**(try-1) (at most retry_backoff_max_s) before its retry.
+    retry_backoff_s: float = 0.1
+    retry_backoff_max_s: float = 5.0
     connect_timeout_s: float = 5.0
 
 

@@ -115,13 +115,13 @@ def build_api_schema(
             for n in common:
                 if n in input_hidden:
                     continue
-                node = defs[0].input_fields[n]
+                input_node = defs[0].input_fields[n]
                 input_fields.append(
                     InputValueDefinitionNode(
-                        name=node.name,
-                        type=node.type,
-                        default_value=node.default_value,
-                        description=node.description,
+                        name=input_node.name,
+                        type=input_node.type,
+                        default_value=input_node.default_value,
+                        description=input_node.description,
                         directives=(),
                     )
                 )
@@ -152,10 +152,14 @@ def build_api_schema(
 def _field_source(
     type_name: str, field_name: str, definers: list[str], subgraphs: dict[str, SubgraphSchema]
 ) -> SubgraphField | None:
-    fields = [subgraphs[s].types[type_name].fields[field_name] for s in definers if type_name in subgraphs[s].types]
-    fields = [f for f in fields if f is not None]
+    fields = [
+        subgraphs[s].types[type_name].fields[field_name]
+        for s in definers
+        if type_name in subgraphs[s].types and field_name in subgraphs[s].types[type_name].fields
+    ]
     with_description = [f for f in fields if f.description]
-    return (with_description or fields or [None])[0]
+    candidates = with_description or fields
+    return candidates[0] if candidates else None
 
 
 def _merge_arguments(

@@ -65,6 +65,7 @@ def compose_subgraphs(subgraphs: list[SubgraphSchema]) -> Supergraph:
             if t.kind in ("object", "interface"):
                 _merge_fields(merged, subgraph, t, issues)
 
+    _check_external_types(types, by_name, issues)
     _check_field_sharing(types, by_name, issues)
     _apply_overrides(types, by_name, issues)
     _add_interface_object_fields(types, by_name)
@@ -115,6 +116,28 @@ def _merge_fields(
             existing.requires[subgraph.name] = parse_field_set(f.requires)
         if f.provides:
             existing.provides[subgraph.name] = parse_field_set(f.provides)
+
+
+def _check_external_types(
+    types: dict[str, SupergraphType], subgraphs: dict[str, SubgraphSchema], issues: list[CompositionIssue]
+) -> None:
+    """An @external declaration must repeat the field's type exactly (it describes data another subgraph sends)."""
+    for t in types.values():
+        for f in t.fields.values():
+            if not f.external_in or not f.resolvers:
+                continue
+            owner = f.resolvers[0]
+            owner_type = print_ast(subgraphs[owner].types[t.name].fields[f.name].type)
+            for s in sorted(f.external_in):
+                external_type = print_ast(subgraphs[s].types[t.name].fields[f.name].type)
+                if external_type != owner_type:
+                    issues.append(
+                        CompositionIssue(
+                            "EXTERNAL_TYPE_MISMATCH",
+                            f"field {t.name}.{f.name} has type {owner_type} in {owner!r} but is marked @external "
+                            f"with type {external_type} in {s!r}",
+                        )
+                    )
 
 
 def _check_field_sharing(
@@ -217,5 +240,3 @@ def _check_resolvability(types: dict[str, SupergraphType], issues: list[Composit
                         f"{', '.join(repr(s) for s in sorted(f.external_in))} but no subgraph resolves it",
                     )
                 )
-
-

@@ -74,8 +74,9 @@ class IntrospectAndCompose:
             ):
                 with attempt:
                     if attempt.retry_state.attempt_number > 1:
-                        log.info("retrying SDL fetch from %s (attempt %d)", subgraph.name,
-                                 attempt.retry_state.attempt_number)
+                        log.info(
+                            "retrying SDL fetch from %s (attempt %d)", subgraph.name, attempt.retry_state.attempt_number
+                        )
                     sdls[subgraph.name] = await fetch_sdl(subgraph, self.request_timeout_s)
         return sdls
 

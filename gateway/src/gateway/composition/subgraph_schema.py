@@ -244,7 +244,9 @@ def parse_subgraph_sdl(name: str, sdl: str, url: str = "") -> SubgraphSchema:
             [CompositionIssue("INVALID_GRAPHQL", f"subgraph {name!r}: SDL does not parse: {exc.message}")]
         ) from exc
 
-    schema_nodes = [d for d in document.definitions if isinstance(d, SchemaDefinitionNode | SchemaExtensionNode)]
+    schema_nodes: list[SchemaDefinitionNode | SchemaExtensionNode] = [
+        d for d in document.definitions if isinstance(d, SchemaDefinitionNode | SchemaExtensionNode)
+    ]
     names = _DirectiveNames(schema_nodes)
     root_types = {
         OperationType.QUERY: "Query",

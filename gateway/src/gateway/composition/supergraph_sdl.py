@@ -52,8 +52,11 @@ def print_supergraph_sdl(supergraph: Supergraph) -> str:
     schema = supergraph.api_schema
     roots = [
         f"  {op}: {t.name}"
-        for op, t in (("query", schema.query_type), ("mutation", schema.mutation_type),
-                      ("subscription", schema.subscription_type))
+        for op, t in (
+            ("query", schema.query_type),
+            ("mutation", schema.mutation_type),
+            ("subscription", schema.subscription_type),
+        )
         if t is not None
     ]
     parts = [
@@ -62,7 +65,7 @@ def print_supergraph_sdl(supergraph: Supergraph) -> str:
         JOIN_PRELUDE.rstrip(),
         "enum join__Graph {\n"
         + "\n".join(
-            f'  {graph_enum_name(s.name)} @join__graph(name: {json.dumps(s.name)}, url: {json.dumps(s.url)})'
+            f"  {graph_enum_name(s.name)} @join__graph(name: {json.dumps(s.name)}, url: {json.dumps(s.url)})"
             for s in supergraph.subgraphs.values()
         )
         + "\n}",
@@ -82,7 +85,8 @@ def print_supergraph_sdl(supergraph: Supergraph) -> str:
             if keys:
                 for key in keys:
                     resolvable = "" if key.resolvable else ", resolvable: false"
-                    type_directives.append(f"@join__type(graph: {graph}, key: {_field_set(key.fields)}{resolvable}{extra})")
+                    key_text = _field_set(key.fields)
+                    type_directives.append(f"@join__type(graph: {graph}, key: {key_text}{resolvable}{extra})")
             else:
                 type_directives.append(f"@join__type(graph: {graph}{extra})")
             for interface in sub_type.interfaces:
@@ -91,7 +95,8 @@ def print_supergraph_sdl(supergraph: Supergraph) -> str:
                 type_directives.append(f"@join__unionMember(graph: {graph}, member: {json.dumps(member)})")
         directives = "".join(f"\n  {d}" for d in type_directives)
         if not brace:
-            parts.append(header.split(" =")[0] + directives + ("\n  =" + printed.split(" =", 1)[1] if " =" in printed else ""))
+            members = "\n  =" + printed.split(" =", 1)[1] if " =" in printed else ""
+            parts.append(header.split(" =")[0] + directives + members)
             continue
         lines = body.rstrip("}").rstrip("\n").split("\n")
         out_lines = []

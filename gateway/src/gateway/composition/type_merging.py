@@ -20,7 +20,7 @@ def merge_output_types(a: TypeNode, b: TypeNode) -> TypeNode | None:
     """
     if isinstance(a, NonNullTypeNode) and isinstance(b, NonNullTypeNode):
         inner = merge_output_types(a.type, b.type)
-        return NonNullTypeNode(type=inner) if inner is not None else None
+        return NonNullTypeNode(type=inner) if isinstance(inner, NamedTypeNode | ListTypeNode) else None
     if isinstance(a, NonNullTypeNode):
         return merge_output_types(a.type, b)
     if isinstance(b, NonNullTypeNode):

@@ -42,8 +42,13 @@ async def execute_plan(
     """Run the plan. `variables` are forwarded as the client sent them; `coerced_variables` (defaults applied)
     decide `@skip`/`@include` on whole fetches."""
     outcome = ExecutionOutcome(data={})
-    request = _Request(client=client, variables=variables, headers=headers or {}, plan=plan,
-                       coerced=coerced_variables if coerced_variables is not None else variables)
+    request = _Request(
+        client=client,
+        variables=variables,
+        headers=headers or {},
+        plan=plan,
+        coerced=coerced_variables if coerced_variables is not None else variables,
+    )
     for phase in plan.phases:
         for step in phase:
             await asyncio.gather(*(_run_group(request, group, outcome) for group in step))

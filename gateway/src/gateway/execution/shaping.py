@@ -15,13 +15,16 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLInterfaceType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLSchema,
+    GraphQLUnionType,
     InlineFragmentNode,
     OperationDefinitionNode,
+    SelectionNode,
     SelectionSetNode,
     VariableNode,
     is_abstract_type,
@@ -38,7 +41,7 @@ class _Null:
 NULL_PROPAGATES = _Null()
 
 
-def include_node(node: FieldNode | InlineFragmentNode | FragmentSpreadNode, variables: Mapping[str, Any]) -> bool:
+def include_node(node: SelectionNode, variables: Mapping[str, Any]) -> bool:
     for directive in node.directives or ():
         name = directive.name.value
         if name not in ("skip", "include"):
@@ -77,7 +80,7 @@ class _Shaper:
         self, object_type: GraphQLObjectType, selection_set: SelectionSetNode, out: dict[str, list[FieldNode]]
     ) -> None:
         for selection in selection_set.selections:
-            if not include_node(selection, self.variables):  # type: ignore[arg-type]
+            if not include_node(selection, self.variables):
                 continue
             if isinstance(selection, FieldNode):
                 key = selection.alias.value if selection.alias else selection.name.value
@@ -95,9 +98,8 @@ class _Shaper:
         if condition is None or condition == object_type.name:
             return True
         condition_type = self.schema.get_type(condition)
-        return is_abstract_type(condition_type) and self.schema.is_sub_type(
-            condition_type,  # type: ignore[arg-type]
-            object_type,
+        return isinstance(condition_type, GraphQLInterfaceType | GraphQLUnionType) and self.schema.is_sub_type(
+            condition_type, object_type
         )
 
     def complete_object(

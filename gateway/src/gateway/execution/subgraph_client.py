@@ -31,9 +31,7 @@ class SubgraphClient:
 
     def __init__(self, subgraphs: list[SubgraphConfig], timeout_s: float) -> None:
         self._configs = {s.name: s for s in subgraphs}
-        self._clients = {
-            s.name: httpx.AsyncClient(transport=s.transport, timeout=timeout_s) for s in subgraphs
-        }
+        self._clients = {s.name: httpx.AsyncClient(transport=s.transport, timeout=timeout_s) for s in subgraphs}
 
     async def request(
         self,

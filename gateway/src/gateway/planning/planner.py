@@ -119,9 +119,7 @@ class _PlanBuilder:
         self.supergraph = planner.supergraph
         self.schema = planner.schema
         self.operation = operation
-        self.fragments = {
-            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-        }
+        self.fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
         self.var_defs = {v.variable.name.value: v for v in operation.variable_definitions or ()}
         self._ids = itertools.count()
 
@@ -139,9 +137,8 @@ class _PlanBuilder:
         self._flatten_root(self.operation.selection_set, root_name, (), items)
 
         introspection = [i for i in items if i.field.name.value in INTROSPECTION_ROOT_FIELDS]
-        fetched = [
-            i for i in items if i.field.name.value not in INTROSPECTION_ROOT_FIELDS and i.field.name.value != "__typename"
-        ]
+        local = INTROSPECTION_ROOT_FIELDS | {"__typename"}
+        fetched = [i for i in items if i.field.name.value not in local]
 
         # Pick each root field's subgraph, preferring one already chosen so shareable fields ride along.
         chosen: list[tuple[str, _RootItem]] = []
@@ -163,9 +160,7 @@ class _PlanBuilder:
                 node = self._root_node(subgraph, root_name, [item for _, item in run])
                 phases.append(self._steps([node]))
         else:
-            roots = [
-                self._root_node(s, root_name, [item for sub, item in chosen if sub == s]) for s in used
-            ]
+            roots = [self._root_node(s, root_name, [item for sub, item in chosen if sub == s]) for s in used]
             if roots:
                 phases.append(self._steps(roots))
 
@@ -371,15 +366,26 @@ class _PlanBuilder:
                     if middle in (subgraph, target) or not self._can_supply(middle, type_name, key.selection, None):
                         continue
                     middle_key = next(
-                        (k for k in entity.resolvable_keys(middle)
-                         if self._can_supply(subgraph, type_name, k.selection, provided)),
+                        (
+                            k
+                            for k in entity.resolvable_keys(middle)
+                            if self._can_supply(subgraph, type_name, k.selection, provided)
+                        ),
                         None,
                     )
                     if middle_key is None:
                         continue
                     key_fields = [s for s in key.selection.selections if isinstance(s, FieldNode)]
                     selections = self._add_entity_fetch(
-                        node, subgraph, middle, type_name, middle_key.selection, None, key_fields, path, provided,
+                        node,
+                        subgraph,
+                        middle,
+                        type_name,
+                        middle_key.selection,
+                        None,
+                        key_fields,
+                        path,
+                        provided,
                         None,
                     )
                     middle_node = next(c for c in node.children if c.subgraph == middle and c.path == path)
@@ -457,7 +463,7 @@ class _PlanBuilder:
         if t is None:
             return []
         if is_abstract_type(t):
-            return [p.name for p in self.schema.get_possible_types(t)]  # type: ignore[arg-type]
+            return [p.name for p in self.schema.get_possible_types(t)]
         return [type_name]
 
     @staticmethod

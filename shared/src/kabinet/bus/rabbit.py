@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Iterable
 
@@ -21,6 +22,7 @@ from kabinet.bus.topology import Topology
 from kabinet.events.contracts import PRODUCED
 from kabinet.events.envelope import Envelope
 from kabinet.events.errors import MalformedEvent
+from kabinet.metrics import EVENTS_HANDLED
 from kabinet.settings import MessagingSettings
 
 log = logging.getLogger(__name__)
@@ -76,13 +78,20 @@ class RabbitTransport:
             await queue.bind(t.exchange, key)
 
     def is_connected(self) -> bool:
-        return bool(self._connection and not self._connection.is_closed and self._channel
-                    and not self._channel.is_closed)
+        """True only while the connection is really up: a robust connection that is reconnecting is not
+        closed, but its ``connected`` event is cleared until the reconnect (and its channels) are back."""
+        conn, channel = self._connection, self._channel
+        return bool(conn is not None and not conn.is_closed and conn.connected.is_set()
+                    and channel is not None and not channel.is_closed)
 
     async def close(self) -> None:
-        if self._connection is not None:
-            await self._connection.close()
+        connection = self._connection
         self._connection = self._channel = self._exchange = None
+        self._consumer_channels.clear()
+        if connection is not None:
+            # A close during a reconnect can wait on the dead socket: bound it.
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(connection.close(), timeout=self.settings.connect_timeout_s)
 
     # -- publishing -------------------------------------------------------------------------------
     async def publish(self, envelope: Envelope) -> None:
@@ -110,6 +119,8 @@ class RabbitTransport:
         except aiormq.exceptions.DeliveryError as exc:
             raise PublishError(f"broker refused {envelope.id}: {exc}") from exc
         except (TimeoutError, aiormq.exceptions.AMQPError, ConnectionError, RuntimeError) as exc:
+            raise BrokerUnavailable(f"publish of {envelope.id} failed: {exc!r}") from exc
+        except Exception as exc:  # anything else the client raises mid-reconnect: still "not published"
             raise BrokerUnavailable(f"publish of {envelope.id} failed: {exc!r}") from exc
 
     # -- consuming --------------------------------------------------------------------------------
@@ -142,18 +153,27 @@ class RabbitTransport:
                 log.error("malformed message dead-lettered",
                           extra={"consumer": subscription.consumer, "message_id": message.message_id,
                                  "error": str(exc)})
-                await message.reject(requeue=False)
+                EVENTS_HANDLED.labels(subscription.consumer, "malformed").inc()
+                with contextlib.suppress(Exception):  # channel gone: it is redelivered and rejected again
+                    await message.reject(requeue=False)
                 return
             except Exception as exc:
-                # Requeue: the quorum queue counts deliveries and dead-letters past the limit.
+                # Requeue: the quorum queue counts deliveries and dead-letters past the limit. Wait a
+                # little first (longer on each try) so a short outage, e.g. of the database, does not
+                # burn every try of every message within milliseconds.
+                tries = _delivery_count(message) + 1
                 log.warning("handler failed; message requeued",
                             extra={"consumer": subscription.consumer, "message_id": message.message_id,
-                                   "error": repr(exc)})
+                                   "try": tries, "error": repr(exc)})
+                EVENTS_HANDLED.labels(subscription.consumer, "failed").inc()
+                await asyncio.sleep(min(self.settings.retry_backoff_max_s,
+                                        self.settings.retry_backoff_s * 2 ** (tries - 1)))
                 try:
                     await message.nack(requeue=True)
                 except Exception:  # channel gone: the broker redelivers the unacked message anyway
                     log.debug("nack failed", exc_info=True)
                 return
+            EVENTS_HANDLED.labels(subscription.consumer, "ok").inc()
             try:
                 await message.ack()
             except Exception:
@@ -216,6 +236,15 @@ class RabbitTransport:
             return replayed
         finally:
             await channel.close()
+
+
+def _delivery_count(message: AbstractIncomingMessage) -> int:
+    """How many times a quorum queue delivered this message before (0 on the first delivery)."""
+    raw = (message.headers or {}).get("x-delivery-count", 0)
+    try:
+        return int(raw)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 0
 
 
 def _dead_letter(consumer: str, msg: AbstractIncomingMessage) -> DeadLetter:

@@ -1,18 +1,185 @@
-"""Events billing publishes."""
+"""Events billing publishes (all through the outbox). Money is {"amount": "1200.00", "currency": "RUB"}."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import ClassVar
 
+from pydantic import BaseModel, ConfigDict, field_serializer
+
 from kabinet.events import EventContract, produces
+
+
+class MoneyPayload(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    amount: Decimal
+    currency: str
+
+    @field_serializer("amount")
+    def _as_string(self, v: Decimal) -> str:
+        return f"{v:.2f}"
+
+
+def money(amount: Decimal, currency: str) -> MoneyPayload:
+    return MoneyPayload(amount=amount, currency=currency)
 
 
 @produces
 class AccountOpened(EventContract):
     event_type: ClassVar[str] = "billing.account.opened"
-    event_version: ClassVar[int] = 1
     description: ClassVar[str] = "A family's account was opened (on its first student's registration)."
 
     account_id: str
     family_id: str
     currency: str
+
+
+@produces
+class BalanceChanged(EventContract):
+    event_type: ClassVar[str] = "billing.balance.changed"
+    description: ClassVar[str] = "A family's money balance changed; `balance` is the new balance."
+
+    family_id: str
+    balance: MoneyPayload
+    transaction_id: str
+    kind: str
+
+
+@produces
+class PaymentReceived(EventContract):
+    event_type: ClassVar[str] = "billing.payment.received"
+    description: ClassVar[str] = "A payment was recorded by staff or confirmed by the online provider."
+
+    payment_id: str
+    family_id: str
+    amount: MoneyPayload
+    method: str
+    invoice_id: str | None = None
+
+
+@produces
+class PaymentRefunded(EventContract):
+    event_type: ClassVar[str] = "billing.payment.refunded"
+    description: ClassVar[str] = "Money of a payment was returned to the client."
+
+    payment_id: str
+    family_id: str
+    amount: MoneyPayload
+
+
+@produces
+class ChargeApplied(EventContract):
+    event_type: ClassVar[str] = "billing.charge.applied"
+    description: ClassVar[str] = ("A lesson was charged to a student (money, or a lesson credit when "
+                                  "`subscription_id` is set).")
+
+    charge_id: str
+    family_id: str
+    student_id: str
+    lesson_id: str
+    amount: MoneyPayload
+    subscription_id: str | None = None
+    debt: bool = False
+
+
+@produces
+class ChargeRefunded(EventContract):
+    event_type: ClassVar[str] = "billing.charge.refunded"
+    description: ClassVar[str] = "A lesson charge was reversed (lesson cancelled, student removed, excused)."
+
+    charge_id: str
+    family_id: str
+    student_id: str
+    lesson_id: str
+    amount: MoneyPayload
+    subscription_id: str | None = None
+
+
+@produces
+class AdjustmentMade(EventContract):
+    event_type: ClassVar[str] = "billing.adjustment.made"
+    description: ClassVar[str] = "A branch admin credited or debited a family's balance by hand, with a reason."
+
+    transaction_id: str
+    family_id: str
+    amount: MoneyPayload
+    reason: str
+    made_by: str | None
+
+
+@produces
+class SubscriptionSold(EventContract):
+    event_type: ClassVar[str] = "billing.subscription.sold"
+    description: ClassVar[str] = ("A subscription was sold; identity opens cabinet access on a non-trial one "
+                                  "(R-FAM-7), even on credit.")
+
+    subscription_id: str
+    family_id: str
+    student_id: str
+    branch_id: str | None
+    trial: bool
+    on_credit: bool
+
+
+@produces
+class SubscriptionFrozen(EventContract):
+    event_type: ClassVar[str] = "billing.subscription.frozen"
+    description: ClassVar[str] = "A subscription was frozen: no lessons charged from it, validity paused."
+
+    subscription_id: str
+    family_id: str
+    student_id: str
+
+
+@produces
+class SubscriptionUnfrozen(EventContract):
+    event_type: ClassVar[str] = "billing.subscription.unfrozen"
+    description: ClassVar[str] = "A frozen subscription was resumed; its validity extended by the days frozen."
+
+    subscription_id: str
+    family_id: str
+    student_id: str
+    valid_until: str
+
+
+@produces
+class SubscriptionExpired(EventContract):
+    event_type: ClassVar[str] = "billing.subscription.expired"
+    description: ClassVar[str] = "A subscription's validity ended; its unused lessons burned or were refunded."
+
+    subscription_id: str
+    family_id: str
+    student_id: str
+    lessons_burned: int
+
+
+@produces
+class SubscriptionClosed(EventContract):
+    event_type: ClassVar[str] = "billing.subscription.closed"
+    description: ClassVar[str] = "A subscription was closed early; unused lessons refunded to the balance."
+
+    subscription_id: str
+    family_id: str
+    student_id: str
+    refunded: MoneyPayload
+
+
+@produces
+class InvoiceIssued(EventContract):
+    event_type: ClassVar[str] = "billing.invoice.issued"
+    description: ClassVar[str] = "An invoice was issued to a family."
+
+    invoice_id: str
+    family_id: str
+    amount: MoneyPayload
+
+
+@produces
+class InvoicePaid(EventContract):
+    event_type: ClassVar[str] = "billing.invoice.paid"
+    description: ClassVar[str] = "An invoice was paid in full."
+
+    invoice_id: str
+    family_id: str
+    amount: MoneyPayload

@@ -1,16 +1,83 @@
 """Identity's tables (SQLAlchemy Core; the domain model knows nothing of them)."""
 
-from sqlalchemy import Column, Date, DateTime, ForeignKey, MetaData, String, Table
+from sqlalchemy import (
+    false,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
 from kabinet.db import add_messaging_tables
 
 metadata = MetaData()
 
+# -- organisation --------------------------------------------------------------------------------------
+branches = Table(
+    "branches",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("city", String(100), nullable=False),
+    Column("time_zone", String(64), nullable=False),
+    Column("address", String(300), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+staff = Table(
+    "staff",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("role", String(20), nullable=False),
+    Column("first_name", String(100), nullable=False),
+    Column("last_name", String(100), nullable=False),
+    Column("email", String(254), nullable=False, unique=True),
+    Column("password_hash", String(200), nullable=True),
+    Column("email_confirmed_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+staff_branches = Table(
+    "staff_branches",
+    metadata,
+    Column("staff_id", String(36), ForeignKey("staff.id"), nullable=False),
+    Column("branch_id", String(36), ForeignKey("branches.id"), nullable=False, index=True),
+    PrimaryKeyConstraint("staff_id", "branch_id", name="pk_staff_branches"),
+)
+
+# -- families ------------------------------------------------------------------------------------------
 families = Table(
     "families",
     metadata,
     Column("id", String(36), primary_key=True),
     Column("guardian_phone", String(20), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("origin", String(10), nullable=False, server_default="staff"),
+    Column("access_open", Boolean, nullable=False, server_default=false()),
+)
+
+guardians = Table(
+    "guardians",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("family_id", String(36), ForeignKey("families.id"), nullable=False, index=True),
+    Column("phone", String(20), nullable=False, unique=True),  # one phone = one family cabinet
+    Column("first_name", String(100), nullable=False),
+    Column("last_name", String(100), nullable=False),
+    Column("email", String(254), nullable=True, index=True),
+    Column("email_confirmed_at", DateTime(timezone=True), nullable=True),
+    Column("is_payer", Boolean, nullable=False),
+    Column("password_hash", String(200), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
@@ -21,9 +88,138 @@ students = Table(
     Column("family_id", String(36), ForeignKey("families.id"), nullable=False, index=True),
     Column("first_name", String(100), nullable=False),
     Column("last_name", String(100), nullable=False),
-    Column("birth_date", Date, nullable=False),
-    Column("branch_id", String(36), nullable=True),
+    Column("birth_date", Date, nullable=True),  # None once erased
+    Column("branch_id", String(36), nullable=True, index=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("erased_at", DateTime(timezone=True), nullable=True),
+)
+
+consents = Table(
+    "consents",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("family_id", String(36), nullable=False),
+    Column("student_id", String(36), nullable=False, index=True),
+    Column("guardian_id", String(36), nullable=True),
+    Column("source", String(20), nullable=False),
+    Column("version", String(20), nullable=False),
+    Column("given_at", DateTime(timezone=True), nullable=False),
+    Column("recorded_by", String(36), nullable=True),
+)
+
+# -- credentials ---------------------------------------------------------------------------------------
+one_time_codes = Table(
+    "one_time_codes",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("phone", String(20), nullable=False),
+    Column("purpose", String(20), nullable=False),
+    Column("code_hash", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("used_at", DateTime(timezone=True), nullable=True),
+    Index("ix_one_time_codes_phone_created", "phone", "created_at"),
+)
+
+# Every SMS sent (or refused by a cap): the source of the caps and of the per-branch cost (R-FAM-8).
+sms_messages = Table(
+    "sms_messages",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("phone", String(20), nullable=False),
+    Column("purpose", String(20), nullable=False),
+    Column("branch_id", String(36), nullable=True),
+    Column("cost_amount", Numeric(10, 2), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("client_ip", String(64), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+    Index("ix_sms_messages_ip_created", "client_ip", "created_at"),
+    Index("ix_sms_messages_branch_created", "branch_id", "created_at"),
+)
+
+email_tokens = Table(
+    "email_tokens",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("purpose", String(20), nullable=False),  # confirm_email | reset_password
+    Column("subject_kind", String(10), nullable=False),  # guardian | staff
+    Column("subject_id", String(36), nullable=False),
+    Column("email", String(254), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True), nullable=True),
+)
+
+refresh_tokens = Table(
+    "refresh_tokens",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("chain_id", String(36), nullable=False, index=True),
+    Column("subject_kind", String(10), nullable=False),
+    Column("subject_id", String(36), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True), nullable=True),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+)
+
+# Generic attempt log for throttles that have no table of their own (record links, password sign-ins).
+throttle_events = Table(
+    "throttle_events",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("bucket", String(40), nullable=False),
+    Column("key", String(254), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_throttle_events_bucket_key_created", "bucket", "key", "created_at"),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("subject", String(64), nullable=False),
+    Column("key", String(100), nullable=False),
+    Column("operation", String(60), nullable=False),
+    Column("request_hash", String(64), nullable=False),
+    Column("result_id", String(36), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("subject", "key", name="pk_idempotency_keys"),
+)
+
+# -- support questions ---------------------------------------------------------------------------------
+question_topics = Table(
+    "question_topics",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("scope", String(36), nullable=False),  # a branch id, or "*" for the school-wide default
+    Column("code", String(40), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("response_hours", Integer, nullable=True),
+    Column("response_working_days", Integer, nullable=True),
+    UniqueConstraint("scope", "code", name="uq_question_topics_scope_code"),
+)
+
+questions = Table(
+    "questions",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("family_id", String(36), nullable=False, index=True),
+    Column("student_id", String(36), nullable=True),
+    Column("branch_id", String(36), nullable=False),
+    Column("topic", String(40), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("asked_by", String(36), nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("asked_at", DateTime(timezone=True), nullable=False),
+    Column("due_at", DateTime(timezone=True), nullable=False),
+    Column("answer", Text, nullable=True),
+    Column("answered_by", String(36), nullable=True),
+    Column("answered_at", DateTime(timezone=True), nullable=True),
+    Column("closed_at", DateTime(timezone=True), nullable=True),
+    Index("ix_questions_branch_status_due", "branch_id", "status", "due_at"),
 )
 
 outbox, inbox = add_messaging_tables(metadata)

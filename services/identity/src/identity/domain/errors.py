@@ -1,6 +1,6 @@
 """Identity's error codes (shown to clients in ``extensions.code`` / payload ``errors[].code``)."""
 
-from kabinet.errors import InvalidInput, NotFound
+from kabinet.errors import Conflict, Forbidden, InvalidInput, KabinetError, NotFound
 
 
 class InvalidName(InvalidInput):
@@ -10,9 +10,116 @@ class InvalidName(InvalidInput):
 
 class InvalidBirthDate(InvalidInput):
     code = "INVALID_BIRTH_DATE"
-    message = "The birth date is not a real past date."
+    message = "The birth date is not a real past date; give it whole as YYYY-MM-DD."
+
+
+class InvalidEmail(InvalidInput):
+    code = "INVALID_EMAIL"
+    message = "This is not a valid email address."
+
+
+class InvalidTimeZone(InvalidInput):
+    code = "INVALID_TIME_ZONE"
+    message = "This is not a known IANA time zone."
+
+
+class WeakPassword(InvalidInput):
+    code = "WEAK_PASSWORD"
+    message = "The password must be at least 10 characters long."
+
+
+class ConsentRequired(InvalidInput):
+    code = "CONSENT_REQUIRED"
+    message = "A guardian's consent to process the child's personal data is needed first."
 
 
 class FamilyNotFound(NotFound):
     code = "FAMILY_NOT_FOUND"
     message = "Family not found."
+
+
+class BranchNotFound(NotFound):
+    code = "BRANCH_NOT_FOUND"
+    message = "Branch not found."
+
+
+class StudentNotFound(NotFound):
+    code = "STUDENT_NOT_FOUND"
+    message = "Student not found."
+
+
+class QuestionNotFound(NotFound):
+    code = "QUESTION_NOT_FOUND"
+    message = "Question not found."
+
+
+class UnknownTopic(InvalidInput):
+    code = "UNKNOWN_TOPIC"
+    message = "This question topic is not known to the branch."
+
+
+class EmailTaken(Conflict):
+    code = "EMAIL_TAKEN"
+    message = "This email is already used by another account."
+
+
+class PhoneTaken(Conflict):
+    code = "PHONE_TAKEN"
+    message = "This phone cannot be added to the family; please contact your branch."
+
+
+class AlreadyRegistered(Conflict):
+    code = "ALREADY_REGISTERED"
+    message = "This phone already has a cabinet: sign in with a code instead."
+
+
+class QuestionClosed(Conflict):
+    code = "QUESTION_CLOSED"
+    message = "This question is already closed."
+
+
+class StudentErased(Conflict):
+    code = "STUDENT_ERASED"
+    message = "This student's data was erased."
+
+
+# -- sign-in and codes: the messages never tell whether an account exists -----------------------------
+class InvalidCode(KabinetError):
+    code = "INVALID_CODE"
+    message = "The code is wrong or expired. Request a new one."
+
+
+class InvalidCredentials(KabinetError):
+    code = "INVALID_CREDENTIALS"
+    message = "The login or password is wrong."
+
+
+class InvalidRefreshToken(KabinetError):
+    code = "INVALID_REFRESH_TOKEN"
+    message = "The session has ended. Sign in again."
+
+
+class InvalidLink(KabinetError):
+    code = "INVALID_LINK"
+    message = "The link is wrong or expired. Request a new one."
+
+
+class CabinetNotOpen(Forbidden):
+    code = "CABINET_NOT_OPEN"
+    message = "Your cabinet opens when your first subscription is sold. Please contact your branch."
+
+
+class RecordNotMatched(KabinetError):
+    code = "RECORD_NOT_MATCHED"
+    message = ("We could not link a record with these details. Check them, or contact your branch "
+               "so the administrator can link it for you.")
+
+
+class TooManyRequests(KabinetError):
+    code = "TOO_MANY_REQUESTS"
+    message = "Too many attempts. Please wait and try again later."
+
+
+class SmsNotAvailable(KabinetError):
+    code = "SMS_NOT_AVAILABLE"
+    message = "SMS cannot be sent to this number now. Use email, or contact your branch."

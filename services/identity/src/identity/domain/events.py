@@ -1,8 +1,8 @@
-"""Events identity publishes (contracts: versioned, documented in docs/events.md)."""
+"""Events identity publishes (contracts: versioned, catalogued in docs/events.md)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import ClassVar
 
 from kabinet.events import EventContract, produces
@@ -30,3 +30,124 @@ class StudentRegistered(EventContract):
     last_name: str
     birth_date: date
     branch_id: str | None = None
+
+
+@produces
+class StudentUpdated(EventContract):
+    event_type: ClassVar[str] = "identity.student.updated"
+    event_version: ClassVar[int] = 1
+    description: ClassVar[str] = "A student's name, birth date or branch changed."
+
+    student_id: str
+    family_id: str
+    first_name: str
+    last_name: str
+    birth_date: date
+    branch_id: str | None = None
+
+
+@produces
+class StudentErased(EventContract):
+    event_type: ClassVar[str] = "identity.student.erased"
+    event_version: ClassVar[int] = 1
+    description: ClassVar[str] = ("A guardian asked to erase a child's data: every service erases or pseudonymises "
+                                  "that student's personal data, keeping only what accounting law requires.")
+
+    student_id: str
+    family_id: str
+
+
+@produces
+class BranchCreated(EventContract):
+    event_type: ClassVar[str] = "identity.branch.created"
+    event_version: ClassVar[int] = 1
+    description: ClassVar[str] = "A branch (school location) was opened."
+
+    branch_id: str
+    name: str
+    city: str
+    time_zone: str
+    address: str
+
+
+@produces
+class BranchUpdated(EventContract):
+    event_type: ClassVar[str] = "identity.branch.updated"
+    event_version: ClassVar[int] = 1
+    description: ClassVar[str] = "A branch's name, city, time zone or address changed."
+
+    branch_id: str
+    name: str
+    city: str
+    time_zone: str
+    address: str
+
+
+@produces
+class StaffCreated(EventContract):
+    event_type: ClassVar[str] = "identity.staff.created"
+    event_version: ClassVar[int] = 1
+    description: ClassVar[str] = "A teacher, branch admin or owner account was created."
+
+    staff_id: str
+    role: str
+    branch_ids: list[str]
+    first_name: str
+    last_name: str
+
+
+@produces
+class GuardianLinked(EventContract):
+    event_type: ClassVar[str] = "identity.guardian.linked"
+    event_version: ClassVar[int] = 1
+    description: ClassVar[str] = "A guardian (phone) joined a family: its creator, an invited second guardian, or a link."
+
+    family_id: str
+    guardian_id: str
+    phone: str
+
+
+@produces
+class AccessGranted(EventContract):
+    event_type: ClassVar[str] = "identity.access.granted"
+    event_version: ClassVar[int] = 1
+    description: ClassVar[str] = "A family's cabinet opened (self-registration, or a non-trial subscription sold)."
+
+    family_id: str
+    reason: str
+
+
+@produces
+class AccessRevoked(EventContract):
+    event_type: ClassVar[str] = "identity.access.revoked"
+    event_version: ClassVar[int] = 1
+    description: ClassVar[str] = "A family's cabinet was closed by staff."
+
+    family_id: str
+    reason: str
+
+
+@produces
+class QuestionAsked(EventContract):
+    event_type: ClassVar[str] = "identity.question.asked"
+    event_version: ClassVar[int] = 1
+    description: ClassVar[str] = "A family asked its branch a question; it is a task for the branch admins until due_at."
+
+    question_id: str
+    family_id: str
+    branch_id: str
+    topic: str
+    due_at: datetime
+
+
+@produces
+class QuestionAnswered(EventContract):
+    event_type: ClassVar[str] = "identity.question.answered"
+    event_version: ClassVar[int] = 1
+    description: ClassVar[str] = "Staff answered a family's question."
+
+    question_id: str
+    family_id: str
+    branch_id: str
+    topic: str
+    due_at: datetime

@@ -1,0 +1,1 @@
+"""Test helpers for the gateway (cross-checks against Apollo's reference tools)."""

@@ -1,0 +1,63 @@
+"""Rules for one-time codes, opaque tokens and sign-in limits (stdlib only: hmac, secrets)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+CODE_DIGITS = 6
+CODE_TTL = timedelta(minutes=10)
+CODE_MAX_ATTEMPTS = 5
+
+
+def generate_code() -> str:
+    """Six digits from the OS CSPRNG (``secrets``), leading zeros kept."""
+    return f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+
+
+def hash_secret(pepper: bytes, value: str) -> str:
+    """Codes and tokens are stored only as a keyed hash: a leaked table does not reveal a usable code."""
+    return hmac.new(pepper, value.encode(), hashlib.sha256).hexdigest()
+
+
+def new_opaque_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+@dataclass
+class OneTimeCode:
+    id: str
+    phone: str
+    purpose: str  # sign_in | register | reset_password
+    code_hash: str
+    created_at: datetime
+    expires_at: datetime
+    attempts: int = 0
+    used_at: datetime | None = None
+
+    def usable(self, now: datetime) -> bool:
+        return self.used_at is None and self.attempts < CODE_MAX_ATTEMPTS and now < self.expires_at
+
+    def try_code(self, pepper: bytes, code: str, now: datetime) -> bool:
+        """Every try counts, right or wrong; the fifth wrong one locks the code for good."""
+        if not self.usable(now):
+            return False
+        if hmac.compare_digest(self.code_hash, hash_secret(pepper, code.strip())):
+            self.used_at = now
+            return True
+        self.attempts += 1
+        return False
+
+
+@dataclass(frozen=True)
+class SmsLimits:
+    per_phone: int = 3  # codes per phone per window
+    per_phone_window: timedelta = timedelta(minutes=10)
+    per_ip: int = 20  # codes per client IP per hour
+    per_ip_window: timedelta = timedelta(hours=1)
+    global_daily: int = 5000
+    branch_daily_cost_cap: str = "500.00"  # money a branch may spend on password SMS per day (R-FAM-8)
+    sms_cost: str = "4.50"

@@ -1,0 +1,4 @@
+from kabinet.db.migrations import run_env
+from learning.adapters.tables import metadata
+
+run_env(metadata)

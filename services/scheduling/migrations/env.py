@@ -1,0 +1,4 @@
+from kabinet.db.migrations import run_env
+from scheduling.adapters.tables import metadata
+
+run_env(metadata)

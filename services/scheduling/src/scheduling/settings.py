@@ -1,0 +1,12 @@
+from pydantic_settings import SettingsConfigDict
+
+from kabinet.settings import ServiceSettings
+
+
+class SchedulingSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="SCHEDULING_", extra="ignore")
+
+    service_name: str = "scheduling"
+    port: int = 8002
+    # Public base URL of calendar feeds (what calendar apps subscribe to); the gateway or ingress serves it.
+    public_base_url: str = "http://localhost:8002"
