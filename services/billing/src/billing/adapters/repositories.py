@@ -1,14 +1,49 @@
+"""Repositories: the only place that knows billing's tables."""
+
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Row, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from billing.adapters.tables import accounts
-from billing.domain.model import FamilyAccount
+from billing.adapters.dialect import insert_for
+from billing.adapters.tables import (
+    accounts,
+    branches,
+    discounts,
+    invoices,
+    lesson_charges,
+    lesson_participants,
+    lessons,
+    ledger_entries,
+    ledger_transactions,
+    payments,
+    students,
+    subscription_types,
+    subscriptions,
+)
+from billing.domain.errors import InsufficientFunds, SubscriptionStateInvalid
+from billing.domain.model import (
+    LESSON_CREDIT,
+    Discount,
+    DiscountKind,
+    DiscountScope,
+    FamilyAccount,
+    Subscription,
+    SubscriptionStatus,
+    SubscriptionType,
+    Transaction,
+)
+
+
+def _account(r: Row[Any]) -> FamilyAccount:
+    return FamilyAccount(r.id, r.family_id, r.currency, r.balance, r.opened_at, r.credit_limit)
 
 
 class AccountRepository:
@@ -17,14 +52,377 @@ class AccountRepository:
 
     async def add_if_absent(self, account: FamilyAccount) -> bool:
         """Insert unless the family already has an account; True when this call created it."""
-        dialect = self.session.bind.dialect.name if self.session.bind is not None else "postgresql"
-        insert_fn = sqlite_insert if dialect == "sqlite" else pg_insert
-        stmt = insert_fn(accounts).values(
+        stmt = insert_for(self.session, accounts).values(
             id=account.id, family_id=account.family_id, currency=account.currency, balance=account.balance,
-            opened_at=account.opened_at,
+            opened_at=account.opened_at, credit_limit=account.credit_limit,
         ).on_conflict_do_nothing(index_elements=["family_id"]).returning(accounts.c.id)
         return (await self.session.execute(stmt)).first() is not None
 
     async def by_families(self, family_ids: Sequence[str]) -> dict[str, FamilyAccount]:
         rows = (await self.session.execute(select(accounts).where(accounts.c.family_id.in_(family_ids)))).all()
-        return {r.family_id: FamilyAccount(r.id, r.family_id, r.currency, r.balance, r.opened_at) for r in rows}
+        return {r.family_id: _account(r) for r in rows}
+
+    async def by_family(self, family_id: str) -> FamilyAccount | None:
+        return (await self.by_families([family_id])).get(family_id)
+
+    async def set_credit_limit(self, account_id: str, limit: Decimal) -> None:
+        await self.session.execute(update(accounts).where(accounts.c.id == account_id).values(credit_limit=limit))
+
+
+@dataclass(frozen=True)
+class Posted:
+    transaction_id: str
+    balance_after: Decimal
+    debt: bool
+
+
+class LedgerRepository:
+    """Posts a transaction: the cached balance and the entries change together, under the account's row lock."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def post(self, tx: Transaction, *, allow_debt: bool) -> Posted:
+        a = accounts
+        delta = tx.family_delta
+        # ROUND: SQLite stores NUMERIC as REAL; rounding keeps the cached balance exact to the cent.
+        new_balance = func.round(a.c.balance + delta, 2)
+        stmt = update(a).where(a.c.id == tx.account_id).values(balance=new_balance)
+        if delta < 0 and not allow_debt:
+            # A conditional UPDATE: the check and the change are one atomic statement under the row lock,
+            # so concurrent charges can never take the balance below the credit limit.
+            stmt = stmt.where(new_balance >= -a.c.credit_limit)
+        row = (await self.session.execute(stmt.returning(a.c.balance, a.c.credit_limit))).first()
+        if row is None:
+            raise InsufficientFunds()
+        balance_after = Decimal(row.balance).quantize(Decimal("0.01"))
+        debt = delta < 0 and balance_after < -Decimal(row.credit_limit)
+        lessons_delta = 0
+        for e in tx.entries:
+            if e.currency == LESSON_CREDIT and e.account_id is not None:
+                lessons_delta += int(e.amount)
+                await self._move_credits(e.ledger_account.split(":", 1)[1], int(e.amount))
+        await self.session.execute(ledger_transactions.insert().values(
+            id=tx.id, account_id=tx.account_id, family_id=tx.family_id, kind=tx.kind.value,
+            description=tx.description, amount=delta, currency=tx.currency, balance_after=balance_after,
+            lessons_delta=lessons_delta, debt=debt, branch_id=tx.branch_id, student_id=tx.student_id,
+            lesson_id=tx.lesson_id, subscription_id=tx.subscription_id, payment_id=tx.payment_id,
+            invoice_id=tx.invoice_id, reverses_id=tx.reverses_id, discount_id=tx.discount_id,
+            discount_name=tx.discount_name, discount_amount=tx.discount_amount, created_by=tx.created_by,
+            created_at=tx.created_at,
+        ))
+        await self.session.execute(ledger_entries.insert(), [
+            {"id": f"{tx.id}:{i}", "transaction_id": tx.id, "account_id": e.account_id,
+             "ledger_account": e.ledger_account, "amount": e.amount, "currency": e.currency,
+             "description": tx.description, "created_at": tx.created_at}
+            for i, e in enumerate(tx.entries)
+        ])
+        return Posted(tx.id, balance_after, debt)
+
+    async def _move_credits(self, subscription_id: str, lessons: int) -> None:
+        s = subscriptions
+        stmt = (update(s).where(s.c.id == subscription_id, s.c.lessons_left.is_not(None),
+                                s.c.lessons_left + lessons >= 0)
+                .values(lessons_left=s.c.lessons_left + lessons).returning(s.c.id))
+        if (await self.session.execute(stmt)).first() is None:
+            raise SubscriptionStateInvalid("The subscription has no lessons left.")
+
+    async def transaction(self, tx_id: str) -> Row[Any] | None:
+        return (await self.session.execute(
+            select(ledger_transactions).where(ledger_transactions.c.id == tx_id))).first()
+
+    async def entries_of(self, tx_id: str) -> list[Row[Any]]:
+        return list((await self.session.execute(
+            select(ledger_entries).where(ledger_entries.c.transaction_id == tx_id)
+            .order_by(ledger_entries.c.id))).all())
+
+
+# -- projections -----------------------------------------------------------------------------------
+class ProjectionRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def upsert_student(self, student_id: str, family_id: str, branch_id: str | None, name: str) -> None:
+        stmt = insert_for(self.session, students).values(id=student_id, family_id=family_id, branch_id=branch_id,
+                                                         display_name=name, erased=False)
+        await self.session.execute(stmt.on_conflict_do_update(
+            index_elements=["id"], set_={"family_id": family_id, "branch_id": branch_id, "display_name": name}))
+
+    async def erase_student(self, student_id: str) -> None:
+        # Billing keeps the money records (legal duty) but drops the personal data it holds: the name.
+        await self.session.execute(update(students).where(students.c.id == student_id)
+                                   .values(display_name="", erased=True))
+
+    async def upsert_branch(self, branch_id: str, name: str, time_zone: str) -> None:
+        stmt = insert_for(self.session, branches).values(id=branch_id, name=name, time_zone=time_zone)
+        await self.session.execute(stmt.on_conflict_do_update(
+            index_elements=["id"], set_={"name": name, "time_zone": time_zone}))
+
+    async def ensure_branch(self, branch_id: str) -> None:
+        stmt = insert_for(self.session, branches).values(id=branch_id, name="", time_zone="UTC")
+        await self.session.execute(stmt.on_conflict_do_nothing(index_elements=["id"]))
+
+    async def branch(self, branch_id: str) -> Row[Any] | None:
+        return (await self.session.execute(select(branches).where(branches.c.id == branch_id))).first()
+
+    async def set_branch_settings(self, branch_id: str, charge_on: str | None, burn: bool | None) -> None:
+        await self.ensure_branch(branch_id)
+        values: dict[str, Any] = {}
+        if charge_on is not None:
+            values["charge_on"] = charge_on
+        if burn is not None:
+            values["burn_expired_lessons"] = burn
+        if values:
+            await self.session.execute(update(branches).where(branches.c.id == branch_id).values(**values))
+
+    async def student(self, student_id: str) -> Row[Any] | None:
+        return (await self.session.execute(select(students).where(students.c.id == student_id))).first()
+
+    async def students_by_ids(self, ids: Sequence[str]) -> dict[str, Row[Any]]:
+        rows = (await self.session.execute(select(students).where(students.c.id.in_(ids)))).all()
+        return {r.id: r for r in rows}
+
+    async def family_branches(self, family_id: str) -> set[str]:
+        rows = (await self.session.execute(select(students.c.branch_id).where(
+            students.c.family_id == family_id, students.c.branch_id.is_not(None)))).all()
+        return {r.branch_id for r in rows}
+
+    async def families_branches(self, family_ids: Sequence[str]) -> dict[str, set[str]]:
+        rows = (await self.session.execute(select(students.c.family_id, students.c.branch_id).where(
+            students.c.family_id.in_(family_ids), students.c.branch_id.is_not(None)))).all()
+        out: dict[str, set[str]] = {f: set() for f in family_ids}
+        for r in rows:
+            out[r.family_id].add(r.branch_id)
+        return out
+
+    # lessons
+    async def upsert_lesson(self, *, lesson_id: str, branch_id: str, group_id: str | None, course_id: str | None,
+                            teacher_id: str | None, lesson_type: str, charged_by_default: bool,
+                            starts_at: datetime) -> None:
+        values = {"branch_id": branch_id, "group_id": group_id, "course_id": course_id, "teacher_id": teacher_id,
+                  "lesson_type": lesson_type, "charged_by_default": charged_by_default, "starts_at": starts_at}
+        stmt = insert_for(self.session, lessons).values(id=lesson_id, cancelled=False, **values)
+        await self.session.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=values))
+
+    async def lesson(self, lesson_id: str) -> Row[Any] | None:
+        return (await self.session.execute(select(lessons).where(lessons.c.id == lesson_id))).first()
+
+    async def reschedule_lesson(self, lesson_id: str, starts_at: datetime) -> None:
+        await self.session.execute(update(lessons).where(lessons.c.id == lesson_id).values(starts_at=starts_at))
+
+    async def cancel_lesson(self, lesson_id: str) -> None:
+        await self.session.execute(update(lessons).where(lessons.c.id == lesson_id).values(cancelled=True))
+
+    async def upsert_participant(self, lesson_id: str, student_id: str, family_id: str, price: Decimal,
+                                 currency: str) -> None:
+        values = {"family_id": family_id, "price": price, "currency": currency, "removed": False}
+        stmt = insert_for(self.session, lesson_participants).values(lesson_id=lesson_id, student_id=student_id,
+                                                                    **values)
+        await self.session.execute(stmt.on_conflict_do_update(index_elements=["lesson_id", "student_id"],
+                                                              set_=values))
+
+    async def participant(self, lesson_id: str, student_id: str) -> Row[Any] | None:
+        p = lesson_participants
+        return (await self.session.execute(select(p).where(p.c.lesson_id == lesson_id,
+                                                           p.c.student_id == student_id))).first()
+
+    async def remove_participant(self, lesson_id: str, student_id: str) -> None:
+        p = lesson_participants
+        await self.session.execute(update(p).where(p.c.lesson_id == lesson_id, p.c.student_id == student_id)
+                                   .values(removed=True))
+
+    async def record_attendance(self, lesson_id: str, student_id: str, status: str, revision: int) -> bool:
+        """Keep the latest revision only; False when this mark is older than one already applied."""
+        p = lesson_participants
+        row = (await self.session.execute(
+            update(p).where(p.c.lesson_id == lesson_id, p.c.student_id == student_id,
+                            p.c.attendance_revision < revision)
+            .values(attendance_status=status, attendance_revision=revision).returning(p.c.lesson_id))).first()
+        return row is not None
+
+
+# -- lesson charges -------------------------------------------------------------------------------------
+class ChargeRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def claim(self, *, charge_id: str, lesson_id: str, student_id: str, family_id: str, branch_id: str,
+                    amount: Decimal, currency: str, subscription_id: str | None, transaction_id: str,
+                    created_at: datetime) -> bool:
+        """Record the active charge; False when the (lesson, student) is already charged."""
+        stmt = insert_for(self.session, lesson_charges).values(
+            id=charge_id, lesson_id=lesson_id, student_id=student_id, family_id=family_id, branch_id=branch_id,
+            amount=amount, currency=currency, subscription_id=subscription_id, transaction_id=transaction_id,
+            active_key=f"{lesson_id}:{student_id}", created_at=created_at,
+        ).on_conflict_do_nothing(index_elements=["active_key"]).returning(lesson_charges.c.id)
+        return (await self.session.execute(stmt)).first() is not None
+
+    async def active(self, lesson_id: str, student_id: str | None = None) -> list[Row[Any]]:
+        c = lesson_charges
+        stmt = select(c).where(c.c.lesson_id == lesson_id, c.c.active_key.is_not(None))
+        if student_id is not None:
+            stmt = stmt.where(c.c.student_id == student_id)
+        return list((await self.session.execute(stmt.with_for_update())).all())
+
+    async def mark_refunded(self, charge_id: str, refund_tx_id: str) -> None:
+        c = lesson_charges
+        await self.session.execute(update(c).where(c.c.id == charge_id)
+                                   .values(active_key=None, refund_transaction_id=refund_tx_id))
+
+
+# -- subscriptions ---------------------------------------------------------------------------------------
+def _type(r: Row[Any]) -> SubscriptionType:
+    return SubscriptionType(r.id, r.name, r.lessons, r.validity_days, r.price, json.loads(r.lesson_types),
+                            json.loads(r.course_ids), r.trial, r.branch_id, r.currency)
+
+
+def _subscription(r: Row[Any]) -> Subscription:
+    return Subscription(
+        id=r.id, type_id=r.type_id, account_id=r.account_id, family_id=r.family_id, student_id=r.student_id,
+        branch_id=r.branch_id, name=r.name, lessons_total=r.lessons_total, lessons_left=r.lessons_left,
+        price=r.price, lesson_types=json.loads(r.lesson_types), course_ids=json.loads(r.course_ids),
+        trial=r.trial, on_credit=r.on_credit, valid_from=r.valid_from, valid_until=r.valid_until,
+        status=SubscriptionStatus(r.status), frozen_on=r.frozen_on, currency=r.currency, sold_at=r.sold_at,
+    )
+
+
+class SubscriptionRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add_type(self, t: SubscriptionType, created_at: datetime) -> None:
+        await self.session.execute(subscription_types.insert().values(
+            id=t.id, branch_id=t.branch_id, name=t.name, lessons=t.lessons, validity_days=t.validity_days,
+            price=t.price, currency=t.currency, lesson_types=json.dumps(t.lesson_types),
+            course_ids=json.dumps(t.course_ids), trial=t.trial, created_at=created_at))
+
+    async def type(self, type_id: str) -> SubscriptionType | None:
+        r = (await self.session.execute(select(subscription_types).where(subscription_types.c.id == type_id))).first()
+        return _type(r) if r else None
+
+    async def types(self, branch_id: str | None) -> list[SubscriptionType]:
+        st = subscription_types
+        stmt = select(st).order_by(st.c.created_at, st.c.id)
+        if branch_id is not None:
+            stmt = stmt.where((st.c.branch_id == branch_id) | st.c.branch_id.is_(None))
+        return [_type(r) for r in (await self.session.execute(stmt)).all()]
+
+    async def add(self, s: Subscription) -> None:
+        # Credits arrive through the ledger (LSN entries), so the cache starts at 0 and the sale adds them.
+        await self.session.execute(subscriptions.insert().values(
+            id=s.id, type_id=s.type_id, account_id=s.account_id, family_id=s.family_id, student_id=s.student_id,
+            branch_id=s.branch_id, name=s.name, lessons_total=s.lessons_total,
+            lessons_left=None if s.unlimited else 0, price=s.price, currency=s.currency,
+            lesson_types=json.dumps(s.lesson_types), course_ids=json.dumps(s.course_ids), trial=s.trial,
+            on_credit=s.on_credit, valid_from=s.valid_from, valid_until=s.valid_until, status=s.status.value,
+            frozen_on=s.frozen_on, sold_at=s.sold_at))
+
+    async def get(self, subscription_id: str, *, lock: bool = False) -> Subscription | None:
+        stmt = select(subscriptions).where(subscriptions.c.id == subscription_id)
+        if lock:
+            stmt = stmt.with_for_update()
+        r = (await self.session.execute(stmt)).first()
+        return _subscription(r) if r else None
+
+    async def save_state(self, s: Subscription) -> None:
+        await self.session.execute(update(subscriptions).where(subscriptions.c.id == s.id).values(
+            status=s.status.value, frozen_on=s.frozen_on, valid_until=s.valid_until))
+
+    async def of_students(self, student_ids: Sequence[str]) -> dict[str, list[Subscription]]:
+        rows = (await self.session.execute(select(subscriptions).where(subscriptions.c.student_id.in_(student_ids))
+                                           .order_by(subscriptions.c.sold_at))).all()
+        out: dict[str, list[Subscription]] = {sid: [] for sid in student_ids}
+        for r in rows:
+            out[r.student_id].append(_subscription(r))
+        return out
+
+    async def of_families(self, family_ids: Sequence[str]) -> dict[str, list[Subscription]]:
+        rows = (await self.session.execute(select(subscriptions).where(subscriptions.c.family_id.in_(family_ids))
+                                           .order_by(subscriptions.c.sold_at))).all()
+        out: dict[str, list[Subscription]] = {fid: [] for fid in family_ids}
+        for r in rows:
+            out[r.family_id].append(_subscription(r))
+        return out
+
+    async def due_to_expire(self, today: date) -> list[Subscription]:
+        rows = (await self.session.execute(select(subscriptions).where(
+            subscriptions.c.status == SubscriptionStatus.ACTIVE.value, subscriptions.c.valid_until < today))).all()
+        return [_subscription(r) for r in rows]
+
+
+# -- discounts ---------------------------------------------------------------------------------------------
+def _discount(r: Row[Any]) -> Discount:
+    return Discount(r.id, r.name, DiscountScope(r.scope), r.target, DiscountKind(r.kind), r.value, r.valid_from,
+                    r.valid_to, r.branch_id)
+
+
+class DiscountRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, d: Discount, created_by: str | None, created_at: datetime) -> None:
+        await self.session.execute(discounts.insert().values(
+            id=d.id, branch_id=d.branch_id, name=d.name, scope=d.scope.value, target=d.target, kind=d.kind.value,
+            value=d.value, valid_from=d.valid_from, valid_to=d.valid_to, created_by=created_by,
+            created_at=created_at))
+
+    async def candidates(self, targets: Sequence[str], on: date) -> list[Discount]:
+        """Discounts whose target is one of these ids/codes and whose dates include ``on``."""
+        d = discounts
+        rows = (await self.session.execute(select(d).where(
+            d.c.target.in_(targets), (d.c.valid_from.is_(None)) | (d.c.valid_from <= on),
+            (d.c.valid_to.is_(None)) | (d.c.valid_to >= on)))).all()
+        return [_discount(r) for r in rows]
+
+    async def get(self, discount_id: str) -> Discount | None:
+        r = (await self.session.execute(select(discounts).where(discounts.c.id == discount_id))).first()
+        return _discount(r) if r else None
+
+    async def of_branch(self, branch_id: str) -> list[Discount]:
+        rows = (await self.session.execute(select(discounts).where(
+            (discounts.c.branch_id == branch_id) | discounts.c.branch_id.is_(None))
+            .order_by(discounts.c.created_at))).all()
+        return [_discount(r) for r in rows]
+
+
+# -- payments and invoices ------------------------------------------------------------------------------
+class PaymentRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, **values: Any) -> None:
+        await self.session.execute(payments.insert().values(**values))
+
+    async def get(self, payment_id: str, *, lock: bool = False) -> Row[Any] | None:
+        stmt = select(payments).where(payments.c.id == payment_id)
+        if lock:
+            stmt = stmt.with_for_update()
+        return (await self.session.execute(stmt)).first()
+
+    async def by_external(self, external_id: str) -> Row[Any] | None:
+        return (await self.session.execute(select(payments).where(payments.c.external_id == external_id))).first()
+
+    async def add_refunded(self, payment_id: str, amount: Decimal) -> None:
+        await self.session.execute(update(payments).where(payments.c.id == payment_id)
+                                   .values(refunded=payments.c.refunded + amount))
+
+
+class InvoiceRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, **values: Any) -> None:
+        await self.session.execute(invoices.insert().values(**values))
+
+    async def get(self, invoice_id: str, *, lock: bool = False) -> Row[Any] | None:
+        stmt = select(invoices).where(invoices.c.id == invoice_id)
+        if lock:
+            stmt = stmt.with_for_update()
+        return (await self.session.execute(stmt)).first()
+
+    async def set_paid(self, invoice_id: str, paid: Decimal, status: str) -> None:
+        await self.session.execute(update(invoices).where(invoices.c.id == invoice_id)
+                                   .values(paid=paid, status=status))
+
+    async def set_status(self, invoice_id: str, status: str) -> None:
+        await self.session.execute(update(invoices).where(invoices.c.id == invoice_id).values(status=status))

@@ -198,7 +198,8 @@ def _group(r: Any) -> Group:
 
 
 def _membership(r: Any) -> Membership:
-    return Membership(r.id, r.group_id, r.student_id, r.family_id, r.starts_on, r.ends_on, r.transferred_to)
+    return Membership(r.id, r.group_id, r.student_id, r.family_id, r.starts_on, r.ends_on, r.transferred_to,
+                      ParticipantReason(r.reason))
 
 
 class GroupRepository:
@@ -232,7 +233,7 @@ class GroupRepository:
     async def add_membership(self, m: Membership) -> None:
         await self.session.execute(insert(memberships).values(
             id=m.id, group_id=m.group_id, student_id=m.student_id, family_id=m.family_id,
-            starts_on=m.starts_on, ends_on=m.ends_on, transferred_to=m.transferred_to))
+            starts_on=m.starts_on, ends_on=m.ends_on, transferred_to=m.transferred_to, reason=m.reason.value))
 
     async def save_membership(self, m: Membership) -> None:
         await self.session.execute(update(memberships).where(memberships.c.id == m.id).values(

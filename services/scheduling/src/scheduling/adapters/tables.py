@@ -105,6 +105,8 @@ memberships = Table(
     Column("starts_on", Date, nullable=False),
     Column("ends_on", Date, nullable=True),
     Column("transferred_to", Id, nullable=True),
+    # member, or makeup for a one-day membership that makes up a missed lesson (R-SCH-4, R-SCH-5)
+    Column("reason", String(20), nullable=False, server_default="member"),
 )
 
 recurring_rules = Table(

@@ -152,6 +152,7 @@ class Membership:
     starts_on: date
     ends_on: date | None = None
     transferred_to: str | None = None  # the membership that continues it in another group
+    reason: ParticipantReason = ParticipantReason.MEMBER  # makeup: a one-day membership making up a lesson
 
     def __post_init__(self) -> None:
         if self.ends_on is not None and self.ends_on < self.starts_on:

@@ -1,0 +1,19 @@
+"""Dialect-specific statement helpers (PostgreSQL in production, SQLite embedded)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+def dialect_of(session: AsyncSession) -> str:
+    return session.bind.dialect.name if session.bind is not None else "postgresql"
+
+
+def insert_for(session: AsyncSession, table: Table) -> Any:
+    """An INSERT that supports ON CONFLICT on both dialects."""
+    return (sqlite_insert if dialect_of(session) == "sqlite" else pg_insert)(table)

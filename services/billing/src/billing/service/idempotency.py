@@ -1,0 +1,51 @@
+"""Idempotency keys: a replay returns the first result; the same key with other content is refused."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+
+from billing.adapters.dialect import insert_for
+from billing.adapters.tables import idempotency_keys
+from kabinet.db import UnitOfWork
+from kabinet.errors import IdempotencyKeyReused, InvalidInput
+
+Result = dict[str, Any]
+
+
+def request_hash(content: dict[str, Any]) -> str:
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+async def run_once(uow: UnitOfWork, key: str | None, content: dict[str, Any],
+                   action: Callable[[], Awaitable[Result]]) -> tuple[Result, bool]:
+    """Run ``action`` once per key, in the caller's transaction; returns (result, replayed).
+
+    The key row is inserted first: a concurrent request with the same key waits on the unique index until
+    the first commits (then replays its result) or rolls back (then runs itself). A failed action rolls the
+    key back with everything else, so a failed request may be retried with the same key.
+    """
+    if key is None:
+        return await action(), False
+    if not key.strip() or len(key) > 200:
+        raise InvalidInput("The idempotency key must be 1–200 characters.", field="idempotencyKey")
+    digest = request_hash(content)
+    k = idempotency_keys
+    stmt = insert_for(uow.session, k).values(key=key, request_hash=digest, result=None,
+                                              created_at=datetime.now(UTC))
+    claimed = (await uow.session.execute(stmt.on_conflict_do_nothing(index_elements=["key"])
+                                         .returning(k.c.key))).first()
+    if claimed is None:
+        row = (await uow.session.execute(select(k.c.request_hash, k.c.result).where(k.c.key == key))).one()
+        if row.request_hash != digest:
+            raise IdempotencyKeyReused(field="idempotencyKey")
+        return json.loads(row.result), True
+    result = await action()
+    await uow.session.execute(update(k).where(k.c.key == key).values(result=json.dumps(result, default=str)))
+    return result, False

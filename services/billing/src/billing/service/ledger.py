@@ -1,0 +1,26 @@
+"""Posting to the ledger: the one way money or lesson credits move, with the balance event."""
+
+from __future__ import annotations
+
+from billing.adapters.repositories import AccountRepository, LedgerRepository, Posted
+from billing.domain.errors import AccountNotFound
+from billing.domain.events import BalanceChanged, money
+from billing.domain.model import FamilyAccount, Transaction
+from kabinet.db import UnitOfWork
+
+
+async def account_of(uow: UnitOfWork, family_id: str) -> FamilyAccount:
+    account = await AccountRepository(uow.session).by_family(family_id)
+    if account is None:
+        raise AccountNotFound(field="familyId")
+    return account
+
+
+async def post(uow: UnitOfWork, tx: Transaction, *, allow_debt: bool = False) -> Posted:
+    """Apply ``tx``. Without ``allow_debt`` a charge beyond the credit limit raises InsufficientFunds;
+    with it (lessons that happened) the charge is recorded and flagged as debt, never skipped."""
+    posted = await LedgerRepository(uow.session).post(tx, allow_debt=allow_debt)
+    if tx.family_delta != 0:
+        uow.publish(BalanceChanged(family_id=tx.family_id, balance=money(posted.balance_after, tx.currency),
+                                   transaction_id=tx.id, kind=tx.kind.value))
+    return posted

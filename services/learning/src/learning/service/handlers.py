@@ -1,0 +1,97 @@
+"""Learning's event handlers: all its subscriptions in one place.
+
+Handlers write on ``uow.session`` and never commit: the kit commits the inbox row and the effect together.
+"""
+
+from __future__ import annotations
+
+from kabinet.db import UnitOfWork
+from kabinet.events import Envelope
+from kabinet.inbox import EventHandler
+from learning.adapters.repositories import LessonRepository, StudentRepository
+from learning.domain.model import Lesson, Participant
+from learning.service.inbound_events import (
+    LessonCancelledV1,
+    LessonRescheduledV1,
+    LessonScheduledV1,
+    ParticipantAddedV1,
+    ParticipantRemovedV1,
+    StudentErasedV1,
+    StudentRegisteredV1,
+    StudentUpdatedV1,
+)
+
+
+class LessonNotYetKnown(Exception):
+    """An event about a lesson whose 'scheduled' has not arrived yet: retried (then dead-lettered)."""
+
+
+async def lesson_scheduled(envelope: Envelope, uow: UnitOfWork) -> None:
+    e = LessonScheduledV1.parse_envelope(envelope)
+    repo = LessonRepository(uow.session)
+    await repo.upsert(Lesson(e.lesson_id, e.branch_id, e.teacher_id, e.starts_at, e.ends_at, e.lesson_type,
+                             e.group_id, e.course_id, e.charged_by_default), envelope.occurred_at)
+    await repo.upsert_participants(e.lesson_id, [Participant(p.student_id, p.family_id, p.reason)
+                                                 for p in e.participants], envelope.occurred_at)
+
+
+async def lesson_rescheduled(envelope: Envelope, uow: UnitOfWork) -> None:
+    e = LessonRescheduledV1.parse_envelope(envelope)
+    repo = LessonRepository(uow.session)
+    if not await repo.exists(e.lesson_id):
+        raise LessonNotYetKnown(e.lesson_id)
+    await repo.reschedule(e.lesson_id, e.branch_id, e.starts_at, e.ends_at, e.teacher_id, envelope.occurred_at)
+
+
+async def lesson_cancelled(envelope: Envelope, uow: UnitOfWork) -> None:
+    e = LessonCancelledV1.parse_envelope(envelope)
+    repo = LessonRepository(uow.session)
+    if not await repo.exists(e.lesson_id):
+        raise LessonNotYetKnown(e.lesson_id)
+    await repo.cancel(e.lesson_id)
+
+
+async def participant_added(envelope: Envelope, uow: UnitOfWork) -> None:
+    """Make-ups and trials added to a lesson appear on its sheet; the event carries the whole lesson."""
+    e = ParticipantAddedV1.parse_envelope(envelope)
+    repo = LessonRepository(uow.session)
+    await repo.upsert(Lesson(e.lesson_id, e.branch_id, e.teacher_id, e.starts_at, e.ends_at, e.lesson_type,
+                             e.group_id, e.course_id, e.charged_by_default), envelope.occurred_at)
+    await repo.upsert_participants(e.lesson_id, [Participant(e.student_id, e.family_id, e.reason)],
+                                   envelope.occurred_at)
+
+
+async def participant_removed(envelope: Envelope, uow: UnitOfWork) -> None:
+    e = ParticipantRemovedV1.parse_envelope(envelope)
+    repo = LessonRepository(uow.session)
+    if not await repo.exists(e.lesson_id):
+        raise LessonNotYetKnown(e.lesson_id)
+    await repo.upsert_participants(e.lesson_id, [Participant(e.student_id, e.family_id, e.reason or "member",
+                                                             active=False)], envelope.occurred_at)
+
+
+async def student_registered(envelope: Envelope, uow: UnitOfWork) -> None:
+    e = StudentRegisteredV1.parse_envelope(envelope)
+    await StudentRepository(uow.session).upsert(e.student_id, e.family_id, e.branch_id)
+
+
+async def student_updated(envelope: Envelope, uow: UnitOfWork) -> None:
+    e = StudentUpdatedV1.parse_envelope(envelope)
+    await StudentRepository(uow.session).upsert(e.student_id, e.family_id, e.branch_id)
+
+
+async def student_erased(envelope: Envelope, uow: UnitOfWork) -> None:
+    e = StudentErasedV1.parse_envelope(envelope)
+    await StudentRepository(uow.session).erase(e.student_id)
+
+
+HANDLERS: dict[str, EventHandler] = {
+    LessonScheduledV1.routing_key(): lesson_scheduled,
+    LessonRescheduledV1.routing_key(): lesson_rescheduled,
+    LessonCancelledV1.routing_key(): lesson_cancelled,
+    ParticipantAddedV1.routing_key(): participant_added,
+    ParticipantRemovedV1.routing_key(): participant_removed,
+    StudentRegisteredV1.routing_key(): student_registered,
+    StudentUpdatedV1.routing_key(): student_updated,
+    StudentErasedV1.routing_key(): student_erased,
+}

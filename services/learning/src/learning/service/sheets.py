@@ -1,0 +1,86 @@
+"""Use case: save a lesson's whole sheet in one idempotent operation (R-LRN-1, R-LRN-2, R-LRN-4)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+
+from kabinet.auth.principal import Principal
+from kabinet.auth.rules import ensure, require_authenticated
+from kabinet.db import UnitOfWork
+from kabinet.errors import Forbidden, IdempotencyKeyReused
+from learning.adapters.repositories import LessonRepository, SettingsRepository, SheetRepository
+from learning.domain.errors import LessonNotFound, StaleRevision
+from learning.domain.events import AttendanceMarked, GradePosted, HomeworkAssigned, LessonConducted
+from learning.domain.model import Lesson, Sheet, SheetChange, SheetDraft, record_sheet
+from learning.service.access import can_write_sheet
+
+
+@dataclass(frozen=True)
+class SaveSheet:
+    draft: SheetDraft
+    idempotency_key: str | None = None
+    # The revision the phone started from: a save over someone else's newer revision is refused.
+    expected_revision: int | None = None
+
+
+def request_hash(draft: SheetDraft) -> str:
+    return hashlib.sha256(json.dumps(asdict(draft), sort_keys=True, default=str).encode()).hexdigest()
+
+
+async def save_sheet(cmd: SaveSheet, uow: UnitOfWork, principal: Principal, *, now: datetime,
+                     open_before: timedelta = timedelta(minutes=30)) -> Sheet:
+    require_authenticated(principal)
+    lessons, sheets = LessonRepository(uow.session), SheetRepository(uow.session)
+    lesson = await lessons.get(cmd.draft.lesson_id, for_update=True)
+    if lesson is None:
+        # Only staff learn that a lesson is unknown (yet): it may still be on its way from scheduling.
+        if not principal.is_staff:
+            raise Forbidden()
+        raise LessonNotFound(field="lessonId")
+    ensure(can_write_sheet(principal, lesson))
+    digest = request_hash(cmd.draft)
+    current = await sheets.get(lesson.id)
+    if cmd.idempotency_key:
+        seen = await sheets.request(lesson.id, cmd.idempotency_key)
+        if seen is not None:
+            if seen.request_hash != digest:
+                raise IdempotencyKeyReused(field="idempotencyKey")
+            assert current is not None
+            return current  # a retry of a save that already happened: nothing changes
+    if cmd.expected_revision is not None and cmd.expected_revision != (current.revision if current else 0):
+        raise StaleRevision(field="expectedRevision")
+    scale = (await SettingsRepository(uow.session).scales([lesson.course_id]))[lesson.course_id]
+    change = record_sheet(lesson, current, cmd.draft, scale, now=now, by=principal.staff_id or principal.user_id,
+                          open_before=open_before)
+    if change.changed:
+        await sheets.save(change.after, current)
+        await _publish(uow, lessons, lesson, change, now)
+    if cmd.idempotency_key:
+        await sheets.add_request(lesson.id, cmd.idempotency_key, digest, change.after.revision, now)
+    await uow.commit()
+    return change.after
+
+
+async def _publish(uow: UnitOfWork, lessons: LessonRepository, lesson: Lesson, change: SheetChange,
+                   now: datetime) -> None:
+    sheet = change.after
+    for m in change.changed_attendance:
+        p = lesson.participants.get(m.student_id)
+        uow.publish(AttendanceMarked(lesson_id=lesson.id, branch_id=lesson.branch_id, student_id=m.student_id,
+                                     family_id=p.family_id if p else None, status=m.attendance.value,
+                                     lesson_type=lesson.lesson_type, revision=sheet.revision, marked_at=now))
+    for m in change.posted_grades:
+        assert m.grade is not None
+        p = lesson.participants.get(m.student_id)
+        uow.publish(GradePosted(lesson_id=lesson.id, student_id=m.student_id, family_id=p.family_id if p else None,
+                                grade=m.grade.display(), scale=m.grade.scale.value))
+    if change.homework_assigned:
+        due = await lessons.next_in_group(lesson.group_id, lesson.starts_at) if lesson.group_id else None
+        uow.publish(HomeworkAssigned(lesson_id=lesson.id, group_id=lesson.group_id, text=sheet.homework,
+                                     due_lesson_id=due))
+    if change.conducted_now:
+        uow.publish(LessonConducted(lesson_id=lesson.id, branch_id=lesson.branch_id, teacher_id=lesson.teacher_id,
+                                    conducted_at=now))

@@ -1,0 +1,73 @@
+"""Authorization with scheduling's own data: who may see or change which lessons, groups and students."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from kabinet.auth.principal import Principal, Role
+from kabinet.auth.rules import can_manage_branch, ensure, require_authenticated
+from scheduling.adapters.repositories import LessonRepository, StudentRef
+from scheduling.domain.model import Lesson
+
+
+def require_branch_admin(p: Principal, branch_id: str) -> None:
+    """Changing a branch's schedule: its admins and the owner."""
+    require_authenticated(p)
+    ensure(can_manage_branch(p, branch_id))
+
+
+def require_staff_or_owner(p: Principal) -> None:
+    require_authenticated(p)
+    ensure(p.role in (Role.OWNER, Role.BRANCH_ADMIN, Role.TEACHER))
+
+
+def managed_branches(p: Principal) -> list[str] | None:
+    """Branches whose whole schedule the caller sees: None means all (owner)."""
+    if p.role is Role.OWNER:
+        return None
+    if p.role is Role.BRANCH_ADMIN:
+        return sorted(p.branch_ids)
+    return []
+
+
+def can_see_lesson(p: Principal, lesson: Lesson) -> bool:
+    match p.role:
+        case Role.OWNER:
+            return True
+        case Role.BRANCH_ADMIN:
+            return lesson.branch_id in p.branch_ids
+        case Role.TEACHER:
+            return lesson.teacher_id == p.staff_id
+        case Role.GUARDIAN:
+            return any(x.family_id == p.family_id for x in lesson.participants) or lesson.bookable
+        case Role.STUDENT:
+            return any(x.student_id in p.student_ids for x in lesson.participants) or lesson.bookable
+        case _:
+            return False
+
+
+async def can_see_student(p: Principal, student: StudentRef, lessons: LessonRepository,
+                          extra_branches: Iterable[str] = ()) -> bool:
+    """guardian -> own family; student -> self; teacher -> students of own lessons; admin -> own branch."""
+    match p.role:
+        case Role.OWNER:
+            return True
+        case Role.GUARDIAN:
+            return p.family_id == student.family_id
+        case Role.STUDENT:
+            return student.id in p.student_ids
+        case Role.BRANCH_ADMIN:
+            return bool(p.branch_ids & ({student.branch_id} | set(extra_branches)))
+        case Role.TEACHER:
+            return p.staff_id is not None and await lessons.teacher_teaches_student(p.staff_id, student.id)
+        case _:
+            return False
+
+
+def can_book_for(p: Principal, student: StudentRef) -> bool:
+    """Families book for their own children (R-SCH-7); staff book on a family's behalf in their branch."""
+    if p.role is Role.GUARDIAN:
+        return p.family_id == student.family_id
+    if p.role is Role.STUDENT:
+        return student.id in p.student_ids
+    return p.role is Role.OWNER or (p.role is Role.BRANCH_ADMIN and student.branch_id in p.branch_ids)
