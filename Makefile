@@ -1,14 +1,15 @@
 # Kabinet: the two commands are `make run` and `make test`.
 SHELL := /bin/bash
-UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
+# uv from PATH, else the one pip installs as a module (make installs it on first use).
+UV ?= $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 NPM_DIR := tests/node
 
-.PHONY: run test install install-node lint bench supergraph clean
+.PHONY: run test install install-node ensure-uv lint bench supergraph clean
 
-$(UV):
-	@command -v uv >/dev/null 2>&1 || python3 -m pip install --user --quiet uv || python3 -m pip install --quiet uv
+ensure-uv:
+	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check uv
 
-install: $(UV)
+install: ensure-uv
 	$(UV) sync --frozen
 
 install-node:

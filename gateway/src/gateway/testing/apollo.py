@@ -14,6 +14,8 @@ class ComposeResult:
     errors: list[dict[str, str | None]]
     supergraph_sdl: str | None
     hints: list[dict[str, str | None]] = field(default_factory=list)
+    # The client-facing API schema Apollo derives from the supergraph, printed lexicographically sorted.
+    api_schema_sdl: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -59,4 +61,5 @@ def compose_with_apollo(sdls: dict[str, str], timeout_s: float = 120.0) -> Compo
         errors=result.get("errors") or [],
         supergraph_sdl=result.get("supergraphSdl"),
         hints=result.get("hints") or [],
+        api_schema_sdl=result.get("apiSchemaSdl"),
     )

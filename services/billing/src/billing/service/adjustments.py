@@ -1,0 +1,101 @@
+"""Manual money operations by branch admins: adjustments with a reason (R-BIL-3) and direct charges."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from billing.adapters.repositories import AccountRepository
+from billing.domain.events import AdjustmentMade, money
+from billing.domain.model import CENT, LedgerAccount, Transaction, TxKind, money_move, positive_amount
+from billing.service.access import actor, require_family_managed
+from billing.service.idempotency import Result, run_once
+from billing.service.ledger import account_of, post
+from kabinet.auth.principal import Principal
+from kabinet.db import UnitOfWork
+from kabinet.errors import InvalidInput
+
+
+@dataclass(frozen=True)
+class AdjustBalance:
+    family_id: str
+    amount: Decimal  # positive credits the family (a bonus), negative debits it (a correction)
+    reason: str
+    idempotency_key: str | None = None
+    branch_id: str | None = None
+
+
+async def adjust_balance(cmd: AdjustBalance, uow: UnitOfWork, p: Principal) -> Result:
+    await require_family_managed(p, uow.session, cmd.family_id)
+    reason = cmd.reason.strip()
+    if not reason:
+        raise InvalidInput("Say why the balance is adjusted.", field="reason")
+    positive_amount(abs(cmd.amount))
+    amount = cmd.amount.quantize(CENT)
+    content = {"op": "adjust", "family": cmd.family_id, "amount": f"{amount:.2f}", "reason": reason}
+
+    async def action() -> Result:
+        account = await account_of(uow, cmd.family_id)
+        tx = Transaction(account.id, account.family_id, TxKind.ADJUSTMENT, reason,
+                         money_move(account.id, amount, LedgerAccount.ADJUSTMENTS, account.currency),
+                         branch_id=cmd.branch_id, created_by=actor(p))
+        # A correction may take the family into debt: it records a fact, it is not a sale.
+        posted = await post(uow, tx, allow_debt=True)
+        uow.publish(AdjustmentMade(transaction_id=tx.id, family_id=account.family_id,
+                                   amount=money(amount, account.currency), reason=reason, made_by=actor(p)))
+        return {"transaction_id": tx.id, "balance_after": f"{posted.balance_after:.2f}"}
+
+    result, _ = await run_once(uow, cmd.idempotency_key, content, action)
+    await uow.commit()
+    return result
+
+
+@dataclass(frozen=True)
+class ChargeAccount:
+    family_id: str
+    amount: Decimal
+    description: str
+    idempotency_key: str | None = None
+    student_id: str | None = None
+    branch_id: str | None = None
+
+
+async def charge_account(cmd: ChargeAccount, uow: UnitOfWork, p: Principal) -> Result:
+    """A direct charge (a textbook, an event): refused with INSUFFICIENT_FUNDS beyond the credit limit."""
+    await require_family_managed(p, uow.session, cmd.family_id)
+    result = await apply_charge(cmd, uow, actor(p))
+    await uow.commit()
+    return result
+
+
+async def apply_charge(cmd: ChargeAccount, uow: UnitOfWork, by: str | None) -> Result:
+    amount = positive_amount(cmd.amount)
+    description = cmd.description.strip() or "Charge"
+    content = {"op": "charge", "family": cmd.family_id, "amount": f"{amount:.2f}", "description": description,
+               "student": cmd.student_id}
+
+    async def action() -> Result:
+        account = await account_of(uow, cmd.family_id)
+        tx = Transaction(account.id, account.family_id, TxKind.MANUAL_CHARGE, description,
+                         money_move(account.id, -amount, LedgerAccount.REVENUE_OTHER, account.currency),
+                         branch_id=cmd.branch_id, student_id=cmd.student_id, created_by=by)
+        posted = await post(uow, tx)
+        return {"transaction_id": tx.id, "balance_after": f"{posted.balance_after:.2f}"}
+
+    result, _ = await run_once(uow, cmd.idempotency_key, content, action)
+    return result
+
+
+@dataclass(frozen=True)
+class SetCreditLimit:
+    family_id: str
+    limit: Decimal
+
+
+async def set_credit_limit(cmd: SetCreditLimit, uow: UnitOfWork, p: Principal) -> None:
+    await require_family_managed(p, uow.session, cmd.family_id)
+    if cmd.limit < 0 or cmd.limit != cmd.limit.quantize(CENT):
+        raise InvalidInput("The credit limit is a non-negative amount.", field="limit")
+    account = await account_of(uow, cmd.family_id)
+    await AccountRepository(uow.session).set_credit_limit(account.id, cmd.limit)
+    await uow.commit()

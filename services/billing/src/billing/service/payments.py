@@ -1,0 +1,140 @@
+"""Payments recorded by staff or confirmed online, refunds, and their effect on invoices (R-BIL-6)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from billing.adapters.repositories import InvoiceRepository, PaymentRepository
+from billing.domain.errors import CurrencyMismatch, InvoiceNotFound, InvoiceStateInvalid, PaymentNotFound, RefundTooLarge
+from billing.domain.events import InvoicePaid, PaymentReceived, PaymentRefunded, money
+from billing.domain.model import (
+    InvoiceStatus,
+    LedgerAccount,
+    PaymentMethod,
+    Transaction,
+    TxKind,
+    invoice_status_after,
+    money_move,
+    new_id,
+    positive_amount,
+    utcnow,
+)
+from billing.service.access import actor, require_family_managed
+from billing.service.idempotency import Result, run_once
+from billing.service.ledger import account_of, post
+from kabinet.auth.principal import Principal
+from kabinet.db import UnitOfWork
+from kabinet.errors import InvalidInput
+
+
+@dataclass(frozen=True)
+class RecordPayment:
+    family_id: str
+    amount: Decimal
+    method: PaymentMethod
+    idempotency_key: str | None = None
+    currency: str = "RUB"
+    invoice_id: str | None = None
+    branch_id: str | None = None
+    external_id: str | None = None  # the provider's payment id (online payments)
+
+
+async def record_payment(cmd: RecordPayment, uow: UnitOfWork, p: Principal) -> Result:
+    """Staff record cash, card or bank-transfer payments; the family's balance goes up."""
+    await require_family_managed(p, uow.session, cmd.family_id)
+    if cmd.method is PaymentMethod.ONLINE:
+        raise InvalidInput("Online payments are confirmed by the payment provider.", field="method")
+    result = await apply_payment(cmd, uow, actor(p))
+    await uow.commit()
+    return result
+
+
+async def apply_payment(cmd: RecordPayment, uow: UnitOfWork, received_by: str | None) -> Result:
+    amount = positive_amount(cmd.amount)
+    content = {"op": "payment", "family": cmd.family_id, "amount": f"{amount:.2f}", "currency": cmd.currency,
+               "method": cmd.method.value, "invoice": cmd.invoice_id, "external": cmd.external_id}
+
+    async def action() -> Result:
+        account = await account_of(uow, cmd.family_id)
+        if cmd.currency != account.currency:
+            raise CurrencyMismatch(field="currency")
+        payment_id = new_id()
+        if cmd.invoice_id is not None:
+            await _allocate_to_invoice(uow, cmd.invoice_id, cmd.family_id, amount)
+        tx = Transaction(account.id, account.family_id, TxKind.PAYMENT,
+                         f"Payment ({cmd.method.value})",
+                         money_move(account.id, amount, LedgerAccount.payment_method(cmd.method.value),
+                                    account.currency),
+                         branch_id=cmd.branch_id, payment_id=payment_id, invoice_id=cmd.invoice_id,
+                         created_by=received_by)
+        posted = await post(uow, tx)
+        await PaymentRepository(uow.session).add(
+            id=payment_id, account_id=account.id, family_id=account.family_id, branch_id=cmd.branch_id,
+            amount=amount, currency=account.currency, method=cmd.method.value, invoice_id=cmd.invoice_id,
+            external_id=cmd.external_id, transaction_id=tx.id, received_by=received_by, received_at=tx.created_at)
+        uow.publish(PaymentReceived(payment_id=payment_id, family_id=account.family_id,
+                                    amount=money(amount, account.currency), method=cmd.method.value,
+                                    invoice_id=cmd.invoice_id))
+        return {"payment_id": payment_id, "transaction_id": tx.id, "balance_after": f"{posted.balance_after:.2f}"}
+
+    result, _ = await run_once(uow, cmd.idempotency_key, content, action)
+    return result
+
+
+async def _allocate_to_invoice(uow: UnitOfWork, invoice_id: str, family_id: str, amount: Decimal) -> None:
+    repo = InvoiceRepository(uow.session)
+    inv = await repo.get(invoice_id, lock=True)
+    if inv is None or inv.family_id != family_id:
+        raise InvoiceNotFound(field="invoiceId")
+    if inv.status in (InvoiceStatus.CANCELLED.value, InvoiceStatus.PAID.value):
+        raise InvoiceStateInvalid("The invoice is already paid or cancelled.", field="invoiceId")
+    paid = inv.paid + amount
+    status = invoice_status_after(inv.amount, paid)
+    await repo.set_paid(invoice_id, paid, status.value)
+    if status is InvoiceStatus.PAID:
+        uow.publish(InvoicePaid(invoice_id=invoice_id, family_id=family_id, amount=money(inv.amount, inv.currency)))
+
+
+@dataclass(frozen=True)
+class RefundPayment:
+    payment_id: str
+    amount: Decimal
+    reason: str
+    idempotency_key: str | None = None
+
+
+async def refund_payment(cmd: RefundPayment, uow: UnitOfWork, p: Principal) -> Result:
+    """Money returned to the client: the family's balance goes down by the refund, never below the limit."""
+    repo = PaymentRepository(uow.session)
+    payment = await repo.get(cmd.payment_id)
+    if payment is None:
+        raise PaymentNotFound(field="paymentId")
+    await require_family_managed(p, uow.session, payment.family_id)
+    amount = positive_amount(cmd.amount)
+    content = {"op": "refund", "payment": cmd.payment_id, "amount": f"{amount:.2f}", "reason": cmd.reason}
+
+    async def action() -> Result:
+        locked = await repo.get(cmd.payment_id, lock=True)
+        assert locked is not None
+        if locked.refunded + amount > locked.amount:
+            raise RefundTooLarge(field="amount")
+        account = await account_of(uow, locked.family_id)
+        tx = Transaction(account.id, account.family_id, TxKind.PAYMENT_REFUND,
+                         f"Refund of payment: {cmd.reason}".strip(),
+                         money_move(account.id, -amount, LedgerAccount.payment_method(locked.method),
+                                    account.currency),
+                         branch_id=locked.branch_id, payment_id=locked.id, created_by=actor(p))
+        posted = await post(uow, tx)
+        await repo.add_refunded(locked.id, amount)
+        uow.publish(PaymentRefunded(payment_id=locked.id, family_id=account.family_id,
+                                    amount=money(amount, account.currency)))
+        return {"payment_id": locked.id, "transaction_id": tx.id, "balance_after": f"{posted.balance_after:.2f}"}
+
+    result, _ = await run_once(uow, cmd.idempotency_key, content, action)
+    await uow.commit()
+    return result
+
+
+def now_iso() -> str:
+    return utcnow().isoformat()
