@@ -198,9 +198,12 @@ class ProjectionRepository:
     # lessons
     async def upsert_lesson(self, *, lesson_id: str, branch_id: str, group_id: str | None, course_id: str | None,
                             teacher_id: str | None, lesson_type: str, charged_by_default: bool,
-                            starts_at: datetime) -> None:
-        values = {"branch_id": branch_id, "group_id": group_id, "course_id": course_id, "teacher_id": teacher_id,
-                  "lesson_type": lesson_type, "charged_by_default": charged_by_default, "starts_at": starts_at}
+                            starts_at: datetime, price: Decimal | None = None, currency: str = "RUB") -> None:
+        values: dict[str, Any] = {"branch_id": branch_id, "group_id": group_id, "course_id": course_id,
+                                  "teacher_id": teacher_id, "lesson_type": lesson_type,
+                                  "charged_by_default": charged_by_default, "starts_at": starts_at}
+        if price is not None:
+            values.update(price=price, currency=currency)
         stmt = insert_for(self.session, lessons).values(id=lesson_id, cancelled=False, **values)
         await self.session.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=values))
 
@@ -247,7 +250,7 @@ class ChargeRepository:
         self.session = session
 
     async def claim(self, *, charge_id: str, lesson_id: str, student_id: str, family_id: str, branch_id: str,
-                    amount: Decimal, currency: str, subscription_id: str | None, transaction_id: str,
+                    amount: Decimal, currency: str, subscription_id: str | None, transaction_id: str | None,
                     created_at: datetime) -> bool:
         """Record the active charge; False when the (lesson, student) is already charged."""
         stmt = insert_for(self.session, lesson_charges).values(

@@ -125,6 +125,8 @@ lessons = Table(
     Column("lesson_type", String(40), nullable=False),
     Column("charged_by_default", Boolean, nullable=False),
     Column("starts_at", DateTime(timezone=True), nullable=False),
+    Column("price", MONEY, nullable=True),  # the lesson's default price (participants may have their own)
+    Column("currency", String(3), nullable=False, server_default="RUB"),
     Column("cancelled", Boolean, nullable=False, server_default="0"),
 )
 
@@ -154,7 +156,7 @@ lesson_charges = Table(
     Column("amount", MONEY, nullable=False),
     Column("currency", String(3), nullable=False),
     Column("subscription_id", String(36), nullable=True),
-    Column("transaction_id", String(36), nullable=False),
+    Column("transaction_id", String(36), nullable=True),  # NULL: an unlimited subscription moved nothing
     Column("refund_transaction_id", String(36), nullable=True),
     # "<lesson>:<student>" while active, NULL once refunded: the unique constraint allows one active charge.
     Column("active_key", String(80), nullable=True, unique=True),

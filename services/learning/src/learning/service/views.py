@@ -18,7 +18,6 @@ from kabinet.errors import Forbidden
 from learning.adapters.repositories import SettingsRepository
 from learning.adapters.tables import risk_thresholds
 from learning.adapters.views import LearningViews
-from learning.domain.access import LessonScope
 from learning.domain.grades import Grade, GradeScale
 from learning.domain.homework import StudentLessonFact, homework_items
 from learning.domain.model import Attendance, HomeworkDone, Lesson, Mark
@@ -213,5 +212,3 @@ async def thresholds_for(session: AsyncSession, p: Principal, branch_id: str) ->
         raise Forbidden()
     return (await SettingsRepository(session).thresholds([branch_id]))[branch_id]
 
-
-__all__ = ["LessonScope"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import date, time, timedelta
 from decimal import Decimal
 
 from kabinet.auth.principal import Principal
@@ -186,8 +186,6 @@ async def transfer_member(uow: UnitOfWork, p: Principal, membership_id: str, to_
     require_branch_admin(p, target.branch_id)
     if first_day <= old.starts_on:
         raise errors.InvalidPeriod("A transfer starts after the membership began.", field="from")
-    from datetime import timedelta
-
     old.end(first_day - timedelta(days=1))
     await withdraw_from_lessons(uow, source.id, old.student_id, first_day - timedelta(days=1))
     new = await _start_membership(uow, target, old.student_id, first_day, None, ParticipantReason.MEMBER)

@@ -1,0 +1,228 @@
+"""Subscriptions (абонементы, R-BIL-4): types, sale (paid or on credit), freeze, closing, expiry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from billing.adapters.repositories import ProjectionRepository, SubscriptionRepository
+from billing.domain.errors import (
+    StudentUnknown,
+    SubscriptionNotFound,
+    SubscriptionStateInvalid,
+    SubscriptionTypeNotFound,
+)
+from billing.domain.events import (
+    SubscriptionClosed,
+    SubscriptionExpired,
+    SubscriptionFrozen,
+    SubscriptionSold,
+    SubscriptionUnfrozen,
+    money,
+)
+from billing.domain.model import (
+    CENT,
+    Entry,
+    LedgerAccount,
+    PaymentMethod,
+    Subscription,
+    SubscriptionStatus,
+    SubscriptionType,
+    Transaction,
+    TxKind,
+    credit_move,
+    money_move,
+    new_id,
+    utcnow,
+)
+from billing.service.access import actor, require_branch_managed, require_family_managed
+from billing.service.idempotency import Result, run_once
+from billing.service.ledger import account_of, post
+from billing.service.payments import RecordPayment, apply_payment
+from kabinet.auth.principal import Principal
+from kabinet.db import UnitOfWork
+from kabinet.errors import InvalidInput
+
+
+@dataclass(frozen=True)
+class CreateSubscriptionType:
+    name: str
+    lessons: int | None
+    validity_days: int
+    price: Decimal
+    lesson_types: list[str]
+    course_ids: list[str]
+    trial: bool
+    branch_id: str | None
+
+
+async def create_subscription_type(cmd: CreateSubscriptionType, uow: UnitOfWork, p: Principal) -> SubscriptionType:
+    require_branch_managed(p, cmd.branch_id)
+    if not cmd.name.strip():
+        raise InvalidInput("Name the subscription type.", field="name")
+    if cmd.lessons is not None and cmd.lessons <= 0:
+        raise InvalidInput("A subscription has at least one lesson (or none for unlimited).", field="lessons")
+    if cmd.validity_days <= 0:
+        raise InvalidInput("Validity is at least one day.", field="validityDays")
+    if cmd.price < 0 or cmd.price != cmd.price.quantize(CENT):
+        raise InvalidInput("The price is a non-negative amount.", field="price")
+    if not cmd.lesson_types:
+        raise InvalidInput("List the lesson types it pays for.", field="lessonTypes")
+    t = SubscriptionType(new_id(), cmd.name.strip(), cmd.lessons, cmd.validity_days, cmd.price,
+                         sorted(set(cmd.lesson_types)), sorted(set(cmd.course_ids)), cmd.trial, cmd.branch_id)
+    await SubscriptionRepository(uow.session).add_type(t, utcnow())
+    await uow.commit()
+    return t
+
+
+@dataclass(frozen=True)
+class SellSubscription:
+    type_id: str
+    student_id: str
+    on_credit: bool = False
+    paid_with: PaymentMethod | None = None  # paid at once: the payment is recorded with the sale
+    starts_on: date | None = None
+    idempotency_key: str | None = None
+
+
+async def sell_subscription(cmd: SellSubscription, uow: UnitOfWork, p: Principal) -> Result:
+    student = await ProjectionRepository(uow.session).student(cmd.student_id)
+    if student is None:
+        raise StudentUnknown(field="studentId")
+    await require_family_managed(p, uow.session, student.family_id)
+    content = {"op": "sell", "type": cmd.type_id, "student": cmd.student_id, "credit": cmd.on_credit,
+               "paid": cmd.paid_with.value if cmd.paid_with else None,
+               "starts": cmd.starts_on.isoformat() if cmd.starts_on else None}
+
+    async def action() -> Result:
+        repo = SubscriptionRepository(uow.session)
+        t = await repo.type(cmd.type_id)
+        if t is None:
+            raise SubscriptionTypeNotFound(field="typeId")
+        account = await account_of(uow, student.family_id)
+        start = cmd.starts_on or utcnow().date()
+        sub = Subscription(
+            id=new_id(), type_id=t.id, account_id=account.id, family_id=student.family_id, student_id=student.id,
+            branch_id=student.branch_id or t.branch_id, name=t.name, lessons_total=t.lessons, lessons_left=t.lessons,
+            price=t.price, lesson_types=t.lesson_types, course_ids=t.course_ids, trial=t.trial,
+            on_credit=cmd.on_credit, valid_from=start, valid_until=start + timedelta(days=t.validity_days - 1),
+            currency=t.currency)
+        await repo.add(sub)
+        if cmd.paid_with is not None and t.price > 0:
+            await apply_payment(RecordPayment(student.family_id, t.price, cmd.paid_with, None, t.currency,
+                                              branch_id=sub.branch_id), uow, actor(p))
+        entries: list[Entry] = []
+        if t.price > 0:
+            entries += money_move(account.id, -t.price, LedgerAccount.REVENUE_SUBSCRIPTIONS, account.currency)
+        if t.lessons:
+            entries += credit_move(account.id, sub.id, t.lessons, LedgerAccount.CREDITS_ISSUED)
+        balance = account.balance
+        if entries:
+            tx = Transaction(account.id, account.family_id, TxKind.SUBSCRIPTION_SALE,
+                             f"Subscription «{t.name}»" + (" (on credit)" if cmd.on_credit else ""), entries,
+                             branch_id=sub.branch_id, student_id=sub.student_id, subscription_id=sub.id,
+                             created_by=actor(p))
+            # Sold on credit it may take the balance into debt; otherwise the money must be there.
+            balance = (await post(uow, tx, allow_debt=cmd.on_credit)).balance_after
+        uow.publish(SubscriptionSold(subscription_id=sub.id, family_id=sub.family_id, student_id=sub.student_id,
+                                     branch_id=sub.branch_id, trial=sub.trial, on_credit=cmd.on_credit))
+        return {"subscription_id": sub.id, "balance_after": f"{balance:.2f}"}
+
+    result, _ = await run_once(uow, cmd.idempotency_key, content, action)
+    await uow.commit()
+    return result
+
+
+async def _managed_subscription(uow: UnitOfWork, p: Principal, subscription_id: str) -> Subscription:
+    sub = await SubscriptionRepository(uow.session).get(subscription_id, lock=True)
+    if sub is None:
+        raise SubscriptionNotFound(field="subscriptionId")
+    await require_family_managed(p, uow.session, sub.family_id)
+    return sub
+
+
+async def freeze_subscription(subscription_id: str, uow: UnitOfWork, p: Principal, on: date | None = None
+                              ) -> Subscription:
+    """Freezing a frozen subscription changes nothing (safe to retry)."""
+    sub = await _managed_subscription(uow, p, subscription_id)
+    if sub.status is SubscriptionStatus.FROZEN:
+        return sub
+    sub.freeze(on or utcnow().date())
+    await SubscriptionRepository(uow.session).save_state(sub)
+    uow.publish(SubscriptionFrozen(subscription_id=sub.id, family_id=sub.family_id, student_id=sub.student_id))
+    await uow.commit()
+    return sub
+
+
+async def unfreeze_subscription(subscription_id: str, uow: UnitOfWork, p: Principal, on: date | None = None
+                                ) -> Subscription:
+    sub = await _managed_subscription(uow, p, subscription_id)
+    if sub.status is SubscriptionStatus.ACTIVE:
+        return sub
+    sub.unfreeze(on or utcnow().date())
+    await SubscriptionRepository(uow.session).save_state(sub)
+    uow.publish(SubscriptionUnfrozen(subscription_id=sub.id, family_id=sub.family_id, student_id=sub.student_id,
+                                     valid_until=sub.valid_until.isoformat()))
+    await uow.commit()
+    return sub
+
+
+async def close_subscription(subscription_id: str, uow: UnitOfWork, p: Principal) -> Result:
+    """Close early: unused lessons are refunded to the family's balance at the price per lesson."""
+    sub = await _managed_subscription(uow, p, subscription_id)
+    if sub.status in (SubscriptionStatus.CLOSED, SubscriptionStatus.EXPIRED):
+        raise SubscriptionStateInvalid("The subscription is already closed.")
+    refund = sub.unused_value()
+    entries: list[Entry] = []
+    if refund > 0:
+        entries += money_move(sub.account_id, refund, LedgerAccount.REVENUE_SUBSCRIPTIONS, sub.currency)
+    if sub.lessons_left:
+        entries += credit_move(sub.account_id, sub.id, -sub.lessons_left, LedgerAccount.CREDITS_ISSUED)
+    if entries:
+        tx = Transaction(sub.account_id, sub.family_id, TxKind.SUBSCRIPTION_CLOSE,
+                         f"Subscription «{sub.name}» closed: {sub.lessons_left or 0} unused lessons refunded",
+                         entries, branch_id=sub.branch_id, student_id=sub.student_id, subscription_id=sub.id,
+                         created_by=actor(p))
+        await post(uow, tx)
+    sub.status = SubscriptionStatus.CLOSED
+    await SubscriptionRepository(uow.session).save_state(sub)
+    uow.publish(SubscriptionClosed(subscription_id=sub.id, family_id=sub.family_id, student_id=sub.student_id,
+                                   refunded=money(refund, sub.currency)))
+    await uow.commit()
+    return {"subscription_id": sub.id, "refunded": f"{refund:.2f}"}
+
+
+async def expire_due(uow: UnitOfWork, today: date) -> int:
+    """Expire subscriptions past validity: unused lessons burn, or are refunded where the branch says so.
+
+    Run periodically (``kabinet-billing expire``) and safe to repeat: only active ones past validity change.
+    """
+    repo = SubscriptionRepository(uow.session)
+    projections = ProjectionRepository(uow.session)
+    count = 0
+    for sub in await repo.due_to_expire(today):
+        branch = await projections.branch(sub.branch_id) if sub.branch_id else None
+        burn = branch.burn_expired_lessons if branch is not None else True
+        left = sub.lessons_left or 0
+        entries: list[Entry] = []
+        if left:
+            if burn:
+                entries += credit_move(sub.account_id, sub.id, -left, LedgerAccount.CREDITS_BURNED)
+            else:
+                entries += credit_move(sub.account_id, sub.id, -left, LedgerAccount.CREDITS_ISSUED)
+                value = sub.unused_value()
+                if value > 0:
+                    entries += money_move(sub.account_id, value, LedgerAccount.REVENUE_SUBSCRIPTIONS, sub.currency)
+        if entries:
+            what = "burned" if burn else "refunded"
+            await post(uow, Transaction(sub.account_id, sub.family_id, TxKind.SUBSCRIPTION_EXPIRY,
+                                        f"Subscription «{sub.name}» expired: {left} lessons {what}", entries,
+                                        branch_id=sub.branch_id, student_id=sub.student_id,
+                                        subscription_id=sub.id))
+        sub.status = SubscriptionStatus.EXPIRED
+        await repo.save_state(sub)
+        uow.publish(SubscriptionExpired(subscription_id=sub.id, family_id=sub.family_id, student_id=sub.student_id,
+                                        lessons_burned=left if burn else 0))
+        count += 1
+    return count

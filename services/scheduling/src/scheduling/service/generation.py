@@ -1,0 +1,132 @@
+"""Use cases: generate a month of lessons from the regular rules, and publish it (R-SCH-1, R-SCH-3, R-BIL-2).
+
+Generation is idempotent: each occurrence of a rule is one lesson (unique on rule and local date), so running
+it again adds only what is missing; a moved or cancelled occurrence is never recreated. Generated lessons are
+drafts until the month is published; publishing emits one scheduling.lesson.scheduled.v1 per lesson.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from kabinet.auth.principal import Principal
+from kabinet.db import UnitOfWork
+from scheduling.adapters.repositories import CatalogueRepository, GroupRepository, LessonRepository
+from scheduling.domain import errors
+from scheduling.domain.model import Lesson, LessonKind, Participant, check_no_clash, describe_time, new_id
+from scheduling.domain.recurrence import RecurringRule, month_bounds
+from scheduling.service.access import require_branch_admin
+from scheduling.service.common import get_branch, get_group
+from scheduling.service.publishing import lesson_scheduled
+
+
+@dataclass(frozen=True)
+class GenerationResult:
+    created: int
+    existing: int
+    first_day: date
+    last_day: date
+
+
+async def generate_month(uow: UnitOfWork, p: Principal, branch_id: str, month: str,
+                         group_id: str | None = None) -> GenerationResult:
+    require_branch_admin(p, branch_id)
+    branch = await get_branch(uow, branch_id)
+    if group_id is not None and (await get_group(uow, group_id)).branch_id != branch_id:
+        raise errors.WrongBranch(field="groupId")
+    first, last = month_bounds(month)
+    groups_repo, lessons_repo = GroupRepository(uow.session), LessonRepository(uow.session)
+    rules = await groups_repo.rules(branch_id=branch_id, group_ids=[group_id] if group_id else None)
+    taken = await lessons_repo.occurrences_taken([r.id for r in rules], first, last)
+    types = {t.code: t for t in await CatalogueRepository(uow.session).lesson_types()}
+    members = await groups_repo.memberships_of_groups([r.group_id for r in rules if r.group_id])
+    tz = branch.tz
+    new: list[Lesson] = []
+    existing = 0
+    for rule in rules:
+        t = types.get(rule.lesson_type)
+        if t is None:
+            raise errors.LessonTypeNotFound(field="lessonType")
+        for day, starts, ends in rule.occurrences(first, last, tz):
+            if (rule.id, day) in taken:
+                existing += 1
+                continue
+            lesson = _lesson_of(rule, t.kind, t.charged_by_default, day, starts, ends)
+            if rule.group_id and t.kind is not LessonKind.TRIAL:
+                # A trial-type regular lesson has no roster (R-SCH-3); others take the members of that day.
+                lesson.participants = [Participant(m.student_id, m.family_id, m.reason, rule.price)
+                                       for m in members.get(rule.group_id, []) if m.covers(day)]
+            new.append(lesson)
+    if new:
+        await _check_clashes(lessons_repo, new, tz)
+        await lessons_repo.add_many(new)
+    await uow.commit()
+    return GenerationResult(len(new), existing, first, last)
+
+
+def _lesson_of(rule: RecurringRule, kind: LessonKind, charged: bool, day: date, starts: object,
+               ends: object) -> Lesson:
+    return Lesson(
+        id=new_id(), branch_id=rule.branch_id, teacher_id=rule.teacher_id, lesson_type=rule.lesson_type, kind=kind,
+        charged_by_default=charged, starts_at=starts, ends_at=ends, price=rule.price,  # type: ignore[arg-type]
+        local_date=day, group_id=rule.group_id, course_id=rule.course_id, room_id=rule.room_id,
+        capacity=rule.capacity, rule_id=rule.id, bookable=kind is LessonKind.TRIAL or rule.group_id is not None)
+
+
+async def _check_clashes(repo: LessonRepository, new: list[Lesson], tz: object) -> None:
+    """Teacher, room and student clashes among the new lessons and with existing ones, set-wise."""
+    lo, hi = min(x.starts_at for x in new), max(x.ends_at for x in new)
+    existing = await repo.busy(lo, hi, {x.teacher_id for x in new}, {x.room_id for x in new if x.room_id})
+    by_resource: dict[tuple[str, str], list[Lesson]] = defaultdict(list)
+    for x in existing:
+        by_resource["t", x.teacher_id].append(x)
+        if x.room_id:
+            by_resource["r", x.room_id].append(x)
+    for x in sorted(new, key=lambda lesson: lesson.starts_at):
+        near = by_resource["t", x.teacher_id] + (by_resource["r", x.room_id] if x.room_id else [])
+        check_no_clash(x, near, tz)  # type: ignore[arg-type]
+        by_resource["t", x.teacher_id].append(x)
+        if x.room_id:
+            by_resource["r", x.room_id].append(x)
+    students = sorted({p.student_id for x in new for p in x.participants})
+    busy = await repo.busy_students(students, lo, hi)
+    per_student: dict[str, list[Lesson]] = defaultdict(list)
+    for sid, found in busy.items():
+        per_student[sid].extend(found)
+    for x in new:
+        for p in x.participants:
+            per_student[p.student_id].append(x)
+    for sid, found in per_student.items():
+        found.sort(key=lambda lesson: lesson.starts_at)
+        latest: Lesson | None = None  # the lesson ending last so far: any later start before its end clashes
+        for b in found:
+            if latest is not None and b.starts_at < latest.ends_at and latest.id != b.id:
+                raise errors.StudentConflict(
+                    f"Student {sid} would be in lessons {latest.id} and {b.id} at {describe_time(b, tz)}.",  # type: ignore[arg-type]
+                    field="studentId")
+            if latest is None or b.ends_at > latest.ends_at:
+                latest = b
+
+
+@dataclass(frozen=True)
+class PublicationResult:
+    published: int
+    participants: int
+
+
+async def publish_month(uow: UnitOfWork, p: Principal, branch_id: str, month: str,
+                        group_id: str | None = None) -> PublicationResult:
+    """Publish the month's draft lessons: one lesson.scheduled event each, with participants and prices."""
+    require_branch_admin(p, branch_id)
+    await get_branch(uow, branch_id)
+    first, last = month_bounds(month)
+    repo = LessonRepository(uow.session)
+    drafts = await repo.unpublished_between(branch_id, first, last, group_id)
+    for lesson in drafts:
+        lesson.published = True
+        uow.publish(lesson_scheduled(lesson))
+    await repo.mark_published([x.id for x in drafts])
+    await uow.commit()
+    return PublicationResult(len(drafts), sum(len(x.participants) for x in drafts))

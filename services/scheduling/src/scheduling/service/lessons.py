@@ -1,0 +1,216 @@
+"""Use cases on single lessons: one-off lessons, moving and cancelling one or all following, make-ups
+(R-SCH-1, R-SCH-2, R-SCH-4, R-SCH-5)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from kabinet.auth.principal import Principal
+from kabinet.db import UnitOfWork
+from kabinet.money import Money
+from scheduling.adapters.repositories import LessonRepository
+from scheduling.domain import errors
+from scheduling.domain.model import (
+    Lesson,
+    LessonKind,
+    Participant,
+    ParticipantReason,
+    check_capacity,
+    check_no_clash,
+    check_price,
+    check_student_free,
+    new_id,
+    parallel_makeup,
+    utcnow,
+)
+from scheduling.service.access import require_branch_admin
+from scheduling.service.common import (
+    get_branch,
+    get_course,
+    get_lesson,
+    get_lesson_type,
+    get_room,
+    get_student,
+    get_teacher,
+)
+from scheduling.service.publishing import (
+    lesson_cancelled,
+    lesson_rescheduled,
+    lesson_scheduled,
+    participant_added,
+    participant_removed,
+)
+
+Clock = Callable[[], datetime]
+
+
+async def ensure_free(uow: UnitOfWork, lesson: Lesson) -> None:
+    """Teacher and room free at the lesson's time, else a typed error naming the clash."""
+    repo = LessonRepository(uow.session)
+    busy = await repo.busy(lesson.starts_at, lesson.ends_at, [lesson.teacher_id],
+                           [lesson.room_id] if lesson.room_id else [])
+    branch = await get_branch(uow, lesson.branch_id)
+    check_no_clash(lesson, busy, branch.tz)
+
+
+async def ensure_student_free(uow: UnitOfWork, student_id: str, lesson: Lesson) -> None:
+    busy = (await LessonRepository(uow.session).busy_students([student_id], lesson.starts_at, lesson.ends_at)
+            ).get(student_id, [])
+    branch = await get_branch(uow, lesson.branch_id)
+    check_student_free(student_id, lesson.starts_at, lesson.ends_at, busy, except_lesson=lesson.id, tz=branch.tz)
+
+
+@dataclass(frozen=True)
+class CreateLesson:
+    branch_id: str
+    teacher_id: str
+    lesson_type: str
+    starts_at: datetime
+    ends_at: datetime
+    price: Decimal
+    room_id: str | None = None
+    course_id: str | None = None
+    capacity: int | None = None
+    student_ids: tuple[str, ...] = ()
+    bookable: bool = False
+
+
+async def create_lesson(uow: UnitOfWork, p: Principal, cmd: CreateLesson) -> Lesson:
+    """A one-off lesson (individual, trial, make-up or a custom type), published at once."""
+    require_branch_admin(p, cmd.branch_id)
+    branch = await get_branch(uow, cmd.branch_id)
+    await get_teacher(uow, cmd.teacher_id, cmd.branch_id)
+    t = await get_lesson_type(uow, cmd.lesson_type)
+    if t.kind is LessonKind.GROUP:
+        raise errors.WrongLessonType("Group lessons come from a group's schedule.", field="lessonType")
+    if cmd.room_id:
+        await get_room(uow, cmd.room_id, cmd.branch_id)
+    if cmd.course_id:
+        await get_course(uow, cmd.course_id)
+    if cmd.starts_at.tzinfo is None:
+        raise errors.InvalidTimeRange("Times need a UTC offset.", field="startsAt")
+    lesson = Lesson(id=new_id(), branch_id=branch.id, teacher_id=cmd.teacher_id, lesson_type=t.code, kind=t.kind,
+                    charged_by_default=t.charged_by_default, starts_at=cmd.starts_at, ends_at=cmd.ends_at,
+                    price=check_price(cmd.price), local_date=cmd.starts_at.astimezone(branch.tz).date(),
+                    room_id=cmd.room_id, course_id=cmd.course_id, capacity=check_capacity(cmd.capacity),
+                    published=True, bookable=cmd.bookable)
+    await ensure_free(uow, lesson)
+    reason = {LessonKind.TRIAL: ParticipantReason.TRIAL, LessonKind.MAKEUP: ParticipantReason.MAKEUP}.get(
+        t.kind, ParticipantReason.MEMBER)
+    for sid in dict.fromkeys(cmd.student_ids):
+        student = await get_student(uow, sid)
+        await ensure_student_free(uow, sid, lesson)
+        lesson.add(Participant(sid, student.family_id, reason,
+                               Money(Decimal(0)) if reason is ParticipantReason.TRIAL else lesson.price))
+    await LessonRepository(uow.session).add(lesson)
+    uow.publish(lesson_scheduled(lesson))
+    await uow.commit()
+    return lesson
+
+
+class Scope(StrEnum):
+    THIS = "this"
+    FOLLOWING = "following"  # this and every later lesson of the same regular rule
+
+
+async def move_lesson(uow: UnitOfWork, p: Principal, lesson_id: str, starts_at: datetime, ends_at: datetime,
+                      scope: Scope = Scope.THIS, teacher_id: str | None = None, room_id: str | None = None,
+                      clock: Clock = utcnow) -> list[Lesson]:
+    """Move one lesson, or it and all following by the same shift (teacher/room changes apply to all)."""
+    lesson = await get_lesson(uow, lesson_id, lock=True)
+    require_branch_admin(p, lesson.branch_id)
+    if not lesson.active:
+        raise errors.LessonCancelled(field="lessonId")
+    if teacher_id:
+        await get_teacher(uow, teacher_id, lesson.branch_id)
+    if room_id:
+        await get_room(uow, room_id, lesson.branch_id)
+    if ends_at <= starts_at:
+        raise errors.InvalidTimeRange(field="endsAt")
+    shift, duration = starts_at - lesson.starts_at, ends_at - starts_at
+    targets = [lesson] if scope is Scope.THIS else await LessonRepository(uow.session).following(lesson)
+    repo = LessonRepository(uow.session)
+    for x in targets:
+        new_start = x.starts_at + shift
+        x.move(new_start, new_start + duration, teacher_id, room_id)
+    for x in targets:
+        # Check against the world minus the lessons being moved together.
+        busy = [b for b in await repo.busy(x.starts_at, x.ends_at, [x.teacher_id], [x.room_id] if x.room_id else [])
+                if b.id not in {t.id for t in targets}]
+        branch = await get_branch(uow, x.branch_id)
+        check_no_clash(x, busy, branch.tz)
+        for part in x.participants:
+            others = (await repo.busy_students([part.student_id], x.starts_at, x.ends_at)).get(part.student_id, [])
+            check_student_free(part.student_id, x.starts_at, x.ends_at,
+                               [b for b in others if b.id not in {t.id for t in targets}], tz=branch.tz)
+        await repo.save(x)
+        if x.published:
+            uow.publish(lesson_rescheduled(x))
+    await uow.commit()
+    return targets
+
+
+async def cancel_lesson(uow: UnitOfWork, p: Principal, lesson_id: str, reason: str,
+                        scope: Scope = Scope.THIS) -> list[Lesson]:
+    lesson = await get_lesson(uow, lesson_id, lock=True)
+    require_branch_admin(p, lesson.branch_id)
+    repo = LessonRepository(uow.session)
+    targets = [lesson] if scope is Scope.THIS else await repo.following(lesson)
+    for x in targets:
+        x.cancel(reason.strip() or "cancelled")
+        await repo.save(x)
+        if x.published:
+            uow.publish(lesson_cancelled(x))
+    await uow.commit()
+    return targets
+
+
+async def add_makeup(uow: UnitOfWork, p: Principal, lesson_id: str, student_id: str,
+                     clock: Clock = utcnow) -> Lesson:
+    """R-SCH-5 way 1: a student makes up a missed lesson in another group's lesson."""
+    lesson = await get_lesson(uow, lesson_id, lock=True)  # the row lock serialises the last place
+    require_branch_admin(p, lesson.branch_id)
+    lesson.ensure_open(clock())
+    student = await get_student(uow, student_id)
+    await ensure_student_free(uow, student.id, lesson)
+    part = Participant(student.id, student.family_id, ParticipantReason.MAKEUP, lesson.price)
+    lesson.add(part)
+    await LessonRepository(uow.session).add_participant(lesson.id, part)
+    if lesson.published:
+        uow.publish(participant_added(lesson, part))
+    await uow.commit()
+    return lesson
+
+
+async def create_parallel_makeup(uow: UnitOfWork, p: Principal, lesson_id: str, student_ids: list[str],
+                                 clock: Clock = utcnow) -> Lesson:
+    """R-SCH-5 way 2: a make-up lesson beside an existing one: same time and teacher, no room."""
+    original = await get_lesson(uow, lesson_id)
+    require_branch_admin(p, original.branch_id)
+    original.ensure_open(clock())
+    makeup_type = await get_lesson_type(uow, "makeup")
+    lesson = parallel_makeup(original, makeup_type)
+    await ensure_free(uow, lesson)
+    for sid in dict.fromkeys(student_ids):
+        student = await get_student(uow, sid)
+        await ensure_student_free(uow, sid, lesson)
+        lesson.add(Participant(sid, student.family_id, ParticipantReason.MAKEUP, lesson.price))
+    await LessonRepository(uow.session).add(lesson)
+    uow.publish(lesson_scheduled(lesson))
+    await uow.commit()
+    return lesson
+
+
+async def remove_participant(uow: UnitOfWork, p: Principal, lesson_id: str, student_id: str) -> Lesson:
+    lesson = await get_lesson(uow, lesson_id, lock=True)
+    require_branch_admin(p, lesson.branch_id)
+    part = lesson.remove(student_id)
+    await LessonRepository(uow.session).remove_participant(lesson.id, student_id)
+    if lesson.published:
+        uow.publish(participant_removed(lesson, part))
+    await uow.commit()
+    return lesson
