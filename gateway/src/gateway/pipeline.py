@@ -3,6 +3,7 @@ execute, shape. Transport-agnostic: `app.py` maps its outcome onto HTTP."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -65,6 +66,15 @@ class RequestRejected(Exception):
         super().__init__(message)
 
 
+_QUOTED_NAME = re.compile(r"'([^'\s]+)'")
+
+
+def graphql_js_quotes(message: str) -> str:
+    """graphql-core quotes names with ' where graphql-js (and so every Node gateway) uses ": clients and tests
+    that compare messages see the same text from us."""
+    return _QUOTED_NAME.sub(r'"\1"', message)
+
+
 def _error(message: str, code: str, error: GraphQLError | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {"message": message}
     if error is not None and error.locations:
@@ -113,7 +123,7 @@ class GatewayPipeline:
             fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
             prepared = PreparedDocument(
                 None if errors else document,
-                tuple(_error(e.message, "GRAPHQL_VALIDATION_FAILED", e) for e in errors),
+                tuple(_error(graphql_js_quotes(e.message), "GRAPHQL_VALIDATION_FAILED", e) for e in errors),
                 "GRAPHQL_VALIDATION_FAILED" if errors else None,
                 fragments,
             )
@@ -142,7 +152,7 @@ class GatewayPipeline:
             for operation in operations:
                 if operation.name and operation.name.value == operation_name:
                     return operation
-            raise RequestRejected(f"Unknown operation named '{operation_name}'.", "OPERATION_RESOLUTION_FAILURE")
+            raise RequestRejected(f'Unknown operation named "{operation_name}".', "OPERATION_RESOLUTION_FAILURE")
         if len(operations) != 1:
             raise RequestRejected(
                 "Must provide operation name if query contains multiple operations.", "OPERATION_RESOLUTION_FAILURE"

@@ -1,9 +1,15 @@
-"""Small purpose-built federation subgraphs (accounts / products / inventory / reviews), served in-process.
+"""Small purpose-built federation subgraphs, served in-process (and over HTTP for the Apollo parity tests).
 
-- User: @key(id) in accounts and reviews; `username` is @shareable in accounts and provided by reviews.
+- User: @key(id) and @key(username) in accounts, @key(id) in reviews, @key(username) in social (so reaching
+  `followers` from reviews goes through the key that reviews does not have); `username` is @shareable in
+  accounts and provided by reviews; `karma` moved from accounts to reviews with @override; `internalCode` is
+  @inaccessible; reviews' `reviewSummary @requires(name)` needs a field of accounts (a hop back and forth).
 - Product: @key(upc) and compound @key(sku package) in products; reviews knows only upc; inventory knows only
   "sku package" and adds `shippingEstimate @requires(price weight)` - reaching it from reviews takes two hops.
-- Review (reviews) has a nullable field that errors and a non-null field that errors for one review.
+- Review (reviews) has a nullable field that errors, a non-null field that errors for one review, and a field
+  that errors with an `extensions.code`; `search` returns a union of Review, User and Product (members whose
+  fields live in three subgraphs).
+- Media: an entity interface (Book, Movie) in media; ratings adds `rating` to it as an @interfaceObject.
 """
 
 from __future__ import annotations
@@ -11,13 +17,14 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
 import pytest
 import strawberry
 from gateway.app import create_gateway_app
 from gateway.config import GatewaySettings, SubgraphConfig
+from graphql import GraphQLError
 from strawberry.asgi import GraphQL
 
 USERS = {"1": ("Ada Lovelace", "ada"), "2": ("Grace Hopper", "grace")}
@@ -38,15 +45,25 @@ MUTATION_LOG: list[str] = []
 # --- accounts -------------------------------------------------------------------------------------------
 
 
-@strawberry.federation.type(name="User", keys=["id"])
+@strawberry.federation.type(name="User", keys=["id", "username"])
 class AccountsUser:
     id: strawberry.ID
     name: str
     username: str = strawberry.federation.field(shareable=True)
     nickname: str | None = None
+    internal_code: str | None = strawberry.federation.field(inaccessible=True, default="AC-1")
+    karma: int | None = 1  # overridden: reviews resolves it
+
+    @strawberry.field
+    def risky(self) -> str | None:
+        if self.id == "2":
+            raise GraphQLError("risky failed", extensions={"code": "RISKY"})
+        return f"safe {self.id}"
 
     @classmethod
-    def resolve_reference(cls, id: strawberry.ID) -> AccountsUser:
+    def resolve_reference(cls, id: strawberry.ID | None = None, username: str | None = None) -> AccountsUser:
+        if id is None:
+            id = strawberry.ID(next(i for i, (_, u) in USERS.items() if u == username))
         return account(id)
 
 
@@ -165,14 +182,25 @@ inventory_schema = strawberry.federation.Schema(query=InventoryQuery, types=[Sto
 class ReviewsUser:
     id: strawberry.ID
     username: str = strawberry.federation.field(external=True)
+    name: str = strawberry.federation.field(external=True, default="")
 
     @strawberry.field
     def reviews(self) -> list[Review]:
         return [review(r) for r in REVIEWS if r["author"] == self.id]
 
+    @strawberry.federation.field(override="accounts")
+    def karma(self) -> int | None:
+        return 10 * len([r for r in REVIEWS if r["author"] == self.id])
+
+    @strawberry.federation.field(requires=["name"])
+    def review_summary(self) -> str:
+        assert self.name, "requires field missing"
+        count = len([r for r in REVIEWS if r["author"] == self.id])
+        return f"{self.name} wrote {count} reviews"
+
     @classmethod
-    def resolve_reference(cls, id: strawberry.ID) -> ReviewsUser:
-        return ReviewsUser(id=id, username=USERS[id][1])
+    def resolve_reference(cls, id: strawberry.ID, name: str = "") -> ReviewsUser:
+        return ReviewsUser(id=id, username=USERS[id][1], name=name)
 
 
 @strawberry.federation.type(name="Product", keys=["upc"])
@@ -207,6 +235,15 @@ class Review:
             raise ValueError("strict failed")
         return "fine"
 
+    @strawberry.field
+    def restricted(self) -> str | None:
+        if self.id == "r1":
+            raise GraphQLError("not allowed", extensions={"code": "FORBIDDEN"})
+        return "open"
+
+
+SearchResult = Annotated[Review | ReviewsUser | ReviewedProduct, strawberry.union("SearchResult")]
+
 
 def review(r: dict[str, str]) -> Review:
     return Review(
@@ -227,6 +264,21 @@ class ReviewsQuery:
     def top_reviews(self) -> list[Review | None]:
         return [review(r) for r in REVIEWS[:3]]
 
+    @strawberry.field
+    def search(self, term: str) -> list[SearchResult]:
+        found: list[Any] = [review(r) for r in REVIEWS if term.lower() in r["body"].lower()]
+        found += [ReviewsUser(id=strawberry.ID(i), username=u) for i, (_, u) in USERS.items() if term in u]
+        found += [ReviewedProduct(upc=u) for u, p in PRODUCTS.items() if term.lower() in str(p["name"]).lower()]
+        return found
+
+    @strawberry.field
+    def broken(self) -> str | None:
+        raise ValueError("broken root")
+
+    @strawberry.field
+    def broken_strict(self) -> str:
+        raise ValueError("broken strict root")
+
 
 @strawberry.type
 class ReviewsMutation:
@@ -243,11 +295,121 @@ class ReviewsMutation:
 
 reviews_schema = strawberry.federation.Schema(query=ReviewsQuery, mutation=ReviewsMutation)
 
+
+# --- social ---------------------------------------------------------------------------------------------
+
+
+@strawberry.federation.type(name="User", keys=["username"])
+class SocialUser:
+    username: str = strawberry.federation.field(shareable=True)
+
+    @strawberry.field
+    def followers(self) -> int:
+        return 10 * len(self.username)
+
+    @classmethod
+    def resolve_reference(cls, username: str) -> SocialUser:
+        return SocialUser(username=username)
+
+
+@strawberry.type
+class SocialQuery:
+    @strawberry.field
+    def influencers(self) -> list[SocialUser]:
+        return [SocialUser(username="grace"), SocialUser(username="ada")]
+
+
+social_schema = strawberry.federation.Schema(query=SocialQuery)
+
+
+# --- media (an entity interface) and ratings (adds to it as an @interfaceObject) ------------------------
+
+MEDIA = {
+    "b1": ("Book", "Dune", {"author": "Herbert"}),
+    "m1": ("Movie", "Alien", {"minutes": 117}),
+    "b2": ("Book", "Emma", {"author": "Austen"}),
+}
+
+
+@strawberry.federation.interface(keys=["id"])
+class Media:
+    id: strawberry.ID
+    title: str
+
+    @classmethod
+    def resolve_reference(cls, id: strawberry.ID) -> Media:
+        return media_item(id)
+
+
+@strawberry.federation.type(keys=["id"])
+class Book(Media):
+    author: str
+
+    @classmethod
+    def resolve_reference(cls, id: strawberry.ID) -> Media:
+        return media_item(id)
+
+
+@strawberry.federation.type(keys=["id"])
+class Movie(Media):
+    minutes: int
+
+    @classmethod
+    def resolve_reference(cls, id: strawberry.ID) -> Media:
+        return media_item(id)
+
+
+def media_item(media_id: str) -> Media:
+    kind, title, extra = MEDIA[media_id]
+    if kind == "Book":
+        return Book(id=strawberry.ID(media_id), title=title, author=str(extra["author"]))
+    return Movie(id=strawberry.ID(media_id), title=title, minutes=int(extra["minutes"]))
+
+
+@strawberry.type
+class MediaQuery:
+    @strawberry.field
+    def library(self) -> list[Media]:
+        return [media_item(i) for i in MEDIA]
+
+    @strawberry.field
+    def media(self, id: strawberry.ID) -> Media | None:
+        return media_item(id) if id in MEDIA else None
+
+
+media_schema = strawberry.federation.Schema(query=MediaQuery, types=[Book, Movie])
+
+
+@strawberry.federation.interface_object(name="Media", keys=["id"])
+class RatedMedia:
+    id: strawberry.ID
+
+    @strawberry.field
+    def rating(self) -> int:
+        return {"b1": 5, "m1": 4, "b2": 3}.get(self.id, 0)
+
+    @classmethod
+    def resolve_reference(cls, id: strawberry.ID) -> RatedMedia:
+        return RatedMedia(id=id)
+
+
+@strawberry.type
+class RatingsQuery:
+    @strawberry.field
+    def top_rated(self) -> list[RatedMedia]:
+        return [RatedMedia(id=strawberry.ID("b1")), RatedMedia(id=strawberry.ID("m1"))]
+
+
+ratings_schema = strawberry.federation.Schema(query=RatingsQuery, types=[RatedMedia])
+
 SCHEMAS = {
     "accounts": accounts_schema,
     "products": products_schema,
     "inventory": inventory_schema,
     "reviews": reviews_schema,
+    "social": social_schema,
+    "media": media_schema,
+    "ratings": ratings_schema,
 }
 
 

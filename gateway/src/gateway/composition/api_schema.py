@@ -46,7 +46,7 @@ def build_api_schema(
         if t.inaccessible:
             continue
         defs = [subgraphs[s].types[t.name] for s in t.subgraphs]
-        description = next((d.description for d in defs if d.description), None)
+        description = merge_description([subgraphs[s].types[t.name].description for s in sorted(t.subgraphs)])
         if t.kind in ("object", "interface"):
             fields = []
             for f in t.fields.values():
@@ -154,12 +154,28 @@ def _field_source(
 ) -> SubgraphField | None:
     fields = [
         subgraphs[s].types[type_name].fields[field_name]
-        for s in definers
+        for s in sorted(definers)
         if type_name in subgraphs[s].types and field_name in subgraphs[s].types[type_name].fields
     ]
-    with_description = [f for f in fields if f.description]
-    candidates = with_description or fields
-    return candidates[0] if candidates else None
+    description = merge_description([f.description for f in fields])
+    return next((f for f in fields if f.description == description), fields[0] if fields else None)
+
+
+def merge_description(descriptions: list[str | None]) -> str | None:
+    """Apollo's rule: the description most subgraphs give (subgraphs taken by name), the first on a tie."""
+    seen: list[str] = []
+    counts: list[int] = []
+    for d in descriptions:
+        if d is None:
+            continue
+        if d in seen:
+            counts[seen.index(d)] += 1
+        else:
+            seen.append(d)
+            counts.append(-(2**31) if d == "" else 1)
+    if not seen:
+        return None
+    return seen[counts.index(max(counts))]
 
 
 def _merge_arguments(

@@ -106,6 +106,8 @@ def print_supergraph_sdl(supergraph: Supergraph) -> str:
             annotations = ""
             if f is not None and (set(f.definers) != set(t.subgraphs) or f.external_in or f.requires or f.provides):
                 for s in f.definers:
+                    if name not in supergraph.subgraphs[s].types:
+                        continue  # added through an @interfaceObject: the interface's annotations say it
                     attrs = [f"graph: {graph_enum_name(s)}"]
                     if s in f.requires:
                         attrs.append(f"requires: {_field_set(_inline(print_ast(f.requires[s])))}")

@@ -123,7 +123,7 @@ async def _run_entities(request: _Request, group: FetchGroup, outcome: Execution
         return
     data = payload.get("data") if isinstance(payload.get("data"), dict) else {}
     alias_targets: dict[str, list[list[tuple[dict, ResponsePath]]]] = {}
-    for index, (_, _, targets) in enumerate(batches):
+    for index, (node, _, targets) in enumerate(batches):
         alias = alias_for(index, len(batches))
         alias_targets[alias] = targets
         results = (data or {}).get(alias)
@@ -132,14 +132,16 @@ async def _run_entities(request: _Request, group: FetchGroup, outcome: Execution
         for result, objects in zip(results, targets, strict=False):
             if isinstance(result, dict):
                 for obj, _ in objects:
-                    deep_merge(obj, result)
+                    deep_merge(obj, result, replace_typename=node.resolves_typename)
 
-    def remap(path: list[Any]) -> ResponsePath | None:
+    def remap(path: list[Any]) -> list[ResponsePath]:
+        # One `_entities` item may stand for several objects (equal representations are sent once): the
+        # error is reported at each of their paths, as Apollo's gateway does.
         if len(path) >= 2 and path[0] in alias_targets and isinstance(path[1], int):
             targets = alias_targets[path[0]]
             if path[1] < len(targets):
-                return (*targets[path[1]][0][1], *path[2:])
-        return None
+                return [(*target_path, *path[2:]) for _, target_path in targets[path[1]]]
+        return []
 
     errors = payload.get("errors") or ()
     for error in errors:
@@ -148,26 +150,27 @@ async def _run_entities(request: _Request, group: FetchGroup, outcome: Execution
         outcome.errored_paths.extend(path for _, _, targets in batches for t in targets for _, path in t)
 
 
-def _same_path(path: list[Any]) -> ResponsePath | None:
-    return tuple(path)
+def _same_path(path: list[Any]) -> list[ResponsePath]:
+    return [tuple(path)]
 
 
 def _add_subgraph_error(outcome: ExecutionOutcome, subgraph: str, error: Any, remap: Any) -> None:
     if not isinstance(error, dict):
         return
-    out: dict[str, Any] = {"message": str(error.get("message", "Subgraph error"))}
-    path = error.get("path")
-    if isinstance(path, list):
-        mapped = remap(path)
-        if mapped is not None:
-            out["path"] = list(mapped)
-            outcome.errored_paths.append(mapped)
+    message = str(error.get("message") or f'Error while fetching subquery from service "{subgraph}"')
     extensions = dict(error.get("extensions") or {})
-    extensions.setdefault("serviceName", subgraph)
-    out["extensions"] = extensions
-    if "path" not in out:
+    extensions["serviceName"] = subgraph
+    # A subgraph error without a code is reported as Apollo's gateway does.
+    extensions.setdefault("code", "DOWNSTREAM_SERVICE_ERROR")
+    path = error.get("path")
+    paths: list[ResponsePath] = remap(path) if isinstance(path, list) else []
+    if not paths:
         outcome.errored_paths.append(())
-    outcome.errors.append(out)
+        outcome.errors.append({"message": message, "extensions": extensions})
+        return
+    for mapped in paths:
+        outcome.errored_paths.append(mapped)
+        outcome.errors.append({"message": message, "path": list(mapped), "extensions": dict(extensions)})
 
 
 def _unavailable_error(exc: SubgraphUnavailable) -> dict[str, Any]:

@@ -36,10 +36,10 @@ def _walk(
         yield from _walk(value.get(step), path, index + 1, (*at, step), typenames)
 
 
-def deep_merge(target: dict[str, Any], source: dict[str, Any]) -> None:
+def deep_merge(target: dict[str, Any], source: dict[str, Any], *, replace_typename: bool = False) -> None:
     """Merge a subgraph's result into the tree in place (objects field by field, lists item by item)."""
     for key, value in source.items():
-        if key == "__typename" and key in target:
+        if key == "__typename" and key in target and not replace_typename:
             # An @interfaceObject subgraph answers with the interface's name; the real type wins.
             continue
         existing = target.get(key)

@@ -52,6 +52,9 @@ class FetchNode:
     # Entity fetches: the client fields this fetch exists for. If every one is excluded by `@skip`/`@include`
     # for this request's variables, the executor skips the fetch.
     fields: list[FieldNode] = field(default_factory=list)
+    # An `_entities` fetch to the owner of an interface, for objects an `@interfaceObject` subgraph returned
+    # with the interface's name as `__typename`: its answer's `__typename` (the real type) replaces it.
+    resolves_typename: bool = False
     # Filled in when the plan is finished.
     variable_names: tuple[str, ...] = ()
     operation_text: str = ""

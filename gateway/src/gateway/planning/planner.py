@@ -225,9 +225,13 @@ class _PlanBuilder:
         f = self.supergraph.field(type_name, field_name)
         if f is None:
             return False
-        if subgraph in f.resolvers:
+        if provided is not None and field_name in provided and subgraph in f.definers:
             return True
-        return provided is not None and field_name in provided and subgraph in f.definers
+        if subgraph not in f.resolvers:
+            return False
+        required = f.requires.get(subgraph)
+        # A field that @requires what this subgraph cannot resolve itself needs an entity fetch back to it.
+        return required is None or not self._missing(required, subgraph, type_name, None)
 
     def _plan_selection_set(
         self,
@@ -238,6 +242,11 @@ class _PlanBuilder:
         path: tuple[str, ...],
         provided: FieldTree | None,
     ) -> list[SelectionNode]:
+        owner = self._interface_owner(subgraph, parent_type)
+        if owner is not None:
+            return self._plan_interface_object_selections(
+                node, subgraph, owner, parent_type, selection_set, path, provided
+            )
         out: list[SelectionNode] = []
         needs_typename = is_abstract_type(self.schema.get_type(parent_type))
         for selection in selection_set.selections:
@@ -351,14 +360,22 @@ class _PlanBuilder:
         subgraph must select for the representations (key fields and `@requires` fields)."""
         f = self._field(type_name, field.name.value)
         entity = self.supergraph.types[type_name]
-        targets = [t for t in f.resolvers if t != subgraph]
+        targets = [t for t in f.resolvers if t != subgraph or t in f.requires]
         for target in targets:
             for key in entity.resolvable_keys(target):
-                if self._can_supply(subgraph, type_name, key.selection, provided):
-                    required = self._required(f, target, subgraph, type_name, provided)
+                if not self._can_supply(subgraph, type_name, key.selection, provided):
+                    continue
+                required = f.requires.get(target)
+                missing = self._missing(required, subgraph, type_name, provided)
+                if not missing:
                     return self._add_entity_fetch(
                         node, subgraph, target, type_name, key.selection, required, [field], path, provided, f
                     )
+                planned = self._requires_through_provider(
+                    node, subgraph, target, type_name, key.selection, required, missing, field, path, provided, f
+                )
+                if planned is not None:
+                    return planned
         # Two hops: first ask an intermediate subgraph for the key fields the target needs.
         for target in targets:
             for key in entity.resolvable_keys(target):
@@ -400,6 +417,74 @@ class _PlanBuilder:
             f"but no resolvable @key of {type_name} there can be fetched from subgraph {subgraph!r}"
         )
 
+    def _missing(
+        self, required: SelectionSetNode | None, subgraph: str, type_name: str, provided: FieldTree | None
+    ) -> list[FieldNode]:
+        """The `@requires` fields `subgraph` cannot resolve itself."""
+        if required is None:
+            return []
+        return [
+            s
+            for s in required.selections
+            if isinstance(s, FieldNode) and not self._can_resolve(subgraph, type_name, s.name.value, provided)
+        ]
+
+    def _requires_through_provider(
+        self,
+        node: FetchNode,
+        subgraph: str,
+        target: str,
+        type_name: str,
+        key: SelectionSetNode,
+        required: SelectionSetNode | None,
+        missing: list[FieldNode],
+        field: FieldNode,
+        path: tuple[str, ...],
+        provided: FieldTree | None,
+        f: SupergraphField,
+    ) -> list[SelectionNode] | None:
+        """`@requires` fields that live in a third subgraph: fetch them from there first, then ask `target`
+        with a representation built from both (the target fetch runs one step after the provider's)."""
+        entity = self.supergraph.types[type_name]
+        missing_names = [m.name.value for m in missing]
+        for provider in entity.subgraphs:
+            if provider in (subgraph, target):
+                continue
+            if not all(self._can_resolve(provider, type_name, n, None) for n in missing_names):
+                continue
+            provider_key = next(
+                (
+                    k
+                    for k in entity.resolvable_keys(provider)
+                    if self._can_supply(subgraph, type_name, k.selection, provided)
+                ),
+                None,
+            )
+            if provider_key is None:
+                continue
+            selections = self._add_entity_fetch(
+                node, subgraph, provider, type_name, provider_key.selection, None, missing, path, provided, None
+            )
+            provider_node = next(c for c in node.children if c.subgraph == provider and c.path == path)
+            # The key and the requires fields the current subgraph has are selected here; the rest comes
+            # from the provider.
+            present = [
+                s
+                for s in (required.selections if required is not None else ())
+                if not (isinstance(s, FieldNode) and s.name.value in missing_names)
+            ]
+            selections.extend(
+                self._plan_selection_set(
+                    node, subgraph, type_name, SelectionSetNode(selections=(*key.selections, *present)), path, provided
+                )
+            )
+            representation = SelectionSetNode(
+                selections=(*key.selections, *(required.selections if required is not None else ()))
+            )
+            self._attach_entity_fetch(provider_node, target, type_name, representation, [field], path, f)
+            return selections
+        return None
+
     def _can_supply(
         self, subgraph: str, type_name: str, selection: SelectionSetNode, provided: FieldTree | None
     ) -> bool:
@@ -433,17 +518,45 @@ class _PlanBuilder:
         provided: FieldTree | None,
         f: SupergraphField | None,
     ) -> list[SelectionNode]:
-        child = next((c for c in node.children if c.subgraph == target and c.path == path), None)
-        if child is None:
-            child = FetchNode(id=next(self._ids), subgraph=target, kind="entity", path=path)
-            node.children.append(child)
         representation = list(key.selections)
         if required is not None:
             representation.extend(required.selections)
+        representation_set = SelectionSetNode(selections=tuple(representation))
+        self._attach_entity_fetch(node, target, type_name, representation_set, fields, path, f)
+        # What the current subgraph must select so representations can be built.
+        return self._plan_selection_set(node, subgraph, type_name, representation_set, path, provided)
+
+    def _attach_entity_fetch(
+        self,
+        node: FetchNode,
+        target: str,
+        type_name: str,
+        representation: SelectionSetNode,
+        fields: list[FieldNode],
+        path: tuple[str, ...],
+        f: SupergraphField | None,
+        *,
+        resolves_typename: bool = False,
+    ) -> FetchNode:
+        """The `_entities` fetch to `target` that runs after `node` (one per target and path, shared)."""
+        child = next(
+            (
+                c
+                for c in node.children
+                if c.subgraph == target and c.path == path and c.resolves_typename == resolves_typename
+            ),
+            None,
+        )
+        if child is None:
+            child = FetchNode(
+                id=next(self._ids), subgraph=target, kind="entity", path=path, resolves_typename=resolves_typename
+            )
+            node.children.append(child)
         existing = child.representation_fields.get(type_name)
+        selections = tuple(representation.selections)
         if existing is not None:
-            representation = [*existing.selections, *representation]
-        child.representation_fields[type_name] = SelectionSetNode(selections=tuple(representation))
+            selections = (*existing.selections, *selections)
+        child.representation_fields[type_name] = SelectionSetNode(selections=selections)
         fragment_type = type_name
         if f is not None and f.via_interface_object:
             child.representation_typename[type_name] = f.via_interface_object
@@ -451,10 +564,75 @@ class _PlanBuilder:
         child.fields.extend(fields)
         planned = [self._plan_field(child, target, type_name, field, path, None) for field in fields]
         child.selections.append(self._inline(fragment_type, (), list(planned)))
-        # What the current subgraph must select so representations can be built.
-        return self._plan_selection_set(
-            node, subgraph, type_name, SelectionSetNode(selections=tuple(representation)), path, provided
+        return child
+
+    # --- @interfaceObject ------------------------------------------------------------------------------
+
+    def _interface_owner(self, subgraph: str, type_name: str) -> tuple[str, SelectionSetNode] | None:
+        """If `subgraph` sees the interface `type_name` only as an `@interfaceObject`, the subgraph (and key)
+        that knows its implementations: objects from `subgraph` carry the interface's name as `__typename`
+        and must be asked there for their real type."""
+        sub_type = self.supergraph.subgraphs[subgraph].types.get(type_name)
+        if sub_type is None or not sub_type.interface_object:
+            return None
+        for name, schema in self.supergraph.subgraphs.items():
+            t = schema.types.get(type_name)
+            if name == subgraph or t is None or t.kind != "interface":
+                continue
+            for key in t.keys:
+                if key.resolvable and self._can_supply(subgraph, type_name, key.selection, None):
+                    return name, key.selection
+        return None
+
+    def _plan_interface_object_selections(
+        self,
+        node: FetchNode,
+        subgraph: str,
+        owner: tuple[str, SelectionSetNode],
+        type_name: str,
+        selection_set: SelectionSetNode,
+        path: tuple[str, ...],
+        provided: FieldTree | None,
+    ) -> list[SelectionNode]:
+        """Interface-level fields the `@interfaceObject` subgraph resolves stay here; `__typename`, type
+        conditions and the interface's other fields go to the owner in an `_entities` fetch that also
+        replaces the interface name in `__typename` with the real type."""
+        owner_name, key = owner
+        here: list[SelectionNode] = []
+        there: list[SelectionNode] = []
+        for selection in selection_set.selections:
+            if (
+                isinstance(selection, FieldNode)
+                and selection.name.value != "__typename"
+                and self._can_resolve(subgraph, type_name, selection.name.value, provided)
+            ):
+                here.append(selection)
+            else:
+                there.append(selection)
+        out = self._plan_selection_set_plain(node, subgraph, type_name, here, path, provided)
+        out.extend(self._plan_selection_set_plain(node, subgraph, type_name, list(key.selections), path, provided))
+        out.append(TYPENAME_FIELD)
+        child = self._attach_entity_fetch(node, owner_name, type_name, key, [], path, None, resolves_typename=True)
+        planned = self._plan_selection_set(
+            child, owner_name, type_name, SelectionSetNode(selections=tuple(there)), path, None
         )
+        child.selections.append(self._inline(type_name, (), [*planned, TYPENAME_FIELD]))
+        return out
+
+    def _plan_selection_set_plain(
+        self,
+        node: FetchNode,
+        subgraph: str,
+        type_name: str,
+        selections: list[SelectionNode],
+        path: tuple[str, ...],
+        provided: FieldTree | None,
+    ) -> list[SelectionNode]:
+        return [
+            self._plan_field(node, subgraph, type_name, s, path, provided)
+            for s in selections
+            if isinstance(s, FieldNode)
+        ]
 
     # --- helpers --------------------------------------------------------------------------------------
 

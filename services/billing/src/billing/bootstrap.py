@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from starlette.applications import Starlette
-
-from billing.adapters.tables import inbox, metadata, outbox
-from billing.schema.schema import schema
-from billing.service.handlers import HANDLERS
-from billing.settings import BillingSettings
 from kabinet.auth import KeySource
 from kabinet.bus.base import Transport
 from kabinet.runtime import ServiceRuntime, ServiceSpec
 from kabinet.web.app import create_service_app
+from starlette.applications import Starlette
+
+from billing.adapters.payment_provider import LocalProvider, PaymentProvider
+from billing.adapters.tables import inbox, metadata, outbox
+from billing.adapters.webhooks import webhook_route
+from billing.schema.schema import schema
+from billing.service.handlers import HANDLERS
+from billing.settings import BillingSettings
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -21,12 +23,29 @@ SPEC = ServiceSpec(name="billing", metadata=metadata, outbox=outbox, inbox=inbox
                    handlers=HANDLERS)
 
 
+class BillingRuntime(ServiceRuntime):
+    """The kit's runtime plus billing's adapter to the online payment provider."""
+
+    payment_provider: PaymentProvider
+
+
+def build_provider(settings: BillingSettings) -> PaymentProvider:
+    if settings.payment_provider != "local":
+        raise ValueError(f"unknown payment provider {settings.payment_provider!r}")
+    return LocalProvider(settings.payment_webhook_secret, settings.payment_checkout_base_url)
+
+
 def build_runtime(settings: BillingSettings | None = None, *, transport: Transport | None = None,
-                  key_source: KeySource | None = None) -> ServiceRuntime:
-    return ServiceRuntime(SPEC, settings or BillingSettings(), transport=transport, key_source=key_source)
+                  key_source: KeySource | None = None, provider: PaymentProvider | None = None) -> BillingRuntime:
+    settings = settings or BillingSettings()
+    runtime = BillingRuntime(SPEC, settings, transport=transport, key_source=key_source)
+    runtime.payment_provider = provider or build_provider(settings)
+    return runtime
 
 
 def create_app(settings: BillingSettings | None = None, *, runtime: ServiceRuntime | None = None,
                manage_runtime: bool = True) -> Starlette:
     runtime = runtime or build_runtime(settings)
-    return create_service_app(runtime, schema, manage_runtime=manage_runtime)
+    provider = getattr(runtime, "payment_provider", None) or build_provider(BillingSettings())
+    return create_service_app(runtime, schema, routes=[webhook_route(runtime, provider)],
+                              manage_runtime=manage_runtime)

@@ -1,6 +1,5 @@
-from pydantic_settings import SettingsConfigDict
-
 from kabinet.settings import ServiceSettings
+from pydantic_settings import SettingsConfigDict
 
 
 class BillingSettings(ServiceSettings):
@@ -8,3 +7,8 @@ class BillingSettings(ServiceSettings):
 
     service_name: str = "billing"
     port: int = 8003
+    # The online payment provider: "local" is the stand-in acquirer (embedded mode, tests).
+    payment_provider: str = "local"
+    # Shared secret the provider signs notifications with (a secret in production).
+    payment_webhook_secret: str = "local-dev-secret"
+    payment_checkout_base_url: str = "https://pay.local.test"

@@ -2,31 +2,35 @@
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
+from kabinet.auth import SigningKey, TokenIssuer, jwks
+from kabinet.bus.base import Transport
+from kabinet.runtime import ServiceRuntime, ServiceSpec
+from kabinet.web.app import create_service_app
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import HTMLResponse, JSONResponse
 from starlette.routing import Route
 
 from identity.adapters.tables import inbox, metadata, outbox
 from identity.keys import load_signing_key, own_key_source
 from identity.schema.schema import schema
+from identity.service.deps import IdentityDeps, build_deps
+from identity.service.handlers import HANDLERS
 from identity.settings import IdentitySettings
-from kabinet.auth import SigningKey, TokenIssuer, jwks
-from kabinet.bus.base import Transport
-from kabinet.runtime import ServiceRuntime, ServiceSpec
-from kabinet.web.app import create_service_app
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 SPEC = ServiceSpec(name="identity", metadata=metadata, outbox=outbox, inbox=inbox, migrations_dir=MIGRATIONS,
-                   handlers={})
+                   handlers=HANDLERS)
 
 
 class IdentityRuntime(ServiceRuntime):
     signing_key: SigningKey
     issuer: TokenIssuer
+    deps: IdentityDeps
 
 
 def build_runtime(settings: IdentitySettings | None = None, *, transport: Transport | None = None) -> IdentityRuntime:
@@ -34,7 +38,8 @@ def build_runtime(settings: IdentitySettings | None = None, *, transport: Transp
     key = load_signing_key(settings)
     runtime = IdentityRuntime(SPEC, settings, transport=transport, key_source=own_key_source(key))
     runtime.signing_key = key
-    runtime.issuer = TokenIssuer(key, settings.auth.issuer, settings.auth.audience, settings.auth.access_ttl_s)
+    runtime.deps = build_deps(settings, key)
+    runtime.issuer = runtime.deps.issuer
     return runtime
 
 
@@ -45,5 +50,19 @@ def create_app(settings: IdentitySettings | None = None, *, runtime: IdentityRun
     async def jwks_endpoint(_: Request) -> JSONResponse:
         return JSONResponse(jwks([runtime.signing_key]), headers={"Cache-Control": "public, max-age=300"})
 
+    async def dev_messages(_: Request) -> HTMLResponse:
+        """Development transport only: the SMS and emails identity would have sent (codes, links)."""
+        mailbox = runtime.deps.mailbox
+        if mailbox is None:
+            return HTMLResponse("Not found", status_code=404)
+        rows = "".join(
+            f"<tr><td>{m.sent_at:%H:%M:%S}</td><td>{m.channel}</td><td>{html.escape(m.to)}</td>"
+            f"<td>{html.escape(m.subject)}</td><td><pre>{html.escape(m.text)}</pre></td></tr>"
+            for m in reversed(mailbox.messages))
+        return HTMLResponse("<h1>Messages identity sent (development)</h1><table border=1 cellpadding=4>"
+                            f"<tr><th>time</th><th>channel</th><th>to</th><th>subject</th><th>text</th></tr>{rows}"
+                            "</table>")
+
     return create_service_app(runtime, schema, manage_runtime=manage_runtime,
-                              routes=[Route("/.well-known/jwks.json", jwks_endpoint)])
+                              routes=[Route("/.well-known/jwks.json", jwks_endpoint),
+                                      Route("/dev/messages", dev_messages)])

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from identity.settings import IdentitySettings
 from kabinet.auth import KeySource, SigningKey, jwks
+
+from identity.settings import IdentitySettings
 
 
 def load_signing_key(settings: IdentitySettings) -> SigningKey:

@@ -1,6 +1,5 @@
-from pydantic_settings import SettingsConfigDict
-
 from kabinet.settings import ServiceSettings
+from pydantic_settings import SettingsConfigDict
 
 
 class IdentitySettings(ServiceSettings):

@@ -18,11 +18,11 @@ from billing.adapters.tables import (
     branches,
     discounts,
     invoices,
+    ledger_entries,
+    ledger_transactions,
     lesson_charges,
     lesson_participants,
     lessons,
-    ledger_entries,
-    ledger_transactions,
     payments,
     students,
     subscription_types,
@@ -39,6 +39,7 @@ from billing.domain.model import (
     SubscriptionStatus,
     SubscriptionType,
     Transaction,
+    new_id,
 )
 
 
@@ -112,10 +113,10 @@ class LedgerRepository:
             created_at=tx.created_at,
         ))
         await self.session.execute(ledger_entries.insert(), [
-            {"id": f"{tx.id}:{i}", "transaction_id": tx.id, "account_id": e.account_id,
+            {"id": new_id(), "transaction_id": tx.id, "account_id": e.account_id,
              "ledger_account": e.ledger_account, "amount": e.amount, "currency": e.currency,
              "description": tx.description, "created_at": tx.created_at}
-            for i, e in enumerate(tx.entries)
+            for e in tx.entries
         ])
         return Posted(tx.id, balance_after, debt)
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict, field_serializer
-
 from kabinet.events import EventContract, produces
+from pydantic import BaseModel, ConfigDict, field_serializer
 
 
 class MoneyPayload(BaseModel):

@@ -1,55 +1,322 @@
-"""Billing's part of the graph: the Family entity gains its account."""
+"""Billing's GraphQL types (names prefixed where another subgraph could use the same word)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
+from decimal import Decimal
+from enum import Enum
+from typing import Any
 
 import strawberry
-from strawberry.dataloader import DataLoader
-from strawberry.types import Info
+from kabinet.graphql.types import Money, PageInfo, UserError
+from kabinet.money import Money as MoneyValue
+from sqlalchemy import Row
 
-from billing.adapters.repositories import AccountRepository
-from billing.domain.model import FamilyAccount
-from kabinet.auth.principal import Role
-from kabinet.errors import Forbidden
-from kabinet.graphql.context import RequestContext
-from kabinet.graphql.types import Money
+from billing.domain.model import Discount, FamilyAccount, Subscription, SubscriptionType
 
 
-def account_by_family_loader(ctx: RequestContext) -> DataLoader[str, FamilyAccount | None]:
-    async def load(family_ids: Sequence[str]) -> list[FamilyAccount | None]:
-        async with ctx.runtime.sessionmaker() as session:
-            found = await AccountRepository(session).by_families(list(family_ids))
-        return [found.get(fid) for fid in family_ids]
-
-    return DataLoader(load_fn=load)
+def m(amount: Decimal, currency: str = "RUB") -> Money:
+    return Money.from_value(MoneyValue(Decimal(amount), currency))
 
 
-@strawberry.type(description="A family's shared account (R-BIL-1).")
-class Account:
+@strawberry.enum(name="BillingPaymentMethod")
+class PaymentMethodGQL(Enum):
+    CASH = "cash"
+    CARD = "card"
+    BANK_TRANSFER = "bank_transfer"
+    ONLINE = "online"
+
+
+@strawberry.enum(name="LessonChargeMode", description="When a branch charges lessons (R-BIL-2, R-BIL-7).")
+class ChargeModeGQL(Enum):
+    AT_SCHEDULING = "scheduling"
+    AT_ATTENDANCE = "attendance"
+
+
+@strawberry.enum(name="BillingDiscountScope")
+class DiscountScopeGQL(Enum):
+    STUDENT = "student"
+    FAMILY = "family"
+    GROUP = "group"
+    COURSE = "course"
+    LESSON_TYPE = "lesson_type"
+    BRANCH = "branch"
+
+
+@strawberry.enum(name="BillingDiscountKind")
+class DiscountKindGQL(Enum):
+    PERCENT = "percent"
+    FIXED = "fixed"
+
+
+@strawberry.type(description="A family's shared account (R-BIL-1): money and the lesson credits of its subscriptions.")
+class BillingAccount:
     id: strawberry.ID
+    family_id: strawberry.ID
     balance: Money
-
-
-async def account_for(info: Info[RequestContext, None], family_id: str) -> Account | None:
-    acc = await info.context.loader("account_by_family", account_by_family_loader).load(family_id)
-    if acc is None:
-        return None
-    return Account(id=strawberry.ID(acc.id), balance=Money.from_value(acc.balance_money))
-
-
-@strawberry.federation.type(keys=["id"])
-class Family:
-    id: strawberry.ID
-
-    @strawberry.field(description="The family's account; null until its first student is registered.")
-    async def account(self, info: Info[RequestContext, None]) -> Account | None:
-        return await account_for(info, str(self.id))
+    credit_limit: Money
+    in_debt: bool
 
     @classmethod
-    def resolve_reference(cls, info: Info[RequestContext, None], id: strawberry.ID) -> Family:
-        p = info.context.principal
-        # Identity checks the family's branches; billing itself refuses guardians of other families.
-        if p.role in (Role.GUARDIAN, Role.STUDENT) and p.family_id != str(id):
-            raise Forbidden()
-        return cls(id=id)
+    def from_model(cls, a: FamilyAccount) -> BillingAccount:
+        return cls(id=strawberry.ID(a.id), family_id=strawberry.ID(a.family_id), balance=m(a.balance, a.currency),
+                   credit_limit=m(a.credit_limit, a.currency), in_debt=a.balance < 0)
+
+
+@strawberry.type(description="The discount a charge got (the largest available one, R-BIL-5).")
+class AppliedDiscount:
+    id: strawberry.ID | None
+    name: str
+    amount: Money
+
+
+@strawberry.type(description="One line of a family's history: what it was for, how much, the balance after.")
+class StatementLine:
+    id: strawberry.ID
+    at: dt.datetime
+    kind: str
+    description: str
+    amount: Money = strawberry.field(description="The change to the family's balance (negative: charged).")
+    balance_after: Money
+    lessons_delta: int = strawberry.field(description="Lesson credits added to (+) or used from (−) a subscription.")
+    debt: bool = strawberry.field(description="This charge took the balance below the allowed credit.")
+    student_id: strawberry.ID | None
+    lesson_id: strawberry.ID | None
+    subscription_id: strawberry.ID | None
+    payment_id: strawberry.ID | None
+    invoice_id: strawberry.ID | None
+    reverses_id: strawberry.ID | None
+    discount: AppliedDiscount | None
+    created_by: str | None
+
+    @classmethod
+    def from_row(cls, r: Row[Any]) -> StatementLine:
+        def opt(v: str | None) -> strawberry.ID | None:
+            return strawberry.ID(v) if v else None
+
+        discount = None
+        if r.discount_name:
+            discount = AppliedDiscount(id=opt(r.discount_id), name=r.discount_name,
+                                       amount=m(r.discount_amount or Decimal(0), r.currency))
+        return cls(id=strawberry.ID(r.id), at=r.created_at, kind=r.kind, description=r.description,
+                   amount=m(r.amount, r.currency), balance_after=m(r.balance_after, r.currency),
+                   lessons_delta=r.lessons_delta, debt=bool(r.debt), student_id=opt(r.student_id),
+                   lesson_id=opt(r.lesson_id), subscription_id=opt(r.subscription_id), payment_id=opt(r.payment_id),
+                   invoice_id=opt(r.invoice_id), reverses_id=opt(r.reverses_id), discount=discount,
+                   created_by=r.created_by)
+
+
+@strawberry.type
+class StatementLineEdge:
+    cursor: str
+    node: StatementLine
+
+
+@strawberry.type(description="A page of a family's statement (Relay-style).")
+class StatementLineConnection:
+    edges: list[StatementLineEdge]
+    page_info: PageInfo
+
+
+@strawberry.type(name="SubscriptionPlan", description="A subscription type the school sells (абонемент).")
+class SubscriptionPlan:
+    id: strawberry.ID
+    name: str
+    lessons: int | None = strawberry.field(description="Lessons included; null: unlimited for the period.")
+    validity_days: int
+    price: Money
+    lesson_types: list[str]
+    course_ids: list[strawberry.ID]
+    trial: bool
+    branch_id: strawberry.ID | None
+
+    @classmethod
+    def from_model(cls, t: SubscriptionType) -> SubscriptionPlan:
+        return cls(id=strawberry.ID(t.id), name=t.name, lessons=t.lessons, validity_days=t.validity_days,
+                   price=m(t.price, t.currency), lesson_types=t.lesson_types,
+                   course_ids=[strawberry.ID(c) for c in t.course_ids], trial=t.trial,
+                   branch_id=strawberry.ID(t.branch_id) if t.branch_id else None)
+
+
+@strawberry.type(description="A subscription sold to a client for a student.")
+class StudentSubscription:
+    id: strawberry.ID
+    student_id: strawberry.ID
+    family_id: strawberry.ID
+    name: str
+    lessons_total: int | None
+    lessons_left: int | None
+    valid_from: dt.date
+    valid_until: dt.date
+    status: str
+    trial: bool
+    on_credit: bool
+    price: Money
+    lesson_types: list[str]
+
+    @classmethod
+    def from_model(cls, s: Subscription) -> StudentSubscription:
+        return cls(id=strawberry.ID(s.id), student_id=strawberry.ID(s.student_id),
+                   family_id=strawberry.ID(s.family_id), name=s.name, lessons_total=s.lessons_total,
+                   lessons_left=s.lessons_left, valid_from=s.valid_from, valid_until=s.valid_until,
+                   status=s.status.value, trial=s.trial, on_credit=s.on_credit, price=m(s.price, s.currency),
+                   lesson_types=s.lesson_types)
+
+
+@strawberry.type(name="BillingPayment", description="Money received from a client.")
+class BillingPayment:
+    id: strawberry.ID
+    family_id: strawberry.ID
+    amount: Money
+    refunded: Money
+    method: str
+    invoice_id: strawberry.ID | None
+    received_at: dt.datetime
+    received_by: str | None
+
+    @classmethod
+    def from_row(cls, r: Row[Any]) -> BillingPayment:
+        return cls(id=strawberry.ID(r.id), family_id=strawberry.ID(r.family_id), amount=m(r.amount, r.currency),
+                   refunded=m(r.refunded, r.currency), method=r.method,
+                   invoice_id=strawberry.ID(r.invoice_id) if r.invoice_id else None, received_at=r.received_at,
+                   received_by=r.received_by)
+
+
+@strawberry.type(name="BillingInvoice", description="An invoice for a subscription or a period.")
+class BillingInvoice:
+    id: strawberry.ID
+    family_id: strawberry.ID
+    description: str
+    amount: Money
+    paid: Money
+    status: str = strawberry.field(description="issued | partly_paid | paid | cancelled")
+    subscription_id: strawberry.ID | None
+    period_from: dt.date | None
+    period_to: dt.date | None
+    issued_at: dt.datetime
+
+    @classmethod
+    def from_row(cls, r: Row[Any]) -> BillingInvoice:
+        return cls(id=strawberry.ID(r.id), family_id=strawberry.ID(r.family_id), description=r.description,
+                   amount=m(r.amount, r.currency), paid=m(r.paid, r.currency), status=r.status,
+                   subscription_id=strawberry.ID(r.subscription_id) if r.subscription_id else None,
+                   period_from=r.period_from, period_to=r.period_to, issued_at=r.issued_at)
+
+
+@strawberry.type(name="BillingDiscount")
+class BillingDiscount:
+    id: strawberry.ID
+    name: str
+    scope: DiscountScopeGQL
+    target: str
+    kind: DiscountKindGQL
+    value: Decimal
+    valid_from: dt.date | None
+    valid_to: dt.date | None
+    branch_id: strawberry.ID | None
+
+    @classmethod
+    def from_model(cls, d: Discount) -> BillingDiscount:
+        return cls(id=strawberry.ID(d.id), name=d.name, scope=DiscountScopeGQL(d.scope.value), target=d.target,
+                   kind=DiscountKindGQL(d.kind.value), value=d.value, valid_from=d.valid_from, valid_to=d.valid_to,
+                   branch_id=strawberry.ID(d.branch_id) if d.branch_id else None)
+
+
+@strawberry.type(description="A family of the branch that owes money.")
+class Debtor:
+    family_id: strawberry.ID
+    balance: Money
+    student_names: list[str]
+
+
+@strawberry.type(description="A branch's money for a period.")
+class BranchBillingReport:
+    branch_id: strawberry.ID
+    since: dt.datetime
+    until: dt.datetime
+    revenue: Money
+    payments: Money
+    refunds: Money
+    debts: Money = strawberry.field(description="Current total of negative balances (not per period).")
+    debtors: int
+    subscriptions_sold: int
+    subscriptions_amount: Money
+    lessons_charged: int
+    lessons_amount: Money
+    lessons_from_subscriptions: int
+
+
+@strawberry.type
+class BranchBillingSettings:
+    branch_id: strawberry.ID
+    charge_on: ChargeModeGQL
+    burn_expired_lessons: bool
+
+
+@strawberry.type
+class OnlineCheckout:
+    provider_payment_id: str
+    confirmation_url: str
+
+
+# -- payloads ---------------------------------------------------------------------------------------
+@strawberry.type
+class RecordPaymentPayload:
+    payment: BillingPayment | None
+    balance_after: Money | None
+    errors: list[UserError]
+
+
+@strawberry.type
+class BalanceOperationPayload:
+    line: StatementLine | None
+    errors: list[UserError]
+
+
+@strawberry.type
+class BillingAccountPayload:
+    account: BillingAccount | None
+    errors: list[UserError]
+
+
+@strawberry.type
+class SubscriptionPlanPayload:
+    subscription_plan: SubscriptionPlan | None
+    errors: list[UserError]
+
+
+@strawberry.type
+class StudentSubscriptionPayload:
+    subscription: StudentSubscription | None
+    balance_after: Money | None
+    errors: list[UserError]
+
+
+@strawberry.type
+class BillingDiscountPayload:
+    discount: BillingDiscount | None
+    errors: list[UserError]
+
+
+@strawberry.type
+class BillingInvoicePayload:
+    invoice: BillingInvoice | None
+    errors: list[UserError]
+
+
+@strawberry.type
+class OnlinePaymentPayload:
+    checkout: OnlineCheckout | None
+    errors: list[UserError]
+
+
+@strawberry.type
+class BranchBillingSettingsPayload:
+    settings: BranchBillingSettings | None
+    errors: list[UserError]
+
+
+@strawberry.type
+class SubscriptionExpiryPayload:
+    expired: int
+    errors: list[UserError]

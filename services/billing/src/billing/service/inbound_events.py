@@ -6,9 +6,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict
-
 from kabinet.events import EventContract
+from pydantic import BaseModel, ConfigDict
 
 
 class MoneyIn(BaseModel):

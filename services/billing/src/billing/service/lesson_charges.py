@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from kabinet.db import UnitOfWork
 from sqlalchemy import Row
 
 from billing.adapters.repositories import (
@@ -38,7 +39,6 @@ from billing.domain.model import (
     price_lesson,
 )
 from billing.service.ledger import post
-from kabinet.db import UnitOfWork
 
 log = logging.getLogger(__name__)
 

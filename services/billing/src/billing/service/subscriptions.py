@@ -6,6 +6,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from kabinet.auth.principal import Principal
+from kabinet.db import UnitOfWork
+from kabinet.errors import InvalidInput
+
 from billing.adapters.repositories import ProjectionRepository, SubscriptionRepository
 from billing.domain.errors import (
     StudentUnknown,
@@ -40,9 +44,6 @@ from billing.service.access import actor, require_branch_managed, require_family
 from billing.service.idempotency import Result, run_once
 from billing.service.ledger import account_of, post
 from billing.service.payments import RecordPayment, apply_payment
-from kabinet.auth.principal import Principal
-from kabinet.db import UnitOfWork
-from kabinet.errors import InvalidInput
 
 
 @dataclass(frozen=True)
@@ -168,9 +169,17 @@ async def unfreeze_subscription(subscription_id: str, uow: UnitOfWork, p: Princi
     return sub
 
 
-async def close_subscription(subscription_id: str, uow: UnitOfWork, p: Principal) -> Result:
+async def close_subscription(subscription_id: str, uow: UnitOfWork, p: Principal,
+                             idempotency_key: str | None = None) -> Result:
     """Close early: unused lessons are refunded to the family's balance at the price per lesson."""
     sub = await _managed_subscription(uow, p, subscription_id)
+    result, _ = await run_once(uow, idempotency_key, {"op": "close", "subscription": subscription_id},
+                               lambda: _close(uow, p, sub))
+    await uow.commit()
+    return result
+
+
+async def _close(uow: UnitOfWork, p: Principal, sub: Subscription) -> Result:
     if sub.status in (SubscriptionStatus.CLOSED, SubscriptionStatus.EXPIRED):
         raise SubscriptionStateInvalid("The subscription is already closed.")
     refund = sub.unused_value()
@@ -189,7 +198,6 @@ async def close_subscription(subscription_id: str, uow: UnitOfWork, p: Principal
     await SubscriptionRepository(uow.session).save_state(sub)
     uow.publish(SubscriptionClosed(subscription_id=sub.id, family_id=sub.family_id, student_id=sub.student_id,
                                    refunded=money(refund, sub.currency)))
-    await uow.commit()
     return {"subscription_id": sub.id, "refunded": f"{refund:.2f}"}
 
 

@@ -29,7 +29,7 @@ class QuestionRepository:
         """The branch's own setting for the topic, else the school-wide one."""
         rows = (await self.session.execute(select(question_topics).where(
             question_topics.c.code == code, question_topics.c.scope.in_([branch_id, SCHOOL_WIDE])))).all()
-        rows.sort(key=lambda r: r.scope == SCHOOL_WIDE)
+        rows = sorted(rows, key=lambda r: r.scope == SCHOOL_WIDE)
         return None if not rows else self._topic(rows[0])
 
     async def topics(self, branch_id: str | None) -> list[Topic]:

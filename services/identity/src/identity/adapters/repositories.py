@@ -8,7 +8,16 @@ from typing import Any
 from sqlalchemy import Row, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from identity.adapters.tables import branches, consents, families, guardians, staff, staff_branches, students
+from identity.adapters.tables import (
+    branches,
+    consents,
+    families,
+    guardians,
+    staff,
+    staff_branches,
+    students,
+    teachings,
+)
 from identity.domain.model import Branch, Consent, Family, FamilyOrigin, Guardian, Staff, StaffRole, Student
 
 
@@ -70,6 +79,10 @@ class FamilyRepository:
     async def students_by_ids(self, ids: Sequence[str]) -> dict[str, Student]:
         rows = (await self.session.execute(select(students).where(students.c.id.in_(ids)))).all()
         return {r.id: _student(r) for r in rows}
+
+    async def students_of_branch(self, branch_id: str) -> list[Student]:
+        rows = (await self.session.execute(select(students).where(students.c.branch_id == branch_id))).all()
+        return [_student(r) for r in rows]
 
     async def students_of(self, family_ids: Sequence[str]) -> dict[str, list[Student]]:
         rows = (await self.session.execute(
@@ -219,3 +232,32 @@ class OrgRepository:
             by_staff[link.staff_id].append(link.branch_id)
         return [Staff(r.id, StaffRole(r.role), r.first_name, r.last_name, r.email, by_staff[r.id], r.password_hash,
                       r.email_confirmed_at, r.created_at) for r in rows]
+
+
+class TeachingRepository:
+    """Teacher-student pairs learned from scheduling's lesson events."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def record(self, teacher_id: str, student_ids: Sequence[str], now: Any) -> None:
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        if not student_ids:
+            return
+        dialect = self.session.bind.dialect.name if self.session.bind is not None else "postgresql"
+        insert_fn = sqlite_insert if dialect == "sqlite" else pg_insert
+        await self.session.execute(insert_fn(teachings).values(
+            [{"teacher_id": teacher_id, "student_id": s, "since": now} for s in student_ids]
+        ).on_conflict_do_nothing())
+
+    async def taught_by(self, teacher_id: str, student_ids: Sequence[str]) -> set[str]:
+        rows = (await self.session.execute(select(teachings.c.student_id).where(
+            teachings.c.teacher_id == teacher_id, teachings.c.student_id.in_(student_ids)))).all()
+        return {r.student_id for r in rows}
+
+    async def students_of_teacher(self, teacher_id: str) -> list[str]:
+        rows = (await self.session.execute(select(teachings.c.student_id)
+                                           .where(teachings.c.teacher_id == teacher_id))).all()
+        return [r.student_id for r in rows]

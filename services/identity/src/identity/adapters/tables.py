@@ -1,7 +1,7 @@
 """Identity's tables (SQLAlchemy Core; the domain model knows nothing of them)."""
 
+from kabinet.db import add_messaging_tables
 from sqlalchemy import (
-    false,
     Boolean,
     Column,
     Date,
@@ -16,9 +16,8 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
-
-from kabinet.db import add_messaging_tables
 
 metadata = MetaData()
 
@@ -220,6 +219,16 @@ questions = Table(
     Column("answered_at", DateTime(timezone=True), nullable=True),
     Column("closed_at", DateTime(timezone=True), nullable=True),
     Index("ix_questions_branch_status_due", "branch_id", "status", "due_at"),
+)
+
+# Which teacher teaches which student, learned from scheduling's events: a teacher sees only those students.
+teachings = Table(
+    "teachings",
+    metadata,
+    Column("teacher_id", String(36), nullable=False),
+    Column("student_id", String(36), nullable=False, index=True),
+    Column("since", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("teacher_id", "student_id", name="pk_teachings"),
 )
 
 outbox, inbox = add_messaging_tables(metadata)

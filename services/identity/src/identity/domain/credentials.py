@@ -7,6 +7,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 CODE_DIGITS = 6
 CODE_TTL = timedelta(minutes=10)
@@ -61,3 +62,7 @@ class SmsLimits:
     global_daily: int = 5000
     branch_daily_cost_cap: str = "500.00"  # money a branch may spend on password SMS per day (R-FAM-8)
     sms_cost: str = "4.50"
+
+    @property
+    def branch_daily_cost_cap_amount(self) -> Decimal:
+        return Decimal(self.branch_daily_cost_cap)

@@ -100,7 +100,8 @@ class StaffCreated(EventContract):
 class GuardianLinked(EventContract):
     event_type: ClassVar[str] = "identity.guardian.linked"
     event_version: ClassVar[int] = 1
-    description: ClassVar[str] = "A guardian (phone) joined a family: its creator, an invited second guardian, or a link."
+    description: ClassVar[str] = ("A guardian (phone) joined a family: its creator, an invited second guardian, "
+                                  "or a record link.")
 
     family_id: str
     guardian_id: str
@@ -131,7 +132,8 @@ class AccessRevoked(EventContract):
 class QuestionAsked(EventContract):
     event_type: ClassVar[str] = "identity.question.asked"
     event_version: ClassVar[int] = 1
-    description: ClassVar[str] = "A family asked its branch a question; it is a task for the branch admins until due_at."
+    description: ClassVar[str] = ("A family asked its branch a question; it is a task for the branch admins "
+                                  "until due_at.")
 
     question_id: str
     family_id: str

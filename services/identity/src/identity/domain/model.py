@@ -228,3 +228,8 @@ class Consent:
 
 
 CONSENT_VERSION = "2025-01"
+
+
+def as_utc(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes (stored as UTC); PostgreSQL aware ones. Compare only aware ones."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value

@@ -1,27 +1,286 @@
+"""Identity's mutations: each returns a payload with the changed object and typed errors."""
+
 from __future__ import annotations
 
-import strawberry
-from strawberry.types import Info
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
-from identity.schema.types import RegisterStudentInput, RegisterStudentPayload, Student
-from identity.service.registration import RegisterStudent, register_student
-from kabinet.errors import KabinetError
-from kabinet.graphql.context import RequestContext
-from kabinet.graphql.errors import user_error
+import strawberry
+from kabinet.auth.rules import require_authenticated
+from kabinet.db import UnitOfWork
+from kabinet.errors import Forbidden
+from strawberry.tools import merge_types
+
+from identity.domain.errors import InvalidCode, InvalidLink
+from identity.domain.model import StaffRole
+from identity.domain.questions import Topic
+from identity.schema.common import Ctx, attempt, client_ip, deps, runtime
+from identity.schema.inputs import (
+    AddChildInput,
+    AskQuestionInput,
+    CompleteRegistrationInput,
+    CreateBranchInput,
+    CreateStaffInput,
+    LinkRecordsInput,
+    RegisterClientInput,
+    RegisterStudentInput,
+    ResetChannel,
+    ResetPasswordInput,
+    SetQuestionTopicInput,
+    UpdateBranchInput,
+    UpdateStudentInput,
+)
+from identity.schema.types import (
+    Ack,
+    AuthPayload,
+    AuthSession,
+    Branch,
+    BranchPayload,
+    CodeRequestPayload,
+    EmailPayload,
+    Family,
+    FamilyPayload,
+    Guardian,
+    GuardianPayload,
+    Question,
+    QuestionPayload,
+    QuestionTopic,
+    QuestionTopicPayload,
+    Staff,
+    StaffPayload,
+    Student,
+    StudentPayload,
+)
+from identity.service import auth, family, org, questions, registration, sessions
+
+T = TypeVar("T")
+
+
+async def in_uow(info: Ctx, fn: Callable[[UnitOfWork], Awaitable[T]]) -> T:
+    async with runtime(info).uow() as uow:
+        return await fn(uow)
+
+
+def _id(value: strawberry.ID | None) -> str | None:
+    return None if value is None else str(value)
 
 
 @strawberry.type
-class Mutation:
+class SignInMutations:
+    @strawberry.mutation(description="Send a sign-in code by SMS. The answer is the same for every number.")
+    async def request_sign_in_code(self, info: Ctx, phone: str) -> CodeRequestPayload:
+        d, ip = deps(info), client_ip(info)
+        got, errors = await attempt(lambda: in_uow(info, lambda uow: auth.request_phone_code(
+            d, uow, phone, auth.CodePurpose.SIGN_IN, ip)))
+        return CodeRequestPayload(ok=got is not None, expires_in=got.expires_in if got else None, errors=errors)
+
+    @strawberry.mutation(description="Sign in to the family cabinet with the SMS code.")
+    async def sign_in_with_code(self, info: Ctx, phone: str, code: str) -> AuthPayload:
+        got, errors = await attempt(lambda: in_uow(info, lambda uow: auth.sign_in_with_code(deps(info), uow, phone,
+                                                                                            code)))
+        return AuthPayload(session=AuthSession.from_model(got) if got else None, errors=errors)
+
+    @strawberry.mutation(description="Staff by email; guardians by phone or confirmed email, once they set a password.")
+    async def sign_in_with_password(self, info: Ctx, login: str, password: str) -> AuthPayload:
+        got, errors = await attempt(lambda: in_uow(info, lambda uow: auth.sign_in_with_password(
+            deps(info), uow, login, password)))
+        return AuthPayload(session=AuthSession.from_model(got) if got else None, errors=errors)
+
+    @strawberry.mutation(description="Trade a refresh token for new tokens. A spent token revokes its whole chain.")
+    async def refresh_session(self, info: Ctx, refresh_token: str) -> AuthPayload:
+        got, errors = await attempt(lambda: in_uow(info, lambda uow: sessions.refresh_session(
+            deps(info), uow, refresh_token)))
+        return AuthPayload(session=AuthSession.from_model(got) if got else None, errors=errors)
+
+    @strawberry.mutation(description="End the session of this refresh token (and its chain).")
+    async def sign_out(self, info: Ctx, refresh_token: str) -> Ack:
+        await in_uow(info, lambda uow: sessions.end_session(deps(info), uow, refresh_token))
+        return Ack(ok=True, errors=[])
+
+    @strawberry.mutation(description="A new family proves its phone: send a registration code by SMS.")
+    async def request_registration_code(self, info: Ctx, phone: str) -> CodeRequestPayload:
+        d, ip = deps(info), client_ip(info)
+        got, errors = await attempt(lambda: in_uow(info, lambda uow: auth.request_phone_code(
+            d, uow, phone, auth.CodePurpose.REGISTER, ip)))
+        return CodeRequestPayload(ok=got is not None, expires_in=got.expires_in if got else None, errors=errors)
+
+    @strawberry.mutation(description="Self-registration: code, names, optional email (a confirmation link is sent) "
+                                     "and password. The cabinet opens at once.")
+    async def complete_registration(self, info: Ctx, input: CompleteRegistrationInput) -> AuthPayload:
+        cmd = auth.CompleteRegistration(input.phone, input.code, input.first_name, input.last_name, input.email,
+                                        input.password)
+        got, errors = await attempt(lambda: in_uow(info, lambda uow: auth.complete_registration(deps(info), uow,
+                                                                                                cmd)))
+        return AuthPayload(session=AuthSession.from_model(got) if got else None, errors=errors)
+
+    @strawberry.mutation(description="Confirm an email address with the token from the link.")
+    async def confirm_email(self, info: Ctx, token: str) -> Ack:
+        _got, errors = await attempt(lambda: in_uow(info, lambda uow: auth.confirm_email(deps(info), uow, token)))
+        return Ack(ok=not errors, errors=errors)
+
+    @strawberry.mutation(description="Send the confirmation link again, optionally to a corrected address.")
+    async def resend_email_confirmation(self, info: Ctx, email: str | None = None) -> EmailPayload:
+        p = info.context.principal
+        require_authenticated(p)
+        if p.role.value != "guardian" or not p.user_id:
+            raise Forbidden()
+        user_id = p.user_id
+        got, errors = await attempt(lambda: in_uow(info, lambda uow: auth.resend_confirmation(
+            deps(info), uow, user_id, email)))
+        return EmailPayload(email=got, errors=errors)
+
+    @strawberry.mutation(description="Send a reset link by email (free) or a code by SMS (paid by the branch). "
+                                     "The answer is the same for every login.")
+    async def request_password_reset(self, info: Ctx, login: str, channel: ResetChannel) -> Ack:
+        d, ip = deps(info), client_ip(info)
+        _, errors = await attempt(lambda: in_uow(info, lambda uow: auth.request_password_reset(
+            d, uow, login, auth.ResetChannel(channel.value), ip)))
+        return Ack(ok=not errors, errors=errors)
+
+    @strawberry.mutation(description="Set a new password with the email token, or with phone + SMS code.")
+    async def reset_password(self, info: Ctx, input: ResetPasswordInput) -> Ack:
+        async def run(uow: UnitOfWork) -> None:
+            if input.token:
+                await auth.reset_password_with_link(deps(info), uow, input.token, input.new_password)
+            elif input.phone and input.code:
+                await auth.reset_password_with_code(deps(info), uow, input.phone, input.code, input.new_password)
+            elif input.phone:
+                raise InvalidCode(field="code")
+            else:
+                raise InvalidLink(field="token")
+
+        _, errors = await attempt(lambda: in_uow(info, run))
+        return Ack(ok=not errors, errors=errors)
+
+
+@strawberry.type
+class OrgMutations:
+    @strawberry.mutation(description="Open a branch (owner).")
+    async def create_branch(self, info: Ctx, input: CreateBranchInput) -> BranchPayload:
+        p = info.context.principal
+        got, errors = await attempt(lambda: in_uow(info, lambda uow: org.create_branch(
+            uow, p, input.name, input.city, input.time_zone, input.address)))
+        return BranchPayload(branch=Branch.from_model(got) if got else None, errors=errors)
+
+    @strawberry.mutation(description="Change a branch (owner, or the branch's admin).")
+    async def update_branch(self, info: Ctx, input: UpdateBranchInput) -> BranchPayload:
+        p = info.context.principal
+        got, errors = await attempt(lambda: in_uow(info, lambda uow: org.update_branch(
+            uow, p, str(input.id), input.name, input.city, input.time_zone, input.address)))
+        return BranchPayload(branch=Branch.from_model(got) if got else None, errors=errors)
+
+    @strawberry.mutation(description="Create a staff account (owner: anyone; branch admin: teachers of own branch).")
+    async def create_staff(self, info: Ctx, input: CreateStaffInput) -> StaffPayload:
+        p = info.context.principal
+        cmd = org.CreateStaff(StaffRole(input.role.value), input.email, input.first_name, input.last_name,
+                              tuple(str(b) for b in input.branch_ids), input.password)
+        got, errors = await attempt(lambda: in_uow(info, lambda uow: org.create_staff(deps(info), uow, p, cmd)))
+        return StaffPayload(staff=Staff.from_model(got) if got else None, errors=errors)
+
+
+@strawberry.type
+class FamilyMutations:
     @strawberry.mutation(description="Staff register a student under a guardian phone (creates the family).")
-    async def register_student(self, info: Info[RequestContext, None],
-                               input: RegisterStudentInput) -> RegisterStudentPayload:
-        cmd = RegisterStudent(input.guardian_phone, input.first_name, input.last_name, input.birth_date,
-                              str(input.branch_id) if input.branch_id else None)
-        try:
-            async with info.context.runtime.uow() as uow:
-                student = await register_student(cmd, uow, info.context.principal)
-        except KabinetError as exc:
-            if exc.code in ("UNAUTHENTICATED", "FORBIDDEN"):
-                raise
-            return RegisterStudentPayload(student=None, errors=[user_error(exc)])
-        return RegisterStudentPayload(student=Student.from_model(student), errors=[])
+    async def register_student(self, info: Ctx, input: RegisterStudentInput) -> StudentPayload:
+        cmd = registration.RegisterStudent(input.guardian_phone, input.first_name, input.last_name,
+                                           input.birth_date, _id(input.branch_id))
+        p = info.context.principal
+        got, errors = await attempt(lambda: in_uow(info, lambda uow: registration.register_student(cmd, uow, p)))
+        return StudentPayload(student=Student.from_model(got) if got else None, errors=errors)
+
+    @strawberry.mutation(description="Staff register a client (guardian) and students by hand (R-FAM-5).")
+    async def register_client(self, info: Ctx, input: RegisterClientInput) -> FamilyPayload:
+        cmd = registration.RegisterClient(
+            input.phone, input.first_name, input.last_name, str(input.branch_id), input.consent_signed, input.email,
+            tuple(registration.NewStudent(s.first_name, s.last_name, s.birth_date) for s in input.students))
+        p = info.context.principal
+        got, errors = await attempt(lambda: in_uow(info, lambda uow: registration.register_client(uow, p, cmd)))
+        return FamilyPayload(family=Family.from_model(got) if got else None, errors=errors)
+
+    @strawberry.mutation(description="A guardian adds another child from the cabinet (R-FAM-3); consent first.")
+    async def add_child(self, info: Ctx, input: AddChildInput) -> StudentPayload:
+        cmd = family.AddChild(input.first_name, input.last_name, input.birth_date, input.consent,
+                              _id(input.branch_id), input.idempotency_key)
+        p = info.context.principal
+        got, errors = await attempt(lambda: in_uow(info, lambda uow: family.add_child(deps(info), uow, p, cmd)))
+        return StudentPayload(student=Student.from_model(got) if got else None, errors=errors)
+
+    @strawberry.mutation(description="Correct a student's name, birth date or branch.")
+    async def update_student(self, info: Ctx, input: UpdateStudentInput) -> StudentPayload:
+        cmd = family.UpdateStudent(str(input.student_id), input.first_name, input.last_name, input.birth_date,
+                                   _id(input.branch_id))
+        p = info.context.principal
+        got, errors = await attempt(lambda: in_uow(info, lambda uow: family.update_student(deps(info), uow, p,
+                                                                                           cmd)))
+        return StudentPayload(student=Student.from_model(got) if got else None, errors=errors)
+
+    @strawberry.mutation(description="Erase a child's personal data (guardian or owner); every service follows.")
+    async def erase_student(self, info: Ctx, student_id: strawberry.ID) -> StudentPayload:
+        p = info.context.principal
+        got, errors = await attempt(lambda: in_uow(info, lambda uow: family.erase_student(deps(info), uow, p,
+                                                                                          str(student_id))))
+        return StudentPayload(student=Student.from_model(got) if got else None, errors=errors)
+
+    @strawberry.mutation(description="Link existing client records by phone + birth date + surname (R-FAM-6). "
+                                     "Returns new tokens for the linked family.")
+    async def link_records(self, info: Ctx, input: LinkRecordsInput) -> AuthPayload:
+        cmd = family.LinkRecords(input.phone, input.birth_date, input.last_name)
+        p = info.context.principal
+        if not p.is_authenticated:
+            require_authenticated(p)
+        got, errors = await attempt(lambda: in_uow(info, lambda uow: family.link_records(deps(info), uow, p, cmd)))
+        return AuthPayload(session=AuthSession.from_model(got) if got else None, errors=errors)
+
+    @strawberry.mutation(description="Invite a second guardian to the family by phone.")
+    async def invite_guardian(self, info: Ctx, phone: str, first_name: str, last_name: str) -> GuardianPayload:
+        p = info.context.principal
+        got, errors = await attempt(lambda: in_uow(info, lambda uow: family.invite_guardian(
+            deps(info), uow, p, phone, first_name, last_name)))
+        return GuardianPayload(guardian=Guardian.from_model(got) if got else None, errors=errors)
+
+    @strawberry.mutation(description="Close a family's cabinet (staff of its branch, or the owner).")
+    async def revoke_cabinet_access(self, info: Ctx, family_id: strawberry.ID, reason: str = "") -> FamilyPayload:
+        p = info.context.principal
+        got, errors = await attempt(lambda: in_uow(info, lambda uow: family.revoke_access(
+            deps(info), uow, p, str(family_id), reason)))
+        return FamilyPayload(family=Family.from_model(got) if got else None, errors=errors)
+
+
+@strawberry.type
+class QuestionMutations:
+    @strawberry.mutation(description="A family asks its branch a question (R-CAB-2).")
+    async def ask_question(self, info: Ctx, input: AskQuestionInput) -> QuestionPayload:
+        cmd = questions.AskQuestion(input.topic, input.text, _id(input.student_id), _id(input.branch_id))
+        p = info.context.principal
+        got, errors = await attempt(lambda: in_uow(info, lambda uow: questions.ask_question(deps(info), uow, p,
+                                                                                            cmd)))
+        return QuestionPayload(question=Question.from_model(got, deps(info).now()) if got else None, errors=errors)
+
+    @strawberry.mutation(description="Staff answer a question of their branch.")
+    async def answer_question(self, info: Ctx, question_id: strawberry.ID, answer: str) -> QuestionPayload:
+        p = info.context.principal
+        got, errors = await attempt(lambda: in_uow(info, lambda uow: questions.answer_question(
+            deps(info), uow, p, str(question_id), answer)))
+        return QuestionPayload(question=Question.from_model(got, deps(info).now()) if got else None, errors=errors)
+
+    @strawberry.mutation(description="Close a question (its family, or staff of its branch).")
+    async def close_question(self, info: Ctx, question_id: strawberry.ID) -> QuestionPayload:
+        p = info.context.principal
+        got, errors = await attempt(lambda: in_uow(info, lambda uow: questions.close_question(
+            deps(info), uow, p, str(question_id))))
+        return QuestionPayload(question=Question.from_model(got, deps(info).now()) if got else None, errors=errors)
+
+    @strawberry.mutation(description="Set a topic's response time: school-wide (owner) or for a branch (its admin).")
+    async def set_question_topic(self, info: Ctx, input: SetQuestionTopicInput) -> QuestionTopicPayload:
+        p = info.context.principal
+
+        async def run(uow: UnitOfWork) -> Topic:
+            topic = Topic(input.code, input.title, input.response_hours, input.response_working_days,
+                          _id(input.branch_id))
+            return await questions.set_topic(uow, p, topic)
+
+        got, errors = await attempt(lambda: in_uow(info, run))
+        return QuestionTopicPayload(topic=QuestionTopic.from_model(got) if got else None, errors=errors)
+
+
+Mutation = merge_types("Mutation", (SignInMutations, OrgMutations, FamilyMutations, QuestionMutations))

@@ -1,6 +1,7 @@
-from identity.schema.mutations import Mutation
-from identity.schema.queries import Query
-from identity.schema.types import Family, Student
 from kabinet.graphql.schema import subgraph_schema
 
-schema = subgraph_schema(Query, Mutation, types=[Family, Student])
+from identity.schema.mutations import Mutation
+from identity.schema.queries import Query
+from identity.schema.types import Branch, Family, Question, Staff, Student
+
+schema = subgraph_schema(Query, Mutation, types=[Family, Student, Branch, Staff, Question])

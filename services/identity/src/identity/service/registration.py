@@ -1,17 +1,31 @@
-"""Use case: staff register a student under a guardian phone (R-FAM-1, R-FAM-5)."""
+"""Staff register clients and students by hand (R-FAM-1, R-FAM-4, R-FAM-5)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from dataclasses import dataclass, field
+from datetime import date
 
-from identity.adapters.repositories import FamilyRepository
-from identity.domain.events import FamilyCreated, StudentRegistered
-from identity.domain.model import Family, Student, new_id
 from kabinet.auth.principal import Principal, Role
-from kabinet.auth.rules import require_role
+from kabinet.auth.rules import can_manage_branch, ensure, require_role
 from kabinet.db import UnitOfWork
+from kabinet.errors import InvalidInput
 from kabinet.phone import normalise_phone
+
+from identity.adapters.repositories import FamilyRepository, GuardianRepository, OrgRepository
+from identity.domain.errors import BranchNotFound, ConsentRequired
+from identity.domain.events import FamilyCreated, GuardianLinked, StudentRegistered
+from identity.domain.model import (
+    CONSENT_VERSION,
+    Consent,
+    Family,
+    Guardian,
+    Student,
+    clean_name,
+    new_id,
+    normalise_email,
+    parse_birth_date,
+    utcnow,
+)
 
 
 @dataclass(frozen=True)
@@ -19,25 +33,103 @@ class RegisterStudent:
     guardian_phone: str
     first_name: str
     last_name: str
-    birth_date: date
+    birth_date: date | str
     branch_id: str | None = None
+
+
+def student_registered(s: Student) -> StudentRegistered:
+    assert s.birth_date is not None
+    return StudentRegistered(student_id=s.id, family_id=s.family_id, first_name=s.first_name,
+                             last_name=s.last_name, birth_date=s.birth_date, branch_id=s.branch_id)
+
+
+async def family_for_phone(uow: UnitOfWork, phone: str, first_name: str = "", last_name: str = "",
+                           email: str | None = None) -> Family:
+    """The family of the phone, created with its paying guardian when the phone is new."""
+    repo = FamilyRepository(uow.session)
+    family = await repo.by_phone(phone)
+    if family is None:
+        guardian = await GuardianRepository(uow.session).by_phone(phone)
+        if guardian is not None:  # a second guardian's phone: the same family cabinet (one phone = one family)
+            found = await repo.get(guardian.family_id)
+            assert found is not None
+            return found
+        family = Family(new_id(), phone)
+        await repo.add(family)
+        guardian = Guardian(new_id(), family.id, phone, first_name, last_name, email, None, True)
+        await GuardianRepository(uow.session).add(guardian)
+        uow.publish(FamilyCreated(family_id=family.id, guardian_phone=phone))
+        uow.publish(GuardianLinked(family_id=family.id, guardian_id=guardian.id, phone=phone))
+    return family
+
+
+def _birth_date(value: date | str, today: date) -> date:
+    return parse_birth_date(value, today) if isinstance(value, str) else value
 
 
 async def register_student(cmd: RegisterStudent, uow: UnitOfWork, principal: Principal) -> Student:
     """Find or create the family of the phone, add the student, and publish what happened."""
     require_role(principal, Role.BRANCH_ADMIN)
+    if cmd.branch_id is not None:
+        ensure(can_manage_branch(principal, cmd.branch_id))
+    elif principal.role is not Role.OWNER:
+        raise InvalidInput("Choose the student's branch.", field="branchId")
     phone = normalise_phone(cmd.guardian_phone)  # before any write: bad input changes nothing
-    repo = FamilyRepository(uow.session)
-    family = await repo.by_phone(phone)
-    if family is None:
-        family = Family(new_id(), phone)
-        await repo.add(family)
-        uow.publish(FamilyCreated(family_id=family.id, guardian_phone=phone))
-    student = family.add_student(cmd.first_name, cmd.last_name, cmd.birth_date, cmd.branch_id,
-                                 today=datetime.now(UTC).date())
-    await repo.add_student(student)
-    uow.publish(StudentRegistered(student_id=student.id, family_id=family.id, first_name=student.first_name,
-                                  last_name=student.last_name, birth_date=student.birth_date,
-                                  branch_id=student.branch_id))
+    today = utcnow().date()
+    birth = _birth_date(cmd.birth_date, today)
+    Student.validate(cmd.first_name, cmd.last_name, birth, today)
+    family = await family_for_phone(uow, phone)
+    student = family.add_student(cmd.first_name, cmd.last_name, birth, cmd.branch_id, today=today)
+    # Staff register on the strength of the signed paper contract: that is the recorded consent.
+    await FamilyRepository(uow.session).add_consent(Consent(new_id(), family.id, student.id, None, "paper",
+                                                            CONSENT_VERSION, utcnow(), principal.user_id))
+    await FamilyRepository(uow.session).add_student(student)
+    uow.publish(student_registered(student))
     await uow.commit()
     return student
+
+
+@dataclass(frozen=True)
+class NewStudent:
+    first_name: str
+    last_name: str
+    birth_date: str
+
+
+@dataclass(frozen=True)
+class RegisterClient:
+    phone: str
+    first_name: str
+    last_name: str
+    branch_id: str
+    consent_signed: bool
+    email: str | None = None
+    students: tuple[NewStudent, ...] = field(default_factory=tuple)
+
+
+async def register_client(uow: UnitOfWork, principal: Principal, cmd: RegisterClient) -> Family:
+    """A branch admin registers a client (guardian) and their students by hand. The cabinet opens later,
+    when billing sells the first non-trial subscription (R-FAM-7)."""
+    require_role(principal, Role.BRANCH_ADMIN)
+    ensure(can_manage_branch(principal, cmd.branch_id))
+    phone = normalise_phone(cmd.phone)
+    first, last = clean_name(cmd.first_name, "firstName"), clean_name(cmd.last_name, "lastName")
+    email = normalise_email(cmd.email) if cmd.email else None
+    today = utcnow().date()
+    births = [parse_birth_date(s.birth_date, today) for s in cmd.students]
+    for s, b in zip(cmd.students, births, strict=True):
+        Student.validate(s.first_name, s.last_name, b, today)
+    if cmd.students and not cmd.consent_signed:
+        raise ConsentRequired(field="consentSigned")
+    if await OrgRepository(uow.session).branch(cmd.branch_id) is None:
+        raise BranchNotFound(field="branchId")
+    family = await family_for_phone(uow, phone, first, last, email)
+    repo = FamilyRepository(uow.session)
+    for s, b in zip(cmd.students, births, strict=True):
+        student = family.add_student(s.first_name, s.last_name, b, cmd.branch_id, today)
+        await repo.add_consent(Consent(new_id(), family.id, student.id, None, "paper", CONSENT_VERSION, utcnow(),
+                                       principal.user_id))
+        await repo.add_student(student)
+        uow.publish(student_registered(student))
+    await uow.commit()
+    return family

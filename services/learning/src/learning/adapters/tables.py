@@ -1,5 +1,6 @@
 """Learning's tables (SQLAlchemy Core; the domain model knows nothing of them)."""
 
+from kabinet.db import add_messaging_tables
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -15,8 +16,6 @@ from sqlalchemy import (
     Table,
     Text,
 )
-
-from kabinet.db import add_messaging_tables
 
 metadata = MetaData()
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, exists, false, or_, select, true
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from learning.adapters.tables import lesson_participants, lessons, sheet_marks, sheets
@@ -30,7 +30,7 @@ class LearningViews:
         self.session = session
 
     async def student_lessons(self, student_ids: Sequence[str], scope: LessonScope | None,
-                              until: datetime | None = None, since: datetime | None = None) -> list[Row[Any]]:
+                              until: datetime | None = None, since: datetime | None = None) -> list[Any]:
         """Each (student, lesson) the student is or was on, with the sheet and the student's mark.
 
         ``scope`` None: the family's view (every lesson of the student); otherwise staff's lessons only.
@@ -57,8 +57,9 @@ class LearningViews:
             stmt = stmt.where(lessons.c.starts_at >= since)
         return list((await self.session.execute(stmt)).all())
 
-    async def group_lessons(self, group_id: str, start: datetime | None, end: datetime | None) -> list[Row[Any]]:
-        stmt = (select(lessons, sheets.c.revision).select_from(lessons.outerjoin(sheets, sheets.c.lesson_id == lessons.c.id))
+    async def group_lessons(self, group_id: str, start: datetime | None, end: datetime | None) -> list[Any]:
+        stmt = (select(lessons, sheets.c.revision)
+                .select_from(lessons.outerjoin(sheets, sheets.c.lesson_id == lessons.c.id))
                 .where(lessons.c.group_id == group_id, lessons.c.cancelled.is_(False))
                 .order_by(lessons.c.starts_at, lessons.c.id))
         if start is not None:
@@ -67,7 +68,7 @@ class LearningViews:
             stmt = stmt.where(lessons.c.starts_at < end)
         return list((await self.session.execute(stmt)).all())
 
-    async def participants_and_marks(self, lesson_ids: Sequence[str]) -> tuple[list[Row[Any]], list[Row[Any]]]:
+    async def participants_and_marks(self, lesson_ids: Sequence[str]) -> tuple[list[Any], list[Any]]:
         if not lesson_ids:
             return [], []
         parts = (await self.session.execute(
@@ -79,7 +80,7 @@ class LearningViews:
         return list(parts), list(marks)
 
     async def marks_since(self, scope: LessonScope, since: datetime, until: datetime,
-                          branch_id: str | None, group_id: str | None) -> list[Row[Any]]:
+                          branch_id: str | None, group_id: str | None) -> list[Any]:
         """Marks on lessons in the scope and window (for students at risk)."""
         p, m = lesson_participants, sheet_marks
         stmt = (
@@ -97,7 +98,7 @@ class LearningViews:
             stmt = stmt.where(lessons.c.group_id == group_id)
         return list((await self.session.execute(stmt)).all())
 
-    async def unfilled(self, scope: LessonScope, now: datetime, teacher_id: str | None, limit: int) -> list[Row[Any]]:
+    async def unfilled(self, scope: LessonScope, now: datetime, teacher_id: str | None, limit: int) -> list[Any]:
         """Lessons that ended, were not cancelled, and have no sheet or someone on them without a mark."""
         p, m = lesson_participants, sheet_marks
         unmarked = exists().where(p.c.lesson_id == lessons.c.id, p.c.active.is_(True), ~exists().where(

@@ -174,7 +174,7 @@ def record_sheet(lesson: Lesson, current: Sheet | None, draft: SheetDraft, scale
     marks = dict(before.marks)
     seen: set[str] = set()
     for i, d in enumerate(draft.marks):
-        where = f"marks.{i}"
+        where = f"students.{i}"  # the input field's path
         if d.student_id in seen:
             raise DuplicateStudent(field=f"{where}.studentId")
         seen.add(d.student_id)

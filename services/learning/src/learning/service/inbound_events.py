@@ -9,9 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict
-
 from kabinet.events import EventContract
+from pydantic import BaseModel, ConfigDict
 
 
 class ParticipantV1(BaseModel):

@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from kabinet.money import Money
 from sqlalchemy import Select, and_, delete, func, insert, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kabinet.money import Money
 from scheduling.adapters.tables import (
     availability_slots,
     bookings,
@@ -222,7 +222,7 @@ class GroupRepository:
         rows = await self.session.execute(select(groups).where(groups.c.id.in_(ids)))
         return {r.id: _group(r) for r in rows}
 
-    async def list(self, branch_ids: Sequence[str] | None = None, teacher_id: str | None = None) -> list[Group]:
+    async def list_groups(self, branch_ids: Sequence[str] | None = None, teacher_id: str | None = None) -> list[Group]:
         q = select(groups).order_by(groups.c.name)
         if branch_ids is not None:
             q = q.where(groups.c.branch_id.in_(branch_ids))

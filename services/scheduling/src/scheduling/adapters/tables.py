@@ -1,5 +1,6 @@
 """Scheduling's tables (SQLAlchemy Core; the domain model knows nothing of them)."""
 
+from kabinet.db import add_messaging_tables
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -16,17 +17,19 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    false,
+    true,
 )
 from sqlalchemy import Table as _Table
-
-from kabinet.db import add_messaging_tables
+from sqlalchemy.sql.schema import SchemaItem
 
 metadata = MetaData()
 Id = String(36)
 
 
-def Table(name: str, *cols: object, **kw: object) -> _Table:  # noqa: N802 - reads like SQLAlchemy's
-    return _Table(name, metadata, *cols, **kw)  # type: ignore[arg-type]
+def Table(name: str, *cols: SchemaItem) -> _Table:
+    """Every table in this service's metadata."""
+    return _Table(name, metadata, *cols)
 
 
 # -- projections of identity's events -------------------------------------------------------------
@@ -47,7 +50,7 @@ students = Table(
     Column("branch_id", Id, nullable=True),
     Column("first_name", String(100), nullable=False),
     Column("last_name", String(100), nullable=False),
-    Column("erased", Boolean, nullable=False, server_default="false"),
+    Column("erased", Boolean, nullable=False, server_default=false()),
 )
 
 staff = Table(
@@ -127,7 +130,7 @@ recurring_rules = Table(
     Column("valid_from", Date, nullable=False),
     Column("valid_until", Date, nullable=True),
     Column("skip_dates", JSON, nullable=False),
-    Column("active", Boolean, nullable=False, server_default="true"),
+    Column("active", Boolean, nullable=False, server_default=true()),
 )
 
 lessons = Table(
@@ -151,7 +154,7 @@ lessons = Table(
     Column("parallel_of", Id, nullable=True),
     Column("status", String(20), nullable=False),
     Column("published", Boolean, nullable=False),
-    Column("bookable", Boolean, nullable=False, server_default="false"),
+    Column("bookable", Boolean, nullable=False, server_default=false()),
     Column("cancel_reason", Text, nullable=True),
     # One lesson per occurrence of a rule: regenerating a month inserts nothing twice.
     UniqueConstraint("rule_id", "local_date", name="uq_lessons_rule_occurrence"),

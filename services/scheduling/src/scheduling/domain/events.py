@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import BaseModel
-
 from kabinet.events import EventContract, produces
+from pydantic import BaseModel
 
 
 class MoneyPayload(BaseModel):

@@ -13,9 +13,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import rrule, rrulestr
-
+from dateutil.rrule import rrule as RRule
+from dateutil.rrule import rrulestr
 from kabinet.money import Money
+
 from scheduling.domain import errors
 
 _FORBIDDEN_PARTS = ("DTSTART", "UNTIL=", "TZID")
@@ -46,10 +47,10 @@ class RecurringRule:
             raise errors.InvalidPeriod("The rule must end on or after the day it starts.", field="validUntil")
         self.rrule = normalise_rrule(self.rrule)
 
-    def _rule(self) -> rrule:
+    def _rule(self) -> RRule:
         start = datetime.combine(self.valid_from, self.start_time)
         parsed = rrulestr(self.rrule, dtstart=start)
-        assert isinstance(parsed, rrule)
+        assert isinstance(parsed, RRule)
         return parsed
 
     def occurrences(self, first_day: date, last_day: date, tz: ZoneInfo) -> Iterator[tuple[date, datetime, datetime]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kabinet.db import UnitOfWork
+
 from scheduling.adapters.repositories import (
     CatalogueRepository,
     GroupRepository,

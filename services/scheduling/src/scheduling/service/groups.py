@@ -9,6 +9,7 @@ from decimal import Decimal
 from kabinet.auth.principal import Principal
 from kabinet.db import UnitOfWork
 from kabinet.money import Money
+
 from scheduling.adapters.repositories import GroupRepository
 from scheduling.domain import errors
 from scheduling.domain.events import MembershipEnded, MembershipStarted, MembershipTransferred
@@ -33,6 +34,7 @@ from scheduling.service.common import (
     get_student,
     get_teacher,
 )
+from scheduling.service.idempotency import finish
 from scheduling.service.rosters import enrol_in_lessons, withdraw_from_lessons
 
 
@@ -97,7 +99,7 @@ async def add_rule(uow: UnitOfWork, p: Principal, cmd: AddRule) -> RecurringRule
                                            field="groupId")
         branch_id, teacher_id, room_id, course_id = cmd.branch_id, cmd.teacher_id, cmd.room_id, cmd.course_id
         price = check_price(cmd.price or Decimal(0))
-        capacity, type_code = check_capacity(cmd.capacity), cmd.lesson_type
+        capacity, type_code = check_capacity(cmd.capacity), cmd.lesson_type  # type: ignore[assignment]
     require_branch_admin(p, branch_id)
     await get_branch(uow, branch_id)
     await get_teacher(uow, teacher_id, branch_id)
@@ -134,7 +136,7 @@ async def _start_membership(uow: UnitOfWork, group: Group, student_id: str, star
     days = {x.starts_on for x in current if x.overlaps(starts_on, ends_on)} | {starts_on}
     for day in days:
         if day >= starts_on and (ends_on is None or day <= ends_on):
-            on_day = sum(1 for x in current if x.covers(day))
+            on_day = len([x for x in current if x.covers(day)])
             if on_day >= group.capacity:
                 raise errors.CapacityExceeded(f"The group is full on {day.isoformat()} (capacity {group.capacity}).",
                                               field="groupId")
@@ -153,6 +155,7 @@ async def add_member(uow: UnitOfWork, p: Principal, group_id: str, student_id: s
     m = await _start_membership(uow, group, student_id, starts_on, ends_on,
                                 ParticipantReason.MAKEUP if makeup else ParticipantReason.MEMBER)
     uow.publish(_membership_event(MembershipStarted, m))
+    await finish(uow, m.id)
     await uow.commit()
     return m
 

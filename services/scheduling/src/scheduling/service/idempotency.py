@@ -7,11 +7,11 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
-
 from kabinet.auth.principal import Principal
 from kabinet.db import UnitOfWork
 from kabinet.errors import IdempotencyKeyReused
+from sqlalchemy import select
+
 from scheduling.adapters.repositories import _insert
 from scheduling.adapters.tables import idempotency_keys
 
@@ -41,8 +41,18 @@ async def replayed(uow: UnitOfWork, p: Principal, key: str | None, operation: st
     return str(row.result_id or "")
 
 
-async def remember(uow: UnitOfWork, p: Principal, key: str | None, result_id: str) -> None:
-    if key:
+async def begin(uow: UnitOfWork, p: Principal, key: str | None, operation: str, args: dict[str, Any]) -> str | None:
+    """Reserve the key in this unit of work; returns the earlier result id when this is a retry."""
+    prior = await replayed(uow, p, key, operation, args)
+    if key and prior is None:
+        setattr(uow, "_idempotency", (_who(p), key[:100]))  # noqa: B010
+    return prior
+
+
+async def finish(uow: UnitOfWork, result_id: str) -> None:
+    """Called by a retriable use case just before it commits: the key and the result commit together."""
+    keyed = getattr(uow, "_idempotency", None)
+    if keyed:
         t = idempotency_keys
-        await uow.session.execute(t.update().where(t.c.principal == _who(p), t.c.key == key[:100])
+        await uow.session.execute(t.update().where(t.c.principal == keyed[0], t.c.key == keyed[1])
                                   .values(result_id=result_id))

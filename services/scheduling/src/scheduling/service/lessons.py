@@ -12,6 +12,7 @@ from enum import StrEnum
 from kabinet.auth.principal import Principal
 from kabinet.db import UnitOfWork
 from kabinet.money import Money
+
 from scheduling.adapters.repositories import LessonRepository
 from scheduling.domain import errors
 from scheduling.domain.model import (
@@ -37,6 +38,7 @@ from scheduling.service.common import (
     get_student,
     get_teacher,
 )
+from scheduling.service.idempotency import finish
 from scheduling.service.publishing import (
     lesson_cancelled,
     lesson_rescheduled,
@@ -108,6 +110,7 @@ async def create_lesson(uow: UnitOfWork, p: Principal, cmd: CreateLesson) -> Les
                                Money(Decimal(0)) if reason is ParticipantReason.TRIAL else lesson.price))
     await LessonRepository(uow.session).add(lesson)
     uow.publish(lesson_scheduled(lesson))
+    await finish(uow, lesson.id)
     await uow.commit()
     return lesson
 
@@ -182,6 +185,7 @@ async def add_makeup(uow: UnitOfWork, p: Principal, lesson_id: str, student_id: 
     await LessonRepository(uow.session).add_participant(lesson.id, part)
     if lesson.published:
         uow.publish(participant_added(lesson, part))
+    await finish(uow, lesson.id)
     await uow.commit()
     return lesson
 
@@ -201,6 +205,7 @@ async def create_parallel_makeup(uow: UnitOfWork, p: Principal, lesson_id: str, 
         lesson.add(Participant(sid, student.family_id, ParticipantReason.MAKEUP, lesson.price))
     await LessonRepository(uow.session).add(lesson)
     uow.publish(lesson_scheduled(lesson))
+    await finish(uow, lesson.id)
     await uow.commit()
     return lesson
 

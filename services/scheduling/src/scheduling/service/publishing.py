@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kabinet.money import Money
+
 from scheduling.domain.events import (
     LessonCancelled,
     LessonRescheduled,

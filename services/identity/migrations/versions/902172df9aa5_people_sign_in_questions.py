@@ -1,8 +1,8 @@
 """people, sign-in, questions
 
-Revision ID: 3076e6cce7fd
+Revision ID: 902172df9aa5
 Revises: d0dafc7c9f9c
-Create Date: 2026-11-25 15:04:21.021797
+Create Date: 2026-11-25 15:07:59.635392
 """
 from collections.abc import Sequence
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = '3076e6cce7fd'
+revision: str = '902172df9aa5'
 down_revision: str | None = 'd0dafc7c9f9c'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -152,6 +152,15 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('email')
     )
+    op.create_table('teachings',
+    sa.Column('teacher_id', sa.String(length=36), nullable=False),
+    sa.Column('student_id', sa.String(length=36), nullable=False),
+    sa.Column('since', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('teacher_id', 'student_id', name='pk_teachings')
+    )
+    with op.batch_alter_table('teachings', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_teachings_student_id'), ['student_id'], unique=False)
+
     op.create_table('throttle_events',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('bucket', sa.String(length=40), nullable=False),
@@ -231,6 +240,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_throttle_events_bucket_key_created')
 
     op.drop_table('throttle_events')
+    with op.batch_alter_table('teachings', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_teachings_student_id'))
+
+    op.drop_table('teachings')
     op.drop_table('staff')
     with op.batch_alter_table('sms_messages', schema=None) as batch_op:
         batch_op.drop_index('ix_sms_messages_ip_created')

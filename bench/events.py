@@ -1,0 +1,178 @@
+"""End-to-end event throughput against raw aio-pika, on the same PostgreSQL + RabbitMQ in the same run.
+
+    make bench            (or: uv run python bench/events.py [--events N])
+
+Kabinet: N events already committed in a service's outbox -> relay (batched, confirmed, persistent,
+mandatory) -> RabbitMQ -> the consumer (prefetch, concurrent handling) -> inbox row + effect committed
+in one transaction per event. Clock from the service's start to the last effect committed.
+Raw: aio-pika publishing the same N bodies with publisher confirms (all in flight, like the relay),
+persistent and mandatory, to a topic exchange and a durable quorum queue, consumed with manual acks.
+Servers: KABINET_TEST_POSTGRES_URL / KABINET_TEST_AMQP_URL (or BENCH_POSTGRES_URL / BENCH_AMQP_URL),
+with the defaults of .env.test. Everything created is removed at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import time
+import uuid
+from pathlib import Path
+from typing import ClassVar
+
+import aio_pika
+import asyncpg
+from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
+
+from kabinet.bus.rabbit import RabbitTransport
+from kabinet.db.engine import create_engine
+from kabinet.db.messaging_tables import add_messaging_tables
+from kabinet.db.uow import UnitOfWork
+from kabinet.events import Envelope, EventContract
+from kabinet.runtime import ServiceRuntime, ServiceSpec
+from kabinet.settings import MessagingSettings, ServiceSettings
+
+PG = os.environ.get("BENCH_POSTGRES_URL") or os.environ.get("KABINET_TEST_POSTGRES_URL") \
+    or "postgresql://postgres@127.0.0.1:5432/postgres"
+AMQP = os.environ.get("BENCH_AMQP_URL") or os.environ.get("KABINET_TEST_AMQP_URL") \
+    or "amqp://guest:guest@127.0.0.1:5672/"
+
+metadata = MetaData()
+outbox, inbox = add_messaging_tables(metadata)
+effects = Table("effects", metadata, Column("id", Integer, primary_key=True, autoincrement=True),
+                Column("event_id", String(36), nullable=False), Column("n", Integer, nullable=False))
+
+
+class Tick(EventContract):
+    event_type: ClassVar[str] = "bench.tick.happened"
+    n: int
+    text: str
+
+
+async def on_tick(envelope: Envelope, uow: UnitOfWork) -> None:
+    tick = Tick.parse_envelope(envelope)
+    await uow.session.execute(insert(effects).values(event_id=envelope.id, n=tick.n))
+
+
+def _payload(n: int) -> Tick:
+    return Tick(n=n, text="x" * 200)  # a payload of a realistic size (~300 bytes on the wire)
+
+
+async def raw_aio_pika(n: int, ns: str) -> float:
+    conn = await aio_pika.connect(AMQP)
+    try:
+        pub = await conn.channel(publisher_confirms=True)
+        exchange = await pub.declare_exchange(f"{ns}.raw", aio_pika.ExchangeType.TOPIC, durable=True)
+        cons = await conn.channel()
+        await cons.set_qos(prefetch_count=256)
+        queue = await cons.declare_queue(f"{ns}.raw.q", durable=True, arguments={"x-queue-type": "quorum"})
+        await queue.bind(exchange, "bench.#")
+        bodies = [Envelope(type=Tick.event_type, version=1, producer="bench", payload=_payload(i).to_payload())
+                  .to_json() for i in range(n)]
+        done = asyncio.Event()
+        got = 0
+
+        async def on_message(message: aio_pika.abc.AbstractIncomingMessage) -> None:
+            nonlocal got
+            await message.ack()
+            got += 1
+            if got == n:
+                done.set()
+
+        await queue.consume(on_message)
+        started = time.perf_counter()
+        for i in range(0, n, 500):
+            await asyncio.gather(*(
+                exchange.publish(aio_pika.Message(b, delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                                                  message_id=str(uuid.uuid4()), content_type="application/json"),
+                                 routing_key="bench.tick.happened.v1", mandatory=True)
+                for b in bodies[i:i + 500]))
+        await done.wait()
+        elapsed = time.perf_counter() - started
+        await queue.delete(if_unused=False, if_empty=False)
+        await exchange.delete()
+        return n / elapsed
+    finally:
+        await conn.close()
+
+
+async def kabinet_end_to_end(n: int, ns: str, db_url: str) -> float:
+    engine = create_engine(db_url)
+    async with engine.begin() as c:
+        await c.run_sync(metadata.create_all)
+    await engine.dispose()
+    msg = MessagingSettings(amqp_url=AMQP, events_exchange=f"{ns}.events", queue_prefix=f"{ns}.")
+    settings = ServiceSettings(service_name="bench", database_url=db_url, messaging=msg)
+    spec = ServiceSpec("bench", metadata, outbox, inbox, Path("."), {Tick.routing_key(): on_tick})
+    runtime = ServiceRuntime(spec, settings, transport=RabbitTransport(msg, catalogue=()))
+    try:
+        for start in range(0, n, 1000):  # the backlog, committed before the clock starts
+            async with runtime.uow() as uow:
+                for i in range(start, min(start + 1000, n)):
+                    uow.publish(_payload(i))
+                await uow.commit()
+        started = time.perf_counter()
+        await runtime.start()
+        while True:
+            async with runtime.engine.connect() as c:
+                count = (await c.execute(select(func.count()).select_from(effects))).scalar_one()
+            if count >= n:
+                break
+            await asyncio.sleep(0.05)
+        elapsed = time.perf_counter() - started
+        async with runtime.engine.connect() as c:
+            distinct = (await c.execute(select(func.count(effects.c.event_id.distinct())))).scalar_one()
+        assert count == distinct == n, (count, distinct)
+        return n / elapsed
+    finally:
+        await runtime.stop()
+        import aio_pika as ap
+
+        conn = await ap.connect(AMQP)
+        ch = await conn.channel()
+        t = runtime.transport.topology  # type: ignore[attr-defined]
+        for q in (t.queue("bench"), t.dead_letter_queue("bench")):
+            await ch.queue_delete(q)
+        for x in (t.exchange, t.dead_letter_exchange):
+            await ch.exchange_delete(x)
+        await conn.close()
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=int(os.environ.get("BENCH_EVENTS", "20000")))
+    parser.add_argument("--rounds", type=int, default=1)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    ns = f"bench-{uuid.uuid4().hex[:8]}"
+    admin = PG.replace("postgresql+asyncpg://", "postgresql://")
+    db = f"bench_{uuid.uuid4().hex[:8]}"
+    conn = await asyncpg.connect(admin)
+    await conn.execute(f'CREATE DATABASE "{db}"')
+    await conn.close()
+    db_url = admin.rsplit("/", 1)[0] + "/" + db
+    try:
+        for r in range(args.rounds):
+            raw = await raw_aio_pika(args.events, f"{ns}-{r}")
+            ours = await kabinet_end_to_end(args.events, f"{ns}-{r}", db_url if r == 0 else await _fresh(admin))
+            print(f"events={args.events}  raw aio-pika publish+confirm+consume: {raw:,.0f}/s  "
+                  f"kabinet outbox->rabbitmq->inbox+effect: {ours:,.0f}/s  ratio: {ours / raw:.2f} (target >= 0.30)")
+    finally:
+        conn = await asyncpg.connect(admin)
+        for name in await conn.fetch("SELECT datname FROM pg_database WHERE datname LIKE $1", f"{db[:14]}%"):
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name[0]}" WITH (FORCE)')
+        await conn.close()
+
+
+async def _fresh(admin: str) -> str:
+    db = f"bench_{uuid.uuid4().hex[:8]}"
+    conn = await asyncpg.connect(admin)
+    await conn.execute(f'CREATE DATABASE "{db}"')
+    await conn.close()
+    return admin.rsplit("/", 1)[0] + "/" + db
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,37 @@
+"""Field-level authorization for the graph, batched through the per-request loaders."""
+
+from __future__ import annotations
+
+from kabinet.auth.principal import Role
+from kabinet.auth.rules import can_see_family, can_see_student, ensure, require_authenticated
+from kabinet.graphql.context import RequestContext
+from strawberry.types import Info
+
+from billing.schema.loaders import branches_by_family_loader, student_by_id_loader
+
+GInfo = Info[RequestContext, None]
+
+
+async def check_family(info: GInfo, family_id: str) -> None:
+    """The family's money: its guardians and children (R-BIL-1), its branches' admins, the owner."""
+    p = info.context.principal
+    require_authenticated(p)
+    branches: set[str] = set()
+    if p.role is Role.BRANCH_ADMIN:
+        branches = await info.context.loader("branches_by_family", branches_by_family_loader).load(family_id)
+    ensure(can_see_family(p, family_id, branches))
+
+
+async def check_student(info: GInfo, student_id: str) -> str:
+    """A student's subscriptions: the family (every child's profile), the student, branch admins, the owner.
+
+    Returns the student's family id. Teachers see no money.
+    """
+    p = info.context.principal
+    require_authenticated(p)
+    student = await info.context.loader("student_by_id", student_by_id_loader).load(student_id)
+    if student is None:
+        ensure(p.role is Role.OWNER)
+        return ""
+    ensure(p.role is not Role.TEACHER and can_see_student(p, student.id, student.family_id, student.branch_id))
+    return str(student.family_id)

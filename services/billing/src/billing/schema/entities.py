@@ -1,0 +1,122 @@
+"""Federation entities billing extends: Family (account, statement, ...) and Student (subscriptions)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import strawberry
+from kabinet.graphql.types import Money, PageInfo
+
+from billing.adapters import queries
+from billing.domain.model import SubscriptionStatus
+from billing.schema.access import GInfo, check_family, check_student
+from billing.schema.loaders import (
+    account_by_family_loader,
+    invoices_by_family_loader,
+    payments_by_family_loader,
+    subscriptions_by_family_loader,
+    subscriptions_by_student_loader,
+)
+from billing.schema.types import (
+    BillingAccount,
+    BillingInvoice,
+    BillingPayment,
+    StatementLine,
+    StatementLineConnection,
+    StatementLineEdge,
+    StudentSubscription,
+    m,
+)
+
+MAX_PAGE = 200
+
+
+async def account_for(info: GInfo, family_id: str) -> BillingAccount | None:
+    acc = await info.context.loader("account_by_family", account_by_family_loader).load(family_id)
+    return BillingAccount.from_model(acc) if acc is not None else None
+
+
+async def statement_page(info: GInfo, family_id: str, first: int, after: str | None) -> StatementLineConnection:
+    acc = await info.context.loader("account_by_family", account_by_family_loader).load(family_id)
+    if acc is None:
+        return StatementLineConnection(edges=[], page_info=PageInfo(has_next_page=False, end_cursor=None))
+    first = max(1, min(first, MAX_PAGE))
+    after_seq = int(after) if after and after.isdigit() else None
+    async with info.context.runtime.sessionmaker() as session:
+        rows = await queries.statement(session, acc.id, after_seq=after_seq, limit=first + 1)
+    edges = [StatementLineEdge(cursor=str(r.seq), node=StatementLine.from_row(r)) for r in rows[:first]]
+    return StatementLineConnection(edges=edges, page_info=PageInfo(
+        has_next_page=len(rows) > first, end_cursor=edges[-1].cursor if edges else None))
+
+
+@strawberry.federation.type(keys=["id"])
+class Family:
+    id: strawberry.ID
+
+    @strawberry.field(description="The family's shared account; null until its first student is registered.")
+    async def account(self, info: GInfo) -> BillingAccount | None:
+        await check_family(info, str(self.id))
+        return await account_for(info, str(self.id))
+
+    @strawberry.field(description="The family's history of charges, payments, adjustments (oldest first).")
+    async def statement(self, info: GInfo, first: int = 50, after: str | None = None) -> StatementLineConnection:
+        await check_family(info, str(self.id))
+        return await statement_page(info, str(self.id), first, after)
+
+    @strawberry.field(description="Every subscription bought for the family's students.")
+    async def subscriptions(self, info: GInfo) -> list[StudentSubscription]:
+        await check_family(info, str(self.id))
+        subs = await info.context.loader("subscriptions_by_family", subscriptions_by_family_loader).load(str(self.id))
+        return [StudentSubscription.from_model(s) for s in subs]
+
+    @strawberry.field(description="Payments received from the family.")
+    async def payments(self, info: GInfo) -> list[BillingPayment]:
+        await check_family(info, str(self.id))
+        rows = await info.context.loader("payments_by_family", payments_by_family_loader).load(str(self.id))
+        return [BillingPayment.from_row(r) for r in rows]
+
+    @strawberry.field(description="Invoices issued to the family.")
+    async def invoices(self, info: GInfo) -> list[BillingInvoice]:
+        await check_family(info, str(self.id))
+        rows = await info.context.loader("invoices_by_family", invoices_by_family_loader).load(str(self.id))
+        return [BillingInvoice.from_row(r) for r in rows]
+
+    @classmethod
+    async def resolve_reference(cls, info: GInfo, id: strawberry.ID) -> Family:
+        await check_family(info, str(id))
+        return cls(id=id)
+
+
+@strawberry.federation.type(keys=["id"])
+class Student:
+    id: strawberry.ID
+
+    @strawberry.field(description="Lessons left on the student's active subscriptions (R-BIL-1); null if unlimited.")
+    async def remaining_lessons(self, info: GInfo) -> int | None:
+        await check_student(info, str(self.id))
+        subs = await info.context.loader("subscriptions_by_student", subscriptions_by_student_loader).load(
+            str(self.id))
+        live = [s for s in subs if s.status in (SubscriptionStatus.ACTIVE, SubscriptionStatus.FROZEN)]
+        if any(s.unlimited for s in live):
+            return None
+        return sum(s.lessons_left or 0 for s in live)
+
+    @strawberry.field(description="The student's subscriptions.")
+    async def subscriptions(self, info: GInfo) -> list[StudentSubscription]:
+        await check_student(info, str(self.id))
+        subs = await info.context.loader("subscriptions_by_student", subscriptions_by_student_loader).load(
+            str(self.id))
+        return [StudentSubscription.from_model(s) for s in subs]
+
+    @strawberry.field(description="The family's shared balance, shown on every child's profile (R-BIL-1).")
+    async def family_balance(self, info: GInfo) -> Money | None:
+        family_id = await check_student(info, str(self.id))
+        if not family_id:
+            return None
+        acc = await info.context.loader("account_by_family", account_by_family_loader).load(family_id)
+        return m(acc.balance, acc.currency) if acc is not None else m(Decimal(0))
+
+    @classmethod
+    async def resolve_reference(cls, info: GInfo, id: strawberry.ID) -> Student:
+        await check_student(info, str(id))
+        return cls(id=id)

@@ -1,0 +1,82 @@
+"""Invoices (R-BIL-6): for a subscription or a period; issued → partly paid → paid, or cancelled."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from kabinet.auth.principal import Principal
+from kabinet.db import UnitOfWork
+from kabinet.errors import InvalidInput
+
+from billing.adapters.repositories import InvoiceRepository, SubscriptionRepository
+from billing.domain.errors import InvoiceNotFound, InvoiceStateInvalid, SubscriptionNotFound
+from billing.domain.events import InvoiceIssued, money
+from billing.domain.model import InvoiceStatus, new_id, positive_amount, utcnow
+from billing.service.access import require_family_managed
+from billing.service.idempotency import Result, run_once
+from billing.service.ledger import account_of
+
+
+@dataclass(frozen=True)
+class IssueInvoice:
+    family_id: str
+    description: str
+    amount: Decimal | None = None  # defaults to the subscription's price
+    subscription_id: str | None = None
+    period_from: date | None = None
+    period_to: date | None = None
+    branch_id: str | None = None
+    idempotency_key: str | None = None
+
+
+async def issue_invoice(cmd: IssueInvoice, uow: UnitOfWork, p: Principal) -> Result:
+    await require_family_managed(p, uow.session, cmd.family_id)
+    if cmd.period_from and cmd.period_to and cmd.period_to < cmd.period_from:
+        raise InvalidInput("The period ends before it starts.", field="periodTo")
+    content = {"op": "invoice", "family": cmd.family_id, "amount": str(cmd.amount), "sub": cmd.subscription_id,
+               "from": str(cmd.period_from), "to": str(cmd.period_to), "description": cmd.description}
+
+    async def action() -> Result:
+        account = await account_of(uow, cmd.family_id)
+        amount = cmd.amount
+        branch_id = cmd.branch_id
+        if cmd.subscription_id is not None:
+            sub = await SubscriptionRepository(uow.session).get(cmd.subscription_id)
+            if sub is None or sub.family_id != cmd.family_id:
+                raise SubscriptionNotFound(field="subscriptionId")
+            amount = amount if amount is not None else sub.price
+            branch_id = branch_id or sub.branch_id
+        if amount is None:
+            raise InvalidInput("Give the amount (or a subscription to invoice).", field="amount")
+        amount = positive_amount(amount)
+        invoice_id = new_id()
+        await InvoiceRepository(uow.session).add(
+            id=invoice_id, account_id=account.id, family_id=cmd.family_id, branch_id=branch_id,
+            description=cmd.description.strip() or "Invoice", subscription_id=cmd.subscription_id,
+            period_from=cmd.period_from, period_to=cmd.period_to, amount=amount, paid=Decimal("0.00"),
+            currency=account.currency, status=InvoiceStatus.ISSUED.value, issued_at=utcnow())
+        uow.publish(InvoiceIssued(invoice_id=invoice_id, family_id=cmd.family_id,
+                                  amount=money(amount, account.currency)))
+        return {"invoice_id": invoice_id}
+
+    result, _ = await run_once(uow, cmd.idempotency_key, content, action)
+    await uow.commit()
+    return result
+
+
+async def cancel_invoice(invoice_id: str, uow: UnitOfWork, p: Principal) -> str:
+    repo = InvoiceRepository(uow.session)
+    inv = await repo.get(invoice_id, lock=True)
+    if inv is None:
+        raise InvoiceNotFound(field="invoiceId")
+    await require_family_managed(p, uow.session, inv.family_id)
+    if inv.status == InvoiceStatus.CANCELLED.value:
+        return invoice_id
+    if inv.status != InvoiceStatus.ISSUED.value:
+        # Money already received stays on the balance; an invoice with payments is not cancelled.
+        raise InvoiceStateInvalid("An invoice with payments cannot be cancelled; refund the payment instead.")
+    await repo.set_status(invoice_id, InvoiceStatus.CANCELLED.value)
+    await uow.commit()
+    return invoice_id

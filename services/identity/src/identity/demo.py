@@ -1,0 +1,139 @@
+"""Demo data for ``make run``: three branches in different time zones, an owner, admins, teachers, and
+families with one to three children. Everything goes through the same use cases as the API, so the
+events flow to the other services. Calling it again finds the existing data instead of duplicating it.
+
+Logins (development only):
+- staff: the emails below with the password ``DEMO_STAFF_PASSWORD``;
+- guardians: the phones below; with the development SMS mailbox every code is ``DEMO_CODE``
+  (``dev_fixed_code``), and each sent message is also on ``/services/identity/dev/messages``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from kabinet.auth.principal import Principal, Role
+
+from identity.adapters.question_repository import QuestionRepository
+from identity.adapters.repositories import FamilyRepository, OrgRepository
+from identity.domain.model import StaffRole
+from identity.domain.questions import DEFAULT_TOPICS
+from identity.service import family as family_cases
+from identity.service import org, questions, registration
+
+if TYPE_CHECKING:
+    from identity.bootstrap import IdentityRuntime
+
+DEMO_STAFF_PASSWORD = "kabinet-demo-2025"
+DEMO_CODE = "111111"
+OWNER_EMAIL = "owner@kabinet.demo"
+
+BRANCHES = (
+    ("msk", "Kabinet Moscow Center", "Moscow", "Europe/Moscow", "Tverskaya 7"),
+    ("ekb", "Kabinet Yekaterinburg", "Yekaterinburg", "Asia/Yekaterinburg", "Lenina 24"),
+    ("kgd", "Kabinet Kaliningrad", "Kaliningrad", "Europe/Kaliningrad", "Mira 3"),
+)
+TEACHERS = {
+    "msk": (("Olga", "Smirnova"), ("Ivan", "Kuznetsov")),
+    "ekb": (("Elena", "Popova"), ("Sergey", "Volkov")),
+    "kgd": (("Natalia", "Sokolova"), ("Dmitry", "Lebedev")),
+}
+# phone, guardian, branch, children (first name, birth date); all share the guardian's surname.
+FAMILIES = (
+    ("+79000000001", ("Anna", "Petrova"), "msk", (("Masha", "2014-05-12"), ("Petya", "2016-09-03"),
+                                                  ("Dasha", "2019-01-20"))),
+    ("+79000000002", ("Igor", "Ivanov"), "msk", (("Sasha", "2013-11-30"), ("Misha", "2017-04-08"))),
+    ("+79000000003", ("Maria", "Orlova"), "ekb", (("Katya", "2015-07-15"),)),
+    ("+79000000004", ("Pavel", "Fedorov"), "ekb", (("Lena", "2012-02-29"), ("Tolya", "2018-06-01"))),
+    ("+79000000005", ("Svetlana", "Morozova"), "kgd", (("Vanya", "2016-12-24"), ("Alisa", "2014-03-09"))),
+)
+
+
+@dataclass
+class DemoIdentity:
+    owner_email: str
+    staff_password: str
+    guardian_code: str | None
+    branch_ids: dict[str, str] = field(default_factory=dict)  # key (msk, ekb, kgd) -> id
+    admin_emails: dict[str, str] = field(default_factory=dict)
+    teacher_emails: dict[str, list[str]] = field(default_factory=dict)
+    staff_ids: dict[str, str] = field(default_factory=dict)  # email -> staff id
+    family_ids: dict[str, str] = field(default_factory=dict)  # guardian phone -> family id
+    student_ids: dict[str, list[str]] = field(default_factory=dict)  # guardian phone -> student ids
+
+
+SEEDER = Principal(user_id="demo-seeder", role=Role.OWNER)
+
+
+async def seed(runtime: IdentityRuntime) -> DemoIdentity:
+    deps = runtime.deps
+    if deps.mailbox is not None and deps.mailbox is deps.sms and deps.settings.dev_fixed_code is None:
+        deps.settings.dev_fixed_code = DEMO_CODE  # the fixed code works only with the development mailbox
+    demo = DemoIdentity(OWNER_EMAIL, DEMO_STAFF_PASSWORD, deps.fixed_code())
+    async with runtime.uow() as uow:
+        existing = await OrgRepository(uow.session).staff_by_email(OWNER_EMAIL)
+    if existing is not None:
+        return await _load(runtime, demo)
+
+    async with runtime.uow() as uow:
+        owner = await org.create_staff(deps, uow, SEEDER, org.CreateStaff(
+            StaffRole.OWNER, OWNER_EMAIL, "Vera", "Owner", (), DEMO_STAFF_PASSWORD))
+    demo.staff_ids[OWNER_EMAIL] = owner.id
+    owner_p = Principal(user_id=owner.id, role=Role.OWNER, staff_id=owner.id)
+    for key, name, city, tz, address in BRANCHES:
+        async with runtime.uow() as uow:
+            branch = await org.create_branch(uow, owner_p, name, city, tz, address)
+        demo.branch_ids[key] = branch.id
+        admin_email = f"admin.{key}@kabinet.demo"
+        async with runtime.uow() as uow:
+            admin = await org.create_staff(deps, uow, owner_p, org.CreateStaff(
+                StaffRole.BRANCH_ADMIN, admin_email, "Admin", city, (branch.id,), DEMO_STAFF_PASSWORD))
+        demo.admin_emails[key] = admin_email
+        demo.staff_ids[admin_email] = admin.id
+        demo.teacher_emails[key] = []
+        for first, last in TEACHERS[key]:
+            email = f"{first.lower()}.{last.lower()}@kabinet.demo"
+            async with runtime.uow() as uow:
+                teacher = await org.create_staff(deps, uow, owner_p, org.CreateStaff(
+                    StaffRole.TEACHER, email, first, last, (branch.id,), DEMO_STAFF_PASSWORD))
+            demo.teacher_emails[key].append(email)
+            demo.staff_ids[email] = teacher.id
+    for topic in DEFAULT_TOPICS:
+        async with runtime.uow() as uow:
+            await questions.set_topic(uow, owner_p, topic)
+    for phone, (first, last), key, kids in FAMILIES:
+        branch_id = demo.branch_ids[key]
+        admin_p = Principal(user_id=demo.staff_ids[demo.admin_emails[key]], role=Role.BRANCH_ADMIN,
+                            branch_ids=frozenset({branch_id}), staff_id=demo.staff_ids[demo.admin_emails[key]])
+        async with runtime.uow() as uow:
+            fam = await registration.register_client(uow, admin_p, registration.RegisterClient(
+                phone, first, last, branch_id, True, f"{first.lower()}.{last.lower()}@mail.demo",
+                tuple(registration.NewStudent(kid, last, born) for kid, born in kids)))
+        async with runtime.uow() as uow:
+            # The demo families are clients already: their cabinets are open (normally a sold subscription does it).
+            await family_cases.open_access(uow, fam.id, "demo")
+            await uow.commit()
+        demo.family_ids[phone] = fam.id
+    return await _load(runtime, demo)
+
+
+async def _load(runtime: IdentityRuntime, demo: DemoIdentity) -> DemoIdentity:
+    async with runtime.sessionmaker() as session:
+        orgs, fams = OrgRepository(session), FamilyRepository(session)
+        by_city = {b.city: b for b in await orgs.all_branches()}
+        for key, _name, city, _tz, _addr in BRANCHES:
+            if city in by_city:
+                demo.branch_ids[key] = by_city[city].id
+                demo.admin_emails[key] = f"admin.{key}@kabinet.demo"
+                demo.teacher_emails[key] = [f"{f.lower()}.{la.lower()}@kabinet.demo" for f, la in TEACHERS[key]]
+        for s in await orgs.all_staff():
+            demo.staff_ids[s.email] = s.id
+        for phone, *_ in FAMILIES:
+            found = await fams.by_phone(phone)
+            if found is not None:
+                demo.family_ids[phone] = found.id
+                kids = (await fams.students_of([found.id]))[found.id]
+                demo.student_ids[phone] = [k.id for k in kids]
+        assert await QuestionRepository(session).topics(None)
+    return demo

@@ -1,0 +1,49 @@
+"""Glue between resolvers and use cases: the runtime's dependencies, the caller's IP, typed payload errors."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, TypeVar, cast
+
+from kabinet.errors import KabinetError
+from kabinet.graphql.context import RequestContext
+from kabinet.graphql.errors import user_error
+from kabinet.graphql.types import UserError
+from strawberry.types import Info
+
+from identity.service.deps import IdentityDeps
+
+if TYPE_CHECKING:
+    from identity.bootstrap import IdentityRuntime
+
+T = TypeVar("T")
+Ctx = Info[RequestContext, None]
+
+
+def runtime(info: Ctx) -> IdentityRuntime:
+    return cast("IdentityRuntime", info.context.runtime)
+
+
+def deps(info: Ctx) -> IdentityDeps:
+    return runtime(info).deps
+
+
+def client_ip(info: Ctx) -> str | None:
+    request = info.context.request
+    if request is None:
+        return None
+    if deps(info).settings.trust_forwarded_for:
+        forwarded = request.headers.get("x-forwarded-for", "")
+        if forwarded:
+            return str(forwarded.split(",")[0].strip())[:64]
+    return request.client.host if request.client else None
+
+
+async def attempt(fn: Callable[[], Awaitable[T]]) -> tuple[T | None, list[UserError]]:
+    """Domain errors become payload errors; not signed in / not allowed stay GraphQL errors (extensions.code)."""
+    try:
+        return await fn(), []
+    except KabinetError as exc:
+        if exc.code in ("UNAUTHENTICATED", "FORBIDDEN"):
+            raise
+        return None, [user_error(exc)]

@@ -1,0 +1,251 @@
+"""What a guardian does in the family cabinet: add a child (R-FAM-3), link records (R-FAM-6), invite a second
+guardian, update or erase a child's data; and cabinet access (R-FAM-7)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from kabinet.auth.principal import Principal, Role
+from kabinet.auth.rules import can_manage_branch, can_see_student, ensure, require_authenticated, require_role
+from kabinet.db import UnitOfWork
+from kabinet.errors import Conflict, Forbidden
+from kabinet.phone import normalise_phone
+
+from identity.adapters.credential_store import CredentialStore
+from identity.adapters.repositories import FamilyRepository, GuardianRepository, OrgRepository
+from identity.domain.errors import (
+    BranchNotFound,
+    ConsentRequired,
+    FamilyNotFound,
+    PhoneTaken,
+    RecordNotMatched,
+    TooManyRequests,
+)
+from identity.domain.events import (
+    AccessGranted,
+    AccessRevoked,
+    GuardianLinked,
+    StudentErased,
+    StudentUpdated,
+)
+from identity.domain.model import (
+    CONSENT_VERSION,
+    Consent,
+    Family,
+    Guardian,
+    Student,
+    clean_name,
+    new_id,
+    parse_birth_date,
+)
+from identity.service.deps import IdentityDeps, Outgoing
+from identity.service.idempotency import previous_result, remember_result
+from identity.service.registration import student_registered
+from identity.service.sessions import GUARDIAN, AuthSession, guardian_principal, start_session
+
+LINK_TRIES_PER_HOUR = 5
+
+
+def _guardian_family(principal: Principal) -> str:
+    require_authenticated(principal)
+    if principal.role is not Role.GUARDIAN or principal.family_id is None:
+        raise Forbidden()
+    return principal.family_id
+
+
+@dataclass(frozen=True)
+class AddChild:
+    first_name: str
+    last_name: str
+    birth_date: str  # whole, YYYY-MM-DD: never a default year or month (R-FAM-3)
+    consent: bool
+    branch_id: str | None = None
+    idempotency_key: str | None = None
+
+
+async def add_child(deps: IdentityDeps, uow: UnitOfWork, principal: Principal, cmd: AddChild) -> Student:
+    family_id = _guardian_family(principal)
+    payload = [cmd.first_name, cmd.last_name, cmd.birth_date, cmd.consent, cmd.branch_id]
+    repo = FamilyRepository(uow.session)
+    earlier = await previous_result(uow, principal.user_id or "", cmd.idempotency_key, "addChild", payload)
+    if earlier is not None:
+        found = await repo.student(earlier)
+        assert found is not None
+        return found
+    today = deps.now().date()
+    birth = parse_birth_date(cmd.birth_date, today)
+    Student.validate(cmd.first_name, cmd.last_name, birth, today)
+    if not cmd.consent:
+        raise ConsentRequired(field="consent")
+    family = await repo.get(family_id)
+    if family is None:
+        raise FamilyNotFound()
+    siblings = (await repo.students_of([family.id]))[family.id]
+    branch_id = cmd.branch_id or next((s.branch_id for s in siblings if s.branch_id), None)
+    if branch_id is not None and await OrgRepository(uow.session).branch(branch_id) is None:
+        raise BranchNotFound(field="branchId")
+    student = family.add_student(cmd.first_name, cmd.last_name, birth, branch_id, today)
+    # Consent first, in the same transaction: no profile exists without it.
+    await repo.add_consent(Consent(new_id(), family.id, student.id, principal.user_id, "cabinet", CONSENT_VERSION,
+                                   deps.now(), principal.user_id))
+    await repo.add_student(student)
+    uow.publish(student_registered(student))
+    await remember_result(uow, principal.user_id or "", cmd.idempotency_key, "addChild", payload, student.id,
+                          deps.now())
+    await uow.commit()
+    return student
+
+
+async def _student_for_change(uow: UnitOfWork, principal: Principal, student_id: str) -> Student:
+    """A student the principal may change: the family's guardian, the branch's admin, the owner.
+    'Not yours' and 'not there' are the same answer."""
+    require_authenticated(principal)
+    student = await FamilyRepository(uow.session).student(student_id, for_update=True)
+    if student is None:
+        raise Forbidden()
+    if principal.role is Role.GUARDIAN:
+        ensure(principal.family_id == student.family_id)
+    else:
+        require_role(principal, Role.BRANCH_ADMIN)
+        ensure(can_see_student(principal, student.id, student.family_id, student.branch_id))
+    return student
+
+
+@dataclass(frozen=True)
+class UpdateStudent:
+    student_id: str
+    first_name: str | None = None
+    last_name: str | None = None
+    birth_date: str | None = None
+    branch_id: str | None = None
+
+
+async def update_student(deps: IdentityDeps, uow: UnitOfWork, principal: Principal, cmd: UpdateStudent) -> Student:
+    student = await _student_for_change(uow, principal, cmd.student_id)
+    today = deps.now().date()
+    birth = parse_birth_date(cmd.birth_date, today) if cmd.birth_date is not None else None
+    if cmd.branch_id is not None and cmd.branch_id != student.branch_id:
+        if principal.role is not Role.GUARDIAN:
+            ensure(can_manage_branch(principal, cmd.branch_id))
+        if await OrgRepository(uow.session).branch(cmd.branch_id) is None:
+            raise BranchNotFound(field="branchId")
+    student.update(cmd.first_name, cmd.last_name, birth, cmd.branch_id, today)
+    await FamilyRepository(uow.session).save_student(student)
+    assert student.birth_date is not None
+    uow.publish(StudentUpdated(student_id=student.id, family_id=student.family_id, first_name=student.first_name,
+                               last_name=student.last_name, birth_date=student.birth_date,
+                               branch_id=student.branch_id))
+    await uow.commit()
+    return student
+
+
+async def erase_student(deps: IdentityDeps, uow: UnitOfWork, principal: Principal, student_id: str) -> Student:
+    """A guardian's erasure request: identity pseudonymises now, every other service on the event."""
+    student = await _student_for_change(uow, principal, student_id)
+    if principal.role not in (Role.GUARDIAN, Role.OWNER):
+        raise Forbidden()
+    if student.erased:
+        return student
+    student.erase(deps.now())
+    await FamilyRepository(uow.session).save_student(student)
+    uow.publish(StudentErased(student_id=student.id, family_id=student.family_id))
+    await uow.commit()
+    return student
+
+
+@dataclass(frozen=True)
+class LinkRecords:
+    phone: str
+    birth_date: str
+    last_name: str
+
+
+async def link_records(deps: IdentityDeps, uow: UnitOfWork, principal: Principal, cmd: LinkRecords) -> AuthSession:
+    """Link existing client records to the signed-in guardian by phone + birth date + surname (R-FAM-6).
+
+    Every mismatch, a malformed phone or date included, gives the one RecordNotMatched answer, and tries are
+    capped per guardian, so the form cannot be used to learn whether a record exists.
+    """
+    family_id = _guardian_family(principal)
+    store = CredentialStore(uow.session)
+    now = deps.now()
+    key = principal.user_id or ""
+    if await store.hits_since("link", key, now - timedelta(hours=1)) >= LINK_TRIES_PER_HOUR:
+        raise TooManyRequests()
+    await store.hit("link", key, now)
+    try:
+        phone = normalise_phone(cmd.phone)
+        birth = parse_birth_date(cmd.birth_date, now.date())
+    except Exception:
+        phone, birth = None, None
+    matches = await FamilyRepository(uow.session).students_matching(phone, cmd.last_name, birth) if phone else []
+    if not matches:
+        await uow.commit()  # the try counts
+        raise RecordNotMatched()
+    target = matches[0].family_id
+    guardians = GuardianRepository(uow.session)
+    me = await guardians.get(key)
+    assert me is not None
+    if target != family_id:
+        own_kids = [s for s in (await FamilyRepository(uow.session).students_of([family_id]))[family_id]
+                    if not s.erased]
+        if own_kids:
+            # Merging two families moves balances and contracts: the branch does that by hand.
+            raise Conflict("Your cabinet already has children; ask your branch to merge the records.",
+                           code="FAMILY_HAS_STUDENTS")
+        me.family_id = target
+        me.is_payer = False
+        await guardians.save(me)
+        uow.publish(GuardianLinked(family_id=target, guardian_id=me.id, phone=me.phone))
+    session = await start_session(deps, uow, GUARDIAN, await guardian_principal(uow, me, require_access=False))
+    await uow.commit()
+    return session
+
+
+async def invite_guardian(deps: IdentityDeps, uow: UnitOfWork, principal: Principal, raw_phone: str,
+                          first_name: str, last_name: str) -> Guardian:
+    """A guardian invites a second adult by phone: they sign in with a code to the same family cabinet."""
+    family_id = _guardian_family(principal)
+    phone = normalise_phone(raw_phone)
+    first, last = clean_name(first_name, "firstName"), clean_name(last_name, "lastName")
+    guardians = GuardianRepository(uow.session)
+    if await guardians.by_phone(phone) is not None or await FamilyRepository(uow.session).by_phone(phone):
+        raise PhoneTaken(field="phone")
+    g = Guardian(new_id(), family_id, phone, first, last, None, None, False, None, deps.now())
+    await guardians.add(g)
+    uow.publish(GuardianLinked(family_id=family_id, guardian_id=g.id, phone=phone))
+    await uow.commit()
+    await deps.deliver([Outgoing("sms", phone, "You were added to a family cabinet in Kabinet. "
+                                               "Sign in with your phone number.")])
+    return g
+
+
+async def open_access(uow: UnitOfWork, family_id: str, reason: str) -> bool:
+    repo = FamilyRepository(uow.session)
+    family = await repo.get(family_id, for_update=True)
+    if family is None or not family.open_access():
+        return False
+    await repo.save_access(family)
+    uow.publish(AccessGranted(family_id=family.id, reason=reason))
+    return True
+
+
+async def revoke_access(deps: IdentityDeps, uow: UnitOfWork, principal: Principal, family_id: str,
+                        reason: str) -> Family:
+    """Staff close a family's cabinet; its sessions end at once (refresh tokens revoked)."""
+    require_role(principal, Role.BRANCH_ADMIN)
+    repo = FamilyRepository(uow.session)
+    family = await repo.get(family_id, for_update=True)
+    if family is None:
+        raise Forbidden()
+    kids = (await repo.students_of([family.id]))[family.id]
+    ensure(principal.role is Role.OWNER or any(s.branch_id in principal.branch_ids for s in kids))
+    if family.close_access():
+        await repo.save_access(family)
+        store = CredentialStore(uow.session)
+        for g in (await GuardianRepository(uow.session).of_families([family.id]))[family.id]:
+            await store.revoke_subject(g.id, deps.now())
+        uow.publish(AccessRevoked(family_id=family.id, reason=reason.strip() or "revoked_by_staff"))
+    await uow.commit()
+    return family

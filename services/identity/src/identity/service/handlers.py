@@ -1,0 +1,41 @@
+"""Identity's event handlers: all its subscriptions in one place."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from kabinet.db import UnitOfWork
+from kabinet.events import Envelope
+from kabinet.inbox import EventHandler
+
+from identity.adapters.repositories import TeachingRepository
+from identity.service.family import open_access
+from identity.service.inbound_events import LessonScheduledV1, ParticipantAddedV1, SubscriptionSoldV1
+
+
+async def open_cabinet_on_subscription(envelope: Envelope, uow: UnitOfWork) -> None:
+    """A non-trial subscription sold, paid or on credit, opens a staff-registered family's cabinet;
+    a trial one does not (R-FAM-7). The kit's inbox commits this with the dedup row."""
+    event = SubscriptionSoldV1.parse_envelope(envelope)
+    if event.trial:
+        return
+    await open_access(uow, event.family_id, "subscription_sold_on_credit" if event.on_credit else "subscription_sold")
+
+
+async def remember_lesson_students(envelope: Envelope, uow: UnitOfWork) -> None:
+    """A teacher may see the students of their lessons (and only those): learn the pairs from scheduling."""
+    event = LessonScheduledV1.parse_envelope(envelope)
+    await TeachingRepository(uow.session).record(event.teacher_id, [p.student_id for p in event.participants],
+                                                 datetime.now(UTC))
+
+
+async def remember_added_student(envelope: Envelope, uow: UnitOfWork) -> None:
+    event = ParticipantAddedV1.parse_envelope(envelope)
+    await TeachingRepository(uow.session).record(event.teacher_id, [event.student_id], datetime.now(UTC))
+
+
+HANDLERS: dict[str, EventHandler] = {
+    SubscriptionSoldV1.routing_key(): open_cabinet_on_subscription,
+    LessonScheduledV1.routing_key(): remember_lesson_students,
+    ParticipantAddedV1.routing_key(): remember_added_student,
+}

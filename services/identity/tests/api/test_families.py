@@ -1,0 +1,221 @@
+"""Families through identity's GraphQL on real PostgreSQL + RabbitMQ: staff registration, self-registration,
+add a child (R-FAM-3), link records (R-FAM-6), second guardian, consent, erasure, cabinet access (R-FAM-7)."""
+
+from __future__ import annotations
+
+from identity_testkit import (
+    ADD_CHILD,
+    COMPLETE_REG,
+    ERASE,
+    INVITE,
+    LINK,
+    MY_FAMILY,
+    REQUEST_REG_CODE,
+    Env,
+    admin_of,
+    make_branch,
+    make_family,
+    new_phone,
+    sign_in_by_code,
+)
+from sqlalchemy import func, select
+
+from identity.adapters.tables import consents, students
+from kabinet.events import Envelope
+from kabinet.testing.stack import eventually
+
+
+async def test_staff_registered_family_lists_every_child_and_publishes_events(env: Env) -> None:
+    branch = await make_branch(env)
+    fam = await make_family(env, branch, kids=3, phone="8 (916) 555-01-01")
+    assert fam["guardianPhone"] == "+79165550101"  # E.164 (R-FAM-9)
+    assert fam["origin"] == "staff" and fam["accessOpen"] is False
+    assert len(fam["students"]) == 3 and all(s["consentRecorded"] for s in fam["students"])
+    registered = [e for e in await env.events("identity.student.registered.v1") if e["family_id"] == fam["id"]]
+    assert len(registered) == 3
+    assert [e for e in await env.events("identity.family.created.v1") if e["family_id"] == fam["id"]]
+    # The same phone again adds to the same family: one phone, one cabinet (R-FAM-1, R-FAM-2).
+    again = await make_family(env, branch, kids=1, phone="+79165550101")
+    assert again["id"] == fam["id"] and len(again["students"]) == 4
+
+
+async def test_cabinet_opens_on_a_sold_non_trial_subscription_only(env: Env) -> None:
+    branch = await make_branch(env)
+    fam = await make_family(env, branch, kids=1)
+    # Not open yet: signing in says so (the phone is proven by the code, so that reveals nothing).
+    denied = await sign_in_by_code(env, fam["phone"])
+    assert denied["errors"][0]["code"] == "CABINET_NOT_OPEN"
+
+    async def publish(trial: bool) -> None:
+        await env.runtime.transport.publish(Envelope(
+            type="billing.subscription.sold", version=1, producer="billing",
+            payload={"subscription_id": f"sub-{trial}", "family_id": fam["id"], "student_id": "x",
+                     "branch_id": branch, "trial": trial, "on_credit": True}))
+
+    await publish(trial=True)
+    await publish(trial=False)
+
+    async def granted() -> bool:
+        return any(e["family_id"] == fam["id"] for e in await env.events("identity.access.granted.v1"))
+
+    await eventually(granted)
+    grants = [e for e in await env.events("identity.access.granted.v1") if e["family_id"] == fam["id"]]
+    assert grants == [{"family_id": fam["id"], "reason": "subscription_sold_on_credit"}]
+    session = await sign_in_by_code(env, fam["phone"])
+    assert session["errors"] == [] and session["session"]["familyId"] == fam["id"]
+    cabinet = await env.ok(MY_FAMILY, who=session["session"]["accessToken"])
+    assert cabinet["myFamily"]["accessOpen"] is True
+
+
+async def test_self_registration_opens_the_cabinet_at_once_and_confirms_email(env: Env) -> None:
+    phone = new_phone()
+    await env.ok(REQUEST_REG_CODE, {"p": phone})
+    got = await env.ok(COMPLETE_REG, {"i": {"phone": phone, "code": env.last_code(phone), "firstName": "Ira",
+                                            "lastName": "Self", "email": "Ira.Self@Example.com",
+                                            "password": "a-long-password"}})
+    session = got["completeRegistration"]["session"]
+    assert session["role"] == "guardian"
+    token = session["accessToken"]
+    cabinet = (await env.ok(MY_FAMILY, who=token))["myFamily"]
+    assert cabinet["origin"] == "self" and cabinet["accessOpen"] is True
+    assert cabinet["guardians"][0]["email"] == "ira.self@example.com"
+    assert cabinet["guardians"][0]["emailConfirmed"] is False
+    # A typo: correct the address; the old link no longer confirms anything (R-FAM-9).
+    old_link = env.last_link_token("ira.self@example.com")
+    fixed = await env.ok('mutation { resendEmailConfirmation(email: "ira@example.com") { email errors { code } } }',
+                         who=token)
+    assert fixed["resendEmailConfirmation"]["email"] == "ira@example.com"
+    stale = await env.gql("mutation($t: String!) { confirmEmail(token: $t) { ok errors { code } } }",
+                          {"t": old_link})
+    assert stale["data"]["confirmEmail"]["errors"][0]["code"] == "INVALID_LINK"
+    await env.ok("mutation($t: String!) { confirmEmail(token: $t) { ok errors { code } } }",
+                 {"t": env.last_link_token("ira@example.com")})
+    cabinet = (await env.ok(MY_FAMILY, who=token))["myFamily"]
+    assert cabinet["guardians"][0]["emailConfirmed"] is True
+    # With a password set, the confirmed email is also a login.
+    by_email = await env.ok('mutation { signInWithPassword(login: "ira@example.com", password: "a-long-password") '
+                            '{ session { role familyId } errors { code } } }')
+    assert by_email["signInWithPassword"]["session"]["familyId"] == cabinet["id"]
+    # The same phone cannot register twice.
+    await env.ok(REQUEST_REG_CODE, {"p": phone})
+    twice = await env.gql(COMPLETE_REG, {"i": {"phone": phone, "code": env.last_code(phone), "firstName": "Ira",
+                                               "lastName": "Self"}})
+    assert twice["data"]["completeRegistration"]["errors"][0]["code"] == "ALREADY_REGISTERED"
+
+
+async def test_add_a_child_needs_a_whole_real_date_and_consent(env: Env) -> None:
+    branch = await make_branch(env)
+    fam = await make_family(env, branch, kids=1)
+    await env.runtime.transport.publish(Envelope(
+        type="billing.subscription.sold", version=1, producer="billing",
+        payload={"subscription_id": "s", "family_id": fam["id"], "student_id": "x", "trial": False}))
+
+    async def is_open() -> bool:
+        return any(e["family_id"] == fam["id"] for e in await env.events("identity.access.granted.v1"))
+
+    await eventually(is_open)
+    token = (await sign_in_by_code(env, fam["phone"]))["session"]["accessToken"]
+
+    async def count() -> tuple[int, int]:
+        async with env.runtime.sessionmaker() as s:
+            n = (await s.execute(select(func.count()).select_from(students)
+                                 .where(students.c.family_id == fam["id"]))).scalar_one()
+            c = (await s.execute(select(func.count()).select_from(consents)
+                                 .where(consents.c.family_id == fam["id"]))).scalar_one()
+        return int(n), int(c)
+
+    before = await count()
+    for bad in ("2015-02-30", "2015-13-01", "2015-02", "15-02-01", "2999-01-01", ""):
+        got = await env.gql(ADD_CHILD, {"i": {"firstName": "Nina", "lastName": "Petrova", "birthDate": bad,
+                                              "consent": True}}, token)
+        assert got["data"]["addChild"]["errors"] == [
+            {"field": "birthDate", "code": "INVALID_BIRTH_DATE",
+             "message": "The birth date is not a real past date; give it whole as YYYY-MM-DD."}], bad
+    no_consent = await env.gql(ADD_CHILD, {"i": {"firstName": "Nina", "lastName": "Petrova",
+                                                 "birthDate": "2016-02-29", "consent": False}}, token)
+    assert no_consent["data"]["addChild"]["errors"][0]["code"] == "CONSENT_REQUIRED"
+    assert await count() == before  # bad input changes nothing
+
+    variables = {"i": {"firstName": "Nina", "lastName": "Petrova", "birthDate": "2016-02-29", "consent": True,
+                       "idempotencyKey": "add-nina-1"}}
+    first = (await env.ok(ADD_CHILD, variables, token))["addChild"]["student"]
+    retry = (await env.ok(ADD_CHILD, variables, token))["addChild"]["student"]
+    assert first == retry and first["birthDate"] == "2016-02-29" and first["consentRecorded"] is True
+    assert first["branchId"] == branch  # a sibling's branch by default
+    assert await count() == (before[0] + 1, before[1] + 1)
+    reused = await env.gql(ADD_CHILD, {"i": {**variables["i"], "firstName": "Other"}}, token)
+    assert reused["data"]["addChild"]["errors"][0]["code"] == "IDEMPOTENCY_KEY_REUSED"
+    kids = (await env.ok(MY_FAMILY, who=token))["myFamily"]["students"]
+    assert [k["firstName"] for k in kids] == ["Kid0", "Nina"]
+
+
+async def test_link_records_answers_alike_for_a_wrong_detail_and_a_missing_record(env: Env) -> None:
+    branch = await make_branch(env)
+    fam = await make_family(env, branch, kids=1, last_name="Sidorova")
+    # A parent self-registered with another phone, then links the school's record.
+    phone = new_phone()
+    await env.ok(REQUEST_REG_CODE, {"p": phone})
+    session = (await env.ok(COMPLETE_REG, {"i": {"phone": phone, "code": env.last_code(phone),
+                                                 "firstName": "Oleg", "lastName": "Sidorov"}}))
+    token = session["completeRegistration"]["session"]["accessToken"]
+    wrong_surname = {"phone": fam["phone"], "birthDate": "2010-01-10", "lastName": "Sidorov"}
+    wrong_date = {"phone": fam["phone"], "birthDate": "2010-01-11", "lastName": "Sidorova"}
+    no_such_phone = {"phone": new_phone(), "birthDate": "2010-01-10", "lastName": "Sidorova"}
+    bad_date = {"phone": fam["phone"], "birthDate": "2010-02-30", "lastName": "Sidorova"}
+    answers = [await env.gql(LINK, {"i": v}, token) for v in (wrong_surname, wrong_date, no_such_phone, bad_date)]
+    bodies = [a["data"]["linkRecords"] for a in answers]
+    assert all(b == bodies[0] for b in bodies)
+    assert bodies[0]["session"] is None and bodies[0]["errors"][0]["code"] == "RECORD_NOT_MATCHED"
+    assert "contact your branch" in bodies[0]["errors"][0]["message"]
+    right = {"phone": fam["phone"], "birthDate": "2010-01-10", "lastName": "SIDOROVA"}
+    linked = (await env.ok(LINK, {"i": right}, token))["linkRecords"]["session"]
+    assert linked["familyId"] == fam["id"]
+    linked_events = [e for e in await env.events("identity.guardian.linked.v1") if e["phone"] == phone]
+    assert linked_events[-1]["family_id"] == fam["id"]
+    # A sixth try within the hour is refused outright, whatever the details.
+    limited = await env.gql(LINK, {"i": right}, token)
+    assert limited["data"]["linkRecords"]["errors"][0]["code"] == "TOO_MANY_REQUESTS"
+
+
+async def test_second_guardian_is_invited_by_phone_and_sees_the_same_cabinet(env: Env) -> None:
+    phone = new_phone()
+    await env.ok(REQUEST_REG_CODE, {"p": phone})
+    first = (await env.ok(COMPLETE_REG, {"i": {"phone": phone, "code": env.last_code(phone),
+                                               "firstName": "Mila", "lastName": "Ku"}}))
+    token = first["completeRegistration"]["session"]["accessToken"]
+    second_phone = new_phone()
+    invited = (await env.ok(INVITE, {"p": second_phone}, token))["inviteGuardian"]["guardian"]
+    assert invited["isPayer"] is False and "family cabinet" in env.last_message(second_phone)
+    again = await env.gql(INVITE, {"p": phone}, token)
+    assert again["data"]["inviteGuardian"]["errors"][0]["code"] == "PHONE_TAKEN"
+    second = await sign_in_by_code(env, second_phone)
+    assert second["session"]["familyId"] == first["completeRegistration"]["session"]["familyId"]
+    cabinet = (await env.ok(MY_FAMILY, who=second["session"]["accessToken"]))["myFamily"]
+    assert {g["phone"] for g in cabinet["guardians"]} == {phone, second_phone}
+
+
+async def test_erasure_pseudonymises_the_child_and_tells_every_service(env: Env) -> None:
+    branch = await make_branch(env)
+    fam = await make_family(env, branch, kids=2)
+    await env.runtime.transport.publish(Envelope(
+        type="billing.subscription.sold", version=1, producer="billing",
+        payload={"subscription_id": "s2", "family_id": fam["id"], "student_id": "x", "trial": False}))
+
+    async def is_open() -> bool:
+        return any(e["family_id"] == fam["id"] for e in await env.events("identity.access.granted.v1"))
+
+    await eventually(is_open)
+    token = (await sign_in_by_code(env, fam["phone"]))["session"]["accessToken"]
+    kid = fam["students"][0]["id"]
+    erased = (await env.ok(ERASE, {"s": kid}, token))["eraseStudent"]["student"]
+    assert erased["erased"] is True and erased["birthDate"] is None and "Kid" not in erased["firstName"]
+    assert {"student_id": kid, "family_id": fam["id"]} in await env.events("identity.student.erased.v1")
+    # Another family's guardian cannot erase (the same answer as for a missing student).
+    other = await make_family(env, branch, kids=1)
+    foreign = await env.gql(ERASE, {"s": other["students"][0]["id"]}, token)
+    assert foreign["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    missing = await env.gql(ERASE, {"s": "00000000-0000-0000-0000-000000000000"}, token)
+    assert missing["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    # A branch admin may not erase: only the family (or the owner) asks for erasure.
+    by_admin = await env.gql(ERASE, {"s": fam["students"][1]["id"]}, admin_of(branch))
+    assert by_admin["errors"][0]["extensions"]["code"] == "FORBIDDEN"

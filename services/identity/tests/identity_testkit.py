@@ -1,0 +1,152 @@
+"""Identity's test kit: the environment object, principals, GraphQL documents and set-up steps the tests share."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import uuid
+from typing import Any
+
+from identity.adapters.tables import outbox
+from identity.bootstrap import IdentityRuntime, create_app
+from kabinet.auth import Principal, Role
+from kabinet.events import Envelope
+from kabinet.testing.stack import GraphQLClient, token_for
+from sqlalchemy import select
+
+_phones = itertools.count(1)
+
+
+def new_phone() -> str:
+    """A valid Russian mobile number no other test uses."""
+    n = next(_phones)
+    return f"+7916{uuid.uuid4().int % 1000:03d}{n:04d}"
+
+
+class Env:
+    def __init__(self, runtime: IdentityRuntime) -> None:
+        self.runtime = runtime
+        self.deps = runtime.deps
+        self.app = create_app(runtime=runtime, manage_runtime=False)
+        self.anon = GraphQLClient(self.app)
+
+    def as_(self, principal_or_token: Principal | str | None) -> GraphQLClient:
+        if isinstance(principal_or_token, Principal):
+            return self.anon.as_(token_for(self.runtime.signing_key, principal_or_token))
+        return self.anon.as_(principal_or_token)
+
+    async def gql(self, query: str, variables: dict[str, Any] | None = None,
+                  who: Principal | str | None = None) -> dict[str, Any]:
+        return await self.as_(who).execute(query, variables)
+
+    async def ok(self, query: str, variables: dict[str, Any] | None = None,
+                 who: Principal | str | None = None) -> dict[str, Any]:
+        """Run and return data, failing on any GraphQL error or payload error."""
+        got = await self.gql(query, variables, who)
+        assert not got.get("errors"), got
+        for value in (got.get("data") or {}).values():
+            if isinstance(value, dict) and "errors" in value:
+                assert value["errors"] == [], got
+        return dict(got["data"])
+
+    def last_message(self, to: str) -> str:
+        assert self.deps.mailbox is not None
+        msg = self.deps.mailbox.last_to(to)
+        assert msg is not None, f"nothing was sent to {to}"
+        return msg.text
+
+    def messages_to(self, to: str) -> int:
+        assert self.deps.mailbox is not None
+        return sum(1 for m in self.deps.mailbox.messages if m.to == to)
+
+    def last_code(self, phone: str) -> str:
+        found = re.search(r"\b(\d{6})\b", self.last_message(phone))
+        assert found, "no code in the SMS"
+        return found.group(1)
+
+    def last_link_token(self, email: str) -> str:
+        found = re.search(r"token=([\w-]+)", self.last_message(email))
+        assert found, "no link in the email"
+        return found.group(1)
+
+    async def events(self, routing_key: str) -> list[dict[str, Any]]:
+        async with self.runtime.sessionmaker() as s:
+            rows = (await s.execute(select(outbox.c.body).where(outbox.c.routing_key == routing_key)
+                                    .order_by(outbox.c.seq))).all()
+        return [Envelope.from_json(r.body.encode()).payload for r in rows]
+
+
+OWNER = Principal(user_id="owner-1", role=Role.OWNER, staff_id="owner-1")
+
+
+def admin_of(branch_id: str, staff_id: str = "admin-1") -> Principal:
+    return Principal(user_id=staff_id, role=Role.BRANCH_ADMIN, branch_ids=frozenset({branch_id}), staff_id=staff_id)
+
+
+def guardian_of(family_id: str, student_ids: list[str] | None = None, user_id: str = "g-1") -> Principal:
+    return Principal(user_id=user_id, role=Role.GUARDIAN, family_id=family_id,
+                     student_ids=frozenset(student_ids or []))
+
+
+
+# -- GraphQL documents ------------------------------------------------------------------------------
+
+CREATE_BRANCH = """mutation($i: CreateBranchInput!) { createBranch(input: $i) {
+  branch { id name city timeZone address } errors { field code message } } }"""
+CREATE_STAFF = """mutation($i: CreateStaffInput!) { createStaff(input: $i) {
+  staff { id role email branchIds } errors { field code message } } }"""
+REGISTER_CLIENT = """mutation($i: RegisterClientInput!) { registerClient(input: $i) {
+  family { id guardianPhone accessOpen origin students { id firstName birthDate branchId consentRecorded } }
+  errors { field code message } } }"""
+REQUEST_CODE = """mutation($p: String!) { requestSignInCode(phone: $p) {
+  ok expiresIn errors { field code message } } }"""
+REQUEST_REG_CODE = """mutation($p: String!) { requestRegistrationCode(phone: $p) {
+  ok expiresIn errors { field code message } } }"""
+SIGN_IN_CODE = """mutation($p: String!, $c: String!) { signInWithCode(phone: $p, code: $c) {
+  session { accessToken refreshToken expiresIn role familyId } errors { field code message } } }"""
+SIGN_IN_PASSWORD = """mutation($l: String!, $pw: String!) { signInWithPassword(login: $l, password: $pw) {
+  session { accessToken refreshToken role staffId familyId } errors { field code message } } }"""
+REFRESH = """mutation($t: String!) { refreshSession(refreshToken: $t) {
+  session { accessToken refreshToken } errors { code } } }"""
+COMPLETE_REG = """mutation($i: CompleteRegistrationInput!) { completeRegistration(input: $i) {
+  session { accessToken refreshToken role familyId } errors { field code message } } }"""
+ADD_CHILD = """mutation($i: AddChildInput!) { addChild(input: $i) {
+  student { id firstName lastName birthDate branchId consentRecorded } errors { field code message } } }"""
+MY_FAMILY = """{ myFamily { id accessOpen origin guardianPhone students { id firstName lastName birthDate erased }
+  guardians { id phone isPayer email emailConfirmed } } }"""
+LINK = """mutation($i: LinkRecordsInput!) { linkRecords(input: $i) {
+  session { accessToken familyId } errors { field code message } } }"""
+INVITE = """mutation($p: String!) { inviteGuardian(phone: $p, firstName: "Oleg", lastName: "Second") {
+  guardian { id phone isPayer } errors { field code message } } }"""
+ERASE = """mutation($s: ID!) { eraseStudent(studentId: $s) {
+  student { id firstName lastName birthDate erased } errors { code } } }"""
+ASK = """mutation($i: AskQuestionInput!) { askQuestion(input: $i) {
+  question { id status topic dueAt askedAt branchId overdue } errors { field code message } } }"""
+
+
+# -- set-up steps ----------------------------------------------------------------------------------
+
+
+async def make_branch(env: Env, name: str = "Moscow", tz: str = "Europe/Moscow") -> str:
+    data = await env.ok(CREATE_BRANCH, {"i": {"name": name, "city": name, "timeZone": tz, "address": "Main 1"}},
+                        OWNER)
+    return str(data["createBranch"]["branch"]["id"])
+
+
+async def make_family(env: Env, branch_id: str, kids: int = 2, phone: str | None = None,
+                      last_name: str = "Petrova") -> dict[str, Any]:
+    phone = phone or new_phone()
+    students = [{"firstName": f"Kid{i}", "lastName": last_name, "birthDate": f"201{i}-0{i + 1}-1{i}"}
+                for i in range(kids)]
+    data = await env.ok(REGISTER_CLIENT, {"i": {"phone": phone, "firstName": "Anna", "lastName": last_name,
+                                                "branchId": branch_id, "consentSigned": True,
+                                                "students": students}}, admin_of(branch_id))
+    family = dict(data["registerClient"]["family"])
+    family["phone"] = phone
+    return family
+
+
+async def sign_in_by_code(env: Env, phone: str) -> dict[str, Any]:
+    await env.ok(REQUEST_CODE, {"p": phone})
+    got = await env.gql(SIGN_IN_CODE, {"p": phone, "c": env.last_code(phone)})
+    return dict(got["data"]["signInWithCode"])

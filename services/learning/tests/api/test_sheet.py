@@ -1,0 +1,156 @@
+"""The lesson sheet through learning's /graphql on real PostgreSQL + RabbitMQ: events in, sheet saved once,
+history kept, events out through the outbox, access rules."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+from kabinet.auth import Role
+from learning.adapters.tables import outbox
+from sqlalchemy import select
+
+from ..support import SHEET_FIELDS, Env, guardian, staff, uid
+
+T1, T2, T_OTHER = "teacher-1", "teacher-2", "teacher-9"
+
+
+async def outbox_types(env: Env) -> list[str]:
+    async with env.runtime.sessionmaker() as s:
+        return [r.routing_key for r in (await s.execute(select(outbox).order_by(outbox.c.seq))).all()]
+
+
+async def test_sheet_saved_once_edited_with_history_and_events(env: Env) -> None:
+    b, f1, f2, s1, s2, s3 = "b1", uid(), uid(), uid(), uid(), uid()
+    lesson = await env.schedule(branch=b, teacher=T1, group="g1", course="c1",
+                                starts_at=datetime.now(UTC) - timedelta(hours=3), participants=[(s1, f1), (s2, f2)])
+    nxt = await env.schedule(branch=b, teacher=T1, group="g1", course="c1",
+                             starts_at=datetime.now(UTC) + timedelta(days=2), participants=[(s1, f1), (s2, f2)])
+    # a make-up added later appears on the sheet
+    await env.send("scheduling.participant.added", {
+        "lesson_id": lesson, "branch_id": b, "group_id": "g1", "course_id": "c1", "teacher_id": T1,
+        "lesson_type": "group", "charged_by_default": True,
+        "starts_at": (datetime.now(UTC) - timedelta(hours=3)).isoformat(),
+        "ends_at": (datetime.now(UTC) - timedelta(hours=2)).isoformat(), "student_id": s3, "family_id": f1,
+        "reason": "makeup", "price": {"amount": "0.00", "currency": "RUB"}})
+    await env.settled()
+    teacher = staff(Role.TEACHER, T1, (b,))
+
+    got = await env.as_(teacher).execute("query($id: ID!) { lessonSheet(lessonId: $id) { " + SHEET_FIELDS + " } }",
+                                         {"id": lesson})
+    roster = {r["studentId"]: r for r in got["data"]["lessonSheet"]["students"]}
+    assert set(roster) == {s1, s2, s3} and roster[s3]["reason"] == "makeup"
+    assert got["data"]["lessonSheet"]["revision"] == 0
+
+    rows = [{"studentId": s1, "attendance": "PRESENT", "homeworkDone": "YES", "grade": "5", "comment": "Well done"},
+            {"studentId": s2, "attendance": "ABSENT"},
+            {"studentId": s3, "attendance": "LATE", "grade": "4"}]
+    first = await env.save(teacher, lesson, rows, idempotencyKey="k1")
+    assert first["data"]["saveLessonSheet"]["errors"] == [], first
+    assert first["data"]["saveLessonSheet"]["sheet"]["revision"] == 1
+    events = await outbox_types(env)
+    assert sorted(events) == sorted(["learning.attendance.marked.v1"] * 3 + ["learning.grade.posted.v1"] * 2
+                                    + ["learning.homework.assigned.v1", "learning.lesson.conducted.v1"])
+
+    # the phone retries: same key, same sheet -> nothing changes, no new events
+    again = await env.save(teacher, lesson, rows, idempotencyKey="k1")
+    assert again["data"]["saveLessonSheet"]["sheet"]["revision"] == 1
+    assert await outbox_types(env) == events
+    reused = await env.save(teacher, lesson, rows[:1], idempotencyKey="k1", summary="other")
+    assert reused["data"]["saveLessonSheet"]["errors"][0]["code"] == "IDEMPOTENCY_KEY_REUSED"
+
+    # bad input: typed error, nothing changes
+    bad = await env.save(teacher, lesson, [{"studentId": s1, "attendance": "PRESENT", "grade": "7"}])
+    assert bad["data"]["saveLessonSheet"] == {"sheet": None, "errors": [
+        {"field": "students.0.grade", "code": "INVALID_GRADE",
+         "message": "The grade must be a whole number from 1 to 5."}]}
+    stranger = await env.save(teacher, lesson, [{"studentId": uid(), "attendance": "PRESENT"}])
+    assert stranger["data"]["saveLessonSheet"]["errors"][0]["code"] == "NOT_A_PARTICIPANT"
+    stale = await env.save(teacher, lesson, rows, expectedRevision=0, summary="changed")
+    assert stale["data"]["saveLessonSheet"]["errors"][0]["code"] == "STALE_REVISION"
+    assert await outbox_types(env) == events
+
+    # an edit: a new revision, and only what changed is published (s2 came after all)
+    edit = await env.save(teacher, lesson, [{"studentId": s2, "attendance": "LATE"}], idempotencyKey="k2",
+                          expectedRevision=1)
+    assert edit["data"]["saveLessonSheet"]["sheet"]["revision"] == 2
+    assert (await outbox_types(env))[len(events):] == ["learning.attendance.marked.v1"]
+    async with env.runtime.sessionmaker() as s:
+        last = json.loads((await s.execute(select(outbox.c.body).order_by(outbox.c.seq.desc()).limit(1))).scalar_one())
+    assert last["payload"] | {"marked_at": None} == {
+        "lesson_id": lesson, "branch_id": b, "student_id": s2, "family_id": f2, "status": "late",
+        "lesson_type": "group", "revision": 2, "marked_at": None}
+    hist = await env.as_(teacher).execute(
+        "query($id: ID!) { lessonSheet(lessonId: $id) { history { revision savedBy students { studentId attendance } }"
+        " } }", {"id": lesson})
+    history = hist["data"]["lessonSheet"]["history"]
+    assert [h["revision"] for h in history] == [1, 2] and history[0]["savedBy"] == T1
+    assert {r["studentId"]: r["attendance"] for r in history[0]["students"]}[s2] == "ABSENT"
+
+    # homework points at the group's next lesson
+    async with env.runtime.sessionmaker() as s:
+        bodies = [json.loads(b) for b in (await s.execute(select(outbox.c.body))).scalars()]
+    hw = next(b for b in bodies if b["type"] == "learning.homework.assigned")
+    assert hw["payload"]["due_lesson_id"] == nxt
+
+    async def published() -> bool:
+        async with env.runtime.sessionmaker() as s:
+            return all(r.published_at for r in (await s.execute(select(outbox))).all())
+
+    from kabinet.testing.stack import eventually
+    await eventually(published)
+
+
+async def test_who_may_write_and_read_a_sheet(env: Env) -> None:
+    b, f1, f2, s1, s2 = "b1", uid(), uid(), uid(), uid()
+    start = datetime.now(UTC) - timedelta(hours=3)
+    lesson = await env.schedule(branch=b, teacher=T1, group="g1", starts_at=start, participants=[(s1, f1), (s2, f2)])
+    future = await env.schedule(branch=b, teacher=T1, group="g1", starts_at=datetime.now(UTC) + timedelta(days=1),
+                                participants=[(s1, f1)])
+    await env.settled()
+    rows = [{"studentId": s1, "attendance": "PRESENT", "grade": "5", "comment": "SECRET-1"},
+            {"studentId": s2, "attendance": "PRESENT", "grade": "2", "comment": "SECRET-2"}]
+
+    other_teacher = staff(Role.TEACHER, T_OTHER, (b,))
+    other_admin = staff(Role.BRANCH_ADMIN, "adm-2", ("b2",))
+    for who in (other_teacher, other_admin, guardian(f1)):
+        denied = await env.save(who, lesson, rows)
+        assert denied["errors"][0]["extensions"]["code"] == "FORBIDDEN", denied
+        assert denied["data"] is None
+    anon = await env.client.execute("mutation { saveLessonSheet(input: {lessonId: \"x\"}) { errors { code } } }")
+    assert anon["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+    admin = staff(Role.BRANCH_ADMIN, "adm-1", (b,))
+    assert (await env.save(admin, lesson, rows))["data"]["saveLessonSheet"]["errors"] == []
+    early = await env.save(staff(Role.TEACHER, T1), future, rows[:1])
+    assert early["data"]["saveLessonSheet"]["errors"][0]["code"] == "LESSON_NOT_STARTED"
+
+    # a replacement teacher may fill it; the regular teacher keeps access
+    await env.send("scheduling.lesson.rescheduled", {"lesson_id": lesson, "branch_id": b,
+                                                     "starts_at": start.isoformat(),
+                                                     "ends_at": (start + timedelta(hours=1)).isoformat(),
+                                                     "teacher_id": T2, "room_id": None})
+    await env.settled()
+    rows[0]["grade"] = "4"
+    assert (await env.save(staff(Role.TEACHER, T2), lesson, rows))["data"]["saveLessonSheet"]["errors"] == []
+    assert (await env.save(staff(Role.TEACHER, T1), lesson, rows, summary="x"))["data"]["saveLessonSheet"][
+        "errors"] == []
+
+    q = "query($id: ID!) { lessonSheet(lessonId: $id) { summary students { studentId grade comment } } }"
+    mine = await env.as_(guardian(f1)).execute(q, {"id": lesson})
+    assert mine["data"]["lessonSheet"]["students"] == [{"studentId": s1, "grade": "4", "comment": "SECRET-1"}]
+    theirs = await env.as_(guardian(f2)).execute(q, {"id": lesson})
+    assert theirs["data"]["lessonSheet"]["students"] == [{"studentId": s2, "grade": "2", "comment": "SECRET-2"}]
+    for who in (other_teacher, other_admin, guardian(uid())):
+        res = await env.as_(who).execute(q, {"id": lesson})
+        assert res["errors"][0]["extensions"]["code"] == "FORBIDDEN" and "SECRET" not in json.dumps(res)
+        ent = await env.as_(who).execute(
+            "query($r: [_Any!]!) { _entities(representations: $r) { ... on Lesson { summary sheet { students {"
+            " comment } } } } }", {"r": [{"__typename": "Lesson", "id": lesson}]})
+        assert "SECRET" not in json.dumps(ent) and ent["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+    # cancelled lessons cannot be filled
+    await env.send("scheduling.lesson.cancelled", {"lesson_id": lesson, "branch_id": b, "reason": "teacher ill"})
+    await env.settled()
+    assert (await env.save(admin, lesson, rows, summary="y"))["data"]["saveLessonSheet"]["errors"][0][
+        "code"] == "LESSON_CANCELLED"

@@ -1,0 +1,54 @@
+"""Scheduling's composition root."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kabinet.auth import KeySource
+from kabinet.bus.base import Transport
+from kabinet.runtime import ServiceRuntime, ServiceSpec
+from kabinet.web.app import create_service_app
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+import scheduling.domain.events  # noqa: F401  (registers the produced contracts before the bus connects)
+from scheduling.adapters.tables import inbox, metadata, outbox
+from scheduling.schema.schema import schema
+from scheduling.service.feeds import render_feed
+from scheduling.service.handlers import HANDLERS
+from scheduling.settings import SchedulingSettings
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+SPEC = ServiceSpec(name="scheduling", metadata=metadata, outbox=outbox, inbox=inbox, migrations_dir=MIGRATIONS,
+                   handlers=HANDLERS)
+
+
+def build_runtime(settings: SchedulingSettings | None = None, *, transport: Transport | None = None,
+                  key_source: KeySource | None = None) -> ServiceRuntime:
+    return ServiceRuntime(SPEC, settings or SchedulingSettings(), transport=transport, key_source=key_source)
+
+
+def calendar_route(runtime: ServiceRuntime) -> Route:
+    """GET /calendar/<token>.ics: the token is the credential (calendar apps send no headers)."""
+
+    async def feed(request: Request) -> Response:
+        token = str(request.path_params["token"])
+        if not token.endswith(".ics") or len(token) > 100:
+            return Response("Not found", status_code=404)
+        async with runtime.uow() as uow:
+            body = await render_feed(uow, token.removesuffix(".ics"))
+        if body is None:
+            return Response("Not found", status_code=404)
+        return Response(body, media_type="text/calendar; charset=utf-8",
+                        headers={"Cache-Control": "private, max-age=300"})
+
+    return Route("/calendar/{token}", feed, methods=["GET"])
+
+
+def create_app(settings: SchedulingSettings | None = None, *, runtime: ServiceRuntime | None = None,
+               manage_runtime: bool = True) -> Starlette:
+    runtime = runtime or build_runtime(settings)
+    return create_service_app(runtime, schema, manage_runtime=manage_runtime, routes=[calendar_route(runtime)])

@@ -1,0 +1,106 @@
+"""Fields scheduling adds to identity's entities: a student's and a family's lessons, a teacher's lessons."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import strawberry
+from kabinet.auth.principal import Role
+from kabinet.errors import Forbidden
+from kabinet.graphql.context import RequestContext
+from strawberry.types import Info
+
+from scheduling.schema.loaders import (
+    booked_count_by_student_loader,
+    bookings_by_student_loader,
+    student_by_id_loader,
+    trial_by_family_loader,
+)
+from scheduling.schema.types import Booking, FamilyTrial, LessonConnection
+from scheduling.schema.views import lesson_page
+from scheduling.service.views import LessonQuery
+
+FromArg = Annotated[dt.datetime, strawberry.argument(name="from")]
+
+
+async def _check_student(info: Info[RequestContext, None], student_id: str) -> None:
+    from scheduling.adapters.repositories import LessonRepository
+    from scheduling.service.access import can_see_student
+
+    p = info.context.principal
+    if p.role is Role.OWNER:
+        return
+    student = await info.context.loader("student_by_id", student_by_id_loader).load(student_id)
+    if student is None:
+        raise Forbidden()
+    async with info.context.runtime.sessionmaker() as s:
+        if not await can_see_student(p, student, LessonRepository(s)):
+            raise Forbidden()
+
+
+@strawberry.federation.type(keys=["id"], description="A student (identity owns it; scheduling adds lessons).")
+class Student:
+    id: strawberry.ID
+
+    @strawberry.field(description="The student's lessons in a time range, as a list (paginated).")
+    async def lessons(self, info: Info[RequestContext, None], from_: FromArg, to: dt.datetime,
+                      first: int = 50, after: str | None = None) -> LessonConnection:
+        return await lesson_page(info, LessonQuery(from_, to, student_id=str(self.id)), first, after)
+
+    @strawberry.field(description="How many upcoming lessons the family has booked for this child (R-SCH-7).")
+    async def booked_lessons_count(self, info: Info[RequestContext, None]) -> int:
+        await _check_student(info, str(self.id))
+        return int(await info.context.loader("booked_count_by_student", booked_count_by_student_loader)
+                   .load(str(self.id)))
+
+    @strawberry.field(description="The child's active bookings.")
+    async def bookings(self, info: Info[RequestContext, None]) -> list[Booking]:
+        await _check_student(info, str(self.id))
+        found = await info.context.loader("bookings_by_student", bookings_by_student_loader).load(str(self.id))
+        return [Booking.from_model(b) for b in found]
+
+    @classmethod
+    def resolve_reference(cls, info: Info[RequestContext, None], id: strawberry.ID) -> Student:
+        # Each field checks access: identity decides who may see the student itself.
+        return cls(id=id)
+
+
+@strawberry.federation.type(keys=["id"], description="A family (identity owns it; scheduling adds lessons).")
+class Family:
+    id: strawberry.ID
+
+    @strawberry.field(description="Lessons of all the family's children in a time range.")
+    async def lessons(self, info: Info[RequestContext, None], from_: FromArg, to: dt.datetime,
+                      first: int = 50, after: str | None = None) -> LessonConnection:
+        return await lesson_page(info, LessonQuery(from_, to, family_id=str(self.id)), first, after)
+
+    @strawberry.field(description="The family's one free trial lesson, once used (R-SCH-6).")
+    async def trial(self, info: Info[RequestContext, None]) -> FamilyTrial | None:
+        p = info.context.principal
+        if not (p.role in (Role.OWNER, Role.BRANCH_ADMIN) or p.family_id == str(self.id)):
+            raise Forbidden()
+        t = await info.context.loader("trial_by_family", trial_by_family_loader).load(str(self.id))
+        if t is None:
+            return None
+        return FamilyTrial(student_id=strawberry.ID(t.student_id),
+                           lesson_id=strawberry.ID(t.lesson_id) if t.lesson_id else None, source=t.source,
+                           used_at=t.used_at)
+
+    @classmethod
+    def resolve_reference(cls, info: Info[RequestContext, None], id: strawberry.ID) -> Family:
+        return cls(id=id)
+
+
+@strawberry.federation.type(keys=["id"], description="A staff member (identity owns it; scheduling adds lessons).")
+class Staff:
+    id: strawberry.ID
+
+    @strawberry.field(description="A teacher's lessons in a time range (R-SCH-9).")
+    async def lessons(self, info: Info[RequestContext, None], from_: FromArg, to: dt.datetime,
+                      first: int = 50, after: str | None = None) -> LessonConnection:
+        return await lesson_page(info, LessonQuery(from_, to, teacher_id=str(self.id)), first, after)
+
+    @classmethod
+    def resolve_reference(cls, info: Info[RequestContext, None], id: strawberry.ID) -> Staff:
+        return cls(id=id)

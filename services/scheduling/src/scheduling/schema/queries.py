@@ -1,0 +1,126 @@
+"""Scheduling's root queries. Every field has an access rule (see schema/permissions.py and its test)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import strawberry
+from kabinet.auth.rules import ensure, require_authenticated
+from kabinet.graphql.context import RequestContext
+from strawberry.types import Info
+
+from scheduling.adapters.repositories import CatalogueRepository, GroupRepository, SlotRepository
+from scheduling.schema.loaders import lesson_by_id_loader
+from scheduling.schema.types import (
+    AvailabilitySlot,
+    CalendarDay,
+    Course,
+    Group,
+    Lesson,
+    LessonConnection,
+    LessonType,
+    Room,
+)
+from scheduling.schema.views import lesson_calendar, lesson_page
+from scheduling.service.access import can_see_lesson, managed_branches, require_staff_or_owner
+from scheduling.service.views import LessonQuery
+
+FromArg = Annotated[dt.datetime, strawberry.argument(name="from")]
+
+
+@strawberry.input(description="Whose lessons to show; at least a time range. Narrowed to what the caller may see.")
+class LessonsFilter:
+    from_: dt.datetime = strawberry.field(name="from")
+    to: dt.datetime
+    student_id: strawberry.ID | None = None
+    family_id: strawberry.ID | None = None
+    teacher_id: strawberry.ID | None = None
+    group_id: strawberry.ID | None = None
+    branch_id: strawberry.ID | None = None
+
+    def query(self) -> LessonQuery:
+        def s(v: strawberry.ID | None) -> str | None:
+            return str(v) if v else None
+
+        return LessonQuery(self.from_, self.to, s(self.student_id), s(self.family_id), s(self.teacher_id),
+                           s(self.group_id), s(self.branch_id))
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="A lesson the caller may see.")
+    async def lesson(self, info: Info[RequestContext, None], id: strawberry.ID) -> Lesson | None:
+        require_authenticated(info.context.principal)
+        x = await info.context.loader("lesson_by_id", lesson_by_id_loader).load(str(id))
+        if x is None:
+            return None
+        ensure(can_see_lesson(info.context.principal, x))
+        return Lesson.from_model(x)
+
+    @strawberry.field(description="Lessons as a list, in start order, paginated (R-SCH-8, R-SCH-9).")
+    async def lessons(self, info: Info[RequestContext, None], filter: LessonsFilter, first: int = 50,
+                      after: str | None = None) -> LessonConnection:
+        return await lesson_page(info, filter.query(), first, after)
+
+    @strawberry.field(description="Lessons grouped by day in a time zone, for a calendar view (R-SCH-8).")
+    async def lesson_calendar(self, info: Info[RequestContext, None], filter: LessonsFilter,
+                              time_zone: str = "UTC") -> list[CalendarDay]:
+        return await lesson_calendar(info, filter.query(), time_zone)
+
+    @strawberry.field(description="Group and trial lessons families may book places in.")
+    async def bookable_lessons(self, info: Info[RequestContext, None], branch_id: strawberry.ID, from_: FromArg,
+                               to: dt.datetime) -> list[Lesson]:
+        require_authenticated(info.context.principal)
+        from scheduling.adapters.repositories import LessonFilter, LessonRepository
+
+        async with info.context.runtime.sessionmaker() as s:
+            found = await LessonRepository(s).find(LessonFilter(branch_ids=[str(branch_id)], starts_from=from_,
+                                                                starts_before=to, include_cancelled=False),
+                                                   first=500)
+            parts = await LessonRepository(s).participants_of([x.id for x in found])
+        for x in found:
+            x.participants = parts.get(x.id, [])
+        return [Lesson.from_model(x) for x in found if x.bookable and (x.places_left() or 0) != 0]
+
+    @strawberry.field(description="Open slots in teachers' weeks that families may book.")
+    async def open_slots(self, info: Info[RequestContext, None], branch_id: strawberry.ID, from_: FromArg,
+                         to: dt.datetime, teacher_id: strawberry.ID | None = None) -> list[AvailabilitySlot]:
+        require_authenticated(info.context.principal)
+        async with info.context.runtime.sessionmaker() as s:
+            found = await SlotRepository(s).open_slots([str(branch_id)], str(teacher_id) if teacher_id else None,
+                                                       from_, to)
+        return [AvailabilitySlot.from_model(x) for x in found]
+
+    @strawberry.field(description="Groups: a branch admin's branches, a teacher's own, all for the owner.")
+    async def groups(self, info: Info[RequestContext, None], branch_id: strawberry.ID | None = None) -> list[Group]:
+        p = info.context.principal
+        require_staff_or_owner(p)
+        branches = managed_branches(p)
+        wanted = [str(branch_id)] if branch_id else branches
+        if branches is not None and wanted is not None:
+            wanted = [b for b in wanted if b in branches]
+        async with info.context.runtime.sessionmaker() as s:
+            if p.role.value == "teacher":
+                found = await GroupRepository(s).list_groups(teacher_id=p.staff_id or "-")
+            else:
+                found = await GroupRepository(s).list_groups(branch_ids=wanted)
+        return [Group.from_model(g) for g in found]
+
+    @strawberry.field(description="Rooms of a branch (staff).")
+    async def rooms(self, info: Info[RequestContext, None], branch_id: strawberry.ID) -> list[Room]:
+        require_staff_or_owner(info.context.principal)
+        async with info.context.runtime.sessionmaker() as s:
+            return [Room.from_model(r) for r in await CatalogueRepository(s).rooms(str(branch_id))]
+
+    @strawberry.field(description="Courses and subjects (anyone signed in).")
+    async def courses(self, info: Info[RequestContext, None]) -> list[Course]:
+        require_authenticated(info.context.principal)
+        async with info.context.runtime.sessionmaker() as s:
+            return [Course.from_model(c) for c in await CatalogueRepository(s).courses()]
+
+    @strawberry.field(description="Lesson types: built-in and the school's own (anyone signed in).")
+    async def lesson_types(self, info: Info[RequestContext, None]) -> list[LessonType]:
+        require_authenticated(info.context.principal)
+        async with info.context.runtime.sessionmaker() as s:
+            return [LessonType.from_model(t) for t in await CatalogueRepository(s).lesson_types()]

@@ -1,0 +1,174 @@
+"""Use cases: families book from a child's profile (R-SCH-7): an individual or trial lesson in an open slot,
+or a place in a group's (or trial) lesson; they cancel by the branch's notice rule."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from kabinet.auth.principal import Principal
+from kabinet.auth.rules import ensure, require_authenticated
+from kabinet.db import UnitOfWork
+from kabinet.errors import Forbidden
+
+from scheduling.adapters.repositories import BookingRepository, LessonRepository, SlotRepository, TrialRepository
+from scheduling.adapters.tables import trials
+from scheduling.domain import errors
+from scheduling.domain.events import BookingCancelled, BookingCreated
+from scheduling.domain.model import (
+    AvailabilitySlot,
+    Booking,
+    Lesson,
+    LessonKind,
+    Participant,
+    ParticipantReason,
+    check_price,
+    new_id,
+    utcnow,
+)
+from scheduling.service.access import can_book_for, require_branch_admin
+from scheduling.service.common import get_branch, get_lesson, get_lesson_type, get_room, get_student, get_teacher
+from scheduling.service.idempotency import finish
+from scheduling.service.lessons import ensure_free, ensure_student_free
+from scheduling.service.publishing import lesson_scheduled, participant_added, participant_removed
+from scheduling.service.trials import FREE, claim_trial
+
+
+@dataclass(frozen=True)
+class OpenSlot:
+    branch_id: str
+    teacher_id: str
+    starts_at: datetime
+    ends_at: datetime
+    lesson_type: str
+    price: Decimal
+    room_id: str | None = None
+
+
+async def open_slot(uow: UnitOfWork, p: Principal, cmd: OpenSlot) -> AvailabilitySlot:
+    """The branch opens a teacher's time for families to book an individual or trial lesson."""
+    require_branch_admin(p, cmd.branch_id)
+    await get_branch(uow, cmd.branch_id)
+    await get_teacher(uow, cmd.teacher_id, cmd.branch_id)
+    t = await get_lesson_type(uow, cmd.lesson_type)
+    if t.kind not in (LessonKind.INDIVIDUAL, LessonKind.TRIAL):
+        raise errors.WrongLessonType("Families book individual or trial lessons in slots.", field="lessonType")
+    if cmd.room_id:
+        await get_room(uow, cmd.room_id, cmd.branch_id)
+    slot = AvailabilitySlot(new_id(), cmd.branch_id, cmd.teacher_id, t.code, cmd.starts_at, cmd.ends_at,
+                            check_price(cmd.price), cmd.room_id)
+    await SlotRepository(uow.session).add(slot)
+    await uow.commit()
+    return slot
+
+
+def _booking_reason(lesson: Lesson) -> ParticipantReason:
+    return ParticipantReason.TRIAL if lesson.kind is LessonKind.TRIAL else ParticipantReason.BOOKING
+
+
+async def book_slot(uow: UnitOfWork, p: Principal, slot_id: str, student_id: str,
+                    now: datetime | None = None) -> Booking:
+    now = now or utcnow()
+    require_authenticated(p)
+    student = await get_student(uow, student_id)
+    ensure(can_book_for(p, student))
+    slot = await SlotRepository(uow.session).get(slot_id)
+    if slot is None or slot.starts_at <= now:
+        raise errors.SlotNotFound(field="slotId")
+    branch = await get_branch(uow, slot.branch_id)
+    t = await get_lesson_type(uow, slot.lesson_type)
+    lesson = Lesson(id=new_id(), branch_id=slot.branch_id, teacher_id=slot.teacher_id, lesson_type=t.code,
+                    kind=t.kind, charged_by_default=t.charged_by_default, starts_at=slot.starts_at,
+                    ends_at=slot.ends_at, price=slot.price, local_date=slot.starts_at.astimezone(branch.tz).date(),
+                    room_id=slot.room_id, published=True)
+    # The conditional update is the race arbiter: of families booking this slot at once, one gets it.
+    if not await SlotRepository(uow.session).claim(slot.id, lesson.id):
+        raise errors.SlotTaken(field="slotId")
+    await ensure_free(uow, lesson)
+    await ensure_student_free(uow, student.id, lesson)
+    booking = Booking(new_id(), lesson.id, student.id, student.family_id, now)
+    reason = _booking_reason(lesson)
+    if reason is ParticipantReason.TRIAL:
+        await claim_trial(uow, student.family_id, student.id, lesson.id, "recorded", now)
+    lesson.add(Participant(student.id, student.family_id, reason,
+                           FREE if reason is ParticipantReason.TRIAL else lesson.price, booking.id))
+    await LessonRepository(uow.session).add(lesson)
+    await BookingRepository(uow.session).add(booking)
+    uow.publish(lesson_scheduled(lesson))
+    uow.publish(BookingCreated(booking_id=booking.id, lesson_id=lesson.id, student_id=student.id,
+                               family_id=student.family_id))
+    await finish(uow, booking.id)
+    await uow.commit()
+    return booking
+
+
+async def book_place(uow: UnitOfWork, p: Principal, lesson_id: str, student_id: str,
+                     now: datetime | None = None) -> Booking:
+    """A place in a group's or trial lesson. The lesson's row lock makes racing bookings take turns, so
+    the last place goes to exactly one of them; the others get CAPACITY_EXCEEDED."""
+    now = now or utcnow()
+    require_authenticated(p)
+    student = await get_student(uow, student_id)
+    ensure(can_book_for(p, student))
+    lesson = await get_lesson(uow, lesson_id, lock=True)
+    if not lesson.bookable:
+        raise errors.NotBookable(field="lessonId")
+    lesson.ensure_open(now)
+    if lesson.participant(student.id) is not None:
+        raise errors.AlreadyParticipant(field="studentId")
+    left = lesson.places_left()
+    if left is not None and left <= 0:
+        raise errors.CapacityExceeded(field="lessonId")
+    await ensure_student_free(uow, student.id, lesson)
+    booking = Booking(new_id(), lesson.id, student.id, student.family_id, now)
+    reason = _booking_reason(lesson)
+    if reason is ParticipantReason.TRIAL:
+        await claim_trial(uow, student.family_id, student.id, lesson.id, "recorded", now)
+    part = Participant(student.id, student.family_id, reason,
+                       FREE if reason is ParticipantReason.TRIAL else lesson.price, booking.id)
+    lesson.add(part)
+    await LessonRepository(uow.session).add_participant(lesson.id, part)
+    await BookingRepository(uow.session).add(booking)
+    if lesson.published:
+        uow.publish(participant_added(lesson, part))
+    uow.publish(BookingCreated(booking_id=booking.id, lesson_id=lesson.id, student_id=student.id,
+                               family_id=student.family_id))
+    await finish(uow, booking.id)
+    await uow.commit()
+    return booking
+
+
+async def cancel_booking(uow: UnitOfWork, p: Principal, booking_id: str, now: datetime | None = None) -> Booking:
+    """Before the notice window: free (the place and a trial are released). Inside it: refused, or — when the
+    branch charges late cancellations — the place is released but the charge stays (no participant.removed)."""
+    now = now or utcnow()
+    require_authenticated(p)
+    booking = await BookingRepository(uow.session).get(booking_id)
+    if booking is None:
+        raise errors.BookingNotFound(field="bookingId")
+    student = await get_student(uow, booking.student_id)
+    lesson = await get_lesson(uow, booking.lesson_id, lock=True)
+    try:
+        ensure(can_book_for(p, student))
+    except Forbidden:
+        require_branch_admin(p, lesson.branch_id)
+    branch = await get_branch(uow, lesson.branch_id)
+    booking.cancel(now, lesson.starts_at, branch)
+    await BookingRepository(uow.session).save(booking)
+    part = lesson.participant(booking.student_id)
+    if part is not None:
+        await LessonRepository(uow.session).remove_participant(lesson.id, part.student_id)
+        if lesson.published and not booking.late:
+            uow.publish(participant_removed(lesson, part))
+        if part.reason is ParticipantReason.TRIAL and not booking.late:
+            # An early-cancelled trial was not used: the family keeps its one free trial.
+            await uow.session.execute(trials.delete().where(trials.c.family_id == booking.family_id,
+                                                            trials.c.lesson_id == lesson.id))
+    uow.publish(BookingCancelled(booking_id=booking.id, lesson_id=lesson.id, student_id=booking.student_id,
+                                 family_id=booking.family_id, late=booking.late))
+    await uow.commit()
+    return booking
+
+
+__all__ = ["OpenSlot", "TrialRepository", "book_place", "book_slot", "cancel_booking", "open_slot"]

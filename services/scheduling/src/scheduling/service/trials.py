@@ -1,0 +1,92 @@
+"""Use cases: the one free trial per family (R-SCH-6)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from kabinet.auth.principal import Principal
+from kabinet.db import UnitOfWork
+from kabinet.money import Money
+from sqlalchemy import select
+
+from scheduling.adapters.repositories import LessonRepository, TrialRepository
+from scheduling.adapters.tables import lessons, participants
+from scheduling.domain import errors
+from scheduling.domain.events import MembershipStarted
+from scheduling.domain.model import Lesson, Participant, ParticipantReason, Trial, utcnow
+from scheduling.service.access import require_branch_admin
+from scheduling.service.common import get_group, get_lesson, get_student
+from scheduling.service.groups import _membership_event, _start_membership
+from scheduling.service.idempotency import finish
+from scheduling.service.lessons import ensure_student_free
+from scheduling.service.publishing import participant_added, participant_removed
+
+FREE = Money(Decimal(0))
+
+
+async def claim_trial(uow: UnitOfWork, family_id: str, student_id: str, lesson_id: str | None, source: str,
+                      now: datetime) -> None:
+    if not await TrialRepository(uow.session).claim(Trial(family_id, student_id, lesson_id, source, now)):
+        raise errors.TrialAlreadyUsed(
+            "This family has already had its free trial lesson (one per family, for any of its children).",
+            field="studentId")
+
+
+async def record_trial(uow: UnitOfWork, p: Principal, lesson_id: str, student_id: str, add_to_group: bool,
+                       now: datetime | None = None) -> Lesson:
+    """Put a student in a lesson as the family's free trial; optionally make them a member of its group."""
+    now = now or utcnow()
+    lesson = await get_lesson(uow, lesson_id, lock=True)
+    require_branch_admin(p, lesson.branch_id)
+    lesson.ensure_open(now)
+    student = await get_student(uow, student_id)
+    if add_to_group and lesson.group_id is None:
+        raise errors.WrongLessonType("This lesson belongs to no group.", field="addToGroup")
+    await ensure_student_free(uow, student.id, lesson)
+    await claim_trial(uow, student.family_id, student.id, lesson.id, "recorded", now)
+    part = Participant(student.id, student.family_id, ParticipantReason.TRIAL, FREE)
+    lesson.add(part)
+    await LessonRepository(uow.session).add_participant(lesson.id, part)
+    if lesson.published:
+        uow.publish(participant_added(lesson, part))
+    if add_to_group and lesson.group_id:
+        group = await get_group(uow, lesson.group_id, lock=True)
+        m = await _start_membership(uow, group, student.id, lesson.local_date, None, ParticipantReason.MEMBER)
+        uow.publish(_membership_event(MembershipStarted, m))
+    await finish(uow, lesson.id)
+    await uow.commit()
+    return lesson
+
+
+async def first_attendance_counts_as_trial(uow: UnitOfWork, lesson_id: str, student_id: str,
+                                           now: datetime) -> bool:
+    """A student newly added to a group: their first attended lesson there is the family's trial, if unused.
+
+    The participation turns into a free trial one (billing sees it removed as member, added as trial).
+    """
+    repo = LessonRepository(uow.session)
+    lesson = await repo.get(lesson_id, lock=True)
+    if lesson is None or lesson.group_id is None:
+        return False
+    part = lesson.participant(student_id)
+    if part is None or part.reason is not ParticipantReason.MEMBER:
+        return False
+    if (await TrialRepository(uow.session).of_families([part.family_id])).get(part.family_id):
+        return False
+
+
+    earlier = await uow.session.execute(
+        select(lessons.c.id).join(participants, participants.c.lesson_id == lessons.c.id).where(
+            lessons.c.group_id == lesson.group_id, participants.c.student_id == student_id,
+            lessons.c.status == "scheduled", lessons.c.starts_at < lesson.starts_at).limit(1))
+    if earlier.first() is not None:
+        return False  # not the first lesson of a newly added student
+    if not await TrialRepository(uow.session).claim(Trial(part.family_id, student_id, lesson.id, "attendance", now)):
+        return False
+    trial = Participant(student_id, part.family_id, ParticipantReason.TRIAL, FREE, part.booking_id)
+    await repo.update_participant(lesson.id, trial)
+    if lesson.published:
+        uow.publish(participant_removed(lesson, part))
+        uow.publish(participant_added(lesson, trial))
+    return True

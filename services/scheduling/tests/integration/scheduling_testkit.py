@@ -1,0 +1,250 @@
+"""One scheduling runtime on real PostgreSQL + RabbitMQ for this test package (tests isolate by fresh ids).
+
+Identity is played by publishing its planned events onto the same exchange, so the projections are filled
+through the real consumer path (queue, inbox, handler).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from kabinet.auth import Principal, Role, SigningKey
+from kabinet.auth.tokens import KeySource
+from kabinet.auth.tokens import jwks as jwks_of
+from kabinet.bus.rabbit import RabbitTransport
+from kabinet.events import Envelope
+from kabinet.runtime import ServiceRuntime
+from kabinet.settings import MessagingSettings
+from kabinet.testing.plugin import RUN_ID
+from kabinet.testing.stack import GraphQLClient, eventually, running, token_for
+from scheduling.adapters.tables import outbox, staff, students
+from scheduling.bootstrap import build_runtime, create_app
+from scheduling.settings import SchedulingSettings
+
+_n = itertools.count(1)
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+@dataclass
+class Env:
+    runtime: ServiceRuntime
+    client: GraphQLClient
+    key: SigningKey
+    identity: RabbitTransport
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def token(self, principal: Principal) -> str:
+        return token_for(self.key, principal)
+
+    def as_(self, principal: Principal) -> GraphQLClient:
+        return self.client.as_(self.token(principal))
+
+    async def gql(self, principal: Principal | None, query: str, variables: dict[str, Any] | None = None
+                  ) -> dict[str, Any]:
+        client = self.client.as_(self.token(principal) if principal else None)
+        return await client.execute(query, variables)
+
+    async def identity_event(self, etype: str, payload: dict[str, Any]) -> None:
+        await self.identity.publish(Envelope(type=etype, version=1, producer="identity", payload=payload))
+
+    async def outbox_events(self, routing_key: str) -> list[dict[str, Any]]:
+        async with self.runtime.sessionmaker() as s:
+            rows = (await s.execute(select(outbox.c.body).where(outbox.c.routing_key == routing_key)
+                                    .order_by(outbox.c.seq))).all()
+        return [json.loads(r.body) for r in rows]
+
+
+@dataclass
+class World:
+    """A branch with a teacher, an admin, and families; ids are fresh so tests never see each other's data."""
+
+    env: Env
+    branch_id: str
+    time_zone: str
+    teachers: list[str]
+    families: dict[str, list[str]]  # family id -> student ids
+
+    @property
+    def admin(self) -> Principal:
+        return Principal(user_id=f"adm-{self.branch_id}", role=Role.BRANCH_ADMIN, branch_ids=frozenset({self.branch_id}))
+
+    def teacher(self, i: int = 0) -> Principal:
+        return Principal(user_id=f"t-{self.teachers[i]}", role=Role.TEACHER, staff_id=self.teachers[i],
+                         branch_ids=frozenset({self.branch_id}))
+
+    def guardian(self, family_id: str) -> Principal:
+        return Principal(user_id=f"g-{family_id}", role=Role.GUARDIAN, family_id=family_id,
+                         student_ids=frozenset(self.families[family_id]))
+
+    @property
+    def family_ids(self) -> list[str]:
+        return list(self.families)
+
+    def students(self, family_index: int) -> list[str]:
+        return self.families[self.family_ids[family_index]]
+
+    def family_of(self, student_id: str) -> str:
+        return next(f for f, ss in self.families.items() if student_id in ss)
+
+
+OWNER = Principal(user_id="owner", role=Role.OWNER)
+
+
+@pytest.fixture(scope="session")
+async def env(database_factory: Callable[[str], Awaitable[str]], amqp_url: str, tmp_path_factory: Any
+              ) -> AsyncIterator[Env]:
+    import aio_pika
+
+    from kabinet.bus import rabbit
+
+    ns = f"kt-{RUN_ID}-sched-{uuid.uuid4().hex[:6]}"
+    messaging = MessagingSettings(amqp_url=amqp_url, events_exchange=f"{ns}.events", queue_prefix=f"{ns}.",
+                                  publish_timeout_s=5.0, connect_timeout_s=5.0)
+    key = SigningKey.generate()
+    settings = SchedulingSettings(database_url=await database_factory("scheduling"), messaging=messaging,
+                                  outbox_poll_interval_s=0.1, public_base_url="https://kabinet.test")
+    runtime = build_runtime(settings, key_source=KeySource(static=jwks_of([key])))
+    identity = RabbitTransport(messaging)
+    async with running(runtime):
+        await identity.connect()
+        app = create_app(runtime=runtime, manage_runtime=False)
+        client = GraphQLClient(app)
+        yield Env(runtime, client, key, identity)
+        await client.aclose()
+        await identity.close()
+    conn = await aio_pika.connect(amqp_url, timeout=10)
+    try:
+        channel = await conn.channel()
+        for q in [q for q in rabbit.DECLARED_QUEUES if q.startswith(ns)]:
+            await channel.queue_delete(q)
+            rabbit.DECLARED_QUEUES.discard(q)
+        for x in [x for x in rabbit.DECLARED_EXCHANGES if x.startswith(ns)]:
+            await channel.exchange_delete(x)
+            rabbit.DECLARED_EXCHANGES.discard(x)
+    finally:
+        await conn.close()
+
+
+async def make_world(env: Env, time_zone: str = "Europe/Moscow", teachers: int = 1,
+                     families: tuple[int, ...] = (1,)) -> World:
+    branch_id = new_id()
+    await env.identity_event("identity.branch.created", {"branch_id": branch_id, "name": f"Branch {next(_n)}",
+                                                         "city": "Test", "time_zone": time_zone, "address": "-"})
+    teacher_ids = [new_id() for _ in range(teachers)]
+    for tid in teacher_ids:
+        await env.identity_event("identity.staff.created", {"staff_id": tid, "role": "teacher",
+                                                            "branch_ids": [branch_id], "first_name": "T",
+                                                            "last_name": tid[:4]})
+    fams: dict[str, list[str]] = {}
+    for size in families:
+        fid = new_id()
+        fams[fid] = [new_id() for _ in range(size)]
+        for i, sid in enumerate(fams[fid]):
+            await env.identity_event("identity.student.registered", {
+                "student_id": sid, "family_id": fid, "first_name": f"Kid{i}", "last_name": "Test",
+                "birth_date": "2015-01-01", "branch_id": branch_id})
+    all_students = [s for ss in fams.values() for s in ss]
+
+    async def projected() -> bool:
+        async with env.runtime.sessionmaker() as s:
+            n_st = len((await s.execute(select(students.c.id).where(students.c.id.in_(all_students)))).all())
+            n_t = len((await s.execute(select(staff.c.id).where(staff.c.id.in_(teacher_ids)))).all())
+        return n_st == len(all_students) and n_t == len(teacher_ids)
+
+    await eventually(projected, timeout_s=20)
+    world = World(env, branch_id, time_zone, teacher_ids, fams)
+
+    async def branch_known() -> bool:
+        from scheduling.adapters.repositories import ProjectionRepository
+
+        async with env.runtime.sessionmaker() as s:
+            return await ProjectionRepository(s).branch(branch_id) is not None
+
+    await eventually(branch_known)
+    return world
+
+
+@pytest.fixture
+async def world(env: Env) -> World:
+    return await make_world(env, families=(2, 1, 1))
+
+
+# -- GraphQL helpers ------------------------------------------------------------------------------
+def ok(result: dict[str, Any], field_name: str) -> dict[str, Any]:
+    assert "errors" not in result, result
+    payload: dict[str, Any] = result["data"][field_name]
+    if isinstance(payload, dict) and "errors" in payload:
+        assert payload["errors"] == [], payload
+    return payload
+
+
+def user_error(result: dict[str, Any], field_name: str) -> str:
+    assert "errors" not in result, result
+    errors = result["data"][field_name]["errors"]
+    assert errors, result
+    return str(errors[0]["code"])
+
+
+CREATE_GROUP = """mutation($input: CreateGroupInput!) { createGroup(input: $input) {
+  group { id name capacity price { amount currency } } errors { field code message } } }"""
+CREATE_ROOM = """mutation($b: ID!, $n: String!, $c: Int) { createRoom(branchId: $b, name: $n, capacity: $c) {
+  room { id name } errors { field code message } } }"""
+ADD_RULE = """mutation($input: AddRecurringLessonInput!) { addRecurringLesson(input: $input) {
+  recurringLesson { id rrule } errors { field code message } } }"""
+GENERATE = """mutation($b: ID!, $m: String!, $g: ID) { generateMonth(branchId: $b, month: $m, groupId: $g) {
+  created existing errors { field code message } } }"""
+PUBLISH = """mutation($b: ID!, $m: String!, $g: ID) { publishMonth(branchId: $b, month: $m, groupId: $g) {
+  published participants errors { field code message } } }"""
+ADD_MEMBER = """mutation($g: ID!, $s: ID!, $f: Date!, $t: Date, $m: Boolean! = false, $k: String) {
+  addGroupMember(groupId: $g, studentId: $s, from: $f, to: $t, makeup: $m, idempotencyKey: $k) {
+  membership { id groupId studentId startsOn endsOn reason } errors { field code message } } }"""
+LESSONS = """query($f: LessonsFilter!, $first: Int! = 50, $after: String) { lessons(filter: $f, first: $first, after: $after) {
+  totalCount pageInfo { hasNextPage endCursor }
+  edges { node { id startsAt endsAt localDate lessonType status published groupId teacherId roomId placesLeft
+                 price { amount } participants { studentId reason price { amount } } } } } }"""
+
+
+async def create_room(env: Env, w: World, name: str = "Room", capacity: int | None = 12) -> str:
+    r = await env.gql(w.admin, CREATE_ROOM, {"b": w.branch_id, "n": f"{name} {next(_n)}", "c": capacity})
+    return str(ok(r, "createRoom")["room"]["id"])
+
+
+async def create_group(env: Env, w: World, *, teacher: int = 0, room_id: str | None = None, capacity: int = 8,
+                       price: str = "1000.00", name: str = "Group") -> str:
+    r = await env.gql(w.admin, CREATE_GROUP, {"input": {
+        "branchId": w.branch_id, "name": f"{name} {next(_n)}", "teacherId": w.teachers[teacher],
+        "capacity": capacity, "price": price, "roomId": room_id}})
+    return str(ok(r, "createGroup")["group"]["id"])
+
+
+async def add_rule(env: Env, w: World, group_id: str | None, rrule: str, start: str, minutes: int,
+                   valid_from: str, **extra: Any) -> str:
+    r = await env.gql(w.admin, ADD_RULE, {"input": {"groupId": group_id, "rrule": rrule, "startTime": start,
+                                                    "durationMinutes": minutes, "validFrom": valid_from, **extra}})
+    return str(ok(r, "addRecurringLesson")["recurringLesson"]["id"])
+
+
+async def lessons_of(env: Env, principal: Principal, **flt: Any) -> list[dict[str, Any]]:
+    flt.setdefault("from", "2026-11-01T00:00:00Z")
+    flt.setdefault("to", "2027-12-01T00:00:00Z")
+    out: list[dict[str, Any]] = []
+    after = None
+    while True:
+        r = await env.gql(principal, LESSONS, {"f": flt, "first": 200, "after": after})
+        assert "errors" not in r, r
+        page = r["data"]["lessons"]
+        out += [e["node"] for e in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            return out
+        after = page["pageInfo"]["endCursor"]

@@ -1,0 +1,127 @@
+"""R-SCH-7: guardians book from a child's profile (a slot, or a place in a group's lesson), cancel by the branch's
+notice rule, see booked counts per child; twenty guardians racing for the last place: exactly one wins."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from kabinet.auth import Principal, Role
+from scheduling_testkit import (
+    GENERATE,
+    PUBLISH,
+    Env,
+    add_rule,
+    create_group,
+    lessons_of,
+    make_world,
+    ok,
+    user_error,
+)
+
+pytestmark = pytest.mark.integration
+
+OPEN_SLOT = """mutation($input: OpenSlotInput!) { openSlot(input: $input) { slot { id booked } errors { code } } }"""
+BOOK_SLOT = """mutation($slot: ID!, $s: ID!, $k: String) { bookSlot(slotId: $slot, studentId: $s, idempotencyKey: $k) {
+  booking { id lessonId status lesson { lessonType participants { studentId reason } } } errors { code message } } }"""
+BOOK_PLACE = """mutation($l: ID!, $s: ID!, $k: String) { bookPlace(lessonId: $l, studentId: $s, idempotencyKey: $k) {
+  booking { id lessonId } errors { code message } } }"""
+CANCEL = """mutation($b: ID!) { cancelBooking(bookingId: $b) { booking { id status late } errors { code message } } }"""
+POLICY = """mutation($b: ID!, $h: Int!, $l: LateCancellation!) { setBookingPolicy(branchId: $b, noticeHours: $h,
+  lateCancellation: $l) { policy { noticeHours lateCancellation } errors { code } } }"""
+CABINET = """query($ids: [_Any!]!) { _entities(representations: $ids) {
+  ... on Student { id bookedLessonsCount bookings { id lessonId } } } }"""
+
+
+def soon(hours: float) -> str:
+    return (datetime.now(UTC) + timedelta(hours=hours)).replace(microsecond=0).isoformat()
+
+
+async def test_book_a_slot_count_per_child_and_cancel_by_notice_rule(env: Env) -> None:
+    w = await make_world(env, families=(2,))
+    kid1, kid2 = w.students(0)
+    guardian = w.guardian(w.family_ids[0])
+    slots = []
+    for start in (72, 75, 5):
+        r = await env.gql(w.admin, OPEN_SLOT, {"input": {
+            "branchId": w.branch_id, "teacherId": w.teachers[0], "startsAt": soon(start), "endsAt": soon(start + 1),
+            "lessonType": "individual", "price": "2000"}})
+        slots.append(ok(r, "openSlot")["slot"]["id"])
+
+    b1 = ok(await env.gql(guardian, BOOK_SLOT, {"slot": slots[0], "s": kid1, "k": "k-1"}), "bookSlot")["booking"]
+    assert b1["lesson"]["participants"] == [{"studentId": kid1, "reason": "BOOKING"}]
+    retry = ok(await env.gql(guardian, BOOK_SLOT, {"slot": slots[0], "s": kid1, "k": "k-1"}), "bookSlot")["booking"]
+    assert retry["id"] == b1["id"]  # the same idempotency key returns the first booking
+    taken = await env.gql(guardian, BOOK_SLOT, {"slot": slots[0], "s": kid2})
+    assert user_error(taken, "bookSlot") == "SLOT_TAKEN"
+    b2 = ok(await env.gql(guardian, BOOK_SLOT, {"slot": slots[1], "s": kid1}), "bookSlot")["booking"]
+    b3 = ok(await env.gql(guardian, BOOK_SLOT, {"slot": slots[2], "s": kid2}), "bookSlot")["booking"]
+
+    counts = await env.gql(guardian, CABINET, {"ids": [{"__typename": "Student", "id": kid1},
+                                                       {"__typename": "Student", "id": kid2}]})
+    assert [x["bookedLessonsCount"] for x in counts["data"]["_entities"]] == [2, 1]
+
+    stranger = Principal(user_id="x", role=Role.GUARDIAN, family_id="other-family")
+    denied = await env.gql(stranger, BOOK_SLOT, {"slot": slots[1], "s": kid1})
+    assert denied["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+    early = ok(await env.gql(guardian, CANCEL, {"b": b2["id"]}), "cancelBooking")["booking"]
+    assert (early["status"], early["late"]) == ("cancelled", False)
+    late = await env.gql(guardian, CANCEL, {"b": b3["id"]})  # 5 h before, default notice 24 h: refused
+    assert user_error(late, "cancelBooking") == "LATE_CANCELLATION_REFUSED"
+    ok(await env.gql(w.admin, POLICY, {"b": w.branch_id, "h": 24, "l": "CHARGE"}), "setBookingPolicy")
+    charged = ok(await env.gql(guardian, CANCEL, {"b": b3["id"]}), "cancelBooking")["booking"]
+    assert charged["late"] is True
+    cancelled = {e["payload"]["booking_id"]: e["payload"] for e in
+                 await env.outbox_events("scheduling.booking.cancelled.v1")}
+    assert cancelled[b2["id"]]["late"] is False and cancelled[b3["id"]]["late"] is True
+    removed = {e["payload"]["lesson_id"] for e in await env.outbox_events("scheduling.participant.removed.v1")}
+    assert b2["lessonId"] in removed and b3["lessonId"] not in removed  # a charged late cancellation stays charged
+
+    counts = await env.gql(guardian, CABINET, {"ids": [{"__typename": "Student", "id": kid1},
+                                                       {"__typename": "Student", "id": kid2}]})
+    assert [x["bookedLessonsCount"] for x in counts["data"]["_entities"]] == [1, 0]
+
+
+async def test_twenty_guardians_race_for_the_last_place(env: Env) -> None:
+    w = await make_world(env, families=(1,) * 21)
+    g = await create_group(env, w, capacity=2)
+    await add_rule(env, w, g, "FREQ=WEEKLY;BYDAY=SU", "11:00:00", 60, "2027-02-01")
+    ok(await env.gql(w.admin, GENERATE, {"b": w.branch_id, "m": "2027-02", "g": g}), "generateMonth")
+    ok(await env.gql(w.admin, PUBLISH, {"b": w.branch_id, "m": "2027-02", "g": g}), "publishMonth")
+    lesson = (await lessons_of(env, w.admin, groupId=g))[0]
+    first = w.family_ids[0]
+    ok(await env.gql(w.guardian(first), BOOK_PLACE, {"l": lesson["id"], "s": w.students(0)[0]}), "bookPlace")
+
+    racers = w.family_ids[1:]
+    results = await asyncio.gather(*(
+        env.gql(w.guardian(f), BOOK_PLACE, {"l": lesson["id"], "s": w.families[f][0], "k": f"race-{f}"})
+        for f in racers))
+    winners = [r for r in results if r["data"]["bookPlace"]["errors"] == []]
+    losers = [r["data"]["bookPlace"]["errors"][0]["code"] for r in results if r["data"]["bookPlace"]["errors"]]
+    assert len(results) == 20 and len(winners) == 1
+    assert losers == ["CAPACITY_EXCEEDED"] * 19
+    after = next(x for x in await lessons_of(env, w.admin, groupId=g) if x["id"] == lesson["id"])
+    assert len(after["participants"]) == 2 and after["placesLeft"] == 0
+    added = [e for e in await env.outbox_events("scheduling.participant.added.v1")
+             if e["payload"]["lesson_id"] == lesson["id"]]
+    assert len(added) == 2 and {e["payload"]["reason"] for e in added} == {"booking"}
+
+
+async def test_only_bookable_lessons_and_trial_booking_counts_as_the_trial(env: Env) -> None:
+    w = await make_world(env, families=(2,))
+    kid1, kid2 = w.students(0)
+    guardian = w.guardian(w.family_ids[0])
+    await add_rule(env, w, None, "FREQ=WEEKLY;BYDAY=SA", "12:00:00", 45, "2027-05-01", branchId=w.branch_id,
+                   teacherId=w.teachers[0], lessonType="trial", price="0", capacity=6)
+    ok(await env.gql(w.admin, GENERATE, {"b": w.branch_id, "m": "2027-05"}), "generateMonth")
+    ok(await env.gql(w.admin, PUBLISH, {"b": w.branch_id, "m": "2027-05"}), "publishMonth")
+    trial_lessons = await lessons_of(env, w.admin, branchId=w.branch_id)
+    ok(await env.gql(guardian, BOOK_PLACE, {"l": trial_lessons[0]["id"], "s": kid1}), "bookPlace")
+    second = await env.gql(guardian, BOOK_PLACE, {"l": trial_lessons[1]["id"], "s": kid2})
+    assert user_error(second, "bookPlace") == "TRIAL_ALREADY_USED"
+    mine = await lessons_of(env, guardian)
+    assert [x["id"] for x in mine] == [trial_lessons[0]["id"]]
+    assert mine[0]["participants"] == [{"studentId": kid1, "reason": "TRIAL", "price": {"amount": "0.00"}}]
