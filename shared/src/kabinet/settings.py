@@ -19,6 +19,8 @@ class MessagingSettings(BaseSettings):
     queue_prefix: str = ""
     delivery_limit: int = 4  # redeliveries after the first try: 5 tries, then the dead-letter queue
     prefetch: int = 64
+    # Messages a consumer handles at once (each holds a database connection while it does).
+    max_concurrency: int = 8
     publish_timeout_s: float = 5.0
     # A failed handler waits retry_backoff_s * 2**(try-1) (at most retry_backoff_max_s) before its retry.
     retry_backoff_s: float = 0.1

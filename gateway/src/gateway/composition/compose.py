@@ -38,7 +38,8 @@ def compose_subgraphs(subgraphs: list[SubgraphSchema]) -> Supergraph:
     by_name = {s.name: s for s in subgraphs}
     types: dict[str, SupergraphType] = {}
 
-    for subgraph in subgraphs:
+    # Subgraphs in name order, as Apollo merges them: the API schema lists types and fields in the same order.
+    for subgraph in sorted(subgraphs, key=lambda s: s.name):
         for t in subgraph.types.values():
             merged = types.get(t.name)
             kind = "interface" if t.interface_object else t.kind

@@ -1,6 +1,6 @@
-"""Where a supergraph comes from. Today: asking each subgraph for its SDL and composing. The protocol leaves
-room for loading a `@join__*` supergraph file composed elsewhere, and for periodic recomposition (call `load()`
-again and swap the result in)."""
+"""Where a supergraph comes from: asking each subgraph for its SDL and composing, or a `@join__*` supergraph file
+composed elsewhere. The app calls `load()` at start and again on a schedule (`GATEWAY_POLL_INTERVAL_S`), swapping
+the result in when it changed and keeping the last good one when it fails."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, w
 
 from gateway.composition.compose import compose
 from gateway.composition.supergraph import Supergraph
+from gateway.composition.supergraph_file import load_supergraph_sdl
 from gateway.config import SubgraphConfig
 
 log = logging.getLogger(__name__)
@@ -86,12 +87,23 @@ class IntrospectAndCompose:
 
 
 class SupergraphFile:
-    """Placeholder for loading a `@join__*` supergraph SDL composed elsewhere (Apollo/Hive form)."""
+    """A `@join__*` supergraph SDL composed elsewhere (by `@apollo/composition`, rover, Hive, or `make supergraph`).
 
-    def __init__(self, path: Path) -> None:
+    Subgraph URLs come from the file's `@join__graph(url:)`, unless `GATEWAY_SUBGRAPHS` names the subgraph
+    (then that URL, and its transport, win)."""
+
+    def __init__(self, path: Path, subgraphs: list[SubgraphConfig] | None = None) -> None:
         self.path = path
+        self.subgraphs = {s.name: s for s in subgraphs or ()}
+        self.last_sdl = ""
 
     async def load(self) -> Supergraph:
-        raise NotImplementedError(
-            f"loading a supergraph file ({self.path}) is not supported yet; configure GATEWAY_SUBGRAPHS instead"
-        )
+        self.last_sdl = self.path.read_text(encoding="utf-8")
+        supergraph = load_supergraph_sdl(self.last_sdl)
+        for name, subgraph in supergraph.subgraphs.items():
+            if name in self.subgraphs:
+                subgraph.url = self.subgraphs[name].url
+        return supergraph
+
+    def subgraph_configs(self, supergraph: Supergraph) -> list[SubgraphConfig]:
+        return [self.subgraphs.get(name) or SubgraphConfig(name, s.url) for name, s in supergraph.subgraphs.items()]

@@ -151,7 +151,7 @@ async def serve_apps_in_loop(apps: Mapping[str, Any], *, path: str = "/graphql")
             server = _InLoopServer(config)
             servers.append((server, asyncio.create_task(server.serve())))
             urls[name] = f"http://127.0.0.1:{port}{path}"
-            while not server.started:
+            while not server.started:  # noqa: ASYNC110 - uvicorn offers no event for it
                 await asyncio.sleep(0.01)
         yield urls
     finally:

@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from sqlalchemy import select
-
 from kabinet.auth import Principal, Role, SigningKey
 from kabinet.auth.tokens import KeySource
 from kabinet.auth.tokens import jwks as jwks_of
@@ -28,6 +26,7 @@ from kabinet.testing.stack import GraphQLClient, eventually, running, token_for
 from scheduling.adapters.tables import outbox, staff, students
 from scheduling.bootstrap import build_runtime, create_app
 from scheduling.settings import SchedulingSettings
+from sqlalchemy import select
 
 _n = itertools.count(1)
 
@@ -105,7 +104,6 @@ OWNER = Principal(user_id="owner", role=Role.OWNER)
 async def env(database_factory: Callable[[str], Awaitable[str]], amqp_url: str, tmp_path_factory: Any
               ) -> AsyncIterator[Env]:
     import aio_pika
-
     from kabinet.bus import rabbit
 
     ns = f"kt-{RUN_ID}-sched-{uuid.uuid4().hex[:6]}"

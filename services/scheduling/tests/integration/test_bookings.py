@@ -7,7 +7,6 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
-
 from kabinet.auth import Principal, Role
 from scheduling_testkit import (
     GENERATE,

@@ -4,7 +4,6 @@ naming the clash; capacity is enforced; a move or cancel of one or all following
 from __future__ import annotations
 
 import pytest
-
 from scheduling_testkit import (
     ADD_MEMBER,
     GENERATE,

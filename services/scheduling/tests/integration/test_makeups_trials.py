@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 
 import pytest
-
 from kabinet.events import Envelope
 from kabinet.testing.stack import eventually
 from scheduling_testkit import (
@@ -19,7 +18,6 @@ from scheduling_testkit import (
     lessons_of,
     make_world,
     ok,
-    user_error,
 )
 
 pytestmark = pytest.mark.integration

@@ -7,7 +7,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-
 from scheduling_testkit import (
     ADD_MEMBER,
     GENERATE,

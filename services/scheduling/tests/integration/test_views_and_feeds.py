@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 from icalendar import Calendar
-
 from scheduling_testkit import (
     ADD_MEMBER,
     GENERATE,

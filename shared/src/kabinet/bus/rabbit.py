@@ -145,10 +145,16 @@ class RabbitTransport:
         for binding in subscription.bindings:
             await queue.bind(t.exchange, binding)
 
+        # aio-pika runs each delivered message as its own task (up to the prefetch). Bound how many
+        # handle at once: more than the database pool can serve only queues on the pool, and beyond its
+        # size SQLAlchemy opens and closes an overflow connection per message.
+        slots = asyncio.Semaphore(max(1, self.settings.max_concurrency))
+
         async def on_message(message: AbstractIncomingMessage) -> None:
             try:
                 envelope = Envelope.from_json(message.body)
-                await subscription.handler(envelope)
+                async with slots:
+                    await subscription.handler(envelope)
             except MalformedEvent as exc:
                 log.error("malformed message dead-lettered",
                           extra={"consumer": subscription.consumer, "message_id": message.message_id,

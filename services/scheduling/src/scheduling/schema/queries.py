@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Annotated
 
 import strawberry
+from kabinet.auth.principal import Role
 from kabinet.auth.rules import ensure, require_authenticated
 from kabinet.graphql.context import RequestContext
 from strawberry.types import Info
@@ -92,24 +93,26 @@ class Query:
                                                        from_, to)
         return [AvailabilitySlot.from_model(x) for x in found]
 
-    @strawberry.field(description="Groups: a branch admin's branches, a teacher's own, all for the owner.")
+    @strawberry.field(description="Groups of a branch (its admins, its teachers see their own) or all of the "
+                                  "caller's (owner: every group).")
     async def groups(self, info: Info[RequestContext, None], branch_id: strawberry.ID | None = None) -> list[Group]:
         p = info.context.principal
         require_staff_or_owner(p)
-        branches = managed_branches(p)
-        wanted = [str(branch_id)] if branch_id else branches
-        if branches is not None and wanted is not None:
-            wanted = [b for b in wanted if b in branches]
+        if branch_id is not None:
+            ensure(p.role is Role.OWNER or str(branch_id) in p.branch_ids)
+        wanted = [str(branch_id)] if branch_id else managed_branches(p)
         async with info.context.runtime.sessionmaker() as s:
-            if p.role.value == "teacher":
-                found = await GroupRepository(s).list_groups(teacher_id=p.staff_id or "-")
+            if p.role is Role.TEACHER:
+                found = await GroupRepository(s).list_groups(branch_ids=wanted, teacher_id=p.staff_id or "-")
             else:
                 found = await GroupRepository(s).list_groups(branch_ids=wanted)
         return [Group.from_model(g) for g in found]
 
-    @strawberry.field(description="Rooms of a branch (staff).")
+    @strawberry.field(description="Rooms of a branch (its staff, the owner).")
     async def rooms(self, info: Info[RequestContext, None], branch_id: strawberry.ID) -> list[Room]:
-        require_staff_or_owner(info.context.principal)
+        p = info.context.principal
+        require_staff_or_owner(p)
+        ensure(p.role is Role.OWNER or str(branch_id) in p.branch_ids)
         async with info.context.runtime.sessionmaker() as s:
             return [Room.from_model(r) for r in await CatalogueRepository(s).rooms(str(branch_id))]
 

@@ -1,0 +1,279 @@
+"""The authorization matrix: every Query and Mutation field of identity's schema × {anonymous, guardian, teacher,
+branch admin, owner} × {own, foreign} object.
+
+- allowed role, own object: no UNAUTHENTICATED/FORBIDDEN error;
+- any other role on the own object: refused with UNAUTHENTICATED or FORBIDDEN;
+- foreign object (for everyone but the owner): nothing of it appears in the response.
+A field of the schema with no entry in CASES fails ``test_every_field_has_a_rule``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from identity_testkit import CREATE_STAFF, OWNER, Env, admin_of, make_branch, make_family, new_phone
+
+from identity.adapters.repositories import TeachingRepository
+from identity.schema.schema import schema
+from kabinet.auth import Principal, Role
+from kabinet.events import Envelope
+from kabinet.testing.stack import eventually
+
+ROLES = ("anonymous", "guardian", "teacher", "branch_admin", "owner")
+EVERYONE = frozenset(ROLES)
+SIGNED_IN = frozenset(ROLES) - {"anonymous"}
+
+
+@dataclass
+class World:
+    branch: dict[str, str] = field(default_factory=dict)  # own / foreign -> branch id
+    family: dict[str, dict[str, Any]] = field(default_factory=dict)
+    student: dict[str, str] = field(default_factory=dict)
+    staff: dict[str, str] = field(default_factory=dict)  # own teacher / foreign teacher
+    admin: str = ""
+    question: dict[str, str] = field(default_factory=dict)
+    guardian: dict[str, str] = field(default_factory=dict)
+    secrets: list[str] = field(default_factory=list)  # what must never show up for a non-owner
+
+    def principal(self, role: str) -> Principal | None:
+        own_b = self.branch["own"]
+        match role:
+            case "guardian":
+                return Principal(user_id=self.guardian["own"], role=Role.GUARDIAN, family_id=self.family["own"]["id"],
+                                 student_ids=frozenset({self.student["own"]}), branch_ids=frozenset({own_b}))
+            case "teacher":
+                return Principal(user_id=self.staff["own"], role=Role.TEACHER, branch_ids=frozenset({own_b}),
+                                 staff_id=self.staff["own"])
+            case "branch_admin":
+                return admin_of(own_b, self.admin)
+            case "owner":
+                return OWNER
+        return None
+
+
+Vars = Callable[[Env, World, str], Awaitable[dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class Case:
+    document: str
+    allowed: frozenset[str]
+    variables: Vars | None = None  # (env, world, "own" | "foreign") -> variables
+    has_foreign: bool = True  # False: the field acts on the caller only (self) or on public data
+
+
+def v(fn: Callable[[World, str], dict[str, Any]]) -> Vars:
+    async def make(_env: Env, w: World, target: str) -> dict[str, Any]:
+        return fn(w, target)
+
+    return make
+
+
+async def fresh_student(env: Env, w: World, target: str) -> dict[str, Any]:
+    """A new child of the own (or foreign) family, for cases that change or erase it."""
+    fam = w.family[target]
+    got = await env.ok("""mutation($i: RegisterStudentInput!) { registerStudent(input: $i) {
+        student { id } errors { code } } }""", {"i": {"guardianPhone": fam["phone"], "firstName": "Fresh",
+                                                    "lastName": "Kid", "birthDate": "2015-05-05",
+                                                    "branchId": w.branch[target]}}, OWNER)
+    return {"s": got["registerStudent"]["student"]["id"]}
+
+
+async def fresh_family(env: Env, w: World, target: str) -> dict[str, Any]:
+    return {"f": (await make_family(env, w.branch[target], kids=1))["id"]}
+
+
+PUBLIC_NO_OBJECT = {"has_foreign": False}
+ADMINS = frozenset({"branch_admin", "owner"})
+
+CASES: dict[str, Case] = {
+    # -- queries ---------------------------------------------------------------------------------------
+    "me": Case("{ me { role } }", EVERYONE, has_foreign=False),
+    "_service": Case("{ _service { sdl } }", EVERYONE, has_foreign=False),
+    "family": Case("query($f: ID!) { family(id: $f) { id guardianPhone students { firstName } } }",
+                   frozenset({"guardian", "branch_admin", "owner"}), v(lambda w, t: {"f": w.family[t]["id"]})),
+    "myFamily": Case("{ myFamily { id } }", SIGNED_IN, has_foreign=False),
+    "student": Case("query($s: ID!) { student(id: $s) { id firstName lastName } }",
+                    frozenset({"guardian", "teacher", "branch_admin", "owner"}), v(lambda w, t: {"s": w.student[t]})),
+    "students": Case("query($b: ID) { students(branchId: $b) { id firstName } }",
+                     frozenset({"teacher", "branch_admin", "owner"}), v(lambda w, t: {"b": w.branch[t]})),
+    "branches": Case("{ branches { id name } }", SIGNED_IN, has_foreign=False),
+    "branch": Case("query($b: ID!) { branch(id: $b) { id name } }", SIGNED_IN, v(lambda w, t: {"b": w.branch[t]}),
+                   has_foreign=False),  # branch names and addresses are public
+    "staff": Case("query($s: ID!) { staff(id: $s) { id firstName lastName email } }",
+                  frozenset({"guardian", "teacher", "branch_admin", "owner"}), v(lambda w, t: {"s": w.staff[t]})),
+    "staffMembers": Case("query($b: ID!) { staffMembers(branchId: $b) { id lastName } }",
+                         frozenset({"teacher", "branch_admin", "owner"}), v(lambda w, t: {"b": w.branch[t]})),
+    "question": Case("query($q: ID!) { question(id: $q) { id text } }", frozenset({"guardian", "branch_admin", "owner"}),
+                     v(lambda w, t: {"q": w.question[t]})),
+    "myQuestions": Case("{ myQuestions { id text } }", frozenset({"guardian"}), has_foreign=False),
+    "branchQuestions": Case("query($b: ID!) { branchQuestions(branchId: $b) { id text } }", ADMINS,
+                            v(lambda w, t: {"b": w.branch[t]})),
+    "questionTopics": Case("{ questionTopics { code } }", SIGNED_IN, has_foreign=False),
+    "_entities": Case("""query($r: [_Any!]!) { _entities(representations: $r) {
+        ... on Student { id firstName } ... on Family { id guardianPhone } } }""",
+                      frozenset({"guardian", "branch_admin", "owner"}),
+                      v(lambda w, t: {"r": [{"__typename": "Student", "id": w.student[t]},
+                                            {"__typename": "Family", "id": w.family[t]["id"]}]})),
+    # -- sign-in: public by design; the answers never depend on whose data it is -----------------------
+    "requestSignInCode": Case('mutation { requestSignInCode(phone: "+79161110000") { ok } }', EVERYONE,
+                              has_foreign=False),
+    "signInWithCode": Case('mutation { signInWithCode(phone: "+79161110000", code: "1") { errors { code } } }',
+                           EVERYONE, has_foreign=False),
+    "signInWithPassword": Case('mutation { signInWithPassword(login: "x@y.ru", password: "p") { errors { code } } }',
+                               EVERYONE, has_foreign=False),
+    "refreshSession": Case('mutation { refreshSession(refreshToken: "x") { errors { code } } }', EVERYONE,
+                           has_foreign=False),
+    "signOut": Case('mutation { signOut(refreshToken: "x") { ok } }', EVERYONE, has_foreign=False),
+    "requestRegistrationCode": Case('mutation { requestRegistrationCode(phone: "+79161110001") { ok } }', EVERYONE,
+                                    has_foreign=False),
+    "completeRegistration": Case("""mutation { completeRegistration(input: {phone: "+79161110001", code: "1",
+        firstName: "A", lastName: "B"}) { errors { code } } }""", EVERYONE, has_foreign=False),
+    "confirmEmail": Case('mutation { confirmEmail(token: "x") { ok } }', EVERYONE, has_foreign=False),
+    "requestPasswordReset": Case('mutation { requestPasswordReset(login: "x@y.ru", channel: EMAIL) { ok } }',
+                                 EVERYONE, has_foreign=False),
+    "resetPassword": Case('mutation { resetPassword(input: {token: "x", newPassword: "long-enough-1"}) { ok } }',
+                          EVERYONE, has_foreign=False),
+    "resendEmailConfirmation": Case("mutation { resendEmailConfirmation { errors { code } } }",
+                                    frozenset({"guardian"}), has_foreign=False),
+    # -- organisation ------------------------------------------------------------------------------------
+    "createBranch": Case("""mutation { createBranch(input: {name: "N", city: "C", timeZone: "Europe/Moscow",
+        address: "A"}) { branch { id } } }""", frozenset({"owner"}), has_foreign=False),
+    "updateBranch": Case("mutation($b: ID!) { updateBranch(input: {id: $b, address: \"New 1\"}) { branch { id } } }",
+                         ADMINS, v(lambda w, t: {"b": w.branch[t]})),
+    "createStaff": Case("""mutation($b: ID!, $e: String!) { createStaff(input: {role: TEACHER, email: $e,
+        firstName: "N", lastName: "T", branchIds: [$b]}) { staff { id } } }""", ADMINS,
+                        v(lambda w, t: {"b": w.branch[t], "e": f"{new_phone()[1:]}@m.ru"})),
+    # -- families -----------------------------------------------------------------------------------------
+    "registerStudent": Case("""mutation($b: ID!) { registerStudent(input: {guardianPhone: "+79161112233",
+        firstName: "R", lastName: "S", birthDate: "2015-01-01", branchId: $b}) { student { id } } }""", ADMINS,
+                            v(lambda w, t: {"b": w.branch[t]})),
+    "registerClient": Case("""mutation($b: ID!) { registerClient(input: {phone: "+79161112244", firstName: "R",
+        lastName: "C", branchId: $b, consentSigned: true}) { family { id } } }""", ADMINS,
+                           v(lambda w, t: {"b": w.branch[t]})),
+    "addChild": Case("""mutation { addChild(input: {firstName: "A", lastName: "C", birthDate: "2016-01-01",
+        consent: true}) { student { id } } }""", frozenset({"guardian"}), has_foreign=False),
+    "updateStudent": Case("""mutation($s: ID!) { updateStudent(input: {studentId: $s, firstName: "Renamed"}) {
+        student { id firstName lastName } } }""", frozenset({"guardian", "branch_admin", "owner"}), fresh_student),
+    "eraseStudent": Case("mutation($s: ID!) { eraseStudent(studentId: $s) { student { id lastName } } }",
+                         frozenset({"guardian", "owner"}), fresh_student),
+    "linkRecords": Case("""mutation { linkRecords(input: {phone: "+79161119999", birthDate: "2015-01-01",
+        lastName: "Nobody"}) { errors { code } } }""", frozenset({"guardian"}), has_foreign=False),
+    "inviteGuardian": Case("""mutation($p: String!) { inviteGuardian(phone: $p, firstName: "I", lastName: "G") {
+        guardian { id } } }""", frozenset({"guardian"}), v(lambda w, t: {"p": new_phone()}), has_foreign=False),
+    "revokeCabinetAccess": Case("mutation($f: ID!) { revokeCabinetAccess(familyId: $f) { family { id guardianPhone } } }",
+                                ADMINS, fresh_family),
+    # -- questions ------------------------------------------------------------------------------------------
+    "askQuestion": Case("""mutation($s: ID!) { askQuestion(input: {topic: "general", text: "Hi", studentId: $s}) {
+        question { id } } }""", frozenset({"guardian"}), v(lambda w, t: {"s": w.student[t]})),
+    "answerQuestion": Case("""mutation($q: ID!) { answerQuestion(questionId: $q, answer: "A") {
+        question { id text } } }""", ADMINS, v(lambda w, t: {"q": w.question[t]})),
+    "closeQuestion": Case("mutation($q: ID!) { closeQuestion(questionId: $q) { question { id text } } }",
+                          frozenset({"guardian", "branch_admin", "owner"}), v(lambda w, t: {"q": w.question[t]})),
+    "setQuestionTopic": Case("""mutation($b: ID) { setQuestionTopic(input: {code: "extra", title: "E",
+        responseHours: 8, branchId: $b}) { topic { code } } }""", ADMINS, v(lambda w, t: {"b": w.branch[t]})),
+}
+
+
+def schema_fields() -> set[str]:
+    gql = schema._schema
+    assert gql.query_type is not None and gql.mutation_type is not None
+    return set(gql.query_type.fields) | set(gql.mutation_type.fields)
+
+
+def test_every_field_has_a_rule() -> None:
+    fields = schema_fields()
+    assert fields - set(CASES) == set(), "a field without an authorization rule: add it to CASES"
+    assert set(CASES) - fields == set(), "a rule for a field that no longer exists"
+
+
+async def build_world(env: Env) -> World:
+    w = World()
+    for target, city in (("own", "Own City"), ("foreign", "Far City")):
+        w.branch[target] = await make_branch(env, city, "Europe/Moscow")
+        last = "Ownfam" if target == "own" else "Foreignfam"
+        w.family[target] = await make_family(env, w.branch[target], kids=1, last_name=last)
+        w.student[target] = w.family[target]["students"][0]["id"]
+        teacher = await env.ok(CREATE_STAFF, {"i": {"role": "TEACHER", "email": f"{target}.teacher@m.ru",
+                                                    "firstName": "T", "lastName": f"{target.title()}staff",
+                                                    "branchIds": [w.branch[target]]}}, OWNER)
+        w.staff[target] = teacher["createStaff"]["staff"]["id"]
+        fam = await env.ok("query($f: ID!) { family(id: $f) { guardians { id } } }", {"f": w.family[target]["id"]},
+                           OWNER)
+        w.guardian[target] = fam["family"]["guardians"][0]["id"]
+    admin = await env.ok(CREATE_STAFF, {"i": {"role": "BRANCH_ADMIN", "email": "own.admin@m.ru", "firstName": "A",
+                                              "lastName": "Admin", "branchIds": [w.branch["own"]]}}, OWNER)
+    w.admin = admin["createStaff"]["staff"]["id"]
+    # The own teacher teaches the own student: identity learns it from scheduling's event.
+    await env.runtime.transport.publish(Envelope(
+        type="scheduling.participant.added", version=1, producer="scheduling",
+        payload={"lesson_id": "l1", "branch_id": w.branch["own"], "teacher_id": w.staff["own"],
+                 "student_id": w.student["own"], "family_id": w.family["own"]["id"], "reason": "member"}))
+
+    async def taught() -> bool:
+        async with env.runtime.sessionmaker() as s:
+            return bool(await TeachingRepository(s).taught_by(w.staff["own"], [w.student["own"]]))
+
+    await eventually(taught)
+    await env.ok("""mutation { setQuestionTopic(input: {code: "general", title: "G", responseHours: 24}) {
+        topic { code } } }""", who=OWNER)
+    for target in ("own", "foreign"):
+        guardian = Principal(user_id=w.guardian[target], role=Role.GUARDIAN, family_id=w.family[target]["id"],
+                             student_ids=frozenset({w.student[target]}))
+        q = await env.ok("""mutation($s: ID!, $t: String!) { askQuestion(input: {topic: "general", text: $t,
+            studentId: $s}) { question { id } } }""", {"s": w.student[target], "t": f"{target} question text"},
+                         guardian)
+        w.question[target] = q["askQuestion"]["question"]["id"]
+    foreign = w.family["foreign"]
+    w.secrets = [foreign["id"], foreign["phone"], w.student["foreign"], "Foreignfam", "Foreignstaff",
+                 "foreign question text", "foreign.teacher@m.ru"]
+    return w
+
+
+def _codes(got: dict[str, Any]) -> set[str]:
+    return {str((e.get("extensions") or {}).get("code")) for e in got.get("errors") or []}
+
+
+DENIED = {"UNAUTHENTICATED", "FORBIDDEN"}
+
+
+async def test_matrix(env: Env) -> None:
+    world = await build_world(env)
+    problems: list[str] = []
+    for name, case in sorted(CASES.items()):
+        targets = ("own", "foreign") if case.has_foreign else ("own",)
+        for role in ROLES:
+            for target in targets:
+                variables = await case.variables(env, world, target) if case.variables else {}
+                got = await env.gql(case.document, variables, world.principal(role))
+                codes = _codes(got)
+                where = f"{name} as {role} on {target}"
+                if "INTERNAL_SERVER_ERROR" in codes:
+                    problems.append(f"{where}: internal error {got}")
+                if target == "own" or role == "owner":
+                    if role in case.allowed and codes & DENIED:
+                        problems.append(f"{where}: refused but allowed {got.get('errors')}")
+                    if role not in case.allowed and not codes & DENIED:
+                        problems.append(f"{where}: allowed but has no rule granting it {got}")
+                else:
+                    body = json.dumps(got.get("data"), ensure_ascii=False)
+                    leaked = [s for s in world.secrets if s in body]
+                    if leaked:
+                        problems.append(f"{where}: leaked {leaked}: {body[:300]}")
+    assert problems == [], "\n".join(problems)
+
+
+@pytest.mark.parametrize("role", ["guardian", "teacher", "branch_admin"])
+async def test_a_foreign_object_gets_the_same_answer_as_a_missing_one(env: Env, role: str) -> None:
+    world = await build_world(env)
+    missing = "00000000-0000-0000-0000-000000000000"
+    for doc, key in (("query($x: ID!) { student(id: $x) { id } }", "student"),
+                     ("query($x: ID!) { family(id: $x) { id } }", "family")):
+        foreign_id = world.student["foreign"] if key == "student" else world.family["foreign"]["id"]
+        a = await env.gql(doc, {"x": foreign_id}, world.principal(role))
+        b = await env.gql(doc, {"x": missing}, world.principal(role))
+        assert a == b and _codes(a) == {"FORBIDDEN"}
