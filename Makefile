@@ -30,5 +30,12 @@ lint: install
 bench: install install-node
 	$(UV) run python bench/events.py
 
+## Write the composed supergraph (@join__ SDL) of the services to var/supergraph.graphql (GATEWAY_SUBGRAPHS=name=url,...
+## to ask running services instead of reading their schemas in-process).
+supergraph: install
+	@mkdir -p var
+	$(UV) run kabinet-gateway compose --form supergraph --out var/supergraph.graphql
+	@echo "wrote var/supergraph.graphql"
+
 clean:
 	rm -rf var .pytest_cache

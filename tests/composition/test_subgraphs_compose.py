@@ -64,3 +64,14 @@ def test_our_composition_agrees_with_apollo_on_the_api_schema(sdls: dict[str, st
     assert apollo.api_schema_sdl is not None
     assert sorted_sdl(ours.api_sdl()) == sorted_sdl(apollo.api_schema_sdl)
 
+
+
+def test_supergraph_files_of_the_real_services_load_into_the_same_api_schema(sdls: dict[str, str], apollo) -> None:
+    from gateway.composition.supergraph_file import load_supergraph_sdl
+    from gateway.composition.supergraph_sdl import print_supergraph_sdl
+
+    ours = compose(sdls)
+    assert apollo.supergraph_sdl is not None
+    expected = sorted_sdl(ours.api_sdl())
+    assert sorted_sdl(load_supergraph_sdl(apollo.supergraph_sdl).api_sdl()) == expected
+    assert sorted_sdl(load_supergraph_sdl(print_supergraph_sdl(ours)).api_sdl()) == expected

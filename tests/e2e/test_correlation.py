@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable
 
 from sqlalchemy import select
 
 from kabinet.auth import Principal, Role
+from kabinet.testing.stack import eventually
 from kabinet_stack.testing import StackHandle
 
 ADMIN = Principal(user_id="admin-1", role=Role.BRANCH_ADMIN, branch_ids=frozenset({"b1"}))
@@ -33,7 +35,16 @@ async def test_correlation_id_flows_from_request_through_events(real_stack: Stac
     assert all(e["correlation_id"] == "req-42" for e in identity_events)
 
     registered = next(e for e in identity_events if e["type"] == "identity.student.registered")
-    caused = [e for e in await outbox_envelopes(real_stack, "billing") if e["type"] == "billing.account.opened"]
+
+    async def opened() -> list[dict]:
+        return [e for e in await outbox_envelopes(real_stack, "billing") if e["type"] == "billing.account.opened"]
+
+    await eventually(lambda: _non_empty(opened()))
+    caused = await opened()
     assert len(caused) == 1
     assert caused[0]["correlation_id"] == "req-42"
     assert caused[0]["causation_id"] == registered["id"]
+
+
+async def _non_empty(items: Awaitable[list[dict]]) -> bool:
+    return bool(await items)

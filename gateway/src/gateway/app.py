@@ -24,6 +24,7 @@ from gateway.composition.sources import IntrospectAndCompose, SupergraphFile, Su
 from gateway.config import GatewaySettings, SubgraphConfig
 from gateway.console import GRAPHIQL_HTML
 from gateway.execution.subgraph_client import SubgraphClient
+from gateway.limits import RequestLimits
 from gateway.pipeline import GatewayPipeline, GraphQLRequest, PipelineResult, RequestRejected, _Rejected
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,7 @@ FORWARDED_HEADERS = ("authorization",)
 CORRELATION_HEADER = "x-correlation-id"
 
 REQUESTS = Counter("gateway_requests_total", "GraphQL requests", ["operation_type", "outcome"])
+COMPOSITIONS = Counter("gateway_compositions_total", "Supergraph (re)compositions", ["outcome"])
 LATENCY = Histogram("gateway_request_seconds", "GraphQL request latency", ["operation_type"])
 
 
@@ -45,11 +47,13 @@ class GatewayState:
     client: SubgraphClient
     pipeline: GatewayPipeline | None = None
     composition_error: str | None = None
+    fingerprint: str = ""
+    generation: int = 0
 
 
 def _source_for(settings: GatewaySettings, subgraphs: list[SubgraphConfig]) -> SupergraphSource:
     if settings.supergraph_file is not None:
-        return SupergraphFile(settings.supergraph_file)
+        return SupergraphFile(settings.supergraph_file, subgraphs)
     return IntrospectAndCompose(
         subgraphs,
         request_timeout_s=settings.subgraph_timeout_s,
@@ -60,24 +64,41 @@ def _source_for(settings: GatewaySettings, subgraphs: list[SubgraphConfig]) -> S
 
 
 async def _compose(state: GatewayState) -> bool:
+    """Load the supergraph; swap it in if it changed. On failure the last good one keeps serving."""
     try:
         supergraph = await state.source.load()
-    except CompositionError as exc:
-        state.composition_error = str(exc)
-        log.error("%s", exc)
+    except Exception as exc:  # composition errors, unreachable subgraphs, bad files
+        state.composition_error = str(exc) if isinstance(exc, CompositionError) else f"{type(exc).__name__}: {exc}"
+        COMPOSITIONS.labels("error").inc()
+        if state.pipeline is None:
+            log.error("supergraph composition failed: %s", state.composition_error)
+        else:
+            log.error("supergraph recomposition failed, still serving the last good one: %s", state.composition_error)
         return False
-    except Exception as exc:  # unreachable subgraphs, bad files: keep serving /healthz and report not ready
-        state.composition_error = f"{type(exc).__name__}: {exc}"
-        log.error("supergraph composition failed: %s", state.composition_error)
-        return False
+    state.composition_error = None
+    fingerprint = state.source.fingerprint
+    if state.pipeline is not None and fingerprint == state.fingerprint:
+        COMPOSITIONS.labels("unchanged").inc()
+        return True
+    if isinstance(state.source, SupergraphFile):
+        state.client.ensure(state.source.subgraph_configs(supergraph))
     state.pipeline = GatewayPipeline(
         supergraph,
         state.client,
         introspection_enabled=state.settings.introspection_enabled,
         document_cache_size=state.settings.document_cache_size,
         plan_cache_size=state.settings.plan_cache_size,
+        limits=RequestLimits(
+            max_depth=state.settings.max_depth,
+            max_aliases=state.settings.max_aliases,
+            max_tokens=state.settings.max_tokens,
+        ),
     )
-    state.composition_error = None
+    if state.fingerprint:
+        log.info("supergraph changed: serving the new one (%d subgraphs)", len(supergraph.subgraphs))
+    state.fingerprint = fingerprint
+    state.generation += 1
+    COMPOSITIONS.labels("updated").inc()
     return True
 
 
@@ -87,26 +108,29 @@ def create_gateway_app(settings: GatewaySettings, subgraphs: list[SubgraphConfig
     state = GatewayState(
         settings=settings,
         source=_source_for(settings, configs),
-        client=SubgraphClient(configs, settings.subgraph_timeout_s),
+        client=SubgraphClient(configs, settings.subgraph_timeout_s, settings.subgraph_timeouts),
     )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        retry_task: asyncio.Task[None] | None = None
-        if not await _compose(state):
-            # Keep trying in the background; /readyz says 503 until it works.
-            async def keep_trying() -> None:
-                composed = False
-                while not composed:
-                    await asyncio.sleep(settings.compose_retry_max_s)
-                    composed = await _compose(state)
+        await _compose(state)
 
-            retry_task = asyncio.create_task(keep_trying())
+        async def keep_composing() -> None:
+            # Until the first success: retry often. Then: poll for changed subgraphs (if enabled).
+            while True:
+                interval = settings.poll_interval_s if state.pipeline is not None else settings.compose_retry_max_s
+                if interval <= 0:
+                    return
+                await asyncio.sleep(interval)
+                await _compose(state)
+
+        task = asyncio.create_task(keep_composing())
         try:
             yield
         finally:
-            if retry_task is not None:
-                retry_task.cancel()
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
             await state.client.aclose()
 
     async def graphql_endpoint(request: Request) -> Response:
@@ -118,7 +142,10 @@ def create_gateway_app(settings: GatewaySettings, subgraphs: list[SubgraphConfig
     async def readyz(request: Request) -> Response:
         if state.pipeline is None:
             return JSONResponse({"status": "not ready", "reason": state.composition_error}, status_code=503)
-        return JSONResponse({"status": "ready", "subgraphs": list(state.pipeline.supergraph.subgraphs)})
+        body: dict[str, Any] = {"status": "ready", "subgraphs": list(state.pipeline.supergraph.subgraphs)}
+        if state.composition_error:
+            body["last_composition_error"] = state.composition_error
+        return JSONResponse(body)
 
     async def metrics(request: Request) -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
@@ -168,6 +195,11 @@ async def _read_request(request: Request) -> GraphQLRequest:
             raise RequestRejected("The 'variables' parameter is not valid JSON.", "BAD_REQUEST") from exc
         operation_name = params.get("operationName") or None
     else:
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type not in ("application/json", GRAPHQL_RESPONSE_JSON):
+            # GraphQL over HTTP: POST bodies are JSON. Refusing the "simple" content types (text/plain, forms)
+            # that a browser sends cross-site without a CORS preflight is also the CSRF prevention.
+            raise UnsupportedMediaType(content_type)
         try:
             payload = await request.json()
         except ValueError as exc:
@@ -176,14 +208,24 @@ async def _read_request(request: Request) -> GraphQLRequest:
             raise RequestRejected("The request body must be a JSON object.", "BAD_REQUEST")
         query = payload.get("query")
         variables = payload.get("variables")
-        operation_name = payload.get("operationName") or None
+        operation_name = payload.get("operationName")
+        extensions = payload.get("extensions")
+        if extensions is not None and not isinstance(extensions, dict):
+            raise RequestRejected("'extensions' must be a JSON object.", "BAD_REQUEST")
     if not isinstance(query, str) or not query.strip():
         raise RequestRejected("The request has no GraphQL 'query'.", "BAD_REQUEST")
     if variables is not None and not isinstance(variables, dict):
         raise RequestRejected("'variables' must be a JSON object.", "BAD_REQUEST")
     if operation_name is not None and not isinstance(operation_name, str):
         raise RequestRejected("'operationName' must be a string.", "BAD_REQUEST")
-    return GraphQLRequest(query=query, operation_name=operation_name, variables=variables)
+    return GraphQLRequest(query=query, operation_name=operation_name or None, variables=variables)
+
+
+class UnsupportedMediaType(Exception):
+    def __init__(self, content_type: str) -> None:
+        super().__init__(
+            f"Unsupported content type {content_type or '(none)'!r}: POST the request as application/json."
+        )
 
 
 async def _handle_graphql(request: Request, state: GatewayState) -> Response:
@@ -220,6 +262,9 @@ async def _handle_graphql(request: Request, state: GatewayState) -> Response:
                     correlation_id,
                     {"allow": "POST"},
                 )
+    except UnsupportedMediaType as exc:
+        REQUESTS.labels("unknown", "bad_request").inc()
+        return _json(_request_error(str(exc), "UNSUPPORTED_MEDIA_TYPE"), 415, media_type, correlation_id)
     except RequestRejected as exc:
         REQUESTS.labels("unknown", "bad_request").inc()
         return _json(_request_error(str(exc), exc.code), 400, media_type, correlation_id)

@@ -7,6 +7,7 @@ import asyncio
 import sys
 from pathlib import Path
 
+from gateway.composition.compose import compose
 from gateway.composition.errors import CompositionError
 from gateway.composition.sources import IntrospectAndCompose, SubgraphSdlUnavailable
 from gateway.config import GatewaySettings
@@ -21,14 +22,41 @@ def _serve(settings: GatewaySettings) -> int:
     return 0
 
 
+KABINET_SERVICES = ("identity", "scheduling", "billing", "learning")
+
+
+def service_sdls(names: tuple[str, ...] = KABINET_SERVICES) -> dict[str, str]:
+    """The SDL of each Kabinet service's subgraph, read in-process from `<service>.schema.schema.schema`
+    (services without a schema module yet are left out)."""
+    import importlib
+
+    sdls: dict[str, str] = {}
+    for name in names:
+        try:
+            module = importlib.import_module(f"{name}.schema.schema")
+        except ModuleNotFoundError as exc:
+            if exc.name in (f"{name}.schema.schema", f"{name}.schema", name):
+                continue
+            raise
+        schema = getattr(module, "schema", None)
+        if schema is not None:
+            sdls[name] = schema.as_str()
+    return sdls
+
+
 def _compose(settings: GatewaySettings, out: Path | None, form: str) -> int:
-    source = IntrospectAndCompose(
-        settings.subgraphs,
-        request_timeout_s=settings.subgraph_timeout_s,
-        overall_timeout_s=settings.compose_timeout_s,
-    )
     try:
-        supergraph = asyncio.run(source.load())
+        if settings.subgraphs:
+            source = IntrospectAndCompose(
+                settings.subgraphs,
+                request_timeout_s=settings.subgraph_timeout_s,
+                overall_timeout_s=settings.compose_timeout_s,
+            )
+            supergraph = asyncio.run(source.load())
+        else:
+            # No GATEWAY_SUBGRAPHS: compose the services' schemas in-process (URLs as docker-compose names them).
+            sdls = service_sdls()
+            supergraph = compose(sdls, {name: f"http://{name}:8000/graphql" for name in sdls})
     except (CompositionError, SubgraphSdlUnavailable) as exc:
         print(str(exc), file=sys.stderr)
         return 1
@@ -49,9 +77,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="kabinet-gateway", description="Kabinet's federation gateway")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("serve", help="serve /graphql (subgraphs from GATEWAY_SUBGRAPHS)")
-    compose = commands.add_parser("compose", help="compose the subgraphs and print the schema")
-    compose.add_argument("--out", type=Path, default=None, help="write to this file instead of stdout")
-    compose.add_argument(
+    compose_cmd = commands.add_parser(
+        "compose", help="compose the subgraphs (GATEWAY_SUBGRAPHS, else the services in-process) and print the schema"
+    )
+    compose_cmd.add_argument("--out", type=Path, default=None, help="write to this file instead of stdout")
+    compose_cmd.add_argument(
         "--form",
         choices=["supergraph", "api"],
         default="supergraph",

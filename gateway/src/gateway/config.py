@@ -56,13 +56,29 @@ class GatewaySettings(BaseSettings):
     console_enabled: bool = True
     introspection_enabled: bool = True
     subgraph_timeout_s: float = 10.0
+    # Per-subgraph overrides of the timeout: `billing=2,identity=5`.
+    subgraph_timeouts: Annotated[dict[str, float], NoDecode] = {}
+    # Recompose (or re-read the supergraph file) this often; 0 turns it off. A failure keeps the last good one.
+    poll_interval_s: float = 30.0
     # How long start-up keeps retrying `_service { sdl }` before giving up on composing
     # (the app then keeps retrying in the background and /readyz stays 503).
     compose_timeout_s: float = 60.0
     compose_retry_initial_s: float = 0.1
     compose_retry_max_s: float = 5.0
     plan_cache_size: int = 1000
+    # Request limits (0 turns one off): nesting depth, aliases per document, lexical tokens per document.
+    max_depth: int = 15
+    max_aliases: int = 30
+    max_tokens: int = 15000
     document_cache_size: int = 1000
+
+    @field_validator("subgraph_timeouts", mode="before")
+    @classmethod
+    def _parse_timeouts(cls, value: object) -> object:
+        if isinstance(value, str):
+            pairs = [item.partition("=") for item in value.split(",") if item.strip()]
+            return {name.strip(): float(seconds) for name, _, seconds in pairs}
+        return value
 
     @field_validator("subgraphs", mode="before")
     @classmethod

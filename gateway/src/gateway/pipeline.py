@@ -28,6 +28,7 @@ from gateway.composition.supergraph import Supergraph
 from gateway.execution.executor import execute_plan
 from gateway.execution.shaping import shape_response
 from gateway.execution.subgraph_client import SubgraphClient
+from gateway.limits import RequestLimits
 from gateway.planning.cache import LRUCache
 from gateway.planning.plan import QueryPlan
 from gateway.planning.planner import PlanningError, QueryPlanner
@@ -92,7 +93,9 @@ class GatewayPipeline:
         introspection_enabled: bool = True,
         document_cache_size: int = 1000,
         plan_cache_size: int = 1000,
+        limits: RequestLimits | None = None,
     ) -> None:
+        self.limits = limits or RequestLimits()
         self.supergraph = supergraph
         self.schema = supergraph.api_schema
         self.client = client
@@ -112,7 +115,7 @@ class GatewayPipeline:
         if cached is not None:
             return cached
         try:
-            document = parse(query)
+            document = parse(query, max_tokens=self.limits.max_tokens or None)
         except GraphQLError as exc:
             prepared = PreparedDocument(
                 None, (_error(exc.message, "GRAPHQL_PARSE_FAILED", exc),), "GRAPHQL_PARSE_FAILED", {}
@@ -120,6 +123,8 @@ class GatewayPipeline:
         else:
             self.validations += 1
             errors = validate(self.schema, document, self.rules)
+            if not errors:
+                errors = [GraphQLError(problem) for problem in self.limits.violations(document)]
             fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
             prepared = PreparedDocument(
                 None if errors else document,

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from kabinet.bus.base import Handler
+from kabinet.bus.base import BatchHandler, Handler
 from kabinet.context import causation_id_var, correlation_id_var
 from kabinet.db.uow import UnitOfWork
 from kabinet.events.envelope import Envelope
@@ -23,13 +23,23 @@ EventHandler = Callable[[Envelope, UnitOfWork], Awaitable[None]]
 
 async def claim(uow: UnitOfWork, inbox: Table, consumer: str, envelope: Envelope) -> bool:
     """Record the event as handled by ``consumer``; False when it already was (a duplicate)."""
-    values = {"consumer": consumer, "event_id": envelope.id, "routing_key": envelope.routing_key,
-              "handled_at": datetime.now(UTC)}
+    return bool(await claim_many(uow, inbox, consumer, [envelope]))
+
+
+async def claim_many(uow: UnitOfWork, inbox: Table, consumer: str, envelopes: Sequence[Envelope]) -> set[str]:
+    """Record events as handled by ``consumer`` in one statement; returns the ids that were new.
+
+    A concurrent transaction claiming the same id waits on the unique key until this one ends, so an
+    event is never applied twice even when two deliveries of it are handled at the same time.
+    """
+    now = datetime.now(UTC)
+    rows = [{"consumer": consumer, "event_id": e.id, "routing_key": e.routing_key, "handled_at": now}
+            for e in envelopes]
     dialect = uow.session.bind.dialect.name if uow.session.bind is not None else "postgresql"
     insert_fn = sqlite_insert if dialect == "sqlite" else pg_insert
-    stmt = insert_fn(inbox).values(**values).on_conflict_do_nothing().returning(inbox.c.event_id)
+    stmt = insert_fn(inbox).values(rows).on_conflict_do_nothing().returning(inbox.c.event_id)
     result = await uow.session.execute(stmt)
-    return result.first() is not None
+    return {str(r[0]) for r in result.all()}
 
 
 def inbox_handler(
@@ -60,5 +70,41 @@ def inbox_handler(
         finally:
             correlation_id_var.reset(ctok)
             causation_id_var.reset(ktok)
+
+    return handle
+
+
+def inbox_batch_handler(
+    consumer: str,
+    uow_factory: Callable[[], UnitOfWork],
+    inbox: Table,
+    handlers: Mapping[str, EventHandler],
+) -> BatchHandler:
+    """Several events in one transaction: one inbox statement, each new event's handler, one commit.
+
+    All or nothing: any error (a malformed payload, a failing handler, no handler for a key) rolls the
+    whole batch back and raises, and the transport then handles each event alone with
+    :func:`inbox_handler`, which isolates the culprit. Handlers see the same per-event context
+    (correlation and causation ids) as when handled alone.
+    """
+
+    async def handle(envelopes: Sequence[Envelope]) -> None:
+        missing = [e.routing_key for e in envelopes if e.routing_key not in handlers]
+        if missing:
+            raise MalformedEvent(f"{consumer} has no handler for {missing[0]}")
+        async with uow_factory() as uow:
+            new = await claim_many(uow, inbox, consumer, envelopes)
+            for envelope in envelopes:
+                if envelope.id not in new:
+                    continue
+                new.discard(envelope.id)  # the same event twice in one batch: once
+                ctok = correlation_id_var.set(envelope.correlation_id)
+                ktok = causation_id_var.set(envelope.id)
+                try:
+                    await handlers[envelope.routing_key](envelope, uow)
+                finally:
+                    correlation_id_var.reset(ctok)
+                    causation_id_var.reset(ktok)
+            await uow.commit()
 
     return handle

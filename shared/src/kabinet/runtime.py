@@ -24,7 +24,7 @@ from kabinet.bus.memory import InProcessTransport
 from kabinet.db.engine import create_engine, create_sessionmaker, is_sqlite
 from kabinet.db.migrations import upgrade
 from kabinet.db.uow import UnitOfWork
-from kabinet.inbox import EventHandler, inbox_handler
+from kabinet.inbox import EventHandler, inbox_batch_handler, inbox_handler
 from kabinet.outbox import OutboxRelay
 from kabinet.settings import ServiceSettings
 
@@ -122,8 +122,9 @@ class ServiceRuntime:
             if not self.transport.is_connected():
                 await self.transport.connect()
             if self.spec.handlers:
-                handler = inbox_handler(self.name, self.uow, self.spec.inbox, self.spec.handlers)
-                await self.transport.subscribe(Subscription(self.name, tuple(self.spec.handlers), handler))
+                args = (self.name, self.uow, self.spec.inbox, self.spec.handlers)
+                await self.transport.subscribe(Subscription(self.name, tuple(self.spec.handlers),
+                                                            inbox_handler(*args), inbox_batch_handler(*args)))
         except Exception as exc:
             log.warning("broker not reachable yet", extra={"service": self.name, "error": repr(exc)})
             if self._owns_transport:

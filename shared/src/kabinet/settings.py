@@ -18,9 +18,11 @@ class MessagingSettings(BaseSettings):
     # Prefix for queue names; tests set a unique one per run so runs never collide.
     queue_prefix: str = ""
     delivery_limit: int = 4  # redeliveries after the first try: 5 tries, then the dead-letter queue
-    prefetch: int = 64
+    prefetch: int = 200
     # Messages a consumer handles at once (each holds a database connection while it does).
-    max_concurrency: int = 8
+    max_concurrency: int = 4
+    # Deliveries already waiting are handled together, one transaction per batch of at most this many.
+    batch_max: int = 50
     publish_timeout_s: float = 5.0
     # A failed handler waits retry_backoff_s * 2**(try-1) (at most retry_backoff_max_s) before its retry.
     retry_backoff_s: float = 0.1

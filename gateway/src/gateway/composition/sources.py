@@ -4,6 +4,7 @@ the result in when it changed and keeping the last good one when it fails."""
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 from typing import Protocol
@@ -29,6 +30,11 @@ class SubgraphSdlUnavailable(Exception):
 
 class SupergraphSource(Protocol):
     async def load(self) -> Supergraph: ...
+
+    @property
+    def fingerprint(self) -> str:
+        """Identifies what the last `load()` read: the same fingerprint means the same supergraph."""
+        ...
 
 
 async def fetch_sdl(subgraph: SubgraphConfig, timeout_s: float) -> str:
@@ -81,6 +87,10 @@ class IntrospectAndCompose:
                     sdls[subgraph.name] = await fetch_sdl(subgraph, self.request_timeout_s)
         return sdls
 
+    @property
+    def fingerprint(self) -> str:
+        return json.dumps(self.last_sdls, sort_keys=True)
+
     async def load(self) -> Supergraph:
         self.last_sdls = await self.fetch_sdls()
         return compose(self.last_sdls, {s.name: s.url for s in self.subgraphs})
@@ -104,6 +114,10 @@ class SupergraphFile:
             if name in self.subgraphs:
                 subgraph.url = self.subgraphs[name].url
         return supergraph
+
+    @property
+    def fingerprint(self) -> str:
+        return self.last_sdl
 
     def subgraph_configs(self, supergraph: Supergraph) -> list[SubgraphConfig]:
         return [self.subgraphs.get(name) or SubgraphConfig(name, s.url) for name, s in supergraph.subgraphs.items()]

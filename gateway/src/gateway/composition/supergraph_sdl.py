@@ -104,7 +104,13 @@ def print_supergraph_sdl(supergraph: Supergraph) -> str:
             field_name = line.strip().split("(")[0].split(":")[0]
             f = t.fields.get(field_name)
             annotations = ""
-            if f is not None and (set(f.definers) != set(t.subgraphs) or f.external_in or f.requires or f.provides):
+            if (
+                f is not None
+                and f.via_interface_object
+                and not any(name in supergraph.subgraphs[s].types for s in f.definers)
+            ):
+                annotations = " @join__field"  # only through an @interfaceObject: no subgraph has it on this type
+            elif f is not None and (set(f.definers) != set(t.subgraphs) or f.external_in or f.requires or f.provides):
                 for s in f.definers:
                     if name not in supergraph.subgraphs[s].types:
                         continue  # added through an @interfaceObject: the interface's annotations say it

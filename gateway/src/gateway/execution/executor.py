@@ -158,7 +158,9 @@ def _add_subgraph_error(outcome: ExecutionOutcome, subgraph: str, error: Any, re
     if not isinstance(error, dict):
         return
     message = str(error.get("message") or f'Error while fetching subquery from service "{subgraph}"')
-    extensions = dict(error.get("extensions") or {})
+    extensions = {
+        k: v for k, v in (error.get("extensions") or {}).items() if k not in ("exception", "stacktrace", "trace")
+    }  # never pass a subgraph's stack trace on to clients
     extensions["serviceName"] = subgraph
     # A subgraph error without a code is reported as Apollo's gateway does.
     extensions.setdefault("code", "DOWNSTREAM_SERVICE_ERROR")

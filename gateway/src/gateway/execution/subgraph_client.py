@@ -29,9 +29,27 @@ class SubgraphUnavailable(Exception):
 class SubgraphClient:
     """One pooled httpx client per subgraph; `request` returns the decoded GraphQL response body."""
 
-    def __init__(self, subgraphs: list[SubgraphConfig], timeout_s: float) -> None:
-        self._configs = {s.name: s for s in subgraphs}
-        self._clients = {s.name: httpx.AsyncClient(transport=s.transport, timeout=timeout_s) for s in subgraphs}
+    def __init__(
+        self, subgraphs: list[SubgraphConfig], timeout_s: float, timeouts: Mapping[str, float] | None = None
+    ) -> None:
+        self.timeout_s = timeout_s
+        self.timeouts = dict(timeouts or {})
+        self._configs: dict[str, SubgraphConfig] = {}
+        self._clients: dict[str, httpx.AsyncClient] = {}
+        self.ensure(subgraphs)
+
+    def ensure(self, subgraphs: list[SubgraphConfig]) -> None:
+        """Add clients for subgraphs not known yet (a supergraph file names its subgraphs only when loaded)."""
+        for s in subgraphs:
+            if s.name in self._clients:
+                continue
+            self._configs[s.name] = s
+            timeout = self.timeouts.get(s.name, self.timeout_s)
+            self._clients[s.name] = httpx.AsyncClient(
+                transport=s.transport,
+                timeout=timeout,
+                limits=httpx.Limits(max_connections=200, max_keepalive_connections=100),
+            )
 
     async def request(
         self,

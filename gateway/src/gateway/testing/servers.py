@@ -13,7 +13,7 @@ import subprocess
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator, Mapping
-from typing import Any
+from typing import Any, Literal
 
 import uvicorn
 
@@ -29,7 +29,7 @@ def free_port() -> int:
 class ThreadedServer:
     """One ASGI app served by uvicorn on 127.0.0.1 in a daemon thread with its own event loop."""
 
-    def __init__(self, app: Any, *, path: str = "/graphql", lifespan: str = "auto") -> None:
+    def __init__(self, app: Any, *, path: str = "/graphql", lifespan: Literal["auto", "on", "off"] = "auto") -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}{path}"
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan=lifespan)
@@ -142,7 +142,7 @@ class _InLoopServer(uvicorn.Server):
 async def serve_apps_in_loop(apps: Mapping[str, Any], *, path: str = "/graphql") -> AsyncIterator[dict[str, str]]:
     """Serve ASGI apps with uvicorn as tasks of the running event loop, lifespan off: for apps whose resources
     (database engines, bus connections) belong to this loop and are started by their owner."""
-    servers: list[tuple[uvicorn.Server, asyncio.Task[None]]] = []
+    servers: list[tuple[_InLoopServer, asyncio.Task[None]]] = []
     urls: dict[str, str] = {}
     try:
         for name, app in apps.items():

@@ -15,10 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from identity_testkit import CREATE_STAFF, OWNER, Env, admin_of, make_branch, make_family, new_phone
-
 from identity.adapters.repositories import TeachingRepository
 from identity.schema.schema import schema
+from identity_testkit import CREATE_STAFF, OWNER, Env, admin_of, make_branch, make_family, new_phone
 from kabinet.auth import Principal, Role
 from kabinet.events import Envelope
 from kabinet.testing.stack import eventually
@@ -108,8 +107,8 @@ CASES: dict[str, Case] = {
                   frozenset({"guardian", "teacher", "branch_admin", "owner"}), v(lambda w, t: {"s": w.staff[t]})),
     "staffMembers": Case("query($b: ID!) { staffMembers(branchId: $b) { id lastName } }",
                          frozenset({"teacher", "branch_admin", "owner"}), v(lambda w, t: {"b": w.branch[t]})),
-    "question": Case("query($q: ID!) { question(id: $q) { id text } }", frozenset({"guardian", "branch_admin", "owner"}),
-                     v(lambda w, t: {"q": w.question[t]})),
+    "question": Case("query($q: ID!) { question(id: $q) { id text } }",
+                     frozenset({"guardian", "branch_admin", "owner"}), v(lambda w, t: {"q": w.question[t]})),
     "myQuestions": Case("{ myQuestions { id text } }", frozenset({"guardian"}), has_foreign=False),
     "branchQuestions": Case("query($b: ID!) { branchQuestions(branchId: $b) { id text } }", ADMINS,
                             v(lambda w, t: {"b": w.branch[t]})),
@@ -165,8 +164,9 @@ CASES: dict[str, Case] = {
         lastName: "Nobody"}) { errors { code } } }""", frozenset({"guardian"}), has_foreign=False),
     "inviteGuardian": Case("""mutation($p: String!) { inviteGuardian(phone: $p, firstName: "I", lastName: "G") {
         guardian { id } } }""", frozenset({"guardian"}), v(lambda w, t: {"p": new_phone()}), has_foreign=False),
-    "revokeCabinetAccess": Case("mutation($f: ID!) { revokeCabinetAccess(familyId: $f) { family { id guardianPhone } } }",
-                                ADMINS, fresh_family),
+    "revokeCabinetAccess": Case(
+        "mutation($f: ID!) { revokeCabinetAccess(familyId: $f) { family { id guardianPhone } } }", ADMINS,
+        fresh_family),
     # -- questions ------------------------------------------------------------------------------------------
     "askQuestion": Case("""mutation($s: ID!) { askQuestion(input: {topic: "general", text: "Hi", studentId: $s}) {
         question { id } } }""", frozenset({"guardian"}), v(lambda w, t: {"s": w.student[t]})),
@@ -241,8 +241,12 @@ def _codes(got: dict[str, Any]) -> set[str]:
 DENIED = {"UNAUTHENTICATED", "FORBIDDEN"}
 
 
-async def test_matrix(env: Env) -> None:
-    world = await build_world(env)
+@pytest.fixture(scope="module")
+async def world(env: Env) -> World:
+    return await build_world(env)
+
+
+async def test_matrix(env: Env, world: World) -> None:
     problems: list[str] = []
     for name, case in sorted(CASES.items()):
         targets = ("own", "foreign") if case.has_foreign else ("own",)
@@ -268,8 +272,7 @@ async def test_matrix(env: Env) -> None:
 
 
 @pytest.mark.parametrize("role", ["guardian", "teacher", "branch_admin"])
-async def test_a_foreign_object_gets_the_same_answer_as_a_missing_one(env: Env, role: str) -> None:
-    world = await build_world(env)
+async def test_a_foreign_object_gets_the_same_answer_as_a_missing_one(env: Env, world: World, role: str) -> None:
     missing = "00000000-0000-0000-0000-000000000000"
     for doc, key in (("query($x: ID!) { student(id: $x) { id } }", "student"),
                      ("query($x: ID!) { family(id: $x) { id } }", "family")):

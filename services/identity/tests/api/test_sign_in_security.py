@@ -6,6 +6,7 @@ import time
 from datetime import timedelta
 
 import jwt
+from identity.adapters.tables import one_time_codes
 from identity_testkit import (
     COMPLETE_REG,
     MY_FAMILY,
@@ -19,11 +20,9 @@ from identity_testkit import (
     make_family,
     new_phone,
 )
-from sqlalchemy import select
-
-from identity.adapters.tables import one_time_codes
 from kabinet.auth import Principal, Role, SigningKey
 from kabinet.testing.stack import token_for
+from sqlalchemy import select
 
 
 async def _self_registered(env: Env) -> tuple[str, dict[str, str]]:
@@ -94,7 +93,8 @@ async def test_known_and_unknown_phones_and_logins_get_the_same_answers(env: Env
     sa = await env.gql(SIGN_IN_CODE, {"p": known, "c": "000000"})
     sb = await env.gql(SIGN_IN_CODE, {"p": unknown, "c": "000000"})
     assert sa == sb
-    reset = 'mutation($l: String!, $c: ResetChannel!) { requestPasswordReset(login: $l, channel: $c) { ok errors { code } } }'
+    reset = ('mutation($l: String!, $c: ResetChannel!) { requestPasswordReset(login: $l, channel: $c) '
+             '{ ok errors { code } } }')
     assert (await env.gql(reset, {"l": known, "c": "SMS"})) == (await env.gql(reset, {"l": unknown, "c": "SMS"}))
     assert (await env.gql(reset, {"l": "nobody@example.com", "c": "EMAIL"}))["data"]["requestPasswordReset"] == \
         {"ok": True, "errors": []}
@@ -131,7 +131,7 @@ async def test_per_ip_cap_foreign_numbers_and_the_global_daily_cap(env: Env, lim
 
 
 async def test_tokens_with_alg_none_wrong_alg_aud_iss_key_or_expired_are_rejected(env: Env) -> None:
-    phone, session = await _self_registered(env)
+    _phone, session = await _self_registered(env)
     assert (await env.gql(MY_FAMILY, who=session["accessToken"]))["_status"] == 200
     claims = jwt.decode(session["accessToken"], options={"verify_signature": False})
     kid = env.runtime.signing_key.kid

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-
 from identity.adapters.messages import DeliveryFailed, HttpSmsSender, SmtpEmailSender
 
 
@@ -25,7 +24,7 @@ class _Inbox:
     def __init__(self) -> None:
         self.messages: list[Any] = []
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd API)
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content)))
         return "250 OK"
 

@@ -6,7 +6,6 @@ import secrets
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-
 from identity.domain import credentials
 from identity.domain.credentials import CODE_MAX_ATTEMPTS, CODE_TTL, OneTimeCode, generate_code, hash_secret
 from identity.domain.errors import InvalidBirthDate, InvalidEmail, InvalidTimeZone, WeakPassword
@@ -66,7 +65,7 @@ def test_a_code_works_once_and_expires_after_ten_minutes() -> None:
     assert code.try_code(PEPPER, "123456", now) is True
     assert code.try_code(PEPPER, "123456", now) is False
     late = _code(now)
-    assert CODE_TTL == timedelta(minutes=10)
+    assert timedelta(minutes=10) == CODE_TTL
     assert late.try_code(PEPPER, "123456", now + timedelta(minutes=10)) is False
 
 

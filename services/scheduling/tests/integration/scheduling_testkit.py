@@ -76,7 +76,8 @@ class World:
 
     @property
     def admin(self) -> Principal:
-        return Principal(user_id=f"adm-{self.branch_id}", role=Role.BRANCH_ADMIN, branch_ids=frozenset({self.branch_id}))
+        return Principal(user_id=f"adm-{self.branch_id}", role=Role.BRANCH_ADMIN,
+                         branch_ids=frozenset({self.branch_id}))
 
     def teacher(self, i: int = 0) -> Principal:
         return Principal(user_id=f"t-{self.teachers[i]}", role=Role.TEACHER, staff_id=self.teachers[i],
@@ -207,7 +208,8 @@ PUBLISH = """mutation($b: ID!, $m: String!, $g: ID) { publishMonth(branchId: $b,
 ADD_MEMBER = """mutation($g: ID!, $s: ID!, $f: Date!, $t: Date, $m: Boolean! = false, $k: String) {
   addGroupMember(groupId: $g, studentId: $s, from: $f, to: $t, makeup: $m, idempotencyKey: $k) {
   membership { id groupId studentId startsOn endsOn reason } errors { field code message } } }"""
-LESSONS = """query($f: LessonsFilter!, $first: Int! = 50, $after: String) { lessons(filter: $f, first: $first, after: $after) {
+LESSONS = """query($f: LessonsFilter!, $first: Int! = 50, $after: String) {
+  lessons(filter: $f, first: $first, after: $after) {
   totalCount pageInfo { hasNextPage endCursor }
   edges { node { id startsAt endsAt localDate lessonType status published groupId teacherId roomId placesLeft
                  price { amount } participants { studentId reason price { amount } } } } } }"""

@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-
 from kabinet.auth import Principal, Role
 from scheduling.schema.schema import schema
 from scheduling_testkit import (
@@ -90,9 +89,11 @@ CASES: dict[str, tuple[str, Any, dict[str, tuple[bool, bool]]]] = {
     "createGroup": ("mutation($i: CreateGroupInput!) { createGroup(input: $i) { errors { code } } }",
                     lambda t: {"i": {"branchId": t.world.branch_id, "name": "G", "teacherId": t.world.teachers[0],
                                      "capacity": 5, "price": "100"}}, ADMIN_OF_BRANCH),
-    "addRecurringLesson": ("mutation($i: AddRecurringLessonInput!) { addRecurringLesson(input: $i) { errors { code } } }",
-                           lambda t: {"i": {"groupId": t.group, "rrule": "FREQ=WEEKLY;BYDAY=SU", "startTime": "08:00:00",
-                                            "durationMinutes": 30, "validFrom": "2027-01-01"}}, ADMIN_OF_BRANCH),
+    "addRecurringLesson": ("mutation($i: AddRecurringLessonInput!) { addRecurringLesson(input: $i) "
+                           "{ errors { code } } }",
+                           lambda t: {"i": {"groupId": t.group, "rrule": "FREQ=WEEKLY;BYDAY=SU",
+                                            "startTime": "08:00:00", "durationMinutes": 30,
+                                            "validFrom": "2027-01-01"}}, ADMIN_OF_BRANCH),
     "addGroupMember": ("mutation($g: ID!, $s: ID!) { addGroupMember(groupId: $g, studentId: $s, from: \"2027-03-01\") "
                        "{ errors { code } } }", lambda t: {"g": t.group, "s": t.student}, ADMIN_OF_BRANCH),
     "endGroupMembership": ("mutation($m: ID!) { endGroupMembership(membershipId: $m, lastDay: \"2027-12-31\") "

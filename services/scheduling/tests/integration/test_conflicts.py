@@ -24,7 +24,8 @@ CREATE_LESSON = """mutation($input: CreateLessonInput!, $k: String) { createLess
 MOVE = """mutation($id: ID!, $s: DateTime!, $e: DateTime!, $scope: LessonScope! = THIS) {
   moveLesson(lessonId: $id, startsAt: $s, endsAt: $e, scope: $scope) {
   lessons { id startsAt } errors { field code message } } }"""
-CANCEL = """mutation($id: ID!, $scope: LessonScope! = THIS) { cancelLesson(lessonId: $id, reason: "holiday", scope: $scope) {
+CANCEL = """mutation($id: ID!, $scope: LessonScope! = THIS) {
+  cancelLesson(lessonId: $id, reason: "holiday", scope: $scope) {
   lessons { id status } errors { code } } }"""
 
 

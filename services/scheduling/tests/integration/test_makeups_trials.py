@@ -92,7 +92,8 @@ async def test_one_free_trial_per_family_across_children(env: Env) -> None:
     other = w.students(1)[0]
     r = ok(await env.gql(w.admin, TRIAL, {"l": lessons[1]["id"], "s": other, "g": True}), "recordTrial")
     later = {x["id"]: x for x in await lessons_of(env, w.admin, groupId=g)}
-    assert {"studentId": other, "reason": "TRIAL", "price": {"amount": "0.00"}} in later[lessons[1]["id"]]["participants"]
+    trial_place = {"studentId": other, "reason": "TRIAL", "price": {"amount": "0.00"}}
+    assert trial_place in later[lessons[1]["id"]]["participants"]
     assert any(p["studentId"] == other and p["reason"] == "MEMBER" for p in later[lessons[2]["id"]]["participants"])
 
 

@@ -21,7 +21,8 @@ pytestmark = pytest.mark.integration
 
 CALENDAR = """query($f: LessonsFilter!, $tz: String!) { lessonCalendar(filter: $f, timeZone: $tz) {
   date lessons { id startsAt } } }"""
-ISSUE = """mutation($s: ID, $t: ID) { issueCalendarFeed(studentId: $s, teacherId: $t) { feed { id url } errors { code } } }"""
+ISSUE = """mutation($s: ID, $t: ID) { issueCalendarFeed(studentId: $s, teacherId: $t) {
+  feed { id url } errors { code } } }"""
 REVOKE = """mutation($id: ID!) { revokeCalendarFeed(feedId: $id) { feed { id } errors { code } } }"""
 TEACHER_LESSONS = """query($id: ID!) { _entities(representations: [{__typename: "Staff", id: $id}]) {
   ... on Staff { lessons(from: "2027-01-01T00:00:00Z", to: "2027-12-01T00:00:00Z", first: 3) {

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from kabinet.events.envelope import Envelope
 
 Handler = Callable[[Envelope], Awaitable[None]]
+# Handles several envelopes in one transaction, all or nothing; on failure the transport falls back to
+# the per-envelope handler for each of them (see kabinet.inbox.inbox_batch_handler).
+BatchHandler = Callable[[Sequence[Envelope]], Awaitable[None]]
 
 
 class PublishError(Exception):
@@ -28,6 +31,7 @@ class Subscription:
     consumer: str  # e.g. "billing": one durable queue per consumer
     bindings: tuple[str, ...]  # routing keys or topic patterns
     handler: Handler
+    batch_handler: BatchHandler | None = None  # optional: a transport may use it for throughput
 
 
 @dataclass(frozen=True, slots=True)

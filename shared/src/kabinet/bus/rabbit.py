@@ -39,26 +39,31 @@ class RabbitTransport:
         self.settings = settings
         self.topology = Topology.from_settings(settings)
         self._catalogue = catalogue
-        self._connection: AbstractRobustConnection | None = None
+        self._connection: AbstractRobustConnection | None = None  # publishing, operator commands
+        self._consumer_connection: AbstractRobustConnection | None = None
         self._channel: AbstractRobustChannel | None = None
         self._exchange: AbstractRobustExchange | None = None
         self._consumer_channels: list[AbstractRobustChannel] = []
+        self._consumers: list[_Consumer] = []
         # Every queue/exchange this transport declared; tests delete them after a run.
         self.declared_queues: set[str] = set()
 
     # -- connection -------------------------------------------------------------------------------
     async def connect(self) -> None:
-        s = self.settings
-        assert s.amqp_url
-        self._connection = await asyncio.wait_for(
-            aio_pika.connect_robust(s.amqp_url, timeout=s.connect_timeout_s, reconnect_interval=1.0,
-                                    client_properties={"connection_name": "kabinet"}),
-            timeout=s.connect_timeout_s + 1,
-        )
+        self._connection = await self._open("publish")
         # on_return_raises: a mandatory publish nobody routes fails loudly instead of vanishing.
         self._channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
         self._exchange = await self._declare_exchanges(self._channel)
         await self._declare_archive(self._channel)
+
+    async def _open(self, role: str) -> AbstractRobustConnection:
+        s = self.settings
+        assert s.amqp_url
+        return await asyncio.wait_for(
+            aio_pika.connect_robust(s.amqp_url, timeout=s.connect_timeout_s, reconnect_interval=1.0,
+                                    client_properties={"connection_name": f"kabinet-{role}"}),
+            timeout=s.connect_timeout_s + 1,
+        )
 
     async def _declare_exchanges(self, channel: AbstractRobustChannel) -> AbstractRobustExchange:
         t = self.topology
@@ -78,17 +83,22 @@ class RabbitTransport:
             await queue.bind(t.exchange, key)
 
     def is_connected(self) -> bool:
-        """True only while the connection is really up: a robust connection that is reconnecting is not
+        """True only while the connections are really up: a robust connection that is reconnecting is not
         closed, but its ``connected`` event is cleared until the reconnect (and its channels) are back."""
         conn, channel = self._connection, self._channel
-        return bool(conn is not None and not conn.is_closed and conn.connected.is_set()
-                    and channel is not None and not channel.is_closed)
+        if not (_is_up(conn) and channel is not None and not channel.is_closed):
+            return False
+        return self._consumer_connection is None or _is_up(self._consumer_connection)
 
     async def close(self) -> None:
-        connection = self._connection
-        self._connection = self._channel = self._exchange = None
+        connections = [c for c in (self._consumer_connection, self._connection) if c is not None]
+        self._connection = self._consumer_connection = None
+        self._channel = self._exchange = None
         self._consumer_channels.clear()
-        if connection is not None:
+        for consumer in self._consumers:
+            consumer.stop()
+        self._consumers.clear()
+        for connection in connections:
             # A close during a reconnect can wait on the dead socket: bound it.
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(connection.close(), timeout=self.settings.connect_timeout_s)
@@ -128,7 +138,11 @@ class RabbitTransport:
         if self._connection is None:
             raise BrokerUnavailable("not connected to RabbitMQ")
         t = self.topology
-        channel = await self._connection.channel()
+        if self._consumer_connection is None:
+            # Consumers get their own connection: RabbitMQ's flow control blocks a publishing connection,
+            # and on a shared one that would also hold back the acks that let the queue drain.
+            self._consumer_connection = await self._open("consume")
+        channel = await self._consumer_connection.channel()
         self._consumer_channels.append(channel)
         await channel.set_qos(prefetch_count=self.settings.prefetch)
         await self._declare_exchanges(channel)
@@ -145,48 +159,9 @@ class RabbitTransport:
         for binding in subscription.bindings:
             await queue.bind(t.exchange, binding)
 
-        # aio-pika runs each delivered message as its own task (up to the prefetch). Bound how many
-        # handle at once: more than the database pool can serve only queues on the pool, and beyond its
-        # size SQLAlchemy opens and closes an overflow connection per message.
-        slots = asyncio.Semaphore(max(1, self.settings.max_concurrency))
-
-        async def on_message(message: AbstractIncomingMessage) -> None:
-            try:
-                envelope = Envelope.from_json(message.body)
-                async with slots:
-                    await subscription.handler(envelope)
-            except MalformedEvent as exc:
-                log.error("malformed message dead-lettered",
-                          extra={"consumer": subscription.consumer, "message_id": message.message_id,
-                                 "error": str(exc)})
-                EVENTS_HANDLED.labels(subscription.consumer, "malformed").inc()
-                with contextlib.suppress(Exception):  # channel gone: it is redelivered and rejected again
-                    await message.reject(requeue=False)
-                return
-            except Exception as exc:
-                # Requeue: the quorum queue counts deliveries and dead-letters past the limit. Wait a
-                # little first (longer on each try) so a short outage, e.g. of the database, does not
-                # burn every try of every message within milliseconds.
-                tries = _delivery_count(message) + 1
-                log.warning("handler failed; message requeued",
-                            extra={"consumer": subscription.consumer, "message_id": message.message_id,
-                                   "try": tries, "error": repr(exc)})
-                EVENTS_HANDLED.labels(subscription.consumer, "failed").inc()
-                await asyncio.sleep(min(self.settings.retry_backoff_max_s,
-                                        self.settings.retry_backoff_s * 2 ** (tries - 1)))
-                try:
-                    await message.nack(requeue=True)
-                except Exception:  # channel gone: the broker redelivers the unacked message anyway
-                    log.debug("nack failed", exc_info=True)
-                return
-            EVENTS_HANDLED.labels(subscription.consumer, "ok").inc()
-            try:
-                await message.ack()
-            except Exception:
-                # Committed but not acked: it comes back and the inbox drops it as a duplicate.
-                log.debug("ack failed", exc_info=True)
-
-        await queue.consume(on_message, no_ack=False)
+        consumer = _Consumer(subscription, self.settings)
+        self._consumers.append(consumer)
+        await queue.consume(consumer.on_message, no_ack=False)
 
     # -- dead letters -----------------------------------------------------------------------------
     async def dead_letters(self, consumer: str, limit: int = 100) -> list[DeadLetter]:
@@ -242,6 +217,114 @@ class RabbitTransport:
             return replayed
         finally:
             await channel.close()
+
+
+class _Consumer:
+    """Handles one subscription's deliveries with bounded concurrency, in small batches when it can.
+
+    aio-pika hands over each delivery (up to the prefetch) as soon as it arrives; they wait in a local
+    queue for one of ``max_concurrency`` workers (each holds a database connection while it works). A
+    worker takes what is waiting, up to ``batch_max``, and gives it to the subscription's batch handler:
+    one transaction for the batch (the inbox rows and effects of all of them). If the batch fails, each
+    message is handled again on its own, so one bad message never fails or delays the others beyond that.
+    Acks follow the commit; a message is never acked before its effect is committed.
+    """
+
+    def __init__(self, subscription: Subscription, settings: MessagingSettings) -> None:
+        self.sub = subscription
+        self.settings = settings
+        self._waiting: asyncio.Queue[tuple[AbstractIncomingMessage, Envelope]] = asyncio.Queue()
+        self._workers = [asyncio.create_task(self._work(), name=f"consumer-{subscription.consumer}-{i}")
+                         for i in range(max(1, settings.max_concurrency))]
+        self._retries: set[asyncio.Task[None]] = set()
+
+    def stop(self) -> None:
+        for task in [*self._workers, *self._retries]:
+            task.cancel()
+
+    async def on_message(self, message: AbstractIncomingMessage) -> None:
+        try:
+            envelope = Envelope.from_json(message.body)
+        except MalformedEvent as exc:
+            await self._reject(message, exc)
+            return
+        self._waiting.put_nowait((message, envelope))
+
+    async def _work(self) -> None:
+        while True:
+            batch = [await self._waiting.get()]
+            limit = self.settings.batch_max if self.sub.batch_handler is not None else 1
+            while len(batch) < limit and not self._waiting.empty():
+                batch.append(self._waiting.get_nowait())
+            try:
+                await self._handle(batch)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # never lose a worker: the messages are redelivered if not acked
+                log.exception("consumer worker failed", extra={"consumer": self.sub.consumer})
+
+    async def _handle(self, batch: list[tuple[AbstractIncomingMessage, Envelope]]) -> None:
+        if len(batch) > 1 and self.sub.batch_handler is not None:
+            try:
+                await self.sub.batch_handler([envelope for _, envelope in batch])
+            except Exception as exc:
+                log.info("batch failed; handling its messages one by one",
+                         extra={"consumer": self.sub.consumer, "size": len(batch), "error": repr(exc)})
+            else:
+                EVENTS_HANDLED.labels(self.sub.consumer, "ok").inc(len(batch))
+                # Issued together, the acks leave in one write instead of one system call each.
+                await asyncio.gather(*(self._ack(message) for message, _ in batch))
+                return
+        for message, envelope in batch:
+            await self._handle_one(message, envelope)
+
+    async def _handle_one(self, message: AbstractIncomingMessage, envelope: Envelope) -> None:
+        try:
+            await self.sub.handler(envelope)
+        except MalformedEvent as exc:
+            await self._reject(message, exc)
+        except Exception as exc:
+            EVENTS_HANDLED.labels(self.sub.consumer, "failed").inc()
+            # Wait off the worker, so a failing message does not hold up the others.
+            task = asyncio.create_task(self._requeue_later(message, exc))
+            self._retries.add(task)
+            task.add_done_callback(self._retries.discard)
+        else:
+            EVENTS_HANDLED.labels(self.sub.consumer, "ok").inc()
+            await self._ack(message)
+
+    async def _requeue_later(self, message: AbstractIncomingMessage, exc: Exception) -> None:
+        # Requeue: the quorum queue counts deliveries and dead-letters past the limit. Wait a little
+        # first (longer on each try) so a short outage, e.g. of the database, does not burn every try
+        # of every message within milliseconds.
+        tries = _delivery_count(message) + 1
+        log.warning("handler failed; message requeued",
+                    extra={"consumer": self.sub.consumer, "message_id": message.message_id, "try": tries,
+                           "error": repr(exc)})
+        await asyncio.sleep(min(self.settings.retry_backoff_max_s, self.settings.retry_backoff_s * 2 ** (tries - 1)))
+        try:
+            await message.nack(requeue=True)
+        except Exception:  # channel gone: the broker redelivers the unacked message anyway
+            log.debug("nack failed", exc_info=True)
+
+    async def _reject(self, message: AbstractIncomingMessage, exc: Exception) -> None:
+        log.error("malformed message dead-lettered",
+                  extra={"consumer": self.sub.consumer, "message_id": message.message_id, "error": str(exc)})
+        EVENTS_HANDLED.labels(self.sub.consumer, "malformed").inc()
+        with contextlib.suppress(Exception):  # channel gone: it is redelivered and rejected again
+            await message.reject(requeue=False)
+
+    @staticmethod
+    async def _ack(message: AbstractIncomingMessage) -> None:
+        try:
+            await message.ack()
+        except Exception:
+            # Committed but not acked (the channel went away): it comes back and the inbox drops it.
+            log.debug("ack failed", exc_info=True)
+
+
+def _is_up(connection: AbstractRobustConnection | None) -> bool:
+    return connection is not None and not connection.is_closed and connection.connected.is_set()
 
 
 def _delivery_count(message: AbstractIncomingMessage) -> int:

@@ -70,16 +70,20 @@ def _birth_date(value: date | str, today: date) -> date:
 async def register_student(cmd: RegisterStudent, uow: UnitOfWork, principal: Principal) -> Student:
     """Find or create the family of the phone, add the student, and publish what happened."""
     require_role(principal, Role.BRANCH_ADMIN)
-    if cmd.branch_id is not None:
-        ensure(can_manage_branch(principal, cmd.branch_id))
-    elif principal.role is not Role.OWNER:
-        raise InvalidInput("Choose the student's branch.", field="branchId")
+    branch_id = cmd.branch_id
+    if branch_id is None and principal.role is not Role.OWNER:
+        # An admin of one branch registers into it; an admin of several must choose.
+        if len(principal.branch_ids) != 1:
+            raise InvalidInput("Choose the student's branch.", field="branchId")
+        branch_id = next(iter(principal.branch_ids))
+    if branch_id is not None:
+        ensure(can_manage_branch(principal, branch_id))
     phone = normalise_phone(cmd.guardian_phone)  # before any write: bad input changes nothing
     today = utcnow().date()
     birth = _birth_date(cmd.birth_date, today)
     Student.validate(cmd.first_name, cmd.last_name, birth, today)
     family = await family_for_phone(uow, phone)
-    student = family.add_student(cmd.first_name, cmd.last_name, birth, cmd.branch_id, today=today)
+    student = family.add_student(cmd.first_name, cmd.last_name, birth, branch_id, today=today)
     # Staff register on the strength of the signed paper contract: that is the recorded consent.
     await FamilyRepository(uow.session).add_consent(Consent(new_id(), family.id, student.id, None, "paper",
                                                             CONSENT_VERSION, utcnow(), principal.user_id))

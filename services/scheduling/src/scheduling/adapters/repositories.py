@@ -535,6 +535,13 @@ class LessonRepository:
         sub = self._filtered(f).subquery()
         return int((await self.session.execute(select(func.count()).select_from(sub))).scalar_one())
 
+    async def was_in_group_lesson_before(self, group_id: str, student_id: str, before: datetime) -> bool:
+        """Whether the student was in an earlier (not cancelled) lesson of the group."""
+        q = select(lessons.c.id).join(participants, participants.c.lesson_id == lessons.c.id).where(
+            lessons.c.group_id == group_id, participants.c.student_id == student_id,
+            lessons.c.status == LessonStatus.SCHEDULED.value, lessons.c.starts_at < before).limit(1)
+        return (await self.session.execute(q)).first() is not None
+
     async def teacher_teaches_student(self, teacher_id: str, student_id: str) -> bool:
         q = select(participants.c.lesson_id).join(lessons, lessons.c.id == participants.c.lesson_id).where(
             lessons.c.teacher_id == teacher_id, participants.c.student_id == student_id).limit(1)
@@ -628,6 +635,11 @@ class TrialRepository:
                                                     lesson_id=t.lesson_id, source=t.source, used_at=t.used_at)
         return (await self.session.execute(
             stmt.on_conflict_do_nothing().returning(trials.c.family_id))).first() is not None
+
+    async def release(self, family_id: str, lesson_id: str) -> None:
+        """Give the family its trial back (a trial booking cancelled in time was never used)."""
+        await self.session.execute(delete(trials).where(trials.c.family_id == family_id,
+                                                        trials.c.lesson_id == lesson_id))
 
     async def of_families(self, family_ids: Sequence[str]) -> dict[str, Trial]:
         rows = await self.session.execute(select(trials).where(trials.c.family_id.in_(family_ids)))

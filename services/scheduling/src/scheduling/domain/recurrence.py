@@ -70,11 +70,9 @@ class RecurringRule:
 
 
 def to_utc(naive_local: datetime, tz: ZoneInfo) -> datetime:
-    aware = naive_local.replace(tzinfo=tz)
-    back = aware.astimezone(UTC).astimezone(tz).replace(tzinfo=None)
-    if back != naive_local:  # a wall time in a spring-forward gap: move it forward by the gap
-        aware = (naive_local + (naive_local - back)).replace(tzinfo=tz)
-    return aware.astimezone(UTC)
+    """PEP 495 fold=0: a wall time in a spring-forward gap takes the offset from before the change, which lands
+    it the gap's length later (02:30 -> 03:30); an ambiguous fall-back time is its first occurrence."""
+    return naive_local.replace(tzinfo=tz, fold=0).astimezone(UTC)
 
 
 def normalise_rrule(text: str) -> str:

@@ -13,7 +13,6 @@ from kabinet.db import UnitOfWork
 from kabinet.errors import Forbidden
 
 from scheduling.adapters.repositories import BookingRepository, LessonRepository, SlotRepository, TrialRepository
-from scheduling.adapters.tables import trials
 from scheduling.domain import errors
 from scheduling.domain.events import BookingCancelled, BookingCreated
 from scheduling.domain.model import (
@@ -163,12 +162,10 @@ async def cancel_booking(uow: UnitOfWork, p: Principal, booking_id: str, now: da
             uow.publish(participant_removed(lesson, part))
         if part.reason is ParticipantReason.TRIAL and not booking.late:
             # An early-cancelled trial was not used: the family keeps its one free trial.
-            await uow.session.execute(trials.delete().where(trials.c.family_id == booking.family_id,
-                                                            trials.c.lesson_id == lesson.id))
+            await TrialRepository(uow.session).release(booking.family_id, lesson.id)
     uow.publish(BookingCancelled(booking_id=booking.id, lesson_id=lesson.id, student_id=booking.student_id,
                                  family_id=booking.family_id, late=booking.late))
     await uow.commit()
     return booking
 
 
-__all__ = ["OpenSlot", "TrialRepository", "book_place", "book_slot", "cancel_booking", "open_slot"]

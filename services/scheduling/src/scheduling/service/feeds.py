@@ -16,7 +16,13 @@ from kabinet.auth.rules import ensure, require_authenticated
 from kabinet.db import UnitOfWork
 from kabinet.errors import NotFound
 
-from scheduling.adapters.repositories import CatalogueRepository, FeedRepository, LessonFilter, LessonRepository
+from scheduling.adapters.repositories import (
+    CatalogueRepository,
+    FeedRepository,
+    LessonFilter,
+    LessonRepository,
+    ProjectionRepository,
+)
 from scheduling.domain.model import Lesson, new_id, utcnow
 from scheduling.service.access import can_see_student
 from scheduling.service.common import get_student
@@ -40,8 +46,10 @@ async def issue_feed(uow: UnitOfWork, p: Principal, *, student_id: str | None = 
         ensure(await can_see_student(p, student, LessonRepository(uow.session)))
         kind, owner = "student", student.id
     elif teacher_id:
+        teacher = await ProjectionRepository(uow.session).staff(teacher_id)
         ensure(p.role is Role.OWNER or (p.role is Role.TEACHER and p.staff_id == teacher_id)
-               or p.role is Role.BRANCH_ADMIN)
+               or (p.role is Role.BRANCH_ADMIN and teacher is not None
+                   and bool(p.branch_ids & set(teacher.branch_ids))))
         kind, owner = "teacher", teacher_id
     else:
         raise NotFound(field="studentId")

@@ -8,10 +8,8 @@ from decimal import Decimal
 from kabinet.auth.principal import Principal
 from kabinet.db import UnitOfWork
 from kabinet.money import Money
-from sqlalchemy import select
 
 from scheduling.adapters.repositories import LessonRepository, TrialRepository
-from scheduling.adapters.tables import lessons, participants
 from scheduling.domain import errors
 from scheduling.domain.events import MembershipStarted
 from scheduling.domain.model import Lesson, Participant, ParticipantReason, Trial, utcnow
@@ -76,11 +74,7 @@ async def first_attendance_counts_as_trial(uow: UnitOfWork, lesson_id: str, stud
         return False
 
 
-    earlier = await uow.session.execute(
-        select(lessons.c.id).join(participants, participants.c.lesson_id == lessons.c.id).where(
-            lessons.c.group_id == lesson.group_id, participants.c.student_id == student_id,
-            lessons.c.status == "scheduled", lessons.c.starts_at < lesson.starts_at).limit(1))
-    if earlier.first() is not None:
+    if await repo.was_in_group_lesson_before(lesson.group_id, student_id, lesson.starts_at):
         return False  # not the first lesson of a newly added student
     if not await TrialRepository(uow.session).claim(Trial(part.family_id, student_id, lesson.id, "attendance", now)):
         return False

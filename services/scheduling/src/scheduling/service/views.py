@@ -69,7 +69,7 @@ async def authorised_filter(session: AsyncSession, p: Principal, q: LessonQuery)
             mine = managed_branches(p) or []
             return replace(f, branch_ids=[b for b in (f.branch_ids or mine) if b in mine])
         case Role.TEACHER:
-            return f if q.student_id else replace(f, teacher_id=p.staff_id or "-")
+            return replace(f, teacher_id=p.staff_id or "-")  # a teacher sees their own lessons only
         case Role.GUARDIAN:
             return f if q.student_id else replace(f, family_id=p.family_id or "-")
         case Role.STUDENT:

@@ -1,0 +1,309 @@
+"""Publishing a month for a chain: 11 branches x 40 groups x 10 students (~35,000 lesson participations).
+
+    uv run python bench/schedule.py [--branches 11 --groups 40 --students 10 --month 2027-03]
+
+Scheduling: generateMonth + publishMonth per branch through the use cases (conflict checks, rosters from
+memberships, one scheduling.lesson.scheduled.v1 per lesson in the outbox) -> clock stops when every branch
+has committed ("scheduling committed"), then when the relay has published every event to RabbitMQ.
+Billing: its real runtime (billing.bootstrap.build_runtime) consumes the events from its durable queue and
+charges each participant; the clock stops when billing's inbox holds every lesson event ("billing applied").
+Floor: the same lesson and participant rows (and the outbox rows) written by one plain bulk INSERT per table
+into a fresh database with the same schema; the ratio is scheduling's commit time over it.
+Servers: KABINET_TEST_POSTGRES_URL / KABINET_TEST_AMQP_URL (or BENCH_*), defaults of .env.test. Everything
+created is removed at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import time
+import uuid
+from datetime import UTC, datetime
+from datetime import time as dtime
+from decimal import Decimal
+from typing import Any
+
+import aio_pika
+import asyncpg
+from kabinet.auth.principal import Principal, Role
+from kabinet.bus.rabbit import RabbitTransport
+from kabinet.events import Envelope
+from kabinet.money import Money
+from kabinet.runtime import ServiceRuntime
+from kabinet.settings import MessagingSettings
+from scheduling.adapters.repositories import GroupRepository, ProjectionRepository, StaffRef, StudentRef
+from scheduling.adapters.tables import lessons, outbox, participants
+from scheduling.bootstrap import build_runtime as scheduling_runtime
+from scheduling.domain.model import Group, Membership, new_id
+from scheduling.domain.recurrence import RecurringRule
+from scheduling.service import generation
+from scheduling.settings import SchedulingSettings
+from sqlalchemy import func, insert, select
+
+PG = os.environ.get("BENCH_POSTGRES_URL") or os.environ.get("KABINET_TEST_POSTGRES_URL") \
+    or "postgresql://postgres@127.0.0.1:5432/postgres"
+AMQP = os.environ.get("BENCH_AMQP_URL") or os.environ.get("KABINET_TEST_AMQP_URL") \
+    or "amqp://guest:guest@127.0.0.1:5672/"
+ZONES = ("Europe/Kaliningrad", "Europe/Moscow", "Europe/Samara", "Asia/Yekaterinburg", "Asia/Omsk",
+         "Asia/Novosibirsk", "Asia/Krasnoyarsk", "Asia/Irkutsk", "Asia/Yakutsk", "Asia/Vladivostok",
+         "Asia/Magadan")
+# Two lessons a week per group, spread over the week so a branch's 40 teachers and rooms never clash.
+SLOTS = [(days, hour) for days in ("MO,WE", "TU,TH", "WE,FR", "MO,TH", "TU,FR") for hour in range(9, 21, 2)]
+OWNER = Principal(user_id="bench", role=Role.OWNER)
+
+
+def _dsn(url: str) -> str:
+    return url.replace("postgresql+asyncpg://", "postgresql://")
+
+
+async def _create_db(name: str) -> str:
+    conn = await asyncpg.connect(_dsn(PG))
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return f"{_dsn(PG).rsplit('/', 1)[0]}/{name}"
+
+
+async def _drop_dbs(names: list[str]) -> None:
+    conn = await asyncpg.connect(_dsn(PG))
+    try:
+        for n in names:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{n}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+async def _count(runtime: ServiceRuntime, stmt: Any) -> int:
+    async with runtime.sessionmaker() as s:
+        return int((await s.execute(stmt)).scalar_one())
+
+
+async def _wait(check: Any, timeout_s: float, what: str) -> None:
+    deadline = time.perf_counter() + timeout_s
+    while not await check():
+        if time.perf_counter() > deadline:
+            raise TimeoutError(what)
+        await asyncio.sleep(0.05)
+
+
+async def seed(sched: ServiceRuntime, identity: RabbitTransport, billing: ServiceRuntime | None, n_branches: int,
+               n_groups: int, n_students: int, valid_from: datetime) -> tuple[list[str], int]:
+    """Identity's branch events go over RabbitMQ (billing learns the branches' time zones; it opens a family's
+    account at its first charge); scheduling's projections, groups, rules and memberships are written
+    directly (set-up, not measured)."""
+    branch_ids = [new_id() for _ in range(n_branches)]
+    events: list[Envelope] = []
+    plan: list[tuple[str, str, list[tuple[str, str]]]] = []  # branch, teacher, [(student, family)]
+    for b, branch_id in enumerate(branch_ids):
+        events.append(Envelope(type="identity.branch.created", version=1, producer="identity", payload={
+            "branch_id": branch_id, "name": f"Branch {b}", "city": f"City {b}", "time_zone": ZONES[b % len(ZONES)],
+            "address": "-"}))
+        for _g in range(n_groups):
+            teacher = new_id()
+            kids = [(new_id(), new_id()) for _ in range(n_students)]
+            plan.append((branch_id, teacher, kids))
+    async with sched.uow() as uow:
+        repo = ProjectionRepository(uow.session)
+        for b, branch_id in enumerate(branch_ids):
+            await repo.upsert_branch(branch_id, f"Branch {b}", ZONES[b % len(ZONES)])
+        for branch_id, teacher, kids in plan:
+            await repo.upsert_staff(StaffRef(teacher, "teacher", (branch_id,), "T", "B"))
+            for sid, fid in kids:
+                await repo.upsert_student(StudentRef(sid, fid, branch_id, "S", "B"))
+        groups = GroupRepository(uow.session)
+        for i, (branch_id, teacher, kids) in enumerate(plan):
+            gid = new_id()
+            await groups.add(Group(gid, branch_id, None, teacher, None, f"G{i}", n_students, Money(Decimal(1000))))
+            days, hour = SLOTS[i % len(SLOTS)]
+            await groups.add_rule(RecurringRule(new_id(), branch_id, teacher, "group", f"FREQ=WEEKLY;BYDAY={days}",
+                                                dtime(hour), 90, Money(Decimal(1000)), valid_from.date(),
+                                                group_id=gid, capacity=n_students))
+            for sid, fid in kids:
+                await groups.add_membership(Membership(new_id(), gid, sid, fid, valid_from.date()))
+        await uow.commit()
+    for i in range(0, len(events), 200):
+        for attempt in range(5):  # the broker may apply flow control under this burst: retry what failed
+            results = await asyncio.gather(*(identity.publish(e) for e in events[i:i + 200]), return_exceptions=True)
+            failed = [e for e, r in zip(events[i:i + 200], results, strict=True) if isinstance(r, BaseException)]
+            if not failed:
+                break
+            await asyncio.sleep(1 + attempt)
+            await asyncio.gather(*(identity.publish(e) for e in failed))
+            break
+    if billing is not None:
+        want = len(events)
+        billing_rt = billing
+        await _wait(lambda: _billing_seen(billing_rt, want), 300, "billing did not apply identity's events")
+    return branch_ids, sum(len(k) for _, _, k in plan)
+
+
+async def _billing_seen(billing: ServiceRuntime, want: int) -> bool:
+    inbox = billing.spec.inbox
+    return await _count(billing, select(func.count()).select_from(inbox)) >= want
+
+
+async def floor_insert(rows_l: list[dict[str, Any]], rows_p: list[dict[str, Any]], rows_o: list[dict[str, Any]],
+                       url: str) -> float:
+    runtime = scheduling_runtime(SchedulingSettings(database_url=url))
+    await runtime.migrate()
+    try:
+        started = time.perf_counter()
+        async with runtime.sessionmaker() as s, s.begin():
+            for table, rows in ((lessons, rows_l), (participants, rows_p), (outbox, rows_o)):
+                for i in range(0, len(rows), 5000):
+                    await s.execute(insert(table), rows[i:i + 5000])
+        return time.perf_counter() - started
+    finally:
+        await runtime.engine.dispose()
+
+
+async def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--branches", type=int, default=11)
+    ap.add_argument("--groups", type=int, default=40)
+    ap.add_argument("--students", type=int, default=10)
+    ap.add_argument("--month", default="2027-02", help="February 2027: exactly 4 weeks, 8 lessons per group")
+    ap.add_argument("--billing-timeout", type=float, default=120.0,
+                    help="stop waiting for billing after this many seconds and report its rate")
+    ap.add_argument("--verbose", action="store_true", help="print billing's progress while waiting")
+    args = ap.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    run = uuid.uuid4().hex[:8]
+    db_names = [f"bench_{run}_scheduling", f"bench_{run}_billing", f"bench_{run}_floor"]
+    ns = f"bench-{run}"
+    messaging = MessagingSettings(amqp_url=AMQP, events_exchange=f"{ns}.events", queue_prefix=f"{ns}.",
+                                  prefetch=256, publish_timeout_s=30.0)
+    sched = scheduling_runtime(SchedulingSettings(database_url=await _create_db(db_names[0]), messaging=messaging,
+                                                  outbox_poll_interval_s=0.05))
+    billing: ServiceRuntime | None = None
+    try:
+        from billing.bootstrap import build_runtime as billing_runtime
+        from billing.settings import BillingSettings
+
+        billing = billing_runtime(BillingSettings(database_url=await _create_db(db_names[1]), messaging=messaging,
+                                                  outbox_poll_interval_s=0.05))
+    except ImportError:
+        print("billing is not installed: measuring scheduling only")
+    identity = RabbitTransport(messaging)
+    runtimes = [r for r in (sched, billing) if r is not None]
+    try:
+        for r in runtimes:
+            await r.migrate()
+            await r.start()
+        for r in runtimes:
+            await r.wait_ready(60)
+        await identity.connect()
+        valid_from = datetime.fromisoformat(f"{args.month}-01T00:00:00+00:00")
+        t = time.perf_counter()
+        branch_ids, n_students = await seed(sched, identity, billing, args.branches, args.groups, args.students,
+                                            valid_from)
+        print(f"set-up: {args.branches} branches, {args.branches * args.groups} groups, {n_students} students "
+              f"({time.perf_counter() - t:.1f} s, not measured)")
+
+        started = time.perf_counter()
+
+        async def branch_month(branch_id: str) -> tuple[int, int]:
+            async with sched.uow() as uow:
+                await generation.generate_month(uow, OWNER, branch_id, args.month)
+            async with sched.uow() as uow:
+                r = await generation.publish_month(uow, OWNER, branch_id, args.month)
+            return r.published, r.participants
+
+        # Two branches at a time: the machine has two cores and PostgreSQL shares them.
+        sem = asyncio.Semaphore(2)
+
+        async def limited(b: str) -> tuple[int, int]:
+            async with sem:
+                return await branch_month(b)
+
+        results = await asyncio.gather(*(limited(b) for b in branch_ids))
+        committed = time.perf_counter() - started
+        n_lessons, n_parts = sum(r[0] for r in results), sum(r[1] for r in results)
+        key = "scheduling.lesson.scheduled.v1"
+        o = sched.spec.outbox
+        if sched.relay.last_error:
+            print(f"  relay's last error: {sched.relay.last_error}")
+        await _wait(lambda: _zero(sched, select(func.count()).select_from(o).where(o.c.published_at.is_(None))),
+                    600, "scheduling's relay did not publish everything")
+        relayed = time.perf_counter() - started
+        billed: float | None = None
+        charges: int | None = None
+        billing_partial: tuple[int, float] | None = None
+        if billing is not None:
+            inbox = billing.spec.inbox
+
+            last = [0.0]
+
+            async def all_charged() -> bool:
+                n = await _count(billing, select(func.count()).select_from(inbox).where(inbox.c.routing_key == key))
+                if args.verbose and time.perf_counter() - last[0] > 2:
+                    last[0] = time.perf_counter()
+                    print(f"  {last[0] - started:6.1f} s: billing applied {n}/{n_lessons} lesson events")
+                return n >= n_lessons
+            try:
+                await _wait(all_charged, args.billing_timeout, "billing")
+                billed = time.perf_counter() - started
+            except TimeoutError:
+                done = await _count(billing, select(func.count()).select_from(inbox).where(inbox.c.routing_key == key))
+                spent = time.perf_counter() - started - relayed
+                rate = done / spent if spent > 0 else 0.0
+                billing_partial = (done, rate)
+            with contextlib.suppress(Exception):
+                from billing.adapters.tables import lesson_charges
+
+                charges = await _count(billing, select(func.count()).select_from(lesson_charges))
+
+        async with sched.sessionmaker() as s:
+            rows_l = [dict(r._mapping) for r in await s.execute(select(lessons))]
+            rows_p = [dict(r._mapping) for r in await s.execute(select(participants))]
+            rows_o = [dict(r._mapping) | {"published_at": None} for r in await s.execute(
+                select(o).where(o.c.routing_key == key))]
+        floor = await floor_insert(rows_l, rows_p, [{k: v for k, v in r.items() if k != "seq"} for r in rows_o],
+                                   await _create_db(db_names[2]))
+
+        print(f"lessons: {n_lessons}, participations: {n_parts}, events: {len(rows_o)}")
+        print(f"scheduling committed (generate + publish, {args.branches} branches): {committed:6.2f} s")
+        print(f"scheduling events all on RabbitMQ:                  {relayed:6.2f} s")
+        if billed is not None:
+            extra = f" ({charges} charges)" if charges is not None else ""
+            print(f"billing applied every lesson's charges{extra}:   {billed:6.2f} s  "
+                  f"(target < 60 s: {'met' if billed < 60 else 'NOT met'})")
+        if billing_partial is not None:
+            done, rate = billing_partial
+            projected = relayed + (n_lessons / rate if rate else float("inf"))
+            print(f"billing applied only {done}/{n_lessons} lesson events ({charges} charges) in "
+                  f"{args.billing_timeout:.0f} s: {rate:.1f} events/s, projected {projected:.0f} s for the month "
+                  f"(target < 60 s: NOT met)")
+        print(f"floor: plain bulk INSERT of the same rows:         {floor:6.2f} s")
+        print(f"ratio scheduling committed / floor:                {committed / floor:6.1f}x")
+        print(f"at {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} cores")
+    finally:
+        with contextlib.suppress(Exception):
+            await identity.close()
+        for r in reversed(runtimes):
+            with contextlib.suppress(Exception):
+                await r.stop()
+        await _drop_dbs(db_names)
+        with contextlib.suppress(Exception):
+            conn = await aio_pika.connect(AMQP)
+            async with conn:
+                ch = await conn.channel()
+                from kabinet.bus import rabbit
+
+                for q in [q for q in rabbit.DECLARED_QUEUES if q.startswith(ns)]:
+                    await ch.queue_delete(q)
+                for x in [x for x in rabbit.DECLARED_EXCHANGES if x.startswith(ns)]:
+                    await ch.exchange_delete(x)
+
+
+async def _zero(runtime: ServiceRuntime, stmt: Any) -> bool:
+    return await _count(runtime, stmt) == 0
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
