@@ -127,9 +127,3 @@ async def billing(billing_db: str, messaging: MessagingSettings, signing_key: Si
     async with running(runtime, migrate=False):
         yield Harness(runtime, signing_key)
 
-
-import time as _t  # noqa: E402
-
-
-def pytest_fixture_post_finalizer(fixturedef: Any, request: Any) -> None:
-    print("FINALIZED", round(_t.monotonic(), 2), fixturedef.argname, flush=True)

@@ -12,7 +12,6 @@ from sqlalchemy import select
 
 from billing.adapters.tables import outbox
 
-from . import dbg_patch  # noqa
 from .conftest import Family, Harness
 from .test_lesson_charges import PLAN, SELL, STARTS, lesson_payload, statement
 

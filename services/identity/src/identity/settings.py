@@ -13,10 +13,10 @@ class IdentitySettings(ServiceSettings):
     # Links in emails point here (the family cabinet / console); the token is appended.
     public_url: str = "http://localhost:8000"
 
-    # argon2id parameters: raising them makes old hashes upgrade at the next sign-in.
-    argon2_time_cost: int = 3
-    argon2_memory_kib: int = 65536
-    argon2_parallelism: int = 2
+    # argon2id parameters (OWASP's m=19 MiB, t=2, p=1): changing them upgrades old hashes at the next sign-in.
+    argon2_time_cost: int = 2
+    argon2_memory_kib: int = 19456
+    argon2_parallelism: int = 1
 
     # SMS: an HTTP provider when sms_api_url is set, else the development mailbox (log + /dev/messages).
     sms_api_url: str | None = None

@@ -10,7 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 
 class PasswordHasher:
-    def __init__(self, time_cost: int = 3, memory_cost_kib: int = 65536, parallelism: int = 4) -> None:
+    def __init__(self, time_cost: int = 2, memory_cost_kib: int = 19456, parallelism: int = 1) -> None:
         self._ph = Argon2Hasher(time_cost=time_cost, memory_cost=memory_cost_kib, parallelism=parallelism,
                                 type=Type.ID)
         # Verified against when the account does not exist, so both cases cost the same time.

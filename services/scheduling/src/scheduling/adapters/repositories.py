@@ -6,7 +6,7 @@ import base64
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from kabinet.money import Money
@@ -56,6 +56,11 @@ from scheduling.domain.recurrence import RecurringRule
 def _insert(session: AsyncSession, table: Any) -> Any:
     dialect = session.bind.dialect.name if session.bind is not None else "postgresql"
     return (sqlite_insert if dialect == "sqlite" else pg_insert)(table)
+
+
+def utc(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes (stored as UTC): make every time read from a row aware."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 def is_postgres(session: AsyncSession) -> bool:
@@ -293,7 +298,7 @@ class GroupRepository:
 def _lesson(r: Any) -> Lesson:
     return Lesson(
         id=r.id, branch_id=r.branch_id, teacher_id=r.teacher_id, lesson_type=r.lesson_type, kind=LessonKind(r.kind),
-        charged_by_default=r.charged_by_default, starts_at=r.starts_at, ends_at=r.ends_at,
+        charged_by_default=r.charged_by_default, starts_at=utc(r.starts_at), ends_at=utc(r.ends_at),
         price=Money(r.price, r.currency), local_date=r.local_date, group_id=r.group_id, course_id=r.course_id,
         room_id=r.room_id, capacity=r.capacity, rule_id=r.rule_id, parallel_of=r.parallel_of,
         status=LessonStatus(r.status), published=r.published, bookable=r.bookable, cancel_reason=r.cancel_reason)
@@ -550,8 +555,8 @@ class LessonRepository:
 
 # -- bookings, slots, trials, feeds ---------------------------------------------------------------
 def _booking(r: Any) -> Booking:
-    return Booking(r.id, r.lesson_id, r.student_id, r.family_id, r.created_at, BookingStatus(r.status), r.late,
-                   r.cancelled_at)
+    return Booking(r.id, r.lesson_id, r.student_id, r.family_id, utc(r.created_at), BookingStatus(r.status), r.late,
+                   utc(r.cancelled_at) if r.cancelled_at else None)
 
 
 class BookingRepository:
@@ -589,7 +594,7 @@ class BookingRepository:
 
 
 def _slot(r: Any) -> AvailabilitySlot:
-    return AvailabilitySlot(r.id, r.branch_id, r.teacher_id, r.lesson_type, r.starts_at, r.ends_at,
+    return AvailabilitySlot(r.id, r.branch_id, r.teacher_id, r.lesson_type, utc(r.starts_at), utc(r.ends_at),
                             Money(r.price, r.currency), r.room_id, r.lesson_id)
 
 
@@ -643,7 +648,7 @@ class TrialRepository:
 
     async def of_families(self, family_ids: Sequence[str]) -> dict[str, Trial]:
         rows = await self.session.execute(select(trials).where(trials.c.family_id.in_(family_ids)))
-        return {r.family_id: Trial(r.family_id, r.student_id, r.lesson_id, r.source, r.used_at) for r in rows}
+        return {r.family_id: Trial(r.family_id, r.student_id, r.lesson_id, r.source, utc(r.used_at)) for r in rows}
 
 
 @dataclass(frozen=True)
