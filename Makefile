@@ -4,7 +4,7 @@ SHELL := /bin/bash
 UV ?= $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 NPM_DIR := tests/node
 
-.PHONY: run test install install-node ensure-uv lint bench supergraph clean
+.PHONY: run test install install-node ensure-uv lint bench docs supergraph clean
 
 ensure-uv:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check uv
@@ -29,6 +29,10 @@ lint: install
 
 bench: install install-node
 	$(UV) run python bench/events.py
+
+## Regenerate the event catalogue (docs/events.md, docs/asyncapi.json) from the services' contracts.
+docs: install
+	$(UV) run python -m kabinet.events.catalogue --out docs/events.md --asyncapi docs/asyncapi.json
 
 ## Write the composed supergraph (@join__ SDL) of the services to var/supergraph.graphql (GATEWAY_SUBGRAPHS=name=url,...
 ## to ask running services instead of reading their schemas in-process).

@@ -24,8 +24,6 @@ from typing import ClassVar
 
 import aio_pika
 import asyncpg
-from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
-
 from kabinet.bus.rabbit import RabbitTransport
 from kabinet.db.engine import create_engine
 from kabinet.db.messaging_tables import add_messaging_tables
@@ -33,6 +31,7 @@ from kabinet.db.uow import UnitOfWork
 from kabinet.events import Envelope, EventContract
 from kabinet.runtime import ServiceRuntime, ServiceSpec
 from kabinet.settings import MessagingSettings, ServiceSettings
+from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
 
 PG = os.environ.get("BENCH_POSTGRES_URL") or os.environ.get("KABINET_TEST_POSTGRES_URL") \
     or "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -132,7 +131,7 @@ async def kabinet_end_to_end(n: int, ns: str, db_url: str) -> float:
 
         conn = await ap.connect(AMQP)
         ch = await conn.channel()
-        t = runtime.transport.topology  # type: ignore[attr-defined]
+        t = runtime.transport.topology
         for q in (t.queue("bench"), t.dead_letter_queue("bench")):
             await ch.queue_delete(q)
         for x in (t.exchange, t.dead_letter_exchange):
@@ -179,4 +178,14 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
+    # The services run under uvicorn, which uses uvloop when installed; so do both sides here
+    # (BENCH_LOOP=asyncio for the standard loop).
+    if os.environ.get("BENCH_LOOP", "uvloop") == "uvloop":
+        try:
+            import uvloop
+
+            uvloop.install()
+        except ImportError:
+            pass
+    print(f"event loop: {asyncio.get_event_loop_policy().__class__.__module__}", flush=True)
     asyncio.run(main())

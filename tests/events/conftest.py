@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from kabinet.bus.rabbit import RabbitTransport
 from kabinet.db.engine import create_engine
 from kabinet.runtime import ServiceRuntime

@@ -18,12 +18,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
-
 from kabinet.bus.base import BrokerUnavailable
 from kabinet.events import Envelope
 from kabinet.metrics import EVENTS_HANDLED
 from kabinet.testing.stack import eventually, running
+from sqlalchemy import select, update
 
 HERE = Path(__file__).parent
 
@@ -74,8 +73,10 @@ async def test_b_connections_cut_mid_stream_of_2000_events(kt_module, kt_db, mak
     cuts_at: list[int] = []
 
     async def cut_when(threshold: int) -> None:
-        while (await kt.effect_counts(consumer.engine))[1] < threshold:
-            await asyncio.sleep(0.01)
+        async def reached() -> bool:
+            return (await kt.effect_counts(consumer.engine))[1] >= threshold
+
+        await eventually(reached, timeout_s=60, interval_s=0.01)
         cuts_at.append((await kt.effect_counts(consumer.engine))[1])
         await amqp_proxy.cut()
 

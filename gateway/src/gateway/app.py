@@ -13,19 +13,29 @@ from dataclasses import dataclass
 from typing import Any
 
 from graphql import OperationType
+from kabinet.auth import KeySource
+from kabinet.bus.base import Transport
+from kabinet.settings import MessagingSettings
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
 
+from gateway.auth import GatewayAuth, Unauthenticated
 from gateway.composition.errors import CompositionError
 from gateway.composition.sources import IntrospectAndCompose, SupergraphFile, SupergraphSource
 from gateway.config import GatewaySettings, SubgraphConfig
 from gateway.console import GRAPHIQL_HTML
+from gateway.documents import DocumentRejected, DocumentStore, load_manifest
 from gateway.execution.subgraph_client import SubgraphClient
 from gateway.limits import RequestLimits
 from gateway.pipeline import GatewayPipeline, GraphQLRequest, PipelineResult, RequestRejected, _Rejected
+from gateway.subscriptions.feed import RabbitFeed, TransportFeed, instance_name
+from gateway.subscriptions.protocol import GraphQLWebSocket
+from gateway.subscriptions.schema import GATEWAY_SUBGRAPH, subscription_sdl
+from gateway.subscriptions.service import SubscriptionService
 
 log = logging.getLogger(__name__)
 
@@ -45,22 +55,42 @@ class GatewayState:
     settings: GatewaySettings
     source: SupergraphSource
     client: SubgraphClient
+    auth: GatewayAuth
+    documents: DocumentStore
     pipeline: GatewayPipeline | None = None
+    subscriptions: SubscriptionService | None = None
     composition_error: str | None = None
     fingerprint: str = ""
     generation: int = 0
 
 
-def _source_for(settings: GatewaySettings, subgraphs: list[SubgraphConfig]) -> SupergraphSource:
+def _source_for(
+    settings: GatewaySettings, subgraphs: list[SubgraphConfig], local_sdls: dict[str, str]
+) -> SupergraphSource:
     if settings.supergraph_file is not None:
-        return SupergraphFile(settings.supergraph_file, subgraphs)
+        return SupergraphFile(settings.supergraph_file, subgraphs, local_sdls)
     return IntrospectAndCompose(
         subgraphs,
         request_timeout_s=settings.subgraph_timeout_s,
         overall_timeout_s=settings.compose_timeout_s,
         initial_backoff_s=settings.compose_retry_initial_s,
         max_backoff_s=settings.compose_retry_max_s,
+        local_sdls=local_sdls,
     )
+
+
+def _subscriptions_for(
+    settings: GatewaySettings, event_transport: Transport | None, messaging: MessagingSettings | None
+) -> SubscriptionService | None:
+    """Subscriptions need events: the embedded bus (`event_transport`) or RabbitMQ (`messaging.amqp_url`)."""
+    if not settings.subscriptions_enabled:
+        return None
+    instance = instance_name(settings.instance_id)
+    if event_transport is not None:
+        return SubscriptionService(TransportFeed(event_transport, instance))
+    if messaging is not None and messaging.amqp_url:
+        return SubscriptionService(RabbitFeed(messaging, instance))
+    return None
 
 
 async def _compose(state: GatewayState) -> bool:
@@ -93,6 +123,8 @@ async def _compose(state: GatewayState) -> bool:
             max_aliases=state.settings.max_aliases,
             max_tokens=state.settings.max_tokens,
         ),
+        max_cost=state.settings.max_cost,
+        cost_default_list_size=state.settings.cost_default_list_size,
     )
     if state.fingerprint:
         log.info("supergraph changed: serving the new one (%d subgraphs)", len(supergraph.subgraphs))
@@ -102,18 +134,38 @@ async def _compose(state: GatewayState) -> bool:
     return True
 
 
-def create_gateway_app(settings: GatewaySettings, subgraphs: list[SubgraphConfig] | None = None) -> Starlette:
-    """Build the gateway app. `subgraphs` overrides `settings.subgraphs` (embedded mode passes ASGI transports)."""
+def create_gateway_app(
+    settings: GatewaySettings,
+    subgraphs: list[SubgraphConfig] | None = None,
+    *,
+    key_source: KeySource | None = None,
+    event_transport: Transport | None = None,
+    messaging: MessagingSettings | None = None,
+) -> Starlette:
+    """Build the gateway app. `subgraphs` overrides `settings.subgraphs` (embedded mode passes ASGI transports);
+    `key_source` gives identity's public keys in-process (else `JWKS_URL` is used, if set). Subscriptions are
+    served when events can reach the gateway: `event_transport` (the embedded bus) or `messaging` (RabbitMQ);
+    the gateway's own subgraph (`gateway`, the Subscription root) is then composed into the supergraph."""
     configs = list(subgraphs if subgraphs is not None else settings.subgraphs)
+    trusted = load_manifest(settings.trusted_documents) if settings.trusted_documents is not None else None
+    subscriptions = _subscriptions_for(settings, event_transport, messaging)
+    local_sdls = {GATEWAY_SUBGRAPH: subscription_sdl()} if subscriptions is not None else {}
     state = GatewayState(
         settings=settings,
-        source=_source_for(settings, configs),
+        subscriptions=subscriptions,
+        source=_source_for(settings, configs, local_sdls),
         client=SubgraphClient(configs, settings.subgraph_timeout_s, settings.subgraph_timeouts),
+        auth=GatewayAuth.from_settings(key_source, settings.jwks_url, settings.jwt_issuer, settings.jwt_audience),
+        documents=DocumentStore(
+            apq_enabled=settings.apq_enabled, apq_cache_size=settings.apq_cache_size, trusted=trusted
+        ),
     )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await _compose(state)
+        if state.subscriptions is not None:
+            await state.subscriptions.start()
 
         async def keep_composing() -> None:
             # Until the first success: retry often. Then: poll for changed subgraphs (if enabled).
@@ -131,10 +183,21 @@ def create_gateway_app(settings: GatewaySettings, subgraphs: list[SubgraphConfig
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+            if state.subscriptions is not None:
+                await state.subscriptions.stop()
             await state.client.aclose()
 
     async def graphql_endpoint(request: Request) -> Response:
         return await _handle_graphql(request, state)
+
+    async def graphql_ws(websocket: WebSocket) -> None:
+        await GraphQLWebSocket(
+            websocket,
+            pipeline=lambda: state.pipeline,
+            auth=state.auth,
+            documents=state.documents,
+            subscriptions=state.subscriptions,
+        ).serve()
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -153,6 +216,7 @@ def create_gateway_app(settings: GatewaySettings, subgraphs: list[SubgraphConfig
     app = Starlette(
         routes=[
             Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql_ws),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
@@ -184,16 +248,25 @@ def _request_error(message: str, code: str) -> dict[str, Any]:
     return {"errors": [{"message": message, "extensions": {"code": code}}]}
 
 
-async def _read_request(request: Request) -> GraphQLRequest:
+async def _read_request(request: Request, documents: DocumentStore) -> GraphQLRequest:
+    document_id: Any = None
     if request.method == "GET":
         params = request.query_params
-        query = params.get("query")
+        query: Any = params.get("query")
         variables_raw = params.get("variables")
+        extensions_raw = params.get("extensions")
         try:
             variables = json.loads(variables_raw) if variables_raw else None
         except ValueError as exc:
             raise RequestRejected("The 'variables' parameter is not valid JSON.", "BAD_REQUEST") from exc
+        try:
+            extensions = json.loads(extensions_raw) if extensions_raw else None
+        except ValueError as exc:
+            raise RequestRejected("The 'extensions' parameter is not valid JSON.", "BAD_REQUEST") from exc
+        if extensions is not None and not isinstance(extensions, dict):
+            raise RequestRejected("'extensions' must be a JSON object.", "BAD_REQUEST")
         operation_name = params.get("operationName") or None
+        document_id = params.get("documentId")
     else:
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type not in ("application/json", GRAPHQL_RESPONSE_JSON):
@@ -212,6 +285,10 @@ async def _read_request(request: Request) -> GraphQLRequest:
         extensions = payload.get("extensions")
         if extensions is not None and not isinstance(extensions, dict):
             raise RequestRejected("'extensions' must be a JSON object.", "BAD_REQUEST")
+        document_id = payload.get("documentId")
+    if query is not None and not isinstance(query, str):
+        raise RequestRejected("'query' must be a string.", "BAD_REQUEST")
+    query = documents.resolve(query, extensions, document_id)
     if not isinstance(query, str) or not query.strip():
         raise RequestRejected("The request has no GraphQL 'query'.", "BAD_REQUEST")
     if variables is not None and not isinstance(variables, dict):
@@ -246,7 +323,18 @@ async def _handle_graphql(request: Request, state: GatewayState) -> Response:
         )
     started = time.perf_counter()
     try:
-        graphql_request = await _read_request(request)
+        await state.auth.authenticate(request.headers.get("authorization"))
+    except Unauthenticated as exc:
+        REQUESTS.labels("unknown", "unauthenticated").inc()
+        return _json(
+            _request_error(str(exc), exc.code),
+            401,
+            media_type,
+            correlation_id,
+            {"www-authenticate": 'Bearer error="invalid_token"'},
+        )
+    try:
+        graphql_request = await _read_request(request, state.documents)
         if request.method == "GET":
             # GraphQL over HTTP: GET may only carry queries.
             _, operation = pipeline.resolve(graphql_request)
@@ -262,6 +350,9 @@ async def _handle_graphql(request: Request, state: GatewayState) -> Response:
                     correlation_id,
                     {"allow": "POST"},
                 )
+    except DocumentRejected as exc:
+        REQUESTS.labels("unknown", "persisted_query").inc()
+        return _json(_request_error(str(exc), exc.code), exc.status, media_type, correlation_id)
     except UnsupportedMediaType as exc:
         REQUESTS.labels("unknown", "bad_request").inc()
         return _json(_request_error(str(exc), "UNSUPPORTED_MEDIA_TYPE"), 415, media_type, correlation_id)

@@ -15,10 +15,13 @@ from gateway.config import GatewaySettings
 
 def _serve(settings: GatewaySettings) -> int:
     import uvicorn
+    from kabinet.settings import MessagingSettings
 
     from gateway.app import create_gateway_app
 
-    uvicorn.run(create_gateway_app(settings), host=settings.host, port=settings.port)
+    # AMQP_URL set: subscriptions are fed from RabbitMQ.
+    app = create_gateway_app(settings, messaging=MessagingSettings())
+    uvicorn.run(app, host=settings.host, port=settings.port, loop="uvloop", http="httptools")
     return 0
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import httpx
-from pydantic import field_validator
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -46,7 +46,7 @@ def parse_subgraph_list(raw: str) -> list[SubgraphConfig]:
 class GatewaySettings(BaseSettings):
     """Settings read from `GATEWAY_*` environment variables."""
 
-    model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore", populate_by_name=True)
 
     # NoDecode: the env value is our own `name=url,...` format, not JSON.
     subgraphs: Annotated[list[SubgraphConfig], NoDecode] = []
@@ -71,6 +71,26 @@ class GatewaySettings(BaseSettings):
     max_aliases: int = 30
     max_tokens: int = 15000
     document_cache_size: int = 1000
+    # Token verification at the gateway (once per request; the token is forwarded unchanged). With neither a
+    # JWKS URL nor keys passed to `create_gateway_app`, tokens are only forwarded (each subgraph verifies).
+    jwks_url: str | None = Field(default=None, validation_alias=AliasChoices("GATEWAY_JWKS_URL", "JWKS_URL"))
+    jwt_issuer: str = Field(
+        default="kabinet-identity", validation_alias=AliasChoices("GATEWAY_JWT_ISSUER", "JWT_ISSUER")
+    )
+    jwt_audience: str = Field(default="kabinet", validation_alias=AliasChoices("GATEWAY_JWT_AUDIENCE", "JWT_AUDIENCE"))
+    # Automatic persisted queries (Apollo's protocol); the registered documents live in a bounded LRU.
+    apq_enabled: bool = True
+    apq_cache_size: int = 5000
+    # Trusted-documents mode: a JSON manifest ({hash: document}, or Apollo's persisted-query manifest);
+    # only its operations are served.
+    trusted_documents: Path | None = None
+    # Static cost estimate (IBM @cost/@listSize semantics); requests above it are refused (0 = off).
+    max_cost: int = 0
+    cost_default_list_size: int = 10
+    # Subscriptions over graphql-ws, fed from the event bus (needs AMQP_URL, or the embedded bus).
+    subscriptions_enabled: bool = True
+    # Names this instance's fan-out queue (`gateway-subscriptions-<instance>`); random when empty.
+    instance_id: str = ""
 
     @field_validator("subgraph_timeouts", mode="before")
     @classmethod

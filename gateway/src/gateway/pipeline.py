@@ -4,7 +4,7 @@ execute, shape. Transport-agnostic: `app.py` maps its outcome onto HTTP."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,13 +25,18 @@ from graphql.validation import NoSchemaIntrospectionCustomRule
 from prometheus_client import Counter
 
 from gateway.composition.supergraph import Supergraph
-from gateway.execution.executor import execute_plan
+from gateway.cost import CostEstimator
+from gateway.execution.executor import ExecutionOutcome, execute_plan
 from gateway.execution.shaping import shape_response
 from gateway.execution.subgraph_client import SubgraphClient
 from gateway.limits import RequestLimits
 from gateway.planning.cache import LRUCache
-from gateway.planning.plan import QueryPlan
+from gateway.planning.plan import FetchNode, QueryPlan
 from gateway.planning.planner import PlanningError, QueryPlanner
+
+SUBSCRIPTIONS_OVER_WEBSOCKET = (
+    "Subscriptions are served over WebSocket (the graphql-transport-ws protocol) at this URL."
+)
 
 CACHE_EVENTS = Counter("gateway_cache_events_total", "Document and plan cache lookups", ["cache", "result"])
 
@@ -94,8 +99,14 @@ class GatewayPipeline:
         document_cache_size: int = 1000,
         plan_cache_size: int = 1000,
         limits: RequestLimits | None = None,
+        max_cost: int = 0,
+        cost_default_list_size: int = 10,
     ) -> None:
         self.limits = limits or RequestLimits()
+        self.max_cost = max_cost
+        self.cost = CostEstimator(supergraph, cost_default_list_size)
+        # Cost per document + operation name, for operations whose estimate does not depend on variables.
+        self.costs: LRUCache[tuple[str, str | None], int] = LRUCache(plan_cache_size)
         self.supergraph = supergraph
         self.schema = supergraph.api_schema
         self.client = client
@@ -172,6 +183,26 @@ class GatewayPipeline:
         return prepared, self.select_operation(prepared.document, request.operation_name)
 
     async def execute(self, request: GraphQLRequest, headers: Mapping[str, str] | None = None) -> PipelineResult:
+        started = self.start(request)
+        if isinstance(started, PipelineResult):
+            return started
+        if started.operation.operation == OperationType.SUBSCRIPTION:
+            return PipelineResult(
+                {"errors": [_error(SUBSCRIPTIONS_OVER_WEBSOCKET, "BAD_REQUEST")]},
+                request_error=True,
+                operation_type=started.operation.operation,
+            )
+        # Send subgraphs what the client sent (subgraphs apply their own defaults from the copied definitions).
+        outcome = await execute_plan(started.plan, self.client, started.raw_variables, headers, started.variables)
+        if started.plan.introspection_document is not None:
+            result = self._introspect(started.plan, started.raw_variables)
+            if result.data:
+                outcome.data.update(result.data)
+            outcome.errors.extend(dict(e.formatted) for e in result.errors or ())
+        return PipelineResult(self.shape(started, outcome), operation_type=started.operation.operation)
+
+    def start(self, request: GraphQLRequest) -> Started | PipelineResult:
+        """Everything before execution: the document, the operation, variables, the cost check, the plan."""
         try:
             prepared, operation = self.resolve(request)
         except _Rejected as rejected:
@@ -188,33 +219,98 @@ class GatewayPipeline:
                 operation_type=operation.operation,
             )
         variables = coerced.coerced
+        if self.max_cost:
+            cost = self.estimate_cost(request, operation, prepared.fragments, variables)
+            if cost > self.max_cost:
+                return PipelineResult(
+                    {
+                        "errors": [
+                            {
+                                "message": f"The operation's estimated cost ({cost}) exceeds the limit of "
+                                f"{self.max_cost}.",
+                                "extensions": {"code": "COST_LIMIT_EXCEEDED", "cost": cost, "maxCost": self.max_cost},
+                            }
+                        ]
+                    },
+                    request_error=True,
+                    operation_type=operation.operation,
+                )
         plan = self.plan_for(request.query, request.operation_name, prepared.document, operation)
         if isinstance(plan, PlanningError):
             return PipelineResult(
                 {"data": None, "errors": [_error(str(plan), "QUERY_PLANNING_FAILED")]},
                 operation_type=operation.operation,
             )
-        # Send subgraphs what the client sent (subgraphs apply their own defaults from the copied definitions).
-        outcome = await execute_plan(plan, self.client, raw_variables, headers, variables)
-        if plan.introspection_document is not None:
-            result = self._introspect(plan, raw_variables)
-            if result.data:
-                outcome.data.update(result.data)
-            outcome.errors.extend(dict(e.formatted) for e in result.errors or ())
+        return Started(prepared, operation, raw_variables, variables, plan)
+
+    def shape(self, started: Started, outcome: ExecutionOutcome) -> dict[str, Any]:
         data, errors = shape_response(
-            self.schema, operation, prepared.fragments, variables, outcome.data, outcome.errors, outcome.errored_paths
+            self.schema,
+            started.operation,
+            started.prepared.fragments,
+            started.variables,
+            outcome.data,
+            outcome.errors,
+            outcome.errored_paths,
         )
         body: dict[str, Any] = {}
         if errors:
             body["errors"] = errors
         body["data"] = data
-        return PipelineResult(body, operation_type=operation.operation)
+        return body
+
+    async def subscribe(
+        self,
+        started: Started,
+        root_source: Callable[[FetchNode, dict[str, Any]], Awaitable[AsyncIterator[dict[str, Any]] | dict[str, Any]]],
+        headers: Mapping[str, str] | None = None,
+    ) -> AsyncIterator[dict[str, Any]]:
+        """A subscription's responses: the root fetch (the gateway's own subgraph) yields one result per event;
+        the rest of the plan - entity fetches to the services - runs for each, then the response is shaped."""
+        root = started.plan.phases[0][0][0].nodes[0]
+        variables = {n: started.raw_variables[n] for n in root.variable_names if n in started.raw_variables}
+        source = await root_source(root, variables)
+        if isinstance(source, dict):  # the root subgraph refused the subscription (no event stream)
+            yield {"errors": source.get("errors") or [], "data": None}
+            return
+        async for event in source:
+            outcome = await execute_plan(
+                started.plan, self.client, started.raw_variables, headers, started.variables, root_result=event
+            )
+            yield self.shape(started, outcome)
+
+    def estimate_cost(
+        self,
+        request: GraphQLRequest,
+        operation: OperationDefinitionNode,
+        fragments: Mapping[str, FragmentDefinitionNode],
+        variables: Mapping[str, Any],
+    ) -> int:
+        key = (request.query, request.operation_name)
+        cached = self.costs.get(key)
+        if cached is not None:
+            return cached
+        cost, uses_variables = self.cost.estimate(operation, fragments, variables)
+        if not uses_variables:
+            self.costs.put(key, cost)
+        return cost
 
     def _introspect(self, plan: QueryPlan, variables: dict[str, Any]) -> ExecutionResult:
         assert plan.introspection_document is not None
         result = execute(self.schema, plan.introspection_document, variable_values=variables)
         assert isinstance(result, ExecutionResult)
         return result
+
+
+@dataclass(frozen=True)
+class Started:
+    """A request ready to execute."""
+
+    prepared: PreparedDocument
+    operation: OperationDefinitionNode
+    raw_variables: dict[str, Any]
+    variables: dict[str, Any]
+    plan: QueryPlan
 
 
 class _Rejected(Exception):

@@ -99,7 +99,11 @@ class OutboxRelay:
         o = self._outbox
         envelopes = [Envelope.from_json(r.body.encode()) for r in rows]
         # All publishes of a batch in flight at once: their confirms arrive together (one round trip).
-        results = await asyncio.gather(*(self._transport.publish(e) for e in envelopes), return_exceptions=True)
+        publish_batch = getattr(self._transport, "publish_batch", None)
+        if publish_batch is not None:
+            results: Sequence[BaseException | None] = await publish_batch(envelopes)
+        else:  # a transport from before publish_batch: all in flight at once all the same
+            results = await asyncio.gather(*(self._transport.publish(e) for e in envelopes), return_exceptions=True)
         ok_seqs = [r.seq for r, res in zip(rows, results, strict=True) if res is None]
         if ok_seqs:
             await session.execute(
@@ -157,6 +161,11 @@ class OutboxRelay:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # broker or database down: back off and go on
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    # stop() cancelled us mid-query and the driver turned the cancellation into another
+                    # error: honour it instead of looping on (stop() would wait forever).
+                    raise asyncio.CancelledError() from exc
                 self.last_error = repr(exc)
                 log.warning("outbox relay pass failed", extra={"service": self.service, "error": repr(exc)})
                 published, self._broker_down = 0, True

@@ -23,6 +23,8 @@ class MessagingSettings(BaseSettings):
     max_concurrency: int = 4
     # Deliveries already waiting are handled together, one transaction per batch of at most this many.
     batch_max: int = 50
+    # How long a consumer waits for more deliveries before handling a lone one (latency for throughput).
+    batch_linger_s: float = 0.005
     publish_timeout_s: float = 5.0
     # A failed handler waits retry_backoff_s * 2**(try-1) (at most retry_backoff_max_s) before its retry.
     retry_backoff_s: float = 0.1

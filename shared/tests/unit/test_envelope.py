@@ -7,7 +7,6 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
-
 from kabinet.events import Envelope, MalformedEvent, routing_key
 
 

@@ -12,7 +12,6 @@ from typing import Any
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
-
 from kabinet.auth import InvalidToken, KeySource, Principal, Role, SigningKey, TokenIssuer, TokenVerifier, jwks
 
 ISS, AUD = "kabinet-identity", "kabinet"
@@ -109,7 +108,7 @@ async def test_unknown_kid_and_foreign_key_are_refused(key: SigningKey, verifier
 
 async def test_tampered_and_garbage_tokens_are_refused(key: SigningKey, verifier: TokenVerifier):
     token = TokenIssuer(key, ISS, AUD).issue(PRINCIPAL)
-    h, c, s = token.split(".")
+    h, _, s = token.split(".")
     tampered_claims = _b64(json.dumps(_claims(role="owner")).encode())
     for bad in (f"{h}.{tampered_claims}.{s}", "garbage", "a.b.c", ""):
         with pytest.raises(InvalidToken):

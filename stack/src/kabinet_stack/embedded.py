@@ -71,7 +71,9 @@ class Stack:
             for name, app in self.apps.items()
         ]
         self.gateway_settings = gateway_settings or GatewaySettings(compose_timeout_s=60)
-        self.gateway = create_gateway_app(self.gateway_settings, subgraphs=subgraphs)
+        # The gateway verifies tokens once with the same keys; it feeds subscriptions from the same bus.
+        self.gateway = create_gateway_app(self.gateway_settings, subgraphs=subgraphs, key_source=self.key_source,
+                                          event_transport=self.shared_transport, messaging=self.messaging)
         self.app = self._build_app()
 
     @property

@@ -13,7 +13,13 @@ from graphql import print_ast
 from gateway.composition.api_schema import build_api_schema
 from gateway.composition.errors import CompositionError, CompositionIssue
 from gateway.composition.field_sets import parse_field_set, top_level_field_names
-from gateway.composition.subgraph_schema import SubgraphSchema, SubgraphType, parse_subgraph_sdl
+from gateway.composition.subgraph_schema import (
+    ListSize,
+    SubgraphField,
+    SubgraphSchema,
+    SubgraphType,
+    parse_subgraph_sdl,
+)
 from gateway.composition.supergraph import Supergraph, SupergraphField, SupergraphType
 from gateway.composition.type_merging import merge_output_types, named_type_name
 
@@ -59,6 +65,8 @@ def compose_subgraphs(subgraphs: list[SubgraphSchema]) -> Supergraph:
                     continue
             merged.subgraphs.append(subgraph.name)
             merged.inaccessible = merged.inaccessible or t.inaccessible
+            if t.cost is not None:
+                merged.cost = t.cost if merged.cost is None else max(merged.cost, t.cost)
             if t.keys:
                 merged.keys[subgraph.name] = list(t.keys)
             if t.interface_object:
@@ -117,6 +125,29 @@ def _merge_fields(
             existing.requires[subgraph.name] = parse_field_set(f.requires)
         if f.provides:
             existing.provides[subgraph.name] = parse_field_set(f.provides)
+        _merge_cost(existing, f)
+
+
+def _merge_cost(merged: SupergraphField, f: SubgraphField) -> None:
+    """@cost: the largest weight any subgraph gives; @listSize: the largest assumed size, every slicing
+    argument and sized field any subgraph names (the estimate must not be lower than any subgraph's)."""
+    if f.cost is not None:
+        merged.cost = f.cost if merged.cost is None else max(merged.cost, f.cost)
+    for name, weight in f.argument_costs.items():
+        merged.argument_costs[name] = max(weight, merged.argument_costs.get(name, weight))
+    if f.list_size is None:
+        return
+    old = merged.list_size
+    if old is None:
+        merged.list_size = f.list_size
+        return
+    sizes = [s for s in (old.assumed_size, f.list_size.assumed_size) if s is not None]
+    merged.list_size = ListSize(
+        assumed_size=max(sizes) if sizes else None,
+        slicing_arguments=tuple(dict.fromkeys((*old.slicing_arguments, *f.list_size.slicing_arguments))),
+        sized_fields=tuple(dict.fromkeys((*old.sized_fields, *f.list_size.sized_fields))),
+        require_one_slicing_argument=old.require_one_slicing_argument and f.list_size.require_one_slicing_argument,
+    )
 
 
 def _check_external_types(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Protocol
 
@@ -62,8 +63,11 @@ class IntrospectAndCompose:
         overall_timeout_s: float = 60.0,
         initial_backoff_s: float = 0.1,
         max_backoff_s: float = 5.0,
+        local_sdls: Mapping[str, str] | None = None,
     ) -> None:
         self.subgraphs = subgraphs
+        # Subgraphs served by the gateway itself (its subscriptions), composed with the fetched ones.
+        self.local_sdls = dict(local_sdls or {})
         self.request_timeout_s = request_timeout_s
         self.overall_timeout_s = overall_timeout_s
         self.initial_backoff_s = initial_backoff_s
@@ -92,7 +96,7 @@ class IntrospectAndCompose:
         return json.dumps(self.last_sdls, sort_keys=True)
 
     async def load(self) -> Supergraph:
-        self.last_sdls = await self.fetch_sdls()
+        self.last_sdls = {**await self.fetch_sdls(), **self.local_sdls}
         return compose(self.last_sdls, {s.name: s.url for s in self.subgraphs})
 
 
@@ -102,14 +106,17 @@ class SupergraphFile:
     Subgraph URLs come from the file's `@join__graph(url:)`, unless `GATEWAY_SUBGRAPHS` names the subgraph
     (then that URL, and its transport, win)."""
 
-    def __init__(self, path: Path, subgraphs: list[SubgraphConfig] | None = None) -> None:
+    def __init__(
+        self, path: Path, subgraphs: list[SubgraphConfig] | None = None, local_sdls: Mapping[str, str] | None = None
+    ) -> None:
         self.path = path
+        self.local_sdls = dict(local_sdls or {})
         self.subgraphs = {s.name: s for s in subgraphs or ()}
         self.last_sdl = ""
 
     async def load(self) -> Supergraph:
         self.last_sdl = self.path.read_text(encoding="utf-8")
-        supergraph = load_supergraph_sdl(self.last_sdl)
+        supergraph = load_supergraph_sdl(self.last_sdl, self.local_sdls)
         for name, subgraph in supergraph.subgraphs.items():
             if name in self.subgraphs:
                 subgraph.url = self.subgraphs[name].url
@@ -120,4 +127,8 @@ class SupergraphFile:
         return self.last_sdl
 
     def subgraph_configs(self, supergraph: Supergraph) -> list[SubgraphConfig]:
-        return [self.subgraphs.get(name) or SubgraphConfig(name, s.url) for name, s in supergraph.subgraphs.items()]
+        return [
+            self.subgraphs.get(name) or SubgraphConfig(name, s.url)
+            for name, s in supergraph.subgraphs.items()
+            if name not in self.local_sdls
+        ]

@@ -25,6 +25,7 @@ from graphql import (
     InputValueDefinitionNode,
     InterfaceTypeDefinitionNode,
     InterfaceTypeExtensionNode,
+    IntValueNode,
     ListValueNode,
     ObjectTypeDefinitionNode,
     ObjectTypeExtensionNode,
@@ -50,6 +51,8 @@ TypeKind = Literal["object", "interface", "union", "enum", "input", "scalar"]
 
 FEDERATION_SPEC_PREFIX = "https://specs.apollo.dev/federation/"
 LINK_SPEC_PREFIX = "https://specs.apollo.dev/link/"
+# Federation 2.9 imports @cost/@listSize from the federation spec; they also have their own spec.
+COST_SPEC_PREFIX = "https://specs.apollo.dev/cost/"
 
 # Directives whose meaning the gateway understands; anything else federation defines is accepted and ignored.
 FEDERATION_DIRECTIVES = frozenset(
@@ -88,6 +91,16 @@ class EntityKey:
     resolvable: bool = True
 
 
+@dataclass(frozen=True)
+class ListSize:
+    """`@listSize` (IBM cost spec, Federation 2.9): how many items a list field returns, for the cost estimate."""
+
+    assumed_size: int | None = None
+    slicing_arguments: tuple[str, ...] = ()
+    sized_fields: tuple[str, ...] = ()
+    require_one_slicing_argument: bool = True
+
+
 @dataclass
 class SubgraphField:
     name: str
@@ -101,6 +114,10 @@ class SubgraphField:
     provides: str | None = None
     override_from: str | None = None
     tags: tuple[str, ...] = ()
+    # `@cost(weight:)` on the field, on its arguments; `@listSize` on the field.
+    cost: int | None = None
+    argument_costs: dict[str, int] = field(default_factory=dict)
+    list_size: ListSize | None = None
 
 
 @dataclass
@@ -113,6 +130,7 @@ class SubgraphType:
     inaccessible: bool = False
     interface_object: bool = False
     extension: bool = False
+    cost: int | None = None  # `@cost(weight:)` on the type (objects, interfaces, scalars, enums)
     fields: dict[str, SubgraphField] = field(default_factory=dict)
     interfaces: list[str] = field(default_factory=list)
     union_members: list[str] = field(default_factory=list)
@@ -163,6 +181,12 @@ class _DirectiveNames:
                     continue
                 args = {a.name.value: a.value for a in directive.arguments or ()}
                 url = _string(args.get("url"))
+                if url and url.startswith(COST_SPEC_PREFIX):
+                    imports = args.get("import")
+                    if isinstance(imports, ListValueNode):
+                        for item in imports.values:
+                            self._add_import(item)
+                    continue
                 if not url or not url.startswith(FEDERATION_SPEC_PREFIX):
                     continue
                 self.federation_v2 = True
@@ -229,6 +253,32 @@ class _Directives:
         for args in self.all(name):
             return _string(args.get(arg))
         return None
+
+    def int_arg(self, name: str, arg: str) -> int | None:
+        for args in self.all(name):
+            value = args.get(arg)
+            return int(value.value) if isinstance(value, IntValueNode) else None
+        return None
+
+    def list_size(self) -> ListSize | None:
+        for args in self.all("listSize"):
+            assumed = args.get("assumedSize")
+            require = args.get("requireOneSlicingArgument")
+            return ListSize(
+                assumed_size=int(assumed.value) if isinstance(assumed, IntValueNode) else None,
+                slicing_arguments=_strings(args.get("slicingArguments")),
+                sized_fields=_strings(args.get("sizedFields")),
+                require_one_slicing_argument=require.value if isinstance(require, BooleanValueNode) else True,
+            )
+        return None
+
+
+def _strings(value: ValueNode | None) -> tuple[str, ...]:
+    if isinstance(value, ListValueNode):
+        return tuple(v.value for v in value.values if isinstance(v, StringValueNode))
+    if isinstance(value, StringValueNode):
+        return (value.value,)
+    return ()
 
 
 def _is_internal_type(name: str) -> bool:
@@ -323,6 +373,9 @@ def _merge_definition(t: SubgraphType, definition: object, names: _DirectiveName
     t.shareable = t.shareable or directives.has("shareable")
     t.inaccessible = t.inaccessible or directives.has("inaccessible")
     t.interface_object = t.interface_object or directives.has("interfaceObject")
+    type_cost = directives.int_arg("cost", "weight")
+    if type_cost is not None:
+        t.cost = type_cost if t.cost is None else max(t.cost, type_cost)
     for interface in getattr(definition, "interfaces", None) or ():
         if interface.name.value not in t.interfaces:
             t.interfaces.append(interface.name.value)
@@ -360,4 +413,11 @@ def _read_field(node: FieldDefinitionNode, names: _DirectiveNames, *, type_share
         provides=directives.string_arg("provides", "fields"),
         override_from=directives.string_arg("override", "from"),
         tags=tuple(_string(a.get("name")) or "" for a in directives.all("tag")),
+        cost=directives.int_arg("cost", "weight"),
+        argument_costs={
+            a.name.value: weight
+            for a in node.arguments or ()
+            if (weight := _Directives(a.directives, names).int_arg("cost", "weight")) is not None
+        },
+        list_size=directives.list_size(),
     )

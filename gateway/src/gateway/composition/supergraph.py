@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from graphql import GraphQLSchema, SelectionSetNode, TypeNode, print_schema
 
-from gateway.composition.subgraph_schema import EntityKey, SubgraphSchema, TypeKind
+from gateway.composition.subgraph_schema import EntityKey, ListSize, SubgraphSchema, TypeKind
 
 
 @dataclass
@@ -26,6 +26,10 @@ class SupergraphField:
     # interface: the entity fetch then sends the interface's name as `__typename`.
     via_interface_object: str | None = None
     inaccessible: bool = False
+    # Cost directives merged from every subgraph that declares them (the largest weight and size win).
+    cost: int | None = None
+    argument_costs: dict[str, int] = field(default_factory=dict)
+    list_size: ListSize | None = None
 
 
 @dataclass
@@ -37,6 +41,7 @@ class SupergraphType:
     fields: dict[str, SupergraphField] = field(default_factory=dict)
     interface_object_in: list[str] = field(default_factory=list)
     inaccessible: bool = False
+    cost: int | None = None
 
     def resolvable_keys(self, subgraph: str) -> list[EntityKey]:
         return [k for k in self.keys.get(subgraph, []) if k.resolvable]

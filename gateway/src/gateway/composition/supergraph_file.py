@@ -9,6 +9,8 @@ counts as @shareable.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from graphql import (
     BooleanValueNode,
     ConstDirectiveNode,
@@ -39,6 +41,7 @@ from gateway.composition.subgraph_schema import (
     SubgraphSchema,
     SubgraphType,
     TypeKind,
+    parse_subgraph_sdl,
 )
 from gateway.composition.supergraph import Supergraph
 
@@ -68,12 +71,15 @@ def _description(node: object) -> str | None:
     return description.value if description is not None else None
 
 
-def load_supergraph_sdl(sdl: str) -> Supergraph:
+def load_supergraph_sdl(sdl: str, extra_subgraphs: Mapping[str, str] | None = None) -> Supergraph:
+    """Read a `@join__*` supergraph; `extra_subgraphs` ({name: SDL}, the gateway's own) are composed in too."""
     try:
         document = parse(sdl)
     except GraphQLSyntaxError as exc:
         raise CompositionError([CompositionIssue("INVALID_SUPERGRAPH", f"does not parse: {exc.message}")]) from exc
-    return compose_subgraphs(extract_subgraphs(document))
+    subgraphs = extract_subgraphs(document)
+    subgraphs.extend(parse_subgraph_sdl(name, text) for name, text in (extra_subgraphs or {}).items())
+    return compose_subgraphs(subgraphs)
 
 
 def extract_subgraphs(document: DocumentNode) -> list[SubgraphSchema]:

@@ -38,9 +38,11 @@ async def execute_plan(
     variables: Mapping[str, Any],
     headers: Mapping[str, str] | None = None,
     coerced_variables: Mapping[str, Any] | None = None,
+    root_result: Mapping[str, Any] | None = None,
 ) -> ExecutionOutcome:
     """Run the plan. `variables` are forwarded as the client sent them; `coerced_variables` (defaults applied)
-    decide `@skip`/`@include` on whole fetches."""
+    decide `@skip`/`@include` on whole fetches. `root_result` (a subscription event: the root fetch's response,
+    produced locally) stands in for the plan's first step."""
     outcome = ExecutionOutcome(data={})
     request = _Request(
         client=client,
@@ -49,10 +51,25 @@ async def execute_plan(
         plan=plan,
         coerced=coerced_variables if coerced_variables is not None else variables,
     )
+    skip_first = False
+    if root_result is not None:
+        _merge_root_result(outcome, plan.phases[0][0][0].nodes[0].subgraph, root_result)
+        skip_first = True
     for phase in plan.phases:
         for step in phase:
+            if skip_first:
+                skip_first = False
+                continue
             await asyncio.gather(*(_run_group(request, group, outcome) for group in step))
     return outcome
+
+
+def _merge_root_result(outcome: ExecutionOutcome, subgraph: str, payload: Mapping[str, Any]) -> None:
+    data = payload.get("data")
+    if isinstance(data, dict):
+        deep_merge(outcome.data, data)
+    for error in payload.get("errors") or ():
+        _add_subgraph_error(outcome, subgraph, error, _same_path)
 
 
 async def _run_group(request: _Request, group: FetchGroup, outcome: ExecutionOutcome) -> None:
@@ -76,11 +93,7 @@ async def _run_root(request: _Request, node: FetchNode, outcome: ExecutionOutcom
         outcome.errors.append(_unavailable_error(exc))
         outcome.errored_paths.append(())
         return
-    data = payload.get("data")
-    if isinstance(data, dict):
-        deep_merge(outcome.data, data)
-    for error in payload.get("errors") or ():
-        _add_subgraph_error(outcome, node.subgraph, error, _same_path)
+    _merge_root_result(outcome, node.subgraph, payload)
 
 
 async def _run_entities(request: _Request, group: FetchGroup, outcome: ExecutionOutcome) -> None:

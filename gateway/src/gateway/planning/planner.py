@@ -127,8 +127,8 @@ class _PlanBuilder:
 
     def build(self) -> QueryPlan:
         operation_type = self.operation.operation
-        if operation_type == OperationType.SUBSCRIPTION:
-            raise PlanningError("subscriptions are not supported by the gateway yet")
+        # A subscription is planned like a query: its root fetch (to the subgraph that owns the subscription
+        # field, the gateway's own) yields one result per event, and the rest of the plan runs for each.
         root_type = self.schema.get_root_type(operation_type)
         if root_type is None:
             raise PlanningError(f"the schema has no {operation_type.value} type")

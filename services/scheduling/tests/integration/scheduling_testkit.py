@@ -1,13 +1,16 @@
-"""One scheduling runtime on real PostgreSQL + RabbitMQ for this test package (tests isolate by fresh ids).
+"""The whole system once for this test package: the four services on real PostgreSQL + RabbitMQ and the
+gateway in front (kabinet_stack's Stack); every test calls the gateway's /graphql. Tests isolate by fresh ids.
 
-Identity is played by publishing its planned events onto the same exchange, so the projections are filled
-through the real consumer path (queue, inbox, handler).
+The projections scheduling keeps of identity's data are filled by publishing identity's events onto the
+stack's exchange (the real consumer path: queue, inbox, handler), so a test can make a branch, teachers and
+families in one step. Set SCHEDULING_TESTS_DIRECT=1 to call scheduling's own /graphql instead (debugging).
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -38,7 +41,8 @@ def new_id() -> str:
 @dataclass
 class Env:
     runtime: ServiceRuntime
-    client: GraphQLClient
+    client: GraphQLClient  # the gateway (or scheduling itself with SCHEDULING_TESTS_DIRECT=1)
+    service: GraphQLClient  # scheduling's own app: /calendar feeds, _entities
     key: SigningKey
     identity: RabbitTransport
     tokens: dict[str, str] = field(default_factory=dict)
@@ -53,6 +57,11 @@ class Env:
                   ) -> dict[str, Any]:
         client = self.client.as_(self.token(principal) if principal else None)
         return await client.execute(query, variables)
+
+    async def gql_service(self, principal: Principal | None, query: str, variables: dict[str, Any] | None = None
+                          ) -> dict[str, Any]:
+        """Scheduling's own /graphql: for entity references (``_entities``) the gateway does not expose."""
+        return await self.service.as_(self.token(principal) if principal else None).execute(query, variables)
 
     async def identity_event(self, etype: str, payload: dict[str, Any]) -> None:
         await self.identity.publish(Envelope(type=etype, version=1, producer="identity", payload=payload))
@@ -111,17 +120,35 @@ async def env(database_factory: Callable[[str], Awaitable[str]], amqp_url: str, 
     messaging = MessagingSettings(amqp_url=amqp_url, events_exchange=f"{ns}.events", queue_prefix=f"{ns}.",
                                   publish_timeout_s=5.0, connect_timeout_s=5.0)
     key = SigningKey.generate()
-    settings = SchedulingSettings(database_url=await database_factory("scheduling"), messaging=messaging,
-                                  outbox_poll_interval_s=0.1, public_base_url="https://kabinet.test")
-    runtime = build_runtime(settings, key_source=KeySource(static=jwks_of([key])))
     identity = RabbitTransport(messaging)
-    async with running(runtime):
-        await identity.connect()
-        app = create_app(runtime=runtime, manage_runtime=False)
-        client = GraphQLClient(app)
-        yield Env(runtime, client, key, identity)
-        await client.aclose()
-        await identity.close()
+    if os.environ.get("SCHEDULING_TESTS_DIRECT"):
+        settings = SchedulingSettings(database_url=await database_factory("scheduling"), messaging=messaging,
+                                      outbox_poll_interval_s=0.1, public_base_url="https://kabinet.test")
+        runtime = build_runtime(settings, key_source=KeySource(static=jwks_of([key])))
+        async with running(runtime):
+            await identity.connect()
+            client = GraphQLClient(create_app(runtime=runtime, manage_runtime=False))
+            yield Env(runtime, client, client, key, identity)
+            await client.aclose()
+            await identity.close()
+    else:
+        from kabinet_stack.embedded import Stack
+        from kabinet_stack.services import SERVICE_NAMES
+
+        urls = {name: await database_factory(name) for name in SERVICE_NAMES}
+        stack = Stack(tmp_path_factory.mktemp("stack"), database_urls=urls, messaging=messaging,
+                      identity_private_key_pem=key.to_pem())
+        runtime = stack.runtimes["scheduling"]
+        runtime.settings.public_base_url = "https://kabinet.test"  # type: ignore[attr-defined]
+        for r in stack.runtimes.values():
+            await r.migrate()
+        async with stack.running():
+            await identity.connect()
+            client, service = GraphQLClient(stack.app), GraphQLClient(stack.apps["scheduling"])
+            yield Env(runtime, client, service, key, identity)
+            await client.aclose()
+            await service.aclose()
+            await identity.close()
     conn = await aio_pika.connect(amqp_url, timeout=10)
     try:
         channel = await conn.channel()

@@ -30,6 +30,8 @@ BOOK_PLACE = """mutation($l: ID!, $s: ID!, $k: String) { bookPlace(lessonId: $l,
 CANCEL = """mutation($b: ID!) { cancelBooking(bookingId: $b) { booking { id status late } errors { code message } } }"""
 POLICY = """mutation($b: ID!, $h: Int!, $l: LateCancellation!) { setBookingPolicy(branchId: $b, noticeHours: $h,
   lateCancellation: $l) { policy { noticeHours lateCancellation } errors { code } } }"""
+OPEN_SLOTS = """query($b: ID!) { openSlots(branchId: $b, from: "2026-01-01T00:00:00Z", to: "2027-12-01T00:00:00Z") {
+  id } }"""
 CABINET = """query($ids: [_Any!]!) { _entities(representations: $ids) {
   ... on Student { id bookedLessonsCount bookings { id lessonId } } } }"""
 
@@ -58,7 +60,7 @@ async def test_book_a_slot_count_per_child_and_cancel_by_notice_rule(env: Env) -
     b2 = ok(await env.gql(guardian, BOOK_SLOT, {"slot": slots[1], "s": kid1}), "bookSlot")["booking"]
     b3 = ok(await env.gql(guardian, BOOK_SLOT, {"slot": slots[2], "s": kid2}), "bookSlot")["booking"]
 
-    counts = await env.gql(guardian, CABINET, {"ids": [{"__typename": "Student", "id": kid1},
+    counts = await env.gql_service(guardian, CABINET, {"ids": [{"__typename": "Student", "id": kid1},
                                                        {"__typename": "Student", "id": kid2}]})
     assert [x["bookedLessonsCount"] for x in counts["data"]["_entities"]] == [2, 1]
 
@@ -76,10 +78,15 @@ async def test_book_a_slot_count_per_child_and_cancel_by_notice_rule(env: Env) -
     cancelled = {e["payload"]["booking_id"]: e["payload"] for e in
                  await env.outbox_events("scheduling.booking.cancelled.v1")}
     assert cancelled[b2["id"]]["late"] is False and cancelled[b3["id"]]["late"] is True
+    # In time: the lesson the booking made is cancelled (billing refunds) and the slot is open again.
+    cancelled_lessons = {e["payload"]["lesson_id"] for e in await env.outbox_events("scheduling.lesson.cancelled.v1")}
+    assert b2["lessonId"] in cancelled_lessons and b3["lessonId"] not in cancelled_lessons
     removed = {e["payload"]["lesson_id"] for e in await env.outbox_events("scheduling.participant.removed.v1")}
-    assert b2["lessonId"] in removed and b3["lessonId"] not in removed  # a charged late cancellation stays charged
+    assert b3["lessonId"] not in removed  # a charged late cancellation stays charged
+    reopened = await env.gql(guardian, OPEN_SLOTS, {"b": w.branch_id})
+    assert slots[1] in {x["id"] for x in reopened["data"]["openSlots"]}
 
-    counts = await env.gql(guardian, CABINET, {"ids": [{"__typename": "Student", "id": kid1},
+    counts = await env.gql_service(guardian, CABINET, {"ids": [{"__typename": "Student", "id": kid1},
                                                        {"__typename": "Student", "id": kid2}]})
     assert [x["bookedLessonsCount"] for x in counts["data"]["_entities"]] == [1, 0]
 

@@ -52,6 +52,8 @@ async def test_three_ways_to_make_up_a_lesson(env: Env) -> None:
     added = [e["payload"] for e in await env.outbox_events("scheduling.participant.added.v1")
              if e["payload"]["lesson_id"] == lessons[0]["id"]]
     assert added[0]["reason"] == "makeup" and added[0]["student_id"] == a
+    # The place carries the make-up type, so billing charges it only if a subscription covers make-ups.
+    assert (added[0]["lesson_type"], added[0]["charged_by_default"]) == ("makeup", False)
 
     # 2. A parallel make-up lesson: same time and teacher, no room.
     r = ok(await env.gql(w.admin, PARALLEL, {"l": lessons[1]["id"], "s": [b]}), "createParallelMakeup")["lesson"]
@@ -69,6 +71,29 @@ async def test_three_ways_to_make_up_a_lesson(env: Env) -> None:
     after = {x["localDate"]: x for x in await lessons_of(env, w.admin, groupId=g)}
     assert {"studentId": c, "reason": "MAKEUP", "price": {"amount": "1000.00"}} in after[day]["participants"]
     assert all(p["studentId"] != c for d, x in after.items() if d != day for p in x["participants"])
+    one_day = [e["payload"] for e in await env.outbox_events("scheduling.participant.added.v1")
+               if e["payload"]["student_id"] == c]
+    assert [(x["lesson_id"], x["lesson_type"], x["reason"]) for x in one_day] == [
+        (after[day]["id"], "makeup", "makeup")]
+
+
+async def test_a_makeup_member_in_a_month_published_later_is_announced_with_the_makeup_type(env: Env) -> None:
+    w = await make_world(env, families=(1, 1))
+    a, b = w.students(0)[0], w.students(1)[0]
+    g = await create_group(env, w)
+    await add_rule(env, w, g, "FREQ=WEEKLY;BYDAY=TH", "17:00:00", 60, "2027-09-01")
+    ok(await env.gql(w.admin, ADD_MEMBER, {"g": g, "s": a, "f": "2027-09-01"}), "addGroupMember")
+    ok(await env.gql(w.admin, ADD_MEMBER, {"g": g, "s": b, "f": "2027-09-09", "t": "2027-09-09", "m": True}),
+       "addGroupMember")
+    ok(await env.gql(w.admin, GENERATE, {"b": w.branch_id, "m": "2027-09", "g": g}), "generateMonth")
+    ok(await env.gql(w.admin, PUBLISH, {"b": w.branch_id, "m": "2027-09", "g": g}), "publishMonth")
+    lesson = next(x for x in await lessons_of(env, w.admin, groupId=g) if x["localDate"] == "2027-09-09")
+    scheduled = next(e["payload"] for e in await env.outbox_events("scheduling.lesson.scheduled.v1")
+                     if e["payload"]["lesson_id"] == lesson["id"])
+    assert [p["student_id"] for p in scheduled["participants"]] == [a]
+    added = [e["payload"] for e in await env.outbox_events("scheduling.participant.added.v1")
+             if e["payload"]["lesson_id"] == lesson["id"]]
+    assert [(x["student_id"], x["lesson_type"], x["reason"]) for x in added] == [(b, "makeup", "makeup")]
 
 
 async def test_one_free_trial_per_family_across_children(env: Env) -> None:
@@ -85,7 +110,7 @@ async def test_one_free_trial_per_family_across_children(env: Env) -> None:
     # Refused: the younger child was not added to the group either.
     assert all(p["studentId"] != younger for x in await lessons_of(env, w.admin, groupId=g) for p in x["participants"])
 
-    seen = await env.gql(w.guardian(family), FAMILY_TRIAL, {"f": family})
+    seen = await env.gql_service(w.guardian(family), FAMILY_TRIAL, {"f": family})
     assert seen["data"]["_entities"][0]["trial"] == {"studentId": older, "source": "recorded",
                                                      "lessonId": lessons[0]["id"]}
     # Another family still has its own trial, and may join the group with it.
@@ -115,11 +140,11 @@ async def test_first_attendance_of_a_new_member_is_the_family_trial(env: Env) ->
             await env.identity.publish(env_)
 
     async def trial_used() -> bool:
-        r = await env.gql(w.admin, FAMILY_TRIAL, {"f": w.family_ids[0]})
+        r = await env.gql_service(w.admin, FAMILY_TRIAL, {"f": w.family_ids[0]})
         return r["data"]["_entities"][0]["trial"] is not None
 
     await eventually(trial_used)
-    r = await env.gql(w.admin, FAMILY_TRIAL, {"f": w.family_ids[0]})
+    r = await env.gql_service(w.admin, FAMILY_TRIAL, {"f": w.family_ids[0]})
     assert r["data"]["_entities"][0]["trial"] == {"studentId": s, "source": "attendance", "lessonId": lessons[0]["id"]}
     after = await lessons_of(env, w.admin, groupId=g)
     assert [p["reason"] for x in after for p in x["participants"]][:2] == ["TRIAL", "MEMBER"]

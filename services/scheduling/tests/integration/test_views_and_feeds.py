@@ -55,7 +55,7 @@ async def test_views_for_each_viewer_paginated_and_by_day(env: Env) -> None:
     shared = (await lessons_of(env, w.guardian(w.family_ids[1]), groupId=None))[0]
     assert [p["studentId"] for p in shared["participants"]] == [c]
 
-    page = await env.gql(w.teacher(0), TEACHER_LESSONS, {"id": w.teachers[0]})
+    page = await env.gql_service(w.teacher(0), TEACHER_LESSONS, {"id": w.teachers[0]})
     conn = page["data"]["_entities"][0]["lessons"]
     assert conn["totalCount"] == 9 and conn["pageInfo"]["hasNextPage"] and len(conn["edges"]) == 3
 
@@ -81,7 +81,7 @@ async def test_ical_feed_has_exactly_the_students_lessons_and_can_be_revoked(env
     feed = ok(await env.gql(guardian, ISSUE, {"s": a}), "issueCalendarFeed")["feed"]
     assert feed["url"].startswith("https://kabinet.test/calendar/") and feed["url"].endswith(".ics")
     path = "/calendar/" + feed["url"].rsplit("/", 1)[1]
-    resp = await env.client.get(path)
+    resp = await env.service.get(path)
     assert resp.status_code == 200 and resp.headers["content-type"].startswith("text/calendar")
     cal = Calendar.from_ical(resp.content)
     events = cal.walk("VEVENT")
@@ -91,9 +91,30 @@ async def test_ical_feed_has_exactly_the_students_lessons_and_can_be_revoked(env
     denied = await env.gql(w.guardian(w.family_ids[1]), ISSUE, {"s": a})
     assert denied["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     teacher_feed = ok(await env.gql(w.teacher(0), ISSUE, {"t": w.teachers[0]}), "issueCalendarFeed")["feed"]
-    tcal = Calendar.from_ical((await env.client.get("/calendar/" + teacher_feed["url"].rsplit("/", 1)[1])).content)
+    tcal = Calendar.from_ical((await env.service.get("/calendar/" + teacher_feed["url"].rsplit("/", 1)[1])).content)
     assert len(tcal.walk("VEVENT")) == 9
 
     ok(await env.gql(guardian, REVOKE, {"id": feed["id"]}), "revokeCalendarFeed")
-    assert (await env.client.get(path)).status_code == 404
-    assert (await env.client.get("/calendar/not-a-token.ics")).status_code == 404
+    assert (await env.service.get(path)).status_code == 404
+    assert (await env.service.get("/calendar/not-a-token.ics")).status_code == 404
+
+
+async def test_erasure_from_identity_blanks_the_name_and_stops_the_feeds(env: Env) -> None:
+    from kabinet.testing.stack import eventually
+    from scheduling.adapters.tables import students
+    from sqlalchemy import select
+
+    w = await make_world(env, families=(1,))
+    s = w.students(0)[0]
+    feed = ok(await env.gql(w.guardian(w.family_ids[0]), ISSUE, {"s": s}), "issueCalendarFeed")["feed"]
+    path = "/calendar/" + feed["url"].rsplit("/", 1)[1]
+    assert (await env.service.get(path)).status_code == 200
+    await env.identity_event("identity.student.erased", {"student_id": s, "family_id": w.family_ids[0]})
+
+    async def erased() -> bool:
+        async with env.runtime.sessionmaker() as session:
+            row = (await session.execute(select(students).where(students.c.id == s))).one()
+        return bool(row.erased) and row.first_name == "" and row.last_name == ""
+
+    await eventually(erased)
+    assert (await env.service.get(path)).status_code == 404

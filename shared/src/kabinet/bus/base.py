@@ -53,6 +53,10 @@ class Transport(Protocol):
     async def publish(self, envelope: Envelope) -> None:
         """Deliver durably or raise :class:`PublishError` within a bounded time."""
 
+    async def publish_batch(self, envelopes: Sequence[Envelope]) -> list[PublishError | None]:
+        """Publish several at once, all within the same bounded time; one result per envelope
+        (None = confirmed). The outbox relay uses this."""
+
     async def subscribe(self, subscription: Subscription) -> None:
         """Handler success acks; an exception retries up to the delivery limit, then dead-letters;
         :class:`kabinet.events.MalformedEvent` dead-letters at once."""

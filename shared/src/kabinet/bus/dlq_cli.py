@@ -1,6 +1,6 @@
 """``kabinet-dlq``: list and replay a consumer's dead-lettered messages.
 
-    kabinet-dlq [--amqp-url URL] [--exchange NAME] [--queue-prefix P] list CONSUMER [--limit N] [--json]
+    kabinet-dlq [--amqp-url URL] [--exchange NAME] [--queue-prefix P] list [CONSUMER] [--limit N] [--json]
     kabinet-dlq [...] replay CONSUMER [--id MESSAGE_ID]
 
 ``list`` peeks (messages stay in the dead-letter queue); ``replay`` sends them back to the consumer's own
@@ -20,6 +20,9 @@ from kabinet.bus.base import DeadLetter
 from kabinet.bus.rabbit import RabbitTransport
 from kabinet.settings import MessagingSettings
 
+# Consumers (one queue each) listed when none is named; an absent queue is skipped, never created.
+KNOWN = ("identity", "scheduling", "billing", "learning")
+
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="kabinet-dlq", description="List and replay dead-lettered events.")
@@ -29,11 +32,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--queue-prefix", default=os.environ.get("QUEUE_PREFIX", ""))
     sub = p.add_subparsers(dest="command", required=True)
     ls = sub.add_parser("list", help="show dead-lettered messages of a consumer (they stay there)")
-    ls.add_argument("consumer")
+    ls.add_argument("consumer", nargs="?", help="default: every known service (" + ", ".join(KNOWN) + ")")
     ls.add_argument("--limit", type=int, default=100)
     ls.add_argument("--json", action="store_true", help="one JSON object per line")
     rp = sub.add_parser("replay", help="send dead-lettered messages back to the consumer's queue")
-    rp.add_argument("consumer")
+    rp.add_argument("consumer", nargs="?", help="default: $KABINET_DLQ_CONSUMER (required otherwise)")
     rp.add_argument("--id", dest="message_id", help="only this message id (default: all)")
     return p
 
@@ -41,9 +44,10 @@ def _parser() -> argparse.ArgumentParser:
 def _line(d: DeadLetter, as_json: bool) -> str:
     body = d.body.decode("utf-8", errors="replace")
     if as_json:
-        return json.dumps({"id": d.message_id, "routing_key": d.routing_key, "reason": d.reason, "body": body})
+        return json.dumps({"consumer": d.consumer, "id": d.message_id, "routing_key": d.routing_key,
+                           "reason": d.reason, "body": body})
     preview = body if len(body) <= 200 else body[:197] + "..."
-    return f"{d.message_id or '-'}\t{d.routing_key or '-'}\t{d.reason or '-'}\t{preview}"
+    return f"{d.consumer}\t{d.message_id or '-'}\t{d.routing_key or '-'}\t{d.reason or '-'}\t{preview}"
 
 
 async def run(args: argparse.Namespace) -> int:
@@ -52,17 +56,21 @@ async def run(args: argparse.Namespace) -> int:
     transport = RabbitTransport(settings, catalogue=())  # an operator tool declares nothing it does not need
     await transport.connect()
     try:
+        consumer = args.consumer or os.environ.get("KABINET_DLQ_CONSUMER")
         if args.command == "list":
-            dead = await transport.dead_letters(args.consumer, limit=args.limit)
             if not args.json:
-                print("id\trouting_key\treason\tbody")
-            for d in dead:
-                print(_line(d, args.json))
-            if not args.json:
-                print(f"{len(dead)} dead-lettered message(s) for {args.consumer}", file=sys.stderr)
+                print("consumer\tid\trouting_key\treason\tbody")
+            for name in [consumer] if consumer else list(KNOWN):
+                dead = await transport.dead_letters(name, limit=args.limit)
+                for d in dead:
+                    print(_line(d, args.json))
+                print(f"{len(dead)} dead-lettered message(s) for {name}", file=sys.stderr)
             return 0
-        count = await transport.replay_dead_letters(args.consumer, args.message_id)
-        print(f"replayed {count} message(s) to {transport.topology.queue(args.consumer)}")
+        if not consumer:
+            print("replay needs a CONSUMER (or KABINET_DLQ_CONSUMER)", file=sys.stderr)
+            return 2
+        count = await transport.replay_dead_letters(consumer, args.message_id)
+        print(f"replayed {count} message(s) to {transport.topology.queue(consumer)}")
         return 0 if count or args.message_id is None else 1
     finally:
         await transport.close()

@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
+from collections.abc import Sequence
 
-from kabinet.bus.base import DeadLetter, Subscription, Unroutable, topic_matches
+from kabinet.bus.base import DeadLetter, PublishError, Subscription, Unroutable, topic_matches
 from kabinet.events.contracts import PRODUCED
 from kabinet.events.envelope import Envelope
 from kabinet.events.errors import MalformedEvent
@@ -43,6 +44,17 @@ class InProcessTransport:
         if not targets and key not in PRODUCED:
             raise Unroutable(f"no consumer and no catalogue entry for {key}")
         await asyncio.gather(*(self._deliver(s, envelope) for s in targets))
+
+    async def publish_batch(self, envelopes: Sequence[Envelope]) -> list[PublishError | None]:
+        # In order, one after the other: each is delivered to its consumers before the next.
+        results: list[PublishError | None] = []
+        for envelope in envelopes:
+            try:
+                await self.publish(envelope)
+                results.append(None)
+            except PublishError as exc:
+                results.append(exc)
+        return results
 
     async def _deliver(self, sub: Subscription, envelope: Envelope) -> None:
         # Round-trip through JSON so handlers see exactly what they would get from RabbitMQ.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import aio_pika
 import aiormq.exceptions
@@ -105,33 +105,35 @@ class RabbitTransport:
 
     # -- publishing -------------------------------------------------------------------------------
     async def publish(self, envelope: Envelope) -> None:
+        [result] = await self.publish_batch([envelope])
+        if result is not None:
+            raise result
+
+    async def publish_batch(self, envelopes: Sequence[Envelope]) -> list[PublishError | None]:
+        """Publish all at once and wait for their confirms together, within one bounded time.
+
+        Returns one result per envelope: None when confirmed, else the error (never raises for one).
+        """
         if self._exchange is None or not self.is_connected():
-            raise BrokerUnavailable("not connected to RabbitMQ")
-        message = aio_pika.Message(
-            body=envelope.to_json(),
-            content_type="application/json",
-            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-            message_id=envelope.id,
-            correlation_id=envelope.correlation_id,
-            type=envelope.routing_key,
-            app_id=envelope.producer,
-            timestamp=envelope.occurred_at,
-            headers={"causation_id": envelope.causation_id or ""},
-        )
-        try:
-            # A publish during a reconnect can wait forever for its confirm: bound it.
-            await asyncio.wait_for(
-                self._exchange.publish(message, routing_key=envelope.routing_key, mandatory=True),
-                timeout=self.settings.publish_timeout_s,
-            )
-        except aiormq.exceptions.PublishError as exc:
-            raise Unroutable(f"unroutable: {envelope.routing_key}") from exc
-        except aiormq.exceptions.DeliveryError as exc:
-            raise PublishError(f"broker refused {envelope.id}: {exc}") from exc
-        except (TimeoutError, aiormq.exceptions.AMQPError, ConnectionError, RuntimeError) as exc:
-            raise BrokerUnavailable(f"publish of {envelope.id} failed: {exc!r}") from exc
-        except Exception as exc:  # anything else the client raises mid-reconnect: still "not published"
-            raise BrokerUnavailable(f"publish of {envelope.id} failed: {exc!r}") from exc
+            return [BrokerUnavailable("not connected to RabbitMQ") for _ in envelopes]
+        exchange = self._exchange
+        tasks = [asyncio.ensure_future(exchange.publish(_message(e), routing_key=e.routing_key, mandatory=True))
+                 for e in envelopes]
+        # A publish during a reconnect can wait forever for its confirm: bound the wait.
+        _, pending = await asyncio.wait(tasks, timeout=self.settings.publish_timeout_s)
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
+        results: list[PublishError | None] = []
+        for envelope, task in zip(envelopes, tasks, strict=True):
+            if task in pending:
+                results.append(BrokerUnavailable(f"no confirm for {envelope.id} within "
+                                                 f"{self.settings.publish_timeout_s}s"))
+                continue
+            exc = task.exception()
+            results.append(None if exc is None else _publish_error(envelope, exc))
+        return results
 
     # -- consuming --------------------------------------------------------------------------------
     async def subscribe(self, subscription: Subscription) -> None:
@@ -169,8 +171,11 @@ class RabbitTransport:
         assert self._connection is not None
         channel = await self._connection.channel()
         try:
-            queue = await channel.declare_queue(self.topology.dead_letter_queue(consumer), durable=True,
-                                                arguments=self.topology.dead_letter_queue_arguments())
+            # Passive: an operator's typo must not create a queue.
+            try:
+                queue = await channel.get_queue(self.topology.dead_letter_queue(consumer), ensure=True)
+            except aiormq.exceptions.ChannelClosed:  # NOT_FOUND closes the channel
+                return []
             out: list[DeadLetter] = []
             held: list[AbstractIncomingMessage] = []
             while len(out) < limit:
@@ -183,17 +188,22 @@ class RabbitTransport:
                 await msg.nack(requeue=True)
             return out
         finally:
-            await channel.close()
+            with contextlib.suppress(Exception):
+                await channel.close()
 
     async def replay_dead_letters(self, consumer: str, message_id: str | None = None) -> int:
         """Send dead-lettered messages back to the consumer's own queue (not to other subscribers)."""
         assert self._connection is not None
-        channel = await self._connection.channel(publisher_confirms=True)
+        # on_return_raises + mandatory: if the consumer's queue is gone, the publish fails and the dead
+        # letter stays where it is, instead of being acked after a publish that went nowhere.
+        channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
         replayed = 0
         try:
             t = self.topology
-            queue = await channel.declare_queue(t.dead_letter_queue(consumer), durable=True,
-                                                arguments=t.dead_letter_queue_arguments())
+            try:
+                queue = await channel.get_queue(t.dead_letter_queue(consumer), ensure=True)
+            except aiormq.exceptions.ChannelClosed:  # NOT_FOUND closes the channel
+                return 0
             skipped: list[AbstractIncomingMessage] = []
             while True:
                 msg = await queue.get(no_ack=False, fail=False)
@@ -202,21 +212,30 @@ class RabbitTransport:
                 if message_id is not None and msg.message_id != message_id:
                     skipped.append(msg)
                     continue
+                # x-death and x-delivery-count dropped: the replayed message gets a fresh set of tries.
                 headers = {k: v for k, v in (msg.headers or {}).items() if not k.startswith("x-")}
-                await channel.default_exchange.publish(
-                    aio_pika.Message(body=msg.body, content_type=msg.content_type,
-                                     delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-                                     message_id=msg.message_id, correlation_id=msg.correlation_id,
-                                     type=msg.type, app_id=msg.app_id, headers=headers),
-                    routing_key=t.queue(consumer),
-                )
+                try:
+                    await channel.default_exchange.publish(
+                        aio_pika.Message(body=msg.body, content_type=msg.content_type,
+                                         delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                                         message_id=msg.message_id, correlation_id=msg.correlation_id,
+                                         type=msg.type, app_id=msg.app_id, headers=headers),
+                        routing_key=t.queue(consumer), mandatory=True,
+                        timeout=self.settings.publish_timeout_s,
+                    )
+                except Exception:
+                    await msg.nack(requeue=True)
+                    for held in skipped:
+                        await held.nack(requeue=True)
+                    raise
                 await msg.ack()
                 replayed += 1
             for msg in skipped:
                 await msg.nack(requeue=True)
             return replayed
         finally:
-            await channel.close()
+            with contextlib.suppress(Exception):
+                await channel.close()
 
 
 class _Consumer:
@@ -254,6 +273,9 @@ class _Consumer:
         while True:
             batch = [await self._waiting.get()]
             limit = self.settings.batch_max if self.sub.batch_handler is not None else 1
+            if limit > 1 and self._waiting.qsize() < limit - 1 and self.settings.batch_linger_s > 0:
+                # A moment for more to arrive: one transaction for several costs about what one costs.
+                await asyncio.sleep(self.settings.batch_linger_s)
             while len(batch) < limit and not self._waiting.empty():
                 batch.append(self._waiting.get_nowait())
             try:
@@ -321,6 +343,29 @@ class _Consumer:
         except Exception:
             # Committed but not acked (the channel went away): it comes back and the inbox drops it.
             log.debug("ack failed", exc_info=True)
+
+
+def _message(envelope: Envelope) -> aio_pika.Message:
+    return aio_pika.Message(
+        body=envelope.to_json(),
+        content_type="application/json",
+        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,  # aio-pika's default is transient
+        message_id=envelope.id,
+        correlation_id=envelope.correlation_id,
+        type=envelope.routing_key,
+        app_id=envelope.producer,
+        timestamp=envelope.occurred_at,
+        headers={"causation_id": envelope.causation_id or ""},
+    )
+
+
+def _publish_error(envelope: Envelope, exc: BaseException) -> PublishError:
+    if isinstance(exc, aiormq.exceptions.PublishError):  # returned under mandatory: nobody is bound
+        return Unroutable(f"unroutable: {envelope.routing_key}")
+    if isinstance(exc, aiormq.exceptions.DeliveryError):  # nacked by the broker
+        return PublishError(f"broker refused {envelope.id}: {exc}")
+    # Connection lost mid-publish, channel closed, or anything else the client raises mid-reconnect.
+    return BrokerUnavailable(f"publish of {envelope.id} failed: {exc!r}")
 
 
 def _is_up(connection: AbstractRobustConnection | None) -> bool:

@@ -463,11 +463,16 @@ class LessonRepository:
             out[r.p_student].append(_lesson(r))
         return out
 
-    async def of_group_between(self, group_id: str, first_day: date, last_day: date | None) -> list[Lesson]:
+    async def of_group_between(self, group_id: str, first_day: date, last_day: date | None, *,
+                               lock: bool = False) -> list[Lesson]:
+        """``lock``: hold the lessons' row locks, as bookings do, so a join and a booking cannot both take the
+        last place."""
         q = select(lessons).where(lessons.c.group_id == group_id, lessons.c.local_date >= first_day,
                                   lessons.c.status == LessonStatus.SCHEDULED.value)
         if last_day is not None:
             q = q.where(lessons.c.local_date <= last_day)
+        if lock and is_postgres(self.session):
+            q = q.with_for_update()
         found = [_lesson(r) for r in await self.session.execute(q.order_by(lessons.c.starts_at))]
         parts = await self.participants_of([x.id for x in found])
         for lesson in found:
@@ -611,6 +616,12 @@ class SlotRepository:
     async def get(self, slot_id: str) -> AvailabilitySlot | None:
         r = (await self.session.execute(select(availability_slots).where(availability_slots.c.id == slot_id))).first()
         return _slot(r) if r else None
+
+    async def reopen(self, lesson_id: str) -> bool:
+        """The slot a cancelled booking held is open again."""
+        res = await self.session.execute(update(availability_slots).where(
+            availability_slots.c.lesson_id == lesson_id).values(lesson_id=None))
+        return bool(res.rowcount)  # type: ignore[attr-defined]
 
     async def claim(self, slot_id: str, lesson_id: str) -> bool:
         """Conditional update: of two families booking one slot at once, exactly one gets it."""

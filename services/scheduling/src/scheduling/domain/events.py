@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from kabinet.events import EventContract, produces
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class MoneyPayload(BaseModel):
@@ -101,18 +101,18 @@ class ParticipantRemoved(EventContract):
 
 
 class _MembershipEvent(EventContract):
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
     membership_id: str
     group_id: str
     student_id: str
     family_id: str
-    # `from`/`to` in the payload (reserved words in Python): local dates, `to` null while open-ended.
-    from_: str | None = None
+    # The payload says `from` (a reserved word in Python): local dates, `to` null while open-ended.
+    from_: str | None = Field(default=None, alias="from")
     to: str | None = None
 
-    def to_payload(self) -> dict[str, object]:
-        data = self.model_dump(mode="json")
-        data["from"] = data.pop("from_")
-        return data
+    def to_payload(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", by_alias=True)
 
 
 @produces

@@ -28,6 +28,13 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc(value: datetime) -> datetime:
+    """Every instant in the domain is aware UTC; a time without an offset is refused, not guessed."""
+    if value.tzinfo is None:
+        raise errors.InvalidTimeRange("Times need a UTC offset.", field="startsAt")
+    return value.astimezone(UTC)
+
+
 def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
@@ -211,6 +218,7 @@ class Lesson:
     participants: list[Participant] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        self.starts_at, self.ends_at = as_utc(self.starts_at), as_utc(self.ends_at)
         if self.ends_at <= self.starts_at:
             raise errors.InvalidTimeRange(field="endsAt")
 
@@ -256,6 +264,7 @@ class Lesson:
 
     def move(self, starts_at: datetime, ends_at: datetime, teacher_id: str | None = None,
              room_id: str | None = None, *, clear_room: bool = False) -> None:
+        starts_at, ends_at = as_utc(starts_at), as_utc(ends_at)
         if ends_at <= starts_at:
             raise errors.InvalidTimeRange(field="endsAt")
         self.starts_at, self.ends_at = starts_at, ends_at
@@ -366,6 +375,7 @@ class AvailabilitySlot:
     lesson_id: str | None = None  # set once booked
 
     def __post_init__(self) -> None:
+        self.starts_at, self.ends_at = as_utc(self.starts_at), as_utc(self.ends_at)
         if self.ends_at <= self.starts_at:
             raise errors.InvalidTimeRange(field="endsAt")
 

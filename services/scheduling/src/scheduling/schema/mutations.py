@@ -227,11 +227,13 @@ class Mutation:
         return MembershipPayload(membership=GroupMembership.from_model(m) if m else None, errors=errors)
 
     # -- the month ------------------------------------------------------------------------------
-    @strawberry.mutation(description="Generate a month's lessons (YYYY-MM) from the regular rules; idempotent.")
+    @strawberry.mutation(description="Generate a month's lessons (YYYY-MM) from the regular rules; idempotent. "
+                                     "skipDates: the branch's holidays (no lesson of any rule on them).")
     async def generate_month(self, info: Info[RequestContext, None], branch_id: strawberry.ID, month: str,
-                             group_id: strawberry.ID | None = None) -> GenerateMonthPayload:
+                             group_id: strawberry.ID | None = None, skip_dates: list[dt.date] | None = None
+                             ) -> GenerateMonthPayload:
         r, errors = await attempt(info, lambda uow: generation.generate_month(
-            uow, info.context.principal, str(branch_id), month, _s(group_id)))
+            uow, info.context.principal, str(branch_id), month, _s(group_id), skip_dates or ()))
         return GenerateMonthPayload(created=r.created if r else 0, existing=r.existing if r else 0, errors=errors)
 
     @strawberry.mutation(description="Publish a month's generated lessons: one event per lesson with participants "

@@ -12,6 +12,7 @@ from kabinet.graphql.context import RequestContext
 from strawberry.types import Info
 
 from scheduling.adapters.repositories import CatalogueRepository, GroupRepository, SlotRepository
+from scheduling.domain.model import as_utc
 from scheduling.schema.loaders import lesson_by_id_loader
 from scheduling.schema.types import (
     AvailabilitySlot,
@@ -76,8 +77,8 @@ class Query:
         from scheduling.adapters.repositories import LessonFilter, LessonRepository
 
         async with info.context.runtime.sessionmaker() as s:
-            found = await LessonRepository(s).find(LessonFilter(branch_ids=[str(branch_id)], starts_from=from_,
-                                                                starts_before=to, include_cancelled=False),
+            found = await LessonRepository(s).find(LessonFilter(branch_ids=[str(branch_id)], starts_from=as_utc(from_),
+                                                                starts_before=as_utc(to), include_cancelled=False),
                                                    first=500)
             parts = await LessonRepository(s).participants_of([x.id for x in found])
         for x in found:
@@ -90,7 +91,7 @@ class Query:
         require_authenticated(info.context.principal)
         async with info.context.runtime.sessionmaker() as s:
             found = await SlotRepository(s).open_slots([str(branch_id)], str(teacher_id) if teacher_id else None,
-                                                       from_, to)
+                                                       as_utc(from_), as_utc(to))
         return [AvailabilitySlot.from_model(x) for x in found]
 
     @strawberry.field(description="Groups of a branch (its admins, its teachers see their own) or all of the "

@@ -30,7 +30,7 @@ from scheduling.service.access import can_book_for, require_branch_admin
 from scheduling.service.common import get_branch, get_lesson, get_lesson_type, get_room, get_student, get_teacher
 from scheduling.service.idempotency import finish
 from scheduling.service.lessons import ensure_free, ensure_student_free
-from scheduling.service.publishing import lesson_scheduled, participant_added, participant_removed
+from scheduling.service.publishing import lesson_cancelled, participant_added, participant_removed, schedule_events
 from scheduling.service.trials import FREE, claim_trial
 
 
@@ -94,7 +94,8 @@ async def book_slot(uow: UnitOfWork, p: Principal, slot_id: str, student_id: str
                            FREE if reason is ParticipantReason.TRIAL else lesson.price, booking.id))
     await LessonRepository(uow.session).add(lesson)
     await BookingRepository(uow.session).add(booking)
-    uow.publish(lesson_scheduled(lesson))
+    for event in schedule_events(lesson):
+        uow.publish(event)
     uow.publish(BookingCreated(booking_id=booking.id, lesson_id=lesson.id, student_id=student.id,
                                family_id=student.family_id))
     await finish(uow, booking.id)
@@ -139,8 +140,9 @@ async def book_place(uow: UnitOfWork, p: Principal, lesson_id: str, student_id: 
 
 
 async def cancel_booking(uow: UnitOfWork, p: Principal, booking_id: str, now: datetime | None = None) -> Booking:
-    """Before the notice window: free (the place and a trial are released). Inside it: refused, or — when the
-    branch charges late cancellations — the place is released but the charge stays (no participant.removed)."""
+    """Before the notice window: free — the place and a trial are released, and a lesson the booking made in an
+    open slot is cancelled and the slot reopened. Inside it: refused, or — when the branch charges late
+    cancellations — the place is released but the charge stays (no participant.removed)."""
     now = now or utcnow()
     require_authenticated(p)
     booking = await BookingRepository(uow.session).get(booking_id)
@@ -156,13 +158,18 @@ async def cancel_booking(uow: UnitOfWork, p: Principal, booking_id: str, now: da
     booking.cancel(now, lesson.starts_at, branch)
     await BookingRepository(uow.session).save(booking)
     part = lesson.participant(booking.student_id)
-    if part is not None:
+    if part is not None and not booking.late and await SlotRepository(uow.session).reopen(lesson.id):
+        # The booking made this lesson in an open slot: in time, the lesson goes and the slot opens again.
+        lesson.cancel("booking cancelled")
+        await LessonRepository(uow.session).save(lesson)
+        uow.publish(lesson_cancelled(lesson))
+    elif part is not None:
         await LessonRepository(uow.session).remove_participant(lesson.id, part.student_id)
         if lesson.published and not booking.late:
             uow.publish(participant_removed(lesson, part))
-        if part.reason is ParticipantReason.TRIAL and not booking.late:
-            # An early-cancelled trial was not used: the family keeps its one free trial.
-            await TrialRepository(uow.session).release(booking.family_id, lesson.id)
+    if part is not None and part.reason is ParticipantReason.TRIAL and not booking.late:
+        # An early-cancelled trial was not used: the family keeps its one free trial.
+        await TrialRepository(uow.session).release(booking.family_id, lesson.id)
     uow.publish(BookingCancelled(booking_id=booking.id, lesson_id=lesson.id, student_id=booking.student_id,
                                  family_id=booking.family_id, late=booking.late))
     await uow.commit()

@@ -8,6 +8,7 @@ drafts until the month is published; publishing emits one scheduling.lesson.sche
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -20,7 +21,7 @@ from scheduling.domain.model import Lesson, LessonKind, Participant, check_no_cl
 from scheduling.domain.recurrence import RecurringRule, month_bounds
 from scheduling.service.access import require_branch_admin
 from scheduling.service.common import get_branch, get_group
-from scheduling.service.publishing import lesson_scheduled
+from scheduling.service.publishing import schedule_events
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,9 @@ class GenerationResult:
 
 
 async def generate_month(uow: UnitOfWork, p: Principal, branch_id: str, month: str,
-                         group_id: str | None = None) -> GenerationResult:
+                         group_id: str | None = None, skip_dates: Iterable[date] = ()) -> GenerationResult:
+    """``skip_dates``: the branch's holidays this month, on top of each rule's own exceptions. A skipped
+    occurrence is not created; generating again without the skip adds it (nothing was recorded for it)."""
     require_branch_admin(p, branch_id)
     branch = await get_branch(uow, branch_id)
     if group_id is not None and (await get_group(uow, group_id)).branch_id != branch_id:
@@ -44,6 +47,7 @@ async def generate_month(uow: UnitOfWork, p: Principal, branch_id: str, month: s
     types = {t.code: t for t in await CatalogueRepository(uow.session).lesson_types()}
     members = await groups_repo.memberships_of_groups([r.group_id for r in rules if r.group_id])
     tz = branch.tz
+    holidays = set(skip_dates)
     new: list[Lesson] = []
     existing = 0
     for rule in rules:
@@ -51,6 +55,8 @@ async def generate_month(uow: UnitOfWork, p: Principal, branch_id: str, month: s
         if t is None:
             raise errors.LessonTypeNotFound(field="lessonType")
         for day, starts, ends in rule.occurrences(first, last, tz):
+            if day in holidays:
+                continue
             if (rule.id, day) in taken:
                 existing += 1
                 continue
@@ -127,7 +133,8 @@ async def publish_month(uow: UnitOfWork, p: Principal, branch_id: str, month: st
     drafts = await repo.unpublished_between(branch_id, first, last, group_id)
     for lesson in drafts:
         lesson.published = True
-        uow.publish(lesson_scheduled(lesson))
+        for event in schedule_events(lesson):
+            uow.publish(event)
     await repo.mark_published([x.id for x in drafts])
     await uow.commit()
     return PublicationResult(len(drafts), sum(len(x.participants) for x in drafts))

@@ -42,9 +42,9 @@ from scheduling.service.idempotency import finish
 from scheduling.service.publishing import (
     lesson_cancelled,
     lesson_rescheduled,
-    lesson_scheduled,
     participant_added,
     participant_removed,
+    schedule_events,
 )
 
 Clock = Callable[[], datetime]
@@ -109,7 +109,8 @@ async def create_lesson(uow: UnitOfWork, p: Principal, cmd: CreateLesson) -> Les
         lesson.add(Participant(sid, student.family_id, reason,
                                Money(Decimal(0)) if reason is ParticipantReason.TRIAL else lesson.price))
     await LessonRepository(uow.session).add(lesson)
-    uow.publish(lesson_scheduled(lesson))
+    for event in schedule_events(lesson):
+        uow.publish(event)
     await finish(uow, lesson.id)
     await uow.commit()
     return lesson
@@ -204,7 +205,8 @@ async def create_parallel_makeup(uow: UnitOfWork, p: Principal, lesson_id: str, 
         await ensure_student_free(uow, sid, lesson)
         lesson.add(Participant(sid, student.family_id, ParticipantReason.MAKEUP, lesson.price))
     await LessonRepository(uow.session).add(lesson)
-    uow.publish(lesson_scheduled(lesson))
+    for event in schedule_events(lesson):
+        uow.publish(event)
     await finish(uow, lesson.id)
     await uow.commit()
     return lesson

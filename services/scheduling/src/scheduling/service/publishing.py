@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kabinet.events import EventContract
 from kabinet.money import Money
 
 from scheduling.domain.events import (
@@ -13,11 +14,32 @@ from scheduling.domain.events import (
     ParticipantPayload,
     ParticipantRemoved,
 )
-from scheduling.domain.model import Lesson, Participant
+from scheduling.domain.model import BUILTIN_TYPES, Lesson, Participant, ParticipantReason
+
+MAKEUP_CHARGED = next(t.charged_by_default for t in BUILTIN_TYPES if t.code == "makeup")
 
 
 def money_payload(m: Money) -> MoneyPayload:
     return MoneyPayload(amount=str(m.amount), currency=m.currency)
+
+
+MAKEUP = "makeup"
+
+
+def _is_makeup_place(lesson: Lesson, p: Participant) -> bool:
+    """A make-up place in a lesson of another type (a group's lesson, say)."""
+    return p.reason is ParticipantReason.MAKEUP and lesson.lesson_type != MAKEUP
+
+
+def schedule_events(lesson: Lesson) -> list[EventContract]:
+    """The events that put a lesson on the published schedule.
+
+    Make-up places in a lesson of another type go out as their own participant.added with the make-up lesson
+    type (R-SCH-5: billing leaves them uncharged unless the subscription covers make-ups); everyone else is in
+    the lesson.scheduled roster.
+    """
+    makeups = [p for p in lesson.participants if _is_makeup_place(lesson, p)]
+    return [lesson_scheduled(lesson), *(participant_added(lesson, p) for p in makeups)]
 
 
 def lesson_scheduled(lesson: Lesson) -> LessonScheduled:
@@ -27,7 +49,8 @@ def lesson_scheduled(lesson: Lesson) -> LessonScheduled:
         charged_by_default=lesson.charged_by_default, starts_at=lesson.starts_at.isoformat(),
         ends_at=lesson.ends_at.isoformat(), price=money_payload(lesson.price),
         participants=[ParticipantPayload(student_id=p.student_id, family_id=p.family_id, reason=p.reason.value,
-                                         price=money_payload(p.price)) for p in lesson.participants],
+                                         price=money_payload(p.price))
+                      for p in lesson.participants if not _is_makeup_place(lesson, p)],
     )
 
 
@@ -42,9 +65,11 @@ def lesson_cancelled(lesson: Lesson) -> LessonCancelled:
 
 
 def participant_added(lesson: Lesson, p: Participant) -> ParticipantAdded:
+    makeup = _is_makeup_place(lesson, p)
     return ParticipantAdded(
         lesson_id=lesson.id, branch_id=lesson.branch_id, group_id=lesson.group_id, course_id=lesson.course_id,
-        teacher_id=lesson.teacher_id, lesson_type=lesson.lesson_type, charged_by_default=lesson.charged_by_default,
+        teacher_id=lesson.teacher_id, lesson_type=MAKEUP if makeup else lesson.lesson_type,
+        charged_by_default=MAKEUP_CHARGED if makeup else lesson.charged_by_default,
         starts_at=lesson.starts_at.isoformat(), ends_at=lesson.ends_at.isoformat(), student_id=p.student_id,
         family_id=p.family_id, reason=p.reason.value, price=money_payload(p.price))
 

@@ -18,7 +18,7 @@ def member_participant(m: Membership, lesson: Lesson) -> Participant:
 async def enrol_in_lessons(uow: UnitOfWork, group: Group, m: Membership) -> list[Lesson]:
     """Add the member to the group's scheduled lessons in the membership period (published ones get events)."""
     repo = LessonRepository(uow.session)
-    found = await repo.of_group_between(group.id, m.starts_on, m.ends_on)
+    found = await repo.of_group_between(group.id, m.starts_on, m.ends_on, lock=True)
     if found:
         busy = (await repo.busy_students([m.student_id], found[0].starts_at, found[-1].ends_at)).get(m.student_id, [])
         for lesson in found:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from kabinet.auth.principal import Principal, Role
@@ -43,7 +43,10 @@ async def authorised_filter(session: AsyncSession, p: Principal, q: LessonQuery)
         raise errors.InvalidTimeRange(field="to")
     if q.starts_before - q.starts_from > MAX_RANGE:
         raise InvalidInput("A view spans at most 400 days.", field="to")
-    f = LessonFilter(starts_from=q.starts_from, starts_before=q.starts_before, student_id=q.student_id,
+    if q.starts_from.tzinfo is None or q.starts_before.tzinfo is None:
+        raise InvalidInput("Times need a UTC offset.", field="from")
+    f = LessonFilter(starts_from=q.starts_from.astimezone(UTC), starts_before=q.starts_before.astimezone(UTC),
+                     student_id=q.student_id,
                      family_id=q.family_id, teacher_id=q.teacher_id, group_id=q.group_id,
                      branch_ids=[q.branch_id] if q.branch_id else None)
     lessons = LessonRepository(session)

@@ -1,0 +1,92 @@
+"""The caller's token, verified once at the gateway.
+
+A request without `Authorization` is anonymous and goes on as it is (each subgraph decides what anonymous
+callers may see). A bearer token is verified with identity's public keys (`kabinet.auth.TokenVerifier`: pinned
+algorithm, iss/aud/exp checked); a bad, expired or wrongly signed one is refused with 401 `UNAUTHENTICATED`
+before anything is parsed or planned. A good one is forwarded to the subgraphs unchanged.
+
+Verified tokens are remembered until they expire (bounded LRU), so a client sending the same token on every
+request pays the signature check once.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import OrderedDict
+
+import jwt
+from kabinet.auth import ANONYMOUS, InvalidToken, KeySource, Principal, TokenVerifier
+
+log = logging.getLogger(__name__)
+
+
+class Unauthenticated(Exception):
+    """The request carried credentials that are not accepted (the reason is logged, not shown)."""
+
+    code = "UNAUTHENTICATED"
+
+    def __init__(self, message: str = "The access token is invalid or has expired.") -> None:
+        super().__init__(message)
+
+
+class GatewayAuth:
+    def __init__(self, verifier: TokenVerifier | None, cache_size: int = 10_000) -> None:
+        self.verifier = verifier
+        self.cache_size = cache_size
+        self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
+        self.verifications = 0  # signature checks done (tests prove the cache works)
+
+    @classmethod
+    def from_settings(
+        cls, key_source: KeySource | None, jwks_url: str | None, issuer: str, audience: str
+    ) -> GatewayAuth:
+        if key_source is None and jwks_url:
+            key_source = KeySource(jwks_url=jwks_url)
+        if key_source is None:
+            log.warning("no JWKS_URL and no keys: the gateway forwards tokens without verifying them")
+            return cls(None)
+        return cls(TokenVerifier(key_source, issuer, audience))
+
+    @property
+    def enabled(self) -> bool:
+        return self.verifier is not None
+
+    async def authenticate(self, authorization: str | None) -> Principal | None:
+        """The caller's principal; ANONYMOUS without a token; None when verification is off (token unknown).
+        Raises `Unauthenticated` for a token that is not accepted."""
+        if not authorization:
+            return ANONYMOUS
+        if self.verifier is None:
+            return None
+        scheme, _, token = authorization.strip().partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            raise Unauthenticated("The Authorization header must be 'Bearer <access token>'.")
+        return await self.verify(token)
+
+    async def verify(self, token: str) -> Principal:
+        assert self.verifier is not None
+        now = time.time()
+        cached = self._verified.get(token)
+        if cached is not None:
+            principal, expires_at = cached
+            if now < expires_at:
+                self._verified.move_to_end(token)
+                return principal
+            del self._verified[token]
+        self.verifications += 1
+        try:
+            principal = await self.verifier.verify(token)
+        except InvalidToken as exc:
+            log.info("token refused: %s", exc)
+            raise Unauthenticated() from exc
+        except Exception as exc:  # e.g. the JWKS endpoint is down: refuse, never let an unverified token in
+            log.warning("token could not be verified: %r", exc)
+            raise Unauthenticated("The access token could not be verified.") from exc
+        claims = jwt.decode(token, options={"verify_signature": False})
+        # Remember it until it expires (without the verifier's leeway: be strict on the cached path).
+        self._verified[token] = (principal, float(claims.get("exp", now)))
+        while len(self._verified) > self.cache_size:
+            self._verified.popitem(last=False)
+        return principal

@@ -1,0 +1,191 @@
+"""The event hub: turns bus events into per-family / per-student notifications for the open subscriptions.
+
+Routing keys the gateway listens to, and whom each one concerns:
+
+- `billing.balance.changed.v1` -> the family (`balance` topic);
+- `scheduling.lesson.scheduled.v1` -> each participant; `scheduling.participant.added|removed.v1` -> the
+  student; `scheduling.lesson.rescheduled|cancelled.v1` -> the lesson's students (`lesson` topic);
+- `learning.grade.posted.v1` -> the student (`grade`); `learning.homework.assigned.v1` -> the lesson's
+  students (`homework`).
+
+Events about a lesson that do not name its students are matched with the participants the hub has seen in
+earlier scheduling events (bounded memory); for a lesson it has not seen, each listener asks the services
+through the gateway, with its own token, whether its student is on that lesson (`LessonProbe`). Nothing is
+sent to a subscription whose family or student the event does not concern.
+
+Delivery is best effort and live only: a listener that falls behind by more than `queue_size` events loses the
+oldest ones; an event published while the gateway was down is not replayed (clients refetch on reconnect).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import OrderedDict, defaultdict
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from kabinet.events.envelope import Envelope
+from prometheus_client import Counter, Gauge
+
+log = logging.getLogger(__name__)
+
+BINDINGS = (
+    "billing.balance.changed.v1",
+    "scheduling.lesson.*.v1",
+    "scheduling.participant.*.v1",
+    "learning.grade.posted.v1",
+    "learning.homework.assigned.v1",
+)
+
+SUBSCRIPTION_EVENTS = Counter(
+    "gateway_subscription_events_total", "Bus events the subscription hub handled", ["routing_key"]
+)
+SUBSCRIPTION_DELIVERIES = Counter("gateway_subscription_deliveries_total", "Events sent to subscriptions", ["topic"])
+OPEN_SUBSCRIPTIONS = Gauge("gateway_subscriptions_open", "Open subscriptions", ["topic"])
+
+# Asks "is this listener's student on lesson X?" through the services (with the listener's token).
+LessonProbe = Callable[[str, str], Awaitable[bool]]
+
+
+@dataclass(frozen=True)
+class HubEvent:
+    topic: str
+    key: str  # the family or student id
+    payload: dict[str, Any]
+    occurred_at: datetime
+
+
+@dataclass(eq=False)
+class _Listener:
+    topic: str
+    key: str
+    queue: asyncio.Queue[HubEvent]
+    probe: LessonProbe | None = None
+    probes: set[asyncio.Task[None]] = field(default_factory=set)
+
+    def put(self, event: HubEvent) -> None:
+        if self.queue.full():
+            with contextlib.suppress(asyncio.QueueEmpty):
+                self.queue.get_nowait()  # drop the oldest: a slow client must not hold the hub up
+            log.warning("subscription listener fell behind; dropped an event", extra={"topic": self.topic})
+        self.queue.put_nowait(event)
+        SUBSCRIPTION_DELIVERIES.labels(self.topic).inc()
+
+
+class EventHub:
+    def __init__(self, queue_size: int = 100, remembered_lessons: int = 10_000) -> None:
+        self.queue_size = queue_size
+        self._listeners: dict[tuple[str, str], set[_Listener]] = defaultdict(set)
+        self._lesson_students: OrderedDict[str, set[str]] = OrderedDict()
+        self._remembered = remembered_lessons
+        self.handled = 0
+
+    # --- listening ----------------------------------------------------------------------------------
+
+    async def listen(self, topic: str, key: str, probe: LessonProbe | None = None) -> AsyncIterator[HubEvent]:
+        listener = _Listener(topic, key, asyncio.Queue(self.queue_size), probe)
+        self._listeners[(topic, key)].add(listener)
+        OPEN_SUBSCRIPTIONS.labels(topic).inc()
+        try:
+            while True:
+                yield await listener.queue.get()
+        finally:
+            self._listeners[(topic, key)].discard(listener)
+            if not self._listeners[(topic, key)]:
+                del self._listeners[(topic, key)]
+            for task in listener.probes:
+                task.cancel()
+            OPEN_SUBSCRIPTIONS.labels(topic).dec()
+
+    def listener_count(self, topic: str | None = None) -> int:
+        return sum(len(ls) for (t, _), ls in self._listeners.items() if topic is None or t == topic)
+
+    # --- feeding ------------------------------------------------------------------------------------
+
+    async def handle(self, envelope: Envelope) -> None:
+        """The bus handler: never raises (a bad event is logged and dropped, never redelivered)."""
+        try:
+            self._handle(envelope)
+        except Exception:
+            log.exception("subscription hub could not handle an event", extra={"event_id": envelope.id})
+
+    def _handle(self, envelope: Envelope) -> None:
+        key = envelope.routing_key
+        SUBSCRIPTION_EVENTS.labels(key).inc()
+        self.handled += 1
+        p = envelope.payload
+        at = envelope.occurred_at if envelope.occurred_at.tzinfo else envelope.occurred_at.replace(tzinfo=UTC)
+        if key == "billing.balance.changed.v1":
+            self._publish("balance", str(p.get("family_id", "")), p, at)
+        elif key == "scheduling.lesson.scheduled.v1":
+            lesson_id = str(p.get("lesson_id", ""))
+            students = [str(x.get("student_id")) for x in p.get("participants") or () if isinstance(x, dict)]
+            self._remember(lesson_id, students, replace=True)
+            for student in students:
+                self._publish("lesson", student, {"kind": "scheduled", "lesson_id": lesson_id}, at)
+        elif key in ("scheduling.participant.added.v1", "scheduling.participant.removed.v1"):
+            lesson_id, student = str(p.get("lesson_id", "")), str(p.get("student_id", ""))
+            added = key == "scheduling.participant.added.v1"
+            known = self._lesson_students.get(lesson_id)
+            if added:
+                self._remember(lesson_id, [student])
+            elif known is not None:
+                known.discard(student)
+            kind = "participant_added" if added else "participant_removed"
+            self._publish("lesson", student, {"kind": kind, "lesson_id": lesson_id}, at)
+        elif key in ("scheduling.lesson.rescheduled.v1", "scheduling.lesson.cancelled.v1"):
+            kind = key.split(".")[2]
+            self._publish_for_lesson("lesson", str(p.get("lesson_id", "")), {**p, "kind": kind}, at)
+        elif key == "learning.grade.posted.v1":
+            self._publish("grade", str(p.get("student_id", "")), p, at)
+        elif key == "learning.homework.assigned.v1":
+            self._publish_for_lesson("homework", str(p.get("lesson_id", "")), p, at)
+
+    def _publish(self, topic: str, key: str, payload: dict[str, Any], at: datetime) -> None:
+        for listener in list(self._listeners.get((topic, key), ())):
+            listener.put(HubEvent(topic, key, payload, at))
+
+    def _publish_for_lesson(self, topic: str, lesson_id: str, payload: dict[str, Any], at: datetime) -> None:
+        known = self._lesson_students.get(lesson_id)
+        if known is not None:
+            for student in list(known):
+                self._publish(topic, student, payload, at)
+            return
+        # A lesson the hub has not seen: each listener of the topic asks whether its student is on it.
+        for (t, student), listeners in list(self._listeners.items()):
+            if t != topic:
+                continue
+            for listener in list(listeners):
+                if listener.probe is None:
+                    continue
+                task = asyncio.get_running_loop().create_task(
+                    self._probe_then_put(listener, lesson_id, HubEvent(topic, student, payload, at))
+                )
+                listener.probes.add(task)
+                task.add_done_callback(listener.probes.discard)
+
+    @staticmethod
+    async def _probe_then_put(listener: _Listener, lesson_id: str, event: HubEvent) -> None:
+        assert listener.probe is not None
+        try:
+            on_lesson = await listener.probe(lesson_id, listener.key)
+        except Exception:
+            log.warning("lesson probe failed", exc_info=True)
+            return
+        if on_lesson:
+            listener.put(event)
+
+    def _remember(self, lesson_id: str, students: list[str], *, replace: bool = False) -> None:
+        if not lesson_id:
+            return
+        known = self._lesson_students.get(lesson_id)
+        if known is None or replace:
+            known = self._lesson_students[lesson_id] = set()
+        known.update(s for s in students if s)
+        self._lesson_students.move_to_end(lesson_id)
+        while len(self._lesson_students) > self._remembered:
+            self._lesson_students.popitem(last=False)

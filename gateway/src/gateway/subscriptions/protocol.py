@@ -1,0 +1,211 @@
+"""GraphQL over WebSocket, the `graphql-transport-ws` protocol (the `graphql-ws` library's), at /graphql.
+
+connection_init (its payload carries the token: `{"Authorization": "Bearer ..."}` or `{"token": "..."}`; the
+upgrade request's own Authorization header also counts) -> the token is verified once for the connection ->
+connection_ack; then any number of `subscribe` / `complete` by id. Subscriptions stream `next` messages until
+the client completes them or disconnects; queries and mutations are answered with one `next` and `complete`.
+Protocol violations close the socket with the protocol's codes (4400 bad message, 4401 subscribe before ack,
+4403 bad token, 4406 wrong subprotocol, 4408 no init in time, 4409 duplicate id, 4429 second init).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from graphql import OperationType
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from gateway.auth import GatewayAuth, Unauthenticated
+from gateway.documents import DocumentRejected, DocumentStore
+from gateway.pipeline import GatewayPipeline, GraphQLRequest, PipelineResult
+
+log = logging.getLogger(__name__)
+
+SUBPROTOCOL = "graphql-transport-ws"
+
+
+def _error(message: str, code: str) -> list[dict[str, Any]]:
+    return [{"message": message, "extensions": {"code": code}}]
+
+
+class GraphQLWebSocket:
+    def __init__(
+        self,
+        websocket: WebSocket,
+        *,
+        pipeline: Callable[[], GatewayPipeline | None],
+        auth: GatewayAuth,
+        documents: DocumentStore,
+        subscriptions: Any,  # SubscriptionService | None
+        init_timeout_s: float = 10.0,
+    ) -> None:
+        self.ws = websocket
+        self.pipeline = pipeline
+        self.auth = auth
+        self.documents = documents
+        self.subscriptions = subscriptions
+        self.init_timeout_s = init_timeout_s
+        self.headers: dict[str, str] = {}
+        self.principal: Any = None
+        self.acknowledged = False
+        self.operations: dict[str, asyncio.Task[None]] = {}
+        self._send_lock = asyncio.Lock()
+
+    async def serve(self) -> None:
+        if SUBPROTOCOL not in self.ws.scope.get("subprotocols", []):
+            await self.ws.close(code=4406, reason="Subprotocol not acceptable")
+            return
+        await self.ws.accept(subprotocol=SUBPROTOCOL)
+        try:
+            try:
+                first = await asyncio.wait_for(self.ws.receive_text(), self.init_timeout_s)
+            except TimeoutError:
+                await self.ws.close(code=4408, reason="Connection initialisation timeout")
+                return
+            if not await self.on_message(first):
+                return
+            while True:
+                if not await self.on_message(await self.ws.receive_text()):
+                    return
+        except KeyError:  # a binary frame: not this protocol
+            await self.close(4400, "Invalid message received")
+        except (WebSocketDisconnect, RuntimeError):
+            pass
+        finally:
+            for task in self.operations.values():
+                task.cancel()
+            for task in list(self.operations.values()):
+                with contextlib.suppress(BaseException):
+                    await task
+
+    async def send(self, message: dict[str, Any]) -> None:
+        async with self._send_lock:
+            await self.ws.send_text(json.dumps(message, separators=(",", ":"), ensure_ascii=False))
+
+    async def close(self, code: int, reason: str) -> bool:
+        with contextlib.suppress(Exception):
+            await self.ws.close(code=code, reason=reason)
+        return False
+
+    async def on_message(self, text: str) -> bool:
+        """Handle one message; False once the socket was closed."""
+        try:
+            message = json.loads(text)
+        except ValueError:
+            return await self.close(4400, "Invalid message received")
+        if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+            return await self.close(4400, "Invalid message received")
+        kind = message["type"]
+        if kind == "connection_init":
+            if self.acknowledged:
+                return await self.close(4429, "Too many initialisation requests")
+            return await self.on_init(message.get("payload"))
+        if kind == "ping":
+            await self.send({"type": "pong"})
+            return True
+        if kind == "pong":
+            return True
+        if kind == "subscribe":
+            if not self.acknowledged:
+                return await self.close(4401, "Unauthorized")
+            op_id, payload = message.get("id"), message.get("payload")
+            if not isinstance(op_id, str) or not op_id or not isinstance(payload, dict):
+                return await self.close(4400, "Invalid message received")
+            if op_id in self.operations:
+                return await self.close(4409, f"Subscriber for {op_id} already exists")
+            task = asyncio.create_task(self.run(op_id, payload), name=f"graphql-ws-{op_id}")
+            self.operations[op_id] = task
+            task.add_done_callback(lambda done, i=op_id: self._forget(i, done))  # type: ignore[misc]
+            return True
+        if kind == "complete":
+            running = self.operations.pop(str(message.get("id")), None)
+            if running is not None:
+                running.cancel()
+            return True
+        return await self.close(4400, f"Unexpected message type {kind!r}")
+
+    def _forget(self, op_id: str, task: asyncio.Task[None]) -> None:
+        if self.operations.get(op_id) is task:
+            del self.operations[op_id]
+
+    async def on_init(self, payload: Any) -> bool:
+        if payload is not None and not isinstance(payload, dict):
+            return await self.close(4400, "Invalid message received")
+        payload = payload or {}
+        authorization = payload.get("Authorization") or payload.get("authorization")
+        token = payload.get("token")
+        if not authorization and isinstance(token, str) and token:
+            authorization = f"Bearer {token}"
+        if not authorization:
+            authorization = self.ws.headers.get("authorization")
+        if authorization is not None and not isinstance(authorization, str):
+            return await self.close(4400, "Invalid message received")
+        try:
+            self.principal = await self.auth.authenticate(authorization)
+        except Unauthenticated:
+            return await self.close(4403, "Forbidden")
+        if authorization:
+            self.headers["authorization"] = authorization
+        self.acknowledged = True
+        await self.send({"type": "connection_ack"})
+        return True
+
+    async def run(self, op_id: str, payload: dict[str, Any]) -> None:
+        try:
+            await self._run(op_id, payload)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("graphql-ws operation failed")
+            with contextlib.suppress(Exception):
+                error = _error("Internal error.", "INTERNAL_SERVER_ERROR")
+                await self.send({"id": op_id, "type": "error", "payload": error})
+
+    async def _run(self, op_id: str, payload: dict[str, Any]) -> None:
+        pipeline = self.pipeline()
+        if pipeline is None:
+            await self.send({"id": op_id, "type": "error", "payload": _error("Not ready.", "GATEWAY_NOT_READY")})
+            return
+        try:
+            query = self.documents.resolve(payload.get("query"), payload.get("extensions"), payload.get("documentId"))
+        except DocumentRejected as exc:
+            await self.send({"id": op_id, "type": "error", "payload": _error(str(exc), exc.code)})
+            return
+        variables = payload.get("variables")
+        operation_name = payload.get("operationName")
+        if not isinstance(query, str) or (variables is not None and not isinstance(variables, dict)):
+            await self.send({"id": op_id, "type": "error", "payload": _error("Bad request.", "BAD_REQUEST")})
+            return
+        request = GraphQLRequest(query, operation_name if isinstance(operation_name, str) else None, variables)
+        headers = {**self.headers, "x-correlation-id": str(uuid.uuid4())}
+        started = pipeline.start(request)
+        if isinstance(started, PipelineResult):
+            await self._finish_with(op_id, started)
+            return
+        if started.operation.operation != OperationType.SUBSCRIPTION:
+            await self._finish_with(op_id, await pipeline.execute(request, headers))
+            return
+        if self.subscriptions is None:
+            await self.send({"id": op_id, "type": "error", "payload": _error("Subscriptions are off.", "BAD_REQUEST")})
+            return
+        denied = await self.subscriptions.authorize(pipeline, started, self.principal, headers)
+        if denied is not None:
+            await self.send({"id": op_id, "type": "error", "payload": [denied]})
+            return
+        source = self.subscriptions.root_source(self.subscriptions.lesson_probe(pipeline, headers))
+        async for body in pipeline.subscribe(started, source, headers):
+            await self.send({"id": op_id, "type": "next", "payload": body})
+        await self.send({"id": op_id, "type": "complete"})
+
+    async def _finish_with(self, op_id: str, result: PipelineResult) -> None:
+        if result.request_error:
+            await self.send({"id": op_id, "type": "error", "payload": result.body.get("errors") or []})
+            return
+        await self.send({"id": op_id, "type": "next", "payload": result.body})
+        await self.send({"id": op_id, "type": "complete"})
