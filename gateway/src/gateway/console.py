@@ -1,27 +1,243 @@
-"""The GraphiQL console page. It loads GraphiQL from unpkg, so it needs internet access in the browser;
-the /graphql endpoint itself never depends on it."""
+"""The console: GraphiQL for branch admins, with sign-in and saved operations for their daily work.
+
+- **Sign-in**: a small form posts identity's `signInWithPassword` mutation through this gateway; the access
+  token is kept in `sessionStorage` (gone when the tab closes) and sent as `Authorization: Bearer ...` with every
+  request GraphiQL makes. "Sign out" forgets it.
+- **Schema documentation**: GraphiQL's docs explorer, from introspection of the API schema (so the console
+  follows `GATEWAY_INTROSPECTION_ENABLED`; `GATEWAY_CONSOLE_ENABLED=false` turns the page off).
+- **Saved operations**: `EXAMPLE_OPERATIONS`, opened as GraphiQL tabs - the month's schedule, a lesson sheet (read
+  and save), a family's payments and recording a payment, the branch's debtors. A test validates each against
+  the API schema composed from the real services, so they change when the schema does.
+
+GraphiQL itself is loaded from unpkg, so the page needs internet access in the browser; /graphql does not.
+"""
 
 from __future__ import annotations
 
-GRAPHIQL_HTML = """<!doctype html>
+import html
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ExampleOperation:
+    title: str
+    query: str
+    variables: dict[str, Any] = field(default_factory=dict)
+
+
+SIGN_IN_MUTATION = """mutation ConsoleSignIn($login: String!, $password: String!) {
+  signInWithPassword(login: $login, password: $password) {
+    session { accessToken expiresIn role }
+    errors { field message code }
+  }
+}"""
+
+EXAMPLE_OPERATIONS: tuple[ExampleOperation, ...] = (
+    ExampleOperation(
+        "Month schedule",
+        """# The branch's lessons for a month, day by day in the branch's time zone.
+query MonthSchedule($branchId: ID!, $from: DateTime!, $to: DateTime!, $timeZone: String!) {
+  lessonCalendar(filter: {branchId: $branchId, from: $from, to: $to}, timeZone: $timeZone) {
+    date
+    lessons {
+      id
+      startsAt
+      endsAt
+      lessonType
+      status
+      teacherId
+      roomId
+      placesLeft
+      group { id name }
+      participants { studentId familyId reason }
+    }
+  }
+}""",
+        {"branchId": "", "from": "2025-09-01T00:00:00+00:00", "to": "2025-10-01T00:00:00+00:00",
+         "timeZone": "Europe/Moscow"},
+    ),
+    ExampleOperation(
+        "Lesson sheet",
+        """# A lesson with its sheet: attendance, homework done, grades and comments per student.
+query LessonSheet($lessonId: ID!) {
+  lesson(id: $lessonId) {
+    id
+    startsAt
+    lessonType
+    group { name }
+    sheet {
+      revision
+      filled
+      summary
+      homework
+      updatedAt
+      students {
+        studentId
+        onLesson
+        attendance
+        homeworkDone
+        grade
+        comment
+        student { firstName lastName }
+      }
+    }
+  }
+}""",
+        {"lessonId": ""},
+    ),
+    ExampleOperation(
+        "Save a lesson sheet",
+        """# Save the sheet (send the revision you loaded: a newer one on the server is a conflict).
+mutation SaveLessonSheet($input: SaveLessonSheetInput!) {
+  saveLessonSheet(input: $input) {
+    sheet { revision filled students { studentId attendance grade } }
+    errors { field message code }
+  }
+}""",
+        {"input": {"lessonId": "", "summary": "", "homework": "", "expectedRevision": 0,
+                   "students": [{"studentId": "", "attendance": "PRESENT"}]}},
+    ),
+    ExampleOperation(
+        "Family payments",
+        """# A family: its balance, payments and the latest lines of its statement.
+query FamilyPayments($familyId: ID!) {
+  family(id: $familyId) {
+    id
+    guardianPhone
+    students { id firstName lastName remainingLessons }
+    account { balance { amount currency } creditLimit { amount currency } inDebt }
+    payments { id amount { amount currency } refunded { amount } method receivedAt receivedBy }
+    statement(first: 20) {
+      edges { node { at kind description amount { amount } balanceAfter { amount } } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}""",
+        {"familyId": ""},
+    ),
+    ExampleOperation(
+        "Record a payment",
+        """# Record a payment at the desk (the idempotency key makes a retry safe).
+mutation RecordPayment($input: RecordPaymentInput!) {
+  recordPayment(input: $input) {
+    payment { id amount { amount currency } method receivedAt }
+    balanceAfter { amount currency }
+    errors { field message code }
+  }
+}""",
+        {"input": {"familyId": "", "amount": "0", "method": "CASH", "idempotencyKey": "desk-1"}},
+    ),
+    ExampleOperation(
+        "Debtors",
+        """# Families of the branch with a negative balance.
+query Debtors($branchId: ID!) {
+  debtors(branchId: $branchId) { familyId studentNames balance { amount currency } }
+}""",
+        {"branchId": ""},
+    ),
+)
+
+
+def console_html(examples: tuple[ExampleOperation, ...] = EXAMPLE_OPERATIONS) -> str:
+    tabs = [{"query": e.query, "variables": json.dumps(e.variables, indent=2)} for e in examples]
+    config = {"signIn": SIGN_IN_MUTATION, "tabs": tabs, "titles": [e.title for e in examples]}
+    # Embedded as JSON in a <script type="application/json">: escape what could end the element.
+    data = json.dumps(config).replace("</", "<\\/")
+    return _PAGE.replace("__CONFIG__", data).replace("__TITLES__", html.escape(", ".join(e.title for e in examples)))
+
+
+_PAGE = """<!doctype html>
 <html lang="en">
 <head>
   <meta charset="utf-8" />
   <title>Kabinet GraphQL console</title>
-  <style>body { margin: 0; height: 100vh; } #graphiql { height: 100vh; }</style>
+  <style>
+    body { margin: 0; height: 100vh; display: flex; flex-direction: column; font-family: system-ui, sans-serif; }
+    #bar { display: flex; gap: .5rem; align-items: center; padding: .4rem .8rem; border-bottom: 1px solid #ddd; }
+    #bar input { padding: .2rem .4rem; }
+    #who { margin-left: auto; color: #555; }
+    #graphiql { flex: 1; min-height: 0; }
+  </style>
   <link rel="stylesheet" href="https://unpkg.com/graphiql@3/graphiql.min.css" />
 </head>
 <body>
+  <form id="bar" autocomplete="on">
+    <strong>Kabinet</strong>
+    <span id="signed-out">
+      <input id="login" name="login" placeholder="email or phone" autocomplete="username" required />
+      <input id="password" name="password" type="password" placeholder="password"
+             autocomplete="current-password" required />
+      <button type="submit">Sign in</button>
+    </span>
+    <span id="signed-in" hidden><button type="button" id="sign-out">Sign out</button></span>
+    <span id="who">Saved operations: __TITLES__</span>
+  </form>
   <div id="graphiql">Loading the console… (it needs access to unpkg.com; POST queries to this URL work without it)</div>
+  <script id="console-config" type="application/json">__CONFIG__</script>
   <script crossorigin src="https://unpkg.com/react@18/umd/react.production.min.js"></script>
   <script crossorigin src="https://unpkg.com/react-dom@18/umd/react-dom.production.min.js"></script>
   <script crossorigin src="https://unpkg.com/graphiql@3/graphiql.min.js"></script>
   <script>
-    const fetcher = GraphiQL.createFetcher({ url: window.location.pathname });
+    const config = JSON.parse(document.getElementById("console-config").textContent);
+    const url = window.location.pathname;
+    const KEY = "kabinet.console.token";
+    const token = () => sessionStorage.getItem(KEY);
+    const who = document.getElementById("who");
+    function showSession(role) {
+      const signedIn = !!token();
+      document.getElementById("signed-out").hidden = signedIn;
+      document.getElementById("signed-in").hidden = !signedIn;
+      who.textContent = signedIn ? "Signed in" + (role ? " as " + role : "") : "Not signed in";
+    }
+    document.getElementById("bar").addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const variables = {
+        login: document.getElementById("login").value,
+        password: document.getElementById("password").value,
+      };
+      const response = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "application/graphql-response+json" },
+        body: JSON.stringify({ query: config.signIn, variables }),
+      });
+      const body = await response.json();
+      const payload = body.data && body.data.signInWithPassword;
+      if (payload && payload.session) {
+        sessionStorage.setItem(KEY, payload.session.accessToken);
+        document.getElementById("password").value = "";
+        showSession(payload.session.role);
+      } else {
+        const errors = (payload && payload.errors) || body.errors || [];
+        who.textContent = "Sign-in failed: " + errors.map((e) => e.message).join("; ");
+      }
+    });
+    document.getElementById("sign-out").addEventListener("click", () => {
+      sessionStorage.removeItem(KEY);
+      showSession();
+    });
+    showSession();
+    // Every request GraphiQL makes (introspection included) carries the token of this tab's session.
+    const fetcher = GraphiQL.createFetcher({
+      url,
+      fetch: (input, init) => {
+        const headers = new Headers((init && init.headers) || {});
+        if (token()) headers.set("Authorization", "Bearer " + token());
+        return fetch(input, { ...init, headers });
+      },
+    });
     ReactDOM.createRoot(document.getElementById("graphiql")).render(
-      React.createElement(GraphiQL, { fetcher, defaultEditorToolsVisibility: true })
+      React.createElement(GraphiQL, {
+        fetcher,
+        defaultTabs: config.tabs,
+        defaultEditorToolsVisibility: true,
+        shouldPersistHeaders: false,
+      })
     );
   </script>
 </body>
 </html>
 """
+
+GRAPHIQL_HTML = console_html()

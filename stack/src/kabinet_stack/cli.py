@@ -12,10 +12,10 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from kabinet.logging import configure_logging
-from kabinet.settings import MessagingSettings
 from starlette.applications import Starlette
 
+from kabinet.logging import configure_logging
+from kabinet.settings import MessagingSettings
 from kabinet_stack import demo
 from kabinet_stack.embedded import Stack
 
@@ -46,7 +46,19 @@ def _logins(seeded: dict[str, Any]) -> list[str]:
     describe = getattr(ident, "logins", None)
     if callable(describe):
         return list(describe())
-    return [json.dumps(ident, default=str)]
+    lines = []
+    password = getattr(ident, "staff_password", "")
+    if owner := getattr(ident, "owner_email", None):
+        lines.append(f"owner:         {owner} / {password}")
+    for branch, email in (getattr(ident, "admin_emails", None) or {}).items():
+        lines.append(f"branch admin:  {email} / {password}  ({branch})")
+    for branch, emails in (getattr(ident, "teacher_emails", None) or {}).items():
+        lines += [f"teacher:       {e} / {password}  ({branch})" for e in emails]
+    students = getattr(ident, "student_ids", None) or {}
+    code = getattr(ident, "guardian_code", "")
+    for phone in getattr(ident, "family_ids", None) or {}:
+        lines.append(f"guardian:      {phone}, sign-in code {code}  ({len(students.get(phone, []))} children)")
+    return lines
 
 
 def build_app(data_dir: Path, with_demo: bool, host: str, port: int) -> Starlette:

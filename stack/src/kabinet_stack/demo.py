@@ -7,9 +7,9 @@ import inspect
 import logging
 from typing import Any
 
-from kabinet.runtime import ServiceRuntime
 from sqlalchemy import func, select
 
+from kabinet.runtime import ServiceRuntime
 from kabinet_stack.embedded import Stack
 
 log = logging.getLogger(__name__)

@@ -14,6 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+
 from gateway.app import create_gateway_app
 from gateway.config import GatewaySettings, SubgraphConfig
 from kabinet.auth import KeySource, jwks
@@ -21,11 +26,6 @@ from kabinet.bus.base import Transport
 from kabinet.bus.memory import InProcessTransport
 from kabinet.runtime import ServiceRuntime
 from kabinet.settings import MessagingSettings
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
-from starlette.routing import Mount, Route
-
 from kabinet_stack.services import ServiceModule, available_services
 
 

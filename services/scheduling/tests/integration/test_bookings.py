@@ -55,6 +55,8 @@ async def test_book_a_slot_count_per_child_and_cancel_by_notice_rule(env: Env) -
     assert b1["lesson"]["participants"] == [{"studentId": kid1, "reason": "BOOKING"}]
     retry = ok(await env.gql(guardian, BOOK_SLOT, {"slot": slots[0], "s": kid1, "k": "k-1"}), "bookSlot")["booking"]
     assert retry["id"] == b1["id"]  # the same idempotency key returns the first booking
+    reused = await env.gql(guardian, BOOK_SLOT, {"slot": slots[1], "s": kid1, "k": "k-1"})
+    assert user_error(reused, "bookSlot") == "IDEMPOTENCY_KEY_REUSED"  # and refuses another request
     taken = await env.gql(guardian, BOOK_SLOT, {"slot": slots[0], "s": kid2})
     assert user_error(taken, "bookSlot") == "SLOT_TAKEN"
     b2 = ok(await env.gql(guardian, BOOK_SLOT, {"slot": slots[1], "s": kid1}), "bookSlot")["booking"]

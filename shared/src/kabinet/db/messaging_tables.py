@@ -5,7 +5,6 @@ from __future__ import annotations
 from sqlalchemy import (
     BigInteger,
     Column,
-    DateTime,
     Index,
     Integer,
     MetaData,
@@ -14,6 +13,8 @@ from sqlalchemy import (
     Table,
     Text,
 )
+
+from kabinet.db.types import UtcDateTime
 
 # SQLite only autoincrements an INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT identity.
 SeqType = BigInteger().with_variant(Integer(), "sqlite")
@@ -27,8 +28,8 @@ def add_messaging_tables(metadata: MetaData) -> tuple[Table, Table]:
         Column("id", String(36), nullable=False, unique=True),
         Column("routing_key", String(200), nullable=False),
         Column("body", Text, nullable=False),
-        Column("created_at", DateTime(timezone=True), nullable=False),
-        Column("published_at", DateTime(timezone=True), nullable=True),
+        Column("created_at", UtcDateTime(), nullable=False),
+        Column("published_at", UtcDateTime(), nullable=True),
         Column("attempts", Integer, nullable=False, default=0),
         Column("last_error", Text, nullable=True),
     )
@@ -45,7 +46,7 @@ def add_messaging_tables(metadata: MetaData) -> tuple[Table, Table]:
         Column("consumer", String(120), nullable=False),
         Column("event_id", String(36), nullable=False),
         Column("routing_key", String(200), nullable=False),
-        Column("handled_at", DateTime(timezone=True), nullable=False),
+        Column("handled_at", UtcDateTime(), nullable=False),
         PrimaryKeyConstraint("consumer", "event_id", name="pk_inbox"),
     )
     return outbox, inbox

@@ -1,11 +1,11 @@
 """Identity's tables (SQLAlchemy Core; the domain model knows nothing of them)."""
 
 from kabinet.db import add_messaging_tables
+from kabinet.db.types import UtcDateTime
 from sqlalchemy import (
     Boolean,
     Column,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -30,7 +30,7 @@ branches = Table(
     Column("city", String(100), nullable=False),
     Column("time_zone", String(64), nullable=False),
     Column("address", String(300), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
 )
 
 staff = Table(
@@ -42,8 +42,8 @@ staff = Table(
     Column("last_name", String(100), nullable=False),
     Column("email", String(254), nullable=False, unique=True),
     Column("password_hash", String(200), nullable=True),
-    Column("email_confirmed_at", DateTime(timezone=True), nullable=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("email_confirmed_at", UtcDateTime(), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
 )
 
 staff_branches = Table(
@@ -60,7 +60,7 @@ families = Table(
     metadata,
     Column("id", String(36), primary_key=True),
     Column("guardian_phone", String(20), nullable=False, unique=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
     Column("origin", String(10), nullable=False, server_default="staff"),
     Column("access_open", Boolean, nullable=False, server_default=false()),
 )
@@ -74,10 +74,10 @@ guardians = Table(
     Column("first_name", String(100), nullable=False),
     Column("last_name", String(100), nullable=False),
     Column("email", String(254), nullable=True, index=True),
-    Column("email_confirmed_at", DateTime(timezone=True), nullable=True),
+    Column("email_confirmed_at", UtcDateTime(), nullable=True),
     Column("is_payer", Boolean, nullable=False),
     Column("password_hash", String(200), nullable=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
 )
 
 students = Table(
@@ -89,8 +89,8 @@ students = Table(
     Column("last_name", String(100), nullable=False),
     Column("birth_date", Date, nullable=True),  # None once erased
     Column("branch_id", String(36), nullable=True, index=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("erased_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("erased_at", UtcDateTime(), nullable=True),
 )
 
 consents = Table(
@@ -102,7 +102,7 @@ consents = Table(
     Column("guardian_id", String(36), nullable=True),
     Column("source", String(20), nullable=False),
     Column("version", String(20), nullable=False),
-    Column("given_at", DateTime(timezone=True), nullable=False),
+    Column("given_at", UtcDateTime(), nullable=False),
     Column("recorded_by", String(36), nullable=True),
 )
 
@@ -114,10 +114,10 @@ one_time_codes = Table(
     Column("phone", String(20), nullable=False),
     Column("purpose", String(20), nullable=False),
     Column("code_hash", String(64), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
     Column("attempts", Integer, nullable=False),
-    Column("used_at", DateTime(timezone=True), nullable=True),
+    Column("used_at", UtcDateTime(), nullable=True),
     Index("ix_one_time_codes_phone_created", "phone", "created_at"),
 )
 
@@ -132,7 +132,7 @@ sms_messages = Table(
     Column("cost_amount", Numeric(10, 2), nullable=False),
     Column("currency", String(3), nullable=False),
     Column("client_ip", String(64), nullable=True),
-    Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("created_at", UtcDateTime(), nullable=False, index=True),
     Index("ix_sms_messages_ip_created", "client_ip", "created_at"),
     Index("ix_sms_messages_branch_created", "branch_id", "created_at"),
 )
@@ -146,9 +146,9 @@ email_tokens = Table(
     Column("subject_kind", String(10), nullable=False),  # guardian | staff
     Column("subject_id", String(36), nullable=False),
     Column("email", String(254), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("expires_at", DateTime(timezone=True), nullable=False),
-    Column("used_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Column("used_at", UtcDateTime(), nullable=True),
 )
 
 refresh_tokens = Table(
@@ -159,10 +159,10 @@ refresh_tokens = Table(
     Column("chain_id", String(36), nullable=False, index=True),
     Column("subject_kind", String(10), nullable=False),
     Column("subject_id", String(36), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("expires_at", DateTime(timezone=True), nullable=False),
-    Column("used_at", DateTime(timezone=True), nullable=True),
-    Column("revoked_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Column("used_at", UtcDateTime(), nullable=True),
+    Column("revoked_at", UtcDateTime(), nullable=True),
 )
 
 # Generic attempt log for throttles that have no table of their own (record links, password sign-ins).
@@ -172,7 +172,7 @@ throttle_events = Table(
     Column("id", String(36), primary_key=True),
     Column("bucket", String(40), nullable=False),
     Column("key", String(254), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
     Index("ix_throttle_events_bucket_key_created", "bucket", "key", "created_at"),
 )
 
@@ -184,7 +184,7 @@ idempotency_keys = Table(
     Column("operation", String(60), nullable=False),
     Column("request_hash", String(64), nullable=False),
     Column("result_id", String(36), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
     PrimaryKeyConstraint("subject", "key", name="pk_idempotency_keys"),
 )
 
@@ -212,12 +212,12 @@ questions = Table(
     Column("text", Text, nullable=False),
     Column("asked_by", String(36), nullable=False),
     Column("status", String(10), nullable=False),
-    Column("asked_at", DateTime(timezone=True), nullable=False),
-    Column("due_at", DateTime(timezone=True), nullable=False),
+    Column("asked_at", UtcDateTime(), nullable=False),
+    Column("due_at", UtcDateTime(), nullable=False),
     Column("answer", Text, nullable=True),
     Column("answered_by", String(36), nullable=True),
-    Column("answered_at", DateTime(timezone=True), nullable=True),
-    Column("closed_at", DateTime(timezone=True), nullable=True),
+    Column("answered_at", UtcDateTime(), nullable=True),
+    Column("closed_at", UtcDateTime(), nullable=True),
     Index("ix_questions_branch_status_due", "branch_id", "status", "due_at"),
 )
 
@@ -227,7 +227,7 @@ teachings = Table(
     metadata,
     Column("teacher_id", String(36), nullable=False),
     Column("student_id", String(36), nullable=False, index=True),
-    Column("since", DateTime(timezone=True), nullable=False),
+    Column("since", UtcDateTime(), nullable=False),
     PrimaryKeyConstraint("teacher_id", "student_id", name="pk_teachings"),
 )
 

@@ -1,11 +1,11 @@
 """Learning's tables (SQLAlchemy Core; the domain model knows nothing of them)."""
 
 from kabinet.db import add_messaging_tables
+from kabinet.db.types import UtcDateTime
 from sqlalchemy import (
     JSON,
     Boolean,
     Column,
-    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -31,11 +31,11 @@ lessons = Table(
     Column("original_teacher_id", String(36), nullable=True),
     Column("lesson_type", String(40), nullable=False),
     Column("charged_by_default", Boolean, nullable=False),
-    Column("starts_at", DateTime(timezone=True), nullable=False),
-    Column("ends_at", DateTime(timezone=True), nullable=False),
+    Column("starts_at", UtcDateTime(), nullable=False),
+    Column("ends_at", UtcDateTime(), nullable=False),
     Column("cancelled", Boolean, nullable=False, default=False),
     # occurred_at of the last scheduling event applied: an older, redelivered event never undoes a newer one.
-    Column("event_at", DateTime(timezone=True), nullable=False),
+    Column("event_at", UtcDateTime(), nullable=False),
     Index("ix_lessons_group_start", "group_id", "starts_at"),
     Index("ix_lessons_teacher_start", "teacher_id", "starts_at"),
     Index("ix_lessons_branch_start", "branch_id", "starts_at"),
@@ -49,7 +49,7 @@ lesson_participants = Table(
     Column("family_id", String(36), nullable=True),
     Column("reason", String(20), nullable=False),
     Column("active", Boolean, nullable=False),
-    Column("event_at", DateTime(timezone=True), nullable=False),
+    Column("event_at", UtcDateTime(), nullable=False),
     PrimaryKeyConstraint("lesson_id", "student_id", name="pk_lesson_participants"),
 )
 
@@ -71,7 +71,7 @@ sheets = Table(
     Column("homework", Text, nullable=False),
     Column("revision", Integer, nullable=False),
     Column("conducted", Boolean, nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
     Column("updated_by", String(64), nullable=True),
 )
 
@@ -94,7 +94,7 @@ sheet_revisions = Table(
     metadata,
     Column("lesson_id", String(36), ForeignKey("lessons.id"), nullable=False),
     Column("revision", Integer, nullable=False),
-    Column("saved_at", DateTime(timezone=True), nullable=False),
+    Column("saved_at", UtcDateTime(), nullable=False),
     Column("saved_by", String(64), nullable=True),
     Column("snapshot", JSON, nullable=False),
     PrimaryKeyConstraint("lesson_id", "revision", name="pk_sheet_revisions"),
@@ -108,7 +108,7 @@ sheet_requests = Table(
     Column("idempotency_key", String(100), nullable=False),
     Column("request_hash", String(64), nullable=False),
     Column("revision", Integer, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
     PrimaryKeyConstraint("lesson_id", "idempotency_key", name="pk_sheet_requests"),
 )
 
@@ -117,7 +117,7 @@ course_settings = Table(
     metadata,
     Column("course_id", String(36), primary_key=True),
     Column("grade_scale", String(20), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
 )
 
 risk_thresholds = Table(
@@ -127,7 +127,7 @@ risk_thresholds = Table(
     Column("min_attendance_percent", Float, nullable=False),
     Column("min_grade_percent", Float, nullable=False),
     Column("window_days", Integer, nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
 )
 
 outbox, inbox = add_messaging_tables(metadata)

@@ -7,6 +7,7 @@ from enum import Enum
 
 import strawberry
 from kabinet.auth.principal import Role
+from kabinet.auth.rules import require_authenticated
 from kabinet.errors import Forbidden
 from kabinet.graphql.context import RequestContext
 from kabinet.graphql.types import Money, PageInfo, UserError
@@ -221,6 +222,7 @@ class Group:
 
     @classmethod
     async def resolve_reference(cls, info: Info[RequestContext, None], id: strawberry.ID) -> Group | None:
+        require_authenticated(info.context.principal)  # a group's offer is public to the school's users
         g = await info.context.loader("group_by_id", group_by_id_loader).load(str(id))
         return cls.from_model(g) if g else None
 

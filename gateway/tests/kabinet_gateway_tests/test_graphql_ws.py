@@ -1,0 +1,158 @@
+"""The graphql-transport-ws protocol and the event hub, without databases: the gateway over the test subgraphs,
+fed from an in-process bus (the embedded mode's)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from gateway.app import create_gateway_app
+from gateway.config import GatewaySettings
+from gateway.subscriptions.hub import EventHub, HubEvent
+from gateway.testing.servers import serve_apps_in_loop
+from kabinet.bus.memory import InProcessTransport
+from kabinet.events.envelope import Envelope
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
+from kabinet_gateway_tests.conftest import RecordedRequest, subgraph_configs
+
+WS = ["graphql-transport-ws"]
+
+
+def envelope(key: str, payload: dict[str, Any]) -> Envelope:
+    event_type, _, version = key.rpartition(".v")
+    return Envelope(type=event_type, version=int(version), producer=key.split(".")[0], payload=payload)
+
+
+@pytest.fixture
+async def ws_url() -> AsyncIterator[str]:
+    log: list[RecordedRequest] = []
+    bus = InProcessTransport()
+    await bus.connect()
+    app = create_gateway_app(GatewaySettings(compose_timeout_s=5), subgraph_configs(log), event_transport=bus)
+    async with app.router.lifespan_context(app), serve_apps_in_loop({"gw": app}) as urls:
+        app.state.bus = bus
+        yield urls["gw"].replace("http://", "ws://")
+
+
+async def closed_with(url: str, messages: list[dict[str, Any]], subprotocols: list[str] = WS) -> int:
+    async with connect(url, subprotocols=subprotocols) as ws:  # type: ignore[arg-type]
+        with pytest.raises(ConnectionClosed) as closed:
+            for message in messages:
+                await ws.send(json.dumps(message))
+            while True:
+                await asyncio.wait_for(ws.recv(), 10)
+        assert closed.value.rcvd is not None
+        return closed.value.rcvd.code
+
+
+async def test_protocol_violations_close_with_the_protocols_codes(ws_url):
+    subscribe = {"id": "1", "type": "subscribe", "payload": {"query": "{ me { id } }"}}
+    assert await closed_with(ws_url, [subscribe]) == 4401  # before connection_init
+    init = {"type": "connection_init"}
+    assert await closed_with(ws_url, [init, init]) == 4429
+    assert await closed_with(ws_url, [init, {"type": "nonsense"}]) == 4400
+    assert await closed_with(ws_url, [init, {"id": "", "type": "subscribe", "payload": {}}]) == 4400
+
+
+async def test_wrong_subprotocol_is_refused(ws_url):
+    from websockets.exceptions import InvalidStatus
+
+    with pytest.raises((InvalidStatus, ConnectionClosed)):
+        async with connect(ws_url, subprotocols=["graphql-ws"]) as ws:  # type: ignore[list-item]
+            await asyncio.wait_for(ws.recv(), 5)
+
+
+async def test_queries_ping_and_validation_errors_over_the_socket(ws_url):
+    async with connect(ws_url, subprotocols=WS) as ws:  # type: ignore[arg-type]
+        await ws.send(json.dumps({"type": "connection_init"}))
+        assert json.loads(await ws.recv()) == {"type": "connection_ack"}
+        await ws.send(json.dumps({"type": "ping"}))
+        assert json.loads(await ws.recv()) == {"type": "pong"}
+        await ws.send(json.dumps({"id": "q", "type": "subscribe", "payload": {"query": "{ me { name } }"}}))
+        me = {"data": {"me": {"name": "Ada Lovelace"}}}
+        assert json.loads(await ws.recv()) == {"id": "q", "type": "next", "payload": me}
+        assert json.loads(await ws.recv()) == {"id": "q", "type": "complete"}
+        await ws.send(json.dumps({"id": "v", "type": "subscribe", "payload": {"query": "subscription { nope }"}}))
+        error = json.loads(await ws.recv())
+        assert error["id"] == "v" and error["type"] == "error"
+        assert error["payload"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+        await ws.send(json.dumps({"id": "d", "type": "subscribe", "payload": {"query": "{ me { id } }"}}))
+        await ws.send(json.dumps({"id": "d", "type": "subscribe", "payload": {"query": "{ me { id } }"}}))
+        with pytest.raises(ConnectionClosed) as closed:
+            for _ in range(3):
+                await asyncio.wait_for(ws.recv(), 5)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code in (4409,)
+
+
+async def test_subscriptions_over_http_are_refused():
+    bus = InProcessTransport()
+    app = create_gateway_app(GatewaySettings(compose_timeout_s=5), subgraph_configs([]), event_transport=bus)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as client,
+    ):
+        query = 'subscription { balanceChanged(familyId: "f") { familyId } }'
+        response = await client.post("/graphql", json={"query": query})
+        assert response.status_code == 400
+        assert "WebSocket" in response.json()["errors"][0]["message"]
+
+
+# --- the hub --------------------------------------------------------------------------------------------
+
+
+async def collect(hub: EventHub, topic: str, key: str, probe: Any = None) -> tuple[list[HubEvent], asyncio.Task[None]]:
+    got: list[HubEvent] = []
+
+    async def run() -> None:
+        async for event in hub.listen(topic, key, probe):
+            got.append(event)
+
+    task = asyncio.create_task(run())
+    await asyncio.sleep(0)
+    return got, task
+
+
+async def test_hub_routes_events_to_their_family_and_students_only():
+    hub = EventHub()
+    asked: list[tuple[str, str]] = []
+
+    async def probe(lesson_id: str, student_id: str) -> bool:
+        asked.append((lesson_id, student_id))
+        return student_id == "s3"
+
+    balance_f1, t1 = await collect(hub, "balance", "f1")
+    balance_f2, t2 = await collect(hub, "balance", "f2")
+    lessons_s1, t3 = await collect(hub, "lesson", "s1")
+    lessons_s2, t4 = await collect(hub, "lesson", "s2")
+    homework_s1, t5 = await collect(hub, "homework", "s1")
+    homework_s3, t6 = await collect(hub, "homework", "s3", probe)
+    grades_s2, t7 = await collect(hub, "grade", "s2")
+    money = {"amount": "10.00", "currency": "RUB"}
+    await hub.handle(envelope("billing.balance.changed.v1", {"family_id": "f1", "balance": money}))
+    await hub.handle(envelope("scheduling.lesson.scheduled.v1", {
+        "lesson_id": "L1", "participants": [{"student_id": "s1", "family_id": "f1"}]}))
+    await hub.handle(envelope("scheduling.participant.added.v1", {"lesson_id": "L1", "student_id": "s2"}))
+    await hub.handle(envelope("scheduling.lesson.rescheduled.v1", {"lesson_id": "L1", "branch_id": "b"}))
+    await hub.handle(envelope("scheduling.participant.removed.v1", {"lesson_id": "L1", "student_id": "s2"}))
+    await hub.handle(envelope("scheduling.lesson.cancelled.v1", {"lesson_id": "L1", "branch_id": "b"}))
+    await hub.handle(envelope("learning.homework.assigned.v1", {"lesson_id": "L1", "text": "p. 5"}))
+    await hub.handle(envelope("learning.homework.assigned.v1", {"lesson_id": "L9", "text": "p. 9"}))  # unknown
+    await hub.handle(envelope("learning.grade.posted.v1", {"lesson_id": "L1", "student_id": "s2", "grade": "5"}))
+    await asyncio.sleep(0.05)
+    assert [e.payload["balance"] for e in balance_f1] == [money] and balance_f2 == []
+    assert [e.payload["kind"] for e in lessons_s1] == ["scheduled", "rescheduled", "cancelled"]
+    assert [e.payload["kind"] for e in lessons_s2] == ["participant_added", "rescheduled", "participant_removed"]
+    assert [e.payload["text"] for e in homework_s1] == ["p. 5"]
+    # L9 was never seen: the listener with a probe asked whether its student is on it.
+    assert asked == [("L9", "s3")] and [e.payload["text"] for e in homework_s3] == ["p. 9"]
+    assert [e.payload["grade"] for e in grades_s2] == ["5"]
+    for task in (t1, t2, t3, t4, t5, t6, t7):
+        task.cancel()
+    await asyncio.gather(t1, t2, t3, t4, t5, t6, t7, return_exceptions=True)
+    assert hub.listener_count() == 0
