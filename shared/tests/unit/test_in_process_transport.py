@@ -120,3 +120,15 @@ async def test_unroutable_key_is_refused_and_unbound_keys_are_not_delivered(bus:
     assert bus.is_connected()
     await bus.close()
     assert not bus.is_connected()
+
+
+async def test_publish_batch_reports_one_result_per_envelope_in_order(bus: InProcessTransport):
+    got: list[int] = []
+
+    async def keep(e: Envelope) -> None:
+        got.append(int(e.payload["n"]))
+
+    await bus.subscribe(Subscription("c1", ("kt.ping.happened.v1",), keep))
+    results = await bus.publish_batch([env(n=1), env("kt.nobody.listens", n=2), env(n=3)])
+    assert results[0] is None and isinstance(results[1], Unroutable) and results[2] is None
+    assert got == [1, 3]

@@ -67,6 +67,11 @@ def build_app(data_dir: Path, with_demo: bool, host: str, port: int) -> Starlett
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        if with_demo and hasattr(stack.identity.settings, "dev_fixed_code"):
+            # Demo guardians sign in with a fixed code; it only works with the development SMS mailbox.
+            from identity.demo import DEMO_CODE
+
+            stack.identity.settings.dev_fixed_code = stack.identity.settings.dev_fixed_code or DEMO_CODE
         async with stack.running():
             seeded: dict[str, Any] = {}
             if with_demo and not marker.exists():
