@@ -21,7 +21,8 @@ def _serve(settings: GatewaySettings) -> int:
 
     # AMQP_URL set: subscriptions are fed from RabbitMQ.
     app = create_gateway_app(settings, messaging=MessagingSettings())
-    uvicorn.run(app, host=settings.host, port=settings.port, loop="uvloop", http="httptools")
+    # uvloop and httptools when installed (uvicorn's "auto"); no access log on the hot path (see /metrics).
+    uvicorn.run(app, host=settings.host, port=settings.port, access_log=False)
     return 0
 
 

@@ -155,17 +155,16 @@ class OutboxRelay:
     async def run(self) -> None:
         attempt = 0
         while True:
+            # asyncio.wait_for in 3.11 can swallow a cancel that races a wake-up (CPython gh-86296);
+            # without this check stop() would wait forever for a relay that keeps looping.
+            _raise_if_cancelling()
             self._broker_down = False
             try:
                 published, _failed = await self.publish_pending()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # broker or database down: back off and go on
-                task = asyncio.current_task()
-                if task is not None and task.cancelling():
-                    # stop() cancelled us mid-query and the driver turned the cancellation into another
-                    # error: honour it instead of looping on (stop() would wait forever).
-                    raise asyncio.CancelledError() from exc
+                _raise_if_cancelling()  # the driver may turn stop()'s cancellation into another error
                 self.last_error = repr(exc)
                 log.warning("outbox relay pass failed", extra={"service": self.service, "error": repr(exc)})
                 published, self._broker_down = 0, True
@@ -203,3 +202,9 @@ class OutboxRelay:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+
+
+def _raise_if_cancelling() -> None:
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError()
