@@ -24,6 +24,8 @@ from typing import ClassVar
 
 import aio_pika
 import asyncpg
+from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
+
 from kabinet.bus.rabbit import RabbitTransport
 from kabinet.db.engine import create_engine
 from kabinet.db.messaging_tables import add_messaging_tables
@@ -31,7 +33,6 @@ from kabinet.db.uow import UnitOfWork
 from kabinet.events import Envelope, EventContract
 from kabinet.runtime import ServiceRuntime, ServiceSpec
 from kabinet.settings import MessagingSettings, ServiceSettings
-from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
 
 PG = os.environ.get("BENCH_POSTGRES_URL") or os.environ.get("KABINET_TEST_POSTGRES_URL") \
     or "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -105,7 +106,8 @@ async def kabinet_end_to_end(n: int, ns: str, db_url: str) -> float:
     msg = MessagingSettings(amqp_url=AMQP, events_exchange=f"{ns}.events", queue_prefix=f"{ns}.")
     settings = ServiceSettings(service_name="bench", database_url=db_url, messaging=msg)
     spec = ServiceSpec("bench", metadata, outbox, inbox, Path("."), {Tick.routing_key(): on_tick})
-    runtime = ServiceRuntime(spec, settings, transport=RabbitTransport(msg, catalogue=()))
+    transport = RabbitTransport(msg, catalogue=())
+    runtime = ServiceRuntime(spec, settings, transport=transport)
     try:
         for start in range(0, n, 1000):  # the backlog, committed before the clock starts
             async with runtime.uow() as uow:
@@ -127,11 +129,9 @@ async def kabinet_end_to_end(n: int, ns: str, db_url: str) -> float:
         return n / elapsed
     finally:
         await runtime.stop()
-        import aio_pika as ap
-
-        conn = await ap.connect(AMQP)
+        conn = await aio_pika.connect(AMQP)
         ch = await conn.channel()
-        t = runtime.transport.topology
+        t = transport.topology
         for q in (t.queue("bench"), t.dead_letter_queue("bench")):
             await ch.queue_delete(q)
         for x in (t.exchange, t.dead_letter_exchange):

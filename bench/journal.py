@@ -26,10 +26,11 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+from sqlalchemy import event, insert
+
 from kabinet.auth import Principal, Role, SigningKey
 from kabinet.settings import MessagingSettings
 from kabinet.testing.stack import GraphQLClient, token_for
-from sqlalchemy import event, insert
 
 PG = os.environ.get("BENCH_POSTGRES_URL") or os.environ.get("KABINET_TEST_POSTGRES_URL") \
     or "postgresql://postgres@127.0.0.1:5432/postgres"

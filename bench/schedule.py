@@ -29,6 +29,8 @@ from typing import Any
 
 import aio_pika
 import asyncpg
+from sqlalchemy import func, insert, select
+
 from kabinet.auth.principal import Principal, Role
 from kabinet.bus.rabbit import RabbitTransport
 from kabinet.events import Envelope
@@ -42,7 +44,6 @@ from scheduling.domain.model import Group, Membership, new_id
 from scheduling.domain.recurrence import RecurringRule
 from scheduling.service import generation
 from scheduling.settings import SchedulingSettings
-from sqlalchemy import func, insert, select
 
 PG = os.environ.get("BENCH_POSTGRES_URL") or os.environ.get("KABINET_TEST_POSTGRES_URL") \
     or "postgresql://postgres@127.0.0.1:5432/postgres"

@@ -10,9 +10,10 @@ from __future__ import annotations
 import importlib
 
 import pytest
+from graphql import build_schema, lexicographic_sort_schema, print_schema
+
 from gateway.composition import compose
 from gateway.testing.apollo import ApolloHarnessMissing, compose_with_apollo
-from graphql import build_schema, lexicographic_sort_schema, print_schema
 
 SERVICES = ("identity", "scheduling", "billing", "learning")
 REQUIRED = {"identity", "billing"}

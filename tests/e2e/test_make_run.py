@@ -73,7 +73,8 @@ async def test_make_run_serves_demo_family_cabinet(kabinet_run: tuple[str, Path]
         token = signed["data"]["signInWithCode"]["session"]["accessToken"]
 
         cabinet = (await client.post("/graphql", headers={"Authorization": f"Bearer {token}"}, json={
-            "query": "{ myFamily { students { firstName bookedLessonsCount } account { balance { amount } } } }"})).json()
+            "query": "{ myFamily { students { firstName bookedLessonsCount } account { balance { amount } } } }",
+        })).json()
         assert "errors" not in cabinet, cabinet
         students = cabinet["data"]["myFamily"]["students"]
         assert len(students) >= 2

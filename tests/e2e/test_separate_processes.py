@@ -111,4 +111,5 @@ async def test_family_cabinet_across_processes(processes: tuple[str, SigningKey]
                 if got["data"]["family"]["account"] is not None:
                     break
                 await asyncio.sleep(0.1)
-        assert got["data"]["family"] == {"students": [{"firstName": "Lena"}], "account": {"balance": {"amount": "0.00"}}}
+        family = got["data"]["family"]
+        assert family == {"students": [{"firstName": "Lena"}], "account": {"balance": {"amount": "0.00"}}}

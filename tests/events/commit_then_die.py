@@ -16,6 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 import kt_service as kt
+
 from kabinet.runtime import ServiceRuntime
 from kabinet.settings import MessagingSettings, ServiceSettings
 
@@ -24,7 +25,7 @@ async def main(db_url: str, count: int) -> None:
     settings = ServiceSettings(service_name=kt.NAME, database_url=db_url,
                                messaging=MessagingSettings(amqp_url="amqp://guest:guest@127.0.0.1:1/"))
     runtime = ServiceRuntime(kt.spec(None), settings)
-    runtime.relay.wake = lambda: os.kill(os.getpid(), signal.SIGKILL)
+    object.__setattr__(runtime.relay, "wake", lambda: os.kill(os.getpid(), signal.SIGKILL))
     async with runtime.uow() as uow:
         for n in range(count):
             uow.publish(kt.Ping(n=n))

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from kabinet.bus.rabbit import RabbitTransport
 from kabinet.db.engine import create_engine
 from kabinet.runtime import ServiceRuntime

@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
+from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from kabinet.db.messaging_tables import add_messaging_tables
 from kabinet.db.uow import UnitOfWork
 from kabinet.events import Envelope, EventContract
 from kabinet.inbox import EventHandler
 from kabinet.runtime import ServiceSpec
-from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 NAME = "kt"
 

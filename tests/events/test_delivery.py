@@ -18,11 +18,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select, update
+
 from kabinet.bus.base import BrokerUnavailable
 from kabinet.events import Envelope
 from kabinet.metrics import EVENTS_HANDLED
 from kabinet.testing.stack import eventually, running
-from sqlalchemy import select, update
 
 HERE = Path(__file__).parent
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import aio_pika
 import strawberry
+
 from kabinet.events import Envelope
 from kabinet.graphql.schema import subgraph_schema
 from kabinet.testing.stack import GraphQLClient, eventually, running

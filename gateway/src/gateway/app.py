@@ -13,9 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from graphql import OperationType
-from kabinet.auth import KeySource
-from kabinet.bus.base import Transport
-from kabinet.settings import MessagingSettings
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -36,6 +33,9 @@ from gateway.subscriptions.feed import RabbitFeed, TransportFeed, instance_name
 from gateway.subscriptions.protocol import GraphQLWebSocket
 from gateway.subscriptions.schema import GATEWAY_SUBGRAPH, subscription_sdl
 from gateway.subscriptions.service import SubscriptionService
+from kabinet.auth import KeySource
+from kabinet.bus.base import Transport
+from kabinet.settings import MessagingSettings
 
 log = logging.getLogger(__name__)
 

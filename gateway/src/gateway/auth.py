@@ -16,6 +16,7 @@ import time
 from collections import OrderedDict
 
 import jwt
+
 from kabinet.auth import ANONYMOUS, InvalidToken, KeySource, Principal, TokenVerifier
 
 log = logging.getLogger(__name__)

@@ -15,9 +15,9 @@ from gateway.config import GatewaySettings
 
 def _serve(settings: GatewaySettings) -> int:
     import uvicorn
-    from kabinet.settings import MessagingSettings
 
     from gateway.app import create_gateway_app
+    from kabinet.settings import MessagingSettings
 
     # AMQP_URL set: subscriptions are fed from RabbitMQ.
     app = create_gateway_app(settings, messaging=MessagingSettings())

@@ -22,10 +22,11 @@ from typing import Annotated, Any
 import httpx
 import pytest
 import strawberry
-from gateway.app import create_gateway_app
-from gateway.config import GatewaySettings, SubgraphConfig
 from graphql import GraphQLError
 from strawberry.asgi import GraphQL
+
+from gateway.app import create_gateway_app
+from gateway.config import GatewaySettings, SubgraphConfig
 
 USERS = {"1": ("Ada Lovelace", "ada"), "2": ("Grace Hopper", "grace")}
 PRODUCTS = {

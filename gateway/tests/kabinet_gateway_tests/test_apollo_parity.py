@@ -13,11 +13,12 @@ from typing import Any
 
 import httpx
 import pytest
+from strawberry.asgi import GraphQL
+
 from gateway.app import create_gateway_app
 from gateway.config import GatewaySettings, SubgraphConfig
 from gateway.testing.apollo import ApolloHarnessMissing
 from gateway.testing.servers import ThreadedServer, apollo_gateway, serve_apps
-from strawberry.asgi import GraphQL
 
 from .conftest import SCHEMAS
 from .parity_corpus import CORPUS, MESSAGE_WORDING_DIFFERS, STATUS_DIFFERS

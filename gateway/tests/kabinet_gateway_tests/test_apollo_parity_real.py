@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from gateway.app import create_gateway_app
 from gateway.config import GatewaySettings, SubgraphConfig
 from gateway.testing.apollo import ApolloHarnessMissing

@@ -9,14 +9,14 @@ from collections.abc import AsyncIterator
 import httpx
 import jwt
 import pytest
-from gateway.app import create_gateway_app
-from gateway.config import GatewaySettings
-from gateway.testing.servers import ThreadedServer
-from kabinet.auth import KeySource, Principal, Role, SigningKey, TokenIssuer, jwks
 from starlette.applications import Starlette
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from gateway.app import create_gateway_app
+from gateway.config import GatewaySettings
+from gateway.testing.servers import ThreadedServer
+from kabinet.auth import KeySource, Principal, Role, SigningKey, TokenIssuer, jwks
 from kabinet_gateway_tests.conftest import GatewayHarness, RecordedRequest, subgraph_configs
 
 KEY = SigningKey.generate()

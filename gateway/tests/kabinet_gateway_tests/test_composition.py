@@ -5,10 +5,11 @@ from __future__ import annotations
 import shutil
 
 import pytest
+from graphql import parse
+
 from gateway.composition import CompositionError, compose
 from gateway.composition.supergraph_sdl import print_supergraph_sdl
 from gateway.testing.apollo import compose_with_apollo, node_harness_dir
-from graphql import parse
 
 from .conftest import SCHEMAS
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from graphql import GraphQLSchema, OperationDefinitionNode, parse, validate
+from graphql.execution.values import get_variable_values
+
 from gateway.cli import service_sdls
 from gateway.composition.compose import compose
 from gateway.config import GatewaySettings
 from gateway.console import EXAMPLE_OPERATIONS, SIGN_IN_MUTATION
 from gateway.subscriptions import GATEWAY_SUBGRAPH, subscription_sdl
-from graphql import GraphQLSchema, OperationDefinitionNode, parse, validate
-from graphql.execution.values import get_variable_values
-
 from kabinet_gateway_tests.test_persisted_and_cost import harness
 
 

@@ -10,15 +10,15 @@ from typing import Any
 
 import httpx
 import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
 from gateway.app import create_gateway_app
 from gateway.config import GatewaySettings
 from gateway.subscriptions.hub import EventHub, HubEvent
 from gateway.testing.servers import serve_apps_in_loop
 from kabinet.bus.memory import InProcessTransport
 from kabinet.events.envelope import Envelope
-from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosed
-
 from kabinet_gateway_tests.conftest import RecordedRequest, subgraph_configs
 
 WS = ["graphql-transport-ws"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+
 from gateway.app import create_gateway_app
 from gateway.config import GatewaySettings, SubgraphConfig
 

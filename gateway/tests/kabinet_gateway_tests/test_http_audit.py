@@ -8,6 +8,7 @@ import shutil
 import subprocess
 
 import pytest
+
 from gateway.app import create_gateway_app
 from gateway.config import GatewaySettings
 from gateway.testing.apollo import node_harness_dir

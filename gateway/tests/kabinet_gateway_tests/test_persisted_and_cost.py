@@ -8,14 +8,14 @@ from pathlib import Path
 
 import httpx
 import pytest
+from graphql import FragmentDefinitionNode, OperationDefinitionNode, parse
+
 from gateway.app import create_gateway_app
 from gateway.composition.compose import compose
 from gateway.config import GatewaySettings
 from gateway.cost import CostEstimator
 from gateway.documents import sha256_hex
 from gateway.testing.apollo import ApolloHarnessMissing, compose_with_apollo
-from graphql import FragmentDefinitionNode, OperationDefinitionNode, parse
-
 from kabinet_gateway_tests.conftest import GatewayHarness, RecordedRequest, subgraph_configs
 
 QUERY = "{ me { name } }"

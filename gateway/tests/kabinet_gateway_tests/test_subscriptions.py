@@ -15,11 +15,12 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+
 from gateway.testing.servers import serve_apps_in_loop
 from kabinet.auth import Principal, Role
 from kabinet_stack.testing import StackHandle
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 

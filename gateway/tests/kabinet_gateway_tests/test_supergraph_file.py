@@ -14,6 +14,9 @@ from pathlib import Path
 
 import httpx
 import strawberry
+from graphql import lexicographic_sort_schema, print_schema
+from strawberry.asgi import GraphQL
+
 from gateway.app import create_gateway_app
 from gateway.composition import compose
 from gateway.composition.supergraph_file import load_supergraph_sdl
@@ -21,8 +24,6 @@ from gateway.composition.supergraph_sdl import print_supergraph_sdl
 from gateway.config import GatewaySettings, SubgraphConfig
 from gateway.testing.apollo import compose_with_apollo
 from gateway.testing.servers import ThreadedServer, apollo_gateway, serve_apps
-from graphql import lexicographic_sort_schema, print_schema
-from strawberry.asgi import GraphQL
 
 from .conftest import SCHEMAS, subgraph_configs
 from .parity_corpus import CORPUS

@@ -15,9 +15,10 @@ import pytest
 # The test kit sits next to this file; with --import-mode=importlib the directory is not on sys.path.
 sys.path.insert(0, str(Path(__file__).parent))
 
+from identity_testkit import Env
+
 from identity.bootstrap import build_runtime
 from identity.settings import IdentitySettings
-from identity_testkit import Env
 from kabinet.settings import MessagingSettings
 from kabinet.testing.plugin import RUN_ID
 from kabinet.testing.stack import running
@@ -25,6 +26,7 @@ from kabinet.testing.stack import running
 
 async def _cleanup_broker(amqp_url: str, ns: str) -> None:
     import aio_pika
+
     from kabinet.bus import rabbit
 
     conn = await aio_pika.connect(amqp_url, timeout=10)

@@ -7,12 +7,13 @@ import re
 import uuid
 from typing import Any
 
+from sqlalchemy import select
+
 from identity.adapters.tables import outbox
 from identity.bootstrap import IdentityRuntime, create_app
 from kabinet.auth import Principal, Role
 from kabinet.events import Envelope
 from kabinet.testing.stack import GraphQLClient, token_for
-from sqlalchemy import select
 
 _phones = itertools.count(1)
 

@@ -5,18 +5,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from kabinet.logging import configure_logging
 from kabinet.runtime import ServiceRuntime
 from kabinet.settings import ServiceSettings
 
+S = TypeVar("S", bound=ServiceSettings)
+
 
 def service_main(
     name: str,
-    settings_factory: Callable[[], ServiceSettings],
-    runtime_factory: Callable[[ServiceSettings], ServiceRuntime],
-    app_factory: Callable[[ServiceSettings], Any],
+    settings_factory: Callable[[], S],
+    runtime_factory: Callable[[S], ServiceRuntime],
+    app_factory: Callable[[S], Any],
     argv: list[str] | None = None,
 ) -> None:
     parser = argparse.ArgumentParser(prog=f"kabinet-{name}")

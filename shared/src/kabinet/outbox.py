@@ -182,8 +182,10 @@ class OutboxRelay:
             await asyncio.sleep(seconds)
             return
         self._wake.clear()
+        # asyncio.timeout, not wait_for: it never swallows a cancellation that races the wake-up.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
+            async with asyncio.timeout(seconds):
+                await self._wake.wait()
 
     def _backoff_for(self, attempt: int) -> float:
         return float(min(self.max_backoff_s, 0.2 * 2 ** min(attempt - 1, 10)))
@@ -196,12 +198,18 @@ class OutboxRelay:
     def running(self) -> bool:
         return self._task is not None and not self._task.done()
 
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+    async def stop(self, timeout_s: float = 10.0) -> None:
+        task, self._task = self._task, None
+        if task is None:
+            return
+        task.cancel()
+        # Bounded: a relay stuck in a driver call must not hang the shutdown (its rows stay unpublished
+        # and are published after the restart, which is exactly the outbox's promise).
+        done, _ = await asyncio.wait({task}, timeout=timeout_s)
+        if not done:
+            log.error("outbox relay did not stop in time", extra={"service": self.service})
+        elif not task.cancelled() and task.exception() is not None:
+            log.error("outbox relay had failed", exc_info=task.exception())
 
 
 def _raise_if_cancelling() -> None:

@@ -76,6 +76,7 @@ class ServiceRuntime:
         self.verifier = TokenVerifier(self.key_source, settings.auth.issuer, settings.auth.audience)
         self.database_ready = False
         self.broker_ready = False
+        self._ready = asyncio.Event()  # set once both came up the first time (wait_ready)
         self._tasks: list[asyncio.Task[None]] = []
         self._owns_transport = True
 
@@ -96,8 +97,7 @@ class ServiceRuntime:
     async def wait_ready(self, timeout_s: float = 30.0) -> None:
         """For CLIs and tests: wait until the database and broker are up (raises TimeoutError)."""
         async with asyncio.timeout(timeout_s):
-            while not (self.database_ready and self.broker_ready):
-                await asyncio.sleep(0.02)
+            await self._ready.wait()
 
     async def _bring_up(self) -> None:
         retrying = AsyncRetrying(wait=wait_exponential(multiplier=0.2, max=5),
@@ -112,6 +112,7 @@ class ServiceRuntime:
             with attempt:
                 await self._connect_and_subscribe()
         self.broker_ready = True
+        self._ready.set()
         self.relay.start()
         log.info("service ready", extra={"service": self.name})
 
@@ -135,8 +136,13 @@ class ServiceRuntime:
     async def stop(self) -> None:
         for task in self._tasks:
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        if self._tasks:
+            # Bounded: a start-up stuck in a driver call must not hang the shutdown.
+            done, _ = await asyncio.wait(self._tasks, timeout=10)
+            for task in done:
+                if not task.cancelled() and task.exception() is not None:
+                    log.warning("start-up ended with an error", extra={"service": self.name,
+                                                                       "error": repr(task.exception())})
         self._tasks.clear()
         await self.relay.stop()
         if self._owns_transport:

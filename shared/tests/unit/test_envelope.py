@@ -7,6 +7,7 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
+
 from kabinet.events import Envelope, MalformedEvent, routing_key
 
 

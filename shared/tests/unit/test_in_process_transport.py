@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
+
 from kabinet.bus.base import Subscription, Unroutable
 from kabinet.bus.memory import InProcessTransport
 from kabinet.events import Envelope, MalformedEvent

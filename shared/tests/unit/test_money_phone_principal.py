@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any, cast
 
 import pytest
+
 from kabinet.auth.principal import ANONYMOUS, Principal, Role
 from kabinet.errors import InvalidInput
 from kabinet.money import Money
@@ -24,7 +26,7 @@ def test_money_is_exact_and_rounds_half_even_to_cents():
 
 def test_money_refuses_floats_and_mixed_currencies():
     with pytest.raises(TypeError):
-        Money(0.1)
+        Money(cast(Any, 0.1))
     with pytest.raises(ValueError, match="currency"):
         Money.of(1, "RUB") + Money.of(1, "EUR")
     with pytest.raises(ValueError):

@@ -6,6 +6,7 @@ from datetime import date
 from typing import ClassVar
 
 import pytest
+
 from kabinet.bus.base import topic_matches
 from kabinet.events import PRODUCED, Envelope, EventContract, MalformedEvent, produces
 

@@ -28,8 +28,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from kabinet.events.envelope import Envelope
 from prometheus_client import Counter, Gauge
+
+from kabinet.events.envelope import Envelope
 
 log = logging.getLogger(__name__)
 

@@ -18,10 +18,10 @@ from functools import lru_cache
 from typing import Any
 
 import strawberry
-from kabinet.graphql.types import Money
 from strawberry.federation.schema_directives import FieldSet, Key
 
 from gateway.subscriptions.hub import EventHub, HubEvent
+from kabinet.graphql.types import Money
 
 GATEWAY_SUBGRAPH = "gateway"
 

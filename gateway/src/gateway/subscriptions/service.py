@@ -24,13 +24,13 @@ from graphql import (
     StringValueNode,
     VariableNode,
 )
-from kabinet.auth import Principal, Role
 
 from gateway.pipeline import GatewayPipeline, GraphQLRequest, Started
 from gateway.planning.plan import FetchNode
 from gateway.subscriptions.feed import EventFeed
 from gateway.subscriptions.hub import BINDINGS, EventHub, LessonProbe
 from gateway.subscriptions.schema import SUBSCRIPTION_FIELDS, subscription_schema
+from kabinet.auth import Principal, Role
 
 log = logging.getLogger(__name__)
 

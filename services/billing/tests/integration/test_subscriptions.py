@@ -12,7 +12,6 @@ from sqlalchemy import select
 
 from billing.adapters.tables import outbox
 
-from .watchdog_tmp import _watchdog  # noqa
 from .conftest import Family, Harness
 from .test_lesson_charges import PLAN, SELL, STARTS, lesson_payload, statement
 

@@ -5,10 +5,6 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from kabinet.auth import SigningKey, TokenIssuer, jwks
-from kabinet.bus.base import Transport
-from kabinet.runtime import ServiceRuntime, ServiceSpec
-from kabinet.web.app import create_service_app
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse
@@ -20,6 +16,10 @@ from identity.schema.schema import schema
 from identity.service.deps import IdentityDeps, build_deps
 from identity.service.handlers import HANDLERS
 from identity.settings import IdentitySettings
+from kabinet.auth import SigningKey, TokenIssuer, jwks
+from kabinet.bus.base import Transport
+from kabinet.runtime import ServiceRuntime, ServiceSpec
+from kabinet.web.app import create_service_app
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 

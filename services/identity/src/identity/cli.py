@@ -1,7 +1,6 @@
-from kabinet.cli import service_main
-
 from identity.bootstrap import build_runtime, create_app
 from identity.settings import IdentitySettings
+from kabinet.cli import service_main
 
 
 def main() -> None:

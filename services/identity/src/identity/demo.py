@@ -13,14 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from kabinet.auth.principal import Principal, Role
-
 from identity.adapters.question_repository import QuestionRepository
 from identity.adapters.repositories import FamilyRepository, OrgRepository
 from identity.domain.model import StaffRole
 from identity.domain.questions import DEFAULT_TOPICS
 from identity.service import family as family_cases
 from identity.service import org, questions, registration
+from kabinet.auth.principal import Principal, Role
 
 if TYPE_CHECKING:
     from identity.bootstrap import IdentityRuntime

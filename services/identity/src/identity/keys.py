@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from kabinet.auth import KeySource, SigningKey, jwks
-
 from identity.settings import IdentitySettings
+from kabinet.auth import KeySource, SigningKey, jwks
 
 
 def load_signing_key(settings: IdentitySettings) -> SigningKey:

@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from identity_testkit import CREATE_STAFF, OWNER, Env, admin_of, make_branch, make_family, new_phone
+
 from identity.adapters.repositories import TeachingRepository
 from identity.schema.schema import schema
-from identity_testkit import CREATE_STAFF, OWNER, Env, admin_of, make_branch, make_family, new_phone
 from kabinet.auth import Principal, Role
 from kabinet.events import Envelope
 from kabinet.testing.stack import eventually

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from identity_testkit import MY_FAMILY, SIGN_IN_CODE, SIGN_IN_PASSWORD, Env
+
 from identity import demo
 from identity.bootstrap import build_runtime, create_app
 from identity.settings import IdentitySettings
-from identity_testkit import MY_FAMILY, SIGN_IN_CODE, SIGN_IN_PASSWORD, Env
 from kabinet.bus.memory import InProcessTransport
 from kabinet.testing.stack import GraphQLClient, running
 
@@ -33,6 +34,7 @@ async def test_demo_seed_on_postgres(env: Env) -> None:
 
 def _owner(env: Env) -> str:
     from identity_testkit import OWNER
+
     from kabinet.testing.stack import token_for
 
     return token_for(env.runtime.signing_key, OWNER)

@@ -3,7 +3,6 @@ add a child (R-FAM-3), link records (R-FAM-6), second guardian, consent, erasure
 
 from __future__ import annotations
 
-from identity.adapters.tables import consents, students
 from identity_testkit import (
     ADD_CHILD,
     COMPLETE_REG,
@@ -19,9 +18,11 @@ from identity_testkit import (
     new_phone,
     sign_in_by_code,
 )
+from sqlalchemy import func, select
+
+from identity.adapters.tables import consents, students
 from kabinet.events import Envelope
 from kabinet.testing.stack import eventually
-from sqlalchemy import func, select
 
 
 async def test_staff_registered_family_lists_every_child_and_publishes_events(env: Env) -> None:

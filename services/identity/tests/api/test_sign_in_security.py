@@ -6,7 +6,6 @@ import time
 from datetime import timedelta
 
 import jwt
-from identity.adapters.tables import one_time_codes
 from identity_testkit import (
     COMPLETE_REG,
     MY_FAMILY,
@@ -20,9 +19,11 @@ from identity_testkit import (
     make_family,
     new_phone,
 )
+from sqlalchemy import select
+
+from identity.adapters.tables import one_time_codes
 from kabinet.auth import Principal, Role, SigningKey
 from kabinet.testing.stack import token_for
-from sqlalchemy import select
 
 
 async def _self_registered(env: Env) -> tuple[str, dict[str, str]]:

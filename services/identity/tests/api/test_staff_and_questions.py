@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from identity.adapters.passwords import PasswordHasher
-from identity.adapters.tables import sms_messages, staff
 from identity_testkit import (
     ASK,
     CREATE_BRANCH,
@@ -19,9 +17,12 @@ from identity_testkit import (
     make_family,
     sign_in_by_code,
 )
+from sqlalchemy import func, select
+
+from identity.adapters.passwords import PasswordHasher
+from identity.adapters.tables import sms_messages, staff
 from kabinet.events import Envelope
 from kabinet.testing.stack import eventually
-from sqlalchemy import func, select
 
 RESET = """mutation($l: String!, $c: ResetChannel!) { requestPasswordReset(login: $l, channel: $c) {
   ok errors { code } } }"""

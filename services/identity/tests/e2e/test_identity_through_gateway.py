@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from identity.domain.model import StaffRole
-from identity.service import org
 from identity_testkit import (
     ADD_CHILD,
     ASK,
@@ -21,6 +19,9 @@ from identity_testkit import (
     SIGN_IN_PASSWORD,
     new_phone,
 )
+
+from identity.domain.model import StaffRole
+from identity.service import org
 from kabinet.auth import Principal, Role
 from kabinet.testing.stack import GraphQLClient, eventually
 from kabinet_stack.testing import StackHandle

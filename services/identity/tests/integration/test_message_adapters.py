@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+
 from identity.adapters.messages import DeliveryFailed, HttpSmsSender, SmtpEmailSender
 
 

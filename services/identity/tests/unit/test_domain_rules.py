@@ -6,6 +6,7 @@ import secrets
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+
 from identity.domain import credentials
 from identity.domain.credentials import CODE_MAX_ATTEMPTS, CODE_TTL, OneTimeCode, generate_code, hash_secret
 from identity.domain.errors import InvalidBirthDate, InvalidEmail, InvalidTimeZone, WeakPassword

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from starlette.applications import Starlette
+
 from kabinet.auth import KeySource
 from kabinet.bus.base import Transport
 from kabinet.runtime import ServiceRuntime, ServiceSpec
 from kabinet.web.app import create_service_app
-from starlette.applications import Starlette
-
 from learning.adapters.tables import inbox, metadata, outbox
 from learning.schema.schema import schema
 from learning.service.handlers import HANDLERS

@@ -1,5 +1,4 @@
 from kabinet.cli import service_main
-
 from learning.bootstrap import build_runtime, create_app
 from learning.settings import LearningSettings
 

@@ -10,10 +10,10 @@ import random
 from datetime import UTC, datetime
 from typing import Any
 
-from kabinet.auth.principal import Principal, Role
-from kabinet.runtime import ServiceRuntime
 from sqlalchemy import select
 
+from kabinet.auth.principal import Principal, Role
+from kabinet.runtime import ServiceRuntime
 from learning.adapters.tables import lessons, sheets
 from learning.domain.model import Attendance, HomeworkDone, MarkDraft, SheetDraft
 from learning.service.sheets import SaveSheet, save_sheet

@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+
 from identity.keys import own_key_source
 from kabinet.auth import SigningKey
 from kabinet.testing.stack import GraphQLClient, running

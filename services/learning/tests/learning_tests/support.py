@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import func, select
+
 from kabinet.auth import Principal, Role, SigningKey
 from kabinet.events import Envelope
 from kabinet.runtime import ServiceRuntime
 from kabinet.testing.stack import GraphQLClient, eventually, token_for
 from learning.adapters.tables import inbox
-from sqlalchemy import func, select
 
 SHEET_FIELDS = """lessonId summary homework revision filled gradeScale
   students { studentId reason onLesson attendance homeworkDone grade comment }"""

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kabinet.auth import KeySource
-from kabinet.bus.base import Transport
-from kabinet.runtime import ServiceRuntime, ServiceSpec
-from kabinet.web.app import create_service_app
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 import scheduling.domain.events  # noqa: F401  (registers the produced contracts before the bus connects)
+from kabinet.auth import KeySource
+from kabinet.bus.base import Transport
+from kabinet.runtime import ServiceRuntime, ServiceSpec
+from kabinet.web.app import create_service_app
 from scheduling.adapters.tables import inbox, metadata, outbox
 from scheduling.schema.schema import schema
 from scheduling.service.feeds import render_feed

@@ -1,5 +1,4 @@
 from kabinet.cli import service_main
-
 from scheduling.bootstrap import build_runtime, create_app
 from scheduling.settings import SchedulingSettings
 

@@ -14,7 +14,6 @@ from typing import Any
 
 from kabinet.auth.principal import Principal, Role
 from kabinet.runtime import ServiceRuntime
-
 from scheduling.adapters.repositories import CatalogueRepository, GroupRepository, ProjectionRepository
 from scheduling.adapters.tables import students
 from scheduling.domain.model import LessonKind

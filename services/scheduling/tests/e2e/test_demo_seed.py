@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import func, select
+
 from identity import demo as identity_demo
 from kabinet_stack import demo as stack_demo
 from kabinet_stack.testing import StackHandle
 from scheduling import demo
 from scheduling.adapters.tables import groups, lessons, memberships, participants
-from sqlalchemy import func, select
 
 
 async def _counts(handle: StackHandle) -> tuple[int, ...]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from icalendar import Calendar
+
 from identity.domain.model import StaffRole
 from identity.service import org
 from kabinet.auth import Principal, Role

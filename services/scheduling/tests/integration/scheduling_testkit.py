@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from sqlalchemy import select
+
 from kabinet.auth import Principal, Role, SigningKey
 from kabinet.auth.tokens import KeySource
 from kabinet.auth.tokens import jwks as jwks_of
@@ -29,7 +31,6 @@ from kabinet.testing.stack import GraphQLClient, eventually, running, token_for
 from scheduling.adapters.tables import outbox, staff, students
 from scheduling.bootstrap import build_runtime, create_app
 from scheduling.settings import SchedulingSettings
-from sqlalchemy import select
 
 _n = itertools.count(1)
 
@@ -114,6 +115,7 @@ OWNER = Principal(user_id="owner", role=Role.OWNER)
 async def env(database_factory: Callable[[str], Awaitable[str]], amqp_url: str, tmp_path_factory: Any
               ) -> AsyncIterator[Env]:
     import aio_pika
+
     from kabinet.bus import rabbit
 
     ns = f"kt-{RUN_ID}-sched-{uuid.uuid4().hex[:6]}"

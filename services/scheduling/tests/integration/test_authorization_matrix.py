@@ -8,8 +8,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from kabinet.auth import Principal, Role
-from scheduling.schema.schema import schema
 from scheduling_testkit import (
     ADD_MEMBER,
     GENERATE,
@@ -24,6 +22,9 @@ from scheduling_testkit import (
     make_world,
     ok,
 )
+
+from kabinet.auth import Principal, Role
+from scheduling.schema.schema import schema
 
 pytestmark = pytest.mark.integration
 

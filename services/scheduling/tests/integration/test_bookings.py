@@ -7,7 +7,6 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from kabinet.auth import Principal, Role
 from scheduling_testkit import (
     GENERATE,
     PUBLISH,
@@ -19,6 +18,8 @@ from scheduling_testkit import (
     ok,
     user_error,
 )
+
+from kabinet.auth import Principal, Role
 
 pytestmark = pytest.mark.integration
 

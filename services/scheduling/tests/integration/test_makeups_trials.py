@@ -5,8 +5,6 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from kabinet.events import Envelope
-from kabinet.testing.stack import eventually
 from scheduling_testkit import (
     ADD_MEMBER,
     GENERATE,
@@ -19,6 +17,9 @@ from scheduling_testkit import (
     make_world,
     ok,
 )
+
+from kabinet.events import Envelope
+from kabinet.testing.stack import eventually
 
 pytestmark = pytest.mark.integration
 

@@ -100,9 +100,10 @@ async def test_ical_feed_has_exactly_the_students_lessons_and_can_be_revoked(env
 
 
 async def test_erasure_from_identity_blanks_the_name_and_stops_the_feeds(env: Env) -> None:
+    from sqlalchemy import select
+
     from kabinet.testing.stack import eventually
     from scheduling.adapters.tables import students
-    from sqlalchemy import select
 
     w = await make_world(env, families=(1,))
     s = w.students(0)[0]

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+
 from kabinet.money import Money
 from scheduling.domain import errors
 from scheduling.domain.model import (

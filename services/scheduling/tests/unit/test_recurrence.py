@@ -7,6 +7,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+
 from kabinet.money import Money
 from scheduling.domain import errors
 from scheduling.domain.recurrence import RecurringRule, month_bounds, normalise_rrule, to_utc

@@ -59,11 +59,9 @@ class RabbitTransport:
     async def _open(self, role: str) -> AbstractRobustConnection:
         s = self.settings
         assert s.amqp_url
-        return await asyncio.wait_for(
-            aio_pika.connect_robust(s.amqp_url, timeout=s.connect_timeout_s, reconnect_interval=1.0,
-                                    client_properties={"connection_name": f"kabinet-{role}"}),
-            timeout=s.connect_timeout_s + 1,
-        )
+        async with asyncio.timeout(s.connect_timeout_s + 1):
+            return await aio_pika.connect_robust(s.amqp_url, timeout=s.connect_timeout_s, reconnect_interval=1.0,
+                                                 client_properties={"connection_name": f"kabinet-{role}"})
 
     async def _declare_exchanges(self, channel: AbstractRobustChannel) -> AbstractRobustExchange:
         t = self.topology
@@ -101,7 +99,8 @@ class RabbitTransport:
         for connection in connections:
             # A close during a reconnect can wait on the dead socket: bound it.
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(connection.close(), timeout=self.settings.connect_timeout_s)
+                async with asyncio.timeout(self.settings.connect_timeout_s):
+                    await connection.close()
 
     # -- publishing -------------------------------------------------------------------------------
     async def publish(self, envelope: Envelope) -> None:

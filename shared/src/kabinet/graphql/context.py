@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-
 from kabinet.auth.principal import Principal
 
 if TYPE_CHECKING:

@@ -18,7 +18,7 @@ from kabinet.graphql.errors import ErrorCodes
 
 def standard_extensions(
     max_depth: int = 15, max_aliases: int = 30, max_tokens: int = 5000, cache_size: int = 1024
-) -> list[type[SchemaExtension] | SchemaExtension | Callable[[], SchemaExtension]]:
+) -> list[type[SchemaExtension] | Callable[[], SchemaExtension]]:
     # Factories: a fresh extension per request; the parse/validation LRU caches are module-level and shared.
     return [
         ErrorCodes,

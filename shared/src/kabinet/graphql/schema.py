@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Final
 
 import strawberry
 from strawberry.schema.config import StrawberryConfig
@@ -12,7 +12,7 @@ from kabinet.graphql.extensions import standard_extensions
 from kabinet.graphql.types import SCALAR_MAP
 
 # Pinned so every subgraph links the same spec, one that Apollo Gateway/Router and Hive Gateway all read.
-FEDERATION_VERSION = "2.7"
+FEDERATION_VERSION: Final = "2.7"
 
 
 def subgraph_schema(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import NewType
+from typing import Any, NewType
 
 import strawberry
 
@@ -27,7 +27,7 @@ PHONE_SCALAR = strawberry.scalar(
 )
 
 # Every subgraph's schema config maps these (kabinet.graphql.schema does it).
-SCALAR_MAP = {Phone: PHONE_SCALAR}
+SCALAR_MAP: dict[object, Any] = {Phone: PHONE_SCALAR}
 
 
 @strawberry.federation.type(shareable=True, description="An amount of money: a decimal and a currency.")

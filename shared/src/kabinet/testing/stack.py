@@ -68,5 +68,5 @@ async def eventually(check: Callable[[], Awaitable[bool]], timeout_s: float = 20
                      message: str = "condition") -> None:
     """Wait for an asynchronous effect (an event being applied) without a fixed sleep."""
     async with asyncio.timeout(timeout_s):
-        while not await check():
+        while not await check():  # noqa: ASYNC110 - polling an external effect, no event to wait on
             await asyncio.sleep(interval_s)

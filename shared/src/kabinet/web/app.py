@@ -141,6 +141,6 @@ def create_service_app(
         ],
         lifespan=lifespan,
     )
-    app.add_middleware(CorrelationMiddleware, service=runtime.name)  # type: ignore[arg-type]
+    app.add_middleware(CorrelationMiddleware, service=runtime.name)
     app.state.runtime = runtime
     return app

@@ -105,7 +105,7 @@ async def branch_report(session: AsyncSession, branch_id: str, since: datetime, 
         sum_kind(TxKind.LESSON_REFUND).label("lessons_refund_amount"),
     ).where(in_period))).one()
     revenue = (await session.execute(
-        select(func.coalesce(func.sum(-e.c.amount), 0)).select_from(e.join(t, e.c.transaction_id == t.c.id))
+        select(func.coalesce(func.sum(e.c.amount), 0)).select_from(e.join(t, e.c.transaction_id == t.c.id))
         .where(in_period, e.c.ledger_account.like("revenue:%"), e.c.currency != LESSON_CREDIT))).scalar_one()
     debt_rows = await debtors(session, branch_id)
     lessons_from_subs = -int(agg.lessons_credit)

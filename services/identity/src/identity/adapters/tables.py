@@ -1,7 +1,5 @@
 """Identity's tables (SQLAlchemy Core; the domain model knows nothing of them)."""
 
-from kabinet.db import add_messaging_tables
-from kabinet.db.types import UtcDateTime
 from sqlalchemy import (
     Boolean,
     Column,
@@ -18,6 +16,9 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
 )
+
+from kabinet.db import add_messaging_tables
+from kabinet.db.types import UtcDateTime
 
 metadata = MetaData()
 

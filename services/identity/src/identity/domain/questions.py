@@ -7,10 +7,9 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from kabinet.errors import InvalidInput
-
 from identity.domain.errors import QuestionClosed
 from identity.domain.model import new_id, utcnow
+from kabinet.errors import InvalidInput
 
 
 @dataclass(frozen=True)

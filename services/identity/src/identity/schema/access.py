@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from kabinet.auth.principal import Role
-from kabinet.auth.rules import can_manage_branch, can_see_family, can_see_student
-from kabinet.graphql.context import RequestContext
 from strawberry.types import Info
 
 from identity.domain.model import Family, Staff, Student
 from identity.domain.questions import Question
 from identity.schema.loaders import students_by_family_loader, taught_by_me_loader, teaches_my_family_loader
+from kabinet.auth.principal import Role
+from kabinet.auth.rules import can_manage_branch, can_see_family, can_see_student
+from kabinet.graphql.context import RequestContext
 
 Ctx = Info[RequestContext, None]
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, TypeVar, cast
 
+from strawberry.types import Info
+
+from identity.service.deps import IdentityDeps
 from kabinet.errors import KabinetError
 from kabinet.graphql.context import RequestContext
 from kabinet.graphql.errors import user_error
 from kabinet.graphql.types import UserError
-from strawberry.types import Info
-
-from identity.service.deps import IdentityDeps
 
 if TYPE_CHECKING:
     from identity.bootstrap import IdentityRuntime

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
-from kabinet.graphql.context import RequestContext
 from strawberry.dataloader import DataLoader
 
 from identity.adapters.question_repository import QuestionRepository
 from identity.adapters.repositories import FamilyRepository, GuardianRepository, OrgRepository, TeachingRepository
 from identity.domain.model import Branch, Family, Guardian, Staff, Student
 from identity.domain.questions import Question
+from kabinet.graphql.context import RequestContext
 
 K = TypeVar("K")
 V = TypeVar("V")

@@ -6,9 +6,6 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import strawberry
-from kabinet.auth.rules import require_authenticated
-from kabinet.db import UnitOfWork
-from kabinet.errors import Forbidden
 from strawberry.tools import merge_types
 
 from identity.domain.errors import InvalidCode, InvalidLink
@@ -52,6 +49,9 @@ from identity.schema.types import (
     StudentPayload,
 )
 from identity.service import auth, family, org, questions, registration, sessions
+from kabinet.auth.rules import require_authenticated
+from kabinet.db import UnitOfWork
+from kabinet.errors import Forbidden
 
 T = TypeVar("T")
 

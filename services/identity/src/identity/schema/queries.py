@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import strawberry
-from kabinet.auth.principal import Role
-from kabinet.auth.rules import can_manage_branch, ensure, require_authenticated, require_role
-from kabinet.errors import Forbidden
 
 from identity.adapters.question_repository import QuestionRepository
 from identity.adapters.repositories import FamilyRepository, OrgRepository, TeachingRepository
@@ -24,6 +21,9 @@ from identity.schema.types import (
     visible_staff,
     visible_student,
 )
+from kabinet.auth.principal import Role
+from kabinet.auth.rules import can_manage_branch, ensure, require_authenticated, require_role
+from kabinet.errors import Forbidden
 
 
 @strawberry.type

@@ -5,10 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import strawberry
-from kabinet.auth.principal import Role
-from kabinet.errors import Forbidden
-from kabinet.graphql.context import RequestContext
-from kabinet.graphql.types import Phone, UserError
 from strawberry.types import Info
 
 from identity.domain import model
@@ -33,6 +29,10 @@ from identity.schema.loaders import (
     students_by_family_loader,
 )
 from identity.service.sessions import AuthSession as AuthSessionModel
+from kabinet.auth.principal import Role
+from kabinet.errors import Forbidden
+from kabinet.graphql.context import RequestContext
+from kabinet.graphql.types import Phone, UserError
 
 Ctx = Info[RequestContext, None]
 
@@ -232,7 +232,7 @@ async def visible_question(info: Ctx, question_id: str) -> Question | None:
     q = await info.context.loader("question_by_id", question_by_id_loader).load(question_id)
     if q is None or not sees_question(info, q):
         raise Forbidden()
-    return Question.from_model(q, info.context.runtime.deps.now())
+    return Question.from_model(q, info.context.runtime.deps.now())  # type: ignore[attr-defined]
 
 
 @strawberry.type(description="Tokens after a sign-in: a short-lived access token and a one-use refresh token.")

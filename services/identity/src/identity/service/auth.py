@@ -12,9 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from kabinet.db import UnitOfWork
-from kabinet.phone import normalise_phone, phone_region
-
 from identity.adapters.credential_store import CredentialStore
 from identity.adapters.repositories import FamilyRepository, GuardianRepository, OrgRepository
 from identity.domain.credentials import CODE_TTL, OneTimeCode, generate_code, hash_secret, new_opaque_token
@@ -39,6 +36,8 @@ from identity.domain.model import (
 )
 from identity.service.deps import IdentityDeps, Outgoing
 from identity.service.sessions import GUARDIAN, STAFF, AuthSession, guardian_principal, staff_principal, start_session
+from kabinet.db import UnitOfWork
+from kabinet.phone import normalise_phone, phone_region
 
 log = logging.getLogger(__name__)
 

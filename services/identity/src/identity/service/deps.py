@@ -9,12 +9,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from kabinet.auth import SigningKey, TokenIssuer
-
 from identity.adapters.messages import DeliveryFailed, DevMailbox, EmailSender, SmsSender
 from identity.adapters.passwords import PasswordHasher
 from identity.domain.credentials import SmsLimits
 from identity.settings import IdentitySettings
+from kabinet.auth import SigningKey, TokenIssuer
 
 log = logging.getLogger(__name__)
 

@@ -6,12 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from kabinet.auth.principal import Principal, Role
-from kabinet.auth.rules import can_manage_branch, can_see_student, ensure, require_authenticated, require_role
-from kabinet.db import UnitOfWork
-from kabinet.errors import Conflict, Forbidden
-from kabinet.phone import normalise_phone
-
 from identity.adapters.credential_store import CredentialStore
 from identity.adapters.repositories import FamilyRepository, GuardianRepository, OrgRepository
 from identity.domain.errors import (
@@ -43,6 +37,11 @@ from identity.service.deps import IdentityDeps, Outgoing
 from identity.service.idempotency import previous_result, remember_result
 from identity.service.registration import student_registered
 from identity.service.sessions import GUARDIAN, AuthSession, guardian_principal, start_session
+from kabinet.auth.principal import Principal, Role
+from kabinet.auth.rules import can_manage_branch, can_see_student, ensure, require_authenticated, require_role
+from kabinet.db import UnitOfWork
+from kabinet.errors import Conflict, Forbidden
+from kabinet.phone import normalise_phone
 
 LINK_TRIES_PER_HOUR = 5
 

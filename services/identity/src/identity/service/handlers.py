@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from kabinet.db import UnitOfWork
-from kabinet.events import Envelope
-from kabinet.inbox import EventHandler
-
 from identity.adapters.repositories import TeachingRepository
 from identity.service.family import open_access
 from identity.service.inbound_events import LessonScheduledV1, ParticipantAddedV1, SubscriptionSoldV1
+from kabinet.db import UnitOfWork
+from kabinet.events import Envelope
+from kabinet.inbox import EventHandler
 
 
 async def open_cabinet_on_subscription(envelope: Envelope, uow: UnitOfWork) -> None:

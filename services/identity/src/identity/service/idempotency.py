@@ -6,10 +6,9 @@ import hashlib
 import json
 from typing import Any
 
+from identity.adapters.credential_store import CredentialStore
 from kabinet.db import UnitOfWork
 from kabinet.errors import IdempotencyKeyReused
-
-from identity.adapters.credential_store import CredentialStore
 
 
 def request_hash(operation: str, payload: Any) -> str:

@@ -4,11 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kabinet.auth.principal import Principal, Role
-from kabinet.auth.rules import can_manage_branch, ensure, require_role
-from kabinet.db import UnitOfWork
-from kabinet.errors import InvalidInput
-
 from identity.adapters.repositories import OrgRepository
 from identity.domain.errors import BranchNotFound, EmailTaken
 from identity.domain.events import BranchCreated, BranchUpdated, StaffCreated
@@ -25,6 +20,10 @@ from identity.domain.model import (
 from identity.service.auth import _reset_link
 from identity.service.deps import IdentityDeps
 from identity.service.sessions import STAFF
+from kabinet.auth.principal import Principal, Role
+from kabinet.auth.rules import can_manage_branch, ensure, require_role
+from kabinet.db import UnitOfWork
+from kabinet.errors import InvalidInput
 
 
 def _branch_event(b: Branch, cls: type[BranchCreated] | type[BranchUpdated]) -> BranchCreated | BranchUpdated:

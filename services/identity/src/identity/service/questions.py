@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kabinet.auth.principal import Principal, Role
-from kabinet.auth.rules import can_manage_branch, ensure, require_authenticated, require_role
-from kabinet.db import UnitOfWork
-from kabinet.errors import Forbidden, InvalidInput
-
 from identity.adapters.question_repository import QuestionRepository
 from identity.adapters.repositories import FamilyRepository, OrgRepository
 from identity.domain.errors import BranchNotFound, UnknownTopic
 from identity.domain.events import QuestionAnswered, QuestionAsked
 from identity.domain.questions import Question, Topic
 from identity.service.deps import IdentityDeps
+from kabinet.auth.principal import Principal, Role
+from kabinet.auth.rules import can_manage_branch, ensure, require_authenticated, require_role
+from kabinet.db import UnitOfWork
+from kabinet.errors import Forbidden, InvalidInput
 
 
 @dataclass(frozen=True)

@@ -5,12 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from kabinet.auth.principal import Principal, Role
-from kabinet.auth.rules import can_manage_branch, ensure, require_role
-from kabinet.db import UnitOfWork
-from kabinet.errors import InvalidInput
-from kabinet.phone import normalise_phone
-
 from identity.adapters.repositories import FamilyRepository, GuardianRepository, OrgRepository
 from identity.domain.errors import BranchNotFound, ConsentRequired
 from identity.domain.events import FamilyCreated, GuardianLinked, StudentRegistered
@@ -26,6 +20,11 @@ from identity.domain.model import (
     parse_birth_date,
     utcnow,
 )
+from kabinet.auth.principal import Principal, Role
+from kabinet.auth.rules import can_manage_branch, ensure, require_role
+from kabinet.db import UnitOfWork
+from kabinet.errors import InvalidInput
+from kabinet.phone import normalise_phone
 
 
 @dataclass(frozen=True)

@@ -5,15 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from kabinet.auth.principal import Principal, Role
-from kabinet.db import UnitOfWork
-
 from identity.adapters.credential_store import CredentialStore
 from identity.adapters.repositories import FamilyRepository, GuardianRepository, OrgRepository
 from identity.domain.credentials import hash_secret, new_opaque_token
 from identity.domain.errors import CabinetNotOpen, InvalidRefreshToken
 from identity.domain.model import Guardian, Staff, new_id
 from identity.service.deps import IdentityDeps
+from kabinet.auth.principal import Principal, Role
+from kabinet.db import UnitOfWork
 
 GUARDIAN, STAFF = "guardian", "staff"
 

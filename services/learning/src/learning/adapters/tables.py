@@ -1,7 +1,5 @@
 """Learning's tables (SQLAlchemy Core; the domain model knows nothing of them)."""
 
-from kabinet.db import add_messaging_tables
-from kabinet.db.types import UtcDateTime
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -16,6 +14,9 @@ from sqlalchemy import (
     Table,
     Text,
 )
+
+from kabinet.db import add_messaging_tables
+from kabinet.db.types import UtcDateTime
 
 metadata = MetaData()
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from kabinet.graphql.context import RequestContext
 from sqlalchemy import Row
 from strawberry.dataloader import DataLoader
 
+from kabinet.graphql.context import RequestContext
 from learning.adapters.repositories import LessonRepository, SettingsRepository, SheetRepository, StudentRepository
 from learning.adapters.views import LearningViews
 from learning.domain.grades import GradeScale

@@ -3,10 +3,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import strawberry
+
 from kabinet.errors import KabinetError
 from kabinet.graphql.errors import user_error
 from kabinet.graphql.types import UserError
-
 from learning.domain.grades import GradeScale as GradeScaleModel
 from learning.domain.model import MarkDraft, SheetDraft
 from learning.domain.progress import Thresholds

@@ -8,12 +8,12 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 import strawberry
+from strawberry.types import Info
+
 from kabinet.auth.rules import require_authenticated
 from kabinet.errors import Forbidden
 from kabinet.graphql.context import RequestContext
 from kabinet.graphql.types import PageInfo
-from strawberry.types import Info
-
 from learning.domain.errors import InvalidPeriod
 from learning.domain.homework import HomeworkItem
 from learning.domain.model import Attendance, HomeworkDone, Mark, Sheet

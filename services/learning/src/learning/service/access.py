@@ -11,7 +11,6 @@ from __future__ import annotations
 from kabinet.auth.principal import Principal, Role
 from kabinet.auth.rules import require_authenticated
 from kabinet.errors import Forbidden
-
 from learning.domain.access import NOTHING, LessonScope
 from learning.domain.model import Lesson
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 from kabinet.db import UnitOfWork
 from kabinet.events import Envelope
 from kabinet.inbox import EventHandler
-
 from learning.adapters.repositories import LessonRepository, StudentRepository
 from learning.domain.model import Lesson, Participant
 from learning.service.inbound_events import (

@@ -9,8 +9,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar
 
-from kabinet.events import EventContract
 from pydantic import BaseModel, ConfigDict
+
+from kabinet.events import EventContract
 
 
 class ParticipantV1(BaseModel):

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
+
 from kabinet.auth.principal import Principal, Role
 from kabinet.auth.rules import can_manage_branch, ensure, require_role
 from kabinet.db import UnitOfWork
-from sqlalchemy import select
-
 from learning.adapters.repositories import SettingsRepository
 from learning.adapters.tables import lessons
 from learning.domain.errors import InvalidThreshold

@@ -11,7 +11,6 @@ from kabinet.auth.principal import Principal
 from kabinet.auth.rules import ensure, require_authenticated
 from kabinet.db import UnitOfWork
 from kabinet.errors import Forbidden, IdempotencyKeyReused
-
 from learning.adapters.repositories import LessonRepository, SettingsRepository, SheetRepository
 from learning.domain.errors import LessonNotFound, StaleRevision
 from learning.domain.events import AttendanceMarked, GradePosted, HomeworkAssigned, LessonConducted

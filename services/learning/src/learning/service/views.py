@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from kabinet.auth.principal import Principal, Role
-from kabinet.auth.rules import require_authenticated
-from kabinet.errors import Forbidden
 from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kabinet.auth.principal import Principal, Role
+from kabinet.auth.rules import require_authenticated
+from kabinet.errors import Forbidden
 from learning.adapters.repositories import SettingsRepository
 from learning.adapters.tables import risk_thresholds
 from learning.adapters.views import LearningViews

@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import select
+
 from kabinet.auth import Role
 from learning.adapters.tables import outbox
-from sqlalchemy import select
 
 from ..support import SHEET_FIELDS, Env, guardian, staff, uid
 

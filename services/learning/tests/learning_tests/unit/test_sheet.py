@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from learning.domain.errors import InvalidGrade, LessonCancelled, LessonNotStarted, NotAParticipant
 from learning.domain.grades import Grade, GradeScale
 from learning.domain.model import Attendance, HomeworkDone, Lesson, MarkDraft, Participant, SheetDraft, record_sheet

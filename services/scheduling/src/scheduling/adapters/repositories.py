@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from kabinet.money import Money
 from sqlalchemy import Select, and_, delete, func, insert, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kabinet.money import Money
 from scheduling.adapters.tables import (
     availability_slots,
     bookings,

@@ -1,6 +1,5 @@
 """Scheduling's tables (SQLAlchemy Core; the domain model knows nothing of them)."""
 
-from kabinet.db import add_messaging_tables
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -22,6 +21,8 @@ from sqlalchemy import (
 )
 from sqlalchemy import Table as _Table
 from sqlalchemy.sql.schema import SchemaItem
+
+from kabinet.db import add_messaging_tables
 
 metadata = MetaData()
 Id = String(36)

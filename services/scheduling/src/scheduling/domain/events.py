@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from kabinet.events import EventContract, produces
 from pydantic import BaseModel, ConfigDict, Field
+
+from kabinet.events import EventContract, produces
 
 
 class MoneyPayload(BaseModel):

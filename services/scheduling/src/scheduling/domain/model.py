@@ -16,7 +16,6 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kabinet.money import DEFAULT_CURRENCY, Money
-
 from scheduling.domain import errors
 
 

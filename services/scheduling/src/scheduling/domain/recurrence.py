@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule as RRule
 from dateutil.rrule import rrulestr
-from kabinet.money import Money
 
+from kabinet.money import Money
 from scheduling.domain import errors
 
 _FORBIDDEN_PARTS = ("DTSTART", "UNTIL=", "TZID")

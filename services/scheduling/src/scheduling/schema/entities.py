@@ -6,11 +6,11 @@ import datetime as dt
 from typing import Annotated
 
 import strawberry
+from strawberry.types import Info
+
 from kabinet.auth.principal import Role
 from kabinet.errors import Forbidden
 from kabinet.graphql.context import RequestContext
-from strawberry.types import Info
-
 from scheduling.schema.loaders import (
     booked_count_by_student_loader,
     bookings_by_student_loader,

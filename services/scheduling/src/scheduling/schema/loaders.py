@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from kabinet.graphql.context import RequestContext
 from strawberry.dataloader import DataLoader
 
+from kabinet.graphql.context import RequestContext
 from scheduling.adapters.repositories import (
     BookingRepository,
     GroupRepository,

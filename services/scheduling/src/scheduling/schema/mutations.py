@@ -12,13 +12,13 @@ from decimal import Decimal
 from typing import Annotated, Any, TypeVar
 
 import strawberry
+from strawberry.types import Info
+
 from kabinet.db import UnitOfWork
 from kabinet.errors import KabinetError
 from kabinet.graphql.context import RequestContext
 from kabinet.graphql.errors import user_error
 from kabinet.graphql.types import UserError
-from strawberry.types import Info
-
 from scheduling.adapters.repositories import BookingRepository, GroupRepository, LessonRepository
 from scheduling.domain import model
 from scheduling.schema.types import (

@@ -6,11 +6,11 @@ import datetime as dt
 from typing import Annotated
 
 import strawberry
+from strawberry.types import Info
+
 from kabinet.auth.principal import Role
 from kabinet.auth.rules import ensure, require_authenticated
 from kabinet.graphql.context import RequestContext
-from strawberry.types import Info
-
 from scheduling.adapters.repositories import CatalogueRepository, GroupRepository, SlotRepository
 from scheduling.domain.model import as_utc
 from scheduling.schema.loaders import lesson_by_id_loader

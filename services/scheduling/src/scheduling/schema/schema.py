@@ -1,5 +1,4 @@
 from kabinet.graphql.schema import subgraph_schema
-
 from scheduling.schema.entities import Family, Staff, Student
 from scheduling.schema.mutations import Mutation
 from scheduling.schema.queries import Query

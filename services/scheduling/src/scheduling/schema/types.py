@@ -6,13 +6,13 @@ import datetime as dt
 from enum import Enum
 
 import strawberry
+from strawberry.types import Info
+
 from kabinet.auth.principal import Role
 from kabinet.auth.rules import require_authenticated
 from kabinet.errors import Forbidden
 from kabinet.graphql.context import RequestContext
 from kabinet.graphql.types import Money, PageInfo, UserError
-from strawberry.types import Info
-
 from scheduling.domain import model
 from scheduling.schema.loaders import (
     group_by_id_loader,

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import strawberry
-from kabinet.graphql.context import RequestContext
-from kabinet.graphql.types import PageInfo
 from strawberry.types import Info
 
+from kabinet.graphql.context import RequestContext
+from kabinet.graphql.types import PageInfo
 from scheduling.adapters.repositories import encode_cursor
 from scheduling.domain.model import zone
 from scheduling.schema.types import CalendarDay, Lesson, LessonConnection, LessonEdge

@@ -6,7 +6,6 @@ from collections.abc import Iterable
 
 from kabinet.auth.principal import Principal, Role
 from kabinet.auth.rules import can_manage_branch, ensure, require_authenticated
-
 from scheduling.adapters.repositories import LessonRepository, StudentRef
 from scheduling.domain.model import Lesson
 

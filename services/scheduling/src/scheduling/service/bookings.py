@@ -11,7 +11,6 @@ from kabinet.auth.principal import Principal
 from kabinet.auth.rules import ensure, require_authenticated
 from kabinet.db import UnitOfWork
 from kabinet.errors import Forbidden
-
 from scheduling.adapters.repositories import BookingRepository, LessonRepository, SlotRepository, TrialRepository
 from scheduling.domain import errors
 from scheduling.domain.events import BookingCancelled, BookingCreated

@@ -8,7 +8,6 @@ from kabinet.auth.principal import Principal, Role
 from kabinet.auth.rules import require_role
 from kabinet.db import UnitOfWork
 from kabinet.errors import InvalidInput
-
 from scheduling.adapters.repositories import CatalogueRepository, ProjectionRepository
 from scheduling.domain import errors
 from scheduling.domain.model import (

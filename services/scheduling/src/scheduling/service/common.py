@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from kabinet.db import UnitOfWork
-
 from scheduling.adapters.repositories import (
     CatalogueRepository,
     GroupRepository,

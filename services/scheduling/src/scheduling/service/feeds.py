@@ -11,11 +11,11 @@ import secrets
 from datetime import datetime, timedelta
 
 from icalendar import Calendar, Event
+
 from kabinet.auth.principal import Principal, Role
 from kabinet.auth.rules import ensure, require_authenticated
 from kabinet.db import UnitOfWork
 from kabinet.errors import NotFound
-
 from scheduling.adapters.repositories import (
     CatalogueRepository,
     FeedRepository,

@@ -14,7 +14,6 @@ from datetime import date
 
 from kabinet.auth.principal import Principal
 from kabinet.db import UnitOfWork
-
 from scheduling.adapters.repositories import CatalogueRepository, GroupRepository, LessonRepository
 from scheduling.domain import errors
 from scheduling.domain.model import Lesson, LessonKind, Participant, check_no_clash, describe_time, new_id

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy import update
+
 from kabinet.db import UnitOfWork
 from kabinet.events import Envelope, MalformedEvent
 from kabinet.inbox import EventHandler
-from sqlalchemy import update
-
 from scheduling.adapters.repositories import ProjectionRepository, StaffRef, StudentRef
 from scheduling.adapters.tables import calendar_feeds
 from scheduling.domain.model import utcnow

@@ -7,11 +7,11 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import select
+
 from kabinet.auth.principal import Principal
 from kabinet.db import UnitOfWork
 from kabinet.errors import IdempotencyKeyReused
-from sqlalchemy import select
-
 from scheduling.adapters.repositories import _insert
 from scheduling.adapters.tables import idempotency_keys
 

@@ -12,7 +12,6 @@ from enum import StrEnum
 from kabinet.auth.principal import Principal
 from kabinet.db import UnitOfWork
 from kabinet.money import Money
-
 from scheduling.adapters.repositories import LessonRepository
 from scheduling.domain import errors
 from scheduling.domain.model import (

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from kabinet.events import EventContract
 from kabinet.money import Money
-
 from scheduling.domain.events import (
     LessonCancelled,
     LessonRescheduled,

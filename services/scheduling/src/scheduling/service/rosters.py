@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 from kabinet.db import UnitOfWork
-
 from scheduling.adapters.repositories import LessonRepository
 from scheduling.domain.model import Group, Lesson, Membership, Participant, ParticipantReason, check_student_free
 from scheduling.service.publishing import participant_added, participant_removed

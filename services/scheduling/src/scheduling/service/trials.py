@@ -8,7 +8,6 @@ from decimal import Decimal
 from kabinet.auth.principal import Principal
 from kabinet.db import UnitOfWork
 from kabinet.money import Money
-
 from scheduling.adapters.repositories import LessonRepository, TrialRepository
 from scheduling.domain import errors
 from scheduling.domain.events import MembershipStarted

@@ -7,11 +7,11 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from kabinet.auth.principal import Principal, Role
 from kabinet.auth.rules import ensure, require_authenticated
 from kabinet.errors import InvalidInput
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from scheduling.adapters.repositories import (
     GroupRepository,
     LessonFilter,
