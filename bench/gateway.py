@@ -5,14 +5,14 @@
 Subgraphs: four purpose-built Strawberry federation subgraphs shaped like the services (identity: families and
 students; billing: the family's account; scheduling: a student's next lessons, plus a large lesson catalogue;
 learning: a student's last grades and open homework), with 20 families of 2-3 children. They run in one
-separate process, and their responses are memoised by request body (the first request of each distinct body
-runs Strawberry; repeats are served from memory), so the subgraphs are cheap and the gateway is what is measured.
+separate process behind a memoising front (tests/node/memo-proxy.mjs, Node): the first request of each
+distinct body runs Strawberry, repeats are answered from memory, so the subgraphs are cheap and equal for every
+gateway and the gateway is what is measured.
 
 Gateways: ours (`kabinet-gateway serve`: uvicorn + uvloop + httptools), `@apollo/gateway` 2.x behind
 `@apollo/server`, `@graphql-hive/gateway` (its runtime on node:http, inbound in-flight deduplication off). All
-three read the same supergraph file (composed by `@apollo/composition`). One process each, started one after
-another, each pinned to the same CPU (`taskset -c 1` when the machine has 2+ CPUs); the subgraphs and the load
-generator share the other CPU.
+three read the same supergraph file (composed by `@apollo/composition`). One process each, each pinned to the
+same CPU (`taskset -c 1` when the machine has 2+ CPUs); the subgraphs and the load generator share the other.
 
 Load: autocannon (tests/node/load.mjs), 2 s warm-up then `--duration` s per scenario, `--connections` connections:
   S1 one subgraph: a family with its students (identity only);
@@ -22,6 +22,8 @@ Load: autocannon (tests/node/load.mjs), 2 s warm-up then `--duration` s per scen
   S5 one client, sequential: the latency the gateway adds on S1 over calling the subgraph directly (p50/p99),
      measured with a Python client in this process (2000 requests after 300 of warm-up).
 RSS: the gateway process's resident memory, the largest sample taken every 0.25 s while it is under load.
+All three gateways run at once (an idle one costs nothing) and each scenario is measured in two slices that
+rotate through them, so a burst of other load on the machine falls on all of them alike.
 """
 
 from __future__ import annotations
@@ -246,7 +248,7 @@ def serve_subgraphs() -> None:
             server = uvicorn.Server(config)
             server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]
             servers.append(asyncio.create_task(server.serve()))
-            while not server.started:  # noqa: ASYNC110
+            while not server.started:
                 await asyncio.sleep(0.01)
             urls[name] = f"http://127.0.0.1:{port}/graphql"
         print(json.dumps(urls), flush=True)
@@ -344,7 +346,8 @@ def process(command: list[str], env: dict[str, str], *, cwd: Path, ready_url: st
             line = proc.stdout.readline()
             if not line:
                 raise RuntimeError(f"{command} did not start: {proc.stderr.read() if proc.stderr else ''}")
-            url = json.loads(line).get("url") or line
+            parsed = json.loads(line)
+            url = parsed.get("url", line)
         else:
             import httpx
 
@@ -410,8 +413,11 @@ def run(duration: float, connections: int) -> dict[str, Any]:
     gateway_cpu, other_cpu = (1, 0) if cpus >= 2 else (None, None)
     results: dict[str, Any] = {"gateways": {}, "machine": machine(), "date": datetime.now(UTC).date().isoformat()}
     sub_cmd = pinned([sys.executable, __file__, "--serve-subgraphs"], other_cpu)
-    with process(sub_cmd, {}, cwd=ROOT) as (_, urls_line), tempfile.TemporaryDirectory() as tmp:
-        urls = json.loads(urls_line) if isinstance(urls_line, str) else urls_line
+    with process(sub_cmd, {}, cwd=ROOT) as (_, strawberry_urls), tempfile.TemporaryDirectory() as tmp:
+        memo_cmd = pinned([shutil.which("node") or "node", "memo-proxy.mjs"], other_cpu)
+        stack = contextlib.ExitStack()
+        _, memo_line = stack.enter_context(process(memo_cmd, {"UPSTREAMS": strawberry_urls}, cwd=NODE_DIR))
+        urls = json.loads(memo_line) if isinstance(memo_line, str) else memo_line
         import httpx
 
         sdls = {name: httpx.post(url, json={"query": "{ _service { sdl } }"}).json()["data"]["_service"]["sdl"]
@@ -423,32 +429,51 @@ def run(duration: float, connections: int) -> dict[str, Any]:
         for name, url in urls.items():  # the URLs @apollo/composition wrote are placeholders
             sdl = sdl.replace(f"http://{name}/graphql", url)
         supergraph.write_text(sdl)
-        direct = single_client_latency(urls["identity"], body(S1_DIRECT, {"id": "fam-07"}))
-        results["direct_s1"] = direct
         reference: dict[str, Any] = {}
+        running: dict[str, tuple[subprocess.Popen[str], str]] = {}
         for name, (command, env, ready) in gateways(supergraph, gateway_cpu).items():
             cwd = NODE_DIR if name != "kabinet" else ROOT
-            with process(command, env, cwd=cwd, ready_url=ready) as (proc, url):
-                out: dict[str, Any] = {"scenarios": {}}
-                for title, (_, bodies) in SCENARIOS.items():
-                    answer = httpx.post(url, content=bodies[0], headers={"content-type": "application/json"},
-                                        timeout=30).json()
-                    assert "errors" not in answer, (name, title, str(answer)[:500])
-                    # Every gateway must give the same answer before its speed means anything.
-                    assert reference.setdefault(title, answer) == answer, (name, title)
-                    load(url, bodies, 2, connections, other_cpu)  # warm-up (and fills the subgraphs' memo)
+            running[name] = stack.enter_context(process(command, env, cwd=cwd, ready_url=ready))
+            results["gateways"][name] = {"scenarios": {}, "idle_rss_mb": rss_kb(running[name][0].pid) / 1024}
+        # All three run (each pinned to the same CPU; an idle one costs nothing); each scenario is measured in
+        # `rounds` slices that rotate through the gateways, so a burst of other load on the machine is shared.
+        rounds = 2
+        for title, (_, bodies) in SCENARIOS.items():
+            totals: dict[str, dict[str, Any]] = {}
+            for name, (_, url) in running.items():
+                answer = httpx.post(url, content=bodies[0], headers={"content-type": "application/json"},
+                                    timeout=60).json()
+                assert "errors" not in answer, (name, title, str(answer)[:500])
+                # Every gateway must give the same answer before its speed means anything.
+                assert reference.setdefault(title, answer) == answer, (name, title)
+                load(url, bodies, 2, connections, other_cpu)  # warm-up (and fills the subgraphs' memo)
+                totals[name] = {"requests": 0, "seconds": 0.0, "p50": [], "p99": [], "errors": 0, "rss": 0}
+            for _ in range(rounds):
+                for name, (proc, url) in running.items():
                     with Sampler(proc.pid) as sampler:
-                        stats = load(url, bodies, duration, connections, other_cpu)
-                    stats["rss_mb"] = sampler.peak / 1024
-                    out["scenarios"][title] = stats
-                    print(f"  {name:8} {title:34} {stats['rps']:9.0f} rps  p50 {stats['p50']:6.1f} ms  "
-                          f"p99 {stats['p99']:6.1f} ms  rss {stats['rss_mb']:6.0f} MB  "
-                          f"errors {stats['errors'] + stats['non2xx']}", flush=True)
-                p50, p99 = single_client_latency(url, SCENARIOS["S1 one subgraph"][1][0])
-                out["s5"] = {"p50": p50, "p99": p99, "added_p50": p50 - direct[0], "added_p99": p99 - direct[1]}
-                print(f"  {name:8} S5 one client: p50 {p50:.2f} ms (direct subgraph {direct[0]:.2f} ms) -> "
-                      f"adds {p50 - direct[0]:.2f} ms; p99 adds {p99 - direct[1]:.2f} ms", flush=True)
-                results["gateways"][name] = out
+                        stats = load(url, bodies, duration / rounds, connections, other_cpu)
+                    t = totals[name]
+                    t["requests"] += stats["requests"]
+                    t["seconds"] += duration / rounds
+                    t["p50"].append(stats["p50"])
+                    t["p99"].append(stats["p99"])
+                    t["errors"] += stats["errors"] + stats["non2xx"]
+                    t["rss"] = max(t["rss"], sampler.peak)
+            for name, t in totals.items():
+                stats = {"rps": t["requests"] / t["seconds"], "p50": sum(t["p50"]) / rounds,
+                         "p99": max(t["p99"]), "errors": t["errors"], "rss_mb": t["rss"] / 1024}
+                results["gateways"][name]["scenarios"][title] = stats
+                print(f"  {name:8} {title:34} {stats['rps']:9.0f} rps  p50 {stats['p50']:6.1f} ms  "
+                      f"p99 {stats['p99']:6.1f} ms  rss {stats['rss_mb']:6.0f} MB  errors {stats['errors']}",
+                      flush=True)
+        for name, (_, url) in running.items():
+            p50, p99 = single_client_latency(url, SCENARIOS["S1 one subgraph"][1][0])
+            direct = single_client_latency(urls["identity"], body(S1_DIRECT, {"id": "fam-07"}))
+            results["gateways"][name]["s5"] = {"p50": p50, "p99": p99, "direct_p50": direct[0],
+                                               "added_p50": p50 - direct[0], "added_p99": p99 - direct[1]}
+            print(f"  {name:8} S5 one client: p50 {p50:.2f} ms (direct subgraph {direct[0]:.2f} ms) -> "
+                  f"adds {p50 - direct[0]:.2f} ms; p99 adds {p99 - direct[1]:.2f} ms", flush=True)
+        stack.close()
     return results
 
 
@@ -479,10 +504,10 @@ def table(results: dict[str, Any]) -> str:
             f"| {k['p99']:.0f} / {a['p99']:.0f} / {h['p99']:.0f} "
             f"| {k['rss_mb']:.0f} / {a['rss_mb']:.0f} / {h['rss_mb']:.0f} |"
         )
-    d = results["direct_s1"]
+    d = [g["kabinet"]["s5"]["direct_p50"]]
     s5 = " / ".join(f"{g[n]['s5']['added_p50']:.2f}" for n in ("kabinet", "apollo", "hive"))
     s5_99 = " / ".join(f"{g[n]['s5']['added_p99']:.2f}" for n in ("kabinet", "apollo", "hive"))
-    lines.append(f"| S5 one client: latency added over the subgraph (direct p50 {d[0]:.2f} ms) | | | | | "
+    lines.append(f"| S5 one client: latency added over the subgraph (direct p50 ~{d[0]:.2f} ms) | | | | | "
                  f"| +{s5} | +{s5_99} | |")
     return "\n".join(lines)
 

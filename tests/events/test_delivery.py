@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -233,3 +234,19 @@ async def test_f_publish_while_broker_down_fails_in_bounded_time_then_backlog_dr
         await eventually(ready, timeout_s=30)
         await assert_exactly_once(runtime, kt, 100, timeout_s=30)
         assert await kt.unpublished(runtime.engine) == 0
+
+
+async def test_e_an_outbox_row_that_is_not_an_envelope_is_reported_and_does_not_block_the_relay(
+    kt_module, kt_db, make_runtime
+):
+    kt = kt_module
+    runtime = make_runtime(await kt_db(), kt.Behaviour())
+    async with runtime.engine.begin() as conn:  # e.g. written by hand during an incident
+        await conn.execute(kt.outbox.insert().values(id="garbage", routing_key="kt.ping.happened.v1",
+                                                     body="{not json", created_at=datetime.now(UTC), attempts=0))
+    async with running(runtime, migrate=False):
+        await produce(runtime, kt, range(3))
+        await assert_exactly_once(runtime, kt, 3)
+        async with runtime.engine.connect() as conn:
+            row = (await conn.execute(select(kt.outbox).where(kt.outbox.c.id == "garbage"))).one()
+        assert row.published_at is None and row.attempts >= 1 and row.last_error.startswith("malformed")

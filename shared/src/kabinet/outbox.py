@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kabinet.bus.base import BrokerUnavailable, PublishError, Transport, Unroutable
 from kabinet.events.envelope import Envelope
+from kabinet.events.errors import MalformedEvent
 from kabinet.metrics import OUTBOX_PUBLISH_FAILED, OUTBOX_PUBLISHED
 
 log = logging.getLogger(__name__)
@@ -90,6 +91,24 @@ class OutboxRelay:
             async with session.begin():
                 return await self._publish_rows(session, self._due(rows))
 
+    async def _parse(self, session: AsyncSession, rows: Sequence[Any]) -> tuple[list[Any], list[Envelope]]:
+        """The rows' envelopes; a row whose body cannot be parsed (written by hand?) is reported and set
+        aside like an unroutable one, instead of failing every pass of the relay."""
+        good: list[Any] = []
+        envelopes: list[Envelope] = []
+        for row in rows:
+            try:
+                envelopes.append(Envelope.from_json(row.body.encode()))
+                good.append(row)
+            except MalformedEvent as exc:
+                self._deferred[row.seq] = time.monotonic() + self.row_backoff_max_s
+                log.error("outbox row is not a valid envelope", extra={"service": self.service, "seq": row.seq,
+                                                                       "error": str(exc)})
+                await session.execute(update(self._outbox).where(self._outbox.c.seq == row.seq)
+                                      .values(attempts=self._outbox.c.attempts + 1,
+                                              last_error=f"malformed: {exc}"[:2000]))
+        return good, envelopes
+
     def _due(self, rows: Sequence[Any]) -> list[Any]:
         return [r for r in rows if r.seq not in self._deferred][: self.batch_size]
 
@@ -97,7 +116,9 @@ class OutboxRelay:
         if not rows:
             return 0, 0
         o = self._outbox
-        envelopes = [Envelope.from_json(r.body.encode()) for r in rows]
+        rows, envelopes = await self._parse(session, rows)
+        if not rows:
+            return 0, 0
         # All publishes of a batch in flight at once: their confirms arrive together (one round trip).
         publish_batch = getattr(self._transport, "publish_batch", None)
         if publish_batch is not None:

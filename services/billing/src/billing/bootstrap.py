@@ -4,10 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kabinet.auth import KeySource
-from kabinet.bus.base import Transport
-from kabinet.runtime import ServiceRuntime, ServiceSpec
-from kabinet.web.app import create_service_app
 from starlette.applications import Starlette
 
 from billing.adapters.payment_provider import LocalProvider, PaymentProvider
@@ -16,6 +12,10 @@ from billing.adapters.webhooks import webhook_route
 from billing.schema.schema import schema
 from billing.service.handlers import HANDLERS
 from billing.settings import BillingSettings
+from kabinet.auth import KeySource
+from kabinet.bus.base import Transport
+from kabinet.runtime import ServiceRuntime, ServiceSpec
+from kabinet.web.app import create_service_app
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 

@@ -1,7 +1,6 @@
-from kabinet.cli import service_main
-
 from billing.bootstrap import build_runtime, create_app
 from billing.settings import BillingSettings
+from kabinet.cli import service_main
 
 
 def main() -> None:

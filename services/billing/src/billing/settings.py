@@ -1,5 +1,6 @@
-from kabinet.settings import ServiceSettings
 from pydantic_settings import SettingsConfigDict
+
+from kabinet.settings import ServiceSettings
 
 
 class BillingSettings(ServiceSettings):

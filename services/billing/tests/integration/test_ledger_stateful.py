@@ -123,7 +123,7 @@ class LedgerMachine(RuleBasedStateMachine):
     @precondition(lambda self: bool(self.keyed))
     @rule(data=st.data(), change=st.booleans())
     def replay(self, data: st.DataObject, change: bool) -> None:
-        key, cmd, first = data.draw(st.sampled_from(self.keyed))
+        _key, cmd, first = data.draw(st.sampled_from(self.keyed))
         if change:
             cmd = type(cmd)(**{**cmd.__dict__, "amount": cmd.amount + Decimal("0.01")})
         fn = payments.record_payment if isinstance(cmd, payments.RecordPayment) else adjustments.charge_account

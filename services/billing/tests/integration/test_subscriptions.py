@@ -48,14 +48,18 @@ async def test_sale_on_credit_trial_flag_and_refusal_without_money(billing: Harn
     credit = await billing.ok(admin, SELL, {"input": {"planId": plan, "studentId": fam.student_ids[0],
                                                       "onCredit": True}})
     assert credit["sellSubscription"]["balanceAfter"]["amount"] == "-4000.00"
+    # Paid at once, a sale goes through even with an earlier debt (the payment covers exactly the sale).
+    cash = await billing.ok(admin, SELL, {"input": {"planId": plan, "studentId": fam.student_ids[0],
+                                                    "paidWith": "CASH"}})
+    assert cash["sellSubscription"]["errors"] == [] and cash["sellSubscription"]["balanceAfter"]["amount"] == "-4000.00"
     trial = await _plan(billing, fam, name="Trial", lessons=1, price="0.00", trial=True)
     await billing.ok(admin, SELL, {"input": {"planId": trial, "studentId": fam.student_ids[0]}})
     events = await _sold_events(billing, fam)
-    assert [(e["trial"], e["on_credit"]) for e in events] == [(False, True), (True, False)]
+    assert [(e["trial"], e["on_credit"]) for e in events] == [(False, True), (False, False), (True, False)]
     remaining = await billing.ok(billing.guardian(fam), "query($s: ID!) { _entities(representations: "
                                  "[{__typename: \"Student\", id: $s}]) { ... on Student { remainingLessons "
                                  "familyBalance { amount } } } }", {"s": fam.student_ids[0]})
-    assert remaining["_entities"] == [{"remainingLessons": 5, "familyBalance": {"amount": "-4000.00"}}]
+    assert remaining["_entities"] == [{"remainingLessons": 9, "familyBalance": {"amount": "-4000.00"}}]
 
 
 async def test_frozen_subscription_is_not_used_and_unfreeze_extends_validity(billing: Harness) -> None:

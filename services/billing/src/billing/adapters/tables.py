@@ -1,7 +1,5 @@
 """Billing's tables (SQLAlchemy Core). The ledger tables are append-only: triggers refuse UPDATE/DELETE."""
 
-from kabinet.db import add_messaging_tables
-from kabinet.db.messaging_tables import SeqType
 from sqlalchemy import (
     Boolean,
     Column,
@@ -17,6 +15,9 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+
+from kabinet.db import add_messaging_tables
+from kabinet.db.messaging_tables import SeqType
 
 metadata = MetaData()
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from kabinet.errors import KabinetError
-from kabinet.runtime import ServiceRuntime
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from billing.adapters.payment_provider import BadNotification, PaymentProvider, parse_notification
 from billing.service.online_payments import apply_notification
+from kabinet.errors import KabinetError
+from kabinet.runtime import ServiceRuntime
 
 log = logging.getLogger(__name__)
 

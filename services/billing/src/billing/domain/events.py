@@ -5,8 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import ClassVar
 
-from kabinet.events import EventContract, produces
 from pydantic import BaseModel, ConfigDict, field_serializer
+
+from kabinet.events import EventContract, produces
 
 
 class MoneyPayload(BaseModel):

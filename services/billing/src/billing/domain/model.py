@@ -13,9 +13,8 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
-from kabinet.money import DEFAULT_CURRENCY, Money
-
 from billing.domain.errors import InvalidAmount, SubscriptionStateInvalid, UnbalancedTransaction
+from kabinet.money import DEFAULT_CURRENCY, Money
 
 LESSON_CREDIT = "LSN"  # the unit of lesson credits in the ledger
 CENT = Decimal("0.01")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from kabinet.auth.principal import Role
-from kabinet.auth.rules import can_see_family, can_see_student, ensure, require_authenticated
-from kabinet.graphql.context import RequestContext
 from strawberry.types import Info
 
 from billing.schema.loaders import branches_by_family_loader, student_by_id_loader
+from kabinet.auth.principal import Role
+from kabinet.auth.rules import can_see_family, can_see_student, ensure, require_authenticated
+from kabinet.graphql.context import RequestContext
 
 GInfo = Info[RequestContext, None]
 

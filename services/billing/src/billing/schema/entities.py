@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 import strawberry
-from kabinet.graphql.types import Money, PageInfo
 
 from billing.adapters import queries
 from billing.domain.model import SubscriptionStatus
@@ -27,6 +26,7 @@ from billing.schema.types import (
     StudentSubscription,
     m,
 )
+from kabinet.graphql.types import Money, PageInfo
 
 MAX_PAGE = 200
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from kabinet.graphql.context import RequestContext
 from sqlalchemy import Row
 from strawberry.dataloader import DataLoader
 
 from billing.adapters import queries
 from billing.adapters.repositories import AccountRepository, ProjectionRepository, SubscriptionRepository
 from billing.domain.model import FamilyAccount, Subscription
+from kabinet.graphql.context import RequestContext
 
 
 def account_by_family_loader(ctx: RequestContext) -> DataLoader[str, FamilyAccount | None]:

@@ -11,12 +11,6 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 import strawberry
-from kabinet.auth.principal import Role
-from kabinet.auth.rules import require_role
-from kabinet.db import UnitOfWork
-from kabinet.errors import Forbidden, KabinetError, Unauthenticated
-from kabinet.graphql.errors import user_error
-from kabinet.graphql.types import UserError
 
 from billing.adapters.repositories import (
     AccountRepository,
@@ -55,6 +49,12 @@ from billing.schema.types import (
 )
 from billing.service import adjustments, discounts, invoices, online_payments, payments, subscriptions
 from billing.service.access import require_branch_managed
+from kabinet.auth.principal import Role
+from kabinet.auth.rules import require_role
+from kabinet.db import UnitOfWork
+from kabinet.errors import Forbidden, KabinetError, Unauthenticated
+from kabinet.graphql.errors import user_error
+from kabinet.graphql.types import UserError
 
 T = TypeVar("T")
 

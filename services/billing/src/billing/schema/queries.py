@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import strawberry
-from kabinet.auth.rules import ensure, require_authenticated
-from kabinet.errors import InvalidInput
 
 from billing.adapters import queries
 from billing.adapters.repositories import DiscountRepository, ProjectionRepository, SubscriptionRepository
@@ -32,6 +30,8 @@ from billing.schema.types import (
     m,
 )
 from billing.service.access import require_branch_managed
+from kabinet.auth.rules import ensure, require_authenticated
+from kabinet.errors import InvalidInput
 
 
 @strawberry.type

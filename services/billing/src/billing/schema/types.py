@@ -8,11 +8,11 @@ from enum import Enum
 from typing import Any
 
 import strawberry
-from kabinet.graphql.types import Money, PageInfo, UserError
-from kabinet.money import Money as MoneyValue
 from sqlalchemy import Row
 
 from billing.domain.model import Discount, FamilyAccount, Subscription, SubscriptionType
+from kabinet.graphql.types import Money, PageInfo, UserError
+from kabinet.money import Money as MoneyValue
 
 
 def m(amount: Decimal, currency: str = "RUB") -> Money:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from kabinet.auth.principal import Principal, Role
-from kabinet.auth.rules import can_manage_branch, can_see_family, ensure, require_authenticated
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.adapters.repositories import ProjectionRepository
+from kabinet.auth.principal import Principal, Role
+from kabinet.auth.rules import can_manage_branch, can_see_family, ensure, require_authenticated
 
 
 def actor(p: Principal) -> str | None:

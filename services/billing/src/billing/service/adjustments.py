@@ -5,16 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from kabinet.auth.principal import Principal
-from kabinet.db import UnitOfWork
-from kabinet.errors import InvalidInput
-
 from billing.adapters.repositories import AccountRepository
 from billing.domain.events import AdjustmentMade, money
 from billing.domain.model import CENT, LedgerAccount, Transaction, TxKind, money_move, positive_amount
 from billing.service.access import actor, require_family_managed
 from billing.service.idempotency import Result, run_once
 from billing.service.ledger import account_of, post
+from kabinet.auth.principal import Principal
+from kabinet.db import UnitOfWork
+from kabinet.errors import InvalidInput
 
 
 @dataclass(frozen=True)

@@ -6,13 +6,12 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from kabinet.auth.principal import Principal
-from kabinet.db import UnitOfWork
-from kabinet.errors import InvalidInput
-
 from billing.adapters.repositories import DiscountRepository
 from billing.domain.model import Discount, DiscountKind, DiscountScope, new_id, utcnow
 from billing.service.access import actor, require_branch_managed
+from kabinet.auth.principal import Principal
+from kabinet.db import UnitOfWork
+from kabinet.errors import InvalidInput
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,6 @@ The kit's inbox makes each delivery idempotent and commits after the handler ret
 
 from __future__ import annotations
 
-from kabinet.db import UnitOfWork
-from kabinet.events import Envelope
-from kabinet.inbox import EventHandler
-
 from billing.adapters.repositories import ProjectionRepository
 from billing.domain.errors import LessonNotKnownYet
 from billing.service.inbound_events import (
@@ -33,6 +29,9 @@ from billing.service.lesson_charges import (
     ensure_account,
     refund_charges,
 )
+from kabinet.db import UnitOfWork
+from kabinet.events import Envelope
+from kabinet.inbox import EventHandler
 
 
 async def on_student_registered(envelope: Envelope, uow: UnitOfWork) -> None:

@@ -8,12 +8,12 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from kabinet.db import UnitOfWork
-from kabinet.errors import IdempotencyKeyReused, InvalidInput
 from sqlalchemy import select, update
 
 from billing.adapters.dialect import insert_for
 from billing.adapters.tables import idempotency_keys
+from kabinet.db import UnitOfWork
+from kabinet.errors import IdempotencyKeyReused, InvalidInput
 
 Result = dict[str, Any]
 

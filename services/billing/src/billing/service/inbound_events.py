@@ -6,8 +6,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import ClassVar
 
-from kabinet.events import EventContract
 from pydantic import BaseModel, ConfigDict
+
+from kabinet.events import EventContract
 
 
 class MoneyIn(BaseModel):

@@ -6,10 +6,6 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from kabinet.auth.principal import Principal
-from kabinet.db import UnitOfWork
-from kabinet.errors import InvalidInput
-
 from billing.adapters.repositories import InvoiceRepository, SubscriptionRepository
 from billing.domain.errors import InvoiceNotFound, InvoiceStateInvalid, SubscriptionNotFound
 from billing.domain.events import InvoiceIssued, money
@@ -17,6 +13,9 @@ from billing.domain.model import InvoiceStatus, new_id, positive_amount, utcnow
 from billing.service.access import require_family_managed
 from billing.service.idempotency import Result, run_once
 from billing.service.ledger import account_of
+from kabinet.auth.principal import Principal
+from kabinet.db import UnitOfWork
+from kabinet.errors import InvalidInput
 
 
 @dataclass(frozen=True)

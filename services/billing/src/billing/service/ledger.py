@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from kabinet.db import UnitOfWork
-
 from billing.adapters.repositories import AccountRepository, LedgerRepository, Posted
 from billing.domain.errors import AccountNotFound
 from billing.domain.events import BalanceChanged, money
 from billing.domain.model import FamilyAccount, Transaction
+from kabinet.db import UnitOfWork
 
 
 async def account_of(uow: UnitOfWork, family_id: str) -> FamilyAccount:

@@ -12,7 +12,6 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from kabinet.db import UnitOfWork
 from sqlalchemy import Row
 
 from billing.adapters.repositories import (
@@ -39,6 +38,7 @@ from billing.domain.model import (
     price_lesson,
 )
 from billing.service.ledger import post
+from kabinet.db import UnitOfWork
 
 log = logging.getLogger(__name__)
 

@@ -5,15 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from kabinet.auth.principal import Principal
-from kabinet.db import UnitOfWork
-
 from billing.adapters.payment_provider import CheckoutSession, Notification, PaymentProvider
 from billing.domain.model import PaymentMethod, positive_amount
 from billing.service.access import require_family_visible
 from billing.service.idempotency import Result
 from billing.service.ledger import account_of
 from billing.service.payments import RecordPayment, apply_payment
+from kabinet.auth.principal import Principal
+from kabinet.db import UnitOfWork
 
 
 @dataclass(frozen=True)

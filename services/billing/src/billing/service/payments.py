@@ -5,10 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from kabinet.auth.principal import Principal
-from kabinet.db import UnitOfWork
-from kabinet.errors import InvalidInput
-
 from billing.adapters.repositories import InvoiceRepository, PaymentRepository
 from billing.domain.errors import (
     CurrencyMismatch,
@@ -33,6 +29,9 @@ from billing.domain.model import (
 from billing.service.access import actor, require_family_managed
 from billing.service.idempotency import Result, run_once
 from billing.service.ledger import account_of, post
+from kabinet.auth.principal import Principal
+from kabinet.db import UnitOfWork
+from kabinet.errors import InvalidInput
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from kabinet.auth.principal import Principal
-from kabinet.db import UnitOfWork
-from kabinet.errors import InvalidInput
-
 from billing.adapters.repositories import ProjectionRepository, SubscriptionRepository
 from billing.domain.errors import (
     StudentUnknown,
@@ -44,6 +40,9 @@ from billing.service.access import actor, require_branch_managed, require_family
 from billing.service.idempotency import Result, run_once
 from billing.service.ledger import account_of, post
 from billing.service.payments import RecordPayment, apply_payment
+from kabinet.auth.principal import Principal
+from kabinet.db import UnitOfWork
+from kabinet.errors import InvalidInput
 
 
 @dataclass(frozen=True)
@@ -124,8 +123,10 @@ async def sell_subscription(cmd: SellSubscription, uow: UnitOfWork, p: Principal
                              f"Subscription «{t.name}»" + (" (on credit)" if cmd.on_credit else ""), entries,
                              branch_id=sub.branch_id, student_id=sub.student_id, subscription_id=sub.id,
                              created_by=actor(p))
-            # Sold on credit it may take the balance into debt; otherwise the money must be there.
-            balance = (await post(uow, tx, allow_debt=cmd.on_credit)).balance_after
+            # Paid at once (the payment above covers it exactly) or sold on credit, an earlier debt does not
+            # block the sale; sold from the balance, the money must be there.
+            paid_now = cmd.paid_with is not None
+            balance = (await post(uow, tx, allow_debt=cmd.on_credit or paid_now)).balance_after
         uow.publish(SubscriptionSold(subscription_id=sub.id, family_id=sub.family_id, student_id=sub.student_id,
                                      branch_id=sub.branch_id, trial=sub.trial, on_credit=cmd.on_credit))
         return {"subscription_id": sub.id, "balance_after": f"{balance:.2f}"}
@@ -204,7 +205,8 @@ async def _close(uow: UnitOfWork, p: Principal, sub: Subscription) -> Result:
 async def expire_due(uow: UnitOfWork, today: date) -> int:
     """Expire subscriptions past validity: unused lessons burn, or are refunded where the branch says so.
 
-    Run periodically (``kabinet-billing expire``) and safe to repeat: only active ones past validity change.
+    Run daily (the owner's ``runSubscriptionExpiry`` mutation or a scheduled job); safe to repeat: only
+    active ones past validity change.
     """
     repo = SubscriptionRepository(uow.session)
     projections = ProjectionRepository(uow.session)

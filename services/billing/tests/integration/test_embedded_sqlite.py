@@ -1,0 +1,79 @@
+"""Embedded mode (SQLite, `make run`): the same ledger code; its entries are append-only there too."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from billing.adapters.tables import inbox
+from billing.bootstrap import build_runtime
+from billing.domain.errors import InsufficientFunds
+from billing.domain.model import PaymentMethod
+from billing.service import adjustments, payments
+from billing.service.handlers import HANDLERS
+from billing.service.ledger import account_of
+from billing.settings import BillingSettings
+from kabinet.auth import Principal, Role
+from kabinet.events import Envelope
+from kabinet.inbox import inbox_handler
+
+OWNER = Principal(user_id="owner", role=Role.OWNER)
+
+
+async def test_sqlite_ledger_is_append_only_and_balances(tmp_path: Path) -> None:
+    runtime = build_runtime(BillingSettings(database_url=f"sqlite:///{tmp_path}/billing.db", data_dir=tmp_path))
+    try:
+        await runtime.migrate()
+        family = str(uuid.uuid4())
+        await inbox_handler("billing", runtime.uow, inbox, HANDLERS)(Envelope(
+            type="identity.student.registered", version=1, producer="identity",
+            payload={"student_id": str(uuid.uuid4()), "family_id": family, "first_name": "A", "last_name": "B",
+                     "branch_id": "b"}))
+        async with runtime.uow() as uow:
+            await payments.record_payment(payments.RecordPayment(family, Decimal("0.30"), PaymentMethod.CASH), uow,
+                                          OWNER)
+        for amount in ("0.10", "0.20"):
+            async with runtime.uow() as uow:
+                await adjustments.charge_account(adjustments.ChargeAccount(family, Decimal(amount), "x"), uow, OWNER)
+        with pytest.raises(InsufficientFunds):  # exactly zero left: REAL rounding must not leave a crumb
+            async with runtime.uow() as uow:
+                await adjustments.charge_account(adjustments.ChargeAccount(family, Decimal("0.01"), "x"), uow,
+                                                 OWNER)
+        async with runtime.uow() as uow:
+            assert (await account_of(uow, family)).balance == Decimal("0.00")
+        for sql in ("UPDATE ledger_entries SET amount = 0", "DELETE FROM ledger_entries",
+                    "DELETE FROM ledger_transactions"):
+            async with runtime.engine.connect() as conn:
+                with pytest.raises(DBAPIError, match="immutable"):
+                    await conn.execute(text(sql))
+    finally:
+        await runtime.engine.dispose()
+
+
+async def test_demo_seed_sells_subscriptions_and_is_rerunnable(tmp_path: Path) -> None:
+    from billing.demo import seed
+
+    runtime = build_runtime(BillingSettings(database_url=f"sqlite:///{tmp_path}/demo.db", data_dir=tmp_path))
+    try:
+        await runtime.migrate()
+        consume = inbox_handler("billing", runtime.uow, inbox, HANDLERS)
+        for fam in range(3):
+            for kid in range(fam + 1):
+                await consume(Envelope(type="identity.student.registered", version=1, producer="identity", payload={
+                    "student_id": f"s{fam}{kid}", "family_id": f"f{fam}", "first_name": "K", "last_name": "L",
+                    "branch_id": "b1"}))
+        first = await seed(runtime)
+        async with runtime.uow() as uow:
+            balances = [(await account_of(uow, f"f{i}")).balance for i in range(3)]
+        again = await seed(runtime)
+        assert first["subscriptions_sold"] == again["subscriptions_sold"] == 6
+        assert first["plans"] == again["plans"]
+        async with runtime.uow() as uow:  # the second run replayed its keys: no money moved twice
+            assert [(await account_of(uow, f"f{i}")).balance for i in range(3)] == balances
+    finally:
+        await runtime.engine.dispose()
