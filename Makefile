@@ -4,7 +4,7 @@ SHELL := /bin/bash
 UV ?= $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 NPM_DIR := tests/node
 
-.PHONY: run test install install-node ensure-uv lint bench docs supergraph clean
+.PHONY: run test install install-node ensure-uv lint bench bench-gateway docs supergraph clean
 
 ensure-uv:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check uv
@@ -27,8 +27,12 @@ lint: install
 	$(UV) run ruff check .
 	$(UV) run mypy shared/src services/*/src gateway/src stack/src
 
-bench: install install-node
+bench: install install-node bench-gateway
 	$(UV) run python bench/events.py
+
+## Our gateway vs @apollo/gateway vs @graphql-hive/gateway on the same subgraphs (S1-S5; prints the table).
+bench-gateway: install install-node
+	$(UV) run python bench/gateway.py
 
 ## Regenerate the event catalogue (docs/events.md, docs/asyncapi.json) from the services' contracts.
 docs: install

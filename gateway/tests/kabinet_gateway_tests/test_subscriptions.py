@@ -74,7 +74,7 @@ async def register(stack: StackHandle, first: str, phone: str) -> str:
 
 async def until(check: Any, timeout_s: float = 15.0) -> None:
     async with asyncio.timeout(timeout_s):
-        while not check():  # noqa: ASYNC110 - the hub offers no event for it
+        while not check():
             await asyncio.sleep(0.02)
 
 
