@@ -13,6 +13,9 @@ class IdentitySettings(ServiceSettings):
     refresh_ttl_days: int = 30
     # Links in emails point here (the family cabinet / console); the token is appended.
     public_url: str = "http://localhost:8000"
+    # The email confirmation link opens identity's own page (GET /confirm-email). Unset: the stack's mount of
+    # identity under public_url (/services/identity/...); set it when identity is served elsewhere.
+    confirm_email_url: str | None = None
 
     # argon2id parameters (OWASP's m=19 MiB, t=2, p=1): changing them upgrades old hashes at the next sign-in.
     argon2_time_cost: int = 2
@@ -43,3 +46,6 @@ class IdentitySettings(ServiceSettings):
 
     # Use X-Forwarded-For for per-IP caps only behind a gateway/proxy that sets it.
     trust_forwarded_for: bool = False
+
+    def confirm_link_base(self) -> str:
+        return self.confirm_email_url or f"{self.public_url.rstrip('/')}/services/identity/confirm-email"

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, func, select, update
+from sqlalchemy import Row, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.adapters.dialect import insert_for
@@ -30,6 +30,7 @@ from billing.adapters.tables import (
 )
 from billing.domain.errors import InsufficientFunds, SubscriptionStateInvalid
 from billing.domain.model import (
+    CENT,
     LESSON_CREDIT,
     Discount,
     DiscountKind,
@@ -103,22 +104,100 @@ class LedgerRepository:
             if e.currency == LESSON_CREDIT and e.account_id is not None:
                 lessons_delta += int(e.amount)
                 await self._move_credits(e.ledger_account.split(":", 1)[1], int(e.amount))
-        await self.session.execute(ledger_transactions.insert().values(
+        row = self._tx_row(tx, balance_after, debt)
+        row["lessons_delta"] = lessons_delta
+        await self.session.execute(ledger_transactions.insert().values(**row))
+        await self.session.execute(ledger_entries.insert(), self._entry_rows(tx))
+        return Posted(tx.id, balance_after, debt)
+
+    async def post_many(self, txs: Sequence[Transaction]) -> dict[str, Posted]:
+        """Apply many transactions (of any families) in a few statements, never refused: charges of lessons
+        that happened or were booked are recorded, beyond the credit limit as debt.
+
+        The rows are locked in id order (accounts, then subscriptions), so concurrent batches touching the
+        same families wait for each other instead of deadlocking. The balances are read under the lock and
+        every transaction's ``balance_after`` follows from them in the order given.
+        """
+        if not txs:
+            return {}
+        a = accounts
+        deltas: dict[str, Decimal] = {}
+        credits: dict[str, int] = {}
+        for tx in txs:
+            deltas[tx.account_id] = deltas.get(tx.account_id, Decimal(0)) + tx.family_delta
+            for e in tx.entries:
+                if e.currency == LESSON_CREDIT and e.account_id is not None:
+                    sid = e.ledger_account.split(":", 1)[1]
+                    credits[sid] = credits.get(sid, 0) + int(e.amount)
+        ids = sorted(deltas)
+        locked = (await self.session.execute(
+            select(a.c.id, a.c.balance, a.c.credit_limit).where(a.c.id.in_(ids)).order_by(a.c.id)
+            .with_for_update())).all()
+        state = {r.id: (Decimal(r.balance).quantize(CENT), Decimal(r.credit_limit)) for r in locked}
+        changed = {k: v for k, v in deltas.items() if v != 0}
+        if changed:
+            delta_of = case({k: v for k, v in changed.items()}, value=a.c.id)
+            await self.session.execute(update(a).where(a.c.id.in_(sorted(changed)))
+                                       .values(balance=func.round(a.c.balance + delta_of, 2)))
+        if credits:
+            await self._move_credits_many(credits)
+        posted: dict[str, Posted] = {}
+        tx_rows: list[dict[str, Any]] = []
+        entry_rows: list[dict[str, Any]] = []
+        for tx in txs:
+            before, limit = state[tx.account_id]
+            delta = tx.family_delta
+            after = (before + delta).quantize(CENT)
+            state[tx.account_id] = (after, limit)
+            debt = delta < 0 and after < -limit
+            posted[tx.id] = Posted(tx.id, after, debt)
+            tx_rows.append(self._tx_row(tx, after, debt))
+            entry_rows.extend(self._entry_rows(tx))
+        await self.session.execute(ledger_transactions.insert(), tx_rows)
+        await self.session.execute(ledger_entries.insert(), entry_rows)
+        return posted
+
+    async def _move_credits_many(self, credits: dict[str, int]) -> None:
+        s = subscriptions
+        ids = sorted(credits)
+        await self.session.execute(select(s.c.id).where(s.c.id.in_(ids)).order_by(s.c.id).with_for_update())
+        delta_of = case(credits, value=s.c.id)
+        rows = (await self.session.execute(
+            update(s).where(s.c.id.in_(ids), s.c.lessons_left.is_not(None), s.c.lessons_left + delta_of >= 0)
+            .values(lessons_left=s.c.lessons_left + delta_of).returning(s.c.id))).all()
+        if len(rows) != len(ids):
+            raise SubscriptionStateInvalid("The subscription has no lessons left.")
+
+    @staticmethod
+    def _tx_row(tx: Transaction, balance_after: Decimal, debt: bool) -> dict[str, Any]:
+        lessons_delta = sum(int(e.amount) for e in tx.entries if e.currency == LESSON_CREDIT and e.account_id)
+        return dict(
             id=tx.id, account_id=tx.account_id, family_id=tx.family_id, kind=tx.kind.value,
-            description=tx.description, amount=delta, currency=tx.currency, balance_after=balance_after,
+            description=tx.description, amount=tx.family_delta, currency=tx.currency, balance_after=balance_after,
             lessons_delta=lessons_delta, debt=debt, branch_id=tx.branch_id, student_id=tx.student_id,
             lesson_id=tx.lesson_id, subscription_id=tx.subscription_id, payment_id=tx.payment_id,
             invoice_id=tx.invoice_id, reverses_id=tx.reverses_id, discount_id=tx.discount_id,
             discount_name=tx.discount_name, discount_amount=tx.discount_amount, created_by=tx.created_by,
             created_at=tx.created_at,
-        ))
-        await self.session.execute(ledger_entries.insert(), [
-            {"id": new_id(), "transaction_id": tx.id, "account_id": e.account_id,
-             "ledger_account": e.ledger_account, "amount": e.amount, "currency": e.currency,
-             "description": tx.description, "created_at": tx.created_at}
-            for e in tx.entries
-        ])
-        return Posted(tx.id, balance_after, debt)
+        )
+
+    @staticmethod
+    def _entry_rows(tx: Transaction) -> list[dict[str, Any]]:
+        return [{"id": new_id(), "transaction_id": tx.id, "account_id": e.account_id,
+                 "ledger_account": e.ledger_account, "amount": e.amount, "currency": e.currency,
+                 "description": tx.description, "created_at": tx.created_at} for e in tx.entries]
+
+    async def transactions(self, tx_ids: Sequence[str]) -> dict[str, Row[Any]]:
+        t = ledger_transactions
+        return {r.id: r for r in (await self.session.execute(select(t).where(t.c.id.in_(tx_ids)))).all()}
+
+    async def entries_of_many(self, tx_ids: Sequence[str]) -> dict[str, list[Row[Any]]]:
+        e = ledger_entries
+        out: dict[str, list[Row[Any]]] = {t: [] for t in tx_ids}
+        for r in (await self.session.execute(select(e).where(e.c.transaction_id.in_(tx_ids))
+                                             .order_by(e.c.id))).all():
+            out[r.transaction_id].append(r)
+        return out
 
     async def _move_credits(self, subscription_id: str, lessons: int) -> None:
         s = subscriptions

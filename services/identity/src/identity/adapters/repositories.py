@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, delete, insert, select, update
+from sqlalchemy import Row, delete, func, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.adapters.tables import (
@@ -15,6 +16,7 @@ from identity.adapters.tables import (
     guardians,
     staff,
     staff_branches,
+    student_logins,
     students,
     teachings,
 )
@@ -104,6 +106,24 @@ class FamilyRepository:
         wanted = last_name.strip().casefold()
         return list({r.id: _student(r) for r in rows if r.last_name.casefold() == wanted}.values())
 
+    def _of_branch(self, branch_id: str) -> Any:
+        """Families with a (not erased) child in the branch: the branch's clients."""
+        return select(students.c.family_id).where(students.c.branch_id == branch_id,
+                                                  students.c.erased_at.is_(None))
+
+    async def families_of_branch(self, branch_id: str, after: tuple[Any, str] | None, limit: int) -> list[Family]:
+        """One page in a stable order (created_at, id): keyset, so a page never repeats or skips a family
+        when others are added meanwhile."""
+        stmt = select(families).where(families.c.id.in_(self._of_branch(branch_id)))
+        if after is not None:
+            stmt = stmt.where(tuple_(families.c.created_at, families.c.id) > tuple_(*after))
+        rows = (await self.session.execute(stmt.order_by(families.c.created_at, families.c.id).limit(limit))).all()
+        return [_family(r) for r in rows]
+
+    async def count_families_of_branch(self, branch_id: str) -> int:
+        stmt = select(func.count()).select_from(families).where(families.c.id.in_(self._of_branch(branch_id)))
+        return int((await self.session.execute(stmt)).scalar_one())
+
     async def families_by_ids(self, ids: Sequence[str]) -> dict[str, Family]:
         rows = (await self.session.execute(select(families).where(families.c.id.in_(ids)))).all()
         return {r.id: _family(r) for r in rows}
@@ -121,6 +141,41 @@ class FamilyRepository:
             out[r.student_id].append(Consent(r.id, r.family_id, r.student_id, r.guardian_id, r.source, r.version,
                                              r.given_at, r.recorded_by))
         return out
+
+
+@dataclass(frozen=True)
+class StudentLogin:
+    student_id: str
+    login: str
+    password_hash: str
+
+
+class StudentLoginRepository:
+    """A child's own login and password (R-FAM-1)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def by_login(self, login: str) -> StudentLogin | None:
+        row = (await self.session.execute(select(student_logins).where(student_logins.c.login == login))).first()
+        return None if row is None else StudentLogin(row.student_id, row.login, row.password_hash)
+
+    async def of_students(self, student_ids: Sequence[str]) -> dict[str, StudentLogin]:
+        rows = (await self.session.execute(select(student_logins)
+                                           .where(student_logins.c.student_id.in_(student_ids)))).all()
+        return {r.student_id: StudentLogin(r.student_id, r.login, r.password_hash) for r in rows}
+
+    async def save(self, login: StudentLogin, now: Any) -> None:
+        changed = await self.session.execute(update(student_logins).where(
+            student_logins.c.student_id == login.student_id).values(
+            login=login.login, password_hash=login.password_hash, updated_at=now))
+        if not changed.rowcount:  # type: ignore[attr-defined]
+            await self.session.execute(insert(student_logins).values(
+                student_id=login.student_id, login=login.login, password_hash=login.password_hash,
+                created_at=now, updated_at=now))
+
+    async def delete(self, student_id: str) -> None:
+        await self.session.execute(delete(student_logins).where(student_logins.c.student_id == student_id))
 
 
 class GuardianRepository:

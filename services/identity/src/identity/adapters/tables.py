@@ -94,6 +94,17 @@ students = Table(
     Column("erased_at", UtcDateTime(), nullable=True),
 )
 
+# A child's own login (R-FAM-1): set by a guardian of the family (or staff); the student signs in with it.
+student_logins = Table(
+    "student_logins",
+    metadata,
+    Column("student_id", String(36), ForeignKey("students.id"), primary_key=True),
+    Column("login", String(64), nullable=False, unique=True),
+    Column("password_hash", String(200), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
 consents = Table(
     "consents",
     metadata,

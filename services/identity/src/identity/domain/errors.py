@@ -28,6 +28,11 @@ class WeakPassword(InvalidInput):
     message = "The password must be at least 10 characters long."
 
 
+class InvalidLogin(InvalidInput):
+    code = "INVALID_LOGIN"
+    message = "A login is 3-64 letters, digits, dots, dashes or underscores, starting with a letter."
+
+
 class ConsentRequired(InvalidInput):
     code = "CONSENT_REQUIRED"
     message = "A guardian's consent to process the child's personal data is needed first."
@@ -61,6 +66,11 @@ class UnknownTopic(InvalidInput):
 class EmailTaken(Conflict):
     code = "EMAIL_TAKEN"
     message = "This email is already used by another account."
+
+
+class LoginTaken(Conflict):
+    code = "LOGIN_TAKEN"
+    message = "This login is taken: choose another one."
 
 
 class PhoneTaken(Conflict):

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from identity.domain.errors import (
     InvalidBirthDate,
     InvalidEmail,
+    InvalidLogin,
     InvalidName,
     InvalidTimeZone,
     StudentErased,
@@ -33,6 +34,8 @@ _DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 # Deliberately simple: one @, a dot in the domain, no spaces; the confirmation link proves the rest.
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 MIN_PASSWORD_LENGTH = 10
+# A student's login starts with a letter, so it can never be read as a phone number or an email.
+_STUDENT_LOGIN_RE = re.compile(r"^[a-z][a-z0-9._-]{2,63}$")
 
 
 def parse_birth_date(raw: str, today: date) -> date:
@@ -64,6 +67,13 @@ def normalise_email(raw: str, field_name: str = "email") -> str:
     value = raw.strip().lower()
     if len(value) > 254 or not _EMAIL_RE.match(value):
         raise InvalidEmail(field=field_name)
+    return value
+
+
+def normalise_student_login(raw: str, field_name: str = "login") -> str:
+    value = raw.strip().lower()
+    if not _STUDENT_LOGIN_RE.match(value):
+        raise InvalidLogin(field=field_name)
     return value
 
 

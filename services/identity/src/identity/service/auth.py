@@ -7,13 +7,19 @@ Every answer about an account is the same whether or not it exists: unknown phon
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from identity.adapters.credential_store import CredentialStore
-from identity.adapters.repositories import FamilyRepository, GuardianRepository, OrgRepository
+from identity.adapters.repositories import (
+    FamilyRepository,
+    GuardianRepository,
+    OrgRepository,
+    StudentLoginRepository,
+)
 from identity.domain.credentials import CODE_TTL, OneTimeCode, generate_code, hash_secret, new_opaque_token
 from identity.domain.errors import (
     AlreadyRegistered,
@@ -35,7 +41,16 @@ from identity.domain.model import (
     normalise_email,
 )
 from identity.service.deps import IdentityDeps, Outgoing
-from identity.service.sessions import GUARDIAN, STAFF, AuthSession, guardian_principal, staff_principal, start_session
+from identity.service.sessions import (
+    GUARDIAN,
+    STAFF,
+    STUDENT,
+    AuthSession,
+    guardian_principal,
+    staff_principal,
+    start_session,
+    student_principal,
+)
 from kabinet.db import UnitOfWork
 from kabinet.phone import normalise_phone, phone_region
 
@@ -189,7 +204,7 @@ async def _confirmation_link(deps: IdentityDeps, uow: UnitOfWork, kind: str, sub
     now = deps.now()
     await CredentialStore(uow.session).add_email_token(hash_secret(deps.pepper, token), "confirm_email", kind,
                                                        subject_id, email, now, now + EMAIL_LINK_TTL)
-    link = f"{deps.settings.public_url}/confirm-email?token={token}"
+    link = f"{deps.settings.confirm_link_base()}?token={token}"
     return Outgoing("email", email, f"Confirm your email for Kabinet: {link}", "Confirm your email")
 
 
@@ -257,6 +272,7 @@ async def sign_in_with_password(deps: IdentityDeps, uow: UnitOfWork, login: str,
         raise TooManyRequests()
     staff_member = None
     guardian = None
+    student_login = None
     if "@" in key:
         staff_member = await OrgRepository(uow.session).staff_by_email(key)
         if staff_member is None:
@@ -267,7 +283,10 @@ async def sign_in_with_password(deps: IdentityDeps, uow: UnitOfWork, login: str,
             guardian = await GuardianRepository(uow.session).by_phone(normalise_phone(key))
         except Exception:
             guardian = None
-    stored = staff_member.password_hash if staff_member else guardian.password_hash if guardian else None
+        if guardian is None:  # a child's own login (it starts with a letter: never a phone)
+            student_login = await StudentLoginRepository(uow.session).by_login(key)
+    stored = (staff_member.password_hash if staff_member else guardian.password_hash if guardian
+              else student_login.password_hash if student_login else None)
     if not await deps.hasher.verify(stored, password):
         await store.hit("password_fail", key, now)
         await uow.commit()
@@ -279,6 +298,14 @@ async def sign_in_with_password(deps: IdentityDeps, uow: UnitOfWork, login: str,
             staff_member.password_hash = new_hash
             await OrgRepository(uow.session).save_staff_password(staff_member)
         session = await start_session(deps, uow, STAFF, staff_principal(staff_member))
+    elif student_login is not None:
+        students = FamilyRepository(uow.session)
+        if new_hash:
+            await StudentLoginRepository(uow.session).save(
+                dataclasses.replace(student_login, password_hash=new_hash), now)
+        student = await students.student(student_login.student_id)
+        assert student is not None
+        session = await start_session(deps, uow, STUDENT, await student_principal(uow, student))
     else:
         assert guardian is not None
         if new_hash:

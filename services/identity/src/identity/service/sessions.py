@@ -9,12 +9,12 @@ from identity.adapters.credential_store import CredentialStore
 from identity.adapters.repositories import FamilyRepository, GuardianRepository, OrgRepository
 from identity.domain.credentials import hash_secret, new_opaque_token
 from identity.domain.errors import CabinetNotOpen, InvalidRefreshToken
-from identity.domain.model import Guardian, Staff, new_id
+from identity.domain.model import Guardian, Staff, Student, new_id
 from identity.service.deps import IdentityDeps
 from kabinet.auth.principal import Principal, Role
 from kabinet.db import UnitOfWork
 
-GUARDIAN, STAFF = "guardian", "staff"
+GUARDIAN, STAFF, STUDENT = "guardian", "staff", "student"
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,15 @@ async def guardian_principal(uow: UnitOfWork, g: Guardian, *, require_access: bo
     return Principal(user_id=g.id, role=Role.GUARDIAN, family_id=family.id,
                      student_ids=frozenset(s.id for s in kids),
                      branch_ids=frozenset(s.branch_id for s in kids if s.branch_id))
+
+
+async def student_principal(uow: UnitOfWork, s: Student) -> Principal:
+    """A child signed in with their own login: their own data only, while the family cabinet is open."""
+    family = await FamilyRepository(uow.session).get(s.family_id)
+    if family is None or not family.access_open or s.erased:
+        raise CabinetNotOpen()
+    return Principal(user_id=s.id, role=Role.STUDENT, family_id=s.family_id, student_ids=frozenset({s.id}),
+                     branch_ids=frozenset({s.branch_id} if s.branch_id else ()))
 
 
 def staff_principal(s: Staff) -> Principal:
@@ -56,6 +65,9 @@ async def principal_of(uow: UnitOfWork, kind: str, subject_id: str) -> Principal
     if kind == GUARDIAN:
         g = await GuardianRepository(uow.session).get(subject_id)
         return None if g is None else await guardian_principal(uow, g)
+    if kind == STUDENT:
+        student = await FamilyRepository(uow.session).student(subject_id)
+        return None if student is None else await student_principal(uow, student)
     found = await OrgRepository(uow.session).staff_by_ids([subject_id])
     return staff_principal(found[subject_id]) if subject_id in found else None
 

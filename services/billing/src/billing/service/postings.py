@@ -1,0 +1,74 @@
+"""Ledger postings deferred to the end of a unit of work, applied together in a fixed lock order.
+
+The kit's consumer handles a batch of events in one transaction, and several batches at once. Posting each
+charge as its event is handled would lock family accounts in event order, so two batches sharing families
+could deadlock. Charges and refunds from events are queued here instead and posted together just before the
+commit: one locking SELECT in account-id order, one UPDATE for all the balances, one INSERT each for the
+transactions and their entries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from billing.adapters.repositories import LedgerRepository
+from billing.domain.events import BalanceChanged, ChargeApplied, money
+from billing.domain.model import Transaction
+from kabinet.db import UnitOfWork
+
+_ATTR = "_billing_postings"
+
+
+@dataclass
+class PendingPostings:
+    txs: list[Transaction] = field(default_factory=list)
+    # Charge events wait for the posting: whether a charge went into debt is known only then.
+    charges: list[tuple[ChargeApplied, str | None]] = field(default_factory=list)
+
+    def transaction(self, tx_id: str) -> Transaction | None:
+        return next((t for t in self.txs if t.id == tx_id), None)
+
+
+def pending(uow: UnitOfWork) -> PendingPostings:
+    found = getattr(uow, _ATTR, None)
+    if found is None:
+        found = PendingPostings()
+        setattr(uow, _ATTR, found)
+    return found
+
+
+def queue(uow: UnitOfWork, tx: Transaction | None, charge: ChargeApplied | None = None) -> None:
+    p = pending(uow)
+    if tx is not None:
+        p.txs.append(tx)
+    if charge is not None:
+        p.charges.append((charge, tx.id if tx is not None else None))
+
+
+async def flush(uow: UnitOfWork) -> None:
+    """Post what is queued, then publish the balance and charge events."""
+    p = pending(uow)
+    if not p.txs and not p.charges:
+        return
+    txs, charges = list(p.txs), list(p.charges)
+    p.txs.clear()
+    p.charges.clear()
+    posted = await LedgerRepository(uow.session).post_many(txs)
+    last: dict[str, Transaction] = {}
+    for tx in txs:
+        if tx.family_delta != 0:
+            last[tx.family_id] = tx
+    for family_id, tx in sorted(last.items()):  # one event per family: its balance after the batch
+        uow.publish(BalanceChanged(family_id=family_id, balance=money(posted[tx.id].balance_after, tx.currency),
+                                   transaction_id=tx.id, kind=tx.kind.value))
+    for event, tx_id in charges:
+        debt = posted[tx_id].debt if tx_id is not None else False
+        uow.publish(event.model_copy(update={"debt": debt}) if debt else event)
+
+
+class BillingUnitOfWork(UnitOfWork):
+    """The kit's unit of work that posts the queued ledger transactions right before it commits."""
+
+    async def commit(self) -> None:
+        await flush(self)
+        await super().commit()
