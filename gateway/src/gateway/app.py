@@ -1,4 +1,5 @@
-"""The gateway's HTTP surface (Starlette): /graphql (GraphQL over HTTP), /healthz, /readyz, /metrics."""
+"""The gateway's HTTP surface (Starlette): /graphql (GraphQL over HTTP), /healthz, /readyz, /metrics, and
+/console/assets (the console's GraphiQL, React and ReactDOM files, served by the gateway itself)."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from gateway.auth import GatewayAuth, Unauthenticated
 from gateway.composition.errors import CompositionError
 from gateway.composition.sources import IntrospectAndCompose, SupergraphFile, SupergraphSource
 from gateway.config import GatewaySettings, SubgraphConfig
-from gateway.console import GRAPHIQL_HTML
+from gateway.console import GRAPHIQL_HTML, console_asset_response
 from gateway.documents import DocumentRejected, DocumentStore, load_manifest
 from gateway.execution.subgraph_client import SubgraphClient
 from gateway.limits import RequestLimits
@@ -213,6 +214,11 @@ def create_gateway_app(
     async def metrics(request: Request) -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
+    async def console_asset(request: Request) -> Response:
+        if not state.settings.console_enabled:
+            return PlainTextResponse("The console is disabled.", status_code=404)
+        return console_asset_response(request)
+
     app = Starlette(
         routes=[
             Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
@@ -220,6 +226,7 @@ def create_gateway_app(
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
+            Route("/console/assets/{name}", console_asset, methods=["GET"]),
         ],
         lifespan=lifespan,
     )

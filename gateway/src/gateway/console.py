@@ -9,15 +9,24 @@
   and save), a family's payments and recording a payment, the branch's debtors. A test validates each against
   the API schema composed from the real services, so they change when the schema does.
 
-GraphiQL itself is loaded from unpkg, so the page needs internet access in the browser; /graphql does not.
+- **Assets**: GraphiQL, React and ReactDOM (UMD production builds, with their licences) are committed under
+  `console_assets/` and served by the gateway itself at `/console/assets/<name>`, so the console works on a machine
+  without internet access. `gateway/console/update_assets.sh` refreshes them from npm (versions pinned in
+  `gateway/console/package.json`). The page asks for them with `?v=<content hash>`, so they can be cached for a
+  year and a new version still reaches the browser.
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
 
 
 @dataclass(frozen=True)
@@ -140,12 +149,82 @@ query Debtors($branchId: ID!) {
 )
 
 
+ASSETS_DIR = Path(__file__).with_name("console_assets")
+ASSETS_PATH = "/console/assets/"
+# What the page loads, in order; the rest of console_assets/ (licences, versions.json) is served as text.
+PAGE_STYLESHEETS = ("graphiql.min.css",)
+PAGE_SCRIPTS = ("react.production.min.js", "react-dom.production.min.js", "graphiql.min.js")
+_MEDIA_TYPES = {
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".json": "application/json",
+    ".LICENSE": "text/plain; charset=utf-8",
+}
+# Each URL the page uses carries the file's content hash, so a browser may keep a file for a year.
+ASSET_CACHE_CONTROL = "public, max-age=31536000, immutable"
+
+
+@dataclass(frozen=True)
+class ConsoleAsset:
+    name: str
+    body: bytes
+    media_type: str
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(self.body).hexdigest()[:16]
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.digest}"'
+
+
+def load_assets(directory: Path = ASSETS_DIR) -> dict[str, ConsoleAsset]:
+    """The files of console_assets/ that may be served, by name (read once, when the gateway starts)."""
+    assets = {}
+    for path in sorted(directory.iterdir()):
+        media_type = _MEDIA_TYPES.get(path.suffix)
+        if path.is_file() and media_type is not None:
+            assets[path.name] = ConsoleAsset(path.name, path.read_bytes(), media_type)
+    missing = [name for name in (*PAGE_STYLESHEETS, *PAGE_SCRIPTS) if name not in assets]
+    if missing:
+        raise RuntimeError(f"The console's assets are missing from {directory}: {', '.join(missing)} "
+                           "(gateway/console/update_assets.sh puts them there).")
+    return assets
+
+
+CONSOLE_ASSETS = load_assets()
+
+
+def asset_url(name: str, assets: dict[str, ConsoleAsset] = CONSOLE_ASSETS) -> str:
+    # Relative to /graphql, so the console also works behind a proxy that serves the gateway under a prefix.
+    return f"{ASSETS_PATH.lstrip('/')}{name}?v={assets[name].digest}"
+
+
+def console_asset_response(request: Request, assets: dict[str, ConsoleAsset] = CONSOLE_ASSETS) -> Response:
+    """`GET /console/assets/{name}`: one of the committed files, with long cache headers and its ETag."""
+    asset = assets.get(request.path_params.get("name", ""))
+    if asset is None:
+        return PlainTextResponse("No such console asset.", status_code=404)
+    headers = {"cache-control": ASSET_CACHE_CONTROL, "etag": asset.etag, "x-content-type-options": "nosniff"}
+    if asset.etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    return Response(asset.body, media_type=asset.media_type, headers=headers)
+
+
 def console_html(examples: tuple[ExampleOperation, ...] = EXAMPLE_OPERATIONS) -> str:
     tabs = [{"query": e.query, "variables": json.dumps(e.variables, indent=2)} for e in examples]
     config = {"signIn": SIGN_IN_MUTATION, "tabs": tabs, "titles": [e.title for e in examples]}
     # Embedded as JSON in a <script type="application/json">: escape what could end the element.
     data = json.dumps(config).replace("</", "<\\/")
-    return _PAGE.replace("__CONFIG__", data).replace("__TITLES__", html.escape(", ".join(e.title for e in examples)))
+    stylesheets = "\n".join(f'  <link rel="stylesheet" href="{asset_url(name)}" />' for name in PAGE_STYLESHEETS)
+    scripts = "\n".join(f'  <script src="{asset_url(name)}"></script>' for name in PAGE_SCRIPTS)
+    return (
+        _PAGE.replace("__STYLESHEETS__", stylesheets)
+        .replace("__SCRIPTS__", scripts)
+        .replace("__CONFIG__", data)
+        .replace("__TITLES__", html.escape(", ".join(e.title for e in examples)))
+    )
 
 
 _PAGE = """<!doctype html>
@@ -160,7 +239,7 @@ _PAGE = """<!doctype html>
     #who { margin-left: auto; color: #555; }
     #graphiql { flex: 1; min-height: 0; }
   </style>
-  <link rel="stylesheet" href="https://unpkg.com/graphiql@3/graphiql.min.css" />
+__STYLESHEETS__
 </head>
 <body>
   <form id="bar" autocomplete="on">
@@ -174,11 +253,9 @@ _PAGE = """<!doctype html>
     <span id="signed-in" hidden><button type="button" id="sign-out">Sign out</button></span>
     <span id="who">Saved operations: __TITLES__</span>
   </form>
-  <div id="graphiql">Loading the console… (it needs access to unpkg.com; POST queries to this URL work without it)</div>
+  <div id="graphiql">Loading the console…</div>
   <script id="console-config" type="application/json">__CONFIG__</script>
-  <script crossorigin src="https://unpkg.com/react@18/umd/react.production.min.js"></script>
-  <script crossorigin src="https://unpkg.com/react-dom@18/umd/react-dom.production.min.js"></script>
-  <script crossorigin src="https://unpkg.com/graphiql@3/graphiql.min.js"></script>
+__SCRIPTS__
   <script>
     const config = JSON.parse(document.getElementById("console-config").textContent);
     const url = window.location.pathname;

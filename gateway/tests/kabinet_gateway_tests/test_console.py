@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
+
 import pytest
 from graphql import GraphQLSchema, OperationDefinitionNode, parse, validate
 from graphql.execution.values import get_variable_values
@@ -9,7 +13,14 @@ from graphql.execution.values import get_variable_values
 from gateway.cli import service_sdls
 from gateway.composition.compose import compose
 from gateway.config import GatewaySettings
-from gateway.console import EXAMPLE_OPERATIONS, SIGN_IN_MUTATION
+from gateway.console import (
+    ASSET_CACHE_CONTROL,
+    ASSETS_DIR,
+    EXAMPLE_OPERATIONS,
+    PAGE_SCRIPTS,
+    PAGE_STYLESHEETS,
+    SIGN_IN_MUTATION,
+)
 from gateway.subscriptions import GATEWAY_SUBGRAPH, subscription_sdl
 from kabinet_gateway_tests.test_persisted_and_cost import harness
 
@@ -54,3 +65,73 @@ async def test_introspection_can_be_turned_off_for_production():
         assert response.status_code == 400
         assert response.json()["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
         assert (await gw.client.post("/graphql", json={"query": "{ me { __typename name } }"})).status_code == 200
+
+
+# --- the console's assets: served by the gateway itself, so the console works without internet access ----------
+
+CONSOLE_DIR = Path(__file__).resolve().parents[2] / "console"  # gateway/console: package.json, update_assets.sh
+
+
+def _tags(page: str) -> list[str]:
+    return re.findall(r"<(?:script|link)\b[^>]*>", page)
+
+
+async def test_the_page_loads_only_the_gateways_own_assets():
+    async for gw in harness(GatewaySettings(compose_timeout_s=5)):
+        page = (await gw.client.get("/graphql", headers={"accept": "text/html"})).text
+        tags = _tags(page)
+        assert tags, page
+        for tag in tags:
+            assert "https://" not in tag and "http://" not in tag and "//" not in tag.replace("</", ""), tag
+        assert "unpkg" not in page and "https://" not in page
+        # Relative to /graphql, stylesheets before the scripts, React before ReactDOM before GraphiQL.
+        srcs = re.findall(r'<script src="([^"]+)"', page)
+        hrefs = re.findall(r'<link rel="stylesheet" href="([^"]+)"', page)
+        assert [u.split("?")[0] for u in srcs] == [f"console/assets/{n}" for n in PAGE_SCRIPTS]
+        assert [u.split("?")[0] for u in hrefs] == [f"console/assets/{n}" for n in PAGE_STYLESHEETS]
+        assert PAGE_SCRIPTS == ("react.production.min.js", "react-dom.production.min.js", "graphiql.min.js")
+
+
+async def test_served_assets_are_the_committed_files_with_long_cache_headers():
+    async for gw in harness(GatewaySettings(compose_timeout_s=5)):
+        page = (await gw.client.get("/graphql", headers={"accept": "text/html"})).text
+        urls = re.findall(r'(?:src|href)="(console/assets/[^"]+)"', page)
+        assert len(urls) == len(PAGE_SCRIPTS) + len(PAGE_STYLESHEETS)
+        expected_types = {".js": "text/javascript", ".css": "text/css"}
+        for url in urls:
+            name = url.split("?")[0].rsplit("/", 1)[1]
+            served = await gw.client.get("/" + url)
+            assert served.status_code == 200, url
+            assert served.content == (ASSETS_DIR / name).read_bytes(), name
+            assert served.headers["content-type"].split(";")[0] == expected_types[Path(name).suffix]
+            assert served.headers["cache-control"] == ASSET_CACHE_CONTROL
+            assert served.headers["x-content-type-options"] == "nosniff"
+            # The ?v= in the page is the file's content hash, so a new file gets a new URL.
+            assert url.split("?v=")[1] in served.headers["etag"]
+            again = await gw.client.get("/" + url, headers={"if-none-match": served.headers["etag"]})
+            assert again.status_code == 304 and again.content == b""
+        # The licences ship beside the files (and are served as text); nothing outside the folder is.
+        for package in ("graphiql", "react", "react-dom"):
+            licence = await gw.client.get(f"/console/assets/{package}.LICENSE")
+            assert licence.status_code == 200 and "MIT License" in licence.text
+            assert licence.headers["content-type"].startswith("text/plain")
+        for bad in ("nope.js", "..%2Fconsole.py", "%2E%2E%2Fapp.py", "graphiql.min.js.map"):
+            assert (await gw.client.get(f"/console/assets/{bad}")).status_code == 404, bad
+    async for gw in harness(GatewaySettings(compose_timeout_s=5, console_enabled=False)):
+        assert (await gw.client.get("/console/assets/graphiql.min.js")).status_code == 404
+
+
+def test_committed_assets_match_the_pinned_npm_versions():
+    """console_assets/ is what update_assets.sh copies for the versions pinned in gateway/console/package.json."""
+    pinned = json.loads((CONSOLE_DIR / "package.json").read_text())["devDependencies"]
+    versions = json.loads((ASSETS_DIR / "versions.json").read_text())
+    assert versions == {name: pinned[name] for name in ("graphiql", "react", "react-dom")}
+    react = (ASSETS_DIR / "react.production.min.js").read_text()
+    assert f'version="{versions["react"]}"' in react
+    react_dom = (ASSETS_DIR / "react-dom.production.min.js").read_text()
+    assert f'"{versions["react-dom"]}"' in react_dom
+    assert "window.GraphiQL" in (ASSETS_DIR / "graphiql.min.js").read_text()
+    assert (CONSOLE_DIR / "update_assets.sh").stat().st_mode & 0o111
+    # Nothing in the stylesheet reaches out of the page either (GraphiQL's fonts are inlined as data: URLs).
+    css = (ASSETS_DIR / "graphiql.min.css").read_text()
+    assert "@import" not in css and not re.search(r"url\((?!data:)", css)

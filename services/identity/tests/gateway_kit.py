@@ -46,30 +46,6 @@ class Flow:
     def as_token(self, token: str | None) -> GraphQLClient:
         return self.gateway.as_(token)
 
-
-async def ok(client: GraphQLClient, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Data of a request that must succeed: no GraphQL error and no payload error."""
-    got = await client.execute(query, variables)
-    assert not got.get("errors"), got
-    for value in got["data"].values():
-        if isinstance(value, dict) and "errors" in value:
-            assert value["errors"] == [], got
-    return dict(got["data"])
-
-
-def payload_error(got: dict[str, Any], field: str) -> str:
-    """The code of the first typed payload error of mutation ``field``."""
-    assert not got.get("errors"), got
-    errors = got["data"][field]["errors"]
-    assert errors, got
-    return str(errors[0]["code"])
-
-
-def error_code(got: dict[str, Any]) -> str:
-    """The ``extensions.code`` of the first GraphQL error."""
-    assert got.get("errors"), got
-    return str((got["errors"][0].get("extensions") or {}).get("code"))
-
     async def owner(self) -> GraphQLClient:
         """The school's owner, signed in by email + password through the gateway (created once per stack)."""
         from identity.domain.model import StaffRole
@@ -128,6 +104,29 @@ def error_code(got: dict[str, Any]) -> str:
         assert session is not None, f"{phone} could not sign in"
         return self.as_token(session["accessToken"])
 
+
+async def ok(client: GraphQLClient, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Data of a request that must succeed: no GraphQL error and no payload error."""
+    got = await client.execute(query, variables)
+    assert not got.get("errors"), got
+    for value in got["data"].values():
+        if isinstance(value, dict) and "errors" in value:
+            assert value["errors"] == [], got
+    return dict(got["data"])
+
+
+def payload_error(got: dict[str, Any], field: str) -> str:
+    """The code of the first typed payload error of mutation ``field``."""
+    assert not got.get("errors"), got
+    errors = got["data"][field]["errors"]
+    assert errors, got
+    return str(errors[0]["code"])
+
+
+def error_code(got: dict[str, Any]) -> str:
+    """The ``extensions.code`` of the first GraphQL error."""
+    assert got.get("errors"), got
+    return str((got["errors"][0].get("extensions") or {}).get("code"))
 
 OWNER_EMAIL = "owner@e2e.test"
 STAFF_PASSWORD = "staff-password-1"

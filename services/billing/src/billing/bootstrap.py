@@ -11,6 +11,7 @@ from billing.adapters.tables import inbox, metadata, outbox
 from billing.adapters.webhooks import webhook_route
 from billing.schema.schema import schema
 from billing.service.handlers import HANDLERS
+from billing.service.postings import BillingUnitOfWork
 from billing.settings import BillingSettings
 from kabinet.auth import KeySource
 from kabinet.bus.base import Transport
@@ -27,6 +28,10 @@ class BillingRuntime(ServiceRuntime):
     """The kit's runtime plus billing's adapter to the online payment provider."""
 
     payment_provider: PaymentProvider
+
+    def uow(self) -> BillingUnitOfWork:
+        # Billing's own unit of work: event handlers' ledger postings are applied together at commit.
+        return BillingUnitOfWork(self.sessionmaker, self.spec.outbox, self.name, on_commit=self.relay.wake)
 
 
 def build_provider(settings: BillingSettings) -> PaymentProvider:

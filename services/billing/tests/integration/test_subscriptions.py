@@ -34,7 +34,7 @@ async def _plan(billing: Harness, fam: Family, **over: Any) -> str:
 async def _sold_events(billing: Harness, fam: Family) -> list[dict[str, Any]]:
     async with billing.runtime.sessionmaker() as s:
         rows = (await s.execute(select(outbox.c.body).where(
-            outbox.c.routing_key == "billing.subscription.sold.v1"))).all()
+            outbox.c.routing_key == "billing.subscription.sold.v1").order_by(outbox.c.seq))).all()
     return [p for p in (json.loads(r.body)["payload"] for r in rows) if p["family_id"] == fam.id]
 
 

@@ -12,6 +12,7 @@ from starlette.routing import Route
 
 from identity.adapters.tables import inbox, metadata, outbox
 from identity.keys import load_signing_key, own_key_source
+from identity.pages import confirm_email_page
 from identity.schema.schema import schema
 from identity.service.deps import IdentityDeps, build_deps
 from identity.service.handlers import HANDLERS
@@ -65,4 +66,5 @@ def create_app(settings: IdentitySettings | None = None, *, runtime: IdentityRun
 
     return create_service_app(runtime, schema, manage_runtime=manage_runtime,
                               routes=[Route("/.well-known/jwks.json", jwks_endpoint),
+                                      Route("/confirm-email", confirm_email_page(runtime)),
                                       Route("/dev/messages", dev_messages)])

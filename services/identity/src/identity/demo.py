@@ -5,7 +5,8 @@ events flow to the other services. Calling it again finds the existing data inst
 Logins (development only):
 - staff: the emails below with the password ``DEMO_STAFF_PASSWORD``;
 - guardians: the phones below; with the development SMS mailbox every code is ``DEMO_CODE``
-  (``dev_fixed_code``), and each sent message is also on ``/services/identity/dev/messages``.
+  (``dev_fixed_code``), and each sent message is also on ``/services/identity/dev/messages``;
+- a student with an own login (R-FAM-1): ``DEMO_STUDENT_LOGIN`` with ``DEMO_STAFF_PASSWORD``.
 """
 
 from __future__ import annotations
@@ -14,11 +15,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from identity.adapters.question_repository import QuestionRepository
-from identity.adapters.repositories import FamilyRepository, OrgRepository
+from identity.adapters.repositories import FamilyRepository, OrgRepository, StudentLoginRepository
 from identity.domain.model import StaffRole
 from identity.domain.questions import DEFAULT_TOPICS
+from identity.service import accounts, org, questions, registration
 from identity.service import family as family_cases
-from identity.service import org, questions, registration
 from kabinet.auth.principal import Principal, Role
 
 if TYPE_CHECKING:
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 DEMO_STAFF_PASSWORD = "kabinet-demo-2025"
 DEMO_CODE = "111111"
 OWNER_EMAIL = "owner@kabinet.demo"
+DEMO_STUDENT_LOGIN = "masha.petrova"
 
 BRANCHES = (
     ("msk", "Kabinet Moscow Center", "Moscow", "Europe/Moscow", "Tverskaya 7"),
@@ -60,6 +62,19 @@ class DemoIdentity:
     staff_ids: dict[str, str] = field(default_factory=dict)  # email -> staff id
     family_ids: dict[str, str] = field(default_factory=dict)  # guardian phone -> family id
     student_ids: dict[str, list[str]] = field(default_factory=dict)  # guardian phone -> student ids
+    student_login: str | None = None
+
+    def logins(self) -> list[str]:
+        """The lines of the `make run` banner."""
+        pw = self.staff_password
+        lines = [f"owner:         {self.owner_email} / {pw}"]
+        lines += [f"branch admin:  {e} / {pw}  ({b})" for b, e in self.admin_emails.items()]
+        lines += [f"teacher:       {e} / {pw}  ({b})" for b, es in self.teacher_emails.items() for e in es]
+        lines += [f"guardian:      {p}, sign-in code {self.guardian_code}  ({len(self.student_ids.get(p, []))} "
+                  "children)" for p in self.family_ids]
+        if self.student_login:
+            lines.append(f"student:       {self.student_login} / {pw}  (a child's own login)")
+        return lines
 
 
 SEEDER = Principal(user_id="demo-seeder", role=Role.OWNER)
@@ -114,7 +129,16 @@ async def seed(runtime: IdentityRuntime) -> DemoIdentity:
             await family_cases.open_access(uow, fam.id, "demo")
             await uow.commit()
         demo.family_ids[phone] = fam.id
+    first_child = (await _children(runtime, demo.family_ids[FAMILIES[0][0]]))[0]
+    async with runtime.uow() as uow:
+        await accounts.set_student_login(deps, uow, owner_p, accounts.SetStudentLogin(
+            first_child, DEMO_STUDENT_LOGIN, DEMO_STAFF_PASSWORD))
     return await _load(runtime, demo)
+
+
+async def _children(runtime: IdentityRuntime, family_id: str) -> list[str]:
+    async with runtime.sessionmaker() as session:
+        return [k.id for k in (await FamilyRepository(session).students_of([family_id]))[family_id]]
 
 
 async def _load(runtime: IdentityRuntime, demo: DemoIdentity) -> DemoIdentity:
@@ -135,4 +159,6 @@ async def _load(runtime: IdentityRuntime, demo: DemoIdentity) -> DemoIdentity:
                 kids = (await fams.students_of([found.id]))[found.id]
                 demo.student_ids[phone] = [k.id for k in kids]
         assert await QuestionRepository(session).topics(None)
+        if await StudentLoginRepository(session).by_login(DEMO_STUDENT_LOGIN) is not None:
+            demo.student_login = DEMO_STUDENT_LOGIN
     return demo

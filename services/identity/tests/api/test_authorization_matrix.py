@@ -1,5 +1,5 @@
-"""The authorization matrix: every Query and Mutation field of identity's schema × {anonymous, guardian, teacher,
-branch admin, owner} × {own, foreign} object.
+"""The authorization matrix: every Query and Mutation field of identity's schema × {anonymous, guardian, student,
+teacher, branch admin, owner} × {own, foreign} object.
 
 - allowed role, own object: no UNAUTHENTICATED/FORBIDDEN error;
 - any other role on the own object: refused with UNAUTHENTICATED or FORBIDDEN;
@@ -23,7 +23,7 @@ from kabinet.auth import Principal, Role
 from kabinet.events import Envelope
 from kabinet.testing.stack import eventually
 
-ROLES = ("anonymous", "guardian", "teacher", "branch_admin", "owner")
+ROLES = ("anonymous", "guardian", "student", "teacher", "branch_admin", "owner")
 EVERYONE = frozenset(ROLES)
 SIGNED_IN = frozenset(ROLES) - {"anonymous"}
 
@@ -44,6 +44,9 @@ class World:
         match role:
             case "guardian":
                 return Principal(user_id=self.guardian["own"], role=Role.GUARDIAN, family_id=self.family["own"]["id"],
+                                 student_ids=frozenset({self.student["own"]}), branch_ids=frozenset({own_b}))
+            case "student":  # a child signed in with an own login (R-FAM-1)
+                return Principal(user_id=self.student["own"], role=Role.STUDENT, family_id=self.family["own"]["id"],
                                  student_ids=frozenset({self.student["own"]}), branch_ids=frozenset({own_b}))
             case "teacher":
                 return Principal(user_id=self.staff["own"], role=Role.TEACHER, branch_ids=frozenset({own_b}),
@@ -83,40 +86,48 @@ async def fresh_student(env: Env, w: World, target: str) -> dict[str, Any]:
     return {"s": got["registerStudent"]["student"]["id"]}
 
 
+async def fresh_student_login(env: Env, w: World, target: str) -> dict[str, Any]:
+    return {**await fresh_student(env, w, target), "l": f"kid.{new_phone()[1:]}"}
+
+
 async def fresh_family(env: Env, w: World, target: str) -> dict[str, Any]:
     return {"f": (await make_family(env, w.branch[target], kids=1))["id"]}
 
 
 PUBLIC_NO_OBJECT = {"has_foreign": False}
 ADMINS = frozenset({"branch_admin", "owner"})
+FAMILY_SIDE = frozenset({"guardian", "student"})  # a student: own data and the own family's cabinet
 
 CASES: dict[str, Case] = {
     # -- queries ---------------------------------------------------------------------------------------
     "me": Case("{ me { role } }", EVERYONE, has_foreign=False),
     "_service": Case("{ _service { sdl } }", EVERYONE, has_foreign=False),
     "family": Case("query($f: ID!) { family(id: $f) { id guardianPhone students { firstName } } }",
-                   frozenset({"guardian", "branch_admin", "owner"}), v(lambda w, t: {"f": w.family[t]["id"]})),
+                   FAMILY_SIDE | ADMINS, v(lambda w, t: {"f": w.family[t]["id"]})),
     "myFamily": Case("{ myFamily { id } }", SIGNED_IN, has_foreign=False),
     "student": Case("query($s: ID!) { student(id: $s) { id firstName lastName } }",
-                    frozenset({"guardian", "teacher", "branch_admin", "owner"}), v(lambda w, t: {"s": w.student[t]})),
+                    FAMILY_SIDE | {"teacher"} | ADMINS, v(lambda w, t: {"s": w.student[t]})),
     "students": Case("query($b: ID) { students(branchId: $b) { id firstName } }",
                      frozenset({"teacher", "branch_admin", "owner"}), v(lambda w, t: {"b": w.branch[t]})),
     "branches": Case("{ branches { id name } }", SIGNED_IN, has_foreign=False),
     "branch": Case("query($b: ID!) { branch(id: $b) { id name } }", SIGNED_IN, v(lambda w, t: {"b": w.branch[t]}),
                    has_foreign=False),  # branch names and addresses are public
     "staff": Case("query($s: ID!) { staff(id: $s) { id firstName lastName email } }",
-                  frozenset({"guardian", "teacher", "branch_admin", "owner"}), v(lambda w, t: {"s": w.staff[t]})),
+                  FAMILY_SIDE | {"teacher"} | ADMINS, v(lambda w, t: {"s": w.staff[t]})),
     "staffMembers": Case("query($b: ID!) { staffMembers(branchId: $b) { id lastName } }",
                          frozenset({"teacher", "branch_admin", "owner"}), v(lambda w, t: {"b": w.branch[t]})),
     "question": Case("query($q: ID!) { question(id: $q) { id text } }",
-                     frozenset({"guardian", "branch_admin", "owner"}), v(lambda w, t: {"q": w.question[t]})),
-    "myQuestions": Case("{ myQuestions { id text } }", frozenset({"guardian"}), has_foreign=False),
+                     FAMILY_SIDE | ADMINS, v(lambda w, t: {"q": w.question[t]})),
+    "myQuestions": Case("{ myQuestions { id text } }", FAMILY_SIDE, has_foreign=False),
     "branchQuestions": Case("query($b: ID!) { branchQuestions(branchId: $b) { id text } }", ADMINS,
                             v(lambda w, t: {"b": w.branch[t]})),
+    "branchFamilies": Case("""query($b: ID!) { branchFamilies(branchId: $b) {
+        edges { node { id guardianPhone students { lastName } } } totalCount } }""", ADMINS,
+                           v(lambda w, t: {"b": w.branch[t]})),
     "questionTopics": Case("{ questionTopics { code } }", SIGNED_IN, has_foreign=False),
     "_entities": Case("""query($r: [_Any!]!) { _entities(representations: $r) {
         ... on Student { id firstName } ... on Family { id guardianPhone } } }""",
-                      frozenset({"guardian", "branch_admin", "owner"}),
+                      FAMILY_SIDE | ADMINS,
                       v(lambda w, t: {"r": [{"__typename": "Student", "id": w.student[t]},
                                             {"__typename": "Family", "id": w.family[t]["id"]}]})),
     # -- sign-in: public by design; the answers never depend on whose data it is -----------------------
@@ -138,6 +149,8 @@ CASES: dict[str, Case] = {
                                  EVERYONE, has_foreign=False),
     "resetPassword": Case('mutation { resetPassword(input: {token: "x", newPassword: "long-enough-1"}) { ok } }',
                           EVERYONE, has_foreign=False),
+    "setPassword": Case('mutation { setPassword(input: {newPassword: "a-new-password-1"}) { errors { code } } }',
+                        SIGNED_IN, has_foreign=False),  # acts on the caller's own account only
     "resendEmailConfirmation": Case("mutation { resendEmailConfirmation { errors { code } } }",
                                     frozenset({"guardian"}), has_foreign=False),
     # -- organisation ------------------------------------------------------------------------------------
@@ -158,23 +171,29 @@ CASES: dict[str, Case] = {
     "addChild": Case("""mutation { addChild(input: {firstName: "A", lastName: "C", birthDate: "2016-01-01",
         consent: true}) { student { id } } }""", frozenset({"guardian"}), has_foreign=False),
     "updateStudent": Case("""mutation($s: ID!) { updateStudent(input: {studentId: $s, firstName: "Renamed"}) {
-        student { id firstName lastName } } }""", frozenset({"guardian", "branch_admin", "owner"}), fresh_student),
+        student { id firstName lastName } } }""", {"guardian"} | ADMINS, fresh_student),
     "eraseStudent": Case("mutation($s: ID!) { eraseStudent(studentId: $s) { student { id lastName } } }",
                          frozenset({"guardian", "owner"}), fresh_student),
     "linkRecords": Case("""mutation { linkRecords(input: {phone: "+79161119999", birthDate: "2015-01-01",
         lastName: "Nobody"}) { errors { code } } }""", frozenset({"guardian"}), has_foreign=False),
     "inviteGuardian": Case("""mutation($p: String!) { inviteGuardian(phone: $p, firstName: "I", lastName: "G") {
         guardian { id } } }""", frozenset({"guardian"}), v(lambda w, t: {"p": new_phone()}), has_foreign=False),
+    "openCabinetAccess": Case(
+        "mutation($f: ID!) { openCabinetAccess(familyId: $f) { family { id guardianPhone } } }", ADMINS,
+        fresh_family),
+    "setStudentLogin": Case("""mutation($s: ID!, $l: String!) { setStudentLogin(input: {studentId: $s, login: $l,
+        password: "child-password-1"}) { login student { id lastName } } }""",
+                            {"guardian"} | ADMINS, fresh_student_login),
     "revokeCabinetAccess": Case(
         "mutation($f: ID!) { revokeCabinetAccess(familyId: $f) { family { id guardianPhone } } }", ADMINS,
         fresh_family),
     # -- questions ------------------------------------------------------------------------------------------
     "askQuestion": Case("""mutation($s: ID!) { askQuestion(input: {topic: "general", text: "Hi", studentId: $s}) {
-        question { id } } }""", frozenset({"guardian"}), v(lambda w, t: {"s": w.student[t]})),
+        question { id } } }""", FAMILY_SIDE, v(lambda w, t: {"s": w.student[t]})),
     "answerQuestion": Case("""mutation($q: ID!) { answerQuestion(questionId: $q, answer: "A") {
         question { id text } } }""", ADMINS, v(lambda w, t: {"q": w.question[t]})),
     "closeQuestion": Case("mutation($q: ID!) { closeQuestion(questionId: $q) { question { id text } } }",
-                          frozenset({"guardian", "branch_admin", "owner"}), v(lambda w, t: {"q": w.question[t]})),
+                          FAMILY_SIDE | ADMINS, v(lambda w, t: {"q": w.question[t]})),
     "setQuestionTopic": Case("""mutation($b: ID) { setQuestionTopic(input: {code: "extra", title: "E",
         responseHours: 8, branchId: $b}) { topic { code } } }""", ADMINS, v(lambda w, t: {"b": w.branch[t]})),
 }

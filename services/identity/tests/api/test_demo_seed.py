@@ -28,8 +28,12 @@ async def test_demo_seed_on_postgres(env: Env) -> None:
     cabinet = (await env.ok(MY_FAMILY, who=session["signInWithCode"]["session"]["accessToken"]))["myFamily"]
     assert len(cabinet["students"]) == 3  # the child switch has something to switch
     assert len(await env.events("identity.student.registered.v1")) >= 10
+    child = await env.ok(SIGN_IN_PASSWORD, {"l": demo.DEMO_STUDENT_LOGIN, "pw": seeded.staff_password})
+    assert child["signInWithPassword"]["session"]["role"] == "student"
+    assert any(demo.DEMO_STUDENT_LOGIN in line for line in seeded.logins())
     again = await demo.seed(env.runtime)
     assert again.family_ids == seeded.family_ids and again.branch_ids == seeded.branch_ids
+    assert again.student_login == demo.DEMO_STUDENT_LOGIN
 
 
 def _owner(env: Env) -> str:

@@ -60,6 +60,17 @@ class AccountRepository:
         ).on_conflict_do_nothing(index_elements=["family_id"]).returning(accounts.c.id)
         return (await self.session.execute(stmt)).first() is not None
 
+    async def add_many_if_absent(self, new: Sequence[FamilyAccount]) -> list[FamilyAccount]:
+        """Insert the accounts of families that have none, in one statement; returns those inserted."""
+        if not new:
+            return []
+        stmt = insert_for(self.session, accounts).values([
+            {"id": x.id, "family_id": x.family_id, "currency": x.currency, "balance": x.balance,
+             "opened_at": x.opened_at, "credit_limit": x.credit_limit} for x in new
+        ]).on_conflict_do_nothing(index_elements=["family_id"]).returning(accounts.c.id)
+        created = {r.id for r in (await self.session.execute(stmt)).all()}
+        return [x for x in new if x.id in created]
+
     async def by_families(self, family_ids: Sequence[str]) -> dict[str, FamilyAccount]:
         rows = (await self.session.execute(select(accounts).where(accounts.c.family_id.in_(family_ids)))).all()
         return {r.family_id: _account(r) for r in rows}
@@ -104,9 +115,9 @@ class LedgerRepository:
             if e.currency == LESSON_CREDIT and e.account_id is not None:
                 lessons_delta += int(e.amount)
                 await self._move_credits(e.ledger_account.split(":", 1)[1], int(e.amount))
-        row = self._tx_row(tx, balance_after, debt)
-        row["lessons_delta"] = lessons_delta
-        await self.session.execute(ledger_transactions.insert().values(**row))
+        tx_row = self._tx_row(tx, balance_after, debt)
+        tx_row["lessons_delta"] = lessons_delta
+        await self.session.execute(ledger_transactions.insert().values(**tx_row))
         await self.session.execute(ledger_entries.insert(), self._entry_rows(tx))
         return Posted(tx.id, balance_after, debt)
 
@@ -287,6 +298,35 @@ class ProjectionRepository:
         stmt = insert_for(self.session, lessons).values(id=lesson_id, cancelled=False, **values)
         await self.session.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=values))
 
+    async def upsert_lessons(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Many lessons in one executemany; an existing lesson keeps its cancelled flag."""
+        if not rows:
+            return
+        stmt = insert_for(self.session, lessons)
+        keep = {"id", "cancelled"}
+        stmt = stmt.on_conflict_do_update(index_elements=["id"], set_={
+            c.name: stmt.excluded[c.name] for c in lessons.columns if c.name not in keep})
+        await self.session.execute(stmt, sorted(({**r, "cancelled": False} for r in rows), key=lambda r: r["id"]))
+
+    async def lessons_by_ids(self, ids: Sequence[str]) -> dict[str, Row[Any]]:
+        return {r.id: r for r in (await self.session.execute(select(lessons).where(lessons.c.id.in_(ids)))).all()}
+
+    async def branches_by_ids(self, ids: Sequence[str]) -> dict[str, Row[Any]]:
+        return {r.id: r for r in (await self.session.execute(select(branches).where(branches.c.id.in_(ids)))).all()}
+
+    async def upsert_rosters(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Participants of many lessons, (lesson_id, student_id, family_id, price, currency), in one executemany."""
+        if not rows:
+            return
+        p = lesson_participants
+        stmt = insert_for(self.session, p)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["lesson_id", "student_id"],
+            set_={"family_id": stmt.excluded.family_id, "price": stmt.excluded.price,
+                  "currency": stmt.excluded.currency, "removed": False})
+        await self.session.execute(stmt, sorted(({**r, "removed": False} for r in rows),
+                                                key=lambda r: (r["lesson_id"], r["student_id"])))
+
     async def lesson(self, lesson_id: str) -> Row[Any] | None:
         return (await self.session.execute(select(lessons).where(lessons.c.id == lesson_id))).first()
 
@@ -303,6 +343,19 @@ class ProjectionRepository:
                                                                     **values)
         await self.session.execute(stmt.on_conflict_do_update(index_elements=["lesson_id", "student_id"],
                                                               set_=values))
+
+    async def upsert_participants(self, lesson_id: str, rows: Sequence[tuple[str, str, Decimal, str]]) -> None:
+        """(student, family, price, currency) of a lesson's roster, in one statement."""
+        if not rows:
+            return
+        p = lesson_participants
+        stmt = insert_for(self.session, p).values([
+            {"lesson_id": lesson_id, "student_id": sid, "family_id": fid, "price": price, "currency": cur,
+             "removed": False} for sid, fid, price, cur in rows])
+        await self.session.execute(stmt.on_conflict_do_update(
+            index_elements=["lesson_id", "student_id"],
+            set_={"family_id": stmt.excluded.family_id, "price": stmt.excluded.price,
+                  "currency": stmt.excluded.currency, "removed": False}))
 
     async def participant(self, lesson_id: str, student_id: str) -> Row[Any] | None:
         p = lesson_participants
@@ -339,6 +392,18 @@ class ChargeRepository:
             active_key=f"{lesson_id}:{student_id}", created_at=created_at,
         ).on_conflict_do_nothing(index_elements=["active_key"]).returning(lesson_charges.c.id)
         return (await self.session.execute(stmt)).first() is not None
+
+    async def claim_many(self, charges: Sequence[dict[str, Any]]) -> set[tuple[str, str]]:
+        """Record active charges in one statement per 1,000; returns the (lesson, student) pairs newly charged
+        (the unique active key drops those already charged)."""
+        claimed: set[tuple[str, str]] = set()
+        rows = [{**c, "active_key": f"{c['lesson_id']}:{c['student_id']}"} for c in charges]
+        rows.sort(key=lambda r: r["active_key"])  # one order everywhere: concurrent claims never deadlock
+        for i in range(0, len(rows), 1000):
+            stmt = insert_for(self.session, lesson_charges).values(rows[i:i + 1000]).on_conflict_do_nothing(
+                index_elements=["active_key"]).returning(lesson_charges.c.lesson_id, lesson_charges.c.student_id)
+            claimed.update((r.lesson_id, r.student_id) for r in (await self.session.execute(stmt)).all())
+        return claimed
 
     async def active(self, lesson_id: str, student_id: str | None = None) -> list[Row[Any]]:
         c = lesson_charges
@@ -455,6 +520,15 @@ class DiscountRepository:
         rows = (await self.session.execute(select(d).where(
             d.c.target.in_(targets), (d.c.valid_from.is_(None)) | (d.c.valid_from <= on),
             (d.c.valid_to.is_(None)) | (d.c.valid_to >= on)))).all()
+        return [_discount(r) for r in rows]
+
+    async def candidates_between(self, targets: Sequence[str], first: date, last: date) -> list[Discount]:
+        """Discounts for these targets valid on some day between ``first`` and ``last`` (each charge then
+        checks its own date)."""
+        d = discounts
+        rows = (await self.session.execute(select(d).where(
+            d.c.target.in_(targets), (d.c.valid_from.is_(None)) | (d.c.valid_from <= last),
+            (d.c.valid_to.is_(None)) | (d.c.valid_to >= first)))).all()
         return [_discount(r) for r in rows]
 
     async def get(self, discount_id: str) -> Discount | None:

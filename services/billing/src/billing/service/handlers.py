@@ -24,11 +24,15 @@ from billing.service.lesson_charges import (
     CHARGE_ON_ATTENDANCE,
     CHARGE_ON_SCHEDULING,
     CHARGED_STATUSES,
+    FREE_TRIAL,
+    Seat,
+    charge_lessons,
     charge_mode,
     charge_participant,
     ensure_account,
     refund_charges,
 )
+from billing.service.postings import BillingUnitOfWork, flush, pending, settle
 from kabinet.db import UnitOfWork
 from kabinet.events import Envelope
 from kabinet.inbox import EventHandler
@@ -63,22 +67,44 @@ async def on_branch(envelope: Envelope, uow: UnitOfWork) -> None:
 
 
 async def on_lesson_scheduled(envelope: Envelope, uow: UnitOfWork) -> None:
-    e = LessonScheduledV1.parse_envelope(envelope)
+    """A published lesson: queued, so that a batch of them is projected and charged set-wise (see below)."""
+    waiting = pending(uow)
+    waiting.lessons.append(LessonScheduledV1.parse_envelope(envelope))
+    waiting.settle_lessons = settle_scheduled
+
+
+async def settle_scheduled(uow: UnitOfWork, events: list[LessonScheduledV1]) -> None:
+    """Project the published lessons and their rosters and, where the branch charges at scheduling, charge
+    them: a few statements for the whole batch instead of a dozen per lesson."""
     repo = ProjectionRepository(uow.session)
-    await repo.upsert_lesson(lesson_id=e.lesson_id, branch_id=e.branch_id, group_id=e.group_id,
-                             course_id=e.course_id, teacher_id=e.teacher_id, lesson_type=e.lesson_type,
-                             charged_by_default=e.charged_by_default, starts_at=e.starts_at,
-                             price=e.price.amount if e.price else None,
-                             currency=e.price.currency if e.price else "RUB")
-    charge_now = await charge_mode(uow, e.branch_id) == CHARGE_ON_SCHEDULING
-    lesson = await repo.lesson(e.lesson_id)
-    assert lesson is not None
-    for part in e.participants:
-        await repo.upsert_participant(e.lesson_id, part.student_id, part.family_id, part.price.amount,
-                                      part.price.currency)
-        if charge_now:
-            await charge_participant(uow, lesson, part.student_id, part.family_id, part.price.amount,
-                                     part.price.currency)
+    # The same lesson twice in one batch (published again): the later event's roster, charged after.
+    waves: list[dict[str, LessonScheduledV1]] = []
+    for e in events:
+        wave = next((w for w in waves if e.lesson_id not in w), None)
+        if wave is None:
+            wave = {}
+            waves.append(wave)
+        wave[e.lesson_id] = e
+    for wave in waves:
+        await repo.upsert_lessons([{
+            "id": e.lesson_id, "branch_id": e.branch_id, "group_id": e.group_id, "course_id": e.course_id,
+            "teacher_id": e.teacher_id, "lesson_type": e.lesson_type, "charged_by_default": e.charged_by_default,
+            "starts_at": e.starts_at, "price": e.price.amount if e.price else None,
+            "currency": e.price.currency if e.price else "RUB"} for e in wave.values()])
+        rosters = {e.lesson_id: {p.student_id: p for p in e.participants} for e in wave.values()}
+        await repo.upsert_rosters([{"lesson_id": lid, "student_id": p.student_id, "family_id": p.family_id,
+                                    "price": p.price.amount, "currency": p.price.currency}
+                                   for lid, roster in rosters.items() for p in roster.values()])
+        branches = await repo.branches_by_ids(sorted({e.branch_id for e in wave.values()}))
+        charged_here = [e for e in wave.values()
+                        if (b := branches.get(e.branch_id)) is None or b.charge_on == CHARGE_ON_SCHEDULING]
+        if not charged_here:
+            continue
+        lessons = await repo.lessons_by_ids([e.lesson_id for e in charged_here])
+        await charge_lessons(uow, [
+            (lessons[e.lesson_id], [Seat(p.student_id, p.family_id, p.price.amount, p.price.currency)
+                                    for p in rosters[e.lesson_id].values() if p.reason != FREE_TRIAL])
+            for e in charged_here], branches)
 
 
 async def on_participant_added(envelope: Envelope, uow: UnitOfWork) -> None:
@@ -89,6 +115,8 @@ async def on_participant_added(envelope: Envelope, uow: UnitOfWork) -> None:
                                  course_id=e.course_id, teacher_id=e.teacher_id, lesson_type=e.lesson_type,
                                  charged_by_default=e.charged_by_default, starts_at=e.starts_at)
     await repo.upsert_participant(e.lesson_id, e.student_id, e.family_id, e.price.amount, e.price.currency)
+    if e.reason == FREE_TRIAL:
+        return  # the family's one free trial (R-SCH-6): neither money nor a subscription's lesson
     if await charge_mode(uow, e.branch_id) == CHARGE_ON_SCHEDULING:
         lesson = await repo.lesson(e.lesson_id)
         assert lesson is not None
@@ -131,22 +159,38 @@ async def on_attendance_marked(envelope: Envelope, uow: UnitOfWork) -> None:
         assert part is not None
     if not await repo.record_attendance(e.lesson_id, e.student_id, e.status, e.revision):
         return  # an older revision arriving late changes nothing
+    if part.removed:
+        return  # no longer on the lesson (e.g. the participation became the free trial): nothing to charge
     if e.status in CHARGED_STATUSES:
         await charge_participant(uow, lesson, e.student_id, part.family_id, part.price, part.currency)
     else:
         await refund_charges(uow, e.lesson_id, e.student_id, f"attendance: {e.status}")
 
 
+def _posting(fn: EventHandler) -> EventHandler:
+    """Post the handler's queued ledger transactions at its end when the unit of work is not billing's own
+    (which posts them, for a whole batch of events, at its commit)."""
+
+    async def handle(envelope: Envelope, uow: UnitOfWork) -> None:
+        if fn is not on_lesson_scheduled:
+            await settle(uow)  # lessons published earlier in this batch first: this handler may read them
+        await fn(envelope, uow)
+        if not isinstance(uow, BillingUnitOfWork):
+            await flush(uow)
+
+    return handle
+
+
 HANDLERS: dict[str, EventHandler] = {
-    StudentRegisteredV1.routing_key(): on_student_registered,
-    StudentUpdatedV1.routing_key(): on_student_updated,
-    StudentErasedV1.routing_key(): on_student_erased,
-    BranchCreatedV1.routing_key(): on_branch,
-    BranchUpdatedV1.routing_key(): on_branch,
-    LessonScheduledV1.routing_key(): on_lesson_scheduled,
-    LessonRescheduledV1.routing_key(): on_lesson_rescheduled,
-    LessonCancelledV1.routing_key(): on_lesson_cancelled,
-    ParticipantAddedV1.routing_key(): on_participant_added,
-    ParticipantRemovedV1.routing_key(): on_participant_removed,
-    AttendanceMarkedV1.routing_key(): on_attendance_marked,
+    StudentRegisteredV1.routing_key(): _posting(on_student_registered),
+    StudentUpdatedV1.routing_key(): _posting(on_student_updated),
+    StudentErasedV1.routing_key(): _posting(on_student_erased),
+    BranchCreatedV1.routing_key(): _posting(on_branch),
+    BranchUpdatedV1.routing_key(): _posting(on_branch),
+    LessonScheduledV1.routing_key(): _posting(on_lesson_scheduled),
+    LessonRescheduledV1.routing_key(): _posting(on_lesson_rescheduled),
+    LessonCancelledV1.routing_key(): _posting(on_lesson_cancelled),
+    ParticipantAddedV1.routing_key(): _posting(on_participant_added),
+    ParticipantRemovedV1.routing_key(): _posting(on_participant_removed),
+    AttendanceMarkedV1.routing_key(): _posting(on_attendance_marked),
 }

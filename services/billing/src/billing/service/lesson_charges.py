@@ -7,6 +7,8 @@ constraint), whichever events arrive and however often; cancelling refunds it, r
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -24,10 +26,12 @@ from billing.adapters.repositories import (
 )
 from billing.domain.events import AccountOpened, ChargeApplied, ChargeRefunded, money
 from billing.domain.model import (
+    Discount,
     Entry,
     FamilyAccount,
     LedgerAccount,
     LessonFacts,
+    Subscription,
     SubscriptionStatus,
     Transaction,
     TxKind,
@@ -37,25 +41,42 @@ from billing.domain.model import (
     pick_subscription,
     price_lesson,
 )
-from billing.service.ledger import post
+from billing.service.postings import pending, queue
 from kabinet.db import UnitOfWork
 
 log = logging.getLogger(__name__)
 
 CHARGE_ON_SCHEDULING = "scheduling"
 CHARGE_ON_ATTENDANCE = "attendance"
+FREE_TRIAL = "trial"  # a participant's reason: the family's free trial lesson
 CHARGED_STATUSES = frozenset({"present", "late", "absent"})  # an unexcused absence is charged; excused is not
+
+
+@dataclass(frozen=True)
+class Seat:
+    """A student to charge for a lesson, at the participant's price."""
+
+    student_id: str
+    family_id: str
+    price: Decimal
+    currency: str
 
 
 async def ensure_account(uow: UnitOfWork, family_id: str) -> FamilyAccount:
     """The family's account, opened now if its first event is a lesson rather than a registration."""
+    return (await ensure_accounts(uow, [family_id]))[family_id]
+
+
+async def ensure_accounts(uow: UnitOfWork, family_ids: Sequence[str]) -> dict[str, FamilyAccount]:
+    """The families' accounts, opening the missing ones in one statement."""
     repo = AccountRepository(uow.session)
-    account = FamilyAccount(new_id(), family_id)
-    if await repo.add_if_absent(account):
-        uow.publish(AccountOpened(account_id=account.id, family_id=family_id, currency=account.currency))
-        return account
-    found = await repo.by_family(family_id)
-    assert found is not None
+    found = await repo.by_families(family_ids)
+    missing = sorted(set(family_ids) - set(found))
+    if missing:
+        for account in await repo.add_many_if_absent([FamilyAccount(new_id(), f) for f in missing]):
+            uow.publish(AccountOpened(account_id=account.id, family_id=account.family_id,
+                                      currency=account.currency))
+        found.update(await repo.by_families(missing))
     return found
 
 
@@ -64,9 +85,8 @@ async def charge_mode(uow: UnitOfWork, branch_id: str) -> str:
     return str(branch.charge_on) if branch is not None else CHARGE_ON_SCHEDULING
 
 
-async def lesson_date(uow: UnitOfWork, branch_id: str, starts_at: datetime) -> date:
+def local_date(branch: Row[Any] | None, starts_at: datetime) -> date:
     """The lesson's calendar date in its branch's time zone (discounts "on a date" mean the local date)."""
-    branch = await ProjectionRepository(uow.session).branch(branch_id)
     try:
         tz = ZoneInfo(branch.time_zone) if branch is not None else ZoneInfo("UTC")
     except (ZoneInfoNotFoundError, ValueError):
@@ -74,23 +94,83 @@ async def lesson_date(uow: UnitOfWork, branch_id: str, starts_at: datetime) -> d
     return starts_at.astimezone(tz).date()
 
 
+async def lesson_date(uow: UnitOfWork, branch_id: str, starts_at: datetime) -> date:
+    return local_date(await ProjectionRepository(uow.session).branch(branch_id), starts_at)
+
+
 async def charge_participant(uow: UnitOfWork, lesson: Row[Any], student_id: str, family_id: str,
                              price: Decimal, currency: str) -> str | None:
     """Charge one student for one lesson; returns the charge id, or None when nothing is charged."""
-    if lesson.cancelled or not lesson.charged_by_default:
-        return None
-    charges = ChargeRepository(uow.session)
-    account = await ensure_account(uow, family_id)
-    on = await lesson_date(uow, lesson.branch_id, lesson.starts_at)
-    subs = (await SubscriptionRepository(uow.session).of_students([student_id]))[student_id]
+    return (await charge_seats(uow, lesson, [Seat(student_id, family_id, price, currency)])).get(student_id)
+
+
+async def charge_seats(uow: UnitOfWork, lesson: Row[Any], seats: Sequence[Seat],
+                       branch: Row[Any] | None = None) -> dict[str, str]:
+    """Charge one lesson's students; returns student → charge id."""
+    if branch is None:
+        branch = await ProjectionRepository(uow.session).branch(lesson.branch_id)
+    got = await charge_lessons(uow, [(lesson, seats)], {lesson.branch_id: branch} if branch is not None else {})
+    return {student: charge for (_, student), charge in got.items()}
+
+
+async def charge_lessons(uow: UnitOfWork, items: Sequence[tuple[Row[Any], Sequence[Seat]]],
+                         branches: dict[str, Row[Any]]) -> dict[tuple[str, str], str]:
+    """Charge the students of many lessons in a few statements whatever their number; returns
+    (lesson, student) → charge id.
+
+    Subscriptions, discounts and accounts are loaded once for all; the charges are claimed in one INSERT
+    (the unique active key drops those already charged); the ledger postings are queued and applied together
+    at commit (see postings.py).
+    """
+    items = [(lesson, seats) for lesson, seats in items
+             if seats and not lesson.cancelled and lesson.charged_by_default]
+    if not items:
+        return {}
+    on_of = {lesson.id: local_date(branches.get(lesson.branch_id), lesson.starts_at) for lesson, _ in items}
+    student_ids = sorted({s.student_id for _, seats in items for s in seats})
+    subs_of = await SubscriptionRepository(uow.session).of_students(student_ids)
+    accounts = await ensure_accounts(uow, sorted({s.family_id for _, seats in items for s in seats}))
+    targets = sorted({t for _, seats in items for s in seats for t in (s.student_id, s.family_id) if t}
+                     | {t for lesson, _ in items for t in (lesson.group_id, lesson.course_id, lesson.lesson_type,
+                                                           lesson.branch_id) if t})
+    discounts = await DiscountRepository(uow.session).candidates_between(targets, min(on_of.values()),
+                                                                         max(on_of.values()))
+    plans: list[tuple[Row[Any], Seat, dict[str, Any], Transaction | None]] = []
+    for lesson, seats in items:
+        on = on_of[lesson.id]
+        for seat in seats:
+            plan = _plan_charge(lesson, seat, on, accounts[seat.family_id], subs_of.get(seat.student_id, []),
+                                discounts)
+            if plan is not None:
+                plans.append((lesson, seat, *plan))
+    if not plans:
+        return {}
+    claimed = await ChargeRepository(uow.session).claim_many([
+        {**charge, "lesson_id": lesson.id, "branch_id": lesson.branch_id, "created_at": lesson.starts_at,
+         "student_id": seat.student_id, "family_id": seat.family_id, "currency": seat.currency}
+        for lesson, seat, charge, _ in plans])
+    out: dict[tuple[str, str], str] = {}
+    for lesson, seat, charge, tx in plans:
+        if (lesson.id, seat.student_id) not in claimed:
+            continue  # already charged: an event delivered twice, or scheduled then attended
+        # The lesson happened (or is booked): never skipped; beyond the credit limit it is recorded as debt.
+        queue(uow, tx, ChargeApplied(charge_id=charge["id"], family_id=seat.family_id, student_id=seat.student_id,
+                                     lesson_id=lesson.id, amount=money(charge["amount"], seat.currency),
+                                     subscription_id=charge["subscription_id"]))
+        out[(lesson.id, seat.student_id)] = charge["id"]
+    return out
+
+
+def _plan_charge(lesson: Row[Any], seat: Seat, on: date, account: FamilyAccount, subs: list[Subscription],
+                 discounts: list[Discount]) -> tuple[dict[str, Any], Transaction | None] | None:
+    """What charging this seat means: from a covering subscription, else in money less the best discount;
+    None when the lesson type is one the student's subscriptions do not pay for (R-BIL-4)."""
     sub = pick_subscription(subs, lesson.lesson_type, lesson.course_id, on)
     live = [s for s in subs if s.status in (SubscriptionStatus.ACTIVE, SubscriptionStatus.FROZEN)]
     if sub is None and live and not any(lesson.lesson_type in s.lesson_types for s in live):
-        # R-BIL-4: a lesson type the student's subscription does not pay for (a make-up) is not charged.
         log.info("lesson type not covered by subscription: not charged",
-                 extra={"lesson_id": lesson.id, "student_id": student_id, "lesson_type": lesson.lesson_type})
+                 extra={"lesson_id": lesson.id, "student_id": seat.student_id, "lesson_type": lesson.lesson_type})
         return None
-    tx_id, charge_id = new_id(), new_id()
     entries: list[Entry] = []
     kwargs: dict[str, Any] = {}
     if sub is not None:
@@ -100,56 +180,54 @@ async def charge_participant(uow: UnitOfWork, lesson: Row[Any], student_id: str,
         description = f"Lesson {on.isoformat()} ({lesson.lesson_type}) from subscription «{sub.name}»"
         kwargs["subscription_id"] = sub.id
     else:
-        facts = LessonFacts(lesson.id, lesson.branch_id, student_id, family_id, lesson.lesson_type, on,
-                            lesson.group_id, lesson.course_id)
-        targets = [t for t in (student_id, family_id, lesson.group_id, lesson.course_id, lesson.lesson_type,
-                               lesson.branch_id) if t]
-        priced = price_lesson(price, facts, await DiscountRepository(uow.session).candidates(targets, on))
+        facts = LessonFacts(lesson.id, lesson.branch_id, seat.student_id, seat.family_id, lesson.lesson_type,
+                            on, lesson.group_id, lesson.course_id)
+        priced = price_lesson(seat.price, facts, discounts)
         amount = priced.charge
-        entries = money_move(account.id, -amount, LedgerAccount.REVENUE_LESSONS, currency)
+        entries = money_move(account.id, -amount, LedgerAccount.REVENUE_LESSONS, seat.currency)
         description = f"Lesson {on.isoformat()} ({lesson.lesson_type})"
         if priced.discount is not None:
             description += f", discount «{priced.discount.name}» −{priced.discount_amount:.2f}"
             kwargs.update(discount_id=priced.discount.id, discount_name=priced.discount.name,
                           discount_amount=priced.discount_amount)
-    if not await charges.claim(charge_id=charge_id, lesson_id=lesson.id, student_id=student_id,
-                               family_id=family_id, branch_id=lesson.branch_id, amount=amount, currency=currency,
-                               subscription_id=kwargs.get("subscription_id"),
-                               transaction_id=tx_id if entries else None, created_at=lesson.starts_at):
-        return None  # already charged: an event delivered twice, or scheduled then attended
-    debt = False
-    if entries:
-        tx = Transaction(account.id, family_id, TxKind.LESSON_CHARGE, description, entries, id=tx_id,
-                         branch_id=lesson.branch_id, student_id=student_id, lesson_id=lesson.id, **kwargs)
-        # The lesson happened (or is booked): never skipped; beyond the credit limit it is recorded as debt.
-        debt = (await post(uow, tx, allow_debt=True)).debt
-    uow.publish(ChargeApplied(charge_id=charge_id, family_id=family_id, student_id=student_id, lesson_id=lesson.id,
-                              amount=money(amount, currency), subscription_id=kwargs.get("subscription_id"),
-                              debt=debt))
-    return charge_id
+    tx = Transaction(account.id, seat.family_id, TxKind.LESSON_CHARGE, description, entries,
+                     branch_id=lesson.branch_id, student_id=seat.student_id, lesson_id=lesson.id,
+                     **kwargs) if entries else None
+    return ({"id": new_id(), "amount": amount, "subscription_id": kwargs.get("subscription_id"),
+             "transaction_id": tx.id if tx else None}, tx)
 
 
 async def refund_charges(uow: UnitOfWork, lesson_id: str, student_id: str | None, reason: str) -> int:
     """Reverse the active charges of a lesson (of one student, or all): money or credit goes back."""
     charges = ChargeRepository(uow.session)
     ledger = LedgerRepository(uow.session)
-    refunded = 0
-    for c in await charges.active(lesson_id, student_id):
+    active = await charges.active(lesson_id, student_id)
+    if not active:
+        return 0
+    waiting = pending(uow)
+    tx_ids = [c.transaction_id for c in active if c.transaction_id is not None]
+    stored = [t for t in tx_ids if waiting.transaction(t) is None]
+    originals = await ledger.transactions(stored) if stored else {}
+    entries_of = await ledger.entries_of_many(stored) if stored else {}
+    for c in active:
         refund_tx_id = None
         if c.transaction_id is not None:
-            original = await ledger.transaction(c.transaction_id)
-            assert original is not None
-            entries = [Entry(e.ledger_account, -e.amount, e.currency, e.account_id)
-                       for e in await ledger.entries_of(c.transaction_id)]
-            tx = Transaction(original.account_id, c.family_id, TxKind.LESSON_REFUND,
-                             f"Refund: {original.description} — {reason}", entries, branch_id=c.branch_id,
-                             student_id=c.student_id, lesson_id=lesson_id, subscription_id=c.subscription_id,
-                             reverses_id=original.id)
-            await post(uow, tx, allow_debt=True)
+            queued = waiting.transaction(c.transaction_id)  # charged in this very unit of work
+            if queued is not None:
+                account_id, description = queued.account_id, queued.description
+                entries = [Entry(e.ledger_account, -e.amount, e.currency, e.account_id) for e in queued.entries]
+            else:
+                original = originals[c.transaction_id]
+                account_id, description = original.account_id, original.description
+                entries = [Entry(e.ledger_account, -e.amount, e.currency, e.account_id)
+                           for e in entries_of[c.transaction_id]]
+            tx = Transaction(account_id, c.family_id, TxKind.LESSON_REFUND, f"Refund: {description} — {reason}",
+                             entries, branch_id=c.branch_id, student_id=c.student_id, lesson_id=lesson_id,
+                             subscription_id=c.subscription_id, reverses_id=c.transaction_id)
+            queue(uow, tx)
             refund_tx_id = tx.id
-        await charges.mark_refunded(c.id, refund_tx_id or "")
         uow.publish(ChargeRefunded(charge_id=c.id, family_id=c.family_id, student_id=c.student_id,
                                    lesson_id=lesson_id, amount=money(c.amount, c.currency),
                                    subscription_id=c.subscription_id))
-        refunded += 1
-    return refunded
+        await charges.mark_refunded(c.id, refund_tx_id or "")
+    return len(active)

@@ -9,7 +9,9 @@ transactions and their entries.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from billing.adapters.repositories import LedgerRepository
 from billing.domain.events import BalanceChanged, ChargeApplied, money
@@ -24,6 +26,9 @@ class PendingPostings:
     txs: list[Transaction] = field(default_factory=list)
     # Charge events wait for the posting: whether a charge went into debt is known only then.
     charges: list[tuple[ChargeApplied, str | None]] = field(default_factory=list)
+    # Work deferred to be done set-wise for many events (lessons published), before the postings.
+    lessons: list[Any] = field(default_factory=list)
+    settle_lessons: Callable[[UnitOfWork, list[Any]], Awaitable[None]] | None = None
 
     def transaction(self, tx_id: str) -> Transaction | None:
         return next((t for t in self.txs if t.id == tx_id), None)
@@ -45,8 +50,18 @@ def queue(uow: UnitOfWork, tx: Transaction | None, charge: ChargeApplied | None 
         p.charges.append((charge, tx.id if tx is not None else None))
 
 
+async def settle(uow: UnitOfWork) -> None:
+    """Do the deferred per-event work now (before a handler that may read what it writes)."""
+    p = pending(uow)
+    if p.lessons and p.settle_lessons is not None:
+        events = list(p.lessons)
+        p.lessons.clear()
+        await p.settle_lessons(uow, events)
+
+
 async def flush(uow: UnitOfWork) -> None:
-    """Post what is queued, then publish the balance and charge events."""
+    """Settle the deferred work, post what is queued, then publish the balance and charge events."""
+    await settle(uow)
     p = pending(uow)
     if not p.txs and not p.charges:
         return

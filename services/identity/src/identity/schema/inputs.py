@@ -134,3 +134,18 @@ class SetQuestionTopicInput:
     response_hours: int | None = None
     response_working_days: int | None = None
     branch_id: strawberry.ID | None = None
+
+
+@strawberry.input
+class SetPasswordInput:
+    new_password: str
+    current_password: str | None = strawberry.field(
+        default=None, description="Needed when the account already has a password.")
+
+
+@strawberry.input
+class SetStudentLoginInput:
+    student_id: strawberry.ID
+    login: str = strawberry.field(description="3-64 letters, digits, dots, dashes, underscores; starts with a "
+                                              "letter.")
+    password: str

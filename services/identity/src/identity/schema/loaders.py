@@ -8,7 +8,14 @@ from typing import Any, TypeVar
 from strawberry.dataloader import DataLoader
 
 from identity.adapters.question_repository import QuestionRepository
-from identity.adapters.repositories import FamilyRepository, GuardianRepository, OrgRepository, TeachingRepository
+from identity.adapters.repositories import (
+    FamilyRepository,
+    GuardianRepository,
+    OrgRepository,
+    StudentLogin,
+    StudentLoginRepository,
+    TeachingRepository,
+)
 from identity.domain.model import Branch, Family, Guardian, Staff, Student
 from identity.domain.questions import Question
 from kabinet.graphql.context import RequestContext
@@ -29,6 +36,10 @@ def _loader(ctx: RequestContext, fetch: Callable[[Any, list[str]], Awaitable[dic
 
 def students_by_family_loader(ctx: RequestContext) -> DataLoader[str, list[Student]]:
     return _loader(ctx, lambda s, ids: FamilyRepository(s).students_of(ids), list)
+
+
+def student_login_loader(ctx: RequestContext) -> DataLoader[str, StudentLogin | None]:
+    return _loader(ctx, lambda s, ids: StudentLoginRepository(s).of_students(ids))
 
 
 def family_by_id_loader(ctx: RequestContext) -> DataLoader[str, Family | None]:

@@ -23,7 +23,9 @@ from identity.schema.inputs import (
     RegisterStudentInput,
     ResetChannel,
     ResetPasswordInput,
+    SetPasswordInput,
     SetQuestionTopicInput,
+    SetStudentLoginInput,
     UpdateBranchInput,
     UpdateStudentInput,
 )
@@ -46,9 +48,10 @@ from identity.schema.types import (
     Staff,
     StaffPayload,
     Student,
+    StudentLoginPayload,
     StudentPayload,
 )
-from identity.service import auth, family, org, questions, registration, sessions
+from identity.service import accounts, auth, family, org, questions, registration, sessions
 from kabinet.auth.rules import require_authenticated
 from kabinet.db import UnitOfWork
 from kabinet.errors import Forbidden
@@ -154,6 +157,17 @@ class SignInMutations:
 
 
 @strawberry.type
+class AccountMutations:
+    @strawberry.mutation(description="Set or change the signed-in user's own password (the current one is needed "
+                                     "to change it). Other sessions end; the payload carries new tokens.")
+    async def set_password(self, info: Ctx, input: SetPasswordInput) -> AuthPayload:
+        p = info.context.principal
+        cmd = accounts.SetPassword(input.new_password, input.current_password)
+        got, errors = await attempt(lambda: in_uow(info, lambda uow: accounts.set_password(deps(info), uow, p, cmd)))
+        return AuthPayload(session=AuthSession.from_model(got) if got else None, errors=errors)
+
+
+@strawberry.type
 class OrgMutations:
     @strawberry.mutation(description="Open a branch (owner).")
     async def create_branch(self, info: Ctx, input: CreateBranchInput) -> BranchPayload:
@@ -238,6 +252,23 @@ class FamilyMutations:
             deps(info), uow, p, phone, first_name, last_name)))
         return GuardianPayload(guardian=Guardian.from_model(got) if got else None, errors=errors)
 
+    @strawberry.mutation(description="Open a family's cabinet by hand (staff of its branch, or the owner).")
+    async def open_cabinet_access(self, info: Ctx, family_id: strawberry.ID, reason: str = "") -> FamilyPayload:
+        p = info.context.principal
+        got, errors = await attempt(lambda: in_uow(info, lambda uow: family.open_access_by_staff(
+            uow, p, str(family_id), reason)))
+        return FamilyPayload(family=Family.from_model(got) if got else None, errors=errors)
+
+    @strawberry.mutation(description="Give a child a login and password of their own (R-FAM-1): a guardian of "
+                                     "the family, the branch's admin, or the owner.")
+    async def set_student_login(self, info: Ctx, input: SetStudentLoginInput) -> StudentLoginPayload:
+        p = info.context.principal
+        cmd = accounts.SetStudentLogin(str(input.student_id), input.login, input.password)
+        got, errors = await attempt(lambda: in_uow(info, lambda uow: accounts.set_student_login(
+            deps(info), uow, p, cmd)))
+        return StudentLoginPayload(student=Student.from_model(got[0]) if got else None,
+                                   login=got[1] if got else None, errors=errors)
+
     @strawberry.mutation(description="Close a family's cabinet (staff of its branch, or the owner).")
     async def revoke_cabinet_access(self, info: Ctx, family_id: strawberry.ID, reason: str = "") -> FamilyPayload:
         p = info.context.principal
@@ -283,4 +314,5 @@ class QuestionMutations:
         return QuestionTopicPayload(topic=QuestionTopic.from_model(got) if got else None, errors=errors)
 
 
-Mutation = merge_types("Mutation", (SignInMutations, OrgMutations, FamilyMutations, QuestionMutations))
+Mutation = merge_types("Mutation", (SignInMutations, AccountMutations, OrgMutations, FamilyMutations,
+                                    QuestionMutations))

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+from datetime import datetime
+from typing import Any
+
 import strawberry
 
 from identity.adapters.question_repository import QuestionRepository
@@ -11,6 +16,8 @@ from identity.schema.common import Ctx, deps, runtime
 from identity.schema.types import (
     Branch,
     Family,
+    FamilyConnection,
+    FamilyEdge,
     Question,
     QuestionTopic,
     Staff,
@@ -23,7 +30,23 @@ from identity.schema.types import (
 )
 from kabinet.auth.principal import Role
 from kabinet.auth.rules import can_manage_branch, ensure, require_authenticated, require_role
-from kabinet.errors import Forbidden
+from kabinet.errors import Forbidden, InvalidInput
+from kabinet.graphql.types import PageInfo
+
+MAX_PAGE = 100
+
+
+def _cursor(created_at: datetime, family_id: str) -> str:
+    """Opaque to clients: the keyset position (created_at, id) of the last family seen."""
+    return base64.urlsafe_b64encode(f"{created_at.isoformat()}|{family_id}".encode()).decode()
+
+
+def _decode_cursor(cursor: str) -> tuple[Any, str]:
+    try:
+        at, family_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|", 1)
+        return datetime.fromisoformat(at), family_id
+    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        raise InvalidInput("This cursor is not one this list gave.", field="after") from exc
 
 
 @strawberry.type
@@ -49,6 +72,24 @@ class Query:
         if principal.family_id is None:
             return None
         return await visible_family(info, principal.family_id)
+
+    @strawberry.field(description="The branch's families (a child studies there), oldest first, a page at a time: "
+                                  "its admins and the owner.")
+    async def branch_families(self, info: Ctx, branch_id: strawberry.ID, first: int = 50,
+                              after: str | None = None) -> FamilyConnection:
+        p = info.context.principal
+        require_role(p, Role.BRANCH_ADMIN)
+        ensure(can_manage_branch(p, str(branch_id)))
+        if not 1 <= first <= MAX_PAGE:
+            raise InvalidInput(f"first must be between 1 and {MAX_PAGE}.", field="first")
+        position = _decode_cursor(after) if after else None
+        async with runtime(info).sessionmaker() as session:
+            repo = FamilyRepository(session)
+            found = await repo.families_of_branch(str(branch_id), position, first + 1)
+            total = await repo.count_families_of_branch(str(branch_id))
+        edges = [FamilyEdge(cursor=_cursor(f.created_at, f.id), node=Family.from_model(f)) for f in found[:first]]
+        return FamilyConnection(edges=edges, total_count=total, page_info=PageInfo(
+            has_next_page=len(found) > first, end_cursor=edges[-1].cursor if edges else None))
 
     @strawberry.field(description="A student (the family; the branch's admins; teachers of the student; owner).")
     async def student(self, info: Ctx, id: strawberry.ID) -> Student | None:

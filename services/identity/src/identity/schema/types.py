@@ -18,6 +18,7 @@ from identity.schema.access import (
     sees_staff_contact,
     sees_student,
 )
+from identity.schema.common import deps
 from identity.schema.loaders import (
     branch_by_id_loader,
     consented_student_loader,
@@ -26,13 +27,15 @@ from identity.schema.loaders import (
     question_by_id_loader,
     staff_by_id_loader,
     student_by_id_loader,
+    student_login_loader,
     students_by_family_loader,
 )
 from identity.service.sessions import AuthSession as AuthSessionModel
 from kabinet.auth.principal import Role
+from kabinet.auth.rules import can_manage_branch
 from kabinet.errors import Forbidden
 from kabinet.graphql.context import RequestContext
-from kabinet.graphql.types import Phone, UserError
+from kabinet.graphql.types import PageInfo, Phone, UserError
 
 Ctx = Info[RequestContext, None]
 
@@ -107,6 +110,16 @@ class Student:
     @strawberry.field(description="Whether a guardian's consent to process the child's data is recorded.")
     async def consent_recorded(self, info: Ctx) -> bool:
         return bool(await info.context.loader("consented_student", consented_student_loader).load(str(self.id)))
+
+    @strawberry.field(description="The child's own login (R-FAM-1); shown to the family and the branch's admins.")
+    async def login(self, info: Ctx) -> str | None:
+        p = info.context.principal
+        own_family = p.role in (Role.GUARDIAN, Role.STUDENT) and p.family_id == str(self.family_id)
+        if not (own_family or (self.branch_id is not None and can_manage_branch(p, str(self.branch_id)))
+                or p.role is Role.OWNER):
+            return None
+        found = await info.context.loader("student_login", student_login_loader).load(str(self.id))
+        return None if found is None else str(found.login)
 
     @strawberry.field
     async def branch(self, info: Ctx) -> Branch | None:
@@ -183,6 +196,19 @@ async def visible_family(info: Ctx, family_id: str) -> Family | None:
     return Family.from_model(family)
 
 
+@strawberry.type(description="A family in a page of families (Relay-style).")
+class FamilyEdge:
+    cursor: str
+    node: Family
+
+
+@strawberry.type(description="A page of a branch's families (Relay-style: first/after, PageInfo).")
+class FamilyConnection:
+    edges: list[FamilyEdge]
+    page_info: PageInfo
+    total_count: int = strawberry.field(description="Families of the branch in all pages.")
+
+
 @strawberry.type(description="A support topic and how soon the branch answers it.")
 class QuestionTopic:
     code: str
@@ -232,7 +258,7 @@ async def visible_question(info: Ctx, question_id: str) -> Question | None:
     q = await info.context.loader("question_by_id", question_by_id_loader).load(question_id)
     if q is None or not sees_question(info, q):
         raise Forbidden()
-    return Question.from_model(q, info.context.runtime.deps.now())  # type: ignore[attr-defined]
+    return Question.from_model(q, deps(info).now())
 
 
 @strawberry.type(description="Tokens after a sign-in: a short-lived access token and a one-use refresh token.")
@@ -346,4 +372,11 @@ class QuestionTopicPayload:
 @strawberry.type
 class EmailPayload:
     email: str | None
+    errors: list[UserError]
+
+
+@strawberry.type
+class StudentLoginPayload:
+    student: Student | None
+    login: str | None
     errors: list[UserError]

@@ -73,21 +73,22 @@ async def set_password(deps: IdentityDeps, uow: UnitOfWork, principal: Principal
     hashed = await deps.hasher.hash(new)
     await store.revoke_subject(user_id, now)
     if principal.role is Role.GUARDIAN:
-        assert guardian is not None
+        if guardian is None:
+            raise InvalidCredentials()
         guardian.password_hash = hashed
         await guardians.save(guardian)
         session = await start_session(deps, uow, GUARDIAN, await guardian_principal(uow, guardian))
     elif principal.role is Role.STUDENT:
         # A child without a login of their own signs in with one a guardian sets (setStudentLogin).
         if login is None:
-            raise Forbidden()
+            raise InvalidCredentials()
         await logins.save(StudentLogin(login.student_id, login.login, hashed), now)
         student = await FamilyRepository(uow.session).student(user_id)
         assert student is not None
         session = await start_session(deps, uow, STUDENT, await student_principal(uow, student))
     else:
-        if member is None:
-            raise Forbidden()
+        if member is None:  # a token of an account that no longer exists
+            raise InvalidCredentials()
         member.password_hash = hashed
         await org.save_staff_password(member)
         session = await start_session(deps, uow, STAFF, staff_principal(member))

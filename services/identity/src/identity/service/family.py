@@ -7,7 +7,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from identity.adapters.credential_store import CredentialStore
-from identity.adapters.repositories import FamilyRepository, GuardianRepository, OrgRepository
+from identity.adapters.repositories import (
+    FamilyRepository,
+    GuardianRepository,
+    OrgRepository,
+    StudentLoginRepository,
+)
 from identity.domain.errors import (
     BranchNotFound,
     ConsentRequired,
@@ -96,7 +101,7 @@ async def add_child(deps: IdentityDeps, uow: UnitOfWork, principal: Principal, c
     return student
 
 
-async def _student_for_change(uow: UnitOfWork, principal: Principal, student_id: str) -> Student:
+async def student_for_change(uow: UnitOfWork, principal: Principal, student_id: str) -> Student:
     """A student the principal may change: the family's guardian, the branch's admin, the owner.
     'Not yours' and 'not there' are the same answer."""
     require_authenticated(principal)
@@ -121,7 +126,7 @@ class UpdateStudent:
 
 
 async def update_student(deps: IdentityDeps, uow: UnitOfWork, principal: Principal, cmd: UpdateStudent) -> Student:
-    student = await _student_for_change(uow, principal, cmd.student_id)
+    student = await student_for_change(uow, principal, cmd.student_id)
     today = deps.now().date()
     birth = parse_birth_date(cmd.birth_date, today) if cmd.birth_date is not None else None
     if cmd.branch_id is not None and cmd.branch_id != student.branch_id:
@@ -141,13 +146,16 @@ async def update_student(deps: IdentityDeps, uow: UnitOfWork, principal: Princip
 
 async def erase_student(deps: IdentityDeps, uow: UnitOfWork, principal: Principal, student_id: str) -> Student:
     """A guardian's erasure request: identity pseudonymises now, every other service on the event."""
-    student = await _student_for_change(uow, principal, student_id)
+    student = await student_for_change(uow, principal, student_id)
     if principal.role not in (Role.GUARDIAN, Role.OWNER):
         raise Forbidden()
     if student.erased:
         return student
     student.erase(deps.now())
     await FamilyRepository(uow.session).save_student(student)
+    # The child's own login may carry the name, and its sessions must end with the data.
+    await StudentLoginRepository(uow.session).delete(student.id)
+    await CredentialStore(uow.session).revoke_subject(student.id, deps.now())
     uow.publish(StudentErased(student_id=student.id, family_id=student.family_id))
     await uow.commit()
     return student
@@ -230,9 +238,9 @@ async def open_access(uow: UnitOfWork, family_id: str, reason: str) -> bool:
     return True
 
 
-async def revoke_access(deps: IdentityDeps, uow: UnitOfWork, principal: Principal, family_id: str,
-                        reason: str) -> Family:
-    """Staff close a family's cabinet; its sessions end at once (refresh tokens revoked)."""
+async def _family_for_staff(uow: UnitOfWork, principal: Principal, family_id: str) -> Family:
+    """A family staff may manage: the owner, or an admin of a branch one of its children studies in.
+    'Not yours' and 'not there' are the same answer."""
     require_role(principal, Role.BRANCH_ADMIN)
     repo = FamilyRepository(uow.session)
     family = await repo.get(family_id, for_update=True)
@@ -240,6 +248,23 @@ async def revoke_access(deps: IdentityDeps, uow: UnitOfWork, principal: Principa
         raise Forbidden()
     kids = (await repo.students_of([family.id]))[family.id]
     ensure(principal.role is Role.OWNER or any(s.branch_id in principal.branch_ids for s in kids))
+    return family
+
+
+async def open_access_by_staff(uow: UnitOfWork, principal: Principal, family_id: str, reason: str) -> Family:
+    """Staff open a cabinet by hand (a contract signed at the desk, a subscription sold outside Kabinet)."""
+    family = await _family_for_staff(uow, principal, family_id)
+    await open_access(uow, family.id, reason.strip()[:100] or "opened_by_staff")
+    await uow.commit()
+    family.access_open = True
+    return family
+
+
+async def revoke_access(deps: IdentityDeps, uow: UnitOfWork, principal: Principal, family_id: str,
+                        reason: str) -> Family:
+    """Staff close a family's cabinet; its sessions end at once (refresh tokens revoked)."""
+    family = await _family_for_staff(uow, principal, family_id)
+    repo = FamilyRepository(uow.session)
     if family.close_access():
         await repo.save_access(family)
         store = CredentialStore(uow.session)
