@@ -41,7 +41,8 @@ LESSONS = """query($f: ID!) { family(id: $f) { lessons(from: "2027-03-01T00:00:0
 SAVE_SHEET = """mutation($i: SaveLessonSheetInput!) { saveLessonSheet(input: $i) {
   sheet { revision } errors { code field } } }"""
 STATEMENT = """query($f: ID!) { family(id: $f) { account { balance { amount } }
-  statement(first: 200) { edges { node { kind amount { amount } lessonId studentId at balanceAfter { amount } } } } } }"""
+  statement(first: 200) { edges { node { kind amount { amount } lessonId studentId at
+  balanceAfter { amount } } } } } }"""
 CHARGES = """query($f: ID!) { family(id: $f) { account { balance { amount } } } }"""
 
 

@@ -21,6 +21,7 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
+from gateway import jsoncodec
 from gateway.auth import GatewayAuth, Unauthenticated
 from gateway.composition.errors import CompositionError
 from gateway.composition.sources import IntrospectAndCompose, SupergraphFile, SupergraphSource
@@ -244,7 +245,7 @@ def _json(
 ) -> Response:
     headers = {CORRELATION_HEADER: correlation_id, **(extra_headers or {})}
     return Response(
-        json.dumps(body, separators=(",", ":"), ensure_ascii=False),
+        jsoncodec.dumps(body),
         status_code=status,
         media_type=media_type,
         headers=headers,
@@ -281,7 +282,7 @@ async def _read_request(request: Request, documents: DocumentStore) -> GraphQLRe
             # that a browser sends cross-site without a CORS preflight is also the CSRF prevention.
             raise UnsupportedMediaType(content_type)
         try:
-            payload = await request.json()
+            payload = jsoncodec.loads(await request.body())
         except ValueError as exc:
             raise RequestRejected("The request body is not valid JSON.", "BAD_REQUEST") from exc
         if not isinstance(payload, dict):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import (
@@ -27,7 +27,7 @@ from prometheus_client import Counter
 from gateway.composition.supergraph import Supergraph
 from gateway.cost import CostEstimator
 from gateway.execution.executor import ExecutionOutcome, execute_plan
-from gateway.execution.shaping import shape_response
+from gateway.execution.shaping import directive_variables, shape_response
 from gateway.execution.subgraph_client import SubgraphClient
 from gateway.limits import RequestLimits
 from gateway.planning.cache import LRUCache
@@ -49,6 +49,9 @@ class PreparedDocument:
     errors: tuple[dict[str, Any], ...]
     code: str | None  # GRAPHQL_PARSE_FAILED / GRAPHQL_VALIDATION_FAILED
     fragments: dict[str, FragmentDefinitionNode]
+    # The variables `@skip`/`@include` read, and the compiled response shapes (per their values): see shaping.
+    directive_variables: tuple[str, ...] = ()
+    shapes: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -142,6 +145,7 @@ class GatewayPipeline:
                 tuple(_error(graphql_js_quotes(e.message), "GRAPHQL_VALIDATION_FAILED", e) for e in errors),
                 "GRAPHQL_VALIDATION_FAILED" if errors else None,
                 fragments,
+                () if errors else directive_variables(document),
             )
         self.documents.put(query, prepared)
         return prepared
@@ -252,6 +256,8 @@ class GatewayPipeline:
             outcome.data,
             outcome.errors,
             outcome.errored_paths,
+            cache=started.prepared.shapes,
+            directive_names=started.prepared.directive_variables,
         )
         body: dict[str, Any] = {}
         if errors:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from gateway import jsoncodec
 from gateway.execution.merging import ResponsePath, deep_merge, extract_representation, objects_at
 from gateway.execution.shaping import include_node
 from gateway.execution.subgraph_client import SubgraphClient, SubgraphUnavailable
@@ -104,7 +104,7 @@ async def _run_entities(request: _Request, group: FetchGroup, outcome: Execution
             continue
         representations: list[dict[str, Any]] = []
         targets: list[list[tuple[dict, ResponsePath]]] = []
-        index_of: dict[str, int] = {}
+        index_of: dict[bytes, int] = {}
         for obj, path in objects_at(outcome.data, node.path, node.type_conditions):
             typename = obj["__typename"]
             fields = extract_representation(obj, node.representation_fields[typename])
@@ -112,7 +112,7 @@ async def _run_entities(request: _Request, group: FetchGroup, outcome: Execution
                 continue
             representation = {"__typename": node.representation_typename.get(typename, typename), **fields}
             # Equal representations are sent once (the same author on many reviews is fetched once).
-            identity = json.dumps(representation, sort_keys=True, default=str)
+            identity = jsoncodec.dumps_sorted(representation)
             if identity in index_of:
                 targets[index_of[identity]].append((obj, path))
             else:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 import httpx
 from prometheus_client import Counter, Histogram
 
+from gateway import jsoncodec
 from gateway.config import SubgraphConfig
 from gateway.execution.http11 import HTTPError, Origin
 
@@ -88,7 +88,7 @@ class SubgraphClient:
         finally:
             SUBGRAPH_LATENCY.labels(subgraph).observe(time.perf_counter() - started)
         try:
-            payload = response.json()
+            payload = jsoncodec.loads(response.content)
         except ValueError as exc:
             SUBGRAPH_REQUESTS.labels(subgraph, "bad_response").inc()
             raise SubgraphUnavailable(subgraph, f"HTTP {response.status_code} with a non-JSON body") from exc
@@ -101,7 +101,7 @@ class SubgraphClient:
     async def _request_origin(
         self, subgraph: str, origin: Origin, body: dict[str, Any], headers: Mapping[str, str] | None
     ) -> dict[str, Any]:
-        encoded = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+        encoded = jsoncodec.dumps(body)
         started = time.perf_counter()
         try:
             status, raw = await origin.post(encoded, headers or {}, self.timeouts.get(subgraph, self.timeout_s))
@@ -111,7 +111,7 @@ class SubgraphClient:
         finally:
             SUBGRAPH_LATENCY.labels(subgraph).observe(time.perf_counter() - started)
         try:
-            payload = json.loads(raw)
+            payload = jsoncodec.loads(raw)
         except ValueError as exc:
             SUBGRAPH_REQUESTS.labels(subgraph, "bad_response").inc()
             raise SubgraphUnavailable(subgraph, f"HTTP {status} with a non-JSON body") from exc

@@ -77,3 +77,55 @@ async def test_demo_seed_sells_subscriptions_and_is_rerunnable(tmp_path: Path) -
             assert [(await account_of(uow, f"f{i}")).balance for i in range(3)] == balances
     finally:
         await runtime.engine.dispose()
+
+
+async def test_sqlite_money_is_exact_cents_after_many_operations(tmp_path: Path) -> None:
+    """Amount stores integer cents on SQLite: hundreds of awkward amounts (0.10, 0.07, 33.33) sum exactly, in
+    the cached balance, in the stored transactions and entries, and in the conditional UPDATE's check."""
+    from sqlalchemy import func, select
+
+    from billing.adapters.tables import accounts, ledger_entries, ledger_transactions
+
+    runtime = build_runtime(BillingSettings(database_url=f"sqlite:///{tmp_path}/cents.db", data_dir=tmp_path))
+    try:
+        await runtime.migrate()
+        family, student = str(uuid.uuid4()), str(uuid.uuid4())
+        handle = inbox_handler("billing", runtime.uow, inbox, HANDLERS)
+        await handle(Envelope(type="identity.student.registered", version=1, producer="identity", payload={
+            "student_id": student, "family_id": family, "first_name": "A", "last_name": "B", "branch_id": "b"}))
+        for _ in range(100):
+            async with runtime.uow() as uow:
+                await payments.record_payment(payments.RecordPayment(family, Decimal("0.10"), PaymentMethod.CASH),
+                                              uow, OWNER)
+        for _ in range(100):
+            async with runtime.uow() as uow:
+                await adjustments.charge_account(adjustments.ChargeAccount(family, Decimal("0.07"), "x"), uow, OWNER)
+        # Lessons at 33.33 through the event path (postings applied together at commit).
+        for _ in range(30):
+            await handle(Envelope(type="scheduling.lesson.scheduled", version=1, producer="scheduling", payload={
+                "lesson_id": str(uuid.uuid4()), "branch_id": "b", "teacher_id": "t", "lesson_type": "group",
+                "charged_by_default": True, "starts_at": "2027-03-01T10:00:00+00:00",
+                "ends_at": "2027-03-01T11:00:00+00:00", "price": {"amount": "33.33", "currency": "RUB"},
+                "participants": [{"student_id": student, "family_id": family, "reason": "member",
+                                  "price": {"amount": "33.33", "currency": "RUB"}}]}))
+        expected = Decimal("10.00") - Decimal("7.00") - 30 * Decimal("33.33")
+        async with runtime.uow() as uow:
+            assert (await account_of(uow, family)).balance == expected == Decimal("-996.90")
+            s = uow.session
+            money_sum = (await s.execute(select(func.sum(ledger_entries.c.amount)).where(
+                ledger_entries.c.currency == "RUB"))).scalar_one()
+            assert money_sum == 0  # every transaction's entries sum to zero, exactly
+            last = (await s.execute(select(ledger_transactions.c.balance_after)
+                                    .order_by(ledger_transactions.c.seq.desc()).limit(1))).scalar_one()
+            assert last == expected
+            raw = (await s.execute(text("SELECT balance, typeof(balance) FROM accounts"))).one()
+            assert (raw[0], raw[1]) == (-99690, "integer")  # stored as cents, never REAL
+        # Exactly at the limit: a charge of the remaining cent beyond it is refused by the conditional UPDATE.
+        async with runtime.uow() as uow:
+            await uow.session.execute(accounts.update().values(credit_limit=Decimal("996.90")))
+            await uow.commit()
+        with pytest.raises(InsufficientFunds):
+            async with runtime.uow() as uow:
+                await adjustments.charge_account(adjustments.ChargeAccount(family, Decimal("0.01"), "x"), uow, OWNER)
+    finally:
+        await runtime.engine.dispose()

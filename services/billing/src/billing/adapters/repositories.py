@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, case, func, select, update
+from sqlalchemy import Row, case, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.adapters.dialect import insert_for
@@ -42,6 +42,7 @@ from billing.domain.model import (
     Transaction,
     new_id,
 )
+from kabinet.db.types import Amount
 
 
 def _account(r: Row[Any]) -> FamilyAccount:
@@ -98,8 +99,7 @@ class LedgerRepository:
     async def post(self, tx: Transaction, *, allow_debt: bool) -> Posted:
         a = accounts
         delta = tx.family_delta
-        # ROUND: SQLite stores NUMERIC as REAL; rounding keeps the cached balance exact to the cent.
-        new_balance = func.round(a.c.balance + delta, 2)
+        new_balance = a.c.balance + delta  # exact on both dialects (Amount: integer cents on SQLite)
         stmt = update(a).where(a.c.id == tx.account_id).values(balance=new_balance)
         if delta < 0 and not allow_debt:
             # A conditional UPDATE: the check and the change are one atomic statement under the row lock,
@@ -147,9 +147,9 @@ class LedgerRepository:
         state = {r.id: (Decimal(r.balance).quantize(CENT), Decimal(r.credit_limit)) for r in locked}
         changed = {k: v for k, v in deltas.items() if v != 0}
         if changed:
-            delta_of = case({k: v for k, v in changed.items()}, value=a.c.id)
+            delta_of = case({k: literal(v, Amount()) for k, v in changed.items()}, value=a.c.id)
             await self.session.execute(update(a).where(a.c.id.in_(sorted(changed)))
-                                       .values(balance=func.round(a.c.balance + delta_of, 2)))
+                                       .values(balance=a.c.balance + delta_of))
         if credits:
             await self._move_credits_many(credits)
         posted: dict[str, Posted] = {}
@@ -399,10 +399,12 @@ class ChargeRepository:
         claimed: set[tuple[str, str]] = set()
         rows = [{**c, "active_key": f"{c['lesson_id']}:{c['student_id']}"} for c in charges]
         rows.sort(key=lambda r: r["active_key"])  # one order everywhere: concurrent claims never deadlock
-        for i in range(0, len(rows), 1000):
-            stmt = insert_for(self.session, lesson_charges).values(rows[i:i + 1000]).on_conflict_do_nothing(
-                index_elements=["active_key"]).returning(lesson_charges.c.lesson_id, lesson_charges.c.student_id)
-            claimed.update((r.lesson_id, r.student_id) for r in (await self.session.execute(stmt)).all())
+        if not rows:
+            return claimed
+        # executemany: one cached statement (SQLAlchemy batches the rows into multi-row INSERTs itself).
+        stmt = insert_for(self.session, lesson_charges).on_conflict_do_nothing(
+            index_elements=["active_key"]).returning(lesson_charges.c.lesson_id, lesson_charges.c.student_id)
+        claimed.update((r.lesson_id, r.student_id) for r in (await self.session.execute(stmt, rows)).all())
         return claimed
 
     async def active(self, lesson_id: str, student_id: str | None = None) -> list[Row[Any]]:

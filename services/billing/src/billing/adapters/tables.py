@@ -4,12 +4,10 @@ from sqlalchemy import (
     Boolean,
     Column,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
     MetaData,
-    Numeric,
     String,
     Table,
     Text,
@@ -18,10 +16,11 @@ from sqlalchemy import (
 
 from kabinet.db import add_messaging_tables
 from kabinet.db.messaging_tables import SeqType
+from kabinet.db.types import Amount, UtcDateTime
 
 metadata = MetaData()
 
-MONEY = Numeric(14, 2)
+MONEY = Amount()  # NUMERIC(14, 2) on PostgreSQL; exact integer cents on SQLite
 
 accounts = Table(
     "accounts",
@@ -31,7 +30,7 @@ accounts = Table(
     Column("currency", String(3), nullable=False),
     # Cached sum of the account's "family" entries; always changed in the same transaction as the entries.
     Column("balance", MONEY, nullable=False),
-    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Column("opened_at", UtcDateTime(), nullable=False),
     # How far below zero a staff-initiated charge may take the balance (0: no credit).
     Column("credit_limit", MONEY, nullable=False, server_default="0"),
 )
@@ -62,7 +61,7 @@ ledger_transactions = Table(
     Column("discount_name", Text, nullable=True),
     Column("discount_amount", MONEY, nullable=True),
     Column("created_by", String(64), nullable=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
 )
 Index("ix_ledger_transactions_account_seq", ledger_transactions.c.account_id, ledger_transactions.c.seq)
 Index("ix_ledger_transactions_branch_created", ledger_transactions.c.branch_id, ledger_transactions.c.created_at)
@@ -78,7 +77,7 @@ ledger_entries = Table(
     Column("amount", MONEY, nullable=False),
     Column("currency", String(3), nullable=False),  # RUB, or LSN for lesson credits
     Column("description", Text, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
 )
 
 # Client-supplied idempotency keys: the first request's content hash and result.
@@ -88,7 +87,7 @@ idempotency_keys = Table(
     Column("key", String(200), primary_key=True),
     Column("request_hash", String(64), nullable=False),
     Column("result", Text, nullable=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
 )
 
 # -- projections of identity's data ----------------------------------------------------------------
@@ -124,7 +123,7 @@ lessons = Table(
     Column("teacher_id", String(36), nullable=True),
     Column("lesson_type", String(40), nullable=False),
     Column("charged_by_default", Boolean, nullable=False),
-    Column("starts_at", DateTime(timezone=True), nullable=False),
+    Column("starts_at", UtcDateTime(), nullable=False),
     Column("price", MONEY, nullable=True),  # the lesson's default price (participants may have their own)
     Column("currency", String(3), nullable=False, server_default="RUB"),
     Column("cancelled", Boolean, nullable=False, server_default="0"),
@@ -160,7 +159,7 @@ lesson_charges = Table(
     Column("refund_transaction_id", String(36), nullable=True),
     # "<lesson>:<student>" while active, NULL once refunded: the unique constraint allows one active charge.
     Column("active_key", String(80), nullable=True, unique=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
 )
 
 # -- subscriptions (абонементы) -------------------------------------------------------------------
@@ -177,7 +176,7 @@ subscription_types = Table(
     Column("lesson_types", Text, nullable=False),  # JSON list of lesson type codes it pays for
     Column("course_ids", Text, nullable=False),  # JSON list; empty = any course
     Column("trial", Boolean, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
 )
 
 subscriptions = Table(
@@ -202,7 +201,7 @@ subscriptions = Table(
     Column("valid_until", Date, nullable=False),
     Column("status", String(20), nullable=False),  # active | frozen | expired | closed
     Column("frozen_on", Date, nullable=True),
-    Column("sold_at", DateTime(timezone=True), nullable=False),
+    Column("sold_at", UtcDateTime(), nullable=False),
 )
 
 discounts = Table(
@@ -218,7 +217,7 @@ discounts = Table(
     Column("valid_from", Date, nullable=True),
     Column("valid_to", Date, nullable=True),
     Column("created_by", String(64), nullable=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
 )
 
 payments = Table(
@@ -236,7 +235,7 @@ payments = Table(
     Column("refunded", MONEY, nullable=False, server_default="0"),
     Column("transaction_id", String(36), nullable=False),
     Column("received_by", String(64), nullable=True),
-    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("received_at", UtcDateTime(), nullable=False),
 )
 
 invoices = Table(
@@ -254,7 +253,7 @@ invoices = Table(
     Column("paid", MONEY, nullable=False, server_default="0"),
     Column("currency", String(3), nullable=False),
     Column("status", String(20), nullable=False),  # issued | partly_paid | paid | cancelled
-    Column("issued_at", DateTime(timezone=True), nullable=False),
+    Column("issued_at", UtcDateTime(), nullable=False),
 )
 
 outbox, inbox = add_messaging_tables(metadata)

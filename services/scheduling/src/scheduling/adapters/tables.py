@@ -5,12 +5,10 @@ from sqlalchemy import (
     Boolean,
     Column,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
     MetaData,
-    Numeric,
     PrimaryKeyConstraint,
     String,
     Text,
@@ -23,6 +21,7 @@ from sqlalchemy import Table as _Table
 from sqlalchemy.sql.schema import SchemaItem
 
 from kabinet.db import add_messaging_tables
+from kabinet.db.types import Amount, UtcDateTime
 
 metadata = MetaData()
 Id = String(36)
@@ -96,7 +95,7 @@ groups = Table(
     Column("room_id", Id, ForeignKey("rooms.id"), nullable=True),
     Column("name", String(200), nullable=False),
     Column("capacity", Integer, nullable=False),
-    Column("price", Numeric(12, 2), nullable=False),
+    Column("price", Amount(12), nullable=False),
     Column("currency", String(3), nullable=False),
 )
 
@@ -125,7 +124,7 @@ recurring_rules = Table(
     Column("rrule", String(500), nullable=False),
     Column("start_time", Time, nullable=False),
     Column("duration_min", Integer, nullable=False),
-    Column("price", Numeric(12, 2), nullable=False),
+    Column("price", Amount(12), nullable=False),
     Column("currency", String(3), nullable=False),
     Column("capacity", Integer, nullable=True),
     Column("valid_from", Date, nullable=False),
@@ -145,10 +144,10 @@ lessons = Table(
     Column("lesson_type", String(60), nullable=False),
     Column("kind", String(20), nullable=False),
     Column("charged_by_default", Boolean, nullable=False),
-    Column("starts_at", DateTime(timezone=True), nullable=False),
-    Column("ends_at", DateTime(timezone=True), nullable=False),
+    Column("starts_at", UtcDateTime(), nullable=False),
+    Column("ends_at", UtcDateTime(), nullable=False),
     Column("local_date", Date, nullable=False),
-    Column("price", Numeric(12, 2), nullable=False),
+    Column("price", Amount(12), nullable=False),
     Column("currency", String(3), nullable=False),
     Column("capacity", Integer, nullable=True),
     Column("rule_id", Id, nullable=True),
@@ -171,7 +170,7 @@ participants = Table(
     Column("student_id", Id, nullable=False),
     Column("family_id", Id, nullable=False),
     Column("reason", String(20), nullable=False),
-    Column("price", Numeric(12, 2), nullable=False),
+    Column("price", Amount(12), nullable=False),
     Column("currency", String(3), nullable=False),
     Column("booking_id", Id, nullable=True),
     PrimaryKeyConstraint("lesson_id", "student_id", name="pk_participants"),
@@ -187,8 +186,8 @@ bookings = Table(
     Column("family_id", Id, nullable=False, index=True),
     Column("status", String(20), nullable=False),
     Column("late", Boolean, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("cancelled_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("cancelled_at", UtcDateTime(), nullable=True),
 )
 
 availability_slots = Table(
@@ -197,9 +196,9 @@ availability_slots = Table(
     Column("branch_id", Id, nullable=False, index=True),
     Column("teacher_id", Id, nullable=False),
     Column("lesson_type", String(60), nullable=False),
-    Column("starts_at", DateTime(timezone=True), nullable=False),
-    Column("ends_at", DateTime(timezone=True), nullable=False),
-    Column("price", Numeric(12, 2), nullable=False),
+    Column("starts_at", UtcDateTime(), nullable=False),
+    Column("ends_at", UtcDateTime(), nullable=False),
+    Column("price", Amount(12), nullable=False),
     Column("currency", String(3), nullable=False),
     Column("room_id", Id, nullable=True),
     Column("lesson_id", Id, nullable=True),
@@ -212,7 +211,7 @@ trials = Table(
     Column("student_id", Id, nullable=False),
     Column("lesson_id", Id, nullable=True),
     Column("source", String(20), nullable=False),
-    Column("used_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", UtcDateTime(), nullable=False),
 )
 
 calendar_feeds = Table(
@@ -222,8 +221,8 @@ calendar_feeds = Table(
     Column("token_hash", String(64), nullable=False, unique=True),
     Column("owner_kind", String(10), nullable=False),  # student | teacher
     Column("owner_id", Id, nullable=False, index=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("revoked_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("revoked_at", UtcDateTime(), nullable=True),
 )
 
 idempotency_keys = Table(
@@ -233,7 +232,7 @@ idempotency_keys = Table(
     Column("operation", String(60), nullable=False),
     Column("request_hash", String(64), nullable=False),
     Column("result_id", String(100), nullable=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
     PrimaryKeyConstraint("principal", "key", name="pk_idempotency_keys"),
 )
 
