@@ -4,7 +4,7 @@ SHELL := /bin/bash
 UV ?= $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 NPM_DIR := tests/node
 
-.PHONY: run test install install-node ensure-uv lint bench bench-gateway docs supergraph clean
+.PHONY: run test install install-node ensure-uv lint bench bench-gateway docs schema supergraph clean
 
 ensure-uv:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check uv
@@ -44,6 +44,10 @@ supergraph: install
 	@mkdir -p var
 	$(UV) run kabinet-gateway compose --form supergraph --out var/supergraph.graphql
 	@echo "wrote var/supergraph.graphql"
+
+## Rewrite the committed subgraph schemas (services/<name>/schema.graphql) after an intended API change.
+schema: install
+	$(UV) run python -m kabinet_stack.schemas
 
 clean:
 	rm -rf var .pytest_cache
