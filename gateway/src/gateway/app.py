@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import time
@@ -48,6 +49,17 @@ CORRELATION_HEADER = "x-correlation-id"
 REQUESTS = Counter("gateway_requests_total", "GraphQL requests", ["operation_type", "outcome"])
 COMPOSITIONS = Counter("gateway_compositions_total", "Supergraph (re)compositions", ["outcome"])
 LATENCY = Histogram("gateway_request_seconds", "GraphQL request latency", ["operation_type"])
+
+
+# The labelled children of the per-request metrics, bound once per label values (a handful).
+@functools.cache
+def _requests_counter(operation_type: str, outcome: str) -> Counter:
+    return REQUESTS.labels(operation_type, outcome)
+
+
+@functools.cache
+def _latency_histogram(operation_type: str) -> Histogram:
+    return LATENCY.labels(operation_type)
 
 
 @dataclass
@@ -378,7 +390,7 @@ async def _handle_graphql(request: Request, state: GatewayState) -> Response:
             headers[name] = value
     result: PipelineResult = await pipeline.execute(graphql_request, headers)
     operation_type = result.operation_type.value if result.operation_type else "unknown"
-    LATENCY.labels(operation_type).observe(time.perf_counter() - started)
+    _latency_histogram(operation_type).observe(time.perf_counter() - started)
     outcome = "invalid" if result.request_error else ("error" if result.body.get("errors") else "ok")
-    REQUESTS.labels(operation_type, outcome).inc()
+    _requests_counter(operation_type, outcome).inc()
     return _json(result.body, 400 if result.request_error else 200, media_type, correlation_id)

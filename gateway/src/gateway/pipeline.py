@@ -39,6 +39,12 @@ SUBSCRIPTIONS_OVER_WEBSOCKET = (
 )
 
 CACHE_EVENTS = Counter("gateway_cache_events_total", "Document and plan cache lookups", ["cache", "result"])
+# Bound once: `labels()` costs more than the increment, on every request.
+_CACHE_COUNTERS = {
+    (cache, hit): CACHE_EVENTS.labels(cache, "hit" if hit else "miss")
+    for cache in ("document", "plan")
+    for hit in (True, False)
+}
 
 
 @dataclass(frozen=True)
@@ -125,7 +131,7 @@ class GatewayPipeline:
 
     def prepare(self, query: str) -> PreparedDocument:
         cached = self.documents.get(query)
-        CACHE_EVENTS.labels("document", "hit" if cached else "miss").inc()
+        _CACHE_COUNTERS["document", cached is not None].inc()
         if cached is not None:
             return cached
         try:
@@ -155,7 +161,7 @@ class GatewayPipeline:
     ) -> QueryPlan | PlanningError:
         key = (query, operation_name)
         plan = self.plans.get(key)
-        CACHE_EVENTS.labels("plan", "hit" if plan else "miss").inc()
+        _CACHE_COUNTERS["plan", plan is not None].inc()
         if plan is None:
             self.plannings += 1
             try:

@@ -60,7 +60,10 @@ async def execute_plan(
             if skip_first:
                 skip_first = False
                 continue
-            await asyncio.gather(*(_run_group(request, group, outcome) for group in step))
+            if len(step) == 1:  # no task (and no extra event-loop iteration) for a lone fetch group
+                await _run_group(request, step[0], outcome)
+            else:
+                await asyncio.gather(*(_run_group(request, group, outcome) for group in step))
     return outcome
 
 

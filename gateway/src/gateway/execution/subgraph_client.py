@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -17,6 +18,17 @@ SUBGRAPH_REQUESTS = Counter(
     "gateway_subgraph_requests_total", "Requests the gateway sent to subgraphs", ["subgraph", "outcome"]
 )
 SUBGRAPH_LATENCY = Histogram("gateway_subgraph_request_seconds", "Subgraph request latency", ["subgraph"])
+
+
+# The labelled children, bound once per label values (a handful): `labels()` costs more than the update.
+@functools.cache
+def _requests_counter(subgraph: str, outcome: str) -> Counter:
+    return SUBGRAPH_REQUESTS.labels(subgraph, outcome)
+
+
+@functools.cache
+def _latency_histogram(subgraph: str) -> Histogram:
+    return SUBGRAPH_LATENCY.labels(subgraph)
 
 
 class SubgraphUnavailable(Exception):
@@ -83,19 +95,19 @@ class SubgraphClient:
                 },
             )
         except httpx.HTTPError as exc:
-            SUBGRAPH_REQUESTS.labels(subgraph, "unreachable").inc()
+            _requests_counter(subgraph, "unreachable").inc()
             raise SubgraphUnavailable(subgraph, f"{type(exc).__name__}: {exc}".rstrip(": ")) from exc
         finally:
-            SUBGRAPH_LATENCY.labels(subgraph).observe(time.perf_counter() - started)
+            _latency_histogram(subgraph).observe(time.perf_counter() - started)
         try:
             payload = jsoncodec.loads(response.content)
         except ValueError as exc:
-            SUBGRAPH_REQUESTS.labels(subgraph, "bad_response").inc()
+            _requests_counter(subgraph, "bad_response").inc()
             raise SubgraphUnavailable(subgraph, f"HTTP {response.status_code} with a non-JSON body") from exc
         if not isinstance(payload, dict) or ("data" not in payload and "errors" not in payload):
-            SUBGRAPH_REQUESTS.labels(subgraph, "bad_response").inc()
+            _requests_counter(subgraph, "bad_response").inc()
             raise SubgraphUnavailable(subgraph, f"HTTP {response.status_code} without a GraphQL response")
-        SUBGRAPH_REQUESTS.labels(subgraph, "ok" if response.is_success else f"http_{response.status_code}").inc()
+        _requests_counter(subgraph, "ok" if response.is_success else f"http_{response.status_code}").inc()
         return payload
 
     async def _request_origin(
@@ -106,19 +118,19 @@ class SubgraphClient:
         try:
             status, raw = await origin.post(encoded, headers or {}, self.timeouts.get(subgraph, self.timeout_s))
         except HTTPError as exc:
-            SUBGRAPH_REQUESTS.labels(subgraph, "unreachable").inc()
+            _requests_counter(subgraph, "unreachable").inc()
             raise SubgraphUnavailable(subgraph, str(exc)) from exc
         finally:
-            SUBGRAPH_LATENCY.labels(subgraph).observe(time.perf_counter() - started)
+            _latency_histogram(subgraph).observe(time.perf_counter() - started)
         try:
             payload = jsoncodec.loads(raw)
         except ValueError as exc:
-            SUBGRAPH_REQUESTS.labels(subgraph, "bad_response").inc()
+            _requests_counter(subgraph, "bad_response").inc()
             raise SubgraphUnavailable(subgraph, f"HTTP {status} with a non-JSON body") from exc
         if not isinstance(payload, dict) or ("data" not in payload and "errors" not in payload):
-            SUBGRAPH_REQUESTS.labels(subgraph, "bad_response").inc()
+            _requests_counter(subgraph, "bad_response").inc()
             raise SubgraphUnavailable(subgraph, f"HTTP {status} without a GraphQL response")
-        SUBGRAPH_REQUESTS.labels(subgraph, "ok" if 200 <= status < 300 else f"http_{status}").inc()
+        _requests_counter(subgraph, "ok" if 200 <= status < 300 else f"http_{status}").inc()
         return payload
 
     async def aclose(self) -> None:

@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 import uvicorn
 
+from gateway.http_server import CoalescingHttpToolsProtocol
 from gateway.testing.apollo import ApolloHarnessMissing, node_harness_dir
 
 
@@ -32,7 +33,14 @@ class ThreadedServer:
     def __init__(self, app: Any, *, path: str = "/graphql", lifespan: Literal["auto", "on", "off"] = "auto") -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}{path}"
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan=lifespan)
+        config = uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            lifespan=lifespan,
+            http=CoalescingHttpToolsProtocol,  # as `kabinet-gateway serve` runs
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True, name=f"uvicorn-{self.port}")
 
