@@ -27,8 +27,12 @@ lint: install
 	$(UV) run ruff check .
 	$(UV) run mypy shared/src services/*/src gateway/src stack/src
 
+## Every benchmark; each prints its numbers and the ratio against its peer measured in the same run.
 bench: install install-node bench-gateway
 	$(UV) run python bench/events.py
+	$(UV) run python bench/ledger.py
+	$(UV) run python bench/schedule.py
+	$(UV) run python bench/journal.py
 
 ## Our gateway vs @apollo/gateway vs @graphql-hive/gateway on the same subgraphs (S1-S5; prints the table).
 bench-gateway: install install-node

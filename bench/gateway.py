@@ -411,7 +411,8 @@ def run(duration: float, connections: int) -> dict[str, Any]:
 
     cpus = os.cpu_count() or 1
     gateway_cpu, other_cpu = (1, 0) if cpus >= 2 else (None, None)
-    results: dict[str, Any] = {"gateways": {}, "machine": machine(), "date": datetime.now(UTC).date().isoformat()}
+    results: dict[str, Any] = {"gateways": {}, "machine": machine(), "date": datetime.now(UTC).date().isoformat(),
+                               "load_average": {"start": os.getloadavg()[0]}}
     sub_cmd = pinned([sys.executable, __file__, "--serve-subgraphs"], other_cpu)
     with process(sub_cmd, {}, cwd=ROOT) as (_, strawberry_urls), tempfile.TemporaryDirectory() as tmp:
         memo_cmd = pinned([shutil.which("node") or "node", "memo-proxy.mjs"], other_cpu)
@@ -474,6 +475,8 @@ def run(duration: float, connections: int) -> dict[str, Any]:
             print(f"  {name:8} S5 one client: p50 {p50:.2f} ms (direct subgraph {direct[0]:.2f} ms) -> "
                   f"adds {p50 - direct[0]:.2f} ms; p99 adds {p99 - direct[1]:.2f} ms", flush=True)
         stack.close()
+    # The 1-minute load average before and after (the machine may be shared: other load depresses every number).
+    results["load_average"]["end"] = os.getloadavg()[0]
     return results
 
 
@@ -489,8 +492,10 @@ def machine() -> str:
 
 def table(results: dict[str, Any]) -> str:
     g = results["gateways"]
+    load = results.get("load_average", {})
     lines = [
-        f"Run {results['date']} on {results['machine']}.",
+        f"Run {results['date']} on {results['machine']}; 1-minute load average {load.get('start', 0):.2f} at the "
+        f"start, {load.get('end', 0):.2f} at the end.",
         "",
         "| scenario | Kabinet rps | Apollo rps | Hive rps | ours / Apollo | ours / Hive "
         "| p50 ms (K / A / H) | p99 ms (K / A / H) | RSS MB (K / A / H) |",

@@ -8,10 +8,10 @@ import asyncio
 import json
 from typing import Any
 
-from graphql import OperationDefinitionNode, parse
+from graphql import FragmentDefinitionNode, OperationDefinitionNode, parse
 
 from gateway import jsoncodec
-from gateway.execution.shaping import _Shaper, directive_variables, shape_response
+from gateway.execution.shaping import NULL_PROPAGATES, _Shaper, directive_variables, shape_response
 from gateway.http_server import _HeadWithBody
 
 # --- compiled shapes, through the gateway -------------------------------------------------------------------
@@ -24,7 +24,9 @@ async def test_skip_and_include_values_each_get_their_own_compiled_shape(gateway
     full = {"id": "1", "name": "Ada Lovelace", "reviews": [{"body": "Sturdy"}, {"body": "Bright"}]}
     for with_name, skip_reviews in [(True, False), (False, True), (True, False), (False, False), (True, True)]:
         result = await gateway.query(query, {"withName": with_name, "skipReviews": skip_reviews})
-        expected = {k: v for k, v in full.items() if (k != "name" or with_name) and (k != "reviews" or not skip_reviews)}
+        expected = {
+            k: v for k, v in full.items() if (k != "name" or with_name) and (k != "reviews" or not skip_reviews)
+        }
         assert result == {"data": {"me": expected}}, (with_name, skip_reviews)
     prepared = gateway.app.state.gateway.pipeline.documents.get(query)
     assert prepared.directive_variables == ("withName", "skipReviews")
@@ -45,40 +47,66 @@ async def test_a_cached_shape_still_reports_non_null_violations_with_their_paths
 # --- compiled shapes against the path-tracking shaper, directly ----------------------------------------------
 
 
-def _both(schema: Any, query: str, data: dict[str, Any], variables: dict[str, Any] | None = None) -> Any:
+def _both(schema: Any, query: str, data: dict[str, Any], variables: dict[str, Any]) -> tuple[Any, Any]:
+    """(shape_response's answer, twice with a cache, and the path-tracking shaper's) as (data, errors) pairs."""
     document = parse(query)
     operation = next(d for d in document.definitions if isinstance(d, OperationDefinitionNode))
-    fragments = {d.name.value: d for d in document.definitions if d.kind == "fragment_definition"}
-    variables = variables or {}
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
     cache: dict[Any, Any] = {}
     names = directive_variables(document)
-    compiled = [shape_response(schema, operation, fragments, variables, data, [], [], cache=cache,
-                               directive_names=names) for _ in range(2)]
+    answers = [
+        shape_response(schema, operation, fragments, variables, data, [], [], cache=cache, directive_names=names)
+        for _ in range(2)
+    ]
+    assert answers[0] == answers[1]
     root = schema.get_root_type(operation.operation)
     shaper = _Shaper(schema, fragments, variables, [], [])
     plain = shaper.complete_object(root, [operation.selection_set], data, ())
-    assert compiled[0] == compiled[1]
-    return compiled[0], plain, shaper.new_errors
+    return answers[0], (None if plain is NULL_PROPAGATES else plain, shaper.new_errors)
+
+
+QUERY = """query Q($on: Boolean!) {
+  me { __typename id ...U alias: name name @include(if: $on) }
+  topProducts(first: 2) { upc ... on Product { name } }
+  reviews { id body author { id username } }
+  search(term: "a") { __typename ... on User { id } ... on Review { id body } }
+}
+fragment U on User { username reviews { body } }"""
 
 
 def test_compiled_shapes_equal_the_plain_shaper(gateway):
     schema = gateway.app.state.gateway.pipeline.schema
-    query = """query Q($on: Boolean!) {
-      me { __typename id ...U alias: name name @include(if: $on) }
-      topProducts(first: 2) { upc ... on Product { name } }
-      reviews { id body author { id username } }
-    }
-    fragment U on User { username reviews { body } }"""
     data = {
-        "me": {"__typename": "User", "id": "1", "username": "ada", "name": "Ada", "reviews": [{"body": "x"}],
-               "extra": "not selected"},
-        "topProducts": [{"upc": "1", "name": "Table", "__typename": "Product"}, None],
-        "reviews": [{"id": "r1", "body": None, "author": None}],
+        "me": {
+            "__typename": "User",
+            "id": "1",
+            "username": "ada",
+            "name": "Ada",
+            "alias": "Ada",
+            "reviews": [{"body": "x"}],
+            "extra": "not selected",
+        },
+        "topProducts": [{"upc": "1", "name": "Table", "__typename": "Product"}, {"upc": "2", "name": "Chair"}],
+        "reviews": [{"id": "r1", "body": "b", "author": {"id": "1", "username": "ada"}}],
+        "search": [{"__typename": "Review", "id": "r1", "body": "b"}, {"__typename": "User", "id": "2"}],
     }
     for on in (True, False):
-        (shaped, errors), plain, plain_errors = _both(schema, query, data, {"on": on})
-        assert shaped == plain and errors == plain_errors == []
+        shaped, plain = _both(schema, QUERY, data, {"on": on})
+        assert shaped == plain and shaped[1] == []
         assert json.dumps(shaped) == json.dumps(plain)  # the same key order too
+
+
+def test_non_null_violations_fall_back_to_the_plain_shaper(gateway):
+    schema = gateway.app.state.gateway.pipeline.schema
+    data = {
+        "me": {"__typename": "User", "id": None, "username": "ada", "reviews": None},
+        "topProducts": [{"upc": "1", "name": "Table"}, None],
+        "reviews": [{"id": "r1", "body": None, "author": None}],
+        "search": [{"__typename": "Nope"}],
+    }
+    shaped, plain = _both(schema, QUERY, data, {"on": True})
+    assert shaped == plain
+    assert shaped[1]  # the errors, with paths
 
 
 # --- JSON -------------------------------------------------------------------------------------------------------

@@ -382,6 +382,9 @@ class _Compiler:
         return _COMPLEX, abstract_value
 
 
+_MAX_COMPILED_PER_DOCUMENT = 16
+
+
 def _compiler_for(
     cache: dict[Any, _Compiler] | None,
     directive_names: tuple[str, ...],
@@ -397,7 +400,9 @@ def _compiler_for(
     except TypeError:  # an unhashable value: compile for this request only
         return _Compiler(schema, fragments, variables)
     if compiler is None:
-        compiler = cache[key] = _Compiler(schema, fragments, variables)
+        compiler = _Compiler(schema, fragments, variables)
+        if len(cache) < _MAX_COMPILED_PER_DOCUMENT:  # n boolean variables could ask for 2^n
+            cache[key] = compiler
     return compiler
 
 
