@@ -94,7 +94,7 @@ async def test_payment_subscription_and_lesson_charges_through_the_gateway(real_
 
     async def charged() -> bool:
         got = await guardian.execute("{ myFamily { account { balance { amount } } } }")
-        account = ((got.get("data") or {}).get("myFamily") or {}).get("account")
+        account: dict[str, Any] = ((got.get("data") or {}).get("myFamily") or {}).get("account") or {}
         return bool(account) and account["balance"]["amount"] == "-5000.00"
 
     # 10 lessons: 4 from the subscription, 6 × 1000 in money: 1000 − 6000 = −5000, recorded as debt.
