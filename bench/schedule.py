@@ -5,8 +5,9 @@
 Scheduling: generateMonth + publishMonth per branch through the use cases (conflict checks, rosters from
 memberships, one scheduling.lesson.scheduled.v1 per lesson in the outbox) -> clock stops when every branch
 has committed ("scheduling committed"), then when the relay has published every event to RabbitMQ.
-Billing: its real runtime (billing.bootstrap.build_runtime) consumes the events from its durable queue and
-charges each participant; the clock stops when billing's inbox holds every lesson event ("billing applied").
+Billing: as in production, its own OS process (`kabinet-billing serve`, its own database) consumes the events
+from its durable queue and charges each participant; the clock stops when billing's inbox (polled in its
+database) holds every lesson event ("billing applied").
 Floor: the same lesson and participant rows (and the outbox rows) written by one plain bulk INSERT per table
 into a fresh database with the same schema; the ratio is scheduling's commit time over it.
 Servers: KABINET_TEST_POSTGRES_URL / KABINET_TEST_AMQP_URL (or BENCH_*), defaults of .env.test. Everything
@@ -20,6 +21,9 @@ import asyncio
 import contextlib
 import logging
 import os
+import socket
+import subprocess
+import sys
 import time
 import uuid
 from datetime import UTC, datetime
@@ -29,6 +33,7 @@ from typing import Any
 
 import aio_pika
 import asyncpg
+import httpx
 from sqlalchemy import func, insert, select
 
 from kabinet.auth.principal import Principal, Role
@@ -92,7 +97,7 @@ async def _wait(check: Any, timeout_s: float, what: str) -> None:
         await asyncio.sleep(0.05)
 
 
-async def seed(sched: ServiceRuntime, identity: RabbitTransport, billing: ServiceRuntime | None, n_branches: int,
+async def seed(sched: ServiceRuntime, identity: RabbitTransport, billing: str | None, n_branches: int,
                n_groups: int, n_students: int, valid_from: datetime) -> tuple[list[str], int]:
     """Identity's branch events go over RabbitMQ (billing learns the branches' time zones; it opens a family's
     account at its first charge); scheduling's projections, groups, rules and memberships are written
@@ -138,14 +143,56 @@ async def seed(sched: ServiceRuntime, identity: RabbitTransport, billing: Servic
             break
     if billing is not None:
         want = len(events)
-        billing_rt = billing
-        await _wait(lambda: _billing_seen(billing_rt, want), 300, "billing did not apply identity's events")
+        dsn = billing
+        await _wait(lambda: _billing_seen(dsn, want), 300, "billing did not apply identity's events")
     return branch_ids, sum(len(k) for _, _, k in plan)
 
 
-async def _billing_seen(billing: ServiceRuntime, want: int) -> bool:
-    inbox = billing.spec.inbox
-    return await _count(billing, select(func.count()).select_from(inbox)) >= want
+async def _billing_count(dsn: str, sql: str) -> int:
+    conn = await asyncpg.connect(dsn)
+    try:
+        return int(await conn.fetchval(sql))
+    finally:
+        await conn.close()
+
+
+async def _billing_seen(dsn: str, want: int) -> bool:
+    return await _billing_count(dsn, "SELECT count(*) FROM inbox") >= want
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def start_billing(dsn: str, messaging: MessagingSettings, log_path: str) -> subprocess.Popen[bytes] | None:
+    """Billing as in production: its own OS process (`kabinet-billing serve`), its own database, the broker."""
+    exe = os.path.join(os.path.dirname(sys.executable), "kabinet-billing")
+    if not os.path.exists(exe):
+        return None
+    port = _free_port()
+    env = {**os.environ, "BILLING_DATABASE_URL": dsn.replace("postgresql://", "postgresql+asyncpg://", 1),
+           "AMQP_URL": str(messaging.amqp_url), "EVENTS_EXCHANGE": messaging.events_exchange,
+           "QUEUE_PREFIX": messaging.queue_prefix, "LOG_LEVEL": "WARNING",
+           "BILLING_OUTBOX_POLL_INTERVAL_S": "0.05"}
+    subprocess.run([exe, "migrate"], env=env, check=True, timeout=120, stdout=subprocess.DEVNULL)
+    out = open(log_path, "wb")  # noqa: SIM115 - the process writes to it until it stops
+    from kabinet.bus import rabbit  # its queues, so the clean-up at the end deletes them too
+
+    rabbit.DECLARED_QUEUES.update({f"{messaging.queue_prefix}billing", f"{messaging.queue_prefix}billing.dlq"})
+    cmd = [exe, "serve", "--host", "127.0.0.1", "--port", str(port)]
+    if os.environ.get("BENCH_BILLING_PROFILE"):  # cProfile billing's process, written when it stops
+        cmd = [sys.executable, "-m", "cProfile", "-o", os.environ["BENCH_BILLING_PROFILE"], *cmd]
+    proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=out)
+    async with httpx.AsyncClient() as client, asyncio.timeout(60):
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"billing exited with {proc.returncode}; see {log_path}")
+            with contextlib.suppress(httpx.HTTPError):
+                if (await client.get(f"http://127.0.0.1:{port}/readyz")).status_code == 200:
+                    return proc
+            await asyncio.sleep(0.2)
 
 
 async def floor_insert(rows_l: list[dict[str, Any]], rows_p: list[dict[str, Any]], rows_o: list[dict[str, Any]],
@@ -181,27 +228,25 @@ async def main() -> None:
                                   prefetch=256, publish_timeout_s=30.0)
     sched = scheduling_runtime(SchedulingSettings(database_url=await _create_db(db_names[0]), messaging=messaging,
                                                   outbox_poll_interval_s=0.05))
-    billing: ServiceRuntime | None = None
-    try:
-        from billing.bootstrap import build_runtime as billing_runtime
-        from billing.settings import BillingSettings
-
-        billing = billing_runtime(BillingSettings(database_url=await _create_db(db_names[1]), messaging=messaging,
-                                                  outbox_poll_interval_s=0.05))
-    except ImportError:
-        print("billing is not installed: measuring scheduling only")
+    billing_dsn: str | None = await _create_db(db_names[1])
+    billing_proc: subprocess.Popen[bytes] | None = None
     identity = RabbitTransport(messaging)
-    runtimes = [r for r in (sched, billing) if r is not None]
+    runtimes = [sched]
     try:
         for r in runtimes:
             await r.migrate()
             await r.start()
         for r in runtimes:
             await r.wait_ready(60)
+        assert billing_dsn is not None
+        billing_proc = await start_billing(billing_dsn, messaging, f"/tmp/bench_{run}_billing.log")
+        if billing_proc is None:
+            print("billing is not installed: measuring scheduling only")
+            billing_dsn = None
         await identity.connect()
         valid_from = datetime.fromisoformat(f"{args.month}-01T00:00:00+00:00")
         t = time.perf_counter()
-        branch_ids, n_students = await seed(sched, identity, billing, args.branches, args.groups, args.students,
+        branch_ids, n_students = await seed(sched, identity, billing_dsn, args.branches, args.groups, args.students,
                                             valid_from)
         print(f"set-up: {args.branches} branches, {args.branches * args.groups} groups, {n_students} students "
               f"({time.perf_counter() - t:.1f} s, not measured)")
@@ -235,13 +280,13 @@ async def main() -> None:
         billed: float | None = None
         charges: int | None = None
         billing_partial: tuple[int, float] | None = None
-        if billing is not None:
-            inbox = billing.spec.inbox
-
+        if billing_dsn is not None:
+            dsn = billing_dsn
+            lesson_sql = f"SELECT count(*) FROM inbox WHERE routing_key = '{key}'"
             last = [0.0]
 
             async def all_charged() -> bool:
-                n = await _count(billing, select(func.count()).select_from(inbox).where(inbox.c.routing_key == key))
+                n = await _billing_count(dsn, lesson_sql)
                 if args.verbose and time.perf_counter() - last[0] > 2:
                     last[0] = time.perf_counter()
                     print(f"  {last[0] - started:6.1f} s: billing applied {n}/{n_lessons} lesson events")
@@ -250,14 +295,12 @@ async def main() -> None:
                 await _wait(all_charged, args.billing_timeout, "billing")
                 billed = time.perf_counter() - started
             except TimeoutError:
-                done = await _count(billing, select(func.count()).select_from(inbox).where(inbox.c.routing_key == key))
+                done = await _billing_count(dsn, lesson_sql)
                 spent = time.perf_counter() - started - relayed
                 rate = done / spent if spent > 0 else 0.0
                 billing_partial = (done, rate)
             with contextlib.suppress(Exception):
-                from billing.adapters.tables import lesson_charges
-
-                charges = await _count(billing, select(func.count()).select_from(lesson_charges))
+                charges = await _billing_count(dsn, "SELECT count(*) FROM lesson_charges")
 
         async with sched.sessionmaker() as s:
             rows_l = [dict(r._mapping) for r in await s.execute(select(lessons))]
@@ -289,6 +332,13 @@ async def main() -> None:
         for r in reversed(runtimes):
             with contextlib.suppress(Exception):
                 await r.stop()
+        if billing_proc is not None:
+            billing_proc.terminate()
+            try:
+                billing_proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                billing_proc.kill()
+                billing_proc.wait()
         await _drop_dbs(db_names)
         with contextlib.suppress(Exception):
             conn = await aio_pika.connect(AMQP)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -10,6 +12,7 @@ from billing.adapters.payment_provider import LocalProvider, PaymentProvider
 from billing.adapters.tables import inbox, metadata, outbox
 from billing.adapters.webhooks import webhook_route
 from billing.schema.schema import schema
+from billing.service.expiry_job import run_expiry_forever
 from billing.service.handlers import HANDLERS
 from billing.service.postings import BillingUnitOfWork
 from billing.settings import BillingSettings
@@ -28,10 +31,33 @@ class BillingRuntime(ServiceRuntime):
     """The kit's runtime plus billing's adapter to the online payment provider."""
 
     payment_provider: PaymentProvider
+    expiry_task: asyncio.Task[None] | None = None
 
     def uow(self) -> BillingUnitOfWork:
         # Billing's own unit of work: event handlers' ledger postings are applied together at commit.
         return BillingUnitOfWork(self.sessionmaker, self.spec.outbox, self.name, on_commit=self.relay.wake)
+
+    async def start(self) -> None:
+        await super().start()
+        interval = float(getattr(self.settings, "subscription_expiry_interval_s", 0) or 0)
+        if interval > 0:
+            self.expiry_task = asyncio.create_task(self._expire_subscriptions(interval), name="billing-expiry")
+
+    async def _expire_subscriptions(self, interval_s: float) -> None:
+        # Not before the database is migrated and reachable; then every interval (R-BIL-4).
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await self.wait_ready(timeout_s=60)
+                break
+        await run_expiry_forever(self.uow, interval_s)
+
+    async def stop(self) -> None:
+        if self.expiry_task is not None:
+            self.expiry_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self.expiry_task
+            self.expiry_task = None
+        await super().stop()
 
 
 def build_provider(settings: BillingSettings) -> PaymentProvider:

@@ -496,7 +496,10 @@ class SubscriptionRepository:
 
     async def due_to_expire(self, today: date) -> list[Subscription]:
         rows = (await self.session.execute(select(subscriptions).where(
-            subscriptions.c.status == SubscriptionStatus.ACTIVE.value, subscriptions.c.valid_until < today))).all()
+            subscriptions.c.status == SubscriptionStatus.ACTIVE.value, subscriptions.c.valid_until < today)
+            # The scheduled job, the owner's mutation and other replicas may run at once: each row is
+            # expired by exactly one of them (the others skip it; its status is no longer active after).
+            .with_for_update(skip_locked=True))).all()
         return [_subscription(r) for r in rows]
 
 
