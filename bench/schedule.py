@@ -175,6 +175,7 @@ async def start_billing(dsn: str, messaging: MessagingSettings, log_path: str) -
     env = {**os.environ, "BILLING_DATABASE_URL": dsn.replace("postgresql://", "postgresql+asyncpg://", 1),
            "AMQP_URL": str(messaging.amqp_url), "EVENTS_EXCHANGE": messaging.events_exchange,
            "QUEUE_PREFIX": messaging.queue_prefix, "LOG_LEVEL": "WARNING",
+           "PREFETCH": str(messaging.prefetch), "PUBLISH_TIMEOUT_S": str(messaging.publish_timeout_s),
            "BILLING_OUTBOX_POLL_INTERVAL_S": "0.05"}
     subprocess.run([exe, "migrate"], env=env, check=True, timeout=120, stdout=subprocess.DEVNULL)
     out = open(log_path, "wb")  # noqa: SIM115 - the process writes to it until it stops
@@ -335,7 +336,7 @@ async def main() -> None:
         if billing_proc is not None:
             billing_proc.terminate()
             try:
-                billing_proc.wait(timeout=20)
+                billing_proc.wait(timeout=120 if os.environ.get("BENCH_BILLING_PROFILE") else 20)
             except subprocess.TimeoutExpired:
                 billing_proc.kill()
                 billing_proc.wait()

@@ -4,6 +4,7 @@
   RabbitMQ connection on this test's exchange) and the gateway, in this process.
 - ``embedded_stack``: the same wiring on SQLite files and the in-process bus (the ``make run`` mode).
 - ``stack``: parametrised over both, for flows that must hold in either mode.
+- ``module_stack``: ``real_stack`` shared by one test module.
 """
 
 from __future__ import annotations
@@ -64,6 +65,19 @@ async def real_stack(database_factory: Callable[[str], Awaitable[str]], messagin
     key = SigningKey.generate()
     urls = {name: await database_factory(name) for name in SERVICE_NAMES}
     stack = Stack(tmp_path, database_urls=urls, messaging=messaging, identity_private_key_pem=key.to_pem())
+    async for handle in _run(stack, key, "real", migrate=True):
+        yield handle
+
+
+@pytest.fixture(scope="module")
+async def module_stack(database_factory: Callable[[str], Awaitable[str]], module_messaging: MessagingSettings,
+                       tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[StackHandle]:
+    """``real_stack`` shared by every test of one module (a stack costs seconds to start): for modules whose
+    tests each make their own branches, families and people."""
+    key = SigningKey.generate()
+    urls = {name: await database_factory(name) for name in SERVICE_NAMES}
+    stack = Stack(tmp_path_factory.mktemp("stack"), database_urls=urls, messaging=module_messaging,
+                  identity_private_key_pem=key.to_pem())
     async for handle in _run(stack, key, "real", migrate=True):
         yield handle
 

@@ -77,17 +77,17 @@ async def database_factory(postgres_admin_url: str) -> AsyncIterator[Callable[[s
         await conn.close()
 
 
-@pytest.fixture
-async def messaging(amqp_url: str) -> AsyncIterator[MessagingSettings]:
-    """Messaging settings with this test's own exchange and queue names; deleted after the test."""
+def messaging_for(amqp_url: str, ns: str) -> MessagingSettings:
+    return MessagingSettings(amqp_url=amqp_url, events_exchange=f"{ns}.events", queue_prefix=f"{ns}.",
+                             publish_timeout_s=5.0, connect_timeout_s=5.0)
+
+
+async def delete_broker_names(amqp_url: str, ns: str) -> None:
+    """Delete every queue and exchange this process declared under the namespace ``ns``."""
     import aio_pika
 
     from kabinet.bus import rabbit
 
-    ns = f"kt-{RUN_ID}-{next(_counter)}"
-    settings = MessagingSettings(amqp_url=amqp_url, events_exchange=f"{ns}.events", queue_prefix=f"{ns}.",
-                                 publish_timeout_s=5.0, connect_timeout_s=5.0)
-    yield settings
     conn = await aio_pika.connect(amqp_url, timeout=10)
     try:
         channel = await conn.channel()
@@ -105,6 +105,22 @@ async def messaging(amqp_url: str) -> AsyncIterator[MessagingSettings]:
             rabbit.DECLARED_EXCHANGES.discard(x)
     finally:
         await conn.close()
+
+
+@pytest.fixture
+async def messaging(amqp_url: str) -> AsyncIterator[MessagingSettings]:
+    """Messaging settings with this test's own exchange and queue names; deleted after the test."""
+    ns = f"kt-{RUN_ID}-{next(_counter)}"
+    yield messaging_for(amqp_url, ns)
+    await delete_broker_names(amqp_url, ns)
+
+
+@pytest.fixture(scope="module")
+async def module_messaging(amqp_url: str) -> AsyncIterator[MessagingSettings]:
+    """Like ``messaging``, shared by every test of one module."""
+    ns = f"kt-{RUN_ID}-m{next(_counter)}"
+    yield messaging_for(amqp_url, ns)
+    await delete_broker_names(amqp_url, ns)
 
 
 @pytest.fixture

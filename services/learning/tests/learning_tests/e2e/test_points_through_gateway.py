@@ -13,9 +13,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,12 +22,8 @@ from sqlalchemy import select
 
 from identity.domain.model import StaffRole
 from identity.service import org
-from kabinet.auth import Principal, Role, SigningKey
-from kabinet.settings import MessagingSettings
-from kabinet.testing.plugin import RUN_ID
+from kabinet.auth import Principal, Role
 from kabinet.testing.stack import GraphQLClient
-from kabinet_stack.embedded import Stack
-from kabinet_stack.services import SERVICE_NAMES
 from kabinet_stack.testing import StackHandle
 
 OWNER = Principal(user_id="owner-learngw", role=Role.OWNER)
@@ -80,49 +75,9 @@ def codes(got: dict[str, Any]) -> set[str]:
     return {str((e.get("extensions") or {}).get("code")) for e in got.get("errors") or []}
 
 
-async def _delete_broker_names(amqp_url: str, ns: str) -> None:
-    import aio_pika
-
-    from kabinet.bus import rabbit
-
-    conn = await aio_pika.connect(amqp_url, timeout=10)
-    try:
-        channel = await conn.channel()
-        for q in [q for q in rabbit.DECLARED_QUEUES if q.startswith(ns)]:
-            try:
-                await channel.queue_delete(q)
-            except Exception:
-                channel = await conn.channel()
-            rabbit.DECLARED_QUEUES.discard(q)
-        for x in [x for x in rabbit.DECLARED_EXCHANGES if x.startswith(ns)]:
-            try:
-                await channel.exchange_delete(x)
-            except Exception:
-                channel = await conn.channel()
-            rabbit.DECLARED_EXCHANGES.discard(x)
-    finally:
-        await conn.close()
-
-
 @pytest.fixture(scope="module")
-async def gateway_stack(database_factory: Callable[[str], Awaitable[str]], amqp_url: str,
-                        tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[StackHandle]:
-    ns = f"kt-{RUN_ID}-lrngw-{uuid.uuid4().hex[:6]}"
-    messaging = MessagingSettings(amqp_url=amqp_url, events_exchange=f"{ns}.events", queue_prefix=f"{ns}.",
-                                  publish_timeout_s=5.0, connect_timeout_s=5.0)
-    key = SigningKey.generate()
-    urls = {name: await database_factory(name) for name in SERVICE_NAMES}
-    data_dir: Path = tmp_path_factory.mktemp("lrngw")
-    stack = Stack(data_dir, database_urls=urls, messaging=messaging, identity_private_key_pem=key.to_pem())
-    for runtime in stack.runtimes.values():
-        await runtime.migrate()
-    async with stack.running():
-        handle = StackHandle(stack, key, "real")
-        try:
-            yield handle
-        finally:
-            await handle._client.aclose()
-    await _delete_broker_names(amqp_url, ns)
+def gateway_stack(module_stack: StackHandle) -> StackHandle:
+    return module_stack
 
 
 @dataclasses.dataclass
