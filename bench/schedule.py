@@ -184,7 +184,11 @@ async def start_billing(dsn: str, messaging: MessagingSettings, log_path: str) -
     rabbit.DECLARED_QUEUES.update({f"{messaging.queue_prefix}billing", f"{messaging.queue_prefix}billing.dlq"})
     cmd = [exe, "serve", "--host", "127.0.0.1", "--port", str(port)]
     if os.environ.get("BENCH_BILLING_PROFILE"):  # cProfile billing's process, written when it stops
-        cmd = [sys.executable, "-m", "cProfile", "-o", os.environ["BENCH_BILLING_PROFILE"], *cmd]
+        # (uvicorn re-raises SIGTERM after its graceful shutdown, which would lose the profile: not here)
+        code = ("import cProfile, signal, sys; from billing.cli import main; signal.raise_signal = lambda s: None; "
+                "out = sys.argv.pop(1); p = cProfile.Profile(); p.enable()\n"
+                "try: main()\nfinally: p.disable(); p.dump_stats(out)")
+        cmd = [sys.executable, "-c", code, os.environ["BENCH_BILLING_PROFILE"], *cmd[1:]]
     proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=out)
     async with httpx.AsyncClient() as client, asyncio.timeout(60):
         while True:
