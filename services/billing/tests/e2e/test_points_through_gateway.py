@@ -40,10 +40,11 @@ CREATE_LESSON = """mutation($i: CreateLessonInput!) { createLesson(input: $i) {
   lesson { id } errors { code message } } }"""
 CANCEL_LESSON = """mutation($l: ID!) { cancelLesson(lessonId: $l, reason: "teacher ill") {
   lessons { id status } errors { code } } }"""
-CABINET = """{ myFamily { id account { balance { amount currency } inDebt }
+CABINET = """{ myFamily { id remainingLessons account { balance { amount currency } inDebt }
   statement(first: 100) { edges { node { kind description amount { amount } balanceAfter { amount } lessonId
     subscriptionId paymentId debt lessonsDelta createdBy discount { name amount { amount } } } } }
-  students { id remainingLessons familyBalance { amount } subscriptions { id status lessonsLeft } } } }"""
+  students { id remainingLessons familyRemainingLessons familyBalance { amount }
+    subscriptions { id status lessonsLeft } } } }"""
 
 FIRST_LESSON = datetime(2027, 5, 3, 9, 0, tzinfo=UTC)
 _day = [0]  # the day offset of the next lesson
@@ -150,6 +151,9 @@ async def test_subscriptions_paid_on_credit_trial_freeze_close_and_remaining_on_
     cab = await cabinet(center, fam)
     kids = {s["id"]: s for s in cab["students"]}
     assert kids[masha]["remainingLessons"] == 9 and kids[petya]["remainingLessons"] == 8
+    # The family total is visible on every child's profile (R-BIL-1).
+    assert kids[masha]["familyRemainingLessons"] == kids[petya]["familyRemainingLessons"] == 17
+    assert cab["remainingLessons"] == 17
     assert kids[masha]["familyBalance"] == kids[petya]["familyBalance"] == {"amount": "-3000.00"}
     assert cab["account"]["inDebt"] is True
 
@@ -165,6 +169,7 @@ async def test_subscriptions_paid_on_credit_trial_freeze_close_and_remaining_on_
     cab = await cabinet(center, fam)
     assert cab["account"]["balance"]["amount"] == "1000.00"
     assert {s["id"]: s["remainingLessons"] for s in cab["students"]} == {masha: 9, petya: 0}
+    assert {s["familyRemainingLessons"] for s in cab["students"]} == {9} and cab["remainingLessons"] == 9
     kinds = [ln["kind"] for ln in lines(cab)]
     assert kinds.count("subscription_sale") >= 2 and cab["account"]["inDebt"] is False
     assert await center.balances(fam.id) == (Decimal("1000.00"), Decimal("1000.00"))

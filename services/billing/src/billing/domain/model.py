@@ -190,6 +190,14 @@ class SubscriptionType:
     currency: str = DEFAULT_CURRENCY
 
 
+def remaining_lessons(subscriptions: Iterable[Subscription]) -> int | None:
+    """Lessons left on the live (active or frozen) subscriptions; None when one of them is unlimited."""
+    live = [s for s in subscriptions if s.status in (SubscriptionStatus.ACTIVE, SubscriptionStatus.FROZEN)]
+    if any(s.unlimited for s in live):
+        return None
+    return sum(s.lessons_left or 0 for s in live)
+
+
 @dataclass
 class Subscription:
     id: str

@@ -7,7 +7,7 @@ from decimal import Decimal
 import strawberry
 
 from billing.adapters import queries
-from billing.domain.model import SubscriptionStatus
+from billing.domain.model import remaining_lessons as lessons_left_on
 from billing.schema.access import GInfo, check_family, check_student
 from billing.schema.loaders import (
     account_by_family_loader,
@@ -69,6 +69,12 @@ class Family:
         subs = await info.context.loader("subscriptions_by_family", subscriptions_by_family_loader).load(str(self.id))
         return [StudentSubscription.from_model(s) for s in subs]
 
+    @strawberry.field(description="Lessons left on all the family's live subscriptions; null if one is unlimited.")
+    async def remaining_lessons(self, info: GInfo) -> int | None:
+        await check_family(info, str(self.id))
+        subs = await info.context.loader("subscriptions_by_family", subscriptions_by_family_loader).load(str(self.id))
+        return lessons_left_on(subs)
+
     @strawberry.field(description="Payments received from the family.")
     async def payments(self, info: GInfo) -> list[BillingPayment]:
         await check_family(info, str(self.id))
@@ -96,10 +102,16 @@ class Student:
         await check_student(info, str(self.id))
         subs = await info.context.loader("subscriptions_by_student", subscriptions_by_student_loader).load(
             str(self.id))
-        live = [s for s in subs if s.status in (SubscriptionStatus.ACTIVE, SubscriptionStatus.FROZEN)]
-        if any(s.unlimited for s in live):
+        return lessons_left_on(subs)
+
+    @strawberry.field(description="Lessons left on all the family's live subscriptions, shown on every child's "
+                                  "profile (R-BIL-1); null if one is unlimited.")
+    async def family_remaining_lessons(self, info: GInfo) -> int | None:
+        family_id = await check_student(info, str(self.id))
+        if not family_id:
             return None
-        return sum(s.lessons_left or 0 for s in live)
+        subs = await info.context.loader("subscriptions_by_family", subscriptions_by_family_loader).load(family_id)
+        return lessons_left_on(subs)
 
     @strawberry.field(description="The student's subscriptions.")
     async def subscriptions(self, info: GInfo) -> list[StudentSubscription]:
