@@ -175,9 +175,9 @@ async def start_billing(dsn: str, messaging: MessagingSettings, log_path: str) -
     env = {**os.environ, "BILLING_DATABASE_URL": dsn.replace("postgresql://", "postgresql+asyncpg://", 1),
            "AMQP_URL": str(messaging.amqp_url), "EVENTS_EXCHANGE": messaging.events_exchange,
            "QUEUE_PREFIX": messaging.queue_prefix, "LOG_LEVEL": "WARNING",
-           # The bench's messaging settings; BATCH_MAX / MAX_CONCURRENCY / PREFETCH in the environment tune them.
+           # The bench's messaging settings; BATCH_MAX / MAX_CONCURRENCY / PREFETCH / PUBLISH_TIMEOUT_S tune them.
            "PREFETCH": os.environ.get("PREFETCH", str(messaging.prefetch)),
-           "PUBLISH_TIMEOUT_S": str(messaging.publish_timeout_s),
+           "PUBLISH_TIMEOUT_S": os.environ.get("PUBLISH_TIMEOUT_S", str(messaging.publish_timeout_s)),
            "BILLING_OUTBOX_POLL_INTERVAL_S": "0.05"}
     subprocess.run([exe, "migrate"], env=env, check=True, timeout=120, stdout=subprocess.DEVNULL)
     out = open(log_path, "wb")  # noqa: SIM115 - the process writes to it until it stops
