@@ -7,11 +7,10 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import Table
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from kabinet.bus.base import BatchHandler, Handler
 from kabinet.context import causation_id_var, correlation_id_var
+from kabinet.db.dialect import insert_for
 from kabinet.db.uow import UnitOfWork
 from kabinet.events.envelope import Envelope
 from kabinet.events.errors import MalformedEvent
@@ -35,9 +34,7 @@ async def claim_many(uow: UnitOfWork, inbox: Table, consumer: str, envelopes: Se
     now = datetime.now(UTC)
     rows = [{"consumer": consumer, "event_id": e.id, "routing_key": e.routing_key, "handled_at": now}
             for e in envelopes]
-    dialect = uow.session.bind.dialect.name if uow.session.bind is not None else "postgresql"
-    insert_fn = sqlite_insert if dialect == "sqlite" else pg_insert
-    stmt = insert_fn(inbox).values(rows).on_conflict_do_nothing().returning(inbox.c.event_id)
+    stmt = insert_for(uow.session, inbox).values(rows).on_conflict_do_nothing().returning(inbox.c.event_id)
     result = await uow.session.execute(stmt)
     return {str(r[0]) for r in result.all()}
 

@@ -12,7 +12,6 @@ from typing import Any
 from sqlalchemy import Row, case, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from billing.adapters.dialect import insert_for
 from billing.adapters.tables import (
     accounts,
     branches,
@@ -42,6 +41,7 @@ from billing.domain.model import (
     Transaction,
     new_id,
 )
+from kabinet.db.dialect import insert_for
 from kabinet.db.types import Amount
 
 

@@ -10,9 +10,9 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from billing.adapters.dialect import insert_for
 from billing.adapters.tables import idempotency_keys
 from kabinet.db import UnitOfWork
+from kabinet.db.dialect import insert_for
 from kabinet.errors import IdempotencyKeyReused, InvalidInput
 
 Result = dict[str, Any]

@@ -21,6 +21,7 @@ from identity.adapters.tables import (
     teachings,
 )
 from identity.domain.model import Branch, Consent, Family, FamilyOrigin, Guardian, Staff, StaffRole, Student
+from kabinet.db.dialect import insert_for
 
 
 def _family(r: Row[Any]) -> Family:
@@ -296,14 +297,9 @@ class TeachingRepository:
         self.session = session
 
     async def record(self, teacher_id: str, student_ids: Sequence[str], now: Any) -> None:
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
         if not student_ids:
             return
-        dialect = self.session.bind.dialect.name if self.session.bind is not None else "postgresql"
-        insert_fn = sqlite_insert if dialect == "sqlite" else pg_insert
-        await self.session.execute(insert_fn(teachings).values(
+        await self.session.execute(insert_for(self.session, teachings).values(
             [{"teacher_id": teacher_id, "student_id": s, "since": now} for s in student_ids]
         ).on_conflict_do_nothing())
 

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Row, and_, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kabinet.db.dialect import insert_for
 from learning.adapters.tables import (
     course_settings,
     lesson_participants,
@@ -20,7 +21,6 @@ from learning.adapters.tables import (
     sheets,
     students,
 )
-from learning.adapters.upsert import insert_for
 from learning.domain.grades import DEFAULT_SCALE, Grade, GradeScale
 from learning.domain.model import Attendance, HomeworkDone, Lesson, Mark, Participant, Sheet
 from learning.domain.progress import DEFAULT_THRESHOLDS, Thresholds

@@ -10,10 +10,9 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, delete, func, insert, or_, select, tuple_, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kabinet.db.dialect import insert_for
 from kabinet.money import Money
 from scheduling.adapters.tables import (
     availability_slots,
@@ -53,11 +52,6 @@ from scheduling.domain.model import (
 from scheduling.domain.recurrence import RecurringRule
 
 
-def _insert(session: AsyncSession, table: Any) -> Any:
-    dialect = session.bind.dialect.name if session.bind is not None else "postgresql"
-    return (sqlite_insert if dialect == "sqlite" else pg_insert)(table)
-
-
 def utc(value: datetime) -> datetime:
     """SQLite hands back naive datetimes (stored as UTC): make every time read from a row aware."""
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
@@ -94,7 +88,7 @@ class ProjectionRepository:
         self.session = session
 
     async def upsert_branch(self, branch_id: str, name: str, time_zone: str) -> None:
-        stmt = _insert(self.session, branches).values(id=branch_id, name=name, time_zone=time_zone)
+        stmt = insert_for(self.session, branches).values(id=branch_id, name=name, time_zone=time_zone)
         await self.session.execute(stmt.on_conflict_do_update(
             index_elements=["id"], set_={"name": name, "time_zone": time_zone}))
 
@@ -113,13 +107,13 @@ class ProjectionRepository:
     async def upsert_student(self, s: StudentRef) -> None:
         values = {"family_id": s.family_id, "branch_id": s.branch_id, "first_name": s.first_name,
                   "last_name": s.last_name}
-        stmt = _insert(self.session, students).values(id=s.id, erased=False, **values)
+        stmt = insert_for(self.session, students).values(id=s.id, erased=False, **values)
         # An erased student stays erased even if an older update arrives late.
         await self.session.execute(stmt.on_conflict_do_update(
             index_elements=["id"], set_=values, where=students.c.erased.is_(False)))
 
     async def erase_student(self, student_id: str, family_id: str) -> None:
-        stmt = _insert(self.session, students).values(id=student_id, family_id=family_id, branch_id=None,
+        stmt = insert_for(self.session, students).values(id=student_id, family_id=family_id, branch_id=None,
                                                        first_name="", last_name="", erased=True)
         await self.session.execute(stmt.on_conflict_do_update(
             index_elements=["id"], set_={"first_name": "", "last_name": "", "erased": True}))
@@ -139,7 +133,7 @@ class ProjectionRepository:
     async def upsert_staff(self, s: StaffRef) -> None:
         values = {"role": s.role, "branch_ids": list(s.branch_ids), "first_name": s.first_name,
                   "last_name": s.last_name}
-        stmt = _insert(self.session, staff).values(id=s.id, **values)
+        stmt = insert_for(self.session, staff).values(id=s.id, **values)
         await self.session.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=values))
 
     async def staff(self, staff_id: str) -> StaffRef | None:
@@ -182,7 +176,7 @@ class CatalogueRepository:
         return [Course(r.id, r.name) for r in await self.session.execute(q)]
 
     async def add_lesson_type(self, t: LessonType) -> bool:
-        stmt = _insert(self.session, lesson_types).values(
+        stmt = insert_for(self.session, lesson_types).values(
             code=t.code, name=t.name, kind=t.kind.value, charged_by_default=t.charged_by_default, builtin=False)
         return (await self.session.execute(
             stmt.on_conflict_do_nothing().returning(lesson_types.c.code))).first() is not None
@@ -647,7 +641,7 @@ class TrialRepository:
 
     async def claim(self, t: Trial) -> bool:
         """Insert the family's trial; False when the family already had one (race-free: primary key)."""
-        stmt = _insert(self.session, trials).values(family_id=t.family_id, student_id=t.student_id,
+        stmt = insert_for(self.session, trials).values(family_id=t.family_id, student_id=t.student_id,
                                                     lesson_id=t.lesson_id, source=t.source, used_at=t.used_at)
         return (await self.session.execute(
             stmt.on_conflict_do_nothing().returning(trials.c.family_id))).first() is not None

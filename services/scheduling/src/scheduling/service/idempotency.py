@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from kabinet.auth.principal import Principal
 from kabinet.db import UnitOfWork
+from kabinet.db.dialect import insert_for
 from kabinet.errors import IdempotencyKeyReused
-from scheduling.adapters.repositories import _insert
 from scheduling.adapters.tables import idempotency_keys
 
 
@@ -31,7 +31,7 @@ async def replayed(uow: UnitOfWork, p: Principal, key: str | None, operation: st
         return None
     digest = request_hash(operation, args)
     t = idempotency_keys
-    stmt = _insert(uow.session, t).values(principal=_who(p), key=key[:100], operation=operation,
+    stmt = insert_for(uow.session, t).values(principal=_who(p), key=key[:100], operation=operation,
                                           request_hash=digest, result_id=None, created_at=datetime.now(UTC))
     if (await uow.session.execute(stmt.on_conflict_do_nothing().returning(t.c.key))).first() is not None:
         return None

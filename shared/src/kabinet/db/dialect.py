@@ -1,4 +1,4 @@
-"""Dialect-specific statement helpers (PostgreSQL in production, SQLite embedded)."""
+"""Statements that differ between the two databases a service runs on (PostgreSQL; SQLite when embedded)."""
 
 from __future__ import annotations
 
@@ -15,5 +15,5 @@ def dialect_of(session: AsyncSession) -> str:
 
 
 def insert_for(session: AsyncSession, table: Table) -> Any:
-    """An INSERT that supports ON CONFLICT on both dialects."""
+    """An INSERT that supports ``ON CONFLICT`` (``on_conflict_do_nothing``/``do_update``) on both dialects."""
     return (sqlite_insert if dialect_of(session) == "sqlite" else pg_insert)(table)
