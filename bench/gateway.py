@@ -48,6 +48,8 @@ from typing import Any
 
 import strawberry
 
+from kabinet.testing.net import free_port as _free_port
+
 ROOT = Path(__file__).resolve().parents[1]
 # This file is bench/gateway.py: keep its directory off the path so `import gateway` is the gateway package.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
@@ -292,13 +294,6 @@ SCENARIOS: dict[str, tuple[str, list[str]]] = {
     "S4 ~1 MB response": ("S4", [body(S4)]),
 }
 
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def pinned(command: list[str], cpu: int | None) -> list[str]:

@@ -21,7 +21,6 @@ import asyncio
 import contextlib
 import logging
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -42,6 +41,7 @@ from kabinet.events import Envelope
 from kabinet.money import Money
 from kabinet.runtime import ServiceRuntime
 from kabinet.settings import MessagingSettings
+from kabinet.testing.net import free_port as _free_port
 from scheduling.adapters.repositories import GroupRepository, ProjectionRepository, StaffRef, StudentRef
 from scheduling.adapters.tables import lessons, outbox, participants
 from scheduling.bootstrap import build_runtime as scheduling_runtime
@@ -159,11 +159,6 @@ async def _billing_count(dsn: str, sql: str) -> int:
 async def _billing_seen(dsn: str, want: int) -> bool:
     return await _billing_count(dsn, "SELECT count(*) FROM inbox") >= want
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def start_billing(dsn: str, messaging: MessagingSettings, log_path: str) -> subprocess.Popen[bytes] | None:

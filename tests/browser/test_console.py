@@ -10,13 +10,8 @@ The docs explorer shows the API schema. A screenshot of the page is left in the 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
-import socket
-import subprocess
-import sys
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -25,9 +20,10 @@ import httpx
 import pytest
 from playwright.async_api import Page, async_playwright
 
+from kabinet_stack.testing import kabinet_run
+
 # Playwright's browser builds are never downloaded (there is no internet): Debian's Chromium is driven instead.
 os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
-BIN = Path(sys.executable).parent
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -35,37 +31,6 @@ CHROMIUM_ARGS = [
 ]
 ADMIN_LOGIN, PASSWORD = "admin.msk@kabinet.demo", "kabinet-demo-2025"
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextlib.asynccontextmanager
-async def kabinet_run(tmp_path: Path) -> AsyncIterator[tuple[str, Path]]:
-    """`kabinet run --data-dir <tmp> --port <free>` in a subprocess, until it is ready and has printed the logins."""
-    port = free_port()
-    log = tmp_path / "run.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([str(BIN / "kabinet"), "run", "--port", str(port), "--data-dir", str(tmp_path / "var")],
-                                stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        async with httpx.AsyncClient() as client, asyncio.timeout(180):
-            while True:
-                assert proc.poll() is None, log.read_text()[-3000:]
-                with contextlib.suppress(httpx.HTTPError):
-                    if (await client.get(f"{base}/readyz")).status_code == 200 and "Demo logins" in log.read_text():
-                        break
-                await asyncio.sleep(0.3)
-        yield base, log
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 async def _branch_id(base: str, name: str) -> str:

@@ -6,49 +6,19 @@ with the development code and opens the family cabinet with several children thr
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import socket
-import subprocess
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from kabinet_stack.testing import kabinet_run as run_kabinet
 
 
 @pytest.fixture
 async def kabinet_run(tmp_path: Path) -> AsyncIterator[tuple[str, Path]]:
-    port = free_port()
-    log = tmp_path / "run.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([str(BIN / "kabinet"), "run", "--port", str(port), "--data-dir", str(tmp_path / "var")],
-                                stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        async with httpx.AsyncClient() as client, asyncio.timeout(180):
-            while True:
-                assert proc.poll() is None, log.read_text()[-3000:]
-                with contextlib.suppress(httpx.HTTPError):
-                    if (await client.get(f"{base}/readyz")).status_code == 200 and "Demo logins" in log.read_text():
-                        break
-                await asyncio.sleep(0.3)
-        yield base, log
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    async with run_kabinet(tmp_path) as running:
+        yield running
 
 
 async def test_make_run_serves_demo_family_cabinet(kabinet_run: tuple[str, Path]) -> None:

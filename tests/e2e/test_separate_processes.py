@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -22,16 +21,12 @@ import pytest
 from kabinet.auth import Principal, Role, SigningKey
 from kabinet.bus import rabbit
 from kabinet.settings import MessagingSettings
+from kabinet.testing.net import free_port
 from kabinet.testing.stack import token_for
 from kabinet_stack.services import available_services
 
 BIN = Path(sys.executable).parent
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout_s: float = 60) -> None:

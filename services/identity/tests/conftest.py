@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -20,40 +19,14 @@ from identity_testkit import Env
 from identity.bootstrap import build_runtime
 from identity.settings import IdentitySettings
 from kabinet.settings import MessagingSettings
-from kabinet.testing.plugin import RUN_ID
 from kabinet.testing.stack import running
 
 
-async def _cleanup_broker(amqp_url: str, ns: str) -> None:
-    import aio_pika
-
-    from kabinet.bus import rabbit
-
-    conn = await aio_pika.connect(amqp_url, timeout=10)
-    try:
-        channel = await conn.channel()
-        for q in [q for q in rabbit.DECLARED_QUEUES if q.startswith(ns)]:
-            try:
-                await channel.queue_delete(q)
-            except Exception:
-                channel = await conn.channel()
-            rabbit.DECLARED_QUEUES.discard(q)
-        for x in [x for x in rabbit.DECLARED_EXCHANGES if x.startswith(ns)]:
-            try:
-                await channel.exchange_delete(x)
-            except Exception:
-                channel = await conn.channel()
-            rabbit.DECLARED_EXCHANGES.discard(x)
-    finally:
-        await conn.close()
-
-
 @pytest.fixture(scope="module")
-async def env(database_factory: Any, amqp_url: str, tmp_path_factory: Any) -> AsyncIterator[Env]:
-    ns = f"kt-{RUN_ID}-identity-{uuid.uuid4().hex[:6]}"
-    messaging = MessagingSettings(amqp_url=amqp_url, events_exchange=f"{ns}.events", queue_prefix=f"{ns}.")
+async def env(database_factory: Any, module_messaging: MessagingSettings, tmp_path_factory: Any
+              ) -> AsyncIterator[Env]:
     settings = IdentitySettings(
-        database_url=await database_factory("identity"), messaging=messaging,
+        database_url=await database_factory("identity"), messaging=module_messaging,
         data_dir=tmp_path_factory.mktemp("identity"), outbox_poll_interval_s=0.05,
         # Cheap argon2 keeps the suite fast; the rehash test raises them to prove upgrades.
         argon2_time_cost=1, argon2_memory_kib=1024, argon2_parallelism=1,
@@ -62,7 +35,6 @@ async def env(database_factory: Any, amqp_url: str, tmp_path_factory: Any) -> As
     runtime = build_runtime(settings)
     async with running(runtime):
         yield Env(runtime)
-    await _cleanup_broker(amqp_url, ns)
 
 
 @pytest.fixture

@@ -9,18 +9,51 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from kabinet.auth import Principal, SigningKey
 from kabinet.settings import MessagingSettings
+from kabinet.testing.net import free_port
 from kabinet.testing.stack import GraphQLClient, token_for
 from kabinet_stack import demo
 from kabinet_stack.embedded import Stack
 from kabinet_stack.services import SERVICE_NAMES
+
+
+@contextlib.asynccontextmanager
+async def kabinet_run(tmp_path: Path) -> AsyncIterator[tuple[str, Path]]:
+    """`kabinet run` (what `make run` starts) in a subprocess on a free port with its own data directory, until
+    it is ready and has printed the demo logins; yields its base URL and its log file."""
+    port = free_port()
+    log = tmp_path / "run.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([str(Path(sys.executable).parent / "kabinet"), "run", "--port", str(port),
+                                 "--data-dir", str(tmp_path / "var")], stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        async with httpx.AsyncClient() as client, asyncio.timeout(180):
+            while True:
+                assert proc.poll() is None, log.read_text()[-3000:]
+                with contextlib.suppress(httpx.HTTPError):
+                    if (await client.get(f"{base}/readyz")).status_code == 200 and "Demo logins" in log.read_text():
+                        break
+                await asyncio.sleep(0.3)
+        yield base, log
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 class StackHandle:

@@ -8,7 +8,6 @@ import contextlib
 import json
 import os
 import shutil
-import socket
 import subprocess
 import threading
 import time
@@ -19,12 +18,7 @@ import uvicorn
 
 from gateway.http_server import CoalescingHttpToolsProtocol
 from gateway.testing.apollo import ApolloHarnessMissing, node_harness_dir
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from kabinet.testing.net import free_port
 
 
 class ThreadedServer:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 from email import message_from_bytes
 from typing import Any
 
@@ -13,12 +12,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from identity.adapters.messages import DeliveryFailed, HttpSmsSender, SmtpEmailSender
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from kabinet.testing.net import free_port as _free_port
 
 
 class _Inbox:

@@ -25,8 +25,7 @@ from kabinet.auth.tokens import jwks as jwks_of
 from kabinet.bus.rabbit import RabbitTransport
 from kabinet.events import Envelope
 from kabinet.runtime import ServiceRuntime
-from kabinet.settings import MessagingSettings
-from kabinet.testing.plugin import RUN_ID
+from kabinet.testing.plugin import RUN_ID, delete_broker_names, messaging_for
 from kabinet.testing.stack import GraphQLClient, eventually, running, token_for
 from scheduling.adapters.tables import outbox, staff, students
 from scheduling.bootstrap import build_runtime, create_app
@@ -114,13 +113,8 @@ OWNER = Principal(user_id="owner", role=Role.OWNER)
 @pytest.fixture(scope="session")
 async def env(database_factory: Callable[[str], Awaitable[str]], amqp_url: str, tmp_path_factory: Any
               ) -> AsyncIterator[Env]:
-    import aio_pika
-
-    from kabinet.bus import rabbit
-
     ns = f"kt-{RUN_ID}-sched-{uuid.uuid4().hex[:6]}"
-    messaging = MessagingSettings(amqp_url=amqp_url, events_exchange=f"{ns}.events", queue_prefix=f"{ns}.",
-                                  publish_timeout_s=5.0, connect_timeout_s=5.0)
+    messaging = messaging_for(amqp_url, ns)
     key = SigningKey.generate()
     identity = RabbitTransport(messaging)
     if os.environ.get("SCHEDULING_TESTS_DIRECT"):
@@ -151,17 +145,7 @@ async def env(database_factory: Callable[[str], Awaitable[str]], amqp_url: str, 
             await client.aclose()
             await service.aclose()
             await identity.close()
-    conn = await aio_pika.connect(amqp_url, timeout=10)
-    try:
-        channel = await conn.channel()
-        for q in [q for q in rabbit.DECLARED_QUEUES if q.startswith(ns)]:
-            await channel.queue_delete(q)
-            rabbit.DECLARED_QUEUES.discard(q)
-        for x in [x for x in rabbit.DECLARED_EXCHANGES if x.startswith(ns)]:
-            await channel.exchange_delete(x)
-            rabbit.DECLARED_EXCHANGES.discard(x)
-    finally:
-        await conn.close()
+    await delete_broker_names(amqp_url, ns)
 
 
 async def make_world(env: Env, time_zone: str = "Europe/Moscow", teachers: int = 1,
