@@ -22,7 +22,7 @@ from kabinet_stack.embedded import Stack
 log = logging.getLogger("kabinet")
 
 
-def _banner(host: str, port: int, seeded: dict[str, Any]) -> str:
+def _banner(host: str, port: int, logins: list[str]) -> str:
     base = f"http://{'localhost' if host in ('0.0.0.0', '127.0.0.1') else host}:{port}"
     lines = [
         "",
@@ -31,7 +31,6 @@ def _banner(host: str, port: int, seeded: dict[str, Any]) -> str:
         f"  Console (GraphiQL): {base}/graphql  (open in a browser)",
         f"  Health: {base}/healthz   Readiness: {base}/readyz",
     ]
-    logins = _logins(seeded)
     if logins:
         lines.append("  Demo logins:")
         lines += [f"    {line}" for line in logins]
@@ -73,26 +72,17 @@ def build_app(data_dir: Path, with_demo: bool, host: str, port: int) -> Starlett
 
             stack.identity.settings.dev_fixed_code = stack.identity.settings.dev_fixed_code or DEMO_CODE
         async with stack.running():
-            seeded: dict[str, Any] = {}
+            logins: list[str] = []
             if with_demo and not marker.exists():
-                seeded = await demo.seed(stack)
-                marker.write_text(json.dumps({"logins": _logins(seeded)}, indent=2))
+                logins = _logins(await demo.seed(stack))
+                marker.write_text(json.dumps({"logins": logins}, indent=2))
             elif marker.exists():
-                seeded = {"identity": json.loads(marker.read_text())["logins"]}
-                seeded["identity"] = _Saved(seeded["identity"])
-            print(_banner(host, port, seeded), flush=True)
+                logins = json.loads(marker.read_text())["logins"]  # seeded at an earlier start
+            print(_banner(host, port, logins), flush=True)
             yield
 
     stack.app.router.lifespan_context = lifespan
     return stack.app
-
-
-class _Saved:
-    def __init__(self, lines: list[str]) -> None:
-        self.lines = lines
-
-    def logins(self) -> list[str]:
-        return self.lines
 
 
 def main(argv: list[str] | None = None) -> None:
