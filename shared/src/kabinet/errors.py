@@ -37,6 +37,13 @@ class InvalidInput(KabinetError):
     message = "The input is not valid."
 
 
+class BadUserInput(KabinetError):
+    """An argument that is not a value of its type at all (e.g. an amount "NaN"): refused while parsing."""
+
+    code = "BAD_USER_INPUT"
+    message = "An argument has a value that is not allowed."
+
+
 class Conflict(KabinetError):
     code = "CONFLICT"
     message = "This conflicts with the current state."
