@@ -1,6 +1,6 @@
 from decimal import Decimal
 
-from pydantic import model_validator
+from pydantic import field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from kabinet.money import AMOUNT_COLUMN_MAX
@@ -25,6 +25,12 @@ class BillingSettings(ServiceSettings):
     # How often the runtime expires subscriptions past validity by itself (seconds; 0 turns the job off,
     # e.g. when an external scheduler calls runSubscriptionExpiry instead). It also runs once at start-up.
     subscription_expiry_interval_s: float = 3600.0
+
+    @field_validator("payment_webhook_secret")
+    @classmethod
+    def _strip(cls, value: str | None) -> str | None:
+        # A secret read from a file often ends with a newline the provider's signature does not include.
+        return value.strip() or None if value is not None else None
 
     @model_validator(mode="after")
     def _limits_fit_the_columns(self) -> "BillingSettings":
