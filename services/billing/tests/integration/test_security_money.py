@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import subprocess
+import sys
 import uuid
 from decimal import Decimal
 from pathlib import Path
@@ -162,6 +165,17 @@ def test_billing_has_no_default_webhook_secret_and_refuses_to_serve_without_one(
     with pytest.raises(SystemExit, match="BILLING_PAYMENT_WEBHOOK_SECRET"):
         create_app(BillingSettings(database_url=f"sqlite:///{tmp_path}/b.db", payment_webhook_secret="short"))
     build_runtime(settings)  # `kabinet-billing migrate` needs no webhook secret
+
+
+def test_kabinet_billing_serve_exits_with_a_clear_message_without_the_secret(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BILLING_")}
+    env.update(BILLING_DATABASE_URL=f"sqlite:///{tmp_path}/b.db", KABINET_DATA_DIR=str(tmp_path))
+    exe = str(Path(sys.executable).parent / "kabinet-billing")
+    done = subprocess.run([exe, "serve", "--port", "1"], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert "BILLING_PAYMENT_WEBHOOK_SECRET is not set" in done.stderr, done.stderr[-2000:]
+    migrated = subprocess.run([exe, "migrate"], env=env, capture_output=True, text=True, timeout=120)
+    assert migrated.returncode == 0, migrated.stderr[-2000:]
 
 
 # -- (2) amounts --------------------------------------------------------------------------------------------------
@@ -335,3 +349,46 @@ async def test_the_same_user_is_the_same_caller_whatever_token(billing: Harness)
     second = await billing.ok(token_for(billing.key, p), RECORD_PAYMENT, pay)  # a new token after a refresh
     assert first == second
     assert await billing.balances(fam.id) == (Decimal("10.00"), Decimal("10.00"))
+
+
+async def test_embedded_sqlite_keeps_the_ceiling_and_scoped_keys(tmp_path: Path) -> None:
+    """The same rules on SQLite (integer cents): the conditional UPDATE and the (scope, key) index."""
+    from billing.adapters.tables import inbox
+    from billing.domain.errors import BalanceLimitExceeded
+    from billing.domain.model import PaymentMethod
+    from billing.service import adjustments, payments
+    from billing.service.handlers import HANDLERS
+    from billing.service.ledger import account_of
+    from kabinet.events import Envelope
+    from kabinet.inbox import inbox_handler
+
+    runtime = build_runtime(BillingSettings(database_url=f"sqlite:///{tmp_path}/billing.db", data_dir=tmp_path,
+                                            max_amount_per_operation=Decimal("1000.00"),
+                                            balance_ceiling=Decimal("1500.00")))
+    a = Principal(user_id="admin-a", role=Role.OWNER)
+    b = Principal(user_id="admin-b", role=Role.OWNER)
+    try:
+        await runtime.migrate()
+        family = str(uuid.uuid4())
+        await inbox_handler("billing", runtime.uow, inbox, HANDLERS)(Envelope(
+            type="identity.student.registered", version=1, producer="identity",
+            payload={"student_id": str(uuid.uuid4()), "family_id": family, "first_name": "A", "last_name": "B",
+                     "branch_id": "b"}))
+        for who, amount in ((a, "1000.00"), (b, "400.00")):  # one key, two callers: two payments
+            async with runtime.uow() as uow:
+                await payments.record_payment(payments.RecordPayment(family, Decimal(amount), PaymentMethod.CASH,
+                                                                      idempotency_key="same"), uow, who)
+        with pytest.raises(BalanceLimitExceeded):
+            async with runtime.uow() as uow:
+                await payments.record_payment(payments.RecordPayment(family, Decimal("100.01"), PaymentMethod.CASH),
+                                              uow, a)
+        for _ in range(2):
+            async with runtime.uow() as uow:
+                await adjustments.adjust_balance(adjustments.AdjustBalance(family, Decimal("-1000.00"), "fix"), uow, a)
+        with pytest.raises(BalanceLimitExceeded):
+            async with runtime.uow() as uow:
+                await adjustments.adjust_balance(adjustments.AdjustBalance(family, Decimal("-1000.00"), "fix"), uow, a)
+        async with runtime.uow() as uow:
+            assert (await account_of(uow, family)).balance == Decimal("-600.00")
+    finally:
+        await runtime.engine.dispose()
