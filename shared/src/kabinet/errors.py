@@ -38,10 +38,10 @@ class InvalidInput(KabinetError):
 
 
 class BadUserInput(KabinetError):
-    """An argument that is not a value of its type at all (e.g. an amount "NaN"): refused while parsing."""
+    """An argument's value is out of its domain (a time without an offset, a text too long, ...)."""
 
     code = "BAD_USER_INPUT"
-    message = "An argument has a value that is not allowed."
+    message = "An argument's value is not valid."
 
 
 class Conflict(KabinetError):

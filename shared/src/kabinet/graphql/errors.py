@@ -9,7 +9,7 @@ from typing import Any
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from kabinet.errors import BadUserInput, KabinetError
+from kabinet.errors import KabinetError
 from kabinet.graphql.types import UserError
 
 log = logging.getLogger(__name__)
@@ -34,22 +34,22 @@ class ErrorCodes(SchemaExtension):
     @staticmethod
     def _format(error: GraphQLError) -> GraphQLError:
         orig = error.original_error
-        # A variable that failed coercion arrives wrapped: GraphQLError(variable) -> GraphQLError(value) -> cause.
-        while isinstance(orig, GraphQLError) and isinstance(orig.original_error, KabinetError):
-            orig = orig.original_error
         ext: dict[str, Any] = dict(error.extensions or {})
         if orig is None:
             # Parse/validation errors: their messages are about the query, safe to show.
             ext.setdefault("code", "GRAPHQL_VALIDATION_FAILED")
             return GraphQLError(error.message, nodes=error.nodes, source=error.source,
                                 positions=error.positions, path=error.path, extensions=ext)
+        if isinstance(orig, GraphQLError):
+            # A variable's value failed coercion (graphql-core wraps the scalar's error): the message is about
+            # the request and safe to show; the client sent a bad value.
+            ext["code"] = "BAD_USER_INPUT"
+            return GraphQLError(error.message, nodes=error.nodes, path=error.path, extensions=ext)
         if isinstance(orig, KabinetError):
             ext["code"] = orig.code
             if orig.field:
                 ext["field"] = orig.field
-            # A value refused while parsing: graphql-core's message names the variable and the value.
-            message = error.message if isinstance(orig, BadUserInput) else orig.message
-            return GraphQLError(message, nodes=error.nodes, path=error.path, extensions=ext)
+            return GraphQLError(orig.message, nodes=error.nodes, path=error.path, extensions=ext)
         if isinstance(orig, ValueError) and "Phone" in error.message:
             ext["code"] = "INVALID_PHONE"
             return GraphQLError("This is not a valid phone number.", nodes=error.nodes, path=error.path,
