@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from decimal import Decimal
 
 import pytest
@@ -64,3 +65,26 @@ def test_the_decimal_scalar_answers_bad_user_input() -> None:
                            ('{ echo(amount: "Infinity") }', None)]:
         got = schema.execute_sync(doc, variable_values=variables)
         assert got.errors and [e.extensions["code"] for e in got.errors] == ["BAD_USER_INPUT"], got.errors
+
+
+def test_a_clients_bad_amount_is_not_logged_as_an_error(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    schema = subgraph_schema(_Query)
+    got = schema.execute_sync("query($a: Decimal!) { echo(amount: $a) }", variable_values={"a": "NaN"})
+    assert got.errors
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], [r.getMessage() for r in caplog.records]
+
+
+@strawberry.type
+class _Broken:
+    @strawberry.field
+    def boom(self) -> int:
+        raise RuntimeError("a bug")
+
+
+def test_a_bug_is_still_logged_once_at_error(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    got = subgraph_schema(_Broken).execute_sync("{ boom }")
+    assert got.errors and got.errors[0].extensions["code"] == "INTERNAL_SERVER_ERROR"
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1 and errors[0].exc_info is not None
