@@ -33,6 +33,7 @@ bench: install install-node bench-gateway
 	$(UV) run python bench/ledger.py
 	$(UV) run python bench/schedule.py
 	$(UV) run python bench/journal.py
+	$(UV) run python bench/cabinet.py
 
 ## Our gateway vs @apollo/gateway vs @graphql-hive/gateway on the same subgraphs (S1-S5; prints the table).
 bench-gateway: install install-node

@@ -7,3 +7,6 @@ HTTP_LATENCY = Histogram("kabinet_http_request_seconds", "HTTP request latency",
 OUTBOX_PUBLISHED = Counter("kabinet_outbox_published_total", "Events published from the outbox", ["service"])
 OUTBOX_PUBLISH_FAILED = Counter("kabinet_outbox_publish_failed_total", "Failed outbox publishes", ["service"])
 EVENTS_HANDLED = Counter("kabinet_events_handled_total", "Events handled by consumers", ["consumer", "outcome"])
+# What a request costs the database, by kind: select/insert/update/delete/other statements, begin/commit/rollback,
+# pool checkouts and new connections (bench/cabinet.py divides them by the requests served).
+DB_OPERATIONS = Counter("kabinet_db_operations_total", "Database operations by kind", ["kind"])

@@ -7,6 +7,10 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from kabinet.metrics import DB_OPERATIONS
+
+_STATEMENT_KINDS = {"select": "select", "insert": "insert", "update": "update", "delete": "delete", "with": "select"}
+
 
 def normalise_url(url: str) -> str:
     """Accept plain ``postgresql://`` / ``sqlite://`` URLs and pick the async driver."""
@@ -36,12 +40,28 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
 
-        return engine
+        return _counted(engine)
     if "poolclass" not in kwargs:
         kwargs.setdefault("pool_size", 10)
         kwargs.setdefault("max_overflow", 20)
     kwargs.setdefault("pool_pre_ping", True)
-    return create_async_engine(url, **kwargs)
+    return _counted(create_async_engine(url, **kwargs))
+
+
+def _counted(engine: AsyncEngine) -> AsyncEngine:
+    """Count what the engine asks of the database (for /metrics): a request's cost in statements and round trips."""
+    sync = engine.sync_engine
+
+    @event.listens_for(sync, "before_cursor_execute")
+    def _statement(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        word = statement.lstrip()[:6].lower()
+        DB_OPERATIONS.labels(_STATEMENT_KINDS.get(word, "other")).inc()
+
+    for kind in ("begin", "commit", "rollback"):
+        event.listen(sync, kind, lambda _conn, _k=kind: DB_OPERATIONS.labels(_k).inc())
+    event.listen(sync.pool, "checkout", lambda *_: DB_OPERATIONS.labels("checkout").inc())
+    event.listen(sync.pool, "connect", lambda *_: DB_OPERATIONS.labels("connect").inc())
+    return engine
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
