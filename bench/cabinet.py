@@ -290,7 +290,7 @@ async def seed(chain: Chain, dsns: dict[str, str], rng: random.Random) -> dict[s
         entry_rows: list[tuple[Any, ...]] = []
         charge_rows: list[tuple[Any, ...]] = []
         pay_rows: list[tuple[Any, ...]] = []
-        for at, f, kind, amount, stu, lid, bid in ops:
+        for at, f, kind, amount, stu, lesson, bid in ops:
             tx = uid()
             balance[f] += amount
             acc = account[f]
@@ -298,8 +298,8 @@ async def seed(chain: Chain, dsns: dict[str, str], rng: random.Random) -> dict[s
                 desc = "Lesson"
                 entry_rows.append((uid(), tx, acc, "family", amount, "RUB", desc, at))
                 entry_rows.append((uid(), tx, None, "revenue:lessons", -amount, "RUB", desc, at))
-                charge_rows.append((uid(), lid, stu, f, bid, PRICE, "RUB", tx, f"{lid}:{stu}", at))
-                tx_rows.append((tx, acc, f, kind, desc, amount, "RUB", balance[f], bid, stu, lid, None, at))
+                charge_rows.append((uid(), lesson, stu, f, bid, PRICE, "RUB", tx, f"{lesson}:{stu}", at))
+                tx_rows.append((tx, acc, f, kind, desc, amount, "RUB", balance[f], bid, stu, lesson, None, at))
             else:
                 desc, pay = "Payment (cash)", uid()
                 entry_rows.append((uid(), tx, acc, "family", amount, "RUB", desc, at))
