@@ -118,11 +118,16 @@ SAVE_SHEET = """mutation SaveSheet($i: SaveLessonSheetInput!) {
 PAY = """mutation Pay($i: RecordPaymentInput!) {
   recordPayment(input: $i) { payment { id } balanceAfter { amount } errors { code } }
 }"""
+READS = ("home", "lessons", "statement")
 MIX = (("home", 60), ("lessons", 20), ("statement", 10), ("save_sheet", 5), ("payment", 5))
 
 
+_IDS = random.Random(0)
+
+
 def uid() -> str:
-    return str(uuid.uuid4())
+    """Ids from a seeded generator: the same chain every run (so --reuse finds the ids it seeded)."""
+    return str(uuid.UUID(int=_IDS.getrandbits(128), version=4))
 
 
 # -- the generated chain ------------------------------------------------------------------------------------------
@@ -541,7 +546,8 @@ async def measure(system: System, ops: list[dict[str, Any]], args: argparse.Name
     metrics = {s: f"http://127.0.0.1:{system.ports[s]}/metrics" for s in SERVICES}
     async with httpx.AsyncClient(timeout=30) as client:
         # A short warm-up (plans, caches, pools), then the background rate of database work with no requests.
-        await autocannon(system.gateway_url, ops, min(args.clients, 4), 3)
+        await autocannon(system.gateway_url, [o for o in ops if o["name"] in READS], min(args.clients, 4), 3)
+        await asyncio.sleep(1)
         idle0 = {s: await db_operations(client, u) for s, u in metrics.items()}
         await asyncio.sleep(3)
         idle1 = {s: await db_operations(client, u) for s, u in metrics.items()}
@@ -639,13 +645,15 @@ async def main() -> None:
     ap.add_argument("--no-floor", action="store_true")
     ap.add_argument("--explain", action="store_true", help="print EXPLAIN ANALYZE of the hot queries")
     ap.add_argument("--keep", action="store_true", help="keep the databases (printed) after the run")
+    ap.add_argument("--reuse", metavar="RUN", help="use the databases kept by run RUN (same --scale and --seed): "
+                    "migrate them and skip seeding")
     ap.add_argument("--seed", type=int, default=7)
     args = ap.parse_args()
     rng = random.Random(args.seed)
-    run = uuid.uuid4().hex[:8]
+    run = args.reuse or uuid.uuid4().hex[:8]
     ns = f"bench-{run}"
     logs = Path(f"/tmp/bench_cabinet_{run}")
-    logs.mkdir(parents=True)
+    logs.mkdir(parents=True, exist_ok=True)
     names = {s: f"bench_{run}_{s}" for s in SERVICES}
     base = _dsn(PG).rsplit("/", 1)[0]
     dsns = {s: f"{base}/{n}" for s, n in names.items()}
@@ -655,11 +663,12 @@ async def main() -> None:
         n_groups = max(1, round(40 * args.scale))
         chain = generate(args.branches, n_groups, 10, rng)
         for s in SERVICES:
-            await admin(f'CREATE DATABASE "{names[s]}"')
+            if not args.reuse:
+                await admin(f'CREATE DATABASE "{names[s]}"')
             env = {**os.environ, f"{s.upper()}_DATABASE_URL": dsns[s], "LOG_LEVEL": "WARNING"}
             subprocess.run([str(BIN / f"kabinet-{s}"), "migrate"], env=env, check=True, timeout=300,
                            stdout=subprocess.DEVNULL)
-        counts = await seed(chain, dsns, rng)
+        counts = {} if args.reuse else await seed(chain, dsns, rng)
         print(f"set-up ({time.perf_counter() - t:.0f} s, not measured): {args.branches} branches, "
               f"{len(chain.groups)} groups, {len(chain.families)} families, "
               + ", ".join(f"{v} {k}" for k, v in counts.items()))
@@ -702,7 +711,7 @@ async def main() -> None:
                 p.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 p.kill()
-        if args.keep:
+        if args.keep or args.reuse:
             print("kept databases:", ", ".join(names.values()))
         else:
             for n in names.values():

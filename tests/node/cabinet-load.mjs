@@ -45,6 +45,7 @@ const instance = autocannon({
   connections: cfg.connections ?? 30,
   duration: cfg.duration ?? 60,
   method: "POST",
+  timeout: 60,
   requests: [
     {
       setupRequest: (request, context) => {
@@ -85,6 +86,8 @@ instance.on("done", (result) => {
     ops[name] = { count: s.lat.length, errors: s.errors, p50: pct(s.lat, 50), p99: pct(s.lat, 99),
                   rps: s.lat.length / (cfg.duration ?? 60) };
   }
+  if (result.timeouts) sampleErrors.push(`${result.timeouts} requests timed out (60 s)`);
+  if (result.errors) sampleErrors.push(`${result.errors} connection errors`);
   process.stdout.write(JSON.stringify({ rps: requests / (cfg.duration ?? 60), requests, errors, seconds, ops,
                                         sample_errors: sampleErrors }) + "\n");
 });
