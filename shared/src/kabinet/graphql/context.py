@@ -2,13 +2,63 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
 from kabinet.auth.principal import Principal
+from kabinet.db.engine import is_sqlite
 
 if TYPE_CHECKING:
     from kabinet.runtime import ServiceRuntime
+
+
+class RequestReads:
+    """One pooled connection for all of a request's reads: taken at the first read, returned when the request
+    ends (one checkout per request instead of one per resolver and DataLoader batch).
+
+    On PostgreSQL the connection is in autocommit: each SELECT runs on its own, without BEGIN/ROLLBACK. That
+    loses nothing: under READ COMMITTED every statement already took its own snapshot inside a transaction.
+    Resolvers run concurrently and one connection runs one statement at a time, so uses are serialised by a
+    lock; writes never come here (use cases use ``runtime.uow()``).
+    """
+
+    def __init__(self, runtime: ServiceRuntime) -> None:
+        self._runtime = runtime
+        self._lock = asyncio.Lock()
+        self._conn: AsyncConnection | None = None
+        self._session: AsyncSession | None = None
+
+    @contextlib.asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        async with self._lock:
+            if self._session is None:
+                engine = self._runtime.engine
+                conn = await engine.connect()
+                if not is_sqlite(engine):
+                    conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+                self._conn = conn
+                self._session = AsyncSession(bind=conn, expire_on_commit=False)
+            try:
+                yield self._session
+            finally:
+                if self._conn is not None and is_sqlite(self._runtime.engine):
+                    # SQLite: end the read transaction at once, so a writer in this process is not held up.
+                    await self._session.rollback()
+
+    async def close(self) -> None:
+        session, conn = self._session, self._conn
+        self._session = self._conn = None
+        try:
+            if session is not None:
+                await session.close()
+        finally:
+            if conn is not None:
+                await conn.close()
 
 
 @dataclass
@@ -19,8 +69,20 @@ class RequestContext:
     response: Any = None
     # DataLoaders are created per request (never shared across requests: they cache).
     loaders: dict[str, Any] = field(default_factory=dict)
+    _reads: RequestReads | None = None
 
     def loader(self, name: str, factory: Any) -> Any:
         if name not in self.loaders:
             self.loaders[name] = factory(self)
         return self.loaders[name]
+
+    def reads(self) -> contextlib.AbstractAsyncContextManager[AsyncSession]:
+        """``async with ctx.reads() as session:`` — the request's read session (see `RequestReads`)."""
+        if self._reads is None:
+            self._reads = RequestReads(self.runtime)
+        return self._reads.session()
+
+    async def close(self) -> None:
+        """Return the request's connection to the pool (the app calls this when the response is sent)."""
+        if self._reads is not None:
+            await self._reads.close()

@@ -67,9 +67,20 @@ class ServiceGraphQL(GraphQL[RequestContext, None]):
         super().__init__(schema, graphql_ide=graphql_ide)  # type: ignore[arg-type]
         self.runtime = runtime
 
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        contexts: list[RequestContext] = []
+        scope.setdefault("state", {})["kabinet_contexts"] = contexts
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            for context in contexts:  # the request's database connection goes back to the pool
+                await context.close()
+
     async def get_context(self, request: Any, response: Any) -> RequestContext:
         principal: Principal = getattr(request.state, "principal", ANONYMOUS)
-        return RequestContext(principal=principal, runtime=self.runtime, request=request, response=response)
+        context = RequestContext(principal=principal, runtime=self.runtime, request=request, response=response)
+        getattr(request.state, "kabinet_contexts", []).append(context)
+        return context
 
 
 class AuthMiddleware:

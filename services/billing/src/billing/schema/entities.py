@@ -42,7 +42,7 @@ async def statement_page(info: GInfo, family_id: str, first: int, after: str | N
         return StatementLineConnection(edges=[], page_info=PageInfo(has_next_page=False, end_cursor=None))
     first = max(1, min(first, MAX_PAGE))
     after_seq = int(after) if after and after.isdigit() else None
-    async with info.context.runtime.sessionmaker() as session:
+    async with info.context.reads() as session:
         rows = await queries.statement(session, acc.id, after_seq=after_seq, limit=first + 1)
     edges = [StatementLineEdge(cursor=str(r.seq), node=StatementLine.from_row(r)) for r in rows[:first]]
     return StatementLineConnection(edges=edges, page_info=PageInfo(

@@ -16,7 +16,7 @@ from kabinet.graphql.context import RequestContext
 
 def account_by_family_loader(ctx: RequestContext) -> DataLoader[str, FamilyAccount | None]:
     async def load(family_ids: Sequence[str]) -> list[FamilyAccount | None]:
-        async with ctx.runtime.sessionmaker() as session:
+        async with ctx.reads() as session:
             found = await AccountRepository(session).by_families(list(family_ids))
         return [found.get(fid) for fid in family_ids]
 
@@ -25,7 +25,7 @@ def account_by_family_loader(ctx: RequestContext) -> DataLoader[str, FamilyAccou
 
 def branches_by_family_loader(ctx: RequestContext) -> DataLoader[str, set[str]]:
     async def load(family_ids: Sequence[str]) -> list[set[str]]:
-        async with ctx.runtime.sessionmaker() as session:
+        async with ctx.reads() as session:
             found = await ProjectionRepository(session).families_branches(list(family_ids))
         return [found.get(fid, set()) for fid in family_ids]
 
@@ -34,7 +34,7 @@ def branches_by_family_loader(ctx: RequestContext) -> DataLoader[str, set[str]]:
 
 def student_by_id_loader(ctx: RequestContext) -> DataLoader[str, Row[Any] | None]:
     async def load(ids: Sequence[str]) -> list[Row[Any] | None]:
-        async with ctx.runtime.sessionmaker() as session:
+        async with ctx.reads() as session:
             found = await ProjectionRepository(session).students_by_ids(list(ids))
         return [found.get(i) for i in ids]
 
@@ -43,7 +43,7 @@ def student_by_id_loader(ctx: RequestContext) -> DataLoader[str, Row[Any] | None
 
 def subscriptions_by_student_loader(ctx: RequestContext) -> DataLoader[str, list[Subscription]]:
     async def load(ids: Sequence[str]) -> list[list[Subscription]]:
-        async with ctx.runtime.sessionmaker() as session:
+        async with ctx.reads() as session:
             found = await SubscriptionRepository(session).of_students(list(ids))
         return [found.get(i, []) for i in ids]
 
@@ -52,7 +52,7 @@ def subscriptions_by_student_loader(ctx: RequestContext) -> DataLoader[str, list
 
 def subscriptions_by_family_loader(ctx: RequestContext) -> DataLoader[str, list[Subscription]]:
     async def load(ids: Sequence[str]) -> list[list[Subscription]]:
-        async with ctx.runtime.sessionmaker() as session:
+        async with ctx.reads() as session:
             found = await SubscriptionRepository(session).of_families(list(ids))
         return [found.get(i, []) for i in ids]
 
@@ -61,7 +61,7 @@ def subscriptions_by_family_loader(ctx: RequestContext) -> DataLoader[str, list[
 
 def payments_by_family_loader(ctx: RequestContext) -> DataLoader[str, list[Row[Any]]]:
     async def load(ids: Sequence[str]) -> list[list[Row[Any]]]:
-        async with ctx.runtime.sessionmaker() as session:
+        async with ctx.reads() as session:
             found = await queries.payments_of(session, list(ids))
         return [found.get(i, []) for i in ids]
 
@@ -70,7 +70,7 @@ def payments_by_family_loader(ctx: RequestContext) -> DataLoader[str, list[Row[A
 
 def invoices_by_family_loader(ctx: RequestContext) -> DataLoader[str, list[Row[Any]]]:
     async def load(ids: Sequence[str]) -> list[list[Row[Any]]]:
-        async with ctx.runtime.sessionmaker() as session:
+        async with ctx.reads() as session:
             found = await queries.invoices_of(session, list(ids))
         return [found.get(i, []) for i in ids]
 

@@ -76,21 +76,21 @@ class Query:
     @strawberry.field(description="Subscription types on sale (in a branch, plus school-wide ones).")
     async def subscription_plans(self, info: GInfo, branch_id: strawberry.ID | None = None) -> list[SubscriptionPlan]:
         require_authenticated(info.context.principal)
-        async with info.context.runtime.sessionmaker() as session:
+        async with info.context.reads() as session:
             types = await SubscriptionRepository(session).types(str(branch_id) if branch_id else None)
         return [SubscriptionPlan.from_model(t) for t in types]
 
     @strawberry.field(description="The branch's discounts (branch admins, the owner).")
     async def branch_discounts(self, info: GInfo, branch_id: strawberry.ID) -> list[BillingDiscount]:
         require_branch_managed(info.context.principal, str(branch_id))
-        async with info.context.runtime.sessionmaker() as session:
+        async with info.context.reads() as session:
             found = await DiscountRepository(session).of_branch(str(branch_id))
         return [BillingDiscount.from_model(d) for d in found]
 
     @strawberry.field(description="Families of the branch with a negative balance (branch admins, the owner).")
     async def debtors(self, info: GInfo, branch_id: strawberry.ID) -> list[Debtor]:
         require_branch_managed(info.context.principal, str(branch_id))
-        async with info.context.runtime.sessionmaker() as session:
+        async with info.context.reads() as session:
             rows = await queries.debtors(session, str(branch_id))
         return [Debtor(family_id=strawberry.ID(d.family_id), balance=m(d.balance, d.currency),
                        student_names=d.student_names) for d in rows]
@@ -101,7 +101,7 @@ class Query:
         require_branch_managed(info.context.principal, str(branch_id))
         if until <= since:
             raise InvalidInput("The period ends before it starts.", field="until")
-        async with info.context.runtime.sessionmaker() as session:
+        async with info.context.reads() as session:
             r = await queries.branch_report(session, str(branch_id), since, until)
         return BranchBillingReport(
             branch_id=branch_id, since=since, until=until, revenue=m(r.revenue), payments=m(r.payments),
@@ -112,7 +112,7 @@ class Query:
     @strawberry.field(description="How the branch charges lessons and treats expired ones.")
     async def branch_billing_settings(self, info: GInfo, branch_id: strawberry.ID) -> BranchBillingSettings:
         require_branch_managed(info.context.principal, str(branch_id))
-        async with info.context.runtime.sessionmaker() as session:
+        async with info.context.reads() as session:
             b = await ProjectionRepository(session).branch(str(branch_id))
         return BranchBillingSettings(branch_id=branch_id,
                                      charge_on=ChargeModeGQL(b.charge_on if b else "scheduling"),

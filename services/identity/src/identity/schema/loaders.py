@@ -27,7 +27,7 @@ V = TypeVar("V")
 def _loader(ctx: RequestContext, fetch: Callable[[Any, list[str]], Awaitable[dict[str, Any]]],
             default: Any = None) -> DataLoader[str, Any]:
     async def load(keys: Sequence[str]) -> list[Any]:
-        async with ctx.runtime.sessionmaker() as session:
+        async with ctx.reads() as session:
             found = await fetch(session, list(keys))
         return [found.get(k, default() if callable(default) else default) for k in keys]
 

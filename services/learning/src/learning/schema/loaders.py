@@ -19,7 +19,7 @@ from learning.service.views import StudentLessonResult, results_of
 
 def lesson_by_id_loader(ctx: RequestContext) -> DataLoader[str, Lesson | None]:
     async def load(ids: Sequence[str]) -> list[Lesson | None]:
-        async with ctx.runtime.sessionmaker() as session:
+        async with ctx.reads() as session:
             found = await LessonRepository(session).many(list(ids))
         return [found.get(i) for i in ids]
 
@@ -28,7 +28,7 @@ def lesson_by_id_loader(ctx: RequestContext) -> DataLoader[str, Lesson | None]:
 
 def sheet_by_lesson_loader(ctx: RequestContext) -> DataLoader[str, Sheet | None]:
     async def load(ids: Sequence[str]) -> list[Sheet | None]:
-        async with ctx.runtime.sessionmaker() as session:
+        async with ctx.reads() as session:
             found = await SheetRepository(session).by_lessons(list(ids))
         return [found.get(i) for i in ids]
 
@@ -37,7 +37,7 @@ def sheet_by_lesson_loader(ctx: RequestContext) -> DataLoader[str, Sheet | None]
 
 def revisions_by_lesson_loader(ctx: RequestContext) -> DataLoader[str, list[Row[Any]]]:
     async def load(ids: Sequence[str]) -> list[list[Row[Any]]]:
-        async with ctx.runtime.sessionmaker() as session:
+        async with ctx.reads() as session:
             found = await SheetRepository(session).revisions(list(ids))
         return [found.get(i, []) for i in ids]
 
@@ -47,7 +47,7 @@ def revisions_by_lesson_loader(ctx: RequestContext) -> DataLoader[str, list[Row[
 def scale_by_course_loader(ctx: RequestContext) -> DataLoader[str, GradeScale]:
     """Keyed by course id ("" for lessons without a course)."""
     async def load(ids: Sequence[str]) -> list[GradeScale]:
-        async with ctx.runtime.sessionmaker() as session:
+        async with ctx.reads() as session:
             found = await SettingsRepository(session).scales([i or None for i in ids])
         return [found[i or None] for i in ids]
 
@@ -56,7 +56,7 @@ def scale_by_course_loader(ctx: RequestContext) -> DataLoader[str, GradeScale]:
 
 def family_by_student_loader(ctx: RequestContext) -> DataLoader[str, str | None]:
     async def load(ids: Sequence[str]) -> list[str | None]:
-        async with ctx.runtime.sessionmaker() as session:
+        async with ctx.reads() as session:
             found = await StudentRepository(session).families_of(list(ids))
         return [found.get(i) for i in ids]
 
@@ -73,7 +73,7 @@ def results_by_student_loader(ctx: RequestContext) -> DataLoader[str, list[Stude
     async def load(ids: Sequence[str]) -> list[list[StudentLessonResult]]:
         if scope is not None and scope.empty:
             return [[] for _ in ids]
-        async with ctx.runtime.sessionmaker() as session:
+        async with ctx.reads() as session:
             rows = await LearningViews(session).student_lessons(list(ids), scope)
         by_student: dict[str, list[StudentLessonResult]] = {i: [] for i in ids}
         for r in results_of(rows):

@@ -37,7 +37,7 @@ class Query:
     async def group_journal(self, info: Ctx, group_id: strawberry.ID,
                             from_: Annotated[datetime | None, strawberry.argument(name="from")] = None,
                             to: datetime | None = None) -> GroupJournal:
-        async with info.context.runtime.sessionmaker() as session:
+        async with info.context.reads() as session:
             j = await views.group_journal(session, info.context.principal, str(group_id), from_, to)
         return GroupJournal(
             group_id=strawberry.ID(j.group_id),
@@ -51,7 +51,7 @@ class Query:
     @strawberry.field(description="Students whose attendance or grades fell below the branch's thresholds.")
     async def students_at_risk(self, info: Ctx, branch_id: strawberry.ID | None = None,
                                group_id: strawberry.ID | None = None) -> list[StudentAtRisk]:
-        async with info.context.runtime.sessionmaker() as session:
+        async with info.context.reads() as session:
             found = await views.students_at_risk(session, info.context.principal, _now(),
                                                  str(branch_id) if branch_id else None,
                                                  str(group_id) if group_id else None)
@@ -65,13 +65,13 @@ class Query:
                                   "an admin may filter by teacher).")
     async def unfilled_sheets(self, info: Ctx, teacher_id: strawberry.ID | None = None,
                               first: int = 50) -> list[Lesson]:
-        async with info.context.runtime.sessionmaker() as session:
+        async with info.context.reads() as session:
             ids = await views.unfilled_sheets(session, info.context.principal, _now(),
                                               str(teacher_id) if teacher_id else None, max(0, min(first, 500)))
         return [Lesson(id=strawberry.ID(i)) for i in ids]
 
     @strawberry.field(description="A branch's at-risk thresholds (its staff).")
     async def risk_thresholds(self, info: Ctx, branch_id: strawberry.ID) -> RiskThresholds:
-        async with info.context.runtime.sessionmaker() as session:
+        async with info.context.reads() as session:
             t = await views.thresholds_for(session, info.context.principal, str(branch_id))
         return RiskThresholds.of(str(branch_id), t)

@@ -34,7 +34,7 @@ async def _check_student(info: Info[RequestContext, None], student_id: str) -> N
     student = await info.context.loader("student_by_id", student_by_id_loader).load(student_id)
     if student is None:
         raise Forbidden()
-    async with info.context.runtime.sessionmaker() as s:
+    async with info.context.reads() as s:
         if not await can_see_student(p, student, LessonRepository(s)):
             raise Forbidden()
 

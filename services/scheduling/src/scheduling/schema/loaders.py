@@ -21,7 +21,7 @@ from scheduling.domain.model import Booking, Group, Lesson, Membership, Particip
 
 def lesson_by_id_loader(ctx: RequestContext) -> DataLoader[str, Lesson | None]:
     async def load(ids: Sequence[str]) -> list[Lesson | None]:
-        async with ctx.runtime.sessionmaker() as s:
+        async with ctx.reads() as s:
             found = await LessonRepository(s).by_ids(list(ids), with_participants=True)
         return [found.get(i) for i in ids]
 
@@ -30,7 +30,7 @@ def lesson_by_id_loader(ctx: RequestContext) -> DataLoader[str, Lesson | None]:
 
 def participants_by_lesson_loader(ctx: RequestContext) -> DataLoader[str, list[Participant]]:
     async def load(ids: Sequence[str]) -> list[list[Participant]]:
-        async with ctx.runtime.sessionmaker() as s:
+        async with ctx.reads() as s:
             found = await LessonRepository(s).participants_of(list(ids))
         return [found.get(i, []) for i in ids]
 
@@ -39,7 +39,7 @@ def participants_by_lesson_loader(ctx: RequestContext) -> DataLoader[str, list[P
 
 def group_by_id_loader(ctx: RequestContext) -> DataLoader[str, Group | None]:
     async def load(ids: Sequence[str]) -> list[Group | None]:
-        async with ctx.runtime.sessionmaker() as s:
+        async with ctx.reads() as s:
             found = await GroupRepository(s).by_ids(list(ids))
         return [found.get(i) for i in ids]
 
@@ -48,7 +48,7 @@ def group_by_id_loader(ctx: RequestContext) -> DataLoader[str, Group | None]:
 
 def memberships_by_group_loader(ctx: RequestContext) -> DataLoader[str, list[Membership]]:
     async def load(ids: Sequence[str]) -> list[list[Membership]]:
-        async with ctx.runtime.sessionmaker() as s:
+        async with ctx.reads() as s:
             found = await GroupRepository(s).memberships_of_groups(list(ids))
         return [found.get(i, []) for i in ids]
 
@@ -57,7 +57,7 @@ def memberships_by_group_loader(ctx: RequestContext) -> DataLoader[str, list[Mem
 
 def student_by_id_loader(ctx: RequestContext) -> DataLoader[str, StudentRef | None]:
     async def load(ids: Sequence[str]) -> list[StudentRef | None]:
-        async with ctx.runtime.sessionmaker() as s:
+        async with ctx.reads() as s:
             found = await ProjectionRepository(s).students(list(ids))
         return [found.get(i) for i in ids]
 
@@ -68,7 +68,7 @@ def booked_count_by_student_loader(ctx: RequestContext) -> DataLoader[str, int]:
     now: datetime = utcnow()
 
     async def load(ids: Sequence[str]) -> list[int]:
-        async with ctx.runtime.sessionmaker() as s:
+        async with ctx.reads() as s:
             found = await BookingRepository(s).upcoming_counts(list(ids), now)
         return [found.get(i, 0) for i in ids]
 
@@ -77,7 +77,7 @@ def booked_count_by_student_loader(ctx: RequestContext) -> DataLoader[str, int]:
 
 def bookings_by_student_loader(ctx: RequestContext) -> DataLoader[str, list[Booking]]:
     async def load(ids: Sequence[str]) -> list[list[Booking]]:
-        async with ctx.runtime.sessionmaker() as s:
+        async with ctx.reads() as s:
             found = await BookingRepository(s).of_students(list(ids))
         return [found.get(i, []) for i in ids]
 
@@ -86,7 +86,7 @@ def bookings_by_student_loader(ctx: RequestContext) -> DataLoader[str, list[Book
 
 def trial_by_family_loader(ctx: RequestContext) -> DataLoader[str, Trial | None]:
     async def load(ids: Sequence[str]) -> list[Trial | None]:
-        async with ctx.runtime.sessionmaker() as s:
+        async with ctx.reads() as s:
             found = await TrialRepository(s).of_families(list(ids))
         return [found.get(i) for i in ids]
 

@@ -81,7 +81,7 @@ class Query:
         require_authenticated(info.context.principal)
         from scheduling.adapters.repositories import LessonFilter, LessonRepository
 
-        async with info.context.runtime.sessionmaker() as s:
+        async with info.context.reads() as s:
             found = await LessonRepository(s).find(LessonFilter(branch_ids=[str(branch_id)], starts_from=as_utc(from_),
                                                                 starts_before=as_utc(to), include_cancelled=False),
                                                    first=500)
@@ -95,7 +95,7 @@ class Query:
     async def open_slots(self, info: Info[RequestContext, None], branch_id: strawberry.ID, from_: FromArg,
                          to: dt.datetime, teacher_id: strawberry.ID | None = None) -> list[AvailabilitySlot]:
         require_authenticated(info.context.principal)
-        async with info.context.runtime.sessionmaker() as s:
+        async with info.context.reads() as s:
             found = await SlotRepository(s).open_slots([str(branch_id)], str(teacher_id) if teacher_id else None,
                                                        as_utc(from_), as_utc(to))
         return [AvailabilitySlot.from_model(x) for x in found]
@@ -108,7 +108,7 @@ class Query:
         if branch_id is not None:
             ensure(p.role is Role.OWNER or str(branch_id) in p.branch_ids)
         wanted = [str(branch_id)] if branch_id else managed_branches(p)
-        async with info.context.runtime.sessionmaker() as s:
+        async with info.context.reads() as s:
             if p.role is Role.TEACHER:
                 found = await GroupRepository(s).list_groups(branch_ids=wanted, teacher_id=p.staff_id or "-")
             else:
@@ -120,17 +120,17 @@ class Query:
         p = info.context.principal
         require_staff_or_owner(p)
         ensure(p.role is Role.OWNER or str(branch_id) in p.branch_ids)
-        async with info.context.runtime.sessionmaker() as s:
+        async with info.context.reads() as s:
             return [Room.from_model(r) for r in await CatalogueRepository(s).rooms(str(branch_id))]
 
     @strawberry.field(description="Courses and subjects (anyone signed in).")
     async def courses(self, info: Info[RequestContext, None]) -> list[Course]:
         require_authenticated(info.context.principal)
-        async with info.context.runtime.sessionmaker() as s:
+        async with info.context.reads() as s:
             return [Course.from_model(c) for c in await CatalogueRepository(s).courses()]
 
     @strawberry.field(description="Lesson types: built-in and the school's own (anyone signed in).")
     async def lesson_types(self, info: Info[RequestContext, None]) -> list[LessonType]:
         require_authenticated(info.context.principal)
-        async with info.context.runtime.sessionmaker() as s:
+        async with info.context.reads() as s:
             return [LessonType.from_model(t) for t in await CatalogueRepository(s).lesson_types()]

@@ -18,7 +18,7 @@ MAX_PAGE = 500
 async def lesson_page(info: Info[RequestContext, None], q: LessonQuery, first: int, after: str | None
                       ) -> LessonConnection:
     first = max(1, min(first, MAX_PAGE))
-    async with info.context.runtime.sessionmaker() as s:
+    async with info.context.reads() as s:
         f = await authorised_filter(s, info.context.principal, q)
         page, more, total = await list_lessons(s, f, first, after)
     edges = [LessonEdge(cursor=encode_cursor(x.starts_at, x.id), node=Lesson.from_model(x)) for x in page]
@@ -29,7 +29,7 @@ async def lesson_page(info: Info[RequestContext, None], q: LessonQuery, first: i
 
 async def lesson_calendar(info: Info[RequestContext, None], q: LessonQuery, time_zone: str) -> list[CalendarDay]:
     tz = zone(time_zone)
-    async with info.context.runtime.sessionmaker() as s:
+    async with info.context.reads() as s:
         f = await authorised_filter(s, info.context.principal, q)
         found, _, _ = await list_lessons(s, f, 5000, None)
     return [CalendarDay(date=day, lessons=[Lesson.from_model(x) for x in xs]) for day, xs in by_day(found, tz)]
