@@ -58,7 +58,8 @@ class ServiceRuntime:
         self.name = spec.name
         self.settings = settings
         self.database_url = settings.resolved_database_url()
-        self.engine: AsyncEngine = create_engine(self.database_url)
+        self.engine: AsyncEngine = create_engine(self.database_url, pool_size=settings.db_pool_size,
+                                                 max_overflow=settings.db_max_overflow, ssl=settings.db_ssl)
         self.sessionmaker: async_sessionmaker[AsyncSession] = create_sessionmaker(self.engine)
         if transport is None:
             if settings.messaging.amqp_url:

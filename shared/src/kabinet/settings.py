@@ -58,6 +58,12 @@ class ServiceSettings(BaseSettings):
     log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
     data_dir: Path = Field(default=Path("var"), validation_alias="KABINET_DATA_DIR")
     outbox_poll_interval_s: float = 0.5
+    # Connections per process: pool + overflow (docs/operations.md: every replica of every service together
+    # must stay under PostgreSQL's max_connections, or use PgBouncer).
+    db_pool_size: int = 5
+    db_max_overflow: int = 5
+    # TLS to PostgreSQL, explicit: disable | prefer | require | verify-ca | verify-full (asyncpg's modes).
+    db_ssl: str = "prefer"
     messaging: MessagingSettings = Field(default_factory=MessagingSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
 

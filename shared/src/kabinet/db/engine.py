@@ -26,7 +26,10 @@ def is_sqlite(url_or_engine: str | AsyncEngine) -> bool:
     return name.startswith("sqlite")
 
 
-def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+def create_engine(url: str, *, pool_size: int = 5, max_overflow: int = 5, ssl: str | None = None,
+                  **kwargs: Any) -> AsyncEngine:
+    """``ssl`` is asyncpg's mode (disable, prefer, require, verify-ca, verify-full); an ``ssl=``/``sslmode=``
+    parameter in the URL wins."""
     url = normalise_url(url)
     if is_sqlite(url):
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
@@ -42,9 +45,21 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
         return _counted(engine)
     if "poolclass" not in kwargs:
-        kwargs.setdefault("pool_size", 10)
-        kwargs.setdefault("max_overflow", 20)
-    kwargs.setdefault("pool_pre_ping", True)
+        # Small and fixed: every replica of every service together must fit PostgreSQL's max_connections
+        # (docs/operations.md, "Database connections"); a request holds one connection (RequestReads).
+        kwargs["pool_size"] = pool_size
+        kwargs["max_overflow"] = max_overflow
+        kwargs.setdefault("pool_recycle", 1800)
+    # No pre-ping: it is a round trip per checkout. A connection broken by a server restart fails one
+    # statement, which invalidates the pool; the next checkout connects anew.
+    kwargs.setdefault("pool_pre_ping", False)
+    connect_args = kwargs.setdefault("connect_args", {})
+    if ssl is not None and "ssl=" not in url and "sslmode=" not in url:
+        connect_args["ssl"] = ssl
+    # asyncpg prepares every statement; after five runs PostgreSQL may switch to a generic plan that ignores
+    # the parameters (a student's lessons planned as a walk over every lesson in the window). Custom plans cost
+    # a little planning per execution and stay right on any data.
+    connect_args.setdefault("server_settings", {}).setdefault("plan_cache_mode", "force_custom_plan")
     return _counted(create_async_engine(url, **kwargs))
 
 
@@ -57,8 +72,15 @@ def _counted(engine: AsyncEngine) -> AsyncEngine:
         word = statement.lstrip()[:6].lower()
         DB_OPERATIONS.labels(_STATEMENT_KINDS.get(word, "other")).inc()
 
+    def _transaction(kind: str) -> Any:
+        def count(conn: Any) -> None:
+            # An autocommit connection (a request's reads) sends no BEGIN/COMMIT/ROLLBACK to the server.
+            if conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+                DB_OPERATIONS.labels(kind).inc()
+        return count
+
     for kind in ("begin", "commit", "rollback"):
-        event.listen(sync, kind, lambda _conn, _k=kind: DB_OPERATIONS.labels(_k).inc())
+        event.listen(sync, kind, _transaction(kind))
     event.listen(sync.pool, "checkout", lambda *_: DB_OPERATIONS.labels("checkout").inc())
     event.listen(sync.pool, "connect", lambda *_: DB_OPERATIONS.labels("connect").inc())
     return engine

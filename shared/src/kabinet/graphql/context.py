@@ -45,6 +45,9 @@ class RequestReads:
                 self._session = AsyncSession(bind=conn, expire_on_commit=False)
             try:
                 yield self._session
+            except BaseException:
+                await self._session.rollback()  # a failed read leaves nothing behind for the next one
+                raise
             finally:
                 if self._conn is not None and is_sqlite(self._runtime.engine):
                     # SQLite: end the read transaction at once, so a writer in this process is not held up.
