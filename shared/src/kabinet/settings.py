@@ -60,8 +60,8 @@ class ServiceSettings(BaseSettings):
     outbox_poll_interval_s: float = 0.5
     # Connections per process: pool + overflow (docs/operations.md: every replica of every service together
     # must stay under PostgreSQL's max_connections, or use PgBouncer).
-    db_pool_size: int = 5
-    db_max_overflow: int = 5
+    db_pool_size: int = 10
+    db_max_overflow: int = 0  # overflow connections are closed on return: a new connection per burst
     # TLS to PostgreSQL, explicit: disable | prefer | require | verify-ca | verify-full (asyncpg's modes).
     db_ssl: str = "prefer"
     messaging: MessagingSettings = Field(default_factory=MessagingSettings)

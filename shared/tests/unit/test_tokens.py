@@ -122,3 +122,30 @@ def test_signing_key_pem_round_trip_keeps_the_kid(key: SigningKey):
     again = SigningKey.from_pem(key.to_pem())
     assert again.kid == key.kid
     assert jwks([key])["keys"][0]["alg"] == "EdDSA"
+
+
+async def test_a_verified_token_is_checked_once_per_process(key: SigningKey, verifier: TokenVerifier):
+    """A gateway request reaches a service several times with the same token: one signature check."""
+    token = TokenIssuer(key, ISS, AUD).issue(PRINCIPAL)
+    assert [await verifier.verify(token) for _ in range(3)] == [PRINCIPAL] * 3
+    assert verifier.verifications == 1
+
+
+async def test_a_cached_token_is_not_served_from_the_cache_once_expired(key: SigningKey, verifier: TokenVerifier,
+                                                                         monkeypatch: pytest.MonkeyPatch):
+    token = TokenIssuer(key, ISS, AUD).issue(PRINCIPAL, ttl_s=60)
+    assert await verifier.verify(token) == PRINCIPAL
+    later = time.time() + 61
+    monkeypatch.setattr(time, "time", lambda: later)
+    await verifier.verify(token)  # (PyJWT's own clock is not patched: the full check runs and passes)
+    assert verifier.verifications == 2
+
+
+async def test_a_cached_token_is_refused_once_its_key_is_withdrawn(key: SigningKey):
+    keys = KeySource(static=jwks([key]))
+    verifier = TokenVerifier(keys, ISS, AUD, leeway_s=0)
+    token = TokenIssuer(key, ISS, AUD).issue(PRINCIPAL)
+    assert await verifier.verify(token) == PRINCIPAL
+    keys.set_static(jwks([SigningKey.generate()]))
+    with pytest.raises(InvalidToken):
+        await verifier.verify(token)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -105,6 +106,10 @@ class KeySource:
             key = self._keys.get(kid)
         return key
 
+    def known(self, kid: str) -> bool:
+        """Whether the key is (still) among the loaded ones, without fetching."""
+        return kid in self._keys
+
     async def refresh(self) -> None:
         if not self.jwks_url:
             return
@@ -118,10 +123,32 @@ class KeySource:
 class TokenVerifier:
     ALGORITHMS = ("EdDSA",)  # pinned: the header's alg never chooses the algorithm
 
-    def __init__(self, keys: KeySource, issuer: str, audience: str, leeway_s: int = 30) -> None:
+    def __init__(self, keys: KeySource, issuer: str, audience: str, leeway_s: int = 30,
+                 cache_size: int = 10_000) -> None:
         self.keys, self.issuer, self.audience, self.leeway_s = keys, issuer, audience, leeway_s
+        # Verified tokens until they expire (bounded LRU): a client sends the same token on every request,
+        # and a gateway request reaches a service several times; the signature is checked once per process.
+        self.cache_size = cache_size
+        self._verified: OrderedDict[str, tuple[Principal, float, str]] = OrderedDict()
+        self.verifications = 0  # signature checks done
 
     async def verify(self, token: str) -> Principal:
+        cached = self._verified.get(token)
+        if cached is not None:
+            principal, expires_at, kid = cached
+            # Strict on the cached path: no leeway, and the key must still be published.
+            if time.time() < expires_at and self.keys.known(kid):
+                self._verified.move_to_end(token)
+                return principal
+            del self._verified[token]
+        principal, expires_at, kid = await self._verify(token)
+        self._verified[token] = (principal, expires_at, kid)
+        while len(self._verified) > self.cache_size:
+            self._verified.popitem(last=False)
+        return principal
+
+    async def _verify(self, token: str) -> tuple[Principal, float, str]:
+        self.verifications += 1
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
@@ -139,6 +166,6 @@ class TokenVerifier:
         except jwt.PyJWTError as exc:
             raise InvalidToken(str(exc)) from exc
         try:
-            return Principal.from_claims(claims)
+            return Principal.from_claims(claims), float(claims["exp"]), str(header.get("kid"))
         except ValueError as exc:
             raise InvalidToken(f"bad claims: {exc}") from exc

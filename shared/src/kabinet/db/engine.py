@@ -26,7 +26,7 @@ def is_sqlite(url_or_engine: str | AsyncEngine) -> bool:
     return name.startswith("sqlite")
 
 
-def create_engine(url: str, *, pool_size: int = 5, max_overflow: int = 5, ssl: str | None = None,
+def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 0, ssl: str | None = None,
                   **kwargs: Any) -> AsyncEngine:
     """``ssl`` is asyncpg's mode (disable, prefer, require, verify-ca, verify-full); an ``ssl=``/``sslmode=``
     parameter in the URL wins."""
