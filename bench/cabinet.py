@@ -433,6 +433,8 @@ async def db_operations(client: httpx.AsyncClient, url: str) -> dict[str, float]
     out: dict[str, float] = {}
     for m in re.finditer(r'^kabinet_db_operations_total\{kind="(\w+)"\} ([0-9.e+]+)$', text, re.M):
         out[m.group(1)] = float(m.group(2))
+    for m in re.finditer(r'^kabinet_graphql_validation_cache\{outcome="(\w+)"\} ([0-9.e+]+)$', text, re.M):
+        out[f"validation_{m.group(1)}"] = float(m.group(2))
     return out
 
 
@@ -554,11 +556,13 @@ async def measure(system: System, ops: list[dict[str, Any]], args: argparse.Name
         cpu0 = {n: cpu_ticks(p.pid) for n, p in system.procs.items()}
         pg0 = postgres_ticks(postmaster)
         t0 = time.perf_counter()
+        spies = start_profiles(args, system)
         load = await autocannon(system.gateway_url, ops, args.clients, args.duration)
         elapsed = time.perf_counter() - t0
         cpu1 = {n: cpu_ticks(p.pid) for n, p in system.procs.items()}
         pg1 = postgres_ticks(postmaster)
         ops1 = {s: await db_operations(client, u) for s, u in metrics.items()}
+    profiles = finish_profiles(spies)
     n = max(1, load["requests"])
     cpu = {name: (cpu1[name] - cpu0[name]) * 1000 / TICK / n for name in system.procs}
     cpu["postgresql"] = (pg1 - pg0) * 1000 / TICK / n
@@ -569,47 +573,90 @@ async def measure(system: System, ops: list[dict[str, Any]], args: argparse.Name
         for k in kinds:
             background = (idle1[s].get(k, 0) - idle0[s].get(k, 0)) / 3 * elapsed
             db[s][k] = max(0.0, ops1[s].get(k, 0) - idle1[s].get(k, 0) - background) / n
-    return {"load": load, "cpu_ms": cpu, "db": db}
+    return {"load": load, "cpu_ms": cpu, "db": db, "profiles": profiles}
+
+
+def start_profiles(args: argparse.Namespace, system: System) -> dict[str, tuple[subprocess.Popen[bytes], Path]]:
+    if not args.py_spy:
+        return {}
+    spies = {}
+    for name, proc in system.procs.items():
+        out = Path(f"/tmp/bench_cabinet_profile_{name}.txt")
+        spies[name] = (subprocess.Popen([args.py_spy, "record", "--pid", str(proc.pid), "--duration",
+                                         str(max(5, args.duration - 5)), "--rate", "50", "--format", "raw",
+                                         "--nonblocking", "--output", str(out)],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL), out)
+    return spies
+
+
+def finish_profiles(spies: dict[str, tuple[subprocess.Popen[bytes], Path]]) -> dict[str, list[tuple[str, float]]]:
+    """Each process's top functions by own samples (py-spy's collapsed stacks: the last frame is the one running)."""
+    tops: dict[str, list[tuple[str, float]]] = {}
+    for name, (proc, out) in spies.items():
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=30)
+        own: dict[str, int] = defaultdict(int)
+        with contextlib.suppress(OSError):
+            for line in out.read_text().splitlines():
+                stack, _, count = line.rpartition(" ")
+                leaf = stack.rsplit(";", 1)[-1]
+                own[re.sub(r" \((.*/)?(site-packages/)?", " (", leaf)] += int(count)
+        total = sum(own.values()) or 1
+        tops[name] = [(f, 100 * c / total) for f, c in sorted(own.items(), key=lambda x: -x[1])[:8]]
+    return tops
 
 
 EXPLAIN = {
     "scheduling": [
-        ("a student's lessons in a 60-day window (page)",
-         "SELECT l.* FROM lessons l JOIN participants p ON p.lesson_id = l.id WHERE p.student_id = $1 "
+        ("a student's lessons in a 60-day window, one page (the unbatched query)",
+         "SELECT l.* FROM lessons l WHERE l.id IN (SELECT p.lesson_id FROM participants p WHERE p.student_id = $1) "
          "AND l.starts_at >= $2 AND l.starts_at < $3 ORDER BY l.starts_at, l.id LIMIT 11"),
+        ("every child's first page and count in one statement (the batched query)",
+         "SELECT * FROM (SELECT l.*, p.student_id AS s, row_number() OVER (PARTITION BY p.student_id "
+         "ORDER BY l.starts_at, l.id) AS pos, count(*) OVER (PARTITION BY p.student_id) AS total FROM lessons l "
+         "JOIN participants p ON p.lesson_id = l.id WHERE p.student_id IN (SELECT id FROM students "
+         "WHERE family_id = $4) AND l.starts_at >= $2 AND l.starts_at < $3) x WHERE pos <= 11"),
         ("a family's lessons in a month",
-         "SELECT l.* FROM lessons l JOIN participants p ON p.lesson_id = l.id WHERE p.family_id = $4 "
+         "SELECT l.* FROM lessons l WHERE l.id IN (SELECT p.lesson_id FROM participants p WHERE p.family_id = $4) "
          "AND l.starts_at >= $2 AND l.starts_at < $3 ORDER BY l.starts_at, l.id LIMIT 51"),
     ],
     "learning": [
-        ("a student's homework (newest first)",
-         "SELECT s.lesson_id, l.starts_at, s.homework FROM sheets s JOIN lessons l ON l.id = s.lesson_id "
-         "JOIN lesson_participants p ON p.lesson_id = l.id WHERE p.student_id = $1 AND s.homework <> '' "
-         "ORDER BY l.starts_at DESC LIMIT 20"),
+        ("a student's lessons with sheet and marks (homework, results)",
+         "SELECT l.id, l.starts_at, s.homework, m.grade FROM lesson_participants p JOIN lessons l ON l.id = "
+         "p.lesson_id LEFT JOIN sheets s ON s.lesson_id = l.id LEFT JOIN sheet_marks m ON m.lesson_id = l.id "
+         "AND m.student_id = p.student_id WHERE p.student_id = $1 ORDER BY l.starts_at DESC"),
     ],
     "billing": [
-        ("a family's statement page", "SELECT * FROM ledger_transactions t JOIN accounts a ON a.id = t.account_id "
+        ("a family's statement page", "SELECT t.* FROM ledger_transactions t JOIN accounts a ON a.id = t.account_id "
          "WHERE a.family_id = $4 ORDER BY t.seq LIMIT 51"),
     ],
 }
 
 
 async def explain(chain: Chain, dsns: dict[str, str]) -> None:
+    """Each hot query's plan on the generated data: as planned for the values (custom) and as a prepared
+    statement's generic plan, which PostgreSQL may switch to after five executions unless told not to."""
     student = next(iter(chain.family_of))
-    family = chain.family_of[student]
-    args = {"$1": student, "$2": chain.now, "$3": chain.now + timedelta(days=60), "$4": family}
+    values = {"$1": f"'{student}'", "$2": f"'{chain.now.isoformat()}'::timestamptz",
+              "$3": f"'{(chain.now + timedelta(days=60)).isoformat()}'::timestamptz",
+              "$4": f"'{chain.family_of[student]}'"}
+    types = {"$1": "varchar", "$2": "timestamptz", "$3": "timestamptz", "$4": "varchar"}
     for service, queries in EXPLAIN.items():
         conn = await asyncpg.connect(_dsn(dsns[service]))
         try:
-            for what, sql in queries:
+            for n, (what, sql) in enumerate(queries):
                 used = sorted(set(re.findall(r"\$\d", sql)))
                 q = sql
                 for i, p in enumerate(used, 1):
                     q = q.replace(p, f"${i}")
-                plan = await conn.fetch(f"EXPLAIN (ANALYZE, COSTS OFF) {q}", *(args[p] for p in used))
-                print(f"\n[{service}] {what}:")
-                for row in plan:
-                    print("   ", row[0])
+                await conn.execute(f"PREPARE q{n}({', '.join(types[p] for p in used)}) AS {q}")
+                for mode in ("force_custom_plan", "force_generic_plan"):
+                    await conn.execute(f"SET plan_cache_mode = {mode}")
+                    plan = await conn.fetch(f"EXPLAIN (ANALYZE, COSTS OFF) EXECUTE q{n}"
+                                            f"({', '.join(values[p] for p in used)})")
+                    print(f"\n[{service}] {what} ({mode.split('_')[1]} plan):")
+                    for row in plan:
+                        print("   ", row[0])
         finally:
             await conn.close()
 
@@ -629,9 +676,14 @@ def report(label: str, result: dict[str, Any]) -> None:
         cpu = result["cpu_ms"]
         print("  CPU ms per request: " + ", ".join(f"{k} {v:.1f}" for k, v in cpu.items())
               + f"; total {sum(cpu.values()):.1f}")
+    for name, top in result.get("profiles", {}).items():
+        print(f"  profile {name}: " + "; ".join(f"{f} {p:.0f}%" for f, p in top))
     for s, kinds in result.get("db", {}).items():
         stmts = sum(v for k, v in kinds.items() if k in ("select", "insert", "update", "delete", "other"))
-        detail = ", ".join(f"{k} {v:.1f}" for k, v in sorted(kinds.items()) if v >= 0.05)
+        detail = ", ".join(f"{k} {v:.1f}" for k, v in sorted(kinds.items()) if v >= 0.05 and "valid" not in k)
+        hits, misses = kinds.get("validation_hits", 0.0), kinds.get("validation_misses", 0.0)
+        if hits or misses:
+            detail += f"; validation cache per request: {hits:.2f} hits, {misses:.2f} misses"
         print(f"  {s:<11} db per request: {stmts:.1f} statements ({detail})")
 
 
@@ -648,6 +700,8 @@ async def main() -> None:
     ap.add_argument("--reuse", metavar="RUN", help="use the databases kept by run RUN (same --scale and --seed): "
                     "migrate them and skip seeding")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--py-spy", metavar="EXE", help="profile every process with this py-spy during the load and "
+                    "print each one's top functions (install it apart: pip install py-spy into a temporary venv)")
     args = ap.parse_args()
     rng = random.Random(args.seed)
     run = args.reuse or uuid.uuid4().hex[:8]

@@ -1,6 +1,6 @@
 """Prometheus metrics shared by every service."""
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 HTTP_REQUESTS = Counter("kabinet_http_requests_total", "HTTP requests", ["service", "path", "status"])
 HTTP_LATENCY = Histogram("kabinet_http_request_seconds", "HTTP request latency", ["service", "path"])
@@ -10,3 +10,5 @@ EVENTS_HANDLED = Counter("kabinet_events_handled_total", "Events handled by cons
 # What a request costs the database, by kind: select/insert/update/delete/other statements, begin/commit/rollback,
 # pool checkouts and new connections (bench/cabinet.py divides them by the requests served).
 DB_OPERATIONS = Counter("kabinet_db_operations_total", "Database operations by kind", ["kind"])
+# The subgraph's GraphQL validation cache (graphql-core validation is a large share of a request when it misses).
+VALIDATION_CACHE = Gauge("kabinet_graphql_validation_cache", "Validation cache lookups so far", ["outcome"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
+from typing import Any
 
 from graphql import ASTValidationRule
 from strawberry.extensions import (
@@ -15,6 +16,7 @@ from strawberry.extensions import (
     SchemaExtension,
     ValidationCache,
 )
+from strawberry.extensions.validation_cache import _get_validate_cache
 
 from kabinet.graphql.errors import ErrorCodes
 from kabinet.graphql.input_limits import InputLimits
@@ -28,8 +30,16 @@ def limit_rules(max_depth: int, max_aliases: int) -> tuple[type[ASTValidationRul
             *MaxAliasesLimiter(max_alias_count=max_aliases).validation_rules)
 
 
+CACHE_SIZE = 1024
+
+
+def validation_cache_info() -> Any:
+    """Hits and misses of the validation cache the subgraphs share (shown on /metrics)."""
+    return _get_validate_cache(CACHE_SIZE).cache_info()  # type: ignore[attr-defined]
+
+
 def standard_extensions(
-    max_depth: int = 15, max_aliases: int = 30, max_tokens: int = 5000, cache_size: int = 1024
+    max_depth: int = 15, max_aliases: int = 30, max_tokens: int = 5000, cache_size: int = CACHE_SIZE
 ) -> list[type[SchemaExtension] | Callable[[], SchemaExtension]]:
     # Factories: a fresh extension per request; the parse/validation LRU caches are module-level and shared.
     rules = list(limit_rules(max_depth, max_aliases))

@@ -21,7 +21,8 @@ from kabinet.auth.principal import ANONYMOUS, Principal
 from kabinet.auth.tokens import InvalidToken
 from kabinet.context import correlation_id_var
 from kabinet.graphql.context import RequestContext
-from kabinet.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from kabinet.graphql.extensions import validation_cache_info
+from kabinet.metrics import HTTP_LATENCY, HTTP_REQUESTS, VALIDATION_CACHE
 from kabinet.runtime import ServiceRuntime
 from kabinet.web.body_limit import BodyLimitMiddleware
 
@@ -129,6 +130,9 @@ def create_service_app(
         return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
 
     async def metrics(_: Request) -> Response:
+        cache = validation_cache_info()
+        VALIDATION_CACHE.labels("hits").set(cache.hits)
+        VALIDATION_CACHE.labels("misses").set(cache.misses)
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     graphql_app = AuthMiddleware(ServiceGraphQL(schema, runtime), runtime)
