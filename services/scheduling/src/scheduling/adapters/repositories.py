@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -534,6 +534,26 @@ class LessonRepository:
         if first is not None:
             q = q.limit(first)
         return [_lesson(r) for r in await self.session.execute(q)]
+
+    async def pages_of_students(self, f: LessonFilter, student_ids: Sequence[str], first: int
+                                ) -> dict[str, tuple[list[Lesson], int]]:
+        """Each student's first ``first`` lessons matching ``f`` (its student filter ignored), in start order, and
+        how many match in all: one statement for a whole family instead of a page and a count per child."""
+        pos = func.row_number().over(partition_by=participants.c.student_id,
+                                     order_by=(lessons.c.starts_at, lessons.c.id))
+        total = func.count().over(partition_by=participants.c.student_id)
+        ranked = (self._filtered(replace(f, student_id=None))
+                  .join(participants, participants.c.lesson_id == lessons.c.id)
+                  .where(participants.c.student_id.in_(list(student_ids)))
+                  .add_columns(participants.c.student_id.label("page_student"), pos.label("page_pos"),
+                               total.label("page_total"))).subquery()
+        q = select(ranked).where(ranked.c.page_pos <= first).order_by(ranked.c.page_student, ranked.c.page_pos)
+        found: dict[str, tuple[list[Lesson], int]] = {sid: ([], 0) for sid in student_ids}
+        for r in await self.session.execute(q):
+            page, _ = found[r.page_student]
+            page.append(_lesson(r))
+            found[r.page_student] = (page, int(r.page_total))
+        return found
 
     async def count(self, f: LessonFilter) -> int:
         sub = self._filtered(f).subquery()

@@ -174,8 +174,9 @@ participants = Table(
     Column("currency", String(3), nullable=False),
     Column("booking_id", Id, nullable=True),
     PrimaryKeyConstraint("lesson_id", "student_id", name="pk_participants"),
-    Index("ix_participants_student", "student_id"),
-    Index("ix_participants_family", "family_id"),
+    # (student, lesson) and (family, lesson): a student's or family's lessons come from the index alone.
+    Index("ix_participants_student", "student_id", "lesson_id"),
+    Index("ix_participants_family", "family_id", "lesson_id"),
 )
 
 bookings = Table(

@@ -18,7 +18,7 @@ from scheduling.schema.loaders import (
     trial_by_family_loader,
 )
 from scheduling.schema.types import Booking, FamilyTrial, LessonConnection
-from scheduling.schema.views import lesson_page
+from scheduling.schema.views import lesson_page, student_lesson_page
 from scheduling.service.views import LessonQuery
 
 FromArg = Annotated[dt.datetime, strawberry.argument(name="from")]
@@ -46,7 +46,7 @@ class Student:
     @strawberry.field(description="The student's lessons in a time range, as a list (paginated).")
     async def lessons(self, info: Info[RequestContext, None], from_: FromArg, to: dt.datetime,
                       first: int = 50, after: str | None = None) -> LessonConnection:
-        return await lesson_page(info, LessonQuery(from_, to, student_id=str(self.id)), first, after)
+        return await student_lesson_page(info, str(self.id), from_, to, first, after)
 
     @strawberry.field(description="How many upcoming lessons the family has booked for this child (R-SCH-7).")
     async def booked_lessons_count(self, info: Info[RequestContext, None]) -> int:
