@@ -36,6 +36,8 @@ from gateway.subscriptions.feed import RabbitFeed, TransportFeed, instance_name
 from gateway.subscriptions.protocol import GraphQLWebSocket
 from gateway.subscriptions.schema import GATEWAY_SUBGRAPH, subscription_sdl
 from gateway.subscriptions.service import SubscriptionService
+from gateway.tracing import subgraph_client
+from kabinet import tracing
 from kabinet.auth import KeySource
 from kabinet.bus.base import Transport
 from kabinet.settings import MessagingSettings
@@ -169,7 +171,7 @@ def create_gateway_app(
         settings=settings,
         subscriptions=subscriptions,
         source=_source_for(settings, configs, local_sdls),
-        client=SubgraphClient(configs, settings.subgraph_timeout_s, settings.subgraph_timeouts),
+        client=subgraph_client(configs, settings.subgraph_timeout_s, settings.subgraph_timeouts),
         auth=GatewayAuth.from_settings(key_source, settings.jwks_url, settings.jwt_issuer, settings.jwt_audience),
         documents=DocumentStore(
             apq_enabled=settings.apq_enabled, apq_cache_size=settings.apq_cache_size, trusted=trusted
@@ -245,6 +247,7 @@ def create_gateway_app(
         lifespan=lifespan,
     )
     app.add_middleware(BodyLimitMiddleware, max_bytes=state.settings.max_body_bytes)
+    tracing.add_middleware(app, "gateway")
     app.state.gateway = state
     return app
 
@@ -328,7 +331,8 @@ class UnsupportedMediaType(Exception):
 
 
 async def _handle_graphql(request: Request, state: GatewayState) -> Response:
-    correlation_id = request.headers.get(CORRELATION_HEADER) or str(uuid.uuid4())
+    # Traced: the correlation id is the trace id (one key for logs, events and traces).
+    correlation_id = request.headers.get(CORRELATION_HEADER) or tracing.current_trace_id() or str(uuid.uuid4())
     media_type = _media_type(request)
     accept = request.headers.get("accept", "")
     if request.method == "GET" and "text/html" in accept and "query" not in request.query_params:

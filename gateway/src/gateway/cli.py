@@ -18,6 +18,9 @@ def _serve(settings: GatewaySettings) -> int:
 
     from gateway.app import create_gateway_app
     from kabinet.settings import MessagingSettings
+    from kabinet.tracing import configure_tracing
+
+    configure_tracing("gateway")
 
     # AMQP_URL set: subscriptions are fed from RabbitMQ.
     app = create_gateway_app(settings, messaging=MessagingSettings())

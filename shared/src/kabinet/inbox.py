@@ -14,6 +14,7 @@ from kabinet.db.dialect import insert_for
 from kabinet.db.uow import UnitOfWork
 from kabinet.events.envelope import Envelope
 from kabinet.events.errors import MalformedEvent
+from kabinet.tracing import traced_batch_consumer, traced_consumer
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ def inbox_handler(
             correlation_id_var.reset(ctok)
             causation_id_var.reset(ktok)
 
-    return handle
+    return traced_consumer(consumer, handle)
 
 
 def inbox_batch_handler(
@@ -104,4 +105,4 @@ def inbox_batch_handler(
                     causation_id_var.reset(ktok)
             await uow.commit()
 
-    return handle
+    return traced_batch_consumer(consumer, handle)

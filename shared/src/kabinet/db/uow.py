@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from kabinet.context import causation_id_var, current_correlation_id
 from kabinet.events.contracts import EventContract
 from kabinet.events.envelope import Envelope
+from kabinet.tracing import current_traceparent
 
 
 class UnitOfWork:
@@ -60,6 +61,7 @@ class UnitOfWork:
             payload=event.to_payload(),
             correlation_id=current_correlation_id(),
             causation_id=causation_id_var.get(),
+            traceparent=current_traceparent(),
         )
         self._pending.append(envelope)
         return envelope

@@ -1,0 +1,138 @@
+"""One trace from a mutation at the gateway to the charge it causes in billing (OpenTelemetry, in memory).
+
+The month is published through the gateway with a W3C ``traceparent`` of the test's own; every span of that
+trace is then followed: the gateway's request and its call to scheduling, scheduling's request and SQL, the
+outbox relay's publish of ``lesson.scheduled``, and billing's handling of it down to the INSERT of the charge.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind, format_span_id, format_trace_id
+
+from identity.domain.model import StaffRole
+from identity.service import org
+from kabinet import tracing
+from kabinet.auth import Principal, Role
+from kabinet.testing.stack import GraphQLClient, eventually
+from kabinet_stack.testing import StackHandle
+
+OWNER = Principal(user_id="owner-trace", role=Role.OWNER)
+TRACE_ID = uuid.uuid4().hex
+TRACEPARENT = f"00-{TRACE_ID}-{uuid.uuid4().hex[:16]}-01"
+
+
+@pytest.fixture(autouse=True)
+def spans() -> Iterator[InMemorySpanExporter]:
+    """Tracing on, into memory, for this module's stacks (autouse: on before the stack is built)."""
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracing.enable(provider)
+    try:
+        yield exporter
+    finally:
+        tracing.disable()
+        provider.shutdown()
+
+
+async def ok(client: GraphQLClient, query: str, variables: dict[str, Any] | None = None,
+             headers: dict[str, str] | None = None) -> dict[str, Any]:
+    got = await client.execute(query, variables, headers=headers)
+    assert not got.get("errors"), got
+    for value in got["data"].values():
+        if isinstance(value, dict) and "errors" in value:
+            assert value["errors"] == [], got
+    return dict(got["data"])
+
+
+async def a_branch_with_a_group(stack: StackHandle) -> tuple[GraphQLClient, str]:
+    owner = stack.client(OWNER)
+    branch = (await ok(owner, """mutation($i: CreateBranchInput!) { createBranch(input: $i) {
+        branch { id } errors { code } } }""", {"i": {"name": "Traced", "city": "Kazan",
+                                                      "timeZone": "Europe/Moscow", "address": "Baumana 2"}})
+              )["createBranch"]["branch"]["id"]
+    ident = stack.runtime("identity")
+    async with ident.uow() as uow:
+        teacher = await org.create_staff(ident.deps, uow, OWNER, org.CreateStaff(
+            StaffRole.TEACHER, f"t-{uuid.uuid4().hex[:6]}@trace.test", "Olga", "Teacher", (branch,),
+            "teacher-password-1"))
+    admin = stack.client(Principal(user_id="adm", role=Role.BRANCH_ADMIN, branch_ids=frozenset({branch})))
+    family = (await ok(admin, """mutation($i: RegisterClientInput!) { registerClient(input: $i) {
+        family { id students { id } } errors { code } } }""", {"i": {
+        "phone": "+79001112299", "firstName": "Anna", "lastName": "Petrova", "branchId": branch,
+        "consentSigned": True, "students": [{"firstName": "Masha", "lastName": "Petrova",
+                                             "birthDate": "2015-04-01"}]}}))["registerClient"]["family"]
+    await stack.drain()
+    group = (await ok(admin, """mutation($i: CreateGroupInput!) { createGroup(input: $i) { group { id }
+        errors { code } } }""", {"i": {"branchId": branch, "name": "Starters", "teacherId": teacher.id,
+                                        "capacity": 6, "price": "1000"}}))["createGroup"]["group"]["id"]
+    await ok(admin, """mutation($i: AddRecurringLessonInput!) { addRecurringLesson(input: $i) {
+        recurringLesson { id } errors { code } } }""", {"i": {
+        "groupId": group, "rrule": "FREQ=WEEKLY;BYDAY=MO", "startTime": "17:00:00", "durationMinutes": 90,
+        "validFrom": "2027-03-01"}})
+    await ok(admin, """mutation($g: ID!, $s: ID!) { addGroupMember(groupId: $g, studentId: $s, from: "2027-03-01") {
+        membership { id } errors { code } } }""", {"g": group, "s": family["students"][0]["id"]})
+    await ok(admin, 'mutation($b: ID!) { generateMonth(branchId: $b, month: "2027-03") { created errors { code } } }',
+             {"b": branch})
+    return admin, branch
+
+
+def _attr(span: ReadableSpan, key: str) -> Any:
+    return (span.attributes or {}).get(key)
+
+
+async def test_one_trace_from_the_gateway_mutation_to_the_charge_in_billing(
+        spans: InMemorySpanExporter, real_stack: StackHandle) -> None:
+    admin, branch = await a_branch_with_a_group(real_stack)
+
+    published = await ok(admin, """mutation($b: ID!) { publishMonth(branchId: $b, month: "2027-03") {
+        published errors { code } } }""", {"b": branch}, headers={"traceparent": TRACEPARENT})
+    assert published["publishMonth"]["published"] > 0
+    await real_stack.drain()
+
+    def traced() -> list[ReadableSpan]:
+        return [s for s in spans.get_finished_spans()
+                if s.context is not None and format_trace_id(s.context.trace_id) == TRACE_ID]
+
+    def charges() -> list[ReadableSpan]:
+        return [s for s in traced() if str(_attr(s, "db.query.text") or "").startswith("INSERT INTO lesson_charges")]
+
+    async def charged() -> bool:
+        return bool(charges())
+
+    await eventually(charged, timeout_s=30, message="billing's charge is not in the request's trace")
+    trace = traced()
+    by_id = {format_span_id(s.context.span_id): s for s in trace if s.context is not None}
+
+    def ancestors(span: ReadableSpan) -> list[ReadableSpan]:
+        chain = []
+        while span.parent is not None and (up := by_id.get(format_span_id(span.parent.span_id))) is not None:
+            chain.append(up)
+            span = up
+        return chain
+
+    # The charge's INSERT descends, span by span, from the gateway's request: nothing in between is lost.
+    chain = ancestors(charges()[0])
+    names = [(s.name, _attr(s, "kabinet.service") or _attr(s, "kabinet.subgraph")) for s in chain]
+    kinds = [s.kind for s in chain]
+    assert names[-1] == ("POST /graphql", "gateway"), names
+    assert ("subgraph scheduling", "scheduling") in names, names
+    assert ("POST /graphql", "scheduling") in names, names
+    assert ("publish scheduling.lesson.scheduled.v1", "scheduling") in names, names
+    assert any(kind == SpanKind.CONSUMER and service == "billing" for (_, service), kind in zip(names, kinds,
+                                                                                              strict=True)), names
+    # The gateway's request continued the caller's trace (its parent is the test's span, not exported).
+    assert chain[-1].parent is not None and format_trace_id(chain[-1].parent.trace_id) == TRACE_ID
+    # Scheduling wrote the lessons in that request; the relay's batch span is linked, not a parent.
+    assert any(_attr(s, "kabinet.service") == "scheduling" for s in trace if s.kind == SpanKind.PRODUCER)
+    relay = [s for s in spans.get_finished_spans() if s.name == "outbox publish"
+             and any(format_trace_id(link.context.trace_id) == TRACE_ID for link in s.links)]
+    assert relay, "the relay's batch span links to the events it published"
