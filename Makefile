@@ -26,6 +26,7 @@ test: install install-node
 lint: install
 	$(UV) run ruff check .
 	$(UV) run mypy shared/src services/*/src gateway/src stack/src
+	$(UV) run lint-imports
 
 ## Every benchmark; each prints its numbers and the ratio against its peer measured in the same run.
 bench: install install-node bench-gateway
