@@ -49,24 +49,27 @@ _PROPAGATOR = TraceContextTextMapPropagator()
 _NOOP: contextlib.nullcontext[None] = contextlib.nullcontext()
 _SQL_TEXT_MAX = 2000
 
-_tracer: Tracer | None = None  # None: tracing is off
+
+class _Switch:
+    tracer: Tracer | None = None  # None: tracing is off (set only by enable/disable)
+
+
+_on = _Switch()
 
 
 def enabled() -> bool:
-    return _tracer is not None
+    return _on.tracer is not None
 
 
 def enable(provider: TracerProvider) -> None:
     """Trace into ``provider`` (what :func:`configure_tracing` does; tests pass one with an in-memory exporter).
 
     Takes effect for apps, engines and subscriptions created afterwards (they decide once, when built)."""
-    global _tracer
-    _tracer = provider.get_tracer("kabinet")
+    _on.tracer = provider.get_tracer("kabinet")
 
 
 def disable() -> None:
-    global _tracer
-    _tracer = None
+    _on.tracer = None
 
 
 def configure_tracing(service: str) -> bool:
@@ -93,7 +96,7 @@ def configure_tracing(service: str) -> bool:
 # -- context ------------------------------------------------------------------------------------------
 def current_traceparent() -> str | None:
     """The W3C ``traceparent`` of the current span (None when tracing is off or nothing is traced)."""
-    if _tracer is None:
+    if _on.tracer is None:
         return None
     carrier: dict[str, str] = {}
     _PROPAGATOR.inject(carrier)
@@ -102,7 +105,7 @@ def current_traceparent() -> str | None:
 
 def current_trace_id() -> str | None:
     """The current trace's id as 32 hex digits (the format of a correlation id), or None."""
-    if _tracer is None:
+    if _on.tracer is None:
         return None
     ctx = trace.get_current_span().get_span_context()
     return trace.format_trace_id(ctx.trace_id) if ctx.is_valid else None
@@ -110,7 +113,7 @@ def current_trace_id() -> str | None:
 
 def current_span_ids() -> tuple[str, str] | None:
     """(trace id, span id) of the current span, for log lines; None when nothing is traced."""
-    if _tracer is None:
+    if _on.tracer is None:
         return None
     ctx = trace.get_current_span().get_span_context()
     if not ctx.is_valid:
@@ -120,7 +123,7 @@ def current_span_ids() -> tuple[str, str] | None:
 
 def inject(headers: MutableMapping[str, str]) -> None:
     """Write the current span's ``traceparent`` (and ``tracestate``) into outgoing headers."""
-    if _tracer is not None:
+    if _on.tracer is not None:
         _PROPAGATOR.inject(headers)
 
 
@@ -142,9 +145,9 @@ def span(
     parent: Context | None = None,
 ) -> contextlib.AbstractContextManager[Any]:
     """A span made current for the block; a shared no-op when tracing is off."""
-    if _tracer is None:
+    if _on.tracer is None:
         return _NOOP
-    return _tracer.start_as_current_span(name, context=parent, kind=kind, attributes=attributes)
+    return _on.tracer.start_as_current_span(name, context=parent, kind=kind, attributes=attributes)
 
 
 class TracingMiddleware:
@@ -154,14 +157,14 @@ class TracingMiddleware:
         self.app, self.service = app, service
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or _tracer is None:
+        if scope["type"] != "http" or _on.tracer is None:
             await self.app(scope, receive, send)
             return
         carrier = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers") or []
                    if k in (b"traceparent", b"tracestate")}
         method, path = scope.get("method", "GET"), scope.get("path", "")
         attributes = {"http.request.method": method, "url.path": path, "kabinet.service": self.service}
-        with _tracer.start_as_current_span(f"{method} {path}", context=_PROPAGATOR.extract(carrier),
+        with _on.tracer.start_as_current_span(f"{method} {path}", context=_PROPAGATOR.extract(carrier),
                                            kind=SpanKind.SERVER, attributes=attributes) as current:
 
             async def send_traced(message: Message) -> None:
@@ -177,18 +180,18 @@ class TracingMiddleware:
 
 def add_middleware(app: Any, service: str) -> None:
     """Trace a Starlette app's requests when tracing is on (outermost: it sees the whole request)."""
-    if _tracer is not None:
+    if _on.tracer is not None:
         app.add_middleware(TracingMiddleware, service=service)
 
 
 # -- SQL ----------------------------------------------------------------------------------------------
 def instrument_engine(engine: AsyncEngine) -> None:
     """A client span per statement executed inside a traced request or event (when on)."""
-    if _tracer is None:
+    if _on.tracer is None:
         return
     from sqlalchemy import event
 
-    tracer = _tracer
+    tracer = _on.tracer
     system = engine.dialect.name
 
     def before(conn: Any, cursor: Any, statement: str, params: Any, context: Any, executemany: bool) -> None:
@@ -224,9 +227,9 @@ async def traced_publish(service: str, envelopes: Sequence[Envelope], publish: P
         BaseException | None]:
     """Publish a relay batch under ``outbox publish`` with a ``publish <key>`` producer span per event; each
     event leaves with its producer span's ``traceparent``. Off: ``publish(envelopes)`` and nothing else."""
-    if _tracer is None:
+    if _on.tracer is None:
         return await publish(envelopes)
-    tracer = _tracer
+    tracer = _on.tracer
     links = [Link(sc) for e in envelopes if (sc := _span_context_of(e.traceparent)) is not None]
     with tracer.start_as_current_span("outbox publish", context=Context(), links=links, attributes={
             "kabinet.service": service, "messaging.batch.message_count": len(envelopes)}) as batch:
@@ -266,9 +269,9 @@ def traced_consumer(
     consumer: str, handle: Callable[[Envelope], Awaitable[None]]
 ) -> Callable[[Envelope], Awaitable[None]]:
     """``handle`` inside a ``consume <key>`` span continuing the event's trace (``handle`` itself when off)."""
-    if _tracer is None:
+    if _on.tracer is None:
         return handle
-    tracer = _tracer
+    tracer = _on.tracer
 
     async def traced(envelope: Envelope) -> None:
         attributes = {**_messaging(envelope, consumer), "messaging.consumer.group.name": consumer}
@@ -284,9 +287,9 @@ def traced_batch_consumer(
     consumer: str, handle: Callable[[Sequence[Envelope]], Awaitable[None]]
 ) -> Callable[[Sequence[Envelope]], Awaitable[None]]:
     """``handle`` inside one ``consume batch`` span linked to every event's context (``handle`` when off)."""
-    if _tracer is None:
+    if _on.tracer is None:
         return handle
-    tracer = _tracer
+    tracer = _on.tracer
 
     async def traced(envelopes: Sequence[Envelope]) -> None:
         contexts = [sc for e in envelopes if (sc := _span_context_of(e.traceparent)) is not None]
