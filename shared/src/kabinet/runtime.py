@@ -125,7 +125,8 @@ class ServiceRuntime:
             if self.spec.handlers:
                 args = (self.name, self.uow, self.spec.inbox, self.spec.handlers)
                 await self.transport.subscribe(Subscription(self.name, tuple(self.spec.handlers),
-                                                            inbox_handler(*args), inbox_batch_handler(*args)))
+                                                            inbox_handler(*args), inbox_batch_handler(*args),
+                                                            probe=self.check_database))
         except Exception as exc:
             log.warning("broker not reachable yet", extra={"service": self.name, "error": repr(exc)})
             if self._owns_transport:
@@ -161,5 +162,12 @@ class ServiceRuntime:
             db = True
         except Exception:
             db = False
-        return {"database": db and self.database_ready, "broker": self.transport.is_connected()
-                and self.broker_ready}
+        broker = self.transport.is_connected() and self.broker_ready
+        checks = {"database": db and self.database_ready, "broker": broker}
+        if self.spec.handlers:
+            # A consumer stuck with messages waiting (e.g. on a broker that stopped answering) is not ready.
+            stalled = await self.transport.stalled_consumers() if broker else []
+            if stalled:
+                log.warning("consumer makes no progress", extra={"service": self.name, "consumers": stalled})
+            checks["consumers"] = broker and not stalled
+        return checks

@@ -1,0 +1,73 @@
+"""Dependency outages on the real broker and database, through the kit's TCP proxy: an outage is not the
+message's fault (no try spent, nothing dead-lettered), and a consumer that makes no progress says so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from kabinet.db.engine import create_engine
+from kabinet.metrics import EVENTS_HANDLED
+from kabinet.testing.stack import eventually, running
+
+
+async def produce(runtime: Any, kt: Any, numbers: range, per_commit: int = 20) -> None:
+    for start in range(numbers.start, numbers.stop, per_commit):
+        async with runtime.uow() as uow:
+            for n in range(start, min(start + per_commit, numbers.stop)):
+                uow.publish(kt.Ping(n=n))
+            await uow.commit()
+
+
+async def test_database_down_longer_than_every_retry_spends_no_try_and_resumes_by_itself(
+    kt_module, kt_db, make_runtime, pg_proxy, messaging
+):
+    kt = kt_module
+    total = 320
+    db_url = await kt_db()
+    # The consumer reaches its database only through the proxy; the test counts over a direct connection.
+    consumer = make_runtime(pg_proxy.url_for(db_url), kt.Behaviour(), batch_max=20)
+    producer = make_runtime(await kt_db(), name="ktp")
+    direct = create_engine(db_url)
+    # Every try of a message (5, backing off 0.05 s … 0.8 s) fits in ~1.5 s: the outage lasts far longer.
+    budget_s = sum(min(0.05 * 2**i, 5.0) for i in range(messaging.delivery_limit + 1))
+    outage_s = max(8.0, 4 * budget_s)
+    failed = EVENTS_HANDLED.labels(kt.NAME, "failed")
+    failed_before = failed._value.get()
+
+    async def applied() -> int:
+        return int((await kt.effect_counts(direct))[1])
+
+    try:
+        async with running(consumer, producer, migrate=False):
+            producing = asyncio.create_task(produce(producer, kt, range(total)))
+
+            async def some_applied() -> bool:
+                return await applied() >= 20
+
+            await eventually(some_applied, timeout_s=30, interval_s=0.01)
+            await pg_proxy.down()  # mid-flow: batches in hand, more arriving
+            at_outage = await applied()
+            await producing  # the producer's own database is up: the whole month reaches the broker
+            await asyncio.sleep(outage_s)
+            assert await applied() == at_outage < total  # nothing could be applied meanwhile
+            assert not (await consumer.readiness())["database"]
+            await pg_proxy.up()
+
+            async def all_applied() -> bool:
+                return await applied() >= total
+
+            await eventually(all_applied, timeout_s=60)
+            await asyncio.sleep(0.5)  # a late duplicate would land now
+            rows, distinct = await kt.effect_counts(direct)
+            assert (rows, distinct) == (total, total), f"twice: {rows - distinct}, lost: {total - distinct}"
+            assert await consumer.transport.dead_letters(kt.NAME) == []
+            assert failed._value.get() == failed_before  # no delivery was counted as a failed try
+
+            async def ready() -> bool:
+                return all((await consumer.readiness()).values())
+
+            await eventually(ready, timeout_s=20)
+    finally:
+        await direct.dispose()
