@@ -71,3 +71,55 @@ async def test_database_down_longer_than_every_retry_spends_no_try_and_resumes_b
             await eventually(ready, timeout_s=20)
     finally:
         await direct.dispose()
+
+
+async def test_broker_waits_are_bounded_and_a_consumer_without_progress_is_not_ready(
+    kt_module, kt_db, make_runtime, amqp_proxy, amqp_url, monkeypatch
+):
+    import aio_pika.message
+
+    kt = kt_module
+    consumer = make_runtime(await kt_db(), kt.Behaviour(), amqp_url=amqp_proxy.url_for(amqp_url),
+                            publish_timeout_s=0.5, connect_timeout_s=1.0, consumer_stall_s=2.0, batch_max=10)
+    producer = make_runtime(await kt_db(), name="ktp")  # straight to the broker
+    never = asyncio.Event()
+    real_ack = aio_pika.message.IncomingMessage.ack
+
+    async def ack_that_never_completes(self: Any, multiple: bool = False) -> None:
+        await never.wait()  # what the acks did after a broker restart
+
+    async def applied(count: int) -> bool:
+        return (await kt.effect_counts(consumer.engine))[1] >= count
+
+    async def status() -> dict[str, bool]:
+        return await consumer.readiness()
+
+    async with running(consumer, producer, migrate=False):
+        monkeypatch.setattr(aio_pika.message.IncomingMessage, "ack", ack_that_never_completes)
+        await produce(producer, kt, range(100))
+        # Both workers would have waited forever on the first batch's acks: the waits are bounded.
+        await eventually(lambda: applied(100), timeout_s=30)
+
+        # The broker stops answering (half-open socket): the consumer settles nothing while the queue
+        # has messages, and readiness says so instead of staying 200.
+        monkeypatch.setattr(aio_pika.message.IncomingMessage, "ack", real_ack)
+        amqp_proxy.stall()
+        await produce(producer, kt, range(100, 150))
+
+        async def not_ready() -> bool:
+            return (await status()).get("consumers") is False
+
+        await eventually(not_ready, timeout_s=20)
+
+        # The broker answers again (the connection is cut and restored): everything is applied once,
+        # the unacked messages come back and the inbox drops them, and readiness is back.
+        amqp_proxy.unstall()
+        await amqp_proxy.cut()
+        await eventually(lambda: applied(150), timeout_s=30)
+
+        async def ready() -> bool:
+            return all((await status()).values())
+
+        await eventually(ready, timeout_s=30)
+        await asyncio.sleep(0.5)
+        assert await kt.effect_counts(consumer.engine) == (150, 150)
