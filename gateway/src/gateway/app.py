@@ -222,6 +222,10 @@ def create_gateway_app(
         body: dict[str, Any] = {"status": "ready", "subgraphs": list(state.pipeline.supergraph.subgraphs)}
         if state.composition_error:
             body["last_composition_error"] = state.composition_error
+        if state.subscriptions is not None and not state.subscriptions.healthy:
+            # Live subscriptions would silently get nothing: not ready until the feed has its queue again.
+            body.update(status="not ready", reason="the subscription feed has no queue on RabbitMQ")
+            return JSONResponse(body, status_code=503)
         return JSONResponse(body)
 
     async def metrics(request: Request) -> Response:
