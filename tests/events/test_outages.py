@@ -5,11 +5,18 @@ message's fault (no try spent, nothing dead-lettered), and a consumer that makes
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 from typing import Any
 
+import strawberry
+from sqlalchemy import text
+
 from kabinet.db.engine import create_engine
+from kabinet.graphql.schema import subgraph_schema
 from kabinet.metrics import EVENTS_HANDLED
-from kabinet.testing.stack import eventually, running
+from kabinet.testing.stack import GraphQLClient, eventually, running
+from kabinet.web.app import create_service_app
 
 
 async def produce(runtime: Any, kt: Any, numbers: range, per_commit: int = 20) -> None:
@@ -123,3 +130,32 @@ async def test_broker_waits_are_bounded_and_a_consumer_without_progress_is_not_r
         await eventually(ready, timeout_s=30)
         await asyncio.sleep(0.5)
         assert await kt.effect_counts(consumer.engine) == (150, 150)
+
+
+@strawberry.type
+class EffectsQuery:
+    @strawberry.field
+    async def effects(self, info: strawberry.Info) -> int:
+        async with info.context.runtime.engine.connect() as conn:
+            return int((await conn.execute(text("SELECT count(*) FROM effects"))).scalar_one())
+
+
+async def test_database_down_answers_service_unavailable_503_not_internal_error(
+    kt_db, make_runtime, pg_proxy, caplog
+):
+    runtime = make_runtime(pg_proxy.url_for(await kt_db()))
+    client = GraphQLClient(create_service_app(runtime, subgraph_schema(EffectsQuery), manage_runtime=False))
+    caplog.set_level(logging.INFO)
+    try:
+        assert (await client.execute("{ effects }"))["data"] == {"effects": 0}
+        await pg_proxy.down()
+        result = await client.execute("{ effects }")
+        assert result["_status"] == 503
+        assert [e["extensions"]["code"] for e in result["errors"]] == ["SERVICE_UNAVAILABLE"]
+        assert "Traceback" not in json.dumps(result) and "refused" not in json.dumps(result).lower()
+        assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]  # an outage, not a bug
+        await pg_proxy.up()
+        assert (await client.execute("{ effects }"))["_status"] == 200
+    finally:
+        await client.aclose()
+        await runtime.stop()

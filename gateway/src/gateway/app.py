@@ -23,7 +23,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
 from gateway import jsoncodec
-from gateway.auth import GatewayAuth, Unauthenticated
+from gateway.auth import AuthUnavailable, GatewayAuth, Unauthenticated
 from gateway.composition.errors import CompositionError
 from gateway.composition.sources import IntrospectAndCompose, SupergraphFile, SupergraphSource
 from gateway.config import GatewaySettings, SubgraphConfig
@@ -38,6 +38,7 @@ from gateway.subscriptions.schema import GATEWAY_SUBGRAPH, subscription_sdl
 from gateway.subscriptions.service import SubscriptionService
 from kabinet.auth import KeySource
 from kabinet.bus.base import Transport
+from kabinet.outages import SERVICE_UNAVAILABLE
 from kabinet.settings import MessagingSettings
 
 log = logging.getLogger(__name__)
@@ -357,6 +358,9 @@ async def _handle_graphql(request: Request, state: GatewayState) -> Response:
             correlation_id,
             {"www-authenticate": 'Bearer error="invalid_token"'},
         )
+    except AuthUnavailable as exc:
+        REQUESTS.labels("unknown", "unavailable").inc()
+        return _json(_request_error(str(exc), exc.code), 503, media_type, correlation_id, {"retry-after": "1"})
     try:
         graphql_request = await _read_request(request, state.documents)
         if request.method == "GET":
@@ -397,4 +401,17 @@ async def _handle_graphql(request: Request, state: GatewayState) -> Response:
     _latency_histogram(operation_type).observe(time.perf_counter() - started)
     outcome = "invalid" if result.request_error else ("error" if result.body.get("errors") else "ok")
     _requests_counter(operation_type, outcome).inc()
-    return _json(result.body, 400 if result.request_error else 200, media_type, correlation_id)
+    return _json(result.body, _status_for(result), media_type, correlation_id)
+
+
+def _status_for(result: PipelineResult) -> int:
+    """400 for a request error; 503 when nothing could be answered because a service (or its database) is
+    down, so clients retry; else 200 (partial data with errors included)."""
+    if result.request_error:
+        return 400
+    errors = result.body.get("errors") or ()
+    if result.body.get("data") is None and any(
+        (e.get("extensions") or {}).get("code") == SERVICE_UNAVAILABLE for e in errors if isinstance(e, dict)
+    ):
+        return 503
+    return 200

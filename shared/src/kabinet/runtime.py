@@ -93,6 +93,9 @@ class ServiceRuntime:
     # -- lifecycle --------------------------------------------------------------------------------
     async def start(self) -> None:
         self._tasks.append(asyncio.create_task(self._bring_up(), name=f"{self.name}-startup"))
+        if self.key_source.jwks_url:
+            # Identity's keys fetched at start, not by the first requests (which wait for this fetch).
+            self._tasks.append(asyncio.create_task(self.key_source.fetch_until_done(), name=f"{self.name}-keys"))
 
     async def wait_ready(self, timeout_s: float = 30.0) -> None:
         """For CLIs and tests: wait until the database and broker are up (raises TimeoutError)."""

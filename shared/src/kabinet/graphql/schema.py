@@ -6,19 +6,30 @@ from collections.abc import Iterable
 from typing import Any, Final
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
 
 from kabinet.graphql.extensions import standard_extensions
 from kabinet.graphql.types import SCALAR_MAP
+from kabinet.outages import is_outage
 
 # Pinned so every subgraph links the same spec, one that Apollo Gateway/Router and Hive Gateway all read.
 FEDERATION_VERSION: Final = "2.7"
 
 
+class SubgraphSchema(strawberry.federation.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        # A dependency outage is logged once, as one warning line, by ErrorCodes: not as an error with a
+        # traceback here (strawberry logs every error at ERROR).
+        super().process_errors([e for e in errors if e.original_error is None or not is_outage(e.original_error)],
+                               execution_context)
+
+
 def subgraph_schema(
     query: type, mutation: type | None = None, types: Iterable[type] = (), **kwargs: Any
 ) -> strawberry.federation.Schema:
-    return strawberry.federation.Schema(
+    return SubgraphSchema(
         query=query, mutation=mutation, types=list(types), extensions=standard_extensions(),
         federation_version=FEDERATION_VERSION, config=StrawberryConfig(scalar_map=SCALAR_MAP), **kwargs,
     )

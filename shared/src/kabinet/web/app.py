@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
@@ -22,9 +23,16 @@ from kabinet.auth.tokens import InvalidToken
 from kabinet.context import correlation_id_var
 from kabinet.graphql.context import RequestContext
 from kabinet.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from kabinet.outages import SERVICE_UNAVAILABLE, UNAVAILABLE_MESSAGE, is_outage
 from kabinet.runtime import ServiceRuntime
 
 CORRELATION_HEADER = "x-correlation-id"
+log = logging.getLogger(__name__)
+
+
+def unavailable_response() -> JSONResponse:
+    body = {"errors": [{"message": UNAVAILABLE_MESSAGE, "extensions": {"code": SERVICE_UNAVAILABLE}}]}
+    return JSONResponse(body, status_code=503, headers={"retry-after": "1"})
 
 
 class CorrelationMiddleware:
@@ -94,6 +102,14 @@ class AuthMiddleware:
                 body = {"errors": [{"message": "The access token is not valid.",
                                     "extensions": {"code": "UNAUTHENTICATED"}}]}
                 await JSONResponse(body, status_code=401)(scope, receive, send)
+                return
+            except Exception as exc:
+                if not is_outage(exc):
+                    raise
+                # Identity's keys cannot be fetched: the token is neither good nor bad yet. Retry, not
+                # sign in again; one line in the log, no traceback (it is an outage, not a bug).
+                log.warning("token not verified: identity's keys are unavailable", extra={"error": repr(exc)})
+                await unavailable_response()(scope, receive, send)
                 return
         scope.setdefault("state", {})["principal"] = principal
         await self.app(scope, receive, send)
