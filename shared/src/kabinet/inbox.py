@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Table
 
 from kabinet.bus.base import BatchHandler, Handler
-from kabinet.context import causation_id_var, correlation_id_var
+from kabinet.context import event_context
 from kabinet.db.dialect import insert_for
 from kabinet.db.uow import UnitOfWork
 from kabinet.events.envelope import Envelope
@@ -55,18 +55,13 @@ def inbox_handler(
         fn = handlers.get(envelope.routing_key)
         if fn is None:
             raise MalformedEvent(f"{consumer} has no handler for {envelope.routing_key}")
-        ctok = correlation_id_var.set(envelope.correlation_id)
-        ktok = causation_id_var.set(envelope.id)
-        try:
+        with event_context(envelope.correlation_id, envelope.id):
             async with uow_factory() as uow:
                 if not await claim(uow, inbox, consumer, envelope):
                     log.info("duplicate event ignored", extra={"consumer": consumer, "event_id": envelope.id})
                     return
                 await fn(envelope, uow)
                 await uow.commit()
-        finally:
-            correlation_id_var.reset(ctok)
-            causation_id_var.reset(ktok)
 
     return handle
 
@@ -82,7 +77,8 @@ def inbox_batch_handler(
     All or nothing: any error (a malformed payload, a failing handler, no handler for a key) rolls the
     whole batch back and raises, and the transport then handles each event alone with
     :func:`inbox_handler`, which isolates the culprit. Handlers see the same per-event context
-    (correlation and causation ids) as when handled alone.
+    (correlation and causation ids) as when handled alone; an event published at the commit (after the
+    handlers) is published with the context captured for it (``uow.publish(event, context=...)``).
     """
 
     async def handle(envelopes: Sequence[Envelope]) -> None:
@@ -95,13 +91,10 @@ def inbox_batch_handler(
                 if envelope.id not in new:
                     continue
                 new.discard(envelope.id)  # the same event twice in one batch: once
-                ctok = correlation_id_var.set(envelope.correlation_id)
-                ktok = causation_id_var.set(envelope.id)
-                try:
+                with event_context(envelope.correlation_id, envelope.id):
                     await handlers[envelope.routing_key](envelope, uow)
-                finally:
-                    correlation_id_var.reset(ctok)
-                    causation_id_var.reset(ktok)
+            # Outside every event's context: what a handler defers to the commit must carry the
+            # context it captured (kabinet.context.current_context) when it handled its event.
             await uow.commit()
 
     return handle

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from types import TracebackType
@@ -10,7 +11,7 @@ from typing import Any
 from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from kabinet.context import causation_id_var, current_correlation_id
+from kabinet.context import EventContext, current_context
 from kabinet.events.contracts import EventContract
 from kabinet.events.envelope import Envelope
 
@@ -36,6 +37,7 @@ class UnitOfWork:
         self._on_commit = on_commit
         self._pending: list[Envelope] = []
         self.committed = False
+        self._own_correlation_id: str | None = None  # when nothing set one: one for the whole transaction
 
     async def __aenter__(self) -> UnitOfWork:
         self.session: AsyncSession = self._sessionmaker()
@@ -51,15 +53,24 @@ class UnitOfWork:
         finally:
             await self.session.close()
 
-    def publish(self, event: EventContract) -> Envelope:
-        """Record an event to be published once this unit of work commits."""
+    def publish(self, event: EventContract, context: EventContext | None = None) -> Envelope:
+        """Record an event to be published once this unit of work commits.
+
+        It carries the correlation and causation ids of ``context`` - what a handler captured with
+        ``kabinet.context.current_context()`` while handling the event this one follows from - or else
+        of the current request or event.
+        """
+        ctx = context or current_context()
+        correlation_id = ctx.correlation_id
+        if correlation_id is None:
+            correlation_id = self._own_correlation_id = self._own_correlation_id or uuid.uuid4().hex
         envelope = Envelope(
             type=event.event_type,
             version=event.event_version,
             producer=self.producer,
             payload=event.to_payload(),
-            correlation_id=current_correlation_id(),
-            causation_id=causation_id_var.get(),
+            correlation_id=correlation_id,
+            causation_id=ctx.causation_id,
         )
         self._pending.append(envelope)
         return envelope

@@ -20,7 +20,7 @@ from strawberry.federation import Schema
 
 from kabinet.auth.principal import ANONYMOUS, Principal
 from kabinet.auth.tokens import InvalidToken
-from kabinet.context import correlation_id_var
+from kabinet.context import event_context
 from kabinet.graphql.context import RequestContext
 from kabinet.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from kabinet.outages import SERVICE_UNAVAILABLE, UNAVAILABLE_MESSAGE, is_outage
@@ -48,7 +48,6 @@ class CorrelationMiddleware:
         headers = dict(scope.get("headers") or [])
         raw = headers.get(CORRELATION_HEADER.encode(), b"").decode("latin-1").strip()
         cid = raw[:64] if raw else uuid.uuid4().hex
-        token = correlation_id_var.set(cid)
         started = time.perf_counter()
         status = 500
         path = scope.get("path", "")
@@ -62,9 +61,9 @@ class CorrelationMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_header)
+            with event_context(cid):  # a request starts a chain: no causation
+                await self.app(scope, receive, send_with_header)
         finally:
-            correlation_id_var.reset(token)
             HTTP_REQUESTS.labels(self.service, path, str(status)).inc()
             HTTP_LATENCY.labels(self.service, path).observe(time.perf_counter() - started)
 
