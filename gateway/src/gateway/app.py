@@ -40,6 +40,7 @@ from kabinet.auth import KeySource
 from kabinet.bus.base import Transport
 from kabinet.outages import SERVICE_UNAVAILABLE
 from kabinet.settings import MessagingSettings
+from kabinet.web.body_limit import BodyLimitMiddleware
 
 log = logging.getLogger(__name__)
 
@@ -248,6 +249,7 @@ def create_gateway_app(
         ],
         lifespan=lifespan,
     )
+    app.add_middleware(BodyLimitMiddleware, max_bytes=state.settings.max_body_bytes)
     app.state.gateway = state
     return app
 

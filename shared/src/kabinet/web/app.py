@@ -25,6 +25,7 @@ from kabinet.graphql.context import RequestContext
 from kabinet.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from kabinet.outages import SERVICE_UNAVAILABLE, UNAVAILABLE_MESSAGE, is_outage
 from kabinet.runtime import ServiceRuntime
+from kabinet.web.body_limit import BodyLimitMiddleware
 
 CORRELATION_HEADER = "x-correlation-id"
 log = logging.getLogger(__name__)
@@ -157,5 +158,6 @@ def create_service_app(
         lifespan=lifespan,
     )
     app.add_middleware(CorrelationMiddleware, service=runtime.name)
+    app.add_middleware(BodyLimitMiddleware)
     app.state.runtime = runtime
     return app
