@@ -223,17 +223,22 @@ class RabbitTransport:
             out: list[DeadLetter] = []
             held: list[AbstractIncomingMessage] = []
             while len(out) < limit:
-                msg = await queue.get(no_ack=False, fail=False)
+                msg = await queue.get(no_ack=False, fail=False, timeout=self.settings.publish_timeout_s)
                 if msg is None:
                     break
                 held.append(msg)
                 out.append(_dead_letter(consumer, msg))
             for msg in held:
-                await msg.nack(requeue=True)
+                await self._bounded(msg.nack(requeue=True))
             return out
         finally:
             with contextlib.suppress(Exception):
                 await channel.close()
+
+    async def _bounded(self, op: Awaitable[None]) -> None:
+        """Every wait on the broker is bounded (an operator command must not hang on a silent broker)."""
+        async with asyncio.timeout(self.settings.publish_timeout_s):
+            await op
 
     async def replay_dead_letters(self, consumer: str, message_id: str | None = None) -> int:
         """Send dead-lettered messages back to the consumer's own queue (not to other subscribers)."""
@@ -250,7 +255,7 @@ class RabbitTransport:
                 return 0
             skipped: list[AbstractIncomingMessage] = []
             while True:
-                msg = await queue.get(no_ack=False, fail=False)
+                msg = await queue.get(no_ack=False, fail=False, timeout=self.settings.publish_timeout_s)
                 if msg is None:
                     break
                 if message_id is not None and msg.message_id != message_id:
@@ -268,14 +273,14 @@ class RabbitTransport:
                         timeout=self.settings.publish_timeout_s,
                     )
                 except Exception:
-                    await msg.nack(requeue=True)
+                    await self._bounded(msg.nack(requeue=True))
                     for held in skipped:
-                        await held.nack(requeue=True)
+                        await self._bounded(held.nack(requeue=True))
                     raise
-                await msg.ack()
+                await self._bounded(msg.ack())
                 replayed += 1
             for msg in skipped:
-                await msg.nack(requeue=True)
+                await self._bounded(msg.nack(requeue=True))
             return replayed
         finally:
             with contextlib.suppress(Exception):
