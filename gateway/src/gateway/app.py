@@ -179,6 +179,9 @@ def create_gateway_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        keys = state.auth.verifier.keys if state.auth.verifier is not None else None
+        # Identity's keys fetched at start, not by the first requests (which wait for this one fetch).
+        fetch_keys = asyncio.create_task(keys.fetch_until_done()) if keys is not None and keys.jwks_url else None
         await _compose(state)
         if state.subscriptions is not None:
             await state.subscriptions.start()
@@ -199,6 +202,8 @@ def create_gateway_app(
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+            if fetch_keys is not None:
+                fetch_keys.cancel()
             if state.subscriptions is not None:
                 await state.subscriptions.stop()
             await state.client.aclose()
