@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from typing import Any, Final
 
@@ -12,18 +13,22 @@ from strawberry.types import ExecutionContext
 
 from kabinet.graphql.extensions import standard_extensions
 from kabinet.graphql.types import SCALAR_MAP
-from kabinet.outages import is_outage
 
 # Pinned so every subgraph links the same spec, one that Apollo Gateway/Router and Hive Gateway all read.
 FEDERATION_VERSION: Final = "2.9"
 
 
+log = logging.getLogger(__name__)
+
+
 class SubgraphSchema(strawberry.federation.Schema):
+    """Strawberry logs every GraphQL error at ERROR with its traceback, a client's bad amount or a refused
+    access as much as a bug. ErrorCodes (kabinet.graphql.errors) already logs the unexpected ones at ERROR
+    and masks them; what the client got wrong is logged here at DEBUG only."""
+
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
-        # A dependency outage is logged once, as one warning line, by ErrorCodes: not as an error with a
-        # traceback here (strawberry logs every error at ERROR).
-        super().process_errors([e for e in errors if e.original_error is None or not is_outage(e.original_error)],
-                               execution_context)
+        for error in errors:
+            log.debug("graphql error: %s", error.message)
 
 
 def subgraph_schema(
