@@ -3,10 +3,8 @@ SameSite=Strict cookie scoped to /graphql; refresh and sign-out read it; sign-ou
 
 from __future__ import annotations
 
-from http.cookies import SimpleCookie
 from typing import Any
 
-import httpx
 import pytest
 from identity_testkit import (
     COMPLETE_REG,
@@ -14,56 +12,24 @@ from identity_testkit import (
     REQUEST_REG_CODE,
     SIGN_IN_CODE,
     SIGN_IN_PASSWORD,
+    CookieBrowser,
     Env,
     new_phone,
 )
 
-COOKIE_MODE = {"x-kabinet-session": "cookie"}
 REFRESH_FROM_COOKIE = "mutation { refreshSession { session { accessToken refreshToken expiresIn } errors { code } } }"
 SIGN_OUT_FROM_COOKIE = "mutation { signOut { ok } }"
 PASSWORD = "correct horse battery 7"
 
 
-class Browser:
-    """Talks to identity's /graphql the way the web app does: the cookie it was given goes back, nothing else."""
-
-    def __init__(self, env: Env) -> None:
-        self.client = httpx.AsyncClient(transport=httpx.ASGITransport(app=env.app), base_url="http://test")
-        self.refresh_cookie: str | None = None
-        self.last_set_cookie: list[str] = []
-
-    async def post(self, query: str, variables: dict[str, Any] | None = None, *, cookie_mode: bool = True
-                   ) -> dict[str, Any]:
-        headers = dict(COOKIE_MODE) if cookie_mode else {}
-        if self.refresh_cookie is not None:
-            headers["cookie"] = f"kabinet_refresh={self.refresh_cookie}"
-        response = await self.client.post("/graphql", json={"query": query, "variables": variables or {}},
-                                          headers=headers)
-        self.last_set_cookie = response.headers.get_list("set-cookie")
-        for raw in self.last_set_cookie:
-            morsel = SimpleCookie(raw).get("kabinet_refresh")
-            if morsel is not None:
-                self.refresh_cookie = morsel.value if morsel["max-age"] != "0" else None
-        body: dict[str, Any] = response.json()
-        return body
-
-    def cookie_attributes(self) -> dict[str, str]:
-        assert len(self.last_set_cookie) == 1, self.last_set_cookie
-        attributes = {}
-        for part in self.last_set_cookie[0].split(";")[1:]:
-            name, _, value = part.strip().partition("=")
-            attributes[name.lower()] = value
-        return attributes
-
-
 @pytest.fixture
 async def browser(env: Env) -> Any:
-    b = Browser(env)
+    b = CookieBrowser(env.app)
     yield b
     await b.client.aclose()
 
 
-async def _register(env: Env, browser: Browser) -> tuple[str, dict[str, Any]]:
+async def _register(env: Env, browser: CookieBrowser) -> tuple[str, dict[str, Any]]:
     phone = new_phone()
     await env.ok(REQUEST_REG_CODE, {"p": phone})
     got = await browser.post(COMPLETE_REG, {"i": {"phone": phone, "code": env.last_code(phone), "firstName": "Web",
@@ -71,8 +37,9 @@ async def _register(env: Env, browser: Browser) -> tuple[str, dict[str, Any]]:
     return phone, got["data"]["completeRegistration"]
 
 
-async def test_cookie_mode_puts_the_refresh_token_only_in_an_httponly_strict_cookie(env: Env, browser: Browser
-                                                                                      ) -> None:
+async def test_cookie_mode_puts_the_refresh_token_only_in_an_httponly_strict_cookie(
+    env: Env, browser: CookieBrowser
+) -> None:
     phone, registered = await _register(env, browser)
     assert registered["errors"] == [] and registered["session"]["accessToken"]
     assert registered["session"]["refreshToken"] is None
@@ -93,8 +60,9 @@ async def test_cookie_mode_puts_the_refresh_token_only_in_an_httponly_strict_coo
     assert "httponly" in browser.cookie_attributes()
 
 
-async def test_without_the_header_the_token_stays_in_the_body_and_no_cookie_is_set(env: Env, browser: Browser
-                                                                                     ) -> None:
+async def test_without_the_header_the_token_stays_in_the_body_and_no_cookie_is_set(
+    env: Env, browser: CookieBrowser
+) -> None:
     phone, _ = await _register(env, browser)
     browser.refresh_cookie = None
     got = await browser.post(SIGN_IN_PASSWORD, {"l": phone, "pw": PASSWORD}, cookie_mode=False)
@@ -102,8 +70,9 @@ async def test_without_the_header_the_token_stays_in_the_body_and_no_cookie_is_s
     assert browser.last_set_cookie == []
 
 
-async def test_refresh_reads_and_rotates_the_cookie_and_a_replayed_cookie_ends_the_chain(env: Env, browser: Browser
-                                                                                           ) -> None:
+async def test_refresh_reads_and_rotates_the_cookie_and_a_replayed_cookie_ends_the_chain(
+    env: Env, browser: CookieBrowser
+) -> None:
     await _register(env, browser)
     first = browser.refresh_cookie
     refreshed = await browser.post(REFRESH_FROM_COOKIE)
@@ -127,12 +96,12 @@ async def test_refresh_reads_and_rotates_the_cookie_and_a_replayed_cookie_ends_t
     assert live["data"]["refreshSession"]["errors"] == [{"code": "INVALID_REFRESH_TOKEN"}]
 
 
-async def test_refresh_without_a_token_or_cookie_is_a_typed_error(browser: Browser) -> None:
+async def test_refresh_without_a_token_or_cookie_is_a_typed_error(browser: CookieBrowser) -> None:
     got = await browser.post(REFRESH_FROM_COOKIE, cookie_mode=False)
     assert got["data"]["refreshSession"] == {"session": None, "errors": [{"code": "INVALID_REFRESH_TOKEN"}]}
 
 
-async def test_sign_out_ends_the_cookie_chain_and_clears_the_cookie(env: Env, browser: Browser) -> None:
+async def test_sign_out_ends_the_cookie_chain_and_clears_the_cookie(env: Env, browser: CookieBrowser) -> None:
     await _register(env, browser)
     await browser.post(REFRESH_FROM_COOKIE)
     live = browser.refresh_cookie
@@ -145,7 +114,7 @@ async def test_sign_out_ends_the_cookie_chain_and_clears_the_cookie(env: Env, br
     assert after["data"]["refreshSession"]["errors"] == [{"code": "INVALID_REFRESH_TOKEN"}]
 
 
-async def test_the_cookie_is_secure_when_configured(env: Env, browser: Browser) -> None:
+async def test_the_cookie_is_secure_when_configured(env: Env, browser: CookieBrowser) -> None:
     env.deps.settings.session_cookie_secure = True
     try:
         await _register(env, browser)
