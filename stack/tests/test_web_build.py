@@ -74,3 +74,11 @@ def test_a_stale_build_is_still_served_when_node_is_missing(app: Path, tmp_path:
 def test_no_web_app_at_all(tmp_path: Path) -> None:
     nothing = ensure_built(tmp_path / "web")
     assert nothing.dist is None and nothing.problem is not None and "no web app" in nothing.problem
+
+
+def test_a_build_without_its_sources_is_served_as_it_is(tmp_path: Path) -> None:
+    """The all-in-one image carries web/dist only (no package.json, no Node)."""
+    (tmp_path / "web" / "dist").mkdir(parents=True)
+    (tmp_path / "web" / "dist" / "index.html").write_text("<!doctype html>")
+    prebuilt = ensure_built(tmp_path / "web")
+    assert prebuilt.dist == tmp_path / "web" / "dist" and prebuilt.problem is None and prebuilt.manifest is None

@@ -111,9 +111,11 @@ def _result(dist: Path, *, built_now: bool = False, problem: str | None = None) 
 
 def ensure_built(source: Path = REPO_WEB) -> WebBuild:
     """Build `source` if its build is missing or stale; say what to serve."""
-    if not (source / "package.json").is_file():
-        return WebBuild(None, None, problem=f"there is no web app in {source}")
     dist = source / "dist"
+    if not (source / "package.json").is_file():
+        if (dist / "index.html").is_file():
+            return _result(dist)  # a build without its sources (the all-in-one image): served as it is
+        return WebBuild(None, None, problem=f"there is no web app in {source}")
     with _build_lock(source):
         wanted = source_hash(source)
         stamp = dist / BUILD_STAMP
