@@ -41,6 +41,7 @@ from gateway.web import WebApp
 from kabinet.auth import KeySource
 from kabinet.bus.base import Transport
 from kabinet.settings import MessagingSettings
+from kabinet.web.body_limit import BodyLimitMiddleware
 
 log = logging.getLogger(__name__)
 
@@ -263,6 +264,7 @@ def create_gateway_app(
     if settings.web_dir is not None:
         routes.append(Route("/{path:path}", WebApp(settings.web_dir).serve, methods=["GET"]))
     app = Starlette(routes=routes, lifespan=lifespan)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=state.settings.max_body_bytes)
     app.state.gateway = state
     return app
 
