@@ -86,3 +86,12 @@ async def test_without_a_web_dir_nothing_is_served_at_root() -> None:
     async for gw in harness(GatewaySettings(compose_timeout_s=5)):
         assert (await gw.client.get("/")).status_code == 404
         assert (await gw.client.get("/c/1")).status_code == 404
+
+
+async def test_the_policy_names_only_a_well_formed_host_and_head_sends_no_body(web: GatewayHarness) -> None:
+    forged = await web.client.get("/", headers={"host": "gw; script-src *"})
+    policy = forged.headers["content-security-policy"]
+    assert "script-src *" not in policy and "connect-src 'self';" in policy
+    head = await web.client.head("/assets/app-1a2b3c.js", headers={"accept-encoding": "identity"})
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["content-length"] == str(len(APP_JS)) and head.headers["cache-control"] == IMMUTABLE

@@ -31,7 +31,7 @@ def _banner(host: str, port: int, logins: list[str], web: WebBuild | None = None
         "Kabinet is running (embedded mode: SQLite files + in-process bus, all services in one process).",
     ]
     if web is not None and web.dist is not None:
-        lines.append(f"  Family cabinet (web app): {base}/  (open in a browser; on a phone: the same address)")
+        lines.append(f"  Family cabinet (web app): {base}/  (open in a browser)")
     else:
         reason = web.problem if web is not None and web.problem else "not built"
         lines.append(f"  Family cabinet (web app): not served - {reason}")
