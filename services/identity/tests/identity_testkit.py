@@ -91,6 +91,7 @@ class CookieBrowser:
         self.client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
         self.refresh_cookie: str | None = None
         self.last_set_cookie: list[str] = []
+        self.last_headers = httpx.Headers()
 
     async def post(self, query: str, variables: dict[str, Any] | None = None, *, cookie_mode: bool = True
                    ) -> dict[str, Any]:
@@ -100,6 +101,7 @@ class CookieBrowser:
         response = await self.client.post("/graphql", json={"query": query, "variables": variables or {}},
                                           headers=headers)
         self.last_set_cookie = response.headers.get_list("set-cookie")
+        self.last_headers = response.headers
         for raw in self.last_set_cookie:
             morsel = SimpleCookie(raw).get("kabinet_refresh")
             if morsel is not None:

@@ -49,6 +49,7 @@ async def test_cookie_mode_puts_the_refresh_token_only_in_an_httponly_strict_coo
     assert attributes["samesite"].lower() == "strict"
     assert "httponly" in attributes and "secure" not in attributes
     assert attributes["max-age"] == str(env.deps.settings.refresh_ttl_days * 86400)
+    assert browser.last_headers["cache-control"] == "no-store"
 
     # Every sign-in of the family behaves alike: by code and by password.
     await env.ok(REQUEST_CODE, {"p": phone})

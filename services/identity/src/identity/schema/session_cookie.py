@@ -56,6 +56,7 @@ def deliver(info: Ctx, session: AuthSessionModel | None, *, cookie_mode: bool | 
                 httponly=True,
                 samesite="strict",
             )
+            response.headers["cache-control"] = "no-store"  # never cached with its cookie
         out.refresh_token = None
     return out
 
@@ -65,3 +66,4 @@ def clear(info: Ctx) -> None:
     if response is not None:
         response.delete_cookie(COOKIE_NAME, path=COOKIE_PATH, secure=deps(info).settings.session_cookie_secure,
                                httponly=True, samesite="strict")
+        response.headers["cache-control"] = "no-store"
