@@ -40,8 +40,12 @@ class TracedSubgraphClient(SubgraphClient):
 
 
 def subgraph_client(
-    subgraphs: list[SubgraphConfig], timeout_s: float, timeouts: Mapping[str, float] | None = None
+    subgraphs: list[SubgraphConfig],
+    timeout_s: float,
+    timeouts: Mapping[str, float] | None = None,
+    *,
+    session_subgraphs: frozenset[str] = frozenset(),
 ) -> SubgraphClient:
     """The traced client when tracing is on, else the plain one (no cost on the hot path)."""
     cls = TracedSubgraphClient if tracing.enabled() else SubgraphClient
-    return cls(subgraphs, timeout_s, timeouts)
+    return cls(subgraphs, timeout_s, timeouts, session_subgraphs=session_subgraphs)
