@@ -12,16 +12,15 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from opentelemetry.trace import SpanKind, format_span_id, format_trace_id
+from opentelemetry.trace import SpanKind, format_trace_id
 
 from identity.domain.model import StaffRole
 from identity.service import org
-from kabinet import tracing
 from kabinet.auth import Principal, Role
 from kabinet.testing.stack import GraphQLClient, eventually
+from kabinet.testing.tracing import spans_in_memory
 from kabinet_stack.testing import StackHandle
 
 OWNER = Principal(user_id="owner-trace", role=Role.OWNER)
@@ -32,30 +31,13 @@ TRACEPARENT = f"00-{TRACE_ID}-{uuid.uuid4().hex[:16]}-01"
 @pytest.fixture(autouse=True)
 def spans() -> Iterator[InMemorySpanExporter]:
     """Tracing on, into memory, for this module's stacks (autouse: on before the stack is built)."""
-    exporter = InMemorySpanExporter()
-    provider = TracerProvider()
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
-    tracing.enable(provider)
-    try:
+    with spans_in_memory() as exporter:
         yield exporter
-    finally:
-        tracing.disable()
-        provider.shutdown()
-
-
-async def ok(client: GraphQLClient, query: str, variables: dict[str, Any] | None = None,
-             headers: dict[str, str] | None = None) -> dict[str, Any]:
-    got = await client.execute(query, variables, headers=headers)
-    assert not got.get("errors"), got
-    for value in got["data"].values():
-        if isinstance(value, dict) and "errors" in value:
-            assert value["errors"] == [], got
-    return dict(got["data"])
 
 
 async def a_branch_with_a_group(stack: StackHandle) -> tuple[GraphQLClient, str]:
     owner = stack.client(OWNER)
-    branch = (await ok(owner, """mutation($i: CreateBranchInput!) { createBranch(input: $i) {
+    branch = (await owner.ok("""mutation($i: CreateBranchInput!) { createBranch(input: $i) {
         branch { id } errors { code } } }""", {"i": {"name": "Traced", "city": "Kazan",
                                                       "timeZone": "Europe/Moscow", "address": "Baumana 2"}})
               )["createBranch"]["branch"]["id"]
@@ -65,22 +47,22 @@ async def a_branch_with_a_group(stack: StackHandle) -> tuple[GraphQLClient, str]
             StaffRole.TEACHER, f"t-{uuid.uuid4().hex[:6]}@trace.test", "Olga", "Teacher", (branch,),
             "teacher-password-1"))
     admin = stack.client(Principal(user_id="adm", role=Role.BRANCH_ADMIN, branch_ids=frozenset({branch})))
-    family = (await ok(admin, """mutation($i: RegisterClientInput!) { registerClient(input: $i) {
+    family = (await admin.ok("""mutation($i: RegisterClientInput!) { registerClient(input: $i) {
         family { id students { id } } errors { code } } }""", {"i": {
         "phone": "+79001112299", "firstName": "Anna", "lastName": "Petrova", "branchId": branch,
         "consentSigned": True, "students": [{"firstName": "Masha", "lastName": "Petrova",
                                              "birthDate": "2015-04-01"}]}}))["registerClient"]["family"]
     await stack.drain()
-    group = (await ok(admin, """mutation($i: CreateGroupInput!) { createGroup(input: $i) { group { id }
+    group = (await admin.ok("""mutation($i: CreateGroupInput!) { createGroup(input: $i) { group { id }
         errors { code } } }""", {"i": {"branchId": branch, "name": "Starters", "teacherId": teacher.id,
                                         "capacity": 6, "price": "1000"}}))["createGroup"]["group"]["id"]
-    await ok(admin, """mutation($i: AddRecurringLessonInput!) { addRecurringLesson(input: $i) {
+    await admin.ok("""mutation($i: AddRecurringLessonInput!) { addRecurringLesson(input: $i) {
         recurringLesson { id } errors { code } } }""", {"i": {
         "groupId": group, "rrule": "FREQ=WEEKLY;BYDAY=MO", "startTime": "17:00:00", "durationMinutes": 90,
         "validFrom": "2027-03-01"}})
-    await ok(admin, """mutation($g: ID!, $s: ID!) { addGroupMember(groupId: $g, studentId: $s, from: "2027-03-01") {
+    await admin.ok("""mutation($g: ID!, $s: ID!) { addGroupMember(groupId: $g, studentId: $s, from: "2027-03-01") {
         membership { id } errors { code } } }""", {"g": group, "s": family["students"][0]["id"]})
-    await ok(admin, 'mutation($b: ID!) { generateMonth(branchId: $b, month: "2027-03") { created errors { code } } }',
+    await admin.ok('mutation($b: ID!) { generateMonth(branchId: $b, month: "2027-03") { created errors { code } } }',
              {"b": branch})
     return admin, branch
 
@@ -93,7 +75,7 @@ async def test_one_trace_from_the_gateway_mutation_to_the_charge_in_billing(
         spans: InMemorySpanExporter, real_stack: StackHandle) -> None:
     admin, branch = await a_branch_with_a_group(real_stack)
 
-    published = await ok(admin, """mutation($b: ID!) { publishMonth(branchId: $b, month: "2027-03") {
+    published = await admin.ok("""mutation($b: ID!) { publishMonth(branchId: $b, month: "2027-03") {
         published errors { code } } }""", {"b": branch}, headers={"traceparent": TRACEPARENT})
     assert published["publishMonth"]["published"] > 0
     await real_stack.drain()
@@ -102,25 +84,29 @@ async def test_one_trace_from_the_gateway_mutation_to_the_charge_in_billing(
         return [s for s in spans.get_finished_spans()
                 if s.context is not None and format_trace_id(s.context.trace_id) == TRACE_ID]
 
-    def charges() -> list[ReadableSpan]:
-        return [s for s in traced() if str(_attr(s, "db.query.text") or "").startswith("INSERT INTO lesson_charges")]
+    def chain_to_a_charge() -> list[ReadableSpan]:
+        """The ancestors of billing's INSERT of a charge, nearest first, as far as they have ended."""
+        trace = traced()
+        by_id = {s.context.span_id: s for s in trace if s.context is not None}
+        for span in trace:
+            if not str(_attr(span, "db.query.text") or "").startswith("INSERT INTO lesson_charges"):
+                continue
+            chain, at = [], span
+            while at.parent is not None and (up := by_id.get(at.parent.span_id)) is not None:
+                chain.append(up)
+                at = up
+            return chain
+        return []
 
     async def charged() -> bool:
-        return bool(charges())
+        # Its consumer span ends after the commit, a moment after the INSERT: wait for the whole chain.
+        chain = chain_to_a_charge()
+        return bool(chain) and chain[-1].name == "POST /graphql" and _attr(chain[-1], "kabinet.service") == "gateway"
 
     await eventually(charged, timeout_s=30, message="billing's charge is not in the request's trace")
     trace = traced()
-    by_id = {format_span_id(s.context.span_id): s for s in trace if s.context is not None}
-
-    def ancestors(span: ReadableSpan) -> list[ReadableSpan]:
-        chain = []
-        while span.parent is not None and (up := by_id.get(format_span_id(span.parent.span_id))) is not None:
-            chain.append(up)
-            span = up
-        return chain
-
     # The charge's INSERT descends, span by span, from the gateway's request: nothing in between is lost.
-    chain = ancestors(charges()[0])
+    chain = chain_to_a_charge()
     names = [(s.name, _attr(s, "kabinet.service") or _attr(s, "kabinet.subgraph")) for s in chain]
     kinds = [s.kind for s in chain]
     assert names[-1] == ("POST /graphql", "gateway"), names

@@ -7,8 +7,6 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 from sqlalchemy import text
@@ -18,6 +16,7 @@ from kabinet.bus.base import Subscription
 from kabinet.bus.memory import InProcessTransport
 from kabinet.db.engine import create_engine
 from kabinet.events.envelope import Envelope
+from kabinet.testing.tracing import spans_in_memory
 
 
 def envelope(**kw: str | None) -> Envelope:
@@ -26,14 +25,8 @@ def envelope(**kw: str | None) -> Envelope:
 
 @pytest.fixture
 def spans() -> Iterator[InMemorySpanExporter]:
-    exporter = InMemorySpanExporter()
-    provider = TracerProvider()
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
-    tracing.enable(provider)
-    try:
+    with spans_in_memory() as exporter:
         yield exporter
-    finally:
-        tracing.disable()
 
 
 async def handler(_: Envelope) -> None:
