@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator, Sequence
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pytest
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 from sqlalchemy import text
@@ -104,3 +108,35 @@ async def test_sql_is_traced_only_inside_a_traced_request(spans: InMemorySpanExp
     sql = [s for s in spans.get_finished_spans() if s.kind == SpanKind.CLIENT]
     assert [(s.name, (s.attributes or {}).get("db.query.text")) for s in sql] == [("SELECT", "SELECT 2")]
     assert sql[0].parent is not None and sql[0].parent.span_id == request.get_span_context().span_id
+
+
+def test_with_an_endpoint_spans_are_exported_by_otlp(monkeypatch: pytest.MonkeyPatch) -> None:
+    received: list[tuple[str, bytes]] = []
+
+    class Collector(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            received.append((self.path, self.rfile.read(int(self.headers["content-length"]))))
+            self.send_response(200)
+            self.send_header("content-type", "application/x-protobuf")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Collector)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", f"http://127.0.0.1:{server.server_port}")
+    monkeypatch.delenv("OTEL_SDK_DISABLED", raising=False)
+    try:
+        assert tracing.configure_tracing("billing") is True
+        with tracing.span("a request"):
+            pass
+        provider = trace.get_tracer_provider()
+        assert isinstance(provider, TracerProvider)
+        provider.shutdown()  # flushes the batch, and stops its thread
+    finally:
+        tracing.disable()
+        server.shutdown()
+    [(path, body)] = received
+    assert path == "/v1/traces" and b"a request" in body and b"kabinet-billing" in body
