@@ -31,7 +31,7 @@ class IssueInvoice:
 
 
 async def issue_invoice(cmd: IssueInvoice, uow: UnitOfWork, p: Principal) -> Result:
-    await require_family_managed(p, uow.session, cmd.family_id)
+    await require_family_managed(p, uow.session, cmd.family_id, branch_id=cmd.branch_id)
     if cmd.period_from and cmd.period_to and cmd.period_to < cmd.period_from:
         raise InvalidInput("The period ends before it starts.", field="periodTo")
     content = {"op": "invoice", "family": cmd.family_id, "amount": str(cmd.amount), "sub": cmd.subscription_id,

@@ -48,7 +48,7 @@ class RecordPayment:
 
 async def record_payment(cmd: RecordPayment, uow: UnitOfWork, p: Principal) -> Result:
     """Staff record cash, card or bank-transfer payments; the family's balance goes up."""
-    await require_family_managed(p, uow.session, cmd.family_id)
+    await require_family_managed(p, uow.session, cmd.family_id, branch_id=cmd.branch_id)
     if cmd.method is PaymentMethod.ONLINE:
         raise InvalidInput("Online payments are confirmed by the payment provider.", field="method")
     result = await apply_payment(cmd, uow, actor(p))
