@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from kabinet.auth.principal import Principal, Role
-from kabinet.auth.rules import can_manage_branch, ensure, require_authenticated
-from scheduling.adapters.repositories import LessonRepository, StudentRef
+from kabinet.auth.rules import can_manage_branch, can_see_family, ensure, require_authenticated
+from scheduling.adapters.repositories import LessonRepository, ProjectionRepository, StudentRef
 from scheduling.domain.model import Group, Lesson
 
 
@@ -82,6 +82,16 @@ async def can_see_student(p: Principal, student: StudentRef, lessons: LessonRepo
             return p.staff_id is not None and await lessons.teacher_teaches_student(p.staff_id, student.id)
         case _:
             return False
+
+
+async def sees_family(p: Principal, family_id: str, projections: ProjectionRepository) -> bool:
+    """A family: its guardians and children, admins of a branch one of its children studies in, the owner
+    (kabinet.auth.rules.can_see_family, with the branches from scheduling's projection of identity's students)."""
+    branches: set[str] = set()
+    if p.role is Role.BRANCH_ADMIN:
+        found = await projections.students(await projections.students_of_family(family_id))
+        branches = {s.branch_id for s in found.values() if s.branch_id}
+    return can_see_family(p, family_id, branches)
 
 
 def can_act_for(p: Principal, student: StudentRef) -> bool:
