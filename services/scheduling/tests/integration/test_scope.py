@@ -135,3 +135,20 @@ async def test_a_student_reads_only_the_lessons_it_attends(env: Env) -> None:
             assert code(result) == "FORBIDDEN", result
     for result in await both(env, sibling_login, LESSON, {"id": lesson}):
         assert result["data"]["lesson"]["id"] == lesson, result
+
+
+async def test_an_admin_of_another_branch_does_not_read_a_familys_trial_through_entities(env: Env) -> None:
+    w, other = await make_world(env), await make_world(env)
+    _, lesson = await _group_with_lessons(env, w)
+    kid = w.students(0)[0]
+    ok(await env.gql(w.admin, "mutation($l: ID!, $s: ID!) { recordTrial(lessonId: $l, studentId: $s) "
+                              "{ errors { code } } }", {"l": lesson, "s": kid}), "recordTrial")
+    trial = """query($f: ID!) { _entities(representations: [{__typename: "Family", id: $f}]) {
+      ... on Family { trial { studentId lessonId } } } }"""
+    family = w.family_of(kid)
+    refused = await env.gql_service(other.admin, trial, {"f": family})
+    assert code(refused) == "FORBIDDEN" and kid not in str(refused.get("data"))
+    mine = await env.gql_service(w.admin, trial, {"f": family})
+    assert mine["data"]["_entities"][0]["trial"]["studentId"] == kid
+    guardian = await env.gql_service(w.guardian(family), trial, {"f": family})
+    assert guardian["data"]["_entities"][0]["trial"]["lessonId"] == lesson
