@@ -4,7 +4,7 @@ another branch's family by its phone, and linkRecords cannot join a family by a 
 from __future__ import annotations
 
 from gateway_kit import Flow, error_code, ok
-from identity_testkit import COMPLETE_REG, CONFIRM_LINK, LINK, REQUEST_REG_CODE, new_phone
+from identity_testkit import CONFIRM_LINK, LINK
 
 from kabinet.testing.stack import eventually
 
@@ -57,12 +57,7 @@ async def test_link_records_does_not_join_a_family_by_a_birth_date_and_a_surname
     _, admin = await flow.staff(owner, "BRANCH_ADMIN", branch)
     family = await flow.client_family(admin, branch, (("Gosha", "2012-02-02"),), last_name="Kozlov")
     await flow.open_cabinet(admin, family["id"])
-    stranger_phone = new_phone()
-    await ok(flow.gateway, REQUEST_REG_CODE, {"p": stranger_phone})
-    session = (await ok(flow.gateway, COMPLETE_REG, {"i": {"phone": stranger_phone, "code": flow.code(stranger_phone),
-                                                           "firstName": "Eve", "lastName": "Kozlova"}})
-               )["completeRegistration"]["session"]
-    stranger = flow.as_token(session["accessToken"])
+    _, stranger = await flow.self_registered("Eve", "Kozlova")
     got = (await ok(stranger, LINK, {"i": {"phone": family["phone"], "birthDate": "2012-02-02",
                                            "lastName": "Kozlov"}}))["linkRecords"]
     assert got["session"] is None and got["status"] == "PENDING_CONFIRMATION"

@@ -208,12 +208,7 @@ async def test_link_records_answers_a_mismatch_and_an_unknown_record_alike(flow:
     family = await flow.client_family(admin, branch, (("Lev", "2013-03-03"),), last_name="Tolstov")
     await flow.open_cabinet(admin, family["id"])
     # The father registers himself online with his own phone, then links the records the branch keeps.
-    phone = new_phone()
-    await ok(flow.gateway, REQUEST_REG_CODE, {"p": phone})
-    session = (await ok(flow.gateway, COMPLETE_REG, {"i": {"phone": phone, "code": flow.code(phone),
-                                                           "firstName": "Nikolai", "lastName": "Tolstov"}})
-               )["completeRegistration"]["session"]
-    father = flow.as_token(session["accessToken"])
+    phone, father = await flow.self_registered("Nikolai", "Tolstov")
     wrong_surname = await father.execute(LINK, {"i": {"phone": family["phone"], "birthDate": "2013-03-03",
                                                       "lastName": "Tolstoy"}})
     unknown_phone = await father.execute(LINK, {"i": {"phone": new_phone(), "birthDate": "2013-03-03",

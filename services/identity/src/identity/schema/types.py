@@ -387,74 +387,48 @@ class PendingConfirmation:
 
 
 @strawberry.type
-class RegisterStudentPayload:
-    found: strawberry.Private[model.Student | None]
+class AttachState:
+    """What a payload says of an attach that may wait for the family's guardian (the payloads below)."""
+
     sent: strawberry.Private[ConfirmationSent | None]
     errors: list[UserError]
+
+    @strawberry.field
+    def status(self) -> AttachStatus | None:
+        if self.sent is not None:
+            return AttachStatus.PENDING_CONFIRMATION
+        return None if self.errors else AttachStatus.DONE
+
+    @strawberry.field(description="True when the family's guardian was asked to confirm.")
+    def confirmation_sent(self) -> bool:
+        return self.sent is not None
+
+    @strawberry.field
+    def confirmation(self) -> PendingConfirmation | None:
+        return PendingConfirmation.of(self.sent)
+
+
+@strawberry.type
+class RegisterStudentPayload(AttachState):
+    found: strawberry.Private[model.Student | None]
 
     @strawberry.field
     async def student(self, info: Ctx) -> Student | None:
         return await shown_student(info, self.found)
 
-    @strawberry.field
-    def status(self) -> AttachStatus | None:
-        return _status(self.found, self.sent)
-
-    @strawberry.field(description="True when the family's guardian was asked to confirm.")
-    def confirmation_sent(self) -> bool:
-        return self.sent is not None
-
-    @strawberry.field
-    def confirmation(self) -> PendingConfirmation | None:
-        return PendingConfirmation.of(self.sent)
-
 
 @strawberry.type
-class RegisterClientPayload:
+class RegisterClientPayload(AttachState):
     found: strawberry.Private[model.Family | None]
-    sent: strawberry.Private[ConfirmationSent | None]
-    errors: list[UserError]
 
     @strawberry.field
     async def family(self, info: Ctx) -> Family | None:
         return await shown_family(info, self.found)
 
-    @strawberry.field
-    def status(self) -> AttachStatus | None:
-        return _status(self.found, self.sent)
-
-    @strawberry.field(description="True when the family's guardian was asked to confirm.")
-    def confirmation_sent(self) -> bool:
-        return self.sent is not None
-
-    @strawberry.field
-    def confirmation(self) -> PendingConfirmation | None:
-        return PendingConfirmation.of(self.sent)
-
 
 @strawberry.type
-class LinkRecordsPayload:
+class LinkRecordsPayload(AttachState):
     session: AuthSession | None
-    sent: strawberry.Private[ConfirmationSent | None]
-    errors: list[UserError]
-
-    @strawberry.field
-    def status(self) -> AttachStatus | None:
-        return _status(self.session, self.sent)
-
-    @strawberry.field(description="True when the records' guardian was asked to confirm.")
-    def confirmation_sent(self) -> bool:
-        return self.sent is not None
-
-    @strawberry.field
-    def confirmation(self) -> PendingConfirmation | None:
-        return PendingConfirmation.of(self.sent)
-
-
-def _status(done: object | None, sent: ConfirmationSent | None) -> AttachStatus | None:
-    if sent is not None:
-        return AttachStatus.PENDING_CONFIRMATION
-    return AttachStatus.DONE if done is not None else None
 
 
 @strawberry.type(description="A child a request would add to the family.")
