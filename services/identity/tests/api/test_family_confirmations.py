@@ -172,3 +172,24 @@ async def test_link_records_never_opens_a_closed_cabinet_nor_takes_the_callers_o
     # The caller's own cabinet still works.
     me = await env.gql("{ myFamily { id } }", None, token)
     assert me["data"]["myFamily"]["id"] != closed["id"]
+
+
+async def test_the_records_guardian_approves_a_link_in_the_cabinet(env: Env) -> None:
+    branch = await make_branch(env)
+    fam = await make_family(env, branch, kids=1, last_name="Lebedeva")
+    await env.ok(OPEN, {"f": fam["id"]}, admin_of(branch))
+    phone, token = await _self_registered(env, "Lebedev")
+    got = (await env.ok(LINK, {"i": {"phone": fam["phone"], "birthDate": "2010-01-10", "lastName": "Lebedeva"}},
+                        token))["linkRecords"]
+    assert got["status"] == "PENDING_CONFIRMATION"
+    guardian = guardian_of(fam["id"])
+    requests = (await env.ok("{ myFamilyConfirmations { id kind requesterName children { firstName } } }", None,
+                             guardian))["myFamilyConfirmations"]
+    assert [(r["kind"], r["requesterName"], r["children"]) for r in requests] == [
+        ("link_guardian", "Pavel Lebedev", [])]
+    await env.ok(APPROVE, {"c": requests[0]["id"]}, guardian)
+    events = [e for e in await env.events("identity.guardian.linked.v1") if e["phone"] == phone]
+    assert events[-1]["family_id"] == fam["id"]
+    # The requester's own code no longer works: the request is decided.
+    late = await env.gql(CONFIRM_LINK, {"c": got["confirmation"]["id"], "code": env.last_code(fam["phone"])}, token)
+    assert code_of(late) == "FORBIDDEN"
