@@ -7,6 +7,7 @@ outbox relay's publish of ``lesson.scheduled``, and billing's handling of it dow
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -15,6 +16,7 @@ import pytest
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, format_trace_id
+from sqlalchemy import select
 
 from identity.domain.model import StaffRole
 from identity.service import org
@@ -122,3 +124,17 @@ async def test_one_trace_from_the_gateway_mutation_to_the_charge_in_billing(
     relay = [s for s in spans.get_finished_spans() if s.name == "outbox publish"
              and any(format_trace_id(link.context.trace_id) == TRACE_ID for link in s.links)]
     assert relay, "the relay's batch span links to the events it published"
+    # No x-correlation-id was sent: the chain's correlation id is the trace id, in every event of it.
+    scheduled = await envelopes(real_stack, "scheduling", "scheduling.lesson.scheduled")
+    charged_events = await envelopes(real_stack, "billing", "billing.charge.applied")
+    assert scheduled and charged_events
+    assert {e["correlation_id"] for e in scheduled + charged_events} == {TRACE_ID}
+    assert all(e["traceparent"].split("-")[1] == TRACE_ID for e in scheduled + charged_events)
+
+
+async def envelopes(stack: StackHandle, service: str, event_type: str) -> list[dict[str, Any]]:
+    runtime = stack.runtime(service)
+    outbox = runtime.spec.outbox
+    async with runtime.sessionmaker() as session:
+        rows = (await session.execute(select(outbox.c.body))).all()
+    return [body for r in rows if (body := json.loads(r.body))["type"] == event_type]
