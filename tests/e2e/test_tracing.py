@@ -117,6 +117,7 @@ async def test_one_trace_from_the_gateway_mutation_to_the_charge_in_billing(
     assert ("publish scheduling.lesson.scheduled.v1", "scheduling") in names, names
     assert any(kind == SpanKind.CONSUMER and service == "billing" for (_, service), kind in zip(names, kinds,
                                                                                               strict=True)), names
+    assert _attr(chain[-1], "graphql.operation.type") == "mutation"
     # The gateway's request continued the caller's trace (its parent is the test's span, not exported).
     assert chain[-1].parent is not None and format_trace_id(chain[-1].parent.trace_id) == TRACE_ID
     # Scheduling wrote the lessons in that request; the relay's batch span is linked, not a parent.

@@ -440,6 +440,8 @@ async def _handle_graphql(request: Request, state: GatewayState) -> Response:
     _latency_histogram(operation_type).observe(time.perf_counter() - started)
     outcome = "invalid" if result.request_error else ("error" if result.body.get("errors") else "ok")
     _requests_counter(operation_type, outcome).inc()
+    tracing.annotate({"graphql.operation.type": operation_type, "graphql.operation.name":
+                      graphql_request.operation_name or "", "kabinet.graphql.outcome": outcome})
     response = _json(result.body, _status_for(result), media_type, correlation_id)
     if exchange is not None:
         response.raw_headers.extend(response_headers(exchange))

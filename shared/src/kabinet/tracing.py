@@ -121,6 +121,12 @@ def current_span_ids() -> tuple[str, str] | None:
     return trace.format_trace_id(ctx.trace_id), trace.format_span_id(ctx.span_id)
 
 
+def annotate(attributes: Mapping[str, str | int]) -> None:
+    """Add attributes to the current span (e.g. the GraphQL operation to the request's span); off: nothing."""
+    if _on.tracer is not None:
+        trace.get_current_span().set_attributes(attributes)
+
+
 def inject(headers: MutableMapping[str, str]) -> None:
     """Write the current span's ``traceparent`` (and ``tracestate``) into outgoing headers."""
     if _on.tracer is not None:
