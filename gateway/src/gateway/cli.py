@@ -18,7 +18,14 @@ def _serve(settings: GatewaySettings) -> int:
 
     from gateway.app import create_gateway_app
     from kabinet.settings import MessagingSettings
+    from kabinet.web.gateway_only import MissingGatewaySecret, require_secret
 
+    try:
+        # Kabinet's services answer only the gateway: without the shared secret nothing would work.
+        require_secret(settings.subgraph_secret, "kabinet-gateway")
+    except MissingGatewaySecret as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
     # AMQP_URL set: subscriptions are fed from RabbitMQ.
     app = create_gateway_app(settings, messaging=MessagingSettings())
     from gateway.http_server import CoalescingHttpToolsProtocol
@@ -52,12 +59,15 @@ def service_sdls(names: tuple[str, ...] = KABINET_SERVICES) -> dict[str, str]:
 
 
 def _compose(settings: GatewaySettings, out: Path | None, form: str) -> int:
+    from gateway.app import secret_headers
+
     try:
         if settings.subgraphs:
             source = IntrospectAndCompose(
                 settings.subgraphs,
                 request_timeout_s=settings.subgraph_timeout_s,
                 overall_timeout_s=settings.compose_timeout_s,
+                headers=secret_headers(settings),
             )
             supergraph = asyncio.run(source.load())
         else:

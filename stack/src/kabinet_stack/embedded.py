@@ -38,7 +38,12 @@ class Stack:
         messaging: MessagingSettings | None = None,
         identity_private_key_pem: str | None = None,
         gateway_settings: GatewaySettings | None = None,
+        gateway_secret: str | None = None,
+        dev_mailbox: bool = False,
     ) -> None:
+        """``gateway_secret``: shared by the gateway and the services (else KABINET_GATEWAY_SECRET; there is no
+        default). ``dev_mailbox``: identity keeps codes and links in memory and shows them at
+        /services/identity/dev/messages (for trying Kabinet only)."""
         self.data_dir = data_dir
         self.messaging = messaging or MessagingSettings(amqp_url=None)
         self.shared_transport: Transport | None = (
@@ -50,8 +55,12 @@ class Stack:
         urls = dict(database_urls or {})
 
         identity = self.modules["identity"]
+        secret = {"gateway_secret": gateway_secret} if gateway_secret else {}
         id_settings = identity.settings_cls(database_url=urls.get("identity"), data_dir=data_dir,
-                                            messaging=self.messaging, jwt_private_key=identity_private_key_pem)
+                                            messaging=self.messaging, jwt_private_key=identity_private_key_pem,
+                                            dev_mailbox=dev_mailbox, **secret)
+        # One secret for the gateway and every service, whichever way it was given.
+        secret = {"gateway_secret": id_settings.gateway_secret}
         id_runtime = identity.build_runtime(id_settings, transport=self.shared_transport)
         self.runtimes["identity"] = id_runtime
         # Every other service verifies tokens with identity's public keys, shared in-process.
@@ -59,7 +68,8 @@ class Stack:
         for name, module in self.modules.items():
             if name == "identity":
                 continue
-            settings = module.settings_cls(database_url=urls.get(name), data_dir=data_dir, messaging=self.messaging)
+            settings = module.settings_cls(database_url=urls.get(name), data_dir=data_dir, messaging=self.messaging,
+                                           **secret)
             self.runtimes[name] = module.build_runtime(settings, transport=self.shared_transport,
                                                        key_source=self.key_source)
         for name, runtime in self.runtimes.items():
@@ -70,7 +80,8 @@ class Stack:
             SubgraphConfig(name, f"http://{name}.embedded/graphql", transport=httpx.ASGITransport(app=app))
             for name, app in self.apps.items()
         ]
-        self.gateway_settings = gateway_settings or GatewaySettings(compose_timeout_s=60)
+        self.gateway_settings = (gateway_settings or GatewaySettings(compose_timeout_s=60)).model_copy(
+            update={"subgraph_secret": id_settings.gateway_secret})
         # The gateway verifies tokens once with the same keys; it feeds subscriptions from the same bus.
         self.gateway = create_gateway_app(self.gateway_settings, subgraphs=subgraphs, key_source=self.key_source,
                                           event_transport=self.shared_transport, messaging=self.messaging)
@@ -126,8 +137,9 @@ class Stack:
             async with self.running():
                 yield
 
-        # The gateway answers at /graphql; each service stays reachable under /services/<name>/
-        # (its JWKS, calendar feeds, webhooks).
+        # The gateway answers at /graphql; each service stays reachable under /services/<name>/ for its public
+        # routes (JWKS, calendar feeds, webhooks, confirmation pages); its /graphql there answers only the
+        # gateway's secret (kabinet.web.gateway_only), so the gateway's limits cannot be bypassed.
         routes = [
             Route("/", root),
             Route("/healthz", healthz),

@@ -97,7 +97,8 @@ async def real_stack(database_factory: Callable[[str], Awaitable[str]], messagin
                      tmp_path: Path) -> AsyncIterator[StackHandle]:
     key = SigningKey.generate()
     urls = {name: await database_factory(name) for name in SERVICE_NAMES}
-    stack = Stack(tmp_path, database_urls=urls, messaging=messaging, identity_private_key_pem=key.to_pem())
+    stack = Stack(tmp_path, database_urls=urls, messaging=messaging, identity_private_key_pem=key.to_pem(),
+                  dev_mailbox=True)
     async for handle in _run(stack, key, "real", migrate=True):
         yield handle
 
@@ -110,7 +111,7 @@ async def module_stack(database_factory: Callable[[str], Awaitable[str]], module
     key = SigningKey.generate()
     urls = {name: await database_factory(name) for name in SERVICE_NAMES}
     stack = Stack(tmp_path_factory.mktemp("stack"), database_urls=urls, messaging=module_messaging,
-                  identity_private_key_pem=key.to_pem())
+                  identity_private_key_pem=key.to_pem(), dev_mailbox=True)
     async for handle in _run(stack, key, "real", migrate=True):
         yield handle
 
@@ -118,7 +119,8 @@ async def module_stack(database_factory: Callable[[str], Awaitable[str]], module
 @pytest.fixture
 async def embedded_stack(tmp_path: Path) -> AsyncIterator[StackHandle]:
     key = SigningKey.generate()
-    stack = Stack(tmp_path, messaging=MessagingSettings(amqp_url=None), identity_private_key_pem=key.to_pem())
+    stack = Stack(tmp_path, messaging=MessagingSettings(amqp_url=None), identity_private_key_pem=key.to_pem(),
+                  dev_mailbox=True)
     async for handle in _run(stack, key, "embedded", migrate=False):
         yield handle
 

@@ -45,8 +45,14 @@ class SubgraphClient:
     ASGI transport in-process); `request` returns the decoded GraphQL response body."""
 
     def __init__(
-        self, subgraphs: list[SubgraphConfig], timeout_s: float, timeouts: Mapping[str, float] | None = None
+        self,
+        subgraphs: list[SubgraphConfig],
+        timeout_s: float,
+        timeouts: Mapping[str, float] | None = None,
+        static_headers: Mapping[str, str] | None = None,
     ) -> None:
+        # Sent on every request and winning over per-request ones (the gateway's shared secret).
+        self.static_headers = dict(static_headers or {})
         self.timeout_s = timeout_s
         self.timeouts = dict(timeouts or {})
         self._configs: dict[str, SubgraphConfig] = {}
@@ -92,6 +98,7 @@ class SubgraphClient:
                 headers={
                     "accept": "application/graphql-response+json, application/json",
                     **(headers or {}),
+                    **self.static_headers,
                 },
             )
         except httpx.HTTPError as exc:
@@ -116,7 +123,9 @@ class SubgraphClient:
         encoded = jsoncodec.dumps(body)
         started = time.perf_counter()
         try:
-            status, raw = await origin.post(encoded, headers or {}, self.timeouts.get(subgraph, self.timeout_s))
+            status, raw = await origin.post(
+                encoded, {**(headers or {}), **self.static_headers}, self.timeouts.get(subgraph, self.timeout_s)
+            )
         except HTTPError as exc:
             _requests_counter(subgraph, "unreachable").inc()
             raise SubgraphUnavailable(subgraph, str(exc)) from exc

@@ -23,6 +23,7 @@ from kabinet.context import correlation_id_var
 from kabinet.graphql.context import RequestContext
 from kabinet.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from kabinet.runtime import ServiceRuntime
+from kabinet.web.gateway_only import GatewayOnly, require_secret
 
 CORRELATION_HEADER = "x-correlation-id"
 
@@ -106,7 +107,11 @@ def create_service_app(
     routes: Sequence[BaseRoute] = (),
     manage_runtime: bool = True,
 ) -> Starlette:
-    """``manage_runtime=False`` when something else (the embedded stack) starts and stops the runtime."""
+    """``manage_runtime=False`` when something else (the embedded stack) starts and stops the runtime.
+
+    /graphql answers only the gateway (its shared secret, ``KABINET_GATEWAY_SECRET``; refused at start-up when
+    missing); the other routes (health, metrics, ``routes`` such as JWKS, webhooks, feeds) stay public."""
+    secret = require_secret(runtime.settings.gateway_secret, runtime.name)
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok", "service": runtime.name})
@@ -119,7 +124,7 @@ def create_service_app(
     async def metrics(_: Request) -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
-    graphql_app = AuthMiddleware(ServiceGraphQL(schema, runtime), runtime)
+    graphql_app = GatewayOnly(AuthMiddleware(ServiceGraphQL(schema, runtime), runtime), secret)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:

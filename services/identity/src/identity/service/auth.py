@@ -99,6 +99,7 @@ async def _branch_of_family(uow: UnitOfWork, family_id: str) -> str | None:
 
 async def request_phone_code(deps: IdentityDeps, uow: UnitOfWork, raw_phone: str, purpose: CodePurpose,
                              client_ip: str | None) -> CodeRequested:
+    deps.require_channel("sms")
     phone = normalise_phone(raw_phone)
     store = CredentialStore(uow.session)
     now = deps.now()
@@ -221,6 +222,7 @@ async def _reset_link(deps: IdentityDeps, uow: UnitOfWork, kind: str, subject_id
 async def resend_confirmation(deps: IdentityDeps, uow: UnitOfWork, guardian_id: str,
                               new_email: str | None) -> str:
     """Send the confirmation again, optionally to a corrected address (typos are common, R-FAM-9)."""
+    deps.require_channel("email")
     guardians = GuardianRepository(uow.session)
     g = await guardians.get(guardian_id)
     if g is None:
@@ -327,6 +329,7 @@ async def request_password_reset(deps: IdentityDeps, uow: UnitOfWork, login: str
     if channel is ResetChannel.SMS:
         await request_phone_code(deps, uow, login, CodePurpose.RESET_PASSWORD, client_ip)
         return
+    deps.require_channel("email")
     email = normalise_email(login, "login")
     store = CredentialStore(uow.session)
     now = deps.now()
