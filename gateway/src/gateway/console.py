@@ -1,8 +1,10 @@
 """The console: GraphiQL for branch admins, with sign-in and saved operations for their daily work.
 
-- **Sign-in**: a small form posts identity's `signInWithPassword` mutation through this gateway; the access
-  token is kept in `sessionStorage` (gone when the tab closes) and sent as `Authorization: Bearer ...` with every
-  request GraphiQL makes. "Sign out" forgets it.
+- **Sign-in**: a small form posts identity's `signInWithPassword` mutation through this gateway; the tokens are
+  kept in `sessionStorage` (gone when the tab closes) and the access token is sent as `Authorization: Bearer ...`
+  with every request GraphiQL makes. Access tokens live under a minute (docs/security-signin.md), so before a
+  request the console trades the refresh token for new ones (`refreshSession`) when the access token is about to
+  expire, and once more on a 401. "Sign out" ends the session (`signOut`) and forgets the tokens.
 - **Schema documentation**: GraphiQL's docs explorer, from introspection of the API schema (so the console
   follows `GATEWAY_INTROSPECTION_ENABLED`; `GATEWAY_CONSOLE_ENABLED=false` turns the page off).
 - **Saved operations**: `EXAMPLE_OPERATIONS`, opened as GraphiQL tabs - the month's schedule, a lesson sheet (read
@@ -38,10 +40,19 @@ class ExampleOperation:
 
 SIGN_IN_MUTATION = """mutation ConsoleSignIn($login: String!, $password: String!) {
   signInWithPassword(login: $login, password: $password) {
-    session { accessToken expiresIn role }
+    session { accessToken refreshToken expiresIn role }
     errors { field message code }
   }
 }"""
+
+REFRESH_MUTATION = """mutation ConsoleRefresh($token: String!) {
+  refreshSession(refreshToken: $token) {
+    session { accessToken refreshToken expiresIn role }
+    errors { code }
+  }
+}"""
+
+SIGN_OUT_MUTATION = """mutation ConsoleSignOut($token: String!) { signOut(refreshToken: $token) { ok } }"""
 
 EXAMPLE_OPERATIONS: tuple[ExampleOperation, ...] = (
     ExampleOperation(
@@ -214,7 +225,7 @@ def console_asset_response(request: Request, assets: dict[str, ConsoleAsset] = C
 
 def console_html(examples: tuple[ExampleOperation, ...] = EXAMPLE_OPERATIONS) -> str:
     tabs = [{"query": e.query, "variables": json.dumps(e.variables, indent=2)} for e in examples]
-    config = {"signIn": SIGN_IN_MUTATION, "tabs": tabs, "titles": [e.title for e in examples]}
+    config = {"signIn": SIGN_IN_MUTATION, "refresh": REFRESH_MUTATION, "signOut": SIGN_OUT_MUTATION, "tabs": tabs, "titles": [e.title for e in examples]}
     # Embedded as JSON in a <script type="application/json">: escape what could end the element.
     data = json.dumps(config).replace("</", "<\\/")
     stylesheets = "\n".join(f'  <link rel="stylesheet" href="{asset_url(name)}" />' for name in PAGE_STYLESHEETS)
@@ -259,7 +270,7 @@ __SCRIPTS__
   <script>
     const config = JSON.parse(document.getElementById("console-config").textContent);
     const url = window.location.pathname;
-    const KEY = "kabinet.console.token";
+    const KEY = "kabinet.console.token", REFRESH_KEY = "kabinet.console.refresh", EXPIRES_KEY = "kabinet.console.expires";
     const token = () => sessionStorage.getItem(KEY);
     const who = document.getElementById("who");
     function showSession(role) {
@@ -268,21 +279,56 @@ __SCRIPTS__
       document.getElementById("signed-in").hidden = !signedIn;
       who.textContent = signedIn ? "Signed in" + (role ? " as " + role : "") : "Not signed in";
     }
-    document.getElementById("bar").addEventListener("submit", async (event) => {
-      event.preventDefault();
-      const variables = {
-        login: document.getElementById("login").value,
-        password: document.getElementById("password").value,
-      };
+    function keep(session) {
+      sessionStorage.setItem(KEY, session.accessToken);
+      sessionStorage.setItem(REFRESH_KEY, session.refreshToken);
+      sessionStorage.setItem(EXPIRES_KEY, String(Date.now() + session.expiresIn * 1000));
+    }
+    function forget() {
+      for (const key of [KEY, REFRESH_KEY, EXPIRES_KEY]) sessionStorage.removeItem(key);
+    }
+    async function post(query, variables) {
       const response = await fetch(url, {
         method: "POST",
         headers: { "content-type": "application/json", accept: "application/graphql-response+json" },
-        body: JSON.stringify({ query: config.signIn, variables }),
+        body: JSON.stringify({ query, variables }),
       });
-      const body = await response.json();
+      return response.json();
+    }
+    // Access tokens live under a minute: trade the refresh token for new ones shortly before expiry
+    // (one refresh at a time: a spent refresh token presented twice ends the whole session).
+    let refreshing = null;
+    function refresh() {
+      if (!refreshing) {
+        refreshing = (async () => {
+          const refreshToken = sessionStorage.getItem(REFRESH_KEY);
+          if (!refreshToken) return;
+          const body = await post(config.refresh, { token: refreshToken });
+          const payload = body.data && body.data.refreshSession;
+          if (payload && payload.session) {
+            keep(payload.session);
+          } else {
+            forget();
+            showSession();
+            who.textContent = "Session ended: sign in again";
+          }
+        })().finally(() => { refreshing = null; });
+      }
+      return refreshing;
+    }
+    async function freshToken() {
+      if (token() && Number(sessionStorage.getItem(EXPIRES_KEY) || 0) - Date.now() < 15000) await refresh();
+      return token();
+    }
+    document.getElementById("bar").addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const body = await post(config.signIn, {
+        login: document.getElementById("login").value,
+        password: document.getElementById("password").value,
+      });
       const payload = body.data && body.data.signInWithPassword;
       if (payload && payload.session) {
-        sessionStorage.setItem(KEY, payload.session.accessToken);
+        keep(payload.session);
         document.getElementById("password").value = "";
         showSession(payload.session.role);
       } else {
@@ -290,18 +336,27 @@ __SCRIPTS__
         who.textContent = "Sign-in failed: " + errors.map((e) => e.message).join("; ");
       }
     });
-    document.getElementById("sign-out").addEventListener("click", () => {
-      sessionStorage.removeItem(KEY);
+    document.getElementById("sign-out").addEventListener("click", async () => {
+      const refreshToken = sessionStorage.getItem(REFRESH_KEY);
+      forget();
       showSession();
+      if (refreshToken) await post(config.signOut, { token: refreshToken });
     });
     showSession();
-    // Every request GraphiQL makes (introspection included) carries the token of this tab's session.
+    // Every request GraphiQL makes (introspection included) carries a fresh token of this tab's session.
     const fetcher = GraphiQL.createFetcher({
       url,
-      fetch: (input, init) => {
-        const headers = new Headers((init && init.headers) || {});
-        if (token()) headers.set("Authorization", "Bearer " + token());
-        return fetch(input, { ...init, headers });
+      fetch: async (input, init) => {
+        const send = async () => {
+          const headers = new Headers((init && init.headers) || {});
+          const current = await freshToken();
+          if (current) headers.set("Authorization", "Bearer " + current);
+          return fetch(input, { ...init, headers });
+        };
+        const response = await send();
+        if (response.status !== 401 || !sessionStorage.getItem(REFRESH_KEY)) return response;
+        await refresh();  // e.g. the tab slept past the expiry: refresh once and try again
+        return send();
       },
     });
     ReactDOM.createRoot(document.getElementById("graphiql")).render(
