@@ -225,7 +225,8 @@ def console_asset_response(request: Request, assets: dict[str, ConsoleAsset] = C
 
 def console_html(examples: tuple[ExampleOperation, ...] = EXAMPLE_OPERATIONS) -> str:
     tabs = [{"query": e.query, "variables": json.dumps(e.variables, indent=2)} for e in examples]
-    config = {"signIn": SIGN_IN_MUTATION, "refresh": REFRESH_MUTATION, "signOut": SIGN_OUT_MUTATION, "tabs": tabs, "titles": [e.title for e in examples]}
+    config = {"signIn": SIGN_IN_MUTATION, "refresh": REFRESH_MUTATION, "signOut": SIGN_OUT_MUTATION, "tabs": tabs,
+              "titles": [e.title for e in examples]}
     # Embedded as JSON in a <script type="application/json">: escape what could end the element.
     data = json.dumps(config).replace("</", "<\\/")
     stylesheets = "\n".join(f'  <link rel="stylesheet" href="{asset_url(name)}" />' for name in PAGE_STYLESHEETS)
@@ -270,7 +271,8 @@ __SCRIPTS__
   <script>
     const config = JSON.parse(document.getElementById("console-config").textContent);
     const url = window.location.pathname;
-    const KEY = "kabinet.console.token", REFRESH_KEY = "kabinet.console.refresh", EXPIRES_KEY = "kabinet.console.expires";
+    const KEY = "kabinet.console.token", REFRESH_KEY = "kabinet.console.refresh";
+    const EXPIRES_KEY = "kabinet.console.expires";
     const token = () => sessionStorage.getItem(KEY);
     const who = document.getElementById("who");
     function showSession(role) {
