@@ -196,8 +196,14 @@ async def test_self_registration_confirmation_page_add_child_and_second_guardian
     second = await flow.guardian(second_phone)
     theirs = (await ok(second, MY_FAMILY))["myFamily"]
     assert theirs["id"] == cabinet["id"] and [s["id"] for s in theirs["students"]] == [added["id"]]
-    taken = await guardian.execute(INVITE, {"p": second_phone})
-    assert payload_error(taken, "inviteGuardian") == "PHONE_TAKEN"
+    again = (await ok(guardian, INVITE, {"p": second_phone}))["inviteGuardian"]["guardian"]
+    assert again["id"] == invited["id"]  # already in the family: the same guardian, no error
+    # Another family's number answers like a new one (issue #10 point 11: no PHONE_TAKEN oracle).
+    owner = await flow.owner()
+    other_family = (await flow.client_family(owner, branch, (("Ivo", "2014-01-01"),)))["phone"]
+    taken = await guardian.execute(INVITE, {"p": other_family})
+    fresh = await guardian.execute(INVITE, {"p": new_phone()})
+    assert taken["data"]["inviteGuardian"]["errors"] == fresh["data"]["inviteGuardian"]["errors"] == []
 
 
 async def test_link_records_answers_a_mismatch_and_an_unknown_record_alike(flow: Flow) -> None:
