@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -24,6 +25,7 @@ from kabinet.auth import Principal, SigningKey
 from kabinet.settings import MessagingSettings
 from kabinet.testing.net import free_port
 from kabinet.testing.stack import GraphQLClient, token_for
+from kabinet.web.gateway_only import SECRET_ENV
 from kabinet_stack import demo
 from kabinet_stack.embedded import Stack
 from kabinet_stack.services import SERVICE_NAMES
@@ -36,8 +38,10 @@ async def kabinet_run(tmp_path: Path) -> AsyncIterator[tuple[str, Path]]:
     port = free_port()
     log = tmp_path / "run.log"
     with open(log, "wb") as out:
+        # As a person starts it: without the test run's gateway secret, so it makes its data directory's own.
+        env = {k: v for k, v in os.environ.items() if k != SECRET_ENV}
         proc = subprocess.Popen([str(Path(sys.executable).parent / "kabinet"), "run", "--port", str(port),
-                                 "--data-dir", str(tmp_path / "var")], stdout=out, stderr=subprocess.STDOUT)
+                                 "--data-dir", str(tmp_path / "var")], stdout=out, stderr=subprocess.STDOUT, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
         async with httpx.AsyncClient() as client, asyncio.timeout(180):
