@@ -23,6 +23,7 @@ from kabinet.context import correlation_id_var
 from kabinet.graphql.context import RequestContext
 from kabinet.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from kabinet.runtime import ServiceRuntime
+from kabinet.web.body_limit import BodyLimitMiddleware
 from kabinet.web.gateway_only import GatewayOnly, require_secret
 
 CORRELATION_HEADER = "x-correlation-id"
@@ -147,5 +148,6 @@ def create_service_app(
         lifespan=lifespan,
     )
     app.add_middleware(CorrelationMiddleware, service=runtime.name)
+    app.add_middleware(BodyLimitMiddleware)
     app.state.runtime = runtime
     return app
