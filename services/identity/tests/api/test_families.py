@@ -249,3 +249,14 @@ async def test_invite_guardian_answers_the_same_for_another_familys_phone(env: E
     # Nothing changed for the other family: its guardian still signs in to their own cabinet, and only there.
     again = await sign_in_by_code(env, taken_phone)
     assert again["session"]["familyId"] == theirs["familyId"] != mine["familyId"]
+
+
+async def test_invitations_are_capped_per_family_per_day(env: Env) -> None:
+    """Each invitation sends an SMS to whatever number is given: ten a day per family, then TOO_MANY_REQUESTS."""
+    phone = new_phone()
+    await env.ok(REQUEST_REG_CODE, {"p": phone})
+    token = (await env.ok(COMPLETE_REG, {"i": {"phone": phone, "code": env.last_code(phone), "firstName": "Cap",
+                                               "lastName": "Ped"}}))["completeRegistration"]["session"]["accessToken"]
+    answers = [await env.gql(INVITE, {"p": new_phone()}, token) for _ in range(11)]
+    assert all(a["data"]["inviteGuardian"]["errors"] == [] for a in answers[:10])
+    assert answers[10]["data"]["inviteGuardian"]["errors"][0]["code"] == "TOO_MANY_REQUESTS"

@@ -48,6 +48,7 @@ from kabinet.errors import Conflict, Forbidden
 from kabinet.phone import normalise_phone
 
 LINK_TRIES_PER_HOUR = 5
+INVITES_PER_DAY = 10
 
 
 def _guardian_family(principal: Principal) -> str:
@@ -219,10 +220,16 @@ async def invite_guardian(deps: IdentityDeps, uow: UnitOfWork, principal: Princi
     family_id = _guardian_family(principal)
     phone = normalise_phone(raw_phone)
     first, last = clean_name(first_name, "firstName"), clean_name(last_name, "lastName")
+    store, now = CredentialStore(uow.session), deps.now()
+    # Each invitation sends an SMS, whoever the number belongs to: a cap per family keeps it from being a spammer.
+    if await store.hits_since("invite", family_id, now - timedelta(days=1)) >= INVITES_PER_DAY:
+        raise TooManyRequests(field="phone")
+    await store.hit("invite", family_id, now)
     guardians = GuardianRepository(uow.session)
-    g = Guardian(new_id(), family_id, phone, first, last, None, None, False, None, deps.now())
+    g = Guardian(new_id(), family_id, phone, first, last, None, None, False, None, now)
     existing = await guardians.by_phone(phone)
     if existing is not None and existing.family_id == family_id:
+        await uow.commit()
         return existing  # already in the caller's own family: nothing new to tell them
     if existing is not None or await FamilyRepository(uow.session).by_phone(phone):
         await uow.commit()
