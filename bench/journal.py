@@ -16,7 +16,6 @@ import argparse
 import asyncio
 import logging
 import os
-import secrets
 import statistics
 import tempfile
 import time
@@ -129,8 +128,7 @@ async def main(direct: bool) -> None:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             stack = Stack(Path(tmp), database_urls={n: f"{base}/{db}" for n, db in dbs.items()},
-                          messaging=MessagingSettings(amqp_url=None), identity_private_key_pem=key.to_pem(),
-                          gateway_secret=secrets.token_hex(32))
+                          messaging=MessagingSettings(amqp_url=None), identity_private_key_pem=key.to_pem())
             for runtime in stack.runtimes.values():
                 await runtime.migrate()
             counter = StatementCounter()

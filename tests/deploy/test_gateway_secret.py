@@ -28,21 +28,29 @@ def test_compose_demands_the_secret_for_every_service_and_the_gateway() -> None:
 
 
 @pytest.mark.parametrize("target", ["base", *(f"overlays/{o}" for o in s.OVERLAYS)])
-def test_k8s_every_app_reads_the_secret_and_its_placeholder_does_not_work(target: str) -> None:
+def test_k8s_every_app_reads_the_generated_secret(target: str) -> None:
     objects = s.render(s.K8S / target)
     for app in s.APPS:
         deployment = s.find(objects, "Deployment", app)
         assert deployment is not None, app
         ref = _container_env(deployment)[SECRET_ENV]["valueFrom"]["secretKeyRef"]
-        assert ref == {"name": "kabinet-secrets", "key": SECRET_ENV}, app
+        assert ref == {"name": "kabinet-gateway-secret", "key": SECRET_ENV}, app
         assert "IDENTITY_DEV_MAILBOX" not in _container_env(deployment)
-    secret = s.find(objects, "Secret", "kabinet-secrets")
-    assert secret is not None
-    with pytest.raises(MissingGatewaySecret):
-        require_secret(secret["stringData"][SECRET_ENV], "k8s placeholder")
+    generated = s.find(objects, "Secret", "kabinet-gateway-secret")
+    assert generated is not None and set(generated["data"]) == {SECRET_ENV}
+    placeholders = s.find(objects, "Secret", "kabinet-secrets")
+    assert placeholders is None or SECRET_ENV not in placeholders.get("stringData", {})  # no placeholder value
     mailbox = {cm["data"].get("IDENTITY_DEV_MAILBOX", "false").lower() for cm in s.by_kind(objects, "ConfigMap")}
     # Only the dev overlay turns the development mailbox on (a cluster without SMTP/SMS); base and prod never.
     assert ("true" in mailbox) == (target == "overlays/dev"), target
+
+
+def test_k8s_build_fails_until_the_operator_made_the_secret() -> None:
+    assert not (s.K8S / "base/secrets/gateway-secret").exists()  # never committed
+    with pytest.raises(s.KustomizeError, match="secrets/"):
+        s.render(s.K8S / "overlays/prod", strict=True)
+    with pytest.raises(MissingGatewaySecret):
+        require_secret("", "k8s")  # and an empty file is refused at start-up
 
 
 def test_k8s_network_policy_lets_only_the_gateway_reach_the_services() -> None:

@@ -7,7 +7,6 @@ import contextlib
 import json
 import logging
 import os
-import secrets
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -17,7 +16,6 @@ from starlette.applications import Starlette
 
 from kabinet.logging import configure_logging
 from kabinet.settings import MessagingSettings
-from kabinet.web.gateway_only import SECRET_ENV
 from kabinet_stack import demo
 from kabinet_stack.embedded import Stack
 
@@ -64,21 +62,9 @@ def _logins(seeded: dict[str, Any]) -> list[str]:
     return lines
 
 
-def gateway_secret(data_dir: Path) -> str:
-    """KABINET_GATEWAY_SECRET if set, else one random secret per data directory (made at the first start)."""
-    if given := os.environ.get(SECRET_ENV):
-        return given
-    path = data_dir / "gateway-secret"
-    if not path.exists():
-        path.touch(mode=0o600)
-        path.write_text(secrets.token_hex(32))
-    return path.read_text().strip()
-
-
 def build_app(data_dir: Path, with_demo: bool, host: str, port: int) -> Starlette:
     # Embedded demo mode: the development mailbox is on (the banner says so), so demo codes can be read.
-    stack = Stack(data_dir, messaging=MessagingSettings(amqp_url=os.environ.get("AMQP_URL")),
-                  gateway_secret=gateway_secret(data_dir), dev_mailbox=True)
+    stack = Stack(data_dir, messaging=MessagingSettings(amqp_url=os.environ.get("AMQP_URL")), dev_mailbox=True)
     marker = data_dir / "demo-seeded.json"
 
     @contextlib.asynccontextmanager

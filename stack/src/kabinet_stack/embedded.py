@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from pydantic import SecretStr
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -26,6 +27,7 @@ from kabinet.bus.base import Transport
 from kabinet.bus.memory import InProcessTransport
 from kabinet.runtime import ServiceRuntime
 from kabinet.settings import MessagingSettings
+from kabinet_stack.secrets import local_secret
 from kabinet_stack.services import ServiceModule, available_services
 
 
@@ -41,9 +43,9 @@ class Stack:
         gateway_secret: str | None = None,
         dev_mailbox: bool = False,
     ) -> None:
-        """``gateway_secret``: shared by the gateway and the services (else KABINET_GATEWAY_SECRET; there is no
-        default). ``dev_mailbox``: identity keeps codes and links in memory and shows them at
-        /services/identity/dev/messages (for trying Kabinet only)."""
+        """``gateway_secret``: shared by the gateway and the services (else KABINET_GATEWAY_SECRET, else one made
+        for this data directory, ``<data_dir>/gateway-secret``). ``dev_mailbox``: identity keeps codes and links
+        in memory and shows them at /services/identity/dev/messages (for trying Kabinet only)."""
         self.data_dir = data_dir
         self.messaging = messaging or MessagingSettings(amqp_url=None)
         self.shared_transport: Transport | None = (
@@ -59,6 +61,8 @@ class Stack:
         id_settings = identity.settings_cls(database_url=urls.get("identity"), data_dir=data_dir,
                                             messaging=self.messaging, jwt_private_key=identity_private_key_pem,
                                             dev_mailbox=dev_mailbox, **secret)
+        if id_settings.gateway_secret is None:  # no default: this data directory's own, made at the first start
+            id_settings.gateway_secret = SecretStr(local_secret(data_dir, "gateway-secret"))
         # One secret for the gateway and every service, whichever way it was given.
         secret = {"gateway_secret": id_settings.gateway_secret}
         id_runtime = identity.build_runtime(id_settings, transport=self.shared_transport)
@@ -70,6 +74,9 @@ class Stack:
                 continue
             settings = module.settings_cls(database_url=urls.get(name), data_dir=data_dir, messaging=self.messaging,
                                            **secret)
+            if name == "billing" and not settings.payment_webhook_secret:
+                # No secret has a default: the stand-in provider of this data directory gets its own.
+                settings.payment_webhook_secret = local_secret(data_dir, "billing-payment-webhook-secret")
             self.runtimes[name] = module.build_runtime(settings, transport=self.shared_transport,
                                                        key_source=self.key_source)
         for name, runtime in self.runtimes.items():

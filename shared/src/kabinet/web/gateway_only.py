@@ -31,7 +31,7 @@ class MissingGatewaySecret(ValueError):
 
 def require_secret(secret: SecretStr | str | None, who: str) -> str:
     """The secret's value, or a clear start-up error: unset, too short or a manifest's placeholder."""
-    value = secret.get_secret_value() if isinstance(secret, SecretStr) else secret
+    value = (secret.get_secret_value() if isinstance(secret, SecretStr) else secret or "").strip()  # a file's "\n"
     if not value:
         raise MissingGatewaySecret(
             f"{who}: {SECRET_ENV} is not set. Subgraphs answer only the gateway, which proves itself with this "
