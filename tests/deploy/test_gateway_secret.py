@@ -4,7 +4,10 @@ it, a NetworkPolicy lets only the gateway reach the services, and the developmen
 
 from __future__ import annotations
 
+import base64
 import re
+import shutil
+from pathlib import Path
 
 import kabinet_deploy_support as s
 import pytest
@@ -45,12 +48,24 @@ def test_k8s_every_app_reads_the_generated_secret(target: str) -> None:
     assert ("true" in mailbox) == (target == "overlays/dev"), target
 
 
-def test_k8s_build_fails_until_the_operator_made_the_secret() -> None:
-    assert not (s.K8S / "base/secrets/gateway-secret").exists()  # never committed
-    with pytest.raises(s.KustomizeError, match="secrets/"):
-        s.render(s.K8S / "overlays/prod", strict=True)
+@pytest.mark.parametrize("target", ["base", *(f"overlays/{o}" for o in s.OVERLAYS)])
+def test_k8s_build_fails_until_the_operator_made_the_secret(tmp_path: Path, target: str) -> None:
+    k8s = tmp_path / "k8s"
+    shutil.copytree(s.K8S, k8s)
+    secrets_dir = k8s / "base" / "secrets"
+    for f in secrets_dir.glob("*"):
+        if f.name != ".gitignore":
+            f.unlink()
+    (secrets_dir / "billing-payment-webhook-secret").write_text("from-the-provider-0123456789")
+    with pytest.raises(s.KustomizeError, match="secrets/gateway-secret"):
+        s.render(k8s / target, strict=True)
+    (secrets_dir / "gateway-secret").write_text("0123456789abcdef" * 4 + "\n")
+    generated = s.find(s.render(k8s / target, strict=True), "Secret", "kabinet-gateway-secret")
+    assert generated is not None
+    # What the pods get is accepted (the file's newline is no part of the secret); an empty file is not.
+    assert require_secret(base64.b64decode(generated["data"][SECRET_ENV]).decode(), "k8s") == "0123456789abcdef" * 4
     with pytest.raises(MissingGatewaySecret):
-        require_secret("", "k8s")  # and an empty file is refused at start-up
+        require_secret("\n", "k8s")
 
 
 def test_k8s_network_policy_lets_only_the_gateway_reach_the_services() -> None:
