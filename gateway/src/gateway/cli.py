@@ -60,6 +60,7 @@ def service_sdls(names: tuple[str, ...] = KABINET_SERVICES) -> dict[str, str]:
 
 def _compose(settings: GatewaySettings, out: Path | None, form: str) -> int:
     from gateway.app import secret_headers
+    from kabinet.web.gateway_only import MissingGatewaySecret
 
     try:
         if settings.subgraphs:
@@ -74,7 +75,7 @@ def _compose(settings: GatewaySettings, out: Path | None, form: str) -> int:
             # No GATEWAY_SUBGRAPHS: compose the services' schemas in-process (URLs as docker-compose names them).
             sdls = service_sdls()
             supergraph = compose(sdls, {name: f"http://{name}:8000/graphql" for name in sdls})
-    except (CompositionError, SubgraphSdlUnavailable) as exc:
+    except (CompositionError, SubgraphSdlUnavailable, MissingGatewaySecret) as exc:
         print(str(exc), file=sys.stderr)
         return 1
     if form == "supergraph":
