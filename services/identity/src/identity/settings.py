@@ -48,5 +48,8 @@ class IdentitySettings(ServiceSettings):
     smtp_start_tls: bool = False
     email_from: str = "Kabinet <no-reply@kabinet.local>"
 
+    # The web app's refresh-token cookie (`X-Kabinet-Session: cookie`) gets `Secure`: set it when served over HTTPS.
+    session_cookie_secure: bool = False
+
     def confirm_link_base(self) -> str:
         return self.confirm_email_url or f"{self.public_url.rstrip('/')}/services/identity/confirm-email"
