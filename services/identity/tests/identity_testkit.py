@@ -159,7 +159,10 @@ ADD_CHILD = """mutation($i: AddChildInput!) { addChild(input: $i) {
 MY_FAMILY = """{ myFamily { id accessOpen origin guardianPhone students { id firstName lastName birthDate erased }
   guardians { id phone isPayer email emailConfirmed } } }"""
 LINK = """mutation($i: LinkRecordsInput!) { linkRecords(input: $i) {
-  session { accessToken familyId } errors { field code message } } }"""
+  session { accessToken familyId } status confirmationSent confirmation { id expiresAt }
+  errors { field code message } } }"""
+CONFIRM_LINK = """mutation($c: ID!, $code: String!) { confirmLinkRecords(confirmationId: $c, code: $code) {
+  session { accessToken familyId } status errors { field code message } } }"""
 INVITE = """mutation($p: String!) { inviteGuardian(phone: $p, firstName: "Oleg", lastName: "Second") {
   guardian { id phone isPayer } errors { field code message } } }"""
 ERASE = """mutation($s: ID!) { eraseStudent(studentId: $s) {
