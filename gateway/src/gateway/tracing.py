@@ -10,7 +10,6 @@ from typing import Any
 
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
-from gateway.config import SubgraphConfig
 from gateway.execution.subgraph_client import SubgraphClient, SubgraphUnavailable
 from kabinet import tracing
 
@@ -39,13 +38,6 @@ class TracedSubgraphClient(SubgraphClient):
             return payload
 
 
-def subgraph_client(
-    subgraphs: list[SubgraphConfig],
-    timeout_s: float,
-    timeouts: Mapping[str, float] | None = None,
-    *,
-    session_subgraphs: frozenset[str] = frozenset(),
-) -> SubgraphClient:
+def subgraph_client_class() -> type[SubgraphClient]:
     """The traced client when tracing is on, else the plain one (no cost on the hot path)."""
-    cls = TracedSubgraphClient if tracing.enabled() else SubgraphClient
-    return cls(subgraphs, timeout_s, timeouts, session_subgraphs=session_subgraphs)
+    return TracedSubgraphClient if tracing.enabled() else SubgraphClient
