@@ -8,6 +8,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from kabinet.metrics import DB_OPERATIONS
+from kabinet.tracing import instrument_engine
 
 _STATEMENT_KINDS = {"select": "select", "insert": "insert", "update": "update", "delete": "delete", "with": "select"}
 
@@ -43,6 +44,7 @@ def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 0, ssl: 
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
 
+        instrument_engine(engine)
         return _counted(engine)
     if "poolclass" not in kwargs:
         # Small and fixed: every replica of every service together must fit PostgreSQL's max_connections
@@ -60,7 +62,9 @@ def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 0, ssl: 
     # the parameters (a student's lessons planned as a walk over every lesson in the window). Custom plans cost
     # a little planning per execution and stay right on any data.
     connect_args.setdefault("server_settings", {}).setdefault("plan_cache_mode", "force_custom_plan")
-    return _counted(create_async_engine(url, **kwargs))
+    engine = create_async_engine(url, **kwargs)
+    instrument_engine(engine)
+    return _counted(engine)
 
 
 def _counted(engine: AsyncEngine) -> AsyncEngine:
