@@ -5,7 +5,7 @@
 
 The system: the four services (`kabinet-<name> serve`) and the gateway (`kabinet-gateway serve`) as separate OS
 processes, each on its own PostgreSQL database, on RabbitMQ, with their production settings (identity's Ed25519
-key, the services verifying tokens with identity's JWKS, billing's webhook secret).
+key, the services verifying tokens with identity's JWKS, billing's webhook secret, the gateway's shared secret).
 
 The data: a chain of 11 branches (11 time zones) x 40 groups x 10 students (4,400 students; `--scale` multiplies
 the groups), families of 1-3 children of a branch, a school year (1 September - 31 May around today) of two
@@ -452,7 +452,9 @@ async def start_system(dsns: dict[str, str], ns: str, logs: Path) -> System:
     base = {**os.environ, "AMQP_URL": AMQP, "EVENTS_EXCHANGE": f"{ns}.events", "QUEUE_PREFIX": f"{ns}.",
             "LOG_LEVEL": "WARNING", "KABINET_DATA_DIR": str(logs),
             "JWKS_URL": f"http://127.0.0.1:{ports['identity']}/.well-known/jwks.json",
-            "BILLING_PAYMENT_WEBHOOK_SECRET": secrets.token_urlsafe(32)}
+            "BILLING_PAYMENT_WEBHOOK_SECRET": secrets.token_urlsafe(32),
+            "KABINET_GATEWAY_SECRET": secrets.token_hex(32),  # the subgraphs answer only the gateway
+            "IDENTITY_DEV_MAILBOX": "true"}  # no SMS provider or SMTP: codes kept in identity's memory
     procs: dict[str, subprocess.Popen[bytes]] = {}
     for name in SERVICES:
         env = {**base, f"{name.upper()}_DATABASE_URL": dsns[name]}
