@@ -60,7 +60,7 @@ import asyncpg
 import httpx
 
 from kabinet.auth import Principal, Role, SigningKey
-from kabinet.testing.net import free_port
+from kabinet.testing.net import free_port, wait_ready
 from kabinet.testing.stack import token_for
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -369,17 +369,6 @@ async def admin(sql: str) -> None:
         await conn.execute(sql)
     finally:
         await conn.close()
-
-
-async def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout_s: float = 90) -> None:
-    async with httpx.AsyncClient() as client, asyncio.timeout(timeout_s):
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"{url}: process exited with {proc.returncode}")
-            with contextlib.suppress(httpx.HTTPError):
-                if (await client.get(url)).status_code == 200:
-                    return
-            await asyncio.sleep(0.2)
 
 
 def cpu_ticks(pid: int) -> int:

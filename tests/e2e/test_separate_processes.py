@@ -8,7 +8,6 @@ with identity's JWKS fetched over HTTP, and the gateway composes them from their
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import secrets
 import subprocess
@@ -22,23 +21,12 @@ import pytest
 from kabinet.auth import Principal, Role, SigningKey
 from kabinet.bus import rabbit
 from kabinet.settings import MessagingSettings
-from kabinet.testing.net import free_port
+from kabinet.testing.net import free_port, wait_ready
 from kabinet.testing.stack import token_for
 from kabinet_stack.services import available_services
 
 BIN = Path(sys.executable).parent
 
-
-
-async def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout_s: float = 60) -> None:
-    async with httpx.AsyncClient() as client, asyncio.timeout(timeout_s):
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"{url}: process exited with {proc.returncode}")
-            with contextlib.suppress(httpx.HTTPError):
-                if (await client.get(url)).status_code == 200:
-                    return
-            await asyncio.sleep(0.2)
 
 
 @pytest.fixture
