@@ -1,0 +1,61 @@
+import { lazy, Suspense, useEffect, useMemo, useState, type ReactNode } from "react";
+import { BrowserRouter, Navigate, Route, Routes, useLocation } from "react-router-dom";
+import { Provider } from "urql";
+import "../lib/graphql/documents";
+import { createGraphQLClient } from "../lib/graphql/client";
+import { I18nProvider } from "../lib/i18n";
+import { refresh } from "../lib/session";
+import { useSession } from "../lib/useSession";
+import { Spinner } from "../components/ui";
+import { NotFound } from "../components/NotFound";
+import { installRefresher } from "../features/auth/session";
+import { SignInPage } from "../features/auth/components/SignInPage";
+
+// Routes past sign-in are split into their own chunks: the first screen carries only sign-in.
+const CabinetRoutes = lazy(() => import("./CabinetRoutes"));
+const RegisterPage = lazy(() => import("../features/registration/components/RegisterPage"));
+const ConfirmEmailPage = lazy(() => import("../features/registration/components/ConfirmEmailPage"));
+
+function RequireSession({ children }: { children: ReactNode }) {
+  const session = useSession();
+  const location = useLocation();
+  if (!session) {
+    const next = encodeURIComponent(location.pathname + location.search);
+    return <Navigate to={`/signin?next=${next}`} replace />;
+  }
+  return <>{children}</>;
+}
+
+export function App() {
+  const client = useMemo(() => {
+    const c = createGraphQLClient();
+    installRefresher(c);
+    return c;
+  }, []);
+  // On load, the refresh cookie (if any) restores the session before any route decides.
+  const [restoring, setRestoring] = useState(true);
+  useEffect(() => {
+    void refresh().finally(() => setRestoring(false));
+  }, []);
+  return (
+    <I18nProvider>
+      <Provider value={client}>
+        {restoring ? (
+          <main className="center"><Spinner /></main>
+        ) : (
+          <BrowserRouter>
+            <Suspense fallback={<main className="center"><Spinner /></main>}>
+              <Routes>
+                <Route path="/signin" element={<SignInPage />} />
+                <Route path="/register" element={<RegisterPage />} />
+                <Route path="/confirm-email" element={<ConfirmEmailPage />} />
+                <Route path="/*" element={<RequireSession><CabinetRoutes /></RequireSession>} />
+                <Route path="*" element={<NotFound />} />
+              </Routes>
+            </Suspense>
+          </BrowserRouter>
+        )}
+      </Provider>
+    </I18nProvider>
+  );
+}
