@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router-dom";
-import { useMutation, useQuery } from "urql";
+import { useClient, useMutation, useQuery } from "urql";
 import { BirthDateInput } from "../../../components/BirthDateInput";
 import { Card, ErrorNote, InfoNote, PageTitle } from "../../../components/ui";
 import { EMPTY_DATE, parseBirthDate, type DateParts } from "../../../lib/birthdate";
@@ -8,13 +8,14 @@ import { describeCombined, describeError } from "../../../lib/errors";
 import { useI18n, type MessageKey } from "../../../lib/i18n";
 import { AddChild, Branches } from "../api/operations";
 import { MyFamily } from "../../family/api/operations";
+import { refresh } from "../../../lib/session";
 
 export default function AddChildPage() {
   const { t } = useI18n();
   const navigate = useNavigate();
   const [params] = useSearchParams();
   const [{ data: branches }] = useQuery({ query: Branches });
-  const [, refetchFamily] = useQuery({ query: MyFamily, pause: true });
+  const client = useClient();
   const [state, add] = useMutation(AddChild);
   const [firstName, setFirstName] = useState("");
   const [lastName, setLastName] = useState("");
@@ -42,7 +43,9 @@ export default function AddChildPage() {
     } });
     const payload = result.data?.addChild;
     if (payload?.student) {
-      refetchFamily({ requestPolicy: "network-only" });
+      // The new child is in the family from now: new tokens name it, and the cabinet's frame reloads.
+      await refresh();
+      await client.query(MyFamily, {}, { requestPolicy: "network-only" }).toPromise();
       navigate(`/c/${payload.student.id}`, { replace: true });
     } else {
       const first = payload?.errors[0];
