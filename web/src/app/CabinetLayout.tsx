@@ -31,12 +31,12 @@ export function CabinetLayout({ family, child, children }: { family: Family; chi
       <header className="topbar">
         <span className="brand">Kabinet</span>
         <div className="topbar__actions">
-          <NavLink className="link-button" to="/family/add-child">{t("nav.addChild")}</NavLink>
           <LanguageSwitch />
           <button type="button" className="link-button" onClick={() => void onSignOut()}>{t("nav.signOut")}</button>
         </div>
       </header>
-      <ChildSwitch students={family.students} currentId={child?.id ?? ""} />
+      <ChildSwitch students={family.students} currentId={child?.id ?? ""}
+        extra={<NavLink className="child child--add" to="/family/add-child">+ {t("nav.addChild")}</NavLink>} />
       {child && (
         <nav className="sections" aria-label={t("nav.sections")}>
           <ul>

@@ -70,3 +70,8 @@ export function formatPercent(share: number | null | undefined, locale: string):
   if (share === null || share === undefined) return "—";
   return new Intl.NumberFormat(numberLocale(locale), { style: "percent", maximumFractionDigits: 0 }).format(share);
 }
+
+export function formatNumber(value: number | null | undefined, locale: string): string {
+  if (value === null || value === undefined) return "—";
+  return new Intl.NumberFormat(numberLocale(locale), { maximumFractionDigits: 1 }).format(value);
+}

@@ -1,10 +1,13 @@
+import type { ReactNode } from "react";
 import { NavLink, useLocation } from "react-router-dom";
 import { useI18n } from "../../../lib/i18n";
 import { switchTarget } from "../childSwitch";
 import type { Child } from "../context";
 
 /** Every child's name at the top with the count of booked lessons; one tap switches (R-WEB-2). */
-export function ChildSwitch({ students, currentId }: { students: readonly Child[]; currentId: string }) {
+export function ChildSwitch({ students, currentId, extra }: {
+  students: readonly Child[]; currentId: string; extra?: ReactNode;
+}) {
   const { t } = useI18n();
   const { pathname } = useLocation();
   return (
@@ -23,6 +26,7 @@ export function ChildSwitch({ students, currentId }: { students: readonly Child[
             </NavLink>
           </li>
         ))}
+        {extra && <li>{extra}</li>}
       </ul>
     </nav>
   );

@@ -42,7 +42,7 @@ export default function LessonPage() {
           </dd>
         </div>
         <div><dt>{t("lesson.teacher")}</dt><dd>{staff ? `${staff.firstName} ${staff.lastName}` : "—"}</dd></div>
-        <div><dt>{t("lesson.room")}</dt><dd>{lesson.roomId ? (child.branch?.address ?? "—") : t("lesson.noRoom")}</dd></div>
+        <div><dt>{t("lesson.room")}</dt><dd>{child.branch ? `${child.branch.name}, ${child.branch.address}` : "—"}</dd></div>
         <div><dt>{t("lesson.type")}</dt><dd>{t(`lesson.kind.${lesson.kind}` as MessageKey)}</dd></div>
         <div><dt>{t("lesson.price")}</dt><dd><Money value={lesson.price} /></dd></div>
       </dl>

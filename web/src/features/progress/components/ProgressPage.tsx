@@ -2,7 +2,7 @@ import { useMemo } from "react";
 import { useQuery } from "urql";
 import { Card, Empty, ErrorNote, PageTitle, Spinner } from "../../../components/ui";
 import { describeCombined } from "../../../lib/errors";
-import { formatPercent } from "../../../lib/format";
+import { formatNumber, formatPercent } from "../../../lib/format";
 import { useI18n } from "../../../lib/i18n";
 import { addDays, thisHour } from "../../../lib/time";
 import { useCabinet } from "../../family/context";
@@ -31,7 +31,7 @@ export default function ProgressPage() {
         <Card key={p.courseId ?? "all"} title={(p.courseId && courses.get(p.courseId)) || t("progress.allCourses")}>
           <dl className="facts facts--3">
             <div><dt>{t("progress.attendance")}</dt><dd className="big">{formatPercent(p.current.attendanceRate, locale)}</dd></div>
-            <div><dt>{t("progress.average")}</dt><dd className="big">{p.current.averageGrade?.toFixed(1) ?? "—"}</dd></div>
+            <div><dt>{t("progress.average")}</dt><dd className="big">{formatNumber(p.current.averageGrade, locale)}</dd></div>
             <div><dt>{t("progress.homework")}</dt><dd className="big" data-testid="homework-share">{formatPercent(p.current.homeworkCompletion, locale)}</dd></div>
           </dl>
           <p className="muted">{t("progress.period", { lessons: p.current.lessons, grades: p.current.grades })}</p>
