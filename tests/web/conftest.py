@@ -158,8 +158,10 @@ async def _app(tmp: Path) -> AsyncIterator[tuple[str, str]]:
         async with kabinet_run(tmp, "--trusted-documents-only", env=env) as (base, _log):  # type: ignore[call-arg]
             yield base, base
         return
-    if not (WEB / "dist" / "persisted-documents.json").exists():
-        subprocess.run(["npm", "run", "build"], cwd=WEB, check=True)
+    built = WEB / "dist" / "persisted-documents.json"
+    sources = [*WEB.glob("src/**/*"), WEB / "index.html", WEB / "package-lock.json"]
+    if not built.exists() or max(p.stat().st_mtime for p in sources) > built.stat().st_mtime:
+        subprocess.run(["npm", "run", "build"], cwd=WEB, check=True, stdout=subprocess.DEVNULL)
     env["GATEWAY_TRUSTED_DOCUMENTS"] = str(WEB / "dist" / "persisted-documents.json")
     with pytest.MonkeyPatch.context() as mp:
         for key, value in env.items():

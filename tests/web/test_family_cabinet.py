@@ -81,12 +81,19 @@ async def test_child_home_shows_balance_packages_lessons_grades_homework_live(ca
 
     # Live: a grade the teacher saves appears in the latest grades.
     lesson_id = await _past_lesson(cabinet, masha["id"])
-    await cabinet.staff.call("learning", """mutation($l: ID!, $s: ID!) { saveLessonSheet(input: {lessonId: $l,
-        summary: "Past simple", homework: "Ex. 5 p. 31", students: [{studentId: $s, attendance: PRESENT,
-        grade: "5", homeworkDone: YES, comment: "Отлично работала на уроке"}]}) { sheet { revision } errors { code message } } }""",
-                             {"l": lesson_id, "s": masha["id"]}, login=ADMIN)
+    await save_sheet(cabinet, lesson_id, masha["id"])
     await expect(home.get_by_test_id("latest-grades")).to_contain_text("5", timeout=15_000)
     await axe_check(parent, "child home after live updates")
+
+
+SHEET = """mutation($l: ID!, $s: ID!) { saveLessonSheet(input: {lessonId: $l, summary: "Past simple",
+    homework: "Ex. 5 p. 31", students: [{studentId: $s, attendance: PRESENT, grade: "5", homeworkDone: YES,
+    comment: "Отлично работала на уроке"}]}) { sheet { revision } errors { code message } } }"""
+
+
+async def save_sheet(cabinet: Cabinet, lesson_id: str, student_id: str) -> None:
+    """The lesson's sheet as a teacher saves it (the branch admin may too): grade 5 and a comment."""
+    await cabinet.staff.call("learning", SHEET, {"l": lesson_id, "s": student_id}, login=ADMIN)
 
 
 async def _past_lesson(cabinet: Cabinet, student_id: str) -> str:
@@ -104,10 +111,7 @@ async def _past_lesson(cabinet: Cabinet, student_id: str) -> str:
 async def test_lessons_calendar_list_and_lesson_page(cabinet: Cabinet, parent: Page) -> None:
     masha, petya = kids(cabinet)[:2]
     lesson_id = await _past_lesson(cabinet, masha["id"])
-    await cabinet.staff.call("learning", """mutation($l: ID!, $s: ID!) { saveLessonSheet(input: {lessonId: $l,
-        summary: "Past simple", homework: "Ex. 5 p. 31", students: [{studentId: $s, attendance: PRESENT,
-        grade: "5", homeworkDone: YES, comment: "Отлично работала на уроке"}]}) { sheet { revision } errors { code message } } }""",
-                             {"l": lesson_id, "s": masha["id"]}, login=ADMIN)
+    await save_sheet(cabinet, lesson_id, masha["id"])
     for viewport in VIEWPORTS:
         await parent.set_viewport_size(viewport)
         await go(parent, f"/c/{masha['id']}/lessons")
