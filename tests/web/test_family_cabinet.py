@@ -72,6 +72,13 @@ async def test_child_home_shows_balance_packages_lessons_grades_homework_live(ca
     await expect(home.get_by_role("heading", name="Ближайшие уроки")).to_be_visible()
     await expect(home.get_by_role("heading", name="Последние оценки")).to_be_visible()
     await expect(home.get_by_role("heading", name="Домашнее задание")).to_be_visible()
+    # English on one tap, and back to Russian (the default)
+    await parent.get_by_role("button", name="Switch to English").click()
+    await expect(home.get_by_role("heading", name="Next lessons")).to_be_visible()
+    await expect(home.get_by_test_id("family-balance")).to_contain_text("Family balance")
+    await axe_check(parent, "child home in English")
+    await parent.get_by_role("button", name="Сменить язык").click()
+    await expect(home.get_by_role("heading", name="Ближайшие уроки")).to_be_visible()
 
     # Live: a payment at the front desk appears without a reload.
     before = await home.get_by_test_id("family-balance").inner_text()
@@ -287,6 +294,13 @@ async def test_another_familys_child_is_not_found(cabinet: Cabinet, parent: Page
             body = await parent.inner_text("body")
             assert stranger["firstName"] not in body and "Ivanov" not in body
         await axe_check(parent, f"not found {viewport}")
+
+
+async def test_signing_out_ends_the_session(cabinet: Cabinet, parent: Page) -> None:
+    await parent.get_by_role("button", name="Выйти").click()
+    await expect(parent).to_have_url(re.compile("/signin$"))
+    await go(parent, f"/c/{kids(cabinet)[0]['id']}")
+    await expect(parent).to_have_url(re.compile("/signin"))  # the cabinet asks to sign in again
 
 
 # -- signing in (point 1), registration (point 2) -----------------------------------------------------------
