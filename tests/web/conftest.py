@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import hashlib
 import hmac
 import json
@@ -142,7 +143,9 @@ async def cabinet(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Cab
             await browser.close()
 
 
-def _serves_the_app() -> bool:
+@functools.cache
+def serves_the_app() -> bool:
+    """Whether `kabinet run` serves web/dist itself (and so sets the session cookie)."""
     help_text = subprocess.run([str(Path(sys.executable).parent / "kabinet"), "run", "--help"],
                                capture_output=True, text=True, check=False).stdout
     return "--trusted-documents-only" in help_text
@@ -154,7 +157,7 @@ async def _app(tmp: Path) -> AsyncIterator[tuple[str, str]]:
     gateway cannot serve the app yet, its trusted manifest is set by hand and `vite preview` serves web/dist
     with /graphql proxied (the same origin for the browser either way)."""
     env = {"BILLING_PAYMENT_WEBHOOK_SECRET": WEBHOOK_SECRET}
-    if _serves_the_app():
+    if serves_the_app():
         async with kabinet_run(tmp, "--trusted-documents-only", env=env) as (base, _log):  # type: ignore[call-arg]
             yield base, base
         return

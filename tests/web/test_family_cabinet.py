@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from playwright.async_api import Page, expect
 
-from .conftest import DESKTOP, PHONE, VIEWPORTS, Cabinet, axe_check, go, sign_in_with_code
+from .conftest import DESKTOP, PHONE, VIEWPORTS, Cabinet, axe_check, go, serves_the_app, sign_in_with_code
 
 PARENT = "+79000000001"  # Anna Petrova: Masha, Petya, Dasha (Moscow)
 OTHER = "+79000000002"  # Igor Ivanov: Sasha, Misha (Moscow)
@@ -427,4 +427,20 @@ async def test_registration_child_with_typed_birth_date_and_linking(cabinet: Cab
     await page.get_by_role("button", name="Найти и связать").click()
     await expect(page.get_by_role("alert")).to_contain_text("Не нашли ученика")
     await axe_check(page, "link records")
+    await context.close()
+
+
+async def test_a_reload_keeps_the_session_in_the_httponly_cookie(cabinet: Cabinet) -> None:
+    if not serves_the_app():
+        pytest.skip("the refresh cookie comes with the gateway serving the app (web-platform)")
+    context = await cabinet.context(PHONE)
+    page = await context.new_page()
+    await sign_in_with_code(page, cabinet.url, "+79000000003")
+    assert "kabinet_refresh" not in await page.evaluate("document.cookie")  # JavaScript cannot read it
+    await page.reload()
+    await page.wait_for_selector("[data-testid=child-home][data-loaded=true]", timeout=30_000)
+    await page.get_by_role("button", name="Выйти").click()
+    await expect(page).to_have_url(re.compile("/signin$"))
+    await page.goto(f"{cabinet.url}/")
+    await expect(page).to_have_url(re.compile("/signin"))  # the refresh chain ended with the sign-out
     await context.close()
