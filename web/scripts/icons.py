@@ -15,7 +15,8 @@ async def main() -> None:
         browser = await pw.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
         for size in (192, 512):
             page = await browser.new_page(viewport={"width": size, "height": size})
-            await page.set_content(f"<style>html,body{{margin:0}}svg{{width:{size}px;height:{size}px;display:block}}</style>{svg}")
+            style = f"html,body{{margin:0}}svg{{width:{size}px;height:{size}px;display:block}}"
+            await page.set_content(f"<style>{style}</style>{svg}")
             await page.screenshot(path=str(ICONS / f"icon-{size}.png"), omit_background=True)
         await browser.close()
 
