@@ -3,11 +3,12 @@ import { BrowserRouter, Navigate, Route, Routes, useLocation } from "react-route
 import { Provider } from "urql";
 import "../lib/graphql/documents";
 import { createGraphQLClient } from "../lib/graphql/client";
-import { I18nProvider } from "../lib/i18n";
+import { I18nProvider, useI18n } from "../lib/i18n";
 import { refresh } from "../lib/session";
 import { useSession } from "../lib/useSession";
 import { Spinner } from "../components/ui";
 import { NotFound } from "../components/NotFound";
+import { ErrorBoundary } from "../components/ErrorBoundary";
 import { installRefresher } from "../features/auth/session";
 import { SignInPage } from "../features/auth/components/SignInPage";
 
@@ -24,6 +25,11 @@ function RequireSession({ children }: { children: ReactNode }) {
     return <Navigate to={`/signin?next=${next}`} replace />;
   }
   return <>{children}</>;
+}
+
+function Guarded({ children }: { children: ReactNode }) {
+  const { t } = useI18n();
+  return <ErrorBoundary message={t("error.screen")} action={t("error.reload")}>{children}</ErrorBoundary>;
 }
 
 export function App() {
@@ -44,15 +50,17 @@ export function App() {
           <main className="center"><Spinner /></main>
         ) : (
           <BrowserRouter>
-            <Suspense fallback={<main className="center"><Spinner /></main>}>
-              <Routes>
-                <Route path="/signin" element={<SignInPage />} />
-                <Route path="/register" element={<RegisterPage />} />
-                <Route path="/confirm-email" element={<ConfirmEmailPage />} />
-                <Route path="/*" element={<RequireSession><CabinetRoutes /></RequireSession>} />
-                <Route path="*" element={<NotFound />} />
-              </Routes>
-            </Suspense>
+            <Guarded>
+              <Suspense fallback={<main className="center"><Spinner /></main>}>
+                <Routes>
+                  <Route path="/signin" element={<SignInPage />} />
+                  <Route path="/register" element={<RegisterPage />} />
+                  <Route path="/confirm-email" element={<ConfirmEmailPage />} />
+                  <Route path="/*" element={<RequireSession><CabinetRoutes /></RequireSession>} />
+                  <Route path="*" element={<NotFound />} />
+                </Routes>
+              </Suspense>
+            </Guarded>
           </BrowserRouter>
         )}
       </Provider>

@@ -50,6 +50,8 @@ export const en: Record<EnglishKey, string> = {
   "error.LESSON_IN_PAST": "This lesson is already over.",
   "error.BOOKING_ALREADY_CANCELLED": "This booking is already cancelled.",
   "error.STUDENT_CONFLICT": "The child already has a lesson at this time.",
+  "error.screen": "This screen could not open. Please reload the page.",
+  "error.reload": "Reload",
   "error.FORBIDDEN": "No access.",
   "error.NOT_FOUND": "Not found.",
   "error.UNAUTHENTICATED": "Your session ended. Please sign in again.",

@@ -48,6 +48,8 @@ export const ru = {
   "error.LESSON_IN_PAST": "Это занятие уже прошло.",
   "error.BOOKING_ALREADY_CANCELLED": "Эта запись уже отменена.",
   "error.STUDENT_CONFLICT": "В это время у ребёнка уже есть занятие.",
+  "error.screen": "Не удалось открыть экран. Обновите страницу.",
+  "error.reload": "Обновить",
   "error.FORBIDDEN": "Нет доступа.",
   "error.NOT_FOUND": "Не найдено.",
   "error.UNAUTHENTICATED": "Сеанс закончился. Войдите снова.",
