@@ -11,6 +11,7 @@ from strawberry.tools import merge_types
 from identity.domain.errors import InvalidCode, InvalidLink
 from identity.domain.model import StaffRole
 from identity.domain.questions import Topic
+from identity.schema import session_cookie
 from identity.schema.common import Ctx, attempt, client_ip, deps, runtime
 from identity.schema.inputs import (
     AddChildInput,
@@ -32,7 +33,6 @@ from identity.schema.inputs import (
 from identity.schema.types import (
     Ack,
     AuthPayload,
-    AuthSession,
     Branch,
     BranchPayload,
     CodeRequestPayload,
@@ -81,23 +81,32 @@ class SignInMutations:
     async def sign_in_with_code(self, info: Ctx, phone: str, code: str) -> AuthPayload:
         got, errors = await attempt(lambda: in_uow(info, lambda uow: auth.sign_in_with_code(deps(info), uow, phone,
                                                                                             code)))
-        return AuthPayload(session=AuthSession.from_model(got) if got else None, errors=errors)
+        return AuthPayload(session=session_cookie.deliver(info, got), errors=errors)
 
     @strawberry.mutation(description="Staff by email; guardians by phone or confirmed email, once they set a password.")
     async def sign_in_with_password(self, info: Ctx, login: str, password: str) -> AuthPayload:
         got, errors = await attempt(lambda: in_uow(info, lambda uow: auth.sign_in_with_password(
             deps(info), uow, login, password)))
-        return AuthPayload(session=AuthSession.from_model(got) if got else None, errors=errors)
+        return AuthPayload(session=session_cookie.deliver(info, got), errors=errors)
 
-    @strawberry.mutation(description="Trade a refresh token for new tokens. A spent token revokes its whole chain.")
-    async def refresh_session(self, info: Ctx, refresh_token: str) -> AuthPayload:
+    @strawberry.mutation(description="Trade a refresh token for new tokens. A spent token revokes its whole chain. "
+                                     "Without `refreshToken`, the session cookie's token is used.")
+    async def refresh_session(self, info: Ctx, refresh_token: str | None = None) -> AuthPayload:
+        token, cookie_mode = session_cookie.refresh_token_of(info, refresh_token)
         got, errors = await attempt(lambda: in_uow(info, lambda uow: sessions.refresh_session(
-            deps(info), uow, refresh_token)))
-        return AuthPayload(session=AuthSession.from_model(got) if got else None, errors=errors)
+            deps(info), uow, token)))
+        if got is None and cookie_mode:
+            session_cookie.clear(info)
+        return AuthPayload(session=session_cookie.deliver(info, got, cookie_mode=cookie_mode), errors=errors)
 
-    @strawberry.mutation(description="End the session of this refresh token (and its chain).")
-    async def sign_out(self, info: Ctx, refresh_token: str) -> Ack:
-        await in_uow(info, lambda uow: sessions.end_session(deps(info), uow, refresh_token))
+    @strawberry.mutation(description="End the session of this refresh token (and its chain); without "
+                                     "`refreshToken`, the session cookie's. The cookie is cleared.")
+    async def sign_out(self, info: Ctx, refresh_token: str | None = None) -> Ack:
+        token, cookie_mode = session_cookie.refresh_token_of(info, refresh_token)
+        if token:
+            await in_uow(info, lambda uow: sessions.end_session(deps(info), uow, token))
+        if cookie_mode:
+            session_cookie.clear(info)
         return Ack(ok=True, errors=[])
 
     @strawberry.mutation(description="A new family proves its phone: send a registration code by SMS.")
@@ -114,7 +123,7 @@ class SignInMutations:
                                         input.password)
         got, errors = await attempt(lambda: in_uow(info, lambda uow: auth.complete_registration(deps(info), uow,
                                                                                                 cmd)))
-        return AuthPayload(session=AuthSession.from_model(got) if got else None, errors=errors)
+        return AuthPayload(session=session_cookie.deliver(info, got), errors=errors)
 
     @strawberry.mutation(description="Confirm an email address with the token from the link.")
     async def confirm_email(self, info: Ctx, token: str) -> Ack:
@@ -164,7 +173,7 @@ class AccountMutations:
         p = info.context.principal
         cmd = accounts.SetPassword(input.new_password, input.current_password)
         got, errors = await attempt(lambda: in_uow(info, lambda uow: accounts.set_password(deps(info), uow, p, cmd)))
-        return AuthPayload(session=AuthSession.from_model(got) if got else None, errors=errors)
+        return AuthPayload(session=session_cookie.deliver(info, got), errors=errors)
 
 
 @strawberry.type
@@ -243,7 +252,7 @@ class FamilyMutations:
         if not p.is_authenticated:
             require_authenticated(p)
         got, errors = await attempt(lambda: in_uow(info, lambda uow: family.link_records(deps(info), uow, p, cmd)))
-        return AuthPayload(session=AuthSession.from_model(got) if got else None, errors=errors)
+        return AuthPayload(session=session_cookie.deliver(info, got), errors=errors)
 
     @strawberry.mutation(description="Invite a second guardian to the family by phone.")
     async def invite_guardian(self, info: Ctx, phone: str, first_name: str, last_name: str) -> GuardianPayload:

@@ -264,7 +264,9 @@ async def visible_question(info: Ctx, question_id: str) -> Question | None:
 @strawberry.type(description="Tokens after a sign-in: a short-lived access token and a one-use refresh token.")
 class AuthSession:
     access_token: str
-    refresh_token: str
+    refresh_token: str | None = strawberry.field(
+        description="Null when the client asked for the session cookie (`X-Kabinet-Session: cookie`): the token "
+        "is then only in the HttpOnly `kabinet_refresh` cookie.")
     expires_in: int = strawberry.field(description="Seconds until the access token expires.")
     role: str
     family_id: strawberry.ID | None
