@@ -89,7 +89,7 @@ export type SignInWithCodeMutationVariables = Exact<{
 }>;
 
 
-export type SignInWithCodeMutation = { __typename: 'Mutation', signInWithCode: { __typename: 'AuthPayload', session: { __typename: 'AuthSession', accessToken: string, refreshToken: string, expiresIn: number, role: string, familyId: string | null } | null, errors: Array<{ __typename: 'UserError', code: string, message: string, field: string | null }> } };
+export type SignInWithCodeMutation = { __typename: 'Mutation', signInWithCode: { __typename: 'AuthPayload', session: { __typename: 'AuthSession', accessToken: string, refreshToken: string | null, expiresIn: number, role: string, familyId: string | null } | null, errors: Array<{ __typename: 'UserError', code: string, message: string, field: string | null }> } };
 
 export type SignInWithPasswordMutationVariables = Exact<{
   login: string;
@@ -97,14 +97,14 @@ export type SignInWithPasswordMutationVariables = Exact<{
 }>;
 
 
-export type SignInWithPasswordMutation = { __typename: 'Mutation', signInWithPassword: { __typename: 'AuthPayload', session: { __typename: 'AuthSession', accessToken: string, refreshToken: string, expiresIn: number, role: string, familyId: string | null } | null, errors: Array<{ __typename: 'UserError', code: string, message: string, field: string | null }> } };
+export type SignInWithPasswordMutation = { __typename: 'Mutation', signInWithPassword: { __typename: 'AuthPayload', session: { __typename: 'AuthSession', accessToken: string, refreshToken: string | null, expiresIn: number, role: string, familyId: string | null } | null, errors: Array<{ __typename: 'UserError', code: string, message: string, field: string | null }> } };
 
 export type RefreshSessionMutationVariables = Exact<{
   refreshToken: string;
 }>;
 
 
-export type RefreshSessionMutation = { __typename: 'Mutation', refreshSession: { __typename: 'AuthPayload', session: { __typename: 'AuthSession', accessToken: string, refreshToken: string, expiresIn: number, role: string, familyId: string | null } | null, errors: Array<{ __typename: 'UserError', code: string, message: string }> } };
+export type RefreshSessionMutation = { __typename: 'Mutation', refreshSession: { __typename: 'AuthPayload', session: { __typename: 'AuthSession', accessToken: string, refreshToken: string | null, expiresIn: number, role: string, familyId: string | null } | null, errors: Array<{ __typename: 'UserError', code: string, message: string }> } };
 
 export type SignOutMutationVariables = Exact<{
   refreshToken: string;
@@ -265,7 +265,7 @@ export type CompleteRegistrationMutationVariables = Exact<{
 }>;
 
 
-export type CompleteRegistrationMutation = { __typename: 'Mutation', completeRegistration: { __typename: 'AuthPayload', session: { __typename: 'AuthSession', accessToken: string, refreshToken: string, expiresIn: number, role: string, familyId: string | null } | null, errors: Array<{ __typename: 'UserError', code: string, message: string, field: string | null }> } };
+export type CompleteRegistrationMutation = { __typename: 'Mutation', completeRegistration: { __typename: 'AuthPayload', session: { __typename: 'AuthSession', accessToken: string, refreshToken: string | null, expiresIn: number, role: string, familyId: string | null } | null, errors: Array<{ __typename: 'UserError', code: string, message: string, field: string | null }> } };
 
 export type ConfirmEmailMutationVariables = Exact<{
   token: string;
@@ -286,7 +286,7 @@ export type LinkRecordsMutationVariables = Exact<{
 }>;
 
 
-export type LinkRecordsMutation = { __typename: 'Mutation', linkRecords: { __typename: 'AuthPayload', session: { __typename: 'AuthSession', accessToken: string, refreshToken: string, expiresIn: number, role: string, familyId: string | null } | null, errors: Array<{ __typename: 'UserError', code: string, message: string, field: string | null }> } };
+export type LinkRecordsMutation = { __typename: 'Mutation', linkRecords: { __typename: 'AuthPayload', session: { __typename: 'AuthSession', accessToken: string, refreshToken: string | null, expiresIn: number, role: string, familyId: string | null } | null, errors: Array<{ __typename: 'UserError', code: string, message: string, field: string | null }> } };
 
 export type BranchesQueryVariables = Exact<{ [key: string]: never; }>;
 
