@@ -1,7 +1,7 @@
 """The family cabinet in a real browser: one `kabinet run` per test module, Debian's Chromium, both screen sizes.
 
 The app talks to the gateway by persisted-document hash only, with the gateway in trusted-documents-only mode.
-What a test needs to arrange as staff (a payment, a grade, an open slot, an answer) is done straight on the
+What a test arranges as staff (a payment, a grade, an open slot, an answer) is done straight on the
 service's own /graphql under /services/<name>/ - the gateway would refuse those documents, rightly.
 """
 
@@ -9,13 +9,10 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import functools
 import hashlib
 import hmac
 import json
 import os
-import subprocess
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -25,7 +22,6 @@ import httpx
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
-from kabinet.testing.net import free_port
 from kabinet_stack.testing import kabinet_run
 
 os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
@@ -143,50 +139,13 @@ async def cabinet(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Cab
             await browser.close()
 
 
-@functools.cache
-def serves_the_app() -> bool:
-    """Whether `kabinet run` serves web/dist itself (and so sets the session cookie)."""
-    help_text = subprocess.run([str(Path(sys.executable).parent / "kabinet"), "run", "--help"],
-                               capture_output=True, text=True, check=False).stdout
-    return "--trusted-documents-only" in help_text
-
-
 @contextlib.asynccontextmanager
 async def _app(tmp: Path) -> AsyncIterator[tuple[str, str]]:
-    """(the app's URL, the gateway's URL): `kabinet run --trusted-documents-only` serving web/dist; where the
-    gateway cannot serve the app yet, its trusted manifest is set by hand and `vite preview` serves web/dist
-    with /graphql proxied (the same origin for the browser either way)."""
+    """`kabinet run --trusted-documents-only`: the gateway serves web/dist (built by kabinet run when stale) and
+    runs only its persisted documents. Yields (the app's URL, the gateway's URL) - the same origin."""
     env = {"BILLING_PAYMENT_WEBHOOK_SECRET": WEBHOOK_SECRET}
-    if serves_the_app():
-        async with kabinet_run(tmp, "--trusted-documents-only", env=env) as (base, _log):  # type: ignore[call-arg]
-            yield base, base
-        return
-    built = WEB / "dist" / "persisted-documents.json"
-    sources = [*WEB.glob("src/**/*"), WEB / "index.html", WEB / "package-lock.json"]
-    if not built.exists() or max(p.stat().st_mtime for p in sources) > built.stat().st_mtime:
-        subprocess.run(["npm", "run", "build"], cwd=WEB, check=True, stdout=subprocess.DEVNULL)
-    env["GATEWAY_TRUSTED_DOCUMENTS"] = str(WEB / "dist" / "persisted-documents.json")
-    with pytest.MonkeyPatch.context() as mp:
-        for key, value in env.items():
-            mp.setenv(key, value)
-        async with kabinet_run(tmp) as (base, _log):
-            port = free_port()
-            preview = subprocess.Popen(
-                ["npx", "vite", "preview", "--port", str(port), "--strictPort", "--host", "127.0.0.1"],
-                cwd=WEB, env={**os.environ, "KABINET_GATEWAY": base}, stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL)
-            url = f"http://127.0.0.1:{port}"
-            try:
-                async with httpx.AsyncClient() as client:
-                    for _ in range(200):
-                        with contextlib.suppress(httpx.HTTPError):
-                            if (await client.get(url)).status_code == 200:
-                                break
-                        await __import__("asyncio").sleep(0.2)
-                yield url, base
-            finally:
-                preview.terminate()
-                preview.wait(timeout=20)
+    async with kabinet_run(tmp, "--trusted-documents-only", env=env) as (base, _log):
+        yield base, base
 
 
 # -- page helpers ------------------------------------------------------------------------------------------

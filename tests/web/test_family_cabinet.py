@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from playwright.async_api import Page, expect
 
-from .conftest import DESKTOP, PHONE, VIEWPORTS, Cabinet, axe_check, go, serves_the_app, sign_in_with_code
+from .conftest import DESKTOP, PHONE, VIEWPORTS, Cabinet, axe_check, go, sign_in_with_code
 
 PARENT = "+79000000001"  # Anna Petrova: Masha, Petya, Dasha (Moscow)
 OTHER = "+79000000002"  # Igor Ivanov: Sasha, Misha (Moscow)
@@ -440,8 +440,6 @@ async def test_registration_child_with_typed_birth_date_and_linking(cabinet: Cab
 
 
 async def test_a_reload_keeps_the_session_in_the_httponly_cookie(cabinet: Cabinet) -> None:
-    if not serves_the_app():
-        pytest.skip("the refresh cookie comes with the gateway serving the app (web-platform)")
     context = await cabinet.context(PHONE)
     page = await context.new_page()
     await sign_in_with_code(page, cabinet.url, "+79000000003")
