@@ -1,7 +1,7 @@
 import { createContext, useContext } from "react";
-import type { MyFamilyQuery } from "../../gql/graphql";
+import type { ChildHomeFieldsFragment, FamilyFrameFragment } from "../../gql/graphql";
 
-export type Family = NonNullable<MyFamilyQuery["myFamily"]>;
+export type Family = FamilyFrameFragment;
 export type Child = Family["students"][number];
 
 export interface CabinetContext {
@@ -12,6 +12,15 @@ export interface CabinetContext {
   refetchFamily: () => void;
   /** Changes when a balance event arrives: screens showing money refetch. */
   balanceStamp: string | null;
+  /** The child's home data, loaded with the frame on the home route (null elsewhere or while loading). */
+  home: ChildHomeFieldsFragment | null;
+}
+
+/** Reload the family's frame (after adding or linking a child), resolved once it is back. */
+export const FrameReloadCtx = createContext<() => Promise<void>>(() => Promise.resolve());
+
+export function useReloadFrame(): () => Promise<void> {
+  return useContext(FrameReloadCtx);
 }
 
 export const CabinetCtx = createContext<CabinetContext | null>(null);

@@ -1,9 +1,11 @@
 import { graphql } from "../../../gql";
 
-/** Everything the child's home shows, in one query (the bench counts: 1 query + 1 subscription). */
-export const ChildHome = graphql(`
-  query ChildHome($studentId: ID!, $from: DateTime!, $to: DateTime!) {
-    student(id: $studentId) {
+/**
+ * What the child's home shows; the cabinet's one query selects it with the family's frame on the home route
+ * (app/CabinetRoutes), so the home costs one query.
+ */
+export const ChildHomeFields = graphql(`
+  fragment ChildHomeFields on Student {
       id
       familyRemainingLessons
       remainingLessons
@@ -15,7 +17,6 @@ export const ChildHome = graphql(`
         edges { node { lessonId startsAt grade attendance comment filled } }
       }
       homework(status: OPEN) { lessonId text dueAt status }
-    }
   }
 `);
 

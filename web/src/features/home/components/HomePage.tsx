@@ -1,37 +1,34 @@
-import { useEffect, useMemo } from "react";
+import { useEffect, useRef } from "react";
 import { Link } from "react-router-dom";
-import { useQuery, useSubscription } from "urql";
-import { Card, Empty, ErrorNote, Money, PageTitle, Spinner } from "../../../components/ui";
-import { describeCombined } from "../../../lib/errors";
+import { useSubscription } from "urql";
+import { Card, Empty, Money, PageTitle, Spinner } from "../../../components/ui";
 import { formatDateTime } from "../../../lib/format";
 import { useI18n, type MessageKey } from "../../../lib/i18n";
-import { addDays, thisHour } from "../../../lib/time";
 import { useCabinet } from "../../family/context";
 import { LessonRow } from "../../lessons/components/LessonRow";
-import { ChildHome, GradePosted } from "../api/operations";
+import { GradePosted } from "../api/operations";
 
 export default function HomePage() {
   const { t, locale } = useI18n();
-  const { child, family, timeZone, balanceStamp } = useCabinet();
-  const variables = useMemo(() => {
-    const from = thisHour();
-    return { studentId: child.id, from: from.toISOString(), to: addDays(from, 60).toISOString() };
-  }, [child.id]);
-  const [{ data, error }, refetch] = useQuery({ query: ChildHome, variables });
+  // The home's data comes with the cabinet's frame in one query (app/CabinetRoutes); a balance event
+  // already refetches it there, a grade event here.
+  const { child, family, timeZone, home: student, refetchFamily } = useCabinet();
   const [{ data: graded }] = useSubscription({ query: GradePosted, variables: { studentId: child.id } });
   const gradeStamp = graded?.gradePosted.occurredAt;
+  const handled = useRef<string | undefined>(undefined);
   useEffect(() => {
-    if (gradeStamp || balanceStamp) refetch({ requestPolicy: "network-only" });
-  }, [gradeStamp, balanceStamp, refetch]);
+    if (gradeStamp && gradeStamp !== handled.current) {
+      handled.current = gradeStamp;
+      refetchFamily();
+    }
+  }, [gradeStamp, refetchFamily]);
 
-  const student = data?.student;
   const balance = family.account?.balance ?? student?.familyBalance ?? null;
   const remaining = family.remainingLessons;
   const grades = (student?.pastLessons.edges ?? []).map((e) => e.node).filter((n) => n.grade);
   return (
     <div data-testid="child-home" data-loaded={student ? "true" : "false"}>
       <PageTitle>{child.firstName} {child.lastName}</PageTitle>
-      {error && <ErrorNote>{describeCombined(t, error)}</ErrorNote>}
       <div className="tiles">
         <Link to={`/c/${child.id}/money`} className="tile" data-testid="family-balance">
           <span className="tile__label">{t("home.balance")}</span>

@@ -1,13 +1,13 @@
 import { useState, type FormEvent } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router-dom";
-import { useClient, useMutation, useQuery } from "urql";
+import { useMutation, useQuery } from "urql";
 import { BirthDateInput } from "../../../components/BirthDateInput";
 import { Card, ErrorNote, InfoNote, PageTitle } from "../../../components/ui";
 import { EMPTY_DATE, parseBirthDate, type DateParts } from "../../../lib/birthdate";
 import { describeCombined, describeError } from "../../../lib/errors";
 import { useI18n, type MessageKey } from "../../../lib/i18n";
 import { AddChild, Branches } from "../api/operations";
-import { MyFamily } from "../../family/api/operations";
+import { useReloadFrame } from "../../family/context";
 import { refresh } from "../../../lib/session";
 
 export default function AddChildPage() {
@@ -15,7 +15,7 @@ export default function AddChildPage() {
   const navigate = useNavigate();
   const [params] = useSearchParams();
   const [{ data: branches }] = useQuery({ query: Branches });
-  const client = useClient();
+  const reloadFrame = useReloadFrame();
   const [state, add] = useMutation(AddChild);
   const [firstName, setFirstName] = useState("");
   const [lastName, setLastName] = useState("");
@@ -45,7 +45,7 @@ export default function AddChildPage() {
     if (payload?.student) {
       // The new child is in the family from now: new tokens name it, and the cabinet's frame reloads.
       await refresh();
-      await client.query(MyFamily, {}, { requestPolicy: "network-only" }).toPromise();
+      await reloadFrame();
       navigate(`/c/${payload.student.id}`, { replace: true });
     } else {
       const first = payload?.errors[0];

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from "react";
 import { useNavigate } from "react-router-dom";
-import { useClient, useMutation } from "urql";
-import { MyFamily } from "../../family/api/operations";
+import { useMutation } from "urql";
+import { useReloadFrame } from "../../family/context";
 import { BirthDateInput } from "../../../components/BirthDateInput";
 import { Card, ErrorNote, PageTitle } from "../../../components/ui";
 import { EMPTY_DATE, parseBirthDate, type DateParts } from "../../../lib/birthdate";
@@ -14,7 +14,7 @@ import { LinkRecords } from "../api/operations";
 export default function LinkRecordsPage() {
   const { t } = useI18n();
   const [state, link] = useMutation(LinkRecords);
-  const client = useClient();
+  const reloadFrame = useReloadFrame();
   const navigate = useNavigate();
   const [phone, setPhone] = useState("");
   const [lastName, setLastName] = useState("");
@@ -34,7 +34,7 @@ export default function LinkRecordsPage() {
     const payload = result.data?.linkRecords;
     if (payload?.session) {
       startSession(toSession(payload.session));
-      await client.query(MyFamily, {}, { requestPolicy: "network-only" }).toPromise();
+      await reloadFrame();
       navigate("/", { replace: true });
     } else {
       const first = payload?.errors[0];
