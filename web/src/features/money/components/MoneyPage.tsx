@@ -70,7 +70,7 @@ export default function MoneyPage() {
           <ul className="list">
             {live.map((s) => (
               <li key={s.id} className="package">
-                <strong>{s.name}</strong> · {names.get(s.studentId) ?? ""}
+                <span><strong>{s.name}</strong> <span className="chip">{names.get(s.studentId) ?? ""}</span></span>
                 <span className="muted">
                   {s.lessonsLeft === null ? t("home.unlimited") : t("money.left", { left: s.lessonsLeft, total: s.lessonsTotal ?? "∞" })}
                   {" · "}{t("money.until", { date: formatLocalDate(s.validUntil, locale, { year: "numeric" }) })}
