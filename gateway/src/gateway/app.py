@@ -17,13 +17,14 @@ from typing import Any
 from graphql import OperationType
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
 from gateway import jsoncodec
 from gateway.auth import AuthUnavailable, GatewayAuth, Unauthenticated
+from gateway.client_address import client_address
 from gateway.composition.errors import CompositionError
 from gateway.composition.sources import IntrospectAndCompose, SupergraphFile, SupergraphSource
 from gateway.config import GatewaySettings, SubgraphConfig
@@ -43,6 +44,7 @@ from kabinet.bus.base import Transport
 from kabinet.outages import SERVICE_UNAVAILABLE
 from kabinet.settings import MessagingSettings
 from kabinet.web.body_limit import BodyLimitMiddleware
+from kabinet.web.gateway_only import CLIENT_ADDRESS_HEADER, SECRET_HEADER, require_secret
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +84,21 @@ class GatewayState:
     generation: int = 0
 
 
+def secret_headers(settings: GatewaySettings) -> dict[str, str]:
+    """What proves to the subgraphs that a request comes from this gateway (nothing when no secret is set:
+    then only subgraphs that do not ask for it, e.g. test doubles, answer)."""
+    if settings.subgraph_secret is None:
+        return {}
+    return {SECRET_HEADER: require_secret(settings.subgraph_secret, "gateway")}
+
+
+def forwarded_client(connection: HTTPConnection, settings: GatewaySettings) -> dict[str, str]:
+    """The client's address for the subgraphs' per-address caps (see gateway.client_address)."""
+    peer = connection.client.host if connection.client else None
+    address = client_address(peer, connection.headers.get("x-forwarded-for"), settings.trusted_proxies)
+    return {CLIENT_ADDRESS_HEADER: address} if address else {}
+
+
 def _source_for(
     settings: GatewaySettings, subgraphs: list[SubgraphConfig], local_sdls: dict[str, str]
 ) -> SupergraphSource:
@@ -94,6 +111,7 @@ def _source_for(
         initial_backoff_s=settings.compose_retry_initial_s,
         max_backoff_s=settings.compose_retry_max_s,
         local_sdls=local_sdls,
+        headers=secret_headers(settings),
     )
 
 
@@ -177,6 +195,7 @@ def create_gateway_app(
             settings.subgraph_timeout_s,
             settings.subgraph_timeouts,
             session_subgraphs=frozenset(settings.session_subgraphs),
+            static_headers=secret_headers(settings),
         ),
         auth=GatewayAuth.from_settings(key_source, settings.jwks_url, settings.jwt_issuer, settings.jwt_audience),
         documents=DocumentStore(
@@ -222,13 +241,15 @@ def create_gateway_app(
         return await _handle_graphql(request, state)
 
     async def graphql_ws(websocket: WebSocket) -> None:
-        await GraphQLWebSocket(
+        connection = GraphQLWebSocket(
             websocket,
             pipeline=lambda: state.pipeline,
             auth=state.auth,
             documents=state.documents,
             subscriptions=state.subscriptions,
-        ).serve()
+        )
+        connection.headers.update(forwarded_client(websocket, settings))
+        await connection.serve()
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -419,7 +440,7 @@ async def _handle_graphql(request: Request, state: GatewayState) -> Response:
         REQUESTS.labels("unknown", "invalid").inc()
         return _json({"errors": list(rejected.prepared.errors)}, 400, media_type, correlation_id)
 
-    headers = {CORRELATION_HEADER: correlation_id}
+    headers = {CORRELATION_HEADER: correlation_id, **forwarded_client(request, state.settings)}
     for name in FORWARDED_HEADERS:
         value = request.headers.get(name)
         if value is not None:

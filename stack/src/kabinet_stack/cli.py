@@ -41,6 +41,8 @@ def _banner(host: str, port: int, logins: list[str], web: WebBuild | None = None
         f"  Console (GraphiQL): {base}/console",
         f"  Gateway (GraphQL): {base}/graphql" + ("  (trusted documents only)" if trusted_only else ""),
         f"  Health: {base}/healthz   Readiness: {base}/readyz",
+        "  Development mailbox (ON: every sign-in code and reset link is readable here, for trying only):",
+        f"    {base}/services/identity/dev/messages",
     ]
     if logins:
         lines.append("  Demo logins:")
@@ -83,8 +85,9 @@ def build_app(data_dir: Path, with_demo: bool, host: str, port: int, web: WebBui
         trusted_documents=web.manifest if web is not None else None,
         trusted_documents_only=trusted_only,
     )
+    # Embedded demo mode: the development mailbox is on (the banner says so), so demo codes can be read.
     stack = Stack(data_dir, messaging=MessagingSettings(amqp_url=os.environ.get("AMQP_URL")),
-                  gateway_settings=gateway_settings)
+                  gateway_settings=gateway_settings, dev_mailbox=True)
     marker = data_dir / "demo-seeded.json"
 
     @contextlib.asynccontextmanager

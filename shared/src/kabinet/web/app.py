@@ -26,6 +26,7 @@ from kabinet.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from kabinet.outages import SERVICE_UNAVAILABLE, UNAVAILABLE_MESSAGE, is_outage
 from kabinet.runtime import ServiceRuntime
 from kabinet.web.body_limit import BodyLimitMiddleware
+from kabinet.web.gateway_only import GatewayOnly, require_secret
 
 CORRELATION_HEADER = "x-correlation-id"
 log = logging.getLogger(__name__)
@@ -122,7 +123,11 @@ def create_service_app(
     routes: Sequence[BaseRoute] = (),
     manage_runtime: bool = True,
 ) -> Starlette:
-    """``manage_runtime=False`` when something else (the embedded stack) starts and stops the runtime."""
+    """``manage_runtime=False`` when something else (the embedded stack) starts and stops the runtime.
+
+    /graphql answers only the gateway (its shared secret, ``KABINET_GATEWAY_SECRET``; refused at start-up when
+    missing); the other routes (health, metrics, ``routes`` such as JWKS, webhooks, feeds) stay public."""
+    secret = require_secret(runtime.settings.gateway_secret, runtime.name)
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok", "service": runtime.name})
@@ -135,7 +140,7 @@ def create_service_app(
     async def metrics(_: Request) -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
-    graphql_app = AuthMiddleware(ServiceGraphQL(schema, runtime), runtime)
+    graphql_app = GatewayOnly(AuthMiddleware(ServiceGraphQL(schema, runtime), runtime), secret)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
