@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import json
 import os
+import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ import httpx
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
+from kabinet.web.gateway_only import SECRET_ENV, SECRET_HEADER
 from kabinet_stack.testing import kabinet_run
 
 os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
@@ -38,6 +40,7 @@ VIEWPORTS = (PHONE, DESKTOP)
 STAFF_PASSWORD = "kabinet-demo-2025"
 CODE = "111111"
 WEBHOOK_SECRET = "web-tests-webhook-secret"
+GATEWAY_SECRET = secrets.token_hex(32)  # this module's stack's gateway <-> services secret
 AXE = WEB / "node_modules" / "axe-core" / "axe.min.js"
 
 
@@ -48,8 +51,8 @@ class Staff:
         self.base = base
         self.http = httpx.AsyncClient(base_url=base, timeout=60)
         self.tokens: dict[str, str] = {}
-        secret = os.environ.get("KABINET_GATEWAY_SECRET")
-        self.headers = {"x-kabinet-gateway-secret": secret} if secret else {}
+        # the services' /graphql answers only the gateway: these calls carry the stack's shared secret
+        self.headers = {SECRET_HEADER: GATEWAY_SECRET}
 
     async def call(self, service: str, query: str, variables: dict[str, Any] | None = None,
                    login: str | None = None) -> dict[str, Any]:
@@ -143,7 +146,7 @@ async def cabinet(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Cab
 async def _app(tmp: Path) -> AsyncIterator[tuple[str, str]]:
     """`kabinet run --trusted-documents-only`: the gateway serves web/dist (built by kabinet run when stale) and
     runs only its persisted documents. Yields (the app's URL, the gateway's URL) - the same origin."""
-    env = {"BILLING_PAYMENT_WEBHOOK_SECRET": WEBHOOK_SECRET}
+    env = {"BILLING_PAYMENT_WEBHOOK_SECRET": WEBHOOK_SECRET, SECRET_ENV: GATEWAY_SECRET}
     async with kabinet_run(tmp, "--trusted-documents-only", env=env) as (base, _log):
         yield base, base
 

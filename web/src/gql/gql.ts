@@ -43,7 +43,8 @@ type Documents = {
     "\n  mutation CompleteRegistration($input: CompleteRegistrationInput!) {\n    completeRegistration(input: $input) {\n      session { accessToken refreshToken expiresIn role familyId }\n      errors { code message field }\n    }\n  }\n": typeof types.CompleteRegistrationDocument,
     "\n  mutation ConfirmEmail($token: String!) {\n    confirmEmail(token: $token) { ok errors { code message } }\n  }\n": typeof types.ConfirmEmailDocument,
     "\n  mutation AddChild($input: AddChildInput!) {\n    addChild(input: $input) { student { id firstName } errors { code message field } }\n  }\n": typeof types.AddChildDocument,
-    "\n  mutation LinkRecords($input: LinkRecordsInput!) {\n    linkRecords(input: $input) {\n      session { accessToken refreshToken expiresIn role familyId }\n      errors { code message field }\n    }\n  }\n": typeof types.LinkRecordsDocument,
+    "\n  mutation LinkRecords($input: LinkRecordsInput!) {\n    linkRecords(input: $input) {\n      status\n      confirmation { id expiresAt }\n      session { accessToken refreshToken expiresIn role familyId }\n      errors { code message field }\n    }\n  }\n": typeof types.LinkRecordsDocument,
+    "\n  mutation ConfirmLinkRecords($confirmationId: ID!, $code: String!) {\n    confirmLinkRecords(confirmationId: $confirmationId, code: $code) {\n      status\n      session { accessToken refreshToken expiresIn role familyId }\n      errors { code message field }\n    }\n  }\n": typeof types.ConfirmLinkRecordsDocument,
     "\n  query Branches {\n    branches { id name city }\n  }\n": typeof types.BranchesDocument,
 };
 const documents: Documents = {
@@ -76,7 +77,8 @@ const documents: Documents = {
     "\n  mutation CompleteRegistration($input: CompleteRegistrationInput!) {\n    completeRegistration(input: $input) {\n      session { accessToken refreshToken expiresIn role familyId }\n      errors { code message field }\n    }\n  }\n": types.CompleteRegistrationDocument,
     "\n  mutation ConfirmEmail($token: String!) {\n    confirmEmail(token: $token) { ok errors { code message } }\n  }\n": types.ConfirmEmailDocument,
     "\n  mutation AddChild($input: AddChildInput!) {\n    addChild(input: $input) { student { id firstName } errors { code message field } }\n  }\n": types.AddChildDocument,
-    "\n  mutation LinkRecords($input: LinkRecordsInput!) {\n    linkRecords(input: $input) {\n      session { accessToken refreshToken expiresIn role familyId }\n      errors { code message field }\n    }\n  }\n": types.LinkRecordsDocument,
+    "\n  mutation LinkRecords($input: LinkRecordsInput!) {\n    linkRecords(input: $input) {\n      status\n      confirmation { id expiresAt }\n      session { accessToken refreshToken expiresIn role familyId }\n      errors { code message field }\n    }\n  }\n": types.LinkRecordsDocument,
+    "\n  mutation ConfirmLinkRecords($confirmationId: ID!, $code: String!) {\n    confirmLinkRecords(confirmationId: $confirmationId, code: $code) {\n      status\n      session { accessToken refreshToken expiresIn role familyId }\n      errors { code message field }\n    }\n  }\n": types.ConfirmLinkRecordsDocument,
     "\n  query Branches {\n    branches { id name city }\n  }\n": types.BranchesDocument,
 };
 
@@ -213,7 +215,11 @@ export function graphql(source: "\n  mutation AddChild($input: AddChildInput!) {
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation LinkRecords($input: LinkRecordsInput!) {\n    linkRecords(input: $input) {\n      session { accessToken refreshToken expiresIn role familyId }\n      errors { code message field }\n    }\n  }\n"): (typeof documents)["\n  mutation LinkRecords($input: LinkRecordsInput!) {\n    linkRecords(input: $input) {\n      session { accessToken refreshToken expiresIn role familyId }\n      errors { code message field }\n    }\n  }\n"];
+export function graphql(source: "\n  mutation LinkRecords($input: LinkRecordsInput!) {\n    linkRecords(input: $input) {\n      status\n      confirmation { id expiresAt }\n      session { accessToken refreshToken expiresIn role familyId }\n      errors { code message field }\n    }\n  }\n"): (typeof documents)["\n  mutation LinkRecords($input: LinkRecordsInput!) {\n    linkRecords(input: $input) {\n      status\n      confirmation { id expiresAt }\n      session { accessToken refreshToken expiresIn role familyId }\n      errors { code message field }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ConfirmLinkRecords($confirmationId: ID!, $code: String!) {\n    confirmLinkRecords(confirmationId: $confirmationId, code: $code) {\n      status\n      session { accessToken refreshToken expiresIn role familyId }\n      errors { code message field }\n    }\n  }\n"): (typeof documents)["\n  mutation ConfirmLinkRecords($confirmationId: ID!, $code: String!) {\n    confirmLinkRecords(confirmationId: $confirmationId, code: $code) {\n      status\n      session { accessToken refreshToken expiresIn role familyId }\n      errors { code message field }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -273,6 +273,8 @@ export const en: Record<EnglishKey, string> = {
   "link.lastName": "Child's surname",
   "link.submit": "Find and link",
 
+  "link.pending": "These records belong to another phone number. We sent a code to its owner — type it in once they tell you.",
+  "link.confirm": "Confirm",
   "date.day": "Day",
   "date.month": "Month",
   "date.year": "Year",

@@ -30,6 +30,19 @@ export const AddChild = graphql(`
 export const LinkRecords = graphql(`
   mutation LinkRecords($input: LinkRecordsInput!) {
     linkRecords(input: $input) {
+      status
+      confirmation { id expiresAt }
+      session { accessToken refreshToken expiresIn role familyId }
+      errors { code message field }
+    }
+  }
+`);
+
+/** Records of another phone: that family's guardian got a code, which the parent types here. */
+export const ConfirmLinkRecords = graphql(`
+  mutation ConfirmLinkRecords($confirmationId: ID!, $code: String!) {
+    confirmLinkRecords(confirmationId: $confirmationId, code: $code) {
+      status
       session { accessToken refreshToken expiresIn role familyId }
       errors { code message field }
     }
