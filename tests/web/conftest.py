@@ -96,14 +96,15 @@ class Cabinet:
         self.origin = urlsplit(app_url).netloc
 
     async def load_demo(self) -> None:
-        admin = "admin.msk@kabinet.demo"
-        branches = (await self.staff.call("identity", "{ branches { id name } }", login=admin))["branches"]
+        owner = "owner@kabinet.demo"
+        branches = (await self.staff.call("identity", "{ branches { id name } }", login=owner))["branches"]
         self.branch_id = next(b["id"] for b in branches if b["name"] == "Kabinet Moscow Center")
-        data = await self.staff.call("identity", """query($b: ID!) { branchFamilies(branchId: $b, first: 50) {
-            edges { node { id guardianPhone students { id firstName lastName birthDate } } } } }""",
-                                     {"b": self.branch_id}, login=admin)
-        for edge in data["branchFamilies"]["edges"]:
-            self.families[edge["node"]["guardianPhone"]] = edge["node"]
+        for branch in branches:
+            data = await self.staff.call("identity", """query($b: ID!) { branchFamilies(branchId: $b, first: 50) {
+                edges { node { id guardianPhone students { id firstName lastName birthDate } } } } }""",
+                                         {"b": branch["id"]}, login=owner)
+            for edge in data["branchFamilies"]["edges"]:
+                self.families[edge["node"]["guardianPhone"]] = edge["node"]
 
     async def context(self, viewport: dict[str, int] = PHONE) -> BrowserContext:
         # bypass_csp: only so that axe-core can be injected; the app itself runs under the gateway's CSP.

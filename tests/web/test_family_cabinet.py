@@ -436,6 +436,7 @@ async def test_registration_child_with_typed_birth_date_and_linking(cabinet: Cab
     await page.get_by_role("button", name="Найти и связать").click()
     await expect(page.get_by_role("alert")).to_contain_text("Не нашли ученика")
     await axe_check(page, "link records")
+
     await context.close()
 
 
@@ -450,4 +451,34 @@ async def test_a_reload_keeps_the_session_in_the_httponly_cookie(cabinet: Cabine
     await expect(page).to_have_url(re.compile("/signin$"))
     await page.goto(f"{cabinet.url}/")
     await expect(page).to_have_url(re.compile("/signin"))  # the refresh chain ended with the sign-out
+    await context.close()
+
+
+async def test_linking_records_of_another_phone_needs_that_familys_code(cabinet: Cabinet) -> None:
+    context = await cabinet.context(DESKTOP)
+    page = await context.new_page()
+    await page.goto(f"{cabinet.url}/register")
+    await page.fill("input[name=phone]", "+79000000089")
+    await page.click("form button[type=submit]")
+    await page.fill("input[name=code]", "111111")
+    await page.fill("input[name=firstName]", "Ольга")
+    await page.fill("input[name=lastName]", "Орлова")
+    await page.click("form button[type=submit]")
+    await page.wait_for_selector("input[name=birth-day]")
+
+    # The records are under another phone: that family gets a code, this parent types it in, the child is here.
+    katya = kids(cabinet, "+79000000003")[0]
+    await go(page, "/family/link")
+    await page.fill("input[name=link-phone]", "+79000000003")
+    year, month, day = katya["birthDate"].split("-")
+    await page.fill("input[name=birth-day]", day)
+    await page.fill("input[name=birth-month]", month)
+    await page.fill("input[name=birth-year]", year)
+    await page.fill("input[name=link-last-name]", katya["lastName"])
+    await page.get_by_role("button", name="Найти и связать").click()
+    await expect(page.get_by_role("status")).to_contain_text("отправили код владельцу номера")
+    await axe_check(page, "link records: the other family's code")
+    await page.fill("input[name=link-code]", "111111")
+    await page.get_by_role("button", name="Подтвердить").click()
+    await expect(page.get_by_test_id("child-tab").filter(has_text=katya["firstName"])).to_be_visible(timeout=30_000)
     await context.close()

@@ -52,6 +52,7 @@ export const en: Record<EnglishKey, string> = {
   "error.STUDENT_CONFLICT": "The child already has a lesson at this time.",
   "error.screen": "This screen could not open. Please reload the page.",
   "error.reload": "Reload",
+  "error.FAMILY_HAS_STUDENTS": "Your cabinet already has children: ask your branch to merge the records.",
   "error.FORBIDDEN": "No access.",
   "error.NOT_FOUND": "Not found.",
   "error.UNAUTHENTICATED": "Your session ended. Please sign in again.",

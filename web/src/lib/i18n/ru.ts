@@ -50,6 +50,7 @@ export const ru = {
   "error.STUDENT_CONFLICT": "В это время у ребёнка уже есть занятие.",
   "error.screen": "Не удалось открыть экран. Обновите страницу.",
   "error.reload": "Обновить",
+  "error.FAMILY_HAS_STUDENTS": "В вашем кабинете уже есть дети: чтобы объединить записи, обратитесь в филиал.",
   "error.FORBIDDEN": "Нет доступа.",
   "error.NOT_FOUND": "Не найдено.",
   "error.UNAUTHENTICATED": "Сеанс закончился. Войдите снова.",
