@@ -33,7 +33,7 @@ K8S = DEPLOY / "k8s"
 DOCKER = DEPLOY / "docker"
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 DOCKERFILE = DOCKER / "Dockerfile"
-POSTGRES_INIT = DOCKER / "postgres-init.sql"
+POSTGRES_INIT = DOCKER / "postgres-init.sh"
 
 # The fixed facts (the lead's list): service -> port. The gateway is not a "service" (no database).
 SERVICES: dict[str, int] = {"identity": 8001, "scheduling": 8002, "billing": 8003, "learning": 8004}
@@ -94,14 +94,17 @@ def port_default_in_code(app: str) -> int | None:
 
 
 def postgres_init() -> tuple[set[str], dict[str, str], dict[str, str]]:
-    """(databases, role -> password, database -> owner) created by deploy/docker/postgres-init.sql."""
-    sql = re.sub(r"--[^\n]*", "", POSTGRES_INIT.read_text())
+    """(databases, role -> the environment variable holding its password, database -> owner) created by
+    deploy/docker/postgres-init.sh: the SQL it pipes into psql, whose ``:'var'`` is bound by ``-v var="$ENV"``."""
+    script = POSTGRES_INIT.read_text()
+    sql = re.sub(r"--[^\n]*", "", script)
     databases: dict[str, str] = {}
     for m in re.finditer(r"CREATE\s+DATABASE\s+(\w+)(?:\s+(?:WITH\s+)?OWNER\s*=?\s*(\w+))?", sql, re.I):
         databases[m.group(1)] = m.group(2) or "postgres"
+    bound = {m.group(1): m.group(2) for m in re.finditer(r'-v\s+(\w+)="\$\{?([A-Za-z_]\w*)\}?"', script)}
     roles = {
-        m.group(1): m.group(2)
-        for m in re.finditer(r"CREATE\s+(?:ROLE|USER)\s+(\w+)[^;]*?PASSWORD\s+'([^']*)'", sql, re.I)
+        m.group(1): bound.get(m.group(2), f"<unbound psql variable {m.group(2)}>")
+        for m in re.finditer(r"CREATE\s+(?:ROLE|USER)\s+(\w+)[^;]*?PASSWORD\s+:'(\w+)'", sql, re.I)
     }
     return set(databases), roles, databases
 
@@ -171,6 +174,27 @@ def find_cycle(graph: dict[str, Iterable[str]]) -> list[str] | None:
 def expand_compose_default(value: str) -> str:
     """Resolve ${VAR:-default} / ${VAR-default} to the default (what compose uses with VAR unset)."""
     return re.sub(r"\$\{[A-Za-z_][A-Za-z0-9_]*:?-([^}]*)\}", r"\1", value)
+
+
+def interpolate(value: str, env: dict[str, str]) -> str:
+    """Compose's interpolation for the forms the file uses: ${X:?msg} fails when X is unset or empty."""
+
+    def one(m: re.Match[str]) -> str:
+        name, op, arg = m.group(1), m.group(2) or "", m.group(3) or ""
+        got = env.get(name, "")
+        if op in (":?", "?") and not got:
+            raise ValueError(f"required variable {name} is missing a value: {arg}")
+        if op in (":-", "-") and not got:
+            return arg
+        return got
+
+    return re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[?-])([^}]*))?\}", one, value)
+
+
+def with_sample_values(value: str) -> str:
+    """Interpolate with every referenced variable set to ``value-of-<NAME>``: what parsers of the file see."""
+    names = re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)", value)
+    return interpolate(value, {name: f"value-of-{name}" for name in names})
 
 
 # ------------------------------------------------------------------------------------------------- Dockerfile
