@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import copy
 import re
+import shutil
 import tomllib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -346,6 +347,37 @@ def generated_secrets(k: Obj, directory: Path, *, strict: bool) -> list[Obj]:
                         "type": entry.get("type", "Opaque"),  # kustomize prints base64 `data`
                         "data": {key: base64.b64encode(value.encode()).decode() for key, value in data.items()}})
     return secrets
+
+
+# What an operator puts in deploy/k8s/base/secrets/ (file name -> value), for builds in a temporary copy.
+SAMPLE_OPERATOR_FILES = {
+    **{f"{app}-database-url": f"postgresql+asyncpg://{app}:pw-{app}@pg.example:5432/{app}" for app in SERVICES},
+    "amqp-url": "amqps://kabinet:pw-broker@mq.example:5671/kabinet",
+    "jwt-private-key.pem": "-----BEGIN PRIVATE KEY-----\nsample\n-----END PRIVATE KEY-----\n",
+    "billing-payment-webhook-secret": "from-the-provider-0123456789",
+    "gateway-secret": "0123456789abcdef" * 4,
+}
+
+
+def operator_secret_files(k8s: Path = K8S) -> list[str]:
+    """The files under base/secrets/ that base/kustomization.yaml's secretGenerator reads, in order."""
+    k = yaml.safe_load((k8s / "base" / "kustomization.yaml").read_text())
+    return [item.rpartition("=")[2].removeprefix("secrets/") for e in k.get("secretGenerator", [])
+            for item in e.get("files", [])]
+
+
+def k8s_copy(tmp_path: Path, *, supplied: Iterable[str] = ()) -> Path:
+    """deploy/k8s copied under tmp_path without any file an operator may have created locally, then with the
+    ``supplied`` operator files written (SAMPLE_OPERATOR_FILES' values)."""
+    copied = tmp_path / "k8s"
+    shutil.copytree(K8S, copied)
+    secrets = copied / "base" / "secrets"
+    for f in secrets.glob("*"):
+        if f.name != ".gitignore":
+            f.unlink()
+    for name in supplied:
+        (secrets / name).write_text(SAMPLE_OPERATOR_FILES[name])
+    return copied
 
 
 def render(directory: Path, *, strict: bool = False) -> list[Obj]:

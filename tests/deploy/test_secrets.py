@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import copy
 import re
-import shutil
 from pathlib import Path
 
 import kabinet_deploy_support as s
@@ -101,23 +100,13 @@ def test_the_compose_check_catches_defaults() -> None:
         assert len(compose_secret_defaults(services)) == 1, bad
 
 
-def _k8s_copy(tmp_path: Path) -> Path:
-    """deploy/k8s without any file an operator may have created locally."""
-    copied = tmp_path / "k8s"
-    shutil.copytree(s.K8S, copied)
-    for f in (copied / "base" / "secrets").glob("*"):
-        if f.name != ".gitignore":
-            f.unlink()
-    return copied
-
-
 @pytest.mark.parametrize("target", ["base", *(f"overlays/{o}" for o in s.OVERLAYS)])
 def test_k8s_does_not_build_without_the_operators_webhook_secret(tmp_path: Path, target: str) -> None:
-    k8s = _k8s_copy(tmp_path)
+    others = [f for f in s.operator_secret_files() if f != "billing-payment-webhook-secret"]
+    k8s = s.k8s_copy(tmp_path, supplied=others)
     with pytest.raises(s.KustomizeError, match="secrets/billing-payment-webhook-secret"):
         s.render(k8s / target, strict=True)
     (k8s / "base" / "secrets" / "billing-payment-webhook-secret").write_text("from-the-provider-0123456789")
-    (k8s / "base" / "secrets" / "gateway-secret").write_text("0123456789abcdef" * 4)  # test_gateway_secret.py
     objects = s.render(k8s / target, strict=True)
     secret = s.find(objects, "Secret", "kabinet-billing-webhook")
     assert secret is not None and secret["metadata"]["namespace"] == s.find(objects, "Deployment", "billing")[
@@ -156,3 +145,48 @@ def test_no_k8s_secret_has_a_working_default(target: str) -> None:
         if obj is not secret:
             assert WEBHOOK not in s._keys_of(obj), obj["metadata"]["name"]
     assert problems == []
+
+
+# Every key of every Secret the Deployments and Jobs read: file name under base/secrets/ -> (Secret, key).
+OPERATOR_FILES = {
+    **{f"{app}-database-url": ("kabinet-secrets", f"{app.upper()}_DATABASE_URL") for app in s.SERVICES},
+    "amqp-url": ("kabinet-secrets", "AMQP_URL"),
+    "jwt-private-key.pem": ("kabinet-secrets", "IDENTITY_JWT_PRIVATE_KEY"),
+    "billing-payment-webhook-secret": ("kabinet-billing-webhook", WEBHOOK),
+    "gateway-secret": ("kabinet-gateway-secret", "KABINET_GATEWAY_SECRET"),
+}
+TARGETS = ["base", *(f"overlays/{o}" for o in s.OVERLAYS)]
+
+
+def test_every_secret_comes_from_an_operators_file() -> None:
+    assert sorted(s.operator_secret_files()) == sorted(OPERATOR_FILES)
+    assert not list(s.K8S.rglob("secret.yaml"))  # the placeholder Secret is gone
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("missing", sorted(OPERATOR_FILES))
+def test_k8s_does_not_build_without_each_operator_file(tmp_path: Path, target: str, missing: str) -> None:
+    k8s = s.k8s_copy(tmp_path, supplied=[f for f in OPERATOR_FILES if f != missing])
+    with pytest.raises(s.KustomizeError, match=f"secrets/{re.escape(missing)} does not exist"):
+        s.render(k8s / target, strict=True)
+    (k8s / "base" / "secrets" / missing).write_text(s.SAMPLE_OPERATOR_FILES[missing])
+    objects = s.render(k8s / target, strict=True)
+    secret_name, key = OPERATOR_FILES[missing]
+    secret = s.find(objects, "Secret", secret_name)
+    assert secret is not None
+    assert base64.b64decode(secret["data"][key]).decode() == s.SAMPLE_OPERATOR_FILES[missing]
+    assert s.check_env_references(objects) == []
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_no_k8s_secret_has_a_literal_or_placeholder_value(tmp_path: Path, target: str) -> None:
+    objects = s.render(s.k8s_copy(tmp_path) / target)  # a checkout without the operator's files
+    secrets = s.by_kind(objects, "Secret")
+    assert {obj["metadata"]["name"] for obj in secrets} == {name for name, _ in OPERATOR_FILES.values()}
+    for obj in secrets:
+        assert "stringData" not in obj and "binaryData" not in obj, obj["metadata"]["name"]
+        values = {k: base64.b64decode(v).decode() for k, v in obj["data"].items()}
+        assert set(values.values()) == {s.OPERATOR_SUPPLIED}, (obj["metadata"]["name"], values)
+    # nor does any manifest mention a placeholder an operator could forget to replace
+    for path in s.K8S.rglob("*.yaml"):
+        assert not re.search(r"CHANGE-?ME|REPLACE-?ME", path.read_text(), re.I), path
