@@ -17,6 +17,7 @@ from starlette.applications import Starlette
 from gateway.config import GatewaySettings
 from kabinet.logging import configure_logging
 from kabinet.settings import MessagingSettings
+from kabinet.tracing import configure_tracing
 from kabinet_stack import demo
 from kabinet_stack.embedded import Stack
 from kabinet_stack.web_build import REPO_WEB, WebBuild, ensure_built
@@ -128,6 +129,7 @@ def main(argv: list[str] | None = None) -> None:
     run.add_argument("--no-web", action="store_true", help="neither build nor serve the web app")
     args = parser.parse_args(argv)
     configure_logging("kabinet", os.environ.get("LOG_LEVEL", "WARNING"))
+    configure_tracing("kabinet")
     if args.reset and args.data_dir.exists():
         shutil.rmtree(args.data_dir)
     args.data_dir.mkdir(parents=True, exist_ok=True)
