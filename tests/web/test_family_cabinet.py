@@ -4,6 +4,7 @@ page serve the whole module (the screens change size on the same page)."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -186,6 +187,21 @@ async def test_money_statement_invoice_and_paying_online(cabinet: Cabinet, paren
     # the balance changes on screen (the provider's confirmation arrives as a live event) and the invoice is paid
     await expect(parent.get_by_test_id("money-balance")).not_to_have_text(before, timeout=15_000)
     await expect(parent.get_by_test_id("invoice").filter(has_text="Декабрь: английский")).to_have_count(0)
+
+
+async def test_a_long_statement_shows_its_newest_lines(cabinet: Cabinet, parent: Page) -> None:
+    # more lines than one page of the API (200; the statement comes oldest first)
+    family_id = cabinet.families[PARENT]["id"]
+    adjust = """mutation($f: ID!, $r: String!) { adjustBalance(input: {familyId: $f, amount: "1.00", reason: $r}) {
+        line { id } errors { code } } }"""
+    for batch in range(0, 210, 15):
+        await asyncio.gather(*(cabinet.staff.call("billing", adjust, {"f": family_id, "r": f"Бонус №{n}"},
+                                                  login=ADMIN) for n in range(batch, min(batch + 15, 210))))
+    await go(parent, f"/c/{kids(cabinet)[0]['id']}")
+    await go(parent, f"/c/{kids(cabinet)[0]['id']}/money")
+    statement = parent.get_by_test_id("statement")
+    await expect(statement).to_contain_text("Бонус №209", timeout=15_000)
+    await expect(statement).to_contain_text("Ручная корректировка")
 
 
 async def test_progress_chart_and_homework_share(cabinet: Cabinet, parent: Page) -> None:

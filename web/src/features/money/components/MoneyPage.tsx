@@ -1,12 +1,13 @@
 import { useEffect, useState } from "react";
+import type { StatementLineFieldsFragment } from "../../../gql/graphql";
 import { Link } from "react-router-dom";
-import { useMutation, useQuery } from "urql";
+import { useClient, useMutation, useQuery } from "urql";
 import { Card, Empty, ErrorNote, InfoNote, Money, PageTitle, Spinner } from "../../../components/ui";
 import { describeCombined, describeError } from "../../../lib/errors";
 import { capitalise, formatDateTime, formatLocalDate } from "../../../lib/format";
 import { useI18n, type MessageKey } from "../../../lib/i18n";
 import { useCabinet } from "../../family/context";
-import { FamilyMoney, StartOnlinePayment } from "../api/operations";
+import { FamilyMoney, StartOnlinePayment, StatementPage } from "../api/operations";
 import { groupStatement, reasonKey } from "../statement";
 
 export default function MoneyPage() {
@@ -18,10 +19,12 @@ export default function MoneyPage() {
     if (balanceStamp) refetch({ requestPolicy: "network-only" });
   }, [balanceStamp, refetch]);
   const money = data?.myFamily;
+  const later = useLaterLines(money?.statement.pageInfo);
   if (!money) return fetching ? <Spinner /> : <ErrorNote>{describeCombined(t, error) ?? t("error.generic")}</ErrorNote>;
   const names = new Map(family.students.map((s) => [s.id, s.firstName]));
   const packages = new Map(money.subscriptions.map((s) => [s.id, s.name]));
-  const days = groupStatement(money.statement.edges.map((e) => e.node), timeZone, onlyChild ? child.id : undefined);
+  const lines = [...money.statement.edges.map((e) => e.node), ...later];
+  const days = groupStatement(lines, timeZone, onlyChild ? child.id : undefined);
   const open = money.invoices.filter((i) => i.status === "issued" || i.status === "partly_paid");
   const live = money.subscriptions.filter((s) => s.status === "active" || s.status === "frozen");
 
@@ -142,6 +145,33 @@ export default function MoneyPage() {
       </Card>
     </div>
   );
+}
+
+/** The statement's lines after the first page, read to the end (the newest are the ones a parent looks for). */
+function useLaterLines(pageInfo: { hasNextPage: boolean; endCursor?: string | null } | undefined) {
+  const client = useClient();
+  const [lines, setLines] = useState<StatementLineFieldsFragment[]>([]);
+  const cursor = pageInfo?.hasNextPage ? pageInfo.endCursor ?? null : null;
+  useEffect(() => {
+    let cancelled = false;
+    setLines([]);
+    void (async () => {
+      const collected: StatementLineFieldsFragment[] = [];
+      let after = cursor;
+      while (after && !cancelled) {
+        const page = (await client.query(StatementPage, { after }, { requestPolicy: "network-only" }).toPromise())
+          .data?.myFamily?.statement;
+        if (!page) break;
+        collected.push(...page.edges.map((e) => e.node));
+        after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor ?? null : null;
+      }
+      if (!cancelled) setLines(collected);
+    })();
+    return () => {
+      cancelled = true;
+    };
+  }, [client, cursor]);
+  return lines;
 }
 
 function PayOnline({ familyId, invoiceId, amount, label }: {
