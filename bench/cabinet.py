@@ -19,7 +19,8 @@ are built to satisfy them: every transaction's entries sum to zero, each account
 then ANALYZE. Nothing goes through the services' use cases: set-up is not measured. ~1 minute at scale 1.
 
 The load: autocannon (tests/node/cabinet-load.mjs, its own Node process) with `--clients` connections for
-`--duration` seconds against the gateway: 60% the family cabinet's home query (HOME below), 20% the month's
+`--duration` seconds against the gateway: 60% the family cabinet's home query (the web app's persisted `Cabinet`
+document from web/src/gql/persisted-documents.json with a child's home; HOME below without web/), 20% the month's
 lesson list, 10% the statement page, 5% lesson-sheet saves (a teacher, 10 students' marks) and 5% payments (a
 branch admin). Guardians of `--families` random families, each with their own token.
 
@@ -100,6 +101,19 @@ HOME = """query CabinetHome($id: ID!, $from: DateTime!, $to: DateTime!) {
     }
   }
 }"""
+WEB_DOCUMENTS = ROOT / "web" / "src" / "gql" / "persisted-documents.json"
+
+
+def home_document() -> tuple[str, bool]:
+    """The web cabinet's home query, exactly the document it sends (its persisted `Cabinet` operation with a
+    child's home), when web/ is there; else HOME, the issue's description of it."""
+    with contextlib.suppress(OSError, ValueError):
+        for doc in json.loads(WEB_DOCUMENTS.read_text()).values():
+            if "query Cabinet(" in doc:
+                return str(doc), True
+    return HOME, False
+
+
 LESSONS = """query MonthLessons($f: LessonsFilter!) {
   lessons(filter: $f, first: 50) {
     totalCount edges { node { id startsAt endsAt status groupId teacherId price { amount } summary homework } }
@@ -482,6 +496,8 @@ def requests_for(chain: Chain, key: SigningKey, n_families: int, rng: random.Ran
     month_end = datetime(now.year + (now.month == 12), now.month % 12 + 1, 1, tzinfo=UTC)
     window = (now.isoformat(), (now + timedelta(days=60)).isoformat())
     home, lessons, statement = [], [], []
+    document, web = home_document()
+    hour = now.replace(minute=0, second=0, microsecond=0)
     for f in fams:
         kids = chain.families[f]
         tok = "Bearer " + token_for(key, Principal(user_id=f"g-{f}", role=Role.GUARDIAN, family_id=f,
@@ -493,8 +509,13 @@ def requests_for(chain: Chain, key: SigningKey, n_families: int, rng: random.Ran
                                                              "from": month.isoformat(), "to": month_end.isoformat()})})
             statement.append({"auth": tok, "body": json.dumps({"op": "statement", "family": f})})
             continue
-        home.append({"auth": tok, "body": json.dumps({"query": HOME, "variables": {
-            "id": f, "from": window[0], "to": window[1]}})})
+        if web:  # the web app: one child's home with the family's frame, as after sign-in
+            home.append({"auth": tok, "body": json.dumps({"query": document, "variables": {
+                "studentId": rng.choice(kids), "withHome": True, "from": hour.isoformat(),
+                "to": (hour + timedelta(days=60)).isoformat()}})})
+        else:
+            home.append({"auth": tok, "body": json.dumps({"query": HOME, "variables": {
+                "id": f, "from": window[0], "to": window[1]}})})
         lessons.append({"auth": tok, "body": json.dumps({"query": LESSONS, "variables": {"f": {
             "familyId": f, "from": month.isoformat(), "to": month_end.isoformat()}}})})
         statement.append({"auth": tok, "body": json.dumps({"query": STATEMENT, "variables": {"id": f}})})
