@@ -74,6 +74,8 @@ class NodeServer:
         self.cpu = cpu
         self.process: subprocess.Popen[str] | None = None
         self.url = ""
+        # The whole first line the script printed (some report more than one URL).
+        self.result: dict[str, Any] = {}
 
     def start(self, timeout_s: float = 60.0) -> NodeServer:
         node = shutil.which("node")
@@ -94,7 +96,7 @@ class NodeServer:
             text=True,
         )
         assert self.process.stdout is not None
-        result: dict[str, str] = {}
+        result: dict[str, Any] = {}
 
         def read_first_line() -> None:
             assert self.process is not None and self.process.stdout is not None
@@ -105,11 +107,12 @@ class NodeServer:
         reader = threading.Thread(target=read_first_line, daemon=True)
         reader.start()
         reader.join(timeout_s)
-        if "url" not in result:
+        if "url" not in result and "urls" not in result:
             self.stop()
             stderr = self.process.stderr.read() if self.process.stderr else ""
             raise RuntimeError(f"{self.script} did not start: {stderr[-3000:]}")
-        self.url = result["url"]
+        self.url = result.get("url", "")
+        self.result = result
         return self
 
     def stop(self) -> None:
@@ -173,3 +176,16 @@ async def apollo_gateway_async(subgraph_urls: Mapping[str, str]) -> AsyncIterato
         yield server.url
     finally:
         await asyncio.to_thread(server.stop)
+
+
+@contextlib.contextmanager
+def apollo_gateways(cases: Mapping[str, Mapping[str, str]]) -> Iterator[tuple[dict[str, str], dict[str, str]]]:
+    """One `@apollo/gateway` per `{case: {subgraph: url}}`, all in one Node process; yields `({case: url},
+    {case: why Apollo could not start it})`."""
+    env = {"CASES": json.dumps({name: dict(urls) for name, urls in cases.items()})}
+    server = NodeServer("apollo-gateways.mjs", env)
+    server.start(timeout_s=120)
+    try:
+        yield server.result.get("urls", {}), server.result.get("errors", {})
+    finally:
+        server.stop()
