@@ -273,6 +273,8 @@ def _add_interface_object_fields(types: dict[str, SupergraphType], subgraphs: di
                     resolvers=list(added_by),
                     definers=list(added_by),
                     via_interface_object=interface.name,
+                    # `@requires` on the interface object's field holds on every implementation.
+                    requires={s: f.requires[s] for s in added_by if s in f.requires},
                 )
             for s in added_by:
                 for impl in implementations:

@@ -44,6 +44,7 @@ from graphql import (
 from gateway.composition.field_sets import top_level_field_names
 from gateway.composition.supergraph import Supergraph, SupergraphField
 from gateway.planning.plan import LIST_MARKER, FetchGroup, FetchNode, QueryPlan, wrap_in_fragments
+from gateway.planning.requirements import alias_arguments, deepest_supplier, field_ids
 
 INTROSPECTION_ROOT_FIELDS = frozenset({"__schema", "__type"})
 TYPENAME_FIELD = FieldNode(name=NameNode(value="__typename"), arguments=(), directives=())
@@ -122,6 +123,8 @@ class _PlanBuilder:
         self.fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
         self.var_defs = {v.variable.name.value: v for v in operation.variable_definitions or ()}
         self._ids = itertools.count()
+        # (subgraph, type, field) whose requirements are being planned: a cycle is a planning error.
+        self._requiring: set[tuple[str, str, str]] = set()
 
     # --- root -----------------------------------------------------------------------------------------
 
@@ -233,6 +236,19 @@ class _PlanBuilder:
         # A field that @requires what this subgraph cannot resolve itself needs an entity fetch back to it.
         return required is None or not self._missing(required, subgraph, type_name, None)
 
+    def _resolvable_on_implementations(
+        self, subgraph: str, parent_type: str, field_name: str, provided: FieldTree | None
+    ) -> bool:
+        """An interface field is asked at the interface level only if every implementation the subgraph can
+        return resolves it there too (`@external` or `@override` on one implementation moves it elsewhere)."""
+        if not is_abstract_type(self.schema.get_type(parent_type)):
+            return True
+        return all(
+            self._can_resolve(subgraph, runtime, field_name, provided)
+            for runtime in self._possible_types(parent_type)
+            if self.supergraph.subgraph_defines(subgraph, runtime)
+        )
+
     def _plan_selection_set(
         self,
         node: FetchNode,
@@ -254,7 +270,9 @@ class _PlanBuilder:
                 name = selection.name.value
                 if name == "__typename":
                     out.append(selection)
-                elif self._can_resolve(subgraph, parent_type, name, provided):
+                elif self._can_resolve(subgraph, parent_type, name, provided) and self._resolvable_on_implementations(
+                    subgraph, parent_type, name, provided
+                ):
                     out.append(self._plan_field(node, subgraph, parent_type, selection, path, provided))
                 elif is_abstract_type(self.schema.get_type(parent_type)):
                     # Not resolvable on the interface here: ask per implementation, each may hop.
@@ -361,21 +379,15 @@ class _PlanBuilder:
         f = self._field(type_name, field.name.value)
         entity = self.supergraph.types[type_name]
         targets = [t for t in f.resolvers if t != subgraph or t in f.requires]
+        # A target whose requirements the current subgraph has is cheapest; others fetch them first.
+        targets.sort(key=lambda t: bool(self._missing(f.requires.get(t), subgraph, type_name, provided)))
         for target in targets:
             for key in entity.resolvable_keys(target):
                 if not self._can_supply(subgraph, type_name, key.selection, provided):
                     continue
-                required = f.requires.get(target)
-                missing = self._missing(required, subgraph, type_name, provided)
-                if not missing:
-                    return self._add_entity_fetch(
-                        node, subgraph, target, type_name, key.selection, required, [field], path, provided, f
-                    )
-                planned = self._requires_through_provider(
-                    node, subgraph, target, type_name, key.selection, required, missing, field, path, provided, f
+                return self._fetch_after_requirements(
+                    node, subgraph, target, type_name, key.selection, f.requires.get(target), field, path, provided, f
                 )
-                if planned is not None:
-                    return planned
         # Two hops: first ask an intermediate subgraph for the key fields the target needs.
         for target in targets:
             for key in entity.resolvable_keys(target):
@@ -429,7 +441,7 @@ class _PlanBuilder:
             if isinstance(s, FieldNode) and not self._can_resolve(subgraph, type_name, s.name.value, provided)
         ]
 
-    def _requires_through_provider(
+    def _fetch_after_requirements(
         self,
         node: FetchNode,
         subgraph: str,
@@ -437,53 +449,28 @@ class _PlanBuilder:
         type_name: str,
         key: SelectionSetNode,
         required: SelectionSetNode | None,
-        missing: list[FieldNode],
         field: FieldNode,
         path: tuple[str, ...],
         provided: FieldTree | None,
         f: SupergraphField,
-    ) -> list[SelectionNode] | None:
-        """`@requires` fields that live in a third subgraph: fetch them from there first, then ask `target`
-        with a representation built from both (the target fetch runs one step after the provider's)."""
-        entity = self.supergraph.types[type_name]
-        missing_names = [m.name.value for m in missing]
-        for provider in entity.subgraphs:
-            if provider in (subgraph, target):
-                continue
-            if not all(self._can_resolve(provider, type_name, n, None) for n in missing_names):
-                continue
-            provider_key = next(
-                (
-                    k
-                    for k in entity.resolvable_keys(provider)
-                    if self._can_supply(subgraph, type_name, k.selection, provided)
-                ),
-                None,
-            )
-            if provider_key is None:
-                continue
-            selections = self._add_entity_fetch(
-                node, subgraph, provider, type_name, provider_key.selection, None, missing, path, provided, None
-            )
-            provider_node = next(c for c in node.children if c.subgraph == provider and c.path == path)
-            # The key and the requires fields the current subgraph has are selected here; the rest comes
-            # from the provider.
-            present = [
-                s
-                for s in (required.selections if required is not None else ())
-                if not (isinstance(s, FieldNode) and s.name.value in missing_names)
-            ]
-            selections.extend(
-                self._plan_selection_set(
-                    node, subgraph, type_name, SelectionSetNode(selections=(*key.selections, *present)), path, provided
-                )
-            )
+    ) -> list[SelectionNode]:
+        """The entity fetch of `field` from `target`. Its `@requires` fields are planned as if the client had
+        selected them, so each may hop (through other subgraphs, or chains of requirements); the fetch then runs
+        after the deepest fetch that supplies one of them. Returns what the current subgraph must select."""
+        guard = (target, type_name, f.name)
+        if guard in self._requiring:
+            raise PlanningError(f"{type_name}.{f.name} @requires itself (a circular requirement)")
+        self._requiring.add(guard)
+        try:
             representation = SelectionSetNode(
-                selections=(*key.selections, *(required.selections if required is not None else ()))
+                selections=(*key.selections, *(alias_arguments(required).selections if required else ()))
             )
-            self._attach_entity_fetch(provider_node, target, type_name, representation, [field], path, f)
-            return selections
-        return None
+            selections = self._plan_selection_set(node, subgraph, type_name, representation, path, provided)
+        finally:
+            self._requiring.discard(guard)
+        supplier = deepest_supplier(node, field_ids(representation)) or node
+        self._attach_entity_fetch(supplier, target, type_name, representation, [field], path, f)
+        return selections
 
     def _can_supply(
         self, subgraph: str, type_name: str, selection: SelectionSetNode, provided: FieldTree | None
