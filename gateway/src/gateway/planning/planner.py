@@ -13,7 +13,6 @@ cached per document + operation name); the executor and the shaper evaluate them
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
 
 from graphql import (
     DirectiveNode,
@@ -43,6 +42,7 @@ from graphql import (
 
 from gateway.composition.field_sets import top_level_field_names
 from gateway.composition.supergraph import Supergraph, SupergraphField
+from gateway.planning.paths import PathSearch, PlanningError, RootItem
 from gateway.planning.plan import LIST_MARKER, FetchGroup, FetchNode, QueryPlan, wrap_in_fragments
 from gateway.planning.requirements import alias_arguments, deepest_supplier, field_ids
 
@@ -51,16 +51,6 @@ TYPENAME_FIELD = FieldNode(name=NameNode(value="__typename"), arguments=(), dire
 
 # A FieldSet as a tree of field names (used for `@provides`).
 FieldTree = dict[str, "FieldTree"]
-
-
-class PlanningError(Exception):
-    """The operation cannot be split into subgraph fetches (a supergraph the planner does not support yet)."""
-
-
-@dataclass
-class _RootItem:
-    field: FieldNode
-    wrappers: tuple[tuple[DirectiveNode, ...], ...]
 
 
 def _field_tree(selection_set: SelectionSetNode | None) -> FieldTree:
@@ -115,7 +105,7 @@ class QueryPlanner:
         return _PlanBuilder(self, document, operation).build()
 
 
-class _PlanBuilder:
+class _PlanBuilder(PathSearch):
     def __init__(self, planner: QueryPlanner, document: DocumentNode, operation: OperationDefinitionNode) -> None:
         self.supergraph = planner.supergraph
         self.schema = planner.schema
@@ -136,25 +126,15 @@ class _PlanBuilder:
         if root_type is None:
             raise PlanningError(f"the schema has no {operation_type.value} type")
         root_name = root_type.name
-        items: list[_RootItem] = []
+        items: list[RootItem] = []
         self._flatten_root(self.operation.selection_set, root_name, (), items)
 
         introspection = [i for i in items if i.field.name.value in INTROSPECTION_ROOT_FIELDS]
         local = INTROSPECTION_ROOT_FIELDS | {"__typename"}
         fetched = [i for i in items if i.field.name.value not in local]
 
-        # Pick each root field's subgraph, preferring one already chosen so shareable fields ride along.
-        chosen: list[tuple[str, _RootItem]] = []
-        used: list[str] = []
-        for item in fetched:
-            f = self._field(root_name, item.field.name.value)
-            candidates = f.resolvers
-            if not candidates:
-                raise PlanningError(f"no subgraph resolves {root_name}.{f.name}")
-            subgraph = next((s for s in candidates if s in used), candidates[0])
-            if subgraph not in used:
-                used.append(subgraph)
-            chosen.append((subgraph, item))
+        chosen = self.choose_root_subgraphs(root_name, fetched, split=operation_type != OperationType.MUTATION)
+        used = list(dict.fromkeys(subgraph for subgraph, _ in chosen))
 
         phases: list[list[list[FetchGroup]]] = []
         if operation_type == OperationType.MUTATION:
@@ -194,11 +174,11 @@ class _PlanBuilder:
         selection_set: SelectionSetNode,
         root_name: str,
         wrappers: tuple[tuple[DirectiveNode, ...], ...],
-        out: list[_RootItem],
+        out: list[RootItem],
     ) -> None:
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
-                out.append(_RootItem(selection, wrappers))
+                out.append(RootItem(selection, wrappers))
                 continue
             if isinstance(selection, FragmentSpreadNode):
                 fragment = self.fragments[selection.name.value]
@@ -209,7 +189,7 @@ class _PlanBuilder:
             directives = tuple(selection.directives or ())
             self._flatten_root(inner, root_name, (*wrappers, directives) if directives else wrappers, out)
 
-    def _root_node(self, subgraph: str, root_name: str, items: list[_RootItem]) -> FetchNode:
+    def _root_node(self, subgraph: str, root_name: str, items: list[RootItem]) -> FetchNode:
         node = FetchNode(id=next(self._ids), subgraph=subgraph, kind="root")
         for item in items:
             planned = self._plan_field(node, subgraph, root_name, item.field, (), None)
@@ -235,6 +215,26 @@ class _PlanBuilder:
         required = f.requires.get(subgraph)
         # A field that @requires what this subgraph cannot resolve itself needs an entity fetch back to it.
         return required is None or not self._missing(required, subgraph, type_name, None)
+
+    def _reached_through_parent(
+        self, subgraph: str, parent_type: str, selection: FieldNode, provided: FieldTree | None
+    ) -> bool:
+        if selection.selection_set is None or provided is not None:
+            return False
+        f = self.supergraph.field(parent_type, selection.name.value)
+        parent = self.supergraph.types.get(parent_type)
+        if f is None or parent is None or not any(parent.keys.values()) or not self.is_value_type(f.named_type):
+            return False
+        if not self._can_resolve(subgraph, parent_type, f.name, provided):
+            return False
+        if self.subtree_resolvable(subgraph, f.named_type, selection.selection_set):
+            return False
+        return any(
+            t != subgraph
+            and parent.resolvable_keys(t)
+            and self.subtree_resolvable(t, f.named_type, selection.selection_set)
+            for t in f.resolvers
+        )
 
     def _resolvable_on_implementations(
         self, subgraph: str, parent_type: str, field_name: str, provided: FieldTree | None
@@ -270,6 +270,10 @@ class _PlanBuilder:
                 name = selection.name.value
                 if name == "__typename":
                     out.append(selection)
+                elif self._reached_through_parent(subgraph, parent_type, selection, provided):
+                    # A keyless value this subgraph cannot complete: fetched whole with its parent entity.
+                    out.extend(self._entity_hop(node, subgraph, parent_type, selection, path, provided))
+                    needs_typename = True
                 elif self._can_resolve(subgraph, parent_type, name, provided) and self._resolvable_on_implementations(
                     subgraph, parent_type, name, provided
                 ):
@@ -380,7 +384,12 @@ class _PlanBuilder:
         entity = self.supergraph.types[type_name]
         targets = [t for t in f.resolvers if t != subgraph or t in f.requires]
         # A target whose requirements the current subgraph has is cheapest; others fetch them first.
-        targets.sort(key=lambda t: bool(self._missing(f.requires.get(t), subgraph, type_name, provided)))
+        targets.sort(
+            key=lambda t: (
+                not self.subtree_resolvable(t, f.named_type, field.selection_set),
+                bool(self._missing(f.requires.get(t), subgraph, type_name, provided)),
+            )
+        )
         for target in targets:
             for key in entity.resolvable_keys(target):
                 if not self._can_supply(subgraph, type_name, key.selection, provided):
