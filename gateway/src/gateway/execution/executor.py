@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gateway import jsoncodec
-from gateway.execution.merging import ResponsePath, deep_merge, extract_representation, objects_at
+from gateway.execution.merging import ResponsePath, apply_renames, deep_merge, extract_representation, objects_at
 from gateway.execution.shaping import include_node
 from gateway.execution.subgraph_client import SubgraphClient, SubgraphUnavailable
 from gateway.planning.plan import FetchGroup, FetchNode, QueryPlan, alias_for, representations_variable
@@ -96,6 +96,8 @@ async def _run_root(request: _Request, node: FetchNode, outcome: ExecutionOutcom
         outcome.errors.append(_unavailable_error(exc))
         outcome.errored_paths.append(())
         return
+    if node.renames:
+        apply_renames(payload.get("data"), node.renames)
     _merge_root_result(outcome, node.subgraph, payload)
 
 
@@ -147,6 +149,8 @@ async def _run_entities(request: _Request, group: FetchGroup, outcome: Execution
             continue
         for result, objects in zip(results, targets, strict=False):
             if isinstance(result, dict):
+                if node.renames:
+                    apply_renames(result, node.renames)
                 for obj, _ in objects:
                     deep_merge(obj, result, replace_typename=node.resolves_typename)
 

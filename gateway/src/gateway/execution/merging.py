@@ -96,3 +96,11 @@ def _extract_nested(value: Any, fields: SelectionSetNode) -> Any:
             out = {"__typename": value["__typename"], **out}
         return out
     return value
+
+
+def apply_renames(data: Any, renames: list[tuple[tuple[str, ...], str, str, str]]) -> None:
+    """Put fields a fetch sent under a conflict alias back under the client's response name."""
+    for path, typename, alias, key in renames:
+        for obj, _ in objects_at(data, path, frozenset((typename,))):
+            if alias in obj:
+                obj[key] = obj.pop(alias)

@@ -55,6 +55,9 @@ class FetchNode:
     # An `_entities` fetch to the owner of an interface, for objects an `@interfaceObject` subgraph returned
     # with the interface's name as `__typename`: its answer's `__typename` (the real type) replaces it.
     resolves_typename: bool = False
+    # Response names aliased because two implementations give the field different types in this subgraph
+    # (which it would reject): (path below this fetch's objects, typename, alias, the client's name).
+    renames: list[tuple[tuple[str, ...], str, str, str]] = field(default_factory=list)
     # Filled in when the plan is finished.
     variable_names: tuple[str, ...] = ()
     operation_text: str = ""

@@ -42,6 +42,7 @@ from graphql import (
 
 from gateway.composition.field_sets import top_level_field_names
 from gateway.composition.supergraph import Supergraph, SupergraphField
+from gateway.planning.conflicts import alias_conflicts
 from gateway.planning.paths import PathSearch, PlanningError, RootItem
 from gateway.planning.plan import LIST_MARKER, FetchGroup, FetchNode, QueryPlan, wrap_in_fragments
 from gateway.planning.requirements import alias_arguments, deepest_supplier, field_ids
@@ -306,6 +307,8 @@ class _PlanBuilder(PathSearch):
                 )
         if needs_typename:
             out.append(TYPENAME_FIELD)
+        if is_abstract_type(self.schema.get_type(parent_type)):
+            out = alias_conflicts(self.supergraph.subgraphs[subgraph], node, path, out)
         return out
 
     def _plan_fragment(
