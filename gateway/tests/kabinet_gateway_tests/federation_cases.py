@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from graphql import GraphQLError
+
 from gateway.testing.sdl_subgraph import SdlSubgraph
 
 LINK = (
@@ -549,6 +551,185 @@ case(
         ),
         ("union-other-root", "{ media { __typename ... on Note { text } ... on Photo { id url } } }", None),
         ("union-typename-only", "{ media { __typename } attachments { __typename } }", None),
+    ],
+)
+
+# --- more operations on the cases above: each directive with fragments, aliases, variables and errors ----------
+
+MORE: dict[str, list[Operation]] = {
+    "shared-abstract-vs-member": [
+        ("member-typename-alias", "{ shelves { t: top { kind: __typename } } }", None),
+        (
+            "member-include-fragment",
+            "query($i: Boolean!) { shelves { top { ... on Book @include(if: $i) { pages } } } }",
+            {"i": True},
+        ),
+        (
+            "member-include-fragment-off",
+            "query($i: Boolean!) { shelves { top { ... on Book @include(if: $i) { pages } name } } }",
+            {"i": False},
+        ),
+        (
+            "member-named-fragment-on-interface",
+            "query { shelves { top { ...T } } } fragment T on Thing { id name }",
+            None,
+        ),
+        ("member-both-roots", '{ shelves { count } shelf(id: "s1") { pick { ... on Pen { name } } } }', None),
+        ("member-validation-error", "{ shelves { top { pages } } }", None),
+        ("member-unknown-shelf", '{ shelf(id: "nope") { label top { name } } }', None),
+    ],
+    "inaccessible-argument-and-enum": [
+        ("inaccessible-value-alias", "{ items { s: status i: id } }", None),
+        ("inaccessible-value-with-entity-fields", "{ items { note status } }", None),
+        ("inaccessible-value-fragment", "{ items { ... on Item { status } } }", None),
+        ("inaccessible-value-skip", "query($s: Boolean!) { items { status @skip(if: $s) id } }", {"s": True}),
+        ("inaccessible-value-twice", '{ a: items(first: 2) { status } b: item(id: "i2") { strictStatus } }', None),
+        ("inaccessible-enum-variable-rejected", "query($m: Mode) { items { id } }", {"m": "PUBLIC"}),
+        ("api-no-mode-type", '{ __type(name: "Mode") { name } }', None),
+    ],
+    "interface-object": [
+        ("rating-on-library", "{ library { id rating } }", None),
+        ("rating-alias-typename", "{ library { r: rating k: __typename } }", None),
+        ("rating-fragment-named", "query { library { ...M } } fragment M on Media { title rating }", None),
+        ("rating-book-only", "{ library { ... on Book { author rating } } }", None),
+        ("rating-skip", "query($s: Boolean!) { library { title rating @skip(if: $s) } }", {"s": True}),
+        ("top-rated-title", "{ topRated { title } }", None),
+        ("top-rated-title-blurb-typename", "{ topRated { __typename title blurb } }", None),
+        (
+            "top-rated-include-fragment",
+            "query($i: Boolean!) { topRated { id ... on Movie @include(if: $i) { minutes } } }",
+            {"i": True},
+        ),
+        ("top-rated-unknown-field", "{ topRated { author } }", None),
+    ],
+    "interface-field-override-per-type": [
+        ("override-named-fragment", "query { library { ...F } } fragment F on Media { id title }", None),
+        ("override-book-fragment-only", "{ library { ... on Book { id title author } } }", None),
+        ("override-skip", "query($s: Boolean!) { library { id title @skip(if: $s) } }", {"s": False}),
+        ("override-root-other", "{ titleCount library { title } }", None),
+    ],
+    "interface-field-external-per-type": [
+        ("external-alias", "{ priced { p: price i: id } }", None),
+        ("external-named-fragment", "query { priced { ...P } } fragment P on Priced { price }", None),
+        ("external-with-root", "{ cheapest priced { price } }", None),
+    ],
+    "requires-variants": [
+        ("requires-typename", "{ people { __typename badge } }", None),
+        ("requires-nested-fragment", "{ people { ... on Person { ... on Person { label } } } }", None),
+        ("requires-variable-skip", "query($s: Boolean!) { people { rank @skip(if: $s) fullName } }", {"s": True}),
+        ("requires-one-person", '{ person(id: "1") { badge petNoise } }', None),
+        ("requires-missing-person", '{ person(id: "9") { badge } }', None),
+        ("requires-client-score-variable", "query($k: Int!) { people { score(scale: $k) } }", {"k": 3}),
+        ("requires-pet-client", "{ people { pet { name ... on Dog { barks } } petNoise } }", None),
+        ("requires-validation-error", "{ people { badge(x: 1) } }", None),
+    ],
+    "path-search": [
+        ("root-by-cost-alias", '{ t: team(id: "t1") { r: rank } }', None),
+        ("root-by-cost-with-parent", '{ team(id: "t1") { name rank } }', None),
+        ("team-missing", '{ team(id: "zz") { rank name } }', None),
+        ("through-parent-fragment", "{ teams { ... on Team { stats { losses } } } }", None),
+        ("through-parent-skip", "query($s: Boolean!) { teams { stats { wins losses @skip(if: $s) } } }", {"s": True}),
+        (
+            "through-parent-include",
+            "query($s: Boolean!) { teams { stats { wins losses @include(if: $s) } } }",
+            {"s": True},
+        ),
+        ("through-parent-rank", "{ teams { rank stats { losses } } }", None),
+        ("split-keyless-fragment", "{ config { ... on Config { theme } locale } }", None),
+        ("split-keyless-one-side", "{ config { locale } }", None),
+        ("split-keyless-typename", "{ config { __typename theme locale } }", None),
+    ],
+    "key-from-several-subgraphs": [
+        ("compound-key-alias", "{ boxes { s: size c: code } }", None),
+        ("compound-key-fragment", "{ boxes { ... on Box { size } } }", None),
+        ("compound-key-skip", "query($s: Boolean!) { boxes { id size @skip(if: $s) } }", {"s": False}),
+    ],
+    "provides-saves-a-hop": [
+        ("provided-alias", "{ posts { a: author { n: name } } }", None),
+        ("provided-skip", "query($s: Boolean!) { posts { author { name @skip(if: $s) bio } } }", {"s": True}),
+        ("provided-named-fragment", "query { posts { author { ...A } } } fragment A on Author { name bio }", None),
+        ("not-provided-root", '{ author(id: "a1") { name bio } }', None),
+    ],
+    "response-name-conflicts": [
+        ("conflict-with-typename", "{ nodes { __typename ... on Car { value } ... on Boat { value } } }", None),
+        (
+            "conflict-named-fragments",
+            "query { nodes { ...C ...B } } fragment C on Car { value } fragment B on Boat { value }",
+            None,
+        ),
+        (
+            "conflict-skip",
+            "query($s: Boolean!) { nodes { ... on Car { value @skip(if: $s) } ... on Boat { value } } }",
+            {"s": False},
+        ),
+        ("conflict-with-hop", "{ nodes { ... on Car { value wheels } ... on Boat { value id } } }", None),
+    ],
+    "possible-types-per-subgraph": [
+        ("possible-types-alias", "{ named { n: name ... on Shelved { s: shelf } } }", None),
+        ("possible-types-object-fragment", "{ named { ... on Toy { shelf } ... on Tool { shelf } } }", None),
+        ("possible-types-typename", "{ named { __typename ... on Shelved { __typename } } }", None),
+    ],
+    "union-members-per-subgraph": [
+        ("union-alias", "{ m: media { ... on Photo { u: url s: size } ... on Video { l: length } } }", None),
+        (
+            "union-named-fragments",
+            "query { attachments { ...P ...N } } fragment P on Photo { size } fragment N on Note { text }",
+            None,
+        ),
+        ("union-include", "query($i: Boolean!) { media { ... on Video @include(if: $i) { length } } }", {"i": True}),
+        ("union-invalid-fragment", "{ media { ... on Photo { length } } }", None),
+    ],
+}
+for _case in CASES:
+    _case.operations.extend(MORE.get(_case.name, []))
+
+# --- errors through the new shapes ------------------------------------------------------------------------------
+
+ACCOUNTS = [
+    _ref("Account", id="1", owner="ada", balance=10),
+    _ref("Account", id="2", owner="bob", balance=GraphQLError("balance unavailable", extensions={"code": "DOWN"})),
+    _ref("Account", id="3", owner="cy", balance=5),
+]
+case(
+    "errors-through-requires",
+    {
+        "ledger": sub(
+            """
+            type Account @key(fields: "id") { id: ID! owner: String balance: Int }
+            type Query { accounts: [Account] strictAccounts: [Account!]! }
+            """,
+            {"Account": ACCOUNTS},
+            Query__accounts=lambda _: ACCOUNTS,
+            Query__strictAccounts=lambda _: ACCOUNTS,
+        ),
+        "risk": sub(
+            """
+            type Account @key(fields: "id") {
+              id: ID!
+              balance: Int @external
+              owner: String @external
+              score: Int @requires(fields: "balance")
+              strictScore: Int! @requires(fields: "balance")
+              tag: String @requires(fields: "owner")
+            }
+            """,
+            {},
+            Account__score=lambda obj: None if obj.get("balance") is None else obj["balance"] * 2,
+            Account__strictScore=lambda obj: (
+                GraphQLError("no balance", extensions={"code": "NO_BALANCE"})
+                if obj.get("balance") is None
+                else obj["balance"] * 3
+            ),
+            Account__tag=lambda obj: f"#{obj['owner']}",
+        ),
+    },
+    [
+        ("required-field-errored", "{ accounts { id score } }", None),
+        ("required-field-errored-non-null", "{ accounts { id strictScore } }", None),
+        ("required-field-errored-strict-list", "{ strictAccounts { id strictScore } }", None),
+        ("required-field-errored-with-balance", "{ accounts { balance score tag } }", None),
+        ("required-ok-field", "{ accounts { tag } }", None),
+        ("required-alias-skip", "query($s: Boolean!) { accounts { t: tag @skip(if: $s) s: score } }", {"s": False}),
     ],
 )
 

@@ -26,7 +26,7 @@ OPERATIONS = [(c.name, op_name, query, variables) for c in CASES for op_name, qu
 @pytest.fixture(scope="module")
 def gateways() -> Iterator[dict[str, dict[str, str]]]:
     apps = {f"{c.name}__{name}": s for c in CASES for name, s in c.subgraphs.items()}
-    server = ThreadedServer(SdlSubgraphsApp(apps), path="").start()
+    server = ThreadedServer(SdlSubgraphsApp(apps), path="", timeout_keep_alive=120).start()
     base = server.url
     urls = {c.name: {name: f"{base}/{c.name}__{name}/graphql" for name in c.subgraphs} for c in CASES}
     ours: dict[str, ThreadedServer] = {}

@@ -168,7 +168,8 @@ class _Shaper:
             if isinstance(type_, GraphQLEnumType) and not _valid_enum_value(type_, value):
                 self.value_completion.append(
                     {
-                        "message": f"Invalid value found for field {parent.name}.{field_name}.",
+                        # Apollo names the field by its response name (the alias, if any).
+                        "message": f"Invalid value found for field {parent.name}.{_response_name(path)}.",
                         "path": list(path),
                         "extensions": {"code": "INVALID_GRAPHQL"},
                     }
@@ -220,6 +221,10 @@ def directive_variables(document: DocumentNode) -> tuple[str, ...]:
         if isinstance(definition, OperationDefinitionNode | FragmentDefinitionNode):
             walk(definition.selection_set)
     return tuple(names)
+
+
+def _response_name(path: ResponsePath) -> str:
+    return next(str(p) for p in reversed(path) if isinstance(p, str))
 
 
 def _valid_enum_value(type_: GraphQLEnumType, value: Any) -> bool:

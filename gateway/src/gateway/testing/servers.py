@@ -24,7 +24,14 @@ from kabinet.testing.net import free_port
 class ThreadedServer:
     """One ASGI app served by uvicorn on 127.0.0.1 in a daemon thread with its own event loop."""
 
-    def __init__(self, app: Any, *, path: str = "/graphql", lifespan: Literal["auto", "on", "off"] = "auto") -> None:
+    def __init__(
+        self,
+        app: Any,
+        *,
+        path: str = "/graphql",
+        lifespan: Literal["auto", "on", "off"] = "auto",
+        timeout_keep_alive: int = 5,
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}{path}"
         config = uvicorn.Config(
@@ -34,6 +41,8 @@ class ThreadedServer:
             log_level="warning",
             lifespan=lifespan,
             http=CoalescingHttpToolsProtocol,  # as `kabinet-gateway serve` runs
+            # Node's keep-alive agent may reuse a connection just as the server closes it ("socket hang up").
+            timeout_keep_alive=timeout_keep_alive,
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True, name=f"uvicorn-{self.port}")
