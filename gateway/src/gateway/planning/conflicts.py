@@ -5,6 +5,9 @@ and renamed back when the fetch's result arrives (`execution.merging.apply_renam
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Sequence
+
 from graphql import FieldNode, InlineFragmentNode, NameNode, SelectionNode, SelectionSetNode, print_ast
 
 from gateway.composition.subgraph_schema import SubgraphSchema
@@ -18,52 +21,52 @@ def alias_conflicts(
 ) -> list[SelectionNode]:
     seen: dict[str, str] = {}  # response name -> the subgraph type of its first occurrence
     conflicts = False
-    for selection in selections:
-        for key, field_type in _typed_fields(schema, selection):
-            if seen.setdefault(key, field_type) != field_type:
-                conflicts = True
+
+    def scan(selections: Sequence[SelectionNode], typename: str | None) -> None:
+        nonlocal conflicts
+        for selection in selections:
+            if isinstance(selection, FieldNode):
+                typed = _field_type(schema, typename, selection) if typename else None
+                if typed is not None and seen.setdefault(typed[0], typed[1]) != typed[1]:
+                    conflicts = True
+            elif isinstance(selection, InlineFragmentNode):
+                condition = selection.type_condition.name.value if selection.type_condition else typename
+                scan(selection.selection_set.selections, condition)
+
+    scan(selections, None)
     if not conflicts:
         return selections
     relative = path[len(node.path) :]
-    out: list[SelectionNode] = []
-    counter = 0
-    for selection in selections:
-        if not isinstance(selection, InlineFragmentNode) or selection.type_condition is None:
-            out.append(selection)
-            continue
-        typename = selection.type_condition.name.value
-        inner: list[SelectionNode] = []
-        for child in selection.selection_set.selections:
-            typed = _field_type(schema, typename, child)
-            if typed is not None and isinstance(child, FieldNode) and seen[typed[0]] != typed[1]:
-                alias = f"{typed[0]}{ALIAS_INFIX}{counter}"
-                counter += 1
-                node.renames.append((relative, typename, alias, typed[0]))
-                child = FieldNode(
-                    alias=NameNode(value=alias),
-                    name=child.name,
-                    arguments=child.arguments,
-                    directives=child.directives,
-                    selection_set=child.selection_set,
+    counter = itertools.count()
+
+    def rewrite(selections: Sequence[SelectionNode], typename: str | None) -> list[SelectionNode]:
+        out: list[SelectionNode] = []
+        for selection in selections:
+            if isinstance(selection, FieldNode) and typename is not None:
+                typed = _field_type(schema, typename, selection)
+                if typed is not None and seen[typed[0]] != typed[1]:
+                    alias = f"{typed[0]}{ALIAS_INFIX}{next(counter)}"
+                    node.renames.append((relative, typename, alias, typed[0]))
+                    selection = FieldNode(
+                        alias=NameNode(value=alias),
+                        name=selection.name,
+                        arguments=selection.arguments,
+                        directives=selection.directives,
+                        selection_set=selection.selection_set,
+                    )
+            elif isinstance(selection, InlineFragmentNode):
+                condition = selection.type_condition.name.value if selection.type_condition else typename
+                selection = InlineFragmentNode(
+                    type_condition=selection.type_condition,
+                    directives=selection.directives,
+                    selection_set=SelectionSetNode(
+                        selections=tuple(rewrite(selection.selection_set.selections, condition))
+                    ),
                 )
-            inner.append(child)
-        out.append(
-            InlineFragmentNode(
-                type_condition=selection.type_condition,
-                directives=selection.directives,
-                selection_set=SelectionSetNode(selections=tuple(inner)),
-            )
-        )
-    return out
+            out.append(selection)
+        return out
 
-
-def _typed_fields(schema: SubgraphSchema, selection: SelectionNode) -> list[tuple[str, str]]:
-    if isinstance(selection, FieldNode):
-        return []
-    if not isinstance(selection, InlineFragmentNode) or selection.type_condition is None:
-        return []
-    typename = selection.type_condition.name.value
-    return [t for child in selection.selection_set.selections if (t := _field_type(schema, typename, child))]
+    return rewrite(selections, None)
 
 
 def _field_type(schema: SubgraphSchema, typename: str, selection: SelectionNode) -> tuple[str, str] | None:

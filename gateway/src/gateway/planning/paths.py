@@ -8,6 +8,7 @@ part of its selection goes to a subgraph that resolves it, and the results merge
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,8 @@ from graphql import (
     FieldNode,
     FragmentSpreadNode,
     InlineFragmentNode,
+    NamedTypeNode,
+    NameNode,
     SelectionNode,
     SelectionSetNode,
 )
@@ -143,19 +146,42 @@ class PathSearch:
                 return parts
         raise PlanningError(f"no subgraph can plan {root_name}.{f.name}")
 
+    def _split_selections(
+        self, type_name: str, selections: Sequence[SelectionNode], order: list[str]
+    ) -> dict[str, list[SelectionNode]] | None:
+        parts: dict[str, list[SelectionNode]] = {}
+        for selection in selections:
+            single = SelectionSetNode(selections=(selection,))
+            owner = next((c for c in order if self.subtree_resolvable(c, type_name, single)), None)
+            if owner is not None:
+                parts.setdefault(owner, []).append(selection)
+                continue
+            if isinstance(selection, FieldNode):
+                return None
+            # A fragment no subgraph answers whole: split inside it, keeping its condition and directives.
+            condition, inner = self.fragment_parts(selection)
+            inner_parts = self._split_selections(condition or type_name, inner.selections, order)
+            if inner_parts is None:
+                return None
+            for subgraph, inner_selections in inner_parts.items():
+                parts.setdefault(subgraph, []).append(
+                    InlineFragmentNode(
+                        type_condition=NamedTypeNode(name=NameNode(value=condition)) if condition else None,
+                        directives=selection.directives,
+                        selection_set=SelectionSetNode(selections=tuple(inner_selections)),
+                    )
+                )
+        return parts
+
     def _split(
         self, type_name: str, item: RootItem, candidates: list[str], used: list[str]
     ) -> list[tuple[str, RootItem]] | None:
         """Divide a keyless shared root field's selection among the subgraphs that resolve each part."""
         assert item.field.selection_set is not None
         order = sorted(candidates, key=lambda c: c not in used)
-        parts: dict[str, list[SelectionNode]] = {}
-        for selection in item.field.selection_set.selections:
-            single = SelectionSetNode(selections=(selection,))
-            owner = next((c for c in order if self.subtree_resolvable(c, type_name, single)), None)
-            if owner is None:
-                return None
-            parts.setdefault(owner, []).append(selection)
+        parts = self._split_selections(type_name, item.field.selection_set.selections, order)
+        if parts is None:
+            return None
         return [
             (
                 subgraph,
