@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any, NewType
 
 import strawberry
+from strawberry.types.scalar import ScalarDefinition
 
+from kabinet.errors import BadUserInput
+from kabinet.money import AmountError, parse_amount
 from kabinet.money import Money as MoneyValue
 from kabinet.phone import normalise_phone
 
@@ -26,8 +30,46 @@ PHONE_SCALAR = strawberry.scalar(
     parse_value=_parse_phone,
 )
 
+
+def _parse_datetime(value: object) -> dt.datetime:
+    # A time without an offset is ambiguous across the branches' zones; refuse it rather than guess.
+    if not isinstance(value, str):
+        raise BadUserInput("A DateTime is an ISO 8601 string with an offset, e.g. 2026-12-01T10:00:00+03:00.")
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise BadUserInput(f"'{value[:40]}' is not an ISO 8601 date-time.") from None
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        raise BadUserInput("A DateTime needs a time zone offset (…+03:00 or …Z).")
+    return parsed
+
+
+DATETIME_SCALAR = strawberry.scalar(
+    name="DateTime",
+    description="A moment in time, ISO 8601 with a time zone offset (2026-12-01T10:00:00+03:00).",
+    serialize=lambda value: value.isoformat(),
+    parse_value=_parse_datetime,
+)
+
+
+def _parse_decimal(value: object) -> Decimal:
+    # Every Decimal argument of every subgraph is an amount of money (or a price, a percent): one rule for
+    # what is a number at all, so "1e400", "NaN" or "Infinity" are BAD_USER_INPUT, never an internal error.
+    # Each operation's own rules (sign, cents, its maximum) are checked by the service with the same parser.
+    try:
+        return parse_amount(value, negative=True, zero=True, cents=False)
+    except AmountError as exc:
+        raise BadUserInput(str(exc)) from None
+
+
+# Strawberry's own name and description, so the published SDL stays the same; only parsing is stricter.
+DECIMAL_SCALAR = ScalarDefinition(
+    name="Decimal", description="Decimal (fixed-point)", specified_by_url=None, serialize=str,
+    parse_value=_parse_decimal, parse_literal=None, origin=Decimal,
+)
+
 # Every subgraph's schema config maps these (kabinet.graphql.schema does it).
-SCALAR_MAP: dict[object, Any] = {Phone: PHONE_SCALAR}
+SCALAR_MAP: dict[object, Any] = {Phone: PHONE_SCALAR, dt.datetime: DATETIME_SCALAR, Decimal: DECIMAL_SCALAR}
 
 
 @strawberry.federation.type(shareable=True, description="An amount of money: a decimal and a currency.")
