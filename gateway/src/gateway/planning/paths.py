@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from graphql import (
     DirectiveNode,
     FieldNode,
+    FragmentDefinitionNode,
     FragmentSpreadNode,
     InlineFragmentNode,
     NamedTypeNode,
@@ -43,18 +44,13 @@ class RootItem:
 
 
 class PathSearch:
-    supergraph: Supergraph
-    fragments: dict
+    if TYPE_CHECKING:  # provided by the builder (planner._PlanBuilder)
+        supergraph: Supergraph
+        fragments: dict[str, FragmentDefinitionNode]
 
-    # Provided by the builder.
-    def _can_resolve(self, subgraph: str, type_name: str, field_name: str, provided: FieldTree | None) -> bool:
-        raise NotImplementedError
-
-    def _root_node(self, subgraph: str, root_name: str, items: list[RootItem]) -> FetchNode:
-        raise NotImplementedError
-
-    def _possible_types(self, type_name: str) -> list[str]:
-        raise NotImplementedError
+        def _can_resolve(self, subgraph: str, type_name: str, field_name: str, provided: FieldTree | None) -> bool: ...
+        def _root_node(self, subgraph: str, root_name: str, items: list[RootItem]) -> FetchNode: ...
+        def _possible_types(self, type_name: str) -> list[str]: ...
 
     # --- can one subgraph answer a whole selection? --------------------------------------------------------
 

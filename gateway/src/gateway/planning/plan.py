@@ -32,6 +32,7 @@ from graphql import (
 
 # Marks "flatten the list here" in a fetch path.
 LIST_MARKER = "@"
+TYPENAME_FIELD = FieldNode(name=NameNode(value="__typename"), arguments=(), directives=())
 
 
 @dataclass(eq=False)

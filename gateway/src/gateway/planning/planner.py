@@ -40,18 +40,14 @@ from graphql import (
     visit,
 )
 
-from gateway.composition.field_sets import top_level_field_names
 from gateway.composition.supergraph import Supergraph, SupergraphField
 from gateway.planning.conflicts import alias_conflicts
-from gateway.planning.paths import PathSearch, PlanningError, RootItem
-from gateway.planning.plan import LIST_MARKER, FetchGroup, FetchNode, QueryPlan, wrap_in_fragments
-from gateway.planning.requirements import alias_arguments, deepest_supplier, field_ids
+from gateway.planning.entities import EntityFetches
+from gateway.planning.interface_objects import InterfaceObjects
+from gateway.planning.paths import FieldTree, PathSearch, PlanningError, RootItem
+from gateway.planning.plan import LIST_MARKER, TYPENAME_FIELD, FetchGroup, FetchNode, QueryPlan, wrap_in_fragments
 
 INTROSPECTION_ROOT_FIELDS = frozenset({"__schema", "__type"})
-TYPENAME_FIELD = FieldNode(name=NameNode(value="__typename"), arguments=(), directives=())
-
-# A FieldSet as a tree of field names (used for `@provides`).
-FieldTree = dict[str, "FieldTree"]
 
 
 def _field_tree(selection_set: SelectionSetNode | None) -> FieldTree:
@@ -106,7 +102,7 @@ class QueryPlanner:
         return _PlanBuilder(self, document, operation).build()
 
 
-class _PlanBuilder(PathSearch):
+class _PlanBuilder(EntityFetches, InterfaceObjects, PathSearch):
     def __init__(self, planner: QueryPlanner, document: DocumentNode, operation: OperationDefinitionNode) -> None:
         self.supergraph = planner.supergraph
         self.schema = planner.schema
@@ -371,267 +367,6 @@ class _PlanBuilder(PathSearch):
             directives=field.directives,
             selection_set=SelectionSetNode(selections=tuple(selections)),
         )
-
-    def _entity_hop(
-        self,
-        node: FetchNode,
-        subgraph: str,
-        type_name: str,
-        field: FieldNode,
-        path: tuple[str, ...],
-        provided: FieldTree | None,
-    ) -> list[SelectionNode]:
-        """Fetch `field` of the `type_name` objects at `path` from another subgraph; returns what the current
-        subgraph must select for the representations (key fields and `@requires` fields)."""
-        f = self._field(type_name, field.name.value)
-        entity = self.supergraph.types[type_name]
-        targets = [t for t in f.resolvers if t != subgraph or t in f.requires]
-        # A target whose requirements the current subgraph has is cheapest; others fetch them first.
-        targets.sort(
-            key=lambda t: (
-                not self.subtree_resolvable(t, f.named_type, field.selection_set),
-                bool(self._missing(f.requires.get(t), subgraph, type_name, provided)),
-            )
-        )
-        for target in targets:
-            for key in entity.resolvable_keys(target):
-                if not self._can_supply(subgraph, type_name, key.selection, provided):
-                    continue
-                return self._fetch_after_requirements(
-                    node, subgraph, target, type_name, key.selection, f.requires.get(target), field, path, provided, f
-                )
-        # Two hops: first ask an intermediate subgraph for the key fields the target needs.
-        for target in targets:
-            for key in entity.resolvable_keys(target):
-                for middle in entity.subgraphs:
-                    if middle in (subgraph, target) or not self._can_supply(middle, type_name, key.selection, None):
-                        continue
-                    middle_key = next(
-                        (
-                            k
-                            for k in entity.resolvable_keys(middle)
-                            if self._can_supply(subgraph, type_name, k.selection, provided)
-                        ),
-                        None,
-                    )
-                    if middle_key is None:
-                        continue
-                    key_fields = [s for s in key.selection.selections if isinstance(s, FieldNode)]
-                    selections = self._add_entity_fetch(
-                        node,
-                        subgraph,
-                        middle,
-                        type_name,
-                        middle_key.selection,
-                        None,
-                        key_fields,
-                        path,
-                        provided,
-                        None,
-                    )
-                    middle_node = next(c for c in node.children if c.subgraph == middle and c.path == path)
-                    required = self._required(f, target, middle, type_name, None)
-                    extra = self._add_entity_fetch(
-                        middle_node, middle, target, type_name, key.selection, required, [field], path, None, f
-                    )
-                    middle_node.selections.append(self._inline(type_name, (), [*extra, TYPENAME_FIELD]))
-                    return selections
-        raise PlanningError(
-            f"cannot plan {type_name}.{f.name}: it is resolved by {', '.join(f.resolvers) or 'no subgraph'} "
-            f"but no resolvable @key of {type_name} there can be fetched from subgraph {subgraph!r}"
-        )
-
-    def _missing(
-        self, required: SelectionSetNode | None, subgraph: str, type_name: str, provided: FieldTree | None
-    ) -> list[FieldNode]:
-        """The `@requires` fields `subgraph` cannot resolve itself."""
-        if required is None:
-            return []
-        return [
-            s
-            for s in required.selections
-            if isinstance(s, FieldNode) and not self._can_resolve(subgraph, type_name, s.name.value, provided)
-        ]
-
-    def _fetch_after_requirements(
-        self,
-        node: FetchNode,
-        subgraph: str,
-        target: str,
-        type_name: str,
-        key: SelectionSetNode,
-        required: SelectionSetNode | None,
-        field: FieldNode,
-        path: tuple[str, ...],
-        provided: FieldTree | None,
-        f: SupergraphField,
-    ) -> list[SelectionNode]:
-        """The entity fetch of `field` from `target`. Its `@requires` fields are planned as if the client had
-        selected them, so each may hop (through other subgraphs, or chains of requirements); the fetch then runs
-        after the deepest fetch that supplies one of them. Returns what the current subgraph must select."""
-        guard = (target, type_name, f.name)
-        if guard in self._requiring:
-            raise PlanningError(f"{type_name}.{f.name} @requires itself (a circular requirement)")
-        self._requiring.add(guard)
-        try:
-            representation = SelectionSetNode(
-                selections=(*key.selections, *(alias_arguments(required).selections if required else ()))
-            )
-            selections = self._plan_selection_set(node, subgraph, type_name, representation, path, provided)
-        finally:
-            self._requiring.discard(guard)
-        supplier = deepest_supplier(node, field_ids(representation)) or node
-        self._attach_entity_fetch(supplier, target, type_name, representation, [field], path, f)
-        return selections
-
-    def _can_supply(
-        self, subgraph: str, type_name: str, selection: SelectionSetNode, provided: FieldTree | None
-    ) -> bool:
-        return all(self._can_resolve(subgraph, type_name, k, provided) for k in top_level_field_names(selection))
-
-    def _required(
-        self, f: SupergraphField, target: str, subgraph: str, type_name: str, provided: FieldTree | None
-    ) -> SelectionSetNode | None:
-        required = f.requires.get(target)
-        if required is not None:
-            missing = [
-                r for r in top_level_field_names(required) if not self._can_resolve(subgraph, type_name, r, provided)
-            ]
-            if missing:
-                raise PlanningError(
-                    f"{type_name}.{f.name} @requires {', '.join(missing)} which subgraph {subgraph!r} "
-                    "cannot provide; multi-hop @requires is not supported yet"
-                )
-        return required
-
-    def _add_entity_fetch(
-        self,
-        node: FetchNode,
-        subgraph: str,
-        target: str,
-        type_name: str,
-        key: SelectionSetNode,
-        required: SelectionSetNode | None,
-        fields: list[FieldNode],
-        path: tuple[str, ...],
-        provided: FieldTree | None,
-        f: SupergraphField | None,
-    ) -> list[SelectionNode]:
-        representation = list(key.selections)
-        if required is not None:
-            representation.extend(required.selections)
-        representation_set = SelectionSetNode(selections=tuple(representation))
-        self._attach_entity_fetch(node, target, type_name, representation_set, fields, path, f)
-        # What the current subgraph must select so representations can be built.
-        return self._plan_selection_set(node, subgraph, type_name, representation_set, path, provided)
-
-    def _attach_entity_fetch(
-        self,
-        node: FetchNode,
-        target: str,
-        type_name: str,
-        representation: SelectionSetNode,
-        fields: list[FieldNode],
-        path: tuple[str, ...],
-        f: SupergraphField | None,
-        *,
-        resolves_typename: bool = False,
-    ) -> FetchNode:
-        """The `_entities` fetch to `target` that runs after `node` (one per target and path, shared)."""
-        child = next(
-            (
-                c
-                for c in node.children
-                if c.subgraph == target and c.path == path and c.resolves_typename == resolves_typename
-            ),
-            None,
-        )
-        if child is None:
-            child = FetchNode(
-                id=next(self._ids), subgraph=target, kind="entity", path=path, resolves_typename=resolves_typename
-            )
-            node.children.append(child)
-        existing = child.representation_fields.get(type_name)
-        selections = tuple(representation.selections)
-        if existing is not None:
-            selections = (*existing.selections, *selections)
-        child.representation_fields[type_name] = SelectionSetNode(selections=selections)
-        fragment_type = type_name
-        if f is not None and f.via_interface_object:
-            child.representation_typename[type_name] = f.via_interface_object
-            fragment_type = f.via_interface_object
-        child.fields.extend(fields)
-        planned = [self._plan_field(child, target, type_name, field, path, None) for field in fields]
-        child.selections.append(self._inline(fragment_type, (), list(planned)))
-        return child
-
-    # --- @interfaceObject ------------------------------------------------------------------------------
-
-    def _interface_owner(self, subgraph: str, type_name: str) -> tuple[str, SelectionSetNode] | None:
-        """If `subgraph` sees the interface `type_name` only as an `@interfaceObject`, the subgraph (and key)
-        that knows its implementations: objects from `subgraph` carry the interface's name as `__typename`
-        and must be asked there for their real type."""
-        sub_type = self.supergraph.subgraphs[subgraph].types.get(type_name)
-        if sub_type is None or not sub_type.interface_object:
-            return None
-        for name, schema in self.supergraph.subgraphs.items():
-            t = schema.types.get(type_name)
-            if name == subgraph or t is None or t.kind != "interface":
-                continue
-            for key in t.keys:
-                if key.resolvable and self._can_supply(subgraph, type_name, key.selection, None):
-                    return name, key.selection
-        return None
-
-    def _plan_interface_object_selections(
-        self,
-        node: FetchNode,
-        subgraph: str,
-        owner: tuple[str, SelectionSetNode],
-        type_name: str,
-        selection_set: SelectionSetNode,
-        path: tuple[str, ...],
-        provided: FieldTree | None,
-    ) -> list[SelectionNode]:
-        """Interface-level fields the `@interfaceObject` subgraph resolves stay here; `__typename`, type
-        conditions and the interface's other fields go to the owner in an `_entities` fetch that also
-        replaces the interface name in `__typename` with the real type."""
-        owner_name, key = owner
-        here: list[SelectionNode] = []
-        there: list[SelectionNode] = []
-        for selection in selection_set.selections:
-            if (
-                isinstance(selection, FieldNode)
-                and selection.name.value != "__typename"
-                and self._can_resolve(subgraph, type_name, selection.name.value, provided)
-            ):
-                here.append(selection)
-            else:
-                there.append(selection)
-        out = self._plan_selection_set_plain(node, subgraph, type_name, here, path, provided)
-        out.extend(self._plan_selection_set_plain(node, subgraph, type_name, list(key.selections), path, provided))
-        out.append(TYPENAME_FIELD)
-        child = self._attach_entity_fetch(node, owner_name, type_name, key, [], path, None, resolves_typename=True)
-        planned = self._plan_selection_set(
-            child, owner_name, type_name, SelectionSetNode(selections=tuple(there)), path, None
-        )
-        child.selections.append(self._inline(type_name, (), [*planned, TYPENAME_FIELD]))
-        return out
-
-    def _plan_selection_set_plain(
-        self,
-        node: FetchNode,
-        subgraph: str,
-        type_name: str,
-        selections: list[SelectionNode],
-        path: tuple[str, ...],
-        provided: FieldTree | None,
-    ) -> list[SelectionNode]:
-        return [
-            self._plan_field(node, subgraph, type_name, s, path, provided)
-            for s in selections
-            if isinstance(s, FieldNode)
-        ]
 
     # --- helpers --------------------------------------------------------------------------------------
 
