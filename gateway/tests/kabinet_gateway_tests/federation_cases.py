@@ -733,6 +733,33 @@ case(
     ],
 )
 
+case(
+    "requires-circular-looking",
+    {
+        "flags": sub(
+            """
+            type Switch @key(fields: "id") { id: ID! on: Boolean lit: Boolean @external glow: Boolean @requires(fields: "lit") }
+            type Query { switches: [Switch] }
+            """,
+            {"Switch": [_ref("Switch", id="w1", on=True), _ref("Switch", id="w2", on=False)]},
+            Query__switches=lambda _: [_ref("Switch", id="w1", on=True), _ref("Switch", id="w2", on=False)],
+            Switch__glow=lambda obj: bool(obj.get("lit")),
+        ),
+        "lamps": sub(
+            """
+            type Switch @key(fields: "id") { id: ID! on: Boolean @external lit: Boolean @requires(fields: "on") }
+            """,
+            {},
+            Switch__lit=lambda obj: obj.get("on") is True,
+        ),
+    },
+    [
+        ("back-and-forth", "{ switches { id glow } }", None),
+        ("back-and-forth-all", "{ switches { on lit glow } }", None),
+        ("back-and-forth-alias-skip", "query($s: Boolean!) { switches { g: glow l: lit @skip(if: $s) } }", {"s": True}),
+    ],
+)
+
 # (case, operation) -> the right response where `@apollo/gateway`'s is wrong (docs/gateway.md explains each).
 KNOWN_APOLLO_DIFFERENCES: dict[tuple[str, str], tuple[int, Any]] = {
     # `rank @requires(fields: "score(scale: 10)")` next to the client's `score(scale: 2)`: Apollo's gateway
