@@ -738,7 +738,12 @@ case(
     {
         "flags": sub(
             """
-            type Switch @key(fields: "id") { id: ID! on: Boolean lit: Boolean @external glow: Boolean @requires(fields: "lit") }
+            type Switch @key(fields: "id") {
+              id: ID!
+              on: Boolean
+              lit: Boolean @external
+              glow: Boolean @requires(fields: "lit")
+            }
             type Query { switches: [Switch] }
             """,
             {"Switch": [_ref("Switch", id="w1", on=True), _ref("Switch", id="w2", on=False)]},
