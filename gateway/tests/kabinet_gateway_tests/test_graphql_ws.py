@@ -156,3 +156,30 @@ async def test_hub_routes_events_to_their_family_and_students_only():
         task.cancel()
     await asyncio.gather(t1, t2, t3, t4, t5, t6, t7, return_exceptions=True)
     assert hub.listener_count() == 0
+
+
+async def test_the_socket_closes_when_its_token_expires():
+    from kabinet.auth import KeySource, Principal, Role, SigningKey, TokenIssuer, jwks
+
+    key = SigningKey.generate()
+    bus = InProcessTransport()
+    await bus.connect()
+    app = create_gateway_app(
+        GatewaySettings(compose_timeout_s=5),
+        subgraph_configs([]),
+        event_transport=bus,
+        key_source=KeySource(static=jwks([key])),
+    )
+    principal = Principal(user_id="u-1", role=Role.GUARDIAN, family_id="f-1")
+    short = TokenIssuer(key, "kabinet-identity", "kabinet", 2).issue(principal)
+    async with app.router.lifespan_context(app), serve_apps_in_loop({"gw": app}) as urls:
+        url = urls["gw"].replace("http://", "ws://")
+        async with connect(url, subprotocols=WS) as ws:  # type: ignore[arg-type]
+            await ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {short}"}}))
+            assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "connection_ack"
+            await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": "{ me { id } }"}}))
+            with pytest.raises(ConnectionClosed) as closed:
+                while True:
+                    await asyncio.wait_for(ws.recv(), 10)
+            assert closed.value.rcvd is not None
+            assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (4403, "Token expired")

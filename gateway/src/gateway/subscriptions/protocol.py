@@ -5,7 +5,9 @@ upgrade request's own Authorization header also counts) -> the token is verified
 connection_ack; then any number of `subscribe` / `complete` by id. Subscriptions stream `next` messages until
 the client completes them or disconnects; queries and mutations are answered with one `next` and `complete`.
 Protocol violations close the socket with the protocol's codes (4400 bad message, 4401 subscribe before ack,
-4403 bad token, 4406 wrong subprotocol, 4408 no init in time, 4409 duplicate id, 4429 second init).
+4403 bad token, 4406 wrong subprotocol, 4408 no init in time, 4409 duplicate id, 4429 second init). When the
+connection's token expires the socket is closed with 4403 ("Token expired"): a client reconnects with a fresh one,
+so no subscription outlives the access it was authorized with.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -56,6 +59,7 @@ class GraphQLWebSocket:
         self.acknowledged = False
         self.operations: dict[str, asyncio.Task[None]] = {}
         self._send_lock = asyncio.Lock()
+        self._expiry: asyncio.Task[None] | None = None
 
     async def serve(self) -> None:
         if SUBPROTOCOL not in self.ws.scope.get("subprotocols", []):
@@ -78,6 +82,8 @@ class GraphQLWebSocket:
         except (WebSocketDisconnect, RuntimeError):
             pass
         finally:
+            if self._expiry is not None:
+                self._expiry.cancel()
             for task in self.operations.values():
                 task.cancel()
             for task in list(self.operations.values()):
@@ -152,9 +158,16 @@ class GraphQLWebSocket:
             return await self.close(4403, "Forbidden")
         if authorization:
             self.headers["authorization"] = authorization
+        expires_at = self.auth.expires_at(authorization)
+        if expires_at is not None:
+            self._expiry = asyncio.create_task(self._close_at(expires_at), name="graphql-ws-token-expiry")
         self.acknowledged = True
         await self.send({"type": "connection_ack"})
         return True
+
+    async def _close_at(self, expires_at: float) -> None:
+        await asyncio.sleep(max(0.0, expires_at - time.time()))
+        await self.close(4403, "Token expired")
 
     async def run(self, op_id: str, payload: dict[str, Any]) -> None:
         try:
