@@ -293,7 +293,10 @@ class GatewayPipeline:
             outcome = await execute_plan(
                 started.plan, self.client, started.raw_variables, headers, started.variables, root_result=event
             )
-            yield self.shape(started, outcome)
+            body = self.shape(started, outcome)
+            if "eventId" in event:  # what a reconnecting client names to get the events it missed
+                body.setdefault("extensions", {})["eventId"] = event["eventId"]
+            yield body
 
     def estimate_cost(
         self,
