@@ -593,6 +593,11 @@ MORE: dict[str, list[Operation]] = {
         ("rating-fragment-named", "query { library { ...M } } fragment M on Media { title rating }", None),
         ("rating-book-only", "{ library { ... on Book { author rating } } }", None),
         ("rating-skip", "query($s: Boolean!) { library { title rating @skip(if: $s) } }", {"s": True}),
+        (  # found by the random test: the skipped fragment's requirement (title) must not drop `rating`
+            "rating-next-to-skipped-requirement",
+            "query($s: Boolean!) { library { rating __typename ... on Movie @skip(if: $s) { blurb rating } } }",
+            {"s": True},
+        ),
         ("top-rated-title", "{ topRated { title } }", None),
         ("top-rated-title-blurb-typename", "{ topRated { __typename title blurb } }", None),
         (
@@ -622,6 +627,11 @@ MORE: dict[str, list[Operation]] = {
         ("requires-client-score-variable", "query($k: Int!) { people { score(scale: $k) } }", {"k": 3}),
         ("requires-pet-client", "{ people { pet { name ... on Dog { barks } } petNoise } }", None),
         ("requires-validation-error", "{ people { badge(x: 1) } }", None),
+        (  # found by the random test: a requirement under an excluded fragment must not drop its sibling
+            "requires-next-to-excluded-fragment",
+            "{ people { a1: rank ... on Person @include(if: false) { a2: petNoise } } }",
+            None,
+        ),
     ],
     "path-search": [
         ("root-by-cost-alias", '{ t: team(id: "t1") { r: rank } }', None),
@@ -730,6 +740,12 @@ case(
         ("required-field-errored-with-balance", "{ accounts { balance score tag } }", None),
         ("required-ok-field", "{ accounts { tag } }", None),
         ("required-alias-skip", "query($s: Boolean!) { accounts { t: tag @skip(if: $s) s: score } }", {"s": False}),
+        (  # the requirement of an excluded field is not fetched (no error from it); Apollo also nulls `a1`
+            "required-of-excluded-field",
+            "query($v: Boolean!) { accounts { owner score @include(if: false) a1: tag "
+            "... on Account @include(if: false) { score a2: tag @skip(if: $v) } } }",
+            {"v": False},
+        ),
     ],
 )
 
@@ -767,6 +783,12 @@ case(
 
 # (case, operation) -> the right response where `@apollo/gateway`'s is wrong (docs/gateway.md explains each).
 KNOWN_APOLLO_DIFFERENCES: dict[tuple[str, str], tuple[int, Any]] = {
+    # Apollo answers `a1: tag` with null (no error) next to the excluded `score` and fragment; the same operation
+    # with the conditions applied (`{ accounts { owner a1: tag } }`) gets the tags from Apollo too.
+    ("errors-through-requires", "required-of-excluded-field"): (
+        200,
+        {"data": {"accounts": [{"owner": o, "a1": f"#{o}"} for o in ("ada", "bob", "cy")]}},
+    ),
     # `rank @requires(fields: "score(scale: 10)")` next to the client's `score(scale: 2)`: Apollo's gateway
     # fetches both but answers the client's field with the required one (10 and 20 instead of 2 and 4).
     ("requires-variants", "requires-with-arguments-and-client-args"): (

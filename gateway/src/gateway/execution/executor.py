@@ -9,7 +9,7 @@ from typing import Any
 
 from gateway import jsoncodec
 from gateway.execution.merging import ResponsePath, apply_renames, deep_merge, extract_representation, objects_at
-from gateway.execution.shaping import include_node
+from gateway.execution.shaping import directives_allow, include_node
 from gateway.execution.subgraph_client import SubgraphClient, SubgraphUnavailable
 from gateway.planning.plan import FetchGroup, FetchNode, QueryPlan, alias_for, representations_variable
 
@@ -105,14 +105,19 @@ async def _run_entities(request: _Request, group: FetchGroup, outcome: Execution
     # Per node: the distinct representations and, for each, every object (and its path) it stands for.
     batches: list[tuple[FetchNode, list[dict[str, Any]], list[list[tuple[dict, ResponsePath]]]]] = []
     for node in group.nodes:
-        if node.fields and not any(include_node(f, request.coerced) for f in node.fields):
+        if node.fields and not any(
+            include_node(f, request.coerced) and directives_allow(c, request.coerced)
+            for f, c in zip(node.fields, node.conditions, strict=False)
+        ):
             continue
         representations: list[dict[str, Any]] = []
         targets: list[list[tuple[dict, ResponsePath]]] = []
         index_of: dict[bytes, int] = {}
         for obj, path in objects_at(outcome.data, node.path, node.type_conditions):
             typename = obj["__typename"]
-            fields = extract_representation(obj, node.representation_fields[typename])
+            fields = extract_representation(
+                obj, node.representation_fields[typename], node.optional_fields.get(typename, frozenset())
+            )
             if fields is None:
                 continue
             representation = {"__typename": node.representation_typename.get(typename, typename), **fields}

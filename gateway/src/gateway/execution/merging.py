@@ -58,8 +58,11 @@ def deep_merge(target: dict[str, Any], source: dict[str, Any], *, replace_typena
             target[key] = value
 
 
-def extract_representation(obj: dict[str, Any], fields: SelectionSetNode) -> dict[str, Any] | None:
-    """Copy the key/required fields out of an object; None if a key field is missing (e.g. nulled by an error)."""
+def extract_representation(
+    obj: dict[str, Any], fields: SelectionSetNode, optional: frozenset[str] = frozenset()
+) -> dict[str, Any] | None:
+    """Copy the key/required fields out of an object; None if a key field is missing (e.g. nulled by an error).
+    A missing field named in `optional` (a requirement of a field `@skip`ped here) is left out instead."""
     out: dict[str, Any] = {}
     for selection in fields.selections:
         if isinstance(selection, InlineFragmentNode):
@@ -76,6 +79,8 @@ def extract_representation(obj: dict[str, Any], fields: SelectionSetNode) -> dic
         # A required field with arguments is fetched under an alias (the client may select it with others).
         source = selection.alias.value if selection.alias else name
         if source not in obj:
+            if name in optional:
+                continue
             return None
         value = obj[source]
         if selection.selection_set is not None and value is not None:
@@ -89,8 +94,10 @@ def _extract_nested(value: Any, fields: SelectionSetNode) -> Any:
         return [_extract_nested(v, fields) for v in value]
     if isinstance(value, dict):
         out = extract_representation(value, fields)
-        if out is not None and "__typename" in value and any(
-            isinstance(s, InlineFragmentNode) and s.type_condition for s in fields.selections
+        if (
+            out is not None
+            and "__typename" in value
+            and any(isinstance(s, InlineFragmentNode) and s.type_condition for s in fields.selections)
         ):
             # An abstract value in a requirement: the subgraph needs its type to read it.
             out = {"__typename": value["__typename"], **out}

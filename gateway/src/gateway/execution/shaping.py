@@ -7,11 +7,12 @@ in a non-null position nulls the nearest nullable parent (with an error unless o
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from graphql import (
     BooleanValueNode,
+    DirectiveNode,
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
@@ -44,7 +45,12 @@ NULL_PROPAGATES = _Null()
 
 
 def include_node(node: SelectionNode, variables: Mapping[str, Any]) -> bool:
-    for directive in node.directives or ():
+    return directives_allow(node.directives or (), variables)
+
+
+def directives_allow(directives: Sequence[DirectiveNode], variables: Mapping[str, Any]) -> bool:
+    """False if a `@skip(if: true)` or `@include(if: false)` among `directives` excludes the selection."""
+    for directive in directives:
         name = directive.name.value
         if name not in ("skip", "include"):
             continue

@@ -19,6 +19,7 @@ class BuilderBase:
         schema: GraphQLSchema
         _ids: Iterator[int]
         _requiring: set[tuple[str, str, str]]
+        _conditions: list[tuple[DirectiveNode, ...]]
 
         def _field(self, type_name: str, field_name: str) -> SupergraphField: ...
         def _can_resolve(self, subgraph: str, type_name: str, field_name: str, provided: FieldTree | None) -> bool: ...

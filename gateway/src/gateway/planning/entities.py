@@ -17,7 +17,7 @@ from gateway.composition.field_sets import top_level_field_names
 from gateway.composition.supergraph import SupergraphField
 from gateway.planning.builder_base import BuilderBase
 from gateway.planning.paths import FieldTree, PlanningError
-from gateway.planning.plan import TYPENAME_FIELD, FetchNode
+from gateway.planning.plan import TYPENAME_FIELD, FetchNode, conditional_directives, wrap_in_fragments
 from gateway.planning.requirements import alias_arguments, deepest_supplier, field_ids
 
 
@@ -123,6 +123,9 @@ class EntityFetches(BuilderBase):
         if guard in self._requiring:
             raise PlanningError(f"{type_name}.{f.name} @requires itself (a circular requirement)")
         self._requiring.add(guard)
+        conditions = conditional_directives(field)
+        # Fetches that supply the requirements run only when the field that needs them is included.
+        self._conditions.append(conditions)
         try:
             representation = SelectionSetNode(
                 selections=(*key.selections, *(alias_arguments(required).selections if required else ()))
@@ -130,8 +133,16 @@ class EntityFetches(BuilderBase):
             selections = self._plan_selection_set(node, subgraph, type_name, representation, path, provided)
         finally:
             self._requiring.discard(guard)
+            self._conditions.pop()
         supplier = deepest_supplier(node, field_ids(representation)) or node
-        self._attach_entity_fetch(supplier, target, type_name, representation, [field], path, f)
+        child = self._attach_entity_fetch(supplier, target, type_name, representation, [field], path, f)
+        if required is not None:
+            key_names = set(top_level_field_names(key))
+            optional = {n for n in top_level_field_names(required) if n not in key_names}
+            child.optional_fields[type_name] = child.optional_fields.get(type_name, frozenset()) | optional
+        if conditions and required is not None:
+            # The requirements are fetched only when the field that needs them is.
+            return [self._inline(None, conditions, selections)]
         return selections
 
     def _can_supply(
@@ -211,6 +222,14 @@ class EntityFetches(BuilderBase):
             child.representation_typename[type_name] = f.via_interface_object
             fragment_type = f.via_interface_object
         child.fields.extend(fields)
-        planned = [self._plan_field(child, target, type_name, field, path, None) for field in fields]
-        child.selections.append(self._inline(fragment_type, (), list(planned)))
+        groups = tuple(group for group in self._conditions if group)
+        enclosing = tuple(d for group in groups for d in group)
+        child.conditions.extend(enclosing for _ in fields)
+        planned: list[SelectionNode] = [
+            self._plan_field(child, target, type_name, field, path, None) for field in fields
+        ]
+        if enclosing:
+            # Inside `... @skip/@include` fragments of the client's operation: the same conditions here.
+            planned = [wrap_in_fragments(p, groups) for p in planned]  # one fragment per group: no repeats
+        child.selections.append(self._inline(fragment_type, (), planned))
         return child

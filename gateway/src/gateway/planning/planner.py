@@ -112,6 +112,8 @@ class _PlanBuilder(EntityFetches, InterfaceObjects, PathSearch):
         self._ids = itertools.count()
         # (subgraph, type, field) whose requirements are being planned: a cycle is a planning error.
         self._requiring: set[tuple[str, str, str]] = set()
+        # The `@skip`/`@include` of the client's fragments around what is being planned (entity fetches repeat them).
+        self._conditions: list[tuple[DirectiveNode, ...]] = []
 
     # --- root -----------------------------------------------------------------------------------------
 
@@ -189,7 +191,11 @@ class _PlanBuilder(EntityFetches, InterfaceObjects, PathSearch):
     def _root_node(self, subgraph: str, root_name: str, items: list[RootItem]) -> FetchNode:
         node = FetchNode(id=next(self._ids), subgraph=subgraph, kind="root")
         for item in items:
-            planned = self._plan_field(node, subgraph, root_name, item.field, (), None)
+            self._conditions.extend(item.wrappers)
+            try:
+                planned = self._plan_field(node, subgraph, root_name, item.field, (), None)
+            finally:
+                del self._conditions[len(self._conditions) - len(item.wrappers) :]
             node.selections.append(wrap_in_fragments(planned, item.wrappers))
         return node
 
@@ -308,6 +314,28 @@ class _PlanBuilder(EntityFetches, InterfaceObjects, PathSearch):
         return out
 
     def _plan_fragment(
+        self,
+        node: FetchNode,
+        subgraph: str,
+        parent_type: str,
+        condition: str | None,
+        directives: tuple[DirectiveNode, ...],
+        inner_set: SelectionSetNode,
+        path: tuple[str, ...],
+        provided: FieldTree | None,
+    ) -> list[SelectionNode]:
+        conditions = tuple(d for d in directives if d.name.value in ("skip", "include"))
+        if conditions:
+            self._conditions.append(conditions)
+        try:
+            return self._plan_fragment_here(
+                node, subgraph, parent_type, condition, directives, inner_set, path, provided
+            )
+        finally:
+            if conditions:
+                self._conditions.pop()
+
+    def _plan_fragment_here(
         self,
         node: FetchNode,
         subgraph: str,
