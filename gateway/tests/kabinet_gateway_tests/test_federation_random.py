@@ -2,7 +2,7 @@
 to `@apollo/gateway` and to ours; the data must be equal and the errors at the same paths.
 
 CI runs a fixed seed (`KABINET_GATEWAY_RANDOM_SEED`, default 13) with `KABINET_GATEWAY_RANDOM_OPS` operations
-per supergraph (default 15); a longer run sets both, e.g. `KABINET_GATEWAY_RANDOM_OPS=2000` and several seeds.
+per supergraph (default 12); a longer run sets both, e.g. `KABINET_GATEWAY_RANDOM_OPS=2000` and several seeds.
 A failure prints the operation and its variables, reproducible from the seed.
 """
 
@@ -22,7 +22,7 @@ from .test_apollo_parity import canonical, send
 from .test_federation_cases import gateways  # noqa: F401 - the module's servers, started once here too
 
 SEED = int(os.environ.get("KABINET_GATEWAY_RANDOM_SEED", "13"))
-COUNT = int(os.environ.get("KABINET_GATEWAY_RANDOM_OPS", "15"))
+COUNT = int(os.environ.get("KABINET_GATEWAY_RANDOM_OPS", "12"))
 # Fields whose selection next to another meets a known Apollo bug (docs/gateway.md, "Where Apollo is wrong").
 AVOID = frozenset({"Person.score"})
 
