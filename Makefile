@@ -3,8 +3,12 @@ SHELL := /bin/bash
 # uv from PATH, else the one pip installs as a module (make installs it on first use).
 UV ?= $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 NPM_DIR := tests/node
+# The web app (web/, Node 20). Every web step is skipped while web/package.json does not exist.
+WEB_DIR := web
+# node_modules/ is installed for this package-lock.json (the same stamp `kabinet run` reads before its npm ci).
+WEB_STAMP := $(WEB_DIR)/node_modules/.kabinet-lock
 
-.PHONY: run test install install-node ensure-uv lint bench bench-gateway docs schema supergraph clean
+.PHONY: run test install install-node install-web test-web lint-web ensure-uv lint bench bench-gateway docs schema supergraph clean
 
 ensure-uv:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check uv
@@ -15,15 +19,33 @@ install: ensure-uv
 install-node:
 	@if [ -f $(NPM_DIR)/package-lock.json ]; then npm ci --prefix $(NPM_DIR) --no-audit --no-fund --loglevel=error; fi
 
+## The web app's packages: `npm ci` only when web/package-lock.json changed since the last install.
+install-web:
+	@if [ -f $(WEB_DIR)/package.json ]; then \
+	  command -v npm >/dev/null || { echo "Node.js 20 (node + npm) is needed for the web app (see README)" >&2; exit 1; }; \
+	  want=$$(sha256sum $(WEB_DIR)/package-lock.json | cut -d' ' -f1); \
+	  if [ "$$(cat $(WEB_STAMP) 2>/dev/null)" != "$$want" ]; then \
+	    npm ci --prefix $(WEB_DIR) --no-audit --no-fund --loglevel=error && mkdir -p $(WEB_DIR)/node_modules \
+	      && echo "$$want" > $(WEB_STAMP); \
+	  fi; \
+	fi
+
+## The web app's unit tests (Vitest); its browser tests (tests/web) are part of the pytest suite.
+test-web: install-web
+	@if [ -f $(WEB_DIR)/package.json ]; then npm --prefix $(WEB_DIR) run test; fi
+
+lint-web: install-web
+	@if [ -f $(WEB_DIR)/package.json ]; then npm --prefix $(WEB_DIR) run lint; fi
+
 ## Start the whole system in one process (SQLite + in-process bus) with demo data.
 run: install
 	$(UV) run kabinet run
 
 ## Run the whole test suite against real PostgreSQL and RabbitMQ (see README: KABINET_TEST_*).
-test: install install-node
+test: install install-node test-web
 	$(UV) run pytest
 
-lint: install
+lint: install lint-web
 	$(UV) run ruff check .
 	$(UV) run mypy shared/src services/*/src gateway/src stack/src
 
@@ -33,6 +55,7 @@ bench: install install-node bench-gateway
 	$(UV) run python bench/ledger.py
 	$(UV) run python bench/schedule.py
 	$(UV) run python bench/journal.py
+	$(UV) run python bench/web.py
 
 ## Our gateway vs @apollo/gateway vs @graphql-hive/gateway on the same subgraphs (S1-S5; prints the table).
 bench-gateway: install install-node

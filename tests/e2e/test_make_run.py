@@ -28,7 +28,7 @@ async def test_make_run_serves_demo_family_cabinet(kabinet_run: tuple[str, Path]
     assert "guardian:" in banner and "owner:" in banner
 
     async with httpx.AsyncClient(base_url=base, timeout=30) as client:
-        console = await client.get("/graphql", headers={"Accept": "text/html"})
+        console = await client.get("/console")
         assert console.status_code == 200 and "graphiql" in console.text.lower()
 
         requested = (await client.post("/graphql", json={

@@ -84,8 +84,10 @@ class GatewaySettings(BaseSettings):
     apq_enabled: bool = True
     apq_cache_size: int = 5000
     # Trusted-documents mode: a JSON manifest ({hash: document}, or Apollo's persisted-query manifest);
-    # only its operations are served.
+    # only its operations are served - or, with trusted_documents_only=false, they are served by hash and any
+    # other document still runs (the web app's documents next to the console's).
     trusted_documents: Path | None = None
+    trusted_documents_only: bool = True
     # Static cost estimate (IBM @cost/@listSize semantics); requests above it are refused (0 = off). The budget
     # admits every saved console operation and every web cabinet document (a test checks both) and refuses
     # a dozen aliased window searches (`bookableLessons` weighs about 200).
@@ -95,6 +97,10 @@ class GatewaySettings(BaseSettings):
     subscriptions_enabled: bool = True
     # Names this instance's fan-out queue (`gateway-subscriptions-<instance>`); random when empty.
     instance_id: str = ""
+    # The web app: a built directory (index.html, assets/) served at / with the SPA fallback (see gateway.web).
+    web_dir: Path | None = None
+    # Subgraphs that receive the web app's session cookie and X-Kabinet-Session, and may set cookies (sessions).
+    session_subgraphs: Annotated[list[str], NoDecode] = ["identity"]
 
     @field_validator("subgraph_timeouts", mode="before")
     @classmethod
@@ -102,6 +108,13 @@ class GatewaySettings(BaseSettings):
         if isinstance(value, str):
             pairs = [item.partition("=") for item in value.split(",") if item.strip()]
             return {name.strip(): float(seconds) for name, _, seconds in pairs}
+        return value
+
+    @field_validator("session_subgraphs", mode="before")
+    @classmethod
+    def _parse_names(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [name.strip() for name in value.split(",") if name.strip()]
         return value
 
     @field_validator("subgraphs", mode="before")

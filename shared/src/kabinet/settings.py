@@ -32,6 +32,15 @@ class MessagingSettings(BaseSettings):
     retry_backoff_s: float = 0.1
     retry_backoff_max_s: float = 5.0
     connect_timeout_s: float = 5.0
+    # A handler (one batch) that takes longer is abandoned as an outage (e.g. a database that stopped
+    # answering): its messages are held and retried once the dependencies answer, spending no try.
+    handler_timeout_s: float = 60.0
+    # While a dependency is down, the consumer probes it every 0.2 s, doubling up to this (so it resumes
+    # at most this long after the dependency is back).
+    outage_probe_max_s: float = 2.0
+    # A consumer with messages waiting (locally or in its queue) that settled none for this long is
+    # reported not ready on /readyz (stuck), so an orchestrator restarts it.
+    consumer_stall_s: float = 60.0
 
 
 class AuthSettings(BaseSettings):

@@ -113,7 +113,7 @@ class Stack:
 
     def _build_app(self) -> Starlette:
         async def root(_: Request) -> Response:
-            return RedirectResponse("/graphql")
+            return RedirectResponse("/console")
 
         async def healthz(_: Request) -> Response:
             return JSONResponse({"status": "ok"})
@@ -130,10 +130,10 @@ class Stack:
             async with self.running():
                 yield
 
-        # The gateway answers at /graphql; each service stays reachable under /services/<name>/
-        # (its JWKS, calendar feeds, webhooks).
+        # The gateway answers at /graphql (and serves the web app at /, when it has one, else / opens the
+        # console); each service stays reachable under /services/<name>/ (its JWKS, calendar feeds, webhooks).
         routes = [
-            Route("/", root),
+            *([] if self.gateway_settings.web_dir is not None else [Route("/", root)]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             *[Mount(f"/services/{name}", app=app) for name, app in self.apps.items()],

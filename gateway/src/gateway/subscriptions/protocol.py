@@ -24,7 +24,7 @@ from typing import Any
 from graphql import OperationType
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from gateway.auth import GatewayAuth, Unauthenticated
+from gateway.auth import AuthUnavailable, GatewayAuth, Unauthenticated
 from gateway.documents import DocumentRejected, DocumentStore
 from gateway.pipeline import GatewayPipeline, GraphQLRequest, PipelineResult
 
@@ -156,6 +156,8 @@ class GraphQLWebSocket:
             self.principal = await self.auth.authenticate(authorization)
         except Unauthenticated:
             return await self.close(4403, "Forbidden")
+        except AuthUnavailable:
+            return await self.close(4503, "Service unavailable")  # the client reconnects later
         if authorization:
             self.headers["authorization"] = authorization
         expires_at = self.auth.expires_at(authorization)

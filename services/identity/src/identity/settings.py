@@ -47,5 +47,8 @@ class IdentitySettings(ServiceSettings):
     # Use X-Forwarded-For for per-IP caps only behind a gateway/proxy that sets it.
     trust_forwarded_for: bool = False
 
+    # The web app's refresh-token cookie (`X-Kabinet-Session: cookie`) gets `Secure`: set it when served over HTTPS.
+    session_cookie_secure: bool = False
+
     def confirm_link_base(self) -> str:
         return self.confirm_email_url or f"{self.public_url.rstrip('/')}/services/identity/confirm-email"
