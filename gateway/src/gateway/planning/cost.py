@@ -5,6 +5,7 @@ from __future__ import annotations
 from gateway.planning.plan import FetchNode
 
 Cost = tuple[int, int]
+UNPLANNABLE: Cost = (1 << 30, 1 << 30)
 
 
 def fetch_cost(node: FetchNode) -> Cost:

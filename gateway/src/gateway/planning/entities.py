@@ -16,6 +16,7 @@ from graphql import (
 from gateway.composition.field_sets import top_level_field_names
 from gateway.composition.supergraph import SupergraphField
 from gateway.planning.builder_base import BuilderBase
+from gateway.planning.cost import UNPLANNABLE, Cost, fetch_cost
 from gateway.planning.paths import FieldTree, PlanningError
 from gateway.planning.plan import TYPENAME_FIELD, FetchNode, conditional_directives, wrap_in_fragments
 from gateway.planning.requirements import alias_arguments, deepest_supplier, field_ids
@@ -43,13 +44,21 @@ class EntityFetches(BuilderBase):
                 bool(self._missing(f.requires.get(t), subgraph, type_name, provided)),
             )
         )
-        for target in targets:
-            for key in entity.resolvable_keys(target):
-                if not self._can_supply(subgraph, type_name, key.selection, provided):
-                    continue
-                return self._fetch_after_requirements(
-                    node, subgraph, target, type_name, key.selection, f.requires.get(target), field, path, provided, f
-                )
+        options = [
+            (target, key.selection)
+            for target in targets
+            for key in entity.resolvable_keys(target)
+            if self._can_supply(subgraph, type_name, key.selection, provided)
+        ]
+        if len(options) > 1:
+            # Each alternative planned on a scratch copy; the cheapest wins (ties keep the order above).
+            options.sort(
+                key=lambda o: self._trial_cost(node, subgraph, o[0], type_name, o[1], field, path, provided, f)
+            )
+        for target, key_selection in options:
+            return self._fetch_after_requirements(
+                node, subgraph, target, type_name, key_selection, f.requires.get(target), field, path, provided, f
+            )
         # Two hops: first ask an intermediate subgraph for the key fields the target needs.
         for target in targets:
             for key in entity.resolvable_keys(target):
@@ -90,6 +99,38 @@ class EntityFetches(BuilderBase):
             f"cannot plan {type_name}.{f.name}: it is resolved by {', '.join(f.resolvers) or 'no subgraph'} "
             f"but no resolvable @key of {type_name} there can be fetched from subgraph {subgraph!r}"
         )
+
+    def _trial_cost(
+        self,
+        node: FetchNode,
+        subgraph: str,
+        target: str,
+        type_name: str,
+        key: SelectionSetNode,
+        field: FieldNode,
+        path: tuple[str, ...],
+        provided: FieldTree | None,
+        f: SupergraphField,
+    ) -> Cost:
+        """What fetching `field` from `target` adds to `node`'s plan: (new fetches, new sequential steps); a fetch
+        that would merge into one `node` already has costs nothing."""
+        scratch = FetchNode(id=-1, subgraph=node.subgraph, kind=node.kind, path=node.path)
+        try:
+            self._fetch_after_requirements(
+                scratch, subgraph, target, type_name, key, f.requires.get(target), field, path, provided, f
+            )
+        except PlanningError:
+            return UNPLANNABLE
+        fetches, steps = fetch_cost(scratch)
+        shared = sum(
+            1
+            for c in scratch.children
+            if any(
+                e.subgraph == c.subgraph and e.path == c.path and e.resolves_typename == c.resolves_typename
+                for e in node.children
+            )
+        )
+        return fetches - 1 - shared, steps - 1
 
     def _missing(
         self, required: SelectionSetNode | None, subgraph: str, type_name: str, provided: FieldTree | None
