@@ -44,25 +44,30 @@ def test_random_operations_match_apollo(gateways: dict[str, Any], case: Any) -> 
     assert len(operations) >= COUNT // 2
     lost: list[str] = []
     for operation in operations:
-        ours = send(gateways["ours"][case.name], operation.query, operation.variables, None)
-        apollo = send(gateways["apollo"][case.name], operation.query, operation.variables, None)
-        where = f"seed {SEED}: {operation.query} {operation.variables}"
-        if not _same(ours, apollo) and operation.variables is not None:
-            # `@apollo/gateway` drops or nulls fields next to some `@skip`/`@include`d ones (docs/gateway.md);
-            # the spec's answer is the one to the same operation with the conditions applied.
-            plain = without_conditionals(operation.query, operation.variables)
-            if plain is not None:
-                apollo = send(gateways["apollo"][case.name], plain, None, None)
-                where += f" (compared with Apollo's answer to {plain})"
-        assert ours[0] == apollo[0], where
-        assert _error_paths(ours[1]) == _error_paths(apollo[1]), where
-        if canonical(ours[1].get("data")) != canonical(apollo[1].get("data")):
-            # `@apollo/gateway` sometimes drops type-conditioned fields of objects an `@interfaceObject`
-            # subgraph returns, or answers null for them with no error (docs/gateway.md): from it, a missing
-            # field or a null no error explains is accepted; every value it does give must be ours.
-            assert apollo_lost_data(apollo[1].get("data"), ours[1].get("data")), where
-            lost.append(operation.query)
+        compare(gateways["ours"][case.name], gateways["apollo"][case.name], operation, lost)
     assert len(lost) <= len(operations) * 3 // 5, lost
+
+
+def compare(ours_url: str, apollo_url: str, operation: Any, lost: list[str]) -> None:
+    """Send one random operation to both gateways and check the answers agree (see the module's docstring)."""
+    ours = send(ours_url, operation.query, operation.variables, None)
+    apollo = send(apollo_url, operation.query, operation.variables, None)
+    where = f"seed {SEED}: {operation.query} {operation.variables}"
+    if not _same(ours, apollo):
+        # `@apollo/gateway` drops or nulls fields next to some `@skip`/`@include`d ones (docs/gateway.md);
+        # the spec's answer is the one to the same operation with the conditions applied.
+        plain = without_conditionals(operation.query, operation.variables)
+        if plain is not None:
+            apollo = send(apollo_url, plain, None, None)
+            where += f" (compared with Apollo's answer to {plain})"
+    assert ours[0] == apollo[0], where
+    assert _error_paths(ours[1]) == _error_paths(apollo[1]), where
+    if canonical(ours[1].get("data")) != canonical(apollo[1].get("data")):
+        # `@apollo/gateway` sometimes drops type-conditioned fields of objects an `@interfaceObject`
+        # subgraph returns, or answers null for them with no error (docs/gateway.md): from it, a missing
+        # field or a null no error explains is accepted; every value it does give must be ours.
+        assert apollo_lost_data(apollo[1].get("data"), ours[1].get("data")), where
+        lost.append(operation.query)
 
 
 def _same(ours: tuple[int, Any], apollo: tuple[int, Any]) -> bool:
