@@ -54,3 +54,28 @@ def test_fetch_cost_counts_fetches_then_steps() -> None:
     root.children = [child, FetchNode(id=2, subgraph="c", kind="entity")]
     child.children = [FetchNode(id=3, subgraph="d", kind="entity")]
     assert fetch_cost(root) == (4, 3)
+
+
+def test_a_circular_requirement_is_a_planning_error_not_a_wrong_answer() -> None:
+    from gateway.planning.planner import PlanningError
+
+    from .federation_cases import LINK
+
+    a = (
+        LINK
+        + """
+        type T @key(fields: "id") { id: ID! x: Boolean @external y: Boolean @requires(fields: "x") }
+        type Query { ts: [T] }
+    """
+    )
+    b = (
+        LINK
+        + """
+        type T @key(fields: "id") { id: ID! y: Boolean @external x: Boolean @requires(fields: "y") }
+    """
+    )
+    planner = QueryPlanner(compose({"a": a, "b": b}))
+    document = parse("{ ts { y } }")
+    operation = next(d for d in document.definitions if isinstance(d, OperationDefinitionNode))
+    with pytest.raises(PlanningError, match="circular"):
+        planner.plan(document, operation)
