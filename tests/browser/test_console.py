@@ -157,6 +157,16 @@ async def _drive_the_console(base: str, log: Path, tmp_path: Path) -> None:
             assert lesson["id"] and lesson["startsAt"] and lesson["status"]
             assert "lessonCalendar" in (await page.inner_text(RESULT))  # shown in the pane, not just held
 
+            # Access tokens live under a minute: near expiry the console refreshes before it sends.
+            refresh_before = await page.evaluate("sessionStorage.getItem('kabinet.console.refresh')")
+            await page.evaluate("sessionStorage.setItem('kabinet.console.expires', String(Date.now()))")
+            async with page.expect_response(lambda r: r.request.method == "POST" and "/graphql" in r.url
+                                            and "MonthSchedule" in (r.request.post_data or "")) as again:
+                await page.click(".graphiql-execute-button")
+            assert (await again.value).status == 200
+            assert await page.evaluate("sessionStorage.getItem('kabinet.console.refresh')") != refresh_before
+            assert "errors" not in await _result(page)
+
             screenshot = tmp_path / "console.png"
             await page.screenshot(path=str(screenshot))
             assert screenshot.stat().st_size > 10_000

@@ -17,13 +17,14 @@ from typing import Any
 from graphql import OperationType
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
 from gateway import jsoncodec
 from gateway.auth import AuthUnavailable, GatewayAuth, Unauthenticated
+from gateway.client_address import client_address
 from gateway.composition.errors import CompositionError
 from gateway.composition.sources import IntrospectAndCompose, SupergraphFile, SupergraphSource
 from gateway.config import GatewaySettings, SubgraphConfig
@@ -37,12 +38,15 @@ from gateway.subscriptions.feed import RabbitFeed, TransportFeed, instance_name
 from gateway.subscriptions.protocol import GraphQLWebSocket
 from gateway.subscriptions.schema import GATEWAY_SUBGRAPH, subscription_sdl
 from gateway.subscriptions.service import SubscriptionService
+from gateway.tracing import subgraph_client_class
 from gateway.web import WebApp
+from kabinet import tracing
 from kabinet.auth import KeySource
 from kabinet.bus.base import Transport
 from kabinet.outages import SERVICE_UNAVAILABLE
 from kabinet.settings import MessagingSettings
 from kabinet.web.body_limit import BodyLimitMiddleware
+from kabinet.web.gateway_only import CLIENT_ADDRESS_HEADER, SECRET_HEADER, require_secret
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +86,21 @@ class GatewayState:
     generation: int = 0
 
 
+def secret_headers(settings: GatewaySettings) -> dict[str, str]:
+    """What proves to the subgraphs that a request comes from this gateway (nothing when no secret is set:
+    then only subgraphs that do not ask for it, e.g. test doubles, answer)."""
+    if settings.subgraph_secret is None:
+        return {}
+    return {SECRET_HEADER: require_secret(settings.subgraph_secret, "gateway")}
+
+
+def forwarded_client(connection: HTTPConnection, settings: GatewaySettings) -> dict[str, str]:
+    """The client's address for the subgraphs' per-address caps (see gateway.client_address)."""
+    peer = connection.client.host if connection.client else None
+    address = client_address(peer, connection.headers.get("x-forwarded-for"), settings.trusted_proxies)
+    return {CLIENT_ADDRESS_HEADER: address} if address else {}
+
+
 def _source_for(
     settings: GatewaySettings, subgraphs: list[SubgraphConfig], local_sdls: dict[str, str]
 ) -> SupergraphSource:
@@ -94,6 +113,7 @@ def _source_for(
         initial_backoff_s=settings.compose_retry_initial_s,
         max_backoff_s=settings.compose_retry_max_s,
         local_sdls=local_sdls,
+        headers=secret_headers(settings),
     )
 
 
@@ -172,11 +192,12 @@ def create_gateway_app(
         settings=settings,
         subscriptions=subscriptions,
         source=_source_for(settings, configs, local_sdls),
-        client=SubgraphClient(
+        client=subgraph_client_class()(
             configs,
             settings.subgraph_timeout_s,
             settings.subgraph_timeouts,
             session_subgraphs=frozenset(settings.session_subgraphs),
+            static_headers=secret_headers(settings),
         ),
         auth=GatewayAuth.from_settings(key_source, settings.jwks_url, settings.jwt_issuer, settings.jwt_audience),
         documents=DocumentStore(
@@ -222,13 +243,15 @@ def create_gateway_app(
         return await _handle_graphql(request, state)
 
     async def graphql_ws(websocket: WebSocket) -> None:
-        await GraphQLWebSocket(
+        connection = GraphQLWebSocket(
             websocket,
             pipeline=lambda: state.pipeline,
             auth=state.auth,
             documents=state.documents,
             subscriptions=state.subscriptions,
-        ).serve()
+        )
+        connection.headers.update(forwarded_client(websocket, settings))
+        await connection.serve()
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -275,6 +298,7 @@ def create_gateway_app(
         routes.append(Route("/{path:path}", WebApp(settings.web_dir).serve, methods=["GET"]))
     app = Starlette(routes=routes, lifespan=lifespan)
     app.add_middleware(BodyLimitMiddleware, max_bytes=state.settings.max_body_bytes)
+    tracing.add_middleware(app, "gateway")
     app.state.gateway = state
     return app
 
@@ -358,7 +382,8 @@ class UnsupportedMediaType(Exception):
 
 
 async def _handle_graphql(request: Request, state: GatewayState) -> Response:
-    correlation_id = request.headers.get(CORRELATION_HEADER) or str(uuid.uuid4())
+    # Traced: the correlation id is the trace id (one key for logs, events and traces).
+    correlation_id = request.headers.get(CORRELATION_HEADER) or tracing.current_trace_id() or str(uuid.uuid4())
     media_type = _media_type(request)
     accept = request.headers.get("accept", "")
     if request.method == "GET" and "text/html" in accept and "query" not in request.query_params:
@@ -419,7 +444,7 @@ async def _handle_graphql(request: Request, state: GatewayState) -> Response:
         REQUESTS.labels("unknown", "invalid").inc()
         return _json({"errors": list(rejected.prepared.errors)}, 400, media_type, correlation_id)
 
-    headers = {CORRELATION_HEADER: correlation_id}
+    headers = {CORRELATION_HEADER: correlation_id, **forwarded_client(request, state.settings)}
     for name in FORWARDED_HEADERS:
         value = request.headers.get(name)
         if value is not None:
@@ -436,6 +461,8 @@ async def _handle_graphql(request: Request, state: GatewayState) -> Response:
     _latency_histogram(operation_type).observe(time.perf_counter() - started)
     outcome = "invalid" if result.request_error else ("error" if result.body.get("errors") else "ok")
     _requests_counter(operation_type, outcome).inc()
+    tracing.annotate({"graphql.operation.type": operation_type, "graphql.operation.name":
+                      graphql_request.operation_name or "", "kabinet.graphql.outcome": outcome})
     response = _json(result.body, _status_for(result), media_type, correlation_id)
     if exchange is not None:
         response.raw_headers.extend(response_headers(exchange))

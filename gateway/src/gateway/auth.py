@@ -76,14 +76,6 @@ class GatewayAuth:
             raise Unauthenticated("The Authorization header must be 'Bearer <access token>'.")
         return await self.verify(token)
 
-    def expires_at(self, authorization: str | None) -> float | None:
-        """When a token `authenticate` accepted expires (epoch seconds); None if unknown or not verified."""
-        if not authorization or self.verifier is None:
-            return None
-        _, _, token = authorization.strip().partition(" ")
-        cached = self._verified.get(token.strip())
-        return cached[1] if cached is not None else None
-
     async def verify(self, token: str) -> Principal:
         assert self.verifier is not None
         now = time.time()

@@ -19,7 +19,16 @@ def _serve(settings: GatewaySettings) -> int:
 
     from gateway.app import create_gateway_app
     from kabinet.settings import MessagingSettings
+    from kabinet.tracing import configure_tracing
+    from kabinet.web.gateway_only import MissingGatewaySecret, require_secret
 
+    try:
+        # Kabinet's services answer only the gateway: without the shared secret nothing would work.
+        require_secret(settings.subgraph_secret, "kabinet-gateway")
+    except MissingGatewaySecret as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    configure_tracing("gateway")
     # AMQP_URL set: subscriptions are fed from RabbitMQ.
     app = create_gateway_app(settings, messaging=MessagingSettings())
     from gateway.http_server import CoalescingHttpToolsProtocol
@@ -72,6 +81,9 @@ def api_schema_sdl() -> str:
 
 
 def _compose(settings: GatewaySettings, out: Path | None, form: str) -> int:
+    from gateway.app import secret_headers
+    from kabinet.web.gateway_only import MissingGatewaySecret
+
     local = _gateway_sdl(form)
     try:
         if settings.subgraphs:
@@ -80,11 +92,12 @@ def _compose(settings: GatewaySettings, out: Path | None, form: str) -> int:
                 request_timeout_s=settings.subgraph_timeout_s,
                 overall_timeout_s=settings.compose_timeout_s,
                 local_sdls=local,
+                headers=secret_headers(settings),
             )
             supergraph = asyncio.run(source.load())
         else:
             supergraph = _in_process(local)  # no GATEWAY_SUBGRAPHS
-    except (CompositionError, SubgraphSdlUnavailable) as exc:
+    except (CompositionError, SubgraphSdlUnavailable, MissingGatewaySecret) as exc:
         print(str(exc), file=sys.stderr)
         return 1
     if form == "supergraph":

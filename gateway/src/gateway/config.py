@@ -7,8 +7,10 @@ from pathlib import Path
 from typing import Annotated
 
 import httpx
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from gateway.client_address import Network, parse_networks
 
 
 @dataclass(frozen=True)
@@ -28,8 +30,8 @@ def parse_subgraph_list(raw: str) -> list[SubgraphConfig]:
     """Parse `name=url,name=url` (the GATEWAY_SUBGRAPHS format) into configs, keeping the given order."""
     configs: list[SubgraphConfig] = []
     seen: set[str] = set()
-    for item in raw.split(","):
-        item = item.strip()
+    for raw_item in raw.split(","):
+        item = raw_item.strip()
         if not item:
             continue
         name, sep, url = item.partition("=")
@@ -95,6 +97,14 @@ class GatewaySettings(BaseSettings):
     cost_default_list_size: int = 10
     # Subscriptions over graphql-ws, fed from the event bus (needs AMQP_URL, or the embedded bus).
     subscriptions_enabled: bool = True
+    # Sent to every subgraph (header x-kabinet-gateway-secret): Kabinet's services answer only requests carrying
+    # it. No default; `kabinet-gateway serve` refuses to start without it (kabinet.web.gateway_only).
+    subgraph_secret: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("KABINET_GATEWAY_SECRET", "GATEWAY_SUBGRAPH_SECRET")
+    )
+    # Proxies in front of the gateway (CIDRs, comma-separated) whose X-Forwarded-For is believed; the client
+    # address forwarded to the subgraphs is the socket peer otherwise. Empty: no proxy is trusted.
+    trusted_proxies: Annotated[list[Network], NoDecode] = []
     # Names this instance's fan-out queue (`gateway-subscriptions-<instance>`); random when empty.
     instance_id: str = ""
     # The web app: a built directory (index.html, assets/) served at / with the SPA fallback (see gateway.web).
@@ -108,6 +118,13 @@ class GatewaySettings(BaseSettings):
         if isinstance(value, str):
             pairs = [item.partition("=") for item in value.split(",") if item.strip()]
             return {name.strip(): float(seconds) for name, _, seconds in pairs}
+        return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _parse_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            return parse_networks(value)
         return value
 
     @field_validator("session_subgraphs", mode="before")

@@ -1,8 +1,10 @@
 """The console: GraphiQL for branch admins, with sign-in and saved operations for their daily work.
 
-- **Sign-in**: a small form posts identity's `signInWithPassword` mutation through this gateway; the access
-  token is kept in `sessionStorage` (gone when the tab closes) and sent as `Authorization: Bearer ...` with every
-  request GraphiQL makes. "Sign out" forgets it.
+- **Sign-in**: a small form posts identity's `signInWithPassword` mutation through this gateway; the tokens are
+  kept in `sessionStorage` (gone when the tab closes) and the access token is sent as `Authorization: Bearer ...`
+  with every request GraphiQL makes. Access tokens live under a minute (docs/security-signin.md), so before a
+  request the console trades the refresh token for new ones (`refreshSession`) when the access token is about to
+  expire, and once more on a 401. "Sign out" ends the session (`signOut`) and forgets the tokens.
 - **Schema documentation**: GraphiQL's docs explorer, from introspection of the API schema (so the console
   follows `GATEWAY_INTROSPECTION_ENABLED`; `GATEWAY_CONSOLE_ENABLED=false` turns the page off).
 - **Saved operations**: `EXAMPLE_OPERATIONS`, opened as GraphiQL tabs - the month's schedule, a lesson sheet (read
@@ -40,10 +42,19 @@ class ExampleOperation:
 
 SIGN_IN_MUTATION = """mutation ConsoleSignIn($login: String!, $password: String!) {
   signInWithPassword(login: $login, password: $password) {
-    session { accessToken expiresIn role }
+    session { accessToken refreshToken expiresIn role }
     errors { field message code }
   }
 }"""
+
+REFRESH_MUTATION = """mutation ConsoleRefresh($token: String!) {
+  refreshSession(refreshToken: $token) {
+    session { accessToken refreshToken expiresIn role }
+    errors { code }
+  }
+}"""
+
+SIGN_OUT_MUTATION = """mutation ConsoleSignOut($token: String!) { signOut(refreshToken: $token) { ok } }"""
 
 EXAMPLE_OPERATIONS: tuple[ExampleOperation, ...] = (
     ExampleOperation(
@@ -228,7 +239,8 @@ def console_asset_response(request: Request, assets: dict[str, ConsoleAsset] = C
 
 def console_html(examples: tuple[ExampleOperation, ...] = EXAMPLE_OPERATIONS) -> str:
     tabs = [{"query": e.query, "variables": json.dumps(e.variables, indent=2)} for e in examples]
-    config = {"endpoint": "graphql", "signIn": SIGN_IN_MUTATION, "tabs": tabs, "titles": [e.title for e in examples]}
+    config = {"endpoint": "graphql", "signIn": SIGN_IN_MUTATION, "refresh": REFRESH_MUTATION,
+              "signOut": SIGN_OUT_MUTATION, "tabs": tabs, "titles": [e.title for e in examples]}
     # Embedded as JSON in a <script type="application/json">: escape what could end the element.
     data = json.dumps(config).replace("</", "<\\/")
     stylesheets = "\n".join(

@@ -23,7 +23,9 @@ from gateway.console import (
     OWN_STYLESHEETS,
     PAGE_SCRIPTS,
     PAGE_STYLESHEETS,
+    REFRESH_MUTATION,
     SIGN_IN_MUTATION,
+    SIGN_OUT_MUTATION,
 )
 from gateway.subscriptions import GATEWAY_SUBGRAPH, subscription_sdl
 from kabinet_gateway_tests.test_persisted_and_cost import harness
@@ -45,8 +47,9 @@ def test_saved_operations_validate_against_the_composed_services(services_api_sc
     assert not isinstance(coerced, list), coerced  # the sample variables are accepted too
 
 
-def test_the_sign_in_mutation_is_identitys(services_api_schema):
-    assert validate(services_api_schema, parse(SIGN_IN_MUTATION)) == []
+@pytest.mark.parametrize("mutation", [SIGN_IN_MUTATION, REFRESH_MUTATION, SIGN_OUT_MUTATION])
+def test_the_session_mutations_are_identitys(services_api_schema, mutation):
+    assert validate(services_api_schema, parse(mutation)) == []
 
 
 async def test_console_page_signs_in_and_opens_the_saved_operations():
@@ -55,8 +58,10 @@ async def test_console_page_signs_in_and_opens_the_saved_operations():
         assert page.status_code == 200
         text = page.text
         assert "signInWithPassword" in text
+        assert "refreshSession" in text and "signOut" in text  # access tokens live under a minute: refreshed
         script = (await gw.client.get("/console/assets/console.js")).text
-        assert "sessionStorage" in script and 'headers.set("Authorization", "Bearer " + token())' in script
+        assert "sessionStorage" in script and 'headers.set("Authorization", "Bearer " + current)' in script
+        assert "freshToken" in script and "config.refresh" in script
         for example in EXAMPLE_OPERATIONS:
             assert example.title in text
         assert "query MonthSchedule" in text and "mutation RecordPayment" in text

@@ -16,7 +16,7 @@ from identity.adapters.tables import outbox
 from identity.bootstrap import IdentityRuntime, create_app
 from kabinet.auth import Principal, Role
 from kabinet.events import Envelope
-from kabinet.testing.stack import GraphQLClient, token_for
+from kabinet.testing.stack import GraphQLClient, gateway_headers, token_for
 
 _phones = itertools.count(1)
 
@@ -88,7 +88,9 @@ class CookieBrowser:
     mode, sending back the `kabinet_refresh` cookie it was given and nothing else."""
 
     def __init__(self, app: Starlette) -> None:
-        self.client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+        # Identity's app is called as the gateway calls it (its secret); the gateway's app needs none.
+        self.client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test",
+                                        headers=gateway_headers(app))
         self.refresh_cookie: str | None = None
         self.last_set_cookie: list[str] = []
         self.last_headers = httpx.Headers()

@@ -10,6 +10,8 @@ from typing import Any, TypeVar
 from kabinet.logging import configure_logging
 from kabinet.runtime import ServiceRuntime
 from kabinet.settings import ServiceSettings
+from kabinet.tracing import configure_tracing
+from kabinet.web.gateway_only import MissingGatewaySecret
 
 S = TypeVar("S", bound=ServiceSettings)
 
@@ -30,6 +32,7 @@ def service_main(
     args = parser.parse_args(argv)
     settings = settings_factory()
     configure_logging(name, settings.log_level)
+    configure_tracing(name)
     if args.command == "migrate":
         runtime = runtime_factory(settings)
 
@@ -43,5 +46,9 @@ def service_main(
         return
     import uvicorn
 
-    uvicorn.run(app_factory(settings), host=args.host or settings.host, port=args.port or settings.port,
+    try:
+        app = app_factory(settings)
+    except MissingGatewaySecret as exc:  # a configuration error: say what to set, no traceback
+        raise SystemExit(str(exc)) from None
+    uvicorn.run(app, host=args.host or settings.host, port=args.port or settings.port,
                 log_config=None, access_log=False)

@@ -76,7 +76,8 @@ class ServiceRuntime:
         self.relay = OutboxRelay(self.sessionmaker, spec.outbox, self.transport, service=spec.name,
                                  poll_interval_s=settings.outbox_poll_interval_s)
         self.key_source = key_source or KeySource(jwks_url=settings.auth.jwks_url)
-        self.verifier = TokenVerifier(self.key_source, settings.auth.issuer, settings.auth.audience)
+        self.verifier = TokenVerifier(self.key_source, settings.auth.issuer, settings.auth.audience,
+                                      settings.auth.leeway_s)
         self.database_ready = False
         self.broker_ready = False
         self._ready = asyncio.Event()  # set once both came up the first time (wait_ready)

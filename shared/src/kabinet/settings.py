@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -49,7 +49,11 @@ class AuthSettings(BaseSettings):
     issuer: str = "kabinet-identity"
     audience: str = "kabinet"
     algorithm: str = "EdDSA"
-    access_ttl_s: int = 900
+    # Short on purpose: a revoked session or a closed cabinet stops working within access_ttl_s + leeway_s
+    # (under a minute); clients refresh before expiry (AuthPayload.session.expiresIn). docs/security-signin.md.
+    access_ttl_s: int = 45
+    # Clock skew tolerated when verifying exp/nbf (the services' clocks are NTP-synced).
+    leeway_s: int = 10
     # Where services fetch identity's public keys; None in embedded mode (keys shared in-process).
     jwks_url: str | None = Field(default=None, validation_alias="JWKS_URL")
 
@@ -69,6 +73,8 @@ class ServiceSettings(BaseSettings):
     outbox_poll_interval_s: float = 0.5
     messaging: MessagingSettings = Field(default_factory=MessagingSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
+    # Shared with the gateway; no default: /graphql answers only requests carrying it (kabinet.web.gateway_only).
+    gateway_secret: SecretStr | None = Field(default=None, validation_alias="KABINET_GATEWAY_SECRET")
 
     def resolved_database_url(self) -> str:
         """The configured URL, or the embedded default: one SQLite file per service."""

@@ -17,6 +17,7 @@ from starlette.applications import Starlette
 from gateway.config import GatewaySettings
 from kabinet.logging import configure_logging
 from kabinet.settings import MessagingSettings
+from kabinet.tracing import configure_tracing
 from kabinet_stack import demo
 from kabinet_stack.embedded import Stack
 from kabinet_stack.web_build import REPO_WEB, WebBuild, ensure_built
@@ -41,6 +42,8 @@ def _banner(host: str, port: int, logins: list[str], web: WebBuild | None = None
         f"  Console (GraphiQL): {base}/console",
         f"  Gateway (GraphQL): {base}/graphql" + ("  (trusted documents only)" if trusted_only else ""),
         f"  Health: {base}/healthz   Readiness: {base}/readyz",
+        "  Development mailbox (ON: every sign-in code and reset link is readable here, for trying only):",
+        f"    {base}/services/identity/dev/messages",
     ]
     if logins:
         lines.append("  Demo logins:")
@@ -83,8 +86,9 @@ def build_app(data_dir: Path, with_demo: bool, host: str, port: int, web: WebBui
         trusted_documents=web.manifest if web is not None else None,
         trusted_documents_only=trusted_only,
     )
+    # Embedded demo mode: the development mailbox is on (the banner says so), so demo codes can be read.
     stack = Stack(data_dir, messaging=MessagingSettings(amqp_url=os.environ.get("AMQP_URL")),
-                  gateway_settings=gateway_settings)
+                  gateway_settings=gateway_settings, dev_mailbox=True)
     marker = data_dir / "demo-seeded.json"
 
     @contextlib.asynccontextmanager
@@ -125,6 +129,7 @@ def main(argv: list[str] | None = None) -> None:
     run.add_argument("--no-web", action="store_true", help="neither build nor serve the web app")
     args = parser.parse_args(argv)
     configure_logging("kabinet", os.environ.get("LOG_LEVEL", "WARNING"))
+    configure_tracing("kabinet")
     if args.reset and args.data_dir.exists():
         shutil.rmtree(args.data_dir)
     args.data_dir.mkdir(parents=True, exist_ok=True)

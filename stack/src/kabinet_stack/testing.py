@@ -25,6 +25,7 @@ from kabinet.auth import Principal, SigningKey
 from kabinet.settings import MessagingSettings
 from kabinet.testing.net import free_port
 from kabinet.testing.stack import GraphQLClient, token_for
+from kabinet.web.gateway_only import SECRET_ENV
 from kabinet_stack import demo
 from kabinet_stack.embedded import Stack
 from kabinet_stack.services import SERVICE_NAMES
@@ -40,9 +41,11 @@ async def kabinet_run(tmp_path: Path, *args: str, env: dict[str, str] | None = N
     tmp_path.mkdir(parents=True, exist_ok=True)
     log = tmp_path / "run.log"
     with open(log, "wb") as out:
+        # As a person starts it: without the test run's gateway secret, so it makes its data directory's own.
+        child_env = {k: v for k, v in os.environ.items() if k != SECRET_ENV} | (env or {})
         proc = subprocess.Popen([str(Path(sys.executable).parent / "kabinet"), "run", "--port", str(port),
                                  "--data-dir", str(tmp_path / "var"), *args], stdout=out, stderr=subprocess.STDOUT,
-                                env={**os.environ, **env} if env is not None else None)
+                                env=child_env)
     base = f"http://127.0.0.1:{port}"
     try:
         async with httpx.AsyncClient() as client, asyncio.timeout(timeout_s):
@@ -102,7 +105,8 @@ async def real_stack(database_factory: Callable[[str], Awaitable[str]], messagin
                      tmp_path: Path) -> AsyncIterator[StackHandle]:
     key = SigningKey.generate()
     urls = {name: await database_factory(name) for name in SERVICE_NAMES}
-    stack = Stack(tmp_path, database_urls=urls, messaging=messaging, identity_private_key_pem=key.to_pem())
+    stack = Stack(tmp_path, database_urls=urls, messaging=messaging, identity_private_key_pem=key.to_pem(),
+                  dev_mailbox=True)
     async for handle in _run(stack, key, "real", migrate=True):
         yield handle
 
@@ -115,7 +119,7 @@ async def module_stack(database_factory: Callable[[str], Awaitable[str]], module
     key = SigningKey.generate()
     urls = {name: await database_factory(name) for name in SERVICE_NAMES}
     stack = Stack(tmp_path_factory.mktemp("stack"), database_urls=urls, messaging=module_messaging,
-                  identity_private_key_pem=key.to_pem())
+                  identity_private_key_pem=key.to_pem(), dev_mailbox=True)
     async for handle in _run(stack, key, "real", migrate=True):
         yield handle
 
@@ -123,7 +127,8 @@ async def module_stack(database_factory: Callable[[str], Awaitable[str]], module
 @pytest.fixture
 async def embedded_stack(tmp_path: Path) -> AsyncIterator[StackHandle]:
     key = SigningKey.generate()
-    stack = Stack(tmp_path, messaging=MessagingSettings(amqp_url=None), identity_private_key_pem=key.to_pem())
+    stack = Stack(tmp_path, messaging=MessagingSettings(amqp_url=None), identity_private_key_pem=key.to_pem(),
+                  dev_mailbox=True)
     async for handle in _run(stack, key, "embedded", migrate=False):
         yield handle
 

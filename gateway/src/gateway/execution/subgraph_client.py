@@ -51,8 +51,11 @@ class SubgraphClient:
         subgraphs: list[SubgraphConfig],
         timeout_s: float,
         timeouts: Mapping[str, float] | None = None,
+        static_headers: Mapping[str, str] | None = None,
         session_subgraphs: frozenset[str] = frozenset(),
     ) -> None:
+        # Sent on every request and winning over per-request ones (the gateway's shared secret).
+        self.static_headers = dict(static_headers or {})
         self.timeout_s = timeout_s
         self.timeouts = dict(timeouts or {})
         self.session_subgraphs = session_subgraphs
@@ -104,6 +107,7 @@ class SubgraphClient:
                 headers={
                     "accept": "application/graphql-response+json, application/json",
                     **(headers or {}),
+                    **self.static_headers,
                 },
             )
         except httpx.HTTPError as exc:
@@ -136,7 +140,10 @@ class SubgraphClient:
         started = time.perf_counter()
         try:
             status, raw = await origin.post(
-                encoded, headers or {}, self.timeouts.get(subgraph, self.timeout_s), set_cookies
+                encoded,
+                {**(headers or {}), **self.static_headers},
+                self.timeouts.get(subgraph, self.timeout_s),
+                set_cookies,
             )
         except HTTPError as exc:
             _requests_counter(subgraph, "unreachable").inc()

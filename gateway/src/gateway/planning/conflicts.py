@@ -39,31 +39,34 @@ def alias_conflicts(
     relative = path[len(node.path) :]
     counter = itertools.count()
 
+    def _rewritten(selection: SelectionNode, typename: str | None) -> SelectionNode:
+        if isinstance(selection, FieldNode) and typename is not None:
+            typed = _field_type(schema, typename, selection)
+            if typed is not None and seen[typed[0]] != typed[1]:
+                alias = f"{typed[0]}{ALIAS_INFIX}{next(counter)}"
+                node.renames.append((relative, typename, alias, typed[0]))
+                return FieldNode(
+                    alias=NameNode(value=alias),
+                    name=selection.name,
+                    arguments=selection.arguments,
+                    directives=selection.directives,
+                    selection_set=selection.selection_set,
+                )
+        elif isinstance(selection, InlineFragmentNode):
+            condition = selection.type_condition.name.value if selection.type_condition else typename
+            return InlineFragmentNode(
+                type_condition=selection.type_condition,
+                directives=selection.directives,
+                selection_set=SelectionSetNode(
+                    selections=tuple(rewrite(selection.selection_set.selections, condition))
+                ),
+            )
+        return selection
+
     def rewrite(selections: Sequence[SelectionNode], typename: str | None) -> list[SelectionNode]:
         out: list[SelectionNode] = []
         for selection in selections:
-            if isinstance(selection, FieldNode) and typename is not None:
-                typed = _field_type(schema, typename, selection)
-                if typed is not None and seen[typed[0]] != typed[1]:
-                    alias = f"{typed[0]}{ALIAS_INFIX}{next(counter)}"
-                    node.renames.append((relative, typename, alias, typed[0]))
-                    selection = FieldNode(
-                        alias=NameNode(value=alias),
-                        name=selection.name,
-                        arguments=selection.arguments,
-                        directives=selection.directives,
-                        selection_set=selection.selection_set,
-                    )
-            elif isinstance(selection, InlineFragmentNode):
-                condition = selection.type_condition.name.value if selection.type_condition else typename
-                selection = InlineFragmentNode(
-                    type_condition=selection.type_condition,
-                    directives=selection.directives,
-                    selection_set=SelectionSetNode(
-                        selections=tuple(rewrite(selection.selection_set.selections, condition))
-                    ),
-                )
-            out.append(selection)
+            out.append(_rewritten(selection, typename))
         return out
 
     return rewrite(selections, None)

@@ -15,14 +15,17 @@ def alias_arguments(required: SelectionSetNode) -> SelectionSetNode:
     selections: list[SelectionNode] = []
     for selection in required.selections:
         if isinstance(selection, FieldNode) and selection.arguments and selection.alias is None:
-            selection = FieldNode(
-                alias=NameNode(value=f"{REQUIRED_ALIAS_PREFIX}{selection.name.value}"),
-                name=selection.name,
-                arguments=selection.arguments,
-                directives=selection.directives,
-                selection_set=selection.selection_set,
+            selections.append(
+                FieldNode(
+                    alias=NameNode(value=f"{REQUIRED_ALIAS_PREFIX}{selection.name.value}"),
+                    name=selection.name,
+                    arguments=selection.arguments,
+                    directives=selection.directives,
+                    selection_set=selection.selection_set,
+                )
             )
-        selections.append(selection)
+        else:
+            selections.append(selection)
     return SelectionSetNode(selections=tuple(selections))
 
 

@@ -5,9 +5,11 @@ upgrade request's own Authorization header also counts) -> the token is verified
 connection_ack; then any number of `subscribe` / `complete` by id. Subscriptions stream `next` messages until
 the client completes them or disconnects; queries and mutations are answered with one `next` and `complete`.
 Protocol violations close the socket with the protocol's codes (4400 bad message, 4401 subscribe before ack,
-4403 bad token, 4406 wrong subprotocol, 4408 no init in time, 4409 duplicate id, 4429 second init). When the
-connection's token expires the socket is closed with 4403 ("Token expired"): a client reconnects with a fresh one,
-so no subscription outlives the access it was authorized with.
+4403 bad token, 4406 wrong subprotocol, 4408 no init in time, 4409 duplicate id, 4429 second init).
+
+A connection lives no longer than its access token: when the token expires the socket is closed with 4403
+(graphql-ws clients reconnect on it, with a fresh token from `connectionParams`), so a revoked session or a
+closed cabinet stops receiving events within the token's lifetime (docs/security-signin.md).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+import jwt
 from graphql import OperationType
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
@@ -59,7 +62,7 @@ class GraphQLWebSocket:
         self.acknowledged = False
         self.operations: dict[str, asyncio.Task[None]] = {}
         self._send_lock = asyncio.Lock()
-        self._expiry: asyncio.Task[None] | None = None
+        self._expiry: asyncio.TimerHandle | None = None
 
     async def serve(self) -> None:
         if SUBPROTOCOL not in self.ws.scope.get("subprotocols", []):
@@ -160,16 +163,20 @@ class GraphQLWebSocket:
             return await self.close(4503, "Service unavailable")  # the client reconnects later
         if authorization:
             self.headers["authorization"] = authorization
-        expires_at = self.auth.expires_at(authorization)
-        if expires_at is not None:
-            self._expiry = asyncio.create_task(self._close_at(expires_at), name="graphql-ws-token-expiry")
+            if self.principal is not None:  # verified: end the connection when the token does
+                self._close_at_expiry(authorization)
         self.acknowledged = True
         await self.send({"type": "connection_ack"})
         return True
 
-    async def _close_at(self, expires_at: float) -> None:
-        await asyncio.sleep(max(0.0, expires_at - time.time()))
-        await self.close(4403, "Token expired")
+    def _close_at_expiry(self, authorization: str) -> None:
+        token = authorization.strip().partition(" ")[2].strip()
+        expires_at = float(jwt.decode(token, options={"verify_signature": False}).get("exp", 0))
+        loop = asyncio.get_running_loop()
+        self._expiry = loop.call_later(
+            max(0.0, expires_at - time.time()),
+            lambda: loop.create_task(self.close(4403, "Forbidden: the access token expired")),
+        )
 
     async def run(self, op_id: str, payload: dict[str, Any]) -> None:
         try:

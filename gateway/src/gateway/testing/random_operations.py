@@ -191,7 +191,8 @@ class OperationGenerator:
             inner = self._value(state, type_.of_type, dry_run)
             return None if inner is None else f"[{inner}]"
         if isinstance(type_, GraphQLEnumType):
-            return next(iter(type_.values)) if dry_run else state.rng.choice(list(type_.values))
+            names: list[str] = list(type_.values)
+            return names[0] if dry_run else state.rng.choice(names)
         if isinstance(type_, GraphQLInputObjectType):
             return None
         assert isinstance(type_, GraphQLScalarType)

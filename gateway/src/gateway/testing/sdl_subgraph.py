@@ -53,7 +53,7 @@ class SdlSubgraph:
     def __post_init__(self) -> None:
         self.schema, self._keys = _executable_schema(self.sdl)
 
-    async def execute(self, query: str, variables: dict[str, Any] | None, operation_name: str | None) -> dict:
+    async def execute(self, query: str, variables: dict[str, Any] | None, operation_name: str | None) -> dict[str, Any]:
         result = await graphql(
             self.schema,
             query,
@@ -70,7 +70,7 @@ class SdlSubgraph:
 
     # --- resolvers --------------------------------------------------------------------------------------
 
-    def _resolve_field(self, obj: Any, info: GraphQLResolveInfo, **args: Any) -> Any:
+    def _resolve_field(self, obj: Any, info: GraphQLResolveInfo[Any], **args: Any) -> Any:
         parent = info.parent_type.name
         name = info.field_name
         if parent == "Query" and name == "_service":

@@ -197,8 +197,14 @@ async def test_self_registration_confirmation_page_add_child_and_second_guardian
     second = await flow.guardian(second_phone)
     theirs = (await ok(second, MY_FAMILY))["myFamily"]
     assert theirs["id"] == cabinet["id"] and [s["id"] for s in theirs["students"]] == [added["id"]]
-    taken = await guardian.execute(INVITE, {"p": second_phone})
-    assert payload_error(taken, "inviteGuardian") == "PHONE_TAKEN"
+    again = (await ok(guardian, INVITE, {"p": second_phone}))["inviteGuardian"]["guardian"]
+    assert again["id"] == invited["id"]  # already in the family: the same guardian, no error
+    # Another family's number answers like a new one (issue #10 point 11: no PHONE_TAKEN oracle).
+    owner = await flow.owner()
+    other_family = (await flow.client_family(owner, branch, (("Ivo", "2014-01-01"),)))["phone"]
+    taken = await guardian.execute(INVITE, {"p": other_family})
+    fresh = await guardian.execute(INVITE, {"p": new_phone()})
+    assert taken["data"]["inviteGuardian"]["errors"] == fresh["data"]["inviteGuardian"]["errors"] == []
 
 
 async def test_link_records_answers_a_mismatch_and_an_unknown_record_alike(flow: Flow) -> None:
@@ -474,9 +480,12 @@ async def test_a_child_with_an_own_login_sees_the_own_profile_through_the_gatewa
 
 # -- the client's address behind the gateway (documented in services/identity/README.md) ----------------------
 async def test_a_client_sent_forwarded_for_never_chooses_the_address_identity_counts(flow: Flow) -> None:
+    """Issue #10 point 9: the address identity counts is the one the gateway saw (or its trusted proxy's)."""
     from sqlalchemy import select
 
+    from gateway.client_address import parse_networks
     from identity.adapters.tables import throttle_events
+    from kabinet.testing.stack import GraphQLClient
 
     async def counted_ips() -> set[str]:
         async with flow.identity.sessionmaker() as s:
@@ -484,15 +493,22 @@ async def test_a_client_sent_forwarded_for_never_chooses_the_address_identity_co
         return {r.key for r in rows}
 
     spoofed = {"X-Forwarded-For": "203.0.113.7"}
-    settings = flow.identity.deps.settings
+    await flow.gateway.execute(REQUEST_CODE, {"p": new_phone()}, headers=spoofed)
+    # No trusted proxy: the socket's peer counts (the test client's 127.0.0.1), never the client's header.
+    assert "203.0.113.7" not in await counted_ips() and "127.0.0.1" in await counted_ips()
+    settings = flow.stack.stack.gateway.state.gateway.settings
     try:
-        for trust in (False, True):
-            settings.trust_forwarded_for = trust
-            await flow.gateway.execute(REQUEST_CODE, {"p": new_phone()}, headers=spoofed)
-            # The gateway forwards no X-Forwarded-For: even a trusting identity sees only the gateway's address.
-            assert "203.0.113.7" not in await counted_ips()
-        direct = flow.stack.service_client("identity")
-        await direct.execute(REQUEST_CODE, {"p": new_phone()}, headers=spoofed)
-        assert "203.0.113.7" in await counted_ips()  # the setting works where the header does arrive
+        # Behind a trusted proxy (the peer) the gateway believes X-Forwarded-For, up to the first untrusted hop.
+        settings.trusted_proxies = parse_networks("127.0.0.0/8")
+        await flow.gateway.execute(REQUEST_CODE, {"p": new_phone()},
+                                   headers={"X-Forwarded-For": "198.51.100.66, 203.0.113.9, 127.0.0.5"})
+        assert "203.0.113.9" in await counted_ips() and "198.51.100.66" not in await counted_ips()
     finally:
-        settings.trust_forwarded_for = False
+        settings.trusted_proxies = []
+    # Straight to identity: refused without the gateway's secret; with it, a client-written header is ignored.
+    outsider = GraphQLClient(flow.stack.stack.apps["identity"], as_gateway=False)
+    refused = await outsider.execute(REQUEST_CODE, {"p": new_phone()}, headers=spoofed)
+    assert refused["_status"] == 403 and refused["errors"][0]["extensions"]["code"] == "GATEWAY_ONLY"
+    direct = flow.stack.service_client("identity")
+    await direct.execute(REQUEST_CODE, {"p": new_phone()}, headers=spoofed)
+    assert "203.0.113.7" not in await counted_ips()

@@ -65,7 +65,7 @@ def jwks(keys: list[SigningKey]) -> dict[str, Any]:
 
 
 class TokenIssuer:
-    def __init__(self, key: SigningKey, issuer: str, audience: str, ttl_s: int = 900) -> None:
+    def __init__(self, key: SigningKey, issuer: str, audience: str, ttl_s: int = 45) -> None:
         self.key, self.issuer, self.audience, self.ttl_s = key, issuer, audience, ttl_s
 
     def issue(self, principal: Principal, ttl_s: int | None = None) -> str:
@@ -179,7 +179,7 @@ class KeySource:
 class TokenVerifier:
     ALGORITHMS = ("EdDSA",)  # pinned: the header's alg never chooses the algorithm
 
-    def __init__(self, keys: KeySource, issuer: str, audience: str, leeway_s: int = 30) -> None:
+    def __init__(self, keys: KeySource, issuer: str, audience: str, leeway_s: int = 10) -> None:
         self.keys, self.issuer, self.audience, self.leeway_s = keys, issuer, audience, leeway_s
 
     async def verify(self, token: str) -> Principal:

@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.federation import Schema
 
+from kabinet import tracing
 from kabinet.auth.principal import ANONYMOUS, Principal
 from kabinet.auth.tokens import InvalidToken
 from kabinet.context import event_context
@@ -26,6 +27,7 @@ from kabinet.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from kabinet.outages import SERVICE_UNAVAILABLE, UNAVAILABLE_MESSAGE, is_outage
 from kabinet.runtime import ServiceRuntime
 from kabinet.web.body_limit import BodyLimitMiddleware
+from kabinet.web.gateway_only import GatewayOnly, require_secret
 
 CORRELATION_HEADER = "x-correlation-id"
 log = logging.getLogger(__name__)
@@ -48,7 +50,8 @@ class CorrelationMiddleware:
             return
         headers = dict(scope.get("headers") or [])
         raw = headers.get(CORRELATION_HEADER.encode(), b"").decode("latin-1").strip()
-        cid = raw[:64] if raw else uuid.uuid4().hex
+        # Traced: a new chain's correlation id is its trace id (one key for logs, events and traces).
+        cid = raw[:64] if raw else (tracing.current_trace_id() or uuid.uuid4().hex)
         started = time.perf_counter()
         status = 500
         path = scope.get("path", "")
@@ -122,7 +125,11 @@ def create_service_app(
     routes: Sequence[BaseRoute] = (),
     manage_runtime: bool = True,
 ) -> Starlette:
-    """``manage_runtime=False`` when something else (the embedded stack) starts and stops the runtime."""
+    """``manage_runtime=False`` when something else (the embedded stack) starts and stops the runtime.
+
+    /graphql answers only the gateway (its shared secret, ``KABINET_GATEWAY_SECRET``; refused at start-up when
+    missing); the other routes (health, metrics, ``routes`` such as JWKS, webhooks, feeds) stay public."""
+    secret = require_secret(runtime.settings.gateway_secret, runtime.name)
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok", "service": runtime.name})
@@ -135,7 +142,7 @@ def create_service_app(
     async def metrics(_: Request) -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
-    graphql_app = AuthMiddleware(ServiceGraphQL(schema, runtime), runtime)
+    graphql_app = GatewayOnly(AuthMiddleware(ServiceGraphQL(schema, runtime), runtime), secret)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -159,5 +166,6 @@ def create_service_app(
     )
     app.add_middleware(CorrelationMiddleware, service=runtime.name)
     app.add_middleware(BodyLimitMiddleware)
+    tracing.add_middleware(app, runtime.name)
     app.state.runtime = runtime
     return app

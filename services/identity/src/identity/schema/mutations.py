@@ -94,8 +94,9 @@ class SignInMutations:
 
     @strawberry.mutation(description="Staff by email; guardians by phone or confirmed email, once they set a password.")
     async def sign_in_with_password(self, info: Ctx, login: str, password: str) -> AuthPayload:
+        ip = client_ip(info)
         got, errors = await attempt(lambda: in_uow(info, lambda uow: auth.sign_in_with_password(
-            deps(info), uow, login, password)))
+            deps(info), uow, login, password, ip)))
         return AuthPayload(session=session_cookie.deliver(info, got), errors=errors)
 
     @strawberry.mutation(description="Trade a refresh token for new tokens. A spent token revokes its whole chain. "

@@ -18,7 +18,6 @@ from identity.domain.errors import (
     BranchNotFound,
     ConsentRequired,
     FamilyNotFound,
-    PhoneTaken,
     RecordNotMatched,
     TooManyRequests,
 )
@@ -57,6 +56,7 @@ from kabinet.errors import Forbidden
 from kabinet.phone import normalise_phone
 
 LINK_TRIES_PER_HOUR = 5
+INVITES_PER_DAY = 10
 
 
 def _guardian_family(principal: Principal) -> str:
@@ -233,14 +233,31 @@ async def confirm_link(deps: IdentityDeps, uow: UnitOfWork, principal: Principal
 
 async def invite_guardian(deps: IdentityDeps, uow: UnitOfWork, principal: Principal, raw_phone: str,
                           first_name: str, last_name: str) -> Guardian:
-    """A guardian invites a second adult by phone: they sign in with a code to the same family cabinet."""
+    """A guardian invites a second adult by phone: they sign in with a code to the same family cabinet.
+
+    The answer never tells whether the number is registered elsewhere (issue #10, point 11): for a number of
+    another family nothing is stored, its owner is told by SMS that someone tried, and the caller gets the
+    same payload as for a new number."""
     family_id = _guardian_family(principal)
     phone = normalise_phone(raw_phone)
     first, last = clean_name(first_name, "firstName"), clean_name(last_name, "lastName")
+    store, now = CredentialStore(uow.session), deps.now()
+    # Each invitation sends an SMS, whoever the number belongs to: a cap per family keeps it from being a spammer.
+    if await store.hits_since("invite", family_id, now - timedelta(days=1)) >= INVITES_PER_DAY:
+        raise TooManyRequests(field="phone")
+    await store.hit("invite", family_id, now)
     guardians = GuardianRepository(uow.session)
-    if await guardians.by_phone(phone) is not None or await FamilyRepository(uow.session).by_phone(phone):
-        raise PhoneTaken(field="phone")
-    g = Guardian(new_id(), family_id, phone, first, last, None, None, False, None, deps.now())
+    g = Guardian(new_id(), family_id, phone, first, last, None, None, False, None, now)
+    existing = await guardians.by_phone(phone)
+    if existing is not None and existing.family_id == family_id:
+        await uow.commit()
+        return existing  # already in the caller's own family: nothing new to tell them
+    if existing is not None or await FamilyRepository(uow.session).by_phone(phone):
+        await uow.commit()
+        await deps.deliver([Outgoing("sms", phone, "Someone tried to add your number to another family cabinet "
+                                                   "in Kabinet. Nothing changed; if you expected this, contact "
+                                                   "your branch.")])
+        return g
     await guardians.add(g)
     uow.publish(GuardianLinked(family_id=family_id, guardian_id=g.id, phone=phone))
     await uow.commit()
