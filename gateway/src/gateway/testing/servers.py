@@ -177,9 +177,13 @@ async def serve_apps_in_loop(apps: Mapping[str, Any], *, path: str = "/graphql")
 
 
 @contextlib.asynccontextmanager
-async def apollo_gateway_async(subgraph_urls: Mapping[str, str]) -> AsyncIterator[str]:
-    """`apollo_gateway` for subgraphs served by this event loop (it must keep running while Node composes)."""
-    server = NodeServer("apollo-gateway.mjs", {"SUBGRAPHS": json.dumps(dict(subgraph_urls))})
+async def apollo_gateway_async(
+    subgraph_urls: Mapping[str, str], subgraph_headers: Mapping[str, str] | None = None
+) -> AsyncIterator[str]:
+    """`apollo_gateway` for subgraphs served by this event loop (it must keep running while Node composes);
+    `subgraph_headers` go on every subgraph request (Kabinet's services want the gateway's secret)."""
+    env = {"SUBGRAPHS": json.dumps(dict(subgraph_urls)), "SUBGRAPH_HEADERS": json.dumps(dict(subgraph_headers or {}))}
+    server = NodeServer("apollo-gateway.mjs", env)
     await asyncio.to_thread(server.start)
     try:
         yield server.url
