@@ -18,6 +18,7 @@ from graphql import (
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
+    FragmentSpreadNode,
     GraphQLEnumType,
     GraphQLField,
     GraphQLInputObjectType,
@@ -252,7 +253,32 @@ def without_conditionals(query: str, variables: dict[str, Any]) -> str | None:
             )
         elif isinstance(definition, FragmentDefinitionNode):
             definitions.append(copy(definition, selection_set=rewrite(definition.selection_set)))
-    return None if empty else print_ast(DocumentNode(definitions=tuple(definitions)))
+    if empty:
+        return None
+    # A fragment whose every spread was excluded is now unused, which validation refuses: drop it (repeatedly, as
+    # dropping one may leave another unused).
+    while True:
+        used = _spread_names(definitions)
+        kept = [d for d in definitions if not isinstance(d, FragmentDefinitionNode) or d.name.value in used]
+        if len(kept) == len(definitions):
+            break
+        definitions = kept
+    return print_ast(DocumentNode(definitions=tuple(definitions)))
+
+
+def _spread_names(definitions: list[Any]) -> set[str]:
+    names: set[str] = set()
+
+    def walk(selection_set: SelectionSetNode | None) -> None:
+        for selection in selection_set.selections if selection_set else ():
+            if isinstance(selection, FragmentSpreadNode):
+                names.add(selection.name.value)
+            elif isinstance(selection, FieldNode | InlineFragmentNode):
+                walk(selection.selection_set)
+
+    for definition in definitions:
+        walk(definition.selection_set)
+    return names
 
 
 def copy(node: Any, **changes: Any) -> Any:
