@@ -40,24 +40,7 @@ def _banner(host: str, port: int, logins: list[str]) -> str:
 
 def _logins(seeded: dict[str, Any]) -> list[str]:
     ident = seeded.get("identity")
-    if ident is None:
-        return []
-    describe = getattr(ident, "logins", None)
-    if callable(describe):
-        return list(describe())
-    lines = []
-    password = getattr(ident, "staff_password", "")
-    if owner := getattr(ident, "owner_email", None):
-        lines.append(f"owner:         {owner} / {password}")
-    for branch, email in (getattr(ident, "admin_emails", None) or {}).items():
-        lines.append(f"branch admin:  {email} / {password}  ({branch})")
-    for branch, emails in (getattr(ident, "teacher_emails", None) or {}).items():
-        lines += [f"teacher:       {e} / {password}  ({branch})" for e in emails]
-    students = getattr(ident, "student_ids", None) or {}
-    code = getattr(ident, "guardian_code", "")
-    for phone in getattr(ident, "family_ids", None) or {}:
-        lines.append(f"guardian:      {phone}, sign-in code {code}  ({len(students.get(phone, []))} children)")
-    return lines
+    return list(ident.logins()) if ident is not None else []
 
 
 def build_app(data_dir: Path, with_demo: bool, host: str, port: int) -> Starlette:
