@@ -371,6 +371,16 @@ class LessonRepository:
         del row["id"]
         await self.session.execute(update(lessons).where(lessons.c.id == lesson.id).values(**row))
 
+    async def upcoming_counts(self, student_ids: Sequence[str], now: datetime) -> dict[str, int]:
+        """Per student: the published lessons still to come that they are on, whatever brought them there
+        (membership, booking, make-up, trial)."""
+        q = (select(participants.c.student_id, func.count())
+             .join(lessons, lessons.c.id == participants.c.lesson_id)
+             .where(participants.c.student_id.in_(student_ids), lessons.c.published.is_(True),
+                    lessons.c.status == LessonStatus.SCHEDULED.value, lessons.c.starts_at >= now)
+             .group_by(participants.c.student_id))
+        return {r[0]: int(r[1]) for r in await self.session.execute(q)}
+
     async def mark_published(self, lesson_ids: Sequence[str]) -> None:
         for chunk in _chunks(lesson_ids, 5000):
             await self.session.execute(update(lessons).where(lessons.c.id.in_(chunk)).values(published=True))
@@ -583,14 +593,6 @@ class BookingRepository:
         for r in await self.session.execute(q):
             out[r.student_id].append(_booking(r))
         return out
-
-    async def upcoming_counts(self, student_ids: Sequence[str], now: datetime) -> dict[str, int]:
-        q = (select(bookings.c.student_id, func.count()).join(lessons, lessons.c.id == bookings.c.lesson_id)
-             .where(bookings.c.student_id.in_(student_ids), bookings.c.status == BookingStatus.ACTIVE.value,
-                    lessons.c.status == LessonStatus.SCHEDULED.value, lessons.c.starts_at >= now)
-             .group_by(bookings.c.student_id))
-        return {r[0]: int(r[1]) for r in await self.session.execute(q)}
-
 
 def _slot(r: Any) -> AvailabilitySlot:
     return AvailabilitySlot(r.id, r.branch_id, r.teacher_id, r.lesson_type, utc(r.starts_at), utc(r.ends_at),
