@@ -100,6 +100,9 @@ branches = Table(
     # Billing's own per-branch settings.
     Column("charge_on", String(20), nullable=False, server_default="scheduling"),  # or "attendance"
     Column("burn_expired_lessons", Boolean, nullable=False, server_default="1"),
+    # How make-ups are charged: "from_package" (only from a package listing the lesson's type, never in money),
+    # "as_lesson" (like any lesson), "free" (never).
+    Column("makeup_charge", String(20), nullable=False, server_default="from_package"),
 )
 
 students = Table(
@@ -138,6 +141,7 @@ lesson_participants = Table(
     Column("price", MONEY, nullable=False),
     Column("currency", String(3), nullable=False),
     Column("removed", Boolean, nullable=False, server_default="0"),
+    Column("reason", String(20), nullable=False, server_default="member"),  # member | makeup | trial | booking
     Column("attendance_status", String(20), nullable=True),
     Column("attendance_revision", Integer, nullable=False, server_default="-1"),
     UniqueConstraint("lesson_id", "student_id", name="uq_lesson_participant"),

@@ -33,6 +33,15 @@ class ChargeModeGQL(Enum):
     AT_ATTENDANCE = "attendance"
 
 
+@strawberry.enum(name="MakeupCharge", description=(
+    "How a make-up lesson is charged: FROM_PACKAGE (the default, after the school's rule: only from a package "
+    "that lists the lesson's type, otherwise free — never in money), AS_LESSON (like any lesson), FREE (never)."))
+class MakeupChargeGQL(Enum):
+    FROM_PACKAGE = "from_package"
+    AS_LESSON = "as_lesson"
+    FREE = "free"
+
+
 @strawberry.enum(name="BillingDiscountScope")
 class DiscountScopeGQL(Enum):
     STUDENT = "student"
@@ -251,6 +260,15 @@ class BranchBillingSettings:
     branch_id: strawberry.ID
     charge_on: ChargeModeGQL
     burn_expired_lessons: bool
+    makeup_charge: MakeupChargeGQL
+
+    @staticmethod
+    def from_row(branch_id: strawberry.ID, b: Any) -> BranchBillingSettings:
+        """A branch billing has not heard of yet has the defaults."""
+        return BranchBillingSettings(
+            branch_id=branch_id, charge_on=ChargeModeGQL(b.charge_on if b else "scheduling"),
+            burn_expired_lessons=bool(b.burn_expired_lessons) if b else True,
+            makeup_charge=MakeupChargeGQL(b.makeup_charge if b else "from_package"))
 
 
 @strawberry.type

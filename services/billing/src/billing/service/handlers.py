@@ -93,7 +93,7 @@ async def settle_scheduled(uow: UnitOfWork, events: list[LessonScheduledV1]) -> 
             "currency": e.price.currency if e.price else "RUB"} for e in wave.values()])
         rosters = {e.lesson_id: {p.student_id: p for p in e.participants} for e in wave.values()}
         await repo.upsert_rosters([{"lesson_id": lid, "student_id": p.student_id, "family_id": p.family_id,
-                                    "price": p.price.amount, "currency": p.price.currency}
+                                    "price": p.price.amount, "currency": p.price.currency, "reason": p.reason}
                                    for lid, roster in rosters.items() for p in roster.values()])
         branches = await repo.branches_by_ids(sorted({e.branch_id for e in wave.values()}))
         charged_here = [e for e in wave.values()
@@ -102,7 +102,7 @@ async def settle_scheduled(uow: UnitOfWork, events: list[LessonScheduledV1]) -> 
             continue
         lessons = await repo.lessons_by_ids([e.lesson_id for e in charged_here])
         await charge_lessons(uow, [
-            (lessons[e.lesson_id], [Seat(p.student_id, p.family_id, p.price.amount, p.price.currency)
+            (lessons[e.lesson_id], [Seat(p.student_id, p.family_id, p.price.amount, p.price.currency, p.reason)
                                     for p in rosters[e.lesson_id].values() if p.reason != FREE_TRIAL])
             for e in charged_here], branches)
 
@@ -114,13 +114,15 @@ async def on_participant_added(envelope: Envelope, uow: UnitOfWork) -> None:
         await repo.upsert_lesson(lesson_id=e.lesson_id, branch_id=e.branch_id, group_id=e.group_id,
                                  course_id=e.course_id, teacher_id=e.teacher_id, lesson_type=e.lesson_type,
                                  charged_by_default=e.charged_by_default, starts_at=e.starts_at)
-    await repo.upsert_participant(e.lesson_id, e.student_id, e.family_id, e.price.amount, e.price.currency)
+    await repo.upsert_participant(e.lesson_id, e.student_id, e.family_id, e.price.amount, e.price.currency,
+                                  e.reason)
     if e.reason == FREE_TRIAL:
         return  # the family's one free trial (R-SCH-6): neither money nor a subscription's lesson
     if await charge_mode(uow, e.branch_id) == CHARGE_ON_SCHEDULING:
         lesson = await repo.lesson(e.lesson_id)
         assert lesson is not None
-        await charge_participant(uow, lesson, e.student_id, e.family_id, e.price.amount, e.price.currency)
+        await charge_participant(uow, lesson, e.student_id, e.family_id, e.price.amount, e.price.currency,
+                                 e.reason)
 
 
 async def on_participant_removed(envelope: Envelope, uow: UnitOfWork) -> None:
@@ -162,7 +164,8 @@ async def on_attendance_marked(envelope: Envelope, uow: UnitOfWork) -> None:
     if part.removed:
         return  # no longer on the lesson (e.g. the participation became the free trial): nothing to charge
     if e.status in CHARGED_STATUSES:
-        await charge_participant(uow, lesson, e.student_id, part.family_id, part.price, part.currency)
+        await charge_participant(uow, lesson, e.student_id, part.family_id, part.price, part.currency,
+                                 part.reason)
     else:
         await refund_charges(uow, e.lesson_id, e.student_id, f"attendance: {e.status}")
 
