@@ -17,6 +17,27 @@ log = logging.getLogger(__name__)
 INTERNAL_MESSAGE = "Internal server error."
 
 
+def is_client_error(error: GraphQLError) -> bool:
+    """The caller's mistake or lack of access (a typed error, a malformed query, id or phone), not ours."""
+    orig = error.original_error
+    return orig is None or isinstance(orig, KabinetError) or (
+        isinstance(orig, ValueError) and "Phone" in error.message)
+
+
+def log_errors(errors: list[GraphQLError]) -> None:
+    """One INFO line per client error (forbidden, unauthenticated, bad input); ERROR with the traceback for the
+    unexpected. The one place a subgraph logs its GraphQL errors."""
+    for error in errors:
+        if is_client_error(error):
+            orig = error.original_error
+            log.info("graphql request refused: %s", error.message, extra={
+                "code": getattr(orig, "code", None) or (error.extensions or {}).get("code"),
+                "path": ".".join(str(p) for p in error.path or ())})
+        else:
+            log.error("unhandled error in resolver", exc_info=error.original_error,
+                      extra={"path": ".".join(str(p) for p in error.path or ())})
+
+
 def user_error(exc: KabinetError) -> UserError:
     return UserError(field=exc.field, message=exc.message, code=exc.code)
 
@@ -49,6 +70,5 @@ class ErrorCodes(SchemaExtension):
             ext["code"] = "INVALID_PHONE"
             return GraphQLError("This is not a valid phone number.", nodes=error.nodes, path=error.path,
                                 extensions=ext)
-        log.error("unhandled error in resolver", exc_info=orig, extra={"path": error.path})
         return GraphQLError(INTERNAL_MESSAGE, nodes=error.nodes, path=error.path,
                             extensions={"code": "INTERNAL_SERVER_ERROR"})

@@ -14,6 +14,7 @@ from strawberry.extensions import (
 )
 
 from kabinet.graphql.errors import ErrorCodes
+from kabinet.graphql.ids import IdArguments
 
 
 def standard_extensions(
@@ -22,6 +23,7 @@ def standard_extensions(
     # Factories: a fresh extension per request; the parse/validation LRU caches are module-level and shared.
     return [
         ErrorCodes,
+        IdArguments,
         lambda: ParserCache(maxsize=cache_size),
         lambda: ValidationCache(maxsize=cache_size),
         lambda: QueryDepthLimiter(max_depth=max_depth),

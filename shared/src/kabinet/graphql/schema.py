@@ -6,8 +6,11 @@ from collections.abc import Iterable
 from typing import Any, Final
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
 
+from kabinet.graphql.errors import log_errors
 from kabinet.graphql.extensions import standard_extensions
 from kabinet.graphql.types import SCALAR_MAP
 
@@ -15,10 +18,18 @@ from kabinet.graphql.types import SCALAR_MAP
 FEDERATION_VERSION: Final = "2.7"
 
 
+class SubgraphSchema(strawberry.federation.Schema):
+    """Strawberry logs every error at ERROR with its traceback; a client's mistake is one INFO line here."""
+
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        log_errors(errors)
+
+
 def subgraph_schema(
     query: type, mutation: type | None = None, types: Iterable[type] = (), **kwargs: Any
 ) -> strawberry.federation.Schema:
-    return strawberry.federation.Schema(
+    return SubgraphSchema(
         query=query, mutation=mutation, types=list(types), extensions=standard_extensions(),
-        federation_version=FEDERATION_VERSION, config=StrawberryConfig(scalar_map=SCALAR_MAP), **kwargs,
+        federation_version=FEDERATION_VERSION, config=StrawberryConfig(scalar_map=SCALAR_MAP),
+        **kwargs,
     )
