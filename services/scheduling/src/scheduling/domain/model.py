@@ -179,7 +179,12 @@ class Membership:
 
 # -- lessons --------------------------------------------------------------------------------------
 class LessonStatus(StrEnum):
+    """What happened to a lesson: scheduled (still to come, or its sheet not saved yet), conducted (its sheet was
+    saved in learning), missed (no sheet within the branch's limit), cancelled. Only cancelled ones are gone."""
+
     SCHEDULED = "scheduled"
+    CONDUCTED = "conducted"
+    MISSED = "missed"
     CANCELLED = "cancelled"
 
 
@@ -223,7 +228,8 @@ class Lesson:
 
     @property
     def active(self) -> bool:
-        return self.status is LessonStatus.SCHEDULED
+        """Not cancelled: it holds its teacher, room and students, whether still to come or past."""
+        return self.status is not LessonStatus.CANCELLED
 
     def overlaps(self, starts_at: datetime, ends_at: datetime) -> bool:
         return self.active and self.starts_at < ends_at and starts_at < self.ends_at

@@ -49,9 +49,10 @@ from scheduling.schema.types import (
     RecurringLessonPayload,
     Room,
     RoomPayload,
+    SheetDeadlinePayload,
     SlotPayload,
 )
-from scheduling.service import bookings, catalogue, feeds, generation, groups, lessons, trials
+from scheduling.service import bookings, catalogue, feeds, generation, groups, lesson_status, lessons, trials
 from scheduling.service.idempotency import begin
 
 T = TypeVar("T")
@@ -173,6 +174,15 @@ class Mutation:
         return BookingPolicyPayload(policy=BookingPolicy(
             branch_id=strawberry.ID(b.id), notice_hours=b.cancel_notice_hours,
             late_cancellation=LateCancellation(b.late_cancellation)) if b else None, errors=errors)
+
+    @strawberry.mutation(description="How long after a lesson's end its sheet may be saved before the lesson is "
+                                     "marked missed (default 48 hours); a sheet saved later still makes it "
+                                     "conducted.")
+    async def set_sheet_deadline(self, info: Info[RequestContext, None], branch_id: strawberry.ID,
+                                 hours: int) -> SheetDeadlinePayload:
+        got, errors = await attempt(info, lambda uow: lesson_status.set_sheet_deadline(
+            uow, info.context.principal, str(branch_id), hours))
+        return SheetDeadlinePayload(hours=got, errors=errors)
 
     # -- groups ---------------------------------------------------------------------------------
     @strawberry.mutation(description="Create a group (branch, course, teacher, room, capacity, price per lesson).")

@@ -124,7 +124,8 @@ class Lesson:
     ends_at: dt.datetime
     local_date: dt.date = strawberry.field(description="The lesson's date in its branch's time zone.")
     price: Money
-    status: str
+    status: str = strawberry.field(description="scheduled, conducted (its sheet was saved), missed (no sheet "
+                                               "within the branch's limit) or cancelled.")
     published: bool
     bookable: bool
     capacity: int | None
@@ -390,6 +391,12 @@ class SlotPayload:
 @strawberry.type
 class BookingPayload:
     booking: Booking | None
+    errors: list[UserError]
+
+
+@strawberry.type
+class SheetDeadlinePayload:
+    hours: int | None = strawberry.field(description="Hours after a lesson's end before it counts as missed.")
     errors: list[UserError]
 
 
