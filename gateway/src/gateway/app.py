@@ -39,6 +39,7 @@ from gateway.subscriptions.service import SubscriptionService
 from kabinet.auth import KeySource
 from kabinet.bus.base import Transport
 from kabinet.settings import MessagingSettings
+from kabinet.web.body_limit import BodyLimitMiddleware
 
 log = logging.getLogger(__name__)
 
@@ -243,6 +244,7 @@ def create_gateway_app(
         ],
         lifespan=lifespan,
     )
+    app.add_middleware(BodyLimitMiddleware, max_bytes=state.settings.max_body_bytes)
     app.state.gateway = state
     return app
 

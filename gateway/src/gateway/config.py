@@ -71,6 +71,8 @@ class GatewaySettings(BaseSettings):
     max_aliases: int = 30
     max_tokens: int = 15000
     document_cache_size: int = 1000
+    # Request bodies above this are refused with 413 before they are read in full (0 turns it off).
+    max_body_bytes: int = 1024 * 1024
     # Token verification at the gateway (once per request; the token is forwarded unchanged). With neither a
     # JWKS URL nor keys passed to `create_gateway_app`, tokens are only forwarded (each subgraph verifies).
     jwks_url: str | None = Field(default=None, validation_alias=AliasChoices("GATEWAY_JWKS_URL", "JWKS_URL"))
@@ -84,8 +86,10 @@ class GatewaySettings(BaseSettings):
     # Trusted-documents mode: a JSON manifest ({hash: document}, or Apollo's persisted-query manifest);
     # only its operations are served.
     trusted_documents: Path | None = None
-    # Static cost estimate (IBM @cost/@listSize semantics); requests above it are refused (0 = off).
-    max_cost: int = 0
+    # Static cost estimate (IBM @cost/@listSize semantics); requests above it are refused (0 = off). The budget
+    # admits every saved console operation and every web cabinet document (a test checks both) and refuses
+    # a dozen aliased window searches (`bookableLessons` weighs about 200).
+    max_cost: int = 2500
     cost_default_list_size: int = 10
     # Subscriptions over graphql-ws, fed from the event bus (needs AMQP_URL, or the embedded bus).
     subscriptions_enabled: bool = True

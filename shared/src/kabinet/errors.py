@@ -37,6 +37,13 @@ class InvalidInput(KabinetError):
     message = "The input is not valid."
 
 
+class BadUserInput(KabinetError):
+    """An argument's value is out of its domain (a time without an offset, a text too long, ...)."""
+
+    code = "BAD_USER_INPUT"
+    message = "An argument's value is not valid."
+
+
 class Conflict(KabinetError):
     code = "CONFLICT"
     message = "This conflicts with the current state."

@@ -20,7 +20,7 @@ INTERNAL_MESSAGE = "Internal server error."
 def is_client_error(error: GraphQLError) -> bool:
     """The caller's mistake or lack of access (a typed error, a malformed query, id or phone), not ours."""
     orig = error.original_error
-    return orig is None or isinstance(orig, KabinetError) or (
+    return orig is None or isinstance(orig, KabinetError | GraphQLError) or (
         isinstance(orig, ValueError) and "Phone" in error.message)
 
 
@@ -61,6 +61,11 @@ class ErrorCodes(SchemaExtension):
             ext.setdefault("code", "GRAPHQL_VALIDATION_FAILED")
             return GraphQLError(error.message, nodes=error.nodes, source=error.source,
                                 positions=error.positions, path=error.path, extensions=ext)
+        if isinstance(orig, GraphQLError):
+            # A variable's value failed coercion (graphql-core wraps the scalar's error): the message is about
+            # the request and safe to show; the client sent a bad value.
+            ext["code"] = "BAD_USER_INPUT"
+            return GraphQLError(error.message, nodes=error.nodes, path=error.path, extensions=ext)
         if isinstance(orig, KabinetError):
             ext["code"] = orig.code
             if orig.field:

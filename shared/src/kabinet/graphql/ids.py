@@ -21,13 +21,12 @@ from graphql import (
 )
 from strawberry.extensions import SchemaExtension
 
-from kabinet.errors import InvalidInput
+from kabinet.errors import BadUserInput
 
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
-class MalformedId(InvalidInput):
-    code = "BAD_USER_INPUT"
+class MalformedId(BadUserInput):
     message = "This is not a valid id."
 
 

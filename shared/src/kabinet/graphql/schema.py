@@ -15,7 +15,7 @@ from kabinet.graphql.extensions import standard_extensions
 from kabinet.graphql.types import SCALAR_MAP
 
 # Pinned so every subgraph links the same spec, one that Apollo Gateway/Router and Hive Gateway all read.
-FEDERATION_VERSION: Final = "2.7"
+FEDERATION_VERSION: Final = "2.9"
 
 
 class SubgraphSchema(strawberry.federation.Schema):
@@ -33,3 +33,9 @@ def subgraph_schema(
         federation_version=FEDERATION_VERSION, config=StrawberryConfig(scalar_map=SCALAR_MAP),
         **kwargs,
     )
+
+
+# The @cost weight of each item of a list computed over a window rather than read by key: with the gateway's
+# assumed list size (10) such a field weighs about 200, and the default budget (GATEWAY_MAX_COST = 2500)
+# admits about a dozen of them in one request.
+EXPENSIVE_FIELD_COST: Final = 20

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any, NewType
 
 import strawberry
 
+from kabinet.errors import BadUserInput
 from kabinet.money import Money as MoneyValue
 from kabinet.phone import normalise_phone
 
@@ -26,8 +28,28 @@ PHONE_SCALAR = strawberry.scalar(
     parse_value=_parse_phone,
 )
 
+def _parse_datetime(value: object) -> dt.datetime:
+    # A time without an offset is ambiguous across the branches' zones; refuse it rather than guess.
+    if not isinstance(value, str):
+        raise BadUserInput("A DateTime is an ISO 8601 string with an offset, e.g. 2026-12-01T10:00:00+03:00.")
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise BadUserInput(f"'{value[:40]}' is not an ISO 8601 date-time.") from None
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        raise BadUserInput("A DateTime needs a time zone offset (…+03:00 or …Z).")
+    return parsed
+
+
+DATETIME_SCALAR = strawberry.scalar(
+    name="DateTime",
+    description="A moment in time, ISO 8601 with a time zone offset (2026-12-01T10:00:00+03:00).",
+    serialize=lambda value: value.isoformat(),
+    parse_value=_parse_datetime,
+)
+
 # Every subgraph's schema config maps these (kabinet.graphql.schema does it).
-SCALAR_MAP: dict[object, Any] = {Phone: PHONE_SCALAR}
+SCALAR_MAP: dict[object, Any] = {Phone: PHONE_SCALAR, dt.datetime: DATETIME_SCALAR}
 
 
 @strawberry.federation.type(shareable=True, description="An amount of money: a decimal and a currency.")

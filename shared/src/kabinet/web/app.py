@@ -23,6 +23,7 @@ from kabinet.context import correlation_id_var
 from kabinet.graphql.context import RequestContext
 from kabinet.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from kabinet.runtime import ServiceRuntime
+from kabinet.web.body_limit import BodyLimitMiddleware
 
 CORRELATION_HEADER = "x-correlation-id"
 
@@ -142,5 +143,6 @@ def create_service_app(
         lifespan=lifespan,
     )
     app.add_middleware(CorrelationMiddleware, service=runtime.name)
+    app.add_middleware(BodyLimitMiddleware)
     app.state.runtime = runtime
     return app

@@ -6,11 +6,13 @@ import datetime as dt
 from typing import Annotated
 
 import strawberry
+from strawberry.federation.schema_directives import Cost
 from strawberry.types import Info
 
 from kabinet.auth.principal import Role
 from kabinet.auth.rules import ensure, require_authenticated
 from kabinet.graphql.context import RequestContext
+from kabinet.graphql.schema import EXPENSIVE_FIELD_COST
 from scheduling.adapters.repositories import CatalogueRepository, GroupRepository, SlotRepository
 from scheduling.domain.model import as_utc
 from scheduling.schema.loaders import lesson_by_id_loader
@@ -70,7 +72,10 @@ class Query:
                               time_zone: str = "UTC") -> list[CalendarDay]:
         return await lesson_calendar(info, filter.query(), time_zone)
 
-    @strawberry.field(description="Group and trial lessons families may book places in.")
+    # Computed over the whole window (places left per lesson): weighted so the gateway's cost limit bounds
+    # how many a request may ask for (docs/security.md).
+    @strawberry.field(description="Group and trial lessons families may book places in.",
+                      directives=[Cost(weight=EXPENSIVE_FIELD_COST)])
     async def bookable_lessons(self, info: Info[RequestContext, None], branch_id: strawberry.ID, from_: FromArg,
                                to: dt.datetime) -> list[Lesson]:
         require_authenticated(info.context.principal)
@@ -85,7 +90,8 @@ class Query:
             x.participants = parts.get(x.id, [])
         return [Lesson.from_model(x) for x in found if x.bookable and (x.places_left() or 0) != 0]
 
-    @strawberry.field(description="Open slots in teachers' weeks that families may book.")
+    @strawberry.field(description="Open slots in teachers' weeks that families may book.",
+                      directives=[Cost(weight=EXPENSIVE_FIELD_COST)])
     async def open_slots(self, info: Info[RequestContext, None], branch_id: strawberry.ID, from_: FromArg,
                          to: dt.datetime, teacher_id: strawberry.ID | None = None) -> list[AvailabilitySlot]:
         require_authenticated(info.context.principal)
