@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import uuid
 
-from .conftest import Branch, ok
+from identity.domain.model import StaffRole
+from identity.service import org
+from kabinet.auth import Principal, Role
+
+from .conftest import OWNER, Branch, ok
 from .test_points_through_gateway import SELL, cabinet, create_lesson, lines, pay, plan, settled
 
 ADD_MAKEUP = """mutation($l: ID!, $s: ID!) { addMakeupParticipant(lessonId: $l, studentId: $s) {
@@ -59,3 +63,40 @@ async def test_makeup_is_charged_only_as_the_branch_rule_says(center: Branch) ->
         assert line["description"].startswith("Make-up:") and "like any lesson" in line["description"]
     finally:
         await ok(center.admin, SETTINGS, {"i": {"branchId": center.id, "makeupCharge": "FROM_PACKAGE"}})
+
+
+STATEMENT = """{ myFamily { statement(first: 50) { edges { node { kind amount { amount } studentName lessonType
+  lessonStartsAt listPrice { amount } subscriptionName reason createdBy createdByName discount { name } } } } } }"""
+ADJUST = """mutation($i: AdjustBalanceInput!) { adjustBalance(input: $i) { errors { code } } }"""
+
+
+async def test_statement_lines_say_why(center: Branch) -> None:
+    """Point 19: a lesson line names the child, the lesson, its price and the package; an adjustment names its
+    reason and the staff member who made it (not their UUID)."""
+    ident = center.h.runtime("identity")
+    async with ident.uow() as uow:
+        admin = await org.create_staff(ident.deps, uow, OWNER, org.CreateStaff(
+            StaffRole.BRANCH_ADMIN, f"a-{uuid.uuid4().hex[:8]}@bill-gw.test", "Irina", "Adminova", (center.id,),
+            "admin-password-1"))
+    await center.h.drain()
+    staff = center.h.client(Principal(user_id=admin.id, role=Role.BRANCH_ADMIN, branch_ids=frozenset({center.id}),
+                                      staff_id=admin.id))
+    fam = await center.family()
+    (kid,) = fam.student_ids
+    await pay(center, fam, "3000.00")
+    await ok(staff, ADJUST, {"i": {"familyId": fam.id, "amount": "200.00", "reason": "Referred a friend",
+                                   "branchId": center.id}})
+    _, day = await create_lesson(center, (kid,), price="1500")
+    pack = await plan(center, "2 individual", lessons=2, price="0", types=["individual"])
+    await ok(center.admin, SELL, {"i": {"planId": pack, "studentId": kid, "startsOn": day.isoformat()}})
+    await create_lesson(center, (kid,), price="1500")
+    await settled(center, fam, "1700.00")
+
+    nodes = [e["node"] for e in (await ok(center.guardian(fam), STATEMENT))["myFamily"]["statement"]["edges"]]
+    (adjusted,) = [n for n in nodes if n["kind"] == "adjustment"]
+    assert adjusted["reason"] == "Referred a friend" and adjusted["createdByName"] == "Irina Adminova"
+    money_line, pack_line = [n for n in nodes if n["kind"] == "lesson_charge"]
+    assert money_line["studentName"] == "Kid0 Test" and money_line["lessonType"] == "individual"
+    assert money_line["listPrice"] == {"amount": "1500.00"} and money_line["amount"] == {"amount": "-1500.00"}
+    assert money_line["lessonStartsAt"].startswith(day.isoformat()) and money_line["subscriptionName"] is None
+    assert pack_line["subscriptionName"] == "2 individual" and pack_line["studentName"] == "Kid0 Test"

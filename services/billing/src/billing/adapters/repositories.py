@@ -23,6 +23,7 @@ from billing.adapters.tables import (
     lesson_participants,
     lessons,
     payments,
+    staff,
     students,
     subscription_types,
     subscriptions,
@@ -238,6 +239,10 @@ class ProjectionRepository:
                                                          display_name=name, erased=False)
         await self.session.execute(stmt.on_conflict_do_update(
             index_elements=["id"], set_={"family_id": family_id, "branch_id": branch_id, "display_name": name}))
+
+    async def upsert_staff(self, staff_id: str, name: str) -> None:
+        stmt = insert_for(self.session, staff).values(id=staff_id, display_name=name)
+        await self.session.execute(stmt.on_conflict_do_update(index_elements=["id"], set_={"display_name": name}))
 
     async def erase_student(self, student_id: str) -> None:
         # Billing keeps the money records (legal duty) but drops the personal data it holds: the name.

@@ -115,6 +115,14 @@ students = Table(
     Column("erased", Boolean, nullable=False, server_default="0"),
 )
 
+# Staff names (identity's staff events), so a statement line says who adjusted the balance.
+staff = Table(
+    "staff",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("display_name", Text, nullable=False, server_default=""),
+)
+
 # -- projections of scheduling's lessons ------------------------------------------------------------
 lessons = Table(
     "lessons",

@@ -12,9 +12,9 @@ from typing import Any, TypeVar
 
 import strawberry
 
+from billing.adapters import queries
 from billing.adapters.repositories import (
     AccountRepository,
-    LedgerRepository,
     PaymentRepository,
     ProjectionRepository,
     SubscriptionRepository,
@@ -73,7 +73,7 @@ async def attempt(info: GInfo, fn: Callable[[UnitOfWork], Awaitable[T]]) -> tupl
 
 async def _line(info: GInfo, tx_id: str) -> StatementLine | None:
     async with info.context.runtime.sessionmaker() as session:
-        row = await LedgerRepository(session).transaction(tx_id)
+        row = await queries.statement_line(session, tx_id)
     return StatementLine.from_row(row) if row is not None else None
 
 

@@ -16,6 +16,8 @@ from billing.service.inbound_events import (
     LessonScheduledV1,
     ParticipantAddedV1,
     ParticipantRemovedV1,
+    StaffCreatedV1,
+    StaffUpdatedV1,
     StudentErasedV1,
     StudentRegisteredV1,
     StudentUpdatedV1,
@@ -54,6 +56,12 @@ async def _project_student(uow: UnitOfWork, e: StudentRegisteredV1) -> None:
     await ProjectionRepository(uow.session).upsert_student(e.student_id, e.family_id, e.branch_id, name)
     if e.branch_id:
         await ProjectionRepository(uow.session).ensure_branch(e.branch_id)
+
+
+async def on_staff(envelope: Envelope, uow: UnitOfWork) -> None:
+    """Staff names, for the statement's lines they made (adjustments, payments)."""
+    e = StaffCreatedV1.parse_envelope(envelope)
+    await ProjectionRepository(uow.session).upsert_staff(e.staff_id, f"{e.first_name} {e.last_name}".strip())
 
 
 async def on_student_erased(envelope: Envelope, uow: UnitOfWork) -> None:
@@ -188,6 +196,8 @@ HANDLERS: dict[str, EventHandler] = {
     StudentRegisteredV1.routing_key(): _posting(on_student_registered),
     StudentUpdatedV1.routing_key(): _posting(on_student_updated),
     StudentErasedV1.routing_key(): _posting(on_student_erased),
+    StaffCreatedV1.routing_key(): _posting(on_staff),
+    StaffUpdatedV1.routing_key(): _posting(on_staff),
     BranchCreatedV1.routing_key(): _posting(on_branch),
     BranchUpdatedV1.routing_key(): _posting(on_branch),
     LessonScheduledV1.routing_key(): _posting(on_lesson_scheduled),
