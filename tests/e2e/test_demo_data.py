@@ -49,3 +49,20 @@ async def test_demo_families_are_not_in_debt_and_packages_are_used(embedded_stac
     cabinet = await client.as_(token).execute("{ myFamily { account { balance { amount } } } }")
     assert "errors" not in cabinet, cabinet
     assert Decimal(cabinet["data"]["myFamily"]["account"]["balance"]["amount"]) >= 0
+
+
+async def test_a_question_from_a_childs_own_login_is_about_that_child(embedded_stack: StackHandle) -> None:
+    """Point 17: the demo's student signs in with their own login and asks without naming themselves."""
+    seeded = await demo.seed(embedded_stack.stack)
+    ident = seeded["identity"]
+    client = embedded_stack.client()
+    signed = await client.execute(
+        "mutation($l: String!, $pw: String!) { signInWithPassword(login: $l, password: $pw) "
+        "{ session { accessToken } errors { code } } }", {"l": ident.student_login, "pw": ident.staff_password})
+    token = signed["data"]["signInWithPassword"]["session"]["accessToken"]
+    asked = await client.as_(token).execute(
+        'mutation { askQuestion(input: {topic: "general", text: "When is the next lesson?"}) '
+        "{ question { studentId } errors { code } } }")
+    assert asked["data"]["askQuestion"]["errors"] == [], asked
+    masha = ident.student_ids[identity_demo.FAMILIES[0][0]][0]
+    assert asked["data"]["askQuestion"]["question"]["studentId"] == masha
