@@ -48,6 +48,7 @@ from scheduling.domain.model import (
     ParticipantReason,
     Room,
     Trial,
+    a_lesson,
 )
 from scheduling.domain.recurrence import RecurringRule
 
@@ -388,6 +389,30 @@ class LessonRepository:
                     lessons.c.status != LessonStatus.CANCELLED.value, lessons.c.starts_at >= now)
              .group_by(participants.c.student_id))
         return {r[0]: int(r[1]) for r in await self.session.execute(q)}
+
+    async def labels(self, found: Iterable[Lesson]) -> dict[str, str]:
+        """How a person names each lesson in a message: «group (course)» or its type, and its teacher —
+        three small queries whatever the number."""
+        found = list(found)
+        group_ids = sorted({x.group_id for x in found if x.group_id})
+        course_ids = sorted({x.course_id for x in found if x.course_id})
+        teacher_ids = sorted({x.teacher_id for x in found})
+        group_names = {r.id: r.name for r in await self.session.execute(
+            select(groups.c.id, groups.c.name).where(groups.c.id.in_(group_ids)))} if group_ids else {}
+        course_names = {r.id: r.name for r in await self.session.execute(
+            select(courses.c.id, courses.c.name).where(courses.c.id.in_(course_ids)))} if course_ids else {}
+        teachers = {r.id: f"{r.first_name} {r.last_name}".strip() for r in await self.session.execute(
+            select(staff.c.id, staff.c.first_name, staff.c.last_name).where(staff.c.id.in_(teacher_ids)))}
+        out = {}
+        for x in found:
+            group = group_names.get(x.group_id or "")
+            what = f"the group «{group}»" if group else a_lesson(x.lesson_type)
+            if x.course_id in course_names:
+                what += f" ({course_names[x.course_id]})"
+            if teachers.get(x.teacher_id):
+                what += f" with {teachers[x.teacher_id]}"
+            out[x.id] = what
+        return out
 
     async def mark_conducted(self, lesson_id: str) -> bool:
         """Its sheet was saved: a scheduled or missed lesson took place (a cancelled one stays cancelled)."""

@@ -32,6 +32,7 @@ from scheduling.schema.types import (
     Course,
     CoursePayload,
     GenerateMonthPayload,
+    GenerationConflict,
     Group,
     GroupMembership,
     GroupPayload,
@@ -70,6 +71,10 @@ async def attempt(info: Info[RequestContext, None], fn: Callable[[UnitOfWork], A
         if exc.code in PASS_THROUGH:
             raise
         return None, [user_error(exc)]
+
+
+def _id(v: str | None) -> strawberry.ID | None:
+    return strawberry.ID(v) if v else None
 
 
 def _s(v: strawberry.ID | None) -> str | None:
@@ -238,13 +243,19 @@ class Mutation:
 
     # -- the month ------------------------------------------------------------------------------
     @strawberry.mutation(description="Generate a month's lessons (YYYY-MM) from the regular rules; idempotent. "
-                                     "skipDates: the branch's holidays (no lesson of any rule on them).")
+                                     "skipDates: the branch's holidays (no lesson of any rule on them). An "
+                                     "occurrence that clashes is not created and is listed in conflicts; the rest "
+                                     "are.")
     async def generate_month(self, info: Info[RequestContext, None], branch_id: strawberry.ID, month: str,
                              group_id: strawberry.ID | None = None, skip_dates: list[dt.date] | None = None
                              ) -> GenerateMonthPayload:
         r, errors = await attempt(info, lambda uow: generation.generate_month(
             uow, info.context.principal, str(branch_id), month, _s(group_id), skip_dates or ()))
-        return GenerateMonthPayload(created=r.created if r else 0, existing=r.existing if r else 0, errors=errors)
+        conflicts = [GenerationConflict(local_date=c.local_date, group_id=_id(c.group_id),
+                                        rule_id=strawberry.ID(c.rule_id), code=c.error.code, message=c.error.message)
+                     for c in (r.conflicts if r else ())]
+        return GenerateMonthPayload(created=r.created if r else 0, existing=r.existing if r else 0, errors=errors,
+                                    conflicts=conflicts)
 
     @strawberry.mutation(description="Publish a month's generated lessons: one event per lesson with participants "
                                      "and prices, which billing charges from.")

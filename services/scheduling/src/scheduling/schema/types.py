@@ -357,10 +357,22 @@ class MembershipPayload:
 
 
 @strawberry.type
+class GenerationConflict:
+    local_date: dt.date = strawberry.field(description="The occurrence's date in the branch's time zone.")
+    group_id: strawberry.ID | None
+    rule_id: strawberry.ID
+    code: str = strawberry.field(description="TEACHER_CONFLICT, ROOM_CONFLICT or STUDENT_CONFLICT.")
+    message: str = strawberry.field(description="Names the other lesson (group, course, teacher), its time and "
+                                                "the branch's zone.")
+
+
+@strawberry.type
 class GenerateMonthPayload:
     created: int
     existing: int
     errors: list[UserError]
+    conflicts: list[GenerationConflict] = strawberry.field(
+        default_factory=list, description="Occurrences not created because they clash; the rest were created.")
 
 
 @strawberry.type
