@@ -32,6 +32,7 @@ from gateway.documents import DocumentRejected, DocumentStore, load_manifest
 from gateway.execution.subgraph_client import SubgraphClient
 from gateway.limits import RequestLimits
 from gateway.pipeline import GatewayPipeline, GraphQLRequest, PipelineResult, RequestRejected, _Rejected
+from gateway.public_paths import public_routes
 from gateway.subscriptions.feed import RabbitFeed, TransportFeed, instance_name
 from gateway.subscriptions.protocol import GraphQLWebSocket
 from gateway.subscriptions.schema import GATEWAY_SUBGRAPH, subscription_sdl
@@ -241,6 +242,7 @@ def create_gateway_app(
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
             Route("/console/assets/{name}", console_asset, methods=["GET"]),
+            *public_routes(configs, settings.subgraph_timeout_s),
         ],
         lifespan=lifespan,
     )

@@ -22,8 +22,12 @@ from kabinet_stack.embedded import Stack
 log = logging.getLogger("kabinet")
 
 
+def public_url(host: str, port: int) -> str:
+    return f"http://{'localhost' if host in ('0.0.0.0', '127.0.0.1') else host}:{port}"
+
+
 def _banner(host: str, port: int, logins: list[str]) -> str:
-    base = f"http://{'localhost' if host in ('0.0.0.0', '127.0.0.1') else host}:{port}"
+    base = public_url(host, port)
     lines = [
         "",
         "Kabinet is running (embedded mode: SQLite files + in-process bus, all services in one process).",
@@ -44,7 +48,10 @@ def _logins(seeded: dict[str, Any]) -> list[str]:
 
 
 def build_app(data_dir: Path, with_demo: bool, host: str, port: int) -> Starlette:
-    stack = Stack(data_dir, messaging=MessagingSettings(amqp_url=os.environ.get("AMQP_URL")))
+    # Links the services hand out (calendar feeds, email confirmation) point where this process listens,
+    # unless KABINET_PUBLIC_URL says otherwise (behind a proxy).
+    stack = Stack(data_dir, messaging=MessagingSettings(amqp_url=os.environ.get("AMQP_URL")),
+                  public_url=os.environ.get("KABINET_PUBLIC_URL") or public_url(host, port))
     marker = data_dir / "demo-seeded.json"
 
     @contextlib.asynccontextmanager

@@ -38,7 +38,10 @@ class Stack:
         messaging: MessagingSettings | None = None,
         identity_private_key_pem: str | None = None,
         gateway_settings: GatewaySettings | None = None,
+        public_url: str | None = None,
     ) -> None:
+        """``public_url``: where the stack is reached (the links services hand out are built from it); unset,
+        KABINET_PUBLIC_URL or the kit's default."""
         self.data_dir = data_dir
         self.messaging = messaging or MessagingSettings(amqp_url=None)
         self.shared_transport: Transport | None = (
@@ -50,8 +53,11 @@ class Stack:
         urls = dict(database_urls or {})
 
         identity = self.modules["identity"]
-        id_settings = identity.settings_cls(database_url=urls.get("identity"), data_dir=data_dir,
-                                            messaging=self.messaging, jwt_private_key=identity_private_key_pem)
+        common: dict[str, Any] = {"data_dir": data_dir, "messaging": self.messaging}
+        if public_url:
+            common["public_url"] = public_url
+        id_settings = identity.settings_cls(database_url=urls.get("identity"),
+                                            jwt_private_key=identity_private_key_pem, **common)
         id_runtime = identity.build_runtime(id_settings, transport=self.shared_transport)
         self.runtimes["identity"] = id_runtime
         # Every other service verifies tokens with identity's public keys, shared in-process.
@@ -59,7 +65,7 @@ class Stack:
         for name, module in self.modules.items():
             if name == "identity":
                 continue
-            settings = module.settings_cls(database_url=urls.get(name), data_dir=data_dir, messaging=self.messaging)
+            settings = module.settings_cls(database_url=urls.get(name), **common)
             self.runtimes[name] = module.build_runtime(settings, transport=self.shared_transport,
                                                        key_source=self.key_source)
         for name, runtime in self.runtimes.items():

@@ -379,8 +379,9 @@ class Mutation:
                                   teacher_id: strawberry.ID | None = None) -> CalendarFeedPayload:
         r, errors = await attempt(info, lambda uow: feeds.issue_feed(
             uow, info.context.principal, student_id=_s(student_id), teacher_id=_s(teacher_id)))
-        base = getattr(info.context.runtime.settings, "public_base_url", "").rstrip("/")
-        return CalendarFeedPayload(feed=CalendarFeed(id=strawberry.ID(r[0]), url=f"{base}/calendar/{r[1]}.ics")
+        settings = info.context.runtime.settings
+        return CalendarFeedPayload(feed=CalendarFeed(id=strawberry.ID(r[0]),
+                                                     url=settings.public_link(f"calendar/{r[1]}.ics"))
                                    if r else None, errors=errors)
 
     @strawberry.mutation(description="Revoke a calendar feed: its URL stops working at once.")
