@@ -3,8 +3,12 @@ SHELL := /bin/bash
 # uv from PATH, else the one pip installs as a module (make installs it on first use).
 UV ?= $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 NPM_DIR := tests/node
+# `npm ci` again only when the lockfile changed since the last install (it takes a minute or two).
+NODE_STAMP := $(NPM_DIR)/node_modules/.installed-from-lockfile
+# `make run PORT=8080` (or KABINET_PORT) serves elsewhere than :8000.
+PORT ?= $(or $(KABINET_PORT),8000)
 
-.PHONY: run test install install-node ensure-uv lint bench bench-gateway docs schema supergraph clean
+.PHONY: run test install install-node install-browser ensure-uv lint bench bench-gateway docs schema supergraph clean
 
 ensure-uv:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check uv
@@ -12,16 +16,27 @@ ensure-uv:
 install: ensure-uv
 	$(UV) sync --frozen
 
-install-node:
-	@if [ -f $(NPM_DIR)/package-lock.json ]; then npm ci --prefix $(NPM_DIR) --no-audit --no-fund --loglevel=error; fi
+install-node: $(NODE_STAMP)
+
+$(NODE_STAMP): $(NPM_DIR)/package-lock.json
+	npm ci --prefix $(NPM_DIR) --no-audit --no-fund --loglevel=error
+	@touch $@
+
+## The console's browser test drives the system's Chromium with Playwright (never a downloaded browser).
+install-browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else echo "Chromium is missing: install it (e.g. sudo apt-get install chromium) for tests/browser"; exit 1; fi; }
 
 ## Start the whole system in one process (SQLite + in-process bus) with demo data.
 run: install
-	$(UV) run kabinet run
+	$(UV) run kabinet run --port $(PORT)
 
-## Run the whole test suite against real PostgreSQL and RabbitMQ (see README: KABINET_TEST_*).
-test: install install-node
-	$(UV) run pytest
+## Run the whole test suite against real PostgreSQL and RabbitMQ (see README: on 127.0.0.1 with the defaults, or
+## KABINET_TEST_*, or Docker).
+test: install install-node install-browser
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(UV) run pytest
 
 lint: install
 	$(UV) run ruff check .
