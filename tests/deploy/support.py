@@ -6,12 +6,17 @@ so sibling modules are not importable by name).
 The renderer implements the subset of kustomize that deploy/k8s uses, with kustomize's semantics:
 ``resources`` (files and directories), ``namespace`` (renaming Namespace objects, as kustomize does),
 ``labels`` (``pairs``/``includeSelectors``/``includeTemplates``), ``commonLabels``, ``replicas``, ``images``
-and ``patches`` (strategic merge, matched by kind+name or by ``target``; JSON 6902 with ``target``). Any other
-kustomization field is an error, so the renderer never silently ignores something kustomize would apply.
+and ``patches`` (strategic merge, matched by kind+name or by ``target``; JSON 6902 with ``target``), and
+``secretGenerator`` with ``files`` (``generatorOptions.disableNameSuffixHash: true`` required, so names match
+kustomize's output exactly). Any other kustomization field is an error, so the renderer never silently ignores
+something kustomize would apply. A generator's file that the operator has not created yet is an error with
+``strict=True`` (as in kustomize); otherwise the Secret gets OPERATOR_SUPPLIED as its value, so the rest of
+the manifests can be checked in a checkout that has no secrets.
 """
 
 from __future__ import annotations
 
+import base64
 import copy
 import re
 import tomllib
@@ -242,6 +247,8 @@ SUPPORTED_FIELDS = {
     "commonLabels",
     "replicas",
     "images",
+    "secretGenerator",
+    "generatorOptions",
     "patches",
 }
 CLUSTER_SCOPED = {
@@ -286,7 +293,38 @@ def object_id(obj: Obj) -> tuple[str, str, str, str]:
     return (obj.get("apiVersion", "").split("/")[0], obj["kind"], md.get("namespace", ""), md["name"])
 
 
-def render(directory: Path) -> list[Obj]:
+OPERATOR_SUPPLIED = "<supplied by the operator>"
+
+
+def generated_secrets(k: Obj, directory: Path, *, strict: bool) -> list[Obj]:
+    """The Secrets of ``secretGenerator`` (``files`` entries: ``KEY=path`` or ``path``)."""
+    entries = k.get("secretGenerator", [])
+    if entries and not (k.get("generatorOptions") or {}).get("disableNameSuffixHash"):
+        raise KustomizeError(f"{directory}: secretGenerator without disableNameSuffixHash is not implemented")
+    secrets = []
+    for entry in entries:
+        unknown = set(entry) - {"name", "files", "type"}
+        if unknown:
+            raise KustomizeError(f"{directory}: secretGenerator fields not implemented: {sorted(unknown)}")
+        data: dict[str, str] = {}
+        for item in entry.get("files", []):
+            key, _, rel = item.rpartition("=")
+            path = (directory / rel).resolve()
+            if not path.is_relative_to(directory.resolve()):
+                raise KustomizeError(f"{directory}: {rel} is outside the kustomization root")
+            if path.is_file():
+                data[key or path.name] = path.read_text()
+            elif strict:
+                raise KustomizeError(f"{directory}: secretGenerator {entry['name']}: {rel} does not exist")
+            else:
+                data[key or path.name] = OPERATOR_SUPPLIED
+        secrets.append({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": entry["name"]},
+                        "type": entry.get("type", "Opaque"),  # kustomize prints base64 `data`
+                        "data": {key: base64.b64encode(value.encode()).decode() for key, value in data.items()}})
+    return secrets
+
+
+def render(directory: Path, *, strict: bool = False) -> list[Obj]:
     """The objects `kustomize build directory` would print (for the features deploy/k8s uses)."""
     kfile = directory / "kustomization.yaml"
     if not kfile.is_file():
@@ -300,11 +338,12 @@ def render(directory: Path) -> list[Obj]:
     for entry in k.get("resources", []):
         path = (directory / entry).resolve()
         if path.is_dir():
-            objects += render(path)
+            objects += render(path, strict=strict)
         elif path.is_file():
             objects += read_docs(path)
         else:
             raise KustomizeError(f"{kfile}: resource {entry!r} does not exist")
+    objects += generated_secrets(k, directory, strict=strict)
     seen: set[tuple[str, str, str, str]] = set()
     for obj in objects:
         oid = object_id(obj)

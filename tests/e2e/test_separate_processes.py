@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import secrets
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -50,7 +51,8 @@ async def processes(database_factory: Callable[[str], Awaitable[str]], messaging
     ports = {name: free_port() for name in names}
     base_env = {**os.environ, "AMQP_URL": str(messaging.amqp_url), "EVENTS_EXCHANGE": messaging.events_exchange,
                 "QUEUE_PREFIX": messaging.queue_prefix, "LOG_LEVEL": "WARNING", "KABINET_DATA_DIR": str(tmp_path),
-                "JWKS_URL": f"http://127.0.0.1:{ports['identity']}/.well-known/jwks.json"}
+                "JWKS_URL": f"http://127.0.0.1:{ports['identity']}/.well-known/jwks.json",
+                "BILLING_PAYMENT_WEBHOOK_SECRET": secrets.token_urlsafe(32)}  # `serve` refuses to start without
     procs: list[subprocess.Popen[bytes]] = []
     logs = tmp_path / "logs"
     logs.mkdir()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from sqlalchemy import func, select
@@ -29,7 +30,8 @@ async def test_registered_student_opens_family_account_once(database_factory: An
     key = SigningKey.generate()
     ident = identity_runtime(IdentitySettings(database_url=await database_factory("identity"), messaging=messaging,
                                               jwt_private_key=key.to_pem(), data_dir=tmp_path))
-    bill = billing_runtime(BillingSettings(database_url=await database_factory("billing"), messaging=messaging),
+    bill = billing_runtime(BillingSettings(database_url=await database_factory("billing"), messaging=messaging,
+                                           payment_webhook_secret=secrets.token_urlsafe(32)),
                            key_source=own_key_source(key))
     admin = token_for(key, Principal(user_id="u-admin", role=Role.BRANCH_ADMIN, branch_ids=frozenset({B1})))
     async with running(ident, bill):

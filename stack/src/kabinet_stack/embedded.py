@@ -26,6 +26,7 @@ from kabinet.bus.base import Transport
 from kabinet.bus.memory import InProcessTransport
 from kabinet.runtime import ServiceRuntime
 from kabinet.settings import MessagingSettings
+from kabinet_stack.secrets import local_secret
 from kabinet_stack.services import ServiceModule, available_services
 
 
@@ -66,6 +67,9 @@ class Stack:
             if name == "identity":
                 continue
             settings = module.settings_cls(database_url=urls.get(name), **common)
+            if name == "billing" and not settings.payment_webhook_secret:
+                # No secret has a default: the stand-in provider of this data directory gets its own.
+                settings.payment_webhook_secret = local_secret(data_dir, "billing-payment-webhook-secret")
             self.runtimes[name] = module.build_runtime(settings, transport=self.shared_transport,
                                                        key_source=self.key_source)
         for name, runtime in self.runtimes.items():

@@ -11,6 +11,7 @@ from starlette.applications import Starlette
 from billing.adapters.payment_provider import LocalProvider, PaymentProvider
 from billing.adapters.tables import inbox, metadata, outbox
 from billing.adapters.webhooks import webhook_route
+from billing.domain.model import DEFAULT_LIMITS, MoneyLimits
 from billing.schema.schema import schema
 from billing.service.expiry_job import run_expiry_forever
 from billing.service.handlers import HANDLERS
@@ -30,12 +31,15 @@ SPEC = ServiceSpec(name="billing", metadata=metadata, outbox=outbox, inbox=inbox
 class BillingRuntime(ServiceRuntime):
     """The kit's runtime plus billing's adapter to the online payment provider."""
 
-    payment_provider: PaymentProvider
+    payment_provider: PaymentProvider | None = None
+    limits: MoneyLimits = DEFAULT_LIMITS
     expiry_task: asyncio.Task[None] | None = None
 
     def uow(self) -> BillingUnitOfWork:
         # Billing's own unit of work: event handlers' ledger postings are applied together at commit.
-        return BillingUnitOfWork(self.sessionmaker, self.spec.outbox, self.name, on_commit=self.relay.wake)
+        uow = BillingUnitOfWork(self.sessionmaker, self.spec.outbox, self.name, on_commit=self.relay.wake)
+        uow.limits = self.limits
+        return uow
 
     async def start(self) -> None:
         await super().start()
@@ -60,10 +64,23 @@ class BillingRuntime(ServiceRuntime):
         await super().stop()
 
 
-def build_provider(settings: BillingSettings) -> PaymentProvider:
+# A shorter shared secret is guessable; real acquirers issue 32+ characters.
+MIN_WEBHOOK_SECRET_LENGTH = 16
+NO_SECRET = (
+    "billing: BILLING_PAYMENT_WEBHOOK_SECRET is not set (or shorter than {n} characters). It is the secret the "
+    "payment provider signs its notifications with; without it anyone could post a payment. Set it from the "
+    "provider's settings (see docs/operations.md); `kabinet run` makes one for its data directory by itself."
+)
+
+
+def build_provider(settings: BillingSettings) -> PaymentProvider | None:
+    """The provider adapter, or None when no webhook secret is configured (online payments off)."""
     if settings.payment_provider != "local":
         raise ValueError(f"unknown payment provider {settings.payment_provider!r}")
-    return LocalProvider(settings.payment_webhook_secret, settings.payment_checkout_base_url)
+    secret = settings.payment_webhook_secret
+    if not secret or len(secret) < MIN_WEBHOOK_SECRET_LENGTH:
+        return None
+    return LocalProvider(secret, settings.payment_checkout_base_url)
 
 
 def build_runtime(settings: BillingSettings | None = None, *, transport: Transport | None = None,
@@ -71,12 +88,16 @@ def build_runtime(settings: BillingSettings | None = None, *, transport: Transpo
     settings = settings or BillingSettings()
     runtime = BillingRuntime(SPEC, settings, transport=transport, key_source=key_source)
     runtime.payment_provider = provider or build_provider(settings)
+    runtime.limits = MoneyLimits(settings.max_amount_per_operation, settings.balance_ceiling)
     return runtime
 
 
 def create_app(settings: BillingSettings | None = None, *, runtime: ServiceRuntime | None = None,
                manage_runtime: bool = True) -> Starlette:
+    """The service's app, webhook route included: it refuses to exist without the webhook secret."""
     runtime = runtime or build_runtime(settings)
-    provider = getattr(runtime, "payment_provider", None) or build_provider(BillingSettings())
+    provider = getattr(runtime, "payment_provider", None)
+    if provider is None:
+        raise SystemExit(NO_SECRET.format(n=MIN_WEBHOOK_SECRET_LENGTH))
     return create_service_app(runtime, schema, routes=[webhook_route(runtime, provider)],
                               manage_runtime=manage_runtime)

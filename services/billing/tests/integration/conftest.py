@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -96,6 +97,9 @@ class Harness:
             "branchId": fam.branch_id}})
 
 
+# The payment provider's shared secret in these tests (billing has no default one).
+WEBHOOK_SECRET = secrets.token_urlsafe(32)
+
 RECORD_PAYMENT = """
 mutation($input: RecordPaymentInput!) {
   recordPayment(input: $input) {
@@ -122,7 +126,7 @@ def signing_key() -> SigningKey:
 async def billing(billing_db: str, messaging: MessagingSettings, signing_key: SigningKey,
                   tmp_path: Path) -> AsyncIterator[Harness]:
     settings = BillingSettings(database_url=billing_db, messaging=messaging, data_dir=tmp_path,
-                               outbox_poll_interval_s=0.1)
+                               outbox_poll_interval_s=0.1, payment_webhook_secret=WEBHOOK_SECRET)
     runtime = build_runtime(settings, key_source=KeySource(static=jwks([signing_key])))
     async with running(runtime, migrate=False):
         yield Harness(runtime, signing_key)

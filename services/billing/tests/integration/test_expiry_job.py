@@ -11,7 +11,7 @@ from kabinet.auth import KeySource, SigningKey, jwks
 from kabinet.settings import MessagingSettings
 from kabinet.testing.stack import eventually, running
 
-from .conftest import Harness
+from .conftest import WEBHOOK_SECRET, Harness
 
 PLAN = """mutation($i: CreateSubscriptionPlanInput!) { createSubscriptionPlan(input: $i) {
   subscriptionPlan { id } errors { code } } }"""
@@ -23,7 +23,8 @@ SUBS = "query($s: ID!) { studentSubscriptions(studentId: $s) { id status lessons
 async def test_expiry_job_expires_past_validity_by_itself(billing_db: str, messaging: MessagingSettings,
                                                           signing_key: SigningKey, tmp_path: Path) -> None:
     settings = BillingSettings(database_url=billing_db, messaging=messaging, data_dir=tmp_path,
-                               outbox_poll_interval_s=0.1, subscription_expiry_interval_s=0.2)
+                               outbox_poll_interval_s=0.1, subscription_expiry_interval_s=0.2,
+                               payment_webhook_secret=WEBHOOK_SECRET)
     runtime = build_runtime(settings, key_source=KeySource(static=jwks([signing_key])))
     async with running(runtime, migrate=False):
         billing = Harness(runtime, signing_key)

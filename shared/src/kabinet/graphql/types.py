@@ -7,8 +7,10 @@ from decimal import Decimal
 from typing import Any, NewType
 
 import strawberry
+from strawberry.types.scalar import ScalarDefinition
 
 from kabinet.errors import BadUserInput
+from kabinet.money import AmountError, parse_amount
 from kabinet.money import Money as MoneyValue
 from kabinet.phone import normalise_phone
 
@@ -27,6 +29,7 @@ PHONE_SCALAR = strawberry.scalar(
     serialize=str,
     parse_value=_parse_phone,
 )
+
 
 def _parse_datetime(value: object) -> dt.datetime:
     # A time without an offset is ambiguous across the branches' zones; refuse it rather than guess.
@@ -48,8 +51,25 @@ DATETIME_SCALAR = strawberry.scalar(
     parse_value=_parse_datetime,
 )
 
+
+def _parse_decimal(value: object) -> Decimal:
+    # Every Decimal argument of every subgraph is an amount of money (or a price, a percent): one rule for
+    # what is a number at all, so "1e400", "NaN" or "Infinity" are BAD_USER_INPUT, never an internal error.
+    # Each operation's own rules (sign, cents, its maximum) are checked by the service with the same parser.
+    try:
+        return parse_amount(value, negative=True, zero=True, cents=False)
+    except AmountError as exc:
+        raise BadUserInput(str(exc)) from None
+
+
+# Strawberry's own name and description, so the published SDL stays the same; only parsing is stricter.
+DECIMAL_SCALAR = ScalarDefinition(
+    name="Decimal", description="Decimal (fixed-point)", specified_by_url=None, serialize=str,
+    parse_value=_parse_decimal, parse_literal=None, origin=Decimal,
+)
+
 # Every subgraph's schema config maps these (kabinet.graphql.schema does it).
-SCALAR_MAP: dict[object, Any] = {Phone: PHONE_SCALAR, dt.datetime: DATETIME_SCALAR}
+SCALAR_MAP: dict[object, Any] = {Phone: PHONE_SCALAR, dt.datetime: DATETIME_SCALAR, Decimal: DECIMAL_SCALAR}
 
 
 @strawberry.federation.type(shareable=True, description="An amount of money: a decimal and a currency.")

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from billing.adapters.tables import (
     accounts,
     branches,
+    checkout_sessions,
     discounts,
     invoices,
     ledger_entries,
@@ -28,7 +29,7 @@ from billing.adapters.tables import (
     subscription_types,
     subscriptions,
 )
-from billing.domain.errors import InsufficientFunds, SubscriptionStateInvalid
+from billing.domain.errors import BalanceLimitExceeded, InsufficientFunds, SubscriptionStateInvalid
 from billing.domain.model import (
     CENT,
     LESSON_CREDIT,
@@ -44,6 +45,7 @@ from billing.domain.model import (
 )
 from kabinet.db.dialect import insert_for
 from kabinet.db.types import Amount
+from kabinet.money import AMOUNT_COLUMN_MAX
 
 
 def _account(r: Row[Any]) -> FamilyAccount:
@@ -97,17 +99,25 @@ class LedgerRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def post(self, tx: Transaction, *, allow_debt: bool) -> Posted:
+    async def post(self, tx: Transaction, *, allow_debt: bool, ceiling: Decimal = AMOUNT_COLUMN_MAX) -> Posted:
         a = accounts
         delta = tx.family_delta
         new_balance = a.c.balance + delta  # exact on both dialects (Amount: integer cents on SQLite)
         stmt = update(a).where(a.c.id == tx.account_id).values(balance=new_balance)
-        if delta < 0 and not allow_debt:
-            # A conditional UPDATE: the check and the change are one atomic statement under the row lock,
-            # so concurrent charges can never take the balance below the credit limit.
-            stmt = stmt.where(new_balance >= -a.c.credit_limit)
+        # Conditional UPDATEs: the checks and the change are one atomic statement under the row lock, so
+        # concurrent operations can never take the balance below the credit limit nor beyond the ceiling
+        # (which is within the column's range: the sum is compared before it is stored, never overflows).
+        if delta > 0:
+            stmt = stmt.where(new_balance <= min(ceiling, AMOUNT_COLUMN_MAX))
+        elif delta < 0:
+            stmt = stmt.where(new_balance >= -min(ceiling, AMOUNT_COLUMN_MAX))
+            if not allow_debt:
+                stmt = stmt.where(new_balance >= -a.c.credit_limit)
         row = (await self.session.execute(stmt.returning(a.c.balance, a.c.credit_limit))).first()
         if row is None:
+            before = (await self.session.execute(select(a.c.balance).where(a.c.id == tx.account_id))).scalar_one()
+            if abs(Decimal(before) + delta) > min(ceiling, AMOUNT_COLUMN_MAX):
+                raise BalanceLimitExceeded(field="amount")
             raise InsufficientFunds()
         balance_after = Decimal(row.balance).quantize(Decimal("0.01"))
         debt = delta < 0 and balance_after < -Decimal(row.credit_limit)
@@ -122,13 +132,15 @@ class LedgerRepository:
         await self.session.execute(ledger_entries.insert(), self._entry_rows(tx))
         return Posted(tx.id, balance_after, debt)
 
-    async def post_many(self, txs: Sequence[Transaction]) -> dict[str, Posted]:
-        """Apply many transactions (of any families) in a few statements, never refused: charges of lessons
-        that happened or were booked are recorded, beyond the credit limit as debt.
+    async def post_many(self, txs: Sequence[Transaction], ceiling: Decimal = AMOUNT_COLUMN_MAX
+                        ) -> dict[str, Posted]:
+        """Apply many transactions (of any families) in a few statements, never refused for the credit limit:
+        charges of lessons that happened or were booked are recorded, beyond the credit limit as debt.
 
         The rows are locked in id order (accounts, then subscriptions), so concurrent batches touching the
         same families wait for each other instead of deadlocking. The balances are read under the lock and
-        every transaction's ``balance_after`` follows from them in the order given.
+        every transaction's ``balance_after`` follows from them in the order given. A balance that would end
+        beyond ± ``ceiling`` refuses the whole batch (BalanceLimitExceeded) before anything is written.
         """
         if not txs:
             return {}
@@ -146,6 +158,13 @@ class LedgerRepository:
             select(a.c.id, a.c.balance, a.c.credit_limit).where(a.c.id.in_(ids)).order_by(a.c.id)
             .with_for_update())).all()
         state = {r.id: (Decimal(r.balance).quantize(CENT), Decimal(r.credit_limit)) for r in locked}
+        limit_of = min(ceiling, AMOUNT_COLUMN_MAX)
+        running = {k: v[0] for k, v in state.items()}
+        for tx in txs:  # every intermediate balance too: each is stored as a transaction's balance_after
+            delta = tx.family_delta
+            running[tx.account_id] += delta
+            if (delta > 0 and running[tx.account_id] > limit_of) or (delta < 0 and running[tx.account_id] < -limit_of):
+                raise BalanceLimitExceeded(field="amount")
         changed = {k: v for k, v in deltas.items() if v != 0}
         if changed:
             delta_of = case({k: literal(v, Amount()) for k, v in changed.items()}, value=a.c.id)
@@ -585,6 +604,25 @@ class PaymentRepository:
     async def add_refunded(self, payment_id: str, amount: Decimal) -> None:
         await self.session.execute(update(payments).where(payments.c.id == payment_id)
                                    .values(refunded=payments.c.refunded + amount))
+
+
+class CheckoutRepository:
+    """Checkouts billing started with the payment provider (what a notification must match)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, **values: Any) -> None:
+        await self.session.execute(checkout_sessions.insert().values(**values))
+
+    async def get(self, provider: str, provider_payment_id: str) -> Row[Any] | None:
+        c = checkout_sessions
+        return (await self.session.execute(select(c).where(
+            c.c.provider == provider, c.c.provider_payment_id == provider_payment_id))).first()
+
+    async def mark_paid(self, session_id: str, payment_id: str) -> None:
+        await self.session.execute(update(checkout_sessions).where(checkout_sessions.c.id == session_id)
+                                   .values(status="paid", payment_id=payment_id))
 
 
 class InvoiceRepository:

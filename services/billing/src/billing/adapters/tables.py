@@ -80,10 +80,12 @@ ledger_entries = Table(
     Column("created_at", UtcDateTime(), nullable=False),
 )
 
-# Client-supplied idempotency keys: the first request's content hash and result.
+# Client-supplied idempotency keys: the first request's content hash and result. A key belongs to its
+# caller (``scope``: the user id, or the payment provider): another caller's same key is another key.
 idempotency_keys = Table(
     "idempotency_keys",
     metadata,
+    Column("scope", String(120), primary_key=True),
     Column("key", String(200), primary_key=True),
     Column("request_hash", String(64), nullable=False),
     Column("result", Text, nullable=True),
@@ -248,6 +250,25 @@ payments = Table(
     Column("transaction_id", String(36), nullable=False),
     Column("received_by", String(64), nullable=True),
     Column("received_at", UtcDateTime(), nullable=False),
+)
+
+# Online checkouts billing started: a provider's notification is applied only when it matches one of them
+# (its provider, payment id, family, amount, currency and invoice).
+checkout_sessions = Table(
+    "checkout_sessions",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("provider", String(40), nullable=False),
+    Column("provider_payment_id", String(120), nullable=False),
+    Column("family_id", String(36), nullable=False, index=True),
+    Column("amount", MONEY, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("invoice_id", String(36), nullable=True),
+    Column("status", String(20), nullable=False),  # started | paid
+    Column("payment_id", String(36), nullable=True),
+    Column("started_by", String(120), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("provider", "provider_payment_id", name="uq_checkout_provider_payment"),
 )
 
 invoices = Table(

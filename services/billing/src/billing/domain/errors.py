@@ -66,6 +66,21 @@ class InvalidAmount(InvalidInput):
     message = "The amount must be a positive number of at most two decimal places."
 
 
+class BalanceLimitExceeded(Conflict):
+    code = "BALANCE_LIMIT_EXCEEDED"
+    message = "This would take the family's balance beyond the allowed limit."
+
+
+class CheckoutUnknown(NotFound):
+    code = "CHECKOUT_UNKNOWN"
+    message = "Billing started no such checkout."
+
+
+class NotificationMismatch(Conflict):
+    code = "NOTIFICATION_MISMATCH"
+    message = "The notification does not match the checkout billing started."
+
+
 class CurrencyMismatch(InvalidInput):
     code = "CURRENCY_MISMATCH"
     message = "The currency does not match the account's currency."

@@ -14,7 +14,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from billing.domain.errors import InvalidAmount, SubscriptionStateInvalid, UnbalancedTransaction
-from kabinet.money import DEFAULT_CURRENCY, Money
+from kabinet.money import AMOUNT_COLUMN_MAX, DEFAULT_CURRENCY, AmountError, Money, parse_amount
 
 LESSON_CREDIT = "LSN"  # the unit of lesson credits in the ledger
 CENT = Decimal("0.01")
@@ -28,11 +28,29 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def positive_amount(value: Decimal) -> Decimal:
-    """A client-given amount: positive, at most two decimals (refused, never rounded silently)."""
-    if not value.is_finite() or value <= 0 or value != value.quantize(CENT) or value >= Decimal("1e12"):
-        raise InvalidAmount(field="amount")
-    return value.quantize(CENT)
+@dataclass(frozen=True)
+class MoneyLimits:
+    """How much one operation may move, and how far a balance may go (both ways); settings choose them."""
+
+    max_per_operation: Decimal = Decimal("10000000.00")
+    balance_ceiling: Decimal = Decimal("100000000.00")
+
+    def __post_init__(self) -> None:
+        if not Decimal(0) < self.max_per_operation <= self.balance_ceiling <= AMOUNT_COLUMN_MAX:
+            raise ValueError("need 0 < max_per_operation <= balance_ceiling <= the column's range")
+
+
+DEFAULT_LIMITS = MoneyLimits()
+
+
+def positive_amount(value: Decimal, limits: MoneyLimits = DEFAULT_LIMITS, *, field: str = "amount",
+                    negative: bool = False, zero: bool = False) -> Decimal:
+    """A client-given amount: positive (unless allowed otherwise), at most two decimals (refused, never
+    rounded silently), at most the maximum per operation. The kit's one parser decides."""
+    try:
+        return parse_amount(value, maximum=limits.max_per_operation, negative=negative, zero=zero)
+    except AmountError as exc:
+        raise InvalidAmount(str(exc), field=field) from None
 
 
 # -- ledger -----------------------------------------------------------------------------------------

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from billing.adapters.repositories import AccountRepository
 from billing.domain.events import AdjustmentMade, money
-from billing.domain.model import CENT, LedgerAccount, Transaction, TxKind, money_move, positive_amount
+from billing.domain.model import LedgerAccount, Transaction, TxKind, money_move, positive_amount
 from billing.service.access import actor, require_family_managed
-from billing.service.idempotency import Result, run_once
+from billing.service.idempotency import Result, run_once, scope_of
 from billing.service.ledger import account_of, post
+from billing.service.postings import limits_of
 from kabinet.auth.principal import Principal
 from kabinet.db import UnitOfWork
 from kabinet.errors import InvalidInput
@@ -30,8 +31,7 @@ async def adjust_balance(cmd: AdjustBalance, uow: UnitOfWork, p: Principal) -> R
     reason = cmd.reason.strip()
     if not reason:
         raise InvalidInput("Say why the balance is adjusted.", field="reason")
-    positive_amount(abs(cmd.amount))
-    amount = cmd.amount.quantize(CENT)
+    amount = positive_amount(cmd.amount, limits_of(uow), negative=True)
     content = {"op": "adjust", "family": cmd.family_id, "amount": f"{amount:.2f}", "reason": reason}
 
     async def action() -> Result:
@@ -45,7 +45,7 @@ async def adjust_balance(cmd: AdjustBalance, uow: UnitOfWork, p: Principal) -> R
                                    amount=money(amount, account.currency), reason=reason, made_by=actor(p)))
         return {"transaction_id": tx.id, "balance_after": f"{posted.balance_after:.2f}"}
 
-    result, _ = await run_once(uow, cmd.idempotency_key, content, action)
+    result, _ = await run_once(uow, scope_of(p), cmd.idempotency_key, content, action)
     await uow.commit()
     return result
 
@@ -63,13 +63,13 @@ class ChargeAccount:
 async def charge_account(cmd: ChargeAccount, uow: UnitOfWork, p: Principal) -> Result:
     """A direct charge (a textbook, an event): refused with INSUFFICIENT_FUNDS beyond the credit limit."""
     await require_family_managed(p, uow.session, cmd.family_id)
-    result = await apply_charge(cmd, uow, actor(p))
+    result = await apply_charge(cmd, uow, actor(p), scope_of(p))
     await uow.commit()
     return result
 
 
-async def apply_charge(cmd: ChargeAccount, uow: UnitOfWork, by: str | None) -> Result:
-    amount = positive_amount(cmd.amount)
+async def apply_charge(cmd: ChargeAccount, uow: UnitOfWork, by: str | None, scope: str) -> Result:
+    amount = positive_amount(cmd.amount, limits_of(uow))
     description = cmd.description.strip() or "Charge"
     content = {"op": "charge", "family": cmd.family_id, "amount": f"{amount:.2f}", "description": description,
                "student": cmd.student_id}
@@ -82,7 +82,7 @@ async def apply_charge(cmd: ChargeAccount, uow: UnitOfWork, by: str | None) -> R
         posted = await post(uow, tx)
         return {"transaction_id": tx.id, "balance_after": f"{posted.balance_after:.2f}"}
 
-    result, _ = await run_once(uow, cmd.idempotency_key, content, action)
+    result, _ = await run_once(uow, scope, cmd.idempotency_key, content, action)
     return result
 
 
@@ -94,8 +94,10 @@ class SetCreditLimit:
 
 async def set_credit_limit(cmd: SetCreditLimit, uow: UnitOfWork, p: Principal) -> None:
     await require_family_managed(p, uow.session, cmd.family_id)
-    if cmd.limit < 0 or cmd.limit != cmd.limit.quantize(CENT):
-        raise InvalidInput("The credit limit is a non-negative amount.", field="limit")
+    limits = limits_of(uow)
+    # The debt it allows is bounded like a balance: at most the ceiling.
+    limit = positive_amount(cmd.limit, replace(limits, max_per_operation=limits.balance_ceiling), field="limit",
+                            zero=True)
     account = await account_of(uow, cmd.family_id)
-    await AccountRepository(uow.session).set_credit_limit(account.id, cmd.limit)
+    await AccountRepository(uow.session).set_credit_limit(account.id, limit)
     await uow.commit()

@@ -1,4 +1,8 @@
-"""Idempotency keys: a replay returns the first result; the same key with other content is refused."""
+"""Idempotency keys: a replay returns the first result; the same key with other content is refused.
+
+A key is its caller's (``scope``: the signed-in user's id, or ``provider:<name>`` for payment notifications):
+another admin who happens to use my key neither gets my stored result nor is refused for it.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from billing.adapters.tables import idempotency_keys
+from kabinet.auth.principal import Principal
 from kabinet.db import UnitOfWork
 from kabinet.db.dialect import insert_for
 from kabinet.errors import IdempotencyKeyReused, InvalidInput
@@ -23,9 +28,14 @@ def request_hash(content: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-async def run_once(uow: UnitOfWork, key: str | None, content: dict[str, Any],
+def scope_of(p: Principal) -> str:
+    """Whose keys: the user's (the same person with a fresh token is the same caller)."""
+    return f"user:{p.user_id}"
+
+
+async def run_once(uow: UnitOfWork, scope: str, key: str | None, content: dict[str, Any],
                    action: Callable[[], Awaitable[Result]]) -> tuple[Result, bool]:
-    """Run ``action`` once per key, in the caller's transaction; returns (result, replayed).
+    """Run ``action`` once per (scope, key), in the caller's transaction; returns (result, replayed).
 
     The key row is inserted first: a concurrent request with the same key waits on the unique index until
     the first commits (then replays its result) or rolls back (then runs itself). A failed action rolls the
@@ -37,15 +47,16 @@ async def run_once(uow: UnitOfWork, key: str | None, content: dict[str, Any],
         raise InvalidInput("The idempotency key must be 1–200 characters.", field="idempotencyKey")
     digest = request_hash(content)
     k = idempotency_keys
-    stmt = insert_for(uow.session, k).values(key=key, request_hash=digest, result=None,
+    stmt = insert_for(uow.session, k).values(scope=scope, key=key, request_hash=digest, result=None,
                                               created_at=datetime.now(UTC))
-    claimed = (await uow.session.execute(stmt.on_conflict_do_nothing(index_elements=["key"])
+    claimed = (await uow.session.execute(stmt.on_conflict_do_nothing(index_elements=["scope", "key"])
                                          .returning(k.c.key))).first()
+    mine = (k.c.scope == scope) & (k.c.key == key)
     if claimed is None:
-        row = (await uow.session.execute(select(k.c.request_hash, k.c.result).where(k.c.key == key))).one()
+        row = (await uow.session.execute(select(k.c.request_hash, k.c.result).where(mine))).one()
         if row.request_hash != digest:
             raise IdempotencyKeyReused(field="idempotencyKey")
         return json.loads(row.result), True
     result = await action()
-    await uow.session.execute(update(k).where(k.c.key == key).values(result=json.dumps(result, default=str)))
+    await uow.session.execute(update(k).where(mine).values(result=json.dumps(result, default=str)))
     return result, False

@@ -11,8 +11,9 @@ from billing.domain.errors import InvoiceNotFound, InvoiceStateInvalid, Subscrip
 from billing.domain.events import InvoiceIssued, money
 from billing.domain.model import InvoiceStatus, new_id, positive_amount, utcnow
 from billing.service.access import require_family_managed
-from billing.service.idempotency import Result, run_once
+from billing.service.idempotency import Result, run_once, scope_of
 from billing.service.ledger import account_of
+from billing.service.postings import limits_of
 from kabinet.auth.principal import Principal
 from kabinet.db import UnitOfWork
 from kabinet.errors import InvalidInput
@@ -49,7 +50,7 @@ async def issue_invoice(cmd: IssueInvoice, uow: UnitOfWork, p: Principal) -> Res
             branch_id = branch_id or sub.branch_id
         if amount is None:
             raise InvalidInput("Give the amount (or a subscription to invoice).", field="amount")
-        amount = positive_amount(amount)
+        amount = positive_amount(amount, limits_of(uow))
         invoice_id = new_id()
         await InvoiceRepository(uow.session).add(
             id=invoice_id, account_id=account.id, family_id=cmd.family_id, branch_id=branch_id,
@@ -60,7 +61,7 @@ async def issue_invoice(cmd: IssueInvoice, uow: UnitOfWork, p: Principal) -> Res
                                   amount=money(amount, account.currency)))
         return {"invoice_id": invoice_id}
 
-    result, _ = await run_once(uow, cmd.idempotency_key, content, action)
+    result, _ = await run_once(uow, scope_of(p), cmd.idempotency_key, content, action)
     await uow.commit()
     return result
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -27,8 +28,9 @@ from billing.domain.model import (
     utcnow,
 )
 from billing.service.access import actor, require_family_managed
-from billing.service.idempotency import Result, run_once
+from billing.service.idempotency import Result, run_once, scope_of
 from billing.service.ledger import account_of, post
+from billing.service.postings import limits_of
 from kabinet.auth.principal import Principal
 from kabinet.db import UnitOfWork
 from kabinet.errors import InvalidInput
@@ -51,17 +53,21 @@ async def record_payment(cmd: RecordPayment, uow: UnitOfWork, p: Principal) -> R
     await require_family_managed(p, uow.session, cmd.family_id)
     if cmd.method is PaymentMethod.ONLINE:
         raise InvalidInput("Online payments are confirmed by the payment provider.", field="method")
-    result = await apply_payment(cmd, uow, actor(p))
+    result = await apply_payment(cmd, uow, actor(p), scope_of(p))
     await uow.commit()
     return result
 
 
-async def apply_payment(cmd: RecordPayment, uow: UnitOfWork, received_by: str | None) -> Result:
-    amount = positive_amount(cmd.amount)
+async def apply_payment(cmd: RecordPayment, uow: UnitOfWork, received_by: str | None, scope: str, *,
+                        before: Callable[[], Awaitable[None]] | None = None) -> Result:
+    """Record a payment once per (scope, idempotency key); ``before`` runs first on the first application only."""
+    amount = positive_amount(cmd.amount, limits_of(uow))
     content = {"op": "payment", "family": cmd.family_id, "amount": f"{amount:.2f}", "currency": cmd.currency,
                "method": cmd.method.value, "invoice": cmd.invoice_id, "external": cmd.external_id}
 
     async def action() -> Result:
+        if before is not None:
+            await before()
         account = await account_of(uow, cmd.family_id)
         if cmd.currency != account.currency:
             raise CurrencyMismatch(field="currency")
@@ -84,7 +90,7 @@ async def apply_payment(cmd: RecordPayment, uow: UnitOfWork, received_by: str | 
                                     invoice_id=cmd.invoice_id))
         return {"payment_id": payment_id, "transaction_id": tx.id, "balance_after": f"{posted.balance_after:.2f}"}
 
-    result, _ = await run_once(uow, cmd.idempotency_key, content, action)
+    result, _ = await run_once(uow, scope, cmd.idempotency_key, content, action)
     return result
 
 
@@ -117,7 +123,7 @@ async def refund_payment(cmd: RefundPayment, uow: UnitOfWork, p: Principal) -> R
     if payment is None:
         raise PaymentNotFound(field="paymentId")
     await require_family_managed(p, uow.session, payment.family_id)
-    amount = positive_amount(cmd.amount)
+    amount = positive_amount(cmd.amount, limits_of(uow))
     content = {"op": "refund", "payment": cmd.payment_id, "amount": f"{amount:.2f}", "reason": cmd.reason}
 
     async def action() -> Result:
@@ -137,7 +143,7 @@ async def refund_payment(cmd: RefundPayment, uow: UnitOfWork, p: Principal) -> R
                                     amount=money(amount, account.currency)))
         return {"payment_id": locked.id, "transaction_id": tx.id, "balance_after": f"{posted.balance_after:.2f}"}
 
-    result, _ = await run_once(uow, cmd.idempotency_key, content, action)
+    result, _ = await run_once(uow, scope_of(p), cmd.idempotency_key, content, action)
     await uow.commit()
     return result
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from billing.adapters.repositories import LedgerRepository
 from billing.domain.events import BalanceChanged, ChargeApplied, money
-from billing.domain.model import Transaction
+from billing.domain.model import DEFAULT_LIMITS, MoneyLimits, Transaction
 from kabinet.db import UnitOfWork
 
 _ATTR = "_billing_postings"
@@ -68,7 +68,7 @@ async def flush(uow: UnitOfWork) -> None:
     txs, charges = list(p.txs), list(p.charges)
     p.txs.clear()
     p.charges.clear()
-    posted = await LedgerRepository(uow.session).post_many(txs)
+    posted = await LedgerRepository(uow.session).post_many(txs, limits_of(uow).balance_ceiling)
     last: dict[str, Transaction] = {}
     for tx in txs:
         if tx.family_delta != 0:
@@ -81,8 +81,16 @@ async def flush(uow: UnitOfWork) -> None:
         uow.publish(event.model_copy(update={"debt": debt}) if debt else event)
 
 
+def limits_of(uow: UnitOfWork) -> MoneyLimits:
+    """The money limits of the runtime that made this unit of work (the defaults for a plain one)."""
+    return getattr(uow, "limits", DEFAULT_LIMITS)
+
+
 class BillingUnitOfWork(UnitOfWork):
-    """The kit's unit of work that posts the queued ledger transactions right before it commits."""
+    """The kit's unit of work that posts the queued ledger transactions right before it commits, and knows
+    the runtime's money limits."""
+
+    limits: MoneyLimits = DEFAULT_LIMITS
 
     async def commit(self) -> None:
         await flush(self)

@@ -23,7 +23,6 @@ from billing.domain.events import (
     money,
 )
 from billing.domain.model import (
-    CENT,
     Entry,
     LedgerAccount,
     PaymentMethod,
@@ -35,12 +34,14 @@ from billing.domain.model import (
     credit_move,
     money_move,
     new_id,
+    positive_amount,
     utcnow,
 )
 from billing.service.access import actor, require_branch_managed, require_family_managed
-from billing.service.idempotency import Result, run_once
+from billing.service.idempotency import Result, run_once, scope_of
 from billing.service.ledger import account_of, post
 from billing.service.payments import RecordPayment, apply_payment
+from billing.service.postings import limits_of
 from kabinet.auth.principal import Principal
 from kabinet.db import UnitOfWork
 from kabinet.errors import InvalidInput
@@ -66,11 +67,10 @@ async def create_subscription_type(cmd: CreateSubscriptionType, uow: UnitOfWork,
         raise InvalidInput("A subscription has at least one lesson (or none for unlimited).", field="lessons")
     if cmd.validity_days <= 0:
         raise InvalidInput("Validity is at least one day.", field="validityDays")
-    if cmd.price < 0 or cmd.price != cmd.price.quantize(CENT):
-        raise InvalidInput("The price is a non-negative amount.", field="price")
+    price = positive_amount(cmd.price, limits_of(uow), field="price", zero=True)  # free trials cost 0
     if not cmd.lesson_types:
         raise InvalidInput("List the lesson types it pays for.", field="lessonTypes")
-    t = SubscriptionType(new_id(), cmd.name.strip(), cmd.lessons, cmd.validity_days, cmd.price,
+    t = SubscriptionType(new_id(), cmd.name.strip(), cmd.lessons, cmd.validity_days, price,
                          sorted(set(cmd.lesson_types)), sorted(set(cmd.course_ids)), cmd.trial, cmd.branch_id)
     await SubscriptionRepository(uow.session).add_type(t, utcnow())
     await uow.commit()
@@ -114,7 +114,7 @@ async def sell_subscription(cmd: SellSubscription, uow: UnitOfWork, p: Principal
         await repo.add(sub)
         if cmd.paid_with is not None and t.price > 0:
             await apply_payment(RecordPayment(student.family_id, t.price, cmd.paid_with, None, t.currency,
-                                              branch_id=sub.branch_id), uow, actor(p))
+                                              branch_id=sub.branch_id), uow, actor(p), scope_of(p))
         entries: list[Entry] = []
         if t.price > 0:
             entries += money_move(account.id, -t.price, LedgerAccount.REVENUE_SUBSCRIPTIONS, account.currency)
@@ -134,7 +134,7 @@ async def sell_subscription(cmd: SellSubscription, uow: UnitOfWork, p: Principal
                                      branch_id=sub.branch_id, trial=sub.trial, on_credit=cmd.on_credit))
         return {"subscription_id": sub.id, "balance_after": f"{balance:.2f}"}
 
-    result, _ = await run_once(uow, cmd.idempotency_key, content, action)
+    result, _ = await run_once(uow, scope_of(p), cmd.idempotency_key, content, action)
     await uow.commit()
     return result
 
@@ -177,7 +177,7 @@ async def close_subscription(subscription_id: str, uow: UnitOfWork, p: Principal
                              idempotency_key: str | None = None) -> Result:
     """Close early: unused lessons are refunded to the family's balance at the price per lesson."""
     sub = await _managed_subscription(uow, p, subscription_id)
-    result, _ = await run_once(uow, idempotency_key, {"op": "close", "subscription": subscription_id},
+    result, _ = await run_once(uow, scope_of(p), idempotency_key, {"op": "close", "subscription": subscription_id},
                                lambda: _close(uow, p, sub))
     await uow.commit()
     return result
