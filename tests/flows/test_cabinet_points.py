@@ -14,7 +14,7 @@ from .test_cross_service_flows import SAVE_SHEET, ok, school, sheet
 
 ADD_CHILD = """mutation($i: AddChildInput!) { addChild(input: $i) {
   student { id firstName familyBalance { amount } remainingLessons familyRemainingLessons subscriptions { id }
-            bookedLessonsCount bookings { id }
+            bookedLessonsCount bookings { id } pastLessons { totalCount } homework { text }
             lessons(from: "2027-03-01T00:00:00Z", to: "2027-04-01T00:00:00Z") { edges { node { id } } } }
   errors { code field message } } }"""
 CHILD = {"firstName": "Dasha", "lastName": "Petrova", "birthDate": "2019-01-20", "consent": True}
@@ -34,6 +34,7 @@ async def test_added_child_is_readable_at_once_and_a_duplicate_needs_confirmatio
     child = added["student"]
     assert child["familyBalance"] == {"amount": "0.00"} and child["subscriptions"] == []
     assert child["bookedLessonsCount"] == 0 and child["lessons"]["edges"] == [] and child["bookings"] == []
+    assert child["pastLessons"] == {"totalCount": 0} and child["homework"] == []
 
     again = (await guardian.execute(ADD_CHILD, {"i": CHILD}))["data"]["addChild"]
     assert again["student"] is None and [e["code"] for e in again["errors"]] == ["DUPLICATE_CHILD"]

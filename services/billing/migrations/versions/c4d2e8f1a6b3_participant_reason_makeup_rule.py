@@ -2,7 +2,7 @@
 for the statement
 
 Revision ID: c4d2e8f1a6b3
-Revises: b7e3c1d9a2f4
+Revises: c5d2e8f1a7b3
 Create Date: 2026-12-06 12:40:00
 """
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'c4d2e8f1a6b3'
-down_revision: str | None = 'b7e3c1d9a2f4'
+down_revision: str | None = 'c5d2e8f1a7b3'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -9,7 +9,9 @@ student, so nothing of anyone else's can be shown); a student it knows is checke
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, Self
+
+import strawberry
 
 STUDENT_OWNER = "familyId branchId"
 
@@ -22,3 +24,18 @@ class StudentOwner(Protocol):
 
     @property
     def branch_id(self) -> str | None: ...
+
+
+@strawberry.type
+class StudentEntity:
+    """Base of a service's ``Student``: the key and identity's family and branch as ``@external`` fields (the
+    service's fields say ``@requires(fields: STUDENT_OWNER)``), filled from the gateway's representation."""
+
+    id: strawberry.ID
+    family_id: strawberry.ID = strawberry.federation.field(external=True, default="")
+    branch_id: strawberry.ID | None = strawberry.federation.field(external=True, default=None)
+
+    @classmethod
+    def from_representation(cls, id: strawberry.ID, familyId: str = "", branchId: str | None = None) -> Self:
+        return cls(id=id, family_id=strawberry.ID(familyId or ""),
+                   branch_id=strawberry.ID(branchId) if branchId else None)

@@ -26,7 +26,7 @@ from billing.schema.types import (
     StudentSubscription,
     m,
 )
-from kabinet.graphql.entities import STUDENT_OWNER
+from kabinet.graphql.entities import STUDENT_OWNER, StudentEntity
 from kabinet.graphql.types import Money, PageInfo
 
 MAX_PAGE = 200
@@ -95,10 +95,7 @@ class Family:
 
 
 @strawberry.federation.type(keys=["id"])
-class Student:
-    id: strawberry.ID
-    family_id: strawberry.ID = strawberry.federation.field(external=True, default="")
-    branch_id: strawberry.ID | None = strawberry.federation.field(external=True, default=None)
+class Student(StudentEntity):
 
     @strawberry.federation.field(requires=[STUDENT_OWNER], description=(
         "Lessons left on the student's active subscriptions (R-BIL-1); null if unlimited."))
@@ -137,7 +134,6 @@ class Student:
     @classmethod
     async def resolve_reference(cls, info: GInfo, id: strawberry.ID, familyId: str = "",
                                 branchId: str | None = None) -> Student:
-        student = cls(id=id, family_id=strawberry.ID(familyId or ""),
-                      branch_id=strawberry.ID(branchId) if branchId else None)
+        student = cls.from_representation(id, familyId, branchId)
         await check_student(info, str(id), student)
         return student

@@ -11,7 +11,7 @@ from strawberry.types import Info
 from kabinet.auth.principal import Role
 from kabinet.errors import Forbidden
 from kabinet.graphql.context import RequestContext
-from kabinet.graphql.entities import STUDENT_OWNER
+from kabinet.graphql.entities import STUDENT_OWNER, StudentEntity
 from scheduling.adapters.repositories import StudentRef
 from scheduling.schema.loaders import (
     booked_count_by_student_loader,
@@ -48,10 +48,7 @@ async def _check_student(info: Info[RequestContext, None], entity: Student) -> N
 
 
 @strawberry.federation.type(keys=["id"], description="A student (identity owns it; scheduling adds lessons).")
-class Student:
-    id: strawberry.ID
-    family_id: strawberry.ID = strawberry.federation.field(external=True, default="")
-    branch_id: strawberry.ID | None = strawberry.federation.field(external=True, default=None)
+class Student(StudentEntity):
 
     @strawberry.federation.field(requires=[STUDENT_OWNER],
                                  description="The student's lessons in a time range, as a list (paginated).")
@@ -78,8 +75,7 @@ class Student:
     def resolve_reference(cls, info: Info[RequestContext, None], id: strawberry.ID, familyId: str = "",
                           branchId: str | None = None) -> Student:
         # Each field checks access: identity decides who may see the student itself.
-        return cls(id=id, family_id=strawberry.ID(familyId or ""),
-                   branch_id=strawberry.ID(branchId) if branchId else None)
+        return cls.from_representation(id, familyId, branchId)
 
 
 @strawberry.federation.type(keys=["id"], description="A family (identity owns it; scheduling adds lessons).")
