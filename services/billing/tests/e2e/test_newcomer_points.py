@@ -4,10 +4,12 @@ charged only as the branch's rule says, and the line says which rule (point 15).
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from identity.domain.model import StaffRole
 from identity.service import org
 from kabinet.auth import Principal, Role
+from kabinet.testing.stack import eventually
 
 from .conftest import OWNER, Branch, ok
 from .test_points_through_gateway import SELL, cabinet, create_lesson, lines, pay, plan, settled
@@ -87,12 +89,21 @@ async def test_statement_lines_say_why(center: Branch) -> None:
     await ok(staff, ADJUST, {"i": {"familyId": fam.id, "amount": "200.00", "reason": "Referred a friend",
                                    "branchId": center.id}})
     _, day = await create_lesson(center, (kid,), price="1500")
+    await settled(center, fam, "1700.00")  # charged in money before any package is sold
     pack = await plan(center, "2 individual", lessons=2, price="0", types=["individual"])
     await ok(center.admin, SELL, {"i": {"planId": pack, "studentId": kid, "startsOn": day.isoformat()}})
     await create_lesson(center, (kid,), price="1500")
-    await settled(center, fam, "1700.00")
 
-    nodes = [e["node"] for e in (await ok(center.guardian(fam), STATEMENT))["myFamily"]["statement"]["edges"]]
+    async def statement() -> list[dict[str, Any]]:
+        got = await ok(center.guardian(fam), STATEMENT)
+        return [e["node"] for e in got["myFamily"]["statement"]["edges"]]
+
+    async def charged_from_pack() -> bool:
+        return len([n for n in await statement() if n["kind"] == "lesson_charge"]) == 2
+
+    await center.h.drain()
+    await eventually(charged_from_pack, timeout_s=30, message="the second lesson charged from the package")
+    nodes = await statement()
     (adjusted,) = [n for n in nodes if n["kind"] == "adjustment"]
     assert adjusted["reason"] == "Referred a friend" and adjusted["createdByName"] == "Irina Adminova"
     money_line, pack_line = [n for n in nodes if n["kind"] == "lesson_charge"]
