@@ -34,6 +34,7 @@ import contextlib
 import json
 import os
 import platform
+import secrets
 import shutil
 import subprocess
 import sys
@@ -392,7 +393,7 @@ def gateways(supergraph: Path, cpu: int | None) -> dict[str, tuple[list[str], di
     port = _free_port()
     ours_env = {"GATEWAY_SUPERGRAPH_FILE": str(supergraph), "GATEWAY_HOST": "127.0.0.1", "GATEWAY_PORT": str(port),
                 "GATEWAY_POLL_INTERVAL_S": "0", "GATEWAY_SUBSCRIPTIONS_ENABLED": "false", "AMQP_URL": "",
-                "JWKS_URL": ""}
+                "JWKS_URL": "", "KABINET_GATEWAY_SECRET": secrets.token_hex(32)}  # the bench subgraphs ignore it
     return {
         "kabinet": (pinned([sys.executable, "-m", "gateway.cli", "serve"], cpu), ours_env,
                     f"http://127.0.0.1:{port}/graphql"),

@@ -1,6 +1,6 @@
 """The console in a real browser, offline: `kabinet run` (what `make run` starts) and headless Chromium.
 
-Starts the real command in a subprocess with demo data, opens /graphql in Debian's Chromium driven by Playwright
+Starts the real command in a subprocess with demo data, opens /console in Debian's Chromium driven by Playwright
 (never a browser Playwright downloads) with every request to another host refused, signs in as the demo branch
 admin through the console's bar, opens the saved "Month schedule" operation, fills in the branch and this month,
 clicks GraphiQL's run button and checks that the result pane shows the branch's lessons, not an error.
@@ -104,14 +104,19 @@ async def _drive_the_console(base: str, log: Path, tmp_path: Path) -> None:
             await page.route("**/*", only_the_gateway)
             page_errors: list[str] = []
             page.on("pageerror", lambda exc: page_errors.append(str(exc)))
+            # The page's Content-Security-Policy (no inline script) blocks nothing the console needs.
+            csp_violations: list[str] = []
+            page.on("console", lambda m: csp_violations.append(m.text) if "Content Security Policy" in m.text
+                    else None)
             assets: list[tuple[str, int]] = []
             page.on("response", lambda r: assets.append((r.url, r.status)) if "/console/assets/" in r.url else None)
 
-            await page.goto(f"{base}/graphql", wait_until="load")
+            await page.goto(f"{base}/console", wait_until="load")
             # GraphiQL rendered (React + ReactDOM + GraphiQL came from the gateway) and fetched the schema.
             await page.wait_for_selector(".graphiql-container", timeout=30_000)
             assert sorted(url.split("/console/assets/")[1].split("?")[0] for url, _ in assets) == [
-                "graphiql.min.css", "graphiql.min.js", "react-dom.production.min.js", "react.production.min.js"]
+                "console.css", "console.js", "graphiql.min.css", "graphiql.min.js", "react-dom.production.min.js",
+                "react.production.min.js"]
             assert all(status == 200 for _, status in assets), assets
 
             # Sign in through the bar: identity's signInWithPassword through the gateway.
@@ -119,7 +124,7 @@ async def _drive_the_console(base: str, log: Path, tmp_path: Path) -> None:
             await page.fill("#login", ADMIN_LOGIN)
             await page.fill("#password", PASSWORD)
             await page.click("#bar button[type=submit]")
-            await page.wait_for_function("document.getElementById('who').textContent.startsWith('Signed in')")
+            await page.wait_for_function("() => document.getElementById('who').textContent.startsWith('Signed in')")
             assert "branch_admin" in (await page.text_content("#who") or "").lower().replace(" ", "_")
             assert await page.evaluate("sessionStorage.getItem('kabinet.console.token')")
             assert await page.is_hidden("#signed-out")
@@ -152,6 +157,16 @@ async def _drive_the_console(base: str, log: Path, tmp_path: Path) -> None:
             assert lesson["id"] and lesson["startsAt"] and lesson["status"]
             assert "lessonCalendar" in (await page.inner_text(RESULT))  # shown in the pane, not just held
 
+            # Access tokens live under a minute: near expiry the console refreshes before it sends.
+            refresh_before = await page.evaluate("sessionStorage.getItem('kabinet.console.refresh')")
+            await page.evaluate("sessionStorage.setItem('kabinet.console.expires', String(Date.now()))")
+            async with page.expect_response(lambda r: r.request.method == "POST" and "/graphql" in r.url
+                                            and "MonthSchedule" in (r.request.post_data or "")) as again:
+                await page.click(".graphiql-execute-button")
+            assert (await again.value).status == 200
+            assert await page.evaluate("sessionStorage.getItem('kabinet.console.refresh')") != refresh_before
+            assert "errors" not in await _result(page)
+
             screenshot = tmp_path / "console.png"
             await page.screenshot(path=str(screenshot))
             assert screenshot.stat().st_size > 10_000
@@ -166,5 +181,6 @@ async def _drive_the_console(base: str, log: Path, tmp_path: Path) -> None:
 
             assert elsewhere == [], f"the console asked for something outside the gateway: {elsewhere}"
             assert page_errors == [], page_errors
+            assert csp_violations == [], csp_violations
         finally:
             await browser.close()

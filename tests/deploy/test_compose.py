@@ -334,7 +334,9 @@ def test_dockerfile_shape() -> None:
     froms = instruction_args("FROM")
     assert len(froms) >= 2, "multi-stage build"
     assert re.search(r"^ARG PYTHON_IMAGE=python:3\.11-slim$", text, re.M)
-    assert all(f.startswith("${PYTHON_IMAGE}") for f in froms)
+    # Python stages, and the web app's Node 20 stage.
+    assert all(f.startswith(("${PYTHON_IMAGE}", "${NODE_IMAGE} AS web")) for f in froms)
+    assert re.search(r"^ARG NODE_IMAGE=node:20(-slim)?$", text, re.M)
     runs = " ".join(instruction_args("RUN"))
     assert re.search(r'pip install "uv==\$\{UV_VERSION\}"', runs), "uv comes from PyPI via pip"
     syncs = re.findall(r"uv sync [^&]*", runs)
@@ -375,7 +377,10 @@ def test_files_the_image_needs_are_in_the_build_context() -> None:
         if "--from=" in args:  # copies between build stages
             continue
         words = [w for w in shlex.split(args) if not w.startswith("--")]
-        sources += [w for w in words[:-1] if w != "."]
+        # A wildcard may match nothing (web/ in a checkout without the app) when another source of the COPY exists.
+        globbed = [w for w in words[:-1] if "*" in w]
+        assert not globbed or any("*" not in w and (s.ROOT / w).exists() for w in words[:-1]), args
+        sources += [w for w in words[:-1] if w != "." and "*" not in w]
     assert sources
     for src in sources:
         assert (s.ROOT / src).exists(), f"COPY source {src} does not exist"
@@ -389,7 +394,12 @@ def test_files_the_image_needs_are_in_the_build_context() -> None:
         "services/identity/migrations/env.py",
     ]:
         assert not s.dockerignored(needed, patterns), needed
+    if (s.ROOT / "web" / "package.json").exists():
+        for needed in ("web/package.json", "web/package-lock.json", "web/index.html", "web/src/main.tsx"):
+            assert not s.dockerignored(needed, patterns), needed
     for unwanted in [
+        "web/node_modules/react/index.js",
+        "web/dist/index.html",
         ".venv/bin/python",
         ".git/HEAD",
         "services/billing/tests/unit/test_x.py",
@@ -398,6 +408,30 @@ def test_files_the_image_needs_are_in_the_build_context() -> None:
         ".env",
     ]:
         assert s.dockerignored(unwanted, patterns), unwanted
+
+
+def test_the_gateway_image_builds_the_web_app_with_node_20_and_serves_it() -> None:
+    """The `web` stage builds web/ (npm ci, then the build) for the gateway and all-in-one images; the runtime
+    stage carries its dist/ and points the gateway at it and at its persisted documents."""
+    text = s.DOCKERFILE.read_text()
+    stage = text.split("AS web", 1)[1].split("\nFROM ", 1)[0]
+    assert "kabinet-gateway|kabinet-stack)" in stage
+    assert "npm ci" in stage and "npm run build" in stage and "test -f dist/persisted-documents.json" in stage
+    assert stage.index("npm ci") < stage.index("COPY pyproject.toml web* ./"), "dependencies cached before sources"
+    copies = instruction_args("COPY")
+    assert "--from=web /web/dist /app/web/dist" in copies
+    env = " ".join(instruction_args("ENV"))
+    assert "GATEWAY_WEB_DIR=/app/web/dist" in env
+    assert "GATEWAY_TRUSTED_DOCUMENTS=/app/web/dist/persisted-documents.json" in env
+    # The builder stage drops the sources (only the build is shipped).
+    assert "rm -rf /app/web" in " ".join(instruction_args("RUN"))
+
+
+def test_compose_gateway_serves_the_web_app_next_to_the_console(services: dict) -> None:
+    gateway = s.compose_env(services["gateway"])
+    assert gateway["GATEWAY_TRUSTED_DOCUMENTS_ONLY"].endswith(":-false}"), "the console needs other documents"
+    assert gateway["GATEWAY_CONSOLE_ENABLED"].endswith(":-true}")
+    assert "IDENTITY_SESSION_COOKIE_SECURE" in s.compose_env(services["identity"])
 
 
 def test_dockerignore_matcher() -> None:

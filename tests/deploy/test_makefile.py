@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -16,17 +15,26 @@ def dry_run(*args: str) -> str:
 
 
 def test_npm_ci_runs_only_when_the_lockfile_changed(tmp_path: Path) -> None:
+    calls = tmp_path / "calls"
+    fake = tmp_path / "bin" / "npm"  # records its calls instead of installing
+    fake.parent.mkdir()
+    fake.write_text(f"#!/bin/sh\necho \"npm $*\" >> {calls}\n")
+    fake.chmod(0o755)
     node = tmp_path / "node"
-    (node / "node_modules").mkdir(parents=True)
+    node.mkdir()
+    (node / "package.json").write_text("{}")
     lock = node / "package-lock.json"
-    lock.write_text("{}")
-    past = time.time() - 3600
-    os.utime(lock, (past, past))
-    assert "npm ci" in dry_run("install-node", f"NPM_DIR={node}")  # never installed
-    (node / "node_modules" / ".installed-from-lockfile").touch()
-    assert "npm ci" not in dry_run("install-node", f"NPM_DIR={node}")  # installed from this lockfile
-    lock.write_text('{"changed": true}')
-    assert "npm ci" in dry_run("install-node", f"NPM_DIR={node}")  # the lockfile changed
+    lock.write_text('{"v": 1}')
+    env = {**os.environ, "PATH": f"{fake.parent}:{os.environ['PATH']}"}
+
+    def install() -> int:
+        subprocess.run(["make", "-s", "-C", str(ROOT), "install-node", f"NPM_DIR={node}"], env=env, check=True)
+        return len(calls.read_text().splitlines()) if calls.exists() else 0
+
+    assert install() == 1  # never installed
+    assert install() == 1  # installed from this lockfile: nothing to do
+    lock.write_text('{"v": 2}')
+    assert install() == 2  # the lockfile changed
 
 
 def test_make_run_port_and_make_test_prerequisites() -> None:

@@ -89,6 +89,7 @@ def test_k8s_does_not_build_without_the_operators_webhook_secret(tmp_path: Path,
     with pytest.raises(s.KustomizeError, match="secrets/billing-payment-webhook-secret"):
         s.render(k8s / target, strict=True)
     (k8s / "base" / "secrets" / "billing-payment-webhook-secret").write_text("from-the-provider-0123456789")
+    (k8s / "base" / "secrets" / "gateway-secret").write_text("0123456789abcdef" * 4)  # test_gateway_secret.py
     objects = s.render(k8s / target, strict=True)
     secret = s.find(objects, "Secret", "kabinet-billing-webhook")
     assert secret is not None and secret["metadata"]["namespace"] == s.find(objects, "Deployment", "billing")[

@@ -13,6 +13,7 @@ from graphql import FragmentDefinitionNode, OperationDefinitionNode, parse
 from gateway.config import GatewaySettings
 from gateway.console import EXAMPLE_OPERATIONS
 from kabinet.auth import Principal, Role
+from kabinet.testing.stack import gateway_headers
 from kabinet_stack.testing import StackHandle
 
 pytestmark = pytest.mark.e2e
@@ -83,7 +84,9 @@ async def test_ordinary_cyrillic_names_pass(module_stack: StackHandle) -> None:
 async def test_a_body_over_the_limit_is_refused_before_it_is_read(module_stack: StackHandle, surface: str) -> None:
     app = module_stack.stack.gateway if surface == "gateway" else module_stack.stack.apps["identity"]
     huge = '{"query": "{ __typename }", "variables": {"x": "' + "a" * (1024 * 1024 + 10) + '"}}'
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+    # As the gateway calls a service: with its shared secret (none for the gateway app itself).
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test",
+                                 headers=gateway_headers(app)) as client:
         refused = await client.post("/graphql", content=huge, headers={"content-type": "application/json"})
         assert refused.status_code == 413
         assert refused.json()["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"

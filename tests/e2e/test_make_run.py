@@ -26,10 +26,17 @@ async def test_make_run_serves_demo_family_cabinet(kabinet_run: tuple[str, Path]
     banner = log.read_text()
     assert f"{base.replace('127.0.0.1', 'localhost')}/graphql" in banner
     assert "guardian:" in banner and "owner:" in banner
+    # Demo mode turns the development mailbox on, and says so; its gateway secret is this data directory's own.
+    assert "Development mailbox (ON" in banner and "/services/identity/dev/messages" in banner
+    secret_file = log.parent / "var" / "gateway-secret"
+    assert len(secret_file.read_text().strip()) >= 32 and secret_file.stat().st_mode & 0o077 == 0
 
     async with httpx.AsyncClient(base_url=base, timeout=30) as client:
-        console = await client.get("/graphql", headers={"Accept": "text/html"})
+        console = await client.get("/console")
         assert console.status_code == 200 and "graphiql" in console.text.lower()
+        # The services' own /graphql under /services/ answers only the gateway (issue #10 point 15).
+        direct = await client.post("/services/identity/graphql", json={"query": "{ __typename }"})
+        assert direct.status_code == 403 and direct.json()["errors"][0]["extensions"]["code"] == "GATEWAY_ONLY"
 
         requested = (await client.post("/graphql", json={
             "query": "mutation($p: String!) { requestSignInCode(phone: $p) { ok } }",

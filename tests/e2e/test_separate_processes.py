@@ -61,6 +61,7 @@ async def processes(database_factory: Callable[[str], Awaitable[str]], messaging
             env = {**base_env, f"{name.upper()}_DATABASE_URL": await database_factory(name)}
             if name == "identity":
                 env["IDENTITY_JWT_PRIVATE_KEY"] = key.to_pem()
+                env["IDENTITY_DEV_MAILBOX"] = "true"  # no SMS provider or SMTP here: else identity is not ready
             subprocess.run([str(BIN / f"kabinet-{name}"), "migrate"], env=env, check=True, timeout=120)
             out = open(logs / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
             procs.append(subprocess.Popen([str(BIN / f"kabinet-{name}"), "serve", "--host", "127.0.0.1",

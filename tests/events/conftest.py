@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from kabinet.auth import KeySource
 from kabinet.bus.rabbit import RabbitTransport
 from kabinet.db.engine import create_engine
 from kabinet.runtime import ServiceRuntime
@@ -65,7 +66,7 @@ RuntimeFactory = Callable[..., ServiceRuntime]
 
 @pytest.fixture
 async def make_runtime(messaging: MessagingSettings) -> AsyncIterator[RuntimeFactory]:
-    """``make_runtime(db_url, behaviour=None, name="kt", amqp_url=None, **messaging_overrides)``.
+    """``make_runtime(db_url, behaviour=None, name="kt", amqp_url=None, key_source=None, **messaging_overrides)``.
 
     ``behaviour`` None: a producer only (no queue); otherwise it consumes ``Ping`` into ``effects``.
     Every runtime made is stopped after the test (stop is idempotent).
@@ -73,13 +74,14 @@ async def make_runtime(messaging: MessagingSettings) -> AsyncIterator[RuntimeFac
     made: list[ServiceRuntime] = []
 
     def make(db_url: str, behaviour: Any = None, *, name: str = kt.NAME, amqp_url: str | None = None,
-             **overrides: Any) -> ServiceRuntime:
+             key_source: KeySource | None = None, **overrides: Any) -> ServiceRuntime:
         msg = messaging.model_copy(update={"retry_backoff_s": 0.05, **overrides,
                                            **({"amqp_url": amqp_url} if amqp_url else {})})
         settings = ServiceSettings(service_name=name, database_url=db_url, messaging=msg,
                                    outbox_poll_interval_s=0.2)
         # catalogue=(): no archive queue, so a key nobody binds really is unroutable.
-        runtime = ServiceRuntime(kt.spec(behaviour, name), settings, transport=RabbitTransport(msg, catalogue=()))
+        runtime = ServiceRuntime(kt.spec(behaviour, name), settings, transport=RabbitTransport(msg, catalogue=()),
+                                 key_source=key_source)
         made.append(runtime)
         return runtime
 

@@ -78,7 +78,7 @@ async def test_service_started_without_broker_and_database_recovers_by_itself(
     await runtime.start()
     try:
         code, body = await status()
-        assert code == 503 and body["checks"] == {"database": False, "broker": False}
+        assert code == 503 and body["checks"] == {"database": False, "broker": False, "consumers": False}
         assert (await status("/healthz"))[0] == 200  # alive, so not restarted in a loop
 
         await pg_proxy.up()
@@ -112,7 +112,7 @@ async def test_service_started_without_broker_and_database_recovers_by_itself(
 
         async def not_ready() -> bool:
             code, body = await status()
-            return code == 503 and body["checks"] == {"database": False, "broker": False}
+            return code == 503 and body["checks"] == {"database": False, "broker": False, "consumers": False}
 
         await eventually(not_ready, timeout_s=20)
         await pg_proxy.up()

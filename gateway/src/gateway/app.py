@@ -1,5 +1,5 @@
-"""The gateway's HTTP surface (Starlette): /graphql (GraphQL over HTTP), /healthz, /readyz, /metrics, and
-/console/assets (the console's GraphiQL, React and ReactDOM files, served by the gateway itself)."""
+"""The gateway's HTTP surface (Starlette): /graphql (GraphQL over HTTP and graphql-ws), /healthz, /readyz, /metrics,
+/console (GraphiQL, with its files under /console/assets), and - with GATEWAY_WEB_DIR - the web app at /."""
 
 from __future__ import annotations
 
@@ -17,30 +17,35 @@ from typing import Any
 from graphql import OperationType
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
 from gateway import jsoncodec
-from gateway.auth import GatewayAuth, Unauthenticated
+from gateway.auth import AuthUnavailable, GatewayAuth, Unauthenticated
+from gateway.client_address import client_address
 from gateway.composition.errors import CompositionError
 from gateway.composition.sources import IntrospectAndCompose, SupergraphFile, SupergraphSource
 from gateway.config import GatewaySettings, SubgraphConfig
-from gateway.console import GRAPHIQL_HTML, console_asset_response
+from gateway.console import CONSOLE_CSP, GRAPHIQL_HTML, console_asset_response
 from gateway.documents import DocumentRejected, DocumentStore, load_manifest
 from gateway.execution.subgraph_client import SubgraphClient
 from gateway.limits import RequestLimits
 from gateway.pipeline import GatewayPipeline, GraphQLRequest, PipelineResult, RequestRejected, _Rejected
 from gateway.public_paths import public_routes
+from gateway.sessions import current_exchange, exchange_for, response_headers
 from gateway.subscriptions.feed import RabbitFeed, TransportFeed, instance_name
 from gateway.subscriptions.protocol import GraphQLWebSocket
 from gateway.subscriptions.schema import GATEWAY_SUBGRAPH, subscription_sdl
 from gateway.subscriptions.service import SubscriptionService
+from gateway.web import WebApp
 from kabinet.auth import KeySource
 from kabinet.bus.base import Transport
+from kabinet.outages import SERVICE_UNAVAILABLE
 from kabinet.settings import MessagingSettings
 from kabinet.web.body_limit import BodyLimitMiddleware
+from kabinet.web.gateway_only import CLIENT_ADDRESS_HEADER, SECRET_HEADER, require_secret
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +85,21 @@ class GatewayState:
     generation: int = 0
 
 
+def secret_headers(settings: GatewaySettings) -> dict[str, str]:
+    """What proves to the subgraphs that a request comes from this gateway (nothing when no secret is set:
+    then only subgraphs that do not ask for it, e.g. test doubles, answer)."""
+    if settings.subgraph_secret is None:
+        return {}
+    return {SECRET_HEADER: require_secret(settings.subgraph_secret, "gateway")}
+
+
+def forwarded_client(connection: HTTPConnection, settings: GatewaySettings) -> dict[str, str]:
+    """The client's address for the subgraphs' per-address caps (see gateway.client_address)."""
+    peer = connection.client.host if connection.client else None
+    address = client_address(peer, connection.headers.get("x-forwarded-for"), settings.trusted_proxies)
+    return {CLIENT_ADDRESS_HEADER: address} if address else {}
+
+
 def _source_for(
     settings: GatewaySettings, subgraphs: list[SubgraphConfig], local_sdls: dict[str, str]
 ) -> SupergraphSource:
@@ -92,6 +112,7 @@ def _source_for(
         initial_backoff_s=settings.compose_retry_initial_s,
         max_backoff_s=settings.compose_retry_max_s,
         local_sdls=local_sdls,
+        headers=secret_headers(settings),
     )
 
 
@@ -170,15 +191,27 @@ def create_gateway_app(
         settings=settings,
         subscriptions=subscriptions,
         source=_source_for(settings, configs, local_sdls),
-        client=SubgraphClient(configs, settings.subgraph_timeout_s, settings.subgraph_timeouts),
+        client=SubgraphClient(
+            configs,
+            settings.subgraph_timeout_s,
+            settings.subgraph_timeouts,
+            session_subgraphs=frozenset(settings.session_subgraphs),
+            static_headers=secret_headers(settings),
+        ),
         auth=GatewayAuth.from_settings(key_source, settings.jwks_url, settings.jwt_issuer, settings.jwt_audience),
         documents=DocumentStore(
-            apq_enabled=settings.apq_enabled, apq_cache_size=settings.apq_cache_size, trusted=trusted
+            apq_enabled=settings.apq_enabled,
+            apq_cache_size=settings.apq_cache_size,
+            trusted=trusted,
+            trusted_only=settings.trusted_documents_only,
         ),
     )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        keys = state.auth.verifier.keys if state.auth.verifier is not None else None
+        # Identity's keys fetched at start, not by the first requests (which wait for this one fetch).
+        fetch_keys = asyncio.create_task(keys.fetch_until_done()) if keys is not None and keys.jwks_url else None
         await _compose(state)
         if state.subscriptions is not None:
             await state.subscriptions.start()
@@ -199,6 +232,8 @@ def create_gateway_app(
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+            if fetch_keys is not None:
+                fetch_keys.cancel()
             if state.subscriptions is not None:
                 await state.subscriptions.stop()
             await state.client.aclose()
@@ -207,13 +242,15 @@ def create_gateway_app(
         return await _handle_graphql(request, state)
 
     async def graphql_ws(websocket: WebSocket) -> None:
-        await GraphQLWebSocket(
+        connection = GraphQLWebSocket(
             websocket,
             pipeline=lambda: state.pipeline,
             auth=state.auth,
             documents=state.documents,
             subscriptions=state.subscriptions,
-        ).serve()
+        )
+        connection.headers.update(forwarded_client(websocket, settings))
+        await connection.serve()
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -224,6 +261,10 @@ def create_gateway_app(
         body: dict[str, Any] = {"status": "ready", "subgraphs": list(state.pipeline.supergraph.subgraphs)}
         if state.composition_error:
             body["last_composition_error"] = state.composition_error
+        if state.subscriptions is not None and not state.subscriptions.healthy:
+            # Live subscriptions would silently get nothing: not ready until the feed has its queue again.
+            body.update(status="not ready", reason="the subscription feed has no queue on RabbitMQ")
+            return JSONResponse(body, status_code=503)
         return JSONResponse(body)
 
     async def metrics(request: Request) -> Response:
@@ -234,18 +275,28 @@ def create_gateway_app(
             return PlainTextResponse("The console is disabled.", status_code=404)
         return console_asset_response(request)
 
-    app = Starlette(
-        routes=[
-            Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
-            WebSocketRoute("/graphql", graphql_ws),
-            Route("/healthz", healthz, methods=["GET"]),
-            Route("/readyz", readyz, methods=["GET"]),
-            Route("/metrics", metrics, methods=["GET"]),
-            Route("/console/assets/{name}", console_asset, methods=["GET"]),
-            *public_routes(configs, settings.subgraph_timeout_s),
-        ],
-        lifespan=lifespan,
-    )
+    async def console(request: Request) -> Response:
+        if not state.settings.console_enabled:
+            return PlainTextResponse("The console is disabled.", status_code=404)
+        return HTMLResponse(
+            GRAPHIQL_HTML,
+            headers={"content-security-policy": CONSOLE_CSP, "cache-control": "no-cache",
+                     "x-content-type-options": "nosniff"},
+        )
+
+    routes = [
+        Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql_ws),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+        Route("/metrics", metrics, methods=["GET"]),
+        Route("/console", console, methods=["GET"]),
+        Route("/console/assets/{name}", console_asset, methods=["GET"]),
+        *public_routes(configs, settings.subgraph_timeout_s),  # before the web app's catch-all
+    ]
+    if settings.web_dir is not None:
+        routes.append(Route("/{path:path}", WebApp(settings.web_dir).serve, methods=["GET"]))
+    app = Starlette(routes=routes, lifespan=lifespan)
     app.add_middleware(BodyLimitMiddleware, max_bytes=state.settings.max_body_bytes)
     app.state.gateway = state
     return app
@@ -335,7 +386,8 @@ async def _handle_graphql(request: Request, state: GatewayState) -> Response:
     accept = request.headers.get("accept", "")
     if request.method == "GET" and "text/html" in accept and "query" not in request.query_params:
         if state.settings.console_enabled:
-            return HTMLResponse(GRAPHIQL_HTML)
+            # The console moved to /console (relative: behind a proxy's prefix too).
+            return RedirectResponse("console", status_code=302)
         return PlainTextResponse("The console is disabled.", status_code=404)
     pipeline = state.pipeline
     if pipeline is None:
@@ -357,6 +409,9 @@ async def _handle_graphql(request: Request, state: GatewayState) -> Response:
             correlation_id,
             {"www-authenticate": 'Bearer error="invalid_token"'},
         )
+    except AuthUnavailable as exc:
+        REQUESTS.labels("unknown", "unavailable").inc()
+        return _json(_request_error(str(exc), exc.code), 503, media_type, correlation_id, {"retry-after": "1"})
     try:
         graphql_request = await _read_request(request, state.documents)
         if request.method == "GET":
@@ -387,14 +442,37 @@ async def _handle_graphql(request: Request, state: GatewayState) -> Response:
         REQUESTS.labels("unknown", "invalid").inc()
         return _json({"errors": list(rejected.prepared.errors)}, 400, media_type, correlation_id)
 
-    headers = {CORRELATION_HEADER: correlation_id}
+    headers = {CORRELATION_HEADER: correlation_id, **forwarded_client(request, state.settings)}
     for name in FORWARDED_HEADERS:
         value = request.headers.get(name)
         if value is not None:
             headers[name] = value
-    result: PipelineResult = await pipeline.execute(graphql_request, headers)
+    # The web app's session cookie goes to the session subgraphs only, and their cookies come back (sessions).
+    exchange = exchange_for(request.cookies, request.headers) if request.method == "POST" else None
+    reset = current_exchange.set(exchange) if exchange is not None else None
+    try:
+        result: PipelineResult = await pipeline.execute(graphql_request, headers)
+    finally:
+        if reset is not None:
+            current_exchange.reset(reset)
     operation_type = result.operation_type.value if result.operation_type else "unknown"
     _latency_histogram(operation_type).observe(time.perf_counter() - started)
     outcome = "invalid" if result.request_error else ("error" if result.body.get("errors") else "ok")
     _requests_counter(operation_type, outcome).inc()
-    return _json(result.body, 400 if result.request_error else 200, media_type, correlation_id)
+    response = _json(result.body, _status_for(result), media_type, correlation_id)
+    if exchange is not None:
+        response.raw_headers.extend(response_headers(exchange))
+    return response
+
+
+def _status_for(result: PipelineResult) -> int:
+    """400 for a request error; 503 when nothing could be answered because a service (or its database) is
+    down, so clients retry; else 200 (partial data with errors included)."""
+    if result.request_error:
+        return 400
+    errors = result.body.get("errors") or ()
+    if result.body.get("data") is None and any(
+        (e.get("extensions") or {}).get("code") == SERVICE_UNAVAILABLE for e in errors if isinstance(e, dict)
+    ):
+        return 503
+    return 200

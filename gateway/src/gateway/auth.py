@@ -18,6 +18,7 @@ from collections import OrderedDict
 import jwt
 
 from kabinet.auth import ANONYMOUS, InvalidToken, KeySource, Principal, TokenVerifier
+from kabinet.outages import SERVICE_UNAVAILABLE, UNAVAILABLE_MESSAGE, is_outage
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,15 @@ class Unauthenticated(Exception):
     code = "UNAUTHENTICATED"
 
     def __init__(self, message: str = "The access token is invalid or has expired.") -> None:
+        super().__init__(message)
+
+
+class AuthUnavailable(Exception):
+    """The token cannot be checked now (identity's keys unreachable): retry later, do not sign in again."""
+
+    code = SERVICE_UNAVAILABLE
+
+    def __init__(self, message: str = UNAVAILABLE_MESSAGE) -> None:
         super().__init__(message)
 
 
@@ -84,6 +94,8 @@ class GatewayAuth:
             raise Unauthenticated() from exc
         except Exception as exc:  # e.g. the JWKS endpoint is down: refuse, never let an unverified token in
             log.warning("token could not be verified: %r", exc)
+            if is_outage(exc):
+                raise AuthUnavailable() from exc
             raise Unauthenticated("The access token could not be verified.") from exc
         claims = jwt.decode(token, options={"verify_signature": False})
         # Remember it until it expires (without the verifier's leeway: be strict on the cached path).

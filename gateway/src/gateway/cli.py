@@ -10,6 +10,7 @@ from pathlib import Path
 from gateway.composition.compose import compose
 from gateway.composition.errors import CompositionError
 from gateway.composition.sources import IntrospectAndCompose, SubgraphSdlUnavailable
+from gateway.composition.supergraph import Supergraph
 from gateway.config import GatewaySettings
 
 
@@ -18,7 +19,14 @@ def _serve(settings: GatewaySettings) -> int:
 
     from gateway.app import create_gateway_app
     from kabinet.settings import MessagingSettings
+    from kabinet.web.gateway_only import MissingGatewaySecret, require_secret
 
+    try:
+        # Kabinet's services answer only the gateway: without the shared secret nothing would work.
+        require_secret(settings.subgraph_secret, "kabinet-gateway")
+    except MissingGatewaySecret as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
     # AMQP_URL set: subscriptions are fed from RabbitMQ.
     app = create_gateway_app(settings, messaging=MessagingSettings())
     from gateway.http_server import CoalescingHttpToolsProtocol
@@ -51,20 +59,43 @@ def service_sdls(names: tuple[str, ...] = KABINET_SERVICES) -> dict[str, str]:
     return sdls
 
 
+def _gateway_sdl(form: str) -> dict[str, str]:
+    """The API form is the clients' view, so it has the gateway's own subgraph (subscriptions); the supergraph form
+    has the services only (a gateway reading it as GATEWAY_SUPERGRAPH_FILE adds its own subgraph itself)."""
+    from gateway.subscriptions.schema import GATEWAY_SUBGRAPH, subscription_sdl
+
+    return {GATEWAY_SUBGRAPH: subscription_sdl()} if form == "api" else {}
+
+
+def _in_process(local: dict[str, str]) -> Supergraph:
+    """The services' schemas composed in-process (URLs as docker-compose names them)."""
+    sdls = {**service_sdls(), **local}
+    return compose(sdls, {name: f"http://{name}:8000/graphql" for name in sdls})
+
+
+def api_schema_sdl() -> str:
+    """The API schema clients see (what `compose --form api` writes, and web/schema.graphql holds)."""
+    return _in_process(_gateway_sdl("api")).api_sdl() + "\n"
+
+
 def _compose(settings: GatewaySettings, out: Path | None, form: str) -> int:
+    from gateway.app import secret_headers
+    from kabinet.web.gateway_only import MissingGatewaySecret
+
+    local = _gateway_sdl(form)
     try:
         if settings.subgraphs:
             source = IntrospectAndCompose(
                 settings.subgraphs,
                 request_timeout_s=settings.subgraph_timeout_s,
                 overall_timeout_s=settings.compose_timeout_s,
+                local_sdls=local,
+                headers=secret_headers(settings),
             )
             supergraph = asyncio.run(source.load())
         else:
-            # No GATEWAY_SUBGRAPHS: compose the services' schemas in-process (URLs as docker-compose names them).
-            sdls = service_sdls()
-            supergraph = compose(sdls, {name: f"http://{name}:8000/graphql" for name in sdls})
-    except (CompositionError, SubgraphSdlUnavailable) as exc:
+            supergraph = _in_process(local)  # no GATEWAY_SUBGRAPHS
+    except (CompositionError, SubgraphSdlUnavailable, MissingGatewaySecret) as exc:
         print(str(exc), file=sys.stderr)
         return 1
     if form == "supergraph":

@@ -7,8 +7,10 @@ from pathlib import Path
 from typing import Annotated
 
 import httpx
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from gateway.client_address import Network, parse_networks
 
 
 @dataclass(frozen=True)
@@ -84,8 +86,10 @@ class GatewaySettings(BaseSettings):
     apq_enabled: bool = True
     apq_cache_size: int = 5000
     # Trusted-documents mode: a JSON manifest ({hash: document}, or Apollo's persisted-query manifest);
-    # only its operations are served.
+    # only its operations are served - or, with trusted_documents_only=false, they are served by hash and any
+    # other document still runs (the web app's documents next to the console's).
     trusted_documents: Path | None = None
+    trusted_documents_only: bool = True
     # Static cost estimate (IBM @cost/@listSize semantics); requests above it are refused (0 = off). The budget
     # admits every saved console operation and every web cabinet document (a test checks both) and refuses
     # a dozen aliased window searches (`bookableLessons` weighs about 200).
@@ -93,8 +97,20 @@ class GatewaySettings(BaseSettings):
     cost_default_list_size: int = 10
     # Subscriptions over graphql-ws, fed from the event bus (needs AMQP_URL, or the embedded bus).
     subscriptions_enabled: bool = True
+    # Sent to every subgraph (header x-kabinet-gateway-secret): Kabinet's services answer only requests carrying
+    # it. No default; `kabinet-gateway serve` refuses to start without it (kabinet.web.gateway_only).
+    subgraph_secret: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("KABINET_GATEWAY_SECRET", "GATEWAY_SUBGRAPH_SECRET")
+    )
+    # Proxies in front of the gateway (CIDRs, comma-separated) whose X-Forwarded-For is believed; the client
+    # address forwarded to the subgraphs is the socket peer otherwise. Empty: no proxy is trusted.
+    trusted_proxies: Annotated[list[Network], NoDecode] = []
     # Names this instance's fan-out queue (`gateway-subscriptions-<instance>`); random when empty.
     instance_id: str = ""
+    # The web app: a built directory (index.html, assets/) served at / with the SPA fallback (see gateway.web).
+    web_dir: Path | None = None
+    # Subgraphs that receive the web app's session cookie and X-Kabinet-Session, and may set cookies (sessions).
+    session_subgraphs: Annotated[list[str], NoDecode] = ["identity"]
 
     @field_validator("subgraph_timeouts", mode="before")
     @classmethod
@@ -102,6 +118,20 @@ class GatewaySettings(BaseSettings):
         if isinstance(value, str):
             pairs = [item.partition("=") for item in value.split(",") if item.strip()]
             return {name.strip(): float(seconds) for name, _, seconds in pairs}
+        return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _parse_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            return parse_networks(value)
+        return value
+
+    @field_validator("session_subgraphs", mode="before")
+    @classmethod
+    def _parse_names(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [name.strip() for name in value.split(",") if name.strip()]
         return value
 
     @field_validator("subgraphs", mode="before")

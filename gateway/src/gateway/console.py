@@ -1,19 +1,23 @@
 """The console: GraphiQL for branch admins, with sign-in and saved operations for their daily work.
 
-- **Sign-in**: a small form posts identity's `signInWithPassword` mutation through this gateway; the access
-  token is kept in `sessionStorage` (gone when the tab closes) and sent as `Authorization: Bearer ...` with every
-  request GraphiQL makes. "Sign out" forgets it.
+- **Sign-in**: a small form posts identity's `signInWithPassword` mutation through this gateway; the tokens are
+  kept in `sessionStorage` (gone when the tab closes) and the access token is sent as `Authorization: Bearer ...`
+  with every request GraphiQL makes. Access tokens live under a minute (docs/security-signin.md), so before a
+  request the console trades the refresh token for new ones (`refreshSession`) when the access token is about to
+  expire, and once more on a 401. "Sign out" ends the session (`signOut`) and forgets the tokens.
 - **Schema documentation**: GraphiQL's docs explorer, from introspection of the API schema (so the console
   follows `GATEWAY_INTROSPECTION_ENABLED`; `GATEWAY_CONSOLE_ENABLED=false` turns the page off).
 - **Saved operations**: `EXAMPLE_OPERATIONS`, opened as GraphiQL tabs - the month's schedule, a lesson sheet (read
   and save), a family's payments and recording a payment, the branch's debtors. A test validates each against
   the API schema composed from the real services, so they change when the schema does.
 
+- **Where**: `GET /console` (the web app has `/`); `GET /graphql` from a browser (Accept: text/html) redirects there.
 - **Assets**: GraphiQL, React and ReactDOM (UMD production builds, with their licences) are committed under
   `console_assets/` and served by the gateway itself at `/console/assets/<name>`, so the console works on a machine
   without internet access. `gateway/console/update_assets.sh` refreshes them from npm (versions pinned in
-  `gateway/console/package.json`). The page asks for them with `?v=<content hash>`, so they can be cached for a
-  year and a new version still reaches the browser.
+  `gateway/console/package.json`). The page's own script and styles are files too (`console_page/`), so its
+  Content-Security-Policy allows no inline script. The page asks for every file with `?v=<content hash>`, so
+  they can be cached for a year and a new version still reaches the browser.
 """
 
 from __future__ import annotations
@@ -38,10 +42,19 @@ class ExampleOperation:
 
 SIGN_IN_MUTATION = """mutation ConsoleSignIn($login: String!, $password: String!) {
   signInWithPassword(login: $login, password: $password) {
-    session { accessToken expiresIn role }
+    session { accessToken refreshToken expiresIn role }
     errors { field message code }
   }
 }"""
+
+REFRESH_MUTATION = """mutation ConsoleRefresh($token: String!) {
+  refreshSession(refreshToken: $token) {
+    session { accessToken refreshToken expiresIn role }
+    errors { code }
+  }
+}"""
+
+SIGN_OUT_MUTATION = """mutation ConsoleSignOut($token: String!) { signOut(refreshToken: $token) { ok } }"""
 
 EXAMPLE_OPERATIONS: tuple[ExampleOperation, ...] = (
     ExampleOperation(
@@ -150,10 +163,20 @@ query Debtors($branchId: ID!) {
 
 
 ASSETS_DIR = Path(__file__).with_name("console_assets")
+OWN_DIR = Path(__file__).with_name("console_page")
 ASSETS_PATH = "/console/assets/"
 # What the page loads, in order; the rest of console_assets/ (licences, versions.json) is served as text.
 PAGE_STYLESHEETS = ("graphiql.min.css",)
 PAGE_SCRIPTS = ("react.production.min.js", "react-dom.production.min.js", "graphiql.min.js")
+# The console's own files (console_page/), loaded after GraphiQL's.
+OWN_STYLESHEETS = ("console.css",)
+OWN_SCRIPTS = ("console.js",)
+# Only this origin's scripts and styles (GraphiQL and CodeMirror set styles through the CSSOM, which the policy
+# allows); GraphiQL's fonts and icons are data: URLs. tests/browser/test_console.py fails on any violation.
+CONSOLE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+)
 _MEDIA_TYPES = {
     ".js": "text/javascript; charset=utf-8",
     ".css": "text/css; charset=utf-8",
@@ -179,25 +202,27 @@ class ConsoleAsset:
         return f'"{self.digest}"'
 
 
-def load_assets(directory: Path = ASSETS_DIR) -> dict[str, ConsoleAsset]:
-    """The files of console_assets/ that may be served, by name (read once, when the gateway starts)."""
+def load_assets(
+    directory: Path = ASSETS_DIR, required: tuple[str, ...] = (*PAGE_STYLESHEETS, *PAGE_SCRIPTS)
+) -> dict[str, ConsoleAsset]:
+    """The files of a directory that may be served, by name (read once, when the gateway starts)."""
     assets = {}
     for path in sorted(directory.iterdir()):
         media_type = _MEDIA_TYPES.get(path.suffix)
         if path.is_file() and media_type is not None:
             assets[path.name] = ConsoleAsset(path.name, path.read_bytes(), media_type)
-    missing = [name for name in (*PAGE_STYLESHEETS, *PAGE_SCRIPTS) if name not in assets]
+    missing = [name for name in required if name not in assets]
     if missing:
         raise RuntimeError(f"The console's assets are missing from {directory}: {', '.join(missing)} "
                            "(gateway/console/update_assets.sh puts them there).")
     return assets
 
 
-CONSOLE_ASSETS = load_assets()
+CONSOLE_ASSETS = {**load_assets(), **load_assets(OWN_DIR, (*OWN_STYLESHEETS, *OWN_SCRIPTS))}
 
 
 def asset_url(name: str, assets: dict[str, ConsoleAsset] = CONSOLE_ASSETS) -> str:
-    # Relative to /graphql, so the console also works behind a proxy that serves the gateway under a prefix.
+    # Relative to /console, so the console also works behind a proxy that serves the gateway under a prefix.
     return f"{ASSETS_PATH.lstrip('/')}{name}?v={assets[name].digest}"
 
 
@@ -214,11 +239,14 @@ def console_asset_response(request: Request, assets: dict[str, ConsoleAsset] = C
 
 def console_html(examples: tuple[ExampleOperation, ...] = EXAMPLE_OPERATIONS) -> str:
     tabs = [{"query": e.query, "variables": json.dumps(e.variables, indent=2)} for e in examples]
-    config = {"signIn": SIGN_IN_MUTATION, "tabs": tabs, "titles": [e.title for e in examples]}
+    config = {"endpoint": "graphql", "signIn": SIGN_IN_MUTATION, "refresh": REFRESH_MUTATION,
+              "signOut": SIGN_OUT_MUTATION, "tabs": tabs, "titles": [e.title for e in examples]}
     # Embedded as JSON in a <script type="application/json">: escape what could end the element.
     data = json.dumps(config).replace("</", "<\\/")
-    stylesheets = "\n".join(f'  <link rel="stylesheet" href="{asset_url(name)}" />' for name in PAGE_STYLESHEETS)
-    scripts = "\n".join(f'  <script src="{asset_url(name)}"></script>' for name in PAGE_SCRIPTS)
+    stylesheets = "\n".join(
+        f'  <link rel="stylesheet" href="{asset_url(name)}" />' for name in (*PAGE_STYLESHEETS, *OWN_STYLESHEETS)
+    )
+    scripts = "\n".join(f'  <script src="{asset_url(name)}"></script>' for name in (*PAGE_SCRIPTS, *OWN_SCRIPTS))
     return (
         _PAGE.replace("__STYLESHEETS__", stylesheets)
         .replace("__SCRIPTS__", scripts)
@@ -232,13 +260,6 @@ _PAGE = """<!doctype html>
 <head>
   <meta charset="utf-8" />
   <title>Kabinet GraphQL console</title>
-  <style>
-    body { margin: 0; height: 100vh; display: flex; flex-direction: column; font-family: system-ui, sans-serif; }
-    #bar { display: flex; gap: .5rem; align-items: center; padding: .4rem .8rem; border-bottom: 1px solid #ddd; }
-    #bar input { padding: .2rem .4rem; }
-    #who { margin-left: auto; color: #555; }
-    #graphiql { flex: 1; min-height: 0; }
-  </style>
 __STYLESHEETS__
 </head>
 <body>
@@ -256,63 +277,6 @@ __STYLESHEETS__
   <div id="graphiql">Loading the console…</div>
   <script id="console-config" type="application/json">__CONFIG__</script>
 __SCRIPTS__
-  <script>
-    const config = JSON.parse(document.getElementById("console-config").textContent);
-    const url = window.location.pathname;
-    const KEY = "kabinet.console.token";
-    const token = () => sessionStorage.getItem(KEY);
-    const who = document.getElementById("who");
-    function showSession(role) {
-      const signedIn = !!token();
-      document.getElementById("signed-out").hidden = signedIn;
-      document.getElementById("signed-in").hidden = !signedIn;
-      who.textContent = signedIn ? "Signed in" + (role ? " as " + role : "") : "Not signed in";
-    }
-    document.getElementById("bar").addEventListener("submit", async (event) => {
-      event.preventDefault();
-      const variables = {
-        login: document.getElementById("login").value,
-        password: document.getElementById("password").value,
-      };
-      const response = await fetch(url, {
-        method: "POST",
-        headers: { "content-type": "application/json", accept: "application/graphql-response+json" },
-        body: JSON.stringify({ query: config.signIn, variables }),
-      });
-      const body = await response.json();
-      const payload = body.data && body.data.signInWithPassword;
-      if (payload && payload.session) {
-        sessionStorage.setItem(KEY, payload.session.accessToken);
-        document.getElementById("password").value = "";
-        showSession(payload.session.role);
-      } else {
-        const errors = (payload && payload.errors) || body.errors || [];
-        who.textContent = "Sign-in failed: " + errors.map((e) => e.message).join("; ");
-      }
-    });
-    document.getElementById("sign-out").addEventListener("click", () => {
-      sessionStorage.removeItem(KEY);
-      showSession();
-    });
-    showSession();
-    // Every request GraphiQL makes (introspection included) carries the token of this tab's session.
-    const fetcher = GraphiQL.createFetcher({
-      url,
-      fetch: (input, init) => {
-        const headers = new Headers((init && init.headers) || {});
-        if (token()) headers.set("Authorization", "Bearer " + token());
-        return fetch(input, { ...init, headers });
-      },
-    });
-    ReactDOM.createRoot(document.getElementById("graphiql")).render(
-      React.createElement(GraphiQL, {
-        fetcher,
-        defaultTabs: config.tabs,
-        defaultEditorToolsVisibility: true,
-        shouldPersistHeaders: false,
-      })
-    );
-  </script>
 </body>
 </html>
 """

@@ -12,6 +12,10 @@ allowed, `{"<sha256>": "<document>"}` or Apollo's persisted-query manifest
 `documentId` (GraphQL over HTTP's persisted documents, `sha256:` prefix optional) or by the APQ hash, or sends
 the text of a registered document. An unknown id is 404 `PERSISTED_QUERY_NOT_FOUND`, a text not in the list
 403 `PERSISTED_QUERY_NOT_IN_LIST`; nothing registers new documents.
+
+**Registered documents alongside arbitrary ones** (`GATEWAY_TRUSTED_DOCUMENTS_ONLY=false`; what `kabinet run` does
+with the web app's manifest): the manifest's documents are served by `documentId` or hash as above, and any
+other document still runs as in the default mode (the console sends its own). An unknown `documentId` is 404.
 """
 
 from __future__ import annotations
@@ -59,10 +63,16 @@ def load_manifest(path: Path) -> dict[str, str]:
 
 class DocumentStore:
     def __init__(
-        self, *, apq_enabled: bool = True, apq_cache_size: int = 5000, trusted: Mapping[str, str] | None = None
+        self,
+        *,
+        apq_enabled: bool = True,
+        apq_cache_size: int = 5000,
+        trusted: Mapping[str, str] | None = None,
+        trusted_only: bool = True,
     ) -> None:
         self.apq_enabled = apq_enabled
         self.trusted = dict(trusted) if trusted is not None else None
+        self.trusted_only = trusted_only
         self.apq: LRUCache[str, str] = LRUCache(apq_cache_size)
 
     def resolve(self, query: Any, extensions: Mapping[str, Any] | None, document_id: Any) -> Any:
@@ -82,11 +92,17 @@ class DocumentStore:
             if not isinstance(document_id, str) or not document_id:
                 raise DocumentRejected("'documentId' must be a string.", "BAD_REQUEST", 400)
             hash_ = document_id.removeprefix("sha256:").lower()
-        if self.trusted is not None:
+        if self.trusted is not None and self.trusted_only:
             return self._trusted(query, hash_)
         if hash_ is None:
             return query
-        if document_id is not None:
+        if self.trusted is not None and not (isinstance(query, str) and query):
+            registered = self.trusted.get(hash_)
+            if registered is not None:
+                return registered
+            if document_id is not None:
+                raise DocumentRejected(f"No trusted document has the id {hash_!r}.", "PERSISTED_QUERY_NOT_FOUND", 404)
+        if document_id is not None and self.trusted is None:
             raise DocumentRejected(
                 "Persisted documents by 'documentId' need the trusted-documents mode.",
                 "PERSISTED_QUERY_NOT_SUPPORTED",

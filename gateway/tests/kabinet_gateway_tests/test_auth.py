@@ -112,3 +112,21 @@ async def test_without_keys_tokens_are_only_forwarded(gateway):
     response = await post(gateway, "Bearer opaque")
     assert response.status_code == 200
     assert gateway.requests[0].headers["authorization"] == "Bearer opaque"
+
+
+async def test_identity_unreachable_is_service_unavailable_not_a_sign_out() -> None:
+    """Identity's keys cannot be fetched: the token is neither good nor bad yet, so 503 SERVICE_UNAVAILABLE
+    (retry), never 401 (which makes the app sign the user out)."""
+    from kabinet.testing.net import free_port
+
+    log: list[RecordedRequest] = []
+    keys = KeySource(jwks_url=f"http://127.0.0.1:{free_port()}/.well-known/jwks.json", retry_after_s=0.0)
+    app = create_gateway_app(GatewaySettings(compose_timeout_s=5), subgraph_configs(log), key_source=keys)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as client,
+    ):
+        response = await post(GatewayHarness(client=client, app=app, requests=log), f"Bearer {token()}")
+    assert response.status_code == 503
+    assert response.json()["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
+    assert log == []  # nothing was forwarded

@@ -16,10 +16,16 @@ from gateway.config import GatewaySettings
 from gateway.console import (
     ASSET_CACHE_CONTROL,
     ASSETS_DIR,
+    CONSOLE_CSP,
     EXAMPLE_OPERATIONS,
+    OWN_DIR,
+    OWN_SCRIPTS,
+    OWN_STYLESHEETS,
     PAGE_SCRIPTS,
     PAGE_STYLESHEETS,
+    REFRESH_MUTATION,
     SIGN_IN_MUTATION,
+    SIGN_OUT_MUTATION,
 )
 from gateway.subscriptions import GATEWAY_SUBGRAPH, subscription_sdl
 from kabinet_gateway_tests.test_persisted_and_cost import harness
@@ -41,22 +47,41 @@ def test_saved_operations_validate_against_the_composed_services(services_api_sc
     assert not isinstance(coerced, list), coerced  # the sample variables are accepted too
 
 
-def test_the_sign_in_mutation_is_identitys(services_api_schema):
-    assert validate(services_api_schema, parse(SIGN_IN_MUTATION)) == []
+@pytest.mark.parametrize("mutation", [SIGN_IN_MUTATION, REFRESH_MUTATION, SIGN_OUT_MUTATION])
+def test_the_session_mutations_are_identitys(services_api_schema, mutation):
+    assert validate(services_api_schema, parse(mutation)) == []
 
 
 async def test_console_page_signs_in_and_opens_the_saved_operations():
     async for gw in harness(GatewaySettings(compose_timeout_s=5)):
-        page = await gw.client.get("/graphql", headers={"accept": "text/html"})
+        page = await gw.client.get("/console")
         assert page.status_code == 200
         text = page.text
-        assert "signInWithPassword" in text and "sessionStorage" in text
-        assert 'headers.set("Authorization", "Bearer " + token())' in text
+        assert "signInWithPassword" in text
+        assert "refreshSession" in text and "signOut" in text  # access tokens live under a minute: refreshed
+        script = (await gw.client.get("/console/assets/console.js")).text
+        assert "sessionStorage" in script and 'headers.set("Authorization", "Bearer " + current)' in script
+        assert "freshToken" in script and "config.refresh" in script
         for example in EXAMPLE_OPERATIONS:
             assert example.title in text
         assert "query MonthSchedule" in text and "mutation RecordPayment" in text
+        # A browser that opens /graphql (the console's old address) is sent to /console.
+        old = await gw.client.get("/graphql", headers={"accept": "text/html"})
+        assert old.status_code == 302 and old.headers["location"] == "console"
     async for gw in harness(GatewaySettings(compose_timeout_s=5, console_enabled=False)):
+        assert (await gw.client.get("/console")).status_code == 404
         assert (await gw.client.get("/graphql", headers={"accept": "text/html"})).status_code == 404
+
+
+async def test_console_page_has_no_inline_script_and_its_own_policy():
+    async for gw in harness(GatewaySettings(compose_timeout_s=5)):
+        page = await gw.client.get("/console")
+        assert page.headers["content-security-policy"] == CONSOLE_CSP
+        assert "script-src 'self';" in CONSOLE_CSP and "frame-ancestors 'none'" in CONSOLE_CSP
+        # Every <script> is a file of this origin, or the JSON configuration (data, never run).
+        for tag in re.findall(r"<script\b[^>]*>", page.text):
+            assert 'src="console/assets/' in tag or 'type="application/json"' in tag, tag
+        assert "<style" not in page.text
 
 
 async def test_introspection_can_be_turned_off_for_production():
@@ -78,31 +103,34 @@ def _tags(page: str) -> list[str]:
 
 async def test_the_page_loads_only_the_gateways_own_assets():
     async for gw in harness(GatewaySettings(compose_timeout_s=5)):
-        page = (await gw.client.get("/graphql", headers={"accept": "text/html"})).text
+        page = (await gw.client.get("/console")).text
         tags = _tags(page)
         assert tags, page
         for tag in tags:
             assert "https://" not in tag and "http://" not in tag and "//" not in tag.replace("</", ""), tag
         assert "unpkg" not in page and "https://" not in page
-        # Relative to /graphql, stylesheets before the scripts, React before ReactDOM before GraphiQL.
+        # Relative to /console, stylesheets before the scripts, React before ReactDOM before GraphiQL, then ours.
         srcs = re.findall(r'<script src="([^"]+)"', page)
         hrefs = re.findall(r'<link rel="stylesheet" href="([^"]+)"', page)
-        assert [u.split("?")[0] for u in srcs] == [f"console/assets/{n}" for n in PAGE_SCRIPTS]
-        assert [u.split("?")[0] for u in hrefs] == [f"console/assets/{n}" for n in PAGE_STYLESHEETS]
+        assert [u.split("?")[0] for u in srcs] == [f"console/assets/{n}" for n in (*PAGE_SCRIPTS, *OWN_SCRIPTS)]
+        assert [u.split("?")[0] for u in hrefs] == [
+            f"console/assets/{n}" for n in (*PAGE_STYLESHEETS, *OWN_STYLESHEETS)
+        ]
         assert PAGE_SCRIPTS == ("react.production.min.js", "react-dom.production.min.js", "graphiql.min.js")
 
 
 async def test_served_assets_are_the_committed_files_with_long_cache_headers():
     async for gw in harness(GatewaySettings(compose_timeout_s=5)):
-        page = (await gw.client.get("/graphql", headers={"accept": "text/html"})).text
+        page = (await gw.client.get("/console")).text
         urls = re.findall(r'(?:src|href)="(console/assets/[^"]+)"', page)
-        assert len(urls) == len(PAGE_SCRIPTS) + len(PAGE_STYLESHEETS)
+        assert len(urls) == len(PAGE_SCRIPTS) + len(PAGE_STYLESHEETS) + len(OWN_SCRIPTS) + len(OWN_STYLESHEETS)
         expected_types = {".js": "text/javascript", ".css": "text/css"}
         for url in urls:
             name = url.split("?")[0].rsplit("/", 1)[1]
             served = await gw.client.get("/" + url)
             assert served.status_code == 200, url
-            assert served.content == (ASSETS_DIR / name).read_bytes(), name
+            source = ASSETS_DIR / name if (ASSETS_DIR / name).exists() else OWN_DIR / name
+            assert served.content == source.read_bytes(), name
             assert served.headers["content-type"].split(";")[0] == expected_types[Path(name).suffix]
             assert served.headers["cache-control"] == ASSET_CACHE_CONTROL
             assert served.headers["x-content-type-options"] == "nosniff"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 
 async def test_root_fields_of_two_subgraphs_are_fetched_once_each(gateway):
     result = await gateway.query("{ me { name } topProducts(first: 2) { name } }")
@@ -183,9 +185,23 @@ async def test_unavailable_subgraph_gives_typed_error_and_partial_data(gateway):
     gateway.transports["accounts"].down = True
     result = await gateway.query('{ user(id: "1") { name } topProducts(first: 1) { name } }')
     assert result["data"] == {"user": None, "topProducts": [{"name": "Table"}]}
-    assert [e["extensions"]["code"] for e in result["errors"]] == ["SUBGRAPH_UNAVAILABLE"]
+    assert [e["extensions"]["code"] for e in result["errors"]] == ["SERVICE_UNAVAILABLE"]
     # A failed entity fetch under non-null fields nulls up to the root, still without a stack trace.
-    nested = await gateway.query("{ reviews { body author { name } } }")
+    response = await gateway.client.post("/graphql", json={"query": "{ reviews { body author { name } } }"})
+    assert response.status_code == 503  # nothing answered because a service is down: retry later
+    nested = response.json()
     assert nested["data"] is None
-    assert nested["errors"][0]["extensions"]["code"] == "SUBGRAPH_UNAVAILABLE"
+    assert nested["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
     assert "Traceback" not in str(nested)
+
+
+async def test_subgraph_answering_503_is_service_unavailable_through_the_gateway(gateway):
+    subgraph_error = {"errors": [{"message": "A service this request needs is unavailable; try again shortly.",
+                                  "extensions": {"code": "SERVICE_UNAVAILABLE"}}], "data": None}
+    for body in (json.dumps(subgraph_error).encode(), b"<html>503 Service Temporarily Unavailable</html>"):
+        gateway.transports["reviews"].unavailable_body = body
+        response = await gateway.client.post("/graphql", json={"query": "{ reviews { body } }"})
+        assert response.status_code == 503, response.text
+        errors = response.json()["errors"]
+        assert [e["extensions"]["code"] for e in errors] == ["SERVICE_UNAVAILABLE"]
+        assert "html" not in response.text

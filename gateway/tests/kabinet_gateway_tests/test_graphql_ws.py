@@ -156,3 +156,28 @@ async def test_hub_routes_events_to_their_family_and_students_only():
         task.cancel()
     await asyncio.gather(t1, t2, t3, t4, t5, t6, t7, return_exceptions=True)
     assert hub.listener_count() == 0
+
+
+async def test_a_connection_ends_when_its_access_token_expires():
+    """Issue #10 point 12: a socket is no way around short-lived tokens; it closes with 4403 at the token's expiry
+    (graphql-ws clients then reconnect with a fresh token)."""
+    import time as _time
+
+    from kabinet.auth import KeySource, Principal, Role, SigningKey, TokenIssuer, jwks
+
+    key = SigningKey.generate()
+    token = TokenIssuer(key, "kabinet-identity", "kabinet", ttl_s=2).issue(Principal(user_id="u", role=Role.OWNER))
+    log: list[RecordedRequest] = []
+    app = create_gateway_app(GatewaySettings(compose_timeout_s=5), subgraph_configs(log),
+                             key_source=KeySource(static=jwks([key])))
+    async with app.router.lifespan_context(app), serve_apps_in_loop({"gw": app}) as urls:
+        url = urls["gw"].replace("http://", "ws://")
+        async with connect(url, subprotocols=WS) as ws:  # type: ignore[arg-type]
+            await ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}))
+            assert json.loads(await ws.recv()) == {"type": "connection_ack"}
+            opened = _time.monotonic()
+            with pytest.raises(ConnectionClosed) as closed:
+                while True:
+                    await asyncio.wait_for(ws.recv(), 10)
+            assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
+            assert _time.monotonic() - opened < 5

@@ -67,7 +67,7 @@ async def test_authorization_and_correlation_id_are_forwarded(gateway):
 
 
 async def test_console_health_readiness_metrics(gateway):
-    console = await gateway.client.get("/graphql", headers={"accept": "text/html"})
+    console = await gateway.client.get("/console")
     assert console.status_code == 200 and "graphiql" in console.text.lower()
     assert (await gateway.client.get("/healthz")).status_code == 200
     assert (await gateway.client.get("/readyz")).json()["status"] == "ready"

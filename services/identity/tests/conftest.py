@@ -30,7 +30,7 @@ async def env(database_factory: Any, module_messaging: MessagingSettings, tmp_pa
         data_dir=tmp_path_factory.mktemp("identity"), outbox_poll_interval_s=0.05,
         # Cheap argon2 keeps the suite fast; the rehash test raises them to prove upgrades.
         argon2_time_cost=1, argon2_memory_kib=1024, argon2_parallelism=1,
-        sms_per_ip_hour=100_000,
+        sms_per_ip_hour=100_000, dev_mailbox=True,
     )
     runtime = build_runtime(settings)
     async with running(runtime):

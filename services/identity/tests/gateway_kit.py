@@ -7,10 +7,12 @@ import uuid
 from typing import Any
 
 from identity_testkit import (
+    COMPLETE_REG,
     CREATE_BRANCH,
     CREATE_STAFF,
     REGISTER_CLIENT,
     REQUEST_CODE,
+    REQUEST_REG_CODE,
     SIGN_IN_CODE,
     SIGN_IN_PASSWORD,
     new_phone,
@@ -98,6 +100,14 @@ class Flow:
     async def open_cabinet(self, admin: GraphQLClient, family_id: str) -> None:
         got = await ok(admin, OPEN_ACCESS, {"f": family_id})
         assert got["openCabinetAccess"]["family"]["accessOpen"] is True
+
+    async def self_registered(self, first_name: str, last_name: str) -> tuple[str, GraphQLClient]:
+        """A guardian who registers online with a new phone (their cabinet opens at once), signed in."""
+        phone = new_phone()
+        await ok(self.gateway, REQUEST_REG_CODE, {"p": phone})
+        got = await ok(self.gateway, COMPLETE_REG, {"i": {"phone": phone, "code": self.code(phone),
+                                                          "firstName": first_name, "lastName": last_name}})
+        return phone, self.as_token(got["completeRegistration"]["session"]["accessToken"])
 
     async def guardian(self, phone: str) -> GraphQLClient:
         session = (await self.sign_in_code(phone))["session"]

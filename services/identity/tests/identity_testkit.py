@@ -5,15 +5,18 @@ from __future__ import annotations
 import itertools
 import re
 import uuid
+from http.cookies import SimpleCookie
 from typing import Any
 
+import httpx
 from sqlalchemy import select
+from starlette.applications import Starlette
 
 from identity.adapters.tables import outbox
 from identity.bootstrap import IdentityRuntime, create_app
 from kabinet.auth import Principal, Role
 from kabinet.events import Envelope
-from kabinet.testing.stack import GraphQLClient, token_for
+from kabinet.testing.stack import GraphQLClient, gateway_headers, token_for
 
 _phones = itertools.count(1)
 
@@ -77,6 +80,46 @@ class Env:
         return [Envelope.from_json(r.body.encode()).payload for r in rows]
 
 
+COOKIE_MODE = {"x-kabinet-session": "cookie"}
+
+
+class CookieBrowser:
+    """Talks to an app's /graphql (identity's, or the gateway's) the way the web app does: in session-cookie
+    mode, sending back the `kabinet_refresh` cookie it was given and nothing else."""
+
+    def __init__(self, app: Starlette) -> None:
+        # Identity's app is called as the gateway calls it (its secret); the gateway's app needs none.
+        self.client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test",
+                                        headers=gateway_headers(app))
+        self.refresh_cookie: str | None = None
+        self.last_set_cookie: list[str] = []
+        self.last_headers = httpx.Headers()
+
+    async def post(self, query: str, variables: dict[str, Any] | None = None, *, cookie_mode: bool = True
+                   ) -> dict[str, Any]:
+        headers = dict(COOKIE_MODE) if cookie_mode else {}
+        if self.refresh_cookie is not None:
+            headers["cookie"] = f"kabinet_refresh={self.refresh_cookie}"
+        response = await self.client.post("/graphql", json={"query": query, "variables": variables or {}},
+                                          headers=headers)
+        self.last_set_cookie = response.headers.get_list("set-cookie")
+        self.last_headers = response.headers
+        for raw in self.last_set_cookie:
+            morsel = SimpleCookie(raw).get("kabinet_refresh")
+            if morsel is not None:
+                self.refresh_cookie = morsel.value if morsel["max-age"] != "0" else None
+        body: dict[str, Any] = response.json()
+        return body
+
+    def cookie_attributes(self) -> dict[str, str]:
+        assert len(self.last_set_cookie) == 1, self.last_set_cookie
+        attributes = {}
+        for part in self.last_set_cookie[0].split(";")[1:]:
+            name, _, value = part.strip().partition("=")
+            attributes[name.lower()] = value
+        return attributes
+
+
 OWNER = Principal(user_id="owner-1", role=Role.OWNER, staff_id="owner-1")
 
 
@@ -116,7 +159,10 @@ ADD_CHILD = """mutation($i: AddChildInput!) { addChild(input: $i) {
 MY_FAMILY = """{ myFamily { id accessOpen origin guardianPhone students { id firstName lastName birthDate erased }
   guardians { id phone isPayer email emailConfirmed } } }"""
 LINK = """mutation($i: LinkRecordsInput!) { linkRecords(input: $i) {
-  session { accessToken familyId } errors { field code message } } }"""
+  session { accessToken familyId } status confirmationSent confirmation { id expiresAt }
+  errors { field code message } } }"""
+CONFIRM_LINK = """mutation($c: ID!, $code: String!) { confirmLinkRecords(confirmationId: $c, code: $code) {
+  session { accessToken familyId } status errors { field code message } } }"""
 INVITE = """mutation($p: String!) { inviteGuardian(phone: $p, firstName: "Oleg", lastName: "Second") {
   guardian { id phone isPayer } errors { field code message } } }"""
 ERASE = """mutation($s: ID!) { eraseStudent(studentId: $s) {

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from kabinet.logging import configure_logging
 from kabinet.runtime import ServiceRuntime
 from kabinet.settings import ServiceSettings
+from kabinet.web.gateway_only import MissingGatewaySecret
 
 S = TypeVar("S", bound=ServiceSettings)
 
@@ -43,5 +44,9 @@ def service_main(
         return
     import uvicorn
 
-    uvicorn.run(app_factory(settings), host=args.host or settings.host, port=args.port or settings.port,
+    try:
+        app = app_factory(settings)
+    except MissingGatewaySecret as exc:  # a configuration error: say what to set, no traceback
+        raise SystemExit(str(exc)) from None
+    uvicorn.run(app, host=args.host or settings.host, port=args.port or settings.port,
                 log_config=None, access_log=False)

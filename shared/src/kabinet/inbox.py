@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Table
 
 from kabinet.bus.base import BatchHandler, Handler
-from kabinet.context import causation_id_var, correlation_id_var
+from kabinet.context import event_context
 from kabinet.db.dialect import insert_for
 from kabinet.db.uow import UnitOfWork
 from kabinet.events.envelope import Envelope
@@ -55,18 +55,13 @@ def inbox_handler(
         fn = handlers.get(envelope.routing_key)
         if fn is None:
             raise MalformedEvent(f"{consumer} has no handler for {envelope.routing_key}")
-        ctok = correlation_id_var.set(envelope.correlation_id)
-        ktok = causation_id_var.set(envelope.id)
-        try:
+        with event_context(envelope.correlation_id, envelope.id):
             async with uow_factory() as uow:
                 if not await claim(uow, inbox, consumer, envelope):
                     log.info("duplicate event ignored", extra={"consumer": consumer, "event_id": envelope.id})
                     return
                 await fn(envelope, uow)
                 await uow.commit()
-        finally:
-            correlation_id_var.reset(ctok)
-            causation_id_var.reset(ktok)
 
     return handle
 
@@ -76,13 +71,19 @@ def inbox_batch_handler(
     uow_factory: Callable[[], UnitOfWork],
     inbox: Table,
     handlers: Mapping[str, EventHandler],
+    order_key: Callable[[Envelope], str] | None = None,
 ) -> BatchHandler:
     """Several events in one transaction: one inbox statement, each new event's handler, one commit.
 
     All or nothing: any error (a malformed payload, a failing handler, no handler for a key) rolls the
     whole batch back and raises, and the transport then handles each event alone with
     :func:`inbox_handler`, which isolates the culprit. Handlers see the same per-event context
-    (correlation and causation ids) as when handled alone.
+    (correlation and causation ids) as when handled alone; an event published at the commit (after the
+    handlers) is published with the context captured for it (``uow.publish(event, context=...)``).
+
+    ``order_key``: the batch is handled in this order (stable: events with one key keep theirs), so that
+    two batches handled at once take their row locks in one order and never deadlock - e.g. the id of
+    the aggregate whose rows the handler writes. Events must not depend on order across keys anyway.
     """
 
     async def handle(envelopes: Sequence[Envelope]) -> None:
@@ -90,18 +91,16 @@ def inbox_batch_handler(
         if missing:
             raise MalformedEvent(f"{consumer} has no handler for {missing[0]}")
         async with uow_factory() as uow:
-            new = await claim_many(uow, inbox, consumer, envelopes)
-            for envelope in envelopes:
+            # The inbox rows in id order, for the same reason as ``order_key``.
+            new = await claim_many(uow, inbox, consumer, sorted(envelopes, key=lambda e: e.id))
+            for envelope in sorted(envelopes, key=order_key) if order_key is not None else envelopes:
                 if envelope.id not in new:
                     continue
                 new.discard(envelope.id)  # the same event twice in one batch: once
-                ctok = correlation_id_var.set(envelope.correlation_id)
-                ktok = causation_id_var.set(envelope.id)
-                try:
+                with event_context(envelope.correlation_id, envelope.id):
                     await handlers[envelope.routing_key](envelope, uow)
-                finally:
-                    correlation_id_var.reset(ctok)
-                    causation_id_var.reset(ktok)
+            # Outside every event's context: what a handler defers to the commit must carry the
+            # context it captured (kabinet.context.current_context) when it handled its event.
             await uow.commit()
 
     return handle

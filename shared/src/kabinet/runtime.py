@@ -24,6 +24,7 @@ from kabinet.bus.memory import InProcessTransport
 from kabinet.db.engine import create_engine, create_sessionmaker, is_sqlite
 from kabinet.db.migrations import upgrade
 from kabinet.db.uow import UnitOfWork
+from kabinet.events.envelope import Envelope
 from kabinet.inbox import EventHandler, inbox_batch_handler, inbox_handler
 from kabinet.outbox import OutboxRelay
 from kabinet.settings import ServiceSettings
@@ -42,6 +43,8 @@ class ServiceSpec:
     migrations_dir: Path
     # routing key -> handler; all subscriptions of a service in one place (one durable queue).
     handlers: Mapping[str, EventHandler] = field(default_factory=dict)
+    # The order a batch is handled in, so concurrent batches lock rows in one order (see inbox_batch_handler).
+    order_key: Callable[[Envelope], str] | None = None
 
 
 class ServiceRuntime:
@@ -73,7 +76,8 @@ class ServiceRuntime:
         self.relay = OutboxRelay(self.sessionmaker, spec.outbox, self.transport, service=spec.name,
                                  poll_interval_s=settings.outbox_poll_interval_s)
         self.key_source = key_source or KeySource(jwks_url=settings.auth.jwks_url)
-        self.verifier = TokenVerifier(self.key_source, settings.auth.issuer, settings.auth.audience)
+        self.verifier = TokenVerifier(self.key_source, settings.auth.issuer, settings.auth.audience,
+                                      settings.auth.leeway_s)
         self.database_ready = False
         self.broker_ready = False
         self._ready = asyncio.Event()  # set once both came up the first time (wait_ready)
@@ -111,6 +115,9 @@ class ServiceRuntime:
         self._tasks.append(asyncio.create_task(self._bring_up(), name=f"{self.name}-startup"))
         for name, interval_s, job in self._jobs:
             self._tasks.append(asyncio.create_task(self._run_job(name, interval_s, job), name=f"{self.name}-{name}"))
+        if self.key_source.jwks_url:
+            # Identity's keys fetched at start, not by the first requests (which wait for this fetch).
+            self._tasks.append(asyncio.create_task(self.key_source.fetch_until_done(), name=f"{self.name}-keys"))
 
     async def wait_ready(self, timeout_s: float = 30.0) -> None:
         """For CLIs and tests: wait until the database and broker are up (raises TimeoutError)."""
@@ -142,8 +149,10 @@ class ServiceRuntime:
                 await self.transport.connect()
             if self.spec.handlers:
                 args = (self.name, self.uow, self.spec.inbox, self.spec.handlers)
+                batch = inbox_batch_handler(*args, order_key=self.spec.order_key)
                 await self.transport.subscribe(Subscription(self.name, tuple(self.spec.handlers),
-                                                            inbox_handler(*args), inbox_batch_handler(*args)))
+                                                            inbox_handler(*args), batch,
+                                                            probe=self.check_database))
         except Exception as exc:
             log.warning("broker not reachable yet", extra={"service": self.name, "error": repr(exc)})
             if self._owns_transport:
@@ -179,5 +188,12 @@ class ServiceRuntime:
             db = True
         except Exception:
             db = False
-        return {"database": db and self.database_ready, "broker": self.transport.is_connected()
-                and self.broker_ready}
+        broker = self.transport.is_connected() and self.broker_ready
+        checks = {"database": db and self.database_ready, "broker": broker}
+        if self.spec.handlers:
+            # A consumer stuck with messages waiting (e.g. on a broker that stopped answering) is not ready.
+            stalled = await self.transport.stalled_consumers() if broker else []
+            if stalled:
+                log.warning("consumer makes no progress", extra={"service": self.name, "consumers": stalled})
+            checks["consumers"] = broker and not stalled
+        return checks

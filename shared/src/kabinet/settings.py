@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -32,6 +32,15 @@ class MessagingSettings(BaseSettings):
     retry_backoff_s: float = 0.1
     retry_backoff_max_s: float = 5.0
     connect_timeout_s: float = 5.0
+    # A handler (one batch) that takes longer is abandoned as an outage (e.g. a database that stopped
+    # answering): its messages are held and retried once the dependencies answer, spending no try.
+    handler_timeout_s: float = 60.0
+    # While a dependency is down, the consumer probes it every 0.2 s, doubling up to this (so it resumes
+    # at most this long after the dependency is back).
+    outage_probe_max_s: float = 2.0
+    # A consumer with messages waiting (locally or in its queue) that settled none for this long is
+    # reported not ready on /readyz (stuck), so an orchestrator restarts it.
+    consumer_stall_s: float = 60.0
 
 
 class AuthSettings(BaseSettings):
@@ -40,7 +49,11 @@ class AuthSettings(BaseSettings):
     issuer: str = "kabinet-identity"
     audience: str = "kabinet"
     algorithm: str = "EdDSA"
-    access_ttl_s: int = 900
+    # Short on purpose: a revoked session or a closed cabinet stops working within access_ttl_s + leeway_s
+    # (under a minute); clients refresh before expiry (AuthPayload.session.expiresIn). docs/security-signin.md.
+    access_ttl_s: int = 45
+    # Clock skew tolerated when verifying exp/nbf (the services' clocks are NTP-synced).
+    leeway_s: int = 10
     # Where services fetch identity's public keys; None in embedded mode (keys shared in-process).
     jwks_url: str | None = Field(default=None, validation_alias="JWKS_URL")
 
@@ -69,6 +82,8 @@ class ServiceSettings(BaseSettings):
         """A public URL of one of this service's own pages: the gateway serves ``/services/<name>/<path>``
         (gateway.public_paths), as embedded mode does."""
         return f"{self.public_url.rstrip('/')}/services/{self.service_name}/{path.lstrip('/')}"
+    # Shared with the gateway; no default: /graphql answers only requests carrying it (kabinet.web.gateway_only).
+    gateway_secret: SecretStr | None = Field(default=None, validation_alias="KABINET_GATEWAY_SECRET")
 
     def resolved_database_url(self) -> str:
         """The configured URL, or the embedded default: one SQLite file per service."""

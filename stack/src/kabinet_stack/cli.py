@@ -14,10 +14,13 @@ from typing import Any
 
 from starlette.applications import Starlette
 
+from gateway.config import GatewaySettings
 from kabinet.logging import configure_logging
 from kabinet.settings import MessagingSettings
+from kabinet.tracing import configure_tracing
 from kabinet_stack import demo
 from kabinet_stack.embedded import Stack
+from kabinet_stack.web_build import REPO_WEB, WebBuild, ensure_built
 
 log = logging.getLogger("kabinet")
 
@@ -26,18 +29,31 @@ def public_url(host: str, port: int) -> str:
     return f"http://{'localhost' if host in ('0.0.0.0', '127.0.0.1') else host}:{port}"
 
 
-def _banner(host: str, port: int, logins: list[str]) -> str:
+def _banner(host: str, port: int, logins: list[str], web: WebBuild | None = None, trusted_only: bool = False) -> str:
     base = public_url(host, port)
     lines = [
         "",
         "Kabinet is running (embedded mode: SQLite files + in-process bus, all services in one process).",
-        f"  Gateway (GraphQL): {base}/graphql",
-        f"  Console (GraphiQL): {base}/graphql  (open in a browser)",
+    ]
+    if web is not None and web.dist is not None:
+        lines.append(f"  Family cabinet (web app): {base}/  (open in a browser)")
+    else:
+        reason = web.problem if web is not None and web.problem else "not built"
+        lines.append(f"  Family cabinet (web app): not served - {reason}")
+    if web is not None and web.dist is not None and web.problem:
+        lines.append(f"    ({web.problem})")
+    lines += [
+        f"  Console (GraphiQL): {base}/console",
+        f"  Gateway (GraphQL): {base}/graphql" + ("  (trusted documents only)" if trusted_only else ""),
         f"  Health: {base}/healthz   Readiness: {base}/readyz",
+        "  Development mailbox (ON: every sign-in code and reset link is readable here, for trying only):",
+        f"    {base}/services/identity/dev/messages",
     ]
     if logins:
         lines.append("  Demo logins:")
         lines += [f"    {line}" for line in logins]
+        lines.append(f"  SMS codes and emails are not sent in the demo: they are in the development mailbox, "
+                     f"{base}/services/identity/dev/messages (the demo guardians' code is always the one above).")
     lines.append("")
     return "\n".join(lines)
 
@@ -47,10 +63,21 @@ def _logins(seeded: dict[str, Any]) -> list[str]:
     return list(ident.logins()) if ident is not None else []
 
 
-def build_app(data_dir: Path, with_demo: bool, host: str, port: int) -> Starlette:
-    # Links the services hand out (calendar feeds, email confirmation) point where this process listens,
-    # unless KABINET_PUBLIC_URL says otherwise (behind a proxy).
+def build_app(data_dir: Path, with_demo: bool, host: str, port: int, web: WebBuild | None = None,
+              trusted_only: bool = False) -> Starlette:
+    # The web app's operations are registered by hash; other documents run too unless trusted_only (the console
+    # then cannot run its own).
+    gateway_settings = GatewaySettings(
+        compose_timeout_s=60,
+        web_dir=web.dist if web is not None else None,
+        trusted_documents=web.manifest if web is not None else None,
+        trusted_documents_only=trusted_only,
+    )
+    # Embedded demo mode: the development mailbox is on (the banner says so), so demo codes can be read.
+    # Links the services hand out (calendar feeds, email confirmation) point where this process listens, unless
+    # KABINET_PUBLIC_URL says otherwise (behind a proxy).
     stack = Stack(data_dir, messaging=MessagingSettings(amqp_url=os.environ.get("AMQP_URL")),
+                  gateway_settings=gateway_settings, dev_mailbox=True,
                   public_url=os.environ.get("KABINET_PUBLIC_URL") or public_url(host, port))
     marker = data_dir / "demo-seeded.json"
 
@@ -68,7 +95,7 @@ def build_app(data_dir: Path, with_demo: bool, host: str, port: int) -> Starlett
                 marker.write_text(json.dumps({"logins": logins}, indent=2))
             elif marker.exists():
                 logins = json.loads(marker.read_text())["logins"]  # seeded at an earlier start
-            print(_banner(host, port, logins), flush=True)
+            print(_banner(host, port, logins, web, trusted_only), flush=True)
             yield
 
     stack.app.router.lifespan_context = lifespan
@@ -84,14 +111,27 @@ def main(argv: list[str] | None = None) -> None:
     run.add_argument("--data-dir", type=Path, default=Path(os.environ.get("KABINET_DATA_DIR", "var")))
     run.add_argument("--no-demo", action="store_true", help="start empty")
     run.add_argument("--reset", action="store_true", help="delete the data directory first")
+    run.add_argument("--trusted-documents-only", action="store_true",
+                     default=os.environ.get("GATEWAY_TRUSTED_DOCUMENTS_ONLY", "").lower() in ("1", "true", "yes"),
+                     help="run only the web app's registered operations (the console cannot run its own)")
+    run.add_argument("--web-source", type=Path, default=Path(os.environ.get("KABINET_WEB_SOURCE", REPO_WEB)),
+                     help="the web app to build and serve (default: web/ of this repository)")
+    run.add_argument("--no-web", action="store_true", help="neither build nor serve the web app")
     args = parser.parse_args(argv)
     configure_logging("kabinet", os.environ.get("LOG_LEVEL", "WARNING"))
+    configure_tracing("kabinet")
     if args.reset and args.data_dir.exists():
         shutil.rmtree(args.data_dir)
     args.data_dir.mkdir(parents=True, exist_ok=True)
     import uvicorn
 
-    app = build_app(args.data_dir.resolve(), not args.no_demo, args.host, args.port)
+    web = None if args.no_web else ensure_built(args.web_source.resolve())
+    if web is not None and web.problem:
+        log.warning("web app: %s", web.problem)
+    if args.trusted_documents_only and (web is None or web.manifest is None):
+        parser.error("--trusted-documents-only needs the built web app's persisted-documents.json")
+    app = build_app(args.data_dir.resolve(), not args.no_demo, args.host, args.port, web,
+                    args.trusted_documents_only)
     uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False)
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from pydantic import SecretStr
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -39,10 +40,15 @@ class Stack:
         messaging: MessagingSettings | None = None,
         identity_private_key_pem: str | None = None,
         gateway_settings: GatewaySettings | None = None,
+        gateway_secret: str | None = None,
+        dev_mailbox: bool = False,
         public_url: str | None = None,
     ) -> None:
-        """``public_url``: where the stack is reached (the links services hand out are built from it); unset,
-        KABINET_PUBLIC_URL or the kit's default."""
+        """``gateway_secret``: shared by the gateway and the services (else KABINET_GATEWAY_SECRET, else one made
+        for this data directory, ``<data_dir>/gateway-secret``). ``dev_mailbox``: identity keeps codes and links
+        in memory and shows them at /services/identity/dev/messages (for trying Kabinet only). ``public_url``:
+        where the stack is reached, the base of every link the services hand out (else KABINET_PUBLIC_URL or the
+        kit's default)."""
         self.data_dir = data_dir
         self.messaging = messaging or MessagingSettings(amqp_url=None)
         self.shared_transport: Transport | None = (
@@ -54,11 +60,16 @@ class Stack:
         urls = dict(database_urls or {})
 
         identity = self.modules["identity"]
+        secret = {"gateway_secret": gateway_secret} if gateway_secret else {}
         common: dict[str, Any] = {"data_dir": data_dir, "messaging": self.messaging}
         if public_url:
             common["public_url"] = public_url
-        id_settings = identity.settings_cls(database_url=urls.get("identity"),
-                                            jwt_private_key=identity_private_key_pem, **common)
+        id_settings = identity.settings_cls(database_url=urls.get("identity"), jwt_private_key=identity_private_key_pem,
+                                            dev_mailbox=dev_mailbox, **common, **secret)
+        if id_settings.gateway_secret is None:  # no default: this data directory's own, made at the first start
+            id_settings.gateway_secret = SecretStr(local_secret(data_dir, "gateway-secret"))
+        # One secret for the gateway and every service, whichever way it was given.
+        secret = {"gateway_secret": id_settings.gateway_secret}
         id_runtime = identity.build_runtime(id_settings, transport=self.shared_transport)
         self.runtimes["identity"] = id_runtime
         # Every other service verifies tokens with identity's public keys, shared in-process.
@@ -66,7 +77,7 @@ class Stack:
         for name, module in self.modules.items():
             if name == "identity":
                 continue
-            settings = module.settings_cls(database_url=urls.get(name), **common)
+            settings = module.settings_cls(database_url=urls.get(name), **common, **secret)
             if name == "billing" and not settings.payment_webhook_secret:
                 # No secret has a default: the stand-in provider of this data directory gets its own.
                 settings.payment_webhook_secret = local_secret(data_dir, "billing-payment-webhook-secret")
@@ -80,7 +91,8 @@ class Stack:
             SubgraphConfig(name, f"http://{name}.embedded/graphql", transport=httpx.ASGITransport(app=app))
             for name, app in self.apps.items()
         ]
-        self.gateway_settings = gateway_settings or GatewaySettings(compose_timeout_s=60)
+        self.gateway_settings = (gateway_settings or GatewaySettings(compose_timeout_s=60)).model_copy(
+            update={"subgraph_secret": id_settings.gateway_secret})
         # The gateway verifies tokens once with the same keys; it feeds subscriptions from the same bus.
         self.gateway = create_gateway_app(self.gateway_settings, subgraphs=subgraphs, key_source=self.key_source,
                                           event_transport=self.shared_transport, messaging=self.messaging)
@@ -119,7 +131,7 @@ class Stack:
 
     def _build_app(self) -> Starlette:
         async def root(_: Request) -> Response:
-            return RedirectResponse("/graphql")
+            return RedirectResponse("/console")
 
         async def healthz(_: Request) -> Response:
             return JSONResponse({"status": "ok"})
@@ -136,10 +148,12 @@ class Stack:
             async with self.running():
                 yield
 
-        # The gateway answers at /graphql; each service stays reachable under /services/<name>/
-        # (its JWKS, calendar feeds, webhooks).
+        # The gateway answers at /graphql (and serves the web app at /, when it has one, else / opens the
+        # console); each service stays reachable under /services/<name>/ for its public routes (JWKS, calendar
+        # feeds, webhooks, confirmation pages); its /graphql there answers only the gateway's secret
+        # (kabinet.web.gateway_only), so the gateway's limits cannot be bypassed.
         routes = [
-            Route("/", root),
+            *([] if self.gateway_settings.web_dir is not None else [Route("/", root)]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             *[Mount(f"/services/{name}", app=app) for name, app in self.apps.items()],

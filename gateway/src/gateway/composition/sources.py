@@ -38,11 +38,11 @@ class SupergraphSource(Protocol):
         ...
 
 
-async def fetch_sdl(subgraph: SubgraphConfig, timeout_s: float) -> str:
-    """One attempt at `{ _service { sdl } }`."""
+async def fetch_sdl(subgraph: SubgraphConfig, timeout_s: float, headers: Mapping[str, str] | None = None) -> str:
+    """One attempt at `{ _service { sdl } }` (`headers`: the gateway's shared secret)."""
     try:
         async with httpx.AsyncClient(transport=subgraph.transport, timeout=timeout_s) as client:
-            response = await client.post(subgraph.url, json={"query": SDL_QUERY})
+            response = await client.post(subgraph.url, json={"query": SDL_QUERY}, headers=dict(headers or {}))
             payload = response.json()
     except (httpx.HTTPError, ValueError) as exc:
         raise SubgraphSdlUnavailable(subgraph.name, f"{type(exc).__name__}: {exc}") from exc
@@ -64,8 +64,10 @@ class IntrospectAndCompose:
         initial_backoff_s: float = 0.1,
         max_backoff_s: float = 5.0,
         local_sdls: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         self.subgraphs = subgraphs
+        self.headers = dict(headers or {})
         # Subgraphs served by the gateway itself (its subscriptions), composed with the fetched ones.
         self.local_sdls = dict(local_sdls or {})
         self.request_timeout_s = request_timeout_s
@@ -88,7 +90,7 @@ class IntrospectAndCompose:
                         log.info(
                             "retrying SDL fetch from %s (attempt %d)", subgraph.name, attempt.retry_state.attempt_number
                         )
-                    sdls[subgraph.name] = await fetch_sdl(subgraph, self.request_timeout_s)
+                    sdls[subgraph.name] = await fetch_sdl(subgraph, self.request_timeout_s, self.headers)
         return sdls
 
     @property

@@ -194,5 +194,6 @@ def _add_subgraph_error(outcome: ExecutionOutcome, subgraph: str, error: Any, re
 def _unavailable_error(exc: SubgraphUnavailable) -> dict[str, Any]:
     return {
         "message": f"Subgraph '{exc.subgraph}' is unavailable.",
-        "extensions": {"code": "SUBGRAPH_UNAVAILABLE", "serviceName": exc.subgraph},
+        # SERVICE_UNAVAILABLE, as a subgraph answers when its own dependencies are down: clients retry.
+        "extensions": {"code": "SERVICE_UNAVAILABLE", "serviceName": exc.subgraph},
     }

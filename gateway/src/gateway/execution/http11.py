@@ -86,10 +86,28 @@ class _Connection(asyncio.Protocol):
             self.transport.close()
 
 
+class _CookieConnection(_Connection):
+    """A connection that also keeps the response's Set-Cookie headers (only for the session subgraphs: the header
+    callback costs a Python call per header, which the other subgraphs' hot path does not pay)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.set_cookies: list[str] = []
+
+    def on_message_begin(self) -> None:
+        self.set_cookies = []
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        if name.lower() == b"set-cookie":
+            self.set_cookies.append(value.decode("latin-1"))
+
+
 class Origin:
     """Keep-alive connections to one `scheme://host:port`, at most `max_connections` at once."""
 
-    def __init__(self, url: str, max_connections: int = 200, max_idle: int = 100) -> None:
+    def __init__(
+        self, url: str, max_connections: int = 200, max_idle: int = 100, *, collect_set_cookie: bool = False
+    ) -> None:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"not an http(s) URL: {url!r}")
@@ -102,18 +120,22 @@ class Origin:
         self.idle: deque[_Connection] = deque()
         self.max_idle = max_idle
         self.slots = asyncio.Semaphore(max_connections)
+        self.protocol: type[_Connection] = _CookieConnection if collect_set_cookie else _Connection
 
     async def _connect(self) -> _Connection:
         loop = asyncio.get_running_loop()
         try:
             _, connection = await loop.create_connection(
-                _Connection, self.host, self.port, ssl=self.ssl, server_hostname=self.host if self.ssl else None
+                self.protocol, self.host, self.port, ssl=self.ssl, server_hostname=self.host if self.ssl else None
             )
         except OSError as exc:
             raise HTTPError(f"cannot connect to {self.host_header}: {exc}") from exc
         return connection
 
-    async def post(self, body: bytes, headers: Mapping[str, str], timeout_s: float) -> tuple[int, bytes]:
+    async def post(
+        self, body: bytes, headers: Mapping[str, str], timeout_s: float, set_cookies: list[str] | None = None
+    ) -> tuple[int, bytes]:
+        """`set_cookies`, given to an Origin made with `collect_set_cookie`, receives the response's cookies."""
         head = [
             f"POST {self.path} HTTP/1.1\r\nHost: {self.host_header}\r\nContent-Type: application/json\r\n"
             f"Accept: application/graphql-response+json, application/json\r\nContent-Length: {len(body)}\r\n"
@@ -127,31 +149,33 @@ class Origin:
         async with self.slots:
             try:
                 async with asyncio.timeout(timeout_s):
-                    return await self._exchange(request)
+                    return await self._exchange(request, set_cookies)
             except TimeoutError as exc:
                 raise HTTPError(f"no response from {self.host_header} within {timeout_s:g} s") from exc
 
-    async def _exchange(self, request: bytes) -> tuple[int, bytes]:
+    async def _exchange(self, request: bytes, set_cookies: list[str] | None) -> tuple[int, bytes]:
         while self.idle:
             connection = self.idle.pop()
             if connection.closed:
                 continue
             try:
-                return await self._use(connection, request)
+                return await self._use(connection, request, set_cookies)
             except _StaleConnection:
                 continue  # closed while idle: try the next one (or a new connection)
         connection = await self._connect()
         try:
-            return await self._use(connection, request)
+            return await self._use(connection, request, set_cookies)
         except _StaleConnection as exc:
             raise HTTPError(str(exc)) from exc
 
-    async def _use(self, connection: _Connection, request: bytes) -> tuple[int, bytes]:
+    async def _use(self, connection: _Connection, request: bytes, set_cookies: list[str] | None) -> tuple[int, bytes]:
         try:
             status, body = await connection.send(request)
         except BaseException:
             connection.close()
             raise
+        if set_cookies is not None and isinstance(connection, _CookieConnection):
+            set_cookies.extend(connection.set_cookies)
         if connection.keep_alive and not connection.closed and len(self.idle) < self.max_idle:
             self.idle.append(connection)
         else:

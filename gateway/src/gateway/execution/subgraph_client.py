@@ -13,6 +13,7 @@ from prometheus_client import Counter, Histogram
 from gateway import jsoncodec
 from gateway.config import SubgraphConfig
 from gateway.execution.http11 import HTTPError, Origin
+from gateway.sessions import current_exchange
 
 SUBGRAPH_REQUESTS = Counter(
     "gateway_subgraph_requests_total", "Requests the gateway sent to subgraphs", ["subgraph", "outcome"]
@@ -42,13 +43,22 @@ class SubgraphUnavailable(Exception):
 
 class SubgraphClient:
     """Keep-alive connections per subgraph (`http11.Origin`; an httpx client for subgraphs called through an
-    ASGI transport in-process); `request` returns the decoded GraphQL response body."""
+    ASGI transport in-process); `request` returns the decoded GraphQL response body. Calls to the
+    `session_subgraphs` also carry the client's session cookie and collect the cookies they set (see sessions)."""
 
     def __init__(
-        self, subgraphs: list[SubgraphConfig], timeout_s: float, timeouts: Mapping[str, float] | None = None
+        self,
+        subgraphs: list[SubgraphConfig],
+        timeout_s: float,
+        timeouts: Mapping[str, float] | None = None,
+        static_headers: Mapping[str, str] | None = None,
+        session_subgraphs: frozenset[str] = frozenset(),
     ) -> None:
+        # Sent on every request and winning over per-request ones (the gateway's shared secret).
+        self.static_headers = dict(static_headers or {})
         self.timeout_s = timeout_s
         self.timeouts = dict(timeouts or {})
+        self.session_subgraphs = session_subgraphs
         self._configs: dict[str, SubgraphConfig] = {}
         self._clients: dict[str, httpx.AsyncClient] = {}
         self._origins: dict[str, Origin] = {}
@@ -62,7 +72,7 @@ class SubgraphClient:
             self._configs[s.name] = s
             timeout = self.timeouts.get(s.name, self.timeout_s)
             if s.transport is None and s.url.startswith(("http://", "https://")):
-                self._origins[s.name] = Origin(s.url)
+                self._origins[s.name] = Origin(s.url, collect_set_cookie=s.name in self.session_subgraphs)
                 continue
             self._clients[s.name] = httpx.AsyncClient(
                 transport=s.transport,
@@ -81,9 +91,14 @@ class SubgraphClient:
         body: dict[str, Any] = {"query": query}
         if variables:
             body["variables"] = dict(variables)
+        exchange = current_exchange.get() if subgraph in self.session_subgraphs else None
+        set_cookies = None
+        if exchange is not None:
+            headers = {**(headers or {}), **exchange.forward}
+            set_cookies = exchange.set_cookies
         origin = self._origins.get(subgraph)
         if origin is not None:
-            return await self._request_origin(subgraph, origin, body, headers)
+            return await self._request_origin(subgraph, origin, body, headers, set_cookies)
         started = time.perf_counter()
         try:
             response = await self._clients[subgraph].post(
@@ -92,6 +107,7 @@ class SubgraphClient:
                 headers={
                     "accept": "application/graphql-response+json, application/json",
                     **(headers or {}),
+                    **self.static_headers,
                 },
             )
         except httpx.HTTPError as exc:
@@ -99,6 +115,8 @@ class SubgraphClient:
             raise SubgraphUnavailable(subgraph, f"{type(exc).__name__}: {exc}".rstrip(": ")) from exc
         finally:
             _latency_histogram(subgraph).observe(time.perf_counter() - started)
+        if set_cookies is not None:
+            set_cookies.extend(response.headers.get_list("set-cookie"))
         try:
             payload = jsoncodec.loads(response.content)
         except ValueError as exc:
@@ -111,12 +129,22 @@ class SubgraphClient:
         return payload
 
     async def _request_origin(
-        self, subgraph: str, origin: Origin, body: dict[str, Any], headers: Mapping[str, str] | None
+        self,
+        subgraph: str,
+        origin: Origin,
+        body: dict[str, Any],
+        headers: Mapping[str, str] | None,
+        set_cookies: list[str] | None = None,
     ) -> dict[str, Any]:
         encoded = jsoncodec.dumps(body)
         started = time.perf_counter()
         try:
-            status, raw = await origin.post(encoded, headers or {}, self.timeouts.get(subgraph, self.timeout_s))
+            status, raw = await origin.post(
+                encoded,
+                {**(headers or {}), **self.static_headers},
+                self.timeouts.get(subgraph, self.timeout_s),
+                set_cookies,
+            )
         except HTTPError as exc:
             _requests_counter(subgraph, "unreachable").inc()
             raise SubgraphUnavailable(subgraph, str(exc)) from exc

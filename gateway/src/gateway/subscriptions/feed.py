@@ -17,13 +17,16 @@ import os
 import socket
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from kabinet.bus.base import Subscription, Transport
 from kabinet.bus.topology import Topology
 from kabinet.events.envelope import Envelope
 from kabinet.events.errors import MalformedEvent
 from kabinet.settings import MessagingSettings
+
+if TYPE_CHECKING:
+    from aio_pika.abc import AbstractConnection
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +43,10 @@ def consumer_name(instance: str) -> str:
 
 class EventFeed(Protocol):
     async def start(self, bindings: tuple[str, ...], handler: EnvelopeHandler) -> None: ...
+
+    @property
+    def healthy(self) -> bool:
+        """False while events cannot reach this gateway (the gateway's /readyz then answers 503)."""
 
     async def stop(self) -> None: ...
 
@@ -64,68 +71,118 @@ class TransportFeed:
     async def stop(self) -> None:
         self._active = False
 
+    @property
+    def healthy(self) -> bool:
+        return self._active
+
 
 class RabbitFeed:
-    """An exclusive, auto-deleted queue of this instance bound to the events exchange (aio-pika, robust)."""
+    """An exclusive, auto-deleted queue of this instance bound to the events exchange (aio-pika).
 
-    def __init__(self, settings: MessagingSettings, instance: str) -> None:
+    A supervisor owns the connection: it connects (retrying with back-off), declares and binds the queue,
+    consumes, and then checks every ``check_interval_s`` that the connection is open and the queue still
+    exists (a passive declare, bounded in time). When either check fails - a broker restart, a queue
+    deleted under it, a broker that stopped answering - it reports not healthy (the gateway's /readyz is
+    503) and starts over with a new connection and queue.
+    """
+
+    def __init__(self, settings: MessagingSettings, instance: str, check_interval_s: float = 5.0) -> None:
         if not settings.amqp_url:
             raise ValueError("RabbitFeed needs AMQP_URL")
         self.settings = settings
         self.topology = Topology.from_settings(settings)
         self.queue_name = self.topology.queue(consumer_name(instance))
-        self._connection: object | None = None
+        self.check_interval_s = check_interval_s
+        self._connection: AbstractConnection | None = None
         self._task: asyncio.Task[None] | None = None
-        self.ready = asyncio.Event()
+        self.ready = asyncio.Event()  # set while the queue is consumed and was last found in place
+        self.restarts = 0  # times the queue was set up again after it was lost
+
+    @property
+    def healthy(self) -> bool:
+        return self.ready.is_set()
 
     async def start(self, bindings: tuple[str, ...], handler: EnvelopeHandler) -> None:
         # Connect in the background: the gateway serves queries while RabbitMQ is (still) away.
         self._task = asyncio.create_task(self._run(bindings, handler), name="gateway-subscription-feed")
 
     async def _run(self, bindings: tuple[str, ...], handler: EnvelopeHandler) -> None:
+        delay = 0.2
+        first = True
+        while True:
+            try:
+                await self._consume(bindings, handler)
+                delay = 0.2
+                if not first:
+                    self.restarts += 1
+                first = False
+                self.ready.set()
+                log.info("subscription feed consuming %s", self.queue_name)
+                while True:
+                    await asyncio.sleep(self.check_interval_s)
+                    await self._check()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self.ready.clear()
+                log.warning("subscription feed lost its queue or RabbitMQ (%r); setting it up again", exc)
+                await self._close()
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    async def _consume(self, bindings: tuple[str, ...], handler: EnvelopeHandler) -> None:
         import aio_pika
         from aio_pika.abc import AbstractIncomingMessage, ExchangeType
 
-        delay = 0.2
-        while True:
-            try:
-                connection = await aio_pika.connect_robust(
-                    self.settings.amqp_url,
-                    timeout=self.settings.connect_timeout_s,
-                    client_properties={"connection_name": "kabinet-gateway-subscriptions"},
-                )
-                break
-            except Exception as exc:
-                log.warning("subscription feed cannot reach RabbitMQ yet: %r", exc)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
-        self._connection = connection
-        channel = await connection.channel()
-        await channel.set_qos(prefetch_count=self.settings.prefetch)
-        exchange = await channel.declare_exchange(self.topology.exchange, ExchangeType.TOPIC, durable=True)
-        queue = await channel.declare_queue(self.queue_name, exclusive=True, auto_delete=True, durable=False)
-        for binding in bindings:
-            await queue.bind(exchange, binding)
+        s = self.settings
+        async with asyncio.timeout(4 * s.connect_timeout_s):  # a silent broker must not hang the set-up
+            # Not robust: the supervisor reconnects, so it always knows whether the queue is there.
+            connection = await aio_pika.connect(
+                s.amqp_url, timeout=s.connect_timeout_s,
+                client_properties={"connection_name": "kabinet-gateway-subscriptions"},
+            )
+            self._connection = connection
+            channel = await connection.channel()
+            await channel.set_qos(prefetch_count=s.prefetch)
+            exchange = await channel.declare_exchange(self.topology.exchange, ExchangeType.TOPIC, durable=True)
+            queue = await channel.declare_queue(self.queue_name, exclusive=True, auto_delete=True, durable=False)
+            for binding in bindings:
+                await queue.bind(exchange, binding)
 
-        async def on_message(message: AbstractIncomingMessage) -> None:
-            try:
-                envelope = Envelope.from_json(message.body)
-            except MalformedEvent as exc:
-                log.warning("subscription feed dropped a malformed message: %s", exc)
-                return
-            await handler(envelope)
+            async def on_message(message: AbstractIncomingMessage) -> None:
+                try:
+                    envelope = Envelope.from_json(message.body)
+                except MalformedEvent as exc:
+                    log.warning("subscription feed dropped a malformed message: %s", exc)
+                    return
+                await handler(envelope)
 
-        await queue.consume(on_message, no_ack=True)
-        self.ready.set()
-        log.info("subscription feed consuming %s", self.queue_name)
+            await queue.consume(on_message, no_ack=True)
+
+    async def _check(self) -> None:
+        """Raises unless the connection is open and the queue exists (within a bounded time)."""
+        connection = self._connection
+        if connection is None or connection.is_closed:
+            raise ConnectionError("connection to RabbitMQ closed")
+        async with asyncio.timeout(self.settings.connect_timeout_s):
+            channel = await connection.channel()  # NOT_FOUND closes the channel: a fresh one each time
+            try:
+                await channel.declare_queue(self.queue_name, passive=True)
+            finally:
+                with contextlib.suppress(Exception):
+                    await channel.close()
+
+    async def _close(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            with contextlib.suppress(Exception):
+                async with asyncio.timeout(self.settings.connect_timeout_s):
+                    await connection.close()
 
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
-        connection = self._connection
-        self._connection = None
-        if connection is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(connection.close(), timeout=self.settings.connect_timeout_s)  # type: ignore[attr-defined]
+        self.ready.clear()
+        await self._close()

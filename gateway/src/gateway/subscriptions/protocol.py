@@ -6,6 +6,10 @@ connection_ack; then any number of `subscribe` / `complete` by id. Subscriptions
 the client completes them or disconnects; queries and mutations are answered with one `next` and `complete`.
 Protocol violations close the socket with the protocol's codes (4400 bad message, 4401 subscribe before ack,
 4403 bad token, 4406 wrong subprotocol, 4408 no init in time, 4409 duplicate id, 4429 second init).
+
+A connection lives no longer than its access token: when the token expires the socket is closed with 4403
+(graphql-ws clients reconnect on it, with a fresh token from `connectionParams`), so a revoked session or a
+closed cabinet stops receiving events within the token's lifetime (docs/security-signin.md).
 """
 
 from __future__ import annotations
@@ -14,14 +18,16 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any
 
+import jwt
 from graphql import OperationType
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from gateway.auth import GatewayAuth, Unauthenticated
+from gateway.auth import AuthUnavailable, GatewayAuth, Unauthenticated
 from gateway.documents import DocumentRejected, DocumentStore
 from gateway.pipeline import GatewayPipeline, GraphQLRequest, PipelineResult
 
@@ -56,6 +62,7 @@ class GraphQLWebSocket:
         self.acknowledged = False
         self.operations: dict[str, asyncio.Task[None]] = {}
         self._send_lock = asyncio.Lock()
+        self._expiry: asyncio.TimerHandle | None = None
 
     async def serve(self) -> None:
         if SUBPROTOCOL not in self.ws.scope.get("subprotocols", []):
@@ -78,6 +85,8 @@ class GraphQLWebSocket:
         except (WebSocketDisconnect, RuntimeError):
             pass
         finally:
+            if self._expiry is not None:
+                self._expiry.cancel()
             for task in self.operations.values():
                 task.cancel()
             for task in list(self.operations.values()):
@@ -150,11 +159,24 @@ class GraphQLWebSocket:
             self.principal = await self.auth.authenticate(authorization)
         except Unauthenticated:
             return await self.close(4403, "Forbidden")
+        except AuthUnavailable:
+            return await self.close(4503, "Service unavailable")  # the client reconnects later
         if authorization:
             self.headers["authorization"] = authorization
+            if self.principal is not None:  # verified: end the connection when the token does
+                self._close_at_expiry(authorization)
         self.acknowledged = True
         await self.send({"type": "connection_ack"})
         return True
+
+    def _close_at_expiry(self, authorization: str) -> None:
+        token = authorization.strip().partition(" ")[2].strip()
+        expires_at = float(jwt.decode(token, options={"verify_signature": False}).get("exp", 0))
+        loop = asyncio.get_running_loop()
+        self._expiry = loop.call_later(
+            max(0.0, expires_at - time.time()),
+            lambda: loop.create_task(self.close(4403, "Forbidden: the access token expired")),
+        )
 
     async def run(self, op_id: str, payload: dict[str, Any]) -> None:
         try:

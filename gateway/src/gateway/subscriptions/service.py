@@ -59,6 +59,11 @@ class SubscriptionService:
         if self.feed is not None:
             await self.feed.stop()
 
+    @property
+    def healthy(self) -> bool:
+        """Events reach the hub (the feed's queue is consumed); readiness fails otherwise."""
+        return self.feed is None or self.feed.healthy
+
     # --- access -------------------------------------------------------------------------------------
 
     async def authorize(

@@ -14,7 +14,7 @@ from typing import Any
 from billing.schema.schema import schema
 from kabinet.auth import Role
 
-from .conftest import Harness
+from .conftest import Family, Harness
 
 ROLES = ("anonymous", "guardian", "child", "other_guardian", "teacher", "admin", "other_admin", "owner")
 FAMILY_READ = {"guardian", "child", "admin", "owner"}
@@ -61,15 +61,18 @@ CASES: dict[str, Case] = {
                       FAMILY_READ),
     "_service": Case("{ _service { sdl } }", lambda c: {}, set(ROLES)),
     # -- mutations
-    "recordPayment": Case("mutation($f: ID!, $k: String) { recordPayment(input: {familyId: $f, amount: \"10\", "
-                          "method: CASH, idempotencyKey: $k}) { errors { code } } }",
-                          lambda c: {"f": c["family"], "k": k()}, MANAGE),
+    "recordPayment": Case("mutation($f: ID!, $k: String, $b: ID, $i: ID) { recordPayment(input: {familyId: $f, "
+                          "amount: \"1\", method: CASH, idempotencyKey: $k, branchId: $b, invoiceId: $i}) "
+                          "{ errors { code } } }",
+                          lambda c: {"f": c["family"], "k": k(), "b": c["branch"], "i": c["invoice"]}, MANAGE),
     "refundPayment": Case("mutation($p: ID!) { refundPayment(input: {paymentId: $p, amount: \"1\", reason: \"r\"}) "
                           "{ errors { code } } }", lambda c: {"p": c["payment"]}, MANAGE),
-    "adjustBalance": Case("mutation($f: ID!) { adjustBalance(input: {familyId: $f, amount: \"5\", reason: \"bonus\"}) "
-                          "{ errors { code } } }", lambda c: {"f": c["family"]}, MANAGE),
-    "chargeAccount": Case("mutation($f: ID!) { chargeAccount(input: {familyId: $f, amount: \"1\", description: \"x\"})"
-                          " { errors { code } } }", lambda c: {"f": c["family"]}, MANAGE),
+    "adjustBalance": Case("mutation($f: ID!, $b: ID) { adjustBalance(input: {familyId: $f, amount: \"5\", "
+                          "reason: \"bonus\", branchId: $b}) { errors { code } } }",
+                          lambda c: {"f": c["family"], "b": c["branch"]}, MANAGE),
+    "chargeAccount": Case("mutation($f: ID!, $b: ID, $s: ID) { chargeAccount(input: {familyId: $f, amount: \"1\", "
+                          "description: \"x\", branchId: $b, studentId: $s}) { errors { code } } }",
+                          lambda c: {"f": c["family"], "b": c["branch"], "s": c["student"]}, MANAGE),
     "setCreditLimit": Case("mutation($f: ID!) { setCreditLimit(familyId: $f, limit: \"0\") { errors { code } } }",
                            lambda c: {"f": c["family"]}, MANAGE),
     "createSubscriptionPlan": Case(
@@ -89,8 +92,9 @@ CASES: dict[str, Case] = {
     "createDiscount": Case("mutation($b: ID) { createDiscount(input: {name: \"D\", scope: FAMILY, target: \"x\", "
                            "kind: PERCENT, value: \"5\", branchId: $b}) { errors { code } } }",
                            lambda c: {"b": c["branch"]}, MANAGE),
-    "issueInvoice": Case("mutation($f: ID!) { issueInvoice(input: {familyId: $f, description: \"d\", amount: \"5\"}) "
-                         "{ errors { code } } }", lambda c: {"f": c["family"]}, MANAGE),
+    "issueInvoice": Case("mutation($f: ID!, $b: ID, $s: ID) { issueInvoice(input: {familyId: $f, description: \"d\", "
+                         "amount: \"5\", branchId: $b, subscriptionId: $s}) { errors { code } } }",
+                         lambda c: {"f": c["family"], "b": c["branch"], "s": c["subscription"]}, MANAGE),
     "cancelInvoice": Case("mutation($i: ID!) { cancelInvoice(invoiceId: $i) { errors { code } } }",
                           lambda c: {"i": c["invoice"]}, MANAGE),
     "startOnlinePayment": Case("mutation($f: ID!) { startOnlinePayment(input: {familyId: $f, amount: \"5\"}) "
@@ -106,11 +110,9 @@ def test_every_root_field_has_a_rule() -> None:
     assert fields == set(CASES), f"fields without a rule: {fields - set(CASES)}; stale rules: {set(CASES) - fields}"
 
 
-async def test_authorization_matrix(billing: Harness) -> None:
-    fam = await billing.family()
-    other = await billing.family()
-    owner = billing.owner()
-    admin = billing.admin(fam.branch_id)
+async def _data(billing: Harness, fam: Family) -> dict[str, str]:
+    """The ids of one family's money: a payment, a plan of its branch, a subscription, an invoice."""
+    owner, admin = billing.owner(), billing.admin(fam.branch_id)
     ctx: dict[str, str] = {"family": fam.id, "student": fam.student_ids[0], "branch": fam.branch_id}
     paid = await billing.pay(fam, "100.00")
     ctx["payment"] = paid["recordPayment"]["payment"]["id"]
@@ -124,6 +126,15 @@ async def test_authorization_matrix(billing: Harness) -> None:
     inv = await billing.ok(admin, "mutation($f: ID!) { issueInvoice(input: {familyId: $f, description: \"d\", "
                            "amount: \"5\"}) { invoice { id } } }", {"f": fam.id})
     ctx["invoice"] = inv["issueInvoice"]["invoice"]["id"]
+    return ctx
+
+
+async def test_authorization_matrix(billing: Harness) -> None:
+    fam = await billing.family()
+    other = await billing.family()
+    owner = billing.owner()
+    admin = billing.admin(fam.branch_id)
+    ctx = await _data(billing, fam)
     await billing.pay(other, "777.77")
 
     tokens: dict[str, str | None] = {
@@ -151,3 +162,85 @@ async def test_authorization_matrix(billing: Harness) -> None:
                 assert "777.77" not in str(res) or name == "myAccount", (name, res)
                 assert "100.00" not in str(res), (name, res)  # never another family's money
     assert not problems, problems
+
+
+# -- every mutation × the callers who must be refused; every id argument swapped for another branch's ----------
+def _mutations() -> list[str]:
+    gql = schema._schema
+    assert gql.mutation_type is not None
+    return sorted(f for f in gql.mutation_type.fields if not f.startswith("_"))
+
+
+class _Reads(dict[str, str]):
+    """A dict that records which ids a case reads (to swap each one in turn)."""
+
+    def __init__(self, own: dict[str, str], foreign: dict[str, str] | None = None, swap: str | None = None) -> None:
+        super().__init__(own)
+        self.foreign, self.swap, self.read = foreign or {}, swap, set[str]()
+
+    def __getitem__(self, key: str) -> str:
+        self.read.add(key)
+        return self.foreign[key] if key == self.swap else super().__getitem__(key)
+
+
+# Ids checked as belonging to the family the operation names (which is itself checked): "not found", not FORBIDDEN.
+OF_THE_FAMILY = {("issueInvoice", "foreign subscription"): "SUBSCRIPTION_NOT_FOUND",
+                 ("recordPayment", "foreign invoice"): "INVOICE_NOT_FOUND"}
+
+
+async def _refused_without_change(billing: Harness, token: str, name: str, variables: dict[str, Any],
+                                  problems: list[str], who: str) -> None:
+    from billing.adapters.tables import metadata
+    from kabinet.testing.snapshot import changes, snapshot
+
+    before = await snapshot(billing.runtime.sessionmaker, metadata)
+    res = await billing.gql(token, CASES[name].query, variables)
+    after = await snapshot(billing.runtime.sessionmaker, metadata)
+    codes = {e.get("extensions", {}).get("code") for e in res.get("errors", [])}
+    codes |= {e["code"] for e in ((res.get("data") or {}).get(name) or {}).get("errors", [])}
+    if OF_THE_FAMILY.get((name, who), "FORBIDDEN") not in codes:
+        problems.append(f"{name}: {who}: want FORBIDDEN, got {res}")
+    if diff := changes(before, after):
+        problems.append(f"{name}: {who}: the database changed: {diff}")
+
+
+async def test_every_mutation_refuses_callers_outside_its_scope(billing: Harness) -> None:
+    """Generated from the schema (a new mutation without a CASES row fails ``test_every_root_field_has_a_rule``):
+    an admin of another branch, a teacher, a guardian of another family and a student change nothing."""
+    fam, other = await billing.family(), await billing.family()
+    ctx = await _data(billing, fam)
+    outsiders = {
+        "admin of another branch": billing.admin(other.branch_id),
+        "teacher": billing.token(Role.TEACHER, branch=fam.branch_id),
+        "guardian of another family": billing.guardian(other),
+        "student": billing.token(Role.STUDENT, family_id=fam.id, students=(fam.student_ids[0],)),
+    }
+    problems: list[str] = []
+    for name in _mutations():
+        case = CASES[name]
+        for who, token in outsiders.items():
+            if who == "student" and "child" in case.allowed:
+                continue  # the family's own child may pay its family's bill online
+            if who == "admin of another branch" and name == "createSubscriptionPlan":
+                continue  # a school-wide plan (no branch) is not asked for here; a branch's plan is
+            await _refused_without_change(billing, token, name, case.variables(ctx), problems, who)
+    assert problems == []
+
+
+async def test_every_id_argument_is_checked_against_the_callers_branch(billing: Harness) -> None:
+    """The family's admin, with the family's ids in every argument but one, which names another branch's data
+    (a branch to book the money to, a student, a plan, an invoice...): refused, and nothing changes."""
+    fam, other = await billing.family(), await billing.family()
+    own, foreign = await _data(billing, fam), await _data(billing, other)
+    admin = billing.admin(fam.branch_id)
+    problems: list[str] = []
+    for name in _mutations():
+        case = CASES[name]
+        if not case.allowed & {"admin"}:
+            continue
+        probe = _Reads(own)
+        case.variables(probe)
+        for key in sorted(probe.read):
+            await _refused_without_change(billing, admin, name, case.variables(_Reads(own, foreign, key)),
+                                          problems, f"foreign {key}")
+    assert problems == []

@@ -10,8 +10,10 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from billing.adapters.tables import lesson_charges, outbox
+from billing.adapters.tables import inbox, lesson_charges, outbox
+from billing.service.handlers import HANDLERS
 from kabinet.events import Envelope
+from kabinet.inbox import inbox_batch_handler
 from kabinet.testing.stack import eventually
 
 from .conftest import Family, Harness
@@ -185,3 +187,27 @@ async def test_events_go_through_the_outbox(billing: Harness) -> None:
             if fam.id in r.body]
     assert keys == ["billing.account.opened.v1", "billing.balance.changed.v1", "billing.payment.received.v1",
                     "billing.balance.changed.v1", "billing.charge.applied.v1"]
+
+
+async def test_events_from_a_batch_carry_the_ids_of_the_event_that_caused_them(billing: Harness) -> None:
+    """Charges are posted and published at the batch's commit, after each event's own context ended: they
+    still carry that event's correlation id (and its id as causation), never another's or a stale one."""
+    families = [await billing.family(), await billing.family()]
+    lessons = [Envelope(type="scheduling.lesson.scheduled", version=1, producer="scheduling",
+                        payload=lesson_payload(fam, fam.student_ids), correlation_id=f"corr-{i}-{uuid.uuid4().hex}")
+               for i, fam in enumerate(families)]
+    handle_batch = inbox_batch_handler("billing", billing.runtime.uow, inbox, HANDLERS)
+    await handle_batch(lessons)
+    await handle_batch([Envelope(type="scheduling.lesson.scheduled", version=1, producer="scheduling",
+                                 payload=lesson_payload(families[0], families[0].student_ids))])
+    async with billing.runtime.sessionmaker() as s:
+        bodies = [Envelope.from_json(b.encode()) for b in (await s.execute(
+            select(outbox.c.body).where(outbox.c.routing_key.in_(
+                ["billing.charge.applied.v1", "billing.balance.changed.v1"])))).scalars()]
+    for fam, lesson in zip(families, lessons, strict=True):
+        caused = [e for e in bodies if e.payload["family_id"] == fam.id and e.causation_id == lesson.id]
+        assert {e.routing_key for e in caused} == {"billing.charge.applied.v1", "billing.balance.changed.v1"}
+        assert {e.correlation_id for e in caused} == {lesson.correlation_id}
+    # The next batch's events do not inherit an id from the one before.
+    later = [e for e in bodies if e.causation_id not in {lesson.id for lesson in lessons}]
+    assert later and not {e.correlation_id for e in later} & {lesson.correlation_id for lesson in lessons}

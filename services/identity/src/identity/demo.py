@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from identity.adapters.question_repository import QuestionRepository
 from identity.adapters.repositories import FamilyRepository, OrgRepository, StudentLoginRepository
-from identity.domain.model import StaffRole
+from identity.domain.model import Family, StaffRole
 from identity.domain.questions import DEFAULT_TOPICS
 from identity.service import accounts, org, questions, registration
 from identity.service import family as family_cases
@@ -133,9 +133,10 @@ async def seed(runtime: IdentityRuntime) -> DemoIdentity:
         admin_p = Principal(user_id=demo.staff_ids[demo.admin_emails[key]], role=Role.BRANCH_ADMIN,
                             branch_ids=frozenset({branch_id}), staff_id=demo.staff_ids[demo.admin_emails[key]])
         async with runtime.uow() as uow:
-            fam = await registration.register_client(uow, admin_p, registration.RegisterClient(
+            fam = await registration.register_client(deps, uow, admin_p, registration.RegisterClient(
                 phone, first, last, branch_id, True, f"{first.lower()}.{last.lower()}@mail.demo",
                 tuple(registration.NewStudent(kid, last, born) for kid, born in kids)))
+            assert isinstance(fam, Family)  # demo phones are new: nothing waits for a confirmation
         async with runtime.uow() as uow:
             # The demo families are clients already: their cabinets are open (normally a sold subscription does it).
             await family_cases.open_access(uow, fam.id, "demo")

@@ -20,7 +20,11 @@ class IdentitySettings(ServiceSettings):
     argon2_memory_kib: int = 19456
     argon2_parallelism: int = 1
 
-    # SMS: an HTTP provider when sms_api_url is set, else the development mailbox (log + /dev/messages).
+    # The development mailbox (log + anonymous /dev/messages): every code and link readable by anyone who can
+    # reach identity. Only for trying Kabinet (`kabinet run` turns it on); never in production.
+    dev_mailbox: bool = False
+    # SMS: an HTTP provider when sms_api_url is set, else the development mailbox if enabled, else none
+    # (then sign-in codes are refused with DELIVERY_UNAVAILABLE and /readyz reports not ready).
     sms_api_url: str | None = None
     sms_api_key: str = ""
     sms_sender: str = "Kabinet"
@@ -34,7 +38,7 @@ class IdentitySettings(ServiceSettings):
     # Development only (embedded demo): every code is this value. Refused unless the dev mailbox is in use.
     dev_fixed_code: str | None = None
 
-    # Email: SMTP when smtp_host is set, else the development mailbox.
+    # Email: SMTP when smtp_host is set, else the development mailbox if enabled, else none (as for SMS).
     smtp_host: str | None = None
     smtp_port: int = 25
     smtp_username: str | None = None
@@ -42,8 +46,8 @@ class IdentitySettings(ServiceSettings):
     smtp_start_tls: bool = False
     email_from: str = "Kabinet <no-reply@kabinet.local>"
 
-    # Use X-Forwarded-For for per-IP caps only behind a gateway/proxy that sets it.
-    trust_forwarded_for: bool = False
+    # The web app's refresh-token cookie (`X-Kabinet-Session: cookie`) gets `Secure`: set it when served over HTTPS.
+    session_cookie_secure: bool = False
 
     def confirm_link_base(self) -> str:
         return self.confirm_email_url or self.public_link("confirm-email")

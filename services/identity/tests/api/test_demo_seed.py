@@ -47,7 +47,7 @@ def _owner(env: Env) -> str:
 async def test_demo_seed_in_embedded_mode_signs_in_with_the_fixed_dev_code(tmp_path: Path) -> None:
     """``make run``: SQLite file and the in-process bus; the demo guardian code works with the dev mailbox."""
     runtime = build_runtime(IdentitySettings(data_dir=tmp_path, argon2_time_cost=1, argon2_memory_kib=1024,
-                                             argon2_parallelism=1),
+                                             argon2_parallelism=1, dev_mailbox=True),
                             transport=InProcessTransport())
     async with running(runtime, migrate=False):
         seeded = await demo.seed(runtime)

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from identity.adapters.tables import one_time_codes
 from kabinet.auth import Principal, Role, SigningKey
 from kabinet.testing.stack import token_for
+from kabinet.web.gateway_only import CLIENT_ADDRESS_HEADER
 
 
 async def _self_registered(env: Env) -> tuple[str, dict[str, str]]:
@@ -107,16 +108,14 @@ async def test_known_and_unknown_phones_and_logins_get_the_same_answers(env: Env
 
 async def test_per_ip_cap_foreign_numbers_and_the_global_daily_cap(env: Env, limits) -> None:  # type: ignore[no-untyped-def]
     limits(per_ip=2)
-    env.deps.settings.trust_forwarded_for = True  # as behind the gateway: the client's own address counts
-    try:
-        ip = {"X-Forwarded-For": f"203.0.113.{int(time.time()) % 250}"}
-        ok = [await env.anon.execute(REQUEST_CODE, {"p": new_phone()}, headers=ip) for _ in range(3)]
-        assert [o["data"]["requestSignInCode"]["ok"] for o in ok] == [True, True, False]
-        assert ok[2]["data"]["requestSignInCode"]["errors"][0]["code"] == "TOO_MANY_REQUESTS"
-        other_ip = await env.anon.execute(REQUEST_CODE, {"p": new_phone()}, headers={"X-Forwarded-For": "198.51.100.7"})
-        assert other_ip["data"]["requestSignInCode"]["ok"] is True
-    finally:
-        env.deps.settings.trust_forwarded_for = False
+    # The client's address as the gateway forwards it counts; an X-Forwarded-For the client wrote does not.
+    ip = {CLIENT_ADDRESS_HEADER: f"203.0.113.{int(time.time()) % 250}"}
+    ok = [await env.anon.execute(REQUEST_CODE, {"p": new_phone()},
+                                 headers={**ip, "X-Forwarded-For": f"198.51.100.{i}"}) for i in range(3)]
+    assert [o["data"]["requestSignInCode"]["ok"] for o in ok] == [True, True, False]
+    assert ok[2]["data"]["requestSignInCode"]["errors"][0]["code"] == "TOO_MANY_REQUESTS"
+    other_ip = await env.anon.execute(REQUEST_CODE, {"p": new_phone()}, headers={CLIENT_ADDRESS_HEADER: "198.51.100.7"})
+    assert other_ip["data"]["requestSignInCode"]["ok"] is True
     limits()
     # A number outside the configured countries (here: Germany) gets no SMS.
     german = "+4915123456789"

@@ -19,8 +19,9 @@ from kabinet_stack.testing import StackHandle
 @pytest.fixture(scope="module")
 def gateway_stack(module_stack: StackHandle) -> StackHandle:
     deps = module_stack.runtime("identity").deps
-    # Every request reaches identity from the gateway's one address (it forwards no X-Forwarded-For), so the
-    # per-IP code cap would be shared by all the tests' phones; the cap itself is tested in api/.
+    # Every test request reaches the gateway from the same in-process client address (which the gateway
+    # forwards), so the per-address code cap would be shared by all the tests' phones; the cap itself is
+    # tested in api/ and in tests/e2e/test_sign_in_through_gateway.py.
     deps.limits = dataclasses.replace(deps.limits, per_ip=100_000)
     return module_stack
 

@@ -18,6 +18,7 @@ from identity_testkit import (
     ADD_CHILD,
     ASK,
     COMPLETE_REG,
+    CONFIRM_LINK,
     CREATE_BRANCH,
     INVITE,
     LINK,
@@ -36,7 +37,7 @@ from kabinet.testing.stack import eventually
 FAMILY = """query($f: ID!) { family(id: $f) { id guardianPhone accessOpen
   students { id firstName lastName birthDate branchId consentRecorded } guardians { phone isPayer } } }"""
 REGISTER_STUDENT = """mutation($i: RegisterStudentInput!) { registerStudent(input: $i) {
-  student { id familyId } errors { field code } } }"""
+  student { id familyId } status confirmationSent confirmation { id } errors { field code } } }"""
 PLAN = """mutation($i: CreateSubscriptionPlanInput!) { createSubscriptionPlan(input: $i) {
   subscriptionPlan { id } errors { code message } } }"""
 SELL = """mutation($i: SellSubscriptionInput!) { sellSubscription(input: $i) { errors { code message } } }"""
@@ -196,8 +197,14 @@ async def test_self_registration_confirmation_page_add_child_and_second_guardian
     second = await flow.guardian(second_phone)
     theirs = (await ok(second, MY_FAMILY))["myFamily"]
     assert theirs["id"] == cabinet["id"] and [s["id"] for s in theirs["students"]] == [added["id"]]
-    taken = await guardian.execute(INVITE, {"p": second_phone})
-    assert payload_error(taken, "inviteGuardian") == "PHONE_TAKEN"
+    again = (await ok(guardian, INVITE, {"p": second_phone}))["inviteGuardian"]["guardian"]
+    assert again["id"] == invited["id"]  # already in the family: the same guardian, no error
+    # Another family's number answers like a new one (issue #10 point 11: no PHONE_TAKEN oracle).
+    owner = await flow.owner()
+    other_family = (await flow.client_family(owner, branch, (("Ivo", "2014-01-01"),)))["phone"]
+    taken = await guardian.execute(INVITE, {"p": other_family})
+    fresh = await guardian.execute(INVITE, {"p": new_phone()})
+    assert taken["data"]["inviteGuardian"]["errors"] == fresh["data"]["inviteGuardian"]["errors"] == []
 
 
 async def test_link_records_answers_a_mismatch_and_an_unknown_record_alike(flow: Flow) -> None:
@@ -207,12 +214,7 @@ async def test_link_records_answers_a_mismatch_and_an_unknown_record_alike(flow:
     family = await flow.client_family(admin, branch, (("Lev", "2013-03-03"),), last_name="Tolstov")
     await flow.open_cabinet(admin, family["id"])
     # The father registers himself online with his own phone, then links the records the branch keeps.
-    phone = new_phone()
-    await ok(flow.gateway, REQUEST_REG_CODE, {"p": phone})
-    session = (await ok(flow.gateway, COMPLETE_REG, {"i": {"phone": phone, "code": flow.code(phone),
-                                                           "firstName": "Nikolai", "lastName": "Tolstov"}})
-               )["completeRegistration"]["session"]
-    father = flow.as_token(session["accessToken"])
+    phone, father = await flow.self_registered("Nikolai", "Tolstov")
     wrong_surname = await father.execute(LINK, {"i": {"phone": family["phone"], "birthDate": "2013-03-03",
                                                       "lastName": "Tolstoy"}})
     unknown_phone = await father.execute(LINK, {"i": {"phone": new_phone(), "birthDate": "2013-03-03",
@@ -222,8 +224,12 @@ async def test_link_records_answers_a_mismatch_and_an_unknown_record_alike(flow:
     assert wrong_surname["data"] == unknown_phone["data"] == wrong_date["data"]
     assert payload_error(wrong_surname, "linkRecords") == "RECORD_NOT_MATCHED"
     assert "branch" in wrong_surname["data"]["linkRecords"]["errors"][0]["message"]
-    linked = (await ok(father, LINK, {"i": {"phone": family["phone"], "birthDate": "2013-03-03",
-                                            "lastName": "tolstov"}}))["linkRecords"]["session"]
+    # Knowing the child's birth date and surname is not enough: the records' guardian gets a code (issue #10).
+    pending = (await ok(father, LINK, {"i": {"phone": family["phone"], "birthDate": "2013-03-03",
+                                             "lastName": "tolstov"}}))["linkRecords"]
+    assert pending["session"] is None and pending["status"] == "PENDING_CONFIRMATION"
+    linked = (await ok(father, CONFIRM_LINK, {"c": pending["confirmation"]["id"], "code": flow.code(family["phone"])}
+                       ))["confirmLinkRecords"]["session"]
     assert linked["familyId"] == family["id"]
     cabinet = (await ok(flow.as_token(linked["accessToken"]), MY_FAMILY))["myFamily"]
     assert [s["firstName"] for s in cabinet["students"]] == ["Lev"]
@@ -474,9 +480,12 @@ async def test_a_child_with_an_own_login_sees_the_own_profile_through_the_gatewa
 
 # -- the client's address behind the gateway (documented in services/identity/README.md) ----------------------
 async def test_a_client_sent_forwarded_for_never_chooses_the_address_identity_counts(flow: Flow) -> None:
+    """Issue #10 point 9: the address identity counts is the one the gateway saw (or its trusted proxy's)."""
     from sqlalchemy import select
 
+    from gateway.client_address import parse_networks
     from identity.adapters.tables import throttle_events
+    from kabinet.testing.stack import GraphQLClient
 
     async def counted_ips() -> set[str]:
         async with flow.identity.sessionmaker() as s:
@@ -484,15 +493,22 @@ async def test_a_client_sent_forwarded_for_never_chooses_the_address_identity_co
         return {r.key for r in rows}
 
     spoofed = {"X-Forwarded-For": "203.0.113.7"}
-    settings = flow.identity.deps.settings
+    await flow.gateway.execute(REQUEST_CODE, {"p": new_phone()}, headers=spoofed)
+    # No trusted proxy: the socket's peer counts (the test client's 127.0.0.1), never the client's header.
+    assert "203.0.113.7" not in await counted_ips() and "127.0.0.1" in await counted_ips()
+    settings = flow.stack.stack.gateway.state.gateway.settings
     try:
-        for trust in (False, True):
-            settings.trust_forwarded_for = trust
-            await flow.gateway.execute(REQUEST_CODE, {"p": new_phone()}, headers=spoofed)
-            # The gateway forwards no X-Forwarded-For: even a trusting identity sees only the gateway's address.
-            assert "203.0.113.7" not in await counted_ips()
-        direct = flow.stack.service_client("identity")
-        await direct.execute(REQUEST_CODE, {"p": new_phone()}, headers=spoofed)
-        assert "203.0.113.7" in await counted_ips()  # the setting works where the header does arrive
+        # Behind a trusted proxy (the peer) the gateway believes X-Forwarded-For, up to the first untrusted hop.
+        settings.trusted_proxies = parse_networks("127.0.0.0/8")
+        await flow.gateway.execute(REQUEST_CODE, {"p": new_phone()},
+                                   headers={"X-Forwarded-For": "198.51.100.66, 203.0.113.9, 127.0.0.5"})
+        assert "203.0.113.9" in await counted_ips() and "198.51.100.66" not in await counted_ips()
     finally:
-        settings.trust_forwarded_for = False
+        settings.trusted_proxies = []
+    # Straight to identity: refused without the gateway's secret; with it, a client-written header is ignored.
+    outsider = GraphQLClient(flow.stack.stack.apps["identity"], as_gateway=False)
+    refused = await outsider.execute(REQUEST_CODE, {"p": new_phone()}, headers=spoofed)
+    assert refused["_status"] == 403 and refused["errors"][0]["extensions"]["code"] == "GATEWAY_ONLY"
+    direct = flow.stack.service_client("identity")
+    await direct.execute(REQUEST_CODE, {"p": new_phone()}, headers=spoofed)
+    assert "203.0.113.7" not in await counted_ips()

@@ -12,13 +12,13 @@ from kabinet.runtime import ServiceRuntime, ServiceSpec
 from kabinet.web.app import create_service_app
 from learning.adapters.tables import inbox, metadata, outbox
 from learning.schema.schema import schema
-from learning.service.handlers import HANDLERS
+from learning.service.handlers import HANDLERS, lock_order
 from learning.settings import LearningSettings
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 SPEC = ServiceSpec(name="learning", metadata=metadata, outbox=outbox, inbox=inbox, migrations_dir=MIGRATIONS,
-                   handlers=HANDLERS)
+                   handlers=HANDLERS, order_key=lock_order)
 
 
 def build_runtime(settings: LearningSettings | None = None, *, transport: Transport | None = None,

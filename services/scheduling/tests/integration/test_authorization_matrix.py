@@ -33,6 +33,7 @@ ADMIN_OF_BRANCH = {"guardian": (N, N), "teacher": (N, N), "admin": (Y, N), "owne
 SCHOOL_ADMIN = {"guardian": (N, N), "teacher": (N, N), "admin": (Y, Y), "owner": (Y, Y)}
 FAMILY_OR_ADMIN = {"guardian": (Y, N), "teacher": (N, N), "admin": (Y, N), "owner": (Y, Y)}
 WHO_SEES_STUDENT = {"guardian": (Y, N), "teacher": (Y, N), "admin": (Y, N), "owner": (Y, Y)}
+# A feed of a student carries all of the student's lessons: the family and its branch, not a teacher.
 BRANCH_STAFF = {"guardian": (N, N), "teacher": (Y, N), "admin": (Y, N), "owner": (Y, Y)}
 SIGNED_IN = {"guardian": (Y, Y), "teacher": (Y, Y), "admin": (Y, Y), "owner": (Y, Y)}
 STAFF = {"guardian": (N, N), "teacher": (Y, Y), "admin": (Y, Y), "owner": (Y, Y)}
@@ -56,6 +57,14 @@ class Target:
     def student(self) -> str:
         return self.world.students(0)[0]
 
+    @property
+    def branch(self) -> str:
+        return self.world.branch_id
+
+    @property
+    def teacher(self) -> str:
+        return self.world.teachers[0]
+
 
 def soon(h: int) -> str:
     return (datetime.now(UTC) + timedelta(hours=h)).replace(microsecond=0).isoformat()
@@ -72,25 +81,25 @@ CASES: dict[str, tuple[str, Any, dict[str, tuple[bool, bool]]]] = {
     "lessonCalendar": ("query($f: LessonsFilter!) { lessonCalendar(filter: $f) { date } }",
                        lambda t: {"f": {**RANGE, "studentId": t.student}}, WHO_SEES_STUDENT),
     "bookableLessons": ("query($b: ID!) { bookableLessons(branchId: $b, from: \"2027-01-01T00:00:00Z\", "
-                        "to: \"2027-12-01T00:00:00Z\") { id } }", lambda t: {"b": t.world.branch_id}, SIGNED_IN),
+                        "to: \"2027-12-01T00:00:00Z\") { id } }", lambda t: {"b": t.branch}, SIGNED_IN),
     "openSlots": ("query($b: ID!) { openSlots(branchId: $b, from: \"2026-01-01T00:00:00Z\", "
-                  "to: \"2027-12-01T00:00:00Z\") { id } }", lambda t: {"b": t.world.branch_id}, SIGNED_IN),
-    "groups": ("query($b: ID) { groups(branchId: $b) { id } }", lambda t: {"b": t.world.branch_id}, BRANCH_STAFF),
-    "rooms": ("query($b: ID!) { rooms(branchId: $b) { id } }", lambda t: {"b": t.world.branch_id}, BRANCH_STAFF),
+                  "to: \"2027-12-01T00:00:00Z\") { id } }", lambda t: {"b": t.branch}, SIGNED_IN),
+    "groups": ("query($b: ID) { groups(branchId: $b) { id } }", lambda t: {"b": t.branch}, BRANCH_STAFF),
+    "rooms": ("query($b: ID!) { rooms(branchId: $b) { id } }", lambda t: {"b": t.branch}, BRANCH_STAFF),
     "courses": ("{ courses { id } }", lambda t: {}, SIGNED_IN),
     "lessonTypes": ("{ lessonTypes { code } }", lambda t: {}, SIGNED_IN),
     # -- mutations --
     "createRoom": ("mutation($b: ID!) { createRoom(branchId: $b, name: \"R\") { errors { code } } }",
-                   lambda t: {"b": t.world.branch_id}, ADMIN_OF_BRANCH),
+                   lambda t: {"b": t.branch}, ADMIN_OF_BRANCH),
     "createCourse": ("mutation { createCourse(name: \"English\") { errors { code } } }", lambda t: {}, SCHOOL_ADMIN),
     "createLessonType": ("mutation { createLessonType(name: \"Speaking club\", kind: GROUP, chargedByDefault: true) "
                          "{ errors { code } } }", lambda t: {}, SCHOOL_ADMIN),
     "setBookingPolicy": ("mutation($b: ID!) { setBookingPolicy(branchId: $b, noticeHours: 24, lateCancellation: "
-                         "REFUSE) { errors { code } } }", lambda t: {"b": t.world.branch_id}, ADMIN_OF_BRANCH),
+                         "REFUSE) { errors { code } } }", lambda t: {"b": t.branch}, ADMIN_OF_BRANCH),
     "setSheetDeadline": ("mutation($b: ID!) { setSheetDeadline(branchId: $b, hours: 24) { errors { code } } }",
-                         lambda t: {"b": t.world.branch_id}, ADMIN_OF_BRANCH),
+                         lambda t: {"b": t.branch}, ADMIN_OF_BRANCH),
     "createGroup": ("mutation($i: CreateGroupInput!) { createGroup(input: $i) { errors { code } } }",
-                    lambda t: {"i": {"branchId": t.world.branch_id, "name": "G", "teacherId": t.world.teachers[0],
+                    lambda t: {"i": {"branchId": t.branch, "name": "G", "teacherId": t.teacher,
                                      "capacity": 5, "price": "100"}}, ADMIN_OF_BRANCH),
     "addRecurringLesson": ("mutation($i: AddRecurringLessonInput!) { addRecurringLesson(input: $i) "
                            "{ errors { code } } }",
@@ -105,11 +114,11 @@ CASES: dict[str, tuple[str, Any, dict[str, tuple[bool, bool]]]] = {
                             "from: \"2027-12-30\") { errors { code } } }",
                             lambda t: {"m": t.membership, "g": t.group}, ADMIN_OF_BRANCH),
     "generateMonth": ("mutation($b: ID!) { generateMonth(branchId: $b, month: \"2027-03\") { errors { code } } }",
-                      lambda t: {"b": t.world.branch_id}, ADMIN_OF_BRANCH),
+                      lambda t: {"b": t.branch}, ADMIN_OF_BRANCH),
     "publishMonth": ("mutation($b: ID!) { publishMonth(branchId: $b, month: \"2027-03\") { errors { code } } }",
-                     lambda t: {"b": t.world.branch_id}, ADMIN_OF_BRANCH),
+                     lambda t: {"b": t.branch}, ADMIN_OF_BRANCH),
     "createLesson": ("mutation($i: CreateLessonInput!) { createLesson(input: $i) { errors { code } } }",
-                     lambda t: {"i": {"branchId": t.world.branch_id, "teacherId": t.world.teachers[0],
+                     lambda t: {"i": {"branchId": t.branch, "teacherId": t.teacher,
                                       "lessonType": "individual", "startsAt": "2027-03-06T05:00:00Z",
                                       "endsAt": "2027-03-06T06:00:00Z", "price": "1"}}, ADMIN_OF_BRANCH),
     "moveLesson": ("mutation($l: ID!) { moveLesson(lessonId: $l, startsAt: \"2027-03-07T05:00:00Z\", "
@@ -126,7 +135,7 @@ CASES: dict[str, tuple[str, Any, dict[str, tuple[bool, bool]]]] = {
     "recordTrial": ("mutation($l: ID!, $s: ID!) { recordTrial(lessonId: $l, studentId: $s) { errors { code } } }",
                     lambda t: {"l": t.lesson, "s": t.student}, ADMIN_OF_BRANCH),
     "openSlot": ("mutation($i: OpenSlotInput!) { openSlot(input: $i) { errors { code } } }",
-                 lambda t: {"i": {"branchId": t.world.branch_id, "teacherId": t.world.teachers[0],
+                 lambda t: {"i": {"branchId": t.branch, "teacherId": t.teacher,
                                   "startsAt": soon(500), "endsAt": soon(501), "lessonType": "individual",
                                   "price": "1"}}, ADMIN_OF_BRANCH),
     "bookSlot": ("mutation($x: ID!, $s: ID!) { bookSlot(slotId: $x, studentId: $s) { errors { code } } }",
@@ -136,9 +145,9 @@ CASES: dict[str, tuple[str, Any, dict[str, tuple[bool, bool]]]] = {
     "cancelBooking": ("mutation($b: ID!) { cancelBooking(bookingId: $b) { errors { code } } }",
                       lambda t: {"b": t.booking}, FAMILY_OR_ADMIN),
     "issueCalendarFeed": ("mutation($s: ID!) { issueCalendarFeed(studentId: $s) { errors { code } } }",
-                          lambda t: {"s": t.student}, WHO_SEES_STUDENT),
+                          lambda t: {"s": t.student}, FAMILY_OR_ADMIN),
     "revokeCalendarFeed": ("mutation($f: ID!) { revokeCalendarFeed(feedId: $f) { errors { code } } }",
-                           lambda t: {"f": t.feed}, WHO_SEES_STUDENT),
+                           lambda t: {"f": t.feed}, FAMILY_OR_ADMIN),
 }
 
 
@@ -153,7 +162,7 @@ def test_every_root_field_has_a_rule_row() -> None:
 
 
 async def _target(env: Env) -> Target:
-    w = await make_world(env, families=(1,))
+    w = await make_world(env, teachers=2, families=(1,))
     room = await create_room(env, w)
     group = await create_group(env, w, room_id=room)
     await add_rule(env, w, group, "FREQ=WEEKLY;BYDAY=TU", "12:00:00", 60, "2027-03-01")
@@ -212,3 +221,94 @@ async def test_authorization_matrix(env: Env) -> None:
                     failures.append(f"{field_name}: {role} × {which}: want {want}, got {got}")
     assert failures == []
     _ = Role
+
+
+# -- every mutation × the callers who must be refused, and every ID argument swapped for another branch's ----------
+def mutations() -> list[str]:
+    gql = schema._schema
+    assert gql.mutation_type is not None
+    return sorted(f for f in gql.mutation_type.fields if not f.startswith("_"))
+
+
+def _outsiders(own: Target, other: Target) -> dict[str, Principal]:
+    """Callers with no business with ``own``'s data: an admin of another branch, a teacher of the branch who does
+    not teach its lessons, a guardian of another family, and a student (another family's child's own login)."""
+    w, o = own.world, other.world
+    fam = o.family_ids[0]
+    return {
+        "admin of another branch": o.admin,
+        "teacher not of the lesson": w.teacher(1),
+        "guardian of another family": o.guardian(fam),
+        "student": Principal(user_id=o.students(0)[0], role=Role.STUDENT, family_id=fam,
+                             student_ids=frozenset({o.students(0)[0]}), branch_ids=frozenset({o.branch_id})),
+    }
+
+
+class _Mixed:
+    """``own``'s ids, except the one named ``swap``, which is ``foreign``'s; records which ids a case reads."""
+
+    def __init__(self, own: Target, foreign: Target, swap: str | None = None) -> None:
+        self._own, self._foreign, self._swap, self.read = own, foreign, swap, set[str]()
+
+    def __getattr__(self, name: str) -> Any:
+        self.read.add(name)
+        return getattr(self._foreign if name == self._swap else self._own, name)
+
+
+async def _refused_without_change(env: Env, principal: Principal, field_name: str, variables: dict[str, Any],
+                                  failures: list[str], who: str, strict: bool) -> None:
+    from kabinet.testing.snapshot import changes, snapshot
+    from scheduling.adapters.tables import metadata
+
+    before = await snapshot(env.runtime.sessionmaker, metadata)
+    result = await env.gql(principal, CASES[field_name][0], variables)
+    after = await snapshot(env.runtime.sessionmaker, metadata)
+    got = _outcome_or_user_error(result, field_name)
+    if got == "allowed" or (strict and got != "forbidden"):
+        failures.append(f"{field_name}: {who}: want forbidden, got {got}")
+    if diff := changes(before, after):
+        failures.append(f"{field_name}: {who}: the database changed: {diff}")
+
+
+def _outcome_or_user_error(result: dict[str, Any], field_name: str) -> str:
+    got = _outcome(result)
+    if got == "allowed" and ((result.get("data") or {}).get(field_name) or {}).get("errors"):
+        return "refused with a typed error"
+    return got
+
+
+async def test_every_mutation_refuses_callers_outside_its_scope(env: Env) -> None:
+    """Generated from the schema: a mutation missing from CASES fails ``test_every_root_field_has_a_rule_row``."""
+    own, other = await _target(env), await _target(env)
+    failures: list[str] = []
+    for field_name in mutations():
+        _, variables, rules = CASES[field_name]
+        for who, principal in _outsiders(own, other).items():
+            if who == "admin of another branch" and rules["admin"][1]:
+                continue  # school-wide catalogue (courses, lesson types): any admin adds to it
+            await _refused_without_change(env, principal, field_name, variables(own), failures, who, strict=True)
+    assert failures == []
+
+
+# Ids that are not the caller's scope but the use case's own rule: another branch's teacher or room is
+# WRONG_BRANCH, a student not in the lesson is NOT_A_PARTICIPANT (the lesson, which is checked, names them).
+TYPED_REFUSALS = {(m, "teacher") for m in ("createGroup", "createLesson", "openSlot")} | {
+    ("removeLessonParticipant", "student")}
+
+
+async def test_every_id_argument_is_checked_against_the_callers_branch(env: Env) -> None:
+    """An admin of branch A with A's ids in every argument but one, which names branch B's data: refused, and
+    nothing changes (R: every argument naming data is checked, not only the first one a use case looks at)."""
+    own, foreign = await _target(env), await _target(env)
+    failures: list[str] = []
+    for field_name in mutations():
+        _, variables, rules = CASES[field_name]
+        if rules["admin"][1]:
+            continue
+        probe = _Mixed(own, foreign)
+        variables(probe)
+        for name in sorted(probe.read - {"world"}):
+            await _refused_without_change(env, own.world.admin, field_name, variables(_Mixed(own, foreign, name)),
+                                          failures, f"own admin, foreign {name}",
+                                          strict=(field_name, name) not in TYPED_REFUSALS)
+    assert failures == []

@@ -32,6 +32,9 @@ class Subscription:
     bindings: tuple[str, ...]  # routing keys or topic patterns
     handler: Handler
     batch_handler: BatchHandler | None = None  # optional: a transport may use it for throughput
+    # Raises while the handlers' dependencies (the database) are down: after a handler failed with an
+    # outage (kabinet.outages), the consumer holds its messages and polls this until it passes.
+    probe: Callable[[], Awaitable[None]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +65,9 @@ class Transport(Protocol):
         :class:`kabinet.events.MalformedEvent` dead-letters at once."""
 
     async def dead_letters(self, consumer: str, limit: int = 100) -> list[DeadLetter]: ...
+
+    async def stalled_consumers(self) -> list[str]:
+        """Consumers with messages waiting that made no progress for too long (readiness fails)."""
 
     async def replay_dead_letters(self, consumer: str, message_id: str | None = None) -> int: ...
 

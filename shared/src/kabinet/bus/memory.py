@@ -79,6 +79,9 @@ class InProcessTransport:
     async def subscribe(self, subscription: Subscription) -> None:
         self._subs.append(subscription)
 
+    async def stalled_consumers(self) -> list[str]:
+        return []  # deliveries run in the publisher's task: nothing waits on its own
+
     async def dead_letters(self, consumer: str, limit: int = 100) -> list[DeadLetter]:
         return list(self._dead[consumer][:limit])
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import TypeVar
 
 import aio_pika
 import aiormq.exceptions
@@ -23,9 +25,11 @@ from kabinet.events.contracts import PRODUCED
 from kabinet.events.envelope import Envelope
 from kabinet.events.errors import MalformedEvent
 from kabinet.metrics import EVENTS_HANDLED
+from kabinet.outages import is_outage
 from kabinet.settings import MessagingSettings
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 # Names of every queue/exchange declared in this process: test fixtures delete their run's names after.
 DECLARED_QUEUES: set[str] = set()
@@ -50,6 +54,11 @@ class RabbitTransport:
 
     # -- connection -------------------------------------------------------------------------------
     async def connect(self) -> None:
+        # Bounded: a broker that accepts the socket and then says nothing must not hang the start-up.
+        async with asyncio.timeout(4 * self.settings.connect_timeout_s):
+            await self._connect()
+
+    async def _connect(self) -> None:
         self._connection = await self._open("publish")
         # on_return_raises: a mandatory publish nobody routes fails loudly instead of vanishing.
         self._channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
@@ -85,6 +94,8 @@ class RabbitTransport:
         closed, but its ``connected`` event is cleared until the reconnect (and its channels) are back."""
         conn, channel = self._connection, self._channel
         if not (_is_up(conn) and channel is not None and not channel.is_closed):
+            return False
+        if any(c.is_closed for c in self._consumer_channels):
             return False
         return self._consumer_connection is None or _is_up(self._consumer_connection)
 
@@ -136,6 +147,40 @@ class RabbitTransport:
 
     # -- consuming --------------------------------------------------------------------------------
     async def subscribe(self, subscription: Subscription) -> None:
+        # Bounded: a broker that stopped answering mid-declare must not hang the start-up.
+        async with asyncio.timeout(4 * self.settings.connect_timeout_s):
+            await self._subscribe(subscription)
+
+    async def stalled_consumers(self) -> list[str]:
+        """Consumers that settled nothing for ``consumer_stall_s`` while messages were waiting for them
+        (held locally, or ready in their queue: a consumer the broker no longer delivers to)."""
+        limit = self.settings.consumer_stall_s
+        stalled: list[str] = []
+        for consumer in self._consumers:
+            if consumer.stalled_for(queue_has_messages=True) <= limit:
+                continue  # progressing, idle or paused for an outage: no need to ask the broker
+            has_messages = consumer.unsettled > 0 or await self._queue_depth(consumer.queue) != 0
+            if consumer.stalled_for(has_messages) > limit:
+                stalled.append(consumer.sub.consumer)
+        return stalled
+
+    async def _queue_depth(self, queue: str) -> int:
+        """Ready messages in a queue; -1 when the broker does not say in time (counted as not empty)."""
+        if self._connection is None:
+            return -1
+        try:
+            async with asyncio.timeout(self.settings.connect_timeout_s):
+                channel = await self._connection.channel()
+                try:
+                    declared = await channel.declare_queue(queue, passive=True, robust=False)
+                    return int(declared.declaration_result.message_count or 0)
+                finally:
+                    await channel.close()
+        except Exception as exc:
+            log.debug("queue depth unknown", extra={"queue": queue, "error": repr(exc)})
+            return -1
+
+    async def _subscribe(self, subscription: Subscription) -> None:
         if self._connection is None:
             raise BrokerUnavailable("not connected to RabbitMQ")
         t = self.topology
@@ -160,7 +205,7 @@ class RabbitTransport:
         for binding in subscription.bindings:
             await queue.bind(t.exchange, binding)
 
-        consumer = _Consumer(subscription, self.settings)
+        consumer = _Consumer(subscription, self.settings, qname)
         self._consumers.append(consumer)
         await queue.consume(consumer.on_message, no_ack=False)
 
@@ -178,17 +223,22 @@ class RabbitTransport:
             out: list[DeadLetter] = []
             held: list[AbstractIncomingMessage] = []
             while len(out) < limit:
-                msg = await queue.get(no_ack=False, fail=False)
+                msg = await queue.get(no_ack=False, fail=False, timeout=self.settings.publish_timeout_s)
                 if msg is None:
                     break
                 held.append(msg)
                 out.append(_dead_letter(consumer, msg))
             for msg in held:
-                await msg.nack(requeue=True)
+                await self._bounded(msg.nack(requeue=True))
             return out
         finally:
             with contextlib.suppress(Exception):
                 await channel.close()
+
+    async def _bounded(self, op: Awaitable[None]) -> None:
+        """Every wait on the broker is bounded (an operator command must not hang on a silent broker)."""
+        async with asyncio.timeout(self.settings.publish_timeout_s):
+            await op
 
     async def replay_dead_letters(self, consumer: str, message_id: str | None = None) -> int:
         """Send dead-lettered messages back to the consumer's own queue (not to other subscribers)."""
@@ -205,7 +255,7 @@ class RabbitTransport:
                 return 0
             skipped: list[AbstractIncomingMessage] = []
             while True:
-                msg = await queue.get(no_ack=False, fail=False)
+                msg = await queue.get(no_ack=False, fail=False, timeout=self.settings.publish_timeout_s)
                 if msg is None:
                     break
                 if message_id is not None and msg.message_id != message_id:
@@ -223,14 +273,14 @@ class RabbitTransport:
                         timeout=self.settings.publish_timeout_s,
                     )
                 except Exception:
-                    await msg.nack(requeue=True)
+                    await self._bounded(msg.nack(requeue=True))
                     for held in skipped:
-                        await held.nack(requeue=True)
+                        await self._bounded(held.nack(requeue=True))
                     raise
-                await msg.ack()
+                await self._bounded(msg.ack())
                 replayed += 1
             for msg in skipped:
-                await msg.nack(requeue=True)
+                await self._bounded(msg.nack(requeue=True))
             return replayed
         finally:
             with contextlib.suppress(Exception):
@@ -246,21 +296,56 @@ class _Consumer:
     one transaction for the batch (the inbox rows and effects of all of them). If the batch fails, each
     message is handled again on its own, so one bad message never fails or delays the others beyond that.
     Acks follow the commit; a message is never acked before its effect is committed.
+
+    An outage (``kabinet.outages.is_outage``: the database unreachable, a connection lost, a handler
+    that timed out) is not the message's fault, so it spends none of its tries: the messages stay
+    unacked in the worker's hands (no nack - on a quorum queue a requeue counts as a delivery), every
+    worker stops taking new ones, one prober polls ``Subscription.probe`` with back-off, and when it
+    passes the same batch is handled again. If the probe passes but the handler keeps failing with an
+    outage-like error, after ``_SUSPECT_OUTAGES`` rounds it is treated as an ordinary failure.
     """
 
-    def __init__(self, subscription: Subscription, settings: MessagingSettings) -> None:
+    _SUSPECT_OUTAGES = 3
+
+    def __init__(self, subscription: Subscription, settings: MessagingSettings, queue: str) -> None:
         self.sub = subscription
         self.settings = settings
+        self.queue = queue
         self._waiting: asyncio.Queue[tuple[AbstractIncomingMessage, Envelope]] = asyncio.Queue()
+        self._dependencies_up = asyncio.Event()
+        self._dependencies_up.set()
+        self._prober: asyncio.Task[bool] | None = None
+        self.held = 0  # deliveries taken by workers and not yet settled
+        self.last_progress = time.monotonic()  # last settle, or when it last became busy
         self._workers = [asyncio.create_task(self._work(), name=f"consumer-{subscription.consumer}-{i}")
                          for i in range(max(1, settings.max_concurrency))]
         self._retries: set[asyncio.Task[None]] = set()
 
     def stop(self) -> None:
-        for task in [*self._workers, *self._retries]:
+        for task in [*self._workers, *self._retries, *([self._prober] if self._prober else [])]:
             task.cancel()
 
+    @property
+    def paused(self) -> bool:
+        """Waiting for its dependencies (an outage): not stuck, and readiness already says why."""
+        return not self._dependencies_up.is_set()
+
+    @property
+    def unsettled(self) -> int:
+        return self._waiting.qsize() + self.held
+
+    def stalled_for(self, queue_has_messages: bool) -> float:
+        """Seconds without progress while there was work (0 when idle or paused for an outage)."""
+        if self.paused or not (self.unsettled or queue_has_messages):
+            return 0.0
+        return time.monotonic() - self.last_progress
+
+    def _progress(self) -> None:
+        self.last_progress = time.monotonic()
+
     async def on_message(self, message: AbstractIncomingMessage) -> None:
+        if not self.unsettled:
+            self._progress()  # idle until now: the stall clock starts with this delivery
         try:
             envelope = Envelope.from_json(message.body)
         except MalformedEvent as exc:
@@ -270,6 +355,7 @@ class _Consumer:
 
     async def _work(self) -> None:
         while True:
+            await self._dependencies_up.wait()  # during an outage no worker takes new deliveries
             batch = [await self._waiting.get()]
             limit = self.settings.batch_max if self.sub.batch_handler is not None else 1
             if limit > 1 and self._waiting.qsize() < limit - 1 and self.settings.batch_linger_s > 0:
@@ -277,71 +363,137 @@ class _Consumer:
                 await asyncio.sleep(self.settings.batch_linger_s)
             while len(batch) < limit and not self._waiting.empty():
                 batch.append(self._waiting.get_nowait())
+            self.held += len(batch)
             try:
                 await self._handle(batch)
             except asyncio.CancelledError:
                 raise
             except Exception:  # never lose a worker: the messages are redelivered if not acked
                 log.exception("consumer worker failed", extra={"consumer": self.sub.consumer})
+            finally:
+                self.held -= len(batch)
+
+    async def _call(self, fn: Callable[[_T], Awaitable[None]], arg: _T) -> None:
+        # Bounded: a database that stopped answering (half-open socket) must not hold a worker forever.
+        async with asyncio.timeout(self.settings.handler_timeout_s):
+            await fn(arg)
 
     async def _handle(self, batch: list[tuple[AbstractIncomingMessage, Envelope]]) -> None:
+        suspect = 0
         if len(batch) > 1 and self.sub.batch_handler is not None:
-            try:
-                await self.sub.batch_handler([envelope for _, envelope in batch])
-            except Exception as exc:
-                log.info("batch failed; handling its messages one by one",
-                         extra={"consumer": self.sub.consumer, "size": len(batch), "error": repr(exc)})
-            else:
+            while True:
+                try:
+                    await self._call(self.sub.batch_handler, [envelope for _, envelope in batch])
+                except Exception as exc:
+                    if is_outage(exc):
+                        suspect = await self._wait_out(exc, suspect)
+                        if suspect < self._SUSPECT_OUTAGES:
+                            continue  # the same batch again: no try spent
+                    log.info("batch failed; handling its messages one by one",
+                             extra={"consumer": self.sub.consumer, "size": len(batch), "error": repr(exc)})
+                    break
                 EVENTS_HANDLED.labels(self.sub.consumer, "ok").inc(len(batch))
                 # Issued together, the acks leave in one write instead of one system call each.
                 await asyncio.gather(*(self._ack(message) for message, _ in batch))
                 return
         for message, envelope in batch:
-            await self._handle_one(message, envelope)
+            await self._handle_one(message, envelope, suspect)
 
-    async def _handle_one(self, message: AbstractIncomingMessage, envelope: Envelope) -> None:
+    async def _handle_one(self, message: AbstractIncomingMessage, envelope: Envelope, suspect: int = 0) -> None:
+        # ``suspect``: outage-like failures already seen with the dependencies answering (in the batch).
+        suspect = min(suspect, self._SUSPECT_OUTAGES - 1)
+        while True:
+            try:
+                await self._call(self.sub.handler, envelope)
+            except MalformedEvent as exc:
+                await self._reject(message, exc)
+            except Exception as exc:
+                if is_outage(exc):
+                    suspect = await self._wait_out(exc, suspect)
+                    if suspect < self._SUSPECT_OUTAGES:
+                        continue
+                EVENTS_HANDLED.labels(self.sub.consumer, "failed").inc()
+                # Wait off the worker, so a failing message does not hold up the others.
+                task = asyncio.create_task(self._requeue_later(message, exc))
+                self._retries.add(task)
+                task.add_done_callback(self._retries.discard)
+            else:
+                EVENTS_HANDLED.labels(self.sub.consumer, "ok").inc()
+                await self._ack(message)
+            return
+
+    async def _wait_out(self, exc: Exception, suspect: int) -> int:
+        """Wait until the dependencies answer; returns the new count of outages the probe did not see
+        (reset to 0 when the probe did see one, i.e. it was a real outage)."""
+        if self._prober is None or self._prober.done():
+            self._dependencies_up.clear()
+            self._prober = asyncio.create_task(self._probe_until_up(exc), name=f"probe-{self.sub.consumer}")
+        was_down = await asyncio.shield(self._prober)
+        if was_down:
+            return 0
+        # The probe passed at once: the outage is over already, or the "outage" is the handler's own.
+        await asyncio.sleep(min(self.settings.outage_probe_max_s, 0.2 * 2 ** suspect))
+        return suspect + 1
+
+    async def _probe_until_up(self, exc: Exception) -> bool:
+        """Poll the probe until it passes; True if it failed at least once (a real outage)."""
+        started = time.monotonic()
+        delay = 0.2
+        was_down = False
         try:
-            await self.sub.handler(envelope)
-        except MalformedEvent as exc:
-            await self._reject(message, exc)
-        except Exception as exc:
-            EVENTS_HANDLED.labels(self.sub.consumer, "failed").inc()
-            # Wait off the worker, so a failing message does not hold up the others.
-            task = asyncio.create_task(self._requeue_later(message, exc))
-            self._retries.add(task)
-            task.add_done_callback(self._retries.discard)
-        else:
-            EVENTS_HANDLED.labels(self.sub.consumer, "ok").inc()
-            await self._ack(message)
+            while True:
+                try:
+                    if self.sub.probe is not None:
+                        async with asyncio.timeout(self.settings.connect_timeout_s):
+                            await self.sub.probe()
+                except Exception as probe_exc:
+                    if not was_down:
+                        log.warning("consumer paused: a dependency is unavailable; messages held, no try spent",
+                                    extra={"consumer": self.sub.consumer, "error": repr(exc),
+                                           "probe_error": repr(probe_exc), "held": self.unsettled})
+                    was_down = True
+                    await asyncio.sleep(delay)
+                    delay = min(self.settings.outage_probe_max_s, delay * 2)
+                    continue
+                if was_down:
+                    log.info("consumer resumed: dependencies answer again",
+                             extra={"consumer": self.sub.consumer, "paused_s": round(time.monotonic() - started, 1)})
+                return was_down
+        finally:
+            self._progress()  # the pause was not a stall
+            self._dependencies_up.set()
 
     async def _requeue_later(self, message: AbstractIncomingMessage, exc: Exception) -> None:
         # Requeue: the quorum queue counts deliveries and dead-letters past the limit. Wait a little
-        # first (longer on each try) so a short outage, e.g. of the database, does not burn every try
-        # of every message within milliseconds.
+        # first (longer on each try), so a message that fails at once does not spin.
         tries = _delivery_count(message) + 1
         log.warning("handler failed; message requeued",
                     extra={"consumer": self.sub.consumer, "message_id": message.message_id, "try": tries,
                            "error": repr(exc)})
         await asyncio.sleep(min(self.settings.retry_backoff_max_s, self.settings.retry_backoff_s * 2 ** (tries - 1)))
-        try:
-            await message.nack(requeue=True)
-        except Exception:  # channel gone: the broker redelivers the unacked message anyway
-            log.debug("nack failed", exc_info=True)
+        await self._settle(message.nack(requeue=True), "nack")
 
     async def _reject(self, message: AbstractIncomingMessage, exc: Exception) -> None:
         log.error("malformed message dead-lettered",
                   extra={"consumer": self.sub.consumer, "message_id": message.message_id, "error": str(exc)})
         EVENTS_HANDLED.labels(self.sub.consumer, "malformed").inc()
-        with contextlib.suppress(Exception):  # channel gone: it is redelivered and rejected again
-            await message.reject(requeue=False)
+        # Channel gone: it is redelivered and rejected again.
+        await self._settle(message.reject(requeue=False), "reject")
 
-    @staticmethod
-    async def _ack(message: AbstractIncomingMessage) -> None:
+    async def _ack(self, message: AbstractIncomingMessage) -> None:
+        # Committed but not acked (the channel went away): it comes back and the inbox drops it.
+        await self._settle(message.ack(), "ack")
+
+    async def _settle(self, op: Awaitable[None], what: str) -> None:
+        """Every wait on the broker is bounded: an ack during a reconnect must not hold a worker forever
+        (an unsettled message is redelivered when its channel closes; the inbox drops a duplicate)."""
         try:
-            await message.ack()
-        except Exception:
-            # Committed but not acked (the channel went away): it comes back and the inbox drops it.
-            log.debug("ack failed", exc_info=True)
+            async with asyncio.timeout(self.settings.publish_timeout_s):
+                await op
+        except Exception as exc:
+            log.debug("%s failed", what, extra={"consumer": self.sub.consumer, "error": repr(exc)})
+        else:
+            self._progress()
 
 
 def _message(envelope: Envelope) -> aio_pika.Message:

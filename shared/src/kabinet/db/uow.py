@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import uuid
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from kabinet.context import causation_id_var, current_correlation_id
+from kabinet.context import EventContext, current_context
 from kabinet.events.contracts import EventContract
 from kabinet.events.envelope import Envelope
 
@@ -36,6 +37,8 @@ class UnitOfWork:
         self._on_commit = on_commit
         self._pending: list[Envelope] = []
         self.committed = False
+        self._own_correlation_id: str | None = None  # when nothing set one: one for the whole transaction
+        self._deferred: dict[str, tuple[list[Any], Callable[[UnitOfWork, list[Any]], Awaitable[None]]]] = {}
 
     async def __aenter__(self) -> UnitOfWork:
         self.session: AsyncSession = self._sessionmaker()
@@ -51,24 +54,47 @@ class UnitOfWork:
         finally:
             await self.session.close()
 
-    def publish(self, event: EventContract) -> Envelope:
-        """Record an event to be published once this unit of work commits."""
+    def publish(self, event: EventContract, context: EventContext | None = None) -> Envelope:
+        """Record an event to be published once this unit of work commits.
+
+        It carries the correlation and causation ids of ``context`` - what a handler captured with
+        ``kabinet.context.current_context()`` while handling the event this one follows from - or else
+        of the current request or event.
+        """
+        ctx = context or current_context()
+        correlation_id = ctx.correlation_id
+        if correlation_id is None:
+            correlation_id = self._own_correlation_id = self._own_correlation_id or uuid.uuid4().hex
         envelope = Envelope(
             type=event.event_type,
             version=event.event_version,
             producer=self.producer,
             payload=event.to_payload(),
-            correlation_id=current_correlation_id(),
-            causation_id=causation_id_var.get(),
+            correlation_id=correlation_id,
+            causation_id=ctx.causation_id,
         )
         self._pending.append(envelope)
         return envelope
+
+    def defer(self, key: str, items: Iterable[Any], apply: Callable[[UnitOfWork, list[Any]], Awaitable[None]]
+              ) -> None:
+        """Collect ``items`` under ``key``; right before the commit, ``apply(uow, all items)`` runs once.
+
+        For writes from many events of a batch applied together in one statement with sorted keys: the
+        row locks are then taken in one order whatever the order of the events, so two batches handled
+        at once never deadlock (and one statement costs about what one row costs).
+        """
+        collected, _ = self._deferred.setdefault(key, ([], apply))
+        collected.extend(items)
 
     @property
     def pending_events(self) -> list[Envelope]:
         return list(self._pending)
 
     async def commit(self) -> None:
+        while self._deferred:
+            items, apply = self._deferred.pop(next(iter(self._deferred)))
+            await apply(self, items)
         if self._pending:
             now = datetime.now(UTC)
             rows: list[dict[str, Any]] = [
@@ -91,3 +117,4 @@ class UnitOfWork:
     async def rollback(self) -> None:
         await self.session.rollback()
         self._pending.clear()
+        self._deferred.clear()

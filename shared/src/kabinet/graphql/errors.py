@@ -11,6 +11,7 @@ from strawberry.extensions import SchemaExtension
 
 from kabinet.errors import KabinetError
 from kabinet.graphql.types import UserError
+from kabinet.outages import SERVICE_UNAVAILABLE, UNAVAILABLE_MESSAGE, is_outage
 
 log = logging.getLogger(__name__)
 
@@ -25,17 +26,14 @@ def is_client_error(error: GraphQLError) -> bool:
 
 
 def log_errors(errors: list[GraphQLError]) -> None:
-    """One INFO line per client error (forbidden, unauthenticated, bad input); ERROR with the traceback for the
-    unexpected. The one place a subgraph logs its GraphQL errors."""
+    """One INFO line per client error (forbidden, unauthenticated, bad input). The unexpected ones are logged
+    once by ErrorCodes (ERROR with the traceback; a dependency outage a WARNING) as it masks them."""
     for error in errors:
         if is_client_error(error):
             orig = error.original_error
             log.info("graphql request refused: %s", error.message, extra={
                 "code": getattr(orig, "code", None) or (error.extensions or {}).get("code"),
                 "path": ".".join(str(p) for p in error.path or ())})
-        else:
-            log.error("unhandled error in resolver", exc_info=error.original_error,
-                      extra={"path": ".".join(str(p) for p in error.path or ())})
 
 
 def user_error(exc: KabinetError) -> UserError:
@@ -51,6 +49,11 @@ class ErrorCodes(SchemaExtension):
         if result is None or not result.errors:
             return
         result.errors = [self._format(e) for e in result.errors]
+        unavailable = any((e.extensions or {}).get("code") == SERVICE_UNAVAILABLE for e in result.errors)
+        response = getattr(self.execution_context.context, "response", None)
+        if unavailable and result.data is None and response is not None:
+            # Nothing could be answered because a dependency is down: 503, so clients and the gateway retry.
+            response.status_code = 503
 
     @staticmethod
     def _format(error: GraphQLError) -> GraphQLError:
@@ -75,5 +78,11 @@ class ErrorCodes(SchemaExtension):
             ext["code"] = "INVALID_PHONE"
             return GraphQLError("This is not a valid phone number.", nodes=error.nodes, path=error.path,
                                 extensions=ext)
+        if is_outage(orig):
+            # The database (or another dependency) is down: not a bug, and retrying later will work.
+            log.warning("dependency unavailable in resolver", extra={"path": error.path, "error": repr(orig)})
+            return GraphQLError(UNAVAILABLE_MESSAGE, nodes=error.nodes, path=error.path,
+                                extensions={"code": SERVICE_UNAVAILABLE})
+        log.error("unhandled error in resolver", exc_info=orig, extra={"path": error.path})
         return GraphQLError(INTERNAL_MESSAGE, nodes=error.nodes, path=error.path,
                             extensions={"code": "INTERNAL_SERVER_ERROR"})

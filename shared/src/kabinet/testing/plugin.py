@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import secrets
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
@@ -15,8 +16,12 @@ import pytest
 
 from kabinet.settings import MessagingSettings
 from kabinet.testing import servers
+from kabinet.web.gateway_only import SECRET_ENV
 
 RUN_ID = os.environ.get("KABINET_TEST_RUN_ID") or uuid.uuid4().hex[:10]
+# The gateway <-> subgraph secret has no default (kabinet.web.gateway_only); every service and gateway a test
+# builds (in this process or a child) shares this run's random one. Tests of its absence unset it.
+os.environ.setdefault(SECRET_ENV, secrets.token_hex(32))
 _counter = itertools.count(1)
 
 

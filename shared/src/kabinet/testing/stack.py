@@ -12,14 +12,21 @@ from starlette.applications import Starlette
 
 from kabinet.auth import Principal, SigningKey, TokenIssuer
 from kabinet.runtime import ServiceRuntime
+from kabinet.web.gateway_only import CLIENT_ADDRESS_HEADER, SECRET_HEADER
 
 
 class GraphQLClient:
-    """A client for one ASGI app's /graphql (no network), with an optional bearer token."""
+    """A client for one ASGI app's /graphql (no network), with an optional bearer token.
 
-    def __init__(self, app: Starlette, token: str | None = None, path: str = "/graphql") -> None:
+    For a service's own app it calls as the gateway does (the one place tests do): with the shared secret and
+    ``client_address`` as the forwarded client address. Pass ``as_gateway=False`` to call as an outsider."""
+
+    def __init__(self, app: Starlette, token: str | None = None, path: str = "/graphql", *,
+                 as_gateway: bool = True, client_address: str = "192.0.2.1") -> None:
         self.app, self.token, self.path = app, token, path
-        self._client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+        headers = gateway_headers(app, client_address) if as_gateway else {}
+        self._client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test",
+                                         headers=headers)
 
     def as_(self, token: str | None) -> GraphQLClient:
         other = GraphQLClient.__new__(GraphQLClient)
@@ -41,6 +48,15 @@ class GraphQLClient:
 
     async def aclose(self) -> None:
         await self._client.aclose()
+
+
+def gateway_headers(app: Starlette, client_address: str = "192.0.2.1") -> dict[str, str]:
+    """The headers the gateway adds to a call to this service's app (none for an app that is not a service)."""
+    runtime = getattr(app.state, "runtime", None)
+    secret = getattr(getattr(runtime, "settings", None), "gateway_secret", None)
+    if secret is None:
+        return {}
+    return {SECRET_HEADER: secret.get_secret_value(), CLIENT_ADDRESS_HEADER: client_address}
 
 
 def token_for(key: SigningKey, principal: Principal, issuer: str = "kabinet-identity",

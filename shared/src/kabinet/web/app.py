@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
@@ -19,13 +20,21 @@ from strawberry.federation import Schema
 
 from kabinet.auth.principal import ANONYMOUS, Principal
 from kabinet.auth.tokens import InvalidToken
-from kabinet.context import correlation_id_var
+from kabinet.context import event_context
 from kabinet.graphql.context import RequestContext
 from kabinet.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from kabinet.outages import SERVICE_UNAVAILABLE, UNAVAILABLE_MESSAGE, is_outage
 from kabinet.runtime import ServiceRuntime
 from kabinet.web.body_limit import BodyLimitMiddleware
+from kabinet.web.gateway_only import GatewayOnly, require_secret
 
 CORRELATION_HEADER = "x-correlation-id"
+log = logging.getLogger(__name__)
+
+
+def unavailable_response() -> JSONResponse:
+    body = {"errors": [{"message": UNAVAILABLE_MESSAGE, "extensions": {"code": SERVICE_UNAVAILABLE}}]}
+    return JSONResponse(body, status_code=503, headers={"retry-after": "1"})
 
 
 class CorrelationMiddleware:
@@ -41,7 +50,6 @@ class CorrelationMiddleware:
         headers = dict(scope.get("headers") or [])
         raw = headers.get(CORRELATION_HEADER.encode(), b"").decode("latin-1").strip()
         cid = raw[:64] if raw else uuid.uuid4().hex
-        token = correlation_id_var.set(cid)
         started = time.perf_counter()
         status = 500
         path = scope.get("path", "")
@@ -55,9 +63,9 @@ class CorrelationMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_header)
+            with event_context(cid):  # a request starts a chain: no causation
+                await self.app(scope, receive, send_with_header)
         finally:
-            correlation_id_var.reset(token)
             HTTP_REQUESTS.labels(self.service, path, str(status)).inc()
             HTTP_LATENCY.labels(self.service, path).observe(time.perf_counter() - started)
 
@@ -96,6 +104,14 @@ class AuthMiddleware:
                                     "extensions": {"code": "UNAUTHENTICATED"}}]}
                 await JSONResponse(body, status_code=401)(scope, receive, send)
                 return
+            except Exception as exc:
+                if not is_outage(exc):
+                    raise
+                # Identity's keys cannot be fetched: the token is neither good nor bad yet. Retry, not
+                # sign in again; one line in the log, no traceback (it is an outage, not a bug).
+                log.warning("token not verified: identity's keys are unavailable", extra={"error": repr(exc)})
+                await unavailable_response()(scope, receive, send)
+                return
         scope.setdefault("state", {})["principal"] = principal
         await self.app(scope, receive, send)
 
@@ -107,7 +123,11 @@ def create_service_app(
     routes: Sequence[BaseRoute] = (),
     manage_runtime: bool = True,
 ) -> Starlette:
-    """``manage_runtime=False`` when something else (the embedded stack) starts and stops the runtime."""
+    """``manage_runtime=False`` when something else (the embedded stack) starts and stops the runtime.
+
+    /graphql answers only the gateway (its shared secret, ``KABINET_GATEWAY_SECRET``; refused at start-up when
+    missing); the other routes (health, metrics, ``routes`` such as JWKS, webhooks, feeds) stay public."""
+    secret = require_secret(runtime.settings.gateway_secret, runtime.name)
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok", "service": runtime.name})
@@ -120,7 +140,7 @@ def create_service_app(
     async def metrics(_: Request) -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
-    graphql_app = AuthMiddleware(ServiceGraphQL(schema, runtime), runtime)
+    graphql_app = GatewayOnly(AuthMiddleware(ServiceGraphQL(schema, runtime), runtime), secret)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:

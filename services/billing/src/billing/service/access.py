@@ -23,13 +23,23 @@ async def require_family_visible(p: Principal, session: AsyncSession, family_id:
     ensure(can_see_family(p, family_id, branches))
 
 
-async def require_family_managed(p: Principal, session: AsyncSession, family_id: str) -> None:
-    """Money operations on a family: its branches' admins and the owner only."""
+async def require_family_managed(p: Principal, session: AsyncSession, family_id: str, *,
+                                 branch_id: str | None = None, student_id: str | None = None) -> None:
+    """Money operations on a family: its branches' admins and the owner only. Every other id the operation
+    names is checked too: the branch it is booked to (that branch's report changes: its admins only) and the
+    student it is for (a child of this family, studying in the caller's branch)."""
     require_authenticated(p)
+    projections = ProjectionRepository(session)
+    if student_id is not None:
+        student = await projections.student(student_id)
+        ensure(student is not None and student.family_id == family_id
+               and (p.role is Role.OWNER or student.branch_id in p.branch_ids))
+    if branch_id is not None:
+        ensure(can_manage_branch(p, branch_id))
     if p.role is Role.OWNER:
         return
     ensure(p.role is Role.BRANCH_ADMIN)
-    branches = await ProjectionRepository(session).family_branches(family_id)
+    branches = await projections.family_branches(family_id)
     ensure(bool(p.branch_ids & branches))
 
 

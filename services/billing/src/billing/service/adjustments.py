@@ -27,7 +27,7 @@ class AdjustBalance:
 
 
 async def adjust_balance(cmd: AdjustBalance, uow: UnitOfWork, p: Principal) -> Result:
-    await require_family_managed(p, uow.session, cmd.family_id)
+    await require_family_managed(p, uow.session, cmd.family_id, branch_id=cmd.branch_id)
     reason = cmd.reason.strip()
     if not reason:
         raise InvalidInput("Say why the balance is adjusted.", field="reason")
@@ -62,7 +62,7 @@ class ChargeAccount:
 
 async def charge_account(cmd: ChargeAccount, uow: UnitOfWork, p: Principal) -> Result:
     """A direct charge (a textbook, an event): refused with INSUFFICIENT_FUNDS beyond the credit limit."""
-    await require_family_managed(p, uow.session, cmd.family_id)
+    await require_family_managed(p, uow.session, cmd.family_id, branch_id=cmd.branch_id, student_id=cmd.student_id)
     result = await apply_charge(cmd, uow, actor(p), scope_of(p))
     await uow.commit()
     return result

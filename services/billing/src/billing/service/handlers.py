@@ -35,6 +35,7 @@ from billing.service.lesson_charges import (
     refund_charges,
 )
 from billing.service.postings import BillingUnitOfWork, flush, pending, settle
+from kabinet.context import EventContext, current_context
 from kabinet.db import UnitOfWork
 from kabinet.events import Envelope
 from kabinet.inbox import EventHandler
@@ -77,23 +78,27 @@ async def on_branch(envelope: Envelope, uow: UnitOfWork) -> None:
 async def on_lesson_scheduled(envelope: Envelope, uow: UnitOfWork) -> None:
     """A published lesson: queued, so that a batch of them is projected and charged set-wise (see below)."""
     waiting = pending(uow)
-    waiting.lessons.append(LessonScheduledV1.parse_envelope(envelope))
+    waiting.lessons.append((LessonScheduledV1.parse_envelope(envelope), current_context()))
     waiting.settle_lessons = settle_scheduled
 
 
-async def settle_scheduled(uow: UnitOfWork, events: list[LessonScheduledV1]) -> None:
+async def settle_scheduled(uow: UnitOfWork, items: list[tuple[LessonScheduledV1, EventContext]]) -> None:
     """Project the published lessons and their rosters and, where the branch charges at scheduling, charge
-    them: a few statements for the whole batch instead of a dozen per lesson."""
+    them: a few statements for the whole batch instead of a dozen per lesson. The charges carry the context
+    of the event of their lesson."""
     repo = ProjectionRepository(uow.session)
     # The same lesson twice in one batch (published again): the later event's roster, charged after.
     waves: list[dict[str, LessonScheduledV1]] = []
-    for e in events:
-        wave = next((w for w in waves if e.lesson_id not in w), None)
-        if wave is None:
-            wave = {}
-            waves.append(wave)
-        wave[e.lesson_id] = e
-    for wave in waves:
+    contexts: list[dict[str, EventContext]] = []
+    for e, ctx in items:
+        i = next((i for i, w in enumerate(waves) if e.lesson_id not in w), None)
+        if i is None:
+            i = len(waves)
+            waves.append({})
+            contexts.append({})
+        waves[i][e.lesson_id] = e
+        contexts[i][e.lesson_id] = ctx
+    for wave, wave_contexts in zip(waves, contexts, strict=True):
         await repo.upsert_lessons([{
             "id": e.lesson_id, "branch_id": e.branch_id, "group_id": e.group_id, "course_id": e.course_id,
             "teacher_id": e.teacher_id, "lesson_type": e.lesson_type, "charged_by_default": e.charged_by_default,
@@ -112,7 +117,7 @@ async def settle_scheduled(uow: UnitOfWork, events: list[LessonScheduledV1]) -> 
         await charge_lessons(uow, [
             (lessons[e.lesson_id], [Seat(p.student_id, p.family_id, p.price.amount, p.price.currency, p.reason)
                                     for p in rosters[e.lesson_id].values() if p.reason != FREE_TRIAL])
-            for e in charged_here], branches)
+            for e in charged_here], branches, wave_contexts)
 
 
 async def on_participant_added(envelope: Envelope, uow: UnitOfWork) -> None:

@@ -32,7 +32,7 @@ class IssueInvoice:
 
 
 async def issue_invoice(cmd: IssueInvoice, uow: UnitOfWork, p: Principal) -> Result:
-    await require_family_managed(p, uow.session, cmd.family_id)
+    await require_family_managed(p, uow.session, cmd.family_id, branch_id=cmd.branch_id)
     if cmd.period_from and cmd.period_to and cmd.period_to < cmd.period_from:
         raise InvalidInput("The period ends before it starts.", field="periodTo")
     content = {"op": "invoice", "family": cmd.family_id, "amount": str(cmd.amount), "sub": cmd.subscription_id,
@@ -71,7 +71,7 @@ async def cancel_invoice(invoice_id: str, uow: UnitOfWork, p: Principal) -> str:
     inv = await repo.get(invoice_id, lock=True)
     if inv is None:
         raise InvoiceNotFound(field="invoiceId")
-    await require_family_managed(p, uow.session, inv.family_id)
+    await require_family_managed(p, uow.session, inv.family_id, branch_id=inv.branch_id)
     if inv.status == InvoiceStatus.CANCELLED.value:
         return invoice_id
     if inv.status != InvoiceStatus.ISSUED.value:

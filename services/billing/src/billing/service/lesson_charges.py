@@ -7,7 +7,7 @@ constraint), whichever events arrive and however often; cancelling refunds it, r
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -42,6 +42,7 @@ from billing.domain.model import (
     price_lesson,
 )
 from billing.service.postings import pending, queue
+from kabinet.context import EventContext
 from kabinet.db import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -125,13 +126,15 @@ async def charge_seats(uow: UnitOfWork, lesson: Row[Any], seats: Sequence[Seat],
 
 
 async def charge_lessons(uow: UnitOfWork, items: Sequence[tuple[Row[Any], Sequence[Seat]]],
-                         branches: dict[str, Row[Any]]) -> dict[tuple[str, str], str]:
+                         branches: dict[str, Row[Any]], contexts: Mapping[str, EventContext] | None = None,
+                         ) -> dict[tuple[str, str], str]:
     """Charge the students of many lessons in a few statements whatever their number; returns
     (lesson, student) → charge id.
 
     Subscriptions, discounts and accounts are loaded once for all; the charges are claimed in one INSERT
     (the unique active key drops those already charged); the ledger postings are queued and applied together
-    at commit (see postings.py).
+    at commit (see postings.py), with the context of each lesson's event (``contexts`` by lesson id, when
+    it is not the current one).
     """
     items = [(lesson, seats) for lesson, seats in items
              if seats and not lesson.cancelled and lesson.charged_by_default]
@@ -168,7 +171,8 @@ async def charge_lessons(uow: UnitOfWork, items: Sequence[tuple[Row[Any], Sequen
         # The lesson happened (or is booked): never skipped; beyond the credit limit it is recorded as debt.
         queue(uow, tx, ChargeApplied(charge_id=charge["id"], family_id=seat.family_id, student_id=seat.student_id,
                                      lesson_id=lesson.id, amount=money(charge["amount"], seat.currency),
-                                     subscription_id=charge["subscription_id"]))
+                                     subscription_id=charge["subscription_id"]),
+              context=(contexts or {}).get(lesson.id))
         out[(lesson.id, seat.student_id)] = charge["id"]
     return out
 

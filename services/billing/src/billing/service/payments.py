@@ -50,7 +50,7 @@ class RecordPayment:
 
 async def record_payment(cmd: RecordPayment, uow: UnitOfWork, p: Principal) -> Result:
     """Staff record cash, card or bank-transfer payments; the family's balance goes up."""
-    await require_family_managed(p, uow.session, cmd.family_id)
+    await require_family_managed(p, uow.session, cmd.family_id, branch_id=cmd.branch_id)
     if cmd.method is PaymentMethod.ONLINE:
         raise InvalidInput("Online payments are confirmed by the payment provider.", field="method")
     result = await apply_payment(cmd, uow, actor(p), scope_of(p))
@@ -122,7 +122,8 @@ async def refund_payment(cmd: RefundPayment, uow: UnitOfWork, p: Principal) -> R
     payment = await repo.get(cmd.payment_id)
     if payment is None:
         raise PaymentNotFound(field="paymentId")
-    await require_family_managed(p, uow.session, payment.family_id)
+    # A refund changes the report of the branch the payment was booked to: its admins (or the owner) only.
+    await require_family_managed(p, uow.session, payment.family_id, branch_id=payment.branch_id)
     amount = positive_amount(cmd.amount, limits_of(uow))
     content = {"op": "refund", "payment": cmd.payment_id, "amount": f"{amount:.2f}", "reason": cmd.reason}
 

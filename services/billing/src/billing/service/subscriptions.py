@@ -91,7 +91,7 @@ async def sell_subscription(cmd: SellSubscription, uow: UnitOfWork, p: Principal
     student = await ProjectionRepository(uow.session).student(cmd.student_id)
     if student is None:
         raise StudentUnknown(field="studentId")
-    await require_family_managed(p, uow.session, student.family_id)
+    await require_family_managed(p, uow.session, student.family_id, student_id=student.id)
     content = {"op": "sell", "type": cmd.type_id, "student": cmd.student_id, "credit": cmd.on_credit,
                "paid": cmd.paid_with.value if cmd.paid_with else None,
                "starts": cmd.starts_on.isoformat() if cmd.starts_on else None}
@@ -101,6 +101,8 @@ async def sell_subscription(cmd: SellSubscription, uow: UnitOfWork, p: Principal
         t = await repo.type(cmd.type_id)
         if t is None:
             raise SubscriptionTypeNotFound(field="typeId")
+        if t.branch_id is not None:
+            require_branch_managed(p, t.branch_id)  # a branch's own plan is sold by that branch only
         if t.trial and await ProjectionRepository(uow.session).family_had_trial(student.family_id):
             raise TrialAlreadyUsed(field="typeId")  # one free trial per family (R-SCH-6), packages too
         account = await account_of(uow, student.family_id)
@@ -143,7 +145,7 @@ async def _managed_subscription(uow: UnitOfWork, p: Principal, subscription_id: 
     sub = await SubscriptionRepository(uow.session).get(subscription_id, lock=True)
     if sub is None:
         raise SubscriptionNotFound(field="subscriptionId")
-    await require_family_managed(p, uow.session, sub.family_id)
+    await require_family_managed(p, uow.session, sub.family_id, branch_id=sub.branch_id)
     return sub
 
 

@@ -1,8 +1,9 @@
 """SMS and email leave identity through these adapters.
 
 Production: :class:`HttpSmsSender` (a JSON HTTP SMS provider) and :class:`SmtpEmailSender` (aiosmtplib).
-Development (``make run``): :class:`DevMailbox` keeps the last messages in memory (served at
-``/dev/messages``) and logs each one, so a developer reads the code in the log or on that page.
+Development (``make run``, or ``IDENTITY_DEV_MAILBOX=true``): :class:`DevMailbox` keeps the last messages in
+memory (served at ``/dev/messages``) and logs each one, so a developer reads the code in the log or on that page.
+Neither configured nor the mailbox enabled: :class:`NoTransport` refuses (identity is then not ready).
 """
 
 from __future__ import annotations
@@ -57,6 +58,19 @@ class DevMailbox:
 
     def last_to(self, to: str) -> SentMessage | None:
         return next((m for m in reversed(self.messages) if m.to == to), None)
+
+
+class NoTransport:
+    """Stands in for a channel with no provider configured: nothing can be sent (never a silent mailbox)."""
+
+    def __init__(self, channel: str) -> None:
+        self.channel = channel
+
+    async def send_sms(self, phone: str, text: str) -> None:
+        raise DeliveryFailed("no SMS provider is configured (IDENTITY_SMS_API_URL)")
+
+    async def send_email(self, to: str, subject: str, text: str) -> None:
+        raise DeliveryFailed("no SMTP server is configured (IDENTITY_SMTP_HOST)")
 
 
 class HttpSmsSender:

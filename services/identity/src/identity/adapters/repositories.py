@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -296,12 +296,11 @@ class TeachingRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def record(self, teacher_id: str, student_ids: Sequence[str], now: Any) -> None:
-        if not student_ids:
-            return
-        await self.session.execute(insert_for(self.session, teachings).values(
-            [{"teacher_id": teacher_id, "student_id": s, "since": now} for s in student_ids]
-        ).on_conflict_do_nothing())
+    async def record(self, pairs: Iterable[tuple[str, str]], now: Any) -> None:
+        """(teacher, student) pairs, inserted in key order: concurrent inserts lock in one order."""
+        rows = [{"teacher_id": t, "student_id": s, "since": now} for t, s in sorted(set(pairs))]
+        if rows:
+            await self.session.execute(insert_for(self.session, teachings).values(rows).on_conflict_do_nothing())
 
     async def taught_by(self, teacher_id: str, student_ids: Sequence[str]) -> set[str]:
         rows = (await self.session.execute(select(teachings.c.student_id).where(

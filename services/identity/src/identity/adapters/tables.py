@@ -243,4 +243,25 @@ teachings = Table(
     PrimaryKeyConstraint("teacher_id", "student_id", name="pk_teachings"),
 )
 
+# Requests to attach something to a family that wait for its guardian (a code to the family's phone, or an
+# approval in the family's cabinet); only the code's keyed hash is stored.
+family_confirmations = Table(
+    "family_confirmations",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("family_id", String(36), ForeignKey("families.id"), nullable=False),
+    Column("phone", String(20), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("requested_by", String(36), nullable=False),
+    Column("branch_id", String(36), nullable=True),
+    Column("payload", Text, nullable=False),
+    Column("code_hash", String(64), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("decided_at", UtcDateTime(), nullable=True),
+    Index("ix_family_confirmations_family_created", "family_id", "created_at"),
+)
+
 outbox, inbox = add_messaging_tables(metadata)

@@ -139,3 +139,8 @@ class TooManyRequests(KabinetError):
 class SmsNotAvailable(KabinetError):
     code = "SMS_NOT_AVAILABLE"
     message = "SMS cannot be sent to this number now. Use email, or contact your branch."
+
+
+class DeliveryUnavailable(KabinetError):
+    code = "DELIVERY_UNAVAILABLE"
+    message = "Kabinet cannot send messages right now. Please contact your branch."

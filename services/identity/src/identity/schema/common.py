@@ -12,6 +12,7 @@ from kabinet.errors import KabinetError
 from kabinet.graphql.context import RequestContext
 from kabinet.graphql.errors import user_error
 from kabinet.graphql.types import UserError
+from kabinet.web.gateway_only import client_address
 
 if TYPE_CHECKING:
     from identity.bootstrap import IdentityRuntime
@@ -29,14 +30,8 @@ def deps(info: Ctx) -> IdentityDeps:
 
 
 def client_ip(info: Ctx) -> str | None:
-    request = info.context.request
-    if request is None:
-        return None
-    if deps(info).settings.trust_forwarded_for:
-        forwarded = request.headers.get("x-forwarded-for", "")
-        if forwarded:
-            return str(forwarded.split(",")[0].strip())[:64]
-    return request.client.host if request.client else None
+    """The client's address as the gateway forwarded it (never a header the client wrote itself)."""
+    return client_address(info.context.request)
 
 
 async def attempt(fn: Callable[[], Awaitable[T]]) -> tuple[T | None, list[UserError]]:

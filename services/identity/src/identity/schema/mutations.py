@@ -8,9 +8,14 @@ from typing import TypeVar
 import strawberry
 from strawberry.tools import merge_types
 
+from identity.adapters.repositories import FamilyRepository
+from identity.domain.confirmations import ConfirmationKind, FamilyConfirmation
 from identity.domain.errors import InvalidCode, InvalidLink
+from identity.domain.model import Family as FamilyModel
 from identity.domain.model import StaffRole
+from identity.domain.model import Student as StudentModel
 from identity.domain.questions import Topic
+from identity.schema import session_cookie
 from identity.schema.common import Ctx, attempt, client_ip, deps, runtime
 from identity.schema.inputs import (
     AddChildInput,
@@ -32,26 +37,30 @@ from identity.schema.inputs import (
 from identity.schema.types import (
     Ack,
     AuthPayload,
-    AuthSession,
     Branch,
     BranchPayload,
     CodeRequestPayload,
     EmailPayload,
-    Family,
+    FamilyConfirmationPayload,
+    FamilyConfirmationRequest,
     FamilyPayload,
     Guardian,
     GuardianPayload,
+    LinkRecordsPayload,
     Question,
     QuestionPayload,
     QuestionTopic,
     QuestionTopicPayload,
+    RegisterClientPayload,
+    RegisterStudentPayload,
     Staff,
     StaffPayload,
-    Student,
     StudentLoginPayload,
     StudentPayload,
 )
-from identity.service import accounts, auth, family, org, questions, registration, sessions
+from identity.service import accounts, auth, confirmations, family, org, questions, registration, sessions
+from identity.service.confirmations import ConfirmationSent
+from identity.service.sessions import AuthSession as AuthSessionModel
 from kabinet.auth.rules import require_authenticated
 from kabinet.db import UnitOfWork
 from kabinet.errors import Forbidden
@@ -81,23 +90,33 @@ class SignInMutations:
     async def sign_in_with_code(self, info: Ctx, phone: str, code: str) -> AuthPayload:
         got, errors = await attempt(lambda: in_uow(info, lambda uow: auth.sign_in_with_code(deps(info), uow, phone,
                                                                                             code)))
-        return AuthPayload(session=AuthSession.from_model(got) if got else None, errors=errors)
+        return AuthPayload(session=session_cookie.deliver(info, got), errors=errors)
 
     @strawberry.mutation(description="Staff by email; guardians by phone or confirmed email, once they set a password.")
     async def sign_in_with_password(self, info: Ctx, login: str, password: str) -> AuthPayload:
+        ip = client_ip(info)
         got, errors = await attempt(lambda: in_uow(info, lambda uow: auth.sign_in_with_password(
-            deps(info), uow, login, password)))
-        return AuthPayload(session=AuthSession.from_model(got) if got else None, errors=errors)
+            deps(info), uow, login, password, ip)))
+        return AuthPayload(session=session_cookie.deliver(info, got), errors=errors)
 
-    @strawberry.mutation(description="Trade a refresh token for new tokens. A spent token revokes its whole chain.")
-    async def refresh_session(self, info: Ctx, refresh_token: str) -> AuthPayload:
+    @strawberry.mutation(description="Trade a refresh token for new tokens. A spent token revokes its whole chain. "
+                                     "Without `refreshToken`, the session cookie's token is used.")
+    async def refresh_session(self, info: Ctx, refresh_token: str | None = None) -> AuthPayload:
+        token, cookie_mode = session_cookie.refresh_token_of(info, refresh_token)
         got, errors = await attempt(lambda: in_uow(info, lambda uow: sessions.refresh_session(
-            deps(info), uow, refresh_token)))
-        return AuthPayload(session=AuthSession.from_model(got) if got else None, errors=errors)
+            deps(info), uow, token)))
+        if got is None and cookie_mode:
+            session_cookie.clear(info)
+        return AuthPayload(session=session_cookie.deliver(info, got, cookie_mode=cookie_mode), errors=errors)
 
-    @strawberry.mutation(description="End the session of this refresh token (and its chain).")
-    async def sign_out(self, info: Ctx, refresh_token: str) -> Ack:
-        await in_uow(info, lambda uow: sessions.end_session(deps(info), uow, refresh_token))
+    @strawberry.mutation(description="End the session of this refresh token (and its chain); without "
+                                     "`refreshToken`, the session cookie's. The cookie is cleared.")
+    async def sign_out(self, info: Ctx, refresh_token: str | None = None) -> Ack:
+        token, cookie_mode = session_cookie.refresh_token_of(info, refresh_token)
+        if token:
+            await in_uow(info, lambda uow: sessions.end_session(deps(info), uow, token))
+        if cookie_mode:
+            session_cookie.clear(info)
         return Ack(ok=True, errors=[])
 
     @strawberry.mutation(description="A new family proves its phone: send a registration code by SMS.")
@@ -114,7 +133,7 @@ class SignInMutations:
                                         input.password)
         got, errors = await attempt(lambda: in_uow(info, lambda uow: auth.complete_registration(deps(info), uow,
                                                                                                 cmd)))
-        return AuthPayload(session=AuthSession.from_model(got) if got else None, errors=errors)
+        return AuthPayload(session=session_cookie.deliver(info, got), errors=errors)
 
     @strawberry.mutation(description="Confirm an email address with the token from the link.")
     async def confirm_email(self, info: Ctx, token: str) -> Ack:
@@ -164,7 +183,7 @@ class AccountMutations:
         p = info.context.principal
         cmd = accounts.SetPassword(input.new_password, input.current_password)
         got, errors = await attempt(lambda: in_uow(info, lambda uow: accounts.set_password(deps(info), uow, p, cmd)))
-        return AuthPayload(session=AuthSession.from_model(got) if got else None, errors=errors)
+        return AuthPayload(session=session_cookie.deliver(info, got), errors=errors)
 
 
 @strawberry.type
@@ -194,22 +213,64 @@ class OrgMutations:
 
 @strawberry.type
 class FamilyMutations:
-    @strawberry.mutation(description="Staff register a student under a guardian phone (creates the family).")
-    async def register_student(self, info: Ctx, input: RegisterStudentInput) -> StudentPayload:
+    @strawberry.mutation(description="Staff register a student under a guardian phone (creates the family). A "
+                                     "family that does not study in the caller's branch confirms first: the payload "
+                                     "is then PENDING_CONFIRMATION, with nothing of the family.")
+    async def register_student(self, info: Ctx, input: RegisterStudentInput) -> RegisterStudentPayload:
         cmd = registration.RegisterStudent(input.guardian_phone, input.first_name, input.last_name,
                                            input.birth_date, _id(input.branch_id))
         p = info.context.principal
-        got, errors = await attempt(lambda: in_uow(info, lambda uow: registration.register_student(cmd, uow, p)))
-        return StudentPayload(student=Student.from_model(got) if got else None, errors=errors)
+        got, errors = await attempt(lambda: in_uow(info, lambda uow: registration.register_student(deps(info), cmd,
+                                                                                                 uow, p)))
+        return RegisterStudentPayload(found=got if isinstance(got, StudentModel) else None,
+                                      sent=got if isinstance(got, ConfirmationSent) else None, errors=errors)
 
-    @strawberry.mutation(description="Staff register a client (guardian) and students by hand (R-FAM-5).")
-    async def register_client(self, info: Ctx, input: RegisterClientInput) -> FamilyPayload:
+    @strawberry.mutation(description="Staff register a client (guardian) and students by hand (R-FAM-5). An "
+                                     "existing family the caller cannot see confirms first (PENDING_CONFIRMATION).")
+    async def register_client(self, info: Ctx, input: RegisterClientInput) -> RegisterClientPayload:
         cmd = registration.RegisterClient(
             input.phone, input.first_name, input.last_name, str(input.branch_id), input.consent_signed, input.email,
             tuple(registration.NewStudent(s.first_name, s.last_name, s.birth_date) for s in input.students))
         p = info.context.principal
-        got, errors = await attempt(lambda: in_uow(info, lambda uow: registration.register_client(uow, p, cmd)))
-        return FamilyPayload(family=Family.from_model(got) if got else None, errors=errors)
+        got, errors = await attempt(lambda: in_uow(info, lambda uow: registration.register_client(deps(info), uow, p,
+                                                                                                cmd)))
+        return RegisterClientPayload(found=got if isinstance(got, FamilyModel) else None,
+                                     sent=got if isinstance(got, ConfirmationSent) else None, errors=errors)
+
+    @strawberry.mutation(description="Staff enter the code the family received for a PENDING_CONFIRMATION "
+                                     "registration: the children are added and the family is shown.")
+    async def confirm_family_registration(self, info: Ctx, confirmation_id: strawberry.ID,
+                                          code: str) -> RegisterClientPayload:
+        p = info.context.principal
+
+        async def run(uow: UnitOfWork) -> FamilyModel | None:
+            c = await confirmations.confirm_with_code(deps(info), uow, p, str(confirmation_id), code)
+            if c.kind is not ConfirmationKind.ADD_STUDENTS:
+                raise Forbidden()
+            return await FamilyRepository(uow.session).get(c.family_id)
+
+        got, errors = await attempt(lambda: in_uow(info, run))
+        return RegisterClientPayload(found=got, sent=None, errors=errors)
+
+    @strawberry.mutation(description="A guardian enters the code the records' family received for a "
+                                     "PENDING_CONFIRMATION linkRecords: linked, with new tokens.")
+    async def confirm_link_records(self, info: Ctx, confirmation_id: strawberry.ID, code: str) -> LinkRecordsPayload:
+        p = info.context.principal
+        got, errors = await attempt(lambda: in_uow(info, lambda uow: family.confirm_link(
+            deps(info), uow, p, str(confirmation_id), code)))
+        return LinkRecordsPayload(session=session_cookie.deliver(info, got), sent=None, errors=errors)
+
+    @strawberry.mutation(description="The family's guardian approves a request to attach to the family "
+                                     "(children a branch registered under the family's phone, a guardian who "
+                                     "linked its records).")
+    async def approve_family_confirmation(self, info: Ctx, confirmation_id: strawberry.ID
+                                          ) -> FamilyConfirmationPayload:
+        return await _decide(info, str(confirmation_id), confirmations.approve)
+
+    @strawberry.mutation(description="The family's guardian declines such a request: nothing is attached.")
+    async def decline_family_confirmation(self, info: Ctx, confirmation_id: strawberry.ID
+                                          ) -> FamilyConfirmationPayload:
+        return await _decide(info, str(confirmation_id), confirmations.decline)
 
     @strawberry.mutation(description="A guardian adds another child from the cabinet (R-FAM-3); consent first.")
     async def add_child(self, info: Ctx, input: AddChildInput) -> StudentPayload:
@@ -217,7 +278,7 @@ class FamilyMutations:
                               _id(input.branch_id), input.idempotency_key, input.confirm_duplicate)
         p = info.context.principal
         got, errors = await attempt(lambda: in_uow(info, lambda uow: family.add_child(deps(info), uow, p, cmd)))
-        return StudentPayload(student=Student.from_model(got) if got else None, errors=errors)
+        return StudentPayload(found=got, errors=errors)
 
     @strawberry.mutation(description="Correct a student's name, birth date or branch.")
     async def update_student(self, info: Ctx, input: UpdateStudentInput) -> StudentPayload:
@@ -226,24 +287,28 @@ class FamilyMutations:
         p = info.context.principal
         got, errors = await attempt(lambda: in_uow(info, lambda uow: family.update_student(deps(info), uow, p,
                                                                                            cmd)))
-        return StudentPayload(student=Student.from_model(got) if got else None, errors=errors)
+        return StudentPayload(found=got, errors=errors)
 
     @strawberry.mutation(description="Erase a child's personal data (guardian or owner); every service follows.")
     async def erase_student(self, info: Ctx, student_id: strawberry.ID) -> StudentPayload:
         p = info.context.principal
         got, errors = await attempt(lambda: in_uow(info, lambda uow: family.erase_student(deps(info), uow, p,
                                                                                           str(student_id))))
-        return StudentPayload(student=Student.from_model(got) if got else None, errors=errors)
+        return StudentPayload(found=got, errors=errors)
 
     @strawberry.mutation(description="Link existing client records by phone + birth date + surname (R-FAM-6). "
-                                     "Returns new tokens for the linked family.")
-    async def link_records(self, info: Ctx, input: LinkRecordsInput) -> AuthPayload:
+                                     "Returns new tokens for the linked family when the records' phone is the "
+                                     "caller's own; otherwise the records' guardian confirms first "
+                                     "(PENDING_CONFIRMATION, then confirmLinkRecords with their code).")
+    async def link_records(self, info: Ctx, input: LinkRecordsInput) -> LinkRecordsPayload:
         cmd = family.LinkRecords(input.phone, input.birth_date, input.last_name)
         p = info.context.principal
         if not p.is_authenticated:
             require_authenticated(p)
         got, errors = await attempt(lambda: in_uow(info, lambda uow: family.link_records(deps(info), uow, p, cmd)))
-        return AuthPayload(session=AuthSession.from_model(got) if got else None, errors=errors)
+        return LinkRecordsPayload(
+            session=session_cookie.deliver(info, got if isinstance(got, AuthSessionModel) else None),
+            sent=got if isinstance(got, ConfirmationSent) else None, errors=errors)
 
     @strawberry.mutation(description="Invite a second guardian to the family by phone.")
     async def invite_guardian(self, info: Ctx, phone: str, first_name: str, last_name: str) -> GuardianPayload:
@@ -257,7 +322,7 @@ class FamilyMutations:
         p = info.context.principal
         got, errors = await attempt(lambda: in_uow(info, lambda uow: family.open_access_by_staff(
             uow, p, str(family_id), reason)))
-        return FamilyPayload(family=Family.from_model(got) if got else None, errors=errors)
+        return FamilyPayload(found=got, errors=errors)
 
     @strawberry.mutation(description="Give a child a login and password of their own (R-FAM-1): a guardian of "
                                      "the family, the branch's admin, or the owner.")
@@ -266,7 +331,7 @@ class FamilyMutations:
         cmd = accounts.SetStudentLogin(str(input.student_id), input.login, input.password)
         got, errors = await attempt(lambda: in_uow(info, lambda uow: accounts.set_student_login(
             deps(info), uow, p, cmd)))
-        return StudentLoginPayload(student=Student.from_model(got[0]) if got else None,
+        return StudentLoginPayload(found=got[0] if got else None,
                                    login=got[1] if got else None, errors=errors)
 
     @strawberry.mutation(description="Close a family's cabinet (staff of its branch, or the owner).")
@@ -274,7 +339,7 @@ class FamilyMutations:
         p = info.context.principal
         got, errors = await attempt(lambda: in_uow(info, lambda uow: family.revoke_access(
             deps(info), uow, p, str(family_id), reason)))
-        return FamilyPayload(family=Family.from_model(got) if got else None, errors=errors)
+        return FamilyPayload(found=got, errors=errors)
 
 
 @strawberry.type
@@ -312,6 +377,18 @@ class QuestionMutations:
 
         got, errors = await attempt(lambda: in_uow(info, run))
         return QuestionTopicPayload(topic=QuestionTopic.from_model(got) if got else None, errors=errors)
+
+
+async def _decide(info: Ctx, confirmation_id: str,
+                  fn: Callable[..., Awaitable[FamilyConfirmation]]) -> FamilyConfirmationPayload:
+    p = info.context.principal
+
+    async def run(uow: UnitOfWork) -> FamilyConfirmationRequest:
+        c = await fn(deps(info), uow, p, confirmation_id)
+        return FamilyConfirmationRequest.from_view(confirmations.RequestView(c, None, None))
+
+    got, errors = await attempt(lambda: in_uow(info, run))
+    return FamilyConfirmationPayload(request=got, errors=errors)
 
 
 Mutation = merge_types("Mutation", (SignInMutations, AccountMutations, OrgMutations, FamilyMutations,

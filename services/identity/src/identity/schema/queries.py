@@ -16,6 +16,7 @@ from identity.schema.common import Ctx, deps, runtime
 from identity.schema.types import (
     Branch,
     Family,
+    FamilyConfirmationRequest,
     FamilyConnection,
     FamilyEdge,
     Question,
@@ -28,6 +29,7 @@ from identity.schema.types import (
     visible_staff,
     visible_student,
 )
+from identity.service import confirmations
 from kabinet.auth.principal import Role
 from kabinet.auth.rules import can_manage_branch, ensure, require_authenticated, require_role
 from kabinet.errors import Forbidden, InvalidInput
@@ -155,6 +157,14 @@ class Query:
             found = await QuestionRepository(session).of_family(p.family_id)
         now = deps(info).now()
         return [Question.from_model(q, now) for q in found]
+
+    @strawberry.field(description="Requests waiting for the signed-in guardian to confirm: children a branch "
+                                  "registered under the family's phone, someone linking the family's records.")
+    async def my_family_confirmations(self, info: Ctx) -> list[FamilyConfirmationRequest]:
+        p = info.context.principal
+        async with runtime(info).uow() as uow:
+            found = await confirmations.pending_for_guardian(deps(info), uow, p)
+        return [FamilyConfirmationRequest.from_view(v) for v in found]
 
     @strawberry.field(description="Questions of a branch, by deadline: its admins and the owner. "
                                   "overdueOnly shows open questions past their deadline.")

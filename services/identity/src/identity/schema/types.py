@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from enum import Enum
 
 import strawberry
 from strawberry.types import Info
@@ -30,6 +31,7 @@ from identity.schema.loaders import (
     student_login_loader,
     students_by_family_loader,
 )
+from identity.service.confirmations import ConfirmationSent, RequestView
 from identity.service.sessions import AuthSession as AuthSessionModel
 from kabinet.auth.principal import Role
 from kabinet.auth.rules import can_manage_branch
@@ -264,7 +266,9 @@ async def visible_question(info: Ctx, question_id: str) -> Question | None:
 @strawberry.type(description="Tokens after a sign-in: a short-lived access token and a one-use refresh token.")
 class AuthSession:
     access_token: str
-    refresh_token: str
+    refresh_token: str | None = strawberry.field(
+        description="Null when the client asked for the session cookie (`X-Kabinet-Session: cookie`): the token "
+        "is then only in the HttpOnly `kabinet_refresh` cookie.")
     expires_in: int = strawberry.field(description="Seconds until the access token expires.")
     role: str
     family_id: strawberry.ID | None
@@ -336,18 +340,132 @@ class StaffPayload:
     errors: list[UserError]
 
 
+# A payload's student or family is resolved through the same check as the ``student``/``family`` query: a
+# mutation never shows more of them than a query would (issue #10).
+async def shown_student(info: Ctx, s: model.Student | None) -> Student | None:
+    return Student.from_model(s) if s is not None and await sees_student(info, s) else None
+
+
+async def shown_family(info: Ctx, f: model.Family | None) -> Family | None:
+    return Family.from_model(f) if f is not None and await sees_family(info, f) else None
+
+
 @strawberry.type
 class StudentPayload:
-    student: Student | None
+    found: strawberry.Private[model.Student | None]
     errors: list[UserError]
 
-
-RegisterStudentPayload = StudentPayload
+    @strawberry.field
+    async def student(self, info: Ctx) -> Student | None:
+        return await shown_student(info, self.found)
 
 
 @strawberry.type
 class FamilyPayload:
-    family: Family | None
+    found: strawberry.Private[model.Family | None]
+    errors: list[UserError]
+
+    @strawberry.field
+    async def family(self, info: Ctx) -> Family | None:
+        return await shown_family(info, self.found)
+
+
+@strawberry.enum(description="DONE: attached now. PENDING_CONFIRMATION: the family's guardian must confirm first "
+                             "(a code went to the family's phone); nothing of the family is shown until then.")
+class AttachStatus(Enum):
+    DONE = "done"
+    PENDING_CONFIRMATION = "pending_confirmation"
+
+
+@strawberry.type(description="A request waiting for a family's guardian: enter the code they received "
+                             "(confirmFamilyRegistration / confirmLinkRecords), or they approve it in their cabinet.")
+class PendingConfirmation:
+    id: strawberry.ID
+    expires_at: dt.datetime
+
+    @classmethod
+    def of(cls, sent: ConfirmationSent | None) -> PendingConfirmation | None:
+        return None if sent is None else cls(id=strawberry.ID(sent.confirmation_id), expires_at=sent.expires_at)
+
+
+@strawberry.type
+class AttachState:
+    """What a payload says of an attach that may wait for the family's guardian (the payloads below)."""
+
+    sent: strawberry.Private[ConfirmationSent | None]
+    errors: list[UserError]
+
+    @strawberry.field
+    def status(self) -> AttachStatus | None:
+        if self.sent is not None:
+            return AttachStatus.PENDING_CONFIRMATION
+        return None if self.errors else AttachStatus.DONE
+
+    @strawberry.field(description="True when the family's guardian was asked to confirm.")
+    def confirmation_sent(self) -> bool:
+        return self.sent is not None
+
+    @strawberry.field
+    def confirmation(self) -> PendingConfirmation | None:
+        return PendingConfirmation.of(self.sent)
+
+
+@strawberry.type
+class RegisterStudentPayload(AttachState):
+    found: strawberry.Private[model.Student | None]
+
+    @strawberry.field
+    async def student(self, info: Ctx) -> Student | None:
+        return await shown_student(info, self.found)
+
+
+@strawberry.type
+class RegisterClientPayload(AttachState):
+    found: strawberry.Private[model.Family | None]
+
+    @strawberry.field
+    async def family(self, info: Ctx) -> Family | None:
+        return await shown_family(info, self.found)
+
+
+@strawberry.type
+class LinkRecordsPayload(AttachState):
+    session: AuthSession | None
+
+
+@strawberry.type(description="A child a request would add to the family.")
+class ConfirmationChild:
+    first_name: str
+    last_name: str
+    birth_date: dt.date
+
+
+@strawberry.type(description="A request to attach something to the signed-in guardian's family, waiting for them.")
+class FamilyConfirmationRequest:
+    id: strawberry.ID
+    kind: str = strawberry.field(description="add_students (a branch registers children under your phone) | "
+                                             "link_guardian (someone asks to join your family cabinet)")
+    status: str = strawberry.field(description="pending | confirmed | declined")
+    branch_name: str | None
+    requester_name: str | None
+    children: list[ConfirmationChild]
+    requested_at: dt.datetime
+    expires_at: dt.datetime
+
+    @classmethod
+    def from_view(cls, v: RequestView) -> FamilyConfirmationRequest:
+        c = v.confirmation
+        kids = [ConfirmationChild(first_name=k["first_name"], last_name=k["last_name"],
+                                  birth_date=dt.date.fromisoformat(k["birth_date"]))
+                for k in c.payload.get("students", [])]
+        return cls(id=strawberry.ID(c.id), kind=c.kind.value, status=c.status.value, branch_name=v.branch_name,
+                   requester_name=v.requester_name, children=kids, requested_at=c.created_at,
+                   expires_at=c.expires_at)
+
+
+@strawberry.type
+class FamilyConfirmationPayload:
+    request: FamilyConfirmationRequest | None
     errors: list[UserError]
 
 
@@ -377,6 +495,10 @@ class EmailPayload:
 
 @strawberry.type
 class StudentLoginPayload:
-    student: Student | None
+    found: strawberry.Private[model.Student | None]
     login: str | None
     errors: list[UserError]
+
+    @strawberry.field
+    async def student(self, info: Ctx) -> Student | None:
+        return await shown_student(info, self.found)

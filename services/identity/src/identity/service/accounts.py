@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 
 from identity.adapters.credential_store import CredentialStore
 from identity.adapters.repositories import (
@@ -15,7 +14,7 @@ from identity.adapters.repositories import (
 )
 from identity.domain.errors import InvalidCredentials, LoginTaken, StudentErased, TooManyRequests
 from identity.domain.model import Student, check_password, normalise_student_login
-from identity.service.auth import PASSWORD_FAILURES_PER_15MIN
+from identity.service.auth import PASSWORD_FAILURE_WINDOW, PASSWORD_FAILURES_PER_LOGIN_AND_ADDRESS
 from identity.service.deps import IdentityDeps
 from identity.service.family import student_for_change
 from identity.service.sessions import (
@@ -63,8 +62,9 @@ async def set_password(deps: IdentityDeps, uow: UnitOfWork, principal: Principal
     else:
         raise Forbidden()
     if stored is not None:
-        if await store.hits_since("password_fail", user_id, now - timedelta(minutes=15)) >= \
-                PASSWORD_FAILURES_PER_15MIN:
+        # Only the signed-in user can try here, so the per-account count is theirs alone.
+        if await store.hits_since("password_fail", user_id, now - PASSWORD_FAILURE_WINDOW) >= \
+                PASSWORD_FAILURES_PER_LOGIN_AND_ADDRESS:
             raise TooManyRequests()
         if not await deps.hasher.verify(stored, cmd.current_password or ""):
             await store.hit("password_fail", user_id, now)

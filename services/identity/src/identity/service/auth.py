@@ -7,7 +7,9 @@ Every answer about an account is the same whether or not it exists: unknown phon
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -52,12 +54,16 @@ from identity.service.sessions import (
     student_principal,
 )
 from kabinet.db import UnitOfWork
-from kabinet.phone import normalise_phone, phone_region
+from kabinet.phone import InvalidPhone, normalise_phone, phone_region
 
 log = logging.getLogger(__name__)
 
 EMAIL_LINK_TTL = timedelta(hours=48)
-PASSWORD_FAILURES_PER_15MIN = 10
+# Wrong passwords per 15 minutes: per login AND client address (a stranger elsewhere cannot lock anyone out),
+# and a ceiling per login far above it that stops a guess spread over many addresses (docs/security-signin.md).
+PASSWORD_FAILURE_WINDOW = timedelta(minutes=15)
+PASSWORD_FAILURES_PER_LOGIN_AND_ADDRESS = 10
+PASSWORD_FAILURES_PER_LOGIN = 200
 
 
 class CodePurpose(StrEnum):
@@ -99,6 +105,7 @@ async def _branch_of_family(uow: UnitOfWork, family_id: str) -> str | None:
 
 async def request_phone_code(deps: IdentityDeps, uow: UnitOfWork, raw_phone: str, purpose: CodePurpose,
                              client_ip: str | None) -> CodeRequested:
+    deps.require_channel("sms")
     phone = normalise_phone(raw_phone)
     store = CredentialStore(uow.session)
     now = deps.now()
@@ -221,6 +228,7 @@ async def _reset_link(deps: IdentityDeps, uow: UnitOfWork, kind: str, subject_id
 async def resend_confirmation(deps: IdentityDeps, uow: UnitOfWork, guardian_id: str,
                               new_email: str | None) -> str:
     """Send the confirmation again, optionally to a corrected address (typos are common, R-FAM-9)."""
+    deps.require_channel("email")
     guardians = GuardianRepository(uow.session)
     g = await guardians.get(guardian_id)
     if g is None:
@@ -263,12 +271,31 @@ async def confirm_email(deps: IdentityDeps, uow: UnitOfWork, token: str) -> None
     await uow.commit()
 
 
-async def sign_in_with_password(deps: IdentityDeps, uow: UnitOfWork, login: str, password: str) -> AuthSession:
+def login_key(login: str) -> str:
+    """One key per account however the login is written: ``8 (900) 000-00-04`` is ``+79000000004``."""
+    key = login.strip().lower()
+    if "@" not in key and not any(c.isalpha() for c in key):  # a child's login starts with a letter
+        with contextlib.suppress(InvalidPhone):
+            return normalise_phone(key)
+    return key
+
+
+def _throttle_key(*parts: str) -> str:
+    """Fits the key column whatever a client sends (a long login is hashed, never an insert error)."""
+    joined = "|".join(parts)
+    return joined if len(joined) <= 200 else hashlib.sha256(joined.encode()).hexdigest()
+
+
+async def sign_in_with_password(deps: IdentityDeps, uow: UnitOfWork, login: str, password: str,
+                                client_ip: str | None = None) -> AuthSession:
     """Staff by email; a guardian by phone or confirmed email, once a password is set."""
     store = CredentialStore(uow.session)
     now = deps.now()
-    key = login.strip().lower()
-    if await store.hits_since("password_fail", key, now - timedelta(minutes=15)) >= PASSWORD_FAILURES_PER_15MIN:
+    key = login_key(login)
+    per_login, per_pair = _throttle_key(key), _throttle_key(key, client_ip or "unknown")
+    since = now - PASSWORD_FAILURE_WINDOW
+    if (await store.hits_since("password_fail", per_pair, since) >= PASSWORD_FAILURES_PER_LOGIN_AND_ADDRESS
+            or await store.hits_since("password_fail_login", per_login, since) >= PASSWORD_FAILURES_PER_LOGIN):
         raise TooManyRequests()
     staff_member = None
     guardian = None
@@ -278,17 +305,15 @@ async def sign_in_with_password(deps: IdentityDeps, uow: UnitOfWork, login: str,
         if staff_member is None:
             guardian = next((g for g in await GuardianRepository(uow.session).by_email(key)
                              if g.email_confirmed_at is not None and g.password_hash), None)
-    else:
-        try:
-            guardian = await GuardianRepository(uow.session).by_phone(normalise_phone(key))
-        except Exception:
-            guardian = None
-        if guardian is None:  # a child's own login (it starts with a letter: never a phone)
-            student_login = await StudentLoginRepository(uow.session).by_login(key)
+    elif key.startswith("+"):
+        guardian = await GuardianRepository(uow.session).by_phone(key)
+    else:  # a child's own login
+        student_login = await StudentLoginRepository(uow.session).by_login(key)
     stored = (staff_member.password_hash if staff_member else guardian.password_hash if guardian
               else student_login.password_hash if student_login else None)
     if not await deps.hasher.verify(stored, password):
-        await store.hit("password_fail", key, now)
+        await store.hit("password_fail", per_pair, now)
+        await store.hit("password_fail_login", per_login, now)
         await uow.commit()
         raise InvalidCredentials()
     assert stored is not None
@@ -327,6 +352,7 @@ async def request_password_reset(deps: IdentityDeps, uow: UnitOfWork, login: str
     if channel is ResetChannel.SMS:
         await request_phone_code(deps, uow, login, CodePurpose.RESET_PASSWORD, client_ip)
         return
+    deps.require_channel("email")
     email = normalise_email(login, "login")
     store = CredentialStore(uow.session)
     now = deps.now()

@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from identity.adapters.messages import DeliveryFailed, DevMailbox, EmailSender, SmsSender
+from identity.adapters.messages import DeliveryFailed, DevMailbox, EmailSender, NoTransport, SmsSender
 from identity.adapters.passwords import PasswordHasher
 from identity.domain.credentials import SmsLimits
+from identity.domain.errors import DeliveryUnavailable
 from identity.settings import IdentitySettings
 from kabinet.auth import SigningKey, TokenIssuer
 
@@ -37,7 +38,7 @@ class IdentityDeps:
     email: EmailSender
     pepper: bytes
     limits: SmsLimits
-    mailbox: DevMailbox | None = None  # set when the development transport is in use
+    mailbox: DevMailbox | None = None  # set only when IDENTITY_DEV_MAILBOX enables the development transport
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
     def now(self) -> datetime:
@@ -50,6 +51,14 @@ class IdentityDeps:
     def fixed_code(self) -> str | None:
         # The demo's fixed code works only with the development mailbox: never with a real SMS provider.
         return self.settings.dev_fixed_code if self.mailbox is not None and self.mailbox is self.sms else None
+
+    def can_send(self, channel: str) -> bool:
+        return not isinstance(self.sms if channel == "sms" else self.email, NoTransport)
+
+    def require_channel(self, channel: str) -> None:
+        """Checked before anything is decided or stored, and the same for every account (no oracle)."""
+        if not self.can_send(channel):
+            raise DeliveryUnavailable(field="phone" if channel == "sms" else "login")
 
     async def deliver(self, messages: list[Outgoing]) -> None:
         """Best effort after commit: a provider failure is logged; the user can request again."""
@@ -71,13 +80,14 @@ def pepper_from_key(key: SigningKey) -> bytes:
 def build_deps(settings: IdentitySettings, key: SigningKey) -> IdentityDeps:
     from identity.adapters.messages import HttpSmsSender, SmtpEmailSender
 
-    mailbox = DevMailbox() if not (settings.sms_api_url and settings.smtp_host) else None
+    # The development mailbox only when asked for: it serves every code and reset link anonymously.
+    mailbox = DevMailbox() if settings.dev_mailbox else None
     sms: SmsSender = (HttpSmsSender(settings.sms_api_url, settings.sms_api_key, settings.sms_sender)
-                      if settings.sms_api_url else mailbox)  # type: ignore[assignment]
+                      if settings.sms_api_url else mailbox or NoTransport("sms"))
     email: EmailSender = (SmtpEmailSender(settings.smtp_host, settings.smtp_port, settings.email_from,
                                           username=settings.smtp_username, password=settings.smtp_password,
                                           start_tls=settings.smtp_start_tls)
-                          if settings.smtp_host else mailbox)  # type: ignore[assignment]
+                          if settings.smtp_host else mailbox or NoTransport("email"))
     limits = SmsLimits(per_phone=settings.sms_per_phone_10min, per_ip=settings.sms_per_ip_hour,
                        global_daily=settings.sms_global_daily,
                        branch_daily_cost_cap=settings.sms_branch_daily_cost_cap, sms_cost=settings.sms_cost)

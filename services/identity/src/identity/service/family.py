@@ -13,12 +13,12 @@ from identity.adapters.repositories import (
     OrgRepository,
     StudentLoginRepository,
 )
+from identity.domain.confirmations import ConfirmationKind
 from identity.domain.errors import (
     BranchNotFound,
     ConsentRequired,
     DuplicateChild,
     FamilyNotFound,
-    PhoneTaken,
     RecordNotMatched,
     TooManyRequests,
 )
@@ -39,6 +39,13 @@ from identity.domain.model import (
     new_id,
     parse_birth_date,
 )
+from identity.service.confirmations import (
+    ConfirmationSent,
+    check_link,
+    confirm_with_code,
+    link_guardian,
+    request_confirmation,
+)
 from identity.service.deps import IdentityDeps, Outgoing
 from identity.service.idempotency import previous_result, remember_result
 from identity.service.registration import student_registered
@@ -46,10 +53,11 @@ from identity.service.sessions import GUARDIAN, AuthSession, guardian_principal,
 from kabinet.auth.principal import Principal, Role
 from kabinet.auth.rules import can_manage_branch, can_see_student, ensure, require_authenticated, require_role
 from kabinet.db import UnitOfWork
-from kabinet.errors import Conflict, Forbidden
+from kabinet.errors import Forbidden
 from kabinet.phone import normalise_phone
 
 LINK_TRIES_PER_HOUR = 5
+INVITES_PER_DAY = 10
 
 
 def _guardian_family(principal: Principal) -> str:
@@ -179,11 +187,16 @@ class LinkRecords:
     last_name: str
 
 
-async def link_records(deps: IdentityDeps, uow: UnitOfWork, principal: Principal, cmd: LinkRecords) -> AuthSession:
+async def link_records(deps: IdentityDeps, uow: UnitOfWork, principal: Principal,
+                       cmd: LinkRecords) -> AuthSession | ConfirmationSent:
     """Link existing client records to the signed-in guardian by phone + birth date + surname (R-FAM-6).
 
     Every mismatch, a malformed phone or date included, gives the one RecordNotMatched answer, and tries are
-    capped per guardian, so the form cannot be used to learn whether a record exists.
+    capped per guardian, so the form cannot be used to learn whether a record exists. Knowing a child's birth
+    date and surname proves nothing: the records link at once only when the caller's own (verified) phone is
+    the records' phone; otherwise the records' guardian confirms first (a code to that phone, or an approval
+    in that cabinet) and the caller gets ``ConfirmationSent``. A closed cabinet is never linked into, and a
+    caller whose cabinet has children keeps it (the branch merges such records by hand).
     """
     family_id = _guardian_family(principal)
     store = CredentialStore(uow.session)
@@ -192,6 +205,7 @@ async def link_records(deps: IdentityDeps, uow: UnitOfWork, principal: Principal
     if await store.hits_since("link", key, now - timedelta(hours=1)) >= LINK_TRIES_PER_HOUR:
         raise TooManyRequests()
     await store.hit("link", key, now)
+    await uow.commit()  # every try counts, whatever it ends in
     try:
         phone = normalise_phone(cmd.phone)
         birth = parse_birth_date(cmd.birth_date, now.date())
@@ -199,38 +213,62 @@ async def link_records(deps: IdentityDeps, uow: UnitOfWork, principal: Principal
         phone, birth = None, None
     matches = await FamilyRepository(uow.session).students_matching(phone, cmd.last_name, birth) if phone else []
     if not matches:
-        await uow.commit()  # the try counts
         raise RecordNotMatched()
-    target = matches[0].family_id
-    guardians = GuardianRepository(uow.session)
-    me = await guardians.get(key)
+    me = await GuardianRepository(uow.session).get(key)
+    target = await FamilyRepository(uow.session).get(matches[0].family_id, for_update=True)
+    assert me is not None and target is not None and phone is not None
+    if target.id != family_id:
+        if me.phone != target.guardian_phone:
+            await check_link(uow, me, target)  # a request that could never be applied is not sent
+            child = matches[0]
+            return await request_confirmation(
+                deps, uow, principal, target, phone, ConfirmationKind.LINK_GUARDIAN, None, {"guardian_id": me.id},
+                f"{me.first_name} {me.last_name} asks to join your family cabinet and see "
+                f"{child.first_name}'s records.")
+        await link_guardian(uow, me, target)
+    session = await start_session(deps, uow, GUARDIAN, await guardian_principal(uow, me))
+    await uow.commit()
+    return session
+
+
+async def confirm_link(deps: IdentityDeps, uow: UnitOfWork, principal: Principal, confirmation_id: str,
+                       code: str) -> AuthSession:
+    """The guardian who asked enters the code the records' family received: linked, with new tokens."""
+    await confirm_with_code(deps, uow, principal, confirmation_id, code)
+    me = await GuardianRepository(uow.session).get(principal.user_id or "")
     assert me is not None
-    if target != family_id:
-        own_kids = [s for s in (await FamilyRepository(uow.session).students_of([family_id]))[family_id]
-                    if not s.erased]
-        if own_kids:
-            # Merging two families moves balances and contracts: the branch does that by hand.
-            raise Conflict("Your cabinet already has children; ask your branch to merge the records.",
-                           code="FAMILY_HAS_STUDENTS")
-        me.family_id = target
-        me.is_payer = False
-        await guardians.save(me)
-        uow.publish(GuardianLinked(family_id=target, guardian_id=me.id, phone=me.phone))
-    session = await start_session(deps, uow, GUARDIAN, await guardian_principal(uow, me, require_access=False))
+    session = await start_session(deps, uow, GUARDIAN, await guardian_principal(uow, me))
     await uow.commit()
     return session
 
 
 async def invite_guardian(deps: IdentityDeps, uow: UnitOfWork, principal: Principal, raw_phone: str,
                           first_name: str, last_name: str) -> Guardian:
-    """A guardian invites a second adult by phone: they sign in with a code to the same family cabinet."""
+    """A guardian invites a second adult by phone: they sign in with a code to the same family cabinet.
+
+    The answer never tells whether the number is registered elsewhere (issue #10, point 11): for a number of
+    another family nothing is stored, its owner is told by SMS that someone tried, and the caller gets the
+    same payload as for a new number."""
     family_id = _guardian_family(principal)
     phone = normalise_phone(raw_phone)
     first, last = clean_name(first_name, "firstName"), clean_name(last_name, "lastName")
+    store, now = CredentialStore(uow.session), deps.now()
+    # Each invitation sends an SMS, whoever the number belongs to: a cap per family keeps it from being a spammer.
+    if await store.hits_since("invite", family_id, now - timedelta(days=1)) >= INVITES_PER_DAY:
+        raise TooManyRequests(field="phone")
+    await store.hit("invite", family_id, now)
     guardians = GuardianRepository(uow.session)
-    if await guardians.by_phone(phone) is not None or await FamilyRepository(uow.session).by_phone(phone):
-        raise PhoneTaken(field="phone")
-    g = Guardian(new_id(), family_id, phone, first, last, None, None, False, None, deps.now())
+    g = Guardian(new_id(), family_id, phone, first, last, None, None, False, None, now)
+    existing = await guardians.by_phone(phone)
+    if existing is not None and existing.family_id == family_id:
+        await uow.commit()
+        return existing  # already in the caller's own family: nothing new to tell them
+    if existing is not None or await FamilyRepository(uow.session).by_phone(phone):
+        await uow.commit()
+        await deps.deliver([Outgoing("sms", phone, "Someone tried to add your number to another family cabinet "
+                                                   "in Kabinet. Nothing changed; if you expected this, contact "
+                                                   "your branch.")])
+        return g
     await guardians.add(g)
     uow.publish(GuardianLinked(family_id=family_id, guardian_id=g.id, phone=phone))
     await uow.commit()

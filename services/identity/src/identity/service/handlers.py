@@ -24,13 +24,22 @@ async def open_cabinet_on_subscription(envelope: Envelope, uow: UnitOfWork) -> N
 async def remember_lesson_students(envelope: Envelope, uow: UnitOfWork) -> None:
     """A teacher may see the students of their lessons (and only those): learn the pairs from scheduling."""
     event = LessonScheduledV1.parse_envelope(envelope)
-    await TeachingRepository(uow.session).record(event.teacher_id, [p.student_id for p in event.participants],
-                                                 datetime.now(UTC))
+    _remember(uow, [(event.teacher_id, p.student_id) for p in event.participants])
 
 
 async def remember_added_student(envelope: Envelope, uow: UnitOfWork) -> None:
     event = ParticipantAddedV1.parse_envelope(envelope)
-    await TeachingRepository(uow.session).record(event.teacher_id, [event.student_id], datetime.now(UTC))
+    _remember(uow, [(event.teacher_id, event.student_id)])
+
+
+def _remember(uow: UnitOfWork, pairs: list[tuple[str, str]]) -> None:
+    # The pairs of a whole batch are inserted at its commit, in one statement in key order: two batches
+    # handled at once never lock the same pairs in opposite orders.
+    uow.defer("identity.teachings", pairs, _record_teachings)
+
+
+async def _record_teachings(uow: UnitOfWork, pairs: list[tuple[str, str]]) -> None:
+    await TeachingRepository(uow.session).record(pairs, datetime.now(UTC))
 
 
 HANDLERS: dict[str, EventHandler] = {

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from identity.adapters.repositories import FamilyRepository, GuardianRepository, OrgRepository
+from identity.domain.confirmations import ConfirmationKind
 from identity.domain.errors import BranchNotFound, ConsentRequired
 from identity.domain.events import FamilyCreated, GuardianLinked, StudentRegistered
 from identity.domain.model import (
@@ -20,6 +21,13 @@ from identity.domain.model import (
     parse_birth_date,
     utcnow,
 )
+from identity.service.confirmations import (
+    ConfirmationSent,
+    caller_sees_family,
+    request_confirmation,
+    students_payload,
+)
+from identity.service.deps import IdentityDeps
 from kabinet.auth.principal import Principal, Role
 from kabinet.auth.rules import can_manage_branch, ensure, require_role
 from kabinet.db import UnitOfWork
@@ -66,8 +74,34 @@ def _birth_date(value: date | str, today: date) -> date:
     return parse_birth_date(value, today) if isinstance(value, str) else value
 
 
-async def register_student(cmd: RegisterStudent, uow: UnitOfWork, principal: Principal) -> Student:
-    """Find or create the family of the phone, add the student, and publish what happened."""
+async def existing_family(uow: UnitOfWork, phone: str) -> Family | None:
+    """The family a phone already belongs to: as its family phone or as one of its guardians'."""
+    family = await FamilyRepository(uow.session).by_phone(phone)
+    if family is None and (guardian := await GuardianRepository(uow.session).by_phone(phone)) is not None:
+        family = await FamilyRepository(uow.session).get(guardian.family_id)
+    return family
+
+
+async def _confirmation_first(deps: IdentityDeps, uow: UnitOfWork, principal: Principal, phone: str,
+                              branch_id: str | None, students: list[tuple[str, str, date]]
+                              ) -> ConfirmationSent | None:
+    """An existing family the caller cannot see gets nothing attached until its guardian confirms (issue #10);
+    None: go on (a new phone, or a family the caller already sees)."""
+    family = await existing_family(uow, phone)
+    if family is None or await caller_sees_family(uow, principal, family.id):
+        return None
+    branch = await OrgRepository(uow.session).branch(branch_id) if branch_id else None
+    names = ", ".join(f"{f} {la}" for f, la, _ in students) or "a client record"
+    return await request_confirmation(
+        deps, uow, principal, family, phone, ConfirmationKind.ADD_STUDENTS, branch_id,
+        students_payload(branch_id, [(f, la, b.isoformat()) for f, la, b in students]),
+        f"branch {branch.name if branch else ''} asks to add {names} to your family.")
+
+
+async def register_student(deps: IdentityDeps, cmd: RegisterStudent, uow: UnitOfWork,
+                           principal: Principal) -> Student | ConfirmationSent:
+    """Find or create the family of the phone, add the student, and publish what happened. A family of
+    another branch is asked first (``ConfirmationSent``)."""
     require_role(principal, Role.BRANCH_ADMIN)
     branch_id = cmd.branch_id
     if branch_id is None and principal.role is not Role.OWNER:
@@ -81,6 +115,9 @@ async def register_student(cmd: RegisterStudent, uow: UnitOfWork, principal: Pri
     today = utcnow().date()
     birth = _birth_date(cmd.birth_date, today)
     Student.validate(cmd.first_name, cmd.last_name, birth, today)
+    if sent := await _confirmation_first(deps, uow, principal, phone, branch_id,
+                                         [(cmd.first_name, cmd.last_name, birth)]):
+        return sent
     family = await family_for_phone(uow, phone)
     student = family.add_student(cmd.first_name, cmd.last_name, birth, branch_id, today=today)
     # Staff register on the strength of the signed paper contract: that is the recorded consent.
@@ -110,9 +147,11 @@ class RegisterClient:
     students: tuple[NewStudent, ...] = field(default_factory=tuple)
 
 
-async def register_client(uow: UnitOfWork, principal: Principal, cmd: RegisterClient) -> Family:
+async def register_client(deps: IdentityDeps, uow: UnitOfWork, principal: Principal,
+                          cmd: RegisterClient) -> Family | ConfirmationSent:
     """A branch admin registers a client (guardian) and their students by hand. The cabinet opens later,
-    when billing sells the first non-trial subscription (R-FAM-7)."""
+    when billing sells the first non-trial subscription (R-FAM-7). A family of another branch is asked first
+    (``ConfirmationSent``): the payload then carries nothing of it."""
     require_role(principal, Role.BRANCH_ADMIN)
     ensure(can_manage_branch(principal, cmd.branch_id))
     phone = normalise_phone(cmd.phone)
@@ -126,6 +165,10 @@ async def register_client(uow: UnitOfWork, principal: Principal, cmd: RegisterCl
         raise ConsentRequired(field="consentSigned")
     if await OrgRepository(uow.session).branch(cmd.branch_id) is None:
         raise BranchNotFound(field="branchId")
+    if sent := await _confirmation_first(deps, uow, principal, phone, cmd.branch_id,
+                                         [(s.first_name, s.last_name, b) for s, b in zip(cmd.students, births,
+                                                                                       strict=True)]):
+        return sent
     family = await family_for_phone(uow, phone, first, last, email)
     repo = FamilyRepository(uow.session)
     for s, b in zip(cmd.students, births, strict=True):

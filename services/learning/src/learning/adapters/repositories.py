@@ -65,9 +65,9 @@ class LessonRepository:
                                   event_at: datetime) -> None:
         if not participants:
             return
-        stmt = insert_for(self.session, lesson_participants).values([
+        stmt = insert_for(self.session, lesson_participants).values([  # in key order: one lock order
             dict(lesson_id=lesson_id, student_id=p.student_id, family_id=p.family_id, reason=p.reason,
-                 active=p.active, event_at=event_at) for p in participants])
+                 active=p.active, event_at=event_at) for p in sorted(participants, key=lambda p: p.student_id)])
         await self.session.execute(stmt.on_conflict_do_update(
             index_elements=["lesson_id", "student_id"],
             set_={"family_id": stmt.excluded.family_id, "reason": stmt.excluded.reason,

@@ -85,6 +85,16 @@ async def student_erased(envelope: Envelope, uow: UnitOfWork) -> None:
     await StudentRepository(uow.session).erase(e.student_id)
 
 
+def lock_order(envelope: Envelope) -> str:
+    """The order a batch is handled in (kabinet.inbox.inbox_batch_handler's ``order_key``): by lesson, then by
+    student, so two batches handled at once lock ``lessons`` and then ``lesson_participants`` rows (sorted
+    within a lesson) in one order, whatever the order of their events."""
+    lesson_id = envelope.payload.get("lesson_id")
+    if isinstance(lesson_id, str):
+        return f"1:{lesson_id}"
+    return f"2:{envelope.payload.get('student_id')}"
+
+
 HANDLERS: dict[str, EventHandler] = {
     LessonScheduledV1.routing_key(): lesson_scheduled,
     LessonRescheduledV1.routing_key(): lesson_rescheduled,

@@ -116,3 +116,34 @@ async def test_authorization_matrix(env: Env) -> None:
                 failures.append(f"{field} as {role}: leaked another child's comment")
             assert "Traceback" not in text
     assert not failures, "\n".join(failures)
+
+
+async def test_every_mutation_refuses_callers_outside_its_scope(env: Env) -> None:
+    """Every mutation of the schema (a new one without a RULES row fails ``test_every_field_has_a_rule``) × an
+    admin of another branch, a teacher not of the lesson, a guardian of another family, and a student: refused,
+    and learning's database is unchanged."""
+    from kabinet.testing.snapshot import changes, snapshot
+    from learning.adapters.tables import metadata
+
+    lesson = await env.schedule(branch="b1", teacher="t-1", group="g1", course="c1",
+                                starts_at=datetime.now(UTC) - timedelta(hours=2),
+                                participants=[(S_OWN, F_OWN), (S_OTHER, F_CLASSMATE)])
+    await env.settled()
+    outsiders = {name: ROLES[name] for name in ("other_admin", "other_teacher", "other_guardian", "student")}
+    gql = schema._schema
+    assert gql.mutation_type is not None
+    failures = []
+    for name in sorted(gql.mutation_type.fields):
+        op, allowed = RULES[f"Mutation.{name}"]
+        for role, principal in outsiders.items():
+            assert role not in allowed, (name, role)
+            query = op.replace("$L", lesson).replace("$ROLE", role + uid())
+            before = await snapshot(env.runtime.sessionmaker, metadata)
+            res = await env.as_(principal).execute(query)  # type: ignore[arg-type]
+            after = await snapshot(env.runtime.sessionmaker, metadata)
+            codes = {e.get("extensions", {}).get("code") for e in res.get("errors", [])}
+            if "FORBIDDEN" not in codes:
+                failures.append(f"{name} as {role}: not refused: {res}")
+            if diff := changes(before, after):
+                failures.append(f"{name} as {role}: the database changed: {diff}")
+    assert not failures, "\n".join(failures)

@@ -89,9 +89,12 @@ class Family:
 
     @strawberry.field(description="The family's one free trial lesson, once used (R-SCH-6).")
     async def trial(self, info: Info[RequestContext, None]) -> FamilyTrial | None:
-        p = info.context.principal
-        if not (p.role in (Role.OWNER, Role.BRANCH_ADMIN) or p.family_id == str(self.id)):
-            raise Forbidden()
+        from scheduling.adapters.repositories import ProjectionRepository
+        from scheduling.service.access import sees_family
+
+        async with info.context.runtime.sessionmaker() as s:
+            if not await sees_family(info.context.principal, str(self.id), ProjectionRepository(s)):
+                raise Forbidden()  # an admin of another branch included (issue #10)
         t = await info.context.loader("trial_by_family", trial_by_family_loader).load(str(self.id))
         if t is None:
             return None

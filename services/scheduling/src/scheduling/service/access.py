@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from kabinet.auth.principal import Principal, Role
-from kabinet.auth.rules import can_manage_branch, ensure, require_authenticated
-from scheduling.adapters.repositories import LessonRepository, StudentRef
-from scheduling.domain.model import Lesson
+from kabinet.auth.rules import can_manage_branch, can_see_family, ensure, require_authenticated
+from scheduling.adapters.repositories import LessonRepository, ProjectionRepository, StudentRef
+from scheduling.domain.model import Group, Lesson
 
 
 def require_branch_admin(p: Principal, branch_id: str) -> None:
@@ -41,7 +41,27 @@ def can_see_lesson(p: Principal, lesson: Lesson) -> bool:
         case Role.GUARDIAN:
             return any(x.family_id == p.family_id for x in lesson.participants) or lesson.bookable
         case Role.STUDENT:
-            return any(x.student_id in p.student_ids for x in lesson.participants) or lesson.bookable
+            # A child's own login sees the lessons it attends, nothing else (lessons on offer are listed by
+            # bookableLessons, which says only what is bookable).
+            return any(x.student_id in p.student_ids for x in lesson.participants)
+        case _:
+            return False
+
+
+def can_name_lesson(p: Principal, lesson: Lesson) -> bool:
+    """A lesson a write may name: one the caller sees, or one on offer that a family books from."""
+    return can_see_lesson(p, lesson) or (lesson.bookable and p.role in (Role.GUARDIAN, Role.STUDENT))
+
+
+def can_see_group(p: Principal, group: Group) -> bool:
+    """A group named by an argument: its branch's admins, its teacher, the owner."""
+    match p.role:
+        case Role.OWNER:
+            return True
+        case Role.BRANCH_ADMIN:
+            return group.branch_id in p.branch_ids
+        case Role.TEACHER:
+            return group.teacher_id == p.staff_id
         case _:
             return False
 
@@ -64,8 +84,20 @@ async def can_see_student(p: Principal, student: StudentRef, lessons: LessonRepo
             return False
 
 
-def can_book_for(p: Principal, student: StudentRef) -> bool:
-    """Families book for their own children (R-SCH-7); staff book on a family's behalf in their branch."""
+async def sees_family(p: Principal, family_id: str, projections: ProjectionRepository) -> bool:
+    """A family: its guardians and children, admins of a branch one of its children studies in, the owner
+    (kabinet.auth.rules.can_see_family, with the branches from scheduling's projection of identity's students)."""
+    branches: set[str] = set()
+    if p.role is Role.BRANCH_ADMIN:
+        found = await projections.students(await projections.students_of_family(family_id))
+        branches = {s.branch_id for s in found.values() if s.branch_id}
+    return can_see_family(p, family_id, branches)
+
+
+def can_act_for(p: Principal, student: StudentRef) -> bool:
+    """Whose student a write may name: the family's own (R-SCH-7), the student itself, an admin of the student's
+    branch, the owner. Teachers change nothing of a student in scheduling, and an admin of another branch
+    cannot put a student into their lessons (that would spend the family's subscription)."""
     if p.role is Role.GUARDIAN:
         return p.family_id == student.family_id
     if p.role is Role.STUDENT:

@@ -8,10 +8,15 @@ from datetime import datetime
 from decimal import Decimal
 
 from kabinet.auth.principal import Principal
-from kabinet.auth.rules import ensure, require_authenticated
+from kabinet.auth.rules import require_authenticated
 from kabinet.db import UnitOfWork
-from kabinet.errors import Forbidden
-from scheduling.adapters.repositories import BookingRepository, LessonRepository, SlotRepository, TrialRepository
+from scheduling.adapters.repositories import (
+    BookingRepository,
+    LessonRepository,
+    ProjectionRepository,
+    SlotRepository,
+    TrialRepository,
+)
 from scheduling.domain import errors
 from scheduling.domain.events import BookingCancelled, BookingCreated
 from scheduling.domain.model import (
@@ -25,7 +30,7 @@ from scheduling.domain.model import (
     new_id,
     utcnow,
 )
-from scheduling.service.access import can_book_for, require_branch_admin
+from scheduling.service.access import can_act_for, require_branch_admin
 from scheduling.service.common import get_branch, get_lesson, get_lesson_type, get_room, get_student, get_teacher
 from scheduling.service.idempotency import finish
 from scheduling.service.lessons import ensure_free, ensure_student_free
@@ -68,12 +73,12 @@ def _booking_reason(lesson: Lesson) -> ParticipantReason:
 async def book_slot(uow: UnitOfWork, p: Principal, slot_id: str, student_id: str,
                     now: datetime | None = None) -> Booking:
     now = now or utcnow()
-    require_authenticated(p)
-    student = await get_student(uow, student_id)
-    ensure(can_book_for(p, student))
+    student = await get_student(uow, student_id, p)
     slot = await SlotRepository(uow.session).get(slot_id)
     if slot is None or slot.starts_at <= now:
         raise errors.SlotNotFound(field="slotId")
+    if p.is_staff:  # families book in any branch; staff book only in the slots of their own branch
+        require_branch_admin(p, slot.branch_id)
     branch = await get_branch(uow, slot.branch_id)
     t = await get_lesson_type(uow, slot.lesson_type)
     lesson = Lesson(id=new_id(), branch_id=slot.branch_id, teacher_id=slot.teacher_id, lesson_type=t.code,
@@ -107,10 +112,10 @@ async def book_place(uow: UnitOfWork, p: Principal, lesson_id: str, student_id: 
     """A place in a group's or trial lesson. The lesson's row lock makes racing bookings take turns, so
     the last place goes to exactly one of them; the others get CAPACITY_EXCEEDED."""
     now = now or utcnow()
-    require_authenticated(p)
-    student = await get_student(uow, student_id)
-    ensure(can_book_for(p, student))
-    lesson = await get_lesson(uow, lesson_id, lock=True)
+    student = await get_student(uow, student_id, p)
+    lesson = await get_lesson(uow, lesson_id, p, lock=True)
+    if p.is_staff:
+        require_branch_admin(p, lesson.branch_id)
     if not lesson.bookable:
         raise errors.NotBookable(field="lessonId")
     lesson.ensure_open(now)
@@ -147,11 +152,12 @@ async def cancel_booking(uow: UnitOfWork, p: Principal, booking_id: str, now: da
     booking = await BookingRepository(uow.session).get(booking_id)
     if booking is None:
         raise errors.BookingNotFound(field="bookingId")
-    student = await get_student(uow, booking.student_id)
-    lesson = await get_lesson(uow, booking.lesson_id, lock=True)
-    try:
-        ensure(can_book_for(p, student))
-    except Forbidden:
+    # The booking is the argument: its family (or the student) may cancel it, and so may the lesson's branch.
+    student = await ProjectionRepository(uow.session).student(booking.student_id)
+    lesson = await LessonRepository(uow.session).get(booking.lesson_id, lock=True)
+    if lesson is None:
+        raise errors.LessonNotFound(field="bookingId")
+    if student is None or not can_act_for(p, student):
         require_branch_admin(p, lesson.branch_id)
     branch = await get_branch(uow, lesson.branch_id)
     booking.cancel(now, lesson.starts_at, branch)

@@ -22,9 +22,9 @@ from scheduling.adapters.repositories import (
     LessonFilter,
     LessonRepository,
     ProjectionRepository,
+    StaffRef,
 )
 from scheduling.domain.model import Lesson, new_id, utcnow
-from scheduling.service.access import can_see_student
 from scheduling.service.common import get_student
 
 
@@ -37,19 +37,23 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _may_own_teacher_feed(p: Principal, teacher: StaffRef | None, teacher_id: str) -> bool:
+    """A teacher's feed: the teacher, an admin of a branch the teacher works in, the owner."""
+    return (p.role is Role.OWNER or (p.role is Role.TEACHER and p.staff_id == teacher_id)
+            or (p.role is Role.BRANCH_ADMIN and teacher is not None and bool(p.branch_ids & set(teacher.branch_ids))))
+
+
 async def issue_feed(uow: UnitOfWork, p: Principal, *, student_id: str | None = None,
                      teacher_id: str | None = None) -> tuple[str, str]:
-    """(feed id, token) for a student (their family, themself, staff who see them) or a teacher (themself)."""
+    """(feed id, token) for a student (their family, themself, their branch's admins) or a teacher (themself,
+    their branch's admins). A teacher's own feed is the one with their lessons: a student's feed carries all of
+    that student's lessons, so a teacher does not get one."""
     require_authenticated(p)
     if student_id:
-        student = await get_student(uow, student_id)
-        ensure(await can_see_student(p, student, LessonRepository(uow.session)))
+        student = await get_student(uow, student_id, p)
         kind, owner = "student", student.id
     elif teacher_id:
-        teacher = await ProjectionRepository(uow.session).staff(teacher_id)
-        ensure(p.role is Role.OWNER or (p.role is Role.TEACHER and p.staff_id == teacher_id)
-               or (p.role is Role.BRANCH_ADMIN and teacher is not None
-                   and bool(p.branch_ids & set(teacher.branch_ids))))
+        ensure(_may_own_teacher_feed(p, await ProjectionRepository(uow.session).staff(teacher_id), teacher_id))
         kind, owner = "teacher", teacher_id
     else:
         raise NotFound(field="studentId")
@@ -61,16 +65,16 @@ async def issue_feed(uow: UnitOfWork, p: Principal, *, student_id: str | None = 
 
 
 async def revoke_feed(uow: UnitOfWork, p: Principal, feed_id: str) -> str:
+    """The same people who may issue the feed may revoke it."""
     require_authenticated(p)
     repo = FeedRepository(uow.session)
     feed = await repo.get(feed_id)
     if feed is None:
         raise FeedNotFound(field="feedId")
     if feed.owner_kind == "student":
-        student = await get_student(uow, feed.owner_id)
-        ensure(await can_see_student(p, student, LessonRepository(uow.session)))
+        await get_student(uow, feed.owner_id, p)
     else:
-        ensure(p.role in (Role.OWNER, Role.BRANCH_ADMIN) or p.staff_id == feed.owner_id)
+        ensure(_may_own_teacher_feed(p, await ProjectionRepository(uow.session).staff(feed.owner_id), feed.owner_id))
     await repo.revoke(feed_id, utcnow())
     await uow.commit()
     return feed_id

@@ -60,7 +60,7 @@ async def generate_month(uow: UnitOfWork, p: Principal, branch_id: str, month: s
     occurrence is not created; generating again without the skip adds it (nothing was recorded for it)."""
     require_branch_admin(p, branch_id)
     branch = await get_branch(uow, branch_id)
-    if group_id is not None and (await get_group(uow, group_id)).branch_id != branch_id:
+    if group_id is not None and (await get_group(uow, group_id, p)).branch_id != branch_id:
         raise errors.WrongBranch(field="groupId")
     first, last = month_bounds(month)
     groups_repo, lessons_repo = GroupRepository(uow.session), LessonRepository(uow.session)

@@ -87,7 +87,7 @@ class AddRule:
 
 async def add_rule(uow: UnitOfWork, p: Principal, cmd: AddRule) -> RecurringRule:
     if cmd.group_id:
-        group = await get_group(uow, cmd.group_id)
+        group = await get_group(uow, cmd.group_id, p)
         branch_id, teacher_id = group.branch_id, cmd.teacher_id or group.teacher_id
         room_id, course_id = cmd.room_id or group.room_id, group.course_id
         price = group.price if cmd.price is None else check_price(cmd.price)
@@ -123,9 +123,9 @@ def _membership_event(cls: type[MembershipStarted] | type[MembershipEnded], m: M
                from_=m.starts_on.isoformat(), to=m.ends_on.isoformat() if m.ends_on else None)
 
 
-async def _start_membership(uow: UnitOfWork, group: Group, student_id: str, starts_on: date, ends_on: date | None,
-                            reason: ParticipantReason) -> Membership:
-    student = await get_student(uow, student_id)
+async def _start_membership(uow: UnitOfWork, p: Principal, group: Group, student_id: str, starts_on: date,
+                            ends_on: date | None, reason: ParticipantReason) -> Membership:
+    student = await get_student(uow, student_id, p)
     repo = GroupRepository(uow.session)
     current = (await repo.memberships_of_groups([group.id])).get(group.id, [])
     if any(m.student_id == student.id and m.overlaps(starts_on, ends_on) for m in current):
@@ -147,11 +147,11 @@ async def _start_membership(uow: UnitOfWork, group: Group, student_id: str, star
 async def add_member(uow: UnitOfWork, p: Principal, group_id: str, student_id: str, starts_on: date,
                      ends_on: date | None, makeup: bool = False) -> Membership:
     """Join a group for a period; a one-day membership (from = to) with makeup=True is a make-up (R-SCH-5)."""
-    group = await get_group(uow, group_id, lock=True)  # serialise joins: capacity holds under concurrency
+    group = await get_group(uow, group_id, p, lock=True)  # serialise joins: capacity holds under concurrency
     require_branch_admin(p, group.branch_id)
     if ends_on is not None and ends_on < starts_on:
         raise errors.InvalidPeriod(field="to")
-    m = await _start_membership(uow, group, student_id, starts_on, ends_on,
+    m = await _start_membership(uow, p, group, student_id, starts_on, ends_on,
                                 ParticipantReason.MAKEUP if makeup else ParticipantReason.MEMBER)
     uow.publish(_membership_event(MembershipStarted, m))
     await finish(uow, m.id)
@@ -168,7 +168,7 @@ async def _get_membership(uow: UnitOfWork, membership_id: str) -> Membership:
 
 async def end_membership(uow: UnitOfWork, p: Principal, membership_id: str, last_day: date) -> Membership:
     m = await _get_membership(uow, membership_id)
-    group = await get_group(uow, m.group_id)
+    group = await get_group(uow, m.group_id, p)
     require_branch_admin(p, group.branch_id)
     m.end(last_day)
     await GroupRepository(uow.session).save_membership(m)
@@ -182,15 +182,15 @@ async def transfer_member(uow: UnitOfWork, p: Principal, membership_id: str, to_
                           first_day: date) -> Membership:
     """Leave one group the day before first_day and join another from it; both memberships are kept."""
     old = await _get_membership(uow, membership_id)
-    source = await get_group(uow, old.group_id)
-    target = await get_group(uow, to_group_id, lock=True)
+    source = await get_group(uow, old.group_id, p)
+    target = await get_group(uow, to_group_id, p, lock=True)
     require_branch_admin(p, source.branch_id)
     require_branch_admin(p, target.branch_id)
     if first_day <= old.starts_on:
         raise errors.InvalidPeriod("A transfer starts after the membership began.", field="from")
     old.end(first_day - timedelta(days=1))
     await withdraw_from_lessons(uow, source.id, old.student_id, first_day - timedelta(days=1))
-    new = await _start_membership(uow, target, old.student_id, first_day, None, ParticipantReason.MEMBER)
+    new = await _start_membership(uow, p, target, old.student_id, first_day, None, ParticipantReason.MEMBER)
     old.transferred_to = new.id
     await GroupRepository(uow.session).save_membership(old)
     uow.publish(_membership_event(MembershipEnded, old))

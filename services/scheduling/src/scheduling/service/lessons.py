@@ -104,7 +104,7 @@ async def create_lesson(uow: UnitOfWork, p: Principal, cmd: CreateLesson) -> Les
     reason = {LessonKind.TRIAL: ParticipantReason.TRIAL, LessonKind.MAKEUP: ParticipantReason.MAKEUP}.get(
         t.kind, ParticipantReason.MEMBER)
     for sid in dict.fromkeys(cmd.student_ids):
-        student = await get_student(uow, sid)
+        student = await get_student(uow, sid, p)
         await ensure_student_free(uow, sid, lesson)
         lesson.add(Participant(sid, student.family_id, reason,
                                Money(Decimal(0)) if reason is ParticipantReason.TRIAL else lesson.price))
@@ -125,7 +125,7 @@ async def move_lesson(uow: UnitOfWork, p: Principal, lesson_id: str, starts_at: 
                       scope: Scope = Scope.THIS, teacher_id: str | None = None, room_id: str | None = None,
                       clock: Clock = utcnow) -> list[Lesson]:
     """Move one lesson, or it and all following by the same shift (teacher/room changes apply to all)."""
-    lesson = await get_lesson(uow, lesson_id, lock=True)
+    lesson = await get_lesson(uow, lesson_id, p, lock=True)
     require_branch_admin(p, lesson.branch_id)
     if not lesson.active:
         raise errors.LessonCancelled(field="lessonId")
@@ -161,7 +161,7 @@ async def move_lesson(uow: UnitOfWork, p: Principal, lesson_id: str, starts_at: 
 
 async def cancel_lesson(uow: UnitOfWork, p: Principal, lesson_id: str, reason: str,
                         scope: Scope = Scope.THIS) -> list[Lesson]:
-    lesson = await get_lesson(uow, lesson_id, lock=True)
+    lesson = await get_lesson(uow, lesson_id, p, lock=True)
     require_branch_admin(p, lesson.branch_id)
     repo = LessonRepository(uow.session)
     targets = [lesson] if scope is Scope.THIS else await repo.following(lesson)
@@ -177,10 +177,10 @@ async def cancel_lesson(uow: UnitOfWork, p: Principal, lesson_id: str, reason: s
 async def add_makeup(uow: UnitOfWork, p: Principal, lesson_id: str, student_id: str,
                      clock: Clock = utcnow) -> Lesson:
     """R-SCH-5 way 1: a student makes up a missed lesson in another group's lesson."""
-    lesson = await get_lesson(uow, lesson_id, lock=True)  # the row lock serialises the last place
+    lesson = await get_lesson(uow, lesson_id, p, lock=True)  # the row lock serialises the last place
     require_branch_admin(p, lesson.branch_id)
     lesson.ensure_open(clock())
-    student = await get_student(uow, student_id)
+    student = await get_student(uow, student_id, p)
     await ensure_student_free(uow, student.id, lesson)
     part = Participant(student.id, student.family_id, ParticipantReason.MAKEUP, lesson.price)
     lesson.add(part)
@@ -195,14 +195,14 @@ async def add_makeup(uow: UnitOfWork, p: Principal, lesson_id: str, student_id: 
 async def create_parallel_makeup(uow: UnitOfWork, p: Principal, lesson_id: str, student_ids: list[str],
                                  clock: Clock = utcnow) -> Lesson:
     """R-SCH-5 way 2: a make-up lesson beside an existing one: same time and teacher, no room."""
-    original = await get_lesson(uow, lesson_id)
+    original = await get_lesson(uow, lesson_id, p)
     require_branch_admin(p, original.branch_id)
     original.ensure_open(clock())
     makeup_type = await get_lesson_type(uow, "makeup")
     lesson = parallel_makeup(original, makeup_type)
     await ensure_free(uow, lesson)
     for sid in dict.fromkeys(student_ids):
-        student = await get_student(uow, sid)
+        student = await get_student(uow, sid, p)
         await ensure_student_free(uow, sid, lesson)
         lesson.add(Participant(sid, student.family_id, ParticipantReason.MAKEUP, lesson.price))
     await LessonRepository(uow.session).add(lesson)
@@ -214,7 +214,7 @@ async def create_parallel_makeup(uow: UnitOfWork, p: Principal, lesson_id: str, 
 
 
 async def remove_participant(uow: UnitOfWork, p: Principal, lesson_id: str, student_id: str) -> Lesson:
-    lesson = await get_lesson(uow, lesson_id, lock=True)
+    lesson = await get_lesson(uow, lesson_id, p, lock=True)
     require_branch_admin(p, lesson.branch_id)
     part = lesson.remove(student_id)
     await LessonRepository(uow.session).remove_participant(lesson.id, student_id)

@@ -34,10 +34,10 @@ async def record_trial(uow: UnitOfWork, p: Principal, lesson_id: str, student_id
                        now: datetime | None = None) -> Lesson:
     """Put a student in a lesson as the family's free trial; optionally make them a member of its group."""
     now = now or utcnow()
-    lesson = await get_lesson(uow, lesson_id, lock=True)
+    lesson = await get_lesson(uow, lesson_id, p, lock=True)
     require_branch_admin(p, lesson.branch_id)
     lesson.ensure_open(now)
-    student = await get_student(uow, student_id)
+    student = await get_student(uow, student_id, p)
     if add_to_group and lesson.group_id is None:
         raise errors.WrongLessonType("This lesson belongs to no group.", field="addToGroup")
     await ensure_student_free(uow, student.id, lesson)
@@ -48,8 +48,8 @@ async def record_trial(uow: UnitOfWork, p: Principal, lesson_id: str, student_id
     if lesson.published:
         uow.publish(participant_added(lesson, part))
     if add_to_group and lesson.group_id:
-        group = await get_group(uow, lesson.group_id, lock=True)
-        m = await _start_membership(uow, group, student.id, lesson.local_date, None, ParticipantReason.MEMBER)
+        group = await get_group(uow, lesson.group_id, p, lock=True)
+        m = await _start_membership(uow, p, group, student.id, lesson.local_date, None, ParticipantReason.MEMBER)
         uow.publish(_membership_event(MembershipStarted, m))
     await finish(uow, lesson.id)
     await uow.commit()

@@ -1,0 +1,161 @@
+"""Dependency outages on the real broker and database, through the kit's TCP proxy: an outage is not the
+message's fault (no try spent, nothing dead-lettered), and a consumer that makes no progress says so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+
+import strawberry
+from sqlalchemy import text
+
+from kabinet.db.engine import create_engine
+from kabinet.graphql.schema import subgraph_schema
+from kabinet.metrics import EVENTS_HANDLED
+from kabinet.testing.stack import GraphQLClient, eventually, running
+from kabinet.web.app import create_service_app
+
+
+async def produce(runtime: Any, kt: Any, numbers: range, per_commit: int = 20) -> None:
+    for start in range(numbers.start, numbers.stop, per_commit):
+        async with runtime.uow() as uow:
+            for n in range(start, min(start + per_commit, numbers.stop)):
+                uow.publish(kt.Ping(n=n))
+            await uow.commit()
+
+
+async def test_database_down_longer_than_every_retry_spends_no_try_and_resumes_by_itself(
+    kt_module, kt_db, make_runtime, pg_proxy, messaging
+):
+    kt = kt_module
+    total = 320
+    db_url = await kt_db()
+    # The consumer reaches its database only through the proxy; the test counts over a direct connection.
+    consumer = make_runtime(pg_proxy.url_for(db_url), kt.Behaviour(), batch_max=20)
+    producer = make_runtime(await kt_db(), name="ktp")
+    direct = create_engine(db_url)
+    # Every try of a message (5, backing off 0.05 s … 0.8 s) fits in ~1.5 s: the outage lasts far longer.
+    budget_s = sum(min(0.05 * 2**i, 5.0) for i in range(messaging.delivery_limit + 1))
+    outage_s = max(8.0, 4 * budget_s)
+    failed = EVENTS_HANDLED.labels(kt.NAME, "failed")
+    failed_before = failed._value.get()
+
+    async def applied() -> int:
+        return int((await kt.effect_counts(direct))[1])
+
+    try:
+        async with running(consumer, producer, migrate=False):
+            producing = asyncio.create_task(produce(producer, kt, range(total)))
+
+            async def some_applied() -> bool:
+                return await applied() >= 20
+
+            await eventually(some_applied, timeout_s=30, interval_s=0.01)
+            await pg_proxy.down()  # mid-flow: batches in hand, more arriving
+            at_outage = await applied()
+            await producing  # the producer's own database is up: the whole month reaches the broker
+            await asyncio.sleep(outage_s)
+            assert await applied() == at_outage < total  # nothing could be applied meanwhile
+            assert not (await consumer.readiness())["database"]
+            await pg_proxy.up()
+
+            async def all_applied() -> bool:
+                return await applied() >= total
+
+            await eventually(all_applied, timeout_s=60)
+            await asyncio.sleep(0.5)  # a late duplicate would land now
+            rows, distinct = await kt.effect_counts(direct)
+            assert (rows, distinct) == (total, total), f"twice: {rows - distinct}, lost: {total - distinct}"
+            assert await consumer.transport.dead_letters(kt.NAME) == []
+            assert failed._value.get() == failed_before  # no delivery was counted as a failed try
+
+            async def ready() -> bool:
+                return all((await consumer.readiness()).values())
+
+            await eventually(ready, timeout_s=20)
+    finally:
+        await direct.dispose()
+
+
+async def test_broker_waits_are_bounded_and_a_consumer_without_progress_is_not_ready(
+    kt_module, kt_db, make_runtime, amqp_proxy, amqp_url, monkeypatch
+):
+    import aio_pika.message
+
+    kt = kt_module
+    consumer = make_runtime(await kt_db(), kt.Behaviour(), amqp_url=amqp_proxy.url_for(amqp_url),
+                            publish_timeout_s=0.5, connect_timeout_s=1.0, consumer_stall_s=2.0, batch_max=10)
+    producer = make_runtime(await kt_db(), name="ktp")  # straight to the broker
+    never = asyncio.Event()
+    real_ack = aio_pika.message.IncomingMessage.ack
+
+    async def ack_that_never_completes(self: Any, multiple: bool = False) -> None:
+        await never.wait()  # what the acks did after a broker restart
+
+    async def applied(count: int) -> bool:
+        return (await kt.effect_counts(consumer.engine))[1] >= count
+
+    async def status() -> dict[str, bool]:
+        return await consumer.readiness()
+
+    async with running(consumer, producer, migrate=False):
+        monkeypatch.setattr(aio_pika.message.IncomingMessage, "ack", ack_that_never_completes)
+        await produce(producer, kt, range(100))
+        # Both workers would have waited forever on the first batch's acks: the waits are bounded.
+        await eventually(lambda: applied(100), timeout_s=30)
+
+        # The broker stops answering (half-open socket): the consumer settles nothing while the queue
+        # has messages, and readiness says so instead of staying 200.
+        monkeypatch.setattr(aio_pika.message.IncomingMessage, "ack", real_ack)
+        amqp_proxy.stall()
+        await produce(producer, kt, range(100, 150))
+
+        async def not_ready() -> bool:
+            return (await status()).get("consumers") is False
+
+        await eventually(not_ready, timeout_s=20)
+
+        # The broker answers again (the connection is cut and restored): everything is applied once,
+        # the unacked messages come back and the inbox drops them, and readiness is back.
+        amqp_proxy.unstall()
+        await amqp_proxy.cut()
+        await eventually(lambda: applied(150), timeout_s=30)
+
+        async def ready() -> bool:
+            return all((await status()).values())
+
+        await eventually(ready, timeout_s=30)
+        await asyncio.sleep(0.5)
+        assert await kt.effect_counts(consumer.engine) == (150, 150)
+
+
+@strawberry.type
+class EffectsQuery:
+    @strawberry.field
+    async def effects(self, info: strawberry.Info) -> int:
+        async with info.context.runtime.engine.connect() as conn:
+            return int((await conn.execute(text("SELECT count(*) FROM effects"))).scalar_one())
+
+
+async def test_database_down_answers_service_unavailable_503_not_internal_error(
+    kt_db, make_runtime, pg_proxy, caplog
+):
+    runtime = make_runtime(pg_proxy.url_for(await kt_db()))
+    client = GraphQLClient(create_service_app(runtime, subgraph_schema(EffectsQuery), manage_runtime=False))
+    caplog.set_level(logging.INFO)
+    try:
+        assert (await client.execute("{ effects }"))["data"] == {"effects": 0}
+        await pg_proxy.down()
+        result = await client.execute("{ effects }")
+        assert result["_status"] == 503
+        assert [e["extensions"]["code"] for e in result["errors"]] == ["SERVICE_UNAVAILABLE"]
+        assert "Traceback" not in json.dumps(result) and "refused" not in json.dumps(result).lower()
+        assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]  # an outage, not a bug
+        await pg_proxy.up()
+        assert (await client.execute("{ effects }"))["_status"] == 200
+    finally:
+        await client.aclose()
+        await runtime.stop()
