@@ -63,6 +63,7 @@ test: install install-node install-browser test-web
 lint: install lint-web
 	$(UV) run ruff check .
 	$(UV) run mypy shared/src services/*/src gateway/src stack/src
+	$(UV) run lint-imports
 
 ## Every benchmark; each prints its numbers and the ratio against its peer measured in the same run.
 bench: install install-node bench-gateway

@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import copy
 import re
+import shutil
 import tomllib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -33,7 +34,7 @@ K8S = DEPLOY / "k8s"
 DOCKER = DEPLOY / "docker"
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 DOCKERFILE = DOCKER / "Dockerfile"
-POSTGRES_INIT = DOCKER / "postgres-init.sql"
+POSTGRES_INIT = DOCKER / "postgres-init.sh"
 
 # The fixed facts (the lead's list): service -> port. The gateway is not a "service" (no database).
 SERVICES: dict[str, int] = {"identity": 8001, "scheduling": 8002, "billing": 8003, "learning": 8004}
@@ -94,14 +95,17 @@ def port_default_in_code(app: str) -> int | None:
 
 
 def postgres_init() -> tuple[set[str], dict[str, str], dict[str, str]]:
-    """(databases, role -> password, database -> owner) created by deploy/docker/postgres-init.sql."""
-    sql = re.sub(r"--[^\n]*", "", POSTGRES_INIT.read_text())
+    """(databases, role -> the environment variable holding its password, database -> owner) created by
+    deploy/docker/postgres-init.sh: the SQL it pipes into psql, whose ``:'var'`` is bound by ``-v var="$ENV"``."""
+    script = POSTGRES_INIT.read_text()
+    sql = re.sub(r"--[^\n]*", "", script)
     databases: dict[str, str] = {}
     for m in re.finditer(r"CREATE\s+DATABASE\s+(\w+)(?:\s+(?:WITH\s+)?OWNER\s*=?\s*(\w+))?", sql, re.I):
         databases[m.group(1)] = m.group(2) or "postgres"
+    bound = {m.group(1): m.group(2) for m in re.finditer(r'-v\s+(\w+)="\$\{?([A-Za-z_]\w*)\}?"', script)}
     roles = {
-        m.group(1): m.group(2)
-        for m in re.finditer(r"CREATE\s+(?:ROLE|USER)\s+(\w+)[^;]*?PASSWORD\s+'([^']*)'", sql, re.I)
+        m.group(1): bound.get(m.group(2), f"<unbound psql variable {m.group(2)}>")
+        for m in re.finditer(r"CREATE\s+(?:ROLE|USER)\s+(\w+)[^;]*?PASSWORD\s+:'(\w+)'", sql, re.I)
     }
     return set(databases), roles, databases
 
@@ -171,6 +175,27 @@ def find_cycle(graph: dict[str, Iterable[str]]) -> list[str] | None:
 def expand_compose_default(value: str) -> str:
     """Resolve ${VAR:-default} / ${VAR-default} to the default (what compose uses with VAR unset)."""
     return re.sub(r"\$\{[A-Za-z_][A-Za-z0-9_]*:?-([^}]*)\}", r"\1", value)
+
+
+def interpolate(value: str, env: dict[str, str]) -> str:
+    """Compose's interpolation for the forms the file uses: ${X:?msg} fails when X is unset or empty."""
+
+    def one(m: re.Match[str]) -> str:
+        name, op, arg = m.group(1), m.group(2) or "", m.group(3) or ""
+        got = env.get(name, "")
+        if op in (":?", "?") and not got:
+            raise ValueError(f"required variable {name} is missing a value: {arg}")
+        if op in (":-", "-") and not got:
+            return arg
+        return got
+
+    return re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[?-])([^}]*))?\}", one, value)
+
+
+def with_sample_values(value: str) -> str:
+    """Interpolate with every referenced variable set to ``value-of-<NAME>``: what parsers of the file see."""
+    names = re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)", value)
+    return interpolate(value, {name: f"value-of-{name}" for name in names})
 
 
 # ------------------------------------------------------------------------------------------------- Dockerfile
@@ -322,6 +347,37 @@ def generated_secrets(k: Obj, directory: Path, *, strict: bool) -> list[Obj]:
                         "type": entry.get("type", "Opaque"),  # kustomize prints base64 `data`
                         "data": {key: base64.b64encode(value.encode()).decode() for key, value in data.items()}})
     return secrets
+
+
+# What an operator puts in deploy/k8s/base/secrets/ (file name -> value), for builds in a temporary copy.
+SAMPLE_OPERATOR_FILES = {
+    **{f"{app}-database-url": f"postgresql+asyncpg://{app}:pw-{app}@pg.example:5432/{app}" for app in SERVICES},
+    "amqp-url": "amqps://kabinet:pw-broker@mq.example:5671/kabinet",
+    "jwt-private-key.pem": "-----BEGIN PRIVATE KEY-----\nsample\n-----END PRIVATE KEY-----\n",
+    "billing-payment-webhook-secret": "from-the-provider-0123456789",
+    "gateway-secret": "0123456789abcdef" * 4,
+}
+
+
+def operator_secret_files(k8s: Path = K8S) -> list[str]:
+    """The files under base/secrets/ that base/kustomization.yaml's secretGenerator reads, in order."""
+    k = yaml.safe_load((k8s / "base" / "kustomization.yaml").read_text())
+    return [item.rpartition("=")[2].removeprefix("secrets/") for e in k.get("secretGenerator", [])
+            for item in e.get("files", [])]
+
+
+def k8s_copy(tmp_path: Path, *, supplied: Iterable[str] = ()) -> Path:
+    """deploy/k8s copied under tmp_path without any file an operator may have created locally, then with the
+    ``supplied`` operator files written (SAMPLE_OPERATOR_FILES' values)."""
+    copied = tmp_path / "k8s"
+    shutil.copytree(K8S, copied)
+    secrets = copied / "base" / "secrets"
+    for f in secrets.glob("*"):
+        if f.name != ".gitignore":
+            f.unlink()
+    for name in supplied:
+        (secrets / name).write_text(SAMPLE_OPERATOR_FILES[name])
+    return copied
 
 
 def render(directory: Path, *, strict: bool = False) -> list[Obj]:

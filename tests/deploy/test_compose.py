@@ -106,13 +106,17 @@ def test_init_script_creates_the_four_databases_and_the_role() -> None:
 def database_url_problems(services: dict) -> list[str]:
     databases, roles, owners = s.postgres_init()
     problems = []
+    postgres_env = s.compose_env(services["postgres"])
+    for role, variable in roles.items():  # the init script reads the role's password from the container's env
+        if s.with_sample_values(postgres_env.get(variable, "")) != f"value-of-{variable}":
+            problems.append(f"postgres: {variable} (role {role}'s password) is not passed from ${{{variable}}}")
     used: dict[str, str] = {}
     for name, svc in services.items():
         for key, url in s.compose_env(svc).items():
             if not key.endswith("_DATABASE_URL"):
                 continue
             owner = key.removesuffix("_DATABASE_URL").lower()
-            parts = s.database_url_parts(url)
+            parts = s.database_url_parts(s.with_sample_values(url))
             if owner not in s.SERVICES:
                 problems.append(f"{name}: {key} is not a service's database variable")
             if name not in (owner, f"{owner}-migrate"):
@@ -125,7 +129,7 @@ def database_url_problems(services: dict) -> list[str]:
                 problems.append(f"{name}: {key} database {parts['database']!r} is not created by the init script")
             elif owners[parts["database"]] != parts["user"]:
                 problems.append(f"{name}: {key} user {parts['user']} does not own {parts['database']}")
-            if roles.get(parts["user"]) != parts["password"]:
+            if parts["password"] != f"value-of-{roles.get(parts['user'])}":
                 problems.append(f"{name}: {key} credentials do not match the init script's role")
             if used.setdefault(parts["database"], owner) != owner:
                 problems.append(f"{name}: database {parts['database']} shared by {owner} and {used[parts['database']]}")
@@ -155,11 +159,11 @@ def test_broker_url(services: dict) -> None:
         if name in s.APPS:
             assert "AMQP_URL" in env, name
         if "AMQP_URL" in env:
-            parts = s.database_url_parts(env["AMQP_URL"])
+            parts = s.database_url_parts(s.with_sample_values(env["AMQP_URL"]))
             assert parts["scheme"] == "amqp" and parts["host"] == "rabbitmq", name
             rabbit = s.compose_env(services["rabbitmq"])
-            assert parts["user"] == rabbit["RABBITMQ_DEFAULT_USER"]
-            assert parts["password"] == rabbit["RABBITMQ_DEFAULT_PASS"]
+            assert parts["user"] == rabbit["RABBITMQ_DEFAULT_USER"] != "guest"
+            assert parts["password"] == s.with_sample_values(rabbit["RABBITMQ_DEFAULT_PASS"])
     assert re.fullmatch(r"rabbitmq:3\.(10|13)(\.\d+)?-management", services["rabbitmq"]["image"])
 
 

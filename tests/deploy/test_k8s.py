@@ -3,6 +3,7 @@ Kubernetes JSON schemas (kubernetes-validate, offline), and cross-check the obje
 
 from __future__ import annotations
 
+import base64
 import copy
 from pathlib import Path
 
@@ -101,7 +102,7 @@ def test_service_check_catches_a_wrong_selector_and_target_port(prod: list[dict]
 
 def test_env_reference_check_catches_missing_keys_and_objects(prod: list[dict]) -> None:
     objects, secret = _mutated(prod, "Secret", "kabinet-secrets")
-    del secret["stringData"]["BILLING_DATABASE_URL"]
+    del secret["data"]["BILLING_DATABASE_URL"]
     problems = s.check_env_references(objects)
     # the billing Deployment and the billing migration Job both read it
     assert sorted(p.split(" container")[0] for p in problems) == ["Deployment billing", "Job billing-migrate"]
@@ -196,9 +197,9 @@ def test_labels_reach_templates_but_not_selectors(prod: list[dict]) -> None:
         assert dep["spec"]["selector"]["matchLabels"] == {"app.kubernetes.io/name": dep["metadata"]["name"]}
 
 
-def test_k8s_and_compose_agree() -> None:
+def test_k8s_and_compose_agree(tmp_path: Path) -> None:
     compose = s.load_compose()["services"]
-    objects = s.render(s.K8S / "base")
+    objects = s.render(s.k8s_copy(tmp_path, supplied=s.operator_secret_files()) / "base", strict=True)
     config = {}
     for cm in s.by_kind(objects, "ConfigMap"):
         config.update(cm["data"])
@@ -209,8 +210,9 @@ def test_k8s_and_compose_agree() -> None:
     secret = s.find(objects, "Secret", "kabinet-secrets")
     assert secret is not None
     for service in s.SERVICES:
-        k8s_db = s.database_url_parts(secret["stringData"][f"{service.upper()}_DATABASE_URL"])
-        compose_db = s.database_url_parts(s.compose_env(compose[service])[f"{service.upper()}_DATABASE_URL"])
+        k8s_db = s.database_url_parts(base64.b64decode(secret["data"][f"{service.upper()}_DATABASE_URL"]).decode())
+        compose_db = s.database_url_parts(
+            s.with_sample_values(s.compose_env(compose[service])[f"{service.upper()}_DATABASE_URL"]))
         assert (k8s_db["scheme"], k8s_db["database"]) == (compose_db["scheme"], compose_db["database"])
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import copy
 import re
-import shutil
 from pathlib import Path
 
 import kabinet_deploy_support as s
@@ -14,9 +13,6 @@ import pytest
 
 SECRET_NAME = re.compile(r"SECRET|PASSWORD|_PASS$|PRIVATE_KEY|TOKEN")
 REQUIRED = re.compile(r"^\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*):?\?[^}]*\}$")
-# Infrastructure passwords of the compose file's own PostgreSQL and RabbitMQ containers: not the services'
-# secrets, left to the rest of issue #10's deployment work. A new secret with a default fails this test.
-PENDING = {("postgres", "POSTGRES_PASSWORD"), ("rabbitmq", "RABBITMQ_DEFAULT_PASS")}
 WEBHOOK = "BILLING_PAYMENT_WEBHOOK_SECRET"
 
 
@@ -25,24 +21,27 @@ def compose_secret_defaults(services: dict[str, dict]) -> list[str]:
     problems = []
     for name, svc in services.items():
         for var, value in s.compose_env(svc).items():
-            if not SECRET_NAME.search(var) or var.endswith("_FILE") or (name, var) in PENDING:
+            if not SECRET_NAME.search(var) or var.endswith("_FILE"):
                 continue
             if not REQUIRED.match(value):
                 problems.append(f"{name}: {var}={value!r} is not required (${{{var}:?...}})")
     return problems
 
 
-def interpolate(value: str, env: dict[str, str]) -> str:
-    """Compose's interpolation for the forms the file uses: ${X:?msg} fails when X is unset or empty."""
-    def one(m: re.Match[str]) -> str:
-        name, op, arg = m.group(1), m.group(2) or "", m.group(3) or ""
-        got = env.get(name, "")
-        if op in (":?", "?") and not got:
-            raise ValueError(f"required variable {name} is missing a value: {arg}")
-        if op in (":-", "-") and not got:
-            return arg
-        return got
-    return re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[?-])([^}]*))?\}", one, value)
+def compose_url_passwords(services: dict[str, dict]) -> list[str]:
+    """URL-valued variables (DATABASE_URL, AMQP_URL, REDIS_URL...) whose password works without the operator:
+    anything but a bare ``${X:?...}`` in the URL's password place."""
+    problems = []
+    for name, svc in services.items():
+        for var, value in s.compose_env(svc).items():
+            if "://" not in value and not var.endswith("_URL"):
+                continue
+            # required references become a recognisable token; defaults (``${X:-pw}``) become their literal
+            marked = re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*):?\?[^}]*\}", r"required-\1", value)
+            password = s.database_url_parts(s.expand_compose_default(marked))["password"]
+            if password is not None and not re.fullmatch(r"required-[A-Za-z_][A-Za-z0-9_]*", password):
+                problems.append(f"{name}: {var} carries the password {password!r}")
+    return problems
 
 
 def test_compose_requires_the_webhook_secret() -> None:
@@ -50,10 +49,10 @@ def test_compose_requires_the_webhook_secret() -> None:
     value = s.compose_env(services["billing"])[WEBHOOK]
     assert REQUIRED.match(value) and REQUIRED.match(value)["name"] == WEBHOOK, value
     with pytest.raises(ValueError, match=WEBHOOK):
-        interpolate(value, {})
+        s.interpolate(value, {})
     with pytest.raises(ValueError, match=WEBHOOK):
-        interpolate(value, {WEBHOOK: ""})
-    assert interpolate(value, {WEBHOOK: "from-the-provider"}) == "from-the-provider"
+        s.interpolate(value, {WEBHOOK: ""})
+    assert s.interpolate(value, {WEBHOOK: "from-the-provider"}) == "from-the-provider"
     # only the service that verifies notifications gets it
     assert [n for n, svc in services.items() if WEBHOOK in s.compose_env(svc)] == ["billing"]
 
@@ -61,8 +60,36 @@ def test_compose_requires_the_webhook_secret() -> None:
 def test_no_secret_in_compose_has_a_default() -> None:
     services = s.load_compose()["services"]
     assert compose_secret_defaults(services) == []
-    for name, var in PENDING:  # the exceptions still exist (drop them from PENDING once they are fixed)
-        assert var in s.compose_env(services[name]), (name, var)
+    # the infrastructure's own passwords too: the PostgreSQL superuser, the services' role, the broker user
+    for name, var in (("postgres", "POSTGRES_PASSWORD"), ("postgres", "KABINET_DB_PASSWORD"),
+                      ("rabbitmq", "RABBITMQ_DEFAULT_PASS")):
+        with pytest.raises(ValueError, match="missing a value"):
+            s.interpolate(s.compose_env(services[name])[var], {})
+    assert s.compose_env(services["rabbitmq"])["RABBITMQ_DEFAULT_USER"] != "guest"
+
+
+def test_no_url_in_compose_carries_a_literal_password() -> None:
+    services = s.load_compose()["services"]
+    assert compose_url_passwords(services) == []
+    urls = {var for svc in services.values() for var in s.compose_env(svc) if var.endswith("_URL")}
+    assert {"AMQP_URL", *(f"{x.upper()}_DATABASE_URL" for x in s.SERVICES)} <= urls  # the check saw them
+    for svc in services.values():  # and without the variables, none of them resolves
+        for var, value in s.compose_env(svc).items():
+            if var.endswith("_DATABASE_URL") or var == "AMQP_URL":
+                with pytest.raises(ValueError, match="missing a value"):
+                    s.interpolate(value, {})
+
+
+@pytest.mark.parametrize("bad", [
+    "postgresql+asyncpg://kabinet:kabinet@postgres:5432/billing",
+    "postgresql+asyncpg://kabinet:${KABINET_DB_PASSWORD:-kabinet}@postgres:5432/billing",
+    "amqp://guest:guest@rabbitmq:5672/",
+    "redis://:hunter2@redis:6379/0",
+])
+def test_the_url_check_catches_literal_passwords(bad: str) -> None:
+    services = copy.deepcopy(s.load_compose()["services"])
+    services["billing"]["environment"]["SOME_URL"] = bad
+    assert len(compose_url_passwords(services)) == 1, bad
 
 
 def test_the_compose_check_catches_defaults() -> None:
@@ -73,23 +100,13 @@ def test_the_compose_check_catches_defaults() -> None:
         assert len(compose_secret_defaults(services)) == 1, bad
 
 
-def _k8s_copy(tmp_path: Path) -> Path:
-    """deploy/k8s without any file an operator may have created locally."""
-    copied = tmp_path / "k8s"
-    shutil.copytree(s.K8S, copied)
-    for f in (copied / "base" / "secrets").glob("*"):
-        if f.name != ".gitignore":
-            f.unlink()
-    return copied
-
-
 @pytest.mark.parametrize("target", ["base", *(f"overlays/{o}" for o in s.OVERLAYS)])
 def test_k8s_does_not_build_without_the_operators_webhook_secret(tmp_path: Path, target: str) -> None:
-    k8s = _k8s_copy(tmp_path)
+    others = [f for f in s.operator_secret_files() if f != "billing-payment-webhook-secret"]
+    k8s = s.k8s_copy(tmp_path, supplied=others)
     with pytest.raises(s.KustomizeError, match="secrets/billing-payment-webhook-secret"):
         s.render(k8s / target, strict=True)
     (k8s / "base" / "secrets" / "billing-payment-webhook-secret").write_text("from-the-provider-0123456789")
-    (k8s / "base" / "secrets" / "gateway-secret").write_text("0123456789abcdef" * 4)  # test_gateway_secret.py
     objects = s.render(k8s / target, strict=True)
     secret = s.find(objects, "Secret", "kabinet-billing-webhook")
     assert secret is not None and secret["metadata"]["namespace"] == s.find(objects, "Deployment", "billing")[
@@ -128,3 +145,48 @@ def test_no_k8s_secret_has_a_working_default(target: str) -> None:
         if obj is not secret:
             assert WEBHOOK not in s._keys_of(obj), obj["metadata"]["name"]
     assert problems == []
+
+
+# Every key of every Secret the Deployments and Jobs read: file name under base/secrets/ -> (Secret, key).
+OPERATOR_FILES = {
+    **{f"{app}-database-url": ("kabinet-secrets", f"{app.upper()}_DATABASE_URL") for app in s.SERVICES},
+    "amqp-url": ("kabinet-secrets", "AMQP_URL"),
+    "jwt-private-key.pem": ("kabinet-secrets", "IDENTITY_JWT_PRIVATE_KEY"),
+    "billing-payment-webhook-secret": ("kabinet-billing-webhook", WEBHOOK),
+    "gateway-secret": ("kabinet-gateway-secret", "KABINET_GATEWAY_SECRET"),
+}
+TARGETS = ["base", *(f"overlays/{o}" for o in s.OVERLAYS)]
+
+
+def test_every_secret_comes_from_an_operators_file() -> None:
+    assert sorted(s.operator_secret_files()) == sorted(OPERATOR_FILES)
+    assert not list(s.K8S.rglob("secret.yaml"))  # the placeholder Secret is gone
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("missing", sorted(OPERATOR_FILES))
+def test_k8s_does_not_build_without_each_operator_file(tmp_path: Path, target: str, missing: str) -> None:
+    k8s = s.k8s_copy(tmp_path, supplied=[f for f in OPERATOR_FILES if f != missing])
+    with pytest.raises(s.KustomizeError, match=f"secrets/{re.escape(missing)} does not exist"):
+        s.render(k8s / target, strict=True)
+    (k8s / "base" / "secrets" / missing).write_text(s.SAMPLE_OPERATOR_FILES[missing])
+    objects = s.render(k8s / target, strict=True)
+    secret_name, key = OPERATOR_FILES[missing]
+    secret = s.find(objects, "Secret", secret_name)
+    assert secret is not None
+    assert base64.b64decode(secret["data"][key]).decode() == s.SAMPLE_OPERATOR_FILES[missing]
+    assert s.check_env_references(objects) == []
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_no_k8s_secret_has_a_literal_or_placeholder_value(tmp_path: Path, target: str) -> None:
+    objects = s.render(s.k8s_copy(tmp_path) / target)  # a checkout without the operator's files
+    secrets = s.by_kind(objects, "Secret")
+    assert {obj["metadata"]["name"] for obj in secrets} == {name for name, _ in OPERATOR_FILES.values()}
+    for obj in secrets:
+        assert "stringData" not in obj and "binaryData" not in obj, obj["metadata"]["name"]
+        values = {k: base64.b64decode(v).decode() for k, v in obj["data"].items()}
+        assert set(values.values()) == {s.OPERATOR_SUPPLIED}, (obj["metadata"]["name"], values)
+    # nor does any manifest mention a placeholder an operator could forget to replace
+    for path in s.K8S.rglob("*.yaml"):
+        assert not re.search(r"CHANGE-?ME|REPLACE-?ME", path.read_text(), re.I), path

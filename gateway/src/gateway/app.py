@@ -39,7 +39,9 @@ from gateway.subscriptions.feed import RabbitFeed, TransportFeed, instance_name
 from gateway.subscriptions.protocol import GraphQLWebSocket
 from gateway.subscriptions.schema import GATEWAY_SUBGRAPH, subscription_sdl
 from gateway.subscriptions.service import SubscriptionService
+from gateway.tracing import subgraph_client_class
 from gateway.web import WebApp
+from kabinet import tracing
 from kabinet.auth import KeySource
 from kabinet.bus.base import Transport
 from kabinet.outages import SERVICE_UNAVAILABLE
@@ -191,7 +193,7 @@ def create_gateway_app(
         settings=settings,
         subscriptions=subscriptions,
         source=_source_for(settings, configs, local_sdls),
-        client=SubgraphClient(
+        client=subgraph_client_class()(
             configs,
             settings.subgraph_timeout_s,
             settings.subgraph_timeouts,
@@ -298,6 +300,7 @@ def create_gateway_app(
         routes.append(Route("/{path:path}", WebApp(settings.web_dir).serve, methods=["GET"]))
     app = Starlette(routes=routes, lifespan=lifespan)
     app.add_middleware(BodyLimitMiddleware, max_bytes=state.settings.max_body_bytes)
+    tracing.add_middleware(app, "gateway")
     app.state.gateway = state
     return app
 
@@ -381,7 +384,8 @@ class UnsupportedMediaType(Exception):
 
 
 async def _handle_graphql(request: Request, state: GatewayState) -> Response:
-    correlation_id = request.headers.get(CORRELATION_HEADER) or str(uuid.uuid4())
+    # Traced: the correlation id is the trace id (one key for logs, events and traces).
+    correlation_id = request.headers.get(CORRELATION_HEADER) or tracing.current_trace_id() or str(uuid.uuid4())
     media_type = _media_type(request)
     accept = request.headers.get("accept", "")
     if request.method == "GET" and "text/html" in accept and "query" not in request.query_params:
@@ -459,6 +463,8 @@ async def _handle_graphql(request: Request, state: GatewayState) -> Response:
     _latency_histogram(operation_type).observe(time.perf_counter() - started)
     outcome = "invalid" if result.request_error else ("error" if result.body.get("errors") else "ok")
     _requests_counter(operation_type, outcome).inc()
+    tracing.annotate({"graphql.operation.type": operation_type, "graphql.operation.name":
+                      graphql_request.operation_name or "", "kabinet.graphql.outcome": outcome})
     response = _json(result.body, _status_for(result), media_type, correlation_id)
     if exchange is not None:
         response.raw_headers.extend(response_headers(exchange))

@@ -19,6 +19,7 @@ def _serve(settings: GatewaySettings) -> int:
 
     from gateway.app import create_gateway_app
     from kabinet.settings import MessagingSettings
+    from kabinet.tracing import configure_tracing
     from kabinet.web.gateway_only import MissingGatewaySecret, require_secret
 
     try:
@@ -27,6 +28,7 @@ def _serve(settings: GatewaySettings) -> int:
     except MissingGatewaySecret as exc:
         print(str(exc), file=sys.stderr)
         return 2
+    configure_tracing("gateway")
     # AMQP_URL set: subscriptions are fed from RabbitMQ.
     app = create_gateway_app(settings, messaging=MessagingSettings())
     from gateway.http_server import CoalescingHttpToolsProtocol

@@ -30,8 +30,8 @@ def parse_subgraph_list(raw: str) -> list[SubgraphConfig]:
     """Parse `name=url,name=url` (the GATEWAY_SUBGRAPHS format) into configs, keeping the given order."""
     configs: list[SubgraphConfig] = []
     seen: set[str] = set()
-    for item in raw.split(","):
-        item = item.strip()
+    for raw_item in raw.split(","):
+        item = raw_item.strip()
         if not item:
             continue
         name, sep, url = item.partition("=")

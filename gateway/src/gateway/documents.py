@@ -54,9 +54,9 @@ def load_manifest(path: Path) -> dict[str, str]:
         if not isinstance(body, str):
             raise ValueError(f"{path}: the document of {key!r} is not a string")
         digest = sha256_hex(body)
-        key = key.removeprefix("sha256:")
-        if key and key != digest:
-            raise ValueError(f"{path}: {key!r} is not the sha256 of its document ({digest})")
+        named = key.removeprefix("sha256:")
+        if named and named != digest:
+            raise ValueError(f"{path}: {named!r} is not the sha256 of its document ({digest})")
         documents[digest] = body
     return documents
 

@@ -38,7 +38,7 @@ class RequestLimits:
 
 
 def _depth(
-    selection_set: SelectionSetNode | None, fragments: dict[str, FragmentDefinitionNode], seen: frozenset
+    selection_set: SelectionSetNode | None, fragments: dict[str, FragmentDefinitionNode], seen: frozenset[str]
 ) -> int:
     if selection_set is None:
         return 0

@@ -26,7 +26,7 @@ WS = ["graphql-transport-ws"]
 
 def envelope(key: str, payload: dict[str, Any]) -> Envelope:
     event_type, _, version = key.rpartition(".v")
-    return Envelope(type=event_type, version=int(version), producer=key.split(".")[0], payload=payload)
+    return Envelope(type=event_type, version=int(version), producer=key.split(".", maxsplit=1)[0], payload=payload)
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from kabinet.logging import configure_logging
 from kabinet.runtime import ServiceRuntime
 from kabinet.settings import ServiceSettings
+from kabinet.tracing import configure_tracing
 from kabinet.web.gateway_only import MissingGatewaySecret
 
 S = TypeVar("S", bound=ServiceSettings)
@@ -31,6 +32,7 @@ def service_main(
     args = parser.parse_args(argv)
     settings = settings_factory()
     configure_logging(name, settings.log_level)
+    configure_tracing(name)
     if args.command == "migrate":
         runtime = runtime_factory(settings)
 

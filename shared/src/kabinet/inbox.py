@@ -14,6 +14,7 @@ from kabinet.db.dialect import insert_for
 from kabinet.db.uow import UnitOfWork
 from kabinet.events.envelope import Envelope
 from kabinet.events.errors import MalformedEvent
+from kabinet.tracing import traced_batch_consumer, traced_consumer
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,7 @@ def inbox_handler(
                 await fn(envelope, uow)
                 await uow.commit()
 
-    return handle
+    return traced_consumer(consumer, handle)
 
 
 def inbox_batch_handler(
@@ -103,4 +104,4 @@ def inbox_batch_handler(
             # context it captured (kabinet.context.current_context) when it handled its event.
             await uow.commit()
 
-    return handle
+    return traced_batch_consumer(consumer, handle)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from kabinet.context import causation_id_var, correlation_id_var
+from kabinet.tracing import current_span_ids
 
 _RESERVED = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
 
@@ -30,6 +31,8 @@ class JsonFormatter(logging.Formatter):
             data["correlation_id"] = cid
         if caus := causation_id_var.get():
             data["causation_id"] = caus
+        if ids := current_span_ids():
+            data["trace_id"], data["span_id"] = ids
         for key, value in record.__dict__.items():
             if key not in _RESERVED and not key.startswith("_"):
                 data[key] = value

@@ -26,6 +26,7 @@ from kabinet.bus.base import BrokerUnavailable, PublishError, Transport, Unrouta
 from kabinet.events.envelope import Envelope
 from kabinet.events.errors import MalformedEvent
 from kabinet.metrics import OUTBOX_PUBLISH_FAILED, OUTBOX_PUBLISHED
+from kabinet.tracing import traced_publish
 
 log = logging.getLogger(__name__)
 
@@ -119,12 +120,7 @@ class OutboxRelay:
         rows, envelopes = await self._parse(session, rows)
         if not rows:
             return 0, 0
-        # All publishes of a batch in flight at once: their confirms arrive together (one round trip).
-        publish_batch = getattr(self._transport, "publish_batch", None)
-        if publish_batch is not None:
-            results: Sequence[BaseException | None] = await publish_batch(envelopes)
-        else:  # a transport from before publish_batch: all in flight at once all the same
-            results = await asyncio.gather(*(self._transport.publish(e) for e in envelopes), return_exceptions=True)
+        results = await traced_publish(self.service, envelopes, self._send)
         ok_seqs = [r.seq for r, res in zip(rows, results, strict=True) if res is None]
         if ok_seqs:
             await session.execute(
@@ -172,6 +168,15 @@ class OutboxRelay:
             # Let run() back off; the marks above are committed with the published ones.
             self._broker_down = True
         return len(ok_seqs), failed
+
+    async def _send(self, envelopes: Sequence[Envelope]) -> Sequence[BaseException | None]:
+        # All publishes of a batch in flight at once: their confirms arrive together (one round trip).
+        publish_batch = getattr(self._transport, "publish_batch", None)
+        if publish_batch is not None:
+            results: Sequence[BaseException | None] = await publish_batch(envelopes)
+            return results
+        # A transport from before publish_batch: all in flight at once all the same.
+        return await asyncio.gather(*(self._transport.publish(e) for e in envelopes), return_exceptions=True)
 
     async def run(self) -> None:
         attempt = 0

@@ -74,7 +74,8 @@ def node_problem(node: str | None = None) -> str | None:
     if node is None or shutil.which("npm") is None:
         return f"Node.js {NODE_MAJOR} (node and npm) is not installed"
     try:
-        version = subprocess.run([node, "--version"], capture_output=True, text=True, timeout=30).stdout.strip()
+        version = subprocess.run([node, "--version"], capture_output=True, text=True, timeout=30,
+                                 check=False).stdout.strip()  # a failing node is told below by its version
     except (OSError, subprocess.SubprocessError):
         return f"Node.js {NODE_MAJOR} is not installed (`node --version` failed)"
     found = re.match(r"v(\d+)\.", version)

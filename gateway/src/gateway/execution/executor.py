@@ -101,12 +101,12 @@ async def _run_root(request: _Request, node: FetchNode, outcome: ExecutionOutcom
 
 async def _run_entities(request: _Request, group: FetchGroup, outcome: ExecutionOutcome) -> None:
     # Per node: the distinct representations and, for each, every object (and its path) it stands for.
-    batches: list[tuple[FetchNode, list[dict[str, Any]], list[list[tuple[dict, ResponsePath]]]]] = []
+    batches: list[tuple[FetchNode, list[dict[str, Any]], list[list[tuple[dict[str, Any], ResponsePath]]]]] = []
     for node in group.nodes:
         if node.fields and not any(include_node(f, request.coerced) for f in node.fields):
             continue
         representations: list[dict[str, Any]] = []
-        targets: list[list[tuple[dict, ResponsePath]]] = []
+        targets: list[list[tuple[dict[str, Any], ResponsePath]]] = []
         index_of: dict[bytes, int] = {}
         for obj, path in objects_at(outcome.data, node.path, node.type_conditions):
             typename = obj["__typename"]
@@ -138,7 +138,7 @@ async def _run_entities(request: _Request, group: FetchGroup, outcome: Execution
         outcome.errored_paths.extend(path for _, _, targets in batches for t in targets for _, path in t)
         return
     data = payload.get("data") if isinstance(payload.get("data"), dict) else {}
-    alias_targets: dict[str, list[list[tuple[dict, ResponsePath]]]] = {}
+    alias_targets: dict[str, list[list[tuple[dict[str, Any], ResponsePath]]]] = {}
     for index, (node, _, targets) in enumerate(batches):
         alias = alias_for(index, len(batches))
         alias_targets[alias] = targets

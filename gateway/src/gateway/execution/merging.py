@@ -12,14 +12,16 @@ from gateway.planning.plan import LIST_MARKER
 ResponsePath = tuple[str | int, ...]
 
 
-def objects_at(data: Any, path: tuple[str, ...], typenames: frozenset[str]) -> Iterator[tuple[dict, ResponsePath]]:
+def objects_at(
+    data: Any, path: tuple[str, ...], typenames: frozenset[str]
+) -> Iterator[tuple[dict[str, Any], ResponsePath]]:
     """Yield each object at `path` (LIST_MARKER flattens a list) whose `__typename` is one of `typenames`."""
     yield from _walk(data, path, 0, (), typenames)
 
 
 def _walk(
     value: Any, path: tuple[str, ...], index: int, at: ResponsePath, typenames: frozenset[str]
-) -> Iterator[tuple[dict, ResponsePath]]:
+) -> Iterator[tuple[dict[str, Any], ResponsePath]]:
     if value is None:
         return
     if index == len(path):

@@ -40,6 +40,7 @@ class _Null:
 
 
 NULL_PROPAGATES = _Null()
+_NULL: _Null = NULL_PROPAGATES
 
 
 def include_node(node: SelectionNode, variables: Mapping[str, Any]) -> bool:
@@ -127,7 +128,7 @@ class _Shaper:
                 continue
             value = self.complete_value(field_def.type, nodes, source.get(key), (*path, key), object_type, name)
             if value is NULL_PROPAGATES:
-                return NULL_PROPAGATES
+                return _NULL  # the same object, typed (the `is` test above makes mypy see Any)
             result[key] = value
         return result
 

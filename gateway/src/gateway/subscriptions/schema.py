@@ -18,7 +18,8 @@ from functools import lru_cache
 from typing import Any
 
 import strawberry
-from strawberry.federation.schema_directives import FieldSet, Key
+from strawberry.federation.schema_directives import Key
+from strawberry.federation.types import FieldSet
 
 from gateway.subscriptions.hub import EventHub, HubEvent
 from kabinet.graphql.types import Money

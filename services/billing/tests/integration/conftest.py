@@ -68,7 +68,7 @@ class Harness:
         return data
 
     async def deliver(self, event_type: str, payload: dict[str, Any], *, event_id: str | None = None) -> Envelope:
-        env = Envelope(type=event_type, version=1, producer=event_type.split(".")[0], payload=payload,
+        env = Envelope(type=event_type, version=1, producer=event_type.split(".", maxsplit=1)[0], payload=payload,
                        **({"id": event_id} if event_id else {}))
         await self.consume(env)
         return env

@@ -59,7 +59,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.lesson_charges: dict[str, Decimal] = {}
 
     def deliver(self, event_type: str, payload: dict[str, Any]) -> None:
-        self.run(self.consume(Envelope(type=event_type, version=1, producer=event_type.split(".")[0],
+        self.run(self.consume(Envelope(type=event_type, version=1, producer=event_type.split(".", maxsplit=1)[0],
                                        payload=payload)))
 
     async def _in_uow(self, fn: Any) -> Any:

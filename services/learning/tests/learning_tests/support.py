@@ -38,7 +38,7 @@ class Env:
         return self.client.as_(token_for(self.key, principal))
 
     async def send(self, event_type: str, payload: dict[str, Any], occurred_at: datetime | None = None) -> None:
-        env = Envelope(type=event_type, version=1, producer=event_type.split(".")[0], payload=payload,
+        env = Envelope(type=event_type, version=1, producer=event_type.split(".", maxsplit=1)[0], payload=payload,
                        occurred_at=occurred_at or datetime.now(UTC))
         await self.runtime.transport.publish(env)
         self.sent += 1

@@ -506,7 +506,9 @@ def _message(envelope: Envelope) -> aio_pika.Message:
         type=envelope.routing_key,
         app_id=envelope.producer,
         timestamp=envelope.occurred_at,
-        headers={"causation_id": envelope.causation_id or ""},
+        # traceparent: W3C trace context, for tools that read it from the headers (kabinet reads the envelope's).
+        headers={"causation_id": envelope.causation_id or "",
+                 **({"traceparent": envelope.traceparent} if envelope.traceparent else {})},
     )
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from kabinet.context import EventContext, current_context
 from kabinet.events.contracts import EventContract
 from kabinet.events.envelope import Envelope
+from kabinet.tracing import current_traceparent
 
 
 class UnitOfWork:
@@ -72,6 +73,8 @@ class UnitOfWork:
             payload=event.to_payload(),
             correlation_id=correlation_id,
             causation_id=ctx.causation_id,
+            # The span current at publish (for an event deferred to the commit: the batch's span).
+            traceparent=current_traceparent(),
         )
         self._pending.append(envelope)
         return envelope

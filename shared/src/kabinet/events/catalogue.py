@@ -131,6 +131,8 @@ def render_markdown(cat: Catalogue) -> str:
         "| `producer` | string | the service that published it |",
         "| `correlation_id` | string \\| null | the request that started the chain |",
         "| `causation_id` | string \\| null | the event that caused this one, if any |",
+        "| `traceparent` | string, optional | W3C trace context of the span that produced it (only when tracing "
+        "is on; see docs/operations.md) |",
         "| `payload` | object | the contract below |",
         "",
         f"Services in this catalogue: {', '.join(cat.services_found) or 'none'}"
@@ -183,6 +185,7 @@ def render_asyncapi(cat: Catalogue, exchange: str = EXCHANGE) -> dict[str, Any]:
                 "producer": {"type": "string"},
                 "correlation_id": {"type": ["string", "null"]},
                 "causation_id": {"type": ["string", "null"]},
+                "traceparent": {"type": "string"},
                 "payload": {"type": "object"},
             },
         }

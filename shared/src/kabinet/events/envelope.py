@@ -21,6 +21,8 @@ class Envelope:
     occurred_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     correlation_id: str | None = None
     causation_id: str | None = None
+    # W3C trace context of the span that produced the event (only when tracing is on: kabinet.tracing).
+    traceparent: str | None = None
 
     @property
     def routing_key(self) -> str:
@@ -36,6 +38,8 @@ class Envelope:
             "correlation_id": self.correlation_id,
             "causation_id": self.causation_id,
             "payload": self.payload,
+            # Only when traced: with tracing off the envelope is byte for byte what it was.
+            **({"traceparent": self.traceparent} if self.traceparent else {}),
         }
 
     def to_json(self) -> bytes:
@@ -70,6 +74,7 @@ class Envelope:
             occurred_at=occurred,
             correlation_id=data.get("correlation_id"),
             causation_id=data.get("causation_id"),
+            traceparent=tp if isinstance(tp := data.get("traceparent"), str) else None,
         )
 
     @classmethod

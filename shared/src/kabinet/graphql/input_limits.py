@@ -94,8 +94,9 @@ def check_arguments(arguments: dict[str, Any]) -> None:
 class InputLimits(SchemaExtension):
     """Checks the arguments of root fields (queries and mutations) before they resolve."""
 
-    def resolve(self, _next: Any, root: Any, info: GraphQLResolveInfo, *args: Any,
+    def resolve(self, _next: Any, root: Any, info: GraphQLResolveInfo[Any], *args: Any,
                 **kwargs: Any) -> AwaitableOrValue[object]:
         if info.path.prev is None:
             check_arguments(kwargs)
-        return _next(root, info, *args, **kwargs)
+        result: AwaitableOrValue[object] = _next(root, info, *args, **kwargs)
+        return result

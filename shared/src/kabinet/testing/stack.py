@@ -43,6 +43,16 @@ class GraphQLClient:
         data["_status"] = resp.status_code
         return data
 
+    async def ok(self, query: str, variables: dict[str, Any] | None = None,
+                 headers: dict[str, str] | None = None) -> dict[str, Any]:
+        """``execute`` for a step that must succeed: no top-level errors and no payload ``errors``; the data."""
+        got = await self.execute(query, variables, headers)
+        assert not got.get("errors"), got
+        for value in got["data"].values():
+            if isinstance(value, dict) and "errors" in value:
+                assert value["errors"] == [], got
+        return dict(got["data"])
+
     async def get(self, path: str) -> httpx.Response:
         return await self._client.get(path)
 

@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.federation import Schema
 
+from kabinet import tracing
 from kabinet.auth.principal import ANONYMOUS, Principal
 from kabinet.auth.tokens import InvalidToken
 from kabinet.context import event_context
@@ -49,7 +50,8 @@ class CorrelationMiddleware:
             return
         headers = dict(scope.get("headers") or [])
         raw = headers.get(CORRELATION_HEADER.encode(), b"").decode("latin-1").strip()
-        cid = raw[:64] if raw else uuid.uuid4().hex
+        # Traced: a new chain's correlation id is its trace id (one key for logs, events and traces).
+        cid = raw[:64] if raw else (tracing.current_trace_id() or uuid.uuid4().hex)
         started = time.perf_counter()
         status = 500
         path = scope.get("path", "")
@@ -164,5 +166,6 @@ def create_service_app(
     )
     app.add_middleware(CorrelationMiddleware, service=runtime.name)
     app.add_middleware(BodyLimitMiddleware)
+    tracing.add_middleware(app, runtime.name)
     app.state.runtime = runtime
     return app
