@@ -8,7 +8,7 @@ arguments, input objects and lists included, answers ``BAD_USER_INPUT`` before t
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 from graphql import (
@@ -20,6 +20,7 @@ from graphql import (
     GraphQLResolveInfo,
 )
 from strawberry.extensions import SchemaExtension
+from strawberry.utils.await_maybe import AwaitableOrValue
 
 from kabinet.errors import BadUserInput
 
@@ -55,12 +56,13 @@ def check_ids(value: Any, type_: GraphQLInputType, name: str) -> None:
 class IdArguments(SchemaExtension):
     """Refuse a malformed id argument of any field with BAD_USER_INPUT (see the module's docstring)."""
 
-    def resolve(self, _next: Callable[..., Any], root: Any, info: GraphQLResolveInfo, *args: Any,
-                **kwargs: Any) -> Awaitable[object] | object:
+    def resolve(self, _next: Callable[..., Any], root: Any, info: GraphQLResolveInfo[Any], *args: Any,
+                **kwargs: Any) -> AwaitableOrValue[object]:
         if kwargs and info.field_name != "_entities":
             field = info.parent_type.fields[info.field_name]
             for name, arg in field.args.items():
                 key = arg.out_name or name
                 if key in kwargs:
                     check_ids(kwargs[key], arg.type, name)
-        return _next(root, info, *args, **kwargs)
+        result: AwaitableOrValue[object] = _next(root, info, *args, **kwargs)
+        return result

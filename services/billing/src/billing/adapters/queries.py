@@ -45,7 +45,8 @@ def statement_lines() -> Select[Any]:
 
 
 async def statement_line(session: AsyncSession, tx_id: str) -> Row[Any] | None:
-    return (await session.execute(statement_lines().where(ledger_transactions.c.id == tx_id))).first()
+    row: Row[Any] | None = (await session.execute(statement_lines().where(ledger_transactions.c.id == tx_id))).first()
+    return row
 
 
 async def statement(session: AsyncSession, account_id: str, *, after_seq: int | None, limit: int,
