@@ -1,0 +1,69 @@
+import { lazy, Suspense, useEffect, useMemo, useState, type ReactNode } from "react";
+import { BrowserRouter, Navigate, Route, Routes, useLocation } from "react-router-dom";
+import { Provider } from "urql";
+import "../lib/graphql/documents";
+import { createGraphQLClient } from "../lib/graphql/client";
+import { I18nProvider, useI18n } from "../lib/i18n";
+import { refresh } from "../lib/session";
+import { useSession } from "../lib/useSession";
+import { Spinner } from "../components/ui";
+import { NotFound } from "../components/NotFound";
+import { ErrorBoundary } from "../components/ErrorBoundary";
+import { installRefresher } from "../features/auth/session";
+import { SignInPage } from "../features/auth/components/SignInPage";
+
+// Routes past sign-in are split into their own chunks: the first screen carries only sign-in.
+const CabinetRoutes = lazy(() => import("./CabinetRoutes"));
+const RegisterPage = lazy(() => import("../features/registration/components/RegisterPage"));
+const ConfirmEmailPage = lazy(() => import("../features/registration/components/ConfirmEmailPage"));
+
+function RequireSession({ children }: { children: ReactNode }) {
+  const session = useSession();
+  const location = useLocation();
+  if (!session) {
+    const next = encodeURIComponent(location.pathname + location.search);
+    return <Navigate to={`/signin?next=${next}`} replace />;
+  }
+  return <>{children}</>;
+}
+
+function Guarded({ children }: { children: ReactNode }) {
+  const { t } = useI18n();
+  return <ErrorBoundary message={t("error.screen")} action={t("error.reload")}>{children}</ErrorBoundary>;
+}
+
+export function App() {
+  const client = useMemo(() => {
+    const c = createGraphQLClient();
+    installRefresher(c);
+    return c;
+  }, []);
+  // On load, the refresh cookie (if any) restores the session before any route decides.
+  const [restoring, setRestoring] = useState(true);
+  useEffect(() => {
+    void refresh().finally(() => setRestoring(false));
+  }, []);
+  return (
+    <I18nProvider>
+      <Provider value={client}>
+        {restoring ? (
+          <main className="center"><Spinner /></main>
+        ) : (
+          <BrowserRouter>
+            <Guarded>
+              <Suspense fallback={<main className="center"><Spinner /></main>}>
+                <Routes>
+                  <Route path="/signin" element={<SignInPage />} />
+                  <Route path="/register" element={<RegisterPage />} />
+                  <Route path="/confirm-email" element={<ConfirmEmailPage />} />
+                  <Route path="/*" element={<RequireSession><CabinetRoutes /></RequireSession>} />
+                  <Route path="*" element={<NotFound />} />
+                </Routes>
+              </Suspense>
+            </Guarded>
+          </BrowserRouter>
+        )}
+      </Provider>
+    </I18nProvider>
+  );
+}

@@ -1,0 +1,22 @@
+import { graphql } from "../../../gql";
+
+/** The cabinet's frame: the family, its children with their booked-lesson counts, the shared balance. */
+export const FamilyFrame = graphql(`
+  fragment FamilyFrame on Family {
+    id
+    accessOpen
+    remainingLessons
+    account { id balance { amount currency } inDebt }
+    trial { studentId usedAt }
+    students {
+      id firstName lastName birthDate erased consentRecorded bookedLessonsCount
+      branch { id name timeZone address city }
+    }
+  }
+`);
+
+export const BalanceChanged = graphql(`
+  subscription BalanceChanged($familyId: ID!) {
+    balanceChanged(familyId: $familyId) { familyId balance { amount currency } occurredAt }
+  }
+`);

@@ -1,0 +1,244 @@
+/* eslint-disable */
+import * as types from './graphql';
+import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+
+/**
+ * Map of all GraphQL operations in the project.
+ *
+ * This map has several performance disadvantages:
+ * 1. It is not tree-shakeable, so it will include all operations in the project.
+ * 2. It is not minifiable, so the string of a GraphQL query will be multiple times inside the bundle.
+ * 3. It does not support dead code elimination, so it will add unused operations.
+ *
+ * Therefore it is highly recommended to use the babel or swc plugin for production.
+ * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
+ */
+type Documents = {
+    "\n  query Cabinet($studentId: ID!, $withHome: Boolean!, $from: DateTime!, $to: DateTime!) {\n    myFamily { ...FamilyFrame }\n    student(id: $studentId) @include(if: $withHome) { ...ChildHomeFields }\n  }\n": typeof types.CabinetDocument,
+    "\n  mutation RequestSignInCode($phone: String!) {\n    requestSignInCode(phone: $phone) { ok expiresIn errors { code message field } }\n  }\n": typeof types.RequestSignInCodeDocument,
+    "\n  mutation SignInWithCode($phone: String!, $code: String!) {\n    signInWithCode(phone: $phone, code: $code) {\n      session { accessToken refreshToken expiresIn role familyId }\n      errors { code message field }\n    }\n  }\n": typeof types.SignInWithCodeDocument,
+    "\n  mutation SignInWithPassword($login: String!, $password: String!) {\n    signInWithPassword(login: $login, password: $password) {\n      session { accessToken refreshToken expiresIn role familyId }\n      errors { code message field }\n    }\n  }\n": typeof types.SignInWithPasswordDocument,
+    "\n  mutation RefreshSession($refreshToken: String!) {\n    refreshSession(refreshToken: $refreshToken) {\n      session { accessToken refreshToken expiresIn role familyId }\n      errors { code message }\n    }\n  }\n": typeof types.RefreshSessionDocument,
+    "\n  mutation SignOut($refreshToken: String!) {\n    signOut(refreshToken: $refreshToken) { ok errors { code message } }\n  }\n": typeof types.SignOutDocument,
+    "\n  query BookingOptions($studentId: ID!, $branchId: ID!, $from: DateTime!, $to: DateTime!) {\n    bookableLessons(branchId: $branchId, from: $from, to: $to) {\n      id startsAt endsAt lessonType kind placesLeft price { amount currency } group { id name }\n      participants { studentId }\n    }\n    openSlots(branchId: $branchId, from: $from, to: $to) {\n      id startsAt endsAt lessonType booked teacherId price { amount currency }\n    }\n    student(id: $studentId) {\n      id\n      bookings { id lessonId status late createdAt lesson { id startsAt endsAt lessonType kind } }\n    }\n  }\n": typeof types.BookingOptionsDocument,
+    "\n  mutation BookPlace($lessonId: ID!, $studentId: ID!, $key: String) {\n    bookPlace(lessonId: $lessonId, studentId: $studentId, idempotencyKey: $key) {\n      booking { id status lessonId }\n      errors { code message }\n    }\n  }\n": typeof types.BookPlaceDocument,
+    "\n  mutation BookSlot($slotId: ID!, $studentId: ID!, $key: String) {\n    bookSlot(slotId: $slotId, studentId: $studentId, idempotencyKey: $key) {\n      booking { id status lessonId }\n      errors { code message }\n    }\n  }\n": typeof types.BookSlotDocument,
+    "\n  mutation CancelBooking($bookingId: ID!) {\n    cancelBooking(bookingId: $bookingId) { booking { id status late } errors { code message } }\n  }\n": typeof types.CancelBookingDocument,
+    "\n  fragment FamilyFrame on Family {\n    id\n    accessOpen\n    remainingLessons\n    account { id balance { amount currency } inDebt }\n    trial { studentId usedAt }\n    students {\n      id firstName lastName birthDate erased consentRecorded bookedLessonsCount\n      branch { id name timeZone address city }\n    }\n  }\n": typeof types.FamilyFrameFragmentDoc,
+    "\n  subscription BalanceChanged($familyId: ID!) {\n    balanceChanged(familyId: $familyId) { familyId balance { amount currency } occurredAt }\n  }\n": typeof types.BalanceChangedDocument,
+    "\n  fragment ChildHomeFields on Student {\n      id\n      familyRemainingLessons\n      remainingLessons\n      familyBalance { amount currency }\n      lessons(from: $from, to: $to, first: 5) {\n        edges { node { id startsAt endsAt status lessonType kind group { id name } } }\n      }\n      pastLessons(first: 5) {\n        edges { node { lessonId startsAt grade attendance comment filled } }\n      }\n      homework(status: OPEN) { lessonId text dueAt status }\n  }\n": typeof types.ChildHomeFieldsFragmentDoc,
+    "\n  subscription GradePosted($studentId: ID!) {\n    gradePosted(studentId: $studentId) { lessonId studentId grade occurredAt }\n  }\n": typeof types.GradePostedDocument,
+    "\n  query ChildLessons($studentId: ID!, $from: DateTime!, $to: DateTime!) {\n    student(id: $studentId) {\n      id\n      lessons(from: $from, to: $to, first: 200) {\n        edges { node { id startsAt endsAt localDate status lessonType kind group { id name } } }\n      }\n    }\n  }\n": typeof types.ChildLessonsDocument,
+    "\n  query LessonPage($lessonId: ID!, $studentId: ID!) {\n    lesson(id: $lessonId) {\n      id startsAt endsAt status lessonType kind teacherId roomId cancelReason\n      price { amount currency }\n      group { id name }\n      participants { studentId }\n      sheet {\n        summary homework filled\n        students { studentId onLesson attendance homeworkDone grade comment }\n      }\n    }\n    student(id: $studentId) { id firstName }\n  }\n": typeof types.LessonPageDocument,
+    "\n  query TeacherName($id: ID!) {\n    staff(id: $id) { id firstName lastName }\n  }\n": typeof types.TeacherNameDocument,
+    "\n  mutation IssueCalendarFeed($studentId: ID!) {\n    issueCalendarFeed(studentId: $studentId) { feed { id url } errors { code message } }\n  }\n": typeof types.IssueCalendarFeedDocument,
+    "\n  subscription LessonChanged($studentId: ID!) {\n    lessonChanged(studentId: $studentId) { kind lessonId studentId occurredAt }\n  }\n": typeof types.LessonChangedDocument,
+    "\n  fragment StatementLineFields on StatementLine {\n    id at kind description debt lessonsDelta\n    amount { amount currency }\n    balanceAfter { amount currency }\n    studentId lessonId subscriptionId paymentId invoiceId reversesId\n    discount { name amount { amount currency } }\n  }\n": typeof types.StatementLineFieldsFragmentDoc,
+    "\n  query FamilyMoney {\n    myFamily {\n      id\n      remainingLessons\n      account { id balance { amount currency } inDebt creditLimit { amount currency } }\n      statement(first: 200) {\n        edges { node { ...StatementLineFields } }\n        pageInfo { hasNextPage endCursor }\n      }\n      subscriptions { id studentId name lessonsTotal lessonsLeft validUntil status trial price { amount currency } }\n      invoices { id description amount { amount currency } paid { amount currency } status issuedAt }\n      payments { id amount { amount currency } refunded { amount currency } method invoiceId receivedAt }\n    }\n  }\n": typeof types.FamilyMoneyDocument,
+    "\n  query StatementPage($after: String!) {\n    myFamily {\n      id\n      statement(first: 200, after: $after) {\n        edges { node { ...StatementLineFields } }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n  }\n": typeof types.StatementPageDocument,
+    "\n  mutation StartOnlinePayment($input: StartOnlinePaymentInput!) {\n    startOnlinePayment(input: $input) {\n      checkout { providerPaymentId confirmationUrl }\n      errors { code message field }\n    }\n  }\n": typeof types.StartOnlinePaymentDocument,
+    "\n  mutation EraseStudent($studentId: ID!) {\n    eraseStudent(studentId: $studentId) { student { id erased } errors { code message } }\n  }\n": typeof types.EraseStudentDocument,
+    "\n  query ChildProgress($studentId: ID!, $from: DateTime!) {\n    student(id: $studentId) {\n      id\n      progress(from: $from) {\n        courseId gradeScale\n        current { lessons attended attendanceRate averageGrade averageGradePercent homeworkCompletion grades }\n        trend { attendanceRate averageGrade homeworkCompletion }\n      }\n      pastLessons(first: 60) {\n        edges { node { lessonId startsAt grade attendance homeworkDone filled } }\n      }\n    }\n    courses { id name }\n  }\n": typeof types.ChildProgressDocument,
+    "\n  query Questions {\n    myQuestions { id studentId topic text status askedAt dueAt answer answeredAt overdue }\n    questionTopics { code title responseHours responseWorkingDays }\n  }\n": typeof types.QuestionsDocument,
+    "\n  mutation AskQuestion($input: AskQuestionInput!) {\n    askQuestion(input: $input) { question { id status dueAt } errors { code message field } }\n  }\n": typeof types.AskQuestionDocument,
+    "\n  mutation RequestRegistrationCode($phone: String!) {\n    requestRegistrationCode(phone: $phone) { ok expiresIn errors { code message field } }\n  }\n": typeof types.RequestRegistrationCodeDocument,
+    "\n  mutation CompleteRegistration($input: CompleteRegistrationInput!) {\n    completeRegistration(input: $input) {\n      session { accessToken refreshToken expiresIn role familyId }\n      errors { code message field }\n    }\n  }\n": typeof types.CompleteRegistrationDocument,
+    "\n  mutation ConfirmEmail($token: String!) {\n    confirmEmail(token: $token) { ok errors { code message } }\n  }\n": typeof types.ConfirmEmailDocument,
+    "\n  mutation AddChild($input: AddChildInput!) {\n    addChild(input: $input) { student { id firstName } errors { code message field } }\n  }\n": typeof types.AddChildDocument,
+    "\n  mutation LinkRecords($input: LinkRecordsInput!) {\n    linkRecords(input: $input) {\n      status\n      confirmation { id expiresAt }\n      session { accessToken refreshToken expiresIn role familyId }\n      errors { code message field }\n    }\n  }\n": typeof types.LinkRecordsDocument,
+    "\n  mutation ConfirmLinkRecords($confirmationId: ID!, $code: String!) {\n    confirmLinkRecords(confirmationId: $confirmationId, code: $code) {\n      status\n      session { accessToken refreshToken expiresIn role familyId }\n      errors { code message field }\n    }\n  }\n": typeof types.ConfirmLinkRecordsDocument,
+    "\n  query Branches {\n    branches { id name city }\n  }\n": typeof types.BranchesDocument,
+};
+const documents: Documents = {
+    "\n  query Cabinet($studentId: ID!, $withHome: Boolean!, $from: DateTime!, $to: DateTime!) {\n    myFamily { ...FamilyFrame }\n    student(id: $studentId) @include(if: $withHome) { ...ChildHomeFields }\n  }\n": types.CabinetDocument,
+    "\n  mutation RequestSignInCode($phone: String!) {\n    requestSignInCode(phone: $phone) { ok expiresIn errors { code message field } }\n  }\n": types.RequestSignInCodeDocument,
+    "\n  mutation SignInWithCode($phone: String!, $code: String!) {\n    signInWithCode(phone: $phone, code: $code) {\n      session { accessToken refreshToken expiresIn role familyId }\n      errors { code message field }\n    }\n  }\n": types.SignInWithCodeDocument,
+    "\n  mutation SignInWithPassword($login: String!, $password: String!) {\n    signInWithPassword(login: $login, password: $password) {\n      session { accessToken refreshToken expiresIn role familyId }\n      errors { code message field }\n    }\n  }\n": types.SignInWithPasswordDocument,
+    "\n  mutation RefreshSession($refreshToken: String!) {\n    refreshSession(refreshToken: $refreshToken) {\n      session { accessToken refreshToken expiresIn role familyId }\n      errors { code message }\n    }\n  }\n": types.RefreshSessionDocument,
+    "\n  mutation SignOut($refreshToken: String!) {\n    signOut(refreshToken: $refreshToken) { ok errors { code message } }\n  }\n": types.SignOutDocument,
+    "\n  query BookingOptions($studentId: ID!, $branchId: ID!, $from: DateTime!, $to: DateTime!) {\n    bookableLessons(branchId: $branchId, from: $from, to: $to) {\n      id startsAt endsAt lessonType kind placesLeft price { amount currency } group { id name }\n      participants { studentId }\n    }\n    openSlots(branchId: $branchId, from: $from, to: $to) {\n      id startsAt endsAt lessonType booked teacherId price { amount currency }\n    }\n    student(id: $studentId) {\n      id\n      bookings { id lessonId status late createdAt lesson { id startsAt endsAt lessonType kind } }\n    }\n  }\n": types.BookingOptionsDocument,
+    "\n  mutation BookPlace($lessonId: ID!, $studentId: ID!, $key: String) {\n    bookPlace(lessonId: $lessonId, studentId: $studentId, idempotencyKey: $key) {\n      booking { id status lessonId }\n      errors { code message }\n    }\n  }\n": types.BookPlaceDocument,
+    "\n  mutation BookSlot($slotId: ID!, $studentId: ID!, $key: String) {\n    bookSlot(slotId: $slotId, studentId: $studentId, idempotencyKey: $key) {\n      booking { id status lessonId }\n      errors { code message }\n    }\n  }\n": types.BookSlotDocument,
+    "\n  mutation CancelBooking($bookingId: ID!) {\n    cancelBooking(bookingId: $bookingId) { booking { id status late } errors { code message } }\n  }\n": types.CancelBookingDocument,
+    "\n  fragment FamilyFrame on Family {\n    id\n    accessOpen\n    remainingLessons\n    account { id balance { amount currency } inDebt }\n    trial { studentId usedAt }\n    students {\n      id firstName lastName birthDate erased consentRecorded bookedLessonsCount\n      branch { id name timeZone address city }\n    }\n  }\n": types.FamilyFrameFragmentDoc,
+    "\n  subscription BalanceChanged($familyId: ID!) {\n    balanceChanged(familyId: $familyId) { familyId balance { amount currency } occurredAt }\n  }\n": types.BalanceChangedDocument,
+    "\n  fragment ChildHomeFields on Student {\n      id\n      familyRemainingLessons\n      remainingLessons\n      familyBalance { amount currency }\n      lessons(from: $from, to: $to, first: 5) {\n        edges { node { id startsAt endsAt status lessonType kind group { id name } } }\n      }\n      pastLessons(first: 5) {\n        edges { node { lessonId startsAt grade attendance comment filled } }\n      }\n      homework(status: OPEN) { lessonId text dueAt status }\n  }\n": types.ChildHomeFieldsFragmentDoc,
+    "\n  subscription GradePosted($studentId: ID!) {\n    gradePosted(studentId: $studentId) { lessonId studentId grade occurredAt }\n  }\n": types.GradePostedDocument,
+    "\n  query ChildLessons($studentId: ID!, $from: DateTime!, $to: DateTime!) {\n    student(id: $studentId) {\n      id\n      lessons(from: $from, to: $to, first: 200) {\n        edges { node { id startsAt endsAt localDate status lessonType kind group { id name } } }\n      }\n    }\n  }\n": types.ChildLessonsDocument,
+    "\n  query LessonPage($lessonId: ID!, $studentId: ID!) {\n    lesson(id: $lessonId) {\n      id startsAt endsAt status lessonType kind teacherId roomId cancelReason\n      price { amount currency }\n      group { id name }\n      participants { studentId }\n      sheet {\n        summary homework filled\n        students { studentId onLesson attendance homeworkDone grade comment }\n      }\n    }\n    student(id: $studentId) { id firstName }\n  }\n": types.LessonPageDocument,
+    "\n  query TeacherName($id: ID!) {\n    staff(id: $id) { id firstName lastName }\n  }\n": types.TeacherNameDocument,
+    "\n  mutation IssueCalendarFeed($studentId: ID!) {\n    issueCalendarFeed(studentId: $studentId) { feed { id url } errors { code message } }\n  }\n": types.IssueCalendarFeedDocument,
+    "\n  subscription LessonChanged($studentId: ID!) {\n    lessonChanged(studentId: $studentId) { kind lessonId studentId occurredAt }\n  }\n": types.LessonChangedDocument,
+    "\n  fragment StatementLineFields on StatementLine {\n    id at kind description debt lessonsDelta\n    amount { amount currency }\n    balanceAfter { amount currency }\n    studentId lessonId subscriptionId paymentId invoiceId reversesId\n    discount { name amount { amount currency } }\n  }\n": types.StatementLineFieldsFragmentDoc,
+    "\n  query FamilyMoney {\n    myFamily {\n      id\n      remainingLessons\n      account { id balance { amount currency } inDebt creditLimit { amount currency } }\n      statement(first: 200) {\n        edges { node { ...StatementLineFields } }\n        pageInfo { hasNextPage endCursor }\n      }\n      subscriptions { id studentId name lessonsTotal lessonsLeft validUntil status trial price { amount currency } }\n      invoices { id description amount { amount currency } paid { amount currency } status issuedAt }\n      payments { id amount { amount currency } refunded { amount currency } method invoiceId receivedAt }\n    }\n  }\n": types.FamilyMoneyDocument,
+    "\n  query StatementPage($after: String!) {\n    myFamily {\n      id\n      statement(first: 200, after: $after) {\n        edges { node { ...StatementLineFields } }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n  }\n": types.StatementPageDocument,
+    "\n  mutation StartOnlinePayment($input: StartOnlinePaymentInput!) {\n    startOnlinePayment(input: $input) {\n      checkout { providerPaymentId confirmationUrl }\n      errors { code message field }\n    }\n  }\n": types.StartOnlinePaymentDocument,
+    "\n  mutation EraseStudent($studentId: ID!) {\n    eraseStudent(studentId: $studentId) { student { id erased } errors { code message } }\n  }\n": types.EraseStudentDocument,
+    "\n  query ChildProgress($studentId: ID!, $from: DateTime!) {\n    student(id: $studentId) {\n      id\n      progress(from: $from) {\n        courseId gradeScale\n        current { lessons attended attendanceRate averageGrade averageGradePercent homeworkCompletion grades }\n        trend { attendanceRate averageGrade homeworkCompletion }\n      }\n      pastLessons(first: 60) {\n        edges { node { lessonId startsAt grade attendance homeworkDone filled } }\n      }\n    }\n    courses { id name }\n  }\n": types.ChildProgressDocument,
+    "\n  query Questions {\n    myQuestions { id studentId topic text status askedAt dueAt answer answeredAt overdue }\n    questionTopics { code title responseHours responseWorkingDays }\n  }\n": types.QuestionsDocument,
+    "\n  mutation AskQuestion($input: AskQuestionInput!) {\n    askQuestion(input: $input) { question { id status dueAt } errors { code message field } }\n  }\n": types.AskQuestionDocument,
+    "\n  mutation RequestRegistrationCode($phone: String!) {\n    requestRegistrationCode(phone: $phone) { ok expiresIn errors { code message field } }\n  }\n": types.RequestRegistrationCodeDocument,
+    "\n  mutation CompleteRegistration($input: CompleteRegistrationInput!) {\n    completeRegistration(input: $input) {\n      session { accessToken refreshToken expiresIn role familyId }\n      errors { code message field }\n    }\n  }\n": types.CompleteRegistrationDocument,
+    "\n  mutation ConfirmEmail($token: String!) {\n    confirmEmail(token: $token) { ok errors { code message } }\n  }\n": types.ConfirmEmailDocument,
+    "\n  mutation AddChild($input: AddChildInput!) {\n    addChild(input: $input) { student { id firstName } errors { code message field } }\n  }\n": types.AddChildDocument,
+    "\n  mutation LinkRecords($input: LinkRecordsInput!) {\n    linkRecords(input: $input) {\n      status\n      confirmation { id expiresAt }\n      session { accessToken refreshToken expiresIn role familyId }\n      errors { code message field }\n    }\n  }\n": types.LinkRecordsDocument,
+    "\n  mutation ConfirmLinkRecords($confirmationId: ID!, $code: String!) {\n    confirmLinkRecords(confirmationId: $confirmationId, code: $code) {\n      status\n      session { accessToken refreshToken expiresIn role familyId }\n      errors { code message field }\n    }\n  }\n": types.ConfirmLinkRecordsDocument,
+    "\n  query Branches {\n    branches { id name city }\n  }\n": types.BranchesDocument,
+};
+
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ *
+ *
+ * @example
+ * ```ts
+ * const query = graphql(`query GetUser($id: ID!) { user(id: $id) { name } }`);
+ * ```
+ *
+ * The query argument is unknown!
+ * Please regenerate the types.
+ */
+export function graphql(source: string): unknown;
+
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Cabinet($studentId: ID!, $withHome: Boolean!, $from: DateTime!, $to: DateTime!) {\n    myFamily { ...FamilyFrame }\n    student(id: $studentId) @include(if: $withHome) { ...ChildHomeFields }\n  }\n"): (typeof documents)["\n  query Cabinet($studentId: ID!, $withHome: Boolean!, $from: DateTime!, $to: DateTime!) {\n    myFamily { ...FamilyFrame }\n    student(id: $studentId) @include(if: $withHome) { ...ChildHomeFields }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RequestSignInCode($phone: String!) {\n    requestSignInCode(phone: $phone) { ok expiresIn errors { code message field } }\n  }\n"): (typeof documents)["\n  mutation RequestSignInCode($phone: String!) {\n    requestSignInCode(phone: $phone) { ok expiresIn errors { code message field } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SignInWithCode($phone: String!, $code: String!) {\n    signInWithCode(phone: $phone, code: $code) {\n      session { accessToken refreshToken expiresIn role familyId }\n      errors { code message field }\n    }\n  }\n"): (typeof documents)["\n  mutation SignInWithCode($phone: String!, $code: String!) {\n    signInWithCode(phone: $phone, code: $code) {\n      session { accessToken refreshToken expiresIn role familyId }\n      errors { code message field }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SignInWithPassword($login: String!, $password: String!) {\n    signInWithPassword(login: $login, password: $password) {\n      session { accessToken refreshToken expiresIn role familyId }\n      errors { code message field }\n    }\n  }\n"): (typeof documents)["\n  mutation SignInWithPassword($login: String!, $password: String!) {\n    signInWithPassword(login: $login, password: $password) {\n      session { accessToken refreshToken expiresIn role familyId }\n      errors { code message field }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RefreshSession($refreshToken: String!) {\n    refreshSession(refreshToken: $refreshToken) {\n      session { accessToken refreshToken expiresIn role familyId }\n      errors { code message }\n    }\n  }\n"): (typeof documents)["\n  mutation RefreshSession($refreshToken: String!) {\n    refreshSession(refreshToken: $refreshToken) {\n      session { accessToken refreshToken expiresIn role familyId }\n      errors { code message }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SignOut($refreshToken: String!) {\n    signOut(refreshToken: $refreshToken) { ok errors { code message } }\n  }\n"): (typeof documents)["\n  mutation SignOut($refreshToken: String!) {\n    signOut(refreshToken: $refreshToken) { ok errors { code message } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query BookingOptions($studentId: ID!, $branchId: ID!, $from: DateTime!, $to: DateTime!) {\n    bookableLessons(branchId: $branchId, from: $from, to: $to) {\n      id startsAt endsAt lessonType kind placesLeft price { amount currency } group { id name }\n      participants { studentId }\n    }\n    openSlots(branchId: $branchId, from: $from, to: $to) {\n      id startsAt endsAt lessonType booked teacherId price { amount currency }\n    }\n    student(id: $studentId) {\n      id\n      bookings { id lessonId status late createdAt lesson { id startsAt endsAt lessonType kind } }\n    }\n  }\n"): (typeof documents)["\n  query BookingOptions($studentId: ID!, $branchId: ID!, $from: DateTime!, $to: DateTime!) {\n    bookableLessons(branchId: $branchId, from: $from, to: $to) {\n      id startsAt endsAt lessonType kind placesLeft price { amount currency } group { id name }\n      participants { studentId }\n    }\n    openSlots(branchId: $branchId, from: $from, to: $to) {\n      id startsAt endsAt lessonType booked teacherId price { amount currency }\n    }\n    student(id: $studentId) {\n      id\n      bookings { id lessonId status late createdAt lesson { id startsAt endsAt lessonType kind } }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation BookPlace($lessonId: ID!, $studentId: ID!, $key: String) {\n    bookPlace(lessonId: $lessonId, studentId: $studentId, idempotencyKey: $key) {\n      booking { id status lessonId }\n      errors { code message }\n    }\n  }\n"): (typeof documents)["\n  mutation BookPlace($lessonId: ID!, $studentId: ID!, $key: String) {\n    bookPlace(lessonId: $lessonId, studentId: $studentId, idempotencyKey: $key) {\n      booking { id status lessonId }\n      errors { code message }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation BookSlot($slotId: ID!, $studentId: ID!, $key: String) {\n    bookSlot(slotId: $slotId, studentId: $studentId, idempotencyKey: $key) {\n      booking { id status lessonId }\n      errors { code message }\n    }\n  }\n"): (typeof documents)["\n  mutation BookSlot($slotId: ID!, $studentId: ID!, $key: String) {\n    bookSlot(slotId: $slotId, studentId: $studentId, idempotencyKey: $key) {\n      booking { id status lessonId }\n      errors { code message }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CancelBooking($bookingId: ID!) {\n    cancelBooking(bookingId: $bookingId) { booking { id status late } errors { code message } }\n  }\n"): (typeof documents)["\n  mutation CancelBooking($bookingId: ID!) {\n    cancelBooking(bookingId: $bookingId) { booking { id status late } errors { code message } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment FamilyFrame on Family {\n    id\n    accessOpen\n    remainingLessons\n    account { id balance { amount currency } inDebt }\n    trial { studentId usedAt }\n    students {\n      id firstName lastName birthDate erased consentRecorded bookedLessonsCount\n      branch { id name timeZone address city }\n    }\n  }\n"): (typeof documents)["\n  fragment FamilyFrame on Family {\n    id\n    accessOpen\n    remainingLessons\n    account { id balance { amount currency } inDebt }\n    trial { studentId usedAt }\n    students {\n      id firstName lastName birthDate erased consentRecorded bookedLessonsCount\n      branch { id name timeZone address city }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription BalanceChanged($familyId: ID!) {\n    balanceChanged(familyId: $familyId) { familyId balance { amount currency } occurredAt }\n  }\n"): (typeof documents)["\n  subscription BalanceChanged($familyId: ID!) {\n    balanceChanged(familyId: $familyId) { familyId balance { amount currency } occurredAt }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment ChildHomeFields on Student {\n      id\n      familyRemainingLessons\n      remainingLessons\n      familyBalance { amount currency }\n      lessons(from: $from, to: $to, first: 5) {\n        edges { node { id startsAt endsAt status lessonType kind group { id name } } }\n      }\n      pastLessons(first: 5) {\n        edges { node { lessonId startsAt grade attendance comment filled } }\n      }\n      homework(status: OPEN) { lessonId text dueAt status }\n  }\n"): (typeof documents)["\n  fragment ChildHomeFields on Student {\n      id\n      familyRemainingLessons\n      remainingLessons\n      familyBalance { amount currency }\n      lessons(from: $from, to: $to, first: 5) {\n        edges { node { id startsAt endsAt status lessonType kind group { id name } } }\n      }\n      pastLessons(first: 5) {\n        edges { node { lessonId startsAt grade attendance comment filled } }\n      }\n      homework(status: OPEN) { lessonId text dueAt status }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription GradePosted($studentId: ID!) {\n    gradePosted(studentId: $studentId) { lessonId studentId grade occurredAt }\n  }\n"): (typeof documents)["\n  subscription GradePosted($studentId: ID!) {\n    gradePosted(studentId: $studentId) { lessonId studentId grade occurredAt }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ChildLessons($studentId: ID!, $from: DateTime!, $to: DateTime!) {\n    student(id: $studentId) {\n      id\n      lessons(from: $from, to: $to, first: 200) {\n        edges { node { id startsAt endsAt localDate status lessonType kind group { id name } } }\n      }\n    }\n  }\n"): (typeof documents)["\n  query ChildLessons($studentId: ID!, $from: DateTime!, $to: DateTime!) {\n    student(id: $studentId) {\n      id\n      lessons(from: $from, to: $to, first: 200) {\n        edges { node { id startsAt endsAt localDate status lessonType kind group { id name } } }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query LessonPage($lessonId: ID!, $studentId: ID!) {\n    lesson(id: $lessonId) {\n      id startsAt endsAt status lessonType kind teacherId roomId cancelReason\n      price { amount currency }\n      group { id name }\n      participants { studentId }\n      sheet {\n        summary homework filled\n        students { studentId onLesson attendance homeworkDone grade comment }\n      }\n    }\n    student(id: $studentId) { id firstName }\n  }\n"): (typeof documents)["\n  query LessonPage($lessonId: ID!, $studentId: ID!) {\n    lesson(id: $lessonId) {\n      id startsAt endsAt status lessonType kind teacherId roomId cancelReason\n      price { amount currency }\n      group { id name }\n      participants { studentId }\n      sheet {\n        summary homework filled\n        students { studentId onLesson attendance homeworkDone grade comment }\n      }\n    }\n    student(id: $studentId) { id firstName }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query TeacherName($id: ID!) {\n    staff(id: $id) { id firstName lastName }\n  }\n"): (typeof documents)["\n  query TeacherName($id: ID!) {\n    staff(id: $id) { id firstName lastName }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation IssueCalendarFeed($studentId: ID!) {\n    issueCalendarFeed(studentId: $studentId) { feed { id url } errors { code message } }\n  }\n"): (typeof documents)["\n  mutation IssueCalendarFeed($studentId: ID!) {\n    issueCalendarFeed(studentId: $studentId) { feed { id url } errors { code message } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription LessonChanged($studentId: ID!) {\n    lessonChanged(studentId: $studentId) { kind lessonId studentId occurredAt }\n  }\n"): (typeof documents)["\n  subscription LessonChanged($studentId: ID!) {\n    lessonChanged(studentId: $studentId) { kind lessonId studentId occurredAt }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment StatementLineFields on StatementLine {\n    id at kind description debt lessonsDelta\n    amount { amount currency }\n    balanceAfter { amount currency }\n    studentId lessonId subscriptionId paymentId invoiceId reversesId\n    discount { name amount { amount currency } }\n  }\n"): (typeof documents)["\n  fragment StatementLineFields on StatementLine {\n    id at kind description debt lessonsDelta\n    amount { amount currency }\n    balanceAfter { amount currency }\n    studentId lessonId subscriptionId paymentId invoiceId reversesId\n    discount { name amount { amount currency } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query FamilyMoney {\n    myFamily {\n      id\n      remainingLessons\n      account { id balance { amount currency } inDebt creditLimit { amount currency } }\n      statement(first: 200) {\n        edges { node { ...StatementLineFields } }\n        pageInfo { hasNextPage endCursor }\n      }\n      subscriptions { id studentId name lessonsTotal lessonsLeft validUntil status trial price { amount currency } }\n      invoices { id description amount { amount currency } paid { amount currency } status issuedAt }\n      payments { id amount { amount currency } refunded { amount currency } method invoiceId receivedAt }\n    }\n  }\n"): (typeof documents)["\n  query FamilyMoney {\n    myFamily {\n      id\n      remainingLessons\n      account { id balance { amount currency } inDebt creditLimit { amount currency } }\n      statement(first: 200) {\n        edges { node { ...StatementLineFields } }\n        pageInfo { hasNextPage endCursor }\n      }\n      subscriptions { id studentId name lessonsTotal lessonsLeft validUntil status trial price { amount currency } }\n      invoices { id description amount { amount currency } paid { amount currency } status issuedAt }\n      payments { id amount { amount currency } refunded { amount currency } method invoiceId receivedAt }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query StatementPage($after: String!) {\n    myFamily {\n      id\n      statement(first: 200, after: $after) {\n        edges { node { ...StatementLineFields } }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n  }\n"): (typeof documents)["\n  query StatementPage($after: String!) {\n    myFamily {\n      id\n      statement(first: 200, after: $after) {\n        edges { node { ...StatementLineFields } }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation StartOnlinePayment($input: StartOnlinePaymentInput!) {\n    startOnlinePayment(input: $input) {\n      checkout { providerPaymentId confirmationUrl }\n      errors { code message field }\n    }\n  }\n"): (typeof documents)["\n  mutation StartOnlinePayment($input: StartOnlinePaymentInput!) {\n    startOnlinePayment(input: $input) {\n      checkout { providerPaymentId confirmationUrl }\n      errors { code message field }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation EraseStudent($studentId: ID!) {\n    eraseStudent(studentId: $studentId) { student { id erased } errors { code message } }\n  }\n"): (typeof documents)["\n  mutation EraseStudent($studentId: ID!) {\n    eraseStudent(studentId: $studentId) { student { id erased } errors { code message } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ChildProgress($studentId: ID!, $from: DateTime!) {\n    student(id: $studentId) {\n      id\n      progress(from: $from) {\n        courseId gradeScale\n        current { lessons attended attendanceRate averageGrade averageGradePercent homeworkCompletion grades }\n        trend { attendanceRate averageGrade homeworkCompletion }\n      }\n      pastLessons(first: 60) {\n        edges { node { lessonId startsAt grade attendance homeworkDone filled } }\n      }\n    }\n    courses { id name }\n  }\n"): (typeof documents)["\n  query ChildProgress($studentId: ID!, $from: DateTime!) {\n    student(id: $studentId) {\n      id\n      progress(from: $from) {\n        courseId gradeScale\n        current { lessons attended attendanceRate averageGrade averageGradePercent homeworkCompletion grades }\n        trend { attendanceRate averageGrade homeworkCompletion }\n      }\n      pastLessons(first: 60) {\n        edges { node { lessonId startsAt grade attendance homeworkDone filled } }\n      }\n    }\n    courses { id name }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Questions {\n    myQuestions { id studentId topic text status askedAt dueAt answer answeredAt overdue }\n    questionTopics { code title responseHours responseWorkingDays }\n  }\n"): (typeof documents)["\n  query Questions {\n    myQuestions { id studentId topic text status askedAt dueAt answer answeredAt overdue }\n    questionTopics { code title responseHours responseWorkingDays }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation AskQuestion($input: AskQuestionInput!) {\n    askQuestion(input: $input) { question { id status dueAt } errors { code message field } }\n  }\n"): (typeof documents)["\n  mutation AskQuestion($input: AskQuestionInput!) {\n    askQuestion(input: $input) { question { id status dueAt } errors { code message field } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RequestRegistrationCode($phone: String!) {\n    requestRegistrationCode(phone: $phone) { ok expiresIn errors { code message field } }\n  }\n"): (typeof documents)["\n  mutation RequestRegistrationCode($phone: String!) {\n    requestRegistrationCode(phone: $phone) { ok expiresIn errors { code message field } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CompleteRegistration($input: CompleteRegistrationInput!) {\n    completeRegistration(input: $input) {\n      session { accessToken refreshToken expiresIn role familyId }\n      errors { code message field }\n    }\n  }\n"): (typeof documents)["\n  mutation CompleteRegistration($input: CompleteRegistrationInput!) {\n    completeRegistration(input: $input) {\n      session { accessToken refreshToken expiresIn role familyId }\n      errors { code message field }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ConfirmEmail($token: String!) {\n    confirmEmail(token: $token) { ok errors { code message } }\n  }\n"): (typeof documents)["\n  mutation ConfirmEmail($token: String!) {\n    confirmEmail(token: $token) { ok errors { code message } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation AddChild($input: AddChildInput!) {\n    addChild(input: $input) { student { id firstName } errors { code message field } }\n  }\n"): (typeof documents)["\n  mutation AddChild($input: AddChildInput!) {\n    addChild(input: $input) { student { id firstName } errors { code message field } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation LinkRecords($input: LinkRecordsInput!) {\n    linkRecords(input: $input) {\n      status\n      confirmation { id expiresAt }\n      session { accessToken refreshToken expiresIn role familyId }\n      errors { code message field }\n    }\n  }\n"): (typeof documents)["\n  mutation LinkRecords($input: LinkRecordsInput!) {\n    linkRecords(input: $input) {\n      status\n      confirmation { id expiresAt }\n      session { accessToken refreshToken expiresIn role familyId }\n      errors { code message field }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ConfirmLinkRecords($confirmationId: ID!, $code: String!) {\n    confirmLinkRecords(confirmationId: $confirmationId, code: $code) {\n      status\n      session { accessToken refreshToken expiresIn role familyId }\n      errors { code message field }\n    }\n  }\n"): (typeof documents)["\n  mutation ConfirmLinkRecords($confirmationId: ID!, $code: String!) {\n    confirmLinkRecords(confirmationId: $confirmationId, code: $code) {\n      status\n      session { accessToken refreshToken expiresIn role familyId }\n      errors { code message field }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Branches {\n    branches { id name city }\n  }\n"): (typeof documents)["\n  query Branches {\n    branches { id name city }\n  }\n"];
+
+export function graphql(source: string) {
+  return (documents as any)[source] ?? {};
+}
+
+export type DocumentType<TDocumentNode extends DocumentNode<any, any>> = TDocumentNode extends DocumentNode<  infer TType,  any>  ? TType  : never;

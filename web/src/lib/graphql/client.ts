@@ -1,0 +1,118 @@
+import { Client, cacheExchange, fetchExchange, subscriptionExchange } from "urql";
+import { createClient as createWsClient, type Client as WsClient } from "graphql-ws";
+import { accessToken, refresh } from "../session";
+import { toWire, type WireRequest } from "./persisted";
+
+/** Operations that start, renew or end a session: identity answers them with the refresh cookie. */
+const SESSION_OPERATIONS = new Set([
+  "SignInWithCode", "SignInWithPassword", "CompleteRegistration", "LinkRecords", "SetPassword",
+  "RefreshSession", "SignOut", "AddChild",
+]);
+
+const GRAPHQL_PATH = "/graphql";
+
+function hasUnauthenticated(payload: unknown): boolean {
+  const errors = (payload as { errors?: { extensions?: { code?: string } }[] } | null)?.errors;
+  return Array.isArray(errors) && errors.some((e) => e.extensions?.code === "UNAUTHENTICATED");
+}
+
+/** POST one operation as the gateway wants it: by hash, with the bearer token and the session header. */
+export async function post(body: WireRequest, retry = true): Promise<Response> {
+  const wire = toWire(body);
+  const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json" };
+  const token = accessToken();
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (wire.operationName && SESSION_OPERATIONS.has(wire.operationName)) headers["x-kabinet-session"] = "cookie";
+  const response = await fetch(GRAPHQL_PATH, {
+    method: "POST", headers, body: JSON.stringify(wire), credentials: "same-origin",
+  });
+  if (!retry || !token || wire.operationName === "RefreshSession") return response;
+  // An expired access token: refresh once, then send again (the answer is read from a clone).
+  const copy = response.clone();
+  const payload: unknown = await copy.json().catch(() => null);
+  if (response.status === 401 || hasUnauthenticated(payload)) {
+    const renewed = await refresh();
+    if (renewed) return post(body, false);
+  }
+  return response;
+}
+
+const fetchThroughPost: typeof fetch = async (_input, init) => {
+  const body = JSON.parse(String(init?.body ?? "{}")) as WireRequest;
+  return post(body);
+};
+
+let ws: WsClient | null = null;
+let texts: Promise<Record<string, string>> | null = null;
+
+/**
+ * graphql-ws requires a `query` string in every subscribe message, so a subscription carries the exact text
+ * of its trusted document (the manifest's, loaded on the first subscription) next to its documentId.
+ */
+function subscriptionText(documentId: string | undefined, fallback: string): Promise<string> {
+  if (!documentId) return Promise.resolve(fallback);
+  texts ??= import("../../gql/persisted-documents.json").then((m) => m.default as Record<string, string>);
+  return texts.then((all) => all[documentId] ?? fallback, () => fallback);
+}
+
+function wsClient(): WsClient {
+  if (!ws) {
+    const url = `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}${GRAPHQL_PATH}`;
+    ws = createWsClient({
+      url,
+      lazy: true,
+      retryAttempts: 20,
+      connectionParams: () => {
+        const token = accessToken();
+        return token ? { Authorization: `Bearer ${token}` } : {};
+      },
+    });
+  }
+  return ws;
+}
+
+/** Close the live connection (signing out, or a new session whose token it should carry). */
+export function resetLive(): void {
+  ws?.dispose();
+  ws = null;
+}
+
+export function createGraphQLClient(): Client {
+  return new Client({
+    url: GRAPHQL_PATH,
+    fetch: fetchThroughPost,
+    requestPolicy: "cache-and-network",
+    exchanges: [
+      cacheExchange,
+      fetchExchange,
+      subscriptionExchange({
+        forwardSubscription(request) {
+          const payload = toWire({
+            query: request.query ?? undefined,
+            operationName: request.operationName ?? undefined,
+            variables: request.variables as Record<string, unknown> | undefined,
+          });
+          return {
+            subscribe(sink) {
+              let unsubscribe: (() => void) | null = null;
+              let cancelled = false;
+              void subscriptionText(payload.documentId, request.query ?? "").then((query) => {
+                if (cancelled) return;
+                unsubscribe = wsClient().subscribe(
+                  { ...payload, query } as Parameters<WsClient["subscribe"]>[0],
+                  sink as Parameters<WsClient["subscribe"]>[1],
+                );
+              });
+              return {
+                unsubscribe() {
+                  cancelled = true;
+                  unsubscribe?.();
+                },
+              };
+            },
+          };
+        },
+      }),
+    ],
+  });
+}

@@ -1,0 +1,70 @@
+/**
+ * The signed-in session. The access token lives only in this module (memory); the refresh token is an
+ * HttpOnly cookie set by identity (docs/web-serving.md), so JavaScript never sees it. Where a gateway still
+ * returns the refresh token in the body, it is kept here in memory too (never in storage).
+ */
+
+export interface SessionData {
+  accessToken: string;
+  refreshToken?: string | null;
+  expiresIn: number;
+  role: string;
+  familyId?: string | null;
+}
+
+type Refresher = (refreshToken: string | null) => Promise<SessionData | null>;
+type Listener = (session: SessionData | null) => void;
+
+let current: SessionData | null = null;
+let timer: ReturnType<typeof setTimeout> | undefined;
+let refresher: Refresher | null = null;
+let pending: Promise<SessionData | null> | null = null;
+const listeners = new Set<Listener>();
+
+const REFRESH_AHEAD_S = 10;
+
+export function setRefresher(fn: Refresher): void {
+  refresher = fn;
+}
+
+export function getSession(): SessionData | null {
+  return current;
+}
+
+export function accessToken(): string | null {
+  return current?.accessToken ?? null;
+}
+
+export function subscribe(listener: Listener): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+export function setSession(session: SessionData | null): void {
+  const keepRefresh = session && !session.refreshToken ? current?.refreshToken : undefined;
+  current = session ? { ...session, refreshToken: session.refreshToken ?? keepRefresh ?? null } : null;
+  if (timer) clearTimeout(timer);
+  if (current) {
+    const inMs = Math.max(1, current.expiresIn - REFRESH_AHEAD_S) * 1000;
+    timer = setTimeout(() => void refresh(), inMs);
+  }
+  for (const listener of listeners) listener(current);
+}
+
+/** Trade the refresh cookie (or the in-memory token) for a new session; concurrent callers share one call. */
+export function refresh(): Promise<SessionData | null> {
+  if (!refresher) return Promise.resolve(null);
+  if (!pending) {
+    const fn = refresher;
+    pending = fn(current?.refreshToken ?? null)
+      .catch(() => null)
+      .then((session) => {
+        setSession(session);
+        return session;
+      })
+      .finally(() => {
+        pending = null;
+      });
+  }
+  return pending;
+}

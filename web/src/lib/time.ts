@@ -1,0 +1,11 @@
+/** Time ranges for queries, computed once per screen (stable variables keep urql from refetching). */
+export function addDays(date: Date, days: number): Date {
+  return new Date(date.getTime() + days * 86_400_000);
+}
+
+/** The start of the hour: a `from` that does not change on every render. */
+export function thisHour(): Date {
+  const now = new Date();
+  now.setMinutes(0, 0, 0);
+  return now;
+}

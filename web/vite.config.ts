@@ -1,0 +1,32 @@
+import { defineConfig } from "vitest/config";
+
+// Without @vitejs/plugin-react: esbuild compiles TSX with the automatic JSX runtime (no Fast Refresh,
+// a full reload on change in `npm run dev`, which is fine for this app's size).
+const gateway = process.env.KABINET_GATEWAY ?? "http://127.0.0.1:8000";
+
+export default defineConfig({
+  esbuild: { jsx: "automatic" },
+  build: {
+    target: "es2022",
+    sourcemap: false,
+    chunkSizeWarningLimit: 400,
+  },
+  server: {
+    proxy: {
+      "/graphql": { target: gateway, ws: true, changeOrigin: false },
+      "/services": { target: gateway },
+      "/calendar": { target: gateway },
+    },
+  },
+  preview: {
+    proxy: {
+      "/graphql": { target: gateway, ws: true },
+      "/services": { target: gateway },
+      "/calendar": { target: gateway },
+    },
+  },
+  test: {
+    environment: "node",
+    include: ["src/**/*.test.ts", "src/**/*.test.tsx"],
+  },
+});
