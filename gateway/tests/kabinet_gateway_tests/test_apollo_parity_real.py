@@ -19,7 +19,9 @@ from kabinet.auth import Principal, Role
 from kabinet.testing.stack import gateway_headers
 from kabinet_stack.testing import StackHandle
 
-ADMIN = Principal(user_id="admin-1", role=Role.BRANCH_ADMIN, branch_ids=frozenset({"b1"}))
+B1 = "00000000-0000-4000-8000-0000000000b1"
+
+ADMIN = Principal(user_id="admin-1", role=Role.BRANCH_ADMIN, branch_ids=frozenset({B1}))
 
 REGISTER = """
 mutation Register($input: RegisterStudentInput!) {
@@ -61,7 +63,7 @@ async def both(embedded_stack: StackHandle) -> AsyncIterator[dict[str, Any]]:
                     "firstName": "Masha",
                     "lastName": "Ivanova",
                     "birthDate": "2016-05-04",
-                    "branchId": "b1",
+                    "branchId": B1,
                 }
             },
         )

@@ -22,9 +22,11 @@ from gateway.testing.servers import serve_apps_in_loop
 from kabinet.auth import Principal, Role
 from kabinet_stack.testing import StackHandle
 
+B1 = "00000000-0000-4000-8000-0000000000b1"
+
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 
-ADMIN = Principal(user_id="admin-1", role=Role.BRANCH_ADMIN, branch_ids=frozenset({"b1"}))
+ADMIN = Principal(user_id="admin-1", role=Role.BRANCH_ADMIN, branch_ids=frozenset({B1}))
 
 REGISTER = """mutation($input: RegisterStudentInput!) {
   registerStudent(input: $input) { student { id familyId } errors { code message } } }"""
@@ -67,7 +69,7 @@ async def ws_client(url: str, init: dict[str, Any] | None) -> AsyncIterator[Clie
 async def register(stack: StackHandle, first: str, phone: str) -> str:
     result = await stack.client(ADMIN).execute(REGISTER, {"input": {
         "guardianPhone": phone, "firstName": first, "lastName": "Petrova", "birthDate": "2015-03-02",
-        "branchId": "b1"}})
+        "branchId": B1}})
     assert result["_status"] == 200 and not result["data"]["registerStudent"]["errors"], result
     return str(result["data"]["registerStudent"]["student"]["familyId"])
 
