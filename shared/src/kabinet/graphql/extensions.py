@@ -19,6 +19,7 @@ from strawberry.extensions import (
 from strawberry.extensions.validation_cache import _get_validate_cache
 
 from kabinet.graphql.errors import ErrorCodes
+from kabinet.graphql.ids import IdArguments
 from kabinet.graphql.input_limits import InputLimits
 
 
@@ -45,6 +46,7 @@ def standard_extensions(
     rules = list(limit_rules(max_depth, max_aliases))
     return [
         ErrorCodes,
+        IdArguments,
         InputLimits,
         lambda: ParserCache(maxsize=cache_size),
         lambda: ValidationCache(maxsize=cache_size),

@@ -14,7 +14,7 @@ from strawberry.types import Info
 from kabinet.errors import KabinetError
 from kabinet.graphql.context import RequestContext
 from kabinet.graphql.types import PageInfo
-from scheduling.adapters.repositories import LessonFilter, LessonRepository, encode_cursor
+from scheduling.adapters.repositories import LessonFilter, LessonRepository, StudentRef, encode_cursor
 from scheduling.domain.model import Lesson as LessonModel
 from scheduling.domain.model import zone
 from scheduling.schema.types import CalendarDay, Lesson, LessonConnection, LessonEdge
@@ -35,7 +35,8 @@ async def lesson_page(info: Info[RequestContext, None], q: LessonQuery, first: i
                             total_count=total)
 
 
-StudentPageKey = tuple[str, dt.datetime, dt.datetime, int]  # student, from, to, page size
+# student, from, to, page size, the student as identity gave it (until scheduling has projected it)
+StudentPageKey = tuple[str, dt.datetime, dt.datetime, int, StudentRef | None]
 
 
 def _connection(page: list[LessonModel], first: int, total: int) -> LessonConnection:
@@ -54,9 +55,10 @@ def student_pages_loader(ctx: RequestContext) -> DataLoader[StudentPageKey, Less
         batches: dict[tuple[int, str], list[tuple[StudentPageKey, LessonFilter]]] = defaultdict(list)
         async with ctx.reads() as s:
             for key in keys:
-                student_id, from_, to, first = key
+                student_id, from_, to, first, owner = key
                 try:
-                    f = await authorised_filter(s, ctx.principal, LessonQuery(from_, to, student_id=student_id))
+                    f = await authorised_filter(s, ctx.principal, LessonQuery(from_, to, student_id=student_id,
+                                                                              student_owner=owner))
                 except KabinetError as exc:  # refused for this child only, as the unbatched page would be
                     out[key] = exc
                     continue
@@ -72,13 +74,15 @@ def student_pages_loader(ctx: RequestContext) -> DataLoader[StudentPageKey, Less
 
 
 async def student_lesson_page(info: Info[RequestContext, None], student_id: str, from_: dt.datetime,
-                              to: dt.datetime, first: int, after: str | None) -> LessonConnection:
+                              to: dt.datetime, first: int, after: str | None, owner: StudentRef | None = None
+                              ) -> LessonConnection:
     """A child's lessons: batched per request when it is a first page (the family cabinet asks for each child)."""
     if after:
-        return await lesson_page(info, LessonQuery(from_, to, student_id=student_id), first, after)
+        return await lesson_page(info, LessonQuery(from_, to, student_id=student_id, student_owner=owner),
+                                 first, after)
     first = max(1, min(first, MAX_PAGE))
     result: LessonConnection = await info.context.loader("student_lesson_pages", student_pages_loader).load(
-        (student_id, from_, to, first))
+        (student_id, from_, to, first, owner))
     return result
 
 
