@@ -4,7 +4,7 @@ A student's (or family's) lessons are found from the index alone: (student_id, l
 (student_id), so the semi-join `lessons.id IN (participants of the student)` needs no heap visit.
 
 Revision ID: 5d1c7e2a9b40
-Revises: 2366bb7f05cc
+Revises: 5a7c9e1b3d2f
 Create Date: 2026-12-06 12:45:00
 """
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = '5d1c7e2a9b40'
-down_revision: str | None = '2366bb7f05cc'
+down_revision: str | None = '5a7c9e1b3d2f'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

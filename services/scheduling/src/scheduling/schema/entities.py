@@ -91,7 +91,7 @@ class Family:
         from scheduling.adapters.repositories import ProjectionRepository
         from scheduling.service.access import sees_family
 
-        async with info.context.runtime.sessionmaker() as s:
+        async with info.context.reads() as s:
             if not await sees_family(info.context.principal, str(self.id), ProjectionRepository(s)):
                 raise Forbidden()  # an admin of another branch included (issue #10)
         t = await info.context.loader("trial_by_family", trial_by_family_loader).load(str(self.id))
