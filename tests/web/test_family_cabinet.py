@@ -357,19 +357,25 @@ async def test_sign_in_errors_are_clear(cabinet: Cabinet) -> None:
     page = await context.new_page()
     alert = page.get_by_role("alert")
 
-    # A wrong code: the parent is told and may try again; after five wrong tries even the right code is refused.
+    # A wrong code: the parent is told how many tries are left; the fifth wrong try locks the code, and then
+    # even the right code is refused with the lock's message.
     await page.goto(f"{cabinet.url}/signin")
     await axe_check(page, "sign-in phone")
     await page.fill("input[name=phone]", "+79000000004")
     await page.click("form button[type=submit]")
-    for _ in range(5):
+    for said in ("Неверный код. Осталось 4 попытки.", "Неверный код. Осталось 3 попытки.",
+                 "Неверный код. Осталось 2 попытки.", "Неверный код. Осталась 1 попытка."):
         await page.fill("input[name=code]", "000000")
         await page.click("form button[type=submit]")
-        await expect(alert).to_contain_text("Неверный")
-    await axe_check(page, "sign-in wrong code")
+        await expect(alert).to_contain_text(said)
+        if said.endswith("4 попытки."):
+            await axe_check(page, "sign-in wrong code")
+    await page.fill("input[name=code]", "000000")
+    await page.click("form button[type=submit]")
+    await expect(alert).to_contain_text("Этот код заблокирован")
     await page.fill("input[name=code]", "111111")
     await page.click("form button[type=submit]")
-    await expect(alert).to_be_visible()
+    await expect(alert).to_contain_text("Этот код заблокирован")
     assert "/signin" in page.url
 
     # Too many codes for one number.

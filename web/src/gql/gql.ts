@@ -16,7 +16,7 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
 type Documents = {
     "\n  query Cabinet($studentId: ID!, $withHome: Boolean!, $from: DateTime!, $to: DateTime!) {\n    myFamily { ...FamilyFrame }\n    student(id: $studentId) @include(if: $withHome) { ...ChildHomeFields }\n  }\n": typeof types.CabinetDocument,
     "\n  mutation RequestSignInCode($phone: String!) {\n    requestSignInCode(phone: $phone) { ok expiresIn errors { code message field } }\n  }\n": typeof types.RequestSignInCodeDocument,
-    "\n  mutation SignInWithCode($phone: String!, $code: String!) {\n    signInWithCode(phone: $phone, code: $code) {\n      session { accessToken refreshToken expiresIn role familyId }\n      errors { code message field }\n    }\n  }\n": typeof types.SignInWithCodeDocument,
+    "\n  mutation SignInWithCode($phone: String!, $code: String!) {\n    signInWithCode(phone: $phone, code: $code) {\n      session { accessToken refreshToken expiresIn role familyId }\n      errors { code message field }\n      triesLeft\n    }\n  }\n": typeof types.SignInWithCodeDocument,
     "\n  mutation SignInWithPassword($login: String!, $password: String!) {\n    signInWithPassword(login: $login, password: $password) {\n      session { accessToken refreshToken expiresIn role familyId }\n      errors { code message field }\n    }\n  }\n": typeof types.SignInWithPasswordDocument,
     "\n  mutation RefreshSession($refreshToken: String!) {\n    refreshSession(refreshToken: $refreshToken) {\n      session { accessToken refreshToken expiresIn role familyId }\n      errors { code message }\n    }\n  }\n": typeof types.RefreshSessionDocument,
     "\n  mutation SignOut($refreshToken: String!) {\n    signOut(refreshToken: $refreshToken) { ok errors { code message } }\n  }\n": typeof types.SignOutDocument,
@@ -42,7 +42,7 @@ type Documents = {
     "\n  query Questions {\n    myQuestions { id studentId topic text status askedAt dueAt answer answeredAt overdue }\n    questionTopics { code title responseHours responseWorkingDays }\n  }\n": typeof types.QuestionsDocument,
     "\n  mutation AskQuestion($input: AskQuestionInput!) {\n    askQuestion(input: $input) { question { id status dueAt } errors { code message field } }\n  }\n": typeof types.AskQuestionDocument,
     "\n  mutation RequestRegistrationCode($phone: String!) {\n    requestRegistrationCode(phone: $phone) { ok expiresIn errors { code message field } }\n  }\n": typeof types.RequestRegistrationCodeDocument,
-    "\n  mutation CompleteRegistration($input: CompleteRegistrationInput!) {\n    completeRegistration(input: $input) {\n      session { accessToken refreshToken expiresIn role familyId }\n      errors { code message field }\n    }\n  }\n": typeof types.CompleteRegistrationDocument,
+    "\n  mutation CompleteRegistration($input: CompleteRegistrationInput!) {\n    completeRegistration(input: $input) {\n      session { accessToken refreshToken expiresIn role familyId }\n      errors { code message field }\n      triesLeft\n    }\n  }\n": typeof types.CompleteRegistrationDocument,
     "\n  mutation ConfirmEmail($token: String!) {\n    confirmEmail(token: $token) { ok errors { code message } }\n  }\n": typeof types.ConfirmEmailDocument,
     "\n  mutation AddChild($input: AddChildInput!) {\n    addChild(input: $input) { student { id firstName } errors { code message field } }\n  }\n": typeof types.AddChildDocument,
     "\n  mutation LinkRecords($input: LinkRecordsInput!) {\n    linkRecords(input: $input) {\n      status\n      confirmation { id expiresAt }\n      session { accessToken refreshToken expiresIn role familyId }\n      errors { code message field }\n    }\n  }\n": typeof types.LinkRecordsDocument,
@@ -52,7 +52,7 @@ type Documents = {
 const documents: Documents = {
     "\n  query Cabinet($studentId: ID!, $withHome: Boolean!, $from: DateTime!, $to: DateTime!) {\n    myFamily { ...FamilyFrame }\n    student(id: $studentId) @include(if: $withHome) { ...ChildHomeFields }\n  }\n": types.CabinetDocument,
     "\n  mutation RequestSignInCode($phone: String!) {\n    requestSignInCode(phone: $phone) { ok expiresIn errors { code message field } }\n  }\n": types.RequestSignInCodeDocument,
-    "\n  mutation SignInWithCode($phone: String!, $code: String!) {\n    signInWithCode(phone: $phone, code: $code) {\n      session { accessToken refreshToken expiresIn role familyId }\n      errors { code message field }\n    }\n  }\n": types.SignInWithCodeDocument,
+    "\n  mutation SignInWithCode($phone: String!, $code: String!) {\n    signInWithCode(phone: $phone, code: $code) {\n      session { accessToken refreshToken expiresIn role familyId }\n      errors { code message field }\n      triesLeft\n    }\n  }\n": types.SignInWithCodeDocument,
     "\n  mutation SignInWithPassword($login: String!, $password: String!) {\n    signInWithPassword(login: $login, password: $password) {\n      session { accessToken refreshToken expiresIn role familyId }\n      errors { code message field }\n    }\n  }\n": types.SignInWithPasswordDocument,
     "\n  mutation RefreshSession($refreshToken: String!) {\n    refreshSession(refreshToken: $refreshToken) {\n      session { accessToken refreshToken expiresIn role familyId }\n      errors { code message }\n    }\n  }\n": types.RefreshSessionDocument,
     "\n  mutation SignOut($refreshToken: String!) {\n    signOut(refreshToken: $refreshToken) { ok errors { code message } }\n  }\n": types.SignOutDocument,
@@ -78,7 +78,7 @@ const documents: Documents = {
     "\n  query Questions {\n    myQuestions { id studentId topic text status askedAt dueAt answer answeredAt overdue }\n    questionTopics { code title responseHours responseWorkingDays }\n  }\n": types.QuestionsDocument,
     "\n  mutation AskQuestion($input: AskQuestionInput!) {\n    askQuestion(input: $input) { question { id status dueAt } errors { code message field } }\n  }\n": types.AskQuestionDocument,
     "\n  mutation RequestRegistrationCode($phone: String!) {\n    requestRegistrationCode(phone: $phone) { ok expiresIn errors { code message field } }\n  }\n": types.RequestRegistrationCodeDocument,
-    "\n  mutation CompleteRegistration($input: CompleteRegistrationInput!) {\n    completeRegistration(input: $input) {\n      session { accessToken refreshToken expiresIn role familyId }\n      errors { code message field }\n    }\n  }\n": types.CompleteRegistrationDocument,
+    "\n  mutation CompleteRegistration($input: CompleteRegistrationInput!) {\n    completeRegistration(input: $input) {\n      session { accessToken refreshToken expiresIn role familyId }\n      errors { code message field }\n      triesLeft\n    }\n  }\n": types.CompleteRegistrationDocument,
     "\n  mutation ConfirmEmail($token: String!) {\n    confirmEmail(token: $token) { ok errors { code message } }\n  }\n": types.ConfirmEmailDocument,
     "\n  mutation AddChild($input: AddChildInput!) {\n    addChild(input: $input) { student { id firstName } errors { code message field } }\n  }\n": types.AddChildDocument,
     "\n  mutation LinkRecords($input: LinkRecordsInput!) {\n    linkRecords(input: $input) {\n      status\n      confirmation { id expiresAt }\n      session { accessToken refreshToken expiresIn role familyId }\n      errors { code message field }\n    }\n  }\n": types.LinkRecordsDocument,
@@ -111,7 +111,7 @@ export function graphql(source: "\n  mutation RequestSignInCode($phone: String!)
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation SignInWithCode($phone: String!, $code: String!) {\n    signInWithCode(phone: $phone, code: $code) {\n      session { accessToken refreshToken expiresIn role familyId }\n      errors { code message field }\n    }\n  }\n"): (typeof documents)["\n  mutation SignInWithCode($phone: String!, $code: String!) {\n    signInWithCode(phone: $phone, code: $code) {\n      session { accessToken refreshToken expiresIn role familyId }\n      errors { code message field }\n    }\n  }\n"];
+export function graphql(source: "\n  mutation SignInWithCode($phone: String!, $code: String!) {\n    signInWithCode(phone: $phone, code: $code) {\n      session { accessToken refreshToken expiresIn role familyId }\n      errors { code message field }\n      triesLeft\n    }\n  }\n"): (typeof documents)["\n  mutation SignInWithCode($phone: String!, $code: String!) {\n    signInWithCode(phone: $phone, code: $code) {\n      session { accessToken refreshToken expiresIn role familyId }\n      errors { code message field }\n      triesLeft\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -215,7 +215,7 @@ export function graphql(source: "\n  mutation RequestRegistrationCode($phone: St
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation CompleteRegistration($input: CompleteRegistrationInput!) {\n    completeRegistration(input: $input) {\n      session { accessToken refreshToken expiresIn role familyId }\n      errors { code message field }\n    }\n  }\n"): (typeof documents)["\n  mutation CompleteRegistration($input: CompleteRegistrationInput!) {\n    completeRegistration(input: $input) {\n      session { accessToken refreshToken expiresIn role familyId }\n      errors { code message field }\n    }\n  }\n"];
+export function graphql(source: "\n  mutation CompleteRegistration($input: CompleteRegistrationInput!) {\n    completeRegistration(input: $input) {\n      session { accessToken refreshToken expiresIn role familyId }\n      errors { code message field }\n      triesLeft\n    }\n  }\n"): (typeof documents)["\n  mutation CompleteRegistration($input: CompleteRegistrationInput!) {\n    completeRegistration(input: $input) {\n      session { accessToken refreshToken expiresIn role familyId }\n      errors { code message field }\n      triesLeft\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -326,6 +326,8 @@ class CodeRequestPayload:
 class AuthPayload:
     session: AuthSession | None
     errors: list[UserError]
+    tries_left: int | None = strawberry.field(
+        default=None, description="After a wrong code (INVALID_CODE): how many tries the code has left.")
 
 
 @strawberry.type

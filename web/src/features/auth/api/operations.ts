@@ -11,6 +11,7 @@ export const SignInWithCode = graphql(`
     signInWithCode(phone: $phone, code: $code) {
       session { accessToken refreshToken expiresIn role familyId }
       errors { code message field }
+      triesLeft
     }
   }
 `);

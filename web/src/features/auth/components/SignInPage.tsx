@@ -60,9 +60,10 @@ function CodeForm() {
   const [signInState, signIn] = useMutation(SignInWithCode);
   const done = useAfterSignIn();
 
-  const show = (errors: readonly ApiError[] | undefined, combined: Parameters<typeof describeCombined>[1]) => {
+  const show = (errors: readonly ApiError[] | undefined, combined: Parameters<typeof describeCombined>[1],
+    triesLeft?: number | null) => {
     const first = errors?.[0];
-    setError(first ? describeError(t, first) : describeCombined(t, combined) ?? null);
+    setError(first ? describeError(t, first, triesLeft) : describeCombined(t, combined) ?? null);
   };
 
   const onRequest = async (event: FormEvent) => {
@@ -86,7 +87,7 @@ function CodeForm() {
       startSession(toSession(payload.session));
       done();
     } else {
-      show(payload?.errors, result.error);
+      show(payload?.errors, result.error, payload?.triesLeft);
     }
   };
 

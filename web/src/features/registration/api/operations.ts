@@ -11,6 +11,7 @@ export const CompleteRegistration = graphql(`
     completeRegistration(input: $input) {
       session { accessToken refreshToken expiresIn role familyId }
       errors { code message field }
+      triesLeft
     }
   }
 `);
