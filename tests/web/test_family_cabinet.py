@@ -302,6 +302,19 @@ async def test_privacy_screen_shows_consent_and_asks_before_erasing(cabinet: Cab
         await go(parent, f"/c/{dasha['id']}/privacy")
         await expect(parent.get_by_test_id("consent-status")).to_contain_text("получено")
         await axe_check(parent, f"privacy {viewport}")
+    # Withdrawing the consent asks first; giving it again is one tap; both are recorded by identity.
+    status = parent.get_by_test_id("consent-status")
+    await parent.get_by_role("button", name="Отозвать согласие").click()
+    await axe_check(parent, "privacy consent withdrawal")
+    await parent.get_by_role("button", name="Отмена").click()
+    await expect(status).to_contain_text("получено")
+    await parent.get_by_role("button", name="Отозвать согласие").click()
+    await parent.get_by_role("button", name="Да, отозвать согласие").click()
+    await expect(status).to_contain_text("Согласие не дано")
+    await parent.reload()
+    await expect(status).to_contain_text("Согласие не дано")  # from the server, not the page's memory
+    await parent.get_by_role("button", name="Дать согласие").click()
+    await expect(status).to_contain_text("получено")
     await parent.get_by_role("button", name="Удалить данные ребёнка").click()
     final = parent.get_by_role("button", name="Да, удалить навсегда")
     await expect(final).to_be_disabled()  # not before the name is typed

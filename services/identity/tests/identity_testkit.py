@@ -165,6 +165,8 @@ CONFIRM_LINK = """mutation($c: ID!, $code: String!) { confirmLinkRecords(confirm
   session { accessToken familyId } status errors { field code message } } }"""
 INVITE = """mutation($p: String!) { inviteGuardian(phone: $p, firstName: "Oleg", lastName: "Second") {
   guardian { id phone isPayer } errors { field code message } } }"""
+SET_CONSENT = """mutation($s: ID!, $g: Boolean!) { setChildConsent(studentId: $s, given: $g) {
+  student { id consentRecorded } errors { field code message } } }"""
 ERASE = """mutation($s: ID!) { eraseStudent(studentId: $s) {
   student { id firstName lastName birthDate erased } errors { code } } }"""
 ASK = """mutation($i: AskQuestionInput!) { askQuestion(input: $i) {

@@ -38,6 +38,7 @@ type Documents = {
     "\n  query StatementPage($after: String!) {\n    myFamily {\n      id\n      statement(first: 200, after: $after) {\n        edges { node { ...StatementLineFields } }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n  }\n": typeof types.StatementPageDocument,
     "\n  mutation StartOnlinePayment($input: StartOnlinePaymentInput!) {\n    startOnlinePayment(input: $input) {\n      checkout { providerPaymentId confirmationUrl }\n      errors { code message field }\n    }\n  }\n": typeof types.StartOnlinePaymentDocument,
     "\n  mutation EraseStudent($studentId: ID!) {\n    eraseStudent(studentId: $studentId) { student { id erased } errors { code message } }\n  }\n": typeof types.EraseStudentDocument,
+    "\n  mutation SetChildConsent($studentId: ID!, $given: Boolean!) {\n    setChildConsent(studentId: $studentId, given: $given) {\n      student { id consentRecorded } errors { code message }\n    }\n  }\n": typeof types.SetChildConsentDocument,
     "\n  query ChildProgress($studentId: ID!, $from: DateTime!) {\n    student(id: $studentId) {\n      id\n      progress(from: $from) {\n        courseId gradeScale\n        current { lessons attended attendanceRate averageGrade averageGradePercent homeworkCompletion grades }\n        trend { attendanceRate averageGrade homeworkCompletion }\n      }\n      pastLessons(first: 60) {\n        edges { node { lessonId startsAt grade attendance homeworkDone filled } }\n      }\n    }\n    courses { id name }\n  }\n": typeof types.ChildProgressDocument,
     "\n  query Questions {\n    myQuestions { id studentId topic text status askedAt dueAt answer answeredAt overdue }\n    questionTopics { code title responseHours responseWorkingDays }\n  }\n": typeof types.QuestionsDocument,
     "\n  mutation AskQuestion($input: AskQuestionInput!) {\n    askQuestion(input: $input) { question { id status dueAt } errors { code message field } }\n  }\n": typeof types.AskQuestionDocument,
@@ -74,6 +75,7 @@ const documents: Documents = {
     "\n  query StatementPage($after: String!) {\n    myFamily {\n      id\n      statement(first: 200, after: $after) {\n        edges { node { ...StatementLineFields } }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n  }\n": types.StatementPageDocument,
     "\n  mutation StartOnlinePayment($input: StartOnlinePaymentInput!) {\n    startOnlinePayment(input: $input) {\n      checkout { providerPaymentId confirmationUrl }\n      errors { code message field }\n    }\n  }\n": types.StartOnlinePaymentDocument,
     "\n  mutation EraseStudent($studentId: ID!) {\n    eraseStudent(studentId: $studentId) { student { id erased } errors { code message } }\n  }\n": types.EraseStudentDocument,
+    "\n  mutation SetChildConsent($studentId: ID!, $given: Boolean!) {\n    setChildConsent(studentId: $studentId, given: $given) {\n      student { id consentRecorded } errors { code message }\n    }\n  }\n": types.SetChildConsentDocument,
     "\n  query ChildProgress($studentId: ID!, $from: DateTime!) {\n    student(id: $studentId) {\n      id\n      progress(from: $from) {\n        courseId gradeScale\n        current { lessons attended attendanceRate averageGrade averageGradePercent homeworkCompletion grades }\n        trend { attendanceRate averageGrade homeworkCompletion }\n      }\n      pastLessons(first: 60) {\n        edges { node { lessonId startsAt grade attendance homeworkDone filled } }\n      }\n    }\n    courses { id name }\n  }\n": types.ChildProgressDocument,
     "\n  query Questions {\n    myQuestions { id studentId topic text status askedAt dueAt answer answeredAt overdue }\n    questionTopics { code title responseHours responseWorkingDays }\n  }\n": types.QuestionsDocument,
     "\n  mutation AskQuestion($input: AskQuestionInput!) {\n    askQuestion(input: $input) { question { id status dueAt } errors { code message field } }\n  }\n": types.AskQuestionDocument,
@@ -196,6 +198,10 @@ export function graphql(source: "\n  mutation StartOnlinePayment($input: StartOn
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation EraseStudent($studentId: ID!) {\n    eraseStudent(studentId: $studentId) { student { id erased } errors { code message } }\n  }\n"): (typeof documents)["\n  mutation EraseStudent($studentId: ID!) {\n    eraseStudent(studentId: $studentId) { student { id erased } errors { code message } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SetChildConsent($studentId: ID!, $given: Boolean!) {\n    setChildConsent(studentId: $studentId, given: $given) {\n      student { id consentRecorded } errors { code message }\n    }\n  }\n"): (typeof documents)["\n  mutation SetChildConsent($studentId: ID!, $given: Boolean!) {\n    setChildConsent(studentId: $studentId, given: $given) {\n      student { id consentRecorded } errors { code message }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

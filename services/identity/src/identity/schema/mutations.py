@@ -308,6 +308,14 @@ class FamilyMutations:
                                                                                           str(student_id))))
         return StudentPayload(found=got, errors=errors)
 
+    @strawberry.mutation(description="A guardian of the child's family gives (`given: true`) or withdraws consent to "
+                                     "process the child's personal data; withdrawing keeps when it was given.")
+    async def set_child_consent(self, info: Ctx, student_id: strawberry.ID, given: bool) -> StudentPayload:
+        p = info.context.principal
+        got, errors = await attempt(lambda: in_uow(info, lambda uow: family.set_child_consent(
+            deps(info), uow, p, str(student_id), given)))
+        return StudentPayload(found=got, errors=errors)
+
     @strawberry.mutation(description="Link existing client records by phone + birth date + surname (R-FAM-6). "
                                      "Returns new tokens for the linked family when the records' phone is the "
                                      "caller's own; otherwise the records' guardian confirms first "
