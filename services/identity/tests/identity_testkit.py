@@ -147,7 +147,7 @@ REQUEST_CODE = """mutation($p: String!) { requestSignInCode(phone: $p) {
 REQUEST_REG_CODE = """mutation($p: String!) { requestRegistrationCode(phone: $p) {
   ok expiresIn errors { field code message } } }"""
 SIGN_IN_CODE = """mutation($p: String!, $c: String!) { signInWithCode(phone: $p, code: $c) {
-  session { accessToken refreshToken expiresIn role familyId } errors { field code message } } }"""
+  session { accessToken refreshToken expiresIn role familyId studentIds } errors { field code message } } }"""
 SIGN_IN_PASSWORD = """mutation($l: String!, $pw: String!) { signInWithPassword(login: $l, password: $pw) {
   session { accessToken refreshToken role staffId familyId } errors { field code message } } }"""
 REFRESH = """mutation($t: String!) { refreshSession(refreshToken: $t) {

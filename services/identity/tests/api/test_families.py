@@ -210,9 +210,14 @@ async def test_erasure_pseudonymises_the_child_and_tells_every_service(env: Env)
         return any(e["family_id"] == fam["id"] for e in await env.events("identity.access.granted.v1"))
 
     await eventually(is_open)
-    token = (await sign_in_by_code(env, fam["phone"]))["session"]["accessToken"]
+    session = (await sign_in_by_code(env, fam["phone"]))["session"]
+    token = session["accessToken"]
+    # The session names the children in the cabinet's order, so the app opens the first one's home at once.
+    assert session["studentIds"] == [s["id"] for s in fam["students"]]
     kid = fam["students"][0]["id"]
     erased = (await env.ok(ERASE, {"s": kid}, token))["eraseStudent"]["student"]
+    after = (await sign_in_by_code(env, fam["phone"]))["session"]
+    assert after["studentIds"] == [fam["students"][1]["id"]]  # an erased child is no longer in the cabinet
     assert erased["erased"] is True and erased["birthDate"] is None and "Kid" not in erased["firstName"]
     assert {"student_id": kid, "family_id": fam["id"]} in await env.events("identity.student.erased.v1")
     # Another family's guardian cannot erase (the same answer as for a missing student).
