@@ -5,10 +5,23 @@ UV ?= $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 NPM_DIR := tests/node
 # The web app (web/, Node 20). Every web step is skipped while web/package.json does not exist.
 WEB_DIR := web
-# node_modules/ is installed for this package-lock.json (the same stamp `kabinet run` reads before its npm ci).
-WEB_STAMP := $(WEB_DIR)/node_modules/.kabinet-lock
+# `make run PORT=8080` (or KABINET_PORT) serves elsewhere than :8000.
+PORT ?= $(or $(KABINET_PORT),8000)
 
-.PHONY: run test install install-node install-web test-web lint-web ensure-uv lint bench bench-gateway docs schema supergraph clean
+.PHONY: run test install install-node install-web install-browser test-web lint-web ensure-uv lint bench bench-gateway docs schema supergraph clean
+
+# `npm ci` in a directory only when its package-lock.json changed since the last install there: the stamp
+# node_modules/.kabinet-lock holds the lockfile's hash (`kabinet run` reads the web app's the same way).
+define npm_ci_if_changed
+@if [ -f $(1)/package.json ]; then \
+	  command -v npm >/dev/null || { echo "Node.js 20 (node + npm) is needed for $(1) (see README)" >&2; exit 1; }; \
+	  want=$$(sha256sum $(1)/package-lock.json | cut -d' ' -f1); \
+	  if [ "$$(cat $(1)/node_modules/.kabinet-lock 2>/dev/null)" != "$$want" ]; then \
+	    npm ci --prefix $(1) --no-audit --no-fund --loglevel=error && mkdir -p $(1)/node_modules \
+	      && echo "$$want" > $(1)/node_modules/.kabinet-lock; \
+	  fi; \
+	fi
+endef
 
 ensure-uv:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check uv
@@ -16,19 +29,20 @@ ensure-uv:
 install: ensure-uv
 	$(UV) sync --frozen
 
+## The federation-compatibility harness (Apollo's and Hive's gateways).
 install-node:
-	@if [ -f $(NPM_DIR)/package-lock.json ]; then npm ci --prefix $(NPM_DIR) --no-audit --no-fund --loglevel=error; fi
+	$(call npm_ci_if_changed,$(NPM_DIR))
+
+## The console's browser test drives the system's Chromium with Playwright (never a downloaded browser).
+install-browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else echo "Chromium is missing: install it (e.g. sudo apt-get install chromium) for tests/browser" >&2; exit 1; fi; }
 
 ## The web app's packages: `npm ci` only when web/package-lock.json changed since the last install.
 install-web:
-	@if [ -f $(WEB_DIR)/package.json ]; then \
-	  command -v npm >/dev/null || { echo "Node.js 20 (node + npm) is needed for the web app (see README)" >&2; exit 1; }; \
-	  want=$$(sha256sum $(WEB_DIR)/package-lock.json | cut -d' ' -f1); \
-	  if [ "$$(cat $(WEB_STAMP) 2>/dev/null)" != "$$want" ]; then \
-	    npm ci --prefix $(WEB_DIR) --no-audit --no-fund --loglevel=error && mkdir -p $(WEB_DIR)/node_modules \
-	      && echo "$$want" > $(WEB_STAMP); \
-	  fi; \
-	fi
+	$(call npm_ci_if_changed,$(WEB_DIR))
 
 ## The web app's unit tests (Vitest); its browser tests (tests/web) are part of the pytest suite.
 test-web: install-web
@@ -39,11 +53,12 @@ lint-web: install-web
 
 ## Start the whole system in one process (SQLite + in-process bus) with demo data.
 run: install
-	$(UV) run kabinet run
+	$(UV) run kabinet run --port $(PORT)
 
-## Run the whole test suite against real PostgreSQL and RabbitMQ (see README: KABINET_TEST_*).
-test: install install-node test-web
-	$(UV) run pytest
+## Run the whole test suite against real PostgreSQL and RabbitMQ (see README: on 127.0.0.1 with the defaults, or
+## KABINET_TEST_*, or Docker).
+test: install install-node install-browser test-web
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(UV) run pytest
 
 lint: install lint-web
 	$(UV) run ruff check .

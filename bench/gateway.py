@@ -1,4 +1,5 @@
-"""Kabinet's gateway against @apollo/gateway and @graphql-hive/gateway, on the same subgraphs, in the same run.
+"""Kabinet's gateway against @apollo/gateway and @graphql-hive/gateway (its default JavaScript runtime, and with
+Hive Router's Rust query planner from @graphql-hive/router-runtime), on the same subgraphs, in the same run.
 
     make bench-gateway      (or: uv run python bench/gateway.py [--duration 8] [--connections 50])
 
@@ -10,8 +11,9 @@ distinct body runs Strawberry, repeats are answered from memory, so the subgraph
 gateway and the gateway is what is measured.
 
 Gateways: ours (`kabinet-gateway serve`: uvicorn + uvloop + httptools), `@apollo/gateway` 2.x behind
-`@apollo/server`, `@graphql-hive/gateway` (its runtime on node:http, inbound in-flight deduplication off). All
-three read the same supergraph file (composed by `@apollo/composition`). One process each, each pinned to the
+`@apollo/server`, `@graphql-hive/gateway` (its runtime on node:http, inbound in-flight deduplication off), and
+the same Hive Gateway with `unifiedGraphHandler` from `@graphql-hive/router-runtime` (the Rust planner). All
+four read the same supergraph file (composed by `@apollo/composition`). One process each, each pinned to the
 same CPU (`taskset -c 1` when the machine has 2+ CPUs); the subgraphs and the load generator share the other.
 
 Load: autocannon (tests/node/load.mjs), 2 s warm-up then `--duration` s per scenario, `--connections` connections:
@@ -22,7 +24,7 @@ Load: autocannon (tests/node/load.mjs), 2 s warm-up then `--duration` s per scen
   S5 one client, sequential: the latency the gateway adds on S1 over calling the subgraph directly (p50/p99),
      measured with a Python client in this process (2000 requests after 300 of warm-up).
 RSS: the gateway process's resident memory, the largest sample taken every 0.25 s while it is under load.
-All three gateways run at once (an idle one costs nothing) and each scenario is measured in two slices that
+All four gateways run at once (an idle one costs nothing) and each scenario is measured in two slices that
 rotate through them, so a burst of other load on the machine falls on all of them alike.
 """
 
@@ -399,6 +401,9 @@ def gateways(supergraph: Path, cpu: int | None) -> dict[str, tuple[list[str], di
                     f"http://127.0.0.1:{port}/graphql"),
         "apollo": (pinned([node, "apollo-gateway.mjs"], cpu), {"SUPERGRAPH_FILE": str(supergraph)}, None),
         "hive": (pinned([node, "hive-gateway.mjs"], cpu), {"SUPERGRAPH_FILE": str(supergraph)}, None),
+        # Hive Gateway with Hive Router's Rust query planner (@graphql-hive/router-runtime).
+        "hive-rust": (pinned([node, "hive-gateway.mjs"], cpu),
+                      {"SUPERGRAPH_FILE": str(supergraph), "HIVE_ROUTER_RUNTIME": "1"}, None),
     }
 
 
@@ -486,30 +491,43 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}, Python {platform.python_version()}"
 
 
+PEERS = ("kabinet", "apollo", "hive", "hive-rust")
+PEER_TITLES = {"kabinet": "Kabinet", "apollo": "Apollo", "hive": "Hive", "hive-rust": "Hive (Rust planner)"}
+PEER_INITIALS = {"kabinet": "K", "apollo": "A", "hive": "H", "hive-rust": "HR"}
+
+
 def table(results: dict[str, Any]) -> str:
     g = results["gateways"]
+    peers = [n for n in PEERS if n in g]
+    others = [n for n in peers if n != "kabinet"]
     load = results.get("load_average", {})
+    initials = " / ".join(PEER_INITIALS[n] for n in peers)
     lines = [
         f"Run {results['date']} on {results['machine']}; 1-minute load average {load.get('start', 0):.2f} at the "
         f"start, {load.get('end', 0):.2f} at the end.",
         "",
-        "| scenario | Kabinet rps | Apollo rps | Hive rps | ours / Apollo | ours / Hive "
-        "| p50 ms (K / A / H) | p99 ms (K / A / H) | RSS MB (K / A / H) |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |",
+        "| scenario | " + " | ".join(f"{PEER_TITLES[n]} rps" for n in peers) + " | "
+        + " | ".join(f"ours / {PEER_TITLES[n]}" for n in others)
+        + f" | p50 ms ({initials}) | p99 ms ({initials}) | RSS MB ({initials}) |",
+        "| --- | " + " | ".join("---:" for _ in peers) + " | " + " | ".join("---:" for _ in others)
+        + " | --- | --- | --- |",
     ]
     for title in SCENARIOS:
-        k, a, h = (g[n]["scenarios"][title] for n in ("kabinet", "apollo", "hive"))
+        stats = {n: g[n]["scenarios"][title] for n in peers}
+        k = stats["kabinet"]
         lines.append(
-            f"| {title} | {k['rps']:.0f} | {a['rps']:.0f} | {h['rps']:.0f} | {k['rps'] / a['rps']:.2f}x "
-            f"| {k['rps'] / h['rps']:.2f}x | {k['p50']:.0f} / {a['p50']:.0f} / {h['p50']:.0f} "
-            f"| {k['p99']:.0f} / {a['p99']:.0f} / {h['p99']:.0f} "
-            f"| {k['rss_mb']:.0f} / {a['rss_mb']:.0f} / {h['rss_mb']:.0f} |"
+            f"| {title} | " + " | ".join(f"{stats[n]['rps']:.0f}" for n in peers) + " | "
+            + " | ".join(f"{k['rps'] / stats[n]['rps']:.2f}x" for n in others) + " | "
+            + " / ".join(f"{stats[n]['p50']:.0f}" for n in peers) + " | "
+            + " / ".join(f"{stats[n]['p99']:.0f}" for n in peers) + " | "
+            + " / ".join(f"{stats[n]['rss_mb']:.0f}" for n in peers) + " |"
         )
-    d = [g["kabinet"]["s5"]["direct_p50"]]
-    s5 = " / ".join(f"{g[n]['s5']['added_p50']:.2f}" for n in ("kabinet", "apollo", "hive"))
-    s5_99 = " / ".join(f"{g[n]['s5']['added_p99']:.2f}" for n in ("kabinet", "apollo", "hive"))
-    lines.append(f"| S5 one client: latency added over the subgraph (direct p50 ~{d[0]:.2f} ms) | | | | | "
-                 f"| +{s5} | +{s5_99} | |")
+    d = g["kabinet"]["s5"]["direct_p50"]
+    s5 = " / ".join(f"{g[n]['s5']['added_p50']:.2f}" for n in peers)
+    s5_99 = " / ".join(f"{g[n]['s5']['added_p99']:.2f}" for n in peers)
+    blanks = " |" * (len(peers) + len(others))
+    lines.append(f"| S5 one client: latency added over the subgraph (direct p50 ~{d:.2f} ms) |{blanks} "
+                 f"+{s5} | +{s5_99} | |")
     return "\n".join(lines)
 
 
@@ -525,7 +543,7 @@ def main() -> None:
         return
     if not (NODE_DIR / "node_modules" / "autocannon").is_dir():
         sys.exit("run `npm ci --prefix tests/node` first (autocannon, @apollo/gateway, @graphql-hive/gateway)")
-    print("gateway benchmark: kabinet vs @apollo/gateway vs @graphql-hive/gateway", flush=True)
+    print("gateway benchmark: kabinet vs @apollo/gateway vs @graphql-hive/gateway (JS and Rust planners)", flush=True)
     results = run(args.duration, args.connections)
     print()
     print(table(results))

@@ -8,7 +8,9 @@ from __future__ import annotations
 from kabinet.auth import Principal, Role
 from kabinet_stack.testing import StackHandle
 
-ADMIN = Principal(user_id="admin-1", role=Role.BRANCH_ADMIN, branch_ids=frozenset({"b1"}))
+B1 = "00000000-0000-4000-8000-0000000000b1"
+
+ADMIN = Principal(user_id="admin-1", role=Role.BRANCH_ADMIN, branch_ids=frozenset({B1}))
 
 REGISTER = """
 mutation Register($input: RegisterStudentInput!) {
@@ -29,7 +31,7 @@ query Cabinet($id: ID!) {
 async def register(stack: StackHandle, first: str, phone: str = "+7 912 345-67-89") -> dict:
     result = await stack.client(ADMIN).execute(REGISTER, {"input": {
         "guardianPhone": phone, "firstName": first, "lastName": "Ivanova", "birthDate": "2016-05-04",
-        "branchId": "b1"}})
+        "branchId": B1}})
     assert result["_status"] == 200, result
     return result["data"]["registerStudent"]
 

@@ -26,6 +26,8 @@ from kabinet.testing.net import free_port
 from kabinet.testing.stack import token_for
 from kabinet_stack.services import available_services
 
+B1 = "00000000-0000-4000-8000-0000000000b1"
+
 BIN = Path(sys.executable).parent
 
 
@@ -90,13 +92,13 @@ async def processes(database_factory: Callable[[str], Awaitable[str]], messaging
 
 async def test_family_cabinet_across_processes(processes: tuple[str, SigningKey]) -> None:
     url, key = processes
-    admin = token_for(key, Principal(user_id="a", role=Role.BRANCH_ADMIN, branch_ids=frozenset({"b1"})))
+    admin = token_for(key, Principal(user_id="a", role=Role.BRANCH_ADMIN, branch_ids=frozenset({B1})))
     async with httpx.AsyncClient(timeout=30) as client:
         reg = await client.post(url, headers={"Authorization": f"Bearer {admin}"}, json={
             "query": "mutation($i: RegisterStudentInput!) { registerStudent(input: $i) { student { familyId } "
                      "errors { code } } }",
             "variables": {"i": {"guardianPhone": "+79001234567", "firstName": "Lena", "lastName": "Orlova",
-                                "birthDate": "2014-01-02", "branchId": "b1"}}})
+                                "birthDate": "2014-01-02", "branchId": B1}}})
         assert reg.status_code == 200, reg.text
         family_id = reg.json()["data"]["registerStudent"]["student"]["familyId"]
         guardian = token_for(key, Principal(user_id="g", role=Role.GUARDIAN, family_id=family_id))

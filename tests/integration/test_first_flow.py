@@ -18,6 +18,8 @@ from identity.settings import IdentitySettings
 from kabinet.auth import Principal, Role, SigningKey
 from kabinet.testing.stack import GraphQLClient, eventually, running, token_for
 
+B1 = "00000000-0000-4000-8000-0000000000b1"
+
 REGISTER = """
 mutation($input: RegisterStudentInput!) {
   registerStudent(input: $input) { student { id familyId firstName } errors { field code message } }
@@ -31,11 +33,11 @@ async def test_registered_student_opens_family_account_once(database_factory: An
     bill = billing_runtime(BillingSettings(database_url=await database_factory("billing"), messaging=messaging,
                                            payment_webhook_secret=secrets.token_urlsafe(32)),
                            key_source=own_key_source(key))
-    admin = token_for(key, Principal(user_id="u-admin", role=Role.BRANCH_ADMIN, branch_ids=frozenset({"b1"})))
+    admin = token_for(key, Principal(user_id="u-admin", role=Role.BRANCH_ADMIN, branch_ids=frozenset({B1})))
     async with running(ident, bill):
         client = GraphQLClient(identity_app(runtime=ident, manage_runtime=False), admin)
         variables = {"input": {"guardianPhone": "8 (912) 345-67-89", "firstName": "Anna", "lastName": "Petrova",
-                               "birthDate": "2015-03-01", "branchId": "b1"}}
+                               "birthDate": "2015-03-01", "branchId": B1}}
         first = await client.execute(REGISTER, variables)
         assert "data" in first and first["data"]["registerStudent"]["errors"] == [], first
         variables["input"]["firstName"] = "Boris"

@@ -1,6 +1,7 @@
 // Serves @apollo/gateway (with @apollo/server) on 127.0.0.1 for Kabinet's parity tests and benchmarks.
 // Input: env SUBGRAPHS='{"name": "http://127.0.0.1:port/graphql", ...}' (composed with IntrospectAndCompose)
-//        or SUPERGRAPH_FILE=path (a @join__ supergraph SDL); PORT (0 = pick a free one).
+//        or SUPERGRAPH_FILE=path (a @join__ supergraph SDL); PORT (0 = pick a free one);
+//        SUBGRAPH_HEADERS='{"header": "value"}' sent on every subgraph request (e.g. Kabinet's gateway secret).
 // Output: one JSON line on stdout once it listens: {"url": "http://127.0.0.1:PORT/graphql"}.
 import { readFileSync } from "node:fs";
 import { ApolloServer } from "@apollo/server";
@@ -9,9 +10,11 @@ import { ApolloGateway, IntrospectAndCompose, RemoteGraphQLDataSource } from "@a
 
 const subgraphs = JSON.parse(process.env.SUBGRAPHS ?? "{}");
 const supergraphFile = process.env.SUPERGRAPH_FILE;
+const subgraphHeaders = JSON.parse(process.env.SUBGRAPH_HEADERS ?? "{}");
 
 class ForwardingDataSource extends RemoteGraphQLDataSource {
   willSendRequest({ request, context }) {
+    for (const [name, value] of Object.entries(subgraphHeaders)) request.http.headers.set(name, value);
     const auth = context?.authorization;
     if (auth) request.http.headers.set("authorization", auth);
   }
@@ -23,6 +26,7 @@ const gateway = new ApolloGateway({
     : {
         supergraphSdl: new IntrospectAndCompose({
           subgraphs: Object.entries(subgraphs).map(([name, url]) => ({ name, url })),
+          introspectionHeaders: subgraphHeaders,
         }),
       }),
   buildService: ({ url }) => new ForwardingDataSource({ url }),

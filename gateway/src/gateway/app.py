@@ -33,6 +33,7 @@ from gateway.documents import DocumentRejected, DocumentStore, load_manifest
 from gateway.execution.subgraph_client import SubgraphClient
 from gateway.limits import RequestLimits
 from gateway.pipeline import GatewayPipeline, GraphQLRequest, PipelineResult, RequestRejected, _Rejected
+from gateway.public_paths import public_routes
 from gateway.sessions import current_exchange, exchange_for, response_headers
 from gateway.subscriptions.feed import RabbitFeed, TransportFeed, instance_name
 from gateway.subscriptions.protocol import GraphQLWebSocket
@@ -293,6 +294,7 @@ def create_gateway_app(
         Route("/metrics", metrics, methods=["GET"]),
         Route("/console", console, methods=["GET"]),
         Route("/console/assets/{name}", console_asset, methods=["GET"]),
+        *public_routes(configs, settings.subgraph_timeout_s),  # before the web app's catch-all
     ]
     if settings.web_dir is not None:
         routes.append(Route("/{path:path}", WebApp(settings.web_dir).serve, methods=["GET"]))

@@ -254,6 +254,7 @@ class GatewayPipeline:
         return Started(prepared, operation, raw_variables, variables, plan)
 
     def shape(self, started: Started, outcome: ExecutionOutcome) -> dict[str, Any]:
+        value_completion: list[dict[str, Any]] = []
         data, errors = shape_response(
             self.schema,
             started.operation,
@@ -264,11 +265,14 @@ class GatewayPipeline:
             outcome.errored_paths,
             cache=started.prepared.shapes,
             directive_names=started.prepared.directive_variables,
+            value_completion=value_completion,
         )
         body: dict[str, Any] = {}
         if errors:
             body["errors"] = errors
         body["data"] = data
+        if value_completion:
+            body["extensions"] = {"valueCompletion": value_completion}
         return body
 
     async def subscribe(
@@ -289,7 +293,10 @@ class GatewayPipeline:
             outcome = await execute_plan(
                 started.plan, self.client, started.raw_variables, headers, started.variables, root_result=event
             )
-            yield self.shape(started, outcome)
+            body = self.shape(started, outcome)
+            if "eventId" in event:  # what a reconnecting client names to get the events it missed
+                body.setdefault("extensions", {})["eventId"] = event["eventId"]
+            yield body
 
     def estimate_cost(
         self,

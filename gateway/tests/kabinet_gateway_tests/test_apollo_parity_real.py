@@ -16,9 +16,12 @@ from gateway.config import GatewaySettings, SubgraphConfig
 from gateway.testing.apollo import ApolloHarnessMissing
 from gateway.testing.servers import apollo_gateway_async, serve_apps_in_loop
 from kabinet.auth import Principal, Role
+from kabinet.testing.stack import gateway_headers
 from kabinet_stack.testing import StackHandle
 
-ADMIN = Principal(user_id="admin-1", role=Role.BRANCH_ADMIN, branch_ids=frozenset({"b1"}))
+B1 = "00000000-0000-4000-8000-0000000000b1"
+
+ADMIN = Principal(user_id="admin-1", role=Role.BRANCH_ADMIN, branch_ids=frozenset({B1}))
 
 REGISTER = """
 mutation Register($input: RegisterStudentInput!) {
@@ -60,7 +63,7 @@ async def both(embedded_stack: StackHandle) -> AsyncIterator[dict[str, Any]]:
                     "firstName": "Masha",
                     "lastName": "Ivanova",
                     "birthDate": "2016-05-04",
-                    "branchId": "b1",
+                    "branchId": B1,
                 }
             },
         )
@@ -73,7 +76,9 @@ async def both(embedded_stack: StackHandle) -> AsyncIterator[dict[str, Any]]:
         app = create_gateway_app(GatewaySettings(compose_timeout_s=10), configs)
         async with app.router.lifespan_context(app), serve_apps_in_loop({"ours": app}) as ours:
             try:
-                async with apollo_gateway_async(urls) as apollo_url:
+                # The services answer only the gateway (its secret header); Apollo's gateway sends it too.
+                secret_headers = gateway_headers(next(iter(embedded_stack.stack.apps.values())))
+                async with apollo_gateway_async(urls, secret_headers) as apollo_url:
                     yield {
                         "ours": ours["ours"],
                         "apollo": apollo_url,

@@ -135,8 +135,12 @@ async def test_hub_routes_events_to_their_family_and_students_only():
     grades_s2, t7 = await collect(hub, "grade", "s2")
     money = {"amount": "10.00", "currency": "RUB"}
     await hub.handle(envelope("billing.balance.changed.v1", {"family_id": "f1", "balance": money}))
-    await hub.handle(envelope("scheduling.lesson.scheduled.v1", {
-        "lesson_id": "L1", "participants": [{"student_id": "s1", "family_id": "f1"}]}))
+    await hub.handle(
+        envelope(
+            "scheduling.lesson.scheduled.v1",
+            {"lesson_id": "L1", "participants": [{"student_id": "s1", "family_id": "f1"}]},
+        )
+    )
     await hub.handle(envelope("scheduling.participant.added.v1", {"lesson_id": "L1", "student_id": "s2"}))
     await hub.handle(envelope("scheduling.lesson.rescheduled.v1", {"lesson_id": "L1", "branch_id": "b"}))
     await hub.handle(envelope("scheduling.participant.removed.v1", {"lesson_id": "L1", "student_id": "s2"}))
@@ -181,3 +185,42 @@ async def test_a_connection_ends_when_its_access_token_expires():
                     await asyncio.wait_for(ws.recv(), 10)
             assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
             assert _time.monotonic() - opened < 5
+
+
+async def test_hub_replays_what_a_reconnecting_listener_missed_within_the_window():
+    hub = EventHub(replay_window_s=60)
+    money = {"amount": "1.00", "currency": "RUB"}
+    first, task = await collect(hub, "balance", "f1")
+    await hub.handle(envelope("billing.balance.changed.v1", {"family_id": "f1", "balance": money}))
+    await asyncio.sleep(0.01)
+    task.cancel()  # the client disconnects after seeing one event
+    await asyncio.gather(task, return_exceptions=True)
+    last_seen = hub.event_id(first[-1].seq)
+    for amount in ("2.00", "3.00"):  # published while it was away
+        await hub.handle(
+            envelope("billing.balance.changed.v1", {"family_id": "f1", "balance": {**money, "amount": amount}})
+        )
+    await hub.handle(envelope("billing.balance.changed.v1", {"family_id": "f2", "balance": money}))  # not its family
+
+    async def resumed(after: int | None) -> list[str]:
+        got: list[str] = []
+
+        async def run() -> None:
+            async for event in hub.listen("balance", "f1", after=after):
+                got.append(event.payload["balance"]["amount"])
+
+        listening = asyncio.create_task(run())
+        await asyncio.sleep(0.01)
+        await hub.handle(
+            envelope("billing.balance.changed.v1", {"family_id": "f1", "balance": {**money, "amount": "4.00"}})
+        )
+        await asyncio.sleep(0.01)
+        listening.cancel()
+        await asyncio.gather(listening, return_exceptions=True)
+        return got
+
+    assert await resumed(hub.parse_event_id(last_seen)) == ["2.00", "3.00", "4.00"]  # missed, then live, once each
+    assert hub.parse_event_id("another-instance:1") is None  # an id this hub never issued: live events only
+    assert await resumed(None) == ["4.00"]
+    hub.replay_window_s = 0  # outside the window nothing is replayed
+    assert await resumed(hub.parse_event_id(last_seen)) == ["4.00"]

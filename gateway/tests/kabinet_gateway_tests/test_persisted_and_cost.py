@@ -12,6 +12,7 @@ from graphql import FragmentDefinitionNode, OperationDefinitionNode, parse
 
 from gateway.app import create_gateway_app
 from gateway.composition.compose import compose
+from gateway.composition.supergraph_file import load_supergraph_sdl
 from gateway.config import GatewaySettings
 from gateway.cost import CostEstimator
 from gateway.documents import sha256_hex
@@ -202,3 +203,25 @@ async def test_requests_above_the_cost_limit_are_refused():
         error = costly.json()["errors"][0]
         assert error["extensions"] == {"code": "COST_LIMIT_EXCEEDED", "cost": 20, "maxCost": 15}
         assert [r.query for r in gw.requests if "reviews" in r.query] == []
+
+
+def test_cost_directives_are_read_back_from_a_supergraph_file_composed_elsewhere():
+    try:
+        result = compose_with_apollo({"library": COST_SDL})
+    except ApolloHarnessMissing as exc:
+        pytest.skip(str(exc))
+    assert result.supergraph_sdl is not None
+    from_file = load_supergraph_sdl(result.supergraph_sdl)
+    composed = compose({"library": COST_SDL})
+    for query in (
+        "{ books { title } }",
+        "{ shelves { books { id } } }",
+        "{ authors(first: 4) { edges { node { name } } } }",
+        '{ search(term: "x") { id } }',
+        "{ expensive }",
+    ):
+        document = parse(query)
+        operation = next(d for d in document.definitions if isinstance(d, OperationDefinitionNode))
+        ours = CostEstimator(composed, 10).estimate(operation, {}, {})
+        assert CostEstimator(from_file, 10).estimate(operation, {}, {}) == ours, query
+        assert ours[0] > 0

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -83,6 +83,22 @@ class ServiceRuntime:
         self._ready = asyncio.Event()  # set once both came up the first time (wait_ready)
         self._tasks: list[asyncio.Task[None]] = []
         self._owns_transport = True
+        self._jobs: list[tuple[str, float, Callable[[], Awaitable[object]]]] = []
+
+    def add_job(self, name: str, interval_s: float, job: Callable[[], Awaitable[object]]) -> None:
+        """A periodic job of this service (0 turns it off): run once the service is ready, then every interval,
+        until the runtime stops; a failed run is logged and the next one goes ahead."""
+        if interval_s > 0:
+            self._jobs.append((name, interval_s, job))
+
+    async def _run_job(self, name: str, interval_s: float, job: Callable[[], Awaitable[object]]) -> None:
+        await self._ready.wait()
+        while True:
+            try:
+                await job()
+            except Exception:
+                log.exception("periodic job failed", extra={"service": self.name, "job": name})
+            await asyncio.sleep(interval_s)
 
     def share_transport(self) -> None:
         """In embedded mode one in-process bus serves every service; only its creator closes it."""
@@ -97,6 +113,8 @@ class ServiceRuntime:
     # -- lifecycle --------------------------------------------------------------------------------
     async def start(self) -> None:
         self._tasks.append(asyncio.create_task(self._bring_up(), name=f"{self.name}-startup"))
+        for name, interval_s, job in self._jobs:
+            self._tasks.append(asyncio.create_task(self._run_job(name, interval_s, job), name=f"{self.name}-{name}"))
         if self.key_source.jwks_url:
             # Identity's keys fetched at start, not by the first requests (which wait for this fetch).
             self._tasks.append(asyncio.create_task(self.key_source.fetch_until_done(), name=f"{self.name}-keys"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -73,6 +73,15 @@ class ServiceSettings(BaseSettings):
     outbox_poll_interval_s: float = 0.5
     messaging: MessagingSettings = Field(default_factory=MessagingSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
+    # The one public base URL (the gateway's origin, as browsers and calendar apps reach it): every link a
+    # service hands out is built from it (``public_link``). Embedded mode sets it to where `kabinet run` listens.
+    public_url: str = Field(default="http://localhost:8000",
+                            validation_alias=AliasChoices("KABINET_PUBLIC_URL", "public_url"))
+
+    def public_link(self, path: str) -> str:
+        """A public URL of one of this service's own pages: the gateway serves ``/services/<name>/<path>``
+        (gateway.public_paths), as embedded mode does."""
+        return f"{self.public_url.rstrip('/')}/services/{self.service_name}/{path.lstrip('/')}"
     # Shared with the gateway; no default: /graphql answers only requests carrying it (kabinet.web.gateway_only).
     gateway_secret: SecretStr | None = Field(default=None, validation_alias="KABINET_GATEWAY_SECRET")
 

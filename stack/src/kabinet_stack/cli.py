@@ -25,8 +25,12 @@ from kabinet_stack.web_build import REPO_WEB, WebBuild, ensure_built
 log = logging.getLogger("kabinet")
 
 
+def public_url(host: str, port: int) -> str:
+    return f"http://{'localhost' if host in ('0.0.0.0', '127.0.0.1') else host}:{port}"
+
+
 def _banner(host: str, port: int, logins: list[str], web: WebBuild | None = None, trusted_only: bool = False) -> str:
-    base = f"http://{'localhost' if host in ('0.0.0.0', '127.0.0.1') else host}:{port}"
+    base = public_url(host, port)
     lines = [
         "",
         "Kabinet is running (embedded mode: SQLite files + in-process bus, all services in one process).",
@@ -56,24 +60,7 @@ def _banner(host: str, port: int, logins: list[str], web: WebBuild | None = None
 
 def _logins(seeded: dict[str, Any]) -> list[str]:
     ident = seeded.get("identity")
-    if ident is None:
-        return []
-    describe = getattr(ident, "logins", None)
-    if callable(describe):
-        return list(describe())
-    lines = []
-    password = getattr(ident, "staff_password", "")
-    if owner := getattr(ident, "owner_email", None):
-        lines.append(f"owner:         {owner} / {password}")
-    for branch, email in (getattr(ident, "admin_emails", None) or {}).items():
-        lines.append(f"branch admin:  {email} / {password}  ({branch})")
-    for branch, emails in (getattr(ident, "teacher_emails", None) or {}).items():
-        lines += [f"teacher:       {e} / {password}  ({branch})" for e in emails]
-    students = getattr(ident, "student_ids", None) or {}
-    code = getattr(ident, "guardian_code", "")
-    for phone in getattr(ident, "family_ids", None) or {}:
-        lines.append(f"guardian:      {phone}, sign-in code {code}  ({len(students.get(phone, []))} children)")
-    return lines
+    return list(ident.logins()) if ident is not None else []
 
 
 def build_app(data_dir: Path, with_demo: bool, host: str, port: int, web: WebBuild | None = None,
@@ -87,8 +74,11 @@ def build_app(data_dir: Path, with_demo: bool, host: str, port: int, web: WebBui
         trusted_documents_only=trusted_only,
     )
     # Embedded demo mode: the development mailbox is on (the banner says so), so demo codes can be read.
+    # Links the services hand out (calendar feeds, email confirmation) point where this process listens, unless
+    # KABINET_PUBLIC_URL says otherwise (behind a proxy).
     stack = Stack(data_dir, messaging=MessagingSettings(amqp_url=os.environ.get("AMQP_URL")),
-                  gateway_settings=gateway_settings, dev_mailbox=True)
+                  gateway_settings=gateway_settings, dev_mailbox=True,
+                  public_url=os.environ.get("KABINET_PUBLIC_URL") or public_url(host, port))
     marker = data_dir / "demo-seeded.json"
 
     @contextlib.asynccontextmanager

@@ -1,4 +1,9 @@
-"""Demo data for `make run`: each service seeds its part through its own use cases, so events flow."""
+"""Demo data for `make run`: each service seeds its part through its own use cases, so events flow.
+
+The steps run in the order a school works: people and branches, packages sold (and discounts set up), then
+the month published (its lessons charged from those packages), sheets filled, and at last the families pay
+what their lessons beyond the packages came to.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +19,8 @@ from kabinet_stack.embedded import Stack
 
 log = logging.getLogger(__name__)
 
-SEED_ORDER = ("identity", "scheduling", "billing", "learning")
+STEPS = (  # (service, function of its ``<service>.demo`` module)
+    ("identity", "seed"), ("billing", "seed"), ("scheduling", "seed"), ("learning", "seed"), ("billing", "settle"))
 
 
 async def drain(stack: Stack, rounds: int = 200) -> None:
@@ -40,18 +46,21 @@ async def _unpublished(runtime: ServiceRuntime) -> int:
 
 
 async def seed(stack: Stack) -> dict[str, Any]:
-    """Run each service's ``<service>.demo.seed`` in order, passing what earlier ones returned."""
+    """Run the demo steps in order, passing each what earlier ``seed`` steps returned (by service name)."""
     results: dict[str, Any] = {}
-    for name in SEED_ORDER:
+    for name, step in STEPS:
         if name not in stack.runtimes:
             continue
         try:
             module = importlib.import_module(f"{name}.demo")
         except ModuleNotFoundError:
             continue
-        fn = module.seed
+        fn = getattr(module, step, None)
+        if fn is None:
+            continue
         params = inspect.signature(fn).parameters
         kwargs = {k: v for k, v in results.items() if k in params}
-        results[name] = await fn(stack.runtimes[name], **kwargs)
+        got = await fn(stack.runtimes[name], **kwargs)
+        results[name if step == "seed" else f"{name}.{step}"] = got
         await drain(stack)
     return results

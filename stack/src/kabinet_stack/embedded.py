@@ -42,10 +42,13 @@ class Stack:
         gateway_settings: GatewaySettings | None = None,
         gateway_secret: str | None = None,
         dev_mailbox: bool = False,
+        public_url: str | None = None,
     ) -> None:
         """``gateway_secret``: shared by the gateway and the services (else KABINET_GATEWAY_SECRET, else one made
         for this data directory, ``<data_dir>/gateway-secret``). ``dev_mailbox``: identity keeps codes and links
-        in memory and shows them at /services/identity/dev/messages (for trying Kabinet only)."""
+        in memory and shows them at /services/identity/dev/messages (for trying Kabinet only). ``public_url``:
+        where the stack is reached, the base of every link the services hand out (else KABINET_PUBLIC_URL or the
+        kit's default)."""
         self.data_dir = data_dir
         self.messaging = messaging or MessagingSettings(amqp_url=None)
         self.shared_transport: Transport | None = (
@@ -58,9 +61,11 @@ class Stack:
 
         identity = self.modules["identity"]
         secret = {"gateway_secret": gateway_secret} if gateway_secret else {}
-        id_settings = identity.settings_cls(database_url=urls.get("identity"), data_dir=data_dir,
-                                            messaging=self.messaging, jwt_private_key=identity_private_key_pem,
-                                            dev_mailbox=dev_mailbox, **secret)
+        common: dict[str, Any] = {"data_dir": data_dir, "messaging": self.messaging}
+        if public_url:
+            common["public_url"] = public_url
+        id_settings = identity.settings_cls(database_url=urls.get("identity"), jwt_private_key=identity_private_key_pem,
+                                            dev_mailbox=dev_mailbox, **common, **secret)
         if id_settings.gateway_secret is None:  # no default: this data directory's own, made at the first start
             id_settings.gateway_secret = SecretStr(local_secret(data_dir, "gateway-secret"))
         # One secret for the gateway and every service, whichever way it was given.
@@ -72,8 +77,7 @@ class Stack:
         for name, module in self.modules.items():
             if name == "identity":
                 continue
-            settings = module.settings_cls(database_url=urls.get(name), data_dir=data_dir, messaging=self.messaging,
-                                           **secret)
+            settings = module.settings_cls(database_url=urls.get(name), **common, **secret)
             if name == "billing" and not settings.payment_webhook_secret:
                 # No secret has a default: the stand-in provider of this data directory gets its own.
                 settings.payment_webhook_secret = local_secret(data_dir, "billing-payment-webhook-secret")

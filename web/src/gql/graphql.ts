@@ -8,6 +8,8 @@ export type AddChildInput = {
   /** YYYY-MM-DD, given whole: never defaulted (R-FAM-3). */
   birthDate: string;
   branchId?: string | number | null | undefined;
+  /** Add the child even though one with this name and birth date is in the family already (otherwise DUPLICATE_CHILD). */
+  confirmDuplicate?: boolean;
   /** The guardian consents to processing the child's data. */
   consent: boolean;
   firstName: string;

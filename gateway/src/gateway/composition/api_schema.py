@@ -186,16 +186,19 @@ def _merge_arguments(
     issues: list[CompositionIssue],
 ) -> tuple[InputValueDefinitionNode, ...]:
     """Arguments merge by intersection (an argument must be accepted by every subgraph that may get the call)."""
-    per_subgraph = [
-        {a.name.value: a for a in subgraphs[s].types[type_name].fields[field_name].arguments}
+    fields = [
+        subgraphs[s].types[type_name].fields[field_name]
         for s in definers
         if type_name in subgraphs[s].types and field_name in subgraphs[s].types[type_name].fields
     ]
+    per_subgraph = [{a.name.value: a for a in f.arguments} for f in fields]
     if not per_subgraph:
         return ()
+    # An argument `@inaccessible` in any subgraph is not part of the API (its default may name hidden values).
+    hidden = {name for f in fields for name in f.inaccessible_arguments}
     merged = []
     for name, arg in per_subgraph[0].items():
-        if not all(name in args for args in per_subgraph):
+        if name in hidden or not all(name in args for args in per_subgraph):
             continue
         for other in per_subgraph[1:]:
             if print_ast(other[name].type) != print_ast(arg.type):

@@ -43,6 +43,7 @@ def compose_subgraphs(subgraphs: list[SubgraphSchema]) -> Supergraph:
     issues: list[CompositionIssue] = []
     by_name = {s.name: s for s in subgraphs}
     types: dict[str, SupergraphType] = {}
+    subtypes = _abstract_members(subgraphs)
 
     # Subgraphs in name order, as Apollo merges them: the API schema lists types and fields in the same order.
     for subgraph in sorted(subgraphs, key=lambda s: s.name):
@@ -72,7 +73,7 @@ def compose_subgraphs(subgraphs: list[SubgraphSchema]) -> Supergraph:
             if t.interface_object:
                 merged.interface_object_in.append(subgraph.name)
             if t.kind in ("object", "interface"):
-                _merge_fields(merged, subgraph, t, issues)
+                _merge_fields(merged, subgraph, t, issues, subtypes)
 
     _check_external_types(types, by_name, issues)
     _check_field_sharing(types, by_name, issues)
@@ -90,8 +91,24 @@ def compose_subgraphs(subgraphs: list[SubgraphSchema]) -> Supergraph:
     return Supergraph(subgraphs=by_name, types=types, api_schema=api_schema)
 
 
+def _abstract_members(subgraphs: list[SubgraphSchema]) -> dict[str, set[str]]:
+    """Each union's members and each interface's implementations, over all subgraphs."""
+    members: dict[str, set[str]] = {}
+    for subgraph in subgraphs:
+        for t in subgraph.types.values():
+            if t.kind == "union":
+                members.setdefault(t.name, set()).update(t.union_members)
+            for interface in t.interfaces:
+                members.setdefault(interface, set()).add(t.name)
+    return members
+
+
 def _merge_fields(
-    merged: SupergraphType, subgraph: SubgraphSchema, t: SubgraphType, issues: list[CompositionIssue]
+    merged: SupergraphType,
+    subgraph: SubgraphSchema,
+    t: SubgraphType,
+    issues: list[CompositionIssue],
+    subtypes: dict[str, set[str]],
 ) -> None:
     key_fields = {name for key in t.keys for name in top_level_field_names(key.selection)}
     for f in t.fields.values():
@@ -101,7 +118,7 @@ def _merge_fields(
                 type_name=merged.name, name=f.name, type=f.type, named_type=named_type_name(f.type)
             )
         else:
-            combined = merge_output_types(existing.type, f.type)
+            combined = merge_output_types(existing.type, f.type, subtypes)
             if combined is None:
                 issues.append(
                     CompositionIssue(
@@ -113,6 +130,7 @@ def _merge_fields(
                 )
                 continue
             existing.type = combined
+            existing.named_type = named_type_name(combined)
         existing.definers.append(subgraph.name)
         existing.inaccessible = existing.inaccessible or f.inaccessible
         # A Federation 1 subgraph marks the key fields of an extended entity @external, yet it can resolve
@@ -255,6 +273,8 @@ def _add_interface_object_fields(types: dict[str, SupergraphType], subgraphs: di
                     resolvers=list(added_by),
                     definers=list(added_by),
                     via_interface_object=interface.name,
+                    # `@requires` on the interface object's field holds on every implementation.
+                    requires={s: f.requires[s] for s in added_by if s in f.requires},
                 )
             for s in added_by:
                 for impl in implementations:

@@ -110,6 +110,7 @@ class SubgraphField:
     external: bool = False
     shareable: bool = False
     inaccessible: bool = False
+    inaccessible_arguments: frozenset[str] = frozenset()
     requires: str | None = None
     provides: str | None = None
     override_from: str | None = None
@@ -409,6 +410,9 @@ def _read_field(node: FieldDefinitionNode, names: _DirectiveNames, *, type_share
         # `@shareable` on the type applies to every field the type definition declares.
         shareable=directives.has("shareable") or type_shareable,
         inaccessible=directives.has("inaccessible"),
+        inaccessible_arguments=frozenset(
+            a.name.value for a in node.arguments or () if _Directives(a.directives, names).has("inaccessible")
+        ),
         requires=directives.string_arg("requires", "fields"),
         provides=directives.string_arg("provides", "fields"),
         override_from=directives.string_arg("override", "from"),

@@ -25,6 +25,7 @@ from graphql import (
     OperationType,
     ScalarTypeDefinitionNode,
     SchemaDefinitionNode,
+    SchemaExtensionNode,
     StringValueNode,
     TypeNode,
     UnionTypeDefinitionNode,
@@ -41,6 +42,8 @@ from gateway.composition.subgraph_schema import (
     SubgraphSchema,
     SubgraphType,
     TypeKind,
+    _DirectiveNames,
+    _Directives,
     parse_subgraph_sdl,
 )
 from gateway.composition.supergraph import Supergraph
@@ -97,6 +100,10 @@ def extract_subgraphs(document: DocumentNode) -> list[SubgraphSchema]:
         elif isinstance(definition, SchemaDefinitionNode):
             for op in definition.operation_types:
                 root_names[op.operation] = op.type.name.value
+    # `@cost`/`@listSize` as the supergraph's `@link` to the cost spec names them (Apollo keeps them).
+    names = _DirectiveNames(
+        [d for d in document.definitions if isinstance(d, SchemaDefinitionNode | SchemaExtensionNode)]
+    )
     if not graphs:
         raise CompositionError([CompositionIssue("INVALID_SUPERGRAPH", "no join__Graph enum: not a supergraph SDL")])
     types: dict[str, dict[str, SubgraphType]] = {g: {} for g in graphs}
@@ -119,6 +126,7 @@ def extract_subgraphs(document: DocumentNode) -> list[SubgraphSchema]:
             if t is None:
                 t = graph_types[name] = SubgraphType(name=name, kind=kind, description=_description(definition))
             t.inaccessible = inaccessible
+            t.cost = _Directives(getattr(definition, "directives", None), names).int_arg("cost", "weight")
             for args in join_types:
                 if args["graph"] != graph:
                     continue
@@ -136,7 +144,7 @@ def extract_subgraphs(document: DocumentNode) -> list[SubgraphSchema]:
                             resolvable=args.get("resolvable", True) is not False,
                         )
                     )
-        _read_members(definition, name, kind, in_graphs, types)
+        _read_members(definition, name, kind, in_graphs, types, names)
     return [
         SubgraphSchema(
             name=graphs[g][0],
@@ -167,7 +175,12 @@ def _kind(definition: object) -> TypeKind | None:
 
 
 def _read_members(
-    definition: object, name: str, kind: TypeKind, in_graphs: list[str], types: dict[str, dict[str, SubgraphType]]
+    definition: object,
+    name: str,
+    kind: TypeKind,
+    in_graphs: list[str],
+    types: dict[str, dict[str, SubgraphType]],
+    names: _DirectiveNames,
 ) -> None:
     for args in _directives(definition, "join__implements"):
         t = types[str(args["graph"])].get(name)
@@ -210,7 +223,7 @@ def _read_members(
                     t.inaccessible_input_fields.add(input_field.name.value)
     if isinstance(definition, ObjectTypeDefinitionNode | InterfaceTypeDefinitionNode):
         for field_node in definition.fields or ():
-            _read_field(field_node, name, kind, in_graphs, types)
+            _read_field(field_node, name, kind, in_graphs, types, names)
 
 
 def _read_field(
@@ -219,8 +232,15 @@ def _read_field(
     kind: TypeKind,
     in_graphs: list[str],
     types: dict[str, dict[str, SubgraphType]],
+    names: _DirectiveNames,
 ) -> None:
     joins = _directives(field_node, "join__field")
+    cost = _Directives(field_node.directives, names)
+    argument_costs = {
+        a.name.value: weight
+        for a in field_node.arguments or ()
+        if (weight := _Directives(a.directives, names).int_arg("cost", "weight")) is not None
+    }
     if joins and not any("graph" in j for j in joins):
         return  # exists only through an @interfaceObject: composition adds it again
     per_graph = [(str(j["graph"]), j) for j in joins if "graph" in j] or [(g, {}) for g in in_graphs]
@@ -242,4 +262,7 @@ def _read_field(
             requires=join.get("requires") if isinstance(join.get("requires"), str) else None,  # type: ignore[arg-type]
             provides=join.get("provides") if isinstance(join.get("provides"), str) else None,  # type: ignore[arg-type]
             override_from=join.get("override") if isinstance(join.get("override"), str) else None,  # type: ignore[arg-type]
+            cost=cost.int_arg("cost", "weight"),
+            argument_costs=dict(argument_costs),
+            list_size=cost.list_size(),
         )

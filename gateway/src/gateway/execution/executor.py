@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gateway import jsoncodec
-from gateway.execution.merging import ResponsePath, deep_merge, extract_representation, objects_at
-from gateway.execution.shaping import include_node
+from gateway.execution.merging import ResponsePath, apply_renames, deep_merge, extract_representation, objects_at
+from gateway.execution.shaping import directives_allow, include_node
 from gateway.execution.subgraph_client import SubgraphClient, SubgraphUnavailable
 from gateway.planning.plan import FetchGroup, FetchNode, QueryPlan, alias_for, representations_variable
 
@@ -96,6 +96,8 @@ async def _run_root(request: _Request, node: FetchNode, outcome: ExecutionOutcom
         outcome.errors.append(_unavailable_error(exc))
         outcome.errored_paths.append(())
         return
+    if node.renames:
+        apply_renames(payload.get("data"), node.renames)
     _merge_root_result(outcome, node.subgraph, payload)
 
 
@@ -103,14 +105,19 @@ async def _run_entities(request: _Request, group: FetchGroup, outcome: Execution
     # Per node: the distinct representations and, for each, every object (and its path) it stands for.
     batches: list[tuple[FetchNode, list[dict[str, Any]], list[list[tuple[dict[str, Any], ResponsePath]]]]] = []
     for node in group.nodes:
-        if node.fields and not any(include_node(f, request.coerced) for f in node.fields):
+        if node.fields and not any(
+            include_node(f, request.coerced) and directives_allow(c, request.coerced)
+            for f, c in zip(node.fields, node.conditions, strict=False)
+        ):
             continue
         representations: list[dict[str, Any]] = []
         targets: list[list[tuple[dict[str, Any], ResponsePath]]] = []
         index_of: dict[bytes, int] = {}
         for obj, path in objects_at(outcome.data, node.path, node.type_conditions):
             typename = obj["__typename"]
-            fields = extract_representation(obj, node.representation_fields[typename])
+            fields = extract_representation(
+                obj, node.representation_fields[typename], node.optional_fields.get(typename, frozenset())
+            )
             if fields is None:
                 continue
             representation = {"__typename": node.representation_typename.get(typename, typename), **fields}
@@ -147,6 +154,8 @@ async def _run_entities(request: _Request, group: FetchGroup, outcome: Execution
             continue
         for result, objects in zip(results, targets, strict=False):
             if isinstance(result, dict):
+                if node.renames:
+                    apply_renames(result, node.renames)
                 for obj, _ in objects:
                     deep_merge(obj, result, replace_typename=node.resolves_typename)
 

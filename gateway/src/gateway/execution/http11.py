@@ -52,8 +52,10 @@ class _Connection(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
         if self.waiter is not None and not self.waiter.done():
-            error = HTTPError("connection closed by the server") if self.received_any else _StaleConnection(
-                "connection closed before the response"
+            error = (
+                HTTPError("connection closed by the server")
+                if self.received_any
+                else _StaleConnection("connection closed before the response")
             )
             self.waiter.set_exception(error)
 

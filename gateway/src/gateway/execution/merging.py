@@ -60,21 +60,31 @@ def deep_merge(target: dict[str, Any], source: dict[str, Any], *, replace_typena
             target[key] = value
 
 
-def extract_representation(obj: dict[str, Any], fields: SelectionSetNode) -> dict[str, Any] | None:
-    """Copy the key/required fields out of an object; None if a key field is missing (e.g. nulled by an error)."""
+def extract_representation(
+    obj: dict[str, Any], fields: SelectionSetNode, optional: frozenset[str] = frozenset()
+) -> dict[str, Any] | None:
+    """Copy the key/required fields out of an object; None if a key field is missing (e.g. nulled by an error).
+    A missing field named in `optional` (a requirement of a field `@skip`ped here) is left out instead."""
     out: dict[str, Any] = {}
     for selection in fields.selections:
         if isinstance(selection, InlineFragmentNode):
+            condition = selection.type_condition.name.value if selection.type_condition else None
             inner = extract_representation(obj, selection.selection_set)
             if inner is None:
-                return None
+                if condition is None or condition == obj.get("__typename"):
+                    return None
+                continue  # `... on Dog { barks }` in a requirement, on a Cat: nothing to copy
             out.update(inner)
             continue
         assert isinstance(selection, FieldNode)
         name = selection.name.value
-        if name not in obj:
+        # A required field with arguments is fetched under an alias (the client may select it with others).
+        source = selection.alias.value if selection.alias else name
+        if source not in obj:
+            if name in optional:
+                continue
             return None
-        value = obj[name]
+        value = obj[source]
         if selection.selection_set is not None and value is not None:
             value = _extract_nested(value, selection.selection_set)
         out[name] = value
@@ -85,5 +95,21 @@ def _extract_nested(value: Any, fields: SelectionSetNode) -> Any:
     if isinstance(value, list):
         return [_extract_nested(v, fields) for v in value]
     if isinstance(value, dict):
-        return extract_representation(value, fields)
+        out = extract_representation(value, fields)
+        if (
+            out is not None
+            and "__typename" in value
+            and any(isinstance(s, InlineFragmentNode) and s.type_condition for s in fields.selections)
+        ):
+            # An abstract value in a requirement: the subgraph needs its type to read it.
+            out = {"__typename": value["__typename"], **out}
+        return out
     return value
+
+
+def apply_renames(data: Any, renames: list[tuple[tuple[str, ...], str, str, str]]) -> None:
+    """Put fields a fetch sent under a conflict alias back under the client's response name."""
+    for path, typename, alias, key in renames:
+        for obj, _ in objects_at(data, path, frozenset((typename,))):
+            if alias in obj:
+                obj[key] = obj.pop(alias)

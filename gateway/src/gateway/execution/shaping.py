@@ -7,15 +7,17 @@ in a non-null position nulls the nearest nullable parent (with an error unless o
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from graphql import (
     BooleanValueNode,
+    DirectiveNode,
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLEnumType,
     GraphQLInterfaceType,
     GraphQLList,
     GraphQLNonNull,
@@ -44,7 +46,12 @@ _NULL: _Null = NULL_PROPAGATES
 
 
 def include_node(node: SelectionNode, variables: Mapping[str, Any]) -> bool:
-    for directive in node.directives or ():
+    return directives_allow(node.directives or (), variables)
+
+
+def directives_allow(directives: Sequence[DirectiveNode], variables: Mapping[str, Any]) -> bool:
+    """False if a `@skip(if: true)` or `@include(if: false)` among `directives` excludes the selection."""
+    for directive in directives:
         name = directive.name.value
         if name not in ("skip", "include"):
             continue
@@ -77,6 +84,9 @@ class _Shaper:
         self.errors = errors
         self.errored_paths = errored_paths
         self.new_errors: list[dict[str, Any]] = []
+        # Enum values the API schema does not have (`@inaccessible` ones a subgraph returned): nulled and
+        # reported under `extensions.valueCompletion`, as Apollo's gateway does.
+        self.value_completion: list[dict[str, Any]] = []
 
     def collect_fields(
         self, object_type: GraphQLObjectType, selection_set: SelectionSetNode, out: dict[str, list[FieldNode]]
@@ -162,6 +172,17 @@ class _Shaper:
                 items.append(completed)
             return items
         if is_leaf_type(type_):
+            if isinstance(type_, GraphQLEnumType) and not _valid_enum_value(type_, value):
+                self.value_completion.append(
+                    {
+                        # Apollo names the field by its response name (the alias, if any).
+                        "message": f"Invalid value found for field {parent.name}.{_response_name(path)}.",
+                        "path": list(path),
+                        "extensions": {"code": "INVALID_GRAPHQL"},
+                    }
+                )
+                self.errored_paths.append(path)
+                return None
             return value
         if not isinstance(value, dict):
             return None
@@ -207,6 +228,14 @@ def directive_variables(document: DocumentNode) -> tuple[str, ...]:
         if isinstance(definition, OperationDefinitionNode | FragmentDefinitionNode):
             walk(definition.selection_set)
     return tuple(names)
+
+
+def _response_name(path: ResponsePath) -> str:
+    return next(str(p) for p in reversed(path) if isinstance(p, str))
+
+
+def _valid_enum_value(type_: GraphQLEnumType, value: Any) -> bool:
+    return isinstance(value, str) and value in type_.values
 
 
 class _Fallback(Exception):
@@ -347,6 +376,15 @@ class _Compiler:
                 return [item_completer(entry) for entry in value]
 
             return _COMPLEX, object_list
+        if isinstance(type_, GraphQLEnumType):
+            enum_type = type_
+
+            def enum_value(value: Any) -> Any:
+                if value is not None and not _valid_enum_value(enum_type, value):
+                    raise _Fallback
+                return value
+
+            return _COMPLEX, enum_value
         if is_leaf_type(type_):
             return _LEAF, None
         selection_sets = [n.selection_set for n in nodes if n.selection_set is not None]
@@ -418,8 +456,10 @@ def shape_response(
     *,
     cache: dict[Any, Any] | None = None,
     directive_names: tuple[str, ...] = (),
+    value_completion: list[dict[str, Any]] | None = None,
 ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
-    """Returns (data, errors) for the client: the subgraph errors first, then the gateway's own.
+    """Returns (data, errors) for the client: the subgraph errors first, then the gateway's own. Values the
+    API schema cannot represent are nulled and reported in `value_completion` (when given).
 
     `cache` (one dict per document, kept by the caller) keeps the compiled shapes across requests, keyed by the
     values of `directive_names` (the document's `directive_variables`)."""
@@ -432,4 +472,6 @@ def shape_response(
         pass
     shaper = _Shaper(schema, fragments, variables, errors, list(errored_paths))
     result = shaper.complete_object(root, [operation.selection_set], data, ())
+    if value_completion is not None:
+        value_completion.extend(shaper.value_completion)
     return (None if result is NULL_PROPAGATES else result), [*errors, *shaper.new_errors]  # type: ignore[return-value]

@@ -14,6 +14,7 @@ from typing import Literal
 
 from graphql import (
     ArgumentNode,
+    DirectiveNode,
     DocumentNode,
     FieldNode,
     InlineFragmentNode,
@@ -32,6 +33,7 @@ from graphql import (
 
 # Marks "flatten the list here" in a fetch path.
 LIST_MARKER = "@"
+TYPENAME_FIELD = FieldNode(name=NameNode(value="__typename"), arguments=(), directives=())
 
 
 @dataclass(eq=False)
@@ -48,13 +50,22 @@ class FetchNode:
     representation_fields: dict[str, SelectionSetNode] = field(default_factory=dict)
     # Entity fetches on an `@interfaceObject` subgraph send the interface name as `__typename`.
     representation_typename: dict[str, str] = field(default_factory=dict)
+    # Entity fetches: typename -> the `@requires` fields of its representation (not key fields). One may be
+    # absent from an object when the field needing it was excluded by `@skip`/`@include`: the representation is
+    # then sent without it (the fetch may still serve the object's other fields).
+    optional_fields: dict[str, frozenset[str]] = field(default_factory=dict)
     children: list[FetchNode] = field(default_factory=list)
     # Entity fetches: the client fields this fetch exists for. If every one is excluded by `@skip`/`@include`
     # for this request's variables, the executor skips the fetch.
     fields: list[FieldNode] = field(default_factory=list)
+    # Per field: the `@skip`/`@include` of the fragments (and requiring fields) it was planned under.
+    conditions: list[tuple[DirectiveNode, ...]] = field(default_factory=list)
     # An `_entities` fetch to the owner of an interface, for objects an `@interfaceObject` subgraph returned
     # with the interface's name as `__typename`: its answer's `__typename` (the real type) replaces it.
     resolves_typename: bool = False
+    # Response names aliased because two implementations give the field different types in this subgraph
+    # (which it would reject): (path below this fetch's objects, typename, alias, the client's name).
+    renames: list[tuple[tuple[str, ...], str, str, str]] = field(default_factory=list)
     # Filled in when the plan is finished.
     variable_names: tuple[str, ...] = ()
     operation_text: str = ""
@@ -155,3 +166,8 @@ def wrap_in_fragments(selection: SelectionNode, wrappers: tuple[tuple, ...]) -> 
             type_condition=None, directives=directives, selection_set=SelectionSetNode(selections=(selection,))
         )
     return selection
+
+
+def conditional_directives(node: SelectionNode) -> tuple[DirectiveNode, ...]:
+    """A selection's `@skip`/`@include` directives."""
+    return tuple(d for d in node.directives or () if d.name.value in ("skip", "include"))

@@ -13,7 +13,6 @@ cached per document + operation name); the executor and the shaper evaluate them
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
 
 from graphql import (
     DirectiveNode,
@@ -41,25 +40,14 @@ from graphql import (
     visit,
 )
 
-from gateway.composition.field_sets import top_level_field_names
 from gateway.composition.supergraph import Supergraph, SupergraphField
-from gateway.planning.plan import LIST_MARKER, FetchGroup, FetchNode, QueryPlan, wrap_in_fragments
+from gateway.planning.conflicts import alias_conflicts
+from gateway.planning.entities import EntityFetches
+from gateway.planning.interface_objects import InterfaceObjects
+from gateway.planning.paths import FieldTree, PathSearch, PlanningError, RootItem
+from gateway.planning.plan import LIST_MARKER, TYPENAME_FIELD, FetchGroup, FetchNode, QueryPlan, wrap_in_fragments
 
 INTROSPECTION_ROOT_FIELDS = frozenset({"__schema", "__type"})
-TYPENAME_FIELD = FieldNode(name=NameNode(value="__typename"), arguments=(), directives=())
-
-# A FieldSet as a tree of field names (used for `@provides`).
-FieldTree = dict[str, "FieldTree"]
-
-
-class PlanningError(Exception):
-    """The operation cannot be split into subgraph fetches (a supergraph the planner does not support yet)."""
-
-
-@dataclass
-class _RootItem:
-    field: FieldNode
-    wrappers: tuple[tuple[DirectiveNode, ...], ...]
 
 
 def _field_tree(selection_set: SelectionSetNode | None) -> FieldTree:
@@ -114,7 +102,7 @@ class QueryPlanner:
         return _PlanBuilder(self, document, operation).build()
 
 
-class _PlanBuilder:
+class _PlanBuilder(EntityFetches, InterfaceObjects, PathSearch):
     def __init__(self, planner: QueryPlanner, document: DocumentNode, operation: OperationDefinitionNode) -> None:
         self.supergraph = planner.supergraph
         self.schema = planner.schema
@@ -122,6 +110,10 @@ class _PlanBuilder:
         self.fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
         self.var_defs = {v.variable.name.value: v for v in operation.variable_definitions or ()}
         self._ids = itertools.count()
+        # (subgraph, type, field) whose requirements are being planned: a cycle is a planning error.
+        self._requiring: set[tuple[str, str, str]] = set()
+        # The `@skip`/`@include` of the client's fragments around what is being planned (entity fetches repeat them).
+        self._conditions: list[tuple[DirectiveNode, ...]] = []
 
     # --- root -----------------------------------------------------------------------------------------
 
@@ -133,25 +125,15 @@ class _PlanBuilder:
         if root_type is None:
             raise PlanningError(f"the schema has no {operation_type.value} type")
         root_name = root_type.name
-        items: list[_RootItem] = []
+        items: list[RootItem] = []
         self._flatten_root(self.operation.selection_set, root_name, (), items)
 
         introspection = [i for i in items if i.field.name.value in INTROSPECTION_ROOT_FIELDS]
         local = INTROSPECTION_ROOT_FIELDS | {"__typename"}
         fetched = [i for i in items if i.field.name.value not in local]
 
-        # Pick each root field's subgraph, preferring one already chosen so shareable fields ride along.
-        chosen: list[tuple[str, _RootItem]] = []
-        used: list[str] = []
-        for item in fetched:
-            f = self._field(root_name, item.field.name.value)
-            candidates = f.resolvers
-            if not candidates:
-                raise PlanningError(f"no subgraph resolves {root_name}.{f.name}")
-            subgraph = next((s for s in candidates if s in used), candidates[0])
-            if subgraph not in used:
-                used.append(subgraph)
-            chosen.append((subgraph, item))
+        chosen = self.choose_root_subgraphs(root_name, fetched, split=operation_type != OperationType.MUTATION)
+        used = list(dict.fromkeys(subgraph for subgraph, _ in chosen))
 
         phases: list[list[list[FetchGroup]]] = []
         if operation_type == OperationType.MUTATION:
@@ -191,11 +173,11 @@ class _PlanBuilder:
         selection_set: SelectionSetNode,
         root_name: str,
         wrappers: tuple[tuple[DirectiveNode, ...], ...],
-        out: list[_RootItem],
+        out: list[RootItem],
     ) -> None:
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
-                out.append(_RootItem(selection, wrappers))
+                out.append(RootItem(selection, wrappers))
                 continue
             if isinstance(selection, FragmentSpreadNode):
                 fragment = self.fragments[selection.name.value]
@@ -206,10 +188,14 @@ class _PlanBuilder:
             directives = tuple(selection.directives or ())
             self._flatten_root(inner, root_name, (*wrappers, directives) if directives else wrappers, out)
 
-    def _root_node(self, subgraph: str, root_name: str, items: list[_RootItem]) -> FetchNode:
+    def _root_node(self, subgraph: str, root_name: str, items: list[RootItem]) -> FetchNode:
         node = FetchNode(id=next(self._ids), subgraph=subgraph, kind="root")
         for item in items:
-            planned = self._plan_field(node, subgraph, root_name, item.field, (), None)
+            self._conditions.extend(item.wrappers)
+            try:
+                planned = self._plan_field(node, subgraph, root_name, item.field, (), None)
+            finally:
+                del self._conditions[len(self._conditions) - len(item.wrappers) :]
             node.selections.append(wrap_in_fragments(planned, item.wrappers))
         return node
 
@@ -233,6 +219,39 @@ class _PlanBuilder:
         # A field that @requires what this subgraph cannot resolve itself needs an entity fetch back to it.
         return required is None or not self._missing(required, subgraph, type_name, None)
 
+    def _reached_through_parent(
+        self, subgraph: str, parent_type: str, selection: FieldNode, provided: FieldTree | None
+    ) -> bool:
+        if selection.selection_set is None or provided is not None:
+            return False
+        f = self.supergraph.field(parent_type, selection.name.value)
+        parent = self.supergraph.types.get(parent_type)
+        if f is None or parent is None or not any(parent.keys.values()) or not self.is_value_type(f.named_type):
+            return False
+        if not self._can_resolve(subgraph, parent_type, f.name, provided):
+            return False
+        if self.subtree_resolvable(subgraph, f.named_type, selection.selection_set):
+            return False
+        return any(
+            t != subgraph
+            and parent.resolvable_keys(t)
+            and self.subtree_resolvable(t, f.named_type, selection.selection_set)
+            for t in f.resolvers
+        )
+
+    def _resolvable_on_implementations(
+        self, subgraph: str, parent_type: str, field_name: str, provided: FieldTree | None
+    ) -> bool:
+        """An interface field is asked at the interface level only if every implementation the subgraph can
+        return resolves it there too (`@external` or `@override` on one implementation moves it elsewhere)."""
+        if not is_abstract_type(self.schema.get_type(parent_type)):
+            return True
+        return all(
+            self._can_resolve(subgraph, runtime, field_name, provided)
+            for runtime in self._possible_types(parent_type)
+            if self.supergraph.subgraph_defines(subgraph, runtime)
+        )
+
     def _plan_selection_set(
         self,
         node: FetchNode,
@@ -254,7 +273,13 @@ class _PlanBuilder:
                 name = selection.name.value
                 if name == "__typename":
                     out.append(selection)
-                elif self._can_resolve(subgraph, parent_type, name, provided):
+                elif self._reached_through_parent(subgraph, parent_type, selection, provided):
+                    # A keyless value this subgraph cannot complete: fetched whole with its parent entity.
+                    out.extend(self._entity_hop(node, subgraph, parent_type, selection, path, provided))
+                    needs_typename = True
+                elif self._can_resolve(subgraph, parent_type, name, provided) and self._resolvable_on_implementations(
+                    subgraph, parent_type, name, provided
+                ):
                     out.append(self._plan_field(node, subgraph, parent_type, selection, path, provided))
                 elif is_abstract_type(self.schema.get_type(parent_type)):
                     # Not resolvable on the interface here: ask per implementation, each may hop.
@@ -284,9 +309,33 @@ class _PlanBuilder:
                 )
         if needs_typename:
             out.append(TYPENAME_FIELD)
+        if is_abstract_type(self.schema.get_type(parent_type)):
+            out = alias_conflicts(self.supergraph.subgraphs[subgraph], node, path, out)
         return out
 
     def _plan_fragment(
+        self,
+        node: FetchNode,
+        subgraph: str,
+        parent_type: str,
+        condition: str | None,
+        directives: tuple[DirectiveNode, ...],
+        inner_set: SelectionSetNode,
+        path: tuple[str, ...],
+        provided: FieldTree | None,
+    ) -> list[SelectionNode]:
+        conditions = tuple(d for d in directives if d.name.value in ("skip", "include"))
+        if conditions:
+            self._conditions.append(conditions)
+        try:
+            return self._plan_fragment_here(
+                node, subgraph, parent_type, condition, directives, inner_set, path, provided
+            )
+        finally:
+            if conditions:
+                self._conditions.pop()
+
+    def _plan_fragment_here(
         self,
         node: FetchNode,
         subgraph: str,
@@ -346,293 +395,6 @@ class _PlanBuilder:
             directives=field.directives,
             selection_set=SelectionSetNode(selections=tuple(selections)),
         )
-
-    def _entity_hop(
-        self,
-        node: FetchNode,
-        subgraph: str,
-        type_name: str,
-        field: FieldNode,
-        path: tuple[str, ...],
-        provided: FieldTree | None,
-    ) -> list[SelectionNode]:
-        """Fetch `field` of the `type_name` objects at `path` from another subgraph; returns what the current
-        subgraph must select for the representations (key fields and `@requires` fields)."""
-        f = self._field(type_name, field.name.value)
-        entity = self.supergraph.types[type_name]
-        targets = [t for t in f.resolvers if t != subgraph or t in f.requires]
-        for target in targets:
-            for key in entity.resolvable_keys(target):
-                if not self._can_supply(subgraph, type_name, key.selection, provided):
-                    continue
-                required = f.requires.get(target)
-                missing = self._missing(required, subgraph, type_name, provided)
-                if not missing:
-                    return self._add_entity_fetch(
-                        node, subgraph, target, type_name, key.selection, required, [field], path, provided, f
-                    )
-                planned = self._requires_through_provider(
-                    node, subgraph, target, type_name, key.selection, required, missing, field, path, provided, f
-                )
-                if planned is not None:
-                    return planned
-        # Two hops: first ask an intermediate subgraph for the key fields the target needs.
-        for target in targets:
-            for key in entity.resolvable_keys(target):
-                for middle in entity.subgraphs:
-                    if middle in (subgraph, target) or not self._can_supply(middle, type_name, key.selection, None):
-                        continue
-                    middle_key = next(
-                        (
-                            k
-                            for k in entity.resolvable_keys(middle)
-                            if self._can_supply(subgraph, type_name, k.selection, provided)
-                        ),
-                        None,
-                    )
-                    if middle_key is None:
-                        continue
-                    key_fields = [s for s in key.selection.selections if isinstance(s, FieldNode)]
-                    selections = self._add_entity_fetch(
-                        node,
-                        subgraph,
-                        middle,
-                        type_name,
-                        middle_key.selection,
-                        None,
-                        key_fields,
-                        path,
-                        provided,
-                        None,
-                    )
-                    middle_node = next(c for c in node.children if c.subgraph == middle and c.path == path)
-                    required = self._required(f, target, middle, type_name, None)
-                    extra = self._add_entity_fetch(
-                        middle_node, middle, target, type_name, key.selection, required, [field], path, None, f
-                    )
-                    middle_node.selections.append(self._inline(type_name, (), [*extra, TYPENAME_FIELD]))
-                    return selections
-        raise PlanningError(
-            f"cannot plan {type_name}.{f.name}: it is resolved by {', '.join(f.resolvers) or 'no subgraph'} "
-            f"but no resolvable @key of {type_name} there can be fetched from subgraph {subgraph!r}"
-        )
-
-    def _missing(
-        self, required: SelectionSetNode | None, subgraph: str, type_name: str, provided: FieldTree | None
-    ) -> list[FieldNode]:
-        """The `@requires` fields `subgraph` cannot resolve itself."""
-        if required is None:
-            return []
-        return [
-            s
-            for s in required.selections
-            if isinstance(s, FieldNode) and not self._can_resolve(subgraph, type_name, s.name.value, provided)
-        ]
-
-    def _requires_through_provider(
-        self,
-        node: FetchNode,
-        subgraph: str,
-        target: str,
-        type_name: str,
-        key: SelectionSetNode,
-        required: SelectionSetNode | None,
-        missing: list[FieldNode],
-        field: FieldNode,
-        path: tuple[str, ...],
-        provided: FieldTree | None,
-        f: SupergraphField,
-    ) -> list[SelectionNode] | None:
-        """`@requires` fields that live in a third subgraph: fetch them from there first, then ask `target`
-        with a representation built from both (the target fetch runs one step after the provider's)."""
-        entity = self.supergraph.types[type_name]
-        missing_names = [m.name.value for m in missing]
-        for provider in entity.subgraphs:
-            if provider in (subgraph, target):
-                continue
-            if not all(self._can_resolve(provider, type_name, n, None) for n in missing_names):
-                continue
-            provider_key = next(
-                (
-                    k
-                    for k in entity.resolvable_keys(provider)
-                    if self._can_supply(subgraph, type_name, k.selection, provided)
-                ),
-                None,
-            )
-            if provider_key is None:
-                continue
-            selections = self._add_entity_fetch(
-                node, subgraph, provider, type_name, provider_key.selection, None, missing, path, provided, None
-            )
-            provider_node = next(c for c in node.children if c.subgraph == provider and c.path == path)
-            # The key and the requires fields the current subgraph has are selected here; the rest comes
-            # from the provider.
-            present = [
-                s
-                for s in (required.selections if required is not None else ())
-                if not (isinstance(s, FieldNode) and s.name.value in missing_names)
-            ]
-            selections.extend(
-                self._plan_selection_set(
-                    node, subgraph, type_name, SelectionSetNode(selections=(*key.selections, *present)), path, provided
-                )
-            )
-            representation = SelectionSetNode(
-                selections=(*key.selections, *(required.selections if required is not None else ()))
-            )
-            self._attach_entity_fetch(provider_node, target, type_name, representation, [field], path, f)
-            return selections
-        return None
-
-    def _can_supply(
-        self, subgraph: str, type_name: str, selection: SelectionSetNode, provided: FieldTree | None
-    ) -> bool:
-        return all(self._can_resolve(subgraph, type_name, k, provided) for k in top_level_field_names(selection))
-
-    def _required(
-        self, f: SupergraphField, target: str, subgraph: str, type_name: str, provided: FieldTree | None
-    ) -> SelectionSetNode | None:
-        required = f.requires.get(target)
-        if required is not None:
-            missing = [
-                r for r in top_level_field_names(required) if not self._can_resolve(subgraph, type_name, r, provided)
-            ]
-            if missing:
-                raise PlanningError(
-                    f"{type_name}.{f.name} @requires {', '.join(missing)} which subgraph {subgraph!r} "
-                    "cannot provide; multi-hop @requires is not supported yet"
-                )
-        return required
-
-    def _add_entity_fetch(
-        self,
-        node: FetchNode,
-        subgraph: str,
-        target: str,
-        type_name: str,
-        key: SelectionSetNode,
-        required: SelectionSetNode | None,
-        fields: list[FieldNode],
-        path: tuple[str, ...],
-        provided: FieldTree | None,
-        f: SupergraphField | None,
-    ) -> list[SelectionNode]:
-        representation = list(key.selections)
-        if required is not None:
-            representation.extend(required.selections)
-        representation_set = SelectionSetNode(selections=tuple(representation))
-        self._attach_entity_fetch(node, target, type_name, representation_set, fields, path, f)
-        # What the current subgraph must select so representations can be built.
-        return self._plan_selection_set(node, subgraph, type_name, representation_set, path, provided)
-
-    def _attach_entity_fetch(
-        self,
-        node: FetchNode,
-        target: str,
-        type_name: str,
-        representation: SelectionSetNode,
-        fields: list[FieldNode],
-        path: tuple[str, ...],
-        f: SupergraphField | None,
-        *,
-        resolves_typename: bool = False,
-    ) -> FetchNode:
-        """The `_entities` fetch to `target` that runs after `node` (one per target and path, shared)."""
-        child = next(
-            (
-                c
-                for c in node.children
-                if c.subgraph == target and c.path == path and c.resolves_typename == resolves_typename
-            ),
-            None,
-        )
-        if child is None:
-            child = FetchNode(
-                id=next(self._ids), subgraph=target, kind="entity", path=path, resolves_typename=resolves_typename
-            )
-            node.children.append(child)
-        existing = child.representation_fields.get(type_name)
-        selections = tuple(representation.selections)
-        if existing is not None:
-            selections = (*existing.selections, *selections)
-        child.representation_fields[type_name] = SelectionSetNode(selections=selections)
-        fragment_type = type_name
-        if f is not None and f.via_interface_object:
-            child.representation_typename[type_name] = f.via_interface_object
-            fragment_type = f.via_interface_object
-        child.fields.extend(fields)
-        planned = [self._plan_field(child, target, type_name, field, path, None) for field in fields]
-        child.selections.append(self._inline(fragment_type, (), list(planned)))
-        return child
-
-    # --- @interfaceObject ------------------------------------------------------------------------------
-
-    def _interface_owner(self, subgraph: str, type_name: str) -> tuple[str, SelectionSetNode] | None:
-        """If `subgraph` sees the interface `type_name` only as an `@interfaceObject`, the subgraph (and key)
-        that knows its implementations: objects from `subgraph` carry the interface's name as `__typename`
-        and must be asked there for their real type."""
-        sub_type = self.supergraph.subgraphs[subgraph].types.get(type_name)
-        if sub_type is None or not sub_type.interface_object:
-            return None
-        for name, schema in self.supergraph.subgraphs.items():
-            t = schema.types.get(type_name)
-            if name == subgraph or t is None or t.kind != "interface":
-                continue
-            for key in t.keys:
-                if key.resolvable and self._can_supply(subgraph, type_name, key.selection, None):
-                    return name, key.selection
-        return None
-
-    def _plan_interface_object_selections(
-        self,
-        node: FetchNode,
-        subgraph: str,
-        owner: tuple[str, SelectionSetNode],
-        type_name: str,
-        selection_set: SelectionSetNode,
-        path: tuple[str, ...],
-        provided: FieldTree | None,
-    ) -> list[SelectionNode]:
-        """Interface-level fields the `@interfaceObject` subgraph resolves stay here; `__typename`, type
-        conditions and the interface's other fields go to the owner in an `_entities` fetch that also
-        replaces the interface name in `__typename` with the real type."""
-        owner_name, key = owner
-        here: list[SelectionNode] = []
-        there: list[SelectionNode] = []
-        for selection in selection_set.selections:
-            if (
-                isinstance(selection, FieldNode)
-                and selection.name.value != "__typename"
-                and self._can_resolve(subgraph, type_name, selection.name.value, provided)
-            ):
-                here.append(selection)
-            else:
-                there.append(selection)
-        out = self._plan_selection_set_plain(node, subgraph, type_name, here, path, provided)
-        out.extend(self._plan_selection_set_plain(node, subgraph, type_name, list(key.selections), path, provided))
-        out.append(TYPENAME_FIELD)
-        child = self._attach_entity_fetch(node, owner_name, type_name, key, [], path, None, resolves_typename=True)
-        planned = self._plan_selection_set(
-            child, owner_name, type_name, SelectionSetNode(selections=tuple(there)), path, None
-        )
-        child.selections.append(self._inline(type_name, (), [*planned, TYPENAME_FIELD]))
-        return out
-
-    def _plan_selection_set_plain(
-        self,
-        node: FetchNode,
-        subgraph: str,
-        type_name: str,
-        selections: list[SelectionNode],
-        path: tuple[str, ...],
-        provided: FieldTree | None,
-    ) -> list[SelectionNode]:
-        return [
-            self._plan_field(node, subgraph, type_name, s, path, provided)
-            for s in selections
-            if isinstance(s, FieldNode)
-        ]
 
     # --- helpers --------------------------------------------------------------------------------------
 

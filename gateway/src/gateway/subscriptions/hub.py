@@ -13,16 +13,22 @@ earlier scheduling events (bounded memory); for a lesson it has not seen, each l
 through the gateway, with its own token, whether its student is on that lesson (`LessonProbe`). Nothing is
 sent to a subscription whose family or student the event does not concern.
 
-Delivery is best effort and live only: a listener that falls behind by more than `queue_size` events loses the
-oldest ones; an event published while the gateway was down is not replayed (clients refetch on reconnect).
+Delivery is best effort: a listener that falls behind by more than `queue_size` events loses the oldest ones.
+Every event routed to a family or student gets a sequence number and is kept for `replay_window_s` (at most
+`replay_per_key` per topic and key): a client that reconnects within the window and names the last event it saw
+(`listen(..., after=seq)`) gets the ones it missed first, then live events. Events published while this gateway
+instance was down, or routed through a lesson probe (never seen by the hub), are not replayed (clients refetch).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
-from collections import OrderedDict, defaultdict
+import time
+import uuid
+from collections import OrderedDict, defaultdict, deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -58,6 +64,7 @@ class HubEvent:
     key: str  # the family or student id
     payload: dict[str, Any]
     occurred_at: datetime
+    seq: int = 0  # this hub's sequence number (0: not replayable)
 
 
 @dataclass(eq=False)
@@ -78,22 +85,50 @@ class _Listener:
 
 
 class EventHub:
-    def __init__(self, queue_size: int = 100, remembered_lessons: int = 10_000) -> None:
+    def __init__(
+        self,
+        queue_size: int = 100,
+        remembered_lessons: int = 10_000,
+        *,
+        replay_window_s: float = 120.0,
+        replay_per_key: int = 50,
+        replay_keys: int = 10_000,
+    ) -> None:
         self.queue_size = queue_size
         self._listeners: dict[tuple[str, str], set[_Listener]] = defaultdict(set)
         self._lesson_students: OrderedDict[str, set[str]] = OrderedDict()
         self._remembered = remembered_lessons
         self.handled = 0
+        # Event ids are `<instance>:<seq>`: a client reconnecting to another instance (or after a restart) names
+        # an id this hub never issued, and gets live events only.
+        self.instance = uuid.uuid4().hex[:12]
+        self._seq = itertools.count(1)
+        self._recent: OrderedDict[tuple[str, str], deque[tuple[float, HubEvent]]] = OrderedDict()
+        self.replay_window_s = replay_window_s
+        self.replay_per_key = replay_per_key
+        self.replay_keys = replay_keys
 
     # --- listening ----------------------------------------------------------------------------------
 
-    async def listen(self, topic: str, key: str, probe: LessonProbe | None = None) -> AsyncIterator[HubEvent]:
+    async def listen(
+        self, topic: str, key: str, probe: LessonProbe | None = None, *, after: int | None = None
+    ) -> AsyncIterator[HubEvent]:
+        """Events for (topic, key) from now on; with `after` (the last sequence number the client saw), first the
+        kept events after it."""
         listener = _Listener(topic, key, asyncio.Queue(self.queue_size), probe)
         self._listeners[(topic, key)].add(listener)
         OPEN_SUBSCRIPTIONS.labels(topic).inc()
         try:
+            seen = 0
+            if after is not None:
+                for event in self.missed(topic, key, after):
+                    seen = event.seq
+                    yield event
             while True:
-                yield await listener.queue.get()
+                event = await listener.queue.get()
+                if event.seq and event.seq <= seen:
+                    continue  # replayed already
+                yield event
         finally:
             self._listeners[(topic, key)].discard(listener)
             if not self._listeners[(topic, key)]:
@@ -101,6 +136,35 @@ class EventHub:
             for task in listener.probes:
                 task.cancel()
             OPEN_SUBSCRIPTIONS.labels(topic).dec()
+
+    def missed(self, topic: str, key: str, after: int) -> list[HubEvent]:
+        horizon = time.monotonic() - self.replay_window_s
+        kept = self._recent.get((topic, key), ())
+        return [event for at, event in kept if event.seq > after and at >= horizon]
+
+    def event_id(self, seq: int) -> str:
+        return f"{self.instance}:{seq}"
+
+    def parse_event_id(self, event_id: object) -> int | None:
+        """The sequence number in an id this hub issued; None for anything else."""
+        if not isinstance(event_id, str):
+            return None
+        instance, _, seq = event_id.partition(":")
+        return int(seq) if instance == self.instance and seq.isdigit() else None
+
+    def _keep(self, event: HubEvent) -> None:
+        now = time.monotonic()
+        kept = self._recent.get((event.topic, event.key))
+        if kept is None:
+            kept = self._recent[(event.topic, event.key)] = deque(maxlen=self.replay_per_key)
+        kept.append((now, event))
+        self._recent.move_to_end((event.topic, event.key))
+        horizon = now - self.replay_window_s
+        while kept and kept[0][0] < horizon:
+            kept.popleft()
+        # Bounded: the keys that had no event for longest go first.
+        while len(self._recent) > self.replay_keys:
+            self._recent.popitem(last=False)
 
     def listener_count(self, topic: str | None = None) -> int:
         return sum(len(ls) for (t, _), ls in self._listeners.items() if topic is None or t == topic)
@@ -147,8 +211,10 @@ class EventHub:
             self._publish_for_lesson("homework", str(p.get("lesson_id", "")), p, at)
 
     def _publish(self, topic: str, key: str, payload: dict[str, Any], at: datetime) -> None:
+        event = HubEvent(topic, key, payload, at, next(self._seq))
+        self._keep(event)
         for listener in list(self._listeners.get((topic, key), ())):
-            listener.put(HubEvent(topic, key, payload, at))
+            listener.put(event)
 
     def _publish_for_lesson(self, topic: str, lesson_id: str, payload: dict[str, Any], at: datetime) -> None:
         known = self._lesson_students.get(lesson_id)

@@ -220,7 +220,9 @@ class GraphQLWebSocket:
         if denied is not None:
             await self.send({"id": op_id, "type": "error", "payload": [denied]})
             return
-        source = self.subscriptions.root_source(self.subscriptions.lesson_probe(pipeline, headers))
+        extensions = payload.get("extensions")
+        last_event_id = extensions.get("lastEventId") if isinstance(extensions, dict) else None
+        source = self.subscriptions.root_source(self.subscriptions.lesson_probe(pipeline, headers), last_event_id)
         async for body in pipeline.subscribe(started, source, headers):
             await self.send({"id": op_id, "type": "next", "payload": body})
         await self.send({"id": op_id, "type": "complete"})

@@ -116,7 +116,11 @@ def _money(raw: Any) -> Money:
 
 
 async def _listen(info: strawberry.Info, topic: str, key: str) -> AsyncGenerator[HubEvent, None]:
-    async for event in _hub(info).listen(topic, key, info.context.get("lesson_probe")):
+    hub = _hub(info)
+    after = info.context.get("after")
+    async for event in hub.listen(topic, key, info.context.get("lesson_probe"), after=after):
+        # The root source reads it after each result: the event id the client may resume from.
+        info.context["event_id"] = hub.event_id(event.seq) if event.seq else None
         yield event
 
 

@@ -105,11 +105,17 @@ class SubscriptionService:
 
     # --- the root fetch -----------------------------------------------------------------------------
 
-    def root_source(self, lesson_probe: LessonProbe | None) -> Any:
-        """What `GatewayPipeline.subscribe` runs the root fetch with: the Strawberry schema's subscription."""
+    def root_source(self, lesson_probe: LessonProbe | None, last_event_id: object = None) -> Any:
+        """What `GatewayPipeline.subscribe` runs the root fetch with: the Strawberry schema's subscription.
+        `last_event_id` (a reconnecting client's `extensions.lastEventId`) replays what it missed, if this hub
+        issued that id within its replay window; each result carries its own id as `eventId`."""
 
         async def source(node: FetchNode, variables: dict[str, Any]) -> AsyncIterator[dict[str, Any]] | dict[str, Any]:
-            context = {"hub": self.hub, "lesson_probe": lesson_probe}
+            context: dict[str, Any] = {
+                "hub": self.hub,
+                "lesson_probe": lesson_probe,
+                "after": self.hub.parse_event_id(last_event_id),
+            }
             result = await self.schema.subscribe(node.operation_text, variable_values=variables, context_value=context)
             if not hasattr(result, "__aiter__"):
                 errors = getattr(result, "errors", None) or []
@@ -117,7 +123,10 @@ class SubscriptionService:
 
             async def events() -> AsyncIterator[dict[str, Any]]:
                 async for item in result:
-                    yield {"data": item.data, "errors": [_masked(e) for e in item.errors or ()]}
+                    event = {"data": item.data, "errors": [_masked(e) for e in item.errors or ()]}
+                    if context.get("event_id"):
+                        event["eventId"] = context["event_id"]
+                    yield event
 
             return events()
 

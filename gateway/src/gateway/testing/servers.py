@@ -24,7 +24,14 @@ from kabinet.testing.net import free_port
 class ThreadedServer:
     """One ASGI app served by uvicorn on 127.0.0.1 in a daemon thread with its own event loop."""
 
-    def __init__(self, app: Any, *, path: str = "/graphql", lifespan: Literal["auto", "on", "off"] = "auto") -> None:
+    def __init__(
+        self,
+        app: Any,
+        *,
+        path: str = "/graphql",
+        lifespan: Literal["auto", "on", "off"] = "auto",
+        timeout_keep_alive: int = 5,
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}{path}"
         config = uvicorn.Config(
@@ -34,6 +41,8 @@ class ThreadedServer:
             log_level="warning",
             lifespan=lifespan,
             http=CoalescingHttpToolsProtocol,  # as `kabinet-gateway serve` runs
+            # Node's keep-alive agent may reuse a connection just as the server closes it ("socket hang up").
+            timeout_keep_alive=timeout_keep_alive,
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True, name=f"uvicorn-{self.port}")
@@ -74,6 +83,8 @@ class NodeServer:
         self.cpu = cpu
         self.process: subprocess.Popen[str] | None = None
         self.url = ""
+        # The whole first line the script printed (some report more than one URL).
+        self.result: dict[str, Any] = {}
 
     def start(self, timeout_s: float = 60.0) -> NodeServer:
         node = shutil.which("node")
@@ -94,7 +105,7 @@ class NodeServer:
             text=True,
         )
         assert self.process.stdout is not None
-        result: dict[str, str] = {}
+        result: dict[str, Any] = {}
 
         def read_first_line() -> None:
             assert self.process is not None and self.process.stdout is not None
@@ -105,11 +116,12 @@ class NodeServer:
         reader = threading.Thread(target=read_first_line, daemon=True)
         reader.start()
         reader.join(timeout_s)
-        if "url" not in result:
+        if "url" not in result and "urls" not in result:
             self.stop()
             stderr = self.process.stderr.read() if self.process.stderr else ""
             raise RuntimeError(f"{self.script} did not start: {stderr[-3000:]}")
-        self.url = result["url"]
+        self.url = result.get("url", "")
+        self.result = result
         return self
 
     def stop(self) -> None:
@@ -165,11 +177,28 @@ async def serve_apps_in_loop(apps: Mapping[str, Any], *, path: str = "/graphql")
 
 
 @contextlib.asynccontextmanager
-async def apollo_gateway_async(subgraph_urls: Mapping[str, str]) -> AsyncIterator[str]:
-    """`apollo_gateway` for subgraphs served by this event loop (it must keep running while Node composes)."""
-    server = NodeServer("apollo-gateway.mjs", {"SUBGRAPHS": json.dumps(dict(subgraph_urls))})
+async def apollo_gateway_async(
+    subgraph_urls: Mapping[str, str], subgraph_headers: Mapping[str, str] | None = None
+) -> AsyncIterator[str]:
+    """`apollo_gateway` for subgraphs served by this event loop (it must keep running while Node composes);
+    `subgraph_headers` go on every subgraph request (Kabinet's services want the gateway's secret)."""
+    env = {"SUBGRAPHS": json.dumps(dict(subgraph_urls)), "SUBGRAPH_HEADERS": json.dumps(dict(subgraph_headers or {}))}
+    server = NodeServer("apollo-gateway.mjs", env)
     await asyncio.to_thread(server.start)
     try:
         yield server.url
     finally:
         await asyncio.to_thread(server.stop)
+
+
+@contextlib.contextmanager
+def apollo_gateways(cases: Mapping[str, Mapping[str, str]]) -> Iterator[tuple[dict[str, str], dict[str, str]]]:
+    """One `@apollo/gateway` per `{case: {subgraph: url}}`, all in one Node process; yields `({case: url},
+    {case: why Apollo could not start it})`."""
+    env = {"CASES": json.dumps({name: dict(urls) for name, urls in cases.items()})}
+    server = NodeServer("apollo-gateways.mjs", env)
+    server.start(timeout_s=120)
+    try:
+        yield server.result.get("urls", {}), server.result.get("errors", {})
+    finally:
+        server.stop()

@@ -74,7 +74,7 @@ class Harness:
         return env
 
     async def family(self, children: int = 1, branch: str | None = None) -> Family:
-        fam = Family(str(uuid.uuid4()), branch or f"br-{uuid.uuid4().hex[:8]}")
+        fam = Family(str(uuid.uuid4()), branch or str(uuid.uuid4()))
         for i in range(children):
             sid = str(uuid.uuid4())
             await self.deliver("identity.student.registered", {

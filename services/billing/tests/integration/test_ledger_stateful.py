@@ -46,7 +46,7 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @initialize()
     def open_family(self) -> None:
-        self.family, self.student, self.branch = str(uuid.uuid4()), str(uuid.uuid4()), f"b-{uuid.uuid4().hex[:6]}"
+        self.family, self.student, self.branch = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
         self.consume = inbox_handler("billing", self.runtime.uow, inbox, HANDLERS)
         self.deliver("identity.student.registered", {"student_id": self.student, "family_id": self.family,
                                                      "first_name": "A", "last_name": "B", "branch_id": self.branch})

@@ -49,6 +49,12 @@ FAMILIES = (
     ("+79000000004", ("Pavel", "Fedorov"), "ekb", (("Lena", "2012-02-29"), ("Tolya", "2018-06-01"))),
     ("+79000000005", ("Svetlana", "Morozova"), "kgd", (("Vanya", "2016-12-24"), ("Alisa", "2014-03-09"))),
 )
+# The one family that owes the school on purpose (packages sold on credit, unpaid): the debtors list has someone.
+DEBTOR_PHONE = "+79000000004"
+
+
+def children(n: int) -> str:
+    return f"{n} child" if n == 1 else f"{n} children"
 
 
 @dataclass
@@ -64,14 +70,20 @@ class DemoIdentity:
     student_ids: dict[str, list[str]] = field(default_factory=dict)  # guardian phone -> student ids
     student_login: str | None = None
 
+    @property
+    def debtor_family_id(self) -> str | None:
+        return self.family_ids.get(DEBTOR_PHONE)
+
     def logins(self) -> list[str]:
         """The lines of the `make run` banner."""
         pw = self.staff_password
         lines = [f"owner:         {self.owner_email} / {pw}"]
         lines += [f"branch admin:  {e} / {pw}  ({b})" for b, e in self.admin_emails.items()]
         lines += [f"teacher:       {e} / {pw}  ({b})" for b, es in self.teacher_emails.items() for e in es]
-        lines += [f"guardian:      {p}, sign-in code {self.guardian_code}  ({len(self.student_ids.get(p, []))} "
-                  "children)" for p in self.family_ids]
+        lines += [f"guardian:      {p}, sign-in code {self.guardian_code}  "
+                  f"({children(len(self.student_ids.get(p, [])))}"
+                  f"{'; the demo debtor: packages sold on credit, unpaid' if p == DEBTOR_PHONE else ''})"
+                  for p in self.family_ids]
         if self.student_login:
             lines.append(f"student:       {self.student_login} / {pw}  (a child's own login)")
         return lines

@@ -11,10 +11,8 @@ class IdentitySettings(ServiceSettings):
     # PEM of the Ed25519 key that signs access tokens; unset in embedded mode: one is made in data_dir.
     jwt_private_key: str | None = None
     refresh_ttl_days: int = 30
-    # Links in emails point here (the family cabinet / console); the token is appended.
-    public_url: str = "http://localhost:8000"
-    # The email confirmation link opens identity's own page (GET /confirm-email). Unset: the stack's mount of
-    # identity under public_url (/services/identity/...); set it when identity is served elsewhere.
+    # Links in emails are built from the kit's public_url (KABINET_PUBLIC_URL). The email confirmation link opens
+    # identity's own page (GET /confirm-email) under /services/identity/; set this when it is served elsewhere.
     confirm_email_url: str | None = None
 
     # argon2id parameters (OWASP's m=19 MiB, t=2, p=1): changing them upgrades old hashes at the next sign-in.
@@ -52,4 +50,4 @@ class IdentitySettings(ServiceSettings):
     session_cookie_secure: bool = False
 
     def confirm_link_base(self) -> str:
-        return self.confirm_email_url or f"{self.public_url.rstrip('/')}/services/identity/confirm-email"
+        return self.confirm_email_url or self.public_link("confirm-email")

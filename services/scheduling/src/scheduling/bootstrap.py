@@ -15,9 +15,11 @@ from kabinet.bus.base import Transport
 from kabinet.runtime import ServiceRuntime, ServiceSpec
 from kabinet.web.app import create_service_app
 from scheduling.adapters.tables import inbox, metadata, outbox
+from scheduling.domain.model import utcnow
 from scheduling.schema.schema import schema
 from scheduling.service.feeds import render_feed
 from scheduling.service.handlers import HANDLERS
+from scheduling.service.lesson_status import mark_missed_lessons
 from scheduling.settings import SchedulingSettings
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -28,7 +30,11 @@ SPEC = ServiceSpec(name="scheduling", metadata=metadata, outbox=outbox, inbox=in
 
 def build_runtime(settings: SchedulingSettings | None = None, *, transport: Transport | None = None,
                   key_source: KeySource | None = None) -> ServiceRuntime:
-    return ServiceRuntime(SPEC, settings or SchedulingSettings(), transport=transport, key_source=key_source)
+    settings = settings or SchedulingSettings()
+    runtime = ServiceRuntime(SPEC, settings, transport=transport, key_source=key_source)
+    runtime.add_job("missed-lessons", settings.missed_lessons_interval_s,
+                    lambda: mark_missed_lessons(runtime.uow, utcnow()))
+    return runtime
 
 
 def calendar_route(runtime: ServiceRuntime) -> Route:

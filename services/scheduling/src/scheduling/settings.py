@@ -8,5 +8,5 @@ class SchedulingSettings(ServiceSettings):
 
     service_name: str = "scheduling"
     port: int = 8002
-    # Public base URL of calendar feeds (what calendar apps subscribe to); the gateway or ingress serves it.
-    public_base_url: str = "http://localhost:8002"
+    # How often lessons past their branch's sheet deadline are marked missed (0 turns the job off).
+    missed_lessons_interval_s: float = 600.0

@@ -119,7 +119,7 @@ async def env(database_factory: Callable[[str], Awaitable[str]], amqp_url: str, 
     identity = RabbitTransport(messaging)
     if os.environ.get("SCHEDULING_TESTS_DIRECT"):
         settings = SchedulingSettings(database_url=await database_factory("scheduling"), messaging=messaging,
-                                      outbox_poll_interval_s=0.1, public_base_url="https://kabinet.test")
+                                      outbox_poll_interval_s=0.1, public_url="https://kabinet.test")
         runtime = build_runtime(settings, key_source=KeySource(static=jwks_of([key])))
         async with running(runtime):
             await identity.connect()
@@ -135,7 +135,7 @@ async def env(database_factory: Callable[[str], Awaitable[str]], amqp_url: str, 
         stack = Stack(tmp_path_factory.mktemp("stack"), database_urls=urls, messaging=messaging,
                       identity_private_key_pem=key.to_pem())
         runtime = stack.runtimes["scheduling"]
-        runtime.settings.public_base_url = "https://kabinet.test"  # type: ignore[attr-defined]
+        runtime.settings.public_url = "https://kabinet.test"
         for r in stack.runtimes.values():
             await r.migrate()
         async with stack.running():

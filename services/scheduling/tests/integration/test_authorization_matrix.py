@@ -96,6 +96,8 @@ CASES: dict[str, tuple[str, Any, dict[str, tuple[bool, bool]]]] = {
                          "{ errors { code } } }", lambda t: {}, SCHOOL_ADMIN),
     "setBookingPolicy": ("mutation($b: ID!) { setBookingPolicy(branchId: $b, noticeHours: 24, lateCancellation: "
                          "REFUSE) { errors { code } } }", lambda t: {"b": t.branch}, ADMIN_OF_BRANCH),
+    "setSheetDeadline": ("mutation($b: ID!) { setSheetDeadline(branchId: $b, hours: 24) { errors { code } } }",
+                         lambda t: {"b": t.branch}, ADMIN_OF_BRANCH),
     "createGroup": ("mutation($i: CreateGroupInput!) { createGroup(input: $i) { errors { code } } }",
                     lambda t: {"i": {"branchId": t.branch, "name": "G", "teacherId": t.teacher,
                                      "capacity": 5, "price": "100"}}, ADMIN_OF_BRANCH),

@@ -29,6 +29,10 @@ CANCEL = """mutation($id: ID!, $scope: LessonScope! = THIS) {
   lessons { id status } errors { code } } }"""
 
 
+GENERATE_REPORTING = """mutation($b: ID!, $m: String!) { generateMonth(branchId: $b, month: $m) {
+  created existing conflicts { localDate groupId code message } errors { code } } }"""
+
+
 def lesson_input(w: object, **kw: object) -> dict[str, object]:
     base = {"branchId": w.branch_id, "teacherId": w.teachers[0], "lessonType": "individual",  # type: ignore[attr-defined]
             "startsAt": "2027-06-07T14:00:00Z", "endsAt": "2027-06-07T15:00:00Z", "price": "1500"}
@@ -46,17 +50,22 @@ async def test_teacher_room_and_student_clashes_are_refused_naming_the_clash(env
     teacher = await env.gql(w.admin, CREATE_LESSON, {"input": lesson_input(
         w, startsAt="2027-06-07T14:30:00Z", endsAt="2027-06-07T15:30:00Z", studentIds=[s2])})
     err = teacher["data"]["createLesson"]["errors"][0]
-    assert err["code"] == "TEACHER_CONFLICT" and first in err["message"] and err["field"] == "teacherId"
+    assert err["code"] == "TEACHER_CONFLICT" and err["field"] == "teacherId"
+    # The other lesson by what a person knows it as, with the branch-local time and the zone (not its UUID).
+    teacher_name = f"T {w.teachers[0][:4]}"
+    assert err["message"] == (f"The teacher already has an individual lesson with {teacher_name} at "
+                              "2027-06-07 17:00–18:00 (Europe/Moscow)."), err
 
     room_clash = await env.gql(w.admin, CREATE_LESSON, {"input": lesson_input(
         w, teacherId=w.teachers[1], roomId=room, studentIds=[s2])})
     err = room_clash["data"]["createLesson"]["errors"][0]
-    assert err["code"] == "ROOM_CONFLICT" and first in err["message"]
+    assert err["code"] == "ROOM_CONFLICT" and "17:00–18:00 (Europe/Moscow)" in err["message"]
+    assert first not in err["message"]
 
     student = await env.gql(w.admin, CREATE_LESSON, {"input": lesson_input(w, teacherId=w.teachers[1],
                                                                            studentIds=[s1])})
     err = student["data"]["createLesson"]["errors"][0]
-    assert err["code"] == "STUDENT_CONFLICT" and first in err["message"]
+    assert err["code"] == "STUDENT_CONFLICT" and teacher_name in err["message"] and "(Europe/Moscow)" in err["message"]
 
     # Back to back is not a clash.
     ok(await env.gql(w.admin, CREATE_LESSON, {"input": lesson_input(
@@ -66,15 +75,23 @@ async def test_teacher_room_and_student_clashes_are_refused_naming_the_clash(env
     assert len(await lessons_of(env, w.admin, branchId=w.branch_id)) == 2
 
 
-async def test_generation_refuses_a_clash_and_writes_nothing(env: Env) -> None:
+async def test_generation_creates_what_does_not_clash_and_reports_each_clash(env: Env) -> None:
+    """Issue #11 point 18: one clashing occurrence used to block the whole month (0 created)."""
     w = await make_world(env)
-    g1 = await create_group(env, w)
+    g1 = await create_group(env, w, name="Starters")
     g2 = await create_group(env, w)
     await add_rule(env, w, g1, "FREQ=WEEKLY;BYDAY=MO", "17:00:00", 90, "2027-06-01")
-    await add_rule(env, w, g2, "FREQ=WEEKLY;BYDAY=MO", "18:00:00", 60, "2027-06-01")
-    r = await env.gql(w.admin, GENERATE, {"b": w.branch_id, "m": "2027-06"})
-    assert user_error(r, "generateMonth") == "TEACHER_CONFLICT"
-    assert await lessons_of(env, w.admin, branchId=w.branch_id) == []
+    await add_rule(env, w, g2, "FREQ=WEEKLY;BYDAY=MO,WE", "18:00:00", 60, "2027-06-01")
+    got = ok(await env.gql(w.admin, GENERATE_REPORTING, {"b": w.branch_id, "m": "2027-06"}), "generateMonth")
+    # June 2027: four Mondays (Starters at 17:00 holds the teacher) and five Wednesdays (free).
+    assert got["created"] == 4 + 5
+    assert [(c["localDate"], c["groupId"], c["code"]) for c in got["conflicts"]] == [
+        (d, g2, "TEACHER_CONFLICT") for d in ("2027-06-07", "2027-06-14", "2027-06-21", "2027-06-28")]
+    first = got["conflicts"][0]["message"]
+    assert "«Starters" in first and "2027-06-07 17:00–18:30 (Europe/Moscow)" in first, first
+    assert len(await lessons_of(env, w.admin, branchId=w.branch_id)) == 9
+    again = ok(await env.gql(w.admin, GENERATE_REPORTING, {"b": w.branch_id, "m": "2027-06"}), "generateMonth")
+    assert again["created"] == 0 and len(again["conflicts"]) == 4
 
 
 async def test_student_in_two_groups_at_once_and_capacity(env: Env) -> None:

@@ -79,7 +79,7 @@ async def test_ical_feed_has_exactly_the_students_lessons_and_can_be_revoked(env
 
     guardian = w.guardian(w.family_ids[0])
     feed = ok(await env.gql(guardian, ISSUE, {"s": a}), "issueCalendarFeed")["feed"]
-    assert feed["url"].startswith("https://kabinet.test/calendar/") and feed["url"].endswith(".ics")
+    assert feed["url"].startswith("https://kabinet.test/services/scheduling/calendar/") and feed["url"].endswith(".ics")
     path = "/calendar/" + feed["url"].rsplit("/", 1)[1]
     resp = await env.service.get(path)
     assert resp.status_code == 200 and resp.headers["content-type"].startswith("text/calendar")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -40,12 +41,14 @@ def p(sid: str) -> Participant:
 
 def test_clashes_name_the_other_lesson_and_back_to_back_is_fine() -> None:
     existing = [lesson("A")]
-    with pytest.raises(errors.TeacherConflict, match="A"):
-        check_no_clash(lesson("B", T0 + timedelta(minutes=30), room="r2"), existing)
-    with pytest.raises(errors.RoomConflict, match="A"):
-        check_no_clash(lesson("B", T0, teacher="t2"), existing)
+    names = {"A": "the group «Starters» with Olga Smirnova"}
+    zone = ZoneInfo("Europe/Moscow")
+    with pytest.raises(errors.TeacherConflict, match=r"«Starters» with Olga Smirnova at .* \(Europe/Moscow\)"):
+        check_no_clash(lesson("B", T0 + timedelta(minutes=30), room="r2"), existing, zone, names)
+    with pytest.raises(errors.RoomConflict, match="«Starters»"):
+        check_no_clash(lesson("B", T0, teacher="t2"), existing, zone, names)
     check_no_clash(lesson("B", T0 + timedelta(minutes=60)), existing)
-    with pytest.raises(errors.StudentConflict, match="A"):
+    with pytest.raises(errors.StudentConflict, match=r"a group lesson at .* \(UTC\)"):  # no names: its type
         check_student_free("s1", T0, T0 + timedelta(minutes=10), existing)
     cancelled = lesson("C")
     cancelled.cancel("holiday")

@@ -18,6 +18,24 @@ log = logging.getLogger(__name__)
 INTERNAL_MESSAGE = "Internal server error."
 
 
+def is_client_error(error: GraphQLError) -> bool:
+    """The caller's mistake or lack of access (a typed error, a malformed query, id or phone), not ours."""
+    orig = error.original_error
+    return orig is None or isinstance(orig, KabinetError | GraphQLError) or (
+        isinstance(orig, ValueError) and "Phone" in error.message)
+
+
+def log_errors(errors: list[GraphQLError]) -> None:
+    """One INFO line per client error (forbidden, unauthenticated, bad input). The unexpected ones are logged
+    once by ErrorCodes (ERROR with the traceback; a dependency outage a WARNING) as it masks them."""
+    for error in errors:
+        if is_client_error(error):
+            orig = error.original_error
+            log.info("graphql request refused: %s", error.message, extra={
+                "code": getattr(orig, "code", None) or (error.extensions or {}).get("code"),
+                "path": ".".join(str(p) for p in error.path or ())})
+
+
 def user_error(exc: KabinetError) -> UserError:
     return UserError(field=exc.field, message=exc.message, code=exc.code)
 

@@ -17,6 +17,7 @@ from strawberry.extensions import (
 )
 
 from kabinet.graphql.errors import ErrorCodes
+from kabinet.graphql.ids import IdArguments
 from kabinet.graphql.input_limits import InputLimits
 
 
@@ -35,6 +36,7 @@ def standard_extensions(
     rules = list(limit_rules(max_depth, max_aliases))
     return [
         ErrorCodes,
+        IdArguments,
         InputLimits,
         lambda: ParserCache(maxsize=cache_size),
         lambda: ValidationCache(maxsize=cache_size),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from typing import Any, Final
 
@@ -11,6 +10,7 @@ from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from kabinet.graphql.errors import log_errors
 from kabinet.graphql.extensions import standard_extensions
 from kabinet.graphql.types import SCALAR_MAP
 
@@ -18,17 +18,11 @@ from kabinet.graphql.types import SCALAR_MAP
 FEDERATION_VERSION: Final = "2.9"
 
 
-log = logging.getLogger(__name__)
-
-
 class SubgraphSchema(strawberry.federation.Schema):
-    """Strawberry logs every GraphQL error at ERROR with its traceback, a client's bad amount or a refused
-    access as much as a bug. ErrorCodes (kabinet.graphql.errors) already logs the unexpected ones at ERROR
-    and masks them; what the client got wrong is logged here at DEBUG only."""
+    """Strawberry logs every error at ERROR with its traceback; a client's mistake is one INFO line here."""
 
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
-        for error in errors:
-            log.debug("graphql error: %s", error.message)
+        log_errors(errors)
 
 
 def subgraph_schema(
@@ -36,7 +30,8 @@ def subgraph_schema(
 ) -> strawberry.federation.Schema:
     return SubgraphSchema(
         query=query, mutation=mutation, types=list(types), extensions=standard_extensions(),
-        federation_version=FEDERATION_VERSION, config=StrawberryConfig(scalar_map=SCALAR_MAP), **kwargs,
+        federation_version=FEDERATION_VERSION, config=StrawberryConfig(scalar_map=SCALAR_MAP),
+        **kwargs,
     )
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, and_, case, func, select
+from sqlalchemy import Row, Select, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.adapters.tables import (
@@ -16,19 +16,44 @@ from billing.adapters.tables import (
     invoices,
     ledger_entries,
     ledger_transactions,
+    lesson_participants,
+    lessons,
     payments,
+    staff,
     students,
+    subscriptions,
 )
 from billing.domain.model import LESSON_CREDIT, LedgerAccount, TxKind
 
 ZERO = Decimal("0.00")
 
 
+def statement_lines() -> Select[Any]:
+    """Ledger transactions with what a person needs to read them: the child's name, the lesson (when, what type,
+    its list price), the package a lesson came from, and the staff member who made it."""
+    t, st, le, lp, sub, sf = (ledger_transactions, students, lessons, lesson_participants, subscriptions,
+                              staff)
+    return (select(t, st.c.display_name.label("student_name"), le.c.starts_at.label("lesson_starts_at"),
+                   le.c.lesson_type.label("lesson_type"), lp.c.price.label("list_price"),
+                   sub.c.name.label("subscription_name"), sf.c.display_name.label("created_by_name"))
+            .select_from(t)
+            .outerjoin(st, st.c.id == t.c.student_id)
+            .outerjoin(le, le.c.id == t.c.lesson_id)
+            .outerjoin(lp, and_(lp.c.lesson_id == t.c.lesson_id, lp.c.student_id == t.c.student_id))
+            .outerjoin(sub, sub.c.id == t.c.subscription_id)
+            .outerjoin(sf, sf.c.id == t.c.created_by))
+
+
+async def statement_line(session: AsyncSession, tx_id: str) -> Row[Any] | None:
+    row: Row[Any] | None = (await session.execute(statement_lines().where(ledger_transactions.c.id == tx_id))).first()
+    return row
+
+
 async def statement(session: AsyncSession, account_id: str, *, after_seq: int | None, limit: int,
                     since: datetime | None = None, until: datetime | None = None) -> list[Row[Any]]:
     """The family's history, oldest first: every line says what it was for (R-BIL-3, R-BIL-6)."""
     t = ledger_transactions
-    stmt = select(t).where(t.c.account_id == account_id)
+    stmt = statement_lines().where(t.c.account_id == account_id)
     if after_seq is not None:
         stmt = stmt.where(t.c.seq > after_seq)
     if since is not None:

@@ -24,6 +24,7 @@ from billing.adapters.tables import (
     lesson_participants,
     lessons,
     payments,
+    staff,
     students,
     subscription_types,
     subscriptions,
@@ -258,6 +259,10 @@ class ProjectionRepository:
         await self.session.execute(stmt.on_conflict_do_update(
             index_elements=["id"], set_={"family_id": family_id, "branch_id": branch_id, "display_name": name}))
 
+    async def upsert_staff(self, staff_id: str, name: str) -> None:
+        stmt = insert_for(self.session, staff).values(id=staff_id, display_name=name)
+        await self.session.execute(stmt.on_conflict_do_update(index_elements=["id"], set_={"display_name": name}))
+
     async def erase_student(self, student_id: str) -> None:
         # Billing keeps the money records (legal duty) but drops the personal data it holds: the name.
         await self.session.execute(update(students).where(students.c.id == student_id)
@@ -275,9 +280,12 @@ class ProjectionRepository:
     async def branch(self, branch_id: str) -> Row[Any] | None:
         return (await self.session.execute(select(branches).where(branches.c.id == branch_id))).first()
 
-    async def set_branch_settings(self, branch_id: str, charge_on: str | None, burn: bool | None) -> None:
+    async def set_branch_settings(self, branch_id: str, charge_on: str | None, burn: bool | None,
+                                  makeup_charge: str | None = None) -> None:
         await self.ensure_branch(branch_id)
         values: dict[str, Any] = {}
+        if makeup_charge is not None:
+            values["makeup_charge"] = makeup_charge
         if charge_on is not None:
             values["charge_on"] = charge_on
         if burn is not None:
@@ -291,6 +299,16 @@ class ProjectionRepository:
     async def students_by_ids(self, ids: Sequence[str]) -> dict[str, Row[Any]]:
         rows = (await self.session.execute(select(students).where(students.c.id.in_(ids)))).all()
         return {r.id: r for r in rows}
+
+    async def family_had_trial(self, family_id: str) -> bool:
+        """The family's free trial is used: a trial subscription sold to it, or a lesson taken as its trial."""
+        sold = select(subscriptions.c.id).where(subscriptions.c.family_id == family_id,
+                                                subscriptions.c.trial.is_(True)).limit(1)
+        taken = select(lesson_participants.c.lesson_id).where(
+            lesson_participants.c.family_id == family_id, lesson_participants.c.reason == "trial",
+            lesson_participants.c.removed.is_(False)).limit(1)
+        return ((await self.session.execute(sold)).first() is not None
+                or (await self.session.execute(taken)).first() is not None)
 
     async def family_branches(self, family_id: str) -> set[str]:
         rows = (await self.session.execute(select(students.c.branch_id).where(
@@ -342,7 +360,7 @@ class ProjectionRepository:
         stmt = stmt.on_conflict_do_update(
             index_elements=["lesson_id", "student_id"],
             set_={"family_id": stmt.excluded.family_id, "price": stmt.excluded.price,
-                  "currency": stmt.excluded.currency, "removed": False})
+                  "currency": stmt.excluded.currency, "reason": stmt.excluded.reason, "removed": False})
         await self.session.execute(stmt, sorted(({**r, "removed": False} for r in rows),
                                                 key=lambda r: (r["lesson_id"], r["student_id"])))
 
@@ -356,8 +374,8 @@ class ProjectionRepository:
         await self.session.execute(update(lessons).where(lessons.c.id == lesson_id).values(cancelled=True))
 
     async def upsert_participant(self, lesson_id: str, student_id: str, family_id: str, price: Decimal,
-                                 currency: str) -> None:
-        values = {"family_id": family_id, "price": price, "currency": currency, "removed": False}
+                                 currency: str, reason: str = "member") -> None:
+        values = {"family_id": family_id, "price": price, "currency": currency, "removed": False, "reason": reason}
         stmt = insert_for(self.session, lesson_participants).values(lesson_id=lesson_id, student_id=student_id,
                                                                     **values)
         await self.session.execute(stmt.on_conflict_do_update(index_elements=["lesson_id", "student_id"],
@@ -374,7 +392,7 @@ class ProjectionRepository:
         await self.session.execute(stmt.on_conflict_do_update(
             index_elements=["lesson_id", "student_id"],
             set_={"family_id": stmt.excluded.family_id, "price": stmt.excluded.price,
-                  "currency": stmt.excluded.currency, "removed": False}))
+                  "currency": stmt.excluded.currency, "reason": stmt.excluded.reason, "removed": False}))
 
     async def participant(self, lesson_id: str, student_id: str) -> Row[Any] | None:
         p = lesson_participants

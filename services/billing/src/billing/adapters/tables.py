@@ -102,6 +102,9 @@ branches = Table(
     # Billing's own per-branch settings.
     Column("charge_on", String(20), nullable=False, server_default="scheduling"),  # or "attendance"
     Column("burn_expired_lessons", Boolean, nullable=False, server_default="1"),
+    # How make-ups are charged: "from_package" (only from a package listing the lesson's type, never in money),
+    # "as_lesson" (like any lesson), "free" (never).
+    Column("makeup_charge", String(20), nullable=False, server_default="from_package"),
 )
 
 students = Table(
@@ -112,6 +115,14 @@ students = Table(
     Column("branch_id", String(36), nullable=True, index=True),
     Column("display_name", Text, nullable=False, server_default=""),
     Column("erased", Boolean, nullable=False, server_default="0"),
+)
+
+# Staff names (identity's staff events), so a statement line says who adjusted the balance.
+staff = Table(
+    "staff",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("display_name", Text, nullable=False, server_default=""),
 )
 
 # -- projections of scheduling's lessons ------------------------------------------------------------
@@ -140,6 +151,7 @@ lesson_participants = Table(
     Column("price", MONEY, nullable=False),
     Column("currency", String(3), nullable=False),
     Column("removed", Boolean, nullable=False, server_default="0"),
+    Column("reason", String(20), nullable=False, server_default="member"),  # member | makeup | trial | booking
     Column("attendance_status", String(20), nullable=True),
     Column("attendance_revision", Integer, nullable=False, server_default="-1"),
     UniqueConstraint("lesson_id", "student_id", name="uq_lesson_participant"),

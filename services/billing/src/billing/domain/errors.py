@@ -25,6 +25,12 @@ class SubscriptionTypeNotFound(NotFound):
     message = "No such subscription type."
 
 
+class TrialAlreadyUsed(Conflict):
+    code = "TRIAL_ALREADY_USED"
+    message = ("This family has already had its free trial (one per family, for any of its children): a trial "
+               "subscription cannot be sold to it again.")
+
+
 class SubscriptionStateInvalid(Conflict):
     code = "SUBSCRIPTION_STATE_INVALID"
     message = "The subscription cannot do this in its current state."

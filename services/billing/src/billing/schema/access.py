@@ -8,6 +8,7 @@ from billing.schema.loaders import branches_by_family_loader, student_by_id_load
 from kabinet.auth.principal import Role
 from kabinet.auth.rules import can_see_family, can_see_student, ensure, require_authenticated
 from kabinet.graphql.context import RequestContext
+from kabinet.graphql.entities import StudentOwner
 
 GInfo = Info[RequestContext, None]
 
@@ -22,16 +23,22 @@ async def check_family(info: GInfo, family_id: str) -> None:
     ensure(can_see_family(p, family_id, branches))
 
 
-async def check_student(info: GInfo, student_id: str) -> str:
+async def check_student(info: GInfo, student_id: str, owner: StudentOwner | None = None) -> str:
     """A student's subscriptions: the family (every child's profile), the student, branch admins, the owner.
 
-    Returns the student's family id. Teachers see no money.
+    Returns the student's family id. Teachers see no money. A student identity registered a moment ago is not
+    in billing's projection until its event arrives: then the family and branch identity gave the gateway
+    (``@requires``) decide — billing holds nothing of that student yet, so nothing more can be shown.
     """
     p = info.context.principal
     require_authenticated(p)
     student = await info.context.loader("student_by_id", student_by_id_loader).load(student_id)
     if student is None:
-        ensure(p.role is Role.OWNER)
-        return ""
-    ensure(p.role is not Role.TEACHER and can_see_student(p, student.id, student.family_id, student.branch_id))
-    return str(student.family_id)
+        if owner is None or not owner.family_id:
+            ensure(p.role is Role.OWNER)
+            return ""
+        family_id, branch_id = owner.family_id, owner.branch_id
+    else:
+        family_id, branch_id = student.family_id, student.branch_id
+    ensure(p.role is not Role.TEACHER and can_see_student(p, student_id, family_id, branch_id))
+    return str(family_id)

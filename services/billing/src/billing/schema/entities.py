@@ -26,6 +26,7 @@ from billing.schema.types import (
     StudentSubscription,
     m,
 )
+from kabinet.graphql.entities import STUDENT_OWNER, StudentEntity
 from kabinet.graphql.types import Money, PageInfo
 
 MAX_PAGE = 200
@@ -94,41 +95,45 @@ class Family:
 
 
 @strawberry.federation.type(keys=["id"])
-class Student:
-    id: strawberry.ID
+class Student(StudentEntity):
 
-    @strawberry.field(description="Lessons left on the student's active subscriptions (R-BIL-1); null if unlimited.")
+    @strawberry.federation.field(requires=[STUDENT_OWNER], description=(
+        "Lessons left on the student's active subscriptions (R-BIL-1); null if unlimited."))
     async def remaining_lessons(self, info: GInfo) -> int | None:
-        await check_student(info, str(self.id))
+        await check_student(info, str(self.id), self)
         subs = await info.context.loader("subscriptions_by_student", subscriptions_by_student_loader).load(
             str(self.id))
         return lessons_left_on(subs)
 
-    @strawberry.field(description="Lessons left on all the family's live subscriptions, shown on every child's "
-                                  "profile (R-BIL-1); null if one is unlimited.")
+    @strawberry.federation.field(requires=[STUDENT_OWNER], description=(
+        "Lessons left on all the family's live subscriptions, shown on every child's profile (R-BIL-1); null if "
+        "one is unlimited."))
     async def family_remaining_lessons(self, info: GInfo) -> int | None:
-        family_id = await check_student(info, str(self.id))
+        family_id = await check_student(info, str(self.id), self)
         if not family_id:
             return None
         subs = await info.context.loader("subscriptions_by_family", subscriptions_by_family_loader).load(family_id)
         return lessons_left_on(subs)
 
-    @strawberry.field(description="The student's subscriptions.")
+    @strawberry.federation.field(requires=[STUDENT_OWNER], description="The student's subscriptions.")
     async def subscriptions(self, info: GInfo) -> list[StudentSubscription]:
-        await check_student(info, str(self.id))
+        await check_student(info, str(self.id), self)
         subs = await info.context.loader("subscriptions_by_student", subscriptions_by_student_loader).load(
             str(self.id))
         return [StudentSubscription.from_model(s) for s in subs]
 
-    @strawberry.field(description="The family's shared balance, shown on every child's profile (R-BIL-1).")
+    @strawberry.federation.field(requires=[STUDENT_OWNER], description=(
+        "The family's shared balance, shown on every child's profile (R-BIL-1)."))
     async def family_balance(self, info: GInfo) -> Money | None:
-        family_id = await check_student(info, str(self.id))
+        family_id = await check_student(info, str(self.id), self)
         if not family_id:
             return None
         acc = await info.context.loader("account_by_family", account_by_family_loader).load(family_id)
         return m(acc.balance, acc.currency) if acc is not None else m(Decimal(0))
 
     @classmethod
-    async def resolve_reference(cls, info: GInfo, id: strawberry.ID) -> Student:
-        await check_student(info, str(id))
-        return cls(id=id)
+    async def resolve_reference(cls, info: GInfo, id: strawberry.ID, familyId: str = "",
+                                branchId: str | None = None) -> Student:
+        student = cls.from_representation(id, familyId, branchId)
+        await check_student(info, str(id), student)
+        return student

@@ -12,9 +12,9 @@ from typing import Any, TypeVar
 
 import strawberry
 
+from billing.adapters import queries
 from billing.adapters.repositories import (
     AccountRepository,
-    LedgerRepository,
     PaymentRepository,
     ProjectionRepository,
     SubscriptionRepository,
@@ -35,6 +35,7 @@ from billing.schema.types import (
     ChargeModeGQL,
     DiscountKindGQL,
     DiscountScopeGQL,
+    MakeupChargeGQL,
     OnlineCheckout,
     OnlinePaymentPayload,
     PaymentMethodGQL,
@@ -72,7 +73,7 @@ async def attempt(info: GInfo, fn: Callable[[UnitOfWork], Awaitable[T]]) -> tupl
 
 async def _line(info: GInfo, tx_id: str) -> StatementLine | None:
     async with info.context.runtime.sessionmaker() as session:
-        row = await LedgerRepository(session).transaction(tx_id)
+        row = await queries.statement_line(session, tx_id)
     return StatementLine.from_row(row) if row is not None else None
 
 
@@ -184,6 +185,7 @@ class BranchBillingSettingsInput:
     branch_id: strawberry.ID
     charge_on: ChargeModeGQL | None = None
     burn_expired_lessons: bool | None = None
+    makeup_charge: MakeupChargeGQL | None = None
 
 
 def _opt(v: Any) -> str | None:
@@ -332,7 +334,8 @@ class Mutation:
                                   confirmation_url=res.confirmation_url) if res else None
         return OnlinePaymentPayload(checkout=checkout, errors=errors)
 
-    @strawberry.mutation(description="Set how the branch charges lessons (at scheduling or at attendance).")
+    @strawberry.mutation(description="Set how the branch charges lessons (at scheduling or at attendance) and "
+                                     "make-ups.")
     async def set_branch_billing_settings(self, info: GInfo, input: BranchBillingSettingsInput
                                           ) -> BranchBillingSettingsPayload:
         require_branch_managed(info.context.principal, str(input.branch_id))
@@ -340,12 +343,12 @@ class Mutation:
         async def run(uow: UnitOfWork) -> BranchBillingSettings:
             repo = ProjectionRepository(uow.session)
             await repo.set_branch_settings(str(input.branch_id), input.charge_on.value if input.charge_on else None,
-                                           input.burn_expired_lessons)
+                                           input.burn_expired_lessons,
+                                           input.makeup_charge.value if input.makeup_charge else None)
             b = await repo.branch(str(input.branch_id))
             await uow.commit()
             assert b is not None
-            return BranchBillingSettings(branch_id=input.branch_id, charge_on=ChargeModeGQL(b.charge_on),
-                                         burn_expired_lessons=bool(b.burn_expired_lessons))
+            return BranchBillingSettings.from_row(input.branch_id, b)
 
         settings, errors = await attempt(info, run)
         return BranchBillingSettingsPayload(settings=settings, errors=errors)

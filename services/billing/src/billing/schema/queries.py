@@ -22,7 +22,6 @@ from billing.schema.types import (
     BillingPayment,
     BranchBillingReport,
     BranchBillingSettings,
-    ChargeModeGQL,
     Debtor,
     StatementLineConnection,
     StudentSubscription,
@@ -109,11 +108,9 @@ class Query:
             subscriptions_amount=m(r.subscriptions_amount), lessons_charged=r.lessons_charged,
             lessons_amount=m(r.lessons_amount), lessons_from_subscriptions=r.lessons_from_subscriptions)
 
-    @strawberry.field(description="How the branch charges lessons and treats expired ones.")
+    @strawberry.field(description="How the branch charges lessons and make-ups, and treats expired ones.")
     async def branch_billing_settings(self, info: GInfo, branch_id: strawberry.ID) -> BranchBillingSettings:
         require_branch_managed(info.context.principal, str(branch_id))
         async with info.context.runtime.sessionmaker() as session:
             b = await ProjectionRepository(session).branch(str(branch_id))
-        return BranchBillingSettings(branch_id=branch_id,
-                                     charge_on=ChargeModeGQL(b.charge_on if b else "scheduling"),
-                                     burn_expired_lessons=bool(b.burn_expired_lessons) if b else True)
+        return BranchBillingSettings.from_row(branch_id, b)

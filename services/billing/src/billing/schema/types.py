@@ -10,7 +10,7 @@ from typing import Any
 import strawberry
 from sqlalchemy import Row
 
-from billing.domain.model import Discount, FamilyAccount, Subscription, SubscriptionType
+from billing.domain.model import Discount, FamilyAccount, Subscription, SubscriptionType, TxKind
 from kabinet.graphql.types import Money, PageInfo, UserError
 from kabinet.money import Money as MoneyValue
 
@@ -31,6 +31,15 @@ class PaymentMethodGQL(Enum):
 class ChargeModeGQL(Enum):
     AT_SCHEDULING = "scheduling"
     AT_ATTENDANCE = "attendance"
+
+
+@strawberry.enum(name="MakeupCharge", description=(
+    "How a make-up lesson is charged: FROM_PACKAGE (the default, after the school's rule: only from a package "
+    "that lists the lesson's type, otherwise free — never in money), AS_LESSON (like any lesson), FREE (never)."))
+class MakeupChargeGQL(Enum):
+    FROM_PACKAGE = "from_package"
+    AS_LESSON = "as_lesson"
+    FREE = "free"
 
 
 @strawberry.enum(name="BillingDiscountScope")
@@ -87,7 +96,17 @@ class StatementLine:
     invoice_id: strawberry.ID | None
     reverses_id: strawberry.ID | None
     discount: AppliedDiscount | None
-    created_by: str | None
+    created_by: str | None = strawberry.field(description="The staff member's id (or the system's name).")
+    created_by_name: str | None = strawberry.field(
+        default=None, description="The staff member who made it, by name (adjustments, payments, sales).")
+    student_name: str | None = strawberry.field(default=None, description="The child the line is for.")
+    lesson_starts_at: dt.datetime | None = strawberry.field(default=None, description="When the lesson was.")
+    lesson_type: str | None = strawberry.field(default=None, description="The lesson's type (group, ...).")
+    list_price: Money | None = strawberry.field(
+        default=None, description="The lesson's price for the child before any discount.")
+    subscription_name: str | None = strawberry.field(
+        default=None, description="The package (subscription) a lesson was paid from, or the one sold.")
+    reason: str | None = strawberry.field(default=None, description="Why staff adjusted the balance.")
 
     @classmethod
     def from_row(cls, r: Row[Any]) -> StatementLine:
@@ -103,7 +122,13 @@ class StatementLine:
                    lessons_delta=r.lessons_delta, debt=bool(r.debt), student_id=opt(r.student_id),
                    lesson_id=opt(r.lesson_id), subscription_id=opt(r.subscription_id), payment_id=opt(r.payment_id),
                    invoice_id=opt(r.invoice_id), reverses_id=opt(r.reverses_id), discount=discount,
-                   created_by=r.created_by)
+                   created_by=r.created_by, created_by_name=getattr(r, "created_by_name", None) or None,
+                   student_name=getattr(r, "student_name", None) or None,
+                   lesson_starts_at=getattr(r, "lesson_starts_at", None),
+                   lesson_type=getattr(r, "lesson_type", None),
+                   list_price=m(r.list_price, r.currency) if getattr(r, "list_price", None) is not None else None,
+                   subscription_name=getattr(r, "subscription_name", None),
+                   reason=r.description if r.kind == TxKind.ADJUSTMENT else None)
 
 
 @strawberry.type
@@ -251,6 +276,15 @@ class BranchBillingSettings:
     branch_id: strawberry.ID
     charge_on: ChargeModeGQL
     burn_expired_lessons: bool
+    makeup_charge: MakeupChargeGQL
+
+    @staticmethod
+    def from_row(branch_id: strawberry.ID, b: Any) -> BranchBillingSettings:
+        """A branch billing has not heard of yet has the defaults."""
+        return BranchBillingSettings(
+            branch_id=branch_id, charge_on=ChargeModeGQL(b.charge_on if b else "scheduling"),
+            burn_expired_lessons=bool(b.burn_expired_lessons) if b else True,
+            makeup_charge=MakeupChargeGQL(b.makeup_charge if b else "from_package"))
 
 
 @strawberry.type

@@ -16,6 +16,8 @@ from billing.service.inbound_events import (
     LessonScheduledV1,
     ParticipantAddedV1,
     ParticipantRemovedV1,
+    StaffCreatedV1,
+    StaffUpdatedV1,
     StudentErasedV1,
     StudentRegisteredV1,
     StudentUpdatedV1,
@@ -55,6 +57,12 @@ async def _project_student(uow: UnitOfWork, e: StudentRegisteredV1) -> None:
     await ProjectionRepository(uow.session).upsert_student(e.student_id, e.family_id, e.branch_id, name)
     if e.branch_id:
         await ProjectionRepository(uow.session).ensure_branch(e.branch_id)
+
+
+async def on_staff(envelope: Envelope, uow: UnitOfWork) -> None:
+    """Staff names, for the statement's lines they made (adjustments, payments)."""
+    e = StaffCreatedV1.parse_envelope(envelope)
+    await ProjectionRepository(uow.session).upsert_staff(e.staff_id, f"{e.first_name} {e.last_name}".strip())
 
 
 async def on_student_erased(envelope: Envelope, uow: UnitOfWork) -> None:
@@ -98,7 +106,7 @@ async def settle_scheduled(uow: UnitOfWork, items: list[tuple[LessonScheduledV1,
             "currency": e.price.currency if e.price else "RUB"} for e in wave.values()])
         rosters = {e.lesson_id: {p.student_id: p for p in e.participants} for e in wave.values()}
         await repo.upsert_rosters([{"lesson_id": lid, "student_id": p.student_id, "family_id": p.family_id,
-                                    "price": p.price.amount, "currency": p.price.currency}
+                                    "price": p.price.amount, "currency": p.price.currency, "reason": p.reason}
                                    for lid, roster in rosters.items() for p in roster.values()])
         branches = await repo.branches_by_ids(sorted({e.branch_id for e in wave.values()}))
         charged_here = [e for e in wave.values()
@@ -107,7 +115,7 @@ async def settle_scheduled(uow: UnitOfWork, items: list[tuple[LessonScheduledV1,
             continue
         lessons = await repo.lessons_by_ids([e.lesson_id for e in charged_here])
         await charge_lessons(uow, [
-            (lessons[e.lesson_id], [Seat(p.student_id, p.family_id, p.price.amount, p.price.currency)
+            (lessons[e.lesson_id], [Seat(p.student_id, p.family_id, p.price.amount, p.price.currency, p.reason)
                                     for p in rosters[e.lesson_id].values() if p.reason != FREE_TRIAL])
             for e in charged_here], branches, wave_contexts)
 
@@ -119,13 +127,15 @@ async def on_participant_added(envelope: Envelope, uow: UnitOfWork) -> None:
         await repo.upsert_lesson(lesson_id=e.lesson_id, branch_id=e.branch_id, group_id=e.group_id,
                                  course_id=e.course_id, teacher_id=e.teacher_id, lesson_type=e.lesson_type,
                                  charged_by_default=e.charged_by_default, starts_at=e.starts_at)
-    await repo.upsert_participant(e.lesson_id, e.student_id, e.family_id, e.price.amount, e.price.currency)
+    await repo.upsert_participant(e.lesson_id, e.student_id, e.family_id, e.price.amount, e.price.currency,
+                                  e.reason)
     if e.reason == FREE_TRIAL:
         return  # the family's one free trial (R-SCH-6): neither money nor a subscription's lesson
     if await charge_mode(uow, e.branch_id) == CHARGE_ON_SCHEDULING:
         lesson = await repo.lesson(e.lesson_id)
         assert lesson is not None
-        await charge_participant(uow, lesson, e.student_id, e.family_id, e.price.amount, e.price.currency)
+        await charge_participant(uow, lesson, e.student_id, e.family_id, e.price.amount, e.price.currency,
+                                 e.reason)
 
 
 async def on_participant_removed(envelope: Envelope, uow: UnitOfWork) -> None:
@@ -167,7 +177,8 @@ async def on_attendance_marked(envelope: Envelope, uow: UnitOfWork) -> None:
     if part.removed:
         return  # no longer on the lesson (e.g. the participation became the free trial): nothing to charge
     if e.status in CHARGED_STATUSES:
-        await charge_participant(uow, lesson, e.student_id, part.family_id, part.price, part.currency)
+        await charge_participant(uow, lesson, e.student_id, part.family_id, part.price, part.currency,
+                                 part.reason)
     else:
         await refund_charges(uow, e.lesson_id, e.student_id, f"attendance: {e.status}")
 
@@ -190,6 +201,8 @@ HANDLERS: dict[str, EventHandler] = {
     StudentRegisteredV1.routing_key(): _posting(on_student_registered),
     StudentUpdatedV1.routing_key(): _posting(on_student_updated),
     StudentErasedV1.routing_key(): _posting(on_student_erased),
+    StaffCreatedV1.routing_key(): _posting(on_staff),
+    StaffUpdatedV1.routing_key(): _posting(on_staff),
     BranchCreatedV1.routing_key(): _posting(on_branch),
     BranchUpdatedV1.routing_key(): _posting(on_branch),
     LessonScheduledV1.routing_key(): _posting(on_lesson_scheduled),

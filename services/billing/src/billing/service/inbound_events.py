@@ -32,6 +32,19 @@ class StudentUpdatedV1(StudentRegisteredV1):
     event_type: ClassVar[str] = "identity.student.updated"
 
 
+class StaffCreatedV1(EventContract):
+    event_type: ClassVar[str] = "identity.staff.created"
+    event_version: ClassVar[int] = 1
+
+    staff_id: str
+    first_name: str = ""
+    last_name: str = ""
+
+
+class StaffUpdatedV1(StaffCreatedV1):
+    event_type: ClassVar[str] = "identity.staff.updated"
+
+
 class StudentErasedV1(EventContract):
     event_type: ClassVar[str] = "identity.student.erased"
 

@@ -51,6 +51,16 @@ CHARGE_ON_SCHEDULING = "scheduling"
 CHARGE_ON_ATTENDANCE = "attendance"
 FREE_TRIAL = "trial"  # a participant's reason: the family's free trial lesson
 CHARGED_STATUSES = frozenset({"present", "late", "absent"})  # an unexcused absence is charged; excused is not
+MAKEUP = "makeup"  # a participant's reason: a make-up ("отработка") in another group's or a parallel lesson
+# The branch's make-up rule (billing's setting ``makeup_charge``).
+MAKEUP_FROM_PACKAGE = "from_package"  # the seeds' rule: only from a package listing the type, else free
+MAKEUP_AS_LESSON = "as_lesson"
+MAKEUP_FREE = "free"
+MAKEUP_RULE_TEXT = {
+    MAKEUP_FROM_PACKAGE: "make-ups are charged only from a package that lists the lesson's type",
+    MAKEUP_AS_LESSON: "make-ups are charged like any lesson",
+    MAKEUP_FREE: "make-ups are free",
+}
 
 
 @dataclass(frozen=True)
@@ -61,6 +71,7 @@ class Seat:
     family_id: str
     price: Decimal
     currency: str
+    reason: str = "member"  # why the student is on the lesson: member | makeup | trial | booking
 
 
 async def ensure_account(uow: UnitOfWork, family_id: str) -> FamilyAccount:
@@ -100,9 +111,9 @@ async def lesson_date(uow: UnitOfWork, branch_id: str, starts_at: datetime) -> d
 
 
 async def charge_participant(uow: UnitOfWork, lesson: Row[Any], student_id: str, family_id: str,
-                             price: Decimal, currency: str) -> str | None:
+                             price: Decimal, currency: str, reason: str = "member") -> str | None:
     """Charge one student for one lesson; returns the charge id, or None when nothing is charged."""
-    return (await charge_seats(uow, lesson, [Seat(student_id, family_id, price, currency)])).get(student_id)
+    return (await charge_seats(uow, lesson, [Seat(student_id, family_id, price, currency, reason)])).get(student_id)
 
 
 async def charge_seats(uow: UnitOfWork, lesson: Row[Any], seats: Sequence[Seat],
@@ -142,8 +153,9 @@ async def charge_lessons(uow: UnitOfWork, items: Sequence[tuple[Row[Any], Sequen
     for lesson, seats in items:
         on = on_of[lesson.id]
         for seat in seats:
+            branch = branches.get(lesson.branch_id)
             plan = _plan_charge(lesson, seat, on, accounts[seat.family_id], subs_of.get(seat.student_id, []),
-                                discounts)
+                                discounts, branch.makeup_charge if branch is not None else MAKEUP_FROM_PACKAGE)
             if plan is not None:
                 plans.append((lesson, seat, *plan))
     if not plans:
@@ -166,10 +178,17 @@ async def charge_lessons(uow: UnitOfWork, items: Sequence[tuple[Row[Any], Sequen
 
 
 def _plan_charge(lesson: Row[Any], seat: Seat, on: date, account: FamilyAccount, subs: list[Subscription],
-                 discounts: list[Discount]) -> tuple[dict[str, Any], Transaction | None] | None:
+                 discounts: list[Discount], makeup_rule: str = MAKEUP_FROM_PACKAGE
+                 ) -> tuple[dict[str, Any], Transaction | None] | None:
     """What charging this seat means: from a covering subscription, else in money less the best discount;
-    None when the lesson type is one the student's subscriptions do not pay for (R-BIL-4)."""
+    None when the lesson type is one the student's subscriptions do not pay for (R-BIL-4), and for a make-up
+    whatever the branch's rule says it is not charged."""
     sub = pick_subscription(subs, lesson.lesson_type, lesson.course_id, on)
+    makeup = seat.reason == MAKEUP
+    if makeup and (makeup_rule == MAKEUP_FREE or (makeup_rule == MAKEUP_FROM_PACKAGE and sub is None)):
+        log.info("make-up not charged by the branch's rule",
+                 extra={"lesson_id": lesson.id, "student_id": seat.student_id, "rule": makeup_rule})
+        return None
     live = [s for s in subs if s.status in (SubscriptionStatus.ACTIVE, SubscriptionStatus.FROZEN)]
     if sub is None and live and not any(lesson.lesson_type in s.lesson_types for s in live):
         log.info("lesson type not covered by subscription: not charged",
@@ -194,6 +213,8 @@ def _plan_charge(lesson: Row[Any], seat: Seat, on: date, account: FamilyAccount,
             description += f", discount «{priced.discount.name}» −{priced.discount_amount:.2f}"
             kwargs.update(discount_id=priced.discount.id, discount_name=priced.discount.name,
                           discount_amount=priced.discount_amount)
+    if makeup:  # the statement line says which rule charged it
+        description = f"Make-up: {description}; branch rule: {MAKEUP_RULE_TEXT.get(makeup_rule, makeup_rule)}"
     tx = Transaction(account.id, seat.family_id, TxKind.LESSON_CHARGE, description, entries,
                      branch_id=lesson.branch_id, student_id=seat.student_id, lesson_id=lesson.id,
                      **kwargs) if entries else None

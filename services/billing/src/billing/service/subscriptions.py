@@ -12,6 +12,7 @@ from billing.domain.errors import (
     SubscriptionNotFound,
     SubscriptionStateInvalid,
     SubscriptionTypeNotFound,
+    TrialAlreadyUsed,
 )
 from billing.domain.events import (
     SubscriptionClosed,
@@ -102,6 +103,8 @@ async def sell_subscription(cmd: SellSubscription, uow: UnitOfWork, p: Principal
             raise SubscriptionTypeNotFound(field="typeId")
         if t.branch_id is not None:
             require_branch_managed(p, t.branch_id)  # a branch's own plan is sold by that branch only
+        if t.trial and await ProjectionRepository(uow.session).family_had_trial(student.family_id):
+            raise TrialAlreadyUsed(field="typeId")  # one free trial per family (R-SCH-6), packages too
         account = await account_of(uow, student.family_id)
         start = cmd.starts_on or utcnow().date()
         sub = Subscription(

@@ -88,6 +88,12 @@ class QuestionClosed(Conflict):
     message = "This question is already closed."
 
 
+class DuplicateChild(Conflict):
+    code = "DUPLICATE_CHILD"
+    message = ("A child with this name and birth date is already in the family. If this is another child, "
+               "add it again with confirmDuplicate: true.")
+
+
 class StudentErased(Conflict):
     code = "STUDENT_ERASED"
     message = "This student's data was erased."

@@ -56,6 +56,9 @@ class AddChildInput:
     consent: bool = strawberry.field(description="The guardian consents to processing the child's data.")
     branch_id: strawberry.ID | None = None
     idempotency_key: str | None = None
+    confirm_duplicate: bool = strawberry.field(
+        default=False, description="Add the child even though one with this name and birth date is in the "
+                                   "family already (otherwise DUPLICATE_CHILD).")
 
 
 @strawberry.input

@@ -287,7 +287,7 @@ class FamilyMutations:
     @strawberry.mutation(description="A guardian adds another child from the cabinet (R-FAM-3); consent first.")
     async def add_child(self, info: Ctx, input: AddChildInput) -> StudentPayload:
         cmd = family.AddChild(input.first_name, input.last_name, input.birth_date, input.consent,
-                              _id(input.branch_id), input.idempotency_key)
+                              _id(input.branch_id), input.idempotency_key, input.confirm_duplicate)
         p = info.context.principal
         got, errors = await attempt(lambda: in_uow(info, lambda uow: family.add_child(deps(info), uow, p, cmd)))
         return StudentPayload(found=got, errors=errors)

@@ -4,7 +4,7 @@ guardian, update or erase a child's data; and cabinet access (R-FAM-7)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from identity.adapters.credential_store import CredentialStore
 from identity.adapters.repositories import (
@@ -17,6 +17,7 @@ from identity.domain.confirmations import ConfirmationKind
 from identity.domain.errors import (
     BranchNotFound,
     ConsentRequired,
+    DuplicateChild,
     FamilyNotFound,
     RecordNotMatched,
     TooManyRequests,
@@ -77,11 +78,14 @@ class AddChild:
     consent: bool
     branch_id: str | None = None
     idempotency_key: str | None = None
+    confirm_duplicate: bool = False  # twins of the same name exist; a retried request is the usual cause
 
 
 async def add_child(deps: IdentityDeps, uow: UnitOfWork, principal: Principal, cmd: AddChild) -> Student:
     family_id = _guardian_family(principal)
     payload = [cmd.first_name, cmd.last_name, cmd.birth_date, cmd.consent, cmd.branch_id]
+    if cmd.confirm_duplicate:
+        payload.append(True)  # keys stored before the flag existed still match requests without it
     repo = FamilyRepository(uow.session)
     earlier = await previous_result(uow, principal.user_id or "", cmd.idempotency_key, "addChild", payload)
     if earlier is not None:
@@ -97,6 +101,8 @@ async def add_child(deps: IdentityDeps, uow: UnitOfWork, principal: Principal, c
     if family is None:
         raise FamilyNotFound()
     siblings = (await repo.students_of([family.id]))[family.id]
+    if not cmd.confirm_duplicate and any(_same_child(s, cmd.first_name, cmd.last_name, birth) for s in siblings):
+        raise DuplicateChild(field="firstName")
     branch_id = cmd.branch_id or next((s.branch_id for s in siblings if s.branch_id), None)
     if branch_id is not None and await OrgRepository(uow.session).branch(branch_id) is None:
         raise BranchNotFound(field="branchId")
@@ -110,6 +116,11 @@ async def add_child(deps: IdentityDeps, uow: UnitOfWork, principal: Principal, c
                           deps.now())
     await uow.commit()
     return student
+
+
+def _same_child(s: Student, first_name: str, last_name: str, birth: date) -> bool:
+    return (not s.erased and s.birth_date == birth and s.first_name.strip().casefold() == first_name.strip().casefold()
+            and s.last_name.strip().casefold() == last_name.strip().casefold())
 
 
 async def student_for_change(uow: UnitOfWork, principal: Principal, student_id: str) -> Student:

@@ -31,8 +31,11 @@ async def ask_question(deps: IdentityDeps, uow: UnitOfWork, principal: Principal
     families = FamilyRepository(uow.session)
     kids = [s for s in (await families.students_of([principal.family_id]))[principal.family_id] if not s.erased]
     student = None
-    if cmd.student_id is not None:
-        student = next((s for s in kids if s.id == cmd.student_id), None)
+    student_id = cmd.student_id
+    if student_id is None and principal.role is Role.STUDENT and len(principal.student_ids) == 1:
+        student_id = next(iter(principal.student_ids))  # a child asking from its own login asks about itself
+    if student_id is not None:
+        student = next((s for s in kids if s.id == student_id), None)
         ensure(student is not None and (principal.role is Role.GUARDIAN or student.id in principal.student_ids))
     family_branches = {s.branch_id for s in kids if s.branch_id}
     branch_id = cmd.branch_id or (student.branch_id if student else None) or next(iter(sorted(family_branches)), None)

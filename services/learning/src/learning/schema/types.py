@@ -13,6 +13,7 @@ from strawberry.types import Info
 from kabinet.auth.rules import require_authenticated
 from kabinet.errors import Forbidden
 from kabinet.graphql.context import RequestContext
+from kabinet.graphql.entities import STUDENT_OWNER, StudentEntity, StudentOwner
 from kabinet.graphql.types import PageInfo
 from learning.domain.errors import InvalidPeriod
 from learning.domain.homework import HomeworkItem
@@ -279,12 +280,14 @@ class LearningCourseProgress:
                                                homework_completion=c.homework_trend), grade_scale=scale)
 
 
-async def results_for(info: Ctx, student_id: str) -> list[StudentLessonResult]:
-    """The student's lessons the caller may see: all of them for the family, the staff member's own otherwise."""
+async def results_for(info: Ctx, student_id: str, owner: StudentOwner | None = None) -> list[StudentLessonResult]:
+    """The student's lessons the caller may see: all of them for the family, the staff member's own otherwise.
+    ``owner``: the family identity gave through the gateway, for a student learning has not heard of yet."""
     p = info.context.principal
     require_authenticated(p)
     if is_family(p):
         family = await info.context.loader("family_by_student", family_by_student_loader).load(student_id)
+        family = family or (owner.family_id if owner is not None else None) or None
         if not family_owns(p, student_id, family):
             raise Forbidden()
     elif not p.is_staff:
@@ -300,15 +303,15 @@ def _cursor(lesson_id: str) -> str:
 
 @strawberry.federation.type(keys=["id"], description="A student (owned by identity); learning adds results, "
                                                      "homework and progress.")
-class Student:
-    id: strawberry.ID
+class Student(StudentEntity):
 
-    @strawberry.field(description="Past lessons with the summary, homework and this student's marks and comment.")
+    @strawberry.federation.field(requires=[STUDENT_OWNER], description=(
+        "Past lessons with the summary, homework and this student's marks and comment."))
     async def past_lessons(self, info: Ctx, first: int = 20, after: str | None = None
                            ) -> LearningLessonResultConnection:
         first = max(0, min(first, 200))
         now = datetime.now().astimezone()
-        items = past(await results_for(info, str(self.id)), now)
+        items = past(await results_for(info, str(self.id), self), now)
         start = 0
         if after:
             cursors = [_cursor(r.lesson_id) for r in items]
@@ -321,14 +324,16 @@ class Student:
             page_info=PageInfo(has_next_page=start + first < len(items),
                                end_cursor=edges[-1].cursor if edges else None))
 
-    @strawberry.field(description="Homework set for this student, newest first; filter by status.")
+    @strawberry.federation.field(requires=[STUDENT_OWNER],
+                                 description="Homework set for this student, newest first; filter by status.")
     async def homework(self, info: Ctx, status: HomeworkStatus | None = None  # type: ignore[valid-type]
                        ) -> list[LearningHomework]:
-        items = homework_of(await results_for(info, str(self.id)))
+        items = homework_of(await results_for(info, str(self.id), self))
         return [LearningHomework.of(h) for h in items if status is None or h.status == status]
 
-    @strawberry.field(description="Progress per course in [from, to) (default: the last 30 days) and the trend "
-                                  "against the period of the same length before it.")
+    @strawberry.federation.field(requires=[STUDENT_OWNER], description=(
+        "Progress per course in [from, to) (default: the last 30 days) and the trend against the period of the "
+        "same length before it."))
     async def progress(self, info: Ctx, from_: Annotated[datetime | None, strawberry.argument(name="from")] = None,
                        to: datetime | None = None, course_id: strawberry.ID | None = None
                        ) -> list[LearningCourseProgress]:
@@ -336,14 +341,15 @@ class Student:
         start = from_ or end - DEFAULT_PERIOD
         if start >= end:
             raise InvalidPeriod(field="from")
-        courses = progress_of(await results_for(info, str(self.id)), start, end,
+        courses = progress_of(await results_for(info, str(self.id), self), start, end,
                               str(course_id) if course_id else None)
         scales = info.context.loader("scale_by_course", scale_by_course_loader)
         return [LearningCourseProgress.of(c, start, end, await scales.load(c.course_id or "")) for c in courses]
 
     @classmethod
-    def resolve_reference(cls, info: Ctx, id: strawberry.ID) -> Student:
-        return cls(id=id)
+    def resolve_reference(cls, info: Ctx, id: strawberry.ID, familyId: str = "",
+                          branchId: str | None = None) -> Student:
+        return cls.from_representation(id, familyId, branchId)
 
 
 # -- staff views ---------------------------------------------------------------------------------------------

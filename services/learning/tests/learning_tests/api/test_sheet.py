@@ -13,7 +13,14 @@ from learning.adapters.tables import outbox
 
 from ..support import SHEET_FIELDS, Env, guardian, staff, uid
 
-T1, T2, T_OTHER = "teacher-1", "teacher-2", "teacher-9"
+B1 = "00000000-0000-4000-8000-0000000000b1"
+C1 = "00000000-0000-4000-8000-0000000000c1"
+G1 = "00000000-0000-4000-8000-0000000000a1"
+T1_ID = "00000000-0000-4000-8000-0000000000d1"
+T2_ID = "00000000-0000-4000-8000-0000000000d2"
+T9_ID = "00000000-0000-4000-8000-0000000000d9"
+
+T1, T2, T_OTHER = T1_ID, T2_ID, T9_ID
 
 
 async def outbox_types(env: Env) -> list[str]:
@@ -22,14 +29,14 @@ async def outbox_types(env: Env) -> list[str]:
 
 
 async def test_sheet_saved_once_edited_with_history_and_events(env: Env) -> None:
-    b, f1, f2, s1, s2, s3 = "b1", uid(), uid(), uid(), uid(), uid()
-    lesson = await env.schedule(branch=b, teacher=T1, group="g1", course="c1",
+    b, f1, f2, s1, s2, s3 = B1, uid(), uid(), uid(), uid(), uid()
+    lesson = await env.schedule(branch=b, teacher=T1, group=G1, course=C1,
                                 starts_at=datetime.now(UTC) - timedelta(hours=3), participants=[(s1, f1), (s2, f2)])
-    nxt = await env.schedule(branch=b, teacher=T1, group="g1", course="c1",
+    nxt = await env.schedule(branch=b, teacher=T1, group=G1, course=C1,
                              starts_at=datetime.now(UTC) + timedelta(days=2), participants=[(s1, f1), (s2, f2)])
     # a make-up added later appears on the sheet
     await env.send("scheduling.participant.added", {
-        "lesson_id": lesson, "branch_id": b, "group_id": "g1", "course_id": "c1", "teacher_id": T1,
+        "lesson_id": lesson, "branch_id": b, "group_id": G1, "course_id": C1, "teacher_id": T1,
         "lesson_type": "group", "charged_by_default": True,
         "starts_at": (datetime.now(UTC) - timedelta(hours=3)).isoformat(),
         "ends_at": (datetime.now(UTC) - timedelta(hours=2)).isoformat(), "student_id": s3, "family_id": f1,
@@ -103,10 +110,10 @@ async def test_sheet_saved_once_edited_with_history_and_events(env: Env) -> None
 
 
 async def test_who_may_write_and_read_a_sheet(env: Env) -> None:
-    b, f1, f2, s1, s2 = "b1", uid(), uid(), uid(), uid()
+    b, f1, f2, s1, s2 = B1, uid(), uid(), uid(), uid()
     start = datetime.now(UTC) - timedelta(hours=3)
-    lesson = await env.schedule(branch=b, teacher=T1, group="g1", starts_at=start, participants=[(s1, f1), (s2, f2)])
-    future = await env.schedule(branch=b, teacher=T1, group="g1", starts_at=datetime.now(UTC) + timedelta(days=1),
+    lesson = await env.schedule(branch=b, teacher=T1, group=G1, starts_at=start, participants=[(s1, f1), (s2, f2)])
+    future = await env.schedule(branch=b, teacher=T1, group=G1, starts_at=datetime.now(UTC) + timedelta(days=1),
                                 participants=[(s1, f1)])
     await env.settled()
     rows = [{"studentId": s1, "attendance": "PRESENT", "grade": "5", "comment": "SECRET-1"},
@@ -118,7 +125,8 @@ async def test_who_may_write_and_read_a_sheet(env: Env) -> None:
         denied = await env.save(who, lesson, rows)
         assert denied["errors"][0]["extensions"]["code"] == "FORBIDDEN", denied
         assert denied["data"] is None
-    anon = await env.client.execute("mutation { saveLessonSheet(input: {lessonId: \"x\"}) { errors { code } } }")
+    anon = await env.client.execute("mutation($l: ID!) { saveLessonSheet(input: {lessonId: $l}) { errors { code } } }",
+                                    {"l": lesson})
     assert anon["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
 
     admin = staff(Role.BRANCH_ADMIN, "adm-1", (b,))

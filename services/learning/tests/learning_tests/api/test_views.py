@@ -9,6 +9,12 @@ from kabinet.auth import Principal, Role
 
 from ..support import Env, guardian, staff, uid
 
+B1 = "00000000-0000-4000-8000-0000000000b1"
+C1 = "00000000-0000-4000-8000-0000000000c1"
+G1 = "00000000-0000-4000-8000-0000000000a1"
+T1_ID = "00000000-0000-4000-8000-0000000000d1"
+T9_ID = "00000000-0000-4000-8000-0000000000d9"
+
 STUDENT = """query($r: [_Any!]!, $from: DateTime, $to: DateTime) { _entities(representations: $r) { ... on Student {
   id
   pastLessons(first: 10) { totalCount edges { node {
@@ -21,7 +27,7 @@ STUDENT = """query($r: [_Any!]!, $from: DateTime, $to: DateTime) { _entities(rep
 
 
 async def test_family_sees_results_homework_and_progress(env: Env) -> None:
-    f1, f2, s1, s2, t = uid(), uid(), uid(), uid(), "teacher-1"
+    f1, f2, s1, s2, t = uid(), uid(), uid(), uid(), T1_ID
     end = datetime.now(UTC).replace(microsecond=0)
     start = end - timedelta(days=30)
     teacher = staff(Role.TEACHER, t)
@@ -30,7 +36,7 @@ async def test_family_sees_results_homework_and_progress(env: Env) -> None:
             (start + timedelta(days=12), "LATE", "PARTLY", "4"), (start + timedelta(days=20), "ABSENT", None, None)]
     lessons = []
     for when, *_ in plan:
-        lessons.append(await env.schedule(branch="b1", teacher=t, group="g1", course="c1", starts_at=when,
+        lessons.append(await env.schedule(branch=B1, teacher=t, group=G1, course=C1, starts_at=when,
                                           participants=[(s1, f1), (s2, f2)]))
     await env.settled()
     for i, (lesson, (_, att, hw, grade)) in enumerate(zip(lessons, plan, strict=True)):
@@ -57,24 +63,24 @@ async def test_family_sees_results_homework_and_progress(env: Env) -> None:
                             "averageGradePercent": 90.0, "homeworkCompletion": 0.75}
     assert p["previous"] == {"attendanceRate": 1.0, "averageGrade": 3.0, "homeworkCompletion": 0.0}
     assert p["trend"] == {"attendanceRate": -0.3333, "averageGrade": 1.5, "homeworkCompletion": 0.75}
-    assert (p["courseId"], p["gradeScale"]) == ("c1", "FIVE_POINT")
+    assert (p["courseId"], p["gradeScale"]) == (C1, "FIVE_POINT")
 
     # another family, another group's teacher: nothing
     denied = await env.as_(guardian(f2)).execute(STUDENT, {"r": [{"__typename": "Student", "id": s1}]})
     assert denied["errors"][0]["extensions"]["code"] == "FORBIDDEN" and "note-" not in json.dumps(denied)
-    stranger = await env.as_(staff(Role.TEACHER, "teacher-9")).execute(
+    stranger = await env.as_(staff(Role.TEACHER, T9_ID)).execute(
         STUDENT, {"r": [{"__typename": "Student", "id": s1}]})
     assert stranger["data"]["_entities"][0]["pastLessons"]["totalCount"] == 0
     assert stranger["data"]["_entities"][0]["progress"] == [] and "note-" not in json.dumps(stranger)
 
 
 async def test_staff_journal_at_risk_and_unfilled(env: Env) -> None:
-    t, b = "teacher-1", "b1"
+    t, b = T1_ID, B1
     students = [(uid(), uid()) for _ in range(3)]
     now = datetime.now(UTC)
-    lessons = [await env.schedule(branch=b, teacher=t, group="g1", course="c1", starts_at=now - timedelta(days=d),
+    lessons = [await env.schedule(branch=b, teacher=t, group=G1, course=C1, starts_at=now - timedelta(days=d),
                                   participants=students) for d in (6, 4, 2)]
-    other = await env.schedule(branch=b, teacher="teacher-9", group="g9", starts_at=now - timedelta(days=1),
+    other = await env.schedule(branch=b, teacher=T9_ID, group="g9", starts_at=now - timedelta(days=1),
                                participants=[(uid(), uid())])
     await env.settled()
     teacher = staff(Role.TEACHER, t)
@@ -94,30 +100,31 @@ async def test_staff_journal_at_risk_and_unfilled(env: Env) -> None:
     assert {x["id"] for x in unfilled["data"]["unfilledSheets"]} == {lessons[2], other}
 
     j = await env.as_(teacher).execute(
-        'query { groupJournal(groupId: "g1") { lessons { lessonId filled } students { studentId cells { lessonId '
-        'attendance grade onLesson } } } }')
+        f'query {{ groupJournal(groupId: "{G1}") {{ lessons {{ lessonId filled }} '
+        'students { studentId cells { lessonId attendance grade onLesson } } } }')
     journal = j["data"]["groupJournal"]
     assert [x["lessonId"] for x in journal["lessons"]] == lessons
     rows = {r["studentId"]: r["cells"] for r in journal["students"]}
     assert [c_["attendance"] for c_ in rows[bb]] == ["ABSENT", "ABSENT", None]
     assert [c_["grade"] for c_ in rows[c]] == ["2", "2", None]
-    nothing = await env.as_(staff(Role.TEACHER, "teacher-9")).execute(
-        'query { groupJournal(groupId: "g1") { lessons { lessonId } students { studentId } } }')
+    nothing = await env.as_(staff(Role.TEACHER, T9_ID)).execute(
+        f'query {{ groupJournal(groupId: "{G1}") {{ lessons {{ lessonId }} students {{ studentId }} }} }}')
     assert nothing["data"]["groupJournal"] == {"lessons": [], "students": []}
 
     # thresholds set by the branch admin; b: attendance 0 (below 70 %), c: grades 2/5 = 40 % (below 60 %)
     res = await env.as_(admin).execute(
-        'mutation { setRiskThresholds(input: {branchId: "b1", minAttendancePercent: 70, minGradePercent: 60,'
+        f'mutation {{ setRiskThresholds(input: {{branchId: "{B1}", minAttendancePercent: 70, minGradePercent: 60,'
         ' windowDays: 30}) { thresholds { windowDays } errors { code } } }')
     assert res["data"]["setRiskThresholds"]["errors"] == []
     risk = await env.as_(admin).execute(
-        '{ studentsAtRisk(branchId: "b1") { studentId reasons metrics { attendanceRate averageGradePercent } } }')
+        f'{{ studentsAtRisk(branchId: "{B1}") {{ studentId reasons '
+        'metrics { attendanceRate averageGradePercent } } }')
     found = {r["studentId"]: r for r in risk["data"]["studentsAtRisk"]}
     assert set(found) == {bb, c}
     assert found[bb]["reasons"] == ["LOW_ATTENDANCE"] and found[bb]["metrics"]["attendanceRate"] == 0.0
     assert found[c]["reasons"] == ["LOW_GRADES"] and found[c]["metrics"]["averageGradePercent"] == 40.0
     bad = await env.as_(admin).execute(
-        'mutation { setRiskThresholds(input: {branchId: "b1", minAttendancePercent: 170, minGradePercent: 60})'
+        f'mutation {{ setRiskThresholds(input: {{branchId: "{B1}", minAttendancePercent: 170, minGradePercent: 60}})'
         ' { errors { code field } } }')
     assert bad["data"]["setRiskThresholds"]["errors"] == [
         {"code": "INVALID_THRESHOLD", "field": "minAttendancePercent"}]
@@ -126,7 +133,7 @@ async def test_staff_journal_at_risk_and_unfilled(env: Env) -> None:
 
     # a course on a 10-point scale
     owner = Principal(user_id="o", role=Role.OWNER)
-    res = await env.as_(owner).execute('mutation { setCourseGradeScale(courseId: "c1", gradeScale: TEN_POINT)'
+    res = await env.as_(owner).execute(f'mutation {{ setCourseGradeScale(courseId: "{C1}", gradeScale: TEN_POINT)'
                                        ' { gradeScale errors { code } } }')
     assert res["data"]["setCourseGradeScale"] == {"gradeScale": "TEN_POINT", "errors": []}
     ok = await env.save(teacher, lessons[2], [{"studentId": bb, "attendance": "PRESENT", "grade": "9"}])
@@ -136,7 +143,7 @@ async def test_staff_journal_at_risk_and_unfilled(env: Env) -> None:
 
 async def test_erasure_removes_comments(env: Env) -> None:
     f, s = uid(), uid()
-    lesson = await env.schedule(branch="b1", teacher="t", starts_at=datetime.now(UTC) - timedelta(hours=2),
+    lesson = await env.schedule(branch=B1, teacher="t", starts_at=datetime.now(UTC) - timedelta(hours=2),
                                 participants=[(s, f)])
     await env.settled()
     await env.save(staff(Role.TEACHER, "t"), lesson, [{"studentId": s, "attendance": "PRESENT", "comment": "PII"}])

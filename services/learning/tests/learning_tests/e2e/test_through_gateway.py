@@ -11,6 +11,11 @@ from kabinet.events import Envelope
 from kabinet.testing.stack import eventually
 from kabinet_stack.testing import StackHandle
 
+B1 = "00000000-0000-4000-8000-0000000000b1"
+C1 = "00000000-0000-4000-8000-0000000000c1"
+G1 = "00000000-0000-4000-8000-0000000000a1"
+T1_ID = "00000000-0000-4000-8000-0000000000d1"
+
 REGISTER = """mutation($i: RegisterStudentInput!) {
   registerStudent(input: $i) { student { id familyId } errors { code } } }"""
 SAVE = """mutation($i: SaveLessonSheetInput!) { saveLessonSheet(input: $i) {
@@ -22,12 +27,12 @@ CABINET = """{ myFamily { students { id firstName
 
 
 async def test_sheet_and_cabinet_through_the_gateway(real_stack: StackHandle) -> None:
-    admin = Principal(user_id="a", role=Role.BRANCH_ADMIN, branch_ids=frozenset({"b1"}))
+    admin = Principal(user_id="a", role=Role.BRANCH_ADMIN, branch_ids=frozenset({B1}))
     kids = []
     for phone, name in (("+79120000011", "Anna"), ("+79120000011", "Boris"), ("+79120000022", "Other")):
         res = await real_stack.client(admin).execute(REGISTER, {"i": {
             "guardianPhone": phone, "firstName": name, "lastName": "Test", "birthDate": "2015-01-01",
-            "branchId": "b1"}})
+            "branchId": B1}})
         assert res["data"]["registerStudent"]["errors"] == [], res
         kids.append(res["data"]["registerStudent"]["student"])
     (anna, boris, other) = kids
@@ -38,12 +43,12 @@ async def test_sheet_and_cabinet_through_the_gateway(real_stack: StackHandle) ->
     # scheduling's event (as scheduling publishes it per docs/contracts-plan.md)
     await learning.transport.publish(Envelope(type="scheduling.lesson.scheduled", version=1, producer="scheduling",
                                               payload={
-        "lesson_id": lesson, "branch_id": "b1", "group_id": "g1", "course_id": "c1", "teacher_id": "t1",
+        "lesson_id": lesson, "branch_id": B1, "group_id": G1, "course_id": C1, "teacher_id": T1_ID,
         "room_id": None, "lesson_type": "group", "charged_by_default": False, "starts_at": start.isoformat(),
         "ends_at": (start + timedelta(hours=1)).isoformat(), "price": money,
         "participants": [{"student_id": k["id"], "family_id": k["familyId"], "reason": "member", "price": money}
                          for k in kids]}))
-    teacher = Principal(user_id="t", role=Role.TEACHER, staff_id="t1", branch_ids=frozenset({"b1"}))
+    teacher = Principal(user_id="t", role=Role.TEACHER, staff_id=T1_ID, branch_ids=frozenset({B1}))
     rows = [{"studentId": anna["id"], "attendance": "PRESENT", "grade": "5", "comment": "anna-note"},
             {"studentId": boris["id"], "attendance": "LATE", "grade": "4", "comment": "boris-note"},
             {"studentId": other["id"], "attendance": "PRESENT", "grade": "3", "comment": "SECRET-OTHER"}]

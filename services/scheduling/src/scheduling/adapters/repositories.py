@@ -6,7 +6,7 @@ import base64
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, and_, delete, func, insert, or_, select, tuple_, update
@@ -48,6 +48,7 @@ from scheduling.domain.model import (
     ParticipantReason,
     Room,
     Trial,
+    a_lesson,
 )
 from scheduling.domain.recurrence import RecurringRule
 
@@ -91,6 +92,14 @@ class ProjectionRepository:
         stmt = insert_for(self.session, branches).values(id=branch_id, name=name, time_zone=time_zone)
         await self.session.execute(stmt.on_conflict_do_update(
             index_elements=["id"], set_={"name": name, "time_zone": time_zone}))
+
+    async def set_sheet_deadline(self, branch_id: str, hours: int) -> None:
+        await self.session.execute(update(branches).where(branches.c.id == branch_id).values(
+            sheet_deadline_hours=hours))
+
+    async def sheet_deadline(self, branch_id: str) -> int | None:
+        return (await self.session.execute(select(branches.c.sheet_deadline_hours)
+                                           .where(branches.c.id == branch_id))).scalar_one_or_none()
 
     async def set_booking_policy(self, branch_id: str, notice_hours: int, late: str) -> None:
         await self.session.execute(update(branches).where(branches.c.id == branch_id).values(
@@ -371,6 +380,60 @@ class LessonRepository:
         del row["id"]
         await self.session.execute(update(lessons).where(lessons.c.id == lesson.id).values(**row))
 
+    async def upcoming_counts(self, student_ids: Sequence[str], now: datetime) -> dict[str, int]:
+        """Per student: the published lessons still to come that they are on, whatever brought them there
+        (membership, booking, make-up, trial)."""
+        q = (select(participants.c.student_id, func.count())
+             .join(lessons, lessons.c.id == participants.c.lesson_id)
+             .where(participants.c.student_id.in_(student_ids), lessons.c.published.is_(True),
+                    lessons.c.status != LessonStatus.CANCELLED.value, lessons.c.starts_at >= now)
+             .group_by(participants.c.student_id))
+        return {r[0]: int(r[1]) for r in await self.session.execute(q)}
+
+    async def labels(self, found: Iterable[Lesson]) -> dict[str, str]:
+        """How a person names each lesson in a message: «group (course)» or its type, and its teacher —
+        three small queries whatever the number."""
+        found = list(found)
+        group_ids = sorted({x.group_id for x in found if x.group_id})
+        course_ids = sorted({x.course_id for x in found if x.course_id})
+        teacher_ids = sorted({x.teacher_id for x in found})
+        group_names = {r.id: r.name for r in await self.session.execute(
+            select(groups.c.id, groups.c.name).where(groups.c.id.in_(group_ids)))} if group_ids else {}
+        course_names = {r.id: r.name for r in await self.session.execute(
+            select(courses.c.id, courses.c.name).where(courses.c.id.in_(course_ids)))} if course_ids else {}
+        teachers = {r.id: f"{r.first_name} {r.last_name}".strip() for r in await self.session.execute(
+            select(staff.c.id, staff.c.first_name, staff.c.last_name).where(staff.c.id.in_(teacher_ids)))}
+        out = {}
+        for x in found:
+            group = group_names.get(x.group_id or "")
+            what = f"the group «{group}»" if group else a_lesson(x.lesson_type)
+            if x.course_id in course_names:
+                what += f" ({course_names[x.course_id]})"
+            if teachers.get(x.teacher_id):
+                what += f" with {teachers[x.teacher_id]}"
+            out[x.id] = what
+        return out
+
+    async def mark_conducted(self, lesson_id: str) -> bool:
+        """Its sheet was saved: a scheduled or missed lesson took place (a cancelled one stays cancelled)."""
+        done = await self.session.execute(update(lessons).where(
+            lessons.c.id == lesson_id,
+            lessons.c.status.in_([LessonStatus.SCHEDULED.value, LessonStatus.MISSED.value]))
+            .values(status=LessonStatus.CONDUCTED.value))
+        return bool(getattr(done, "rowcount", 0))
+
+    async def mark_missed(self, now: datetime) -> int:
+        """Published lessons still ``scheduled`` past their branch's sheet deadline become ``missed``."""
+        marked = 0
+        for b in (await self.session.execute(select(branches.c.id, branches.c.sheet_deadline_hours))).all():
+            done = await self.session.execute(update(lessons).where(
+                lessons.c.branch_id == b.id, lessons.c.status == LessonStatus.SCHEDULED.value,
+                lessons.c.published.is_(True),
+                lessons.c.ends_at < now - timedelta(hours=b.sheet_deadline_hours))
+                .values(status=LessonStatus.MISSED.value))
+            marked += int(getattr(done, "rowcount", 0) or 0)
+        return marked
+
     async def mark_published(self, lesson_ids: Sequence[str]) -> None:
         for chunk in _chunks(lesson_ids, 5000):
             await self.session.execute(update(lessons).where(lessons.c.id.in_(chunk)).values(published=True))
@@ -438,7 +501,7 @@ class LessonRepository:
         if not teachers and not rooms_:
             return []
         who = or_(lessons.c.teacher_id.in_(teachers), lessons.c.room_id.in_(rooms_))
-        q = select(lessons).where(lessons.c.status == LessonStatus.SCHEDULED.value, lessons.c.starts_at < ends_at,
+        q = select(lessons).where(lessons.c.status != LessonStatus.CANCELLED.value, lessons.c.starts_at < ends_at,
                                   lessons.c.ends_at > starts_at, who)
         return [_lesson(r) for r in await self.session.execute(q)]
 
@@ -451,7 +514,7 @@ class LessonRepository:
         q = (select(lessons, participants.c.student_id.label("p_student"))
              .join(participants, participants.c.lesson_id == lessons.c.id)
              .where(participants.c.student_id.in_(student_ids),
-                    lessons.c.status == LessonStatus.SCHEDULED.value,
+                    lessons.c.status != LessonStatus.CANCELLED.value,
                     lessons.c.starts_at < ends_at, lessons.c.ends_at > starts_at))
         for r in await self.session.execute(q):
             out[r.p_student].append(_lesson(r))
@@ -462,7 +525,7 @@ class LessonRepository:
         """``lock``: hold the lessons' row locks, as bookings do, so a join and a booking cannot both take the
         last place."""
         q = select(lessons).where(lessons.c.group_id == group_id, lessons.c.local_date >= first_day,
-                                  lessons.c.status == LessonStatus.SCHEDULED.value)
+                                  lessons.c.status != LessonStatus.CANCELLED.value)
         if last_day is not None:
             q = q.where(lessons.c.local_date <= last_day)
         if lock and is_postgres(self.session):
@@ -478,7 +541,7 @@ class LessonRepository:
         if lesson.rule_id is None:
             return [lesson]
         q = select(lessons).where(lessons.c.rule_id == lesson.rule_id, lessons.c.local_date >= lesson.local_date,
-                                  lessons.c.status == LessonStatus.SCHEDULED.value).order_by(lessons.c.starts_at)
+                                  lessons.c.status != LessonStatus.CANCELLED.value).order_by(lessons.c.starts_at)
         found = [_lesson(r) for r in await self.session.execute(q)]
         parts = await self.participants_of([x.id for x in found])
         for x in found:
@@ -488,7 +551,7 @@ class LessonRepository:
     async def unpublished_between(self, branch_id: str, first_day: date, last_day: date,
                                   group_id: str | None = None) -> list[Lesson]:
         q = select(lessons).where(lessons.c.branch_id == branch_id, lessons.c.published.is_(False),
-                                  lessons.c.status == LessonStatus.SCHEDULED.value,
+                                  lessons.c.status != LessonStatus.CANCELLED.value,
                                   lessons.c.local_date.between(first_day, last_day))
         if group_id is not None:
             q = q.where(lessons.c.group_id == group_id)
@@ -518,7 +581,7 @@ class LessonRepository:
         if f.starts_before is not None:
             q = q.where(lessons.c.starts_at < f.starts_before)
         if not f.include_cancelled:
-            q = q.where(lessons.c.status == LessonStatus.SCHEDULED.value)
+            q = q.where(lessons.c.status != LessonStatus.CANCELLED.value)
         if f.published_only:
             q = q.where(lessons.c.published.is_(True))
         return q
@@ -543,7 +606,7 @@ class LessonRepository:
         """Whether the student was in an earlier (not cancelled) lesson of the group."""
         q = select(lessons.c.id).join(participants, participants.c.lesson_id == lessons.c.id).where(
             lessons.c.group_id == group_id, participants.c.student_id == student_id,
-            lessons.c.status == LessonStatus.SCHEDULED.value, lessons.c.starts_at < before).limit(1)
+            lessons.c.status != LessonStatus.CANCELLED.value, lessons.c.starts_at < before).limit(1)
         return (await self.session.execute(q)).first() is not None
 
     async def teacher_teaches_student(self, teacher_id: str, student_id: str) -> bool:
@@ -583,14 +646,6 @@ class BookingRepository:
         for r in await self.session.execute(q):
             out[r.student_id].append(_booking(r))
         return out
-
-    async def upcoming_counts(self, student_ids: Sequence[str], now: datetime) -> dict[str, int]:
-        q = (select(bookings.c.student_id, func.count()).join(lessons, lessons.c.id == bookings.c.lesson_id)
-             .where(bookings.c.student_id.in_(student_ids), bookings.c.status == BookingStatus.ACTIVE.value,
-                    lessons.c.status == LessonStatus.SCHEDULED.value, lessons.c.starts_at >= now)
-             .group_by(bookings.c.student_id))
-        return {r[0]: int(r[1]) for r in await self.session.execute(q)}
-
 
 def _slot(r: Any) -> AvailabilitySlot:
     return AvailabilitySlot(r.id, r.branch_id, r.teacher_id, r.lesson_type, utc(r.starts_at), utc(r.ends_at),

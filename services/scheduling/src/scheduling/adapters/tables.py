@@ -41,6 +41,8 @@ branches = Table(
     # The booking policy is scheduling's own data about the branch.
     Column("cancel_notice_hours", Integer, nullable=False, server_default="24"),
     Column("late_cancellation", String(10), nullable=False, server_default="refuse"),
+    # A published lesson whose sheet is not saved this long after its end is marked missed.
+    Column("sheet_deadline_hours", Integer, nullable=False, server_default="48"),
 )
 
 students = Table(

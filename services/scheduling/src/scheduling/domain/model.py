@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -179,7 +179,12 @@ class Membership:
 
 # -- lessons --------------------------------------------------------------------------------------
 class LessonStatus(StrEnum):
+    """What happened to a lesson: scheduled (still to come, or its sheet not saved yet), conducted (its sheet was
+    saved in learning), missed (no sheet within the branch's limit), cancelled. Only cancelled ones are gone."""
+
     SCHEDULED = "scheduled"
+    CONDUCTED = "conducted"
+    MISSED = "missed"
     CANCELLED = "cancelled"
 
 
@@ -223,7 +228,8 @@ class Lesson:
 
     @property
     def active(self) -> bool:
-        return self.status is LessonStatus.SCHEDULED
+        """Not cancelled: it holds its teacher, room and students, whether still to come or past."""
+        return self.status is not LessonStatus.CANCELLED
 
     def overlaps(self, starts_at: datetime, ends_at: datetime) -> bool:
         return self.active and self.starts_at < ends_at and starts_at < self.ends_at
@@ -279,7 +285,8 @@ class Lesson:
         self.cancel_reason = reason
 
 
-def check_no_clash(candidate: Lesson, others: Iterable[Lesson], tz: ZoneInfo | None = None) -> None:
+def check_no_clash(candidate: Lesson, others: Iterable[Lesson], tz: ZoneInfo | None = None,
+                   names: Mapping[str, str] | None = None) -> None:
     """Refuse a lesson whose teacher or room is busy elsewhere at the same time, naming the clash.
 
     A parallel make-up lesson runs beside its original with the same teacher, so that pair is exempt.
@@ -287,28 +294,40 @@ def check_no_clash(candidate: Lesson, others: Iterable[Lesson], tz: ZoneInfo | N
     for other in others:
         if other.id == candidate.id or not other.overlaps(candidate.starts_at, candidate.ends_at):
             continue
-        when = describe_time(other, tz)
+        when, what = describe_time(other, tz), lesson_label(other, names)
         parallel = candidate.parallel_of == other.id or other.parallel_of == candidate.id or (
             candidate.parallel_of is not None and candidate.parallel_of == other.parallel_of)
         if other.teacher_id == candidate.teacher_id and not parallel:
             raise errors.TeacherConflict(
-                f"The teacher already has lesson {other.id} at {when}.", field="teacherId")
+                f"The teacher already has {what} at {when}.", field="teacherId")
         if candidate.room_id is not None and other.room_id == candidate.room_id:
-            raise errors.RoomConflict(f"The room is taken by lesson {other.id} at {when}.", field="roomId")
+            raise errors.RoomConflict(f"The room is taken by {what} at {when}.", field="roomId")
 
 
 def check_student_free(student_id: str, starts_at: datetime, ends_at: datetime, busy: Iterable[Lesson],
-                       except_lesson: str | None = None, tz: ZoneInfo | None = None) -> None:
+                       except_lesson: str | None = None, tz: ZoneInfo | None = None,
+                       names: Mapping[str, str] | None = None) -> None:
     for other in busy:
         if other.id != except_lesson and other.overlaps(starts_at, ends_at):
             raise errors.StudentConflict(
-                f"The student already has lesson {other.id} at {describe_time(other, tz)}.", field="studentId")
+                f"The student already has {lesson_label(other, names)} at {describe_time(other, tz)}.",
+                field="studentId")
 
 
 def describe_time(lesson: Lesson, tz: ZoneInfo | None) -> str:
+    """The lesson's time as the branch sees it, with the zone named (a school spans several)."""
     start = lesson.starts_at.astimezone(tz) if tz else lesson.starts_at
     end = lesson.ends_at.astimezone(tz) if tz else lesson.ends_at
-    return f"{start:%Y-%m-%d %H:%M}–{end:%H:%M}"
+    return f"{start:%Y-%m-%d %H:%M}–{end:%H:%M} ({tz.key if tz else 'UTC'})"
+
+
+def lesson_label(lesson: Lesson, names: Mapping[str, str] | None) -> str:
+    """How a person names a lesson (its group, course and teacher, see LessonRepository.labels)."""
+    return (names or {}).get(lesson.id) or a_lesson(lesson.lesson_type)
+
+
+def a_lesson(lesson_type: str) -> str:
+    return f"{'an' if lesson_type[:1].lower() in 'aeiou' else 'a'} {lesson_type} lesson"
 
 
 def parallel_makeup(original: Lesson, makeup_type: LessonType) -> Lesson:

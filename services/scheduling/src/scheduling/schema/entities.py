@@ -11,6 +11,8 @@ from strawberry.types import Info
 from kabinet.auth.principal import Role
 from kabinet.errors import Forbidden
 from kabinet.graphql.context import RequestContext
+from kabinet.graphql.entities import STUDENT_OWNER, StudentEntity
+from scheduling.adapters.repositories import StudentRef
 from scheduling.schema.loaders import (
     booked_count_by_student_loader,
     bookings_by_student_loader,
@@ -24,14 +26,20 @@ from scheduling.service.views import LessonQuery
 FromArg = Annotated[dt.datetime, strawberry.argument(name="from")]
 
 
-async def _check_student(info: Info[RequestContext, None], student_id: str) -> None:
+def _owner_ref(s: Student) -> StudentRef | None:
+    """The student as identity gave it (``@requires``): stands in until scheduling has projected it."""
+    return StudentRef(str(s.id), str(s.family_id), s.branch_id and str(s.branch_id), "", "") if s.family_id else None
+
+
+async def _check_student(info: Info[RequestContext, None], entity: Student) -> None:
     from scheduling.adapters.repositories import LessonRepository
     from scheduling.service.access import can_see_student
 
     p = info.context.principal
     if p.role is Role.OWNER:
         return
-    student = await info.context.loader("student_by_id", student_by_id_loader).load(student_id)
+    student = await info.context.loader("student_by_id", student_by_id_loader).load(str(entity.id))
+    student = student or _owner_ref(entity)
     if student is None:
         raise Forbidden()
     async with info.context.runtime.sessionmaker() as s:
@@ -40,30 +48,34 @@ async def _check_student(info: Info[RequestContext, None], student_id: str) -> N
 
 
 @strawberry.federation.type(keys=["id"], description="A student (identity owns it; scheduling adds lessons).")
-class Student:
-    id: strawberry.ID
+class Student(StudentEntity):
 
-    @strawberry.field(description="The student's lessons in a time range, as a list (paginated).")
+    @strawberry.federation.field(requires=[STUDENT_OWNER],
+                                 description="The student's lessons in a time range, as a list (paginated).")
     async def lessons(self, info: Info[RequestContext, None], from_: FromArg, to: dt.datetime,
                       first: int = 50, after: str | None = None) -> LessonConnection:
-        return await lesson_page(info, LessonQuery(from_, to, student_id=str(self.id)), first, after)
+        return await lesson_page(info, LessonQuery(from_, to, student_id=str(self.id),
+                                                   student_owner=_owner_ref(self)), first, after)
 
-    @strawberry.field(description="How many upcoming lessons the family has booked for this child (R-SCH-7).")
+    @strawberry.federation.field(requires=[STUDENT_OWNER], description=(
+        "How many lessons still to come the child is on (R-SCH-7): group lessons as a member, bookings, "
+        "make-ups and trials alike."))
     async def booked_lessons_count(self, info: Info[RequestContext, None]) -> int:
-        await _check_student(info, str(self.id))
+        await _check_student(info, self)
         return int(await info.context.loader("booked_count_by_student", booked_count_by_student_loader)
                    .load(str(self.id)))
 
-    @strawberry.field(description="The child's active bookings.")
+    @strawberry.federation.field(requires=[STUDENT_OWNER], description="The child's active bookings.")
     async def bookings(self, info: Info[RequestContext, None]) -> list[Booking]:
-        await _check_student(info, str(self.id))
+        await _check_student(info, self)
         found = await info.context.loader("bookings_by_student", bookings_by_student_loader).load(str(self.id))
         return [Booking.from_model(b) for b in found]
 
     @classmethod
-    def resolve_reference(cls, info: Info[RequestContext, None], id: strawberry.ID) -> Student:
+    def resolve_reference(cls, info: Info[RequestContext, None], id: strawberry.ID, familyId: str = "",
+                          branchId: str | None = None) -> Student:
         # Each field checks access: identity decides who may see the student itself.
-        return cls(id=id)
+        return cls.from_representation(id, familyId, branchId)
 
 
 @strawberry.federation.type(keys=["id"], description="A family (identity owns it; scheduling adds lessons).")

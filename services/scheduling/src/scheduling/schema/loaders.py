@@ -69,7 +69,7 @@ def booked_count_by_student_loader(ctx: RequestContext) -> DataLoader[str, int]:
 
     async def load(ids: Sequence[str]) -> list[int]:
         async with ctx.runtime.sessionmaker() as s:
-            found = await BookingRepository(s).upcoming_counts(list(ids), now)
+            found = await LessonRepository(s).upcoming_counts(list(ids), now)
         return [found.get(i, 0) for i in ids]
 
     return DataLoader(load_fn=load)

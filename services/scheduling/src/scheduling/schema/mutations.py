@@ -32,6 +32,7 @@ from scheduling.schema.types import (
     Course,
     CoursePayload,
     GenerateMonthPayload,
+    GenerationConflict,
     Group,
     GroupMembership,
     GroupPayload,
@@ -49,9 +50,10 @@ from scheduling.schema.types import (
     RecurringLessonPayload,
     Room,
     RoomPayload,
+    SheetDeadlinePayload,
     SlotPayload,
 )
-from scheduling.service import bookings, catalogue, feeds, generation, groups, lessons, trials
+from scheduling.service import bookings, catalogue, feeds, generation, groups, lesson_status, lessons, trials
 from scheduling.service.idempotency import begin
 
 T = TypeVar("T")
@@ -69,6 +71,10 @@ async def attempt(info: Info[RequestContext, None], fn: Callable[[UnitOfWork], A
         if exc.code in PASS_THROUGH:
             raise
         return None, [user_error(exc)]
+
+
+def _id(v: str | None) -> strawberry.ID | None:
+    return strawberry.ID(v) if v else None
 
 
 def _s(v: strawberry.ID | None) -> str | None:
@@ -174,6 +180,15 @@ class Mutation:
             branch_id=strawberry.ID(b.id), notice_hours=b.cancel_notice_hours,
             late_cancellation=LateCancellation(b.late_cancellation)) if b else None, errors=errors)
 
+    @strawberry.mutation(description="How long after a lesson's end its sheet may be saved before the lesson is "
+                                     "marked missed (default 48 hours); a sheet saved later still makes it "
+                                     "conducted.")
+    async def set_sheet_deadline(self, info: Info[RequestContext, None], branch_id: strawberry.ID,
+                                 hours: int) -> SheetDeadlinePayload:
+        got, errors = await attempt(info, lambda uow: lesson_status.set_sheet_deadline(
+            uow, info.context.principal, str(branch_id), hours))
+        return SheetDeadlinePayload(hours=got, errors=errors)
+
     # -- groups ---------------------------------------------------------------------------------
     @strawberry.mutation(description="Create a group (branch, course, teacher, room, capacity, price per lesson).")
     async def create_group(self, info: Info[RequestContext, None], input: CreateGroupInput) -> GroupPayload:
@@ -228,13 +243,19 @@ class Mutation:
 
     # -- the month ------------------------------------------------------------------------------
     @strawberry.mutation(description="Generate a month's lessons (YYYY-MM) from the regular rules; idempotent. "
-                                     "skipDates: the branch's holidays (no lesson of any rule on them).")
+                                     "skipDates: the branch's holidays (no lesson of any rule on them). An "
+                                     "occurrence that clashes is not created and is listed in conflicts; the rest "
+                                     "are.")
     async def generate_month(self, info: Info[RequestContext, None], branch_id: strawberry.ID, month: str,
                              group_id: strawberry.ID | None = None, skip_dates: list[dt.date] | None = None
                              ) -> GenerateMonthPayload:
         r, errors = await attempt(info, lambda uow: generation.generate_month(
             uow, info.context.principal, str(branch_id), month, _s(group_id), skip_dates or ()))
-        return GenerateMonthPayload(created=r.created if r else 0, existing=r.existing if r else 0, errors=errors)
+        conflicts = [GenerationConflict(local_date=c.local_date, group_id=_id(c.group_id),
+                                        rule_id=strawberry.ID(c.rule_id), code=c.error.code, message=c.error.message)
+                     for c in (r.conflicts if r else ())]
+        return GenerateMonthPayload(created=r.created if r else 0, existing=r.existing if r else 0, errors=errors,
+                                    conflicts=conflicts)
 
     @strawberry.mutation(description="Publish a month's generated lessons: one event per lesson with participants "
                                      "and prices, which billing charges from.")
@@ -358,8 +379,9 @@ class Mutation:
                                   teacher_id: strawberry.ID | None = None) -> CalendarFeedPayload:
         r, errors = await attempt(info, lambda uow: feeds.issue_feed(
             uow, info.context.principal, student_id=_s(student_id), teacher_id=_s(teacher_id)))
-        base = getattr(info.context.runtime.settings, "public_base_url", "").rstrip("/")
-        return CalendarFeedPayload(feed=CalendarFeed(id=strawberry.ID(r[0]), url=f"{base}/calendar/{r[1]}.ics")
+        settings = info.context.runtime.settings
+        return CalendarFeedPayload(feed=CalendarFeed(id=strawberry.ID(r[0]),
+                                                     url=settings.public_link(f"calendar/{r[1]}.ics"))
                                    if r else None, errors=errors)
 
     @strawberry.mutation(description="Revoke a calendar feed: its URL stops working at once.")

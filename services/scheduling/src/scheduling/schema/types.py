@@ -124,7 +124,8 @@ class Lesson:
     ends_at: dt.datetime
     local_date: dt.date = strawberry.field(description="The lesson's date in its branch's time zone.")
     price: Money
-    status: str
+    status: str = strawberry.field(description="scheduled, conducted (its sheet was saved), missed (no sheet "
+                                               "within the branch's limit) or cancelled.")
     published: bool
     bookable: bool
     capacity: int | None
@@ -356,10 +357,22 @@ class MembershipPayload:
 
 
 @strawberry.type
+class GenerationConflict:
+    local_date: dt.date = strawberry.field(description="The occurrence's date in the branch's time zone.")
+    group_id: strawberry.ID | None
+    rule_id: strawberry.ID
+    code: str = strawberry.field(description="TEACHER_CONFLICT, ROOM_CONFLICT or STUDENT_CONFLICT.")
+    message: str = strawberry.field(description="Names the other lesson (group, course, teacher), its time and "
+                                                "the branch's zone.")
+
+
+@strawberry.type
 class GenerateMonthPayload:
     created: int
     existing: int
     errors: list[UserError]
+    conflicts: list[GenerationConflict] = strawberry.field(
+        default_factory=list, description="Occurrences not created because they clash; the rest were created.")
 
 
 @strawberry.type
@@ -390,6 +403,12 @@ class SlotPayload:
 @strawberry.type
 class BookingPayload:
     booking: Booking | None
+    errors: list[UserError]
+
+
+@strawberry.type
+class SheetDeadlinePayload:
+    hours: int | None = strawberry.field(description="Hours after a lesson's end before it counts as missed.")
     errors: list[UserError]
 
 

@@ -3,6 +3,9 @@
 Generation is idempotent: each occurrence of a rule is one lesson (unique on rule and local date), so running
 it again adds only what is missing; a moved or cancelled occurrence is never recreated. Generated lessons are
 drafts until the month is published; publishing emits one scheduling.lesson.scheduled.v1 per lesson.
+
+An occurrence that clashes (its teacher, room or a member is busy) is not created and is reported, naming the
+other lesson; everything else is created. Resolve the clash and generate again: only the missing ones are added.
 """
 
 from __future__ import annotations
@@ -11,16 +14,35 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from zoneinfo import ZoneInfo
 
 from kabinet.auth.principal import Principal
 from kabinet.db import UnitOfWork
+from kabinet.errors import KabinetError
 from scheduling.adapters.repositories import CatalogueRepository, GroupRepository, LessonRepository
 from scheduling.domain import errors
-from scheduling.domain.model import Lesson, LessonKind, Participant, check_no_clash, describe_time, new_id
+from scheduling.domain.model import (
+    Lesson,
+    LessonKind,
+    Participant,
+    check_no_clash,
+    check_student_free,
+    new_id,
+)
 from scheduling.domain.recurrence import RecurringRule, month_bounds
 from scheduling.service.access import require_branch_admin
 from scheduling.service.common import get_branch, get_group
 from scheduling.service.publishing import schedule_events
+
+
+@dataclass(frozen=True)
+class GenerationConflict:
+    """An occurrence not created: when (local date), which rule's lesson, and why (a typed error)."""
+
+    local_date: date
+    rule_id: str
+    group_id: str | None
+    error: KabinetError
 
 
 @dataclass(frozen=True)
@@ -29,6 +51,7 @@ class GenerationResult:
     existing: int
     first_day: date
     last_day: date
+    conflicts: tuple[GenerationConflict, ...] = ()
 
 
 async def generate_month(uow: UnitOfWork, p: Principal, branch_id: str, month: str,
@@ -65,11 +88,13 @@ async def generate_month(uow: UnitOfWork, p: Principal, branch_id: str, month: s
                 lesson.participants = [Participant(m.student_id, m.family_id, m.reason, rule.price)
                                        for m in members.get(rule.group_id, []) if m.covers(day)]
             new.append(lesson)
+    conflicts: list[GenerationConflict] = []
     if new:
-        await _check_clashes(lessons_repo, new, tz)
-        await lessons_repo.add_many(new)
+        new, conflicts = await _without_clashes(lessons_repo, new, tz)
+        if new:
+            await lessons_repo.add_many(new)
     await uow.commit()
-    return GenerationResult(len(new), existing, first, last)
+    return GenerationResult(len(new), existing, first, last, tuple(conflicts))
 
 
 def _lesson_of(rule: RecurringRule, kind: LessonKind, charged: bool, day: date, starts: object,
@@ -81,39 +106,41 @@ def _lesson_of(rule: RecurringRule, kind: LessonKind, charged: bool, day: date, 
         capacity=rule.capacity, rule_id=rule.id, bookable=kind is LessonKind.TRIAL or rule.group_id is not None)
 
 
-async def _check_clashes(repo: LessonRepository, new: list[Lesson], tz: object) -> None:
-    """Teacher, room and student clashes among the new lessons and with existing ones, set-wise."""
+async def _without_clashes(repo: LessonRepository, new: list[Lesson], tz: ZoneInfo
+                          ) -> tuple[list[Lesson], list[GenerationConflict]]:
+    """The new lessons that clash with nothing (existing lessons or the new ones kept before them, earliest
+    first), and a conflict for each of the others — teacher, room or a student busy, set-wise."""
     lo, hi = min(x.starts_at for x in new), max(x.ends_at for x in new)
     existing = await repo.busy(lo, hi, {x.teacher_id for x in new}, {x.room_id for x in new if x.room_id})
+    students = sorted({p.student_id for x in new for p in x.participants})
+    per_student: dict[str, list[Lesson]] = defaultdict(list)
+    for sid, found in (await repo.busy_students(students, lo, hi)).items():
+        per_student[sid].extend(found)
+    names = await repo.labels([*existing, *new, *(x for found in per_student.values() for x in found)])
     by_resource: dict[tuple[str, str], list[Lesson]] = defaultdict(list)
     for x in existing:
         by_resource["t", x.teacher_id].append(x)
         if x.room_id:
             by_resource["r", x.room_id].append(x)
+    kept: list[Lesson] = []
+    conflicts: list[GenerationConflict] = []
     for x in sorted(new, key=lambda lesson: lesson.starts_at):
         near = by_resource["t", x.teacher_id] + (by_resource["r", x.room_id] if x.room_id else [])
-        check_no_clash(x, near, tz)  # type: ignore[arg-type]
+        try:
+            check_no_clash(x, near, tz, names)
+            for p in x.participants:
+                check_student_free(p.student_id, x.starts_at, x.ends_at, per_student[p.student_id], tz=tz,
+                                   names=names)
+        except (errors.TeacherConflict, errors.RoomConflict, errors.StudentConflict) as exc:
+            conflicts.append(GenerationConflict(x.local_date, x.rule_id or "", x.group_id, exc))
+            continue
+        kept.append(x)
         by_resource["t", x.teacher_id].append(x)
         if x.room_id:
             by_resource["r", x.room_id].append(x)
-    students = sorted({p.student_id for x in new for p in x.participants})
-    busy = await repo.busy_students(students, lo, hi)
-    per_student: dict[str, list[Lesson]] = defaultdict(list)
-    for sid, found in busy.items():
-        per_student[sid].extend(found)
-    for x in new:
         for p in x.participants:
             per_student[p.student_id].append(x)
-    for sid, found in per_student.items():
-        found.sort(key=lambda lesson: lesson.starts_at)
-        latest: Lesson | None = None  # the lesson ending last so far: any later start before its end clashes
-        for b in found:
-            if latest is not None and b.starts_at < latest.ends_at and latest.id != b.id:
-                raise errors.StudentConflict(
-                    f"Student {sid} would be in lessons {latest.id} and {b.id} at {describe_time(b, tz)}.",  # type: ignore[arg-type]
-                    field="studentId")
-            if latest is None or b.ends_at > latest.ends_at:
-                latest = b
+    return kept, conflicts
 
 
 @dataclass(frozen=True)

@@ -13,13 +13,14 @@ from sqlalchemy import update
 from kabinet.db import UnitOfWork
 from kabinet.events import Envelope, MalformedEvent
 from kabinet.inbox import EventHandler
-from scheduling.adapters.repositories import ProjectionRepository, StaffRef, StudentRef
+from scheduling.adapters.repositories import LessonRepository, ProjectionRepository, StaffRef, StudentRef
 from scheduling.adapters.tables import calendar_feeds
 from scheduling.domain.model import utcnow
 from scheduling.service.inbound_events import (
     AttendanceMarkedV1,
     BranchCreatedV1,
     BranchUpdatedV1,
+    LessonConductedV1,
     StaffCreatedV1,
     StaffUpdatedV1,
     StudentErasedV1,
@@ -70,6 +71,11 @@ async def attendance_marked(envelope: Envelope, uow: UnitOfWork) -> None:
         await first_attendance_counts_as_trial(uow, e.lesson_id, e.student_id, utcnow())
 
 
+async def lesson_conducted(envelope: Envelope, uow: UnitOfWork) -> None:
+    """Its sheet was saved in learning: the lesson took place (R-LRN-1); a missed one too, if filled late."""
+    await LessonRepository(uow.session).mark_conducted(LessonConductedV1.parse_envelope(envelope).lesson_id)
+
+
 HANDLERS: dict[str, EventHandler] = {
     BranchCreatedV1.routing_key(): project_branch,
     BranchUpdatedV1.routing_key(): project_branch,
@@ -79,4 +85,5 @@ HANDLERS: dict[str, EventHandler] = {
     StaffCreatedV1.routing_key(): project_staff,
     StaffUpdatedV1.routing_key(): project_staff,
     AttendanceMarkedV1.routing_key(): attendance_marked,
+    LessonConductedV1.routing_key(): lesson_conducted,
 }

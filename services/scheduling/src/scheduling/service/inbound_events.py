@@ -43,6 +43,13 @@ class StudentErasedV1(EventContract):
     family_id: str
 
 
+class LessonConductedV1(EventContract):
+    event_type: ClassVar[str] = "learning.lesson.conducted"
+    event_version: ClassVar[int] = 1
+
+    lesson_id: str
+
+
 class StaffCreatedV1(EventContract):
     event_type: ClassVar[str] = "identity.staff.created"
     event_version: ClassVar[int] = 1

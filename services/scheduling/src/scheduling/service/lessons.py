@@ -55,14 +55,15 @@ async def ensure_free(uow: UnitOfWork, lesson: Lesson) -> None:
     busy = await repo.busy(lesson.starts_at, lesson.ends_at, [lesson.teacher_id],
                            [lesson.room_id] if lesson.room_id else [])
     branch = await get_branch(uow, lesson.branch_id)
-    check_no_clash(lesson, busy, branch.tz)
+    check_no_clash(lesson, busy, branch.tz, await repo.labels(busy))
 
 
 async def ensure_student_free(uow: UnitOfWork, student_id: str, lesson: Lesson) -> None:
-    busy = (await LessonRepository(uow.session).busy_students([student_id], lesson.starts_at, lesson.ends_at)
-            ).get(student_id, [])
+    repo = LessonRepository(uow.session)
+    busy = (await repo.busy_students([student_id], lesson.starts_at, lesson.ends_at)).get(student_id, [])
     branch = await get_branch(uow, lesson.branch_id)
-    check_student_free(student_id, lesson.starts_at, lesson.ends_at, busy, except_lesson=lesson.id, tz=branch.tz)
+    check_student_free(student_id, lesson.starts_at, lesson.ends_at, busy, except_lesson=lesson.id, tz=branch.tz,
+                       names=await repo.labels(busy))
 
 
 @dataclass(frozen=True)
@@ -145,11 +146,12 @@ async def move_lesson(uow: UnitOfWork, p: Principal, lesson_id: str, starts_at: 
         busy = [b for b in await repo.busy(x.starts_at, x.ends_at, [x.teacher_id], [x.room_id] if x.room_id else [])
                 if b.id not in {t.id for t in targets}]
         branch = await get_branch(uow, x.branch_id)
-        check_no_clash(x, busy, branch.tz)
+        check_no_clash(x, busy, branch.tz, await repo.labels(busy))
         for part in x.participants:
-            others = (await repo.busy_students([part.student_id], x.starts_at, x.ends_at)).get(part.student_id, [])
-            check_student_free(part.student_id, x.starts_at, x.ends_at,
-                               [b for b in others if b.id not in {t.id for t in targets}], tz=branch.tz)
+            others = [b for b in (await repo.busy_students([part.student_id], x.starts_at, x.ends_at)
+                                  ).get(part.student_id, []) if b.id not in {t.id for t in targets}]
+            check_student_free(part.student_id, x.starts_at, x.ends_at, others, tz=branch.tz,
+                               names=await repo.labels(others))
         await repo.save(x)
         if x.published:
             uow.publish(lesson_rescheduled(x))

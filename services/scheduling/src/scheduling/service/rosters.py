@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from kabinet.db import UnitOfWork
-from scheduling.adapters.repositories import LessonRepository
+from scheduling.adapters.repositories import LessonRepository, ProjectionRepository
 from scheduling.domain.model import Group, Lesson, Membership, Participant, ParticipantReason, check_student_free
 from scheduling.service.publishing import participant_added, participant_removed
 
@@ -20,10 +20,13 @@ async def enrol_in_lessons(uow: UnitOfWork, group: Group, m: Membership) -> list
     found = await repo.of_group_between(group.id, m.starts_on, m.ends_on, lock=True)
     if found:
         busy = (await repo.busy_students([m.student_id], found[0].starts_at, found[-1].ends_at)).get(m.student_id, [])
+        names = await repo.labels(busy)
+        branch = await ProjectionRepository(uow.session).branch(group.branch_id)
         for lesson in found:
             if lesson.participant(m.student_id) is not None:
                 continue
-            check_student_free(m.student_id, lesson.starts_at, lesson.ends_at, busy, except_lesson=lesson.id)
+            check_student_free(m.student_id, lesson.starts_at, lesson.ends_at, busy, except_lesson=lesson.id,
+                               tz=branch.tz if branch else None, names=names)
     added: list[tuple[str, Participant]] = []
     for lesson in found:
         if lesson.participant(m.student_id) is not None:

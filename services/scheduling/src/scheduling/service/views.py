@@ -17,6 +17,7 @@ from scheduling.adapters.repositories import (
     LessonFilter,
     LessonRepository,
     ProjectionRepository,
+    StudentRef,
 )
 from scheduling.domain import errors
 from scheduling.domain.model import Lesson
@@ -34,6 +35,8 @@ class LessonQuery:
     teacher_id: str | None = None
     group_id: str | None = None
     branch_id: str | None = None
+    # The student as identity gave it through the gateway: used only while scheduling has not projected it yet.
+    student_owner: StudentRef | None = None
 
 
 async def authorised_filter(session: AsyncSession, p: Principal, q: LessonQuery) -> LessonFilter:
@@ -51,7 +54,7 @@ async def authorised_filter(session: AsyncSession, p: Principal, q: LessonQuery)
                      branch_ids=[q.branch_id] if q.branch_id else None)
     lessons = LessonRepository(session)
     if q.student_id:
-        student = await ProjectionRepository(session).student(q.student_id)
+        student = await ProjectionRepository(session).student(q.student_id) or q.student_owner
         ensure(student is not None and await can_see_student(p, student, lessons))
     if q.family_id:
         ensure(p.role is Role.OWNER or (p.role in (Role.GUARDIAN, Role.STUDENT) and p.family_id == q.family_id)
