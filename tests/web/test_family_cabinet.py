@@ -302,6 +302,19 @@ async def test_privacy_screen_shows_consent_and_asks_before_erasing(cabinet: Cab
         await go(parent, f"/c/{dasha['id']}/privacy")
         await expect(parent.get_by_test_id("consent-status")).to_contain_text("получено")
         await axe_check(parent, f"privacy {viewport}")
+    # Withdrawing the consent asks first; giving it again is one tap; both are recorded by identity.
+    status = parent.get_by_test_id("consent-status")
+    await parent.get_by_role("button", name="Отозвать согласие").click()
+    await axe_check(parent, "privacy consent withdrawal")
+    await parent.get_by_role("button", name="Отмена").click()
+    await expect(status).to_contain_text("получено")
+    await parent.get_by_role("button", name="Отозвать согласие").click()
+    await parent.get_by_role("button", name="Да, отозвать согласие").click()
+    await expect(status).to_contain_text("Согласие не дано")
+    await parent.reload()
+    await expect(status).to_contain_text("Согласие не дано")  # from the server, not the page's memory
+    await parent.get_by_role("button", name="Дать согласие").click()
+    await expect(status).to_contain_text("получено")
     await parent.get_by_role("button", name="Удалить данные ребёнка").click()
     final = parent.get_by_role("button", name="Да, удалить навсегда")
     await expect(final).to_be_disabled()  # not before the name is typed
@@ -357,19 +370,25 @@ async def test_sign_in_errors_are_clear(cabinet: Cabinet) -> None:
     page = await context.new_page()
     alert = page.get_by_role("alert")
 
-    # A wrong code: the parent is told and may try again; after five wrong tries even the right code is refused.
+    # A wrong code: the parent is told how many tries are left; the fifth wrong try locks the code, and then
+    # even the right code is refused with the lock's message.
     await page.goto(f"{cabinet.url}/signin")
     await axe_check(page, "sign-in phone")
     await page.fill("input[name=phone]", "+79000000004")
     await page.click("form button[type=submit]")
-    for _ in range(5):
+    for said in ("Неверный код. Осталось 4 попытки.", "Неверный код. Осталось 3 попытки.",
+                 "Неверный код. Осталось 2 попытки.", "Неверный код. Осталась 1 попытка."):
         await page.fill("input[name=code]", "000000")
         await page.click("form button[type=submit]")
-        await expect(alert).to_contain_text("Неверный")
-    await axe_check(page, "sign-in wrong code")
+        await expect(alert).to_contain_text(said)
+        if said.endswith("4 попытки."):
+            await axe_check(page, "sign-in wrong code")
+    await page.fill("input[name=code]", "000000")
+    await page.click("form button[type=submit]")
+    await expect(alert).to_contain_text("Этот код заблокирован")
     await page.fill("input[name=code]", "111111")
     await page.click("form button[type=submit]")
-    await expect(alert).to_be_visible()
+    await expect(alert).to_contain_text("Этот код заблокирован")
     assert "/signin" in page.url
 
     # Too many codes for one number.

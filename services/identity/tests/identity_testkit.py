@@ -147,7 +147,7 @@ REQUEST_CODE = """mutation($p: String!) { requestSignInCode(phone: $p) {
 REQUEST_REG_CODE = """mutation($p: String!) { requestRegistrationCode(phone: $p) {
   ok expiresIn errors { field code message } } }"""
 SIGN_IN_CODE = """mutation($p: String!, $c: String!) { signInWithCode(phone: $p, code: $c) {
-  session { accessToken refreshToken expiresIn role familyId } errors { field code message } } }"""
+  session { accessToken refreshToken expiresIn role familyId studentIds } errors { field code message } } }"""
 SIGN_IN_PASSWORD = """mutation($l: String!, $pw: String!) { signInWithPassword(login: $l, password: $pw) {
   session { accessToken refreshToken role staffId familyId } errors { field code message } } }"""
 REFRESH = """mutation($t: String!) { refreshSession(refreshToken: $t) {
@@ -165,6 +165,8 @@ CONFIRM_LINK = """mutation($c: ID!, $code: String!) { confirmLinkRecords(confirm
   session { accessToken familyId } status errors { field code message } } }"""
 INVITE = """mutation($p: String!) { inviteGuardian(phone: $p, firstName: "Oleg", lastName: "Second") {
   guardian { id phone isPayer } errors { field code message } } }"""
+SET_CONSENT = """mutation($s: ID!, $g: Boolean!) { setChildConsent(studentId: $s, given: $g) {
+  student { id consentRecorded } errors { field code message } } }"""
 ERASE = """mutation($s: ID!) { eraseStudent(studentId: $s) {
   student { id firstName lastName birthDate erased } errors { code } } }"""
 ASK = """mutation($i: AskQuestionInput!) { askQuestion(input: $i) {

@@ -51,12 +51,12 @@ export interface ApiError {
   field?: string | null;
 }
 
-/** Words for an error: ours when we know the code, else the server's own (always a safe, typed message). */
-export function describeError(t: Translate, error: ApiError): string {
+/** Words for an error: ours when we know the code, else the server's own (always a safe, typed message).
+ * `triesLeft` is the sign-in payload's count after a wrong code (AuthPayload.triesLeft). */
+export function describeError(t: Translate, error: ApiError, triesLeft?: number | null): string {
   const key = KNOWN[error.code];
-  const triesLeft = /(\d+)\s+(?:tries|attempts)\s+left/i.exec(error.message)?.[1];
-  if (key === "error.INVALID_CODE" && triesLeft !== undefined) {
-    return t("error.INVALID_CODE_TRIES", { count: Number(triesLeft) });
+  if (key === "error.INVALID_CODE" && triesLeft != null) {
+    return t("error.INVALID_CODE_TRIES", { count: triesLeft });
   }
   return key ? t(key) : error.message || t("error.generic");
 }

@@ -10,6 +10,8 @@ export interface SessionData {
   expiresIn: number;
   role: string;
   familyId?: string | null;
+  /** The family's children in the cabinet's order: after sign-in the app opens the first one's home at once. */
+  studentIds?: readonly string[];
 }
 
 type Refresher = (refreshToken: string | null) => Promise<SessionData | null>;

@@ -227,6 +227,8 @@ CASES: dict[str, Case] = {
         student { id firstName lastName } } }""", {"guardian"} | ADMINS, fresh_student),
     "eraseStudent": Case("mutation($s: ID!) { eraseStudent(studentId: $s) { student { id lastName } } }",
                          frozenset({"guardian", "owner"}), fresh_student),
+    "setChildConsent": Case("""mutation($s: ID!) { setChildConsent(studentId: $s, given: true) {
+        student { id lastName } } }""", frozenset({"guardian"}), fresh_student),
     "linkRecords": Case("""mutation { linkRecords(input: {phone: "+79161119999", birthDate: "2015-01-01",
         lastName: "Nobody"}) { errors { code } } }""", frozenset({"guardian"}), has_foreign=False),
     "inviteGuardian": Case("""mutation($p: String!) { inviteGuardian(phone: $p, firstName: "I", lastName: "G") {

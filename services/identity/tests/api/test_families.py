@@ -13,8 +13,10 @@ from identity_testkit import (
     LINK,
     MY_FAMILY,
     REQUEST_REG_CODE,
+    SET_CONSENT,
     Env,
     admin_of,
+    guardian_of,
     make_branch,
     make_family,
     new_phone,
@@ -208,9 +210,14 @@ async def test_erasure_pseudonymises_the_child_and_tells_every_service(env: Env)
         return any(e["family_id"] == fam["id"] for e in await env.events("identity.access.granted.v1"))
 
     await eventually(is_open)
-    token = (await sign_in_by_code(env, fam["phone"]))["session"]["accessToken"]
+    session = (await sign_in_by_code(env, fam["phone"]))["session"]
+    token = session["accessToken"]
+    # The session names the children in the cabinet's order, so the app opens the first one's home at once.
+    assert session["studentIds"] == [s["id"] for s in fam["students"]]
     kid = fam["students"][0]["id"]
     erased = (await env.ok(ERASE, {"s": kid}, token))["eraseStudent"]["student"]
+    after = (await sign_in_by_code(env, fam["phone"]))["session"]
+    assert after["studentIds"] == [fam["students"][1]["id"]]  # an erased child is no longer in the cabinet
     assert erased["erased"] is True and erased["birthDate"] is None and "Kid" not in erased["firstName"]
     assert {"student_id": kid, "family_id": fam["id"]} in await env.events("identity.student.erased.v1")
     # Another family's guardian cannot erase (the same answer as for a missing student).
@@ -222,6 +229,40 @@ async def test_erasure_pseudonymises_the_child_and_tells_every_service(env: Env)
     # A branch admin may not erase: only the family (or the owner) asks for erasure.
     by_admin = await env.gql(ERASE, {"s": fam["students"][1]["id"]}, admin_of(branch))
     assert by_admin["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_a_guardian_withdraws_and_gives_again_an_existing_childs_consent(env: Env) -> None:
+    branch = await make_branch(env)
+    fam = await make_family(env, branch, kids=2)
+    kid, sibling = fam["students"][0]["id"], fam["students"][1]["id"]
+    me = guardian_of(fam["id"], [kid, sibling])
+
+    async def consent_rows() -> list[Any]:
+        async with env.runtime.sessionmaker() as s:
+            return list((await s.execute(select(consents.c.given_at, consents.c.withdrawn_at)
+                                         .where(consents.c.student_id == kid))).all())
+
+    withdrawn = (await env.ok(SET_CONSENT, {"s": kid, "g": False}, me))["setChildConsent"]
+    assert withdrawn == {"student": {"id": kid, "consentRecorded": False}, "errors": []}
+    rows = await consent_rows()
+    assert len(rows) == 1 and rows[0].withdrawn_at is not None  # the paper consent stays on record
+    again = await env.ok(SET_CONSENT, {"s": kid, "g": False}, me)  # withdrawing twice changes nothing
+    assert again["setChildConsent"]["student"]["consentRecorded"] is False and len(await consent_rows()) == 1
+    given = (await env.ok(SET_CONSENT, {"s": kid, "g": True}, me))["setChildConsent"]
+    assert given["student"]["consentRecorded"] is True and len(await consent_rows()) == 2
+    family = (await env.ok("{ myFamily { students { id consentRecorded } } }", who=me))["myFamily"]
+    assert {s["id"]: s["consentRecorded"] for s in family["students"]} == {kid: True, sibling: True}
+
+    # Only a guardian of the child's family: another family's child and no child answer alike; staff may not.
+    other = await make_family(env, branch, kids=1)
+    for student_id in (other["students"][0]["id"], "00000000-0000-0000-0000-000000000000"):
+        refused = await env.gql(SET_CONSENT, {"s": student_id, "g": False}, me)
+        assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN" and refused["data"] is None
+    assert (await env.gql(SET_CONSENT, {"s": kid, "g": False}, admin_of(branch)))["errors"][0]["extensions"][
+        "code"] == "FORBIDDEN"
+    await env.ok(ERASE, {"s": sibling}, me)
+    erased = (await env.gql(SET_CONSENT, {"s": sibling, "g": True}, me))["data"]["setChildConsent"]
+    assert erased["errors"][0]["code"] == "STUDENT_ERASED"
 
 
 async def test_invite_guardian_answers_the_same_for_another_familys_phone(env: Env) -> None:

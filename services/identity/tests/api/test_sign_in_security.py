@@ -47,7 +47,7 @@ async def test_a_code_is_six_csprng_digits_stored_hashed_and_works_once(env: Env
     first = await env.gql(SIGN_IN_CODE, {"p": phone, "c": code})
     assert first["data"]["signInWithCode"]["errors"] == []
     second = await env.gql(SIGN_IN_CODE, {"p": phone, "c": code})
-    assert second["data"]["signInWithCode"]["errors"][0]["code"] == "INVALID_CODE"
+    assert second["data"]["signInWithCode"]["errors"][0]["code"] == "CODE_LOCKED"  # spent
 
 
 async def test_a_code_expires_after_ten_minutes(env: Env, clock) -> None:  # type: ignore[no-untyped-def]
@@ -55,7 +55,7 @@ async def test_a_code_expires_after_ten_minutes(env: Env, clock) -> None:  # typ
     await env.ok(REQUEST_CODE, {"p": phone})
     clock(timedelta(minutes=10, seconds=1))
     got = await env.gql(SIGN_IN_CODE, {"p": phone, "c": env.last_code(phone)})
-    assert got["data"]["signInWithCode"]["errors"][0]["code"] == "INVALID_CODE"
+    assert got["data"]["signInWithCode"]["errors"][0]["code"] == "CODE_LOCKED"
 
 
 async def test_five_wrong_tries_lock_the_code_even_through_aliases(env: Env) -> None:
@@ -65,12 +65,14 @@ async def test_five_wrong_tries_lock_the_code_even_through_aliases(env: Env) -> 
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
     # Five wrong attempts in ONE request (aliases), then the right code in the same request: refused.
     aliased = "mutation {" + " ".join(
-        f'a{i}: signInWithCode(phone: "{phone}", code: "{wrong}") {{ errors {{ code }} }}' for i in range(5)
+        f'a{i}: signInWithCode(phone: "{phone}", code: "{wrong}") {{ errors {{ code }} triesLeft }}' for i in range(5)
     ) + f' right: signInWithCode(phone: "{phone}", code: "{code}") {{ session {{ role }} errors {{ code }} }} }}'
     got = await env.gql(aliased)
-    assert all(got["data"][f"a{i}"]["errors"][0]["code"] == "INVALID_CODE" for i in range(5))
+    # Each wrong try says how many are left; the fifth locks the code.
+    assert [(got["data"][f"a{i}"]["errors"][0]["code"], got["data"][f"a{i}"]["triesLeft"]) for i in range(5)] == \
+        [("INVALID_CODE", 4), ("INVALID_CODE", 3), ("INVALID_CODE", 2), ("INVALID_CODE", 1), ("CODE_LOCKED", None)]
     assert got["data"]["right"]["session"] is None
-    assert got["data"]["right"]["errors"][0]["code"] == "INVALID_CODE"
+    assert got["data"]["right"]["errors"][0]["code"] == "CODE_LOCKED"
     # Batching (a JSON list of operations) is not accepted, so it cannot multiply attempts either.
     resp = await env.anon._client.post("/graphql", json=[{"query": "{ me { role } }"}] * 2)
     assert resp.status_code == 400
@@ -92,9 +94,13 @@ async def test_known_and_unknown_phones_and_logins_get_the_same_answers(env: Env
     a = await env.gql(REQUEST_CODE, {"p": known})
     b = await env.gql(REQUEST_CODE, {"p": unknown})
     assert a == b
-    sa = await env.gql(SIGN_IN_CODE, {"p": known, "c": "000000"})
-    sb = await env.gql(SIGN_IN_CODE, {"p": unknown, "c": "000000"})
+    # Tries left and the lock read the same for both (an unknown phone has a never-sent code row).
+    with_tries = SIGN_IN_CODE.replace("errors {", "triesLeft errors {")
+    sa = [await env.gql(with_tries, {"p": known, "c": "000000"}) for _ in range(6)]
+    sb = [await env.gql(with_tries, {"p": unknown, "c": "000000"}) for _ in range(6)]
     assert sa == sb
+    assert [a["data"]["signInWithCode"]["triesLeft"] for a in sa] == [4, 3, 2, 1, None, None]
+    assert sa[5]["data"]["signInWithCode"]["errors"][0]["code"] == "CODE_LOCKED"
     reset = ('mutation($l: String!, $c: ResetChannel!) { requestPasswordReset(login: $l, channel: $c) '
              '{ ok errors { code } } }')
     assert (await env.gql(reset, {"l": known, "c": "SMS"})) == (await env.gql(reset, {"l": unknown, "c": "SMS"}))

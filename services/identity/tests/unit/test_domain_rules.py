@@ -76,6 +76,16 @@ def test_five_wrong_tries_lock_a_code() -> None:
     for _ in range(CODE_MAX_ATTEMPTS):
         assert code.try_code(PEPPER, "000000", now) is False
     assert CODE_MAX_ATTEMPTS == 5 and code.try_code(PEPPER, "123456", now) is False
+    assert code.tries_left == 0
+
+
+def test_a_code_of_a_phone_without_an_account_counts_its_right_code_as_a_wrong_try() -> None:
+    now = datetime(2025, 6, 1, 12, tzinfo=UTC)
+    known, unknown = _code(now), _code(now)
+    assert known.try_code(PEPPER, "000000", now) is False
+    assert unknown.try_code(PEPPER, "123456", now, accept=False) is False
+    # The same state after a lucky guess as after a wrong one: no answer tells the two phones apart.
+    assert (known.tries_left, known.used_at) == (unknown.tries_left, unknown.used_at) == (CODE_MAX_ATTEMPTS - 1, None)
 
 
 def test_deadlines_in_hours_and_in_working_days_of_the_branch_time_zone() -> None:

@@ -16,6 +16,7 @@ export function installRefresher(client: Client): void {
 
 export function toSession(session: {
   accessToken: string; refreshToken?: string | null; expiresIn: number; role: string; familyId?: string | null;
+  studentIds?: readonly string[];
 }): SessionData {
   return { ...session };
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, delete, func, insert, select, tuple_, update
@@ -140,8 +141,13 @@ class FamilyRepository:
         out: dict[str, list[Consent]] = {sid: [] for sid in student_ids}
         for r in rows:
             out[r.student_id].append(Consent(r.id, r.family_id, r.student_id, r.guardian_id, r.source, r.version,
-                                             r.given_at, r.recorded_by))
+                                             r.given_at, r.recorded_by, r.withdrawn_at))
         return out
+
+    async def withdraw_consents(self, student_id: str, guardian_id: str | None, now: datetime) -> None:
+        await self.session.execute(update(consents).where(consents.c.student_id == student_id,
+                                                          consents.c.withdrawn_at.is_(None))
+                                   .values(withdrawn_at=now, withdrawn_by=guardian_id))
 
 
 @dataclass(frozen=True)

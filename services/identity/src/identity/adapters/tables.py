@@ -116,6 +116,9 @@ consents = Table(
     Column("version", String(20), nullable=False),
     Column("given_at", UtcDateTime(), nullable=False),
     Column("recorded_by", String(36), nullable=True),
+    # A withdrawal keeps the row (when consent was given stays on record) and marks it no longer in force.
+    Column("withdrawn_at", UtcDateTime(), nullable=True),
+    Column("withdrawn_by", String(36), nullable=True),
 )
 
 # -- credentials ---------------------------------------------------------------------------------------

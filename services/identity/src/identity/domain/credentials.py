@@ -42,11 +42,20 @@ class OneTimeCode:
     def usable(self, now: datetime) -> bool:
         return self.used_at is None and self.attempts < CODE_MAX_ATTEMPTS and now < self.expires_at
 
-    def try_code(self, pepper: bytes, code: str, now: datetime) -> bool:
-        """Every try counts, right or wrong; the fifth wrong one locks the code for good."""
+    @property
+    def tries_left(self) -> int:
+        return max(0, CODE_MAX_ATTEMPTS - self.attempts)
+
+    def try_code(self, pepper: bytes, code: str, now: datetime, *, accept: bool = True) -> bool:
+        """Every try counts, right or wrong; the fifth wrong one locks the code for good.
+
+        ``accept=False`` (a phone without an account) makes even the right code count as a wrong try, so the
+        answers and the tries left never differ between known and unknown phones.
+        """
         if not self.usable(now):
             return False
-        if hmac.compare_digest(self.code_hash, hash_secret(pepper, code.strip())):
+        right = hmac.compare_digest(self.code_hash, hash_secret(pepper, code.strip()))
+        if right and accept:
             self.used_at = now
             return True
         self.attempts += 1

@@ -104,6 +104,19 @@ class InvalidCode(KabinetError):
     code = "INVALID_CODE"
     message = "The code is wrong or expired. Request a new one."
 
+    def __init__(self, message: str | None = None, *, field: str | None = None,
+                 tries_left: int | None = None) -> None:
+        # A wrong try at a live code says how many tries the code has left (the same for every phone).
+        if tries_left is not None and message is None:
+            message = f"The code is wrong: {tries_left} {'try' if tries_left == 1 else 'tries'} left."
+        super().__init__(message, field=field)
+        self.tries_left = tries_left
+
+
+class CodeLocked(KabinetError):
+    code = "CODE_LOCKED"
+    message = "This code can no longer be used (too many wrong tries, used or expired). Request a new one."
+
 
 class InvalidCredentials(KabinetError):
     code = "INVALID_CREDENTIALS"

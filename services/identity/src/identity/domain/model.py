@@ -235,6 +235,11 @@ class Consent:
     version: str
     given_at: datetime
     recorded_by: str | None
+    withdrawn_at: datetime | None = None
+
+    @property
+    def in_force(self) -> bool:
+        return self.withdrawn_at is None
 
 
 CONSENT_VERSION = "2025-01"

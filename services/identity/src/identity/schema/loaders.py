@@ -56,7 +56,8 @@ def guardians_by_family_loader(ctx: RequestContext) -> DataLoader[str, list[Guar
 
 def consented_student_loader(ctx: RequestContext) -> DataLoader[str, bool]:
     async def fetch(s: Any, ids: list[str]) -> dict[str, bool]:
-        return {k: bool(v) for k, v in (await FamilyRepository(s).consents_of(ids)).items()}
+        got = await FamilyRepository(s).consents_of(ids)
+        return {k: any(c.in_force for c in v) for k, v in got.items()}
 
     return _loader(ctx, fetch, False)
 

@@ -77,6 +77,22 @@ def _id(value: strawberry.ID | None) -> str | None:
     return None if value is None else str(value)
 
 
+async def _code_sign_in(info: Ctx, fn: Callable[[UnitOfWork], Awaitable[AuthSessionModel]]) -> AuthPayload:
+    """A sign-in by SMS code; a wrong code's tries left go into the payload next to its INVALID_CODE error."""
+    tries_left: int | None = None
+
+    async def run() -> AuthSessionModel:
+        nonlocal tries_left
+        try:
+            return await in_uow(info, fn)
+        except InvalidCode as exc:
+            tries_left = exc.tries_left
+            raise
+
+    got, errors = await attempt(run)
+    return AuthPayload(session=session_cookie.deliver(info, got), errors=errors, tries_left=tries_left)
+
+
 @strawberry.type
 class SignInMutations:
     @strawberry.mutation(description="Send a sign-in code by SMS. The answer is the same for every number.")
@@ -88,9 +104,7 @@ class SignInMutations:
 
     @strawberry.mutation(description="Sign in to the family cabinet with the SMS code.")
     async def sign_in_with_code(self, info: Ctx, phone: str, code: str) -> AuthPayload:
-        got, errors = await attempt(lambda: in_uow(info, lambda uow: auth.sign_in_with_code(deps(info), uow, phone,
-                                                                                            code)))
-        return AuthPayload(session=session_cookie.deliver(info, got), errors=errors)
+        return await _code_sign_in(info, lambda uow: auth.sign_in_with_code(deps(info), uow, phone, code))
 
     @strawberry.mutation(description="Staff by email; guardians by phone or confirmed email, once they set a password.")
     async def sign_in_with_password(self, info: Ctx, login: str, password: str) -> AuthPayload:
@@ -131,9 +145,7 @@ class SignInMutations:
     async def complete_registration(self, info: Ctx, input: CompleteRegistrationInput) -> AuthPayload:
         cmd = auth.CompleteRegistration(input.phone, input.code, input.first_name, input.last_name, input.email,
                                         input.password)
-        got, errors = await attempt(lambda: in_uow(info, lambda uow: auth.complete_registration(deps(info), uow,
-                                                                                                cmd)))
-        return AuthPayload(session=session_cookie.deliver(info, got), errors=errors)
+        return await _code_sign_in(info, lambda uow: auth.complete_registration(deps(info), uow, cmd))
 
     @strawberry.mutation(description="Confirm an email address with the token from the link.")
     async def confirm_email(self, info: Ctx, token: str) -> Ack:
@@ -294,6 +306,14 @@ class FamilyMutations:
         p = info.context.principal
         got, errors = await attempt(lambda: in_uow(info, lambda uow: family.erase_student(deps(info), uow, p,
                                                                                           str(student_id))))
+        return StudentPayload(found=got, errors=errors)
+
+    @strawberry.mutation(description="A guardian of the child's family gives (`given: true`) or withdraws consent to "
+                                     "process the child's personal data; withdrawing keeps when it was given.")
+    async def set_child_consent(self, info: Ctx, student_id: strawberry.ID, given: bool) -> StudentPayload:
+        p = info.context.principal
+        got, errors = await attempt(lambda: in_uow(info, lambda uow: family.set_child_consent(
+            deps(info), uow, p, str(student_id), given)))
         return StudentPayload(found=got, errors=errors)
 
     @strawberry.mutation(description="Link existing client records by phone + birth date + surname (R-FAM-6). "

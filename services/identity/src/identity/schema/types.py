@@ -273,13 +273,17 @@ class AuthSession:
     role: str
     family_id: strawberry.ID | None
     staff_id: strawberry.ID | None
+    student_ids: list[strawberry.ID] = strawberry.field(
+        description="The family's children this session sees (erased ones left out), in the cabinet's order: "
+        "a client opens the first one's home without asking for the family first. Empty for staff.")
 
     @classmethod
     def from_model(cls, s: AuthSessionModel) -> AuthSession:
         p = s.principal
         return cls(access_token=s.access_token, refresh_token=s.refresh_token, expires_in=s.expires_in,
                    role=p.role.value, family_id=strawberry.ID(p.family_id) if p.family_id else None,
-                   staff_id=strawberry.ID(p.staff_id) if p.staff_id else None)
+                   staff_id=strawberry.ID(p.staff_id) if p.staff_id else None,
+                   student_ids=[strawberry.ID(i) for i in s.student_ids])
 
 
 @strawberry.type(description="Who is signed in.")
@@ -326,6 +330,8 @@ class CodeRequestPayload:
 class AuthPayload:
     session: AuthSession | None
     errors: list[UserError]
+    tries_left: int | None = strawberry.field(
+        default=None, description="After a wrong code (INVALID_CODE): how many tries the code has left.")
 
 
 @strawberry.type

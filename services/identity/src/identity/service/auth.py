@@ -25,6 +25,7 @@ from identity.adapters.repositories import (
 from identity.domain.credentials import CODE_TTL, OneTimeCode, generate_code, hash_secret, new_opaque_token
 from identity.domain.errors import (
     AlreadyRegistered,
+    CodeLocked,
     InvalidCode,
     InvalidCredentials,
     InvalidLink,
@@ -139,28 +140,37 @@ async def request_phone_code(deps: IdentityDeps, uow: UnitOfWork, raw_phone: str
     return CodeRequested(int(CODE_TTL.total_seconds()))
 
 
-async def _spend_code(deps: IdentityDeps, uow: UnitOfWork, phone: str, purpose: CodePurpose, code: str) -> None:
-    """Try the latest code; the try is committed even when wrong, so aliases and retries all count."""
+async def _spend_code(deps: IdentityDeps, uow: UnitOfWork, phone: str, purpose: CodePurpose, code: str, *,
+                      accept: bool = True) -> None:
+    """Try the latest code; the try is committed even when wrong, so aliases and retries all count.
+
+    A wrong try at a live code answers INVALID_CODE with the tries left; a code that is spent, locked, expired
+    or was never requested answers CODE_LOCKED. Unknown phones have code rows too (never sent), and with
+    ``accept=False`` their right code counts as wrong, so neither answer tells whether an account exists.
+    """
     store = CredentialStore(uow.session)
     now = deps.now()
     otp = await store.latest_code(phone, purpose.value)
     if otp is None:
-        raise InvalidCode(field="code")
+        raise CodeLocked(field="code")
     otp.expires_at = as_utc(otp.expires_at)
-    ok = otp.try_code(deps.pepper, code, now)
+    if not otp.usable(now):
+        raise CodeLocked(field="code")
+    ok = otp.try_code(deps.pepper, code, now, accept=accept)
     await store.save_code(otp)
     if not ok:
         await uow.commit()
-        raise InvalidCode(field="code")
+        if otp.tries_left == 0:
+            raise CodeLocked(field="code")
+        raise InvalidCode(field="code", tries_left=otp.tries_left)
 
 
 async def sign_in_with_code(deps: IdentityDeps, uow: UnitOfWork, raw_phone: str, code: str) -> AuthSession:
     phone = normalise_phone(raw_phone)
-    await _spend_code(deps, uow, phone, CodePurpose.SIGN_IN, code)
     guardian = await GuardianRepository(uow.session).by_phone(phone)
-    if guardian is None:
-        await uow.commit()
-        raise InvalidCode(field="code")
+    await _spend_code(deps, uow, phone, CodePurpose.SIGN_IN, code, accept=guardian is not None)
+    if guardian is None:  # not reached: _spend_code accepts no code for a phone without a guardian
+        raise CodeLocked(field="code")
     principal = await guardian_principal(uow, guardian)
     session = await start_session(deps, uow, GUARDIAN, principal)
     await uow.commit()
@@ -403,12 +413,11 @@ async def reset_password_with_code(deps: IdentityDeps, uow: UnitOfWork, raw_phon
                                    new_password: str) -> None:
     phone = normalise_phone(raw_phone)
     password = check_password(new_password, "newPassword")
-    await _spend_code(deps, uow, phone, CodePurpose.RESET_PASSWORD, code)
     guardians = GuardianRepository(uow.session)
     g = await guardians.by_phone(phone)
-    if g is None:
-        await uow.commit()
-        raise InvalidCode(field="code")
+    await _spend_code(deps, uow, phone, CodePurpose.RESET_PASSWORD, code, accept=g is not None)
+    if g is None:  # not reached: _spend_code accepts no code for a phone without a guardian
+        raise CodeLocked(field="code")
     g.password_hash = await deps.hasher.hash(password)
     await guardians.save(g)
     await CredentialStore(uow.session).revoke_subject(g.id, deps.now())

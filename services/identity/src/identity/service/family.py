@@ -22,6 +22,9 @@ from identity.domain.errors import (
     RecordNotMatched,
     TooManyRequests,
 )
+from identity.domain.errors import (
+    StudentErased as StudentErasedError,
+)
 from identity.domain.events import (
     AccessGranted,
     AccessRevoked,
@@ -176,6 +179,28 @@ async def erase_student(deps: IdentityDeps, uow: UnitOfWork, principal: Principa
     await StudentLoginRepository(uow.session).delete(student.id)
     await CredentialStore(uow.session).revoke_subject(student.id, deps.now())
     uow.publish(StudentErased(student_id=student.id, family_id=student.family_id))
+    await uow.commit()
+    return student
+
+
+async def set_child_consent(deps: IdentityDeps, uow: UnitOfWork, principal: Principal, student_id: str,
+                            given: bool) -> Student:
+    """A guardian gives, or withdraws, consent to process an existing child's data (a guardian of the child's
+    family only: staff record paper consent at registration). Withdrawing keeps the history."""
+    family_id = _guardian_family(principal)
+    repo = FamilyRepository(uow.session)
+    student = await repo.student(student_id, for_update=True)
+    # Another family's child and no child at all are the same answer.
+    if student is None or student.family_id != family_id:
+        raise Forbidden()
+    if student.erased:
+        raise StudentErasedError(field="studentId")
+    in_force = any(c.in_force for c in (await repo.consents_of([student.id]))[student.id])
+    if given and not in_force:
+        await repo.add_consent(Consent(new_id(), family_id, student.id, principal.user_id, "cabinet",
+                                       CONSENT_VERSION, deps.now(), principal.user_id))
+    elif not given and in_force:
+        await repo.withdraw_consents(student.id, principal.user_id, deps.now())
     await uow.commit()
     return student
 

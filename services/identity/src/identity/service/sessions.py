@@ -23,6 +23,9 @@ class AuthSession:
     refresh_token: str
     expires_in: int
     principal: Principal
+    # The family's children the session may see, in the cabinet's order (oldest record first), so a client
+    # can open the first child's home at once.
+    student_ids: tuple[str, ...] = ()
 
 
 async def guardian_principal(uow: UnitOfWork, g: Guardian, *, require_access: bool = True) -> Principal:
@@ -58,7 +61,15 @@ async def start_session(deps: IdentityDeps, uow: UnitOfWork, kind: str, principa
     await CredentialStore(uow.session).add_refresh(
         hash_secret(deps.pepper, refresh), chain_id or new_id(), kind, principal.user_id, now,
         now + timedelta(days=deps.settings.refresh_ttl_days))
-    return AuthSession(deps.issuer.issue(principal), refresh, deps.issuer.ttl_s, principal)
+    return AuthSession(deps.issuer.issue(principal), refresh, deps.issuer.ttl_s, principal,
+                       await _children_in_order(uow, principal))
+
+
+async def _children_in_order(uow: UnitOfWork, principal: Principal) -> tuple[str, ...]:
+    if principal.family_id is None or not principal.student_ids:
+        return ()
+    kids = (await FamilyRepository(uow.session).students_of([principal.family_id]))[principal.family_id]
+    return tuple(s.id for s in kids if s.id in principal.student_ids)
 
 
 async def principal_of(uow: UnitOfWork, kind: str, subject_id: str) -> Principal | None:

@@ -6,6 +6,7 @@ import { ErrorNote, InfoNote } from "../../../components/ui";
 import { describeCombined, describeError, type ApiError } from "../../../lib/errors";
 import { useI18n } from "../../../lib/i18n";
 import { RequestSignInCode, SignInWithCode, SignInWithPassword } from "../api/operations";
+import type { SessionData } from "../../../lib/session";
 import { startSession, toSession } from "../session";
 
 type Mode = "code" | "password";
@@ -41,12 +42,16 @@ export function SignInPage() {
   );
 }
 
+/** Where to go once signed in: the page asked for, else the first child's home straight away (one query,
+ * no detour through "/" that would ask for the family first), else "/" (no child yet: add one). */
 function useAfterSignIn() {
   const navigate = useNavigate();
   const [params] = useSearchParams();
-  return () => {
+  return (session: SessionData) => {
     const next = params.get("next");
-    navigate(next && next.startsWith("/") && !next.startsWith("//") ? next : "/", { replace: true });
+    const first = session.studentIds?.[0];
+    const home = first ? `/c/${first}` : "/";
+    navigate(next && next.startsWith("/") && !next.startsWith("//") && next !== "/" ? next : home, { replace: true });
   };
 }
 
@@ -60,9 +65,10 @@ function CodeForm() {
   const [signInState, signIn] = useMutation(SignInWithCode);
   const done = useAfterSignIn();
 
-  const show = (errors: readonly ApiError[] | undefined, combined: Parameters<typeof describeCombined>[1]) => {
+  const show = (errors: readonly ApiError[] | undefined, combined: Parameters<typeof describeCombined>[1],
+    triesLeft?: number | null) => {
     const first = errors?.[0];
-    setError(first ? describeError(t, first) : describeCombined(t, combined) ?? null);
+    setError(first ? describeError(t, first, triesLeft) : describeCombined(t, combined) ?? null);
   };
 
   const onRequest = async (event: FormEvent) => {
@@ -83,10 +89,11 @@ function CodeForm() {
     const result = await signIn({ phone: phone.trim(), code });
     const payload = result.data?.signInWithCode;
     if (payload?.session) {
-      startSession(toSession(payload.session));
-      done();
+      const session = toSession(payload.session);
+      startSession(session);
+      done(session);
     } else {
-      show(payload?.errors, result.error);
+      show(payload?.errors, result.error, payload?.triesLeft);
     }
   };
 
@@ -141,8 +148,9 @@ function PasswordForm() {
     const result = await signIn({ login: login.trim(), password });
     const payload = result.data?.signInWithPassword;
     if (payload?.session) {
-      startSession(toSession(payload.session));
-      done();
+      const session = toSession(payload.session);
+      startSession(session);
+      done(session);
     } else {
       const first = payload?.errors[0];
       setError(first ? describeError(t, first) : describeCombined(t, result.error));

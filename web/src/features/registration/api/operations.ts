@@ -9,8 +9,9 @@ export const RequestRegistrationCode = graphql(`
 export const CompleteRegistration = graphql(`
   mutation CompleteRegistration($input: CompleteRegistrationInput!) {
     completeRegistration(input: $input) {
-      session { accessToken refreshToken expiresIn role familyId }
+      session { accessToken refreshToken expiresIn role familyId studentIds }
       errors { code message field }
+      triesLeft
     }
   }
 `);
@@ -32,7 +33,7 @@ export const LinkRecords = graphql(`
     linkRecords(input: $input) {
       status
       confirmation { id expiresAt }
-      session { accessToken refreshToken expiresIn role familyId }
+      session { accessToken refreshToken expiresIn role familyId studentIds }
       errors { code message field }
     }
   }
@@ -43,7 +44,7 @@ export const ConfirmLinkRecords = graphql(`
   mutation ConfirmLinkRecords($confirmationId: ID!, $code: String!) {
     confirmLinkRecords(confirmationId: $confirmationId, code: $code) {
       status
-      session { accessToken refreshToken expiresIn role familyId }
+      session { accessToken refreshToken expiresIn role familyId studentIds }
       errors { code message field }
     }
   }

@@ -18,9 +18,10 @@ export default function RegisterPage() {
   const [error, setError] = useState<string | null>(null);
   const [requestState, requestCode] = useMutation(RequestRegistrationCode);
   const [completeState, complete] = useMutation(CompleteRegistration);
-  const show = (errors: readonly ApiError[] | undefined, combined: Parameters<typeof describeCombined>[1]) => {
+  const show = (errors: readonly ApiError[] | undefined, combined: Parameters<typeof describeCombined>[1],
+    triesLeft?: number | null) => {
     const first = errors?.[0];
-    setError(first ? describeError(t, first) : describeCombined(t, combined));
+    setError(first ? describeError(t, first, triesLeft) : describeCombined(t, combined));
   };
   const onPhone = async (event: FormEvent) => {
     event.preventDefault();
@@ -40,7 +41,7 @@ export default function RegisterPage() {
     if (payload?.session) {
       startSession(toSession(payload.session));
       navigate("/family/add-child?welcome=1", { replace: true });
-    } else show(payload?.errors, result.error);
+    } else show(payload?.errors, result.error, payload?.triesLeft);
   };
   const field = (name: keyof typeof form, label: string, type = "text", autoComplete = "off") => (
     <label className="field">
