@@ -53,7 +53,9 @@ async def seed(runtime: ServiceRuntime, identity: Any = None, today: date | None
                     name, lessons, days, Decimal(price), types, [], trial, None), uow, SEEDER)
             plan_ids.append(t.id)
     sold = 0
-    for i, (family_id, kids) in enumerate(sorted(families.items())):
+    # In the demo's order of families (its guardian phones), so every run gives the same families the same plans.
+    order = {fid: n for n, fid in enumerate(getattr(identity, "family_ids", {}).values())}
+    for i, (family_id, kids) in enumerate(sorted(families.items(), key=lambda f: (order.get(f[0], len(order)), f[0]))):
         if len(kids) > 1:  # siblings' discount (R-BIL-5): on every lesson charged in money
             async with runtime.sessionmaker() as session:
                 have = await DiscountRepository(session).candidates([family_id], first_of_month)
@@ -102,7 +104,8 @@ def _debtor_family(identity: Any) -> str | None:
 async def _families(runtime: ServiceRuntime) -> dict[str, list[Any]]:
     async with runtime.sessionmaker() as session:
         rows = (await session.execute(select(students).where(students.c.erased.is_(False))
-                                      .order_by(students.c.family_id, students.c.id))).all()
+                                      .order_by(students.c.family_id, students.c.display_name,
+                                                students.c.id))).all()
     families: dict[str, list[Any]] = defaultdict(list)
     for r in rows:
         families[r.family_id].append(r)
