@@ -20,6 +20,7 @@ from websockets.exceptions import ConnectionClosed
 
 from gateway.testing.servers import serve_apps_in_loop
 from kabinet.auth import Principal, Role
+from kabinet.events.envelope import Envelope
 from kabinet_stack.testing import StackHandle
 
 B1 = "00000000-0000-4000-8000-0000000000b1"
@@ -159,3 +160,82 @@ async def test_who_may_subscribe(real_stack: StackHandle) -> None:
             with pytest.raises(ConnectionClosed) as closed:
                 await asyncio.wait_for(raw.recv(), 10)
             assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
+
+
+ACTIVITY = """subscription Activity($familyId: ID!) {
+  familyActivity(familyId: $familyId) {
+    balance { familyId balance { amount } }
+    grade { studentId lessonId grade }
+    homework { studentId text }
+  }
+}"""
+
+
+async def test_family_activity_carries_the_balance_and_the_childrens_grades_on_one_stream(
+    real_stack: StackHandle,
+) -> None:
+    result = await real_stack.client(ADMIN).execute(REGISTER, {"input": {
+        "guardianPhone": "+7 912 000-00-04", "firstName": "Lena", "lastName": "Petrova", "birthDate": "2015-03-02",
+        "branchId": B1}})
+    student = result["data"]["registerStudent"]["student"]
+    family, child = str(student["familyId"]), str(student["id"])
+    other_family = await register(real_stack, "Sasha", "+7 912 000-00-05")
+    await real_stack.drain()
+    state = real_stack.stack.gateway.state.gateway
+    hub = state.subscriptions.hub
+    await asyncio.wait_for(state.subscriptions.feed.ready.wait(), 15)
+
+    guardian = real_stack.token(Principal(user_id="g-act", role=Role.GUARDIAN, family_id=family,
+                                          student_ids=frozenset({child})))
+    stranger = real_stack.token(Principal(user_id="g-other", role=Role.GUARDIAN, family_id=other_family))
+    admin = real_stack.token(ADMIN)
+    async with serve_apps_in_loop({"gateway": real_stack.stack.gateway}) as urls:
+        url = urls["gateway"].replace("http://", "ws://")
+        async with (
+            ws_client(url, {"Authorization": f"Bearer {guardian}"}) as g,
+            ws_client(url, {"Authorization": f"Bearer {stranger}"}) as s,
+            ws_client(url, {"Authorization": f"Bearer {admin}"}) as a,
+        ):
+            # Another family's guardian may not follow this family.
+            await s.subscribe("x", ACTIVITY, {"familyId": family})
+            refused = await s.receive()
+            assert refused["type"] == "error" and refused["payload"][0]["extensions"]["code"] == "FORBIDDEN"
+
+            await g.subscribe("1", ACTIVITY, {"familyId": family})
+            # The branch's admin: identity shows the family and names its student.
+            await a.subscribe("1", ACTIVITY, {"familyId": family})
+            # Each: the family's balance, the child's grades and homework.
+            await until(lambda: hub.listener_count("balance") == 2 and hub.listener_count("grade") == 2
+                        and hub.listener_count("homework") == 2)
+
+            paid = await real_stack.client(ADMIN).execute(PAY, {"input": {
+                "familyId": family, "amount": "300", "method": "CASH", "idempotencyKey": "pay-activity-1"}})
+            assert paid["data"]["recordPayment"]["errors"] == [], paid
+            balance = {"balance": {"familyId": family, "balance": {"amount": "300.00"}}, "grade": None,
+                       "homework": None}
+            for ws in (g, a):
+                event = await ws.receive()
+                assert event["type"] == "next" and event["payload"]["data"] == {"familyActivity": balance}, event
+
+            # A grade for the child (as learning publishes it), and one for another family's student.
+            lesson = "00000000-0000-4000-8000-00000000e001"
+            await hub.handle(_envelope("learning.grade.posted.v1", {
+                "student_id": "someone-else", "lesson_id": lesson, "grade": "3", "scale": "five_point"}))
+            await hub.handle(_envelope("learning.grade.posted.v1", {
+                "student_id": child, "lesson_id": lesson, "grade": "5", "scale": "five_point"}))
+            grade = {"balance": None, "grade": {"studentId": child, "lessonId": lesson, "grade": "5"},
+                     "homework": None}
+            for ws in (g, a):
+                event = await ws.receive()
+                assert event["type"] == "next" and event["payload"]["data"] == {"familyActivity": grade}, event
+                assert event["payload"]["extensions"]["eventId"].startswith(hub.instance + ":")
+
+            # Unsubscribing ends every listener the stream had.
+            await g.send({"id": "1", "type": "complete"})
+            await until(lambda: hub.listener_count("balance") == 1 and hub.listener_count("grade") == 1
+                        and hub.listener_count("homework") == 1)
+
+
+def _envelope(key: str, payload: dict[str, Any]) -> Envelope:
+    event_type, _, version = key.rpartition(".v")
+    return Envelope(type=event_type, version=int(version), producer=key.split(".", maxsplit=1)[0], payload=payload)

@@ -216,13 +216,14 @@ class GraphQLWebSocket:
         if self.subscriptions is None:
             await self.send({"id": op_id, "type": "error", "payload": _error("Subscriptions are off.", "BAD_REQUEST")})
             return
-        denied = await self.subscriptions.authorize(pipeline, started, self.principal, headers)
-        if denied is not None:
-            await self.send({"id": op_id, "type": "error", "payload": [denied]})
+        access = await self.subscriptions.authorize(pipeline, started, self.principal, headers)
+        if access.error is not None:
+            await self.send({"id": op_id, "type": "error", "payload": [access.error]})
             return
         extensions = payload.get("extensions")
         last_event_id = extensions.get("lastEventId") if isinstance(extensions, dict) else None
-        source = self.subscriptions.root_source(self.subscriptions.lesson_probe(pipeline, headers), last_event_id)
+        probe = self.subscriptions.lesson_probe(pipeline, headers)
+        source = self.subscriptions.root_source(probe, last_event_id, access.family_students)
         async for body in pipeline.subscribe(started, source, headers):
             await self.send({"id": op_id, "type": "next", "payload": body})
         await self.send({"id": op_id, "type": "complete"})

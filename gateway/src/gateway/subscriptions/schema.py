@@ -11,6 +11,7 @@ the bus delivers, already filtered to the subscribed family or student; who may 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator
 from datetime import datetime
 from decimal import Decimal
@@ -104,6 +105,16 @@ class HomeworkAssignedEvent:
         return Lesson(id=self.lesson_id)
 
 
+@strawberry.type(
+    description="One event of a family's cabinet: exactly one field is set - its balance changed, or a grade was "
+    "posted or homework set for one of its students."
+)
+class FamilyActivityEvent:
+    balance: BalanceChangeEvent | None = None
+    grade: GradePostedEvent | None = None
+    homework: HomeworkAssignedEvent | None = None
+
+
 def _hub(info: strawberry.Info) -> EventHub:
     hub = info.context["hub"]
     assert isinstance(hub, EventHub)
@@ -124,6 +135,66 @@ async def _listen(info: strawberry.Info, topic: str, key: str) -> AsyncGenerator
         yield event
 
 
+async def _listen_each(info: strawberry.Info, subjects: list[tuple[str, str]]) -> AsyncGenerator[HubEvent, None]:
+    """The events of several (topic, key) pairs as one stream, in the order they arrive: one task per hub
+    listener feeds a queue. The queue is bounded like a listener's, so a slow client still makes the hub drop
+    its oldest events rather than grow; the tasks end (and their listeners go) when the client unsubscribes."""
+    hub = _hub(info)
+    after = info.context.get("after")
+    probe = info.context.get("lesson_probe")
+    queue: asyncio.Queue[HubEvent] = asyncio.Queue(hub.queue_size)
+
+    async def pump(topic: str, key: str) -> None:
+        async for event in hub.listen(topic, key, probe, after=after):
+            await queue.put(event)
+
+    tasks = [asyncio.create_task(pump(topic, key)) for topic, key in subjects]
+    try:
+        while True:
+            event = await queue.get()
+            info.context["event_id"] = hub.event_id(event.seq) if event.seq else None
+            yield event
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _balance_event(e: HubEvent) -> BalanceChangeEvent:
+    return BalanceChangeEvent(
+        family_id=strawberry.ID(e.key), balance=_money(e.payload.get("balance")), occurred_at=e.occurred_at
+    )
+
+
+def _grade_event(e: HubEvent) -> GradePostedEvent:
+    return GradePostedEvent(
+        lesson_id=strawberry.ID(str(e.payload.get("lesson_id", ""))),
+        student_id=strawberry.ID(e.key),
+        grade=str(e.payload.get("grade", "")),
+        scale=str(e.payload.get("scale", "")),
+        occurred_at=e.occurred_at,
+    )
+
+
+def _homework_event(e: HubEvent) -> HomeworkAssignedEvent:
+    due = e.payload.get("due_lesson_id")
+    return HomeworkAssignedEvent(
+        lesson_id=strawberry.ID(str(e.payload.get("lesson_id", ""))),
+        student_id=strawberry.ID(e.key),
+        text=str(e.payload.get("text", "")),
+        due_lesson_id=strawberry.ID(str(due)) if due else None,
+        occurred_at=e.occurred_at,
+    )
+
+
+def _activity_event(e: HubEvent) -> FamilyActivityEvent:
+    if e.topic == "balance":
+        return FamilyActivityEvent(balance=_balance_event(e))
+    if e.topic == "grade":
+        return FamilyActivityEvent(grade=_grade_event(e))
+    return FamilyActivityEvent(homework=_homework_event(e))
+
+
 @strawberry.type
 class Subscription:
     @strawberry.subscription(description="Balance changes of a family (its guardians, its branches' admins, owner).")
@@ -131,9 +202,7 @@ class Subscription:
         self, info: strawberry.Info, family_id: strawberry.ID
     ) -> AsyncGenerator[BalanceChangeEvent, None]:
         async for e in _listen(info, "balance", str(family_id)):
-            yield BalanceChangeEvent(
-                family_id=strawberry.ID(e.key), balance=_money(e.payload.get("balance")), occurred_at=e.occurred_at
-            )
+            yield _balance_event(e)
 
     @strawberry.subscription(description="Changes to a student's lessons (the family, the student's staff).")
     async def lesson_changed(
@@ -152,27 +221,27 @@ class Subscription:
         self, info: strawberry.Info, student_id: strawberry.ID
     ) -> AsyncGenerator[GradePostedEvent, None]:
         async for e in _listen(info, "grade", str(student_id)):
-            yield GradePostedEvent(
-                lesson_id=strawberry.ID(str(e.payload.get("lesson_id", ""))),
-                student_id=strawberry.ID(e.key),
-                grade=str(e.payload.get("grade", "")),
-                scale=str(e.payload.get("scale", "")),
-                occurred_at=e.occurred_at,
-            )
+            yield _grade_event(e)
 
     @strawberry.subscription(description="Homework set on a student's lessons.")
     async def homework_assigned(
         self, info: strawberry.Info, student_id: strawberry.ID
     ) -> AsyncGenerator[HomeworkAssignedEvent, None]:
         async for e in _listen(info, "homework", str(student_id)):
-            due = e.payload.get("due_lesson_id")
-            yield HomeworkAssignedEvent(
-                lesson_id=strawberry.ID(str(e.payload.get("lesson_id", ""))),
-                student_id=strawberry.ID(e.key),
-                text=str(e.payload.get("text", "")),
-                due_lesson_id=strawberry.ID(str(due)) if due else None,
-                occurred_at=e.occurred_at,
-            )
+            yield _homework_event(e)
+
+    @strawberry.subscription(
+        description="Everything a family's cabinet follows, on one stream: the family's balance changes and its "
+        "students' grades and homework (whoever may see the family)."
+    )
+    async def family_activity(
+        self, info: strawberry.Info, family_id: strawberry.ID
+    ) -> AsyncGenerator[FamilyActivityEvent, None]:
+        # The family's students, found when the subscription was authorized (service.py).
+        students = info.context.get("family_students") or ()
+        subjects = [("balance", str(family_id))] + [(t, s) for s in students for t in ("grade", "homework")]
+        async for e in _listen_each(info, subjects):
+            yield _activity_event(e)
 
 
 # Root field -> (hub topic, the argument naming the family or student, what kind of id it is).
@@ -181,6 +250,7 @@ SUBSCRIPTION_FIELDS: dict[str, tuple[str, str, str]] = {
     "lessonChanged": ("lesson", "studentId", "student"),
     "gradePosted": ("grade", "studentId", "student"),
     "homeworkAssigned": ("homework", "studentId", "student"),
+    "familyActivity": ("activity", "familyId", "family"),
 }
 
 

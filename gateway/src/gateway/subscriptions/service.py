@@ -7,12 +7,17 @@ in, the owner), a student's events `student(id:)` (the family, the student, the 
 the student, the owner). A guardian asking for another family is refused without asking; so is anyone without
 a token. The entity fields of each event are then fetched with the same token, so the services apply their
 rules once more per event.
+
+`familyActivity(familyId:)` carries the family's balance and its students' grades and homework on one stream;
+its students are the token's (a guardian's or student's) or, for staff and the owner, the family's students as
+identity shows them to the caller, asked once when the subscription opens.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
@@ -38,11 +43,21 @@ PROBES = {
     "family": "query GatewaySubscriptionAccess($id: ID!) { family(id: $id) { id } }",
     "student": "query GatewaySubscriptionAccess($id: ID!) { student(id: $id) { id } }",
 }
+FAMILY_STUDENTS_PROBE = "query GatewayFamilyStudents($id: ID!) { family(id: $id) { students { id } } }"
 LESSON_PROBE = "query GatewayLessonParticipants($id: ID!) { lesson(id: $id) { participants { studentId } } }"
 
 
 def _error(message: str, code: str) -> dict[str, Any]:
     return {"message": message, "extensions": {"code": code}}
+
+
+@dataclass(frozen=True)
+class Access:
+    """The answer to "may the caller open this subscription": `error` if not; for `familyActivity`, the
+    family's students whose events it carries."""
+
+    error: dict[str, Any] | None = None
+    family_students: tuple[str, ...] = ()
 
 
 class SubscriptionService:
@@ -72,28 +87,44 @@ class SubscriptionService:
         started: Started,
         principal: Principal | None,
         headers: Mapping[str, str],
-    ) -> dict[str, Any] | None:
-        """None if the caller may open this subscription, else the error to answer with."""
+    ) -> Access:
+        """Whether the caller may open this subscription (and, for `familyActivity`, for which students)."""
         field = _root_field(started.operation, started.prepared.fragments)
         if field is None or field.name.value not in SUBSCRIPTION_FIELDS:
-            return _error("Unknown subscription.", "BAD_REQUEST")
+            return Access(_error("Unknown subscription.", "BAD_REQUEST"))
         _, argument, kind = SUBSCRIPTION_FIELDS[field.name.value]
         subject = _argument(field, argument, started.variables)
         if not subject:
-            return _error(f"'{argument}' is required.", "BAD_USER_INPUT")
+            return Access(_error(f"'{argument}' is required.", "BAD_USER_INPUT"))
         if "authorization" not in headers or (principal is not None and not principal.is_authenticated):
-            return _error("Sign in to subscribe.", "UNAUTHENTICATED")
+            return Access(_error("Sign in to subscribe.", "UNAUTHENTICATED"))
+        if field.name.value == "familyActivity":
+            return await self._family_activity(pipeline, principal, headers, subject)
         if principal is not None:
             if principal.role is Role.OWNER:
-                return None
+                return Access()
             if kind == "family" and principal.role in (Role.GUARDIAN, Role.STUDENT):
-                return None if principal.family_id == subject else _forbidden(kind)
+                return Access() if principal.family_id == subject else Access(_forbidden(kind))
             if kind == "student" and principal.role is Role.STUDENT:
-                return None if subject in principal.student_ids else _forbidden(kind)
+                return Access() if subject in principal.student_ids else Access(_forbidden(kind))
         # Everyone else: the service that owns the family or student decides, with the caller's token.
         result = await pipeline.execute(GraphQLRequest(PROBES[kind], variables={"id": subject}), headers)
         data = result.body.get("data") or {}
-        return None if data.get(kind) else _forbidden(kind)
+        return Access() if data.get(kind) else Access(_forbidden(kind))
+
+    async def _family_activity(
+        self, pipeline: GatewayPipeline, principal: Principal | None, headers: Mapping[str, str], family_id: str
+    ) -> Access:
+        if principal is not None and principal.role in (Role.GUARDIAN, Role.STUDENT):
+            if principal.family_id != family_id:
+                return Access(_forbidden("family"))
+            return Access(family_students=tuple(sorted(principal.student_ids)))
+        # Staff and the owner: identity decides whether they see the family, and names its students.
+        result = await pipeline.execute(GraphQLRequest(FAMILY_STUDENTS_PROBE, variables={"id": family_id}), headers)
+        family = (result.body.get("data") or {}).get("family")
+        if not family:
+            return Access(_forbidden("family"))
+        return Access(family_students=_ids(family.get("students")))
 
     def lesson_probe(self, pipeline: GatewayPipeline, headers: Mapping[str, str]) -> LessonProbe:
         async def on_lesson(lesson_id: str, student_id: str) -> bool:
@@ -105,7 +136,9 @@ class SubscriptionService:
 
     # --- the root fetch -----------------------------------------------------------------------------
 
-    def root_source(self, lesson_probe: LessonProbe | None, last_event_id: object = None) -> Any:
+    def root_source(
+        self, lesson_probe: LessonProbe | None, last_event_id: object = None, family_students: Sequence[str] = ()
+    ) -> Any:
         """What `GatewayPipeline.subscribe` runs the root fetch with: the Strawberry schema's subscription.
         `last_event_id` (a reconnecting client's `extensions.lastEventId`) replays what it missed, if this hub
         issued that id within its replay window; each result carries its own id as `eventId`."""
@@ -115,6 +148,7 @@ class SubscriptionService:
                 "hub": self.hub,
                 "lesson_probe": lesson_probe,
                 "after": self.hub.parse_event_id(last_event_id),
+                "family_students": tuple(family_students),
             }
             result = await self.schema.subscribe(node.operation_text, variable_values=variables, context_value=context)
             if not hasattr(result, "__aiter__"):
@@ -131,6 +165,10 @@ class SubscriptionService:
             return events()
 
         return source
+
+
+def _ids(items: Any) -> tuple[str, ...]:
+    return tuple(str(item["id"]) for item in items or () if isinstance(item, dict) and item.get("id"))
 
 
 def _forbidden(kind: str) -> dict[str, Any]:
