@@ -9,7 +9,7 @@ import { CabinetCtx, FrameReloadCtx, type CabinetContext, type Family } from "..
 import { childFromUrl } from "../features/family/childSwitch";
 import { useI18n } from "../lib/i18n";
 import { describeCombined } from "../lib/errors";
-import { useLiveBalance } from "../features/family/useLiveBalance";
+import { useFamilyActivity } from "../features/family/useFamilyActivity";
 
 const HomePage = lazy(() => import("../features/home/components/HomePage"));
 const LessonsPage = lazy(() => import("../features/lessons/components/LessonsPage"));
@@ -41,14 +41,16 @@ export default function CabinetRoutes() {
   const reloadFrame = useCallback(async () => {
     await client.query(Cabinet, FRAME_ONLY, { requestPolicy: "network-only" }).toPromise();
   }, [client]);
-  const balanceStamp = useLiveBalance(family?.id);
+  // The cabinet's one subscription: any event refetches the frame (and the home with it).
+  const live = useFamilyActivity(family?.id);
+  const balanceStamp = live.balance;
   const handled = useRef<string | null>(null);
   useEffect(() => {
-    if (balanceStamp && balanceStamp !== handled.current) {
-      handled.current = balanceStamp;
+    if (live.activity && live.activity !== handled.current) {
+      handled.current = live.activity;
       refetchCabinet();
     }
-  }, [balanceStamp, refetchCabinet]);
+  }, [live.activity, refetchCabinet]);
   if (!family && fetching) return <main className="center"><Spinner /></main>;
   if (!family) {
     return (

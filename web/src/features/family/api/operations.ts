@@ -15,8 +15,12 @@ export const FamilyFrame = graphql(`
   }
 `);
 
-export const BalanceChanged = graphql(`
-  subscription BalanceChanged($familyId: ID!) {
-    balanceChanged(familyId: $familyId) { familyId balance { amount currency } occurredAt }
+export const FamilyActivity = graphql(`
+  subscription FamilyActivity($familyId: ID!) {
+    familyActivity(familyId: $familyId) {
+      balance { familyId balance { amount currency } occurredAt }
+      grade { lessonId studentId grade occurredAt }
+      homework { lessonId studentId occurredAt }
+    }
   }
 `);

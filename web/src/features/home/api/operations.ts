@@ -19,9 +19,3 @@ export const ChildHomeFields = graphql(`
       homework(status: OPEN) { lessonId text dueAt status }
   }
 `);
-
-export const GradePosted = graphql(`
-  subscription GradePosted($studentId: ID!) {
-    gradePosted(studentId: $studentId) { lessonId studentId grade occurredAt }
-  }
-`);

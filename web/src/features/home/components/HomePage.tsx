@@ -1,27 +1,15 @@
-import { useEffect, useRef } from "react";
 import { Link } from "react-router-dom";
-import { useSubscription } from "urql";
 import { Card, Empty, Money, PageTitle, Spinner } from "../../../components/ui";
 import { formatDateTime } from "../../../lib/format";
 import { useI18n, type MessageKey } from "../../../lib/i18n";
 import { useCabinet } from "../../family/context";
 import { LessonRow } from "../../lessons/components/LessonRow";
-import { GradePosted } from "../api/operations";
 
 export default function HomePage() {
   const { t, locale } = useI18n();
-  // The home's data comes with the cabinet's frame in one query (app/CabinetRoutes); a balance event
-  // already refetches it there, a grade event here.
-  const { child, family, timeZone, home: student, refetchFamily } = useCabinet();
-  const [{ data: graded }] = useSubscription({ query: GradePosted, variables: { studentId: child.id } });
-  const gradeStamp = graded?.gradePosted.occurredAt;
-  const handled = useRef<string | undefined>(undefined);
-  useEffect(() => {
-    if (gradeStamp && gradeStamp !== handled.current) {
-      handled.current = gradeStamp;
-      refetchFamily();
-    }
-  }, [gradeStamp, refetchFamily]);
+  // The home's data comes with the cabinet's frame in one query (app/CabinetRoutes), which the family's one
+  // live subscription refetches on a balance change or a child's grade or homework.
+  const { child, family, timeZone, home: student } = useCabinet();
 
   const balance = family.account?.balance ?? student?.familyBalance ?? null;
   const remaining = family.remainingLessons;
