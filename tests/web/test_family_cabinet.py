@@ -273,6 +273,25 @@ async def test_booking_a_slot_with_the_keyboard_and_cancelling(cabinet: Cabinet,
     await expect(parent.get_by_test_id("bookings")).to_have_count(0)
 
 
+async def test_a_booking_inside_the_notice_window_shows_no_cancel_button(cabinet: Cabinet, parent: Page) -> None:
+    dasha = kids(cabinet)[2]
+    teacher_id = await _staff_id(cabinet, TEACHER)
+    # five hours ahead, inside the demo branch's 24-hour notice window (late cancellations refused)
+    start = (datetime.now(UTC) + timedelta(hours=5)).replace(minute=17, second=0, microsecond=0)
+    slot = {"branchId": cabinet.branch_id, "teacherId": teacher_id, "startsAt": start.isoformat(),
+            "endsAt": (start + timedelta(minutes=30)).isoformat(), "lessonType": "individual", "price": "1800.00"}
+    await cabinet.staff.call("scheduling", """mutation($i: OpenSlotInput!) { openSlot(input: $i) { slot { id }
+        errors { code message } } }""", {"i": slot}, login=ADMIN)
+    await go(parent, f"/c/{dasha['id']}/book")
+    row = parent.get_by_test_id("open-slots").locator("li", has_text=":17")
+    await row.get_by_role("button", name="Записаться").click()
+    await expect(parent.get_by_text("Готово: ребёнок записан.")).to_be_visible()
+    bookings = parent.get_by_test_id("bookings")
+    await expect(bookings.get_by_test_id("cancel-too-late")).to_have_text(
+        "Отменить онлайн уже нельзя — свяжитесь с филиалом.")
+    await expect(bookings.get_by_role("button", name="Отменить запись")).to_have_count(0)
+
+
 async def _teacher_name(cabinet: Cabinet, lesson_id: str) -> str:
     lesson = (await cabinet.staff.call("scheduling", "query($l: ID!) { lesson(id: $l) { teacherId } }",
                                        {"l": lesson_id}, login=ADMIN))["lesson"]
