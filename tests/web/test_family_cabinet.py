@@ -9,6 +9,7 @@ import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.async_api import Page, expect
@@ -121,6 +122,7 @@ async def test_lessons_calendar_list_and_lesson_page(cabinet: Cabinet, parent: P
     lesson_id = await _past_lesson(cabinet, masha["id"])
     await save_sheet(cabinet, lesson_id, masha["id"])
     teacher = await _teacher_name(cabinet, lesson_id)
+    room = await _room_name(cabinet, lesson_id)
     for viewport in VIEWPORTS:
         await parent.set_viewport_size(viewport)
         await go(parent, f"/c/{masha['id']}/lessons")
@@ -139,6 +141,7 @@ async def test_lessons_calendar_list_and_lesson_page(cabinet: Cabinet, parent: P
         await expect(page.get_by_test_id("lesson-time")).to_contain_text(re.compile(r"\d\d:\d\d–\d\d:\d\d"))
         await expect(page.get_by_test_id("lesson-time")).to_contain_text("Europe/Moscow")
         await expect(page).to_contain_text(teacher)
+        await expect(page.get_by_test_id("lesson-room")).to_contain_text(room)
         await expect(page.get_by_test_id("teacher-comment")).to_have_text("Отлично работала на уроке")
         await expect(page).to_contain_text("Past simple")
         await expect(page).to_contain_text("Ex. 5 p. 31")
@@ -248,10 +251,45 @@ async def test_booking_a_slot_with_the_keyboard_and_cancelling(cabinet: Cabinet,
     await expect(parent.get_by_text("Готово: ребёнок записан.")).to_be_visible()
     bookings = parent.get_by_test_id("bookings")
     await expect(bookings.locator("li")).to_have_count(1)
+    # until when it can be cancelled, in the branch's zone (the branch's notice hours before the start)
+    booked = await cabinet.staff.call("scheduling", """query($f: LessonsFilter!) { lessons(filter: $f, first: 5) {
+        edges { node { id startsAt cancellableUntil } } } }""", {"f": {
+        "studentId": petya["id"], "from": start.isoformat(), "to": (start + timedelta(minutes=1)).isoformat()}},
+                                      login=ADMIN)
+    lesson = next(e["node"] for e in booked["lessons"]["edges"])
+    until = datetime.fromisoformat(lesson["cancellableUntil"]).astimezone(ZoneInfo("Europe/Moscow"))
+    assert until < datetime.fromisoformat(lesson["startsAt"])
+    await expect(bookings.get_by_test_id("cancel-until")).to_contain_text(
+        "Отменить можно до")
+    await expect(bookings.get_by_test_id("cancel-until")).to_contain_text(until.strftime("%H:%M"))
+    await go(parent, f"/c/{petya['id']}/lessons/{lesson['id']}")
+    await expect(parent.get_by_test_id("lesson-page").get_by_test_id("cancel-until")).to_contain_text(
+        until.strftime("%H:%M"))
+    await go(parent, f"/c/{petya['id']}/book")
+    bookings = parent.get_by_test_id("bookings")
     # cancelling within the notice window (three days ahead)
     await bookings.get_by_role("button", name="Отменить запись").click()
     await expect(parent.get_by_text("Запись отменена.")).to_be_visible()
     await expect(parent.get_by_test_id("bookings")).to_have_count(0)
+
+
+async def test_a_booking_inside_the_notice_window_shows_no_cancel_button(cabinet: Cabinet, parent: Page) -> None:
+    dasha = kids(cabinet)[2]
+    teacher_id = await _staff_id(cabinet, TEACHER)
+    # five hours ahead, inside the demo branch's 24-hour notice window (late cancellations refused)
+    start = (datetime.now(UTC) + timedelta(hours=5)).replace(minute=17, second=0, microsecond=0)
+    slot = {"branchId": cabinet.branch_id, "teacherId": teacher_id, "startsAt": start.isoformat(),
+            "endsAt": (start + timedelta(minutes=30)).isoformat(), "lessonType": "individual", "price": "1800.00"}
+    await cabinet.staff.call("scheduling", """mutation($i: OpenSlotInput!) { openSlot(input: $i) { slot { id }
+        errors { code message } } }""", {"i": slot}, login=ADMIN)
+    await go(parent, f"/c/{dasha['id']}/book")
+    row = parent.get_by_test_id("open-slots").locator("li", has_text=":17")
+    await row.get_by_role("button", name="Записаться").click()
+    await expect(parent.get_by_text("Готово: ребёнок записан.")).to_be_visible()
+    bookings = parent.get_by_test_id("bookings")
+    await expect(bookings.get_by_test_id("cancel-too-late")).to_have_text(
+        "Отменить онлайн уже нельзя — свяжитесь с филиалом.")
+    await expect(bookings.get_by_role("button", name="Отменить запись")).to_have_count(0)
 
 
 async def _teacher_name(cabinet: Cabinet, lesson_id: str) -> str:
@@ -260,6 +298,13 @@ async def _teacher_name(cabinet: Cabinet, lesson_id: str) -> str:
     staff = (await cabinet.staff.call("identity", "query($s: ID!) { staff(id: $s) { firstName lastName } }",
                                       {"s": lesson["teacherId"]}, login=ADMIN))["staff"]
     return f"{staff['firstName']} {staff['lastName']}"
+
+
+async def _room_name(cabinet: Cabinet, lesson_id: str) -> str:
+    lesson = (await cabinet.staff.call("scheduling", "query($l: ID!) { lesson(id: $l) { room { name } } }",
+                                       {"l": lesson_id}, login=ADMIN))["lesson"]
+    assert lesson["room"], "the demo's group lessons have rooms"
+    return str(lesson["room"]["name"])
 
 
 async def _staff_id(cabinet: Cabinet, email: str) -> str:

@@ -9,3 +9,8 @@ export function thisHour(): Date {
   now.setMinutes(0, 0, 0);
   return now;
 }
+
+/** Whether a family may still cancel: the API's `cancellableUntil` (null once the lesson cannot be cancelled). */
+export function canStillCancel(cancellableUntil: string | null | undefined, now: Date = new Date()): boolean {
+  return !!cancellableUntil && now.getTime() < new Date(cancellableUntil).getTime();
+}

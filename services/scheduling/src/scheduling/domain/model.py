@@ -102,6 +102,17 @@ class Branch:
     def tz(self) -> ZoneInfo:
         return zone(self.time_zone)
 
+    def free_cancellation_until(self, lesson_starts_at: datetime) -> datetime:
+        return lesson_starts_at - timedelta(hours=self.cancel_notice_hours)
+
+
+def cancellable_until(lesson_starts_at: datetime, branch: Branch) -> datetime:
+    """The last moment a family may cancel a booking: the notice window's start when late cancellations are
+    refused, else the lesson's start (a late cancellation is then allowed and charged)."""
+    if branch.late_cancellation == "charge":
+        return lesson_starts_at
+    return branch.free_cancellation_until(lesson_starts_at)
+
 
 @dataclass(frozen=True)
 class Room:
@@ -370,7 +381,7 @@ class Booking:
         """Before the branch's notice window: free. Later: refused, or allowed and marked late (charged)."""
         if self.status is BookingStatus.CANCELLED:
             raise errors.BookingAlreadyCancelled(field="bookingId")
-        late = lesson_starts_at - now < timedelta(hours=branch.cancel_notice_hours)
+        late = now > branch.free_cancellation_until(lesson_starts_at)
         if late and branch.late_cancellation != "charge":
             raise errors.LateCancellationRefused(
                 f"Bookings can be cancelled up to {branch.cancel_notice_hours} h before the lesson; "

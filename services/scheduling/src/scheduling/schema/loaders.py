@@ -10,13 +10,24 @@ from strawberry.dataloader import DataLoader
 from kabinet.graphql.context import RequestContext
 from scheduling.adapters.repositories import (
     BookingRepository,
+    CatalogueRepository,
     GroupRepository,
     LessonRepository,
     ProjectionRepository,
     StudentRef,
     TrialRepository,
 )
-from scheduling.domain.model import Booking, Group, Lesson, Membership, Participant, Trial, utcnow
+from scheduling.domain.model import (
+    Booking,
+    Branch,
+    Group,
+    Lesson,
+    Membership,
+    Participant,
+    Room,
+    Trial,
+    utcnow,
+)
 
 
 def lesson_by_id_loader(ctx: RequestContext) -> DataLoader[str, Lesson | None]:
@@ -88,6 +99,24 @@ def trial_by_family_loader(ctx: RequestContext) -> DataLoader[str, Trial | None]
     async def load(ids: Sequence[str]) -> list[Trial | None]:
         async with ctx.reads() as s:
             found = await TrialRepository(s).of_families(list(ids))
+        return [found.get(i) for i in ids]
+
+    return DataLoader(load_fn=load)
+
+
+def room_by_id_loader(ctx: RequestContext) -> DataLoader[str, Room | None]:
+    async def load(ids: Sequence[str]) -> list[Room | None]:
+        async with ctx.reads() as s:
+            found = {r.id: r for r in await CatalogueRepository(s).rooms(ids=list(ids))}
+        return [found.get(i) for i in ids]
+
+    return DataLoader(load_fn=load)
+
+
+def branch_by_id_loader(ctx: RequestContext) -> DataLoader[str, Branch | None]:
+    async def load(ids: Sequence[str]) -> list[Branch | None]:
+        async with ctx.reads() as s:
+            found = await ProjectionRepository(s).branches(list(ids))
         return [found.get(i) for i in ids]
 
     return DataLoader(load_fn=load)

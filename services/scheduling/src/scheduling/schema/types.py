@@ -15,10 +15,12 @@ from kabinet.graphql.context import RequestContext
 from kabinet.graphql.types import Money, PageInfo, UserError
 from scheduling.domain import model
 from scheduling.schema.loaders import (
+    branch_by_id_loader,
     group_by_id_loader,
     lesson_by_id_loader,
     memberships_by_group_loader,
     participants_by_lesson_loader,
+    room_by_id_loader,
 )
 from scheduling.service.access import can_see_lesson
 
@@ -75,6 +77,12 @@ class Room:
     @classmethod
     def from_model(cls, r: model.Room) -> Room:
         return cls(id=strawberry.ID(r.id), branch_id=strawberry.ID(r.branch_id), name=r.name, capacity=r.capacity)
+
+
+@strawberry.type(description="A lesson's room as the lesson's readers see it (its name, not the branch's room list).")
+class LessonRoom:
+    id: strawberry.ID
+    name: str
 
 
 @strawberry.type(description="A course or subject.")
@@ -145,6 +153,25 @@ class Lesson:
         return [LessonParticipant(student_id=strawberry.ID(x.student_id), family_id=strawberry.ID(x.family_id),
                                   reason=ParticipantReason(x.reason.value), price=Money.from_value(x.price))
                 for x in _visible_participants(info, str(self.teacher_id), str(self.branch_id), found)]
+
+    @strawberry.field(description="The lesson's room; whoever may see the lesson may see its room's name.")
+    async def room(self, info: Info[RequestContext, None]) -> LessonRoom | None:
+        if self.room_id is None:
+            return None
+        r = await info.context.loader("room_by_id", room_by_id_loader).load(str(self.room_id))
+        return LessonRoom(id=strawberry.ID(r.id), name=r.name) if r else None
+
+    @strawberry.field(description="Until when a family may cancel its booking of this lesson by the branch's policy: "
+                                  "the start minus the notice hours when late cancellations are refused, the start "
+                                  "when they are allowed and charged (cancelling after startsAt minus the notice "
+                                  "hours is then late). Null when the lesson is not scheduled.")
+    async def cancellable_until(self, info: Info[RequestContext, None]) -> dt.datetime | None:
+        if self.status != model.LessonStatus.SCHEDULED.value:
+            return None
+        branch = await info.context.loader("branch_by_id", branch_by_id_loader).load(str(self.branch_id))
+        if branch is None:
+            return None
+        return model.cancellable_until(self.starts_at, branch)
 
     @strawberry.field(description="The lesson's group, if it is a group's lesson.")
     async def group(self, info: Info[RequestContext, None]) -> Group | None:

@@ -11,7 +11,7 @@ export const BookingOptions = graphql(`
     }
     student(id: $studentId) {
       id
-      bookings { id lessonId status late createdAt lesson { id startsAt endsAt lessonType kind } }
+      bookings { id lessonId status late createdAt lesson { id startsAt endsAt lessonType kind cancellableUntil } }
     }
   }
 `);

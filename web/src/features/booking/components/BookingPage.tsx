@@ -4,7 +4,7 @@ import { Card, Empty, ErrorNote, InfoNote, Money, PageTitle, Spinner } from "../
 import { describeCombined, describeError } from "../../../lib/errors";
 import { formatDateTime, formatTime } from "../../../lib/format";
 import { useI18n, type MessageKey } from "../../../lib/i18n";
-import { addDays, thisHour } from "../../../lib/time";
+import { addDays, canStillCancel, thisHour } from "../../../lib/time";
 import { useCabinet } from "../../family/context";
 import { BookingOptions, BookPlace, BookSlot, CancelBooking } from "../api/operations";
 
@@ -67,13 +67,20 @@ export default function BookingPage() {
                 {bookings.map((b) => (
                   <li key={b.id} className="bookable">
                     <span>{b.lesson ? `${formatDateTime(b.lesson.startsAt, locale, timeZone)} · ${t(`lesson.kind.${b.lesson.kind}` as MessageKey)}` : b.lessonId}</span>
-                    <button type="button" className="button" disabled={busy === b.id}
-                      onClick={() => void act(b.id, async () => {
-                        const r = await cancel({ bookingId: b.id });
-                        return { ok: !!r.data?.cancelBooking.booking, errors: r.data?.cancelBooking.errors, error: r.error };
-                      }, "book.cancelled")}>
-                      {t("book.cancel")}
-                    </button>
+                    {canStillCancel(b.lesson?.cancellableUntil) ? (
+                      <>
+                        <span className="muted" data-testid="cancel-until">
+                          {t("book.cancelUntil", { time: formatDateTime(b.lesson?.cancellableUntil ?? "", locale, timeZone) })}
+                        </span>
+                        <button type="button" className="button" disabled={busy === b.id}
+                          onClick={() => void act(b.id, async () => {
+                            const r = await cancel({ bookingId: b.id });
+                            return { ok: !!r.data?.cancelBooking.booking, errors: r.data?.cancelBooking.errors, error: r.error };
+                          }, "book.cancelled")}>
+                          {t("book.cancel")}
+                        </button>
+                      </>
+                    ) : <span className="muted" data-testid="cancel-too-late">{t("book.tooLateToCancel")}</span>}
                   </li>
                 ))}
               </ul>

@@ -14,10 +14,11 @@ export const ChildLessons = graphql(`
 export const LessonPage = graphql(`
   query LessonPage($lessonId: ID!, $studentId: ID!) {
     lesson(id: $lessonId) {
-      id startsAt endsAt status lessonType kind teacherId roomId cancelReason
+      id startsAt endsAt status lessonType kind teacherId cancelReason cancellableUntil
+      room { id name }
       price { amount currency }
       group { id name }
-      participants { studentId }
+      participants { studentId reason }
       sheet {
         summary homework filled
         students { studentId onLesson attendance homeworkDone grade comment }

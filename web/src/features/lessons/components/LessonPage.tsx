@@ -3,8 +3,9 @@ import { useQuery } from "urql";
 import { Card, ErrorNote, Money, PageTitle, Spinner } from "../../../components/ui";
 import { NotFound } from "../../../components/NotFound";
 import { describeCombined } from "../../../lib/errors";
-import { formatDate, formatTime } from "../../../lib/format";
+import { formatDate, formatDateTime, formatTime } from "../../../lib/format";
 import { useI18n, type MessageKey } from "../../../lib/i18n";
+import { canStillCancel } from "../../../lib/time";
 import { useCabinet } from "../../family/context";
 import { LessonPage as LessonQuery, TeacherName } from "../api/operations";
 import { lessonTitle } from "./LessonRow";
@@ -25,12 +26,19 @@ export default function LessonPage() {
   const staff = teacher?.staff;
   const summary = lesson.sheet?.summary;
   const homework = lesson.sheet?.homework;
+  const booked = lesson.participants.some((p) => p.studentId === child.id && p.reason === "BOOKING");
   return (
     <article data-testid="lesson-page">
       <p className="crumbs"><Link to={`/c/${child.id}/lessons`}>← {t("nav.lessons")}</Link></p>
       <PageTitle>{lessonTitle(t, lesson)}</PageTitle>
       {lesson.status === "cancelled" && (
         <ErrorNote>{t("lesson.cancelledBecause", { reason: lesson.cancelReason ?? "—" })}</ErrorNote>
+      )}
+      {booked && canStillCancel(lesson.cancellableUntil) && (
+        <p className="muted" data-testid="cancel-until">
+          {t("lesson.cancelUntil", { time: formatDateTime(lesson.cancellableUntil ?? "", locale, timeZone) })}{" "}
+          <Link to={`/c/${child.id}/book`}>{t("book.cancel")}</Link>
+        </p>
       )}
       <dl className="facts">
         <div><dt>{t("lesson.date")}</dt><dd>{formatDate(lesson.startsAt, locale, timeZone)}</dd></div>
@@ -42,7 +50,13 @@ export default function LessonPage() {
           </dd>
         </div>
         <div><dt>{t("lesson.teacher")}</dt><dd>{staff ? `${staff.firstName} ${staff.lastName}` : "—"}</dd></div>
-        <div><dt>{t("lesson.room")}</dt><dd>{child.branch ? `${child.branch.name}, ${child.branch.address}` : "—"}</dd></div>
+        <div>
+          <dt>{t("lesson.room")}</dt>
+          <dd data-testid="lesson-room">
+            {lesson.room?.name ?? "—"}
+            {child.branch && <span className="muted"> · {child.branch.name}, {child.branch.address}</span>}
+          </dd>
+        </div>
         <div><dt>{t("lesson.type")}</dt><dd>{t(`lesson.kind.${lesson.kind}` as MessageKey)}</dd></div>
         <div><dt>{t("lesson.price")}</dt><dd><Money value={lesson.price} /></dd></div>
       </dl>
