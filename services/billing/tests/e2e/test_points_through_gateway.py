@@ -101,7 +101,8 @@ async def settled(b: Branch, fam: Fam, amount: str) -> None:
 
     await b.h.drain()
     try:
-        await eventually(reached, timeout_s=20, message=f"balance reached {amount}")
+        # Generous: events cross three services; under load the chain can take tens of seconds.
+        await eventually(reached, timeout_s=60, message=f"balance reached {amount}")
     except TimeoutError:
         raise AssertionError(f"balance never reached {amount}: {lines(await cabinet(b, fam))}") from None
 
