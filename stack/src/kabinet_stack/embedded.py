@@ -8,8 +8,10 @@ only the adapters differ.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Mapping
+import logging
+from collections.abc import AsyncIterator, Awaitable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,8 @@ from kabinet.runtime import ServiceRuntime
 from kabinet.settings import MessagingSettings
 from kabinet_stack.secrets import local_secret
 from kabinet_stack.services import ServiceModule, available_services
+
+log = logging.getLogger(__name__)
 
 
 class Stack:
@@ -124,10 +128,14 @@ class Stack:
         """Start the services, then the gateway (which composes their schemas), and stop all after."""
         await self.start()
         try:
-            async with self.gateway.router.lifespan_context(self.gateway):
+            lifespan = self.gateway.router.lifespan_context(self.gateway)
+            await lifespan.__aenter__()
+            try:
                 yield self
+            finally:
+                await _bounded("gateway shutdown", lifespan.__aexit__(None, None, None))
         finally:
-            await self.stop()
+            await _bounded("services shutdown", self.stop())
 
     def _build_app(self) -> Starlette:
         async def root(_: Request) -> Response:
@@ -160,3 +168,16 @@ class Stack:
             Mount("/", app=self.gateway),
         ]
         return Starlette(routes=routes, lifespan=lifespan)
+
+
+# A shutdown that waits on a broker or database that no longer answers must not hang the process (or a test
+# run): after this long it is abandoned with a warning.
+SHUTDOWN_TIMEOUT_S = 30.0
+
+
+async def _bounded(what: str, step: Awaitable[Any]) -> None:
+    try:
+        async with asyncio.timeout(SHUTDOWN_TIMEOUT_S):
+            await step
+    except TimeoutError:
+        log.warning("%s took over %.0f s; abandoned", what, SHUTDOWN_TIMEOUT_S)

@@ -6,6 +6,8 @@ Everything a run creates is removed at its end, so runs never collide.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import itertools
 import os
 import secrets
@@ -93,23 +95,33 @@ async def delete_broker_names(amqp_url: str, ns: str) -> None:
 
     from kabinet.bus import rabbit
 
+    # Every broker call bounded: a clean-up must never hang a test run (a deleted queue's consumer being
+    # cancelled, a channel closed under us); what is left over carries this run's unique prefix.
     conn = await aio_pika.connect(amqp_url, timeout=10)
     try:
         channel = await conn.channel()
         for q in [q for q in rabbit.DECLARED_QUEUES if q.startswith(ns)]:
             try:
-                await channel.queue_delete(q)
+                async with asyncio.timeout(10):
+                    await channel.queue_delete(q)
             except Exception:
-                channel = await conn.channel()
+                with contextlib.suppress(Exception):
+                    async with asyncio.timeout(10):
+                        channel = await conn.channel()
             rabbit.DECLARED_QUEUES.discard(q)
         for x in [x for x in rabbit.DECLARED_EXCHANGES if x.startswith(ns)]:
             try:
-                await channel.exchange_delete(x)
+                async with asyncio.timeout(10):
+                    await channel.exchange_delete(x)
             except Exception:
-                channel = await conn.channel()
+                with contextlib.suppress(Exception):
+                    async with asyncio.timeout(10):
+                        channel = await conn.channel()
             rabbit.DECLARED_EXCHANGES.discard(x)
     finally:
-        await conn.close()
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(10):
+                await conn.close()
 
 
 @pytest.fixture
