@@ -143,3 +143,26 @@ async def test_two_requests_with_one_key_at_once_run_the_action_once(engine: Asy
     assert len(runs) == 1
     assert a.result == b.result == Booked(runs[0], 1)
     assert sorted([a.replayed, b.replayed]) == [False, True]
+
+
+async def test_a_services_own_keys_table_is_replaced_with_its_rows(engine: AsyncEngine):
+    def migrate(conn: Connection) -> list[tuple[object, ...]]:
+        from sqlalchemy import text
+
+        ctx = MigrationContext.configure(conn)
+        with Operations.context(ctx):
+            kit_migrations.drop_idempotency_table()
+            # identity's former shape (its primary key has the kit's name, as identity's and scheduling's do)
+            conn.execute(text("CREATE TABLE idempotency_keys (subject VARCHAR(64) NOT NULL, key VARCHAR(100) NOT NULL,"
+                              " operation VARCHAR(60) NOT NULL, request_hash VARCHAR(64) NOT NULL,"
+                              " result_id VARCHAR(36) NOT NULL, created_at TIMESTAMP WITH TIME ZONE NOT NULL,"
+                              " CONSTRAINT pk_idempotency_keys PRIMARY KEY (subject, key))"))
+            conn.execute(text("INSERT INTO idempotency_keys VALUES ('u1', 'k', 'addChild', 'h', 's1', "
+                              "'2026-12-06 10:00:00+00:00')"))
+            kit_migrations.replace_idempotency_table(
+                "SELECT 'user:' || subject, key, request_hash, result_id, created_at FROM idempotency_keys_old")
+        return [tuple(r) for r in conn.execute(text("SELECT scope, key, request_hash, result FROM idempotency_keys"))]
+
+    async with engine.begin() as conn:
+        assert await conn.run_sync(migrate) == [("user:u1", "k", "h", "s1")]
+    await test_the_alembic_helper_makes_the_tables_the_metadata_describes(engine)

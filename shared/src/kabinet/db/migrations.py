@@ -122,3 +122,20 @@ def create_idempotency_table(name: str = TABLE_NAME) -> None:
 
 def drop_idempotency_table(name: str = TABLE_NAME) -> None:
     drop_tables(name)
+
+
+def replace_idempotency_table(copy_select: str, name: str = TABLE_NAME, old: str | None = None) -> None:
+    """Replace a service's own keys table ``old`` (default: ``name``) with the kit's, copying its rows.
+
+    ``copy_select`` selects ``scope, key, request_hash, result, created_at`` from the old table, named
+    ``{old}_old`` while it runs, e.g. ``"SELECT 'user:' || subject, key, request_hash, result_id, created_at
+    FROM idempotency_keys_old"``. On PostgreSQL the old table's primary key is renamed first (constraint names
+    are per schema there, and the kit's is ``pk_<name>``).
+    """
+    old = old or name
+    op.rename_table(old, f"{old}_old")
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(f'ALTER INDEX IF EXISTS "pk_{name}" RENAME TO "pk_{name}_old"')
+    create_idempotency_table(name)
+    op.execute(f"INSERT INTO {name} (scope, key, request_hash, result, created_at) {copy_select}")
+    op.drop_table(f"{old}_old")
