@@ -44,6 +44,7 @@ from kabinet.runtime import ServiceRuntime
 from kabinet.settings import MessagingSettings
 from kabinet.testing.net import free_port as _free_port
 from kabinet.testing.net import stop_processes
+from kabinet.testing.scratch import fetch_value
 from scheduling.adapters.repositories import GroupRepository, ProjectionRepository, StaffRef, StudentRef
 from scheduling.adapters.tables import lessons, outbox, participants
 from scheduling.bootstrap import build_runtime as scheduling_runtime
@@ -151,11 +152,7 @@ async def seed(sched: ServiceRuntime, identity: RabbitTransport, billing: str | 
 
 
 async def _billing_count(dsn: str, sql: str) -> int:
-    conn = await asyncpg.connect(dsn)
-    try:
-        return int(await conn.fetchval(sql))
-    finally:
-        await conn.close()
+    return int(await fetch_value(dsn, sql))
 
 
 async def _billing_seen(dsn: str, want: int) -> bool:

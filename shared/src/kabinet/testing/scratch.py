@@ -26,28 +26,36 @@ def postgres_admin_url() -> str:
     return url.replace("postgresql+asyncpg://", "postgresql://")
 
 
-async def create_databases(admin_url: str, names: Iterable[str]) -> None:
-    """Create each database (callers drop what they asked for, with IF EXISTS, whatever was created)."""
+async def fetch_value(dsn: str, sql: str) -> Any:
+    """One value of one query, on a connection of its own (a benchmark's check of a service's database)."""
+    import asyncpg
+
+    conn = await asyncpg.connect(dsn)
+    try:
+        return await conn.fetchval(sql)
+    finally:
+        await conn.close()
+
+
+async def _each(admin_url: str, statement: str, names: Iterable[str]) -> None:
     import asyncpg
 
     conn = await asyncpg.connect(admin_url)
     try:
         for db in names:
-            await conn.execute(f'CREATE DATABASE "{db}"')
+            await conn.execute(statement.format(db=db))
     finally:
         await conn.close()
+
+
+async def create_databases(admin_url: str, names: Iterable[str]) -> None:
+    """Create each database (callers drop what they asked for, with IF EXISTS, whatever was created)."""
+    await _each(admin_url, 'CREATE DATABASE "{db}"', names)
 
 
 async def drop_databases(admin_url: str, names: Iterable[str]) -> None:
     """Drop the databases (WITH FORCE: connections left open by a test or a benchmark are ended)."""
-    import asyncpg
-
-    conn = await asyncpg.connect(admin_url)
-    try:
-        for db in names:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-    finally:
-        await conn.close()
+    await _each(admin_url, 'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)', names)
 
 
 @contextlib.asynccontextmanager
