@@ -129,19 +129,35 @@ class KeyStore(Protocol):
 
 
 class MemoryKeyStore:
-    """For unit tests' in-memory units of work (no transactions: a claim is kept even if the work fails)."""
+    """For unit tests' in-memory units of work. Like the table, keys claimed or stored since the last
+    :meth:`commit` are dropped by :meth:`rollback` (call both from the memory unit of work's own); without
+    those calls every claim is kept at once."""
 
     def __init__(self) -> None:
         self.rows: dict[tuple[str, str], StoredKey] = {}
+        self._before: dict[tuple[str, str], StoredKey] | None = None  # the rows at the last commit
 
     async def insert(self, scope: str, key: str, request_hash: str, at: datetime) -> StoredKey | None:
         found = self.rows.get((scope, key))
         if found is None:
+            self._remember()
             self.rows[(scope, key)] = StoredKey(request_hash, None)
         return found
 
     async def set_result(self, scope: str, key: str, result: str) -> None:
+        self._remember()
         self.rows[(scope, key)] = StoredKey(self.rows[(scope, key)].request_hash, result)
+
+    def _remember(self) -> None:
+        if self._before is None:
+            self._before = dict(self.rows)
+
+    def commit(self) -> None:
+        self._before = None
+
+    def rollback(self) -> None:
+        if self._before is not None:
+            self.rows, self._before = self._before, None
 
 
 # -- the API -------------------------------------------------------------------------------------------------------

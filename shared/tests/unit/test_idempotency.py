@@ -149,3 +149,14 @@ async def test_one_key_store_serves_operations_of_different_result_types():
     assert (await keys.of(Paid).claim("user:u1", "k1", "pay", 1)).result == PAID
     assert (await keys.of(str).claim("user:u1", "k2", "add", 1)).result == "s1"
     assert codec_for(Paid) is codec_for(Paid)  # built once per type
+
+
+async def test_the_memory_store_drops_uncommitted_keys_on_rollback():
+    store = MemoryKeyStore()
+    idem = Idempotency(store, str)
+    await idem.store(await idem.claim("s", "kept", "op", 1), "r1")
+    store.commit()
+    await idem.claim("s", "failed", "op", 1)  # the work fails: the unit of work rolls back
+    store.rollback()
+    assert not (await idem.claim("s", "failed", "op", 1)).replayed  # retried with the same key: runs
+    assert (await idem.claim("s", "kept", "op", 1)).result == "r1"
