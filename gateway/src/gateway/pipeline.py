@@ -31,8 +31,9 @@ from gateway.execution.shaping import directive_variables, shape_response
 from gateway.execution.subgraph_client import SubgraphClient
 from gateway.limits import RequestLimits
 from gateway.planning.cache import LRUCache
+from gateway.planning.paths import PlanningError
 from gateway.planning.plan import FetchNode, QueryPlan
-from gateway.planning.planner import PlanningError, QueryPlanner
+from gateway.planning.planner import QueryPlanner
 
 SUBSCRIPTIONS_OVER_WEBSOCKET = (
     "Subscriptions are served over WebSocket (the graphql-transport-ws protocol) at this URL."

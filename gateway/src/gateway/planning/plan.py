@@ -159,7 +159,7 @@ def build_entities_operation(nodes: list[FetchNode], var_defs: dict[str, Variabl
     return print_ast(operation)
 
 
-def wrap_in_fragments(selection: SelectionNode, wrappers: tuple[tuple, ...]) -> SelectionNode:
+def wrap_in_fragments(selection: SelectionNode, wrappers: tuple[tuple[DirectiveNode, ...], ...]) -> SelectionNode:
     """Re-apply the `@skip`/`@include` of enclosing root fragments around a flattened root field."""
     for directives in reversed(wrappers):
         selection = InlineFragmentNode(
