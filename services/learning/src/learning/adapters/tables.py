@@ -46,12 +46,16 @@ lesson_participants = Table(
     "lesson_participants",
     metadata,
     Column("lesson_id", String(36), ForeignKey("lessons.id"), nullable=False),
-    Column("student_id", String(36), nullable=False, index=True),
+    Column("student_id", String(36), nullable=False),
     Column("family_id", String(36), nullable=True),
     Column("reason", String(20), nullable=False),
     Column("active", Boolean, nullable=False),
     Column("event_at", UtcDateTime(), nullable=False),
+    # The lesson's start, kept equal to lessons.starts_at: a student's lessons in a window (the family
+    # cabinet's past lessons, homework and progress) are read by (student_id, starts_at), whatever the history.
+    Column("starts_at", UtcDateTime(), nullable=True),
     PrimaryKeyConstraint("lesson_id", "student_id", name="pk_lesson_participants"),
+    Index("ix_lesson_participants_student_start", "student_id", "starts_at"),
 )
 
 # Student -> family, from identity's student events (participants carry it too; this covers the rest).

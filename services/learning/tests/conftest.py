@@ -1,17 +1,25 @@
+"""Learning's test environment: one learning service per test on real PostgreSQL and RabbitMQ, called through
+its own /graphql (ASGI, no network) and fed scheduling's and identity's events. ``tests/unit`` needs none of it."""
+
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+
+# The test kit sits next to this file; with --import-mode=importlib the directory is not on sys.path.
+sys.path.insert(0, str(Path(__file__).parent))
+
+from learning_testkit import Env
 
 from identity.keys import own_key_source
 from kabinet.auth import SigningKey
 from kabinet.testing.stack import GraphQLClient, running
 from learning.bootstrap import build_runtime, create_app
 from learning.settings import LearningSettings
-
-from .support import Env
 
 
 @pytest.fixture
