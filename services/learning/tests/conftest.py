@@ -3,6 +3,7 @@ its own /graphql (ASGI, no network) and fed scheduling's and identity's events. 
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -20,6 +21,12 @@ from kabinet.auth import SigningKey
 from kabinet.testing.stack import GraphQLClient, running
 from learning.bootstrap import build_runtime, create_app
 from learning.settings import LearningSettings
+
+# The in-memory unit of work (tests/unit/memory.py), under a name no other service's tests use.
+_memory = importlib.util.spec_from_file_location("learning_memory", Path(__file__).parent / "unit" / "memory.py")
+assert _memory is not None and _memory.loader is not None
+sys.modules["learning_memory"] = importlib.util.module_from_spec(_memory)
+_memory.loader.exec_module(sys.modules["learning_memory"])
 
 
 @pytest.fixture
