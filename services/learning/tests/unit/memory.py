@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from kabinet.events import EventContract
+from kabinet.idempotency import Idempotency, MemoryKeyStore
 from learning.domain.access import LessonScope
 from learning.domain.grades import DEFAULT_SCALE, GradeScale
 from learning.domain.model import Lesson, Mark, Participant, Sheet
@@ -18,7 +19,6 @@ from learning.domain.progress import DEFAULT_THRESHOLDS, MarkFact, Thresholds
 from learning.service.unit_of_work import (
     BranchMark,
     GroupLesson,
-    SheetRequest,
     SheetRevision,
     StudentLessonResult,
     StudentLessonsWindow,
@@ -35,7 +35,7 @@ class Store:
     students: dict[str, tuple[str | None, str | None, bool]] = field(default_factory=dict)  # family, branch, erased
     sheets: dict[str, Sheet] = field(default_factory=dict)
     revisions: dict[str, list[SheetRevision]] = field(default_factory=dict)
-    requests: dict[tuple[str, str], SheetRequest] = field(default_factory=dict)
+    keys: MemoryKeyStore = field(default_factory=MemoryKeyStore)  # idempotency keys of sheet saves
     scales: dict[str, GradeScale] = field(default_factory=dict)
     thresholds: dict[str, Thresholds] = field(default_factory=dict)
 
@@ -120,14 +120,6 @@ class MemorySheets:
         self.store.revisions.setdefault(sheet.lesson_id, []).append(
             SheetRevision(sheet.lesson_id, sheet.revision, sheet.updated_at, sheet.updated_by, sheet.snapshot()))
 
-    async def request(self, lesson_id: str, key: str) -> SheetRequest | None:
-        return self.store.requests.get((lesson_id, key))
-
-    async def add_request(self, request: SheetRequest, at: datetime) -> None:
-        key = (request.lesson_id, request.idempotency_key)
-        assert key not in self.store.requests, "the primary key would refuse it"
-        self.store.requests[key] = request
-
     async def erase_comments(self, student_id: str) -> None:
         for sheet in self.store.sheets.values():
             m = sheet.marks.get(student_id)
@@ -172,6 +164,7 @@ class MemoryUnitOfWork:
         self.projections = MemoryProjections(self.store)
         self.sheets = MemorySheets(self.store)
         self.settings = MemorySettings(self.store)
+        self.sheet_keys = Idempotency(self.store.keys, int)  # rolled back with the rest: the store is a copy
         return self
 
     def publish(self, event: EventContract) -> EventContract:

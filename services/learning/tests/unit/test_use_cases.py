@@ -186,3 +186,15 @@ async def test_thresholds_are_checked_and_set_by_the_branchs_admins() -> None:
             await set_thresholds(SetThresholds("B1", bad, NOW), uow.begin(), OWNER)
         assert refused.value.field == where
     assert uow.committed_store.thresholds == {"B1": Thresholds(70, 60, 14)}
+
+
+async def test_a_refused_save_keeps_no_key_and_a_key_is_per_lesson() -> None:
+    uow = await school(lesson(), lesson("L2"))
+    with pytest.raises(InvalidGrade):
+        await save_sheet(cmd(MarkDraft("S1", Attendance.PRESENT, None, "7"), idempotency_key="k"), uow.begin(), OLGA)
+    fixed = await save_sheet(cmd(MarkDraft("S1", Attendance.PRESENT, None, "5"), idempotency_key="k"), uow.begin(),
+                             OLGA)
+    assert fixed.changed and not fixed.replayed
+    other = await save_sheet(cmd(MarkDraft("S1", Attendance.ABSENT), lesson_id="L2", idempotency_key="k"),
+                             uow.begin(), OLGA)
+    assert other.changed and not other.replayed

@@ -15,7 +15,7 @@ from sqlalchemy import (
     Text,
 )
 
-from kabinet.db import add_messaging_tables
+from kabinet.db import add_messaging_tables, idempotency_table
 from kabinet.db.types import UtcDateTime
 
 metadata = MetaData()
@@ -105,17 +105,9 @@ sheet_revisions = Table(
     PrimaryKeyConstraint("lesson_id", "revision", name="pk_sheet_revisions"),
 )
 
-# Idempotency keys of sheet saves: the same key with the same request returns the first result.
-sheet_requests = Table(
-    "sheet_requests",
-    metadata,
-    Column("lesson_id", String(36), nullable=False),
-    Column("idempotency_key", String(100), nullable=False),
-    Column("request_hash", String(64), nullable=False),
-    Column("revision", Integer, nullable=False),
-    Column("created_at", UtcDateTime(), nullable=False),
-    PrimaryKeyConstraint("lesson_id", "idempotency_key", name="pk_sheet_requests"),
-)
+# Idempotency keys of sheet saves (the kit's table): scope "lesson:<id>", the key, the request's hash and the
+# revision the first save made (a retry returns the sheet as it is now, as before).
+idempotency_keys = idempotency_table(metadata)
 
 course_settings = Table(
     "course_settings",

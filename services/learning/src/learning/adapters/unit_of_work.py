@@ -6,10 +6,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
-from kabinet.db import UnitOfWork
+from kabinet.db import SqlKeyStore, UnitOfWork
 from kabinet.events import Envelope, EventContract
+from kabinet.idempotency import Idempotency
 from kabinet.inbox import EventHandler
 from learning.adapters.repositories import SqlProjections, SqlSchoolSettings, SqlSheets
+from learning.adapters.tables import idempotency_keys
 from learning.service.handlers import LearningHandler
 
 
@@ -19,6 +21,7 @@ class SqlLearningUnitOfWork:
         self.projections = SqlProjections(uow.session)
         self.sheets = SqlSheets(uow.session)
         self.settings = SqlSchoolSettings(uow.session)
+        self.sheet_keys = Idempotency(SqlKeyStore(uow.session, idempotency_keys), int)
 
     def publish(self, event: EventContract) -> Envelope:
         return self._uow.publish(event)

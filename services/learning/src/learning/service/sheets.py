@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from kabinet.auth.principal import Principal
 from kabinet.auth.rules import ensure, require_authenticated
-from kabinet.errors import Forbidden, IdempotencyKeyReused
+from kabinet.errors import Forbidden
 from learning.domain.access import can_write_sheet
 from learning.domain.errors import LessonNotFound, StaleRevision
 from learning.domain.events import AttendanceMarked, GradePosted, HomeworkAssigned, LessonConducted
 from learning.domain.model import Lesson, Sheet, SheetChange, SheetDraft, record_sheet
-from learning.service.unit_of_work import LearningUnitOfWork, SheetRequest
+from learning.service.unit_of_work import LearningUnitOfWork
 
 
 @dataclass(frozen=True)
@@ -35,8 +33,9 @@ class SheetSaved:
     replayed: bool = False  # a retry with an idempotency key already used for this very sheet
 
 
-def request_hash(draft: SheetDraft) -> str:
-    return hashlib.sha256(json.dumps(asdict(draft), sort_keys=True, default=str).encode()).hexdigest()
+def lesson_scope(lesson_id: str) -> str:
+    """Idempotency keys of sheet saves are per lesson (a teacher's and an admin's phones retry the same save)."""
+    return f"lesson:{lesson_id}"
 
 
 async def save_sheet(cmd: SaveSheet, uow: LearningUnitOfWork, principal: Principal) -> SheetSaved:
@@ -48,15 +47,11 @@ async def save_sheet(cmd: SaveSheet, uow: LearningUnitOfWork, principal: Princip
             raise Forbidden()
         raise LessonNotFound(field="lessonId")
     ensure(can_write_sheet(principal, lesson))
-    digest = request_hash(cmd.draft)
     current = await uow.sheets.get(lesson.id)
-    if cmd.idempotency_key:
-        seen = await uow.sheets.request(lesson.id, cmd.idempotency_key)
-        if seen is not None:
-            if seen.request_hash != digest:
-                raise IdempotencyKeyReused(field="idempotencyKey")
-            assert current is not None
-            return SheetSaved(current, changed=False, replayed=True)  # nothing changes
+    claim = await uow.sheet_keys.claim(lesson_scope(lesson.id), cmd.idempotency_key, "save_sheet", cmd.draft)
+    if claim.replayed:
+        assert current is not None
+        return SheetSaved(current, changed=False, replayed=True)  # a retry: nothing changes
     if cmd.expected_revision is not None and cmd.expected_revision != (current.revision if current else 0):
         raise StaleRevision(field="expectedRevision")
     scale = (await uow.settings.scales([lesson.course_id]))[lesson.course_id]
@@ -65,9 +60,7 @@ async def save_sheet(cmd: SaveSheet, uow: LearningUnitOfWork, principal: Princip
     if change.changed:
         await uow.sheets.save(change.after, current)
         await _publish(uow, lesson, change, cmd.now)
-    if cmd.idempotency_key:
-        await uow.sheets.add_request(SheetRequest(lesson.id, cmd.idempotency_key, digest, change.after.revision),
-                                     cmd.now)
+    await uow.sheet_keys.store(claim, change.after.revision)
     await uow.commit()
     return SheetSaved(change.after, changed=change.changed)
 

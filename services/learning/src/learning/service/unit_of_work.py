@@ -1,7 +1,7 @@
 """What learning's use cases, handlers and GraphQL schema need from storage, as Protocols over domain types.
 
 - ``LearningUnitOfWork``: one transaction; repositories as attributes (``uow.sheets``, ``uow.settings``,
-  ``uow.projections``), ``publish(event)`` (written to the outbox at commit) and ``commit()``.
+  ``uow.projections``, ``uow.sheet_keys``), ``publish(event)`` (written to the outbox at commit) and ``commit()``.
 - ``LearningQueries``: the read models the schema shows (small query objects returning dataclasses).
 - ``LearningWiring``: what bootstrap's runtime hands the schema through the request context: a unit of work
   for mutations and the request's query object.
@@ -18,22 +18,13 @@ from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
 from kabinet.events import EventContract
+from kabinet.idempotency import Idempotency
 from learning.domain.access import LessonScope
 from learning.domain.grades import GradeScale
 from learning.domain.model import Lesson, Mark, Participant, Sheet
 from learning.domain.progress import MarkFact, Thresholds
 
 # -- write side: repositories -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SheetRequest:
-    """An idempotency key already used for a lesson's sheet: the request's hash and the revision it made."""
-
-    lesson_id: str
-    idempotency_key: str
-    request_hash: str
-    revision: int
 
 
 class Projections(Protocol):
@@ -74,10 +65,6 @@ class Sheets(Protocol):
     async def save(self, sheet: Sheet, previous: Sheet | None) -> None:
         """Store a new revision (changed marks, and the revision's snapshot in the history)."""
 
-    async def request(self, lesson_id: str, key: str) -> SheetRequest | None: ...
-
-    async def add_request(self, request: SheetRequest, at: datetime) -> None: ...
-
     async def erase_comments(self, student_id: str) -> None:
         """Drop the free-text comments about a student everywhere, the history included."""
 
@@ -102,6 +89,10 @@ class LearningUnitOfWork(Protocol):
 
     @property
     def settings(self) -> SchoolSettings: ...
+
+    @property
+    def sheet_keys(self) -> Idempotency[int]:
+        """Idempotency keys of sheet saves (the kit's claim / replay / store); the result is the revision."""
 
     def publish(self, event: EventContract) -> object:
         """Record an event; it is written to the outbox in the same transaction as the change."""

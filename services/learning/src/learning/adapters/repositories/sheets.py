@@ -1,17 +1,15 @@
-"""The sheet aggregate: a lesson's sheet, its marks, every saved revision, and the idempotency keys of saves."""
+"""The sheet aggregate: a lesson's sheet, its marks and every saved revision."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 
-from sqlalchemy import and_, delete, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from learning.adapters.rows import mark_from_row
-from learning.adapters.tables import sheet_marks, sheet_requests, sheet_revisions, sheets
+from learning.adapters.tables import sheet_marks, sheet_revisions, sheets
 from learning.domain.model import Sheet
-from learning.service.unit_of_work import SheetRequest
 
 
 async def sheets_by_lessons(session: AsyncSession, lesson_ids: Sequence[str]) -> dict[str, Sheet]:
@@ -55,16 +53,6 @@ class SqlSheets:
         await self.session.execute(sheet_revisions.insert().values(
             lesson_id=sheet.lesson_id, revision=sheet.revision, saved_at=sheet.updated_at, saved_by=sheet.updated_by,
             snapshot=sheet.snapshot()))
-
-    async def request(self, lesson_id: str, key: str) -> SheetRequest | None:
-        r = (await self.session.execute(select(sheet_requests).where(
-            and_(sheet_requests.c.lesson_id == lesson_id, sheet_requests.c.idempotency_key == key)))).first()
-        return SheetRequest(r.lesson_id, r.idempotency_key, r.request_hash, r.revision) if r else None
-
-    async def add_request(self, request: SheetRequest, at: datetime) -> None:
-        await self.session.execute(sheet_requests.insert().values(
-            lesson_id=request.lesson_id, idempotency_key=request.idempotency_key, request_hash=request.request_hash,
-            revision=request.revision, created_at=at))
 
     async def erase_comments(self, student_id: str) -> None:
         """Attendance and grades stay under the (now unlinkable) id: they are what charges were made on."""

@@ -6,15 +6,13 @@ from datetime import datetime
 
 import strawberry
 
-from kabinet.errors import KabinetError
-from kabinet.graphql.errors import user_error
+from kabinet.graphql.mutations import attempt
 from kabinet.graphql.types import UserError
 from learning.domain.grades import GradeScale as GradeScaleModel
 from learning.domain.progress import Thresholds
 from learning.schema.enums import GradeScale
 from learning.schema.inputs import RiskThresholdsInput
 from learning.schema.loaders import Ctx, wiring
-from learning.schema.mutations.sheets import AUTH_CODES
 from learning.schema.types import RiskThresholds
 from learning.service.school_settings import SetCourseScale, SetThresholds, set_course_scale, set_thresholds
 
@@ -38,24 +36,18 @@ class SettingsMutations:
     async def set_course_grade_scale(self, info: Ctx, course_id: strawberry.ID,
                                      grade_scale: GradeScale) -> SetCourseGradeScalePayload:  # type: ignore[valid-type]
         cmd = SetCourseScale(str(course_id), GradeScaleModel(grade_scale), datetime.now().astimezone())
-        try:
-            async with wiring(info.context).unit_of_work() as uow:
-                done = await set_course_scale(cmd, uow, info.context.principal)
-        except KabinetError as exc:
-            if exc.code in AUTH_CODES:
-                raise
-            return SetCourseGradeScalePayload(course_id=course_id, grade_scale=None, errors=[user_error(exc)])
+        done, errors = await attempt(lambda uow: set_course_scale(cmd, uow, info.context.principal),
+                                     within=wiring(info.context).unit_of_work)
+        if done is None:
+            return SetCourseGradeScalePayload(course_id=course_id, grade_scale=None, errors=errors)
         return SetCourseGradeScalePayload(course_id=strawberry.ID(done.course_id), grade_scale=done.scale, errors=[])
 
     @strawberry.mutation(description="Set a branch's at-risk thresholds (its admins, the owner).")
     async def set_risk_thresholds(self, info: Ctx, input: RiskThresholdsInput) -> SetRiskThresholdsPayload:
         t = Thresholds(input.min_attendance_percent, input.min_grade_percent, input.window_days)
-        try:
-            async with wiring(info.context).unit_of_work() as uow:
-                done = await set_thresholds(SetThresholds(str(input.branch_id), t, datetime.now().astimezone()),
-                                            uow, info.context.principal)
-        except KabinetError as exc:
-            if exc.code in AUTH_CODES:
-                raise
-            return SetRiskThresholdsPayload(thresholds=None, errors=[user_error(exc)])
+        cmd = SetThresholds(str(input.branch_id), t, datetime.now().astimezone())
+        done, errors = await attempt(lambda uow: set_thresholds(cmd, uow, info.context.principal),
+                                     within=wiring(info.context).unit_of_work)
+        if done is None:
+            return SetRiskThresholdsPayload(thresholds=None, errors=errors)
         return SetRiskThresholdsPayload(thresholds=RiskThresholds.of(done.branch_id, done.thresholds), errors=[])

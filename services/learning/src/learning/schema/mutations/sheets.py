@@ -6,8 +6,7 @@ from datetime import datetime, timedelta
 
 import strawberry
 
-from kabinet.errors import KabinetError
-from kabinet.graphql.errors import user_error
+from kabinet.graphql.mutations import attempt
 from kabinet.graphql.types import UserError
 from learning.domain.model import MarkDraft, SheetDraft
 from learning.schema.entities import sheet_for
@@ -15,8 +14,6 @@ from learning.schema.inputs import SaveLessonSheetInput
 from learning.schema.loaders import Ctx, wiring
 from learning.schema.types import LessonSheet
 from learning.service.sheets import SaveSheet, save_sheet
-
-AUTH_CODES = ("UNAUTHENTICATED", "FORBIDDEN")
 
 
 @strawberry.type
@@ -35,12 +32,9 @@ class SheetMutations:
         open_before = timedelta(minutes=getattr(runtime.settings, "sheet_open_before_start_min", 30))
         cmd = SaveSheet(draft, datetime.now().astimezone(), input.idempotency_key, input.expected_revision,
                         open_before)
-        try:
-            async with wiring(info.context).unit_of_work() as uow:
-                await save_sheet(cmd, uow, info.context.principal)
-        except KabinetError as exc:
-            if exc.code in AUTH_CODES:
-                raise
-            return SaveLessonSheetPayload(sheet=None, errors=[user_error(exc)])
+        _, errors = await attempt(lambda uow: save_sheet(cmd, uow, info.context.principal),
+                                  within=wiring(info.context).unit_of_work)
+        if errors:
+            return SaveLessonSheetPayload(sheet=None, errors=errors)
         info.context.loaders.clear()  # read the saved state, not what this request cached before
         return SaveLessonSheetPayload(sheet=await sheet_for(info, str(input.lesson_id)), errors=[])
