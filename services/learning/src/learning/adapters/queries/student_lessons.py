@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, CompoundSelect, Select, and_, func, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from learning.adapters.queries.scope import scope_clause
@@ -48,21 +48,29 @@ async def student_lessons(session: AsyncSession, student_ids: Sequence[str], sco
     columns = [p.c.student_id, p.c.lesson_id, lessons.c.group_id, lessons.c.course_id, lessons.c.starts_at,
                lessons.c.ends_at, sheets.c.summary, sheets.c.homework, sheets.c.revision, m.c.attendance,
                m.c.homework_done, m.c.grade, m.c.grade_scale, m.c.comment]
-    where = _conditions(student_ids, scope, window.since, window.until)
+    older: list[ColumnElement[bool]] = []
     if window.before is not None:
         at, lesson_id = window.before  # strictly after it in the newest-first order
-        where.append(or_(p.c.starts_at < at, and_(p.c.starts_at == at, p.c.lesson_id > lesson_id)))
+        older.append(or_(p.c.starts_at < at, and_(p.c.starts_at == at, p.c.lesson_id > lesson_id)))
+
+    def one(ids: Sequence[str]) -> Select[Any]:
+        return (_joined(select(*columns)).where(*_conditions(ids, scope, window.since, window.until), *older)
+                .order_by(*newest_first))
+
     if window.limit is None:
-        stmt = _joined(select(*columns)).where(*where).order_by(*newest_first)
+        stmt: Select[Any] | CompoundSelect[Any] = one(student_ids)
     else:
-        rank = func.row_number().over(partition_by=p.c.student_id, order_by=newest_first).label("rank")
-        ranked = _joined(select(*columns, rank)).where(*where).subquery()
-        stmt = (select(ranked).where(ranked.c.rank <= window.limit)
-                .order_by(ranked.c.starts_at.desc(), ranked.c.lesson_id))
+        # A page per student, each read from the (student_id, starts_at) index and stopped at its limit (a
+        # window function over all the students' rows would read their whole history first).
+        pages = [one([s]).limit(window.limit).subquery() for s in student_ids]
+        stmt = union_all(*[select(page) for page in pages]) if len(pages) > 1 else select(pages[0])
     for r in (await session.execute(stmt)).all():
         out[r.student_id].append(StudentLessonResult(
             r.student_id, r.lesson_id, r.starts_at, r.ends_at, r.course_id, r.group_id, r.revision is not None,
             r.summary, r.homework, mark_from_row(r) if r.attendance is not None else None))
+    for rows in out.values():
+        rows.sort(key=lambda r: r.lesson_id)
+        rows.sort(key=lambda r: r.starts_at, reverse=True)  # newest first, then by id (the page order)
     return out
 
 
