@@ -15,6 +15,7 @@ from learning.domain.model import Attendance, HomeworkDone, Lesson, MarkDraft, P
 from learning.domain.progress import Thresholds
 from learning.service import staff_reports
 from learning.service.sheets import SaveSheet, save_sheet
+from learning.service.staff_reports import FindStudentsAtRisk, FindUnfilledSheets, ShowJournal, ShowThresholds
 from learning.service.student_results import (
     check_student_reader,
     homework_of,
@@ -107,37 +108,37 @@ def test_a_family_reads_only_its_own_children() -> None:
 
 async def test_the_group_journal_shows_the_teachers_lessons_students_by_lessons() -> None:
     q = MemoryQueries(await term())
-    journal = await staff_reports.group_journal(q, OLGA, "G1", MON, MON + timedelta(weeks=3))
+    journal = await staff_reports.group_journal(ShowJournal("G1", MON, MON + timedelta(weeks=3)), q, OLGA)
     assert [x.lesson_id for x in journal.lessons] == ["L0", "L1", "L2"] and all(x.filled for x in journal.lessons)
     assert [r.student_id for r in journal.rows] == ["S1", "S2"]
     s1 = journal.rows[0]
     assert [(c.attendance, c.grade.display() if c.grade else None) for c in s1.cells] == [
         (Attendance.PRESENT, "5"), (Attendance.PRESENT, "4"), (Attendance.PRESENT, "5")]
-    assert (await staff_reports.group_journal(q, IVAN, "G1", None, None)).lessons == []
+    assert (await staff_reports.group_journal(ShowJournal("G1", None, None), q, IVAN)).lessons == []
     with pytest.raises(Forbidden):
-        await staff_reports.group_journal(q, MUM, "G1", None, None)
+        await staff_reports.group_journal(ShowJournal("G1", None, None), q, MUM)
 
 
 async def test_students_at_risk_follow_the_branchs_thresholds_and_window() -> None:
     uow = await term()
     q = MemoryQueries(uow)
-    at_risk = await staff_reports.students_at_risk(q, ADMIN, NOW, None, None)
+    at_risk = await staff_reports.students_at_risk(FindStudentsAtRisk(NOW, None, None), q, ADMIN)
     assert [(s.student_id, s.reasons) for s in at_risk] == [("S2", ["low_attendance"])]
     uow.committed_store.thresholds["B1"] = Thresholds(0, 95, 60)
-    strict = await staff_reports.students_at_risk(q, ADMIN, NOW, "B1", None)
+    strict = await staff_reports.students_at_risk(FindStudentsAtRisk(NOW, "B1", None), q, ADMIN)
     assert [(s.student_id, s.reasons) for s in strict] == [("S1", ["low_grades"])]
     with pytest.raises(Forbidden):
-        await staff_reports.students_at_risk(q, ADMIN, NOW, "B9", None)
+        await staff_reports.students_at_risk(FindStudentsAtRisk(NOW, "B9", None), q, ADMIN)
 
 
 async def test_unfilled_sheets_are_the_ended_lessons_without_a_complete_sheet() -> None:
     uow = await term()
     later = MON + timedelta(weeks=9, days=1)  # L7 and L8 ended unfilled; L9 too
     q = MemoryQueries(uow)
-    assert await staff_reports.unfilled_sheets(q, OLGA, later, None, 50) == ["L9", "L8", "L7"]
-    assert await staff_reports.unfilled_sheets(q, OLGA, later, None, 2) == ["L9", "L8"]
-    assert await staff_reports.unfilled_sheets(q, IVAN, later, None, 50) == []
+    assert await staff_reports.unfilled_sheets(FindUnfilledSheets(later, None, 50), q, OLGA) == ["L9", "L8", "L7"]
+    assert await staff_reports.unfilled_sheets(FindUnfilledSheets(later, None, 2), q, OLGA) == ["L9", "L8"]
+    assert await staff_reports.unfilled_sheets(FindUnfilledSheets(later, None, 50), q, IVAN) == []
     with pytest.raises(Forbidden):
-        await staff_reports.unfilled_sheets(q, IVAN, later, "T1", 50)
-    assert await staff_reports.unfilled_sheets(q, ADMIN, later, "T1", 50) == ["L9", "L8", "L7"]
-    assert await staff_reports.thresholds_for(q, OWNER, "B1") == (await q.thresholds(["B1"]))["B1"]
+        await staff_reports.unfilled_sheets(FindUnfilledSheets(later, "T1", 50), q, IVAN)
+    assert await staff_reports.unfilled_sheets(FindUnfilledSheets(later, "T1", 50), q, ADMIN) == ["L9", "L8", "L7"]
+    assert await staff_reports.thresholds_for(ShowThresholds("B1"), q, OWNER) == (await q.thresholds(["B1"]))["B1"]

@@ -1,5 +1,6 @@
 """Read use cases of the school's staff: a group's journal, students at risk, unfilled sheets, a branch's
-thresholds. Access is applied here, from learning's own data; the reads come from ``LearningQueries``."""
+thresholds, each ``(query, reads, principal)``. Access is applied here, from learning's own data; the reads come
+from ``LearningQueries``."""
 
 from __future__ import annotations
 
@@ -49,14 +50,21 @@ class GroupJournal:
     rows: list[JournalRow]
 
 
-async def group_journal(queries: LearningQueries, p: Principal, group_id: str, start: datetime | None,
-                        end: datetime | None) -> GroupJournal:
+@dataclass(frozen=True)
+class ShowJournal:
+    group_id: str
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+async def group_journal(cmd: ShowJournal, queries: LearningQueries, p: Principal) -> GroupJournal:
     """Students x lessons: a teacher sees the lessons of the group they teach, an admin their branch's."""
+    group_id = cmd.group_id
     require_authenticated(p)
     if not p.is_staff:
         raise Forbidden()
     scope = staff_scope(p)
-    found = [g for g in await queries.group_lessons(group_id, start, end) if scope.covers(g.lesson)]
+    found = [g for g in await queries.group_lessons(group_id, cmd.start, cmd.end) if scope.covers(g.lesson)]
     ids = [g.lesson.id for g in found]
     parts, by_cell = await queries.participants_and_marks(ids)
     on = {(lid, pr.student_id) for lid, pr in parts if pr.active}
@@ -87,9 +95,16 @@ class StudentAtRisk:
     thresholds: Thresholds
 
 
-async def students_at_risk(queries: LearningQueries, p: Principal, now: datetime, branch_id: str | None,
-                           group_id: str | None) -> list[StudentAtRisk]:
+@dataclass(frozen=True)
+class FindStudentsAtRisk:
+    now: datetime
+    branch_id: str | None = None
+    group_id: str | None = None
+
+
+async def students_at_risk(cmd: FindStudentsAtRisk, queries: LearningQueries, p: Principal) -> list[StudentAtRisk]:
     """Per student and course, over each branch's window: attendance or grades below its thresholds."""
+    now, branch_id, group_id = cmd.now, cmd.branch_id, cmd.group_id
     require_authenticated(p)
     if not p.is_staff:
         raise Forbidden()
@@ -118,9 +133,16 @@ async def students_at_risk(queries: LearningQueries, p: Principal, now: datetime
     return out
 
 
-async def unfilled_sheets(queries: LearningQueries, p: Principal, now: datetime, teacher_id: str | None,
-                          limit: int) -> list[str]:
+@dataclass(frozen=True)
+class FindUnfilledSheets:
+    now: datetime
+    teacher_id: str | None = None
+    limit: int = 50
+
+
+async def unfilled_sheets(cmd: FindUnfilledSheets, queries: LearningQueries, p: Principal) -> list[str]:
     """Lesson ids whose sheet is missing or incomplete: a teacher's own, or any in an admin's branches."""
+    teacher_id = cmd.teacher_id
     require_authenticated(p)
     if not p.is_staff:
         raise Forbidden()
@@ -128,10 +150,16 @@ async def unfilled_sheets(queries: LearningQueries, p: Principal, now: datetime,
         if teacher_id is not None and teacher_id != p.staff_id:
             raise Forbidden()
         teacher_id = p.staff_id
-    return await queries.unfilled(staff_scope(p), now, teacher_id, limit)
+    return await queries.unfilled(staff_scope(p), cmd.now, teacher_id, cmd.limit)
 
 
-async def thresholds_for(queries: LearningQueries, p: Principal, branch_id: str) -> Thresholds:
+@dataclass(frozen=True)
+class ShowThresholds:
+    branch_id: str
+
+
+async def thresholds_for(cmd: ShowThresholds, queries: LearningQueries, p: Principal) -> Thresholds:
+    branch_id = cmd.branch_id
     require_authenticated(p)
     if not (p.role is Role.OWNER or (p.is_staff and branch_id in p.branch_ids)):
         raise Forbidden()
