@@ -19,7 +19,7 @@ from kabinet.db.uow import UnitOfWork
 from kabinet.events import Envelope
 from kabinet.inbox import inbox_batch_handler
 from learning.adapters import tables as learning_tables
-from learning.service.handlers import HANDLERS as LEARNING_HANDLERS
+from learning.bootstrap import HANDLERS as LEARNING_HANDLERS
 from learning.service.handlers import lock_order as learning_lock_order
 
 BatchHandle = Callable[[Sequence[Envelope]], Awaitable[None]]

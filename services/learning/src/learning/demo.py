@@ -15,6 +15,7 @@ from sqlalchemy import select
 from kabinet.auth.principal import Principal, Role
 from kabinet.runtime import ServiceRuntime
 from learning.adapters.tables import lessons, sheets
+from learning.adapters.unit_of_work import learning_uow
 from learning.domain.model import Attendance, HomeworkDone, MarkDraft, SheetDraft
 from learning.service.sheets import SaveSheet, save_sheet
 
@@ -36,10 +37,8 @@ async def seed(runtime: ServiceRuntime, max_sheets: int = 12, **_: Any) -> dict[
     owner = Principal(user_id="demo-seed", role=Role.OWNER)
     filled = []
     for lesson_id in past:
-        async with runtime.uow() as uow:
-            from learning.adapters.repositories import LessonRepository
-
-            lesson = await LessonRepository(uow.session).get(lesson_id)
+        async with learning_uow(runtime.uow()) as uow:
+            lesson = await uow.projections.lesson(lesson_id)
         if lesson is None:
             continue
         marks = tuple(
@@ -47,7 +46,7 @@ async def seed(runtime: ServiceRuntime, max_sheets: int = 12, **_: Any) -> dict[
                       rnd.choice(list(HomeworkDone)), str(rnd.choice([3, 4, 4, 5, 5])), rnd.choice(COMMENTS))
             for sid, p in sorted(lesson.participants.items()) if p.active)
         draft = SheetDraft(lesson_id, rnd.choice(SUMMARIES), rnd.choice(HOMEWORK), marks)
-        async with runtime.uow() as uow:
-            await save_sheet(SaveSheet(draft, idempotency_key=f"demo-{lesson_id}"), uow, owner, now=now)
+        async with learning_uow(runtime.uow()) as uow:
+            await save_sheet(SaveSheet(draft, now, idempotency_key=f"demo-{lesson_id}"), uow, owner)
         filled.append(lesson_id)
     return {"sheets": filled}

@@ -15,7 +15,7 @@ from sqlalchemy import (
     Text,
 )
 
-from kabinet.db import add_messaging_tables
+from kabinet.db import add_messaging_tables, idempotency_table
 from kabinet.db.types import UtcDateTime
 
 metadata = MetaData()
@@ -46,12 +46,16 @@ lesson_participants = Table(
     "lesson_participants",
     metadata,
     Column("lesson_id", String(36), ForeignKey("lessons.id"), nullable=False),
-    Column("student_id", String(36), nullable=False, index=True),
+    Column("student_id", String(36), nullable=False),
     Column("family_id", String(36), nullable=True),
     Column("reason", String(20), nullable=False),
     Column("active", Boolean, nullable=False),
     Column("event_at", UtcDateTime(), nullable=False),
+    # The lesson's start, kept equal to lessons.starts_at: a student's lessons in a window (the family
+    # cabinet's past lessons, homework and progress) are read by (student_id, starts_at), whatever the history.
+    Column("starts_at", UtcDateTime(), nullable=True),
     PrimaryKeyConstraint("lesson_id", "student_id", name="pk_lesson_participants"),
+    Index("ix_lesson_participants_student_start", "student_id", "starts_at"),
 )
 
 # Student -> family, from identity's student events (participants carry it too; this covers the rest).
@@ -101,17 +105,9 @@ sheet_revisions = Table(
     PrimaryKeyConstraint("lesson_id", "revision", name="pk_sheet_revisions"),
 )
 
-# Idempotency keys of sheet saves: the same key with the same request returns the first result.
-sheet_requests = Table(
-    "sheet_requests",
-    metadata,
-    Column("lesson_id", String(36), nullable=False),
-    Column("idempotency_key", String(100), nullable=False),
-    Column("request_hash", String(64), nullable=False),
-    Column("revision", Integer, nullable=False),
-    Column("created_at", UtcDateTime(), nullable=False),
-    PrimaryKeyConstraint("lesson_id", "idempotency_key", name="pk_sheet_requests"),
-)
+# Idempotency keys of sheet saves (the kit's table): scope "lesson:<id>", the key, the request's hash and the
+# revision the first save made (a retry returns the sheet as it is now, as before).
+idempotency_keys = idempotency_table(metadata)
 
 course_settings = Table(
     "course_settings",

@@ -1,4 +1,10 @@
-"""Who sees which lessons' sheets, as plain data the repositories can turn into a WHERE clause.
+"""Who may read and write what in learning (enforced here, never only at the gateway): pure functions over the
+caller's Principal and plain scopes the query objects turn into a WHERE clause.
+
+- write a sheet: the lesson's teacher (or the teacher replacing them), the branch's admins, the owner;
+- read a lesson's summary and homework: those, plus the families (and students) of the students on it;
+- read marks and comments: staff who may read the lesson see every mark; a family sees only its own
+  children's marks; a teacher of another group sees nothing.
 
 Staff see lessons by role: the owner all, a branch admin their branches', a teacher the lessons they teach
 (or were first scheduled to teach). Families see their own children's lessons (checked per student).
@@ -8,6 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from kabinet.auth.principal import Principal, Role
+from kabinet.auth.rules import require_authenticated
+from kabinet.errors import Forbidden
 from learning.domain.model import Lesson
 
 
@@ -30,3 +39,60 @@ class LessonScope:
 
 
 NOTHING = LessonScope()
+
+
+def staff_scope(p: Principal) -> LessonScope:
+    if p.role is Role.OWNER:
+        return LessonScope(everything=True)
+    if p.role is Role.BRANCH_ADMIN:
+        return LessonScope(branch_ids=p.branch_ids)
+    if p.role is Role.TEACHER and p.staff_id:
+        return LessonScope(teacher_id=p.staff_id)
+    return NOTHING
+
+
+def is_family(p: Principal) -> bool:
+    return p.role in (Role.GUARDIAN, Role.STUDENT)
+
+
+def family_owns(p: Principal, student_id: str, family_id: str | None) -> bool:
+    """The caller is this student, or a guardian (or sibling account) of the student's family."""
+    if p.role is Role.STUDENT and student_id in p.student_ids:
+        return True
+    if p.role is Role.GUARDIAN:
+        return family_id is not None and p.family_id == family_id
+    return False
+
+
+def can_write_sheet(p: Principal, lesson: Lesson) -> bool:
+    return p.is_staff and staff_scope(p).covers(lesson)
+
+
+def visible_students(p: Principal, lesson: Lesson, families: dict[str, str | None]) -> set[str] | None:
+    """Whose marks on this lesson the caller may read: None means everyone's; an empty set, nobody's.
+
+    ``families`` maps the lesson's students to their family (participants and identity's events).
+    """
+    if p.is_staff:
+        return None if staff_scope(p).covers(lesson) else set()
+    if is_family(p):
+        return {sid for sid, fam in families.items() if family_owns(p, sid, fam)}
+    return set()
+
+
+def can_read_lesson(p: Principal, lesson: Lesson, families: dict[str, str | None]) -> bool:
+    visible = visible_students(p, lesson, families)
+    return visible is None or bool(visible)
+
+
+def student_view_scope(p: Principal, student_id: str, family_id: str | None) -> LessonScope | None:
+    """For a student's pages: None = the family's full view; a scope = the staff member's lessons only.
+
+    Another family is refused outright; staff outside the student's lessons get an empty view.
+    """
+    require_authenticated(p)
+    if is_family(p):
+        if family_owns(p, student_id, family_id):
+            return None
+        raise Forbidden()
+    return staff_scope(p)

@@ -1,83 +1,90 @@
-"""Per-request DataLoaders, named by relation: every list or entity batch costs a fixed number of queries."""
+"""Per-request DataLoaders, named by relation and typed: every list or entity batch costs a fixed number of
+queries. ``loaders(info)`` gives the request's ``LearningLoaders`` (created at first use, dropped by a mutation
+that wants to read what it saved); the reads come from the ``LearningQueries`` bootstrap wires in."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass
 
-from sqlalchemy import Row
 from strawberry.dataloader import DataLoader
+from strawberry.types import Info
 
 from kabinet.graphql.context import RequestContext
-from learning.adapters.repositories import LessonRepository, SettingsRepository, SheetRepository, StudentRepository
-from learning.adapters.views import LearningViews
 from learning.domain.grades import GradeScale
 from learning.domain.model import Lesson, Sheet
-from learning.service.access import is_family, staff_scope
-from learning.service.views import StudentLessonResult, results_of
+from learning.service.student_results import reader_scope
+from learning.service.unit_of_work import (
+    LearningQueries,
+    LearningWiring,
+    SheetRevision,
+    StudentLessonResult,
+    StudentLessonsWindow,
+)
+
+Ctx = Info[RequestContext, None]
 
 
-def lesson_by_id_loader(ctx: RequestContext) -> DataLoader[str, Lesson | None]:
-    async def load(ids: Sequence[str]) -> list[Lesson | None]:
-        async with ctx.reads() as session:
-            found = await LessonRepository(session).many(list(ids))
-        return [found.get(i) for i in ids]
-
-    return DataLoader(load_fn=load)
-
-
-def sheet_by_lesson_loader(ctx: RequestContext) -> DataLoader[str, Sheet | None]:
-    async def load(ids: Sequence[str]) -> list[Sheet | None]:
-        async with ctx.reads() as session:
-            found = await SheetRepository(session).by_lessons(list(ids))
-        return [found.get(i) for i in ids]
-
-    return DataLoader(load_fn=load)
+def wiring(ctx: RequestContext) -> LearningWiring:
+    """Learning's runtime, as bootstrap built it (see ``service.unit_of_work.LearningWiring``)."""
+    runtime = ctx.runtime
+    if not isinstance(runtime, LearningWiring):
+        raise TypeError("learning's schema runs on learning's runtime (learning.bootstrap.build_runtime)")
+    return runtime
 
 
-def revisions_by_lesson_loader(ctx: RequestContext) -> DataLoader[str, list[Row[Any]]]:
-    async def load(ids: Sequence[str]) -> list[list[Row[Any]]]:
-        async with ctx.reads() as session:
-            found = await SheetRepository(session).revisions(list(ids))
-        return [found.get(i, []) for i in ids]
-
-    return DataLoader(load_fn=load)
+@dataclass(frozen=True)
+class StudentLessonsKey:
+    student_id: str
+    window: StudentLessonsWindow
 
 
-def scale_by_course_loader(ctx: RequestContext) -> DataLoader[str, GradeScale]:
-    """Keyed by course id ("" for lessons without a course)."""
-    async def load(ids: Sequence[str]) -> list[GradeScale]:
-        async with ctx.reads() as session:
-            found = await SettingsRepository(session).scales([i or None for i in ids])
-        return [found[i or None] for i in ids]
+class LearningLoaders:
+    def __init__(self, ctx: RequestContext) -> None:
+        self.queries: LearningQueries = wiring(ctx).queries(ctx)
+        scope = reader_scope(ctx.principal)
+        q = self.queries
 
-    return DataLoader(load_fn=load)
+        async def lessons(ids: Sequence[str]) -> list[Lesson | None]:
+            found = await q.lessons(list(ids))
+            return [found.get(i) for i in ids]
+
+        async def sheets(ids: Sequence[str]) -> list[Sheet | None]:
+            found = await q.sheets(list(ids))
+            return [found.get(i) for i in ids]
+
+        async def revisions(ids: Sequence[str]) -> list[list[SheetRevision]]:
+            found = await q.revisions(list(ids))
+            return [found.get(i, []) for i in ids]
+
+        async def scales(ids: Sequence[str]) -> list[GradeScale]:
+            found = await q.scales([i or None for i in ids])
+            return [found[i or None] for i in ids]
+
+        async def families(ids: Sequence[str]) -> list[str | None]:
+            found = await q.families_of(list(ids))
+            return [found.get(i) for i in ids]
+
+        async def student_lessons(keys: Sequence[StudentLessonsKey]) -> list[list[StudentLessonResult]]:
+            by_window: dict[StudentLessonsWindow, list[str]] = defaultdict(list)
+            for k in keys:
+                by_window[k.window].append(k.student_id)
+            found = {w: await q.student_lessons(sorted(set(ids)), scope, w) for w, ids in by_window.items()}
+            return [found[k.window][k.student_id] for k in keys]
+
+        self.lesson_by_id = DataLoader[str, Lesson | None](load_fn=lessons)
+        self.sheet_by_lesson = DataLoader[str, Sheet | None](load_fn=sheets)
+        self.revisions_by_lesson = DataLoader[str, list[SheetRevision]](load_fn=revisions)
+        # Keyed by course id ("" for lessons without a course).
+        self.scale_by_course = DataLoader[str, GradeScale](load_fn=scales)
+        self.family_by_student = DataLoader[str, str | None](load_fn=families)
+        # Each student's lessons in a window, newest first: a family sees all of its children's lessons (the
+        # caller checks the family first); staff only theirs. One query per distinct window.
+        self.lessons_by_student = DataLoader[StudentLessonsKey, list[StudentLessonResult]](load_fn=student_lessons)
 
 
-def family_by_student_loader(ctx: RequestContext) -> DataLoader[str, str | None]:
-    async def load(ids: Sequence[str]) -> list[str | None]:
-        async with ctx.reads() as session:
-            found = await StudentRepository(session).families_of(list(ids))
-        return [found.get(i) for i in ids]
-
-    return DataLoader(load_fn=load)
-
-
-def results_by_student_loader(ctx: RequestContext) -> DataLoader[str, list[StudentLessonResult]]:
-    """Every lesson of each student with its sheet and the student's mark, newest first.
-
-    A family sees all of its children's lessons (the caller checks the family first); staff only theirs.
-    """
-    scope = None if is_family(ctx.principal) else staff_scope(ctx.principal)
-
-    async def load(ids: Sequence[str]) -> list[list[StudentLessonResult]]:
-        if scope is not None and scope.empty:
-            return [[] for _ in ids]
-        async with ctx.reads() as session:
-            rows = await LearningViews(session).student_lessons(list(ids), scope)
-        by_student: dict[str, list[StudentLessonResult]] = {i: [] for i in ids}
-        for r in results_of(rows):
-            by_student[r.student_id].append(r)
-        return [by_student[i] for i in ids]
-
-    return DataLoader(load_fn=load)
+def loaders(info: Ctx) -> LearningLoaders:
+    found = info.context.loader("learning", LearningLoaders)
+    assert isinstance(found, LearningLoaders)
+    return found

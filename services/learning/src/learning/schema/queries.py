@@ -5,21 +5,20 @@ from typing import Annotated
 
 import strawberry
 
+from learning.schema.entities import Lesson, sheet_for
 from learning.schema.enums import RiskReason
+from learning.schema.loaders import Ctx, loaders
 from learning.schema.types import (
-    Ctx,
     GroupJournal,
     GroupJournalCell,
     GroupJournalLesson,
     GroupJournalRow,
     LearningProgressMetrics,
-    Lesson,
     LessonSheet,
     RiskThresholds,
     StudentAtRisk,
-    sheet_for,
 )
-from learning.service import views
+from learning.service import staff_reports
 
 
 def _now() -> datetime:
@@ -37,8 +36,8 @@ class Query:
     async def group_journal(self, info: Ctx, group_id: strawberry.ID,
                             from_: Annotated[datetime | None, strawberry.argument(name="from")] = None,
                             to: datetime | None = None) -> GroupJournal:
-        async with info.context.reads() as session:
-            j = await views.group_journal(session, info.context.principal, str(group_id), from_, to)
+        j = await staff_reports.group_journal(staff_reports.ShowJournal(str(group_id), from_, to),
+                                              loaders(info).queries, info.context.principal)
         return GroupJournal(
             group_id=strawberry.ID(j.group_id),
             lessons=[GroupJournalLesson(lesson_id=strawberry.ID(x.lesson_id), starts_at=x.starts_at,
@@ -51,10 +50,9 @@ class Query:
     @strawberry.field(description="Students whose attendance or grades fell below the branch's thresholds.")
     async def students_at_risk(self, info: Ctx, branch_id: strawberry.ID | None = None,
                                group_id: strawberry.ID | None = None) -> list[StudentAtRisk]:
-        async with info.context.reads() as session:
-            found = await views.students_at_risk(session, info.context.principal, _now(),
-                                                 str(branch_id) if branch_id else None,
-                                                 str(group_id) if group_id else None)
+        cmd = staff_reports.FindStudentsAtRisk(_now(), str(branch_id) if branch_id else None,
+                                               str(group_id) if group_id else None)
+        found = await staff_reports.students_at_risk(cmd, loaders(info).queries, info.context.principal)
         return [StudentAtRisk(student_id=strawberry.ID(s.student_id), branch_id=strawberry.ID(s.branch_id),
                               course_id=strawberry.ID(s.course_id) if s.course_id else None,
                               reasons=[RiskReason(r) for r in s.reasons],
@@ -65,13 +63,13 @@ class Query:
                                   "an admin may filter by teacher).")
     async def unfilled_sheets(self, info: Ctx, teacher_id: strawberry.ID | None = None,
                               first: int = 50) -> list[Lesson]:
-        async with info.context.reads() as session:
-            ids = await views.unfilled_sheets(session, info.context.principal, _now(),
-                                              str(teacher_id) if teacher_id else None, max(0, min(first, 500)))
+        cmd = staff_reports.FindUnfilledSheets(_now(), str(teacher_id) if teacher_id else None,
+                                               max(0, min(first, 500)))
+        ids = await staff_reports.unfilled_sheets(cmd, loaders(info).queries, info.context.principal)
         return [Lesson(id=strawberry.ID(i)) for i in ids]
 
     @strawberry.field(description="A branch's at-risk thresholds (its staff).")
     async def risk_thresholds(self, info: Ctx, branch_id: strawberry.ID) -> RiskThresholds:
-        async with info.context.reads() as session:
-            t = await views.thresholds_for(session, info.context.principal, str(branch_id))
+        t = await staff_reports.thresholds_for(staff_reports.ShowThresholds(str(branch_id)), loaders(info).queries,
+                                               info.context.principal)
         return RiskThresholds.of(str(branch_id), t)

@@ -1,39 +1,27 @@
-"""Learning's part of the graph: LessonSheet (owned here), fields added to Lesson (owned by scheduling) and
-Student (owned by identity), the family's results and progress, and the staff views."""
+"""Learning's GraphQL object types: the lesson sheet (owned here), a student's results, homework and progress,
+and the staff views. The federated entities (Lesson, Student) are in ``entities.py``."""
 
 from __future__ import annotations
 
-import base64
-from datetime import datetime, timedelta
-from typing import Annotated, Any
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
-from strawberry.types import Info
 
-from kabinet.auth.rules import require_authenticated
 from kabinet.errors import Forbidden
-from kabinet.graphql.context import RequestContext
-from kabinet.graphql.entities import STUDENT_OWNER, StudentEntity, StudentOwner
 from kabinet.graphql.types import PageInfo
-from learning.domain.errors import InvalidPeriod
+from learning.domain.grades import GradeScale as GradeScaleModel
 from learning.domain.homework import HomeworkItem
 from learning.domain.model import Attendance, HomeworkDone, Mark, Sheet
 from learning.domain.model import Lesson as LessonModel
 from learning.domain.progress import CourseProgress, Metrics, Thresholds
 from learning.schema.enums import AttendanceStatus, GradeScale, HomeworkDoneStatus, HomeworkStatus, RiskReason
-from learning.schema.loaders import (
-    family_by_student_loader,
-    lesson_by_id_loader,
-    results_by_student_loader,
-    revisions_by_lesson_loader,
-    scale_by_course_loader,
-    sheet_by_lesson_loader,
-)
-from learning.service.access import family_owns, is_family, visible_students
-from learning.service.views import StudentLessonResult, homework_of, past, progress_of
+from learning.schema.loaders import Ctx, loaders
+from learning.service.unit_of_work import StudentLessonResult
 
-Ctx = Info[RequestContext, None]
-DEFAULT_PERIOD = timedelta(days=30)
+if TYPE_CHECKING:
+    from learning.schema.entities import Lesson, Student
 
 
 # -- the sheet ---------------------------------------------------------------------------------------------
@@ -51,7 +39,9 @@ class LessonSheetStudent:
     comment: str | None
 
     @strawberry.field(description="The student (names come from identity through the gateway).")
-    def student(self) -> Student:
+    def student(self) -> Annotated[Student, strawberry.lazy("learning.schema.entities")]:
+        from learning.schema.entities import Student
+
         return Student(id=self.student_id)
 
     @classmethod
@@ -90,10 +80,10 @@ class LessonSheet:
     async def history(self, info: Ctx) -> list[LessonSheetRevision]:
         if not self.staff_view:
             raise Forbidden()
-        rows = await info.context.loader("revisions_by_lesson", revisions_by_lesson_loader).load(str(self.lesson_id))
+        revisions = await loaders(info).revisions_by_lesson.load(str(self.lesson_id))
         out = []
-        for r in rows:
-            snap: dict[str, Any] = r.snapshot
+        for r in revisions:
+            snap = r.snapshot
             students = [LessonSheetStudent(
                 student_id=strawberry.ID(m["student_id"]), reason=None, on_lesson=True,
                 attendance=Attendance(m["attendance"]),
@@ -105,7 +95,8 @@ class LessonSheet:
         return out
 
     @classmethod
-    def build(cls, lesson: LessonModel, sheet: Sheet | None, scale: Any, visible: set[str] | None) -> LessonSheet:
+    def build(cls, lesson: LessonModel, sheet: Sheet | None, scale: GradeScaleModel,
+              visible: set[str] | None) -> LessonSheet:
         sheet = sheet or Sheet(lesson.id)
         ids = {sid for sid, p in lesson.participants.items() if p.active} | set(sheet.marks)
         if visible is not None:
@@ -118,58 +109,6 @@ class LessonSheet:
         return cls(lesson_id=strawberry.ID(lesson.id), summary=sheet.summary, homework=sheet.homework,
                    revision=sheet.revision, filled=sheet.revision > 0, updated_at=sheet.updated_at,
                    grade_scale=scale, students=students, staff_view=visible is None)
-
-
-async def readable_lesson(info: Ctx, lesson_id: str) -> tuple[LessonModel, set[str] | None] | None:
-    """The lesson and whose rows the caller may see; None if learning does not know the lesson.
-
-    Raises Forbidden for callers who may see nothing of it (another group's teacher, another family).
-    """
-    p = info.context.principal
-    require_authenticated(p)
-    lesson = await info.context.loader("lesson_by_id", lesson_by_id_loader).load(lesson_id)
-    if lesson is None:
-        return None
-    families = {sid: part.family_id for sid, part in lesson.participants.items()}
-    visible = visible_students(p, lesson, families)
-    if visible is not None and not visible:
-        raise Forbidden()
-    return lesson, visible
-
-
-async def sheet_for(info: Ctx, lesson_id: str) -> LessonSheet | None:
-    found = await readable_lesson(info, lesson_id)
-    if found is None:
-        return None
-    lesson, visible = found
-    sheet = await info.context.loader("sheet_by_lesson", sheet_by_lesson_loader).load(lesson.id)
-    scale = await info.context.loader("scale_by_course", scale_by_course_loader).load(lesson.course_id or "")
-    return LessonSheet.build(lesson, sheet, scale, visible)
-
-
-@strawberry.federation.type(keys=["id"], description="A lesson (owned by scheduling); learning adds its sheet.")
-class Lesson:
-    id: strawberry.ID
-
-    @strawberry.field(description="The lesson's sheet; null if learning does not know the lesson yet.")
-    async def sheet(self, info: Ctx) -> LessonSheet | None:
-        return await sheet_for(info, str(self.id))
-
-    @strawberry.field(description="What was done on the lesson (null until the sheet is saved).")
-    async def summary(self, info: Ctx) -> str | None:
-        sheet = await sheet_for(info, str(self.id))
-        return sheet.summary if sheet and sheet.filled else None
-
-    @strawberry.field(description="The homework for the next lesson (null until the sheet is saved).")
-    async def homework(self, info: Ctx) -> str | None:
-        sheet = await sheet_for(info, str(self.id))
-        return sheet.homework if sheet and sheet.filled else None
-
-    @classmethod
-    def resolve_reference(cls, info: Ctx, id: strawberry.ID) -> Lesson:
-        # Cheap on purpose: each field checks access with batched loaders (a batch of references costs
-        # the same few queries as one).
-        return cls(id=id)
 
 
 # -- a student's results, homework and progress --------------------------------------------------------------
@@ -191,7 +130,9 @@ class LearningLessonResult:
     comment: str | None
 
     @strawberry.field
-    def lesson(self) -> Lesson:
+    def lesson(self) -> Annotated[Lesson, strawberry.lazy("learning.schema.entities")]:
+        from learning.schema.entities import Lesson
+
         return Lesson(id=self.lesson_id)
 
     @classmethod
@@ -215,7 +156,11 @@ class LearningLessonResultEdge:
 class LearningLessonResultConnection:
     edges: list[LearningLessonResultEdge]
     page_info: PageInfo
-    total_count: int
+    count: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(description="All the past lessons (counted only when asked for).")
+    async def total_count(self) -> int:
+        return await self.count()
 
 
 @strawberry.type(description="A homework: set on one lesson, checked at the student's next lesson of the series.")
@@ -272,7 +217,7 @@ class LearningCourseProgress:
     grade_scale: GradeScale  # type: ignore[valid-type]
 
     @classmethod
-    def of(cls, c: CourseProgress, start: datetime, end: datetime, scale: Any) -> LearningCourseProgress:
+    def of(cls, c: CourseProgress, start: datetime, end: datetime, scale: GradeScaleModel) -> LearningCourseProgress:
         return cls(course_id=strawberry.ID(c.course_id) if c.course_id else None, period_start=start,
                    period_end=end, current=LearningProgressMetrics.of(c.current),
                    previous=LearningProgressMetrics.of(c.previous),
@@ -280,79 +225,7 @@ class LearningCourseProgress:
                                                homework_completion=c.homework_trend), grade_scale=scale)
 
 
-async def results_for(info: Ctx, student_id: str, owner: StudentOwner | None = None) -> list[StudentLessonResult]:
-    """The student's lessons the caller may see: all of them for the family, the staff member's own otherwise.
-    ``owner``: the family identity gave through the gateway, for a student learning has not heard of yet."""
-    p = info.context.principal
-    require_authenticated(p)
-    if is_family(p):
-        family = await info.context.loader("family_by_student", family_by_student_loader).load(student_id)
-        family = family or (owner.family_id if owner is not None else None) or None
-        if not family_owns(p, student_id, family):
-            raise Forbidden()
-    elif not p.is_staff:
-        raise Forbidden()
-    result: list[StudentLessonResult] = await info.context.loader(
-        "results_by_student", results_by_student_loader).load(student_id)
-    return result
-
-
-def _cursor(lesson_id: str) -> str:
-    return base64.urlsafe_b64encode(f"lesson:{lesson_id}".encode()).decode()
-
-
-@strawberry.federation.type(keys=["id"], description="A student (owned by identity); learning adds results, "
-                                                     "homework and progress.")
-class Student(StudentEntity):
-
-    @strawberry.federation.field(requires=[STUDENT_OWNER], description=(
-        "Past lessons with the summary, homework and this student's marks and comment."))
-    async def past_lessons(self, info: Ctx, first: int = 20, after: str | None = None
-                           ) -> LearningLessonResultConnection:
-        first = max(0, min(first, 200))
-        now = datetime.now().astimezone()
-        items = past(await results_for(info, str(self.id), self), now)
-        start = 0
-        if after:
-            cursors = [_cursor(r.lesson_id) for r in items]
-            start = cursors.index(after) + 1 if after in cursors else len(items)
-        page = items[start:start + first]
-        edges = [LearningLessonResultEdge(cursor=_cursor(r.lesson_id), node=LearningLessonResult.of(r))
-                 for r in page]
-        return LearningLessonResultConnection(
-            edges=edges, total_count=len(items),
-            page_info=PageInfo(has_next_page=start + first < len(items),
-                               end_cursor=edges[-1].cursor if edges else None))
-
-    @strawberry.federation.field(requires=[STUDENT_OWNER],
-                                 description="Homework set for this student, newest first; filter by status.")
-    async def homework(self, info: Ctx, status: HomeworkStatus | None = None  # type: ignore[valid-type]
-                       ) -> list[LearningHomework]:
-        items = homework_of(await results_for(info, str(self.id), self))
-        return [LearningHomework.of(h) for h in items if status is None or h.status == status]
-
-    @strawberry.federation.field(requires=[STUDENT_OWNER], description=(
-        "Progress per course in [from, to) (default: the last 30 days) and the trend against the period of the "
-        "same length before it."))
-    async def progress(self, info: Ctx, from_: Annotated[datetime | None, strawberry.argument(name="from")] = None,
-                       to: datetime | None = None, course_id: strawberry.ID | None = None
-                       ) -> list[LearningCourseProgress]:
-        end = to or datetime.now().astimezone()
-        start = from_ or end - DEFAULT_PERIOD
-        if start >= end:
-            raise InvalidPeriod(field="from")
-        courses = progress_of(await results_for(info, str(self.id), self), start, end,
-                              str(course_id) if course_id else None)
-        scales = info.context.loader("scale_by_course", scale_by_course_loader)
-        return [LearningCourseProgress.of(c, start, end, await scales.load(c.course_id or "")) for c in courses]
-
-    @classmethod
-    def resolve_reference(cls, info: Ctx, id: strawberry.ID, familyId: str = "",
-                          branchId: str | None = None) -> Student:
-        return cls.from_representation(id, familyId, branchId)
-
-
-# -- staff views ---------------------------------------------------------------------------------------------
+# -- staff views ----------------------------------------------------------------------------------------------
 
 @strawberry.type
 class GroupJournalCell:
@@ -369,7 +242,9 @@ class GroupJournalRow:
     cells: list[GroupJournalCell] = strawberry.field(description="One per journal lesson, in the same order.")
 
     @strawberry.field
-    def student(self) -> Student:
+    def student(self) -> Annotated[Student, strawberry.lazy("learning.schema.entities")]:
+        from learning.schema.entities import Student
+
         return Student(id=self.student_id)
 
 
@@ -381,7 +256,9 @@ class GroupJournalLesson:
     filled: bool
 
     @strawberry.field
-    def lesson(self) -> Lesson:
+    def lesson(self) -> Annotated[Lesson, strawberry.lazy("learning.schema.entities")]:
+        from learning.schema.entities import Lesson
+
         return Lesson(id=self.lesson_id)
 
 
@@ -415,6 +292,7 @@ class StudentAtRisk:
     thresholds: RiskThresholds
 
     @strawberry.field
-    def student(self) -> Student:
-        return Student(id=self.student_id)
+    def student(self) -> Annotated[Student, strawberry.lazy("learning.schema.entities")]:
+        from learning.schema.entities import Student
 
+        return Student(id=self.student_id)

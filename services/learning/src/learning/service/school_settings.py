@@ -2,42 +2,64 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-
-from sqlalchemy import select
 
 from kabinet.auth.principal import Principal, Role
 from kabinet.auth.rules import can_manage_branch, ensure, require_role
-from kabinet.db import UnitOfWork
-from learning.adapters.repositories import SettingsRepository
-from learning.adapters.tables import lessons
 from learning.domain.errors import InvalidThreshold
 from learning.domain.grades import GradeScale
 from learning.domain.progress import Thresholds
+from learning.service.unit_of_work import LearningUnitOfWork
 
 
-async def set_course_scale(course_id: str, scale: GradeScale, uow: UnitOfWork, principal: Principal,
-                           now: datetime) -> None:
+@dataclass(frozen=True)
+class SetCourseScale:
+    course_id: str
+    scale: GradeScale
+    now: datetime
+
+
+@dataclass(frozen=True)
+class CourseScaleSet:
+    course_id: str
+    scale: GradeScale
+
+
+@dataclass(frozen=True)
+class SetThresholds:
+    branch_id: str
+    thresholds: Thresholds
+    now: datetime
+
+
+@dataclass(frozen=True)
+class ThresholdsSet:
+    branch_id: str
+    thresholds: Thresholds
+
+
+async def set_course_scale(cmd: SetCourseScale, uow: LearningUnitOfWork, principal: Principal) -> CourseScaleSet:
     """The owner, or an admin of a branch where the course is taught. Grades already given keep their scale."""
     require_role(principal, Role.BRANCH_ADMIN)
     if principal.role is Role.BRANCH_ADMIN:
-        branches = set((await uow.session.execute(
-            select(lessons.c.branch_id).where(lessons.c.course_id == course_id).distinct())).scalars())
+        branches = await uow.projections.branches_of_course(cmd.course_id)
         ensure(bool(branches & principal.branch_ids))
-    await SettingsRepository(uow.session).set_scale(course_id, scale, now)
+    await uow.settings.set_scale(cmd.course_id, cmd.scale, cmd.now)
     await uow.commit()
+    return CourseScaleSet(cmd.course_id, cmd.scale)
 
 
-async def set_thresholds(branch_id: str, t: Thresholds, uow: UnitOfWork, principal: Principal,
-                         now: datetime) -> Thresholds:
+async def set_thresholds(cmd: SetThresholds, uow: LearningUnitOfWork, principal: Principal) -> ThresholdsSet:
     require_role(principal, Role.BRANCH_ADMIN)
-    ensure(can_manage_branch(principal, branch_id))
+    ensure(can_manage_branch(principal, cmd.branch_id))
+    t = cmd.thresholds
     if not 0 <= t.min_attendance_percent <= 100:
         raise InvalidThreshold(field="minAttendancePercent")
     if not 0 <= t.min_grade_percent <= 100:
         raise InvalidThreshold(field="minGradePercent")
     if not 1 <= t.window_days <= 366:
         raise InvalidThreshold("The window is 1 to 366 days.", field="windowDays")
-    await SettingsRepository(uow.session).set_thresholds(branch_id, t, now)
+    await uow.settings.set_thresholds(cmd.branch_id, t, cmd.now)
     await uow.commit()
-    return t
+    return ThresholdsSet(cmd.branch_id, t)

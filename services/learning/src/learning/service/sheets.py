@@ -2,70 +2,70 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from kabinet.auth.principal import Principal
 from kabinet.auth.rules import ensure, require_authenticated
-from kabinet.db import UnitOfWork
-from kabinet.errors import Forbidden, IdempotencyKeyReused
-from learning.adapters.repositories import LessonRepository, SettingsRepository, SheetRepository
+from kabinet.errors import Forbidden
+from learning.domain.access import can_write_sheet
 from learning.domain.errors import LessonNotFound, StaleRevision
 from learning.domain.events import AttendanceMarked, GradePosted, HomeworkAssigned, LessonConducted
 from learning.domain.model import Lesson, Sheet, SheetChange, SheetDraft, record_sheet
-from learning.service.access import can_write_sheet
+from learning.service.unit_of_work import LearningUnitOfWork
 
 
 @dataclass(frozen=True)
 class SaveSheet:
     draft: SheetDraft
+    now: datetime
     idempotency_key: str | None = None
     # The revision the phone started from: a save over someone else's newer revision is refused.
     expected_revision: int | None = None
+    # A sheet may be filled from this long before the lesson starts.
+    open_before: timedelta = timedelta(minutes=30)
 
 
-def request_hash(draft: SheetDraft) -> str:
-    return hashlib.sha256(json.dumps(asdict(draft), sort_keys=True, default=str).encode()).hexdigest()
+@dataclass(frozen=True)
+class SheetSaved:
+    sheet: Sheet
+    changed: bool  # False: the same sheet again, or a retry of a save that already happened
+    replayed: bool = False  # a retry with an idempotency key already used for this very sheet
 
 
-async def save_sheet(cmd: SaveSheet, uow: UnitOfWork, principal: Principal, *, now: datetime,
-                     open_before: timedelta = timedelta(minutes=30)) -> Sheet:
+def lesson_scope(lesson_id: str) -> str:
+    """Idempotency keys of sheet saves are per lesson (a teacher's and an admin's phones retry the same save)."""
+    return f"lesson:{lesson_id}"
+
+
+async def save_sheet(cmd: SaveSheet, uow: LearningUnitOfWork, principal: Principal) -> SheetSaved:
     require_authenticated(principal)
-    lessons, sheets = LessonRepository(uow.session), SheetRepository(uow.session)
-    lesson = await lessons.get(cmd.draft.lesson_id, for_update=True)
+    lesson = await uow.projections.lesson(cmd.draft.lesson_id, for_update=True)
     if lesson is None:
         # Only staff learn that a lesson is unknown (yet): it may still be on its way from scheduling.
         if not principal.is_staff:
             raise Forbidden()
         raise LessonNotFound(field="lessonId")
     ensure(can_write_sheet(principal, lesson))
-    digest = request_hash(cmd.draft)
-    current = await sheets.get(lesson.id)
-    if cmd.idempotency_key:
-        seen = await sheets.request(lesson.id, cmd.idempotency_key)
-        if seen is not None:
-            if seen.request_hash != digest:
-                raise IdempotencyKeyReused(field="idempotencyKey")
-            assert current is not None
-            return current  # a retry of a save that already happened: nothing changes
+    current = await uow.sheets.get(lesson.id)
+    claim = await uow.sheet_keys.claim(lesson_scope(lesson.id), cmd.idempotency_key, "save_sheet", cmd.draft)
+    if claim.replayed:
+        assert current is not None
+        return SheetSaved(current, changed=False, replayed=True)  # a retry: nothing changes
     if cmd.expected_revision is not None and cmd.expected_revision != (current.revision if current else 0):
         raise StaleRevision(field="expectedRevision")
-    scale = (await SettingsRepository(uow.session).scales([lesson.course_id]))[lesson.course_id]
-    change = record_sheet(lesson, current, cmd.draft, scale, now=now, by=principal.staff_id or principal.user_id,
-                          open_before=open_before)
+    scale = (await uow.settings.scales([lesson.course_id]))[lesson.course_id]
+    change = record_sheet(lesson, current, cmd.draft, scale, now=cmd.now,
+                          by=principal.staff_id or principal.user_id, open_before=cmd.open_before)
     if change.changed:
-        await sheets.save(change.after, current)
-        await _publish(uow, lessons, lesson, change, now)
-    if cmd.idempotency_key:
-        await sheets.add_request(lesson.id, cmd.idempotency_key, digest, change.after.revision, now)
+        await uow.sheets.save(change.after, current)
+        await _publish(uow, lesson, change, cmd.now)
+    await uow.sheet_keys.store(claim, change.after.revision)
     await uow.commit()
-    return change.after
+    return SheetSaved(change.after, changed=change.changed)
 
 
-async def _publish(uow: UnitOfWork, lessons: LessonRepository, lesson: Lesson, change: SheetChange,
-                   now: datetime) -> None:
+async def _publish(uow: LearningUnitOfWork, lesson: Lesson, change: SheetChange, now: datetime) -> None:
     sheet = change.after
     for m in change.changed_attendance:
         p = lesson.participants.get(m.student_id)
@@ -78,7 +78,7 @@ async def _publish(uow: UnitOfWork, lessons: LessonRepository, lesson: Lesson, c
         uow.publish(GradePosted(lesson_id=lesson.id, student_id=m.student_id, family_id=p.family_id if p else None,
                                 grade=m.grade.display(), scale=m.grade.scale.value))
     if change.homework_assigned:
-        due = await lessons.next_in_group(lesson.group_id, lesson.starts_at) if lesson.group_id else None
+        due = await uow.projections.next_in_group(lesson.group_id, lesson.starts_at) if lesson.group_id else None
         uow.publish(HomeworkAssigned(lesson_id=lesson.id, group_id=lesson.group_id, text=sheet.homework,
                                      due_lesson_id=due))
     if change.conducted_now:

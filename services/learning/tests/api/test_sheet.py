@@ -6,12 +6,11 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+from learning_testkit import SHEET_FIELDS, Env, guardian, staff, uid
 from sqlalchemy import select
 
 from kabinet.auth import Role
 from learning.adapters.tables import outbox
-
-from ..support import SHEET_FIELDS, Env, guardian, staff, uid
 
 B1 = "00000000-0000-4000-8000-0000000000b1"
 C1 = "00000000-0000-4000-8000-0000000000c1"

@@ -208,26 +208,17 @@ async def school(gateway_stack: StackHandle) -> School:
     return s
 
 
-class _Clock(datetime):
-    """Learning's read clock, frozen at a moment of March 2027 (scheduling refuses changes to past lessons, so
-    the month is in the future and learning is told it has come)."""
-
-    frozen: datetime
-
-    @classmethod
-    def now(cls, tz: Any = None) -> Any:
-        return cls.frozen if tz is None else cls.frozen.astimezone(tz)
-
-
 @pytest.fixture
 def learning_now(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], None]]:
+    """Learning's read clock, frozen at a moment of March 2027 (scheduling refuses changes to past lessons, so
+    the month is in the future and learning is told it has come)."""
+    import learning.schema.entities as learning_entities
     import learning.schema.queries as learning_queries
-    import learning.schema.types as learning_types
 
     def set_now(iso: str) -> None:
         at = datetime.fromisoformat(iso)
         monkeypatch.setattr(learning_queries, "_now", lambda: at)
-        monkeypatch.setattr(learning_types, "datetime", type("Clock", (_Clock,), {"frozen": at}))
+        monkeypatch.setattr(learning_entities, "_now", lambda: at)
 
     yield set_now
 

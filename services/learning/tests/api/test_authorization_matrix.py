@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+from learning_testkit import Env, guardian, staff, uid
+
 from kabinet.auth import Principal, Role
 from learning.schema.schema import schema
-
-from ..support import Env, guardian, staff, uid
 
 B1 = "00000000-0000-4000-8000-0000000000b1"
 C1 = "00000000-0000-4000-8000-0000000000c1"

@@ -1,0 +1,71 @@
+"""The sheet aggregate: a lesson's sheet, its marks and every saved revision."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from learning.adapters.rows import mark_from_row
+from learning.adapters.tables import sheet_marks, sheet_revisions, sheets
+from learning.domain.model import Sheet
+
+
+async def sheets_by_lessons(session: AsyncSession, lesson_ids: Sequence[str]) -> dict[str, Sheet]:
+    if not lesson_ids:
+        return {}
+    rows = (await session.execute(select(sheets).where(sheets.c.lesson_id.in_(lesson_ids)))).all()
+    found = {r.lesson_id: Sheet(r.lesson_id, r.summary, r.homework, r.revision, {}, r.conducted, r.updated_at,
+                                r.updated_by) for r in rows}
+    if found:
+        mrows = (await session.execute(select(sheet_marks).where(sheet_marks.c.lesson_id.in_(list(found))))).all()
+        for m in mrows:
+            found[m.lesson_id].marks[m.student_id] = mark_from_row(m)
+    return found
+
+
+class SqlSheets:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, lesson_id: str) -> Sheet | None:
+        return (await sheets_by_lessons(self.session, [lesson_id])).get(lesson_id)
+
+    async def save(self, sheet: Sheet, previous: Sheet | None) -> None:
+        assert sheet.updated_at is not None
+        values = dict(summary=sheet.summary, homework=sheet.homework, revision=sheet.revision,
+                      conducted=sheet.conducted, updated_at=sheet.updated_at, updated_by=sheet.updated_by)
+        if previous is None:
+            await self.session.execute(sheets.insert().values(lesson_id=sheet.lesson_id, **values))
+        else:
+            await self.session.execute(update(sheets).where(sheets.c.lesson_id == sheet.lesson_id).values(**values))
+        changed = [m for sid, m in sheet.marks.items() if previous is None or previous.marks.get(sid) != m]
+        if changed:
+            await self.session.execute(delete(sheet_marks).where(
+                sheet_marks.c.lesson_id == sheet.lesson_id,
+                sheet_marks.c.student_id.in_([m.student_id for m in changed])))
+            await self.session.execute(sheet_marks.insert(), [
+                dict(lesson_id=sheet.lesson_id, student_id=m.student_id, attendance=m.attendance.value,
+                     homework_done=m.homework_done.value if m.homework_done else None,
+                     grade=m.grade.value if m.grade else None, grade_scale=m.grade.scale.value if m.grade else None,
+                     comment=m.comment) for m in changed])
+        await self.session.execute(sheet_revisions.insert().values(
+            lesson_id=sheet.lesson_id, revision=sheet.revision, saved_at=sheet.updated_at, saved_by=sheet.updated_by,
+            snapshot=sheet.snapshot()))
+
+    async def erase_comments(self, student_id: str) -> None:
+        """Attendance and grades stay under the (now unlinkable) id: they are what charges were made on."""
+        await self.session.execute(update(sheet_marks).where(sheet_marks.c.student_id == student_id)
+                                   .values(comment=None))
+        lesson_ids = select(sheet_marks.c.lesson_id).where(sheet_marks.c.student_id == student_id)
+        rows = (await self.session.execute(
+            select(sheet_revisions).where(sheet_revisions.c.lesson_id.in_(lesson_ids)))).all()
+        for r in rows:
+            snap = dict(r.snapshot)
+            marks = [dict(m, comment=None) if m.get("student_id") == student_id else m for m in snap.get("marks", [])]
+            if marks != snap.get("marks"):
+                await self.session.execute(
+                    update(sheet_revisions).where(sheet_revisions.c.lesson_id == r.lesson_id,
+                                                  sheet_revisions.c.revision == r.revision)
+                    .values(snapshot={**snap, "marks": marks}))

@@ -1,0 +1,40 @@
+"""Saving a lesson's sheet."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import strawberry
+
+from kabinet.graphql.mutations import attempt
+from kabinet.graphql.types import UserError
+from learning.domain.model import MarkDraft, SheetDraft
+from learning.schema.entities import sheet_for
+from learning.schema.inputs import SaveLessonSheetInput
+from learning.schema.loaders import Ctx, wiring
+from learning.schema.types import LessonSheet
+from learning.service.sheets import SaveSheet, save_sheet
+
+
+@strawberry.type
+class SaveLessonSheetPayload:
+    sheet: LessonSheet | None
+    errors: list[UserError]
+
+
+@strawberry.type
+class SheetMutations:
+    @strawberry.mutation(description="Save a lesson's whole sheet: summary, homework and every student's row.")
+    async def save_lesson_sheet(self, info: Ctx, input: SaveLessonSheetInput) -> SaveLessonSheetPayload:
+        runtime = info.context.runtime
+        draft = SheetDraft(str(input.lesson_id), input.summary, input.homework, tuple(
+            MarkDraft(str(s.student_id), s.attendance, s.homework_done, s.grade, s.comment) for s in input.students))
+        open_before = timedelta(minutes=getattr(runtime.settings, "sheet_open_before_start_min", 30))
+        cmd = SaveSheet(draft, datetime.now().astimezone(), input.idempotency_key, input.expected_revision,
+                        open_before)
+        _, errors = await attempt(lambda uow: save_sheet(cmd, uow, info.context.principal),
+                                  within=wiring(info.context).unit_of_work)
+        if errors:
+            return SaveLessonSheetPayload(sheet=None, errors=errors)
+        info.context.loaders.clear()  # read the saved state, not what this request cached before
+        return SaveLessonSheetPayload(sheet=await sheet_for(info, str(input.lesson_id)), errors=[])
