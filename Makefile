@@ -76,7 +76,7 @@ bench: install install-node bench-gateway
 
 ## Our gateway vs @apollo/gateway vs @graphql-hive/gateway on the same subgraphs (S1-S5; prints the table).
 bench-gateway: install install-node
-	$(UV) run python bench/gateway.py
+	$(UV) run python bench/gateway_peers.py
 
 ## Regenerate the event catalogue (docs/events.md, docs/asyncapi.json) from the services' contracts.
 docs: install

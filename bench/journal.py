@@ -36,6 +36,8 @@ PG = os.environ.get("BENCH_POSTGRES_URL") or os.environ.get("KABINET_TEST_POSTGR
     or "postgresql://postgres@127.0.0.1:5432/postgres"
 RUNS = 10
 
+# The API takes UUIDs only; the branch, course and teacher exist in learning's rows only.
+BRANCH, COURSE, TEACHER = (str(uuid.uuid4()) for _ in range(3))
 JOURNAL = """query($g: ID!) { groupJournal(groupId: $g) { lessons { lessonId startsAt filled }
   students { studentId cells { lessonId attendance grade homeworkDone } } } }"""
 FAMILY = """{ myFamily { id students { id firstName
@@ -76,14 +78,14 @@ async def seed_group(runtime: Any, group: str, students: list[tuple[str, str]], 
     for i in range(n_lessons):
         lid = str(uuid.uuid4())
         start = now - timedelta(days=2 * (n_lessons - i))
-        lrows.append(dict(id=lid, branch_id="b1", group_id=group, course_id="c1", teacher_id=teacher,
+        lrows.append(dict(id=lid, branch_id=BRANCH, group_id=group, course_id=COURSE, teacher_id=teacher,
                           original_teacher_id=teacher, lesson_type="group", charged_by_default=True, starts_at=start,
                           ends_at=start + timedelta(hours=1), cancelled=False, event_at=now))
         srows.append(dict(lesson_id=lid, summary=f"Lesson {i}", homework=f"Exercise {i}", revision=1, conducted=True,
                           updated_at=now, updated_by=teacher))
         for j, (sid, fid) in enumerate(students):
             prows.append(dict(lesson_id=lid, student_id=sid, family_id=fid, reason="member", active=True,
-                              event_at=now))
+                              starts_at=start, event_at=now))
             mrows.append(dict(lesson_id=lid, student_id=sid, attendance=["present", "late", "absent"][(i + j) % 3],
                               homework_done=["yes", "partly", "no"][(i * j) % 3], grade=1 + (i + 2 * j) % 5,
                               grade_scale="five_point", comment=f"comment {i}/{j}"))
@@ -148,15 +150,16 @@ async def bench(stack: Any, key: SigningKey, counter: StatementCounter, direct: 
     gateway = GraphQLClient(stack.app)
     subgraph = GraphQLClient(stack.apps["learning"])
     client = subgraph if direct else gateway
-    teacher = "teacher-bench"
+    teacher = TEACHER
     # a family of three in identity, registered through its own mutation
-    admin = token_for(key, Principal(user_id="a", role=Role.BRANCH_ADMIN, branch_ids=frozenset({"b1"})))
+    admin = token_for(key, Principal(user_id="a", role=Role.BRANCH_ADMIN, branch_ids=frozenset({BRANCH})))
     kids = []
     for name in ("Anna", "Boris", "Vera"):
         res = await GraphQLClient(stack.apps["identity"], admin).execute(
             """mutation($i: RegisterStudentInput!) { registerStudent(input: $i) { student { id familyId } } }""",
             {"i": {"guardianPhone": "+79120000001", "firstName": name, "lastName": "Bench", "birthDate": "2014-01-01",
-                   "branchId": "b1"}})
+                   "branchId": BRANCH}})
+        assert res.get("data"), res
         student = res["data"]["registerStudent"]["student"]
         kids.append((student["id"], student["familyId"]))
     family_id = kids[0][1]
@@ -164,15 +167,15 @@ async def bench(stack: Any, key: SigningKey, counter: StatementCounter, direct: 
           f"median of {RUNS}, SQL statements per request (all services)\n")
     sizes = [(10, 20), (30, 60)]
     for n_students, n_lessons in sizes:
-        group = f"g-{n_students}x{n_lessons}"
+        group = str(uuid.uuid4())  # ids are UUIDs (malformed ones are BAD_USER_INPUT)
         students = [(str(uuid.uuid4()), str(uuid.uuid4())) for _ in range(n_students)]
         await seed_group(learning, group, students, n_lessons, teacher)
-        t = token_for(key, Principal(user_id="t", role=Role.TEACHER, staff_id=teacher, branch_ids=frozenset({"b1"})))
+        t = token_for(key, Principal(user_id="t", role=Role.TEACHER, staff_id=teacher, branch_ids=frozenset({BRANCH})))
         ms, stmts, size = await measure(client.as_(t), counter, JOURNAL, {"g": group})
         print(f"group journal {n_students:>2} students x {n_lessons:>2} lessons: {ms:7.1f} ms  "
               f"{stmts:>2} SQL statements  ({size // 1024} KiB)")
     for n_lessons in (20, 60):
-        await seed_group(learning, f"g-family-{n_lessons}", kids, n_lessons, teacher)
+        await seed_group(learning, str(uuid.uuid4()), kids, n_lessons, teacher)
         g = token_for(key, Principal(user_id="g", role=Role.GUARDIAN, family_id=family_id))
         if direct:
             reps = [{"__typename": "Student", "id": sid} for sid, _ in kids]

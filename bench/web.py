@@ -36,13 +36,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-# This directory holds bench/gateway.py, which would shadow the gateway package the stack imports.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+from playwright.async_api import Browser, Page, Request, Response, ViewportSize, WebSocket, async_playwright
 
-from playwright.async_api import Browser, Page, Request, Response, ViewportSize, WebSocket, async_playwright  # noqa: E402
-
-from kabinet_stack.testing import kabinet_run  # noqa: E402
-from kabinet_stack.web_build import REPO_WEB  # noqa: E402
+from kabinet_stack.testing import kabinet_run
+from kabinet_stack.web_build import REPO_WEB
 
 os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
 CHROMIUM = "/usr/bin/chromium"

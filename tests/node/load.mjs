@@ -1,4 +1,4 @@
-// Load generator for bench/gateway.py: autocannon against one URL, POSTing JSON bodies in turn.
+// Load generator for bench/gateway_peers.py: autocannon against one URL, POSTing JSON bodies in turn.
 // Input on stdin: {"url": "...", "connections": 50, "duration": 8, "bodies": ["{...}", ...]}
 // Output on stdout: {"rps": ..., "p50": ms, "p99": ms, "requests": n, "errors": n, "non2xx": n, "bytes": n}
 import autocannon from "autocannon";

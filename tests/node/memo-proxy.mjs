@@ -1,4 +1,4 @@
-// Memoising front for bench/gateway.py's Strawberry subgraphs: one port per subgraph; a POST body seen before is
+// Memoising front for bench/gateway_peers.py's Strawberry subgraphs: one port per subgraph; a POST body seen before is
 // answered from memory, a new one is forwarded to the subgraph (and its 200 answer kept). It keeps the subgraphs
 // cheap and equal for every gateway, so the benchmark measures the gateways.
 // Input: env UPSTREAMS='{"name": "http://127.0.0.1:port/graphql", ...}'.

@@ -3,7 +3,7 @@
 uvicorn writes the status line and headers as soon as the app sends `http.response.start`, then the body as a
 second write: two TCP segments per response, so a client on the same machine is woken for the head and again
 for the body. On a busy machine every wake-up may wait for a CPU: that second one was a good part of the latency
-the gateway added to a small response (bench/gateway.py S5). Here the head is held until the body arrives (in
+the gateway added to a small response (bench/gateway_peers.py S5). Here the head is held until the body arrives (in
 the same step of the app's task, for a `Response`) and goes out with it; a streamed response's head is sent at
 the latest one event-loop iteration later. `100 Continue` is never held. WebSocket upgrades are untouched.
 """

@@ -1,7 +1,7 @@
 """Kabinet's gateway against @apollo/gateway and @graphql-hive/gateway (its default JavaScript runtime, and with
 Hive Router's Rust query planner from @graphql-hive/router-runtime), on the same subgraphs, in the same run.
 
-    make bench-gateway      (or: uv run python bench/gateway.py [--duration 8] [--connections 50])
+    make bench-gateway      (or: uv run python bench/gateway_peers.py [--duration 8] [--connections 50])
 
 Subgraphs: four purpose-built Strawberry federation subgraphs shaped like the services (identity: families and
 students; billing: the family's account; scheduling: a student's next lessons, plus a large lesson catalogue;
@@ -55,12 +55,10 @@ from kabinet.testing.net import free_port as _free_port
 from kabinet.testing.net import stop_processes
 
 ROOT = Path(__file__).resolve().parents[1]
-# This file is bench/gateway.py: keep its directory off the path so `import gateway` is the gateway package.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 NODE_DIR = ROOT / "tests" / "node"
 FAMILIES = [f"fam-{i:02d}" for i in range(20)]
 
-# --- the subgraphs (run in their own process: `bench/gateway.py --serve-subgraphs`) ---------------------
+# --- the subgraphs (run in their own process: `bench/gateway_peers.py --serve-subgraphs`) ---------------------
 
 
 def students_of(family_id: str) -> list[str]:
