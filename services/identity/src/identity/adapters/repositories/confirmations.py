@@ -21,7 +21,7 @@ def _confirmation(r: Row[Any]) -> FamilyConfirmation:
                               as_utc(r.decided_at) if r.decided_at else None)
 
 
-class ConfirmationRepository:
+class SqlConfirmationRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 

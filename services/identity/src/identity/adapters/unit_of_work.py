@@ -1,0 +1,94 @@
+"""The SQLAlchemy unit of work: the kit's transaction + outbox, with identity's repositories built from its
+session (implements identity.service.unit_of_work.IdentityUnitOfWork)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from typing import Any
+
+from identity.adapters.repositories.confirmations import SqlConfirmationRepository
+from identity.adapters.repositories.credentials import (
+    SqlCodeRepository,
+    SqlEmailLinkRepository,
+    SqlIdempotencyRepository,
+    SqlSessionRepository,
+    SqlThrottleRepository,
+)
+from identity.adapters.repositories.families import SqlFamilyRepository
+from identity.adapters.repositories.guardians import SqlGuardianRepository
+from identity.adapters.repositories.org import SqlBranchRepository, SqlStaffRepository
+from identity.adapters.repositories.projections import SqlTeachingProjection
+from identity.adapters.repositories.questions import SqlQuestionRepository
+from identity.adapters.repositories.students import SqlStudentLoginRepository, SqlStudentRepository
+from identity.service.ports import IdentityPorts
+from identity.service.unit_of_work import IdentityUnitOfWork
+from kabinet.db import UnitOfWork
+from kabinet.events import Envelope, EventContract
+from kabinet.inbox import EventHandler
+
+
+class SqlIdentityUnitOfWork:
+    """Identity's repositories over one kit unit of work (its transaction and outbox): ``commit``, ``publish``
+    and ``defer`` are the kit's. ``ports`` is None only for event handling (handlers need none)."""
+
+    def __init__(self, kit: UnitOfWork, ports: IdentityPorts | None) -> None:
+        self.kit = kit
+        self._ports = ports
+        s = kit.session
+        self.families = SqlFamilyRepository(s)
+        self.students = SqlStudentRepository(s)
+        self.guardians = SqlGuardianRepository(s)
+        self.student_logins = SqlStudentLoginRepository(s)
+        self.branches = SqlBranchRepository(s)
+        self.staff = SqlStaffRepository(s)
+        self.codes = SqlCodeRepository(s)
+        self.email_links = SqlEmailLinkRepository(s)
+        self.sessions = SqlSessionRepository(s)
+        self.throttles = SqlThrottleRepository(s)
+        self.idempotency = SqlIdempotencyRepository(s)
+        self.confirmations = SqlConfirmationRepository(s)
+        self.questions = SqlQuestionRepository(s)
+        self.teachings = SqlTeachingProjection(s)
+
+    @property
+    def ports(self) -> IdentityPorts:
+        if self._ports is None:
+            raise RuntimeError("this unit of work handles events: it has no ports")
+        return self._ports
+
+    async def commit(self) -> None:
+        await self.kit.commit()
+
+    def publish(self, event: EventContract) -> Envelope:
+        return self.kit.publish(event)
+
+    def defer(self, key: str, items: Iterable[Any], apply: Callable[[Any, list[Any]], Awaitable[None]]) -> None:
+        async def run(_: UnitOfWork, collected: list[Any]) -> None:
+            await apply(self, collected)
+
+        self.kit.defer(key, items, run)
+
+
+@contextlib.asynccontextmanager
+async def identity_uow(kit_factory: Callable[[], UnitOfWork],
+                       ports: IdentityPorts) -> AsyncIterator[SqlIdentityUnitOfWork]:
+    """``async with identity_uow(runtime.uow, ports) as uow``: leaving without ``commit()`` rolls back."""
+    async with kit_factory() as kit:
+        yield SqlIdentityUnitOfWork(kit, ports)
+
+
+IdentityHandler = Callable[[Envelope, IdentityUnitOfWork], Awaitable[None]]
+
+
+def kit_handlers(handlers: Mapping[str, IdentityHandler]) -> dict[str, EventHandler]:
+    """Identity's handlers (service/handlers.py) as the kit's inbox calls them: with its unit of work."""
+
+    def adapt(fn: IdentityHandler) -> EventHandler:
+        async def handle(envelope: Envelope, kit: UnitOfWork) -> None:
+            await fn(envelope, SqlIdentityUnitOfWork(kit, None))
+
+        handle.__name__ = handle.__qualname__ = getattr(fn, "__name__", "handler")
+        return handle
+
+    return {key: adapt(fn) for key, fn in handlers.items()}
