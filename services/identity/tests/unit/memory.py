@@ -19,13 +19,14 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from identity.domain.confirmations import ConfirmationStatus, FamilyConfirmation
-from identity.domain.credentials import EmailToken, IdempotentResult, OneTimeCode, RefreshToken, SmsLimits, StudentLogin
+from identity.domain.credentials import EmailToken, OneTimeCode, RefreshToken, SmsLimits, StudentLogin
 from identity.domain.model import Branch, Consent, Family, Guardian, Staff, Student, new_id
 from identity.domain.questions import Question, QuestionStatus, Topic
 from identity.service.ports import IdentityPorts
 from identity.settings import IdentitySettings
 from kabinet.auth.principal import Principal
 from kabinet.events import EventContract
+from kabinet.idempotency import Idempotency, StoredKey
 
 T = TypeVar("T")
 SCHOOL_WIDE = "*"
@@ -58,7 +59,7 @@ class MemoryData:
     email_links: dict[str, tuple[str, EmailToken]] = field(default_factory=dict)  # id -> (hash, token)
     refresh: dict[str, tuple[str, RefreshToken]] = field(default_factory=dict)  # id -> (hash, token)
     throttles: list[tuple[str, str, datetime]] = field(default_factory=list)
-    idempotency: dict[tuple[str, str], IdempotentResult] = field(default_factory=dict)
+    idempotency: dict[tuple[str, str], StoredKey] = field(default_factory=dict)
     confirmations: dict[str, FamilyConfirmation] = field(default_factory=dict)
     questions: dict[str, Question] = field(default_factory=dict)
     topics: dict[tuple[str, str], Topic] = field(default_factory=dict)  # (scope, code)
@@ -300,14 +301,18 @@ class MemoryThrottles(_Repo):
         return sum(1 for b, k, at in self.d.throttles if b == bucket and k == key and at >= since)
 
 
-class MemoryIdempotency(_Repo):
-    async def get(self, subject: str, key: str) -> IdempotentResult | None:
-        return self.d.idempotency.get((subject, key))
+class MemoryKeys(_Repo):
+    """The kit's KeyStore over this unit of work's copy: a claim goes away with a rollback, as in PostgreSQL
+    (the kit's MemoryKeyStore keeps it)."""
 
-    async def remember(self, subject: str, key: str, result: IdempotentResult, now: datetime) -> None:
-        if (subject, key) in self.d.idempotency:
-            raise AssertionError("duplicate idempotency key (a unique violation in PostgreSQL)")
-        self.d.idempotency[(subject, key)] = result
+    async def insert(self, scope: str, key: str, request_hash: str, at: datetime) -> StoredKey | None:
+        found = self.d.idempotency.get((scope, key))
+        if found is None:
+            self.d.idempotency[(scope, key)] = StoredKey(request_hash, None)
+        return found
+
+    async def set_result(self, scope: str, key: str, result: str) -> None:
+        self.d.idempotency[(scope, key)] = StoredKey(self.d.idempotency[(scope, key)].request_hash, result)
 
 
 class MemoryConfirmations(_Repo):
@@ -384,7 +389,7 @@ class MemoryUnitOfWork:
         self.email_links = MemoryEmailLinks(d)
         self.sessions = MemorySessions(d)
         self.throttles = MemoryThrottles(d)
-        self.idempotency = MemoryIdempotency(d)
+        self.child_requests = Idempotency(MemoryKeys(d), str, clock=ports.clock)
         self.confirmations = MemoryConfirmations(d)
         self.questions = MemoryQuestions(d)
         self.teachings = MemoryTeachings(d)

@@ -11,7 +11,6 @@ from identity.adapters.repositories.confirmations import SqlConfirmationReposito
 from identity.adapters.repositories.credentials import (
     SqlCodeRepository,
     SqlEmailLinkRepository,
-    SqlIdempotencyRepository,
     SqlSessionRepository,
     SqlThrottleRepository,
 )
@@ -21,10 +20,12 @@ from identity.adapters.repositories.org import SqlBranchRepository, SqlStaffRepo
 from identity.adapters.repositories.projections import SqlTeachingProjection
 from identity.adapters.repositories.questions import SqlQuestionRepository
 from identity.adapters.repositories.students import SqlStudentLoginRepository, SqlStudentRepository
+from identity.adapters.tables import idempotency_keys
 from identity.service.ports import IdentityPorts
 from identity.service.unit_of_work import IdentityUnitOfWork
-from kabinet.db import UnitOfWork
+from kabinet.db import SqlKeyStore, UnitOfWork
 from kabinet.events import Envelope, EventContract
+from kabinet.idempotency import Idempotency
 from kabinet.inbox import EventHandler
 
 
@@ -46,7 +47,7 @@ class SqlIdentityUnitOfWork:
         self.email_links = SqlEmailLinkRepository(s)
         self.sessions = SqlSessionRepository(s)
         self.throttles = SqlThrottleRepository(s)
-        self.idempotency = SqlIdempotencyRepository(s)
+        self.child_requests = Idempotency(SqlKeyStore(s, idempotency_keys), str)
         self.confirmations = SqlConfirmationRepository(s)
         self.questions = SqlQuestionRepository(s)
         self.teachings = SqlTeachingProjection(s)

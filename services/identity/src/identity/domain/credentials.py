@@ -110,12 +110,3 @@ class StudentLogin:
     student_id: str
     login: str
     password_hash: str
-
-
-@dataclass(frozen=True)
-class IdempotentResult:
-    """What the first call with an idempotency key produced."""
-
-    operation: str
-    request_hash: str
-    result_id: str

@@ -1,5 +1,5 @@
-"""Glue between resolvers and use cases: the runtime's unit of work, ports and read models, the caller's IP,
-typed payload errors."""
+"""Glue between resolvers and use cases: the runtime's unit of work, ports and read models, the caller's IP;
+use cases run through the kit's ``attempt`` (domain errors become the payload's typed errors)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,8 @@ from strawberry.types import Info
 from identity.service.ports import IdentityPorts
 from identity.service.unit_of_work import IdentityReads, IdentityUnitOfWork
 from kabinet.auth.principal import Principal
-from kabinet.errors import KabinetError
 from kabinet.graphql.context import RequestContext
-from kabinet.graphql.errors import user_error
+from kabinet.graphql.mutations import attempt
 from kabinet.graphql.types import UserError
 from kabinet.web.gateway_only import client_address
 
@@ -53,14 +52,6 @@ def client_ip(info: Ctx) -> str | None:
     return client_address(info.context.request)
 
 
-async def attempt(fn: Callable[[], Awaitable[T]]) -> tuple[T | None, list[UserError]]:
-    """Domain errors become payload errors; not signed in / not allowed stay GraphQL errors (extensions.code)."""
-    try:
-        return await fn(), []
-    except KabinetError as exc:
-        if exc.code in ("UNAUTHENTICATED", "FORBIDDEN"):
-            raise
-        return None, [user_error(exc)]
 
 
 C = TypeVar("C")
@@ -70,13 +61,13 @@ async def run(info: Ctx, use_case: Callable[[C, IdentityUnitOfWork, Principal], 
               cmd: C) -> tuple[T | None, list[UserError]]:
     """A use case for the caller, in its own unit of work; domain errors come back as payload errors."""
     principal = info.context.principal
-    return await attempt(lambda: in_uow(info, lambda uow: use_case(cmd, uow, principal)))
+    return await attempt(lambda uow: use_case(cmd, uow, principal), within=_runtime(info.context).unit_of_work)
 
 
 async def run_anonymous(info: Ctx, use_case: Callable[[C, IdentityUnitOfWork], Awaitable[T]],
                         cmd: C) -> tuple[T | None, list[UserError]]:
     """A use case of signing in (whoever calls): the same, without a principal."""
-    return await attempt(lambda: in_uow(info, lambda uow: use_case(cmd, uow)))
+    return await attempt(lambda uow: use_case(cmd, uow), within=_runtime(info.context).unit_of_work)
 
 
 def optional_id(value: strawberry.ID | None) -> str | None:

@@ -43,7 +43,6 @@ from identity.service.confirmations import (
     link_guardian,
     request_confirmation,
 )
-from identity.service.idempotency import previous_result, remember_result
 from identity.service.ports import Outgoing
 from identity.service.registration import student_registered
 from identity.service.sessions import GUARDIAN, AuthSession, guardian_principal, start_session
@@ -51,6 +50,7 @@ from identity.service.unit_of_work import IdentityUnitOfWork
 from kabinet.auth.principal import Principal, Role
 from kabinet.auth.rules import can_manage_branch, can_see_student, ensure, require_authenticated, require_role
 from kabinet.errors import Forbidden
+from kabinet.idempotency import user_scope
 from kabinet.phone import normalise_phone
 
 LINK_TRIES_PER_HOUR = 5
@@ -80,9 +80,10 @@ async def add_child(cmd: AddChild, uow: IdentityUnitOfWork, principal: Principal
     payload = [cmd.first_name, cmd.last_name, cmd.birth_date, cmd.consent, cmd.branch_id]
     if cmd.confirm_duplicate:
         payload.append(True)  # keys stored before the flag existed still match requests without it
-    earlier = await previous_result(uow, principal.user_id or "", cmd.idempotency_key, "addChild", payload)
-    if earlier is not None:
-        found = await uow.students.get(earlier)
+    claim = await uow.child_requests.claim(user_scope(principal.user_id), cmd.idempotency_key or None,
+                                             "addChild", payload)
+    if claim.replayed:
+        found = await uow.students.get(claim.result)
         assert found is not None
         return found
     today = uow.ports.now().date()
@@ -105,8 +106,7 @@ async def add_child(cmd: AddChild, uow: IdentityUnitOfWork, principal: Principal
                                            CONSENT_VERSION, uow.ports.now(), principal.user_id))
     await uow.students.add(student)
     uow.publish(student_registered(student))
-    await remember_result(uow, principal.user_id or "", cmd.idempotency_key, "addChild", payload, student.id,
-                          uow.ports.now())
+    await uow.child_requests.store(claim, student.id)
     await uow.commit()
     return student
 

@@ -13,10 +13,11 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
 from identity.domain.confirmations import FamilyConfirmation
-from identity.domain.credentials import EmailToken, IdempotentResult, OneTimeCode, RefreshToken, StudentLogin
+from identity.domain.credentials import EmailToken, OneTimeCode, RefreshToken, StudentLogin
 from identity.domain.model import Branch, Consent, Family, Guardian, Staff, Student
 from identity.domain.questions import Question, Topic
 from kabinet.events import EventContract
+from kabinet.idempotency import Idempotency
 
 if TYPE_CHECKING:
     from identity.service.ports import IdentityPorts
@@ -127,11 +128,6 @@ class ThrottleRepository(Protocol):
     async def hits_since(self, bucket: str, key: str, since: datetime) -> int: ...
 
 
-class IdempotencyRepository(Protocol):
-    async def get(self, subject: str, key: str) -> IdempotentResult | None: ...
-    async def remember(self, subject: str, key: str, result: IdempotentResult, now: datetime) -> None: ...
-
-
 class ConfirmationRepository(Protocol):
     async def add(self, c: FamilyConfirmation) -> None: ...
     async def get(self, confirmation_id: str, *, for_update: bool = False) -> FamilyConfirmation | None: ...
@@ -197,7 +193,9 @@ class IdentityUnitOfWork(Protocol):
     def throttles(self) -> ThrottleRepository: ...
 
     @property
-    def idempotency(self) -> IdempotencyRepository: ...
+    def child_requests(self) -> Idempotency[str]:
+        """Idempotency keys of addChild (the kit's claim / replay / store); the result is the child's id."""
+        ...
 
     @property
     def confirmations(self) -> ConfirmationRepository: ...

@@ -1,5 +1,5 @@
 """Secrets and counters of signing in: one-time codes and the SMS log, email links, refresh-token chains
-(sessions), throttles and idempotency keys. Codes and tokens are stored only as keyed hashes."""
+(sessions) and throttles. Codes and tokens are stored only as keyed hashes."""
 
 from __future__ import annotations
 
@@ -12,13 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.adapters.tables import (
     email_tokens,
-    idempotency_keys,
     one_time_codes,
     refresh_tokens,
     sms_messages,
     throttle_events,
 )
-from identity.domain.credentials import EmailToken, IdempotentResult, OneTimeCode, RefreshToken
+from identity.domain.credentials import EmailToken, OneTimeCode, RefreshToken
 from identity.domain.model import new_id
 
 
@@ -140,18 +139,3 @@ class SqlThrottleRepository:
         stmt = select(func.count()).select_from(throttle_events).where(
             throttle_events.c.bucket == bucket, throttle_events.c.key == key, throttle_events.c.created_at >= since)
         return int((await self.session.execute(stmt)).scalar_one())
-
-
-class SqlIdempotencyRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def get(self, subject: str, key: str) -> IdempotentResult | None:
-        row = (await self.session.execute(select(idempotency_keys).where(
-            idempotency_keys.c.subject == subject, idempotency_keys.c.key == key))).first()
-        return None if row is None else IdempotentResult(row.operation, row.request_hash, row.result_id)
-
-    async def remember(self, subject: str, key: str, result: IdempotentResult, now: datetime) -> None:
-        await self.session.execute(insert(idempotency_keys).values(
-            subject=subject, key=key, operation=result.operation, request_hash=result.request_hash,
-            result_id=result.result_id, created_at=now))

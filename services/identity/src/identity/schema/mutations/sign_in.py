@@ -8,13 +8,14 @@ import strawberry
 
 from identity.domain.errors import InvalidCode
 from identity.entrypoints import session_cookie
-from identity.schema.common import Ctx, attempt, client_ip, in_uow, run, run_anonymous
+from identity.schema.common import Ctx, client_ip, in_uow, run, run_anonymous
 from identity.schema.enums import ResetChannel
 from identity.schema.inputs import CompleteRegistrationInput, ResetPasswordInput
 from identity.schema.types import Ack, AuthPayload, CodeRequestPayload, EmailPayload
 from identity.service import auth, sessions
 from identity.service.sessions import AuthSession as AuthSessionModel
 from identity.service.unit_of_work import IdentityUnitOfWork
+from kabinet.graphql.mutations import attempt
 
 
 async def _code_sign_in(info: Ctx, fn: Callable[[IdentityUnitOfWork], Awaitable[AuthSessionModel]]) -> AuthPayload:
