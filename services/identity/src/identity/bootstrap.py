@@ -13,7 +13,7 @@ from identity.adapters.messages import DevMailbox, EmailSender, HttpSmsSender, N
 from identity.adapters.passwords import PasswordHasher
 from identity.adapters.queries.reads import SqlIdentityReads
 from identity.adapters.tables import inbox, metadata, outbox
-from identity.adapters.unit_of_work import SqlIdentityUnitOfWork, identity_uow, kit_handlers
+from identity.adapters.unit_of_work import SqlIdentityUnitOfWork, identity_uow, on_kit_uow
 from identity.domain.credentials import SmsLimits
 from identity.entrypoints.dev_messages import dev_messages_page
 from identity.entrypoints.keys import jwks_endpoint
@@ -33,7 +33,7 @@ from kabinet.web.app import create_service_app
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 # The kit's inbox calls a handler with its own unit of work; identity's handlers get identity's.
-EVENT_HANDLERS = kit_handlers(HANDLERS)
+EVENT_HANDLERS = on_kit_uow(HANDLERS)
 
 SPEC = ServiceSpec(name="identity", metadata=metadata, outbox=outbox, inbox=inbox, migrations_dir=MIGRATIONS,
                    handlers=EVENT_HANDLERS)

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from identity.domain.confirmations import ConfirmationStatus, FamilyConfirmation
 from identity.domain.credentials import EmailToken, OneTimeCode, RefreshToken, SmsLimits, StudentLogin
@@ -377,7 +377,6 @@ class MemoryUnitOfWork:
         self.ports = ports
         self._work = _c(store.data)
         self._pending: list[EventContract] = []
-        self._deferred: dict[str, tuple[list[Any], Callable[[Any, list[Any]], Awaitable[None]]]] = {}
         d = self._work
         self.families = MemoryFamilies(d)
         self.students = MemoryStudents(d)
@@ -401,9 +400,6 @@ class MemoryUnitOfWork:
         self._pending.clear()  # what was not committed is forgotten
 
     async def commit(self) -> None:
-        while self._deferred:
-            items, apply = self._deferred.pop(next(iter(self._deferred)))
-            await apply(self, items)
         self.store.data = _c(self._work)
         self.store.published.extend(self._pending)
         self.store.commits += 1
@@ -412,10 +408,6 @@ class MemoryUnitOfWork:
     def publish(self, event: EventContract) -> EventContract:
         self._pending.append(event)
         return event
-
-    def defer(self, key: str, items: Iterable[Any], apply: Callable[[Any, list[Any]], Awaitable[None]]) -> None:
-        collected, _ = self._deferred.setdefault(key, ([], apply))
-        collected.extend(items)
 
 
 # -- ports -------------------------------------------------------------------------------------------------

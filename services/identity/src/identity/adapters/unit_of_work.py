@@ -4,8 +4,8 @@ session (implements identity.service.unit_of_work.IdentityUnitOfWork)."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
-from typing import Any
+from collections.abc import AsyncIterator, Callable, Sequence
+from typing import TypeVar
 
 from identity.adapters.repositories.confirmations import SqlConfirmationRepository
 from identity.adapters.repositories.credentials import (
@@ -26,12 +26,12 @@ from identity.service.unit_of_work import IdentityUnitOfWork
 from kabinet.db import SqlKeyStore, UnitOfWork
 from kabinet.events import Envelope, EventContract
 from kabinet.idempotency import Idempotency
-from kabinet.inbox import EventHandler
+from kabinet.inbox import Consumer, Route
 
 
 class SqlIdentityUnitOfWork:
-    """Identity's repositories over one kit unit of work (its transaction and outbox): ``commit``, ``publish``
-    and ``defer`` are the kit's. ``ports`` is None only for event handling (handlers need none)."""
+    """Identity's repositories over one kit unit of work (its transaction and outbox): ``commit`` and
+    ``publish`` are the kit's. ``ports`` is None only for event handling (handlers need none)."""
 
     def __init__(self, kit: UnitOfWork, ports: IdentityPorts | None) -> None:
         self.kit = kit
@@ -64,12 +64,6 @@ class SqlIdentityUnitOfWork:
     def publish(self, event: EventContract) -> Envelope:
         return self.kit.publish(event)
 
-    def defer(self, key: str, items: Iterable[Any], apply: Callable[[Any, list[Any]], Awaitable[None]]) -> None:
-        async def run(_: UnitOfWork, collected: list[Any]) -> None:
-            await apply(self, collected)
-
-        self.kit.defer(key, items, run)
-
 
 @contextlib.asynccontextmanager
 async def identity_uow(kit_factory: Callable[[], UnitOfWork],
@@ -79,17 +73,20 @@ async def identity_uow(kit_factory: Callable[[], UnitOfWork],
         yield SqlIdentityUnitOfWork(kit, ports)
 
 
-IdentityHandler = Callable[[Envelope, IdentityUnitOfWork], Awaitable[None]]
+S = TypeVar("S")
 
 
-def kit_handlers(handlers: Mapping[str, IdentityHandler]) -> dict[str, EventHandler]:
-    """Identity's handlers (service/handlers.py) as the kit's inbox calls them: with its unit of work."""
+def on_kit_uow(consumer: Consumer[IdentityUnitOfWork, S]) -> Consumer[UnitOfWork, S]:
+    """Identity's consumer (service/handlers.py) as the kit's inbox runs it: each route and the finish step
+    get identity's repositories over the inbox's unit of work (its transaction, with the dedup rows)."""
 
-    def adapt(fn: IdentityHandler) -> EventHandler:
-        async def handle(envelope: Envelope, kit: UnitOfWork) -> None:
-            await fn(envelope, SqlIdentityUnitOfWork(kit, None))
+    def route(r: Route[IdentityUnitOfWork, S]) -> Route[UnitOfWork, S]:
+        async def apply(envelopes: Sequence[Envelope], kit: UnitOfWork, state: S) -> None:
+            await r.apply(envelopes, SqlIdentityUnitOfWork(kit, None), state)
 
-        handle.__name__ = handle.__qualname__ = getattr(fn, "__name__", "handler")
-        return handle
+        return Route(r.routing_key, r.handler_name, apply)
 
-    return {key: adapt(fn) for key, fn in handlers.items()}
+    async def finish(kit: UnitOfWork, state: S) -> None:
+        await consumer.finish(SqlIdentityUnitOfWork(kit, None), state)
+
+    return Consumer([route(r) for r in consumer.values()], start=consumer.start, finish=finish)

@@ -7,7 +7,7 @@ Domain types go in and come out; no session, no row. The SQLAlchemy implementati
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
@@ -211,10 +211,6 @@ class IdentityUnitOfWork(Protocol):
 
     async def commit(self) -> None: ...
     def publish(self, event: EventContract) -> Any: ...
-    def defer(self, key: str, items: Iterable[Any],
-              apply: Callable[[Any, list[Any]], Awaitable[None]]) -> None:
-        """Collect ``items``; ``apply(uow, all items)`` runs once right before the commit."""
-        ...
 
 
 class IdentityReads(Protocol):
