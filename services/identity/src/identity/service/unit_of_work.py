@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from identity.domain.confirmations import FamilyConfirmation
 from identity.domain.credentials import EmailToken, OneTimeCode, RefreshToken, StudentLogin
@@ -210,7 +210,9 @@ class IdentityUnitOfWork(Protocol):
     def ports(self) -> IdentityPorts: ...
 
     async def commit(self) -> None: ...
-    def publish(self, event: EventContract) -> Any: ...
+    def publish(self, event: EventContract) -> object:
+        """Record ``event`` for the outbox: written with the commit, never without it."""
+        ...
 
 
 class IdentityReads(Protocol):
