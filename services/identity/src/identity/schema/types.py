@@ -251,9 +251,8 @@ class FamilyConfirmationRequest:
     @classmethod
     def from_view(cls, v: RequestView) -> FamilyConfirmationRequest:
         c = v.confirmation
-        kids = [ConfirmationChild(first_name=k["first_name"], last_name=k["last_name"],
-                                  birth_date=dt.date.fromisoformat(k["birth_date"]))
-                for k in c.payload.get("students", [])]
+        kids = [ConfirmationChild(first_name=k.first_name, last_name=k.last_name, birth_date=k.birth_date)
+                for k in c.payload.students]
         return cls(id=strawberry.ID(c.id), kind=c.kind.value, status=c.status.value, branch_name=v.branch_name,
                    requester_name=v.requester_name, children=kids, requested_at=c.created_at,
                    expires_at=c.expires_at)

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from identity.domain.confirmations import (
     CONFIRMATION_TTL,
     REQUESTS_PER_FAMILY_PER_DAY,
+    ChildToAdd,
     ConfirmationKind,
+    ConfirmationPayload,
     ConfirmationStatus,
     FamilyConfirmation,
 )
@@ -49,7 +50,7 @@ async def caller_sees_family(uow: IdentityUnitOfWork, p: Principal, family_id: s
 
 
 async def request_confirmation(uow: IdentityUnitOfWork, p: Principal, family: Family, phone: str,
-                               kind: ConfirmationKind, branch_id: str | None, payload: dict[str, Any],
+                               kind: ConfirmationKind, branch_id: str | None, payload: ConfirmationPayload,
                                message: str) -> ConfirmationSent:
     """Record the request and send its code to ``phone`` (the family's, as the requester typed it)."""
     ports = uow.ports
@@ -69,9 +70,8 @@ async def request_confirmation(uow: IdentityUnitOfWork, p: Principal, family: Fa
 
 
 # -- what a confirmation attaches ------------------------------------------------------------------------
-def students_payload(branch_id: str | None, students: list[tuple[str, str, str]]) -> dict[str, Any]:
-    return {"branch_id": branch_id,
-            "students": [{"first_name": f, "last_name": la, "birth_date": b} for f, la, b in students]}
+def students_payload(branch_id: str | None, students: list[tuple[str, str, date]]) -> ConfirmationPayload:
+    return ConfirmationPayload(branch_id, tuple(ChildToAdd(f, la, b) for f, la, b in students))
 
 
 async def _add_students(uow: IdentityUnitOfWork, c: FamilyConfirmation) -> list[Student]:
@@ -81,9 +81,8 @@ async def _add_students(uow: IdentityUnitOfWork, c: FamilyConfirmation) -> list[
     assert family is not None
     today = uow.ports.now().date()
     added = []
-    for s in c.payload["students"]:
-        student = family.add_student(s["first_name"], s["last_name"], date.fromisoformat(s["birth_date"]),
-                                     c.payload.get("branch_id"), today)
+    for s in c.payload.students:
+        student = family.add_student(s.first_name, s.last_name, s.birth_date, c.payload.branch_id, today)
         # Staff register on the strength of the signed paper contract, confirmed now by the guardian.
         await uow.students.add_consent(Consent(new_id(), family.id, student.id, None, "paper", CONSENT_VERSION,
                                                uow.ports.now(), c.requested_by))

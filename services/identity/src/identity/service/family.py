@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from identity.domain.confirmations import ConfirmationKind
+from identity.domain.confirmations import ConfirmationKind, ConfirmationPayload
 from identity.domain.errors import (
     BranchNotFound,
     ConsentRequired,
@@ -249,7 +249,8 @@ async def link_records(cmd: LinkRecords, uow: IdentityUnitOfWork,
             await check_link(uow, me, target)  # a request that could never be applied is not sent
             child = matches[0]
             return await request_confirmation(
-                uow, principal, target, phone, ConfirmationKind.LINK_GUARDIAN, None, {"guardian_id": me.id},
+                uow, principal, target, phone, ConfirmationKind.LINK_GUARDIAN, None,
+                ConfirmationPayload(guardian_id=me.id),
                 f"{me.first_name} {me.last_name} asks to join your family cabinet and see "
                 f"{child.first_name}'s records.")
         await link_guardian(uow, me, target)

@@ -91,7 +91,7 @@ async def _confirmation_first(uow: IdentityUnitOfWork, principal: Principal, pho
     names = ", ".join(f"{f} {la}" for f, la, _ in students) or "a client record"
     return await request_confirmation(
         uow, principal, family, phone, ConfirmationKind.ADD_STUDENTS, branch_id,
-        students_payload(branch_id, [(f, la, b.isoformat()) for f, la, b in students]),
+        students_payload(branch_id, students),
         f"branch {branch.name if branch else ''} asks to add {names} to your family.")
 
 
