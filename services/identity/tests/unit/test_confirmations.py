@@ -126,3 +126,16 @@ async def run_anonymous_register(world: World, phone: str) -> None:
         await auth.request_phone_code(auth.RequestPhoneCode(phone, auth.CodePurpose.REGISTER), uow)
     async with world.uow() as uow:
         await auth.complete_registration(auth.CompleteRegistration(phone, CODE, "Ivan", "Sidorov"), uow)
+
+
+def test_a_payload_reads_and_writes_the_json_confirmations_were_stored_with() -> None:
+    from datetime import date
+
+    from identity.domain.confirmations import ChildToAdd, ConfirmationPayload
+
+    stored = {"branch_id": "b-1", "students": [{"first_name": "Petya", "last_name": "Petrov",
+                                                "birth_date": "2017-09-10"}]}
+    payload = ConfirmationPayload.from_json(stored)
+    assert payload.students == (ChildToAdd("Petya", "Petrov", date(2017, 9, 10)),) and payload.branch_id == "b-1"
+    assert payload.to_json() == stored
+    assert ConfirmationPayload.from_json({"guardian_id": "g-1"}).to_json() == {"guardian_id": "g-1"}
