@@ -19,7 +19,7 @@ import time
 from identity.bootstrap import build_runtime
 from identity.domain.model import StaffRole
 from identity.service import org, sessions
-from identity.service.auth import sign_in_with_password
+from identity.service.auth import SignInWithPassword, sign_in_with_password
 from identity.settings import IdentitySettings
 from kabinet.auth import Principal, Role
 from kabinet.testing.scratch import bench_main, scratch_databases
@@ -41,11 +41,10 @@ async def bench(url: str, n_sessions: int, rounds: int, concurrency: int) -> Non
         tokens: list[str] = []
         for i in range(n_sessions):
             email = f"staff{i}@bench.test"
-            async with runtime.uow() as uow:
-                await org.create_staff(runtime.deps, uow, owner, org.CreateStaff(
-                    StaffRole.OWNER, email, "B", "B", (), PASSWORD))
-            async with runtime.uow() as uow:
-                tokens.append((await sign_in_with_password(runtime.deps, uow, email, PASSWORD, "192.0.2.1"))
+            async with runtime.unit_of_work() as uow:
+                await org.create_staff(org.CreateStaff(StaffRole.OWNER, email, "B", "B", (), PASSWORD), uow, owner)
+            async with runtime.unit_of_work() as uow:
+                tokens.append((await sign_in_with_password(SignInWithPassword(email, PASSWORD, "192.0.2.1"), uow))
                               .refresh_token)
         sem = asyncio.Semaphore(concurrency)
         latencies: list[float] = []
@@ -53,8 +52,8 @@ async def bench(url: str, n_sessions: int, rounds: int, concurrency: int) -> Non
         async def refresh(i: int) -> None:
             async with sem:
                 started = time.perf_counter()
-                async with runtime.uow() as uow:
-                    tokens[i] = (await sessions.refresh_session(runtime.deps, uow, tokens[i])).refresh_token
+                async with runtime.unit_of_work() as uow:
+                    tokens[i] = (await sessions.refresh_session(sessions.RefreshSession(tokens[i]), uow)).refresh_token
                 latencies.append(time.perf_counter() - started)
 
         began = time.perf_counter()

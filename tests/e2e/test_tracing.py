@@ -44,10 +44,10 @@ async def a_branch_with_a_group(stack: StackHandle) -> tuple[GraphQLClient, str]
                                                       "timeZone": "Europe/Moscow", "address": "Baumana 2"}})
               )["createBranch"]["branch"]["id"]
     ident = stack.runtime("identity")
-    async with ident.uow() as uow:
-        teacher = await org.create_staff(ident.deps, uow, OWNER, org.CreateStaff(
+    async with ident.unit_of_work() as uow:
+        teacher = await org.create_staff(org.CreateStaff(
             StaffRole.TEACHER, f"t-{uuid.uuid4().hex[:6]}@trace.test", "Olga", "Teacher", (branch,),
-            "teacher-password-1"))
+            "teacher-password-1"), uow, OWNER)
     admin = stack.client(Principal(user_id="adm", role=Role.BRANCH_ADMIN, branch_ids=frozenset({branch})))
     family = (await admin.ok("""mutation($i: RegisterClientInput!) { registerClient(input: $i) {
         family { id students { id } } errors { code } } }""", {"i": {

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import MetaData, Table, func, select
 
 from identity.adapters import tables as identity_tables
-from identity.service.handlers import HANDLERS as IDENTITY_HANDLERS
+from identity.bootstrap import EVENT_HANDLERS as IDENTITY_HANDLERS
 from kabinet.db.engine import create_engine, create_sessionmaker
 from kabinet.db.uow import UnitOfWork
 from kabinet.events import Envelope

@@ -104,10 +104,10 @@ async def school(stack: StackHandle, *members: str, phone: str = "+79001112233")
     branch = (await ok(owner, CREATE_BRANCH, {"i": {"name": "Center", "city": "Kazan", "timeZone": "Europe/Moscow",
                                                     "address": "Baumana 1"}}))["createBranch"]["branch"]["id"]
     ident = stack.runtime("identity")
-    async with ident.uow() as uow:
-        teacher = await org.create_staff(ident.deps, uow, OWNER, org.CreateStaff(
+    async with ident.unit_of_work() as uow:
+        teacher = await org.create_staff(org.CreateStaff(
             StaffRole.TEACHER, f"t-{uuid.uuid4().hex[:6]}@flows.test", "Olga", "Teacher", (branch,),
-            "teacher-password-1"))
+            "teacher-password-1"), uow, OWNER)
     admin = stack.client(Principal(user_id="adm", role=Role.BRANCH_ADMIN, branch_ids=frozenset({branch})))
     fam = (await ok(admin, REGISTER_CLIENT, {"i": {
         "phone": phone, "firstName": "Anna", "lastName": "Petrova", "branchId": branch,

@@ -31,7 +31,7 @@ class Flow:
         self.gateway = stack.client()
 
     def message(self, to: str) -> str:
-        msg = self.identity.deps.mailbox.last_to(to)
+        msg = self.identity.mailbox.last_to(to)
         assert msg is not None, f"nothing was sent to {to}"
         return str(msg.text)
 
@@ -55,10 +55,9 @@ class Flow:
         from kabinet.auth import Principal, Role
 
         if not getattr(self.stack, "owner_created", False):
-            async with self.identity.uow() as uow:
-                await org.create_staff(self.identity.deps, uow, Principal(user_id="bootstrap", role=Role.OWNER),
-                                       org.CreateStaff(StaffRole.OWNER, OWNER_EMAIL, "Olga", "Owner", (),
-                                                       STAFF_PASSWORD))
+            async with self.identity.unit_of_work() as uow:
+                cmd = org.CreateStaff(StaffRole.OWNER, OWNER_EMAIL, "Olga", "Owner", (), STAFF_PASSWORD)
+                await org.create_staff(cmd, uow, Principal(user_id="bootstrap", role=Role.OWNER))
             self.stack.owner_created = True  # type: ignore[attr-defined]
         return await self.sign_in_password(OWNER_EMAIL, STAFF_PASSWORD)
 

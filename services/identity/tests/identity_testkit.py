@@ -31,6 +31,7 @@ class Env:
     def __init__(self, runtime: IdentityRuntime) -> None:
         self.runtime = runtime
         self.deps = runtime.deps
+        self.mailbox = runtime.mailbox
         self.app = create_app(runtime=runtime, manage_runtime=False)
         self.anon = GraphQLClient(self.app)
 
@@ -54,14 +55,14 @@ class Env:
         return dict(got["data"])
 
     def last_message(self, to: str) -> str:
-        assert self.deps.mailbox is not None
-        msg = self.deps.mailbox.last_to(to)
+        assert self.mailbox is not None
+        msg = self.mailbox.last_to(to)
         assert msg is not None, f"nothing was sent to {to}"
         return msg.text
 
     def messages_to(self, to: str) -> int:
-        assert self.deps.mailbox is not None
-        return sum(1 for m in self.deps.mailbox.messages if m.to == to)
+        assert self.mailbox is not None
+        return sum(1 for m in self.mailbox.messages if m.to == to)
 
     def last_code(self, phone: str) -> str:
         found = re.search(r"\b(\d{6})\b", self.last_message(phone))

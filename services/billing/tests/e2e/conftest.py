@@ -91,10 +91,10 @@ async def new_branch(handle: StackHandle, name: str) -> Branch:
     branch = (await ok(owner, CREATE_BRANCH, {"i": {"name": name, "city": "Kazan", "timeZone": "Europe/Moscow",
                                                     "address": "Baumana 1"}}))["createBranch"]["branch"]["id"]
     ident = handle.runtime("identity")
-    async with ident.uow() as uow:
-        teacher = await org.create_staff(ident.deps, uow, OWNER, org.CreateStaff(
+    async with ident.unit_of_work() as uow:
+        teacher = await org.create_staff(org.CreateStaff(
             StaffRole.TEACHER, f"t-{uuid.uuid4().hex[:8]}@bill-gw.test", "Olga", "Teacher", (branch,),
-            "teacher-password-1"))
+            "teacher-password-1"), uow, OWNER)
     await handle.drain()
     return Branch(handle, branch, teacher.id)
 

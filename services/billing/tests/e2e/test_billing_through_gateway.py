@@ -51,9 +51,9 @@ async def test_payment_subscription_and_lesson_charges_through_the_gateway(real_
     branch = (await ok(owner, CREATE_BRANCH, {"i": {"name": "Center", "city": "Kazan", "timeZone": "Europe/Moscow",
                                                     "address": "Baumana 1"}}))["createBranch"]["branch"]["id"]
     ident = real_stack.runtime("identity")
-    async with ident.uow() as uow:
-        teacher = await org.create_staff(ident.deps, uow, OWNER, org.CreateStaff(
-            StaffRole.TEACHER, "teacher@bill-e2e.test", "Olga", "Teacher", (branch,), "teacher-password-1"))
+    async with ident.unit_of_work() as uow:
+        teacher = await org.create_staff(org.CreateStaff(
+            StaffRole.TEACHER, "teacher@bill-e2e.test", "Olga", "Teacher", (branch,), "teacher-password-1"), uow, OWNER)
     admin = real_stack.client(Principal(user_id="adm", role=Role.BRANCH_ADMIN, branch_ids=frozenset({branch}),
                                         staff_id="adm"))
     fam = (await ok(admin, REGISTER_CLIENT, {"i": {

@@ -81,10 +81,10 @@ async def test_statement_lines_say_why(center: Branch) -> None:
     """Point 19: a lesson line names the child, the lesson, its price and the package; an adjustment names its
     reason and the staff member who made it (not their UUID)."""
     ident = center.h.runtime("identity")
-    async with ident.uow() as uow:
-        admin = await org.create_staff(ident.deps, uow, OWNER, org.CreateStaff(
+    async with ident.unit_of_work() as uow:
+        admin = await org.create_staff(org.CreateStaff(
             StaffRole.BRANCH_ADMIN, f"a-{uuid.uuid4().hex[:8]}@bill-gw.test", "Irina", "Adminova", (center.id,),
-            "admin-password-1"))
+            "admin-password-1"), uow, OWNER)
     await center.h.drain()
     staff = center.h.client(Principal(user_id=admin.id, role=Role.BRANCH_ADMIN, branch_ids=frozenset({center.id}),
                                       staff_id=admin.id))

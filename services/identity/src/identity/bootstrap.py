@@ -1,42 +1,90 @@
-"""Identity's composition root."""
+"""Identity's composition root: builds the ports, the unit of work, the read models and the app (wiring only)."""
 
 from __future__ import annotations
 
-import html
+import contextlib
+import hashlib
 from pathlib import Path
 
 from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse
 from starlette.routing import Route
 
+from identity.adapters.messages import DevMailbox, EmailSender, HttpSmsSender, NoTransport, SmsSender, SmtpEmailSender
+from identity.adapters.passwords import PasswordHasher
+from identity.adapters.queries.reads import SqlIdentityReads
 from identity.adapters.tables import inbox, metadata, outbox
+from identity.adapters.unit_of_work import SqlIdentityUnitOfWork, identity_uow, on_kit_uow
+from identity.domain.credentials import SmsLimits
+from identity.entrypoints.dev_messages import dev_messages_page
+from identity.entrypoints.keys import jwks_endpoint
+from identity.entrypoints.pages import confirm_email_page
 from identity.keys import load_signing_key, own_key_source
-from identity.pages import confirm_email_page
 from identity.schema.schema import schema
-from identity.service.deps import IdentityDeps, build_deps
 from identity.service.handlers import HANDLERS
+from identity.service.ports import IdentityPorts
+from identity.service.unit_of_work import IdentityReads
 from identity.settings import IdentitySettings
-from kabinet.auth import SigningKey, TokenIssuer, jwks
+from kabinet.auth import SigningKey, TokenIssuer
 from kabinet.bus.base import Transport
+from kabinet.graphql.context import RequestContext
 from kabinet.runtime import ServiceRuntime, ServiceSpec
 from kabinet.web.app import create_service_app
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
+# The kit's inbox calls a handler with its own unit of work; identity's handlers get identity's.
+EVENT_HANDLERS = on_kit_uow(HANDLERS)
+
 SPEC = ServiceSpec(name="identity", metadata=metadata, outbox=outbox, inbox=inbox, migrations_dir=MIGRATIONS,
-                   handlers=HANDLERS)
+                   handlers=EVENT_HANDLERS)
 
 
 class IdentityRuntime(ServiceRuntime):
     signing_key: SigningKey
     issuer: TokenIssuer
-    deps: IdentityDeps
+    ports: IdentityPorts
+    mailbox: DevMailbox | None  # only when IDENTITY_DEV_MAILBOX enables the development transport
+
+    @property
+    def deps(self) -> IdentityPorts:
+        """The ports under their former name (tests swap the clock, the hasher and the limits on it)."""
+        return self.ports
+
+    def unit_of_work(self) -> contextlib.AbstractAsyncContextManager[SqlIdentityUnitOfWork]:
+        """``async with runtime.unit_of_work() as uow``: identity's repositories in one transaction."""
+        return identity_uow(self.uow, self.ports)
+
+    def reads(self, ctx: RequestContext) -> IdentityReads:
+        """The request's read models, over its one read connection (the schema gets them via common.reads)."""
+        return SqlIdentityReads(ctx.reads)
 
     async def readiness(self) -> dict[str, bool]:
         # Without a way to send codes and links nobody can sign in or reset a password: not ready.
-        return {**await super().readiness(), "sms": self.deps.can_send("sms"),
-                "email": self.deps.can_send("email")}
+        return {**await super().readiness(), "sms": self.ports.can_send("sms"),
+                "email": self.ports.can_send("email")}
+
+
+def pepper_from_key(key: SigningKey) -> bytes:
+    """A stable secret for hashing codes and tokens, derived from the signing key (one secret to manage)."""
+    return hashlib.sha256(b"kabinet-identity-codes:" + key.to_pem().encode()).digest()
+
+
+def build_ports(settings: IdentitySettings, key: SigningKey, issuer: TokenIssuer,
+                mailbox: DevMailbox | None) -> IdentityPorts:
+    sms: SmsSender = (HttpSmsSender(settings.sms_api_url, settings.sms_api_key, settings.sms_sender)
+                      if settings.sms_api_url else mailbox or NoTransport("sms"))
+    email: EmailSender = (SmtpEmailSender(settings.smtp_host, settings.smtp_port, settings.email_from,
+                                          username=settings.smtp_username, password=settings.smtp_password,
+                                          start_tls=settings.smtp_start_tls)
+                          if settings.smtp_host else mailbox or NoTransport("email"))
+    limits = SmsLimits(per_phone=settings.sms_per_phone_10min, per_ip=settings.sms_per_ip_hour,
+                       global_daily=settings.sms_global_daily,
+                       branch_daily_cost_cap=settings.sms_branch_daily_cost_cap, sms_cost=settings.sms_cost)
+    hasher = PasswordHasher(settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism)
+    return IdentityPorts(settings, issuer, hasher, sms, email, pepper_from_key(key), limits,
+                         sms_available=not isinstance(sms, NoTransport),
+                         email_available=not isinstance(email, NoTransport),
+                         sms_is_dev_mailbox=mailbox is not None and sms is mailbox)
 
 
 def build_runtime(settings: IdentitySettings | None = None, *, transport: Transport | None = None) -> IdentityRuntime:
@@ -44,32 +92,21 @@ def build_runtime(settings: IdentitySettings | None = None, *, transport: Transp
     key = load_signing_key(settings)
     runtime = IdentityRuntime(SPEC, settings, transport=transport, key_source=own_key_source(key))
     runtime.signing_key = key
-    runtime.deps = build_deps(settings, key)
-    runtime.issuer = runtime.deps.issuer
+    # The development mailbox only when asked for: it serves every code and reset link anonymously.
+    runtime.mailbox = DevMailbox() if settings.dev_mailbox else None
+    runtime.issuer = TokenIssuer(key, settings.auth.issuer, settings.auth.audience, settings.auth.access_ttl_s)
+    runtime.ports = build_ports(settings, key, runtime.issuer, runtime.mailbox)
     return runtime
 
 
 def create_app(settings: IdentitySettings | None = None, *, runtime: IdentityRuntime | None = None,
                manage_runtime: bool = True) -> Starlette:
     runtime = runtime or build_runtime(settings)
-
-    async def jwks_endpoint(_: Request) -> JSONResponse:
-        return JSONResponse(jwks([runtime.signing_key]), headers={"Cache-Control": "public, max-age=300"})
-
-    mailbox = runtime.deps.mailbox
-
-    async def dev_messages(_: Request) -> HTMLResponse:
-        """Development transport only: the SMS and emails identity would have sent (codes, links)."""
-        assert mailbox is not None
-        rows = "".join(
-            f"<tr><td>{m.sent_at:%H:%M:%S}</td><td>{m.channel}</td><td>{html.escape(m.to)}</td>"
-            f"<td>{html.escape(m.subject)}</td><td><pre>{html.escape(m.text)}</pre></td></tr>"
-            for m in reversed(mailbox.messages))
-        return HTMLResponse("<h1>Messages identity sent (development)</h1><table border=1 cellpadding=4>"
-                            f"<tr><th>time</th><th>channel</th><th>to</th><th>subject</th><th>text</th></tr>{rows}"
-                            "</table>")
-
-    routes = [Route("/.well-known/jwks.json", jwks_endpoint), Route("/confirm-email", confirm_email_page(runtime))]
-    if mailbox is not None:  # only when IDENTITY_DEV_MAILBOX asks for it: it shows every code and reset link
-        routes.append(Route("/dev/messages", dev_messages))
+    routes = [Route("/.well-known/jwks.json", jwks_endpoint(runtime.signing_key)),
+              Route("/confirm-email", confirm_email_page(runtime))]
+    if runtime.mailbox is not None:  # only when IDENTITY_DEV_MAILBOX asks for it: it shows every code and reset link
+        routes.append(Route("/dev/messages", dev_messages_page(runtime.mailbox)))
     return create_service_app(runtime, schema, manage_runtime=manage_runtime, routes=routes)
+
+
+__all__ = ["EVENT_HANDLERS", "SPEC", "IdentityRuntime", "build_runtime", "create_app"]

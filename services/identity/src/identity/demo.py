@@ -14,8 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from identity.adapters.question_repository import QuestionRepository
-from identity.adapters.repositories import FamilyRepository, OrgRepository, StudentLoginRepository
 from identity.domain.model import Family, StaffRole
 from identity.domain.questions import DEFAULT_TOPICS
 from identity.service import accounts, org, questions, registration
@@ -93,85 +91,86 @@ SEEDER = Principal(user_id="demo-seeder", role=Role.OWNER)
 
 
 async def seed(runtime: IdentityRuntime) -> DemoIdentity:
-    deps = runtime.deps
-    if deps.mailbox is not None and deps.mailbox is deps.sms and deps.settings.dev_fixed_code is None:
-        deps.settings.dev_fixed_code = DEMO_CODE  # the fixed code works only with the development mailbox
-    demo = DemoIdentity(OWNER_EMAIL, DEMO_STAFF_PASSWORD, deps.fixed_code())
-    async with runtime.uow() as uow:
-        existing = await OrgRepository(uow.session).staff_by_email(OWNER_EMAIL)
+    ports = runtime.ports
+    if ports.sms_is_dev_mailbox and ports.settings.dev_fixed_code is None:
+        ports.settings.dev_fixed_code = DEMO_CODE  # the fixed code works only with the development mailbox
+    demo = DemoIdentity(OWNER_EMAIL, DEMO_STAFF_PASSWORD, ports.fixed_code())
+    async with runtime.unit_of_work() as uow:
+        existing = await uow.staff.by_email(OWNER_EMAIL)
     if existing is not None:
         return await _load(runtime, demo)
 
-    async with runtime.uow() as uow:
-        owner = await org.create_staff(deps, uow, SEEDER, org.CreateStaff(
-            StaffRole.OWNER, OWNER_EMAIL, "Vera", "Owner", (), DEMO_STAFF_PASSWORD))
+    async with runtime.unit_of_work() as uow:
+        owner = await org.create_staff(org.CreateStaff(
+            StaffRole.OWNER, OWNER_EMAIL, "Vera", "Owner", (), DEMO_STAFF_PASSWORD), uow, SEEDER)
     demo.staff_ids[OWNER_EMAIL] = owner.id
     owner_p = Principal(user_id=owner.id, role=Role.OWNER, staff_id=owner.id)
     for key, name, city, tz, address in BRANCHES:
-        async with runtime.uow() as uow:
-            branch = await org.create_branch(uow, owner_p, name, city, tz, address)
+        async with runtime.unit_of_work() as uow:
+            branch = await org.create_branch(org.CreateBranch(name, city, tz, address), uow, owner_p)
         demo.branch_ids[key] = branch.id
         admin_email = f"admin.{key}@kabinet.demo"
-        async with runtime.uow() as uow:
-            admin = await org.create_staff(deps, uow, owner_p, org.CreateStaff(
-                StaffRole.BRANCH_ADMIN, admin_email, "Admin", city, (branch.id,), DEMO_STAFF_PASSWORD))
+        async with runtime.unit_of_work() as uow:
+            admin = await org.create_staff(org.CreateStaff(
+                StaffRole.BRANCH_ADMIN, admin_email, "Admin", city, (branch.id,), DEMO_STAFF_PASSWORD), uow, owner_p)
         demo.admin_emails[key] = admin_email
         demo.staff_ids[admin_email] = admin.id
         demo.teacher_emails[key] = []
         for first, last in TEACHERS[key]:
             email = f"{first.lower()}.{last.lower()}@kabinet.demo"
-            async with runtime.uow() as uow:
-                teacher = await org.create_staff(deps, uow, owner_p, org.CreateStaff(
-                    StaffRole.TEACHER, email, first, last, (branch.id,), DEMO_STAFF_PASSWORD))
+            async with runtime.unit_of_work() as uow:
+                teacher = await org.create_staff(org.CreateStaff(
+                    StaffRole.TEACHER, email, first, last, (branch.id,), DEMO_STAFF_PASSWORD), uow, owner_p)
             demo.teacher_emails[key].append(email)
             demo.staff_ids[email] = teacher.id
     for topic in DEFAULT_TOPICS:
-        async with runtime.uow() as uow:
-            await questions.set_topic(uow, owner_p, topic)
+        async with runtime.unit_of_work() as uow:
+            await questions.set_topic(questions.SetTopic(topic.code, topic.title, topic.response_hours,
+                                                               topic.response_working_days, topic.branch_id),
+                                      uow, owner_p)
     for phone, (first, last), key, kids in FAMILIES:
         branch_id = demo.branch_ids[key]
         admin_p = Principal(user_id=demo.staff_ids[demo.admin_emails[key]], role=Role.BRANCH_ADMIN,
                             branch_ids=frozenset({branch_id}), staff_id=demo.staff_ids[demo.admin_emails[key]])
-        async with runtime.uow() as uow:
-            fam = await registration.register_client(deps, uow, admin_p, registration.RegisterClient(
+        async with runtime.unit_of_work() as uow:
+            fam = await registration.register_client(registration.RegisterClient(
                 phone, first, last, branch_id, True, f"{first.lower()}.{last.lower()}@mail.demo",
-                tuple(registration.NewStudent(kid, last, born) for kid, born in kids)))
+                tuple(registration.NewStudent(kid, last, born) for kid, born in kids)), uow, admin_p)
             assert isinstance(fam, Family)  # demo phones are new: nothing waits for a confirmation
-        async with runtime.uow() as uow:
+        async with runtime.unit_of_work() as uow:
             # The demo families are clients already: their cabinets are open (normally a sold subscription does it).
             await family_cases.open_access(uow, fam.id, "demo")
             await uow.commit()
         demo.family_ids[phone] = fam.id
     first_child = (await _children(runtime, demo.family_ids[FAMILIES[0][0]]))[0]
-    async with runtime.uow() as uow:
-        await accounts.set_student_login(deps, uow, owner_p, accounts.SetStudentLogin(
-            first_child, DEMO_STUDENT_LOGIN, DEMO_STAFF_PASSWORD))
+    async with runtime.unit_of_work() as uow:
+        await accounts.set_student_login(accounts.SetStudentLogin(
+            first_child, DEMO_STUDENT_LOGIN, DEMO_STAFF_PASSWORD), uow, owner_p)
     return await _load(runtime, demo)
 
 
 async def _children(runtime: IdentityRuntime, family_id: str) -> list[str]:
-    async with runtime.sessionmaker() as session:
-        return [k.id for k in (await FamilyRepository(session).students_of([family_id]))[family_id]]
+    async with runtime.unit_of_work() as uow:
+        return [k.id for k in (await uow.students.of_families([family_id]))[family_id]]
 
 
 async def _load(runtime: IdentityRuntime, demo: DemoIdentity) -> DemoIdentity:
-    async with runtime.sessionmaker() as session:
-        orgs, fams = OrgRepository(session), FamilyRepository(session)
-        by_city = {b.city: b for b in await orgs.all_branches()}
+    async with runtime.unit_of_work() as uow:
+        by_city = {b.city: b for b in await uow.branches.all()}
         for key, _name, city, _tz, _addr in BRANCHES:
             if city in by_city:
                 demo.branch_ids[key] = by_city[city].id
                 demo.admin_emails[key] = f"admin.{key}@kabinet.demo"
                 demo.teacher_emails[key] = [f"{f.lower()}.{la.lower()}@kabinet.demo" for f, la in TEACHERS[key]]
-        for s in await orgs.all_staff():
+        for s in await uow.staff.all():
             demo.staff_ids[s.email] = s.id
         for phone, *_ in FAMILIES:
-            found = await fams.by_phone(phone)
+            found = await uow.families.by_phone(phone)
             if found is not None:
                 demo.family_ids[phone] = found.id
-                kids = (await fams.students_of([found.id]))[found.id]
+                kids = (await uow.students.of_families([found.id]))[found.id]
                 demo.student_ids[phone] = [k.id for k in kids]
-        assert await QuestionRepository(session).topics(None)
-        if await StudentLoginRepository(session).by_login(DEMO_STUDENT_LOGIN) is not None:
+        assert await uow.questions.topics(None)
+        if await uow.student_logins.by_login(DEMO_STUDENT_LOGIN) is not None:
             demo.student_login = DEMO_STUDENT_LOGIN
     return demo

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from identity_testkit import CREATE_STAFF, OWNER, Env, admin_of, make_branch, make_family, new_phone
 
-from identity.adapters.repositories import TeachingRepository
+from identity.adapters.repositories.projections import SqlTeachingProjection
 from identity.schema.schema import schema
 from kabinet.auth import Principal, Role
 from kabinet.events import Envelope
@@ -291,7 +291,7 @@ async def build_world(env: Env) -> World:
 
     async def taught() -> bool:
         async with env.runtime.sessionmaker() as s:
-            return bool(await TeachingRepository(s).taught_by(w.staff["own"], [w.student["own"]]))
+            return bool(await SqlTeachingProjection(s).taught_by(w.staff["own"], [w.student["own"]]))
 
     await eventually(taught)
     await env.ok("""mutation { setQuestionTopic(input: {code: "general", title: "G", responseHours: 24}) {

@@ -167,7 +167,7 @@ async def test_link_records_never_opens_a_closed_cabinet_nor_takes_the_callers_o
     got = await env.gql(LINK, {"i": {"phone": closed["phone"], "birthDate": "2010-01-10", "lastName": "Volkova"}},
                         token)
     assert got["data"]["linkRecords"]["errors"][0]["code"] == "CABINET_NOT_OPEN"
-    assert (env.deps.mailbox is not None and env.deps.mailbox.last_to(closed["phone"]) is None) or \
+    assert (env.mailbox is not None and env.mailbox.last_to(closed["phone"]) is None) or \
         "join your family" not in env.last_message(closed["phone"])
     # The caller's own cabinet still works.
     me = await env.gql("{ myFamily { id } }", None, token)

@@ -47,7 +47,7 @@ async def undeliverable(tmp_path: Path) -> AsyncIterator[tuple[Any, GraphQLClien
 # -- point 8: the development mailbox only when asked for; no transport means refusing and not ready --------
 async def test_without_a_transport_nothing_is_readable_and_sending_is_refused(undeliverable: Any) -> None:
     runtime, client = undeliverable
-    assert runtime.deps.mailbox is None
+    assert runtime.mailbox is None
     assert (await client.get("/dev/messages")).status_code == 404
     code = await client.execute(REQUEST_CODE, {"p": "+79160000001"})
     assert code["data"]["requestSignInCode"]["ok"] is False

@@ -93,7 +93,7 @@ async def test_sign_in_by_code_and_password_refresh_rotation_and_reuse_revocatio
     known = await ok(flow.gateway, REQUEST_CODE, {"p": family["phone"]})
     unknown = await ok(flow.gateway, REQUEST_CODE, {"p": stranger})
     assert known == unknown
-    assert flow.identity.deps.mailbox.last_to(stranger) is None
+    assert flow.identity.mailbox.last_to(stranger) is None
     wrong = await flow.gateway.execute("""mutation($p: String!) { signInWithCode(phone: $p, code: "000000") {
         session { accessToken } errors { code } } }""", {"p": family["phone"]})
     assert payload_error(wrong, "signInWithCode") == "INVALID_CODE"

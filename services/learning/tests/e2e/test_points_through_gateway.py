@@ -148,10 +148,10 @@ async def school(gateway_stack: StackHandle) -> School:
     ident = stack.runtime("identity")
     teachers = []
     for name in ("Olga", "Boris", "Rita"):
-        async with ident.uow() as uow:
-            t = await org.create_staff(ident.deps, uow, OWNER, org.CreateStaff(
+        async with ident.unit_of_work() as uow:
+            t = await org.create_staff(org.CreateStaff(
                 StaffRole.TEACHER, f"{name.lower()}-{uuid.uuid4().hex[:6]}@learngw.test", name, "Teacher",
-                (branch,), "teacher-password-1"))
+                (branch,), "teacher-password-1"), uow, OWNER)
         teachers.append(t.id)
     admin = stack.client(Principal(user_id="adm", role=Role.BRANCH_ADMIN, staff_id="adm",
                                    branch_ids=frozenset({branch})))

@@ -50,9 +50,10 @@ async def test_month_published_through_the_gateway_is_charged_and_seen_by_the_fa
     branch = (await ok(owner, CREATE_BRANCH, {"i": {"name": "Center", "city": "Berlin", "timeZone": "Europe/Berlin",
                                                     "address": "Unter den Linden 1"}}))["createBranch"]["branch"]["id"]
     ident = real_stack.runtime("identity")
-    async with ident.uow() as uow:
-        teacher = await org.create_staff(ident.deps, uow, OWNER, org.CreateStaff(
-            StaffRole.TEACHER, "teacher@sched-e2e.test", "Olga", "Teacher", (branch,), "teacher-password-1"))
+    async with ident.unit_of_work() as uow:
+        teacher = await org.create_staff(org.CreateStaff(
+            StaffRole.TEACHER, "teacher@sched-e2e.test", "Olga", "Teacher", (branch,), "teacher-password-1"),
+            uow, OWNER)
     admin = real_stack.client(Principal(user_id="adm", role=Role.BRANCH_ADMIN, branch_ids=frozenset({branch})))
     fam = (await ok(admin, REGISTER_CLIENT, {"i": {
         "phone": "+79001234567", "firstName": "Anna", "lastName": "Petrova", "branchId": branch,

@@ -13,24 +13,16 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from typing import Protocol
 
 import aiosmtplib
 import httpx
 
+from identity.service.ports import DeliveryFailed, EmailSender, SmsSender
+
+__all__ = ["DeliveryFailed", "DevMailbox", "EmailSender", "HttpSmsSender", "NoTransport", "SentMessage", "SmsSender",
+           "SmtpEmailSender"]
+
 log = logging.getLogger(__name__)
-
-
-class DeliveryFailed(Exception):
-    """The provider did not take the message (logged; the caller's response does not change)."""
-
-
-class SmsSender(Protocol):
-    async def send_sms(self, phone: str, text: str) -> None: ...
-
-
-class EmailSender(Protocol):
-    async def send_email(self, to: str, subject: str, text: str) -> None: ...
 
 
 @dataclass(frozen=True)

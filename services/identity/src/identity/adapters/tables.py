@@ -17,7 +17,7 @@ from sqlalchemy import (
     false,
 )
 
-from kabinet.db import add_messaging_tables
+from kabinet.db import add_messaging_tables, idempotency_table
 from kabinet.db.types import UtcDateTime
 
 metadata = MetaData()
@@ -191,17 +191,7 @@ throttle_events = Table(
     Index("ix_throttle_events_bucket_key_created", "bucket", "key", "created_at"),
 )
 
-idempotency_keys = Table(
-    "idempotency_keys",
-    metadata,
-    Column("subject", String(64), nullable=False),
-    Column("key", String(100), nullable=False),
-    Column("operation", String(60), nullable=False),
-    Column("request_hash", String(64), nullable=False),
-    Column("result_id", String(36), nullable=False),
-    Column("created_at", UtcDateTime(), nullable=False),
-    PrimaryKeyConstraint("subject", "key", name="pk_idempotency_keys"),
-)
+idempotency_keys = idempotency_table(metadata)  # the kit's: (scope, key) -> request hash, result
 
 # -- support questions ---------------------------------------------------------------------------------
 question_topics = Table(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -29,6 +29,37 @@ class ConfirmationStatus(StrEnum):
     DECLINED = "declined"
 
 
+@dataclass(frozen=True)
+class ChildToAdd:
+    first_name: str
+    last_name: str
+    birth_date: date
+
+
+@dataclass(frozen=True)
+class ConfirmationPayload:
+    """What a confirmation attaches: children to add (in a branch), or the guardian who asked to link."""
+
+    branch_id: str | None = None
+    students: tuple[ChildToAdd, ...] = ()
+    guardian_id: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The stored form (the keys confirmations were stored with before this type)."""
+        if self.guardian_id is not None:
+            return {"guardian_id": self.guardian_id}
+        return {"branch_id": self.branch_id,
+                "students": [{"first_name": s.first_name, "last_name": s.last_name,
+                              "birth_date": s.birth_date.isoformat()} for s in self.students]}
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> ConfirmationPayload:
+        return cls(raw.get("branch_id"),
+                   tuple(ChildToAdd(s["first_name"], s["last_name"], date.fromisoformat(s["birth_date"]))
+                         for s in raw.get("students", [])),
+                   raw.get("guardian_id"))
+
+
 @dataclass
 class FamilyConfirmation:
     id: str
@@ -37,7 +68,7 @@ class FamilyConfirmation:
     kind: ConfirmationKind
     requested_by: str  # the user (staff member or guardian) who asked
     branch_id: str | None  # the requesting branch (staff), for who may enter the code
-    payload: dict[str, Any]  # what is attached on confirmation (children to add)
+    payload: ConfirmationPayload  # what is attached on confirmation (children to add)
     code_hash: str
     created_at: datetime
     expires_at: datetime

@@ -75,3 +75,38 @@ class SmsLimits:
     @property
     def branch_daily_cost_cap_amount(self) -> Decimal:
         return Decimal(self.branch_daily_cost_cap)
+
+
+@dataclass
+class EmailToken:
+    """A link sent by email (confirm an address, reset a password), stored by its keyed hash."""
+
+    id: str
+    purpose: str  # confirm_email | reset_password
+    subject_kind: str  # guardian | staff
+    subject_id: str
+    email: str
+    expires_at: datetime
+    used_at: datetime | None
+
+
+@dataclass
+class RefreshToken:
+    """One link of a refresh-token chain (a session), stored by its keyed hash."""
+
+    id: str
+    chain_id: str
+    subject_kind: str  # guardian | staff | student
+    subject_id: str
+    expires_at: datetime
+    used_at: datetime | None
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True)
+class StudentLogin:
+    """A child's own login and password (R-FAM-1)."""
+
+    student_id: str
+    login: str
+    password_hash: str

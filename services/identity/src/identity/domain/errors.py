@@ -1,6 +1,6 @@
 """Identity's error codes (shown to clients in ``extensions.code`` / payload ``errors[].code``)."""
 
-from kabinet.errors import Conflict, Forbidden, InvalidInput, KabinetError, NotFound
+from kabinet.errors import Conflict, InvalidInput, KabinetError, NotFound
 
 
 class InvalidName(InvalidInput):
@@ -133,7 +133,8 @@ class InvalidLink(KabinetError):
     message = "The link is wrong or expired. Request a new one."
 
 
-class CabinetNotOpen(Forbidden):
+class CabinetNotOpen(KabinetError):
+    # Not a Forbidden: a sign-in answers it as the payload's typed error (the kit's attempt re-raises Forbidden).
     code = "CABINET_NOT_OPEN"
     message = "Your cabinet opens when your first subscription is sold. Please contact your branch."
 

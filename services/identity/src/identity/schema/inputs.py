@@ -3,22 +3,9 @@ date such as 2015-02-30 gets identity's typed INVALID_BIRTH_DATE error, not a ge
 
 from __future__ import annotations
 
-from enum import Enum
-
 import strawberry
 
-
-@strawberry.enum(description="How a password reset reaches the user.")
-class ResetChannel(Enum):
-    EMAIL = "email"
-    SMS = "sms"
-
-
-@strawberry.enum(description="Staff roles.")
-class StaffRoleInput(Enum):
-    TEACHER = "teacher"
-    BRANCH_ADMIN = "branch_admin"
-    OWNER = "owner"
+from identity.schema.enums import StaffRoleInput
 
 
 @strawberry.input

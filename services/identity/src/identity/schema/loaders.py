@@ -1,96 +1,80 @@
-"""Per-request DataLoaders, named by relation (one query per relation per request, never one per object)."""
+"""Per-request DataLoaders, named by relation (one query per relation per request, never one per object).
+Each is a typed attribute of ``IdentityLoaders``; ``loaders(info)`` gives the request's set."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
 
-from identity.adapters.question_repository import QuestionRepository
-from identity.adapters.repositories import (
-    FamilyRepository,
-    GuardianRepository,
-    OrgRepository,
-    StudentLogin,
-    StudentLoginRepository,
-    TeachingRepository,
-)
+from identity.domain.credentials import StudentLogin
 from identity.domain.model import Branch, Family, Guardian, Staff, Student
 from identity.domain.questions import Question
+from identity.schema.common import Ctx, reads_of
+from identity.service.unit_of_work import IdentityReads
+from kabinet.auth.principal import Principal
 from kabinet.graphql.context import RequestContext
 
-K = TypeVar("K")
 V = TypeVar("V")
 
 
-def _loader(ctx: RequestContext, fetch: Callable[[Any, list[str]], Awaitable[dict[str, Any]]],
-            default: Any = None) -> DataLoader[str, Any]:
-    async def load(keys: Sequence[str]) -> list[Any]:
-        async with ctx.reads() as session:
-            found = await fetch(session, list(keys))
-        return [found.get(k, default() if callable(default) else default) for k in keys]
+Fetch = Callable[[list[str]], Awaitable[dict[str, V]]]
+
+
+def _by_key(fetch: Fetch[V], default: Callable[[], V]) -> DataLoader[str, V]:
+    """Keys without a value get ``default()`` (a fresh one each: an empty list is never shared)."""
+
+    async def load(keys: Sequence[str]) -> list[V]:
+        found = await fetch(list(keys))
+        return [found[k] if k in found else default() for k in keys]
 
     return DataLoader(load_fn=load)
 
 
-def students_by_family_loader(ctx: RequestContext) -> DataLoader[str, list[Student]]:
-    return _loader(ctx, lambda s, ids: FamilyRepository(s).students_of(ids), list)
+def _one(fetch: Fetch[V]) -> DataLoader[str, V | None]:
+    """Keys without a value load None."""
+
+    async def load(keys: Sequence[str]) -> list[V | None]:
+        found = await fetch(list(keys))
+        return [found.get(k) for k in keys]
+
+    return DataLoader(load_fn=load)
 
 
-def student_login_loader(ctx: RequestContext) -> DataLoader[str, StudentLogin | None]:
-    return _loader(ctx, lambda s, ids: StudentLoginRepository(s).of_students(ids))
+class IdentityLoaders:
+    def __init__(self, reads: IdentityReads, principal: Principal) -> None:
+        self.family_by_id: DataLoader[str, Family | None] = _one(reads.families)
+        self.student_by_id: DataLoader[str, Student | None] = _one(reads.students)
+        self.students_by_family: DataLoader[str, list[Student]] = _by_key(reads.students_of_families, list)
+        self.guardians_by_family: DataLoader[str, list[Guardian]] = _by_key(reads.guardians_of_families, list)
+        self.student_login: DataLoader[str, StudentLogin | None] = _one(reads.student_logins)
+        self.consented_student: DataLoader[str, bool] = _by_key(reads.consented, bool)
+        self.branch_by_id: DataLoader[str, Branch | None] = _one(reads.branches)
+        self.staff_by_id: DataLoader[str, Staff | None] = _one(reads.staff)
+        self.question_by_id: DataLoader[str, Question | None] = _one(reads.questions)
+        teacher = principal.staff_id or ""
+        kids = sorted(principal.student_ids)
+
+        async def taught_by_me(ids: list[str]) -> dict[str, bool]:
+            """student id -> does the calling teacher teach them."""
+            taught = await reads.taught_by(teacher, ids)
+            return {i: i in taught for i in ids}
+
+        async def teaches_my_family(ids: list[str]) -> dict[str, bool]:
+            """staff id -> does that teacher teach a student of the calling family."""
+            return {i: bool(kids) and bool(await reads.taught_by(i, kids)) for i in ids}
+
+        self.taught_by_me: DataLoader[str, bool] = _by_key(taught_by_me, bool)
+        self.teaches_my_family: DataLoader[str, bool] = _by_key(teaches_my_family, bool)
 
 
-def family_by_id_loader(ctx: RequestContext) -> DataLoader[str, Family | None]:
-    return _loader(ctx, lambda s, ids: FamilyRepository(s).families_by_ids(ids))
+def _build(ctx: RequestContext) -> IdentityLoaders:
+    return IdentityLoaders(reads_of(ctx), ctx.principal)
 
 
-def student_by_id_loader(ctx: RequestContext) -> DataLoader[str, Student | None]:
-    return _loader(ctx, lambda s, ids: FamilyRepository(s).students_by_ids(ids))
-
-
-def guardians_by_family_loader(ctx: RequestContext) -> DataLoader[str, list[Guardian]]:
-    return _loader(ctx, lambda s, ids: GuardianRepository(s).of_families(ids), list)
-
-
-def consented_student_loader(ctx: RequestContext) -> DataLoader[str, bool]:
-    async def fetch(s: Any, ids: list[str]) -> dict[str, bool]:
-        got = await FamilyRepository(s).consents_of(ids)
-        return {k: any(c.in_force for c in v) for k, v in got.items()}
-
-    return _loader(ctx, fetch, False)
-
-
-def branch_by_id_loader(ctx: RequestContext) -> DataLoader[str, Branch | None]:
-    return _loader(ctx, lambda s, ids: OrgRepository(s).branches_by_ids(ids))
-
-
-def staff_by_id_loader(ctx: RequestContext) -> DataLoader[str, Staff | None]:
-    return _loader(ctx, lambda s, ids: OrgRepository(s).staff_by_ids(ids))
-
-
-def question_by_id_loader(ctx: RequestContext) -> DataLoader[str, Question | None]:
-    return _loader(ctx, lambda s, ids: QuestionRepository(s).by_ids(ids))
-
-
-def taught_by_me_loader(ctx: RequestContext) -> DataLoader[str, bool]:
-    """student id -> does the calling teacher teach them."""
-    teacher = ctx.principal.staff_id or ""
-
-    async def fetch(s: Any, ids: list[str]) -> dict[str, bool]:
-        taught = await TeachingRepository(s).taught_by(teacher, ids)
-        return {i: i in taught for i in ids}
-
-    return _loader(ctx, fetch, False)
-
-
-def teaches_my_family_loader(ctx: RequestContext) -> DataLoader[str, bool]:
-    """staff id -> does that teacher teach a student of the calling family."""
-    kids = sorted(ctx.principal.student_ids)
-
-    async def fetch(s: Any, ids: list[str]) -> dict[str, bool]:
-        repo = TeachingRepository(s)
-        return {i: bool(kids) and bool(await repo.taught_by(i, kids)) for i in ids}
-
-    return _loader(ctx, fetch, False)
+def loaders(info: Ctx) -> IdentityLoaders:
+    """The request's loaders (created once per request: they cache)."""
+    found = info.context.loader("identity.loaders", _build)
+    assert isinstance(found, IdentityLoaders)
+    return found

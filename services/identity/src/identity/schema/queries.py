@@ -5,30 +5,23 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import datetime
-from typing import Any
 
 import strawberry
 
-from identity.adapters.question_repository import QuestionRepository
-from identity.adapters.repositories import FamilyRepository, OrgRepository, TeachingRepository
-from identity.schema.access import sees_staff
-from identity.schema.common import Ctx, deps, runtime
-from identity.schema.types import (
+from identity.domain.access import sees_staff
+from identity.schema.common import Ctx, in_uow, ports, reads
+from identity.schema.entities import (
     Branch,
     Family,
-    FamilyConfirmationRequest,
-    FamilyConnection,
-    FamilyEdge,
     Question,
-    QuestionTopic,
     Staff,
     Student,
-    Viewer,
     visible_family,
     visible_question,
     visible_staff,
     visible_student,
 )
+from identity.schema.types import FamilyConfirmationRequest, FamilyConnection, FamilyEdge, QuestionTopic, Viewer
 from identity.service import confirmations
 from kabinet.auth.principal import Role
 from kabinet.auth.rules import can_manage_branch, ensure, require_authenticated, require_role
@@ -43,7 +36,7 @@ def _cursor(created_at: datetime, family_id: str) -> str:
     return base64.urlsafe_b64encode(f"{created_at.isoformat()}|{family_id}".encode()).decode()
 
 
-def _decode_cursor(cursor: str) -> tuple[Any, str]:
+def _decode_cursor(cursor: str) -> tuple[datetime, str]:
     try:
         at, family_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|", 1)
         return datetime.fromisoformat(at), family_id
@@ -85,10 +78,8 @@ class Query:
         if not 1 <= first <= MAX_PAGE:
             raise InvalidInput(f"first must be between 1 and {MAX_PAGE}.", field="first")
         position = _decode_cursor(after) if after else None
-        async with runtime(info).sessionmaker() as session:
-            repo = FamilyRepository(session)
-            found = await repo.families_of_branch(str(branch_id), position, first + 1)
-            total = await repo.count_families_of_branch(str(branch_id))
+        found = await reads(info).families_of_branch(str(branch_id), position, first + 1)
+        total = await reads(info).count_families_of_branch(str(branch_id))
         edges = [FamilyEdge(cursor=_cursor(f.created_at, f.id), node=Family.from_model(f)) for f in found[:first]]
         return FamilyConnection(edges=edges, total_count=total, page_info=PageInfo(
             has_next_page=len(found) > first, end_cursor=edges[-1].cursor if edges else None))
@@ -102,16 +93,13 @@ class Query:
     async def students(self, info: Ctx, branch_id: strawberry.ID | None = None) -> list[Student]:
         p = info.context.principal
         require_role(p, Role.BRANCH_ADMIN, Role.TEACHER)
-        async with runtime(info).sessionmaker() as session:
-            repo = FamilyRepository(session)
-            if p.role is Role.TEACHER:
-                ids = await TeachingRepository(session).students_of_teacher(p.staff_id or "")
-                found = list((await repo.students_by_ids(ids)).values())
-            else:
-                if branch_id is None:
-                    raise Forbidden("Choose a branch.")
-                ensure(can_manage_branch(p, str(branch_id)))
-                found = await repo.students_of_branch(str(branch_id))
+        if p.role is Role.TEACHER:
+            found = await reads(info).students_of_teacher(p.staff_id or "")
+        else:
+            if branch_id is None:
+                raise Forbidden("Choose a branch.")
+            ensure(can_manage_branch(p, str(branch_id)))
+            found = await reads(info).students_of_branch(str(branch_id))
         if branch_id is not None:
             found = [s for s in found if s.branch_id == str(branch_id)]
         return [Student.from_model(s) for s in sorted(found, key=lambda s: (s.last_name, s.first_name))]
@@ -119,8 +107,7 @@ class Query:
     @strawberry.field(description="Every branch (any signed-in user: names, cities and addresses are public).")
     async def branches(self, info: Ctx) -> list[Branch]:
         require_authenticated(info.context.principal)
-        async with runtime(info).sessionmaker() as session:
-            return [Branch.from_model(b) for b in await OrgRepository(session).all_branches()]
+        return [Branch.from_model(b) for b in await reads(info).all_branches()]
 
     @strawberry.field(description="A branch by id (any signed-in user).")
     async def branch(self, info: Ctx, id: strawberry.ID) -> Branch | None:
@@ -138,9 +125,8 @@ class Query:
         p = info.context.principal
         require_role(p, Role.BRANCH_ADMIN, Role.TEACHER)
         ensure(p.role is Role.OWNER or str(branch_id) in p.branch_ids)
-        async with runtime(info).sessionmaker() as session:
-            found = await OrgRepository(session).staff_of_branch(str(branch_id))
-        return [Staff.from_model(s) for s in found if sees_staff(info, s)]
+        found = await reads(info).staff_of_branch(str(branch_id))
+        return [Staff.from_model(s) for s in found if sees_staff(p, s)]
 
     @strawberry.field(description="A question (its family; the branch's admins; the owner).")
     async def question(self, info: Ctx, id: strawberry.ID) -> Question | None:
@@ -153,17 +139,16 @@ class Query:
         require_authenticated(p)
         if p.role not in (Role.GUARDIAN, Role.STUDENT) or p.family_id is None:
             raise Forbidden()
-        async with runtime(info).sessionmaker() as session:
-            found = await QuestionRepository(session).of_family(p.family_id)
-        now = deps(info).now()
+        found = await reads(info).questions_of_family(p.family_id)
+        now = ports(info).now()
         return [Question.from_model(q, now) for q in found]
 
     @strawberry.field(description="Requests waiting for the signed-in guardian to confirm: children a branch "
                                   "registered under the family's phone, someone linking the family's records.")
     async def my_family_confirmations(self, info: Ctx) -> list[FamilyConfirmationRequest]:
         p = info.context.principal
-        async with runtime(info).uow() as uow:
-            found = await confirmations.pending_for_guardian(deps(info), uow, p)
+        found = await in_uow(info, lambda uow: confirmations.pending_for_guardian(
+            confirmations.PendingForGuardian(), uow, p))
         return [FamilyConfirmationRequest.from_view(v) for v in found]
 
     @strawberry.field(description="Questions of a branch, by deadline: its admins and the owner. "
@@ -173,15 +158,13 @@ class Query:
         p = info.context.principal
         require_role(p, Role.BRANCH_ADMIN)
         ensure(can_manage_branch(p, str(branch_id)))
-        now = deps(info).now()
-        async with runtime(info).sessionmaker() as session:
-            found = await QuestionRepository(session).of_branches([str(branch_id)], open_only=open_only,
-                                                                   overdue_at=now if overdue_only else None)
+        now = ports(info).now()
+        found = await reads(info).questions_of_branch(str(branch_id), open_only=open_only,
+                                                      overdue_at=now if overdue_only else None)
         return [Question.from_model(q, now) for q in found]
 
     @strawberry.field(description="Question topics and response times for a branch (any signed-in user).")
     async def question_topics(self, info: Ctx, branch_id: strawberry.ID | None = None) -> list[QuestionTopic]:
         require_authenticated(info.context.principal)
-        async with runtime(info).sessionmaker() as session:
-            found = await QuestionRepository(session).topics(str(branch_id) if branch_id else None)
+        found = await reads(info).topics(str(branch_id) if branch_id else None)
         return [QuestionTopic.from_model(t) for t in found]

@@ -1,6 +1,6 @@
+from identity.schema.entities import Branch, Family, Question, Staff, Student
 from identity.schema.mutations import Mutation
 from identity.schema.queries import Query
-from identity.schema.types import Branch, Family, Question, Staff, Student
 from kabinet.graphql.schema import subgraph_schema
 
 schema = subgraph_schema(Query, Mutation, types=[Family, Student, Branch, Staff, Question])

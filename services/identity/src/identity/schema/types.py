@@ -1,202 +1,35 @@
-"""Identity's GraphQL types. Family, Student, Branch, Staff and Question are federation entities keyed by id."""
+"""Identity's other GraphQL types: pages, sessions, the viewer, and the mutations' payloads."""
 
 from __future__ import annotations
 
 import datetime as dt
-from enum import Enum
 
 import strawberry
 from strawberry.types import Info
 
 from identity.domain import model
-from identity.domain.questions import Question as QuestionModel
 from identity.domain.questions import Topic as TopicModel
-from identity.schema.access import (
-    family_sees_teacher,
+from identity.schema.entities import (
+    Branch,
+    Family,
+    Guardian,
+    Question,
+    Staff,
+    Student,
     sees_family,
-    sees_question,
-    sees_staff,
-    sees_staff_contact,
     sees_student,
+    visible_family,
+    visible_staff,
 )
-from identity.schema.common import deps
-from identity.schema.loaders import (
-    branch_by_id_loader,
-    consented_student_loader,
-    family_by_id_loader,
-    guardians_by_family_loader,
-    question_by_id_loader,
-    staff_by_id_loader,
-    student_by_id_loader,
-    student_login_loader,
-    students_by_family_loader,
-)
+from identity.schema.enums import AttachStatus
+from identity.schema.loaders import loaders
 from identity.service.confirmations import ConfirmationSent, RequestView
 from identity.service.sessions import AuthSession as AuthSessionModel
 from kabinet.auth.principal import Role
-from kabinet.auth.rules import can_manage_branch
-from kabinet.errors import Forbidden
 from kabinet.graphql.context import RequestContext
-from kabinet.graphql.types import PageInfo, Phone, UserError
+from kabinet.graphql.types import PageInfo, UserError
 
 Ctx = Info[RequestContext, None]
-
-
-@strawberry.federation.type(keys=["id"], description="A school location: its city and time zone.")
-class Branch:
-    id: strawberry.ID
-    name: str
-    city: str
-    time_zone: str = strawberry.field(description="IANA time zone, e.g. Europe/Moscow.")
-    address: str
-
-    @classmethod
-    def from_model(cls, b: model.Branch) -> Branch:
-        return cls(id=strawberry.ID(b.id), name=b.name, city=b.city, time_zone=b.time_zone, address=b.address)
-
-    @classmethod
-    async def resolve_reference(cls, info: Ctx, id: strawberry.ID) -> Branch | None:
-        if not info.context.principal.is_authenticated:
-            raise Forbidden()
-        found = await info.context.loader("branch_by_id", branch_by_id_loader).load(str(id))
-        return None if found is None else cls.from_model(found)
-
-
-@strawberry.federation.type(keys=["id"], description="A teacher, branch admin or the owner.")
-class Staff:
-    id: strawberry.ID
-    role: str = strawberry.field(description="teacher | branch_admin | owner")
-    first_name: str
-    last_name: str
-    branch_ids: list[strawberry.ID]
-    _email: strawberry.Private[str]
-    _model: strawberry.Private[model.Staff]
-
-    @strawberry.field(description="Shown to the owner, the person, and admins of a shared branch.")
-    def email(self, info: Ctx) -> str | None:
-        return self._email if sees_staff_contact(info, self._model) else None
-
-    @strawberry.field
-    async def branches(self, info: Ctx) -> list[Branch]:
-        found = await info.context.loader("branch_by_id", branch_by_id_loader).load_many(
-            [str(b) for b in self.branch_ids])
-        return [Branch.from_model(b) for b in found if b is not None]
-
-    @classmethod
-    def from_model(cls, s: model.Staff) -> Staff:
-        return cls(id=strawberry.ID(s.id), role=s.role.value, first_name=s.first_name, last_name=s.last_name,
-                   branch_ids=[strawberry.ID(b) for b in s.branch_ids], _email=s.email, _model=s)
-
-    @classmethod
-    async def resolve_reference(cls, info: Ctx, id: strawberry.ID) -> Staff | None:
-        return await visible_staff(info, str(id))
-
-
-async def visible_staff(info: Ctx, staff_id: str) -> Staff | None:
-    found = await info.context.loader("staff_by_id", staff_by_id_loader).load(staff_id)
-    if found is None or not (sees_staff(info, found) or await family_sees_teacher(info, found)):
-        raise Forbidden()
-    return Staff.from_model(found)
-
-
-@strawberry.federation.type(keys=["id"], description="A student (a child who attends).")
-class Student:
-    id: strawberry.ID
-    family_id: strawberry.ID
-    first_name: str
-    last_name: str
-    birth_date: dt.date | None = strawberry.field(description="Null once the student's data was erased.")
-    branch_id: strawberry.ID | None
-    erased: bool
-
-    @strawberry.field(description="Whether a guardian's consent to process the child's data is recorded.")
-    async def consent_recorded(self, info: Ctx) -> bool:
-        return bool(await info.context.loader("consented_student", consented_student_loader).load(str(self.id)))
-
-    @strawberry.field(description="The child's own login (R-FAM-1); shown to the family and the branch's admins.")
-    async def login(self, info: Ctx) -> str | None:
-        p = info.context.principal
-        own_family = p.role in (Role.GUARDIAN, Role.STUDENT) and p.family_id == str(self.family_id)
-        if not (own_family or (self.branch_id is not None and can_manage_branch(p, str(self.branch_id)))
-                or p.role is Role.OWNER):
-            return None
-        found = await info.context.loader("student_login", student_login_loader).load(str(self.id))
-        return None if found is None else str(found.login)
-
-    @strawberry.field
-    async def branch(self, info: Ctx) -> Branch | None:
-        if self.branch_id is None:
-            return None
-        found = await info.context.loader("branch_by_id", branch_by_id_loader).load(str(self.branch_id))
-        return None if found is None else Branch.from_model(found)
-
-    @classmethod
-    def from_model(cls, s: model.Student) -> Student:
-        return cls(id=strawberry.ID(s.id), family_id=strawberry.ID(s.family_id), first_name=s.first_name,
-                   last_name=s.last_name, birth_date=s.birth_date,
-                   branch_id=strawberry.ID(s.branch_id) if s.branch_id else None, erased=s.erased)
-
-    @classmethod
-    async def resolve_reference(cls, info: Ctx, id: strawberry.ID) -> Student | None:
-        return await visible_student(info, str(id))
-
-
-async def visible_student(info: Ctx, student_id: str) -> Student | None:
-    found = await info.context.loader("student_by_id", student_by_id_loader).load(student_id)
-    if found is None or not await sees_student(info, found):
-        raise Forbidden()  # the same answer for "not yours" and "not there"
-    return Student.from_model(found)
-
-
-@strawberry.type(description="An adult of a family (a client): signs, pays, signs in by phone.")
-class Guardian:
-    id: strawberry.ID
-    first_name: str
-    last_name: str
-    phone: Phone
-    email: str | None
-    email_confirmed: bool
-    is_payer: bool
-
-    @classmethod
-    def from_model(cls, g: model.Guardian) -> Guardian:
-        return cls(id=strawberry.ID(g.id), first_name=g.first_name, last_name=g.last_name, phone=Phone(g.phone),
-                   email=g.email, email_confirmed=g.email_confirmed_at is not None, is_payer=g.is_payer)
-
-
-@strawberry.federation.type(keys=["id"], description="A family: every student linked to one guardian phone.")
-class Family:
-    id: strawberry.ID
-    guardian_phone: Phone
-    access_open: bool = strawberry.field(description="Whether the family cabinet is open (R-FAM-7).")
-    origin: str = strawberry.field(description="staff (registered at a branch) | self (registered online)")
-
-    @strawberry.field(description="Every student of the family (the cabinet's child switch).")
-    async def students(self, info: Ctx) -> list[Student]:
-        found = await info.context.loader("students_by_family", students_by_family_loader).load(str(self.id))
-        return [Student.from_model(s) for s in found]
-
-    @strawberry.field(description="The family's guardians; the payer is marked.")
-    async def guardians(self, info: Ctx) -> list[Guardian]:
-        found = await info.context.loader("guardians_by_family", guardians_by_family_loader).load(str(self.id))
-        return [Guardian.from_model(g) for g in found]
-
-    @classmethod
-    def from_model(cls, f: model.Family) -> Family:
-        return cls(id=strawberry.ID(f.id), guardian_phone=Phone(f.guardian_phone), access_open=f.access_open,
-                   origin=f.origin.value)
-
-    @classmethod
-    async def resolve_reference(cls, info: Ctx, id: strawberry.ID) -> Family | None:
-        return await visible_family(info, str(id))
-
-
-async def visible_family(info: Ctx, family_id: str) -> Family | None:
-    family = await info.context.loader("family_by_id", family_by_id_loader).load(family_id)
-    if family is None or not await sees_family(info, family):
-        raise Forbidden()
-    return Family.from_model(family)
-
 
 @strawberry.type(description="A family in a page of families (Relay-style).")
 class FamilyEdge:
@@ -225,42 +58,6 @@ class QuestionTopic:
                    response_working_days=t.response_working_days,
                    branch_id=strawberry.ID(t.branch_id) if t.branch_id else None)
 
-
-@strawberry.federation.type(keys=["id"], description="A family's question to its branch: a task with a deadline.")
-class Question:
-    id: strawberry.ID
-    family_id: strawberry.ID
-    student_id: strawberry.ID | None
-    branch_id: strawberry.ID
-    topic: str
-    text: str
-    status: str = strawberry.field(description="open | answered | closed")
-    asked_at: dt.datetime
-    due_at: dt.datetime
-    answer: str | None
-    answered_at: dt.datetime | None
-    closed_at: dt.datetime | None
-    overdue: bool
-
-    @classmethod
-    def from_model(cls, q: QuestionModel, now: dt.datetime) -> Question:
-        return cls(id=strawberry.ID(q.id), family_id=strawberry.ID(q.family_id),
-                   student_id=strawberry.ID(q.student_id) if q.student_id else None,
-                   branch_id=strawberry.ID(q.branch_id), topic=q.topic, text=q.text, status=q.status.value,
-                   asked_at=model.as_utc(q.asked_at), due_at=model.as_utc(q.due_at), answer=q.answer,
-                   answered_at=q.answered_at, closed_at=q.closed_at,
-                   overdue=q.status.value == "open" and now > model.as_utc(q.due_at))
-
-    @classmethod
-    async def resolve_reference(cls, info: Ctx, id: strawberry.ID) -> Question | None:
-        return await visible_question(info, str(id))
-
-
-async def visible_question(info: Ctx, question_id: str) -> Question | None:
-    q = await info.context.loader("question_by_id", question_by_id_loader).load(question_id)
-    if q is None or not sees_question(info, q):
-        raise Forbidden()
-    return Question.from_model(q, deps(info).now())
 
 
 @strawberry.type(description="Tokens after a sign-in: a short-lived access token and a one-use refresh token.")
@@ -308,7 +105,7 @@ class Viewer:
         p = info.context.principal
         if p.role is not Role.GUARDIAN or p.family_id is None:
             return None
-        found = await info.context.loader("guardians_by_family", guardians_by_family_loader).load(p.family_id)
+        found = await loaders(info).guardians_by_family.load(p.family_id)
         return next((Guardian.from_model(g) for g in found if g.id == p.user_id), None)
 
 
@@ -374,13 +171,6 @@ class FamilyPayload:
     @strawberry.field
     async def family(self, info: Ctx) -> Family | None:
         return await shown_family(info, self.found)
-
-
-@strawberry.enum(description="DONE: attached now. PENDING_CONFIRMATION: the family's guardian must confirm first "
-                             "(a code went to the family's phone); nothing of the family is shown until then.")
-class AttachStatus(Enum):
-    DONE = "done"
-    PENDING_CONFIRMATION = "pending_confirmation"
 
 
 @strawberry.type(description="A request waiting for a family's guardian: enter the code they received "
@@ -461,9 +251,8 @@ class FamilyConfirmationRequest:
     @classmethod
     def from_view(cls, v: RequestView) -> FamilyConfirmationRequest:
         c = v.confirmation
-        kids = [ConfirmationChild(first_name=k["first_name"], last_name=k["last_name"],
-                                  birth_date=dt.date.fromisoformat(k["birth_date"]))
-                for k in c.payload.get("students", [])]
+        kids = [ConfirmationChild(first_name=k.first_name, last_name=k.last_name, birth_date=k.birth_date)
+                for k in c.payload.students]
         return cls(id=strawberry.ID(c.id), kind=c.kind.value, status=c.status.value, branch_name=v.branch_name,
                    requester_name=v.requester_name, children=kids, requested_at=c.created_at,
                    expires_at=c.expires_at)

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
 
-from identity.adapters.confirmation_repository import ConfirmationRepository
-from identity.adapters.credential_store import CredentialStore
-from identity.adapters.repositories import FamilyRepository, GuardianRepository, OrgRepository
 from identity.domain.confirmations import (
     CONFIRMATION_TTL,
     REQUESTS_PER_FAMILY_PER_DAY,
+    ChildToAdd,
     ConfirmationKind,
+    ConfirmationPayload,
     ConfirmationStatus,
     FamilyConfirmation,
 )
@@ -26,10 +24,10 @@ from identity.domain.credentials import generate_code, hash_secret
 from identity.domain.errors import CabinetNotOpen, InvalidCode, TooManyRequests
 from identity.domain.events import GuardianLinked
 from identity.domain.model import CONSENT_VERSION, Consent, Family, Guardian, Student, new_id
-from identity.service.deps import IdentityDeps, Outgoing
+from identity.service.ports import Outgoing
+from identity.service.unit_of_work import IdentityUnitOfWork
 from kabinet.auth.principal import Principal, Role
 from kabinet.auth.rules import can_manage_branch, can_see_family, ensure, require_authenticated
-from kabinet.db import UnitOfWork
 from kabinet.errors import Conflict, Forbidden
 
 
@@ -41,67 +39,64 @@ class ConfirmationSent:
     expires_at: datetime
 
 
-async def family_branches(uow: UnitOfWork, family_id: str) -> set[str]:
-    kids = (await FamilyRepository(uow.session).students_of([family_id]))[family_id]
+async def family_branches(uow: IdentityUnitOfWork, family_id: str) -> set[str]:
+    kids = (await uow.students.of_families([family_id]))[family_id]
     return {s.branch_id for s in kids if s.branch_id and not s.erased}
 
 
-async def caller_sees_family(uow: UnitOfWork, p: Principal, family_id: str) -> bool:
+async def caller_sees_family(uow: IdentityUnitOfWork, p: Principal, family_id: str) -> bool:
     """The rule the ``family`` query applies (kabinet.auth.rules.can_see_family), from identity's own data."""
     return can_see_family(p, family_id, await family_branches(uow, family_id))
 
 
-async def request_confirmation(deps: IdentityDeps, uow: UnitOfWork, p: Principal, family: Family, phone: str,
-                               kind: ConfirmationKind, branch_id: str | None, payload: dict[str, Any],
+async def request_confirmation(uow: IdentityUnitOfWork, p: Principal, family: Family, phone: str,
+                               kind: ConfirmationKind, branch_id: str | None, payload: ConfirmationPayload,
                                message: str) -> ConfirmationSent:
     """Record the request and send its code to ``phone`` (the family's, as the requester typed it)."""
-    repo = ConfirmationRepository(uow.session)
-    now = deps.now()
-    if await repo.count_since(family.id, now - timedelta(days=1)) >= REQUESTS_PER_FAMILY_PER_DAY:
+    ports = uow.ports
+    now = ports.now()
+    if await uow.confirmations.count_since(family.id, now - timedelta(days=1)) >= REQUESTS_PER_FAMILY_PER_DAY:
         raise TooManyRequests()
-    code = deps.fixed_code() or generate_code()
+    code = ports.fixed_code() or generate_code()
     c = FamilyConfirmation(new_id(), family.id, phone, kind, p.user_id or "", branch_id, payload,
-                           hash_secret(deps.pepper, code), now, now + CONFIRMATION_TTL)
-    await repo.add(c)
-    await CredentialStore(uow.session).log_sms(phone, "family_confirm", branch_id, deps.sms_cost,
-                                               deps.settings.sms_currency, None, now)
+                           hash_secret(ports.pepper, code), now, now + CONFIRMATION_TTL)
+    await uow.confirmations.add(c)
+    await uow.codes.log_sms(phone, "family_confirm", branch_id, ports.sms_cost, ports.settings.sms_currency, None,
+                            now)
     await uow.commit()
-    await deps.deliver([Outgoing("sms", phone, f"Kabinet: {message} If you agree, tell them the code {code} "
+    await ports.deliver([Outgoing("sms", phone, f"Kabinet: {message} If you agree, tell them the code {code} "
                                                f"or approve it in your family cabinet. If not, ignore this.")])
     return ConfirmationSent(c.id, c.expires_at)
 
 
 # -- what a confirmation attaches ------------------------------------------------------------------------
-def students_payload(branch_id: str | None, students: list[tuple[str, str, str]]) -> dict[str, Any]:
-    return {"branch_id": branch_id,
-            "students": [{"first_name": f, "last_name": la, "birth_date": b} for f, la, b in students]}
+def students_payload(branch_id: str | None, students: list[tuple[str, str, date]]) -> ConfirmationPayload:
+    return ConfirmationPayload(branch_id, tuple(ChildToAdd(f, la, b) for f, la, b in students))
 
 
-async def _add_students(deps: IdentityDeps, uow: UnitOfWork, c: FamilyConfirmation) -> list[Student]:
+async def _add_students(uow: IdentityUnitOfWork, c: FamilyConfirmation) -> list[Student]:
     from identity.service.registration import student_registered  # registration requests confirmations
 
-    repo = FamilyRepository(uow.session)
-    family = await repo.get(c.family_id, for_update=True)
+    family = await uow.families.get(c.family_id, for_update=True)
     assert family is not None
-    today = deps.now().date()
+    today = uow.ports.now().date()
     added = []
-    for s in c.payload["students"]:
-        student = family.add_student(s["first_name"], s["last_name"], date.fromisoformat(s["birth_date"]),
-                                     c.payload.get("branch_id"), today)
+    for s in c.payload.students:
+        student = family.add_student(s.first_name, s.last_name, s.birth_date, c.payload.branch_id, today)
         # Staff register on the strength of the signed paper contract, confirmed now by the guardian.
-        await repo.add_consent(Consent(new_id(), family.id, student.id, None, "paper", CONSENT_VERSION, deps.now(),
-                                       c.requested_by))
-        await repo.add_student(student)
+        await uow.students.add_consent(Consent(new_id(), family.id, student.id, None, "paper", CONSENT_VERSION,
+                                               uow.ports.now(), c.requested_by))
+        await uow.students.add(student)
         uow.publish(student_registered(student))
         added.append(student)
     return added
 
 
-async def check_link(uow: UnitOfWork, me: Guardian, target: Family) -> None:
+async def check_link(uow: IdentityUnitOfWork, me: Guardian, target: Family) -> None:
     """Linking never opens a closed cabinet and never leaves the caller without the cabinet they had."""
     if not target.access_open:
         raise CabinetNotOpen()
-    own_kids = [s for s in (await FamilyRepository(uow.session).students_of([me.family_id]))[me.family_id]
+    own_kids = [s for s in (await uow.students.of_families([me.family_id]))[me.family_id]
                 if not s.erased]
     if own_kids:
         # Merging two families moves balances and contracts: the branch does that by hand.
@@ -109,28 +104,28 @@ async def check_link(uow: UnitOfWork, me: Guardian, target: Family) -> None:
                        code="FAMILY_HAS_STUDENTS")
 
 
-async def link_guardian(uow: UnitOfWork, me: Guardian, target: Family) -> None:
+async def link_guardian(uow: IdentityUnitOfWork, me: Guardian, target: Family) -> None:
     await check_link(uow, me, target)
     me.family_id = target.id
     me.is_payer = False
-    await GuardianRepository(uow.session).save(me)
+    await uow.guardians.save(me)
     uow.publish(GuardianLinked(family_id=target.id, guardian_id=me.id, phone=me.phone))
 
 
-async def _apply(deps: IdentityDeps, uow: UnitOfWork, c: FamilyConfirmation) -> None:
+async def _apply(uow: IdentityUnitOfWork, c: FamilyConfirmation) -> None:
     if c.kind is ConfirmationKind.ADD_STUDENTS:
-        await _add_students(deps, uow, c)
+        await _add_students(uow, c)
         return
-    me = await GuardianRepository(uow.session).get(c.requested_by)
-    target = await FamilyRepository(uow.session).get(c.family_id, for_update=True)
+    me = await uow.guardians.get(c.requested_by)
+    target = await uow.families.get(c.family_id, for_update=True)
     if me is None or target is None:
         raise Forbidden()
     await link_guardian(uow, me, target)
 
 
 # -- who decides ---------------------------------------------------------------------------------------
-async def _pending(uow: UnitOfWork, confirmation_id: str, now: datetime) -> FamilyConfirmation:
-    c = await ConfirmationRepository(uow.session).get(confirmation_id, for_update=True)
+async def _pending(uow: IdentityUnitOfWork, confirmation_id: str, now: datetime) -> FamilyConfirmation:
+    c = await uow.confirmations.get(confirmation_id, for_update=True)
     if c is None or not c.open(now):
         raise Forbidden()  # the same answer for "not there", "not yours" and "already decided"
     return c
@@ -142,21 +137,25 @@ def _may_enter_code(p: Principal, c: FamilyConfirmation) -> bool:
     return p.role is Role.GUARDIAN and p.user_id == c.requested_by
 
 
-async def confirm_with_code(deps: IdentityDeps, uow: UnitOfWork, p: Principal, confirmation_id: str,
-                            code: str) -> FamilyConfirmation:
+@dataclass(frozen=True)
+class ConfirmWithCode:
+    confirmation_id: str
+    code: str
+
+
+async def confirm_with_code(cmd: ConfirmWithCode, uow: IdentityUnitOfWork, p: Principal) -> FamilyConfirmation:
     """The requester enters the code the family received; every wrong try counts (five lock the request)."""
     require_authenticated(p)
-    now = deps.now()
-    c = await _pending(uow, confirmation_id, now)
+    now = uow.ports.now()
+    c = await _pending(uow, cmd.confirmation_id, now)
     ensure(_may_enter_code(p, c))
-    repo = ConfirmationRepository(uow.session)
-    if not c.try_code(deps.pepper, code, now):
-        await repo.save(c)
+    if not c.try_code(uow.ports.pepper, cmd.code, now):
+        await uow.confirmations.save(c)
         await uow.commit()
         raise InvalidCode(field="code")
-    await _apply(deps, uow, c)
+    await _apply(uow, c)
     c.decide(ConfirmationStatus.CONFIRMED, now)
-    await repo.save(c)
+    await uow.confirmations.save(c)
     await uow.commit()
     return c
 
@@ -166,26 +165,41 @@ def _family_guardian(p: Principal, c: FamilyConfirmation) -> None:
     ensure(p.role is Role.GUARDIAN and p.family_id == c.family_id)
 
 
-async def approve(deps: IdentityDeps, uow: UnitOfWork, p: Principal, confirmation_id: str) -> FamilyConfirmation:
+async def confirm_family_registration(cmd: ConfirmWithCode, uow: IdentityUnitOfWork, p: Principal) -> Family:
+    """Staff enter the code the family received for children they registered: the family, with them added."""
+    c = await confirm_with_code(cmd, uow, p)
+    if c.kind is not ConfirmationKind.ADD_STUDENTS:
+        raise Forbidden()
+    family = await uow.families.get(c.family_id)
+    assert family is not None
+    return family
+
+
+@dataclass(frozen=True)
+class Decide:
+    confirmation_id: str
+
+
+async def approve(cmd: Decide, uow: IdentityUnitOfWork, p: Principal) -> FamilyConfirmation:
     """A guardian of the family approves the request in the cabinet."""
     require_authenticated(p)
-    now = deps.now()
-    c = await _pending(uow, confirmation_id, now)
+    now = uow.ports.now()
+    c = await _pending(uow, cmd.confirmation_id, now)
     _family_guardian(p, c)
-    await _apply(deps, uow, c)
+    await _apply(uow, c)
     c.decide(ConfirmationStatus.CONFIRMED, now)
-    await ConfirmationRepository(uow.session).save(c)
+    await uow.confirmations.save(c)
     await uow.commit()
     return c
 
 
-async def decline(deps: IdentityDeps, uow: UnitOfWork, p: Principal, confirmation_id: str) -> FamilyConfirmation:
+async def decline(cmd: Decide, uow: IdentityUnitOfWork, p: Principal) -> FamilyConfirmation:
     require_authenticated(p)
-    now = deps.now()
-    c = await _pending(uow, confirmation_id, now)
+    now = uow.ports.now()
+    c = await _pending(uow, cmd.confirmation_id, now)
     _family_guardian(p, c)
     c.decide(ConfirmationStatus.DECLINED, now)
-    await ConfirmationRepository(uow.session).save(c)
+    await uow.confirmations.save(c)
     await uow.commit()
     return c
 
@@ -199,17 +213,22 @@ class RequestView:
     requester_name: str | None
 
 
-async def pending_for_guardian(deps: IdentityDeps, uow: UnitOfWork, p: Principal) -> list[RequestView]:
+@dataclass(frozen=True)
+class PendingForGuardian:
+    pass
+
+
+async def pending_for_guardian(cmd: PendingForGuardian, uow: IdentityUnitOfWork, p: Principal) -> list[RequestView]:
     require_authenticated(p)
     if p.role is not Role.GUARDIAN or p.family_id is None:
         raise Forbidden()
-    found = await ConfirmationRepository(uow.session).pending_of_family(p.family_id, deps.now())
-    branches = await OrgRepository(uow.session).branches_by_ids([c.branch_id for c in found if c.branch_id])
+    found = await uow.confirmations.pending_of_family(p.family_id, uow.ports.now())
+    branches = await uow.branches.by_ids([c.branch_id for c in found if c.branch_id])
     out = []
     for c in found:
         requester = None
         if c.kind is ConfirmationKind.LINK_GUARDIAN:
-            g = await GuardianRepository(uow.session).get(c.requested_by)
+            g = await uow.guardians.get(c.requested_by)
             requester = f"{g.first_name} {g.last_name}".strip() if g else None
         b = branches.get(c.branch_id or "")
         out.append(RequestView(c, b.name if b else None, requester))

@@ -6,14 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from identity.adapters.credential_store import CredentialStore
-from identity.adapters.repositories import (
-    FamilyRepository,
-    GuardianRepository,
-    OrgRepository,
-    StudentLoginRepository,
-)
-from identity.domain.confirmations import ConfirmationKind
+from identity.domain.confirmations import ConfirmationKind, ConfirmationPayload
 from identity.domain.errors import (
     BranchNotFound,
     ConsentRequired,
@@ -44,19 +37,20 @@ from identity.domain.model import (
 )
 from identity.service.confirmations import (
     ConfirmationSent,
+    ConfirmWithCode,
     check_link,
     confirm_with_code,
     link_guardian,
     request_confirmation,
 )
-from identity.service.deps import IdentityDeps, Outgoing
-from identity.service.idempotency import previous_result, remember_result
+from identity.service.ports import Outgoing
 from identity.service.registration import student_registered
 from identity.service.sessions import GUARDIAN, AuthSession, guardian_principal, start_session
+from identity.service.unit_of_work import IdentityUnitOfWork
 from kabinet.auth.principal import Principal, Role
 from kabinet.auth.rules import can_manage_branch, can_see_student, ensure, require_authenticated, require_role
-from kabinet.db import UnitOfWork
 from kabinet.errors import Forbidden
+from kabinet.idempotency import user_scope
 from kabinet.phone import normalise_phone
 
 LINK_TRIES_PER_HOUR = 5
@@ -81,39 +75,38 @@ class AddChild:
     confirm_duplicate: bool = False  # twins of the same name exist; a retried request is the usual cause
 
 
-async def add_child(deps: IdentityDeps, uow: UnitOfWork, principal: Principal, cmd: AddChild) -> Student:
+async def add_child(cmd: AddChild, uow: IdentityUnitOfWork, principal: Principal) -> Student:
     family_id = _guardian_family(principal)
     payload = [cmd.first_name, cmd.last_name, cmd.birth_date, cmd.consent, cmd.branch_id]
     if cmd.confirm_duplicate:
         payload.append(True)  # keys stored before the flag existed still match requests without it
-    repo = FamilyRepository(uow.session)
-    earlier = await previous_result(uow, principal.user_id or "", cmd.idempotency_key, "addChild", payload)
-    if earlier is not None:
-        found = await repo.student(earlier)
+    claim = await uow.child_requests.claim(user_scope(principal.user_id), cmd.idempotency_key or None,
+                                             "addChild", payload)
+    if claim.replayed:
+        found = await uow.students.get(claim.result)
         assert found is not None
         return found
-    today = deps.now().date()
+    today = uow.ports.now().date()
     birth = parse_birth_date(cmd.birth_date, today)
     Student.validate(cmd.first_name, cmd.last_name, birth, today)
     if not cmd.consent:
         raise ConsentRequired(field="consent")
-    family = await repo.get(family_id)
+    family = await uow.families.get(family_id)
     if family is None:
         raise FamilyNotFound()
-    siblings = (await repo.students_of([family.id]))[family.id]
+    siblings = (await uow.students.of_families([family.id]))[family.id]
     if not cmd.confirm_duplicate and any(_same_child(s, cmd.first_name, cmd.last_name, birth) for s in siblings):
         raise DuplicateChild(field="firstName")
     branch_id = cmd.branch_id or next((s.branch_id for s in siblings if s.branch_id), None)
-    if branch_id is not None and await OrgRepository(uow.session).branch(branch_id) is None:
+    if branch_id is not None and await uow.branches.get(branch_id) is None:
         raise BranchNotFound(field="branchId")
     student = family.add_student(cmd.first_name, cmd.last_name, birth, branch_id, today)
     # Consent first, in the same transaction: no profile exists without it.
-    await repo.add_consent(Consent(new_id(), family.id, student.id, principal.user_id, "cabinet", CONSENT_VERSION,
-                                   deps.now(), principal.user_id))
-    await repo.add_student(student)
+    await uow.students.add_consent(Consent(new_id(), family.id, student.id, principal.user_id, "cabinet",
+                                           CONSENT_VERSION, uow.ports.now(), principal.user_id))
+    await uow.students.add(student)
     uow.publish(student_registered(student))
-    await remember_result(uow, principal.user_id or "", cmd.idempotency_key, "addChild", payload, student.id,
-                          deps.now())
+    await uow.child_requests.store(claim, student.id)
     await uow.commit()
     return student
 
@@ -123,11 +116,11 @@ def _same_child(s: Student, first_name: str, last_name: str, birth: date) -> boo
             and s.last_name.strip().casefold() == last_name.strip().casefold())
 
 
-async def student_for_change(uow: UnitOfWork, principal: Principal, student_id: str) -> Student:
+async def student_for_change(uow: IdentityUnitOfWork, principal: Principal, student_id: str) -> Student:
     """A student the principal may change: the family's guardian, the branch's admin, the owner.
     'Not yours' and 'not there' are the same answer."""
     require_authenticated(principal)
-    student = await FamilyRepository(uow.session).student(student_id, for_update=True)
+    student = await uow.students.get(student_id, for_update=True)
     if student is None:
         raise Forbidden()
     if principal.role is Role.GUARDIAN:
@@ -147,17 +140,17 @@ class UpdateStudent:
     branch_id: str | None = None
 
 
-async def update_student(deps: IdentityDeps, uow: UnitOfWork, principal: Principal, cmd: UpdateStudent) -> Student:
+async def update_student(cmd: UpdateStudent, uow: IdentityUnitOfWork, principal: Principal) -> Student:
     student = await student_for_change(uow, principal, cmd.student_id)
-    today = deps.now().date()
+    today = uow.ports.now().date()
     birth = parse_birth_date(cmd.birth_date, today) if cmd.birth_date is not None else None
     if cmd.branch_id is not None and cmd.branch_id != student.branch_id:
         if principal.role is not Role.GUARDIAN:
             ensure(can_manage_branch(principal, cmd.branch_id))
-        if await OrgRepository(uow.session).branch(cmd.branch_id) is None:
+        if await uow.branches.get(cmd.branch_id) is None:
             raise BranchNotFound(field="branchId")
     student.update(cmd.first_name, cmd.last_name, birth, cmd.branch_id, today)
-    await FamilyRepository(uow.session).save_student(student)
+    await uow.students.save(student)
     assert student.birth_date is not None
     uow.publish(StudentUpdated(student_id=student.id, family_id=student.family_id, first_name=student.first_name,
                                last_name=student.last_name, birth_date=student.birth_date,
@@ -166,41 +159,51 @@ async def update_student(deps: IdentityDeps, uow: UnitOfWork, principal: Princip
     return student
 
 
-async def erase_student(deps: IdentityDeps, uow: UnitOfWork, principal: Principal, student_id: str) -> Student:
+@dataclass(frozen=True)
+class EraseStudent:
+    student_id: str
+
+
+async def erase_student(cmd: EraseStudent, uow: IdentityUnitOfWork, principal: Principal) -> Student:
     """A guardian's erasure request: identity pseudonymises now, every other service on the event."""
-    student = await student_for_change(uow, principal, student_id)
+    student = await student_for_change(uow, principal, cmd.student_id)
     if principal.role not in (Role.GUARDIAN, Role.OWNER):
         raise Forbidden()
     if student.erased:
         return student
-    student.erase(deps.now())
-    await FamilyRepository(uow.session).save_student(student)
+    student.erase(uow.ports.now())
+    await uow.students.save(student)
     # The child's own login may carry the name, and its sessions must end with the data.
-    await StudentLoginRepository(uow.session).delete(student.id)
-    await CredentialStore(uow.session).revoke_subject(student.id, deps.now())
+    await uow.student_logins.delete(student.id)
+    await uow.sessions.revoke_subject(student.id, uow.ports.now())
     uow.publish(StudentErased(student_id=student.id, family_id=student.family_id))
     await uow.commit()
     return student
 
 
-async def set_child_consent(deps: IdentityDeps, uow: UnitOfWork, principal: Principal, student_id: str,
-                            given: bool) -> Student:
+@dataclass(frozen=True)
+class SetChildConsent:
+    student_id: str
+    given: bool
+
+
+async def set_child_consent(cmd: SetChildConsent, uow: IdentityUnitOfWork, principal: Principal) -> Student:
     """A guardian gives, or withdraws, consent to process an existing child's data (a guardian of the child's
     family only: staff record paper consent at registration). Withdrawing keeps the history."""
     family_id = _guardian_family(principal)
-    repo = FamilyRepository(uow.session)
-    student = await repo.student(student_id, for_update=True)
+    student_id, given = cmd.student_id, cmd.given
+    student = await uow.students.get(student_id, for_update=True)
     # Another family's child and no child at all are the same answer.
     if student is None or student.family_id != family_id:
         raise Forbidden()
     if student.erased:
         raise StudentErasedError(field="studentId")
-    in_force = any(c.in_force for c in (await repo.consents_of([student.id]))[student.id])
+    in_force = any(c.in_force for c in (await uow.students.consents_of([student.id]))[student.id])
     if given and not in_force:
-        await repo.add_consent(Consent(new_id(), family_id, student.id, principal.user_id, "cabinet",
-                                       CONSENT_VERSION, deps.now(), principal.user_id))
+        await uow.students.add_consent(Consent(new_id(), family_id, student.id, principal.user_id, "cabinet",
+                                       CONSENT_VERSION, uow.ports.now(), principal.user_id))
     elif not given and in_force:
-        await repo.withdraw_consents(student.id, principal.user_id, deps.now())
+        await uow.students.withdraw_consents(student.id, principal.user_id, uow.ports.now())
     await uow.commit()
     return student
 
@@ -212,8 +215,8 @@ class LinkRecords:
     last_name: str
 
 
-async def link_records(deps: IdentityDeps, uow: UnitOfWork, principal: Principal,
-                       cmd: LinkRecords) -> AuthSession | ConfirmationSent:
+async def link_records(cmd: LinkRecords, uow: IdentityUnitOfWork,
+                       principal: Principal) -> AuthSession | ConfirmationSent:
     """Link existing client records to the signed-in guardian by phone + birth date + surname (R-FAM-6).
 
     Every mismatch, a malformed phone or date included, gives the one RecordNotMatched answer, and tries are
@@ -224,126 +227,132 @@ async def link_records(deps: IdentityDeps, uow: UnitOfWork, principal: Principal
     caller whose cabinet has children keeps it (the branch merges such records by hand).
     """
     family_id = _guardian_family(principal)
-    store = CredentialStore(uow.session)
-    now = deps.now()
+    now = uow.ports.now()
     key = principal.user_id or ""
-    if await store.hits_since("link", key, now - timedelta(hours=1)) >= LINK_TRIES_PER_HOUR:
+    if await uow.throttles.hits_since("link", key, now - timedelta(hours=1)) >= LINK_TRIES_PER_HOUR:
         raise TooManyRequests()
-    await store.hit("link", key, now)
+    await uow.throttles.hit("link", key, now)
     await uow.commit()  # every try counts, whatever it ends in
     try:
         phone = normalise_phone(cmd.phone)
         birth = parse_birth_date(cmd.birth_date, now.date())
     except Exception:
         phone, birth = None, None
-    matches = await FamilyRepository(uow.session).students_matching(phone, cmd.last_name, birth) if phone else []
+    matches = await uow.students.matching(phone, cmd.last_name, birth) if phone and birth else []
     if not matches:
         raise RecordNotMatched()
-    me = await GuardianRepository(uow.session).get(key)
-    target = await FamilyRepository(uow.session).get(matches[0].family_id, for_update=True)
+    me = await uow.guardians.get(key)
+    target = await uow.families.get(matches[0].family_id, for_update=True)
     assert me is not None and target is not None and phone is not None
     if target.id != family_id:
         if me.phone != target.guardian_phone:
             await check_link(uow, me, target)  # a request that could never be applied is not sent
             child = matches[0]
             return await request_confirmation(
-                deps, uow, principal, target, phone, ConfirmationKind.LINK_GUARDIAN, None, {"guardian_id": me.id},
+                uow, principal, target, phone, ConfirmationKind.LINK_GUARDIAN, None,
+                ConfirmationPayload(guardian_id=me.id),
                 f"{me.first_name} {me.last_name} asks to join your family cabinet and see "
                 f"{child.first_name}'s records.")
         await link_guardian(uow, me, target)
-    session = await start_session(deps, uow, GUARDIAN, await guardian_principal(uow, me))
+    session = await start_session(uow, GUARDIAN, await guardian_principal(uow, me))
     await uow.commit()
     return session
 
 
-async def confirm_link(deps: IdentityDeps, uow: UnitOfWork, principal: Principal, confirmation_id: str,
-                       code: str) -> AuthSession:
+async def confirm_link(cmd: ConfirmWithCode, uow: IdentityUnitOfWork, principal: Principal) -> AuthSession:
     """The guardian who asked enters the code the records' family received: linked, with new tokens."""
-    await confirm_with_code(deps, uow, principal, confirmation_id, code)
-    me = await GuardianRepository(uow.session).get(principal.user_id or "")
+    await confirm_with_code(cmd, uow, principal)
+    me = await uow.guardians.get(principal.user_id or "")
     assert me is not None
-    session = await start_session(deps, uow, GUARDIAN, await guardian_principal(uow, me))
+    session = await start_session(uow, GUARDIAN, await guardian_principal(uow, me))
     await uow.commit()
     return session
 
 
-async def invite_guardian(deps: IdentityDeps, uow: UnitOfWork, principal: Principal, raw_phone: str,
-                          first_name: str, last_name: str) -> Guardian:
+@dataclass(frozen=True)
+class InviteGuardian:
+    phone: str
+    first_name: str
+    last_name: str
+
+
+async def invite_guardian(cmd: InviteGuardian, uow: IdentityUnitOfWork, principal: Principal) -> Guardian:
     """A guardian invites a second adult by phone: they sign in with a code to the same family cabinet.
 
     The answer never tells whether the number is registered elsewhere (issue #10, point 11): for a number of
     another family nothing is stored, its owner is told by SMS that someone tried, and the caller gets the
     same payload as for a new number."""
     family_id = _guardian_family(principal)
-    phone = normalise_phone(raw_phone)
-    first, last = clean_name(first_name, "firstName"), clean_name(last_name, "lastName")
-    store, now = CredentialStore(uow.session), deps.now()
+    phone = normalise_phone(cmd.phone)
+    first, last = clean_name(cmd.first_name, "firstName"), clean_name(cmd.last_name, "lastName")
+    ports = uow.ports
+    now = ports.now()
     # Each invitation sends an SMS, whoever the number belongs to: a cap per family keeps it from being a spammer.
-    if await store.hits_since("invite", family_id, now - timedelta(days=1)) >= INVITES_PER_DAY:
+    if await uow.throttles.hits_since("invite", family_id, now - timedelta(days=1)) >= INVITES_PER_DAY:
         raise TooManyRequests(field="phone")
-    await store.hit("invite", family_id, now)
-    guardians = GuardianRepository(uow.session)
+    await uow.throttles.hit("invite", family_id, now)
     g = Guardian(new_id(), family_id, phone, first, last, None, None, False, None, now)
-    existing = await guardians.by_phone(phone)
+    existing = await uow.guardians.by_phone(phone)
     if existing is not None and existing.family_id == family_id:
         await uow.commit()
         return existing  # already in the caller's own family: nothing new to tell them
-    if existing is not None or await FamilyRepository(uow.session).by_phone(phone):
+    if existing is not None or await uow.families.by_phone(phone):
         await uow.commit()
-        await deps.deliver([Outgoing("sms", phone, "Someone tried to add your number to another family cabinet "
-                                                   "in Kabinet. Nothing changed; if you expected this, contact "
-                                                   "your branch.")])
+        await ports.deliver([Outgoing("sms", phone, "Someone tried to add your number to another family cabinet "
+                                                    "in Kabinet. Nothing changed; if you expected this, contact "
+                                                    "your branch.")])
         return g
-    await guardians.add(g)
+    await uow.guardians.add(g)
     uow.publish(GuardianLinked(family_id=family_id, guardian_id=g.id, phone=phone))
     await uow.commit()
-    await deps.deliver([Outgoing("sms", phone, "You were added to a family cabinet in Kabinet. "
-                                               "Sign in with your phone number.")])
+    await ports.deliver([Outgoing("sms", phone, "You were added to a family cabinet in Kabinet. "
+                                                "Sign in with your phone number.")])
     return g
 
 
-async def open_access(uow: UnitOfWork, family_id: str, reason: str) -> bool:
-    repo = FamilyRepository(uow.session)
-    family = await repo.get(family_id, for_update=True)
+async def open_access(uow: IdentityUnitOfWork, family_id: str, reason: str) -> bool:
+    family = await uow.families.get(family_id, for_update=True)
     if family is None or not family.open_access():
         return False
-    await repo.save_access(family)
+    await uow.families.save_access(family)
     uow.publish(AccessGranted(family_id=family.id, reason=reason))
     return True
 
 
-async def _family_for_staff(uow: UnitOfWork, principal: Principal, family_id: str) -> Family:
+async def _family_for_staff(uow: IdentityUnitOfWork, principal: Principal, family_id: str) -> Family:
     """A family staff may manage: the owner, or an admin of a branch one of its children studies in.
     'Not yours' and 'not there' are the same answer."""
     require_role(principal, Role.BRANCH_ADMIN)
-    repo = FamilyRepository(uow.session)
-    family = await repo.get(family_id, for_update=True)
+    family = await uow.families.get(family_id, for_update=True)
     if family is None:
         raise Forbidden()
-    kids = (await repo.students_of([family.id]))[family.id]
+    kids = (await uow.students.of_families([family.id]))[family.id]
     ensure(principal.role is Role.OWNER or any(s.branch_id in principal.branch_ids for s in kids))
     return family
 
 
-async def open_access_by_staff(uow: UnitOfWork, principal: Principal, family_id: str, reason: str) -> Family:
+@dataclass(frozen=True)
+class ChangeAccess:
+    family_id: str
+    reason: str = ""
+
+
+async def open_access_by_staff(cmd: ChangeAccess, uow: IdentityUnitOfWork, principal: Principal) -> Family:
     """Staff open a cabinet by hand (a contract signed at the desk, a subscription sold outside Kabinet)."""
-    family = await _family_for_staff(uow, principal, family_id)
-    await open_access(uow, family.id, reason.strip()[:100] or "opened_by_staff")
+    family = await _family_for_staff(uow, principal, cmd.family_id)
+    await open_access(uow, family.id, cmd.reason.strip()[:100] or "opened_by_staff")
     await uow.commit()
     family.access_open = True
     return family
 
 
-async def revoke_access(deps: IdentityDeps, uow: UnitOfWork, principal: Principal, family_id: str,
-                        reason: str) -> Family:
+async def revoke_access(cmd: ChangeAccess, uow: IdentityUnitOfWork, principal: Principal) -> Family:
     """Staff close a family's cabinet; its sessions end at once (refresh tokens revoked)."""
-    family = await _family_for_staff(uow, principal, family_id)
-    repo = FamilyRepository(uow.session)
+    family = await _family_for_staff(uow, principal, cmd.family_id)
     if family.close_access():
-        await repo.save_access(family)
-        store = CredentialStore(uow.session)
-        for g in (await GuardianRepository(uow.session).of_families([family.id]))[family.id]:
-            await store.revoke_subject(g.id, deps.now())
-        uow.publish(AccessRevoked(family_id=family.id, reason=reason.strip() or "revoked_by_staff"))
+        await uow.families.save_access(family)
+        for g in (await uow.guardians.of_families([family.id]))[family.id]:
+            await uow.sessions.revoke_subject(g.id, uow.ports.now())
+        uow.publish(AccessRevoked(family_id=family.id, reason=cmd.reason.strip() or "revoked_by_staff"))
     await uow.commit()
     return family

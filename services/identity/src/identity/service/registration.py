@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from identity.adapters.repositories import FamilyRepository, GuardianRepository, OrgRepository
 from identity.domain.confirmations import ConfirmationKind
 from identity.domain.errors import BranchNotFound, ConsentRequired
 from identity.domain.events import FamilyCreated, GuardianLinked, StudentRegistered
@@ -27,10 +26,9 @@ from identity.service.confirmations import (
     request_confirmation,
     students_payload,
 )
-from identity.service.deps import IdentityDeps
+from identity.service.unit_of_work import IdentityUnitOfWork
 from kabinet.auth.principal import Principal, Role
 from kabinet.auth.rules import can_manage_branch, ensure, require_role
-from kabinet.db import UnitOfWork
 from kabinet.errors import InvalidInput
 from kabinet.phone import normalise_phone
 
@@ -50,21 +48,20 @@ def student_registered(s: Student) -> StudentRegistered:
                              last_name=s.last_name, birth_date=s.birth_date, branch_id=s.branch_id)
 
 
-async def family_for_phone(uow: UnitOfWork, phone: str, first_name: str = "", last_name: str = "",
+async def family_for_phone(uow: IdentityUnitOfWork, phone: str, first_name: str = "", last_name: str = "",
                            email: str | None = None) -> Family:
     """The family of the phone, created with its paying guardian when the phone is new."""
-    repo = FamilyRepository(uow.session)
-    family = await repo.by_phone(phone)
+    family = await uow.families.by_phone(phone)
     if family is None:
-        guardian = await GuardianRepository(uow.session).by_phone(phone)
+        guardian = await uow.guardians.by_phone(phone)
         if guardian is not None:  # a second guardian's phone: the same family cabinet (one phone = one family)
-            found = await repo.get(guardian.family_id)
+            found = await uow.families.get(guardian.family_id)
             assert found is not None
             return found
         family = Family(new_id(), phone)
-        await repo.add(family)
+        await uow.families.add(family)
         guardian = Guardian(new_id(), family.id, phone, first_name, last_name, email, None, True)
-        await GuardianRepository(uow.session).add(guardian)
+        await uow.guardians.add(guardian)
         uow.publish(FamilyCreated(family_id=family.id, guardian_phone=phone))
         uow.publish(GuardianLinked(family_id=family.id, guardian_id=guardian.id, phone=phone))
     return family
@@ -74,15 +71,15 @@ def _birth_date(value: date | str, today: date) -> date:
     return parse_birth_date(value, today) if isinstance(value, str) else value
 
 
-async def existing_family(uow: UnitOfWork, phone: str) -> Family | None:
+async def existing_family(uow: IdentityUnitOfWork, phone: str) -> Family | None:
     """The family a phone already belongs to: as its family phone or as one of its guardians'."""
-    family = await FamilyRepository(uow.session).by_phone(phone)
-    if family is None and (guardian := await GuardianRepository(uow.session).by_phone(phone)) is not None:
-        family = await FamilyRepository(uow.session).get(guardian.family_id)
+    family = await uow.families.by_phone(phone)
+    if family is None and (guardian := await uow.guardians.by_phone(phone)) is not None:
+        family = await uow.families.get(guardian.family_id)
     return family
 
 
-async def _confirmation_first(deps: IdentityDeps, uow: UnitOfWork, principal: Principal, phone: str,
+async def _confirmation_first(uow: IdentityUnitOfWork, principal: Principal, phone: str,
                               branch_id: str | None, students: list[tuple[str, str, date]]
                               ) -> ConfirmationSent | None:
     """An existing family the caller cannot see gets nothing attached until its guardian confirms (issue #10);
@@ -90,15 +87,15 @@ async def _confirmation_first(deps: IdentityDeps, uow: UnitOfWork, principal: Pr
     family = await existing_family(uow, phone)
     if family is None or await caller_sees_family(uow, principal, family.id):
         return None
-    branch = await OrgRepository(uow.session).branch(branch_id) if branch_id else None
+    branch = await uow.branches.get(branch_id) if branch_id else None
     names = ", ".join(f"{f} {la}" for f, la, _ in students) or "a client record"
     return await request_confirmation(
-        deps, uow, principal, family, phone, ConfirmationKind.ADD_STUDENTS, branch_id,
-        students_payload(branch_id, [(f, la, b.isoformat()) for f, la, b in students]),
+        uow, principal, family, phone, ConfirmationKind.ADD_STUDENTS, branch_id,
+        students_payload(branch_id, students),
         f"branch {branch.name if branch else ''} asks to add {names} to your family.")
 
 
-async def register_student(deps: IdentityDeps, cmd: RegisterStudent, uow: UnitOfWork,
+async def register_student(cmd: RegisterStudent, uow: IdentityUnitOfWork,
                            principal: Principal) -> Student | ConfirmationSent:
     """Find or create the family of the phone, add the student, and publish what happened. A family of
     another branch is asked first (``ConfirmationSent``)."""
@@ -115,15 +112,15 @@ async def register_student(deps: IdentityDeps, cmd: RegisterStudent, uow: UnitOf
     today = utcnow().date()
     birth = _birth_date(cmd.birth_date, today)
     Student.validate(cmd.first_name, cmd.last_name, birth, today)
-    if sent := await _confirmation_first(deps, uow, principal, phone, branch_id,
+    if sent := await _confirmation_first(uow, principal, phone, branch_id,
                                          [(cmd.first_name, cmd.last_name, birth)]):
         return sent
     family = await family_for_phone(uow, phone)
     student = family.add_student(cmd.first_name, cmd.last_name, birth, branch_id, today=today)
     # Staff register on the strength of the signed paper contract: that is the recorded consent.
-    await FamilyRepository(uow.session).add_consent(Consent(new_id(), family.id, student.id, None, "paper",
-                                                            CONSENT_VERSION, utcnow(), principal.user_id))
-    await FamilyRepository(uow.session).add_student(student)
+    await uow.students.add_consent(Consent(new_id(), family.id, student.id, None, "paper", CONSENT_VERSION, utcnow(),
+                                           principal.user_id))
+    await uow.students.add(student)
     uow.publish(student_registered(student))
     await uow.commit()
     return student
@@ -147,8 +144,8 @@ class RegisterClient:
     students: tuple[NewStudent, ...] = field(default_factory=tuple)
 
 
-async def register_client(deps: IdentityDeps, uow: UnitOfWork, principal: Principal,
-                          cmd: RegisterClient) -> Family | ConfirmationSent:
+async def register_client(cmd: RegisterClient, uow: IdentityUnitOfWork,
+                          principal: Principal) -> Family | ConfirmationSent:
     """A branch admin registers a client (guardian) and their students by hand. The cabinet opens later,
     when billing sells the first non-trial subscription (R-FAM-7). A family of another branch is asked first
     (``ConfirmationSent``): the payload then carries nothing of it."""
@@ -163,19 +160,18 @@ async def register_client(deps: IdentityDeps, uow: UnitOfWork, principal: Princi
         Student.validate(s.first_name, s.last_name, b, today)
     if cmd.students and not cmd.consent_signed:
         raise ConsentRequired(field="consentSigned")
-    if await OrgRepository(uow.session).branch(cmd.branch_id) is None:
+    if await uow.branches.get(cmd.branch_id) is None:
         raise BranchNotFound(field="branchId")
-    if sent := await _confirmation_first(deps, uow, principal, phone, cmd.branch_id,
+    if sent := await _confirmation_first(uow, principal, phone, cmd.branch_id,
                                          [(s.first_name, s.last_name, b) for s, b in zip(cmd.students, births,
                                                                                        strict=True)]):
         return sent
     family = await family_for_phone(uow, phone, first, last, email)
-    repo = FamilyRepository(uow.session)
     for s, b in zip(cmd.students, births, strict=True):
         student = family.add_student(s.first_name, s.last_name, b, cmd.branch_id, today)
-        await repo.add_consent(Consent(new_id(), family.id, student.id, None, "paper", CONSENT_VERSION, utcnow(),
-                                       principal.user_id))
-        await repo.add_student(student)
+        await uow.students.add_consent(Consent(new_id(), family.id, student.id, None, "paper", CONSENT_VERSION,
+                                               utcnow(), principal.user_id))
+        await uow.students.add(student)
         uow.publish(student_registered(student))
     await uow.commit()
     return family

@@ -1,8 +1,8 @@
-"""One-time codes, SMS log, email links, refresh tokens, throttles and idempotency keys."""
+"""Secrets and counters of signing in: one-time codes and the SMS log, email links, refresh-token chains
+(sessions) and throttles. Codes and tokens are stored only as keyed hashes."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -12,87 +12,60 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.adapters.tables import (
     email_tokens,
-    idempotency_keys,
     one_time_codes,
     refresh_tokens,
     sms_messages,
     throttle_events,
 )
-from identity.domain.credentials import OneTimeCode
+from identity.domain.credentials import EmailToken, OneTimeCode, RefreshToken
 from identity.domain.model import new_id
 
 
-@dataclass
-class EmailToken:
-    id: str
-    purpose: str
-    subject_kind: str
-    subject_id: str
-    email: str
-    expires_at: datetime
-    used_at: datetime | None
+def _locking(stmt: Any) -> Any:
+    # Row locks serialise concurrent tries of one code or token on PostgreSQL (SQLite serialises writers anyway).
+    return stmt.with_for_update()
 
 
-@dataclass
-class RefreshToken:
-    id: str
-    chain_id: str
-    subject_kind: str
-    subject_id: str
-    expires_at: datetime
-    used_at: datetime | None
-    revoked_at: datetime | None
-
-
-class CredentialStore:
+class SqlCodeRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    def _locking(self, stmt: Any) -> Any:
-        # Row locks serialise concurrent tries of one code on PostgreSQL (SQLite serialises writers anyway).
-        return stmt.with_for_update()
-
-    # -- one-time codes ----------------------------------------------------------------------------
-    async def add_code(self, c: OneTimeCode) -> None:
+    async def add(self, c: OneTimeCode) -> None:
         await self.session.execute(insert(one_time_codes).values(
             id=c.id, phone=c.phone, purpose=c.purpose, code_hash=c.code_hash, created_at=c.created_at,
             expires_at=c.expires_at, attempts=c.attempts, used_at=c.used_at))
 
-    async def latest_code(self, phone: str, purpose: str) -> OneTimeCode | None:
+    async def latest(self, phone: str, purpose: str) -> OneTimeCode | None:
         stmt = (select(one_time_codes).where(one_time_codes.c.phone == phone, one_time_codes.c.purpose == purpose)
                 .order_by(one_time_codes.c.created_at.desc()).limit(1))
-        row = (await self.session.execute(self._locking(stmt))).first()
+        row = (await self.session.execute(_locking(stmt))).first()
         if row is None:
             return None
         return OneTimeCode(row.id, row.phone, row.purpose, row.code_hash, row.created_at, row.expires_at,
                            row.attempts, row.used_at)
 
-    async def save_code(self, c: OneTimeCode) -> None:
+    async def save(self, c: OneTimeCode) -> None:
         await self.session.execute(update(one_time_codes).where(one_time_codes.c.id == c.id)
                                    .values(attempts=c.attempts, used_at=c.used_at))
 
-    async def retire_codes(self, phone: str, purpose: str, now: datetime) -> None:
-        """A new code replaces the old ones: only the latest may be tried."""
+    async def retire(self, phone: str, purpose: str, now: datetime) -> None:
         await self.session.execute(update(one_time_codes).where(
             one_time_codes.c.phone == phone, one_time_codes.c.purpose == purpose, one_time_codes.c.used_at.is_(None)
         ).values(used_at=now))
 
-    async def codes_since(self, phone: str, since: datetime) -> int:
+    async def count_since(self, phone: str, since: datetime) -> int:
         stmt = select(func.count()).select_from(one_time_codes).where(
             one_time_codes.c.phone == phone, one_time_codes.c.created_at >= since)
         return int((await self.session.execute(stmt)).scalar_one())
 
-    # -- SMS log -----------------------------------------------------------------------------------
     async def log_sms(self, phone: str, purpose: str, branch_id: str | None, cost: Decimal, currency: str,
                       client_ip: str | None, now: datetime) -> None:
         await self.session.execute(insert(sms_messages).values(
             id=new_id(), phone=phone, purpose=purpose, branch_id=branch_id, cost_amount=cost, currency=currency,
             client_ip=client_ip, created_at=now))
 
-    async def sms_count_since(self, since: datetime, client_ip: str | None = None) -> int:
+    async def sms_count_since(self, since: datetime) -> int:
         stmt = select(func.count()).select_from(sms_messages).where(sms_messages.c.created_at >= since)
-        if client_ip is not None:
-            stmt = stmt.where(sms_messages.c.client_ip == client_ip)
         return int((await self.session.execute(stmt)).scalar_one())
 
     async def branch_sms_cost_since(self, branch_id: str, since: datetime) -> Decimal:
@@ -100,40 +73,48 @@ class CredentialStore:
             sms_messages.c.branch_id == branch_id, sms_messages.c.created_at >= since)
         return Decimal(str((await self.session.execute(stmt)).scalar_one()))
 
-    # -- email links -------------------------------------------------------------------------------
-    async def add_email_token(self, token_hash: str, purpose: str, subject_kind: str, subject_id: str, email: str,
-                              now: datetime, expires_at: datetime) -> None:
+
+class SqlEmailLinkRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, token_hash: str, purpose: str, subject_kind: str, subject_id: str, email: str,
+                  now: datetime, expires_at: datetime) -> None:
         await self.session.execute(insert(email_tokens).values(
             id=new_id(), token_hash=token_hash, purpose=purpose, subject_kind=subject_kind, subject_id=subject_id,
             email=email, created_at=now, expires_at=expires_at))
 
-    async def email_token(self, token_hash: str) -> EmailToken | None:
+    async def by_hash(self, token_hash: str) -> EmailToken | None:
         stmt = select(email_tokens).where(email_tokens.c.token_hash == token_hash)
-        row = (await self.session.execute(self._locking(stmt))).first()
+        row = (await self.session.execute(_locking(stmt))).first()
         if row is None:
             return None
         return EmailToken(row.id, row.purpose, row.subject_kind, row.subject_id, row.email, row.expires_at,
                           row.used_at)
 
-    async def use_email_token(self, token_id: str, now: datetime) -> None:
+    async def use(self, token_id: str, now: datetime) -> None:
         await self.session.execute(update(email_tokens).where(email_tokens.c.id == token_id).values(used_at=now))
 
-    # -- refresh tokens ----------------------------------------------------------------------------
-    async def add_refresh(self, token_hash: str, chain_id: str, subject_kind: str, subject_id: str,
-                          now: datetime, expires_at: datetime) -> None:
+
+class SqlSessionRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, token_hash: str, chain_id: str, subject_kind: str, subject_id: str, now: datetime,
+                  expires_at: datetime) -> None:
         await self.session.execute(insert(refresh_tokens).values(
             id=new_id(), token_hash=token_hash, chain_id=chain_id, subject_kind=subject_kind,
             subject_id=subject_id, created_at=now, expires_at=expires_at))
 
-    async def refresh(self, token_hash: str) -> RefreshToken | None:
+    async def by_hash(self, token_hash: str) -> RefreshToken | None:
         stmt = select(refresh_tokens).where(refresh_tokens.c.token_hash == token_hash)
-        row = (await self.session.execute(self._locking(stmt))).first()
+        row = (await self.session.execute(_locking(stmt))).first()
         if row is None:
             return None
         return RefreshToken(row.id, row.chain_id, row.subject_kind, row.subject_id, row.expires_at, row.used_at,
                             row.revoked_at)
 
-    async def mark_refresh_used(self, token_id: str, now: datetime) -> None:
+    async def mark_used(self, token_id: str, now: datetime) -> None:
         await self.session.execute(update(refresh_tokens).where(refresh_tokens.c.id == token_id)
                                    .values(used_at=now))
 
@@ -145,7 +126,11 @@ class CredentialStore:
         await self.session.execute(update(refresh_tokens).where(
             refresh_tokens.c.subject_id == subject_id, refresh_tokens.c.revoked_at.is_(None)).values(revoked_at=now))
 
-    # -- throttles and idempotency -----------------------------------------------------------------
+
+class SqlThrottleRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
     async def hit(self, bucket: str, key: str, now: datetime) -> None:
         await self.session.execute(insert(throttle_events).values(id=new_id(), bucket=bucket, key=key,
                                                                   created_at=now))
@@ -154,14 +139,3 @@ class CredentialStore:
         stmt = select(func.count()).select_from(throttle_events).where(
             throttle_events.c.bucket == bucket, throttle_events.c.key == key, throttle_events.c.created_at >= since)
         return int((await self.session.execute(stmt)).scalar_one())
-
-    async def idempotent_result(self, subject: str, key: str) -> tuple[str, str, str] | None:
-        row = (await self.session.execute(select(idempotency_keys).where(
-            idempotency_keys.c.subject == subject, idempotency_keys.c.key == key))).first()
-        return None if row is None else (row.operation, row.request_hash, row.result_id)
-
-    async def remember(self, subject: str, key: str, operation: str, request_hash: str, result_id: str,
-                       now: datetime) -> None:
-        await self.session.execute(insert(idempotency_keys).values(
-            subject=subject, key=key, operation=operation, request_hash=request_hash, result_id=result_id,
-            created_at=now))

@@ -21,7 +21,7 @@ def _question(r: Row[Any]) -> Question:
                     QuestionStatus(r.status), r.asked_at, r.answer, r.answered_by, r.answered_at, r.closed_at)
 
 
-class QuestionRepository:
+class SqlQuestionRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 

@@ -10,7 +10,7 @@ accepts POSTs that a cross-site form cannot send (a JSON content type).
 
 from __future__ import annotations
 
-from identity.schema.common import Ctx, deps
+from identity.schema.common import Ctx, ports
 from identity.schema.types import AuthSession
 from identity.service.sessions import AuthSession as AuthSessionModel
 
@@ -46,7 +46,7 @@ def deliver(info: Ctx, session: AuthSessionModel | None, *, cookie_mode: bool | 
     if cookie_mode if cookie_mode is not None else _header_asks_cookie(info):
         response = info.context.response
         if response is not None:
-            settings = deps(info).settings
+            settings = ports(info).settings
             response.set_cookie(
                 COOKIE_NAME,
                 session.refresh_token,
@@ -64,6 +64,6 @@ def deliver(info: Ctx, session: AuthSessionModel | None, *, cookie_mode: bool | 
 def clear(info: Ctx) -> None:
     response = info.context.response
     if response is not None:
-        response.delete_cookie(COOKIE_NAME, path=COOKIE_PATH, secure=deps(info).settings.session_cookie_secure,
+        response.delete_cookie(COOKIE_NAME, path=COOKIE_PATH, secure=ports(info).settings.session_cookie_secure,
                                httponly=True, samesite="strict")
         response.headers["cache-control"] = "no-store"

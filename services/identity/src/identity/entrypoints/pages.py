@@ -39,8 +39,8 @@ def confirm_email_page(runtime: IdentityRuntime) -> Callable[[Request], Awaitabl
         if not token or len(token) > 200:
             return _page("Link not valid", InvalidLink.message, 400)
         try:
-            async with runtime.uow() as uow:
-                await auth.confirm_email(runtime.deps, uow, token)
+            async with runtime.unit_of_work() as uow:
+                await auth.confirm_email(auth.ConfirmEmail(token), uow)
         except InvalidLink:
             return _page("Link not valid", InvalidLink.message + " You can send a new one from your cabinet.", 400)
         except Exception:

@@ -10,26 +10,32 @@ from sqlalchemy import Row, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.adapters.tables import family_confirmations as t
-from identity.domain.confirmations import ConfirmationKind, ConfirmationStatus, FamilyConfirmation
+from identity.domain.confirmations import (
+    ConfirmationKind,
+    ConfirmationPayload,
+    ConfirmationStatus,
+    FamilyConfirmation,
+)
 from identity.domain.model import as_utc
 
 
 def _confirmation(r: Row[Any]) -> FamilyConfirmation:
     return FamilyConfirmation(r.id, r.family_id, r.phone, ConfirmationKind(r.kind), r.requested_by, r.branch_id,
-                              json.loads(r.payload), r.code_hash, as_utc(r.created_at), as_utc(r.expires_at),
-                              r.attempts, ConfirmationStatus(r.status),
+                              ConfirmationPayload.from_json(json.loads(r.payload)), r.code_hash,
+                              as_utc(r.created_at), as_utc(r.expires_at), r.attempts, ConfirmationStatus(r.status),
                               as_utc(r.decided_at) if r.decided_at else None)
 
 
-class ConfirmationRepository:
+class SqlConfirmationRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
     async def add(self, c: FamilyConfirmation) -> None:
         await self.session.execute(insert(t).values(
             id=c.id, family_id=c.family_id, phone=c.phone, kind=c.kind.value, requested_by=c.requested_by,
-            branch_id=c.branch_id, payload=json.dumps(c.payload), code_hash=c.code_hash, created_at=c.created_at,
-            expires_at=c.expires_at, attempts=c.attempts, status=c.status.value, decided_at=c.decided_at))
+            branch_id=c.branch_id, payload=json.dumps(c.payload.to_json()), code_hash=c.code_hash,
+            created_at=c.created_at, expires_at=c.expires_at, attempts=c.attempts, status=c.status.value,
+            decided_at=c.decided_at))
 
     async def get(self, confirmation_id: str, *, for_update: bool = False) -> FamilyConfirmation | None:
         stmt = select(t).where(t.c.id == confirmation_id)

@@ -1,0 +1,33 @@
+"""What identity learns from other services' events: teacher-student pairs from scheduling's lessons."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from identity.adapters.tables import teachings
+from kabinet.db.dialect import insert_for
+
+
+class SqlTeachingProjection:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def record(self, pairs: Iterable[tuple[str, str]], now: datetime) -> None:
+        """(teacher, student) pairs, inserted in key order: concurrent inserts lock in one order."""
+        rows = [{"teacher_id": t, "student_id": s, "since": now} for t, s in sorted(set(pairs))]
+        if rows:
+            await self.session.execute(insert_for(self.session, teachings).values(rows).on_conflict_do_nothing())
+
+    async def taught_by(self, teacher_id: str, student_ids: Sequence[str]) -> set[str]:
+        rows = (await self.session.execute(select(teachings.c.student_id).where(
+            teachings.c.teacher_id == teacher_id, teachings.c.student_id.in_(student_ids)))).all()
+        return {r.student_id for r in rows}
+
+    async def students_of_teacher(self, teacher_id: str) -> list[str]:
+        rows = (await self.session.execute(select(teachings.c.student_id)
+                                           .where(teachings.c.teacher_id == teacher_id))).all()
+        return [r.student_id for r in rows]

@@ -1,0 +1,92 @@
+"""The SQLAlchemy unit of work: the kit's transaction + outbox, with identity's repositories built from its
+session (implements identity.service.unit_of_work.IdentityUnitOfWork)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Callable, Sequence
+from typing import TypeVar
+
+from identity.adapters.repositories.confirmations import SqlConfirmationRepository
+from identity.adapters.repositories.credentials import (
+    SqlCodeRepository,
+    SqlEmailLinkRepository,
+    SqlSessionRepository,
+    SqlThrottleRepository,
+)
+from identity.adapters.repositories.families import SqlFamilyRepository
+from identity.adapters.repositories.guardians import SqlGuardianRepository
+from identity.adapters.repositories.org import SqlBranchRepository, SqlStaffRepository
+from identity.adapters.repositories.projections import SqlTeachingProjection
+from identity.adapters.repositories.questions import SqlQuestionRepository
+from identity.adapters.repositories.students import SqlStudentLoginRepository, SqlStudentRepository
+from identity.adapters.tables import idempotency_keys
+from identity.service.ports import IdentityPorts
+from identity.service.unit_of_work import IdentityUnitOfWork
+from kabinet.db import SqlKeyStore, UnitOfWork
+from kabinet.events import Envelope, EventContract
+from kabinet.idempotency import Idempotency
+from kabinet.inbox import Consumer, Route
+
+
+class SqlIdentityUnitOfWork:
+    """Identity's repositories over one kit unit of work (its transaction and outbox): ``commit`` and
+    ``publish`` are the kit's. ``ports`` is None only for event handling (handlers need none)."""
+
+    def __init__(self, kit: UnitOfWork, ports: IdentityPorts | None) -> None:
+        self.kit = kit
+        self._ports = ports
+        s = kit.session
+        self.families = SqlFamilyRepository(s)
+        self.students = SqlStudentRepository(s)
+        self.guardians = SqlGuardianRepository(s)
+        self.student_logins = SqlStudentLoginRepository(s)
+        self.branches = SqlBranchRepository(s)
+        self.staff = SqlStaffRepository(s)
+        self.codes = SqlCodeRepository(s)
+        self.email_links = SqlEmailLinkRepository(s)
+        self.sessions = SqlSessionRepository(s)
+        self.throttles = SqlThrottleRepository(s)
+        self.child_requests = Idempotency(SqlKeyStore(s, idempotency_keys), str)
+        self.confirmations = SqlConfirmationRepository(s)
+        self.questions = SqlQuestionRepository(s)
+        self.teachings = SqlTeachingProjection(s)
+
+    @property
+    def ports(self) -> IdentityPorts:
+        if self._ports is None:
+            raise RuntimeError("this unit of work handles events: it has no ports")
+        return self._ports
+
+    async def commit(self) -> None:
+        await self.kit.commit()
+
+    def publish(self, event: EventContract) -> Envelope:
+        return self.kit.publish(event)
+
+
+@contextlib.asynccontextmanager
+async def identity_uow(kit_factory: Callable[[], UnitOfWork],
+                       ports: IdentityPorts) -> AsyncIterator[SqlIdentityUnitOfWork]:
+    """``async with identity_uow(runtime.uow, ports) as uow``: leaving without ``commit()`` rolls back."""
+    async with kit_factory() as kit:
+        yield SqlIdentityUnitOfWork(kit, ports)
+
+
+S = TypeVar("S")
+
+
+def on_kit_uow(consumer: Consumer[IdentityUnitOfWork, S]) -> Consumer[UnitOfWork, S]:
+    """Identity's consumer (service/handlers.py) as the kit's inbox runs it: each route and the finish step
+    get identity's repositories over the inbox's unit of work (its transaction, with the dedup rows)."""
+
+    def route(r: Route[IdentityUnitOfWork, S]) -> Route[UnitOfWork, S]:
+        async def apply(envelopes: Sequence[Envelope], kit: UnitOfWork, state: S) -> None:
+            await r.apply(envelopes, SqlIdentityUnitOfWork(kit, None), state)
+
+        return Route(r.routing_key, r.handler_name, apply)
+
+    async def finish(kit: UnitOfWork, state: S) -> None:
+        await consumer.finish(SqlIdentityUnitOfWork(kit, None), state)
+
+    return Consumer([route(r) for r in consumer.values()], start=consumer.start, finish=finish)

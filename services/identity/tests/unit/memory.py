@@ -1,0 +1,500 @@
+"""An in-memory IdentityUnitOfWork for unit tests: the use cases run without a database.
+
+``MemoryStore`` holds what is committed. A unit of work works on a copy of it; ``commit()`` writes the copy
+back and moves its events to ``store.published``; leaving without a commit forgets it (a rollback). Objects
+go in and out of the repositories as copies, like rows: changing one without ``save`` changes nothing.
+Row locks (``for_update``) mean nothing here: a unit test runs one use case at a time.
+
+Ports: a clock the test moves, a fast fake hasher, a fake token issuer, and senders that keep the messages.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import TypeVar
+
+from identity.domain.confirmations import ConfirmationStatus, FamilyConfirmation
+from identity.domain.credentials import EmailToken, OneTimeCode, RefreshToken, SmsLimits, StudentLogin
+from identity.domain.model import Branch, Consent, Family, Guardian, Staff, Student, new_id
+from identity.domain.questions import Question, QuestionStatus, Topic
+from identity.service.ports import IdentityPorts
+from identity.settings import IdentitySettings
+from kabinet.auth.principal import Principal
+from kabinet.events import EventContract
+from kabinet.idempotency import Idempotency, StoredKey
+
+T = TypeVar("T")
+SCHOOL_WIDE = "*"
+
+
+def _c(value: T) -> T:
+    return copy.deepcopy(value)
+
+
+@dataclass
+class SmsRecord:
+    phone: str
+    purpose: str
+    branch_id: str | None
+    cost: Decimal
+    created_at: datetime
+
+
+@dataclass
+class MemoryData:
+    families: dict[str, Family] = field(default_factory=dict)
+    students: dict[str, Student] = field(default_factory=dict)
+    consents: list[Consent] = field(default_factory=list)
+    guardians: dict[str, Guardian] = field(default_factory=dict)
+    student_logins: dict[str, StudentLogin] = field(default_factory=dict)
+    branches: dict[str, Branch] = field(default_factory=dict)
+    staff: dict[str, Staff] = field(default_factory=dict)
+    codes: list[OneTimeCode] = field(default_factory=list)
+    sms: list[SmsRecord] = field(default_factory=list)
+    email_links: dict[str, tuple[str, EmailToken]] = field(default_factory=dict)  # id -> (hash, token)
+    refresh: dict[str, tuple[str, RefreshToken]] = field(default_factory=dict)  # id -> (hash, token)
+    throttles: list[tuple[str, str, datetime]] = field(default_factory=list)
+    idempotency: dict[tuple[str, str], StoredKey] = field(default_factory=dict)
+    confirmations: dict[str, FamilyConfirmation] = field(default_factory=dict)
+    questions: dict[str, Question] = field(default_factory=dict)
+    topics: dict[tuple[str, str], Topic] = field(default_factory=dict)  # (scope, code)
+    teachings: set[tuple[str, str]] = field(default_factory=set)
+
+
+@dataclass
+class MemoryStore:
+    """What is committed, and the events published by committed units of work."""
+
+    data: MemoryData = field(default_factory=MemoryData)
+    published: list[EventContract] = field(default_factory=list)
+    commits: int = 0
+
+    def events(self, cls: type[T]) -> list[T]:
+        return [e for e in self.published if isinstance(e, cls)]
+
+
+# -- repositories ------------------------------------------------------------------------------------------
+class _Repo:
+    def __init__(self, data: MemoryData) -> None:
+        self.d = data
+
+
+class MemoryFamilies(_Repo):
+    async def by_phone(self, phone: str) -> Family | None:
+        return next((_c(f) for f in self.d.families.values() if f.guardian_phone == phone), None)
+
+    async def get(self, family_id: str, *, for_update: bool = False) -> Family | None:
+        return _c(self.d.families.get(family_id))
+
+    async def by_ids(self, ids: Sequence[str]) -> dict[str, Family]:
+        return {i: _c(self.d.families[i]) for i in ids if i in self.d.families}
+
+    async def add(self, family: Family) -> None:
+        self.d.families[family.id] = dataclasses.replace(_c(family), students=[])
+
+    async def save_access(self, family: Family) -> None:
+        self.d.families[family.id].access_open = family.access_open
+
+
+class MemoryStudents(_Repo):
+    async def add(self, s: Student) -> None:
+        self.d.students[s.id] = _c(s)
+
+    async def save(self, s: Student) -> None:
+        self.d.students[s.id] = _c(s)
+
+    async def get(self, student_id: str, *, for_update: bool = False) -> Student | None:
+        return _c(self.d.students.get(student_id))
+
+    async def by_ids(self, ids: Sequence[str]) -> dict[str, Student]:
+        return {i: _c(self.d.students[i]) for i in ids if i in self.d.students}
+
+    async def of_branch(self, branch_id: str) -> list[Student]:
+        return [_c(s) for s in self.d.students.values() if s.branch_id == branch_id]
+
+    async def of_families(self, family_ids: Sequence[str]) -> dict[str, list[Student]]:
+        out: dict[str, list[Student]] = {f: [] for f in family_ids}
+        for s in sorted(self.d.students.values(), key=lambda s: s.created_at):
+            if s.family_id in out:
+                out[s.family_id].append(_c(s))
+        return out
+
+    async def matching(self, phone: str, last_name: str, birth_date: date) -> list[Student]:
+        families = {f.id for f in self.d.families.values() if f.guardian_phone == phone}
+        families |= {g.family_id for g in self.d.guardians.values() if g.phone == phone}
+        wanted = last_name.strip().casefold()
+        return [_c(s) for s in self.d.students.values()
+                if s.family_id in families and s.birth_date == birth_date and s.erased_at is None
+                and s.last_name.casefold() == wanted]
+
+    async def add_consent(self, c: Consent) -> None:
+        self.d.consents.append(c)
+
+    async def consents_of(self, student_ids: Sequence[str]) -> dict[str, list[Consent]]:
+        out: dict[str, list[Consent]] = {s: [] for s in student_ids}
+        for c in sorted(self.d.consents, key=lambda c: c.given_at):
+            if c.student_id in out:
+                out[c.student_id].append(c)
+        return out
+
+    async def withdraw_consents(self, student_id: str, guardian_id: str | None, now: datetime) -> None:
+        self.d.consents = [dataclasses.replace(c, withdrawn_at=now)
+                           if c.student_id == student_id and c.withdrawn_at is None else c for c in self.d.consents]
+
+
+class MemoryGuardians(_Repo):
+    async def by_phone(self, phone: str) -> Guardian | None:
+        return next((_c(g) for g in self.d.guardians.values() if g.phone == phone), None)
+
+    async def by_email(self, email: str) -> list[Guardian]:
+        return [_c(g) for g in self.d.guardians.values() if g.email == email]
+
+    async def get(self, guardian_id: str) -> Guardian | None:
+        return _c(self.d.guardians.get(guardian_id))
+
+    async def of_families(self, family_ids: Sequence[str]) -> dict[str, list[Guardian]]:
+        out: dict[str, list[Guardian]] = {f: [] for f in family_ids}
+        for g in sorted(self.d.guardians.values(), key=lambda g: g.created_at):
+            if g.family_id in out:
+                out[g.family_id].append(_c(g))
+        return out
+
+    async def add(self, g: Guardian) -> None:
+        self.d.guardians[g.id] = _c(g)
+
+    async def save(self, g: Guardian) -> None:
+        self.d.guardians[g.id] = _c(g)
+
+
+class MemoryStudentLogins(_Repo):
+    async def by_login(self, login: str) -> StudentLogin | None:
+        return next((x for x in self.d.student_logins.values() if x.login == login), None)
+
+    async def of_students(self, student_ids: Sequence[str]) -> dict[str, StudentLogin]:
+        return {i: self.d.student_logins[i] for i in student_ids if i in self.d.student_logins}
+
+    async def save(self, login: StudentLogin, now: datetime) -> None:
+        self.d.student_logins[login.student_id] = login
+
+    async def delete(self, student_id: str) -> None:
+        self.d.student_logins.pop(student_id, None)
+
+
+class MemoryBranches(_Repo):
+    async def add(self, b: Branch) -> None:
+        self.d.branches[b.id] = _c(b)
+
+    async def save(self, b: Branch) -> None:
+        self.d.branches[b.id] = _c(b)
+
+    async def get(self, branch_id: str) -> Branch | None:
+        return _c(self.d.branches.get(branch_id))
+
+    async def by_ids(self, ids: Sequence[str]) -> dict[str, Branch]:
+        return {i: _c(self.d.branches[i]) for i in ids if i in self.d.branches}
+
+    async def all(self) -> list[Branch]:
+        return sorted((_c(b) for b in self.d.branches.values()), key=lambda b: b.name)
+
+
+class MemoryStaff(_Repo):
+    async def add(self, s: Staff) -> None:
+        self.d.staff[s.id] = _c(s)
+
+    async def save_password(self, s: Staff) -> None:
+        stored = self.d.staff[s.id]
+        stored.password_hash, stored.email_confirmed_at = s.password_hash, s.email_confirmed_at
+
+    async def by_email(self, email: str) -> Staff | None:
+        return next((_c(s) for s in self.d.staff.values() if s.email == email), None)
+
+    async def by_ids(self, ids: Sequence[str]) -> dict[str, Staff]:
+        return {i: _c(self.d.staff[i]) for i in ids if i in self.d.staff}
+
+    async def of_branch(self, branch_id: str) -> list[Staff]:
+        return sorted((_c(s) for s in self.d.staff.values() if branch_id in s.branch_ids),
+                      key=lambda s: (s.last_name, s.first_name))
+
+    async def all(self) -> list[Staff]:
+        return sorted((_c(s) for s in self.d.staff.values()), key=lambda s: (s.last_name, s.first_name))
+
+
+class MemoryCodes(_Repo):
+    async def add(self, c: OneTimeCode) -> None:
+        self.d.codes.append(_c(c))
+
+    async def latest(self, phone: str, purpose: str) -> OneTimeCode | None:
+        found = sorted((c for c in self.d.codes if c.phone == phone and c.purpose == purpose),
+                       key=lambda c: c.created_at)
+        return _c(found[-1]) if found else None  # the newest; of equal times, the last added
+
+    async def save(self, c: OneTimeCode) -> None:
+        for stored in self.d.codes:
+            if stored.id == c.id:
+                stored.attempts, stored.used_at = c.attempts, c.used_at
+
+    async def retire(self, phone: str, purpose: str, now: datetime) -> None:
+        for c in self.d.codes:
+            if c.phone == phone and c.purpose == purpose and c.used_at is None:
+                c.used_at = now
+
+    async def count_since(self, phone: str, since: datetime) -> int:
+        return sum(1 for c in self.d.codes if c.phone == phone and c.created_at >= since)
+
+    async def log_sms(self, phone: str, purpose: str, branch_id: str | None, cost: Decimal, currency: str,
+                      client_ip: str | None, now: datetime) -> None:
+        self.d.sms.append(SmsRecord(phone, purpose, branch_id, cost, now))
+
+    async def sms_count_since(self, since: datetime) -> int:
+        return sum(1 for m in self.d.sms if m.created_at >= since)
+
+    async def branch_sms_cost_since(self, branch_id: str, since: datetime) -> Decimal:
+        return sum((m.cost for m in self.d.sms if m.branch_id == branch_id and m.created_at >= since), Decimal(0))
+
+
+class MemoryEmailLinks(_Repo):
+    async def add(self, token_hash: str, purpose: str, subject_kind: str, subject_id: str, email: str,
+                  now: datetime, expires_at: datetime) -> None:
+        t = EmailToken(new_id(), purpose, subject_kind, subject_id, email, expires_at, None)
+        self.d.email_links[t.id] = (token_hash, t)
+
+    async def by_hash(self, token_hash: str) -> EmailToken | None:
+        return next((_c(t) for h, t in self.d.email_links.values() if h == token_hash), None)
+
+    async def use(self, token_id: str, now: datetime) -> None:
+        self.d.email_links[token_id][1].used_at = now
+
+
+class MemorySessions(_Repo):
+    async def add(self, token_hash: str, chain_id: str, subject_kind: str, subject_id: str, now: datetime,
+                  expires_at: datetime) -> None:
+        t = RefreshToken(new_id(), chain_id, subject_kind, subject_id, expires_at, None, None)
+        self.d.refresh[t.id] = (token_hash, t)
+
+    async def by_hash(self, token_hash: str) -> RefreshToken | None:
+        return next((_c(t) for h, t in self.d.refresh.values() if h == token_hash), None)
+
+    async def mark_used(self, token_id: str, now: datetime) -> None:
+        self.d.refresh[token_id][1].used_at = now
+
+    async def revoke_chain(self, chain_id: str, now: datetime) -> None:
+        for _, t in self.d.refresh.values():
+            if t.chain_id == chain_id and t.revoked_at is None:
+                t.revoked_at = now
+
+    async def revoke_subject(self, subject_id: str, now: datetime) -> None:
+        for _, t in self.d.refresh.values():
+            if t.subject_id == subject_id and t.revoked_at is None:
+                t.revoked_at = now
+
+
+class MemoryThrottles(_Repo):
+    async def hit(self, bucket: str, key: str, now: datetime) -> None:
+        self.d.throttles.append((bucket, key, now))
+
+    async def hits_since(self, bucket: str, key: str, since: datetime) -> int:
+        return sum(1 for b, k, at in self.d.throttles if b == bucket and k == key and at >= since)
+
+
+class MemoryKeys(_Repo):
+    """The kit's KeyStore over this unit of work's copy: a claim goes away with a rollback, as in PostgreSQL
+    (the kit's MemoryKeyStore keeps it)."""
+
+    async def insert(self, scope: str, key: str, request_hash: str, at: datetime) -> StoredKey | None:
+        found = self.d.idempotency.get((scope, key))
+        if found is None:
+            self.d.idempotency[(scope, key)] = StoredKey(request_hash, None)
+        return found
+
+    async def set_result(self, scope: str, key: str, result: str) -> None:
+        self.d.idempotency[(scope, key)] = StoredKey(self.d.idempotency[(scope, key)].request_hash, result)
+
+
+class MemoryConfirmations(_Repo):
+    async def add(self, c: FamilyConfirmation) -> None:
+        self.d.confirmations[c.id] = _c(c)
+
+    async def get(self, confirmation_id: str, *, for_update: bool = False) -> FamilyConfirmation | None:
+        return _c(self.d.confirmations.get(confirmation_id))
+
+    async def save(self, c: FamilyConfirmation) -> None:
+        self.d.confirmations[c.id] = _c(c)
+
+    async def pending_of_family(self, family_id: str, now: datetime) -> list[FamilyConfirmation]:
+        return sorted((_c(c) for c in self.d.confirmations.values() if c.family_id == family_id
+                       and c.status is ConfirmationStatus.PENDING and c.expires_at > now),
+                      key=lambda c: c.created_at)
+
+    async def count_since(self, family_id: str, since: datetime) -> int:
+        return sum(1 for c in self.d.confirmations.values() if c.family_id == family_id and c.created_at >= since)
+
+
+class MemoryQuestions(_Repo):
+    async def topic(self, code: str, branch_id: str) -> Topic | None:
+        return self.d.topics.get((branch_id, code)) or self.d.topics.get((SCHOOL_WIDE, code))
+
+    async def topics(self, branch_id: str | None) -> list[Topic]:
+        chosen = {code: t for (scope, code), t in self.d.topics.items() if scope == SCHOOL_WIDE}
+        chosen |= {code: t for (scope, code), t in self.d.topics.items() if branch_id and scope == branch_id}
+        return [chosen[k] for k in sorted(chosen)]
+
+    async def set_topic(self, t: Topic) -> None:
+        self.d.topics[(t.branch_id or SCHOOL_WIDE, t.code)] = t
+
+    async def add(self, q: Question) -> None:
+        self.d.questions[q.id] = _c(q)
+
+    async def save(self, q: Question) -> None:
+        self.d.questions[q.id] = _c(q)
+
+    async def get(self, question_id: str, *, for_update: bool = False) -> Question | None:
+        return _c(self.d.questions.get(question_id))
+
+    def open_of_branch(self, branch_id: str) -> list[Question]:
+        return [q for q in self.d.questions.values() if q.branch_id == branch_id and q.status is QuestionStatus.OPEN]
+
+
+class MemoryTeachings(_Repo):
+    async def record(self, pairs: Iterable[tuple[str, str]], now: datetime) -> None:
+        self.d.teachings |= set(pairs)
+
+    async def taught_by(self, teacher_id: str, student_ids: Sequence[str]) -> set[str]:
+        return {s for t, s in self.d.teachings if t == teacher_id and s in student_ids}
+
+    async def students_of_teacher(self, teacher_id: str) -> list[str]:
+        return sorted(s for t, s in self.d.teachings if t == teacher_id)
+
+
+# -- the unit of work --------------------------------------------------------------------------------------
+class MemoryUnitOfWork:
+    def __init__(self, store: MemoryStore, ports: IdentityPorts) -> None:
+        self.store = store
+        self.ports = ports
+        self._work = _c(store.data)
+        self._pending: list[EventContract] = []
+        d = self._work
+        self.families = MemoryFamilies(d)
+        self.students = MemoryStudents(d)
+        self.guardians = MemoryGuardians(d)
+        self.student_logins = MemoryStudentLogins(d)
+        self.branches = MemoryBranches(d)
+        self.staff = MemoryStaff(d)
+        self.codes = MemoryCodes(d)
+        self.email_links = MemoryEmailLinks(d)
+        self.sessions = MemorySessions(d)
+        self.throttles = MemoryThrottles(d)
+        self.child_requests = Idempotency(MemoryKeys(d), str, clock=ports.clock)
+        self.confirmations = MemoryConfirmations(d)
+        self.questions = MemoryQuestions(d)
+        self.teachings = MemoryTeachings(d)
+
+    async def __aenter__(self) -> MemoryUnitOfWork:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._pending.clear()  # what was not committed is forgotten
+
+    async def commit(self) -> None:
+        self.store.data = _c(self._work)
+        self.store.published.extend(self._pending)
+        self.store.commits += 1
+        self._pending = []
+
+    def publish(self, event: EventContract) -> EventContract:
+        self._pending.append(event)
+        return event
+
+
+# -- ports -------------------------------------------------------------------------------------------------
+class FakeHasher:
+    """Not argon2: a readable stand-in (the hashing itself is argon2's, tested with the real adapter)."""
+
+    async def hash(self, password: str) -> str:
+        return f"hashed:{password}"
+
+    async def verify(self, stored: str | None, password: str) -> bool:
+        return stored is not None and stored == f"hashed:{password}"
+
+    def needs_rehash(self, stored: str) -> bool:
+        return False
+
+
+class FakeIssuer:
+    ttl_s = 45
+
+    def __init__(self) -> None:
+        self.issued: list[Principal] = []
+
+    def issue(self, principal: Principal) -> str:
+        self.issued.append(principal)
+        return f"access-{len(self.issued)}-{principal.user_id}"
+
+
+@dataclass(frozen=True)
+class Sent:
+    channel: str
+    to: str
+    text: str
+    subject: str = ""
+
+
+class Outbox:
+    """Both senders: every SMS and email the use cases hand over (after their commit)."""
+
+    def __init__(self) -> None:
+        self.sent: list[Sent] = []
+
+    async def send_sms(self, phone: str, text: str) -> None:
+        self.sent.append(Sent("sms", phone, text))
+
+    async def send_email(self, to: str, subject: str, text: str) -> None:
+        self.sent.append(Sent("email", to, text, subject))
+
+    def to(self, address: str) -> list[Sent]:
+        return [m for m in self.sent if m.to == address]
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+PEPPER = b"unit-test-pepper"
+
+
+@dataclass
+class World:
+    """A store, the ports, and a factory of units of work over them."""
+
+    store: MemoryStore
+    ports: IdentityPorts
+    outbox: Outbox
+    clock: Clock
+    issuer: FakeIssuer
+
+    def uow(self) -> MemoryUnitOfWork:
+        return MemoryUnitOfWork(self.store, self.ports)
+
+    @property
+    def data(self) -> MemoryData:
+        return self.store.data
+
+
+def make_world(*, fixed_code: str | None = "123456", limits: SmsLimits | None = None) -> World:
+    """``fixed_code``: every SMS code is this value (as the development mailbox allows), so a test can type it."""
+    settings = IdentitySettings(dev_fixed_code=fixed_code, public_url="https://kabinet.test")
+    outbox, clock, issuer = Outbox(), Clock(datetime(2025, 6, 2, 9, 0, tzinfo=UTC)), FakeIssuer()
+    ports = IdentityPorts(settings, issuer, FakeHasher(), outbox, outbox, PEPPER, limits or SmsLimits(),
+                          sms_is_dev_mailbox=fixed_code is not None, clock=clock)
+    return World(MemoryStore(), ports, outbox, clock, issuer)
