@@ -9,8 +9,6 @@ in and out as copies, as rows would, so a use case that changes a lesson must ``
 from __future__ import annotations
 
 import copy
-import hashlib
-import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -18,9 +16,8 @@ from datetime import date, datetime, timedelta
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
-from kabinet.auth.principal import Principal
-from kabinet.errors import IdempotencyKeyReused
 from kabinet.events import EventContract
+from kabinet.idempotency import Idempotency, MemoryKeyStore
 from scheduling.domain.model import (
     BUILTIN_TYPES,
     AvailabilitySlot,
@@ -68,7 +65,7 @@ class Tables:
     slots: dict[str, AvailabilitySlot] = field(default_factory=dict)
     trials: dict[str, Trial] = field(default_factory=dict)  # family id -> its one trial
     feeds: dict[str, tuple[CalendarFeed, str]] = field(default_factory=dict)  # id -> (feed, token hash)
-    idempotency: dict[tuple[str, str], tuple[str, str | None]] = field(default_factory=dict)
+    idempotency: MemoryKeyStore = field(default_factory=MemoryKeyStore)
 
 
 @dataclass
@@ -439,30 +436,6 @@ class MemoryFeeds(_Repo):
                 self.t.feeds[feed_id] = (replace(f, revoked=True), h)
 
 
-class MemoryIdempotency(_Repo):
-    def __init__(self, t: Tables) -> None:
-        super().__init__(t)
-        self._reserved: tuple[str, str] | None = None
-
-    async def claim(self, p: Principal, key: str | None, operation: str, args: dict[str, Any]) -> str | None:
-        if not key:
-            return None
-        who = (p.user_id or p.staff_id or "anonymous")[:64]
-        digest = hashlib.sha256(json.dumps([operation, args], sort_keys=True, default=str).encode()).hexdigest()
-        found = self.t.idempotency.get((who, key))
-        if found is None:
-            self.t.idempotency[who, key] = (digest, None)
-            self._reserved = (who, key)
-            return None
-        if found[0] != digest:
-            raise IdempotencyKeyReused(field="idempotencyKey")
-        return found[1] or ""
-
-    async def store(self, result_id: str) -> None:
-        if self._reserved is not None:
-            self.t.idempotency[self._reserved] = (self.t.idempotency[self._reserved][0], result_id)
-
-
 class MemoryUnitOfWork:
     """``async with store.uow() as uow: ...; await uow.commit()`` (the ``SchedulingUnitOfWork`` protocol)."""
 
@@ -478,7 +451,7 @@ class MemoryUnitOfWork:
         self.slots = MemorySlots(t)
         self.trials = MemoryTrials(t)
         self.feeds = MemoryFeeds(t)
-        self.idempotency = MemoryIdempotency(t)
+        self.idempotency = Idempotency(t.idempotency, str)
         self.pending: list[EventContract] = []
 
     async def __aenter__(self) -> Self:

@@ -75,7 +75,8 @@ async def test_publishing_announces_each_lesson_with_its_roster_and_prices(schoo
     events = school.store.events_of(LessonScheduled)
     assert len(events) == 4
     assert {e.branch_id for e in events} == {BRANCH} and {e.teacher_id for e in events} == {TEACHER}
-    assert {(x.student_id, x.price.amount) for x in events[0].participants} == {(MASHA, "1200.00"),
-                                                                                (OLYA, "1200.00")}
+    wire = events[0].to_payload()  # the event's JSON: money as a decimal string with its currency
+    assert {(x["student_id"], x["price"]["amount"], x["price"]["currency"]) for x in wire["participants"]} == {
+        (MASHA, "1200.00", "RUB"), (OLYA, "1200.00", "RUB")}
     again = await school.publish()
     assert again.published == 0  # published once

@@ -8,19 +8,20 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kabinet.db import UnitOfWork
+from kabinet.db import SqlKeyStore, UnitOfWork
 from kabinet.events import Envelope, EventContract
+from kabinet.idempotency import Idempotency
 from scheduling.adapters.repositories import (
     BookingRepository,
     CatalogueRepository,
     FeedRepository,
     GroupRepository,
-    IdempotencyRepository,
     LessonRepository,
     ProjectionRepository,
     SlotRepository,
     TrialRepository,
 )
+from scheduling.adapters.tables import idempotency_keys
 from scheduling.service.unit_of_work import SchedulingHandler
 
 
@@ -36,7 +37,7 @@ class Repositories:
         self.slots = SlotRepository(session)
         self.trials = TrialRepository(session)
         self.feeds = FeedRepository(session)
-        self.idempotency = IdempotencyRepository(session)
+        self.idempotency = Idempotency(SqlKeyStore(session, idempotency_keys), str)  # results: ids
 
 
 class SqlSchedulingUnitOfWork(UnitOfWork, Repositories):

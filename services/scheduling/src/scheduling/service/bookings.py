@@ -23,7 +23,15 @@ from scheduling.domain.model import (
     new_id,
     utcnow,
 )
-from scheduling.service.common import get_branch, get_lesson, get_lesson_type, get_room, get_student, get_teacher
+from scheduling.service.common import (
+    caller_scope,
+    get_branch,
+    get_lesson,
+    get_lesson_type,
+    get_room,
+    get_student,
+    get_teacher,
+)
 from scheduling.service.lessons import ensure_free, ensure_student_free
 from scheduling.service.publishing import lesson_cancelled, participant_added, participant_removed, schedule_events
 from scheduling.service.trials import FREE, claim_trial
@@ -87,9 +95,10 @@ async def replayed_booking(uow: SchedulingUnitOfWork, prior: str) -> Booking:
 
 
 async def book_slot(cmd: BookSlot, uow: SchedulingUnitOfWork, p: Principal) -> Booking:
-    if prior := await uow.idempotency.claim(p, cmd.idempotency_key, "bookSlot",
-                                            {"t": cmd.slot_id, "s": cmd.student_id}):
-        return await replayed_booking(uow, prior)
+    claim = await uow.idempotency.claim(caller_scope(p), cmd.idempotency_key, "bookSlot",
+                                            {"t": cmd.slot_id, "s": cmd.student_id})
+    if claim.replayed:
+        return await replayed_booking(uow, claim.result)
     now = cmd.now or utcnow()
     student = await get_student(uow, cmd.student_id, p)
     slot = await uow.slots.get(cmd.slot_id)
@@ -120,7 +129,7 @@ async def book_slot(cmd: BookSlot, uow: SchedulingUnitOfWork, p: Principal) -> B
         uow.publish(event)
     uow.publish(BookingCreated(booking_id=booking.id, lesson_id=lesson.id, student_id=student.id,
                                family_id=student.family_id))
-    await uow.idempotency.store(booking.id)
+    await uow.idempotency.store(claim, booking.id)
     await uow.commit()
     return booking
 
@@ -128,9 +137,10 @@ async def book_slot(cmd: BookSlot, uow: SchedulingUnitOfWork, p: Principal) -> B
 async def book_place(cmd: BookPlace, uow: SchedulingUnitOfWork, p: Principal) -> Booking:
     """A place in a group's or trial lesson. The lesson's row lock makes racing bookings take turns, so
     the last place goes to exactly one of them; the others get CAPACITY_EXCEEDED."""
-    if prior := await uow.idempotency.claim(p, cmd.idempotency_key, "bookPlace",
-                                            {"t": cmd.lesson_id, "s": cmd.student_id}):
-        return await replayed_booking(uow, prior)
+    claim = await uow.idempotency.claim(caller_scope(p), cmd.idempotency_key, "bookPlace",
+                                            {"t": cmd.lesson_id, "s": cmd.student_id})
+    if claim.replayed:
+        return await replayed_booking(uow, claim.result)
     now = cmd.now or utcnow()
     student = await get_student(uow, cmd.student_id, p)
     lesson = await get_lesson(uow, cmd.lesson_id, p, lock=True)
@@ -158,7 +168,7 @@ async def book_place(cmd: BookPlace, uow: SchedulingUnitOfWork, p: Principal) ->
         uow.publish(participant_added(lesson, part))
     uow.publish(BookingCreated(booking_id=booking.id, lesson_id=lesson.id, student_id=student.id,
                                family_id=student.family_id))
-    await uow.idempotency.store(booking.id)
+    await uow.idempotency.store(claim, booking.id)
     await uow.commit()
     return booking
 

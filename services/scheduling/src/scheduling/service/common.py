@@ -10,6 +10,7 @@ from typing import Protocol
 
 from kabinet.auth.principal import Principal, Role
 from kabinet.auth.rules import ensure, require_authenticated
+from kabinet.idempotency import user_scope
 from scheduling.domain import errors
 from scheduling.domain.access import can_act_for, can_name_lesson, can_see_group, can_see_student, sees_family
 from scheduling.domain.model import Branch, Group, Lesson, LessonType, Room, StaffRef, StudentRef
@@ -39,6 +40,11 @@ async def sees_family_of(p: Principal, family_id: str, projections: FamilyLookup
         found = await projections.students(await projections.students_of_family(family_id))
         branches = {s.branch_id for s in found.values() if s.branch_id}
     return sees_family(p, family_id, branches)
+
+
+def caller_scope(p: Principal) -> str:
+    """Whose idempotency keys these are: the signed-in person (staff without a user id by their staff id)."""
+    return user_scope(p.user_id or p.staff_id)
 
 
 async def get_branch(uow: SchedulingUnitOfWork, branch_id: str) -> Branch:

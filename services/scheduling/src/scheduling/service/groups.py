@@ -23,6 +23,7 @@ from scheduling.domain.model import (
 )
 from scheduling.domain.recurrence import RecurringRule
 from scheduling.service.common import (
+    caller_scope,
     get_branch,
     get_course,
     get_group,
@@ -154,10 +155,10 @@ class AddMember:
 
 async def add_member(cmd: AddMember, uow: SchedulingUnitOfWork, p: Principal) -> Membership:
     """Join a group for a period; a one-day membership (from = to) with makeup=True is a make-up (R-SCH-5)."""
-    prior = await uow.idempotency.claim(p, cmd.idempotency_key, "addGroupMember", {
+    claim = await uow.idempotency.claim(caller_scope(p), cmd.idempotency_key, "addGroupMember", {
         "g": cmd.group_id, "s": cmd.student_id, "f": cmd.starts_on, "t": cmd.ends_on, "m": cmd.makeup})
-    if prior is not None:
-        return await get_membership(uow, prior)
+    if claim.replayed:
+        return await get_membership(uow, claim.result)
     group = await get_group(uow, cmd.group_id, p, lock=True)  # serialise joins: capacity holds under concurrency
     require_branch_admin(p, group.branch_id)
     if cmd.ends_on is not None and cmd.ends_on < cmd.starts_on:
@@ -165,7 +166,7 @@ async def add_member(cmd: AddMember, uow: SchedulingUnitOfWork, p: Principal) ->
     m = await start_membership(uow, p, group, cmd.student_id, cmd.starts_on, cmd.ends_on,
                                ParticipantReason.MAKEUP if cmd.makeup else ParticipantReason.MEMBER)
     uow.publish(membership_event(MembershipStarted, m))
-    await uow.idempotency.store(m.id)
+    await uow.idempotency.store(claim, m.id)
     await uow.commit()
     return m
 

@@ -26,6 +26,7 @@ from scheduling.domain.model import (
     utcnow,
 )
 from scheduling.service.common import (
+    caller_scope,
     get_branch,
     get_course,
     get_lesson,
@@ -88,8 +89,9 @@ async def replayed_lesson(uow: SchedulingUnitOfWork, prior: str) -> Lesson:
 async def create_lesson(cmd: CreateLesson, uow: SchedulingUnitOfWork, p: Principal) -> Lesson:
     """A one-off lesson (individual, trial, make-up or a custom type), published at once."""
     args = {k: v for k, v in cmd.__dict__.items() if k != "idempotency_key"}
-    if prior := await uow.idempotency.claim(p, cmd.idempotency_key, "createLesson", args):
-        return await replayed_lesson(uow, prior)
+    claim = await uow.idempotency.claim(caller_scope(p), cmd.idempotency_key, "createLesson", args)
+    if claim.replayed:
+        return await replayed_lesson(uow, claim.result)
     require_branch_admin(p, cmd.branch_id)
     branch = await get_branch(uow, cmd.branch_id)
     await get_teacher(uow, cmd.teacher_id, cmd.branch_id)
@@ -118,7 +120,7 @@ async def create_lesson(cmd: CreateLesson, uow: SchedulingUnitOfWork, p: Princip
     await uow.lessons.add(lesson)
     for event in schedule_events(lesson):
         uow.publish(event)
-    await uow.idempotency.store(lesson.id)
+    await uow.idempotency.store(claim, lesson.id)
     await uow.commit()
     return lesson
 
@@ -207,9 +209,10 @@ class AddMakeup:
 
 async def add_makeup(cmd: AddMakeup, uow: SchedulingUnitOfWork, p: Principal) -> Lesson:
     """R-SCH-5 way 1: a student makes up a missed lesson in another group's lesson."""
-    if prior := await uow.idempotency.claim(p, cmd.idempotency_key, "addMakeup",
-                                            {"l": cmd.lesson_id, "s": cmd.student_id}):
-        return await replayed_lesson(uow, prior)
+    claim = await uow.idempotency.claim(caller_scope(p), cmd.idempotency_key, "addMakeup",
+                                            {"l": cmd.lesson_id, "s": cmd.student_id})
+    if claim.replayed:
+        return await replayed_lesson(uow, claim.result)
     lesson = await get_lesson(uow, cmd.lesson_id, p, lock=True)  # the row lock serialises the last place
     require_branch_admin(p, lesson.branch_id)
     lesson.ensure_open(cmd.now or utcnow())
@@ -220,7 +223,7 @@ async def add_makeup(cmd: AddMakeup, uow: SchedulingUnitOfWork, p: Principal) ->
     await uow.lessons.add_participant(lesson.id, part)
     if lesson.published:
         uow.publish(participant_added(lesson, part))
-    await uow.idempotency.store(lesson.id)
+    await uow.idempotency.store(claim, lesson.id)
     await uow.commit()
     return lesson
 
@@ -236,9 +239,10 @@ class CreateParallelMakeup:
 async def create_parallel_makeup(cmd: CreateParallelMakeup, uow: SchedulingUnitOfWork, p: Principal) -> Lesson:
     """R-SCH-5 way 2: a make-up lesson beside an existing one: same time and teacher, no room."""
     student_ids = list(cmd.student_ids)
-    if prior := await uow.idempotency.claim(p, cmd.idempotency_key, "parallelMakeup",
-                                            {"l": cmd.lesson_id, "s": student_ids}):
-        return await replayed_lesson(uow, prior)
+    claim = await uow.idempotency.claim(caller_scope(p), cmd.idempotency_key, "parallelMakeup",
+                                            {"l": cmd.lesson_id, "s": student_ids})
+    if claim.replayed:
+        return await replayed_lesson(uow, claim.result)
     original = await get_lesson(uow, cmd.lesson_id, p)
     require_branch_admin(p, original.branch_id)
     original.ensure_open(cmd.now or utcnow())
@@ -252,7 +256,7 @@ async def create_parallel_makeup(cmd: CreateParallelMakeup, uow: SchedulingUnitO
     await uow.lessons.add(lesson)
     for event in schedule_events(lesson):
         uow.publish(event)
-    await uow.idempotency.store(lesson.id)
+    await uow.idempotency.store(claim, lesson.id)
     await uow.commit()
     return lesson
 

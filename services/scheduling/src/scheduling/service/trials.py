@@ -12,7 +12,7 @@ from scheduling.domain import errors
 from scheduling.domain.access import require_branch_admin
 from scheduling.domain.events import MembershipStarted
 from scheduling.domain.model import Lesson, Participant, ParticipantReason, Trial, utcnow
-from scheduling.service.common import get_group, get_lesson, get_student
+from scheduling.service.common import caller_scope, get_group, get_lesson, get_student
 from scheduling.service.groups import membership_event, start_membership
 from scheduling.service.lessons import ensure_student_free, replayed_lesson
 from scheduling.service.publishing import participant_added, participant_removed
@@ -40,9 +40,10 @@ class RecordTrial:
 
 async def record_trial(cmd: RecordTrial, uow: SchedulingUnitOfWork, p: Principal) -> Lesson:
     """Put a student in a lesson as the family's free trial; optionally make them a member of its group."""
-    if prior := await uow.idempotency.claim(p, cmd.idempotency_key, "recordTrial",
-                                            {"l": cmd.lesson_id, "s": cmd.student_id, "g": cmd.add_to_group}):
-        return await replayed_lesson(uow, prior)
+    claim = await uow.idempotency.claim(caller_scope(p), cmd.idempotency_key, "recordTrial",
+                                            {"l": cmd.lesson_id, "s": cmd.student_id, "g": cmd.add_to_group})
+    if claim.replayed:
+        return await replayed_lesson(uow, claim.result)
     now, student_id, add_to_group = cmd.now or utcnow(), cmd.student_id, cmd.add_to_group
     lesson = await get_lesson(uow, cmd.lesson_id, p, lock=True)
     require_branch_admin(p, lesson.branch_id)
@@ -61,7 +62,7 @@ async def record_trial(cmd: RecordTrial, uow: SchedulingUnitOfWork, p: Principal
         group = await get_group(uow, lesson.group_id, p, lock=True)
         m = await start_membership(uow, p, group, student.id, lesson.local_date, None, ParticipantReason.MEMBER)
         uow.publish(membership_event(MembershipStarted, m))
-    await uow.idempotency.store(lesson.id)
+    await uow.idempotency.store(claim, lesson.id)
     await uow.commit()
     return lesson
 

@@ -11,11 +11,11 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
-from kabinet.auth.principal import Principal
 from kabinet.events import Envelope, EventContract
 from kabinet.graphql.context import RequestContext
+from kabinet.idempotency import Idempotency
 from scheduling.domain.model import (
     AvailabilitySlot,
     Booking,
@@ -160,15 +160,6 @@ class FeedRepository(Protocol):
     async def revoke_owner(self, owner_kind: str, owner_id: str, now: datetime) -> None: ...
 
 
-class IdempotencyKeys(Protocol):
-    """Retriable mutations: ``claim`` before the use case (the id a first request with this key produced, or
-    None, when the key is reserved in this unit of work); ``store`` the result id before the commit, so the key
-    and the result commit together. A key reused for other arguments raises IdempotencyKeyReused."""
-
-    async def claim(self, p: Principal, key: str | None, operation: str, args: dict[str, Any]) -> str | None: ...
-    async def store(self, result_id: str) -> None: ...
-
-
 class SchedulingUnitOfWork(Protocol):
     """One transaction: the repositories, the events it records (written to the outbox with the change)."""
 
@@ -189,7 +180,8 @@ class SchedulingUnitOfWork(Protocol):
     @property
     def feeds(self) -> FeedRepository: ...
     @property
-    def idempotency(self) -> IdempotencyKeys: ...
+    def idempotency(self) -> Idempotency[str]:
+        """Retriable mutations (the kit's): a replay gives the id the first request produced."""
 
     def publish(self, event: EventContract) -> object: ...
     async def commit(self) -> None: ...

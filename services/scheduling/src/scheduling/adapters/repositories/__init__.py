@@ -4,7 +4,6 @@ from scheduling.adapters.repositories.bookings import BookingRepository, SlotRep
 from scheduling.adapters.repositories.catalogue import CatalogueRepository
 from scheduling.adapters.repositories.feeds import FeedRepository
 from scheduling.adapters.repositories.groups import GroupRepository
-from scheduling.adapters.repositories.idempotency import IdempotencyRepository
 from scheduling.adapters.repositories.lessons import LessonRepository
 from scheduling.adapters.repositories.projections import ProjectionRepository
 from scheduling.adapters.repositories.trials import TrialRepository
@@ -15,7 +14,6 @@ __all__ = [
     "CatalogueRepository",
     "FeedRepository",
     "GroupRepository",
-    "IdempotencyRepository",
     "LessonRepository",
     "ProjectionRepository",
     "SlotRepository",

@@ -9,7 +9,7 @@ from strawberry.types import Info
 
 from kabinet.graphql.context import RequestContext
 from scheduling.schema.inputs import CreateLessonInput
-from scheduling.schema.mutations.common import attempt, str_or_none
+from scheduling.schema.mutations.common import run, str_or_none
 from scheduling.schema.types import Lesson, LessonPayload, LessonScope, LessonsPayload
 from scheduling.service import lessons, trials
 
@@ -23,7 +23,7 @@ class LessonMutations:
                                    input.ends_at, input.price, str_or_none(input.room_id),
                                    str_or_none(input.course_id), input.capacity,
                                    tuple(str(x) for x in input.student_ids), input.bookable, idempotency_key)
-        x, errors = await attempt(info, lessons.create_lesson, cmd)
+        x, errors = await run(info, lessons.create_lesson, cmd)
         return LessonPayload(lesson=Lesson.from_model(x) if x else None, errors=errors)
 
     @strawberry.mutation(description="Move a lesson, or it and all following of its regular schedule.")
@@ -31,7 +31,7 @@ class LessonMutations:
                           ends_at: dt.datetime, scope: LessonScope = LessonScope.THIS,
                           teacher_id: strawberry.ID | None = None, room_id: strawberry.ID | None = None
                           ) -> LessonsPayload:
-        xs, errors = await attempt(info, lessons.move_lesson, lessons.MoveLesson(
+        xs, errors = await run(info, lessons.move_lesson, lessons.MoveLesson(
             str(lesson_id), starts_at, ends_at, lessons.Scope(scope.value), str_or_none(teacher_id),
             str_or_none(room_id)))
         return LessonsPayload(lessons=[Lesson.from_model(x) for x in xs or []], errors=errors)
@@ -39,14 +39,14 @@ class LessonMutations:
     @strawberry.mutation(description="Cancel a lesson, or it and all following of its regular schedule.")
     async def cancel_lesson(self, info: Info[RequestContext, None], lesson_id: strawberry.ID, reason: str,
                             scope: LessonScope = LessonScope.THIS) -> LessonsPayload:
-        xs, errors = await attempt(info, lessons.cancel_lesson, lessons.CancelLesson(
+        xs, errors = await run(info, lessons.cancel_lesson, lessons.CancelLesson(
             str(lesson_id), reason, lessons.Scope(scope.value)))
         return LessonsPayload(lessons=[Lesson.from_model(x) for x in xs or []], errors=errors)
 
     @strawberry.mutation(description="Make-up: add a student to another group's lesson (R-SCH-5).")
     async def add_makeup_participant(self, info: Info[RequestContext, None], lesson_id: strawberry.ID,
                                      student_id: strawberry.ID, idempotency_key: str | None = None) -> LessonPayload:
-        x, errors = await attempt(info, lessons.add_makeup, lessons.AddMakeup(
+        x, errors = await run(info, lessons.add_makeup, lessons.AddMakeup(
             str(lesson_id), str(student_id), idempotency_key))
         return LessonPayload(lesson=Lesson.from_model(x) if x else None, errors=errors)
 
@@ -54,14 +54,14 @@ class LessonMutations:
     async def create_parallel_makeup(self, info: Info[RequestContext, None], lesson_id: strawberry.ID,
                                      student_ids: list[strawberry.ID], idempotency_key: str | None = None
                                      ) -> LessonPayload:
-        x, errors = await attempt(info, lessons.create_parallel_makeup, lessons.CreateParallelMakeup(
+        x, errors = await run(info, lessons.create_parallel_makeup, lessons.CreateParallelMakeup(
             str(lesson_id), tuple(str(s) for s in student_ids), idempotency_key))
         return LessonPayload(lesson=Lesson.from_model(x) if x else None, errors=errors)
 
     @strawberry.mutation(description="Remove a student from one lesson.")
     async def remove_lesson_participant(self, info: Info[RequestContext, None], lesson_id: strawberry.ID,
                                         student_id: strawberry.ID) -> LessonPayload:
-        x, errors = await attempt(info, lessons.remove_participant, lessons.RemoveParticipant(
+        x, errors = await run(info, lessons.remove_participant, lessons.RemoveParticipant(
             str(lesson_id), str(student_id)))
         return LessonPayload(lesson=Lesson.from_model(x) if x else None, errors=errors)
 
@@ -69,6 +69,6 @@ class LessonMutations:
     async def record_trial(self, info: Info[RequestContext, None], lesson_id: strawberry.ID,
                            student_id: strawberry.ID, add_to_group: bool = False,
                            idempotency_key: str | None = None) -> LessonPayload:
-        x, errors = await attempt(info, trials.record_trial, trials.RecordTrial(
+        x, errors = await run(info, trials.record_trial, trials.RecordTrial(
             str(lesson_id), str(student_id), add_to_group, idempotency_key))
         return LessonPayload(lesson=Lesson.from_model(x) if x else None, errors=errors)

@@ -8,7 +8,7 @@ import strawberry
 from strawberry.types import Info
 
 from kabinet.graphql.context import RequestContext
-from scheduling.schema.mutations.common import attempt, id_or_none, str_or_none
+from scheduling.schema.mutations.common import id_or_none, run, str_or_none
 from scheduling.schema.types import GenerateMonthPayload, GenerationConflict, PublishMonthPayload
 from scheduling.service import generation
 
@@ -22,7 +22,7 @@ class MonthMutations:
     async def generate_month(self, info: Info[RequestContext, None], branch_id: strawberry.ID, month: str,
                              group_id: strawberry.ID | None = None, skip_dates: list[dt.date] | None = None
                              ) -> GenerateMonthPayload:
-        r, errors = await attempt(info, generation.generate_month, generation.GenerateMonth(
+        r, errors = await run(info, generation.generate_month, generation.GenerateMonth(
             str(branch_id), month, str_or_none(group_id), tuple(skip_dates or ())))
         conflicts = [GenerationConflict(local_date=c.local_date, group_id=id_or_none(c.group_id),
                                         rule_id=strawberry.ID(c.rule_id), code=c.error.code, message=c.error.message)
@@ -34,7 +34,7 @@ class MonthMutations:
                                      "and prices, which billing charges from.")
     async def publish_month(self, info: Info[RequestContext, None], branch_id: strawberry.ID, month: str,
                             group_id: strawberry.ID | None = None) -> PublishMonthPayload:
-        r, errors = await attempt(info, generation.publish_month, generation.PublishMonth(
+        r, errors = await run(info, generation.publish_month, generation.PublishMonth(
             str(branch_id), month, str_or_none(group_id)))
         return PublishMonthPayload(published=r.published if r else 0, participants=r.participants if r else 0,
                                    errors=errors)
