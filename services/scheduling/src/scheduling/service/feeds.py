@@ -16,15 +16,11 @@ from icalendar import Calendar, Event
 from kabinet.auth.principal import Principal
 from kabinet.auth.rules import ensure, require_authenticated
 from kabinet.errors import NotFound
+from scheduling.domain import errors
 from scheduling.domain.access import may_own_teacher_feed
 from scheduling.domain.model import Lesson, new_id, utcnow
 from scheduling.service.common import get_student
 from scheduling.service.unit_of_work import LessonFilter, SchedulingReads, SchedulingUnitOfWork
-
-
-class FeedNotFound(NotFound):
-    code = "FEED_NOT_FOUND"
-    message = "Calendar feed not found."
 
 
 def hash_token(token: str) -> str:
@@ -76,7 +72,7 @@ async def revoke_feed(cmd: RevokeFeed, uow: SchedulingUnitOfWork, p: Principal) 
     repo = uow.feeds
     feed = await repo.get(feed_id)
     if feed is None:
-        raise FeedNotFound(field="feedId")
+        raise errors.FeedNotFound(field="feedId")
     if feed.owner_kind == "student":
         await get_student(uow, feed.owner_id, p)
     else:
