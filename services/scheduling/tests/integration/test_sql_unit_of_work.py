@@ -8,16 +8,18 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kabinet.auth.principal import Principal, Role
 from kabinet.db import create_engine, create_sessionmaker
 from kabinet.db.migrations import upgrade
+from scheduling.adapters.queries.read_model import SqlSchedulingReads
 from scheduling.adapters.tables import outbox
 from scheduling.adapters.unit_of_work import SqlSchedulingUnitOfWork
 from scheduling.bootstrap import MIGRATIONS
 from scheduling.domain.model import StaffRef, StudentRef
+from scheduling.schema.loaders import Loaders
 from scheduling.service import generation, groups, lessons
 
 pytestmark = pytest.mark.integration  # PostgreSQL only
@@ -97,3 +99,36 @@ async def test_the_keys_move_to_the_kits_table(sessions: tuple[str, async_sessio
     async with sm() as s:
         rows = (await s.execute(text("SELECT scope, key, request_hash, result FROM idempotency_keys"))).all()
     assert [tuple(r) for r in rows] == [("user:u1", "done", "a" * 64, "booking-1")]
+
+
+async def test_a_familys_first_pages_are_one_statement(sessions: tuple[str, async_sessionmaker[AsyncSession]]
+                                                       ) -> None:
+    """The family cabinet's hot read (docs/performance.md): each child's access is checked, then one statement
+    reads every child's first page and count, whatever the number of children."""
+    url, sm = sessions
+    await upgrade(MIGRATIONS, url)
+    children = ("s1", "s2", "s3")
+    async with _uow(sm) as uow:
+        await uow.projections.upsert_branch("b1", "Centre", "Europe/Moscow")
+        await uow.projections.upsert_staff(StaffRef("t1", "teacher", ("b1",), "Olga", "Smirnova"))
+        for sid in children:
+            await uow.projections.upsert_student(StudentRef(sid, "f1", "b1", sid, "K"))
+        await uow.commit()
+    for day, sid in enumerate(children, start=7):
+        async with _uow(sm) as uow:
+            await lessons.create_lesson(lessons.CreateLesson(
+                "b1", "t1", "individual", datetime(2027, 6, day, 12, tzinfo=UTC),
+                datetime(2027, 6, day, 13, tzinfo=UTC), Decimal(900), student_ids=(sid,)), uow, OWNER)
+    guardian = Principal(user_id="g1", role=Role.GUARDIAN, family_id="f1", student_ids=frozenset(children))
+    statements: list[str] = []
+    async with sm() as session:
+        conn = await session.connection()
+        event.listen(conn.sync_connection, "before_cursor_execute",
+                     lambda *args: statements.append(str(args[2])))
+        loaders = Loaders(SqlSchedulingReads.over(session), guardian)
+        june, july = datetime(2027, 6, 1, tzinfo=UTC), datetime(2027, 7, 1, tzinfo=UTC)
+        pages = await loaders.student_lesson_pages.load_many([(sid, june, july, 10, None) for sid in children])
+    assert [(len(p.lessons), p.total_count, p.has_next_page) for p in pages] == [(1, 1, False)] * 3
+    reading_lessons = [q for q in statements if "FROM lessons" in q]
+    assert len(reading_lessons) == 1  # every child's page and count
+    assert len(statements) == len(children) + 1  # + each child looked up once for the access check
