@@ -20,6 +20,11 @@ def require_staff_or_owner(p: Principal) -> None:
     ensure(p.role in (Role.OWNER, Role.BRANCH_ADMIN, Role.TEACHER))
 
 
+def works_in_branch(p: Principal, branch_id: str) -> bool:
+    """A branch's groups and rooms: its staff (admins and teachers), the owner."""
+    return p.role is Role.OWNER or branch_id in p.branch_ids
+
+
 def managed_branches(p: Principal) -> list[str] | None:
     """Branches whose whole schedule the caller sees: None means all (owner)."""
     if p.role is Role.OWNER:

@@ -13,7 +13,7 @@ from kabinet.auth.principal import Role
 from kabinet.auth.rules import ensure, require_authenticated
 from kabinet.graphql.context import RequestContext
 from kabinet.graphql.schema import EXPENSIVE_FIELD_COST
-from scheduling.domain.access import can_see_lesson, managed_branches, require_staff_or_owner
+from scheduling.domain.access import can_see_lesson, managed_branches, require_staff_or_owner, works_in_branch
 from scheduling.domain.model import as_utc
 from scheduling.schema.context import loaders, reads
 from scheduling.schema.lesson_pages import lesson_calendar, lesson_page
@@ -102,7 +102,7 @@ class Query:
         p = info.context.principal
         require_staff_or_owner(p)
         if branch_id is not None:
-            ensure(p.role is Role.OWNER or str(branch_id) in p.branch_ids)
+            ensure(works_in_branch(p, str(branch_id)))
         wanted = [str(branch_id)] if branch_id else managed_branches(p)
         found = await reads(info).list_groups(wanted, p.staff_id or "-" if p.role is Role.TEACHER else None)
         return [Group.from_model(g) for g in found]
@@ -111,7 +111,7 @@ class Query:
     async def rooms(self, info: Info[RequestContext, None], branch_id: strawberry.ID) -> list[Room]:
         p = info.context.principal
         require_staff_or_owner(p)
-        ensure(p.role is Role.OWNER or str(branch_id) in p.branch_ids)
+        ensure(works_in_branch(p, str(branch_id)))
         return [Room.from_model(r) for r in await reads(info).rooms(str(branch_id))]
 
     @strawberry.field(description="Courses and subjects (anyone signed in).")
