@@ -1,14 +1,13 @@
 """Scheduling's composition root: the runtime with scheduling's unit of work and read model, the event handlers
-bound to the kit's inbox, the calendar feed route, the missed-lessons job."""
+bound to the kit's inbox, the calendar feed route (``entrypoints/``), the missed-lessons job."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
 
 import scheduling.domain.events  # noqa: F401  (registers the produced contracts before the bus connects)
 from kabinet.auth import KeySource
@@ -20,8 +19,8 @@ from scheduling.adapters.queries.read_model import SqlSchedulingReads
 from scheduling.adapters.tables import inbox, metadata, outbox
 from scheduling.adapters.unit_of_work import SqlSchedulingUnitOfWork, joined
 from scheduling.domain.model import utcnow
+from scheduling.entrypoints.calendar import calendar_route
 from scheduling.schema.schema import schema
-from scheduling.service.feeds import render_feed
 from scheduling.service.handlers import HANDLERS
 from scheduling.service.lesson_status import mark_missed_lessons
 from scheduling.settings import SchedulingSettings
@@ -45,6 +44,12 @@ class SchedulingRuntime(ServiceRuntime):
     def read_model(self, context: RequestContext) -> SqlSchedulingReads:
         return SqlSchedulingReads(context.reads)
 
+    @contextlib.asynccontextmanager
+    async def own_reads(self) -> AsyncIterator[SqlSchedulingReads]:
+        """The read model on a session of its own (outside a GraphQL request: the calendar feed)."""
+        async with self.sessionmaker() as session:
+            yield SqlSchedulingReads.over(session)
+
 
 def build_runtime(settings: SchedulingSettings | None = None, *, transport: Transport | None = None,
                   key_source: KeySource | None = None) -> SchedulingRuntime:
@@ -55,24 +60,8 @@ def build_runtime(settings: SchedulingSettings | None = None, *, transport: Tran
     return runtime
 
 
-def calendar_route(runtime: ServiceRuntime) -> Route:
-    """GET /calendar/<token>.ics: the token is the credential (calendar apps send no headers)."""
-
-    async def feed(request: Request) -> Response:
-        token = str(request.path_params["token"])
-        if not token.endswith(".ics") or len(token) > 100:
-            return Response("Not found", status_code=404)
-        async with runtime.sessionmaker() as session:
-            body = await render_feed(token.removesuffix(".ics"), SqlSchedulingReads.over(session))
-        if body is None:
-            return Response("Not found", status_code=404)
-        return Response(body, media_type="text/calendar; charset=utf-8",
-                        headers={"Cache-Control": "private, max-age=300"})
-
-    return Route("/calendar/{token}", feed, methods=["GET"])
-
-
-def create_app(settings: SchedulingSettings | None = None, *, runtime: ServiceRuntime | None = None,
+def create_app(settings: SchedulingSettings | None = None, *, runtime: SchedulingRuntime | None = None,
                manage_runtime: bool = True) -> Starlette:
     runtime = runtime or build_runtime(settings)
-    return create_service_app(runtime, schema, manage_runtime=manage_runtime, routes=[calendar_route(runtime)])
+    return create_service_app(runtime, schema, manage_runtime=manage_runtime,
+                              routes=[calendar_route(runtime.own_reads)])
