@@ -39,6 +39,8 @@ from scheduling.domain.model import (
     a_lesson,
 )
 from scheduling.domain.recurrence import RecurringRule
+from scheduling.service.unit_of_work import LessonFilter
+from scheduling.service.views import decode_cursor
 
 DEFAULT_SHEET_DEADLINE_HOURS = 48
 T = TypeVar("T")
@@ -470,3 +472,115 @@ class MemoryUnitOfWork:
         self.store.events.extend(self.pending)
         self.store.commits += 1
         self.pending.clear()
+
+
+class MemoryReads:
+    """The GraphQL read model (``SchedulingReads``) over the committed state of a ``MemoryStore``."""
+
+    def __init__(self, store: MemoryStore) -> None:
+        self.store = store
+
+    def _uow(self) -> MemoryUnitOfWork:
+        return self.store.uow()
+
+    def _matching(self, f: LessonFilter) -> list[Lesson]:
+        t = self.store.tables
+        out = []
+        for x in t.lessons.values():
+            parts = t.participants.get(x.id, [])
+            if f.student_id is not None and all(p.student_id != f.student_id for p in parts):
+                continue
+            if f.family_id is not None and all(p.family_id != f.family_id for p in parts):
+                continue
+            if ((f.branch_ids is not None and x.branch_id not in f.branch_ids)
+                    or (f.group_id is not None and x.group_id != f.group_id)
+                    or (f.teacher_id is not None and x.teacher_id != f.teacher_id)
+                    or (f.starts_from is not None and x.starts_at < f.starts_from)
+                    or (f.starts_before is not None and x.starts_at >= f.starts_before)
+                    or (not f.include_cancelled and x.status is LessonStatus.CANCELLED)
+                    or (f.published_only and not x.published)):
+                continue
+            out.append(_copy(x))
+        return sorted(out, key=lambda x: (x.starts_at, x.id))
+
+    async def lessons(self, ids: Sequence[str]) -> dict[str, Lesson]:
+        return await self._uow().lessons.by_ids(ids, with_participants=True)
+
+    async def participants(self, lesson_ids: Sequence[str]) -> dict[str, list[Participant]]:
+        return await self._uow().lessons.participants_of(lesson_ids)
+
+    async def find_lessons(self, f: LessonFilter, *, first: int, after: str | None = None) -> list[Lesson]:
+        found = self._matching(f)
+        pos = decode_cursor(after) if after else None
+        if pos is not None:
+            found = [x for x in found if (x.starts_at, x.id) > pos]
+        return found[:first]
+
+    async def count_lessons(self, f: LessonFilter) -> int:
+        return len(self._matching(f))
+
+    async def pages_of_students(self, f: LessonFilter, student_ids: Sequence[str], first: int
+                                ) -> dict[str, tuple[list[Lesson], int]]:
+        out = {}
+        for sid in student_ids:
+            found = self._matching(replace(f, student_id=sid))
+            out[sid] = (found[:first], len(found))
+        return out
+
+    async def upcoming_counts(self, student_ids: Sequence[str], now: datetime) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for sid in student_ids:
+            n = len([x for x in self._matching(LessonFilter(student_id=sid, starts_from=now,
+                                                            include_cancelled=False, published_only=True))])
+            if n:
+                counts[sid] = n
+        return counts
+
+    async def teacher_teaches_student(self, teacher_id: str, student_id: str) -> bool:
+        return await self._uow().lessons.teacher_teaches_student(teacher_id, student_id)
+
+    async def group(self, group_id: str) -> Group | None:
+        return await self._uow().groups.get(group_id)
+
+    async def groups(self, ids: Sequence[str]) -> dict[str, Group]:
+        return await self._uow().groups.by_ids(ids)
+
+    async def list_groups(self, branch_ids: Sequence[str] | None, teacher_id: str | None) -> list[Group]:
+        return await self._uow().groups.list_groups(branch_ids, teacher_id)
+
+    async def memberships(self, group_ids: Sequence[str]) -> dict[str, list[Membership]]:
+        return await self._uow().groups.memberships_of_groups(group_ids)
+
+    async def student(self, student_id: str) -> StudentRef | None:
+        return await self._uow().projections.student(student_id)
+
+    async def students(self, ids: Sequence[str]) -> dict[str, StudentRef]:
+        return await self._uow().projections.students(ids)
+
+    async def students_of_family(self, family_id: str) -> list[str]:
+        return await self._uow().projections.students_of_family(family_id)
+
+    async def branches(self, ids: Sequence[str]) -> dict[str, Branch]:
+        return await self._uow().projections.branches(ids)
+
+    async def rooms(self, branch_id: str | None = None, ids: Sequence[str] | None = None) -> list[Room]:
+        return await self._uow().catalogue.rooms(branch_id, ids)
+
+    async def courses(self) -> list[Course]:
+        return await self._uow().catalogue.courses()
+
+    async def lesson_types(self) -> list[LessonType]:
+        return await self._uow().catalogue.lesson_types()
+
+    async def bookings(self, student_ids: Sequence[str]) -> dict[str, list[Booking]]:
+        return await self._uow().bookings.of_students(student_ids)
+
+    async def trials(self, family_ids: Sequence[str]) -> dict[str, Trial]:
+        return await self._uow().trials.of_families(family_ids)
+
+    async def open_slots(self, branch_ids: Sequence[str] | None, teacher_id: str | None, starts_from: datetime,
+                         starts_before: datetime) -> list[AvailabilitySlot]:
+        return await self._uow().slots.open_slots(branch_ids, teacher_id, starts_from, starts_before)
+
+    async def feed(self, token_hash: str) -> CalendarFeed | None:
+        return await self._uow().feeds.by_hash(token_hash)
