@@ -16,6 +16,7 @@ from kabinet.auth.principal import Principal, Role
 from kabinet.runtime import ServiceRuntime
 from scheduling.adapters.repositories import CatalogueRepository, GroupRepository, ProjectionRepository
 from scheduling.adapters.tables import students
+from scheduling.adapters.unit_of_work import SqlSchedulingUnitOfWork
 from scheduling.domain.model import LessonKind
 from scheduling.service import catalogue, generation, groups
 
@@ -40,6 +41,11 @@ def _months(today: date) -> list[str]:
     return [f"{today:%Y-%m}", f"{nxt:%Y-%m}"]
 
 
+def _uow(runtime: ServiceRuntime) -> SqlSchedulingUnitOfWork:
+    return SqlSchedulingUnitOfWork(runtime.sessionmaker, runtime.spec.outbox, runtime.name,
+                                   on_commit=runtime.relay.wake)
+
+
 async def seed(runtime: ServiceRuntime, identity: Any = None, today: date | None = None) -> DemoScheduling:
     today = today or date.today()
     demo = DemoScheduling()
@@ -50,10 +56,11 @@ async def seed(runtime: ServiceRuntime, identity: Any = None, today: date | None
                 demo.group_ids.setdefault(g.branch_id, []).append(g.id)
             return demo
     for name in COURSES:
-        async with runtime.uow() as uow:
-            demo.course_ids.append((await catalogue.create_course(uow, SEEDER, name)).id)
-    async with runtime.uow() as uow:
-        await catalogue.create_lesson_type(uow, SEEDER, "Speaking club", LessonKind.GROUP, True)
+        async with _uow(runtime) as uow:
+            demo.course_ids.append((await catalogue.create_course(catalogue.CreateCourse(name), uow, SEEDER)).id)
+    async with _uow(runtime) as uow:
+        await catalogue.create_lesson_type(
+            catalogue.CreateLessonType("Speaking club", LessonKind.GROUP, True), uow, SEEDER)
 
     branch_ids: dict[str, str] = dict(getattr(identity, "branch_ids", {}) or {})
     staff_ids: dict[str, str] = dict(getattr(identity, "staff_ids", {}) or {})
@@ -69,27 +76,29 @@ async def seed(runtime: ServiceRuntime, identity: Any = None, today: date | None
         teachers = [staff_ids[e] for e in teacher_emails.get(key, []) if e in staff_ids]
         if not teachers:
             continue
-        async with runtime.uow() as uow:
-            room = await catalogue.create_room(uow, SEEDER, branch_id, "Room 1", 12)
+        async with _uow(runtime) as uow:
+            room = await catalogue.create_room(catalogue.CreateRoom(branch_id, "Room 1", 12), uow, SEEDER)
         for i, (course, name, rrule, start, minutes, price) in enumerate(GROUPS):
             teacher = teachers[i % len(teachers)]
-            async with runtime.uow() as uow:
-                group = await groups.create_group(uow, SEEDER, groups.CreateGroup(
-                    branch_id, name, teacher, 10, price, demo.course_ids[course], room.id if i == 0 else None))
+            async with _uow(runtime) as uow:
+                group = await groups.create_group(groups.CreateGroup(
+                    branch_id, name, teacher, 10, price, demo.course_ids[course], room.id if i == 0 else None),
+                    uow, SEEDER)
             demo.group_ids.setdefault(branch_id, []).append(group.id)
-            async with runtime.uow() as uow:
-                await groups.add_rule(uow, SEEDER, groups.AddRule(rrule, start, minutes, today.replace(day=1),
-                                                                   group_id=group.id))
+            async with _uow(runtime) as uow:
+                await groups.add_rule(groups.AddRule(rrule, start, minutes, today.replace(day=1), group_id=group.id),
+                                      uow, SEEDER)
             for kid in kids[i::2]:
-                async with runtime.uow() as uow:
-                    await groups.add_member(uow, SEEDER, group.id, kid, today.replace(day=1), None)
-        async with runtime.uow() as uow:
-            await groups.add_rule(uow, SEEDER, groups.AddRule(
+                async with _uow(runtime) as uow:
+                    await groups.add_member(groups.AddMember(group.id, kid, today.replace(day=1)), uow, SEEDER)
+        async with _uow(runtime) as uow:
+            await groups.add_rule(groups.AddRule(
                 "FREQ=WEEKLY;BYDAY=SA", time(12, 0), 45, today.replace(day=1), branch_id=branch_id,
-                teacher_id=teachers[0], lesson_type="trial", price=Decimal(0), capacity=6))
+                teacher_id=teachers[0], lesson_type="trial", price=Decimal(0), capacity=6), uow, SEEDER)
         for month in _months(today):
-            async with runtime.uow() as uow:
-                await generation.generate_month(uow, SEEDER, branch_id, month)
-            async with runtime.uow() as uow:
-                demo.lessons_published += (await generation.publish_month(uow, SEEDER, branch_id, month)).published
+            async with _uow(runtime) as uow:
+                await generation.generate_month(generation.GenerateMonth(branch_id, month), uow, SEEDER)
+            async with _uow(runtime) as uow:
+                demo.lessons_published += (await generation.publish_month(
+                    generation.PublishMonth(branch_id, month), uow, SEEDER)).published
     return demo

@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy import Table as _Table
 from sqlalchemy.sql.schema import SchemaItem
 
-from kabinet.db import add_messaging_tables
+from kabinet.db import add_messaging_tables, idempotency_table
 from kabinet.db.types import Amount, UtcDateTime
 
 metadata = MetaData()
@@ -228,15 +228,6 @@ calendar_feeds = Table(
     Column("revoked_at", UtcDateTime(), nullable=True),
 )
 
-idempotency_keys = Table(
-    "idempotency_keys",
-    Column("principal", String(64), nullable=False),
-    Column("key", String(100), nullable=False),
-    Column("operation", String(60), nullable=False),
-    Column("request_hash", String(64), nullable=False),
-    Column("result_id", String(100), nullable=True),
-    Column("created_at", UtcDateTime(), nullable=False),
-    PrimaryKeyConstraint("principal", "key", name="pk_idempotency_keys"),
-)
+idempotency_keys = idempotency_table(metadata)
 
 outbox, inbox = add_messaging_tables(metadata)

@@ -48,6 +48,11 @@ class MembershipNotFound(NotFound):
     message = "Membership not found."
 
 
+class FeedNotFound(NotFound):
+    code = "FEED_NOT_FOUND"
+    message = "Calendar feed not found."
+
+
 class SlotNotFound(NotFound):
     code = "SLOT_NOT_FOUND"
     message = "This time slot is not open."

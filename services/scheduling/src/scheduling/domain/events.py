@@ -6,12 +6,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from kabinet.events import EventContract, produces
-
-
-class MoneyPayload(BaseModel):
-    amount: str  # decimal as a string: money is never a float
-    currency: str
+from kabinet.events import EventContract, MoneyPayload, produces
 
 
 class ParticipantPayload(BaseModel):

@@ -411,3 +411,34 @@ class AvailabilitySlot:
 
 def money(amount: Decimal | str, currency: str = DEFAULT_CURRENCY) -> Money:
     return Money(Decimal(str(amount)), currency)
+
+
+# -- other services' data, as scheduling keeps it (projections of identity's events) ---------------
+@dataclass(frozen=True)
+class StudentRef:
+    id: str
+    family_id: str
+    branch_id: str | None
+    first_name: str
+    last_name: str
+    erased: bool = False
+
+
+@dataclass(frozen=True)
+class StaffRef:
+    id: str
+    role: str
+    branch_ids: tuple[str, ...]
+    first_name: str
+    last_name: str
+
+
+# -- calendar feeds -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CalendarFeed:
+    """A private iCalendar feed: whose lessons (a student's or a teacher's), and whether it was revoked."""
+
+    id: str
+    owner_kind: str  # student | teacher
+    owner_id: str
+    revoked: bool

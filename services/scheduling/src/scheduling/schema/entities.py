@@ -12,15 +12,11 @@ from kabinet.auth.principal import Role
 from kabinet.errors import Forbidden
 from kabinet.graphql.context import RequestContext
 from kabinet.graphql.entities import STUDENT_OWNER, StudentEntity
-from scheduling.adapters.repositories import StudentRef
-from scheduling.schema.loaders import (
-    booked_count_by_student_loader,
-    bookings_by_student_loader,
-    student_by_id_loader,
-    trial_by_family_loader,
-)
+from scheduling.domain.model import StudentRef
+from scheduling.schema.context import loaders, reads
+from scheduling.schema.lesson_pages import lesson_page, student_lesson_page
 from scheduling.schema.types import Booking, FamilyTrial, LessonConnection
-from scheduling.schema.views import lesson_page, student_lesson_page
+from scheduling.service.common import sees_family_of, sees_student
 from scheduling.service.views import LessonQuery
 
 FromArg = Annotated[dt.datetime, strawberry.argument(name="from")]
@@ -32,19 +28,15 @@ def _owner_ref(s: Student) -> StudentRef | None:
 
 
 async def _check_student(info: Info[RequestContext, None], entity: Student) -> None:
-    from scheduling.adapters.repositories import LessonRepository
-    from scheduling.service.access import can_see_student
-
     p = info.context.principal
     if p.role is Role.OWNER:
         return
-    student = await info.context.loader("student_by_id", student_by_id_loader).load(str(entity.id))
+    student = await loaders(info).student_by_id.load(str(entity.id))
     student = student or _owner_ref(entity)
     if student is None:
         raise Forbidden()
-    async with info.context.reads() as s:
-        if not await can_see_student(p, student, LessonRepository(s)):
-            raise Forbidden()
+    if not await sees_student(p, student, reads(info)):
+        raise Forbidden()
 
 
 @strawberry.federation.type(keys=["id"], description="A student (identity owns it; scheduling adds lessons).")
@@ -61,13 +53,12 @@ class Student(StudentEntity):
         "make-ups and trials alike."))
     async def booked_lessons_count(self, info: Info[RequestContext, None]) -> int:
         await _check_student(info, self)
-        return int(await info.context.loader("booked_count_by_student", booked_count_by_student_loader)
-                   .load(str(self.id)))
+        return await loaders(info).booked_count_by_student.load(str(self.id))
 
     @strawberry.federation.field(requires=[STUDENT_OWNER], description="The child's active bookings.")
     async def bookings(self, info: Info[RequestContext, None]) -> list[Booking]:
         await _check_student(info, self)
-        found = await info.context.loader("bookings_by_student", bookings_by_student_loader).load(str(self.id))
+        found = await loaders(info).bookings_by_student.load(str(self.id))
         return [Booking.from_model(b) for b in found]
 
     @classmethod
@@ -88,13 +79,9 @@ class Family:
 
     @strawberry.field(description="The family's one free trial lesson, once used (R-SCH-6).")
     async def trial(self, info: Info[RequestContext, None]) -> FamilyTrial | None:
-        from scheduling.adapters.repositories import ProjectionRepository
-        from scheduling.service.access import sees_family
-
-        async with info.context.reads() as s:
-            if not await sees_family(info.context.principal, str(self.id), ProjectionRepository(s)):
-                raise Forbidden()  # an admin of another branch included (issue #10)
-        t = await info.context.loader("trial_by_family", trial_by_family_loader).load(str(self.id))
+        if not await sees_family_of(info.context.principal, str(self.id), reads(info)):
+            raise Forbidden()  # an admin of another branch included (issue #10)
+        t = await loaders(info).trial_by_family.load(str(self.id))
         if t is None:
             return None
         return FamilyTrial(student_id=strawberry.ID(t.student_id),

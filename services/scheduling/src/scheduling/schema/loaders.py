@@ -1,22 +1,18 @@
-"""Per-request DataLoaders, named by relation (no N+1: each batches one query per request step)."""
+"""Per-request DataLoaders, named by relation (no N+1: each batches one query per request step). Each is a
+typed attribute of ``Loaders`` (``loaders(info).lesson_by_id``), created with the request's read model."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import replace
+from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
 
-from kabinet.graphql.context import RequestContext
-from scheduling.adapters.repositories import (
-    BookingRepository,
-    CatalogueRepository,
-    GroupRepository,
-    LessonRepository,
-    ProjectionRepository,
-    StudentRef,
-    TrialRepository,
-)
+from kabinet.auth.principal import Principal
+from kabinet.errors import KabinetError
 from scheduling.domain.model import (
     Booking,
     Branch,
@@ -25,98 +21,79 @@ from scheduling.domain.model import (
     Membership,
     Participant,
     Room,
+    StudentRef,
     Trial,
     utcnow,
 )
+from scheduling.service.unit_of_work import LessonFilter, SchedulingReads
+from scheduling.service.views import LessonPage, LessonQuery, authorised_filter
+
+V = TypeVar("V")
+
+# student, from, to, page size, the student as identity gave it (until scheduling has projected it)
+StudentPageKey = tuple[str, dt.datetime, dt.datetime, int, StudentRef | None]
 
 
-def lesson_by_id_loader(ctx: RequestContext) -> DataLoader[str, Lesson | None]:
-    async def load(ids: Sequence[str]) -> list[Lesson | None]:
-        async with ctx.reads() as s:
-            found = await LessonRepository(s).by_ids(list(ids), with_participants=True)
+def _by_id(fetch: Callable[[list[str]], Awaitable[Mapping[str, V]]], default: V) -> DataLoader[str, V]:
+    async def load(ids: Sequence[str]) -> list[V]:
+        found = await fetch(list(ids))
+        return [found.get(i, default) for i in ids]
+
+    return DataLoader(load_fn=load)
+
+
+def _optional(fetch: Callable[[list[str]], Awaitable[Mapping[str, V]]]) -> DataLoader[str, V | None]:
+    async def load(ids: Sequence[str]) -> list[V | None]:
+        found = await fetch(list(ids))
         return [found.get(i) for i in ids]
 
     return DataLoader(load_fn=load)
 
 
-def participants_by_lesson_loader(ctx: RequestContext) -> DataLoader[str, list[Participant]]:
-    async def load(ids: Sequence[str]) -> list[list[Participant]]:
-        async with ctx.reads() as s:
-            found = await LessonRepository(s).participants_of(list(ids))
-        return [found.get(i, []) for i in ids]
+class Loaders:
+    """The DataLoaders of one request."""
 
-    return DataLoader(load_fn=load)
+    def __init__(self, reads: SchedulingReads, principal: Principal) -> None:
+        self._reads, self._principal = reads, principal
+        now = utcnow()
 
+        async def rooms(ids: list[str]) -> dict[str, Room]:
+            return {r.id: r for r in await reads.rooms(ids=ids)}
 
-def group_by_id_loader(ctx: RequestContext) -> DataLoader[str, Group | None]:
-    async def load(ids: Sequence[str]) -> list[Group | None]:
-        async with ctx.reads() as s:
-            found = await GroupRepository(s).by_ids(list(ids))
-        return [found.get(i) for i in ids]
+        async def upcoming(ids: list[str]) -> dict[str, int]:
+            return await reads.upcoming_counts(ids, now)
 
-    return DataLoader(load_fn=load)
+        self.lesson_by_id: DataLoader[str, Lesson | None] = _optional(reads.lessons)
+        self.participants_by_lesson: DataLoader[str, list[Participant]] = _by_id(reads.participants, [])
+        self.group_by_id: DataLoader[str, Group | None] = _optional(reads.groups)
+        self.memberships_by_group: DataLoader[str, list[Membership]] = _by_id(reads.memberships, [])
+        self.student_by_id: DataLoader[str, StudentRef | None] = _optional(reads.students)
+        self.booked_count_by_student: DataLoader[str, int] = _by_id(upcoming, 0)
+        self.bookings_by_student: DataLoader[str, list[Booking]] = _by_id(reads.bookings, [])
+        self.trial_by_family: DataLoader[str, Trial | None] = _optional(reads.trials)
+        self.room_by_id: DataLoader[str, Room | None] = _optional(rooms)
+        self.branch_by_id: DataLoader[str, Branch | None] = _optional(reads.branches)
+        self.student_lesson_pages: DataLoader[StudentPageKey, LessonPage] = DataLoader(
+            load_fn=self._student_pages)
 
-
-def memberships_by_group_loader(ctx: RequestContext) -> DataLoader[str, list[Membership]]:
-    async def load(ids: Sequence[str]) -> list[list[Membership]]:
-        async with ctx.reads() as s:
-            found = await GroupRepository(s).memberships_of_groups(list(ids))
-        return [found.get(i, []) for i in ids]
-
-    return DataLoader(load_fn=load)
-
-
-def student_by_id_loader(ctx: RequestContext) -> DataLoader[str, StudentRef | None]:
-    async def load(ids: Sequence[str]) -> list[StudentRef | None]:
-        async with ctx.reads() as s:
-            found = await ProjectionRepository(s).students(list(ids))
-        return [found.get(i) for i in ids]
-
-    return DataLoader(load_fn=load)
-
-
-def booked_count_by_student_loader(ctx: RequestContext) -> DataLoader[str, int]:
-    now: datetime = utcnow()
-
-    async def load(ids: Sequence[str]) -> list[int]:
-        async with ctx.reads() as s:
-            found = await LessonRepository(s).upcoming_counts(list(ids), now)
-        return [found.get(i, 0) for i in ids]
-
-    return DataLoader(load_fn=load)
-
-
-def bookings_by_student_loader(ctx: RequestContext) -> DataLoader[str, list[Booking]]:
-    async def load(ids: Sequence[str]) -> list[list[Booking]]:
-        async with ctx.reads() as s:
-            found = await BookingRepository(s).of_students(list(ids))
-        return [found.get(i, []) for i in ids]
-
-    return DataLoader(load_fn=load)
-
-
-def trial_by_family_loader(ctx: RequestContext) -> DataLoader[str, Trial | None]:
-    async def load(ids: Sequence[str]) -> list[Trial | None]:
-        async with ctx.reads() as s:
-            found = await TrialRepository(s).of_families(list(ids))
-        return [found.get(i) for i in ids]
-
-    return DataLoader(load_fn=load)
-
-
-def room_by_id_loader(ctx: RequestContext) -> DataLoader[str, Room | None]:
-    async def load(ids: Sequence[str]) -> list[Room | None]:
-        async with ctx.reads() as s:
-            found = {r.id: r for r in await CatalogueRepository(s).rooms(ids=list(ids))}
-        return [found.get(i) for i in ids]
-
-    return DataLoader(load_fn=load)
-
-
-def branch_by_id_loader(ctx: RequestContext) -> DataLoader[str, Branch | None]:
-    async def load(ids: Sequence[str]) -> list[Branch | None]:
-        async with ctx.reads() as s:
-            found = await ProjectionRepository(s).branches(list(ids))
-        return [found.get(i) for i in ids]
-
-    return DataLoader(load_fn=load)
+    async def _student_pages(self, keys: Sequence[StudentPageKey]) -> list[LessonPage | BaseException]:
+        """The first page of each child's lessons for a whole family at once: each child's access is checked as
+        a single page checks it, then one statement reads every page and count (not two per child). A page
+        holds up to ``first + 1`` lessons (the extra one says there is a next page)."""
+        out: dict[StudentPageKey, LessonPage | BaseException] = {}
+        batches: dict[tuple[int, str], list[tuple[StudentPageKey, LessonFilter]]] = defaultdict(list)
+        for key in keys:
+            student_id, from_, to, first, owner = key
+            try:
+                f = await authorised_filter(LessonQuery(from_, to, student_id=student_id, student_owner=owner),
+                                            self._reads, self._principal)
+            except KabinetError as exc:  # refused for this child only, as the unbatched page would be
+                out[key] = exc
+                continue
+            batches[(first, repr(replace(f, student_id=None)))].append((key, f))
+        for (first, _), items in batches.items():
+            pages = await self._reads.pages_of_students(items[0][1], [k[0] for k, _ in items], first + 1)
+            for key, _ in items:
+                page, total = pages[key[0]]
+                out[key] = LessonPage(page[:first], len(page) > first, total)
+        return [out[k] for k in keys]

@@ -13,9 +13,10 @@ from kabinet.auth.principal import Role
 from kabinet.auth.rules import ensure, require_authenticated
 from kabinet.graphql.context import RequestContext
 from kabinet.graphql.schema import EXPENSIVE_FIELD_COST
-from scheduling.adapters.repositories import CatalogueRepository, GroupRepository, SlotRepository
+from scheduling.domain.access import can_see_lesson, managed_branches, require_staff_or_owner, works_in_branch
 from scheduling.domain.model import as_utc
-from scheduling.schema.loaders import lesson_by_id_loader
+from scheduling.schema.context import loaders, reads
+from scheduling.schema.lesson_pages import lesson_calendar, lesson_page
 from scheduling.schema.types import (
     AvailabilitySlot,
     CalendarDay,
@@ -26,8 +27,7 @@ from scheduling.schema.types import (
     LessonType,
     Room,
 )
-from scheduling.schema.views import lesson_calendar, lesson_page
-from scheduling.service.access import can_see_lesson, managed_branches, require_staff_or_owner
+from scheduling.service.unit_of_work import LessonFilter
 from scheduling.service.views import LessonQuery
 
 FromArg = Annotated[dt.datetime, strawberry.argument(name="from")]
@@ -56,7 +56,7 @@ class Query:
     @strawberry.field(description="A lesson the caller may see.")
     async def lesson(self, info: Info[RequestContext, None], id: strawberry.ID) -> Lesson | None:
         require_authenticated(info.context.principal)
-        x = await info.context.loader("lesson_by_id", lesson_by_id_loader).load(str(id))
+        x = await loaders(info).lesson_by_id.load(str(id))
         if x is None:
             return None
         ensure(can_see_lesson(info.context.principal, x))
@@ -79,13 +79,10 @@ class Query:
     async def bookable_lessons(self, info: Info[RequestContext, None], branch_id: strawberry.ID, from_: FromArg,
                                to: dt.datetime) -> list[Lesson]:
         require_authenticated(info.context.principal)
-        from scheduling.adapters.repositories import LessonFilter, LessonRepository
-
-        async with info.context.reads() as s:
-            found = await LessonRepository(s).find(LessonFilter(branch_ids=[str(branch_id)], starts_from=as_utc(from_),
-                                                                starts_before=as_utc(to), include_cancelled=False),
-                                                   first=500)
-            parts = await LessonRepository(s).participants_of([x.id for x in found])
+        r = reads(info)
+        found = await r.find_lessons(LessonFilter(branch_ids=[str(branch_id)], starts_from=as_utc(from_),
+                                                  starts_before=as_utc(to), include_cancelled=False), first=500)
+        parts = await r.participants([x.id for x in found])
         for x in found:
             x.participants = parts.get(x.id, [])
         return [Lesson.from_model(x) for x in found if x.bookable and (x.places_left() or 0) != 0]
@@ -95,9 +92,8 @@ class Query:
     async def open_slots(self, info: Info[RequestContext, None], branch_id: strawberry.ID, from_: FromArg,
                          to: dt.datetime, teacher_id: strawberry.ID | None = None) -> list[AvailabilitySlot]:
         require_authenticated(info.context.principal)
-        async with info.context.reads() as s:
-            found = await SlotRepository(s).open_slots([str(branch_id)], str(teacher_id) if teacher_id else None,
-                                                       as_utc(from_), as_utc(to))
+        found = await reads(info).open_slots([str(branch_id)], str(teacher_id) if teacher_id else None,
+                                             as_utc(from_), as_utc(to))
         return [AvailabilitySlot.from_model(x) for x in found]
 
     @strawberry.field(description="Groups of a branch (its admins, its teachers see their own) or all of the "
@@ -106,31 +102,24 @@ class Query:
         p = info.context.principal
         require_staff_or_owner(p)
         if branch_id is not None:
-            ensure(p.role is Role.OWNER or str(branch_id) in p.branch_ids)
+            ensure(works_in_branch(p, str(branch_id)))
         wanted = [str(branch_id)] if branch_id else managed_branches(p)
-        async with info.context.reads() as s:
-            if p.role is Role.TEACHER:
-                found = await GroupRepository(s).list_groups(branch_ids=wanted, teacher_id=p.staff_id or "-")
-            else:
-                found = await GroupRepository(s).list_groups(branch_ids=wanted)
+        found = await reads(info).list_groups(wanted, p.staff_id or "-" if p.role is Role.TEACHER else None)
         return [Group.from_model(g) for g in found]
 
     @strawberry.field(description="Rooms of a branch (its staff, the owner).")
     async def rooms(self, info: Info[RequestContext, None], branch_id: strawberry.ID) -> list[Room]:
         p = info.context.principal
         require_staff_or_owner(p)
-        ensure(p.role is Role.OWNER or str(branch_id) in p.branch_ids)
-        async with info.context.reads() as s:
-            return [Room.from_model(r) for r in await CatalogueRepository(s).rooms(str(branch_id))]
+        ensure(works_in_branch(p, str(branch_id)))
+        return [Room.from_model(r) for r in await reads(info).rooms(str(branch_id))]
 
     @strawberry.field(description="Courses and subjects (anyone signed in).")
     async def courses(self, info: Info[RequestContext, None]) -> list[Course]:
         require_authenticated(info.context.principal)
-        async with info.context.reads() as s:
-            return [Course.from_model(c) for c in await CatalogueRepository(s).courses()]
+        return [Course.from_model(c) for c in await reads(info).courses()]
 
     @strawberry.field(description="Lesson types: built-in and the school's own (anyone signed in).")
     async def lesson_types(self, info: Info[RequestContext, None]) -> list[LessonType]:
         require_authenticated(info.context.principal)
-        async with info.context.reads() as s:
-            return [LessonType.from_model(t) for t in await CatalogueRepository(s).lesson_types()]
+        return [LessonType.from_model(t) for t in await reads(info).lesson_types()]

@@ -14,15 +14,8 @@ from kabinet.errors import Forbidden
 from kabinet.graphql.context import RequestContext
 from kabinet.graphql.types import Money, PageInfo, UserError
 from scheduling.domain import model
-from scheduling.schema.loaders import (
-    branch_by_id_loader,
-    group_by_id_loader,
-    lesson_by_id_loader,
-    memberships_by_group_loader,
-    participants_by_lesson_loader,
-    room_by_id_loader,
-)
-from scheduling.service.access import can_see_lesson
+from scheduling.domain.access import can_see_lesson
+from scheduling.schema.context import loaders
 
 
 @strawberry.enum(description="How a lesson's roster works.")
@@ -142,14 +135,14 @@ class Lesson:
 
     @strawberry.field(description="Free places; null when unlimited.")
     async def places_left(self, info: Info[RequestContext, None]) -> int | None:
-        found = await info.context.loader("participants_by_lesson", participants_by_lesson_loader).load(str(self.id))
+        found = await loaders(info).participants_by_lesson.load(str(self.id))
         if self.kind is LessonKind.INDIVIDUAL:
             return max(0, 1 - len(found))
         return None if self.capacity is None else max(0, self.capacity - len(found))
 
     @strawberry.field(description="Who is in the lesson (families see only their own children).")
     async def participants(self, info: Info[RequestContext, None]) -> list[LessonParticipant]:
-        found = await info.context.loader("participants_by_lesson", participants_by_lesson_loader).load(str(self.id))
+        found = await loaders(info).participants_by_lesson.load(str(self.id))
         return [LessonParticipant(student_id=strawberry.ID(x.student_id), family_id=strawberry.ID(x.family_id),
                                   reason=ParticipantReason(x.reason.value), price=Money.from_value(x.price))
                 for x in _visible_participants(info, str(self.teacher_id), str(self.branch_id), found)]
@@ -158,7 +151,7 @@ class Lesson:
     async def room(self, info: Info[RequestContext, None]) -> LessonRoom | None:
         if self.room_id is None:
             return None
-        r = await info.context.loader("room_by_id", room_by_id_loader).load(str(self.room_id))
+        r = await loaders(info).room_by_id.load(str(self.room_id))
         return LessonRoom(id=strawberry.ID(r.id), name=r.name) if r else None
 
     @strawberry.field(description="Until when a family may cancel its booking of this lesson by the branch's policy: "
@@ -168,7 +161,7 @@ class Lesson:
     async def cancellable_until(self, info: Info[RequestContext, None]) -> dt.datetime | None:
         if self.status != model.LessonStatus.SCHEDULED.value:
             return None
-        branch = await info.context.loader("branch_by_id", branch_by_id_loader).load(str(self.branch_id))
+        branch = await loaders(info).branch_by_id.load(str(self.branch_id))
         if branch is None:
             return None
         return model.cancellable_until(self.starts_at, branch)
@@ -177,7 +170,7 @@ class Lesson:
     async def group(self, info: Info[RequestContext, None]) -> Group | None:
         if self.group_id is None:
             return None
-        g = await info.context.loader("group_by_id", group_by_id_loader).load(str(self.group_id))
+        g = await loaders(info).group_by_id.load(str(self.group_id))
         return Group.from_model(g) if g else None
 
     @classmethod
@@ -194,7 +187,7 @@ class Lesson:
 
     @classmethod
     async def resolve_reference(cls, info: Info[RequestContext, None], id: strawberry.ID) -> Lesson | None:
-        lesson = await info.context.loader("lesson_by_id", lesson_by_id_loader).load(str(id))
+        lesson = await loaders(info).lesson_by_id.load(str(id))
         if lesson is None:
             return None
         if not can_see_lesson(info.context.principal, lesson):
@@ -238,7 +231,7 @@ class Group:
         if not (p.role is Role.OWNER or (p.role is Role.BRANCH_ADMIN and str(self.branch_id) in p.branch_ids)
                 or (p.role is Role.TEACHER and p.staff_id == str(self.teacher_id))):
             return []
-        found = await info.context.loader("memberships_by_group", memberships_by_group_loader).load(str(self.id))
+        found = await loaders(info).memberships_by_group.load(str(self.id))
         return [GroupMembership.from_model(m) for m in found]
 
     @classmethod
@@ -251,7 +244,7 @@ class Group:
     @classmethod
     async def resolve_reference(cls, info: Info[RequestContext, None], id: strawberry.ID) -> Group | None:
         require_authenticated(info.context.principal)  # a group's offer is public to the school's users
-        g = await info.context.loader("group_by_id", group_by_id_loader).load(str(id))
+        g = await loaders(info).group_by_id.load(str(id))
         return cls.from_model(g) if g else None
 
 
@@ -297,7 +290,7 @@ class Booking:
 
     @strawberry.field
     async def lesson(self, info: Info[RequestContext, None]) -> Lesson | None:
-        x = await info.context.loader("lesson_by_id", lesson_by_id_loader).load(str(self.lesson_id))
+        x = await loaders(info).lesson_by_id.load(str(self.lesson_id))
         return Lesson.from_model(x) if x else None
 
     @classmethod

@@ -9,15 +9,8 @@ from decimal import Decimal
 
 from kabinet.auth.principal import Principal
 from kabinet.auth.rules import require_authenticated
-from kabinet.db import UnitOfWork
-from scheduling.adapters.repositories import (
-    BookingRepository,
-    LessonRepository,
-    ProjectionRepository,
-    SlotRepository,
-    TrialRepository,
-)
 from scheduling.domain import errors
+from scheduling.domain.access import can_act_for, require_branch_admin
 from scheduling.domain.events import BookingCancelled, BookingCreated
 from scheduling.domain.model import (
     AvailabilitySlot,
@@ -30,12 +23,19 @@ from scheduling.domain.model import (
     new_id,
     utcnow,
 )
-from scheduling.service.access import can_act_for, require_branch_admin
-from scheduling.service.common import get_branch, get_lesson, get_lesson_type, get_room, get_student, get_teacher
-from scheduling.service.idempotency import finish
+from scheduling.service.common import (
+    caller_scope,
+    get_branch,
+    get_lesson,
+    get_lesson_type,
+    get_room,
+    get_student,
+    get_teacher,
+)
 from scheduling.service.lessons import ensure_free, ensure_student_free
 from scheduling.service.publishing import lesson_cancelled, participant_added, participant_removed, schedule_events
 from scheduling.service.trials import FREE, claim_trial
+from scheduling.service.unit_of_work import SchedulingUnitOfWork
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ class OpenSlot:
     room_id: str | None = None
 
 
-async def open_slot(uow: UnitOfWork, p: Principal, cmd: OpenSlot) -> AvailabilitySlot:
+async def open_slot(cmd: OpenSlot, uow: SchedulingUnitOfWork, p: Principal) -> AvailabilitySlot:
     """The branch opens a teacher's time for families to book an individual or trial lesson."""
     require_branch_admin(p, cmd.branch_id)
     await get_branch(uow, cmd.branch_id)
@@ -61,7 +61,7 @@ async def open_slot(uow: UnitOfWork, p: Principal, cmd: OpenSlot) -> Availabilit
         await get_room(uow, cmd.room_id, cmd.branch_id)
     slot = AvailabilitySlot(new_id(), cmd.branch_id, cmd.teacher_id, t.code, cmd.starts_at, cmd.ends_at,
                             check_price(cmd.price), cmd.room_id)
-    await SlotRepository(uow.session).add(slot)
+    await uow.slots.add(slot)
     await uow.commit()
     return slot
 
@@ -70,11 +70,38 @@ def _booking_reason(lesson: Lesson) -> ParticipantReason:
     return ParticipantReason.TRIAL if lesson.kind is LessonKind.TRIAL else ParticipantReason.BOOKING
 
 
-async def book_slot(uow: UnitOfWork, p: Principal, slot_id: str, student_id: str,
-                    now: datetime | None = None) -> Booking:
-    now = now or utcnow()
-    student = await get_student(uow, student_id, p)
-    slot = await SlotRepository(uow.session).get(slot_id)
+@dataclass(frozen=True)
+class BookSlot:
+    slot_id: str
+    student_id: str
+    idempotency_key: str | None = None
+    now: datetime | None = None
+
+
+@dataclass(frozen=True)
+class BookPlace:
+    lesson_id: str
+    student_id: str
+    idempotency_key: str | None = None
+    now: datetime | None = None
+
+
+async def replayed_booking(uow: SchedulingUnitOfWork, prior: str) -> Booking:
+    """The booking a first request with the same idempotency key made."""
+    found = await uow.bookings.get(prior)
+    if found is None:
+        raise errors.BookingNotFound(field="bookingId")
+    return found
+
+
+async def book_slot(cmd: BookSlot, uow: SchedulingUnitOfWork, p: Principal) -> Booking:
+    claim = await uow.idempotency.claim(caller_scope(p), cmd.idempotency_key, "bookSlot",
+                                            {"t": cmd.slot_id, "s": cmd.student_id})
+    if claim.replayed:
+        return await replayed_booking(uow, claim.result)
+    now = cmd.now or utcnow()
+    student = await get_student(uow, cmd.student_id, p)
+    slot = await uow.slots.get(cmd.slot_id)
     if slot is None or slot.starts_at <= now:
         raise errors.SlotNotFound(field="slotId")
     if p.is_staff:  # families book in any branch; staff book only in the slots of their own branch
@@ -86,7 +113,7 @@ async def book_slot(uow: UnitOfWork, p: Principal, slot_id: str, student_id: str
                     ends_at=slot.ends_at, price=slot.price, local_date=slot.starts_at.astimezone(branch.tz).date(),
                     room_id=slot.room_id, published=True)
     # The conditional update is the race arbiter: of families booking this slot at once, one gets it.
-    if not await SlotRepository(uow.session).claim(slot.id, lesson.id):
+    if not await uow.slots.claim(slot.id, lesson.id):
         raise errors.SlotTaken(field="slotId")
     await ensure_free(uow, lesson)
     await ensure_student_free(uow, student.id, lesson)
@@ -96,24 +123,27 @@ async def book_slot(uow: UnitOfWork, p: Principal, slot_id: str, student_id: str
         await claim_trial(uow, student.family_id, student.id, lesson.id, "recorded", now)
     lesson.add(Participant(student.id, student.family_id, reason,
                            FREE if reason is ParticipantReason.TRIAL else lesson.price, booking.id))
-    await LessonRepository(uow.session).add(lesson)
-    await BookingRepository(uow.session).add(booking)
+    await uow.lessons.add(lesson)
+    await uow.bookings.add(booking)
     for event in schedule_events(lesson):
         uow.publish(event)
     uow.publish(BookingCreated(booking_id=booking.id, lesson_id=lesson.id, student_id=student.id,
                                family_id=student.family_id))
-    await finish(uow, booking.id)
+    await uow.idempotency.store(claim, booking.id)
     await uow.commit()
     return booking
 
 
-async def book_place(uow: UnitOfWork, p: Principal, lesson_id: str, student_id: str,
-                     now: datetime | None = None) -> Booking:
+async def book_place(cmd: BookPlace, uow: SchedulingUnitOfWork, p: Principal) -> Booking:
     """A place in a group's or trial lesson. The lesson's row lock makes racing bookings take turns, so
     the last place goes to exactly one of them; the others get CAPACITY_EXCEEDED."""
-    now = now or utcnow()
-    student = await get_student(uow, student_id, p)
-    lesson = await get_lesson(uow, lesson_id, p, lock=True)
+    claim = await uow.idempotency.claim(caller_scope(p), cmd.idempotency_key, "bookPlace",
+                                            {"t": cmd.lesson_id, "s": cmd.student_id})
+    if claim.replayed:
+        return await replayed_booking(uow, claim.result)
+    now = cmd.now or utcnow()
+    student = await get_student(uow, cmd.student_id, p)
+    lesson = await get_lesson(uow, cmd.lesson_id, p, lock=True)
     if p.is_staff:
         require_branch_admin(p, lesson.branch_id)
     if not lesson.bookable:
@@ -132,52 +162,56 @@ async def book_place(uow: UnitOfWork, p: Principal, lesson_id: str, student_id: 
     part = Participant(student.id, student.family_id, reason,
                        FREE if reason is ParticipantReason.TRIAL else lesson.price, booking.id)
     lesson.add(part)
-    await LessonRepository(uow.session).add_participant(lesson.id, part)
-    await BookingRepository(uow.session).add(booking)
+    await uow.lessons.add_participant(lesson.id, part)
+    await uow.bookings.add(booking)
     if lesson.published:
         uow.publish(participant_added(lesson, part))
     uow.publish(BookingCreated(booking_id=booking.id, lesson_id=lesson.id, student_id=student.id,
                                family_id=student.family_id))
-    await finish(uow, booking.id)
+    await uow.idempotency.store(claim, booking.id)
     await uow.commit()
     return booking
 
 
-async def cancel_booking(uow: UnitOfWork, p: Principal, booking_id: str, now: datetime | None = None) -> Booking:
+@dataclass(frozen=True)
+class CancelBooking:
+    booking_id: str
+    now: datetime | None = None
+
+
+async def cancel_booking(cmd: CancelBooking, uow: SchedulingUnitOfWork, p: Principal) -> Booking:
     """Before the notice window: free — the place and a trial are released, and a lesson the booking made in an
     open slot is cancelled and the slot reopened. Inside it: refused, or — when the branch charges late
     cancellations — the place is released but the charge stays (no participant.removed)."""
-    now = now or utcnow()
+    now = cmd.now or utcnow()
     require_authenticated(p)
-    booking = await BookingRepository(uow.session).get(booking_id)
+    booking = await uow.bookings.get(cmd.booking_id)
     if booking is None:
         raise errors.BookingNotFound(field="bookingId")
     # The booking is the argument: its family (or the student) may cancel it, and so may the lesson's branch.
-    student = await ProjectionRepository(uow.session).student(booking.student_id)
-    lesson = await LessonRepository(uow.session).get(booking.lesson_id, lock=True)
+    student = await uow.projections.student(booking.student_id)
+    lesson = await uow.lessons.get(booking.lesson_id, lock=True)
     if lesson is None:
         raise errors.LessonNotFound(field="bookingId")
     if student is None or not can_act_for(p, student):
         require_branch_admin(p, lesson.branch_id)
     branch = await get_branch(uow, lesson.branch_id)
     booking.cancel(now, lesson.starts_at, branch)
-    await BookingRepository(uow.session).save(booking)
+    await uow.bookings.save(booking)
     part = lesson.participant(booking.student_id)
-    if part is not None and not booking.late and await SlotRepository(uow.session).reopen(lesson.id):
+    if part is not None and not booking.late and await uow.slots.reopen(lesson.id):
         # The booking made this lesson in an open slot: in time, the lesson goes and the slot opens again.
         lesson.cancel("booking cancelled")
-        await LessonRepository(uow.session).save(lesson)
+        await uow.lessons.save(lesson)
         uow.publish(lesson_cancelled(lesson))
     elif part is not None:
-        await LessonRepository(uow.session).remove_participant(lesson.id, part.student_id)
+        await uow.lessons.remove_participant(lesson.id, part.student_id)
         if lesson.published and not booking.late:
             uow.publish(participant_removed(lesson, part))
     if part is not None and part.reason is ParticipantReason.TRIAL and not booking.late:
         # An early-cancelled trial was not used: the family keeps its one free trial.
-        await TrialRepository(uow.session).release(booking.family_id, lesson.id)
+        await uow.trials.release(booking.family_id, lesson.id)
     uow.publish(BookingCancelled(booking_id=booking.id, lesson_id=lesson.id, student_id=booking.student_id,
                                  family_id=booking.family_id, late=booking.late))
     await uow.commit()
     return booking
-
-

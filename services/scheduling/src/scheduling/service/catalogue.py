@@ -6,10 +6,9 @@ from dataclasses import dataclass
 
 from kabinet.auth.principal import Principal, Role
 from kabinet.auth.rules import require_role
-from kabinet.db import UnitOfWork
 from kabinet.errors import InvalidInput
-from scheduling.adapters.repositories import CatalogueRepository, ProjectionRepository
 from scheduling.domain import errors
+from scheduling.domain.access import require_branch_admin
 from scheduling.domain.model import (
     Branch,
     Course,
@@ -21,52 +20,72 @@ from scheduling.domain.model import (
     custom_type,
     new_id,
 )
-from scheduling.service.access import require_branch_admin
 from scheduling.service.common import get_branch
+from scheduling.service.unit_of_work import SchedulingUnitOfWork
 
 
-async def create_room(uow: UnitOfWork, p: Principal, branch_id: str, name: str, capacity: int | None) -> Room:
-    require_branch_admin(p, branch_id)
-    await get_branch(uow, branch_id)
-    room = Room(new_id(), branch_id, check_name(name), check_capacity(capacity))
-    await CatalogueRepository(uow.session).add_room(room)
+@dataclass(frozen=True)
+class CreateRoom:
+    branch_id: str
+    name: str
+    capacity: int | None = None
+
+
+async def create_room(cmd: CreateRoom, uow: SchedulingUnitOfWork, p: Principal) -> Room:
+    require_branch_admin(p, cmd.branch_id)
+    await get_branch(uow, cmd.branch_id)
+    room = Room(new_id(), cmd.branch_id, check_name(cmd.name), check_capacity(cmd.capacity))
+    await uow.catalogue.add_room(room)
     await uow.commit()
     return room
 
 
-async def create_course(uow: UnitOfWork, p: Principal, name: str) -> Course:
+@dataclass(frozen=True)
+class CreateCourse:
+    name: str
+
+
+async def create_course(cmd: CreateCourse, uow: SchedulingUnitOfWork, p: Principal) -> Course:
     require_role(p, Role.BRANCH_ADMIN)
-    course = Course(new_id(), check_name(name))
-    await CatalogueRepository(uow.session).add_course(course)
+    course = Course(new_id(), check_name(cmd.name))
+    await uow.catalogue.add_course(course)
     await uow.commit()
     return course
 
 
-async def create_lesson_type(uow: UnitOfWork, p: Principal, name: str, kind: LessonKind, charged_by_default: bool,
-                             code: str | None = None) -> LessonType:
+@dataclass(frozen=True)
+class CreateLessonType:
+    name: str
+    kind: LessonKind
+    charged_by_default: bool
+    code: str | None = None
+
+
+async def create_lesson_type(cmd: CreateLessonType, uow: SchedulingUnitOfWork, p: Principal) -> LessonType:
     """A school's own lesson type; the school is one tenant, so its owner and branch admins add them."""
     require_role(p, Role.BRANCH_ADMIN)
-    t = custom_type(name, kind, charged_by_default, code)
-    if not await CatalogueRepository(uow.session).add_lesson_type(t):
+    t = custom_type(cmd.name, cmd.kind, cmd.charged_by_default, cmd.code)
+    if not await uow.catalogue.add_lesson_type(t):
         raise errors.LessonTypeExists(field="code")
     await uow.commit()
     return t
 
 
 @dataclass(frozen=True)
-class BookingPolicy:
+class SetBookingPolicy:
+    branch_id: str
     notice_hours: int
     late_cancellation: str  # refuse | charge
 
 
-async def set_booking_policy(uow: UnitOfWork, p: Principal, branch_id: str, policy: BookingPolicy) -> Branch:
-    require_branch_admin(p, branch_id)
-    await get_branch(uow, branch_id)
+async def set_booking_policy(cmd: SetBookingPolicy, uow: SchedulingUnitOfWork, p: Principal) -> Branch:
+    require_branch_admin(p, cmd.branch_id)
+    await get_branch(uow, cmd.branch_id)
+    policy = cmd
     if not 0 <= policy.notice_hours <= 24 * 14:
         raise InvalidInput("The notice window is 0 to 336 hours.", field="noticeHours")
     if policy.late_cancellation not in ("refuse", "charge"):
         raise InvalidInput(field="lateCancellation")
-    await ProjectionRepository(uow.session).set_booking_policy(branch_id, policy.notice_hours,
-                                                               policy.late_cancellation)
+    await uow.projections.set_booking_policy(cmd.branch_id, policy.notice_hours, policy.late_cancellation)
     await uow.commit()
-    return await get_branch(uow, branch_id)
+    return await get_branch(uow, cmd.branch_id)

@@ -8,90 +8,92 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from icalendar import Calendar, Event
 
-from kabinet.auth.principal import Principal, Role
+from kabinet.auth.principal import Principal
 from kabinet.auth.rules import ensure, require_authenticated
-from kabinet.db import UnitOfWork
 from kabinet.errors import NotFound
-from scheduling.adapters.repositories import (
-    CatalogueRepository,
-    FeedRepository,
-    LessonFilter,
-    LessonRepository,
-    ProjectionRepository,
-    StaffRef,
-)
+from scheduling.domain import errors
+from scheduling.domain.access import may_own_teacher_feed
 from scheduling.domain.model import Lesson, new_id, utcnow
 from scheduling.service.common import get_student
-
-
-class FeedNotFound(NotFound):
-    code = "FEED_NOT_FOUND"
-    message = "Calendar feed not found."
+from scheduling.service.unit_of_work import LessonFilter, SchedulingReads, SchedulingUnitOfWork
 
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _may_own_teacher_feed(p: Principal, teacher: StaffRef | None, teacher_id: str) -> bool:
-    """A teacher's feed: the teacher, an admin of a branch the teacher works in, the owner."""
-    return (p.role is Role.OWNER or (p.role is Role.TEACHER and p.staff_id == teacher_id)
-            or (p.role is Role.BRANCH_ADMIN and teacher is not None and bool(p.branch_ids & set(teacher.branch_ids))))
+@dataclass(frozen=True)
+class IssueFeed:
+    student_id: str | None = None
+    teacher_id: str | None = None
 
 
-async def issue_feed(uow: UnitOfWork, p: Principal, *, student_id: str | None = None,
-                     teacher_id: str | None = None) -> tuple[str, str]:
-    """(feed id, token) for a student (their family, themself, their branch's admins) or a teacher (themself,
+@dataclass(frozen=True)
+class IssuedFeed:
+    feed_id: str
+    token: str  # shown once: only its hash is stored
+
+
+async def issue_feed(cmd: IssueFeed, uow: SchedulingUnitOfWork, p: Principal) -> IssuedFeed:
+    """A feed for a student (their family, themself, their branch's admins) or a teacher (themself,
     their branch's admins). A teacher's own feed is the one with their lessons: a student's feed carries all of
     that student's lessons, so a teacher does not get one."""
+    student_id, teacher_id = cmd.student_id, cmd.teacher_id
     require_authenticated(p)
     if student_id:
         student = await get_student(uow, student_id, p)
         kind, owner = "student", student.id
     elif teacher_id:
-        ensure(_may_own_teacher_feed(p, await ProjectionRepository(uow.session).staff(teacher_id), teacher_id))
+        ensure(may_own_teacher_feed(p, await uow.projections.staff(teacher_id), teacher_id))
         kind, owner = "teacher", teacher_id
     else:
         raise NotFound(field="studentId")
     token = secrets.token_urlsafe(32)
     feed_id = new_id()
-    await FeedRepository(uow.session).add(feed_id, hash_token(token), kind, owner, utcnow())
+    await uow.feeds.add(feed_id, hash_token(token), kind, owner, utcnow())
     await uow.commit()
-    return feed_id, token
+    return IssuedFeed(feed_id, token)
 
 
-async def revoke_feed(uow: UnitOfWork, p: Principal, feed_id: str) -> str:
+@dataclass(frozen=True)
+class RevokeFeed:
+    feed_id: str
+
+
+async def revoke_feed(cmd: RevokeFeed, uow: SchedulingUnitOfWork, p: Principal) -> str:
     """The same people who may issue the feed may revoke it."""
     require_authenticated(p)
-    repo = FeedRepository(uow.session)
+    feed_id = cmd.feed_id
+    repo = uow.feeds
     feed = await repo.get(feed_id)
     if feed is None:
-        raise FeedNotFound(field="feedId")
+        raise errors.FeedNotFound(field="feedId")
     if feed.owner_kind == "student":
         await get_student(uow, feed.owner_id, p)
     else:
-        ensure(_may_own_teacher_feed(p, await ProjectionRepository(uow.session).staff(feed.owner_id), feed.owner_id))
+        ensure(may_own_teacher_feed(p, await uow.projections.staff(feed.owner_id), feed.owner_id))
     await repo.revoke(feed_id, utcnow())
     await uow.commit()
     return feed_id
 
 
-async def render_feed(uow: UnitOfWork, token: str, now: datetime | None = None) -> bytes | None:
+async def render_feed(token: str, reads: SchedulingReads, now: datetime | None = None) -> bytes | None:
     """The feed's calendar (lessons from 30 days back to a year ahead), or None for an unknown/revoked token."""
-    feed = await FeedRepository(uow.session).by_hash(hash_token(token))
+    feed = await reads.feed(hash_token(token))
     if feed is None or feed.revoked:
         return None
     now = now or utcnow()
     f = LessonFilter(student_id=feed.owner_id if feed.owner_kind == "student" else None,
                      teacher_id=feed.owner_id if feed.owner_kind == "teacher" else None,
                      starts_from=now - timedelta(days=30), starts_before=now + timedelta(days=366))
-    found = await LessonRepository(uow.session).find(f, first=5000)
-    courses = {c.id: c.name for c in await CatalogueRepository(uow.session).courses()}
-    types = {t.code: t.name for t in await CatalogueRepository(uow.session).lesson_types()}
+    found = await reads.find_lessons(f, first=5000)
+    courses = {c.id: c.name for c in await reads.courses()}
+    types = {t.code: t.name for t in await reads.lesson_types()}
     return to_ical(found, courses, types, now)
 
 

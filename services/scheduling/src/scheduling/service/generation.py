@@ -11,16 +11,14 @@ other lesson; everything else is created. Resolve the clash and generate again: 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
 
 from kabinet.auth.principal import Principal
-from kabinet.db import UnitOfWork
 from kabinet.errors import KabinetError
-from scheduling.adapters.repositories import CatalogueRepository, GroupRepository, LessonRepository
 from scheduling.domain import errors
+from scheduling.domain.access import require_branch_admin
 from scheduling.domain.model import (
     Lesson,
     LessonKind,
@@ -30,9 +28,9 @@ from scheduling.domain.model import (
     new_id,
 )
 from scheduling.domain.recurrence import RecurringRule, month_bounds
-from scheduling.service.access import require_branch_admin
 from scheduling.service.common import get_branch, get_group
 from scheduling.service.publishing import schedule_events
+from scheduling.service.unit_of_work import LessonRepository, SchedulingUnitOfWork
 
 
 @dataclass(frozen=True)
@@ -54,19 +52,28 @@ class GenerationResult:
     conflicts: tuple[GenerationConflict, ...] = ()
 
 
-async def generate_month(uow: UnitOfWork, p: Principal, branch_id: str, month: str,
-                         group_id: str | None = None, skip_dates: Iterable[date] = ()) -> GenerationResult:
+@dataclass(frozen=True)
+class GenerateMonth:
     """``skip_dates``: the branch's holidays this month, on top of each rule's own exceptions. A skipped
     occurrence is not created; generating again without the skip adds it (nothing was recorded for it)."""
+
+    branch_id: str
+    month: str  # YYYY-MM
+    group_id: str | None = None
+    skip_dates: tuple[date, ...] = ()
+
+
+async def generate_month(cmd: GenerateMonth, uow: SchedulingUnitOfWork, p: Principal) -> GenerationResult:
+    branch_id, month, group_id, skip_dates = cmd.branch_id, cmd.month, cmd.group_id, cmd.skip_dates
     require_branch_admin(p, branch_id)
     branch = await get_branch(uow, branch_id)
     if group_id is not None and (await get_group(uow, group_id, p)).branch_id != branch_id:
         raise errors.WrongBranch(field="groupId")
     first, last = month_bounds(month)
-    groups_repo, lessons_repo = GroupRepository(uow.session), LessonRepository(uow.session)
+    groups_repo, lessons_repo = uow.groups, uow.lessons
     rules = await groups_repo.rules(branch_id=branch_id, group_ids=[group_id] if group_id else None)
     taken = await lessons_repo.occurrences_taken([r.id for r in rules], first, last)
-    types = {t.code: t for t in await CatalogueRepository(uow.session).lesson_types()}
+    types = {t.code: t for t in await uow.catalogue.lesson_types()}
     members = await groups_repo.memberships_of_groups([r.group_id for r in rules if r.group_id])
     tz = branch.tz
     holidays = set(skip_dates)
@@ -149,13 +156,20 @@ class PublicationResult:
     participants: int
 
 
-async def publish_month(uow: UnitOfWork, p: Principal, branch_id: str, month: str,
-                        group_id: str | None = None) -> PublicationResult:
+@dataclass(frozen=True)
+class PublishMonth:
+    branch_id: str
+    month: str  # YYYY-MM
+    group_id: str | None = None
+
+
+async def publish_month(cmd: PublishMonth, uow: SchedulingUnitOfWork, p: Principal) -> PublicationResult:
     """Publish the month's draft lessons: one lesson.scheduled event each, with participants and prices."""
+    branch_id, month, group_id = cmd.branch_id, cmd.month, cmd.group_id
     require_branch_admin(p, branch_id)
     await get_branch(uow, branch_id)
     first, last = month_bounds(month)
-    repo = LessonRepository(uow.session)
+    repo = uow.lessons
     drafts = await repo.unpublished_between(branch_id, first, last, group_id)
     for lesson in drafts:
         lesson.published = True

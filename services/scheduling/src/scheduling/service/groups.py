@@ -7,10 +7,9 @@ from datetime import date, time, timedelta
 from decimal import Decimal
 
 from kabinet.auth.principal import Principal
-from kabinet.db import UnitOfWork
 from kabinet.money import Money
-from scheduling.adapters.repositories import GroupRepository
 from scheduling.domain import errors
+from scheduling.domain.access import require_branch_admin
 from scheduling.domain.events import MembershipEnded, MembershipStarted, MembershipTransferred
 from scheduling.domain.model import (
     Group,
@@ -23,8 +22,8 @@ from scheduling.domain.model import (
     new_id,
 )
 from scheduling.domain.recurrence import RecurringRule
-from scheduling.service.access import require_branch_admin
 from scheduling.service.common import (
+    caller_scope,
     get_branch,
     get_course,
     get_group,
@@ -33,8 +32,8 @@ from scheduling.service.common import (
     get_student,
     get_teacher,
 )
-from scheduling.service.idempotency import finish
 from scheduling.service.rosters import enrol_in_lessons, withdraw_from_lessons
+from scheduling.service.unit_of_work import SchedulingUnitOfWork
 
 
 @dataclass(frozen=True)
@@ -48,7 +47,7 @@ class CreateGroup:
     room_id: str | None = None
 
 
-async def create_group(uow: UnitOfWork, p: Principal, cmd: CreateGroup) -> Group:
+async def create_group(cmd: CreateGroup, uow: SchedulingUnitOfWork, p: Principal) -> Group:
     require_branch_admin(p, cmd.branch_id)
     await get_branch(uow, cmd.branch_id)
     await get_teacher(uow, cmd.teacher_id, cmd.branch_id)
@@ -60,7 +59,7 @@ async def create_group(uow: UnitOfWork, p: Principal, cmd: CreateGroup) -> Group
     assert capacity is not None
     group = Group(new_id(), cmd.branch_id, cmd.course_id, cmd.teacher_id, cmd.room_id, check_name(cmd.name),
                   capacity, check_price(cmd.price))
-    await GroupRepository(uow.session).add(group)
+    await uow.groups.add(group)
     await uow.commit()
     return group
 
@@ -85,7 +84,7 @@ class AddRule:
     capacity: int | None = None
 
 
-async def add_rule(uow: UnitOfWork, p: Principal, cmd: AddRule) -> RecurringRule:
+async def add_rule(cmd: AddRule, uow: SchedulingUnitOfWork, p: Principal) -> RecurringRule:
     if cmd.group_id:
         group = await get_group(uow, cmd.group_id, p)
         branch_id, teacher_id = group.branch_id, cmd.teacher_id or group.teacher_id
@@ -112,21 +111,21 @@ async def add_rule(uow: UnitOfWork, p: Principal, cmd: AddRule) -> RecurringRule
         start_time=cmd.start_time, duration_min=cmd.duration_min, price=Money(price.amount, price.currency),
         valid_from=cmd.valid_from, valid_until=cmd.valid_until, group_id=cmd.group_id, course_id=course_id,
         room_id=room_id, capacity=capacity, skip_dates=sorted(set(cmd.skip_dates)))
-    await GroupRepository(uow.session).add_rule(rule)
+    await uow.groups.add_rule(rule)
     await uow.commit()
     return rule
 
 
-def _membership_event(cls: type[MembershipStarted] | type[MembershipEnded], m: Membership
+def membership_event(cls: type[MembershipStarted] | type[MembershipEnded], m: Membership
                       ) -> MembershipStarted | MembershipEnded:
     return cls(membership_id=m.id, group_id=m.group_id, student_id=m.student_id, family_id=m.family_id,
                from_=m.starts_on.isoformat(), to=m.ends_on.isoformat() if m.ends_on else None)
 
 
-async def _start_membership(uow: UnitOfWork, p: Principal, group: Group, student_id: str, starts_on: date,
+async def start_membership(uow: SchedulingUnitOfWork, p: Principal, group: Group, student_id: str, starts_on: date,
                             ends_on: date | None, reason: ParticipantReason) -> Membership:
     student = await get_student(uow, student_id, p)
-    repo = GroupRepository(uow.session)
+    repo = uow.groups
     current = (await repo.memberships_of_groups([group.id])).get(group.id, [])
     if any(m.student_id == student.id and m.overlaps(starts_on, ends_on) for m in current):
         raise errors.AlreadyMember(field="studentId")
@@ -144,56 +143,82 @@ async def _start_membership(uow: UnitOfWork, p: Principal, group: Group, student
     return m
 
 
-async def add_member(uow: UnitOfWork, p: Principal, group_id: str, student_id: str, starts_on: date,
-                     ends_on: date | None, makeup: bool = False) -> Membership:
+@dataclass(frozen=True)
+class AddMember:
+    group_id: str
+    student_id: str
+    starts_on: date
+    ends_on: date | None = None
+    makeup: bool = False
+    idempotency_key: str | None = None
+
+
+async def add_member(cmd: AddMember, uow: SchedulingUnitOfWork, p: Principal) -> Membership:
     """Join a group for a period; a one-day membership (from = to) with makeup=True is a make-up (R-SCH-5)."""
-    group = await get_group(uow, group_id, p, lock=True)  # serialise joins: capacity holds under concurrency
+    claim = await uow.idempotency.claim(caller_scope(p), cmd.idempotency_key, "addGroupMember", {
+        "g": cmd.group_id, "s": cmd.student_id, "f": cmd.starts_on, "t": cmd.ends_on, "m": cmd.makeup})
+    if claim.replayed:
+        return await get_membership(uow, claim.result)
+    group = await get_group(uow, cmd.group_id, p, lock=True)  # serialise joins: capacity holds under concurrency
     require_branch_admin(p, group.branch_id)
-    if ends_on is not None and ends_on < starts_on:
+    if cmd.ends_on is not None and cmd.ends_on < cmd.starts_on:
         raise errors.InvalidPeriod(field="to")
-    m = await _start_membership(uow, p, group, student_id, starts_on, ends_on,
-                                ParticipantReason.MAKEUP if makeup else ParticipantReason.MEMBER)
-    uow.publish(_membership_event(MembershipStarted, m))
-    await finish(uow, m.id)
+    m = await start_membership(uow, p, group, cmd.student_id, cmd.starts_on, cmd.ends_on,
+                               ParticipantReason.MAKEUP if cmd.makeup else ParticipantReason.MEMBER)
+    uow.publish(membership_event(MembershipStarted, m))
+    await uow.idempotency.store(claim, m.id)
     await uow.commit()
     return m
 
 
-async def _get_membership(uow: UnitOfWork, membership_id: str) -> Membership:
-    m = await GroupRepository(uow.session).membership(membership_id)
+async def get_membership(uow: SchedulingUnitOfWork, membership_id: str) -> Membership:
+    m = await uow.groups.membership(membership_id)
     if m is None:
         raise errors.MembershipNotFound(field="membershipId")
     return m
 
 
-async def end_membership(uow: UnitOfWork, p: Principal, membership_id: str, last_day: date) -> Membership:
-    m = await _get_membership(uow, membership_id)
+@dataclass(frozen=True)
+class EndMembership:
+    membership_id: str
+    last_day: date
+
+
+async def end_membership(cmd: EndMembership, uow: SchedulingUnitOfWork, p: Principal) -> Membership:
+    m = await get_membership(uow, cmd.membership_id)
     group = await get_group(uow, m.group_id, p)
     require_branch_admin(p, group.branch_id)
-    m.end(last_day)
-    await GroupRepository(uow.session).save_membership(m)
-    await withdraw_from_lessons(uow, group.id, m.student_id, last_day)
-    uow.publish(_membership_event(MembershipEnded, m))
+    m.end(cmd.last_day)
+    await uow.groups.save_membership(m)
+    await withdraw_from_lessons(uow, group.id, m.student_id, cmd.last_day)
+    uow.publish(membership_event(MembershipEnded, m))
     await uow.commit()
     return m
 
 
-async def transfer_member(uow: UnitOfWork, p: Principal, membership_id: str, to_group_id: str,
-                          first_day: date) -> Membership:
+@dataclass(frozen=True)
+class TransferMember:
+    membership_id: str
+    to_group_id: str
+    first_day: date
+
+
+async def transfer_member(cmd: TransferMember, uow: SchedulingUnitOfWork, p: Principal) -> Membership:
     """Leave one group the day before first_day and join another from it; both memberships are kept."""
-    old = await _get_membership(uow, membership_id)
+    first_day = cmd.first_day
+    old = await get_membership(uow, cmd.membership_id)
     source = await get_group(uow, old.group_id, p)
-    target = await get_group(uow, to_group_id, p, lock=True)
+    target = await get_group(uow, cmd.to_group_id, p, lock=True)
     require_branch_admin(p, source.branch_id)
     require_branch_admin(p, target.branch_id)
     if first_day <= old.starts_on:
         raise errors.InvalidPeriod("A transfer starts after the membership began.", field="from")
     old.end(first_day - timedelta(days=1))
     await withdraw_from_lessons(uow, source.id, old.student_id, first_day - timedelta(days=1))
-    new = await _start_membership(uow, p, target, old.student_id, first_day, None, ParticipantReason.MEMBER)
+    new = await start_membership(uow, p, target, old.student_id, first_day, None, ParticipantReason.MEMBER)
     old.transferred_to = new.id
-    await GroupRepository(uow.session).save_membership(old)
-    uow.publish(_membership_event(MembershipEnded, old))
+    await uow.groups.save_membership(old)
+    uow.publish(membership_event(MembershipEnded, old))
     uow.publish(MembershipTransferred(membership_id=new.id, group_id=target.id, student_id=new.student_id,
                                       family_id=new.family_id, from_=first_day.isoformat(), to=None,
                                       from_group_id=source.id))

@@ -6,36 +6,43 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 from datetime import datetime
 
 from kabinet.auth.principal import Principal
-from kabinet.db import UnitOfWork
 from kabinet.errors import InvalidInput
-from scheduling.adapters.repositories import LessonRepository, ProjectionRepository
-from scheduling.service.access import require_branch_admin
+from scheduling.domain.access import require_branch_admin
 from scheduling.service.common import get_branch
+from scheduling.service.unit_of_work import SchedulingUnitOfWork
 
 log = logging.getLogger(__name__)
 MAX_DEADLINE_HOURS = 24 * 31
 
 
-async def mark_missed_lessons(new_uow: Callable[[], UnitOfWork], now: datetime) -> int:
+async def mark_missed_lessons(new_uow: Callable[[], AbstractAsyncContextManager[SchedulingUnitOfWork]],
+                              now: datetime) -> int:
     """Mark published lessons whose sheet is overdue as missed; safe to repeat and to run on every replica."""
     async with new_uow() as uow:
-        marked = await LessonRepository(uow.session).mark_missed(now)
+        marked = await uow.lessons.mark_missed(now)
         await uow.commit()
     if marked:
         log.info("lessons marked missed", extra={"count": marked})
     return marked
 
 
-async def set_sheet_deadline(uow: UnitOfWork, p: Principal, branch_id: str, hours: int) -> int:
+@dataclass(frozen=True)
+class SetSheetDeadline:
+    branch_id: str
+    hours: int
+
+
+async def set_sheet_deadline(cmd: SetSheetDeadline, uow: SchedulingUnitOfWork, p: Principal) -> int:
     """How long after a lesson's end its sheet may still be saved before the lesson counts as missed."""
-    require_branch_admin(p, branch_id)
-    await get_branch(uow, branch_id)
-    if not 1 <= hours <= MAX_DEADLINE_HOURS:
+    require_branch_admin(p, cmd.branch_id)
+    await get_branch(uow, cmd.branch_id)
+    if not 1 <= cmd.hours <= MAX_DEADLINE_HOURS:
         raise InvalidInput(f"The limit is 1 to {MAX_DEADLINE_HOURS} hours.", field="hours")
-    repo = ProjectionRepository(uow.session)
-    await repo.set_sheet_deadline(branch_id, hours)
+    await uow.projections.set_sheet_deadline(cmd.branch_id, cmd.hours)
     await uow.commit()
-    return hours
+    return cmd.hours

@@ -3,17 +3,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
 from kabinet.auth.principal import Principal
-from kabinet.db import UnitOfWork
 from kabinet.money import Money
-from scheduling.adapters.repositories import LessonRepository
 from scheduling.domain import errors
+from scheduling.domain.access import require_branch_admin
 from scheduling.domain.model import (
     Lesson,
     LessonKind,
@@ -27,8 +25,8 @@ from scheduling.domain.model import (
     parallel_makeup,
     utcnow,
 )
-from scheduling.service.access import require_branch_admin
 from scheduling.service.common import (
+    caller_scope,
     get_branch,
     get_course,
     get_lesson,
@@ -37,7 +35,6 @@ from scheduling.service.common import (
     get_student,
     get_teacher,
 )
-from scheduling.service.idempotency import finish
 from scheduling.service.publishing import (
     lesson_cancelled,
     lesson_rescheduled,
@@ -45,21 +42,20 @@ from scheduling.service.publishing import (
     participant_removed,
     schedule_events,
 )
+from scheduling.service.unit_of_work import SchedulingUnitOfWork
 
-Clock = Callable[[], datetime]
 
-
-async def ensure_free(uow: UnitOfWork, lesson: Lesson) -> None:
+async def ensure_free(uow: SchedulingUnitOfWork, lesson: Lesson) -> None:
     """Teacher and room free at the lesson's time, else a typed error naming the clash."""
-    repo = LessonRepository(uow.session)
+    repo = uow.lessons
     busy = await repo.busy(lesson.starts_at, lesson.ends_at, [lesson.teacher_id],
                            [lesson.room_id] if lesson.room_id else [])
     branch = await get_branch(uow, lesson.branch_id)
     check_no_clash(lesson, busy, branch.tz, await repo.labels(busy))
 
 
-async def ensure_student_free(uow: UnitOfWork, student_id: str, lesson: Lesson) -> None:
-    repo = LessonRepository(uow.session)
+async def ensure_student_free(uow: SchedulingUnitOfWork, student_id: str, lesson: Lesson) -> None:
+    repo = uow.lessons
     busy = (await repo.busy_students([student_id], lesson.starts_at, lesson.ends_at)).get(student_id, [])
     branch = await get_branch(uow, lesson.branch_id)
     check_student_free(student_id, lesson.starts_at, lesson.ends_at, busy, except_lesson=lesson.id, tz=branch.tz,
@@ -79,10 +75,23 @@ class CreateLesson:
     capacity: int | None = None
     student_ids: tuple[str, ...] = ()
     bookable: bool = False
+    idempotency_key: str | None = None
 
 
-async def create_lesson(uow: UnitOfWork, p: Principal, cmd: CreateLesson) -> Lesson:
+async def replayed_lesson(uow: SchedulingUnitOfWork, prior: str) -> Lesson:
+    """The lesson a first request with the same idempotency key made."""
+    found = await uow.lessons.get(prior)
+    if found is None:
+        raise errors.LessonNotFound(field="lessonId")
+    return found
+
+
+async def create_lesson(cmd: CreateLesson, uow: SchedulingUnitOfWork, p: Principal) -> Lesson:
     """A one-off lesson (individual, trial, make-up or a custom type), published at once."""
+    args = {k: v for k, v in cmd.__dict__.items() if k != "idempotency_key"}
+    claim = await uow.idempotency.claim(caller_scope(p), cmd.idempotency_key, "createLesson", args)
+    if claim.replayed:
+        return await replayed_lesson(uow, claim.result)
     require_branch_admin(p, cmd.branch_id)
     branch = await get_branch(uow, cmd.branch_id)
     await get_teacher(uow, cmd.teacher_id, cmd.branch_id)
@@ -108,10 +117,10 @@ async def create_lesson(uow: UnitOfWork, p: Principal, cmd: CreateLesson) -> Les
         await ensure_student_free(uow, sid, lesson)
         lesson.add(Participant(sid, student.family_id, reason,
                                Money(Decimal(0)) if reason is ParticipantReason.TRIAL else lesson.price))
-    await LessonRepository(uow.session).add(lesson)
+    await uow.lessons.add(lesson)
     for event in schedule_events(lesson):
         uow.publish(event)
-    await finish(uow, lesson.id)
+    await uow.idempotency.store(claim, lesson.id)
     await uow.commit()
     return lesson
 
@@ -121,11 +130,20 @@ class Scope(StrEnum):
     FOLLOWING = "following"  # this and every later lesson of the same regular rule
 
 
-async def move_lesson(uow: UnitOfWork, p: Principal, lesson_id: str, starts_at: datetime, ends_at: datetime,
-                      scope: Scope = Scope.THIS, teacher_id: str | None = None, room_id: str | None = None,
-                      clock: Clock = utcnow) -> list[Lesson]:
+@dataclass(frozen=True)
+class MoveLesson:
+    lesson_id: str
+    starts_at: datetime
+    ends_at: datetime
+    scope: Scope = Scope.THIS
+    teacher_id: str | None = None
+    room_id: str | None = None
+
+
+async def move_lesson(cmd: MoveLesson, uow: SchedulingUnitOfWork, p: Principal) -> list[Lesson]:
     """Move one lesson, or it and all following by the same shift (teacher/room changes apply to all)."""
-    lesson = await get_lesson(uow, lesson_id, p, lock=True)
+    starts_at, ends_at, scope, teacher_id, room_id = cmd.starts_at, cmd.ends_at, cmd.scope, cmd.teacher_id, cmd.room_id
+    lesson = await get_lesson(uow, cmd.lesson_id, p, lock=True)
     require_branch_admin(p, lesson.branch_id)
     if not lesson.active:
         raise errors.LessonCancelled(field="lessonId")
@@ -136,8 +154,8 @@ async def move_lesson(uow: UnitOfWork, p: Principal, lesson_id: str, starts_at: 
     if ends_at <= starts_at:
         raise errors.InvalidTimeRange(field="endsAt")
     shift, duration = starts_at - lesson.starts_at, ends_at - starts_at
-    targets = [lesson] if scope is Scope.THIS else await LessonRepository(uow.session).following(lesson)
-    repo = LessonRepository(uow.session)
+    repo = uow.lessons
+    targets = [lesson] if scope is Scope.THIS else await repo.following(lesson)
     for x in targets:
         new_start = x.starts_at + shift
         x.move(new_start, new_start + duration, teacher_id, room_id)
@@ -159,11 +177,18 @@ async def move_lesson(uow: UnitOfWork, p: Principal, lesson_id: str, starts_at: 
     return targets
 
 
-async def cancel_lesson(uow: UnitOfWork, p: Principal, lesson_id: str, reason: str,
-                        scope: Scope = Scope.THIS) -> list[Lesson]:
-    lesson = await get_lesson(uow, lesson_id, p, lock=True)
+@dataclass(frozen=True)
+class CancelLesson:
+    lesson_id: str
+    reason: str
+    scope: Scope = Scope.THIS
+
+
+async def cancel_lesson(cmd: CancelLesson, uow: SchedulingUnitOfWork, p: Principal) -> list[Lesson]:
+    scope, reason = cmd.scope, cmd.reason
+    lesson = await get_lesson(uow, cmd.lesson_id, p, lock=True)
     require_branch_admin(p, lesson.branch_id)
-    repo = LessonRepository(uow.session)
+    repo = uow.lessons
     targets = [lesson] if scope is Scope.THIS else await repo.following(lesson)
     for x in targets:
         x.cancel(reason.strip() or "cancelled")
@@ -174,30 +199,53 @@ async def cancel_lesson(uow: UnitOfWork, p: Principal, lesson_id: str, reason: s
     return targets
 
 
-async def add_makeup(uow: UnitOfWork, p: Principal, lesson_id: str, student_id: str,
-                     clock: Clock = utcnow) -> Lesson:
+@dataclass(frozen=True)
+class AddMakeup:
+    lesson_id: str
+    student_id: str
+    idempotency_key: str | None = None
+    now: datetime | None = None  # the time the lesson must not have started by (tests set it)
+
+
+async def add_makeup(cmd: AddMakeup, uow: SchedulingUnitOfWork, p: Principal) -> Lesson:
     """R-SCH-5 way 1: a student makes up a missed lesson in another group's lesson."""
-    lesson = await get_lesson(uow, lesson_id, p, lock=True)  # the row lock serialises the last place
+    claim = await uow.idempotency.claim(caller_scope(p), cmd.idempotency_key, "addMakeup",
+                                            {"l": cmd.lesson_id, "s": cmd.student_id})
+    if claim.replayed:
+        return await replayed_lesson(uow, claim.result)
+    lesson = await get_lesson(uow, cmd.lesson_id, p, lock=True)  # the row lock serialises the last place
     require_branch_admin(p, lesson.branch_id)
-    lesson.ensure_open(clock())
-    student = await get_student(uow, student_id, p)
+    lesson.ensure_open(cmd.now or utcnow())
+    student = await get_student(uow, cmd.student_id, p)
     await ensure_student_free(uow, student.id, lesson)
     part = Participant(student.id, student.family_id, ParticipantReason.MAKEUP, lesson.price)
     lesson.add(part)
-    await LessonRepository(uow.session).add_participant(lesson.id, part)
+    await uow.lessons.add_participant(lesson.id, part)
     if lesson.published:
         uow.publish(participant_added(lesson, part))
-    await finish(uow, lesson.id)
+    await uow.idempotency.store(claim, lesson.id)
     await uow.commit()
     return lesson
 
 
-async def create_parallel_makeup(uow: UnitOfWork, p: Principal, lesson_id: str, student_ids: list[str],
-                                 clock: Clock = utcnow) -> Lesson:
+@dataclass(frozen=True)
+class CreateParallelMakeup:
+    lesson_id: str
+    student_ids: tuple[str, ...]
+    idempotency_key: str | None = None
+    now: datetime | None = None
+
+
+async def create_parallel_makeup(cmd: CreateParallelMakeup, uow: SchedulingUnitOfWork, p: Principal) -> Lesson:
     """R-SCH-5 way 2: a make-up lesson beside an existing one: same time and teacher, no room."""
-    original = await get_lesson(uow, lesson_id, p)
+    student_ids = list(cmd.student_ids)
+    claim = await uow.idempotency.claim(caller_scope(p), cmd.idempotency_key, "parallelMakeup",
+                                            {"l": cmd.lesson_id, "s": student_ids})
+    if claim.replayed:
+        return await replayed_lesson(uow, claim.result)
+    original = await get_lesson(uow, cmd.lesson_id, p)
     require_branch_admin(p, original.branch_id)
-    original.ensure_open(clock())
+    original.ensure_open(cmd.now or utcnow())
     makeup_type = await get_lesson_type(uow, "makeup")
     lesson = parallel_makeup(original, makeup_type)
     await ensure_free(uow, lesson)
@@ -205,19 +253,25 @@ async def create_parallel_makeup(uow: UnitOfWork, p: Principal, lesson_id: str, 
         student = await get_student(uow, sid, p)
         await ensure_student_free(uow, sid, lesson)
         lesson.add(Participant(sid, student.family_id, ParticipantReason.MAKEUP, lesson.price))
-    await LessonRepository(uow.session).add(lesson)
+    await uow.lessons.add(lesson)
     for event in schedule_events(lesson):
         uow.publish(event)
-    await finish(uow, lesson.id)
+    await uow.idempotency.store(claim, lesson.id)
     await uow.commit()
     return lesson
 
 
-async def remove_participant(uow: UnitOfWork, p: Principal, lesson_id: str, student_id: str) -> Lesson:
-    lesson = await get_lesson(uow, lesson_id, p, lock=True)
+@dataclass(frozen=True)
+class RemoveParticipant:
+    lesson_id: str
+    student_id: str
+
+
+async def remove_participant(cmd: RemoveParticipant, uow: SchedulingUnitOfWork, p: Principal) -> Lesson:
+    lesson = await get_lesson(uow, cmd.lesson_id, p, lock=True)
     require_branch_admin(p, lesson.branch_id)
-    part = lesson.remove(student_id)
-    await LessonRepository(uow.session).remove_participant(lesson.id, student_id)
+    part = lesson.remove(cmd.student_id)
+    await uow.lessons.remove_participant(lesson.id, cmd.student_id)
     if lesson.published:
         uow.publish(participant_removed(lesson, part))
     await uow.commit()

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from kabinet.events import EventContract
-from kabinet.money import Money
+from kabinet.events import EventContract, MoneyPayload
 from scheduling.domain.events import (
     LessonCancelled,
     LessonRescheduled,
     LessonScheduled,
-    MoneyPayload,
     ParticipantAdded,
     ParticipantPayload,
     ParticipantRemoved,
@@ -16,10 +14,6 @@ from scheduling.domain.events import (
 from scheduling.domain.model import BUILTIN_TYPES, Lesson, Participant, ParticipantReason
 
 MAKEUP_CHARGED = next(t.charged_by_default for t in BUILTIN_TYPES if t.code == "makeup")
-
-
-def money_payload(m: Money) -> MoneyPayload:
-    return MoneyPayload(amount=str(m.amount), currency=m.currency)
 
 
 MAKEUP = "makeup"
@@ -46,9 +40,9 @@ def lesson_scheduled(lesson: Lesson) -> LessonScheduled:
         lesson_id=lesson.id, branch_id=lesson.branch_id, group_id=lesson.group_id, course_id=lesson.course_id,
         teacher_id=lesson.teacher_id, room_id=lesson.room_id, lesson_type=lesson.lesson_type,
         charged_by_default=lesson.charged_by_default, starts_at=lesson.starts_at.isoformat(),
-        ends_at=lesson.ends_at.isoformat(), price=money_payload(lesson.price),
+        ends_at=lesson.ends_at.isoformat(), price=MoneyPayload.of(lesson.price),
         participants=[ParticipantPayload(student_id=p.student_id, family_id=p.family_id, reason=p.reason.value,
-                                         price=money_payload(p.price))
+                                         price=MoneyPayload.of(p.price))
                       for p in lesson.participants if not _is_makeup_place(lesson, p)],
     )
 
@@ -70,7 +64,7 @@ def participant_added(lesson: Lesson, p: Participant) -> ParticipantAdded:
         teacher_id=lesson.teacher_id, lesson_type=MAKEUP if makeup else lesson.lesson_type,
         charged_by_default=MAKEUP_CHARGED if makeup else lesson.charged_by_default,
         starts_at=lesson.starts_at.isoformat(), ends_at=lesson.ends_at.isoformat(), student_id=p.student_id,
-        family_id=p.family_id, reason=p.reason.value, price=money_payload(p.price))
+        family_id=p.family_id, reason=p.reason.value, price=MoneyPayload.of(p.price))
 
 
 def participant_removed(lesson: Lesson, p: Participant) -> ParticipantRemoved:

@@ -4,24 +4,23 @@ from __future__ import annotations
 
 from datetime import date
 
-from kabinet.db import UnitOfWork
-from scheduling.adapters.repositories import LessonRepository, ProjectionRepository
 from scheduling.domain.model import Group, Lesson, Membership, Participant, ParticipantReason, check_student_free
 from scheduling.service.publishing import participant_added, participant_removed
+from scheduling.service.unit_of_work import SchedulingUnitOfWork
 
 
 def member_participant(m: Membership, lesson: Lesson) -> Participant:
     return Participant(m.student_id, m.family_id, m.reason, lesson.price)
 
 
-async def enrol_in_lessons(uow: UnitOfWork, group: Group, m: Membership) -> list[Lesson]:
+async def enrol_in_lessons(uow: SchedulingUnitOfWork, group: Group, m: Membership) -> list[Lesson]:
     """Add the member to the group's scheduled lessons in the membership period (published ones get events)."""
-    repo = LessonRepository(uow.session)
+    repo = uow.lessons
     found = await repo.of_group_between(group.id, m.starts_on, m.ends_on, lock=True)
     if found:
         busy = (await repo.busy_students([m.student_id], found[0].starts_at, found[-1].ends_at)).get(m.student_id, [])
         names = await repo.labels(busy)
-        branch = await ProjectionRepository(uow.session).branch(group.branch_id)
+        branch = await uow.projections.branch(group.branch_id)
         for lesson in found:
             if lesson.participant(m.student_id) is not None:
                 continue
@@ -40,9 +39,9 @@ async def enrol_in_lessons(uow: UnitOfWork, group: Group, m: Membership) -> list
     return found
 
 
-async def withdraw_from_lessons(uow: UnitOfWork, group_id: str, student_id: str, after: date) -> int:
+async def withdraw_from_lessons(uow: SchedulingUnitOfWork, group_id: str, student_id: str, after: date) -> int:
     """Remove a member from the group's lessons after their last day (trial/booking places stay)."""
-    repo = LessonRepository(uow.session)
+    repo = uow.lessons
     removed = 0
     for lesson in await repo.of_group_between(group_id, after, None):
         if lesson.local_date <= after:

@@ -2,39 +2,50 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
 from kabinet.auth.principal import Principal
-from kabinet.db import UnitOfWork
 from kabinet.money import Money
-from scheduling.adapters.repositories import LessonRepository, TrialRepository
 from scheduling.domain import errors
+from scheduling.domain.access import require_branch_admin
 from scheduling.domain.events import MembershipStarted
 from scheduling.domain.model import Lesson, Participant, ParticipantReason, Trial, utcnow
-from scheduling.service.access import require_branch_admin
-from scheduling.service.common import get_group, get_lesson, get_student
-from scheduling.service.groups import _membership_event, _start_membership
-from scheduling.service.idempotency import finish
-from scheduling.service.lessons import ensure_student_free
+from scheduling.service.common import caller_scope, get_group, get_lesson, get_student
+from scheduling.service.groups import membership_event, start_membership
+from scheduling.service.lessons import ensure_student_free, replayed_lesson
 from scheduling.service.publishing import participant_added, participant_removed
+from scheduling.service.unit_of_work import SchedulingUnitOfWork
 
 FREE = Money(Decimal(0))
 
 
-async def claim_trial(uow: UnitOfWork, family_id: str, student_id: str, lesson_id: str | None, source: str,
+async def claim_trial(uow: SchedulingUnitOfWork, family_id: str, student_id: str, lesson_id: str | None, source: str,
                       now: datetime) -> None:
-    if not await TrialRepository(uow.session).claim(Trial(family_id, student_id, lesson_id, source, now)):
+    if not await uow.trials.claim(Trial(family_id, student_id, lesson_id, source, now)):
         raise errors.TrialAlreadyUsed(
             "This family has already had its free trial lesson (one per family, for any of its children).",
             field="studentId")
 
 
-async def record_trial(uow: UnitOfWork, p: Principal, lesson_id: str, student_id: str, add_to_group: bool,
-                       now: datetime | None = None) -> Lesson:
+@dataclass(frozen=True)
+class RecordTrial:
+    lesson_id: str
+    student_id: str
+    add_to_group: bool = False
+    idempotency_key: str | None = None
+    now: datetime | None = None
+
+
+async def record_trial(cmd: RecordTrial, uow: SchedulingUnitOfWork, p: Principal) -> Lesson:
     """Put a student in a lesson as the family's free trial; optionally make them a member of its group."""
-    now = now or utcnow()
-    lesson = await get_lesson(uow, lesson_id, p, lock=True)
+    claim = await uow.idempotency.claim(caller_scope(p), cmd.idempotency_key, "recordTrial",
+                                            {"l": cmd.lesson_id, "s": cmd.student_id, "g": cmd.add_to_group})
+    if claim.replayed:
+        return await replayed_lesson(uow, claim.result)
+    now, student_id, add_to_group = cmd.now or utcnow(), cmd.student_id, cmd.add_to_group
+    lesson = await get_lesson(uow, cmd.lesson_id, p, lock=True)
     require_branch_admin(p, lesson.branch_id)
     lesson.ensure_open(now)
     student = await get_student(uow, student_id, p)
@@ -44,38 +55,36 @@ async def record_trial(uow: UnitOfWork, p: Principal, lesson_id: str, student_id
     await claim_trial(uow, student.family_id, student.id, lesson.id, "recorded", now)
     part = Participant(student.id, student.family_id, ParticipantReason.TRIAL, FREE)
     lesson.add(part)
-    await LessonRepository(uow.session).add_participant(lesson.id, part)
+    await uow.lessons.add_participant(lesson.id, part)
     if lesson.published:
         uow.publish(participant_added(lesson, part))
     if add_to_group and lesson.group_id:
         group = await get_group(uow, lesson.group_id, p, lock=True)
-        m = await _start_membership(uow, p, group, student.id, lesson.local_date, None, ParticipantReason.MEMBER)
-        uow.publish(_membership_event(MembershipStarted, m))
-    await finish(uow, lesson.id)
+        m = await start_membership(uow, p, group, student.id, lesson.local_date, None, ParticipantReason.MEMBER)
+        uow.publish(membership_event(MembershipStarted, m))
+    await uow.idempotency.store(claim, lesson.id)
     await uow.commit()
     return lesson
 
 
-async def first_attendance_counts_as_trial(uow: UnitOfWork, lesson_id: str, student_id: str,
+async def first_attendance_counts_as_trial(uow: SchedulingUnitOfWork, lesson_id: str, student_id: str,
                                            now: datetime) -> bool:
     """A student newly added to a group: their first attended lesson there is the family's trial, if unused.
 
     The participation turns into a free trial one (billing sees it removed as member, added as trial).
     """
-    repo = LessonRepository(uow.session)
+    repo = uow.lessons
     lesson = await repo.get(lesson_id, lock=True)
     if lesson is None or lesson.group_id is None:
         return False
     part = lesson.participant(student_id)
     if part is None or part.reason is not ParticipantReason.MEMBER:
         return False
-    if (await TrialRepository(uow.session).of_families([part.family_id])).get(part.family_id):
+    if (await uow.trials.of_families([part.family_id])).get(part.family_id):
         return False
-
-
     if await repo.was_in_group_lesson_before(lesson.group_id, student_id, lesson.starts_at):
         return False  # not the first lesson of a newly added student
-    if not await TrialRepository(uow.session).claim(Trial(part.family_id, student_id, lesson.id, "attendance", now)):
+    if not await uow.trials.claim(Trial(part.family_id, student_id, lesson.id, "attendance", now)):
         return False
     trial = Participant(student_id, part.family_id, ParticipantReason.TRIAL, FREE, part.booking_id)
     await repo.update_participant(lesson.id, trial)

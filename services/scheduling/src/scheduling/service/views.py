@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
+import base64
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from kabinet.auth.principal import Principal, Role
 from kabinet.auth.rules import ensure, require_authenticated
 from kabinet.errors import InvalidInput
-from scheduling.adapters.repositories import (
-    GroupRepository,
-    LessonFilter,
-    LessonRepository,
-    ProjectionRepository,
-    StudentRef,
-)
 from scheduling.domain import errors
-from scheduling.domain.model import Lesson
-from scheduling.service.access import can_see_student, managed_branches
+from scheduling.domain.access import managed_branches, may_list_lessons_of
+from scheduling.domain.model import Lesson, StudentRef
+from scheduling.service.common import sees_student
+from scheduling.service.unit_of_work import LessonFilter, SchedulingReads
 
 MAX_RANGE = timedelta(days=400)
 
@@ -39,7 +33,7 @@ class LessonQuery:
     student_owner: StudentRef | None = None
 
 
-async def authorised_filter(session: AsyncSession, p: Principal, q: LessonQuery) -> LessonFilter:
+async def authorised_filter(q: LessonQuery, reads: SchedulingReads, p: Principal) -> LessonFilter:
     """Turn a request into a filter the caller may see; asking for someone else's lessons is FORBIDDEN."""
     require_authenticated(p)
     if q.starts_before <= q.starts_from:
@@ -52,21 +46,13 @@ async def authorised_filter(session: AsyncSession, p: Principal, q: LessonQuery)
                      student_id=q.student_id,
                      family_id=q.family_id, teacher_id=q.teacher_id, group_id=q.group_id,
                      branch_ids=[q.branch_id] if q.branch_id else None)
-    lessons = LessonRepository(session)
     if q.student_id:
-        student = await ProjectionRepository(session).student(q.student_id) or q.student_owner
-        ensure(student is not None and await can_see_student(p, student, lessons))
-    if q.family_id:
-        ensure(p.role is Role.OWNER or (p.role in (Role.GUARDIAN, Role.STUDENT) and p.family_id == q.family_id)
-               or p.role is Role.BRANCH_ADMIN)
-    if q.teacher_id:
-        ensure(p.role in (Role.OWNER, Role.BRANCH_ADMIN) or (p.role is Role.TEACHER and p.staff_id == q.teacher_id))
-    if q.group_id:
-        group = await GroupRepository(session).get(q.group_id)
-        ensure(group is not None and (p.role is Role.OWNER or (p.role is Role.BRANCH_ADMIN and group.branch_id
-               in p.branch_ids) or (p.role is Role.TEACHER and group.teacher_id == p.staff_id)))
-    if q.branch_id:
-        ensure(p.role is Role.OWNER or (p.role is Role.BRANCH_ADMIN and q.branch_id in p.branch_ids))
+        student = await reads.student(q.student_id) or q.student_owner
+        ensure(student is not None and await sees_student(p, student, reads))
+    group = await reads.group(q.group_id) if q.group_id else None
+    ensure(q.group_id is None or group is not None)
+    ensure(may_list_lessons_of(p, family_id=q.family_id or None, teacher_id=q.teacher_id or None, group=group,
+                               branch_id=q.branch_id or None))
     # Whatever was asked, the result is narrowed to what the role may see at all.
     match p.role:
         case Role.OWNER:
@@ -88,12 +74,28 @@ async def authorised_filter(session: AsyncSession, p: Principal, q: LessonQuery)
             return f
 
 
-async def list_lessons(session: AsyncSession, f: LessonFilter, first: int, after: str | None
-                       ) -> tuple[list[Lesson], bool, int]:
-    """(page, has next page, total count)."""
-    repo = LessonRepository(session)
-    page = await repo.find(f, first=first + 1, after=after)
-    return page[:first], len(page) > first, await repo.count(f)
+@dataclass(frozen=True)
+class LessonPage:
+    lessons: list[Lesson]
+    has_next_page: bool
+    total_count: int
+
+
+async def list_lessons(f: LessonFilter, reads: SchedulingReads, first: int, after: str | None) -> LessonPage:
+    page = await reads.find_lessons(f, first=first + 1, after=after)
+    return LessonPage(page[:first], len(page) > first, await reads.count_lessons(f))
+
+
+def encode_cursor(starts_at: datetime, lesson_id: str) -> str:
+    return base64.urlsafe_b64encode(f"{starts_at.isoformat()}|{lesson_id}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str] | None:
+    try:
+        at, lid = base64.urlsafe_b64decode(cursor.encode()).decode().split("|", 1)
+        return datetime.fromisoformat(at), lid
+    except (ValueError, UnicodeDecodeError):
+        return None
 
 
 def by_day(found: list[Lesson], tz: ZoneInfo) -> list[tuple[date, list[Lesson]]]:

@@ -1,13 +1,12 @@
-"""Authorization with scheduling's own data: who may see or change which lessons, groups and students."""
+"""Who may see or change which lessons, groups, students and feeds: pure functions over the Principal and the
+objects (their ids and branches). What a rule needs from storage (does this teacher teach this student? which
+branches do this family's children study in?) the use case looks up first and passes in."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from kabinet.auth.principal import Principal, Role
 from kabinet.auth.rules import can_manage_branch, can_see_family, ensure, require_authenticated
-from scheduling.adapters.repositories import LessonRepository, ProjectionRepository, StudentRef
-from scheduling.domain.model import Group, Lesson
+from scheduling.domain.model import Group, Lesson, StaffRef, StudentRef
 
 
 def require_branch_admin(p: Principal, branch_id: str) -> None:
@@ -19,6 +18,11 @@ def require_branch_admin(p: Principal, branch_id: str) -> None:
 def require_staff_or_owner(p: Principal) -> None:
     require_authenticated(p)
     ensure(p.role in (Role.OWNER, Role.BRANCH_ADMIN, Role.TEACHER))
+
+
+def works_in_branch(p: Principal, branch_id: str) -> bool:
+    """A branch's groups and rooms: its staff (admins and teachers), the owner."""
+    return p.role is Role.OWNER or branch_id in p.branch_ids
 
 
 def managed_branches(p: Principal) -> list[str] | None:
@@ -66,9 +70,9 @@ def can_see_group(p: Principal, group: Group) -> bool:
             return False
 
 
-async def can_see_student(p: Principal, student: StudentRef, lessons: LessonRepository,
-                          extra_branches: Iterable[str] = ()) -> bool:
-    """guardian -> own family; student -> self; teacher -> students of own lessons; admin -> own branch."""
+def can_see_student(p: Principal, student: StudentRef, *, teaches: bool = False) -> bool:
+    """guardian -> own family; student -> self; teacher -> students of own lessons (``teaches``: the caller
+    teaches a lesson the student is in); admin -> own branch."""
     match p.role:
         case Role.OWNER:
             return True
@@ -77,21 +81,17 @@ async def can_see_student(p: Principal, student: StudentRef, lessons: LessonRepo
         case Role.STUDENT:
             return student.id in p.student_ids
         case Role.BRANCH_ADMIN:
-            return bool(p.branch_ids & ({student.branch_id} | set(extra_branches)))
+            return student.branch_id in p.branch_ids
         case Role.TEACHER:
-            return p.staff_id is not None and await lessons.teacher_teaches_student(p.staff_id, student.id)
+            return p.staff_id is not None and teaches
         case _:
             return False
 
 
-async def sees_family(p: Principal, family_id: str, projections: ProjectionRepository) -> bool:
-    """A family: its guardians and children, admins of a branch one of its children studies in, the owner
-    (kabinet.auth.rules.can_see_family, with the branches from scheduling's projection of identity's students)."""
-    branches: set[str] = set()
-    if p.role is Role.BRANCH_ADMIN:
-        found = await projections.students(await projections.students_of_family(family_id))
-        branches = {s.branch_id for s in found.values() if s.branch_id}
-    return can_see_family(p, family_id, branches)
+def sees_family(p: Principal, family_id: str, children_branches: set[str]) -> bool:
+    """A family: its guardians and children, admins of a branch one of its children studies in
+    (``children_branches``, from scheduling's projection of identity's students), the owner."""
+    return can_see_family(p, family_id, children_branches)
 
 
 def can_act_for(p: Principal, student: StudentRef) -> bool:
@@ -103,3 +103,25 @@ def can_act_for(p: Principal, student: StudentRef) -> bool:
     if p.role is Role.STUDENT:
         return student.id in p.student_ids
     return p.role is Role.OWNER or (p.role is Role.BRANCH_ADMIN and student.branch_id in p.branch_ids)
+
+
+def may_own_teacher_feed(p: Principal, teacher: StaffRef | None, teacher_id: str) -> bool:
+    """A teacher's feed: the teacher, an admin of a branch the teacher works in, the owner."""
+    return (p.role is Role.OWNER or (p.role is Role.TEACHER and p.staff_id == teacher_id)
+            or (p.role is Role.BRANCH_ADMIN and teacher is not None and bool(p.branch_ids & set(teacher.branch_ids))))
+
+
+def may_list_lessons_of(p: Principal, *, family_id: str | None = None, teacher_id: str | None = None,
+                        group: Group | None = None, branch_id: str | None = None) -> bool:
+    """A view of a family's, a teacher's, a group's or a branch's lessons (before narrowing to the role)."""
+    if family_id is not None and not (
+            p.role is Role.OWNER or (p.role in (Role.GUARDIAN, Role.STUDENT) and p.family_id == family_id)
+            or p.role is Role.BRANCH_ADMIN):
+        return False
+    if teacher_id is not None and not (
+            p.role in (Role.OWNER, Role.BRANCH_ADMIN) or (p.role is Role.TEACHER and p.staff_id == teacher_id)):
+        return False
+    if group is not None and not (p.role is Role.OWNER or (p.role is Role.BRANCH_ADMIN and group.branch_id
+                                  in p.branch_ids) or (p.role is Role.TEACHER and group.teacher_id == p.staff_id)):
+        return False
+    return branch_id is None or p.role is Role.OWNER or (p.role is Role.BRANCH_ADMIN and branch_id in p.branch_ids)

@@ -1,0 +1,97 @@
+"""Bookings and the open slots families book in."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kabinet.money import Money
+from scheduling.adapters.repositories._rows import utc
+from scheduling.adapters.tables import (
+    availability_slots,
+    bookings,
+)
+from scheduling.domain.model import (
+    AvailabilitySlot,
+    Booking,
+    BookingStatus,
+)
+
+
+def _booking(r: Any) -> Booking:
+    return Booking(r.id, r.lesson_id, r.student_id, r.family_id, utc(r.created_at), BookingStatus(r.status), r.late,
+                   utc(r.cancelled_at) if r.cancelled_at else None)
+
+
+class BookingRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, b: Booking) -> None:
+        await self.session.execute(insert(bookings).values(
+            id=b.id, lesson_id=b.lesson_id, student_id=b.student_id, family_id=b.family_id, status=b.status.value,
+            late=b.late, created_at=b.created_at, cancelled_at=b.cancelled_at))
+
+    async def save(self, b: Booking) -> None:
+        await self.session.execute(update(bookings).where(bookings.c.id == b.id).values(
+            status=b.status.value, late=b.late, cancelled_at=b.cancelled_at))
+
+    async def get(self, booking_id: str) -> Booking | None:
+        r = (await self.session.execute(select(bookings).where(bookings.c.id == booking_id))).first()
+        return _booking(r) if r else None
+
+    async def of_students(self, student_ids: Sequence[str], active_only: bool = True) -> dict[str, list[Booking]]:
+        q = select(bookings).where(bookings.c.student_id.in_(student_ids)).order_by(bookings.c.created_at)
+        if active_only:
+            q = q.where(bookings.c.status == BookingStatus.ACTIVE.value)
+        out: dict[str, list[Booking]] = defaultdict(list)
+        for r in await self.session.execute(q):
+            out[r.student_id].append(_booking(r))
+        return out
+
+def _slot(r: Any) -> AvailabilitySlot:
+    return AvailabilitySlot(r.id, r.branch_id, r.teacher_id, r.lesson_type, utc(r.starts_at), utc(r.ends_at),
+                            Money(r.price, r.currency), r.room_id, r.lesson_id)
+
+
+class SlotRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, s: AvailabilitySlot) -> None:
+        await self.session.execute(insert(availability_slots).values(
+            id=s.id, branch_id=s.branch_id, teacher_id=s.teacher_id, lesson_type=s.lesson_type,
+            starts_at=s.starts_at, ends_at=s.ends_at, price=s.price.amount, currency=s.price.currency,
+            room_id=s.room_id, lesson_id=s.lesson_id))
+
+    async def get(self, slot_id: str) -> AvailabilitySlot | None:
+        r = (await self.session.execute(select(availability_slots).where(availability_slots.c.id == slot_id))).first()
+        return _slot(r) if r else None
+
+    async def reopen(self, lesson_id: str) -> bool:
+        """The slot a cancelled booking held is open again."""
+        res = await self.session.execute(update(availability_slots).where(
+            availability_slots.c.lesson_id == lesson_id).values(lesson_id=None))
+        return bool(res.rowcount)  # type: ignore[attr-defined]
+
+    async def claim(self, slot_id: str, lesson_id: str) -> bool:
+        """Conditional update: of two families booking one slot at once, exactly one gets it."""
+        res = await self.session.execute(update(availability_slots).where(
+            availability_slots.c.id == slot_id, availability_slots.c.lesson_id.is_(None)).values(lesson_id=lesson_id))
+        return bool(res.rowcount)  # type: ignore[attr-defined]
+
+    async def open_slots(self, branch_ids: Sequence[str] | None, teacher_id: str | None, starts_from: datetime,
+                         starts_before: datetime) -> list[AvailabilitySlot]:
+        q = select(availability_slots).where(availability_slots.c.lesson_id.is_(None),
+                                             availability_slots.c.starts_at >= starts_from,
+                                             availability_slots.c.starts_at < starts_before)
+        if branch_ids is not None:
+            q = q.where(availability_slots.c.branch_id.in_(branch_ids))
+        if teacher_id is not None:
+            q = q.where(availability_slots.c.teacher_id == teacher_id)
+        return [_slot(r) for r in await self.session.execute(q.order_by(availability_slots.c.starts_at))]

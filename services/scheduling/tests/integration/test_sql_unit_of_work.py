@@ -1,0 +1,134 @@
+"""The SQLAlchemy unit of work on PostgreSQL: use cases through the real repositories (the same rules the unit
+tests check in memory), and the migration of the idempotency keys to the kit's table."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import event, func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from kabinet.auth.principal import Principal, Role
+from kabinet.db import create_engine, create_sessionmaker
+from kabinet.db.migrations import upgrade
+from scheduling.adapters.queries.read_model import SqlSchedulingReads
+from scheduling.adapters.tables import outbox
+from scheduling.adapters.unit_of_work import SqlSchedulingUnitOfWork
+from scheduling.bootstrap import MIGRATIONS
+from scheduling.domain.model import StaffRef, StudentRef
+from scheduling.schema.loaders import Loaders
+from scheduling.service import generation, groups, lessons
+
+pytestmark = pytest.mark.integration  # PostgreSQL only
+
+OWNER = Principal(user_id="owner", role=Role.OWNER)
+BEFORE_KIT_KEYS = "5d1c7e2a9b40"
+
+
+@pytest.fixture
+async def sessions(database_factory: Callable[[str], Awaitable[str]]
+                   ) -> AsyncIterator[tuple[str, async_sessionmaker[AsyncSession]]]:
+    url = await database_factory("scheduling_uow")
+    engine = create_engine(url)
+    try:
+        yield url, create_sessionmaker(engine)
+    finally:
+        await engine.dispose()
+
+
+def _uow(sm: async_sessionmaker[AsyncSession]) -> SqlSchedulingUnitOfWork:
+    return SqlSchedulingUnitOfWork(sm, outbox, "scheduling")
+
+
+async def test_a_month_with_a_clash_on_postgresql(sessions: tuple[str, async_sessionmaker[AsyncSession]]) -> None:
+    url, sm = sessions
+    await upgrade(MIGRATIONS, url)
+    async with _uow(sm) as uow:
+        await uow.projections.upsert_branch("b1", "Centre", "Europe/Moscow")
+        await uow.projections.upsert_staff(StaffRef("t1", "teacher", ("b1",), "Olga", "Smirnova"))
+        await uow.projections.upsert_student(StudentRef("s1", "f1", "b1", "Masha", "K"))
+        await uow.commit()
+    async with _uow(sm) as uow:  # the teacher is busy on Monday 14 June
+        await lessons.create_lesson(lessons.CreateLesson(
+            "b1", "t1", "individual", datetime(2027, 6, 14, 14, 30, tzinfo=UTC),
+            datetime(2027, 6, 14, 15, 30, tzinfo=UTC), Decimal(900)), uow, OWNER)
+    async with _uow(sm) as uow:
+        g = await groups.create_group(groups.CreateGroup("b1", "Starters", "t1", 10, Decimal(1200)), uow, OWNER)
+    async with _uow(sm) as uow:
+        await groups.add_rule(groups.AddRule("FREQ=WEEKLY;BYDAY=MO", time(17), 90, date(2027, 6, 1),
+                                             group_id=g.id), uow, OWNER)
+    async with _uow(sm) as uow:
+        await groups.add_member(groups.AddMember(g.id, "s1", date(2027, 6, 1), idempotency_key="m1"), uow, OWNER)
+    async with _uow(sm) as uow:
+        r = await generation.generate_month(generation.GenerateMonth("b1", "2027-06"), uow, OWNER)
+    assert (r.created, r.existing) == (3, 0)
+    assert [(c.local_date, c.error.code) for c in r.conflicts] == [(date(2027, 6, 14), "TEACHER_CONFLICT")]
+    async with _uow(sm) as uow:
+        p = await generation.publish_month(generation.PublishMonth("b1", "2027-06"), uow, OWNER)
+        found = await uow.lessons.of_group_between(g.id, date(2027, 6, 1), None)
+    assert (p.published, p.participants) == (3, 3)
+    assert [x.local_date.day for x in found] == [7, 21, 28]
+    assert found[0].starts_at == datetime(2027, 6, 7, 14, tzinfo=UTC)  # 17:00 in Moscow
+    assert all([q.student_id for q in x.participants] == ["s1"] for x in found)
+    # A retried membership with the same key is the first one (the kit's idempotency on the real table).
+    async with _uow(sm) as uow:
+        again = await groups.add_member(groups.AddMember(g.id, "s1", date(2027, 6, 1), idempotency_key="m1"),
+                                        uow, OWNER)
+        members = (await uow.groups.memberships_of_groups([g.id]))[g.id]
+    assert [m.id for m in members] == [again.id]
+    async with sm() as s:
+        scheduled = (await s.execute(select(func.count()).select_from(outbox).where(
+            outbox.c.routing_key == "scheduling.lesson.scheduled.v1"))).scalar_one()
+    assert scheduled == 1 + 3  # the one-off lesson and the month's three
+
+
+async def test_the_keys_move_to_the_kits_table(sessions: tuple[str, async_sessionmaker[AsyncSession]]) -> None:
+    url, sm = sessions
+    await upgrade(MIGRATIONS, url, BEFORE_KIT_KEYS)
+    at = datetime(2027, 1, 1, tzinfo=UTC)
+    async with sm() as s:
+        old = text("INSERT INTO idempotency_keys (principal, key, operation, request_hash, result_id, created_at) "
+                   "VALUES (:p, :k, 'bookPlace', :h, :r, :at)")
+        await s.execute(old, [{"p": "u1", "k": "done", "h": "a" * 64, "r": "booking-1", "at": at},
+                              {"p": "u1", "k": "unfinished", "h": "b" * 64, "r": None, "at": at}])
+        await s.commit()
+    await upgrade(MIGRATIONS, url)
+    async with sm() as s:
+        rows = (await s.execute(text("SELECT scope, key, request_hash, result FROM idempotency_keys"))).all()
+    assert [tuple(r) for r in rows] == [("user:u1", "done", "a" * 64, "booking-1")]
+
+
+async def test_a_familys_first_pages_are_one_statement(sessions: tuple[str, async_sessionmaker[AsyncSession]]
+                                                       ) -> None:
+    """The family cabinet's hot read (docs/performance.md): each child's access is checked, then one statement
+    reads every child's first page and count, whatever the number of children."""
+    url, sm = sessions
+    await upgrade(MIGRATIONS, url)
+    children = ("s1", "s2", "s3")
+    async with _uow(sm) as uow:
+        await uow.projections.upsert_branch("b1", "Centre", "Europe/Moscow")
+        await uow.projections.upsert_staff(StaffRef("t1", "teacher", ("b1",), "Olga", "Smirnova"))
+        for sid in children:
+            await uow.projections.upsert_student(StudentRef(sid, "f1", "b1", sid, "K"))
+        await uow.commit()
+    for day, sid in enumerate(children, start=7):
+        async with _uow(sm) as uow:
+            await lessons.create_lesson(lessons.CreateLesson(
+                "b1", "t1", "individual", datetime(2027, 6, day, 12, tzinfo=UTC),
+                datetime(2027, 6, day, 13, tzinfo=UTC), Decimal(900), student_ids=(sid,)), uow, OWNER)
+    guardian = Principal(user_id="g1", role=Role.GUARDIAN, family_id="f1", student_ids=frozenset(children))
+    statements: list[str] = []
+    async with sm() as session:
+        conn = await session.connection()
+        event.listen(conn.sync_connection, "before_cursor_execute",
+                     lambda *args: statements.append(str(args[2])))
+        loaders = Loaders(SqlSchedulingReads.over(session), guardian)
+        june, july = datetime(2027, 6, 1, tzinfo=UTC), datetime(2027, 7, 1, tzinfo=UTC)
+        pages = await loaders.student_lesson_pages.load_many([(sid, june, july, 10, None) for sid in children])
+    assert [(len(p.lessons), p.total_count, p.has_next_page) for p in pages] == [(1, 1, False)] * 3
+    reading_lessons = [q for q in statements if "FROM lessons" in q]
+    assert len(reading_lessons) == 1  # every child's page and count
+    assert len(statements) == len(children) + 1  # + each child looked up once for the access check
