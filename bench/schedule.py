@@ -257,9 +257,9 @@ async def main() -> None:
 
         async def branch_month(branch_id: str) -> tuple[int, int]:
             async with sched.uow() as uow:
-                await generation.generate_month(uow, OWNER, branch_id, args.month)
+                await generation.generate_month(generation.GenerateMonth(branch_id, args.month), uow, OWNER)
             async with sched.uow() as uow:
-                r = await generation.publish_month(uow, OWNER, branch_id, args.month)
+                r = await generation.publish_month(generation.PublishMonth(branch_id, args.month), uow, OWNER)
             return r.published, r.participants
 
         # Two branches at a time: the machine has two cores and PostgreSQL shares them.
