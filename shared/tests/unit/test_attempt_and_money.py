@@ -7,13 +7,16 @@ from contextlib import asynccontextmanager
 from decimal import Decimal
 from typing import ClassVar
 
+import sys
+
 import pytest
+import strawberry
 
 from kabinet.errors import Forbidden, InvalidInput, KabinetError, NotFound, Unauthenticated
 from kabinet.events import EventContract, MoneyPayload
+from kabinet.graphql.error_codes import error_code_enum
 from kabinet.graphql.mutations import attempt
 from kabinet.graphql.types import Money as MoneyType
-from kabinet.graphql.types import UserError
 from kabinet.money import Money
 
 
@@ -22,19 +25,29 @@ class LessonNotFound(NotFound):
     message = "No such lesson."
 
 
+ErrorCode = error_code_enum(sys.modules[__name__])
+
+
+@strawberry.type
+class UserError:
+    field: str | None
+    message: str
+    code: str = strawberry.field(graphql_type=ErrorCode)
+
+
 async def _ok() -> int:
     return 7
 
 
 async def test_attempt_returns_the_result_and_no_errors():
-    assert await attempt(_ok) == (7, [])
+    assert await attempt(_ok, error=UserError) == (7, [])
 
 
 async def test_attempt_turns_domain_errors_into_user_errors():
     async def refuse() -> int:
         raise LessonNotFound(field="lessonId")
 
-    result, errors = await attempt(refuse)
+    result, errors = await attempt(refuse, error=UserError)
     assert result is None
     assert errors == [UserError(field="lessonId", message="No such lesson.", code="LESSON_NOT_FOUND")]
 
@@ -45,7 +58,7 @@ async def test_attempt_lets_access_and_unexpected_errors_through(exc: Exception)
         raise exc
 
     with pytest.raises(type(exc)):
-        await attempt(fail)
+        await attempt(fail, error=UserError)
 
 
 async def test_attempt_within_a_unit_of_work_leaves_it_on_refusal():
@@ -65,8 +78,8 @@ async def test_attempt_within_a_unit_of_work_leaves_it_on_refusal():
     async def refuse(u: str) -> str:
         raise InvalidInput(field="x")
 
-    assert await attempt(use, within=uow) == ("uow!", [])
-    result, errors = await attempt(refuse, within=uow)
+    assert await attempt(use, error=UserError, within=uow) == ("uow!", [])
+    result, errors = await attempt(refuse, error=UserError, within=uow)
     assert result is None and errors[0].code == "INVALID_INPUT" and errors[0].field == "x"
     assert log == ["enter", "exit", "enter", "exit"]
 

@@ -10,7 +10,6 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from kabinet.errors import KabinetError
-from kabinet.graphql.types import UserError
 from kabinet.outages import SERVICE_UNAVAILABLE, UNAVAILABLE_MESSAGE, is_outage
 
 log = logging.getLogger(__name__)
@@ -34,10 +33,6 @@ def log_errors(errors: list[GraphQLError]) -> None:
             log.info("graphql request refused: %s", error.message, extra={
                 "code": getattr(orig, "code", None) or (error.extensions or {}).get("code"),
                 "path": ".".join(str(p) for p in error.path or ())})
-
-
-def user_error(exc: KabinetError) -> UserError:
-    return UserError(field=exc.field, message=exc.message, code=exc.code)
 
 
 class ErrorCodes(SchemaExtension):

@@ -5,9 +5,13 @@ A mutation runs its use case through ``attempt``: the domain's refusals (a :clas
 not signed in / not allowed stay GraphQL errors (``extensions.code``), and anything else propagates (masked
 by ``ErrorCodes``)::
 
-    result, errors = await attempt(lambda: cancel_lesson(cmd, uow, principal))
+    result, errors = await attempt(lambda: cancel_lesson(cmd, uow, principal), error=UserError)
     # or, a unit of work per attempt (nothing is committed when the use case refuses):
-    result, errors = await attempt(lambda uow: cancel_lesson(cmd, uow, principal), within=runtime.uow)
+    result, errors = await attempt(lambda uow: cancel_lesson(cmd, uow, principal), error=UserError,
+                                   within=runtime.uow)
+
+``UserError`` is the subgraph's own (see :mod:`kabinet.graphql.error_codes`): a code missing from its
+``ErrorCode`` enum raises :class:`~kabinet.graphql.error_codes.UnknownErrorCode` (an internal error, logged).
     return CancelLessonPayload(lesson=Lesson.of(result) if result else None, errors=errors)
 """
 
@@ -17,18 +21,14 @@ from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any, TypeVar, overload
 
-from kabinet.errors import Forbidden, KabinetError, Unauthenticated
-from kabinet.graphql.errors import user_error
-from kabinet.graphql.types import UserError
+from kabinet.errors import KabinetError
+from kabinet.graphql.error_codes import PASS_THROUGH, PASS_THROUGH_CODES, UserErrorType, user_error
 
 T = TypeVar("T")
 U = TypeVar("U")
+E = TypeVar("E")
 
-# Errors that are about the caller, not the input: they stay GraphQL errors.
-PASS_THROUGH: tuple[type[KabinetError], ...] = (Unauthenticated, Forbidden)
-PASS_THROUGH_CODES = frozenset({"UNAUTHENTICATED", "FORBIDDEN"})
-
-Attempted = tuple[T | None, list[UserError]]
+Attempted = tuple[T | None, list[E]]
 
 
 def _passes_through(exc: KabinetError) -> bool:
@@ -36,17 +36,19 @@ def _passes_through(exc: KabinetError) -> bool:
 
 
 @overload
-async def attempt(fn: Callable[[], Awaitable[T]]) -> Attempted[T]: ...
+async def attempt(fn: Callable[[], Awaitable[T]], *, error: UserErrorType[E]) -> Attempted[T, E]: ...
 
 
 @overload
-async def attempt(fn: Callable[[U], Awaitable[T]], *,
-                  within: Callable[[], AbstractAsyncContextManager[U]]) -> Attempted[T]: ...
+async def attempt(fn: Callable[[U], Awaitable[T]], *, error: UserErrorType[E],
+                  within: Callable[[], AbstractAsyncContextManager[U]]) -> Attempted[T, E]: ...
 
 
-async def attempt(fn: Callable[..., Awaitable[T]], *,
-                  within: Callable[[], AbstractAsyncContextManager[Any]] | None = None) -> Attempted[T]:
-    """``(result, [])`` or ``(None, [UserError])``; with ``within``, ``fn`` gets a fresh unit of work from it."""
+async def attempt(fn: Callable[..., Awaitable[T]], *, error: UserErrorType[E],
+                  within: Callable[[], AbstractAsyncContextManager[Any]] | None = None) -> Attempted[T, E]:
+    """``(result, [])`` or ``(None, [error])``; with ``within``, ``fn`` gets a fresh unit of work from it.
+
+    ``error`` is the subgraph's ``UserError`` type (its ``code`` typed by the subgraph's ``ErrorCode``)."""
     try:
         if within is None:
             return await fn(), []
@@ -55,4 +57,4 @@ async def attempt(fn: Callable[..., Awaitable[T]], *,
     except KabinetError as exc:
         if _passes_through(exc):
             raise
-        return None, [user_error(exc)]
+        return None, [user_error(exc, error)]

@@ -90,13 +90,6 @@ class Money:
         return MoneyValue(Decimal(self.amount), self.currency)
 
 
-@strawberry.federation.type(shareable=True, description="A problem with a mutation's input or state.")
-class UserError:
-    field: str | None
-    message: str
-    code: str
-
-
 @strawberry.federation.type(shareable=True)
 class PageInfo:
     has_next_page: bool
