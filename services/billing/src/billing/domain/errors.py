@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kabinet.errors import Conflict, InvalidInput, NotFound
+from kabinet.errors import Conflict, InvalidInput, KabinetError, NotFound
 
 
 class InsufficientFunds(Conflict):
@@ -84,6 +84,11 @@ class NotificationMismatch(Conflict):
 class CurrencyMismatch(InvalidInput):
     code = "CURRENCY_MISMATCH"
     message = "The currency does not match the account's currency."
+
+
+class PaymentsUnavailable(KabinetError):
+    code = "PAYMENTS_UNAVAILABLE"
+    message = "Online payments are not configured."
 
 
 class UnbalancedTransaction(ValueError):

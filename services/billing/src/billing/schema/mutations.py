@@ -19,8 +19,10 @@ from billing.adapters.repositories import (
     ProjectionRepository,
     SubscriptionRepository,
 )
+from billing.domain.errors import PaymentsUnavailable
 from billing.domain.model import DiscountKind, DiscountScope, PaymentMethod
 from billing.schema.access import GInfo
+from billing.schema.errors import UserError
 from billing.schema.types import (
     BalanceOperationPayload,
     BillingAccount,
@@ -54,8 +56,7 @@ from kabinet.auth.principal import Role
 from kabinet.auth.rules import require_role
 from kabinet.db import UnitOfWork
 from kabinet.errors import Forbidden, KabinetError, Unauthenticated
-from kabinet.graphql.errors import user_error
-from kabinet.graphql.types import UserError
+from kabinet.graphql.error_codes import user_error
 
 T = TypeVar("T")
 
@@ -68,7 +69,7 @@ async def attempt(info: GInfo, fn: Callable[[UnitOfWork], Awaitable[T]]) -> tupl
     except (Unauthenticated, Forbidden):
         raise
     except KabinetError as exc:
-        return None, [user_error(exc)]
+        return None, [user_error(exc, UserError)]
 
 
 async def _line(info: GInfo, tx_id: str) -> StatementLine | None:
@@ -326,8 +327,7 @@ class Mutation:
         cmd = online_payments.StartOnlinePayment(str(input.family_id), input.amount, _opt(input.invoice_id))
         provider = getattr(info.context.runtime, "payment_provider", None)
         if provider is None:
-            return OnlinePaymentPayload(checkout=None, errors=[UserError(
-                field=None, message="Online payments are not configured.", code="PAYMENTS_UNAVAILABLE")])
+            return OnlinePaymentPayload(checkout=None, errors=[user_error(PaymentsUnavailable(), UserError)])
         res, errors = await attempt(info, lambda uow: online_payments.start_online_payment(
             cmd, uow, info.context.principal, provider))
         checkout = OnlineCheckout(provider_payment_id=res.provider_payment_id,

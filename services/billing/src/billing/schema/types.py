@@ -11,7 +11,8 @@ import strawberry
 from sqlalchemy import Row
 
 from billing.domain.model import Discount, FamilyAccount, Subscription, SubscriptionType, TxKind
-from kabinet.graphql.types import Money, PageInfo, UserError
+from billing.schema.errors import UserError
+from kabinet.graphql.types import Money, PageInfo
 from kabinet.money import Money as MoneyValue
 
 

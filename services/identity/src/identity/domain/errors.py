@@ -94,6 +94,12 @@ class DuplicateChild(Conflict):
                "add it again with confirmDuplicate: true.")
 
 
+class FamilyHasStudents(Conflict):
+    # Merging two families moves balances and contracts: the branch does that by hand.
+    code = "FAMILY_HAS_STUDENTS"
+    message = "Your cabinet already has children; ask your branch to merge the records."
+
+
 class StudentErased(Conflict):
     code = "STUDENT_ERASED"
     message = "This student's data was erased."

@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING, TypeVar, cast
 import strawberry
 from strawberry.types import Info
 
+from identity.schema.errors import UserError
 from identity.service.ports import IdentityPorts
 from identity.service.unit_of_work import IdentityReads, IdentityUnitOfWork
 from kabinet.auth.principal import Principal
 from kabinet.graphql.context import RequestContext
 from kabinet.graphql.mutations import attempt
-from kabinet.graphql.types import UserError
 from kabinet.web.gateway_only import client_address
 
 if TYPE_CHECKING:
@@ -61,13 +61,14 @@ async def run(info: Ctx, use_case: Callable[[C, IdentityUnitOfWork, Principal], 
               cmd: C) -> tuple[T | None, list[UserError]]:
     """A use case for the caller, in its own unit of work; domain errors come back as payload errors."""
     principal = info.context.principal
-    return await attempt(lambda uow: use_case(cmd, uow, principal), within=_runtime(info.context).unit_of_work)
+    return await attempt(lambda uow: use_case(cmd, uow, principal), error=UserError,
+                         within=_runtime(info.context).unit_of_work)
 
 
 async def run_anonymous(info: Ctx, use_case: Callable[[C, IdentityUnitOfWork], Awaitable[T]],
                         cmd: C) -> tuple[T | None, list[UserError]]:
     """A use case of signing in (whoever calls): the same, without a principal."""
-    return await attempt(lambda uow: use_case(cmd, uow), within=_runtime(info.context).unit_of_work)
+    return await attempt(lambda uow: use_case(cmd, uow), error=UserError, within=_runtime(info.context).unit_of_work)
 
 
 def optional_id(value: strawberry.ID | None) -> str | None:

@@ -22,12 +22,13 @@ from identity.schema.entities import (
     visible_staff,
 )
 from identity.schema.enums import AttachStatus
+from identity.schema.errors import UserError
 from identity.schema.loaders import loaders
 from identity.service.confirmations import ConfirmationSent, RequestView
 from identity.service.sessions import AuthSession as AuthSessionModel
 from kabinet.auth.principal import Role
 from kabinet.graphql.context import RequestContext
-from kabinet.graphql.types import PageInfo, UserError
+from kabinet.graphql.types import PageInfo
 
 Ctx = Info[RequestContext, None]
 

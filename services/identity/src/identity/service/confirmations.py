@@ -21,14 +21,14 @@ from identity.domain.confirmations import (
     FamilyConfirmation,
 )
 from identity.domain.credentials import generate_code, hash_secret
-from identity.domain.errors import CabinetNotOpen, InvalidCode, TooManyRequests
+from identity.domain.errors import CabinetNotOpen, FamilyHasStudents, InvalidCode, TooManyRequests
 from identity.domain.events import GuardianLinked
 from identity.domain.model import CONSENT_VERSION, Consent, Family, Guardian, Student, new_id
 from identity.service.ports import Outgoing
 from identity.service.unit_of_work import IdentityUnitOfWork
 from kabinet.auth.principal import Principal, Role
 from kabinet.auth.rules import can_manage_branch, can_see_family, ensure, require_authenticated
-from kabinet.errors import Conflict, Forbidden
+from kabinet.errors import Forbidden
 
 
 @dataclass(frozen=True)
@@ -100,8 +100,7 @@ async def check_link(uow: IdentityUnitOfWork, me: Guardian, target: Family) -> N
                 if not s.erased]
     if own_kids:
         # Merging two families moves balances and contracts: the branch does that by hand.
-        raise Conflict("Your cabinet already has children; ask your branch to merge the records.",
-                       code="FAMILY_HAS_STUDENTS")
+        raise FamilyHasStudents()
 
 
 async def link_guardian(uow: IdentityUnitOfWork, me: Guardian, target: Family) -> None:

@@ -12,10 +12,11 @@ from kabinet.auth.principal import Role
 from kabinet.auth.rules import require_authenticated
 from kabinet.errors import Forbidden
 from kabinet.graphql.context import RequestContext
-from kabinet.graphql.types import Money, PageInfo, UserError
+from kabinet.graphql.types import Money, PageInfo
 from scheduling.domain import model
 from scheduling.domain.access import can_see_lesson
 from scheduling.schema.context import loaders
+from scheduling.schema.errors import ErrorCode, UserError
 
 
 @strawberry.enum(description="How a lesson's roster works.")
@@ -381,7 +382,8 @@ class GenerationConflict:
     local_date: dt.date = strawberry.field(description="The occurrence's date in the branch's time zone.")
     group_id: strawberry.ID | None
     rule_id: strawberry.ID
-    code: str = strawberry.field(description="TEACHER_CONFLICT, ROOM_CONFLICT or STUDENT_CONFLICT.")
+    code: str = strawberry.field(graphql_type=ErrorCode,
+                                 description="TEACHER_CONFLICT, ROOM_CONFLICT or STUDENT_CONFLICT.")
     message: str = strawberry.field(description="Names the other lesson (group, course, teacher), its time and "
                                                 "the branch's zone.")
 

@@ -11,6 +11,7 @@ from identity.domain.model import Student as StudentModel
 from identity.entrypoints import session_cookie
 from identity.schema.common import Ctx, optional_id, run
 from identity.schema.entities import Guardian
+from identity.schema.errors import UserError
 from identity.schema.inputs import (
     AddChildInput,
     LinkRecordsInput,
@@ -34,7 +35,6 @@ from identity.service import accounts, confirmations, family, registration
 from identity.service.confirmations import ConfirmationSent
 from identity.service.sessions import AuthSession as AuthSessionModel
 from kabinet.auth.rules import require_authenticated
-from kabinet.graphql.types import UserError
 
 
 def _decided(got: FamilyConfirmation | None, errors: list[UserError]) -> FamilyConfirmationPayload:

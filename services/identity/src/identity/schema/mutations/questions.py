@@ -7,10 +7,10 @@ import strawberry
 from identity.domain.questions import Question as QuestionModel
 from identity.schema.common import Ctx, optional_id, ports, run
 from identity.schema.entities import Question
+from identity.schema.errors import UserError
 from identity.schema.inputs import AskQuestionInput, SetQuestionTopicInput
 from identity.schema.types import QuestionPayload, QuestionTopic, QuestionTopicPayload
 from identity.service import questions
-from kabinet.graphql.types import UserError
 
 
 def _payload(info: Ctx, got: QuestionModel | None, errors: list[UserError]) -> QuestionPayload:

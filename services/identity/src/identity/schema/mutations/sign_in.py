@@ -10,6 +10,7 @@ from identity.domain.errors import InvalidCode
 from identity.entrypoints import session_cookie
 from identity.schema.common import Ctx, client_ip, in_uow, run, run_anonymous
 from identity.schema.enums import ResetChannel
+from identity.schema.errors import UserError
 from identity.schema.inputs import CompleteRegistrationInput, ResetPasswordInput
 from identity.schema.types import Ack, AuthPayload, CodeRequestPayload, EmailPayload
 from identity.service import auth, sessions
@@ -30,7 +31,7 @@ async def _code_sign_in(info: Ctx, fn: Callable[[IdentityUnitOfWork], Awaitable[
             tries_left = exc.tries_left
             raise
 
-    got, errors = await attempt(go)
+    got, errors = await attempt(go, error=UserError)
     return AuthPayload(session=session_cookie.deliver(info, got), errors=errors, tries_left=tries_left)
 
 

@@ -7,10 +7,10 @@ from datetime import datetime
 import strawberry
 
 from kabinet.graphql.mutations import attempt
-from kabinet.graphql.types import UserError
 from learning.domain.grades import GradeScale as GradeScaleModel
 from learning.domain.progress import Thresholds
 from learning.schema.enums import GradeScale
+from learning.schema.errors import UserError
 from learning.schema.inputs import RiskThresholdsInput
 from learning.schema.loaders import Ctx, wiring
 from learning.schema.types import RiskThresholds
@@ -37,7 +37,7 @@ class SettingsMutations:
                                      grade_scale: GradeScale) -> SetCourseGradeScalePayload:  # type: ignore[valid-type]
         cmd = SetCourseScale(str(course_id), GradeScaleModel(grade_scale), datetime.now().astimezone())
         done, errors = await attempt(lambda uow: set_course_scale(cmd, uow, info.context.principal),
-                                     within=wiring(info.context).unit_of_work)
+                                     error=UserError, within=wiring(info.context).unit_of_work)
         if done is None:
             return SetCourseGradeScalePayload(course_id=course_id, grade_scale=None, errors=errors)
         return SetCourseGradeScalePayload(course_id=strawberry.ID(done.course_id), grade_scale=done.scale, errors=[])
@@ -47,7 +47,7 @@ class SettingsMutations:
         t = Thresholds(input.min_attendance_percent, input.min_grade_percent, input.window_days)
         cmd = SetThresholds(str(input.branch_id), t, datetime.now().astimezone())
         done, errors = await attempt(lambda uow: set_thresholds(cmd, uow, info.context.principal),
-                                     within=wiring(info.context).unit_of_work)
+                                     error=UserError, within=wiring(info.context).unit_of_work)
         if done is None:
             return SetRiskThresholdsPayload(thresholds=None, errors=errors)
         return SetRiskThresholdsPayload(thresholds=RiskThresholds.of(done.branch_id, done.thresholds), errors=[])

@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 import strawberry
 
 from kabinet.graphql.mutations import attempt
-from kabinet.graphql.types import UserError
 from learning.domain.model import MarkDraft, SheetDraft
 from learning.schema.entities import sheet_for
+from learning.schema.errors import UserError
 from learning.schema.inputs import SaveLessonSheetInput
 from learning.schema.loaders import Ctx, wiring
 from learning.schema.types import LessonSheet
@@ -33,7 +33,7 @@ class SheetMutations:
         cmd = SaveSheet(draft, datetime.now().astimezone(), input.idempotency_key, input.expected_revision,
                         open_before)
         _, errors = await attempt(lambda uow: save_sheet(cmd, uow, info.context.principal),
-                                  within=wiring(info.context).unit_of_work)
+                                  error=UserError, within=wiring(info.context).unit_of_work)
         if errors:
             return SaveLessonSheetPayload(sheet=None, errors=errors)
         info.context.loaders.clear()  # read the saved state, not what this request cached before

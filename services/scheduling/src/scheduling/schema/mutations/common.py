@@ -14,6 +14,7 @@ from kabinet.auth.principal import Principal
 from kabinet.graphql.context import RequestContext
 from kabinet.graphql.mutations import Attempted, attempt
 from scheduling.schema.context import app
+from scheduling.schema.errors import UserError
 from scheduling.service.unit_of_work import SchedulingUnitOfWork
 
 C = TypeVar("C")
@@ -22,10 +23,10 @@ FromDate = Annotated[dt.date, strawberry.argument(name="from")]
 UseCase = Callable[[C, SchedulingUnitOfWork, Principal], Awaitable[T]]
 
 
-async def run(info: Info[RequestContext, None], use_case: UseCase[C, T], cmd: C) -> Attempted[T]:
+async def run(info: Info[RequestContext, None], use_case: UseCase[C, T], cmd: C) -> Attempted[T, UserError]:
     """``use_case(cmd, uow, principal)`` through the kit's ``attempt``, in a unit of work of scheduling's."""
     p = info.context.principal
-    return await attempt(lambda uow: use_case(cmd, uow, p), within=app(info).unit_of_work)
+    return await attempt(lambda uow: use_case(cmd, uow, p), error=UserError, within=app(info).unit_of_work)
 
 
 def id_or_none(v: str | None) -> strawberry.ID | None:

@@ -1,0 +1,16 @@
+"""Every error scheduling defines can reach a client: its code is a value of scheduling's GraphQL ``ErrorCode``."""
+
+from __future__ import annotations
+
+from scheduling.domain import errors
+from scheduling.schema.errors import ErrorCode, UserError
+from kabinet.graphql.error_codes import error_classes
+from kabinet.testing.error_codes import codes_missing_from_enum
+
+
+def test_every_error_class_of_the_service_has_its_code_in_the_enum():
+    assert codes_missing_from_enum("scheduling", UserError) == {}
+
+
+def test_every_domain_error_code_is_an_enum_value():
+    assert {cls.code for cls in error_classes(errors)} <= {code.value for code in ErrorCode}
