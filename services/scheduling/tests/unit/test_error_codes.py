@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from scheduling.domain import errors
-from scheduling.schema.errors import ErrorCode, UserError
 from kabinet.graphql.error_codes import error_classes
 from kabinet.testing.error_codes import codes_missing_from_enum
+from scheduling.domain import errors
+from scheduling.schema.errors import ErrorCode, UserError
 
 
 def test_every_error_class_of_the_service_has_its_code_in_the_enum():
