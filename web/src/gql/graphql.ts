@@ -45,6 +45,101 @@ export type CompleteRegistrationInput = {
   phone: string;
 };
 
+/** Why a mutation refused: the codes of this service's domain errors (a payload's errors[].code). The gateway's enum is the union of the services' enums. */
+export type ErrorCode =
+  | 'ACCOUNT_NOT_FOUND'
+  | 'ALREADY_MEMBER'
+  | 'ALREADY_PARTICIPANT'
+  | 'ALREADY_REGISTERED'
+  | 'BAD_REQUEST'
+  | 'BAD_USER_INPUT'
+  | 'BALANCE_LIMIT_EXCEEDED'
+  | 'BOOKING_ALREADY_CANCELLED'
+  | 'BOOKING_NOT_FOUND'
+  | 'BRANCH_NOT_FOUND'
+  | 'CABINET_NOT_OPEN'
+  | 'CAPACITY_EXCEEDED'
+  | 'CHECKOUT_UNKNOWN'
+  | 'CODE_LOCKED'
+  | 'CONFLICT'
+  | 'CONSENT_REQUIRED'
+  | 'COURSE_NOT_FOUND'
+  | 'CURRENCY_MISMATCH'
+  | 'DELIVERY_UNAVAILABLE'
+  | 'DUPLICATE_CHILD'
+  | 'DUPLICATE_STUDENT'
+  | 'EMAIL_TAKEN'
+  | 'FAMILY_HAS_STUDENTS'
+  | 'FAMILY_NOT_FOUND'
+  | 'FEED_NOT_FOUND'
+  | 'GROUP_NOT_FOUND'
+  | 'IDEMPOTENCY_KEY_IN_PROGRESS'
+  | 'IDEMPOTENCY_KEY_REUSED'
+  | 'INSUFFICIENT_FUNDS'
+  | 'INVALID_AMOUNT'
+  | 'INVALID_BIRTH_DATE'
+  | 'INVALID_CAPACITY'
+  | 'INVALID_CODE'
+  | 'INVALID_CREDENTIALS'
+  | 'INVALID_EMAIL'
+  | 'INVALID_GRADE'
+  | 'INVALID_INPUT'
+  | 'INVALID_LINK'
+  | 'INVALID_LOGIN'
+  | 'INVALID_MONTH'
+  | 'INVALID_NAME'
+  | 'INVALID_PERIOD'
+  | 'INVALID_PHONE'
+  | 'INVALID_PRICE'
+  | 'INVALID_RECURRENCE'
+  | 'INVALID_REFRESH_TOKEN'
+  | 'INVALID_THRESHOLD'
+  | 'INVALID_TIME_RANGE'
+  | 'INVALID_TIME_ZONE'
+  | 'INVOICE_NOT_FOUND'
+  | 'INVOICE_STATE_INVALID'
+  | 'LATE_CANCELLATION_REFUSED'
+  | 'LESSON_CANCELLED'
+  | 'LESSON_IN_PAST'
+  | 'LESSON_NOT_FOUND'
+  | 'LESSON_NOT_STARTED'
+  | 'LESSON_TYPE_EXISTS'
+  | 'LESSON_TYPE_NOT_FOUND'
+  | 'LOGIN_TAKEN'
+  | 'MEMBERSHIP_NOT_FOUND'
+  | 'NOTIFICATION_MISMATCH'
+  | 'NOT_A_PARTICIPANT'
+  | 'NOT_BOOKABLE'
+  | 'NOT_FOUND'
+  | 'PAYMENTS_UNAVAILABLE'
+  | 'PAYMENT_NOT_FOUND'
+  | 'PHONE_TAKEN'
+  | 'QUESTION_CLOSED'
+  | 'QUESTION_NOT_FOUND'
+  | 'RECORD_NOT_MATCHED'
+  | 'REFUND_EXCEEDS_PAYMENT'
+  | 'ROOM_CONFLICT'
+  | 'ROOM_NOT_FOUND'
+  | 'SLOT_NOT_FOUND'
+  | 'SLOT_TAKEN'
+  | 'SMS_NOT_AVAILABLE'
+  | 'STALE_REVISION'
+  | 'STUDENT_CONFLICT'
+  | 'STUDENT_ERASED'
+  | 'STUDENT_NOT_FOUND'
+  | 'SUBSCRIPTION_NOT_FOUND'
+  | 'SUBSCRIPTION_STATE_INVALID'
+  | 'SUBSCRIPTION_TYPE_NOT_FOUND'
+  | 'TEACHER_CONFLICT'
+  | 'TEACHER_NOT_FOUND'
+  | 'TEXT_TOO_LONG'
+  | 'TOO_MANY_REQUESTS'
+  | 'TRIAL_ALREADY_USED'
+  | 'UNKNOWN_TOPIC'
+  | 'WEAK_PASSWORD'
+  | 'WRONG_BRANCH'
+  | 'WRONG_LESSON_TYPE';
+
 /** A course's grading scale (5-point by default). */
 export type GradeScale =
   | 'FIVE_POINT'
@@ -105,7 +200,7 @@ export type RequestSignInCodeMutationVariables = Exact<{
 }>;
 
 
-export type RequestSignInCodeMutation = { __typename: 'Mutation', requestSignInCode: { __typename: 'CodeRequestPayload', ok: boolean, expiresIn: number | null, errors: Array<{ __typename: 'UserError', code: string, message: string, field: string | null }> } };
+export type RequestSignInCodeMutation = { __typename: 'Mutation', requestSignInCode: { __typename: 'CodeRequestPayload', ok: boolean, expiresIn: number | null, errors: Array<{ __typename: 'UserError', code: ErrorCode, message: string, field: string | null }> } };
 
 export type SignInWithCodeMutationVariables = Exact<{
   phone: string;
@@ -113,7 +208,7 @@ export type SignInWithCodeMutationVariables = Exact<{
 }>;
 
 
-export type SignInWithCodeMutation = { __typename: 'Mutation', signInWithCode: { __typename: 'AuthPayload', triesLeft: number | null, session: { __typename: 'AuthSession', accessToken: string, refreshToken: string | null, expiresIn: number, role: string, familyId: string | null, studentIds: Array<string> } | null, errors: Array<{ __typename: 'UserError', code: string, message: string, field: string | null }> } };
+export type SignInWithCodeMutation = { __typename: 'Mutation', signInWithCode: { __typename: 'AuthPayload', triesLeft: number | null, session: { __typename: 'AuthSession', accessToken: string, refreshToken: string | null, expiresIn: number, role: string, familyId: string | null, studentIds: Array<string> } | null, errors: Array<{ __typename: 'UserError', code: ErrorCode, message: string, field: string | null }> } };
 
 export type SignInWithPasswordMutationVariables = Exact<{
   login: string;
@@ -121,21 +216,21 @@ export type SignInWithPasswordMutationVariables = Exact<{
 }>;
 
 
-export type SignInWithPasswordMutation = { __typename: 'Mutation', signInWithPassword: { __typename: 'AuthPayload', session: { __typename: 'AuthSession', accessToken: string, refreshToken: string | null, expiresIn: number, role: string, familyId: string | null, studentIds: Array<string> } | null, errors: Array<{ __typename: 'UserError', code: string, message: string, field: string | null }> } };
+export type SignInWithPasswordMutation = { __typename: 'Mutation', signInWithPassword: { __typename: 'AuthPayload', session: { __typename: 'AuthSession', accessToken: string, refreshToken: string | null, expiresIn: number, role: string, familyId: string | null, studentIds: Array<string> } | null, errors: Array<{ __typename: 'UserError', code: ErrorCode, message: string, field: string | null }> } };
 
 export type RefreshSessionMutationVariables = Exact<{
   refreshToken: string;
 }>;
 
 
-export type RefreshSessionMutation = { __typename: 'Mutation', refreshSession: { __typename: 'AuthPayload', session: { __typename: 'AuthSession', accessToken: string, refreshToken: string | null, expiresIn: number, role: string, familyId: string | null, studentIds: Array<string> } | null, errors: Array<{ __typename: 'UserError', code: string, message: string }> } };
+export type RefreshSessionMutation = { __typename: 'Mutation', refreshSession: { __typename: 'AuthPayload', session: { __typename: 'AuthSession', accessToken: string, refreshToken: string | null, expiresIn: number, role: string, familyId: string | null, studentIds: Array<string> } | null, errors: Array<{ __typename: 'UserError', code: ErrorCode, message: string }> } };
 
 export type SignOutMutationVariables = Exact<{
   refreshToken: string;
 }>;
 
 
-export type SignOutMutation = { __typename: 'Mutation', signOut: { __typename: 'Ack', ok: boolean, errors: Array<{ __typename: 'UserError', code: string, message: string }> } };
+export type SignOutMutation = { __typename: 'Mutation', signOut: { __typename: 'Ack', ok: boolean, errors: Array<{ __typename: 'UserError', code: ErrorCode, message: string }> } };
 
 export type BookingOptionsQueryVariables = Exact<{
   studentId: string | number;
@@ -154,7 +249,7 @@ export type BookPlaceMutationVariables = Exact<{
 }>;
 
 
-export type BookPlaceMutation = { __typename: 'Mutation', bookPlace: { __typename: 'BookingPayload', booking: { __typename: 'Booking', id: string, status: string, lessonId: string } | null, errors: Array<{ __typename: 'UserError', code: string, message: string }> } };
+export type BookPlaceMutation = { __typename: 'Mutation', bookPlace: { __typename: 'BookingPayload', booking: { __typename: 'Booking', id: string, status: string, lessonId: string } | null, errors: Array<{ __typename: 'UserError', code: ErrorCode, message: string }> } };
 
 export type BookSlotMutationVariables = Exact<{
   slotId: string | number;
@@ -163,14 +258,14 @@ export type BookSlotMutationVariables = Exact<{
 }>;
 
 
-export type BookSlotMutation = { __typename: 'Mutation', bookSlot: { __typename: 'BookingPayload', booking: { __typename: 'Booking', id: string, status: string, lessonId: string } | null, errors: Array<{ __typename: 'UserError', code: string, message: string }> } };
+export type BookSlotMutation = { __typename: 'Mutation', bookSlot: { __typename: 'BookingPayload', booking: { __typename: 'Booking', id: string, status: string, lessonId: string } | null, errors: Array<{ __typename: 'UserError', code: ErrorCode, message: string }> } };
 
 export type CancelBookingMutationVariables = Exact<{
   bookingId: string | number;
 }>;
 
 
-export type CancelBookingMutation = { __typename: 'Mutation', cancelBooking: { __typename: 'BookingPayload', booking: { __typename: 'Booking', id: string, status: string, late: boolean } | null, errors: Array<{ __typename: 'UserError', code: string, message: string }> } };
+export type CancelBookingMutation = { __typename: 'Mutation', cancelBooking: { __typename: 'BookingPayload', booking: { __typename: 'Booking', id: string, status: string, late: boolean } | null, errors: Array<{ __typename: 'UserError', code: ErrorCode, message: string }> } };
 
 export type FamilyFrameFragment = { __typename: 'Family', id: string, accessOpen: boolean, remainingLessons: number | null, account: { __typename: 'BillingAccount', id: string, inDebt: boolean, balance: { __typename: 'Money', amount: string, currency: string } } | null, trial: { __typename: 'FamilyTrial', studentId: string, usedAt: string } | null, students: Array<{ __typename: 'Student', id: string, firstName: string, lastName: string, birthDate: string | null, erased: boolean, consentRecorded: boolean, bookedLessonsCount: number, branch: { __typename: 'Branch', id: string, name: string, timeZone: string, address: string, city: string } | null }> };
 
@@ -212,7 +307,7 @@ export type IssueCalendarFeedMutationVariables = Exact<{
 }>;
 
 
-export type IssueCalendarFeedMutation = { __typename: 'Mutation', issueCalendarFeed: { __typename: 'CalendarFeedPayload', feed: { __typename: 'CalendarFeed', id: string, url: string | null } | null, errors: Array<{ __typename: 'UserError', code: string, message: string }> } };
+export type IssueCalendarFeedMutation = { __typename: 'Mutation', issueCalendarFeed: { __typename: 'CalendarFeedPayload', feed: { __typename: 'CalendarFeed', id: string, url: string | null } | null, errors: Array<{ __typename: 'UserError', code: ErrorCode, message: string }> } };
 
 export type LessonChangedSubscriptionVariables = Exact<{
   studentId: string | number;
@@ -240,14 +335,14 @@ export type StartOnlinePaymentMutationVariables = Exact<{
 }>;
 
 
-export type StartOnlinePaymentMutation = { __typename: 'Mutation', startOnlinePayment: { __typename: 'OnlinePaymentPayload', checkout: { __typename: 'OnlineCheckout', providerPaymentId: string, confirmationUrl: string } | null, errors: Array<{ __typename: 'UserError', code: string, message: string, field: string | null }> } };
+export type StartOnlinePaymentMutation = { __typename: 'Mutation', startOnlinePayment: { __typename: 'OnlinePaymentPayload', checkout: { __typename: 'OnlineCheckout', providerPaymentId: string, confirmationUrl: string } | null, errors: Array<{ __typename: 'UserError', code: ErrorCode, message: string, field: string | null }> } };
 
 export type EraseStudentMutationVariables = Exact<{
   studentId: string | number;
 }>;
 
 
-export type EraseStudentMutation = { __typename: 'Mutation', eraseStudent: { __typename: 'StudentPayload', student: { __typename: 'Student', id: string, erased: boolean } | null, errors: Array<{ __typename: 'UserError', code: string, message: string }> } };
+export type EraseStudentMutation = { __typename: 'Mutation', eraseStudent: { __typename: 'StudentPayload', student: { __typename: 'Student', id: string, erased: boolean } | null, errors: Array<{ __typename: 'UserError', code: ErrorCode, message: string }> } };
 
 export type SetChildConsentMutationVariables = Exact<{
   studentId: string | number;
@@ -255,7 +350,7 @@ export type SetChildConsentMutationVariables = Exact<{
 }>;
 
 
-export type SetChildConsentMutation = { __typename: 'Mutation', setChildConsent: { __typename: 'StudentPayload', student: { __typename: 'Student', id: string, consentRecorded: boolean } | null, errors: Array<{ __typename: 'UserError', code: string, message: string }> } };
+export type SetChildConsentMutation = { __typename: 'Mutation', setChildConsent: { __typename: 'StudentPayload', student: { __typename: 'Student', id: string, consentRecorded: boolean } | null, errors: Array<{ __typename: 'UserError', code: ErrorCode, message: string }> } };
 
 export type ChildProgressQueryVariables = Exact<{
   studentId: string | number;
@@ -275,42 +370,42 @@ export type AskQuestionMutationVariables = Exact<{
 }>;
 
 
-export type AskQuestionMutation = { __typename: 'Mutation', askQuestion: { __typename: 'QuestionPayload', question: { __typename: 'Question', id: string, status: string, dueAt: string } | null, errors: Array<{ __typename: 'UserError', code: string, message: string, field: string | null }> } };
+export type AskQuestionMutation = { __typename: 'Mutation', askQuestion: { __typename: 'QuestionPayload', question: { __typename: 'Question', id: string, status: string, dueAt: string } | null, errors: Array<{ __typename: 'UserError', code: ErrorCode, message: string, field: string | null }> } };
 
 export type RequestRegistrationCodeMutationVariables = Exact<{
   phone: string;
 }>;
 
 
-export type RequestRegistrationCodeMutation = { __typename: 'Mutation', requestRegistrationCode: { __typename: 'CodeRequestPayload', ok: boolean, expiresIn: number | null, errors: Array<{ __typename: 'UserError', code: string, message: string, field: string | null }> } };
+export type RequestRegistrationCodeMutation = { __typename: 'Mutation', requestRegistrationCode: { __typename: 'CodeRequestPayload', ok: boolean, expiresIn: number | null, errors: Array<{ __typename: 'UserError', code: ErrorCode, message: string, field: string | null }> } };
 
 export type CompleteRegistrationMutationVariables = Exact<{
   input: CompleteRegistrationInput;
 }>;
 
 
-export type CompleteRegistrationMutation = { __typename: 'Mutation', completeRegistration: { __typename: 'AuthPayload', triesLeft: number | null, session: { __typename: 'AuthSession', accessToken: string, refreshToken: string | null, expiresIn: number, role: string, familyId: string | null, studentIds: Array<string> } | null, errors: Array<{ __typename: 'UserError', code: string, message: string, field: string | null }> } };
+export type CompleteRegistrationMutation = { __typename: 'Mutation', completeRegistration: { __typename: 'AuthPayload', triesLeft: number | null, session: { __typename: 'AuthSession', accessToken: string, refreshToken: string | null, expiresIn: number, role: string, familyId: string | null, studentIds: Array<string> } | null, errors: Array<{ __typename: 'UserError', code: ErrorCode, message: string, field: string | null }> } };
 
 export type ConfirmEmailMutationVariables = Exact<{
   token: string;
 }>;
 
 
-export type ConfirmEmailMutation = { __typename: 'Mutation', confirmEmail: { __typename: 'Ack', ok: boolean, errors: Array<{ __typename: 'UserError', code: string, message: string }> } };
+export type ConfirmEmailMutation = { __typename: 'Mutation', confirmEmail: { __typename: 'Ack', ok: boolean, errors: Array<{ __typename: 'UserError', code: ErrorCode, message: string }> } };
 
 export type AddChildMutationVariables = Exact<{
   input: AddChildInput;
 }>;
 
 
-export type AddChildMutation = { __typename: 'Mutation', addChild: { __typename: 'StudentPayload', student: { __typename: 'Student', id: string, firstName: string } | null, errors: Array<{ __typename: 'UserError', code: string, message: string, field: string | null }> } };
+export type AddChildMutation = { __typename: 'Mutation', addChild: { __typename: 'StudentPayload', student: { __typename: 'Student', id: string, firstName: string } | null, errors: Array<{ __typename: 'UserError', code: ErrorCode, message: string, field: string | null }> } };
 
 export type LinkRecordsMutationVariables = Exact<{
   input: LinkRecordsInput;
 }>;
 
 
-export type LinkRecordsMutation = { __typename: 'Mutation', linkRecords: { __typename: 'LinkRecordsPayload', status: AttachStatus | null, confirmation: { __typename: 'PendingConfirmation', id: string, expiresAt: string } | null, session: { __typename: 'AuthSession', accessToken: string, refreshToken: string | null, expiresIn: number, role: string, familyId: string | null, studentIds: Array<string> } | null, errors: Array<{ __typename: 'UserError', code: string, message: string, field: string | null }> } };
+export type LinkRecordsMutation = { __typename: 'Mutation', linkRecords: { __typename: 'LinkRecordsPayload', status: AttachStatus | null, confirmation: { __typename: 'PendingConfirmation', id: string, expiresAt: string } | null, session: { __typename: 'AuthSession', accessToken: string, refreshToken: string | null, expiresIn: number, role: string, familyId: string | null, studentIds: Array<string> } | null, errors: Array<{ __typename: 'UserError', code: ErrorCode, message: string, field: string | null }> } };
 
 export type ConfirmLinkRecordsMutationVariables = Exact<{
   confirmationId: string | number;
@@ -318,7 +413,7 @@ export type ConfirmLinkRecordsMutationVariables = Exact<{
 }>;
 
 
-export type ConfirmLinkRecordsMutation = { __typename: 'Mutation', confirmLinkRecords: { __typename: 'LinkRecordsPayload', status: AttachStatus | null, session: { __typename: 'AuthSession', accessToken: string, refreshToken: string | null, expiresIn: number, role: string, familyId: string | null, studentIds: Array<string> } | null, errors: Array<{ __typename: 'UserError', code: string, message: string, field: string | null }> } };
+export type ConfirmLinkRecordsMutation = { __typename: 'Mutation', confirmLinkRecords: { __typename: 'LinkRecordsPayload', status: AttachStatus | null, session: { __typename: 'AuthSession', accessToken: string, refreshToken: string | null, expiresIn: number, role: string, familyId: string | null, studentIds: Array<string> } | null, errors: Array<{ __typename: 'UserError', code: ErrorCode, message: string, field: string | null }> } };
 
 export type BranchesQueryVariables = Exact<{ [key: string]: never; }>;
 
