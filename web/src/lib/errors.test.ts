@@ -19,3 +19,17 @@ describe("sign-in code errors", () => {
     expect(describeError(en, wrong)).toBe(en("error.INVALID_CODE"));
   });
 });
+
+describe("payload error codes", () => {
+  it("has its own words for a service's code in both languages, not the server's English", () => {
+    const refused = { code: "INSUFFICIENT_FUNDS", message: "The family's balance and credit limit do not cover this charge." };
+    expect(describeError(ru, refused)).toBe("На семейном балансе недостаточно средств.");
+    expect(describeError(en, refused)).toBe("The family balance is not enough for this.");
+    expect(describeError(ru, { code: "STALE_REVISION", message: "" })).toBe(ru("error.STALE_REVISION"));
+  });
+
+  it("falls back to the server's message for a code it does not know (never an inherited property)", () => {
+    expect(describeError(en, { code: "SOMETHING_NEW", message: "Server words." })).toBe("Server words.");
+    expect(describeError(en, { code: "toString", message: "Server words." })).toBe("Server words.");
+  });
+});
