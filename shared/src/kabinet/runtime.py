@@ -13,6 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import MetaData, Table, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -25,7 +26,7 @@ from kabinet.db.engine import create_engine, create_sessionmaker, is_sqlite
 from kabinet.db.migrations import upgrade
 from kabinet.db.uow import UnitOfWork
 from kabinet.events.envelope import Envelope
-from kabinet.inbox import EventHandler, inbox_batch_handler, inbox_handler
+from kabinet.inbox import Consumer, EventHandler, inbox_batch_handler, inbox_handler
 from kabinet.outbox import OutboxRelay
 from kabinet.settings import ServiceSettings
 
@@ -41,8 +42,9 @@ class ServiceSpec:
     outbox: Table
     inbox: Table
     migrations_dir: Path
-    # routing key -> handler; all subscriptions of a service in one place (one durable queue).
-    handlers: Mapping[str, EventHandler] = field(default_factory=dict)
+    # All subscriptions of a service in one place (one durable queue): a kabinet.inbox.Consumer, or the older
+    # mapping routing key -> per-envelope handler.
+    handlers: Consumer[Any, Any] | Mapping[str, EventHandler] = field(default_factory=dict)
     # The order a batch is handled in, so concurrent batches lock rows in one order (see inbox_batch_handler).
     order_key: Callable[[Envelope], str] | None = None
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
@@ -39,7 +39,6 @@ class UnitOfWork:
         self._pending: list[Envelope] = []
         self.committed = False
         self._own_correlation_id: str | None = None  # when nothing set one: one for the whole transaction
-        self._deferred: dict[str, tuple[list[Any], Callable[[UnitOfWork, list[Any]], Awaitable[None]]]] = {}
 
     async def __aenter__(self) -> UnitOfWork:
         self.session: AsyncSession = self._sessionmaker()
@@ -73,31 +72,17 @@ class UnitOfWork:
             payload=event.to_payload(),
             correlation_id=correlation_id,
             causation_id=ctx.causation_id,
-            # The span current at publish (for an event deferred to the commit: the batch's span).
+            # The span current at publish (for an event published by a batch's finish step: the batch's span).
             traceparent=current_traceparent(),
         )
         self._pending.append(envelope)
         return envelope
-
-    def defer(self, key: str, items: Iterable[Any], apply: Callable[[UnitOfWork, list[Any]], Awaitable[None]]
-              ) -> None:
-        """Collect ``items`` under ``key``; right before the commit, ``apply(uow, all items)`` runs once.
-
-        For writes from many events of a batch applied together in one statement with sorted keys: the
-        row locks are then taken in one order whatever the order of the events, so two batches handled
-        at once never deadlock (and one statement costs about what one row costs).
-        """
-        collected, _ = self._deferred.setdefault(key, ([], apply))
-        collected.extend(items)
 
     @property
     def pending_events(self) -> list[Envelope]:
         return list(self._pending)
 
     async def commit(self) -> None:
-        while self._deferred:
-            items, apply = self._deferred.pop(next(iter(self._deferred)))
-            await apply(self, items)
         if self._pending:
             now = datetime.now(UTC)
             rows: list[dict[str, Any]] = [
@@ -120,4 +105,3 @@ class UnitOfWork:
     async def rollback(self) -> None:
         await self.session.rollback()
         self._pending.clear()
-        self._deferred.clear()

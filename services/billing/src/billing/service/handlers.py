@@ -1,9 +1,15 @@
-"""Billing's event handlers: all its subscriptions in one place.
+"""Billing's event handlers: all its subscriptions in one place (:data:`HANDLERS`).
 
-The kit's inbox makes each delivery idempotent and commits after the handler returns; handlers only write.
+The kit's inbox makes each delivery idempotent and commits after the handlers and the finish step. Each
+handler gets the batch's :class:`~billing.service.postings.Postings`: what it charges or refunds is
+collected there, and :func:`~billing.service.postings.post_batch` (the consumer's finish step) posts all
+of a batch's postings together, in account-id lock order (see postings.py). Published lessons are handled
+set-wise: :func:`on_lessons_scheduled` gets every consecutive lesson-scheduled event of the batch at once.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from billing.adapters.repositories import ProjectionRepository
 from billing.domain.errors import LessonNotKnownYet
@@ -34,22 +40,20 @@ from billing.service.lesson_charges import (
     ensure_account,
     refund_charges,
 )
-from billing.service.postings import BillingUnitOfWork, flush, pending, settle
-from kabinet.context import EventContext, current_context
+from billing.service.postings import Postings, post_batch
+from kabinet.context import EventContext
 from kabinet.db import UnitOfWork
-from kabinet.events import Envelope
-from kabinet.inbox import EventHandler
+from kabinet.inbox import Consumer, Delivered, batch, each
 
 
-async def on_student_registered(envelope: Envelope, uow: UnitOfWork) -> None:
+async def on_student_registered(event: StudentRegisteredV1, uow: UnitOfWork, postings: Postings) -> None:
     """A family's first registered student opens its account; later students share it (R-BIL-1)."""
-    event = StudentRegisteredV1.parse_envelope(envelope)
     await _project_student(uow, event)
     await ensure_account(uow, event.family_id)
 
 
-async def on_student_updated(envelope: Envelope, uow: UnitOfWork) -> None:
-    await _project_student(uow, StudentUpdatedV1.parse_envelope(envelope))
+async def on_student_updated(event: StudentUpdatedV1, uow: UnitOfWork, postings: Postings) -> None:
+    await _project_student(uow, event)
 
 
 async def _project_student(uow: UnitOfWork, e: StudentRegisteredV1) -> None:
@@ -59,38 +63,30 @@ async def _project_student(uow: UnitOfWork, e: StudentRegisteredV1) -> None:
         await ProjectionRepository(uow.session).ensure_branch(e.branch_id)
 
 
-async def on_staff(envelope: Envelope, uow: UnitOfWork) -> None:
+async def on_staff(e: StaffCreatedV1, uow: UnitOfWork, postings: Postings) -> None:
     """Staff names, for the statement's lines they made (adjustments, payments)."""
-    e = StaffCreatedV1.parse_envelope(envelope)
     await ProjectionRepository(uow.session).upsert_staff(e.staff_id, f"{e.first_name} {e.last_name}".strip())
 
 
-async def on_student_erased(envelope: Envelope, uow: UnitOfWork) -> None:
-    event = StudentErasedV1.parse_envelope(envelope)
+async def on_student_erased(event: StudentErasedV1, uow: UnitOfWork, postings: Postings) -> None:
     await ProjectionRepository(uow.session).erase_student(event.student_id)
 
 
-async def on_branch(envelope: Envelope, uow: UnitOfWork) -> None:
-    event = BranchCreatedV1.parse_envelope(envelope)
+async def on_branch(event: BranchCreatedV1, uow: UnitOfWork, postings: Postings) -> None:
     await ProjectionRepository(uow.session).upsert_branch(event.branch_id, event.name, event.time_zone)
 
 
-async def on_lesson_scheduled(envelope: Envelope, uow: UnitOfWork) -> None:
-    """A published lesson: queued, so that a batch of them is projected and charged set-wise (see below)."""
-    waiting = pending(uow)
-    waiting.lessons.append((LessonScheduledV1.parse_envelope(envelope), current_context()))
-    waiting.settle_lessons = settle_scheduled
-
-
-async def settle_scheduled(uow: UnitOfWork, items: list[tuple[LessonScheduledV1, EventContext]]) -> None:
+async def on_lessons_scheduled(events: Sequence[Delivered[LessonScheduledV1]], uow: UnitOfWork,
+                               postings: Postings) -> None:
     """Project the published lessons and their rosters and, where the branch charges at scheduling, charge
-    them: a few statements for the whole batch instead of a dozen per lesson. The charges carry the context
-    of the event of their lesson."""
+    them: a few statements for the whole run of events instead of a dozen per lesson. The charges carry the
+    context of the event of their lesson."""
     repo = ProjectionRepository(uow.session)
     # The same lesson twice in one batch (published again): the later event's roster, charged after.
     waves: list[dict[str, LessonScheduledV1]] = []
     contexts: list[dict[str, EventContext]] = []
-    for e, ctx in items:
+    for delivered in events:
+        e, ctx = delivered.event, delivered.context
         i = next((i for i, w in enumerate(waves) if e.lesson_id not in w), None)
         if i is None:
             i = len(waves)
@@ -114,14 +110,13 @@ async def settle_scheduled(uow: UnitOfWork, items: list[tuple[LessonScheduledV1,
         if not charged_here:
             continue
         lessons = await repo.lessons_by_ids([e.lesson_id for e in charged_here])
-        await charge_lessons(uow, [
+        await charge_lessons(uow, postings, [
             (lessons[e.lesson_id], [Seat(p.student_id, p.family_id, p.price.amount, p.price.currency, p.reason)
                                     for p in rosters[e.lesson_id].values() if p.reason != FREE_TRIAL])
             for e in charged_here], branches, wave_contexts)
 
 
-async def on_participant_added(envelope: Envelope, uow: UnitOfWork) -> None:
-    e = ParticipantAddedV1.parse_envelope(envelope)
+async def on_participant_added(e: ParticipantAddedV1, uow: UnitOfWork, postings: Postings) -> None:
     repo = ProjectionRepository(uow.session)
     if await repo.lesson(e.lesson_id) is None:
         await repo.upsert_lesson(lesson_id=e.lesson_id, branch_id=e.branch_id, group_id=e.group_id,
@@ -134,31 +129,27 @@ async def on_participant_added(envelope: Envelope, uow: UnitOfWork) -> None:
     if await charge_mode(uow, e.branch_id) == CHARGE_ON_SCHEDULING:
         lesson = await repo.lesson(e.lesson_id)
         assert lesson is not None
-        await charge_participant(uow, lesson, e.student_id, e.family_id, e.price.amount, e.price.currency,
-                                 e.reason)
+        await charge_participant(uow, postings, lesson, e.student_id, e.family_id, e.price.amount,
+                                 e.price.currency, e.reason)
 
 
-async def on_participant_removed(envelope: Envelope, uow: UnitOfWork) -> None:
-    e = ParticipantRemovedV1.parse_envelope(envelope)
+async def on_participant_removed(e: ParticipantRemovedV1, uow: UnitOfWork, postings: Postings) -> None:
     await ProjectionRepository(uow.session).remove_participant(e.lesson_id, e.student_id)
-    await refund_charges(uow, e.lesson_id, e.student_id, "removed from the lesson")
+    await refund_charges(uow, postings, e.lesson_id, e.student_id, "removed from the lesson")
 
 
-async def on_lesson_cancelled(envelope: Envelope, uow: UnitOfWork) -> None:
-    e = LessonCancelledV1.parse_envelope(envelope)
+async def on_lesson_cancelled(e: LessonCancelledV1, uow: UnitOfWork, postings: Postings) -> None:
     await ProjectionRepository(uow.session).cancel_lesson(e.lesson_id)
-    await refund_charges(uow, e.lesson_id, None, f"lesson cancelled{': ' + e.reason if e.reason else ''}")
+    await refund_charges(uow, postings, e.lesson_id, None, f"lesson cancelled{': ' + e.reason if e.reason else ''}")
 
 
-async def on_lesson_rescheduled(envelope: Envelope, uow: UnitOfWork) -> None:
+async def on_lesson_rescheduled(e: LessonRescheduledV1, uow: UnitOfWork, postings: Postings) -> None:
     """Rescheduling moves no money: the charge stays with the lesson."""
-    e = LessonRescheduledV1.parse_envelope(envelope)
     await ProjectionRepository(uow.session).reschedule_lesson(e.lesson_id, e.starts_at)
 
 
-async def on_attendance_marked(envelope: Envelope, uow: UnitOfWork) -> None:
+async def on_attendance_marked(e: AttendanceMarkedV1, uow: UnitOfWork, postings: Postings) -> None:
     """In branches that charge at attendance (the AlfaCRM way): present/late/absent charge, excused refunds."""
-    e = AttendanceMarkedV1.parse_envelope(envelope)
     if await charge_mode(uow, e.branch_id) != CHARGE_ON_ATTENDANCE:
         return
     repo = ProjectionRepository(uow.session)
@@ -177,38 +168,28 @@ async def on_attendance_marked(envelope: Envelope, uow: UnitOfWork) -> None:
     if part.removed:
         return  # no longer on the lesson (e.g. the participation became the free trial): nothing to charge
     if e.status in CHARGED_STATUSES:
-        await charge_participant(uow, lesson, e.student_id, part.family_id, part.price, part.currency,
-                                 part.reason)
+        await charge_participant(uow, postings, lesson, e.student_id, part.family_id, part.price,
+                                 part.currency, part.reason)
     else:
-        await refund_charges(uow, e.lesson_id, e.student_id, f"attendance: {e.status}")
+        await refund_charges(uow, postings, e.lesson_id, e.student_id, f"attendance: {e.status}")
 
 
-def _posting(fn: EventHandler) -> EventHandler:
-    """Post the handler's queued ledger transactions at its end when the unit of work is not billing's own
-    (which posts them, for a whole batch of events, at its commit)."""
-
-    async def handle(envelope: Envelope, uow: UnitOfWork) -> None:
-        if fn is not on_lesson_scheduled:
-            await settle(uow)  # lessons published earlier in this batch first: this handler may read them
-        await fn(envelope, uow)
-        if not isinstance(uow, BillingUnitOfWork):
-            await flush(uow)
-
-    return handle
-
-
-HANDLERS: dict[str, EventHandler] = {
-    StudentRegisteredV1.routing_key(): _posting(on_student_registered),
-    StudentUpdatedV1.routing_key(): _posting(on_student_updated),
-    StudentErasedV1.routing_key(): _posting(on_student_erased),
-    StaffCreatedV1.routing_key(): _posting(on_staff),
-    StaffUpdatedV1.routing_key(): _posting(on_staff),
-    BranchCreatedV1.routing_key(): _posting(on_branch),
-    BranchUpdatedV1.routing_key(): _posting(on_branch),
-    LessonScheduledV1.routing_key(): _posting(on_lesson_scheduled),
-    LessonRescheduledV1.routing_key(): _posting(on_lesson_rescheduled),
-    LessonCancelledV1.routing_key(): _posting(on_lesson_cancelled),
-    ParticipantAddedV1.routing_key(): _posting(on_participant_added),
-    ParticipantRemovedV1.routing_key(): _posting(on_participant_removed),
-    AttendanceMarkedV1.routing_key(): _posting(on_attendance_marked),
-}
+HANDLERS: Consumer[UnitOfWork, Postings] = Consumer(
+    [
+        each(StudentRegisteredV1, on_student_registered),
+        each(StudentUpdatedV1, on_student_updated),
+        each(StudentErasedV1, on_student_erased),
+        each(StaffCreatedV1, on_staff),
+        each(StaffUpdatedV1, on_staff),
+        each(BranchCreatedV1, on_branch),
+        each(BranchUpdatedV1, on_branch),
+        batch(LessonScheduledV1, on_lessons_scheduled),
+        each(LessonRescheduledV1, on_lesson_rescheduled),
+        each(LessonCancelledV1, on_lesson_cancelled),
+        each(ParticipantAddedV1, on_participant_added),
+        each(ParticipantRemovedV1, on_participant_removed),
+        each(AttendanceMarkedV1, on_attendance_marked),
+    ],
+    start=Postings,
+    finish=post_batch,
+)

@@ -41,7 +41,7 @@ from billing.domain.model import (
     pick_subscription,
     price_lesson,
 )
-from billing.service.postings import pending, queue
+from billing.service.postings import Postings
 from kabinet.context import EventContext
 from kabinet.db import UnitOfWork
 
@@ -110,31 +110,33 @@ async def lesson_date(uow: UnitOfWork, branch_id: str, starts_at: datetime) -> d
     return local_date(await ProjectionRepository(uow.session).branch(branch_id), starts_at)
 
 
-async def charge_participant(uow: UnitOfWork, lesson: Row[Any], student_id: str, family_id: str,
-                             price: Decimal, currency: str, reason: str = "member") -> str | None:
+async def charge_participant(uow: UnitOfWork, postings: Postings, lesson: Row[Any], student_id: str,
+                             family_id: str, price: Decimal, currency: str, reason: str = "member") -> str | None:
     """Charge one student for one lesson; returns the charge id, or None when nothing is charged."""
-    return (await charge_seats(uow, lesson, [Seat(student_id, family_id, price, currency, reason)])).get(student_id)
+    return (await charge_seats(uow, postings, lesson, [Seat(student_id, family_id, price, currency, reason)])
+            ).get(student_id)
 
 
-async def charge_seats(uow: UnitOfWork, lesson: Row[Any], seats: Sequence[Seat],
+async def charge_seats(uow: UnitOfWork, postings: Postings, lesson: Row[Any], seats: Sequence[Seat],
                        branch: Row[Any] | None = None) -> dict[str, str]:
     """Charge one lesson's students; returns student → charge id."""
     if branch is None:
         branch = await ProjectionRepository(uow.session).branch(lesson.branch_id)
-    got = await charge_lessons(uow, [(lesson, seats)], {lesson.branch_id: branch} if branch is not None else {})
+    got = await charge_lessons(uow, postings, [(lesson, seats)],
+                               {lesson.branch_id: branch} if branch is not None else {})
     return {student: charge for (_, student), charge in got.items()}
 
 
-async def charge_lessons(uow: UnitOfWork, items: Sequence[tuple[Row[Any], Sequence[Seat]]],
+async def charge_lessons(uow: UnitOfWork, postings: Postings, items: Sequence[tuple[Row[Any], Sequence[Seat]]],
                          branches: dict[str, Row[Any]], contexts: Mapping[str, EventContext] | None = None,
                          ) -> dict[tuple[str, str], str]:
     """Charge the students of many lessons in a few statements whatever their number; returns
     (lesson, student) → charge id.
 
     Subscriptions, discounts and accounts are loaded once for all; the charges are claimed in one INSERT
-    (the unique active key drops those already charged); the ledger postings are queued and applied together
-    at commit (see postings.py), with the context of each lesson's event (``contexts`` by lesson id, when
-    it is not the current one).
+    (the unique active key drops those already charged); the ledger postings go to the batch's ``postings``,
+    posted together at its end (see postings.py), with the context of each lesson's event (``contexts`` by
+    lesson id, when it is not the current one).
     """
     items = [(lesson, seats) for lesson, seats in items
              if seats and not lesson.cancelled and lesson.charged_by_default]
@@ -169,7 +171,7 @@ async def charge_lessons(uow: UnitOfWork, items: Sequence[tuple[Row[Any], Sequen
         if (lesson.id, seat.student_id) not in claimed:
             continue  # already charged: an event delivered twice, or scheduled then attended
         # The lesson happened (or is booked): never skipped; beyond the credit limit it is recorded as debt.
-        queue(uow, tx, ChargeApplied(charge_id=charge["id"], family_id=seat.family_id, student_id=seat.student_id,
+        postings.add(tx, ChargeApplied(charge_id=charge["id"], family_id=seat.family_id, student_id=seat.student_id,
                                      lesson_id=lesson.id, amount=money(charge["amount"], seat.currency),
                                      subscription_id=charge["subscription_id"]),
               context=(contexts or {}).get(lesson.id))
@@ -222,22 +224,22 @@ def _plan_charge(lesson: Row[Any], seat: Seat, on: date, account: FamilyAccount,
              "transaction_id": tx.id if tx else None}, tx)
 
 
-async def refund_charges(uow: UnitOfWork, lesson_id: str, student_id: str | None, reason: str) -> int:
+async def refund_charges(uow: UnitOfWork, postings: Postings, lesson_id: str, student_id: str | None,
+                         reason: str) -> int:
     """Reverse the active charges of a lesson (of one student, or all): money or credit goes back."""
     charges = ChargeRepository(uow.session)
     ledger = LedgerRepository(uow.session)
     active = await charges.active(lesson_id, student_id)
     if not active:
         return 0
-    waiting = pending(uow)
     tx_ids = [c.transaction_id for c in active if c.transaction_id is not None]
-    stored = [t for t in tx_ids if waiting.transaction(t) is None]
+    stored = [t for t in tx_ids if postings.transaction(t) is None]
     originals = await ledger.transactions(stored) if stored else {}
     entries_of = await ledger.entries_of_many(stored) if stored else {}
     for c in active:
         refund_tx_id = None
         if c.transaction_id is not None:
-            queued = waiting.transaction(c.transaction_id)  # charged in this very unit of work
+            queued = postings.transaction(c.transaction_id)  # charged in this very unit of work
             if queued is not None:
                 account_id, description = queued.account_id, queued.description
                 entries = [Entry(e.ledger_account, -e.amount, e.currency, e.account_id) for e in queued.entries]
@@ -249,7 +251,7 @@ async def refund_charges(uow: UnitOfWork, lesson_id: str, student_id: str | None
             tx = Transaction(account_id, c.family_id, TxKind.LESSON_REFUND, f"Refund: {description} — {reason}",
                              entries, branch_id=c.branch_id, student_id=c.student_id, lesson_id=lesson_id,
                              subscription_id=c.subscription_id, reverses_id=c.transaction_id)
-            queue(uow, tx)
+            postings.add(tx)
             refund_tx_id = tx.id
         uow.publish(ChargeRefunded(charge_id=c.id, family_id=c.family_id, student_id=c.student_id,
                                    lesson_id=lesson_id, amount=money(c.amount, c.currency),

@@ -1,4 +1,4 @@
-"""Identity's event handlers: all its subscriptions in one place."""
+"""Identity's event handlers: all its subscriptions in one place (:data:`HANDLERS`)."""
 
 from __future__ import annotations
 
@@ -8,42 +8,42 @@ from identity.adapters.repositories import TeachingRepository
 from identity.service.family import open_access
 from identity.service.inbound_events import LessonScheduledV1, ParticipantAddedV1, SubscriptionSoldV1
 from kabinet.db import UnitOfWork
-from kabinet.events import Envelope
-from kabinet.inbox import EventHandler
+from kabinet.inbox import Consumer, each
+
+# The (teacher, student) pairs a batch of events taught: inserted by the consumer's finish step.
+Teachings = set[tuple[str, str]]
 
 
-async def open_cabinet_on_subscription(envelope: Envelope, uow: UnitOfWork) -> None:
+async def open_cabinet_on_subscription(event: SubscriptionSoldV1, uow: UnitOfWork, teachings: Teachings) -> None:
     """A non-trial subscription sold, paid or on credit, opens a staff-registered family's cabinet;
     a trial one does not (R-FAM-7). The kit's inbox commits this with the dedup row."""
-    event = SubscriptionSoldV1.parse_envelope(envelope)
     if event.trial:
         return
     await open_access(uow, event.family_id, "subscription_sold_on_credit" if event.on_credit else "subscription_sold")
 
 
-async def remember_lesson_students(envelope: Envelope, uow: UnitOfWork) -> None:
+async def remember_lesson_students(event: LessonScheduledV1, uow: UnitOfWork, teachings: Teachings) -> None:
     """A teacher may see the students of their lessons (and only those): learn the pairs from scheduling."""
-    event = LessonScheduledV1.parse_envelope(envelope)
-    _remember(uow, [(event.teacher_id, p.student_id) for p in event.participants])
+    teachings.update((event.teacher_id, p.student_id) for p in event.participants)
 
 
-async def remember_added_student(envelope: Envelope, uow: UnitOfWork) -> None:
-    event = ParticipantAddedV1.parse_envelope(envelope)
-    _remember(uow, [(event.teacher_id, event.student_id)])
+async def remember_added_student(event: ParticipantAddedV1, uow: UnitOfWork, teachings: Teachings) -> None:
+    teachings.add((event.teacher_id, event.student_id))
 
 
-def _remember(uow: UnitOfWork, pairs: list[tuple[str, str]]) -> None:
-    # The pairs of a whole batch are inserted at its commit, in one statement in key order: two batches
-    # handled at once never lock the same pairs in opposite orders.
-    uow.defer("identity.teachings", pairs, _record_teachings)
+async def record_teachings(uow: UnitOfWork, teachings: Teachings) -> None:
+    """The finish step: the pairs of a whole batch in one statement in key order, so two batches handled at
+    once never lock the same pairs in opposite orders."""
+    if teachings:
+        await TeachingRepository(uow.session).record(sorted(teachings), datetime.now(UTC))
 
 
-async def _record_teachings(uow: UnitOfWork, pairs: list[tuple[str, str]]) -> None:
-    await TeachingRepository(uow.session).record(pairs, datetime.now(UTC))
-
-
-HANDLERS: dict[str, EventHandler] = {
-    SubscriptionSoldV1.routing_key(): open_cabinet_on_subscription,
-    LessonScheduledV1.routing_key(): remember_lesson_students,
-    ParticipantAddedV1.routing_key(): remember_added_student,
-}
+HANDLERS: Consumer[UnitOfWork, Teachings] = Consumer(
+    [
+        each(SubscriptionSoldV1, open_cabinet_on_subscription),
+        each(LessonScheduledV1, remember_lesson_students),
+        each(ParticipantAddedV1, remember_added_student),
+    ],
+    start=set,
+    finish=record_teachings,
+)
