@@ -10,12 +10,12 @@ from starlette.applications import Starlette
 
 from billing.adapters.payment_provider import LocalProvider, PaymentProvider
 from billing.adapters.tables import inbox, metadata, outbox
+from billing.adapters.unit_of_work import SqlBillingUnitOfWork
 from billing.adapters.webhooks import webhook_route
 from billing.domain.model import DEFAULT_LIMITS, MoneyLimits
 from billing.schema.schema import schema
 from billing.service.expiry_job import run_expiry_forever
 from billing.service.handlers import HANDLERS
-from billing.service.postings import BillingUnitOfWork
 from billing.settings import BillingSettings
 from kabinet.auth import KeySource
 from kabinet.bus.base import Transport
@@ -35,11 +35,10 @@ class BillingRuntime(ServiceRuntime):
     limits: MoneyLimits = DEFAULT_LIMITS
     expiry_task: asyncio.Task[None] | None = None
 
-    def uow(self) -> BillingUnitOfWork:
-        # Billing's own unit of work: event handlers' ledger postings are applied together at commit.
-        uow = BillingUnitOfWork(self.sessionmaker, self.spec.outbox, self.name, on_commit=self.relay.wake)
-        uow.limits = self.limits
-        return uow
+    def uow(self) -> SqlBillingUnitOfWork:
+        # Billing's own unit of work: the kit's plus billing's repositories and money limits.
+        return SqlBillingUnitOfWork(self.sessionmaker, self.spec.outbox, self.name, on_commit=self.relay.wake,
+                                    limits=self.limits)
 
     async def start(self) -> None:
         await super().start()

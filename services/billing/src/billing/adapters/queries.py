@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Row, Select, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from billing.adapters.repositories.records import record
 from billing.adapters.tables import (
     accounts,
     invoices,
@@ -24,6 +25,7 @@ from billing.adapters.tables import (
     subscriptions,
 )
 from billing.domain.model import LESSON_CREDIT, LedgerAccount, TxKind
+from billing.domain.records import Invoice, Payment
 
 ZERO = Decimal("0.00")
 
@@ -149,19 +151,19 @@ async def branch_report(session: AsyncSession, branch_id: str, since: datetime, 
     )
 
 
-async def payments_of(session: AsyncSession, family_ids: Sequence[str]) -> dict[str, list[Row[Any]]]:
+async def payments_of(session: AsyncSession, family_ids: Sequence[str]) -> dict[str, list[Payment]]:
     rows = (await session.execute(select(payments).where(payments.c.family_id.in_(family_ids))
                                   .order_by(payments.c.received_at))).all()
-    out: dict[str, list[Row[Any]]] = {f: [] for f in family_ids}
+    out: dict[str, list[Payment]] = {f: [] for f in family_ids}
     for r in rows:
-        out[r.family_id].append(r)
+        out[r.family_id].append(record(Payment, r))
     return out
 
 
-async def invoices_of(session: AsyncSession, family_ids: Sequence[str]) -> dict[str, list[Row[Any]]]:
+async def invoices_of(session: AsyncSession, family_ids: Sequence[str]) -> dict[str, list[Invoice]]:
     rows = (await session.execute(select(invoices).where(invoices.c.family_id.in_(family_ids))
                                   .order_by(invoices.c.issued_at))).all()
-    out: dict[str, list[Row[Any]]] = {f: [] for f in family_ids}
+    out: dict[str, list[Invoice]] = {f: [] for f in family_ids}
     for r in rows:
-        out[r.family_id].append(r)
+        out[r.family_id].append(record(Invoice, r))
     return out

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
+from typing import cast
+
 from strawberry.types import Info
 
 from billing.schema.loaders import branches_by_family_loader, student_by_id_loader
+from billing.service.unit_of_work import BillingUnitOfWork
 from kabinet.auth.principal import Role
 from kabinet.auth.rules import can_see_family, can_see_student, ensure, require_authenticated
 from kabinet.graphql.context import RequestContext
 from kabinet.graphql.entities import StudentOwner
 
 GInfo = Info[RequestContext, None]
+
+
+def billing_uow(info: GInfo) -> AbstractAsyncContextManager[BillingUnitOfWork]:
+    """A new unit of work of the runtime serving the request: billing's (bootstrap's BillingRuntime), which
+    implements BillingUnitOfWork; the kit's context only knows it as the kit's runtime."""
+    return cast("AbstractAsyncContextManager[BillingUnitOfWork]", info.context.runtime.uow())
 
 
 async def check_family(info: GInfo, family_id: str) -> None:

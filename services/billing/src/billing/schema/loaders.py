@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from sqlalchemy import Row
 from strawberry.dataloader import DataLoader
 
 from billing.adapters import queries
 from billing.adapters.repositories import AccountRepository, ProjectionRepository, SubscriptionRepository
 from billing.domain.model import FamilyAccount, Subscription
+from billing.domain.records import Invoice, Payment, Student
 from kabinet.graphql.context import RequestContext
 
 
@@ -32,8 +31,8 @@ def branches_by_family_loader(ctx: RequestContext) -> DataLoader[str, set[str]]:
     return DataLoader(load_fn=load)
 
 
-def student_by_id_loader(ctx: RequestContext) -> DataLoader[str, Row[Any] | None]:
-    async def load(ids: Sequence[str]) -> list[Row[Any] | None]:
+def student_by_id_loader(ctx: RequestContext) -> DataLoader[str, Student | None]:
+    async def load(ids: Sequence[str]) -> list[Student | None]:
         async with ctx.reads() as session:
             found = await ProjectionRepository(session).students_by_ids(list(ids))
         return [found.get(i) for i in ids]
@@ -59,8 +58,8 @@ def subscriptions_by_family_loader(ctx: RequestContext) -> DataLoader[str, list[
     return DataLoader(load_fn=load)
 
 
-def payments_by_family_loader(ctx: RequestContext) -> DataLoader[str, list[Row[Any]]]:
-    async def load(ids: Sequence[str]) -> list[list[Row[Any]]]:
+def payments_by_family_loader(ctx: RequestContext) -> DataLoader[str, list[Payment]]:
+    async def load(ids: Sequence[str]) -> list[list[Payment]]:
         async with ctx.reads() as session:
             found = await queries.payments_of(session, list(ids))
         return [found.get(i, []) for i in ids]
@@ -68,8 +67,8 @@ def payments_by_family_loader(ctx: RequestContext) -> DataLoader[str, list[Row[A
     return DataLoader(load_fn=load)
 
 
-def invoices_by_family_loader(ctx: RequestContext) -> DataLoader[str, list[Row[Any]]]:
-    async def load(ids: Sequence[str]) -> list[list[Row[Any]]]:
+def invoices_by_family_loader(ctx: RequestContext) -> DataLoader[str, list[Invoice]]:
+    async def load(ids: Sequence[str]) -> list[list[Invoice]]:
         async with ctx.reads() as session:
             found = await queries.invoices_of(session, list(ids))
         return [found.get(i, []) for i in ids]

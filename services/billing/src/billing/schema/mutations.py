@@ -16,11 +16,10 @@ from billing.adapters import queries
 from billing.adapters.repositories import (
     AccountRepository,
     PaymentRepository,
-    ProjectionRepository,
     SubscriptionRepository,
 )
 from billing.domain.model import DiscountKind, DiscountScope, PaymentMethod
-from billing.schema.access import GInfo
+from billing.schema.access import GInfo, billing_uow
 from billing.schema.types import (
     BalanceOperationPayload,
     BillingAccount,
@@ -48,11 +47,19 @@ from billing.schema.types import (
     SubscriptionPlanPayload,
     m,
 )
-from billing.service import adjustments, discounts, invoices, online_payments, payments, subscriptions
+from billing.service import (
+    adjustments,
+    branch_settings,
+    discounts,
+    invoices,
+    online_payments,
+    payments,
+    subscriptions,
+)
 from billing.service.access import require_branch_managed
+from billing.service.unit_of_work import BillingUnitOfWork
 from kabinet.auth.principal import Role
 from kabinet.auth.rules import require_role
-from kabinet.db import UnitOfWork
 from kabinet.errors import Forbidden, KabinetError, Unauthenticated
 from kabinet.graphql.errors import user_error
 from kabinet.graphql.types import UserError
@@ -60,10 +67,11 @@ from kabinet.graphql.types import UserError
 T = TypeVar("T")
 
 
-async def attempt(info: GInfo, fn: Callable[[UnitOfWork], Awaitable[T]]) -> tuple[T | None, list[UserError]]:
+async def attempt(info: GInfo, fn: Callable[[BillingUnitOfWork], Awaitable[T]]
+                  ) -> tuple[T | None, list[UserError]]:
     """Run a use case in its own unit of work; domain errors become payload errors, access errors propagate."""
     try:
-        async with info.context.runtime.uow() as uow:
+        async with billing_uow(info) as uow:
             return await fn(uow), []
     except (Unauthenticated, Forbidden):
         raise
@@ -291,7 +299,7 @@ class Mutation:
     async def run_subscription_expiry(self, info: GInfo, as_of: dt.date) -> SubscriptionExpiryPayload:
         require_role(info.context.principal, Role.OWNER)
 
-        async def run(uow: UnitOfWork) -> int:
+        async def run(uow: BillingUnitOfWork) -> int:
             n = await subscriptions.expire_due(uow, as_of)
             await uow.commit()
             return n
@@ -340,14 +348,13 @@ class Mutation:
                                           ) -> BranchBillingSettingsPayload:
         require_branch_managed(info.context.principal, str(input.branch_id))
 
-        async def run(uow: UnitOfWork) -> BranchBillingSettings:
-            repo = ProjectionRepository(uow.session)
-            await repo.set_branch_settings(str(input.branch_id), input.charge_on.value if input.charge_on else None,
-                                           input.burn_expired_lessons,
-                                           input.makeup_charge.value if input.makeup_charge else None)
-            b = await repo.branch(str(input.branch_id))
-            await uow.commit()
-            assert b is not None
+        cmd = branch_settings.SetBranchSettings(str(input.branch_id),
+                                                input.charge_on.value if input.charge_on else None,
+                                                input.burn_expired_lessons,
+                                                input.makeup_charge.value if input.makeup_charge else None)
+
+        async def run(uow: BillingUnitOfWork) -> BranchBillingSettings:
+            b = await branch_settings.set_branch_settings(cmd, uow, info.context.principal)
             return BranchBillingSettings.from_row(input.branch_id, b)
 
         settings, errors = await attempt(info, run)

@@ -11,6 +11,7 @@ import strawberry
 from sqlalchemy import Row
 
 from billing.domain.model import Discount, FamilyAccount, Subscription, SubscriptionType, TxKind
+from billing.domain.records import Branch, Invoice, Payment
 from kabinet.graphql.types import Money, PageInfo, UserError
 from kabinet.money import Money as MoneyValue
 
@@ -200,7 +201,7 @@ class BillingPayment:
     received_by: str | None
 
     @classmethod
-    def from_row(cls, r: Row[Any]) -> BillingPayment:
+    def from_row(cls, r: Payment) -> BillingPayment:
         return cls(id=strawberry.ID(r.id), family_id=strawberry.ID(r.family_id), amount=m(r.amount, r.currency),
                    refunded=m(r.refunded, r.currency), method=r.method,
                    invoice_id=strawberry.ID(r.invoice_id) if r.invoice_id else None, received_at=r.received_at,
@@ -221,7 +222,7 @@ class BillingInvoice:
     issued_at: dt.datetime
 
     @classmethod
-    def from_row(cls, r: Row[Any]) -> BillingInvoice:
+    def from_row(cls, r: Invoice) -> BillingInvoice:
         return cls(id=strawberry.ID(r.id), family_id=strawberry.ID(r.family_id), description=r.description,
                    amount=m(r.amount, r.currency), paid=m(r.paid, r.currency), status=r.status,
                    subscription_id=strawberry.ID(r.subscription_id) if r.subscription_id else None,
@@ -279,7 +280,7 @@ class BranchBillingSettings:
     makeup_charge: MakeupChargeGQL
 
     @staticmethod
-    def from_row(branch_id: strawberry.ID, b: Any) -> BranchBillingSettings:
+    def from_row(branch_id: strawberry.ID, b: Branch | None) -> BranchBillingSettings:
         """A branch billing has not heard of yet has the defaults."""
         return BranchBillingSettings(
             branch_id=branch_id, charge_on=ChargeModeGQL(b.charge_on if b else "scheduling"),

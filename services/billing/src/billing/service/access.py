@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from billing.adapters.repositories import ProjectionRepository
+from billing.service.unit_of_work import Projections
 from kabinet.auth.principal import Principal, Role
 from kabinet.auth.rules import can_manage_branch, can_see_family, ensure, require_authenticated
 
@@ -14,22 +12,21 @@ def actor(p: Principal) -> str | None:
     return p.staff_id or p.user_id
 
 
-async def require_family_visible(p: Principal, session: AsyncSession, family_id: str) -> None:
+async def require_family_visible(p: Principal, projections: Projections, family_id: str) -> None:
     """Guardians and students of the family, admins of a branch it studies in, the owner."""
     require_authenticated(p)
     branches: set[str] = set()
     if p.role is Role.BRANCH_ADMIN:
-        branches = await ProjectionRepository(session).family_branches(family_id)
+        branches = await projections.family_branches(family_id)
     ensure(can_see_family(p, family_id, branches))
 
 
-async def require_family_managed(p: Principal, session: AsyncSession, family_id: str, *,
+async def require_family_managed(p: Principal, projections: Projections, family_id: str, *,
                                  branch_id: str | None = None, student_id: str | None = None) -> None:
     """Money operations on a family: its branches' admins and the owner only. Every other id the operation
     names is checked too: the branch it is booked to (that branch's report changes: its admins only) and the
     student it is for (a child of this family, studying in the caller's branch)."""
     require_authenticated(p)
-    projections = ProjectionRepository(session)
     if student_id is not None:
         student = await projections.student(student_id)
         ensure(student is not None and student.family_id == family_id

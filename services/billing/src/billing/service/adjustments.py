@@ -5,15 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from billing.adapters.repositories import AccountRepository
 from billing.domain.events import AdjustmentMade, money
 from billing.domain.model import LedgerAccount, Transaction, TxKind, money_move, positive_amount
 from billing.service.access import actor, require_family_managed
 from billing.service.idempotency import Result, run_once, scope_of
 from billing.service.ledger import account_of, post
-from billing.service.postings import limits_of
+from billing.service.unit_of_work import BillingUnitOfWork
 from kabinet.auth.principal import Principal
-from kabinet.db import UnitOfWork
 from kabinet.errors import InvalidInput
 
 
@@ -26,12 +24,12 @@ class AdjustBalance:
     branch_id: str | None = None
 
 
-async def adjust_balance(cmd: AdjustBalance, uow: UnitOfWork, p: Principal) -> Result:
-    await require_family_managed(p, uow.session, cmd.family_id, branch_id=cmd.branch_id)
+async def adjust_balance(cmd: AdjustBalance, uow: BillingUnitOfWork, p: Principal) -> Result:
+    await require_family_managed(p, uow.projections, cmd.family_id, branch_id=cmd.branch_id)
     reason = cmd.reason.strip()
     if not reason:
         raise InvalidInput("Say why the balance is adjusted.", field="reason")
-    amount = positive_amount(cmd.amount, limits_of(uow), negative=True)
+    amount = positive_amount(cmd.amount, uow.limits, negative=True)
     content = {"op": "adjust", "family": cmd.family_id, "amount": f"{amount:.2f}", "reason": reason}
 
     async def action() -> Result:
@@ -60,16 +58,16 @@ class ChargeAccount:
     branch_id: str | None = None
 
 
-async def charge_account(cmd: ChargeAccount, uow: UnitOfWork, p: Principal) -> Result:
+async def charge_account(cmd: ChargeAccount, uow: BillingUnitOfWork, p: Principal) -> Result:
     """A direct charge (a textbook, an event): refused with INSUFFICIENT_FUNDS beyond the credit limit."""
-    await require_family_managed(p, uow.session, cmd.family_id, branch_id=cmd.branch_id, student_id=cmd.student_id)
+    await require_family_managed(p, uow.projections, cmd.family_id, branch_id=cmd.branch_id, student_id=cmd.student_id)
     result = await apply_charge(cmd, uow, actor(p), scope_of(p))
     await uow.commit()
     return result
 
 
-async def apply_charge(cmd: ChargeAccount, uow: UnitOfWork, by: str | None, scope: str) -> Result:
-    amount = positive_amount(cmd.amount, limits_of(uow))
+async def apply_charge(cmd: ChargeAccount, uow: BillingUnitOfWork, by: str | None, scope: str) -> Result:
+    amount = positive_amount(cmd.amount, uow.limits)
     description = cmd.description.strip() or "Charge"
     content = {"op": "charge", "family": cmd.family_id, "amount": f"{amount:.2f}", "description": description,
                "student": cmd.student_id}
@@ -92,12 +90,12 @@ class SetCreditLimit:
     limit: Decimal
 
 
-async def set_credit_limit(cmd: SetCreditLimit, uow: UnitOfWork, p: Principal) -> None:
-    await require_family_managed(p, uow.session, cmd.family_id)
-    limits = limits_of(uow)
+async def set_credit_limit(cmd: SetCreditLimit, uow: BillingUnitOfWork, p: Principal) -> None:
+    await require_family_managed(p, uow.projections, cmd.family_id)
+    limits = uow.limits
     # The debt it allows is bounded like a balance: at most the ceiling.
     limit = positive_amount(cmd.limit, replace(limits, max_per_operation=limits.balance_ceiling), field="limit",
                             zero=True)
     account = await account_of(uow, cmd.family_id)
-    await AccountRepository(uow.session).set_credit_limit(account.id, limit)
+    await uow.accounts.set_credit_limit(account.id, limit)
     await uow.commit()

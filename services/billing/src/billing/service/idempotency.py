@@ -9,15 +9,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
-
-from billing.adapters.tables import idempotency_keys
+from billing.service.unit_of_work import BillingUnitOfWork
 from kabinet.auth.principal import Principal
-from kabinet.db import UnitOfWork
-from kabinet.db.dialect import insert_for
 from kabinet.errors import IdempotencyKeyReused, InvalidInput
 
 Result = dict[str, Any]
@@ -33,7 +28,7 @@ def scope_of(p: Principal) -> str:
     return f"user:{p.user_id}"
 
 
-async def run_once(uow: UnitOfWork, scope: str, key: str | None, content: dict[str, Any],
+async def run_once(uow: BillingUnitOfWork, scope: str, key: str | None, content: dict[str, Any],
                    action: Callable[[], Awaitable[Result]]) -> tuple[Result, bool]:
     """Run ``action`` once per (scope, key), in the caller's transaction; returns (result, replayed).
 
@@ -46,17 +41,12 @@ async def run_once(uow: UnitOfWork, scope: str, key: str | None, content: dict[s
     if not key.strip() or len(key) > 200:
         raise InvalidInput("The idempotency key must be 1–200 characters.", field="idempotencyKey")
     digest = request_hash(content)
-    k = idempotency_keys
-    stmt = insert_for(uow.session, k).values(scope=scope, key=key, request_hash=digest, result=None,
-                                              created_at=datetime.now(UTC))
-    claimed = (await uow.session.execute(stmt.on_conflict_do_nothing(index_elements=["scope", "key"])
-                                         .returning(k.c.key))).first()
-    mine = (k.c.scope == scope) & (k.c.key == key)
-    if claimed is None:
-        row = (await uow.session.execute(select(k.c.request_hash, k.c.result).where(mine))).one()
-        if row.request_hash != digest:
+    first = await uow.idempotency.claim(scope, key, digest)
+    if first is not None:
+        first_hash, first_result = first
+        if first_hash != digest:
             raise IdempotencyKeyReused(field="idempotencyKey")
-        return json.loads(row.result), True
+        return json.loads(first_result or "null"), True
     result = await action()
-    await uow.session.execute(update(k).where(mine).values(result=json.dumps(result, default=str)))
+    await uow.idempotency.store(scope, key, json.dumps(result, default=str))
     return result, False

@@ -14,11 +14,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from billing.adapters.repositories import LedgerRepository
 from billing.domain.events import BalanceChanged, ChargeApplied, money
-from billing.domain.model import DEFAULT_LIMITS, MoneyLimits, Transaction
+from billing.domain.model import Transaction
+from billing.service.unit_of_work import BillingUnitOfWork
 from kabinet.context import EventContext, current_context
-from kabinet.db import UnitOfWork
 
 
 @dataclass
@@ -45,12 +44,12 @@ class Postings:
         return next((t for t in self.txs if t.id == tx_id), None)
 
 
-async def post_batch(uow: UnitOfWork, postings: Postings) -> None:
+async def post_batch(uow: BillingUnitOfWork, postings: Postings) -> None:
     """The consumer's finish step: post what the batch collected, then publish the balance and charge events."""
     if not postings.txs and not postings.charges:
         return
     txs, charges, contexts = postings.txs, postings.charges, postings.contexts
-    posted = await LedgerRepository(uow.session).post_many(txs, limits_of(uow).balance_ceiling)
+    posted = await uow.ledger.post_many(txs, uow.limits.balance_ceiling)
     last: dict[str, Transaction] = {}
     for tx in txs:
         if tx.family_delta != 0:
@@ -62,13 +61,3 @@ async def post_batch(uow: UnitOfWork, postings: Postings) -> None:
         debt = posted[tx_id].debt if tx_id is not None else False
         uow.publish(event.model_copy(update={"debt": debt}) if debt else event, context=ctx)
 
-
-def limits_of(uow: UnitOfWork) -> MoneyLimits:
-    """The money limits of the runtime that made this unit of work (the defaults for a plain one)."""
-    return uow.limits if isinstance(uow, BillingUnitOfWork) else DEFAULT_LIMITS
-
-
-class BillingUnitOfWork(UnitOfWork):
-    """The kit's unit of work that knows the runtime's money limits."""
-
-    limits: MoneyLimits = DEFAULT_LIMITS
