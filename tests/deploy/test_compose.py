@@ -12,16 +12,16 @@ import sys
 import threading
 from pathlib import Path
 
-import kabinet_deploy_support as s
 import pytest
 import yaml
+from kabinet_deploy_support import docker_compose, dockerfile, facts, settings_env
 
 INFRA = {"postgres", "rabbitmq"}
 
 
 @pytest.fixture(scope="module")
 def compose() -> dict:
-    return s.load_compose()
+    return docker_compose.load_compose()
 
 
 @pytest.fixture(scope="module")
@@ -30,21 +30,21 @@ def services(compose: dict) -> dict[str, dict]:
 
 
 def long_running(services: dict[str, dict]) -> dict[str, dict]:
-    return {name: svc for name, svc in services.items() if name in s.APPS}
+    return {name: svc for name, svc in services.items() if name in facts.APPS}
 
 
 # ------------------------------------------------------------------------------------------------- inventory
 
 
 def test_fact_table_matches_the_workspace() -> None:
-    assert s.service_directories() == set(s.SERVICES), "services/ and the port table disagree"
-    members = s.workspace_members()
-    for app in s.APPS:
+    assert facts.service_directories() == set(facts.SERVICES), "services/ and the port table disagree"
+    members = facts.workspace_members()
+    for app in facts.APPS:
         assert f"kabinet-{app}" in members, f"kabinet-{app} is not a workspace member"
 
 
 def test_every_service_directory_and_the_gateway_are_in_compose(services: dict) -> None:
-    for name in sorted(s.service_directories()):
+    for name in sorted(facts.service_directories()):
         assert name in services, f"services/{name} has no compose service"
         assert f"{name}-migrate" in services, f"services/{name} has no one-shot {name}-migrate"
     assert "gateway" in services
@@ -52,35 +52,35 @@ def test_every_service_directory_and_the_gateway_are_in_compose(services: dict) 
 
 
 def test_no_unknown_services(services: dict) -> None:
-    allowed = set(s.APPS) | INFRA | {f"{n}-migrate" for n in s.SERVICES} | {"jwt-keygen"}
+    allowed = set(facts.APPS) | INFRA | {f"{n}-migrate" for n in facts.SERVICES} | {"jwt-keygen"}
     assert set(services) <= allowed, f"unexpected compose services: {set(services) - allowed}"
 
 
 # ------------------------------------------------------------------------------------------------- ports
 
 
-@pytest.mark.parametrize("app", sorted(s.APPS))
+@pytest.mark.parametrize("app", sorted(facts.APPS))
 def test_ports_match_the_fact_table(services: dict, app: str) -> None:
-    port = s.APPS[app]
+    port = facts.APPS[app]
     svc = services[app]
-    env = s.compose_env(svc)
+    env = docker_compose.compose_env(svc)
     assert env[f"{app.upper()}_PORT"] == str(port)
     assert str(svc["build"]["args"]["PORT"]) == str(port), "image EXPOSE/HEALTHCHECK port"
     assert f"127.0.0.1:{port}/readyz" in " ".join(svc["healthcheck"]["test"])
     if app == "gateway":
-        published = [s.expand_compose_default(str(p)) for p in svc["ports"]]
+        published = [docker_compose.expand_compose_default(str(p)) for p in svc["ports"]]
         assert f"{port}:{port}" in published, "the gateway is published on 8000"
     else:
         assert str(port) in [str(p) for p in svc.get("expose", [])]
         assert "ports" not in svc, "only the gateway is published on the host"
 
 
-@pytest.mark.parametrize("app", sorted(s.APPS))
+@pytest.mark.parametrize("app", sorted(facts.APPS))
 def test_ports_match_the_code_when_it_exists(app: str) -> None:
-    in_code = s.port_default_in_code(app)
+    in_code = facts.port_default_in_code(app)
     if in_code is None:
         pytest.skip(f"{app}: no `port: int = ...` default in its settings module yet")
-    assert in_code == s.APPS[app], f"{app}: settings default port {in_code} != {s.APPS[app]}"
+    assert in_code == facts.APPS[app], f"{app}: settings default port {in_code} != {facts.APPS[app]}"
 
 
 # ------------------------------------------------------------------------------------------------- databases
@@ -93,31 +93,31 @@ def test_postgres_init_script_is_mounted(services: dict) -> None:
     init = [m for m in mounts if "/docker-entrypoint-initdb.d/" in m]
     assert init, "postgres has no init script mounted"
     host_path = init[0].split(":")[0]
-    assert (s.ROOT / host_path).resolve() == s.POSTGRES_INIT.resolve()
+    assert (facts.ROOT / host_path).resolve() == facts.POSTGRES_INIT.resolve()
 
 
 def test_init_script_creates_the_four_databases_and_the_role() -> None:
-    databases, roles, owners = s.postgres_init()
-    assert databases == set(s.SERVICES)
+    databases, roles, owners = facts.postgres_init()
+    assert databases == set(facts.SERVICES)
     assert "kabinet" in roles
     assert set(owners.values()) == {"kabinet"}
 
 
 def database_url_problems(services: dict) -> list[str]:
-    databases, roles, owners = s.postgres_init()
+    databases, roles, owners = facts.postgres_init()
     problems = []
-    postgres_env = s.compose_env(services["postgres"])
+    postgres_env = docker_compose.compose_env(services["postgres"])
     for role, variable in roles.items():  # the init script reads the role's password from the container's env
-        if s.with_sample_values(postgres_env.get(variable, "")) != f"value-of-{variable}":
+        if docker_compose.with_sample_values(postgres_env.get(variable, "")) != f"value-of-{variable}":
             problems.append(f"postgres: {variable} (role {role}'s password) is not passed from ${{{variable}}}")
     used: dict[str, str] = {}
     for name, svc in services.items():
-        for key, url in s.compose_env(svc).items():
+        for key, url in docker_compose.compose_env(svc).items():
             if not key.endswith("_DATABASE_URL"):
                 continue
             owner = key.removesuffix("_DATABASE_URL").lower()
-            parts = s.database_url_parts(s.with_sample_values(url))
-            if owner not in s.SERVICES:
+            parts = facts.database_url_parts(docker_compose.with_sample_values(url))
+            if owner not in facts.SERVICES:
                 problems.append(f"{name}: {key} is not a service's database variable")
             if name not in (owner, f"{owner}-migrate"):
                 problems.append(f"{name}: must not receive {key} (one database per service)")
@@ -133,9 +133,9 @@ def database_url_problems(services: dict) -> list[str]:
                 problems.append(f"{name}: {key} credentials do not match the init script's role")
             if used.setdefault(parts["database"], owner) != owner:
                 problems.append(f"{name}: database {parts['database']} shared by {owner} and {used[parts['database']]}")
-    for service in s.SERVICES:
+    for service in facts.SERVICES:
         for name in (service, f"{service}-migrate"):
-            if f"{service.upper()}_DATABASE_URL" not in s.compose_env(services[name]):
+            if f"{service.upper()}_DATABASE_URL" not in docker_compose.compose_env(services[name]):
                 problems.append(f"{name}: {service.upper()}_DATABASE_URL missing")
     return problems
 
@@ -154,22 +154,22 @@ def test_database_url_check_catches_a_wrong_database(services: dict) -> None:
 
 
 def test_broker_url(services: dict) -> None:
-    for name in [*s.APPS, *(f"{n}-migrate" for n in s.SERVICES)]:
-        env = s.compose_env(services[name])
-        if name in s.APPS:
+    for name in [*facts.APPS, *(f"{n}-migrate" for n in facts.SERVICES)]:
+        env = docker_compose.compose_env(services[name])
+        if name in facts.APPS:
             assert "AMQP_URL" in env, name
         if "AMQP_URL" in env:
-            parts = s.database_url_parts(s.with_sample_values(env["AMQP_URL"]))
+            parts = facts.database_url_parts(docker_compose.with_sample_values(env["AMQP_URL"]))
             assert parts["scheme"] == "amqp" and parts["host"] == "rabbitmq", name
-            rabbit = s.compose_env(services["rabbitmq"])
+            rabbit = docker_compose.compose_env(services["rabbitmq"])
             assert parts["user"] == rabbit["RABBITMQ_DEFAULT_USER"] != "guest"
-            assert parts["password"] == s.with_sample_values(rabbit["RABBITMQ_DEFAULT_PASS"])
+            assert parts["password"] == docker_compose.with_sample_values(rabbit["RABBITMQ_DEFAULT_PASS"])
     assert re.fullmatch(r"rabbitmq:3\.(10|13)(\.\d+)?-management", services["rabbitmq"]["image"])
 
 
 def test_common_environment(services: dict) -> None:
-    for app in s.APPS:
-        env = s.compose_env(services[app])
+    for app in facts.APPS:
+        env = docker_compose.compose_env(services[app])
         assert env["EVENTS_EXCHANGE"] == "kabinet.events"
         assert env["JWT_ISSUER"] == "kabinet-identity"
         assert env["JWT_AUDIENCE"] == "kabinet"
@@ -179,9 +179,9 @@ def test_common_environment(services: dict) -> None:
 
 
 def test_gateway_subgraphs_name_each_service_at_its_port(services: dict) -> None:
-    env = s.compose_env(services["gateway"])
-    subgraphs = s.parse_subgraphs(env["GATEWAY_SUBGRAPHS"])
-    assert subgraphs == {name: f"http://{name}:{port}/graphql" for name, port in s.SERVICES.items()}
+    env = docker_compose.compose_env(services["gateway"])
+    subgraphs = facts.parse_subgraphs(env["GATEWAY_SUBGRAPHS"])
+    assert subgraphs == {name: f"http://{name}:{port}/graphql" for name, port in facts.SERVICES.items()}
     assert env["GATEWAY_PORT"] == "8000"
     assert {"GATEWAY_CONSOLE_ENABLED", "GATEWAY_INTROSPECTION_ENABLED"} <= set(env)
 
@@ -189,7 +189,7 @@ def test_gateway_subgraphs_name_each_service_at_its_port(services: dict) -> None
 def test_only_identity_gets_the_signing_key(services: dict) -> None:
     keygen_path = services["jwt-keygen"]["command"][0]
     for name, svc in services.items():
-        env = s.compose_env(svc)
+        env = docker_compose.compose_env(svc)
         has_key = {"IDENTITY_JWT_PRIVATE_KEY", "IDENTITY_JWT_PRIVATE_KEY_FILE"} & set(env)
         assert bool(has_key) == (name in ("identity", "identity-migrate")), name
         if "IDENTITY_JWT_PRIVATE_KEY_FILE" in env:
@@ -207,7 +207,7 @@ def depends_chain_reaches(services: dict, start: str, goal: str) -> bool:
             return True
         if node not in seen:
             seen.add(node)
-            todo += list(s.depends_on(services[node]))
+            todo += list(docker_compose.depends_on(services[node]))
     return False
 
 
@@ -215,7 +215,7 @@ def depends_chain_reaches(services: dict, start: str, goal: str) -> bool:
 
 
 def test_healthchecks(services: dict) -> None:
-    for name in [*s.APPS, *INFRA]:
+    for name in [*facts.APPS, *INFRA]:
         check = services[name].get("healthcheck")
         assert check and check.get("test") and not check.get("disable"), f"{name} has no healthcheck"
     for name, svc in long_running(services).items():
@@ -235,11 +235,11 @@ def test_healthcheck_one_liners_compile(services: dict) -> None:
 
 def dependency_problems(services: dict) -> list[str]:
     problems = []
-    graph = {name: list(s.depends_on(svc)) for name, svc in services.items()}
-    if cycle := s.find_cycle(graph):
+    graph = {name: list(docker_compose.depends_on(svc)) for name, svc in services.items()}
+    if cycle := docker_compose.find_cycle(graph):
         problems.append(f"depends_on cycle: {' -> '.join(cycle)}")
     for name, svc in services.items():
-        for dep, condition in s.depends_on(svc).items():
+        for dep, condition in docker_compose.depends_on(svc).items():
             if dep not in services:
                 problems.append(f"{name} depends on unknown service {dep}")
                 continue
@@ -253,20 +253,20 @@ def dependency_problems(services: dict) -> list[str]:
                     problems.append(f"{name} waits for {dep} to complete, but {dep} restarts")
             else:
                 problems.append(f"{name} -> {dep}: condition {condition} does not wait for readiness")
-    for service in s.SERVICES:
-        deps = s.depends_on(services[service])
+    for service in facts.SERVICES:
+        deps = docker_compose.depends_on(services[service])
         for infra in INFRA:
             if deps.get(infra) != "service_healthy":
                 problems.append(f"{service} does not wait for {infra} healthy")
         if deps.get(f"{service}-migrate") != "service_completed_successfully":
             problems.append(f"{service} does not wait for {service}-migrate to complete")
         migrate = services[f"{service}-migrate"]
-        if s.depends_on(migrate).get("postgres") != "service_healthy":
+        if docker_compose.depends_on(migrate).get("postgres") != "service_healthy":
             problems.append(f"{service}-migrate does not wait for postgres healthy")
         if migrate.get("command") != ["migrate"]:
             problems.append(f"{service}-migrate command {migrate.get('command')} != ['migrate']")
-    gateway = s.depends_on(services["gateway"])
-    for service in s.SERVICES:
+    gateway = docker_compose.depends_on(services["gateway"])
+    for service in facts.SERVICES:
         if gateway.get(service) != "service_healthy":
             problems.append(f"gateway does not wait for {service} healthy")
     return problems
@@ -283,58 +283,58 @@ def test_dependency_check_catches_a_cycle_and_a_missing_healthcheck(services: di
     problems = dependency_problems(broken)
     assert any("cycle" in p for p in problems), problems
     assert any("identity has no healthcheck" in p for p in problems), problems
-    assert s.find_cycle({"a": ["b"], "b": ["c"], "c": ["a"]}) == ["a", "b", "c", "a"]
-    assert s.find_cycle({"a": ["b"], "b": [], "c": ["a", "b"]}) is None
+    assert docker_compose.find_cycle({"a": ["b"], "b": ["c"], "c": ["a"]}) == ["a", "b", "c", "a"]
+    assert docker_compose.find_cycle({"a": ["b"], "b": [], "c": ["a", "b"]}) is None
 
 
 # ------------------------------------------------------------------------------------------------- images
 
 
 def test_build_args_name_workspace_packages_and_their_scripts(services: dict) -> None:
-    members = s.workspace_members()
+    members = facts.workspace_members()
     built = {}
     for name, svc in services.items():
         if "build" not in svc:
             continue
         build = svc["build"]
-        assert (s.ROOT / build["context"]).resolve() == s.ROOT
-        assert (s.ROOT / build["dockerfile"]).resolve() == s.DOCKERFILE.resolve()
+        assert (facts.ROOT / build["context"]).resolve() == facts.ROOT
+        assert (facts.ROOT / build["dockerfile"]).resolve() == facts.DOCKERFILE.resolve()
         package = build["args"]["PACKAGE"]
         script = build["args"].get("SCRIPT", package)
         assert package in members, f"{name}: PACKAGE {package} is not a workspace package"
-        assert script in s.console_scripts(package), f"{name}: {package} declares no console script {script}"
+        assert script in facts.console_scripts(package), f"{name}: {package} declares no console script {script}"
         image = svc["image"].split(":")[0]
         assert built.setdefault(image, package) == package, f"image {image} built from two packages"
-    for app in s.APPS:
+    for app in facts.APPS:
         assert services[app]["build"]["args"]["PACKAGE"] == f"kabinet-{app}"
         assert services[app]["image"].startswith(f"kabinet/{app}:")
-    for service in s.SERVICES:
+    for service in facts.SERVICES:
         assert services[f"{service}-migrate"]["image"] == services[service]["image"]
 
 
-@pytest.mark.parametrize("app", sorted(s.APPS))
+@pytest.mark.parametrize("app", sorted(facts.APPS))
 def test_console_script_module_implements_the_subcommands(app: str) -> None:
-    path = s.entry_point_module_file(f"kabinet-{app}", f"kabinet-{app}")
+    path = facts.entry_point_module_file(f"kabinet-{app}", f"kabinet-{app}")
     if not path.is_file():
-        pytest.skip(f"{path.relative_to(s.ROOT)} not written yet")
+        pytest.skip(f"{path.relative_to(facts.ROOT)} not written yet")
     text = path.read_text()
     if "kabinet.cli import service_main" in text:  # the kit's shared `serve|migrate` command line
-        text += (s.ROOT / "shared/src/kabinet/cli.py").read_text()
-    wanted = {"serve"} if app == "gateway" else s.SUBCOMMANDS
+        text += (facts.ROOT / "shared/src/kabinet/cli.py").read_text()
+    wanted = {"serve"} if app == "gateway" else facts.SUBCOMMANDS
     for command in wanted:
         assert re.search(rf"""["']{command}["']""", text), f"{path}: no {command!r} subcommand"
 
 
 def test_dlq_tool_is_a_console_script() -> None:
-    assert "kabinet-dlq" in s.console_scripts("kabinet")
+    assert "kabinet-dlq" in facts.console_scripts("kabinet")
 
 
 def instruction_args(name: str) -> list[str]:
-    return [args for word, args in s.dockerfile_instructions() if word == name]
+    return [args for word, args in dockerfile.dockerfile_instructions() if word == name]
 
 
 def test_dockerfile_shape() -> None:
-    text = s.DOCKERFILE.read_text()
+    text = facts.DOCKERFILE.read_text()
     froms = instruction_args("FROM")
     assert len(froms) >= 2, "multi-stage build"
     assert re.search(r"^ARG PYTHON_IMAGE=python:3\.11-slim$", text, re.M)
@@ -357,17 +357,17 @@ def test_dockerfile_shape() -> None:
 def test_dockerfile_copies_every_workspace_manifest_before_syncing() -> None:
     """The dependency layer needs every member's pyproject.toml (uv resolves the whole workspace)."""
     copied = {args.split()[0] for args in instruction_args("COPY") if not args.startswith("--")}
-    for directory in s.workspace_members().values():
-        manifest = (directory / "pyproject.toml").relative_to(s.ROOT).as_posix()
+    for directory in facts.workspace_members().values():
+        manifest = (directory / "pyproject.toml").relative_to(facts.ROOT).as_posix()
         assert manifest in copied, f"Dockerfile does not COPY {manifest} for the dependency layer"
     assert "pyproject.toml" in copied
 
 
 def test_dockerfile_case_maps_every_app_package_to_its_directory() -> None:
-    text = s.DOCKERFILE.read_text()
+    text = facts.DOCKERFILE.read_text()
     assert re.search(r'kabinet-\*\) dir="services/\$\{PACKAGE#kabinet-\}"', text)
-    for package, directory in s.workspace_members().items():
-        rel = directory.relative_to(s.ROOT).as_posix()
+    for package, directory in facts.workspace_members().items():
+        rel = directory.relative_to(facts.ROOT).as_posix()
         if rel.startswith("services/"):
             assert rel == f"services/{package.removeprefix('kabinet-')}", package
         else:
@@ -375,7 +375,7 @@ def test_dockerfile_case_maps_every_app_package_to_its_directory() -> None:
 
 
 def test_files_the_image_needs_are_in_the_build_context() -> None:
-    patterns = s.dockerignore_patterns()
+    patterns = dockerfile.dockerignore_patterns()
     sources = []
     for args in instruction_args("COPY"):
         if "--from=" in args:  # copies between build stages
@@ -383,12 +383,12 @@ def test_files_the_image_needs_are_in_the_build_context() -> None:
         words = [w for w in shlex.split(args) if not w.startswith("--")]
         # A wildcard may match nothing (web/ in a checkout without the app) when another source of the COPY exists.
         globbed = [w for w in words[:-1] if "*" in w]
-        assert not globbed or any("*" not in w and (s.ROOT / w).exists() for w in words[:-1]), args
+        assert not globbed or any("*" not in w and (facts.ROOT / w).exists() for w in words[:-1]), args
         sources += [w for w in words[:-1] if w != "." and "*" not in w]
     assert sources
     for src in sources:
-        assert (s.ROOT / src).exists(), f"COPY source {src} does not exist"
-        assert not s.dockerignored(src, patterns), f".dockerignore excludes {src}, which the Dockerfile copies"
+        assert (facts.ROOT / src).exists(), f"COPY source {src} does not exist"
+        assert not dockerfile.dockerignored(src, patterns), f".dockerignore excludes {src}, which the Dockerfile copies"
     for needed in [
         "uv.lock",
         "shared/src/kabinet/__init__.py",
@@ -397,10 +397,10 @@ def test_files_the_image_needs_are_in_the_build_context() -> None:
         "services/identity/alembic.ini",
         "services/identity/migrations/env.py",
     ]:
-        assert not s.dockerignored(needed, patterns), needed
-    if (s.ROOT / "web" / "package.json").exists():
+        assert not dockerfile.dockerignored(needed, patterns), needed
+    if (facts.ROOT / "web" / "package.json").exists():
         for needed in ("web/package.json", "web/package-lock.json", "web/index.html", "web/src/main.tsx"):
-            assert not s.dockerignored(needed, patterns), needed
+            assert not dockerfile.dockerignored(needed, patterns), needed
     for unwanted in [
         "web/node_modules/react/index.js",
         "web/dist/index.html",
@@ -411,13 +411,13 @@ def test_files_the_image_needs_are_in_the_build_context() -> None:
         "services/identity/src/identity/__pycache__/a.pyc",
         ".env",
     ]:
-        assert s.dockerignored(unwanted, patterns), unwanted
+        assert dockerfile.dockerignored(unwanted, patterns), unwanted
 
 
 def test_the_gateway_image_builds_the_web_app_with_node_20_and_serves_it() -> None:
     """The `web` stage builds web/ (npm ci, then the build) for the gateway and all-in-one images; the runtime
     stage carries its dist/ and points the gateway at it and at its persisted documents."""
-    text = s.DOCKERFILE.read_text()
+    text = facts.DOCKERFILE.read_text()
     stage = text.split("AS web", 1)[1].split("\nFROM ", 1)[0]
     assert "kabinet-gateway|kabinet-stack)" in stage
     assert "npm ci" in stage and "npm run build" in stage and "test -f dist/persisted-documents.json" in stage
@@ -432,17 +432,17 @@ def test_the_gateway_image_builds_the_web_app_with_node_20_and_serves_it() -> No
 
 
 def test_compose_gateway_serves_the_web_app_next_to_the_console(services: dict) -> None:
-    gateway = s.compose_env(services["gateway"])
+    gateway = docker_compose.compose_env(services["gateway"])
     assert gateway["GATEWAY_TRUSTED_DOCUMENTS_ONLY"].endswith(":-false}"), "the console needs other documents"
     assert gateway["GATEWAY_CONSOLE_ENABLED"].endswith(":-true}")
-    assert "IDENTITY_SESSION_COOKIE_SECURE" in s.compose_env(services["identity"])
+    assert "IDENTITY_SESSION_COOKIE_SECURE" in docker_compose.compose_env(services["identity"])
 
 
 def test_dockerignore_matcher() -> None:
-    assert s.dockerignored("a/b/__pycache__/x.pyc", ["**/__pycache__"])
-    assert not s.dockerignored("src/x.py", ["**/__pycache__"])
-    assert s.dockerignored("services/x/tests/t.py", ["services/*/tests/"])
-    assert not s.dockerignored("keep.md", ["*.md", "!keep.md"])
+    assert dockerfile.dockerignored("a/b/__pycache__/x.pyc", ["**/__pycache__"])
+    assert not dockerfile.dockerignored("src/x.py", ["**/__pycache__"])
+    assert dockerfile.dockerignored("services/x/tests/t.py", ["services/*/tests/"])
+    assert not dockerfile.dockerignored("keep.md", ["*.md", "!keep.md"])
 
 
 # ------------------------------------------------------------------------------------------------- helper scripts
@@ -461,15 +461,16 @@ def test_entrypoint_loads_file_variables_and_execs_the_script(tmp_path: Path) ->
         "UNREADABLE_FILE": str(tmp_path / "missing"),
     }
     out = subprocess.run(
-        ["sh", str(s.DOCKER / "entrypoint.sh"), "migrate", "--x y"], env=env, capture_output=True, text=True, check=True
+        ["sh", str(facts.DOCKER / "entrypoint.sh"), "migrate", "--x y"], env=env, capture_output=True, text=True,
+        check=True
     ).stdout
     assert out == "migrate|--x y|" + key.read_text().rstrip("\n")
     # an explicitly set variable wins over NAME_FILE
     env["IDENTITY_JWT_PRIVATE_KEY"] = "explicit"
-    out = subprocess.run(["sh", str(s.DOCKER / "entrypoint.sh")], env=env, capture_output=True, text=True).stdout
+    out = subprocess.run(["sh", str(facts.DOCKER / "entrypoint.sh")], env=env, capture_output=True, text=True).stdout
     assert out == "explicit"
     del env["KABINET_SCRIPT"]
-    result = subprocess.run(["sh", str(s.DOCKER / "entrypoint.sh")], env=env, capture_output=True, text=True)
+    result = subprocess.run(["sh", str(facts.DOCKER / "entrypoint.sh")], env=env, capture_output=True, text=True)
     assert result.returncode != 0
 
 
@@ -488,13 +489,13 @@ def test_healthcheck_script_exit_codes() -> None:
     thread.start()
     try:
         base = f"http://127.0.0.1:{server.server_port}"
-        script = str(s.DOCKER / "healthcheck.py")
+        script = str(facts.DOCKER / "healthcheck.py")
         assert subprocess.run([sys.executable, script, f"{base}/readyz"]).returncode == 0
         assert subprocess.run([sys.executable, script, f"{base}/other"], capture_output=True).returncode == 1
         env = {**os.environ, "KABINET_HEALTHCHECK_URL": f"{base}/readyz"}
         assert subprocess.run([sys.executable, script], env=env).returncode == 0
         # the compose one-liner behaves the same way
-        one_liner = s.load_compose()["services"]["identity"]["healthcheck"]["test"][-1]
+        one_liner = docker_compose.load_compose()["services"]["identity"]["healthcheck"]["test"][-1]
         good = one_liner.replace("http://127.0.0.1:8001", base)
         bad = good.replace("/readyz", "/other")
         assert subprocess.run([sys.executable, "-c", good]).returncode == 0
@@ -509,7 +510,7 @@ def test_jwt_keygen_creates_once(tmp_path: Path, key_type: str) -> None:
     from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
     path = tmp_path / "keys" / "jwt.pem"
-    script = str(s.DOCKER / "jwt_keygen.py")
+    script = str(facts.DOCKER / "jwt_keygen.py")
     subprocess.run([sys.executable, script, str(path), "--type", key_type], check=True, capture_output=True)
     first = path.read_bytes()
     key = load_pem_private_key(first, password=None)
@@ -520,17 +521,17 @@ def test_jwt_keygen_creates_once(tmp_path: Path, key_type: str) -> None:
 
 
 def test_compose_file_is_plain_yaml_without_tabs() -> None:
-    text = s.COMPOSE_FILE.read_text()
+    text = facts.COMPOSE_FILE.read_text()
     assert "\t" not in text
     assert yaml.safe_load(text)["name"] == "kabinet"
 
 
-@pytest.mark.parametrize("app", sorted(s.APPS))
+@pytest.mark.parametrize("app", sorted(facts.APPS))
 def test_every_variable_set_is_read_by_the_settings(services: dict, app: str) -> None:
-    names = [n for n in s.compose_env(services[app]) if n != "JWT_KEY_TYPE"]
-    unknown = s.unknown_env_names(app, names)
+    names = [n for n in docker_compose.compose_env(services[app]) if n != "JWT_KEY_TYPE"]
+    unknown = settings_env.unknown_env_names(app, names)
     if unknown is None:
         pytest.skip(f"{app}: settings class not written yet")
     assert unknown == [], f"{app}: compose sets variables its settings never read: {unknown}"
-    if app in s.SERVICES:
-        assert s.unknown_env_names(app, s.compose_env(services[f"{app}-migrate"])) == []
+    if app in facts.SERVICES:
+        assert settings_env.unknown_env_names(app, docker_compose.compose_env(services[f"{app}-migrate"])) == []

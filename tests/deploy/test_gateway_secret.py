@@ -8,8 +8,8 @@ import base64
 import re
 from pathlib import Path
 
-import kabinet_deploy_support as s
 import pytest
+from kabinet_deploy_support import docker_compose, facts, k8s_checks, kustomize
 
 from kabinet.web.gateway_only import SECRET_ENV, MissingGatewaySecret, require_secret
 
@@ -20,41 +20,42 @@ def _container_env(deployment: dict) -> dict[str, dict]:
 
 
 def test_compose_demands_the_secret_for_every_service_and_the_gateway() -> None:
-    services = s.load_compose()["services"]
-    for app in s.APPS:
-        value = s.compose_env(services[app]).get(SECRET_ENV)
+    services = docker_compose.load_compose()["services"]
+    for app in facts.APPS:
+        value = docker_compose.compose_env(services[app]).get(SECRET_ENV)
         assert value is not None and re.fullmatch(r"\$\{KABINET_GATEWAY_SECRET:\?[^}]+\}", value), (app, value)
-    env = s.compose_env(services["identity"])
+    env = docker_compose.compose_env(services["identity"])
     assert env["IDENTITY_DEV_MAILBOX"] == "${IDENTITY_DEV_MAILBOX:-false}"
     assert all("8001" not in str(p) for p in services["identity"].get("ports", []))  # never published
 
 
-@pytest.mark.parametrize("target", ["base", *(f"overlays/{o}" for o in s.OVERLAYS)])
+@pytest.mark.parametrize("target", ["base", *(f"overlays/{o}" for o in facts.OVERLAYS)])
 def test_k8s_every_app_reads_the_generated_secret(target: str) -> None:
-    objects = s.render(s.K8S / target)
-    for app in s.APPS:
-        deployment = s.find(objects, "Deployment", app)
+    objects = kustomize.render(facts.K8S / target)
+    for app in facts.APPS:
+        deployment = k8s_checks.find(objects, "Deployment", app)
         assert deployment is not None, app
         ref = _container_env(deployment)[SECRET_ENV]["valueFrom"]["secretKeyRef"]
         assert ref == {"name": "kabinet-gateway-secret", "key": SECRET_ENV}, app
         assert "IDENTITY_DEV_MAILBOX" not in _container_env(deployment)
-    generated = s.find(objects, "Secret", "kabinet-gateway-secret")
+    generated = k8s_checks.find(objects, "Secret", "kabinet-gateway-secret")
     assert generated is not None and set(generated["data"]) == {SECRET_ENV}
-    others = s.find(objects, "Secret", "kabinet-secrets")
-    assert others is not None and SECRET_ENV not in s._keys_of(others)  # only in its own generated Secret
-    mailbox = {cm["data"].get("IDENTITY_DEV_MAILBOX", "false").lower() for cm in s.by_kind(objects, "ConfigMap")}
+    others = k8s_checks.find(objects, "Secret", "kabinet-secrets")
+    assert others is not None and SECRET_ENV not in k8s_checks._keys_of(others)  # only in its own generated Secret
+    mailbox = {cm["data"].get("IDENTITY_DEV_MAILBOX", "false").lower()
+               for cm in k8s_checks.by_kind(objects, "ConfigMap")}
     # Only the dev overlay turns the development mailbox on (a cluster without SMTP/SMS); base and prod never.
     assert ("true" in mailbox) == (target == "overlays/dev"), target
 
 
-@pytest.mark.parametrize("target", ["base", *(f"overlays/{o}" for o in s.OVERLAYS)])
+@pytest.mark.parametrize("target", ["base", *(f"overlays/{o}" for o in facts.OVERLAYS)])
 def test_k8s_build_fails_until_the_operator_made_the_secret(tmp_path: Path, target: str) -> None:
-    k8s = s.k8s_copy(tmp_path, supplied=[f for f in s.operator_secret_files() if f != "gateway-secret"])
+    k8s = kustomize.k8s_copy(tmp_path, supplied=[f for f in kustomize.operator_secret_files() if f != "gateway-secret"])
     secrets_dir = k8s / "base" / "secrets"
-    with pytest.raises(s.KustomizeError, match="secrets/gateway-secret"):
-        s.render(k8s / target, strict=True)
+    with pytest.raises(kustomize.KustomizeError, match="secrets/gateway-secret"):
+        kustomize.render(k8s / target, strict=True)
     (secrets_dir / "gateway-secret").write_text("0123456789abcdef" * 4 + "\n")
-    generated = s.find(s.render(k8s / target, strict=True), "Secret", "kabinet-gateway-secret")
+    generated = k8s_checks.find(kustomize.render(k8s / target, strict=True), "Secret", "kabinet-gateway-secret")
     assert generated is not None
     # What the pods get is accepted (the file's newline is no part of the secret); an empty file is not.
     assert require_secret(base64.b64decode(generated["data"][SECRET_ENV]).decode(), "k8s") == "0123456789abcdef" * 4
@@ -63,19 +64,19 @@ def test_k8s_build_fails_until_the_operator_made_the_secret(tmp_path: Path, targ
 
 
 def test_k8s_network_policy_lets_only_the_gateway_reach_the_services() -> None:
-    objects = s.render(s.K8S / "overlays/prod")
-    policies = s.by_kind(objects, "NetworkPolicy")
+    objects = kustomize.render(facts.K8S / "overlays/prod")
+    policies = k8s_checks.by_kind(objects, "NetworkPolicy")
     deployments = {d["metadata"]["name"]: d["spec"]["template"]["metadata"]["labels"]
-                   for d in s.by_kind(objects, "Deployment")}
+                   for d in k8s_checks.by_kind(objects, "Deployment")}
 
     def selects(selector: dict, labels: dict) -> bool:
         return all(labels.get(k) == v for k, v in selector.get("matchLabels", {}).items())
 
-    for service in s.SERVICES:
+    for service in facts.SERVICES:
         applying = [p for p in policies if selects(p["spec"]["podSelector"], deployments[service])]
         assert applying and all("Ingress" in p["spec"]["policyTypes"] for p in applying), service
         allowed = {name for p in applying for rule in p["spec"]["ingress"] for peer in rule["from"]
                    for name, labels in deployments.items() if selects(peer["podSelector"], labels)}
         # identity also serves its public keys (JWKS) to the services; nothing else reaches a service
-        expected = {"gateway"} | (set(s.SERVICES) if service == "identity" else set())
+        expected = {"gateway"} | (set(facts.SERVICES) if service == "identity" else set())
         assert allowed == expected, (service, allowed)

@@ -7,26 +7,26 @@ import base64
 import copy
 from pathlib import Path
 
-import kabinet_deploy_support as s
 import pytest
 import yaml
+from kabinet_deploy_support import docker_compose, facts, k8s_checks, kustomize, patches, settings_env
 
-TARGETS = ["base", *(f"overlays/{o}" for o in s.OVERLAYS)]
+TARGETS = ["base", *(f"overlays/{o}" for o in facts.OVERLAYS)]
 
 
 @pytest.fixture(scope="module", params=TARGETS)
 def rendered(request: pytest.FixtureRequest) -> tuple[str, list[dict]]:
-    return request.param, s.render(s.K8S / request.param)
+    return request.param, kustomize.render(facts.K8S / request.param)
 
 
 @pytest.fixture(scope="module")
 def prod() -> list[dict]:
-    return s.render(s.K8S / "overlays/prod")
+    return kustomize.render(facts.K8S / "overlays/prod")
 
 
 @pytest.fixture(scope="module")
 def dev() -> list[dict]:
-    return s.render(s.K8S / "overlays/dev")
+    return kustomize.render(facts.K8S / "overlays/dev")
 
 
 # ------------------------------------------------------------------------------------------------- schema
@@ -35,13 +35,13 @@ def dev() -> list[dict]:
 def test_every_object_validates_against_the_kubernetes_schema(rendered: tuple[str, list[dict]]) -> None:
     target, objects = rendered
     assert objects, target
-    assert s.kubernetes_errors(objects) == [], target
+    assert k8s_checks.kubernetes_errors(objects) == [], target
 
 
 def test_the_validator_catches_broken_objects(prod: list[dict]) -> None:
-    deployment = copy.deepcopy(s.find(prod, "Deployment", "identity"))
+    deployment = copy.deepcopy(k8s_checks.find(prod, "Deployment", "identity"))
     assert deployment is not None
-    assert s.kubernetes_errors([deployment]) == []
+    assert k8s_checks.kubernetes_errors([deployment]) == []
     wrong_type = copy.deepcopy(deployment)
     wrong_type["spec"]["replicas"] = "two"
     typo = copy.deepcopy(deployment)
@@ -49,9 +49,9 @@ def test_the_validator_catches_broken_objects(prod: list[dict]) -> None:
     missing = copy.deepcopy(deployment)
     del missing["spec"]["selector"]
     for broken in (wrong_type, typo, missing):
-        assert len(s.kubernetes_errors([broken])) == 1
+        assert len(k8s_checks.kubernetes_errors([broken])) == 1
     unknown_kind = {"apiVersion": "v1", "kind": "Nonsense", "metadata": {"name": "x"}}
-    assert s.kubernetes_errors([unknown_kind])
+    assert k8s_checks.kubernetes_errors([unknown_kind])
 
 
 # ------------------------------------------------------------------------------------------------- cross-checks
@@ -59,23 +59,25 @@ def test_the_validator_catches_broken_objects(prod: list[dict]) -> None:
 
 def test_cross_checks_pass(rendered: tuple[str, list[dict]]) -> None:
     target, objects = rendered
-    assert s.all_k8s_problems(objects) == [], target
+    assert k8s_checks.all_k8s_problems(objects) == [], target
 
 
 def test_one_deployment_per_app_and_a_migration_job_per_service(rendered: tuple[str, list[dict]]) -> None:
     _, objects = rendered
-    assert sorted(d["metadata"]["name"] for d in s.by_kind(objects, "Deployment")) == sorted(s.APPS)
-    assert sorted(j["metadata"]["name"] for j in s.by_kind(objects, "Job")) == sorted(
-        f"{name}-migrate" for name in s.SERVICES
+    assert sorted(d["metadata"]["name"] for d in k8s_checks.by_kind(objects, "Deployment")) == sorted(facts.APPS)
+    assert sorted(j["metadata"]["name"] for j in k8s_checks.by_kind(objects, "Job")) == sorted(
+        f"{name}-migrate" for name in facts.SERVICES
     )
-    assert sorted(x["metadata"]["name"] for x in s.by_kind(objects, "Service")) == sorted(s.APPS)
-    assert sorted(x["metadata"]["name"] for x in s.by_kind(objects, "PodDisruptionBudget")) == sorted(s.APPS)
-    assert [x["spec"]["scaleTargetRef"]["name"] for x in s.by_kind(objects, "HorizontalPodAutoscaler")] == ["gateway"]
+    assert sorted(x["metadata"]["name"] for x in k8s_checks.by_kind(objects, "Service")) == sorted(facts.APPS)
+    pdbs = k8s_checks.by_kind(objects, "PodDisruptionBudget")
+    assert sorted(x["metadata"]["name"] for x in pdbs) == sorted(facts.APPS)
+    hpas = k8s_checks.by_kind(objects, "HorizontalPodAutoscaler")
+    assert [x["spec"]["scaleTargetRef"]["name"] for x in hpas] == ["gateway"]
 
 
 def _mutated(objects: list[dict], kind: str, name: str) -> tuple[list[dict], dict]:
     copied = copy.deepcopy(objects)
-    obj = s.find(copied, kind, name)
+    obj = k8s_checks.find(copied, kind, name)
     assert obj is not None
     return copied, obj
 
@@ -85,44 +87,44 @@ def test_probe_check_catches_wrong_paths_and_ports(prod: list[dict]) -> None:
     container = dep["spec"]["template"]["spec"]["containers"][0]
     container["readinessProbe"]["httpGet"]["path"] = "/healthz"
     container["livenessProbe"]["httpGet"]["port"] = "metrics"
-    problems = s.check_probes(objects)
+    problems = k8s_checks.check_probes(objects)
     assert len(problems) == 2, problems
     del container["readinessProbe"]
-    assert any("no readinessProbe" in p for p in s.check_probes(objects))
+    assert any("no readinessProbe" in p for p in k8s_checks.check_probes(objects))
 
 
 def test_service_check_catches_a_wrong_selector_and_target_port(prod: list[dict]) -> None:
     objects, svc = _mutated(prod, "Service", "learning")
     svc["spec"]["selector"] = {"app.kubernetes.io/name": "lerning"}
-    assert any("matches no Deployment" in p for p in s.check_services(objects))
+    assert any("matches no Deployment" in p for p in k8s_checks.check_services(objects))
     objects, svc = _mutated(prod, "Service", "learning")
     svc["spec"]["ports"][0]["targetPort"] = 8080
-    assert any("targetPort 8080" in p for p in s.check_services(objects))
+    assert any("targetPort 8080" in p for p in k8s_checks.check_services(objects))
 
 
 def test_env_reference_check_catches_missing_keys_and_objects(prod: list[dict]) -> None:
     objects, secret = _mutated(prod, "Secret", "kabinet-secrets")
     del secret["data"]["BILLING_DATABASE_URL"]
-    problems = s.check_env_references(objects)
+    problems = k8s_checks.check_env_references(objects)
     # the billing Deployment and the billing migration Job both read it
     assert sorted(p.split(" container")[0] for p in problems) == ["Deployment billing", "Job billing-migrate"]
     objects, cm = _mutated(prod, "ConfigMap", "kabinet-config")
     cm["metadata"]["name"] = "kabinet-configuration"
-    assert len(s.check_env_references(objects)) == len(s.APPS) + len(s.SERVICES)
+    assert len(k8s_checks.check_env_references(objects)) == len(facts.APPS) + len(facts.SERVICES)
 
 
 def test_app_check_catches_port_drift_and_a_missing_job(prod: list[dict]) -> None:
     objects, dep = _mutated(prod, "Deployment", "scheduling")
     dep["spec"]["template"]["spec"]["containers"][0]["ports"][0]["containerPort"] = 9000
-    assert any("containerPort" in p for p in s.check_apps(objects))
+    assert any("containerPort" in p for p in k8s_checks.check_apps(objects))
     objects = [o for o in copy.deepcopy(prod) if o["metadata"]["name"] != "learning-migrate"]
-    assert s.check_apps(objects) == ["learning: migration Job learning-migrate missing"]
+    assert k8s_checks.check_apps(objects) == ["learning: migration Job learning-migrate missing"]
 
 
 def test_wiring_check_catches_a_wrong_subgraph_url(prod: list[dict]) -> None:
     objects, cm = _mutated(prod, "ConfigMap", "kabinet-gateway")
     cm["data"]["GATEWAY_SUBGRAPHS"] = cm["data"]["GATEWAY_SUBGRAPHS"].replace("billing:8003", "billing:8030")
-    assert s.check_wiring(objects) == [
+    assert k8s_checks.check_wiring(objects) == [
         "billing: http://billing:8030/graphql uses a port the Service billing does not expose"
     ]
 
@@ -133,28 +135,29 @@ def test_security_check_catches_root_and_writable_root_fs(prod: list[dict]) -> N
     del spec["securityContext"]["runAsNonRoot"]
     spec["containers"][0]["securityContext"]["readOnlyRootFilesystem"] = False
     spec["containers"][0]["image"] = "kabinet/gateway:latest"
-    assert len(s.check_security(objects)) == 3
+    assert len(k8s_checks.check_security(objects)) == 3
 
 
 def test_hpa_check_catches_fixed_replicas(prod: list[dict]) -> None:
     objects, dep = _mutated(prod, "Deployment", "gateway")
     dep["spec"]["replicas"] = 3
-    assert any("fights the HPA" in p for p in s.check_autoscaling(objects))
+    assert any("fights the HPA" in p for p in k8s_checks.check_autoscaling(objects))
 
 
-@pytest.mark.parametrize("app", sorted(s.APPS))
+@pytest.mark.parametrize("app", sorted(facts.APPS))
 def test_every_variable_set_is_read_by_the_settings(prod: list[dict], app: str) -> None:
     config = {
-        k for cm in s.by_kind(prod, "ConfigMap") if cm["metadata"]["name"] == "kabinet-config" for k in cm["data"]
+        k for cm in k8s_checks.by_kind(prod, "ConfigMap") if cm["metadata"]["name"] == "kabinet-config"
+        for k in cm["data"]
     }
     objects = [
         o for o in prod if o["kind"] in ("Deployment", "Job") and o["metadata"]["name"] in (app, f"{app}-migrate")
     ]
     names = set(config)
     for obj in objects:
-        for c in s.containers_of(obj):
-            names |= set(s.container_env(c))
-    unknown = s.unknown_env_names(app, names)
+        for c in kustomize.containers_of(obj):
+            names |= set(k8s_checks.container_env(c))
+    unknown = settings_env.unknown_env_names(app, names)
     if unknown is None:
         pytest.skip(f"{app}: settings class not written yet")
     assert unknown == [], f"{app}: the manifests set variables its settings never read: {unknown}"
@@ -168,51 +171,53 @@ def test_overlays_set_namespace_images_replicas_and_resources(dev: list[dict], p
         (dev, "kabinet-dev", "dev", 1, "25m"),
         (prod, "kabinet", "0.1.0", 2, "250m"),
     ):
-        assert [n["metadata"]["name"] for n in s.by_kind(objects, "Namespace")] == [namespace]
+        assert [n["metadata"]["name"] for n in k8s_checks.by_kind(objects, "Namespace")] == [namespace]
         for obj in objects:
             if obj["kind"] != "Namespace":
                 assert obj["metadata"]["namespace"] == namespace, obj["metadata"]["name"]
-        for dep in s.by_kind(objects, "Deployment"):
+        for dep in k8s_checks.by_kind(objects, "Deployment"):
             (c,) = dep["spec"]["template"]["spec"]["containers"]
             assert c["image"].endswith(f"/{dep['metadata']['name']}:{tag}"), c["image"]
             assert c["resources"]["requests"]["cpu"] == cpu
             if dep["metadata"]["name"] != "gateway":
                 assert dep["spec"]["replicas"] == replicas
-    assert all(c["image"].startswith("ghcr.io/") for o in prod for c in s.containers_of(o))
-    gateway_config = {o["metadata"]["name"]: o for o in s.by_kind(prod, "ConfigMap")}["kabinet-gateway"]["data"]
+    assert all(c["image"].startswith("ghcr.io/") for o in prod for c in kustomize.containers_of(o))
+    config_maps = {o["metadata"]["name"]: o for o in k8s_checks.by_kind(prod, "ConfigMap")}
+    gateway_config = config_maps["kabinet-gateway"]["data"]
     assert gateway_config["GATEWAY_CONSOLE_ENABLED"] == "false"
     assert gateway_config["GATEWAY_INTROSPECTION_ENABLED"] == "false"
-    dev_config = {o["metadata"]["name"]: o for o in s.by_kind(dev, "ConfigMap")}
+    dev_config = {o["metadata"]["name"]: o for o in k8s_checks.by_kind(dev, "ConfigMap")}
     assert dev_config["kabinet-config"]["data"]["LOG_LEVEL"] == "DEBUG"
     assert dev_config["kabinet-config"]["data"]["EVENTS_EXCHANGE"] == "kabinet.events", "patch merged, not replaced"
-    hpa = s.by_kind(prod, "HorizontalPodAutoscaler")[0]["spec"]
+    hpa = k8s_checks.by_kind(prod, "HorizontalPodAutoscaler")[0]["spec"]
     assert (hpa["minReplicas"], hpa["maxReplicas"]) == (2, 10)
     assert hpa["metrics"], "the HPA patch merged into the base HPA"
 
 
 def test_labels_reach_templates_but_not_selectors(prod: list[dict]) -> None:
-    for dep in s.by_kind(prod, "Deployment"):
+    for dep in k8s_checks.by_kind(prod, "Deployment"):
         assert dep["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/part-of"] == "kabinet"
         assert dep["metadata"]["labels"]["kabinet.io/environment"] == "prod"
         assert dep["spec"]["selector"]["matchLabels"] == {"app.kubernetes.io/name": dep["metadata"]["name"]}
 
 
 def test_k8s_and_compose_agree(tmp_path: Path) -> None:
-    compose = s.load_compose()["services"]
-    objects = s.render(s.k8s_copy(tmp_path, supplied=s.operator_secret_files()) / "base", strict=True)
+    compose = docker_compose.load_compose()["services"]
+    copied = kustomize.k8s_copy(tmp_path, supplied=kustomize.operator_secret_files())
+    objects = kustomize.render(copied / "base", strict=True)
     config = {}
-    for cm in s.by_kind(objects, "ConfigMap"):
+    for cm in k8s_checks.by_kind(objects, "ConfigMap"):
         config.update(cm["data"])
-    gateway_env = s.compose_env(compose["gateway"])
-    assert s.parse_subgraphs(config["GATEWAY_SUBGRAPHS"]) == s.parse_subgraphs(gateway_env["GATEWAY_SUBGRAPHS"])
+    gateway_env = docker_compose.compose_env(compose["gateway"])
+    assert facts.parse_subgraphs(config["GATEWAY_SUBGRAPHS"]) == facts.parse_subgraphs(gateway_env["GATEWAY_SUBGRAPHS"])
     for key in ("EVENTS_EXCHANGE", "JWT_ISSUER", "JWT_AUDIENCE", "JWKS_URL"):
         assert config[key] == gateway_env[key], key
-    secret = s.find(objects, "Secret", "kabinet-secrets")
+    secret = k8s_checks.find(objects, "Secret", "kabinet-secrets")
     assert secret is not None
-    for service in s.SERVICES:
-        k8s_db = s.database_url_parts(base64.b64decode(secret["data"][f"{service.upper()}_DATABASE_URL"]).decode())
-        compose_db = s.database_url_parts(
-            s.with_sample_values(s.compose_env(compose[service])[f"{service.upper()}_DATABASE_URL"]))
+    for service in facts.SERVICES:
+        k8s_db = facts.database_url_parts(base64.b64decode(secret["data"][f"{service.upper()}_DATABASE_URL"]).decode())
+        compose_db = facts.database_url_parts(
+            docker_compose.with_sample_values(docker_compose.compose_env(compose[service])[f"{service.upper()}_DATABASE_URL"]))
         assert (k8s_db["scheme"], k8s_db["database"]) == (compose_db["scheme"], compose_db["database"])
 
 
@@ -280,7 +285,7 @@ def test_renderer_semantics(tmp_path: Path) -> None:
             "patches": [{"path": "patch.yaml"}, {"path": "json.yaml", "target": {"kind": "Deployment", "name": "w.*"}}],
         },
     )
-    objects = s.render(overlay)
+    objects = kustomize.render(overlay)
     ns, rendered_dep, rendered_svc = objects
     assert ns["metadata"]["name"] == "prod", "kustomize renames Namespace objects"
     assert rendered_dep["metadata"]["namespace"] == "prod"
@@ -297,23 +302,23 @@ def test_renderer_semantics(tmp_path: Path) -> None:
         {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"}},
         {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"}},
     )
-    with pytest.raises(s.KustomizeError, match="one document"):
-        s.render(overlay)
+    with pytest.raises(kustomize.KustomizeError, match="one document"):
+        kustomize.render(overlay)
     write(overlay / "patch.yaml", {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "nope"}})
-    with pytest.raises(s.KustomizeError, match="matches nothing"):
-        s.render(overlay)
+    with pytest.raises(kustomize.KustomizeError, match="matches nothing"):
+        kustomize.render(overlay)
     write(overlay / "kustomization.yaml", {"resources": ["../base"], "namePrefix": "x-"})
-    with pytest.raises(s.KustomizeError, match="namePrefix"):
-        s.render(overlay)
+    with pytest.raises(kustomize.KustomizeError, match="namePrefix"):
+        kustomize.render(overlay)
 
 
 def test_strategic_merge_details() -> None:
     base = {"ports": [{"containerPort": 1, "name": "a"}], "args": ["x"], "keep": {"a": 1, "b": 2}}
     patch = {"ports": [{"containerPort": 2, "name": "b"}], "args": ["y"], "keep": {"b": None, "c": 3}}
-    assert s.strategic_merge(base, patch) == {
+    assert patches.strategic_merge(base, patch) == {
         "ports": [{"containerPort": 1, "name": "a"}, {"containerPort": 2, "name": "b"}],
         "args": ["y"],
         "keep": {"a": 1, "c": 3},
     }
-    assert s.split_image("host:5000/a/b:1.2@sha256:x") == ("host:5000/a/b", "1.2", "sha256:x")
-    assert s.split_image("host:5000/a/b") == ("host:5000/a/b", None, None)
+    assert kustomize.split_image("host:5000/a/b:1.2@sha256:x") == ("host:5000/a/b", "1.2", "sha256:x")
+    assert kustomize.split_image("host:5000/a/b") == ("host:5000/a/b", None, None)

@@ -10,16 +10,16 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import kabinet_deploy_support as s
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
+from kabinet_deploy_support import facts, k8s_checks, kustomize
 
-SCRIPT = s.DEPLOY / "make-secrets.sh"
+SCRIPT = facts.DEPLOY / "make-secrets.sh"
 COMPOSE_SECRETS = ("KABINET_GATEWAY_SECRET", "BILLING_PAYMENT_WEBHOOK_SECRET", "POSTGRES_PASSWORD",
                    "KABINET_DB_PASSWORD", "RABBITMQ_PASSWORD")
 URLS = {
-    **{f"{app.upper()}_DATABASE_URL": f"{app}-database-url" for app in s.SERVICES},
+    **{f"{app.upper()}_DATABASE_URL": f"{app}-database-url" for app in facts.SERVICES},
     "AMQP_URL": "amqp-url",
 }
 
@@ -29,8 +29,8 @@ def checkout(tmp_path: Path) -> Path:
     """The script, jwt_keygen.py and deploy/k8s (without any local operator file) as in the repository."""
     (tmp_path / "deploy" / "docker").mkdir(parents=True)
     shutil.copy2(SCRIPT, tmp_path / "deploy" / "make-secrets.sh")
-    shutil.copy2(s.DOCKER / "jwt_keygen.py", tmp_path / "deploy" / "docker" / "jwt_keygen.py")
-    s.k8s_copy(tmp_path / "deploy")
+    shutil.copy2(facts.DOCKER / "jwt_keygen.py", tmp_path / "deploy" / "docker" / "jwt_keygen.py")
+    kustomize.k8s_copy(tmp_path / "deploy")
     return tmp_path
 
 
@@ -63,7 +63,7 @@ def test_compose_env_gets_every_required_secret_and_keeps_them(checkout: Path) -
     assert len(set(env.values())) == len(COMPOSE_SECRETS)  # each its own random value
     assert (checkout / ".env").stat().st_mode & 0o077 == 0
     # what compose demands is exactly what the script writes (the ${X:?} variables of docker-compose.yml)
-    required = set(re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*):\?", s.COMPOSE_FILE.read_text()))
+    required = set(re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*):\?", facts.COMPOSE_FILE.read_text()))
     assert required == set(COMPOSE_SECRETS)
 
     before = (checkout / ".env").read_text()
@@ -87,7 +87,8 @@ def test_compose_keeps_the_operators_values_and_demo_adds_the_mailbox(checkout: 
 
 def test_k8s_writes_the_files_kustomize_needs_and_keeps_them(checkout: Path) -> None:
     secrets = checkout / "deploy" / "k8s" / "base" / "secrets"
-    urls = {f"{app.upper()}_DATABASE_URL": f"postgresql+asyncpg://{app}:pw@pg.example:5432/{app}" for app in s.SERVICES}
+    urls = {f"{app.upper()}_DATABASE_URL": f"postgresql+asyncpg://{app}:pw@pg.example:5432/{app}"
+            for app in facts.SERVICES}
     urls["AMQP_URL"] = "amqps://kabinet:pw@mq.example:5671/kabinet"
 
     # without the URLs: the generated files are written, the missing ones named, and the exit status says so
@@ -95,13 +96,14 @@ def test_k8s_writes_the_files_kustomize_needs_and_keeps_them(checkout: Path) -> 
     assert done.returncode != 0
     missing = re.search(r"MISSING[^:]*: (.*)", done.stderr)
     assert missing and set(missing.group(1).split()) == set(URLS) - {"AMQP_URL"}, done.stderr
-    with pytest.raises(s.KustomizeError, match="identity-database-url"):
-        s.render(checkout / "deploy" / "k8s" / "overlays" / "prod", strict=True)
+    with pytest.raises(kustomize.KustomizeError, match="identity-database-url"):
+        kustomize.render(checkout / "deploy" / "k8s" / "overlays" / "prod", strict=True)
     assert not (checkout / ".env").exists()  # --k8s is for Kubernetes only
 
     done = run(checkout, "--k8s", env=urls)
     assert done.returncode == 0, done.stderr
-    assert sorted(p.name for p in secrets.iterdir() if p.name != ".gitignore") == sorted(s.operator_secret_files())
+    written = sorted(p.name for p in secrets.iterdir() if p.name != ".gitignore")
+    assert written == sorted(kustomize.operator_secret_files())
     for var, file in URLS.items():
         assert (secrets / file).read_text() == urls[var]  # as given, no trailing newline
     for file in ("gateway-secret", "billing-payment-webhook-secret"):
@@ -109,8 +111,8 @@ def test_k8s_writes_the_files_kustomize_needs_and_keeps_them(checkout: Path) -> 
     key = load_pem_private_key((secrets / "jwt-private-key.pem").read_bytes(), password=None)
     assert isinstance(key, Ed25519PrivateKey)
     assert all(p.stat().st_mode & 0o077 == 0 for p in secrets.iterdir() if p.name != ".gitignore")
-    objects = s.render(checkout / "deploy" / "k8s" / "overlays" / "prod", strict=True)
-    assert s.check_env_references(objects) == []
+    objects = kustomize.render(checkout / "deploy" / "k8s" / "overlays" / "prod", strict=True)
+    assert k8s_checks.check_env_references(objects) == []
 
     before = {p.name: p.read_bytes() for p in secrets.iterdir()}
     other = {var: url.replace(":pw@", ":other@") for var, url in urls.items()}

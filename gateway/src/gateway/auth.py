@@ -5,17 +5,13 @@ callers may see). A bearer token is verified with identity's public keys (`kabin
 algorithm, iss/aud/exp checked); a bad, expired or wrongly signed one is refused with 401 `UNAUTHENTICATED`
 before anything is parsed or planned. A good one is forwarded to the subgraphs unchanged.
 
-Verified tokens are remembered until they expire (bounded LRU), so a client sending the same token on every
-request pays the signature check once.
+Verified tokens are remembered until they expire by the verifier's own cache (bounded LRU, strict on the cached
+path), so a client sending the same token on every request pays the signature check once.
 """
 
 from __future__ import annotations
 
 import logging
-import time
-from collections import OrderedDict
-
-import jwt
 
 from kabinet.auth import ANONYMOUS, InvalidToken, KeySource, Principal, TokenVerifier
 from kabinet.outages import SERVICE_UNAVAILABLE, UNAVAILABLE_MESSAGE, is_outage
@@ -42,11 +38,15 @@ class AuthUnavailable(Exception):
 
 
 class GatewayAuth:
-    def __init__(self, verifier: TokenVerifier | None, cache_size: int = 10_000) -> None:
+    def __init__(self, verifier: TokenVerifier | None, cache_size: int | None = None) -> None:
         self.verifier = verifier
-        self.cache_size = cache_size
-        self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
-        self.verifications = 0  # signature checks done (tests prove the cache works)
+        if verifier is not None and cache_size is not None:
+            verifier.cache_size = cache_size
+
+    @property
+    def verifications(self) -> int:
+        """Signature checks done (tests prove the verifier's cache works)."""
+        return self.verifier.verifications if self.verifier is not None else 0
 
     @classmethod
     def from_settings(
@@ -78,17 +78,8 @@ class GatewayAuth:
 
     async def verify(self, token: str) -> Principal:
         assert self.verifier is not None
-        now = time.time()
-        cached = self._verified.get(token)
-        if cached is not None:
-            principal, expires_at = cached
-            if now < expires_at:
-                self._verified.move_to_end(token)
-                return principal
-            del self._verified[token]
-        self.verifications += 1
         try:
-            principal = await self.verifier.verify(token)
+            return await self.verifier.verify(token)
         except InvalidToken as exc:
             log.info("token refused: %s", exc)
             raise Unauthenticated() from exc
@@ -97,9 +88,3 @@ class GatewayAuth:
             if is_outage(exc):
                 raise AuthUnavailable() from exc
             raise Unauthenticated("The access token could not be verified.") from exc
-        claims = jwt.decode(token, options={"verify_signature": False})
-        # Remember it until it expires (without the verifier's leeway: be strict on the cached path).
-        self._verified[token] = (principal, float(claims.get("exp", now)))
-        while len(self._verified) > self.cache_size:
-            self._verified.popitem(last=False)
-        return principal

@@ -81,3 +81,18 @@ class Money:
     def __le__(self, other: Money) -> bool:
         self._check(other)
         return self.amount <= other.amount
+
+    def __gt__(self, other: Money) -> bool:
+        self._check(other)
+        return self.amount > other.amount
+
+    def __ge__(self, other: Money) -> bool:
+        self._check(other)
+        return self.amount >= other.amount
+
+    def __mul__(self, times: int) -> Money:
+        return Money(self.amount * times, self.currency)
+
+    @property
+    def is_negative(self) -> bool:
+        return self.amount < 0

@@ -9,12 +9,15 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from alembic import command, context
+from alembic import command, context, op
 from alembic.config import Config
-from sqlalchemy import MetaData, pool
+from alembic.operations.ops import CreateIndexOp, CreateTableOp
+from sqlalchemy import MetaData, Table, pool
 from sqlalchemy.engine import Connection
 
 from kabinet.db.engine import create_engine, normalise_url
+from kabinet.db.idempotency import TABLE_NAME, idempotency_table
+from kabinet.db.messaging_tables import add_messaging_tables
 
 
 def alembic_config(script_location: Path, url: str) -> Config:
@@ -78,3 +81,61 @@ def _run_with(connection: Connection, metadata: MetaData) -> None:
                       compare_type=True)
     with context.begin_transaction():
         context.run_migrations()
+
+
+# -- the kit's tables in a service's migration ------------------------------------------------------------------
+# Every service creates its outbox, inbox and idempotency keys from the same definitions its metadata uses, so the
+# tables are alike in all four databases and a migration never spells their columns out again:
+#
+#     from kabinet.db.migrations import create_messaging_tables, create_idempotency_table
+#     def upgrade() -> None:
+#         create_messaging_tables()
+#         create_idempotency_table()
+
+
+def create_tables(*tables: Table) -> None:
+    """``op.create_table`` for tables defined in code, with their indexes (online and ``--sql`` offline)."""
+    for table in tables:
+        op.invoke(CreateTableOp.from_table(table))
+        for index in sorted(table.indexes, key=lambda ix: str(ix.name)):
+            op.invoke(CreateIndexOp.from_index(index))
+
+
+def drop_tables(*names: str) -> None:
+    for name in names:
+        op.drop_table(name)  # its indexes go with it
+
+
+def create_messaging_tables() -> None:
+    """The ``outbox`` and ``inbox`` tables, as :func:`kabinet.db.add_messaging_tables` defines them."""
+    create_tables(*add_messaging_tables(MetaData()))
+
+
+def drop_messaging_tables() -> None:
+    drop_tables("inbox", "outbox")
+
+
+def create_idempotency_table(name: str = TABLE_NAME) -> None:
+    """The idempotency keys table, as :func:`kabinet.db.idempotency.idempotency_table` defines it."""
+    create_tables(idempotency_table(MetaData(), name))
+
+
+def drop_idempotency_table(name: str = TABLE_NAME) -> None:
+    drop_tables(name)
+
+
+def replace_idempotency_table(copy_select: str, name: str = TABLE_NAME, old: str | None = None) -> None:
+    """Replace a service's own keys table ``old`` (default: ``name``) with the kit's, copying its rows.
+
+    ``copy_select`` selects ``scope, key, request_hash, result, created_at`` from the old table, named
+    ``{old}_old`` while it runs, e.g. ``"SELECT 'user:' || subject, key, request_hash, result_id, created_at
+    FROM idempotency_keys_old"``. On PostgreSQL the old table's primary key is renamed first (constraint names
+    are per schema there, and the kit's is ``pk_<name>``).
+    """
+    old = old or name
+    op.rename_table(old, f"{old}_old")
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(f'ALTER INDEX IF EXISTS "pk_{name}" RENAME TO "pk_{name}_old"')
+    create_idempotency_table(name)
+    op.execute(f"INSERT INTO {name} (scope, key, request_hash, result, created_at) {copy_select}")
+    op.drop_table(f"{old}_old")

@@ -1,5 +1,6 @@
 from kabinet.events.contracts import PRODUCED, EventContract, produces
 from kabinet.events.envelope import Envelope, routing_key
 from kabinet.events.errors import MalformedEvent
+from kabinet.events.money import MoneyPayload
 
-__all__ = ["PRODUCED", "Envelope", "EventContract", "MalformedEvent", "produces", "routing_key"]
+__all__ = ["PRODUCED", "Envelope", "EventContract", "MalformedEvent", "MoneyPayload", "produces", "routing_key"]

@@ -10,7 +10,7 @@ import strawberry
 from strawberry.types.scalar import ScalarDefinition
 
 from kabinet.errors import BadUserInput
-from kabinet.money import AmountError, parse_amount
+from kabinet.money import DEFAULT_CURRENCY, AmountError, parse_amount
 from kabinet.money import Money as MoneyValue
 from kabinet.phone import normalise_phone
 
@@ -80,6 +80,14 @@ class Money:
     @classmethod
     def from_value(cls, value: MoneyValue) -> Money:
         return cls(amount=value.amount, currency=value.currency)
+
+    @classmethod
+    def of(cls, amount: Decimal | str | int, currency: str = DEFAULT_CURRENCY) -> Money:
+        """From an amount and a currency as stored (two decimals, like the domain value)."""
+        return cls.from_value(MoneyValue.of(amount, currency))
+
+    def to_value(self) -> MoneyValue:
+        return MoneyValue(Decimal(self.amount), self.currency)
 
 
 @strawberry.federation.type(shareable=True, description="A problem with a mutation's input or state.")
