@@ -144,7 +144,7 @@ class LedgerMachine(RuleBasedStateMachine):
             async with self.runtime.uow() as uow:
                 res = await subs.sell_subscription(subs.SellSubscription(
                     t.id, self.student, on_credit=True, starts_on=datetime(2026, 11, 1).date()), uow, OWNER)
-            return str(res["subscription_id"])
+            return str(res.subscription_id)
 
         self.sub = self.run(go())
         self.balance -= Decimal("100.00")

@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
 
 import pytest
 
@@ -78,7 +77,7 @@ class World:
                                                  branch_id=branch_id) for s in fam.student_ids])
         return fam
 
-    async def pay(self, fam: Family, amount: str) -> dict[str, Any]:
+    async def pay(self, fam: Family, amount: str) -> payments.PaymentResult:
         async with self.uow() as uow:
             return await payments.record_payment(
                 payments.RecordPayment(fam.id, Decimal(amount), PaymentMethod.CASH), uow, self.owner)

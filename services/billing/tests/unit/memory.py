@@ -1,6 +1,6 @@
 """Billing's unit of work in memory: the repositories of ``billing.service.unit_of_work`` over plain dicts, with
 the same rules the SQL ones enforce (the balance checks of a posting, one active charge per lesson and student,
-idempotency keys, lesson credits never below zero), and transactions: a unit of work works on a copy of the
+lesson credits never below zero), and transactions: a unit of work works on a copy of the
 store and writes it back only at ``commit`` (leaving the block without commit rolls everything back)."""
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from billing.domain.records import (
 )
 from kabinet.context import EventContext, current_context
 from kabinet.events.contracts import EventContract
+from kabinet.idempotency import MemoryKeyStore
 from kabinet.money import AMOUNT_COLUMN_MAX
 
 
@@ -62,7 +63,7 @@ class Store:
     branches: dict[str, Branch] = field(default_factory=dict)
     lessons: dict[str, Lesson] = field(default_factory=dict)
     participants: dict[tuple[str, str], Participant] = field(default_factory=dict)
-    idempotency: dict[tuple[str, str], tuple[str, str | None]] = field(default_factory=dict)
+    idempotency: MemoryKeyStore = field(default_factory=MemoryKeyStore)
     published: list[tuple[EventContract, EventContext]] = field(default_factory=list)
 
     def account_of(self, family_id: str) -> FamilyAccount | None:
@@ -349,20 +350,6 @@ class MemoryProjections:
         return True
 
 
-class MemoryIdempotencyKeys:
-    def __init__(self, s: Store) -> None:
-        self.s = s
-
-    async def claim(self, scope: str, key: str, request_hash: str) -> tuple[str, str | None] | None:
-        if (scope, key) in self.s.idempotency:
-            return self.s.idempotency[(scope, key)]
-        self.s.idempotency[(scope, key)] = (request_hash, None)
-        return None
-
-    async def store(self, scope: str, key: str, result: str) -> None:
-        self.s.idempotency[(scope, key)] = (self.s.idempotency[(scope, key)][0], result)
-
-
 class MemoryUnitOfWork:
     """``async with MemoryUnitOfWork(store) as uow: ...; await uow.commit()`` - implements BillingUnitOfWork."""
 
@@ -385,7 +372,7 @@ class MemoryUnitOfWork:
         self.checkouts = MemoryCheckouts(work)
         self.invoices = MemoryInvoices(work)
         self.projections = MemoryProjections(work)
-        self.idempotency = MemoryIdempotencyKeys(work)
+        self.idempotency = work.idempotency
 
     async def __aenter__(self) -> Self:
         return self

@@ -24,7 +24,7 @@ async def test_an_adjustment_needs_a_reason_and_may_take_the_family_into_debt(wo
     async with world.uow() as uow:
         res = await adjustments.adjust_balance(adjustments.AdjustBalance(fam.id, Decimal("-25.50"), "correction"),
                                                uow, world.admin)
-    assert res["balance_after"] == "-25.50" and world.balance(fam) == Decimal("-25.50")
+    assert res.balance_after == Decimal("-25.50") and world.balance(fam) == Decimal("-25.50")
     tx, posted = world.store.ledger[-1]
     assert tx.kind is TxKind.ADJUSTMENT and tx.created_by == "st-admin" and posted.debt
     made = world.events(AdjustmentMade)
@@ -44,7 +44,7 @@ async def test_a_direct_charge_is_refused_beyond_the_credit_limit_until_the_limi
     assert world.account(fam).credit_limit == Decimal("5.00")
     async with world.uow() as uow:
         res = await adjustments.charge_account(charge, uow, world.admin)
-    assert res["balance_after"] == "-5.00"
+    assert res.balance_after == Decimal("-5.00")
     assert world.store.ledger[-1][0].kind is TxKind.MANUAL_CHARGE
     assert isinstance(world.events()[-1], BalanceChanged)
 

@@ -22,10 +22,10 @@ async def test_an_invoice_for_a_subscription_defaults_to_its_price_and_branch(wo
     type_id = await plan(world, price="300.00")
     sold = await sell(world, fam, type_id, on_credit=True)
     async with world.uow() as uow:
-        res = await invoices.issue_invoice(invoices.IssueInvoice(fam.id, " ", subscription_id=sold["subscription_id"],
+        res = await invoices.issue_invoice(invoices.IssueInvoice(fam.id, " ", subscription_id=sold.subscription_id,
                                                                  period_from=date(2026, 12, 1),
                                                                  period_to=date(2026, 12, 31)), uow, world.admin)
-    inv = world.store.invoices[res["invoice_id"]]
+    inv = world.store.invoices[res.invoice_id]
     assert (inv.amount, inv.paid, inv.status, inv.description, inv.branch_id) == (
         Decimal("300.00"), Decimal("0.00"), "issued", "Invoice", "b-1")
     assert len(world.events(InvoiceIssued)) == 1
@@ -43,7 +43,7 @@ async def test_an_invoice_needs_an_amount_a_period_in_order_and_the_familys_subs
     sold = await sell(world, other, await plan(world), on_credit=True)
     with pytest.raises(SubscriptionNotFound):
         async with world.uow() as uow:
-            await invoices.issue_invoice(invoices.IssueInvoice(fam.id, "x", subscription_id=sold["subscription_id"]),
+            await invoices.issue_invoice(invoices.IssueInvoice(fam.id, "x", subscription_id=sold.subscription_id),
                                          uow, world.admin)
     assert not world.store.invoices
 
@@ -54,7 +54,7 @@ async def test_cancelling_an_invoice_is_idempotent_and_refused_once_paid_in_part
     for _ in range(2):
         async with world.uow() as uow:
             ids.append((await invoices.issue_invoice(invoices.IssueInvoice(fam.id, "x", Decimal("50")), uow,
-                                                     world.admin))["invoice_id"])
+                                                     world.admin)).invoice_id)
     for _ in range(2):
         async with world.uow() as uow:
             assert await invoices.cancel_invoice(ids[0], uow, world.admin) == ids[0]

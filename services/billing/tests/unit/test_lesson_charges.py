@@ -17,7 +17,6 @@ from billing.service.inbound_events import (
     LessonCancelledV1,
     LessonRescheduledV1,
     LessonScheduledV1,
-    MoneyIn,
     ParticipantAddedV1,
     ParticipantIn,
     ParticipantRemovedV1,
@@ -25,6 +24,7 @@ from billing.service.inbound_events import (
     StudentErasedV1,
 )
 from kabinet.errors import Forbidden, InvalidInput
+from kabinet.events import MoneyPayload
 
 from .conftest import BRANCH, STARTS, Family, World, envelope, uid
 from .test_subscriptions import plan, sell
@@ -34,15 +34,15 @@ def scheduled(fam: Family, price: str = "40.00", lesson_id: str | None = None, r
               **kwargs: Any) -> LessonScheduledV1:
     return LessonScheduledV1(
         lesson_id=lesson_id or uid(), branch_id=kwargs.pop("branch_id", BRANCH), lesson_type="group",
-        starts_at=STARTS, price=MoneyIn(amount=Decimal(price)), group_id="g-1",
+        starts_at=STARTS, price=MoneyPayload(amount=Decimal(price)), group_id="g-1",
         participants=[ParticipantIn(student_id=s, family_id=fam.id, reason=reason,
-                                    price=MoneyIn(amount=Decimal(price))) for s in fam.student_ids], **kwargs)
+                                    price=MoneyPayload(amount=Decimal(price))) for s in fam.student_ids], **kwargs)
 
 
 def added(fam: Family, lesson_id: str, price: str = "40.00", reason: str = "member") -> ParticipantAddedV1:
     return ParticipantAddedV1(lesson_id=lesson_id, branch_id=BRANCH, lesson_type="group", starts_at=STARTS,
                               student_id=fam.student_ids[0], family_id=fam.id, reason=reason,
-                              price=MoneyIn(amount=Decimal(price)))
+                              price=MoneyPayload(amount=Decimal(price)))
 
 
 async def test_a_scheduled_lesson_charges_each_student_once_in_money(world: World) -> None:
@@ -80,7 +80,7 @@ async def test_charges_carry_the_context_of_the_event_of_their_lesson(world: Wor
 
 async def test_a_covering_subscription_pays_with_a_credit_and_a_discount_lowers_money(world: World) -> None:
     fam, other = await world.family(), await world.family()
-    sid = (await sell(world, fam, await plan(world, lessons=4), on_credit=True))["subscription_id"]
+    sid = (await sell(world, fam, await plan(world, lessons=4), on_credit=True)).subscription_id
     async with world.uow() as uow:
         d = await discounts.create_discount(discounts.CreateDiscount(
             "Siblings", DiscountScope.FAMILY, other.id, DiscountKind.PERCENT, Decimal("25"), BRANCH), uow,

@@ -52,8 +52,8 @@ async def test_a_matching_notification_becomes_one_payment_however_often_it_come
         assert result is not None
     assert world.balance(fam) == Decimal("250.00") and len(world.events(PaymentReceived)) == 1
     [stored] = world.store.checkouts.values()
-    assert stored.status == "paid" and stored.payment_id == result["payment_id"]
-    assert world.store.payments[result["payment_id"]].external_id == f"fake:{checkout.provider_payment_id}"
+    assert stored.status == "paid" and stored.payment_id == result.payment_id
+    assert world.store.payments[result.payment_id].external_id == f"fake:{checkout.provider_payment_id}"
 
 
 async def test_unknown_mismatched_or_failed_notifications_move_no_money(world: World) -> None:
@@ -82,8 +82,8 @@ async def test_a_checkout_for_an_invoice_is_at_most_what_is_left_and_only_for_th
         inv = await invoices.issue_invoice(invoices.IssueInvoice(fam.id, "x", Decimal("80.00")), uow, world.admin)
     provider = FakeProvider()
     with pytest.raises(InvalidAmount):
-        await start(world, fam, provider, "80.01", inv["invoice_id"])
-    await start(world, fam, provider, "80.00", inv["invoice_id"])
+        await start(world, fam, provider, "80.01", inv.invoice_id)
+    await start(world, fam, provider, "80.00", inv.invoice_id)
     with pytest.raises(Forbidden):
         async with world.uow() as uow:
             await online_payments.start_online_payment(online_payments.StartOnlinePayment(fam.id, Decimal("1")),

@@ -19,12 +19,12 @@ async def test_a_payment_raises_the_balance_posts_balanced_entries_and_publishes
     fam = await world.family()
     result = await world.pay(fam, "150.00")
     assert world.balance(fam) == Decimal("150.00")
-    assert result["balance_after"] == "150.00"
+    assert result.balance_after == Decimal("150.00")
     tx, posted = world.store.ledger[-1]
     assert tx.kind is TxKind.PAYMENT and posted.balance_after == Decimal("150.00") and not posted.debt
     assert {(e.ledger_account, e.amount) for e in tx.entries} == {
         (LedgerAccount.FAMILY, Decimal("150.00")), (LedgerAccount.payment_method("cash"), Decimal("-150.00"))}
-    payment = world.store.payments[result["payment_id"]]
+    payment = world.store.payments[result.payment_id]
     assert (payment.amount, payment.method, payment.received_by) == (Decimal("150.00"), "cash", "st-owner")
     assert [type(e) for e in world.events()][-2:] == [BalanceChanged, PaymentReceived]
 
@@ -66,7 +66,7 @@ async def test_a_payment_to_an_invoice_pays_it_part_then_whole(world: World) -> 
     async with world.uow() as uow:
         issued = await invoices.issue_invoice(invoices.IssueInvoice(fam.id, "December", Decimal("100.00")), uow,
                                               world.admin)
-    invoice_id = issued["invoice_id"]
+    invoice_id = issued.invoice_id
     for amount, status in (("40.00", "partly_paid"), ("60.00", "paid")):
         async with world.uow() as uow:
             await payments.record_payment(payments.RecordPayment(fam.id, Decimal(amount), PaymentMethod.CASH,
@@ -85,15 +85,15 @@ async def test_a_refund_lowers_the_balance_and_never_exceeds_the_payment(world: 
     fam = await world.family()
     paid = await world.pay(fam, "100.00")
     async with world.uow() as uow:
-        res = await payments.refund_payment(payments.RefundPayment(paid["payment_id"], Decimal("30.00"), "unused"),
+        res = await payments.refund_payment(payments.RefundPayment(paid.payment_id, Decimal("30.00"), "unused"),
                                             uow, world.admin)
-    assert res["balance_after"] == "70.00" and world.balance(fam) == Decimal("70.00")
-    assert world.store.payments[paid["payment_id"]].refunded == Decimal("30.00")
+    assert res.balance_after == Decimal("70.00") and world.balance(fam) == Decimal("70.00")
+    assert world.store.payments[paid.payment_id].refunded == Decimal("30.00")
     assert world.store.ledger[-1][0].kind is TxKind.PAYMENT_REFUND
     assert len(world.events(PaymentRefunded)) == 1
     with pytest.raises(RefundTooLarge):
         async with world.uow() as uow:
-            await payments.refund_payment(payments.RefundPayment(paid["payment_id"], Decimal("70.01"), "too much"),
+            await payments.refund_payment(payments.RefundPayment(paid.payment_id, Decimal("70.01"), "too much"),
                                           uow, world.admin)
     with pytest.raises(PaymentNotFound):
         async with world.uow() as uow:

@@ -62,9 +62,9 @@ async def test_selling_from_the_balance_needs_the_money_and_issues_the_credits(w
     assert not world.store.subscriptions  # the refused sale left nothing
     await world.pay(fam, "1000.00")
     res = await sell(world, fam, type_id, starts_on=date(2026, 12, 1))
-    sub = world.store.subscriptions[res["subscription_id"]]
+    sub = world.store.subscriptions[res.subscription_id]
     assert (sub.lessons_left, sub.valid_until, sub.status) == (8, date(2026, 12, 30), SubscriptionStatus.ACTIVE)
-    assert res["balance_after"] == "200.00" and world.balance(fam) == Decimal("200.00")
+    assert res.balance_after == Decimal("200.00") and world.balance(fam) == Decimal("200.00")
     assert world.store.ledger[-1][0].kind is TxKind.SUBSCRIPTION_SALE
     assert len(world.events(SubscriptionSold)) == 1
 
@@ -90,7 +90,7 @@ async def test_one_free_trial_per_family(world: World) -> None:
 async def test_freezing_extends_validity_by_the_days_frozen(world: World) -> None:
     fam = await world.family()
     sold = await sell(world, fam, await plan(world), on_credit=True, starts_on=date(2026, 12, 1))
-    sid = sold["subscription_id"]
+    sid = sold.subscription_id
     for _ in range(2):  # freezing a frozen one changes nothing
         async with world.uow() as uow:
             await subs.freeze_subscription(sid, uow, world.admin, on=date(2026, 12, 5))
@@ -107,10 +107,10 @@ async def test_freezing_extends_validity_by_the_days_frozen(world: World) -> Non
 async def test_closing_refunds_the_unused_lessons_once(world: World) -> None:
     fam = await world.family()
     await world.pay(fam, "800.00")
-    sid = (await sell(world, fam, await plan(world)))["subscription_id"]
+    sid = (await sell(world, fam, await plan(world))).subscription_id
     async with world.uow() as uow:
         res = await subs.close_subscription(sid, uow, world.admin)
-    assert res["refunded"] == "800.00" and world.balance(fam) == Decimal("800.00")
+    assert res.refunded == Decimal("800.00") and world.balance(fam) == Decimal("800.00")
     sub = world.store.subscriptions[sid]
     assert (sub.status, sub.lessons_left) == (SubscriptionStatus.CLOSED, 0)
     assert len(world.events(SubscriptionClosed)) == 1
@@ -126,9 +126,9 @@ async def test_the_expiry_job_burns_or_refunds_by_the_branchs_rule(world: World)
         await uow.projections.set_branch_settings("b-3", None, False)
         await uow.commit()
     type_id = await plan(world, branch_id=None)
-    burned = (await sell(world, fam, type_id, on_credit=True, starts_on=date(2026, 11, 1)))["subscription_id"]
+    burned = (await sell(world, fam, type_id, on_credit=True, starts_on=date(2026, 11, 1))).subscription_id
     refunded = (await sell(world, other, type_id, world.owner, on_credit=True,
-                           starts_on=date(2026, 11, 1)))["subscription_id"]
+                           starts_on=date(2026, 11, 1))).subscription_id
     assert await expire_once(world.uow, date(2026, 11, 30)) == 0  # still valid on its last day
     assert await expire_once(world.uow, date(2026, 12, 1)) == 2
     assert await expire_once(world.uow, date(2026, 12, 2)) == 0  # safe to repeat

@@ -13,15 +13,15 @@ from billing.adapters.repositories import (
     ChargeRepository,
     CheckoutRepository,
     DiscountRepository,
-    IdempotencyRepository,
     InvoiceRepository,
     LedgerRepository,
     PaymentRepository,
     ProjectionRepository,
     SubscriptionRepository,
 )
+from billing.adapters.tables import idempotency_keys
 from billing.domain.model import DEFAULT_LIMITS, MoneyLimits
-from kabinet.db import UnitOfWork
+from kabinet.db import SqlKeyStore, UnitOfWork
 from kabinet.runtime import ServiceRuntime
 
 
@@ -72,8 +72,8 @@ class SqlBillingUnitOfWork(UnitOfWork):
         return ProjectionRepository(self.session)
 
     @property
-    def idempotency(self) -> IdempotencyRepository:
-        return IdempotencyRepository(self.session)
+    def idempotency(self) -> SqlKeyStore:
+        return SqlKeyStore(self.session, idempotency_keys)
 
 
 def uow_of(runtime: ServiceRuntime) -> SqlBillingUnitOfWork:

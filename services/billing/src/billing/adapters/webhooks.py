@@ -54,6 +54,6 @@ def webhook_route(runtime: ServiceRuntime, provider: PaymentProvider) -> Route:
             return refuse(request, _status(exc), exc.code,
                           f"id={notification.provider_payment_id} family={notification.family_id} "
                           f"amount={notification.amount} {notification.currency}: {exc.message}")
-        return JSONResponse({"ok": True, "payment_id": result["payment_id"] if result else None})
+        return JSONResponse({"ok": True, "payment_id": result.payment_id if result else None})
 
     return Route(f"/webhooks/payments/{provider.name}", notify, methods=["POST"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from typing import cast
 
@@ -17,10 +18,10 @@ from kabinet.graphql.entities import StudentOwner
 GInfo = Info[RequestContext, None]
 
 
-def billing_uow(info: GInfo) -> AbstractAsyncContextManager[BillingUnitOfWork]:
-    """A new unit of work of the runtime serving the request: billing's (bootstrap's BillingRuntime), which
-    implements BillingUnitOfWork; the kit's context only knows it as the kit's runtime."""
-    return cast("AbstractAsyncContextManager[BillingUnitOfWork]", info.context.runtime.uow())
+def uows(info: GInfo) -> Callable[[], AbstractAsyncContextManager[BillingUnitOfWork]]:
+    """New units of work of the runtime serving the request: billing's (bootstrap's BillingRuntime), which
+    implement BillingUnitOfWork; the kit's context only knows the kit's runtime."""
+    return cast("Callable[[], AbstractAsyncContextManager[BillingUnitOfWork]]", info.context.runtime.uow)
 
 
 async def check_family(info: GInfo, family_id: str) -> None:

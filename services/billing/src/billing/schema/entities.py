@@ -24,8 +24,7 @@ from billing.schema.types import (
     StatementLineConnection,
     StatementLineEdge,
     StudentSubscription,
-    m,
-)
+    )
 from kabinet.graphql.entities import STUDENT_OWNER, StudentEntity
 from kabinet.graphql.types import Money, PageInfo
 
@@ -129,7 +128,7 @@ class Student(StudentEntity):
         if not family_id:
             return None
         acc = await info.context.loader("account_by_family", account_by_family_loader).load(family_id)
-        return m(acc.balance, acc.currency) if acc is not None else m(Decimal(0))
+        return Money.of(acc.balance, acc.currency) if acc is not None else Money.of(Decimal(0))
 
     @classmethod
     async def resolve_reference(cls, info: GInfo, id: strawberry.ID, familyId: str = "",

@@ -6,9 +6,8 @@ Unauthenticated/forbidden callers get a GraphQL error (``extensions.code``), nev
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
 import strawberry
 
@@ -19,7 +18,7 @@ from billing.adapters.repositories import (
     SubscriptionRepository,
 )
 from billing.domain.model import DiscountKind, DiscountScope, PaymentMethod
-from billing.schema.access import GInfo, billing_uow
+from billing.schema.access import GInfo, uows
 from billing.schema.types import (
     BalanceOperationPayload,
     BillingAccount,
@@ -45,8 +44,7 @@ from billing.schema.types import (
     SubscriptionExpiryPayload,
     SubscriptionPlan,
     SubscriptionPlanPayload,
-    m,
-)
+    )
 from billing.service import (
     adjustments,
     branch_settings,
@@ -60,23 +58,8 @@ from billing.service.access import require_branch_managed
 from billing.service.unit_of_work import BillingUnitOfWork
 from kabinet.auth.principal import Role
 from kabinet.auth.rules import require_role
-from kabinet.errors import Forbidden, KabinetError, Unauthenticated
-from kabinet.graphql.errors import user_error
-from kabinet.graphql.types import UserError
-
-T = TypeVar("T")
-
-
-async def attempt(info: GInfo, fn: Callable[[BillingUnitOfWork], Awaitable[T]]
-                  ) -> tuple[T | None, list[UserError]]:
-    """Run a use case in its own unit of work; domain errors become payload errors, access errors propagate."""
-    try:
-        async with billing_uow(info) as uow:
-            return await fn(uow), []
-    except (Unauthenticated, Forbidden):
-        raise
-    except KabinetError as exc:
-        return None, [user_error(exc)]
+from kabinet.graphql.mutations import attempt
+from kabinet.graphql.types import Money, UserError
 
 
 async def _line(info: GInfo, tx_id: str) -> StatementLine | None:
@@ -207,41 +190,46 @@ class Mutation:
         cmd = payments.RecordPayment(str(input.family_id), input.amount, PaymentMethod(input.method.value),
                                      input.idempotency_key, input.currency, _opt(input.invoice_id),
                                      _opt(input.branch_id))
-        res, errors = await attempt(info, lambda uow: payments.record_payment(cmd, uow, info.context.principal))
+        res, errors = await attempt(within=uows(info),
+                                    fn=lambda uow: payments.record_payment(cmd, uow, info.context.principal))
         if res is None:
             return RecordPaymentPayload(payment=None, balance_after=None, errors=errors)
-        return RecordPaymentPayload(payment=await _payment(info, res["payment_id"]),
-                                    balance_after=m(Decimal(res["balance_after"]), input.currency), errors=[])
+        return RecordPaymentPayload(payment=await _payment(info, res.payment_id),
+                                    balance_after=Money.of(res.balance_after, input.currency), errors=[])
 
     @strawberry.mutation(description="Return money of a payment to the client.")
     async def refund_payment(self, info: GInfo, input: RefundPaymentInput) -> RecordPaymentPayload:
         cmd = payments.RefundPayment(str(input.payment_id), input.amount, input.reason, input.idempotency_key)
-        res, errors = await attempt(info, lambda uow: payments.refund_payment(cmd, uow, info.context.principal))
+        res, errors = await attempt(within=uows(info),
+                                    fn=lambda uow: payments.refund_payment(cmd, uow, info.context.principal))
         if res is None:
             return RecordPaymentPayload(payment=None, balance_after=None, errors=errors)
-        return RecordPaymentPayload(payment=await _payment(info, res["payment_id"]),
-                                    balance_after=m(Decimal(res["balance_after"])), errors=[])
+        return RecordPaymentPayload(payment=await _payment(info, res.payment_id),
+                                    balance_after=Money.of(res.balance_after), errors=[])
 
     @strawberry.mutation(description="Credit or debit a family's balance by hand with a reason (branch admins).")
     async def adjust_balance(self, info: GInfo, input: AdjustBalanceInput) -> BalanceOperationPayload:
         cmd = adjustments.AdjustBalance(str(input.family_id), input.amount, input.reason, input.idempotency_key,
                                         _opt(input.branch_id))
-        res, errors = await attempt(info, lambda uow: adjustments.adjust_balance(cmd, uow, info.context.principal))
-        line = await _line(info, res["transaction_id"]) if res else None
+        res, errors = await attempt(within=uows(info),
+                                    fn=lambda uow: adjustments.adjust_balance(cmd, uow, info.context.principal))
+        line = await _line(info, res.transaction_id) if res else None
         return BalanceOperationPayload(line=line, errors=errors)
 
     @strawberry.mutation(description="Charge a family for goods or services; refused beyond the credit limit.")
     async def charge_account(self, info: GInfo, input: ChargeAccountInput) -> BalanceOperationPayload:
         cmd = adjustments.ChargeAccount(str(input.family_id), input.amount, input.description,
                                         input.idempotency_key, _opt(input.student_id), _opt(input.branch_id))
-        res, errors = await attempt(info, lambda uow: adjustments.charge_account(cmd, uow, info.context.principal))
-        line = await _line(info, res["transaction_id"]) if res else None
+        res, errors = await attempt(within=uows(info),
+                                    fn=lambda uow: adjustments.charge_account(cmd, uow, info.context.principal))
+        line = await _line(info, res.transaction_id) if res else None
         return BalanceOperationPayload(line=line, errors=errors)
 
     @strawberry.mutation(description="How far below zero staff charges may take the family (0: none).")
     async def set_credit_limit(self, info: GInfo, family_id: strawberry.ID, limit: Decimal) -> BillingAccountPayload:
         cmd = adjustments.SetCreditLimit(str(family_id), limit)
-        _, errors = await attempt(info, lambda uow: adjustments.set_credit_limit(cmd, uow, info.context.principal))
+        _, errors = await attempt(within=uows(info),
+                                  fn=lambda uow: adjustments.set_credit_limit(cmd, uow, info.context.principal))
         account = None
         if not errors:
             async with info.context.runtime.sessionmaker() as session:
@@ -255,7 +243,7 @@ class Mutation:
         cmd = subscriptions.CreateSubscriptionType(
             input.name, input.lessons, input.validity_days, input.price, input.lesson_types,
             [str(c) for c in input.course_ids], input.trial, _opt(input.branch_id))
-        t, errors = await attempt(info, lambda uow: subscriptions.create_subscription_type(
+        t, errors = await attempt(within=uows(info), fn=lambda uow: subscriptions.create_subscription_type(
             cmd, uow, info.context.principal))
         return SubscriptionPlanPayload(subscription_plan=SubscriptionPlan.from_model(t) if t else None, errors=errors)
 
@@ -264,17 +252,17 @@ class Mutation:
         cmd = subscriptions.SellSubscription(
             str(input.plan_id), str(input.student_id), input.on_credit,
             PaymentMethod(input.paid_with.value) if input.paid_with else None, input.starts_on, input.idempotency_key)
-        res, errors = await attempt(info, lambda uow: subscriptions.sell_subscription(
+        res, errors = await attempt(within=uows(info), fn=lambda uow: subscriptions.sell_subscription(
             cmd, uow, info.context.principal))
         if res is None:
             return StudentSubscriptionPayload(subscription=None, balance_after=None, errors=errors)
-        return StudentSubscriptionPayload(subscription=await _subscription(info, res["subscription_id"]),
-                                          balance_after=m(Decimal(res["balance_after"])), errors=[])
+        return StudentSubscriptionPayload(subscription=await _subscription(info, res.subscription_id),
+                                          balance_after=Money.of(res.balance_after), errors=[])
 
     @strawberry.mutation(description="Freeze a subscription (no charges; validity paused). Safe to repeat.")
     async def freeze_subscription(self, info: GInfo, subscription_id: strawberry.ID,
                                   idempotency_key: str | None = None) -> StudentSubscriptionPayload:
-        sub, errors = await attempt(info, lambda uow: subscriptions.freeze_subscription(
+        sub, errors = await attempt(within=uows(info), fn=lambda uow: subscriptions.freeze_subscription(
             str(subscription_id), uow, info.context.principal))
         return StudentSubscriptionPayload(subscription=StudentSubscription.from_model(sub) if sub else None,
                                           balance_after=None, errors=errors)
@@ -282,7 +270,7 @@ class Mutation:
     @strawberry.mutation(description="Resume a frozen subscription; validity extends by the days frozen.")
     async def unfreeze_subscription(self, info: GInfo, subscription_id: strawberry.ID,
                                     idempotency_key: str | None = None) -> StudentSubscriptionPayload:
-        sub, errors = await attempt(info, lambda uow: subscriptions.unfreeze_subscription(
+        sub, errors = await attempt(within=uows(info), fn=lambda uow: subscriptions.unfreeze_subscription(
             str(subscription_id), uow, info.context.principal))
         return StudentSubscriptionPayload(subscription=StudentSubscription.from_model(sub) if sub else None,
                                           balance_after=None, errors=errors)
@@ -290,7 +278,7 @@ class Mutation:
     @strawberry.mutation(description="Close a subscription; unused lessons are refunded to the balance.")
     async def close_subscription(self, info: GInfo, subscription_id: strawberry.ID,
                                  idempotency_key: str | None = None) -> StudentSubscriptionPayload:
-        res, errors = await attempt(info, lambda uow: subscriptions.close_subscription(
+        res, errors = await attempt(within=uows(info), fn=lambda uow: subscriptions.close_subscription(
             str(subscription_id), uow, info.context.principal, idempotency_key))
         sub = await _subscription(info, str(subscription_id)) if res else None
         return StudentSubscriptionPayload(subscription=sub, balance_after=None, errors=errors)
@@ -304,7 +292,7 @@ class Mutation:
             await uow.commit()
             return n
 
-        n, errors = await attempt(info, run)
+        n, errors = await attempt(within=uows(info), fn=run)
         return SubscriptionExpiryPayload(expired=n or 0, errors=errors)
 
     @strawberry.mutation(description="Create a discount (percent or fixed; a date range or a single date).")
@@ -312,7 +300,8 @@ class Mutation:
         cmd = discounts.CreateDiscount(input.name, DiscountScope(input.scope.value), input.target,
                                        DiscountKind(input.kind.value), input.value, _opt(input.branch_id),
                                        input.valid_from, input.valid_to)
-        d, errors = await attempt(info, lambda uow: discounts.create_discount(cmd, uow, info.context.principal))
+        d, errors = await attempt(within=uows(info),
+                                  fn=lambda uow: discounts.create_discount(cmd, uow, info.context.principal))
         return BillingDiscountPayload(discount=BillingDiscount.from_model(d) if d else None, errors=errors)
 
     @strawberry.mutation(description="Issue an invoice for a subscription or a period.")
@@ -320,12 +309,13 @@ class Mutation:
         cmd = invoices.IssueInvoice(str(input.family_id), input.description, input.amount,
                                     _opt(input.subscription_id), input.period_from, input.period_to,
                                     _opt(input.branch_id), input.idempotency_key)
-        res, errors = await attempt(info, lambda uow: invoices.issue_invoice(cmd, uow, info.context.principal))
-        return BillingInvoicePayload(invoice=await _invoice(info, res["invoice_id"]) if res else None, errors=errors)
+        res, errors = await attempt(within=uows(info),
+                                    fn=lambda uow: invoices.issue_invoice(cmd, uow, info.context.principal))
+        return BillingInvoicePayload(invoice=await _invoice(info, res.invoice_id) if res else None, errors=errors)
 
     @strawberry.mutation(description="Cancel an unpaid invoice. Safe to repeat.")
     async def cancel_invoice(self, info: GInfo, invoice_id: strawberry.ID) -> BillingInvoicePayload:
-        res, errors = await attempt(info, lambda uow: invoices.cancel_invoice(str(invoice_id), uow,
+        res, errors = await attempt(within=uows(info), fn=lambda uow: invoices.cancel_invoice(str(invoice_id), uow,
                                                                               info.context.principal))
         return BillingInvoicePayload(invoice=await _invoice(info, res) if res else None, errors=errors)
 
@@ -336,7 +326,7 @@ class Mutation:
         if provider is None:
             return OnlinePaymentPayload(checkout=None, errors=[UserError(
                 field=None, message="Online payments are not configured.", code="PAYMENTS_UNAVAILABLE")])
-        res, errors = await attempt(info, lambda uow: online_payments.start_online_payment(
+        res, errors = await attempt(within=uows(info), fn=lambda uow: online_payments.start_online_payment(
             cmd, uow, info.context.principal, provider))
         checkout = OnlineCheckout(provider_payment_id=res.provider_payment_id,
                                   confirmation_url=res.confirmation_url) if res else None
@@ -357,7 +347,7 @@ class Mutation:
             b = await branch_settings.set_branch_settings(cmd, uow, info.context.principal)
             return BranchBillingSettings.from_row(input.branch_id, b)
 
-        settings, errors = await attempt(info, run)
+        settings, errors = await attempt(within=uows(info), fn=run)
         return BranchBillingSettingsPayload(settings=settings, errors=errors)
 
 

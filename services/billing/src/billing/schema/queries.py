@@ -26,11 +26,11 @@ from billing.schema.types import (
     StatementLineConnection,
     StudentSubscription,
     SubscriptionPlan,
-    m,
 )
 from billing.service.access import require_branch_managed
 from kabinet.auth.rules import ensure, require_authenticated
 from kabinet.errors import InvalidInput
+from kabinet.graphql.types import Money
 
 
 @strawberry.type
@@ -91,7 +91,7 @@ class Query:
         require_branch_managed(info.context.principal, str(branch_id))
         async with info.context.reads() as session:
             rows = await queries.debtors(session, str(branch_id))
-        return [Debtor(family_id=strawberry.ID(d.family_id), balance=m(d.balance, d.currency),
+        return [Debtor(family_id=strawberry.ID(d.family_id), balance=Money.of(d.balance, d.currency),
                        student_names=d.student_names) for d in rows]
 
     @strawberry.field(description="Revenue, payments, debts, subscriptions sold, lessons charged for a period.")
@@ -103,10 +103,11 @@ class Query:
         async with info.context.reads() as session:
             r = await queries.branch_report(session, str(branch_id), since, until)
         return BranchBillingReport(
-            branch_id=branch_id, since=since, until=until, revenue=m(r.revenue), payments=m(r.payments),
-            refunds=m(r.refunds), debts=m(r.debts), debtors=r.debtors, subscriptions_sold=r.subscriptions_sold,
-            subscriptions_amount=m(r.subscriptions_amount), lessons_charged=r.lessons_charged,
-            lessons_amount=m(r.lessons_amount), lessons_from_subscriptions=r.lessons_from_subscriptions)
+            branch_id=branch_id, since=since, until=until, revenue=Money.of(r.revenue),
+            payments=Money.of(r.payments), refunds=Money.of(r.refunds), debts=Money.of(r.debts), debtors=r.debtors,
+            subscriptions_sold=r.subscriptions_sold,
+            subscriptions_amount=Money.of(r.subscriptions_amount), lessons_charged=r.lessons_charged,
+            lessons_amount=Money.of(r.lessons_amount), lessons_from_subscriptions=r.lessons_from_subscriptions)
 
     @strawberry.field(description="How the branch charges lessons and make-ups, and treats expired ones.")
     async def branch_billing_settings(self, info: GInfo, branch_id: strawberry.ID) -> BranchBillingSettings:

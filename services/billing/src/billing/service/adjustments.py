@@ -5,14 +5,26 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from billing.domain.events import AdjustmentMade, money
+from billing.domain.events import AdjustmentMade
 from billing.domain.model import LedgerAccount, Transaction, TxKind, money_move, positive_amount
 from billing.service.access import actor, require_family_managed
-from billing.service.idempotency import Result, run_once, scope_of
 from billing.service.ledger import account_of, post
 from billing.service.unit_of_work import BillingUnitOfWork
 from kabinet.auth.principal import Principal
 from kabinet.errors import InvalidInput
+from kabinet.events import MoneyPayload
+from kabinet.idempotency import Idempotency, JsonCodec, user_scope
+
+
+@dataclass(frozen=True)
+class BalanceResult:
+    """A transaction posted by staff: the family's balance after it."""
+
+    transaction_id: str
+    balance_after: Decimal
+
+
+RESULT: JsonCodec[BalanceResult] = JsonCodec(BalanceResult)  # how a result is kept with its idempotency key
 
 
 @dataclass(frozen=True)
@@ -24,15 +36,15 @@ class AdjustBalance:
     branch_id: str | None = None
 
 
-async def adjust_balance(cmd: AdjustBalance, uow: BillingUnitOfWork, p: Principal) -> Result:
+async def adjust_balance(cmd: AdjustBalance, uow: BillingUnitOfWork, p: Principal) -> BalanceResult:
     await require_family_managed(p, uow.projections, cmd.family_id, branch_id=cmd.branch_id)
     reason = cmd.reason.strip()
     if not reason:
         raise InvalidInput("Say why the balance is adjusted.", field="reason")
     amount = positive_amount(cmd.amount, uow.limits, negative=True)
-    content = {"op": "adjust", "family": cmd.family_id, "amount": f"{amount:.2f}", "reason": reason}
+    content = {"family": cmd.family_id, "amount": f"{amount:.2f}", "reason": reason}
 
-    async def action() -> Result:
+    async def action() -> BalanceResult:
         account = await account_of(uow, cmd.family_id)
         tx = Transaction(account.id, account.family_id, TxKind.ADJUSTMENT, reason,
                          money_move(account.id, amount, LedgerAccount.ADJUSTMENTS, account.currency),
@@ -40,10 +52,12 @@ async def adjust_balance(cmd: AdjustBalance, uow: BillingUnitOfWork, p: Principa
         # A correction may take the family into debt: it records a fact, it is not a sale.
         posted = await post(uow, tx, allow_debt=True)
         uow.publish(AdjustmentMade(transaction_id=tx.id, family_id=account.family_id,
-                                   amount=money(amount, account.currency), reason=reason, made_by=actor(p)))
-        return {"transaction_id": tx.id, "balance_after": f"{posted.balance_after:.2f}"}
+                                   amount=MoneyPayload(amount=amount, currency=account.currency), reason=reason,
+                                   made_by=actor(p)))
+        return BalanceResult(tx.id, posted.balance_after)
 
-    result, _ = await run_once(uow, scope_of(p), cmd.idempotency_key, content, action)
+    keys = Idempotency(uow.idempotency, codec=RESULT)
+    result = (await keys.run_once(user_scope(p.user_id), cmd.idempotency_key, "adjust", content, action)).result
     await uow.commit()
     return result
 
@@ -58,30 +72,30 @@ class ChargeAccount:
     branch_id: str | None = None
 
 
-async def charge_account(cmd: ChargeAccount, uow: BillingUnitOfWork, p: Principal) -> Result:
+async def charge_account(cmd: ChargeAccount, uow: BillingUnitOfWork, p: Principal) -> BalanceResult:
     """A direct charge (a textbook, an event): refused with INSUFFICIENT_FUNDS beyond the credit limit."""
     await require_family_managed(p, uow.projections, cmd.family_id, branch_id=cmd.branch_id, student_id=cmd.student_id)
-    result = await apply_charge(cmd, uow, actor(p), scope_of(p))
+    result = await apply_charge(cmd, uow, actor(p), user_scope(p.user_id))
     await uow.commit()
     return result
 
 
-async def apply_charge(cmd: ChargeAccount, uow: BillingUnitOfWork, by: str | None, scope: str) -> Result:
+async def apply_charge(cmd: ChargeAccount, uow: BillingUnitOfWork, by: str | None, scope: str) -> BalanceResult:
     amount = positive_amount(cmd.amount, uow.limits)
     description = cmd.description.strip() or "Charge"
-    content = {"op": "charge", "family": cmd.family_id, "amount": f"{amount:.2f}", "description": description,
+    content = {"family": cmd.family_id, "amount": f"{amount:.2f}", "description": description,
                "student": cmd.student_id}
 
-    async def action() -> Result:
+    async def action() -> BalanceResult:
         account = await account_of(uow, cmd.family_id)
         tx = Transaction(account.id, account.family_id, TxKind.MANUAL_CHARGE, description,
                          money_move(account.id, -amount, LedgerAccount.REVENUE_OTHER, account.currency),
                          branch_id=cmd.branch_id, student_id=cmd.student_id, created_by=by)
         posted = await post(uow, tx)
-        return {"transaction_id": tx.id, "balance_after": f"{posted.balance_after:.2f}"}
+        return BalanceResult(tx.id, posted.balance_after)
 
-    result, _ = await run_once(uow, scope, cmd.idempotency_key, content, action)
-    return result
+    keys = Idempotency(uow.idempotency, codec=RESULT)
+    return (await keys.run_once(scope, cmd.idempotency_key, "charge", content, action)).result
 
 
 @dataclass(frozen=True)

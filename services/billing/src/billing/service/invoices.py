@@ -7,15 +7,24 @@ from datetime import date
 from decimal import Decimal
 
 from billing.domain.errors import InvoiceNotFound, InvoiceStateInvalid, SubscriptionNotFound
-from billing.domain.events import InvoiceIssued, money
+from billing.domain.events import InvoiceIssued
 from billing.domain.model import InvoiceStatus, new_id, positive_amount, utcnow
 from billing.domain.records import Invoice
 from billing.service.access import require_family_managed
-from billing.service.idempotency import Result, run_once, scope_of
 from billing.service.ledger import account_of
 from billing.service.unit_of_work import BillingUnitOfWork
 from kabinet.auth.principal import Principal
 from kabinet.errors import InvalidInput
+from kabinet.events import MoneyPayload
+from kabinet.idempotency import Idempotency, JsonCodec, user_scope
+
+
+@dataclass(frozen=True)
+class IssueResult:
+    invoice_id: str
+
+
+RESULT: JsonCodec[IssueResult] = JsonCodec(IssueResult)  # how a result is kept with its idempotency key
 
 
 @dataclass(frozen=True)
@@ -30,14 +39,14 @@ class IssueInvoice:
     idempotency_key: str | None = None
 
 
-async def issue_invoice(cmd: IssueInvoice, uow: BillingUnitOfWork, p: Principal) -> Result:
+async def issue_invoice(cmd: IssueInvoice, uow: BillingUnitOfWork, p: Principal) -> IssueResult:
     await require_family_managed(p, uow.projections, cmd.family_id, branch_id=cmd.branch_id)
     if cmd.period_from and cmd.period_to and cmd.period_to < cmd.period_from:
         raise InvalidInput("The period ends before it starts.", field="periodTo")
-    content = {"op": "invoice", "family": cmd.family_id, "amount": str(cmd.amount), "sub": cmd.subscription_id,
+    content = {"family": cmd.family_id, "amount": str(cmd.amount), "sub": cmd.subscription_id,
                "from": str(cmd.period_from), "to": str(cmd.period_to), "description": cmd.description}
 
-    async def action() -> Result:
+    async def action() -> IssueResult:
         account = await account_of(uow, cmd.family_id)
         amount = cmd.amount
         branch_id = cmd.branch_id
@@ -57,10 +66,11 @@ async def issue_invoice(cmd: IssueInvoice, uow: BillingUnitOfWork, p: Principal)
             period_from=cmd.period_from, period_to=cmd.period_to, amount=amount, paid=Decimal("0.00"),
             currency=account.currency, status=InvoiceStatus.ISSUED.value, issued_at=utcnow()))
         uow.publish(InvoiceIssued(invoice_id=invoice_id, family_id=cmd.family_id,
-                                  amount=money(amount, account.currency)))
-        return {"invoice_id": invoice_id}
+                                  amount=MoneyPayload(amount=amount, currency=account.currency)))
+        return IssueResult(invoice_id)
 
-    result, _ = await run_once(uow, scope_of(p), cmd.idempotency_key, content, action)
+    keys = Idempotency(uow.idempotency, codec=RESULT)
+    result = (await keys.run_once(user_scope(p.user_id), cmd.idempotency_key, "invoice", content, action)).result
     await uow.commit()
     return result
 

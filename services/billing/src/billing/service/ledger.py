@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from billing.domain.errors import AccountNotFound
-from billing.domain.events import BalanceChanged, money
+from billing.domain.events import BalanceChanged
 from billing.domain.model import FamilyAccount, Transaction
 from billing.domain.records import Posted
 from billing.service.unit_of_work import BillingUnitOfWork
+from kabinet.events import MoneyPayload
 
 
 async def account_of(uow: BillingUnitOfWork, family_id: str) -> FamilyAccount:
@@ -22,6 +23,6 @@ async def post(uow: BillingUnitOfWork, tx: Transaction, *, allow_debt: bool = Fa
     a balance beyond ± the configured ceiling is refused (BalanceLimitExceeded), in the same statement."""
     posted = await uow.ledger.post(tx, allow_debt=allow_debt, ceiling=uow.limits.balance_ceiling)
     if tx.family_delta != 0:
-        uow.publish(BalanceChanged(family_id=tx.family_id, balance=money(posted.balance_after, tx.currency),
-                                   transaction_id=tx.id, kind=tx.kind.value))
+        balance = MoneyPayload(amount=posted.balance_after, currency=tx.currency)
+        uow.publish(BalanceChanged(family_id=tx.family_id, balance=balance, transaction_id=tx.id, kind=tx.kind.value))
     return posted

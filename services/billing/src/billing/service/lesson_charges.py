@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from billing.domain.events import AccountOpened, ChargeApplied, ChargeRefunded, money
+from billing.domain.events import AccountOpened, ChargeApplied, ChargeRefunded
 from billing.domain.model import (
     Discount,
     Entry,
@@ -35,6 +35,7 @@ from billing.domain.records import Branch, Lesson, LessonCharge
 from billing.service.postings import Postings
 from billing.service.unit_of_work import BillingUnitOfWork
 from kabinet.context import EventContext
+from kabinet.events import MoneyPayload
 
 log = logging.getLogger(__name__)
 
@@ -160,7 +161,8 @@ async def charge_lessons(uow: BillingUnitOfWork, postings: Postings, items: Sequ
             continue  # already charged: an event delivered twice, or scheduled then attended
         # The lesson happened (or is booked): never skipped; beyond the credit limit it is recorded as debt.
         postings.add(tx, ChargeApplied(charge_id=charge.id, family_id=seat.family_id, student_id=seat.student_id,
-                                       lesson_id=lesson.id, amount=money(charge.amount, seat.currency),
+                                       lesson_id=lesson.id,
+                                       amount=MoneyPayload(amount=charge.amount, currency=seat.currency),
                                        subscription_id=charge.subscription_id),
               context=(contexts or {}).get(lesson.id))
         out[(lesson.id, seat.student_id)] = charge.id
@@ -240,7 +242,7 @@ async def refund_charges(uow: BillingUnitOfWork, postings: Postings, lesson_id: 
             postings.add(tx)
             refund_tx_id = tx.id
         uow.publish(ChargeRefunded(charge_id=c.id, family_id=c.family_id, student_id=c.student_id,
-                                   lesson_id=lesson_id, amount=money(c.amount, c.currency),
+                                   lesson_id=lesson_id, amount=MoneyPayload(amount=c.amount, currency=c.currency),
                                    subscription_id=c.subscription_id))
         await charges.mark_refunded(c.id, refund_tx_id or "")
     return len(active)

@@ -16,12 +16,12 @@ from billing.domain.errors import (
 from billing.domain.model import InvoiceStatus, PaymentMethod, new_id, positive_amount, utcnow
 from billing.domain.records import Checkout
 from billing.service.access import require_family_visible
-from billing.service.idempotency import Result
 from billing.service.ledger import account_of
 from billing.service.payment_provider import CheckoutSession, Notification, PaymentProvider
-from billing.service.payments import RecordPayment, apply_payment
+from billing.service.payments import PaymentResult, RecordPayment, apply_payment
 from billing.service.unit_of_work import BillingUnitOfWork
 from kabinet.auth.principal import Principal
+from kabinet.idempotency import provider_scope
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ async def start_online_payment(cmd: StartOnlinePayment, uow: BillingUnitOfWork, 
     return checkout
 
 
-async def apply_notification(n: Notification, uow: BillingUnitOfWork, provider_name: str) -> Result | None:
+async def apply_notification(n: Notification, uow: BillingUnitOfWork, provider_name: str) -> PaymentResult | None:
     """A succeeded notification that matches its checkout becomes one payment, however often the provider
     repeats it. A provider payment id billing never issued is CheckoutUnknown; a family, amount, currency or
     invoice other than the checkout's is NotificationMismatch; neither changes anything."""
@@ -79,8 +79,8 @@ async def apply_notification(n: Notification, uow: BillingUnitOfWork, provider_n
             raise NotificationMismatch(f"The notification's {', '.join(mismatched)} differ from the checkout's.",
                                        field=mismatched[0])
 
-    result = await apply_payment(cmd, uow, f"provider:{provider_name}", f"provider:{provider_name}",
+    result = await apply_payment(cmd, uow, f"provider:{provider_name}", provider_scope(provider_name),
                                  before=check_matches)
-    await repo.mark_paid(session.id, result["payment_id"])
+    await repo.mark_paid(session.id, result.payment_id)
     await uow.commit()
     return result

@@ -13,7 +13,7 @@ from billing.domain.errors import (
     PaymentNotFound,
     RefundTooLarge,
 )
-from billing.domain.events import InvoicePaid, PaymentReceived, PaymentRefunded, money
+from billing.domain.events import InvoicePaid, PaymentReceived, PaymentRefunded
 from billing.domain.model import (
     InvoiceStatus,
     LedgerAccount,
@@ -28,11 +28,24 @@ from billing.domain.model import (
 )
 from billing.domain.records import Payment
 from billing.service.access import actor, require_family_managed
-from billing.service.idempotency import Result, run_once, scope_of
 from billing.service.ledger import account_of, post
 from billing.service.unit_of_work import BillingUnitOfWork
 from kabinet.auth.principal import Principal
 from kabinet.errors import InvalidInput
+from kabinet.events import MoneyPayload
+from kabinet.idempotency import Idempotency, JsonCodec, user_scope
+
+
+@dataclass(frozen=True)
+class PaymentResult:
+    """A payment (or a refund of one) posted: the family's balance after it."""
+
+    payment_id: str
+    transaction_id: str
+    balance_after: Decimal
+
+
+RESULT: JsonCodec[PaymentResult] = JsonCodec(PaymentResult)  # how a result is kept with its idempotency key
 
 
 @dataclass(frozen=True)
@@ -47,24 +60,24 @@ class RecordPayment:
     external_id: str | None = None  # the provider's payment id (online payments)
 
 
-async def record_payment(cmd: RecordPayment, uow: BillingUnitOfWork, p: Principal) -> Result:
+async def record_payment(cmd: RecordPayment, uow: BillingUnitOfWork, p: Principal) -> PaymentResult:
     """Staff record cash, card or bank-transfer payments; the family's balance goes up."""
     await require_family_managed(p, uow.projections, cmd.family_id, branch_id=cmd.branch_id)
     if cmd.method is PaymentMethod.ONLINE:
         raise InvalidInput("Online payments are confirmed by the payment provider.", field="method")
-    result = await apply_payment(cmd, uow, actor(p), scope_of(p))
+    result = await apply_payment(cmd, uow, actor(p), user_scope(p.user_id))
     await uow.commit()
     return result
 
 
 async def apply_payment(cmd: RecordPayment, uow: BillingUnitOfWork, received_by: str | None, scope: str, *,
-                        before: Callable[[], Awaitable[None]] | None = None) -> Result:
+                        before: Callable[[], Awaitable[None]] | None = None) -> PaymentResult:
     """Record a payment once per (scope, idempotency key); ``before`` runs first on the first application only."""
     amount = positive_amount(cmd.amount, uow.limits)
-    content = {"op": "payment", "family": cmd.family_id, "amount": f"{amount:.2f}", "currency": cmd.currency,
+    content = {"family": cmd.family_id, "amount": f"{amount:.2f}", "currency": cmd.currency,
                "method": cmd.method.value, "invoice": cmd.invoice_id, "external": cmd.external_id}
 
-    async def action() -> Result:
+    async def action() -> PaymentResult:
         if before is not None:
             await before()
         account = await account_of(uow, cmd.family_id)
@@ -86,12 +99,12 @@ async def apply_payment(cmd: RecordPayment, uow: BillingUnitOfWork, received_by:
             external_id=cmd.external_id, transaction_id=tx.id, received_by=received_by, received_at=tx.created_at,
             refunded=Decimal("0.00")))
         uow.publish(PaymentReceived(payment_id=payment_id, family_id=account.family_id,
-                                    amount=money(amount, account.currency), method=cmd.method.value,
-                                    invoice_id=cmd.invoice_id))
-        return {"payment_id": payment_id, "transaction_id": tx.id, "balance_after": f"{posted.balance_after:.2f}"}
+                                    amount=MoneyPayload(amount=amount, currency=account.currency),
+                                    method=cmd.method.value, invoice_id=cmd.invoice_id))
+        return PaymentResult(payment_id, tx.id, posted.balance_after)
 
-    result, _ = await run_once(uow, scope, cmd.idempotency_key, content, action)
-    return result
+    keys = Idempotency(uow.idempotency, codec=RESULT)
+    return (await keys.run_once(scope, cmd.idempotency_key, "payment", content, action)).result
 
 
 async def _allocate_to_invoice(uow: BillingUnitOfWork, invoice_id: str, family_id: str, amount: Decimal) -> None:
@@ -105,7 +118,8 @@ async def _allocate_to_invoice(uow: BillingUnitOfWork, invoice_id: str, family_i
     status = invoice_status_after(inv.amount, paid)
     await repo.set_paid(invoice_id, paid, status.value)
     if status is InvoiceStatus.PAID:
-        uow.publish(InvoicePaid(invoice_id=invoice_id, family_id=family_id, amount=money(inv.amount, inv.currency)))
+        uow.publish(InvoicePaid(invoice_id=invoice_id, family_id=family_id,
+                                amount=MoneyPayload(amount=inv.amount, currency=inv.currency)))
 
 
 @dataclass(frozen=True)
@@ -116,7 +130,7 @@ class RefundPayment:
     idempotency_key: str | None = None
 
 
-async def refund_payment(cmd: RefundPayment, uow: BillingUnitOfWork, p: Principal) -> Result:
+async def refund_payment(cmd: RefundPayment, uow: BillingUnitOfWork, p: Principal) -> PaymentResult:
     """Money returned to the client: the family's balance goes down by the refund, never below the limit."""
     repo = uow.payments
     payment = await repo.get(cmd.payment_id)
@@ -125,9 +139,9 @@ async def refund_payment(cmd: RefundPayment, uow: BillingUnitOfWork, p: Principa
     # A refund changes the report of the branch the payment was booked to: its admins (or the owner) only.
     await require_family_managed(p, uow.projections, payment.family_id, branch_id=payment.branch_id)
     amount = positive_amount(cmd.amount, uow.limits)
-    content = {"op": "refund", "payment": cmd.payment_id, "amount": f"{amount:.2f}", "reason": cmd.reason}
+    content = {"payment": cmd.payment_id, "amount": f"{amount:.2f}", "reason": cmd.reason}
 
-    async def action() -> Result:
+    async def action() -> PaymentResult:
         locked = await repo.get(cmd.payment_id, lock=True)
         assert locked is not None
         if locked.refunded + amount > locked.amount:
@@ -141,10 +155,11 @@ async def refund_payment(cmd: RefundPayment, uow: BillingUnitOfWork, p: Principa
         posted = await post(uow, tx)
         await repo.add_refunded(locked.id, amount)
         uow.publish(PaymentRefunded(payment_id=locked.id, family_id=account.family_id,
-                                    amount=money(amount, account.currency)))
-        return {"payment_id": locked.id, "transaction_id": tx.id, "balance_after": f"{posted.balance_after:.2f}"}
+                                    amount=MoneyPayload(amount=amount, currency=account.currency)))
+        return PaymentResult(locked.id, tx.id, posted.balance_after)
 
-    result, _ = await run_once(uow, scope_of(p), cmd.idempotency_key, content, action)
+    keys = Idempotency(uow.idempotency, codec=RESULT)
+    result = (await keys.run_once(user_scope(p.user_id), cmd.idempotency_key, "refund", content, action)).result
     await uow.commit()
     return result
 

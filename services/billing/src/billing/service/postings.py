@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from billing.domain.events import BalanceChanged, ChargeApplied, money
+from billing.domain.events import BalanceChanged, ChargeApplied
 from billing.domain.model import Transaction
 from billing.service.unit_of_work import BillingUnitOfWork
 from kabinet.context import EventContext, current_context
+from kabinet.events import MoneyPayload
 
 
 @dataclass
@@ -55,8 +56,9 @@ async def post_batch(uow: BillingUnitOfWork, postings: Postings) -> None:
         if tx.family_delta != 0:
             last[tx.family_id] = tx
     for family_id, tx in sorted(last.items()):  # one event per family: its balance after the batch
-        uow.publish(BalanceChanged(family_id=family_id, balance=money(posted[tx.id].balance_after, tx.currency),
-                                   transaction_id=tx.id, kind=tx.kind.value), context=contexts.get(tx.id))
+        balance = MoneyPayload(amount=posted[tx.id].balance_after, currency=tx.currency)
+        uow.publish(BalanceChanged(family_id=family_id, balance=balance, transaction_id=tx.id, kind=tx.kind.value),
+                    context=contexts.get(tx.id))
     for event, tx_id, ctx in charges:
         debt = posted[tx_id].debt if tx_id is not None else False
         uow.publish(event.model_copy(update={"debt": debt}) if debt else event, context=ctx)

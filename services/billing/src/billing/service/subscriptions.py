@@ -19,7 +19,6 @@ from billing.domain.events import (
     SubscriptionFrozen,
     SubscriptionSold,
     SubscriptionUnfrozen,
-    money,
 )
 from billing.domain.model import (
     Entry,
@@ -37,12 +36,13 @@ from billing.domain.model import (
     utcnow,
 )
 from billing.service.access import actor, require_branch_managed, require_family_managed
-from billing.service.idempotency import Result, run_once, scope_of
 from billing.service.ledger import account_of, post
 from billing.service.payments import RecordPayment, apply_payment
 from billing.service.unit_of_work import BillingUnitOfWork
 from kabinet.auth.principal import Principal
 from kabinet.errors import InvalidInput
+from kabinet.events import MoneyPayload
+from kabinet.idempotency import Idempotency, JsonCodec, user_scope
 
 
 @dataclass(frozen=True)
@@ -77,6 +77,23 @@ async def create_subscription_type(cmd: CreateSubscriptionType, uow: BillingUnit
 
 
 @dataclass(frozen=True)
+class SaleResult:
+    subscription_id: str
+    balance_after: Decimal
+
+
+@dataclass(frozen=True)
+class CloseResult:
+    subscription_id: str
+    refunded: Decimal  # the unused lessons' value, back on the balance
+
+
+# How results are kept with their idempotency keys.
+SALE_RESULT: JsonCodec[SaleResult] = JsonCodec(SaleResult)
+CLOSE_RESULT: JsonCodec[CloseResult] = JsonCodec(CloseResult)
+
+
+@dataclass(frozen=True)
 class SellSubscription:
     type_id: str
     student_id: str
@@ -86,16 +103,16 @@ class SellSubscription:
     idempotency_key: str | None = None
 
 
-async def sell_subscription(cmd: SellSubscription, uow: BillingUnitOfWork, p: Principal) -> Result:
+async def sell_subscription(cmd: SellSubscription, uow: BillingUnitOfWork, p: Principal) -> SaleResult:
     student = await uow.projections.student(cmd.student_id)
     if student is None:
         raise StudentUnknown(field="studentId")
     await require_family_managed(p, uow.projections, student.family_id, student_id=student.id)
-    content = {"op": "sell", "type": cmd.type_id, "student": cmd.student_id, "credit": cmd.on_credit,
+    content = {"type": cmd.type_id, "student": cmd.student_id, "credit": cmd.on_credit,
                "paid": cmd.paid_with.value if cmd.paid_with else None,
                "starts": cmd.starts_on.isoformat() if cmd.starts_on else None}
 
-    async def action() -> Result:
+    async def action() -> SaleResult:
         repo = uow.subscriptions
         t = await repo.type(cmd.type_id)
         if t is None:
@@ -115,7 +132,7 @@ async def sell_subscription(cmd: SellSubscription, uow: BillingUnitOfWork, p: Pr
         await repo.add(sub)
         if cmd.paid_with is not None and t.price > 0:
             await apply_payment(RecordPayment(student.family_id, t.price, cmd.paid_with, None, t.currency,
-                                              branch_id=sub.branch_id), uow, actor(p), scope_of(p))
+                                              branch_id=sub.branch_id), uow, actor(p), user_scope(p.user_id))
         entries: list[Entry] = []
         if t.price > 0:
             entries += money_move(account.id, -t.price, LedgerAccount.REVENUE_SUBSCRIPTIONS, account.currency)
@@ -133,9 +150,10 @@ async def sell_subscription(cmd: SellSubscription, uow: BillingUnitOfWork, p: Pr
             balance = (await post(uow, tx, allow_debt=cmd.on_credit or paid_now)).balance_after
         uow.publish(SubscriptionSold(subscription_id=sub.id, family_id=sub.family_id, student_id=sub.student_id,
                                      branch_id=sub.branch_id, trial=sub.trial, on_credit=cmd.on_credit))
-        return {"subscription_id": sub.id, "balance_after": f"{balance:.2f}"}
+        return SaleResult(sub.id, balance)
 
-    result, _ = await run_once(uow, scope_of(p), cmd.idempotency_key, content, action)
+    keys = Idempotency(uow.idempotency, codec=SALE_RESULT)
+    result = (await keys.run_once(user_scope(p.user_id), cmd.idempotency_key, "sell", content, action)).result
     await uow.commit()
     return result
 
@@ -175,16 +193,17 @@ async def unfreeze_subscription(subscription_id: str, uow: BillingUnitOfWork, p:
 
 
 async def close_subscription(subscription_id: str, uow: BillingUnitOfWork, p: Principal,
-                             idempotency_key: str | None = None) -> Result:
+                             idempotency_key: str | None = None) -> CloseResult:
     """Close early: unused lessons are refunded to the family's balance at the price per lesson."""
     sub = await _managed_subscription(uow, p, subscription_id)
-    result, _ = await run_once(uow, scope_of(p), idempotency_key, {"op": "close", "subscription": subscription_id},
-                               lambda: _close(uow, p, sub))
+    keys = Idempotency(uow.idempotency, codec=CLOSE_RESULT)
+    result = (await keys.run_once(user_scope(p.user_id), idempotency_key, "close", {"subscription": subscription_id},
+                                  lambda: _close(uow, p, sub))).result
     await uow.commit()
     return result
 
 
-async def _close(uow: BillingUnitOfWork, p: Principal, sub: Subscription) -> Result:
+async def _close(uow: BillingUnitOfWork, p: Principal, sub: Subscription) -> CloseResult:
     if sub.status in (SubscriptionStatus.CLOSED, SubscriptionStatus.EXPIRED):
         raise SubscriptionStateInvalid("The subscription is already closed.")
     refund = sub.unused_value()
@@ -202,8 +221,8 @@ async def _close(uow: BillingUnitOfWork, p: Principal, sub: Subscription) -> Res
     sub.status = SubscriptionStatus.CLOSED
     await uow.subscriptions.save_state(sub)
     uow.publish(SubscriptionClosed(subscription_id=sub.id, family_id=sub.family_id, student_id=sub.student_id,
-                                   refunded=money(refund, sub.currency)))
-    return {"subscription_id": sub.id, "refunded": f"{refund:.2f}"}
+                                   refunded=MoneyPayload(amount=refund, currency=sub.currency)))
+    return CloseResult(sub.id, refund)
 
 
 async def expire_due(uow: BillingUnitOfWork, today: date) -> int:

@@ -25,6 +25,7 @@ from billing.domain.records import (
 )
 from kabinet.context import EventContext
 from kabinet.events.contracts import EventContract
+from kabinet.idempotency import KeyStore
 
 
 class Accounts(Protocol):
@@ -161,15 +162,6 @@ class Projections(Protocol):
         ...
 
 
-class IdempotencyKeys(Protocol):
-    async def claim(self, scope: str, key: str, request_hash: str) -> tuple[str, str | None] | None:
-        """Claim (scope, key) for a request with this hash: None when claimed now, else the stored
-        (request hash, result) of the request that claimed it first (waiting for it to end)."""
-        ...
-
-    async def store(self, scope: str, key: str, result: str) -> None: ...
-
-
 class BillingUnitOfWork(Protocol):
     """One transaction: repositories to read and write, events to publish with it, the money limits."""
 
@@ -204,7 +196,9 @@ class BillingUnitOfWork(Protocol):
     def projections(self) -> Projections: ...
 
     @property
-    def idempotency(self) -> IdempotencyKeys: ...
+    def idempotency(self) -> KeyStore:
+        """The idempotency keys of retriable use cases (used through kabinet.idempotency.Idempotency)."""
+        ...
 
     def publish(self, event: EventContract, context: EventContext | None = None) -> object:
         """Record an event to be published once this unit of work commits."""

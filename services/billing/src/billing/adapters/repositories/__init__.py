@@ -4,7 +4,6 @@ other services' data."""
 from billing.adapters.repositories.accounts import AccountRepository
 from billing.adapters.repositories.charges import ChargeRepository
 from billing.adapters.repositories.discounts import DiscountRepository
-from billing.adapters.repositories.idempotency import IdempotencyRepository
 from billing.adapters.repositories.invoices import InvoiceRepository
 from billing.adapters.repositories.ledger import LedgerRepository
 from billing.adapters.repositories.payments import CheckoutRepository, PaymentRepository
@@ -12,6 +11,6 @@ from billing.adapters.repositories.projections import ProjectionRepository
 from billing.adapters.repositories.subscriptions import SubscriptionRepository
 
 __all__ = [
-    "AccountRepository", "ChargeRepository", "CheckoutRepository", "DiscountRepository", "IdempotencyRepository",
-    "InvoiceRepository", "LedgerRepository", "PaymentRepository", "ProjectionRepository", "SubscriptionRepository",
+    "AccountRepository", "ChargeRepository", "CheckoutRepository", "DiscountRepository", "InvoiceRepository",
+    "LedgerRepository", "PaymentRepository", "ProjectionRepository", "SubscriptionRepository",
 ]
