@@ -9,16 +9,18 @@ from pathlib import Path
 from starlette.applications import Starlette
 
 from billing.adapters.payment_provider import LocalProvider, PaymentProvider
+from billing.adapters.queries import SqlBillingReads
 from billing.adapters.tables import inbox, metadata, outbox
 from billing.adapters.unit_of_work import SqlBillingUnitOfWork
-from billing.adapters.webhooks import webhook_route
 from billing.domain.model import DEFAULT_LIMITS, MoneyLimits
+from billing.entrypoints.webhooks import webhook_route
 from billing.schema.schema import schema
 from billing.service.expiry_job import run_expiry_forever
 from billing.service.handlers import HANDLERS
 from billing.settings import BillingSettings
 from kabinet.auth import KeySource
 from kabinet.bus.base import Transport
+from kabinet.graphql.context import RequestContext
 from kabinet.runtime import ServiceRuntime, ServiceSpec
 from kabinet.web.app import create_service_app
 
@@ -39,6 +41,10 @@ class BillingRuntime(ServiceRuntime):
         # Billing's own unit of work: the kit's plus billing's repositories and money limits.
         return SqlBillingUnitOfWork(self.sessionmaker, self.spec.outbox, self.name, on_commit=self.relay.wake,
                                     limits=self.limits)
+
+    def read_models(self, context: RequestContext) -> SqlBillingReads:
+        # The schema's reads, on the request's one read connection (schema/context.py).
+        return SqlBillingReads(context.reads)
 
     async def start(self) -> None:
         await super().start()

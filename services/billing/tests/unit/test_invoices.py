@@ -57,14 +57,14 @@ async def test_cancelling_an_invoice_is_idempotent_and_refused_once_paid_in_part
                                                      world.admin)).invoice_id)
     for _ in range(2):
         async with world.uow() as uow:
-            assert await invoices.cancel_invoice(ids[0], uow, world.admin) == ids[0]
+            assert await invoices.cancel_invoice(invoices.CancelInvoice(ids[0]), uow, world.admin) == ids[0]
     assert world.store.invoices[ids[0]].status == "cancelled"
     async with world.uow() as uow:
         await payments.record_payment(payments.RecordPayment(fam.id, Decimal("10"), PaymentMethod.CASH,
                                                              invoice_id=ids[1]), uow, world.admin)
     with pytest.raises(InvoiceStateInvalid):
         async with world.uow() as uow:
-            await invoices.cancel_invoice(ids[1], uow, world.admin)
+            await invoices.cancel_invoice(invoices.CancelInvoice(ids[1]), uow, world.admin)
     with pytest.raises(InvoiceNotFound):
         async with world.uow() as uow:
-            await invoices.cancel_invoice(uid(), uow, world.admin)
+            await invoices.cancel_invoice(invoices.CancelInvoice(uid()), uow, world.admin)

@@ -93,15 +93,15 @@ async def test_freezing_extends_validity_by_the_days_frozen(world: World) -> Non
     sid = sold.subscription_id
     for _ in range(2):  # freezing a frozen one changes nothing
         async with world.uow() as uow:
-            await subs.freeze_subscription(sid, uow, world.admin, on=date(2026, 12, 5))
+            await subs.freeze_subscription(subs.FreezeSubscription(sid, date(2026, 12, 5)), uow, world.admin)
     async with world.uow() as uow:
-        sub = await subs.unfreeze_subscription(sid, uow, world.admin, on=date(2026, 12, 15))
+        sub = await subs.unfreeze_subscription(subs.UnfreezeSubscription(sid, date(2026, 12, 15)), uow, world.admin)
     assert sub.valid_until == date(2026, 12, 30) + timedelta(days=10)
     assert world.store.subscriptions[sid].valid_until == sub.valid_until
     assert len(world.events(SubscriptionFrozen)) == 1 and len(world.events(SubscriptionUnfrozen)) == 1
     with pytest.raises(Forbidden):
         async with world.uow() as uow:
-            await subs.freeze_subscription(sid, uow, world.other_admin)
+            await subs.freeze_subscription(subs.FreezeSubscription(sid), uow, world.other_admin)
 
 
 async def test_closing_refunds_the_unused_lessons_once(world: World) -> None:
@@ -109,14 +109,14 @@ async def test_closing_refunds_the_unused_lessons_once(world: World) -> None:
     await world.pay(fam, "800.00")
     sid = (await sell(world, fam, await plan(world))).subscription_id
     async with world.uow() as uow:
-        res = await subs.close_subscription(sid, uow, world.admin)
+        res = await subs.close_subscription(subs.CloseSubscription(sid), uow, world.admin)
     assert res.refunded == Decimal("800.00") and world.balance(fam) == Decimal("800.00")
     sub = world.store.subscriptions[sid]
     assert (sub.status, sub.lessons_left) == (SubscriptionStatus.CLOSED, 0)
     assert len(world.events(SubscriptionClosed)) == 1
     with pytest.raises(SubscriptionStateInvalid):
         async with world.uow() as uow:
-            await subs.close_subscription(sid, uow, world.admin)
+            await subs.close_subscription(subs.CloseSubscription(sid), uow, world.admin)
 
 
 async def test_the_expiry_job_burns_or_refunds_by_the_branchs_rule(world: World) -> None:
@@ -137,3 +137,14 @@ async def test_the_expiry_job_burns_or_refunds_by_the_branchs_rule(world: World)
     assert world.balance(other) == Decimal("0.00")  # the unused lessons' value came back
     expired = {e.subscription_id: e.lessons_burned for e in world.events(SubscriptionExpired)}
     assert expired == {burned: 8, refunded: 0}
+
+
+async def test_only_the_owner_runs_the_expiry_by_hand(world: World) -> None:
+    fam = await world.family()
+    sid = (await sell(world, fam, await plan(world), on_credit=True, starts_on=date(2026, 11, 1))).subscription_id
+    with pytest.raises(Forbidden):
+        async with world.uow() as uow:
+            await subs.run_expiry(subs.RunExpiry(date(2026, 12, 31)), uow, world.admin)
+    async with world.uow() as uow:
+        assert await subs.run_expiry(subs.RunExpiry(date(2026, 12, 31)), uow, world.owner) == 1
+    assert world.store.subscriptions[sid].status is SubscriptionStatus.EXPIRED

@@ -5,13 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from enum import Enum
-from typing import Any
 
 import strawberry
-from sqlalchemy import Row
 
 from billing.domain.model import Discount, FamilyAccount, Subscription, SubscriptionType, TxKind
 from billing.domain.records import Branch, Invoice, Payment
+from billing.service.read_models import StatementEntry
 from kabinet.graphql.types import Money, PageInfo, UserError
 
 
@@ -106,7 +105,7 @@ class StatementLine:
     reason: str | None = strawberry.field(default=None, description="Why staff adjusted the balance.")
 
     @classmethod
-    def from_row(cls, r: Row[Any]) -> StatementLine:
+    def from_row(cls, r: StatementEntry) -> StatementLine:
         def opt(v: str | None) -> strawberry.ID | None:
             return strawberry.ID(v) if v else None
 
@@ -119,13 +118,13 @@ class StatementLine:
                    lessons_delta=r.lessons_delta, debt=bool(r.debt), student_id=opt(r.student_id),
                    lesson_id=opt(r.lesson_id), subscription_id=opt(r.subscription_id), payment_id=opt(r.payment_id),
                    invoice_id=opt(r.invoice_id), reverses_id=opt(r.reverses_id), discount=discount,
-                   created_by=r.created_by, created_by_name=getattr(r, "created_by_name", None) or None,
-                   student_name=getattr(r, "student_name", None) or None,
-                   lesson_starts_at=getattr(r, "lesson_starts_at", None),
-                   lesson_type=getattr(r, "lesson_type", None),
+                   created_by=r.created_by, created_by_name=r.created_by_name or None,
+                   student_name=r.student_name or None,
+                   lesson_starts_at=r.lesson_starts_at,
+                   lesson_type=r.lesson_type,
                    list_price=(Money.of(r.list_price, r.currency)
-                               if getattr(r, "list_price", None) is not None else None),
-                   subscription_name=getattr(r, "subscription_name", None),
+                               if r.list_price is not None else None),
+                   subscription_name=r.subscription_name,
                    reason=r.description if r.kind == TxKind.ADJUSTMENT else None)
 
 

@@ -75,7 +75,14 @@ async def issue_invoice(cmd: IssueInvoice, uow: BillingUnitOfWork, p: Principal)
     return result
 
 
-async def cancel_invoice(invoice_id: str, uow: BillingUnitOfWork, p: Principal) -> str:
+@dataclass(frozen=True)
+class CancelInvoice:
+    invoice_id: str
+
+
+async def cancel_invoice(cmd: CancelInvoice, uow: BillingUnitOfWork, p: Principal) -> str:
+    """Cancel an unpaid invoice (cancelling a cancelled one changes nothing); returns its id."""
+    invoice_id = cmd.invoice_id
     repo = uow.invoices
     inv = await repo.get(invoice_id, lock=True)
     if inv is None:

@@ -39,7 +39,8 @@ from billing.service.access import actor, require_branch_managed, require_family
 from billing.service.ledger import account_of, post
 from billing.service.payments import RecordPayment, apply_payment
 from billing.service.unit_of_work import BillingUnitOfWork
-from kabinet.auth.principal import Principal
+from kabinet.auth.principal import Principal, Role
+from kabinet.auth.rules import require_role
 from kabinet.errors import InvalidInput
 from kabinet.events import MoneyPayload
 from kabinet.idempotency import Idempotency, JsonCodec, user_scope
@@ -166,25 +167,35 @@ async def _managed_subscription(uow: BillingUnitOfWork, p: Principal, subscripti
     return sub
 
 
-async def freeze_subscription(subscription_id: str, uow: BillingUnitOfWork, p: Principal, on: date | None = None
-                              ) -> Subscription:
+@dataclass(frozen=True)
+class FreezeSubscription:
+    subscription_id: str
+    on: date | None = None  # today by default
+
+
+async def freeze_subscription(cmd: FreezeSubscription, uow: BillingUnitOfWork, p: Principal) -> Subscription:
     """Freezing a frozen subscription changes nothing (safe to retry)."""
-    sub = await _managed_subscription(uow, p, subscription_id)
+    sub = await _managed_subscription(uow, p, cmd.subscription_id)
     if sub.status is SubscriptionStatus.FROZEN:
         return sub
-    sub.freeze(on or utcnow().date())
+    sub.freeze(cmd.on or utcnow().date())
     await uow.subscriptions.save_state(sub)
     uow.publish(SubscriptionFrozen(subscription_id=sub.id, family_id=sub.family_id, student_id=sub.student_id))
     await uow.commit()
     return sub
 
 
-async def unfreeze_subscription(subscription_id: str, uow: BillingUnitOfWork, p: Principal, on: date | None = None
-                                ) -> Subscription:
-    sub = await _managed_subscription(uow, p, subscription_id)
+@dataclass(frozen=True)
+class UnfreezeSubscription:
+    subscription_id: str
+    on: date | None = None  # today by default
+
+
+async def unfreeze_subscription(cmd: UnfreezeSubscription, uow: BillingUnitOfWork, p: Principal) -> Subscription:
+    sub = await _managed_subscription(uow, p, cmd.subscription_id)
     if sub.status is SubscriptionStatus.ACTIVE:
         return sub
-    sub.unfreeze(on or utcnow().date())
+    sub.unfreeze(cmd.on or utcnow().date())
     await uow.subscriptions.save_state(sub)
     uow.publish(SubscriptionUnfrozen(subscription_id=sub.id, family_id=sub.family_id, student_id=sub.student_id,
                                      valid_until=sub.valid_until.isoformat()))
@@ -192,13 +203,18 @@ async def unfreeze_subscription(subscription_id: str, uow: BillingUnitOfWork, p:
     return sub
 
 
-async def close_subscription(subscription_id: str, uow: BillingUnitOfWork, p: Principal,
-                             idempotency_key: str | None = None) -> CloseResult:
+@dataclass(frozen=True)
+class CloseSubscription:
+    subscription_id: str
+    idempotency_key: str | None = None
+
+
+async def close_subscription(cmd: CloseSubscription, uow: BillingUnitOfWork, p: Principal) -> CloseResult:
     """Close early: unused lessons are refunded to the family's balance at the price per lesson."""
-    sub = await _managed_subscription(uow, p, subscription_id)
+    sub = await _managed_subscription(uow, p, cmd.subscription_id)
     keys = Idempotency(uow.idempotency, codec=CLOSE_RESULT)
-    result = (await keys.run_once(user_scope(p.user_id), idempotency_key, "close", {"subscription": subscription_id},
-                                  lambda: _close(uow, p, sub))).result
+    result = (await keys.run_once(user_scope(p.user_id), cmd.idempotency_key, "close",
+                                  {"subscription": cmd.subscription_id}, lambda: _close(uow, p, sub))).result
     await uow.commit()
     return result
 
@@ -223,6 +239,19 @@ async def _close(uow: BillingUnitOfWork, p: Principal, sub: Subscription) -> Clo
     uow.publish(SubscriptionClosed(subscription_id=sub.id, family_id=sub.family_id, student_id=sub.student_id,
                                    refunded=MoneyPayload(amount=refund, currency=sub.currency)))
     return CloseResult(sub.id, refund)
+
+
+@dataclass(frozen=True)
+class RunExpiry:
+    as_of: date
+
+
+async def run_expiry(cmd: RunExpiry, uow: BillingUnitOfWork, p: Principal) -> int:
+    """The owner runs the expiry by hand (it normally runs by itself: expiry_job.py); returns how many expired."""
+    require_role(p, Role.OWNER)
+    n = await expire_due(uow, cmd.as_of)
+    await uow.commit()
+    return n
 
 
 async def expire_due(uow: BillingUnitOfWork, today: date) -> int:
