@@ -61,7 +61,7 @@ import asyncpg
 import httpx
 
 from kabinet.auth import Principal, Role, SigningKey
-from kabinet.testing.net import free_port, wait_ready
+from kabinet.testing.net import free_port, stop_processes, wait_ready
 from kabinet.testing.stack import token_for
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -769,14 +769,7 @@ async def main() -> None:
                   f"{our_reads / max(floor['rps'], 1e-9):.3f} (reads only: {our_reads:.1f}/s vs {floor['rps']:.1f}/s)")
         print(f"at {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} cores")
     finally:
-        for p in procs:
-            if p.poll() is None:
-                p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        stop_processes(*procs, timeout_s=20)
         if args.keep or args.reuse:
             print("kept databases:", ", ".join(names.values()))
         else:

@@ -33,6 +33,7 @@ from kabinet.metrics import EVENTS_HANDLED
 from kabinet.runtime import ServiceRuntime
 from kabinet.settings import MessagingSettings
 from kabinet.testing.plugin import delete_broker_names
+from kabinet.testing.scratch import fetch_value
 from kabinet.testing.tcp_proxy import TcpProxy
 from learning.bootstrap import build_runtime as learning_runtime
 from learning.settings import LearningSettings
@@ -60,11 +61,7 @@ def month_of_lessons(count: int, groups: list[list[tuple[str, str]]], branch: st
 
 
 async def scalar(url: str, sql: str) -> int:
-    conn = await asyncpg.connect(url)
-    try:
-        return int(await conn.fetchval(sql))
-    finally:
-        await conn.close()
+    return int(await fetch_value(url, sql))
 
 
 async def experiment(lessons: int, outage_s: float, run: str, urls: dict[str, str]) -> dict[str, Any]:

@@ -52,6 +52,7 @@ from typing import Any
 import strawberry
 
 from kabinet.testing.net import free_port as _free_port
+from kabinet.testing.net import stop_processes
 
 ROOT = Path(__file__).resolve().parents[1]
 # This file is bench/gateway.py: keep its directory off the path so `import gateway` is the gateway package.
@@ -360,11 +361,7 @@ def process(command: list[str], env: dict[str, str], *, cwd: Path, ready_url: st
             url = ready_url
         yield proc, url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_processes(proc, timeout_s=10)
 
 
 def load(url: str, bodies: list[str], duration: float, connections: int, cpu: int | None) -> dict[str, Any]:

@@ -13,15 +13,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
-import os
 import time
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
-
-import asyncpg
 
 from billing.adapters.repositories import AccountRepository
 from billing.adapters.tables import inbox, ledger_entries, ledger_transactions
@@ -33,19 +29,17 @@ from billing.settings import BillingSettings
 from kabinet.auth import Principal, Role
 from kabinet.events import Envelope
 from kabinet.inbox import inbox_handler
+from kabinet.testing.scratch import bench_main, scratch_databases
 
-PG = os.environ.get("BENCH_POSTGRES_URL") or os.environ.get("KABINET_TEST_POSTGRES_URL") \
-    or "postgresql://postgres@127.0.0.1:5432/postgres"
 OWNER = Principal(user_id="bench", role=Role.OWNER)
 
 
-async def run(families: int, charges: int, concurrency: int) -> None:
-    admin = PG.replace("postgresql+asyncpg://", "postgresql://")
-    db = f"bench_ledger_{uuid.uuid4().hex[:8]}"
-    conn = await asyncpg.connect(admin)
-    await conn.execute(f'CREATE DATABASE "{db}"')
-    await conn.close()
-    url = admin.rsplit("/", 1)[0] + "/" + db
+async def run(args: argparse.Namespace) -> None:
+    async with scratch_databases("bench_ledger") as urls:
+        await bench(urls["bench_ledger"], args.families, args.charges, args.concurrency)
+
+
+async def bench(url: str, families: int, charges: int, concurrency: int) -> None:
     runtime = build_runtime(BillingSettings(database_url=url))
     try:
         await runtime.migrate()
@@ -99,20 +93,7 @@ async def run(families: int, charges: int, concurrency: int) -> None:
         print(f"  ratio end-to-end / floor   : {e2e / floor:8.2f}")
     finally:
         await runtime.engine.dispose()
-        conn = await asyncpg.connect(admin)
-        await conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-        await conn.close()
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--families", type=int, default=200)
-    parser.add_argument("--charges", type=int, default=4000)
-    parser.add_argument("--concurrency", type=int, default=32)
-    args = parser.parse_args()
-    logging.basicConfig(level=logging.WARNING)
-    asyncio.run(run(args.families, args.charges, args.concurrency))
 
 
 if __name__ == "__main__":
-    main()
+    bench_main(run, families=200, charges=4000, concurrency=32)

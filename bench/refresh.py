@@ -13,13 +13,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
-import os
 import statistics
 import time
-import uuid
-
-import asyncpg
 
 from identity.bootstrap import build_runtime
 from identity.domain.model import StaffRole
@@ -27,19 +22,17 @@ from identity.service import org, sessions
 from identity.service.auth import sign_in_with_password
 from identity.settings import IdentitySettings
 from kabinet.auth import Principal, Role
+from kabinet.testing.scratch import bench_main, scratch_databases
 
-PG = os.environ.get("BENCH_POSTGRES_URL") or os.environ.get("KABINET_TEST_POSTGRES_URL") \
-    or "postgresql://postgres@127.0.0.1:5432/postgres"
 PASSWORD = "bench-password-long"
 
 
-async def run(n_sessions: int, rounds: int, concurrency: int) -> None:
-    admin = PG.replace("postgresql+asyncpg://", "postgresql://")
-    db = f"bench_refresh_{uuid.uuid4().hex[:8]}"
-    conn = await asyncpg.connect(admin)
-    await conn.execute(f'CREATE DATABASE "{db}"')
-    await conn.close()
-    url = admin.rsplit("/", 1)[0] + "/" + db
+async def run(args: argparse.Namespace) -> None:
+    async with scratch_databases("bench_refresh") as urls:
+        await bench(urls["bench_refresh"], args.sessions, args.rounds, args.concurrency)
+
+
+async def bench(url: str, n_sessions: int, rounds: int, concurrency: int) -> None:
     runtime = build_runtime(IdentitySettings(database_url=url.replace("postgresql://", "postgresql+asyncpg://"),
                                              argon2_time_cost=1, argon2_memory_kib=1024))
     try:
@@ -75,20 +68,7 @@ async def run(n_sessions: int, rounds: int, concurrency: int) -> None:
               f"at one refresh per 45 s that is ~{done / elapsed * 45:.0f} signed-in clients")
     finally:
         await runtime.engine.dispose()
-        conn = await asyncpg.connect(admin)
-        await conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-        await conn.close()
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--sessions", type=int, default=200)
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--concurrency", type=int, default=16)
-    args = parser.parse_args()
-    logging.basicConfig(level=logging.WARNING)
-    asyncio.run(run(args.sessions, args.rounds, args.concurrency))
 
 
 if __name__ == "__main__":
-    main()
+    bench_main(run, sessions=200, rounds=5, concurrency=16)

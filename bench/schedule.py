@@ -43,6 +43,8 @@ from kabinet.money import Money
 from kabinet.runtime import ServiceRuntime
 from kabinet.settings import MessagingSettings
 from kabinet.testing.net import free_port as _free_port
+from kabinet.testing.net import stop_processes
+from kabinet.testing.scratch import fetch_value
 from scheduling.adapters.repositories import GroupRepository, ProjectionRepository, StaffRef, StudentRef
 from scheduling.adapters.tables import lessons, outbox, participants
 from scheduling.bootstrap import build_runtime as scheduling_runtime
@@ -150,11 +152,7 @@ async def seed(sched: ServiceRuntime, identity: RabbitTransport, billing: str | 
 
 
 async def _billing_count(dsn: str, sql: str) -> int:
-    conn = await asyncpg.connect(dsn)
-    try:
-        return int(await conn.fetchval(sql))
-    finally:
-        await conn.close()
+    return int(await fetch_value(dsn, sql))
 
 
 async def _billing_seen(dsn: str, want: int) -> bool:
@@ -337,12 +335,7 @@ async def main() -> None:
             with contextlib.suppress(Exception):
                 await r.stop()
         if billing_proc is not None:
-            billing_proc.terminate()
-            try:
-                billing_proc.wait(timeout=120 if os.environ.get("BENCH_BILLING_PROFILE") else 20)
-            except subprocess.TimeoutExpired:
-                billing_proc.kill()
-                billing_proc.wait()
+            stop_processes(billing_proc, timeout_s=120 if os.environ.get("BENCH_BILLING_PROFILE") else 20)
         await _drop_dbs(db_names)
         with contextlib.suppress(Exception):
             conn = await aio_pika.connect(AMQP)

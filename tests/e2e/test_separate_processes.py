@@ -21,7 +21,7 @@ import pytest
 from kabinet.auth import Principal, Role, SigningKey
 from kabinet.bus import rabbit
 from kabinet.settings import MessagingSettings
-from kabinet.testing.net import free_port, wait_ready
+from kabinet.testing.net import free_port, stop_processes, wait_ready
 from kabinet.testing.stack import token_for
 from kabinet_stack.services import available_services
 
@@ -69,13 +69,7 @@ async def processes(database_factory: Callable[[str], Awaitable[str]], messaging
         await wait_ready(f"http://127.0.0.1:{gw_port}/readyz", gw)
         yield f"http://127.0.0.1:{gw_port}/graphql", key
     finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop_processes(*procs, timeout_s=15)
 
 
 async def test_family_cabinet_across_processes(processes: tuple[str, SigningKey]) -> None:

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from identity.domain.model import StaffRole
 from identity.service import org
 from kabinet.auth import Principal, Role
-from kabinet.testing.stack import GraphQLClient, eventually
+from kabinet.testing.stack import GraphQLClient, eventually, ok
 from kabinet_stack.testing import StackHandle
 
 OWNER = Principal(user_id="owner-flows", role=Role.OWNER)
@@ -44,15 +44,6 @@ STATEMENT = """query($f: ID!) { family(id: $f) { account { balance { amount } }
   statement(first: 200) { edges { node { kind amount { amount } lessonId studentId at
   balanceAfter { amount } } } } } }"""
 CHARGES = """query($f: ID!) { family(id: $f) { account { balance { amount } } } }"""
-
-
-async def ok(client: GraphQLClient, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-    got = await client.execute(query, variables)
-    assert not got.get("errors"), got
-    for value in got["data"].values():
-        if isinstance(value, dict) and "errors" in value:
-            assert value["errors"] == [], got
-    return dict(got["data"])
 
 
 @dataclass

@@ -24,9 +24,10 @@ until the first commits (then replays its result) or rolls back (then runs itsel
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Generic, Protocol, TypeVar, cast
@@ -98,10 +99,14 @@ class JsonCodec(Generic[T]):
 
 
 def codec_for(tp: type[T]) -> Codec[T]:
-    """``str`` as plain text (the ids services stored so far), anything else as JSON."""
-    if tp is str:
-        return cast(Codec[T], TextCodec())
-    return JsonCodec(tp)
+    """``str`` as plain text (the ids services stored so far), anything else as JSON (one codec per type: building
+    pydantic's validator costs far more than a request should)."""
+    return cast(Codec[T], _codec_for(cast(Hashable, tp)))
+
+
+@functools.cache
+def _codec_for(tp: Hashable) -> Codec[Any]:
+    return TextCodec() if tp is str else JsonCodec(tp)
 
 
 # -- storage -----------------------------------------------------------------------------------------------------
@@ -124,19 +129,35 @@ class KeyStore(Protocol):
 
 
 class MemoryKeyStore:
-    """For unit tests' in-memory units of work (no transactions: a claim is kept even if the work fails)."""
+    """For unit tests' in-memory units of work. Like the table, keys claimed or stored since the last
+    :meth:`commit` are dropped by :meth:`rollback` (call both from the memory unit of work's own); without
+    those calls every claim is kept at once."""
 
     def __init__(self) -> None:
         self.rows: dict[tuple[str, str], StoredKey] = {}
+        self._before: dict[tuple[str, str], StoredKey] | None = None  # the rows at the last commit
 
     async def insert(self, scope: str, key: str, request_hash: str, at: datetime) -> StoredKey | None:
         found = self.rows.get((scope, key))
         if found is None:
+            self._remember()
             self.rows[(scope, key)] = StoredKey(request_hash, None)
         return found
 
     async def set_result(self, scope: str, key: str, result: str) -> None:
+        self._remember()
         self.rows[(scope, key)] = StoredKey(self.rows[(scope, key)].request_hash, result)
+
+    def _remember(self) -> None:
+        if self._before is None:
+            self._before = dict(self.rows)
+
+    def commit(self) -> None:
+        self._before = None
+
+    def rollback(self) -> None:
+        if self._before is not None:
+            self.rows, self._before = self._before, None
 
 
 # -- the API -------------------------------------------------------------------------------------------------------
@@ -218,12 +239,24 @@ class Idempotency(Generic[T]):
         return Outcome(result, replayed=False)
 
 
+
+class IdempotencyKeys:
+    """A unit of work's keys, for every operation whatever its result type: ``uow.idempotency.of(BookResult)``."""
+
+    def __init__(self, store: KeyStore, *, max_key_length: int = MAX_KEY_LENGTH, field: str = KEY_FIELD) -> None:
+        self._store, self._max, self._field = store, max_key_length, field
+
+    def of(self, result_type: type[T]) -> Idempotency[T]:
+        return Idempotency(self._store, result_type, max_key_length=self._max, field=self._field)
+
+
 __all__ = [
     "Claim",
     "Codec",
     "Idempotency",
     "IdempotencyKeyInProgress",
     "IdempotencyKeyReused",
+    "IdempotencyKeys",
     "JsonCodec",
     "KeyStore",
     "MemoryKeyStore",

@@ -12,6 +12,7 @@ from kabinet.errors import IdempotencyKeyReused, InvalidInput
 from kabinet.idempotency import (
     Idempotency,
     IdempotencyKeyInProgress,
+    IdempotencyKeys,
     JsonCodec,
     MemoryKeyStore,
     TextCodec,
@@ -137,3 +138,25 @@ def test_codecs():
     assert codec.decode(codec.encode({"a": Decimal("1.5")})) == {"a": Decimal("1.5")}
     with pytest.raises(TypeError):
         Idempotency(MemoryKeyStore())
+
+
+async def test_one_key_store_serves_operations_of_different_result_types():
+    keys = IdempotencyKeys(MemoryKeyStore())
+    paid = keys.of(Paid)
+    await paid.store(await paid.claim("user:u1", "k1", "pay", 1), PAID)
+    ids = keys.of(str)
+    await ids.store(await ids.claim("user:u1", "k2", "add", 1), "s1")
+    assert (await keys.of(Paid).claim("user:u1", "k1", "pay", 1)).result == PAID
+    assert (await keys.of(str).claim("user:u1", "k2", "add", 1)).result == "s1"
+    assert codec_for(Paid) is codec_for(Paid)  # built once per type
+
+
+async def test_the_memory_store_drops_uncommitted_keys_on_rollback():
+    store = MemoryKeyStore()
+    idem = Idempotency(store, str)
+    await idem.store(await idem.claim("s", "kept", "op", 1), "r1")
+    store.commit()
+    await idem.claim("s", "failed", "op", 1)  # the work fails: the unit of work rolls back
+    store.rollback()
+    assert not (await idem.claim("s", "failed", "op", 1)).replayed  # retried with the same key: runs
+    assert (await idem.claim("s", "kept", "op", 1)).result == "r1"

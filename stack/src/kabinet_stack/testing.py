@@ -23,7 +23,7 @@ import pytest
 
 from kabinet.auth import Principal, SigningKey
 from kabinet.settings import MessagingSettings
-from kabinet.testing.net import free_port
+from kabinet.testing.net import free_port, stop_processes
 from kabinet.testing.stack import GraphQLClient, token_for
 from kabinet.web.gateway_only import SECRET_ENV
 from kabinet_stack import demo
@@ -57,11 +57,7 @@ async def kabinet_run(tmp_path: Path, *args: str, env: dict[str, str] | None = N
                 await asyncio.sleep(0.3)
         yield base, log
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_processes(proc, timeout_s=20)
 
 
 class StackHandle:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import BaseModel, ConfigDict, PlainSerializer, WithJsonSchema
 
 from kabinet.money import DEFAULT_CURRENCY, Money
 
@@ -18,7 +18,9 @@ from kabinet.money import DEFAULT_CURRENCY, Money
 AmountText = Annotated[
     Decimal,
     PlainSerializer(lambda v: f"{v:.2f}", return_type=str, when_used="json"),
-    Field(description="A decimal amount written as a string, e.g. \"1200.00\"."),
+    # What is on the wire, for the published catalogue (docs/events.md, AsyncAPI): always a string.
+    WithJsonSchema({"type": "string", "pattern": r"^-?\d+\.\d{2}$",
+                    "description": "A decimal amount written as a string, e.g. \"1200.00\"."}),
 ]
 
 

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import socket
 import subprocess
+from typing import Any
 
 import httpx
 
@@ -27,3 +28,16 @@ async def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout_s: float =
                 if (await client.get(url)).status_code == 200:
                     return
             await asyncio.sleep(0.2)
+
+
+def stop_processes(*procs: subprocess.Popen[Any], timeout_s: float = 15) -> None:
+    """Terminate server processes we started, wait for each up to ``timeout_s``, and kill the ones that stay."""
+    for proc in procs:
+        if proc.poll() is None:
+            proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

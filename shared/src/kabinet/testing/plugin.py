@@ -18,6 +18,7 @@ import pytest
 
 from kabinet.settings import MessagingSettings
 from kabinet.testing import servers
+from kabinet.testing.scratch import create_databases, drop_databases
 from kabinet.web.gateway_only import SECRET_ENV
 
 RUN_ID = os.environ.get("KABINET_TEST_RUN_ID") or uuid.uuid4().hex[:10]
@@ -36,20 +37,21 @@ def run_id() -> str:
     return RUN_ID
 
 
-@pytest.fixture(scope="session")
-def postgres_admin_url() -> str:
+def _server(url_of: Callable[[], str]) -> str:
     try:
-        return servers.postgres_admin_url()
+        return url_of()
     except servers.ServerUnavailable as exc:
         pytest.fail(str(exc), pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url() -> str:
+    return _server(servers.postgres_admin_url)
 
 
 @pytest.fixture(scope="session")
 def amqp_url() -> str:
-    try:
-        return servers.amqp_url()
-    except servers.ServerUnavailable as exc:
-        pytest.fail(str(exc), pytrace=False)
+    return _server(servers.amqp_url)
 
 
 def _asyncpg_dsn(url: str) -> str:
@@ -59,29 +61,18 @@ def _asyncpg_dsn(url: str) -> str:
 @pytest.fixture(scope="session")
 async def database_factory(postgres_admin_url: str) -> AsyncIterator[Callable[[str], Awaitable[str]]]:
     """``url = await database_factory("billing")``: a fresh database for this run (dropped at the end)."""
-    import asyncpg
-
     admin = _asyncpg_dsn(postgres_admin_url)
     created: list[str] = []
 
     async def create(name: str) -> str:
         db = f"kt_{RUN_ID}_{name}_{next(_counter)}".lower()
-        conn = await asyncpg.connect(admin)
-        try:
-            await conn.execute(f'CREATE DATABASE "{db}"')
-        finally:
-            await conn.close()
+        await create_databases(admin, [db])
         created.append(db)
         base = admin.rsplit("/", 1)[0]
         return f"postgresql+asyncpg://{base.split('://', 1)[1]}/{db}"
 
     yield create
-    conn = await asyncpg.connect(admin)
-    try:
-        for db in created:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-    finally:
-        await conn.close()
+    await drop_databases(admin, created)
 
 
 def messaging_for(amqp_url: str, ns: str) -> MessagingSettings:
@@ -100,24 +91,17 @@ async def delete_broker_names(amqp_url: str, ns: str) -> None:
     conn = await aio_pika.connect(amqp_url, timeout=10)
     try:
         channel = await conn.channel()
-        for q in [q for q in rabbit.DECLARED_QUEUES if q.startswith(ns)]:
-            try:
-                async with asyncio.timeout(10):
-                    await channel.queue_delete(q)
-            except Exception:
-                with contextlib.suppress(Exception):
+        for declared, delete in ((rabbit.DECLARED_QUEUES, "queue_delete"),
+                                 (rabbit.DECLARED_EXCHANGES, "exchange_delete")):
+            for name in [n for n in declared if n.startswith(ns)]:
+                try:
                     async with asyncio.timeout(10):
-                        channel = await conn.channel()
-            rabbit.DECLARED_QUEUES.discard(q)
-        for x in [x for x in rabbit.DECLARED_EXCHANGES if x.startswith(ns)]:
-            try:
-                async with asyncio.timeout(10):
-                    await channel.exchange_delete(x)
-            except Exception:
-                with contextlib.suppress(Exception):
-                    async with asyncio.timeout(10):
-                        channel = await conn.channel()
-            rabbit.DECLARED_EXCHANGES.discard(x)
+                        await getattr(channel, delete)(name)
+                except Exception:
+                    with contextlib.suppress(Exception):  # a failed call closes the channel: open another
+                        async with asyncio.timeout(10):
+                            channel = await conn.channel()
+                declared.discard(name)
     finally:
         with contextlib.suppress(Exception):
             async with asyncio.timeout(10):

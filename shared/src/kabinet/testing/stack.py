@@ -46,18 +46,27 @@ class GraphQLClient:
     async def ok(self, query: str, variables: dict[str, Any] | None = None,
                  headers: dict[str, str] | None = None) -> dict[str, Any]:
         """``execute`` for a step that must succeed: no top-level errors and no payload ``errors``; the data."""
-        got = await self.execute(query, variables, headers)
-        assert not got.get("errors"), got
-        for value in got["data"].values():
-            if isinstance(value, dict) and "errors" in value:
-                assert value["errors"] == [], got
-        return dict(got["data"])
+        return succeeded(await self.execute(query, variables, headers))
 
     async def get(self, path: str) -> httpx.Response:
         return await self._client.get(path)
 
     async def aclose(self) -> None:
         await self._client.aclose()
+
+
+def succeeded(got: dict[str, Any]) -> dict[str, Any]:
+    """The data of a response that must have succeeded: no top-level errors and no payload ``errors``."""
+    assert not got.get("errors"), got
+    for value in got["data"].values():
+        if isinstance(value, dict) and "errors" in value:
+            assert value["errors"] == [], got
+    return dict(got["data"])
+
+
+async def ok(client: GraphQLClient, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+    """``await ok(client, query, variables)``: the one helper for a step that must succeed (``client.ok``)."""
+    return await client.ok(query, variables)
 
 
 def gateway_headers(app: Starlette, client_address: str = "192.0.2.1") -> dict[str, str]:
