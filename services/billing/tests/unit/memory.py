@@ -40,7 +40,7 @@ from billing.domain.records import (
 )
 from kabinet.context import EventContext, current_context
 from kabinet.events.contracts import EventContract
-from kabinet.idempotency import MemoryKeyStore
+from kabinet.idempotency import IdempotencyKeys, MemoryKeyStore
 from kabinet.money import AMOUNT_COLUMN_MAX
 
 
@@ -372,7 +372,7 @@ class MemoryUnitOfWork:
         self.checkouts = MemoryCheckouts(work)
         self.invoices = MemoryInvoices(work)
         self.projections = MemoryProjections(work)
-        self.idempotency = work.idempotency
+        self.idempotency = IdempotencyKeys(work.idempotency)
 
     async def __aenter__(self) -> Self:
         return self

@@ -22,6 +22,7 @@ from billing.adapters.repositories import (
 from billing.adapters.tables import idempotency_keys
 from billing.domain.model import DEFAULT_LIMITS, MoneyLimits
 from kabinet.db import SqlKeyStore, UnitOfWork
+from kabinet.idempotency import IdempotencyKeys
 from kabinet.runtime import ServiceRuntime
 
 
@@ -72,8 +73,8 @@ class SqlBillingUnitOfWork(UnitOfWork):
         return ProjectionRepository(self.session)
 
     @property
-    def idempotency(self) -> SqlKeyStore:
-        return SqlKeyStore(self.session, idempotency_keys)
+    def idempotency(self) -> IdempotencyKeys:
+        return IdempotencyKeys(SqlKeyStore(self.session, idempotency_keys))
 
 
 def uow_of(runtime: ServiceRuntime) -> SqlBillingUnitOfWork:

@@ -13,7 +13,7 @@ from billing.service.unit_of_work import BillingUnitOfWork
 from kabinet.auth.principal import Principal
 from kabinet.errors import InvalidInput
 from kabinet.events import MoneyPayload
-from kabinet.idempotency import Idempotency, JsonCodec, user_scope
+from kabinet.idempotency import user_scope
 
 
 @dataclass(frozen=True)
@@ -23,8 +23,6 @@ class BalanceResult:
     transaction_id: str
     balance_after: Decimal
 
-
-RESULT: JsonCodec[BalanceResult] = JsonCodec(BalanceResult)  # how a result is kept with its idempotency key
 
 
 @dataclass(frozen=True)
@@ -56,7 +54,7 @@ async def adjust_balance(cmd: AdjustBalance, uow: BillingUnitOfWork, p: Principa
                                    made_by=actor(p)))
         return BalanceResult(tx.id, posted.balance_after)
 
-    keys = Idempotency(uow.idempotency, codec=RESULT)
+    keys = uow.idempotency.of(BalanceResult)
     result = (await keys.run_once(user_scope(p.user_id), cmd.idempotency_key, "adjust", content, action)).result
     await uow.commit()
     return result
@@ -94,7 +92,7 @@ async def apply_charge(cmd: ChargeAccount, uow: BillingUnitOfWork, by: str | Non
         posted = await post(uow, tx)
         return BalanceResult(tx.id, posted.balance_after)
 
-    keys = Idempotency(uow.idempotency, codec=RESULT)
+    keys = uow.idempotency.of(BalanceResult)
     return (await keys.run_once(scope, cmd.idempotency_key, "charge", content, action)).result
 
 

@@ -16,15 +16,13 @@ from billing.service.unit_of_work import BillingUnitOfWork
 from kabinet.auth.principal import Principal
 from kabinet.errors import InvalidInput
 from kabinet.events import MoneyPayload
-from kabinet.idempotency import Idempotency, JsonCodec, user_scope
+from kabinet.idempotency import user_scope
 
 
 @dataclass(frozen=True)
 class IssueResult:
     invoice_id: str
 
-
-RESULT: JsonCodec[IssueResult] = JsonCodec(IssueResult)  # how a result is kept with its idempotency key
 
 
 @dataclass(frozen=True)
@@ -69,7 +67,7 @@ async def issue_invoice(cmd: IssueInvoice, uow: BillingUnitOfWork, p: Principal)
                                   amount=MoneyPayload(amount=amount, currency=account.currency)))
         return IssueResult(invoice_id)
 
-    keys = Idempotency(uow.idempotency, codec=RESULT)
+    keys = uow.idempotency.of(IssueResult)
     result = (await keys.run_once(user_scope(p.user_id), cmd.idempotency_key, "invoice", content, action)).result
     await uow.commit()
     return result

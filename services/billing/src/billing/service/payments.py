@@ -33,7 +33,7 @@ from billing.service.unit_of_work import BillingUnitOfWork
 from kabinet.auth.principal import Principal
 from kabinet.errors import InvalidInput
 from kabinet.events import MoneyPayload
-from kabinet.idempotency import Idempotency, JsonCodec, user_scope
+from kabinet.idempotency import user_scope
 
 
 @dataclass(frozen=True)
@@ -44,8 +44,6 @@ class PaymentResult:
     transaction_id: str
     balance_after: Decimal
 
-
-RESULT: JsonCodec[PaymentResult] = JsonCodec(PaymentResult)  # how a result is kept with its idempotency key
 
 
 @dataclass(frozen=True)
@@ -103,7 +101,7 @@ async def apply_payment(cmd: RecordPayment, uow: BillingUnitOfWork, received_by:
                                     method=cmd.method.value, invoice_id=cmd.invoice_id))
         return PaymentResult(payment_id, tx.id, posted.balance_after)
 
-    keys = Idempotency(uow.idempotency, codec=RESULT)
+    keys = uow.idempotency.of(PaymentResult)
     return (await keys.run_once(scope, cmd.idempotency_key, "payment", content, action)).result
 
 
@@ -158,7 +156,7 @@ async def refund_payment(cmd: RefundPayment, uow: BillingUnitOfWork, p: Principa
                                     amount=MoneyPayload(amount=amount, currency=account.currency)))
         return PaymentResult(locked.id, tx.id, posted.balance_after)
 
-    keys = Idempotency(uow.idempotency, codec=RESULT)
+    keys = uow.idempotency.of(PaymentResult)
     result = (await keys.run_once(user_scope(p.user_id), cmd.idempotency_key, "refund", content, action)).result
     await uow.commit()
     return result

@@ -43,7 +43,7 @@ from kabinet.auth.principal import Principal, Role
 from kabinet.auth.rules import require_role
 from kabinet.errors import InvalidInput
 from kabinet.events import MoneyPayload
-from kabinet.idempotency import Idempotency, JsonCodec, user_scope
+from kabinet.idempotency import user_scope
 
 
 @dataclass(frozen=True)
@@ -87,11 +87,6 @@ class SaleResult:
 class CloseResult:
     subscription_id: str
     refunded: Decimal  # the unused lessons' value, back on the balance
-
-
-# How results are kept with their idempotency keys.
-SALE_RESULT: JsonCodec[SaleResult] = JsonCodec(SaleResult)
-CLOSE_RESULT: JsonCodec[CloseResult] = JsonCodec(CloseResult)
 
 
 @dataclass(frozen=True)
@@ -153,7 +148,7 @@ async def sell_subscription(cmd: SellSubscription, uow: BillingUnitOfWork, p: Pr
                                      branch_id=sub.branch_id, trial=sub.trial, on_credit=cmd.on_credit))
         return SaleResult(sub.id, balance)
 
-    keys = Idempotency(uow.idempotency, codec=SALE_RESULT)
+    keys = uow.idempotency.of(SaleResult)
     result = (await keys.run_once(user_scope(p.user_id), cmd.idempotency_key, "sell", content, action)).result
     await uow.commit()
     return result
@@ -212,7 +207,7 @@ class CloseSubscription:
 async def close_subscription(cmd: CloseSubscription, uow: BillingUnitOfWork, p: Principal) -> CloseResult:
     """Close early: unused lessons are refunded to the family's balance at the price per lesson."""
     sub = await _managed_subscription(uow, p, cmd.subscription_id)
-    keys = Idempotency(uow.idempotency, codec=CLOSE_RESULT)
+    keys = uow.idempotency.of(CloseResult)
     result = (await keys.run_once(user_scope(p.user_id), cmd.idempotency_key, "close",
                                   {"subscription": cmd.subscription_id}, lambda: _close(uow, p, sub))).result
     await uow.commit()

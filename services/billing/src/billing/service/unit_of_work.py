@@ -25,7 +25,7 @@ from billing.domain.records import (
 )
 from kabinet.context import EventContext
 from kabinet.events.contracts import EventContract
-from kabinet.idempotency import KeyStore
+from kabinet.idempotency import IdempotencyKeys
 
 
 class Accounts(Protocol):
@@ -196,8 +196,8 @@ class BillingUnitOfWork(Protocol):
     def projections(self) -> Projections: ...
 
     @property
-    def idempotency(self) -> KeyStore:
-        """The idempotency keys of retriable use cases (used through kabinet.idempotency.Idempotency)."""
+    def idempotency(self) -> IdempotencyKeys:
+        """The idempotency keys of retriable use cases: ``uow.idempotency.of(ResultType).run_once(...)``."""
         ...
 
     def publish(self, event: EventContract, context: EventContext | None = None) -> object:
