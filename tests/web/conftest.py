@@ -14,6 +14,7 @@ import hmac
 import json
 import os
 import secrets
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -50,7 +51,7 @@ class Staff:
     def __init__(self, base: str) -> None:
         self.base = base
         self.http = httpx.AsyncClient(base_url=base, timeout=60)
-        self.tokens: dict[str, str] = {}
+        self.tokens: dict[str, tuple[str, float]] = {}  # login -> (access token, when to sign in again)
         # the services' /graphql answers only the gateway: these calls carry the stack's shared secret
         self.headers = {SECRET_HEADER: GATEWAY_SECRET}
 
@@ -66,12 +67,15 @@ class Staff:
         return data
 
     async def token(self, login: str) -> str:
-        if login not in self.tokens:
+        # Access tokens live 45 s: a slow run (a loaded machine) outlives one, so sign in again before expiry.
+        cached = self.tokens.get(login)
+        if cached is None or time.monotonic() >= cached[1]:
             data = await self.call("identity", "mutation($l: String!, $p: String!) { signInWithPassword("
-                                   "login: $l, password: $p) { session { accessToken } errors { code } } }",
+                                   "login: $l, password: $p) { session { accessToken expiresIn } errors { code } } }",
                                    {"l": login, "p": STAFF_PASSWORD})
-            self.tokens[login] = data["signInWithPassword"]["session"]["accessToken"]
-        return self.tokens[login]
+            session = data["signInWithPassword"]["session"]
+            self.tokens[login] = cached = (session["accessToken"], time.monotonic() + session["expiresIn"] - 15)
+        return cached[0]
 
     async def pay_online(self, checkout_url: str, family_id: str, amount: str, invoice_id: str | None) -> None:
         """What the payment provider does once the parent has paid: a signed notification to billing."""

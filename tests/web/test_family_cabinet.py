@@ -115,8 +115,10 @@ async def _past_lesson(cabinet: Cabinet, student_id: str, *, with_room: bool = F
     past = [e["node"] for e in data["lessons"]["edges"]
             if e["node"]["status"] != "cancelled" and e["node"]["endsAt"] < now.isoformat()]
     assert past, "the demo has no past lesson this month for the child"
-    # Prefer one with a room (the lesson page's room row); not every demo lesson has one.
-    past = [n for n in past if n["room"]] or past if with_room else past
+    # Every demo group has its room; a trial or a make-up may have none.
+    if with_room:
+        past = [n for n in past if n["room"]]
+        assert past, "the demo's group lessons have rooms"
     return str(past[-1]["id"])
 
 
@@ -144,8 +146,7 @@ async def test_lessons_calendar_list_and_lesson_page(cabinet: Cabinet, parent: P
         await expect(page.get_by_test_id("lesson-time")).to_contain_text(re.compile(r"\d\d:\d\d–\d\d:\d\d"))
         await expect(page.get_by_test_id("lesson-time")).to_contain_text("Europe/Moscow")
         await expect(page).to_contain_text(teacher)
-        if room:  # the demo's lesson has a room (most do); without one the page names the branch
-            await expect(page.get_by_test_id("lesson-room")).to_contain_text(room)
+        await expect(page.get_by_test_id("lesson-room")).to_contain_text(room)
         await expect(page.get_by_test_id("teacher-comment")).to_have_text("Отлично работала на уроке")
         await expect(page).to_contain_text("Past simple")
         await expect(page).to_contain_text("Ex. 5 p. 31")

@@ -9,16 +9,18 @@ from pathlib import Path
 from starlette.applications import Starlette
 
 from billing.adapters.payment_provider import LocalProvider, PaymentProvider
+from billing.adapters.queries import SqlBillingReads
 from billing.adapters.tables import inbox, metadata, outbox
-from billing.adapters.webhooks import webhook_route
+from billing.adapters.unit_of_work import SqlBillingUnitOfWork
 from billing.domain.model import DEFAULT_LIMITS, MoneyLimits
+from billing.entrypoints.webhooks import webhook_route
 from billing.schema.schema import schema
 from billing.service.expiry_job import run_expiry_forever
 from billing.service.handlers import HANDLERS
-from billing.service.postings import BillingUnitOfWork
 from billing.settings import BillingSettings
 from kabinet.auth import KeySource
 from kabinet.bus.base import Transport
+from kabinet.graphql.context import RequestContext
 from kabinet.runtime import ServiceRuntime, ServiceSpec
 from kabinet.web.app import create_service_app
 
@@ -35,11 +37,14 @@ class BillingRuntime(ServiceRuntime):
     limits: MoneyLimits = DEFAULT_LIMITS
     expiry_task: asyncio.Task[None] | None = None
 
-    def uow(self) -> BillingUnitOfWork:
-        # Billing's own unit of work: event handlers' ledger postings are applied together at commit.
-        uow = BillingUnitOfWork(self.sessionmaker, self.spec.outbox, self.name, on_commit=self.relay.wake)
-        uow.limits = self.limits
-        return uow
+    def uow(self) -> SqlBillingUnitOfWork:
+        # Billing's own unit of work: the kit's plus billing's repositories and money limits.
+        return SqlBillingUnitOfWork(self.sessionmaker, self.spec.outbox, self.name, on_commit=self.relay.wake,
+                                    limits=self.limits)
+
+    def read_models(self, context: RequestContext) -> SqlBillingReads:
+        # The schema's reads, on the request's one read connection (schema/context.py).
+        return SqlBillingReads(context.reads)
 
     async def start(self) -> None:
         await super().start()

@@ -23,6 +23,7 @@ from sqlalchemy import select
 
 from billing.adapters.repositories import AccountRepository, DiscountRepository, SubscriptionRepository
 from billing.adapters.tables import students
+from billing.adapters.unit_of_work import uow_of
 from billing.domain.model import DiscountKind, DiscountScope, PaymentMethod
 from billing.service import discounts, payments, subscriptions
 from kabinet.auth import Principal, Role
@@ -48,7 +49,7 @@ async def seed(runtime: ServiceRuntime, identity: Any = None, today: date | None
     plan_ids = [t.id for t in existing]
     if not existing:
         for name, lessons, days, price, types, trial in PLANS:
-            async with runtime.uow() as uow:
+            async with uow_of(runtime) as uow:
                 t = await subscriptions.create_subscription_type(subscriptions.CreateSubscriptionType(
                     name, lessons, days, Decimal(price), types, [], trial, None), uow, SEEDER)
             plan_ids.append(t.id)
@@ -60,7 +61,7 @@ async def seed(runtime: ServiceRuntime, identity: Any = None, today: date | None
             async with runtime.sessionmaker() as session:
                 have = await DiscountRepository(session).candidates([family_id], first_of_month)
             if not any(d.name == SIBLINGS for d in have):
-                async with runtime.uow() as uow:
+                async with uow_of(runtime) as uow:
                     await discounts.create_discount(discounts.CreateDiscount(
                         SIBLINGS, DiscountScope.FAMILY, family_id, DiscountKind.PERCENT, Decimal(10),
                         kids[0].branch_id), uow, SEEDER)
@@ -69,7 +70,7 @@ async def seed(runtime: ServiceRuntime, identity: Any = None, today: date | None
             # Every demo child is in a group: a group package, an unlimited month for some. (The family's
             # free trial is its first attended group lesson, R-SCH-6, so no trial plan is sold here.)
             for plan in [plan_ids[UNLIMITED if (i + j) % 4 == 3 else GROUP_PACK]]:
-                async with runtime.uow() as uow:
+                async with uow_of(runtime) as uow:
                     await subscriptions.sell_subscription(subscriptions.SellSubscription(
                         plan, kid.id, on_credit=on_credit, paid_with=None if on_credit else PaymentMethod.CARD,
                         starts_on=first_of_month, idempotency_key=f"demo:subscription:{kid.id}:{plan}"),
@@ -89,7 +90,7 @@ async def settle(runtime: ServiceRuntime, identity: Any = None) -> dict[str, Any
         if family_id == debtor or account.balance >= 0:
             continue
         due = -account.balance
-        async with runtime.uow() as uow:
+        async with uow_of(runtime) as uow:
             await payments.record_payment(payments.RecordPayment(
                 family_id, due, PaymentMethod.CARD, idempotency_key=f"demo:settle:{family_id}:{due}",
                 branch_id=families[family_id][0].branch_id), uow, SEEDER)

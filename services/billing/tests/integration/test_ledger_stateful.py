@@ -144,7 +144,7 @@ class LedgerMachine(RuleBasedStateMachine):
             async with self.runtime.uow() as uow:
                 res = await subs.sell_subscription(subs.SellSubscription(
                     t.id, self.student, on_credit=True, starts_on=datetime(2026, 11, 1).date()), uow, OWNER)
-            return str(res["subscription_id"])
+            return str(res.subscription_id)
 
         self.sub = self.run(go())
         self.balance -= Decimal("100.00")
@@ -153,8 +153,11 @@ class LedgerMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.sub is not None)
     @rule()
     def toggle_freeze(self) -> None:
-        fn = subs.unfreeze_subscription if self.frozen else subs.freeze_subscription
-        self.run(self._in_uow(lambda uow: fn(str(self.sub), uow, OWNER)))
+        sid = str(self.sub)
+        if self.frozen:
+            self.run(self._in_uow(lambda uow: subs.unfreeze_subscription(subs.UnfreezeSubscription(sid), uow, OWNER)))
+        else:
+            self.run(self._in_uow(lambda uow: subs.freeze_subscription(subs.FreezeSubscription(sid), uow, OWNER)))
         self.frozen = not self.frozen
 
     @invariant()

@@ -62,7 +62,7 @@ async def start_checkout(billing: Harness, fam: Family, amount: str, invoice_id:
 
 
 def refusals(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
-    return [r for r in caplog.records if r.name == "billing.adapters.webhooks" and r.levelno == logging.WARNING]
+    return [r for r in caplog.records if r.name == "billing.entrypoints.webhooks" and r.levelno == logging.WARNING]
 
 
 # -- (1) forged payment notifications -----------------------------------------------------------------------------

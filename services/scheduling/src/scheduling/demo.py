@@ -76,13 +76,15 @@ async def seed(runtime: ServiceRuntime, identity: Any = None, today: date | None
         teachers = [staff_ids[e] for e in teacher_emails.get(key, []) if e in staff_ids]
         if not teachers:
             continue
-        async with _uow(runtime) as uow:
-            room = await catalogue.create_room(catalogue.CreateRoom(branch_id, "Room 1", 12), uow, SEEDER)
+        rooms = []
+        for n in range(1, len(GROUPS) + 1):  # a room per group: every group lesson names its room, whatever the run
+            async with _uow(runtime) as uow:
+                rooms.append(await catalogue.create_room(catalogue.CreateRoom(branch_id, f"Room {n}", 12), uow, SEEDER))
         for i, (course, name, rrule, start, minutes, price) in enumerate(GROUPS):
             teacher = teachers[i % len(teachers)]
             async with _uow(runtime) as uow:
                 group = await groups.create_group(groups.CreateGroup(
-                    branch_id, name, teacher, 10, price, demo.course_ids[course], room.id if i == 0 else None),
+                    branch_id, name, teacher, 10, price, demo.course_ids[course], rooms[i].id),
                     uow, SEEDER)
             demo.group_ids.setdefault(branch_id, []).append(group.id)
             async with _uow(runtime) as uow:

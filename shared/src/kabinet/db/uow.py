@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -40,7 +40,7 @@ class UnitOfWork:
         self.committed = False
         self._own_correlation_id: str | None = None  # when nothing set one: one for the whole transaction
 
-    async def __aenter__(self) -> UnitOfWork:
+    async def __aenter__(self) -> Self:
         self.session: AsyncSession = self._sessionmaker()
         await self.session.begin()
         return self

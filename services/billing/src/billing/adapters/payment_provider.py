@@ -12,42 +12,18 @@ import hashlib
 import hmac
 import json
 import uuid
-from dataclasses import dataclass
 from decimal import Decimal, DecimalException
-from typing import Any, Protocol
+from typing import Any
 
+from billing.service.payment_provider import CheckoutSession, Notification, PaymentProvider
 from kabinet.money import parse_amount
 
 SIGNATURE_HEADER = "content-hmac"
+__all__ = ["CheckoutSession", "Notification", "PaymentProvider"]  # the port, for the adapters' users
 
 
 class BadNotification(ValueError):
     """A webhook body that is not a notification we understand (answered 400, never retried into money)."""
-
-
-@dataclass(frozen=True)
-class CheckoutSession:
-    provider_payment_id: str
-    confirmation_url: str
-
-
-@dataclass(frozen=True)
-class Notification:
-    provider_payment_id: str
-    status: str  # succeeded | failed | pending
-    amount: Decimal
-    currency: str
-    family_id: str
-    invoice_id: str | None
-
-
-class PaymentProvider(Protocol):
-    name: str
-
-    async def create_checkout(self, *, family_id: str, amount: Decimal, currency: str, description: str,
-                              invoice_id: str | None) -> CheckoutSession: ...
-
-    def verify(self, body: bytes, headers: dict[str, str]) -> bool: ...
 
 
 def sign(secret: str, body: bytes) -> str:

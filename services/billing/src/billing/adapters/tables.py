@@ -14,7 +14,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from kabinet.db import add_messaging_tables
+from kabinet.db import add_messaging_tables, idempotency_table
 from kabinet.db.messaging_tables import SeqType
 from kabinet.db.types import Amount, UtcDateTime
 
@@ -82,15 +82,7 @@ ledger_entries = Table(
 
 # Client-supplied idempotency keys: the first request's content hash and result. A key belongs to its
 # caller (``scope``: the user id, or the payment provider): another caller's same key is another key.
-idempotency_keys = Table(
-    "idempotency_keys",
-    metadata,
-    Column("scope", String(120), primary_key=True),
-    Column("key", String(200), primary_key=True),
-    Column("request_hash", String(64), nullable=False),
-    Column("result", Text, nullable=True),
-    Column("created_at", UtcDateTime(), nullable=False),
-)
+idempotency_keys = idempotency_table(metadata)
 
 # -- projections of identity's data ----------------------------------------------------------------
 branches = Table(

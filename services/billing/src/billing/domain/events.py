@@ -2,27 +2,9 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict, field_serializer
-
-from kabinet.events import EventContract, produces
-
-
-class MoneyPayload(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    amount: Decimal
-    currency: str
-
-    @field_serializer("amount")
-    def _as_string(self, v: Decimal) -> str:
-        return f"{v:.2f}"
-
-
-def money(amount: Decimal, currency: str) -> MoneyPayload:
-    return MoneyPayload(amount=amount, currency=currency)
+from kabinet.events import EventContract, MoneyPayload, produces
 
 
 @produces

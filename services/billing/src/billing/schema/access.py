@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from strawberry.types import Info
-
-from billing.schema.loaders import branches_by_family_loader, student_by_id_loader
+from billing.schema.context import GInfo
+from billing.schema.loaders import loaders
 from kabinet.auth.principal import Role
 from kabinet.auth.rules import can_see_family, can_see_student, ensure, require_authenticated
-from kabinet.graphql.context import RequestContext
 from kabinet.graphql.entities import StudentOwner
-
-GInfo = Info[RequestContext, None]
 
 
 async def check_family(info: GInfo, family_id: str) -> None:
@@ -19,7 +15,7 @@ async def check_family(info: GInfo, family_id: str) -> None:
     require_authenticated(p)
     branches: set[str] = set()
     if p.role is Role.BRANCH_ADMIN:
-        branches = await info.context.loader("branches_by_family", branches_by_family_loader).load(family_id)
+        branches = await loaders(info).branches_by_family.load(family_id)
     ensure(can_see_family(p, family_id, branches))
 
 
@@ -32,7 +28,7 @@ async def check_student(info: GInfo, student_id: str, owner: StudentOwner | None
     """
     p = info.context.principal
     require_authenticated(p)
-    student = await info.context.loader("student_by_id", student_by_id_loader).load(student_id)
+    student = await loaders(info).student_by_id.load(student_id)
     if student is None:
         if owner is None or not owner.family_id:
             ensure(p.role is Role.OWNER)
@@ -42,3 +38,6 @@ async def check_student(info: GInfo, student_id: str, owner: StudentOwner | None
         family_id, branch_id = student.family_id, student.branch_id
     ensure(p.role is not Role.TEACHER and can_see_student(p, student_id, family_id, branch_id))
     return str(family_id)
+
+
+__all__ = ["GInfo", "check_family", "check_student"]

@@ -6,16 +6,10 @@ from decimal import Decimal
 
 import strawberry
 
-from billing.adapters import queries
 from billing.domain.model import remaining_lessons as lessons_left_on
 from billing.schema.access import GInfo, check_family, check_student
-from billing.schema.loaders import (
-    account_by_family_loader,
-    invoices_by_family_loader,
-    payments_by_family_loader,
-    subscriptions_by_family_loader,
-    subscriptions_by_student_loader,
-)
+from billing.schema.context import reads
+from billing.schema.loaders import loaders
 from billing.schema.types import (
     BillingAccount,
     BillingInvoice,
@@ -24,8 +18,7 @@ from billing.schema.types import (
     StatementLineConnection,
     StatementLineEdge,
     StudentSubscription,
-    m,
-)
+    )
 from kabinet.graphql.entities import STUDENT_OWNER, StudentEntity
 from kabinet.graphql.types import Money, PageInfo
 
@@ -33,18 +26,17 @@ MAX_PAGE = 200
 
 
 async def account_for(info: GInfo, family_id: str) -> BillingAccount | None:
-    acc = await info.context.loader("account_by_family", account_by_family_loader).load(family_id)
+    acc = await loaders(info).account_by_family.load(family_id)
     return BillingAccount.from_model(acc) if acc is not None else None
 
 
 async def statement_page(info: GInfo, family_id: str, first: int, after: str | None) -> StatementLineConnection:
-    acc = await info.context.loader("account_by_family", account_by_family_loader).load(family_id)
+    acc = await loaders(info).account_by_family.load(family_id)
     if acc is None:
         return StatementLineConnection(edges=[], page_info=PageInfo(has_next_page=False, end_cursor=None))
     first = max(1, min(first, MAX_PAGE))
     after_seq = int(after) if after and after.isdigit() else None
-    async with info.context.reads() as session:
-        rows = await queries.statement(session, acc.id, after_seq=after_seq, limit=first + 1)
+    rows = await reads(info).statement(acc.id, after_seq=after_seq, limit=first + 1)
     edges = [StatementLineEdge(cursor=str(r.seq), node=StatementLine.from_row(r)) for r in rows[:first]]
     return StatementLineConnection(edges=edges, page_info=PageInfo(
         has_next_page=len(rows) > first, end_cursor=edges[-1].cursor if edges else None))
@@ -67,25 +59,25 @@ class Family:
     @strawberry.field(description="Every subscription bought for the family's students.")
     async def subscriptions(self, info: GInfo) -> list[StudentSubscription]:
         await check_family(info, str(self.id))
-        subs = await info.context.loader("subscriptions_by_family", subscriptions_by_family_loader).load(str(self.id))
+        subs = await loaders(info).subscriptions_by_family.load(str(self.id))
         return [StudentSubscription.from_model(s) for s in subs]
 
     @strawberry.field(description="Lessons left on all the family's live subscriptions; null if one is unlimited.")
     async def remaining_lessons(self, info: GInfo) -> int | None:
         await check_family(info, str(self.id))
-        subs = await info.context.loader("subscriptions_by_family", subscriptions_by_family_loader).load(str(self.id))
+        subs = await loaders(info).subscriptions_by_family.load(str(self.id))
         return lessons_left_on(subs)
 
     @strawberry.field(description="Payments received from the family.")
     async def payments(self, info: GInfo) -> list[BillingPayment]:
         await check_family(info, str(self.id))
-        rows = await info.context.loader("payments_by_family", payments_by_family_loader).load(str(self.id))
+        rows = await loaders(info).payments_by_family.load(str(self.id))
         return [BillingPayment.from_row(r) for r in rows]
 
     @strawberry.field(description="Invoices issued to the family.")
     async def invoices(self, info: GInfo) -> list[BillingInvoice]:
         await check_family(info, str(self.id))
-        rows = await info.context.loader("invoices_by_family", invoices_by_family_loader).load(str(self.id))
+        rows = await loaders(info).invoices_by_family.load(str(self.id))
         return [BillingInvoice.from_row(r) for r in rows]
 
     @classmethod
@@ -101,7 +93,7 @@ class Student(StudentEntity):
         "Lessons left on the student's active subscriptions (R-BIL-1); null if unlimited."))
     async def remaining_lessons(self, info: GInfo) -> int | None:
         await check_student(info, str(self.id), self)
-        subs = await info.context.loader("subscriptions_by_student", subscriptions_by_student_loader).load(
+        subs = await loaders(info).subscriptions_by_student.load(
             str(self.id))
         return lessons_left_on(subs)
 
@@ -112,13 +104,13 @@ class Student(StudentEntity):
         family_id = await check_student(info, str(self.id), self)
         if not family_id:
             return None
-        subs = await info.context.loader("subscriptions_by_family", subscriptions_by_family_loader).load(family_id)
+        subs = await loaders(info).subscriptions_by_family.load(family_id)
         return lessons_left_on(subs)
 
     @strawberry.federation.field(requires=[STUDENT_OWNER], description="The student's subscriptions.")
     async def subscriptions(self, info: GInfo) -> list[StudentSubscription]:
         await check_student(info, str(self.id), self)
-        subs = await info.context.loader("subscriptions_by_student", subscriptions_by_student_loader).load(
+        subs = await loaders(info).subscriptions_by_student.load(
             str(self.id))
         return [StudentSubscription.from_model(s) for s in subs]
 
@@ -128,8 +120,8 @@ class Student(StudentEntity):
         family_id = await check_student(info, str(self.id), self)
         if not family_id:
             return None
-        acc = await info.context.loader("account_by_family", account_by_family_loader).load(family_id)
-        return m(acc.balance, acc.currency) if acc is not None else m(Decimal(0))
+        acc = await loaders(info).account_by_family.load(family_id)
+        return Money.of(acc.balance, acc.currency) if acc is not None else Money.of(Decimal(0))
 
     @classmethod
     async def resolve_reference(cls, info: GInfo, id: strawberry.ID, familyId: str = "",

@@ -1,77 +1,61 @@
-"""Per-request DataLoaders, named by relation (one query per relation per request: no N+1)."""
+"""The request's DataLoaders, one typed attribute each (batched reads through the read models)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
 
-from sqlalchemy import Row
 from strawberry.dataloader import DataLoader
 
-from billing.adapters import queries
-from billing.adapters.repositories import AccountRepository, ProjectionRepository, SubscriptionRepository
 from billing.domain.model import FamilyAccount, Subscription
-from kabinet.graphql.context import RequestContext
+from billing.domain.records import Invoice, Payment, Student
+from billing.schema.context import GInfo, reads
+from billing.service.read_models import BillingReads
+
+V = TypeVar("V")
+_KEY = "billing"  # the one entry billing keeps in the kit's per-request loader dict
 
 
-def account_by_family_loader(ctx: RequestContext) -> DataLoader[str, FamilyAccount | None]:
-    async def load(family_ids: Sequence[str]) -> list[FamilyAccount | None]:
-        async with ctx.reads() as session:
-            found = await AccountRepository(session).by_families(list(family_ids))
-        return [found.get(fid) for fid in family_ids]
-
-    return DataLoader(load_fn=load)
-
-
-def branches_by_family_loader(ctx: RequestContext) -> DataLoader[str, set[str]]:
-    async def load(family_ids: Sequence[str]) -> list[set[str]]:
-        async with ctx.reads() as session:
-            found = await ProjectionRepository(session).families_branches(list(family_ids))
-        return [found.get(fid, set()) for fid in family_ids]
+def _loader(fetch: Callable[[Sequence[str]], Awaitable[Mapping[str, V]]], missing: Callable[[], V]
+            ) -> DataLoader[str, V]:
+    async def load(keys: Sequence[str]) -> list[V]:
+        found = await fetch(list(keys))
+        return [found[k] if k in found else missing() for k in keys]
 
     return DataLoader(load_fn=load)
 
 
-def student_by_id_loader(ctx: RequestContext) -> DataLoader[str, Row[Any] | None]:
-    async def load(ids: Sequence[str]) -> list[Row[Any] | None]:
-        async with ctx.reads() as session:
-            found = await ProjectionRepository(session).students_by_ids(list(ids))
-        return [found.get(i) for i in ids]
-
-    return DataLoader(load_fn=load)
+def _none() -> None:
+    return None
 
 
-def subscriptions_by_student_loader(ctx: RequestContext) -> DataLoader[str, list[Subscription]]:
-    async def load(ids: Sequence[str]) -> list[list[Subscription]]:
-        async with ctx.reads() as session:
-            found = await SubscriptionRepository(session).of_students(list(ids))
-        return [found.get(i, []) for i in ids]
+@dataclass(frozen=True)
+class BillingLoaders:
+    account_by_family: DataLoader[str, FamilyAccount | None]
+    branches_by_family: DataLoader[str, set[str]]
+    student_by_id: DataLoader[str, Student | None]
+    subscriptions_by_student: DataLoader[str, list[Subscription]]
+    subscriptions_by_family: DataLoader[str, list[Subscription]]
+    payments_by_family: DataLoader[str, list[Payment]]
+    invoices_by_family: DataLoader[str, list[Invoice]]
 
-    return DataLoader(load_fn=load)
-
-
-def subscriptions_by_family_loader(ctx: RequestContext) -> DataLoader[str, list[Subscription]]:
-    async def load(ids: Sequence[str]) -> list[list[Subscription]]:
-        async with ctx.reads() as session:
-            found = await SubscriptionRepository(session).of_families(list(ids))
-        return [found.get(i, []) for i in ids]
-
-    return DataLoader(load_fn=load)
-
-
-def payments_by_family_loader(ctx: RequestContext) -> DataLoader[str, list[Row[Any]]]:
-    async def load(ids: Sequence[str]) -> list[list[Row[Any]]]:
-        async with ctx.reads() as session:
-            found = await queries.payments_of(session, list(ids))
-        return [found.get(i, []) for i in ids]
-
-    return DataLoader(load_fn=load)
+    @classmethod
+    def of(cls, r: BillingReads) -> BillingLoaders:
+        return cls(
+            account_by_family=_loader(r.accounts_by_families, _none),
+            branches_by_family=_loader(r.branches_by_families, set),
+            student_by_id=_loader(r.students_by_ids, _none),
+            subscriptions_by_student=_loader(r.subscriptions_by_students, list),
+            subscriptions_by_family=_loader(r.subscriptions_by_families, list),
+            payments_by_family=_loader(r.payments_by_families, list),
+            invoices_by_family=_loader(r.invoices_by_families, list),
+        )
 
 
-def invoices_by_family_loader(ctx: RequestContext) -> DataLoader[str, list[Row[Any]]]:
-    async def load(ids: Sequence[str]) -> list[list[Row[Any]]]:
-        async with ctx.reads() as session:
-            found = await queries.invoices_of(session, list(ids))
-        return [found.get(i, []) for i in ids]
-
-    return DataLoader(load_fn=load)
+def loaders(info: GInfo) -> BillingLoaders:
+    """This request's loaders (made at the first use: they cache, so never shared across requests)."""
+    found = info.context.loaders.get(_KEY)
+    if not isinstance(found, BillingLoaders):
+        found = info.context.loaders[_KEY] = BillingLoaders.of(reads(info))
+    return found

@@ -6,15 +6,10 @@ import datetime as dt
 
 import strawberry
 
-from billing.adapters import queries
-from billing.adapters.repositories import DiscountRepository, ProjectionRepository, SubscriptionRepository
 from billing.schema.access import GInfo, check_family, check_student
+from billing.schema.context import reads
 from billing.schema.entities import account_for, statement_page
-from billing.schema.loaders import (
-    invoices_by_family_loader,
-    payments_by_family_loader,
-    subscriptions_by_student_loader,
-)
+from billing.schema.loaders import loaders
 from billing.schema.types import (
     BillingAccount,
     BillingDiscount,
@@ -26,11 +21,11 @@ from billing.schema.types import (
     StatementLineConnection,
     StudentSubscription,
     SubscriptionPlan,
-    m,
 )
 from billing.service.access import require_branch_managed
 from kabinet.auth.rules import ensure, require_authenticated
 from kabinet.errors import InvalidInput
+from kabinet.graphql.types import Money
 
 
 @strawberry.type
@@ -56,42 +51,39 @@ class Query:
     @strawberry.field(description="A family's payments.")
     async def family_payments(self, info: GInfo, family_id: strawberry.ID) -> list[BillingPayment]:
         await check_family(info, str(family_id))
-        rows = await info.context.loader("payments_by_family", payments_by_family_loader).load(str(family_id))
+        rows = await loaders(info).payments_by_family.load(str(family_id))
         return [BillingPayment.from_row(r) for r in rows]
 
     @strawberry.field(description="A family's invoices.")
     async def family_invoices(self, info: GInfo, family_id: strawberry.ID) -> list[BillingInvoice]:
         await check_family(info, str(family_id))
-        rows = await info.context.loader("invoices_by_family", invoices_by_family_loader).load(str(family_id))
+        rows = await loaders(info).invoices_by_family.load(str(family_id))
         return [BillingInvoice.from_row(r) for r in rows]
 
     @strawberry.field(description="A student's subscriptions.")
     async def student_subscriptions(self, info: GInfo, student_id: strawberry.ID) -> list[StudentSubscription]:
         await check_student(info, str(student_id))
-        subs = await info.context.loader("subscriptions_by_student", subscriptions_by_student_loader).load(
+        subs = await loaders(info).subscriptions_by_student.load(
             str(student_id))
         return [StudentSubscription.from_model(s) for s in subs]
 
     @strawberry.field(description="Subscription types on sale (in a branch, plus school-wide ones).")
     async def subscription_plans(self, info: GInfo, branch_id: strawberry.ID | None = None) -> list[SubscriptionPlan]:
         require_authenticated(info.context.principal)
-        async with info.context.reads() as session:
-            types = await SubscriptionRepository(session).types(str(branch_id) if branch_id else None)
+        types = await reads(info).subscription_types(str(branch_id) if branch_id else None)
         return [SubscriptionPlan.from_model(t) for t in types]
 
     @strawberry.field(description="The branch's discounts (branch admins, the owner).")
     async def branch_discounts(self, info: GInfo, branch_id: strawberry.ID) -> list[BillingDiscount]:
         require_branch_managed(info.context.principal, str(branch_id))
-        async with info.context.reads() as session:
-            found = await DiscountRepository(session).of_branch(str(branch_id))
+        found = await reads(info).discounts_of_branch(str(branch_id))
         return [BillingDiscount.from_model(d) for d in found]
 
     @strawberry.field(description="Families of the branch with a negative balance (branch admins, the owner).")
     async def debtors(self, info: GInfo, branch_id: strawberry.ID) -> list[Debtor]:
         require_branch_managed(info.context.principal, str(branch_id))
-        async with info.context.reads() as session:
-            rows = await queries.debtors(session, str(branch_id))
-        return [Debtor(family_id=strawberry.ID(d.family_id), balance=m(d.balance, d.currency),
+        rows = await reads(info).debtors(str(branch_id))
+        return [Debtor(family_id=strawberry.ID(d.family_id), balance=Money.of(d.balance, d.currency),
                        student_names=d.student_names) for d in rows]
 
     @strawberry.field(description="Revenue, payments, debts, subscriptions sold, lessons charged for a period.")
@@ -100,17 +92,16 @@ class Query:
         require_branch_managed(info.context.principal, str(branch_id))
         if until <= since:
             raise InvalidInput("The period ends before it starts.", field="until")
-        async with info.context.reads() as session:
-            r = await queries.branch_report(session, str(branch_id), since, until)
+        r = await reads(info).branch_report(str(branch_id), since, until)
         return BranchBillingReport(
-            branch_id=branch_id, since=since, until=until, revenue=m(r.revenue), payments=m(r.payments),
-            refunds=m(r.refunds), debts=m(r.debts), debtors=r.debtors, subscriptions_sold=r.subscriptions_sold,
-            subscriptions_amount=m(r.subscriptions_amount), lessons_charged=r.lessons_charged,
-            lessons_amount=m(r.lessons_amount), lessons_from_subscriptions=r.lessons_from_subscriptions)
+            branch_id=branch_id, since=since, until=until, revenue=Money.of(r.revenue),
+            payments=Money.of(r.payments), refunds=Money.of(r.refunds), debts=Money.of(r.debts), debtors=r.debtors,
+            subscriptions_sold=r.subscriptions_sold,
+            subscriptions_amount=Money.of(r.subscriptions_amount), lessons_charged=r.lessons_charged,
+            lessons_amount=Money.of(r.lessons_amount), lessons_from_subscriptions=r.lessons_from_subscriptions)
 
     @strawberry.field(description="How the branch charges lessons and make-ups, and treats expired ones.")
     async def branch_billing_settings(self, info: GInfo, branch_id: strawberry.ID) -> BranchBillingSettings:
         require_branch_managed(info.context.principal, str(branch_id))
-        async with info.context.reads() as session:
-            b = await ProjectionRepository(session).branch(str(branch_id))
+        b = await reads(info).branch(str(branch_id))
         return BranchBillingSettings.from_row(branch_id, b)

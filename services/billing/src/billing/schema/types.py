@@ -5,19 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from enum import Enum
-from typing import Any
 
 import strawberry
-from sqlalchemy import Row
 
 from billing.domain.model import Discount, FamilyAccount, Subscription, SubscriptionType, TxKind
+from billing.domain.records import Branch, Invoice, Payment
 from billing.schema.errors import UserError
+from billing.service.read_models import StatementEntry
 from kabinet.graphql.types import Money, PageInfo
-from kabinet.money import Money as MoneyValue
-
-
-def m(amount: Decimal, currency: str = "RUB") -> Money:
-    return Money.from_value(MoneyValue(Decimal(amount), currency))
 
 
 @strawberry.enum(name="BillingPaymentMethod")
@@ -69,8 +64,9 @@ class BillingAccount:
 
     @classmethod
     def from_model(cls, a: FamilyAccount) -> BillingAccount:
-        return cls(id=strawberry.ID(a.id), family_id=strawberry.ID(a.family_id), balance=m(a.balance, a.currency),
-                   credit_limit=m(a.credit_limit, a.currency), in_debt=a.balance < 0)
+        return cls(id=strawberry.ID(a.id), family_id=strawberry.ID(a.family_id),
+                   balance=Money.of(a.balance, a.currency), credit_limit=Money.of(a.credit_limit, a.currency),
+                   in_debt=a.balance < 0)
 
 
 @strawberry.type(description="The discount a charge got (the largest available one, R-BIL-5).")
@@ -110,25 +106,26 @@ class StatementLine:
     reason: str | None = strawberry.field(default=None, description="Why staff adjusted the balance.")
 
     @classmethod
-    def from_row(cls, r: Row[Any]) -> StatementLine:
+    def from_row(cls, r: StatementEntry) -> StatementLine:
         def opt(v: str | None) -> strawberry.ID | None:
             return strawberry.ID(v) if v else None
 
         discount = None
         if r.discount_name:
             discount = AppliedDiscount(id=opt(r.discount_id), name=r.discount_name,
-                                       amount=m(r.discount_amount or Decimal(0), r.currency))
+                                       amount=Money.of(r.discount_amount or Decimal(0), r.currency))
         return cls(id=strawberry.ID(r.id), at=r.created_at, kind=r.kind, description=r.description,
-                   amount=m(r.amount, r.currency), balance_after=m(r.balance_after, r.currency),
+                   amount=Money.of(r.amount, r.currency), balance_after=Money.of(r.balance_after, r.currency),
                    lessons_delta=r.lessons_delta, debt=bool(r.debt), student_id=opt(r.student_id),
                    lesson_id=opt(r.lesson_id), subscription_id=opt(r.subscription_id), payment_id=opt(r.payment_id),
                    invoice_id=opt(r.invoice_id), reverses_id=opt(r.reverses_id), discount=discount,
-                   created_by=r.created_by, created_by_name=getattr(r, "created_by_name", None) or None,
-                   student_name=getattr(r, "student_name", None) or None,
-                   lesson_starts_at=getattr(r, "lesson_starts_at", None),
-                   lesson_type=getattr(r, "lesson_type", None),
-                   list_price=m(r.list_price, r.currency) if getattr(r, "list_price", None) is not None else None,
-                   subscription_name=getattr(r, "subscription_name", None),
+                   created_by=r.created_by, created_by_name=r.created_by_name or None,
+                   student_name=r.student_name or None,
+                   lesson_starts_at=r.lesson_starts_at,
+                   lesson_type=r.lesson_type,
+                   list_price=(Money.of(r.list_price, r.currency)
+                               if r.list_price is not None else None),
+                   subscription_name=r.subscription_name,
                    reason=r.description if r.kind == TxKind.ADJUSTMENT else None)
 
 
@@ -159,7 +156,7 @@ class SubscriptionPlan:
     @classmethod
     def from_model(cls, t: SubscriptionType) -> SubscriptionPlan:
         return cls(id=strawberry.ID(t.id), name=t.name, lessons=t.lessons, validity_days=t.validity_days,
-                   price=m(t.price, t.currency), lesson_types=t.lesson_types,
+                   price=Money.of(t.price, t.currency), lesson_types=t.lesson_types,
                    course_ids=[strawberry.ID(c) for c in t.course_ids], trial=t.trial,
                    branch_id=strawberry.ID(t.branch_id) if t.branch_id else None)
 
@@ -185,7 +182,7 @@ class StudentSubscription:
         return cls(id=strawberry.ID(s.id), student_id=strawberry.ID(s.student_id),
                    family_id=strawberry.ID(s.family_id), name=s.name, lessons_total=s.lessons_total,
                    lessons_left=s.lessons_left, valid_from=s.valid_from, valid_until=s.valid_until,
-                   status=s.status.value, trial=s.trial, on_credit=s.on_credit, price=m(s.price, s.currency),
+                   status=s.status.value, trial=s.trial, on_credit=s.on_credit, price=Money.of(s.price, s.currency),
                    lesson_types=s.lesson_types)
 
 
@@ -201,9 +198,9 @@ class BillingPayment:
     received_by: str | None
 
     @classmethod
-    def from_row(cls, r: Row[Any]) -> BillingPayment:
-        return cls(id=strawberry.ID(r.id), family_id=strawberry.ID(r.family_id), amount=m(r.amount, r.currency),
-                   refunded=m(r.refunded, r.currency), method=r.method,
+    def from_row(cls, r: Payment) -> BillingPayment:
+        return cls(id=strawberry.ID(r.id), family_id=strawberry.ID(r.family_id), amount=Money.of(r.amount, r.currency),
+                   refunded=Money.of(r.refunded, r.currency), method=r.method,
                    invoice_id=strawberry.ID(r.invoice_id) if r.invoice_id else None, received_at=r.received_at,
                    received_by=r.received_by)
 
@@ -222,9 +219,9 @@ class BillingInvoice:
     issued_at: dt.datetime
 
     @classmethod
-    def from_row(cls, r: Row[Any]) -> BillingInvoice:
+    def from_row(cls, r: Invoice) -> BillingInvoice:
         return cls(id=strawberry.ID(r.id), family_id=strawberry.ID(r.family_id), description=r.description,
-                   amount=m(r.amount, r.currency), paid=m(r.paid, r.currency), status=r.status,
+                   amount=Money.of(r.amount, r.currency), paid=Money.of(r.paid, r.currency), status=r.status,
                    subscription_id=strawberry.ID(r.subscription_id) if r.subscription_id else None,
                    period_from=r.period_from, period_to=r.period_to, issued_at=r.issued_at)
 
@@ -280,7 +277,7 @@ class BranchBillingSettings:
     makeup_charge: MakeupChargeGQL
 
     @staticmethod
-    def from_row(branch_id: strawberry.ID, b: Any) -> BranchBillingSettings:
+    def from_row(branch_id: strawberry.ID, b: Branch | None) -> BranchBillingSettings:
         """A branch billing has not heard of yet has the defaults."""
         return BranchBillingSettings(
             branch_id=branch_id, charge_on=ChargeModeGQL(b.charge_on if b else "scheduling"),

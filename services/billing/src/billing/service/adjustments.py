@@ -5,16 +5,24 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from billing.adapters.repositories import AccountRepository
-from billing.domain.events import AdjustmentMade, money
+from billing.domain.events import AdjustmentMade
 from billing.domain.model import LedgerAccount, Transaction, TxKind, money_move, positive_amount
 from billing.service.access import actor, require_family_managed
-from billing.service.idempotency import Result, run_once, scope_of
 from billing.service.ledger import account_of, post
-from billing.service.postings import limits_of
+from billing.service.unit_of_work import BillingUnitOfWork
 from kabinet.auth.principal import Principal
-from kabinet.db import UnitOfWork
 from kabinet.errors import InvalidInput
+from kabinet.events import MoneyPayload
+from kabinet.idempotency import user_scope
+
+
+@dataclass(frozen=True)
+class BalanceResult:
+    """A transaction posted by staff: the family's balance after it."""
+
+    transaction_id: str
+    balance_after: Decimal
+
 
 
 @dataclass(frozen=True)
@@ -26,15 +34,15 @@ class AdjustBalance:
     branch_id: str | None = None
 
 
-async def adjust_balance(cmd: AdjustBalance, uow: UnitOfWork, p: Principal) -> Result:
-    await require_family_managed(p, uow.session, cmd.family_id, branch_id=cmd.branch_id)
+async def adjust_balance(cmd: AdjustBalance, uow: BillingUnitOfWork, p: Principal) -> BalanceResult:
+    await require_family_managed(p, uow.projections, cmd.family_id, branch_id=cmd.branch_id)
     reason = cmd.reason.strip()
     if not reason:
         raise InvalidInput("Say why the balance is adjusted.", field="reason")
-    amount = positive_amount(cmd.amount, limits_of(uow), negative=True)
-    content = {"op": "adjust", "family": cmd.family_id, "amount": f"{amount:.2f}", "reason": reason}
+    amount = positive_amount(cmd.amount, uow.limits, negative=True)
+    content = {"family": cmd.family_id, "amount": f"{amount:.2f}", "reason": reason}
 
-    async def action() -> Result:
+    async def action() -> BalanceResult:
         account = await account_of(uow, cmd.family_id)
         tx = Transaction(account.id, account.family_id, TxKind.ADJUSTMENT, reason,
                          money_move(account.id, amount, LedgerAccount.ADJUSTMENTS, account.currency),
@@ -42,10 +50,12 @@ async def adjust_balance(cmd: AdjustBalance, uow: UnitOfWork, p: Principal) -> R
         # A correction may take the family into debt: it records a fact, it is not a sale.
         posted = await post(uow, tx, allow_debt=True)
         uow.publish(AdjustmentMade(transaction_id=tx.id, family_id=account.family_id,
-                                   amount=money(amount, account.currency), reason=reason, made_by=actor(p)))
-        return {"transaction_id": tx.id, "balance_after": f"{posted.balance_after:.2f}"}
+                                   amount=MoneyPayload(amount=amount, currency=account.currency), reason=reason,
+                                   made_by=actor(p)))
+        return BalanceResult(tx.id, posted.balance_after)
 
-    result, _ = await run_once(uow, scope_of(p), cmd.idempotency_key, content, action)
+    keys = uow.idempotency.of(BalanceResult)
+    result = (await keys.run_once(user_scope(p.user_id), cmd.idempotency_key, "adjust", content, action)).result
     await uow.commit()
     return result
 
@@ -60,30 +70,30 @@ class ChargeAccount:
     branch_id: str | None = None
 
 
-async def charge_account(cmd: ChargeAccount, uow: UnitOfWork, p: Principal) -> Result:
+async def charge_account(cmd: ChargeAccount, uow: BillingUnitOfWork, p: Principal) -> BalanceResult:
     """A direct charge (a textbook, an event): refused with INSUFFICIENT_FUNDS beyond the credit limit."""
-    await require_family_managed(p, uow.session, cmd.family_id, branch_id=cmd.branch_id, student_id=cmd.student_id)
-    result = await apply_charge(cmd, uow, actor(p), scope_of(p))
+    await require_family_managed(p, uow.projections, cmd.family_id, branch_id=cmd.branch_id, student_id=cmd.student_id)
+    result = await apply_charge(cmd, uow, actor(p), user_scope(p.user_id))
     await uow.commit()
     return result
 
 
-async def apply_charge(cmd: ChargeAccount, uow: UnitOfWork, by: str | None, scope: str) -> Result:
-    amount = positive_amount(cmd.amount, limits_of(uow))
+async def apply_charge(cmd: ChargeAccount, uow: BillingUnitOfWork, by: str | None, scope: str) -> BalanceResult:
+    amount = positive_amount(cmd.amount, uow.limits)
     description = cmd.description.strip() or "Charge"
-    content = {"op": "charge", "family": cmd.family_id, "amount": f"{amount:.2f}", "description": description,
+    content = {"family": cmd.family_id, "amount": f"{amount:.2f}", "description": description,
                "student": cmd.student_id}
 
-    async def action() -> Result:
+    async def action() -> BalanceResult:
         account = await account_of(uow, cmd.family_id)
         tx = Transaction(account.id, account.family_id, TxKind.MANUAL_CHARGE, description,
                          money_move(account.id, -amount, LedgerAccount.REVENUE_OTHER, account.currency),
                          branch_id=cmd.branch_id, student_id=cmd.student_id, created_by=by)
         posted = await post(uow, tx)
-        return {"transaction_id": tx.id, "balance_after": f"{posted.balance_after:.2f}"}
+        return BalanceResult(tx.id, posted.balance_after)
 
-    result, _ = await run_once(uow, scope, cmd.idempotency_key, content, action)
-    return result
+    keys = uow.idempotency.of(BalanceResult)
+    return (await keys.run_once(scope, cmd.idempotency_key, "charge", content, action)).result
 
 
 @dataclass(frozen=True)
@@ -92,12 +102,12 @@ class SetCreditLimit:
     limit: Decimal
 
 
-async def set_credit_limit(cmd: SetCreditLimit, uow: UnitOfWork, p: Principal) -> None:
-    await require_family_managed(p, uow.session, cmd.family_id)
-    limits = limits_of(uow)
+async def set_credit_limit(cmd: SetCreditLimit, uow: BillingUnitOfWork, p: Principal) -> None:
+    await require_family_managed(p, uow.projections, cmd.family_id)
+    limits = uow.limits
     # The debt it allows is bounded like a balance: at most the ceiling.
     limit = positive_amount(cmd.limit, replace(limits, max_per_operation=limits.balance_ceiling), field="limit",
                             zero=True)
     account = await account_of(uow, cmd.family_id)
-    await AccountRepository(uow.session).set_credit_limit(account.id, limit)
+    await uow.accounts.set_credit_limit(account.id, limit)
     await uow.commit()

@@ -6,12 +6,10 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from billing.adapters.repositories import DiscountRepository
 from billing.domain.model import Discount, DiscountKind, DiscountScope, new_id, positive_amount, utcnow
 from billing.service.access import actor, require_branch_managed
-from billing.service.postings import limits_of
+from billing.service.unit_of_work import BillingUnitOfWork
 from kabinet.auth.principal import Principal
-from kabinet.db import UnitOfWork
 from kabinet.errors import InvalidInput
 
 
@@ -27,13 +25,13 @@ class CreateDiscount:
     valid_to: date | None = None
 
 
-async def create_discount(cmd: CreateDiscount, uow: UnitOfWork, p: Principal) -> Discount:
+async def create_discount(cmd: CreateDiscount, uow: BillingUnitOfWork, p: Principal) -> Discount:
     require_branch_managed(p, cmd.branch_id)
     if not cmd.name.strip() or not cmd.target.strip():
         raise InvalidInput("A discount needs a name and a target.", field="name")
-    value = positive_amount(cmd.value, limits_of(uow), field="value")  # a percent is checked by Discount
+    value = positive_amount(cmd.value, uow.limits, field="value")  # a percent is checked by Discount
     d = Discount(new_id(), cmd.name.strip(), cmd.scope, cmd.target, cmd.kind, value, cmd.valid_from,
                  cmd.valid_to, cmd.branch_id)
-    await DiscountRepository(uow.session).add(d, actor(p), utcnow())
+    await uow.discounts.add(d, actor(p), utcnow())
     await uow.commit()
     return d

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 
 from billing.service.subscriptions import expire_due
-from kabinet.db.uow import UnitOfWork
+from billing.service.unit_of_work import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
@@ -17,14 +17,14 @@ def utc_today() -> date:
     return datetime.now(UTC).date()
 
 
-async def expire_once(uow_factory: Callable[[], UnitOfWork], today: date) -> int:
+async def expire_once(uow_factory: UnitOfWorkFactory, today: date) -> int:
     async with uow_factory() as uow:
         n = await expire_due(uow, today)
         await uow.commit()
     return n
 
 
-async def run_expiry_forever(uow_factory: Callable[[], UnitOfWork], interval_s: float,
+async def run_expiry_forever(uow_factory: UnitOfWorkFactory, interval_s: float,
                              today: Callable[[], date] = utc_today) -> None:
     """Expire due subscriptions now and then every ``interval_s``. A failed round is logged and retried at
     the next one: expiry is idempotent (only active subscriptions past validity change)."""

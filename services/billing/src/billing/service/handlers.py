@@ -10,9 +10,10 @@ set-wise: :func:`on_lessons_scheduled` gets every consecutive lesson-scheduled e
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 
-from billing.adapters.repositories import ProjectionRepository
 from billing.domain.errors import LessonNotKnownYet
+from billing.domain.records import Lesson, Participant
 from billing.service.inbound_events import (
     AttendanceMarkedV1,
     BranchCreatedV1,
@@ -41,47 +42,47 @@ from billing.service.lesson_charges import (
     refund_charges,
 )
 from billing.service.postings import Postings, post_batch
+from billing.service.unit_of_work import BillingUnitOfWork
 from kabinet.context import EventContext
-from kabinet.db import UnitOfWork
 from kabinet.inbox import Consumer, Delivered, batch, each
 
 
-async def on_student_registered(event: StudentRegisteredV1, uow: UnitOfWork, postings: Postings) -> None:
+async def on_student_registered(event: StudentRegisteredV1, uow: BillingUnitOfWork, postings: Postings) -> None:
     """A family's first registered student opens its account; later students share it (R-BIL-1)."""
     await _project_student(uow, event)
     await ensure_account(uow, event.family_id)
 
 
-async def on_student_updated(event: StudentUpdatedV1, uow: UnitOfWork, postings: Postings) -> None:
+async def on_student_updated(event: StudentUpdatedV1, uow: BillingUnitOfWork, postings: Postings) -> None:
     await _project_student(uow, event)
 
 
-async def _project_student(uow: UnitOfWork, e: StudentRegisteredV1) -> None:
+async def _project_student(uow: BillingUnitOfWork, e: StudentRegisteredV1) -> None:
     name = f"{e.first_name} {e.last_name}".strip()
-    await ProjectionRepository(uow.session).upsert_student(e.student_id, e.family_id, e.branch_id, name)
+    await uow.projections.upsert_student(e.student_id, e.family_id, e.branch_id, name)
     if e.branch_id:
-        await ProjectionRepository(uow.session).ensure_branch(e.branch_id)
+        await uow.projections.ensure_branch(e.branch_id)
 
 
-async def on_staff(e: StaffCreatedV1, uow: UnitOfWork, postings: Postings) -> None:
+async def on_staff(e: StaffCreatedV1, uow: BillingUnitOfWork, postings: Postings) -> None:
     """Staff names, for the statement's lines they made (adjustments, payments)."""
-    await ProjectionRepository(uow.session).upsert_staff(e.staff_id, f"{e.first_name} {e.last_name}".strip())
+    await uow.projections.upsert_staff(e.staff_id, f"{e.first_name} {e.last_name}".strip())
 
 
-async def on_student_erased(event: StudentErasedV1, uow: UnitOfWork, postings: Postings) -> None:
-    await ProjectionRepository(uow.session).erase_student(event.student_id)
+async def on_student_erased(event: StudentErasedV1, uow: BillingUnitOfWork, postings: Postings) -> None:
+    await uow.projections.erase_student(event.student_id)
 
 
-async def on_branch(event: BranchCreatedV1, uow: UnitOfWork, postings: Postings) -> None:
-    await ProjectionRepository(uow.session).upsert_branch(event.branch_id, event.name, event.time_zone)
+async def on_branch(event: BranchCreatedV1, uow: BillingUnitOfWork, postings: Postings) -> None:
+    await uow.projections.upsert_branch(event.branch_id, event.name, event.time_zone)
 
 
-async def on_lessons_scheduled(events: Sequence[Delivered[LessonScheduledV1]], uow: UnitOfWork,
+async def on_lessons_scheduled(events: Sequence[Delivered[LessonScheduledV1]], uow: BillingUnitOfWork,
                                postings: Postings) -> None:
     """Project the published lessons and their rosters and, where the branch charges at scheduling, charge
     them: a few statements for the whole run of events instead of a dozen per lesson. The charges carry the
     context of the event of their lesson."""
-    repo = ProjectionRepository(uow.session)
+    repo = uow.projections
     # The same lesson twice in one batch (published again): the later event's roster, charged after.
     waves: list[dict[str, LessonScheduledV1]] = []
     contexts: list[dict[str, EventContext]] = []
@@ -95,15 +96,12 @@ async def on_lessons_scheduled(events: Sequence[Delivered[LessonScheduledV1]], u
         waves[i][e.lesson_id] = e
         contexts[i][e.lesson_id] = ctx
     for wave, wave_contexts in zip(waves, contexts, strict=True):
-        await repo.upsert_lessons([{
-            "id": e.lesson_id, "branch_id": e.branch_id, "group_id": e.group_id, "course_id": e.course_id,
-            "teacher_id": e.teacher_id, "lesson_type": e.lesson_type, "charged_by_default": e.charged_by_default,
-            "starts_at": e.starts_at, "price": e.price.amount if e.price else None,
-            "currency": e.price.currency if e.price else "RUB"} for e in wave.values()])
+        await repo.upsert_lessons([_lesson(e, e.price.amount if e.price else None,
+                                           e.price.currency if e.price else "RUB") for e in wave.values()])
         rosters = {e.lesson_id: {p.student_id: p for p in e.participants} for e in wave.values()}
-        await repo.upsert_rosters([{"lesson_id": lid, "student_id": p.student_id, "family_id": p.family_id,
-                                    "price": p.price.amount, "currency": p.price.currency, "reason": p.reason}
-                                   for lid, roster in rosters.items() for p in roster.values()])
+        await repo.upsert_participants([
+            Participant(lid, p.student_id, p.family_id, p.price.amount, p.price.currency, p.reason)
+            for lid, roster in rosters.items() for p in roster.values()])
         branches = await repo.branches_by_ids(sorted({e.branch_id for e in wave.values()}))
         charged_here = [e for e in wave.values()
                         if (b := branches.get(e.branch_id)) is None or b.charge_on == CHARGE_ON_SCHEDULING]
@@ -116,14 +114,17 @@ async def on_lessons_scheduled(events: Sequence[Delivered[LessonScheduledV1]], u
             for e in charged_here], branches, wave_contexts)
 
 
-async def on_participant_added(e: ParticipantAddedV1, uow: UnitOfWork, postings: Postings) -> None:
-    repo = ProjectionRepository(uow.session)
+def _lesson(e: ParticipantAddedV1 | LessonScheduledV1, price: Decimal | None, currency: str) -> Lesson:
+    return Lesson(e.lesson_id, e.branch_id, e.group_id, e.course_id, e.teacher_id, e.lesson_type,
+                  e.charged_by_default, e.starts_at, price, currency)
+
+
+async def on_participant_added(e: ParticipantAddedV1, uow: BillingUnitOfWork, postings: Postings) -> None:
+    repo = uow.projections
     if await repo.lesson(e.lesson_id) is None:
-        await repo.upsert_lesson(lesson_id=e.lesson_id, branch_id=e.branch_id, group_id=e.group_id,
-                                 course_id=e.course_id, teacher_id=e.teacher_id, lesson_type=e.lesson_type,
-                                 charged_by_default=e.charged_by_default, starts_at=e.starts_at)
-    await repo.upsert_participant(e.lesson_id, e.student_id, e.family_id, e.price.amount, e.price.currency,
-                                  e.reason)
+        await repo.upsert_lessons([_lesson(e, None, "RUB")])
+    await repo.upsert_participants([Participant(e.lesson_id, e.student_id, e.family_id, e.price.amount,
+                                                e.price.currency, e.reason)])
     if e.reason == FREE_TRIAL:
         return  # the family's one free trial (R-SCH-6): neither money nor a subscription's lesson
     if await charge_mode(uow, e.branch_id) == CHARGE_ON_SCHEDULING:
@@ -133,26 +134,26 @@ async def on_participant_added(e: ParticipantAddedV1, uow: UnitOfWork, postings:
                                  e.price.currency, e.reason)
 
 
-async def on_participant_removed(e: ParticipantRemovedV1, uow: UnitOfWork, postings: Postings) -> None:
-    await ProjectionRepository(uow.session).remove_participant(e.lesson_id, e.student_id)
+async def on_participant_removed(e: ParticipantRemovedV1, uow: BillingUnitOfWork, postings: Postings) -> None:
+    await uow.projections.remove_participant(e.lesson_id, e.student_id)
     await refund_charges(uow, postings, e.lesson_id, e.student_id, "removed from the lesson")
 
 
-async def on_lesson_cancelled(e: LessonCancelledV1, uow: UnitOfWork, postings: Postings) -> None:
-    await ProjectionRepository(uow.session).cancel_lesson(e.lesson_id)
+async def on_lesson_cancelled(e: LessonCancelledV1, uow: BillingUnitOfWork, postings: Postings) -> None:
+    await uow.projections.cancel_lesson(e.lesson_id)
     await refund_charges(uow, postings, e.lesson_id, None, f"lesson cancelled{': ' + e.reason if e.reason else ''}")
 
 
-async def on_lesson_rescheduled(e: LessonRescheduledV1, uow: UnitOfWork, postings: Postings) -> None:
+async def on_lesson_rescheduled(e: LessonRescheduledV1, uow: BillingUnitOfWork, postings: Postings) -> None:
     """Rescheduling moves no money: the charge stays with the lesson."""
-    await ProjectionRepository(uow.session).reschedule_lesson(e.lesson_id, e.starts_at)
+    await uow.projections.reschedule_lesson(e.lesson_id, e.starts_at)
 
 
-async def on_attendance_marked(e: AttendanceMarkedV1, uow: UnitOfWork, postings: Postings) -> None:
+async def on_attendance_marked(e: AttendanceMarkedV1, uow: BillingUnitOfWork, postings: Postings) -> None:
     """In branches that charge at attendance (the AlfaCRM way): present/late/absent charge, excused refunds."""
     if await charge_mode(uow, e.branch_id) != CHARGE_ON_ATTENDANCE:
         return
-    repo = ProjectionRepository(uow.session)
+    repo = uow.projections
     lesson = await repo.lesson(e.lesson_id)
     if lesson is None:
         raise LessonNotKnownYet(e.lesson_id)  # retried: scheduling's event is on its way
@@ -160,7 +161,8 @@ async def on_attendance_marked(e: AttendanceMarkedV1, uow: UnitOfWork, postings:
     if part is None:
         if e.family_id is None or lesson.price is None:
             raise LessonNotKnownYet(f"{e.lesson_id}/{e.student_id}")
-        await repo.upsert_participant(e.lesson_id, e.student_id, e.family_id, lesson.price, lesson.currency)
+        await repo.upsert_participants([Participant(e.lesson_id, e.student_id, e.family_id, lesson.price,
+                                                    lesson.currency)])
         part = await repo.participant(e.lesson_id, e.student_id)
         assert part is not None
     if not await repo.record_attendance(e.lesson_id, e.student_id, e.status, e.revision):
@@ -174,7 +176,7 @@ async def on_attendance_marked(e: AttendanceMarkedV1, uow: UnitOfWork, postings:
         await refund_charges(uow, postings, e.lesson_id, e.student_id, f"attendance: {e.status}")
 
 
-HANDLERS: Consumer[UnitOfWork, Postings] = Consumer(
+HANDLERS: Consumer[BillingUnitOfWork, Postings] = Consumer(
     [
         each(StudentRegisteredV1, on_student_registered),
         each(StudentUpdatedV1, on_student_updated),

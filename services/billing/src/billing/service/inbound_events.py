@@ -3,19 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
-from kabinet.events import EventContract
-
-
-class MoneyIn(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    amount: Decimal
-    currency: str = "RUB"
+from kabinet.events import EventContract, MoneyPayload
 
 
 class StudentRegisteredV1(EventContract):
@@ -70,7 +62,7 @@ class ParticipantIn(BaseModel):
     student_id: str
     family_id: str
     reason: str = "member"
-    price: MoneyIn
+    price: MoneyPayload
 
 
 class LessonScheduledV1(EventContract):
@@ -84,7 +76,7 @@ class LessonScheduledV1(EventContract):
     lesson_type: str
     charged_by_default: bool = True
     starts_at: datetime
-    price: MoneyIn | None = None
+    price: MoneyPayload | None = None
     participants: list[ParticipantIn] = []
 
 
@@ -119,7 +111,7 @@ class ParticipantAddedV1(EventContract):
     student_id: str
     family_id: str
     reason: str = "member"
-    price: MoneyIn
+    price: MoneyPayload
 
 
 class ParticipantRemovedV1(EventContract):

@@ -6,17 +6,23 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from billing.adapters.repositories import InvoiceRepository, SubscriptionRepository
 from billing.domain.errors import InvoiceNotFound, InvoiceStateInvalid, SubscriptionNotFound
-from billing.domain.events import InvoiceIssued, money
+from billing.domain.events import InvoiceIssued
 from billing.domain.model import InvoiceStatus, new_id, positive_amount, utcnow
+from billing.domain.records import Invoice
 from billing.service.access import require_family_managed
-from billing.service.idempotency import Result, run_once, scope_of
 from billing.service.ledger import account_of
-from billing.service.postings import limits_of
+from billing.service.unit_of_work import BillingUnitOfWork
 from kabinet.auth.principal import Principal
-from kabinet.db import UnitOfWork
 from kabinet.errors import InvalidInput
+from kabinet.events import MoneyPayload
+from kabinet.idempotency import user_scope
+
+
+@dataclass(frozen=True)
+class IssueResult:
+    invoice_id: str
+
 
 
 @dataclass(frozen=True)
@@ -31,47 +37,55 @@ class IssueInvoice:
     idempotency_key: str | None = None
 
 
-async def issue_invoice(cmd: IssueInvoice, uow: UnitOfWork, p: Principal) -> Result:
-    await require_family_managed(p, uow.session, cmd.family_id, branch_id=cmd.branch_id)
+async def issue_invoice(cmd: IssueInvoice, uow: BillingUnitOfWork, p: Principal) -> IssueResult:
+    await require_family_managed(p, uow.projections, cmd.family_id, branch_id=cmd.branch_id)
     if cmd.period_from and cmd.period_to and cmd.period_to < cmd.period_from:
         raise InvalidInput("The period ends before it starts.", field="periodTo")
-    content = {"op": "invoice", "family": cmd.family_id, "amount": str(cmd.amount), "sub": cmd.subscription_id,
+    content = {"family": cmd.family_id, "amount": str(cmd.amount), "sub": cmd.subscription_id,
                "from": str(cmd.period_from), "to": str(cmd.period_to), "description": cmd.description}
 
-    async def action() -> Result:
+    async def action() -> IssueResult:
         account = await account_of(uow, cmd.family_id)
         amount = cmd.amount
         branch_id = cmd.branch_id
         if cmd.subscription_id is not None:
-            sub = await SubscriptionRepository(uow.session).get(cmd.subscription_id)
+            sub = await uow.subscriptions.get(cmd.subscription_id)
             if sub is None or sub.family_id != cmd.family_id:
                 raise SubscriptionNotFound(field="subscriptionId")
             amount = amount if amount is not None else sub.price
             branch_id = branch_id or sub.branch_id
         if amount is None:
             raise InvalidInput("Give the amount (or a subscription to invoice).", field="amount")
-        amount = positive_amount(amount, limits_of(uow))
+        amount = positive_amount(amount, uow.limits)
         invoice_id = new_id()
-        await InvoiceRepository(uow.session).add(
+        await uow.invoices.add(Invoice(
             id=invoice_id, account_id=account.id, family_id=cmd.family_id, branch_id=branch_id,
             description=cmd.description.strip() or "Invoice", subscription_id=cmd.subscription_id,
             period_from=cmd.period_from, period_to=cmd.period_to, amount=amount, paid=Decimal("0.00"),
-            currency=account.currency, status=InvoiceStatus.ISSUED.value, issued_at=utcnow())
+            currency=account.currency, status=InvoiceStatus.ISSUED.value, issued_at=utcnow()))
         uow.publish(InvoiceIssued(invoice_id=invoice_id, family_id=cmd.family_id,
-                                  amount=money(amount, account.currency)))
-        return {"invoice_id": invoice_id}
+                                  amount=MoneyPayload(amount=amount, currency=account.currency)))
+        return IssueResult(invoice_id)
 
-    result, _ = await run_once(uow, scope_of(p), cmd.idempotency_key, content, action)
+    keys = uow.idempotency.of(IssueResult)
+    result = (await keys.run_once(user_scope(p.user_id), cmd.idempotency_key, "invoice", content, action)).result
     await uow.commit()
     return result
 
 
-async def cancel_invoice(invoice_id: str, uow: UnitOfWork, p: Principal) -> str:
-    repo = InvoiceRepository(uow.session)
+@dataclass(frozen=True)
+class CancelInvoice:
+    invoice_id: str
+
+
+async def cancel_invoice(cmd: CancelInvoice, uow: BillingUnitOfWork, p: Principal) -> str:
+    """Cancel an unpaid invoice (cancelling a cancelled one changes nothing); returns its id."""
+    invoice_id = cmd.invoice_id
+    repo = uow.invoices
     inv = await repo.get(invoice_id, lock=True)
     if inv is None:
         raise InvoiceNotFound(field="invoiceId")
-    await require_family_managed(p, uow.session, inv.family_id, branch_id=inv.branch_id)
+    await require_family_managed(p, uow.projections, inv.family_id, branch_id=inv.branch_id)
     if inv.status == InvoiceStatus.CANCELLED.value:
         return invoice_id
     if inv.status != InvoiceStatus.ISSUED.value:

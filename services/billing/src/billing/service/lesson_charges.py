@@ -14,17 +14,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Row
-
-from billing.adapters.repositories import (
-    AccountRepository,
-    ChargeRepository,
-    DiscountRepository,
-    LedgerRepository,
-    ProjectionRepository,
-    SubscriptionRepository,
-)
-from billing.domain.events import AccountOpened, ChargeApplied, ChargeRefunded, money
+from billing.domain.events import AccountOpened, ChargeApplied, ChargeRefunded
 from billing.domain.model import (
     Discount,
     Entry,
@@ -41,9 +31,11 @@ from billing.domain.model import (
     pick_subscription,
     price_lesson,
 )
+from billing.domain.records import Branch, Lesson, LessonCharge
 from billing.service.postings import Postings
+from billing.service.unit_of_work import BillingUnitOfWork
 from kabinet.context import EventContext
-from kabinet.db import UnitOfWork
+from kabinet.events import MoneyPayload
 
 log = logging.getLogger(__name__)
 
@@ -74,14 +66,14 @@ class Seat:
     reason: str = "member"  # why the student is on the lesson: member | makeup | trial | booking
 
 
-async def ensure_account(uow: UnitOfWork, family_id: str) -> FamilyAccount:
+async def ensure_account(uow: BillingUnitOfWork, family_id: str) -> FamilyAccount:
     """The family's account, opened now if its first event is a lesson rather than a registration."""
     return (await ensure_accounts(uow, [family_id]))[family_id]
 
 
-async def ensure_accounts(uow: UnitOfWork, family_ids: Sequence[str]) -> dict[str, FamilyAccount]:
+async def ensure_accounts(uow: BillingUnitOfWork, family_ids: Sequence[str]) -> dict[str, FamilyAccount]:
     """The families' accounts, opening the missing ones in one statement."""
-    repo = AccountRepository(uow.session)
+    repo = uow.accounts
     found = await repo.by_families(family_ids)
     missing = sorted(set(family_ids) - set(found))
     if missing:
@@ -92,12 +84,12 @@ async def ensure_accounts(uow: UnitOfWork, family_ids: Sequence[str]) -> dict[st
     return found
 
 
-async def charge_mode(uow: UnitOfWork, branch_id: str) -> str:
-    branch = await ProjectionRepository(uow.session).branch(branch_id)
+async def charge_mode(uow: BillingUnitOfWork, branch_id: str) -> str:
+    branch = await uow.projections.branch(branch_id)
     return str(branch.charge_on) if branch is not None else CHARGE_ON_SCHEDULING
 
 
-def local_date(branch: Row[Any] | None, starts_at: datetime) -> date:
+def local_date(branch: Branch | None, starts_at: datetime) -> date:
     """The lesson's calendar date in its branch's time zone (discounts "on a date" mean the local date)."""
     try:
         tz = ZoneInfo(branch.time_zone) if branch is not None else ZoneInfo("UTC")
@@ -106,29 +98,29 @@ def local_date(branch: Row[Any] | None, starts_at: datetime) -> date:
     return starts_at.astimezone(tz).date()
 
 
-async def lesson_date(uow: UnitOfWork, branch_id: str, starts_at: datetime) -> date:
-    return local_date(await ProjectionRepository(uow.session).branch(branch_id), starts_at)
+async def lesson_date(uow: BillingUnitOfWork, branch_id: str, starts_at: datetime) -> date:
+    return local_date(await uow.projections.branch(branch_id), starts_at)
 
 
-async def charge_participant(uow: UnitOfWork, postings: Postings, lesson: Row[Any], student_id: str,
+async def charge_participant(uow: BillingUnitOfWork, postings: Postings, lesson: Lesson, student_id: str,
                              family_id: str, price: Decimal, currency: str, reason: str = "member") -> str | None:
     """Charge one student for one lesson; returns the charge id, or None when nothing is charged."""
     return (await charge_seats(uow, postings, lesson, [Seat(student_id, family_id, price, currency, reason)])
             ).get(student_id)
 
 
-async def charge_seats(uow: UnitOfWork, postings: Postings, lesson: Row[Any], seats: Sequence[Seat],
-                       branch: Row[Any] | None = None) -> dict[str, str]:
+async def charge_seats(uow: BillingUnitOfWork, postings: Postings, lesson: Lesson, seats: Sequence[Seat],
+                       branch: Branch | None = None) -> dict[str, str]:
     """Charge one lesson's students; returns student → charge id."""
     if branch is None:
-        branch = await ProjectionRepository(uow.session).branch(lesson.branch_id)
+        branch = await uow.projections.branch(lesson.branch_id)
     got = await charge_lessons(uow, postings, [(lesson, seats)],
                                {lesson.branch_id: branch} if branch is not None else {})
     return {student: charge for (_, student), charge in got.items()}
 
 
-async def charge_lessons(uow: UnitOfWork, postings: Postings, items: Sequence[tuple[Row[Any], Sequence[Seat]]],
-                         branches: dict[str, Row[Any]], contexts: Mapping[str, EventContext] | None = None,
+async def charge_lessons(uow: BillingUnitOfWork, postings: Postings, items: Sequence[tuple[Lesson, Sequence[Seat]]],
+                         branches: Mapping[str, Branch], contexts: Mapping[str, EventContext] | None = None,
                          ) -> dict[tuple[str, str], str]:
     """Charge the students of many lessons in a few statements whatever their number; returns
     (lesson, student) → charge id.
@@ -144,14 +136,14 @@ async def charge_lessons(uow: UnitOfWork, postings: Postings, items: Sequence[tu
         return {}
     on_of = {lesson.id: local_date(branches.get(lesson.branch_id), lesson.starts_at) for lesson, _ in items}
     student_ids = sorted({s.student_id for _, seats in items for s in seats})
-    subs_of = await SubscriptionRepository(uow.session).of_students(student_ids)
+    subs_of = await uow.subscriptions.of_students(student_ids)
     accounts = await ensure_accounts(uow, sorted({s.family_id for _, seats in items for s in seats}))
     targets = sorted({t for _, seats in items for s in seats for t in (s.student_id, s.family_id) if t}
                      | {t for lesson, _ in items for t in (lesson.group_id, lesson.course_id, lesson.lesson_type,
                                                            lesson.branch_id) if t})
-    discounts = await DiscountRepository(uow.session).candidates_between(targets, min(on_of.values()),
+    discounts = await uow.discounts.candidates_between(targets, min(on_of.values()),
                                                                          max(on_of.values()))
-    plans: list[tuple[Row[Any], Seat, dict[str, Any], Transaction | None]] = []
+    plans: list[tuple[Lesson, Seat, LessonCharge, Transaction | None]] = []
     for lesson, seats in items:
         on = on_of[lesson.id]
         for seat in seats:
@@ -162,26 +154,24 @@ async def charge_lessons(uow: UnitOfWork, postings: Postings, items: Sequence[tu
                 plans.append((lesson, seat, *plan))
     if not plans:
         return {}
-    claimed = await ChargeRepository(uow.session).claim_many([
-        {**charge, "lesson_id": lesson.id, "branch_id": lesson.branch_id, "created_at": lesson.starts_at,
-         "student_id": seat.student_id, "family_id": seat.family_id, "currency": seat.currency}
-        for lesson, seat, charge, _ in plans])
+    claimed = await uow.charges.claim_many([charge for _, _, charge, _ in plans])
     out: dict[tuple[str, str], str] = {}
     for lesson, seat, charge, tx in plans:
         if (lesson.id, seat.student_id) not in claimed:
             continue  # already charged: an event delivered twice, or scheduled then attended
         # The lesson happened (or is booked): never skipped; beyond the credit limit it is recorded as debt.
-        postings.add(tx, ChargeApplied(charge_id=charge["id"], family_id=seat.family_id, student_id=seat.student_id,
-                                     lesson_id=lesson.id, amount=money(charge["amount"], seat.currency),
-                                     subscription_id=charge["subscription_id"]),
+        postings.add(tx, ChargeApplied(charge_id=charge.id, family_id=seat.family_id, student_id=seat.student_id,
+                                       lesson_id=lesson.id,
+                                       amount=MoneyPayload(amount=charge.amount, currency=seat.currency),
+                                       subscription_id=charge.subscription_id),
               context=(contexts or {}).get(lesson.id))
-        out[(lesson.id, seat.student_id)] = charge["id"]
+        out[(lesson.id, seat.student_id)] = charge.id
     return out
 
 
-def _plan_charge(lesson: Row[Any], seat: Seat, on: date, account: FamilyAccount, subs: list[Subscription],
+def _plan_charge(lesson: Lesson, seat: Seat, on: date, account: FamilyAccount, subs: list[Subscription],
                  discounts: list[Discount], makeup_rule: str = MAKEUP_FROM_PACKAGE
-                 ) -> tuple[dict[str, Any], Transaction | None] | None:
+                 ) -> tuple[LessonCharge, Transaction | None] | None:
     """What charging this seat means: from a covering subscription, else in money less the best discount;
     None when the lesson type is one the student's subscriptions do not pay for (R-BIL-4), and for a make-up
     whatever the branch's rule says it is not charged."""
@@ -220,22 +210,21 @@ def _plan_charge(lesson: Row[Any], seat: Seat, on: date, account: FamilyAccount,
     tx = Transaction(account.id, seat.family_id, TxKind.LESSON_CHARGE, description, entries,
                      branch_id=lesson.branch_id, student_id=seat.student_id, lesson_id=lesson.id,
                      **kwargs) if entries else None
-    return ({"id": new_id(), "amount": amount, "subscription_id": kwargs.get("subscription_id"),
-             "transaction_id": tx.id if tx else None}, tx)
+    charge = LessonCharge(new_id(), lesson.id, seat.student_id, seat.family_id, lesson.branch_id, amount,
+                          seat.currency, kwargs.get("subscription_id"), tx.id if tx else None, lesson.starts_at)
+    return charge, tx
 
 
-async def refund_charges(uow: UnitOfWork, postings: Postings, lesson_id: str, student_id: str | None,
+async def refund_charges(uow: BillingUnitOfWork, postings: Postings, lesson_id: str, student_id: str | None,
                          reason: str) -> int:
     """Reverse the active charges of a lesson (of one student, or all): money or credit goes back."""
-    charges = ChargeRepository(uow.session)
-    ledger = LedgerRepository(uow.session)
+    charges = uow.charges
     active = await charges.active(lesson_id, student_id)
     if not active:
         return 0
     tx_ids = [c.transaction_id for c in active if c.transaction_id is not None]
     stored = [t for t in tx_ids if postings.transaction(t) is None]
-    originals = await ledger.transactions(stored) if stored else {}
-    entries_of = await ledger.entries_of_many(stored) if stored else {}
+    originals = await uow.ledger.transactions(stored) if stored else {}
     for c in active:
         refund_tx_id = None
         if c.transaction_id is not None:
@@ -246,15 +235,14 @@ async def refund_charges(uow: UnitOfWork, postings: Postings, lesson_id: str, st
             else:
                 original = originals[c.transaction_id]
                 account_id, description = original.account_id, original.description
-                entries = [Entry(e.ledger_account, -e.amount, e.currency, e.account_id)
-                           for e in entries_of[c.transaction_id]]
+                entries = [Entry(e.ledger_account, -e.amount, e.currency, e.account_id) for e in original.entries]
             tx = Transaction(account_id, c.family_id, TxKind.LESSON_REFUND, f"Refund: {description} — {reason}",
                              entries, branch_id=c.branch_id, student_id=c.student_id, lesson_id=lesson_id,
                              subscription_id=c.subscription_id, reverses_id=c.transaction_id)
             postings.add(tx)
             refund_tx_id = tx.id
         uow.publish(ChargeRefunded(charge_id=c.id, family_id=c.family_id, student_id=c.student_id,
-                                   lesson_id=lesson_id, amount=money(c.amount, c.currency),
+                                   lesson_id=lesson_id, amount=MoneyPayload(amount=c.amount, currency=c.currency),
                                    subscription_id=c.subscription_id))
         await charges.mark_refunded(c.id, refund_tx_id or "")
     return len(active)

@@ -6,8 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from billing.adapters.payment_provider import CheckoutSession, Notification, PaymentProvider
-from billing.adapters.repositories import CheckoutRepository, InvoiceRepository
 from billing.domain.errors import (
     CheckoutUnknown,
     InvalidAmount,
@@ -16,13 +14,14 @@ from billing.domain.errors import (
     NotificationMismatch,
 )
 from billing.domain.model import InvoiceStatus, PaymentMethod, new_id, positive_amount, utcnow
+from billing.domain.records import Checkout
 from billing.service.access import require_family_visible
-from billing.service.idempotency import Result
 from billing.service.ledger import account_of
-from billing.service.payments import RecordPayment, apply_payment
-from billing.service.postings import limits_of
+from billing.service.payment_provider import CheckoutSession, Notification, PaymentProvider
+from billing.service.payments import PaymentResult, RecordPayment, apply_payment
+from billing.service.unit_of_work import BillingUnitOfWork
 from kabinet.auth.principal import Principal
-from kabinet.db import UnitOfWork
+from kabinet.idempotency import provider_scope
 
 
 @dataclass(frozen=True)
@@ -32,14 +31,14 @@ class StartOnlinePayment:
     invoice_id: str | None = None
 
 
-async def start_online_payment(cmd: StartOnlinePayment, uow: UnitOfWork, p: Principal,
+async def start_online_payment(cmd: StartOnlinePayment, uow: BillingUnitOfWork, p: Principal,
                                provider: PaymentProvider) -> CheckoutSession:
     """Ask the provider for a checkout and remember it: its notification must match it to the cent."""
-    await require_family_visible(p, uow.session, cmd.family_id)
-    amount = positive_amount(cmd.amount, limits_of(uow))
+    await require_family_visible(p, uow.projections, cmd.family_id)
+    amount = positive_amount(cmd.amount, uow.limits)
     account = await account_of(uow, cmd.family_id)
     if cmd.invoice_id is not None:
-        inv = await InvoiceRepository(uow.session).get(cmd.invoice_id)
+        inv = await uow.invoices.get(cmd.invoice_id)
         if inv is None or inv.family_id != cmd.family_id:
             raise InvoiceNotFound(field="invoiceId")
         if inv.status not in (InvoiceStatus.ISSUED.value, InvoiceStatus.PARTLY_PAID.value):
@@ -48,19 +47,19 @@ async def start_online_payment(cmd: StartOnlinePayment, uow: UnitOfWork, p: Prin
             raise InvalidAmount("The amount is more than is left to pay on the invoice.", field="amount")
     checkout = await provider.create_checkout(family_id=cmd.family_id, amount=amount, currency=account.currency,
                                               description="Kabinet: payment for lessons", invoice_id=cmd.invoice_id)
-    await CheckoutRepository(uow.session).add(
+    await uow.checkouts.add(Checkout(
         id=new_id(), provider=provider.name, provider_payment_id=checkout.provider_payment_id,
         family_id=cmd.family_id, amount=amount, currency=account.currency, invoice_id=cmd.invoice_id,
-        status="started", payment_id=None, started_by=p.user_id, created_at=utcnow())
+        status="started", payment_id=None, started_by=p.user_id, created_at=utcnow()))
     await uow.commit()
     return checkout
 
 
-async def apply_notification(n: Notification, uow: UnitOfWork, provider_name: str) -> Result | None:
+async def apply_notification(n: Notification, uow: BillingUnitOfWork, provider_name: str) -> PaymentResult | None:
     """A succeeded notification that matches its checkout becomes one payment, however often the provider
     repeats it. A provider payment id billing never issued is CheckoutUnknown; a family, amount, currency or
     invoice other than the checkout's is NotificationMismatch; neither changes anything."""
-    repo = CheckoutRepository(uow.session)
+    repo = uow.checkouts
     session = await repo.get(provider_name, n.provider_payment_id)
     if session is None:
         raise CheckoutUnknown(field="id")
@@ -80,8 +79,8 @@ async def apply_notification(n: Notification, uow: UnitOfWork, provider_name: st
             raise NotificationMismatch(f"The notification's {', '.join(mismatched)} differ from the checkout's.",
                                        field=mismatched[0])
 
-    result = await apply_payment(cmd, uow, f"provider:{provider_name}", f"provider:{provider_name}",
+    result = await apply_payment(cmd, uow, f"provider:{provider_name}", provider_scope(provider_name),
                                  before=check_matches)
-    await repo.mark_paid(session.id, result["payment_id"])
+    await repo.mark_paid(session.id, result.payment_id)
     await uow.commit()
     return result

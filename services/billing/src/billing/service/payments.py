@@ -6,7 +6,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from billing.adapters.repositories import InvoiceRepository, PaymentRepository
 from billing.domain.errors import (
     CurrencyMismatch,
     InvoiceNotFound,
@@ -14,7 +13,7 @@ from billing.domain.errors import (
     PaymentNotFound,
     RefundTooLarge,
 )
-from billing.domain.events import InvoicePaid, PaymentReceived, PaymentRefunded, money
+from billing.domain.events import InvoicePaid, PaymentReceived, PaymentRefunded
 from billing.domain.model import (
     InvoiceStatus,
     LedgerAccount,
@@ -27,13 +26,24 @@ from billing.domain.model import (
     positive_amount,
     utcnow,
 )
+from billing.domain.records import Payment
 from billing.service.access import actor, require_family_managed
-from billing.service.idempotency import Result, run_once, scope_of
 from billing.service.ledger import account_of, post
-from billing.service.postings import limits_of
+from billing.service.unit_of_work import BillingUnitOfWork
 from kabinet.auth.principal import Principal
-from kabinet.db import UnitOfWork
 from kabinet.errors import InvalidInput
+from kabinet.events import MoneyPayload
+from kabinet.idempotency import user_scope
+
+
+@dataclass(frozen=True)
+class PaymentResult:
+    """A payment (or a refund of one) posted: the family's balance after it."""
+
+    payment_id: str
+    transaction_id: str
+    balance_after: Decimal
+
 
 
 @dataclass(frozen=True)
@@ -48,24 +58,24 @@ class RecordPayment:
     external_id: str | None = None  # the provider's payment id (online payments)
 
 
-async def record_payment(cmd: RecordPayment, uow: UnitOfWork, p: Principal) -> Result:
+async def record_payment(cmd: RecordPayment, uow: BillingUnitOfWork, p: Principal) -> PaymentResult:
     """Staff record cash, card or bank-transfer payments; the family's balance goes up."""
-    await require_family_managed(p, uow.session, cmd.family_id, branch_id=cmd.branch_id)
+    await require_family_managed(p, uow.projections, cmd.family_id, branch_id=cmd.branch_id)
     if cmd.method is PaymentMethod.ONLINE:
         raise InvalidInput("Online payments are confirmed by the payment provider.", field="method")
-    result = await apply_payment(cmd, uow, actor(p), scope_of(p))
+    result = await apply_payment(cmd, uow, actor(p), user_scope(p.user_id))
     await uow.commit()
     return result
 
 
-async def apply_payment(cmd: RecordPayment, uow: UnitOfWork, received_by: str | None, scope: str, *,
-                        before: Callable[[], Awaitable[None]] | None = None) -> Result:
+async def apply_payment(cmd: RecordPayment, uow: BillingUnitOfWork, received_by: str | None, scope: str, *,
+                        before: Callable[[], Awaitable[None]] | None = None) -> PaymentResult:
     """Record a payment once per (scope, idempotency key); ``before`` runs first on the first application only."""
-    amount = positive_amount(cmd.amount, limits_of(uow))
-    content = {"op": "payment", "family": cmd.family_id, "amount": f"{amount:.2f}", "currency": cmd.currency,
+    amount = positive_amount(cmd.amount, uow.limits)
+    content = {"family": cmd.family_id, "amount": f"{amount:.2f}", "currency": cmd.currency,
                "method": cmd.method.value, "invoice": cmd.invoice_id, "external": cmd.external_id}
 
-    async def action() -> Result:
+    async def action() -> PaymentResult:
         if before is not None:
             await before()
         account = await account_of(uow, cmd.family_id)
@@ -81,21 +91,22 @@ async def apply_payment(cmd: RecordPayment, uow: UnitOfWork, received_by: str | 
                          branch_id=cmd.branch_id, payment_id=payment_id, invoice_id=cmd.invoice_id,
                          created_by=received_by)
         posted = await post(uow, tx)
-        await PaymentRepository(uow.session).add(
+        await uow.payments.add(Payment(
             id=payment_id, account_id=account.id, family_id=account.family_id, branch_id=cmd.branch_id,
             amount=amount, currency=account.currency, method=cmd.method.value, invoice_id=cmd.invoice_id,
-            external_id=cmd.external_id, transaction_id=tx.id, received_by=received_by, received_at=tx.created_at)
+            external_id=cmd.external_id, transaction_id=tx.id, received_by=received_by, received_at=tx.created_at,
+            refunded=Decimal("0.00")))
         uow.publish(PaymentReceived(payment_id=payment_id, family_id=account.family_id,
-                                    amount=money(amount, account.currency), method=cmd.method.value,
-                                    invoice_id=cmd.invoice_id))
-        return {"payment_id": payment_id, "transaction_id": tx.id, "balance_after": f"{posted.balance_after:.2f}"}
+                                    amount=MoneyPayload(amount=amount, currency=account.currency),
+                                    method=cmd.method.value, invoice_id=cmd.invoice_id))
+        return PaymentResult(payment_id, tx.id, posted.balance_after)
 
-    result, _ = await run_once(uow, scope, cmd.idempotency_key, content, action)
-    return result
+    keys = uow.idempotency.of(PaymentResult)
+    return (await keys.run_once(scope, cmd.idempotency_key, "payment", content, action)).result
 
 
-async def _allocate_to_invoice(uow: UnitOfWork, invoice_id: str, family_id: str, amount: Decimal) -> None:
-    repo = InvoiceRepository(uow.session)
+async def _allocate_to_invoice(uow: BillingUnitOfWork, invoice_id: str, family_id: str, amount: Decimal) -> None:
+    repo = uow.invoices
     inv = await repo.get(invoice_id, lock=True)
     if inv is None or inv.family_id != family_id:
         raise InvoiceNotFound(field="invoiceId")
@@ -105,7 +116,8 @@ async def _allocate_to_invoice(uow: UnitOfWork, invoice_id: str, family_id: str,
     status = invoice_status_after(inv.amount, paid)
     await repo.set_paid(invoice_id, paid, status.value)
     if status is InvoiceStatus.PAID:
-        uow.publish(InvoicePaid(invoice_id=invoice_id, family_id=family_id, amount=money(inv.amount, inv.currency)))
+        uow.publish(InvoicePaid(invoice_id=invoice_id, family_id=family_id,
+                                amount=MoneyPayload(amount=inv.amount, currency=inv.currency)))
 
 
 @dataclass(frozen=True)
@@ -116,18 +128,18 @@ class RefundPayment:
     idempotency_key: str | None = None
 
 
-async def refund_payment(cmd: RefundPayment, uow: UnitOfWork, p: Principal) -> Result:
+async def refund_payment(cmd: RefundPayment, uow: BillingUnitOfWork, p: Principal) -> PaymentResult:
     """Money returned to the client: the family's balance goes down by the refund, never below the limit."""
-    repo = PaymentRepository(uow.session)
+    repo = uow.payments
     payment = await repo.get(cmd.payment_id)
     if payment is None:
         raise PaymentNotFound(field="paymentId")
     # A refund changes the report of the branch the payment was booked to: its admins (or the owner) only.
-    await require_family_managed(p, uow.session, payment.family_id, branch_id=payment.branch_id)
-    amount = positive_amount(cmd.amount, limits_of(uow))
-    content = {"op": "refund", "payment": cmd.payment_id, "amount": f"{amount:.2f}", "reason": cmd.reason}
+    await require_family_managed(p, uow.projections, payment.family_id, branch_id=payment.branch_id)
+    amount = positive_amount(cmd.amount, uow.limits)
+    content = {"payment": cmd.payment_id, "amount": f"{amount:.2f}", "reason": cmd.reason}
 
-    async def action() -> Result:
+    async def action() -> PaymentResult:
         locked = await repo.get(cmd.payment_id, lock=True)
         assert locked is not None
         if locked.refunded + amount > locked.amount:
@@ -141,10 +153,11 @@ async def refund_payment(cmd: RefundPayment, uow: UnitOfWork, p: Principal) -> R
         posted = await post(uow, tx)
         await repo.add_refunded(locked.id, amount)
         uow.publish(PaymentRefunded(payment_id=locked.id, family_id=account.family_id,
-                                    amount=money(amount, account.currency)))
-        return {"payment_id": locked.id, "transaction_id": tx.id, "balance_after": f"{posted.balance_after:.2f}"}
+                                    amount=MoneyPayload(amount=amount, currency=account.currency)))
+        return PaymentResult(locked.id, tx.id, posted.balance_after)
 
-    result, _ = await run_once(uow, scope_of(p), cmd.idempotency_key, content, action)
+    keys = uow.idempotency.of(PaymentResult)
+    result = (await keys.run_once(user_scope(p.user_id), cmd.idempotency_key, "refund", content, action)).result
     await uow.commit()
     return result
 

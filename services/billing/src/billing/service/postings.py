@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from billing.adapters.repositories import LedgerRepository
-from billing.domain.events import BalanceChanged, ChargeApplied, money
-from billing.domain.model import DEFAULT_LIMITS, MoneyLimits, Transaction
+from billing.domain.events import BalanceChanged, ChargeApplied
+from billing.domain.model import Transaction
+from billing.service.unit_of_work import BillingUnitOfWork
 from kabinet.context import EventContext, current_context
-from kabinet.db import UnitOfWork
+from kabinet.events import MoneyPayload
 
 
 @dataclass
@@ -45,30 +45,21 @@ class Postings:
         return next((t for t in self.txs if t.id == tx_id), None)
 
 
-async def post_batch(uow: UnitOfWork, postings: Postings) -> None:
+async def post_batch(uow: BillingUnitOfWork, postings: Postings) -> None:
     """The consumer's finish step: post what the batch collected, then publish the balance and charge events."""
     if not postings.txs and not postings.charges:
         return
     txs, charges, contexts = postings.txs, postings.charges, postings.contexts
-    posted = await LedgerRepository(uow.session).post_many(txs, limits_of(uow).balance_ceiling)
+    posted = await uow.ledger.post_many(txs, uow.limits.balance_ceiling)
     last: dict[str, Transaction] = {}
     for tx in txs:
         if tx.family_delta != 0:
             last[tx.family_id] = tx
     for family_id, tx in sorted(last.items()):  # one event per family: its balance after the batch
-        uow.publish(BalanceChanged(family_id=family_id, balance=money(posted[tx.id].balance_after, tx.currency),
-                                   transaction_id=tx.id, kind=tx.kind.value), context=contexts.get(tx.id))
+        balance = MoneyPayload(amount=posted[tx.id].balance_after, currency=tx.currency)
+        uow.publish(BalanceChanged(family_id=family_id, balance=balance, transaction_id=tx.id, kind=tx.kind.value),
+                    context=contexts.get(tx.id))
     for event, tx_id, ctx in charges:
         debt = posted[tx_id].debt if tx_id is not None else False
         uow.publish(event.model_copy(update={"debt": debt}) if debt else event, context=ctx)
 
-
-def limits_of(uow: UnitOfWork) -> MoneyLimits:
-    """The money limits of the runtime that made this unit of work (the defaults for a plain one)."""
-    return uow.limits if isinstance(uow, BillingUnitOfWork) else DEFAULT_LIMITS
-
-
-class BillingUnitOfWork(UnitOfWork):
-    """The kit's unit of work that knows the runtime's money limits."""
-
-    limits: MoneyLimits = DEFAULT_LIMITS

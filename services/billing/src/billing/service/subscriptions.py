@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from billing.adapters.repositories import ProjectionRepository, SubscriptionRepository
 from billing.domain.errors import (
     StudentUnknown,
     SubscriptionNotFound,
@@ -20,7 +19,6 @@ from billing.domain.events import (
     SubscriptionFrozen,
     SubscriptionSold,
     SubscriptionUnfrozen,
-    money,
 )
 from billing.domain.model import (
     Entry,
@@ -38,13 +36,14 @@ from billing.domain.model import (
     utcnow,
 )
 from billing.service.access import actor, require_branch_managed, require_family_managed
-from billing.service.idempotency import Result, run_once, scope_of
 from billing.service.ledger import account_of, post
 from billing.service.payments import RecordPayment, apply_payment
-from billing.service.postings import limits_of
-from kabinet.auth.principal import Principal
-from kabinet.db import UnitOfWork
+from billing.service.unit_of_work import BillingUnitOfWork
+from kabinet.auth.principal import Principal, Role
+from kabinet.auth.rules import require_role
 from kabinet.errors import InvalidInput
+from kabinet.events import MoneyPayload
+from kabinet.idempotency import user_scope
 
 
 @dataclass(frozen=True)
@@ -59,7 +58,8 @@ class CreateSubscriptionType:
     branch_id: str | None
 
 
-async def create_subscription_type(cmd: CreateSubscriptionType, uow: UnitOfWork, p: Principal) -> SubscriptionType:
+async def create_subscription_type(cmd: CreateSubscriptionType, uow: BillingUnitOfWork, p: Principal
+                                   ) -> SubscriptionType:
     require_branch_managed(p, cmd.branch_id)
     if not cmd.name.strip():
         raise InvalidInput("Name the subscription type.", field="name")
@@ -67,14 +67,26 @@ async def create_subscription_type(cmd: CreateSubscriptionType, uow: UnitOfWork,
         raise InvalidInput("A subscription has at least one lesson (or none for unlimited).", field="lessons")
     if cmd.validity_days <= 0:
         raise InvalidInput("Validity is at least one day.", field="validityDays")
-    price = positive_amount(cmd.price, limits_of(uow), field="price", zero=True)  # free trials cost 0
+    price = positive_amount(cmd.price, uow.limits, field="price", zero=True)  # free trials cost 0
     if not cmd.lesson_types:
         raise InvalidInput("List the lesson types it pays for.", field="lessonTypes")
     t = SubscriptionType(new_id(), cmd.name.strip(), cmd.lessons, cmd.validity_days, price,
                          sorted(set(cmd.lesson_types)), sorted(set(cmd.course_ids)), cmd.trial, cmd.branch_id)
-    await SubscriptionRepository(uow.session).add_type(t, utcnow())
+    await uow.subscriptions.add_type(t, utcnow())
     await uow.commit()
     return t
+
+
+@dataclass(frozen=True)
+class SaleResult:
+    subscription_id: str
+    balance_after: Decimal
+
+
+@dataclass(frozen=True)
+class CloseResult:
+    subscription_id: str
+    refunded: Decimal  # the unused lessons' value, back on the balance
 
 
 @dataclass(frozen=True)
@@ -87,23 +99,23 @@ class SellSubscription:
     idempotency_key: str | None = None
 
 
-async def sell_subscription(cmd: SellSubscription, uow: UnitOfWork, p: Principal) -> Result:
-    student = await ProjectionRepository(uow.session).student(cmd.student_id)
+async def sell_subscription(cmd: SellSubscription, uow: BillingUnitOfWork, p: Principal) -> SaleResult:
+    student = await uow.projections.student(cmd.student_id)
     if student is None:
         raise StudentUnknown(field="studentId")
-    await require_family_managed(p, uow.session, student.family_id, student_id=student.id)
-    content = {"op": "sell", "type": cmd.type_id, "student": cmd.student_id, "credit": cmd.on_credit,
+    await require_family_managed(p, uow.projections, student.family_id, student_id=student.id)
+    content = {"type": cmd.type_id, "student": cmd.student_id, "credit": cmd.on_credit,
                "paid": cmd.paid_with.value if cmd.paid_with else None,
                "starts": cmd.starts_on.isoformat() if cmd.starts_on else None}
 
-    async def action() -> Result:
-        repo = SubscriptionRepository(uow.session)
+    async def action() -> SaleResult:
+        repo = uow.subscriptions
         t = await repo.type(cmd.type_id)
         if t is None:
             raise SubscriptionTypeNotFound(field="typeId")
         if t.branch_id is not None:
             require_branch_managed(p, t.branch_id)  # a branch's own plan is sold by that branch only
-        if t.trial and await ProjectionRepository(uow.session).family_had_trial(student.family_id):
+        if t.trial and await uow.projections.family_had_trial(student.family_id):
             raise TrialAlreadyUsed(field="typeId")  # one free trial per family (R-SCH-6), packages too
         account = await account_of(uow, student.family_id)
         start = cmd.starts_on or utcnow().date()
@@ -116,7 +128,7 @@ async def sell_subscription(cmd: SellSubscription, uow: UnitOfWork, p: Principal
         await repo.add(sub)
         if cmd.paid_with is not None and t.price > 0:
             await apply_payment(RecordPayment(student.family_id, t.price, cmd.paid_with, None, t.currency,
-                                              branch_id=sub.branch_id), uow, actor(p), scope_of(p))
+                                              branch_id=sub.branch_id), uow, actor(p), user_scope(p.user_id))
         entries: list[Entry] = []
         if t.price > 0:
             entries += money_move(account.id, -t.price, LedgerAccount.REVENUE_SUBSCRIPTIONS, account.currency)
@@ -134,58 +146,75 @@ async def sell_subscription(cmd: SellSubscription, uow: UnitOfWork, p: Principal
             balance = (await post(uow, tx, allow_debt=cmd.on_credit or paid_now)).balance_after
         uow.publish(SubscriptionSold(subscription_id=sub.id, family_id=sub.family_id, student_id=sub.student_id,
                                      branch_id=sub.branch_id, trial=sub.trial, on_credit=cmd.on_credit))
-        return {"subscription_id": sub.id, "balance_after": f"{balance:.2f}"}
+        return SaleResult(sub.id, balance)
 
-    result, _ = await run_once(uow, scope_of(p), cmd.idempotency_key, content, action)
+    keys = uow.idempotency.of(SaleResult)
+    result = (await keys.run_once(user_scope(p.user_id), cmd.idempotency_key, "sell", content, action)).result
     await uow.commit()
     return result
 
 
-async def _managed_subscription(uow: UnitOfWork, p: Principal, subscription_id: str) -> Subscription:
-    sub = await SubscriptionRepository(uow.session).get(subscription_id, lock=True)
+async def _managed_subscription(uow: BillingUnitOfWork, p: Principal, subscription_id: str) -> Subscription:
+    sub = await uow.subscriptions.get(subscription_id, lock=True)
     if sub is None:
         raise SubscriptionNotFound(field="subscriptionId")
-    await require_family_managed(p, uow.session, sub.family_id, branch_id=sub.branch_id)
+    await require_family_managed(p, uow.projections, sub.family_id, branch_id=sub.branch_id)
     return sub
 
 
-async def freeze_subscription(subscription_id: str, uow: UnitOfWork, p: Principal, on: date | None = None
-                              ) -> Subscription:
+@dataclass(frozen=True)
+class FreezeSubscription:
+    subscription_id: str
+    on: date | None = None  # today by default
+
+
+async def freeze_subscription(cmd: FreezeSubscription, uow: BillingUnitOfWork, p: Principal) -> Subscription:
     """Freezing a frozen subscription changes nothing (safe to retry)."""
-    sub = await _managed_subscription(uow, p, subscription_id)
+    sub = await _managed_subscription(uow, p, cmd.subscription_id)
     if sub.status is SubscriptionStatus.FROZEN:
         return sub
-    sub.freeze(on or utcnow().date())
-    await SubscriptionRepository(uow.session).save_state(sub)
+    sub.freeze(cmd.on or utcnow().date())
+    await uow.subscriptions.save_state(sub)
     uow.publish(SubscriptionFrozen(subscription_id=sub.id, family_id=sub.family_id, student_id=sub.student_id))
     await uow.commit()
     return sub
 
 
-async def unfreeze_subscription(subscription_id: str, uow: UnitOfWork, p: Principal, on: date | None = None
-                                ) -> Subscription:
-    sub = await _managed_subscription(uow, p, subscription_id)
+@dataclass(frozen=True)
+class UnfreezeSubscription:
+    subscription_id: str
+    on: date | None = None  # today by default
+
+
+async def unfreeze_subscription(cmd: UnfreezeSubscription, uow: BillingUnitOfWork, p: Principal) -> Subscription:
+    sub = await _managed_subscription(uow, p, cmd.subscription_id)
     if sub.status is SubscriptionStatus.ACTIVE:
         return sub
-    sub.unfreeze(on or utcnow().date())
-    await SubscriptionRepository(uow.session).save_state(sub)
+    sub.unfreeze(cmd.on or utcnow().date())
+    await uow.subscriptions.save_state(sub)
     uow.publish(SubscriptionUnfrozen(subscription_id=sub.id, family_id=sub.family_id, student_id=sub.student_id,
                                      valid_until=sub.valid_until.isoformat()))
     await uow.commit()
     return sub
 
 
-async def close_subscription(subscription_id: str, uow: UnitOfWork, p: Principal,
-                             idempotency_key: str | None = None) -> Result:
+@dataclass(frozen=True)
+class CloseSubscription:
+    subscription_id: str
+    idempotency_key: str | None = None
+
+
+async def close_subscription(cmd: CloseSubscription, uow: BillingUnitOfWork, p: Principal) -> CloseResult:
     """Close early: unused lessons are refunded to the family's balance at the price per lesson."""
-    sub = await _managed_subscription(uow, p, subscription_id)
-    result, _ = await run_once(uow, scope_of(p), idempotency_key, {"op": "close", "subscription": subscription_id},
-                               lambda: _close(uow, p, sub))
+    sub = await _managed_subscription(uow, p, cmd.subscription_id)
+    keys = uow.idempotency.of(CloseResult)
+    result = (await keys.run_once(user_scope(p.user_id), cmd.idempotency_key, "close",
+                                  {"subscription": cmd.subscription_id}, lambda: _close(uow, p, sub))).result
     await uow.commit()
     return result
 
 
-async def _close(uow: UnitOfWork, p: Principal, sub: Subscription) -> Result:
+async def _close(uow: BillingUnitOfWork, p: Principal, sub: Subscription) -> CloseResult:
     if sub.status in (SubscriptionStatus.CLOSED, SubscriptionStatus.EXPIRED):
         raise SubscriptionStateInvalid("The subscription is already closed.")
     refund = sub.unused_value()
@@ -201,20 +230,33 @@ async def _close(uow: UnitOfWork, p: Principal, sub: Subscription) -> Result:
                          created_by=actor(p))
         await post(uow, tx)
     sub.status = SubscriptionStatus.CLOSED
-    await SubscriptionRepository(uow.session).save_state(sub)
+    await uow.subscriptions.save_state(sub)
     uow.publish(SubscriptionClosed(subscription_id=sub.id, family_id=sub.family_id, student_id=sub.student_id,
-                                   refunded=money(refund, sub.currency)))
-    return {"subscription_id": sub.id, "refunded": f"{refund:.2f}"}
+                                   refunded=MoneyPayload(amount=refund, currency=sub.currency)))
+    return CloseResult(sub.id, refund)
 
 
-async def expire_due(uow: UnitOfWork, today: date) -> int:
+@dataclass(frozen=True)
+class RunExpiry:
+    as_of: date
+
+
+async def run_expiry(cmd: RunExpiry, uow: BillingUnitOfWork, p: Principal) -> int:
+    """The owner runs the expiry by hand (it normally runs by itself: expiry_job.py); returns how many expired."""
+    require_role(p, Role.OWNER)
+    n = await expire_due(uow, cmd.as_of)
+    await uow.commit()
+    return n
+
+
+async def expire_due(uow: BillingUnitOfWork, today: date) -> int:
     """Expire subscriptions past validity: unused lessons burn, or are refunded where the branch says so.
 
     Run daily (the owner's ``runSubscriptionExpiry`` mutation or a scheduled job); safe to repeat: only
     active ones past validity change.
     """
-    repo = SubscriptionRepository(uow.session)
-    projections = ProjectionRepository(uow.session)
+    repo = uow.subscriptions
+    projections = uow.projections
     count = 0
     for sub in await repo.due_to_expire(today):
         branch = await projections.branch(sub.branch_id) if sub.branch_id else None

@@ -13,6 +13,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from billing.adapters.payment_provider import BadNotification, PaymentProvider, parse_notification
+from billing.adapters.unit_of_work import uow_of
 from billing.service.online_payments import apply_notification
 from kabinet.errors import Conflict, KabinetError, NotFound
 from kabinet.runtime import ServiceRuntime
@@ -45,7 +46,7 @@ def webhook_route(runtime: ServiceRuntime, provider: PaymentProvider) -> Route:
         except BadNotification as exc:
             return refuse(request, 400, "MALFORMED_NOTIFICATION", str(exc))
         try:
-            async with runtime.uow() as uow:
+            async with uow_of(runtime) as uow:
                 result = await apply_notification(notification, uow, provider.name)
         except KabinetError as exc:
             # Signed but not applicable: an id billing never issued, content other than the checkout's,
@@ -53,6 +54,6 @@ def webhook_route(runtime: ServiceRuntime, provider: PaymentProvider) -> Route:
             return refuse(request, _status(exc), exc.code,
                           f"id={notification.provider_payment_id} family={notification.family_id} "
                           f"amount={notification.amount} {notification.currency}: {exc.message}")
-        return JSONResponse({"ok": True, "payment_id": result["payment_id"] if result else None})
+        return JSONResponse({"ok": True, "payment_id": result.payment_id if result else None})
 
     return Route(f"/webhooks/payments/{provider.name}", notify, methods=["POST"])

@@ -1,0 +1,65 @@
+"""Read models: the family statement, oldest first, each line with what a person needs to read it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, and_, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from billing.adapters.repositories.records import record
+from billing.adapters.tables import (
+    ledger_entries,
+    ledger_transactions,
+    lesson_participants,
+    lessons,
+    staff,
+    students,
+    subscriptions,
+)
+from billing.domain.model import LedgerAccount
+from billing.service.read_models import StatementEntry
+
+
+def statement_lines() -> Select[Any]:
+    """Ledger transactions with what a person needs to read them: the child's name, the lesson (when, what type,
+    its list price), the package a lesson came from, and the staff member who made it."""
+    t, st, le, lp, sub, sf = (ledger_transactions, students, lessons, lesson_participants, subscriptions,
+                              staff)
+    return (select(t, st.c.display_name.label("student_name"), le.c.starts_at.label("lesson_starts_at"),
+                   le.c.lesson_type.label("lesson_type"), lp.c.price.label("list_price"),
+                   sub.c.name.label("subscription_name"), sf.c.display_name.label("created_by_name"))
+            .select_from(t)
+            .outerjoin(st, st.c.id == t.c.student_id)
+            .outerjoin(le, le.c.id == t.c.lesson_id)
+            .outerjoin(lp, and_(lp.c.lesson_id == t.c.lesson_id, lp.c.student_id == t.c.student_id))
+            .outerjoin(sub, sub.c.id == t.c.subscription_id)
+            .outerjoin(sf, sf.c.id == t.c.created_by))
+
+
+async def statement_entry(session: AsyncSession, tx_id: str) -> StatementEntry | None:
+    row = (await session.execute(statement_lines().where(ledger_transactions.c.id == tx_id))).first()
+    return record(StatementEntry, row) if row is not None else None
+
+
+async def statement(session: AsyncSession, account_id: str, *, after_seq: int | None, limit: int,
+                    since: datetime | None = None, until: datetime | None = None) -> list[StatementEntry]:
+    """The family's history, oldest first: every line says what it was for (R-BIL-3, R-BIL-6)."""
+    t = ledger_transactions
+    stmt = statement_lines().where(t.c.account_id == account_id)
+    if after_seq is not None:
+        stmt = stmt.where(t.c.seq > after_seq)
+    if since is not None:
+        stmt = stmt.where(t.c.created_at >= since)
+    if until is not None:
+        stmt = stmt.where(t.c.created_at < until)
+    return [record(StatementEntry, r) for r in (await session.execute(stmt.order_by(t.c.seq).limit(limit))).all()]
+
+
+async def entries_sum(session: AsyncSession, account_id: str) -> Decimal:
+    e = ledger_entries
+    total = (await session.execute(select(func.coalesce(func.sum(e.c.amount), 0)).where(
+        e.c.account_id == account_id, e.c.ledger_account == LedgerAccount.FAMILY))).scalar_one()
+    return Decimal(total).quantize(Decimal("0.01"))

@@ -1,0 +1,196 @@
+"""Lessons charged from events (at scheduling or at attendance), discounts, refunds: billing's consumer (its
+handlers and its finish step) on the in-memory unit of work."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from billing.domain.errors import LessonNotKnownYet
+from billing.domain.events import AccountOpened, BalanceChanged, ChargeApplied, ChargeRefunded
+from billing.domain.model import DiscountKind, DiscountScope, TxKind
+from billing.service import branch_settings, discounts
+from billing.service.inbound_events import (
+    AttendanceMarkedV1,
+    LessonCancelledV1,
+    LessonRescheduledV1,
+    LessonScheduledV1,
+    ParticipantAddedV1,
+    ParticipantIn,
+    ParticipantRemovedV1,
+    StaffCreatedV1,
+    StudentErasedV1,
+)
+from kabinet.errors import Forbidden, InvalidInput
+from kabinet.events import MoneyPayload
+
+from .conftest import BRANCH, STARTS, Family, World, envelope, uid
+from .test_subscriptions import plan, sell
+
+
+def scheduled(fam: Family, price: str = "40.00", lesson_id: str | None = None, reason: str = "member",
+              **kwargs: Any) -> LessonScheduledV1:
+    return LessonScheduledV1(
+        lesson_id=lesson_id or uid(), branch_id=kwargs.pop("branch_id", BRANCH), lesson_type="group",
+        starts_at=STARTS, price=MoneyPayload(amount=Decimal(price)), group_id="g-1",
+        participants=[ParticipantIn(student_id=s, family_id=fam.id, reason=reason,
+                                    price=MoneyPayload(amount=Decimal(price))) for s in fam.student_ids], **kwargs)
+
+
+def added(fam: Family, lesson_id: str, price: str = "40.00", reason: str = "member") -> ParticipantAddedV1:
+    return ParticipantAddedV1(lesson_id=lesson_id, branch_id=BRANCH, lesson_type="group", starts_at=STARTS,
+                              student_id=fam.student_ids[0], family_id=fam.id, reason=reason,
+                              price=MoneyPayload(amount=Decimal(price)))
+
+
+async def test_a_scheduled_lesson_charges_each_student_once_in_money(world: World) -> None:
+    fam = await world.family(students=2)
+    await world.pay(fam, "100.00")
+    lesson = scheduled(fam)
+    await world.deliver(lesson)
+    await world.deliver(lesson)  # published again: charged once
+    assert world.balance(fam) == Decimal("20.00")
+    charges = world.events(ChargeApplied)
+    assert len(charges) == 2 and {c.student_id for c in charges} == set(fam.student_ids)
+    assert len(world.store.active_charges) == 2
+    assert {t.kind for t, _ in world.store.ledger[-2:]} == {TxKind.LESSON_CHARGE}
+
+
+async def test_a_batch_posts_all_its_charges_at_its_end_one_balance_event_per_family(world: World) -> None:
+    families = [await world.family() for _ in range(3)]
+    before = len(world.events(BalanceChanged))
+    await world.deliver(*[scheduled(f, lesson_id=f"l-{i}") for i, f in enumerate(families)],
+                        *[scheduled(f, lesson_id=f"m-{i}") for i, f in enumerate(families)])
+    assert [world.balance(f) for f in families] == [Decimal("-80.00")] * 3
+    assert len(world.events(BalanceChanged)) - before == 3  # one per family: its balance after the batch
+    debts = [c.debt for c in world.events(ChargeApplied)]
+    assert len(debts) == 6 and all(debts)  # beyond the credit limit: recorded as debt, never skipped
+
+
+async def test_charges_carry_the_context_of_the_event_of_their_lesson(world: World) -> None:
+    a, b = await world.family(), await world.family()
+    ea, eb = envelope(scheduled(a), "corr-a"), envelope(scheduled(b), "corr-b")
+    await world.deliver(ea, eb)
+    ctx = {e.family_id: c for e, c in world.store.published if isinstance(e, ChargeApplied)}
+    assert (ctx[a.id].correlation_id, ctx[a.id].causation_id) == ("corr-a", ea.id)
+    assert (ctx[b.id].correlation_id, ctx[b.id].causation_id) == ("corr-b", eb.id)
+
+
+async def test_a_covering_subscription_pays_with_a_credit_and_a_discount_lowers_money(world: World) -> None:
+    fam, other = await world.family(), await world.family()
+    sid = (await sell(world, fam, await plan(world, lessons=4), on_credit=True)).subscription_id
+    async with world.uow() as uow:
+        d = await discounts.create_discount(discounts.CreateDiscount(
+            "Siblings", DiscountScope.FAMILY, other.id, DiscountKind.PERCENT, Decimal("25"), BRANCH), uow,
+            world.admin)
+    assert world.store.discounts[d.id].name == "Siblings"
+    await world.deliver(scheduled(fam, "40.00"), scheduled(other, "40.00"))
+    assert world.store.subscriptions[sid].lessons_left == 3
+    assert world.balance(fam) == Decimal("-800.00")  # the sale only: the lesson came from the subscription
+    assert world.balance(other) == Decimal("-30.00")
+    by_family = {c.family_id: c for c in world.events(ChargeApplied)}
+    assert by_family[fam.id].subscription_id == sid and by_family[other.id].amount.amount == Decimal("30.00")
+
+
+async def test_a_discount_needs_a_name_and_its_branchs_admin(world: World) -> None:
+    with pytest.raises(InvalidInput):
+        async with world.uow() as uow:
+            await discounts.create_discount(discounts.CreateDiscount(
+                " ", DiscountScope.FAMILY, "f", DiscountKind.FIXED, Decimal("5"), BRANCH), uow, world.admin)
+    with pytest.raises(Forbidden):
+        async with world.uow() as uow:
+            await discounts.create_discount(discounts.CreateDiscount(
+                "X", DiscountScope.FAMILY, "f", DiscountKind.FIXED, Decimal("5"), BRANCH), uow, world.other_admin)
+    assert not world.store.discounts
+
+
+async def test_cancelling_refunds_even_a_charge_of_the_same_batch(world: World) -> None:
+    fam = await world.family()
+    await world.pay(fam, "100.00")
+    lesson = scheduled(fam)
+    await world.deliver(lesson, LessonCancelledV1(lesson_id=lesson.lesson_id, branch_id=BRANCH, reason="snow"))
+    assert world.balance(fam) == Decimal("100.00")
+    [refund] = world.events(ChargeRefunded)
+    assert refund.lesson_id == lesson.lesson_id
+    assert world.store.ledger[-1][0].kind is TxKind.LESSON_REFUND and "snow" in world.store.ledger[-1][0].description
+    assert not world.store.active_charges and world.store.lessons[lesson.lesson_id].cancelled
+
+
+async def test_removing_a_participant_refunds_their_charge_and_rescheduling_moves_no_money(world: World) -> None:
+    fam = await world.family()
+    lesson = scheduled(fam)
+    await world.deliver(lesson)
+    later = STARTS.replace(hour=12)
+    await world.deliver(LessonRescheduledV1(lesson_id=lesson.lesson_id, branch_id=BRANCH, starts_at=later))
+    assert world.balance(fam) == Decimal("-40.00") and world.store.lessons[lesson.lesson_id].starts_at == later
+    await world.deliver(ParticipantRemovedV1(lesson_id=lesson.lesson_id, branch_id=BRANCH,
+                                             student_id=fam.student_ids[0], family_id=fam.id))
+    assert world.balance(fam) == Decimal("0.00")
+    assert world.store.participants[(lesson.lesson_id, fam.student_ids[0])].removed
+
+
+async def test_a_participant_added_is_charged_and_a_free_trial_is_not(world: World) -> None:
+    fam, newcomer = await world.family(), await world.family()
+    lesson_id = uid()
+    await world.deliver(added(fam, lesson_id))  # the lesson is not known yet: projected from this event
+    assert world.balance(fam) == Decimal("-40.00") and lesson_id in world.store.lessons
+    await world.deliver(added(newcomer, lesson_id, reason="trial"))
+    assert world.balance(newcomer) == 0 and len(world.events(ChargeApplied)) == 1
+
+
+async def test_attendance_charges_in_branches_that_say_so_and_excused_refunds(world: World) -> None:
+    await world.branch("b-att", charge_on="attendance")
+    fam = await world.family(branch_id="b-att")
+    lesson = scheduled(fam, branch_id="b-att")
+    await world.deliver(lesson)
+    assert world.balance(fam) == 0  # not at scheduling
+
+    def mark(status: str, revision: int) -> AttendanceMarkedV1:
+        return AttendanceMarkedV1(lesson_id=lesson.lesson_id, branch_id="b-att", student_id=fam.student_ids[0],
+                                  family_id=fam.id, status=status, revision=revision)
+
+    await world.deliver(mark("present", 1))
+    assert world.balance(fam) == Decimal("-40.00")
+    await world.deliver(mark("excused", 3))
+    assert world.balance(fam) == Decimal("0.00")
+    await world.deliver(mark("absent", 2))  # older than the excused mark: changes nothing
+    assert world.balance(fam) == Decimal("0.00")
+    assert len(world.events(ChargeApplied)) == 1 and len(world.events(ChargeRefunded)) == 1
+
+
+async def test_registration_opens_one_account_per_family_and_projections_follow_events(world: World) -> None:
+    fam = await world.family(students=2)
+    opened = [e for e in world.events(AccountOpened) if e.family_id == fam.id]
+    assert len(opened) == 1 and world.account(fam).balance == 0
+    student = world.store.students[fam.student_ids[0]]
+    assert (student.display_name, student.branch_id) == ("Ann Lee", BRANCH)
+    await world.deliver(StudentErasedV1(student_id=student.id, family_id=fam.id),
+                        StaffCreatedV1(staff_id="st-1", first_name="Olga", last_name="K"))
+    assert world.store.students[student.id].erased and world.store.students[student.id].display_name == ""
+    assert world.store.staff["st-1"] == "Olga K"
+    assert world.store.branches[BRANCH].time_zone == "Europe/Moscow"
+
+
+async def test_attendance_for_a_lesson_not_known_yet_is_retried(world: World) -> None:
+    fam = await world.family()
+    await world.branch(charge_on="attendance")
+    with pytest.raises(LessonNotKnownYet):
+        await world.deliver(AttendanceMarkedV1(lesson_id=uid(), branch_id=BRANCH, student_id=fam.student_ids[0],
+                                               family_id=fam.id, status="present", revision=1))
+    assert world.balance(fam) == 0
+
+
+async def test_branch_settings_are_their_admins_and_decide_the_charge_mode(world: World) -> None:
+    with pytest.raises(Forbidden):
+        async with world.uow() as uow:
+            await branch_settings.set_branch_settings(branch_settings.SetBranchSettings(BRANCH, "attendance"), uow,
+                                                      world.other_admin)
+    async with world.uow() as uow:
+        branch = await branch_settings.set_branch_settings(
+            branch_settings.SetBranchSettings(BRANCH, "attendance", makeup_charge="free"), uow, world.admin)
+    assert (branch.charge_on, branch.makeup_charge, branch.burn_expired_lessons) == ("attendance", "free", True)
+    fam = await world.family()
+    await world.deliver(scheduled(fam))
+    assert world.balance(fam) == 0
