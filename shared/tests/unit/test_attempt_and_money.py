@@ -13,7 +13,7 @@ import strawberry
 
 from kabinet.errors import Forbidden, InvalidInput, KabinetError, NotFound, Unauthenticated
 from kabinet.events import EventContract, MoneyPayload
-from kabinet.graphql.error_codes import error_code_enum
+from kabinet.graphql.error_codes import UserErrorFields, error_code_enum
 from kabinet.graphql.mutations import attempt
 from kabinet.graphql.types import Money as MoneyType
 from kabinet.money import Money
@@ -28,9 +28,7 @@ ErrorCode = error_code_enum(sys.modules[__name__])
 
 
 @strawberry.type
-class UserError:
-    field: str | None
-    message: str
+class UserError(UserErrorFields):
     code: str = strawberry.field(graphql_type=ErrorCode)
 
 

@@ -10,7 +10,14 @@ import strawberry
 
 from kabinet import idempotency, phone
 from kabinet.errors import Conflict, KabinetError, NotFound
-from kabinet.graphql.error_codes import UnknownErrorCode, codes_of, error_classes, error_code_enum, error_codes
+from kabinet.graphql.error_codes import (
+    UnknownErrorCode,
+    UserErrorFields,
+    codes_of,
+    error_classes,
+    error_code_enum,
+    error_codes,
+)
 from kabinet.graphql.mutations import attempt
 
 
@@ -26,9 +33,7 @@ ErrorCode = error_code_enum(sys.modules[__name__], idempotency)
 
 
 @strawberry.type
-class UserError:
-    field: str | None
-    message: str
+class UserError(UserErrorFields):
     code: str = strawberry.field(graphql_type=ErrorCode)
 
 

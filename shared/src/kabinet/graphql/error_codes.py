@@ -8,9 +8,7 @@ enum. No list is kept by hand: a new domain error is a new enum value::
     ErrorCode = error_code_enum(errors, kabinet.idempotency)
 
     @strawberry.federation.type(shareable=True, description=USER_ERROR_DESCRIPTION)
-    class UserError:
-        field: str | None
-        message: str
+    class UserError(UserErrorFields):
         code: str = strawberry.field(graphql_type=ErrorCode)
 
 Not signed in / not allowed (``UNAUTHENTICATED``, ``FORBIDDEN``) are never payload errors (they stay GraphQL
@@ -46,6 +44,13 @@ ERROR_CODE_DESCRIPTION = ("Why a mutation refused: the codes of this service's d
 class UnknownErrorCode(LookupError):
     """A domain error whose code is not in the subgraph's ``ErrorCode``: a programming error (never masked as
     the client's fault). Add the error class to a module the enum is built from."""
+
+
+@strawberry.type(description="The fields of every subgraph's UserError (never in a schema by itself).")
+class UserErrorFields:
+    field: str | None
+    message: str
+    code: str  # a subgraph's UserError narrows it to its ErrorCode enum
 
 
 class UserErrorType(Protocol[E_co]):

@@ -6,13 +6,11 @@ import strawberry
 
 from identity.domain import errors
 from kabinet import idempotency, phone
-from kabinet.graphql.error_codes import USER_ERROR_DESCRIPTION, error_code_enum
+from kabinet.graphql.error_codes import USER_ERROR_DESCRIPTION, UserErrorFields, error_code_enum
 
 ErrorCode = error_code_enum(errors, idempotency, phone)
 
 
 @strawberry.federation.type(shareable=True, description=USER_ERROR_DESCRIPTION)
-class UserError:
-    field: str | None
-    message: str
+class UserError(UserErrorFields):
     code: str = strawberry.field(graphql_type=ErrorCode)
