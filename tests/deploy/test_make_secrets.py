@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 SCRIPT = s.DEPLOY / "make-secrets.sh"
 COMPOSE_SECRETS = ("KABINET_GATEWAY_SECRET", "BILLING_PAYMENT_WEBHOOK_SECRET", "POSTGRES_PASSWORD",
-                   "KABINET_DB_PASSWORD", "RABBITMQ_PASSWORD")
+                   "KABINET_DB_PASSWORD", "RABBITMQ_PASSWORD", "REDIS_PASSWORD")
 URLS = {
     **{f"{app.upper()}_DATABASE_URL": f"{app}-database-url" for app in s.SERVICES},
     "AMQP_URL": "amqp-url",
