@@ -362,3 +362,27 @@ async def test_memory_backend_tags_and_age() -> None:
                         payload={"lesson_id": str(uuid.uuid4()), "group_id": None})
     await cache.handle_event(envelope)
     assert await cache.lookup(["hw"]) == [None]
+
+
+async def test_embedded_mode_caches_and_its_bus_keeps_the_cache_true(tmp_path: Path) -> None:
+    """The embedded stack (SQLite, the in-process bus), as `make run` starts it with the cache on."""
+    key = SigningKey.generate()
+    stack = Stack(tmp_path, messaging=MessagingSettings(amqp_url=None), identity_private_key_pem=key.to_pem(),
+                  dev_mailbox=True, gateway_settings=GatewaySettings(compose_timeout_s=60, cache="memory"))
+    async for handle in _run(stack, key, "embedded", migrate=False):
+        family, student = await register(handle, "Ilya", "+7 912 000-01-09")
+        await handle.drain()
+        parent = guardian(family)
+        await read_cached(handle, parent, family)
+        await pay(handle.client(ADMIN), family, "150")  # through the gateway: at once
+        assert (await read(handle, parent, family))["account"]["balance"]["amount"] == "150.00"
+        await read_cached(handle, parent, family)
+        renamed = await handle.service_client("identity", ADMIN).execute(
+            RENAME, {"input": {"studentId": student, "firstName": "Ilyusha"}})
+        assert renamed["data"]["updateStudent"]["errors"] == [], renamed
+        await handle.drain()
+
+        async def new_name() -> bool:
+            return (await read(handle, parent, family))["students"][0]["firstName"] == "Ilyusha"
+
+        await until_fresh(new_name, timeout_s=10)
