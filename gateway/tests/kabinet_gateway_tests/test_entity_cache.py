@@ -382,7 +382,7 @@ async def test_embedded_mode_caches_and_its_bus_keeps_the_cache_true(tmp_path: P
         assert renamed["data"]["updateStudent"]["errors"] == [], renamed
         await handle.drain()
 
-        async def new_name() -> bool:
+        async def new_name(handle: StackHandle = handle, parent: Principal = parent, family: str = family) -> bool:
             return (await read(handle, parent, family))["students"][0]["firstName"] == "Ilyusha"
 
         await until_fresh(new_name, timeout_s=10)
