@@ -714,7 +714,15 @@ async def main() -> None:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--py-spy", metavar="EXE", help="profile every process with this py-spy during the load and "
                     "print each one's top functions (install it apart: pip install py-spy into a temporary venv)")
+    ap.add_argument("--cache", choices=("on", "off", "redis"), default="on", help="the gateway's entity cache: "
+                    "in-process (on), off, or in Redis (GATEWAY_CACHE_URL, else redis://127.0.0.1:6379/0)")
     args = ap.parse_args()
+    # The gateway process inherits these (start_system copies the environment).
+    os.environ["GATEWAY_CACHE"] = {"on": "memory", "off": "off", "redis": "redis"}[args.cache]
+    if args.cache == "redis":
+        os.environ.setdefault("GATEWAY_CACHE_URL", "redis://127.0.0.1:6379/0")
+        os.environ["GATEWAY_CACHE_PREFIX"] = f"bench-{uuid.uuid4().hex[:8]}:"
+    print(f"gateway entity cache: {args.cache}")
     rng = random.Random(args.seed)
     run = args.reuse or uuid.uuid4().hex[:8]
     ns = f"bench-{run}"
