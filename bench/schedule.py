@@ -175,7 +175,8 @@ async def start_billing(dsn: str, messaging: MessagingSettings, log_path: str) -
            "PREFETCH": os.environ.get("PREFETCH", str(messaging.prefetch)),
            "PUBLISH_TIMEOUT_S": os.environ.get("PUBLISH_TIMEOUT_S", str(messaging.publish_timeout_s)),
            "BILLING_OUTBOX_POLL_INTERVAL_S": "0.05",
-           "BILLING_PAYMENT_WEBHOOK_SECRET": secrets.token_urlsafe(32)}  # billing has no default one
+           "BILLING_PAYMENT_WEBHOOK_SECRET": secrets.token_urlsafe(32),
+           "KABINET_GATEWAY_SECRET": secrets.token_hex(32)}  # billing has no default one
     subprocess.run([exe, "migrate"], env=env, check=True, timeout=120, stdout=subprocess.DEVNULL)
     out = open(log_path, "wb")  # noqa: SIM115 - the process writes to it until it stops
     from kabinet.bus import rabbit  # its queues, so the clean-up at the end deletes them too
