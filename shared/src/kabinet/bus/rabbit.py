@@ -329,6 +329,7 @@ class _Consumer:
         self._workers = [asyncio.create_task(self._work(), name=f"consumer-{subscription.consumer}-{i}")
                          for i in range(max(1, settings.max_concurrency))]
         self._retries: set[asyncio.Task[None]] = set()
+        self._collecting = asyncio.Lock()
         self._acks = _Acks(self.sub.consumer, settings.publish_timeout_s)
 
     def stop(self) -> None:
@@ -368,12 +369,16 @@ class _Consumer:
     async def _work(self) -> None:
         while True:
             await self._dependencies_up.wait()  # during an outage no worker takes new deliveries
-            batch = [await self._waiting.get()]
-            limit = self.settings.batch_max if self.sub.batch_handler is not None else 1
-            if limit > 1 and self.settings.batch_linger_s > 0:
-                await self._linger(limit - 1)
-            while len(batch) < limit and not self._waiting.empty():
-                batch.append(self._waiting.get_nowait())
+            # One worker collects at a time (the others handle theirs meanwhile): batches are full and
+            # follow the delivery order, so their acks are one multiple ack each instead of waiting on
+            # each other's deliveries.
+            async with self._collecting:
+                batch = [await self._waiting.get()]
+                limit = self.settings.batch_max if self.sub.batch_handler is not None else 1
+                if limit > 1 and self.settings.batch_linger_s > 0:
+                    await self._linger(limit - 1)
+                while len(batch) < limit and not self._waiting.empty():
+                    batch.append(self._waiting.get_nowait())
             self.held += len(batch)
             try:
                 await self._handle(batch)
@@ -536,7 +541,7 @@ class _Acks:
     already applied).
     """
 
-    _LINGER_S = 0.2
+    _LINGER_S = 1.0
 
     def __init__(self, consumer: str, timeout_s: float) -> None:
         self.consumer = consumer
