@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from kabinet.bus.rabbit import _Acks
 
@@ -37,7 +37,7 @@ def acked(channel: FakeChannel) -> set[int]:
 def deliver(acks: _Acks, channel: FakeChannel, tags: range) -> list[Any]:
     messages = [FakeMessage(channel, t) for t in tags]
     for m in messages:
-        acks.delivered(m)
+        acks.delivered(cast(Any, m))
     return messages
 
 
