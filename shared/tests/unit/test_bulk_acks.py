@@ -81,3 +81,12 @@ async def test_after_a_reconnect_the_old_channels_deliveries_are_acked_on_their_
     await acks.ack(held)  # fails quietly: the broker redelivers them, the inbox drops them
     await acks.ack(fresh)
     assert old.acks == [] and new.acks == [(2, True)]
+
+
+async def test_at_shutdown_what_committed_is_acked_and_what_is_open_is_not() -> None:
+    ch, acks = FakeChannel(), _Acks("t", 1.0)
+    _still_open, *committed = deliver(acks, ch, range(1, 4))
+    await acks.ack(committed)
+    acks.stop()
+    await acks.send_held()
+    assert acked(ch) == {2, 3}

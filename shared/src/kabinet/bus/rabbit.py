@@ -107,6 +107,7 @@ class RabbitTransport:
         self._consumer_channels.clear()
         for consumer in self._consumers:
             consumer.stop()
+            await consumer.send_held_acks()  # what committed is acked, not redelivered after a restart
         self._consumers.clear()
         for connection in connections:
             # A close during a reconnect can wait on the dead socket: bound it.
@@ -336,6 +337,9 @@ class _Consumer:
         for task in [*self._workers, *self._retries, *([self._prober] if self._prober else [])]:
             task.cancel()
         self._acks.stop()
+
+    async def send_held_acks(self) -> None:
+        await self._acks.send_held()
 
     @property
     def paused(self) -> bool:
@@ -616,8 +620,14 @@ class _Acks:
     def stop(self) -> None:
         if self._late is not None:
             self._late.cancel()
+            self._late = None
         for task in self._tasks:
             task.cancel()
+
+    async def send_held(self) -> None:
+        """At shutdown: ack one by one what committed and still waits for an older open delivery."""
+        if self._channel is not None and not self._channel.is_closed:
+            await self._ack_one_by_one()
 
 
 def _properties(envelope: Envelope) -> aiormq.spec.Basic.Properties:
