@@ -4,8 +4,8 @@
 
 Kabinet: N events already committed in a service's outbox -> relay (batched, confirmed, persistent,
 mandatory) -> RabbitMQ -> the consumer (prefetch, batches handled concurrently) -> inbox rows + effects
-committed in one transaction per batch (the handler defers its effect row to one INSERT per batch with
-uow.defer, as the services do; --effect per-event: one INSERT statement per event), acked after the commit.
+committed in one transaction per batch (the handler writes its batch's effect rows in one INSERT, a kit
+``batch`` handler as the services do; --effect per-event: one INSERT statement per event), acked after the commit.
 Clock from the service's start to the last effect committed. Printed per side: events/s and the bench
 process's CPU ms per event (this machine is shared: compare the ratio and CPU per event, not events/s).
 Raw: aio-pika publishing the same N bodies with publisher confirms (all in flight, like the relay),
@@ -23,6 +23,7 @@ import os
 import statistics
 import time
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar
 
@@ -35,6 +36,7 @@ from kabinet.db.engine import create_engine
 from kabinet.db.messaging_tables import add_messaging_tables
 from kabinet.db.uow import UnitOfWork
 from kabinet.events import Envelope, EventContract
+from kabinet.inbox import Consumer, Delivered, batch
 from kabinet.runtime import ServiceRuntime, ServiceSpec
 from kabinet.settings import MessagingSettings, ServiceSettings
 
@@ -55,14 +57,17 @@ class Tick(EventContract):
     text: str
 
 
-async def on_tick(envelope: Envelope, uow: UnitOfWork) -> None:
-    """The effect as a service writes it under a batch: deferred to the commit, one statement for all."""
-    tick = Tick.parse_envelope(envelope)
-    uow.defer("effects", [{"event_id": envelope.id, "n": tick.n}], _write_effects)
+async def on_ticks(ticks: Sequence[Delivered[Tick]], uow: UnitOfWork, state: None) -> None:
+    """The effect as a service writes it for a batch (the kit's ``batch`` handler): one statement for all."""
+    await uow.session.execute(insert(effects), [{"event_id": d.event_id, "n": d.event.n} for d in ticks])
 
 
-async def _write_effects(uow: UnitOfWork, rows: list[dict[str, object]]) -> None:
-    await uow.session.execute(insert(effects), rows)
+async def _nothing_to_finish(uow: UnitOfWork, state: None) -> None:
+    return None
+
+
+BATCHED: Consumer[UnitOfWork, None] = Consumer([batch(Tick, on_ticks)], start=lambda: None,
+                                               finish=_nothing_to_finish)
 
 
 async def on_tick_per_event(envelope: Envelope, uow: UnitOfWork) -> None:
@@ -141,8 +146,8 @@ async def kabinet_end_to_end(n: int, ns: str, db_url: str, per_event: bool = Fal
     await engine.dispose()
     msg = MessagingSettings(amqp_url=AMQP, events_exchange=f"{ns}.events", queue_prefix=f"{ns}.")
     settings = ServiceSettings(service_name="bench", database_url=db_url, messaging=msg)
-    handler = on_tick_per_event if per_event else on_tick
-    spec = ServiceSpec("bench", metadata, outbox, inbox, Path("."), {Tick.routing_key(): handler})
+    handlers = {Tick.routing_key(): on_tick_per_event} if per_event else BATCHED
+    spec = ServiceSpec("bench", metadata, outbox, inbox, Path("."), handlers)
     transport = RabbitTransport(msg, catalogue=())
     runtime = ServiceRuntime(spec, settings, transport=transport)
     try:
@@ -185,8 +190,8 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=int(os.environ.get("BENCH_EVENTS", "10000")))
     parser.add_argument("--rounds", type=int, default=int(os.environ.get("BENCH_ROUNDS", "3")))
-    parser.add_argument("--effect", choices=("deferred", "per-event"), default="deferred",
-                        help="the handler's effect: deferred to one INSERT per batch (uow.defer, as the services "
+    parser.add_argument("--effect", choices=("batch", "per-event"), default="batch",
+                        help="the handler's effect: one INSERT per batch (a kit batch handler, as the services "
                              "write under a batch), or one INSERT statement per event")
     parser.add_argument("--only", choices=("raw", "kabinet"), help="run one side (to profile it), no ratio")
     args = parser.parse_args()
