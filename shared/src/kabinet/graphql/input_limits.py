@@ -1,6 +1,7 @@
 """Limits on every text a client sends, checked once for every root field of every subgraph.
 
-One rule set instead of a check per mutation: a string argument (or a string inside an input object, at any
+Installed on every subgraph's root fields when the schema is built (``kabinet.graphql.schema``); one rule set
+instead of a check per mutation: a string argument (or a string inside an input object, at any
 depth) is judged by its name. Names of people, groups and places are short and printable; reasons are a
 paragraph; comments, summaries and homework a page. Everything else (tokens, codes, emails, ids) is bounded
 by the default. Control characters are refused everywhere but line breaks and tabs in long texts, and
@@ -16,9 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Final
 
-from graphql import GraphQLResolveInfo
-from strawberry.extensions import SchemaExtension
-from strawberry.utils.await_maybe import AwaitableOrValue
+from graphql import GraphQLFieldResolver, GraphQLResolveInfo
 
 from kabinet.errors import BadUserInput
 
@@ -91,12 +90,12 @@ def check_arguments(arguments: dict[str, Any]) -> None:
             check_text(name, text, path)
 
 
-class InputLimits(SchemaExtension):
-    """Checks the arguments of root fields (queries and mutations) before they resolve."""
+def checking_texts(resolve: GraphQLFieldResolver) -> GraphQLFieldResolver:
+    """``resolve`` (a root field's) behind the limits on its arguments' texts."""
 
-    def resolve(self, _next: Any, root: Any, info: GraphQLResolveInfo[Any], *args: Any,
-                **kwargs: Any) -> AwaitableOrValue[object]:
-        if info.path.prev is None:
+    def resolver(root: Any, info: GraphQLResolveInfo, **kwargs: Any) -> Any:
+        if kwargs and info.path.prev is None:
             check_arguments(kwargs)
-        result: AwaitableOrValue[object] = _next(root, info, *args, **kwargs)
-        return result
+        return resolve(root, info, **kwargs)
+
+    return resolver
