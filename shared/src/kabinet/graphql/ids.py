@@ -73,7 +73,7 @@ def checking_ids(resolve: GraphQLFieldResolver, checks: list[tuple[str, GraphQLI
                  ) -> GraphQLFieldResolver:
     """``resolve`` behind the id check of its arguments (see the module's docstring)."""
 
-    def resolver(root: Any, info: GraphQLResolveInfo, **kwargs: Any) -> Any:
+    def resolver(root: Any, info: GraphQLResolveInfo[Any], **kwargs: Any) -> Any:
         for key, type_, name in checks:
             if key in kwargs:
                 check_ids(kwargs[key], type_, name)

@@ -93,7 +93,7 @@ def check_arguments(arguments: dict[str, Any]) -> None:
 def checking_texts(resolve: GraphQLFieldResolver) -> GraphQLFieldResolver:
     """``resolve`` (a root field's) behind the limits on its arguments' texts."""
 
-    def resolver(root: Any, info: GraphQLResolveInfo, **kwargs: Any) -> Any:
+    def resolver(root: Any, info: GraphQLResolveInfo[Any], **kwargs: Any) -> Any:
         if kwargs and info.path.prev is None:
             check_arguments(kwargs)
         return resolve(root, info, **kwargs)

@@ -8,6 +8,7 @@ from typing import Any, Final
 import strawberry
 from graphql import GraphQLError, GraphQLObjectType, GraphQLSchema, default_field_resolver
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.name_converter import NameConverter
 from strawberry.types import ExecutionContext
 
 from kabinet.graphql.errors import log_errors
@@ -42,6 +43,21 @@ def install_argument_checks(schema: GraphQLSchema) -> None:
                 field.resolve = resolve
 
 
+class CachedNameConverter(NameConverter):
+    """Strawberry converts each argument's Python name to its GraphQL name on every call of a field that takes
+    arguments (``_entities`` included); the answer never changes, so it is remembered."""
+
+    def __init__(self, auto_camel_case: bool = True) -> None:
+        super().__init__(auto_camel_case)
+        self._names: dict[str, str] = {}
+
+    def apply_naming_config(self, name: str) -> str:
+        converted = self._names.get(name)
+        if converted is None:
+            converted = self._names[name] = super().apply_naming_config(name)
+        return converted
+
+
 class SubgraphSchema(strawberry.federation.Schema):
     """Strawberry logs every error at ERROR with its traceback; a client's mistake is one INFO line here."""
 
@@ -58,7 +74,8 @@ def subgraph_schema(
 ) -> strawberry.federation.Schema:
     return SubgraphSchema(
         query=query, mutation=mutation, types=list(types), extensions=standard_extensions(),
-        federation_version=FEDERATION_VERSION, config=StrawberryConfig(scalar_map=SCALAR_MAP),
+        federation_version=FEDERATION_VERSION,
+        config=StrawberryConfig(scalar_map=SCALAR_MAP, name_converter=CachedNameConverter()),
         **kwargs,
     )
 
