@@ -11,6 +11,7 @@ bidirectional overrides (which make a name display as something else) are refuse
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -52,6 +53,7 @@ _BIDI: Final = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
 _CAMEL: Final = re.compile(r"(?<!^)(?=[A-Z])")
 
 
+@functools.lru_cache(maxsize=1024)
 def rule_for(name: str) -> TextRule:
     # Arguments arrive under their GraphQL (camelCase) names; the table uses the Python ones.
     return RULES.get(_CAMEL.sub("_", name).lower(), DEFAULT)
@@ -61,6 +63,10 @@ def check_text(name: str, value: str, path: str) -> None:
     rule = rule_for(name)
     if len(value) > rule.max_length:
         raise BadUserInput(f"'{path}' is longer than {rule.max_length} characters.", field=path)
+    if value.isprintable():
+        # No control character (Cc) and no direction mark (Cf) in it: nothing below could refuse it. Most texts
+        # (ids, names, the gateway's representations) end here, without a look at each character.
+        return
     for ch in value:
         if unicodedata.category(ch) == "Cc" and not (rule.multiline and ch in "\n\r\t"):
             raise BadUserInput(f"'{path}' contains a control character.", field=path)
