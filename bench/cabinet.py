@@ -466,13 +466,19 @@ async def start_system(dsns: dict[str, str], ns: str, logs: Path) -> System:
         out = open(logs / f"{name}.log", "wb")  # noqa: SIM115 - the process writes to it until it stops
         procs[name] = subprocess.Popen([str(BIN / f"kabinet-{name}"), "serve", "--host", "127.0.0.1", "--port",
                                         str(ports[name])], env=env, stdout=out, stderr=out)
-    for name in SERVICES:
-        await wait_ready(f"http://127.0.0.1:{ports[name]}/readyz", procs[name])
-    env = {**base, "GATEWAY_HOST": "127.0.0.1", "GATEWAY_PORT": str(ports["gateway"]),
-           "GATEWAY_SUBGRAPHS": ",".join(f"{n}=http://127.0.0.1:{ports[n]}/graphql" for n in SERVICES)}
-    out = open(logs / "gateway.log", "wb")  # noqa: SIM115
-    procs["gateway"] = subprocess.Popen([str(BIN / "kabinet-gateway"), "serve"], env=env, stdout=out, stderr=out)
-    await wait_ready(f"http://127.0.0.1:{ports['gateway']}/readyz", procs["gateway"])
+    try:  # a slow start on a busy machine; a failed one leaves no process behind
+        for name in SERVICES:
+            await wait_ready(f"http://127.0.0.1:{ports[name]}/readyz", procs[name], timeout_s=240)
+        env = {**base, "GATEWAY_HOST": "127.0.0.1", "GATEWAY_PORT": str(ports["gateway"]),
+               "GATEWAY_SUBGRAPHS": ",".join(f"{n}=http://127.0.0.1:{ports[n]}/graphql" for n in SERVICES)}
+        out = open(logs / "gateway.log", "wb")  # noqa: SIM115
+        procs["gateway"] = subprocess.Popen([str(BIN / "kabinet-gateway"), "serve"], env=env, stdout=out,
+                                            stderr=out)
+        await wait_ready(f"http://127.0.0.1:{ports['gateway']}/readyz", procs["gateway"], timeout_s=240)
+    except BaseException:
+        for p in procs.values():
+            p.terminate()
+        raise
     return System(procs, ports, f"http://127.0.0.1:{ports['gateway']}/graphql", key)
 
 
