@@ -18,10 +18,11 @@ from identity.domain.errors import (
     StudentErased,
     TooManyRequests,
 )
-from identity.domain.events import AccessRevoked, GuardianLinked, StudentRegistered
+from identity.domain.events import AccessGranted, AccessRevoked, GuardianLinked, StudentRegistered
 from identity.domain.model import Consent
 from identity.service import family, sessions
 from identity.service.sessions import AuthSession
+from kabinet.auth.principal import Principal, Role
 from kabinet.errors import Forbidden, IdempotencyKeyReused
 
 PHONE = "+79160000011"
@@ -215,3 +216,21 @@ async def test_a_guardian_withdraws_and_gives_again_an_existing_childs_consent(w
         await run(world, family.set_child_consent, family.SetChildConsent(sibling, True), me)
     assert erased.value.code == "STUDENT_ERASED"
     assert fam.id == me.family_id
+
+
+# Moved from api/test_accounts_and_pages.py: openCabinetAccess's GraphQL path stays covered by
+# api/test_family_confirmations.py and api/test_authorization_matrix.py.
+async def test_staff_open_a_cabinet_by_hand_only_in_their_branch(world: World) -> None:
+    b, other = await branch(world), await branch(world, "Kazan")
+    fam = await staff_family(world, b, PHONE, ("Masha", "Petrova", "2015-03-01"), open_cabinet=False)
+    teacher = Principal(user_id="t", role=Role.TEACHER, staff_id="t", branch_ids=frozenset({b}))
+    for stranger in (admin_of(other, "a2"), teacher):
+        with pytest.raises(Forbidden):
+            await run(world, family.open_access_by_staff, family.ChangeAccess(fam.id, "contract signed"), stranger)
+    assert not world.data.families[fam.id].access_open
+    got = await run(world, family.open_access_by_staff, family.ChangeAccess(fam.id, "contract signed"), admin_of(b))
+    assert got.access_open is True
+    again = await run(world, family.open_access_by_staff, family.ChangeAccess(fam.id, "contract signed"),
+                      admin_of(b))  # idempotent: no second event
+    assert again.access_open is True and world.data.families[fam.id].access_open
+    assert [(e.family_id, e.reason) for e in world.store.events(AccessGranted)] == [(fam.id, "contract signed")]
