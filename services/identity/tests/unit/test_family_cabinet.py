@@ -87,8 +87,12 @@ async def test_inviting_a_new_number_adds_a_guardian_who_is_told_by_sms(world: W
     assert world.data.guardians[g.id].family_id == s.principal.family_id and not g.is_payer
     assert world.store.events(GuardianLinked)[-1].guardian_id == g.id
     assert "added to a family cabinet" in world.outbox.to(second)[-1].text
-    # The invited guardian signs in with a code to the same cabinet.
+    again = await run(world, family.invite_guardian, family.InviteGuardian(second, "Ivan", "Petrov"), s.principal)
+    assert again.id == g.id  # already in the family: the same guardian
+    # The invited guardian signs in with a code to the same cabinet, and its guardians are the two phones.
     assert (await sign_in(world, second)).principal.family_id == s.principal.family_id
+    assert {x.phone for x in world.data.guardians.values() if x.family_id == s.principal.family_id} == {
+        PHONE, second}
 
 
 async def test_inviting_a_number_of_another_family_stores_nothing_and_answers_alike(world: World) -> None:
