@@ -466,13 +466,19 @@ async def start_system(dsns: dict[str, str], ns: str, logs: Path) -> System:
         out = open(logs / f"{name}.log", "wb")  # noqa: SIM115 - the process writes to it until it stops
         procs[name] = subprocess.Popen([str(BIN / f"kabinet-{name}"), "serve", "--host", "127.0.0.1", "--port",
                                         str(ports[name])], env=env, stdout=out, stderr=out)
-    for name in SERVICES:
-        await wait_ready(f"http://127.0.0.1:{ports[name]}/readyz", procs[name])
-    env = {**base, "GATEWAY_HOST": "127.0.0.1", "GATEWAY_PORT": str(ports["gateway"]),
-           "GATEWAY_SUBGRAPHS": ",".join(f"{n}=http://127.0.0.1:{ports[n]}/graphql" for n in SERVICES)}
-    out = open(logs / "gateway.log", "wb")  # noqa: SIM115
-    procs["gateway"] = subprocess.Popen([str(BIN / "kabinet-gateway"), "serve"], env=env, stdout=out, stderr=out)
-    await wait_ready(f"http://127.0.0.1:{ports['gateway']}/readyz", procs["gateway"])
+    try:  # a slow start on a busy machine; a failed one leaves no process behind
+        for name in SERVICES:
+            await wait_ready(f"http://127.0.0.1:{ports[name]}/readyz", procs[name], timeout_s=240)
+        env = {**base, "GATEWAY_HOST": "127.0.0.1", "GATEWAY_PORT": str(ports["gateway"]),
+               "GATEWAY_SUBGRAPHS": ",".join(f"{n}=http://127.0.0.1:{ports[n]}/graphql" for n in SERVICES)}
+        out = open(logs / "gateway.log", "wb")  # noqa: SIM115
+        procs["gateway"] = subprocess.Popen([str(BIN / "kabinet-gateway"), "serve"], env=env, stdout=out,
+                                            stderr=out)
+        await wait_ready(f"http://127.0.0.1:{ports['gateway']}/readyz", procs["gateway"], timeout_s=240)
+    except BaseException:
+        for p in procs.values():
+            p.terminate()
+        raise
     return System(procs, ports, f"http://127.0.0.1:{ports['gateway']}/graphql", key)
 
 
@@ -714,7 +720,15 @@ async def main() -> None:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--py-spy", metavar="EXE", help="profile every process with this py-spy during the load and "
                     "print each one's top functions (install it apart: pip install py-spy into a temporary venv)")
+    ap.add_argument("--cache", choices=("on", "off", "redis"), default="on", help="the gateway's entity cache: "
+                    "in-process (on), off, or in Redis (GATEWAY_CACHE_URL, else redis://127.0.0.1:6379/0)")
     args = ap.parse_args()
+    # The gateway process inherits these (start_system copies the environment).
+    os.environ["GATEWAY_CACHE"] = {"on": "memory", "off": "off", "redis": "redis"}[args.cache]
+    if args.cache == "redis":
+        os.environ.setdefault("GATEWAY_CACHE_URL", "redis://127.0.0.1:6379/0")
+        os.environ["GATEWAY_CACHE_PREFIX"] = f"bench-{uuid.uuid4().hex[:8]}:"
+    print(f"gateway entity cache: {args.cache}")
     rng = random.Random(args.seed)
     run = args.reuse or uuid.uuid4().hex[:8]
     ns = f"bench-{run}"

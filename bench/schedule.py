@@ -10,6 +10,10 @@ from its durable queue and charges each participant; the clock stops when billin
 database) holds every lesson event ("billing applied").
 Floor: the same lesson and participant rows (and the outbox rows) written by one plain bulk INSERT per table
 into a fresh database with the same schema; the ratio is scheduling's commit time over it.
+Ledger floor: the ledger transactions and entries billing wrote, copied by plain COPY (one transaction) into a
+scratch database with billing's schema; the ratio is the time until the month is fully charged over it.
+Also printed: billing's CPU while charging and its database operations per lesson event (the kit's counters on
+its /metrics); with --py-spy EXE, billing's process sampled while it charges (top functions).
 Servers: KABINET_TEST_POSTGRES_URL / KABINET_TEST_AMQP_URL (or BENCH_*), defaults of .env.test. Everything
 created is removed at the end.
 """
@@ -22,10 +26,12 @@ import contextlib
 import logging
 import os
 import secrets
+import signal
 import subprocess
 import sys
 import time
 import uuid
+from collections import Counter
 from datetime import UTC, datetime
 from datetime import time as dtime
 from decimal import Decimal
@@ -34,6 +40,7 @@ from typing import Any
 import aio_pika
 import asyncpg
 import httpx
+from cabinet import cpu_ticks, db_operations  # bench/cabinet.py: /proc CPU and the kit's /metrics counters
 from sqlalchemy import func, insert, select
 
 from kabinet.auth.principal import Principal, Role
@@ -160,20 +167,30 @@ async def _billing_seen(dsn: str, want: int) -> bool:
 
 
 
-async def start_billing(dsn: str, messaging: MessagingSettings, log_path: str) -> subprocess.Popen[bytes] | None:
+def _billing_env(dsn: str) -> dict[str, str]:
+    return {**os.environ, "BILLING_DATABASE_URL": dsn.replace("postgresql://", "postgresql+asyncpg://", 1),
+            "BILLING_PAYMENT_WEBHOOK_SECRET": secrets.token_urlsafe(32),  # billing has no default one
+            "KABINET_GATEWAY_SECRET": secrets.token_hex(32)}
+
+
+def _billing_exe() -> str:
+    return os.path.join(os.path.dirname(sys.executable), "kabinet-billing")
+
+
+async def start_billing(dsn: str, messaging: MessagingSettings, log_path: str
+                        ) -> tuple[subprocess.Popen[bytes], int] | None:
     """Billing as in production: its own OS process (`kabinet-billing serve`), its own database, the broker."""
-    exe = os.path.join(os.path.dirname(sys.executable), "kabinet-billing")
+    exe = _billing_exe()
     if not os.path.exists(exe):
         return None
     port = _free_port()
-    env = {**os.environ, "BILLING_DATABASE_URL": dsn.replace("postgresql://", "postgresql+asyncpg://", 1),
+    env = {**_billing_env(dsn),
            "AMQP_URL": str(messaging.amqp_url), "EVENTS_EXCHANGE": messaging.events_exchange,
            "QUEUE_PREFIX": messaging.queue_prefix, "LOG_LEVEL": "WARNING",
            # The bench's messaging settings; BATCH_MAX / MAX_CONCURRENCY / PREFETCH / PUBLISH_TIMEOUT_S tune them.
            "PREFETCH": os.environ.get("PREFETCH", str(messaging.prefetch)),
            "PUBLISH_TIMEOUT_S": os.environ.get("PUBLISH_TIMEOUT_S", str(messaging.publish_timeout_s)),
-           "BILLING_OUTBOX_POLL_INTERVAL_S": "0.05",
-           "BILLING_PAYMENT_WEBHOOK_SECRET": secrets.token_urlsafe(32)}  # billing has no default one
+           "BILLING_OUTBOX_POLL_INTERVAL_S": "0.05"}
     subprocess.run([exe, "migrate"], env=env, check=True, timeout=120, stdout=subprocess.DEVNULL)
     out = open(log_path, "wb")  # noqa: SIM115 - the process writes to it until it stops
     from kabinet.bus import rabbit  # its queues, so the clean-up at the end deletes them too
@@ -193,7 +210,7 @@ async def start_billing(dsn: str, messaging: MessagingSettings, log_path: str) -
                 raise RuntimeError(f"billing exited with {proc.returncode}; see {log_path}")
             with contextlib.suppress(httpx.HTTPError):
                 if (await client.get(f"http://127.0.0.1:{port}/readyz")).status_code == 200:
-                    return proc
+                    return proc, port
             await asyncio.sleep(0.2)
 
 
@@ -212,6 +229,33 @@ async def floor_insert(rows_l: list[dict[str, Any]], rows_p: list[dict[str, Any]
         await runtime.engine.dispose()
 
 
+async def floor_ledger(billing_dsn: str, scratch_dsn: str) -> tuple[float, int, int]:
+    """The ledger rows billing wrote (transactions and entries) written again by plain COPY, in one transaction,
+    into a scratch database with billing's schema (its indexes, keys and checks). The accounts they belong to
+    are copied first, outside the clock. Returns (seconds, transactions, entries)."""
+    subprocess.run([_billing_exe(), "migrate"], env=_billing_env(scratch_dsn), check=True, timeout=120,
+                   stdout=subprocess.DEVNULL)
+    src, dst = await asyncpg.connect(billing_dsn), await asyncpg.connect(scratch_dsn)
+    try:
+        rows: dict[str, tuple[list[str], list[asyncpg.Record]]] = {}
+        for table in ("accounts", "ledger_transactions", "ledger_entries"):
+            columns = [r["column_name"] for r in await src.fetch(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = $1 AND column_name <> 'seq' "
+                "ORDER BY ordinal_position", table)]
+            rows[table] = (columns, await src.fetch(f"SELECT {', '.join(columns)} FROM {table}"))
+        columns, records = rows.pop("accounts")
+        await dst.copy_records_to_table("accounts", records=records, columns=columns)
+        started = time.perf_counter()
+        async with dst.transaction():
+            for table, (columns, records) in rows.items():
+                await dst.copy_records_to_table(table, records=records, columns=columns)
+        return (time.perf_counter() - started, len(rows["ledger_transactions"][1]),
+                len(rows["ledger_entries"][1]))
+    finally:
+        await src.close()
+        await dst.close()
+
+
 async def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--branches", type=int, default=11)
@@ -221,10 +265,12 @@ async def main() -> None:
     ap.add_argument("--billing-timeout", type=float, default=120.0,
                     help="stop waiting for billing after this many seconds and report its rate")
     ap.add_argument("--verbose", action="store_true", help="print billing's progress while waiting")
+    ap.add_argument("--py-spy", metavar="EXE", help="sample billing's process with this py-spy while it charges and "
+                                                    "print its top functions")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     run = uuid.uuid4().hex[:8]
-    db_names = [f"bench_{run}_scheduling", f"bench_{run}_billing", f"bench_{run}_floor"]
+    db_names = [f"bench_{run}_scheduling", f"bench_{run}_billing", f"bench_{run}_floor", f"bench_{run}_ledger"]
     ns = f"bench-{run}"
     messaging = MessagingSettings(amqp_url=AMQP, events_exchange=f"{ns}.events", queue_prefix=f"{ns}.",
                                   prefetch=256, publish_timeout_s=30.0)
@@ -241,8 +287,11 @@ async def main() -> None:
         for r in runtimes:
             await r.wait_ready(60)
         assert billing_dsn is not None
-        billing_proc = await start_billing(billing_dsn, messaging, f"/tmp/bench_{run}_billing.log")
-        if billing_proc is None:
+        started_billing = await start_billing(billing_dsn, messaging, f"/tmp/bench_{run}_billing.log")
+        billing_port = 0
+        if started_billing is not None:
+            billing_proc, billing_port = started_billing
+        else:
             print("billing is not installed: measuring scheduling only")
             billing_dsn = None
         await identity.connect()
@@ -253,6 +302,12 @@ async def main() -> None:
         print(f"set-up: {args.branches} branches, {args.branches * args.groups} groups, {n_students} students "
               f"({time.perf_counter() - t:.1f} s, not measured)")
 
+        metrics_url = f"http://127.0.0.1:{billing_port}/metrics"
+        ops0 = await _billing_operations(metrics_url) if billing_proc is not None else {}
+        cpu0 = cpu_ticks(billing_proc.pid) if billing_proc is not None else 0
+        spy = _py_spy(args.py_spy, billing_proc.pid, f"/tmp/bench_{run}_billing.spy") \
+            if args.py_spy and billing_proc is not None else None
+        sched_cpu0 = time.process_time()
         started = time.perf_counter()
 
         async def branch_month(branch_id: str) -> tuple[int, int]:
@@ -271,6 +326,7 @@ async def main() -> None:
 
         results = await asyncio.gather(*(limited(b) for b in branch_ids))
         committed = time.perf_counter() - started
+        sched_cpu = time.process_time() - sched_cpu0
         n_lessons, n_parts = sum(r[0] for r in results), sum(r[1] for r in results)
         key = "scheduling.lesson.scheduled.v1"
         o = sched.spec.outbox
@@ -303,6 +359,13 @@ async def main() -> None:
                 billing_partial = (done, rate)
             with contextlib.suppress(Exception):
                 charges = await _billing_count(dsn, "SELECT count(*) FROM lesson_charges")
+        billing_cpu_s = (cpu_ticks(billing_proc.pid) - cpu0) / os.sysconf("SC_CLK_TCK") if billing_proc else 0.0
+        ops = {k: v - ops0.get(k, 0.0) for k, v in (await _billing_operations(metrics_url)).items()} \
+            if billing_proc is not None else {}
+        spied = _stop_py_spy(spy) if spy is not None else None
+        ledger: tuple[float, int, int] | None = None
+        if billing_dsn is not None and billed is not None:
+            ledger = await floor_ledger(billing_dsn, await _create_db(db_names[3]))
 
         async with sched.sessionmaker() as s:
             rows_l = [dict(r._mapping) for r in await s.execute(select(lessons))]
@@ -327,6 +390,22 @@ async def main() -> None:
                   f"(target < 60 s: NOT met)")
         print(f"floor: plain bulk INSERT of the same rows:         {floor:6.2f} s")
         print(f"ratio scheduling committed / floor:                {committed / floor:6.1f}x")
+        print(f"scheduling's CPU (this process, generate + publish): {sched_cpu:6.2f} s")
+        if ledger is not None and billed is not None:
+            seconds, n_tx, n_entries = ledger
+            print(f"ledger floor: COPY of billing's {n_tx} transactions + {n_entries} entries into a scratch database: "
+                  f"{seconds:6.2f} s")
+            print(f"ratio month fully charged / ledger floor:          {billed / seconds:6.1f}x  "
+                  f"(target <= 3x: {'met' if billed <= 3 * seconds else 'NOT met'}; <= 10 s: "
+                  f"{'met' if billed <= 10 else 'NOT met'})")
+        if billing_proc is not None:
+            per = n_lessons or 1
+            print(f"billing's CPU while charging: {billing_cpu_s:.1f} s ({1000 * billing_cpu_s / per:.1f} ms "
+                  f"per lesson event); its database operations per lesson event: "
+                  + ", ".join(f"{k} {v / per:.2f}" for k, v in sorted(ops.items()) if v))
+        if spied:
+            print(f"billing's profile (py-spy, {args.py_spy}):\n{spied}")
+        print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
         print(f"at {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} cores")
     finally:
         with contextlib.suppress(Exception):
@@ -347,6 +426,38 @@ async def main() -> None:
                     await ch.queue_delete(q)
                 for x in [x for x in rabbit.DECLARED_EXCHANGES if x.startswith(ns)]:
                     await ch.exchange_delete(x)
+
+
+async def _billing_operations(url: str) -> dict[str, float]:
+    async with httpx.AsyncClient() as client:
+        return await db_operations(client, url)
+
+
+def _py_spy(exe: str, pid: int, out: str) -> tuple[subprocess.Popen[bytes], str]:
+    return subprocess.Popen([exe, "record", "-p", str(pid), "-r", "50", "-f", "raw", "-o", out, "--nonblocking"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL), out
+
+
+def _stop_py_spy(spy: tuple[subprocess.Popen[bytes], str], top: int = 25) -> str:
+    """Stop the sampler; the functions with the most samples on their stack (inclusive) and on top (own)."""
+    proc, out = spy
+    proc.send_signal(signal.SIGINT)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=30)
+    total, own, inclusive = 0, Counter[str](), Counter[str]()
+    with contextlib.suppress(FileNotFoundError), open(out) as f:
+        for line in f:
+            stack, _, n = line.rstrip().rpartition(" ")
+            frames = [fr.split(":")[0] for fr in stack.split(";")]
+            total += int(n)
+            own[frames[-1]] += int(n)
+            for fr in set(frames):
+                inclusive[fr] += int(n)
+    if not total:
+        return ""
+    lines = [f"  own   {100 * n / total:5.1f}%  {fr}" for fr, n in own.most_common(top)]
+    lines += [f"  incl. {100 * n / total:5.1f}%  {fr}" for fr, n in inclusive.most_common(2 * top)]
+    return f"  {total} samples\n" + "\n".join(lines)
 
 
 async def _zero(runtime: ServiceRuntime, stmt: Any) -> bool:

@@ -56,7 +56,7 @@ compose() {
     present() { grep -Eq "^[[:space:]]*(export[[:space:]]+)?$1=" "$env_file"; }
 
     for name in KABINET_GATEWAY_SECRET BILLING_PAYMENT_WEBHOOK_SECRET POSTGRES_PASSWORD KABINET_DB_PASSWORD \
-        RABBITMQ_PASSWORD; do
+        RABBITMQ_PASSWORD REDIS_PASSWORD; do
         if present "$name"; then
             echo "make-secrets: $name is in .env, kept"
         else

@@ -52,7 +52,7 @@ def test_every_service_directory_and_the_gateway_are_in_compose(services: dict) 
 
 
 def test_no_unknown_services(services: dict) -> None:
-    allowed = set(facts.APPS) | INFRA | {f"{n}-migrate" for n in facts.SERVICES} | {"jwt-keygen"}
+    allowed = set(facts.APPS) | INFRA | {f"{n}-migrate" for n in facts.SERVICES} | {"jwt-keygen", "redis"}
     assert set(services) <= allowed, f"unexpected compose services: {set(services) - allowed}"
 
 
@@ -535,3 +535,10 @@ def test_every_variable_set_is_read_by_the_settings(services: dict, app: str) ->
     assert unknown == [], f"{app}: compose sets variables its settings never read: {unknown}"
     if app in facts.SERVICES:
         assert settings_env.unknown_env_names(app, docker_compose.compose_env(services[f"{app}-migrate"])) == []
+
+
+def test_the_gateway_caches_in_redis_that_it_waits_for(services: dict) -> None:
+    env = docker_compose.compose_env(services["gateway"])
+    assert env["GATEWAY_CACHE_URL"].startswith("redis://:${REDIS_PASSWORD:?")
+    assert docker_compose.depends_on(services["gateway"]).get("redis") == "service_healthy"
+    assert services["redis"]["healthcheck"]["test"]

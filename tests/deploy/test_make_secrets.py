@@ -17,7 +17,7 @@ from kabinet_deploy_support import facts, k8s_checks, kustomize
 
 SCRIPT = facts.DEPLOY / "make-secrets.sh"
 COMPOSE_SECRETS = ("KABINET_GATEWAY_SECRET", "BILLING_PAYMENT_WEBHOOK_SECRET", "POSTGRES_PASSWORD",
-                   "KABINET_DB_PASSWORD", "RABBITMQ_PASSWORD")
+                   "KABINET_DB_PASSWORD", "RABBITMQ_PASSWORD", "REDIS_PASSWORD")
 URLS = {
     **{f"{app.upper()}_DATABASE_URL": f"{app}-database-url" for app in facts.SERVICES},
     "AMQP_URL": "amqp-url",

@@ -13,14 +13,13 @@ import pytest
 from sqlalchemy import MetaData, Table, func, select
 
 from identity.adapters import tables as identity_tables
-from identity.bootstrap import EVENT_HANDLERS as IDENTITY_HANDLERS
+from identity.bootstrap import SPEC as IDENTITY
 from kabinet.db.engine import create_engine, create_sessionmaker
 from kabinet.db.uow import UnitOfWork
 from kabinet.events import Envelope
 from kabinet.inbox import inbox_batch_handler
 from learning.adapters import tables as learning_tables
-from learning.bootstrap import HANDLERS as LEARNING_HANDLERS
-from learning.service.handlers import lock_order as learning_lock_order
+from learning.bootstrap import SPEC as LEARNING
 
 BatchHandle = Callable[[Sequence[Envelope]], Awaitable[None]]
 STARTS = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
@@ -31,7 +30,7 @@ async def service_db(database_factory) -> AsyncIterator[Callable[..., Awaitable[
     engines = []
 
     async def make(name: str, metadata: MetaData, outbox: Table, inbox: Table,
-                   handlers: dict[str, Any], **kwargs: Any) -> tuple[BatchHandle, Any]:
+                   handlers: Any, **kwargs: Any) -> tuple[BatchHandle, Any]:
         engine = create_engine(await database_factory(name))
         engines.append(engine)
         async with engine.begin() as conn:
@@ -56,7 +55,7 @@ async def race(handle: BatchHandle, a: list[Envelope], b: list[Envelope]) -> Non
 
 async def test_identity_teachings_of_two_batches_in_opposite_orders_do_not_deadlock(service_db):
     t = identity_tables
-    handle, engine = await service_db("idlk", t.metadata, t.outbox, t.inbox, IDENTITY_HANDLERS)
+    handle, engine = await service_db("idlk", t.metadata, t.outbox, t.inbox, IDENTITY.consumer)
     for _ in range(3):
         teacher = str(uuid.uuid4())
         students = [str(uuid.uuid4()) for _ in range(60)]
@@ -72,8 +71,8 @@ async def test_identity_teachings_of_two_batches_in_opposite_orders_do_not_deadl
 
 async def test_learning_lessons_and_participants_of_two_batches_do_not_deadlock(service_db):
     t = learning_tables
-    handle, engine = await service_db("lelk", t.metadata, t.outbox, t.inbox, LEARNING_HANDLERS,
-                                      order_key=learning_lock_order)
+    handle, engine = await service_db("lelk", t.metadata, t.outbox, t.inbox, LEARNING.consumer,
+                                      order_key=LEARNING.order_key)
     for _ in range(3):
         lessons = [str(uuid.uuid4()) for _ in range(60)]
         common = {"branch_id": "b1", "group_id": "g1", "course_id": "c1", "teacher_id": "t1",

@@ -24,6 +24,8 @@ from starlette.websockets import WebSocket
 
 from gateway import jsoncodec
 from gateway.auth import AuthUnavailable, GatewayAuth, Unauthenticated
+from gateway.cache import BINDINGS as CACHE_BINDINGS
+from gateway.cache import CacheBackend, EntityCache, MemoryBackend, scope_for
 from gateway.client_address import client_address
 from gateway.composition.errors import CompositionError
 from gateway.composition.sources import IntrospectAndCompose, SupergraphFile, SupergraphSource
@@ -35,7 +37,7 @@ from gateway.limits import RequestLimits
 from gateway.pipeline import GatewayPipeline, GraphQLRequest, PipelineResult, RequestRejected, _Rejected
 from gateway.public_paths import public_routes
 from gateway.sessions import current_exchange, exchange_for, response_headers
-from gateway.subscriptions.feed import RabbitFeed, TransportFeed, instance_name
+from gateway.subscriptions.feed import EventFeed, RabbitFeed, SharedFeed, TransportFeed, instance_name
 from gateway.subscriptions.protocol import GraphQLWebSocket
 from gateway.subscriptions.schema import GATEWAY_SUBGRAPH, subscription_sdl
 from gateway.subscriptions.service import SubscriptionService
@@ -82,6 +84,8 @@ class GatewayState:
     documents: DocumentStore
     pipeline: GatewayPipeline | None = None
     subscriptions: SubscriptionService | None = None
+    cache: EntityCache | None = None
+    feed: SharedFeed | None = None
     composition_error: str | None = None
     fingerprint: str = ""
     generation: int = 0
@@ -118,18 +122,43 @@ def _source_for(
     )
 
 
-def _subscriptions_for(
+def _feed_for(
     settings: GatewaySettings, event_transport: Transport | None, messaging: MessagingSettings | None
-) -> SubscriptionService | None:
-    """Subscriptions need events: the embedded bus (`event_transport`) or RabbitMQ (`messaging.amqp_url`)."""
-    if not settings.subscriptions_enabled:
-        return None
+) -> SharedFeed | None:
+    """The events that reach this gateway: the embedded bus (`event_transport`) or RabbitMQ
+    (`messaging.amqp_url`), shared by the subscriptions and the entity cache."""
     instance = instance_name(settings.instance_id)
+    feed: EventFeed
     if event_transport is not None:
-        return SubscriptionService(TransportFeed(event_transport, instance))
-    if messaging is not None and messaging.amqp_url:
-        return SubscriptionService(RabbitFeed(messaging, instance))
-    return None
+        feed = TransportFeed(event_transport, instance)
+    elif messaging is not None and messaging.amqp_url:
+        feed = RabbitFeed(messaging, instance)
+    else:
+        return None
+    return SharedFeed(feed)
+
+
+def _cache_for(settings: GatewaySettings, feed: SharedFeed | None) -> EntityCache | None:
+    """The entity cache, when configured (GATEWAY_CACHE=memory|redis); fed by the events (see gateway.cache)."""
+    if settings.cache == "off":
+        return None
+    backend: CacheBackend
+    if settings.cache == "redis":
+        from gateway.cache.redis_backend import RedisBackend
+
+        if settings.cache_url is None:
+            raise ValueError("GATEWAY_CACHE=redis needs GATEWAY_CACHE_URL (redis://...)")
+        backend = RedisBackend(settings.cache_url.get_secret_value(), prefix=settings.cache_prefix)
+    else:
+        backend = MemoryBackend(settings.cache_max_entries)
+    if feed is None:
+        log.warning("entity cache without events: only mutations through this gateway and the maximum age "
+                    "(%.0f s) keep it true", settings.cache_max_age_s)
+        return EntityCache(backend, settings.cache_max_age_s)
+    view = feed.view()
+    cache = EntityCache(backend, settings.cache_max_age_s, feed_healthy=lambda: view.healthy)
+    feed.add(CACHE_BINDINGS, cache.handle_event)
+    return cache
 
 
 async def _compose(state: GatewayState) -> bool:
@@ -164,7 +193,10 @@ async def _compose(state: GatewayState) -> bool:
         ),
         max_cost=state.settings.max_cost,
         cost_default_list_size=state.settings.cost_default_list_size,
+        entity_cache=state.cache,
     )
+    if state.cache is not None and state.pipeline is not None and state.fingerprint:
+        state.cache.backend.clear_local()  # a subgraph's schema changed: its answers may have too
     if state.fingerprint:
         log.info("supergraph changed: serving the new one (%d subgraphs)", len(supergraph.subgraphs))
     state.fingerprint = fingerprint
@@ -187,11 +219,15 @@ def create_gateway_app(
     the gateway's own subgraph (`gateway`, the Subscription root) is then composed into the supergraph."""
     configs = list(subgraphs if subgraphs is not None else settings.subgraphs)
     trusted = load_manifest(settings.trusted_documents) if settings.trusted_documents is not None else None
-    subscriptions = _subscriptions_for(settings, event_transport, messaging)
+    feed = _feed_for(settings, event_transport, messaging)
+    subscriptions = SubscriptionService(feed.view()) if feed is not None and settings.subscriptions_enabled else None
+    cache = _cache_for(settings, feed)
     local_sdls = {GATEWAY_SUBGRAPH: subscription_sdl()} if subscriptions is not None else {}
     state = GatewayState(
         settings=settings,
         subscriptions=subscriptions,
+        cache=cache,
+        feed=feed,
         source=_source_for(settings, configs, local_sdls),
         client=subgraph_client_class()(
             configs,
@@ -217,6 +253,8 @@ def create_gateway_app(
         await _compose(state)
         if state.subscriptions is not None:
             await state.subscriptions.start()
+        if state.feed is not None:
+            await state.feed.run()
 
         async def keep_composing() -> None:
             # Until the first success: retry often. Then: poll for changed subgraphs (if enabled).
@@ -236,8 +274,10 @@ def create_gateway_app(
                 await task
             if fetch_keys is not None:
                 fetch_keys.cancel()
-            if state.subscriptions is not None:
-                await state.subscriptions.stop()
+            if state.feed is not None:
+                await state.feed.stop()
+            if state.cache is not None:
+                await state.cache.aclose()
             await state.client.aclose()
 
     async def graphql_endpoint(request: Request) -> Response:
@@ -403,7 +443,7 @@ async def _handle_graphql(request: Request, state: GatewayState) -> Response:
         )
     started = time.perf_counter()
     try:
-        await state.auth.authenticate(request.headers.get("authorization"))
+        principal = await state.auth.authenticate(request.headers.get("authorization"))
     except Unauthenticated as exc:
         REQUESTS.labels("unknown", "unauthenticated").inc()
         return _json(
@@ -455,7 +495,14 @@ async def _handle_graphql(request: Request, state: GatewayState) -> Response:
     exchange = exchange_for(request.cookies, request.headers) if request.method == "POST" else None
     reset = current_exchange.set(exchange) if exchange is not None else None
     try:
-        result: PipelineResult = await pipeline.execute(graphql_request, headers)
+        result: PipelineResult = await pipeline.execute(
+            graphql_request,
+            headers,
+            # Cached per principal: only when the gateway verified the token (else it cannot tell whose it is).
+            cache_scope=scope_for(principal) if principal is not None and state.cache is not None else None,
+            # The session cookie decides what those subgraphs answer: never cached with a cookie.
+            uncached_subgraphs=frozenset(state.settings.session_subgraphs) if exchange is not None else frozenset(),
+        )
     finally:
         if reset is not None:
             current_exchange.reset(reset)

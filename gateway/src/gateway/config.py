@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import httpx
 from pydantic import AliasChoices, Field, SecretStr, field_validator
@@ -111,6 +111,15 @@ class GatewaySettings(BaseSettings):
     web_dir: Path | None = None
     # Subgraphs that receive the web app's session cookie and X-Kabinet-Session, and may set cookies (sessions).
     session_subgraphs: Annotated[list[str], NoDecode] = ["identity"]
+    # The entity cache (gateway.cache; docs/performance.md): off unless configured. `memory` keeps it in this
+    # process (one gateway: embedded mode turns it on); `redis` shares it between instances (GATEWAY_CACHE_URL,
+    # redis://[:password@]host:port/db - no default). Entries live at most `cache_max_age_s`: what a lost
+    # invalidation could leave stale.
+    cache: Literal["off", "memory", "redis"] = "off"
+    cache_url: SecretStr | None = None
+    cache_max_age_s: float = 30.0
+    cache_max_entries: int = 100_000
+    cache_prefix: str = "kabinet:gateway-cache:"
 
     @field_validator("subgraph_timeouts", mode="before")
     @classmethod

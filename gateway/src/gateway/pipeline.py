@@ -24,9 +24,10 @@ from graphql.execution.values import get_variable_values
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from prometheus_client import Counter
 
+from gateway.cache import CacheScope, EntityCache, ids_in
 from gateway.composition.supergraph import Supergraph
 from gateway.cost import CostEstimator
-from gateway.execution.executor import ExecutionOutcome, execute_plan
+from gateway.execution.executor import ExecutionOutcome, RequestCache, execute_plan
 from gateway.execution.shaping import directive_variables, shape_response
 from gateway.execution.subgraph_client import SubgraphClient
 from gateway.limits import RequestLimits
@@ -111,7 +112,9 @@ class GatewayPipeline:
         limits: RequestLimits | None = None,
         max_cost: int = 0,
         cost_default_list_size: int = 10,
+        entity_cache: EntityCache | None = None,
     ) -> None:
+        self.entity_cache = entity_cache
         self.limits = limits or RequestLimits()
         self.max_cost = max_cost
         self.cost = CostEstimator(supergraph, cost_default_list_size)
@@ -193,7 +196,15 @@ class GatewayPipeline:
             raise _Rejected(prepared)
         return prepared, self.select_operation(prepared.document, request.operation_name)
 
-    async def execute(self, request: GraphQLRequest, headers: Mapping[str, str] | None = None) -> PipelineResult:
+    async def execute(
+        self,
+        request: GraphQLRequest,
+        headers: Mapping[str, str] | None = None,
+        cache_scope: CacheScope | None = None,
+        uncached_subgraphs: frozenset[str] = frozenset(),
+    ) -> PipelineResult:
+        """`cache_scope`: the caller's, when the entity cache may serve this request (see gateway.cache);
+        `uncached_subgraphs`: subgraphs whose answers depend on more than the scope (a session cookie)."""
         started = self.start(request)
         if isinstance(started, PipelineResult):
             return started
@@ -203,8 +214,24 @@ class GatewayPipeline:
                 request_error=True,
                 operation_type=started.operation.operation,
             )
+        cache = self.entity_cache
+        request_cache = None
+        operation_type = started.operation.operation
+        if cache is not None and cache_scope is not None and operation_type == OperationType.QUERY:
+            if cache.usable:
+                request_cache = RequestCache(cache, cache_scope, uncached_subgraphs, cache.begin())
+            else:
+                cache.bypassed()
         # Send subgraphs what the client sent (subgraphs apply their own defaults from the copied definitions).
-        outcome = await execute_plan(started.plan, self.client, started.raw_variables, headers, started.variables)
+        outcome = await execute_plan(
+            started.plan, self.client, started.raw_variables, headers, started.variables, cache=request_cache
+        )
+        if cache is not None and operation_type == OperationType.MUTATION:
+            # Before answering: what the mutation touched, and everything its caller sees, is fetched again.
+            tags: set[str] = set(cache_scope.tags) if cache_scope is not None else set()
+            ids_in(started.raw_variables, tags)
+            ids_in(outcome.data, tags)
+            await cache.invalidate(tags, "mutation")
         if started.plan.introspection_document is not None:
             result = self._introspect(started.plan, started.raw_variables)
             if result.data:

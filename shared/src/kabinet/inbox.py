@@ -10,8 +10,15 @@ registered explicitly as
 
 plus ``start`` (a new per-transaction state, ``batch`` above: e.g. the ledger postings the handlers collect)
 and ``finish`` (``async def finish(uow, batch)``, run once after every handler and before the commit: e.g. to
-post what was collected together, in one lock order). The consumer hands events to the handlers in the order
-they are handled, so a handler sees what the handlers of earlier events wrote.
+post what was collected together, in one lock order); a consumer that needs neither leaves both out (its state
+is ``None``). The consumer hands events to the handlers in the order they are handled, so a handler sees what
+the handlers of earlier events wrote.
+
+Every service binds its consumer the same way: ``service/handlers.py`` declares
+``HANDLERS: Consumer[<Svc>UnitOfWork, <State>]`` against the service's unit-of-work Protocol, and bootstrap
+hands it to ``kabinet.runtime.ServiceSpec`` with ``service_uow`` (``adapters/unit_of_work.py``), the function
+that makes the service's unit of work of the one the inbox opened (its transaction, with the inbox rows);
+the runtime runs :meth:`Consumer.bound` of the two.
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, overload
 
 from sqlalchemy import Table
 
@@ -39,6 +46,7 @@ log = logging.getLogger(__name__)
 EventHandler = Callable[[Envelope, UnitOfWork], Awaitable[None]]
 
 U = TypeVar("U")  # the unit of work the handlers are written against (a service's own, or the kit's)
+V = TypeVar("V")  # the unit of work a bound consumer is run with (the kit's, which the inbox opens)
 S = TypeVar("S")  # the state of one transaction's handling, from ``start`` to ``finish``
 E = TypeVar("E", bound=EventContract)
 
@@ -50,6 +58,7 @@ class Delivered(Generic[E]):
 
     event: E
     context: EventContext
+    occurred_at: datetime
 
     @property
     def event_id(self) -> str:
@@ -82,10 +91,14 @@ def batch(contract: type[E], handler: Callable[[Sequence[Delivered[E]], U, S], A
     type in the batch, with all of them (set-wise work: a few statements for the whole run)."""
 
     async def apply(envelopes: Sequence[Envelope], uow: U, state: S) -> None:
-        await handler([Delivered(contract.parse_envelope(e), EventContext(e.correlation_id, e.id))
+        await handler([Delivered(contract.parse_envelope(e), EventContext(e.correlation_id, e.id), e.occurred_at)
                        for e in envelopes], uow, state)
 
     return Route(contract.routing_key(), handler.__qualname__, apply)
+
+
+def _no_state() -> None:
+    return None
 
 
 async def _nothing_to_finish(uow: object, state: object) -> None:
@@ -94,10 +107,19 @@ async def _nothing_to_finish(uow: object, state: object) -> None:
 
 class Consumer(Mapping[str, Route[U, S]]):
     """All the subscriptions of a service (routing key -> route), its per-transaction state and the
-    step that finishes a transaction's handling. :meth:`handle` is what the inbox runs for new events."""
+    step that finishes a transaction's handling. :meth:`handle` is what the inbox runs for new events.
 
+    ``Consumer(routes)`` alone: no state (``None``) and nothing to finish."""
+
+    @overload
+    def __init__(self: Consumer[U, None], routes: Iterable[Route[U, None]]) -> None: ...
+
+    @overload
     def __init__(self, routes: Iterable[Route[U, S]], *, start: Callable[[], S],
-                 finish: Callable[[U, S], Awaitable[None]]) -> None:
+                 finish: Callable[[U, S], Awaitable[None]]) -> None: ...
+
+    def __init__(self, routes: Iterable[Route[U, Any]], *, start: Callable[[], Any] = _no_state,
+                 finish: Callable[[U, Any], Awaitable[None]] = _nothing_to_finish) -> None:
         self._routes: dict[str, Route[U, S]] = {}
         for sub in routes:
             if sub.routing_key in self._routes:
@@ -114,6 +136,21 @@ class Consumer(Mapping[str, Route[U, S]]):
 
     def __len__(self) -> int:
         return len(self._routes)
+
+    def bound(self, service_uow: Callable[[V], U]) -> Consumer[V, S]:
+        """This consumer as the inbox runs it: its routes and finish step get ``service_uow(uow)``, the
+        service's unit of work over the one the inbox opened (``V``: the kit's) - one way for every service."""
+
+        def route(r: Route[U, S]) -> Route[V, S]:
+            async def apply(envelopes: Sequence[Envelope], uow: V, state: S) -> None:
+                await r.apply(envelopes, service_uow(uow), state)
+
+            return Route(r.routing_key, r.handler_name, apply)
+
+        async def finish(uow: V, state: S) -> None:
+            await self.finish(service_uow(uow), state)
+
+        return Consumer([route(r) for r in self.values()], start=self.start, finish=finish)
 
     async def handle(self, uow: U, envelopes: Sequence[Envelope]) -> None:
         """Each run of consecutive envelopes of one routing key to its route, in order; then finish."""
@@ -143,7 +180,7 @@ def consumer_of(handlers: Consumer[Any, Any] | Mapping[str, EventHandler]) -> Co
 
         return Route(key, getattr(fn, "__qualname__", key), apply)
 
-    return Consumer([legacy(k, fn) for k, fn in handlers.items()], start=lambda: None, finish=_nothing_to_finish)
+    return Consumer([legacy(k, fn) for k, fn in handlers.items()])
 
 
 async def claim(uow: UnitOfWork, inbox: Table, consumer: str, envelope: Envelope) -> bool:

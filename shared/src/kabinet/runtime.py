@@ -13,7 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import MetaData, Table, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -26,33 +26,48 @@ from kabinet.db.engine import create_engine, create_sessionmaker, is_sqlite
 from kabinet.db.migrations import upgrade
 from kabinet.db.uow import UnitOfWork
 from kabinet.events.envelope import Envelope
-from kabinet.inbox import Consumer, EventHandler, inbox_batch_handler, inbox_handler
+from kabinet.inbox import Consumer, EventHandler, consumer_of, inbox_batch_handler, inbox_handler
 from kabinet.outbox import OutboxRelay
 from kabinet.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 
+U = TypeVar("U")  # the unit of work a service's handlers are written against
+
 
 @dataclass
-class ServiceSpec:
-    """What a service declares about itself: its tables, migrations and the events it consumes."""
+class ServiceSpec(Generic[U]):
+    """What a service declares about itself: its tables, migrations and the events it consumes.
+
+    A service's consumer, the one way: ``handlers=HANDLERS`` (``service/handlers.py``: a
+    ``kabinet.inbox.Consumer`` typed on the service's unit-of-work Protocol) and ``service_uow=service_uow``
+    (``adapters/unit_of_work.py``: the service's unit of work over the kit's one the inbox opens); the
+    runtime runs ``handlers.bound(service_uow)`` (:attr:`consumer`)."""
 
     name: str
     metadata: MetaData
     outbox: Table
     inbox: Table
     migrations_dir: Path
-    # All subscriptions of a service in one place (one durable queue): a kabinet.inbox.Consumer, or the older
-    # mapping routing key -> per-envelope handler.
-    handlers: Consumer[Any, Any] | Mapping[str, EventHandler] = field(default_factory=dict)
+    # All subscriptions of a service in one place (one durable queue): a kabinet.inbox.Consumer (or, for the
+    # kit's own tests and benchmarks, the older mapping routing key -> per-envelope handler on the kit's uow).
+    handlers: Consumer[U, Any] | Mapping[str, EventHandler] = field(default_factory=dict)
+    # The service's unit of work of the kit's one (the inbox's transaction); None: the handlers take the kit's.
+    service_uow: Callable[[UnitOfWork], U] | None = None
     # The order a batch is handled in, so concurrent batches lock rows in one order (see inbox_batch_handler).
     order_key: Callable[[Envelope], str] | None = None
+
+    @property
+    def consumer(self) -> Consumer[UnitOfWork, Any]:
+        """The handlers as the inbox runs them, on the kit's unit of work."""
+        consumer = consumer_of(self.handlers)
+        return consumer if self.service_uow is None else consumer.bound(self.service_uow)
 
 
 class ServiceRuntime:
     def __init__(
         self,
-        spec: ServiceSpec,
+        spec: ServiceSpec[Any],
         settings: ServiceSettings,
         *,
         transport: Transport | None = None,
@@ -151,7 +166,7 @@ class ServiceRuntime:
             if not self.transport.is_connected():
                 await self.transport.connect()
             if self.spec.handlers:
-                args = (self.name, self.uow, self.spec.inbox, self.spec.handlers)
+                args = (self.name, self.uow, self.spec.inbox, self.spec.consumer)
                 batch = inbox_batch_handler(*args, order_key=self.spec.order_key)
                 await self.transport.subscribe(Subscription(self.name, tuple(self.spec.handlers),
                                                             inbox_handler(*args), batch,

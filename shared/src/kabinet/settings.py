@@ -27,6 +27,8 @@ class MessagingSettings(BaseSettings):
     batch_max: int = 200
     # How long a consumer waits for more deliveries before handling a lone one (latency for throughput).
     batch_linger_s: float = 0.005
+    # ... and lingers again while more keep arriving (a stream), up to this in all.
+    batch_max_wait_s: float = 0.25
     publish_timeout_s: float = 5.0
     # A failed handler waits retry_backoff_s * 2**(try-1) (at most retry_backoff_max_s) before its retry.
     retry_backoff_s: float = 0.1

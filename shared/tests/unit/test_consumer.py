@@ -70,3 +70,45 @@ async def test_two_handlers_for_one_key_are_refused_and_the_older_mapping_still_
 
     await consumer_of({Counted.routing_key(): legacy}).handle(object(), [envelope(Counted, 1), envelope(Counted, 2)])
     assert seen == [1, 2]
+
+
+async def test_a_bound_consumer_gives_its_handlers_and_finish_the_service_unit_of_work() -> None:
+    """ServiceSpec(handlers=..., service_uow=...): the runtime runs ``handlers.bound(service_uow)`` on the kit's
+    unit of work; every route and the finish step get the service's unit of work over it. Without start and
+    finish a consumer has no state and nothing to finish."""
+    seen: list[tuple[str, object]] = []
+
+    class Kit:
+        pass
+
+    class Service:
+        def __init__(self, kit: Kit) -> None:
+            self.kit = kit
+
+    async def on_counted(event: Counted, uow: Service, state: None) -> None:
+        seen.append((f"counted {event.n}", uow.kit))
+
+    async def on_noted(events: Sequence[Delivered[Noted]], uow: Service, state: None) -> None:
+        seen.append(("noted " + ",".join(str(d.event.n) for d in events), uow.kit))
+        assert all(d.occurred_at is not None for d in events)
+
+    stateless: Consumer[Service, None] = Consumer([each(Counted, on_counted), batch(Noted, on_noted)])
+    assert stateless.start() is None
+    kit = Kit()
+    bound: Consumer[Kit, None] = stateless.bound(Service)
+    assert sorted(bound) == sorted(stateless)
+    assert [bound[k].handler_name for k in sorted(bound)] == [stateless[k].handler_name for k in sorted(stateless)]
+    await bound.handle(kit, [envelope(Counted, 1), envelope(Noted, 2)])
+    assert seen == [("counted 1", kit), ("noted 2", kit)]
+
+    finished: list[object] = []
+
+    async def finish(uow: Service, state: list[int]) -> None:
+        finished.append(uow.kit)
+
+    async def collect(event: Counted, uow: Service, state: list[int]) -> None:
+        state.append(event.n)
+
+    with_state: Consumer[Service, list[int]] = Consumer([each(Counted, collect)], start=list, finish=finish)
+    await with_state.bound(Service).handle(kit, [envelope(Counted, 3)])
+    assert finished == [kit]

@@ -73,6 +73,10 @@ def build_app(data_dir: Path, with_demo: bool, host: str, port: int, web: WebBui
         trusted_documents=web.manifest if web is not None else None,
         trusted_documents_only=trusted_only,
     )
+    if "GATEWAY_CACHE" not in os.environ:
+        # One gateway in this process: its entity cache in memory, kept true by the events (GATEWAY_CACHE=off
+        # turns it off; docs/performance.md).
+        gateway_settings = gateway_settings.model_copy(update={"cache": "memory"})
     # Embedded demo mode: the development mailbox is on (the banner says so), so demo codes can be read.
     # Links the services hand out (calendar feeds, email confirmation) point where this process listens, unless
     # KABINET_PUBLIC_URL says otherwise (behind a proxy).

@@ -7,7 +7,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from graphql import OperationType
+
 from gateway import jsoncodec
+from gateway.cache import CacheScope, EntityCache, Pending, entry_key, field_tags, ids_in, is_uuid
 from gateway.execution.merging import ResponsePath, apply_renames, deep_merge, extract_representation, objects_at
 from gateway.execution.shaping import directives_allow, include_node
 from gateway.execution.subgraph_client import SubgraphClient, SubgraphUnavailable
@@ -23,6 +26,16 @@ class ExecutionOutcome:
     errored_paths: list[ResponsePath] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class RequestCache:
+    """The entity cache for one query: whose answers (`scope`), and the subgraphs not to cache for it."""
+
+    cache: EntityCache
+    scope: CacheScope
+    skip: frozenset[str] = frozenset()
+    started: int = 0
+
+
 @dataclass
 class _Request:
     client: SubgraphClient
@@ -30,6 +43,13 @@ class _Request:
     headers: Mapping[str, str]
     plan: QueryPlan
     coerced: Mapping[str, Any]
+    cache: RequestCache | None = None
+
+    def cache_for(self, subgraph: str) -> RequestCache | None:
+        cache = self.cache
+        if cache is None or subgraph in cache.skip:
+            return None
+        return cache
 
 
 async def execute_plan(
@@ -39,10 +59,12 @@ async def execute_plan(
     headers: Mapping[str, str] | None = None,
     coerced_variables: Mapping[str, Any] | None = None,
     root_result: Mapping[str, Any] | None = None,
+    cache: RequestCache | None = None,
 ) -> ExecutionOutcome:
     """Run the plan. `variables` are forwarded as the client sent them; `coerced_variables` (defaults applied)
     decide `@skip`/`@include` on whole fetches. `root_result` (a subscription event: the root fetch's response,
-    produced locally) stands in for the plan's first step."""
+    produced locally) stands in for the plan's first step. `cache`: answers are read from and kept in it
+    (queries only)."""
     outcome = ExecutionOutcome(data={})
     request = _Request(
         client=client,
@@ -50,6 +72,7 @@ async def execute_plan(
         headers=headers or {},
         plan=plan,
         coerced=coerced_variables if coerced_variables is not None else variables,
+        cache=cache if cache is not None and plan.operation_type == OperationType.QUERY else None,
     )
     skip_first = False
     if root_result is not None:
@@ -88,14 +111,31 @@ def _variables_for(request: _Request, names: tuple[str, ...]) -> dict[str, Any]:
 
 
 async def _run_root(request: _Request, node: FetchNode, outcome: ExecutionOutcome) -> None:
-    try:
-        payload = await request.client.request(
-            node.subgraph, node.operation_text, _variables_for(request, node.variable_names), request.headers
+    variables = _variables_for(request, node.variable_names)
+    cache = request.cache_for(node.subgraph)
+    key = ""
+    cached = None
+    if cache is not None:
+        key = entry_key(
+            cache.scope.key, _node_digest(node, node.subgraph, node.operation_text), jsoncodec.dumps_sorted(variables)
         )
-    except SubgraphUnavailable as exc:
-        outcome.errors.append(_unavailable_error(exc))
-        outcome.errored_paths.append(())
-        return
+        (cached,) = await cache.cache.lookup([key])
+    if cached is not None:
+        payload: dict[str, Any] = {"data": cached}
+    else:
+        try:
+            payload = await request.client.request(node.subgraph, node.operation_text, variables, request.headers)
+        except SubgraphUnavailable as exc:
+            outcome.errors.append(_unavailable_error(exc))
+            outcome.errored_paths.append(())
+            return
+        data = payload.get("data")
+        if cache is not None and isinstance(data, dict) and not payload.get("errors"):
+            tags = set(cache.scope.tags)
+            ids_in(variables, tags)
+            ids_in(data, tags)
+            tags.update(field_tags(data))
+            await cache.cache.store(cache.started, [Pending(key, jsoncodec.dumps(data), frozenset(tags))])
     if node.renames:
         apply_renames(payload.get("data"), node.renames)
     _merge_root_result(outcome, node.subgraph, payload)
@@ -133,6 +173,11 @@ async def _run_entities(request: _Request, group: FetchGroup, outcome: Execution
             batches.append((node, representations, targets))
     if not batches:
         return
+    cache = request.cache_for(group.subgraph)
+    if cache is not None:
+        batches = await _from_cache(request, group, cache, batches, outcome)
+        if not batches:
+            return
     nodes = [node for node, _, _ in batches]
     variables = _variables_for(request, tuple(dict.fromkeys(v for n in nodes for v in n.variable_names)))
     for index, (_, representations, _) in enumerate(batches):
@@ -145,6 +190,8 @@ async def _run_entities(request: _Request, group: FetchGroup, outcome: Execution
         outcome.errored_paths.extend(path for _, _, targets in batches for t in targets for _, path in t)
         return
     data = payload.get("data") if isinstance(payload.get("data"), dict) else {}
+    if cache is not None and data:
+        await _to_cache(request, group, cache, batches, data, payload.get("errors") or (), outcome.data)
     alias_targets: dict[str, list[list[tuple[dict[str, Any], ResponsePath]]]] = {}
     for index, (node, _, targets) in enumerate(batches):
         alias = alias_for(index, len(batches))
@@ -153,11 +200,7 @@ async def _run_entities(request: _Request, group: FetchGroup, outcome: Execution
         if not isinstance(results, list):
             continue
         for result, objects in zip(results, targets, strict=False):
-            if isinstance(result, dict):
-                if node.renames:
-                    apply_renames(result, node.renames)
-                for obj, _ in objects:
-                    deep_merge(obj, result, replace_typename=node.resolves_typename)
+            _merge_entity(node, result, objects)
 
     def remap(path: list[Any]) -> list[ResponsePath]:
         # One `_entities` item may stand for several objects (equal representations are sent once): the
@@ -173,6 +216,117 @@ async def _run_entities(request: _Request, group: FetchGroup, outcome: Execution
         _add_subgraph_error(outcome, group.subgraph, error, remap)
     if errors and not data:
         outcome.errored_paths.extend(path for _, _, targets in batches for t in targets for _, path in t)
+
+
+_Batch = tuple[FetchNode, list[dict[str, Any]], list[list[tuple[dict[str, Any], ResponsePath]]]]
+
+
+def _merge_entity(node: FetchNode, result: Any, objects: list[tuple[dict[str, Any], ResponsePath]]) -> None:
+    if isinstance(result, dict):
+        if node.renames:
+            apply_renames(result, node.renames)
+        for obj, _ in objects:
+            deep_merge(obj, result, replace_typename=node.resolves_typename)
+
+
+def _node_digest(node: FetchNode, subgraph: str, text: str) -> bytes:
+    """What a fetch node asks of its subgraph (the selection set), hashed once per node of a cached plan."""
+    digest = node.cache_digest
+    if not digest:
+        digest = node.cache_digest = entry_key(subgraph.encode(), text.encode()).encode()
+    return digest
+
+
+def _entity_keys(request: _Request, group: FetchGroup, cache: RequestCache, batch: _Batch) -> list[str]:
+    node, representations, _ = batch
+    if not node.cache_digest:
+        _node_digest(node, group.subgraph, group.entities_operation([node], request.plan.variable_definitions))
+    prefix = entry_key(
+        cache.scope.key, node.cache_digest, jsoncodec.dumps_sorted(_variables_for(request, node.variable_names))
+    ).encode()
+    return [entry_key(prefix, jsoncodec.dumps_sorted(r)) for r in representations]
+
+
+async def _from_cache(
+    request: _Request, group: FetchGroup, cache: RequestCache, batches: list[_Batch], outcome: ExecutionOutcome
+) -> list[_Batch]:
+    """Merge the cached answers; the batches left hold the representations still to fetch."""
+    keys = [_entity_keys(request, group, cache, batch) for batch in batches]
+    found = await cache.cache.lookup([k for ks in keys for k in ks])
+    position = 0
+    left: list[_Batch] = []
+    for (node, representations, targets), _ in zip(batches, keys, strict=True):
+        missing_r: list[dict[str, Any]] = []
+        missing_t: list[list[tuple[dict[str, Any], ResponsePath]]] = []
+        for representation, objects in zip(representations, targets, strict=True):
+            result = found[position]
+            position += 1
+            if result is None:
+                missing_r.append(representation)
+                missing_t.append(objects)
+            else:
+                _merge_entity(node, result, objects)
+        if missing_r:
+            left.append((node, missing_r, missing_t))
+    return left
+
+
+async def _to_cache(
+    request: _Request,
+    group: FetchGroup,
+    cache: RequestCache,
+    batches: list[_Batch],
+    data: dict[str, Any],
+    errors: Any,
+    root: dict[str, Any],
+) -> None:
+    """Keep each answer that came without an error, tagged (see gateway.cache)."""
+    errored: set[tuple[str, int]] = set()
+    for error in errors:
+        path = error.get("path") if isinstance(error, dict) else None
+        if not (isinstance(path, list) and len(path) >= 2 and isinstance(path[1], int)):
+            return  # an error not tied to one answer: keep nothing of this fetch
+        errored.add((str(path[0]), path[1]))
+    entries: list[Pending] = []
+    for index, batch in enumerate(batches):
+        node, representations, targets = batch
+        alias = alias_for(index, len(batches))
+        results = data.get(alias)
+        if not isinstance(results, list) or len(results) != len(representations):
+            continue
+        keys = _entity_keys(request, group, cache, batch)
+        node_variables = _variables_for(request, node.variable_names)
+        for i, (key, representation, result, objects) in enumerate(
+            zip(keys, representations, results, targets, strict=True)
+        ):
+            if not isinstance(result, dict) or (alias, i) in errored:
+                continue
+            tags = set(cache.scope.tags)
+            ids_in(representation, tags)
+            ids_in(node_variables, tags)
+            ids_in(result, tags)
+            tags.update(field_tags(result))
+            for _, path in objects:
+                _ancestor_ids(root, path, tags)
+            entries.append(Pending(key, jsoncodec.dumps(result), frozenset(tags)))
+    if entries:
+        await cache.cache.store(cache.started, entries)
+
+
+def _ancestor_ids(root: Any, path: ResponsePath, tags: set[str]) -> None:
+    """The ids of the objects above an answer's object: a student's answer is dropped with its family's events."""
+    value = root
+    for step in path[:-1]:
+        if isinstance(value, dict):
+            value = value.get(step) if isinstance(step, str) else None
+        elif isinstance(value, list) and isinstance(step, int) and step < len(value):
+            value = value[step]
+        else:
+            return
+        if isinstance(value, dict):
+            ident = value.get("id")
+            if isinstance(ident, str) and is_uuid(ident):
+                tags.add(ident)
 
 
 def _same_path(path: list[Any]) -> list[ResponsePath]:

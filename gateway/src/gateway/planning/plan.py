@@ -69,6 +69,8 @@ class FetchNode:
     # Filled in when the plan is finished.
     variable_names: tuple[str, ...] = ()
     operation_text: str = ""
+    # The entity cache's hash of what this node asks (subgraph and selection), computed at its first use.
+    cache_digest: bytes = b""
 
     @property
     def type_conditions(self) -> frozenset[str]:

@@ -17,9 +17,9 @@ import os
 import socket
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from kabinet.bus.base import Subscription, Transport
+from kabinet.bus.base import Subscription, Transport, topic_matches
 from kabinet.bus.topology import Topology
 from kabinet.events.envelope import Envelope
 from kabinet.events.errors import MalformedEvent
@@ -186,3 +186,63 @@ class RabbitFeed:
                 await self._task
         self.ready.clear()
         await self._close()
+
+
+class SharedFeed:
+    """One feed (one queue) for several consumers of the events: the subscription hub and the entity cache.
+
+    Each consumer calls `start` on its `view` (as on an `EventFeed`); the feed itself starts once, bound to every
+    consumer's routing keys, when `run` is called after all of them have registered, and hands each event to
+    the consumers whose bindings match it."""
+
+    def __init__(self, feed: EventFeed) -> None:
+        self.feed = feed
+        self._consumers: list[tuple[tuple[str, ...], EnvelopeHandler]] = []
+        self._running = False
+
+    def view(self) -> EventFeed:
+        return _FeedView(self)
+
+    def add(self, bindings: tuple[str, ...], handler: EnvelopeHandler) -> None:
+        self._consumers.append((bindings, handler))
+
+    async def run(self) -> None:
+        if self._running or not self._consumers:
+            return
+        self._running = True
+        bindings = tuple(dict.fromkeys(b for bs, _ in self._consumers for b in bs))
+        await self.feed.start(("#",) if "#" in bindings else bindings, self._dispatch)
+
+    async def _dispatch(self, envelope: Envelope) -> None:
+        key = envelope.routing_key
+        for bindings, handler in self._consumers:
+            if any(b in ("#", key) or topic_matches(b, key) for b in bindings):
+                await handler(envelope)
+
+    @property
+    def healthy(self) -> bool:
+        return self._running and self.feed.healthy
+
+    async def stop(self) -> None:
+        if self._running:
+            self._running = False
+            await self.feed.stop()
+
+
+class _FeedView:
+    def __init__(self, shared: SharedFeed) -> None:
+        self.shared = shared
+
+    def __getattr__(self, name: str) -> Any:
+        # The underlying feed's own state (`ready`, `restarts`, `queue_name` of a RabbitFeed), as before sharing.
+        return getattr(self.shared.feed, name)
+
+    async def start(self, bindings: tuple[str, ...], handler: EnvelopeHandler) -> None:
+        self.shared.add(bindings, handler)
+
+    @property
+    def healthy(self) -> bool:
+        return self.shared.healthy
+
+    async def stop(self) -> None:
+        await self.shared.stop()

@@ -13,7 +13,7 @@ from identity.adapters.messages import DevMailbox, EmailSender, HttpSmsSender, N
 from identity.adapters.passwords import PasswordHasher
 from identity.adapters.queries.reads import SqlIdentityReads
 from identity.adapters.tables import inbox, metadata, outbox
-from identity.adapters.unit_of_work import SqlIdentityUnitOfWork, identity_uow, on_kit_uow
+from identity.adapters.unit_of_work import SqlIdentityUnitOfWork, identity_uow, service_uow
 from identity.domain.credentials import SmsLimits
 from identity.entrypoints.dev_messages import dev_messages_page
 from identity.entrypoints.keys import jwks_endpoint
@@ -32,11 +32,8 @@ from kabinet.web.app import create_service_app
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
-# The kit's inbox calls a handler with its own unit of work; identity's handlers get identity's.
-EVENT_HANDLERS = on_kit_uow(HANDLERS)
-
 SPEC = ServiceSpec(name="identity", metadata=metadata, outbox=outbox, inbox=inbox, migrations_dir=MIGRATIONS,
-                   handlers=EVENT_HANDLERS)
+                   handlers=HANDLERS, service_uow=service_uow)
 
 
 class IdentityRuntime(ServiceRuntime):
@@ -109,4 +106,4 @@ def create_app(settings: IdentitySettings | None = None, *, runtime: IdentityRun
     return create_service_app(runtime, schema, manage_runtime=manage_runtime, routes=routes)
 
 
-__all__ = ["EVENT_HANDLERS", "SPEC", "IdentityRuntime", "build_runtime", "create_app"]
+__all__ = ["SPEC", "IdentityRuntime", "build_runtime", "create_app"]

@@ -1,11 +1,11 @@
-"""Student accounts and sign-in as a student (R-FAM-1), setPassword, staff opening a cabinet by hand, the
-paginated families of a branch, and the email confirmation page (GET /confirm-email)."""
+"""Student accounts and sign-in as a student (R-FAM-1), setPassword, the paginated families of a branch, and the
+email confirmation page (GET /confirm-email). A code-only guardian's first password and staff opening a cabinet
+by hand are unit tests of the use cases (tests/unit/test_sign_in_and_sessions.py, test_family_cabinet.py)."""
 
 from __future__ import annotations
 
 from identity_testkit import (
     COMPLETE_REG,
-    MY_FAMILY,
     OWNER,
     REQUEST_REG_CODE,
     SIGN_IN_PASSWORD,
@@ -16,8 +16,6 @@ from identity_testkit import (
     make_family,
     new_phone,
 )
-
-from kabinet.auth import Principal, Role
 
 SET_LOGIN = """mutation($s: ID!, $l: String!, $pw: String!) { setStudentLogin(input: {studentId: $s, login: $l,
   password: $pw}) { login student { id login } errors { field code } } }"""
@@ -75,45 +73,6 @@ async def test_a_child_signs_in_with_an_own_login_and_sees_only_itself(env: Env)
                  {"s": kid}, guardian)
     gone = await env.gql(SIGN_IN_PASSWORD, {"l": login, "pw": "child-password-2"})
     assert gone["data"]["signInWithPassword"]["errors"][0]["code"] == "INVALID_CREDENTIALS"
-
-
-async def test_a_code_only_guardian_sets_a_first_password_then_needs_it_to_change_it(env: Env) -> None:
-    phone = new_phone()
-    await env.ok(REQUEST_REG_CODE, {"p": phone})
-    session = (await env.ok(COMPLETE_REG, {"i": {"phone": phone, "code": env.last_code(phone), "firstName": "Ira",
-                                                 "lastName": "Codeonly"}}))["completeRegistration"]["session"]
-    token = session["accessToken"]
-    weak = await env.gql(SET_PASSWORD, {"n": "short"}, token)
-    assert weak["data"]["setPassword"]["errors"][0] == {"field": "newPassword", "code": "WEAK_PASSWORD"}
-    first = await env.ok(SET_PASSWORD, {"n": "first-password-1"}, token)
-    token = first["setPassword"]["session"]["accessToken"]
-    signed = await env.ok(SIGN_IN_PASSWORD, {"l": phone, "pw": "first-password-1"})
-    assert signed["signInWithPassword"]["session"]["role"] == "guardian"
-    no_current = await env.gql(SET_PASSWORD, {"n": "second-password-2"}, token)
-    assert no_current["data"]["setPassword"]["errors"][0]["code"] == "INVALID_CREDENTIALS"
-    await env.ok(SET_PASSWORD, {"n": "second-password-2", "c": "first-password-1"}, token)
-    old = await env.gql(SIGN_IN_PASSWORD, {"l": phone, "pw": "first-password-1"})
-    assert old["data"]["signInWithPassword"]["errors"][0]["code"] == "INVALID_CREDENTIALS"
-    anonymous = await env.gql(SET_PASSWORD, {"n": "second-password-2"})
-    assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
-
-
-async def test_staff_open_a_cabinet_by_hand_only_in_their_branch(env: Env) -> None:
-    branch, other = await make_branch(env), await make_branch(env, "Kazan")
-    family = await make_family(env, branch, kids=1)
-    foreign = await env.gql(OPEN, {"f": family["id"]}, admin_of(other))
-    assert foreign["errors"][0]["extensions"]["code"] == "FORBIDDEN"
-    teacher = await env.gql(OPEN, {"f": family["id"]}, Principal(user_id="t", role=Role.TEACHER, staff_id="t",
-                                                                 branch_ids=frozenset({branch})))
-    assert teacher["errors"][0]["extensions"]["code"] == "FORBIDDEN"
-    got = await env.ok(OPEN, {"f": family["id"]}, admin_of(branch))
-    assert got["openCabinetAccess"]["family"]["accessOpen"] is True
-    again = await env.ok(OPEN, {"f": family["id"]}, admin_of(branch))  # idempotent: no second event
-    assert again["openCabinetAccess"]["family"]["accessOpen"] is True
-    granted = [e for e in await env.events("identity.access.granted.v1") if e["family_id"] == family["id"]]
-    assert granted == [{"family_id": family["id"], "reason": "contract signed"}]
-    cabinet = await env.ok(MY_FAMILY, who=guardian_of(family["id"]))
-    assert cabinet["myFamily"]["accessOpen"] is True
 
 
 async def test_branch_families_come_a_page_at_a_time_without_repeats(env: Env) -> None:

@@ -3,14 +3,26 @@ cabinet access."""
 
 from __future__ import annotations
 
+import dataclasses
+from datetime import date
+
 import pytest
 from identity_memory import World
 from identity_unit_support import OWNER, admin_of, branch, run, sign_in, staff_family
 
-from identity.domain.errors import ConsentRequired, DuplicateChild, InvalidRefreshToken, TooManyRequests
-from identity.domain.events import AccessRevoked, GuardianLinked, StudentRegistered
+from identity.domain.errors import (
+    ConsentRequired,
+    DuplicateChild,
+    InvalidBirthDate,
+    InvalidRefreshToken,
+    StudentErased,
+    TooManyRequests,
+)
+from identity.domain.events import AccessGranted, AccessRevoked, GuardianLinked, StudentRegistered
+from identity.domain.model import Consent
 from identity.service import family, sessions
 from identity.service.sessions import AuthSession
+from kabinet.auth.principal import Principal, Role
 from kabinet.errors import Forbidden, IdempotencyKeyReused
 
 PHONE = "+79160000011"
@@ -75,8 +87,12 @@ async def test_inviting_a_new_number_adds_a_guardian_who_is_told_by_sms(world: W
     assert world.data.guardians[g.id].family_id == s.principal.family_id and not g.is_payer
     assert world.store.events(GuardianLinked)[-1].guardian_id == g.id
     assert "added to a family cabinet" in world.outbox.to(second)[-1].text
-    # The invited guardian signs in with a code to the same cabinet.
+    again = await run(world, family.invite_guardian, family.InviteGuardian(second, "Ivan", "Petrov"), s.principal)
+    assert again.id == g.id  # already in the family: the same guardian
+    # The invited guardian signs in with a code to the same cabinet, and its guardians are the two phones.
     assert (await sign_in(world, second)).principal.family_id == s.principal.family_id
+    assert {x.phone for x in world.data.guardians.values() if x.family_id == s.principal.family_id} == {
+        PHONE, second}
 
 
 async def test_inviting_a_number_of_another_family_stores_nothing_and_answers_alike(world: World) -> None:
@@ -91,11 +107,14 @@ async def test_inviting_a_number_of_another_family_stores_nothing_and_answers_al
 
 
 async def test_invitations_are_capped_per_family_per_day(world: World) -> None:
+    """Each invitation sends an SMS to whatever number is given: ten a day per family, then TOO_MANY_REQUESTS."""
+    assert family.INVITES_PER_DAY == 10
     _, s = await _guardian(world)
     for i in range(family.INVITES_PER_DAY):
         await run(world, family.invite_guardian, family.InviteGuardian(f"+7916100{i:04d}", "A", "B"), s.principal)
-    with pytest.raises(TooManyRequests):
+    with pytest.raises(TooManyRequests) as capped:
         await run(world, family.invite_guardian, family.InviteGuardian("+79162000000", "A", "B"), s.principal)
+    assert capped.value.code == "TOO_MANY_REQUESTS"
     world.clock.advance(days=1, seconds=1)
     await run(world, family.invite_guardian, family.InviteGuardian("+79162000000", "A", "B"), s.principal)
 
@@ -136,3 +155,86 @@ def test_keys_stored_before_the_kit_still_match_a_retry() -> None:
     payload = ["Petya", "Petrov", "2017-09-10", True, None, True]
     before = hashlib.sha256(json.dumps(["addChild", payload], sort_keys=True, default=str).encode()).hexdigest()
     assert fingerprint("addChild", payload) == before
+
+
+# Moved from api/test_families.py (PostgreSQL through GraphQL): the same facts on the use cases. The GraphQL
+# path of addChild (typed errors, a replayed key) stays covered by e2e/test_flows_through_gateway.py, that of
+# setChildConsent by api/test_authorization_matrix.py.
+
+async def test_add_a_child_needs_a_whole_real_date_and_consent(world: World) -> None:
+    b, s = await _guardian(world)
+    before = (len(world.data.students), len(world.data.consents))
+    for bad in ("2015-02-30", "2015-13-01", "2015-02", "15-02-01", "2999-01-01", ""):
+        with pytest.raises(InvalidBirthDate) as refused:
+            await run(world, family.add_child, family.AddChild("Nina", "Petrova", bad, True), s.principal)
+        assert (refused.value.field, refused.value.code, refused.value.message) == (
+            "birthDate", "INVALID_BIRTH_DATE",
+            "The birth date is not a real past date; give it whole as YYYY-MM-DD."), bad
+    with pytest.raises(ConsentRequired):
+        await run(world, family.add_child, family.AddChild("Nina", "Petrova", "2016-02-29", False), s.principal)
+    assert (len(world.data.students), len(world.data.consents)) == before  # bad input changes nothing
+
+    nina = family.AddChild("Nina", "Petrova", "2016-02-29", True, idempotency_key="add-nina-1")
+    first = await run(world, family.add_child, nina, s.principal)
+    retry = await run(world, family.add_child, nina, s.principal)
+    assert first == retry and first.birth_date == date(2016, 2, 29)
+    assert any(c.student_id == first.id and c.in_force for c in world.data.consents)  # consentRecorded
+    assert first.branch_id == b  # a sibling's branch by default
+    assert (len(world.data.students), len(world.data.consents)) == (before[0] + 1, before[1] + 1)
+    with pytest.raises(IdempotencyKeyReused):
+        await run(world, family.add_child, dataclasses.replace(nina, first_name="Other"), s.principal)
+    assert [k.first_name for k in world.data.students.values() if k.family_id == s.principal.family_id] == [
+        "Masha", "Nina"]
+
+
+async def test_a_guardian_withdraws_and_gives_again_an_existing_childs_consent(world: World) -> None:
+    b = await branch(world)
+    fam = await staff_family(world, b, PHONE, ("Masha", "Petrova", "2015-03-01"), ("Petya", "Petrov", "2017-09-10"))
+    kid, sibling = (s.id for s in sorted(world.data.students.values(), key=lambda s: s.first_name))
+    me = (await sign_in(world, PHONE)).principal
+
+    def rows(student_id: str = kid) -> list[Consent]:
+        return [c for c in world.data.consents if c.student_id == student_id]
+
+    def recorded(student_id: str) -> bool:  # what the GraphQL field consentRecorded reads
+        return any(c.in_force for c in rows(student_id))
+
+    withdrawn = await run(world, family.set_child_consent, family.SetChildConsent(kid, False), me)
+    assert withdrawn.id == kid and not recorded(kid)
+    assert len(rows()) == 1 and rows()[0].withdrawn_at is not None  # the paper consent stays on record
+    await run(world, family.set_child_consent, family.SetChildConsent(kid, False), me)  # twice changes nothing
+    assert not recorded(kid) and len(rows()) == 1
+    await run(world, family.set_child_consent, family.SetChildConsent(kid, True), me)
+    assert recorded(kid) and len(rows()) == 2
+    assert {k: recorded(k) for k in (kid, sibling)} == {kid: True, sibling: True}
+
+    # Only a guardian of the child's family: another family's child and no child answer alike; staff may not.
+    other = await staff_family(world, b, "+79160000019", ("Kolya", "Ivanov", "2014-01-01"))
+    foreign = next(s.id for s in world.data.students.values() if s.family_id == other.id)
+    for student_id, who in ((foreign, me), ("00000000-0000-0000-0000-000000000000", me), (kid, admin_of(b))):
+        with pytest.raises(Forbidden):
+            await run(world, family.set_child_consent, family.SetChildConsent(student_id, False), who)
+    assert recorded(kid) and recorded(foreign)
+    await run(world, family.erase_student, family.EraseStudent(sibling), me)
+    with pytest.raises(StudentErased) as erased:
+        await run(world, family.set_child_consent, family.SetChildConsent(sibling, True), me)
+    assert erased.value.code == "STUDENT_ERASED"
+    assert fam.id == me.family_id
+
+
+# Moved from api/test_accounts_and_pages.py: openCabinetAccess's GraphQL path stays covered by
+# api/test_family_confirmations.py and api/test_authorization_matrix.py.
+async def test_staff_open_a_cabinet_by_hand_only_in_their_branch(world: World) -> None:
+    b, other = await branch(world), await branch(world, "Kazan")
+    fam = await staff_family(world, b, PHONE, ("Masha", "Petrova", "2015-03-01"), open_cabinet=False)
+    teacher = Principal(user_id="t", role=Role.TEACHER, staff_id="t", branch_ids=frozenset({b}))
+    for stranger in (admin_of(other, "a2"), teacher):
+        with pytest.raises(Forbidden):
+            await run(world, family.open_access_by_staff, family.ChangeAccess(fam.id, "contract signed"), stranger)
+    assert not world.data.families[fam.id].access_open
+    got = await run(world, family.open_access_by_staff, family.ChangeAccess(fam.id, "contract signed"), admin_of(b))
+    assert got.access_open is True
+    again = await run(world, family.open_access_by_staff, family.ChangeAccess(fam.id, "contract signed"),
+                      admin_of(b))  # idempotent: no second event
+    assert again.access_open is True and world.data.families[fam.id].access_open
+    assert [(e.family_id, e.reason) for e in world.store.events(AccessGranted)] == [(fam.id, "contract signed")]

@@ -8,11 +8,19 @@ from identity_memory import World
 from identity_unit_support import CODE, OWNER, branch, run, run_anonymous, sign_in, staff_family
 
 from identity.domain.credentials import CODE_MAX_ATTEMPTS
-from identity.domain.errors import CodeLocked, InvalidCode, InvalidCredentials, InvalidRefreshToken, TooManyRequests
+from identity.domain.errors import (
+    CodeLocked,
+    InvalidCode,
+    InvalidCredentials,
+    InvalidRefreshToken,
+    TooManyRequests,
+    WeakPassword,
+)
 from identity.domain.model import StaffRole
 from identity.service import accounts, auth, org, sessions
 from identity.service.sessions import AuthSession
-from kabinet.auth.principal import Role
+from kabinet.auth.principal import ANONYMOUS, Role
+from kabinet.errors import Unauthenticated
 
 PHONE = "+79160000021"
 EMAIL = "teacher@school.test"
@@ -160,3 +168,25 @@ async def test_changing_a_password_needs_the_current_one_and_ends_other_sessions
         await _refresh(world, old.refresh_token)
     await _refresh(world, fresh.refresh_token)
     assert (await _password(world, EMAIL, "a-new-password-22")).principal.user_id == old.principal.user_id
+
+
+# Moved from api/test_accounts_and_pages.py (PostgreSQL through GraphQL); setPassword's GraphQL path stays covered
+# by api/test_authorization_matrix.py and e2e/test_flows_through_gateway.py.
+async def test_a_code_only_guardian_sets_a_first_password_then_needs_it_to_change_it(world: World) -> None:
+    phone = "+79160000029"
+    await run_anonymous(world, auth.request_phone_code, auth.RequestPhoneCode(phone, auth.CodePurpose.REGISTER))
+    me = (await run_anonymous(world, auth.complete_registration,
+                              auth.CompleteRegistration(phone, CODE, "Ira", "Codeonly"))).principal
+    with pytest.raises(WeakPassword) as weak:
+        await run(world, accounts.set_password, accounts.SetPassword("short"), me)
+    assert (weak.value.field, weak.value.code) == ("newPassword", "WEAK_PASSWORD")
+    first = await run(world, accounts.set_password, accounts.SetPassword("first-password-1"), me)
+    assert (await _password(world, phone, "first-password-1")).principal.role is Role.GUARDIAN
+    with pytest.raises(InvalidCredentials):  # now there is a password: changing it needs the current one
+        await run(world, accounts.set_password, accounts.SetPassword("second-password-2"), first.principal)
+    await run(world, accounts.set_password, accounts.SetPassword("second-password-2", "first-password-1"),
+              first.principal)
+    with pytest.raises(InvalidCredentials):
+        await _password(world, phone, "first-password-1")
+    with pytest.raises(Unauthenticated):
+        await run(world, accounts.set_password, accounts.SetPassword("second-password-2"), ANONYMOUS)

@@ -15,19 +15,16 @@ from kabinet.runtime import ServiceRuntime, ServiceSpec
 from kabinet.web.app import create_service_app
 from learning.adapters.queries import SqlLearningQueries
 from learning.adapters.tables import inbox, metadata, outbox
-from learning.adapters.unit_of_work import SqlLearningUnitOfWork, kit_handlers, learning_uow
+from learning.adapters.unit_of_work import SqlLearningUnitOfWork, learning_uow, service_uow
 from learning.schema.schema import schema
-from learning.service.handlers import SUBSCRIPTIONS, lock_order
+from learning.service.handlers import HANDLERS, lock_order
 from learning.service.unit_of_work import ReadScope
 from learning.settings import LearningSettings
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
-# Every subscription, as the kit's consumer calls it (with learning's unit of work around the kit's).
-HANDLERS = kit_handlers(SUBSCRIPTIONS)
-
 SPEC = ServiceSpec(name="learning", metadata=metadata, outbox=outbox, inbox=inbox, migrations_dir=MIGRATIONS,
-                   handlers=HANDLERS, order_key=lock_order)
+                   handlers=HANDLERS, service_uow=service_uow, order_key=lock_order)
 
 
 class LearningRuntime(ServiceRuntime):

@@ -13,7 +13,7 @@ from learning_memory import MemoryUnitOfWork
 from kabinet.auth import Principal, Role
 from kabinet.events import Envelope
 from learning.domain.model import Attendance, MarkDraft, SheetDraft
-from learning.service.handlers import SUBSCRIPTIONS, LessonNotYetKnown
+from learning.service.handlers import HANDLERS, LessonNotYetKnown
 from learning.service.sheets import SaveSheet, save_sheet
 
 T0 = datetime(2027, 3, 1, 9, tzinfo=UTC)
@@ -24,7 +24,7 @@ async def deliver(uow: MemoryUnitOfWork, event_type: str, payload: dict[str, Any
     """As the kit's consumer does: the handler in a transaction, committed after it."""
     envelope = Envelope(type=event_type, version=1, producer=event_type.split(".", maxsplit=1)[0], payload=payload,
                         occurred_at=at)
-    await SUBSCRIPTIONS[envelope.routing_key](envelope, uow.begin())
+    await HANDLERS.handle(uow.begin(), [envelope])
     await uow.commit()
 
 
@@ -110,7 +110,7 @@ async def test_an_erased_student_loses_family_and_comments_but_keeps_attendance(
 
 
 def test_every_consumed_event_has_a_handler() -> None:
-    assert sorted(SUBSCRIPTIONS) == sorted([
+    assert sorted(HANDLERS) == sorted([
         "identity.student.erased.v1", "identity.student.registered.v1", "identity.student.updated.v1",
         "scheduling.lesson.cancelled.v1", "scheduling.lesson.rescheduled.v1", "scheduling.lesson.scheduled.v1",
         "scheduling.participant.added.v1", "scheduling.participant.removed.v1"])

@@ -17,7 +17,7 @@ from kabinet.runtime import ServiceRuntime, ServiceSpec
 from kabinet.web.app import create_service_app
 from scheduling.adapters.queries.read_model import SqlSchedulingReads
 from scheduling.adapters.tables import inbox, metadata, outbox
-from scheduling.adapters.unit_of_work import SqlSchedulingUnitOfWork, joined
+from scheduling.adapters.unit_of_work import SqlSchedulingUnitOfWork, service_uow
 from scheduling.domain.model import utcnow
 from scheduling.entrypoints.calendar import calendar_route
 from scheduling.schema.schema import schema
@@ -28,7 +28,7 @@ from scheduling.settings import SchedulingSettings
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 SPEC = ServiceSpec(name="scheduling", metadata=metadata, outbox=outbox, inbox=inbox, migrations_dir=MIGRATIONS,
-                   handlers={key: joined(handler) for key, handler in HANDLERS.items()})
+                   handlers=HANDLERS, service_uow=service_uow)
 
 
 class SchedulingRuntime(ServiceRuntime):

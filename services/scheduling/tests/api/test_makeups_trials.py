@@ -78,25 +78,6 @@ async def test_three_ways_to_make_up_a_lesson(env: Env) -> None:
         (after[day]["id"], "makeup", "makeup")]
 
 
-async def test_a_makeup_member_in_a_month_published_later_is_announced_with_the_makeup_type(env: Env) -> None:
-    w = await make_world(env, families=(1, 1))
-    a, b = w.students(0)[0], w.students(1)[0]
-    g = await create_group(env, w)
-    await add_rule(env, w, g, "FREQ=WEEKLY;BYDAY=TH", "17:00:00", 60, "2027-09-01")
-    ok(await env.gql(w.admin, ADD_MEMBER, {"g": g, "s": a, "f": "2027-09-01"}), "addGroupMember")
-    ok(await env.gql(w.admin, ADD_MEMBER, {"g": g, "s": b, "f": "2027-09-09", "t": "2027-09-09", "m": True}),
-       "addGroupMember")
-    ok(await env.gql(w.admin, GENERATE, {"b": w.branch_id, "m": "2027-09", "g": g}), "generateMonth")
-    ok(await env.gql(w.admin, PUBLISH, {"b": w.branch_id, "m": "2027-09", "g": g}), "publishMonth")
-    lesson = next(x for x in await lessons_of(env, w.admin, groupId=g) if x["localDate"] == "2027-09-09")
-    scheduled = next(e["payload"] for e in await env.outbox_events("scheduling.lesson.scheduled.v1")
-                     if e["payload"]["lesson_id"] == lesson["id"])
-    assert [p["student_id"] for p in scheduled["participants"]] == [a]
-    added = [e["payload"] for e in await env.outbox_events("scheduling.participant.added.v1")
-             if e["payload"]["lesson_id"] == lesson["id"]]
-    assert [(x["student_id"], x["lesson_type"], x["reason"]) for x in added] == [(b, "makeup", "makeup")]
-
-
 async def test_one_free_trial_per_family_across_children(env: Env) -> None:
     w = await make_world(env, families=(2, 1))
     older, younger = w.students(0)

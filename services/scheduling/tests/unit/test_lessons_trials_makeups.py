@@ -26,8 +26,8 @@ AT = datetime(2027, 6, 9, 12, tzinfo=UTC)
 
 async def _handle(school: School, routing_key: str, payload: dict[str, object]) -> None:
     async with school.store.uow() as uow:
-        await HANDLERS[routing_key](Envelope(type=routing_key.rsplit(".", 1)[0], version=1, producer="learning",
-                                             payload=payload), uow)
+        await HANDLERS.handle(uow, [Envelope(type=routing_key.rsplit(".", 1)[0], version=1, producer="learning",
+                                              payload=payload)])
         await uow.commit()
 
 

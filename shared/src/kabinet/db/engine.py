@@ -62,6 +62,11 @@ def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 0, ssl: 
     # the parameters (a student's lessons planned as a walk over every lesson in the window). Custom plans cost
     # a little planning per execution and stay right on any data.
     connect_args.setdefault("server_settings", {}).setdefault("plan_cache_mode", "force_custom_plan")
+    # Each connection keeps its prepared statements (SQLAlchemy's LRU, 100 by default): a service's reads,
+    # writes, event handlers and each length of an ``IN (...)`` list are distinct statements, and one evicted
+    # is prepared again (a round trip and a parse) on its next use.
+    if "prepared_statement_cache_size" not in url:
+        connect_args.setdefault("prepared_statement_cache_size", 500)
     engine = create_async_engine(url, **kwargs)
     instrument_engine(engine)
     return _counted(engine)
@@ -70,23 +75,29 @@ def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 0, ssl: 
 def _counted(engine: AsyncEngine) -> AsyncEngine:
     """Count what the engine asks of the database (for /metrics): a request's cost in statements and round trips."""
     sync = engine.sync_engine
+    # The labelled counters looked up once (``labels()`` takes a lock and builds a key on every call).
+    statements = {kind: DB_OPERATIONS.labels(kind) for kind in {*_STATEMENT_KINDS.values(), "other"}}
+    other = statements["other"]
 
     @event.listens_for(sync, "before_cursor_execute")
     def _statement(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        word = statement.lstrip()[:6].lower()
-        DB_OPERATIONS.labels(_STATEMENT_KINDS.get(word, "other")).inc()
+        kind = _STATEMENT_KINDS.get(statement.lstrip()[:6].lower())
+        (statements[kind] if kind else other).inc()
 
     def _transaction(kind: str) -> Any:
+        counter = DB_OPERATIONS.labels(kind)
+
         def count(conn: Any) -> None:
             # An autocommit connection (a request's reads) sends no BEGIN/COMMIT/ROLLBACK to the server.
             if conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
-                DB_OPERATIONS.labels(kind).inc()
+                counter.inc()
         return count
 
     for kind in ("begin", "commit", "rollback"):
         event.listen(sync, kind, _transaction(kind))
-    event.listen(sync.pool, "checkout", lambda *_: DB_OPERATIONS.labels("checkout").inc())
-    event.listen(sync.pool, "connect", lambda *_: DB_OPERATIONS.labels("connect").inc())
+    checkouts, connects = DB_OPERATIONS.labels("checkout"), DB_OPERATIONS.labels("connect")
+    event.listen(sync.pool, "checkout", lambda *_: checkouts.inc())
+    event.listen(sync.pool, "connect", lambda *_: connects.inc())
     return engine
 
 

@@ -1,17 +1,19 @@
 """Ids in GraphQL arguments: every id Kabinet makes is a UUID (``new_id``), so anything else names nothing.
 
-Checked once for every subgraph (the standard extension set): a malformed ``ID`` anywhere in a field's
-arguments, input objects and lists included, answers ``BAD_USER_INPUT`` before the resolver runs — never
-``FORBIDDEN`` or ``NOT_FOUND``, which are about ids that could exist.
+Checked once for every subgraph (``kabinet.graphql.schema`` installs it): a malformed ``ID`` anywhere in a
+field's arguments, input objects and lists included, answers ``BAD_USER_INPUT`` before the resolver runs — never
+``FORBIDDEN`` or ``NOT_FOUND``, which are about ids that could exist. Only the fields that take an id at all are
+wrapped, when the schema is built: the other fields (most of an answer) pay nothing per request.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Any
 
 from graphql import (
+    GraphQLArgument,
+    GraphQLFieldResolver,
     GraphQLID,
     GraphQLInputObjectType,
     GraphQLInputType,
@@ -19,8 +21,6 @@ from graphql import (
     GraphQLNonNull,
     GraphQLResolveInfo,
 )
-from strawberry.extensions import SchemaExtension
-from strawberry.utils.await_maybe import AwaitableOrValue
 
 from kabinet.errors import BadUserInput
 
@@ -53,16 +53,31 @@ def check_ids(value: Any, type_: GraphQLInputType, name: str) -> None:
         raise MalformedId(field=name)
 
 
-class IdArguments(SchemaExtension):
-    """Refuse a malformed id argument of any field with BAD_USER_INPUT (see the module's docstring)."""
+def takes_id(type_: GraphQLInputType, seen: frozenset[str] = frozenset()) -> bool:
+    """Whether a value of ``type_`` can hold an ``ID`` (input objects followed, cycles cut)."""
+    if isinstance(type_, GraphQLNonNull | GraphQLList):
+        return takes_id(type_.of_type, seen)
+    if isinstance(type_, GraphQLInputObjectType):
+        if type_.name in seen:
+            return False
+        return any(takes_id(f.type, seen | {type_.name}) for f in type_.fields.values())
+    return type_ is GraphQLID
 
-    def resolve(self, _next: Callable[..., Any], root: Any, info: GraphQLResolveInfo[Any], *args: Any,
-                **kwargs: Any) -> AwaitableOrValue[object]:
-        if kwargs and info.field_name != "_entities":
-            field = info.parent_type.fields[info.field_name]
-            for name, arg in field.args.items():
-                key = arg.out_name or name
-                if key in kwargs:
-                    check_ids(kwargs[key], arg.type, name)
-        result: AwaitableOrValue[object] = _next(root, info, *args, **kwargs)
-        return result
+
+def id_arguments(args: dict[str, GraphQLArgument]) -> list[tuple[str, GraphQLInputType, str]]:
+    """(the resolver's keyword, the type, the GraphQL name) of each argument that can hold an id."""
+    return [(arg.out_name or name, arg.type, name) for name, arg in args.items() if takes_id(arg.type)]
+
+
+def checking_ids(resolve: GraphQLFieldResolver, checks: list[tuple[str, GraphQLInputType, str]]
+                 ) -> GraphQLFieldResolver:
+    """``resolve`` behind the id check of its arguments (see the module's docstring)."""
+
+    def resolver(root: Any, info: GraphQLResolveInfo[Any], **kwargs: Any) -> Any:
+        for key, type_, name in checks:
+            if key in kwargs:
+                check_ids(kwargs[key], type_, name)
+        return resolve(root, info, **kwargs)
+
+    return resolver
+

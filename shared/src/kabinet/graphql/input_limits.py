@@ -1,6 +1,7 @@
 """Limits on every text a client sends, checked once for every root field of every subgraph.
 
-One rule set instead of a check per mutation: a string argument (or a string inside an input object, at any
+Installed on every subgraph's root fields when the schema is built (``kabinet.graphql.schema``); one rule set
+instead of a check per mutation: a string argument (or a string inside an input object, at any
 depth) is judged by its name. Names of people, groups and places are short and printable; reasons are a
 paragraph; comments, summaries and homework a page. Everything else (tokens, codes, emails, ids) is bounded
 by the default. Control characters are refused everywhere but line breaks and tabs in long texts, and
@@ -10,15 +11,14 @@ bidirectional overrides (which make a name display as something else) are refuse
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Final
 
-from graphql import GraphQLResolveInfo
-from strawberry.extensions import SchemaExtension
-from strawberry.utils.await_maybe import AwaitableOrValue
+from graphql import GraphQLFieldResolver, GraphQLResolveInfo
 
 from kabinet.errors import BadUserInput
 
@@ -53,6 +53,7 @@ _BIDI: Final = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
 _CAMEL: Final = re.compile(r"(?<!^)(?=[A-Z])")
 
 
+@functools.lru_cache(maxsize=1024)
 def rule_for(name: str) -> TextRule:
     # Arguments arrive under their GraphQL (camelCase) names; the table uses the Python ones.
     return RULES.get(_CAMEL.sub("_", name).lower(), DEFAULT)
@@ -62,6 +63,10 @@ def check_text(name: str, value: str, path: str) -> None:
     rule = rule_for(name)
     if len(value) > rule.max_length:
         raise BadUserInput(f"'{path}' is longer than {rule.max_length} characters.", field=path)
+    if value.isprintable():
+        # No control character (Cc) and no direction mark (Cf) in it: nothing below could refuse it. Most texts
+        # (ids, names, the gateway's representations) end here, without a look at each character.
+        return
     for ch in value:
         if unicodedata.category(ch) == "Cc" and not (rule.multiline and ch in "\n\r\t"):
             raise BadUserInput(f"'{path}' contains a control character.", field=path)
@@ -91,12 +96,12 @@ def check_arguments(arguments: dict[str, Any]) -> None:
             check_text(name, text, path)
 
 
-class InputLimits(SchemaExtension):
-    """Checks the arguments of root fields (queries and mutations) before they resolve."""
+def checking_texts(resolve: GraphQLFieldResolver) -> GraphQLFieldResolver:
+    """``resolve`` (a root field's) behind the limits on its arguments' texts."""
 
-    def resolve(self, _next: Any, root: Any, info: GraphQLResolveInfo[Any], *args: Any,
-                **kwargs: Any) -> AwaitableOrValue[object]:
-        if info.path.prev is None:
+    def resolver(root: Any, info: GraphQLResolveInfo[Any], **kwargs: Any) -> Any:
+        if kwargs and info.path.prev is None:
             check_arguments(kwargs)
-        result: AwaitableOrValue[object] = _next(root, info, *args, **kwargs)
-        return result
+        return resolve(root, info, **kwargs)
+
+    return resolver

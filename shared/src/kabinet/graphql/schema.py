@@ -6,20 +6,64 @@ from collections.abc import Iterable
 from typing import Any, Final
 
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLObjectType, GraphQLSchema, default_field_resolver
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.name_converter import NameConverter
 from strawberry.types import ExecutionContext
 
 from kabinet.graphql.errors import log_errors
 from kabinet.graphql.extensions import standard_extensions
+from kabinet.graphql.ids import checking_ids, id_arguments
+from kabinet.graphql.input_limits import checking_texts
 from kabinet.graphql.types import SCALAR_MAP
 
 # Pinned so every subgraph links the same spec, one that Apollo Gateway/Router and Hive Gateway all read.
 FEDERATION_VERSION: Final = "2.9"
 
 
+def install_argument_checks(schema: GraphQLSchema) -> None:
+    """Every field that takes an id checks it (`kabinet.graphql.ids`); every root field checks its texts
+    (`kabinet.graphql.input_limits`), before its resolver. Wrapped here, once, rather than by a schema
+    extension's ``resolve`` hook: such a hook runs for every field of every answer (a list of 50 lessons is
+    hundreds of calls), while only a few fields take arguments at all."""
+    roots = {t.name for t in (schema.query_type, schema.mutation_type, schema.subscription_type) if t}
+    for type_ in schema.type_map.values():
+        if not isinstance(type_, GraphQLObjectType) or type_.name.startswith("__"):
+            continue
+        for name, field in type_.fields.items():
+            if not field.args:
+                continue
+            resolve = field.resolve or default_field_resolver
+            ids = id_arguments(field.args) if name != "_entities" else []
+            if ids:
+                resolve = checking_ids(resolve, ids)
+            if type_.name in roots:
+                resolve = checking_texts(resolve)
+            if resolve is not (field.resolve or default_field_resolver):
+                field.resolve = resolve
+
+
+class CachedNameConverter(NameConverter):
+    """Strawberry converts each argument's Python name to its GraphQL name on every call of a field that takes
+    arguments (``_entities`` included); the answer never changes, so it is remembered."""
+
+    def __init__(self, auto_camel_case: bool = True) -> None:
+        super().__init__(auto_camel_case)
+        self._names: dict[str, str] = {}
+
+    def apply_naming_config(self, name: str) -> str:
+        converted = self._names.get(name)
+        if converted is None:
+            converted = self._names[name] = super().apply_naming_config(name)
+        return converted
+
+
 class SubgraphSchema(strawberry.federation.Schema):
     """Strawberry logs every error at ERROR with its traceback; a client's mistake is one INFO line here."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        install_argument_checks(self._schema)
 
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         log_errors(errors)
@@ -30,7 +74,8 @@ def subgraph_schema(
 ) -> strawberry.federation.Schema:
     return SubgraphSchema(
         query=query, mutation=mutation, types=list(types), extensions=standard_extensions(),
-        federation_version=FEDERATION_VERSION, config=StrawberryConfig(scalar_map=SCALAR_MAP),
+        federation_version=FEDERATION_VERSION,
+        config=StrawberryConfig(scalar_map=SCALAR_MAP, name_converter=CachedNameConverter()),
         **kwargs,
     )
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import gc
+import json
 import logging
 import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
+import orjson
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -44,6 +47,7 @@ class CorrelationMiddleware:
 
     def __init__(self, app: ASGIApp, service: str) -> None:
         self.app, self.service = app, service
+        self._metrics: dict[tuple[str, int], tuple[Any, Any]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -69,8 +73,19 @@ class CorrelationMiddleware:
             with event_context(cid):  # a request starts a chain: no causation
                 await self.app(scope, receive, send_with_header)
         finally:
-            HTTP_REQUESTS.labels(self.service, path, str(status)).inc()
-            HTTP_LATENCY.labels(self.service, path).observe(time.perf_counter() - started)
+            self._observe(path, status, time.perf_counter() - started)
+
+    def _observe(self, path: str, status: int, seconds: float) -> None:
+        # The labelled metrics looked up once per path and status (``labels()`` locks and builds a key).
+        key = (path, status)
+        metrics = self._metrics.get(key)
+        if metrics is None:
+            if len(self._metrics) >= 1000:  # paths are the client's choice (404s): keep the table bounded
+                self._metrics.clear()
+            metrics = self._metrics[key] = (HTTP_REQUESTS.labels(self.service, path, str(status)),
+                                            HTTP_LATENCY.labels(self.service, path))
+        metrics[0].inc()
+        metrics[1].observe(seconds)
 
 
 class ServiceGraphQL(GraphQL[RequestContext, None]):
@@ -86,6 +101,20 @@ class ServiceGraphQL(GraphQL[RequestContext, None]):
         finally:
             for context in contexts:  # the request's database connection goes back to the pool
                 await context.close()
+
+    def encode_json(self, data: object) -> bytes:
+        # orjson: several times faster than json.dumps on a page of lessons; the same JSON for what a GraphQL
+        # answer holds (anything else goes the old way, and fails the old way).
+        try:
+            return orjson.dumps(data)
+        except TypeError:
+            return json.dumps(data, separators=(",", ":")).encode()
+
+    def decode_json(self, data: str | bytes) -> object:
+        try:
+            return orjson.loads(data)
+        except ValueError:  # what orjson refuses and json reads (NaN, lone surrogates, huge integers) or neither
+            return json.loads(data)
 
     async def get_context(self, request: Any, response: Any) -> RequestContext:
         principal: Principal = getattr(request.state, "principal", ANONYMOUS)
@@ -163,6 +192,10 @@ def create_service_app(
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         if manage_runtime:
             await runtime.start()
+            # Everything built at start-up (modules, the schema, mappers) lives as long as the process: out of
+            # the cyclic collector's sight, so its full collections do not walk it again and again under load.
+            gc.collect()
+            gc.freeze()
         try:
             yield
         finally:

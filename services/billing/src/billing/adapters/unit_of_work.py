@@ -83,3 +83,11 @@ def uow_of(runtime: ServiceRuntime) -> SqlBillingUnitOfWork:
     if not isinstance(uow, SqlBillingUnitOfWork):
         raise TypeError(f"not billing's runtime: {type(runtime).__name__}")
     return uow
+
+
+def service_uow(kit: UnitOfWork) -> SqlBillingUnitOfWork:
+    """Billing's unit of work of the kit's one the inbox opened (its transaction, with the inbox rows): what the
+    event handlers get (``ServiceSpec(service_uow=...)``). The runtime's ``uow`` opens billing's own."""
+    if not isinstance(kit, SqlBillingUnitOfWork):
+        raise TypeError(f"not billing's unit of work: {type(kit).__name__}")
+    return kit

@@ -176,6 +176,7 @@ async def on_attendance_marked(e: AttendanceMarkedV1, uow: BillingUnitOfWork, po
         await refund_charges(uow, postings, e.lesson_id, e.student_id, f"attendance: {e.status}")
 
 
+# Bound by the kit's runtime to billing's unit of work (bootstrap: ServiceSpec(service_uow=...)).
 HANDLERS: Consumer[BillingUnitOfWork, Postings] = Consumer(
     [
         each(StudentRegisteredV1, on_student_registered),

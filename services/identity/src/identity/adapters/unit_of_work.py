@@ -4,8 +4,7 @@ session (implements identity.service.unit_of_work.IdentityUnitOfWork)."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Callable, Sequence
-from typing import TypeVar
+from collections.abc import AsyncIterator, Callable
 
 from identity.adapters.repositories.confirmations import SqlConfirmationRepository
 from identity.adapters.repositories.credentials import (
@@ -22,11 +21,9 @@ from identity.adapters.repositories.questions import SqlQuestionRepository
 from identity.adapters.repositories.students import SqlStudentLoginRepository, SqlStudentRepository
 from identity.adapters.tables import idempotency_keys
 from identity.service.ports import IdentityPorts
-from identity.service.unit_of_work import IdentityUnitOfWork
 from kabinet.db import SqlKeyStore, UnitOfWork
 from kabinet.events import Envelope, EventContract
 from kabinet.idempotency import Idempotency
-from kabinet.inbox import Consumer, Route
 
 
 class SqlIdentityUnitOfWork:
@@ -73,20 +70,7 @@ async def identity_uow(kit_factory: Callable[[], UnitOfWork],
         yield SqlIdentityUnitOfWork(kit, ports)
 
 
-S = TypeVar("S")
-
-
-def on_kit_uow(consumer: Consumer[IdentityUnitOfWork, S]) -> Consumer[UnitOfWork, S]:
-    """Identity's consumer (service/handlers.py) as the kit's inbox runs it: each route and the finish step
-    get identity's repositories over the inbox's unit of work (its transaction, with the dedup rows)."""
-
-    def route(r: Route[IdentityUnitOfWork, S]) -> Route[UnitOfWork, S]:
-        async def apply(envelopes: Sequence[Envelope], kit: UnitOfWork, state: S) -> None:
-            await r.apply(envelopes, SqlIdentityUnitOfWork(kit, None), state)
-
-        return Route(r.routing_key, r.handler_name, apply)
-
-    async def finish(kit: UnitOfWork, state: S) -> None:
-        await consumer.finish(SqlIdentityUnitOfWork(kit, None), state)
-
-    return Consumer([route(r) for r in consumer.values()], start=consumer.start, finish=finish)
+def service_uow(kit: UnitOfWork) -> SqlIdentityUnitOfWork:
+    """Identity's unit of work over the kit's one the inbox opened (its transaction, with the inbox rows): what
+    the event handlers get (``ServiceSpec(service_uow=...)``); they need no ports."""
+    return SqlIdentityUnitOfWork(kit, None)

@@ -39,7 +39,7 @@ async def record_teachings(uow: IdentityUnitOfWork, teachings: Teachings) -> Non
         await uow.teachings.record(sorted(teachings), datetime.now(UTC))
 
 
-# bootstrap hands them to the kit's inbox on identity's unit of work (identity.adapters.unit_of_work.on_kit_uow).
+# Bound by the kit's runtime to identity's unit of work over the inbox's (bootstrap: ServiceSpec(service_uow=...)).
 HANDLERS: Consumer[IdentityUnitOfWork, Teachings] = Consumer(
     [
         each(SubscriptionSoldV1, open_cabinet_on_subscription),

@@ -3,16 +3,14 @@ learning's repositories built on its session."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from kabinet.db import SqlKeyStore, UnitOfWork
 from kabinet.events import Envelope, EventContract
 from kabinet.idempotency import Idempotency
-from kabinet.inbox import EventHandler
 from learning.adapters.repositories import SqlProjections, SqlSchoolSettings, SqlSheets
 from learning.adapters.tables import idempotency_keys
-from learning.service.handlers import LearningHandler
 
 
 class SqlLearningUnitOfWork:
@@ -37,15 +35,7 @@ async def learning_uow(factory: UnitOfWork) -> AsyncIterator[SqlLearningUnitOfWo
         yield SqlLearningUnitOfWork(uow)
 
 
-def kit_handler(handler: LearningHandler) -> EventHandler:
-    """A learning handler as the kit's consumer calls it (with the kit's unit of work)."""
-
-    async def handle(envelope: Envelope, uow: UnitOfWork) -> None:
-        await handler(envelope, SqlLearningUnitOfWork(uow))
-
-    handle.__name__ = handle.__qualname__ = getattr(handler, "__name__", "handle")
-    return handle
-
-
-def kit_handlers(subscriptions: Mapping[str, LearningHandler]) -> dict[str, EventHandler]:
-    return {key: kit_handler(fn) for key, fn in subscriptions.items()}
+def service_uow(kit: UnitOfWork) -> SqlLearningUnitOfWork:
+    """Learning's unit of work over the kit's one the inbox opened (its transaction, with the inbox rows): what
+    the event handlers get (``ServiceSpec(service_uow=...)``)."""
+    return SqlLearningUnitOfWork(kit)

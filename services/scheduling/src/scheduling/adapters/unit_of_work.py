@@ -1,15 +1,13 @@
 """The SQLAlchemy unit of work of scheduling: the kit's (transaction + outbox) with the repositories built from
-its session. ``joined`` gives the same view of a unit of work the kit opened itself (an event handler's)."""
+its session. ``service_uow`` gives it to the event handlers (the inbox opens it with the runtime's ``uow``)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kabinet.db import SqlKeyStore, UnitOfWork
-from kabinet.events import Envelope, EventContract
 from kabinet.idempotency import Idempotency
 from scheduling.adapters.repositories import (
     BookingRepository,
@@ -22,7 +20,6 @@ from scheduling.adapters.repositories import (
     TrialRepository,
 )
 from scheduling.adapters.tables import idempotency_keys
-from scheduling.service.unit_of_work import SchedulingHandler
 
 
 class Repositories:
@@ -49,26 +46,9 @@ class SqlSchedulingUnitOfWork(UnitOfWork, Repositories):
         return self
 
 
-class JoinedUnitOfWork(Repositories):
-    """Scheduling's repositories inside a unit of work opened by the kit (the inbox opens one per event or
-    batch and commits it with the inbox row); ``commit`` is the kit's."""
-
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
-        self._bind(uow.session)
-
-    def publish(self, event: EventContract) -> Envelope:
-        return self._uow.publish(event)
-
-    async def commit(self) -> None:
-        await self._uow.commit()
-
-
-def joined(handler: SchedulingHandler) -> Callable[[Envelope, UnitOfWork], Awaitable[None]]:
-    """A scheduling event handler in the kit's form (the kit's inbox hands it the kit's unit of work)."""
-
-    async def run(envelope: Envelope, uow: UnitOfWork) -> None:
-        await handler(envelope, JoinedUnitOfWork(uow))
-
-    run.__name__ = run.__qualname__ = getattr(handler, "__name__", "handler")
-    return run
+def service_uow(kit: UnitOfWork) -> SqlSchedulingUnitOfWork:
+    """Scheduling's unit of work of the kit's one the inbox opened (its transaction, with the inbox rows): what
+    the event handlers get (``ServiceSpec(service_uow=...)``). The runtime's ``uow`` opens scheduling's own."""
+    if not isinstance(kit, SqlSchedulingUnitOfWork):
+        raise TypeError(f"not scheduling's unit of work: {type(kit).__name__}")
+    return kit

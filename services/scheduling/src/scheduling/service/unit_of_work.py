@@ -7,13 +7,13 @@ The SQLAlchemy implementations are in ``scheduling.adapters`` (``unit_of_work.py
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol, runtime_checkable
 
-from kabinet.events import Envelope, EventContract
+from kabinet.events import EventContract
 from kabinet.graphql.context import RequestContext
 from kabinet.idempotency import Idempotency
 from scheduling.domain.model import (
@@ -185,10 +185,6 @@ class SchedulingUnitOfWork(Protocol):
 
     def publish(self, event: EventContract) -> object: ...
     async def commit(self) -> None: ...
-
-
-# An event handler of scheduling: the event and the unit of work the inbox opened for it.
-SchedulingHandler = Callable[[Envelope, SchedulingUnitOfWork], Awaitable[None]]
 
 
 # -- the read model of the GraphQL schema ---------------------------------------------------------

@@ -1,0 +1,292 @@
+"""The entity cache: subgraph answers kept true by events (see docs/performance.md, "The entity cache").
+
+What is cached: the answer to each `_entities` representation (per entity key, selection set and the
+variables the selection uses) and each root fetch of a query, for one *scope* - the principal the subgraphs
+see (every claim they build their `Principal` from: user, role, family, students, branches, staff). Two
+callers share an entry only when their tokens carry the same claims, i.e. when the subgraphs cannot tell them
+apart; anonymous callers share the anonymous scope. Mutations, subscriptions, fetches that carry the web app's
+session cookie, and requests whose token the gateway does not verify are never cached.
+
+Every entry carries tags: the ids (UUIDs) in its representation, variables and answer, the ids of the objects
+above it in the response, the scope's family and students, the scope itself (`p:<scope>`) and the names of its
+top-level fields (`f:<name>`). An event drops every tag its payload names (each UUID in it, and for the few
+events that name no entity a cached answer shows - a new homework of a group, a new lesson of a group - the
+field they change). A mutation drops its caller's scope and every id in its variables and answer before the
+gateway answers. A maximum age bounds what a lost invalidation can leave; while the event feed is down the
+cache is bypassed, and an in-process cache is emptied when the feed comes back.
+
+An answer fetched while one of its tags was dropped is not stored (the drop may be newer than the answer).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import logging
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Protocol
+
+from prometheus_client import Counter
+
+from gateway import jsoncodec
+from kabinet.auth import Principal
+from kabinet.events.envelope import Envelope
+
+log = logging.getLogger(__name__)
+
+CACHE_LOOKUPS = Counter("gateway_entity_cache_lookups_total", "Entity cache lookups", ["result"])
+CACHE_INVALIDATIONS = Counter(
+    "gateway_entity_cache_invalidations_total", "Entity cache invalidations", ["source"]
+)
+_HITS = CACHE_LOOKUPS.labels("hit")
+_MISSES = CACHE_LOOKUPS.labels("miss")
+_BYPASSED = CACHE_LOOKUPS.labels("bypassed")
+
+# Events whose payload names no entity that a cached answer contains, with the fields they change.
+FIELD_TAGS: dict[str, tuple[str, ...]] = {
+    "learning.homework.assigned.v1": ("homework",),  # names the lesson and group, not the students
+    "scheduling.lesson.scheduled.v1": ("lessons",),  # a group's new lesson is in no cached page yet
+}
+# Every event: any of them may name a cached entity.
+BINDINGS = ("#",)
+
+
+def is_uuid(value: str) -> bool:
+    return len(value) == 36 and value[8] == "-" and value[13] == "-" and value[18] == "-" and value[23] == "-"
+
+
+def ids_in(value: Any, into: set[str]) -> None:
+    """Every UUID-shaped string in a JSON value."""
+    if isinstance(value, str):
+        if is_uuid(value):
+            into.add(value)
+    elif isinstance(value, dict):
+        for item in value.values():
+            ids_in(item, into)
+    elif isinstance(value, list):
+        for item in value:
+            ids_in(item, into)
+
+
+def field_tags(result: Any) -> Iterator[str]:
+    if isinstance(result, dict):
+        for name in result:
+            yield f"f:{name}"
+
+
+def event_tags(envelope: Envelope) -> set[str]:
+    tags: set[str] = set()
+    ids_in(envelope.payload, tags)
+    tags.update(f"f:{name}" for name in FIELD_TAGS.get(envelope.routing_key, ()))
+    return tags
+
+
+@dataclass(frozen=True)
+class CacheScope:
+    """Whose answers these are: `key` separates principals; `tags` drop all of them at once."""
+
+    key: bytes
+    tags: tuple[str, ...]
+
+
+@lru_cache(maxsize=20_000)
+def scope_for(principal: Principal) -> CacheScope:
+    claims = jsoncodec.dumps_sorted(principal.claims())
+    key = hashlib.blake2b(claims, digest_size=16).digest()
+    tags = [f"p:{key.hex()}"]
+    if principal.family_id:
+        tags.append(principal.family_id)
+    tags.extend(sorted(principal.student_ids))
+    return CacheScope(key, tuple(tags))
+
+
+def entry_key(*parts: bytes) -> str:
+    return hashlib.blake2b(b"\x00".join(parts), digest_size=20).hexdigest()
+
+
+class CacheBackend(Protocol):
+    async def get_many(self, keys: list[str]) -> list[bytes | None]: ...
+
+    async def put_many(self, entries: list[tuple[str, bytes, frozenset[str]]], max_age_s: float) -> None: ...
+
+    async def invalidate(self, tags: set[str]) -> None: ...
+
+    def clear_local(self) -> None:
+        """Drop what this process holds (an in-process store: everything; a shared one: nothing)."""
+
+    async def aclose(self) -> None: ...
+
+
+@dataclass
+class Pending:
+    """An answer to store (see `EntityCache.store`)."""
+
+    key: str
+    value: bytes  # encoded when it arrives: merging shares (and later fetches extend) the answer's objects
+    tags: frozenset[str]
+
+
+class EntityCache:
+    def __init__(
+        self,
+        backend: CacheBackend,
+        max_age_s: float = 30.0,
+        feed_healthy: Callable[[], bool] | None = None,
+        recent_invalidations: int = 50_000,
+    ) -> None:
+        self.backend = backend
+        self.max_age_s = max_age_s
+        self.feed_healthy = feed_healthy
+        self._seq = itertools.count(1)
+        self.seq = 0
+        # tag -> the sequence number of its last drop (bounded: the oldest forgotten raise `_floor`).
+        self._dropped: OrderedDict[str, int] = OrderedDict()
+        self._floor = 0
+        self._recent = recent_invalidations
+        self._feed_was_down = False
+        self.invalidations = 0  # events and mutations handled (tests and the staleness measurement read it)
+
+    @property
+    def usable(self) -> bool:
+        """False while events cannot reach the gateway: then nothing is read from or written to the cache."""
+        if self.feed_healthy is None or self.feed_healthy():
+            if self._feed_was_down:
+                self._feed_was_down = False
+                self.backend.clear_local()  # events were missed while the feed was down
+                self._bump_floor()
+                log.info("entity cache back in use: the event feed is up again")
+            return True
+        if not self._feed_was_down:
+            self._feed_was_down = True
+            log.warning("entity cache bypassed: the event feed is down (requests go to the subgraphs)")
+        return False
+
+    def begin(self) -> int:
+        return self.seq
+
+    async def lookup(self, keys: list[str]) -> list[Any]:
+        raw = await self.backend.get_many(keys)
+        out: list[Any] = []
+        for value in raw:
+            if value is None:
+                _MISSES.inc()
+                out.append(None)
+            else:
+                _HITS.inc()
+                out.append(jsoncodec.loads(value))
+        return out
+
+    def bypassed(self) -> None:
+        _BYPASSED.inc()
+
+    async def store(self, started: int, entries: list[Pending]) -> None:
+        """Store answers fetched since `started`, except those a drop since then may have made stale."""
+        if started < self._floor:
+            return
+        dropped = self._dropped
+        fresh = [
+            (e.key, e.value, e.tags)
+            for e in entries
+            if not any(dropped.get(tag, 0) > started for tag in e.tags)
+        ]
+        if fresh:
+            await self.backend.put_many(fresh, self.max_age_s)
+
+    async def invalidate(self, tags: Iterable[str], source: str) -> None:
+        tags = set(tags)
+        if not tags:
+            return
+        self._mark(tags)
+        self.invalidations += 1
+        CACHE_INVALIDATIONS.labels(source).inc()
+        await self.backend.invalidate(tags)
+
+    async def handle_event(self, envelope: Envelope) -> None:
+        """The feed's handler: never raises."""
+        try:
+            await self.invalidate(event_tags(envelope), "event")
+        except Exception:
+            log.exception("entity cache could not apply an event", extra={"event_id": envelope.id})
+
+    def _mark(self, tags: set[str]) -> None:
+        self.seq = next(self._seq)
+        dropped = self._dropped
+        for tag in tags:
+            dropped[tag] = self.seq
+            dropped.move_to_end(tag)
+        while len(dropped) > self._recent:
+            _, seq = dropped.popitem(last=False)
+            self._floor = max(self._floor, seq)
+
+    def _bump_floor(self) -> None:
+        self.seq = next(self._seq)
+        self._floor = self.seq
+
+    async def aclose(self) -> None:
+        await self.backend.aclose()
+
+
+class MemoryBackend:
+    """In this process: entries with their expiry, a tag index, least recently stored evicted first."""
+
+    def __init__(self, max_entries: int = 100_000, clock: Callable[[], float] | None = None) -> None:
+        import time
+
+        self.max_entries = max_entries
+        self.clock = clock or time.monotonic
+        self._entries: OrderedDict[str, tuple[float, bytes, frozenset[str]]] = OrderedDict()
+        self._tags: dict[str, set[str]] = {}
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    async def get_many(self, keys: list[str]) -> list[bytes | None]:
+        now = self.clock()
+        out: list[bytes | None] = []
+        for key in keys:
+            entry = self._entries.get(key)
+            if entry is None:
+                out.append(None)
+            elif entry[0] <= now:
+                self._remove(key)
+                out.append(None)
+            else:
+                out.append(entry[1])
+        return out
+
+    async def put_many(self, entries: list[tuple[str, bytes, frozenset[str]]], max_age_s: float) -> None:
+        expires = self.clock() + max_age_s
+        for key, value, tags in entries:
+            if key in self._entries:
+                self._remove(key)
+            self._entries[key] = (expires, value, tags)
+            for tag in tags:
+                self._tags.setdefault(tag, set()).add(key)
+        while len(self._entries) > self.max_entries:
+            self._remove(next(iter(self._entries)))
+
+    async def invalidate(self, tags: set[str]) -> None:
+        for tag in tags:
+            for key in self._tags.pop(tag, ()):
+                self._remove(key)
+
+    def _remove(self, key: str) -> None:
+        entry = self._entries.pop(key, None)
+        if entry is None:
+            return
+        for tag in entry[2]:
+            keys = self._tags.get(tag)
+            if keys is not None:
+                keys.discard(key)
+                if not keys:
+                    del self._tags[tag]
+
+    def clear_local(self) -> None:
+        self._entries.clear()
+        self._tags.clear()
+
+    async def aclose(self) -> None:
+        self.clear_local()

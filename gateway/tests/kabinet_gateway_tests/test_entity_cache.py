@@ -1,0 +1,405 @@
+"""The entity cache (gateway.cache) end to end: the four services and the gateway on real PostgreSQL and
+RabbitMQ, the gateway caching (GATEWAY_CACHE=memory, or redis behind a TCP proxy).
+
+- after each kind of event (every contract in the catalogue, published on the stack's RabbitMQ exchange) the
+  next read is fresh; real flows too: a payment and a student's new name, made at the services directly, reach
+  the guardian's next read through the events alone;
+- a guardian never gets another family's cached entity;
+- a mutation through the gateway is visible in the next read at once;
+- a lost invalidation (the event handler dropped, the feed stopped) cannot serve stale data past the maximum age;
+- Redis down only slows requests down (and the drops it missed are applied before it is read again).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import typing
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import aio_pika
+import pytest
+from prometheus_client import REGISTRY
+
+from gateway.cache import EntityCache, MemoryBackend
+from gateway.cache.redis_backend import RedisBackend
+from gateway.config import GatewaySettings
+from kabinet.auth import Principal, Role, SigningKey
+from kabinet.bus.topology import Topology
+from kabinet.events.catalogue import collect
+from kabinet.events.envelope import Envelope
+from kabinet.settings import MessagingSettings
+from kabinet.testing.tcp_proxy import TcpProxy
+from kabinet_stack.embedded import Stack
+from kabinet_stack.services import SERVICE_NAMES
+from kabinet_stack.testing import StackHandle, _run
+
+pytestmark = [pytest.mark.integration, pytest.mark.e2e]
+
+B1 = "00000000-0000-4000-8000-0000000000b1"
+ADMIN = Principal(user_id="admin-1", role=Role.BRANCH_ADMIN, branch_ids=frozenset({B1}))
+
+REGISTER = """mutation($input: RegisterStudentInput!) {
+  registerStudent(input: $input) { student { id familyId } errors { code message } } }"""
+PAY = """mutation($input: RecordPaymentInput!) {
+  recordPayment(input: $input) { balanceAfter { amount } errors { code message } } }"""
+RENAME = """mutation($input: UpdateStudentInput!) { updateStudent(input: $input) { errors { code message } } }"""
+CABINET = """query Cabinet($id: ID!) {
+  family(id: $id) { id students { id firstName } account { balance { amount currency } } } }"""
+
+
+def lookups(result: str) -> float:
+    return REGISTRY.get_sample_value("gateway_entity_cache_lookups_total", {"result": result}) or 0.0
+
+
+async def _cached_stack(
+    tmp_path: Path,
+    database_factory: Callable[[str], Awaitable[str]],
+    messaging: MessagingSettings,
+    settings: GatewaySettings,
+) -> AsyncIterator[StackHandle]:
+    key = SigningKey.generate()
+    urls = {name: await database_factory(name) for name in SERVICE_NAMES}
+    stack = Stack(tmp_path, database_urls=urls, messaging=messaging, identity_private_key_pem=key.to_pem(),
+                  dev_mailbox=True, gateway_settings=settings)
+    async for handle in _run(stack, key, "real", migrate=True):
+        await asyncio.wait_for(feed_of(handle).ready.wait(), 15)  # the gateway's queue is bound
+        yield handle
+
+
+@pytest.fixture
+async def cached_stack(database_factory: Callable[[str], Awaitable[str]], messaging: MessagingSettings,
+                       tmp_path: Path) -> AsyncIterator[StackHandle]:
+    settings = GatewaySettings(compose_timeout_s=60, cache="memory", cache_max_age_s=30)
+    async for handle in _cached_stack(tmp_path, database_factory, messaging, settings):
+        yield handle
+
+
+def cache_of(stack: StackHandle) -> EntityCache:
+    cache = stack.stack.gateway.state.gateway.cache
+    assert cache is not None
+    return typing.cast(EntityCache, cache)
+
+
+def feed_of(stack: StackHandle) -> Any:
+    return stack.stack.gateway.state.gateway.feed.feed  # the RabbitFeed under the shared feed
+
+
+async def register(stack: StackHandle, first: str, phone: str) -> tuple[str, str]:
+    result = await stack.client(ADMIN).execute(REGISTER, {"input": {
+        "guardianPhone": phone, "firstName": first, "lastName": "Petrova", "birthDate": "2015-03-02",
+        "branchId": B1}})
+    assert result["_status"] == 200 and not result["data"]["registerStudent"]["errors"], result
+    student = result["data"]["registerStudent"]["student"]
+    return str(student["familyId"]), str(student["id"])
+
+
+def guardian(family_id: str, user: str = "g-1") -> Principal:
+    return Principal(user_id=user, role=Role.GUARDIAN, family_id=family_id)
+
+
+async def read(stack: StackHandle, who: Principal, family_id: str) -> dict[str, Any]:
+    got = await stack.client(who).execute(CABINET, {"id": family_id})
+    assert got["_status"] == 200 and "errors" not in got, got
+    family: dict[str, Any] = got["data"]["family"]
+    return family
+
+
+async def read_cached(stack: StackHandle, who: Principal, family_id: str) -> dict[str, Any]:
+    """Read until a read is served by the cache alone (events still arriving may drop the first answers)."""
+    await read(stack, who, family_id)
+    for _ in range(50):
+        misses = lookups("miss")
+        family = await read(stack, who, family_id)
+        if lookups("miss") == misses:
+            return family
+        await asyncio.sleep(0.1)
+    raise AssertionError("no read was served from the cache")
+
+
+async def pay(client: Any, family_id: str, amount: str) -> None:
+    paid = await client.execute(PAY, {"input": {
+        "familyId": family_id, "amount": amount, "method": "CASH", "idempotencyKey": str(uuid.uuid4())}})
+    assert paid["data"]["recordPayment"]["errors"] == [], paid
+
+
+async def until_fresh(check: Callable[[], Awaitable[bool]], timeout_s: float = 20.0) -> float:
+    started = time.monotonic()
+    async with asyncio.timeout(timeout_s):
+        while not await check():
+            await asyncio.sleep(0.02)
+    return time.monotonic() - started
+
+
+async def test_events_from_the_services_make_the_next_read_fresh(cached_stack: StackHandle) -> None:
+    family, student = await register(cached_stack, "Olya", "+7 912 000-01-01")
+    await cached_stack.drain()
+    parent = guardian(family)
+    before = await read_cached(cached_stack, parent, family)
+    assert before["account"]["balance"]["amount"] == "0.00"
+
+    # A payment recorded at billing itself (not through the gateway): only its events can tell the gateway.
+    await pay(cached_stack.service_client("billing", ADMIN), family, "700")
+
+    async def paid() -> bool:
+        return (await read(cached_stack, parent, family))["account"]["balance"]["amount"] == "700.00"
+
+    waited = await until_fresh(paid)
+    print(f"\npayment committed at billing -> the guardian's read fresh: {waited * 1000:.0f} ms")
+    await cached_stack.drain()
+    assert (await read_cached(cached_stack, parent, family))["account"]["balance"]["amount"] == "700.00"
+
+    # A child's new name, changed at identity: identity.student.updated names the student.
+    renamed = await cached_stack.service_client("identity", ADMIN).execute(
+        RENAME, {"input": {"studentId": student, "firstName": "Olga"}})
+    assert renamed["data"]["updateStudent"]["errors"] == [], renamed
+
+    async def new_name() -> bool:
+        return (await read(cached_stack, parent, family))["students"][0]["firstName"] == "Olga"
+
+    await until_fresh(new_name)
+
+
+def _payload_naming(contract: Any, entity_id: str) -> dict[str, Any]:
+    """A payload of this contract whose every id names `entity_id` (lists of ids and of participants too)."""
+    payload: dict[str, Any] = {}
+    for name in contract.model_fields:
+        if name.endswith("_id"):
+            payload[name] = entity_id
+        elif name.endswith("_ids"):
+            payload[name] = [entity_id]
+        elif name == "participants":
+            payload[name] = [{"student_id": entity_id, "family_id": entity_id}]
+    return payload
+
+
+async def test_every_kind_of_event_drops_what_it_names(cached_stack: StackHandle,
+                                                       messaging: MessagingSettings) -> None:
+    """Each contract of the catalogue (charges, payments, balance, lessons, sheets, grades, homework, students
+    ...) published on RabbitMQ naming the family: the guardian's next read goes to the subgraphs again."""
+    family, _ = await register(cached_stack, "Vera", "+7 912 000-01-02")
+    await cached_stack.drain()
+    parent = guardian(family)
+    cache = cache_of(cached_stack)
+    entries = collect().entries
+    assert len(entries) > 30
+    topology = Topology.from_settings(messaging)
+    # When each event's drop is done, for the staleness it allows (docs/performance.md prints these numbers).
+    dropped_at: list[float] = []
+    feed = cached_stack.stack.gateway.state.gateway.feed
+
+    async def timed(envelope: Envelope, handle: Any = cache.handle_event) -> None:
+        await handle(envelope)
+        dropped_at.append(time.perf_counter())
+
+    feed._consumers = [(b, timed if h == cache.handle_event else h) for b, h in feed._consumers]
+    delays: list[float] = []
+    connection = await aio_pika.connect(messaging.amqp_url or "")
+    try:
+        channel = await connection.channel()
+        exchange = await channel.declare_exchange(topology.exchange, aio_pika.ExchangeType.TOPIC, durable=True)
+        for entry in entries:
+            await read_cached(cached_stack, parent, family)
+            handled = cache.invalidations
+            event_type, _, version = entry.routing_key.rpartition(".v")
+            envelope = Envelope(type=event_type, version=int(version), producer=entry.producer,
+                                payload=_payload_naming(entry.contract, family))
+            published = time.perf_counter()
+            await exchange.publish(aio_pika.Message(envelope.to_json(), message_id=envelope.id),
+                                   routing_key=entry.routing_key)
+            async with asyncio.timeout(10):
+                while cache.invalidations == handled:
+                    await asyncio.sleep(0.01)
+            delays.append(dropped_at[-1] - published)
+            misses = lookups("miss")
+            await read(cached_stack, parent, family)
+            assert lookups("miss") > misses, f"{entry.routing_key} did not drop the family's entries"
+    finally:
+        await connection.close()
+    delays.sort()
+    median = delays[len(delays) // 2]
+    print(f"\nevent published -> entries dropped, {len(delays)} events: median {median * 1000:.1f} ms, "
+          f"worst {delays[-1] * 1000:.1f} ms")
+
+
+async def test_a_guardian_never_gets_another_familys_cached_entity(cached_stack: StackHandle) -> None:
+    family_a, _ = await register(cached_stack, "Anya", "+7 912 000-01-03")
+    family_b, _ = await register(cached_stack, "Boris", "+7 912 000-01-04")
+    await cached_stack.drain()
+    await pay(cached_stack.client(ADMIN), family_a, "100")
+    a, b = guardian(family_a, "g-a"), guardian(family_b, "g-b")
+    mine = await read_cached(cached_stack, a, family_a)
+    assert mine["account"]["balance"]["amount"] == "100.00"
+    # The same query and variables from the other family's guardian: the subgraphs refuse, nothing cached leaks.
+    for _ in range(2):
+        got = await cached_stack.client(b).execute(CABINET, {"id": family_a})
+        assert got["data"]["family"] is None or got.get("errors"), got
+        assert "100.00" not in str(got)
+    # Staff with rights see it through their own entries (and an admin of another branch does not).
+    assert (await read_cached(cached_stack, ADMIN, family_a))["account"]["balance"]["amount"] == "100.00"
+    stranger = Principal(user_id="admin-9", role=Role.BRANCH_ADMIN, branch_ids=frozenset({str(uuid.uuid4())}))
+    got = await cached_stack.client(stranger).execute(CABINET, {"id": family_a})
+    assert "100.00" not in str(got), got
+
+
+async def test_a_mutation_is_visible_in_the_next_read_at_once(cached_stack: StackHandle) -> None:
+    family, _ = await register(cached_stack, "Dasha", "+7 912 000-01-05")
+    await cached_stack.drain()
+    parent = guardian(family)
+    assert (await read_cached(cached_stack, parent, family))["account"]["balance"]["amount"] == "0.00"
+    # The branch admin records a payment through the gateway; the guardian reads at once (no waiting for events).
+    await pay(cached_stack.client(ADMIN), family, "250")
+    assert (await read(cached_stack, parent, family))["account"]["balance"]["amount"] == "250.00"
+
+
+async def test_a_lost_invalidation_is_stale_at_most_the_maximum_age(cached_stack: StackHandle) -> None:
+    family, _ = await register(cached_stack, "Egor", "+7 912 000-01-06")
+    await cached_stack.drain()
+    parent = guardian(family)
+    cache = cache_of(cached_stack)
+    cache.max_age_s = 2.0
+    await read_cached(cached_stack, parent, family)
+
+    async def lost(envelope: Envelope) -> None:  # every invalidation lost, the feed itself healthy
+        return None
+
+    handle_event = cache.handle_event
+    feed = cached_stack.stack.gateway.state.gateway.feed
+    feed._consumers = [(b, lost if h == handle_event else h) for b, h in feed._consumers]
+    stored = time.monotonic()
+    await pay(cached_stack.service_client("billing", ADMIN), family, "300")
+    await cached_stack.drain()
+    # Served from the cache: stale, since the event was lost ...
+    misses = lookups("miss")
+    stale = await read(cached_stack, parent, family)
+    if lookups("miss") == misses:
+        assert stale["account"]["balance"]["amount"] == "0.00"
+
+    async def paid() -> bool:
+        return (await read(cached_stack, parent, family))["account"]["balance"]["amount"] == "300.00"
+
+    # ... but never past the maximum age.
+    await until_fresh(paid, timeout_s=10)
+    assert time.monotonic() - stored <= 2.0 + 1.0
+
+
+async def test_a_stopped_feed_bypasses_the_cache(cached_stack: StackHandle) -> None:
+    family, _ = await register(cached_stack, "Fedya", "+7 912 000-01-07")
+    await cached_stack.drain()
+    parent = guardian(family)
+    await read_cached(cached_stack, parent, family)
+    feed = feed_of(cached_stack)
+    feed.ready.clear()  # what the supervisor does when the queue or the broker is lost
+    try:
+        await pay(cached_stack.service_client("billing", ADMIN), family, "400")
+        await cached_stack.drain()
+        # The event may or may not have arrived; the read does not depend on it.
+        bypassed = lookups("bypassed")
+        assert (await read(cached_stack, parent, family))["account"]["balance"]["amount"] == "400.00"
+        assert lookups("bypassed") > bypassed
+    finally:
+        feed.ready.set()
+    # Back: emptied (events were missed while down), then caching again.
+    assert (await read_cached(cached_stack, parent, family))["account"]["balance"]["amount"] == "400.00"
+
+
+@pytest.fixture
+async def redis_proxy() -> AsyncIterator[TcpProxy]:
+    async with TcpProxy("127.0.0.1", 6379) as proxy:
+        yield proxy
+
+
+@pytest.fixture
+async def redis_stack(database_factory: Callable[[str], Awaitable[str]], messaging: MessagingSettings,
+                      tmp_path: Path, redis_proxy: TcpProxy) -> AsyncIterator[StackHandle]:
+    settings = GatewaySettings(
+        compose_timeout_s=60, cache="redis", cache_url=f"redis://127.0.0.1:{redis_proxy.port}/0",
+        cache_prefix=f"kt-gwcache-{uuid.uuid4().hex[:8]}:", cache_max_age_s=30)
+    async for handle in _cached_stack(tmp_path, database_factory, messaging, settings):
+        backend = cache_of(handle).backend
+        assert isinstance(backend, RedisBackend)
+        backend.retry_after_s = 0.5
+        try:
+            yield handle
+        finally:
+            await backend.client.delete(*[k async for k in backend.client.scan_iter(f"{backend.prefix}*")] or ["-"])
+
+
+async def test_redis_down_only_slows_requests(redis_stack: StackHandle, redis_proxy: TcpProxy) -> None:
+    family, _ = await register(redis_stack, "Gleb", "+7 912 000-01-08")
+    await redis_stack.drain()
+    parent = guardian(family)
+    await read_cached(redis_stack, parent, family)
+
+    await redis_proxy.down()
+    await redis_proxy.cut()
+    started = time.monotonic()
+    for _ in range(5):
+        assert (await read(redis_stack, parent, family))["account"]["balance"]["amount"] == "0.00"
+    # A payment through the gateway while Redis is away: its drop is kept for when Redis is back.
+    await pay(redis_stack.client(ADMIN), family, "600")
+    assert (await read(redis_stack, parent, family))["account"]["balance"]["amount"] == "600.00"
+    assert time.monotonic() - started < 10
+    backend = typing.cast(RedisBackend, cache_of(redis_stack).backend)
+    assert backend.failures >= 1
+
+    await redis_proxy.up()
+    await asyncio.sleep(0.6)
+    # The entry stored before the outage shows the old balance: it must not come back.
+    assert (await read(redis_stack, parent, family))["account"]["balance"]["amount"] == "600.00"
+    assert (await read_cached(redis_stack, parent, family))["account"]["balance"]["amount"] == "600.00"
+
+
+async def test_memory_backend_tags_and_age() -> None:
+    now = [0.0]
+    backend = MemoryBackend(max_entries=2, clock=lambda: now[0])
+    cache = EntityCache(backend, max_age_s=5)
+    started = cache.begin()
+    from gateway.cache import Pending
+
+    await cache.store(started, [Pending("a", b"1", frozenset({"t1"})), Pending("b", b"2", frozenset({"t2"}))])
+    assert await cache.lookup(["a", "b"]) == [1, 2]
+    await cache.invalidate({"t1"}, "test")
+    assert await cache.lookup(["a", "b"]) == [None, 2]
+    # An answer fetched before a drop of one of its tags is not stored.
+    await cache.store(started, [Pending("c", b"3", frozenset({"t1"}))])
+    assert await cache.lookup(["c"]) == [None]
+    now[0] = 6.0
+    assert await cache.lookup(["b"]) == [None]
+    # Bounded: the oldest goes first.
+    s = cache.begin()
+    await cache.store(s, [Pending(k, b"0", frozenset({k})) for k in "xyz"])
+    assert len(backend) == 2
+    # A homework event names a lesson and a group: the cached homework lists go.
+    await cache.store(s, [Pending("hw", b"0", frozenset({"f:homework"}))])
+    envelope = Envelope(type="learning.homework.assigned", version=1, producer="learning",
+                        payload={"lesson_id": str(uuid.uuid4()), "group_id": None})
+    await cache.handle_event(envelope)
+    assert await cache.lookup(["hw"]) == [None]
+
+
+async def test_embedded_mode_caches_and_its_bus_keeps_the_cache_true(tmp_path: Path) -> None:
+    """The embedded stack (SQLite, the in-process bus), as `make run` starts it with the cache on."""
+    key = SigningKey.generate()
+    stack = Stack(tmp_path, messaging=MessagingSettings(amqp_url=None), identity_private_key_pem=key.to_pem(),
+                  dev_mailbox=True, gateway_settings=GatewaySettings(compose_timeout_s=60, cache="memory"))
+    async for handle in _run(stack, key, "embedded", migrate=False):
+        family, student = await register(handle, "Ilya", "+7 912 000-01-09")
+        await handle.drain()
+        parent = guardian(family)
+        await read_cached(handle, parent, family)
+        await pay(handle.client(ADMIN), family, "150")  # through the gateway: at once
+        assert (await read(handle, parent, family))["account"]["balance"]["amount"] == "150.00"
+        await read_cached(handle, parent, family)
+        renamed = await handle.service_client("identity", ADMIN).execute(
+            RENAME, {"input": {"studentId": student, "firstName": "Ilyusha"}})
+        assert renamed["data"]["updateStudent"]["errors"] == [], renamed
+        await handle.drain()
+
+        async def new_name(handle: StackHandle = handle, parent: Principal = parent, family: str = family) -> bool:
+            return (await read(handle, parent, family))["students"][0]["firstName"] == "Ilyusha"
+
+        await until_fresh(new_name, timeout_s=10)
