@@ -22,13 +22,6 @@ query($f: ID!) { familyStatement(familyId: $f, first: 100) { edges { node {
   kind description amount { amount } balanceAfter { amount } lessonId studentId subscriptionId debt
   lessonsDelta discount { name amount { amount } } } } } }"""
 
-PLAN = """
-mutation($input: CreateSubscriptionPlanInput!) {
-  createSubscriptionPlan(input: $input) { subscriptionPlan { id } errors { code } } }"""
-SELL = """
-mutation($input: SellSubscriptionInput!) {
-  sellSubscription(input: $input) { subscription { id lessonsLeft status } balanceAfter { amount }
-  errors { code } } }"""
 
 STARTS = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
 
