@@ -10,7 +10,8 @@ from decimal import Decimal
 
 import pytest
 
-from billing.domain.model import FamilyAccount, PaymentMethod
+from billing.domain.model import FamilyAccount, PaymentMethod, Transaction, TxKind
+from billing.domain.records import Posted
 from billing.service import payments
 from billing.service.handlers import HANDLERS
 from billing.service.inbound_events import BranchCreatedV1, StudentRegisteredV1
@@ -89,6 +90,15 @@ class World:
 
     def balance(self, fam: Family) -> Decimal:
         return self.account(fam).balance
+
+    def balances(self, fam: Family) -> tuple[Decimal, Decimal]:
+        """(cached balance, sum of the family's money entries): they must always be equal."""
+        total = sum((t.family_delta for t, _ in self.store.ledger if t.family_id == fam.id), Decimal(0))
+        return self.balance(fam), total
+
+    def lines(self, fam: Family, kind: TxKind | None = None) -> list[tuple[Transaction, Posted]]:
+        """The family's statement: its ledger transactions in order (of one kind if given)."""
+        return [(t, p) for t, p in self.store.ledger if t.family_id == fam.id and kind in (None, t.kind)]
 
     def events(self, kind: type[EventContract] | None = None) -> Sequence[EventContract]:
         return self.store.events(kind)
