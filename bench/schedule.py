@@ -162,6 +162,49 @@ async def _billing_count(dsn: str, sql: str) -> int:
     return int(await fetch_value(dsn, sql))
 
 
+class PgWatch:
+    """Billing's database as PostgreSQL sees it while billing charges: its backends' CPU (/proc, when PostgreSQL
+    runs on this machine) and what they wait for (pg_stat_activity sampled every 0.25 s)."""
+
+    def __init__(self, db: str) -> None:
+        self.db = db
+        self.ticks: dict[int, tuple[int, int]] = {}  # pid -> (first, last) CPU ticks seen
+        self.states: Counter[str] = Counter()
+        self.samples = 0
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        conn = await asyncpg.connect(_dsn(PG))
+        try:
+            while True:
+                rows = await conn.fetch("SELECT pid, state, wait_event_type, wait_event FROM pg_stat_activity "
+                                        "WHERE datname = $1 AND pid <> pg_backend_pid()", self.db)
+                self.samples += 1
+                for r in rows:
+                    if r["state"] != "idle":
+                        wait = f"{r['wait_event_type']}:{r['wait_event']}" if r["wait_event_type"] else "on CPU"
+                        self.states[f"{r['state']} ({wait})"] += 1
+                    ticks = cpu_ticks(r["pid"])
+                    if ticks:
+                        self.ticks[r["pid"]] = (self.ticks.get(r["pid"], (ticks, 0))[0], ticks)
+                await asyncio.sleep(0.25)
+        finally:
+            await conn.close()
+
+    async def stop(self) -> str:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(BaseException):
+                await self._task
+        cpu = sum(last - first for first, last in self.ticks.values()) / os.sysconf("SC_CLK_TCK")
+        top = ", ".join(f"{k} {100 * v / max(1, self.samples):.0f}%" for k, v in self.states.most_common(6))
+        return (f"billing's PostgreSQL backends: {cpu:.1f} s CPU (from their first sample; 0 if PostgreSQL runs "
+                f"elsewhere); busy backends per sample (% of {self.samples} samples): {top or 'none busy'}")
+
+
 async def _billing_seen(dsn: str, want: int) -> bool:
     return await _billing_count(dsn, "SELECT count(*) FROM inbox") >= want
 
@@ -186,7 +229,7 @@ async def start_billing(dsn: str, messaging: MessagingSettings, log_path: str
     port = _free_port()
     env = {**_billing_env(dsn),
            "AMQP_URL": str(messaging.amqp_url), "EVENTS_EXCHANGE": messaging.events_exchange,
-           "QUEUE_PREFIX": messaging.queue_prefix, "LOG_LEVEL": "WARNING",
+           "QUEUE_PREFIX": messaging.queue_prefix, "LOG_LEVEL": os.environ.get("BILLING_LOG_LEVEL", "WARNING"),
            # The bench's messaging settings; BATCH_MAX / MAX_CONCURRENCY / PREFETCH / PUBLISH_TIMEOUT_S tune them.
            "PREFETCH": os.environ.get("PREFETCH", str(messaging.prefetch)),
            "PUBLISH_TIMEOUT_S": os.environ.get("PUBLISH_TIMEOUT_S", str(messaging.publish_timeout_s)),
@@ -307,6 +350,9 @@ async def main() -> None:
         cpu0 = cpu_ticks(billing_proc.pid) if billing_proc is not None else 0
         spy = _py_spy(args.py_spy, billing_proc.pid, f"/tmp/bench_{run}_billing.spy") \
             if args.py_spy and billing_proc is not None else None
+        pg_watch = PgWatch(db_names[1]) if billing_proc is not None else None
+        if pg_watch is not None:
+            pg_watch.start()
         sched_cpu0 = time.process_time()
         started = time.perf_counter()
 
@@ -363,6 +409,7 @@ async def main() -> None:
         ops = {k: v - ops0.get(k, 0.0) for k, v in (await _billing_operations(metrics_url)).items()} \
             if billing_proc is not None else {}
         spied = _stop_py_spy(spy) if spy is not None else None
+        pg_seen = await pg_watch.stop() if pg_watch is not None else None
         ledger: tuple[float, int, int] | None = None
         if billing_dsn is not None and billed is not None:
             ledger = await floor_ledger(billing_dsn, await _create_db(db_names[3]))
@@ -403,6 +450,8 @@ async def main() -> None:
             print(f"billing's CPU while charging: {billing_cpu_s:.1f} s ({1000 * billing_cpu_s / per:.1f} ms "
                   f"per lesson event); its database operations per lesson event: "
                   + ", ".join(f"{k} {v / per:.2f}" for k, v in sorted(ops.items()) if v))
+        if pg_seen:
+            print(pg_seen)
         if spied:
             print(f"billing's profile (py-spy, {args.py_spy}):\n{spied}")
         print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")

@@ -34,11 +34,13 @@ class AccountRepository:
         """Insert the accounts of families that have none, in one statement; returns those inserted."""
         if not new:
             return []
-        stmt = insert_for(self.session, accounts).values([
-            {"id": x.id, "family_id": x.family_id, "currency": x.currency, "balance": x.balance,
-             "opened_at": x.opened_at, "credit_limit": x.credit_limit} for x in new
-        ]).on_conflict_do_nothing(index_elements=["family_id"]).returning(accounts.c.id)
-        created = {r.id for r in (await self.session.execute(stmt)).all()}
+        # executemany: one statement compiled once and cached (a multi-row VALUES is compiled anew for every
+        # row count); SQLAlchemy still sends the rows as multi-row INSERTs ("insertmanyvalues"), RETURNING too.
+        stmt = insert_for(self.session, accounts).on_conflict_do_nothing(
+            index_elements=["family_id"]).returning(accounts.c.id)
+        rows = [{"id": x.id, "family_id": x.family_id, "currency": x.currency, "balance": x.balance,
+                 "opened_at": x.opened_at, "credit_limit": x.credit_limit} for x in new]
+        created = {r.id for r in (await self.session.execute(stmt, rows)).all()}
         return [x for x in new if x.id in created]
 
     async def by_families(self, family_ids: Sequence[str]) -> dict[str, FamilyAccount]:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import case, literal, select, update
+from sqlalchemy import bindparam, case, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.adapters.tables import accounts, ledger_entries, ledger_transactions, subscriptions
@@ -15,6 +15,9 @@ from billing.domain.model import CENT, LESSON_CREDIT, Entry, Transaction, new_id
 from billing.domain.records import Posted, PostedTransaction
 from kabinet.db.types import Amount
 from kabinet.money import AMOUNT_COLUMN_MAX
+
+_ADD_TO_BALANCE = (update(accounts).where(accounts.c.id == bindparam("account_id"))
+                   .values(balance=accounts.c.balance + bindparam("delta", type_=Amount())))
 
 
 class LedgerRepository:
@@ -90,10 +93,9 @@ class LedgerRepository:
             if (delta > 0 and running[tx.account_id] > limit_of) or (delta < 0 and running[tx.account_id] < -limit_of):
                 raise BalanceLimitExceeded(field="amount")
         changed = {k: v for k, v in deltas.items() if v != 0}
-        if changed:
-            delta_of = case({k: literal(v, Amount()) for k, v in changed.items()}, value=a.c.id)
-            await self.session.execute(update(a).where(a.c.id.in_(sorted(changed)))
-                                       .values(balance=a.c.balance + delta_of))
+        if changed:  # executemany of one cached UPDATE (rows already locked above, in id order)
+            await self.session.execute(_ADD_TO_BALANCE,
+                                       [{"account_id": k, "delta": changed[k]} for k in sorted(changed)])
         if credits:
             await self._move_credits_many(credits)
         posted: dict[str, Posted] = {}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +14,8 @@ from billing.adapters.repositories.records import record
 from billing.adapters.tables import branches, lesson_participants, lessons, staff, students, subscriptions
 from billing.domain.records import Branch, Lesson, Participant, Student
 from kabinet.db.dialect import insert_for
+
+_LESSON_FIELDS = tuple(f.name for f in fields(Lesson))
 
 
 class ProjectionRepository:
@@ -95,7 +97,7 @@ class ProjectionRepository:
         """Many lessons in one executemany; an existing lesson keeps its cancelled flag."""
         if not new:
             return
-        rows = [asdict(lesson) for lesson in new]
+        rows = [{f: getattr(lesson, f) for f in _LESSON_FIELDS} for lesson in new]  # shallow: asdict deep-copies
         stmt = insert_for(self.session, lessons)
         keep = {"id", "cancelled"}
         stmt = stmt.on_conflict_do_update(index_elements=["id"], set_={
