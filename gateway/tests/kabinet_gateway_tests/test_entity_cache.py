@@ -163,6 +163,43 @@ async def test_events_from_the_services_make_the_next_read_fresh(cached_stack: S
     await until_fresh(new_name)
 
 
+OPEN_SLOT = """mutation($i: OpenSlotInput!) { openSlot(input: $i) { slot { id } errors { code message } } }"""
+OPEN_SLOTS = """query($b: ID!, $from: DateTime!, $to: DateTime!) { openSlots(branchId: $b, from: $from, to: $to) {
+  id startsAt } }"""
+
+
+async def test_a_root_list_shows_a_new_member_at_once(cached_stack: StackHandle) -> None:
+    """Opening a slot publishes no event that names a cached list of slots: root lists are never kept."""
+    owner = Principal(user_id="owner-1", role=Role.OWNER)
+    made = await cached_stack.client(owner).execute(
+        """mutation { createBranch(input: {name: "Slots", city: "Kazan", timeZone: "Europe/Moscow", address: "x"})
+        { branch { id } } }""")
+    branch = made["data"]["createBranch"]["branch"]["id"]
+    admin = Principal(user_id="admin-2", role=Role.BRANCH_ADMIN, branch_ids=frozenset({branch}))
+    staff = await cached_stack.client(owner).execute(
+        "mutation($i: CreateStaffInput!) { createStaff(input: $i) { staff { id } errors { code } } }",
+        {"i": {"role": "TEACHER", "email": "slots-teacher@cache.test", "firstName": "Tanya", "lastName": "Ucheva",
+               "branchIds": [branch], "password": "a-long-staff-password"}})
+    teacher = staff["data"]["createStaff"]["staff"]["id"]
+    family, _ = await register(cached_stack, "Lena", "+7 912 000-01-09")
+    await cached_stack.drain()
+    parent = guardian(family)
+    window = {"b": branch, "from": "2031-01-01T00:00:00+00:00", "to": "2031-02-01T00:00:00+00:00"}
+
+    async def slots() -> list[dict[str, Any]]:
+        got = await cached_stack.client(parent).execute(OPEN_SLOTS, window)
+        assert got["_status"] == 200 and "errors" not in got, got
+        return list(got["data"]["openSlots"])
+
+    assert await slots() == []
+    assert await slots() == []  # read twice: a cache that kept the list would now answer from it
+    opened = await cached_stack.service_client("scheduling", admin).execute(OPEN_SLOT, {"i": {
+        "branchId": branch, "teacherId": teacher, "startsAt": "2031-01-10T10:00:00+00:00",
+        "endsAt": "2031-01-10T10:30:00+00:00", "lessonType": "individual", "price": "1800.00"}})
+    assert opened["data"]["openSlot"]["errors"] == [], opened
+    assert [s["startsAt"] for s in await slots()] == ["2031-01-10T10:00:00+00:00"]
+
+
 def _payload_naming(contract: Any, entity_id: str) -> dict[str, Any]:
     """A payload of this contract whose every id names `entity_id` (lists of ids and of participants too)."""
     payload: dict[str, Any] = {}

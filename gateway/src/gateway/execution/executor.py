@@ -130,7 +130,10 @@ async def _run_root(request: _Request, node: FetchNode, outcome: ExecutionOutcom
             outcome.errored_paths.append(())
             return
         data = payload.get("data")
-        if cache is not None and isinstance(data, dict) and not payload.get("errors"):
+        # A root list (open slots, bookable lessons, a search) gains members that no event names by this
+        # answer's tags (opening a slot publishes nothing): never kept, so a new member shows at once.
+        if (cache is not None and isinstance(data, dict) and not payload.get("errors")
+                and not any(isinstance(v, list) for v in data.values())):
             tags = set(cache.scope.tags)
             ids_in(variables, tags)
             ids_in(data, tags)
