@@ -106,3 +106,31 @@ def test_apollo_also_rejects_what_we_reject():
     a = LINK + 'type Query { a: Int } type T @key(fields: "id") { id: ID! name: String }'
     b = LINK + 'type Query { b: Int } type T @key(fields: "id") { id: ID! name: String }'
     assert [e["code"] for e in compose_with_apollo({"a": a, "b": b}).errors] == ["INVALID_FIELD_SHARING"]
+
+
+async def test_polling_an_unchanged_graph_composes_it_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The gateway polls its subgraphs every 30 s: unchanged SDLs reuse the last supergraph (no parse, no
+    composition); a changed one is composed again."""
+    from gateway.composition import sources
+    from gateway.config import SubgraphConfig
+
+    composed: list[dict[str, str]] = []
+    real_compose = sources.compose
+
+    def counting(sdls: dict[str, str], urls: dict[str, str]) -> object:
+        composed.append(dict(sdls))
+        return real_compose(sdls, urls)
+
+    monkeypatch.setattr(sources, "compose", counting)
+    source = sources.IntrospectAndCompose([SubgraphConfig(name, f"http://{name}") for name in SCHEMAS])
+    answers = subgraph_sdls()
+
+    async def fetch() -> dict[str, str]:
+        return dict(answers)
+
+    monkeypatch.setattr(source, "fetch_sdls", fetch)
+    first = await source.load()
+    assert await source.load() is first and len(composed) == 1
+    name = next(iter(answers))
+    answers[name] += "\n# changed\n"
+    assert await source.load() is not first and len(composed) == 2
