@@ -197,8 +197,10 @@ async def claim_many(uow: UnitOfWork, inbox: Table, consumer: str, envelopes: Se
     now = datetime.now(UTC)
     rows = [{"consumer": consumer, "event_id": e.id, "routing_key": e.routing_key, "handled_at": now}
             for e in envelopes]
-    stmt = insert_for(uow.session, inbox).values(rows).on_conflict_do_nothing().returning(inbox.c.event_id)
-    result = await uow.session.execute(stmt)
+    # Executemany of one statement (SQLAlchemy's insertmanyvalues): compiled once and cached, where a
+    # multi-row .values(rows) was compiled again for every batch.
+    stmt = insert_for(uow.session, inbox).on_conflict_do_nothing().returning(inbox.c.event_id)
+    result = await uow.session.execute(stmt, rows)
     return {str(r[0]) for r in result.all()}
 
 
