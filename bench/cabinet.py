@@ -441,6 +441,13 @@ async def db_operations(client: httpx.AsyncClient, url: str) -> dict[str, float]
     return out
 
 
+async def cache_lookups(client: httpx.AsyncClient, url: str) -> dict[str, float]:
+    """The gateway's entity-cache lookups by result (hit, miss, ...) from its /metrics."""
+    text = (await client.get(url)).text
+    return {m.group(1): float(m.group(2)) for m in re.finditer(
+        r'^gateway_entity_cache_lookups_total\{result="(\w+)"\} ([0-9.e+]+)$', text, re.M)}
+
+
 @dataclass
 class System:
     procs: dict[str, subprocess.Popen[bytes]]
@@ -571,6 +578,8 @@ async def measure(system: System, ops: list[dict[str, Any]], args: argparse.Name
         idle0 = {s: await db_operations(client, u) for s, u in metrics.items()}
         await asyncio.sleep(3)
         idle1 = {s: await db_operations(client, u) for s, u in metrics.items()}
+        gateway_metrics = f"http://127.0.0.1:{system.ports['gateway']}/metrics"
+        lookups0 = await cache_lookups(client, gateway_metrics)
         cpu0 = {n: cpu_ticks(p.pid) for n, p in system.procs.items()}
         pg0 = postgres_ticks(postmaster)
         t0 = time.perf_counter()
@@ -580,6 +589,7 @@ async def measure(system: System, ops: list[dict[str, Any]], args: argparse.Name
         cpu1 = {n: cpu_ticks(p.pid) for n, p in system.procs.items()}
         pg1 = postgres_ticks(postmaster)
         ops1 = {s: await db_operations(client, u) for s, u in metrics.items()}
+        lookups1 = await cache_lookups(client, gateway_metrics)
     profiles = finish_profiles(spies)
     n = max(1, load["requests"])
     cpu = {name: (cpu1[name] - cpu0[name]) * 1000 / TICK / n for name in system.procs}
@@ -591,7 +601,8 @@ async def measure(system: System, ops: list[dict[str, Any]], args: argparse.Name
         for k in kinds:
             background = (idle1[s].get(k, 0) - idle0[s].get(k, 0)) / 3 * elapsed
             db[s][k] = max(0.0, ops1[s].get(k, 0) - idle1[s].get(k, 0) - background) / n
-    return {"load": load, "cpu_ms": cpu, "db": db, "profiles": profiles}
+    cache = {k: v - lookups0.get(k, 0.0) for k, v in lookups1.items()}
+    return {"load": load, "cpu_ms": cpu, "db": db, "profiles": profiles, "cache": cache}
 
 
 def start_profiles(args: argparse.Namespace, system: System) -> dict[str, tuple[subprocess.Popen[bytes], Path]]:
@@ -694,6 +705,11 @@ def report(label: str, result: dict[str, Any]) -> None:
         cpu = result["cpu_ms"]
         print("  CPU ms per request: " + ", ".join(f"{k} {v:.1f}" for k, v in cpu.items())
               + f"; total {sum(cpu.values()):.1f}")
+    if sum(result.get("cache", {}).values()):
+        cache = result["cache"]
+        hits = cache.get("hit", 0.0)
+        print("  gateway entity cache lookups: " + ", ".join(f"{k} {v:.0f}" for k, v in sorted(cache.items()))
+              + f" (hit ratio {hits / sum(cache.values()):.2f})")
     for name, top in result.get("profiles", {}).items():
         print(f"  profile {name}: " + "; ".join(f"{f} {p:.0f}%" for f, p in top))
     for s, kinds in result.get("db", {}).items():
