@@ -23,19 +23,25 @@ STEPS = (  # (service, function of its ``<service>.demo`` module)
     ("identity", "seed"), ("billing", "seed"), ("scheduling", "seed"), ("learning", "seed"), ("billing", "settle"))
 
 
-async def drain(stack: Stack, rounds: int = 200) -> None:
-    """Wait until every outbox is empty: all events so far have been delivered and applied."""
+async def drain(stack: Stack, rounds: int = 400) -> None:
+    """Wait until every event published so far has been applied: every outbox empty and every consumer idle
+    (nothing ready in its queue, held or being handled). Published is not applied on RabbitMQ: a consumer
+    collects a batch for up to BATCH_MAX_WAIT_S before it handles it. Idle twice in a row, 50 ms apart, so a
+    delivery still on its way from the broker is not missed; what a handler publishes goes round again."""
     import asyncio
 
+    quiet = 0
     for _ in range(rounds):
         pending = 0
         for runtime in stack.runtimes.values():
             pending += await _unpublished(runtime)
             runtime.relay.wake()
-        if pending == 0:
+        idle = pending == 0 and all([await runtime.transport.idle() for runtime in stack.runtimes.values()])
+        quiet = quiet + 1 if idle else 0
+        if quiet == 2:
             return
         await asyncio.sleep(0.05)
-    raise TimeoutError("events were not delivered in time while seeding demo data")
+    raise TimeoutError("events were not applied in time")
 
 
 async def _unpublished(runtime: ServiceRuntime) -> int:

@@ -71,6 +71,10 @@ class Transport(Protocol):
 
     async def replay_dead_letters(self, consumer: str, message_id: str | None = None) -> int: ...
 
+    async def idle(self) -> bool:
+        """Nothing for this process's consumers is waiting in their queues, held or being handled (tests and
+        the demo seeding wait for it: a published event is not yet an applied one)."""
+
 
 def topic_matches(pattern: str, key: str) -> bool:
     """AMQP topic semantics: ``*`` is one word, ``#`` zero or more words."""

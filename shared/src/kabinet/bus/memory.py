@@ -85,6 +85,9 @@ class InProcessTransport:
     async def dead_letters(self, consumer: str, limit: int = 100) -> list[DeadLetter]:
         return list(self._dead[consumer][:limit])
 
+    async def idle(self) -> bool:
+        return True  # a publish returns once every consumer has handled the event
+
     async def replay_dead_letters(self, consumer: str, message_id: str | None = None) -> int:
         dead = self._dead[consumer]
         chosen = [d for d in dead if message_id is None or d.message_id == message_id]

@@ -174,6 +174,12 @@ class RabbitTransport:
                 stalled.append(consumer.sub.consumer)
         return stalled
 
+    async def idle(self) -> bool:
+        for consumer in self._consumers:
+            if consumer.unsettled or consumer.has_retries or await self._queue_depth(consumer.queue) != 0:
+                return False
+        return True
+
     async def _queue_depth(self, queue: str) -> int:
         """Ready messages in a queue; -1 when the broker does not say in time (counted as not empty)."""
         if self._connection is None:
@@ -345,6 +351,10 @@ class _Consumer:
     def paused(self) -> bool:
         """Waiting for its dependencies (an outage): not stuck, and readiness already says why."""
         return not self._dependencies_up.is_set()
+
+    @property
+    def has_retries(self) -> bool:
+        return any(not t.done() for t in self._retries)
 
     @property
     def unsettled(self) -> int:
