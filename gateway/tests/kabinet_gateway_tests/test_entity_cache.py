@@ -13,6 +13,7 @@ RabbitMQ, the gateway caching (GATEWAY_CACHE=memory, or redis behind a TCP proxy
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 import typing
 import uuid
@@ -345,7 +346,13 @@ async def test_a_stopped_feed_bypasses_the_cache(cached_stack: StackHandle) -> N
 
 @pytest.fixture
 async def redis_proxy() -> AsyncIterator[TcpProxy]:
-    async with TcpProxy("127.0.0.1", 6379) as proxy:
+    host, port = os.environ.get("KABINET_TEST_REDIS", "127.0.0.1:6379").rsplit(":", 1)
+    try:
+        _, writer = await asyncio.wait_for(asyncio.open_connection(host, int(port)), 3)
+        writer.close()
+    except (OSError, TimeoutError):
+        pytest.fail(f"Redis is not answering on {host}:{port}: start it (redis-server) or set KABINET_TEST_REDIS")
+    async with TcpProxy(host, int(port)) as proxy:
         yield proxy
 
 
