@@ -502,8 +502,8 @@ def start_floor(dsns: dict[str, str], logs: Path) -> tuple[subprocess.Popen[byte
 # -- the load ---------------------------------------------------------------------------------------------------
 
 def requests_for(chain: Chain, key: SigningKey, n_families: int, rng: random.Random,
-                 floor: bool = False) -> list[dict[str, Any]]:
-    fams = rng.sample(list(chain.families), min(n_families, len(chain.families)))
+                 floor: bool = False, families: list[str] | None = None) -> list[dict[str, Any]]:
+    fams = families if families is not None else rng.sample(list(chain.families), min(n_families, len(chain.families)))
     now = chain.now
     month = datetime(now.year, now.month, 1, tzinfo=UTC)
     month_end = datetime(now.year + (now.month == 12), now.month % 12 + 1, 1, tzinfo=UTC)
@@ -603,6 +603,54 @@ async def measure(system: System, ops: list[dict[str, Any]], args: argparse.Name
             db[s][k] = max(0.0, ops1[s].get(k, 0) - idle1[s].get(k, 0) - background) / n
     cache = {k: v - lookups0.get(k, 0.0) for k, v in lookups1.items()}
     return {"load": load, "cpu_ms": cpu, "db": db, "profiles": profiles, "cache": cache}
+
+
+STATEMENT_KINDS = ("select", "insert", "update", "delete", "other")
+
+
+async def statements_by_family_size(system: System, chain: Chain,
+                                    rng: random.Random) -> dict[str, dict[int, dict[str, float]]]:
+    """SQL statements each read sends to each service, for families of 1, 2 and 3 children: one request at a
+    time before the load (nothing is cached yet), the fewest of three families
+    (a background statement such as the outbox poll can only add). The count must not grow with the children,
+    nor with the chain (compare runs at two --scale)."""
+    metrics = {s: f"http://127.0.0.1:{system.ports[s]}/metrics" for s in SERVICES}
+    out: dict[str, dict[int, dict[str, float]]] = {op: {} for op in READS}
+    async with httpx.AsyncClient(timeout=30) as client:
+        for size in (1, 2, 3):
+            pool = [f for f, kids in chain.families.items() if len(kids) == size]
+            fams = rng.sample(pool, min(3, len(pool)))
+            if not fams:
+                continue
+            for op in requests_for(chain, system.key, 0, rng, families=fams):
+                if op["name"] not in READS:
+                    continue
+                counts: list[dict[str, float]] = []
+                for req in op["requests"]:
+                    before = {s: await db_operations(client, u) for s, u in metrics.items()}
+                    r = await client.post(system.gateway_url, content=req["body"], headers={
+                        "authorization": req["auth"], "content-type": "application/json"})
+                    r.raise_for_status()
+                    after = {s: await db_operations(client, u) for s, u in metrics.items()}
+                    counts.append({s: sum(after[s].get(k, 0) - before[s].get(k, 0) for k in STATEMENT_KINDS)
+                                   for s in SERVICES})
+                out[op["name"]][size] = {s: min(c[s] for c in counts) for s in SERVICES}
+    return out
+
+
+def report_statements(table: dict[str, dict[int, dict[str, float]]]) -> None:
+    print("\nSQL statements per read by family size (one request at a time, nothing cached; "
+          "identity/scheduling/billing/learning):")
+    grows = False
+    for op, by_size in table.items():
+        cells = []
+        for size, per in sorted(by_size.items()):
+            cells.append(f"{size} child{'ren' if size > 1 else ''}: " + "/".join(f"{per[s]:.0f}" for s in SERVICES)
+                         + f" = {sum(per.values()):.0f}")
+        totals = [sum(per.values()) for per in by_size.values()]
+        grows |= bool(totals) and max(totals) > min(totals)
+        print(f"  {op:<10} " + "; ".join(cells))
+    print(f"  grows with the family: {'YES' if grows else 'no'}")
 
 
 def start_profiles(args: argparse.Namespace, system: System) -> dict[str, tuple[subprocess.Popen[bytes], Path]]:
@@ -774,10 +822,13 @@ async def main() -> None:
         system = await start_system(dsns, ns, logs)
         procs.extend(system.procs.values())
         ops = requests_for(chain, system.key, args.families, rng)
+        # Before any load: nothing is cached yet, so every read goes to the services.
+        statements = await statements_by_family_size(system, chain, random.Random(args.seed + 1))
         ours = await measure(system, ops, args, postmaster)
         print(f"\nload: {args.clients} clients, {args.duration} s, mix " + ", ".join(f"{n} {w}%" for n, w in MIX)
               + f"; {len(chain.families)} families, {args.families} of them signed in; logs in {logs}")
         report("ours (gateway + 4 services)", ours)
+        report_statements(statements)
         for p in system.procs.values():
             p.terminate()
         if not args.no_floor:
