@@ -193,3 +193,19 @@ async def test_an_answer_lives_no_longer_than_the_cached_answers_it_was_built_fr
     uncacheable.uncacheable()
     await response_layer.store(cache, cache.begin(), scope, "answer", b"{}", uncacheable)
     assert await response_layer.lookup(cache, "answer") is None
+
+
+async def test_a_request_with_the_session_cookie_is_never_answered_whole(cached_stack: StackHandle) -> None:
+    family, _ = await register(cached_stack, "Olga", "+7 912 000-02-08")
+    await cached_stack.drain()
+    parent = guardian(family)
+    await read_from_layer(cached_stack, parent, family)
+    # The same caller, document and variables, with the web app's session cookie: identity's answers are then
+    # the cookie's, so neither the kept answer is served nor this one kept.
+    for _ in range(3):
+        hits = answered("hit")
+        got = await cached_stack.client(parent).execute(
+            CABINET, {"id": family}, headers={"cookie": "kabinet_refresh=not-a-session"}
+        )
+        assert got["_status"] == 200 and got["data"]["family"]["id"] == family, got
+        assert answered("hit") == hits
