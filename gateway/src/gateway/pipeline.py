@@ -250,11 +250,11 @@ class GatewayPipeline:
         operation_type = started.operation.operation
         if cache is not None and cache_scope is not None and operation_type == OperationType.QUERY:
             if cache.usable:
-                collected = (
-                    response_layer.ResponseTags()
-                    if response_key and started.plan.introspection_document is None
-                    else None
-                )
+                collected = None
+                if response_key:
+                    response_layer.missed()  # counted here: only queries (a mutation's lookup is no miss)
+                    if started.plan.introspection_document is None:
+                        collected = response_layer.ResponseTags()
                 request_cache = RequestCache(cache, cache_scope, uncached_subgraphs, cache.begin(), collected)
             else:
                 cache.bypassed()

@@ -80,9 +80,15 @@ def response_key(
 
 
 async def lookup(cache: EntityCache, key: str) -> bytes | None:
+    """The kept answer; a miss is counted by `missed` once the request is known to be a query."""
     (value,) = await cache.backend.get_many([key])
-    (_MISSES if value is None else _HITS).inc()
+    if value is not None:
+        _HITS.inc()
     return value
+
+
+def missed() -> None:
+    _MISSES.inc()
 
 
 async def store(
