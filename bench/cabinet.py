@@ -442,10 +442,11 @@ async def db_operations(client: httpx.AsyncClient, url: str) -> dict[str, float]
 
 
 async def cache_lookups(client: httpx.AsyncClient, url: str) -> dict[str, float]:
-    """The gateway's entity-cache lookups by result (hit, miss, ...) from its /metrics."""
+    """The gateway's entity-cache lookups by result (hit, miss, ...) from its /metrics; the response layer's as
+    `response_<result>`."""
     text = (await client.get(url)).text
-    return {m.group(1): float(m.group(2)) for m in re.finditer(
-        r'^gateway_entity_cache_lookups_total\{result="(\w+)"\} ([0-9.e+]+)$', text, re.M)}
+    return {("response_" if m.group(1) else "") + m.group(2): float(m.group(3)) for m in re.finditer(
+        r'^gateway_(?:entity|(response))_cache_lookups_total\{result="(\w+)"\} ([0-9.e+]+)$', text, re.M)}
 
 
 @dataclass
@@ -753,11 +754,13 @@ def report(label: str, result: dict[str, Any]) -> None:
         cpu = result["cpu_ms"]
         print("  CPU ms per request: " + ", ".join(f"{k} {v:.1f}" for k, v in cpu.items())
               + f"; total {sum(cpu.values()):.1f}")
-    if sum(result.get("cache", {}).values()):
-        cache = result["cache"]
-        hits = cache.get("hit", 0.0)
-        print("  gateway entity cache lookups: " + ", ".join(f"{k} {v:.0f}" for k, v in sorted(cache.items()))
-              + f" (hit ratio {hits / sum(cache.values()):.2f})")
+    for layer, prefix in (("entity cache", ""), ("response layer", "response_")):
+        cache = {k[len(prefix):]: v for k, v in result.get("cache", {}).items()
+                 if k.startswith(prefix) and (prefix or not k.startswith("response_"))}
+        if sum(cache.values()):
+            hits = cache.get("hit", 0.0)
+            print(f"  gateway {layer} lookups: " + ", ".join(f"{k} {v:.0f}" for k, v in sorted(cache.items()))
+                  + f" (hit ratio {hits / sum(cache.values()):.2f})")
     for name, top in result.get("profiles", {}).items():
         print(f"  profile {name}: " + "; ".join(f"{f} {p:.0f}%" for f, p in top))
     for s, kinds in result.get("db", {}).items():

@@ -194,6 +194,7 @@ async def _compose(state: GatewayState) -> bool:
         max_cost=state.settings.max_cost,
         cost_default_list_size=state.settings.cost_default_list_size,
         entity_cache=state.cache,
+        cache_responses=state.settings.cache_responses,
     )
     if state.cache is not None and state.pipeline is not None and state.fingerprint:
         state.cache.backend.clear_local()  # a subgraph's schema changed: its answers may have too
@@ -351,11 +352,16 @@ def _media_type(request: Request) -> str:
 
 
 def _json(
-    body: dict[str, Any], status: int, media_type: str, correlation_id: str, extra_headers: dict[str, str] | None = None
+    body: dict[str, Any],
+    status: int,
+    media_type: str,
+    correlation_id: str,
+    extra_headers: dict[str, str] | None = None,
+    encoded: bytes | None = None,
 ) -> Response:
     headers = {CORRELATION_HEADER: correlation_id, **(extra_headers or {})}
     return Response(
-        jsoncodec.dumps(body),
+        jsoncodec.dumps(body) if encoded is None else encoded,
         status_code=status,
         media_type=media_type,
         headers=headers,
@@ -512,7 +518,7 @@ async def _handle_graphql(request: Request, state: GatewayState) -> Response:
     _requests_counter(operation_type, outcome).inc()
     tracing.annotate({"graphql.operation.type": operation_type, "graphql.operation.name":
                       graphql_request.operation_name or "", "kabinet.graphql.outcome": outcome})
-    response = _json(result.body, _status_for(result), media_type, correlation_id)
+    response = _json(result.body, _status_for(result), media_type, correlation_id, encoded=result.encoded)
     if exchange is not None:
         response.raw_headers.extend(response_headers(exchange))
     return response

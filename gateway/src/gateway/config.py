@@ -120,6 +120,8 @@ class GatewaySettings(BaseSettings):
     cache_max_age_s: float = 30.0
     cache_max_entries: int = 100_000
     cache_prefix: str = "kabinet:gateway-cache:"
+    # The response layer on top of it (gateway.cache.responses): whole answers to repeated queries.
+    cache_responses: bool = True
 
     @field_validator("subgraph_timeouts", mode="before")
     @classmethod

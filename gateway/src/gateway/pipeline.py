@@ -24,7 +24,9 @@ from graphql.execution.values import get_variable_values
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from prometheus_client import Counter
 
+from gateway import jsoncodec
 from gateway.cache import CacheScope, EntityCache, ids_in
+from gateway.cache import responses as response_layer
 from gateway.composition.supergraph import Supergraph
 from gateway.cost import CostEstimator
 from gateway.execution.executor import ExecutionOutcome, RequestCache, execute_plan
@@ -75,6 +77,9 @@ class PipelineResult:
     # "request error" means no execution started (parse/validation/variables): HTTP 400.
     request_error: bool = False
     operation_type: OperationType | None = None
+    # The body encoded, when the pipeline already did it. An answer from the response layer has only this
+    # (`body` is empty: it is an error-free query's answer).
+    encoded: bytes | None = None
 
 
 class RequestRejected(Exception):
@@ -113,8 +118,10 @@ class GatewayPipeline:
         max_cost: int = 0,
         cost_default_list_size: int = 10,
         entity_cache: EntityCache | None = None,
+        cache_responses: bool = True,
     ) -> None:
         self.entity_cache = entity_cache
+        self.cache_responses = cache_responses and entity_cache is not None
         self.limits = limits or RequestLimits()
         self.max_cost = max_cost
         self.cost = CostEstimator(supergraph, cost_default_list_size)
@@ -132,6 +139,14 @@ class GatewayPipeline:
         # Counted so tests (and metrics) can prove that cached requests skip validation and planning.
         self.validations = 0
         self.plannings = 0
+        # Response-layer keys change with the API schema and with what decides whether a document is accepted.
+        self.response_generation = (
+            response_layer.generation(
+                supergraph.api_sdl(), repr(self.limits), str(max_cost), str(introspection_enabled)
+            )
+            if self.cache_responses
+            else b""
+        )
 
     def prepare(self, query: str) -> PreparedDocument:
         cached = self.documents.get(query)
@@ -205,6 +220,23 @@ class GatewayPipeline:
     ) -> PipelineResult:
         """`cache_scope`: the caller's, when the entity cache may serve this request (see gateway.cache);
         `uncached_subgraphs`: subgraphs whose answers depend on more than the scope (a session cookie)."""
+        cache = self.entity_cache
+        response_key = ""
+        # The response layer: before the document is even looked up (a key hit was a query when it was kept).
+        # Never with a session cookie (then identity's answers are the cookie's, not the scope's).
+        if (
+            self.cache_responses
+            and cache is not None
+            and cache_scope is not None
+            and not uncached_subgraphs
+            and cache.usable
+        ):
+            response_key = response_layer.response_key(
+                cache_scope, self.response_generation, request.query, request.operation_name, request.variables
+            )
+            encoded = await response_layer.lookup(cache, response_key)
+            if encoded is not None:
+                return PipelineResult({}, operation_type=OperationType.QUERY, encoded=encoded)
         started = self.start(request)
         if isinstance(started, PipelineResult):
             return started
@@ -214,12 +246,16 @@ class GatewayPipeline:
                 request_error=True,
                 operation_type=started.operation.operation,
             )
-        cache = self.entity_cache
         request_cache = None
         operation_type = started.operation.operation
         if cache is not None and cache_scope is not None and operation_type == OperationType.QUERY:
             if cache.usable:
-                request_cache = RequestCache(cache, cache_scope, uncached_subgraphs, cache.begin())
+                collected = None
+                if response_key:
+                    response_layer.missed()  # counted here: only queries (a mutation's lookup is no miss)
+                    if started.plan.introspection_document is None:
+                        collected = response_layer.ResponseTags()
+                request_cache = RequestCache(cache, cache_scope, uncached_subgraphs, cache.begin(), collected)
             else:
                 cache.bypassed()
         # Send subgraphs what the client sent (subgraphs apply their own defaults from the copied definitions).
@@ -237,7 +273,20 @@ class GatewayPipeline:
             if result.data:
                 outcome.data.update(result.data)
             outcome.errors.extend(dict(e.formatted) for e in result.errors or ())
-        return PipelineResult(self.shape(started, outcome), operation_type=started.operation.operation)
+        body = self.shape(started, outcome)
+        if request_cache is not None and request_cache.response is not None and len(body) == 1:
+            # Only `data`: no error, no value completion.
+            encoded = jsoncodec.dumps(body)
+            await response_layer.store(
+                request_cache.cache,
+                request_cache.started,
+                request_cache.scope,
+                response_key,
+                encoded,
+                request_cache.response,
+            )
+            return PipelineResult(body, operation_type=operation_type, encoded=encoded)
+        return PipelineResult(body, operation_type=operation_type)
 
     def start(self, request: GraphQLRequest) -> Started | PipelineResult:
         """Everything before execution: the document, the operation, variables, the cost check, the plan."""

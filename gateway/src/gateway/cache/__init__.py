@@ -110,6 +110,9 @@ def entry_key(*parts: bytes) -> str:
 class CacheBackend(Protocol):
     async def get_many(self, keys: list[str]) -> list[bytes | None]: ...
 
+    async def get_many_ttl(self, keys: list[str]) -> list[tuple[bytes, float] | None]:
+        """As `get_many`, with each entry's remaining life in seconds (the response layer bounds its own by it)."""
+
     async def put_many(self, entries: list[tuple[str, bytes, frozenset[str]]], max_age_s: float) -> None: ...
 
     async def invalidate(self, tags: set[str]) -> None: ...
@@ -167,8 +170,18 @@ class EntityCache:
     def begin(self) -> int:
         return self.seq
 
-    async def lookup(self, keys: list[str]) -> list[Any]:
-        raw = await self.backend.get_many(keys)
+    async def lookup(self, keys: list[str], remaining: Callable[[float], None] | None = None) -> list[Any]:
+        """The decoded answers (None: a miss); `remaining` is told each hit's remaining life (seconds)."""
+        if remaining is None:
+            raw = await self.backend.get_many(keys)
+        else:
+            raw = []
+            for found in await self.backend.get_many_ttl(keys):
+                if found is None:
+                    raw.append(None)
+                else:
+                    raw.append(found[0])
+                    remaining(found[1])
         out: list[Any] = []
         for value in raw:
             if value is None:
@@ -182,10 +195,11 @@ class EntityCache:
     def bypassed(self) -> None:
         _BYPASSED.inc()
 
-    async def store(self, started: int, entries: list[Pending]) -> None:
-        """Store answers fetched since `started`, except those a drop since then may have made stale."""
+    async def store(self, started: int, entries: list[Pending], max_age_s: float | None = None) -> int:
+        """Store answers fetched since `started`, except those a drop since then may have made stale; for at most
+        `max_age_s` (never past the cache's maximum age). Returns how many were stored."""
         if started < self._floor:
-            return
+            return 0
         dropped = self._dropped
         fresh = [
             (e.key, e.value, e.tags)
@@ -193,7 +207,9 @@ class EntityCache:
             if not any(dropped.get(tag, 0) > started for tag in e.tags)
         ]
         if fresh:
-            await self.backend.put_many(fresh, self.max_age_s)
+            age = self.max_age_s if max_age_s is None else min(max_age_s, self.max_age_s)
+            await self.backend.put_many(fresh, age)
+        return len(fresh)
 
     async def invalidate(self, tags: Iterable[str], source: str) -> None:
         tags = set(tags)
@@ -255,6 +271,20 @@ class MemoryBackend:
                 out.append(None)
             else:
                 out.append(entry[1])
+        return out
+
+    async def get_many_ttl(self, keys: list[str]) -> list[tuple[bytes, float] | None]:
+        now = self.clock()
+        out: list[tuple[bytes, float] | None] = []
+        for key in keys:
+            entry = self._entries.get(key)
+            if entry is None:
+                out.append(None)
+            elif entry[0] <= now:
+                self._remove(key)
+                out.append(None)
+            else:
+                out.append((entry[1], entry[0] - now))
         return out
 
     async def put_many(self, entries: list[tuple[str, bytes, frozenset[str]]], max_age_s: float) -> None:

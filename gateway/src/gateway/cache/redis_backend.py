@@ -108,6 +108,22 @@ class RedisBackend:
             return [None] * len(keys)
         return values
 
+    async def get_many_ttl(self, keys: list[str]) -> list[tuple[bytes, float] | None]:
+        if not keys or not await self._available():
+            return [None] * len(keys)
+        entries = [self._entry(k) for k in keys]
+        try:
+            async with self.client.pipeline(transaction=False) as pipe:
+                pipe.mget(entries)
+                for entry in entries:
+                    pipe.pttl(entry)
+                values, *ttls = await pipe.execute()
+        except (RedisError, OSError) as exc:
+            self._failed(exc)
+            return [None] * len(keys)
+        # PTTL < 0: gone since the MGET (or, never here, no expiry): no life left to lend.
+        return [None if v is None else (v, max(t, 0) / 1000) for v, t in zip(values, ttls, strict=True)]
+
     async def put_many(self, entries: list[tuple[str, bytes, frozenset[str]]], max_age_s: float) -> None:
         if not await self._available():
             return

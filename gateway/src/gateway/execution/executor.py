@@ -11,6 +11,7 @@ from graphql import OperationType
 
 from gateway import jsoncodec
 from gateway.cache import CacheScope, EntityCache, Pending, entry_key, field_tags, ids_in, is_uuid
+from gateway.cache.responses import ResponseTags
 from gateway.execution.merging import ResponsePath, apply_renames, deep_merge, extract_representation, objects_at
 from gateway.execution.shaping import directives_allow, include_node
 from gateway.execution.subgraph_client import SubgraphClient, SubgraphUnavailable
@@ -28,12 +29,15 @@ class ExecutionOutcome:
 
 @dataclass(frozen=True)
 class RequestCache:
-    """The entity cache for one query: whose answers (`scope`), and the subgraphs not to cache for it."""
+    """The entity cache for one query: whose answers (`scope`), and the subgraphs not to cache for it.
+    `response`: collects every fetch's tags for the response layer (gateway.cache.responses), when it may keep
+    this query's answer."""
 
     cache: EntityCache
     scope: CacheScope
     skip: frozenset[str] = frozenset()
     started: int = 0
+    response: ResponseTags | None = None
 
 
 @dataclass
@@ -50,6 +54,10 @@ class _Request:
         if cache is None or subgraph in cache.skip:
             return None
         return cache
+
+    @property
+    def response(self) -> ResponseTags | None:
+        return self.cache.response if self.cache is not None else None
 
 
 async def execute_plan(
@@ -113,15 +121,20 @@ def _variables_for(request: _Request, names: tuple[str, ...]) -> dict[str, Any]:
 async def _run_root(request: _Request, node: FetchNode, outcome: ExecutionOutcome) -> None:
     variables = _variables_for(request, node.variable_names)
     cache = request.cache_for(node.subgraph)
+    collected = request.response
     key = ""
     cached = None
     if cache is not None:
         key = entry_key(
             cache.scope.key, _node_digest(node, node.subgraph, node.operation_text), jsoncodec.dumps_sorted(variables)
         )
-        (cached,) = await cache.cache.lookup([key])
+        (cached,) = await cache.cache.lookup([key], collected.used if collected is not None else None)
+    elif collected is not None:
+        collected.uncacheable()
     if cached is not None:
         payload: dict[str, Any] = {"data": cached}
+        if collected is not None and cache is not None:
+            collected.add(_root_tags(cache, variables, cached))
     else:
         try:
             payload = await request.client.request(node.subgraph, node.operation_text, variables, request.headers)
@@ -134,14 +147,23 @@ async def _run_root(request: _Request, node: FetchNode, outcome: ExecutionOutcom
         # answer's tags (opening a slot publishes nothing): never kept, so a new member shows at once.
         if (cache is not None and isinstance(data, dict) and not payload.get("errors")
                 and not any(isinstance(v, list) for v in data.values())):
-            tags = set(cache.scope.tags)
-            ids_in(variables, tags)
-            ids_in(data, tags)
-            tags.update(field_tags(data))
+            tags = _root_tags(cache, variables, data)
             await cache.cache.store(cache.started, [Pending(key, jsoncodec.dumps(data), frozenset(tags))])
+            if collected is not None:
+                collected.add(tags)
+        elif collected is not None:
+            collected.uncacheable()
     if node.renames:
         apply_renames(payload.get("data"), node.renames)
     _merge_root_result(outcome, node.subgraph, payload)
+
+
+def _root_tags(cache: RequestCache, variables: Mapping[str, Any], data: dict[str, Any]) -> set[str]:
+    tags = set(cache.scope.tags)
+    ids_in(variables, tags)
+    ids_in(data, tags)
+    tags.update(field_tags(data))
+    return tags
 
 
 async def _run_entities(request: _Request, group: FetchGroup, outcome: ExecutionOutcome) -> None:
@@ -177,10 +199,13 @@ async def _run_entities(request: _Request, group: FetchGroup, outcome: Execution
     if not batches:
         return
     cache = request.cache_for(group.subgraph)
+    collected = request.response
     if cache is not None:
         batches = await _from_cache(request, group, cache, batches, outcome)
         if not batches:
             return
+    elif collected is not None:
+        collected.uncacheable()
     nodes = [node for node, _, _ in batches]
     variables = _variables_for(request, tuple(dict.fromkeys(v for n in nodes for v in n.variable_names)))
     for index, (_, representations, _) in enumerate(batches):
@@ -195,6 +220,8 @@ async def _run_entities(request: _Request, group: FetchGroup, outcome: Execution
     data = payload.get("data") if isinstance(payload.get("data"), dict) else {}
     if cache is not None and data:
         await _to_cache(request, group, cache, batches, data, payload.get("errors") or (), outcome.data)
+    elif collected is not None:
+        collected.uncacheable()
     alias_targets: dict[str, list[list[tuple[dict[str, Any], ResponsePath]]]] = {}
     for index, (node, _, targets) in enumerate(batches):
         alias = alias_for(index, len(batches))
@@ -255,12 +282,14 @@ async def _from_cache(
 ) -> list[_Batch]:
     """Merge the cached answers; the batches left hold the representations still to fetch."""
     keys = [_entity_keys(request, group, cache, batch) for batch in batches]
-    found = await cache.cache.lookup([k for ks in keys for k in ks])
+    collected = cache.response
+    found = await cache.cache.lookup([k for ks in keys for k in ks], collected.used if collected else None)
     position = 0
     left: list[_Batch] = []
     for (node, representations, targets), _ in zip(batches, keys, strict=True):
         missing_r: list[dict[str, Any]] = []
         missing_t: list[list[tuple[dict[str, Any], ResponsePath]]] = []
+        node_variables = _variables_for(request, node.variable_names) if collected is not None else {}
         for representation, objects in zip(representations, targets, strict=True):
             result = found[position]
             position += 1
@@ -268,6 +297,8 @@ async def _from_cache(
                 missing_r.append(representation)
                 missing_t.append(objects)
             else:
+                if collected is not None:  # before merging renames the answer's fields
+                    collected.add(_entity_tags(cache, representation, node_variables, result, objects, outcome.data))
                 _merge_entity(node, result, objects)
         if missing_r:
             left.append((node, missing_r, missing_t))
@@ -284,6 +315,9 @@ async def _to_cache(
     root: dict[str, Any],
 ) -> None:
     """Keep each answer that came without an error, tagged (see gateway.cache)."""
+    collected = cache.response
+    if errors and collected is not None:
+        collected.uncacheable()
     errored: set[tuple[str, int]] = set()
     for error in errors:
         path = error.get("path") if isinstance(error, dict) else None
@@ -296,6 +330,8 @@ async def _to_cache(
         alias = alias_for(index, len(batches))
         results = data.get(alias)
         if not isinstance(results, list) or len(results) != len(representations):
+            if collected is not None:
+                collected.uncacheable()
             continue
         keys = _entity_keys(request, group, cache, batch)
         node_variables = _variables_for(request, node.variable_names)
@@ -303,17 +339,33 @@ async def _to_cache(
             zip(keys, representations, results, targets, strict=True)
         ):
             if not isinstance(result, dict) or (alias, i) in errored:
+                if collected is not None:
+                    collected.uncacheable()
                 continue
-            tags = set(cache.scope.tags)
-            ids_in(representation, tags)
-            ids_in(node_variables, tags)
-            ids_in(result, tags)
-            tags.update(field_tags(result))
-            for _, path in objects:
-                _ancestor_ids(root, path, tags)
+            tags = _entity_tags(cache, representation, node_variables, result, objects, root)
             entries.append(Pending(key, jsoncodec.dumps(result), frozenset(tags)))
+            if collected is not None:
+                collected.add(tags)
     if entries:
         await cache.cache.store(cache.started, entries)
+
+
+def _entity_tags(
+    cache: RequestCache,
+    representation: dict[str, Any],
+    node_variables: Mapping[str, Any],
+    result: dict[str, Any],
+    objects: list[tuple[dict[str, Any], ResponsePath]],
+    root: dict[str, Any],
+) -> set[str]:
+    tags = set(cache.scope.tags)
+    ids_in(representation, tags)
+    ids_in(node_variables, tags)
+    ids_in(result, tags)
+    tags.update(field_tags(result))
+    for _, path in objects:
+        _ancestor_ids(root, path, tags)
+    return tags
 
 
 def _ancestor_ids(root: Any, path: ResponsePath, tags: set[str]) -> None:
