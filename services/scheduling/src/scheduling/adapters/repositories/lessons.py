@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kabinet.db.bulk import insert_many
 from kabinet.money import Money
 from scheduling.adapters.repositories._rows import chunks, is_postgres, utc
 from scheduling.adapters.tables import (
@@ -73,10 +74,9 @@ class LessonRepository:
         """Bulk insert (one statement for lessons, one for participants): a month is thousands of rows."""
         if not new:
             return
-        await self.session.execute(insert(lessons), [_lesson_row(lesson) for lesson in new])
-        rows = [_participant_row(lesson.id, p) for lesson in new for p in lesson.participants]
-        if rows:
-            await self.session.execute(insert(participants), rows)
+        await insert_many(self.session, lessons, [_lesson_row(lesson) for lesson in new])
+        await insert_many(self.session, participants,
+                          [_participant_row(lesson.id, p) for lesson in new for p in lesson.participants])
 
     async def add(self, lesson: Lesson) -> None:
         await self.add_many([lesson])
@@ -138,8 +138,7 @@ class LessonRepository:
         await self.session.execute(insert(participants).values(**_participant_row(lesson_id, p)))
 
     async def add_participants(self, rows: Sequence[tuple[str, Participant]]) -> None:
-        if rows:
-            await self.session.execute(insert(participants), [_participant_row(lid, p) for lid, p in rows])
+        await insert_many(self.session, participants, [_participant_row(lid, p) for lid, p in rows])
 
     async def update_participant(self, lesson_id: str, p: Participant) -> None:
         await self.session.execute(update(participants).where(
