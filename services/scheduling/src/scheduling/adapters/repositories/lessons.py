@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import delete, insert, or_, select, update
@@ -59,9 +60,7 @@ def _participant_row(lesson_id: str, p: Participant) -> dict[str, Any]:
             "booking_id": p.booking_id}
 
 
-def _participant(r: Any) -> Participant:
-    return Participant(r.student_id, r.family_id, ParticipantReason(r.reason), Money(r.price, r.currency),
-                       r.booking_id)
+_REASONS = {r.value: r for r in ParticipantReason}
 
 
 
@@ -174,12 +173,20 @@ class LessonRepository:
         return out
 
     async def participants_of(self, lesson_ids: Sequence[str]) -> dict[str, list[Participant]]:
+        """A month's rosters are tens of thousands of rows with a handful of prices: rows are read as tuples and
+        each price is one (immutable) Money, shared."""
         out: dict[str, list[Participant]] = defaultdict(list)
+        prices: dict[tuple[Decimal, str], Money] = {}
+        c = participants.c
         for chunk in chunks(lesson_ids, 5000):
-            rows = await self.session.execute(select(participants).where(participants.c.lesson_id.in_(chunk))
-                                              .order_by(participants.c.student_id))
-            for r in rows:
-                out[r.lesson_id].append(_participant(r))
+            rows = await self.session.execute(
+                select(c.lesson_id, c.student_id, c.family_id, c.reason, c.price, c.currency, c.booking_id)
+                .where(c.lesson_id.in_(chunk)).order_by(c.student_id))
+            for lesson_id, student_id, family_id, reason, amount, currency, booking_id in rows:
+                price = prices.get((amount, currency))
+                if price is None:
+                    price = prices[amount, currency] = Money(amount, currency)
+                out[lesson_id].append(Participant(student_id, family_id, _REASONS[reason], price, booking_id))
         return out
 
     async def occurrences_taken(self, rule_ids: Sequence[str], first: date, last: date) -> set[tuple[str, date]]:
