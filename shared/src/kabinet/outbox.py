@@ -185,6 +185,9 @@ class OutboxRelay:
             # without this check stop() would wait forever for a relay that keeps looping.
             _raise_if_cancelling()
             self._broker_down = False
+            # Cleared before the pass, not before the wait: a commit during a pass that found nothing (its rows
+            # were not committed yet when it read) still wakes the wait below instead of waiting a poll interval.
+            self._wake.clear()
             try:
                 published, _failed = await self.publish_pending()
             except asyncio.CancelledError:
@@ -207,7 +210,6 @@ class OutboxRelay:
         if not wakeable:
             await asyncio.sleep(seconds)
             return
-        self._wake.clear()
         # asyncio.timeout, not wait_for: it never swallows a cancellation that races the wake-up.
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(seconds):

@@ -8,10 +8,11 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kabinet.context import EventContext, current_context
+from kabinet.db.bulk import insert_many
 from kabinet.events.contracts import EventContract
 from kabinet.events.envelope import Envelope
 from kabinet.tracing import current_traceparent
@@ -95,7 +96,7 @@ class UnitOfWork:
                 }
                 for e in self._pending
             ]
-            await self.session.execute(insert(self._outbox), rows)
+            await insert_many(self.session, self._outbox, rows)
         await self.session.commit()
         self.committed = True
         if self._pending and self._on_commit is not None:

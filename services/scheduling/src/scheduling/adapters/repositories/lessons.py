@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kabinet.db.bulk import insert_many
 from kabinet.money import Money
 from scheduling.adapters.repositories._rows import chunks, is_postgres, utc
 from scheduling.adapters.tables import (
@@ -58,9 +60,7 @@ def _participant_row(lesson_id: str, p: Participant) -> dict[str, Any]:
             "booking_id": p.booking_id}
 
 
-def _participant(r: Any) -> Participant:
-    return Participant(r.student_id, r.family_id, ParticipantReason(r.reason), Money(r.price, r.currency),
-                       r.booking_id)
+_REASONS = {r.value: r for r in ParticipantReason}
 
 
 
@@ -73,10 +73,9 @@ class LessonRepository:
         """Bulk insert (one statement for lessons, one for participants): a month is thousands of rows."""
         if not new:
             return
-        await self.session.execute(insert(lessons), [_lesson_row(lesson) for lesson in new])
-        rows = [_participant_row(lesson.id, p) for lesson in new for p in lesson.participants]
-        if rows:
-            await self.session.execute(insert(participants), rows)
+        await insert_many(self.session, lessons, [_lesson_row(lesson) for lesson in new])
+        await insert_many(self.session, participants,
+                          [_participant_row(lesson.id, p) for lesson in new for p in lesson.participants])
 
     async def add(self, lesson: Lesson) -> None:
         await self.add_many([lesson])
@@ -138,8 +137,7 @@ class LessonRepository:
         await self.session.execute(insert(participants).values(**_participant_row(lesson_id, p)))
 
     async def add_participants(self, rows: Sequence[tuple[str, Participant]]) -> None:
-        if rows:
-            await self.session.execute(insert(participants), [_participant_row(lid, p) for lid, p in rows])
+        await insert_many(self.session, participants, [_participant_row(lid, p) for lid, p in rows])
 
     async def update_participant(self, lesson_id: str, p: Participant) -> None:
         await self.session.execute(update(participants).where(
@@ -175,12 +173,20 @@ class LessonRepository:
         return out
 
     async def participants_of(self, lesson_ids: Sequence[str]) -> dict[str, list[Participant]]:
+        """A month's rosters are tens of thousands of rows with a handful of prices: rows are read as tuples and
+        each price is one (immutable) Money, shared."""
         out: dict[str, list[Participant]] = defaultdict(list)
+        prices: dict[tuple[Decimal, str], Money] = {}
+        c = participants.c
         for chunk in chunks(lesson_ids, 5000):
-            rows = await self.session.execute(select(participants).where(participants.c.lesson_id.in_(chunk))
-                                              .order_by(participants.c.student_id))
-            for r in rows:
-                out[r.lesson_id].append(_participant(r))
+            rows = await self.session.execute(
+                select(c.lesson_id, c.student_id, c.family_id, c.reason, c.price, c.currency, c.booking_id)
+                .where(c.lesson_id.in_(chunk)).order_by(c.student_id))
+            for lesson_id, student_id, family_id, reason, amount, currency, booking_id in rows:
+                price = prices.get((amount, currency))
+                if price is None:
+                    price = prices[amount, currency] = Money(amount, currency)
+                out[lesson_id].append(Participant(student_id, family_id, _REASONS[reason], price, booking_id))
         return out
 
     async def occurrences_taken(self, rule_ids: Sequence[str], first: date, last: date) -> set[tuple[str, date]]:

@@ -1,0 +1,85 @@
+"""The kit's bulk insert (one statement of column arrays on PostgreSQL, executemany on SQLite): the rows read back
+are the rows given, NULLs, money and time zones included, and a column type's checks still refuse a bad value."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Boolean, Column, Date, Integer, MetaData, String, Table, Text, select
+from sqlalchemy.exc import StatementError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from kabinet.db import create_engine, create_sessionmaker
+from kabinet.db.bulk import insert_many
+from kabinet.db.types import Amount, UtcDateTime
+
+pytestmark = pytest.mark.integration
+
+metadata = MetaData()
+things = Table(
+    "things",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("note", Text, nullable=True),
+    Column("price", Amount(12), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("n", Integer, nullable=True),
+    Column("flag", Boolean, nullable=False),
+)
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+async def engine(
+    request: pytest.FixtureRequest, tmp_path: Path, database_factory: Callable[[str], Awaitable[str]]
+) -> AsyncIterator[AsyncEngine]:
+    url = await database_factory("kit_bulk") if request.param == "postgresql" else f"sqlite:///{tmp_path}/bulk.db"
+    eng = create_engine(url)
+    async with eng.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    yield eng
+    await eng.dispose()
+
+
+def _rows(n: int) -> list[dict[str, Any]]:
+    plus3 = timezone(timedelta(hours=3))
+    return [
+        {
+            "id": f"id-{i:04d}",
+            "note": None if i % 2 else f"note «{i}», 'quoted'",
+            "price": Decimal(i) / 4,
+            "at": datetime(2027, 2, 1, 9, 30, tzinfo=plus3) + timedelta(minutes=i),
+            "day": date(2027, 2, 1) + timedelta(days=i % 28),
+            "n": None if i % 3 else i,
+            "flag": i % 5 == 0,
+        }
+        for i in range(n)
+    ]
+
+
+async def test_the_rows_read_back_are_the_rows_inserted(engine: AsyncEngine):
+    rows = _rows(1200)
+    async with create_sessionmaker(engine)() as s, s.begin():
+        await insert_many(s, things, rows)
+        await insert_many(s, things, [])  # nothing to do
+    async with create_sessionmaker(engine)() as s:
+        got = [dict(r._mapping) for r in await s.execute(select(things).order_by(things.c.id))]
+    assert got == [{**r, "at": r["at"].astimezone(UTC)} for r in rows]
+    assert got[1]["note"] is None and got[0]["note"] == "note «0», 'quoted'"
+    assert got[1]["price"] == Decimal("0.25")
+
+
+async def test_a_column_types_check_applies_to_every_value(engine: AsyncEngine):
+    rows = _rows(3)
+    rows[2]["price"] = Decimal("1.005")  # three decimals: Amount refuses it rather than rounding
+    async with create_sessionmaker(engine)() as s:
+        with pytest.raises(StatementError, match="at most two decimals"):
+            async with s.begin():
+                await insert_many(s, things, rows)
+    async with create_sessionmaker(engine)() as s:
+        assert (await s.execute(select(things))).first() is None
