@@ -497,7 +497,8 @@ async def _handle_graphql(request: Request, state: GatewayState) -> Response:
         value = request.headers.get(name)
         if value is not None:
             headers[name] = value
-    # The web app's session cookie goes to the session subgraphs only, and their cookies come back (sessions).
+    # The web app's session cookie goes to the session subgraphs only, and their cookies come back (sessions);
+    # with mutations only (the pipeline drops it for a query: see GatewayPipeline.execute).
     exchange = exchange_for(request.cookies, request.headers) if request.method == "POST" else None
     reset = current_exchange.set(exchange) if exchange is not None else None
     try:
@@ -506,7 +507,7 @@ async def _handle_graphql(request: Request, state: GatewayState) -> Response:
             headers,
             # Cached per principal: only when the gateway verified the token (else it cannot tell whose it is).
             cache_scope=scope_for(principal) if principal is not None and state.cache is not None else None,
-            # The session cookie decides what those subgraphs answer: never cached with a cookie.
+            # The session cookie decides what a session mutation answers: its fetches are never cached.
             uncached_subgraphs=frozenset(state.settings.session_subgraphs) if exchange is not None else frozenset(),
         )
     finally:

@@ -37,6 +37,7 @@ from gateway.planning.cache import LRUCache
 from gateway.planning.paths import PlanningError
 from gateway.planning.plan import FetchNode, QueryPlan
 from gateway.planning.planner import QueryPlanner
+from gateway.sessions import current_exchange
 
 SUBSCRIPTIONS_OVER_WEBSOCKET = (
     "Subscriptions are served over WebSocket (the graphql-transport-ws protocol) at this URL."
@@ -222,15 +223,9 @@ class GatewayPipeline:
         `uncached_subgraphs`: subgraphs whose answers depend on more than the scope (a session cookie)."""
         cache = self.entity_cache
         response_key = ""
-        # The response layer: before the document is even looked up (a key hit was a query when it was kept).
-        # Never with a session cookie (then identity's answers are the cookie's, not the scope's).
-        if (
-            self.cache_responses
-            and cache is not None
-            and cache_scope is not None
-            and not uncached_subgraphs
-            and cache.usable
-        ):
+        # The response layer: before the document is even looked up (a key hit was a query when it was kept;
+        # a query never depends on the session cookie, see below).
+        if self.cache_responses and cache is not None and cache_scope is not None and cache.usable:
             response_key = response_layer.response_key(
                 cache_scope, self.response_generation, request.query, request.operation_name, request.variables
             )
@@ -248,6 +243,13 @@ class GatewayPipeline:
             )
         request_cache = None
         operation_type = started.operation.operation
+        session = None
+        if operation_type == OperationType.QUERY:
+            # The session subgraph (identity) reads the web app's session cookie in its session mutations only
+            # (refreshSession, signOut, the sign-ins): a query's answers are its caller's scope's alone, so the
+            # cookie is not forwarded with it and the cache serves the browser as any other client.
+            uncached_subgraphs = frozenset()
+            session = current_exchange.set(None)
         if cache is not None and cache_scope is not None and operation_type == OperationType.QUERY:
             if cache.usable:
                 collected = None
@@ -259,9 +261,13 @@ class GatewayPipeline:
             else:
                 cache.bypassed()
         # Send subgraphs what the client sent (subgraphs apply their own defaults from the copied definitions).
-        outcome = await execute_plan(
-            started.plan, self.client, started.raw_variables, headers, started.variables, cache=request_cache
-        )
+        try:
+            outcome = await execute_plan(
+                started.plan, self.client, started.raw_variables, headers, started.variables, cache=request_cache
+            )
+        finally:
+            if session is not None:
+                current_exchange.reset(session)
         if cache is not None and operation_type == OperationType.MUTATION:
             # Before answering: what the mutation touched, and everything its caller sees, is fetched again.
             tags: set[str] = set(cache_scope.tags) if cache_scope is not None else set()

@@ -91,14 +91,18 @@ async def gateway(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
 
 
 async def test_the_session_cookie_reaches_identity_only_and_its_cookie_comes_back_uncached(gateway) -> None:
+    # A query: identity reads the cookie in its session mutations only, so no subgraph gets it (and the
+    # gateway's cache may serve the browser's queries like any other client's).
     response = await gateway.post("/graphql", json={"query": BOTH}, headers=BROWSER)
     assert response.json() == {"data": {"identitySeen": "identity", "otherSeen": "other"}}
-    assert SEEN["identity"] == [{"cookie": "kabinet_refresh=old-token", "mode": "cookie"}]  # not the other cookies
+    assert SEEN["identity"] == [{"cookie": None, "mode": None}]
     assert SEEN["other"] == [{"cookie": None, "mode": None}]
     assert "set-cookie" not in response.headers
 
     signed = await gateway.post("/graphql", json={"query": SIGN_IN}, headers=BROWSER)
     assert signed.json() == {"data": {"signIn": "ok"}}
+    # A mutation: the session cookie (not the other cookies) and the mode header reach identity.
+    assert SEEN["identity"][-1] == {"cookie": "kabinet_refresh=old-token", "mode": "cookie"}
     cookies = signed.headers.get_list("set-cookie")
     assert len(cookies) == 1 and cookies[0].startswith("kabinet_refresh=fresh-token;")
     assert "HttpOnly" in cookies[0] and "SameSite=strict" in cookies[0] and "Path=/graphql" in cookies[0]

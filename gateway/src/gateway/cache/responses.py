@@ -9,9 +9,9 @@ stored if a tag was dropped since the request began" that keep the entity cache 
 too. It lives at most as long as the shortest-lived cached answer it was built from, so a lost invalidation is
 still bounded by the maximum age.
 
-Kept only when every fetch of the execution was itself cacheable (no root list, no subgraph skipped for a
-session cookie, no fetch without a cache), for a query without an error or introspection. The hit skips parsing,
-planning, execution and encoding: one key hash and one lookup.
+Kept only when every fetch of the execution was itself cacheable (no root list, no fetch without a cache), for a
+query without an error or introspection. The hit skips parsing, planning, execution and encoding: one key hash and
+one lookup.
 """
 
 from __future__ import annotations
