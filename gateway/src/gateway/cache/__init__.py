@@ -34,6 +34,8 @@ from prometheus_client import Counter
 from gateway import jsoncodec
 from kabinet.auth import Principal
 from kabinet.events.envelope import Envelope
+from kabinet.events.ids import ids_in as ids_in
+from kabinet.events.ids import is_uuid as is_uuid
 
 log = logging.getLogger(__name__)
 
@@ -54,21 +56,13 @@ FIELD_TAGS: dict[str, tuple[str, ...]] = {
 BINDINGS = ("#",)
 
 
-def is_uuid(value: str) -> bool:
-    return len(value) == 36 and value[8] == "-" and value[13] == "-" and value[18] == "-" and value[23] == "-"
-
-
-def ids_in(value: Any, into: set[str]) -> None:
-    """Every UUID-shaped string in a JSON value."""
-    if isinstance(value, str):
-        if is_uuid(value):
-            into.add(value)
-    elif isinstance(value, dict):
-        for item in value.values():
-            ids_in(item, into)
-    elif isinstance(value, list):
-        for item in value:
-            ids_in(item, into)
+def argument_tags(variables: Any, tags: set[str]) -> None:
+    """The ids a fetch's variables name, plain and as arguments (`a:<id>`): an answer *keyed* by an id (a
+    branch's report) is dropped by an event that names the id as context, an answer that only *shows* it is not."""
+    ids: set[str] = set()
+    ids_in(variables, ids)
+    tags.update(ids)
+    tags.update(f"a:{i}" for i in ids)
 
 
 def field_tags(result: Any) -> Iterator[str]:
@@ -78,8 +72,14 @@ def field_tags(result: Any) -> Iterator[str]:
 
 
 def event_tags(envelope: Envelope) -> set[str]:
+    """What an event drops: the ids it changes, and answers keyed by the ids it names only as context (see
+    `EventContract.context_fields`); an envelope without `changed_ids` changes every id it names."""
     tags: set[str] = set()
     ids_in(envelope.payload, tags)
+    if envelope.changed_ids is not None:
+        context = tags.difference(envelope.changed_ids)
+        tags.difference_update(context)
+        tags.update(f"a:{i}" for i in context)
     tags.update(f"f:{name}" for name in FIELD_TAGS.get(envelope.routing_key, ()))
     return tags
 
@@ -90,6 +90,7 @@ class CacheScope:
 
     key: bytes
     tags: tuple[str, ...]
+    branches: frozenset[str] = frozenset()  # the caller's branch claims (see `mutation_tags`)
 
 
 @lru_cache(maxsize=20_000)
@@ -100,7 +101,23 @@ def scope_for(principal: Principal) -> CacheScope:
     if principal.family_id:
         tags.append(principal.family_id)
     tags.extend(sorted(principal.student_ids))
-    return CacheScope(key, tuple(tags))
+    return CacheScope(key, tuple(tags), frozenset(principal.branch_ids))
+
+
+def mutation_tags(scope: CacheScope | None, variables: Any, answer: Any) -> set[str]:
+    """What a mutation drops before the gateway answers: its caller's scope, every id in its answer, and every
+    id in its variables - except the caller's own branches, which staff name as where they act (a payment's
+    `branchId`): of those only answers keyed by the branch (`a:<id>`: its report, settings, families) go, unless
+    the answer shows the branch too (a change to the branch itself). A change the mutation makes to an entity
+    that shows the branch is dropped by that entity's own id, or by the event that announces it."""
+    tags: set[str] = set(scope.tags) if scope is not None else set()
+    ids_in(answer, tags)
+    named: set[str] = set()
+    ids_in(variables, named)
+    context = named.intersection(scope.branches).difference(tags) if scope is not None else set()
+    tags.update(named.difference(context))
+    tags.update(f"a:{i}" for i in context)
+    return tags
 
 
 def entry_key(*parts: bytes) -> str:

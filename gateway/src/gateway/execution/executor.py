@@ -10,7 +10,7 @@ from typing import Any
 from graphql import OperationType
 
 from gateway import jsoncodec
-from gateway.cache import CacheScope, EntityCache, Pending, entry_key, field_tags, ids_in, is_uuid
+from gateway.cache import CacheScope, EntityCache, Pending, argument_tags, entry_key, field_tags, ids_in, is_uuid
 from gateway.execution.merging import ResponsePath, apply_renames, deep_merge, extract_representation, objects_at
 from gateway.execution.shaping import directives_allow, include_node
 from gateway.execution.subgraph_client import SubgraphClient, SubgraphUnavailable
@@ -135,7 +135,7 @@ async def _run_root(request: _Request, node: FetchNode, outcome: ExecutionOutcom
         if (cache is not None and isinstance(data, dict) and not payload.get("errors")
                 and not any(isinstance(v, list) for v in data.values())):
             tags = set(cache.scope.tags)
-            ids_in(variables, tags)
+            argument_tags(variables, tags)
             ids_in(data, tags)
             tags.update(field_tags(data))
             await cache.cache.store(cache.started, [Pending(key, jsoncodec.dumps(data), frozenset(tags))])
@@ -306,7 +306,7 @@ async def _to_cache(
                 continue
             tags = set(cache.scope.tags)
             ids_in(representation, tags)
-            ids_in(node_variables, tags)
+            argument_tags(node_variables, tags)
             ids_in(result, tags)
             tags.update(field_tags(result))
             for _, path in objects:

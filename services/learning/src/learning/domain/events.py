@@ -17,6 +17,9 @@ class AttendanceMarked(EventContract):
         "later revision for the same lesson and student supersedes an earlier one (billing charges on "
         "attendance; scheduling marks a trial used)."
     )
+    # The branch is where: a mark changes the student's and the lesson's answers (both named), no field of the
+    # branch (identity's Branch: name, city, time zone, address) nor which students or families it has.
+    context_fields: ClassVar[frozenset[str]] = frozenset({"branch_id"})
 
     lesson_id: str
     branch_id: str
@@ -33,6 +36,9 @@ class LessonConducted(EventContract):
     event_type: ClassVar[str] = "learning.lesson.conducted"
     event_version: ClassVar[int] = 1
     description: ClassVar[str] = "The lesson's sheet first recorded a student attending: the lesson took place."
+    # The lesson's status changes (named); the branch is where, the teacher who: no field of either changes (a
+    # teacher's lessons - scheduling's Staff.lessons - list the same lessons, the changed one named by its id).
+    context_fields: ClassVar[frozenset[str]] = frozenset({"branch_id", "teacher_id"})
 
     lesson_id: str
     branch_id: str
@@ -63,6 +69,10 @@ class HomeworkAssigned(EventContract):
     description: ClassVar[str] = (
         "Homework was set (or changed) on a lesson; due at the group's next lesson when learning knows it."
     )
+    # The lesson's homework changes (named; students' homework lists: the `homework` field, gateway.cache). The
+    # group (no field of scheduling's Group changes; a journal is keyed by it and still dropped) and the due
+    # lesson (its own homework and sheet do not change) are context.
+    context_fields: ClassVar[frozenset[str]] = frozenset({"group_id", "due_lesson_id"})
 
     lesson_id: str
     group_id: str | None
