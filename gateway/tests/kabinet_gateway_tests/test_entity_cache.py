@@ -371,6 +371,36 @@ async def test_an_event_drops_what_it_changes_not_the_branch_it_happened_in(
     assert not await served_from_cache(cached_stack, b, WITH_BRANCH, {"id": family_b})
 
 
+HOMEWORK = """query Homework($s: ID!) { student(id: $s) { id homework { lessonId text } } }"""
+
+
+async def test_homework_drops_the_lists_of_its_lessons_students_only(
+        cached_stack: StackHandle, messaging: MessagingSettings) -> None:
+    """Homework names the lesson's students: another child's homework list stays cached; an event from before
+    `student_ids` (it names no student) still drops every homework list."""
+    family_a, student_a = await register(cached_stack, "Ira", "+7 912 000-02-05")
+    family_b, student_b = await register(cached_stack, "Kira", "+7 912 000-02-06")
+    await cached_stack.drain()
+    a, b = guardian(family_a, "g-a"), guardian(family_b, "g-b")
+    assigned = next(e.contract for e in collect().entries if e.routing_key == "learning.homework.assigned.v1")
+
+    def homework(**extra: Any) -> Envelope:
+        payload = {"lesson_id": str(uuid.uuid4()), "group_id": str(uuid.uuid4()), "text": "Ex. 1",
+                   "due_lesson_id": None, **extra}
+        return Envelope(type=assigned.event_type, version=1, producer="learning", payload=payload,
+                        changed_ids=tuple(assigned.changed_ids(payload)))
+
+    for who, student in ((a, student_a), (b, student_b)):
+        await cache_it(cached_stack, who, HOMEWORK, {"s": student})
+    await publish(cached_stack, messaging, homework(student_ids=[student_a]))
+    assert await served_from_cache(cached_stack, b, HOMEWORK, {"s": student_b})
+    assert not await served_from_cache(cached_stack, a, HOMEWORK, {"s": student_a})
+
+    await cache_it(cached_stack, b, HOMEWORK, {"s": student_b})
+    await publish(cached_stack, messaging, homework())
+    assert not await served_from_cache(cached_stack, b, HOMEWORK, {"s": student_b})
+
+
 async def test_a_payment_by_a_branch_admin_keeps_the_other_families_of_the_branch(cached_stack: StackHandle) -> None:
     """The admin names their branch as where they act: the paying family's guardian sees the payment at once,
     another family of the branch keeps its entries, and answers keyed by the branch (another admin's report

@@ -47,10 +47,12 @@ _HITS = CACHE_LOOKUPS.labels("hit")
 _MISSES = CACHE_LOOKUPS.labels("miss")
 _BYPASSED = CACHE_LOOKUPS.labels("bypassed")
 
-# Events whose payload names no entity that a cached answer contains, with the fields they change.
-FIELD_TAGS: dict[str, tuple[str, ...]] = {
-    "learning.homework.assigned.v1": ("homework",),  # names the lesson and group, not the students
-    "scheduling.lesson.scheduled.v1": ("lessons",),  # a group's new lesson is in no cached page yet
+# Events whose payload names no entity that a cached answer contains, with the fields they change - unless
+# the payload has the field named second (then it names them).
+FIELD_TAGS: dict[str, tuple[tuple[str, ...], str | None]] = {
+    # Its students' homework lists: named in `student_ids` since it has them (an event from before does not).
+    "learning.homework.assigned.v1": (("homework",), "student_ids"),
+    "scheduling.lesson.scheduled.v1": (("lessons",), None),  # a group's new lesson is in no cached page yet
 }
 # Every event: any of them may name a cached entity.
 BINDINGS = ("#",)
@@ -80,7 +82,9 @@ def event_tags(envelope: Envelope) -> set[str]:
         context = tags.difference(envelope.changed_ids)
         tags.difference_update(context)
         tags.update(f"a:{i}" for i in context)
-    tags.update(f"f:{name}" for name in FIELD_TAGS.get(envelope.routing_key, ()))
+    fields, named_in = FIELD_TAGS.get(envelope.routing_key, ((), None))
+    if named_in is None or named_in not in envelope.payload:
+        tags.update(f"f:{name}" for name in fields)
     return tags
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar
 
+from pydantic import Field
+
 from kabinet.events import EventContract, produces
 
 
@@ -67,14 +69,17 @@ class HomeworkAssigned(EventContract):
     event_type: ClassVar[str] = "learning.homework.assigned"
     event_version: ClassVar[int] = 1
     description: ClassVar[str] = (
-        "Homework was set (or changed) on a lesson; due at the group's next lesson when learning knows it."
+        "Homework was set (or changed) on a lesson; due at the group's next lesson when learning knows it. "
+        "`student_ids`: the lesson's students (their homework lists change)."
     )
-    # The lesson's homework changes (named; students' homework lists: the `homework` field, gateway.cache). The
-    # group (no field of scheduling's Group changes; a journal is keyed by it and still dropped) and the due
-    # lesson (its own homework and sheet do not change) are context.
+    # The lesson's homework and its students' homework lists change (named). The group (no field of
+    # scheduling's Group changes; a journal is keyed by it and still dropped) and the due lesson (its own
+    # homework and sheet do not change) are context.
     context_fields: ClassVar[frozenset[str]] = frozenset({"group_id", "due_lesson_id"})
 
     lesson_id: str
     group_id: str | None
     text: str
     due_lesson_id: str | None
+    # The lesson's students as learning knows them (its participants): whose homework lists change.
+    student_ids: list[str] = Field(default_factory=list)
