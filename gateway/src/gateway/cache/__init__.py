@@ -8,12 +8,14 @@ apart; anonymous callers share the anonymous scope. Mutations, subscriptions, fe
 session cookie, and requests whose token the gateway does not verify are never cached.
 
 Every entry carries tags: the ids (UUIDs) in its representation, variables and answer, the ids of the objects
-above it in the response, the scope's family and students, the scope itself (`p:<scope>`) and the names of its
-top-level fields (`f:<name>`). An event drops every tag its payload names (each UUID in it, and for the few
-events that name no entity a cached answer shows - a new homework of a group, a new lesson of a group - the
-field they change). A mutation drops its caller's scope and every id in its variables and answer before the
-gateway answers. A maximum age bounds what a lost invalidation can leave; while the event feed is down the
-cache is bypassed, and an in-process cache is emptied when the feed comes back.
+above it in the response, the scope's family and students, the scope itself (`p:<scope>`), the names of its
+top-level fields (`f:<name>`), and the ids in its variables also as `a:<id>` (the answer is keyed by them). An
+event drops the ids it changes - all it names but its contract's context fields (`Envelope.changed_ids`) - and
+`a:<id>` of the ids it names only as context; the one event that names no entity a cached answer shows (a new
+lesson of a group) drops the field it changes. A mutation drops its caller's scope and the ids in its answer
+and variables before the gateway answers, the caller's own branches only as `a:<id>` (see `mutation_tags`).
+A maximum age bounds what a lost invalidation can leave; while the event feed is down the cache is bypassed,
+and an in-process cache is emptied when the feed comes back.
 
 An answer fetched while one of its tags was dropped is not stored (the drop may be newer than the answer).
 """
