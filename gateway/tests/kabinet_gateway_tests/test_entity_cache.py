@@ -28,7 +28,7 @@ import aio_pika
 import pytest
 from prometheus_client import REGISTRY
 
-from gateway.cache import EntityCache, MemoryBackend
+from gateway.cache import EntityCache, MemoryBackend, event_tags, mutation_tags, scope_for
 from gateway.cache.redis_backend import RedisBackend
 from gateway.config import GatewaySettings
 from kabinet.auth import Principal, Role, SigningKey
@@ -527,6 +527,32 @@ async def test_redis_down_only_slows_requests(redis_stack: StackHandle, redis_pr
     # The entry stored before the outage shows the old balance: it must not come back.
     assert (await read(redis_stack, parent, family))["account"]["balance"]["amount"] == "600.00"
     assert (await read_cached(redis_stack, parent, family))["account"]["balance"]["amount"] == "600.00"
+
+
+def test_what_events_and_mutations_drop() -> None:
+    branch, lesson, student, family, other = (str(uuid.uuid4()) for _ in range(5))
+    payload = {"lesson_id": lesson, "branch_id": branch, "student_id": student, "family_id": family}
+    marked = Envelope(type="learning.attendance.marked", version=1, producer="learning", payload=payload,
+                      changed_ids=(family, lesson, student))
+    assert event_tags(marked) == {family, lesson, student, f"a:{branch}"}
+    assert event_tags(dataclasses.replace(marked, changed_ids=None)) == {family, lesson, student, branch}
+
+    homework = Envelope(type="learning.homework.assigned", version=1, producer="learning",
+                        payload={"lesson_id": lesson, "student_ids": [student]}, changed_ids=(lesson, student))
+    assert event_tags(homework) == {lesson, student}
+    assert "f:homework" in event_tags(dataclasses.replace(homework, payload={"lesson_id": lesson}))
+    moved = Envelope(type="scheduling.lesson.rescheduled", version=1, producer="scheduling",
+                     payload={"lesson_id": lesson, "branch_id": branch})
+    assert event_tags(moved) == {lesson, branch, "f:lessons"}
+
+    admin = scope_for(Principal(user_id="a-1", role=Role.BRANCH_ADMIN, branch_ids=frozenset({branch})))
+    variables = {"input": {"familyId": family, "branchId": branch}}
+    assert mutation_tags(admin, variables, {"pay": {"id": other}}) == {
+        *admin.tags, family, other, f"a:{branch}"}
+    # The answer shows the branch (a change to it): dropped; another branch than the caller's: dropped.
+    assert branch in mutation_tags(admin, variables, {"branch": {"id": branch}})
+    assert other in mutation_tags(admin, {"branchId": other}, {})
+    assert mutation_tags(None, variables, {}) == {family, branch}
 
 
 async def test_memory_backend_tags_and_age() -> None:

@@ -11,8 +11,8 @@ Every entry carries tags: the ids (UUIDs) in its representation, variables and a
 above it in the response, the scope's family and students, the scope itself (`p:<scope>`), the names of its
 top-level fields (`f:<name>`), and the ids in its variables also as `a:<id>` (the answer is keyed by them). An
 event drops the ids it changes - all it names but its contract's context fields (`Envelope.changed_ids`) - and
-`a:<id>` of the ids it names only as context; the one event that names no entity a cached answer shows (a new
-lesson of a group) drops the field it changes. A mutation drops its caller's scope and the ids in its answer
+`a:<id>` of the ids it names only as context; the events that change a list no id in it names (a new or moved
+lesson) drop the field. A mutation drops its caller's scope and the ids in its answer
 and variables before the gateway answers, the caller's own branches only as `a:<id>` (see `mutation_tags`).
 A maximum age bounds what a lost invalidation can leave; while the event feed is down the cache is bypassed,
 and an in-process cache is emptied when the feed comes back.
@@ -55,6 +55,8 @@ FIELD_TAGS: dict[str, tuple[tuple[str, ...], str | None]] = {
     # Its students' homework lists: named in `student_ids` since it has them (an event from before does not).
     "learning.homework.assigned.v1": (("homework",), "student_ids"),
     "scheduling.lesson.scheduled.v1": (("lessons",), None),  # a group's new lesson is in no cached page yet
+    # A lesson moved into a cached window (a family's month of lessons) is not in it yet: its id is not there.
+    "scheduling.lesson.rescheduled.v1": (("lessons",), None),
 }
 # Every event: any of them may name a cached entity.
 BINDINGS = ("#",)
