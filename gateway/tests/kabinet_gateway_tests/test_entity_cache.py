@@ -399,6 +399,11 @@ async def test_homework_drops_the_lists_of_its_lessons_students_only(
     await cache_it(cached_stack, b, HOMEWORK, {"s": student_b})
     await publish(cached_stack, messaging, homework())
     assert not await served_from_cache(cached_stack, b, HOMEWORK, {"s": student_b})
+    # A field is dropped by its name, whatever the client's alias for it.
+    aliased = HOMEWORK.replace("homework {", "hw: homework {")
+    await cache_it(cached_stack, b, aliased, {"s": student_b})
+    await publish(cached_stack, messaging, homework())
+    assert not await served_from_cache(cached_stack, b, aliased, {"s": student_b})
 
 
 async def test_a_payment_by_a_branch_admin_keeps_the_other_families_of_the_branch(cached_stack: StackHandle) -> None:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+import weakref
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from graphql import OperationType
+from graphql import FieldNode, InlineFragmentNode, OperationType, SelectionNode
 
 from gateway import jsoncodec
 from gateway.cache import CacheScope, EntityCache, Pending, argument_tags, entry_key, field_tags, ids_in, is_uuid
@@ -138,6 +139,7 @@ async def _run_root(request: _Request, node: FetchNode, outcome: ExecutionOutcom
             argument_tags(variables, tags)
             ids_in(data, tags)
             tags.update(field_tags(data))
+            tags.update(_named_fields(node))
             await cache.cache.store(cache.started, [Pending(key, jsoncodec.dumps(data), frozenset(tags))])
     if node.renames:
         apply_renames(payload.get("data"), node.renames)
@@ -232,6 +234,28 @@ def _merge_entity(node: FetchNode, result: Any, objects: list[tuple[dict[str, An
             deep_merge(obj, result, replace_typename=node.resolves_typename)
 
 
+_NAMED_FIELDS: weakref.WeakKeyDictionary[FetchNode, frozenset[str]] = weakref.WeakKeyDictionary()
+
+
+def _named_fields(node: FetchNode) -> frozenset[str]:
+    """`f:<name>` of the top-level fields a node asks for by name: the answer's keys are the client's aliases,
+    and an event drops a field by its name (`lessons`, however a client calls it)."""
+    tags = _NAMED_FIELDS.get(node)
+    if tags is None:
+        found: set[str] = set()
+
+        def walk(selections: Sequence[SelectionNode]) -> None:
+            for selection in selections:
+                if isinstance(selection, FieldNode):
+                    found.add(f"f:{selection.name.value}")
+                elif isinstance(selection, InlineFragmentNode):
+                    walk(selection.selection_set.selections)
+
+        walk(node.selections)
+        tags = _NAMED_FIELDS[node] = frozenset(found)
+    return tags
+
+
 def _node_digest(node: FetchNode, subgraph: str, text: str) -> bytes:
     """What a fetch node asks of its subgraph (the selection set), hashed once per node of a cached plan."""
     digest = node.cache_digest
@@ -309,6 +333,7 @@ async def _to_cache(
             argument_tags(node_variables, tags)
             ids_in(result, tags)
             tags.update(field_tags(result))
+            tags.update(_named_fields(node))
             for _, path in objects:
                 _ancestor_ids(root, path, tags)
             entries.append(Pending(key, jsoncodec.dumps(result), frozenset(tags)))
