@@ -429,6 +429,16 @@ async def test_a_payment_by_a_branch_admin_keeps_the_other_families_of_the_branc
     await cached_stack.drain()  # the payment's events (they name family A) applied too
     assert await served_from_cache(cached_stack, b, WITH_BRANCH, {"id": family_b})
 
+    # A payment made at billing itself (no mutation through this gateway): its events refresh the report.
+    await cache_it(cached_stack, colleague, REPORT, {"b": B1})
+    await pay(cached_stack.service_client("billing", ADMIN), family_b, "70", branch_id=B1)
+
+    async def reported() -> bool:
+        got = await cached_stack.client(colleague).execute(REPORT, {"b": B1})
+        return Decimal(got["data"]["branchBillingReport"]["payments"]["amount"]) == Decimal(before) + 220
+
+    await until_fresh(reported, timeout_s=10)
+
 
 async def test_a_lost_invalidation_is_stale_at_most_the_maximum_age(cached_stack: StackHandle) -> None:
     family, _ = await register(cached_stack, "Egor", "+7 912 000-01-06")

@@ -57,6 +57,15 @@ FIELD_TAGS: dict[str, tuple[tuple[str, ...], str | None]] = {
     "scheduling.lesson.scheduled.v1": (("lessons",), None),  # a group's new lesson is in no cached page yet
     # A lesson moved into a cached window (a family's month of lessons) is not in it yet: its id is not there.
     "scheduling.lesson.rescheduled.v1": (("lessons",), None),
+    # A branch's billing report (payments, refunds, debts, sales, charges) is keyed by the branch, which billing's
+    # money events do not name (an online payment reaches it through no mutation of this gateway).
+    **{
+        f"billing.{event}.v1": (("branchBillingReport",), None)
+        for event in (
+            "payment.received", "payment.refunded", "charge.applied", "charge.refunded", "adjustment.made",
+            "balance.changed", "subscription.sold", "subscription.expired", "subscription.closed", "invoice.paid",
+        )
+    },
 }
 # Every event: any of them may name a cached entity.
 BINDINGS = ("#",)
