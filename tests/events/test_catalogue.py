@@ -49,3 +49,9 @@ def test_missing_services_are_skipped():
     cat = collect(("no_such_service_xyz",))
     assert cat.entries == [] and cat.services_missing == ["no_such_service_xyz"]
     assert "not present yet: no_such_service_xyz" in render_markdown(cat)
+
+
+def test_context_fields_are_fields_of_their_contract():
+    for entry in collect(SERVICES).entries:
+        unknown = entry.contract.context_fields - set(entry.contract.model_fields)
+        assert not unknown, f"{entry.routing_key}: context fields {unknown} are not in the payload"

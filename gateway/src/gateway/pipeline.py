@@ -25,7 +25,7 @@ from graphql.validation import NoSchemaIntrospectionCustomRule
 from prometheus_client import Counter
 
 from gateway import jsoncodec
-from gateway.cache import CacheScope, EntityCache, ids_in
+from gateway.cache import CacheScope, EntityCache, mutation_tags
 from gateway.cache import responses as response_layer
 from gateway.composition.supergraph import Supergraph
 from gateway.cost import CostEstimator
@@ -270,10 +270,7 @@ class GatewayPipeline:
                 current_exchange.reset(session)
         if cache is not None and operation_type == OperationType.MUTATION:
             # Before answering: what the mutation touched, and everything its caller sees, is fetched again.
-            tags: set[str] = set(cache_scope.tags) if cache_scope is not None else set()
-            ids_in(started.raw_variables, tags)
-            ids_in(outcome.data, tags)
-            await cache.invalidate(tags, "mutation")
+            await cache.invalidate(mutation_tags(cache_scope, started.raw_variables, outcome.data), "mutation")
         if started.plan.introspection_document is not None:
             result = self._introspect(started.plan, started.raw_variables)
             if result.data:

@@ -13,11 +13,14 @@ RabbitMQ, the gateway caching (GATEWAY_CACHE=memory, or redis behind a TCP proxy
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import time
 import typing
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +28,7 @@ import aio_pika
 import pytest
 from prometheus_client import REGISTRY
 
-from gateway.cache import EntityCache, MemoryBackend
+from gateway.cache import EntityCache, MemoryBackend, event_tags, mutation_tags, scope_for
 from gateway.cache.redis_backend import RedisBackend
 from gateway.config import GatewaySettings
 from kabinet.auth import Principal, Role, SigningKey
@@ -121,9 +124,10 @@ async def read_cached(stack: StackHandle, who: Principal, family_id: str) -> dic
     raise AssertionError("no read was served from the cache")
 
 
-async def pay(client: Any, family_id: str, amount: str) -> None:
+async def pay(client: Any, family_id: str, amount: str, branch_id: str | None = None) -> None:
     paid = await client.execute(PAY, {"input": {
-        "familyId": family_id, "amount": amount, "method": "CASH", "idempotencyKey": str(uuid.uuid4())}})
+        "familyId": family_id, "amount": amount, "method": "CASH", "idempotencyKey": str(uuid.uuid4()),
+        **({"branchId": branch_id} if branch_id else {})}})
     assert paid["data"]["recordPayment"]["errors"] == [], paid
 
 
@@ -202,10 +206,13 @@ async def test_a_root_list_shows_a_new_member_at_once(cached_stack: StackHandle)
 
 
 def _payload_naming(contract: Any, entity_id: str) -> dict[str, Any]:
-    """A payload of this contract whose every id names `entity_id` (lists of ids and of participants too)."""
+    """A payload of this contract whose every id names `entity_id` (lists of ids and of participants too), but
+    its context fields (`EventContract.context_fields`), which name another id."""
     payload: dict[str, Any] = {}
     for name in contract.model_fields:
-        if name.endswith("_id"):
+        if name in contract.context_fields:
+            payload[name] = [str(uuid.uuid4())] if name.endswith("_ids") else str(uuid.uuid4())
+        elif name.endswith("_id"):
             payload[name] = entity_id
         elif name.endswith("_ids"):
             payload[name] = [entity_id]
@@ -217,7 +224,8 @@ def _payload_naming(contract: Any, entity_id: str) -> dict[str, Any]:
 async def test_every_kind_of_event_drops_what_it_names(cached_stack: StackHandle,
                                                        messaging: MessagingSettings) -> None:
     """Each contract of the catalogue (charges, payments, balance, lessons, sheets, grades, homework, students
-    ...) published on RabbitMQ naming the family: the guardian's next read goes to the subgraphs again."""
+    ...) published on RabbitMQ naming the family in what it changes: the guardian's next read goes to the
+    subgraphs again."""
     family, _ = await register(cached_stack, "Vera", "+7 912 000-01-02")
     await cached_stack.drain()
     parent = guardian(family)
@@ -243,8 +251,9 @@ async def test_every_kind_of_event_drops_what_it_names(cached_stack: StackHandle
             await read_cached(cached_stack, parent, family)
             handled = cache.invalidations
             event_type, _, version = entry.routing_key.rpartition(".v")
-            envelope = Envelope(type=event_type, version=int(version), producer=entry.producer,
-                                payload=_payload_naming(entry.contract, family))
+            payload = _payload_naming(entry.contract, family)
+            envelope = Envelope(type=event_type, version=int(version), producer=entry.producer, payload=payload,
+                                changed_ids=tuple(entry.contract.changed_ids(payload)))  # as the unit of work
             published = time.perf_counter()
             await exchange.publish(aio_pika.Message(envelope.to_json(), message_id=envelope.id),
                                    routing_key=entry.routing_key)
@@ -291,6 +300,144 @@ async def test_a_mutation_is_visible_in_the_next_read_at_once(cached_stack: Stac
     # The branch admin records a payment through the gateway; the guardian reads at once (no waiting for events).
     await pay(cached_stack.client(ADMIN), family, "250")
     assert (await read(cached_stack, parent, family))["account"]["balance"]["amount"] == "250.00"
+
+
+WITH_BRANCH = """query WithBranch($id: ID!) {
+  family(id: $id) { id students { id firstName branchId } account { balance { amount } } } }"""
+REPORT = """query Report($b: ID!) { branchBillingReport(branchId: $b, since: "2020-01-01T00:00:00+00:00",
+  until: "2100-01-01T00:00:00+00:00") { payments { amount } } }"""
+
+
+async def served_from_cache(stack: StackHandle, who: Principal, query: str, variables: dict[str, Any]) -> bool:
+    """Read once; True when no subgraph was asked (every lookup a hit)."""
+    misses = lookups("miss")
+    got = await stack.client(who).execute(query, variables)
+    assert got["_status"] == 200 and "errors" not in got, got
+    return lookups("miss") == misses
+
+
+async def cache_it(stack: StackHandle, who: Principal, query: str, variables: dict[str, Any]) -> None:
+    for _ in range(50):
+        if await served_from_cache(stack, who, query, variables):
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("no read was served from the cache")
+
+
+async def publish(stack: StackHandle, messaging: MessagingSettings, envelope: Envelope) -> None:
+    """Publish on the stack's exchange and wait until the gateway's cache has applied it."""
+    cache = cache_of(stack)
+    handled = cache.invalidations
+    connection = await aio_pika.connect(messaging.amqp_url or "")
+    try:
+        channel = await connection.channel()
+        exchange = await channel.declare_exchange(Topology.from_settings(messaging).exchange,
+                                                  aio_pika.ExchangeType.TOPIC, durable=True)
+        await exchange.publish(aio_pika.Message(envelope.to_json(), message_id=envelope.id),
+                               routing_key=envelope.routing_key)
+    finally:
+        await connection.close()
+    async with asyncio.timeout(10):
+        while cache.invalidations == handled:
+            await asyncio.sleep(0.01)
+
+
+async def test_an_event_drops_what_it_changes_not_the_branch_it_happened_in(
+        cached_stack: StackHandle, messaging: MessagingSettings) -> None:
+    """A mark names its branch as where: the marked student's family reads afresh, another family of the
+    branch (whose answers show the branch too) keeps its entries. An envelope without `changed_ids` (from
+    before) still drops everything it names."""
+    marked = next(e.contract for e in collect().entries if e.routing_key == "learning.attendance.marked.v1")
+    family_a, student_a = await register(cached_stack, "Alla", "+7 912 000-02-01")
+    family_b, _ = await register(cached_stack, "Bella", "+7 912 000-02-02")
+    await cached_stack.drain()
+    a, b = guardian(family_a, "g-a"), guardian(family_b, "g-b")
+
+    def mark() -> Envelope:
+        payload = marked(lesson_id=str(uuid.uuid4()), branch_id=B1, student_id=student_a, family_id=family_a,
+                         status="present", lesson_type="group", revision=1, marked_at=datetime.now(UTC)).to_payload()
+        return Envelope(type=marked.event_type, version=1, producer="learning", payload=payload,
+                        changed_ids=tuple(marked.changed_ids(payload)))  # as the unit of work builds it
+
+    for who, family in ((a, family_a), (b, family_b)):
+        await cache_it(cached_stack, who, WITH_BRANCH, {"id": family})
+    await publish(cached_stack, messaging, mark())
+    assert await served_from_cache(cached_stack, b, WITH_BRANCH, {"id": family_b})
+    assert not await served_from_cache(cached_stack, a, WITH_BRANCH, {"id": family_a})
+
+    # The same event as published before context fields: every id it names is dropped, the branch too.
+    await cache_it(cached_stack, b, WITH_BRANCH, {"id": family_b})
+    await publish(cached_stack, messaging, dataclasses.replace(mark(), changed_ids=None))
+    assert not await served_from_cache(cached_stack, b, WITH_BRANCH, {"id": family_b})
+
+
+HOMEWORK = """query Homework($s: ID!) { student(id: $s) { id homework { lessonId text } } }"""
+
+
+async def test_homework_drops_the_lists_of_its_lessons_students_only(
+        cached_stack: StackHandle, messaging: MessagingSettings) -> None:
+    """Homework names the lesson's students: another child's homework list stays cached; an event from before
+    `student_ids` (it names no student) still drops every homework list."""
+    family_a, student_a = await register(cached_stack, "Ira", "+7 912 000-02-05")
+    family_b, student_b = await register(cached_stack, "Kira", "+7 912 000-02-06")
+    await cached_stack.drain()
+    a, b = guardian(family_a, "g-a"), guardian(family_b, "g-b")
+    assigned = next(e.contract for e in collect().entries if e.routing_key == "learning.homework.assigned.v1")
+
+    def homework(**extra: Any) -> Envelope:
+        payload = {"lesson_id": str(uuid.uuid4()), "group_id": str(uuid.uuid4()), "text": "Ex. 1",
+                   "due_lesson_id": None, **extra}
+        return Envelope(type=assigned.event_type, version=1, producer="learning", payload=payload,
+                        changed_ids=tuple(assigned.changed_ids(payload)))
+
+    for who, student in ((a, student_a), (b, student_b)):
+        await cache_it(cached_stack, who, HOMEWORK, {"s": student})
+    await publish(cached_stack, messaging, homework(student_ids=[student_a]))
+    assert await served_from_cache(cached_stack, b, HOMEWORK, {"s": student_b})
+    assert not await served_from_cache(cached_stack, a, HOMEWORK, {"s": student_a})
+
+    await cache_it(cached_stack, b, HOMEWORK, {"s": student_b})
+    await publish(cached_stack, messaging, homework())
+    assert not await served_from_cache(cached_stack, b, HOMEWORK, {"s": student_b})
+    # A field is dropped by its name, whatever the client's alias for it.
+    aliased = HOMEWORK.replace("homework {", "hw: homework {")
+    await cache_it(cached_stack, b, aliased, {"s": student_b})
+    await publish(cached_stack, messaging, homework())
+    assert not await served_from_cache(cached_stack, b, aliased, {"s": student_b})
+
+
+async def test_a_payment_by_a_branch_admin_keeps_the_other_families_of_the_branch(cached_stack: StackHandle) -> None:
+    """The admin names their branch as where they act: the paying family's guardian sees the payment at once,
+    another family of the branch keeps its entries, and answers keyed by the branch (another admin's report
+    of it) are dropped at once too."""
+    family_a, _ = await register(cached_stack, "Galya", "+7 912 000-02-03")
+    family_b, _ = await register(cached_stack, "Dina", "+7 912 000-02-04")
+    await cached_stack.drain()
+    a, b = guardian(family_a, "g-a"), guardian(family_b, "g-b")
+    colleague = Principal(user_id="admin-3", role=Role.BRANCH_ADMIN, branch_ids=frozenset({B1}))
+    for who, family in ((a, family_a), (b, family_b)):
+        await cache_it(cached_stack, who, WITH_BRANCH, {"id": family})
+    await cache_it(cached_stack, colleague, REPORT, {"b": B1})
+    report = await cached_stack.client(colleague).execute(REPORT, {"b": B1})
+    before = report["data"]["branchBillingReport"]["payments"]["amount"]
+
+    await pay(cached_stack.client(ADMIN), family_a, "150", branch_id=B1)
+    got = await cached_stack.client(a).execute(WITH_BRANCH, {"id": family_a})
+    assert got["data"]["family"]["account"]["balance"]["amount"] == "150.00"
+    report = await cached_stack.client(colleague).execute(REPORT, {"b": B1})
+    assert Decimal(report["data"]["branchBillingReport"]["payments"]["amount"]) == Decimal(before) + 150
+    await cached_stack.drain()  # the payment's events (they name family A) applied too
+    assert await served_from_cache(cached_stack, b, WITH_BRANCH, {"id": family_b})
+
+    # A payment made at billing itself (no mutation through this gateway): its events refresh the report.
+    await cache_it(cached_stack, colleague, REPORT, {"b": B1})
+    await pay(cached_stack.service_client("billing", ADMIN), family_b, "70", branch_id=B1)
+
+    async def reported() -> bool:
+        got = await cached_stack.client(colleague).execute(REPORT, {"b": B1})
+        return Decimal(got["data"]["branchBillingReport"]["payments"]["amount"]) == Decimal(before) + 220
+
+    await until_fresh(reported, timeout_s=10)
 
 
 async def test_a_lost_invalidation_is_stale_at_most_the_maximum_age(cached_stack: StackHandle) -> None:
@@ -395,6 +542,32 @@ async def test_redis_down_only_slows_requests(redis_stack: StackHandle, redis_pr
     # The entry stored before the outage shows the old balance: it must not come back.
     assert (await read(redis_stack, parent, family))["account"]["balance"]["amount"] == "600.00"
     assert (await read_cached(redis_stack, parent, family))["account"]["balance"]["amount"] == "600.00"
+
+
+def test_what_events_and_mutations_drop() -> None:
+    branch, lesson, student, family, other = (str(uuid.uuid4()) for _ in range(5))
+    payload = {"lesson_id": lesson, "branch_id": branch, "student_id": student, "family_id": family}
+    marked = Envelope(type="learning.attendance.marked", version=1, producer="learning", payload=payload,
+                      changed_ids=(family, lesson, student))
+    assert event_tags(marked) == {family, lesson, student, f"a:{branch}"}
+    assert event_tags(dataclasses.replace(marked, changed_ids=None)) == {family, lesson, student, branch}
+
+    homework = Envelope(type="learning.homework.assigned", version=1, producer="learning",
+                        payload={"lesson_id": lesson, "student_ids": [student]}, changed_ids=(lesson, student))
+    assert event_tags(homework) == {lesson, student}
+    assert "f:homework" in event_tags(dataclasses.replace(homework, payload={"lesson_id": lesson}))
+    moved = Envelope(type="scheduling.lesson.rescheduled", version=1, producer="scheduling",
+                     payload={"lesson_id": lesson, "branch_id": branch})
+    assert event_tags(moved) == {lesson, branch, "f:lessons"}
+
+    admin = scope_for(Principal(user_id="a-1", role=Role.BRANCH_ADMIN, branch_ids=frozenset({branch})))
+    variables = {"input": {"familyId": family, "branchId": branch}}
+    assert mutation_tags(admin, variables, {"pay": {"id": other}}) == {
+        *admin.tags, family, other, f"a:{branch}"}
+    # The answer shows the branch (a change to it): dropped; another branch than the caller's: dropped.
+    assert branch in mutation_tags(admin, variables, {"branch": {"id": branch}})
+    assert other in mutation_tags(admin, {"branchId": other}, {})
+    assert mutation_tags(None, variables, {}) == {family, branch}
 
 
 async def test_memory_backend_tags_and_age() -> None:

@@ -5,10 +5,15 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import ClassVar
 
 import pytest
+from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
-from kabinet.events import Envelope, MalformedEvent, routing_key
+from kabinet.db.uow import UnitOfWork
+from kabinet.events import Envelope, EventContract, MalformedEvent, routing_key
 
 
 def make() -> Envelope:
@@ -86,3 +91,64 @@ def test_ids_and_times_default_uniquely():
     a, b = make(), make()
     assert a.id != b.id
     assert a.occurred_at <= datetime.now(UTC)
+
+
+class _Marked(EventContract):
+    event_type: ClassVar[str] = "test.attendance.marked"
+    context_fields: ClassVar[frozenset[str]] = frozenset({"branch_id"})
+
+    lesson_id: str
+    branch_id: str
+    student_ids: list[str]
+
+
+LESSON, BRANCH, S1, S2 = (str(uuid.uuid4()) for _ in range(4))
+
+
+def test_a_contract_changes_the_ids_outside_its_context_fields():
+    payload = _Marked(lesson_id=LESSON, branch_id=BRANCH, student_ids=[S2, S1, "not-an-id"]).to_payload()
+    assert _Marked.changed_ids(payload) == sorted([LESSON, S1, S2])
+    # An id named both as context and as changed is changed.
+    assert BRANCH in _Marked.changed_ids({**payload, "student_ids": [BRANCH]})
+
+
+def test_changed_ids_round_trip_and_are_absent_when_not_set():
+    payload = _Marked(lesson_id=LESSON, branch_id=BRANCH, student_ids=[S1]).to_payload()
+    env = Envelope(type="test.attendance.marked", version=1, producer="test", payload=payload,
+                   changed_ids=tuple(_Marked.changed_ids(payload)))
+    back = Envelope.from_json(env.to_json())
+    assert back == env and back.changed_ids == tuple(sorted([LESSON, S1]))
+    plain = Envelope(type="test.attendance.marked", version=1, producer="test", payload=payload)
+    assert "changed_ids" not in json.loads(plain.to_json())  # old consumers see what they always saw
+    assert Envelope.from_json(plain.to_json()).changed_ids is None  # and an old outbox row parses
+
+
+@pytest.mark.parametrize("bad", ["x", [1], {"a": "b"}])
+def test_malformed_changed_ids_raise_malformed_event(bad: object):
+    with pytest.raises(MalformedEvent):
+        Envelope.from_json(_with(changed_ids=bad))
+
+
+async def test_the_unit_of_work_publishes_changed_ids_only_for_contracts_with_context(tmp_path: Path):
+    engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'uow.db'}")
+    outbox = Table("outbox", MetaData(), Column("id", String, primary_key=True), Column("routing_key", String),
+                   Column("body", String), Column("created_at", DateTime), Column("attempts", Integer))
+    async with engine.begin() as conn:
+        await conn.run_sync(outbox.metadata.create_all)
+    async with UnitOfWork(async_sessionmaker(engine), outbox, "test") as uow:
+        marked = uow.publish(_Marked(lesson_id=LESSON, branch_id=BRANCH, student_ids=[S1]))
+        plain = uow.publish(make_contract())
+        await uow.commit()
+    await engine.dispose()
+    assert marked.changed_ids == tuple(sorted([LESSON, S1]))
+    assert plain.changed_ids is None
+
+
+class _Plain(EventContract):
+    event_type: ClassVar[str] = "test.thing.happened"
+
+    thing_id: str
+
+
+def make_contract() -> _Plain:
+    return _Plain(thing_id=S2)

@@ -9,12 +9,14 @@ gateway does not verify are never cached (nor a mutation's fetches that carry th
 query never carries it: only identity's session mutations read it).
 
 Every entry carries tags: the ids (UUIDs) in its representation, variables and answer, the ids of the objects
-above it in the response, the scope's family and students, the scope itself (`p:<scope>`) and the names of its
-top-level fields (`f:<name>`). An event drops every tag its payload names (each UUID in it, and for the few
-events that name no entity a cached answer shows - a new homework of a group, a new lesson of a group - the
-field they change). A mutation drops its caller's scope and every id in its variables and answer before the
-gateway answers. A maximum age bounds what a lost invalidation can leave; while the event feed is down the
-cache is bypassed, and an in-process cache is emptied when the feed comes back.
+above it in the response, the scope's family and students, the scope itself (`p:<scope>`), the names of its
+top-level fields (`f:<name>`), and the ids in its variables also as `a:<id>` (the answer is keyed by them). An
+event drops the ids it changes - all it names but its contract's context fields (`Envelope.changed_ids`) - and
+`a:<id>` of the ids it names only as context; the events that change a list no id in it names (a new or moved
+lesson) drop the field. A mutation drops its caller's scope and the ids in its answer
+and variables before the gateway answers, the caller's own branches only as `a:<id>` (see `mutation_tags`).
+A maximum age bounds what a lost invalidation can leave; while the event feed is down the cache is bypassed,
+and an in-process cache is emptied when the feed comes back.
 
 An answer fetched while one of its tags was dropped is not stored (the drop may be newer than the answer).
 """
@@ -35,6 +37,8 @@ from prometheus_client import Counter
 from gateway import jsoncodec
 from kabinet.auth import Principal
 from kabinet.events.envelope import Envelope
+from kabinet.events.ids import ids_in as ids_in
+from kabinet.events.ids import is_uuid as is_uuid
 
 log = logging.getLogger(__name__)
 
@@ -46,30 +50,35 @@ _HITS = CACHE_LOOKUPS.labels("hit")
 _MISSES = CACHE_LOOKUPS.labels("miss")
 _BYPASSED = CACHE_LOOKUPS.labels("bypassed")
 
-# Events whose payload names no entity that a cached answer contains, with the fields they change.
-FIELD_TAGS: dict[str, tuple[str, ...]] = {
-    "learning.homework.assigned.v1": ("homework",),  # names the lesson and group, not the students
-    "scheduling.lesson.scheduled.v1": ("lessons",),  # a group's new lesson is in no cached page yet
+# Events whose payload names no entity that a cached answer contains, with the fields they change - unless
+# the payload has the field named second (then it names them).
+FIELD_TAGS: dict[str, tuple[tuple[str, ...], str | None]] = {
+    # Its students' homework lists: named in `student_ids` since it has them (an event from before does not).
+    "learning.homework.assigned.v1": (("homework",), "student_ids"),
+    "scheduling.lesson.scheduled.v1": (("lessons",), None),  # a group's new lesson is in no cached page yet
+    # A lesson moved into a cached window (a family's month of lessons) is not in it yet: its id is not there.
+    "scheduling.lesson.rescheduled.v1": (("lessons",), None),
+    # A branch's billing report (payments, refunds, debts, sales, charges) is keyed by the branch, which billing's
+    # money events do not name (an online payment reaches it through no mutation of this gateway).
+    **{
+        f"billing.{event}.v1": (("branchBillingReport",), None)
+        for event in (
+            "payment.received", "payment.refunded", "charge.applied", "charge.refunded", "adjustment.made",
+            "balance.changed", "subscription.sold", "subscription.expired", "subscription.closed", "invoice.paid",
+        )
+    },
 }
 # Every event: any of them may name a cached entity.
 BINDINGS = ("#",)
 
 
-def is_uuid(value: str) -> bool:
-    return len(value) == 36 and value[8] == "-" and value[13] == "-" and value[18] == "-" and value[23] == "-"
-
-
-def ids_in(value: Any, into: set[str]) -> None:
-    """Every UUID-shaped string in a JSON value."""
-    if isinstance(value, str):
-        if is_uuid(value):
-            into.add(value)
-    elif isinstance(value, dict):
-        for item in value.values():
-            ids_in(item, into)
-    elif isinstance(value, list):
-        for item in value:
-            ids_in(item, into)
+def argument_tags(variables: Any, tags: set[str]) -> None:
+    """The ids a fetch's variables name, plain and as arguments (`a:<id>`): an answer *keyed* by an id (a
+    branch's report) is dropped by an event that names the id as context, an answer that only *shows* it is not."""
+    ids: set[str] = set()
+    ids_in(variables, ids)
+    tags.update(ids)
+    tags.update(f"a:{i}" for i in ids)
 
 
 def field_tags(result: Any) -> Iterator[str]:
@@ -79,9 +88,17 @@ def field_tags(result: Any) -> Iterator[str]:
 
 
 def event_tags(envelope: Envelope) -> set[str]:
+    """What an event drops: the ids it changes, and answers keyed by the ids it names only as context (see
+    `EventContract.context_fields`); an envelope without `changed_ids` changes every id it names."""
     tags: set[str] = set()
     ids_in(envelope.payload, tags)
-    tags.update(f"f:{name}" for name in FIELD_TAGS.get(envelope.routing_key, ()))
+    if envelope.changed_ids is not None:
+        context = tags.difference(envelope.changed_ids)
+        tags.difference_update(context)
+        tags.update(f"a:{i}" for i in context)
+    fields, named_in = FIELD_TAGS.get(envelope.routing_key, ((), None))
+    if named_in is None or named_in not in envelope.payload:
+        tags.update(f"f:{name}" for name in fields)
     return tags
 
 
@@ -91,6 +108,7 @@ class CacheScope:
 
     key: bytes
     tags: tuple[str, ...]
+    branches: frozenset[str] = frozenset()  # the caller's branch claims (see `mutation_tags`)
 
 
 @lru_cache(maxsize=20_000)
@@ -101,7 +119,23 @@ def scope_for(principal: Principal) -> CacheScope:
     if principal.family_id:
         tags.append(principal.family_id)
     tags.extend(sorted(principal.student_ids))
-    return CacheScope(key, tuple(tags))
+    return CacheScope(key, tuple(tags), frozenset(principal.branch_ids))
+
+
+def mutation_tags(scope: CacheScope | None, variables: Any, answer: Any) -> set[str]:
+    """What a mutation drops before the gateway answers: its caller's scope, every id in its answer, and every
+    id in its variables - except the caller's own branches, which staff name as where they act (a payment's
+    `branchId`): of those only answers keyed by the branch (`a:<id>`: its report, settings, families) go, unless
+    the answer shows the branch too (a change to the branch itself). A change the mutation makes to an entity
+    that shows the branch is dropped by that entity's own id, or by the event that announces it."""
+    tags: set[str] = set(scope.tags) if scope is not None else set()
+    ids_in(answer, tags)
+    named: set[str] = set()
+    ids_in(variables, named)
+    context = named.intersection(scope.branches).difference(tags) if scope is not None else set()
+    tags.update(named.difference(context))
+    tags.update(f"a:{i}" for i in context)
+    return tags
 
 
 def entry_key(*parts: bytes) -> str:

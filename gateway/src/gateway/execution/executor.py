@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+import weakref
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from graphql import OperationType
+from graphql import FieldNode, InlineFragmentNode, OperationType, SelectionNode
 
 from gateway import jsoncodec
-from gateway.cache import CacheScope, EntityCache, Pending, entry_key, field_tags, ids_in, is_uuid
+from gateway.cache import CacheScope, EntityCache, Pending, argument_tags, entry_key, field_tags, ids_in, is_uuid
 from gateway.cache.responses import ResponseTags
 from gateway.execution.merging import ResponsePath, apply_renames, deep_merge, extract_representation, objects_at
 from gateway.execution.shaping import directives_allow, include_node
@@ -134,7 +135,7 @@ async def _run_root(request: _Request, node: FetchNode, outcome: ExecutionOutcom
     if cached is not None:
         payload: dict[str, Any] = {"data": cached}
         if collected is not None and cache is not None:
-            collected.add(_root_tags(cache, variables, cached))
+            collected.add(_root_tags(cache, node, variables, cached))
     else:
         try:
             payload = await request.client.request(node.subgraph, node.operation_text, variables, request.headers)
@@ -147,7 +148,7 @@ async def _run_root(request: _Request, node: FetchNode, outcome: ExecutionOutcom
         # answer's tags (opening a slot publishes nothing): never kept, so a new member shows at once.
         if (cache is not None and isinstance(data, dict) and not payload.get("errors")
                 and not any(isinstance(v, list) for v in data.values())):
-            tags = _root_tags(cache, variables, data)
+            tags = _root_tags(cache, node, variables, data)
             await cache.cache.store(cache.started, [Pending(key, jsoncodec.dumps(data), frozenset(tags))])
             if collected is not None:
                 collected.add(tags)
@@ -158,11 +159,12 @@ async def _run_root(request: _Request, node: FetchNode, outcome: ExecutionOutcom
     _merge_root_result(outcome, node.subgraph, payload)
 
 
-def _root_tags(cache: RequestCache, variables: Mapping[str, Any], data: dict[str, Any]) -> set[str]:
+def _root_tags(cache: RequestCache, node: FetchNode, variables: Mapping[str, Any], data: dict[str, Any]) -> set[str]:
     tags = set(cache.scope.tags)
-    ids_in(variables, tags)
+    argument_tags(variables, tags)
     ids_in(data, tags)
     tags.update(field_tags(data))
+    tags.update(_named_fields(node))
     return tags
 
 
@@ -259,6 +261,28 @@ def _merge_entity(node: FetchNode, result: Any, objects: list[tuple[dict[str, An
             deep_merge(obj, result, replace_typename=node.resolves_typename)
 
 
+_NAMED_FIELDS: weakref.WeakKeyDictionary[FetchNode, frozenset[str]] = weakref.WeakKeyDictionary()
+
+
+def _named_fields(node: FetchNode) -> frozenset[str]:
+    """`f:<name>` of the top-level fields a node asks for by name: the answer's keys are the client's aliases,
+    and an event drops a field by its name (`lessons`, however a client calls it)."""
+    tags = _NAMED_FIELDS.get(node)
+    if tags is None:
+        found: set[str] = set()
+
+        def walk(selections: Sequence[SelectionNode]) -> None:
+            for selection in selections:
+                if isinstance(selection, FieldNode):
+                    found.add(f"f:{selection.name.value}")
+                elif isinstance(selection, InlineFragmentNode):
+                    walk(selection.selection_set.selections)
+
+        walk(node.selections)
+        tags = _NAMED_FIELDS[node] = frozenset(found)
+    return tags
+
+
 def _node_digest(node: FetchNode, subgraph: str, text: str) -> bytes:
     """What a fetch node asks of its subgraph (the selection set), hashed once per node of a cached plan."""
     digest = node.cache_digest
@@ -298,7 +322,7 @@ async def _from_cache(
                 missing_t.append(objects)
             else:
                 if collected is not None:  # before merging renames the answer's fields
-                    collected.add(_entity_tags(cache, representation, node_variables, result, objects, outcome.data))
+                    collected.add(_entity_tags(cache, node, representation, node_variables, result, objects, outcome.data))
                 _merge_entity(node, result, objects)
         if missing_r:
             left.append((node, missing_r, missing_t))
@@ -342,7 +366,7 @@ async def _to_cache(
                 if collected is not None:
                     collected.uncacheable()
                 continue
-            tags = _entity_tags(cache, representation, node_variables, result, objects, root)
+            tags = _entity_tags(cache, node, representation, node_variables, result, objects, root)
             entries.append(Pending(key, jsoncodec.dumps(result), frozenset(tags)))
             if collected is not None:
                 collected.add(tags)
@@ -352,6 +376,7 @@ async def _to_cache(
 
 def _entity_tags(
     cache: RequestCache,
+    node: FetchNode,
     representation: dict[str, Any],
     node_variables: Mapping[str, Any],
     result: dict[str, Any],
@@ -360,9 +385,10 @@ def _entity_tags(
 ) -> set[str]:
     tags = set(cache.scope.tags)
     ids_in(representation, tags)
-    ids_in(node_variables, tags)
+    argument_tags(node_variables, tags)
     ids_in(result, tags)
     tags.update(field_tags(result))
+    tags.update(_named_fields(node))
     for _, path in objects:
         _ancestor_ids(root, path, tags)
     return tags

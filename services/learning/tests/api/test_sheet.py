@@ -99,6 +99,11 @@ async def test_sheet_saved_once_edited_with_history_and_events(env: Env) -> None
         bodies = [json.loads(b) for b in (await s.execute(select(outbox.c.body))).scalars()]
     hw = next(b for b in bodies if b["type"] == "learning.homework.assigned")
     assert hw["payload"]["due_lesson_id"] == nxt
+    # Its students (the make-up too) are named as changed; the group and the due lesson only as context.
+    assert hw["payload"]["student_ids"] == sorted([s1, s2, s3])
+    assert hw["changed_ids"] == sorted([lesson, s1, s2, s3])
+    marked = next(b for b in bodies if b["type"] == "learning.attendance.marked")
+    assert B1 not in marked["changed_ids"] and marked["payload"]["student_id"] in marked["changed_ids"]
 
     async def published() -> bool:
         async with env.runtime.sessionmaker() as s:

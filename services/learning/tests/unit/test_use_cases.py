@@ -70,7 +70,8 @@ async def test_a_first_save_stores_the_sheet_and_publishes_attendance_grades_hom
     assert [(e.student_id, e.status, e.family_id, e.revision) for e in uow.events(AttendanceMarked)] == [
         ("S1", "present", "F1", 1), ("S2", "absent", "F2", 1)]
     assert [(e.student_id, e.grade, e.scale) for e in uow.events(GradePosted)] == [("S1", "5", "five_point")]
-    assert [(e.text, e.due_lesson_id) for e in uow.events(HomeworkAssigned)] == [("Ex. 4 p. 12", "L2")]
+    assert [(e.text, e.due_lesson_id, e.student_ids) for e in uow.events(HomeworkAssigned)] == [
+        ("Ex. 4 p. 12", "L2", ["S1", "S2"])]
     assert [e.teacher_id for e in uow.events(LessonConducted)] == ["T1"]
     assert [r.revision for r in uow.committed_store.revisions["L1"]] == [1]
 

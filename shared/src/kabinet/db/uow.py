@@ -66,15 +66,18 @@ class UnitOfWork:
         correlation_id = ctx.correlation_id
         if correlation_id is None:
             correlation_id = self._own_correlation_id = self._own_correlation_id or uuid.uuid4().hex
+        payload = event.to_payload()
         envelope = Envelope(
             type=event.event_type,
             version=event.event_version,
             producer=self.producer,
-            payload=event.to_payload(),
+            payload=payload,
             correlation_id=correlation_id,
             causation_id=ctx.causation_id,
             # The span current at publish (for an event published by a batch's finish step: the batch's span).
             traceparent=current_traceparent(),
+            # Only when some fields are context: an event without any is byte for byte what it was.
+            changed_ids=tuple(event.changed_ids(payload)) if event.context_fields else None,
         )
         self._pending.append(envelope)
         return envelope

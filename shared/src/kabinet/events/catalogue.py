@@ -133,7 +133,13 @@ def render_markdown(cat: Catalogue) -> str:
         "| `causation_id` | string \\| null | the event that caused this one, if any |",
         "| `traceparent` | string, optional | W3C trace context of the span that produced it (only when tracing "
         "is on; see docs/operations.md) |",
+        "| `changed_ids` | array of strings, optional | the ids the payload names as changed: all but its "
+        "context fields' (only on an event that has context fields; see below) |",
         "| `payload` | object | the contract below |",
+        "",
+        "*Context fields* name an entity only as where or by whom (a mark's branch): the event changes no field",
+        "of it. Caches (the gateway's entity cache) drop what the other ids name, and only answers keyed by a",
+        "context id (a branch's report).",
         "",
         f"Services in this catalogue: {', '.join(cat.services_found) or 'none'}"
         + (f"; not present yet: {', '.join(cat.services_missing)}." if cat.services_missing else "."),
@@ -156,6 +162,8 @@ def render_markdown(cat: Catalogue) -> str:
             "",
             f"- producer: **{e.producer}** (`{c.__module__}.{c.__qualname__}`)",
             f"- consumers: {', '.join(f'**{x}**' for x in e.consumers) or 'none yet (kept in the archive queue)'}",
+            *([f"- context fields: {', '.join(f'`{n}`' for n in sorted(c.context_fields))}"]
+              if c.context_fields else []),
             "",
             *_fields_table(c.model_json_schema()),
         ]
@@ -186,6 +194,7 @@ def render_asyncapi(cat: Catalogue, exchange: str = EXCHANGE) -> dict[str, Any]:
                 "correlation_id": {"type": ["string", "null"]},
                 "causation_id": {"type": ["string", "null"]},
                 "traceparent": {"type": "string"},
+                "changed_ids": {"type": "array", "items": {"type": "string"}},
                 "payload": {"type": "object"},
             },
         }

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from kabinet.events.envelope import Envelope, routing_key
 from kabinet.events.errors import MalformedEvent
+from kabinet.events.ids import ids_in
 
 
 class EventContract(BaseModel):
@@ -25,6 +26,19 @@ class EventContract(BaseModel):
     event_type: ClassVar[str]
     event_version: ClassVar[int] = 1
     description: ClassVar[str] = ""
+    # Payload fields that name an entity only as context - where the change happened, who made it - and not
+    # what changed: the event changes no field of that entity (in any subgraph). Caches drop what the other
+    # fields name (`changed_ids`). Empty: every id the payload names is changed (the safe default).
+    context_fields: ClassVar[frozenset[str]] = frozenset()
+
+    @classmethod
+    def changed_ids(cls, payload: dict[str, Any]) -> list[str]:
+        """The ids this payload names outside its context fields, sorted (what the event changes)."""
+        ids: set[str] = set()
+        for name, value in payload.items():
+            if name not in cls.context_fields:
+                ids_in(value, ids)
+        return sorted(ids)
 
     @classmethod
     def routing_key(cls) -> str:

@@ -25,6 +25,9 @@ class Envelope:
     causation_id: str | None = None
     # W3C trace context of the span that produced the event (only when tracing is on: kabinet.tracing).
     traceparent: str | None = None
+    # The ids the payload names as changed (EventContract.context_fields left out), set at publish; None (an
+    # envelope from before, or built by hand): every id in the payload counts as changed.
+    changed_ids: tuple[str, ...] | None = None
 
     @property
     def routing_key(self) -> str:
@@ -42,6 +45,7 @@ class Envelope:
             "payload": self.payload,
             # Only when traced: with tracing off the envelope is byte for byte what it was.
             **({"traceparent": self.traceparent} if self.traceparent else {}),
+            **({"changed_ids": list(self.changed_ids)} if self.changed_ids is not None else {}),
         }
 
     def to_json(self) -> bytes:
@@ -70,6 +74,9 @@ class Envelope:
             etype, producer = data["type"], data["producer"]
             if not isinstance(etype, str) or not isinstance(producer, str):
                 raise MalformedEvent("type and producer must be strings")
+            changed = data.get("changed_ids")
+            if changed is not None and not (isinstance(changed, list) and all(isinstance(i, str) for i in changed)):
+                raise MalformedEvent("changed_ids is not a list of strings")
         except MalformedEvent:
             raise
         except (KeyError, ValueError, TypeError) as exc:
@@ -84,6 +91,7 @@ class Envelope:
             correlation_id=data.get("correlation_id"),
             causation_id=data.get("causation_id"),
             traceparent=tp if isinstance(tp := data.get("traceparent"), str) else None,
+            changed_ids=tuple(changed) if changed is not None else None,
         )
 
     @classmethod

@@ -82,6 +82,8 @@ class ChargeRefunded(EventContract):
 class AdjustmentMade(EventContract):
     event_type: ClassVar[str] = "billing.adjustment.made"
     description: ClassVar[str] = "A branch admin credited or debited a family's balance by hand, with a reason."
+    # Who made it: nothing of that staff member changes.
+    context_fields: ClassVar[frozenset[str]] = frozenset({"made_by"})
 
     transaction_id: str
     family_id: str
@@ -95,6 +97,9 @@ class SubscriptionSold(EventContract):
     event_type: ClassVar[str] = "billing.subscription.sold"
     description: ClassVar[str] = ("A subscription was sold; identity opens cabinet access on a non-trial one "
                                   "(R-FAM-7), even on credit.")
+    # The branch is where it was sold: the family's and student's subscriptions and balance change (named); no
+    # field of the branch does (its billing report is keyed by the branch and still dropped).
+    context_fields: ClassVar[frozenset[str]] = frozenset({"branch_id"})
 
     subscription_id: str
     family_id: str

@@ -88,6 +88,9 @@ class StaffCreated(EventContract):
     event_type: ClassVar[str] = "identity.staff.created"
     event_version: ClassVar[int] = 1
     description: ClassVar[str] = "A teacher, branch admin or owner account was created."
+    # The branches are where the account works: no field of a branch changes (its staff list is a root list,
+    # never cached; answers keyed by a branch are still dropped).
+    context_fields: ClassVar[frozenset[str]] = frozenset({"branch_ids"})
 
     staff_id: str
     role: str
@@ -134,6 +137,9 @@ class QuestionAsked(EventContract):
     event_version: ClassVar[int] = 1
     description: ClassVar[str] = ("A family asked its branch a question; it is a task for the branch admins "
                                   "until due_at.")
+    # The question and the family change (named); the branch is whom it is asked: no field of it changes (its
+    # question list is a root list, never cached).
+    context_fields: ClassVar[frozenset[str]] = frozenset({"branch_id"})
 
     question_id: str
     family_id: str
@@ -147,6 +153,7 @@ class QuestionAnswered(EventContract):
     event_type: ClassVar[str] = "identity.question.answered"
     event_version: ClassVar[int] = 1
     description: ClassVar[str] = "Staff answered a family's question."
+    context_fields: ClassVar[frozenset[str]] = frozenset({"branch_id"})  # as for identity.question.asked
 
     question_id: str
     family_id: str

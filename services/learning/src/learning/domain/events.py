@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar
 
+from pydantic import Field
+
 from kabinet.events import EventContract, produces
 
 
@@ -17,6 +19,9 @@ class AttendanceMarked(EventContract):
         "later revision for the same lesson and student supersedes an earlier one (billing charges on "
         "attendance; scheduling marks a trial used)."
     )
+    # The branch is where: a mark changes the student's and the lesson's answers (both named), no field of the
+    # branch (identity's Branch: name, city, time zone, address) nor which students or families it has.
+    context_fields: ClassVar[frozenset[str]] = frozenset({"branch_id"})
 
     lesson_id: str
     branch_id: str
@@ -33,6 +38,9 @@ class LessonConducted(EventContract):
     event_type: ClassVar[str] = "learning.lesson.conducted"
     event_version: ClassVar[int] = 1
     description: ClassVar[str] = "The lesson's sheet first recorded a student attending: the lesson took place."
+    # The lesson's status changes (named); the branch is where, the teacher who: no field of either changes (a
+    # teacher's lessons - scheduling's Staff.lessons - list the same lessons, the changed one named by its id).
+    context_fields: ClassVar[frozenset[str]] = frozenset({"branch_id", "teacher_id"})
 
     lesson_id: str
     branch_id: str
@@ -61,10 +69,17 @@ class HomeworkAssigned(EventContract):
     event_type: ClassVar[str] = "learning.homework.assigned"
     event_version: ClassVar[int] = 1
     description: ClassVar[str] = (
-        "Homework was set (or changed) on a lesson; due at the group's next lesson when learning knows it."
+        "Homework was set (or changed) on a lesson; due at the group's next lesson when learning knows it. "
+        "`student_ids`: the lesson's students (their homework lists change)."
     )
+    # The lesson's homework and its students' homework lists change (named). The group (no field of
+    # scheduling's Group changes; a journal is keyed by it and still dropped) and the due lesson (its own
+    # homework and sheet do not change) are context.
+    context_fields: ClassVar[frozenset[str]] = frozenset({"group_id", "due_lesson_id"})
 
     lesson_id: str
     group_id: str | None
     text: str
     due_lesson_id: str | None
+    # The lesson's students as learning knows them (its participants): whose homework lists change.
+    student_ids: list[str] = Field(default_factory=list)

@@ -80,7 +80,7 @@ async def _publish(uow: LearningUnitOfWork, lesson: Lesson, change: SheetChange,
     if change.homework_assigned:
         due = await uow.projections.next_in_group(lesson.group_id, lesson.starts_at) if lesson.group_id else None
         uow.publish(HomeworkAssigned(lesson_id=lesson.id, group_id=lesson.group_id, text=sheet.homework,
-                                     due_lesson_id=due))
+                                     due_lesson_id=due, student_ids=sorted(lesson.participants)))
     if change.conducted_now:
         uow.publish(LessonConducted(lesson_id=lesson.id, branch_id=lesson.branch_id, teacher_id=lesson.teacher_id,
                                     conducted_at=now))
