@@ -322,7 +322,9 @@ async def _from_cache(
                 missing_t.append(objects)
             else:
                 if collected is not None:  # before merging renames the answer's fields
-                    collected.add(_entity_tags(cache, node, representation, node_variables, result, objects, outcome.data))
+                    collected.add(
+                        _entity_tags(cache, node, representation, node_variables, result, objects, outcome.data)
+                    )
                 _merge_entity(node, result, objects)
         if missing_r:
             left.append((node, missing_r, missing_t))
