@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from billing.domain.events import AccountOpened, ChargeApplied, ChargeRefunded
+from billing.domain.events import AccountOpened, ChargeRefunded
 from billing.domain.model import (
     Discount,
     Entry,
@@ -160,11 +160,7 @@ async def charge_lessons(uow: BillingUnitOfWork, postings: Postings, items: Sequ
         if (lesson.id, seat.student_id) not in claimed:
             continue  # already charged: an event delivered twice, or scheduled then attended
         # The lesson happened (or is booked): never skipped; beyond the credit limit it is recorded as debt.
-        postings.add(tx, ChargeApplied(charge_id=charge.id, family_id=seat.family_id, student_id=seat.student_id,
-                                       lesson_id=lesson.id,
-                                       amount=MoneyPayload(amount=charge.amount, currency=seat.currency),
-                                       subscription_id=charge.subscription_id),
-              context=(contexts or {}).get(lesson.id))
+        postings.charge(lesson.id, lesson.branch_id, charge, tx, context=(contexts or {}).get(lesson.id))
         out[(lesson.id, seat.student_id)] = charge.id
     return out
 
