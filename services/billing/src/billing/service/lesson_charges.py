@@ -191,13 +191,14 @@ def _plan_charge(lesson: Lesson, seat: Seat, on: date, account: FamilyAccount, s
         description = f"Lesson {on.isoformat()} ({lesson.lesson_type}) from subscription «{sub.name}»"
         kwargs["subscription_id"] = sub.id
     else:
-        facts = LessonFacts(lesson.id, lesson.branch_id, seat.student_id, seat.family_id, lesson.lesson_type,
-                            on, lesson.group_id, lesson.course_id)
-        priced = price_lesson(seat.price, facts, discounts)
-        amount = priced.charge
+        # Most lessons have no discount candidates at all: no facts to build then (a month is 35,000 seats).
+        priced = price_lesson(seat.price, LessonFacts(
+            lesson.id, lesson.branch_id, seat.student_id, seat.family_id, lesson.lesson_type, on, lesson.group_id,
+            lesson.course_id), discounts) if discounts else None
+        amount = priced.charge if priced is not None else seat.price
         entries = money_move(account.id, -amount, LedgerAccount.REVENUE_LESSONS, seat.currency)
         description = f"Lesson {on.isoformat()} ({lesson.lesson_type})"
-        if priced.discount is not None:
+        if priced is not None and priced.discount is not None:
             description += f", discount «{priced.discount.name}» −{priced.discount_amount:.2f}"
             kwargs.update(discount_id=priced.discount.id, discount_name=priced.discount.name,
                           discount_amount=priced.discount_amount)

@@ -73,7 +73,8 @@ async def post_batch(uow: BillingUnitOfWork, postings: Postings) -> None:
         return
     txs, contexts = postings.txs, postings.contexts
     posted = await uow.ledger.post_many(txs, uow.limits.balance_ceiling)
-    charged: set[str] = set()  # transactions whose balance a lesson-charged event carries
+    moved = {tx.id for tx in txs if tx.family_delta != 0}  # the transactions that changed a money balance
+    charged: set[str] = set()  # of them, those whose balance a lesson-charged event carries
     for lesson in postings.lessons.values():
         lines: list[dict[str, Any]] = []
         for c, tx in lesson.charges:
@@ -83,7 +84,7 @@ async def post_batch(uow: BillingUnitOfWork, postings: Postings) -> None:
             if tx is not None:
                 p = posted[tx.id]
                 line["debt"] = p.debt
-                if tx.family_delta != 0:
+                if tx.id in moved:
                     line["balance"] = {"amount": p.balance_after, "currency": tx.currency}
                     charged.add(tx.id)
             lines.append(line)
@@ -91,7 +92,7 @@ async def post_batch(uow: BillingUnitOfWork, postings: Postings) -> None:
                     context=lesson.context)
     last: dict[str, Transaction] = {}
     for tx in txs:
-        if tx.family_delta != 0:
+        if tx.id in moved:
             last[tx.family_id] = tx
     # One event per family (its balance after the batch), after the charges' events: the last word is the
     # latest balance; none when its last change was a lesson charge (that lesson's event says it).
