@@ -108,7 +108,7 @@ class LedgerRepository:
         The rows are locked in id order (accounts, then subscriptions), so concurrent batches touching the
         same families wait for each other instead of deadlocking. The balances are read under the lock and
         every transaction's ``balance_after`` follows from them in the order given. A balance that would end
-        beyond ± ``ceiling`` refuses the whole batch (BalanceLimitExceeded) before anything is written.
+        beyond ± ``ceiling`` refuses the whole batch (BalanceLimitExceeded) before any balance changes.
         Whatever the number of transactions: one statement each to lock, to change the balances, to insert
         the transactions and to insert their entries (see kabinet.db.bulk).
         """
@@ -128,10 +128,14 @@ class LedgerRepository:
                     credits[sid] = credits.get(sid, 0) + int(e.amount)
                     lessons += int(e.amount)
             lessons_deltas.append(lessons)
+        # The entries do not depend on the balances: written before the accounts are locked, which are then
+        # held only for what needs them (their foreign keys' KEY SHARE locks do not conflict with the NO KEY
+        # UPDATE locks below, so another batch holding these accounts does not stop this insert).
+        await _INSERT_ENTRIES.execute(self.session, _entry_columns(txs))
         ids = sorted(deltas)
         locked = (await self.session.execute(
             select(a.c.id, a.c.balance, a.c.credit_limit).where(one_of(self.session, a.c.id, ids)).order_by(a.c.id)
-            .with_for_update())).all()
+            .with_for_update(key_share=True))).all()  # FOR NO KEY UPDATE: what the balance's UPDATE takes
         state = {r.id: (Decimal(r.balance).quantize(CENT), Decimal(r.credit_limit)) for r in locked}
         limit_of = min(ceiling, AMOUNT_COLUMN_MAX)
         posted: dict[str, Posted] = {}
@@ -152,7 +156,6 @@ class LedgerRepository:
         if credits:
             await self._move_credits_many(credits)
         await _INSERT_TRANSACTIONS.execute(self.session, tx_columns)
-        await _INSERT_ENTRIES.execute(self.session, _entry_columns(txs))
         return posted
 
     async def _add_to_balances(self, changed: Sequence[tuple[str, Decimal]]) -> None:
