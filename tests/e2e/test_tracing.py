@@ -127,7 +127,7 @@ async def test_one_trace_from_the_gateway_mutation_to_the_charge_in_billing(
     assert relay, "the relay's batch span links to the events it published"
     # No x-correlation-id was sent: the chain's correlation id is the trace id, in every event of it.
     scheduled = await envelopes(real_stack, "scheduling", "scheduling.lesson.scheduled")
-    charged_events = await envelopes(real_stack, "billing", "billing.charge.applied")
+    charged_events = await envelopes(real_stack, "billing", "billing.lesson.charged")
     assert scheduled and charged_events
     assert {e["correlation_id"] for e in scheduled + charged_events} == {TRACE_ID}
     assert all(e["traceparent"].split("-")[1] == TRACE_ID for e in scheduled + charged_events)

@@ -118,6 +118,26 @@ async def collect(hub: EventHub, topic: str, key: str, probe: Any = None) -> tup
     return got, task
 
 
+async def test_a_lesson_charged_event_is_a_balance_change_of_each_family_it_charged_money():
+    hub = EventHub()
+    balance_f1, t1 = await collect(hub, "balance", "f1")
+    balance_f2, t2 = await collect(hub, "balance", "f2")
+    balance_f3, t3 = await collect(hub, "balance", "f3")
+    rub = lambda amount: {"amount": amount, "currency": "RUB"}  # noqa: E731
+    await hub.handle(envelope("billing.lesson.charged.v1", {"lesson_id": "L1", "branch_id": "b", "charges": [
+        {"charge_id": "c1", "family_id": "f1", "student_id": "s1", "amount": rub("10.00"), "balance": rub("-10.00")},
+        {"charge_id": "c2", "family_id": "f1", "student_id": "s2", "amount": rub("10.00"), "balance": rub("-20.00")},
+        # paid by a subscription's lesson: no money moved, no balance change
+        {"charge_id": "c3", "family_id": "f3", "student_id": "s3", "amount": rub("0.00"), "subscription_id": "x",
+         "balance": None},
+    ]}))
+    await asyncio.sleep(0.05)
+    # One change per family, its balance after its last charge; none for a family not charged money.
+    assert [e.payload["balance"] for e in balance_f1] == [rub("-20.00")]
+    assert balance_f2 == [] and balance_f3 == []
+    for task in (t1, t2, t3):
+        task.cancel()
+
 async def test_hub_routes_events_to_their_family_and_students_only():
     hub = EventHub()
     asked: list[tuple[str, str]] = []

@@ -33,7 +33,7 @@ from sqlalchemy import Table
 
 from kabinet.bus.base import BatchHandler, Handler
 from kabinet.context import EventContext, event_context
-from kabinet.db.dialect import insert_for
+from kabinet.db.bulk import BulkInsert
 from kabinet.db.uow import UnitOfWork
 from kabinet.events.contracts import EventContract
 from kabinet.events.envelope import Envelope
@@ -194,14 +194,22 @@ async def claim_many(uow: UnitOfWork, inbox: Table, consumer: str, envelopes: Se
     A concurrent transaction claiming the same id waits on the unique key until this one ends, so an
     event is never applied twice even when two deliveries of it are handled at the same time.
     """
+    if not envelopes:
+        return set()
     now = datetime.now(UTC)
-    rows = [{"consumer": consumer, "event_id": e.id, "routing_key": e.routing_key, "handled_at": now}
-            for e in envelopes]
-    # Executemany of one statement (SQLAlchemy's insertmanyvalues): compiled once and cached, where a
-    # multi-row .values(rows) was compiled again for every batch.
-    stmt = insert_for(uow.session, inbox).on_conflict_do_nothing().returning(inbox.c.event_id)
-    result = await uow.session.execute(stmt, rows)
+    claim = _CLAIMS.get(inbox)
+    if claim is None:
+        claim = _CLAIMS[inbox] = BulkInsert(inbox, ("consumer", "event_id", "routing_key", "handled_at"),
+                                            lambda stmt: stmt.on_conflict_do_nothing().returning(inbox.c.event_id))
+    # One constant statement whatever the batch's size (see kabinet.db.bulk).
+    result = await claim.execute(uow.session, {
+        "consumer": [consumer] * len(envelopes), "event_id": [e.id for e in envelopes],
+        "routing_key": [e.routing_key for e in envelopes], "handled_at": [now] * len(envelopes)})
+    assert result is not None
     return {str(r[0]) for r in result.all()}
+
+
+_CLAIMS: dict[Table, BulkInsert] = {}  # the claiming statement of each inbox table
 
 
 def inbox_handler(

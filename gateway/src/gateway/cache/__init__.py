@@ -63,7 +63,7 @@ FIELD_TAGS: dict[str, tuple[tuple[str, ...], str | None]] = {
     **{
         f"billing.{event}.v1": (("branchBillingReport",), None)
         for event in (
-            "payment.received", "payment.refunded", "charge.applied", "charge.refunded", "adjustment.made",
+            "payment.received", "payment.refunded", "lesson.charged", "charge.refunded", "adjustment.made",
             "balance.changed", "subscription.sold", "subscription.expired", "subscription.closed", "invoice.paid",
         )
     },

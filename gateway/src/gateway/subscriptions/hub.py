@@ -2,7 +2,8 @@
 
 Routing keys the gateway listens to, and whom each one concerns:
 
-- `billing.balance.changed.v1` -> the family (`balance` topic);
+- `billing.balance.changed.v1` -> the family (`balance` topic); `billing.lesson.charged.v1` -> each family it
+  charged money (`balance`: the family's balance after its last charge in the event);
 - `scheduling.lesson.scheduled.v1` -> each participant; `scheduling.participant.added|removed.v1` -> the
   student; `scheduling.lesson.rescheduled|cancelled.v1` -> the lesson's students (`lesson` topic);
 - `learning.grade.posted.v1` -> the student (`grade`); `learning.homework.assigned.v1` -> the lesson's
@@ -42,6 +43,7 @@ log = logging.getLogger(__name__)
 
 BINDINGS = (
     "billing.balance.changed.v1",
+    "billing.lesson.charged.v1",
     "scheduling.lesson.*.v1",
     "scheduling.participant.*.v1",
     "learning.grade.posted.v1",
@@ -186,6 +188,12 @@ class EventHub:
         at = envelope.occurred_at if envelope.occurred_at.tzinfo else envelope.occurred_at.replace(tzinfo=UTC)
         if key == "billing.balance.changed.v1":
             self._publish("balance", str(p.get("family_id", "")), p, at)
+        elif key == "billing.lesson.charged.v1":
+            # Billing publishes no balance.changed for a lesson charge: each charge says the balance after it.
+            balances = {str(c.get("family_id", "")): c["balance"] for c in p.get("charges") or ()
+                        if isinstance(c, dict) and c.get("balance")}
+            for family_id, balance in balances.items():
+                self._publish("balance", family_id, {"family_id": family_id, "balance": balance}, at)
         elif key == "scheduling.lesson.scheduled.v1":
             lesson_id = str(p.get("lesson_id", ""))
             students = [str(x.get("student_id")) for x in p.get("participants") or () if isinstance(x, dict)]

@@ -378,7 +378,7 @@ async def test_events_go_through_the_outbox_onto_the_bus(gateway_stack: StackHan
                                        billing_outbox.c.published_at))).all()
     keys = {r.routing_key for r in rows}
     for expected in ("account.opened", "balance.changed", "payment.received", "payment.refunded",
-                     "charge.applied", "charge.refunded", "adjustment.made", "subscription.sold",
+                     "lesson.charged", "charge.refunded", "adjustment.made", "subscription.sold",
                      "subscription.frozen", "subscription.unfrozen", "subscription.closed", "invoice.issued",
                      "invoice.paid"):
         assert f"billing.{expected}.v1" in keys, (expected, sorted(keys))

@@ -83,4 +83,4 @@ async def test_events_go_through_the_outbox(billing: Harness) -> None:
             select(outbox.c.routing_key, outbox.c.body).order_by(outbox.c.seq))).all()
             if fam.id in r.body]
     assert keys == ["billing.account.opened.v1", "billing.balance.changed.v1", "billing.payment.received.v1",
-                    "billing.balance.changed.v1", "billing.charge.applied.v1"]
+                    "billing.lesson.charged.v1"]

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from billing.domain.errors import LessonNotKnownYet
-from billing.domain.events import AccountOpened, BalanceChanged, ChargeApplied, ChargeRefunded
+from billing.domain.events import AccountOpened, BalanceChanged, ChargeRefunded, LessonCharged, LessonChargeLine
 from billing.domain.model import DiscountKind, DiscountScope, TxKind
 from billing.service import branch_settings, discounts
 from billing.service.inbound_events import (
@@ -45,6 +45,11 @@ def added(fam: Family, lesson_id: str, price: str = "40.00", reason: str = "memb
                               price=MoneyPayload(amount=Decimal(price)))
 
 
+
+def charged(world: World) -> list[LessonChargeLine]:
+    """Every charge the lesson-charged events published so far announced."""
+    return [line for e in world.events(LessonCharged) for line in e.charges]
+
 async def test_a_scheduled_lesson_charges_each_student_once_in_money(world: World) -> None:
     fam = await world.family(students=2)
     await world.pay(fam, "100.00")
@@ -52,28 +57,45 @@ async def test_a_scheduled_lesson_charges_each_student_once_in_money(world: Worl
     await world.deliver(lesson)
     await world.deliver(lesson)  # published again: charged once
     assert world.balance(fam) == Decimal("20.00")
-    charges = world.events(ChargeApplied)
-    assert len(charges) == 2 and {c.student_id for c in charges} == set(fam.student_ids)
+    [event] = world.events(LessonCharged)  # one event for the lesson, its two charges
+    assert event.lesson_id == lesson.lesson_id and {c.student_id for c in event.charges} == set(fam.student_ids)
+    # each charge says the family's balance after it; no balance.changed for a lesson charge
+    assert [c.balance.amount for c in event.charges if c.balance] == [Decimal("60.00"), Decimal("20.00")]
+    assert not [e for e in world.events(BalanceChanged) if e.kind == TxKind.LESSON_CHARGE.value]
     assert len(world.store.active_charges) == 2
     assert {t.kind for t, _ in world.store.ledger[-2:]} == {TxKind.LESSON_CHARGE}
 
 
-async def test_a_batch_posts_all_its_charges_at_its_end_one_balance_event_per_family(world: World) -> None:
+async def test_a_batch_posts_all_its_charges_at_its_end_one_event_per_lesson(world: World) -> None:
     families = [await world.family() for _ in range(3)]
     before = len(world.events(BalanceChanged))
     await world.deliver(*[scheduled(f, lesson_id=f"l-{i}") for i, f in enumerate(families)],
                         *[scheduled(f, lesson_id=f"m-{i}") for i, f in enumerate(families)])
     assert [world.balance(f) for f in families] == [Decimal("-80.00")] * 3
-    assert len(world.events(BalanceChanged)) - before == 3  # one per family: its balance after the batch
-    debts = [c.debt for c in world.events(ChargeApplied)]
-    assert len(debts) == 6 and all(debts)  # beyond the credit limit: recorded as debt, never skipped
+    assert len(world.events(BalanceChanged)) == before  # the lessons' events carry the balances
+    assert sorted(e.lesson_id for e in world.events(LessonCharged)) == ["l-0", "l-1", "l-2", "m-0", "m-1", "m-2"]
+    lines = charged(world)
+    assert len(lines) == 6 and all(c.debt for c in lines)  # beyond the credit limit: recorded as debt, never skipped
+    # in the order posted: a family's second lesson says its balance after both
+    assert [c.balance.amount for c in lines if c.family_id == families[0].id and c.balance] == [
+        Decimal("-40.00"), Decimal("-80.00")]
+
+
+async def test_a_refund_after_a_charge_in_one_batch_is_the_familys_last_balance_event(world: World) -> None:
+    fam = await world.family()
+    await world.pay(fam, "100.00")
+    lesson, other = scheduled(fam), scheduled(fam, lesson_id="other")
+    await world.deliver(lesson, other, LessonCancelledV1(lesson_id=lesson.lesson_id, branch_id=BRANCH))
+    assert world.balance(fam) == Decimal("60.00")
+    order = [e for e, _ in world.store.published if isinstance(e, LessonCharged | BalanceChanged)]
+    assert isinstance(order[-1], BalanceChanged) and order[-1].balance.amount == Decimal("60.00")
 
 
 async def test_charges_carry_the_context_of_the_event_of_their_lesson(world: World) -> None:
     a, b = await world.family(), await world.family()
     ea, eb = envelope(scheduled(a), "corr-a"), envelope(scheduled(b), "corr-b")
     await world.deliver(ea, eb)
-    ctx = {e.family_id: c for e, c in world.store.published if isinstance(e, ChargeApplied)}
+    ctx = {e.charges[0].family_id: c for e, c in world.store.published if isinstance(e, LessonCharged)}
     assert (ctx[a.id].correlation_id, ctx[a.id].causation_id) == ("corr-a", ea.id)
     assert (ctx[b.id].correlation_id, ctx[b.id].causation_id) == ("corr-b", eb.id)
 
@@ -90,8 +112,9 @@ async def test_a_covering_subscription_pays_with_a_credit_and_a_discount_lowers_
     assert world.store.subscriptions[sid].lessons_left == 3
     assert world.balance(fam) == Decimal("-800.00")  # the sale only: the lesson came from the subscription
     assert world.balance(other) == Decimal("-30.00")
-    by_family = {c.family_id: c for c in world.events(ChargeApplied)}
+    by_family = {c.family_id: c for c in charged(world)}
     assert by_family[fam.id].subscription_id == sid and by_family[other.id].amount.amount == Decimal("30.00")
+    assert by_family[fam.id].balance is None  # a lesson credit: the money balance did not change
 
 
 async def test_a_discount_needs_a_name_and_its_branchs_admin(world: World) -> None:
@@ -137,7 +160,7 @@ async def test_a_participant_added_is_charged_and_a_free_trial_is_not(world: Wor
     await world.deliver(added(fam, lesson_id))  # the lesson is not known yet: projected from this event
     assert world.balance(fam) == Decimal("-40.00") and lesson_id in world.store.lessons
     await world.deliver(added(newcomer, lesson_id, reason="trial"))
-    assert world.balance(newcomer) == 0 and len(world.events(ChargeApplied)) == 1
+    assert world.balance(newcomer) == 0 and len(charged(world)) == 1
 
 
 async def test_attendance_charges_in_branches_that_say_so_and_excused_refunds(world: World) -> None:
@@ -157,7 +180,7 @@ async def test_attendance_charges_in_branches_that_say_so_and_excused_refunds(wo
     assert world.balance(fam) == Decimal("0.00")
     await world.deliver(mark("absent", 2))  # older than the excused mark: changes nothing
     assert world.balance(fam) == Decimal("0.00")
-    assert len(world.events(ChargeApplied)) == 1 and len(world.events(ChargeRefunded)) == 1
+    assert len(charged(world)) == 1 and len(world.events(ChargeRefunded)) == 1
 
 
 async def test_registration_opens_one_account_per_family_and_projections_follow_events(world: World) -> None:

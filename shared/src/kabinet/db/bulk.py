@@ -1,31 +1,84 @@
-"""Inserting many rows with one constant statement.
+"""Many rows in one constant statement, given column by column.
 
-On PostgreSQL the rows go as one array per column: ``INSERT INTO t (a, b) SELECT * FROM unnest($1, $2)``. The
-text does not depend on the number of rows, so it is compiled and prepared once, and the server parses, binds and
-executes it once for the whole set: an executemany sends a Bind/Execute per row (a month's 3,200 participants of a
-branch took ~3x longer that way). Elsewhere (SQLite) it is a plain executemany.
+An ``insert(t)`` run as an executemany costs per row in SQLAlchemy (its parameters processed row by row) and
+in PostgreSQL (a Bind/Execute per row); a multi-row ``VALUES`` is compiled anew for every row count. On
+PostgreSQL :class:`BulkInsert` sends ``INSERT INTO t (...) SELECT * FROM unnest($1::type[], $2::type[], ...)``:
+one statement whatever the number of rows, compiled once, each column one array parameter (its values still
+go through the column type's checks, e.g. ``Amount``'s two decimals). SQLite, which has no arrays, gets the
+executemany. :func:`insert_many` is the same for rows given as mappings (a statement per table and columns,
+built on first use).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, insert, select
+from sqlalchemy import Result, Table, any_, bindparam, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from kabinet.db.dialect import dialect_of, insert_for
+
+
+def unnest(table: Table, names: Sequence[str], prefix: str = "") -> Any:
+    """``unnest(:<prefix><name>, ...) AS anon(<name>, ...)``: a derived table of the arrays bound by these
+    names, typed as the table's columns (PostgreSQL only)."""
+    arrays = [bindparam(f"{prefix}{n}", type_=ARRAY(table.c[n].type)) for n in names]
+    return func.unnest(*arrays).table_valued(*names).render_derived()
+
+
+class BulkInsert:
+    """``INSERT INTO table (names)`` of many rows, on PostgreSQL as one ``SELECT * FROM unnest(...)``.
+
+    ``finish`` completes the statement on either dialect (``on_conflict_do_nothing``/``do_update``,
+    ``returning``); it gets the dialect's insert (``insert_for``). Build one per statement, at import time.
+    """
+
+    def __init__(self, table: Table, names: Sequence[str], finish: Callable[[Any], Any] = lambda stmt: stmt) -> None:
+        if len(set(names)) != len(names):
+            raise ValueError(f"a column named twice in {list(names)}")
+        self.table = table
+        self.names = tuple(names)
+        self._finish = finish
+        source = unnest(table, self.names)
+        self._pg = finish(pg_insert(table).from_select(self.names, select(*source.c)))
+        self._sqlite: Any = None
+
+    async def execute(self, session: AsyncSession, columns: Mapping[str, Sequence[Any]]) -> Result[Any] | None:
+        """Insert the rows (``columns``: each name to its values, all of one length); None when there are none."""
+        n = len(columns[self.names[0]])
+        if n == 0:
+            return None
+        if dialect_of(session) == "postgresql":
+            result: Result[Any] = await session.execute(self._pg, {name: list(columns[name]) for name in self.names})
+            return result
+        if self._sqlite is None:
+            self._sqlite = self._finish(insert_for(session, self.table))
+        cols = [columns[name] for name in self.names]
+        rows = [dict(zip(self.names, values, strict=True)) for values in zip(*cols, strict=True)]
+        result = await session.execute(self._sqlite, rows)
+        return result
+
+
+@lru_cache(maxsize=256)
+def _plain(table: Table, names: tuple[str, ...]) -> BulkInsert:
+    return BulkInsert(table, names)
 
 
 async def insert_many(session: AsyncSession, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Insert ``rows`` (each with the same keys, column names of ``table``) into ``table``."""
+    """Insert ``rows`` (each with the same keys, column names of ``table``) into ``table`` (see BulkInsert)."""
     if not rows:
         return
-    bind = session.get_bind()
-    if bind.dialect.name != "postgresql":
-        await session.execute(insert(table), list(rows))
-        return
-    names = list(rows[0])
-    # Each column's own type per element (bind processing such as Amount's check applies to every value).
-    arrays = [bindparam(f"bulk_{n}", [r[n] for r in rows], type_=ARRAY(table.c[n].type)) for n in names]
-    source = func.unnest(*arrays).table_valued(*names).render_derived()
-    await session.execute(insert(table).from_select(names, select(*(source.c[n] for n in names))))
+    names = tuple(rows[0])
+    await _plain(table, names).execute(session, {n: [r[n] for r in rows] for n in names})
+
+
+def one_of(session: AsyncSession, column: Any, values: Sequence[Any]) -> Any:
+    """``column IN (values)``: on PostgreSQL ``column = ANY(:array)``, one statement whatever the number of values
+    (an expanding IN is rendered, and prepared by the driver, anew for every count)."""
+    if dialect_of(session) == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(values)

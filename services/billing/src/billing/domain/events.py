@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from pydantic import BaseModel, ConfigDict
+
 from kabinet.events import EventContract, MoneyPayload, produces
 
 
@@ -20,7 +22,8 @@ class AccountOpened(EventContract):
 @produces
 class BalanceChanged(EventContract):
     event_type: ClassVar[str] = "billing.balance.changed"
-    description: ClassVar[str] = "A family's money balance changed; `balance` is the new balance."
+    description: ClassVar[str] = ("A family's money balance changed; `balance` is the new balance. Not published for "
+                                  "lesson charges: `billing.lesson.charged` carries the balance after each.")
 
     family_id: str
     balance: MoneyPayload
@@ -50,19 +53,35 @@ class PaymentRefunded(EventContract):
     amount: MoneyPayload
 
 
-@produces
-class ChargeApplied(EventContract):
-    event_type: ClassVar[str] = "billing.charge.applied"
-    description: ClassVar[str] = ("A lesson was charged to a student (money, or a lesson credit when "
-                                  "`subscription_id` is set).")
+class LessonChargeLine(BaseModel):
+    """One student's charge in a :class:`LessonCharged` event."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     charge_id: str
     family_id: str
     student_id: str
-    lesson_id: str
-    amount: MoneyPayload
+    amount: MoneyPayload  # 0.00 when a subscription's lesson credit paid for it
     subscription_id: str | None = None
-    debt: bool = False
+    debt: bool = False  # the charge took the family's balance below its credit limit
+    # The family's money balance after this charge; None when it moved no money (a subscription's lesson).
+    balance: MoneyPayload | None = None
+
+
+@produces
+class LessonCharged(EventContract):
+    event_type: ClassVar[str] = "billing.lesson.charged"
+    description: ClassVar[str] = (
+        "Students were charged for a lesson (money, or a lesson credit when `subscription_id` is set): one event "
+        "per lesson and handling, listing its new charges. A money charge's `balance` is the family's balance "
+        "after it: billing publishes no `billing.balance.changed` for a lesson charge.")
+    # The branch is the lesson's: the charged families' and students' balances and the lesson's charges change
+    # (named); no field of the branch does (its billing report is keyed by the branch and still dropped).
+    context_fields: ClassVar[frozenset[str]] = frozenset({"branch_id"})
+
+    lesson_id: str
+    branch_id: str
+    charges: list[LessonChargeLine]
 
 
 @produces

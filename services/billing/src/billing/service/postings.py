@@ -13,12 +13,24 @@ caused them was handled: the finish step runs after every event's own context ha
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
-from billing.domain.events import BalanceChanged, ChargeApplied
+from billing.domain.events import BalanceChanged, LessonCharged
 from billing.domain.model import Transaction
+from billing.domain.records import LessonCharge
 from billing.service.unit_of_work import BillingUnitOfWork
 from kabinet.context import EventContext, current_context
 from kabinet.events import MoneyPayload
+
+
+@dataclass
+class ChargedLesson:
+    """A lesson's charges of one batch, on behalf of one event: one ``billing.lesson.charged`` at the end."""
+
+    lesson_id: str
+    branch_id: str
+    context: EventContext
+    charges: list[tuple[LessonCharge, Transaction | None]] = field(default_factory=list)
 
 
 @dataclass
@@ -26,19 +38,28 @@ class Postings:
     """What the handlers of one batch post to the ledger at its end (the consumer's per-batch state)."""
 
     txs: list[Transaction] = field(default_factory=list)
-    # Charge events wait for the posting: whether a charge went into debt is known only then.
-    charges: list[tuple[ChargeApplied, str | None, EventContext]] = field(default_factory=list)
     contexts: dict[str, EventContext] = field(default_factory=dict)  # transaction id -> its event's context
+    # The charges' events wait for the posting: the balance after each, and whether it went into debt, are
+    # known only then. By (lesson id, causing event id).
+    lessons: dict[tuple[str, str | None], ChargedLesson] = field(default_factory=dict)
 
-    def add(self, tx: Transaction | None, charge: ChargeApplied | None = None,
-            context: EventContext | None = None) -> None:
-        """A posting (and its charge event) on behalf of ``context``, by default the current one."""
+    def add(self, tx: Transaction, context: EventContext | None = None) -> None:
+        """A posting on behalf of ``context``, by default the current one."""
+        self.txs.append(tx)
+        self.contexts[tx.id] = context or current_context()
+
+    def charge(self, lesson_id: str, branch_id: str, charge: LessonCharge, tx: Transaction | None,
+               context: EventContext | None = None) -> None:
+        """A lesson charge (and its posting, None when it moves nothing) on behalf of ``context``."""
         ctx = context or current_context()
         if tx is not None:
             self.txs.append(tx)
             self.contexts[tx.id] = ctx
-        if charge is not None:
-            self.charges.append((charge, tx.id if tx is not None else None, ctx))
+        key = (lesson_id, ctx.causation_id)
+        lesson = self.lessons.get(key)
+        if lesson is None:
+            lesson = self.lessons[key] = ChargedLesson(lesson_id, branch_id, ctx)
+        lesson.charges.append((charge, tx))
 
     def transaction(self, tx_id: str) -> Transaction | None:
         """A transaction collected in this batch (charged, not posted yet)."""
@@ -46,20 +67,38 @@ class Postings:
 
 
 async def post_batch(uow: BillingUnitOfWork, postings: Postings) -> None:
-    """The consumer's finish step: post what the batch collected, then publish the balance and charge events."""
-    if not postings.txs and not postings.charges:
+    """The consumer's finish step: post what the batch collected, then publish one ``billing.lesson.charged``
+    per charged lesson and one ``billing.balance.changed`` per family whose balance something else changed."""
+    if not postings.txs and not postings.lessons:
         return
-    txs, charges, contexts = postings.txs, postings.charges, postings.contexts
+    txs, contexts = postings.txs, postings.contexts
     posted = await uow.ledger.post_many(txs, uow.limits.balance_ceiling)
+    moved = {tx.id for tx in txs if tx.family_delta != 0}  # the transactions that changed a money balance
+    charged: set[str] = set()  # of them, those whose balance a lesson-charged event carries
+    for lesson in postings.lessons.values():
+        lines: list[dict[str, Any]] = []
+        for c, tx in lesson.charges:
+            line: dict[str, Any] = {"charge_id": c.id, "family_id": c.family_id, "student_id": c.student_id,
+                                    "amount": {"amount": c.amount, "currency": c.currency},
+                                    "subscription_id": c.subscription_id}
+            if tx is not None:
+                p = posted[tx.id]
+                line["debt"] = p.debt
+                if tx.id in moved:
+                    line["balance"] = {"amount": p.balance_after, "currency": tx.currency}
+                    charged.add(tx.id)
+            lines.append(line)
+        uow.publish(LessonCharged(lesson_id=lesson.lesson_id, branch_id=lesson.branch_id, charges=lines),
+                    context=lesson.context)
     last: dict[str, Transaction] = {}
     for tx in txs:
-        if tx.family_delta != 0:
+        if tx.id in moved:
             last[tx.family_id] = tx
-    for family_id, tx in sorted(last.items()):  # one event per family: its balance after the batch
+    # One event per family (its balance after the batch), after the charges' events: the last word is the
+    # latest balance; none when its last change was a lesson charge (that lesson's event says it).
+    for family_id, tx in sorted(last.items()):
+        if tx.id in charged:
+            continue
         balance = MoneyPayload(amount=posted[tx.id].balance_after, currency=tx.currency)
         uow.publish(BalanceChanged(family_id=family_id, balance=balance, transaction_id=tx.id, kind=tx.kind.value),
                     context=contexts.get(tx.id))
-    for event, tx_id, ctx in charges:
-        debt = posted[tx_id].debt if tx_id is not None else False
-        uow.publish(event.model_copy(update={"debt": debt}) if debt else event, context=ctx)
-

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import fields
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,9 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from billing.adapters.repositories.records import record
 from billing.adapters.tables import lesson_charges
 from billing.domain.records import LessonCharge
-from kabinet.db.dialect import insert_for
+from kabinet.db.bulk import BulkInsert
 
 _FIELDS = tuple(f.name for f in fields(LessonCharge))
+_CLAIM = BulkInsert(lesson_charges, (*_FIELDS, "active_key"), lambda stmt: stmt.on_conflict_do_nothing(
+    index_elements=["active_key"]).returning(lesson_charges.c.lesson_id, lesson_charges.c.student_id))
 
 
 class ChargeRepository:
@@ -21,20 +24,17 @@ class ChargeRepository:
         self.session = session
 
     async def claim_many(self, charges: Sequence[LessonCharge]) -> set[tuple[str, str]]:
-        """Record active charges in one statement per 1,000; returns the (lesson, student) pairs newly charged
-        (the unique active key drops those already charged)."""
-        claimed: set[tuple[str, str]] = set()
-        # A shallow row per charge (dataclasses.asdict deep-copies every value: ~4 % of charging a month).
-        rows = [{**{f: getattr(c, f) for f in _FIELDS}, "active_key": f"{c.lesson_id}:{c.student_id}"}
-                for c in charges]
-        rows.sort(key=lambda r: r["active_key"])  # one order everywhere: concurrent claims never deadlock
-        if not rows:
-            return claimed
-        # executemany: one cached statement (SQLAlchemy batches the rows into multi-row INSERTs itself).
-        stmt = insert_for(self.session, lesson_charges).on_conflict_do_nothing(
-            index_elements=["active_key"]).returning(lesson_charges.c.lesson_id, lesson_charges.c.student_id)
-        claimed.update((r.lesson_id, r.student_id) for r in (await self.session.execute(stmt, rows)).all())
-        return claimed
+        """Record active charges in one statement; returns the (lesson, student) pairs newly charged (the
+        unique active key drops those already charged)."""
+        if not charges:
+            return set()
+        # One order everywhere: concurrent claims never deadlock.
+        ordered = sorted(((f"{c.lesson_id}:{c.student_id}", c) for c in charges), key=lambda kc: kc[0])
+        columns: dict[str, list[Any]] = {name: [getattr(c, name) for _, c in ordered] for name in _FIELDS}
+        columns["active_key"] = [key for key, _ in ordered]
+        result = await _CLAIM.execute(self.session, columns)
+        assert result is not None
+        return {(r.lesson_id, r.student_id) for r in result.all()}
 
     async def active(self, lesson_id: str, student_id: str | None = None) -> list[LessonCharge]:
         c = lesson_charges

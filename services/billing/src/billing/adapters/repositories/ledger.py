@@ -13,11 +13,52 @@ from billing.adapters.tables import accounts, ledger_entries, ledger_transaction
 from billing.domain.errors import BalanceLimitExceeded, InsufficientFunds, SubscriptionStateInvalid
 from billing.domain.model import CENT, LESSON_CREDIT, Entry, Transaction, new_id
 from billing.domain.records import Posted, PostedTransaction
+from kabinet.db.bulk import BulkInsert, one_of, unnest
+from kabinet.db.dialect import dialect_of
 from kabinet.db.types import Amount
 from kabinet.money import AMOUNT_COLUMN_MAX
 
+_ZERO = Decimal(0)
 _ADD_TO_BALANCE = (update(accounts).where(accounts.c.id == bindparam("account_id"))
                    .values(balance=accounts.c.balance + bindparam("delta", type_=Amount())))
+_CHANGES = unnest(accounts, ("id", "balance"), prefix="change_")  # (account id, delta) pairs
+_ADD_TO_BALANCES = (update(accounts).where(accounts.c.id == _CHANGES.c.id)
+                    .values(balance=accounts.c.balance + _CHANGES.c.balance))
+_TX_COLUMNS = tuple(c.name for c in ledger_transactions.columns if c.name != "seq")
+_ENTRY_COLUMNS = tuple(c.name for c in ledger_entries.columns)
+_INSERT_TRANSACTIONS = BulkInsert(ledger_transactions, _TX_COLUMNS)
+_INSERT_ENTRIES = BulkInsert(ledger_entries, _ENTRY_COLUMNS)
+
+
+def _add_tx_row(columns: dict[str, list[Any]], tx: Transaction, delta: Decimal, balance_after: Decimal,
+                lessons_delta: int, debt: bool) -> None:
+    """One transaction's row, column by column (see BulkInsert)."""
+    for name, value in (
+        ("id", tx.id), ("account_id", tx.account_id), ("family_id", tx.family_id), ("kind", tx.kind.value),
+        ("description", tx.description), ("amount", delta), ("currency", tx.currency),
+        ("balance_after", balance_after), ("lessons_delta", lessons_delta), ("debt", debt),
+        ("branch_id", tx.branch_id), ("student_id", tx.student_id), ("lesson_id", tx.lesson_id),
+        ("subscription_id", tx.subscription_id), ("payment_id", tx.payment_id), ("invoice_id", tx.invoice_id),
+        ("reverses_id", tx.reverses_id), ("discount_id", tx.discount_id), ("discount_name", tx.discount_name),
+        ("discount_amount", tx.discount_amount), ("created_by", tx.created_by), ("created_at", tx.created_at),
+    ):
+        columns[name].append(value)
+
+
+def _entry_columns(txs: Sequence[Transaction]) -> dict[str, list[Any]]:
+    """The entries of the transactions, column by column."""
+    columns: dict[str, list[Any]] = {name: [] for name in _ENTRY_COLUMNS}
+    for tx in txs:
+        for e in tx.entries:
+            columns["id"].append(new_id())
+            columns["transaction_id"].append(tx.id)
+            columns["account_id"].append(e.account_id)
+            columns["ledger_account"].append(e.ledger_account)
+            columns["amount"].append(e.amount)
+            columns["currency"].append(e.currency)
+            columns["description"].append(tx.description)
+            columns["created_at"].append(tx.created_at)
+    return columns
 
 
 class LedgerRepository:
@@ -53,10 +94,10 @@ class LedgerRepository:
             if e.currency == LESSON_CREDIT and e.account_id is not None:
                 lessons_delta += int(e.amount)
                 await self._move_credits(e.ledger_account.split(":", 1)[1], int(e.amount))
-        tx_row = self._tx_row(tx, balance_after, debt)
-        tx_row["lessons_delta"] = lessons_delta
-        await self.session.execute(ledger_transactions.insert().values(**tx_row))
-        await self.session.execute(ledger_entries.insert(), self._entry_rows(tx))
+        tx_columns: dict[str, list[Any]] = {name: [] for name in _TX_COLUMNS}
+        _add_tx_row(tx_columns, tx, delta, balance_after, lessons_delta, debt)
+        await _INSERT_TRANSACTIONS.execute(self.session, tx_columns)
+        await _INSERT_ENTRIES.execute(self.session, _entry_columns([tx]))
         return Posted(tx.id, balance_after, debt)
 
     async def post_many(self, txs: Sequence[Transaction], ceiling: Decimal = AMOUNT_COLUMN_MAX
@@ -67,52 +108,62 @@ class LedgerRepository:
         The rows are locked in id order (accounts, then subscriptions), so concurrent batches touching the
         same families wait for each other instead of deadlocking. The balances are read under the lock and
         every transaction's ``balance_after`` follows from them in the order given. A balance that would end
-        beyond ± ``ceiling`` refuses the whole batch (BalanceLimitExceeded) before anything is written.
+        beyond ± ``ceiling`` refuses the whole batch (BalanceLimitExceeded) before any balance changes.
+        Whatever the number of transactions: one statement each to lock, to change the balances, to insert
+        the transactions and to insert their entries (see kabinet.db.bulk).
         """
         if not txs:
             return {}
         a = accounts
+        family_deltas = [tx.family_delta for tx in txs]  # a property summing the entries: once per transaction
         deltas: dict[str, Decimal] = {}
         credits: dict[str, int] = {}
-        for tx in txs:
-            deltas[tx.account_id] = deltas.get(tx.account_id, Decimal(0)) + tx.family_delta
+        lessons_deltas: list[int] = []
+        for tx, delta in zip(txs, family_deltas, strict=True):
+            deltas[tx.account_id] = deltas.get(tx.account_id, _ZERO) + delta
+            lessons = 0
             for e in tx.entries:
                 if e.currency == LESSON_CREDIT and e.account_id is not None:
                     sid = e.ledger_account.split(":", 1)[1]
                     credits[sid] = credits.get(sid, 0) + int(e.amount)
+                    lessons += int(e.amount)
+            lessons_deltas.append(lessons)
+        # The entries do not depend on the balances: written before the accounts are locked, which are then
+        # held only for what needs them (their foreign keys' KEY SHARE locks do not conflict with the NO KEY
+        # UPDATE locks below, so another batch holding these accounts does not stop this insert).
+        await _INSERT_ENTRIES.execute(self.session, _entry_columns(txs))
         ids = sorted(deltas)
         locked = (await self.session.execute(
-            select(a.c.id, a.c.balance, a.c.credit_limit).where(a.c.id.in_(ids)).order_by(a.c.id)
-            .with_for_update())).all()
+            select(a.c.id, a.c.balance, a.c.credit_limit).where(one_of(self.session, a.c.id, ids)).order_by(a.c.id)
+            .with_for_update(key_share=True))).all()  # FOR NO KEY UPDATE: what the balance's UPDATE takes
         state = {r.id: (Decimal(r.balance).quantize(CENT), Decimal(r.credit_limit)) for r in locked}
         limit_of = min(ceiling, AMOUNT_COLUMN_MAX)
-        running = {k: v[0] for k, v in state.items()}
-        for tx in txs:  # every intermediate balance too: each is stored as a transaction's balance_after
-            delta = tx.family_delta
-            running[tx.account_id] += delta
-            if (delta > 0 and running[tx.account_id] > limit_of) or (delta < 0 and running[tx.account_id] < -limit_of):
-                raise BalanceLimitExceeded(field="amount")
-        changed = {k: v for k, v in deltas.items() if v != 0}
-        if changed:  # executemany of one cached UPDATE (rows already locked above, in id order)
-            await self.session.execute(_ADD_TO_BALANCE,
-                                       [{"account_id": k, "delta": changed[k]} for k in sorted(changed)])
-        if credits:
-            await self._move_credits_many(credits)
         posted: dict[str, Posted] = {}
-        tx_rows: list[dict[str, Any]] = []
-        entry_rows: list[dict[str, Any]] = []
-        for tx in txs:
+        tx_columns: dict[str, list[Any]] = {name: [] for name in _TX_COLUMNS}
+        for tx, delta, lessons in zip(txs, family_deltas, lessons_deltas, strict=True):
+            # every intermediate balance too: each is stored as a transaction's balance_after
             before, limit = state[tx.account_id]
-            delta = tx.family_delta
             after = (before + delta).quantize(CENT)
+            if (delta > 0 and after > limit_of) or (delta < 0 and after < -limit_of):
+                raise BalanceLimitExceeded(field="amount")
             state[tx.account_id] = (after, limit)
             debt = delta < 0 and after < -limit
             posted[tx.id] = Posted(tx.id, after, debt)
-            tx_rows.append(self._tx_row(tx, after, debt))
-            entry_rows.extend(self._entry_rows(tx))
-        await self.session.execute(ledger_transactions.insert(), tx_rows)
-        await self.session.execute(ledger_entries.insert(), entry_rows)
+            _add_tx_row(tx_columns, tx, delta, after, lessons, debt)
+        changed = sorted((k, v) for k, v in deltas.items() if v != 0)
+        if changed:  # the rows are already locked above, in id order
+            await self._add_to_balances(changed)
+        if credits:
+            await self._move_credits_many(credits)
+        await _INSERT_TRANSACTIONS.execute(self.session, tx_columns)
         return posted
+
+    async def _add_to_balances(self, changed: Sequence[tuple[str, Decimal]]) -> None:
+        if dialect_of(self.session) == "postgresql":  # one UPDATE ... FROM unnest(ids, deltas)
+            await self.session.execute(_ADD_TO_BALANCES, {"change_id": [k for k, _ in changed],
+                                                          "change_balance": [v for _, v in changed]})
+        else:  # executemany of one cached UPDATE
+            await self.session.execute(_ADD_TO_BALANCE, [{"account_id": k, "delta": v} for k, v in changed])
 
     async def _move_credits_many(self, credits: dict[str, int]) -> None:
         s = subscriptions
@@ -124,25 +175,6 @@ class LedgerRepository:
             .values(lessons_left=s.c.lessons_left + delta_of).returning(s.c.id))).all()
         if len(rows) != len(ids):
             raise SubscriptionStateInvalid("The subscription has no lessons left.")
-
-    @staticmethod
-    def _tx_row(tx: Transaction, balance_after: Decimal, debt: bool) -> dict[str, Any]:
-        lessons_delta = sum(int(e.amount) for e in tx.entries if e.currency == LESSON_CREDIT and e.account_id)
-        return dict(
-            id=tx.id, account_id=tx.account_id, family_id=tx.family_id, kind=tx.kind.value,
-            description=tx.description, amount=tx.family_delta, currency=tx.currency, balance_after=balance_after,
-            lessons_delta=lessons_delta, debt=debt, branch_id=tx.branch_id, student_id=tx.student_id,
-            lesson_id=tx.lesson_id, subscription_id=tx.subscription_id, payment_id=tx.payment_id,
-            invoice_id=tx.invoice_id, reverses_id=tx.reverses_id, discount_id=tx.discount_id,
-            discount_name=tx.discount_name, discount_amount=tx.discount_amount, created_by=tx.created_by,
-            created_at=tx.created_at,
-        )
-
-    @staticmethod
-    def _entry_rows(tx: Transaction) -> list[dict[str, Any]]:
-        return [{"id": new_id(), "transaction_id": tx.id, "account_id": e.account_id,
-                 "ledger_account": e.ledger_account, "amount": e.amount, "currency": e.currency,
-                 "description": tx.description, "created_at": tx.created_at} for e in tx.entries]
 
     async def transactions(self, tx_ids: Sequence[str]) -> dict[str, PostedTransaction]:
         """Transactions in the ledger with their entries (in entry-id order)."""

@@ -13,9 +13,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from billing.adapters.repositories.records import record
 from billing.adapters.tables import branches, lesson_participants, lessons, staff, students, subscriptions
 from billing.domain.records import Branch, Lesson, Participant, Student
+from kabinet.db.bulk import BulkInsert, one_of
 from kabinet.db.dialect import insert_for
 
 _LESSON_FIELDS = tuple(f.name for f in fields(Lesson))
+_UPSERT_LESSONS = BulkInsert(lessons, _LESSON_FIELDS, lambda stmt: stmt.on_conflict_do_update(
+    index_elements=["id"], set_={c.name: stmt.excluded[c.name] for c in lessons.columns
+                                 if c.name not in ("id", "cancelled")}))
+_UPSERT_PARTICIPANTS = BulkInsert(
+    lesson_participants, ("lesson_id", "student_id", "family_id", "price", "currency", "reason", "removed"),
+    lambda stmt: stmt.on_conflict_do_update(index_elements=["lesson_id", "student_id"], set_={
+        "family_id": stmt.excluded.family_id, "price": stmt.excluded.price, "currency": stmt.excluded.currency,
+        "reason": stmt.excluded.reason, "removed": False}))
 
 
 class ProjectionRepository:
@@ -94,38 +103,32 @@ class ProjectionRepository:
 
     # lessons
     async def upsert_lessons(self, new: Sequence[Lesson]) -> None:
-        """Many lessons in one executemany; an existing lesson keeps its cancelled flag."""
+        """Many lessons in one statement, in id order; an existing lesson keeps its cancelled flag."""
         if not new:
             return
-        rows = [{f: getattr(lesson, f) for f in _LESSON_FIELDS} for lesson in new]  # shallow: asdict deep-copies
-        stmt = insert_for(self.session, lessons)
-        keep = {"id", "cancelled"}
-        stmt = stmt.on_conflict_do_update(index_elements=["id"], set_={
-            c.name: stmt.excluded[c.name] for c in lessons.columns if c.name not in keep})
-        await self.session.execute(stmt, sorted(({**r, "cancelled": False} for r in rows), key=lambda r: r["id"]))
+        ordered = sorted(new, key=lambda lesson: lesson.id)
+        columns: dict[str, list[Any]] = {f: [getattr(x, f) for x in ordered] for f in _LESSON_FIELDS}
+        columns["cancelled"] = [False] * len(ordered)  # a new lesson is not cancelled; an existing one keeps its flag
+        await _UPSERT_LESSONS.execute(self.session, columns)
 
     async def lessons_by_ids(self, ids: Sequence[str]) -> dict[str, Lesson]:
-        rows = (await self.session.execute(select(lessons).where(lessons.c.id.in_(ids)))).all()
+        rows = (await self.session.execute(select(lessons).where(one_of(self.session, lessons.c.id, ids)))).all()
         return {r.id: record(Lesson, r) for r in rows}
 
     async def branches_by_ids(self, ids: Sequence[str]) -> dict[str, Branch]:
-        rows = (await self.session.execute(select(branches).where(branches.c.id.in_(ids)))).all()
+        rows = (await self.session.execute(select(branches).where(one_of(self.session, branches.c.id, ids)))).all()
         return {r.id: record(Branch, r) for r in rows}
 
     async def upsert_participants(self, participants: Sequence[Participant]) -> None:
-        """Participants of one or many lessons in one executemany, in key order; their attendance stays."""
+        """Participants of one or many lessons in one statement, in key order; their attendance stays."""
         if not participants:
             return
-        p = lesson_participants
-        rows = sorted(({"lesson_id": x.lesson_id, "student_id": x.student_id, "family_id": x.family_id,
-                        "price": x.price, "currency": x.currency, "reason": x.reason, "removed": False}
-                       for x in participants), key=lambda r: (r["lesson_id"], r["student_id"]))
-        stmt = insert_for(self.session, p)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["lesson_id", "student_id"],
-            set_={"family_id": stmt.excluded.family_id, "price": stmt.excluded.price,
-                  "currency": stmt.excluded.currency, "reason": stmt.excluded.reason, "removed": False})
-        await self.session.execute(stmt, rows)
+        ordered = sorted(participants, key=lambda x: (x.lesson_id, x.student_id))
+        await _UPSERT_PARTICIPANTS.execute(self.session, {
+            "lesson_id": [x.lesson_id for x in ordered], "student_id": [x.student_id for x in ordered],
+            "family_id": [x.family_id for x in ordered], "price": [x.price for x in ordered],
+            "currency": [x.currency for x in ordered], "reason": [x.reason for x in ordered],
+            "removed": [False] * len(ordered)})
 
     async def lesson(self, lesson_id: str) -> Lesson | None:
         return (await self.lessons_by_ids([lesson_id])).get(lesson_id)

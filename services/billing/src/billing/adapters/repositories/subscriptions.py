@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.adapters.tables import subscription_types, subscriptions
 from billing.domain.model import Subscription, SubscriptionStatus, SubscriptionType
+from kabinet.db.bulk import one_of
 
 
 def _type(r: Row[Any]) -> SubscriptionType:
@@ -72,8 +73,8 @@ class SubscriptionRepository:
             status=s.status.value, frozen_on=s.frozen_on, valid_until=s.valid_until))
 
     async def of_students(self, student_ids: Sequence[str]) -> dict[str, list[Subscription]]:
-        rows = (await self.session.execute(select(subscriptions).where(subscriptions.c.student_id.in_(student_ids))
-                                           .order_by(subscriptions.c.sold_at))).all()
+        rows = (await self.session.execute(select(subscriptions).where(
+            one_of(self.session, subscriptions.c.student_id, student_ids)).order_by(subscriptions.c.sold_at))).all()
         out: dict[str, list[Subscription]] = {sid: [] for sid in student_ids}
         for r in rows:
             out[r.student_id].append(_subscription(r))
