@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.adapters.tables import accounts
 from billing.domain.model import FamilyAccount
+from kabinet.db.any_of import any_of
 from kabinet.db.dialect import insert_for
 
 
@@ -44,7 +45,7 @@ class AccountRepository:
         return [x for x in new if x.id in created]
 
     async def by_families(self, family_ids: Sequence[str]) -> dict[str, FamilyAccount]:
-        rows = (await self.session.execute(select(accounts).where(accounts.c.family_id.in_(family_ids)))).all()
+        rows = (await self.session.execute(select(accounts).where(any_of(accounts.c.family_id, family_ids)))).all()
         return {r.family_id: _account(r) for r in rows}
 
     async def by_family(self, family_id: str) -> FamilyAccount | None:

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from billing.adapters.repositories.records import record
 from billing.adapters.tables import branches, lesson_participants, lessons, staff, students, subscriptions
 from billing.domain.records import Branch, Lesson, Participant, Student
+from kabinet.db.any_of import any_of
 from kabinet.db.dialect import insert_for
 
 _LESSON_FIELDS = tuple(f.name for f in fields(Lesson))
@@ -66,7 +67,7 @@ class ProjectionRepository:
         return (await self.students_by_ids([student_id])).get(student_id)
 
     async def students_by_ids(self, ids: Sequence[str]) -> dict[str, Student]:
-        rows = (await self.session.execute(select(students).where(students.c.id.in_(ids)))).all()
+        rows = (await self.session.execute(select(students).where(any_of(students.c.id, ids)))).all()
         return {r.id: record(Student, r) for r in rows}
 
     async def family_had_trial(self, family_id: str) -> bool:
@@ -86,7 +87,7 @@ class ProjectionRepository:
 
     async def families_branches(self, family_ids: Sequence[str]) -> dict[str, set[str]]:
         rows = (await self.session.execute(select(students.c.family_id, students.c.branch_id).where(
-            students.c.family_id.in_(family_ids), students.c.branch_id.is_not(None)))).all()
+            any_of(students.c.family_id, family_ids), students.c.branch_id.is_not(None)))).all()
         out: dict[str, set[str]] = {f: set() for f in family_ids}
         for r in rows:
             out[r.family_id].add(r.branch_id)
@@ -105,11 +106,11 @@ class ProjectionRepository:
         await self.session.execute(stmt, sorted(({**r, "cancelled": False} for r in rows), key=lambda r: r["id"]))
 
     async def lessons_by_ids(self, ids: Sequence[str]) -> dict[str, Lesson]:
-        rows = (await self.session.execute(select(lessons).where(lessons.c.id.in_(ids)))).all()
+        rows = (await self.session.execute(select(lessons).where(any_of(lessons.c.id, ids)))).all()
         return {r.id: record(Lesson, r) for r in rows}
 
     async def branches_by_ids(self, ids: Sequence[str]) -> dict[str, Branch]:
-        rows = (await self.session.execute(select(branches).where(branches.c.id.in_(ids)))).all()
+        rows = (await self.session.execute(select(branches).where(any_of(branches.c.id, ids)))).all()
         return {r.id: record(Branch, r) for r in rows}
 
     async def upsert_participants(self, participants: Sequence[Participant]) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.adapters.tables import subscription_types, subscriptions
 from billing.domain.model import Subscription, SubscriptionStatus, SubscriptionType
+from kabinet.db.any_of import any_of
 
 
 def _type(r: Row[Any]) -> SubscriptionType:
@@ -72,7 +73,7 @@ class SubscriptionRepository:
             status=s.status.value, frozen_on=s.frozen_on, valid_until=s.valid_until))
 
     async def of_students(self, student_ids: Sequence[str]) -> dict[str, list[Subscription]]:
-        rows = (await self.session.execute(select(subscriptions).where(subscriptions.c.student_id.in_(student_ids))
+        rows = (await self.session.execute(select(subscriptions).where(any_of(subscriptions.c.student_id, student_ids))
                                            .order_by(subscriptions.c.sold_at))).all()
         out: dict[str, list[Subscription]] = {sid: [] for sid in student_ids}
         for r in rows:
@@ -80,7 +81,7 @@ class SubscriptionRepository:
         return out
 
     async def of_families(self, family_ids: Sequence[str]) -> dict[str, list[Subscription]]:
-        rows = (await self.session.execute(select(subscriptions).where(subscriptions.c.family_id.in_(family_ids))
+        rows = (await self.session.execute(select(subscriptions).where(any_of(subscriptions.c.family_id, family_ids))
                                            .order_by(subscriptions.c.sold_at))).all()
         out: dict[str, list[Subscription]] = {fid: [] for fid in family_ids}
         for r in rows:

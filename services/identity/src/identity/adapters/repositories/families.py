@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.adapters.tables import families, students
 from identity.domain.model import Family, FamilyOrigin
+from kabinet.db.any_of import any_of
 
 
 def to_family(r: Row[Any]) -> Family:
@@ -33,7 +34,7 @@ class SqlFamilyRepository:
         return None if row is None else to_family(row)
 
     async def by_ids(self, ids: Sequence[str]) -> dict[str, Family]:
-        rows = (await self.session.execute(select(families).where(families.c.id.in_(ids)))).all()
+        rows = (await self.session.execute(select(families).where(any_of(families.c.id, ids)))).all()
         return {r.id: to_family(r) for r in rows}
 
     async def add(self, family: Family) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.adapters.tables import guardians
 from identity.domain.model import Guardian
+from kabinet.db.any_of import any_of
 
 
 def to_guardian(r: Row[Any]) -> Guardian:
@@ -34,7 +35,7 @@ class SqlGuardianRepository:
         return None if row is None else to_guardian(row)
 
     async def of_families(self, family_ids: Sequence[str]) -> dict[str, list[Guardian]]:
-        rows = (await self.session.execute(select(guardians).where(guardians.c.family_id.in_(family_ids))
+        rows = (await self.session.execute(select(guardians).where(any_of(guardians.c.family_id, family_ids))
                                            .order_by(guardians.c.created_at))).all()
         out: dict[str, list[Guardian]] = {fid: [] for fid in family_ids}
         for r in rows:

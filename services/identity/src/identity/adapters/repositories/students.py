@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from identity.adapters.tables import consents, families, guardians, student_logins, students
 from identity.domain.credentials import StudentLogin
 from identity.domain.model import Consent, Student
+from kabinet.db.any_of import any_of
 
 
 def to_student(r: Row[Any]) -> Student:
@@ -41,7 +42,7 @@ class SqlStudentRepository:
         return None if row is None else to_student(row)
 
     async def by_ids(self, ids: Sequence[str]) -> dict[str, Student]:
-        rows = (await self.session.execute(select(students).where(students.c.id.in_(ids)))).all()
+        rows = (await self.session.execute(select(students).where(any_of(students.c.id, ids)))).all()
         return {r.id: to_student(r) for r in rows}
 
     async def of_branch(self, branch_id: str) -> list[Student]:
@@ -50,7 +51,7 @@ class SqlStudentRepository:
 
     async def of_families(self, family_ids: Sequence[str]) -> dict[str, list[Student]]:
         rows = (await self.session.execute(
-            select(students).where(students.c.family_id.in_(family_ids)).order_by(students.c.created_at)
+            select(students).where(any_of(students.c.family_id, family_ids)).order_by(students.c.created_at)
         )).all()
         out: dict[str, list[Student]] = {fid: [] for fid in family_ids}
         for r in rows:
@@ -73,7 +74,7 @@ class SqlStudentRepository:
             version=c.version, given_at=c.given_at, recorded_by=c.recorded_by))
 
     async def consents_of(self, student_ids: Sequence[str]) -> dict[str, list[Consent]]:
-        rows = (await self.session.execute(select(consents).where(consents.c.student_id.in_(student_ids))
+        rows = (await self.session.execute(select(consents).where(any_of(consents.c.student_id, student_ids))
                                            .order_by(consents.c.given_at))).all()
         out: dict[str, list[Consent]] = {sid: [] for sid in student_ids}
         for r in rows:
@@ -97,7 +98,7 @@ class SqlStudentLoginRepository:
 
     async def of_students(self, student_ids: Sequence[str]) -> dict[str, StudentLogin]:
         rows = (await self.session.execute(select(student_logins)
-                                           .where(student_logins.c.student_id.in_(student_ids)))).all()
+                                           .where(any_of(student_logins.c.student_id, student_ids)))).all()
         return {r.student_id: StudentLogin(r.student_id, r.login, r.password_hash) for r in rows}
 
     async def save(self, login: StudentLogin, now: datetime) -> None:

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from kabinet.db.any_of import any_of
 from learning.adapters.queries import staff
 from learning.adapters.queries.student_lessons import count_student_lessons, student_lessons
 from learning.adapters.repositories.projections import lessons_by_ids
@@ -43,7 +44,7 @@ class SqlLearningQueries:
     async def revisions(self, lesson_ids: Sequence[str]) -> dict[str, list[SheetRevision]]:
         async with self.request.reads() as session:
             rows = (await session.execute(
-                select(sheet_revisions).where(sheet_revisions.c.lesson_id.in_(lesson_ids))
+                select(sheet_revisions).where(any_of(sheet_revisions.c.lesson_id, lesson_ids))
                 .order_by(sheet_revisions.c.lesson_id, sheet_revisions.c.revision))).all()
         out: dict[str, list[SheetRevision]] = {}
         for r in rows:
@@ -59,14 +60,14 @@ class SqlLearningQueries:
         out: dict[str, str | None] = {}
         async with self.request.reads() as session:
             rows = (await session.execute(
-                select(students.c.id, students.c.family_id).where(students.c.id.in_(student_ids)))).all()
+                select(students.c.id, students.c.family_id).where(any_of(students.c.id, student_ids)))).all()
             out.update({r.id: r.family_id for r in rows})
             missing = [s for s in student_ids if out.get(s) is None]
             if missing:
                 lp = lesson_participants
                 prow = (await session.execute(
                     select(lp.c.student_id, lp.c.family_id)
-                    .where(lp.c.student_id.in_(missing), lp.c.family_id.is_not(None)).distinct())).all()
+                    .where(any_of(lp.c.student_id, missing), lp.c.family_id.is_not(None)).distinct())).all()
                 out.update({r.student_id: r.family_id for r in prow})
         return out
 

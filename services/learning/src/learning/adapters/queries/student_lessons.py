@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, CompoundSelect, Select, and_, func, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kabinet.db.any_of import any_of
 from learning.adapters.queries.scope import scope_clause
 from learning.adapters.rows import mark_from_row
 from learning.adapters.tables import lesson_participants, lessons, sheet_marks, sheets
@@ -22,7 +23,10 @@ p, m = lesson_participants, sheet_marks
 
 def _conditions(student_ids: Sequence[str], scope: LessonScope | None, since: datetime | None,
                 until: datetime | None) -> list[ColumnElement[bool]]:
-    where = [p.c.student_id.in_(student_ids), lessons.c.cancelled.is_(False),
+    # One student (a page): equality, so the (student_id, starts_at) index gives the order and the LIMIT stops
+    # the scan early; ``= ANY(array)`` does not.
+    who = p.c.student_id == student_ids[0] if len(student_ids) == 1 else any_of(p.c.student_id, student_ids)
+    where = [who, lessons.c.cancelled.is_(False),
              or_(p.c.active.is_(True), m.c.student_id.is_not(None))]
     if scope is not None:
         where.append(scope_clause(scope))

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kabinet.db.any_of import any_of
 from scheduling.adapters.repositories.lessons import lesson_of
 from scheduling.adapters.tables import lessons, participants
 from scheduling.domain.model import Lesson, LessonStatus
@@ -28,7 +29,7 @@ class LessonViews:
         (membership, booking, make-up, trial)."""
         q = (select(participants.c.student_id, func.count())
              .join(lessons, lessons.c.id == participants.c.lesson_id)
-             .where(participants.c.student_id.in_(student_ids), lessons.c.published.is_(True),
+             .where(any_of(participants.c.student_id, student_ids), lessons.c.published.is_(True),
                     lessons.c.status != LessonStatus.CANCELLED.value, lessons.c.starts_at >= now)
              .group_by(participants.c.student_id))
         return {r[0]: int(r[1]) for r in await self.session.execute(q)}
@@ -43,7 +44,7 @@ class LessonViews:
                 sub = sub.where(participants.c.family_id == f.family_id)
             q = q.where(lessons.c.id.in_(sub))
         if f.branch_ids is not None:
-            q = q.where(lessons.c.branch_id.in_(f.branch_ids))
+            q = q.where(any_of(lessons.c.branch_id, f.branch_ids))
         if f.group_id is not None:
             q = q.where(lessons.c.group_id == f.group_id)
         if f.teacher_id is not None:
@@ -79,7 +80,7 @@ class LessonViews:
         total = func.count().over(partition_by=participants.c.student_id)
         ranked = (self._filtered(replace(f, student_id=None))
                   .join(participants, participants.c.lesson_id == lessons.c.id)
-                  .where(participants.c.student_id.in_(list(student_ids)))
+                  .where(any_of(participants.c.student_id, list(student_ids)))
                   .add_columns(participants.c.student_id.label("page_student"), pos.label("page_pos"),
                                total.label("page_total"))).subquery()
         q = select(ranked).where(ranked.c.page_pos <= first).order_by(ranked.c.page_student, ranked.c.page_pos)

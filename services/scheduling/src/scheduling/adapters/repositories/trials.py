@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kabinet.db.any_of import any_of
 from kabinet.db.dialect import insert_for
 from scheduling.adapters.repositories._rows import utc
 from scheduling.adapters.tables import (
@@ -34,5 +35,5 @@ class TrialRepository:
                                                         trials.c.lesson_id == lesson_id))
 
     async def of_families(self, family_ids: Sequence[str]) -> dict[str, Trial]:
-        rows = await self.session.execute(select(trials).where(trials.c.family_id.in_(family_ids)))
+        rows = await self.session.execute(select(trials).where(any_of(trials.c.family_id, family_ids)))
         return {r.family_id: Trial(r.family_id, r.student_id, r.lesson_id, r.source, utc(r.used_at)) for r in rows}
