@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, String, Table, event, insert, select
+from sqlalchemy import Column, Integer, MetaData, String, Table, bindparam, event, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kabinet.db import create_engine
@@ -56,4 +56,15 @@ async def test_one_statement_text_whatever_the_number_of_values_on_postgresql(en
 
 def test_a_subquery_is_refused_with_a_pointer_to_in():
     with pytest.raises(TypeError, match="in_"):
-        any_of(things.c.id, select(things.c.id))
+        any_of(things.c.id, select(things.c.id))  # type: ignore[arg-type]
+
+
+async def test_a_statement_built_once_with_a_named_parameter(engine: AsyncEngine):
+    stmt = select(things.c.id).where(any_of(things.c.id, bindparam("ids")), things.c.n >= bindparam("least"))
+    sent: set[str] = set()
+    event.listen(engine.sync_engine, "before_cursor_execute", lambda _c, _cur, sql, *_: sent.add(sql))
+    async with engine.connect() as conn:
+        for values, least in ((["t1"], 0), (["t1", "t4", "missing"], 2), ([], 0), (IDS, 3)):
+            got = sorted((await conn.execute(stmt, {"ids": values, "least": least})).scalars())
+            assert got == sorted(x for x in set(values) & set(IDS) if IDS.index(x) >= least)
+    assert len(sent) == (1 if engine.dialect.name == "postgresql" else 4)  # SQLite: one text per length
