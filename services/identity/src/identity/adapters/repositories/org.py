@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import Row, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.adapters.tables import branches, staff, staff_branches
 from identity.domain.model import Branch, Staff, StaffRole
 from kabinet.db.any_of import any_of
+
+# Hot reads built once (kabinet.db.any_of): building a select per call costs more than running it.
+_BRANCHES_BY_IDS = select(branches).where(any_of(branches.c.id, bindparam("ids")))
 
 
 def to_branch(r: Row[Any]) -> Branch:
@@ -33,7 +36,7 @@ class SqlBranchRepository:
         return (await self.by_ids([branch_id])).get(branch_id)
 
     async def by_ids(self, ids: Sequence[str]) -> dict[str, Branch]:
-        rows = (await self.session.execute(select(branches).where(any_of(branches.c.id, ids)))).all()
+        rows = (await self.session.execute(_BRANCHES_BY_IDS, {"ids": list(ids)})).all()
         return {r.id: to_branch(r) for r in rows}
 
     async def all(self) -> list[Branch]:

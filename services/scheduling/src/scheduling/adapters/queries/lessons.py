@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select, tuple_
+from sqlalchemy import Select, bindparam, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kabinet.db.any_of import any_of
@@ -16,6 +16,14 @@ from scheduling.adapters.tables import lessons, participants
 from scheduling.domain.model import Lesson, LessonStatus
 from scheduling.service.unit_of_work import LessonFilter
 from scheduling.service.views import decode_cursor
+
+# Built once (kabinet.db.any_of): building a select per call costs more than running it.
+_UPCOMING_COUNTS = (select(participants.c.student_id, func.count())
+                    .join(lessons, lessons.c.id == participants.c.lesson_id)
+                    .where(any_of(participants.c.student_id, bindparam("ids")), lessons.c.published.is_(True),
+                           lessons.c.status != LessonStatus.CANCELLED.value,
+                           lessons.c.starts_at >= bindparam("now", type_=lessons.c.starts_at.type))
+                    .group_by(participants.c.student_id))
 
 
 class LessonViews:
@@ -27,12 +35,8 @@ class LessonViews:
     async def upcoming_counts(self, student_ids: Sequence[str], now: datetime) -> dict[str, int]:
         """Per student: the published lessons still to come that they are on, whatever brought them there
         (membership, booking, make-up, trial)."""
-        q = (select(participants.c.student_id, func.count())
-             .join(lessons, lessons.c.id == participants.c.lesson_id)
-             .where(any_of(participants.c.student_id, student_ids), lessons.c.published.is_(True),
-                    lessons.c.status != LessonStatus.CANCELLED.value, lessons.c.starts_at >= now)
-             .group_by(participants.c.student_id))
-        return {r[0]: int(r[1]) for r in await self.session.execute(q)}
+        rows = await self.session.execute(_UPCOMING_COUNTS, {"ids": list(student_ids), "now": now})
+        return {r[0]: int(r[1]) for r in rows}
 
     def _filtered(self, f: LessonFilter) -> Select[Any]:
         q = select(lessons)

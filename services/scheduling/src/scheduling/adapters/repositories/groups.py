@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kabinet.db.any_of import any_of
@@ -24,6 +24,9 @@ from scheduling.domain.model import (
     ParticipantReason,
 )
 from scheduling.domain.recurrence import RecurringRule
+
+# Hot reads built once (kabinet.db.any_of): building a select per call costs more than running it.
+_BY_IDS = select(groups).where(any_of(groups.c.id, bindparam("ids")))
 
 
 def _group(r: Any) -> Group:
@@ -53,7 +56,7 @@ class GroupRepository:
         return _group(r) if r else None
 
     async def by_ids(self, ids: Sequence[str]) -> dict[str, Group]:
-        rows = await self.session.execute(select(groups).where(any_of(groups.c.id, ids)))
+        rows = await self.session.execute(_BY_IDS, {"ids": list(ids)})
         return {r.id: _group(r) for r in rows}
 
     async def list_groups(self, branch_ids: Sequence[str] | None = None, teacher_id: str | None = None) -> list[Group]:
