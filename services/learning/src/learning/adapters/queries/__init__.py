@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from kabinet.db.any_of import any_of
 from learning.adapters.queries import staff
@@ -27,6 +27,13 @@ from learning.service.unit_of_work import (
     StudentLessonResult,
     StudentLessonsWindow,
 )
+
+# Hot reads built once (kabinet.db.any_of): building a select per call costs more than running it.
+_FAMILIES_OF = select(students.c.id, students.c.family_id).where(any_of(students.c.id, bindparam("ids")))
+_FAMILIES_OF_PARTICIPANTS = (
+    select(lesson_participants.c.student_id, lesson_participants.c.family_id)
+    .where(any_of(lesson_participants.c.student_id, bindparam("ids")), lesson_participants.c.family_id.is_not(None))
+    .distinct())
 
 
 class SqlLearningQueries:
@@ -59,15 +66,11 @@ class SqlLearningQueries:
     async def families_of(self, student_ids: Sequence[str]) -> dict[str, str | None]:
         out: dict[str, str | None] = {}
         async with self.request.reads() as session:
-            rows = (await session.execute(
-                select(students.c.id, students.c.family_id).where(any_of(students.c.id, student_ids)))).all()
+            rows = (await session.execute(_FAMILIES_OF, {"ids": list(student_ids)})).all()
             out.update({r.id: r.family_id for r in rows})
             missing = [s for s in student_ids if out.get(s) is None]
             if missing:
-                lp = lesson_participants
-                prow = (await session.execute(
-                    select(lp.c.student_id, lp.c.family_id)
-                    .where(any_of(lp.c.student_id, missing), lp.c.family_id.is_not(None)).distinct())).all()
+                prow = (await session.execute(_FAMILIES_OF_PARTICIPANTS, {"ids": missing})).all()
                 out.update({r.student_id: r.family_id for r in prow})
         return out
 

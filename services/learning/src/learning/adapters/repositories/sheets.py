@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kabinet.db.any_of import any_of
@@ -12,15 +12,19 @@ from learning.adapters.rows import mark_from_row
 from learning.adapters.tables import sheet_marks, sheet_revisions, sheets
 from learning.domain.model import Sheet
 
+# Hot reads built once (kabinet.db.any_of): building a select per call costs more than running it.
+_SHEETS_OF = select(sheets).where(any_of(sheets.c.lesson_id, bindparam("ids")))
+_MARKS_OF = select(sheet_marks).where(any_of(sheet_marks.c.lesson_id, bindparam("ids")))
+
 
 async def sheets_by_lessons(session: AsyncSession, lesson_ids: Sequence[str]) -> dict[str, Sheet]:
     if not lesson_ids:
         return {}
-    rows = (await session.execute(select(sheets).where(any_of(sheets.c.lesson_id, lesson_ids)))).all()
+    rows = (await session.execute(_SHEETS_OF, {"ids": list(lesson_ids)})).all()
     found = {r.lesson_id: Sheet(r.lesson_id, r.summary, r.homework, r.revision, {}, r.conducted, r.updated_at,
                                 r.updated_by) for r in rows}
     if found:
-        mrows = (await session.execute(select(sheet_marks).where(any_of(sheet_marks.c.lesson_id, list(found))))).all()
+        mrows = (await session.execute(_MARKS_OF, {"ids": list(found)})).all()
         for m in mrows:
             found[m.lesson_id].marks[m.student_id] = mark_from_row(m)
     return found
