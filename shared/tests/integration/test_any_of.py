@@ -22,8 +22,9 @@ IDS = [f"t{i}" for i in range(6)]
 
 
 @pytest.fixture(params=["postgresql", "sqlite"])
-async def engine(request: pytest.FixtureRequest, tmp_path: Path,
-                 database_factory: Callable[[str], Awaitable[str]]) -> AsyncIterator[AsyncEngine]:
+async def engine(
+    request: pytest.FixtureRequest, tmp_path: Path, database_factory: Callable[[str], Awaitable[str]]
+) -> AsyncIterator[AsyncEngine]:
     url = await database_factory("kit_any_of") if request.param == "postgresql" else f"sqlite:///{tmp_path}/a.db"
     eng = create_engine(url)
     async with eng.begin() as conn:
@@ -43,7 +44,8 @@ async def test_the_rows_whose_column_is_one_of_the_values(engine: AsyncEngine, v
     assert await _ids(engine, any_of(things.c.id, values)) == sorted(set(values) & set(IDS))
     assert await _ids(engine, ~any_of(things.c.id, values)) == sorted(set(IDS) - set(values))
     assert await _ids(engine, any_of(things.c.id, values), things.c.n >= 2) == sorted(
-        x for x in set(values) & set(IDS) if IDS.index(x) >= 2)
+        x for x in set(values) & set(IDS) if IDS.index(x) >= 2
+    )
 
 
 async def test_one_statement_text_whatever_the_number_of_values_on_postgresql(engine: AsyncEngine):
