@@ -14,7 +14,8 @@ from sqlalchemy.exc import StatementError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kabinet.db import create_engine, create_sessionmaker
-from kabinet.db.bulk import BulkInsert, one_of
+from kabinet.db.any_of import any_of
+from kabinet.db.bulk import BulkInsert
 from kabinet.db.types import Amount, UtcDateTime
 
 pytestmark = pytest.mark.integration
@@ -61,7 +62,7 @@ async def test_rows_given_by_column_are_inserted_conflicts_skipped_or_updated(en
         assert claimed is not None and sorted(r.id for r in claimed.all()) == ["c", "d"]
         await UPSERT.execute(s, columns(["a", "e"], "3.25", note="again"))
         rows = {r.id: (r.note, r.amount, r.at) for r in (await s.execute(
-            select(items).where(one_of(s, items.c.id, ["a", "b", "c", "e", "zzz"])))).all()}
+            select(items).where(any_of(items.c.id, ["a", "b", "c", "e", "zzz"])))).all()}
     assert rows == {"a": ("again", Decimal("3.25"), AT), "b": (None, Decimal("1.50"), AT),
                     "c": (None, Decimal("2.00"), AT), "e": ("again", Decimal("3.25"), AT)}
 

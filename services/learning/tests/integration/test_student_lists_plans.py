@@ -29,7 +29,9 @@ class Explain:
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn, self.plans = conn, list[str]()
 
-    async def execute(self, stmt: Any) -> Any:
+    async def execute(self, stmt: Any, params: dict[str, Any] | None = None) -> Any:
+        if params:  # the statement's named parameters, given their values to be rendered
+            stmt = stmt.params({k: v for k, v in params.items() if v is not None})
         sql = str(stmt.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
         rows = (await self.conn.execute(text("EXPLAIN (ANALYZE, TIMING OFF) " + sql))).all()
         self.plans.append("\n".join(r[0] for r in rows))

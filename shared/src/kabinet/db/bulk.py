@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Result, Table, any_, bindparam, func, select
+from sqlalchemy import Result, Table, bindparam, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -74,11 +74,3 @@ async def insert_many(session: AsyncSession, table: Table, rows: Sequence[Mappin
         return
     names = tuple(rows[0])
     await _plain(table, names).execute(session, {n: [r[n] for r in rows] for n in names})
-
-
-def one_of(session: AsyncSession, column: Any, values: Sequence[Any]) -> Any:
-    """``column IN (values)``: on PostgreSQL ``column = ANY(:array)``, one statement whatever the number of values
-    (an expanding IN is rendered, and prepared by the driver, anew for every count)."""
-    if dialect_of(session) == "postgresql":
-        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
-    return column.in_(values)

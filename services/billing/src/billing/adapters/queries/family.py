@@ -10,10 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from billing.adapters.repositories.records import record
 from billing.adapters.tables import invoices, payments
 from billing.domain.records import Invoice, Payment
+from kabinet.db.any_of import any_of
 
 
 async def payments_of(session: AsyncSession, family_ids: Sequence[str]) -> dict[str, list[Payment]]:
-    rows = (await session.execute(select(payments).where(payments.c.family_id.in_(family_ids))
+    rows = (await session.execute(select(payments).where(any_of(payments.c.family_id, family_ids))
                                   .order_by(payments.c.received_at))).all()
     out: dict[str, list[Payment]] = {f: [] for f in family_ids}
     for r in rows:
@@ -22,7 +23,7 @@ async def payments_of(session: AsyncSession, family_ids: Sequence[str]) -> dict[
 
 
 async def invoices_of(session: AsyncSession, family_ids: Sequence[str]) -> dict[str, list[Invoice]]:
-    rows = (await session.execute(select(invoices).where(invoices.c.family_id.in_(family_ids))
+    rows = (await session.execute(select(invoices).where(any_of(invoices.c.family_id, family_ids))
                                   .order_by(invoices.c.issued_at))).all()
     out: dict[str, list[Invoice]] = {f: [] for f in family_ids}
     for r in rows:

@@ -17,6 +17,7 @@ from billing.adapters.tables import (
 )
 from billing.domain.model import LESSON_CREDIT, TxKind
 from billing.service.read_models import BranchReport, Debtor
+from kabinet.db.any_of import any_of
 
 ZERO = Decimal("0.00")
 
@@ -30,7 +31,7 @@ async def debtors(session: AsyncSession, branch_id: str) -> list[Debtor]:
     names: dict[str, list[str]] = {r.family_id: [] for r in rows}
     if names:
         for r in (await session.execute(select(s.c.family_id, s.c.display_name).where(
-                s.c.family_id.in_(list(names)), s.c.erased.is_(False)).order_by(s.c.display_name))).all():
+                any_of(s.c.family_id, list(names)), s.c.erased.is_(False)).order_by(s.c.display_name))).all():
             names[r.family_id].append(r.display_name)
     return [Debtor(r.family_id, Decimal(r.balance), r.currency, names[r.family_id]) for r in rows]
 

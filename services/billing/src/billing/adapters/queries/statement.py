@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Integer, Select, and_, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.adapters.repositories.records import record
@@ -47,15 +48,24 @@ async def statement_entry(session: AsyncSession, tx_id: str) -> StatementEntry |
 async def statement(session: AsyncSession, account_id: str, *, after_seq: int | None, limit: int,
                     since: datetime | None = None, until: datetime | None = None) -> list[StatementEntry]:
     """The family's history, oldest first: every line says what it was for (R-BIL-3, R-BIL-6)."""
+    stmt = _statement_page(after_seq is not None, since is not None, until is not None)
+    params = {"account_id": account_id, "after_seq": after_seq, "since": since, "until": until, "limit": limit}
+    return [record(StatementEntry, r) for r in (await session.execute(stmt, params)).all()]
+
+
+@cache
+def _statement_page(after: bool, since: bool, until: bool) -> Select[Any]:
+    """Built once per shape (eight at most): building this six-join select and its cache key per call cost more
+    than running it."""
     t = ledger_transactions
-    stmt = statement_lines().where(t.c.account_id == account_id)
-    if after_seq is not None:
-        stmt = stmt.where(t.c.seq > after_seq)
-    if since is not None:
-        stmt = stmt.where(t.c.created_at >= since)
-    if until is not None:
-        stmt = stmt.where(t.c.created_at < until)
-    return [record(StatementEntry, r) for r in (await session.execute(stmt.order_by(t.c.seq).limit(limit))).all()]
+    stmt = statement_lines().where(t.c.account_id == bindparam("account_id"))
+    if after:
+        stmt = stmt.where(t.c.seq > bindparam("after_seq", type_=t.c.seq.type))
+    if since:
+        stmt = stmt.where(t.c.created_at >= bindparam("since", type_=t.c.created_at.type))
+    if until:
+        stmt = stmt.where(t.c.created_at < bindparam("until", type_=t.c.created_at.type))
+    return stmt.order_by(t.c.seq).limit(bindparam("limit", type_=Integer()))
 
 
 async def entries_sum(session: AsyncSession, account_id: str) -> Decimal:

@@ -6,17 +6,21 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.adapters.tables import accounts
 from billing.domain.model import FamilyAccount
-from kabinet.db.bulk import one_of
+from kabinet.db.any_of import any_of
 from kabinet.db.dialect import insert_for
 
 
 def _account(r: Row[Any]) -> FamilyAccount:
     return FamilyAccount(r.id, r.family_id, r.currency, r.balance, r.opened_at, r.credit_limit)
+
+
+# Hot reads built once (kabinet.db.any_of): building a select per call costs more than running it.
+_BY_FAMILIES = select(accounts).where(any_of(accounts.c.family_id, bindparam("ids")))
 
 
 class AccountRepository:
@@ -45,8 +49,7 @@ class AccountRepository:
         return [x for x in new if x.id in created]
 
     async def by_families(self, family_ids: Sequence[str]) -> dict[str, FamilyAccount]:
-        rows = (await self.session.execute(
-            select(accounts).where(one_of(self.session, accounts.c.family_id, family_ids)))).all()
+        rows = (await self.session.execute(_BY_FAMILIES, {"ids": list(family_ids)})).all()
         return {r.family_id: _account(r) for r in rows}
 
     async def by_family(self, family_id: str) -> FamilyAccount | None:

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.adapters.tables import discounts
 from billing.domain.model import Discount, DiscountKind, DiscountScope
-from kabinet.db.bulk import one_of
+from kabinet.db.any_of import any_of
 
 
 def _discount(r: Row[Any]) -> Discount:
@@ -33,7 +33,7 @@ class DiscountRepository:
         """Discounts whose target is one of these ids/codes and whose dates include ``on``."""
         d = discounts
         rows = (await self.session.execute(select(d).where(
-            d.c.target.in_(targets), (d.c.valid_from.is_(None)) | (d.c.valid_from <= on),
+            any_of(d.c.target, targets), (d.c.valid_from.is_(None)) | (d.c.valid_from <= on),
             (d.c.valid_to.is_(None)) | (d.c.valid_to >= on)))).all()
         return [_discount(r) for r in rows]
 
@@ -42,7 +42,7 @@ class DiscountRepository:
         checks its own date)."""
         d = discounts
         rows = (await self.session.execute(select(d).where(
-            one_of(self.session, d.c.target, targets), (d.c.valid_from.is_(None)) | (d.c.valid_from <= last),
+            any_of(d.c.target, targets), (d.c.valid_from.is_(None)) | (d.c.valid_from <= last),
             (d.c.valid_to.is_(None)) | (d.c.valid_to >= first)))).all()
         return [_discount(r) for r in rows]
 

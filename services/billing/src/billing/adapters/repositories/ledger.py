@@ -13,7 +13,8 @@ from billing.adapters.tables import accounts, ledger_entries, ledger_transaction
 from billing.domain.errors import BalanceLimitExceeded, InsufficientFunds, SubscriptionStateInvalid
 from billing.domain.model import CENT, LESSON_CREDIT, Entry, Transaction, new_id
 from billing.domain.records import Posted, PostedTransaction
-from kabinet.db.bulk import BulkInsert, one_of, unnest
+from kabinet.db.any_of import any_of
+from kabinet.db.bulk import BulkInsert, unnest
 from kabinet.db.dialect import dialect_of
 from kabinet.db.types import Amount
 from kabinet.money import AMOUNT_COLUMN_MAX
@@ -134,7 +135,7 @@ class LedgerRepository:
         await _INSERT_ENTRIES.execute(self.session, _entry_columns(txs))
         ids = sorted(deltas)
         locked = (await self.session.execute(
-            select(a.c.id, a.c.balance, a.c.credit_limit).where(one_of(self.session, a.c.id, ids)).order_by(a.c.id)
+            select(a.c.id, a.c.balance, a.c.credit_limit).where(any_of(a.c.id, ids)).order_by(a.c.id)
             .with_for_update(key_share=True))).all()  # FOR NO KEY UPDATE: what the balance's UPDATE takes
         state = {r.id: (Decimal(r.balance).quantize(CENT), Decimal(r.credit_limit)) for r in locked}
         limit_of = min(ceiling, AMOUNT_COLUMN_MAX)
@@ -168,10 +169,10 @@ class LedgerRepository:
     async def _move_credits_many(self, credits: dict[str, int]) -> None:
         s = subscriptions
         ids = sorted(credits)
-        await self.session.execute(select(s.c.id).where(s.c.id.in_(ids)).order_by(s.c.id).with_for_update())
+        await self.session.execute(select(s.c.id).where(any_of(s.c.id, ids)).order_by(s.c.id).with_for_update())
         delta_of = case(credits, value=s.c.id)
         rows = (await self.session.execute(
-            update(s).where(s.c.id.in_(ids), s.c.lessons_left.is_not(None), s.c.lessons_left + delta_of >= 0)
+            update(s).where(any_of(s.c.id, ids), s.c.lessons_left.is_not(None), s.c.lessons_left + delta_of >= 0)
             .values(lessons_left=s.c.lessons_left + delta_of).returning(s.c.id))).all()
         if len(rows) != len(ids):
             raise SubscriptionStateInvalid("The subscription has no lessons left.")
@@ -180,11 +181,11 @@ class LedgerRepository:
         """Transactions in the ledger with their entries (in entry-id order)."""
         t, e = ledger_transactions, ledger_entries
         entries: dict[str, list[Entry]] = {i: [] for i in tx_ids}
-        for r in (await self.session.execute(select(e).where(e.c.transaction_id.in_(tx_ids))
+        for r in (await self.session.execute(select(e).where(any_of(e.c.transaction_id, tx_ids))
                                              .order_by(e.c.id))).all():
             entries[r.transaction_id].append(Entry(r.ledger_account, r.amount, r.currency, r.account_id))
         return {r.id: PostedTransaction(r.id, r.account_id, r.family_id, r.description, tuple(entries[r.id]))
-                for r in (await self.session.execute(select(t).where(t.c.id.in_(tx_ids)))).all()}
+                for r in (await self.session.execute(select(t).where(any_of(t.c.id, tx_ids)))).all()}
 
     async def _move_credits(self, subscription_id: str, lessons: int) -> None:
         s = subscriptions

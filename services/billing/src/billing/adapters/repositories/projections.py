@@ -7,13 +7,14 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.adapters.repositories.records import record
 from billing.adapters.tables import branches, lesson_participants, lessons, staff, students, subscriptions
 from billing.domain.records import Branch, Lesson, Participant, Student
-from kabinet.db.bulk import BulkInsert, one_of
+from kabinet.db.any_of import any_of
+from kabinet.db.bulk import BulkInsert
 from kabinet.db.dialect import insert_for
 
 _LESSON_FIELDS = tuple(f.name for f in fields(Lesson))
@@ -25,6 +26,13 @@ _UPSERT_PARTICIPANTS = BulkInsert(
     lambda stmt: stmt.on_conflict_do_update(index_elements=["lesson_id", "student_id"], set_={
         "family_id": stmt.excluded.family_id, "price": stmt.excluded.price, "currency": stmt.excluded.currency,
         "reason": stmt.excluded.reason, "removed": False}))
+
+# Hot reads built once (kabinet.db.any_of): building a select per call costs more than running it.
+_STUDENTS_BY_IDS = select(students).where(any_of(students.c.id, bindparam("ids")))
+_FAMILY_BRANCHES = select(students.c.branch_id).where(students.c.family_id == bindparam("family_id"),
+                                                      students.c.branch_id.is_not(None))
+_FAMILIES_BRANCHES = select(students.c.family_id, students.c.branch_id).where(
+    any_of(students.c.family_id, bindparam("ids")), students.c.branch_id.is_not(None))
 
 
 class ProjectionRepository:
@@ -75,7 +83,7 @@ class ProjectionRepository:
         return (await self.students_by_ids([student_id])).get(student_id)
 
     async def students_by_ids(self, ids: Sequence[str]) -> dict[str, Student]:
-        rows = (await self.session.execute(select(students).where(students.c.id.in_(ids)))).all()
+        rows = (await self.session.execute(_STUDENTS_BY_IDS, {"ids": list(ids)})).all()
         return {r.id: record(Student, r) for r in rows}
 
     async def family_had_trial(self, family_id: str) -> bool:
@@ -89,13 +97,11 @@ class ProjectionRepository:
                 or (await self.session.execute(taken)).first() is not None)
 
     async def family_branches(self, family_id: str) -> set[str]:
-        rows = (await self.session.execute(select(students.c.branch_id).where(
-            students.c.family_id == family_id, students.c.branch_id.is_not(None)))).all()
+        rows = (await self.session.execute(_FAMILY_BRANCHES, {"family_id": family_id})).all()
         return {r.branch_id for r in rows}
 
     async def families_branches(self, family_ids: Sequence[str]) -> dict[str, set[str]]:
-        rows = (await self.session.execute(select(students.c.family_id, students.c.branch_id).where(
-            students.c.family_id.in_(family_ids), students.c.branch_id.is_not(None)))).all()
+        rows = (await self.session.execute(_FAMILIES_BRANCHES, {"ids": list(family_ids)})).all()
         out: dict[str, set[str]] = {f: set() for f in family_ids}
         for r in rows:
             out[r.family_id].add(r.branch_id)
@@ -112,11 +118,11 @@ class ProjectionRepository:
         await _UPSERT_LESSONS.execute(self.session, columns)
 
     async def lessons_by_ids(self, ids: Sequence[str]) -> dict[str, Lesson]:
-        rows = (await self.session.execute(select(lessons).where(one_of(self.session, lessons.c.id, ids)))).all()
+        rows = (await self.session.execute(select(lessons).where(any_of(lessons.c.id, ids)))).all()
         return {r.id: record(Lesson, r) for r in rows}
 
     async def branches_by_ids(self, ids: Sequence[str]) -> dict[str, Branch]:
-        rows = (await self.session.execute(select(branches).where(one_of(self.session, branches.c.id, ids)))).all()
+        rows = (await self.session.execute(select(branches).where(any_of(branches.c.id, ids)))).all()
         return {r.id: record(Branch, r) for r in rows}
 
     async def upsert_participants(self, participants: Sequence[Participant]) -> None:

@@ -7,12 +7,12 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.adapters.tables import subscription_types, subscriptions
 from billing.domain.model import Subscription, SubscriptionStatus, SubscriptionType
-from kabinet.db.bulk import one_of
+from kabinet.db.any_of import any_of
 
 
 def _type(r: Row[Any]) -> SubscriptionType:
@@ -28,6 +28,13 @@ def _subscription(r: Row[Any]) -> Subscription:
         trial=r.trial, on_credit=r.on_credit, valid_from=r.valid_from, valid_until=r.valid_until,
         status=SubscriptionStatus(r.status), frozen_on=r.frozen_on, currency=r.currency, sold_at=r.sold_at,
     )
+
+
+# Hot reads built once (kabinet.db.any_of): building a select per call costs more than running it.
+_OF_STUDENTS = (select(subscriptions).where(any_of(subscriptions.c.student_id, bindparam("ids")))
+                .order_by(subscriptions.c.sold_at))
+_OF_FAMILIES = (select(subscriptions).where(any_of(subscriptions.c.family_id, bindparam("ids")))
+                .order_by(subscriptions.c.sold_at))
 
 
 class SubscriptionRepository:
@@ -73,16 +80,14 @@ class SubscriptionRepository:
             status=s.status.value, frozen_on=s.frozen_on, valid_until=s.valid_until))
 
     async def of_students(self, student_ids: Sequence[str]) -> dict[str, list[Subscription]]:
-        rows = (await self.session.execute(select(subscriptions).where(
-            one_of(self.session, subscriptions.c.student_id, student_ids)).order_by(subscriptions.c.sold_at))).all()
+        rows = (await self.session.execute(_OF_STUDENTS, {"ids": list(student_ids)})).all()
         out: dict[str, list[Subscription]] = {sid: [] for sid in student_ids}
         for r in rows:
             out[r.student_id].append(_subscription(r))
         return out
 
     async def of_families(self, family_ids: Sequence[str]) -> dict[str, list[Subscription]]:
-        rows = (await self.session.execute(select(subscriptions).where(subscriptions.c.family_id.in_(family_ids))
-                                           .order_by(subscriptions.c.sold_at))).all()
+        rows = (await self.session.execute(_OF_FAMILIES, {"ids": list(family_ids)})).all()
         out: dict[str, list[Subscription]] = {fid: [] for fid in family_ids}
         for r in rows:
             out[r.family_id].append(_subscription(r))

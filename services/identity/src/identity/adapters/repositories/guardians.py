@@ -5,11 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import Row, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.adapters.tables import guardians
 from identity.domain.model import Guardian
+from kabinet.db.any_of import any_of
+
+# Hot reads built once (kabinet.db.any_of): building a select per call costs more than running it.
+_OF_FAMILIES = (select(guardians).where(any_of(guardians.c.family_id, bindparam("ids")))
+                .order_by(guardians.c.created_at))
 
 
 def to_guardian(r: Row[Any]) -> Guardian:
@@ -34,8 +39,7 @@ class SqlGuardianRepository:
         return None if row is None else to_guardian(row)
 
     async def of_families(self, family_ids: Sequence[str]) -> dict[str, list[Guardian]]:
-        rows = (await self.session.execute(select(guardians).where(guardians.c.family_id.in_(family_ids))
-                                           .order_by(guardians.c.created_at))).all()
+        rows = (await self.session.execute(_OF_FAMILIES, {"ids": list(family_ids)})).all()
         out: dict[str, list[Guardian]] = {fid: [] for fid in family_ids}
         for r in rows:
             out[r.family_id].append(to_guardian(r))

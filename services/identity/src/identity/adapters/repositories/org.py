@@ -5,11 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import Row, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.adapters.tables import branches, staff, staff_branches
 from identity.domain.model import Branch, Staff, StaffRole
+from kabinet.db.any_of import any_of
+
+# Hot reads built once (kabinet.db.any_of): building a select per call costs more than running it.
+_BRANCHES_BY_IDS = select(branches).where(any_of(branches.c.id, bindparam("ids")))
 
 
 def to_branch(r: Row[Any]) -> Branch:
@@ -32,7 +36,7 @@ class SqlBranchRepository:
         return (await self.by_ids([branch_id])).get(branch_id)
 
     async def by_ids(self, ids: Sequence[str]) -> dict[str, Branch]:
-        rows = (await self.session.execute(select(branches).where(branches.c.id.in_(ids)))).all()
+        rows = (await self.session.execute(_BRANCHES_BY_IDS, {"ids": list(ids)})).all()
         return {r.id: to_branch(r) for r in rows}
 
     async def all(self) -> list[Branch]:
@@ -63,7 +67,7 @@ class SqlStaffRepository:
         return (await self._with_branches([row]))[0]
 
     async def by_ids(self, ids: Sequence[str]) -> dict[str, Staff]:
-        rows = (await self.session.execute(select(staff).where(staff.c.id.in_(ids)))).all()
+        rows = (await self.session.execute(select(staff).where(any_of(staff.c.id, ids)))).all()
         return {s.id: s for s in await self._with_branches(rows)}
 
     async def of_branch(self, branch_id: str) -> list[Staff]:
@@ -80,7 +84,7 @@ class SqlStaffRepository:
     async def _with_branches(self, rows: Sequence[Row[Any]]) -> list[Staff]:
         ids = [r.id for r in rows]
         links = (await self.session.execute(
-            select(staff_branches).where(staff_branches.c.staff_id.in_(ids)).order_by(staff_branches.c.branch_id)
+            select(staff_branches).where(any_of(staff_branches.c.staff_id, ids)).order_by(staff_branches.c.branch_id)
         )).all() if ids else []
         by_staff: dict[str, list[str]] = {i: [] for i in ids}
         for link in links:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.adapters.tables import teachings
+from kabinet.db.any_of import any_of
 from kabinet.db.dialect import insert_for
 
 
@@ -24,7 +25,7 @@ class SqlTeachingProjection:
 
     async def taught_by(self, teacher_id: str, student_ids: Sequence[str]) -> set[str]:
         rows = (await self.session.execute(select(teachings.c.student_id).where(
-            teachings.c.teacher_id == teacher_id, teachings.c.student_id.in_(student_ids)))).all()
+            teachings.c.teacher_id == teacher_id, any_of(teachings.c.student_id, student_ids)))).all()
         return {r.student_id for r in rows}
 
     async def students_of_teacher(self, teacher_id: str) -> list[str]:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from identity.adapters.tables import question_topics, questions
 from identity.domain.model import new_id
 from identity.domain.questions import Question, QuestionStatus, Topic
+from kabinet.db.any_of import any_of
 
 SCHOOL_WIDE = "*"
 
@@ -34,7 +35,7 @@ class SqlQuestionRepository:
 
     async def topics(self, branch_id: str | None) -> list[Topic]:
         scopes = [SCHOOL_WIDE] + ([branch_id] if branch_id else [])
-        rows = (await self.session.execute(select(question_topics).where(question_topics.c.scope.in_(scopes))
+        rows = (await self.session.execute(select(question_topics).where(any_of(question_topics.c.scope, scopes))
                                            .order_by(question_topics.c.code))).all()
         chosen: dict[str, Row[Any]] = {}
         for r in rows:
@@ -75,7 +76,7 @@ class SqlQuestionRepository:
         return None if row is None else _question(row)
 
     async def by_ids(self, ids: Sequence[str]) -> dict[str, Question]:
-        rows = (await self.session.execute(select(questions).where(questions.c.id.in_(ids)))).all()
+        rows = (await self.session.execute(select(questions).where(any_of(questions.c.id, ids)))).all()
         return {r.id: _question(r) for r in rows}
 
     async def of_family(self, family_id: str) -> list[Question]:
@@ -87,7 +88,7 @@ class SqlQuestionRepository:
                           overdue_at: datetime | None) -> list[Question]:
         stmt = select(questions)
         if branch_ids is not None:
-            stmt = stmt.where(questions.c.branch_id.in_(branch_ids))
+            stmt = stmt.where(any_of(questions.c.branch_id, branch_ids))
         if open_only or overdue_at is not None:
             stmt = stmt.where(questions.c.status == QuestionStatus.OPEN.value)
         if overdue_at is not None:

@@ -6,12 +6,19 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, delete, insert, select, update
+from sqlalchemy import Row, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.adapters.tables import consents, families, guardians, student_logins, students
 from identity.domain.credentials import StudentLogin
 from identity.domain.model import Consent, Student
+from kabinet.db.any_of import any_of
+
+# Hot reads built once (kabinet.db.any_of): building a select per call costs more than running it.
+_BY_IDS = select(students).where(any_of(students.c.id, bindparam("ids")))
+_OF_FAMILIES = select(students).where(any_of(students.c.family_id, bindparam("ids"))).order_by(students.c.created_at)
+_CONSENTS_OF = select(consents).where(any_of(consents.c.student_id, bindparam("ids"))).order_by(consents.c.given_at)
+_LOGINS_OF = select(student_logins).where(any_of(student_logins.c.student_id, bindparam("ids")))
 
 
 def to_student(r: Row[Any]) -> Student:
@@ -41,7 +48,7 @@ class SqlStudentRepository:
         return None if row is None else to_student(row)
 
     async def by_ids(self, ids: Sequence[str]) -> dict[str, Student]:
-        rows = (await self.session.execute(select(students).where(students.c.id.in_(ids)))).all()
+        rows = (await self.session.execute(_BY_IDS, {"ids": list(ids)})).all()
         return {r.id: to_student(r) for r in rows}
 
     async def of_branch(self, branch_id: str) -> list[Student]:
@@ -49,9 +56,7 @@ class SqlStudentRepository:
         return [to_student(r) for r in rows]
 
     async def of_families(self, family_ids: Sequence[str]) -> dict[str, list[Student]]:
-        rows = (await self.session.execute(
-            select(students).where(students.c.family_id.in_(family_ids)).order_by(students.c.created_at)
-        )).all()
+        rows = (await self.session.execute(_OF_FAMILIES, {"ids": list(family_ids)})).all()
         out: dict[str, list[Student]] = {fid: [] for fid in family_ids}
         for r in rows:
             out[r.family_id].append(to_student(r))
@@ -73,8 +78,7 @@ class SqlStudentRepository:
             version=c.version, given_at=c.given_at, recorded_by=c.recorded_by))
 
     async def consents_of(self, student_ids: Sequence[str]) -> dict[str, list[Consent]]:
-        rows = (await self.session.execute(select(consents).where(consents.c.student_id.in_(student_ids))
-                                           .order_by(consents.c.given_at))).all()
+        rows = (await self.session.execute(_CONSENTS_OF, {"ids": list(student_ids)})).all()
         out: dict[str, list[Consent]] = {sid: [] for sid in student_ids}
         for r in rows:
             out[r.student_id].append(Consent(r.id, r.family_id, r.student_id, r.guardian_id, r.source, r.version,
@@ -96,8 +100,7 @@ class SqlStudentLoginRepository:
         return None if row is None else StudentLogin(row.student_id, row.login, row.password_hash)
 
     async def of_students(self, student_ids: Sequence[str]) -> dict[str, StudentLogin]:
-        rows = (await self.session.execute(select(student_logins)
-                                           .where(student_logins.c.student_id.in_(student_ids)))).all()
+        rows = (await self.session.execute(_LOGINS_OF, {"ids": list(student_ids)})).all()
         return {r.student_id: StudentLogin(r.student_id, r.login, r.password_hash) for r in rows}
 
     async def save(self, login: StudentLogin, now: datetime) -> None:

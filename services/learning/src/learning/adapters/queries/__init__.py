@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
+from kabinet.db.any_of import any_of
 from learning.adapters.queries import staff
 from learning.adapters.queries.student_lessons import count_student_lessons, student_lessons
 from learning.adapters.repositories.projections import lessons_by_ids
@@ -27,6 +28,13 @@ from learning.service.unit_of_work import (
     StudentLessonsWindow,
 )
 
+# Hot reads built once (kabinet.db.any_of): building a select per call costs more than running it.
+_FAMILIES_OF = select(students.c.id, students.c.family_id).where(any_of(students.c.id, bindparam("ids")))
+_FAMILIES_OF_PARTICIPANTS = (
+    select(lesson_participants.c.student_id, lesson_participants.c.family_id)
+    .where(any_of(lesson_participants.c.student_id, bindparam("ids")), lesson_participants.c.family_id.is_not(None))
+    .distinct())
+
 
 class SqlLearningQueries:
     def __init__(self, request: ReadScope) -> None:
@@ -43,7 +51,7 @@ class SqlLearningQueries:
     async def revisions(self, lesson_ids: Sequence[str]) -> dict[str, list[SheetRevision]]:
         async with self.request.reads() as session:
             rows = (await session.execute(
-                select(sheet_revisions).where(sheet_revisions.c.lesson_id.in_(lesson_ids))
+                select(sheet_revisions).where(any_of(sheet_revisions.c.lesson_id, lesson_ids))
                 .order_by(sheet_revisions.c.lesson_id, sheet_revisions.c.revision))).all()
         out: dict[str, list[SheetRevision]] = {}
         for r in rows:
@@ -58,15 +66,11 @@ class SqlLearningQueries:
     async def families_of(self, student_ids: Sequence[str]) -> dict[str, str | None]:
         out: dict[str, str | None] = {}
         async with self.request.reads() as session:
-            rows = (await session.execute(
-                select(students.c.id, students.c.family_id).where(students.c.id.in_(student_ids)))).all()
+            rows = (await session.execute(_FAMILIES_OF, {"ids": list(student_ids)})).all()
             out.update({r.id: r.family_id for r in rows})
             missing = [s for s in student_ids if out.get(s) is None]
             if missing:
-                lp = lesson_participants
-                prow = (await session.execute(
-                    select(lp.c.student_id, lp.c.family_id)
-                    .where(lp.c.student_id.in_(missing), lp.c.family_id.is_not(None)).distinct())).all()
+                prow = (await session.execute(_FAMILIES_OF_PARTICIPANTS, {"ids": missing})).all()
                 out.update({r.student_id: r.family_id for r in prow})
         return out
 

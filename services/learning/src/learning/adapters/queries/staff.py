@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kabinet.db.any_of import any_of
 from learning.adapters.queries.scope import scope_clause
 from learning.adapters.rows import grade_from_row, lesson_from_row, mark_from_row, participant_from_row
 from learning.adapters.tables import lesson_participants, lessons, sheet_marks, sheets
@@ -37,10 +38,10 @@ async def participants_and_marks(session: AsyncSession, lesson_ids: Sequence[str
                                  ) -> tuple[list[tuple[str, Participant]], dict[tuple[str, str], Mark]]:
     if not lesson_ids:
         return [], {}
-    parts = (await session.execute(select(p).where(p.c.lesson_id.in_(lesson_ids)))).all()
+    parts = (await session.execute(select(p).where(any_of(p.c.lesson_id, lesson_ids)))).all()
     marks = (await session.execute(
         select(m.c.lesson_id, m.c.student_id, m.c.attendance, m.c.homework_done, m.c.grade, m.c.grade_scale)
-        .where(m.c.lesson_id.in_(lesson_ids)))).all()
+        .where(any_of(m.c.lesson_id, lesson_ids)))).all()
     return ([(r.lesson_id, participant_from_row(r)) for r in parts],
             {(r.lesson_id, r.student_id): mark_from_row(r) for r in marks})
 

@@ -6,28 +6,32 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kabinet.db.any_of import any_of
 from kabinet.db.dialect import insert_for
 from learning.adapters.rows import lesson_from_row, participant_from_row
 from learning.adapters.tables import lesson_participants, lessons, students
 from learning.domain.model import Lesson, Participant
+
+# Hot reads built once (kabinet.db.any_of): building a select per call costs more than running it.
+_PARTICIPANTS_OF = select(lesson_participants).where(any_of(lesson_participants.c.lesson_id, bindparam("ids")))
+_LESSONS_BY_IDS = select(lessons).where(any_of(lessons.c.id, bindparam("ids")))
 
 
 async def participants_of(session: AsyncSession, lesson_ids: Sequence[str]) -> dict[str, dict[str, Participant]]:
     out: dict[str, dict[str, Participant]] = {}
     if not lesson_ids:
         return out
-    rows = (await session.execute(
-        select(lesson_participants).where(lesson_participants.c.lesson_id.in_(lesson_ids)))).all()
+    rows = (await session.execute(_PARTICIPANTS_OF, {"ids": list(lesson_ids)})).all()
     for r in rows:
         out.setdefault(r.lesson_id, {})[r.student_id] = participant_from_row(r)
     return out
 
 
 async def lessons_by_ids(session: AsyncSession, ids: Sequence[str]) -> dict[str, Lesson]:
-    rows = (await session.execute(select(lessons).where(lessons.c.id.in_(ids)))).all()
+    rows = (await session.execute(_LESSONS_BY_IDS, {"ids": list(ids)})).all()
     parts = await participants_of(session, [r.id for r in rows])
     return {r.id: lesson_from_row(r, parts.get(r.id, {})) for r in rows}
 

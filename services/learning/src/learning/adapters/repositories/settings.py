@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kabinet.db.any_of import any_of
 from kabinet.db.dialect import insert_for
 from learning.adapters.tables import course_settings, risk_thresholds
 from learning.domain.grades import DEFAULT_SCALE, GradeScale
@@ -18,7 +19,7 @@ async def scales_of(session: AsyncSession, course_ids: Sequence[str | None]) -> 
     ids = [c for c in course_ids if c]
     out: dict[str | None, GradeScale] = {c: DEFAULT_SCALE for c in course_ids}
     if ids:
-        rows = (await session.execute(select(course_settings).where(course_settings.c.course_id.in_(ids)))).all()
+        rows = (await session.execute(select(course_settings).where(any_of(course_settings.c.course_id, ids)))).all()
         out.update({r.course_id: GradeScale(r.grade_scale) for r in rows})
     return out
 
@@ -29,7 +30,7 @@ async def thresholds_of(session: AsyncSession, branch_ids: Sequence[str] | None)
     if branch_ids is None or branch_ids:
         stmt = select(risk_thresholds)
         if branch_ids is not None:
-            stmt = stmt.where(risk_thresholds.c.branch_id.in_(branch_ids))
+            stmt = stmt.where(any_of(risk_thresholds.c.branch_id, branch_ids))
         rows = (await session.execute(stmt)).all()
         out.update({r.branch_id: Thresholds(r.min_attendance_percent, r.min_grade_percent, r.window_days)
                     for r in rows})

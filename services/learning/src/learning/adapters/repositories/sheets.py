@@ -4,22 +4,27 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kabinet.db.any_of import any_of
 from learning.adapters.rows import mark_from_row
 from learning.adapters.tables import sheet_marks, sheet_revisions, sheets
 from learning.domain.model import Sheet
+
+# Hot reads built once (kabinet.db.any_of): building a select per call costs more than running it.
+_SHEETS_OF = select(sheets).where(any_of(sheets.c.lesson_id, bindparam("ids")))
+_MARKS_OF = select(sheet_marks).where(any_of(sheet_marks.c.lesson_id, bindparam("ids")))
 
 
 async def sheets_by_lessons(session: AsyncSession, lesson_ids: Sequence[str]) -> dict[str, Sheet]:
     if not lesson_ids:
         return {}
-    rows = (await session.execute(select(sheets).where(sheets.c.lesson_id.in_(lesson_ids)))).all()
+    rows = (await session.execute(_SHEETS_OF, {"ids": list(lesson_ids)})).all()
     found = {r.lesson_id: Sheet(r.lesson_id, r.summary, r.homework, r.revision, {}, r.conducted, r.updated_at,
                                 r.updated_by) for r in rows}
     if found:
-        mrows = (await session.execute(select(sheet_marks).where(sheet_marks.c.lesson_id.in_(list(found))))).all()
+        mrows = (await session.execute(_MARKS_OF, {"ids": list(found)})).all()
         for m in mrows:
             found[m.lesson_id].marks[m.student_id] = mark_from_row(m)
     return found
@@ -44,7 +49,7 @@ class SqlSheets:
         if changed:
             await self.session.execute(delete(sheet_marks).where(
                 sheet_marks.c.lesson_id == sheet.lesson_id,
-                sheet_marks.c.student_id.in_([m.student_id for m in changed])))
+                any_of(sheet_marks.c.student_id, [m.student_id for m in changed])))
             await self.session.execute(sheet_marks.insert(), [
                 dict(lesson_id=sheet.lesson_id, student_id=m.student_id, attendance=m.attendance.value,
                      homework_done=m.homework_done.value if m.homework_done else None,

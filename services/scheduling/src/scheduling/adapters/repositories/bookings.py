@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kabinet.db.any_of import any_of
 from kabinet.money import Money
 from scheduling.adapters.repositories._rows import utc
 from scheduling.adapters.tables import (
@@ -46,7 +47,7 @@ class BookingRepository:
         return _booking(r) if r else None
 
     async def of_students(self, student_ids: Sequence[str], active_only: bool = True) -> dict[str, list[Booking]]:
-        q = select(bookings).where(bookings.c.student_id.in_(student_ids)).order_by(bookings.c.created_at)
+        q = select(bookings).where(any_of(bookings.c.student_id, student_ids)).order_by(bookings.c.created_at)
         if active_only:
             q = q.where(bookings.c.status == BookingStatus.ACTIVE.value)
         out: dict[str, list[Booking]] = defaultdict(list)
@@ -91,7 +92,7 @@ class SlotRepository:
                                              availability_slots.c.starts_at >= starts_from,
                                              availability_slots.c.starts_at < starts_before)
         if branch_ids is not None:
-            q = q.where(availability_slots.c.branch_id.in_(branch_ids))
+            q = q.where(any_of(availability_slots.c.branch_id, branch_ids))
         if teacher_id is not None:
             q = q.where(availability_slots.c.teacher_id == teacher_id)
         return [_slot(r) for r in await self.session.execute(q.order_by(availability_slots.c.starts_at))]

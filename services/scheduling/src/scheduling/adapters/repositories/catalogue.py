@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kabinet.db.any_of import any_of
 from kabinet.db.dialect import insert_for
 from scheduling.adapters.tables import (
     courses,
@@ -39,7 +40,7 @@ class CatalogueRepository:
         if branch_id is not None:
             q = q.where(rooms.c.branch_id == branch_id)
         if ids is not None:
-            q = q.where(rooms.c.id.in_(ids))
+            q = q.where(any_of(rooms.c.id, ids))
         return [Room(r.id, r.branch_id, r.name, r.capacity) for r in await self.session.execute(q)]
 
     async def add_course(self, course: Course) -> None:
@@ -52,7 +53,7 @@ class CatalogueRepository:
     async def courses(self, ids: Sequence[str] | None = None) -> list[Course]:
         q = select(courses).order_by(courses.c.name)
         if ids is not None:
-            q = q.where(courses.c.id.in_(ids))
+            q = q.where(any_of(courses.c.id, ids))
         return [Course(r.id, r.name) for r in await self.session.execute(q)]
 
     async def add_lesson_type(self, t: LessonType) -> bool:

@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kabinet.db.any_of import any_of
 from kabinet.money import Money
 from scheduling.adapters.repositories._rows import is_postgres
 from scheduling.adapters.tables import (
@@ -23,6 +24,9 @@ from scheduling.domain.model import (
     ParticipantReason,
 )
 from scheduling.domain.recurrence import RecurringRule
+
+# Hot reads built once (kabinet.db.any_of): building a select per call costs more than running it.
+_BY_IDS = select(groups).where(any_of(groups.c.id, bindparam("ids")))
 
 
 def _group(r: Any) -> Group:
@@ -52,13 +56,13 @@ class GroupRepository:
         return _group(r) if r else None
 
     async def by_ids(self, ids: Sequence[str]) -> dict[str, Group]:
-        rows = await self.session.execute(select(groups).where(groups.c.id.in_(ids)))
+        rows = await self.session.execute(_BY_IDS, {"ids": list(ids)})
         return {r.id: _group(r) for r in rows}
 
     async def list_groups(self, branch_ids: Sequence[str] | None = None, teacher_id: str | None = None) -> list[Group]:
         q = select(groups).order_by(groups.c.name)
         if branch_ids is not None:
-            q = q.where(groups.c.branch_id.in_(branch_ids))
+            q = q.where(any_of(groups.c.branch_id, branch_ids))
         if teacher_id is not None:
             q = q.where(groups.c.teacher_id == teacher_id)
         return [_group(r) for r in await self.session.execute(q)]
@@ -78,7 +82,7 @@ class GroupRepository:
 
     async def memberships_of_groups(self, group_ids: Sequence[str]) -> dict[str, list[Membership]]:
         out: dict[str, list[Membership]] = defaultdict(list)
-        rows = await self.session.execute(select(memberships).where(memberships.c.group_id.in_(group_ids))
+        rows = await self.session.execute(select(memberships).where(any_of(memberships.c.group_id, group_ids))
                                           .order_by(memberships.c.starts_on))
         for r in rows:
             out[r.group_id].append(_membership(r))
@@ -107,9 +111,9 @@ class GroupRepository:
         if branch_id is not None:
             q = q.where(recurring_rules.c.branch_id == branch_id)
         if group_ids is not None:
-            q = q.where(recurring_rules.c.group_id.in_(group_ids))
+            q = q.where(any_of(recurring_rules.c.group_id, group_ids))
         if ids is not None:
-            q = q.where(recurring_rules.c.id.in_(ids))
+            q = q.where(any_of(recurring_rules.c.id, ids))
         return [RecurringRule(
             id=r.id, branch_id=r.branch_id, teacher_id=r.teacher_id, lesson_type=r.lesson_type, rrule=r.rrule,
             start_time=r.start_time, duration_min=r.duration_min, price=Money(r.price, r.currency),

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kabinet.db.any_of import any_of
 from kabinet.db.bulk import insert_many
 from kabinet.money import Money
 from scheduling.adapters.repositories._rows import chunks, is_postgres, utc
@@ -93,11 +94,11 @@ class LessonRepository:
         course_ids = sorted({x.course_id for x in found if x.course_id})
         teacher_ids = sorted({x.teacher_id for x in found})
         group_names = {r.id: r.name for r in await self.session.execute(
-            select(groups.c.id, groups.c.name).where(groups.c.id.in_(group_ids)))} if group_ids else {}
+            select(groups.c.id, groups.c.name).where(any_of(groups.c.id, group_ids)))} if group_ids else {}
         course_names = {r.id: r.name for r in await self.session.execute(
-            select(courses.c.id, courses.c.name).where(courses.c.id.in_(course_ids)))} if course_ids else {}
+            select(courses.c.id, courses.c.name).where(any_of(courses.c.id, course_ids)))} if course_ids else {}
         teachers = {r.id: f"{r.first_name} {r.last_name}".strip() for r in await self.session.execute(
-            select(staff.c.id, staff.c.first_name, staff.c.last_name).where(staff.c.id.in_(teacher_ids)))}
+            select(staff.c.id, staff.c.first_name, staff.c.last_name).where(any_of(staff.c.id, teacher_ids)))}
         out = {}
         for x in found:
             group = group_names.get(x.group_id or "")
@@ -131,7 +132,7 @@ class LessonRepository:
 
     async def mark_published(self, lesson_ids: Sequence[str]) -> None:
         for chunk in chunks(lesson_ids, 5000):
-            await self.session.execute(update(lessons).where(lessons.c.id.in_(chunk)).values(published=True))
+            await self.session.execute(update(lessons).where(any_of(lessons.c.id, chunk)).values(published=True))
 
     async def add_participant(self, lesson_id: str, p: Participant) -> None:
         await self.session.execute(insert(participants).values(**_participant_row(lesson_id, p)))
@@ -164,7 +165,7 @@ class LessonRepository:
     async def by_ids(self, ids: Sequence[str], with_participants: bool = False) -> dict[str, Lesson]:
         out: dict[str, Lesson] = {}
         for chunk in chunks(ids, 5000):
-            for r in await self.session.execute(select(lessons).where(lessons.c.id.in_(chunk))):
+            for r in await self.session.execute(select(lessons).where(any_of(lessons.c.id, chunk))):
                 out[r.id] = lesson_of(r)
         if with_participants and out:
             found = await self.participants_of(list(out))
@@ -181,7 +182,7 @@ class LessonRepository:
         for chunk in chunks(lesson_ids, 5000):
             rows = await self.session.execute(
                 select(c.lesson_id, c.student_id, c.family_id, c.reason, c.price, c.currency, c.booking_id)
-                .where(c.lesson_id.in_(chunk)).order_by(c.student_id))
+                .where(any_of(c.lesson_id, chunk)).order_by(c.student_id))
             for lesson_id, student_id, family_id, reason, amount, currency, booking_id in rows:
                 price = prices.get((amount, currency))
                 if price is None:
@@ -193,7 +194,7 @@ class LessonRepository:
         if not rule_ids:
             return set()
         rows = await self.session.execute(select(lessons.c.rule_id, lessons.c.local_date).where(
-            lessons.c.rule_id.in_(rule_ids), lessons.c.local_date.between(first, last)))
+            any_of(lessons.c.rule_id, rule_ids), lessons.c.local_date.between(first, last)))
         return {(r.rule_id, r.local_date) for r in rows}
 
     async def busy(self, starts_at: datetime, ends_at: datetime, teacher_ids: Iterable[str] = (),
@@ -202,7 +203,7 @@ class LessonRepository:
         teachers, rooms_ = list(set(teacher_ids)), [r for r in set(room_ids) if r]
         if not teachers and not rooms_:
             return []
-        who = or_(lessons.c.teacher_id.in_(teachers), lessons.c.room_id.in_(rooms_))
+        who = or_(any_of(lessons.c.teacher_id, teachers), any_of(lessons.c.room_id, rooms_))
         q = select(lessons).where(lessons.c.status != LessonStatus.CANCELLED.value, lessons.c.starts_at < ends_at,
                                   lessons.c.ends_at > starts_at, who)
         return [lesson_of(r) for r in await self.session.execute(q)]
@@ -215,7 +216,7 @@ class LessonRepository:
             return out
         q = (select(lessons, participants.c.student_id.label("p_student"))
              .join(participants, participants.c.lesson_id == lessons.c.id)
-             .where(participants.c.student_id.in_(student_ids),
+             .where(any_of(participants.c.student_id, student_ids),
                     lessons.c.status != LessonStatus.CANCELLED.value,
                     lessons.c.starts_at < ends_at, lessons.c.ends_at > starts_at))
         for r in await self.session.execute(q):

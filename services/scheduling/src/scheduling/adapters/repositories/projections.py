@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kabinet.db.any_of import any_of
 from kabinet.db.dialect import insert_for
 from scheduling.adapters.tables import (
     branches,
@@ -18,6 +19,9 @@ from scheduling.domain.model import (
     StaffRef,
     StudentRef,
 )
+
+# Hot reads built once (kabinet.db.any_of): building a select per call costs more than running it.
+_STUDENTS = select(students).where(any_of(students.c.id, bindparam("ids")))
 
 
 class ProjectionRepository:
@@ -48,7 +52,7 @@ class ProjectionRepository:
         return Branch(r.id, r.name, r.time_zone, r.cancel_notice_hours, r.late_cancellation) if r else None
 
     async def branches(self, ids: Iterable[str]) -> dict[str, Branch]:
-        rows = (await self.session.execute(select(branches).where(branches.c.id.in_(list(ids))))).all()
+        rows = (await self.session.execute(select(branches).where(any_of(branches.c.id, list(ids))))).all()
         return {r.id: Branch(r.id, r.name, r.time_zone, r.cancel_notice_hours, r.late_cancellation) for r in rows}
 
     async def upsert_student(self, s: StudentRef) -> None:
@@ -66,7 +70,7 @@ class ProjectionRepository:
             index_elements=["id"], set_={"first_name": "", "last_name": "", "erased": True}))
 
     async def students(self, ids: Iterable[str]) -> dict[str, StudentRef]:
-        rows = (await self.session.execute(select(students).where(students.c.id.in_(list(ids))))).all()
+        rows = (await self.session.execute(_STUDENTS, {"ids": list(ids)})).all()
         return {r.id: StudentRef(r.id, r.family_id, r.branch_id, r.first_name, r.last_name, r.erased)
                 for r in rows}
 

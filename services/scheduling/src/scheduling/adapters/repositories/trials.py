@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kabinet.db.any_of import any_of
 from kabinet.db.dialect import insert_for
 from scheduling.adapters.repositories._rows import utc
 from scheduling.adapters.tables import (
@@ -15,6 +16,9 @@ from scheduling.adapters.tables import (
 from scheduling.domain.model import (
     Trial,
 )
+
+# Hot reads built once (kabinet.db.any_of): building a select per call costs more than running it.
+_OF_FAMILIES = select(trials).where(any_of(trials.c.family_id, bindparam("ids")))
 
 
 class TrialRepository:
@@ -34,5 +38,5 @@ class TrialRepository:
                                                         trials.c.lesson_id == lesson_id))
 
     async def of_families(self, family_ids: Sequence[str]) -> dict[str, Trial]:
-        rows = await self.session.execute(select(trials).where(trials.c.family_id.in_(family_ids)))
+        rows = await self.session.execute(_OF_FAMILIES, {"ids": list(family_ids)})
         return {r.family_id: Trial(r.family_id, r.student_id, r.lesson_id, r.source, utc(r.used_at)) for r in rows}
