@@ -45,8 +45,20 @@ def _one(fetch: Fetch[V]) -> DataLoader[str, V | None]:
 class IdentityLoaders:
     def __init__(self, reads: IdentityReads, principal: Principal) -> None:
         self.family_by_id: DataLoader[str, Family | None] = _one(reads.families)
-        self.student_by_id: DataLoader[str, Student | None] = _one(reads.students)
         self.students_by_family: DataLoader[str, list[Student]] = _by_key(reads.students_of_families, list)
+        own_family = principal.family_id
+
+        async def students(ids: list[str]) -> dict[str, Student]:
+            """A family's member asks for its own children (the cabinet: the family's list and one child):
+            the family's rows, which the family's list loads anyway, answer them; any other id is read by id.
+            The same rows either way, and the access rule still checks each one."""
+            found: dict[str, Student] = {}
+            if own_family is not None:
+                found = {s.id: s for s in await self.students_by_family.load(own_family) if s.id in ids}
+            missing = [i for i in ids if i not in found]
+            return found | (await reads.students(missing) if missing else {})
+
+        self.student_by_id: DataLoader[str, Student | None] = _one(students)
         self.guardians_by_family: DataLoader[str, list[Guardian]] = _by_key(reads.guardians_of_families, list)
         self.student_login: DataLoader[str, StudentLogin | None] = _one(reads.student_logins)
         self.consented_student: DataLoader[str, bool] = _by_key(reads.consented, bool)
