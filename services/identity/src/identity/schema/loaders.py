@@ -45,7 +45,15 @@ def _one(fetch: Fetch[V]) -> DataLoader[str, V | None]:
 class IdentityLoaders:
     def __init__(self, reads: IdentityReads, principal: Principal) -> None:
         self.family_by_id: DataLoader[str, Family | None] = _one(reads.families)
-        self.students_by_family: DataLoader[str, list[Student]] = _by_key(reads.students_of_families, list)
+        self.branch_by_id: DataLoader[str, Branch | None] = _one(reads.branches)
+
+        async def students_of_families(ids: list[str]) -> dict[str, list[Student]]:
+            """The students come with their branches (one statement): the branch loader keeps them."""
+            kids, branches = await reads.students_of_families(ids)
+            self.branch_by_id.prime_many(branches)
+            return kids
+
+        self.students_by_family: DataLoader[str, list[Student]] = _by_key(students_of_families, list)
         own_family = principal.family_id
 
         async def students(ids: list[str]) -> dict[str, Student]:
@@ -62,7 +70,6 @@ class IdentityLoaders:
         self.guardians_by_family: DataLoader[str, list[Guardian]] = _by_key(reads.guardians_of_families, list)
         self.student_login: DataLoader[str, StudentLogin | None] = _one(reads.student_logins)
         self.consented_student: DataLoader[str, bool] = _by_key(reads.consented, bool)
-        self.branch_by_id: DataLoader[str, Branch | None] = _one(reads.branches)
         self.staff_by_id: DataLoader[str, Staff | None] = _one(reads.staff)
         self.question_by_id: DataLoader[str, Question | None] = _one(reads.questions)
         teacher = principal.staff_id or ""

@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.adapters.repositories.families import (
@@ -18,10 +19,20 @@ from identity.adapters.repositories.guardians import SqlGuardianRepository
 from identity.adapters.repositories.org import SqlBranchRepository, SqlStaffRepository
 from identity.adapters.repositories.projections import SqlTeachingProjection
 from identity.adapters.repositories.questions import SqlQuestionRepository
-from identity.adapters.repositories.students import SqlStudentLoginRepository, SqlStudentRepository
+from identity.adapters.repositories.students import SqlStudentLoginRepository, SqlStudentRepository, to_student
+from identity.adapters.tables import branches, students
 from identity.domain.credentials import StudentLogin
 from identity.domain.model import Branch, Family, Guardian, Staff, Student
 from identity.domain.questions import Question, Topic
+from kabinet.db.any_of import any_of
+
+# The family's students with the branch each studies in (one row per student: the cabinet shows both).
+_STUDENTS_AND_BRANCHES = (
+    select(students, branches.c.name.label("b_name"), branches.c.city.label("b_city"),
+           branches.c.time_zone.label("b_time_zone"), branches.c.address.label("b_address"),
+           branches.c.created_at.label("b_created_at"))
+    .select_from(students.outerjoin(branches, branches.c.id == students.c.branch_id))
+    .where(any_of(students.c.family_id, bindparam("ids"))).order_by(students.c.created_at))
 
 SessionScope = Callable[[], contextlib.AbstractAsyncContextManager[AsyncSession]]
 
@@ -38,9 +49,18 @@ class SqlIdentityReads:
         async with self._session() as s:
             return await SqlStudentRepository(s).by_ids(ids)
 
-    async def students_of_families(self, family_ids: Sequence[str]) -> dict[str, list[Student]]:
+    async def students_of_families(self, family_ids: Sequence[str]
+                                   ) -> tuple[dict[str, list[Student]], dict[str, Branch]]:
         async with self._session() as s:
-            return await SqlStudentRepository(s).of_families(family_ids)
+            rows = (await s.execute(_STUDENTS_AND_BRANCHES, {"ids": list(family_ids)})).all()
+        kids: dict[str, list[Student]] = {fid: [] for fid in family_ids}
+        found: dict[str, Branch] = {}
+        for r in rows:
+            kids[r.family_id].append(to_student(r))
+            if r.b_name is not None:
+                found[r.branch_id] = Branch(r.branch_id, r.b_name, r.b_city, r.b_time_zone, r.b_address,
+                                            r.b_created_at)
+        return kids, found
 
     async def guardians_of_families(self, family_ids: Sequence[str]) -> dict[str, list[Guardian]]:
         async with self._session() as s:
