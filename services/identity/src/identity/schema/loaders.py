@@ -48,10 +48,11 @@ class IdentityLoaders:
         self.branch_by_id: DataLoader[str, Branch | None] = _one(reads.branches)
 
         async def students_of_families(ids: list[str]) -> dict[str, list[Student]]:
-            """The students come with their branches (one statement): the branch loader keeps them."""
-            kids, branches = await reads.students_of_families(ids)
-            self.branch_by_id.prime_many(branches)
-            return kids
+            """The students come with their branches and consents (one statement): those loaders keep them."""
+            found = await reads.students_of_families(ids)
+            self.branch_by_id.prime_many(found.branches)
+            self.consented_student.prime_many(found.consented)
+            return found.students
 
         self.students_by_family: DataLoader[str, list[Student]] = _by_key(students_of_families, list)
         own_family = principal.family_id
