@@ -21,7 +21,9 @@ from identity_testkit import (
     new_phone,
     sign_in_by_code,
 )
+from sqlalchemy import text
 
+from kabinet.auth.principal import Principal, Role
 from kabinet.events import Envelope
 from kabinet.testing.stack import eventually
 
@@ -191,3 +193,25 @@ async def test_invite_guardian_answers_the_same_for_another_familys_phone(env: E
     # Nothing changed for the other family: its guardian still signs in to their own cabinet, and only there.
     again = await sign_in_by_code(env, taken_phone)
     assert again["session"]["familyId"] == theirs["familyId"] != mine["familyId"]
+
+
+CABINET_CHILDREN = """query($s: ID!) { myFamily { students { id consentRecorded branch { id name } } }
+  student(id: $s) { id consentRecorded branch { id } } }"""
+
+
+async def test_the_cabinets_children_show_their_branch_and_whether_consent_is_in_force(env: Env) -> None:
+    """The family's students, their branches and consents are read together: each child keeps its own."""
+    branch = await make_branch(env, name="Tver")
+    fam = await make_family(env, branch, kids=2)
+    first, second = (s["id"] for s in fam["students"])
+    async with env.runtime.sessionmaker() as s:  # the second child's consent withdrawn (the row stays)
+        await s.execute(text("UPDATE consents SET withdrawn_at = now() WHERE student_id = :s"), {"s": second})
+        await s.commit()
+    guardian = Principal(user_id="g-test", role=Role.GUARDIAN, family_id=fam["id"],
+                         student_ids=frozenset({first, second}))
+    got = await env.ok(CABINET_CHILDREN, {"s": second}, guardian)
+    kids = {k["id"]: k for k in got["myFamily"]["students"]}
+    assert (kids[first]["consentRecorded"], kids[second]["consentRecorded"]) == (True, False)
+    assert {k["branch"]["id"] for k in kids.values()} == {branch}
+    assert {k["branch"]["name"] for k in kids.values()} == {"Tver"}
+    assert got["student"] == {"id": second, "consentRecorded": False, "branch": {"id": branch}}

@@ -59,13 +59,13 @@ class Family:
     @strawberry.field(description="Every subscription bought for the family's students.")
     async def subscriptions(self, info: GInfo) -> list[StudentSubscription]:
         await check_family(info, str(self.id))
-        subs = await loaders(info).subscriptions_by_family.load(str(self.id))
+        subs = await loaders(info).subscriptions.of_family(str(self.id))
         return [StudentSubscription.from_model(s) for s in subs]
 
     @strawberry.field(description="Lessons left on all the family's live subscriptions; null if one is unlimited.")
     async def remaining_lessons(self, info: GInfo) -> int | None:
         await check_family(info, str(self.id))
-        subs = await loaders(info).subscriptions_by_family.load(str(self.id))
+        subs = await loaders(info).subscriptions.of_family(str(self.id))
         return lessons_left_on(subs)
 
     @strawberry.field(description="Payments received from the family.")
@@ -93,8 +93,7 @@ class Student(StudentEntity):
         "Lessons left on the student's active subscriptions (R-BIL-1); null if unlimited."))
     async def remaining_lessons(self, info: GInfo) -> int | None:
         await check_student(info, str(self.id), self)
-        subs = await loaders(info).subscriptions_by_student.load(
-            str(self.id))
+        subs = await loaders(info).subscriptions.of_student(str(self.id))
         return lessons_left_on(subs)
 
     @strawberry.federation.field(requires=[STUDENT_OWNER], description=(
@@ -104,14 +103,13 @@ class Student(StudentEntity):
         family_id = await check_student(info, str(self.id), self)
         if not family_id:
             return None
-        subs = await loaders(info).subscriptions_by_family.load(family_id)
+        subs = await loaders(info).subscriptions.of_family(family_id)
         return lessons_left_on(subs)
 
     @strawberry.federation.field(requires=[STUDENT_OWNER], description="The student's subscriptions.")
     async def subscriptions(self, info: GInfo) -> list[StudentSubscription]:
         await check_student(info, str(self.id), self)
-        subs = await loaders(info).subscriptions_by_student.load(
-            str(self.id))
+        subs = await loaders(info).subscriptions.of_student(str(self.id))
         return [StudentSubscription.from_model(s) for s in subs]
 
     @strawberry.federation.field(requires=[STUDENT_OWNER], description=(
@@ -127,5 +125,8 @@ class Student(StudentEntity):
     async def resolve_reference(cls, info: GInfo, id: strawberry.ID, familyId: str = "",
                                 branchId: str | None = None) -> Student:
         student = cls.from_representation(id, familyId, branchId)
+        # Queued with the check's own read, so the child's subscriptions come in the statement that reads the
+        # family's (the child's profile shows both); nothing of them is shown unless the check passes.
+        loaders(info).subscriptions.of_student(str(id))
         await check_student(info, str(id), student)
         return student

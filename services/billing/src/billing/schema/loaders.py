@@ -30,13 +30,32 @@ def _none() -> None:
     return None
 
 
+class SubscriptionLoader:
+    """Subscriptions of students and of families, batched together: one statement per request step for both
+    (a child's profile shows the child's and the family's)."""
+
+    def __init__(self, fetch: Callable[[Sequence[str], Sequence[str]], Awaitable[
+            tuple[Mapping[str, list[Subscription]], Mapping[str, list[Subscription]]]]]) -> None:
+        async def load(keys: Sequence[tuple[str, str]]) -> list[list[Subscription]]:
+            by_student, by_family = await fetch([i for kind, i in keys if kind == "student"],
+                                                [i for kind, i in keys if kind == "family"])
+            return [list((by_student if kind == "student" else by_family).get(i, [])) for kind, i in keys]
+
+        self._loader: DataLoader[tuple[str, str], list[Subscription]] = DataLoader(load_fn=load)
+
+    def of_student(self, student_id: str) -> Awaitable[list[Subscription]]:
+        return self._loader.load(("student", student_id))
+
+    def of_family(self, family_id: str) -> Awaitable[list[Subscription]]:
+        return self._loader.load(("family", family_id))
+
+
 @dataclass(frozen=True)
 class BillingLoaders:
     account_by_family: DataLoader[str, FamilyAccount | None]
     branches_by_family: DataLoader[str, set[str]]
     student_by_id: DataLoader[str, Student | None]
-    subscriptions_by_student: DataLoader[str, list[Subscription]]
-    subscriptions_by_family: DataLoader[str, list[Subscription]]
+    subscriptions: SubscriptionLoader
     payments_by_family: DataLoader[str, list[Payment]]
     invoices_by_family: DataLoader[str, list[Invoice]]
 
@@ -46,8 +65,7 @@ class BillingLoaders:
             account_by_family=_loader(r.accounts_by_families, _none),
             branches_by_family=_loader(r.branches_by_families, set),
             student_by_id=_loader(r.students_by_ids, _none),
-            subscriptions_by_student=_loader(r.subscriptions_by_students, list),
-            subscriptions_by_family=_loader(r.subscriptions_by_families, list),
+            subscriptions=SubscriptionLoader(r.subscriptions_of),
             payments_by_family=_loader(r.payments_by_families, list),
             invoices_by_family=_loader(r.invoices_by_families, list),
         )

@@ -45,12 +45,32 @@ def _one(fetch: Fetch[V]) -> DataLoader[str, V | None]:
 class IdentityLoaders:
     def __init__(self, reads: IdentityReads, principal: Principal) -> None:
         self.family_by_id: DataLoader[str, Family | None] = _one(reads.families)
-        self.student_by_id: DataLoader[str, Student | None] = _one(reads.students)
-        self.students_by_family: DataLoader[str, list[Student]] = _by_key(reads.students_of_families, list)
+        self.branch_by_id: DataLoader[str, Branch | None] = _one(reads.branches)
+
+        async def students_of_families(ids: list[str]) -> dict[str, list[Student]]:
+            """The students come with their branches and consents (one statement): those loaders keep them."""
+            found = await reads.students_of_families(ids)
+            self.branch_by_id.prime_many(found.branches)
+            self.consented_student.prime_many(found.consented)
+            return found.students
+
+        self.students_by_family: DataLoader[str, list[Student]] = _by_key(students_of_families, list)
+        own_family = principal.family_id
+
+        async def students(ids: list[str]) -> dict[str, Student]:
+            """A family's member asks for its own children (the cabinet: the family's list and one child):
+            the family's rows, which the family's list loads anyway, answer them; any other id is read by id.
+            The same rows either way, and the access rule still checks each one."""
+            found: dict[str, Student] = {}
+            if own_family is not None:
+                found = {s.id: s for s in await self.students_by_family.load(own_family) if s.id in ids}
+            missing = [i for i in ids if i not in found]
+            return found | (await reads.students(missing) if missing else {})
+
+        self.student_by_id: DataLoader[str, Student | None] = _one(students)
         self.guardians_by_family: DataLoader[str, list[Guardian]] = _by_key(reads.guardians_of_families, list)
         self.student_login: DataLoader[str, StudentLogin | None] = _one(reads.student_logins)
         self.consented_student: DataLoader[str, bool] = _by_key(reads.consented, bool)
-        self.branch_by_id: DataLoader[str, Branch | None] = _one(reads.branches)
         self.staff_by_id: DataLoader[str, Staff | None] = _one(reads.staff)
         self.question_by_id: DataLoader[str, Question | None] = _one(reads.questions)
         teacher = principal.staff_id or ""

@@ -8,6 +8,7 @@ Domain types go in and come out; no session, no row. The SQLAlchemy implementati
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Protocol
@@ -215,13 +216,23 @@ class IdentityUnitOfWork(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class FamilyStudents:
+    """Families' students as the cabinet shows them, read together: each family given has a list; the branches
+    they study in; whether each student's data-processing consent is in force."""
+
+    students: dict[str, list[Student]]
+    branches: dict[str, Branch]
+    consented: dict[str, bool]
+
+
 class IdentityReads(Protocol):
     """The read models the GraphQL schema uses (one object per request; bootstrap builds it). Batched by key
     for the DataLoaders; no locks, no writes."""
 
     async def families(self, ids: Sequence[str]) -> dict[str, Family]: ...
     async def students(self, ids: Sequence[str]) -> dict[str, Student]: ...
-    async def students_of_families(self, family_ids: Sequence[str]) -> dict[str, list[Student]]: ...
+    async def students_of_families(self, family_ids: Sequence[str]) -> FamilyStudents: ...
     async def guardians_of_families(self, family_ids: Sequence[str]) -> dict[str, list[Guardian]]: ...
     async def student_logins(self, student_ids: Sequence[str]) -> dict[str, StudentLogin]: ...
     async def consented(self, student_ids: Sequence[str]) -> dict[str, bool]: ...

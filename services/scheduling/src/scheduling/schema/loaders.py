@@ -82,11 +82,12 @@ class Loaders:
         holds up to ``first + 1`` lessons (the extra one says there is a next page)."""
         out: dict[StudentPageKey, LessonPage | BaseException] = {}
         batches: dict[tuple[int, str], list[tuple[StudentPageKey, LessonFilter]]] = defaultdict(list)
+        await self.student_by_id.load_many([k[0] for k in keys])  # every child's projection in one read
         for key in keys:
             student_id, from_, to, first, owner = key
             try:
                 f = await authorised_filter(LessonQuery(from_, to, student_id=student_id, student_owner=owner),
-                                            self._reads, self._principal)
+                                            self._reads, self._principal, student_of=self.student_by_id.load)
             except KabinetError as exc:  # refused for this child only, as the unbatched page would be
                 out[key] = exc
                 continue

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -33,8 +34,14 @@ class LessonQuery:
     student_owner: StudentRef | None = None
 
 
-async def authorised_filter(q: LessonQuery, reads: SchedulingReads, p: Principal) -> LessonFilter:
-    """Turn a request into a filter the caller may see; asking for someone else's lessons is FORBIDDEN."""
+StudentLookup = Callable[[str], Awaitable[StudentRef | None]]
+
+
+async def authorised_filter(q: LessonQuery, reads: SchedulingReads, p: Principal, *,
+                            student_of: StudentLookup | None = None) -> LessonFilter:
+    """Turn a request into a filter the caller may see; asking for someone else's lessons is FORBIDDEN.
+    ``student_of`` reads the student's projection (default ``reads.student``; a request's batching loader
+    shares the row with the other fields that check the same student)."""
     require_authenticated(p)
     if q.starts_before <= q.starts_from:
         raise errors.InvalidTimeRange(field="to")
@@ -47,7 +54,7 @@ async def authorised_filter(q: LessonQuery, reads: SchedulingReads, p: Principal
                      family_id=q.family_id, teacher_id=q.teacher_id, group_id=q.group_id,
                      branch_ids=[q.branch_id] if q.branch_id else None)
     if q.student_id:
-        student = await reads.student(q.student_id) or q.student_owner
+        student = await (student_of or reads.student)(q.student_id) or q.student_owner
         ensure(student is not None and await sees_student(p, student, reads))
     group = await reads.group(q.group_id) if q.group_id else None
     ensure(q.group_id is None or group is not None)

@@ -59,13 +59,10 @@ class SqlBillingReads:
         async with self.session() as s:
             return await ProjectionRepository(s).students_by_ids(ids)
 
-    async def subscriptions_by_students(self, ids: Sequence[str]) -> dict[str, list[Subscription]]:
+    async def subscriptions_of(self, student_ids: Sequence[str], family_ids: Sequence[str]
+                               ) -> tuple[dict[str, list[Subscription]], dict[str, list[Subscription]]]:
         async with self.session() as s:
-            return await SubscriptionRepository(s).of_students(ids)
-
-    async def subscriptions_by_families(self, ids: Sequence[str]) -> dict[str, list[Subscription]]:
-        async with self.session() as s:
-            return await SubscriptionRepository(s).of_families(ids)
+            return await SubscriptionRepository(s).of_students_and_families(student_ids, family_ids)
 
     async def payments_by_families(self, ids: Sequence[str]) -> dict[str, list[Payment]]:
         async with self.session() as s:

@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.adapters.repositories.families import (
@@ -18,10 +19,27 @@ from identity.adapters.repositories.guardians import SqlGuardianRepository
 from identity.adapters.repositories.org import SqlBranchRepository, SqlStaffRepository
 from identity.adapters.repositories.projections import SqlTeachingProjection
 from identity.adapters.repositories.questions import SqlQuestionRepository
-from identity.adapters.repositories.students import SqlStudentLoginRepository, SqlStudentRepository
+from identity.adapters.repositories.students import SqlStudentLoginRepository, SqlStudentRepository, to_student
+from identity.adapters.tables import branches, consents, students
 from identity.domain.credentials import StudentLogin
-from identity.domain.model import Branch, Family, Guardian, Staff, Student
+from identity.domain.model import Branch, Consent, Family, Guardian, Staff, Student
 from identity.domain.questions import Question, Topic
+from identity.service.unit_of_work import FamilyStudents
+from kabinet.db.any_of import any_of
+
+# The family's students with the branch each studies in and their consents (one row per student and consent,
+# usually one): the cabinet shows all three, and one statement costs less than three.
+_c = consents
+_STUDENTS_OF_FAMILIES = (
+    select(students, branches.c.name.label("b_name"), branches.c.city.label("b_city"),
+           branches.c.time_zone.label("b_time_zone"), branches.c.address.label("b_address"),
+           branches.c.created_at.label("b_created_at"), _c.c.id.label("c_id"), _c.c.family_id.label("c_family_id"),
+           _c.c.guardian_id.label("c_guardian_id"), _c.c.source.label("c_source"), _c.c.version.label("c_version"),
+           _c.c.given_at.label("c_given_at"), _c.c.recorded_by.label("c_recorded_by"),
+           _c.c.withdrawn_at.label("c_withdrawn_at"))
+    .select_from(students.outerjoin(branches, branches.c.id == students.c.branch_id)
+                 .outerjoin(_c, _c.c.student_id == students.c.id))
+    .where(any_of(students.c.family_id, bindparam("ids"))).order_by(students.c.created_at, _c.c.given_at))
 
 SessionScope = Callable[[], contextlib.AbstractAsyncContextManager[AsyncSession]]
 
@@ -38,9 +56,23 @@ class SqlIdentityReads:
         async with self._session() as s:
             return await SqlStudentRepository(s).by_ids(ids)
 
-    async def students_of_families(self, family_ids: Sequence[str]) -> dict[str, list[Student]]:
+    async def students_of_families(self, family_ids: Sequence[str]) -> FamilyStudents:
         async with self._session() as s:
-            return await SqlStudentRepository(s).of_families(family_ids)
+            rows = (await s.execute(_STUDENTS_OF_FAMILIES, {"ids": list(family_ids)})).all()
+        kids: dict[str, list[Student]] = {fid: [] for fid in family_ids}
+        found: dict[str, Branch] = {}
+        given: dict[str, list[Consent]] = {}
+        for r in rows:
+            if r.id not in given:  # the student's first row
+                given[r.id] = []
+                kids[r.family_id].append(to_student(r))
+                if r.b_name is not None:
+                    found[r.branch_id] = Branch(r.branch_id, r.b_name, r.b_city, r.b_time_zone, r.b_address,
+                                                r.b_created_at)
+            if r.c_id is not None:
+                given[r.id].append(Consent(r.c_id, r.c_family_id, r.id, r.c_guardian_id, r.c_source, r.c_version,
+                                           r.c_given_at, r.c_recorded_by, r.c_withdrawn_at))
+        return FamilyStudents(kids, found, {sid: any(c.in_force for c in cs) for sid, cs in given.items()})
 
     async def guardians_of_families(self, family_ids: Sequence[str]) -> dict[str, list[Guardian]]:
         async with self._session() as s:
