@@ -96,4 +96,5 @@ class UnbalancedTransaction(ValueError):
 
 
 class LessonNotKnownYet(RuntimeError):
-    """Attendance arrived before the lesson's scheduling event: retried by the bus until it is known."""
+    """Attendance or a make-up place arrived before the lesson's scheduling event: retried by the bus until it is
+    known."""
