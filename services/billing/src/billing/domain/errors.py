@@ -96,5 +96,4 @@ class UnbalancedTransaction(ValueError):
 
 
 class LessonNotKnownYet(RuntimeError):
-    """Attendance or a make-up place arrived before the lesson's scheduling event: retried by the bus until it is
-    known."""
+    """Attendance arrived before the lesson's scheduling event: retried by the bus until it is known."""
