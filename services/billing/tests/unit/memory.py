@@ -316,6 +316,16 @@ class MemoryProjections:
     async def lesson(self, lesson_id: str) -> Lesson | None:
         return self.s.lessons.get(lesson_id)
 
+    async def add_lesson_if_absent(self, lesson: Lesson) -> bool:
+        if lesson.id in self.s.lessons:
+            return False
+        self.s.lessons[lesson.id] = replace(lesson, cancelled=False)
+        return True
+
+    async def makeup_places(self, lesson_ids: Sequence[str]) -> list[Participant]:
+        return [p for p in self.s.participants.values()
+                if p.lesson_id in lesson_ids and p.reason == "makeup" and not p.removed]
+
     async def lessons_by_ids(self, ids: Sequence[str]) -> dict[str, Lesson]:
         return {i: self.s.lessons[i] for i in ids if i in self.s.lessons}
 

@@ -163,6 +163,32 @@ async def test_a_participant_added_is_charged_and_a_free_trial_is_not(world: Wor
     assert world.balance(newcomer) == 0 and len(charged(world)) == 1
 
 
+async def test_a_makeup_place_before_its_lesson_is_charged_by_the_branch_rule_when_the_lesson_comes(
+        world: World) -> None:
+    """A make-up place's participant.added carries the make-up type's facts (type "makeup", not charged by
+    default), not its lesson's. Handled before the lesson's lesson.scheduled (two consumer workers take
+    consecutive batches at once), it used to project the lesson from them and charge nothing, silently, even
+    where the branch charges make-ups like any lesson; the roster of lesson.scheduled leaves make-up places
+    out, so nothing charged it later either."""
+    await world.branch()
+    async with world.uow() as uow:
+        await uow.projections.set_branch_settings(BRANCH, None, None, "as_lesson")
+        await uow.commit()
+    group, kid = await world.family(), await world.family()
+    lesson = scheduled(group)
+    place = ParticipantAddedV1(lesson_id=lesson.lesson_id, branch_id=BRANCH, lesson_type="makeup",
+                               charged_by_default=False, starts_at=STARTS, student_id=kid.student_ids[0],
+                               family_id=kid.id, reason="makeup", price=MoneyPayload(amount=Decimal("40.00")))
+    await world.deliver(place)  # the racing order
+    assert world.balance(kid) == 0  # the lesson's own facts are not known yet
+    await world.deliver(lesson)
+    assert world.balance(kid) == Decimal("-40.00") and world.store.lessons[lesson.lesson_id].charged_by_default
+    await world.deliver(lesson, place)  # both again (published again, a redelivery): charged once
+    assert world.balance(kid) == Decimal("-40.00") and world.balance(group) == Decimal("-40.00")
+    (line,) = [c for c in charged(world) if c.family_id == kid.id]
+    assert line.student_id == kid.student_ids[0]
+
+
 async def test_attendance_charges_in_branches_that_say_so_and_excused_refunds(world: World) -> None:
     await world.branch("b-att", charge_on="attendance")
     fam = await world.family(branch_id="b-att")

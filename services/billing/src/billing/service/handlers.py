@@ -34,6 +34,7 @@ from billing.service.lesson_charges import (
     CHARGE_ON_SCHEDULING,
     CHARGED_STATUSES,
     FREE_TRIAL,
+    MAKEUP,
     Seat,
     charge_lessons,
     charge_mode,
@@ -108,9 +109,17 @@ async def on_lessons_scheduled(events: Sequence[Delivered[LessonScheduledV1]], u
         if not charged_here:
             continue
         lessons = await repo.lessons_by_ids([e.lesson_id for e in charged_here])
+        # Make-up places whose participant.added came before this event (see on_participant_added); one
+        # already charged is not charged again (the charges' unique active key).
+        places: dict[str, list[Seat]] = {}
+        for p in await repo.makeup_places([e.lesson_id for e in charged_here]):
+            if p.student_id not in rosters[p.lesson_id]:
+                places.setdefault(p.lesson_id, []).append(Seat(p.student_id, p.family_id, p.price, p.currency,
+                                                               p.reason))
         await charge_lessons(uow, postings, [
-            (lessons[e.lesson_id], [Seat(p.student_id, p.family_id, p.price.amount, p.price.currency, p.reason)
-                                    for p in rosters[e.lesson_id].values() if p.reason != FREE_TRIAL])
+            (lessons[e.lesson_id], [*(Seat(p.student_id, p.family_id, p.price.amount, p.price.currency, p.reason)
+                                      for p in rosters[e.lesson_id].values() if p.reason != FREE_TRIAL),
+                                    *places.get(e.lesson_id, ())])
             for e in charged_here], branches, wave_contexts)
 
 
@@ -121,10 +130,19 @@ def _lesson(e: ParticipantAddedV1 | LessonScheduledV1, price: Decimal | None, cu
 
 async def on_participant_added(e: ParticipantAddedV1, uow: BillingUnitOfWork, postings: Postings) -> None:
     repo = uow.projections
+    place = Participant(e.lesson_id, e.student_id, e.family_id, e.price.amount, e.price.currency, e.reason)
     if await repo.lesson(e.lesson_id) is None:
-        await repo.upsert_lessons([_lesson(e, None, "RUB")])
-    await repo.upsert_participants([Participant(e.lesson_id, e.student_id, e.family_id, e.price.amount,
-                                                e.price.currency, e.reason)])
+        if e.reason == MAKEUP:
+            # A make-up place's event carries the make-up type's facts (type "makeup", not charged by default),
+            # not its lesson's, and lesson.scheduled's roster leaves make-up places out: before the lesson is
+            # known (the other consumer worker may be handling it now) the place is kept and that event charges
+            # it. If the lesson's insert was committed meanwhile, the lesson is known: charged here as usual.
+            if await repo.add_lesson_if_absent(_lesson(e, None, "RUB")):
+                await repo.upsert_participants([place])
+                return
+        else:
+            await repo.upsert_lessons([_lesson(e, None, "RUB")])
+    await repo.upsert_participants([place])
     if e.reason == FREE_TRIAL:
         return  # the family's one free trial (R-SCH-6): neither money nor a subscription's lesson
     if await charge_mode(uow, e.branch_id) == CHARGE_ON_SCHEDULING:

@@ -117,6 +117,22 @@ class ProjectionRepository:
         columns["cancelled"] = [False] * len(ordered)  # a new lesson is not cancelled; an existing one keeps its flag
         await _UPSERT_LESSONS.execute(self.session, columns)
 
+    async def add_lesson_if_absent(self, lesson: Lesson) -> bool:
+        """Insert the lesson unless it exists (never overwriting a scheduled lesson); False when it did.
+
+        A transaction that inserted the same id and has not committed yet is waited for, so False means the
+        lesson is there for this transaction's next statement."""
+        stmt = insert_for(self.session, lessons).values({f: getattr(lesson, f) for f in _LESSON_FIELDS})
+        return (await self.session.execute(
+            stmt.on_conflict_do_nothing(index_elements=["id"]).returning(lessons.c.id))).first() is not None
+
+    async def makeup_places(self, lesson_ids: Sequence[str]) -> list[Participant]:
+        """The lessons' make-up places (not removed): they come as participant.added, not in the roster."""
+        p = lesson_participants
+        rows = (await self.session.execute(select(p).where(any_of(p.c.lesson_id, lesson_ids), p.c.reason == "makeup",
+                                                           p.c.removed.is_(False)))).all()
+        return [record(Participant, r) for r in rows]
+
     async def lessons_by_ids(self, ids: Sequence[str]) -> dict[str, Lesson]:
         rows = (await self.session.execute(select(lessons).where(any_of(lessons.c.id, ids)))).all()
         return {r.id: record(Lesson, r) for r in rows}
