@@ -507,8 +507,6 @@ async def _handle_graphql(request: Request, state: GatewayState) -> Response:
             headers,
             # Cached per principal: only when the gateway verified the token (else it cannot tell whose it is).
             cache_scope=scope_for(principal) if principal is not None and state.cache is not None else None,
-            # The session cookie decides what a session mutation answers: its fetches are never cached.
-            uncached_subgraphs=frozenset(state.settings.session_subgraphs) if exchange is not None else frozenset(),
         )
     finally:
         if reset is not None:

@@ -217,10 +217,8 @@ class GatewayPipeline:
         request: GraphQLRequest,
         headers: Mapping[str, str] | None = None,
         cache_scope: CacheScope | None = None,
-        uncached_subgraphs: frozenset[str] = frozenset(),
     ) -> PipelineResult:
-        """`cache_scope`: the caller's, when the entity cache may serve this request (see gateway.cache);
-        `uncached_subgraphs`: subgraphs whose answers depend on more than the scope (a session cookie)."""
+        """`cache_scope`: the caller's, when the entity cache may serve this request (see gateway.cache)."""
         cache = self.entity_cache
         response_key = ""
         # The response layer: before the document is even looked up (a key hit was a query when it was kept;
@@ -247,8 +245,8 @@ class GatewayPipeline:
         if operation_type == OperationType.QUERY:
             # The session subgraph (identity) reads the web app's session cookie in its session mutations only
             # (refreshSession, signOut, the sign-ins): a query's answers are its caller's scope's alone, so the
-            # cookie is not forwarded with it and the cache serves the browser as any other client.
-            uncached_subgraphs = frozenset()
+            # cookie is not forwarded with it and the cache serves the browser as any other client. (A mutation,
+            # which does get it, is never cached.)
             session = current_exchange.set(None)
         if cache is not None and cache_scope is not None and operation_type == OperationType.QUERY:
             if cache.usable:
@@ -257,7 +255,7 @@ class GatewayPipeline:
                     response_layer.missed()  # counted here: only queries (a mutation's lookup is no miss)
                     if started.plan.introspection_document is None:
                         collected = response_layer.ResponseTags()
-                request_cache = RequestCache(cache, cache_scope, uncached_subgraphs, cache.begin(), collected)
+                request_cache = RequestCache(cache, cache_scope, cache.begin(), collected)
             else:
                 cache.bypassed()
         # Send subgraphs what the client sent (subgraphs apply their own defaults from the copied definitions).

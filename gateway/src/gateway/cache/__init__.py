@@ -5,8 +5,8 @@ variables the selection uses) and each root fetch of a query, for one *scope* - 
 see (every claim they build their `Principal` from: user, role, family, students, branches, staff). Two
 callers share an entry only when their tokens carry the same claims, i.e. when the subgraphs cannot tell them
 apart; anonymous callers share the anonymous scope. Mutations, subscriptions and requests whose token the
-gateway does not verify are never cached (nor a mutation's fetches that carry the web app's session cookie; a
-query never carries it: only identity's session mutations read it).
+gateway does not verify are never cached (the web app's session cookie goes with mutations only: a query's
+answers depend on its scope alone).
 
 Every entry carries tags: the ids (UUIDs) in its representation, variables and answer, the ids of the objects
 above it in the response, the scope's family and students, the scope itself (`p:<scope>`), the names of its

@@ -30,13 +30,11 @@ class ExecutionOutcome:
 
 @dataclass(frozen=True)
 class RequestCache:
-    """The entity cache for one query: whose answers (`scope`), and the subgraphs not to cache for it.
-    `response`: collects every fetch's tags for the response layer (gateway.cache.responses), when it may keep
-    this query's answer."""
+    """The entity cache for one query: whose answers (`scope`). `response`: collects every fetch's tags for the
+    response layer (gateway.cache.responses), when it may keep this query's answer."""
 
     cache: EntityCache
     scope: CacheScope
-    skip: frozenset[str] = frozenset()
     started: int = 0
     response: ResponseTags | None = None
 
@@ -49,12 +47,6 @@ class _Request:
     plan: QueryPlan
     coerced: Mapping[str, Any]
     cache: RequestCache | None = None
-
-    def cache_for(self, subgraph: str) -> RequestCache | None:
-        cache = self.cache
-        if cache is None or subgraph in cache.skip:
-            return None
-        return cache
 
     @property
     def response(self) -> ResponseTags | None:
@@ -121,7 +113,7 @@ def _variables_for(request: _Request, names: tuple[str, ...]) -> dict[str, Any]:
 
 async def _run_root(request: _Request, node: FetchNode, outcome: ExecutionOutcome) -> None:
     variables = _variables_for(request, node.variable_names)
-    cache = request.cache_for(node.subgraph)
+    cache = request.cache
     collected = request.response
     key = ""
     cached = None
@@ -130,8 +122,6 @@ async def _run_root(request: _Request, node: FetchNode, outcome: ExecutionOutcom
             cache.scope.key, _node_digest(node, node.subgraph, node.operation_text), jsoncodec.dumps_sorted(variables)
         )
         (cached,) = await cache.cache.lookup([key], collected.used if collected is not None else None)
-    elif collected is not None:
-        collected.uncacheable()
     if cached is not None:
         payload: dict[str, Any] = {"data": cached}
         if collected is not None and cache is not None:
@@ -200,14 +190,12 @@ async def _run_entities(request: _Request, group: FetchGroup, outcome: Execution
             batches.append((node, representations, targets))
     if not batches:
         return
-    cache = request.cache_for(group.subgraph)
+    cache = request.cache
     collected = request.response
     if cache is not None:
         batches = await _from_cache(request, group, cache, batches, outcome)
         if not batches:
             return
-    elif collected is not None:
-        collected.uncacheable()
     nodes = [node for node, _, _ in batches]
     variables = _variables_for(request, tuple(dict.fromkeys(v for n in nodes for v in n.variable_names)))
     for index, (_, representations, _) in enumerate(batches):
