@@ -295,18 +295,7 @@ class MemoryBackend:
         return len(self._entries)
 
     async def get_many(self, keys: list[str]) -> list[bytes | None]:
-        now = self.clock()
-        out: list[bytes | None] = []
-        for key in keys:
-            entry = self._entries.get(key)
-            if entry is None:
-                out.append(None)
-            elif entry[0] <= now:
-                self._remove(key)
-                out.append(None)
-            else:
-                out.append(entry[1])
-        return out
+        return [None if found is None else found[0] for found in await self.get_many_ttl(keys)]
 
     async def get_many_ttl(self, keys: list[str]) -> list[tuple[bytes, float] | None]:
         now = self.clock()
