@@ -3,15 +3,12 @@ statement per connection) whatever the number of values."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, String, Table, bindparam, event, insert, select
+from sqlalchemy import Column, Connection, Integer, MetaData, String, Table, bindparam, event, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from kabinet.db import create_engine
 from kabinet.db.any_of import any_of
 
 pytestmark = pytest.mark.integration
@@ -21,17 +18,10 @@ things = Table("things", metadata, Column("id", String(36), primary_key=True), C
 IDS = [f"t{i}" for i in range(6)]
 
 
-@pytest.fixture(params=["postgresql", "sqlite"])
-async def engine(
-    request: pytest.FixtureRequest, tmp_path: Path, database_factory: Callable[[str], Awaitable[str]]
-) -> AsyncIterator[AsyncEngine]:
-    url = await database_factory("kit_any_of") if request.param == "postgresql" else f"sqlite:///{tmp_path}/a.db"
-    eng = create_engine(url)
-    async with eng.begin() as conn:
-        await conn.run_sync(metadata.create_all)
-        await conn.execute(insert(things), [{"id": x, "n": i} for i, x in enumerate(IDS)])
-    yield eng
-    await eng.dispose()
+def create_schema(conn: Connection) -> None:
+    """The table and its rows (the `engine` fixture, conftest.py, runs it)."""
+    metadata.create_all(conn)
+    conn.execute(insert(things), [{"id": x, "n": i} for i, x in enumerate(IDS)])
 
 
 async def _ids(engine: AsyncEngine, *where: Any) -> list[str]:

@@ -3,10 +3,8 @@ are the rows given, NULLs, money and time zones included, and a column type's ch
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +12,7 @@ from sqlalchemy import Boolean, Column, Date, Integer, MetaData, String, Table, 
 from sqlalchemy.exc import StatementError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from kabinet.db import create_engine, create_sessionmaker
+from kabinet.db import create_sessionmaker
 from kabinet.db.bulk import insert_many
 from kabinet.db.types import Amount, UtcDateTime
 
@@ -34,16 +32,7 @@ things = Table(
 )
 
 
-@pytest.fixture(params=["postgresql", "sqlite"])
-async def engine(
-    request: pytest.FixtureRequest, tmp_path: Path, database_factory: Callable[[str], Awaitable[str]]
-) -> AsyncIterator[AsyncEngine]:
-    url = await database_factory("kit_bulk") if request.param == "postgresql" else f"sqlite:///{tmp_path}/bulk.db"
-    eng = create_engine(url)
-    async with eng.begin() as conn:
-        await conn.run_sync(metadata.create_all)
-    yield eng
-    await eng.dispose()
+create_schema = metadata.create_all  # the `engine` fixture (conftest.py) runs it
 
 
 def _rows(n: int) -> list[dict[str, Any]]:

@@ -3,17 +3,15 @@ FROM unnest) and SQLite as in embedded mode (an executemany) give the same rows,
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Column, MetaData, String, Table, select
 from sqlalchemy.exc import StatementError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from kabinet.db import create_engine, create_sessionmaker
+from kabinet.db import create_sessionmaker
 from kabinet.db.any_of import any_of
 from kabinet.db.bulk import BulkInsert
 from kabinet.db.types import Amount, UtcDateTime
@@ -38,15 +36,7 @@ UPSERT = BulkInsert(items, ("id", "note", "amount", "at"), lambda stmt: stmt.on_
 AT = datetime(2027, 2, 1, 9, tzinfo=UTC)
 
 
-@pytest.fixture(params=["postgresql", "sqlite"])
-async def engine(request: pytest.FixtureRequest, tmp_path: Path,
-                 database_factory: Callable[[str], Awaitable[str]]) -> AsyncIterator[AsyncEngine]:
-    url = await database_factory("kit_bulk") if request.param == "postgresql" else f"sqlite:///{tmp_path}/bulk.db"
-    eng = create_engine(url)
-    async with eng.begin() as conn:
-        await conn.run_sync(metadata.create_all)
-    yield eng
-    await eng.dispose()
+create_schema = metadata.create_all  # the `engine` fixture (conftest.py) runs it
 
 
 def columns(ids: list[str], amount: str = "1.50", note: str | None = None) -> dict[str, list[object]]:

@@ -4,9 +4,7 @@ Alembic helper, and two requests with one key at the same time."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -16,7 +14,7 @@ from sqlalchemy import MetaData, inspect
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from kabinet.db import SqlKeyStore, add_messaging_tables, create_engine, create_sessionmaker, idempotency_table
+from kabinet.db import SqlKeyStore, add_messaging_tables, create_sessionmaker, idempotency_table
 from kabinet.db import migrations as kit_migrations
 from kabinet.errors import IdempotencyKeyReused
 from kabinet.idempotency import Idempotency, Outcome
@@ -34,22 +32,12 @@ class Booked:
     seats: int
 
 
-def _create_with_alembic(conn: Connection) -> None:
+def create_schema(conn: Connection) -> None:
+    """The kit's tables as the services' migrations create them (the `engine` fixture, conftest.py, runs it)."""
     ctx = MigrationContext.configure(conn)
     with Operations.context(ctx):
         kit_migrations.create_messaging_tables()
         kit_migrations.create_idempotency_table()
-
-
-@pytest.fixture(params=["postgresql", "sqlite"])
-async def engine(request: pytest.FixtureRequest, tmp_path: Path,
-                 database_factory: Callable[[str], Awaitable[str]]) -> AsyncIterator[AsyncEngine]:
-    url = await database_factory("kit_idem") if request.param == "postgresql" else f"sqlite:///{tmp_path}/idem.db"
-    eng = create_engine(url)
-    async with eng.begin() as conn:
-        await conn.run_sync(_create_with_alembic)
-    yield eng
-    await eng.dispose()
 
 
 def _idem(session: AsyncSession) -> Idempotency[Booked]:
