@@ -63,11 +63,21 @@ class Loaders:
         async def upcoming(ids: list[str]) -> dict[str, int]:
             return await reads.upcoming_counts(ids, now)
 
+        async def students(ids: list[str]) -> dict[str, StudentRef]:
+            # A child whose booked count the request asks for gets it counted with its projection; the count
+            # loader then answers from its cache (a child not projected yet is counted on its own).
+            counted = [i for i in ids if i in self._counts_wanted]
+            found, counts = await reads.students_with_upcoming(ids, counted, now)
+            self.booked_count_by_student.prime_many({i: counts.get(i, 0) for i in counted if i in found})
+            return found
+
+        self._counts_wanted: set[str] = set()
+
         self.lesson_by_id: DataLoader[str, Lesson | None] = _optional(reads.lessons)
         self.participants_by_lesson: DataLoader[str, list[Participant]] = _by_id(reads.participants, [])
         self.group_by_id: DataLoader[str, Group | None] = _optional(reads.groups)
         self.memberships_by_group: DataLoader[str, list[Membership]] = _by_id(reads.memberships, [])
-        self.student_by_id: DataLoader[str, StudentRef | None] = _optional(reads.students)
+        self.student_by_id: DataLoader[str, StudentRef | None] = _optional(students)
         self.booked_count_by_student: DataLoader[str, int] = _by_id(upcoming, 0)
         self.bookings_by_student: DataLoader[str, list[Booking]] = _by_id(reads.bookings, [])
         self.trial_by_family: DataLoader[str, Trial | None] = _optional(reads.trials)
@@ -75,6 +85,11 @@ class Loaders:
         self.branch_by_id: DataLoader[str, Branch | None] = _optional(reads.branches)
         self.student_lesson_pages: DataLoader[StudentPageKey, LessonPage] = DataLoader(
             load_fn=self._student_pages)
+
+    def want_booked_count(self, student_id: str) -> None:
+        """The request asks for this child's booked count: count it with its projection if that is still to be
+        read (call before loading either)."""
+        self._counts_wanted.add(student_id)
 
     async def _student_pages(self, keys: Sequence[StudentPageKey]) -> list[LessonPage | BaseException]:
         """The first page of each child's lessons for a whole family at once: each child's access is checked as
@@ -93,7 +108,9 @@ class Loaders:
                 continue
             batches[(first, repr(replace(f, student_id=None)))].append((key, f))
         for (first, _), items in batches.items():
-            pages = await self._reads.pages_of_students(items[0][1], [k[0] for k, _ in items], first + 1)
+            pages, groups = await self._reads.pages_of_students(items[0][1], [k[0] for k, _ in items], first + 1)
+            for g in groups.values():  # the pages' lessons show their groups: no second read for them
+                self.group_by_id.prime(g.id, g)
             for key, _ in items:
                 page, total = pages[key[0]]
                 out[key] = LessonPage(page[:first], len(page) > first, total)
