@@ -538,11 +538,11 @@ class MemoryReads:
                 counts[sid] = n
         return counts
 
-    async def students_with_upcoming(self, ids: Sequence[str], counted: Sequence[str], now: datetime
-                                     ) -> tuple[dict[str, StudentRef], dict[str, int]]:
+    async def students_and_trials(self, ids: Sequence[str], counted: Sequence[str], families: Sequence[str],
+                                  now: datetime) -> tuple[dict[str, StudentRef], dict[str, int], dict[str, Trial]]:
         found = await self.students(ids)
         counts = await self.upcoming_counts([i for i in counted if i in found], now)
-        return found, {i: counts.get(i, 0) for i in counted if i in found}
+        return found, {i: counts.get(i, 0) for i in counted if i in found}, await self.trials(families)
 
     async def teacher_teaches_student(self, teacher_id: str, student_id: str) -> bool:
         return await self._uow().lessons.teacher_teaches_student(teacher_id, student_id)

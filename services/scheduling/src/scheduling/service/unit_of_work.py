@@ -201,9 +201,10 @@ class SchedulingReads(Protocol):
                                 ) -> tuple[dict[str, tuple[list[Lesson], int]], dict[str, Group]]:
         """Each student's first page and count, and the groups of the lessons on them."""
     async def upcoming_counts(self, student_ids: Sequence[str], now: datetime) -> dict[str, int]: ...
-    async def students_with_upcoming(self, ids: Sequence[str], counted: Sequence[str], now: datetime
-                                     ) -> tuple[dict[str, StudentRef], dict[str, int]]:
-        """``students(ids)``, and ``upcoming_counts`` of those of them in ``counted`` (0 included)."""
+    async def students_and_trials(self, ids: Sequence[str], counted: Sequence[str], families: Sequence[str],
+                                  now: datetime) -> tuple[dict[str, StudentRef], dict[str, int], dict[str, Trial]]:
+        """``students(ids)``, ``upcoming_counts`` of those of them in ``counted`` (0 included) and
+        ``trials(families)``, together."""
     async def teacher_teaches_student(self, teacher_id: str, student_id: str) -> bool: ...
     async def group(self, group_id: str) -> Group | None: ...
     async def groups(self, ids: Sequence[str]) -> dict[str, Group]: ...

@@ -8,14 +8,29 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Integer, Select, bindparam, case, func, select, tuple_
+from sqlalchemy import (
+    Boolean,
+    Integer,
+    Select,
+    String,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal_column,
+    null,
+    select,
+    tuple_,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kabinet.db.any_of import any_of
 from kabinet.money import Money
+from scheduling.adapters.repositories._rows import utc
 from scheduling.adapters.repositories.lessons import lesson_of
-from scheduling.adapters.tables import groups, lessons, participants, students
-from scheduling.domain.model import Group, Lesson, LessonStatus, StudentRef
+from scheduling.adapters.tables import groups, lessons, participants, students, trials
+from scheduling.domain.model import Group, Lesson, LessonStatus, StudentRef, Trial
 from scheduling.service.unit_of_work import LessonFilter
 from scheduling.service.views import decode_cursor
 
@@ -38,10 +53,22 @@ def _upcoming_of(student_id: Any) -> Any:
             .scalar_subquery())
 
 
-# The students' projection and, for those in ``counted`` only, their upcoming count (CASE runs the subquery for
-# them alone): a child's access check and its bookedLessonsCount in one statement.
-_STUDENTS_COUNTED = select(students, case((any_of(students.c.id, bindparam("counted")), _upcoming_of(students.c.id)),
-                                          else_=None).label("upcoming")).where(any_of(students.c.id, bindparam("ids")))
+# The students' projections, with the upcoming count of those in ``counted`` only (CASE runs the subquery for them
+# alone), and the trials of the families in ``families``: a family frame's access checks, booked counts and trial
+# in one statement. One column layout for both parts (a trial's student in ``id``).
+_NO_TEXT = cast(null(), String())
+_STUDENTS_AND_TRIALS = union_all(
+    select(literal_column("'s'").label("part"), students.c.id, students.c.family_id, students.c.branch_id,
+           students.c.first_name, students.c.last_name, students.c.erased,
+           case((any_of(students.c.id, bindparam("counted")), _upcoming_of(students.c.id)),
+                else_=None).label("upcoming"),
+           _NO_TEXT.label("t_lesson_id"), _NO_TEXT.label("t_source"),
+           cast(null(), trials.c.used_at.type).label("t_used_at"))
+    .where(any_of(students.c.id, bindparam("ids"))),
+    select(literal_column("'t'"), trials.c.student_id, trials.c.family_id, _NO_TEXT, _NO_TEXT, _NO_TEXT,
+           cast(null(), Boolean()), cast(null(), Integer()), trials.c.lesson_id, trials.c.source, trials.c.used_at)
+    .where(any_of(trials.c.family_id, bindparam("families"))),
+)
 
 
 class LessonViews:
@@ -56,16 +83,21 @@ class LessonViews:
         rows = await self.session.execute(_UPCOMING_COUNTS, {"ids": list(student_ids), "now": now})
         return {r[0]: int(r[1]) for r in rows}
 
-    async def students_with_upcoming(self, ids: Sequence[str], counted: Sequence[str], now: datetime
-                                     ) -> tuple[dict[str, StudentRef], dict[str, int]]:
-        """The students' projections (``ids``), and ``upcoming_counts`` of those of them in ``counted``."""
-        rows = await self.session.execute(_STUDENTS_COUNTED, {"ids": list(ids), "counted": list(counted), "now": now})
-        found, counts = {}, {}
+    async def students_and_trials(self, ids: Sequence[str], counted: Sequence[str], families: Sequence[str],
+                                  now: datetime) -> tuple[dict[str, StudentRef], dict[str, int], dict[str, Trial]]:
+        """The students' projections (``ids``), ``upcoming_counts`` of those of them in ``counted``, and the
+        families' trials (``families``)."""
+        rows = await self.session.execute(_STUDENTS_AND_TRIALS, {
+            "ids": list(ids), "counted": list(counted), "families": list(families), "now": now})
+        found, counts, trials_ = {}, {}, {}
         for r in rows:
-            found[r.id] = StudentRef(r.id, r.family_id, r.branch_id, r.first_name, r.last_name, r.erased)
+            if r.part == "t":
+                trials_[r.family_id] = Trial(r.family_id, r.id, r.t_lesson_id, r.t_source, utc(r.t_used_at))
+                continue
+            found[r.id] = StudentRef(r.id, r.family_id, r.branch_id, r.first_name, r.last_name, bool(r.erased))
             if r.upcoming is not None:
                 counts[r.id] = int(r.upcoming)
-        return found, counts
+        return found, counts, trials_
 
     async def find(self, f: LessonFilter, *, first: int | None = None, after: str | None = None) -> list[Lesson]:
         """Lessons in start order; keyset pagination on (starts_at, id) so pages stay stable under inserts."""

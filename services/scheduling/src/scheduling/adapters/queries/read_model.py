@@ -84,10 +84,10 @@ class SqlSchedulingReads:
         async with self._sessions() as s:
             return await LessonViews(s).upcoming_counts(list(student_ids), now)
 
-    async def students_with_upcoming(self, ids: Sequence[str], counted: Sequence[str], now: datetime
-                                     ) -> tuple[dict[str, StudentRef], dict[str, int]]:
+    async def students_and_trials(self, ids: Sequence[str], counted: Sequence[str], families: Sequence[str],
+                                  now: datetime) -> tuple[dict[str, StudentRef], dict[str, int], dict[str, Trial]]:
         async with self._sessions() as s:
-            return await LessonViews(s).students_with_upcoming(list(ids), list(counted), now)
+            return await LessonViews(s).students_and_trials(ids, counted, families, now)
 
     async def teacher_teaches_student(self, teacher_id: str, student_id: str) -> bool:
         async with self._sessions() as s:
