@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import event, func, select, text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from kabinet.auth.principal import Principal, Role
 from kabinet.db import create_engine, create_sessionmaker
@@ -105,31 +105,40 @@ async def test_the_keys_move_to_the_kits_table(sessions: tuple[str, async_sessio
     assert [tuple(r) for r in rows] == [("user:u1", "done", "a" * 64, "booking-1")]
 
 
-async def test_a_familys_first_pages_are_one_statement(sessions: tuple[str, async_sessionmaker[AsyncSession]]
-                                                       ) -> None:
-    """The family cabinet's hot read (docs/performance.md): each child's access is checked (the children's
-    projections read in one statement), then one statement reads every child's first page and count, whatever
-    the number of children."""
-    url, sm = sessions
+async def _family(url: str, sm: async_sessionmaker[AsyncSession], children: tuple[str, ...]) -> None:
+    """Branch b1 with teacher t1, and family f1's children there."""
     await upgrade(MIGRATIONS, url)
-    children = ("s1", "s2", "s3")
     async with _uow(sm) as uow:
         await uow.projections.upsert_branch("b1", "Centre", "Europe/Moscow")
         await uow.projections.upsert_staff(StaffRef("t1", "teacher", ("b1",), "Olga", "Smirnova"))
         for sid in children:
             await uow.projections.upsert_student(StudentRef(sid, "f1", "b1", sid, "K"))
         await uow.commit()
+
+
+def _recorded(conn: AsyncConnection) -> list[str]:
+    """The SQL statements sent on this connection from now on."""
+    statements: list[str] = []
+    event.listen(conn.sync_connection, "before_cursor_execute", lambda *args: statements.append(str(args[2])))
+    return statements
+
+
+async def test_a_familys_first_pages_are_one_statement(sessions: tuple[str, async_sessionmaker[AsyncSession]]
+                                                       ) -> None:
+    """The family cabinet's hot read (docs/performance.md): each child's access is checked (the children's
+    projections read in one statement), then one statement reads every child's first page and count, whatever
+    the number of children."""
+    url, sm = sessions
+    children = ("s1", "s2", "s3")
+    await _family(url, sm, children)
     for day, sid in enumerate(children, start=7):
         async with _uow(sm) as uow:
             await lessons.create_lesson(lessons.CreateLesson(
                 "b1", "t1", "individual", datetime(2027, 6, day, 12, tzinfo=UTC),
                 datetime(2027, 6, day, 13, tzinfo=UTC), Decimal(900), student_ids=(sid,)), uow, OWNER)
     guardian = Principal(user_id="g1", role=Role.GUARDIAN, family_id="f1", student_ids=frozenset(children))
-    statements: list[str] = []
     async with sm() as session:
-        conn = await session.connection()
-        event.listen(conn.sync_connection, "before_cursor_execute",
-                     lambda *args: statements.append(str(args[2])))
+        statements = _recorded(await session.connection())
         loaders = Loaders(SqlSchedulingReads.over(session), guardian)
         june, july = datetime(2027, 6, 1, tzinfo=UTC), datetime(2027, 7, 1, tzinfo=UTC)
         pages = await loaders.student_lesson_pages.load_many([(sid, june, july, 10, None) for sid in children])
@@ -141,13 +150,7 @@ async def test_a_familys_first_pages_are_one_statement(sessions: tuple[str, asyn
 
 async def _family_in_a_group(url: str, sm: async_sessionmaker[AsyncSession], children: tuple[str, ...]) -> str:
     """Family f1's children in group «Starters» (Mondays in June 2027, published), the last child in no group."""
-    await upgrade(MIGRATIONS, url)
-    async with _uow(sm) as uow:
-        await uow.projections.upsert_branch("b1", "Centre", "Europe/Moscow")
-        await uow.projections.upsert_staff(StaffRef("t1", "teacher", ("b1",), "Olga", "Smirnova"))
-        for sid in children:
-            await uow.projections.upsert_student(StudentRef(sid, "f1", "b1", sid, "K"))
-        await uow.commit()
+    await _family(url, sm, children)
     async with _uow(sm) as uow:
         g = await groups.create_group(groups.CreateGroup("b1", "Starters", "t1", 10, Decimal(1200)), uow, OWNER)
     async with _uow(sm) as uow:
@@ -178,11 +181,8 @@ async def test_the_cabinets_home_reads_are_two_statements(sessions: tuple[str, a
         await uow.commit()
     guardian = Principal(user_id="g1", role=Role.GUARDIAN, family_id="f1", student_ids=frozenset(children))
     june, july = datetime(2027, 6, 1, tzinfo=UTC), datetime(2027, 7, 1, tzinfo=UTC)
-    statements: list[str] = []
     async with sm() as session:
-        conn = await session.connection()
-        event.listen(conn.sync_connection, "before_cursor_execute",
-                     lambda *args: statements.append(str(args[2])))
+        statements = _recorded(await session.connection())
         loaders = Loaders(SqlSchedulingReads.over(session), guardian)
 
         async def booked(sid: str) -> int:  # as Student.bookedLessonsCount: the check, then the count
@@ -211,11 +211,8 @@ async def test_a_first_lesson_page_and_its_count_are_one_statement(
     await _family_in_a_group(url, sm, ("s1", "s2"))
     june, july = datetime(2027, 6, 1, tzinfo=UTC), datetime(2027, 7, 1, tzinfo=UTC)
     f = LessonFilter(family_id="f1", starts_from=june, starts_before=july)
-    statements: list[str] = []
     async with sm() as session:
-        conn = await session.connection()
-        event.listen(conn.sync_connection, "before_cursor_execute",
-                     lambda *args: statements.append(str(args[2])))
+        statements = _recorded(await session.connection())
         reads = SqlSchedulingReads.over(session)
         first = await list_lessons(f, reads, 3, None)
         assert len(statements) == 1
