@@ -3,13 +3,15 @@ tests check in memory), and the migration of the idempotency keys to the kit's t
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import event, func, select, text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from kabinet.auth.principal import Principal, Role
 from kabinet.db import create_engine, create_sessionmaker
@@ -18,9 +20,11 @@ from scheduling.adapters.queries.read_model import SqlSchedulingReads
 from scheduling.adapters.tables import outbox
 from scheduling.adapters.unit_of_work import SqlSchedulingUnitOfWork
 from scheduling.bootstrap import MIGRATIONS
-from scheduling.domain.model import StaffRef, StudentRef
+from scheduling.domain.model import StaffRef, StudentRef, Trial, utcnow
 from scheduling.schema.loaders import Loaders
 from scheduling.service import generation, groups, lessons
+from scheduling.service.unit_of_work import LessonFilter
+from scheduling.service.views import encode_cursor, list_lessons
 
 pytestmark = pytest.mark.integration  # PostgreSQL only
 
@@ -101,31 +105,40 @@ async def test_the_keys_move_to_the_kits_table(sessions: tuple[str, async_sessio
     assert [tuple(r) for r in rows] == [("user:u1", "done", "a" * 64, "booking-1")]
 
 
-async def test_a_familys_first_pages_are_one_statement(sessions: tuple[str, async_sessionmaker[AsyncSession]]
-                                                       ) -> None:
-    """The family cabinet's hot read (docs/performance.md): each child's access is checked (the children's
-    projections read in one statement), then one statement reads every child's first page and count, whatever
-    the number of children."""
-    url, sm = sessions
+async def _family(url: str, sm: async_sessionmaker[AsyncSession], children: tuple[str, ...]) -> None:
+    """Branch b1 with teacher t1, and family f1's children there."""
     await upgrade(MIGRATIONS, url)
-    children = ("s1", "s2", "s3")
     async with _uow(sm) as uow:
         await uow.projections.upsert_branch("b1", "Centre", "Europe/Moscow")
         await uow.projections.upsert_staff(StaffRef("t1", "teacher", ("b1",), "Olga", "Smirnova"))
         for sid in children:
             await uow.projections.upsert_student(StudentRef(sid, "f1", "b1", sid, "K"))
         await uow.commit()
+
+
+def _recorded(conn: AsyncConnection) -> list[str]:
+    """The SQL statements sent on this connection from now on."""
+    statements: list[str] = []
+    event.listen(conn.sync_connection, "before_cursor_execute", lambda *args: statements.append(str(args[2])))
+    return statements
+
+
+async def test_a_familys_first_pages_are_one_statement(sessions: tuple[str, async_sessionmaker[AsyncSession]]
+                                                       ) -> None:
+    """The family cabinet's hot read (docs/performance.md): each child's access is checked (the children's
+    projections read in one statement), then one statement reads every child's first page and count, whatever
+    the number of children."""
+    url, sm = sessions
+    children = ("s1", "s2", "s3")
+    await _family(url, sm, children)
     for day, sid in enumerate(children, start=7):
         async with _uow(sm) as uow:
             await lessons.create_lesson(lessons.CreateLesson(
                 "b1", "t1", "individual", datetime(2027, 6, day, 12, tzinfo=UTC),
                 datetime(2027, 6, day, 13, tzinfo=UTC), Decimal(900), student_ids=(sid,)), uow, OWNER)
     guardian = Principal(user_id="g1", role=Role.GUARDIAN, family_id="f1", student_ids=frozenset(children))
-    statements: list[str] = []
     async with sm() as session:
-        conn = await session.connection()
-        event.listen(conn.sync_connection, "before_cursor_execute",
-                     lambda *args: statements.append(str(args[2])))
+        statements = _recorded(await session.connection())
         loaders = Loaders(SqlSchedulingReads.over(session), guardian)
         june, july = datetime(2027, 6, 1, tzinfo=UTC), datetime(2027, 7, 1, tzinfo=UTC)
         pages = await loaders.student_lesson_pages.load_many([(sid, june, july, 10, None) for sid in children])
@@ -133,3 +146,80 @@ async def test_a_familys_first_pages_are_one_statement(sessions: tuple[str, asyn
     reading_lessons = [q for q in statements if "FROM lessons" in q]
     assert len(reading_lessons) == 1  # every child's page and count
     assert len(statements) == 2  # + every child looked up for the access check, in one statement
+
+
+async def _family_in_a_group(url: str, sm: async_sessionmaker[AsyncSession], children: tuple[str, ...]) -> str:
+    """Family f1's children in group «Starters» (Mondays in June 2027, published), the last child in no group."""
+    await _family(url, sm, children)
+    async with _uow(sm) as uow:
+        g = await groups.create_group(groups.CreateGroup("b1", "Starters", "t1", 10, Decimal(1200)), uow, OWNER)
+    async with _uow(sm) as uow:
+        await groups.add_rule(groups.AddRule("FREQ=WEEKLY;BYDAY=MO", time(17), 90, date(2027, 6, 1),
+                                             group_id=g.id), uow, OWNER)
+    for sid in children[:-1]:
+        async with _uow(sm) as uow:
+            await groups.add_member(groups.AddMember(g.id, sid, date(2027, 6, 1)), uow, OWNER)
+    async with _uow(sm) as uow:
+        await generation.generate_month(generation.GenerateMonth("b1", "2027-06"), uow, OWNER)
+    async with _uow(sm) as uow:
+        await generation.publish_month(generation.PublishMonth("b1", "2027-06"), uow, OWNER)
+    return g.id
+
+
+async def test_the_cabinets_home_reads_are_two_statements(sessions: tuple[str, async_sessionmaker[AsyncSession]]
+                                                          ) -> None:
+    """The family frame's booked counts and trial come with the children's projections (read for the access
+    check) and the home child's lessons bring their groups: two statements whatever the number of children, and
+    the same counts, trial and groups as the separate reads give."""
+    url, sm = sessions
+    children = ("s1", "s2", "s3")
+    group_id = await _family_in_a_group(url, sm, children)
+    used = datetime(2026, 11, 2, 10, tzinfo=UTC)
+    async with _uow(sm) as uow:
+        assert await uow.trials.claim(Trial("f1", "s3", None, "recorded", used))
+        assert await uow.trials.claim(Trial("f2", "x1", None, "recorded", used))  # another family's
+        await uow.commit()
+    guardian = Principal(user_id="g1", role=Role.GUARDIAN, family_id="f1", student_ids=frozenset(children))
+    june, july = datetime(2027, 6, 1, tzinfo=UTC), datetime(2027, 7, 1, tzinfo=UTC)
+    async with sm() as session:
+        statements = _recorded(await session.connection())
+        loaders = Loaders(SqlSchedulingReads.over(session), guardian)
+
+        async def booked(sid: str) -> int:  # as Student.bookedLessonsCount: the check, then the count
+            loaders.want_booked_count(sid)
+            assert await loaders.student_by_id.load(sid) is not None
+            return await loaders.booked_count_by_student.load(sid)
+
+        counts, [page], trial, no_trial = await asyncio.gather(
+            asyncio.gather(*(booked(s) for s in children)),
+            loaders.student_lesson_pages.load_many([("s1", june, july, 2, None)]),
+            loaders.trial_by_family.load("f1"), loaders.trial_by_family.load("f3"))
+        group = await loaders.group_by_id.load(page.lessons[0].group_id or "")
+        assert len(statements) == 2
+        separate = await SqlSchedulingReads.over(session).upcoming_counts(children, utcnow())
+        assert await loaders.student_by_id.load("x1") is None  # a later read is a statement of its own
+        assert len(statements) == 4
+    assert counts == [4, 4, 0] and separate == {"s1": 4, "s2": 4}
+    assert trial == Trial("f1", "s3", None, "recorded", used) and no_trial is None
+    assert (len(page.lessons), page.total_count, page.has_next_page) == (2, 4, True)
+    assert group is not None and (group.id, group.name, group.price.amount) == (group_id, "Starters", Decimal(1200))
+
+
+async def test_a_first_lesson_page_and_its_count_are_one_statement(
+        sessions: tuple[str, async_sessionmaker[AsyncSession]]) -> None:
+    url, sm = sessions
+    await _family_in_a_group(url, sm, ("s1", "s2"))
+    june, july = datetime(2027, 6, 1, tzinfo=UTC), datetime(2027, 7, 1, tzinfo=UTC)
+    f = LessonFilter(family_id="f1", starts_from=june, starts_before=july)
+    async with sm() as session:
+        statements = _recorded(await session.connection())
+        reads = SqlSchedulingReads.over(session)
+        first = await list_lessons(f, reads, 3, None)
+        assert len(statements) == 1
+        later = await list_lessons(f, reads, 3, encode_cursor(first.lessons[-1].starts_at, first.lessons[-1].id))
+        empty = await list_lessons(replace(f, family_id="nobody"), reads, 3, None)
+        assert len(statements) == 4  # a later page counts apart (its rows start after the cursor)
+    assert [x.local_date.day for x in first.lessons] == [7, 14, 21]
+    assert (first.has_next_page, first.total_count) == (True, 4)
+    assert ([x.local_date.day for x in later.lessons], later.has_next_page, later.total_count) == ([28], False, 4)
+    assert (empty.lessons, empty.has_next_page, empty.total_count) == ([], False, 0)

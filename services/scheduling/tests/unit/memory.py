@@ -516,16 +516,18 @@ class MemoryReads:
             found = [x for x in found if (x.starts_at, x.id) > pos]
         return found[:first]
 
-    async def count_lessons(self, f: LessonFilter) -> int:
-        return len(self._matching(f))
+    async def lesson_page(self, f: LessonFilter, *, first: int, after: str | None = None
+                          ) -> tuple[list[Lesson], int]:
+        return await self.find_lessons(f, first=first, after=after), len(self._matching(f))
 
     async def pages_of_students(self, f: LessonFilter, student_ids: Sequence[str], first: int
-                                ) -> dict[str, tuple[list[Lesson], int]]:
+                                ) -> tuple[dict[str, tuple[list[Lesson], int]], dict[str, Group]]:
         out = {}
         for sid in student_ids:
             found = self._matching(replace(f, student_id=sid))
             out[sid] = (found[:first], len(found))
-        return out
+        group_ids = [x.group_id for page, _ in out.values() for x in page if x.group_id]
+        return out, await self.groups(group_ids)
 
     async def upcoming_counts(self, student_ids: Sequence[str], now: datetime) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -535,6 +537,12 @@ class MemoryReads:
             if n:
                 counts[sid] = n
         return counts
+
+    async def students_and_trials(self, ids: Sequence[str], counted: Sequence[str], families: Sequence[str],
+                                  now: datetime) -> tuple[dict[str, StudentRef], dict[str, int], dict[str, Trial]]:
+        found = await self.students(ids)
+        counts = await self.upcoming_counts([i for i in counted if i in found], now)
+        return found, {i: counts.get(i, 0) for i in counted if i in found}, await self.trials(families)
 
     async def teacher_teaches_student(self, teacher_id: str, student_id: str) -> bool:
         return await self._uow().lessons.teacher_teaches_student(teacher_id, student_id)

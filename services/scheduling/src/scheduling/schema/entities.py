@@ -52,6 +52,7 @@ class Student(StudentEntity):
         "How many lessons still to come the child is on (R-SCH-7): group lessons as a member, bookings, "
         "make-ups and trials alike."))
     async def booked_lessons_count(self, info: Info[RequestContext, None]) -> int:
+        loaders(info).want_booked_count(str(self.id))
         await _check_student(info, self)
         return await loaders(info).booked_count_by_student.load(str(self.id))
 

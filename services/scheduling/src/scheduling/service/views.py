@@ -89,8 +89,8 @@ class LessonPage:
 
 
 async def list_lessons(f: LessonFilter, reads: SchedulingReads, first: int, after: str | None) -> LessonPage:
-    page = await reads.find_lessons(f, first=first + 1, after=after)
-    return LessonPage(page[:first], len(page) > first, await reads.count_lessons(f))
+    page, total = await reads.lesson_page(f, first=first + 1, after=after)
+    return LessonPage(page[:first], len(page) > first, total)
 
 
 def encode_cursor(starts_at: datetime, lesson_id: str) -> str:

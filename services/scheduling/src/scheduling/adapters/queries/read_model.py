@@ -70,18 +70,24 @@ class SqlSchedulingReads:
         async with self._sessions() as s:
             return await LessonViews(s).find(f, first=first, after=after)
 
-    async def count_lessons(self, f: LessonFilter) -> int:
+    async def lesson_page(self, f: LessonFilter, *, first: int, after: str | None = None
+                          ) -> tuple[list[Lesson], int]:
         async with self._sessions() as s:
-            return await LessonViews(s).count(f)
+            return await LessonViews(s).page(f, first=first, after=after)
 
     async def pages_of_students(self, f: LessonFilter, student_ids: Sequence[str], first: int
-                                ) -> dict[str, tuple[list[Lesson], int]]:
+                                ) -> tuple[dict[str, tuple[list[Lesson], int]], dict[str, Group]]:
         async with self._sessions() as s:
             return await LessonViews(s).pages_of_students(f, student_ids, first)
 
     async def upcoming_counts(self, student_ids: Sequence[str], now: datetime) -> dict[str, int]:
         async with self._sessions() as s:
             return await LessonViews(s).upcoming_counts(list(student_ids), now)
+
+    async def students_and_trials(self, ids: Sequence[str], counted: Sequence[str], families: Sequence[str],
+                                  now: datetime) -> tuple[dict[str, StudentRef], dict[str, int], dict[str, Trial]]:
+        async with self._sessions() as s:
+            return await LessonViews(s).students_and_trials(ids, counted, families, now)
 
     async def teacher_teaches_student(self, teacher_id: str, student_id: str) -> bool:
         async with self._sessions() as s:
