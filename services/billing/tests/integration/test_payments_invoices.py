@@ -60,3 +60,29 @@ async def test_branch_report_and_debtors(billing: Harness) -> None:
     forbidden = await billing.gql(billing.guardian(fam), "query($b: ID!) { debtors(branchId: $b) { familyId } }",
                                   {"b": fam.branch_id})
     assert forbidden["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+PAYMENT_FIELDS = "id familyId amount { amount currency } refunded { amount } method invoiceId receivedAt receivedBy"
+PAY = f"""mutation($i: RecordPaymentInput!) {{ recordPayment(input: $i) {{
+  payment {{ {PAYMENT_FIELDS} }} balanceAfter {{ amount }} errors {{ code }} }} }}"""
+REFUND = """mutation($i: RefundPaymentInput!) { refundPayment(input: $i) { payment { id } errors { code } } }"""
+
+
+async def test_a_payment_answers_what_was_written_and_a_replay_what_is_now(billing: Harness) -> None:
+    """The answer is the payment as written (not read back), the same as any later read; a replay of the key
+    reads it, so it shows a refund made since."""
+    fam = await billing.family()
+    admin = billing.admin(fam.branch_id)
+    i = {"familyId": fam.id, "amount": "300", "method": "CARD", "idempotencyKey": "pay-1",
+         "branchId": fam.branch_id}
+    first = (await billing.ok(admin, PAY, {"i": i}))["recordPayment"]
+    read = (await billing.ok(admin, f"query($f: ID!) {{ familyPayments(familyId: $f) {{ {PAYMENT_FIELDS} }} }}",
+                             {"f": fam.id}))["familyPayments"]
+    assert read == [first["payment"]] and first["payment"]["amount"] == {"amount": "300.00", "currency": "RUB"}
+    assert first["balanceAfter"] == {"amount": "300.00"}
+    refund = {"paymentId": first["payment"]["id"], "amount": "100", "reason": "r", "idempotencyKey": "ref-1"}
+    assert (await billing.ok(admin, REFUND, {"i": refund}))["refundPayment"]["errors"] == []
+    again = (await billing.ok(admin, PAY, {"i": i}))["recordPayment"]
+    assert again["payment"]["id"] == first["payment"]["id"] and again["balanceAfter"] == {"amount": "300.00"}
+    assert again["payment"]["refunded"] == {"amount": "100.00"}
+    assert await billing.balances(fam.id) == (Decimal("200.00"), Decimal("200.00"))

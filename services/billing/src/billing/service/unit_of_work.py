@@ -37,6 +37,10 @@ class Accounts(Protocol):
 
     async def by_family(self, family_id: str) -> FamilyAccount | None: ...
 
+    async def with_branches(self, family_id: str) -> tuple[FamilyAccount | None, set[str]]:
+        """The family's account (None: it has none) and the branches its students study in, in one read."""
+        ...
+
     async def set_credit_limit(self, account_id: str, limit: Decimal) -> None: ...
 
 
