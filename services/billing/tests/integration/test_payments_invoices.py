@@ -7,6 +7,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from sqlalchemy import event, select
+
+from billing.adapters.tables import ledger_entries, ledger_transactions, payments
+
 from .conftest import Harness
 from .test_lesson_charges import lesson_payload
 
@@ -86,3 +90,24 @@ async def test_a_payment_answers_what_was_written_and_a_replay_what_is_now(billi
     assert again["payment"]["id"] == first["payment"]["id"] and again["balanceAfter"] == {"amount": "300.00"}
     assert again["payment"]["refunded"] == {"amount": "100.00"}
     assert await billing.balances(fam.id) == (Decimal("200.00"), Decimal("200.00"))
+
+
+async def test_a_payment_posts_its_transaction_entries_and_payment_in_one_statement(billing: Harness) -> None:
+    """The balance, the transaction (with the balance after), its two entries and the payment row: written
+    together by one statement, all of them or (refused) none."""
+    fam = await billing.family()
+    await billing.pay(fam, "40.00")
+    sent: list[str] = []
+    event.listen(billing.runtime.engine.sync_engine, "before_cursor_execute",
+                 lambda _c, _cur, sql, *_: sent.append(sql) if "ledger_transactions" in sql else None)
+    got = (await billing.pay(fam, "60.00"))["recordPayment"]
+    assert got["balanceAfter"]["amount"] == "100.00" and len(sent) == 1, sent
+    async with billing.runtime.sessionmaker() as s:
+        tx = (await s.execute(select(ledger_transactions).where(
+            ledger_transactions.c.payment_id == got["payment"]["id"]))).one()
+        entries = (await s.execute(select(ledger_entries).where(ledger_entries.c.transaction_id == tx.id))).all()
+        pay = (await s.execute(select(payments).where(payments.c.id == got["payment"]["id"]))).one()
+    assert (tx.amount, tx.balance_after, tx.debt, tx.kind) == (Decimal("60.00"), Decimal("100.00"), False, "payment")
+    assert sorted(e.amount for e in entries) == [Decimal("-60.00"), Decimal("60.00")]
+    assert (pay.transaction_id, pay.amount, pay.refunded) == (tx.id, Decimal("60.00"), Decimal("0.00"))
+    assert await billing.balances(fam.id) == (Decimal("100.00"), Decimal("100.00"))

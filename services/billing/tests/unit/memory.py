@@ -117,6 +117,12 @@ class MemoryLedger:
         self.s.ledger.append((tx, posted))
         return posted
 
+    async def post_payment(self, tx: Transaction, payment: Payment, *, ceiling: Decimal = AMOUNT_COLUMN_MAX
+                           ) -> Posted:
+        posted = await self.post(tx, allow_debt=False, ceiling=ceiling)
+        self.s.payments[payment.id] = payment
+        return posted
+
     async def post(self, tx: Transaction, *, allow_debt: bool, ceiling: Decimal = AMOUNT_COLUMN_MAX) -> Posted:
         account = self.s.accounts[tx.account_id]
         delta, ceiling = tx.family_delta, min(ceiling, AMOUNT_COLUMN_MAX)

@@ -29,7 +29,7 @@ from billing.domain.model import (
 )
 from billing.domain.records import Payment
 from billing.service.access import actor, ensure_family_managed, require_family_managed
-from billing.service.ledger import account_of, post
+from billing.service.ledger import account_of, post, post_payment
 from billing.service.unit_of_work import BillingUnitOfWork
 from kabinet.auth.principal import Principal
 from kabinet.auth.rules import require_authenticated
@@ -105,13 +105,12 @@ async def apply_payment(cmd: RecordPayment, uow: BillingUnitOfWork, received_by:
                          money_move(acc.id, amount, LedgerAccount.payment_method(cmd.method.value), acc.currency),
                          branch_id=cmd.branch_id, payment_id=payment_id, invoice_id=cmd.invoice_id,
                          created_by=received_by)
-        posted = await post(uow, tx)
         payment = Payment(
             id=payment_id, account_id=acc.id, family_id=acc.family_id, branch_id=cmd.branch_id,
             amount=amount, currency=acc.currency, method=cmd.method.value, invoice_id=cmd.invoice_id,
             external_id=cmd.external_id, transaction_id=tx.id, received_by=received_by, received_at=tx.created_at,
             refunded=Decimal("0.00"))
-        await uow.payments.add(payment)
+        posted = await post_payment(uow, tx, payment)
         written.append(payment)
         uow.publish(PaymentReceived(payment_id=payment_id, family_id=acc.family_id,
                                     amount=MoneyPayload(amount=amount, currency=acc.currency),

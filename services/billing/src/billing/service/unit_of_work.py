@@ -50,6 +50,10 @@ class Ledger(Protocol):
         ``allow_debt``), BalanceLimitExceeded beyond ± ``ceiling``; lesson credits move with it."""
         ...
 
+    async def post_payment(self, tx: Transaction, payment: Payment, *, ceiling: Decimal) -> Posted:
+        """``post`` of a payment's transaction (money in) and the payment added, together."""
+        ...
+
     async def post_many(self, txs: Sequence[Transaction], ceiling: Decimal) -> dict[str, Posted]:
         """Apply many transactions, locking accounts in id order; never refused for the credit limit."""
         ...
