@@ -97,13 +97,6 @@ class BillingReads(Protocol):
         """The branches each family's students study in."""
         ...
 
-    async def students_by_ids(self, ids: Sequence[str]) -> dict[str, Student]: ...
-
-    async def subscriptions_of(self, student_ids: Sequence[str], family_ids: Sequence[str]
-                               ) -> tuple[dict[str, list[Subscription]], dict[str, list[Subscription]]]:
-        """(by student, by family): every id given has a list, empty when it has none."""
-        ...
-
     async def family_data(self, student_ids: Sequence[str], account_family_ids: Sequence[str],
                           subscription_student_ids: Sequence[str], subscription_family_ids: Sequence[str]
                           ) -> FamilyData:

@@ -19,7 +19,7 @@ from billing.adapters.repositories import (
     SubscriptionRepository,
 )
 from billing.domain.model import Discount, FamilyAccount, Subscription, SubscriptionType
-from billing.domain.records import Branch, Invoice, Payment, Student
+from billing.domain.records import Branch, Invoice, Payment
 from billing.service.read_models import BranchReport, Debtor, FamilyData, StatementEntry
 
 Sessions = Callable[[], AbstractAsyncContextManager[AsyncSession]]
@@ -54,15 +54,6 @@ class SqlBillingReads:
     async def branches_by_families(self, family_ids: Sequence[str]) -> dict[str, set[str]]:
         async with self.session() as s:
             return await ProjectionRepository(s).families_branches(family_ids)
-
-    async def students_by_ids(self, ids: Sequence[str]) -> dict[str, Student]:
-        async with self.session() as s:
-            return await ProjectionRepository(s).students_by_ids(ids)
-
-    async def subscriptions_of(self, student_ids: Sequence[str], family_ids: Sequence[str]
-                               ) -> tuple[dict[str, list[Subscription]], dict[str, list[Subscription]]]:
-        async with self.session() as s:
-            return await SubscriptionRepository(s).of_students_and_families(student_ids, family_ids)
 
     async def family_data(self, student_ids: Sequence[str], account_family_ids: Sequence[str],
                           subscription_student_ids: Sequence[str], subscription_family_ids: Sequence[str]
