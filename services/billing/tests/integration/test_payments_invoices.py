@@ -7,6 +7,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from sqlalchemy import event, select
+
+from billing.adapters.tables import ledger_entries, ledger_transactions, payments
+
 from .conftest import Harness
 from .test_lesson_charges import lesson_payload
 
@@ -60,3 +64,50 @@ async def test_branch_report_and_debtors(billing: Harness) -> None:
     forbidden = await billing.gql(billing.guardian(fam), "query($b: ID!) { debtors(branchId: $b) { familyId } }",
                                   {"b": fam.branch_id})
     assert forbidden["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+PAYMENT_FIELDS = "id familyId amount { amount currency } refunded { amount } method invoiceId receivedAt receivedBy"
+PAY = f"""mutation($i: RecordPaymentInput!) {{ recordPayment(input: $i) {{
+  payment {{ {PAYMENT_FIELDS} }} balanceAfter {{ amount }} errors {{ code }} }} }}"""
+REFUND = """mutation($i: RefundPaymentInput!) { refundPayment(input: $i) { payment { id } errors { code } } }"""
+
+
+async def test_a_payment_answers_what_was_written_and_a_replay_what_is_now(billing: Harness) -> None:
+    """The answer is the payment as written (not read back), the same as any later read; a replay of the key
+    reads it, so it shows a refund made since."""
+    fam = await billing.family()
+    admin = billing.admin(fam.branch_id)
+    i = {"familyId": fam.id, "amount": "300", "method": "CARD", "idempotencyKey": "pay-1",
+         "branchId": fam.branch_id}
+    first = (await billing.ok(admin, PAY, {"i": i}))["recordPayment"]
+    read = (await billing.ok(admin, f"query($f: ID!) {{ familyPayments(familyId: $f) {{ {PAYMENT_FIELDS} }} }}",
+                             {"f": fam.id}))["familyPayments"]
+    assert read == [first["payment"]] and first["payment"]["amount"] == {"amount": "300.00", "currency": "RUB"}
+    assert first["balanceAfter"] == {"amount": "300.00"}
+    refund = {"paymentId": first["payment"]["id"], "amount": "100", "reason": "r", "idempotencyKey": "ref-1"}
+    assert (await billing.ok(admin, REFUND, {"i": refund}))["refundPayment"]["errors"] == []
+    again = (await billing.ok(admin, PAY, {"i": i}))["recordPayment"]
+    assert again["payment"]["id"] == first["payment"]["id"] and again["balanceAfter"] == {"amount": "300.00"}
+    assert again["payment"]["refunded"] == {"amount": "100.00"}
+    assert await billing.balances(fam.id) == (Decimal("200.00"), Decimal("200.00"))
+
+
+async def test_a_payment_posts_its_transaction_entries_and_payment_in_one_statement(billing: Harness) -> None:
+    """The balance, the transaction (with the balance after), its two entries and the payment row: written
+    together by one statement, all of them or (refused) none."""
+    fam = await billing.family()
+    await billing.pay(fam, "40.00")
+    sent: list[str] = []
+    event.listen(billing.runtime.engine.sync_engine, "before_cursor_execute",
+                 lambda _c, _cur, sql, *_: sent.append(sql) if "ledger_transactions" in sql else None)
+    got = (await billing.pay(fam, "60.00"))["recordPayment"]
+    assert got["balanceAfter"]["amount"] == "100.00" and len(sent) == 1, sent
+    async with billing.runtime.sessionmaker() as s:
+        tx = (await s.execute(select(ledger_transactions).where(
+            ledger_transactions.c.payment_id == got["payment"]["id"]))).one()
+        entries = (await s.execute(select(ledger_entries).where(ledger_entries.c.transaction_id == tx.id))).all()
+        pay = (await s.execute(select(payments).where(payments.c.id == got["payment"]["id"]))).one()
+    assert (tx.amount, tx.balance_after, tx.debt, tx.kind) == (Decimal("60.00"), Decimal("100.00"), False, "payment")
+    assert sorted(e.amount for e in entries) == [Decimal("-60.00"), Decimal("60.00")]
+    assert (pay.transaction_id, pay.amount, pay.refunded) == (tx.id, Decimal("60.00"), Decimal("0.00"))
+    assert await billing.balances(fam.id) == (Decimal("100.00"), Decimal("100.00"))

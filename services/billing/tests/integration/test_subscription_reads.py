@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy import event
+
 from .conftest import Harness
 
 PLAN = """mutation($i: CreateSubscriptionPlanInput!) { createSubscriptionPlan(input: $i) {
@@ -41,3 +43,46 @@ async def test_students_and_familys_subscriptions_in_one_request(billing: Harnes
     refused = await billing.gql(billing.guardian(fam), PROFILES, {"r": [
         {"__typename": "Student", "id": other.student_ids[0], "familyId": other.id, "branchId": other.branch_id}]})
     assert refused.get("errors") and "16" not in str(refused.get("data"))
+
+
+HOME = """query($r: [_Any!]!) { _entities(representations: $r) {
+  ... on Student { familyBalance { amount } familyRemainingLessons remainingLessons } } }"""
+
+
+def _selects(billing: Harness) -> list[str]:
+    """The SELECTs sent from now on, but the outbox relay's (it polls on its own)."""
+    sent: list[str] = []
+
+    def seen(_c: object, _cur: object, sql: str, *_: object) -> None:
+        if sql.lstrip().upper().startswith("SELECT") and "outbox" not in sql:
+            sent.append(sql)
+
+    event.listen(billing.runtime.engine.sync_engine, "before_cursor_execute", seen)
+    return sent
+
+
+async def test_a_childs_home_is_one_statement(billing: Harness) -> None:
+    """The child (the access check), the family's account and both kinds of subscriptions: one statement."""
+    fam = await billing.family(children=1)
+    await billing.pay(fam, "250.00")
+    sent = _selects(billing)
+    got = (await billing.ok(billing.guardian(fam), HOME, {"r": [
+        {"__typename": "Student", "id": fam.student_ids[0], "familyId": fam.id, "branchId": fam.branch_id}]}
+    ))["_entities"]
+    assert got == [{"familyBalance": {"amount": "250.00"}, "familyRemainingLessons": 0, "remainingLessons": 0}]
+    assert len(sent) == 1, sent
+
+
+async def test_a_family_named_by_the_gateway_is_only_a_hint(billing: Harness) -> None:
+    """The family in a Student's representation only queues reads: the fields show the family billing knows the
+    child in, never the one named (another family's balance is never shown, nor their child's)."""
+    fam, other = await billing.family(), await billing.family()
+    await billing.pay(fam, "100.00")
+    await billing.pay(other, "999.00")
+    got = (await billing.ok(billing.guardian(fam), HOME, {"r": [
+        {"__typename": "Student", "id": fam.student_ids[0], "familyId": other.id, "branchId": other.branch_id}]}
+    ))["_entities"]
+    assert got[0]["familyBalance"] == {"amount": "100.00"}
+    refused = await billing.gql(billing.guardian(fam), HOME, {"r": [
+        {"__typename": "Student", "id": other.student_ids[0], "familyId": fam.id, "branchId": fam.branch_id}]})
+    assert refused.get("errors") and "999" not in str(refused.get("data"))

@@ -91,6 +91,10 @@ class MemoryAccounts:
     async def by_family(self, family_id: str) -> FamilyAccount | None:
         return (await self.by_families([family_id])).get(family_id)
 
+    async def with_branches(self, family_id: str) -> tuple[FamilyAccount | None, set[str]]:
+        return await self.by_family(family_id), {
+            st.branch_id for st in self.s.students.values() if st.family_id == family_id and st.branch_id}
+
     async def set_credit_limit(self, account_id: str, limit: Decimal) -> None:
         self.s.accounts[account_id].credit_limit = limit
 
@@ -111,6 +115,12 @@ class MemoryLedger:
         self.s.accounts[tx.account_id].balance = after
         posted = Posted(tx.id, after, tx.family_delta < 0 and after < -limit)
         self.s.ledger.append((tx, posted))
+        return posted
+
+    async def post_payment(self, tx: Transaction, payment: Payment, *, ceiling: Decimal = AMOUNT_COLUMN_MAX
+                           ) -> Posted:
+        posted = await self.post(tx, allow_debt=False, ceiling=ceiling)
+        self.s.payments[payment.id] = payment
         return posted
 
     async def post(self, tx: Transaction, *, allow_debt: bool, ceiling: Decimal = AMOUNT_COLUMN_MAX) -> Posted:

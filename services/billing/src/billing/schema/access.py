@@ -28,7 +28,7 @@ async def check_student(info: GInfo, student_id: str, owner: StudentOwner | None
     """
     p = info.context.principal
     require_authenticated(p)
-    student = await loaders(info).student_by_id.load(student_id)
+    student = await loaders(info).family_data.student(student_id)
     if student is None:
         if owner is None or not owner.family_id:
             ensure(p.role is Role.OWNER)

@@ -26,12 +26,12 @@ MAX_PAGE = 200
 
 
 async def account_for(info: GInfo, family_id: str) -> BillingAccount | None:
-    acc = await loaders(info).account_by_family.load(family_id)
+    acc = await loaders(info).family_data.account(family_id)
     return BillingAccount.from_model(acc) if acc is not None else None
 
 
 async def statement_page(info: GInfo, family_id: str, first: int, after: str | None) -> StatementLineConnection:
-    acc = await loaders(info).account_by_family.load(family_id)
+    acc = await loaders(info).family_data.account(family_id)
     if acc is None:
         return StatementLineConnection(edges=[], page_info=PageInfo(has_next_page=False, end_cursor=None))
     first = max(1, min(first, MAX_PAGE))
@@ -59,13 +59,13 @@ class Family:
     @strawberry.field(description="Every subscription bought for the family's students.")
     async def subscriptions(self, info: GInfo) -> list[StudentSubscription]:
         await check_family(info, str(self.id))
-        subs = await loaders(info).subscriptions.of_family(str(self.id))
+        subs = await loaders(info).family_data.subscriptions_of_family(str(self.id))
         return [StudentSubscription.from_model(s) for s in subs]
 
     @strawberry.field(description="Lessons left on all the family's live subscriptions; null if one is unlimited.")
     async def remaining_lessons(self, info: GInfo) -> int | None:
         await check_family(info, str(self.id))
-        subs = await loaders(info).subscriptions.of_family(str(self.id))
+        subs = await loaders(info).family_data.subscriptions_of_family(str(self.id))
         return lessons_left_on(subs)
 
     @strawberry.field(description="Payments received from the family.")
@@ -93,7 +93,7 @@ class Student(StudentEntity):
         "Lessons left on the student's active subscriptions (R-BIL-1); null if unlimited."))
     async def remaining_lessons(self, info: GInfo) -> int | None:
         await check_student(info, str(self.id), self)
-        subs = await loaders(info).subscriptions.of_student(str(self.id))
+        subs = await loaders(info).family_data.subscriptions_of_student(str(self.id))
         return lessons_left_on(subs)
 
     @strawberry.federation.field(requires=[STUDENT_OWNER], description=(
@@ -103,13 +103,13 @@ class Student(StudentEntity):
         family_id = await check_student(info, str(self.id), self)
         if not family_id:
             return None
-        subs = await loaders(info).subscriptions.of_family(family_id)
+        subs = await loaders(info).family_data.subscriptions_of_family(family_id)
         return lessons_left_on(subs)
 
     @strawberry.federation.field(requires=[STUDENT_OWNER], description="The student's subscriptions.")
     async def subscriptions(self, info: GInfo) -> list[StudentSubscription]:
         await check_student(info, str(self.id), self)
-        subs = await loaders(info).subscriptions.of_student(str(self.id))
+        subs = await loaders(info).family_data.subscriptions_of_student(str(self.id))
         return [StudentSubscription.from_model(s) for s in subs]
 
     @strawberry.federation.field(requires=[STUDENT_OWNER], description=(
@@ -118,15 +118,21 @@ class Student(StudentEntity):
         family_id = await check_student(info, str(self.id), self)
         if not family_id:
             return None
-        acc = await loaders(info).account_by_family.load(family_id)
+        acc = await loaders(info).family_data.account(family_id)
         return Money.of(acc.balance, acc.currency) if acc is not None else Money.of(Decimal(0))
 
     @classmethod
     async def resolve_reference(cls, info: GInfo, id: strawberry.ID, familyId: str = "",
                                 branchId: str | None = None) -> Student:
         student = cls.from_representation(id, familyId, branchId)
-        # Queued with the check's own read, so the child's subscriptions come in the statement that reads the
-        # family's (the child's profile shows both); nothing of them is shown unless the check passes.
-        loaders(info).subscriptions.of_student(str(id))
+        # Queued with the check's own read, so what a child's profile shows comes in the statement that reads the
+        # child: its subscriptions, and by the family the gateway names (identity's), the family's account and
+        # subscriptions. Nothing of them is shown unless the check passes, and the fields read the family
+        # billing knows: when it is another one, they read it (one more statement), never the one named here.
+        data = loaders(info).family_data
+        data.subscriptions_of_student(str(id))
+        if familyId:
+            data.account(familyId)
+            data.subscriptions_of_family(familyId)
         await check_student(info, str(id), student)
         return student

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from strawberry.dataloader import DataLoader
 
 from billing.domain.model import FamilyAccount, Subscription
 from billing.domain.records import Invoice, Payment, Student
 from billing.schema.context import GInfo, reads
-from billing.service.read_models import BillingReads
+from billing.service.read_models import BillingReads, FamilyData
 
 V = TypeVar("V")
 _KEY = "billing"  # the one entry billing keeps in the kit's per-request loader dict
@@ -30,42 +30,54 @@ def _none() -> None:
     return None
 
 
-class SubscriptionLoader:
-    """Subscriptions of students and of families, batched together: one statement per request step for both
-    (a child's profile shows the child's and the family's)."""
+_Key = tuple[str, str]  # (what, id): one of the kinds below and a student's or a family's id
+_STUDENT, _ACCOUNT, _STUDENT_SUBS, _FAMILY_SUBS = "student", "account", "student_subs", "family_subs"
 
-    def __init__(self, fetch: Callable[[Sequence[str], Sequence[str]], Awaitable[
-            tuple[Mapping[str, list[Subscription]], Mapping[str, list[Subscription]]]]]) -> None:
-        async def load(keys: Sequence[tuple[str, str]]) -> list[list[Subscription]]:
-            by_student, by_family = await fetch([i for kind, i in keys if kind == "student"],
-                                                [i for kind, i in keys if kind == "family"])
-            return [list((by_student if kind == "student" else by_family).get(i, [])) for kind, i in keys]
 
-        self._loader: DataLoader[tuple[str, str], list[Subscription]] = DataLoader(load_fn=load)
+class FamilyDataLoader:
+    """Students (the access checks), accounts and subscriptions, batched together: whatever of them a request
+    step asks for comes in one statement (``BillingReads.family_data``) — a child's home reads the child, the
+    family's account and both kinds of subscriptions."""
 
-    def of_student(self, student_id: str) -> Awaitable[list[Subscription]]:
-        return self._loader.load(("student", student_id))
+    def __init__(self, fetch: Callable[[Sequence[str], Sequence[str], Sequence[str], Sequence[str]],
+                                       Awaitable[FamilyData]]) -> None:
+        async def load(keys: Sequence[_Key]) -> list[object]:
+            of: dict[str, list[str]] = {_STUDENT: [], _ACCOUNT: [], _STUDENT_SUBS: [], _FAMILY_SUBS: []}
+            for kind, i in keys:
+                of[kind].append(i)
+            data = await fetch(of[_STUDENT], of[_ACCOUNT], of[_STUDENT_SUBS], of[_FAMILY_SUBS])
+            found: dict[str, Mapping[str, object]] = {
+                _STUDENT: data.students, _ACCOUNT: data.accounts, _STUDENT_SUBS: data.subscriptions_of_students,
+                _FAMILY_SUBS: data.subscriptions_of_families}
+            return [found[kind].get(i, [] if kind in (_STUDENT_SUBS, _FAMILY_SUBS) else None) for kind, i in keys]
 
-    def of_family(self, family_id: str) -> Awaitable[list[Subscription]]:
-        return self._loader.load(("family", family_id))
+        self._loader: DataLoader[_Key, object] = DataLoader(load_fn=load)
+
+    def student(self, student_id: str) -> Awaitable[Student | None]:
+        return cast("Awaitable[Student | None]", self._loader.load((_STUDENT, student_id)))
+
+    def account(self, family_id: str) -> Awaitable[FamilyAccount | None]:
+        return cast("Awaitable[FamilyAccount | None]", self._loader.load((_ACCOUNT, family_id)))
+
+    def subscriptions_of_student(self, student_id: str) -> Awaitable[list[Subscription]]:
+        return cast("Awaitable[list[Subscription]]", self._loader.load((_STUDENT_SUBS, student_id)))
+
+    def subscriptions_of_family(self, family_id: str) -> Awaitable[list[Subscription]]:
+        return cast("Awaitable[list[Subscription]]", self._loader.load((_FAMILY_SUBS, family_id)))
 
 
 @dataclass(frozen=True)
 class BillingLoaders:
-    account_by_family: DataLoader[str, FamilyAccount | None]
+    family_data: FamilyDataLoader
     branches_by_family: DataLoader[str, set[str]]
-    student_by_id: DataLoader[str, Student | None]
-    subscriptions: SubscriptionLoader
     payments_by_family: DataLoader[str, list[Payment]]
     invoices_by_family: DataLoader[str, list[Invoice]]
 
     @classmethod
     def of(cls, r: BillingReads) -> BillingLoaders:
         return cls(
-            account_by_family=_loader(r.accounts_by_families, _none),
+            family_data=FamilyDataLoader(r.family_data),
             branches_by_family=_loader(r.branches_by_families, set),
-            student_by_id=_loader(r.students_by_ids, _none),
-            subscriptions=SubscriptionLoader(r.subscriptions_of),
             payments_by_family=_loader(r.payments_by_families, list),
             invoices_by_family=_loader(r.invoices_by_families, list),
         )

@@ -63,7 +63,7 @@ class Query:
     @strawberry.field(description="A student's subscriptions.")
     async def student_subscriptions(self, info: GInfo, student_id: strawberry.ID) -> list[StudentSubscription]:
         await check_student(info, str(student_id))
-        subs = await loaders(info).subscriptions.of_student(str(student_id))
+        subs = await loaders(info).family_data.subscriptions_of_student(str(student_id))
         return [StudentSubscription.from_model(s) for s in subs]
 
     @strawberry.field(description="Subscription types on sale (in a branch, plus school-wide ones).")

@@ -3,12 +3,15 @@ billing knows (which branches a family studies in; R-PLT: enforced here). Forbid
 
 from __future__ import annotations
 
+from collections.abc import Set
+
 from billing.domain.access import actor, may_manage_branch, may_manage_family, may_name_student, may_see_family
 from billing.service.unit_of_work import Projections
 from kabinet.auth.principal import Principal, Role
 from kabinet.auth.rules import ensure, require_authenticated
 
-__all__ = ["actor", "require_branch_managed", "require_family_managed", "require_family_visible"]
+__all__ = ["actor", "ensure_family_managed", "require_branch_managed", "require_family_managed",
+           "require_family_visible"]
 
 
 async def require_family_visible(p: Principal, projections: Projections, family_id: str) -> None:
@@ -34,6 +37,15 @@ async def require_family_managed(p: Principal, projections: Projections, family_
         return
     ensure(may_manage_family(p, await projections.family_branches(family_id) if p.role is Role.BRANCH_ADMIN
                              else set()))
+
+
+def ensure_family_managed(p: Principal, family_branches: Set[str], *, branch_id: str | None = None) -> None:
+    """require_family_managed's rule (without a student) over the family's branches as the caller read them,
+    with what it reads next in the same statement."""
+    require_authenticated(p)
+    if branch_id is not None:
+        ensure(may_manage_branch(p, branch_id))
+    ensure(may_manage_family(p, family_branches))
 
 
 def require_branch_managed(p: Principal, branch_id: str | None) -> None:

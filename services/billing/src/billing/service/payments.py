@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from billing.domain.errors import (
@@ -15,6 +15,7 @@ from billing.domain.errors import (
 )
 from billing.domain.events import InvoicePaid, PaymentReceived, PaymentRefunded
 from billing.domain.model import (
+    FamilyAccount,
     InvoiceStatus,
     LedgerAccount,
     PaymentMethod,
@@ -27,10 +28,11 @@ from billing.domain.model import (
     utcnow,
 )
 from billing.domain.records import Payment
-from billing.service.access import actor, require_family_managed
-from billing.service.ledger import account_of, post
+from billing.service.access import actor, ensure_family_managed, require_family_managed
+from billing.service.ledger import account_of, post, post_payment
 from billing.service.unit_of_work import BillingUnitOfWork
 from kabinet.auth.principal import Principal
+from kabinet.auth.rules import require_authenticated
 from kabinet.errors import InvalidInput
 from kabinet.events import MoneyPayload
 from kabinet.idempotency import user_scope
@@ -45,6 +47,13 @@ class PaymentResult:
     balance_after: Decimal
 
 
+@dataclass(frozen=True)
+class RecordedPayment(PaymentResult):
+    """A payment's result and, when this call wrote it, the payment as written: the mutation answers with it
+    instead of reading it back. None on a replay (its refunds may have changed since: read it)."""
+
+    payment: Payment | None = field(default=None, compare=False)  # the same result whether written or replayed
+
 
 @dataclass(frozen=True)
 class RecordPayment:
@@ -58,51 +67,61 @@ class RecordPayment:
     external_id: str | None = None  # the provider's payment id (online payments)
 
 
-async def record_payment(cmd: RecordPayment, uow: BillingUnitOfWork, p: Principal) -> PaymentResult:
+async def record_payment(cmd: RecordPayment, uow: BillingUnitOfWork, p: Principal) -> RecordedPayment:
     """Staff record cash, card or bank-transfer payments; the family's balance goes up."""
-    await require_family_managed(p, uow.projections, cmd.family_id, branch_id=cmd.branch_id)
+    require_authenticated(p)
+    # The check's branches and the family's account in one statement (an account's id and currency never change
+    # once opened: read before the key is claimed, it is still the one the posting needs).
+    account, branches = await uow.accounts.with_branches(cmd.family_id)
+    ensure_family_managed(p, branches, branch_id=cmd.branch_id)
     if cmd.method is PaymentMethod.ONLINE:
         raise InvalidInput("Online payments are confirmed by the payment provider.", field="method")
-    result = await apply_payment(cmd, uow, actor(p), user_scope(p.user_id))
+    result = await apply_payment(cmd, uow, actor(p), user_scope(p.user_id), account=account)
     await uow.commit()
     return result
 
 
 async def apply_payment(cmd: RecordPayment, uow: BillingUnitOfWork, received_by: str | None, scope: str, *,
-                        before: Callable[[], Awaitable[None]] | None = None) -> PaymentResult:
-    """Record a payment once per (scope, idempotency key); ``before`` runs first on the first application only."""
+                        before: Callable[[], Awaitable[None]] | None = None,
+                        account: FamilyAccount | None = None) -> RecordedPayment:
+    """Record a payment once per (scope, idempotency key); ``before`` runs first on the first application only.
+    ``account``: the family's when the caller has read it already (else it is read here)."""
     amount = positive_amount(cmd.amount, uow.limits)
     content = {"family": cmd.family_id, "amount": f"{amount:.2f}", "currency": cmd.currency,
                "method": cmd.method.value, "invoice": cmd.invoice_id, "external": cmd.external_id}
+    written: list[Payment] = []
 
     async def action() -> PaymentResult:
         if before is not None:
             await before()
-        account = await account_of(uow, cmd.family_id)
-        if cmd.currency != account.currency:
+        acc = account if account is not None else await account_of(uow, cmd.family_id)
+        if cmd.currency != acc.currency:
             raise CurrencyMismatch(field="currency")
         payment_id = new_id()
         if cmd.invoice_id is not None:
             await _allocate_to_invoice(uow, cmd.invoice_id, cmd.family_id, amount)
-        tx = Transaction(account.id, account.family_id, TxKind.PAYMENT,
+        tx = Transaction(acc.id, acc.family_id, TxKind.PAYMENT,
                          f"Payment ({cmd.method.value})",
-                         money_move(account.id, amount, LedgerAccount.payment_method(cmd.method.value),
-                                    account.currency),
+                         money_move(acc.id, amount, LedgerAccount.payment_method(cmd.method.value), acc.currency),
                          branch_id=cmd.branch_id, payment_id=payment_id, invoice_id=cmd.invoice_id,
                          created_by=received_by)
-        posted = await post(uow, tx)
-        await uow.payments.add(Payment(
-            id=payment_id, account_id=account.id, family_id=account.family_id, branch_id=cmd.branch_id,
-            amount=amount, currency=account.currency, method=cmd.method.value, invoice_id=cmd.invoice_id,
+        payment = Payment(
+            id=payment_id, account_id=acc.id, family_id=acc.family_id, branch_id=cmd.branch_id,
+            amount=amount, currency=acc.currency, method=cmd.method.value, invoice_id=cmd.invoice_id,
             external_id=cmd.external_id, transaction_id=tx.id, received_by=received_by, received_at=tx.created_at,
-            refunded=Decimal("0.00")))
-        uow.publish(PaymentReceived(payment_id=payment_id, family_id=account.family_id,
-                                    amount=MoneyPayload(amount=amount, currency=account.currency),
+            refunded=Decimal("0.00"))
+        posted = await post_payment(uow, tx, payment)
+        written.append(payment)
+        uow.publish(PaymentReceived(payment_id=payment_id, family_id=acc.family_id,
+                                    amount=MoneyPayload(amount=amount, currency=acc.currency),
                                     method=cmd.method.value, invoice_id=cmd.invoice_id))
         return PaymentResult(payment_id, tx.id, posted.balance_after)
 
     keys = uow.idempotency.of(PaymentResult)
-    return (await keys.run_once(scope, cmd.idempotency_key, "payment", content, action)).result
+    outcome = await keys.run_once(scope, cmd.idempotency_key, "payment", content, action)
+    r = outcome.result
+    return RecordedPayment(r.payment_id, r.transaction_id, r.balance_after,
+                           payment=None if outcome.replayed else written[0])
 
 
 async def _allocate_to_invoice(uow: BillingUnitOfWork, invoice_id: str, family_id: str, amount: Decimal) -> None:

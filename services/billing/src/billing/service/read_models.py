@@ -67,6 +67,17 @@ class BranchReport:
     lessons_from_subscriptions: int
 
 
+@dataclass(frozen=True, slots=True)
+class FamilyData:
+    """What a family's pages read in one batch: students by id, accounts by family, subscriptions by student and
+    by family (each id asked for has a list, empty when it has none)."""
+
+    students: dict[str, Student]
+    accounts: dict[str, FamilyAccount]
+    subscriptions_of_students: dict[str, list[Subscription]]
+    subscriptions_of_families: dict[str, list[Subscription]]
+
+
 class BillingReads(Protocol):
     async def statement_entry(self, tx_id: str) -> StatementEntry | None: ...
 
@@ -86,11 +97,10 @@ class BillingReads(Protocol):
         """The branches each family's students study in."""
         ...
 
-    async def students_by_ids(self, ids: Sequence[str]) -> dict[str, Student]: ...
-
-    async def subscriptions_of(self, student_ids: Sequence[str], family_ids: Sequence[str]
-                               ) -> tuple[dict[str, list[Subscription]], dict[str, list[Subscription]]]:
-        """(by student, by family): every id given has a list, empty when it has none."""
+    async def family_data(self, student_ids: Sequence[str], account_family_ids: Sequence[str],
+                          subscription_student_ids: Sequence[str], subscription_family_ids: Sequence[str]
+                          ) -> FamilyData:
+        """Students, accounts and subscriptions in one statement (the loaders' shared batch)."""
         ...
 
     async def payments_by_families(self, ids: Sequence[str]) -> dict[str, list[Payment]]: ...

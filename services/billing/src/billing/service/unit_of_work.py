@@ -37,6 +37,10 @@ class Accounts(Protocol):
 
     async def by_family(self, family_id: str) -> FamilyAccount | None: ...
 
+    async def with_branches(self, family_id: str) -> tuple[FamilyAccount | None, set[str]]:
+        """The family's account (None: it has none) and the branches its students study in, in one read."""
+        ...
+
     async def set_credit_limit(self, account_id: str, limit: Decimal) -> None: ...
 
 
@@ -44,6 +48,10 @@ class Ledger(Protocol):
     async def post(self, tx: Transaction, *, allow_debt: bool, ceiling: Decimal) -> Posted:
         """Apply one transaction under the account's lock: InsufficientFunds beyond the credit limit (unless
         ``allow_debt``), BalanceLimitExceeded beyond ± ``ceiling``; lesson credits move with it."""
+        ...
+
+    async def post_payment(self, tx: Transaction, payment: Payment, *, ceiling: Decimal) -> Posted:
+        """``post`` of a payment's transaction (money in) and the payment added, together."""
         ...
 
     async def post_many(self, txs: Sequence[Transaction], ceiling: Decimal) -> dict[str, Posted]:

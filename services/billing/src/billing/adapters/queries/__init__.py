@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from billing.adapters.queries import family, reports, statement
+from billing.adapters.queries import family, family_data, reports, statement
 from billing.adapters.repositories import (
     AccountRepository,
     DiscountRepository,
@@ -19,8 +19,8 @@ from billing.adapters.repositories import (
     SubscriptionRepository,
 )
 from billing.domain.model import Discount, FamilyAccount, Subscription, SubscriptionType
-from billing.domain.records import Branch, Invoice, Payment, Student
-from billing.service.read_models import BranchReport, Debtor, StatementEntry
+from billing.domain.records import Branch, Invoice, Payment
+from billing.service.read_models import BranchReport, Debtor, FamilyData, StatementEntry
 
 Sessions = Callable[[], AbstractAsyncContextManager[AsyncSession]]
 
@@ -55,14 +55,12 @@ class SqlBillingReads:
         async with self.session() as s:
             return await ProjectionRepository(s).families_branches(family_ids)
 
-    async def students_by_ids(self, ids: Sequence[str]) -> dict[str, Student]:
+    async def family_data(self, student_ids: Sequence[str], account_family_ids: Sequence[str],
+                          subscription_student_ids: Sequence[str], subscription_family_ids: Sequence[str]
+                          ) -> FamilyData:
         async with self.session() as s:
-            return await ProjectionRepository(s).students_by_ids(ids)
-
-    async def subscriptions_of(self, student_ids: Sequence[str], family_ids: Sequence[str]
-                               ) -> tuple[dict[str, list[Subscription]], dict[str, list[Subscription]]]:
-        async with self.session() as s:
-            return await SubscriptionRepository(s).of_students_and_families(student_ids, family_ids)
+            return await family_data.family_data(s, student_ids, account_family_ids, subscription_student_ids,
+                                                 subscription_family_ids)
 
     async def payments_by_families(self, ids: Sequence[str]) -> dict[str, list[Payment]]:
         async with self.session() as s:

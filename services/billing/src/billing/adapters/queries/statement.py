@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import datetime
 from decimal import Decimal
 from functools import cache
@@ -10,7 +11,6 @@ from typing import Any
 from sqlalchemy import Integer, Select, and_, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from billing.adapters.repositories.records import record
 from billing.adapters.tables import (
     ledger_entries,
     ledger_transactions,
@@ -23,15 +23,25 @@ from billing.adapters.tables import (
 from billing.domain.model import LedgerAccount
 from billing.service.read_models import StatementEntry
 
+_EXTRA = ("created_by_name", "student_name", "lesson_starts_at", "lesson_type", "list_price", "subscription_name")
+# The transaction's columns a line shows, in StatementEntry's field order: rows become entries by position
+# (``StatementEntry(*row)``), not by name lookups per field and row.
+_TX_FIELDS = tuple(f.name for f in fields(StatementEntry) if f.name not in _EXTRA)
+
 
 def statement_lines() -> Select[Any]:
     """Ledger transactions with what a person needs to read them: the child's name, the lesson (when, what type,
-    its list price), the package a lesson came from, and the staff member who made it."""
+    its list price), the package a lesson came from, and the staff member who made it; the columns in
+    StatementEntry's field order."""
     t, st, le, lp, sub, sf = (ledger_transactions, students, lessons, lesson_participants, subscriptions,
                               staff)
-    return (select(t, st.c.display_name.label("student_name"), le.c.starts_at.label("lesson_starts_at"),
-                   le.c.lesson_type.label("lesson_type"), lp.c.price.label("list_price"),
-                   sub.c.name.label("subscription_name"), sf.c.display_name.label("created_by_name"))
+    extra = {"created_by_name": sf.c.display_name, "student_name": st.c.display_name,
+             "lesson_starts_at": le.c.starts_at, "lesson_type": le.c.lesson_type, "list_price": lp.c.price,
+             "subscription_name": sub.c.name}
+    columns = [*(t.c[name] for name in _TX_FIELDS), *(extra[name].label(name) for name in _EXTRA)]
+    if [c.name for c in columns] != [f.name for f in fields(StatementEntry)]:
+        raise AssertionError("statement_lines() must select StatementEntry's fields in order")
+    return (select(*columns)
             .select_from(t)
             .outerjoin(st, st.c.id == t.c.student_id)
             .outerjoin(le, le.c.id == t.c.lesson_id)
@@ -42,7 +52,7 @@ def statement_lines() -> Select[Any]:
 
 async def statement_entry(session: AsyncSession, tx_id: str) -> StatementEntry | None:
     row = (await session.execute(statement_lines().where(ledger_transactions.c.id == tx_id))).first()
-    return record(StatementEntry, row) if row is not None else None
+    return StatementEntry(*row) if row is not None else None
 
 
 async def statement(session: AsyncSession, account_id: str, *, after_seq: int | None, limit: int,
@@ -50,7 +60,7 @@ async def statement(session: AsyncSession, account_id: str, *, after_seq: int | 
     """The family's history, oldest first: every line says what it was for (R-BIL-3, R-BIL-6)."""
     stmt = _statement_page(after_seq is not None, since is not None, until is not None)
     params = {"account_id": account_id, "after_seq": after_seq, "since": since, "until": until, "limit": limit}
-    return [record(StatementEntry, r) for r in (await session.execute(stmt, params)).all()]
+    return [StatementEntry(*r) for r in (await session.execute(stmt, params)).all()]
 
 
 @cache

@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, bindparam, select, update
+from sqlalchemy import Row, Select, and_, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from billing.adapters.tables import accounts
+from billing.adapters.tables import accounts, students
 from billing.domain.model import FamilyAccount
 from kabinet.db.any_of import any_of
 from kabinet.db.dialect import insert_for
@@ -21,6 +21,12 @@ def _account(r: Row[Any]) -> FamilyAccount:
 
 # Hot reads built once (kabinet.db.any_of): building a select per call costs more than running it.
 _BY_FAMILIES = select(accounts).where(any_of(accounts.c.family_id, bindparam("ids")))
+# The family (one row, so a family without an account or without students still answers), its account, the
+# branches its students study in: one row per student, the account's columns on each.
+_FAMILY = select(bindparam("family_id", type_=accounts.c.family_id.type).label("id")).subquery("family")
+_WITH_BRANCHES: Select[Any] = select(*accounts.c, students.c.branch_id.label("student_branch_id")).select_from(
+    _FAMILY.outerjoin(accounts, accounts.c.family_id == _FAMILY.c.id).outerjoin(
+        students, and_(students.c.family_id == _FAMILY.c.id, students.c.branch_id.is_not(None))))
 
 
 class AccountRepository:
@@ -54,6 +60,13 @@ class AccountRepository:
 
     async def by_family(self, family_id: str) -> FamilyAccount | None:
         return (await self.by_families([family_id])).get(family_id)
+
+    async def with_branches(self, family_id: str) -> tuple[FamilyAccount | None, set[str]]:
+        """The family's account (None: it has none) and the branches its students study in, in one statement
+        (what a payment's check and posting read)."""
+        rows = (await self.session.execute(_WITH_BRANCHES, {"family_id": family_id})).all()
+        account = _account(rows[0]) if rows and rows[0].id is not None else None
+        return account, {r.student_branch_id for r in rows if r.student_branch_id is not None}
 
     async def set_credit_limit(self, account_id: str, limit: Decimal) -> None:
         await self.session.execute(update(accounts).where(accounts.c.id == account_id).values(credit_limit=limit))

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import asdict, fields
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, case, select, update
+from sqlalchemy import bindparam, case, exists, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from billing.adapters.tables import accounts, ledger_entries, ledger_transactions, subscriptions
-from billing.domain.errors import BalanceLimitExceeded, InsufficientFunds, SubscriptionStateInvalid
+from billing.adapters.tables import accounts, ledger_entries, ledger_transactions, payments, subscriptions
+from billing.domain.errors import AccountNotFound, BalanceLimitExceeded, InsufficientFunds, SubscriptionStateInvalid
 from billing.domain.model import CENT, LESSON_CREDIT, Entry, Transaction, new_id
-from billing.domain.records import Posted, PostedTransaction
+from billing.domain.records import Payment, Posted, PostedTransaction
 from kabinet.db.any_of import any_of
 from kabinet.db.bulk import BulkInsert, unnest
 from kabinet.db.dialect import dialect_of
@@ -29,6 +31,34 @@ _TX_COLUMNS = tuple(c.name for c in ledger_transactions.columns if c.name != "se
 _ENTRY_COLUMNS = tuple(c.name for c in ledger_entries.columns)
 _INSERT_TRANSACTIONS = BulkInsert(ledger_transactions, _TX_COLUMNS)
 _INSERT_ENTRIES = BulkInsert(ledger_entries, _ENTRY_COLUMNS)
+
+
+def _payment_posting() -> Any:
+    """A payment's posting in ONE statement (PostgreSQL): the balance's conditional UPDATE, and from its
+    RETURNING the transaction, its entries and the payment row, as data-modifying CTEs. The inserts select FROM
+    the UPDATE's row: refused by the ceiling (no row), nothing is inserted. The ledger's checks are the same
+    as post()'s statements get: the foreign keys and the balanced-entries constraint trigger run on these rows."""
+    a = accounts
+    delta = bindparam("delta", type_=a.c.balance.type)
+    new_balance = a.c.balance + delta
+    posted = (update(a).where(a.c.id == bindparam("account_id", type_=a.c.id.type),
+                              new_balance <= bindparam("ceiling", type_=a.c.balance.type))
+              .values(balance=new_balance).returning(a.c.balance, a.c.credit_limit).cte("posted"))
+    tx_columns = [n for n in _TX_COLUMNS if n != "balance_after"]
+    tx_values = [bindparam(f"tx_{n}", type_=ledger_transactions.c[n].type) for n in tx_columns]
+    tx_insert = pg_insert(ledger_transactions).from_select(
+        [*tx_columns, "balance_after"], select(*tx_values, posted.c.balance)).cte("tx")
+    entries = unnest(ledger_entries, _ENTRY_COLUMNS, prefix="entry_")
+    entries_insert = pg_insert(ledger_entries).from_select(
+        _ENTRY_COLUMNS, select(*entries.c).where(exists(select(posted.c.balance)))).cte("entries")
+    payment_columns = [f.name for f in fields(Payment)]
+    payment_insert = pg_insert(payments).from_select(payment_columns, select(
+        *(bindparam(f"payment_{n}", type_=payments.c[n].type) for n in payment_columns)
+    ).where(exists(select(posted.c.balance)))).cte("payment")
+    return select(posted.c.balance, posted.c.credit_limit).add_cte(tx_insert, entries_insert, payment_insert)
+
+
+_POST_PAYMENT = _payment_posting()
 
 
 def _add_tx_row(columns: dict[str, list[Any]], tx: Transaction, delta: Decimal, balance_after: Decimal,
@@ -100,6 +130,30 @@ class LedgerRepository:
         await _INSERT_TRANSACTIONS.execute(self.session, tx_columns)
         await _INSERT_ENTRIES.execute(self.session, _entry_columns([tx]))
         return Posted(tx.id, balance_after, debt)
+
+    async def post_payment(self, tx: Transaction, payment: Payment, *, ceiling: Decimal = AMOUNT_COLUMN_MAX
+                           ) -> Posted:
+        """Post a payment's transaction (money in, no lesson credits) and add the payment, as ``post`` and
+        ``PaymentRepository.add`` do, in one statement on PostgreSQL (four before)."""
+        delta = tx.family_delta
+        if dialect_of(self.session) != "postgresql" or delta <= 0 or any(
+                e.currency == LESSON_CREDIT for e in tx.entries):
+            posted = await self.post(tx, allow_debt=False, ceiling=ceiling)
+            await self.session.execute(payments.insert().values(**asdict(payment)))
+            return posted
+        tx_row: dict[str, list[Any]] = {name: [] for name in _TX_COLUMNS}
+        _add_tx_row(tx_row, tx, delta, _ZERO, 0, False)  # balance_after: the UPDATE's, in the statement
+        params: dict[str, Any] = {"account_id": tx.account_id, "delta": delta,
+                                  "ceiling": min(ceiling, AMOUNT_COLUMN_MAX)}
+        params.update({f"tx_{n}": v[0] for n, v in tx_row.items() if n != "balance_after"})
+        params.update({f"entry_{n}": v for n, v in _entry_columns([tx]).items()})
+        params.update({f"payment_{n}": v for n, v in asdict(payment).items()})
+        row = (await self.session.execute(_POST_PAYMENT, params)).first()
+        if row is None:
+            if (await self.session.execute(select(accounts.c.id).where(accounts.c.id == tx.account_id))).first():
+                raise BalanceLimitExceeded(field="amount")
+            raise AccountNotFound(field="familyId")
+        return Posted(tx.id, Decimal(row.balance).quantize(Decimal("0.01")), False)
 
     async def post_many(self, txs: Sequence[Transaction], ceiling: Decimal = AMOUNT_COLUMN_MAX
                         ) -> dict[str, Posted]:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, or_, select, update
+from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.adapters.tables import subscription_types, subscriptions
@@ -33,9 +33,6 @@ def _subscription(r: Row[Any]) -> Subscription:
 # Hot reads built once (kabinet.db.any_of): building a select per call costs more than running it.
 _OF_STUDENTS = (select(subscriptions).where(any_of(subscriptions.c.student_id, bindparam("ids")))
                 .order_by(subscriptions.c.sold_at))
-_OF_STUDENTS_OR_FAMILIES = (select(subscriptions).where(or_(any_of(subscriptions.c.student_id, bindparam("sids")),
-                                                               any_of(subscriptions.c.family_id, bindparam("fids"))))
-                            .order_by(subscriptions.c.sold_at))
 
 
 class SubscriptionRepository:
@@ -86,21 +83,6 @@ class SubscriptionRepository:
         for r in rows:
             out[r.student_id].append(_subscription(r))
         return out
-
-    async def of_students_and_families(self, student_ids: Sequence[str], family_ids: Sequence[str]
-                                       ) -> tuple[dict[str, list[Subscription]], dict[str, list[Subscription]]]:
-        """The subscriptions of each student and of each family, in one statement (a child's profile shows both)."""
-        rows = (await self.session.execute(_OF_STUDENTS_OR_FAMILIES, {"sids": list(student_ids),
-                                                                      "fids": list(family_ids)})).all()
-        by_student: dict[str, list[Subscription]] = {sid: [] for sid in student_ids}
-        by_family: dict[str, list[Subscription]] = {fid: [] for fid in family_ids}
-        for r in rows:
-            sub = _subscription(r)
-            if r.student_id in by_student:
-                by_student[r.student_id].append(sub)
-            if r.family_id in by_family:
-                by_family[r.family_id].append(sub)
-        return by_student, by_family
 
     async def due_to_expire(self, today: date) -> list[Subscription]:
         rows = (await self.session.execute(select(subscriptions).where(

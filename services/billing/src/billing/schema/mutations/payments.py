@@ -11,6 +11,7 @@ from billing.schema.context import GInfo, uows
 from billing.schema.errors import UserError
 from billing.schema.mutations.common import opt, payment_of
 from billing.schema.types import (
+    BillingPayment,
     PaymentMethodGQL,
     RecordPaymentPayload,
 )
@@ -51,8 +52,10 @@ class PaymentMutations:
                                     fn=lambda uow: payments.record_payment(cmd, uow, info.context.principal))
         if res is None:
             return RecordPaymentPayload(payment=None, balance_after=None, errors=errors)
-        return RecordPaymentPayload(payment=await payment_of(info, res.payment_id),
-                                    balance_after=Money.of(res.balance_after, input.currency), errors=[])
+        # The payment as written when this call wrote it; a replay reads it (its refunds may have changed).
+        payment = BillingPayment.from_row(res.payment) if res.payment else await payment_of(info, res.payment_id)
+        return RecordPaymentPayload(payment=payment, balance_after=Money.of(res.balance_after, input.currency),
+                                    errors=[])
 
     @strawberry.mutation(description="Return money of a payment to the client.")
     async def refund_payment(self, info: GInfo, input: RefundPaymentInput) -> RecordPaymentPayload:
