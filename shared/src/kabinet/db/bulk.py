@@ -6,7 +6,8 @@ PostgreSQL :class:`BulkInsert` sends ``INSERT INTO t (...) SELECT * FROM unnest(
 one statement whatever the number of rows, compiled once, each column one array parameter (its values still
 go through the column type's checks, e.g. ``Amount``'s two decimals). SQLite, which has no arrays, gets the
 executemany. :func:`insert_many` is the same for rows given as mappings (a statement per table and columns,
-built on first use).
+built on first use). :class:`BulkCopy` is for plain inserts of many rows (no conflict clause, nothing returned):
+on PostgreSQL the COPY protocol, binary, the rows as tuples - no array per column to build, encode and unnest.
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Result, Table, bindparam, func, select
+from sqlalchemy import Result, Table, bindparam, func, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kabinet.db.dialect import dialect_of, insert_for
+from kabinet.metrics import DB_OPERATIONS
 
 
 def unnest(table: Table, names: Sequence[str], prefix: str = "") -> Any:
@@ -61,6 +63,78 @@ class BulkInsert:
         rows = [dict(zip(self.names, values, strict=True)) for values in zip(*cols, strict=True)]
         result = await session.execute(self._sqlite, rows)
         return result
+
+
+class BulkCopy:
+    """``INSERT INTO table (names)`` of many rows given as tuples in ``names`` order; nothing returned.
+
+    On PostgreSQL the rows go by ``COPY ... FROM STDIN (FORMAT binary)`` on the session's connection, inside its
+    transaction: asyncpg encodes each value with its column's codec as it writes the row (an array parameter per
+    column costs, per value, SQLAlchemy's item processing and asyncpg's checks of whether it is a nested array).
+    The same constraints, defaults and triggers apply as to an INSERT; the columns' own bind processing (e.g.
+    ``Amount``'s two decimals, ``UtcDateTime``'s refusal of naive times) still runs, once per distinct value.
+    SQLite gets the executemany. Build one per statement, at import time.
+    """
+
+    def __init__(self, table: Table, names: Sequence[str]) -> None:
+        if len(set(names)) != len(names):
+            raise ValueError(f"a column named twice in {list(names)}")
+        self.table = table
+        self.names = tuple(names)
+        self._insert: Any = None
+        self._processors: list[tuple[int, Callable[[Any], Any]]] | None = None
+        self._counter = DB_OPERATIONS.labels("copy")
+
+    def _processed(self, session: AsyncSession, rows: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
+        if self._processors is None:
+            dialect = session.get_bind().dialect
+            self._processors = []
+            for i, name in enumerate(self.names):
+                found = self.table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+                if found is not None:
+                    self._processors.append((i, found))
+        if not self._processors:
+            return [tuple(r) for r in rows]
+        columns = list(zip(*rows, strict=True))
+        for i, proc in self._processors:
+            # A column's values repeat (amounts, one batch's timestamp): each distinct value processed once -
+            # by type too, so that a value of the wrong type (a float amount) is still refused.
+            memos: dict[type, dict[Any, Any]] = {}
+            out = []
+            for value in columns[i]:
+                memo = memos.get(value.__class__)
+                if memo is None:
+                    memo = memos[value.__class__] = {}
+                try:
+                    done = memo[value]
+                except KeyError:
+                    done = memo[value] = proc(value)
+                except TypeError:  # unhashable
+                    done = proc(value)
+                out.append(done)
+            columns[i] = tuple(out)
+        return list(zip(*columns, strict=True))
+
+    async def execute(self, session: AsyncSession, rows: Sequence[Sequence[Any]]) -> None:
+        if not rows:
+            return
+        if dialect_of(session) != "postgresql":
+            if self._insert is None:
+                self._insert = insert_for(session, self.table)
+            await session.execute(self._insert, [dict(zip(self.names, r, strict=True)) for r in rows])
+            return
+        records = self._processed(session, rows)
+        connection = await session.connection()
+        raw = await connection.get_raw_connection()
+        if getattr(raw.dbapi_connection, "_transaction", True) is None:
+            # The session's transaction is begun on the server with its first statement: one first, so the
+            # copy is in it (never autocommitted on its own).
+            await connection.execute(text("SELECT 1"))
+        driver = raw.driver_connection
+        assert driver is not None
+        self._counter.inc()
+        await driver.copy_records_to_table(self.table.name, records=records, columns=list(self.names),
+                                           schema_name=self.table.schema)
 
 
 @lru_cache(maxsize=256)

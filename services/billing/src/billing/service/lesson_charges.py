@@ -30,6 +30,7 @@ from billing.domain.model import (
     new_id,
     pick_subscription,
     price_lesson,
+    utcnow,
 )
 from billing.domain.records import Branch, Lesson, LessonCharge
 from billing.service.postings import Postings
@@ -144,12 +145,14 @@ async def charge_lessons(uow: BillingUnitOfWork, postings: Postings, items: Sequ
     discounts = await uow.discounts.candidates_between(targets, min(on_of.values()),
                                                                          max(on_of.values()))
     plans: list[tuple[Lesson, Seat, LessonCharge, Transaction | None]] = []
+    now = utcnow()  # one time for the transactions posted together
     for lesson, seats in items:
         on = on_of[lesson.id]
+        branch = branches.get(lesson.branch_id)
+        makeup_rule = branch.makeup_charge if branch is not None else MAKEUP_FROM_PACKAGE
         for seat in seats:
-            branch = branches.get(lesson.branch_id)
             plan = _plan_charge(lesson, seat, on, accounts[seat.family_id], subs_of.get(seat.student_id, []),
-                                discounts, branch.makeup_charge if branch is not None else MAKEUP_FROM_PACKAGE)
+                                discounts, makeup_rule, now)
             if plan is not None:
                 plans.append((lesson, seat, *plan))
     if not plans:
@@ -166,7 +169,7 @@ async def charge_lessons(uow: BillingUnitOfWork, postings: Postings, items: Sequ
 
 
 def _plan_charge(lesson: Lesson, seat: Seat, on: date, account: FamilyAccount, subs: list[Subscription],
-                 discounts: list[Discount], makeup_rule: str = MAKEUP_FROM_PACKAGE
+                 discounts: list[Discount], makeup_rule: str = MAKEUP_FROM_PACKAGE, now: datetime | None = None
                  ) -> tuple[LessonCharge, Transaction | None] | None:
     """What charging this seat means: from a covering subscription, else in money less the best discount;
     None when the lesson type is one the student's subscriptions do not pay for (R-BIL-4), and for a make-up
@@ -206,7 +209,7 @@ def _plan_charge(lesson: Lesson, seat: Seat, on: date, account: FamilyAccount, s
         description = f"Make-up: {description}; branch rule: {MAKEUP_RULE_TEXT.get(makeup_rule, makeup_rule)}"
     tx = Transaction(account.id, seat.family_id, TxKind.LESSON_CHARGE, description, entries,
                      branch_id=lesson.branch_id, student_id=seat.student_id, lesson_id=lesson.id,
-                     **kwargs) if entries else None
+                     created_at=now or utcnow(), **kwargs) if entries else None
     charge = LessonCharge(new_id(), lesson.id, seat.student_id, seat.family_id, lesson.branch_id, amount,
                           seat.currency, kwargs.get("subscription_id"), tx.id if tx else None, lesson.starts_at)
     return charge, tx
