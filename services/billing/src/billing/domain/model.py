@@ -173,6 +173,10 @@ class Transaction:
 def check_balanced(entries: Sequence[Entry]) -> None:
     if len(entries) < 2:
         raise UnbalancedTransaction("a transaction needs at least two entries")
+    if len(entries) == 2:  # most transactions (a charge's two entries): the same check without the totals
+        a, b = entries
+        if a.currency == b.currency and a.amount + b.amount == 0:
+            return
     totals: dict[str, Decimal] = defaultdict(Decimal)
     for e in entries:
         totals[e.currency] += e.amount
