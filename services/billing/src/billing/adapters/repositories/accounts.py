@@ -21,6 +21,7 @@ def _account(r: Row[Any]) -> FamilyAccount:
 
 # Hot reads built once (kabinet.db.any_of): building a select per call costs more than running it.
 _BY_FAMILIES = select(accounts).where(any_of(accounts.c.family_id, bindparam("ids")))
+_IDS_BY_FAMILIES = select(accounts.c.family_id, accounts.c.id).where(any_of(accounts.c.family_id, bindparam("ids")))
 
 
 class AccountRepository:
@@ -51,6 +52,11 @@ class AccountRepository:
     async def by_families(self, family_ids: Sequence[str]) -> dict[str, FamilyAccount]:
         rows = (await self.session.execute(_BY_FAMILIES, {"ids": list(family_ids)})).all()
         return {r.family_id: _account(r) for r in rows}
+
+    async def ids_by_families(self, family_ids: Sequence[str]) -> dict[str, str]:
+        """Family id -> its account's id: charging a month reads 35,000 of these, no balance needed."""
+        rows = (await self.session.execute(_IDS_BY_FAMILIES, {"ids": list(family_ids)})).all()
+        return {r.family_id: r.id for r in rows}
 
     async def by_family(self, family_id: str) -> FamilyAccount | None:
         return (await self.by_families([family_id])).get(family_id)
