@@ -12,24 +12,52 @@ on PostgreSQL the COPY protocol, binary, the rows as tuples - no array per colum
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from functools import lru_cache
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import lru_cache, partial
 from typing import Any
 
 from sqlalchemy import Result, Table, bindparam, func, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import StatementError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import TypeDecorator
 
 from kabinet.db.dialect import dialect_of, insert_for
 from kabinet.metrics import DB_OPERATIONS
 
 
-def unnest(table: Table, names: Sequence[str], prefix: str = "") -> Any:
+def unnest(table: Table, names: Sequence[str], prefix: str = "", *, bare: bool = False) -> Any:
     """``unnest(:<prefix><name>, ...) AS anon(<name>, ...)``: a derived table of the arrays bound by these
-    names, typed as the table's columns (PostgreSQL only)."""
-    arrays = [bindparam(f"{prefix}{n}", type_=ARRAY(table.c[n].type)) for n in names]
+    names, typed as the table's columns (PostgreSQL only). ``bare``: a column type's own conversion
+    (a ``TypeDecorator``'s, e.g. ``Amount``) is left to the caller (see :func:`processed_column`), the array
+    bound as of its underlying type (the same SQL)."""
+    arrays = [bindparam(f"{prefix}{n}", type_=ARRAY(_bare(table.c[n].type) if bare else table.c[n].type))
+              for n in names]
     return func.unnest(*arrays).table_valued(*names).render_derived()
+
+
+def _bare(type_: Any) -> Any:
+    return type_.impl_instance if isinstance(type_, TypeDecorator) else type_
+
+
+def processed_column(values: Iterable[Any], process: Callable[[Any], Any]) -> list[Any]:
+    """``process`` applied to every value, once per distinct value: a column's values repeat (amounts, one
+    batch's timestamp). By type too, so that a value of the wrong type (a float amount) is still refused."""
+    memos: dict[type, dict[Any, Any]] = {}
+    out = []
+    for value in values:
+        memo = memos.get(value.__class__)
+        if memo is None:
+            memo = memos[value.__class__] = {}
+        try:
+            done = memo[value]
+        except KeyError:
+            done = memo[value] = process(value)
+        except TypeError:  # unhashable
+            done = process(value)
+        out.append(done)
+    return out
 
 
 class BulkInsert:
@@ -37,6 +65,9 @@ class BulkInsert:
 
     ``finish`` completes the statement on either dialect (``on_conflict_do_nothing``/``do_update``,
     ``returning``); it gets the dialect's insert (``insert_for``). Build one per statement, at import time.
+    On PostgreSQL a column type's own conversion (``Amount``'s check of two decimals, ``UtcDateTime``'s of a
+    time zone) runs once per distinct value of the column rather than once per row (SQLAlchemy's array
+    processing); a value it refuses raises ``StatementError`` as the statement would.
     """
 
     def __init__(self, table: Table, names: Sequence[str], finish: Callable[[Any], Any] = lambda stmt: stmt) -> None:
@@ -45,9 +76,11 @@ class BulkInsert:
         self.table = table
         self.names = tuple(names)
         self._finish = finish
-        source = unnest(table, self.names)
+        source = unnest(table, self.names, bare=True)
         self._pg = finish(pg_insert(table).from_select(self.names, select(*source.c)))
         self._sqlite: Any = None
+        self._decorated: list[tuple[str, TypeDecorator[Any]]] = [
+            (n, table.c[n].type) for n in self.names if isinstance(table.c[n].type, TypeDecorator)]
 
     async def execute(self, session: AsyncSession, columns: Mapping[str, Sequence[Any]]) -> Result[Any] | None:
         """Insert the rows (``columns``: each name to its values, all of one length); None when there are none."""
@@ -55,7 +88,14 @@ class BulkInsert:
         if n == 0:
             return None
         if dialect_of(session) == "postgresql":
-            result: Result[Any] = await session.execute(self._pg, {name: list(columns[name]) for name in self.names})
+            params = {name: list(columns[name]) for name in self.names}
+            dialect = session.get_bind().dialect
+            for name, type_ in self._decorated:
+                try:
+                    params[name] = processed_column(params[name], partial(type_.process_bind_param, dialect=dialect))
+                except (ValueError, TypeError) as exc:
+                    raise StatementError(f"({type(exc).__name__}) {exc} [column {name}]", None, None, exc) from exc
+            result: Result[Any] = await session.execute(self._pg, params)
             return result
         if self._sqlite is None:
             self._sqlite = self._finish(insert_for(session, self.table))
@@ -97,22 +137,11 @@ class BulkCopy:
             return [tuple(r) for r in rows]
         columns = list(zip(*rows, strict=True))
         for i, proc in self._processors:
-            # A column's values repeat (amounts, one batch's timestamp): each distinct value processed once -
-            # by type too, so that a value of the wrong type (a float amount) is still refused.
-            memos: dict[type, dict[Any, Any]] = {}
-            out = []
-            for value in columns[i]:
-                memo = memos.get(value.__class__)
-                if memo is None:
-                    memo = memos[value.__class__] = {}
-                try:
-                    done = memo[value]
-                except KeyError:
-                    done = memo[value] = proc(value)
-                except TypeError:  # unhashable
-                    done = proc(value)
-                out.append(done)
-            columns[i] = tuple(out)
+            try:
+                columns[i] = tuple(processed_column(columns[i], proc))
+            except (ValueError, TypeError) as exc:  # as the statement would raise it
+                raise StatementError(f"({type(exc).__name__}) {exc} [column {self.names[i]}]", None, None,
+                                     exc) from exc
         return list(zip(*columns, strict=True))
 
     async def execute(self, session: AsyncSession, rows: Sequence[Sequence[Any]]) -> None:
