@@ -80,7 +80,7 @@ class BulkInsert:
         self._pg = finish(pg_insert(table).from_select(self.names, select(*source.c)))
         self._sqlite: Any = None
         self._decorated: list[tuple[str, TypeDecorator[Any]]] = [
-            (n, table.c[n].type) for n in self.names if isinstance(table.c[n].type, TypeDecorator)]
+            (n, t) for n in self.names if isinstance(t := table.c[n].type, TypeDecorator)]
 
     async def execute(self, session: AsyncSession, columns: Mapping[str, Sequence[Any]]) -> Result[Any] | None:
         """Insert the rows (``columns``: each name to its values, all of one length); None when there are none."""
