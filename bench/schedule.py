@@ -206,6 +206,21 @@ class PgWatch:
                 f"elsewhere); busy backends per sample (% of {self.samples} samples): {top or 'none busy'}")
 
 
+async def _billing_batches(dsn: str, key: str) -> str:
+    """How billing's consumer grouped the lesson events into transactions: the inbox rows of one batch share
+    their ``handled_at`` (one claim statement per batch)."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        sizes = sorted(r[0] for r in await conn.fetch(
+            "SELECT count(*) FROM inbox WHERE routing_key = $1 GROUP BY handled_at", key))
+    finally:
+        await conn.close()
+    if not sizes:
+        return ""
+    return (f"billing's batches of lesson events: {len(sizes)}, events per batch mean {sum(sizes) / len(sizes):.1f}, "
+            f"median {sizes[len(sizes) // 2]}, max {sizes[-1]}")
+
+
 async def _billing_seen(dsn: str, want: int) -> bool:
     return await _billing_count(dsn, "SELECT count(*) FROM inbox") >= want
 
@@ -389,6 +404,7 @@ async def main() -> None:
         relayed = time.perf_counter() - started
         billed: float | None = None
         charges: int | None = None
+        batches: str | None = None
         billing_partial: tuple[int, float] | None = None
         if billing_dsn is not None:
             dsn = billing_dsn
@@ -411,6 +427,8 @@ async def main() -> None:
                 billing_partial = (done, rate)
             with contextlib.suppress(Exception):
                 charges = await _billing_count(dsn, "SELECT count(*) FROM lesson_charges")
+            with contextlib.suppress(Exception):
+                batches = await _billing_batches(dsn, key)
         billing_cpu_s = (cpu_ticks(billing_proc.pid) - cpu0) / os.sysconf("SC_CLK_TCK") if billing_proc else 0.0
         ops = {k: v - ops0.get(k, 0.0) for k, v in (await _billing_operations(metrics_url)).items()} \
             if billing_proc is not None else {}
@@ -456,6 +474,8 @@ async def main() -> None:
             print(f"billing's CPU while charging: {billing_cpu_s:.1f} s ({1000 * billing_cpu_s / per:.1f} ms "
                   f"per lesson event); its database operations per lesson event: "
                   + ", ".join(f"{k} {v / per:.2f}" for k, v in sorted(ops.items()) if v))
+        if batches:
+            print(batches)
         if pg_seen:
             print(pg_seen)
         if spied:

@@ -1,5 +1,6 @@
-"""The kit's bulk insert (one statement of column arrays on PostgreSQL, executemany on SQLite): the rows read back
-are the rows given, NULLs, money and time zones included, and a column type's checks still refuse a bad value."""
+"""The kit's bulk insert (one statement of column arrays on PostgreSQL, executemany on SQLite) and bulk copy (COPY on
+PostgreSQL): the rows read back are the rows given, NULLs, money and time zones included, a column type's checks
+still refuse a bad value, and the rows are the transaction's (gone with its rollback)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from sqlalchemy.exc import StatementError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kabinet.db import create_sessionmaker
-from kabinet.db.bulk import insert_many
+from kabinet.db.bulk import BulkCopy, insert_many
 from kabinet.db.types import Amount, UtcDateTime
 
 pytestmark = pytest.mark.integration
@@ -63,12 +64,52 @@ async def test_the_rows_read_back_are_the_rows_inserted(engine: AsyncEngine):
     assert got[1]["price"] == Decimal("0.25")
 
 
-async def test_a_column_types_check_applies_to_every_value(engine: AsyncEngine):
+@pytest.mark.parametrize("bad", [Decimal("1.005"), 0.25])
+async def test_a_column_types_check_applies_to_every_value(engine: AsyncEngine, bad: Any):
     rows = _rows(3)
-    rows[2]["price"] = Decimal("1.005")  # three decimals: Amount refuses it rather than rounding
+    rows[2]["price"] = bad  # three decimals: Amount refuses it rather than rounding; 0.25 as a float after
+    # Decimal("0.25") in row 1 (one check per distinct value, by type): refused all the same
     async with create_sessionmaker(engine)() as s:
-        with pytest.raises(StatementError, match="at most two decimals"):
+        with pytest.raises(StatementError, match=r"at most two decimals|float"):
             async with s.begin():
                 await insert_many(s, things, rows)
+    async with create_sessionmaker(engine)() as s:
+        assert (await s.execute(select(things))).first() is None
+
+
+COPY_THINGS = BulkCopy(things, ("id", "note", "price", "at", "day", "n", "flag"))
+
+
+def _tuples(rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    return [tuple(r[name] for name in COPY_THINGS.names) for r in rows]
+
+
+async def test_copied_rows_read_back_as_given(engine: AsyncEngine):
+    rows = _rows(1200)
+    async with create_sessionmaker(engine)() as s, s.begin():
+        await COPY_THINGS.execute(s, _tuples(rows))
+        await COPY_THINGS.execute(s, [])  # nothing to do
+    async with create_sessionmaker(engine)() as s:
+        got = [dict(r._mapping) for r in await s.execute(select(things).order_by(things.c.id))]
+    assert got == [{**r, "at": r["at"].astimezone(UTC)} for r in rows]
+    assert got[1]["note"] is None and got[0]["note"] == "note «0», 'quoted'"
+
+
+@pytest.mark.parametrize("bad", [Decimal("1.005"), 0.25])
+async def test_copy_applies_a_column_types_check_to_every_value(engine: AsyncEngine, bad: Any):
+    rows = _tuples(_rows(3))
+    rows[2] = (*rows[2][:2], bad, *rows[2][3:])  # 0.25 as a float after Decimal("0.25"): refused all the same
+    async with create_sessionmaker(engine)() as s:
+        with pytest.raises(StatementError, match=r"two decimals|float"):
+            async with s.begin():
+                await COPY_THINGS.execute(s, rows)
+    async with create_sessionmaker(engine)() as s:
+        assert (await s.execute(select(things))).first() is None
+
+
+async def test_a_copy_first_in_its_transaction_is_rolled_back_with_it(engine: AsyncEngine):
+    async with create_sessionmaker(engine)() as s, s.begin():
+        await COPY_THINGS.execute(s, _tuples(_rows(5)))
+        await s.rollback()
     async with create_sessionmaker(engine)() as s:
         assert (await s.execute(select(things))).first() is None

@@ -88,6 +88,9 @@ class MemoryAccounts:
     async def by_families(self, family_ids: Sequence[str]) -> dict[str, FamilyAccount]:
         return {a.family_id: copy.copy(a) for a in self.s.accounts.values() if a.family_id in family_ids}
 
+    async def ids_by_families(self, family_ids: Sequence[str]) -> dict[str, str]:
+        return {f: a.id for f, a in (await self.by_families(family_ids)).items()}
+
     async def by_family(self, family_id: str) -> FamilyAccount | None:
         return (await self.by_families([family_id])).get(family_id)
 

@@ -42,6 +42,9 @@ def test_transactions_must_balance_and_reverse_exactly() -> None:
                                                        Entry("cash", Decimal(-4), "RUB")])
     with pytest.raises(UnbalancedTransaction):
         Transaction("a", "f", TxKind.ADJUSTMENT, "x", [Entry("family", Decimal(0), "RUB", "a")])
+    with pytest.raises(UnbalancedTransaction):  # two entries that cancel out in number but not in currency
+        Transaction("a", "f", TxKind.ADJUSTMENT, "x", [Entry("family", Decimal(5), "RUB", "a"),
+                                                       Entry("cash", Decimal(-5), "LSN")])
     tx = Transaction("a", "f", TxKind.LESSON_CHARGE, "x",
                      money_move("a", Decimal("-700"), LedgerAccount.REVENUE_LESSONS, "RUB")
                      + credit_move("a", "s", -1, LedgerAccount.CREDITS_USED))

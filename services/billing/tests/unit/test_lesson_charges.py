@@ -268,3 +268,19 @@ async def test_branch_settings_are_their_admins_and_decide_the_charge_mode(world
     fam = await world.family()
     await world.deliver(scheduled(fam))
     assert world.balance(fam) == 0
+
+
+def test_a_lesson_charged_names_as_changed_what_the_generic_walk_finds() -> None:
+    """LessonCharged lists its changed ids without walking every value: the same list as the kit's walk."""
+    lines = [
+        LessonChargeLine(charge_id=uid(), family_id=uid(), student_id=uid(),
+                         amount=MoneyPayload(amount=Decimal("700.00")), debt=True,
+                         balance=MoneyPayload(amount=Decimal("-700.00"))),
+        LessonChargeLine(charge_id=uid(), family_id=uid(), student_id=uid(), subscription_id=uid(),
+                         amount=MoneyPayload(amount=Decimal("0.00"))),
+    ]
+    event = LessonCharged(lesson_id=uid(), branch_id=uid(), charges=lines)
+    payload = event.to_payload()
+    generic = super(LessonCharged, LessonCharged).changed_ids(payload)
+    assert LessonCharged.changed_ids(payload) == generic
+    assert len(generic) == 1 + 3 + 4 and payload["branch_id"] not in generic

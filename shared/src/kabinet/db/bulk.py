@@ -6,28 +6,58 @@ PostgreSQL :class:`BulkInsert` sends ``INSERT INTO t (...) SELECT * FROM unnest(
 one statement whatever the number of rows, compiled once, each column one array parameter (its values still
 go through the column type's checks, e.g. ``Amount``'s two decimals). SQLite, which has no arrays, gets the
 executemany. :func:`insert_many` is the same for rows given as mappings (a statement per table and columns,
-built on first use).
+built on first use). :class:`BulkCopy` is for plain inserts of many rows (no conflict clause, nothing returned):
+on PostgreSQL the COPY protocol, binary, the rows as tuples - no array per column to build, encode and unnest.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from functools import lru_cache
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import lru_cache, partial
 from typing import Any
 
-from sqlalchemy import Result, Table, bindparam, func, select
+from sqlalchemy import Result, Table, bindparam, func, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import StatementError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import TypeDecorator
 
 from kabinet.db.dialect import dialect_of, insert_for
+from kabinet.metrics import DB_OPERATIONS
 
 
-def unnest(table: Table, names: Sequence[str], prefix: str = "") -> Any:
+def unnest(table: Table, names: Sequence[str], prefix: str = "", *, bare: bool = False) -> Any:
     """``unnest(:<prefix><name>, ...) AS anon(<name>, ...)``: a derived table of the arrays bound by these
-    names, typed as the table's columns (PostgreSQL only)."""
-    arrays = [bindparam(f"{prefix}{n}", type_=ARRAY(table.c[n].type)) for n in names]
+    names, typed as the table's columns (PostgreSQL only). ``bare``: a column type's own conversion
+    (a ``TypeDecorator``'s, e.g. ``Amount``) is left to the caller (see :func:`processed_column`), the array
+    bound as of its underlying type (the same SQL)."""
+    arrays = [bindparam(f"{prefix}{n}", type_=ARRAY(_bare(table.c[n].type) if bare else table.c[n].type))
+              for n in names]
     return func.unnest(*arrays).table_valued(*names).render_derived()
+
+
+def _bare(type_: Any) -> Any:
+    return type_.impl_instance if isinstance(type_, TypeDecorator) else type_
+
+
+def processed_column(values: Iterable[Any], process: Callable[[Any], Any]) -> list[Any]:
+    """``process`` applied to every value, once per distinct value: a column's values repeat (amounts, one
+    batch's timestamp). By type too, so that a value of the wrong type (a float amount) is still refused."""
+    memos: dict[type, dict[Any, Any]] = {}
+    out = []
+    for value in values:
+        memo = memos.get(value.__class__)
+        if memo is None:
+            memo = memos[value.__class__] = {}
+        try:
+            done = memo[value]
+        except KeyError:
+            done = memo[value] = process(value)
+        except TypeError:  # unhashable
+            done = process(value)
+        out.append(done)
+    return out
 
 
 class BulkInsert:
@@ -35,6 +65,9 @@ class BulkInsert:
 
     ``finish`` completes the statement on either dialect (``on_conflict_do_nothing``/``do_update``,
     ``returning``); it gets the dialect's insert (``insert_for``). Build one per statement, at import time.
+    On PostgreSQL a column type's own conversion (``Amount``'s check of two decimals, ``UtcDateTime``'s of a
+    time zone) runs once per distinct value of the column rather than once per row (SQLAlchemy's array
+    processing); a value it refuses raises ``StatementError`` as the statement would.
     """
 
     def __init__(self, table: Table, names: Sequence[str], finish: Callable[[Any], Any] = lambda stmt: stmt) -> None:
@@ -43,9 +76,11 @@ class BulkInsert:
         self.table = table
         self.names = tuple(names)
         self._finish = finish
-        source = unnest(table, self.names)
+        source = unnest(table, self.names, bare=True)
         self._pg = finish(pg_insert(table).from_select(self.names, select(*source.c)))
         self._sqlite: Any = None
+        self._decorated: list[tuple[str, TypeDecorator[Any]]] = [
+            (n, t) for n in self.names if isinstance(t := table.c[n].type, TypeDecorator)]
 
     async def execute(self, session: AsyncSession, columns: Mapping[str, Sequence[Any]]) -> Result[Any] | None:
         """Insert the rows (``columns``: each name to its values, all of one length); None when there are none."""
@@ -53,7 +88,14 @@ class BulkInsert:
         if n == 0:
             return None
         if dialect_of(session) == "postgresql":
-            result: Result[Any] = await session.execute(self._pg, {name: list(columns[name]) for name in self.names})
+            params = {name: list(columns[name]) for name in self.names}
+            dialect = session.get_bind().dialect
+            for name, type_ in self._decorated:
+                try:
+                    params[name] = processed_column(params[name], partial(type_.process_bind_param, dialect=dialect))
+                except (ValueError, TypeError) as exc:
+                    raise StatementError(f"({type(exc).__name__}) {exc} [column {name}]", None, None, exc) from exc
+            result: Result[Any] = await session.execute(self._pg, params)
             return result
         if self._sqlite is None:
             self._sqlite = self._finish(insert_for(session, self.table))
@@ -61,6 +103,67 @@ class BulkInsert:
         rows = [dict(zip(self.names, values, strict=True)) for values in zip(*cols, strict=True)]
         result = await session.execute(self._sqlite, rows)
         return result
+
+
+class BulkCopy:
+    """``INSERT INTO table (names)`` of many rows given as tuples in ``names`` order; nothing returned.
+
+    On PostgreSQL the rows go by ``COPY ... FROM STDIN (FORMAT binary)`` on the session's connection, inside its
+    transaction: asyncpg encodes each value with its column's codec as it writes the row (an array parameter per
+    column costs, per value, SQLAlchemy's item processing and asyncpg's checks of whether it is a nested array).
+    The same constraints, defaults and triggers apply as to an INSERT; the columns' own bind processing (e.g.
+    ``Amount``'s two decimals, ``UtcDateTime``'s refusal of naive times) still runs, once per distinct value.
+    SQLite gets the executemany. Build one per statement, at import time.
+    """
+
+    def __init__(self, table: Table, names: Sequence[str]) -> None:
+        if len(set(names)) != len(names):
+            raise ValueError(f"a column named twice in {list(names)}")
+        self.table = table
+        self.names = tuple(names)
+        self._insert: Any = None
+        self._processors: list[tuple[int, Callable[[Any], Any]]] | None = None
+        self._counter = DB_OPERATIONS.labels("copy")
+
+    def _processed(self, session: AsyncSession, rows: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
+        if self._processors is None:
+            dialect = session.get_bind().dialect
+            self._processors = []
+            for i, name in enumerate(self.names):
+                found = self.table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+                if found is not None:
+                    self._processors.append((i, found))
+        if not self._processors:
+            return [tuple(r) for r in rows]
+        columns = list(zip(*rows, strict=True))
+        for i, proc in self._processors:
+            try:
+                columns[i] = tuple(processed_column(columns[i], proc))
+            except (ValueError, TypeError) as exc:  # as the statement would raise it
+                raise StatementError(f"({type(exc).__name__}) {exc} [column {self.names[i]}]", None, None,
+                                     exc) from exc
+        return list(zip(*columns, strict=True))
+
+    async def execute(self, session: AsyncSession, rows: Sequence[Sequence[Any]]) -> None:
+        if not rows:
+            return
+        if dialect_of(session) != "postgresql":
+            if self._insert is None:
+                self._insert = insert_for(session, self.table)
+            await session.execute(self._insert, [dict(zip(self.names, r, strict=True)) for r in rows])
+            return
+        records = self._processed(session, rows)
+        connection = await session.connection()
+        raw = await connection.get_raw_connection()
+        if getattr(raw.dbapi_connection, "_transaction", True) is None:
+            # The session's transaction is begun on the server with its first statement: one first, so the
+            # copy is in it (never autocommitted on its own).
+            await connection.execute(text("SELECT 1"))
+        driver = raw.driver_connection
+        assert driver is not None
+        self._counter.inc()
+        await driver.copy_records_to_table(self.table.name, records=records, columns=list(self.names),
+                                           schema_name=self.table.schema)
 
 
 @lru_cache(maxsize=256)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
 from kabinet.events import EventContract, MoneyPayload, produces
+from kabinet.events.ids import is_uuid
 
 
 @produces
@@ -82,6 +83,20 @@ class LessonCharged(EventContract):
     lesson_id: str
     branch_id: str
     charges: list[LessonChargeLine]
+
+    # The ids of the lines' id fields (what the generic walk over the whole payload finds: amounts, currencies
+    # and flags are never UUID-shaped), without walking every value of every line: a month is 3,520 of these.
+    _LINE_IDS: ClassVar[tuple[str, ...]] = ("charge_id", "family_id", "student_id", "subscription_id")
+
+    @classmethod
+    def changed_ids(cls, payload: dict[str, Any]) -> list[str]:
+        ids = {payload["lesson_id"]} if is_uuid(payload["lesson_id"]) else set()
+        for line in payload["charges"]:
+            for name in cls._LINE_IDS:
+                value = line.get(name)
+                if isinstance(value, str) and is_uuid(value):
+                    ids.add(value)
+        return sorted(ids)
 
 
 @produces

@@ -30,6 +30,7 @@ from billing.domain.model import (
     new_id,
     pick_subscription,
     price_lesson,
+    utcnow,
 )
 from billing.domain.records import Branch, Lesson, LessonCharge
 from billing.service.postings import Postings
@@ -68,19 +69,25 @@ class Seat:
 
 async def ensure_account(uow: BillingUnitOfWork, family_id: str) -> FamilyAccount:
     """The family's account, opened now if its first event is a lesson rather than a registration."""
-    return (await ensure_accounts(uow, [family_id]))[family_id]
+    await ensure_account_ids(uow, [family_id])
+    account = await uow.accounts.by_family(family_id)
+    assert account is not None
+    return account
 
 
-async def ensure_accounts(uow: BillingUnitOfWork, family_ids: Sequence[str]) -> dict[str, FamilyAccount]:
-    """The families' accounts, opening the missing ones in one statement."""
+async def ensure_account_ids(uow: BillingUnitOfWork, family_ids: Sequence[str]) -> dict[str, str]:
+    """The families' account ids (family id -> account id), opening the missing accounts in one statement."""
     repo = uow.accounts
-    found = await repo.by_families(family_ids)
+    found = await repo.ids_by_families(family_ids)
     missing = sorted(set(family_ids) - set(found))
     if missing:
         for account in await repo.add_many_if_absent([FamilyAccount(new_id(), f) for f in missing]):
             uow.publish(AccountOpened(account_id=account.id, family_id=account.family_id,
                                       currency=account.currency))
-        found.update(await repo.by_families(missing))
+            found[account.family_id] = account.id
+        opened_meanwhile = [f for f in missing if f not in found]  # by a concurrent transaction, committed
+        if opened_meanwhile:
+            found.update(await repo.ids_by_families(opened_meanwhile))
     return found
 
 
@@ -137,19 +144,21 @@ async def charge_lessons(uow: BillingUnitOfWork, postings: Postings, items: Sequ
     on_of = {lesson.id: local_date(branches.get(lesson.branch_id), lesson.starts_at) for lesson, _ in items}
     student_ids = sorted({s.student_id for _, seats in items for s in seats})
     subs_of = await uow.subscriptions.of_students(student_ids)
-    accounts = await ensure_accounts(uow, sorted({s.family_id for _, seats in items for s in seats}))
+    account_ids = await ensure_account_ids(uow, sorted({s.family_id for _, seats in items for s in seats}))
     targets = sorted({t for _, seats in items for s in seats for t in (s.student_id, s.family_id) if t}
                      | {t for lesson, _ in items for t in (lesson.group_id, lesson.course_id, lesson.lesson_type,
                                                            lesson.branch_id) if t})
     discounts = await uow.discounts.candidates_between(targets, min(on_of.values()),
                                                                          max(on_of.values()))
     plans: list[tuple[Lesson, Seat, LessonCharge, Transaction | None]] = []
+    now = utcnow()  # one time for the transactions posted together
     for lesson, seats in items:
         on = on_of[lesson.id]
+        branch = branches.get(lesson.branch_id)
+        makeup_rule = branch.makeup_charge if branch is not None else MAKEUP_FROM_PACKAGE
         for seat in seats:
-            branch = branches.get(lesson.branch_id)
-            plan = _plan_charge(lesson, seat, on, accounts[seat.family_id], subs_of.get(seat.student_id, []),
-                                discounts, branch.makeup_charge if branch is not None else MAKEUP_FROM_PACKAGE)
+            plan = _plan_charge(lesson, seat, on, account_ids[seat.family_id], subs_of.get(seat.student_id, []),
+                                discounts, makeup_rule, now)
             if plan is not None:
                 plans.append((lesson, seat, *plan))
     if not plans:
@@ -165,8 +174,8 @@ async def charge_lessons(uow: BillingUnitOfWork, postings: Postings, items: Sequ
     return out
 
 
-def _plan_charge(lesson: Lesson, seat: Seat, on: date, account: FamilyAccount, subs: list[Subscription],
-                 discounts: list[Discount], makeup_rule: str = MAKEUP_FROM_PACKAGE
+def _plan_charge(lesson: Lesson, seat: Seat, on: date, account_id: str, subs: list[Subscription],
+                 discounts: list[Discount], makeup_rule: str = MAKEUP_FROM_PACKAGE, now: datetime | None = None
                  ) -> tuple[LessonCharge, Transaction | None] | None:
     """What charging this seat means: from a covering subscription, else in money less the best discount;
     None when the lesson type is one the student's subscriptions do not pay for (R-BIL-4), and for a make-up
@@ -187,7 +196,7 @@ def _plan_charge(lesson: Lesson, seat: Seat, on: date, account: FamilyAccount, s
     if sub is not None:
         amount = Decimal("0.00")
         if not sub.unlimited:
-            entries = credit_move(account.id, sub.id, -1, LedgerAccount.CREDITS_USED)
+            entries = credit_move(account_id, sub.id, -1, LedgerAccount.CREDITS_USED)
         description = f"Lesson {on.isoformat()} ({lesson.lesson_type}) from subscription «{sub.name}»"
         kwargs["subscription_id"] = sub.id
     else:
@@ -196,7 +205,7 @@ def _plan_charge(lesson: Lesson, seat: Seat, on: date, account: FamilyAccount, s
             lesson.id, lesson.branch_id, seat.student_id, seat.family_id, lesson.lesson_type, on, lesson.group_id,
             lesson.course_id), discounts) if discounts else None
         amount = priced.charge if priced is not None else seat.price
-        entries = money_move(account.id, -amount, LedgerAccount.REVENUE_LESSONS, seat.currency)
+        entries = money_move(account_id, -amount, LedgerAccount.REVENUE_LESSONS, seat.currency)
         description = f"Lesson {on.isoformat()} ({lesson.lesson_type})"
         if priced is not None and priced.discount is not None:
             description += f", discount «{priced.discount.name}» −{priced.discount_amount:.2f}"
@@ -204,9 +213,9 @@ def _plan_charge(lesson: Lesson, seat: Seat, on: date, account: FamilyAccount, s
                           discount_amount=priced.discount_amount)
     if makeup:  # the statement line says which rule charged it
         description = f"Make-up: {description}; branch rule: {MAKEUP_RULE_TEXT.get(makeup_rule, makeup_rule)}"
-    tx = Transaction(account.id, seat.family_id, TxKind.LESSON_CHARGE, description, entries,
+    tx = Transaction(account_id, seat.family_id, TxKind.LESSON_CHARGE, description, entries,
                      branch_id=lesson.branch_id, student_id=seat.student_id, lesson_id=lesson.id,
-                     **kwargs) if entries else None
+                     created_at=now or utcnow(), **kwargs) if entries else None
     charge = LessonCharge(new_id(), lesson.id, seat.student_id, seat.family_id, lesson.branch_id, amount,
                           seat.currency, kwargs.get("subscription_id"), tx.id if tx else None, lesson.starts_at)
     return charge, tx

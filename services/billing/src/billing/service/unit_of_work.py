@@ -35,6 +35,10 @@ class Accounts(Protocol):
 
     async def by_families(self, family_ids: Sequence[str]) -> dict[str, FamilyAccount]: ...
 
+    async def ids_by_families(self, family_ids: Sequence[str]) -> dict[str, str]:
+        """Family id -> its account's id (what charging needs: no balance read)."""
+        ...
+
     async def by_family(self, family_id: str) -> FamilyAccount | None: ...
 
     async def with_branches(self, family_id: str) -> tuple[FamilyAccount | None, set[str]]:

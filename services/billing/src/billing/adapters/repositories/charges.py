@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import fields
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import select, update
@@ -15,6 +16,7 @@ from billing.domain.records import LessonCharge
 from kabinet.db.bulk import BulkInsert
 
 _FIELDS = tuple(f.name for f in fields(LessonCharge))
+_VALUES = attrgetter(*_FIELDS)  # a charge's values in _FIELDS order, as one tuple
 _CLAIM = BulkInsert(lesson_charges, (*_FIELDS, "active_key"), lambda stmt: stmt.on_conflict_do_nothing(
     index_elements=["active_key"]).returning(lesson_charges.c.lesson_id, lesson_charges.c.student_id))
 
@@ -30,7 +32,8 @@ class ChargeRepository:
             return set()
         # One order everywhere: concurrent claims never deadlock.
         ordered = sorted(((f"{c.lesson_id}:{c.student_id}", c) for c in charges), key=lambda kc: kc[0])
-        columns: dict[str, list[Any]] = {name: [getattr(c, name) for _, c in ordered] for name in _FIELDS}
+        columns: dict[str, Any] = dict(zip(_FIELDS, zip(*(_VALUES(c) for _, c in ordered), strict=True),
+                                           strict=True))
         columns["active_key"] = [key for key, _ in ordered]
         result = await _CLAIM.execute(self.session, columns)
         assert result is not None

@@ -16,7 +16,7 @@ from billing.domain.errors import AccountNotFound, BalanceLimitExceeded, Insuffi
 from billing.domain.model import CENT, LESSON_CREDIT, Entry, Transaction, new_id
 from billing.domain.records import Payment, Posted, PostedTransaction
 from kabinet.db.any_of import any_of
-from kabinet.db.bulk import BulkInsert, unnest
+from kabinet.db.bulk import BulkCopy, unnest
 from kabinet.db.dialect import dialect_of
 from kabinet.db.types import Amount
 from kabinet.money import AMOUNT_COLUMN_MAX
@@ -29,8 +29,15 @@ _ADD_TO_BALANCES = (update(accounts).where(accounts.c.id == _CHANGES.c.id)
                     .values(balance=accounts.c.balance + _CHANGES.c.balance))
 _TX_COLUMNS = tuple(c.name for c in ledger_transactions.columns if c.name != "seq")
 _ENTRY_COLUMNS = tuple(c.name for c in ledger_entries.columns)
-_INSERT_TRANSACTIONS = BulkInsert(ledger_transactions, _TX_COLUMNS)
-_INSERT_ENTRIES = BulkInsert(ledger_entries, _ENTRY_COLUMNS)
+# Ledger rows are only ever inserted: written by COPY on PostgreSQL (see kabinet.db.bulk.BulkCopy).
+_INSERT_TRANSACTIONS = BulkCopy(ledger_transactions, _TX_COLUMNS)
+_INSERT_ENTRIES = BulkCopy(ledger_entries, _ENTRY_COLUMNS)
+assert _TX_COLUMNS == (
+    "id", "account_id", "family_id", "kind", "description", "amount", "currency", "balance_after", "lessons_delta",
+    "debt", "branch_id", "student_id", "lesson_id", "subscription_id", "payment_id", "invoice_id", "reverses_id",
+    "discount_id", "discount_name", "discount_amount", "created_by", "created_at")  # _tx_row's order
+assert _ENTRY_COLUMNS == ("id", "transaction_id", "account_id", "ledger_account", "amount", "currency",
+                          "description", "created_at")  # _entry_rows' order
 
 
 def _payment_posting() -> Any:
@@ -61,35 +68,19 @@ def _payment_posting() -> Any:
 _POST_PAYMENT = _payment_posting()
 
 
-def _add_tx_row(columns: dict[str, list[Any]], tx: Transaction, delta: Decimal, balance_after: Decimal,
-                lessons_delta: int, debt: bool) -> None:
-    """One transaction's row, column by column (see BulkInsert)."""
-    for name, value in (
-        ("id", tx.id), ("account_id", tx.account_id), ("family_id", tx.family_id), ("kind", tx.kind.value),
-        ("description", tx.description), ("amount", delta), ("currency", tx.currency),
-        ("balance_after", balance_after), ("lessons_delta", lessons_delta), ("debt", debt),
-        ("branch_id", tx.branch_id), ("student_id", tx.student_id), ("lesson_id", tx.lesson_id),
-        ("subscription_id", tx.subscription_id), ("payment_id", tx.payment_id), ("invoice_id", tx.invoice_id),
-        ("reverses_id", tx.reverses_id), ("discount_id", tx.discount_id), ("discount_name", tx.discount_name),
-        ("discount_amount", tx.discount_amount), ("created_by", tx.created_by), ("created_at", tx.created_at),
-    ):
-        columns[name].append(value)
+def _tx_row(tx: Transaction, delta: Decimal, balance_after: Decimal, lessons_delta: int, debt: bool
+            ) -> tuple[Any, ...]:
+    """One transaction's row, in _TX_COLUMNS order."""
+    return (tx.id, tx.account_id, tx.family_id, tx.kind.value, tx.description, delta, tx.currency, balance_after,
+            lessons_delta, debt, tx.branch_id, tx.student_id, tx.lesson_id, tx.subscription_id, tx.payment_id,
+            tx.invoice_id, tx.reverses_id, tx.discount_id, tx.discount_name, tx.discount_amount, tx.created_by,
+            tx.created_at)
 
 
-def _entry_columns(txs: Sequence[Transaction]) -> dict[str, list[Any]]:
-    """The entries of the transactions, column by column."""
-    columns: dict[str, list[Any]] = {name: [] for name in _ENTRY_COLUMNS}
-    for tx in txs:
-        for e in tx.entries:
-            columns["id"].append(new_id())
-            columns["transaction_id"].append(tx.id)
-            columns["account_id"].append(e.account_id)
-            columns["ledger_account"].append(e.ledger_account)
-            columns["amount"].append(e.amount)
-            columns["currency"].append(e.currency)
-            columns["description"].append(tx.description)
-            columns["created_at"].append(tx.created_at)
-    return columns
+def _entry_rows(txs: Sequence[Transaction]) -> list[tuple[Any, ...]]:
+    """The entries of the transactions, in _ENTRY_COLUMNS order."""
+    return [(new_id(), tx.id, e.account_id, e.ledger_account, e.amount, e.currency, tx.description, tx.created_at)
+            for tx in txs for e in tx.entries]
 
 
 class LedgerRepository:
@@ -125,10 +116,8 @@ class LedgerRepository:
             if e.currency == LESSON_CREDIT and e.account_id is not None:
                 lessons_delta += int(e.amount)
                 await self._move_credits(e.ledger_account.split(":", 1)[1], int(e.amount))
-        tx_columns: dict[str, list[Any]] = {name: [] for name in _TX_COLUMNS}
-        _add_tx_row(tx_columns, tx, delta, balance_after, lessons_delta, debt)
-        await _INSERT_TRANSACTIONS.execute(self.session, tx_columns)
-        await _INSERT_ENTRIES.execute(self.session, _entry_columns([tx]))
+        await _INSERT_TRANSACTIONS.execute(self.session, [_tx_row(tx, delta, balance_after, lessons_delta, debt)])
+        await _INSERT_ENTRIES.execute(self.session, _entry_rows([tx]))
         return Posted(tx.id, balance_after, debt)
 
     async def post_payment(self, tx: Transaction, payment: Payment, *, ceiling: Decimal = AMOUNT_COLUMN_MAX
@@ -141,12 +130,13 @@ class LedgerRepository:
             posted = await self.post(tx, allow_debt=False, ceiling=ceiling)
             await self.session.execute(payments.insert().values(**asdict(payment)))
             return posted
-        tx_row: dict[str, list[Any]] = {name: [] for name in _TX_COLUMNS}
-        _add_tx_row(tx_row, tx, delta, _ZERO, 0, False)  # balance_after: the UPDATE's, in the statement
+        # balance_after: the UPDATE's, in the statement
+        tx_row = zip(_TX_COLUMNS, _tx_row(tx, delta, _ZERO, 0, False), strict=True)
         params: dict[str, Any] = {"account_id": tx.account_id, "delta": delta,
                                   "ceiling": min(ceiling, AMOUNT_COLUMN_MAX)}
-        params.update({f"tx_{n}": v[0] for n, v in tx_row.items() if n != "balance_after"})
-        params.update({f"entry_{n}": v for n, v in _entry_columns([tx]).items()})
+        params.update({f"tx_{n}": v for n, v in tx_row if n != "balance_after"})
+        entries = _entry_rows([tx])
+        params.update({f"entry_{n}": [row[i] for row in entries] for i, n in enumerate(_ENTRY_COLUMNS)})
         params.update({f"payment_{n}": v for n, v in asdict(payment).items()})
         row = (await self.session.execute(_POST_PAYMENT, params)).first()
         if row is None:
@@ -186,7 +176,7 @@ class LedgerRepository:
         # The entries do not depend on the balances: written before the accounts are locked, which are then
         # held only for what needs them (their foreign keys' KEY SHARE locks do not conflict with the NO KEY
         # UPDATE locks below, so another batch holding these accounts does not stop this insert).
-        await _INSERT_ENTRIES.execute(self.session, _entry_columns(txs))
+        await _INSERT_ENTRIES.execute(self.session, _entry_rows(txs))
         ids = sorted(deltas)
         locked = (await self.session.execute(
             select(a.c.id, a.c.balance, a.c.credit_limit).where(any_of(a.c.id, ids)).order_by(a.c.id)
@@ -194,7 +184,7 @@ class LedgerRepository:
         state = {r.id: (Decimal(r.balance).quantize(CENT), Decimal(r.credit_limit)) for r in locked}
         limit_of = min(ceiling, AMOUNT_COLUMN_MAX)
         posted: dict[str, Posted] = {}
-        tx_columns: dict[str, list[Any]] = {name: [] for name in _TX_COLUMNS}
+        tx_rows: list[tuple[Any, ...]] = []
         for tx, delta, lessons in zip(txs, family_deltas, lessons_deltas, strict=True):
             # every intermediate balance too: each is stored as a transaction's balance_after
             before, limit = state[tx.account_id]
@@ -204,13 +194,13 @@ class LedgerRepository:
             state[tx.account_id] = (after, limit)
             debt = delta < 0 and after < -limit
             posted[tx.id] = Posted(tx.id, after, debt)
-            _add_tx_row(tx_columns, tx, delta, after, lessons, debt)
+            tx_rows.append(_tx_row(tx, delta, after, lessons, debt))
         changed = sorted((k, v) for k, v in deltas.items() if v != 0)
         if changed:  # the rows are already locked above, in id order
             await self._add_to_balances(changed)
         if credits:
             await self._move_credits_many(credits)
-        await _INSERT_TRANSACTIONS.execute(self.session, tx_columns)
+        await _INSERT_TRANSACTIONS.execute(self.session, tx_rows)
         return posted
 
     async def _add_to_balances(self, changed: Sequence[tuple[str, Decimal]]) -> None:
