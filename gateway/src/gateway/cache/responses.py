@@ -4,7 +4,7 @@ entity cache").
 On top of the entity cache and in its backend: an answer is kept whole, encoded as it was sent, under the
 caller's scope (the same `scope_for(principal)` as the entity cache), the operation document, the operation name
 and the variables as sent. Its tags are the union of the tags of every fetch the execution used (what the entity
-cache computed for each, hit or stored) plus the scope's, so the events, mutations, feed-down bypass and "not
+cache computed for each, hit or stored, per subgraph; they hold the scope's), so the events, mutations, feed-down bypass and "not
 stored if a tag was dropped since the request began" that keep the entity cache true keep these answers true
 too. It lives at most as long as the shortest-lived cached answer it was built from, so a lost invalidation is
 still bounded by the maximum age.
@@ -99,5 +99,6 @@ async def store(
     if not collected.cacheable or max_age < _MIN_AGE_S:
         _UNCACHEABLE.inc()
         return
-    kept = await cache.store(started, [Pending(key, body, frozenset(collected.tags.union(scope.tags)))], max_age)
+    # The fetches' tags hold the scope's, per subgraph: a plain scope tag would go with any subgraph's change.
+    kept = await cache.store(started, [Pending(key, body, frozenset(collected.tags))], max_age)
     (_STORED if kept else _DROPPED).inc()
