@@ -30,6 +30,7 @@ from prometheus_client import REGISTRY
 
 from gateway.cache import (
     EVENT_CHANGES,
+    FIELD_TAGS,
     EntityCache,
     MemoryBackend,
     Pending,
@@ -259,6 +260,11 @@ async def test_every_kind_of_event_drops_what_it_names(cached_stack: StackHandle
         channel = await connection.channel()
         exchange = await channel.declare_exchange(topology.exchange, aio_pika.ExchangeType.TOPIC, durable=True)
         for entry in entries:
+            if not entry.contract.changed_ids(_payload_naming(entry.contract, family)):
+                # It changes no entity by id, only a field wherever it is (a branch's cancellation rule: each
+                # lesson's cancellableUntil; test_a_booking_policy_drops_every_cancellable_until).
+                assert entry.routing_key in FIELD_TAGS, entry.routing_key
+                continue
             await read_cached(cached_stack, parent, family)
             before = backend_tags(cache)
             assert any(f"billing|{family}" in tags for tags in before.values())
@@ -457,6 +463,29 @@ async def test_homework_drops_the_lists_of_its_lessons_students_only(
     assert not await served_from_cache(cached_stack, b, aliased, {"s": student_b})
 
 
+BOOKINGS = """query Bookings($s: ID!) { student(id: $s) { id bookings { id lesson { id cancellableUntil } } } }"""
+
+
+async def test_a_booking_policy_drops_every_cancellable_until(
+        cached_stack: StackHandle, messaging: MessagingSettings) -> None:
+    """A branch's new cancellation rule changes `cancellableUntil` on lessons in answers that name no branch (a
+    booking's lesson): its event drops the field wherever it is nested; answers without it stay cached, even
+    those that show the branch (the branch is the event's context)."""
+    family_a, student_a = await register(cached_stack, "Lida", "+7 912 000-02-07")
+    family_b, student_b = await register(cached_stack, "Mila", "+7 912 000-02-08")
+    await cached_stack.drain()
+    a, b = guardian(family_a, "g-a"), guardian(family_b, "g-b")
+    policy = next(e.contract for e in collect().entries if e.routing_key == "scheduling.booking_policy.set.v1")
+    payload = policy(branch_id=B1, notice_hours=48, late_cancellation="charge").to_payload()
+    envelope = Envelope(type=policy.event_type, version=1, producer="scheduling", payload=payload,
+                        changed_ids=tuple(policy.changed_ids(payload)))
+    await cache_it(cached_stack, a, BOOKINGS, {"s": student_a})
+    await cache_it(cached_stack, b, HOMEWORK, {"s": student_b})
+    await publish(cached_stack, messaging, envelope)
+    assert not await served_from_cache(cached_stack, a, BOOKINGS, {"s": student_a})
+    assert await served_from_cache(cached_stack, b, HOMEWORK, {"s": student_b})
+
+
 async def test_a_payment_by_a_branch_admin_keeps_the_other_families_of_the_branch(cached_stack: StackHandle) -> None:
     """The admin names their branch as where they act: the paying family's guardian sees the payment at once,
     another family of the branch keeps its entries, and answers keyed by the branch (another admin's report
@@ -610,6 +639,9 @@ def test_what_events_and_mutations_drop() -> None:
     moved = Envelope(type="scheduling.lesson.rescheduled", version=1, producer="scheduling",
                      payload={"lesson_id": lesson, "branch_id": branch})
     assert event_tags(moved) == {lesson, branch, "f:lessons"}
+    policy = Envelope(type="scheduling.booking_policy.set", version=1, producer="scheduling",
+                      payload={"branch_id": branch, "notice_hours": 24}, changed_ids=())
+    assert event_tags(policy) == {f"a:{branch}", "f:cancellableUntil"}
 
     admin = scope_for(Principal(user_id="a-1", role=Role.BRANCH_ADMIN, branch_ids=frozenset({branch})))
     variables = {"input": {"familyId": family, "branchId": branch}}

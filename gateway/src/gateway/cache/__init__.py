@@ -60,6 +60,9 @@ FIELD_TAGS: dict[str, tuple[tuple[str, ...], str | None]] = {
     "scheduling.lesson.scheduled.v1": (("lessons",), None),  # a group's new lesson is in no cached page yet
     # A lesson moved into a cached window (a family's month of lessons) is not in it yet: its id is not there.
     "scheduling.lesson.rescheduled.v1": (("lessons",), None),
+    # Until when each lesson of the branch may be cancelled: computed from the branch's rule, shown on lessons
+    # nested anywhere (a booking's lesson), in answers that name no branch.
+    "scheduling.booking_policy.set.v1": (("cancellableUntil",), None),
     # A branch's billing report (payments, refunds, debts, sales, charges) is keyed by the branch, which billing's
     # money events do not name (an online payment reaches it through no mutation of this gateway).
     **{
@@ -78,6 +81,9 @@ FIELD_TAGS: dict[str, tuple[tuple[str, ...], str | None]] = {
         )
     },
 }
+# Fields dropped by name wherever they sit in a fetch's selection, not only at its top: values derived from a
+# rule the objects around them do not show (the other field drops are lists at a fetch's top).
+NESTED_FIELD_TAGS = frozenset({"cancellableUntil"})
 # Every event: any of them may name a cached entity.
 BINDINGS = ("#",)
 
@@ -118,6 +124,7 @@ EVENT_CHANGES: dict[str, tuple[str, ...]] = {
     "learning.lesson.conducted.v1": ("learning", "scheduling"),
     "scheduling.booking.cancelled.v1": ("scheduling",),
     "scheduling.booking.created.v1": ("scheduling",),
+    "scheduling.booking_policy.set.v1": ("scheduling",),
     "scheduling.lesson.cancelled.v1": ("scheduling", "billing", "learning"),
     "scheduling.lesson.rescheduled.v1": ("scheduling", "billing", "learning"),
     "scheduling.lesson.scheduled.v1": ("scheduling", "billing", "identity", "learning"),

@@ -12,6 +12,7 @@ from graphql import FieldNode, InlineFragmentNode, OperationType, SelectionNode
 
 from gateway import jsoncodec
 from gateway.cache import (
+    NESTED_FIELD_TAGS,
     CacheScope,
     EntityCache,
     Pending,
@@ -265,20 +266,24 @@ _NAMED_FIELDS: weakref.WeakKeyDictionary[FetchNode, frozenset[str]] = weakref.We
 
 
 def _named_fields(node: FetchNode) -> frozenset[str]:
-    """`f:<name>` of the top-level fields a node asks for by name: the answer's keys are the client's aliases,
-    and an event drops a field by its name (`lessons`, however a client calls it)."""
+    """`f:<name>` of the top-level fields a node asks for by name, and of the nested ones an event drops
+    wherever they are (`NESTED_FIELD_TAGS`): the answer's keys are the client's aliases, and an event drops a
+    field by its name (`lessons`, however a client calls it)."""
     tags = _NAMED_FIELDS.get(node)
     if tags is None:
         found: set[str] = set()
 
-        def walk(selections: Sequence[SelectionNode]) -> None:
+        def walk(selections: Sequence[SelectionNode], top: bool) -> None:
             for selection in selections:
                 if isinstance(selection, FieldNode):
-                    found.add(f"f:{selection.name.value}")
+                    if top or selection.name.value in NESTED_FIELD_TAGS:
+                        found.add(f"f:{selection.name.value}")
+                    if selection.selection_set is not None:
+                        walk(selection.selection_set.selections, False)
                 elif isinstance(selection, InlineFragmentNode):
-                    walk(selection.selection_set.selections)
+                    walk(selection.selection_set.selections, top)
 
-        walk(node.selections)
+        walk(node.selections, True)
         tags = _NAMED_FIELDS[node] = frozenset(found)
     return tags
 

@@ -11,6 +11,7 @@ import pytest
 from billing.domain.errors import LessonNotKnownYet
 from billing.domain.events import AccountOpened, BalanceChanged, ChargeRefunded, LessonCharged, LessonChargeLine
 from billing.domain.model import DiscountKind, DiscountScope, TxKind
+from billing.domain.records import Lesson
 from billing.service import branch_settings, discounts
 from billing.service.inbound_events import (
     AttendanceMarkedV1,
@@ -27,6 +28,7 @@ from kabinet.errors import Forbidden, InvalidInput
 from kabinet.events import MoneyPayload
 
 from .conftest import BRANCH, STARTS, Family, World, envelope, uid
+from .memory import MemoryProjections
 from .test_subscriptions import plan, sell
 
 
@@ -161,6 +163,29 @@ async def test_a_participant_added_is_charged_and_a_free_trial_is_not(world: Wor
     assert world.balance(fam) == Decimal("-40.00") and lesson_id in world.store.lessons
     await world.deliver(added(newcomer, lesson_id, reason="trial"))
     assert world.balance(newcomer) == 0 and len(charged(world)) == 1
+
+
+async def test_a_participant_added_racing_its_lesson_keeps_the_lessons_price(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The other consumer worker commits the lesson's lesson.scheduled after this handler found the lesson
+    unknown: the participant's event (which has no lesson price) must not overwrite the scheduled lesson."""
+    fam, newcomer = await world.family(), await world.family()
+    lesson = scheduled(fam, price="55.00")
+    await world.deliver(lesson)
+    real_lesson = MemoryProjections.lesson
+    unknown_once = {lesson.lesson_id}
+
+    async def read_before_the_other_commit(self: MemoryProjections, lesson_id: str) -> Lesson | None:
+        if lesson_id in unknown_once:
+            unknown_once.discard(lesson_id)
+            return None
+        return await real_lesson(self, lesson_id)
+
+    monkeypatch.setattr(MemoryProjections, "lesson", read_before_the_other_commit)
+    await world.deliver(added(newcomer, lesson.lesson_id, price="55.00"))
+    assert not unknown_once  # the racing read happened
+    assert world.store.lessons[lesson.lesson_id].price == Decimal("55.00")
+    assert world.balance(newcomer) == Decimal("-55.00")
 
 
 async def test_a_makeup_place_before_its_lesson_is_charged_by_the_branch_rule_when_the_lesson_comes(

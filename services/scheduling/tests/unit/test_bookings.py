@@ -22,6 +22,7 @@ from kabinet.errors import KabinetError
 from scheduling.domain.events import (
     BookingCancelled,
     BookingCreated,
+    BookingPolicySet,
     LessonCancelled,
     LessonScheduled,
     ParticipantAdded,
@@ -94,6 +95,9 @@ async def test_a_late_cancellation_is_refused_or_charged_by_the_branchs_rule(sch
         await school.run(bookings.cancel_booking, bookings.CancelBooking(b.id, now=late), IVANOV_GUARDIAN)
     assert refused.value.code == "LATE_CANCELLATION_REFUSED"
     await school.run(catalogue.set_booking_policy, catalogue.SetBookingPolicy(BRANCH, 24, "charge"))
+    # announced: caches of the branch's lessons' cancellableUntil must go
+    assert [(e.branch_id, e.notice_hours, e.late_cancellation) for e in school.store.events_of(BookingPolicySet)] \
+        == [(BRANCH, 24, "charge")]
     done = await school.run(bookings.cancel_booking, bookings.CancelBooking(b.id, now=late), IVANOV_GUARDIAN)
     assert done.late is True
     assert (await school.lesson(lesson.id)).participants == []  # the place is free again

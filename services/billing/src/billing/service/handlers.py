@@ -141,7 +141,9 @@ async def on_participant_added(e: ParticipantAddedV1, uow: BillingUnitOfWork, po
                 await repo.upsert_participants([place])
                 return
         else:
-            await repo.upsert_lessons([_lesson(e, None, "RUB")])
+            # Never overwriting: the other worker may have committed the lesson's lesson.scheduled since the
+            # read above, and its price (attendance charging uses it) is not in this event.
+            await repo.add_lesson_if_absent(_lesson(e, None, "RUB"))
     await repo.upsert_participants([place])
     if e.reason == FREE_TRIAL:
         return  # the family's one free trial (R-SCH-6): neither money nor a subscription's lesson

@@ -136,6 +136,22 @@ class MembershipTransferred(_MembershipEvent):
 
 
 @produces
+class BookingPolicySet(EventContract):
+    event_type: ClassVar[str] = "scheduling.booking_policy.set"
+    event_version: ClassVar[int] = 1
+    description: ClassVar[str] = ("A branch's cancellation rule changed (R-SCH-7): with it, until when a family may "
+                                  "cancel each of the branch's lessons (`Lesson.cancellableUntil`).")
+    # No field of the branch shows the rule (only the mutation's answer does); what changes is each lesson's
+    # cancellableUntil, which caches drop by the field's name (the gateway's FIELD_TAGS), not every family's
+    # answers that show the branch.
+    context_fields: ClassVar[frozenset[str]] = frozenset({"branch_id"})
+
+    branch_id: str
+    notice_hours: int
+    late_cancellation: str  # refuse | charge
+
+
+@produces
 class BookingCreated(EventContract):
     event_type: ClassVar[str] = "scheduling.booking.created"
     event_version: ClassVar[int] = 1

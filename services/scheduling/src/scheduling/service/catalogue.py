@@ -9,6 +9,7 @@ from kabinet.auth.rules import require_role
 from kabinet.errors import InvalidInput
 from scheduling.domain import errors
 from scheduling.domain.access import require_branch_admin
+from scheduling.domain.events import BookingPolicySet
 from scheduling.domain.model import (
     Branch,
     Course,
@@ -87,5 +88,9 @@ async def set_booking_policy(cmd: SetBookingPolicy, uow: SchedulingUnitOfWork, p
     if policy.late_cancellation not in ("refuse", "charge"):
         raise InvalidInput(field="lateCancellation")
     await uow.projections.set_booking_policy(cmd.branch_id, policy.notice_hours, policy.late_cancellation)
+    # Every lesson's cancellableUntil in the branch changes: announced so that caches of it go (no consumer
+    # keeps the rule itself; scheduling checks it at cancellation).
+    uow.publish(BookingPolicySet(branch_id=cmd.branch_id, notice_hours=policy.notice_hours,
+                                 late_cancellation=policy.late_cancellation))
     await uow.commit()
     return await get_branch(uow, cmd.branch_id)
