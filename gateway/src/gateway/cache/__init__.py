@@ -326,8 +326,18 @@ class EntityCache:
         `max_age_s` (never past the cache's maximum age). Returns how many were stored."""
         if started < self._floor:
             return 0
-        dropped = self._dropped
-        fresh = [(e.key, e.value, e.tags) for e in entries if not any(dropped.get(tag, 0) > started for tag in e.tags)]
+        if self.seq == started:  # nothing dropped since the request began
+            fresh = [(e.key, e.value, e.tags) for e in entries]
+        else:
+            # The tags dropped since: the tail of `_dropped`, which a drop moves to its end (few: those of the
+            # last milliseconds), so each entry is one set operation, not a lookup per tag.
+            since: set[str] = set()
+            dropped = self._dropped
+            for tag in reversed(dropped):
+                if dropped[tag] <= started:
+                    break
+                since.add(tag)
+            fresh = [(e.key, e.value, e.tags) for e in entries if since.isdisjoint(e.tags)]
         if fresh:
             age = self.max_age_s if max_age_s is None else min(max_age_s, self.max_age_s)
             await self.backend.put_many(fresh, age)
