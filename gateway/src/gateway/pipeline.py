@@ -25,7 +25,7 @@ from graphql.validation import NoSchemaIntrospectionCustomRule
 from prometheus_client import Counter
 
 from gateway import jsoncodec
-from gateway.cache import CacheScope, EntityCache, mutation_tags
+from gateway.cache import CacheScope, EntityCache, in_subgraphs, mutation_tags
 from gateway.cache import responses as response_layer
 from gateway.composition.supergraph import Supergraph
 from gateway.cost import CostEstimator
@@ -223,7 +223,13 @@ class GatewayPipeline:
         response_key = ""
         # The response layer: before the document is even looked up (a key hit was a query when it was kept;
         # a query never depends on the session cookie, see below).
-        if self.cache_responses and cache is not None and cache_scope is not None and cache.usable:
+        if (
+            self.cache_responses
+            and cache is not None
+            and cache_scope is not None
+            and cache.usable
+            and not self._never_kept(request)
+        ):
             response_key = response_layer.response_key(
                 cache_scope, self.response_generation, request.query, request.operation_name, request.variables
             )
@@ -268,7 +274,9 @@ class GatewayPipeline:
                 current_exchange.reset(session)
         if cache is not None and operation_type == OperationType.MUTATION:
             # Before answering: what the mutation touched, and everything its caller sees, is fetched again.
-            await cache.invalidate(mutation_tags(cache_scope, started.raw_variables, outcome.data), "mutation")
+            # In the subgraphs it was sent to: the others learn of it from its events (see gateway.cache).
+            tags = mutation_tags(cache_scope, started.raw_variables, outcome.data)
+            await cache.invalidate(in_subgraphs(tags, _mutated_subgraphs(started.plan)), "mutation")
         if started.plan.introspection_document is not None:
             result = self._introspect(started.plan, started.raw_variables)
             if result.data:
@@ -288,6 +296,11 @@ class GatewayPipeline:
             )
             return PipelineResult(body, operation_type=operation_type, encoded=encoded)
         return PipelineResult(body, operation_type=operation_type)
+
+    def _never_kept(self, request: GraphQLRequest) -> bool:
+        """A document already planned as a mutation: its answer is never kept, so a lookup could not hit."""
+        plan = self.plans.peek((request.query, request.operation_name))
+        return isinstance(plan, QueryPlan) and plan.operation_type != OperationType.QUERY
 
     def start(self, request: GraphQLRequest) -> Started | PipelineResult:
         """Everything before execution: the document, the operation, variables, the cost check, the plan."""
@@ -397,6 +410,11 @@ class GatewayPipeline:
         result = execute(self.schema, plan.introspection_document, variable_values=variables)
         assert isinstance(result, ExecutionResult)
         return result
+
+
+def _mutated_subgraphs(plan: QueryPlan) -> set[str]:
+    """The subgraphs a mutation's root fields went to (its entity fetches only read)."""
+    return {node.subgraph for node in plan.fetch_nodes() if node.kind == "root"}
 
 
 @dataclass(frozen=True)

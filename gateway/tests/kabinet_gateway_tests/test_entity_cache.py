@@ -28,7 +28,19 @@ import aio_pika
 import pytest
 from prometheus_client import REGISTRY
 
-from gateway.cache import FIELD_TAGS, EntityCache, MemoryBackend, event_tags, mutation_tags, scope_for
+from gateway.cache import (
+    EVENT_CHANGES,
+    FIELD_TAGS,
+    EntityCache,
+    MemoryBackend,
+    Pending,
+    changed_by,
+    event_tags,
+    in_subgraphs,
+    mutation_tags,
+    scope_for,
+    subgraph_tags,
+)
 from gateway.cache.redis_backend import RedisBackend
 from gateway.config import GatewaySettings
 from kabinet.auth import Principal, Role, SigningKey
@@ -254,6 +266,8 @@ async def test_every_kind_of_event_drops_what_it_names(cached_stack: StackHandle
                 assert entry.routing_key in FIELD_TAGS, entry.routing_key
                 continue
             await read_cached(cached_stack, parent, family)
+            before = backend_tags(cache)
+            assert any(f"billing|{family}" in tags for tags in before.values())
             handled = cache.invalidations
             event_type, _, version = entry.routing_key.rpartition(".v")
             payload = _payload_naming(entry.contract, family)
@@ -266,15 +280,42 @@ async def test_every_kind_of_event_drops_what_it_names(cached_stack: StackHandle
                 while cache.invalidations == handled:
                     await asyncio.sleep(0.01)
             delays.append(dropped_at[-1] - published)
+            # Every entry of the subgraphs the event can change that names the family is gone; the others stay.
+            kept = backend_tags(cache)
+            changed = set(EVENT_CHANGES[entry.routing_key])
+            assert not [k for k, tags in kept.items() if any(f"{s}|{family}" in tags for s in changed)], (
+                f"{entry.routing_key} did not drop the family's entries of {sorted(changed)}")
+            untouched = {k for k, tags in before.items() if not any(t.split("|")[0] in changed for t in tags)}
+            # Only this event applied (the services' own events that follow an earlier one drop their entries).
+            kept_all = cache.invalidations == handled + 1
+            assert not kept_all or set(kept) >= untouched, f"{entry.routing_key} dropped what it cannot change"
             misses = lookups("miss")
             await read(cached_stack, parent, family)
-            assert lookups("miss") > misses, f"{entry.routing_key} did not drop the family's entries"
+            if changed & {"identity", "billing"}:  # the subgraphs CABINET reads
+                assert lookups("miss") > misses, f"{entry.routing_key} did not drop the family's entries"
+            elif kept_all:
+                assert lookups("miss") == misses, f"{entry.routing_key} dropped what it cannot change"
     finally:
         await connection.close()
     delays.sort()
     median = delays[len(delays) // 2]
     print(f"\nevent published -> entries dropped, {len(delays)} events: median {median * 1000:.1f} ms, "
           f"worst {delays[-1] * 1000:.1f} ms")
+
+
+def backend_tags(cache: EntityCache) -> dict[str, frozenset[str]]:
+    """Each entry of the in-process backend with its tags."""
+    backend = cache.backend
+    assert isinstance(backend, MemoryBackend)
+    return {key: entry[2] for key, entry in backend._entries.items()}
+
+
+def test_the_services_an_event_changes_are_the_catalogues() -> None:
+    """An event changes the answers of its producer and of its consumers (each applies it to its own tables): the
+    gateway's table is the catalogue's, so a new consumer cannot be left out of an event's drops."""
+    assert {e.routing_key: (e.producer, *e.consumers) for e in collect().entries} == EVENT_CHANGES
+    unknown = Envelope(type="another.thing.happened", version=1, producer="another", payload={})
+    assert set(changed_by(unknown)) == {"identity", "scheduling", "billing", "learning"}
 
 
 async def test_a_guardian_never_gets_another_familys_cached_entity(cached_stack: StackHandle) -> None:
@@ -370,10 +411,21 @@ async def test_an_event_drops_what_it_changes_not_the_branch_it_happened_in(
     assert await served_from_cache(cached_stack, b, WITH_BRANCH, {"id": family_b})
     assert not await served_from_cache(cached_stack, a, WITH_BRANCH, {"id": family_a})
 
-    # The same event as published before context fields: every id it names is dropped, the branch too.
+    # The same event as published before context fields: every id it names is dropped, the branch too - in the
+    # subgraphs a mark can change (learning, billing, scheduling). Identity's answers that show the branch (family
+    # B's students) stay: identity does not consume marks.
     await cache_it(cached_stack, b, WITH_BRANCH, {"id": family_b})
-    await publish(cached_stack, messaging, dataclasses.replace(mark(), changed_ids=None))
-    assert not await served_from_cache(cached_stack, b, WITH_BRANCH, {"id": family_b})
+    old = dataclasses.replace(mark(), changed_ids=None)
+    drops = in_subgraphs(event_tags(old), changed_by(old))
+    assert {f"{s}|{B1}" for s in ("learning", "billing", "scheduling")} <= drops
+    assert f"identity|{B1}" not in drops
+    shown = [k for k, tags in backend_tags(cache_of(cached_stack)).items()
+             if {f"identity|{B1}", f"identity|{family_b}"} <= tags]
+    assert shown
+    await publish(cached_stack, messaging, old)
+    assert set(shown) <= set(backend_tags(cache_of(cached_stack)))
+    assert not [k for k, tags in backend_tags(cache_of(cached_stack)).items()
+                if any(t in tags for t in drops)]
 
 
 HOMEWORK = """query Homework($s: ID!) { student(id: $s) { id homework { lessonId text } } }"""
@@ -600,14 +652,43 @@ def test_what_events_and_mutations_drop() -> None:
     assert other in mutation_tags(admin, {"branchId": other}, {})
     assert mutation_tags(None, variables, {}) == {family, branch}
 
+    # Per subgraph: a service's answer carries its name on its tags; a drop in billing leaves the lessons.
+    assert subgraph_tags("billing", {family}) == {f"billing|{family}"}
+    assert subgraph_tags("reviews", {family}) == {family}  # not a service: plain, dropped by everything
+    assert in_subgraphs({family}, ["billing", "reviews"]) == {family, f"billing|{family}"}
+    assert in_subgraphs(event_tags(marked), changed_by(marked)) >= {
+        f"{s}|{student}" for s in ("learning", "billing", "scheduling")}
+    assert f"identity|{student}" not in in_subgraphs(event_tags(marked), changed_by(marked))
+
+
+async def test_a_drop_in_one_subgraph_keeps_the_others_answers() -> None:
+    cache = EntityCache(MemoryBackend(), max_age_s=5)
+    family, lesson = str(uuid.uuid4()), str(uuid.uuid4())
+    started = cache.begin()
+    await cache.store(started, [
+        Pending("balance", b"1", subgraph_tags("billing", {family})),
+        Pending("lessons", b"2", subgraph_tags("scheduling", {family, lesson})),
+        Pending("whole", b"3", subgraph_tags("billing", {family}) | subgraph_tags("scheduling", {family, lesson})),
+    ])
+    paid = Envelope(type="billing.payment.received", version=1, producer="billing",
+                    payload={"payment_id": str(uuid.uuid4()), "family_id": family})
+    await cache.handle_event(paid)
+    assert await cache.lookup(["balance", "lessons", "whole"]) == [None, 2, None]
+    # An answer fetched before the drop of its billing tag is not stored; a scheduling one is.
+    await cache.store(started, [Pending("balance", b"1", subgraph_tags("billing", {family})),
+                                Pending("lessons2", b"4", subgraph_tags("scheduling", {family}))])
+    assert await cache.lookup(["balance", "lessons2"]) == [None, 4]
+    moved = Envelope(type="scheduling.lesson.cancelled", version=1, producer="scheduling",
+                     payload={"lesson_id": lesson, "family_id": family})
+    await cache.handle_event(moved)
+    assert await cache.lookup(["lessons"]) == [None]
+
 
 async def test_memory_backend_tags_and_age() -> None:
     now = [0.0]
     backend = MemoryBackend(max_entries=2, clock=lambda: now[0])
     cache = EntityCache(backend, max_age_s=5)
     started = cache.begin()
-    from gateway.cache import Pending
-
     await cache.store(started, [Pending("a", b"1", frozenset({"t1"})), Pending("b", b"2", frozenset({"t2"}))])
     assert await cache.lookup(["a", "b"]) == [1, 2]
     await cache.invalidate({"t1"}, "test")

@@ -117,7 +117,28 @@ async def test_a_mutation_by_another_principal_is_visible_at_once(cached_stack: 
     assert (await read_from_layer(cached_stack, parent, family))["account"]["balance"]["amount"] == "0.00"
     # The branch admin pays through the gateway; the guardian reads at once (no waiting for events).
     await pay(cached_stack.client(ADMIN), family, "250")
+    hits, misses = lookups("hit"), lookups("miss")
     assert (await read(cached_stack, parent, family))["account"]["balance"]["amount"] == "250.00"
+    # The payment dropped the family's billing answers only: the family and its names (identity) came from the
+    # entity cache, the account from billing.
+    assert lookups("hit") > hits and lookups("miss") > misses
+
+    # A document already planned as a mutation pays no response-layer lookup (its answer is never kept).
+    backend = cache_of(cached_stack).backend
+    asked: list[list[str]] = []
+    get_many = backend.get_many
+
+    async def counted(keys: list[str]) -> list[bytes | None]:
+        asked.append(keys)
+        return await get_many(keys)
+
+    backend.get_many = counted  # type: ignore[method-assign]
+    try:
+        await pay(cached_stack.client(ADMIN), family, "50")
+    finally:
+        backend.get_many = get_many  # type: ignore[method-assign]
+    assert asked == []
+    assert (await read(cached_stack, parent, family))["account"]["balance"]["amount"] == "300.00"
 
 
 async def test_two_guardians_never_share_and_an_errored_answer_is_not_kept(cached_stack: StackHandle) -> None:

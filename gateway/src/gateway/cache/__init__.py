@@ -15,6 +15,10 @@ event drops the ids it changes - all it names but its contract's context fields 
 `a:<id>` of the ids it names only as context; the events that change a list no id in it names (a new or moved
 lesson) drop the field. A mutation drops its caller's scope and the ids in its answer
 and variables before the gateway answers, the caller's own branches only as `a:<id>` (see `mutation_tags`).
+Tags are per subgraph (`<subgraph>|<tag>`, see `subgraph_tags`): an event drops its tags in the subgraphs of its
+producer and its consumers only (`EVENT_CHANGES`), a mutation in the subgraphs its root fields went to - a
+service's answers change only with its own tables, which only its own writes and the events it consumes change.
+A payment drops the family's billing answers; its lessons, homework and names stay cached.
 A maximum age bounds what a lost invalidation can leave; while the event feed is down the cache is bypassed,
 and an in-process cache is emptied when the feed comes back.
 
@@ -43,9 +47,7 @@ from kabinet.events.ids import is_uuid as is_uuid
 log = logging.getLogger(__name__)
 
 CACHE_LOOKUPS = Counter("gateway_entity_cache_lookups_total", "Entity cache lookups", ["result"])
-CACHE_INVALIDATIONS = Counter(
-    "gateway_entity_cache_invalidations_total", "Entity cache invalidations", ["source"]
-)
+CACHE_INVALIDATIONS = Counter("gateway_entity_cache_invalidations_total", "Entity cache invalidations", ["source"])
 _HITS = CACHE_LOOKUPS.labels("hit")
 _MISSES = CACHE_LOOKUPS.labels("miss")
 _BYPASSED = CACHE_LOOKUPS.labels("bypassed")
@@ -66,8 +68,16 @@ FIELD_TAGS: dict[str, tuple[tuple[str, ...], str | None]] = {
     **{
         f"billing.{event}.v1": (("branchBillingReport",), None)
         for event in (
-            "payment.received", "payment.refunded", "lesson.charged", "charge.refunded", "adjustment.made",
-            "balance.changed", "subscription.sold", "subscription.expired", "subscription.closed", "invoice.paid",
+            "payment.received",
+            "payment.refunded",
+            "lesson.charged",
+            "charge.refunded",
+            "adjustment.made",
+            "balance.changed",
+            "subscription.sold",
+            "subscription.expired",
+            "subscription.closed",
+            "invoice.paid",
         )
     },
 }
@@ -76,6 +86,81 @@ FIELD_TAGS: dict[str, tuple[tuple[str, ...], str | None]] = {
 NESTED_FIELD_TAGS = frozenset({"cancellableUntil"})
 # Every event: any of them may name a cached entity.
 BINDINGS = ("#",)
+
+# Whose answers an event can change: its producer's and its consumers' (a service's answers change only with its
+# own tables, and a consumer applies the event to its own). The catalogue's (`kabinet.events.catalogue.collect()`,
+# which imports the services - the gateway does not); test_entity_cache keeps the two equal. An event not listed
+# here drops its tags in every subgraph.
+EVENT_CHANGES: dict[str, tuple[str, ...]] = {
+    "billing.account.opened.v1": ("billing",),
+    "billing.adjustment.made.v1": ("billing",),
+    "billing.balance.changed.v1": ("billing",),
+    "billing.charge.refunded.v1": ("billing",),
+    "billing.invoice.issued.v1": ("billing",),
+    "billing.invoice.paid.v1": ("billing",),
+    "billing.lesson.charged.v1": ("billing",),
+    "billing.payment.received.v1": ("billing",),
+    "billing.payment.refunded.v1": ("billing",),
+    "billing.subscription.closed.v1": ("billing",),
+    "billing.subscription.expired.v1": ("billing",),
+    "billing.subscription.frozen.v1": ("billing",),
+    "billing.subscription.sold.v1": ("billing", "identity"),
+    "billing.subscription.unfrozen.v1": ("billing",),
+    "identity.access.granted.v1": ("identity",),
+    "identity.access.revoked.v1": ("identity",),
+    "identity.branch.created.v1": ("identity", "billing", "scheduling"),
+    "identity.branch.updated.v1": ("identity", "billing", "scheduling"),
+    "identity.family.created.v1": ("identity",),
+    "identity.guardian.linked.v1": ("identity",),
+    "identity.question.answered.v1": ("identity",),
+    "identity.question.asked.v1": ("identity",),
+    "identity.staff.created.v1": ("identity", "billing", "scheduling"),
+    "identity.student.erased.v1": ("identity", "billing", "learning", "scheduling"),
+    "identity.student.registered.v1": ("identity", "billing", "learning", "scheduling"),
+    "identity.student.updated.v1": ("identity", "billing", "learning", "scheduling"),
+    "learning.attendance.marked.v1": ("learning", "billing", "scheduling"),
+    "learning.grade.posted.v1": ("learning",),
+    "learning.homework.assigned.v1": ("learning",),
+    "learning.lesson.conducted.v1": ("learning", "scheduling"),
+    "scheduling.booking.cancelled.v1": ("scheduling",),
+    "scheduling.booking.created.v1": ("scheduling",),
+    "scheduling.booking_policy.set.v1": ("scheduling",),
+    "scheduling.lesson.cancelled.v1": ("scheduling", "billing", "learning"),
+    "scheduling.lesson.rescheduled.v1": ("scheduling", "billing", "learning"),
+    "scheduling.lesson.scheduled.v1": ("scheduling", "billing", "identity", "learning"),
+    "scheduling.membership.ended.v1": ("scheduling",),
+    "scheduling.membership.started.v1": ("scheduling",),
+    "scheduling.membership.transferred.v1": ("scheduling",),
+    "scheduling.participant.added.v1": ("scheduling", "billing", "identity", "learning"),
+    "scheduling.participant.removed.v1": ("scheduling", "billing", "learning"),
+}
+# The subgraphs whose entries carry their own tags (`<subgraph>|<tag>`, see `subgraph_tags`): the services of
+# the catalogue. An entry of a subgraph named otherwise keeps plain tags, which every event and mutation drops.
+SERVICES = frozenset(("identity", "scheduling", "billing", "learning"))
+
+
+def changed_by(envelope: Envelope) -> Iterable[str]:
+    """The subgraphs whose answers the event can change (all of them when the catalogue does not list it)."""
+    return EVENT_CHANGES.get(envelope.routing_key, SERVICES)
+
+
+def in_subgraphs(tags: set[str], subgraphs: Iterable[str]) -> set[str]:
+    """What drops `tags` in the entries of these subgraphs (and, as plain tags, in those of unnamed ones): a payment
+    drops the family's billing answers, not its lessons or homework, which no payment changes."""
+    out = set(tags)
+    for subgraph in subgraphs:
+        if subgraph in SERVICES:
+            prefix = f"{subgraph}|"
+            out.update([prefix + tag for tag in tags])
+    return out
+
+
+def subgraph_tags(subgraph: str, tags: set[str]) -> frozenset[str]:
+    """The tags an answer of `subgraph` is stored with (see `in_subgraphs`)."""
+    if subgraph not in SERVICES:
+        return frozenset(tags)
+    prefix = f"{subgraph}|"
+    return frozenset([prefix + tag for tag in tags])
 
 
 def argument_tags(variables: Any, tags: set[str]) -> None:
@@ -241,12 +326,18 @@ class EntityCache:
         `max_age_s` (never past the cache's maximum age). Returns how many were stored."""
         if started < self._floor:
             return 0
-        dropped = self._dropped
-        fresh = [
-            (e.key, e.value, e.tags)
-            for e in entries
-            if not any(dropped.get(tag, 0) > started for tag in e.tags)
-        ]
+        if self.seq == started:  # nothing dropped since the request began
+            fresh = [(e.key, e.value, e.tags) for e in entries]
+        else:
+            # The tags dropped since: the tail of `_dropped`, which a drop moves to its end (few: those of the
+            # last milliseconds), so each entry is one set operation, not a lookup per tag.
+            since: set[str] = set()
+            dropped = self._dropped
+            for tag in reversed(dropped):
+                if dropped[tag] <= started:
+                    break
+                since.add(tag)
+            fresh = [(e.key, e.value, e.tags) for e in entries if since.isdisjoint(e.tags)]
         if fresh:
             age = self.max_age_s if max_age_s is None else min(max_age_s, self.max_age_s)
             await self.backend.put_many(fresh, age)
@@ -264,7 +355,7 @@ class EntityCache:
     async def handle_event(self, envelope: Envelope) -> None:
         """The feed's handler: never raises."""
         try:
-            await self.invalidate(event_tags(envelope), "event")
+            await self.invalidate(in_subgraphs(event_tags(envelope), changed_by(envelope)), "event")
         except Exception:
             log.exception("entity cache could not apply an event", extra={"event_id": envelope.id})
 

@@ -4,10 +4,10 @@ entity cache").
 On top of the entity cache and in its backend: an answer is kept whole, encoded as it was sent, under the
 caller's scope (the same `scope_for(principal)` as the entity cache), the operation document, the operation name
 and the variables as sent. Its tags are the union of the tags of every fetch the execution used (what the entity
-cache computed for each, hit or stored) plus the scope's, so the events, mutations, feed-down bypass and "not
-stored if a tag was dropped since the request began" that keep the entity cache true keep these answers true
-too. It lives at most as long as the shortest-lived cached answer it was built from, so a lost invalidation is
-still bounded by the maximum age.
+cache computed for each, hit or stored, per subgraph; they hold the scope's), so the events, mutations, feed-down
+bypass and "not stored if a tag was dropped since the request began" that keep the entity cache true keep these
+answers true too. It lives at most as long as the shortest-lived cached answer it was built from, so a lost
+invalidation is still bounded by the maximum age.
 
 Kept only when every fetch of the execution was itself cacheable (no root list, no fetch without a cache), for a
 query without an error or introspection. The hit skips parsing, planning, execution and encoding: one key hash and
@@ -99,5 +99,8 @@ async def store(
     if not collected.cacheable or max_age < _MIN_AGE_S:
         _UNCACHEABLE.inc()
         return
-    kept = await cache.store(started, [Pending(key, body, frozenset(collected.tags.union(scope.tags)))], max_age)
+    # The fetches' tags hold the scope's, per subgraph (a plain scope tag would go with any subgraph's change);
+    # an answer built from no fetch is kept under the plain ones.
+    tags = frozenset(collected.tags) if collected.tags else frozenset(scope.tags)
+    kept = await cache.store(started, [Pending(key, body, tags)], max_age)
     (_STORED if kept else _DROPPED).inc()

@@ -21,6 +21,7 @@ from gateway.cache import (
     field_tags,
     ids_in,
     is_uuid,
+    subgraph_tags,
 )
 from gateway.cache.responses import ResponseTags
 from gateway.execution.merging import ResponsePath, apply_renames, deep_merge, extract_representation, objects_at
@@ -149,7 +150,7 @@ async def _run_root(request: _Request, node: FetchNode, outcome: ExecutionOutcom
         if (cache is not None and isinstance(data, dict) and not payload.get("errors")
                 and not any(isinstance(v, list) for v in data.values())):
             tags = _root_tags(cache, node, variables, data)
-            await cache.cache.store(cache.started, [Pending(key, jsoncodec.dumps(data), frozenset(tags))])
+            await cache.cache.store(cache.started, [Pending(key, jsoncodec.dumps(data), tags)])
             if collected is not None:
                 collected.add(tags)
         elif collected is not None:
@@ -159,13 +160,15 @@ async def _run_root(request: _Request, node: FetchNode, outcome: ExecutionOutcom
     _merge_root_result(outcome, node.subgraph, payload)
 
 
-def _root_tags(cache: RequestCache, node: FetchNode, variables: Mapping[str, Any], data: dict[str, Any]) -> set[str]:
+def _root_tags(
+    cache: RequestCache, node: FetchNode, variables: Mapping[str, Any], data: dict[str, Any]
+) -> frozenset[str]:
     tags = set(cache.scope.tags)
     argument_tags(variables, tags)
     ids_in(data, tags)
     tags.update(field_tags(data))
     tags.update(_named_fields(node))
-    return tags
+    return subgraph_tags(node.subgraph, tags)
 
 
 async def _run_entities(request: _Request, group: FetchGroup, outcome: ExecutionOutcome) -> None:
@@ -371,7 +374,7 @@ async def _to_cache(
                     collected.uncacheable()
                 continue
             tags = _entity_tags(cache, node, representation, node_variables, result, objects, root)
-            entries.append(Pending(key, jsoncodec.dumps(result), frozenset(tags)))
+            entries.append(Pending(key, jsoncodec.dumps(result), tags))
             if collected is not None:
                 collected.add(tags)
     if entries:
@@ -386,7 +389,7 @@ def _entity_tags(
     result: dict[str, Any],
     objects: list[tuple[dict[str, Any], ResponsePath]],
     root: dict[str, Any],
-) -> set[str]:
+) -> frozenset[str]:
     tags = set(cache.scope.tags)
     ids_in(representation, tags)
     argument_tags(node_variables, tags)
@@ -395,7 +398,7 @@ def _entity_tags(
     tags.update(_named_fields(node))
     for _, path in objects:
         _ancestor_ids(root, path, tags)
-    return tags
+    return subgraph_tags(node.subgraph, tags)
 
 
 def _ancestor_ids(root: Any, path: ResponsePath, tags: set[str]) -> None:

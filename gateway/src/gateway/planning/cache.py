@@ -26,6 +26,10 @@ class LRUCache(Generic[K, V]):
         self.hits += 1
         return value
 
+    def peek(self, key: K) -> V | None:
+        """The value if present, without counting or refreshing it."""
+        return self._items.get(key)
+
     def put(self, key: K, value: V) -> None:
         self._items[key] = value
         self._items.move_to_end(key)
