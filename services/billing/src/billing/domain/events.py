@@ -90,8 +90,9 @@ class LessonCharged(EventContract):
 
     @classmethod
     def changed_ids(cls, payload: dict[str, Any]) -> list[str]:
-        ids = {payload["lesson_id"]} if is_uuid(payload["lesson_id"]) else set()
-        for line in payload["charges"]:
+        lesson_id = payload.get("lesson_id")
+        ids = {lesson_id} if isinstance(lesson_id, str) and is_uuid(lesson_id) else set()
+        for line in payload.get("charges", ()):
             for name in cls._LINE_IDS:
                 value = line.get(name)
                 if isinstance(value, str) and is_uuid(value):
