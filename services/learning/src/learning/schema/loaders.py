@@ -12,12 +12,14 @@ from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from kabinet.graphql.context import RequestContext
+from learning.domain.access import own_students
 from learning.domain.grades import GradeScale
 from learning.domain.model import Lesson, Sheet
 from learning.service.student_results import reader_scope
 from learning.service.unit_of_work import (
     LearningQueries,
     LearningWiring,
+    LessonText,
     SheetRevision,
     StudentLessonResult,
     StudentLessonsWindow,
@@ -54,6 +56,12 @@ class LearningLoaders:
             found = await q.sheets(list(ids))
             return [found.get(i) for i in ids]
 
+        family_id, student_ids = own_students(ctx.principal)
+
+        async def texts(ids: Sequence[str]) -> list[LessonText | None]:
+            found = await q.lesson_texts(list(ids), family_id, student_ids)
+            return [found.get(i) for i in ids]
+
         async def revisions(ids: Sequence[str]) -> list[list[SheetRevision]]:
             found = await q.revisions(list(ids))
             return [found.get(i, []) for i in ids]
@@ -74,6 +82,8 @@ class LearningLoaders:
             return [found[k.window][k.student_id] for k in keys]
 
         self.lesson_by_id = DataLoader[str, Lesson | None](load_fn=lessons)
+        # A lesson's summary and homework without its participants and marks (Lesson.summary, Lesson.homework).
+        self.text_by_lesson = DataLoader[str, LessonText | None](load_fn=texts)
         self.sheet_by_lesson = DataLoader[str, Sheet | None](load_fn=sheets)
         self.revisions_by_lesson = DataLoader[str, list[SheetRevision]](load_fn=revisions)
         # Keyed by course id ("" for lessons without a course).

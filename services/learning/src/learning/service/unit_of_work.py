@@ -120,6 +120,28 @@ class StudentLessonResult:
 
 
 @dataclass(frozen=True)
+class LessonText:
+    """A lesson's summary and homework with what deciding who may read them takes (``can_read_lesson_head``):
+    its branch and teachers, and whether one of the caller's own students is on it."""
+
+    lesson_id: str
+    branch_id: str
+    teacher_id: str
+    original_teacher_id: str | None
+    summary: str | None  # None: no sheet yet
+    homework: str | None
+    revision: int  # 0: no sheet yet
+    own_student_on_it: bool
+
+    def teachers(self) -> set[str]:
+        return {t for t in (self.teacher_id, self.original_teacher_id) if t}
+
+    @property
+    def filled(self) -> bool:
+        return self.revision > 0
+
+
+@dataclass(frozen=True)
 class StudentLessonsWindow:
     """Which of a student's lessons to read: ``since <= starts_at < until`` (either open), newest first; with
     ``before`` (a lesson's start and id) only those strictly older; at most ``limit`` (None: all in the window)."""
@@ -160,6 +182,11 @@ class LearningQueries(Protocol):
     async def lessons(self, ids: Sequence[str]) -> dict[str, Lesson]: ...
 
     async def sheets(self, lesson_ids: Sequence[str]) -> dict[str, Sheet]: ...
+
+    async def lesson_texts(self, ids: Sequence[str], family_id: str | None, student_ids: frozenset[str]
+                           ) -> dict[str, LessonText]:
+        """The lessons' summary and homework in one statement; ``own_student_on_it`` by ``own_students``'s
+        parameters (``family_id``, ``student_ids``)."""
 
     async def revisions(self, lesson_ids: Sequence[str]) -> dict[str, list[SheetRevision]]:
         """Oldest first."""

@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, select
 
 from kabinet.db.any_of import any_of
 from learning.adapters.queries import staff
+from learning.adapters.queries.lesson_texts import lesson_texts
 from learning.adapters.queries.student_lessons import count_student_lessons, student_lessons
 from learning.adapters.repositories.projections import lessons_by_ids
 from learning.adapters.repositories.settings import scales_of, thresholds_of
@@ -22,6 +23,7 @@ from learning.domain.progress import Thresholds
 from learning.service.unit_of_work import (
     BranchMark,
     GroupLesson,
+    LessonText,
     ReadScope,
     SheetRevision,
     StudentLessonResult,
@@ -47,6 +49,11 @@ class SqlLearningQueries:
     async def sheets(self, lesson_ids: Sequence[str]) -> dict[str, Sheet]:
         async with self.request.reads() as session:
             return await sheets_by_lessons(session, lesson_ids)
+
+    async def lesson_texts(self, ids: Sequence[str], family_id: str | None, student_ids: frozenset[str]
+                           ) -> dict[str, LessonText]:
+        async with self.request.reads() as session:
+            return await lesson_texts(session, ids, family_id, student_ids)
 
     async def revisions(self, lesson_ids: Sequence[str]) -> dict[str, list[SheetRevision]]:
         async with self.request.reads() as session:
