@@ -246,8 +246,12 @@ class MemoryQueries:
         rows.sort(key=lambda r: r.starts_at, reverse=True)
         return rows
 
-    async def student_lessons(self, student_ids: Sequence[str], scope: LessonScope | None,
-                              window: StudentLessonsWindow) -> dict[str, list[StudentLessonResult]]:
+    async def student_lessons(self, asks: Sequence[tuple[StudentLessonsWindow, Sequence[str]]],
+                              scope: LessonScope | None) -> list[dict[str, list[StudentLessonResult]]]:
+        return [self._in_window(ids, scope, window) for window, ids in asks]
+
+    def _in_window(self, student_ids: Sequence[str], scope: LessonScope | None,
+                   window: StudentLessonsWindow) -> dict[str, list[StudentLessonResult]]:
         out = {}
         for sid in student_ids:
             rows = [r for r in self._student_rows(sid, scope)

@@ -78,7 +78,9 @@ class LearningLoaders:
             by_window: dict[StudentLessonsWindow, list[str]] = defaultdict(list)
             for k in keys:
                 by_window[k.window].append(k.student_id)
-            found = {w: await q.student_lessons(sorted(set(ids)), scope, w) for w, ids in by_window.items()}
+            windows = list(by_window)
+            found = dict(zip(windows, await q.student_lessons([(w, sorted(set(by_window[w]))) for w in windows],
+                                                              scope), strict=True))
             return [found[k.window][k.student_id] for k in keys]
 
         self.lesson_by_id = DataLoader[str, Lesson | None](load_fn=lessons)
@@ -90,7 +92,7 @@ class LearningLoaders:
         self.scale_by_course = DataLoader[str, GradeScale](load_fn=scales)
         self.family_by_student = DataLoader[str, str | None](load_fn=families)
         # Each student's lessons in a window, newest first: a family sees all of its children's lessons (the
-        # caller checks the family first); staff only theirs. One query per distinct window.
+        # caller checks the family first); staff only theirs. One statement for all the windows of a batch.
         self.lessons_by_student = DataLoader[StudentLessonsKey, list[StudentLessonResult]](load_fn=student_lessons)
 
 

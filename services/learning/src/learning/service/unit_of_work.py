@@ -196,10 +196,11 @@ class LearningQueries(Protocol):
     async def families_of(self, student_ids: Sequence[str]) -> dict[str, str | None]:
         """Student -> family, from identity's events, else from any lesson the student is on."""
 
-    async def student_lessons(self, student_ids: Sequence[str], scope: LessonScope | None,
-                              window: StudentLessonsWindow) -> dict[str, list[StudentLessonResult]]:
-        """Each student's lessons (not cancelled) in the window, newest first. ``scope`` None: the family's view
-        (every lesson of the student); otherwise the staff member's lessons only."""
+    async def student_lessons(self, asks: Sequence[tuple[StudentLessonsWindow, Sequence[str]]],
+                              scope: LessonScope | None) -> list[dict[str, list[StudentLessonResult]]]:
+        """For each (window, students) asked, each student's lessons (not cancelled) in the window, newest first;
+        all of them in one statement. ``scope`` None: the family's view (every lesson of the student); otherwise
+        the staff member's lessons only."""
 
     async def count_student_lessons(self, student_id: str, scope: LessonScope | None,
                                     until: datetime | None) -> int: ...

@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, select
 from kabinet.db.any_of import any_of
 from learning.adapters.queries import staff
 from learning.adapters.queries.lesson_texts import lesson_texts
-from learning.adapters.queries.student_lessons import count_student_lessons, student_lessons
+from learning.adapters.queries.student_lessons import count_student_lessons, student_lessons_in
 from learning.adapters.repositories.projections import lessons_by_ids
 from learning.adapters.repositories.settings import scales_of, thresholds_of
 from learning.adapters.repositories.sheets import sheets_by_lessons
@@ -81,10 +81,10 @@ class SqlLearningQueries:
                 out.update({r.student_id: r.family_id for r in prow})
         return out
 
-    async def student_lessons(self, student_ids: Sequence[str], scope: LessonScope | None,
-                              window: StudentLessonsWindow) -> dict[str, list[StudentLessonResult]]:
+    async def student_lessons(self, asks: Sequence[tuple[StudentLessonsWindow, Sequence[str]]],
+                              scope: LessonScope | None) -> list[dict[str, list[StudentLessonResult]]]:
         async with self.request.reads() as session:
-            return await student_lessons(session, student_ids, scope, window)
+            return await student_lessons_in(session, asks, scope)
 
     async def count_student_lessons(self, student_id: str, scope: LessonScope | None,
                                     until: datetime | None) -> int:
