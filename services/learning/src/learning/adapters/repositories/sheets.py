@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kabinet.db.any_of import any_of
+from kabinet.db.bulk import BulkInsert
 from learning.adapters.rows import mark_from_row
 from learning.adapters.tables import sheet_marks, sheet_revisions, sheets
 from learning.domain.model import Sheet
@@ -15,6 +16,11 @@ from learning.domain.model import Sheet
 # Hot reads built once (kabinet.db.any_of): building a select per call costs more than running it.
 _SHEETS_OF = select(sheets).where(any_of(sheets.c.lesson_id, bindparam("ids")))
 _MARKS_OF = select(sheet_marks).where(any_of(sheet_marks.c.lesson_id, bindparam("ids")))
+_MARK_VALUES = ("attendance", "homework_done", "grade", "grade_scale", "comment")
+# A save's changed marks, new or replacing the student's mark: one statement whatever their number.
+_UPSERT_MARKS = BulkInsert(sheet_marks, ("lesson_id", "student_id", *_MARK_VALUES), lambda stmt: (
+    stmt.on_conflict_do_update(index_elements=["lesson_id", "student_id"],
+                               set_={c: stmt.excluded[c] for c in _MARK_VALUES})))
 
 
 async def sheets_by_lessons(session: AsyncSession, lesson_ids: Sequence[str]) -> dict[str, Sheet]:
@@ -47,14 +53,13 @@ class SqlSheets:
             await self.session.execute(update(sheets).where(sheets.c.lesson_id == sheet.lesson_id).values(**values))
         changed = [m for sid, m in sheet.marks.items() if previous is None or previous.marks.get(sid) != m]
         if changed:
-            await self.session.execute(delete(sheet_marks).where(
-                sheet_marks.c.lesson_id == sheet.lesson_id,
-                any_of(sheet_marks.c.student_id, [m.student_id for m in changed])))
-            await self.session.execute(sheet_marks.insert(), [
-                dict(lesson_id=sheet.lesson_id, student_id=m.student_id, attendance=m.attendance.value,
-                     homework_done=m.homework_done.value if m.homework_done else None,
-                     grade=m.grade.value if m.grade else None, grade_scale=m.grade.scale.value if m.grade else None,
-                     comment=m.comment) for m in changed])
+            await _UPSERT_MARKS.execute(self.session, {
+                "lesson_id": [sheet.lesson_id] * len(changed), "student_id": [m.student_id for m in changed],
+                "attendance": [m.attendance.value for m in changed],
+                "homework_done": [m.homework_done.value if m.homework_done else None for m in changed],
+                "grade": [m.grade.value if m.grade else None for m in changed],
+                "grade_scale": [m.grade.scale.value if m.grade else None for m in changed],
+                "comment": [m.comment for m in changed]})
         await self.session.execute(sheet_revisions.insert().values(
             lesson_id=sheet.lesson_id, revision=sheet.revision, saved_at=sheet.updated_at, saved_by=sheet.updated_by,
             snapshot=sheet.snapshot()))
