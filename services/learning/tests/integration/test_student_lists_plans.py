@@ -91,8 +91,8 @@ async def test_a_students_lists_read_their_window_not_the_history(database_facto
             y: Any = c
             past, hw = past_window(NOW, 5, None), homework_window(NOW - timedelta(days=60), NOW)
             together = await student_lessons_in(y, [(past, students[:3]), (hw, [kid])], None)
-            assert together == [await student_lessons(y, students[:3], None, past),
-                                await student_lessons(y, [kid], None, hw)]
-            assert [len(v) for v in together[0].values()] == [6, 6, 6] and len(together[1][kid]) > 20
+            assert together.windows == [await student_lessons(y, students[:3], None, past),
+                                        await student_lessons(y, [kid], None, hw)]
+            assert [len(v) for v in together.windows[0].values()] == [6, 6, 6] and len(together.windows[1][kid]) > 20
     finally:
         await engine.dispose()

@@ -22,6 +22,7 @@ from learning.service.unit_of_work import (
     LessonText,
     SheetRevision,
     StudentLessonResult,
+    StudentLessons,
     StudentLessonsWindow,
 )
 
@@ -247,8 +248,11 @@ class MemoryQueries:
         return rows
 
     async def student_lessons(self, asks: Sequence[tuple[StudentLessonsWindow, Sequence[str]]],
-                              scope: LessonScope | None) -> list[dict[str, list[StudentLessonResult]]]:
-        return [self._in_window(ids, scope, window) for window, ids in asks]
+                              scope: LessonScope | None) -> StudentLessons:
+        windows = [self._in_window(ids, scope, window) for window, ids in asks]
+        families = {sid: fam for found in windows for sid, rows in found.items() if rows
+                    and (fam := self.s.students.get(sid, (None, None, False))[0]) is not None}
+        return StudentLessons(windows, families)
 
     def _in_window(self, student_ids: Sequence[str], scope: LessonScope | None,
                    window: StudentLessonsWindow) -> dict[str, list[StudentLessonResult]]:

@@ -142,6 +142,15 @@ class LessonText:
 
 
 @dataclass(frozen=True)
+class StudentLessons:
+    """Students' lessons in windows: for each (window, students) asked, each student's lessons newest first; and
+    identity's family of each student with a row (None or missing: ask ``families_of``)."""
+
+    windows: list[dict[str, list[StudentLessonResult]]]
+    families: dict[str, str]
+
+
+@dataclass(frozen=True)
 class StudentLessonsWindow:
     """Which of a student's lessons to read: ``since <= starts_at < until`` (either open), newest first; with
     ``before`` (a lesson's start and id) only those strictly older; at most ``limit`` (None: all in the window)."""
@@ -197,7 +206,7 @@ class LearningQueries(Protocol):
         """Student -> family, from identity's events, else from any lesson the student is on."""
 
     async def student_lessons(self, asks: Sequence[tuple[StudentLessonsWindow, Sequence[str]]],
-                              scope: LessonScope | None) -> list[dict[str, list[StudentLessonResult]]]:
+                              scope: LessonScope | None) -> StudentLessons:
         """For each (window, students) asked, each student's lessons (not cancelled) in the window, newest first;
         all of them in one statement. ``scope`` None: the family's view (every lesson of the student); otherwise
         the staff member's lessons only."""

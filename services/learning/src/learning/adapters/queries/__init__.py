@@ -26,7 +26,7 @@ from learning.service.unit_of_work import (
     LessonText,
     ReadScope,
     SheetRevision,
-    StudentLessonResult,
+    StudentLessons,
     StudentLessonsWindow,
 )
 
@@ -82,7 +82,7 @@ class SqlLearningQueries:
         return out
 
     async def student_lessons(self, asks: Sequence[tuple[StudentLessonsWindow, Sequence[str]]],
-                              scope: LessonScope | None) -> list[dict[str, list[StudentLessonResult]]]:
+                              scope: LessonScope | None) -> StudentLessons:
         async with self.request.reads() as session:
             return await student_lessons_in(session, asks, scope)
 

@@ -27,9 +27,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kabinet.db.any_of import any_of
 from learning.adapters.queries.scope import scope_clause
 from learning.adapters.rows import mark_from_row
-from learning.adapters.tables import lesson_participants, lessons, sheet_marks, sheets
+from learning.adapters.tables import lesson_participants, lessons, sheet_marks, sheets, students
 from learning.domain.access import LessonScope
-from learning.service.unit_of_work import StudentLessonResult, StudentLessonsWindow
+from learning.service.unit_of_work import StudentLessonResult, StudentLessons, StudentLessonsWindow
 
 p, m = lesson_participants, sheet_marks
 
@@ -46,15 +46,18 @@ def _conditions(scope: LessonScope | None, since: Any, until: Any) -> list[Colum
     return where
 
 
-def _joined(stmt: Select[Any]) -> Select[Any]:
-    return stmt.select_from(p.join(lessons, lessons.c.id == p.c.lesson_id)
-                            .outerjoin(sheets, sheets.c.lesson_id == p.c.lesson_id)
-                            .outerjoin(m, and_(m.c.lesson_id == p.c.lesson_id, m.c.student_id == p.c.student_id)))
+def _joined(stmt: Select[Any], family: bool = False) -> Select[Any]:
+    joined = (p.join(lessons, lessons.c.id == p.c.lesson_id)
+              .outerjoin(sheets, sheets.c.lesson_id == p.c.lesson_id)
+              .outerjoin(m, and_(m.c.lesson_id == p.c.lesson_id, m.c.student_id == p.c.student_id)))
+    return stmt.select_from(joined.outerjoin(students, students.c.id == p.c.student_id) if family else joined)
 
 
 _COLUMNS = [p.c.student_id, p.c.lesson_id, lessons.c.group_id, lessons.c.course_id, lessons.c.starts_at,
             lessons.c.ends_at, sheets.c.summary, sheets.c.homework, sheets.c.revision, m.c.attendance,
-            m.c.homework_done, m.c.grade, m.c.grade_scale, m.c.comment]
+            m.c.homework_done, m.c.grade, m.c.grade_scale, m.c.comment,
+            # The student's family as identity's events gave it: the family's check needs no statement of its own.
+            students.c.family_id]
 _CACHED_UP_TO = 8  # students: a family's children (more are staff reads, built per call)
 
 # A window's shape: (students, since, until, before, limit) - how many students and which bounds it has.
@@ -77,7 +80,7 @@ def _window(scope: LessonScope | None, w: int, shape: Shape) -> list[Select[Any]
     tag = literal_column(str(w), Integer()).label("w")
 
     def one(who: ColumnElement[bool]) -> Select[Any]:
-        return _joined(select(tag, *_COLUMNS)).where(who, *window)
+        return _joined(select(tag, *_COLUMNS), family=True).where(who, *window)
 
     # One student: equality, so the (student_id, starts_at) index gives the order and a LIMIT stops the scan
     # early; ``= ANY(array)`` does not.
@@ -101,14 +104,16 @@ _statement = lru_cache(maxsize=256)(_build)
 
 
 async def student_lessons_in(session: AsyncSession, asks: Sequence[tuple[StudentLessonsWindow, Sequence[str]]],
-                             scope: LessonScope | None) -> list[dict[str, list[StudentLessonResult]]]:
-    """For each (window, students) asked, each student's lessons in that window, newest first."""
+                             scope: LessonScope | None) -> StudentLessons:
+    """For each (window, students) asked, each student's lessons in that window, newest first; with the family
+    of each student who has a row."""
     out: list[dict[str, list[StudentLessonResult]]] = [{s: [] for s in ids} for _, ids in asks]
+    families: dict[str, str] = {}
     if scope is not None and scope.empty:
-        return out
+        return StudentLessons(out, families)
     read = [(w, window, ids) for w, (window, ids) in enumerate(asks) if ids and window.limit != 0]
     if not read:
-        return out
+        return StudentLessons(out, families)
     shapes = tuple((len(ids), window.since is not None, window.until is not None, window.before is not None,
                     window.limit is not None) for _, window, ids in read)
     # A family's reads (no scope, a few children) reuse one statement per shape: building this union and its
@@ -125,6 +130,8 @@ async def student_lessons_in(session: AsyncSession, asks: Sequence[tuple[Student
         if window.before is not None:
             params.update({f"w{i}_before_at": window.before[0], f"w{i}_before_id": window.before[1]})
     for r in (await session.execute(stmt, params)).all():
+        if r.family_id is not None:
+            families[r.student_id] = r.family_id
         tags[r.w][r.student_id].append(StudentLessonResult(
             r.student_id, r.lesson_id, r.starts_at, r.ends_at, r.course_id, r.group_id, r.revision is not None,
             r.summary, r.homework, mark_from_row(r) if r.attendance is not None else None))
@@ -132,13 +139,13 @@ async def student_lessons_in(session: AsyncSession, asks: Sequence[tuple[Student
         for rows in found.values():
             rows.sort(key=lambda r: r.lesson_id)
             rows.sort(key=lambda r: r.starts_at, reverse=True)  # newest first, then by id (the page order)
-    return out
+    return StudentLessons(out, families)
 
 
 async def student_lessons(session: AsyncSession, student_ids: Sequence[str], scope: LessonScope | None,
                           window: StudentLessonsWindow) -> dict[str, list[StudentLessonResult]]:
     """One window's (``student_lessons_in``)."""
-    return (await student_lessons_in(session, [(window, student_ids)], scope))[0]
+    return (await student_lessons_in(session, [(window, student_ids)], scope)).windows[0]
 
 
 async def count_student_lessons(session: AsyncSession, student_id: str, scope: LessonScope | None,
