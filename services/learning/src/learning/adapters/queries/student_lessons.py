@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kabinet.db.any_of import any_of
 from learning.adapters.queries.scope import scope_clause
-from learning.adapters.rows import mark_from_row
+from learning.adapters.rows import mark_of
 from learning.adapters.tables import lesson_participants, lessons, sheet_marks, sheets, students
 from learning.domain.access import LessonScope
 from learning.service.unit_of_work import StudentLessonResult, StudentLessons, StudentLessonsWindow
@@ -129,14 +129,22 @@ async def student_lessons_in(session: AsyncSession, asks: Sequence[tuple[Student
                        f"w{i}_limit": window.limit})
         if window.before is not None:
             params.update({f"w{i}_before_at": window.before[0], f"w{i}_before_id": window.before[1]})
-    for r in (await session.execute(stmt, params)).all():
-        if r.family_id is not None:
-            families[r.student_id] = r.family_id
-        tags[r.w][r.student_id].append(StudentLessonResult(
-            r.student_id, r.lesson_id, r.starts_at, r.ends_at, r.course_id, r.group_id, r.revision is not None,
-            r.summary, r.homework, mark_from_row(r) if r.attendance is not None else None))
-    for found in out:
-        for rows in found.values():
+    # Rows as plain tuples in _COLUMNS' order (attribute access on a Row costs a lookup per column); a lesson in
+    # two windows is converted once.
+    seen: dict[tuple[str, str], StudentLessonResult] = {}
+    for (w, student_id, lesson_id, group_id, course_id, starts_at, ends_at, summary, homework, revision, attendance,
+         homework_done, grade, scale, comment, family_id) in (await session.execute(stmt, params)).tuples():
+        result = seen.get((student_id, lesson_id))
+        if result is None:
+            result = seen[student_id, lesson_id] = StudentLessonResult(
+                student_id, lesson_id, starts_at, ends_at, course_id, group_id, revision is not None, summary,
+                homework, None if attendance is None else mark_of(student_id, attendance, homework_done, grade,
+                                                                  scale, comment))
+            if family_id is not None:
+                families[student_id] = family_id
+        tags[w][student_id].append(result)
+    for by_student in out:
+        for rows in by_student.values():
             rows.sort(key=lambda r: r.lesson_id)
             rows.sort(key=lambda r: r.starts_at, reverse=True)  # newest first, then by id (the page order)
     return StudentLessons(out, families)
