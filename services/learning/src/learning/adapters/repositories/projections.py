@@ -18,6 +18,13 @@ from learning.domain.model import Lesson, Participant
 # Hot reads built once (kabinet.db.any_of): building a select per call costs more than running it.
 _PARTICIPANTS_OF = select(lesson_participants).where(any_of(lesson_participants.c.lesson_id, bindparam("ids")))
 _LESSONS_BY_IDS = select(lessons).where(any_of(lessons.c.id, bindparam("ids")))
+# One lesson with its participants, a row each (one row with NULLs when it has none): one round trip, not two.
+_LESSON = (select(lessons, lesson_participants.c.student_id, lesson_participants.c.family_id,
+                  lesson_participants.c.reason, lesson_participants.c.active)
+           .select_from(lessons.outerjoin(lesson_participants, lesson_participants.c.lesson_id == lessons.c.id))
+           .where(lessons.c.id == bindparam("id")))
+# Locks the lesson's row only: serialises concurrent saves of one sheet (no-op on SQLite).
+_LESSON_FOR_UPDATE = _LESSON.with_for_update(of=lessons)
 
 
 async def participants_of(session: AsyncSession, lesson_ids: Sequence[str]) -> dict[str, dict[str, Participant]]:
@@ -100,14 +107,11 @@ class SqlProjections:
         await self.session.execute(update(lessons).where(lessons.c.id == lesson_id).values(cancelled=True))
 
     async def lesson(self, lesson_id: str, *, for_update: bool = False) -> Lesson | None:
-        stmt = select(lessons).where(lessons.c.id == lesson_id)
-        if for_update:
-            stmt = stmt.with_for_update()  # serialises concurrent saves of one sheet (no-op on SQLite)
-        row = (await self.session.execute(stmt)).first()
-        if row is None:
+        rows = (await self.session.execute(_LESSON_FOR_UPDATE if for_update else _LESSON, {"id": lesson_id})).all()
+        if not rows:
             return None
-        found = await participants_of(self.session, [lesson_id])
-        return lesson_from_row(row, found.get(lesson_id, {}))
+        return lesson_from_row(rows[0], {r.student_id: participant_from_row(r) for r in rows
+                                         if r.student_id is not None})
 
     async def next_in_group(self, group_id: str, after: datetime) -> str | None:
         row = (await self.session.execute(

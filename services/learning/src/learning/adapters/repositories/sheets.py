@@ -16,6 +16,11 @@ from learning.domain.model import Sheet
 # Hot reads built once (kabinet.db.any_of): building a select per call costs more than running it.
 _SHEETS_OF = select(sheets).where(any_of(sheets.c.lesson_id, bindparam("ids")))
 _MARKS_OF = select(sheet_marks).where(any_of(sheet_marks.c.lesson_id, bindparam("ids")))
+# One sheet with its marks, a row each (one row with NULLs when it has none): one round trip, not two.
+_SHEET_WITH_MARKS = (select(sheets, sheet_marks.c.student_id, sheet_marks.c.attendance, sheet_marks.c.homework_done,
+                            sheet_marks.c.grade, sheet_marks.c.grade_scale, sheet_marks.c.comment)
+                     .select_from(sheets.outerjoin(sheet_marks, sheet_marks.c.lesson_id == sheets.c.lesson_id))
+                     .where(sheets.c.lesson_id == bindparam("id")))
 _MARK_VALUES = ("attendance", "homework_done", "grade", "grade_scale", "comment")
 # A save's changed marks, new or replacing the student's mark: one statement whatever their number.
 _UPSERT_MARKS = BulkInsert(sheet_marks, ("lesson_id", "student_id", *_MARK_VALUES), lambda stmt: (
@@ -41,7 +46,13 @@ class SqlSheets:
         self.session = session
 
     async def get(self, lesson_id: str) -> Sheet | None:
-        return (await sheets_by_lessons(self.session, [lesson_id])).get(lesson_id)
+        rows = (await self.session.execute(_SHEET_WITH_MARKS, {"id": lesson_id})).all()
+        if not rows:
+            return None
+        r = rows[0]
+        return Sheet(r.lesson_id, r.summary, r.homework, r.revision, {
+            m.student_id: mark_from_row(m) for m in rows if m.student_id is not None}, r.conducted, r.updated_at,
+            r.updated_by)
 
     async def save(self, sheet: Sheet, previous: Sheet | None) -> None:
         assert sheet.updated_at is not None
