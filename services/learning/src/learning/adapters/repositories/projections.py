@@ -23,8 +23,14 @@ _LESSON = (select(lessons, lesson_participants.c.student_id, lesson_participants
                   lesson_participants.c.reason, lesson_participants.c.active)
            .select_from(lessons.outerjoin(lesson_participants, lesson_participants.c.lesson_id == lessons.c.id))
            .where(lessons.c.id == bindparam("id")))
-# Locks the lesson's row only: serialises concurrent saves of one sheet (no-op on SQLite).
-_LESSON_FOR_UPDATE = _LESSON.with_for_update(of=lessons)
+_later = lessons.alias("later")
+# The group's next lesson (not cancelled): where a homework set on this lesson is due.
+_NEXT_IN_GROUP = (select(_later.c.id).where(_later.c.group_id == lessons.c.group_id,
+                                            _later.c.starts_at > lessons.c.starts_at, _later.c.cancelled.is_(False))
+                  .order_by(_later.c.starts_at).limit(1).scalar_subquery())
+# A save's read: locks the lesson's row only (serialises concurrent saves of one sheet; no-op on SQLite), with the
+# group's next lesson, which ``next_in_group`` then answers without a statement.
+_LESSON_FOR_UPDATE = _LESSON.add_columns(_NEXT_IN_GROUP.label("next_in_group")).with_for_update(of=lessons)
 
 
 async def participants_of(session: AsyncSession, lesson_ids: Sequence[str]) -> dict[str, dict[str, Participant]]:
@@ -50,6 +56,8 @@ def _lesson_start(lesson_id: str) -> object:
 class SqlProjections:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        # (group, after) -> the group's next lesson, as the locked read of a lesson of the group found it.
+        self._next_in_group: dict[tuple[str, datetime], str | None] = {}
 
     async def upsert_lesson(self, lesson: Lesson, event_at: datetime) -> None:
         values = dict(id=lesson.id, branch_id=lesson.branch_id, group_id=lesson.group_id,
@@ -110,10 +118,14 @@ class SqlProjections:
         rows = (await self.session.execute(_LESSON_FOR_UPDATE if for_update else _LESSON, {"id": lesson_id})).all()
         if not rows:
             return None
-        return lesson_from_row(rows[0], {r.student_id: participant_from_row(r) for r in rows
-                                         if r.student_id is not None})
+        r = rows[0]
+        if for_update and r.group_id is not None:
+            self._next_in_group[r.group_id, r.starts_at] = r.next_in_group
+        return lesson_from_row(r, {r.student_id: participant_from_row(r) for r in rows if r.student_id is not None})
 
     async def next_in_group(self, group_id: str, after: datetime) -> str | None:
+        if (group_id, after) in self._next_in_group:  # read with the lesson, in this transaction
+            return self._next_in_group[group_id, after]
         row = (await self.session.execute(
             select(lessons.c.id).where(lessons.c.group_id == group_id, lessons.c.starts_at > after,
                                        lessons.c.cancelled.is_(False))

@@ -21,6 +21,12 @@ _SHEET_WITH_MARKS = (select(sheets, sheet_marks.c.student_id, sheet_marks.c.atte
                             sheet_marks.c.grade, sheet_marks.c.grade_scale, sheet_marks.c.comment)
                      .select_from(sheets.outerjoin(sheet_marks, sheet_marks.c.lesson_id == sheets.c.lesson_id))
                      .where(sheets.c.lesson_id == bindparam("id")))
+# A save's statements built once (building an insert or update per call costs about what running it does).
+_SHEET_VALUES = ("summary", "homework", "revision", "conducted", "updated_at", "updated_by")
+_INSERT_SHEET = sheets.insert()
+_UPDATE_SHEET = (update(sheets).where(sheets.c.lesson_id == bindparam("b_lesson_id"))
+                 .values({c: bindparam(f"b_{c}") for c in _SHEET_VALUES}))
+_INSERT_REVISION = sheet_revisions.insert()
 _MARK_VALUES = ("attendance", "homework_done", "grade", "grade_scale", "comment")
 # A save's changed marks, new or replacing the student's mark: one statement whatever their number.
 _UPSERT_MARKS = BulkInsert(sheet_marks, ("lesson_id", "student_id", *_MARK_VALUES), lambda stmt: (
@@ -56,12 +62,13 @@ class SqlSheets:
 
     async def save(self, sheet: Sheet, previous: Sheet | None) -> None:
         assert sheet.updated_at is not None
-        values = dict(summary=sheet.summary, homework=sheet.homework, revision=sheet.revision,
-                      conducted=sheet.conducted, updated_at=sheet.updated_at, updated_by=sheet.updated_by)
+        values = dict(lesson_id=sheet.lesson_id, summary=sheet.summary, homework=sheet.homework,
+                      revision=sheet.revision, conducted=sheet.conducted, updated_at=sheet.updated_at,
+                      updated_by=sheet.updated_by)
         if previous is None:
-            await self.session.execute(sheets.insert().values(lesson_id=sheet.lesson_id, **values))
-        else:
-            await self.session.execute(update(sheets).where(sheets.c.lesson_id == sheet.lesson_id).values(**values))
+            await self.session.execute(_INSERT_SHEET, values)
+        else:  # the update's parameters are named apart from its columns (SQLAlchemy reserves those)
+            await self.session.execute(_UPDATE_SHEET, {f"b_{k}": v for k, v in values.items()})
         changed = [m for sid, m in sheet.marks.items() if previous is None or previous.marks.get(sid) != m]
         if changed:
             await _UPSERT_MARKS.execute(self.session, {
@@ -71,7 +78,7 @@ class SqlSheets:
                 "grade": [m.grade.value if m.grade else None for m in changed],
                 "grade_scale": [m.grade.scale.value if m.grade else None for m in changed],
                 "comment": [m.comment for m in changed]})
-        await self.session.execute(sheet_revisions.insert().values(
+        await self.session.execute(_INSERT_REVISION, dict(
             lesson_id=sheet.lesson_id, revision=sheet.revision, saved_at=sheet.updated_at, saved_by=sheet.updated_by,
             snapshot=sheet.snapshot()))
 
