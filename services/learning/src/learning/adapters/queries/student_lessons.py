@@ -129,11 +129,11 @@ async def student_lessons_in(session: AsyncSession, asks: Sequence[tuple[Student
                        f"w{i}_limit": window.limit})
         if window.before is not None:
             params.update({f"w{i}_before_at": window.before[0], f"w{i}_before_id": window.before[1]})
-    # Rows as plain tuples in _COLUMNS' order (attribute access on a Row costs a lookup per column); a lesson in
+    # Rows unpacked in _COLUMNS' order (attribute access on a Row costs a lookup per column); a lesson in
     # two windows is converted once.
     seen: dict[tuple[str, str], StudentLessonResult] = {}
     for (w, student_id, lesson_id, group_id, course_id, starts_at, ends_at, summary, homework, revision, attendance,
-         homework_done, grade, scale, comment, family_id) in (await session.execute(stmt, params)).tuples():
+         homework_done, grade, scale, comment, family_id) in (await session.execute(stmt, params)).all():
         result = seen.get((student_id, lesson_id))
         if result is None:
             result = seen[student_id, lesson_id] = StudentLessonResult(
