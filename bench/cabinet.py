@@ -345,8 +345,11 @@ async def seed(chain: Chain, dsns: dict[str, str], rng: random.Random) -> dict[s
                                   "starts_at", "ends_at", "cancelled", "event_at"],
                    [(lid, chain.branches[g.branch][0], g.id, g.teacher, "group", True, starts,
                      starts + timedelta(minutes=90), False, t0) for g, lid, starts in published])
-        await copy(c, "lesson_participants", ["lesson_id", "student_id", "family_id", "reason", "active", "event_at"],
-                   [(lid, s, chain.family_of[s], "member", True, t0) for g, lid, _ in published for s in g.students])
+        # starts_at: the lesson's, as learning's projection keeps it (a student's windows are read by it).
+        await copy(c, "lesson_participants", ["lesson_id", "student_id", "family_id", "reason", "active", "event_at",
+                                              "starts_at"],
+                   [(lid, s, chain.family_of[s], "member", True, t0, starts) for g, lid, starts in published
+                    for s in g.students])
         sheet_rows, mark_rows = [], []
         for n, (g, lid, starts) in enumerate(published):
             ends = starts + timedelta(minutes=90)

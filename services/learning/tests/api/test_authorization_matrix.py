@@ -24,6 +24,11 @@ ROLES: dict[str, Principal | None] = {
     "guardian": guardian(F_OWN),
     "other_guardian": guardian(F_OTHER),  # no child on the lesson
     "student": Principal(user_id="s", role=Role.STUDENT, family_id=F_OWN, student_ids=frozenset({S_OWN})),
+    # A sibling's own account: a student reads only their own lessons, whatever family the token names.
+    "sibling": Principal(user_id="s2", role=Role.STUDENT, family_id=F_OWN,
+                         student_ids=frozenset({"00000000-0000-4000-8000-00000000005c"})),
+    # A guardian whose token names no family: never matches a participant without one.
+    "guardian_without_family": Principal(user_id="g0", role=Role.GUARDIAN),
     "teacher": staff(Role.TEACHER, T1_ID, (B1,)),
     "other_teacher": staff(Role.TEACHER, "t-9", ("b9",)),
     "admin": staff(Role.BRANCH_ADMIN, "a-1", (B1,)),

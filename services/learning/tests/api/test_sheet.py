@@ -167,3 +167,42 @@ async def test_who_may_write_and_read_a_sheet(env: Env) -> None:
     await env.settled()
     assert (await env.save(admin, lesson, rows, summary="y"))["data"]["saveLessonSheet"]["errors"][0][
         "code"] == "LESSON_CANCELLED"
+
+
+async def test_a_save_answers_with_the_sheet_as_a_read_after_it_shows_it(env: Env) -> None:
+    """The mutation answers from what it read and wrote (not a re-read): the same sheet a query then returns,
+    for a first save, a retry, a partial edit and a save that changes nothing; on the course's own scale."""
+    b, f1, f2, s1, s2, s3 = B1, uid(), uid(), uid(), uid(), uid()
+    course = uid()
+    owner = staff(Role.OWNER)
+    scale = await env.as_(owner).execute(
+        'mutation($c: ID!) { setCourseGradeScale(courseId: $c, gradeScale: TEN_POINT) { errors { code } } }',
+        {"c": course})
+    assert scale["data"]["setCourseGradeScale"]["errors"] == [], scale
+    lesson = await env.schedule(branch=b, teacher=T1, group=G1, course=course,
+                                starts_at=datetime.now(UTC) - timedelta(hours=3),
+                                participants=[(s1, f1), (s2, f2), (s3, f1)])
+    await env.settled()
+    teacher = staff(Role.TEACHER, T1, (b,))
+    fields = SHEET_FIELDS + " updatedAt"
+    save = ("mutation($input: SaveLessonSheetInput!) { saveLessonSheet(input: $input) { sheet { " + fields
+            + " } errors { code } } }")
+    read = "query($id: ID!) { lessonSheet(lessonId: $id) { " + fields + " } }"
+
+    async def saved_then_read(**payload: object) -> dict[str, object]:
+        got = await env.as_(teacher).execute(save, {"input": {"lessonId": lesson, "summary": "Past simple",
+                                                              "homework": "Ex. 4", **payload}})
+        assert got["data"]["saveLessonSheet"]["errors"] == [], got
+        answered = got["data"]["saveLessonSheet"]["sheet"]
+        assert answered == (await env.as_(teacher).execute(read, {"id": lesson}))["data"]["lessonSheet"]
+        return answered  # type: ignore[no-any-return]
+
+    rows = [{"studentId": s1, "attendance": "PRESENT", "homeworkDone": "YES", "grade": "9", "comment": "Good"},
+            {"studentId": s2, "attendance": "ABSENT"}]
+    first = await saved_then_read(students=rows, idempotencyKey="a")
+    assert first["revision"] == 1 and first["gradeScale"] == "TEN_POINT" and len(first["students"]) == 3
+    assert await saved_then_read(students=rows, idempotencyKey="a") == first  # the retry
+    edit = await saved_then_read(students=[{"studentId": s3, "attendance": "LATE", "grade": "7"}])
+    assert edit["revision"] == 2 and {r["studentId"]: r["grade"] for r in edit["students"]} == {
+        s1: "9", s2: None, s3: "7"}
+    assert await saved_then_read(students=[{"studentId": s3, "attendance": "LATE", "grade": "7"}]) == edit

@@ -153,3 +153,34 @@ async def test_erasure_removes_comments(env: Env) -> None:
         'query($id: ID!) { lessonSheet(lessonId: $id) { students { attendance comment } '
         'history { students { comment } } } }', {"id": lesson})
     assert "PII" not in json.dumps(got) and got["data"]["lessonSheet"]["students"][0]["attendance"] == "PRESENT"
+
+
+async def test_a_students_family_is_identitys_when_known_else_the_lessons(env: Env) -> None:
+    """The cabinet's past lessons and homework check the family identity gave learning (read with the lessons);
+    for a student identity has not told learning of, the family the lessons carry. A family the student has
+    left sees nothing, with or without lessons in the window."""
+    old, new, s, t = uid(), uid(), uid(), uid()
+    lesson = await env.schedule(branch=B1, teacher="t", group=G1, starts_at=datetime.now(UTC) - timedelta(days=2),
+                                participants=[(s, old), (t, old)])
+    await env.settled()
+    await env.save(staff(Role.TEACHER, "t"), lesson, [{"studentId": s, "attendance": "PRESENT", "grade": "5"},
+                                                       {"studentId": t, "attendance": "PRESENT"}], homework="Read")
+    await env.send("identity.student.updated", {"student_id": s, "family_id": new})  # moved to another family
+    await env.settled()
+    query = ('query($r: [_Any!]!) { _entities(representations: $r) { ... on Student { pastLessons(first: 5) { '
+             'edges { node { lessonId grade } } } homework { lessonId } } } }')
+
+    async def read(family: str, student: str) -> dict[str, object]:
+        rep = {"__typename": "Student", "id": student, "familyId": family}
+        return await env.as_(guardian(family)).execute(query, {"r": [rep]})
+
+    mine = await read(new, s)
+    assert "errors" not in mine, mine
+    entity = mine["data"]["_entities"][0]  # type: ignore[index]
+    assert [e["node"]["lessonId"] for e in entity["pastLessons"]["edges"]] == [lesson]
+    assert [h["lessonId"] for h in entity["homework"]] == [lesson]
+    left = await read(old, s)
+    assert left["errors"][0]["extensions"]["code"] == "FORBIDDEN" and "Read" not in json.dumps(left)  # type: ignore[index]
+    # t: identity never told learning of them; the lessons' family reads, another does not.
+    assert "errors" not in await read(old, t)
+    assert (await read(new, t))["errors"][0]["extensions"]["code"] == "FORBIDDEN"  # type: ignore[index]

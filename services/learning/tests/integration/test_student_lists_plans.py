@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from kabinet.db.migrations import upgrade
-from learning.adapters.queries.student_lessons import student_lessons
+from learning.adapters.queries.student_lessons import student_lessons, student_lessons_in
 from learning.adapters.tables import lesson_participants, lessons, sheet_marks, sheets
 from learning.service.student_results import homework_window, past_window, progress_window
 
@@ -76,12 +76,23 @@ async def test_a_students_lists_read_their_window_not_the_history(database_facto
             await student_lessons(x, students[:3], None, past_window(NOW, 5, None))
             await student_lessons(x, [kid], None, homework_window(NOW - timedelta(days=60), NOW))
             await student_lessons(x, [kid], None, progress_window(NOW - timedelta(days=30), NOW))
-        page, family_page, homework, progress = x.plans
+            # The cabinet's home: the past page and the homework window in one statement.
+            await student_lessons_in(x, [(past_window(NOW, 5, None), [kid]),
+                                         (homework_window(NOW - timedelta(days=60), NOW), [kid])], None)
+        page, family_page, homework, progress, home = x.plans
         assert all("ix_lesson_participants_student_start" in plan for plan in x.plans), x.plans
         # The history is 312 lessons a student; each read stops near its window.
         assert participant_rows_read(page) <= 25, page
         assert participant_rows_read(family_page) <= 3 * 8, family_page
         assert participant_rows_read(homework) <= 45, homework  # 60 days + 35 days of due lessons: about 41
         assert participant_rows_read(progress) <= 30, progress  # 30 days and the 30 before: about 26
+        assert participant_rows_read(home) <= 8 + 45, home
+        async with engine.connect() as c:  # one statement for several windows reads what each one does alone
+            y: Any = c
+            past, hw = past_window(NOW, 5, None), homework_window(NOW - timedelta(days=60), NOW)
+            together = await student_lessons_in(y, [(past, students[:3]), (hw, [kid])], None)
+            assert together.windows == [await student_lessons(y, students[:3], None, past),
+                                        await student_lessons(y, [kid], None, hw)]
+            assert [len(v) for v in together.windows[0].values()] == [6, 6, 6] and len(together.windows[1][kid]) > 20
     finally:
         await engine.dispose()

@@ -19,8 +19,10 @@ from learning.domain.progress import DEFAULT_THRESHOLDS, MarkFact, Thresholds
 from learning.service.unit_of_work import (
     BranchMark,
     GroupLesson,
+    LessonText,
     SheetRevision,
     StudentLessonResult,
+    StudentLessons,
     StudentLessonsWindow,
 )
 
@@ -201,6 +203,19 @@ class MemoryQueries:
     async def sheets(self, lesson_ids: Sequence[str]) -> dict[str, Sheet]:
         return {i: copy.deepcopy(self.s.sheets[i]) for i in lesson_ids if i in self.s.sheets}
 
+    async def lesson_texts(self, ids: Sequence[str], family_id: str | None, student_ids: frozenset[str]
+                           ) -> dict[str, LessonText]:
+        out = {}
+        for i in ids:
+            if (x := self.s.lessons.get(i)) is None:
+                continue
+            sheet = self.s.sheets.get(i)
+            own = any((family_id is not None and p.family_id == family_id) or sid in student_ids
+                      for sid, p in x.participants.items())
+            out[i] = LessonText(i, x.branch_id, x.teacher_id, x.original_teacher_id, sheet.summary if sheet else None,
+                                sheet.homework if sheet else None, sheet.revision if sheet else 0, own)
+        return out
+
     async def revisions(self, lesson_ids: Sequence[str]) -> dict[str, list[SheetRevision]]:
         return {i: list(self.s.revisions[i]) for i in lesson_ids if i in self.s.revisions}
 
@@ -232,8 +247,15 @@ class MemoryQueries:
         rows.sort(key=lambda r: r.starts_at, reverse=True)
         return rows
 
-    async def student_lessons(self, student_ids: Sequence[str], scope: LessonScope | None,
-                              window: StudentLessonsWindow) -> dict[str, list[StudentLessonResult]]:
+    async def student_lessons(self, asks: Sequence[tuple[StudentLessonsWindow, Sequence[str]]],
+                              scope: LessonScope | None) -> StudentLessons:
+        windows = [self._in_window(ids, scope, window) for window, ids in asks]
+        families = {sid: fam for found in windows for sid, rows in found.items() if rows
+                    and (fam := self.s.students.get(sid, (None, None, False))[0]) is not None}
+        return StudentLessons(windows, families)
+
+    def _in_window(self, student_ids: Sequence[str], scope: LessonScope | None,
+                   window: StudentLessonsWindow) -> dict[str, list[StudentLessonResult]]:
         out = {}
         for sid in student_ids:
             rows = [r for r in self._student_rows(sid, scope)

@@ -64,10 +64,10 @@ async def term() -> MemoryUnitOfWork:
 async def test_past_lessons_come_a_page_at_a_time_newest_first() -> None:
     q = MemoryQueries(await term())
     scope = reader_scope(MUM)
-    first = (await q.student_lessons(["S1"], scope, past_window(NOW, 3, None)))["S1"]
+    first = (await q.student_lessons([(past_window(NOW, 3, None), ["S1"])], scope)).windows[0]["S1"]
     assert [r.lesson_id for r in first] == ["L6", "L5", "L4", "L3"]  # one more than asked: there is a next page
     after = (first[2].starts_at, first[2].lesson_id)
-    second = (await q.student_lessons(["S1"], scope, past_window(NOW, 3, after)))["S1"]
+    second = (await q.student_lessons([(past_window(NOW, 3, after), ["S1"])], scope)).windows[0]["S1"]
     assert [r.lesson_id for r in second] == ["L3", "L2", "L1", "L0"]
     assert second[0].mark is not None and second[0].mark.comment == "note 3" and second[0].summary == "Topic 3"
     assert await q.count_student_lessons("S1", scope, NOW) == 7
@@ -77,7 +77,7 @@ async def test_past_lessons_come_a_page_at_a_time_newest_first() -> None:
 async def test_homework_over_a_window_is_due_at_the_next_lesson_and_checked_there() -> None:
     q = MemoryQueries(await term())
     start, end = NOW - timedelta(weeks=3), NOW
-    results = (await q.student_lessons(["S1"], None, homework_window(start, end)))["S1"]
+    results = (await q.student_lessons([(homework_window(start, end), ["S1"])], None)).windows[0]["S1"]
     items = homework_of(results, start, end)
     assert [h.lesson_id for h in items] == ["L6", "L5", "L4"]  # set within the window only
     assert [(h.due_lesson_id, h.status, h.result) for h in items] == [
@@ -91,7 +91,7 @@ async def test_progress_reads_its_period_and_the_one_before() -> None:
     start, end = MON + timedelta(weeks=4), MON + timedelta(weeks=7)  # L4..L6; before it L1..L3
     window = progress_window(start, end)
     assert (window.since, window.until) == (MON + timedelta(weeks=1), end)
-    s2 = (await q.student_lessons(["S2"], None, window))["S2"]
+    s2 = (await q.student_lessons([(window, ["S2"])], None)).windows[0]["S2"]
     [course] = progress_of(s2, start, end)
     assert (course.current.lessons, course.current.attendance_rate) == (3, 0.0)
     assert (course.previous.lessons, course.previous.attendance_rate) == (3, 0.6667)  # rounded to 4 places

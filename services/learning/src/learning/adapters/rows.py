@@ -16,14 +16,31 @@ def lesson_from_row(r: Any, participants: dict[str, Participant] | None = None) 
                   cancelled=r.cancelled, participants=participants or {})
 
 
+# Stored values to members by dict lookup: calling an enum class per value is ~10x slower (hot: a cabinet's
+# page converts dozens of marks).
+_ATTENDANCE: dict[str, Attendance] = {a.value: a for a in Attendance}
+_HOMEWORK_DONE: dict[str, HomeworkDone] = {h.value: h for h in HomeworkDone}
+_SCALES: dict[str, GradeScale] = {g.value: g for g in GradeScale}
+
+
+def grade_of(grade: int | None, scale: str | None) -> Grade | None:
+    return Grade(grade, _SCALES[scale]) if grade is not None and scale else None
+
+
 def grade_from_row(r: Any) -> Grade | None:
-    return Grade(r.grade, GradeScale(r.grade_scale)) if r.grade is not None and r.grade_scale else None
+    return grade_of(r.grade, r.grade_scale)
+
+
+def mark_of(student_id: str, attendance: str, homework_done: str | None, grade: int | None, scale: str | None,
+            comment: str | None) -> Mark:
+    """sheet_marks' columns as a Mark."""
+    return Mark(student_id, _ATTENDANCE[attendance], _HOMEWORK_DONE[homework_done] if homework_done else None,
+                grade_of(grade, scale), comment)
 
 
 def mark_from_row(r: Any) -> Mark:
     """A row with sheet_marks' columns (a comment column is optional)."""
-    return Mark(r.student_id, Attendance(r.attendance), HomeworkDone(r.homework_done) if r.homework_done else None,
-                grade_from_row(r), getattr(r, "comment", None))
+    return mark_of(r.student_id, r.attendance, r.homework_done, r.grade, r.grade_scale, getattr(r, "comment", None))
 
 
 def participant_from_row(r: Any) -> Participant:

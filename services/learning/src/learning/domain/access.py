@@ -13,11 +13,21 @@ Staff see lessons by role: the owner all, a branch admin their branches', a teac
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from kabinet.auth.principal import Principal, Role
 from kabinet.auth.rules import require_authenticated
 from kabinet.errors import Forbidden
 from learning.domain.model import Lesson
+
+
+class Taught(Protocol):
+    """Where and by whom a lesson is taught: what a staff scope looks at (a Lesson, or a read model of one)."""
+
+    @property
+    def branch_id(self) -> str: ...
+
+    def teachers(self) -> set[str]: ...
 
 
 @dataclass(frozen=True)
@@ -30,7 +40,7 @@ class LessonScope:
     def empty(self) -> bool:
         return not self.everything and not self.branch_ids and self.teacher_id is None
 
-    def covers(self, lesson: Lesson) -> bool:
+    def covers(self, lesson: Taught) -> bool:
         if self.everything:
             return True
         if lesson.branch_id in self.branch_ids:
@@ -83,6 +93,27 @@ def visible_students(p: Principal, lesson: Lesson, families: dict[str, str | Non
 def can_read_lesson(p: Principal, lesson: Lesson, families: dict[str, str | None]) -> bool:
     visible = visible_students(p, lesson, families)
     return visible is None or bool(visible)
+
+
+def own_students(p: Principal) -> tuple[str | None, frozenset[str]]:
+    """``family_owns`` as a query's parameters, for reads that do not load a lesson's participants: a participant
+    is the caller's own if its family is the first (a guardian's; None: no family matches) or its student one of
+    the second (a student's own ids)."""
+    if p.role is Role.GUARDIAN:
+        return p.family_id, frozenset()
+    if p.role is Role.STUDENT:
+        return None, p.student_ids
+    return None, frozenset()
+
+
+def can_read_lesson_head(p: Principal, lesson: Taught, own_student_on_it: bool) -> bool:
+    """``can_read_lesson`` without the participants: ``own_student_on_it`` is whether any participant (on the list
+    or not) is the caller's own by ``own_students(p)``."""
+    if p.is_staff:
+        return staff_scope(p).covers(lesson)
+    if is_family(p):
+        return own_student_on_it
+    return False
 
 
 def student_view_scope(p: Principal, student_id: str, family_id: str | None) -> LessonScope | None:

@@ -15,7 +15,7 @@ from kabinet.auth.rules import require_authenticated
 from kabinet.errors import Forbidden
 from kabinet.graphql.entities import STUDENT_OWNER, StudentEntity, StudentOwner
 from kabinet.graphql.types import PageInfo
-from learning.domain.access import visible_students
+from learning.domain.access import can_read_lesson_head, visible_students
 from learning.domain.errors import InvalidPeriod
 from learning.domain.model import Lesson as LessonModel
 from learning.schema.enums import HomeworkStatus
@@ -38,7 +38,7 @@ from learning.service.student_results import (
     progress_window,
     reader_scope,
 )
-from learning.service.unit_of_work import StudentLessonResult, StudentLessonsWindow
+from learning.service.unit_of_work import LessonText, StudentLessonResult, StudentLessonsWindow
 
 DEFAULT_PERIOD = timedelta(days=30)
 
@@ -76,6 +76,19 @@ async def sheet_for(info: Ctx, lesson_id: str) -> LessonSheet | None:
     return LessonSheet.build(lesson, sheet, scale, visible)
 
 
+async def readable_text(info: Ctx, lesson_id: str) -> LessonText | None:
+    """The lesson's summary and homework if the caller may read the lesson (``readable_lesson``'s rule, without
+    reading its participants and marks); None if learning does not know the lesson."""
+    p = info.context.principal
+    require_authenticated(p)
+    text = await loaders(info).text_by_lesson.load(lesson_id)
+    if text is None:
+        return None
+    if not can_read_lesson_head(p, text, text.own_student_on_it):
+        raise Forbidden()
+    return text
+
+
 @strawberry.federation.type(keys=["id"], description="A lesson (owned by scheduling); learning adds its sheet.")
 class Lesson:
     id: strawberry.ID
@@ -86,13 +99,13 @@ class Lesson:
 
     @strawberry.field(description="What was done on the lesson (null until the sheet is saved).")
     async def summary(self, info: Ctx) -> str | None:
-        sheet = await sheet_for(info, str(self.id))
-        return sheet.summary if sheet and sheet.filled else None
+        text = await readable_text(info, str(self.id))
+        return text.summary if text and text.filled else None
 
     @strawberry.field(description="The homework for the next lesson (null until the sheet is saved).")
     async def homework(self, info: Ctx) -> str | None:
-        sheet = await sheet_for(info, str(self.id))
-        return sheet.homework if sheet and sheet.filled else None
+        text = await readable_text(info, str(self.id))
+        return text.homework if text and text.filled else None
 
     @classmethod
     def resolve_reference(cls, info: Ctx, id: strawberry.ID) -> Lesson:
@@ -108,12 +121,14 @@ async def results_for(info: Ctx, student_id: str, owner: StudentOwner | None,
     heard of yet."""
     p = info.context.principal
     require_authenticated(p)
+    # Read with the student's family (one statement for the request's windows); shown only once checked.
+    found = await loaders(info).lessons_by_student.load(StudentLessonsKey(student_id, window))
     family = None
     if not p.is_staff:
-        family = await loaders(info).family_by_student.load(student_id)
+        family = found.family_id or await loaders(info).family_by_student.load(student_id)
         family = family or (owner.family_id if owner is not None else None) or None
     check_student_reader(p, student_id, family)
-    return await loaders(info).lessons_by_student.load(StudentLessonsKey(student_id, window))
+    return found.rows
 
 
 def _cursor(lesson_id: str) -> str:

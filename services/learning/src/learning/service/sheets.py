@@ -11,6 +11,7 @@ from kabinet.errors import Forbidden
 from learning.domain.access import can_write_sheet
 from learning.domain.errors import LessonNotFound, StaleRevision
 from learning.domain.events import AttendanceMarked, GradePosted, HomeworkAssigned, LessonConducted
+from learning.domain.grades import DEFAULT_SCALE, GradeScale
 from learning.domain.model import Lesson, Sheet, SheetChange, SheetDraft, record_sheet
 from learning.service.unit_of_work import LearningUnitOfWork
 
@@ -31,6 +32,10 @@ class SheetSaved:
     sheet: Sheet
     changed: bool  # False: the same sheet again, or a retry of a save that already happened
     replayed: bool = False  # a retry with an idempotency key already used for this very sheet
+    # The lesson (with its participants) and the course's scale the save read under the lesson's lock: with the
+    # sheet, what the mutation answers with, without reading them again.
+    lesson: Lesson | None = None
+    scale: GradeScale = DEFAULT_SCALE
 
 
 def lesson_scope(lesson_id: str) -> str:
@@ -49,12 +54,12 @@ async def save_sheet(cmd: SaveSheet, uow: LearningUnitOfWork, principal: Princip
     ensure(can_write_sheet(principal, lesson))
     current = await uow.sheets.get(lesson.id)
     claim = await uow.sheet_keys.claim(lesson_scope(lesson.id), cmd.idempotency_key, "save_sheet", cmd.draft)
+    scale = (await uow.settings.scales([lesson.course_id]))[lesson.course_id]
     if claim.replayed:
         assert current is not None
-        return SheetSaved(current, changed=False, replayed=True)  # a retry: nothing changes
+        return SheetSaved(current, changed=False, replayed=True, lesson=lesson, scale=scale)  # a retry: no change
     if cmd.expected_revision is not None and cmd.expected_revision != (current.revision if current else 0):
         raise StaleRevision(field="expectedRevision")
-    scale = (await uow.settings.scales([lesson.course_id]))[lesson.course_id]
     change = record_sheet(lesson, current, cmd.draft, scale, now=cmd.now,
                           by=principal.staff_id or principal.user_id, open_before=cmd.open_before)
     if change.changed:
@@ -62,7 +67,7 @@ async def save_sheet(cmd: SaveSheet, uow: LearningUnitOfWork, principal: Princip
         await _publish(uow, lesson, change, cmd.now)
     await uow.sheet_keys.store(claim, change.after.revision)
     await uow.commit()
-    return SheetSaved(change.after, changed=change.changed)
+    return SheetSaved(change.after, changed=change.changed, lesson=lesson, scale=scale)
 
 
 async def _publish(uow: LearningUnitOfWork, lesson: Lesson, change: SheetChange, now: datetime) -> None:

@@ -120,6 +120,37 @@ class StudentLessonResult:
 
 
 @dataclass(frozen=True)
+class LessonText:
+    """A lesson's summary and homework with what deciding who may read them takes (``can_read_lesson_head``):
+    its branch and teachers, and whether one of the caller's own students is on it."""
+
+    lesson_id: str
+    branch_id: str
+    teacher_id: str
+    original_teacher_id: str | None
+    summary: str | None  # None: no sheet yet
+    homework: str | None
+    revision: int  # 0: no sheet yet
+    own_student_on_it: bool
+
+    def teachers(self) -> set[str]:
+        return {t for t in (self.teacher_id, self.original_teacher_id) if t}
+
+    @property
+    def filled(self) -> bool:
+        return self.revision > 0
+
+
+@dataclass(frozen=True)
+class StudentLessons:
+    """Students' lessons in windows: for each (window, students) asked, each student's lessons newest first; and
+    identity's family of each student with a row (None or missing: ask ``families_of``)."""
+
+    windows: list[dict[str, list[StudentLessonResult]]]
+    families: dict[str, str]
+
+
+@dataclass(frozen=True)
 class StudentLessonsWindow:
     """Which of a student's lessons to read: ``since <= starts_at < until`` (either open), newest first; with
     ``before`` (a lesson's start and id) only those strictly older; at most ``limit`` (None: all in the window)."""
@@ -161,6 +192,11 @@ class LearningQueries(Protocol):
 
     async def sheets(self, lesson_ids: Sequence[str]) -> dict[str, Sheet]: ...
 
+    async def lesson_texts(self, ids: Sequence[str], family_id: str | None, student_ids: frozenset[str]
+                           ) -> dict[str, LessonText]:
+        """The lessons' summary and homework in one statement; ``own_student_on_it`` by ``own_students``'s
+        parameters (``family_id``, ``student_ids``)."""
+
     async def revisions(self, lesson_ids: Sequence[str]) -> dict[str, list[SheetRevision]]:
         """Oldest first."""
 
@@ -169,10 +205,11 @@ class LearningQueries(Protocol):
     async def families_of(self, student_ids: Sequence[str]) -> dict[str, str | None]:
         """Student -> family, from identity's events, else from any lesson the student is on."""
 
-    async def student_lessons(self, student_ids: Sequence[str], scope: LessonScope | None,
-                              window: StudentLessonsWindow) -> dict[str, list[StudentLessonResult]]:
-        """Each student's lessons (not cancelled) in the window, newest first. ``scope`` None: the family's view
-        (every lesson of the student); otherwise the staff member's lessons only."""
+    async def student_lessons(self, asks: Sequence[tuple[StudentLessonsWindow, Sequence[str]]],
+                              scope: LessonScope | None) -> StudentLessons:
+        """For each (window, students) asked, each student's lessons (not cancelled) in the window, newest first;
+        all of them in one statement. ``scope`` None: the family's view (every lesson of the student); otherwise
+        the staff member's lessons only."""
 
     async def count_student_lessons(self, student_id: str, scope: LessonScope | None,
                                     until: datetime | None) -> int: ...

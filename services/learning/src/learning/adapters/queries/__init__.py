@@ -10,7 +10,8 @@ from sqlalchemy import bindparam, select
 
 from kabinet.db.any_of import any_of
 from learning.adapters.queries import staff
-from learning.adapters.queries.student_lessons import count_student_lessons, student_lessons
+from learning.adapters.queries.lesson_texts import lesson_texts
+from learning.adapters.queries.student_lessons import count_student_lessons, student_lessons_in
 from learning.adapters.repositories.projections import lessons_by_ids
 from learning.adapters.repositories.settings import scales_of, thresholds_of
 from learning.adapters.repositories.sheets import sheets_by_lessons
@@ -22,9 +23,10 @@ from learning.domain.progress import Thresholds
 from learning.service.unit_of_work import (
     BranchMark,
     GroupLesson,
+    LessonText,
     ReadScope,
     SheetRevision,
-    StudentLessonResult,
+    StudentLessons,
     StudentLessonsWindow,
 )
 
@@ -47,6 +49,11 @@ class SqlLearningQueries:
     async def sheets(self, lesson_ids: Sequence[str]) -> dict[str, Sheet]:
         async with self.request.reads() as session:
             return await sheets_by_lessons(session, lesson_ids)
+
+    async def lesson_texts(self, ids: Sequence[str], family_id: str | None, student_ids: frozenset[str]
+                           ) -> dict[str, LessonText]:
+        async with self.request.reads() as session:
+            return await lesson_texts(session, ids, family_id, student_ids)
 
     async def revisions(self, lesson_ids: Sequence[str]) -> dict[str, list[SheetRevision]]:
         async with self.request.reads() as session:
@@ -74,10 +81,10 @@ class SqlLearningQueries:
                 out.update({r.student_id: r.family_id for r in prow})
         return out
 
-    async def student_lessons(self, student_ids: Sequence[str], scope: LessonScope | None,
-                              window: StudentLessonsWindow) -> dict[str, list[StudentLessonResult]]:
+    async def student_lessons(self, asks: Sequence[tuple[StudentLessonsWindow, Sequence[str]]],
+                              scope: LessonScope | None) -> StudentLessons:
         async with self.request.reads() as session:
-            return await student_lessons(session, student_ids, scope, window)
+            return await student_lessons_in(session, asks, scope)
 
     async def count_student_lessons(self, student_id: str, scope: LessonScope | None,
                                     until: datetime | None) -> int:

@@ -18,6 +18,19 @@ from learning.domain.model import Lesson, Participant
 # Hot reads built once (kabinet.db.any_of): building a select per call costs more than running it.
 _PARTICIPANTS_OF = select(lesson_participants).where(any_of(lesson_participants.c.lesson_id, bindparam("ids")))
 _LESSONS_BY_IDS = select(lessons).where(any_of(lessons.c.id, bindparam("ids")))
+# One lesson with its participants, a row each (one row with NULLs when it has none): one round trip, not two.
+_LESSON = (select(lessons, lesson_participants.c.student_id, lesson_participants.c.family_id,
+                  lesson_participants.c.reason, lesson_participants.c.active)
+           .select_from(lessons.outerjoin(lesson_participants, lesson_participants.c.lesson_id == lessons.c.id))
+           .where(lessons.c.id == bindparam("id")))
+_later = lessons.alias("later")
+# The group's next lesson (not cancelled): where a homework set on this lesson is due.
+_NEXT_IN_GROUP = (select(_later.c.id).where(_later.c.group_id == lessons.c.group_id,
+                                            _later.c.starts_at > lessons.c.starts_at, _later.c.cancelled.is_(False))
+                  .order_by(_later.c.starts_at).limit(1).scalar_subquery())
+# A save's read: locks the lesson's row only (serialises concurrent saves of one sheet; no-op on SQLite), with the
+# group's next lesson, which ``next_in_group`` then answers without a statement.
+_LESSON_FOR_UPDATE = _LESSON.add_columns(_NEXT_IN_GROUP.label("next_in_group")).with_for_update(of=lessons)
 
 
 async def participants_of(session: AsyncSession, lesson_ids: Sequence[str]) -> dict[str, dict[str, Participant]]:
@@ -43,6 +56,8 @@ def _lesson_start(lesson_id: str) -> object:
 class SqlProjections:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        # (group, after) -> the group's next lesson, as the locked read of a lesson of the group found it.
+        self._next_in_group: dict[tuple[str, datetime], str | None] = {}
 
     async def upsert_lesson(self, lesson: Lesson, event_at: datetime) -> None:
         values = dict(id=lesson.id, branch_id=lesson.branch_id, group_id=lesson.group_id,
@@ -100,16 +115,17 @@ class SqlProjections:
         await self.session.execute(update(lessons).where(lessons.c.id == lesson_id).values(cancelled=True))
 
     async def lesson(self, lesson_id: str, *, for_update: bool = False) -> Lesson | None:
-        stmt = select(lessons).where(lessons.c.id == lesson_id)
-        if for_update:
-            stmt = stmt.with_for_update()  # serialises concurrent saves of one sheet (no-op on SQLite)
-        row = (await self.session.execute(stmt)).first()
-        if row is None:
+        rows = (await self.session.execute(_LESSON_FOR_UPDATE if for_update else _LESSON, {"id": lesson_id})).all()
+        if not rows:
             return None
-        found = await participants_of(self.session, [lesson_id])
-        return lesson_from_row(row, found.get(lesson_id, {}))
+        r = rows[0]
+        if for_update and r.group_id is not None:
+            self._next_in_group[r.group_id, r.starts_at] = r.next_in_group
+        return lesson_from_row(r, {r.student_id: participant_from_row(r) for r in rows if r.student_id is not None})
 
     async def next_in_group(self, group_id: str, after: datetime) -> str | None:
+        if (group_id, after) in self._next_in_group:  # read with the lesson, in this transaction
+            return self._next_in_group[group_id, after]
         row = (await self.session.execute(
             select(lessons.c.id).where(lessons.c.group_id == group_id, lessons.c.starts_at > after,
                                        lessons.c.cancelled.is_(False))

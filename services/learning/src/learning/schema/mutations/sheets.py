@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import strawberry
 
 from kabinet.graphql.mutations import attempt
+from learning.domain.access import visible_students
 from learning.domain.model import MarkDraft, SheetDraft
-from learning.schema.entities import sheet_for
 from learning.schema.errors import UserError
 from learning.schema.inputs import SaveLessonSheetInput
 from learning.schema.loaders import Ctx, wiring
@@ -32,9 +33,17 @@ class SheetMutations:
         open_before = timedelta(minutes=getattr(runtime.settings, "sheet_open_before_start_min", 30))
         cmd = SaveSheet(draft, datetime.now().astimezone(), input.idempotency_key, input.expected_revision,
                         open_before)
-        _, errors = await attempt(lambda uow: save_sheet(cmd, uow, info.context.principal),
-                                  error=UserError, within=wiring(info.context).unit_of_work)
-        if errors:
+        saved, errors = await attempt(lambda uow: save_sheet(cmd, uow, info.context.principal),
+                                      error=UserError, within=wiring(info.context).unit_of_work)
+        if errors or saved is None:
             return SaveLessonSheetPayload(sheet=None, errors=errors)
-        info.context.loaders.clear()  # read the saved state, not what this request cached before
-        return SaveLessonSheetPayload(sheet=await sheet_for(info, str(input.lesson_id)), errors=[])
+        info.context.loaders.clear()  # other fields read the saved state, not what this request cached before
+        # The sheet as committed, from what the save read under the lesson's lock and wrote (reading the lesson,
+        # its participants, the sheet and its marks again cost four statements).
+        lesson = saved.lesson
+        assert lesson is not None
+        sheet = replace(saved.sheet, updated_at=saved.sheet.updated_at.astimezone(UTC)
+                        if saved.sheet.updated_at else None)
+        visible = visible_students(info.context.principal, lesson,
+                                   {sid: p.family_id for sid, p in lesson.participants.items()})
+        return SaveLessonSheetPayload(sheet=LessonSheet.build(lesson, sheet, saved.scale, visible), errors=[])
