@@ -34,8 +34,9 @@ class ReadSession(AsyncSession):
         self, statement: Executable, params: Any = None, *, execution_options: Any = util.EMPTY_DICT,
         bind_arguments: Any = None, **kw: Any,
     ) -> Result[Any]:
-        if (execution_options or bind_arguments is not None or kw
-                or statement._propagate_attrs.get("compile_state_plugin") == "orm"):
+        attrs = getattr(statement, "_propagate_attrs", None)  # None: not a statement (the session says so)
+        if (execution_options or bind_arguments is not None or kw or attrs is None
+                or attrs.get("compile_state_plugin") == "orm"):
             return await super().execute(statement, params, execution_options=execution_options,
                                          bind_arguments=bind_arguments, **kw)
         return await self._conn.execute(statement, params)
