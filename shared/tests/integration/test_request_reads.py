@@ -39,7 +39,7 @@ def create_schema(conn: Connection) -> None:
 
 
 def context(engine: AsyncEngine) -> RequestContext:
-    return RequestContext(principal=ANONYMOUS, runtime=SimpleNamespace(engine=engine))
+    return RequestContext(principal=ANONYMOUS, runtime=SimpleNamespace(engine=engine))  # type: ignore[arg-type]
 
 
 async def test_plain_and_orm_reads_see_the_same_rows(engine: AsyncEngine) -> None:

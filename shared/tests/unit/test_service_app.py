@@ -91,7 +91,7 @@ TOKEN = token_for(KEY, Principal(user_id="u", role=Role.GUARDIAN, family_id=ID, 
 def build() -> ServiceApp:
     verifier = FailingVerifier(TokenVerifier(KeySource(static=jwks([KEY])), "kabinet-identity", "kabinet"))
     runtime = SimpleNamespace(name=SERVICE, settings=SimpleNamespace(gateway_secret=SECRET), verifier=verifier)
-    app = create_service_app(runtime, subgraph_schema(Query, Mutation), manage_runtime=False)
+    app = create_service_app(runtime, subgraph_schema(Query, Mutation), manage_runtime=False)  # type: ignore[arg-type]
     assert isinstance(app, ServiceApp)
     return app
 
@@ -108,17 +108,17 @@ def classic(app: ServiceApp) -> Iterator[None]:
     standard = schema._standard
     app.graphql_front, schema._standard = None, None
     plain = ServiceGraphQL._plain_json
-    ServiceGraphQL._plain_json = lambda self, scope: False
+    ServiceGraphQL._plain_json = lambda self, scope: False  # type: ignore[method-assign]
     try:
         yield
     finally:
         app.graphql_front, schema._standard = front, standard
-        ServiceGraphQL._plain_json = plain
+        ServiceGraphQL._plain_json = plain  # type: ignore[method-assign]
 
 
 def _schema(app: ServiceApp) -> SubgraphSchema:
     route = next(r for r in app.routes if getattr(r, "path", None) == "/graphql")
-    schema = route.app.app.app.schema
+    schema = route.app.app.app.schema  # type: ignore[attr-defined]
     assert isinstance(schema, SubgraphSchema)
     return schema
 
