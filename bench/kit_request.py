@@ -1,6 +1,7 @@
 """The kit's fixed cost of one subgraph request, in process: no network, no database, no other process.
 
     uv run python bench/kit_request.py [--requests 300] [--rounds 5] [--profile tottime]
+        [--db postgresql://postgres@127.0.0.1:5432/postgres]
 
 A toy subgraph built the way every service builds its own (`subgraph_schema`, `create_service_app`: the
 gateway-only check, token verification, correlation ids and metrics, the standard extension, JSON encoding)
@@ -8,7 +9,10 @@ answers two requests as the gateway sends them, called straight through ASGI:
 
 - small: one root field with an id argument and two leaf fields (what an `_entities` call for a few keys costs
   the kit, whatever the service does);
-- 50x10: a list of 50 lessons with 10 fields each (ids, date-times, money) — the shape of a month's lessons.
+- 50x10: a list of 50 lessons with 10 fields each (ids, date-times, money) — the shape of a month's lessons;
+- db (with --db URL, a PostgreSQL database): one root field that reads 5 rows of two columns through the
+  request's read session (`RequestContext.reads()`: the pooled autocommit connection, SQLAlchemy's
+  `AsyncSession.execute`, asyncpg) — the kit's cost of a request that runs one statement.
 
 It prints the CPU time per request (time.process_time, the best of --rounds rounds: on a shared machine the
 best round is the least disturbed). To compare with another version of the kit, run it with
@@ -21,6 +25,7 @@ import argparse
 import asyncio
 import cProfile
 import datetime as dt
+import gc
 import json
 import pstats
 import time
@@ -29,10 +34,12 @@ from types import SimpleNamespace
 from typing import Any
 
 import strawberry
+from sqlalchemy import String, bindparam, column, select, table
 from strawberry.types import Info
 
 from kabinet.auth import Principal, Role, SigningKey
 from kabinet.auth.tokens import KeySource, TokenVerifier, jwks
+from kabinet.db.engine import create_engine
 from kabinet.graphql.schema import subgraph_schema
 from kabinet.graphql.types import Money
 from kabinet.testing.stack import token_for
@@ -63,8 +70,24 @@ LESSONS = [Lesson(id=strawberry.ID(IDS[i]), group_id=strawberry.ID(IDS[1]), teac
                   published=True) for i in range(50)]
 
 
+_NS = table("pg_namespace", column("oid"), column("nspname"))
+NAMESPACES = select(_NS.c.oid, _NS.c.nspname).where(_NS.c.nspname != bindparam("n", type_=String)).limit(5)
+
+
+@strawberry.type
+class Namespace:
+    id: strawberry.ID
+    name: str
+
+
 @strawberry.type
 class Query:
+    @strawberry.field
+    async def namespaces(self, info: Info[Any, None], id: strawberry.ID) -> list[Namespace]:
+        async with info.context.reads() as session:
+            rows = (await session.execute(NAMESPACES, {"n": id})).all()
+        return [Namespace(id=strawberry.ID(str(r.oid)), name=r.nspname) for r in rows]
+
     @strawberry.field
     async def lessons(self, info: Info[Any, None], family_id: strawberry.ID, first: int = 50) -> list[Lesson]:
         return LESSONS[:first]
@@ -74,10 +97,11 @@ class Query:
         return LESSONS[0]
 
 
-def build() -> tuple[Any, str]:
+def build(db: str | None = None) -> tuple[Any, str]:
     key = SigningKey.generate()
     verifier = TokenVerifier(KeySource(static=jwks([key])), "kabinet-identity", "kabinet")
-    runtime = SimpleNamespace(name="bench", settings=SimpleNamespace(gateway_secret=SECRET), verifier=verifier)
+    runtime = SimpleNamespace(name="bench", settings=SimpleNamespace(gateway_secret=SECRET), verifier=verifier,
+                              engine=create_engine(db) if db else None)
     app = create_service_app(runtime, subgraph_schema(Query), manage_runtime=False)  # type: ignore[arg-type]
     token = token_for(key, Principal(user_id="u", role=Role.GUARDIAN, family_id=IDS[0], student_ids=frozenset()))
     return app, token
@@ -87,6 +111,7 @@ BODIES = {
     "small": {"query": "query Q($i: ID!) { lesson(id: $i) { id startsAt } }", "variables": {"i": IDS[3]}},
     "50x10": {"query": "query Q($f: ID!) { lessons(familyId: $f) { id groupId teacherId startsAt endsAt status "
                        "price { amount currency } summary homework published } }", "variables": {"f": IDS[0]}},
+    "db": {"query": "query Q($i: ID!) { namespaces(id: $i) { id name } }", "variables": {"i": IDS[3]}},
 }
 
 
@@ -119,16 +144,21 @@ async def main() -> None:
     ap.add_argument("--requests", type=int, default=300)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--profile", metavar="SORT", help="cProfile one round instead (sorted by tottime, cumtime...)")
+    ap.add_argument("--db", metavar="URL", help="a PostgreSQL database for the 'db' request (pg_catalog only)")
     args = ap.parse_args()
-    app, token = build()
+    app, token = build(args.db)
+    gc.collect()
+    gc.freeze()  # as the services do after start-up
     for name, doc in BODIES.items():
+        if name == "db" and not args.db:
+            continue
         body = json.dumps(doc).encode()
         answer = json.loads(await call(app, token, body))
         assert "errors" not in answer, answer
         for _ in range(50):
             await call(app, token, body)
         if args.profile:
-            profile = cProfile.Profile()
+            profile = cProfile.Profile(time.process_time)  # CPU, not wall time: the machine is shared
             profile.enable()
             for _ in range(args.requests):
                 await call(app, token, body)

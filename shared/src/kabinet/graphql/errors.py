@@ -8,6 +8,7 @@ from typing import Any
 
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
 
 from kabinet.errors import KabinetError
 from kabinet.outages import SERVICE_UNAVAILABLE, UNAVAILABLE_MESSAGE, is_outage
@@ -40,12 +41,17 @@ class ErrorCodes(SchemaExtension):
 
     def on_operation(self) -> Iterator[None]:
         yield
-        result = self.execution_context.result
+        self.finish(self.execution_context)
+
+    @classmethod
+    def finish(cls, execution_context: ExecutionContext) -> None:
+        """The operation's errors typed and masked (its last step, also run by the kit's direct execution)."""
+        result = execution_context.result
         if result is None or not result.errors:
             return
-        result.errors = [self._format(e) for e in result.errors]
+        result.errors = [cls._format(e) for e in result.errors]
         unavailable = any((e.extensions or {}).get("code") == SERVICE_UNAVAILABLE for e in result.errors)
-        response = getattr(self.execution_context.context, "response", None)
+        response = getattr(execution_context.context, "response", None)
         if unavailable and result.data is None and response is not None:
             # Nothing could be answered because a dependency is down: 503, so clients and the gateway retry.
             response.status_code = 503

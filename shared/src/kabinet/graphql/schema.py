@@ -9,10 +9,12 @@ import strawberry
 from graphql import GraphQLError, GraphQLObjectType, GraphQLSchema, default_field_resolver
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.name_converter import NameConverter
-from strawberry.types import ExecutionContext
+from strawberry.schema.schema import DEFAULT_ALLOWED_OPERATION_TYPES
+from strawberry.types import ExecutionContext, ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from kabinet.graphql.errors import log_errors
-from kabinet.graphql.extensions import standard_extensions
+from kabinet.graphql.extensions import Standard, standard_extensions
 from kabinet.graphql.ids import checking_ids, id_arguments
 from kabinet.graphql.input_limits import checking_texts
 from kabinet.graphql.types import SCALAR_MAP
@@ -64,6 +66,29 @@ class SubgraphSchema(strawberry.federation.Schema):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         install_argument_checks(self._schema)
+        # The standard extension alone (no other extension, no operation directive, no incremental delivery):
+        # requests take its direct path, the same work without Strawberry's per-request extension machinery.
+        only = self.extensions[0] if len(self.extensions) == 1 else None
+        self._standard = only if (isinstance(only, Standard) and not self.directives
+                                  and not self.config.enable_experimental_incremental_execution) else None
+
+    async def execute(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
+        if self._standard is None or not query:  # no query: Strawberry's own path raises what the view expects
+            return await super().execute(query, variable_values, context_value, root_value, operation_name,
+                                         allowed_operation_types, operation_extensions)
+        return await self._standard.execute(
+            self, query, variable_values, context_value, root_value, operation_name,
+            DEFAULT_ALLOWED_OPERATION_TYPES if allowed_operation_types is None else allowed_operation_types,
+            operation_extensions)
 
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         log_errors(errors)

@@ -27,14 +27,9 @@ class BodyLimitMiddleware:
             await self.app(scope, receive, send)
             return
         for name, value in scope.get("headers", ()):
-            if name == b"content-length":
-                try:
-                    declared = int(value)
-                except ValueError:
-                    declared = self.max_bytes + 1
-                if declared > self.max_bytes:
-                    await self._refuse(send)
-                    return
+            if name == b"content-length" and declared_too_large(value, self.max_bytes):
+                await self._refuse(send)
+                return
         received = 0
         started = False
 
@@ -59,9 +54,21 @@ class BodyLimitMiddleware:
                 await self._refuse(send)
 
     async def _refuse(self, send: Send) -> None:
-        body = json.dumps({"errors": [{
-            "message": f"The request body is larger than {self.max_bytes} bytes.",
-            "extensions": {"code": "PAYLOAD_TOO_LARGE"}}]}).encode()
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
-        await send({"type": "http.response.body", "body": body})
+        await refuse_too_large(send, self.max_bytes)
+
+
+def declared_too_large(value: bytes, max_bytes: int) -> bool:
+    """Whether a Content-Length header's value is over the limit (one that is not a number counts as over)."""
+    try:
+        return int(value) > max_bytes
+    except ValueError:
+        return True
+
+
+async def refuse_too_large(send: Send, max_bytes: int) -> None:
+    body = json.dumps({"errors": [{
+        "message": f"The request body is larger than {max_bytes} bytes.",
+        "extensions": {"code": "PAYLOAD_TOO_LARGE"}}]}).encode()
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})

@@ -68,15 +68,20 @@ class GatewayOnly:
             return
         headers = dict(scope.get("headers") or [])
         given = headers.get(SECRET_HEADER.encode(), b"")
-        if not hmac.compare_digest(given, self._secret):
-            await _refuse(send)
-            return
-        address = normalise_address(headers.get(CLIENT_ADDRESS_HEADER.encode(), b"").decode("latin-1"))
-        scope.setdefault("state", {})["client_address"] = address
-        await self.app(scope, receive, send)
+        if await admit(scope, send, self._secret, given, headers.get(CLIENT_ADDRESS_HEADER.encode(), b"")):
+            await self.app(scope, receive, send)
 
 
-async def _refuse(send: Send) -> None:
+async def admit(scope: Scope, send: Send, secret: bytes, given: bytes, address: bytes) -> bool:
+    """With the secret: the forwarded address goes into the scope's state; without it: refused (403)."""
+    if not hmac.compare_digest(given, secret):
+        await refuse(send)
+        return False
+    scope.setdefault("state", {})["client_address"] = normalise_address(address.decode("latin-1"))
+    return True
+
+
+async def refuse(send: Send) -> None:
     body = json.dumps({"errors": [{"message": "This service answers only the Kabinet gateway.",
                                    "extensions": {"code": "GATEWAY_ONLY"}}]}).encode()
     await send({"type": "http.response.start", "status": 403,
