@@ -234,6 +234,23 @@ async def test_attendance_charges_in_branches_that_say_so_and_excused_refunds(wo
     assert len(charged(world)) == 1 and len(world.events(ChargeRefunded)) == 1
 
 
+async def test_a_sheets_marks_in_one_batch_charge_only_where_the_branch_charges_at_attendance(
+        world: World) -> None:
+    """A sheet's marks come as one run (their branches read once): in the branch that charges at attendance
+    each mark charges once; in one that charges at scheduling a mark moves no money."""
+    await world.branch("b-att", charge_on="attendance")
+    await world.branch()
+    at_att, at_sched = await world.family(branch_id="b-att"), await world.family()
+    lesson_att, lesson_sched = scheduled(at_att, branch_id="b-att"), scheduled(at_sched)
+    await world.deliver(lesson_att, lesson_sched)
+    assert (world.balance(at_att), world.balance(at_sched)) == (0, Decimal("-40.00"))
+    await world.deliver(*(
+        AttendanceMarkedV1(lesson_id=lesson.lesson_id, branch_id=branch, student_id=fam.student_ids[0],
+                           family_id=fam.id, status="present", revision=1)
+        for lesson, branch, fam in ((lesson_att, "b-att", at_att), (lesson_sched, BRANCH, at_sched))))
+    assert (world.balance(at_att), world.balance(at_sched)) == (Decimal("-40.00"), Decimal("-40.00"))
+
+
 async def test_registration_opens_one_account_per_family_and_projections_follow_events(world: World) -> None:
     fam = await world.family(students=2)
     opened = [e for e in world.events(AccountOpened) if e.family_id == fam.id]

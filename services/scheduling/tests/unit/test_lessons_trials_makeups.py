@@ -108,6 +108,27 @@ async def test_one_free_trial_per_family(school: School) -> None:
     assert used.value.code == "TRIAL_ALREADY_USED"
 
 
+async def test_a_sheets_marks_in_one_batch_give_each_family_one_trial(school: School) -> None:
+    """A sheet's save marks all its students at once; handled as one run (each lesson read once, the families'
+    trials in one statement), a family still gets one trial - its first present mark's - and an absent student
+    none."""
+    g = await school.group(members=(MASHA, PETYA, OLYA))
+    await school.generate()
+    await school.publish()
+    first = (await school.lessons_of(g))[0]
+    marks = [(MASHA, "present"), (PETYA, "late"), (OLYA, "absent")]
+    async with school.store.uow() as uow:
+        await HANDLERS.handle(uow, [Envelope(type=AttendanceMarkedV1.routing_key().rsplit(".", 1)[0], version=1,
+                                             producer="learning",
+                                             payload={"lesson_id": first.id, "student_id": s, "status": status})
+                                    for s, status in marks])
+        await uow.commit()
+    lesson = await school.lesson(first.id)
+    assert [(s, lesson.participant(s).reason) for s, _ in marks] == [  # type: ignore[union-attr]
+        (MASHA, ParticipantReason.TRIAL), (PETYA, ParticipantReason.MEMBER), (OLYA, ParticipantReason.MEMBER)]
+    assert [(e.student_id, e.reason) for e in school.store.events_of(ParticipantAdded)] == [(MASHA, "trial")]
+
+
 async def test_a_new_members_first_attendance_becomes_the_familys_trial(school: School) -> None:
     g = await school.group(members=(OLYA,))
     await school.generate()

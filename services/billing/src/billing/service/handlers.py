@@ -44,7 +44,7 @@ from billing.service.lesson_charges import (
 )
 from billing.service.postings import Postings, post_batch
 from billing.service.unit_of_work import BillingUnitOfWork
-from kabinet.context import EventContext
+from kabinet.context import EventContext, event_context
 from kabinet.inbox import Consumer, Delivered, batch, each
 
 
@@ -169,10 +169,21 @@ async def on_lesson_rescheduled(e: LessonRescheduledV1, uow: BillingUnitOfWork, 
     await uow.projections.reschedule_lesson(e.lesson_id, e.starts_at)
 
 
-async def on_attendance_marked(e: AttendanceMarkedV1, uow: BillingUnitOfWork, postings: Postings) -> None:
-    """In branches that charge at attendance (the AlfaCRM way): present/late/absent charge, excused refunds."""
-    if await charge_mode(uow, e.branch_id) != CHARGE_ON_ATTENDANCE:
-        return
+async def on_attendances_marked(events: Sequence[Delivered[AttendanceMarkedV1]], uow: BillingUnitOfWork,
+                                postings: Postings) -> None:
+    """In branches that charge at attendance (the AlfaCRM way): present/late/absent charge, excused refunds. A
+    sheet's save marks its students at once: the run's branches are read in one statement (most charge at
+    scheduling, and then a mark changes nothing here), each mark handled in its own event's context."""
+    branches = await uow.projections.branches_by_ids(sorted({d.event.branch_id for d in events}))
+    for d in events:
+        branch = branches.get(d.event.branch_id)
+        if branch is None or branch.charge_on != CHARGE_ON_ATTENDANCE:
+            continue
+        with event_context(d.context.correlation_id, d.context.causation_id):
+            await _attendance_marked(d.event, uow, postings)
+
+
+async def _attendance_marked(e: AttendanceMarkedV1, uow: BillingUnitOfWork, postings: Postings) -> None:
     repo = uow.projections
     lesson = await repo.lesson(e.lesson_id)
     if lesson is None:
@@ -211,7 +222,7 @@ HANDLERS: Consumer[BillingUnitOfWork, Postings] = Consumer(
         each(LessonCancelledV1, on_lesson_cancelled),
         each(ParticipantAddedV1, on_participant_added),
         each(ParticipantRemovedV1, on_participant_removed),
-        each(AttendanceMarkedV1, on_attendance_marked),
+        batch(AttendanceMarkedV1, on_attendances_marked),
     ],
     start=Postings,
     finish=post_batch,

@@ -3,15 +3,17 @@
 
 Each handler receives the event and scheduling's unit of work: it writes through the repositories and records
 events with ``uow.publish``; the kit's inbox commits them together with the inbox row (so a redelivered event
-changes nothing twice). Nothing is collected across a batch: no state, nothing to finish.
+changes nothing twice). Nothing is collected across a batch: no state, nothing to finish; attendance marks
+are handled as a run (``batch``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kabinet.events import MalformedEvent
-from kabinet.inbox import Consumer, each
+from kabinet.inbox import Consumer, Delivered, batch, each
 from scheduling.domain.model import StaffRef, StudentRef, utcnow
 from scheduling.service.inbound_events import (
     AttendanceMarkedV1,
@@ -24,7 +26,7 @@ from scheduling.service.inbound_events import (
     StudentRegisteredV1,
     StudentUpdatedV1,
 )
-from scheduling.service.trials import first_attendance_counts_as_trial
+from scheduling.service.trials import first_attendances_count_as_trials
 from scheduling.service.unit_of_work import SchedulingUnitOfWork
 
 
@@ -53,10 +55,13 @@ async def project_staff(e: StaffCreatedV1 | StaffUpdatedV1, uow: SchedulingUnitO
         StaffRef(e.staff_id, e.role, tuple(e.branch_ids), e.first_name, e.last_name))
 
 
-async def attendance_marked(e: AttendanceMarkedV1, uow: SchedulingUnitOfWork, state: None) -> None:
-    """A newly added group member's first attendance is the family's trial (R-SCH-6)."""
-    if e.status in ("present", "late"):
-        await first_attendance_counts_as_trial(uow, e.lesson_id, e.student_id, utcnow())
+async def attendances_marked(events: Sequence[Delivered[AttendanceMarkedV1]], uow: SchedulingUnitOfWork,
+                             state: None) -> None:
+    """A newly added group member's first attendance is the family's trial (R-SCH-6). A sheet's save marks its
+    ten students at once: handled set-wise (each lesson read once, the families' trials in one statement)."""
+    await first_attendances_count_as_trials(uow, [
+        (d.event.lesson_id, d.event.student_id, d.context) for d in events if d.event.status in ("present", "late")
+    ], utcnow())
 
 
 async def lesson_conducted(e: LessonConductedV1, uow: SchedulingUnitOfWork, state: None) -> None:
@@ -73,6 +78,6 @@ HANDLERS: Consumer[SchedulingUnitOfWork, None] = Consumer([
     each(StudentErasedV1, erase_student),
     each(StaffCreatedV1, project_staff),
     each(StaffUpdatedV1, project_staff),
-    each(AttendanceMarkedV1, attendance_marked),
+    batch(AttendanceMarkedV1, attendances_marked),
     each(LessonConductedV1, lesson_conducted),
 ])

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
 from kabinet.auth.principal import Principal
+from kabinet.context import EventContext, event_context
 from kabinet.money import Money
 from scheduling.domain import errors
 from scheduling.domain.access import require_branch_admin
@@ -67,28 +69,45 @@ async def record_trial(cmd: RecordTrial, uow: SchedulingUnitOfWork, p: Principal
     return lesson
 
 
-async def first_attendance_counts_as_trial(uow: SchedulingUnitOfWork, lesson_id: str, student_id: str,
-                                           now: datetime) -> bool:
-    """A student newly added to a group: their first attended lesson there is the family's trial, if unused.
+async def first_attendances_count_as_trials(uow: SchedulingUnitOfWork, marks: Sequence[tuple[str, str, EventContext]],
+                                            now: datetime) -> list[str]:
+    """Students newly added to a group: the first attended lesson there is the family's trial, if unused. ``marks``
+    are (lesson, student, the mark's event context) in the order they came; the students whose participation
+    became the trial are returned.
 
-    The participation turns into a free trial one (billing sees it removed as member, added as trial).
-    """
+    The participation turns into a free trial one (billing sees it removed as member, added as trial), published
+    in the context of its mark. Set-wise for a sheet's marks: each lesson is read (and locked) once, the families'
+    used trials asked in one statement; the claim itself stays per family and race-free (its primary key)."""
     repo = uow.lessons
-    lesson = await repo.get(lesson_id, lock=True)
-    if lesson is None or lesson.group_id is None:
-        return False
-    part = lesson.participant(student_id)
-    if part is None or part.reason is not ParticipantReason.MEMBER:
-        return False
-    if (await uow.trials.of_families([part.family_id])).get(part.family_id):
-        return False
-    if await repo.was_in_group_lesson_before(lesson.group_id, student_id, lesson.starts_at):
-        return False  # not the first lesson of a newly added student
-    if not await uow.trials.claim(Trial(part.family_id, student_id, lesson.id, "attendance", now)):
-        return False
-    trial = Participant(student_id, part.family_id, ParticipantReason.TRIAL, FREE, part.booking_id)
-    await repo.update_participant(lesson.id, trial)
-    if lesson.published:
-        uow.publish(participant_removed(lesson, part))
-        uow.publish(participant_added(lesson, trial))
-    return True
+    lessons: dict[str, Lesson | None] = {}
+    candidates: list[tuple[Lesson, Participant, EventContext]] = []
+    for lesson_id, student_id, context in marks:
+        if lesson_id not in lessons:
+            lessons[lesson_id] = await repo.get(lesson_id, lock=True)
+        lesson = lessons[lesson_id]
+        if lesson is None or lesson.group_id is None:
+            continue
+        part = lesson.participant(student_id)
+        if part is not None and part.reason is ParticipantReason.MEMBER:
+            candidates.append((lesson, part, context))
+    if not candidates:
+        return []
+    used = set(await uow.trials.of_families(sorted({part.family_id for _, part, _ in candidates})))
+    turned: list[str] = []
+    for lesson, part, context in candidates:
+        if part.family_id in used:
+            continue
+        assert lesson.group_id is not None
+        if await repo.was_in_group_lesson_before(lesson.group_id, part.student_id, lesson.starts_at):
+            continue  # not the first lesson of a newly added student
+        if not await uow.trials.claim(Trial(part.family_id, part.student_id, lesson.id, "attendance", now)):
+            continue
+        trial = Participant(part.student_id, part.family_id, ParticipantReason.TRIAL, FREE, part.booking_id)
+        used.add(part.family_id)
+        await repo.update_participant(lesson.id, trial)
+        if lesson.published:
+            with event_context(context.correlation_id, context.causation_id):
+                uow.publish(participant_removed(lesson, part))
+                uow.publish(participant_added(lesson, trial))
+        turned.append(part.student_id)
+    return turned
