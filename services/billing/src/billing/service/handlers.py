@@ -40,6 +40,7 @@ from billing.service.lesson_charges import (
     charge_mode,
     charge_participant,
     ensure_account,
+    mode_of,
     refund_charges,
 )
 from billing.service.postings import Postings, post_batch
@@ -104,8 +105,7 @@ async def on_lessons_scheduled(events: Sequence[Delivered[LessonScheduledV1]], u
             Participant(lid, p.student_id, p.family_id, p.price.amount, p.price.currency, p.reason)
             for lid, roster in rosters.items() for p in roster.values()])
         branches = await repo.branches_by_ids(sorted({e.branch_id for e in wave.values()}))
-        charged_here = [e for e in wave.values()
-                        if (b := branches.get(e.branch_id)) is None or b.charge_on == CHARGE_ON_SCHEDULING]
+        charged_here = [e for e in wave.values() if mode_of(branches.get(e.branch_id)) == CHARGE_ON_SCHEDULING]
         if not charged_here:
             continue
         lessons = await repo.lessons_by_ids([e.lesson_id for e in charged_here])
@@ -176,8 +176,7 @@ async def on_attendances_marked(events: Sequence[Delivered[AttendanceMarkedV1]],
     scheduling, and then a mark changes nothing here), each mark handled in its own event's context."""
     branches = await uow.projections.branches_by_ids(sorted({d.event.branch_id for d in events}))
     for d in events:
-        branch = branches.get(d.event.branch_id)
-        if branch is None or branch.charge_on != CHARGE_ON_ATTENDANCE:
+        if mode_of(branches.get(d.event.branch_id)) != CHARGE_ON_ATTENDANCE:
             continue
         with event_context(d.context.correlation_id, d.context.causation_id):
             await _attendance_marked(d.event, uow, postings)

@@ -92,7 +92,11 @@ async def ensure_account_ids(uow: BillingUnitOfWork, family_ids: Sequence[str]) 
 
 
 async def charge_mode(uow: BillingUnitOfWork, branch_id: str) -> str:
-    branch = await uow.projections.branch(branch_id)
+    return mode_of(await uow.projections.branch(branch_id))
+
+
+def mode_of(branch: Branch | None) -> str:
+    """When the branch charges its lessons; at scheduling while billing does not know the branch yet."""
     return str(branch.charge_on) if branch is not None else CHARGE_ON_SCHEDULING
 
 
