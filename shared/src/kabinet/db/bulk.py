@@ -41,9 +41,23 @@ def _bare(type_: Any) -> Any:
     return type_.impl_instance if isinstance(type_, TypeDecorator) else type_
 
 
-def processed_column(values: Iterable[Any], process: Callable[[Any], Any]) -> list[Any]:
-    """``process`` applied to every value, once per distinct value: a column's values repeat (amounts, one
-    batch's timestamp). By type too, so that a value of the wrong type (a float amount) is still refused."""
+def _column_names(names: Sequence[str]) -> tuple[str, ...]:
+    if len(set(names)) != len(names):
+        raise ValueError(f"a column named twice in {list(names)}")
+    return tuple(names)
+
+
+def processed_column(name: str, values: Iterable[Any], process: Callable[[Any], Any]) -> list[Any]:
+    """``process`` (column ``name``'s bind processing) applied to every value, once per distinct value: a
+    column's values repeat (amounts, one batch's timestamp). By type too, so that a value of the wrong type (a
+    float amount) is still refused - as ``StatementError``, as the statement would raise it."""
+    try:
+        return _once_per_value(values, process)
+    except (ValueError, TypeError) as exc:
+        raise StatementError(f"({type(exc).__name__}) {exc} [column {name}]", None, None, exc) from exc
+
+
+def _once_per_value(values: Iterable[Any], process: Callable[[Any], Any]) -> list[Any]:
     memos: dict[type, dict[Any, Any]] = {}
     out = []
     for value in values:
@@ -71,10 +85,8 @@ class BulkInsert:
     """
 
     def __init__(self, table: Table, names: Sequence[str], finish: Callable[[Any], Any] = lambda stmt: stmt) -> None:
-        if len(set(names)) != len(names):
-            raise ValueError(f"a column named twice in {list(names)}")
         self.table = table
-        self.names = tuple(names)
+        self.names = _column_names(names)
         self._finish = finish
         source = unnest(table, self.names, bare=True)
         self._pg = finish(pg_insert(table).from_select(self.names, select(*source.c)))
@@ -91,10 +103,8 @@ class BulkInsert:
             params = {name: list(columns[name]) for name in self.names}
             dialect = session.get_bind().dialect
             for name, type_ in self._decorated:
-                try:
-                    params[name] = processed_column(params[name], partial(type_.process_bind_param, dialect=dialect))
-                except (ValueError, TypeError) as exc:
-                    raise StatementError(f"({type(exc).__name__}) {exc} [column {name}]", None, None, exc) from exc
+                params[name] = processed_column(name, params[name],
+                                                partial(type_.process_bind_param, dialect=dialect))
             result: Result[Any] = await session.execute(self._pg, params)
             return result
         if self._sqlite is None:
@@ -117,10 +127,8 @@ class BulkCopy:
     """
 
     def __init__(self, table: Table, names: Sequence[str]) -> None:
-        if len(set(names)) != len(names):
-            raise ValueError(f"a column named twice in {list(names)}")
         self.table = table
-        self.names = tuple(names)
+        self.names = _column_names(names)
         self._insert: Any = None
         self._processors: list[tuple[int, Callable[[Any], Any]]] | None = None
         self._counter = DB_OPERATIONS.labels("copy")
@@ -137,11 +145,7 @@ class BulkCopy:
             return [tuple(r) for r in rows]
         columns = list(zip(*rows, strict=True))
         for i, proc in self._processors:
-            try:
-                columns[i] = tuple(processed_column(columns[i], proc))
-            except (ValueError, TypeError) as exc:  # as the statement would raise it
-                raise StatementError(f"({type(exc).__name__}) {exc} [column {self.names[i]}]", None, None,
-                                     exc) from exc
+            columns[i] = tuple(processed_column(self.names[i], columns[i], proc))
         return list(zip(*columns, strict=True))
 
     async def execute(self, session: AsyncSession, rows: Sequence[Sequence[Any]]) -> None:
