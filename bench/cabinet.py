@@ -561,12 +561,13 @@ def requests_for(chain: Chain, key: SigningKey, n_families: int, rng: random.Ran
             {"name": "payment", "weight": 5, "requests": pays}]
 
 
-async def autocannon(url: str, ops: list[dict[str, Any]], clients: int, duration: int) -> dict[str, Any]:
+async def autocannon(url: str, ops: list[dict[str, Any]], clients: int, duration: int,
+                     trace: str | None = None) -> dict[str, Any]:
     proc = await asyncio.create_subprocess_exec(
         "node", str(NODE_DIR / "cabinet-load.mjs"), stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE, cwd=str(NODE_DIR))
     out, err = await proc.communicate(json.dumps({"url": url, "connections": clients, "duration": duration,
-                                                  "ops": ops}).encode())
+                                                  "ops": ops, "trace": trace}).encode())
     if proc.returncode != 0:
         raise RuntimeError(f"load generator failed: {err.decode()[-2000:]}")
     return dict(json.loads(out))
@@ -588,7 +589,7 @@ async def measure(system: System, ops: list[dict[str, Any]], args: argparse.Name
         pg0 = postgres_ticks(postmaster)
         t0 = time.perf_counter()
         spies = start_profiles(args, system)
-        load = await autocannon(system.gateway_url, ops, args.clients, args.duration)
+        load = await autocannon(system.gateway_url, ops, args.clients, args.duration, args.trace)
         elapsed = time.perf_counter() - t0
         cpu1 = {n: cpu_ticks(p.pid) for n, p in system.procs.items()}
         pg1 = postgres_ticks(postmaster)
@@ -788,6 +789,8 @@ async def main() -> None:
     ap.add_argument("--reuse", metavar="RUN", help="use the databases kept by run RUN (same --scale and --seed): "
                     "migrate them and skip seeding")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--trace", metavar="FILE", help="write every response of the measured load to FILE as "
+                    "'ms since start,operation,latency ms' (to see whether the slow ones cluster in time)")
     ap.add_argument("--py-spy", metavar="EXE", help="profile every process with this py-spy during the load and "
                     "print each one's top functions (install it apart: pip install py-spy into a temporary venv)")
     ap.add_argument("--cache", choices=("on", "off", "redis"), default="on", help="the gateway's entity cache: "

@@ -1,10 +1,13 @@
 // Load generator for bench/cabinet.py: autocannon against one URL with a weighted mix of operations.
 // Input on stdin: {"url": "...", "connections": 30, "duration": 60,
-//                  "ops": [{"name": "home", "weight": 60, "requests": [{"auth": "Bearer ...", "body": "{...}"}]}]}
+//                  "ops": [{"name": "home", "weight": 60, "requests": [{"auth": "Bearer ...", "body": "{...}"}]}],
+//                  "trace": "/optional/file.csv"}
+// With "trace", every response is written there as "ms since start,op,latency ms" (where the tail sits in time).
 // "__N__" in a body is replaced by a number unique in the run (idempotency keys of writes).
 // A response is an error unless it is HTTP 200 with no top-level "errors" and no non-empty payload "errors".
 // Output on stdout: {"rps", "requests", "errors", "seconds", "ops": {name: {"count", "errors", "p50", "p99", "rps"}},
 //                    "sample_errors": [...]}
+import { writeFileSync } from "node:fs";
 import autocannon from "autocannon";
 
 const chunks = [];
@@ -15,6 +18,7 @@ const run = Math.random().toString(36).slice(2, 8);
 let counter = 0;
 const stats = Object.fromEntries(cfg.ops.map((o) => [o.name, { lat: [], errors: 0 }]));
 const sampleErrors = [];
+const trace = cfg.trace ? [] : null;
 
 function pick() {
   let r = Math.random() * total;
@@ -68,6 +72,7 @@ instance.on("response", (client, statusCode, resBytes, responseTime) => {
   const s = stats[ctx.op];
   if (!s) return;
   s.lat.push(responseTime);
+  if (trace) trace.push(`${(Number(process.hrtime.bigint() - started) / 1e6).toFixed(1)},${ctx.op},${responseTime.toFixed(1)}`);
   if (ctx.failed) s.errors += 1;
 });
 instance.on("done", (result) => {
@@ -86,6 +91,7 @@ instance.on("done", (result) => {
     ops[name] = { count: s.lat.length, errors: s.errors, p50: pct(s.lat, 50), p99: pct(s.lat, 99),
                   rps: s.lat.length / (cfg.duration ?? 60) };
   }
+  if (trace) writeFileSync(cfg.trace, trace.join("\n") + "\n");
   if (result.timeouts) sampleErrors.push(`${result.timeouts} requests timed out (60 s)`);
   if (result.errors) sampleErrors.push(`${result.errors} connection errors`);
   process.stdout.write(JSON.stringify({ rps: requests / (cfg.duration ?? 60), requests, errors, seconds, ops,
