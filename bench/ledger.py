@@ -82,7 +82,7 @@ async def bench(url: str, families: int, charges: int, concurrency: int) -> None
                      "ledger_account": a,
                      "amount": amt, "currency": "RUB", "description": "bench", "created_at": now}
                     for a, amt in (("family", Decimal("-70.00")), ("revenue:other", Decimal("70.00")))]
-                await c.execute(ledger_entries.insert(), rows)
+                await c.execute(ledger_entries.insert().values(rows))  # one statement: balanced in itself
 
         t0 = time.perf_counter()
         await asyncio.gather(*(plain(i) for i in range(charges)))
