@@ -4,7 +4,7 @@
 
 "End to end" is the charge use case as the chargeAccount mutation runs it (access check, idempotency key,
 conditional balance UPDATE under the account's row lock, transaction + two entries, outbox event, commit
-with the deferred balanced-entries check), concurrently over many families. The floor is a plain INSERT of the
+with the balanced-entries check per statement), concurrently over many families. The floor is a plain INSERT of the
 same rows (one transaction row + two entry rows per operation, one commit each) at the same concurrency.
 Servers: BENCH_POSTGRES_URL or KABINET_TEST_POSTGRES_URL (default of .env.test). The database is dropped at the end.
 """
