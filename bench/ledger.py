@@ -4,7 +4,7 @@
 
 "End to end" is the charge use case as the chargeAccount mutation runs it (access check, idempotency key,
 conditional balance UPDATE under the account's row lock, transaction + two entries, outbox event, commit
-with the deferred balanced-entries check), concurrently over many families. The floor is a plain INSERT of the
+with the balanced-entries check per statement), concurrently over many families. The floor is a plain INSERT of the
 same rows (one transaction row + two entry rows per operation, one commit each) at the same concurrency.
 Servers: BENCH_POSTGRES_URL or KABINET_TEST_POSTGRES_URL (default of .env.test). The database is dropped at the end.
 """
@@ -82,7 +82,7 @@ async def bench(url: str, families: int, charges: int, concurrency: int) -> None
                      "ledger_account": a,
                      "amount": amt, "currency": "RUB", "description": "bench", "created_at": now}
                     for a, amt in (("family", Decimal("-70.00")), ("revenue:other", Decimal("70.00")))]
-                await c.execute(ledger_entries.insert(), rows)
+                await c.execute(ledger_entries.insert().values(rows))  # one statement: balanced in itself
 
         t0 = time.perf_counter()
         await asyncio.gather(*(plain(i) for i in range(charges)))

@@ -13,7 +13,9 @@ into a fresh database with the same schema; the ratio is scheduling's commit tim
 Ledger floor: the ledger transactions and entries billing wrote, copied by plain COPY (one transaction) into a
 scratch database with billing's schema; the ratio is the time until the month is fully charged over it.
 Also printed: billing's CPU while charging and its database operations per lesson event (the kit's counters on
-its /metrics); with --py-spy EXE, billing's process sampled while it charges (top functions).
+its /metrics); with --py-spy EXE, billing's process sampled while it charges (top functions; BENCH_SPY_GIL=1:
+only samples holding the GIL). BENCH_PG_LOG=1: every statement of billing's database, with its duration, in
+PostgreSQL's log (log_min_duration_statement = 0 on that database only).
 Servers: KABINET_TEST_POSTGRES_URL / KABINET_TEST_AMQP_URL (or BENCH_*), defaults of .env.test. Everything
 created is removed at the end.
 """
@@ -336,6 +338,12 @@ async def main() -> None:
     sched = scheduling_runtime(SchedulingSettings(database_url=await _create_db(db_names[0]), messaging=messaging,
                                                   outbox_poll_interval_s=0.05))
     billing_dsn: str | None = await _create_db(db_names[1])
+    if os.environ.get("BENCH_PG_LOG"):  # every statement of billing's database in the server's log, with its time
+        conn = await asyncpg.connect(_dsn(PG))
+        try:
+            await conn.execute(f'ALTER DATABASE "{db_names[1]}" SET log_min_duration_statement = 0')
+        finally:
+            await conn.close()
     billing_proc: subprocess.Popen[bytes] | None = None
     identity = RabbitTransport(messaging)
     runtimes = [sched]
@@ -509,7 +517,9 @@ async def _billing_operations(url: str) -> dict[str, float]:
 
 
 def _py_spy(exe: str, pid: int, out: str) -> tuple[subprocess.Popen[bytes], str]:
-    return subprocess.Popen([exe, "record", "-p", str(pid), "-r", "50", "-f", "raw", "-o", out, "--nonblocking"],
+    # BENCH_SPY_GIL=1: only samples holding the GIL (~ billing's CPU; without it, waits are sampled too).
+    gil = ["--gil"] if os.environ.get("BENCH_SPY_GIL") else []
+    return subprocess.Popen([exe, "record", "-p", str(pid), "-r", "50", "-f", "raw", "-o", out, "--nonblocking", *gil],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL), out
 
 

@@ -28,15 +28,42 @@ async def test_service_role_cannot_update_or_delete_ledger_rows(billing: Harness
     assert await billing.balances(fam.id) == (500, 500)
 
 
-async def test_unbalanced_entries_are_refused_at_commit(billing: Harness) -> None:
+def _entry(tx_id: str, amount: int, ledger_account: str = "cash") -> dict[str, object]:
+    return dict(id=str(uuid.uuid4()), transaction_id=tx_id, account_id=None, ledger_account=ledger_account,
+                amount=amount, currency="RUB", description="forged", created_at=func.now())
+
+
+async def test_unbalanced_entries_are_refused(billing: Harness) -> None:
     fam = await billing.family()
     async with billing.runtime.engine.connect() as conn:
-        await conn.execute(ledger_entries.insert().values(
-            id=str(uuid.uuid4()), transaction_id="t-unbalanced", account_id=None, ledger_account="cash",
-            amount=100, currency="RUB", description="forged", created_at=func.now()))
         with pytest.raises(DBAPIError, match="does not balance"):
+            await conn.execute(ledger_entries.insert().values(_entry("t-unbalanced", 100)))
             await conn.commit()
     assert await billing.balances(fam.id) == (0, 0)
+
+
+async def test_a_transactions_entries_balance_in_each_statement(billing: Harness) -> None:
+    """Checked per statement (the ledger is append-only, so every transaction still sums to zero): entries
+    that balance only together with a later statement's are refused; several balanced transactions in one
+    statement are not."""
+    async with billing.runtime.engine.connect() as conn:
+        await conn.execute(ledger_entries.insert().values([
+            _entry("t-a", 100), _entry("t-a", -100, "revenue:other"),
+            _entry("t-b", 70), _entry("t-b", -30, "revenue:other"), _entry("t-b", -40, "revenue:other")]))
+        await conn.commit()
+        with pytest.raises(DBAPIError, match="does not balance"):
+            await conn.execute(ledger_entries.insert().values(_entry("t-split", 100)))
+            await conn.execute(ledger_entries.insert().values(_entry("t-split", -100, "revenue:other")))
+            await conn.commit()
+        await conn.rollback()
+        # Balanced in itself but unbalancing a transaction already in the ledger: refused as well.
+        with pytest.raises(DBAPIError, match="does not balance"):
+            await conn.execute(ledger_entries.insert().values([_entry("t-a", 5), _entry("t-c", -5)]))
+        await conn.rollback()
+        sums = (await conn.execute(select(ledger_entries.c.transaction_id, func.sum(ledger_entries.c.amount))
+                                   .where(ledger_entries.c.transaction_id.in_(["t-a", "t-b", "t-split", "t-c"]))
+                                   .group_by(ledger_entries.c.transaction_id))).all()
+    assert sorted((t, int(a)) for t, a in sums) == [("t-a", 0), ("t-b", 0)]
 
 
 async def test_one_payment_submitted_50_times_in_parallel_is_one_payment(billing: Harness) -> None:

@@ -35,7 +35,7 @@ accounts = Table(
     Column("credit_limit", MONEY, nullable=False, server_default="0"),
 )
 
-# One row per business operation; its entries sum to zero per currency (checked at commit on PostgreSQL).
+# One row per business operation; its entries sum to zero per currency (checked per INSERT on PostgreSQL).
 ledger_transactions = Table(
     "ledger_transactions",
     metadata,

@@ -44,7 +44,7 @@ def _payment_posting() -> Any:
     """A payment's posting in ONE statement (PostgreSQL): the balance's conditional UPDATE, and from its
     RETURNING the transaction, its entries and the payment row, as data-modifying CTEs. The inserts select FROM
     the UPDATE's row: refused by the ceiling (no row), nothing is inserted. The ledger's checks are the same
-    as post()'s statements get: the foreign keys and the balanced-entries constraint trigger run on these rows."""
+    as post()'s statements get: the foreign keys and the balanced-entries statement trigger run on these rows."""
     a = accounts
     delta = bindparam("delta", type_=a.c.balance.type)
     new_balance = a.c.balance + delta
