@@ -2,10 +2,11 @@
 
 Why: when every request is let in at once, a saturated system shares its CPU among all of them, so a request
 that needs several subgraph calls takes many times its own work and the tail grows with the load. Admitting a
-few at a time and queueing the rest in arrival order keeps each admitted plan fast and makes every request's
-wait alike: the same throughput, a shorter tail (docs/performance.md, "Admission"). Only plan executions take a
-slot: an answer from the response layer, a rejected document and a subscription do not. A full queue refuses
-at once (HTTP 503, `GATEWAY_OVERLOADED`, Retry-After) instead of letting waits grow without bound.
+few at a time and queueing the rest in arrival order (mutations ahead of queries) keeps each admitted plan fast
+and makes every request's wait alike: the same throughput, a shorter tail (docs/performance.md, "Admission").
+Only plan executions take a slot: an answer from the response layer, a rejected document and a subscription do
+not. A full queue refuses at once (HTTP 503, `GATEWAY_OVERLOADED`, Retry-After) instead of letting waits grow
+without bound.
 """
 
 from __future__ import annotations
@@ -44,27 +45,31 @@ class Admission:
         self.max_running = max_running
         self.max_waiting = max_waiting
         self.running = 0
-        self._waiters: deque[asyncio.Future[None]] = deque()
+        # Writes first: a mutation is someone's explicit action (a payment, a saved sheet), few and short; the
+        # reads queue behind them in arrival order.
+        self._writes: deque[asyncio.Future[None]] = deque()
+        self._reads: deque[asyncio.Future[None]] = deque()
 
     @property
     def waiting(self) -> int:
-        return len(self._waiters)
+        return len(self._writes) + len(self._reads)
 
-    async def acquire(self) -> None:
-        """Take a slot, waiting in arrival order; raises `Overloaded` when the queue is full. Pair with
-        `release()` (in a `finally`)."""
+    async def acquire(self, write: bool = False) -> None:
+        """Take a slot, waiting in arrival order (writes before reads); raises `Overloaded` when the queue is
+        full. Pair with `release()` (in a `finally`)."""
         if self.max_running <= 0:
             return
-        if self.running < self.max_running and not self._waiters:
+        if self.running < self.max_running and not self.waiting:
             self.running += 1
             RUNNING.set(self.running)
             return
-        if len(self._waiters) >= self.max_waiting:
+        if self.waiting >= self.max_waiting:
             REFUSED.inc()
             raise Overloaded
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiters.append(waiter)
-        WAITING.set(len(self._waiters))
+        queue = self._writes if write else self._reads
+        queue.append(waiter)
+        WAITING.set(self.waiting)
         started = time.perf_counter()
         try:
             await waiter  # on wake-up the slot was handed over: `running` already counts it
@@ -72,20 +77,21 @@ class Admission:
             if waiter.done() and not waiter.cancelled():
                 self.release()  # handed a slot and cancelled in the same turn: pass it on
             else:
-                self._waiters.remove(waiter)
-                WAITING.set(len(self._waiters))
+                queue.remove(waiter)
+                WAITING.set(self.waiting)
             raise
         WAITED.observe(time.perf_counter() - started)
 
     def release(self) -> None:
         if self.max_running <= 0:
             return
-        while self._waiters:
-            waiter = self._waiters.popleft()
-            if not waiter.done():
-                waiter.set_result(None)  # the slot goes to the longest waiting, never back to the pool
-                WAITING.set(len(self._waiters))
-                return
+        for queue in (self._writes, self._reads):
+            while queue:
+                waiter = queue.popleft()
+                if not waiter.done():
+                    waiter.set_result(None)  # the slot goes to the next in line, never back to the pool
+                    WAITING.set(self.waiting)
+                    return
         self.running -= 1
         RUNNING.set(self.running)
         WAITING.set(0)

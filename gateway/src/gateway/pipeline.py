@@ -273,7 +273,7 @@ class GatewayPipeline:
         try:
             if admission is not None:
                 try:
-                    await admission.acquire()
+                    await admission.acquire(write=operation_type == OperationType.MUTATION)
                 except Overloaded as exc:
                     return PipelineResult({"errors": [_error(str(exc), exc.code)]}, operation_type=operation_type)
             try:

@@ -1,5 +1,5 @@
-"""Admission (gateway.admission): at most N plans execute at once, the rest wait in arrival order, a full queue is
-refused with 503 + GATEWAY_OVERLOADED, and an answer from the response layer takes no slot."""
+"""Admission (gateway.admission): at most N plans execute at once, the rest wait in arrival order (writes before
+reads), a full queue is refused with 503 + GATEWAY_OVERLOADED, and an answer from the response layer takes no slot."""
 
 from __future__ import annotations
 
@@ -47,6 +47,27 @@ async def test_slots_are_handed_over_in_arrival_order() -> None:
     admission.release()
     admission.release()
     assert admission.running == 0 and admission.waiting == 0
+
+
+async def test_a_waiting_write_goes_before_the_waiting_reads() -> None:
+    admission = Admission(max_running=1, max_waiting=10)
+    await admission.acquire()
+    order: list[str] = []
+
+    async def take(name: str, write: bool) -> None:
+        await admission.acquire(write=write)
+        order.append(name)
+
+    tasks = []
+    for name, write in (("read-1", False), ("read-2", False), ("write-1", True), ("write-2", True)):
+        tasks.append(asyncio.create_task(take(name, write)))
+        await asyncio.sleep(0)
+    for _ in range(4):
+        admission.release()
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+    await asyncio.gather(*tasks)
+    assert order == ["write-1", "write-2", "read-1", "read-2"]
 
 
 async def test_a_full_queue_refuses_and_a_cancelled_waiter_leaves_no_slot_behind() -> None:
