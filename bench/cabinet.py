@@ -22,7 +22,9 @@ The load: autocannon (tests/node/cabinet-load.mjs, its own Node process) with `-
 `--duration` seconds against the gateway: 60% the family cabinet's home query (the web app's persisted `Cabinet`
 document from web/src/gql/persisted-documents.json with a child's home; HOME below without web/), 20% the month's
 lesson list, 10% the statement page, 5% lesson-sheet saves (a teacher, 10 students' marks) and 5% payments (a
-branch admin). Guardians of `--families` random families, each with their own token.
+branch admin). Guardians of `--families` random families, each with their own token. The clock starts after
+`--warmup` seconds (15) of the same load: the steady state is measured; the cold start before it (a gateway just
+started, its cache empty) is printed apart.
 
 It prints requests/s and p50/p99 per operation, CPU ms per request per process (/proc/<pid>/stat before and
 after: the gateway, each service, and PostgreSQL machine-wide — other sessions on the same server count too),
@@ -452,6 +454,17 @@ async def cache_lookups(client: httpx.AsyncClient, url: str) -> dict[str, float]
         r'^gateway_(?:entity|(response))_cache_lookups_total\{result="(\w+)"\} ([0-9.e+]+)$', text, re.M)}
 
 
+async def gateway_timings(client: httpx.AsyncClient, url: str) -> dict[str, float]:
+    """From the gateway's /metrics: calls to each subgraph and their summed seconds (`<subgraph>_count/_sum`),
+    and the waits for an execution slot (`admission_count/_sum`): where a request's time went."""
+    text = (await client.get(url)).text
+    out = {f"{m.group(2)}_{m.group(1)}": float(m.group(3)) for m in re.finditer(
+        r'^gateway_subgraph_request_seconds_(count|sum)\{subgraph="(\w+)"\} ([0-9.e+]+)$', text, re.M)}
+    out.update({f"admission_{m.group(1)}": float(m.group(2)) for m in re.finditer(
+        r'^gateway_admission_wait_seconds_(count|sum) ([0-9.e+]+)$', text, re.M)})
+    return out
+
+
 @dataclass
 class System:
     procs: dict[str, subprocess.Popen[bytes]]
@@ -577,14 +590,18 @@ async def measure(system: System, ops: list[dict[str, Any]], args: argparse.Name
                   postmaster: int) -> dict[str, Any]:
     metrics = {s: f"http://127.0.0.1:{system.ports[s]}/metrics" for s in SERVICES}
     async with httpx.AsyncClient(timeout=30) as client:
-        # A short warm-up (plans, caches, pools), then the background rate of database work with no requests.
+        # A short warm-up (plans, pools), then the cache's cold start: the same mix and clients for --warmup
+        # seconds, measured and printed apart (the steady state is what the clock measures; a restarted gateway
+        # goes through the cold start once), then the background rate of database work with no requests.
         await autocannon(system.gateway_url, [o for o in ops if o["name"] in READS], min(args.clients, 4), 3)
+        cold = await autocannon(system.gateway_url, ops, args.clients, args.warmup) if args.warmup else None
         await asyncio.sleep(1)
         idle0 = {s: await db_operations(client, u) for s, u in metrics.items()}
         await asyncio.sleep(3)
         idle1 = {s: await db_operations(client, u) for s, u in metrics.items()}
         gateway_metrics = f"http://127.0.0.1:{system.ports['gateway']}/metrics"
         lookups0 = await cache_lookups(client, gateway_metrics)
+        timings0 = await gateway_timings(client, gateway_metrics)
         cpu0 = {n: cpu_ticks(p.pid) for n, p in system.procs.items()}
         pg0 = postgres_ticks(postmaster)
         t0 = time.perf_counter()
@@ -595,6 +612,7 @@ async def measure(system: System, ops: list[dict[str, Any]], args: argparse.Name
         pg1 = postgres_ticks(postmaster)
         ops1 = {s: await db_operations(client, u) for s, u in metrics.items()}
         lookups1 = await cache_lookups(client, gateway_metrics)
+        timings1 = await gateway_timings(client, gateway_metrics)
     profiles = finish_profiles(spies)
     n = max(1, load["requests"])
     cpu = {name: (cpu1[name] - cpu0[name]) * 1000 / TICK / n for name in system.procs}
@@ -607,7 +625,9 @@ async def measure(system: System, ops: list[dict[str, Any]], args: argparse.Name
             background = (idle1[s].get(k, 0) - idle0[s].get(k, 0)) / 3 * elapsed
             db[s][k] = max(0.0, ops1[s].get(k, 0) - idle1[s].get(k, 0) - background) / n
     cache = {k: v - lookups0.get(k, 0.0) for k, v in lookups1.items()}
-    return {"load": load, "cpu_ms": cpu, "db": db, "profiles": profiles, "cache": cache}
+    timings = {k: v - timings0.get(k, 0.0) for k, v in timings1.items()}
+    return {"load": load, "cpu_ms": cpu, "db": db, "profiles": profiles, "cache": cache, "cold": cold,
+            "timings": timings}
 
 
 STATEMENT_KINDS = ("select", "insert", "update", "delete", "other")
@@ -765,6 +785,17 @@ def report(label: str, result: dict[str, Any]) -> None:
             hits = cache.get("hit", 0.0)
             print(f"  gateway {layer} lookups: " + ", ".join(f"{k} {v:.0f}" for k, v in sorted(cache.items()))
                   + f" (hit ratio {hits / sum(cache.values()):.2f})")
+    timings = result.get("timings", {})
+    n = max(1, load["requests"])
+    calls = [(k[: -len("_count")], v) for k, v in sorted(timings.items())
+             if k.endswith("_count") and not k.startswith("admission") and v]
+    if calls:
+        print("  gateway -> subgraph calls per request (mean latency): " + ", ".join(
+            f"{name} {count / n:.2f} ({1000 * timings.get(name + '_sum', 0.0) / count:.0f} ms)"
+            for name, count in calls))
+    if timings.get("admission_count"):
+        print(f"  admission: {timings['admission_count'] / n:.2f} of requests waited for a slot, mean wait "
+              f"{1000 * timings.get('admission_sum', 0.0) / timings['admission_count']:.1f} ms")
     for name, top in result.get("profiles", {}).items():
         print(f"  profile {name}: " + "; ".join(f"{f} {p:.0f}%" for f, p in top))
     for s, kinds in result.get("db", {}).items():
@@ -789,6 +820,8 @@ async def main() -> None:
     ap.add_argument("--reuse", metavar="RUN", help="use the databases kept by run RUN (same --scale and --seed): "
                     "migrate them and skip seeding")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--warmup", type=int, default=15, help="seconds of the same mix before the clock starts "
+                    "(the cache's cold start, printed apart; 0: none)")
     ap.add_argument("--trace", metavar="FILE", help="write every response of the measured load to FILE as "
                     "'ms since start,operation,latency ms' (to see whether the slow ones cluster in time)")
     ap.add_argument("--py-spy", metavar="EXE", help="profile every process with this py-spy during the load and "
@@ -834,9 +867,13 @@ async def main() -> None:
         # Before any load: nothing is cached yet, so every read goes to the services.
         statements = await statements_by_family_size(system, chain, random.Random(args.seed + 1))
         ours = await measure(system, ops, args, postmaster)
-        print(f"\nload: {args.clients} clients, {args.duration} s, mix " + ", ".join(f"{n} {w}%" for n, w in MIX)
+        print(f"\nload: {args.clients} clients, {args.duration} s after {args.warmup} s of the same load, mix "
+              + ", ".join(f"{n} {w}%" for n, w in MIX)
               + f"; {len(chain.families)} families, {args.families} of them signed in; logs in {logs}")
         report("ours (gateway + 4 services)", ours)
+        if ours["cold"]:
+            report(f"cold start: the same load for the {args.warmup} s before the clock, caches empty at first "
+                   "(not in the numbers above)", {"load": ours["cold"]})
         report_statements(statements)
         for p in system.procs.values():
             p.terminate()

@@ -23,6 +23,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
 from gateway import jsoncodec
+from gateway.admission import OVERLOADED, Admission
 from gateway.auth import AuthUnavailable, GatewayAuth, Unauthenticated
 from gateway.cache import BINDINGS as CACHE_BINDINGS
 from gateway.cache import CacheBackend, EntityCache, MemoryBackend, scope_for
@@ -86,6 +87,7 @@ class GatewayState:
     subscriptions: SubscriptionService | None = None
     cache: EntityCache | None = None
     feed: SharedFeed | None = None
+    admission: Admission | None = None
     composition_error: str | None = None
     fingerprint: str = ""
     generation: int = 0
@@ -195,6 +197,7 @@ async def _compose(state: GatewayState) -> bool:
         cost_default_list_size=state.settings.cost_default_list_size,
         entity_cache=state.cache,
         cache_responses=state.settings.cache_responses,
+        admission=state.admission,
     )
     if state.cache is not None and state.pipeline is not None and state.fingerprint:
         state.cache.backend.clear_local()  # a subgraph's schema changed: its answers may have too
@@ -229,6 +232,7 @@ def create_gateway_app(
         subscriptions=subscriptions,
         cache=cache,
         feed=feed,
+        admission=Admission(settings.max_executions, settings.max_waiting) if settings.max_executions > 0 else None,
         source=_source_for(settings, configs, local_sdls),
         client=subgraph_client_class()(
             configs,
@@ -517,20 +521,28 @@ async def _handle_graphql(request: Request, state: GatewayState) -> Response:
     _requests_counter(operation_type, outcome).inc()
     tracing.annotate({"graphql.operation.type": operation_type, "graphql.operation.name":
                       graphql_request.operation_name or "", "kabinet.graphql.outcome": outcome})
-    response = _json(result.body, _status_for(result), media_type, correlation_id, encoded=result.encoded)
+    status = _status_for(result)
+    response = _json(
+        result.body, status, media_type, correlation_id, {"retry-after": "1"} if status == 503 else None,
+        encoded=result.encoded,
+    )
     if exchange is not None:
         response.raw_headers.extend(response_headers(exchange))
     return response
 
 
+_RETRY_LATER = frozenset({SERVICE_UNAVAILABLE, OVERLOADED})
+
+
 def _status_for(result: PipelineResult) -> int:
-    """400 for a request error; 503 when nothing could be answered because a service (or its database) is
-    down, so clients retry; else 200 (partial data with errors included)."""
+    """400 for a request error; 503 (with Retry-After) when nothing could be answered because a service (or
+    its database) is down or the gateway's queue is full, so clients retry; else 200 (partial data with errors
+    included)."""
     if result.request_error:
         return 400
     errors = result.body.get("errors") or ()
     if result.body.get("data") is None and any(
-        (e.get("extensions") or {}).get("code") == SERVICE_UNAVAILABLE for e in errors if isinstance(e, dict)
+        (e.get("extensions") or {}).get("code") in _RETRY_LATER for e in errors if isinstance(e, dict)
     ):
         return 503
     return 200

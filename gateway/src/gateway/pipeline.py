@@ -25,6 +25,7 @@ from graphql.validation import NoSchemaIntrospectionCustomRule
 from prometheus_client import Counter
 
 from gateway import jsoncodec
+from gateway.admission import Admission, Overloaded
 from gateway.cache import CacheScope, EntityCache, in_subgraphs, mutation_tags
 from gateway.cache import responses as response_layer
 from gateway.composition.supergraph import Supergraph
@@ -120,8 +121,11 @@ class GatewayPipeline:
         cost_default_list_size: int = 10,
         entity_cache: EntityCache | None = None,
         cache_responses: bool = True,
+        admission: Admission | None = None,
     ) -> None:
         self.entity_cache = entity_cache
+        # Shared by the pipelines of successive supergraphs (see gateway.admission).
+        self.admission = admission
         self.cache_responses = cache_responses and entity_cache is not None
         self.limits = limits or RequestLimits()
         self.max_cost = max_cost
@@ -265,10 +269,20 @@ class GatewayPipeline:
             else:
                 cache.bypassed()
         # Send subgraphs what the client sent (subgraphs apply their own defaults from the copied definitions).
+        admission = self.admission
         try:
-            outcome = await execute_plan(
-                started.plan, self.client, started.raw_variables, headers, started.variables, cache=request_cache
-            )
+            if admission is not None:
+                try:
+                    await admission.acquire(write=operation_type == OperationType.MUTATION)
+                except Overloaded as exc:
+                    return PipelineResult({"errors": [_error(str(exc), exc.code)]}, operation_type=operation_type)
+            try:
+                outcome = await execute_plan(
+                    started.plan, self.client, started.raw_variables, headers, started.variables, cache=request_cache
+                )
+            finally:
+                if admission is not None:
+                    admission.release()
         finally:
             if session is not None:
                 current_exchange.reset(session)

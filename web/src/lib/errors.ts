@@ -113,6 +113,7 @@ const OTHER_CODES: Record<string, MessageKey> = {
   TOO_LATE_TO_CANCEL: "error.CANCELLATION_TOO_LATE",
   FORBIDDEN: "error.FORBIDDEN",
   UNAUTHENTICATED: "error.UNAUTHENTICATED",
+  GATEWAY_OVERLOADED: "error.GATEWAY_OVERLOADED",
 };
 
 const own = (map: object, code: string): boolean => Object.prototype.hasOwnProperty.call(map, code);

@@ -11,13 +11,19 @@ const SESSION_OPERATIONS = new Set([
 
 const GRAPHQL_PATH = "/graphql";
 
-function hasUnauthenticated(payload: unknown): boolean {
+function hasCode(payload: unknown, code: string): boolean {
   const errors = (payload as { errors?: { extensions?: { code?: string } }[] } | null)?.errors;
-  return Array.isArray(errors) && errors.some((e) => e.extensions?.code === "UNAUTHENTICATED");
+  return Array.isArray(errors) && errors.some((e) => e.extensions?.code === code);
+}
+
+/** Milliseconds to wait before sending again: the answer's Retry-After (seconds), at most 5 s. */
+function retryAfterMs(response: Response): number {
+  const seconds = Number(response.headers.get("retry-after") ?? "1");
+  return Math.min(Number.isFinite(seconds) && seconds >= 0 ? seconds : 1, 5) * 1000;
 }
 
 /** POST one operation as the gateway wants it: by hash, with the bearer token and the session header. */
-export async function post(body: WireRequest, retry = true): Promise<Response> {
+export async function post(body: WireRequest, retry = true, overloaded = false): Promise<Response> {
   const wire = toWire(body);
   const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json" };
   const token = accessToken();
@@ -26,13 +32,21 @@ export async function post(body: WireRequest, retry = true): Promise<Response> {
   const response = await fetch(GRAPHQL_PATH, {
     method: "POST", headers, body: JSON.stringify(wire), credentials: "same-origin",
   });
+  if (response.status === 503 && !overloaded) {
+    // The gateway's queue was full: it refused before anything ran, so sending again once is safe, mutations too.
+    const refused: unknown = await response.clone().json().catch(() => null);
+    if (hasCode(refused, "GATEWAY_OVERLOADED")) {
+      await new Promise((resolve) => setTimeout(resolve, retryAfterMs(response)));
+      return post(body, retry, true);
+    }
+  }
   if (!retry || !token || wire.operationName === "RefreshSession") return response;
   // An expired access token: refresh once, then send again (the answer is read from a clone).
   const copy = response.clone();
   const payload: unknown = await copy.json().catch(() => null);
-  if (response.status === 401 || hasUnauthenticated(payload)) {
+  if (response.status === 401 || hasCode(payload, "UNAUTHENTICATED")) {
     const renewed = await refresh();
-    if (renewed) return post(body, false);
+    if (renewed) return post(body, false, overloaded);
   }
   return response;
 }

@@ -28,6 +28,7 @@ export const en: Record<EnglishKey, string> = {
   "error.INVALID_CODE_TRIES_one": "Wrong code. {count} try left.",
   "error.INVALID_CODE_TRIES": "Wrong code. {count} tries left.",
   "error.CODE_LOCKED": "This code is locked: too many wrong tries, or it was already used or has expired. Request a new code.",
+  "error.GATEWAY_OVERLOADED": "The server is busy. Please try again in a moment.",
   "error.TOO_MANY_REQUESTS": "Too many attempts. Please wait a little and try again.",
   "error.CABINET_NOT_OPEN": "Your cabinet is not open yet: it opens when your first subscription is sold. Please contact your branch.",
   "error.SMS_NOT_AVAILABLE": "We cannot send an SMS to this number now. Sign in with a password or contact your branch.",
