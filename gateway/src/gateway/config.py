@@ -123,8 +123,8 @@ class GatewaySettings(BaseSettings):
     # The response layer on top of it (gateway.cache.responses): whole answers to repeated queries.
     cache_responses: bool = True
     # Admission (gateway.admission): at most this many query plans execute at once, the rest wait in arrival
-    # order, mutations first (0: no limit); beyond `max_waiting` queued, requests are refused with 503 + Retry-After. Size it to
-    # what the subgraphs behind this instance can run at once (docs/operations.md, "Admission").
+    # order, mutations first (0: no limit); beyond `max_waiting` queued, requests are refused with 503 +
+    # Retry-After. Size it to what the subgraphs behind this instance can run at once (docs/operations.md).
     max_executions: int = 8
     max_waiting: int = 1000
 
