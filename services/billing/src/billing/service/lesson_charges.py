@@ -160,9 +160,10 @@ async def charge_lessons(uow: BillingUnitOfWork, postings: Postings, items: Sequ
         on = on_of[lesson.id]
         branch = branches.get(lesson.branch_id)
         makeup_rule = branch.makeup_charge if branch is not None else MAKEUP_FROM_PACKAGE
+        described = _described(lesson, on)  # once per lesson: its seats' plain lines read the same
         for seat in seats:
-            plan = _plan_charge(lesson, seat, on, account_ids[seat.family_id], subs_of.get(seat.student_id, []),
-                                discounts, makeup_rule, now)
+            plan = _plan_charge(lesson, seat, on, account_ids[seat.family_id], subs_of.get(seat.student_id, ()),
+                                discounts, makeup_rule, now, described)
             if plan is not None:
                 plans.append((lesson, seat, *plan))
     if not plans:
@@ -178,19 +179,25 @@ async def charge_lessons(uow: BillingUnitOfWork, postings: Postings, items: Sequ
     return out
 
 
-def _plan_charge(lesson: Lesson, seat: Seat, on: date, account_id: str, subs: list[Subscription],
-                 discounts: list[Discount], makeup_rule: str = MAKEUP_FROM_PACKAGE, now: datetime | None = None
-                 ) -> tuple[LessonCharge, Transaction | None] | None:
+def _described(lesson: Lesson, on: date) -> str:
+    """A money charge's statement line without a discount."""
+    return f"Lesson {on.isoformat()} ({lesson.lesson_type})"
+
+
+def _plan_charge(lesson: Lesson, seat: Seat, on: date, account_id: str, subs: Sequence[Subscription],
+                 discounts: list[Discount], makeup_rule: str = MAKEUP_FROM_PACKAGE, now: datetime | None = None,
+                 described: str | None = None) -> tuple[LessonCharge, Transaction | None] | None:
     """What charging this seat means: from a covering subscription, else in money less the best discount;
     None when the lesson type is one the student's subscriptions do not pay for (R-BIL-4), and for a make-up
-    whatever the branch's rule says it is not charged."""
-    sub = pick_subscription(subs, lesson.lesson_type, lesson.course_id, on)
+    whatever the branch's rule says it is not charged. ``described``: ``_described(lesson, on)``, if known."""
+    # Most seats of a month: no subscription, no discount candidate - nothing to pick from then.
+    sub = pick_subscription(subs, lesson.lesson_type, lesson.course_id, on) if subs else None
     makeup = seat.reason == MAKEUP
     if makeup and (makeup_rule == MAKEUP_FREE or (makeup_rule == MAKEUP_FROM_PACKAGE and sub is None)):
         log.info("make-up not charged by the branch's rule",
                  extra={"lesson_id": lesson.id, "student_id": seat.student_id, "rule": makeup_rule})
         return None
-    live = [s for s in subs if s.status in (SubscriptionStatus.ACTIVE, SubscriptionStatus.FROZEN)]
+    live = [s for s in subs if s.status in (SubscriptionStatus.ACTIVE, SubscriptionStatus.FROZEN)] if subs else ()
     if sub is None and live and not any(lesson.lesson_type in s.lesson_types for s in live):
         log.info("lesson type not covered by subscription: not charged",
                  extra={"lesson_id": lesson.id, "student_id": seat.student_id, "lesson_type": lesson.lesson_type})
@@ -210,7 +217,7 @@ def _plan_charge(lesson: Lesson, seat: Seat, on: date, account_id: str, subs: li
             lesson.course_id), discounts) if discounts else None
         amount = priced.charge if priced is not None else seat.price
         entries = money_move(account_id, -amount, LedgerAccount.REVENUE_LESSONS, seat.currency)
-        description = f"Lesson {on.isoformat()} ({lesson.lesson_type})"
+        description = described if described is not None else _described(lesson, on)
         if priced is not None and priced.discount is not None:
             description += f", discount «{priced.discount.name}» −{priced.discount_amount:.2f}"
             kwargs.update(discount_id=priced.discount.id, discount_name=priced.discount.name,
