@@ -12,7 +12,8 @@ billing then opens every account at its family's first lesson, inside the measur
 `INSERT ... ON CONFLICT`s and billing.account.opened publishes; the bench's way until session 6).
 Billing: as in production, its own OS process (`kabinet-billing serve`, its own database) consumes the events
 from its durable queue and charges each participant; the clock stops when billing's inbox (polled in its
-database) holds every lesson event ("billing applied").
+database) holds every lesson event ("billing applied"). `--billing-replicas N` runs N such processes on the same
+database and queue (competing consumers, as production's two or more replicas); their CPU and counters are summed.
 Floor: the same lesson and participant rows (and the outbox rows) written by one plain bulk INSERT per table
 into a fresh database with the same schema; the ratio is scheduling's commit time over it.
 Ledger floor: the ledger transactions and entries billing wrote, copied by plain COPY (one transaction) into a
@@ -266,9 +267,10 @@ def _billing_exe() -> str:
     return os.path.join(os.path.dirname(sys.executable), "kabinet-billing")
 
 
-async def start_billing(dsn: str, messaging: MessagingSettings, log_path: str
+async def start_billing(dsn: str, messaging: MessagingSettings, log_path: str, migrate: bool = True
                         ) -> tuple[subprocess.Popen[bytes], int] | None:
-    """Billing as in production: its own OS process (`kabinet-billing serve`), its own database, the broker."""
+    """Billing as in production: its own OS process (`kabinet-billing serve`), its own database, the broker.
+    A second replica (`migrate=False`) shares the database and the queue (competing consumers)."""
     exe = _billing_exe()
     if not os.path.exists(exe):
         return None
@@ -280,7 +282,8 @@ async def start_billing(dsn: str, messaging: MessagingSettings, log_path: str
            "PREFETCH": os.environ.get("PREFETCH", str(messaging.prefetch)),
            "PUBLISH_TIMEOUT_S": os.environ.get("PUBLISH_TIMEOUT_S", str(messaging.publish_timeout_s)),
            "BILLING_OUTBOX_POLL_INTERVAL_S": "0.05"}
-    subprocess.run([exe, "migrate"], env=env, check=True, timeout=120, stdout=subprocess.DEVNULL)
+    if migrate:
+        subprocess.run([exe, "migrate"], env=env, check=True, timeout=120, stdout=subprocess.DEVNULL)
     out = open(log_path, "wb")  # noqa: SIM115 - the process writes to it until it stops
     from kabinet.bus import rabbit  # its queues, so the clean-up at the end deletes them too
 
@@ -356,6 +359,8 @@ async def main() -> None:
     ap.add_argument("--accounts-at-first-charge", action="store_true",
                     help="send no registrations: billing opens each family's account at its first lesson, inside "
                          "the measured time (the bench's methodology until session 6)")
+    ap.add_argument("--billing-replicas", type=int, default=1, help="billing processes consuming the same queue "
+                    "(competing consumers; production runs two or more): CPU and operations are summed over them")
     ap.add_argument("--verbose", action="store_true", help="print billing's progress while waiting")
     ap.add_argument("--py-spy", metavar="EXE", help="sample billing's process with this py-spy while it charges and "
                                                     "print its top functions")
@@ -376,6 +381,7 @@ async def main() -> None:
         finally:
             await conn.close()
     billing_proc: subprocess.Popen[bytes] | None = None
+    extra_procs: list[subprocess.Popen[bytes]] = []
     identity = RabbitTransport(messaging)
     runtimes = [sched]
     try:
@@ -392,8 +398,15 @@ async def main() -> None:
         assert billing_dsn is not None
         started_billing = await start_billing(billing_dsn, messaging, f"/tmp/bench_{run}_billing.log")
         billing_port = 0
+        replicas: list[tuple[subprocess.Popen[bytes], int]] = []
         if started_billing is not None:
             billing_proc, billing_port = started_billing
+            for i in range(1, args.billing_replicas):
+                replica = await start_billing(billing_dsn, messaging, f"/tmp/bench_{run}_billing{i}.log",
+                                              migrate=False)
+                assert replica is not None
+                replicas.append(replica)
+                extra_procs.append(replica[0])
         else:
             print("billing is not installed: measuring scheduling only")
             billing_dsn = None
@@ -405,9 +418,10 @@ async def main() -> None:
         print(f"set-up: {args.branches} branches, {args.branches * args.groups} groups, {n_students} students "
               f"({time.perf_counter() - t:.1f} s, not measured)")
 
-        metrics_url = f"http://127.0.0.1:{billing_port}/metrics"
-        ops0 = await _billing_operations(metrics_url) if billing_proc is not None else {}
-        cpu0 = cpu_ticks(billing_proc.pid) if billing_proc is not None else 0
+        metrics_urls = [f"http://127.0.0.1:{port}/metrics" for port in [billing_port, *(p for _, p in replicas)]]
+        billing_pids = [billing_proc.pid, *(p.pid for p, _ in replicas)] if billing_proc is not None else []
+        ops0 = await _billing_operations_of(metrics_urls) if billing_proc is not None else {}
+        cpu0 = sum(cpu_ticks(pid) for pid in billing_pids)
         spy = _py_spy(args.py_spy, billing_proc.pid, f"/tmp/bench_{run}_billing.spy") \
             if args.py_spy and billing_proc is not None else None
         pg_watch = PgWatch(db_names[1]) if billing_proc is not None else None
@@ -468,8 +482,9 @@ async def main() -> None:
                 charges = await _billing_count(dsn, "SELECT count(*) FROM lesson_charges")
             with contextlib.suppress(Exception):
                 batches = await _billing_batches(dsn, key)
-        billing_cpu_s = (cpu_ticks(billing_proc.pid) - cpu0) / os.sysconf("SC_CLK_TCK") if billing_proc else 0.0
-        ops = {k: v - ops0.get(k, 0.0) for k, v in (await _billing_operations(metrics_url)).items()} \
+        billing_cpu_s = (sum(cpu_ticks(pid) for pid in billing_pids) - cpu0) / os.sysconf("SC_CLK_TCK") \
+            if billing_proc else 0.0
+        ops = {k: v - ops0.get(k, 0.0) for k, v in (await _billing_operations_of(metrics_urls)).items()} \
             if billing_proc is not None else {}
         spied = _stop_py_spy(spy) if spy is not None else None
         pg_seen = await pg_watch.stop() if pg_watch is not None else None
@@ -510,7 +525,8 @@ async def main() -> None:
                   f"{'met' if billed <= 10 else 'NOT met'})")
         if billing_proc is not None:
             per = n_lessons or 1
-            print(f"billing's CPU while charging: {billing_cpu_s:.1f} s ({1000 * billing_cpu_s / per:.1f} ms "
+            print(f"billing's CPU while charging ({args.billing_replicas} process(es)): {billing_cpu_s:.1f} s "
+                  f"({1000 * billing_cpu_s / per:.1f} ms "
                   f"per lesson event); its database operations per lesson event: "
                   + ", ".join(f"{k} {v / per:.2f}" for k, v in sorted(ops.items()) if v))
         if batches:
@@ -527,6 +543,8 @@ async def main() -> None:
         for r in reversed(runtimes):
             with contextlib.suppress(Exception):
                 await r.stop()
+        for replica_proc in extra_procs:
+            stop_processes(replica_proc, timeout_s=20)
         if billing_proc is not None:
             stop_processes(billing_proc, timeout_s=120 if os.environ.get("BENCH_BILLING_PROFILE") else 20)
         await _drop_dbs(db_names)
@@ -542,9 +560,13 @@ async def main() -> None:
                     await ch.exchange_delete(x)
 
 
-async def _billing_operations(url: str) -> dict[str, float]:
+async def _billing_operations_of(urls: list[str]) -> dict[str, float]:
+    """The kit's database operation counters, summed over billing's processes."""
+    out: Counter[str] = Counter()
     async with httpx.AsyncClient() as client:
-        return await db_operations(client, url)
+        for url in urls:
+            out.update(await db_operations(client, url))
+    return dict(out)
 
 
 def _py_spy(exe: str, pid: int, out: str) -> tuple[subprocess.Popen[bytes], str]:
