@@ -39,9 +39,12 @@ class Overloaded(Exception):
 
 
 class Admission:
-    """`max_running` plans at once (0: no limit), at most `max_waiting` queued behind them."""
+    """`max_running` plans at once (at least 1; no limit is no Admission), at most `max_waiting` queued behind
+    them."""
 
     def __init__(self, max_running: int, max_waiting: int) -> None:
+        if max_running < 1:
+            raise ValueError("max_running must be at least 1")
         self.max_running = max_running
         self.max_waiting = max_waiting
         self.running = 0
@@ -57,8 +60,6 @@ class Admission:
     async def acquire(self, write: bool = False) -> None:
         """Take a slot, waiting in arrival order (writes before reads); raises `Overloaded` when the queue is
         full. Pair with `release()` (in a `finally`)."""
-        if self.max_running <= 0:
-            return
         if self.running < self.max_running and not self.waiting:
             self.running += 1
             RUNNING.set(self.running)
@@ -83,8 +84,6 @@ class Admission:
         WAITED.observe(time.perf_counter() - started)
 
     def release(self) -> None:
-        if self.max_running <= 0:
-            return
         for queue in (self._writes, self._reads):
             while queue:
                 waiter = queue.popleft()
