@@ -446,18 +446,16 @@ async def db_operations(client: httpx.AsyncClient, url: str) -> dict[str, float]
     return out
 
 
-async def cache_lookups(client: httpx.AsyncClient, url: str) -> dict[str, float]:
-    """The gateway's entity-cache lookups by result (hit, miss, ...) from its /metrics; the response layer's as
-    `response_<result>`."""
-    text = (await client.get(url)).text
+def cache_lookups(text: str) -> dict[str, float]:
+    """The gateway's entity-cache lookups by result (hit, miss, ...) from its /metrics text; the response
+    layer's as `response_<result>`."""
     return {("response_" if m.group(1) else "") + m.group(2): float(m.group(3)) for m in re.finditer(
         r'^gateway_(?:entity|(response))_cache_lookups_total\{result="(\w+)"\} ([0-9.e+]+)$', text, re.M)}
 
 
-async def gateway_timings(client: httpx.AsyncClient, url: str) -> dict[str, float]:
-    """From the gateway's /metrics: calls to each subgraph and their summed seconds (`<subgraph>_count/_sum`),
+def gateway_timings(text: str) -> dict[str, float]:
+    """From the gateway's /metrics text: calls to each subgraph and their summed seconds (`<subgraph>_count/_sum`),
     and the waits for an execution slot (`admission_count/_sum`): where a request's time went."""
-    text = (await client.get(url)).text
     out = {f"{m.group(2)}_{m.group(1)}": float(m.group(3)) for m in re.finditer(
         r'^gateway_subgraph_request_seconds_(count|sum)\{subgraph="(\w+)"\} ([0-9.e+]+)$', text, re.M)}
     out.update({f"admission_{m.group(1)}": float(m.group(2)) for m in re.finditer(
@@ -600,8 +598,8 @@ async def measure(system: System, ops: list[dict[str, Any]], args: argparse.Name
         await asyncio.sleep(3)
         idle1 = {s: await db_operations(client, u) for s, u in metrics.items()}
         gateway_metrics = f"http://127.0.0.1:{system.ports['gateway']}/metrics"
-        lookups0 = await cache_lookups(client, gateway_metrics)
-        timings0 = await gateway_timings(client, gateway_metrics)
+        text = (await client.get(gateway_metrics)).text
+        lookups0, timings0 = cache_lookups(text), gateway_timings(text)
         cpu0 = {n: cpu_ticks(p.pid) for n, p in system.procs.items()}
         pg0 = postgres_ticks(postmaster)
         t0 = time.perf_counter()
@@ -611,8 +609,8 @@ async def measure(system: System, ops: list[dict[str, Any]], args: argparse.Name
         cpu1 = {n: cpu_ticks(p.pid) for n, p in system.procs.items()}
         pg1 = postgres_ticks(postmaster)
         ops1 = {s: await db_operations(client, u) for s, u in metrics.items()}
-        lookups1 = await cache_lookups(client, gateway_metrics)
-        timings1 = await gateway_timings(client, gateway_metrics)
+        text = (await client.get(gateway_metrics)).text
+        lookups1, timings1 = cache_lookups(text), gateway_timings(text)
     profiles = finish_profiles(spies)
     n = max(1, load["requests"])
     cpu = {name: (cpu1[name] - cpu0[name]) * 1000 / TICK / n for name in system.procs}
