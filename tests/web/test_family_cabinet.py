@@ -566,3 +566,36 @@ async def test_linking_records_of_another_phone_needs_that_familys_code(cabinet:
     await page.get_by_role("button", name="Подтвердить").click()
     await expect(page.get_by_test_id("child-tab").filter(has_text=katya["firstName"])).to_be_visible(timeout=30_000)
     await context.close()
+
+
+async def test_a_gateway_refusing_for_load_is_sent_again_once_then_shown_in_the_parents_words(
+    cabinet: Cabinet, parent: Page
+) -> None:
+    """The gateway's queue was full (503, GATEWAY_OVERLOADED, nothing ran): the app sends the request again once;
+    refused twice, the parent reads that the server is busy (not a stack trace, not an English code)."""
+    refused: list[str] = []
+
+    async def overloaded(route: Any) -> None:
+        request = route.request
+        if request.method == "POST" and '"operationName":"Cabinet"' in (request.post_data or "").replace(" ", ""):
+            refused.append(request.url)
+            await route.fulfill(status=503, headers={"retry-after": "0"}, content_type="application/json",
+                                body='{"errors":[{"message":"The gateway is overloaded; retry in a moment.",'
+                                     '"extensions":{"code":"GATEWAY_OVERLOADED"}}]}')
+        else:
+            await route.continue_()
+
+    child = kids(cabinet)[0]
+    for viewport in VIEWPORTS:
+        refused.clear()
+        await parent.set_viewport_size(viewport)
+        await parent.route("**/graphql", overloaded)
+        await parent.goto(f"{cabinet.url}/c/{child['id']}")
+        await expect(parent.get_by_text("Сервер перегружен. Попробуйте ещё раз через минуту.")).to_be_visible()
+        assert len(refused) == 2  # the first answer and the one retry
+        await axe_check(parent, f"overloaded {viewport}")
+        await parent.screenshot(path=f"/tmp/kabinet-overloaded-{viewport['width']}x{viewport['height']}.png")
+        await parent.unroute("**/graphql", overloaded)
+        # Trying again from the screen, with the gateway answering, opens the home.
+        await parent.get_by_role("button", name="Обновить").click()
+        await parent.wait_for_selector("[data-testid=child-home][data-loaded=true]")

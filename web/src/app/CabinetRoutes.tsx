@@ -55,7 +55,15 @@ export default function CabinetRoutes() {
   if (!family) {
     return (
       <main className="center">
-        {error ? <ErrorNote>{describeCombined(t, error)}</ErrorNote> : <p>{t("family.none")}</p>}
+        {error ? (
+          <div className="not-found">
+            <ErrorNote>{describeCombined(t, error)}</ErrorNote>
+            {/* a busy or unreachable server: the parent tries again from here, not from the browser's menu */}
+            <button type="button" className="button button--primary" onClick={refetchCabinet} disabled={fetching}>
+              {t("error.reload")}
+            </button>
+          </div>
+        ) : <p>{t("family.none")}</p>}
       </main>
     );
   }
