@@ -163,7 +163,7 @@ async def charge_lessons(uow: BillingUnitOfWork, postings: Postings, items: Sequ
         described = _described(lesson, on)  # once per lesson: its seats' plain lines read the same
         for seat in seats:
             plan = _plan_charge(lesson, seat, on, account_ids[seat.family_id], subs_of.get(seat.student_id, ()),
-                                discounts, makeup_rule, now, described)
+                                discounts, makeup_rule, now, described=described)
             if plan is not None:
                 plans.append((lesson, seat, *plan))
     if not plans:
@@ -186,10 +186,11 @@ def _described(lesson: Lesson, on: date) -> str:
 
 def _plan_charge(lesson: Lesson, seat: Seat, on: date, account_id: str, subs: Sequence[Subscription],
                  discounts: list[Discount], makeup_rule: str = MAKEUP_FROM_PACKAGE, now: datetime | None = None,
-                 described: str | None = None) -> tuple[LessonCharge, Transaction | None] | None:
+                 *, described: str) -> tuple[LessonCharge, Transaction | None] | None:
     """What charging this seat means: from a covering subscription, else in money less the best discount;
     None when the lesson type is one the student's subscriptions do not pay for (R-BIL-4), and for a make-up
-    whatever the branch's rule says it is not charged. ``described``: ``_described(lesson, on)``, if known."""
+    whatever the branch's rule says it is not charged. ``described``: ``_described(lesson, on)``, computed once per
+    lesson by the caller."""
     # Most seats of a month: no subscription, no discount candidate - nothing to pick from then.
     sub = pick_subscription(subs, lesson.lesson_type, lesson.course_id, on) if subs else None
     makeup = seat.reason == MAKEUP
@@ -217,7 +218,7 @@ def _plan_charge(lesson: Lesson, seat: Seat, on: date, account_id: str, subs: Se
             lesson.course_id), discounts) if discounts else None
         amount = priced.charge if priced is not None else seat.price
         entries = money_move(account_id, -amount, LedgerAccount.REVENUE_LESSONS, seat.currency)
-        description = described if described is not None else _described(lesson, on)
+        description = described
         if priced is not None and priced.discount is not None:
             description += f", discount «{priced.discount.name}» −{priced.discount_amount:.2f}"
             kwargs.update(discount_id=priced.discount.id, discount_name=priced.discount.name,
