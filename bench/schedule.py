@@ -381,7 +381,7 @@ async def main() -> None:
         finally:
             await conn.close()
     billing_proc: subprocess.Popen[bytes] | None = None
-    extra_procs: list[subprocess.Popen[bytes]] = []
+    replicas: list[tuple[subprocess.Popen[bytes], int]] = []  # billing's processes after the first
     identity = RabbitTransport(messaging)
     runtimes = [sched]
     try:
@@ -398,7 +398,6 @@ async def main() -> None:
         assert billing_dsn is not None
         started_billing = await start_billing(billing_dsn, messaging, f"/tmp/bench_{run}_billing.log")
         billing_port = 0
-        replicas: list[tuple[subprocess.Popen[bytes], int]] = []
         if started_billing is not None:
             billing_proc, billing_port = started_billing
             for i in range(1, args.billing_replicas):
@@ -406,7 +405,6 @@ async def main() -> None:
                                               migrate=False)
                 assert replica is not None
                 replicas.append(replica)
-                extra_procs.append(replica[0])
         else:
             print("billing is not installed: measuring scheduling only")
             billing_dsn = None
@@ -543,7 +541,7 @@ async def main() -> None:
         for r in reversed(runtimes):
             with contextlib.suppress(Exception):
                 await r.stop()
-        for replica_proc in extra_procs:
+        for replica_proc, _ in replicas:
             stop_processes(replica_proc, timeout_s=20)
         if billing_proc is not None:
             stop_processes(billing_proc, timeout_s=120 if os.environ.get("BENCH_BILLING_PROFILE") else 20)
