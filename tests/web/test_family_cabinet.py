@@ -596,6 +596,10 @@ async def test_a_gateway_refusing_for_load_is_sent_again_once_then_shown_in_the_
         await axe_check(parent, f"overloaded {viewport}")
         await parent.screenshot(path=f"/tmp/kabinet-overloaded-{viewport['width']}x{viewport['height']}.png")
         await parent.unroute("**/graphql", overloaded)
-        # Trying again from the screen, with the gateway answering, opens the home.
-        await parent.get_by_role("button", name="Обновить").click()
-        await parent.wait_for_selector("[data-testid=child-home][data-loaded=true]")
+        # Trying again from the screen asks the gateway again, which now answers.
+        async with parent.expect_response(
+            lambda r: r.request.method == "POST" and "/graphql" in r.url
+            and '"operationName":"Cabinet"' in (r.request.post_data or "").replace(" ", "")
+        ) as again:
+            await parent.get_by_role("button", name="Обновить").click()
+        assert (await again.value).status == 200
