@@ -6,13 +6,16 @@ identity's registration and erasure, billing's subscriptions) and waits for the 
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import select
 
 from identity.domain.model import StaffRole
@@ -287,3 +290,39 @@ async def test_erased_student_is_pseudonymised_everywhere_but_money_is_kept(real
     # The money stays: the same lines, amounts and dates.
     assert await s.statement() == before
     assert await s.balance() == Decimal(f"-{len(lessons) * 1000}.00")
+
+
+async def test_a_marks_charge_and_trial_reach_the_cache_by_their_own_events(cached_stack: StackHandle) -> None:
+    """A mark drops learning's cached answers only. What billing and scheduling make of it - a charge at attendance,
+    the family's trial - their own events (lesson.charged and balance.changed; participant.removed and .added)
+    drop from the gateway's cache: the next reads are fresh well within the entries' 30 s of age."""
+    s = await school(cached_stack, "Masha")
+    await ok(s.admin, CHARGE_MODE, {"b": s.branch})
+    await s.publish_month()
+    lessons = await s.group_lessons()
+    family_q = """query($f: ID!) { family(id: $f) { account { balance { amount } } trial { lessonId } } }"""
+
+    async def family() -> dict[str, Any]:
+        got: dict[str, Any] = (await ok(s.admin, family_q, {"f": s.family}))["family"]
+        return got
+
+    def hits() -> float:  # whole answers kept, and the subgraphs' answers under them
+        return sum(REGISTRY.get_sample_value(f"gateway_{layer}_cache_lookups_total", {"result": "hit"}) or 0.0
+                   for layer in ("response", "entity"))
+
+    before = hits()
+    for _ in range(2):
+        assert await family() == {"account": {"balance": {"amount": "0.00"}}, "trial": None}
+    assert hits() > before  # served from the cache
+
+    async def fresh(check: Callable[[dict[str, Any]], bool]) -> None:
+        async with asyncio.timeout(10):
+            while not check(await family()):
+                await asyncio.sleep(0.05)
+
+    # Not Masha's first lesson in the group: charged at attendance, not her trial.
+    await ok(s.teacher, SAVE_SHEET, sheet(lessons[1], "second", **{s.masha: "PRESENT"}))
+    await fresh(lambda f: f["account"]["balance"]["amount"] == "-1000.00")
+    # Her first: scheduling makes it the family's trial.
+    await ok(s.teacher, SAVE_SHEET, sheet(lessons[0], "first", **{s.masha: "PRESENT"}))
+    await fresh(lambda f: f["trial"] == {"lessonId": lessons[0]})

@@ -72,29 +72,36 @@ class Route(Generic[U, S]):
     routing_key: str
     handler_name: str
     apply: Callable[[Sequence[Envelope], U, S], Awaitable[None]]
+    # True when every change the handler makes to what the service answers is published as an event of its own
+    # (which names what changed): caches then need not drop this service's answers on the event it consumes -
+    # a drop at that moment, before the handler ran, could not keep them fresh anyway.
+    announces: bool = False
 
 
-def each(contract: type[E], handler: Callable[[E, U, S], Awaitable[None]]) -> Route[U, S]:
-    """Subscribe ``handler(event, uow, batch)`` to ``contract``: once per event, in the event's context."""
+def each(contract: type[E], handler: Callable[[E, U, S], Awaitable[None]], *, announces: bool = False
+         ) -> Route[U, S]:
+    """Subscribe ``handler(event, uow, batch)`` to ``contract``: once per event, in the event's context.
+    ``announces``: see :class:`Route`."""
 
     async def apply(envelopes: Sequence[Envelope], uow: U, state: S) -> None:
         for envelope in envelopes:
             with event_context(envelope.correlation_id, envelope.id):
                 await handler(contract.parse_envelope(envelope), uow, state)
 
-    return Route(contract.routing_key(), handler.__qualname__, apply)
+    return Route(contract.routing_key(), handler.__qualname__, apply, announces)
 
 
-def batch(contract: type[E], handler: Callable[[Sequence[Delivered[E]], U, S], Awaitable[None]]
-          ) -> Route[U, S]:
+def batch(contract: type[E], handler: Callable[[Sequence[Delivered[E]], U, S], Awaitable[None]], *,
+          announces: bool = False) -> Route[U, S]:
     """Subscribe ``handler(events, uow, batch)`` to ``contract``: once per run of consecutive events of this
-    type in the batch, with all of them (set-wise work: a few statements for the whole run)."""
+    type in the batch, with all of them (set-wise work: a few statements for the whole run). ``announces``: see
+    :class:`Route`."""
 
     async def apply(envelopes: Sequence[Envelope], uow: U, state: S) -> None:
         await handler([Delivered(contract.parse_envelope(e), EventContext(e.correlation_id, e.id), e.occurred_at)
                        for e in envelopes], uow, state)
 
-    return Route(contract.routing_key(), handler.__qualname__, apply)
+    return Route(contract.routing_key(), handler.__qualname__, apply, announces)
 
 
 def _no_state() -> None:
@@ -145,7 +152,7 @@ class Consumer(Mapping[str, Route[U, S]]):
             async def apply(envelopes: Sequence[Envelope], uow: V, state: S) -> None:
                 await r.apply(envelopes, service_uow(uow), state)
 
-            return Route(r.routing_key, r.handler_name, apply)
+            return Route(r.routing_key, r.handler_name, apply, r.announces)
 
         async def finish(uow: V, state: S) -> None:
             await self.finish(service_uow(uow), state)

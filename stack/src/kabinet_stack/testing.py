@@ -5,6 +5,7 @@
 - ``embedded_stack``: the same wiring on SQLite files and the in-process bus (the ``make run`` mode).
 - ``stack``: parametrised over both, for flows that must hold in either mode.
 - ``module_stack``: ``real_stack`` shared by one test module.
+- ``cached_stack``: ``real_stack`` with the gateway's entity cache on (in process; :func:`cached_run` for others).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 import httpx
 import pytest
 
+from gateway.config import GatewaySettings
 from kabinet.auth import Principal, SigningKey
 from kabinet.settings import MessagingSettings
 from kabinet.testing.net import free_port, stop_processes
@@ -104,6 +106,33 @@ async def real_stack(database_factory: Callable[[str], Awaitable[str]], messagin
     stack = Stack(tmp_path, database_urls=urls, messaging=messaging, identity_private_key_pem=key.to_pem(),
                   dev_mailbox=True)
     async for handle in _run(stack, key, "real", migrate=True):
+        yield handle
+
+
+async def cached_run(tmp_path: Path, database_factory: Callable[[str], Awaitable[str]],
+                     messaging: MessagingSettings, settings: GatewaySettings) -> AsyncIterator[StackHandle]:
+    """``real_stack`` behind a gateway with these settings (a cache on), once the gateway's event queue is bound:
+    an event published from then on reaches its cache."""
+    key = SigningKey.generate()
+    urls = {name: await database_factory(name) for name in SERVICE_NAMES}
+    stack = Stack(tmp_path, database_urls=urls, messaging=messaging, identity_private_key_pem=key.to_pem(),
+                  dev_mailbox=True, gateway_settings=settings)
+    async for handle in _run(stack, key, "real", migrate=True):
+        await asyncio.wait_for(gateway_feed(handle).ready.wait(), 15)
+        yield handle
+
+
+def gateway_feed(handle: StackHandle) -> Any:
+    """The gateway's RabbitMQ feed of events (under the feed its cache and subscriptions share)."""
+    return handle.stack.gateway.state.gateway.feed.feed
+
+
+@pytest.fixture
+async def cached_stack(database_factory: Callable[[str], Awaitable[str]], messaging: MessagingSettings,
+                       tmp_path: Path) -> AsyncIterator[StackHandle]:
+    """Entries live at most 30 s: a read fresh sooner after a change was made so by the events that named it."""
+    settings = GatewaySettings(compose_timeout_s=60, cache="memory", cache_max_age_s=30)
+    async for handle in cached_run(tmp_path, database_factory, messaging, settings):
         yield handle
 
 

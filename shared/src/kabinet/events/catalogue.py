@@ -32,6 +32,14 @@ class Entry:
     contract: type[EventContract]
     producer: str
     consumers: tuple[str, ...]
+    # The consumers that publish every change they make on this event as events of their own (``announces``
+    # on their route): the event itself changes the answers of its producer and of the other consumers only.
+    announcing: tuple[str, ...] = ()
+
+    @property
+    def changes(self) -> tuple[str, ...]:
+        """The services whose answers this event itself changes (what a cache drops on it)."""
+        return (self.producer, *(c for c in self.consumers if c not in self.announcing))
 
 
 @dataclass
@@ -54,6 +62,7 @@ def collect(services: Sequence[str] = SERVICES) -> Catalogue:
     cat = Catalogue()
     producers: dict[str, str] = {}  # routing key -> service
     subscriptions: dict[str, list[str]] = {}
+    announced: dict[str, set[str]] = {}  # service -> its subscriptions whose handlers announce their changes
     for svc in services:
         events = _import(f"{svc}.domain.events")
         handlers_mod = _import(f"{svc}.service.handlers")
@@ -66,9 +75,11 @@ def collect(services: Sequence[str] = SERVICES) -> Catalogue:
                 producers[key] = svc
         handlers = getattr(handlers_mod, "HANDLERS", None) or {}
         subscriptions[svc] = sorted(str(k) for k in handlers)
+        announced[svc] = {str(k) for k, route in handlers.items() if getattr(route, "announces", False)}
     for key in sorted(producers):
         consumers = tuple(sorted(s for s, subs in subscriptions.items() if any(topic_matches(p, key) for p in subs)))
-        cat.entries.append(Entry(key, PRODUCED[key], producers[key], consumers))
+        announcing = tuple(s for s in consumers if any(topic_matches(p, key) for p in announced[s]))
+        cat.entries.append(Entry(key, PRODUCED[key], producers[key], consumers, announcing))
     for svc, subs in sorted(subscriptions.items()):
         missing = [p for p in subs if not any(topic_matches(p, key) for key in producers)]
         if missing:
@@ -77,6 +88,10 @@ def collect(services: Sequence[str] = SERVICES) -> Catalogue:
 
 
 # -- Markdown ---------------------------------------------------------------------------------------
+def _consumer(e: Entry, service: str) -> str:
+    return f"**{service}** (announces)" if service in e.announcing else f"**{service}**"
+
+
 def _type_of(node: dict[str, Any], defs: dict[str, Any]) -> str:
     if "$ref" in node:
         return str(node["$ref"]).rsplit("/", 1)[-1]
@@ -141,6 +156,9 @@ def render_markdown(cat: Catalogue) -> str:
         "of it. Caches (the gateway's entity cache) drop what the other ids name, and only answers keyed by a",
         "context id (a branch's report).",
         "",
+        "A consumer marked *announces* publishes every change it makes to its own answers on the event as events",
+        "of its own: caches drop its answers on those, not on the event it consumes.",
+        "",
         f"Services in this catalogue: {', '.join(cat.services_found) or 'none'}"
         + (f"; not present yet: {', '.join(cat.services_missing)}." if cat.services_missing else "."),
         "",
@@ -161,7 +179,7 @@ def render_markdown(cat: Catalogue) -> str:
             (c.description or (c.__doc__ or "").strip() or "(no description)"),
             "",
             f"- producer: **{e.producer}** (`{c.__module__}.{c.__qualname__}`)",
-            f"- consumers: {', '.join(f'**{x}**' for x in e.consumers) or 'none yet (kept in the archive queue)'}",
+            f"- consumers: {', '.join(_consumer(e, x) for x in e.consumers) or 'none yet (kept in the archive queue)'}",
             *([f"- context fields: {', '.join(f'`{n}`' for n in sorted(c.context_fields))}"]
               if c.context_fields else []),
             "",

@@ -221,7 +221,9 @@ HANDLERS: Consumer[BillingUnitOfWork, Postings] = Consumer(
         each(LessonCancelledV1, on_lesson_cancelled),
         each(ParticipantAddedV1, on_participant_added),
         each(ParticipantRemovedV1, on_participant_removed),
-        batch(AttendanceMarkedV1, on_attendances_marked),
+        # What a mark changes here is announced: a charge (lesson.charged, balance.changed) or a refund
+        # (charge.refunded); the attendance and price kept beside the participant show in no answer alone.
+        batch(AttendanceMarkedV1, on_attendances_marked, announces=True),
     ],
     start=Postings,
     finish=post_batch,

@@ -78,6 +78,8 @@ HANDLERS: Consumer[SchedulingUnitOfWork, None] = Consumer([
     each(StudentErasedV1, erase_student),
     each(StaffCreatedV1, project_staff),
     each(StaffUpdatedV1, project_staff),
-    batch(AttendanceMarkedV1, attendances_marked),
+    # What a mark changes here - a participation turned into the family's trial - is announced with
+    # participant.removed/added (learning marks only published lessons: it learns of them from their publishing).
+    batch(AttendanceMarkedV1, attendances_marked, announces=True),
     each(LessonConductedV1, lesson_conducted),
 ])
