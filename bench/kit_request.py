@@ -25,7 +25,6 @@ import argparse
 import asyncio
 import cProfile
 import datetime as dt
-import gc
 import json
 import pstats
 import time
@@ -42,6 +41,7 @@ from kabinet.auth.tokens import KeySource, TokenVerifier, jwks
 from kabinet.db.engine import create_engine
 from kabinet.graphql.schema import subgraph_schema
 from kabinet.graphql.types import Money
+from kabinet.process import collector_thresholds, settle_after_start_up
 from kabinet.testing.stack import token_for
 from kabinet.web.app import create_service_app
 
@@ -147,8 +147,7 @@ async def main() -> None:
     ap.add_argument("--db", metavar="URL", help="a PostgreSQL database for the 'db' request (pg_catalog only)")
     args = ap.parse_args()
     app, token = build(args.db)
-    gc.collect()
-    gc.freeze()  # as the services do after start-up
+    settle_after_start_up(collector_thresholds())  # as the services do after start-up
     for name, doc in BODIES.items():
         if name == "db" and not args.db:
             continue

@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import gc
 import logging
 import os
 import secrets
@@ -57,6 +56,7 @@ from kabinet.auth.principal import Principal, Role
 from kabinet.bus.rabbit import RabbitTransport
 from kabinet.events import Envelope
 from kabinet.money import Money
+from kabinet.process import collector_thresholds, settle_after_start_up
 from kabinet.runtime import ServiceRuntime
 from kabinet.settings import MessagingSettings
 from kabinet.testing.net import free_port as _free_port
@@ -391,10 +391,10 @@ async def main() -> None:
         for r in runtimes:
             await r.wait_ready(60)
         # As the service's app does after start-up (create_service_app's lifespan): what start-up built leaves the
-        # cyclic collector's generations. Without it, full collections walking every module, mapper and schema
-        # took 0.5-1.2 s (load 5-7) of the ~2 s of CPU this process spent publishing the month.
-        gc.collect()
-        gc.freeze()
+        # cyclic collector's generations, which then collects at the kit's thresholds. Without the freeze, full
+        # collections walking every module, mapper and schema took 0.5-1.2 s (load 5-7) of the ~2 s of CPU this
+        # process spent publishing the month.
+        settle_after_start_up(collector_thresholds())
         assert billing_dsn is not None
         started_billing = await start_billing(billing_dsn, messaging, f"/tmp/bench_{run}_billing.log")
         billing_port = 0

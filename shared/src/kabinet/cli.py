@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from kabinet.logging import configure_logging
+from kabinet.process import BadProcessSetting
 from kabinet.runtime import ServiceRuntime
 from kabinet.settings import ServiceSettings
 from kabinet.tracing import configure_tracing
@@ -48,7 +49,7 @@ def service_main(
 
     try:
         app = app_factory(settings)
-    except MissingGatewaySecret as exc:  # a configuration error: say what to set, no traceback
+    except (MissingGatewaySecret, BadProcessSetting) as exc:  # a configuration error: say what to set, no traceback
         raise SystemExit(str(exc)) from None
     uvicorn.run(app, host=args.host or settings.host, port=args.port or settings.port,
                 log_config=None, access_log=False)

@@ -10,8 +10,10 @@ from types import SimpleNamespace
 import pytest
 import strawberry
 
+from kabinet.cli import service_main
 from kabinet.graphql.schema import subgraph_schema
-from kabinet.web.app import GC_THRESHOLD, create_service_app
+from kabinet.process import GC_THRESHOLD, BadProcessSetting
+from kabinet.web.app import create_service_app
 
 
 @strawberry.type
@@ -52,3 +54,19 @@ async def test_a_started_service_collects_at_the_kits_thresholds(monkeypatch: py
 async def test_the_thresholds_can_be_overridden(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KABINET_GC_THRESHOLD", "700,10,10")
     assert await _started_thresholds() == (700, 10, 10)
+
+
+@pytest.mark.parametrize("raw", ["20000,10", "20k,10,10", "700,-1,10"])
+def test_a_malformed_override_stops_the_start_in_one_line(monkeypatch: pytest.MonkeyPatch, raw: str) -> None:
+    monkeypatch.setenv("KABINET_GC_THRESHOLD", raw)
+    runtime = Runtime(name="gcsvc", settings=SimpleNamespace(gateway_secret="s" * 40), verifier=None)
+    with pytest.raises(BadProcessSetting, match="KABINET_GC_THRESHOLD"):
+        create_service_app(runtime, subgraph_schema(Query))  # type: ignore[arg-type]
+    settings = SimpleNamespace(log_level="INFO", host="127.0.0.1", port=0)
+
+    def app_factory(_: object) -> object:
+        return create_service_app(runtime, subgraph_schema(Query))  # type: ignore[arg-type]
+
+    with pytest.raises(SystemExit) as stopped:  # said, not a traceback
+        service_main("gcsvc", lambda: settings, lambda _: runtime, app_factory, ["serve"])  # type: ignore[arg-type,return-value]
+    assert str(stopped.value).startswith(f"KABINET_GC_THRESHOLD={raw!r}")

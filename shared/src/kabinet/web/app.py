@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-import gc
 import json
 import logging
-import os
 import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
@@ -35,6 +33,7 @@ from kabinet.graphql.context import RequestContext
 from kabinet.graphql.extensions import validation_cache_info
 from kabinet.metrics import HTTP_LATENCY, HTTP_REQUESTS, VALIDATION_CACHE
 from kabinet.outages import SERVICE_UNAVAILABLE, UNAVAILABLE_MESSAGE, is_outage
+from kabinet.process import collector_thresholds, settle_after_start_up
 from kabinet.runtime import ServiceRuntime
 from kabinet.web.body_limit import (
     DEFAULT_MAX_BODY_BYTES,
@@ -353,21 +352,6 @@ class ServiceApp(Starlette):
         await super().__call__(scope, receive, send)
 
 
-# The cyclic collector's thresholds of a service process once start-up is frozen (Python's: 700, 10, 10). A
-# consumer's batch keeps its seats, charges and rows alive until its commit, so 700 allocations promoted them
-# and walked them again: ~9 % of billing's CPU charging a month, ~0.5 s of it gone at 20,000 (docs/performance.md,
-# "The month publish, session 6"). KABINET_GC_THRESHOLD="gen0,gen1,gen2" overrides them, to measure.
-GC_THRESHOLD = (20_000, 10, 10)
-
-
-def collector_thresholds() -> tuple[int, int, int]:
-    raw = os.environ.get("KABINET_GC_THRESHOLD")
-    if not raw:
-        return GC_THRESHOLD
-    gen0, gen1, gen2 = (int(x) for x in raw.split(","))
-    return gen0, gen1, gen2
-
-
 def create_service_app(
     runtime: ServiceRuntime,
     schema: Schema,
@@ -380,6 +364,7 @@ def create_service_app(
     /graphql answers only the gateway (its shared secret, ``KABINET_GATEWAY_SECRET``; refused at start-up when
     missing); the other routes (health, metrics, ``routes`` such as JWKS, webhooks, feeds) stay public."""
     secret = require_secret(runtime.settings.gateway_secret, runtime.name)
+    thresholds = collector_thresholds()  # read now: a malformed value stops the start, said in one line
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok", "service": runtime.name})
@@ -402,11 +387,7 @@ def create_service_app(
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         if manage_runtime:
             await runtime.start()
-            # Everything built at start-up (modules, the schema, mappers) lives as long as the process: out of
-            # the cyclic collector's sight, so its full collections do not walk it again and again under load.
-            gc.collect()
-            gc.freeze()
-            gc.set_threshold(*collector_thresholds())
+            settle_after_start_up(thresholds)
         try:
             yield
         finally:
