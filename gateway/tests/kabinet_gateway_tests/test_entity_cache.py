@@ -34,6 +34,7 @@ from gateway.cache import (
     EntityCache,
     MemoryBackend,
     Pending,
+    applied_tags,
     changed_by,
     event_tags,
     in_subgraphs,
@@ -45,6 +46,7 @@ from gateway.cache.redis_backend import RedisBackend
 from gateway.config import GatewaySettings
 from kabinet.auth import Principal, Role, SigningKey
 from kabinet.bus.topology import Topology
+from kabinet.events.applied import EventsApplied
 from kabinet.events.catalogue import collect
 from kabinet.events.envelope import Envelope
 from kabinet.settings import MessagingSettings
@@ -232,6 +234,8 @@ async def test_every_kind_of_event_drops_what_it_names(cached_stack: StackHandle
         channel = await connection.channel()
         exchange = await channel.declare_exchange(topology.exchange, aio_pika.ExchangeType.TOPIC, durable=True)
         for entry in entries:
+            if issubclass(entry.contract, EventsApplied):
+                continue  # what it drops is what other events dropped (test_a_consumers_applied_events_drop_...)
             if not entry.contract.changed_ids(_payload_naming(entry.contract, family)):
                 # It changes no entity by id, only a field wherever it is (a branch's cancellation rule: each
                 # lesson's cancellableUntil; test_a_booking_policy_drops_every_cancellable_until).
@@ -661,6 +665,57 @@ async def test_a_drop_in_one_subgraph_keeps_the_others_answers() -> None:
                      payload={"lesson_id": lesson, "family_id": family})
     await cache.handle_event(moved)
     assert await cache.lookup(["lessons"]) == [None]
+
+
+async def test_each_consumer_announces_what_it_applied_after_its_commit(cached_stack: StackHandle) -> None:
+    """A student registered at identity: billing, learning and scheduling apply it to their own tables, then each
+    publishes `<service>.events.applied` naming the student - through its outbox, RabbitMQ and the gateway's feed."""
+    cache = cache_of(cached_stack)
+    seen: list[Envelope] = []
+    feed = cached_stack.stack.gateway.state.gateway.feed
+
+    async def recording(envelope: Envelope, handle: Any = cache.handle_event) -> None:
+        seen.append(envelope)
+        await handle(envelope)
+
+    feed._consumers = [(b, recording if h == cache.handle_event else h) for b, h in feed._consumers]
+    _, student = await register(cached_stack, "Lena", "+7 912 000-01-11")
+    await cached_stack.drain()
+
+    def applied_by() -> set[str]:
+        return {e.producer for e in seen if e.type == f"{e.producer}.events.applied"
+                and any(student in g["changed"] for g in e.payload["applied"])}
+
+    async with asyncio.timeout(10):
+        while applied_by() != {"billing", "learning", "scheduling"}:
+            await asyncio.sleep(0.05)
+
+
+async def test_a_consumers_applied_events_drop_again_in_its_answers_only() -> None:
+    """The race a consumer's `<service>.events.applied` closes: an event drops the consumer's answers when it is
+    published, a read before the consumer applied it stores the answer from before; the consumer's announcement,
+    published with its commit, drops the same tags again - in its own answers only."""
+    cache = EntityCache(MemoryBackend(), max_age_s=30)
+    student, lesson, family, branch = (str(uuid.uuid4()) for _ in range(4))
+    marked = Envelope(type="scheduling.participant.added", version=1, producer="scheduling", payload={
+        "lesson_id": lesson, "branch_id": branch, "student_id": student, "family_id": family})
+    homework = Envelope(type="learning.homework.assigned", version=1, producer="learning",
+                        payload={"lesson_id": lesson}, changed_ids=(lesson,))
+    await cache.handle_event(marked)  # published: learning's answers dropped before learning applied it
+    started = cache.begin()
+    await cache.store(started, [Pending("homework", b"1", subgraph_tags("learning", {student})),
+                                Pending("lessons", b"2", subgraph_tags("scheduling", {student})),
+                                Pending("list", b"3", subgraph_tags("learning", {"f:homework"}))])
+    assert await cache.lookup(["homework", "lessons", "list"]) == [1, 2, 3]  # a read in between kept the old one
+
+    applied = EventsApplied.of([marked, homework])
+    await cache.handle_event(Envelope(type="learning.events.applied", version=1, producer="learning",
+                                      payload=applied.to_payload()))
+    assert await cache.lookup(["homework", "lessons", "list"]) == [None, 2, None]
+    # Exactly what the events dropped when published, in learning's answers.
+    assert in_subgraphs(applied_tags(Envelope(type="learning.events.applied", version=1, producer="learning",
+                                              payload=applied.to_payload())), ["learning"]) == (
+        in_subgraphs(event_tags(marked) | event_tags(homework), ["learning"]))
 
 
 async def test_memory_backend_tags_and_age() -> None:

@@ -27,7 +27,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Generic, TypeVar, overload
+from typing import Any, Generic, Protocol, TypeVar, cast, overload
 
 from sqlalchemy import Table
 
@@ -35,6 +35,7 @@ from kabinet.bus.base import BatchHandler, Handler
 from kabinet.context import EventContext, event_context
 from kabinet.db.bulk import BulkInsert
 from kabinet.db.uow import UnitOfWork
+from kabinet.events.applied import EventsApplied
 from kabinet.events.contracts import EventContract
 from kabinet.events.envelope import Envelope
 from kabinet.events.errors import MalformedEvent
@@ -49,6 +50,12 @@ U = TypeVar("U")  # the unit of work the handlers are written against (a service
 V = TypeVar("V")  # the unit of work a bound consumer is run with (the kit's, which the inbox opens)
 S = TypeVar("S")  # the state of one transaction's handling, from ``start`` to ``finish``
 E = TypeVar("E", bound=EventContract)
+
+
+class _Publishes(Protocol):
+    """Every unit of work a consumer runs with publishes through its outbox (the kit's and the services')."""
+
+    def publish(self, event: EventContract) -> object: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,17 +123,21 @@ class Consumer(Mapping[str, Route[U, S]]):
     """All the subscriptions of a service (routing key -> route), its per-transaction state and the
     step that finishes a transaction's handling. :meth:`handle` is what the inbox runs for new events.
 
-    ``Consumer(routes)`` alone: no state (``None``) and nothing to finish."""
+    ``Consumer(routes)`` alone: no state (``None``) and nothing to finish. ``applied``: the service's
+    :class:`~kabinet.events.applied.EventsApplied`, published with the commit of every transaction that applied an
+    event of a route that does not announce its changes (see that module: what keeps caches of its answers true)."""
 
     @overload
-    def __init__(self: Consumer[U, None], routes: Iterable[Route[U, None]]) -> None: ...
+    def __init__(self: Consumer[U, None], routes: Iterable[Route[U, None]], *,
+                 applied: type[EventsApplied] | None = None) -> None: ...
 
     @overload
     def __init__(self, routes: Iterable[Route[U, S]], *, start: Callable[[], S],
-                 finish: Callable[[U, S], Awaitable[None]]) -> None: ...
+                 finish: Callable[[U, S], Awaitable[None]], applied: type[EventsApplied] | None = None) -> None: ...
 
     def __init__(self, routes: Iterable[Route[U, Any]], *, start: Callable[[], Any] = _no_state,
-                 finish: Callable[[U, Any], Awaitable[None]] = _nothing_to_finish) -> None:
+                 finish: Callable[[U, Any], Awaitable[None]] = _nothing_to_finish,
+                 applied: type[EventsApplied] | None = None) -> None:
         self._routes: dict[str, Route[U, S]] = {}
         for sub in routes:
             if sub.routing_key in self._routes:
@@ -134,6 +145,7 @@ class Consumer(Mapping[str, Route[U, S]]):
             self._routes[sub.routing_key] = sub
         self.start = start
         self.finish = finish
+        self.applied = applied
 
     def __getitem__(self, routing_key: str) -> Route[U, S]:
         return self._routes[routing_key]
@@ -157,7 +169,7 @@ class Consumer(Mapping[str, Route[U, S]]):
         async def finish(uow: V, state: S) -> None:
             await self.finish(service_uow(uow), state)
 
-        return Consumer([route(r) for r in self.values()], start=self.start, finish=finish)
+        return Consumer([route(r) for r in self.values()], start=self.start, finish=finish, applied=self.applied)
 
     async def handle(self, uow: U, envelopes: Sequence[Envelope]) -> None:
         """Each run of consecutive envelopes of one routing key to its route, in order; then finish."""
@@ -171,6 +183,10 @@ class Consumer(Mapping[str, Route[U, S]]):
             await self._routes[key].apply(envelopes[i:j], uow, state)
             i = j
         await self.finish(uow, state)
+        if self.applied is not None:
+            silent = [e for e in envelopes if not self._routes[e.routing_key].announces]
+            if silent:
+                cast(_Publishes, uow).publish(self.applied.of(silent))
 
 
 def consumer_of(handlers: Consumer[Any, Any] | Mapping[str, EventHandler]) -> Consumer[Any, Any]:

@@ -3,6 +3,7 @@ type, one state per transaction, the finish step last."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from typing import ClassVar
 
@@ -10,6 +11,7 @@ import pytest
 
 from kabinet.context import current_context
 from kabinet.events import Envelope, EventContract
+from kabinet.events.applied import EventsApplied
 from kabinet.inbox import Consumer, Delivered, batch, consumer_of, each
 
 
@@ -112,3 +114,51 @@ async def test_a_bound_consumer_gives_its_handlers_and_finish_the_service_unit_o
     with_state: Consumer[Service, list[int]] = Consumer([each(Counted, collect)], start=list, finish=finish)
     await with_state.bound(Service).handle(kit, [envelope(Counted, 3)])
     assert finished == [kit]
+
+
+class Applied(EventsApplied):
+    event_type: ClassVar[str] = "kt.events.applied"
+
+
+class Outbox:
+    def __init__(self) -> None:
+        self.published: list[EventContract] = []
+
+    def publish(self, event: EventContract) -> None:
+        self.published.append(event)
+
+
+async def test_what_silent_routes_applied_is_published_once_per_transaction_after_finish() -> None:
+    """A route that does not announce its changes: the transaction that applied its events publishes one
+    EventsApplied naming what they named (per routing key and payload shape: the ids they change, those they name
+    as context); a route that announces adds nothing; a transaction of announcing routes only publishes nothing."""
+    lesson, student, family, branch = (str(uuid.uuid4()) for _ in range(4))
+    order: list[str] = []
+
+    async def on_noted(event: Noted, uow: Outbox, state: None) -> None:
+        order.append("noted")
+
+    async def on_counted(event: Counted, uow: Outbox, state: None) -> None:
+        return None
+
+    async def finish(uow: Outbox, state: None) -> None:
+        order.append(f"finish, {len(uow.published)} published")
+
+    consumer: Consumer[Outbox, None] = Consumer([each(Noted, on_noted), each(Counted, on_counted, announces=True)],
+                                                start=lambda: None, finish=finish, applied=Applied)
+    marked = [Envelope(type=Noted.event_type, version=1, producer="kt", payload={"n": 1, "lesson_id": lesson,
+                       "student_id": s, "branch_id": branch}, changed_ids=(lesson, s)) for s in (student, family)]
+    before = Envelope(type=Noted.event_type, version=1, producer="kt", payload={"n": 2, "lesson_id": lesson})
+    outbox = Outbox()
+    await consumer.handle(outbox, [*marked, envelope(Counted, 3), before])
+    assert order == ["noted", "noted", "noted", "finish, 0 published"]  # published after the finish step
+    [applied] = outbox.published
+    assert isinstance(applied, Applied)
+    assert applied.to_payload() == {"applied": [
+        {"routing_key": Noted.routing_key(), "fields": ["branch_id", "lesson_id", "n", "student_id"],
+         "changed": sorted([lesson, student, family]), "context": [branch]},
+        {"routing_key": Noted.routing_key(), "fields": ["lesson_id", "n"], "changed": [lesson], "context": []}]}
+
+    outbox = Outbox()
+    await consumer.handle(outbox, [envelope(Counted, 4)])
+    assert outbox.published == []

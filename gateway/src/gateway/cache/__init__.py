@@ -97,6 +97,7 @@ EVENT_CHANGES: dict[str, tuple[str, ...]] = {
     "billing.adjustment.made.v1": ("billing",),
     "billing.balance.changed.v1": ("billing",),
     "billing.charge.refunded.v1": ("billing",),
+    "billing.events.applied.v1": ("billing",),
     "billing.invoice.issued.v1": ("billing",),
     "billing.invoice.paid.v1": ("billing",),
     "billing.lesson.charged.v1": ("billing",),
@@ -111,6 +112,7 @@ EVENT_CHANGES: dict[str, tuple[str, ...]] = {
     "identity.access.revoked.v1": ("identity",),
     "identity.branch.created.v1": ("identity", "billing", "scheduling"),
     "identity.branch.updated.v1": ("identity", "billing", "scheduling"),
+    "identity.events.applied.v1": ("identity",),
     "identity.family.created.v1": ("identity",),
     "identity.guardian.linked.v1": ("identity",),
     "identity.question.answered.v1": ("identity",),
@@ -121,20 +123,22 @@ EVENT_CHANGES: dict[str, tuple[str, ...]] = {
     "identity.student.updated.v1": ("identity", "billing", "learning", "scheduling"),
     # Billing and scheduling consume it and announce what they change (a charge, a trial) with their own events.
     "learning.attendance.marked.v1": ("learning",),
+    "learning.events.applied.v1": ("learning",),
     "learning.grade.posted.v1": ("learning",),
     "learning.homework.assigned.v1": ("learning",),
     "learning.lesson.conducted.v1": ("learning", "scheduling"),
     "scheduling.booking.cancelled.v1": ("scheduling",),
     "scheduling.booking.created.v1": ("scheduling",),
     "scheduling.booking_policy.set.v1": ("scheduling",),
+    "scheduling.events.applied.v1": ("scheduling",),
     "scheduling.lesson.cancelled.v1": ("scheduling", "billing", "learning"),
     "scheduling.lesson.rescheduled.v1": ("scheduling", "billing", "learning"),
-    "scheduling.lesson.scheduled.v1": ("scheduling", "billing", "identity", "learning"),
+    "scheduling.lesson.scheduled.v1": ("scheduling", "identity", "learning"),
     "scheduling.membership.ended.v1": ("scheduling",),
     "scheduling.membership.started.v1": ("scheduling",),
     "scheduling.membership.transferred.v1": ("scheduling",),
-    "scheduling.participant.added.v1": ("scheduling", "billing", "identity", "learning"),
-    "scheduling.participant.removed.v1": ("scheduling", "billing", "learning"),
+    "scheduling.participant.added.v1": ("scheduling", "identity", "learning"),
+    "scheduling.participant.removed.v1": ("scheduling", "learning"),
 }
 # The subgraphs whose entries carry their own tags (`<subgraph>|<tag>`, see `subgraph_tags`): the services of
 # the catalogue. An entry of a subgraph named otherwise keeps plain tags, which every event and mutation drops.
@@ -183,16 +187,34 @@ def field_tags(result: Any) -> Iterator[str]:
 def event_tags(envelope: Envelope) -> set[str]:
     """What an event drops: the ids it changes, and answers keyed by the ids it names only as context (see
     `EventContract.context_fields`); an envelope without `changed_ids` changes every id it names."""
-    tags: set[str] = set()
-    ids_in(envelope.payload, tags)
-    if envelope.changed_ids is not None:
-        context = tags.difference(envelope.changed_ids)
-        tags.difference_update(context)
-        tags.update(f"a:{i}" for i in context)
-    fields, named_in = FIELD_TAGS.get(envelope.routing_key, ((), None))
-    if named_in is None or named_in not in envelope.payload:
-        tags.update(f"f:{name}" for name in fields)
+    named: set[str] = set()
+    ids_in(envelope.payload, named)
+    changed = named if envelope.changed_ids is None else named.intersection(envelope.changed_ids)
+    return drop_tags(envelope.routing_key, envelope.payload, changed, named - changed)
+
+
+def drop_tags(routing_key: str, fields: Iterable[str], changed: Iterable[str], context: Iterable[str]) -> set[str]:
+    """The tags of an event of `routing_key` whose payload has `fields` and changes these ids, naming the others
+    only as context (see `event_tags`)."""
+    tags = set(changed)
+    tags.update(f"a:{i}" for i in context)
+    field_names, named_in = FIELD_TAGS.get(routing_key, ((), None))
+    if named_in is None or named_in not in fields:
+        tags.update(f"f:{name}" for name in field_names)
     return tags
+
+
+def applied_tags(envelope: Envelope) -> set[str]:
+    """What a service's `<service>.events.applied` drops in its own answers: what the events it applied dropped
+    when they were published (see `kabinet.events.applied`)."""
+    tags: set[str] = set()
+    for group in envelope.payload.get("applied", ()):
+        tags |= drop_tags(group["routing_key"], group["fields"], group["changed"], group["context"])
+    return tags
+
+
+def is_applied(envelope: Envelope) -> bool:
+    return bool(envelope.type == f"{envelope.producer}.events.applied")
 
 
 @dataclass(frozen=True)
@@ -357,7 +379,10 @@ class EntityCache:
     async def handle_event(self, envelope: Envelope) -> None:
         """The feed's handler: never raises."""
         try:
-            await self.invalidate(in_subgraphs(event_tags(envelope), changed_by(envelope)), "event")
+            if is_applied(envelope):  # a consumer's answers, now true: the producer's drop again, there only
+                await self.invalidate(in_subgraphs(applied_tags(envelope), (envelope.producer,)), "event")
+            else:
+                await self.invalidate(in_subgraphs(event_tags(envelope), changed_by(envelope)), "event")
         except Exception:
             log.exception("entity cache could not apply an event", extra={"event_id": envelope.id})
 

@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
+import kabinet.events.applied
 from kabinet.events import EventContract, MoneyPayload, produces
 from kabinet.events.ids import is_uuid
 
@@ -205,3 +206,8 @@ class InvoicePaid(EventContract):
     invoice_id: str
     family_id: str
     amount: MoneyPayload
+
+
+@produces
+class EventsApplied(kabinet.events.applied.EventsApplied):
+    event_type: ClassVar[str] = "billing.events.applied"

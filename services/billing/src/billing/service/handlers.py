@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from billing.domain.errors import LessonNotKnownYet
+from billing.domain.events import EventsApplied
 from billing.domain.records import Lesson, Participant
 from billing.service.inbound_events import (
     AttendanceMarkedV1,
@@ -216,15 +217,18 @@ HANDLERS: Consumer[BillingUnitOfWork, Postings] = Consumer(
         each(StaffUpdatedV1, on_staff),
         each(BranchCreatedV1, on_branch),
         each(BranchUpdatedV1, on_branch),
-        batch(LessonScheduledV1, on_lessons_scheduled),
+        # A lesson and its seats show in billing's answers only through their charges (a statement line's lesson
+        # and list price), announced with them (lesson.charged, charge.refunded, balance.changed).
+        batch(LessonScheduledV1, on_lessons_scheduled, announces=True),
         each(LessonRescheduledV1, on_lesson_rescheduled),
         each(LessonCancelledV1, on_lesson_cancelled),
-        each(ParticipantAddedV1, on_participant_added),
-        each(ParticipantRemovedV1, on_participant_removed),
+        each(ParticipantAddedV1, on_participant_added, announces=True),
+        each(ParticipantRemovedV1, on_participant_removed, announces=True),
         # What a mark changes here is announced: a charge (lesson.charged, balance.changed) or a refund
         # (charge.refunded); the attendance and price kept beside the participant show in no answer alone.
         batch(AttendanceMarkedV1, on_attendances_marked, announces=True),
     ],
     start=Postings,
     finish=post_batch,
+    applied=EventsApplied,
 )

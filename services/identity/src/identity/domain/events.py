@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import ClassVar
 
+import kabinet.events.applied
 from kabinet.events import EventContract, produces
 
 
@@ -160,3 +161,8 @@ class QuestionAnswered(EventContract):
     branch_id: str
     topic: str
     due_at: datetime
+
+
+@produces
+class EventsApplied(kabinet.events.applied.EventsApplied):
+    event_type: ClassVar[str] = "identity.events.applied"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from identity.domain.events import EventsApplied
 from identity.service.family import open_access
 from identity.service.inbound_events import LessonScheduledV1, ParticipantAddedV1, SubscriptionSoldV1
 from identity.service.unit_of_work import IdentityUnitOfWork
@@ -48,4 +49,5 @@ HANDLERS: Consumer[IdentityUnitOfWork, Teachings] = Consumer(
     ],
     start=set,
     finish=record_teachings,
+    applied=EventsApplied,
 )

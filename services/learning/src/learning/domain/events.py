@@ -7,6 +7,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
+import kabinet.events.applied
 from kabinet.events import EventContract, produces
 
 
@@ -83,3 +84,8 @@ class HomeworkAssigned(EventContract):
     due_lesson_id: str | None
     # The lesson's students as learning knows them (its participants): whose homework lists change.
     student_ids: list[str] = Field(default_factory=list)
+
+
+@produces
+class EventsApplied(kabinet.events.applied.EventsApplied):
+    event_type: ClassVar[str] = "learning.events.applied"

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from kabinet.events import Envelope
 from kabinet.inbox import Consumer, Delivered, batch, each
+from learning.domain.events import EventsApplied
 from learning.domain.model import Lesson, Participant
 from learning.service.inbound_events import (
     LessonCancelledV1,
@@ -113,4 +114,4 @@ HANDLERS: Consumer[LearningUnitOfWork, None] = Consumer([
     each(StudentRegisteredV1, project_student),
     each(StudentUpdatedV1, project_student),
     each(StudentErasedV1, student_erased),
-])
+], applied=EventsApplied)

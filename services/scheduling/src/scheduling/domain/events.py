@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+import kabinet.events.applied
 from kabinet.events import EventContract, MoneyPayload, produces
 
 
@@ -175,3 +176,8 @@ class BookingCancelled(EventContract):
     student_id: str
     family_id: str
     late: bool
+
+
+@produces
+class EventsApplied(kabinet.events.applied.EventsApplied):
+    event_type: ClassVar[str] = "scheduling.events.applied"

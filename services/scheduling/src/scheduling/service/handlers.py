@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kabinet.events import MalformedEvent
 from kabinet.inbox import Consumer, Delivered, batch, each
+from scheduling.domain.events import EventsApplied
 from scheduling.domain.model import StaffRef, StudentRef, utcnow
 from scheduling.service.inbound_events import (
     AttendanceMarkedV1,
@@ -82,4 +83,4 @@ HANDLERS: Consumer[SchedulingUnitOfWork, None] = Consumer([
     # participant.removed/added (learning marks only published lessons: it learns of them from their publishing).
     batch(AttendanceMarkedV1, attendances_marked, announces=True),
     each(LessonConductedV1, lesson_conducted),
-])
+], applied=EventsApplied)
