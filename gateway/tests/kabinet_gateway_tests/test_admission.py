@@ -12,13 +12,10 @@ import pytest
 from gateway.admission import Admission, Overloaded
 from gateway.app import create_gateway_app
 from gateway.config import GatewaySettings, SubgraphConfig
-from kabinet_gateway_tests import test_entity_cache as entity_cache_tests
 from kabinet_gateway_tests.conftest import RecordedRequest, subgraph_configs
 from kabinet_gateway_tests.test_entity_cache import CABINET, guardian, register
 from kabinet_gateway_tests.test_response_cache import read_from_layer
 from kabinet_stack.testing import StackHandle
-
-cached_stack = entity_cache_tests.cached_stack
 
 
 async def test_slots_are_handed_over_in_arrival_order() -> None:

@@ -41,7 +41,6 @@ from kabinet_stack.testing import StackHandle
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 
 # The entity cache's stacks (the same fixtures).
-cached_stack = entity_cache_tests.cached_stack
 redis_proxy = entity_cache_tests.redis_proxy
 redis_stack = entity_cache_tests.redis_stack
 
