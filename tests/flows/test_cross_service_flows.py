@@ -18,6 +18,7 @@ import pytest
 from prometheus_client import REGISTRY
 from sqlalchemy import select
 
+from billing.adapters.tables import students as billing_students
 from identity.domain.model import StaffRole
 from identity.service import org
 from kabinet.auth import Principal, Role
@@ -326,3 +327,49 @@ async def test_a_marks_charge_and_trial_reach_the_cache_by_their_own_events(cach
     # Her first: scheduling makes it the family's trial.
     await ok(s.teacher, SAVE_SHEET, sheet(lessons[0], "first", **{s.masha: "PRESENT"}))
     await fresh(lambda f: f["trial"] == {"lessonId": lessons[0]})
+
+
+async def test_a_read_before_billing_applied_a_rename_is_dropped_when_it_has(cached_stack: StackHandle) -> None:
+    """The race `<service>.events.applied` closes. A child renamed at identity: the gateway drops billing's answers
+    on identity's event, but billing has not applied it yet (its student's row is held here), so the statement read
+    then is the old name and is cached. When billing commits the rename it announces it: the next read is fresh
+    well within the entries' 30 s."""
+    s = await school(cached_stack, "Masha")
+    await s.publish_month()
+    guardian = s.guardian
+    names_q = """query($f: ID!) { family(id: $f) { statement(first: 3) { edges { node { studentName } } } } }"""
+
+    async def names() -> set[str | None]:
+        got = await ok(guardian, names_q, {"f": s.family})
+        return {e["node"]["studentName"] for e in got["family"]["statement"]["edges"]}
+
+    assert await names() == {"Masha Petrova"}
+    feed = cached_stack.stack.gateway.state.gateway.feed
+    renamed_seen = asyncio.Event()
+    consumers = feed._consumers
+
+    def watching(handle: Any) -> Any:
+        async def watch(envelope: Any) -> None:
+            await handle(envelope)
+            if envelope.type == "identity.student.updated":
+                renamed_seen.set()
+        return watch
+
+    feed._consumers = [(b, watching(h)) for b, h in consumers]
+    try:
+        async with cached_stack.runtime("billing").sessionmaker() as hold:
+            await hold.execute(select(billing_students.c.id).where(billing_students.c.id == s.masha).with_for_update())
+            renamed = await cached_stack.service_client("identity", OWNER).execute(
+                """mutation($i: UpdateStudentInput!) { updateStudent(input: $i) { errors { code } } }""",
+                {"i": {"studentId": s.masha, "firstName": "Maria"}})
+            assert renamed["data"]["updateStudent"]["errors"] == [], renamed
+            async with asyncio.timeout(10):
+                await renamed_seen.wait()  # billing's answers dropped; billing waits on the row
+            assert await names() == {"Masha Petrova"}  # read before billing applied it: the old name, cached
+            assert await names() == {"Masha Petrova"}
+            await hold.rollback()  # billing applies the rename and commits
+    finally:
+        feed._consumers = consumers
+    async with asyncio.timeout(10):
+        while await names() != {"Maria Petrova"}:
+            await asyncio.sleep(0.05)
