@@ -27,6 +27,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, Generic, Protocol, TypeVar, cast, overload
 
 from sqlalchemy import Table
@@ -220,19 +221,19 @@ async def claim_many(uow: UnitOfWork, inbox: Table, consumer: str, envelopes: Se
     if not envelopes:
         return set()
     now = datetime.now(UTC)
-    claim = _CLAIMS.get(inbox)
-    if claim is None:
-        claim = _CLAIMS[inbox] = BulkInsert(inbox, ("consumer", "event_id", "routing_key", "handled_at"),
-                                            lambda stmt: stmt.on_conflict_do_nothing().returning(inbox.c.event_id))
     # One constant statement whatever the batch's size (see kabinet.db.bulk).
-    result = await claim.execute(uow.session, {
+    result = await _claim_statement(inbox).execute(uow.session, {
         "consumer": [consumer] * len(envelopes), "event_id": [e.id for e in envelopes],
         "routing_key": [e.routing_key for e in envelopes], "handled_at": [now] * len(envelopes)})
     assert result is not None
     return {str(r[0]) for r in result.all()}
 
 
-_CLAIMS: dict[Table, BulkInsert] = {}  # the claiming statement of each inbox table
+@lru_cache(maxsize=64)
+def _claim_statement(inbox: Table) -> BulkInsert:
+    """The claiming statement of an inbox table, built once (as kabinet.db.bulk's plain inserts are)."""
+    return BulkInsert(inbox, ("consumer", "event_id", "routing_key", "handled_at"),
+                      lambda stmt: stmt.on_conflict_do_nothing().returning(inbox.c.event_id))
 
 
 def inbox_handler(
