@@ -1,21 +1,14 @@
-"""Helpers shared by the repositories (row values, dialect checks)."""
+"""Helpers shared by the repositories (row values; the dialect: kabinet.db.dialect)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 
 def utc(value: datetime) -> datetime:
     """SQLite hands back naive datetimes (stored as UTC): make every time read from a row aware."""
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
-
-
-def is_postgres(session: AsyncSession) -> bool:
-    return session.bind is not None and session.bind.dialect.name == "postgresql"
-
 
 
 def chunks(items: Sequence[str], size: int) -> Iterable[Sequence[str]]:

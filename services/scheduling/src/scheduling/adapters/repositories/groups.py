@@ -11,8 +11,8 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kabinet.db.any_of import any_of
+from kabinet.db.dialect import dialect_of
 from kabinet.money import Money
-from scheduling.adapters.repositories._rows import is_postgres
 from scheduling.adapters.tables import (
     groups,
     memberships,
@@ -50,7 +50,7 @@ class GroupRepository:
 
     async def get(self, group_id: str, *, lock: bool = False) -> Group | None:
         q = select(groups).where(groups.c.id == group_id)
-        if lock and is_postgres(self.session):
+        if lock and dialect_of(self.session) == "postgresql":
             q = q.with_for_update()
         r = (await self.session.execute(q)).first()
         return _group(r) if r else None

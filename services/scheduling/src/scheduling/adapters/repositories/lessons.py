@@ -13,8 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kabinet.db.any_of import any_of
 from kabinet.db.bulk import insert_many
+from kabinet.db.dialect import dialect_of
 from kabinet.money import Money
-from scheduling.adapters.repositories._rows import chunks, is_postgres, utc
+from scheduling.adapters.repositories._rows import chunks, utc
 from scheduling.adapters.tables import (
     branches,
     courses,
@@ -153,7 +154,7 @@ class LessonRepository:
     async def get(self, lesson_id: str, *, lock: bool = False) -> Lesson | None:
         """``lock``: hold the lesson's row lock (PostgreSQL) so racing writers to its roster go one at a time."""
         q = select(lessons).where(lessons.c.id == lesson_id)
-        if lock and is_postgres(self.session):
+        if lock and dialect_of(self.session) == "postgresql":
             q = q.with_for_update()
         r = (await self.session.execute(q)).first()
         if r is None:
@@ -231,7 +232,7 @@ class LessonRepository:
                                   lessons.c.status != LessonStatus.CANCELLED.value)
         if last_day is not None:
             q = q.where(lessons.c.local_date <= last_day)
-        if lock and is_postgres(self.session):
+        if lock and dialect_of(self.session) == "postgresql":
             q = q.with_for_update()
         found = [lesson_of(r) for r in await self.session.execute(q.order_by(lessons.c.starts_at))]
         parts = await self.participants_of([x.id for x in found])
