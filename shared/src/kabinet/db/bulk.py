@@ -59,6 +59,14 @@ def processed_column(name: str, values: Iterable[Any], process: Callable[[Any], 
 
 
 def _once_per_value(values: Iterable[Any], process: Callable[[Any], Any]) -> list[Any]:
+    values = values if isinstance(values, list | tuple) else list(values)
+    if len(set(map(type, values))) == 1:  # one type (the usual column): its distinct values found in C
+        try:
+            done = {value: process(value) for value in dict.fromkeys(values)}
+        except TypeError:  # unhashable (or refused by ``process``: raised again below, value by value)
+            pass
+        else:
+            return [done[value] for value in values]
     memos: dict[type, dict[Any, Any]] = {}
     out = []
     for value in values:
