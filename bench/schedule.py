@@ -237,6 +237,37 @@ class PgWatch:
                 f"elsewhere); busy backends per sample (% of {self.samples} samples): {top or 'none busy'}")
 
 
+def _machine_cpu() -> dict[str, int]:
+    """CPU ticks so far by kind of process on this machine (RabbitMQ, PostgreSQL, this process) and all of it
+    (/proc/stat: busy = everything but idle and iowait): the month's CPU across every process, not only billing's."""
+    out: Counter[str] = Counter()
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            with open(f"/proc/{entry.name}/stat") as f:
+                head, _, rest = f.read().rpartition(")")
+            comm = head.split("(", 1)[1]
+            fields = rest.split()
+            ticks = int(fields[11]) + int(fields[12])
+            if comm in ("beam.smp", "erl_child_setup"):
+                out["rabbitmq"] += ticks
+            elif comm == "postgres":
+                out["postgresql (all databases)"] += ticks
+            if int(entry.name) == os.getpid():
+                out["this process (scheduling, its relay)"] += ticks
+    with open("/proc/stat") as f:
+        cpu = [int(x) for x in f.readline().split()[1:]]
+    out["machine busy"] = sum(cpu) - cpu[3] - cpu[4]
+    return dict(out)
+
+
+def _machine_cpu_since(before: dict[str, int]) -> str:
+    now = _machine_cpu()
+    tck = os.sysconf("SC_CLK_TCK")
+    return ", ".join(f"{k} {(v - before.get(k, 0)) / tck:.1f} s" for k, v in now.items())
+
+
 async def _billing_batches(dsn: str, key: str) -> str:
     """How billing's consumer grouped the lesson events into transactions: the inbox rows of one batch share
     their ``handled_at`` (one claim statement per batch)."""
@@ -426,6 +457,7 @@ async def main() -> None:
         if pg_watch is not None:
             pg_watch.start()
         sched_cpu0 = time.process_time()
+        machine0 = _machine_cpu()
         started = time.perf_counter()
 
         async def branch_month(branch_id: str) -> tuple[int, int]:
@@ -480,6 +512,7 @@ async def main() -> None:
                 charges = await _billing_count(dsn, "SELECT count(*) FROM lesson_charges")
             with contextlib.suppress(Exception):
                 batches = await _billing_batches(dsn, key)
+        machine = _machine_cpu_since(machine0)
         billing_cpu_s = (sum(cpu_ticks(pid) for pid in billing_pids) - cpu0) / os.sysconf("SC_CLK_TCK") \
             if billing_proc else 0.0
         ops = {k: v - ops0.get(k, 0.0) for k, v in (await _billing_operations_of(metrics_urls)).items()} \
@@ -531,6 +564,8 @@ async def main() -> None:
             print(batches)
         if pg_seen:
             print(pg_seen)
+        print(f"CPU from the start until charged (PostgreSQL: backends that ended are missed; machine: every "
+              f"process, other work too): {machine}")
         if spied:
             print(f"billing's profile (py-spy, {args.py_spy}):\n{spied}")
         print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")

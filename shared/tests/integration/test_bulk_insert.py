@@ -4,6 +4,7 @@ still refuse a bad value, and the rows are the transaction's (gone with its roll
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
@@ -113,3 +114,37 @@ async def test_a_copy_first_in_its_transaction_is_rolled_back_with_it(engine: As
         await s.rollback()
     async with create_sessionmaker(engine)() as s:
         assert (await s.execute(select(things))).first() is None
+
+
+async def test_a_copy_unless_conflict_writes_all_or_none_and_the_transaction_goes_on(engine: AsyncEngine):
+    rows = _tuples(_rows(10))
+    pg = engine.dialect.name == "postgresql"
+    async with create_sessionmaker(engine)() as s, s.begin():
+        assert await COPY_THINGS.execute_unless_conflict(s, rows[:4]) is pg  # first in its transaction
+        # rows[3] is there already: none of rows[3:8] is written, and the transaction is usable after
+        assert not await COPY_THINGS.execute_unless_conflict(s, rows[3:8])
+        assert not await COPY_THINGS.execute_unless_conflict(s, [rows[8], rows[8]])  # twice in one copy
+        await COPY_THINGS.execute(s, rows[9:])
+    async with create_sessionmaker(engine)() as s:
+        got = [r.id for r in await s.execute(select(things.c.id).order_by(things.c.id))]
+    if pg:
+        assert got == [rows[i][0] for i in (0, 1, 2, 3, 9)]
+    else:  # SQLite: never tried, the caller's statement does the rows
+        assert got == [rows[9][0]]
+
+
+async def test_a_copy_unless_conflict_waits_for_a_concurrent_insert_of_the_same_key(engine: AsyncEngine):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("COPY is PostgreSQL's")
+    rows = _tuples(_rows(3))
+    make = create_sessionmaker(engine)
+    async with make() as first, make() as second, first.begin():
+        await COPY_THINGS.execute(first, rows[:1])
+        async with second.begin():
+            waiting = asyncio.ensure_future(COPY_THINGS.execute_unless_conflict(second, rows))
+            await asyncio.sleep(0.3)
+            assert not waiting.done()  # waits on the unique key for the first transaction's end
+            await first.commit()
+            assert not await waiting  # it committed: the copy conflicts, nothing of it is written
+    async with make() as s:
+        assert [r.id for r in await s.execute(select(things.c.id))] == [rows[0][0]]

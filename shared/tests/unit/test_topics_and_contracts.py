@@ -8,7 +8,7 @@ from typing import ClassVar
 import pytest
 
 from kabinet.bus.base import topic_matches
-from kabinet.events import PRODUCED, Envelope, EventContract, MalformedEvent, produces
+from kabinet.events import PRODUCED, Envelope, EventContract, MalformedEvent, Prepared, produces
 
 
 @pytest.mark.parametrize(
@@ -92,3 +92,16 @@ def test_contracts_are_immutable():
     thing = _Thing(thing_id="t1", on=date(2024, 3, 1))
     with pytest.raises(ValueError):
         thing.thing_id = "t2"
+
+
+def test_a_prepared_payload_is_published_as_built_and_checked_against_its_contract():
+    good = Prepared(_Thing, {"thing_id": "t1", "on": "2024-03-01", "note": None})
+    assert good.to_payload() is good.payload and good.event_type == "kt.thing.happened" and good.event_version == 2
+    assert good.validated() == _Thing(thing_id="t1", on=date(2024, 3, 1))
+    for wrong in ({"thing_id": "t1", "on": date(2024, 3, 1), "note": None},  # not the JSON form
+                  {"thing_id": "t1", "on": "2024-03-01"},  # a field left out: not what to_payload writes
+                  {"note": None, "on": "2024-03-01", "thing_id": "t1"}):  # the same, but not in the contract's order
+        with pytest.raises(ValueError, match="not its contract's JSON form"):
+            Prepared(_Thing, wrong).validated()
+    with pytest.raises(ValueError):  # not valid at all
+        Prepared(_Thing, {"thing_id": None, "on": "2024-03-01", "note": None}).validated()

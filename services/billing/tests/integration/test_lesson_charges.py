@@ -86,3 +86,36 @@ async def test_events_go_through_the_outbox(billing: Harness) -> None:
     # charge by lesson.charged itself.
     assert keys == ["billing.account.opened.v1", "billing.events.applied.v1", "billing.balance.changed.v1",
                     "billing.payment.received.v1", "billing.lesson.charged.v1"]
+
+
+async def test_a_large_roster_is_charged_once_when_published_again_with_newcomers(billing: Harness) -> None:
+    """From COPY_FROM seats the charges and participants go by COPY (kabinet.db.bulk); published again with
+    five more students, the copy hits the charged ones and the INSERT ... ON CONFLICT charges only the five."""
+    from billing.adapters.repositories.charges import COPY_FROM
+    from billing.adapters.tables import lesson_participants
+
+    fam = Family(str(uuid.uuid4()), str(uuid.uuid4()))
+    first = lesson_payload(fam, [str(uuid.uuid4()) for _ in range(COPY_FROM + 6)], price="10.00")
+    for p in first["participants"]:
+        p["family_id"] = str(uuid.uuid4())  # a family each: their accounts are opened by the charge
+    price = {"amount": "12.00", "currency": "RUB"}
+    again = {**first, "price": price, "participants": [
+        *({**p, "price": price} for p in first["participants"]),
+        *({"student_id": str(uuid.uuid4()), "family_id": str(uuid.uuid4()), "reason": "member", "price": price}
+          for _ in range(5))]}
+    await billing.deliver("scheduling.lesson.scheduled", first)
+    await billing.deliver("scheduling.lesson.scheduled", again)
+    await billing.deliver("scheduling.lesson.scheduled", again)  # a third publish (its own event id): nothing new
+    async with billing.runtime.sessionmaker() as s:
+        charges = (await s.execute(select(lesson_charges.c.student_id, lesson_charges.c.amount).where(
+            lesson_charges.c.lesson_id == first["lesson_id"]))).all()
+        parts = (await s.execute(select(lesson_participants.c.student_id, lesson_participants.c.price).where(
+            lesson_participants.c.lesson_id == first["lesson_id"]))).all()
+    assert len(charges) == len(again["participants"]) == len({c.student_id for c in charges})
+    amounts = sorted(c.amount for c in charges)
+    assert amounts == [Decimal("10.00")] * len(first["participants"]) + [Decimal("12.00")] * 5
+    assert sorted(p.student_id for p in parts) == sorted(p["student_id"] for p in again["participants"])
+    assert {p.price for p in parts} == {Decimal("12.00")}  # the upsert updated the rows the copy could not add
+    for p in again["participants"][:3] + again["participants"][-2:]:  # charged once, at the first price
+        want = Decimal("-12.00") if p in again["participants"][-5:] else Decimal("-10.00")
+        assert await billing.balances(p["family_id"]) == (want, want)

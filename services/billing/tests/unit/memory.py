@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from billing.domain.errors import BalanceLimitExceeded, InsufficientFunds, SubscriptionStateInvalid
 from billing.domain.model import (
@@ -39,7 +39,7 @@ from billing.domain.records import (
     Student,
 )
 from kabinet.context import EventContext, current_context
-from kabinet.events.contracts import EventContract
+from kabinet.events.contracts import EventContract, Prepared
 from kabinet.idempotency import IdempotencyKeys, MemoryKeyStore
 from kabinet.money import AMOUNT_COLUMN_MAX
 
@@ -404,7 +404,9 @@ class MemoryUnitOfWork:
                         tb: TracebackType | None) -> None:
         return None  # what was not committed is dropped with the working copy
 
-    def publish(self, event: EventContract, context: EventContext | None = None) -> EventContract:
+    def publish(self, event: EventContract | Prepared[Any], context: EventContext | None = None) -> EventContract:
+        if isinstance(event, Prepared):  # as published: must validate against its contract and dump to itself
+            event = event.validated()
         self._work.published.append((event, context or current_context()))
         return event
 

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache, partial
 from typing import Any
 
+from asyncpg.exceptions import UniqueViolationError
 from sqlalchemy import Result, Table, bindparam, func, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -58,6 +59,14 @@ def processed_column(name: str, values: Iterable[Any], process: Callable[[Any], 
 
 
 def _once_per_value(values: Iterable[Any], process: Callable[[Any], Any]) -> list[Any]:
+    values = values if isinstance(values, list | tuple) else list(values)
+    if len(set(map(type, values))) == 1:  # one type (the usual column): its distinct values found in C
+        try:
+            done = {value: process(value) for value in dict.fromkeys(values)}
+        except TypeError:  # unhashable (or refused by ``process``: raised again below, value by value)
+            pass
+        else:
+            return [done[value] for value in values]
     memos: dict[type, dict[Any, Any]] = {}
     out = []
     for value in values:
@@ -157,17 +166,48 @@ class BulkCopy:
             await session.execute(self._insert, [dict(zip(self.names, r, strict=True)) for r in rows])
             return
         records = self._processed(session, rows)
-        connection = await session.connection()
-        raw = await connection.get_raw_connection()
-        if getattr(raw.dbapi_connection, "_transaction", True) is None:
-            # The session's transaction is begun on the server with its first statement: one first, so the
-            # copy is in it (never autocommitted on its own).
-            await connection.execute(text("SELECT 1"))
-        driver = raw.driver_connection
-        assert driver is not None
+        driver = await _driver_in_transaction(session)
         self._counter.inc()
         await driver.copy_records_to_table(self.table.name, records=records, columns=list(self.names),
                                            schema_name=self.table.schema)
+
+    async def execute_unless_conflict(self, session: AsyncSession, rows: Sequence[Sequence[Any]]) -> bool:
+        """All the rows by COPY (PostgreSQL), or none: False when one of them hits a unique key (a row already
+        there, committed or by a transaction that then commits - waited for as an INSERT waits - or twice in
+        ``rows``). The COPY runs in a savepoint, rolled back then, so the session's transaction goes on as if
+        nothing was sent: the caller falls back to its ``INSERT ... ON CONFLICT``. For rows that are almost
+        always new (a month's charges and participants): a plain COPY skips the conflict clause's speculative
+        insertion, the array parameters and the rows returned. Not on SQLite: False without trying."""
+        if not rows:
+            return True
+        if dialect_of(session) != "postgresql":
+            return False
+        records = self._processed(session, rows)
+        driver = await _driver_in_transaction(session)
+        self._counter.inc()
+        await driver.execute("SAVEPOINT kabinet_bulk_copy")
+        try:
+            await driver.copy_records_to_table(self.table.name, records=records, columns=list(self.names),
+                                               schema_name=self.table.schema)
+        except UniqueViolationError:
+            await driver.execute("ROLLBACK TO SAVEPOINT kabinet_bulk_copy; RELEASE SAVEPOINT kabinet_bulk_copy")
+            return False
+        # Released: what the transaction writes next is its own again, not the savepoint's subtransaction's.
+        await driver.execute("RELEASE SAVEPOINT kabinet_bulk_copy")
+        return True
+
+
+async def _driver_in_transaction(session: AsyncSession) -> Any:
+    """The asyncpg connection under the session, its transaction begun on the server."""
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    if getattr(raw.dbapi_connection, "_transaction", True) is None:
+        # The session's transaction is begun on the server with its first statement: one first, so the
+        # copy is in it (never autocommitted on its own).
+        await connection.execute(text("SELECT 1"))
+    driver = raw.driver_connection
+    assert driver is not None
+    return driver
 
 
 @lru_cache(maxsize=256)

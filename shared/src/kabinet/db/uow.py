@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kabinet.context import EventContext, current_context
 from kabinet.db.bulk import insert_many
-from kabinet.events.contracts import EventContract
+from kabinet.events.contracts import EventContract, Prepared
 from kabinet.events.envelope import Envelope
 from kabinet.tracing import current_traceparent
 
@@ -55,8 +55,8 @@ class UnitOfWork:
         finally:
             await self.session.close()
 
-    def publish(self, event: EventContract, context: EventContext | None = None) -> Envelope:
-        """Record an event to be published once this unit of work commits.
+    def publish(self, event: EventContract | Prepared[Any], context: EventContext | None = None) -> Envelope:
+        """Record an event to be published once this unit of work commits (``Prepared``: its payload as built).
 
         It carries the correlation and causation ids of ``context`` - what a handler captured with
         ``kabinet.context.current_context()`` while handling the event this one follows from - or else

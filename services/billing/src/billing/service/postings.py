@@ -20,7 +20,7 @@ from billing.domain.model import Transaction
 from billing.domain.records import LessonCharge
 from billing.service.unit_of_work import BillingUnitOfWork
 from kabinet.context import EventContext, current_context
-from kabinet.events import MoneyPayload
+from kabinet.events import MoneyPayload, Prepared
 
 
 @dataclass
@@ -76,20 +76,23 @@ async def post_batch(uow: BillingUnitOfWork, postings: Postings) -> None:
     moved = {tx.id for tx in txs if tx.family_delta != 0}  # the transactions that changed a money balance
     charged: set[str] = set()  # of them, those whose balance a lesson-charged event carries
     for lesson in postings.lessons.values():
+        # The payload in its JSON form, as LessonCharged(...).to_payload() gives it (fields in the contract's
+        # order, amounts as "%.2f" strings): built here, not validated and dumped by pydantic for each of a month's
+        # 3,520 lessons. The unit tests' unit of work validates every one against the contract (Prepared).
         lines: list[dict[str, Any]] = []
         for c, tx in lesson.charges:
             line: dict[str, Any] = {"charge_id": c.id, "family_id": c.family_id, "student_id": c.student_id,
-                                    "amount": {"amount": c.amount, "currency": c.currency},
-                                    "subscription_id": c.subscription_id}
+                                    "amount": {"amount": f"{c.amount:.2f}", "currency": c.currency},
+                                    "subscription_id": c.subscription_id, "debt": False, "balance": None}
             if tx is not None:
                 p = posted[tx.id]
                 line["debt"] = p.debt
                 if tx.id in moved:
-                    line["balance"] = {"amount": p.balance_after, "currency": tx.currency}
+                    line["balance"] = {"amount": f"{p.balance_after:.2f}", "currency": tx.currency}
                     charged.add(tx.id)
             lines.append(line)
-        uow.publish(LessonCharged(lesson_id=lesson.lesson_id, branch_id=lesson.branch_id, charges=lines),
-                    context=lesson.context)
+        uow.publish(Prepared(LessonCharged, {"lesson_id": lesson.lesson_id, "branch_id": lesson.branch_id,
+                                             "charges": lines}), context=lesson.context)
     last: dict[str, Transaction] = {}
     for tx in txs:
         if tx.id in moved:

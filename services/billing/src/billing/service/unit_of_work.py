@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
 from billing.domain.model import Discount, FamilyAccount, MoneyLimits, Subscription, SubscriptionType, Transaction
 from billing.domain.records import (
@@ -24,7 +24,7 @@ from billing.domain.records import (
     Student,
 )
 from kabinet.context import EventContext
-from kabinet.events.contracts import EventContract
+from kabinet.events.contracts import EventContract, Prepared
 from kabinet.idempotency import IdempotencyKeys
 
 
@@ -220,8 +220,8 @@ class BillingUnitOfWork(Protocol):
         """The idempotency keys of retriable use cases: ``uow.idempotency.of(ResultType).run_once(...)``."""
         ...
 
-    def publish(self, event: EventContract, context: EventContext | None = None) -> object:
-        """Record an event to be published once this unit of work commits."""
+    def publish(self, event: EventContract | Prepared[Any], context: EventContext | None = None) -> object:
+        """Record an event to be published once this unit of work commits (``Prepared``: its payload as built)."""
         ...
 
     async def commit(self) -> None: ...

@@ -13,12 +13,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from billing.adapters.repositories.records import record
 from billing.adapters.tables import lesson_charges
 from billing.domain.records import LessonCharge
-from kabinet.db.bulk import BulkInsert
+from kabinet.db.bulk import BulkCopy, BulkInsert
 
 _FIELDS = tuple(f.name for f in fields(LessonCharge))
 _VALUES = attrgetter(*_FIELDS)  # a charge's values in _FIELDS order, as one tuple
 _CLAIM = BulkInsert(lesson_charges, (*_FIELDS, "active_key"), lambda stmt: stmt.on_conflict_do_nothing(
     index_elements=["active_key"]).returning(lesson_charges.c.lesson_id, lesson_charges.c.student_id))
+_COPY = BulkCopy(lesson_charges, (*_FIELDS, "active_key"))
+# From this many charges a claim first tries one COPY (see claim_many); fewer: the statement alone.
+COPY_FROM = 64
 
 
 class ChargeRepository:
@@ -32,6 +35,12 @@ class ChargeRepository:
             return set()
         # One order everywhere: concurrent claims never deadlock.
         ordered = sorted(((f"{c.lesson_id}:{c.student_id}", c) for c in charges), key=lambda kc: kc[0])
+        # A batch's charges are almost always all new: one COPY of them (no conflict clause, no rows returned);
+        # if one was charged already (by an earlier event or a concurrent transaction, committed) the COPY
+        # writes nothing and the INSERT ... ON CONFLICT below sorts the new ones out - each charged once.
+        if len(ordered) >= COPY_FROM and await _COPY.execute_unless_conflict(
+                self.session, [(*_VALUES(c), key) for key, c in ordered]):
+            return {(c.lesson_id, c.student_id) for _, c in ordered}
         columns: dict[str, Any] = dict(zip(_FIELDS, zip(*(_VALUES(c) for _, c in ordered), strict=True),
                                            strict=True))
         columns["active_key"] = [key for key, _ in ordered]
