@@ -48,6 +48,7 @@ from kabinet import tracing
 from kabinet.auth import KeySource
 from kabinet.bus.base import Transport
 from kabinet.outages import SERVICE_UNAVAILABLE
+from kabinet.process import settle_after_start_up
 from kabinet.settings import MessagingSettings
 from kabinet.web.body_limit import BodyLimitMiddleware
 from kabinet.web.gateway_only import CLIENT_ADDRESS_HEADER, SECRET_HEADER, require_secret
@@ -216,11 +217,13 @@ def create_gateway_app(
     key_source: KeySource | None = None,
     event_transport: Transport | None = None,
     messaging: MessagingSettings | None = None,
+    settle: tuple[int, int, int] | None = None,
 ) -> Starlette:
     """Build the gateway app. `subgraphs` overrides `settings.subgraphs` (embedded mode passes ASGI transports);
     `key_source` gives identity's public keys in-process (else `JWKS_URL` is used, if set). Subscriptions are
     served when events can reach the gateway: `event_transport` (the embedded bus) or `messaging` (RabbitMQ);
-    the gateway's own subgraph (`gateway`, the Subscription root) is then composed into the supergraph."""
+    the gateway's own subgraph (`gateway`, the Subscription root) is then composed into the supergraph. `settle`:
+    the collector's thresholds once start-up is done (`kabinet.process`), for a process that is only the gateway."""
     configs = list(subgraphs if subgraphs is not None else settings.subgraphs)
     trusted = load_manifest(settings.trusted_documents) if settings.trusted_documents is not None else None
     feed = _feed_for(settings, event_transport, messaging)
@@ -260,6 +263,8 @@ def create_gateway_app(
             await state.subscriptions.start()
         if state.feed is not None:
             await state.feed.run()
+        if settle is not None:
+            settle_after_start_up(settle)
 
         async def keep_composing() -> None:
             # Until the first success: retry often. Then: poll for changed subgraphs (if enabled).

@@ -18,6 +18,7 @@ def _serve(settings: GatewaySettings) -> int:
     import uvicorn
 
     from gateway.app import create_gateway_app
+    from kabinet.process import BadProcessSetting, collector_thresholds
     from kabinet.settings import MessagingSettings
     from kabinet.tracing import configure_tracing
     from kabinet.web.gateway_only import MissingGatewaySecret, require_secret
@@ -30,7 +31,14 @@ def _serve(settings: GatewaySettings) -> int:
         return 2
     configure_tracing("gateway")
     # AMQP_URL set: subscriptions are fed from RabbitMQ.
-    app = create_gateway_app(settings, messaging=MessagingSettings())
+    # The process is only the gateway: what start-up built (the composed schema) is frozen out of the collector's
+    # sight and it collects at the kit's thresholds, as the services do.
+    try:
+        thresholds = collector_thresholds()
+    except BadProcessSetting as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    app = create_gateway_app(settings, messaging=MessagingSettings(), settle=thresholds)
     from gateway.http_server import CoalescingHttpToolsProtocol
 
     # uvloop when installed (uvicorn's "auto"), httptools with each response written in one call (see
