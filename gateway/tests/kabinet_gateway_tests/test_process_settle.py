@@ -4,7 +4,6 @@ the kit's thresholds, as the services do; in the embedded stack (one process wit
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
 
 import pytest
 
@@ -12,14 +11,7 @@ from gateway.app import create_gateway_app
 from gateway.config import GatewaySettings
 from kabinet_gateway_tests.conftest import RecordedRequest, subgraph_configs
 
-
-@pytest.fixture(autouse=True)
-def python_thresholds() -> Iterator[None]:
-    before = gc.get_threshold()
-    gc.set_threshold(700, 10, 10)
-    yield
-    gc.unfreeze()
-    gc.set_threshold(*before)
+pytestmark = pytest.mark.usefixtures("python_gc_thresholds")
 
 
 @pytest.mark.parametrize("settle", [(20_000, 10, 10), None])

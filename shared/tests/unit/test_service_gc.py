@@ -4,7 +4,6 @@ month of charges; docs/performance.md), unless KABINET_GC_THRESHOLD overrides th
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
 from types import SimpleNamespace
 
 import pytest
@@ -29,13 +28,7 @@ class Runtime(SimpleNamespace):
     async def stop(self) -> None: ...
 
 
-@pytest.fixture(autouse=True)
-def python_thresholds() -> Iterator[None]:
-    before = gc.get_threshold()
-    gc.set_threshold(700, 10, 10)
-    yield
-    gc.unfreeze()
-    gc.set_threshold(*before)
+pytestmark = pytest.mark.usefixtures("python_gc_thresholds")
 
 
 async def _started_thresholds() -> tuple[int, ...]:

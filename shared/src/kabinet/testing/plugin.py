@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import itertools
 import os
 import secrets
@@ -130,3 +131,14 @@ def unique_name() -> Iterator[Callable[[str], str]]:
         return f"{prefix}_{RUN_ID}_{next(_counter)}"
 
     yield make
+
+
+@pytest.fixture
+def python_gc_thresholds() -> Iterator[None]:
+    """The collector as a fresh Python process has it (nothing frozen, thresholds 700/10/10), then as it was: for
+    tests of what a process does once started (kabinet.process)."""
+    before = gc.get_threshold()
+    gc.set_threshold(700, 10, 10)
+    yield
+    gc.unfreeze()
+    gc.set_threshold(*before)
