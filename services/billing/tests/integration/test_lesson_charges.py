@@ -91,8 +91,8 @@ async def test_events_go_through_the_outbox(billing: Harness) -> None:
 async def test_a_large_roster_is_charged_once_when_published_again_with_newcomers(billing: Harness) -> None:
     """From COPY_FROM seats the charges and participants go by COPY (kabinet.db.bulk); published again with
     five more students, the copy hits the charged ones and the INSERT ... ON CONFLICT charges only the five."""
-    from billing.adapters.repositories.charges import COPY_FROM
     from billing.adapters.tables import lesson_participants
+    from kabinet.db.bulk import COPY_FROM
 
     fam = Family(str(uuid.uuid4()), str(uuid.uuid4()))
     first = lesson_payload(fam, [str(uuid.uuid4()) for _ in range(COPY_FROM + 6)], price="10.00")

@@ -124,6 +124,11 @@ class BulkInsert:
         return result
 
 
+# From this many rows a caller tries one COPY (BulkCopy.execute_unless_conflict) before its statement: one
+# threshold for every such caller (billing: a batch's charges and its participants).
+COPY_FROM = 64
+
+
 class BulkCopy:
     """``INSERT INTO table (names)`` of many rows given as tuples in ``names`` order; nothing returned.
 

@@ -13,15 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from billing.adapters.repositories.records import record
 from billing.adapters.tables import lesson_charges
 from billing.domain.records import LessonCharge
-from kabinet.db.bulk import BulkCopy, BulkInsert
+from kabinet.db.bulk import COPY_FROM, BulkCopy, BulkInsert
 
 _FIELDS = tuple(f.name for f in fields(LessonCharge))
 _VALUES = attrgetter(*_FIELDS)  # a charge's values in _FIELDS order, as one tuple
 _CLAIM = BulkInsert(lesson_charges, (*_FIELDS, "active_key"), lambda stmt: stmt.on_conflict_do_nothing(
     index_elements=["active_key"]).returning(lesson_charges.c.lesson_id, lesson_charges.c.student_id))
-_COPY = BulkCopy(lesson_charges, (*_FIELDS, "active_key"))
-# From this many charges a claim first tries one COPY (see claim_many); fewer: the statement alone.
-COPY_FROM = 64
+_COPY = BulkCopy(lesson_charges, (*_FIELDS, "active_key"))  # from COPY_FROM charges (see claim_many)
 
 
 class ChargeRepository:

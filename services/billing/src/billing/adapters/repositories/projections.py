@@ -14,22 +14,20 @@ from billing.adapters.repositories.records import record
 from billing.adapters.tables import branches, lesson_participants, lessons, staff, students, subscriptions
 from billing.domain.records import Branch, Lesson, Participant, Student
 from kabinet.db.any_of import any_of
-from kabinet.db.bulk import BulkCopy, BulkInsert
+from kabinet.db.bulk import COPY_FROM, BulkCopy, BulkInsert
 from kabinet.db.dialect import insert_for
 
 _LESSON_FIELDS = tuple(f.name for f in fields(Lesson))
 _UPSERT_LESSONS = BulkInsert(lessons, _LESSON_FIELDS, lambda stmt: stmt.on_conflict_do_update(
     index_elements=["id"], set_={c.name: stmt.excluded[c.name] for c in lessons.columns
                                  if c.name not in ("id", "cancelled")}))
+_PARTICIPANT_COLUMNS = ("lesson_id", "student_id", "family_id", "price", "currency", "reason", "removed")
 _UPSERT_PARTICIPANTS = BulkInsert(
-    lesson_participants, ("lesson_id", "student_id", "family_id", "price", "currency", "reason", "removed"),
+    lesson_participants, _PARTICIPANT_COLUMNS,
     lambda stmt: stmt.on_conflict_do_update(index_elements=["lesson_id", "student_id"], set_={
         "family_id": stmt.excluded.family_id, "price": stmt.excluded.price, "currency": stmt.excluded.currency,
         "reason": stmt.excluded.reason, "removed": False}))
-_PARTICIPANT_COLUMNS = ("lesson_id", "student_id", "family_id", "price", "currency", "reason", "removed")
-_COPY_PARTICIPANTS = BulkCopy(lesson_participants, _PARTICIPANT_COLUMNS)
-# From this many participants an upsert first tries one COPY (see upsert_participants).
-COPY_FROM = 64
+_COPY_PARTICIPANTS = BulkCopy(lesson_participants, _PARTICIPANT_COLUMNS)  # from COPY_FROM (upsert_participants)
 
 # Hot reads built once (kabinet.db.any_of): building a select per call costs more than running it.
 _STUDENTS_BY_IDS = select(students).where(any_of(students.c.id, bindparam("ids")))
