@@ -22,9 +22,9 @@ import secrets
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import asyncpg
+from cabinet import cpu_ticks  # bench/cabinet.py: a process's CPU from /proc
 
 from billing.adapters.tables import inbox
 from billing.bootstrap import build_runtime
@@ -35,14 +35,6 @@ from kabinet.inbox import inbox_batch_handler
 
 PG = os.environ.get("BENCH_POSTGRES_URL") or os.environ.get("KABINET_TEST_POSTGRES_URL") \
     or "postgresql://postgres@127.0.0.1:5432/postgres"
-
-
-def _ticks(pid: int) -> int:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0
-    return int(fields[11]) + int(fields[12])
 
 
 def _events(branches: int, groups: int, students: int) -> tuple[list[Envelope], list[Envelope]]:
@@ -105,14 +97,14 @@ async def main() -> None:
             gc.freeze()
             pids = [r["pid"] for r in await admin.fetch(
                 "SELECT pid FROM pg_stat_activity WHERE datname = $1", name)]
-            pg0 = {pid: _ticks(pid) for pid in pids}
+            pg0 = {pid: cpu_ticks(pid) for pid in pids}
             cpu0, t0 = time.process_time(), time.perf_counter()
             for i in range(0, len(lessons), args.batch):
                 await handle(lessons[i:i + args.batch])
             cpu, wall = time.process_time() - cpu0, time.perf_counter() - t0
             pids = [r["pid"] for r in await admin.fetch(
                 "SELECT pid FROM pg_stat_activity WHERE datname = $1", name)]
-            pg = sum(_ticks(pid) - pg0.get(pid, 0) for pid in pids) / os.sysconf("SC_CLK_TCK")
+            pg = sum(cpu_ticks(pid) - pg0.get(pid, 0) for pid in pids) / os.sysconf("SC_CLK_TCK")
             conn = await asyncpg.connect(url)
             charges = await conn.fetchval("SELECT count(*) FROM lesson_charges")
             await conn.close()
