@@ -187,10 +187,8 @@ def field_tags(result: Any) -> Iterator[str]:
 def event_tags(envelope: Envelope) -> set[str]:
     """What an event drops: the ids it changes, and answers keyed by the ids it names only as context (see
     `EventContract.context_fields`); an envelope without `changed_ids` changes every id it names."""
-    named: set[str] = set()
-    ids_in(envelope.payload, named)
-    changed = named if envelope.changed_ids is None else named.intersection(envelope.changed_ids)
-    return drop_tags(envelope.routing_key, envelope.payload, changed, named - changed)
+    changed, context = envelope.named_ids()
+    return drop_tags(envelope.routing_key, envelope.payload, changed, context)
 
 
 def drop_tags(routing_key: str, fields: Iterable[str], changed: Iterable[str], context: Iterable[str]) -> set[str]:

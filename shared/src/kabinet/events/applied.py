@@ -20,7 +20,6 @@ from pydantic import BaseModel, ConfigDict
 
 from kabinet.events.contracts import EventContract
 from kabinet.events.envelope import Envelope
-from kabinet.events.ids import ids_in
 
 
 class AppliedEvents(BaseModel):
@@ -50,13 +49,11 @@ class EventsApplied(EventContract):
     def of(cls, envelopes: Sequence[Envelope]) -> Self:
         groups: dict[tuple[str, tuple[str, ...]], tuple[set[str], set[str]]] = {}
         for envelope in envelopes:
-            named: set[str] = set()
-            ids_in(envelope.payload, named)
-            changed = named if envelope.changed_ids is None else named.intersection(envelope.changed_ids)
+            changed, context = envelope.named_ids()
             key = (envelope.routing_key, tuple(sorted(envelope.payload)))
             into = groups.setdefault(key, (set(), set()))
             into[0].update(changed)
-            into[1].update(named - changed)
+            into[1].update(context)
         return cls(applied=[AppliedEvents(routing_key=key, fields=list(fields), changed=sorted(changed),
                                           context=sorted(context))
                             for (key, fields), (changed, context) in groups.items()])

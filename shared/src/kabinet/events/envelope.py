@@ -11,6 +11,7 @@ from typing import Any
 import orjson
 
 from kabinet.events.errors import MalformedEvent
+from kabinet.events.ids import ids_in
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +33,14 @@ class Envelope:
     @property
     def routing_key(self) -> str:
         return routing_key(self.type, self.version)
+
+    def named_ids(self) -> tuple[set[str], set[str]]:
+        """The ids the payload names: those it changes (``changed_ids``; all of them when None) and those it names
+        only as context - what a cache drops for it (the gateway's entity cache; ``kabinet.events.applied``)."""
+        named: set[str] = set()
+        ids_in(self.payload, named)
+        changed = named if self.changed_ids is None else named.intersection(self.changed_ids)
+        return changed, named - changed
 
     def to_dict(self) -> dict[str, Any]:
         return {
