@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import os
 import secrets
 import time
@@ -32,6 +31,7 @@ from billing.service.handlers import HANDLERS
 from billing.settings import BillingSettings
 from kabinet.events import Envelope
 from kabinet.inbox import inbox_batch_handler
+from kabinet.process import collector_thresholds, settle_after_start_up
 
 PG = os.environ.get("BENCH_POSTGRES_URL") or os.environ.get("KABINET_TEST_POSTGRES_URL") \
     or "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -93,8 +93,7 @@ async def main() -> None:
             registrations, lessons = _events(args.branches, args.groups, args.students)
             for i in range(0, len(registrations), args.batch):
                 await handle(registrations[i:i + args.batch])
-            gc.collect()
-            gc.freeze()
+            settle_after_start_up(collector_thresholds())  # as billing's process does once it has started
             pids = [r["pid"] for r in await admin.fetch(
                 "SELECT pid FROM pg_stat_activity WHERE datname = $1", name)]
             pg0 = {pid: cpu_ticks(pid) for pid in pids}

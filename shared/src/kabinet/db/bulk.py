@@ -205,13 +205,12 @@ class BulkCopy:
 async def _driver_in_transaction(session: AsyncSession) -> Any:
     """The asyncpg connection under the session, its transaction begun on the server."""
     connection = await session.connection()
-    raw = await connection.get_raw_connection()
-    if getattr(raw.dbapi_connection, "_transaction", True) is None:
+    driver = (await connection.get_raw_connection()).driver_connection
+    assert driver is not None
+    if not driver.is_in_transaction():
         # The session's transaction is begun on the server with its first statement: one first, so the
         # copy is in it (never autocommitted on its own).
         await connection.execute(text("SELECT 1"))
-    driver = raw.driver_connection
-    assert driver is not None
     return driver
 
 
