@@ -195,12 +195,14 @@ class LedgerRepository:
             debt = delta < 0 and after < -limit
             posted[tx.id] = Posted(tx.id, after, debt)
             tx_rows.append(_tx_row(tx, delta, after, lessons, debt))
+        # The transactions before the balances' UPDATE: their foreign keys then check the accounts' rows as
+        # locked, not the versions this UPDATE makes (a COPY after such an UPDATE measured ~20 % slower alone).
+        await _INSERT_TRANSACTIONS.execute(self.session, tx_rows)
         changed = sorted((k, v) for k, v in deltas.items() if v != 0)
         if changed:  # the rows are already locked above, in id order
             await self._add_to_balances(changed)
         if credits:
             await self._move_credits_many(credits)
-        await _INSERT_TRANSACTIONS.execute(self.session, tx_rows)
         return posted
 
     async def _add_to_balances(self, changed: Sequence[tuple[str, Decimal]]) -> None:
