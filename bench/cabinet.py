@@ -41,6 +41,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import hashlib
 import json
 import os
 import random
@@ -388,6 +389,15 @@ async def admin(sql: str) -> None:
         await conn.execute(sql)
     finally:
         await conn.close()
+
+
+def speed_probe() -> str:
+    """A fixed pure-Python workload's time in this process: the VM's speed varies between sessions by up to 3x
+    (same code, CPU per request 1.9 and 6.5 ms), so every printout says how fast the machine was."""
+    started = time.process_time()
+    for i in range(200_000):
+        hashlib.sha1(json.dumps({"i": i, "s": "kabinet"}).encode()).digest()
+    return f"speed probe (200,000 x json.dumps + sha1 in one process): {time.process_time() - started:.2f} s CPU"
 
 
 def cpu_ticks(pid: int) -> int:
@@ -827,6 +837,7 @@ async def main() -> None:
     ap.add_argument("--cache", choices=("on", "off", "redis"), default="on", help="the gateway's entity cache: "
                     "in-process (on), off, or in Redis (GATEWAY_CACHE_URL, else redis://127.0.0.1:6379/0)")
     args = ap.parse_args()
+    probe = speed_probe()  # before anything starts
     # The gateway process inherits these (start_system copies the environment).
     os.environ["GATEWAY_CACHE"] = {"on": "memory", "off": "off", "redis": "redis"}[args.cache]
     if args.cache == "redis":
@@ -892,7 +903,7 @@ async def main() -> None:
             our_reads = reads / args.duration
             print(f"\nratio: ours / floor = {ours['load']['rps'] / max(floor['rps'], 1e-9):.3f} (all requests), "
                   f"{our_reads / max(floor['rps'], 1e-9):.3f} (reads only: {our_reads:.1f}/s vs {floor['rps']:.1f}/s)")
-        print(f"at {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} cores")
+        print(f"at {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} cores; {probe}")
     finally:
         stop_processes(*procs, timeout_s=20)
         if args.keep or args.reuse:

@@ -50,7 +50,7 @@ from typing import Any
 import aio_pika
 import asyncpg
 import httpx
-from cabinet import cpu_ticks, db_operations  # bench/cabinet.py: /proc CPU and the kit's /metrics counters
+from cabinet import cpu_ticks, db_operations, speed_probe  # bench/cabinet.py: /proc CPU, the kit's /metrics
 from sqlalchemy import func, insert, select
 
 from identity.domain.events import StudentRegistered
@@ -398,6 +398,7 @@ async def main() -> None:
     ap.add_argument("--py-spy", metavar="EXE", help="sample billing's process with this py-spy while it charges and "
                                                     "print its top functions")
     args = ap.parse_args()
+    probe = speed_probe()  # before anything starts
     logging.basicConfig(level=logging.WARNING)
     run = uuid.uuid4().hex[:8]
     db_names = [f"bench_{run}_scheduling", f"bench_{run}_billing", f"bench_{run}_floor", f"bench_{run}_ledger"]
@@ -576,7 +577,7 @@ async def main() -> None:
         if spied:
             print(f"billing's profile (py-spy, {args.py_spy}):\n{spied}")
         print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
-        print(f"at {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} cores")
+        print(f"at {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} cores; {probe}")
     finally:
         with contextlib.suppress(Exception):
             await identity.close()
