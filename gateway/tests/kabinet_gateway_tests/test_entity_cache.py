@@ -616,6 +616,31 @@ async def test_redis_down_only_slows_requests(redis_stack: StackHandle, redis_pr
     assert (await read_cached(redis_stack, parent, family))["account"]["balance"]["amount"] == "600.00"
 
 
+async def test_in_redis_a_drop_during_a_store_is_not_undone(redis_proxy: TcpProxy) -> None:
+    """A read's store checked its tags, then a mutation dropped one while the write was on its way (a new
+    connection being opened, as under load): the pre-mutation answer must not stay in Redis until max age."""
+    url, prefix = f"redis://127.0.0.1:{redis_proxy.port}/0", f"kt-gwcache-{uuid.uuid4().hex[:8]}:"
+    stale: list[str] = []
+    try:
+        for round_ in range(5):
+            backend = RedisBackend(url, prefix=prefix, timeout_s=5)  # an empty pool: each call connects
+            cache = EntityCache(backend, max_age_s=30)
+            calls: list[Awaitable[Any]] = []
+            keys = [f"{round_}-{i}" for i in range(20)]
+            for key in keys:
+                # Both in flight at once: the store is checked first, the drop comes right after.
+                calls.append(cache.store(cache.begin(), [Pending(key, b'"old balance"', frozenset({key}))]))
+                calls.append(cache.invalidate({key}, "mutation"))
+            await asyncio.gather(*calls)
+            stale += [k for k, v in zip(keys, await backend.get_many(keys), strict=True) if v is not None]
+            await backend.aclose()
+    finally:
+        backend = RedisBackend(url, prefix=prefix)
+        await backend.client.delete(*[k async for k in backend.client.scan_iter(f"{prefix}*")] or ["-"])
+        await backend.aclose()
+    assert stale == []
+
+
 def test_what_events_and_mutations_drop() -> None:
     branch, lesson, student, family, other = (str(uuid.uuid4()) for _ in range(5))
     payload = {"lesson_id": lesson, "branch_id": branch, "student_id": student, "family_id": family}

@@ -22,7 +22,8 @@ A payment drops the family's billing answers; its lessons, homework and names st
 A maximum age bounds what a lost invalidation can leave; while the event feed is down the cache is bypassed,
 and an in-process cache is emptied when the feed comes back.
 
-An answer fetched while one of its tags was dropped is not stored (the drop may be newer than the answer).
+An answer fetched while one of its tags was dropped is not stored (the drop may be newer than the answer), and
+one whose write a drop overtook (Redis) is dropped again.
 """
 
 from __future__ import annotations
@@ -351,19 +352,33 @@ class EntityCache:
         if self.seq == started:  # nothing dropped since the request began
             fresh = [(e.key, e.value, e.tags) for e in entries]
         else:
-            # The tags dropped since: the tail of `_dropped`, which a drop moves to its end (few: those of the
-            # last milliseconds), so each entry is one set operation, not a lookup per tag.
-            since: set[str] = set()
-            dropped = self._dropped
-            for tag in reversed(dropped):
-                if dropped[tag] <= started:
-                    break
-                since.add(tag)
+            since = self._dropped_since(started)
             fresh = [(e.key, e.value, e.tags) for e in entries if since.isdisjoint(e.tags)]
         if fresh:
             age = self.max_age_s if max_age_s is None else min(max_age_s, self.max_age_s)
+            checked = self.seq
             await self.backend.put_many(fresh, age)
+            if self.seq != checked:
+                # A drop while the write was on its way (Redis: a connection being opened) may have reached the
+                # store before it: drop again what it named of these entries, or they would stay until max age.
+                late: set[str] = set()
+                since = self._dropped_since(checked)
+                for _, _, tags in fresh:
+                    late.update(tags if checked < self._floor else since.intersection(tags))
+                if late:
+                    await self.backend.invalidate(late)
         return len(fresh)
+
+    def _dropped_since(self, started: int) -> set[str]:
+        """The tags dropped since `started`: the tail of `_dropped`, which a drop moves to its end (few: those of
+        the last milliseconds), so each entry is one set operation, not a lookup per tag."""
+        since: set[str] = set()
+        dropped = self._dropped
+        for tag in reversed(dropped):
+            if dropped[tag] <= started:
+                break
+            since.add(tag)
+        return since
 
     async def invalidate(self, tags: Iterable[str], source: str) -> None:
         tags = set(tags)
