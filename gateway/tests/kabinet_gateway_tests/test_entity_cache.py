@@ -641,6 +641,34 @@ async def test_in_redis_a_drop_during_a_store_is_not_undone(redis_proxy: TcpProx
     assert stale == []
 
 
+async def test_in_redis_a_drop_queued_while_queued_drops_are_sent_is_not_lost(redis_proxy: TcpProxy) -> None:
+    """Redis flapping: while the drops queued during an outage are being sent, another call fails and queues one
+    more. It must be sent too, not cleared with the ones that were (the entry would stay until max age)."""
+    url, prefix = f"redis://127.0.0.1:{redis_proxy.port}/0", f"kt-gwcache-{uuid.uuid4().hex[:8]}:"
+    backend = RedisBackend(url, prefix=prefix, timeout_s=0.5, retry_after_s=0.1)
+    try:
+        await backend.put_many([("balance", b'"old balance"', frozenset({"family-b"}))], 30)
+        await redis_proxy.down()
+        await redis_proxy.cut()
+        await backend.invalidate({"family-a"})  # queued: Redis is down
+        assert backend.failures >= 1
+        await redis_proxy.up()
+        await asyncio.sleep(0.15)
+        sending = backend._drop
+
+        async def flapping(**kwargs: Any) -> Any:
+            backend._drop = sending
+            backend._failed(OSError("another call timed out"))  # Redis counted down again meanwhile...
+            await backend.invalidate({"family-b"})  # ...so this drop is queued, not sent
+            return await sending(**kwargs)
+
+        backend._drop = flapping
+        assert await backend.get_many(["balance"]) == [None]
+    finally:
+        await backend.client.delete(*[k async for k in backend.client.scan_iter(f"{prefix}*")] or ["-"])
+        await backend.aclose()
+
+
 def test_what_events_and_mutations_drop() -> None:
     branch, lesson, student, family, other = (str(uuid.uuid4()) for _ in range(5))
     payload = {"lesson_id": lesson, "branch_id": branch, "student_id": student, "family_id": family}

@@ -78,12 +78,20 @@ class RedisBackend:
         if time.monotonic() < self._down_until:
             return False
         try:  # the drops that were lost first: nothing is read before they are applied
-            if self._flush_needed:
-                await self._flush(args=[f"{self.prefix}*"])
-                self._flush_needed = False
-            if self._pending:
-                await self._drop(keys=[self._tag(t) for t in self._pending])
-                self._pending.clear()
+            # Until none is left: another call may queue drops while these are on their way (Redis failing it
+            # meanwhile); only what was sent is taken off the queue.
+            while self._flush_needed or self._pending:
+                sent = set(self._pending)
+                if self._flush_needed:
+                    self._flush_needed = False
+                    try:
+                        await self._flush(args=[f"{self.prefix}*"])
+                    except BaseException:
+                        self._flush_needed = True
+                        raise
+                else:
+                    await self._drop(keys=[self._tag(t) for t in sent])
+                self._pending -= sent
         except (RedisError, OSError) as exc:
             self._failed(exc)
             return False
