@@ -64,6 +64,7 @@ class RedisBackend:
         self._down = False
         self._pending: set[str] = set()
         self._flush_needed = False
+        self._flushes_asked = 0
         self.failures = 0
 
     def _entry(self, key: str) -> str:
@@ -81,14 +82,11 @@ class RedisBackend:
             # Until none is left: another call may queue drops while these are on their way (Redis failing it
             # meanwhile); only what was sent is taken off the queue.
             while self._flush_needed or self._pending:
-                sent = set(self._pending)
-                if self._flush_needed:
-                    self._flush_needed = False
-                    try:
-                        await self._flush(args=[f"{self.prefix}*"])
-                    except BaseException:
-                        self._flush_needed = True
-                        raise
+                sent, asked = set(self._pending), self._flushes_asked
+                if self._flush_needed:  # still needed until done: a concurrent call flushes too, not reads
+                    await self._flush(args=[f"{self.prefix}*"])
+                    if self._flushes_asked == asked:
+                        self._flush_needed = False
                 else:
                     await self._drop(keys=[self._tag(t) for t in sent])
                 self._pending -= sent
@@ -161,6 +159,7 @@ class RedisBackend:
         if len(self._pending) > self.max_pending:
             self._pending.clear()
             self._flush_needed = True
+            self._flushes_asked += 1
 
     def clear_local(self) -> None:
         """Nothing is held here; the other instances' feeds keep the shared store true."""
