@@ -89,7 +89,8 @@ async def apply_payment(cmd: RecordPayment, uow: BillingUnitOfWork, received_by:
     money already received (online) for an invoice paid or cancelled meanwhile goes to the balance alone."""
     amount = positive_amount(cmd.amount, uow.limits)
     content = {"family": cmd.family_id, "amount": f"{amount:.2f}", "currency": cmd.currency,
-               "method": cmd.method.value, "invoice": cmd.invoice_id, "external": cmd.external_id}
+               "method": cmd.method.value, "invoice": cmd.invoice_id, "external": cmd.external_id,
+               **booked_branch(cmd.branch_id)}
     written: list[Payment] = []
 
     async def action() -> PaymentResult:
@@ -125,6 +126,12 @@ async def apply_payment(cmd: RecordPayment, uow: BillingUnitOfWork, received_by:
     r = outcome.result
     return RecordedPayment(r.payment_id, r.transaction_id, r.balance_after,
                            payment=None if outcome.replayed else written[0])
+
+
+def booked_branch(branch_id: str | None) -> dict[str, str]:
+    """The booked branch as part of a request's idempotency content: the same key for another branch is another
+    request. Only when given, so requests without one (the provider's) keep the fingerprints already stored."""
+    return {"branch": branch_id} if branch_id is not None else {}
 
 
 async def _allocate_to_invoice(uow: BillingUnitOfWork, invoice_id: str, family_id: str, amount: Decimal, *,
