@@ -8,7 +8,8 @@ import pytest
 
 from billing.domain.errors import CheckoutUnknown, InvalidAmount, NotificationMismatch
 from billing.domain.events import PaymentReceived
-from billing.service import invoices, online_payments
+from billing.domain.model import PaymentMethod
+from billing.service import invoices, online_payments, payments
 from billing.service.payment_provider import CheckoutSession, Notification
 from kabinet.errors import Forbidden
 
@@ -89,3 +90,35 @@ async def test_a_checkout_for_an_invoice_is_at_most_what_is_left_and_only_for_th
             await online_payments.start_online_payment(online_payments.StartOnlinePayment(fam.id, Decimal("1")),
                                                        uow, world.guardian(other), provider)
     assert len(provider.started) == 1
+
+
+@pytest.mark.parametrize("closed_by", ["cash payment", "cancellation"])
+async def test_money_the_provider_took_for_an_invoice_closed_meanwhile_goes_to_the_balance(
+        world: World, closed_by: str) -> None:
+    """The family paid the provider; the invoice was paid in cash or cancelled before the notification came.
+    Refusing it would lose money the provider holds (every retry refused alike): it is recorded, on the
+    balance only, and a repeat of it is the same payment."""
+    fam = await world.family()
+    async with world.uow() as uow:
+        inv = await invoices.issue_invoice(invoices.IssueInvoice(fam.id, "x", Decimal("80.00")), uow, world.admin)
+    provider = FakeProvider()
+    checkout = await start(world, fam, provider, "80.00", inv.invoice_id)
+    async with world.uow() as uow:
+        if closed_by == "cash payment":
+            await payments.record_payment(payments.RecordPayment(fam.id, Decimal("80.00"), PaymentMethod.CASH,
+                                                                 invoice_id=inv.invoice_id), uow, world.admin)
+        else:
+            await invoices.cancel_invoice(invoices.CancelInvoice(inv.invoice_id), uow, world.admin)
+    before = world.store.invoices[inv.invoice_id]
+    note = Notification(checkout.provider_payment_id, "succeeded", Decimal("80.00"), "RUB", fam.id, inv.invoice_id)
+    results = []
+    for _ in range(2):
+        async with world.uow() as uow:
+            results.append(await online_payments.apply_notification(note, uow, provider.name))
+    assert results[0] is not None and results[0] == results[1]
+    paid_before = Decimal("80.00") if closed_by == "cash payment" else Decimal(0)
+    assert world.balance(fam) == paid_before + Decimal("80.00")
+    online = world.store.payments[results[0].payment_id]
+    assert online.invoice_id is None  # not applied to the closed invoice, which is as it was
+    assert (world.store.invoices[inv.invoice_id].status, world.store.invoices[inv.invoice_id].paid) == (
+        before.status, before.paid)

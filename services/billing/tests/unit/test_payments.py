@@ -9,10 +9,10 @@ import pytest
 from billing.domain.errors import InvoiceStateInvalid, PaymentNotFound, RefundTooLarge
 from billing.domain.events import BalanceChanged, InvoicePaid, PaymentReceived, PaymentRefunded
 from billing.domain.model import LedgerAccount, PaymentMethod, TxKind
-from billing.service import invoices, payments
+from billing.service import adjustments, invoices, payments
 from kabinet.errors import Forbidden, IdempotencyKeyReused, InvalidInput
 
-from .conftest import World
+from .conftest import BRANCH, World
 
 
 async def test_a_payment_raises_the_balance_posts_balanced_entries_and_publishes(world: World) -> None:
@@ -99,3 +99,35 @@ async def test_a_refund_lowers_the_balance_and_never_exceeds_the_payment(world: 
         async with world.uow() as uow:
             await payments.refund_payment(payments.RefundPayment("nope", Decimal("1"), "x"), uow, world.admin)
     assert world.balance(fam) == Decimal("70.00")
+
+
+@pytest.mark.parametrize("operation", ["payment", "adjustment", "charge", "invoice"])
+async def test_a_key_reused_for_another_branch_is_refused_not_replayed(world: World, operation: str) -> None:
+    """The branch a payment, adjustment, charge or invoice is booked to is part of the request: the same key
+    for another branch is another request (its report would otherwise miss it while the caller is told it
+    was done)."""
+    fam = await world.family()
+
+    async def call(branch: str | None) -> object:
+        async with world.uow() as uow:
+            if operation == "payment":
+                return await payments.record_payment(payments.RecordPayment(
+                    fam.id, Decimal("10.00"), PaymentMethod.CASH, idempotency_key="k", branch_id=branch), uow,
+                    world.owner)
+            if operation == "adjustment":
+                return await adjustments.adjust_balance(adjustments.AdjustBalance(
+                    fam.id, Decimal("5.00"), "bonus", "k", branch), uow, world.owner)
+            if operation == "charge":
+                return await adjustments.charge_account(adjustments.ChargeAccount(
+                    fam.id, Decimal("1.00"), "book", "k", branch_id=branch), uow, world.owner)
+            return await invoices.issue_invoice(invoices.IssueInvoice(
+                fam.id, "x", Decimal("3.00"), branch_id=branch, idempotency_key="k"), uow, world.owner)
+
+    if operation == "charge":
+        await world.pay(fam, "1.00")
+    first = await call(None)
+    assert await call(None) == first  # the same request replays
+    balance = world.balance(fam)
+    with pytest.raises(IdempotencyKeyReused):
+        await call(BRANCH)
+    assert world.balance(fam) == balance

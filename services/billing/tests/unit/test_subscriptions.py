@@ -78,6 +78,14 @@ async def test_selling_paid_at_once_records_the_payment_and_on_credit_goes_into_
     assert world.balance(other) == Decimal("-800.00") and world.store.ledger[-1][1].debt
 
 
+async def test_a_sale_cannot_record_an_online_payment_only_the_provider_confirms_those(world: World) -> None:
+    fam = await world.family()
+    type_id = await plan(world)
+    with pytest.raises(InvalidInput):
+        await sell(world, fam, type_id, paid_with=PaymentMethod.ONLINE)
+    assert world.balance(fam) == 0 and not world.store.payments and not world.store.subscriptions
+
+
 async def test_one_free_trial_per_family(world: World) -> None:
     fam = await world.family(students=2)
     trial = await plan(world, lessons=1, price="0", trial=True)

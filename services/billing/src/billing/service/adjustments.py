@@ -9,6 +9,7 @@ from billing.domain.events import AdjustmentMade
 from billing.domain.model import LedgerAccount, Transaction, TxKind, money_move, positive_amount
 from billing.service.access import actor, require_family_managed
 from billing.service.ledger import account_of, post
+from billing.service.payments import booked_branch
 from billing.service.unit_of_work import BillingUnitOfWork
 from kabinet.auth.principal import Principal
 from kabinet.errors import InvalidInput
@@ -40,7 +41,7 @@ async def adjust_balance(cmd: AdjustBalance, uow: BillingUnitOfWork, p: Principa
     if not reason:
         raise InvalidInput("Say why the balance is adjusted.", field="reason")
     amount = positive_amount(cmd.amount, uow.limits, negative=True)
-    content = {"family": cmd.family_id, "amount": f"{amount:.2f}", "reason": reason}
+    content = {"family": cmd.family_id, "amount": f"{amount:.2f}", "reason": reason, **booked_branch(cmd.branch_id)}
 
     async def action() -> BalanceResult:
         account = await account_of(uow, cmd.family_id)
@@ -82,7 +83,7 @@ async def apply_charge(cmd: ChargeAccount, uow: BillingUnitOfWork, by: str | Non
     amount = positive_amount(cmd.amount, uow.limits)
     description = cmd.description.strip() or "Charge"
     content = {"family": cmd.family_id, "amount": f"{amount:.2f}", "description": description,
-               "student": cmd.student_id}
+               "student": cmd.student_id, **booked_branch(cmd.branch_id)}
 
     async def action() -> BalanceResult:
         account = await account_of(uow, cmd.family_id)

@@ -12,6 +12,7 @@ from billing.domain.model import InvoiceStatus, new_id, positive_amount, utcnow
 from billing.domain.records import Invoice
 from billing.service.access import require_family_managed
 from billing.service.ledger import account_of
+from billing.service.payments import booked_branch
 from billing.service.unit_of_work import BillingUnitOfWork
 from kabinet.auth.principal import Principal
 from kabinet.errors import InvalidInput
@@ -42,7 +43,8 @@ async def issue_invoice(cmd: IssueInvoice, uow: BillingUnitOfWork, p: Principal)
     if cmd.period_from and cmd.period_to and cmd.period_to < cmd.period_from:
         raise InvalidInput("The period ends before it starts.", field="periodTo")
     content = {"family": cmd.family_id, "amount": str(cmd.amount), "sub": cmd.subscription_id,
-               "from": str(cmd.period_from), "to": str(cmd.period_to), "description": cmd.description}
+               "from": str(cmd.period_from), "to": str(cmd.period_to), "description": cmd.description,
+               **booked_branch(cmd.branch_id)}
 
     async def action() -> IssueResult:
         account = await account_of(uow, cmd.family_id)

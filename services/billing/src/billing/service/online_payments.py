@@ -79,8 +79,10 @@ async def apply_notification(n: Notification, uow: BillingUnitOfWork, provider_n
             raise NotificationMismatch(f"The notification's {', '.join(mismatched)} differ from the checkout's.",
                                        field=mismatched[0])
 
+    # The provider holds the money: an invoice paid or cancelled since the checkout no longer takes it, the
+    # balance does (refusing would refuse every retry alike, and the money would be nowhere in billing).
     result = await apply_payment(cmd, uow, f"provider:{provider_name}", provider_scope(provider_name),
-                                 before=check_matches)
+                                 before=check_matches, closed_invoice_ok=True)
     await repo.mark_paid(session.id, result.payment_id)
     await uow.commit()
     return result

@@ -83,12 +83,14 @@ async def record_payment(cmd: RecordPayment, uow: BillingUnitOfWork, p: Principa
 
 async def apply_payment(cmd: RecordPayment, uow: BillingUnitOfWork, received_by: str | None, scope: str, *,
                         before: Callable[[], Awaitable[None]] | None = None,
-                        account: FamilyAccount | None = None) -> RecordedPayment:
+                        account: FamilyAccount | None = None, closed_invoice_ok: bool = False) -> RecordedPayment:
     """Record a payment once per (scope, idempotency key); ``before`` runs first on the first application only.
-    ``account``: the family's when the caller has read it already (else it is read here)."""
+    ``account``: the family's when the caller has read it already (else it is read here). ``closed_invoice_ok``:
+    money already received (online) for an invoice paid or cancelled meanwhile goes to the balance alone."""
     amount = positive_amount(cmd.amount, uow.limits)
     content = {"family": cmd.family_id, "amount": f"{amount:.2f}", "currency": cmd.currency,
-               "method": cmd.method.value, "invoice": cmd.invoice_id, "external": cmd.external_id}
+               "method": cmd.method.value, "invoice": cmd.invoice_id, "external": cmd.external_id,
+               **booked_branch(cmd.branch_id)}
     written: list[Payment] = []
 
     async def action() -> PaymentResult:
@@ -98,23 +100,25 @@ async def apply_payment(cmd: RecordPayment, uow: BillingUnitOfWork, received_by:
         if cmd.currency != acc.currency:
             raise CurrencyMismatch(field="currency")
         payment_id = new_id()
-        if cmd.invoice_id is not None:
-            await _allocate_to_invoice(uow, cmd.invoice_id, cmd.family_id, amount)
+        invoice_id = cmd.invoice_id
+        if invoice_id is not None and not await _allocate_to_invoice(uow, invoice_id, cmd.family_id, amount,
+                                                                     refuse_closed=not closed_invoice_ok):
+            invoice_id = None
         tx = Transaction(acc.id, acc.family_id, TxKind.PAYMENT,
                          f"Payment ({cmd.method.value})",
                          money_move(acc.id, amount, LedgerAccount.payment_method(cmd.method.value), acc.currency),
-                         branch_id=cmd.branch_id, payment_id=payment_id, invoice_id=cmd.invoice_id,
+                         branch_id=cmd.branch_id, payment_id=payment_id, invoice_id=invoice_id,
                          created_by=received_by)
         payment = Payment(
             id=payment_id, account_id=acc.id, family_id=acc.family_id, branch_id=cmd.branch_id,
-            amount=amount, currency=acc.currency, method=cmd.method.value, invoice_id=cmd.invoice_id,
+            amount=amount, currency=acc.currency, method=cmd.method.value, invoice_id=invoice_id,
             external_id=cmd.external_id, transaction_id=tx.id, received_by=received_by, received_at=tx.created_at,
             refunded=Decimal("0.00"))
         posted = await post_payment(uow, tx, payment)
         written.append(payment)
         uow.publish(PaymentReceived(payment_id=payment_id, family_id=acc.family_id,
                                     amount=MoneyPayload(amount=amount, currency=acc.currency),
-                                    method=cmd.method.value, invoice_id=cmd.invoice_id))
+                                    method=cmd.method.value, invoice_id=invoice_id))
         return PaymentResult(payment_id, tx.id, posted.balance_after)
 
     keys = uow.idempotency.of(PaymentResult)
@@ -124,12 +128,22 @@ async def apply_payment(cmd: RecordPayment, uow: BillingUnitOfWork, received_by:
                            payment=None if outcome.replayed else written[0])
 
 
-async def _allocate_to_invoice(uow: BillingUnitOfWork, invoice_id: str, family_id: str, amount: Decimal) -> None:
+def booked_branch(branch_id: str | None) -> dict[str, str]:
+    """The booked branch as part of a request's idempotency content: the same key for another branch is another
+    request. Only when given, so requests without one (the provider's) keep the fingerprints already stored."""
+    return {"branch": branch_id} if branch_id is not None else {}
+
+
+async def _allocate_to_invoice(uow: BillingUnitOfWork, invoice_id: str, family_id: str, amount: Decimal, *,
+                               refuse_closed: bool = True) -> bool:
+    """Apply the payment to the invoice; False (unless ``refuse_closed``) when it is paid or cancelled."""
     repo = uow.invoices
     inv = await repo.get(invoice_id, lock=True)
     if inv is None or inv.family_id != family_id:
         raise InvoiceNotFound(field="invoiceId")
     if inv.status in (InvoiceStatus.CANCELLED.value, InvoiceStatus.PAID.value):
+        if not refuse_closed:
+            return False
         raise InvoiceStateInvalid("The invoice is already paid or cancelled.", field="invoiceId")
     paid = inv.paid + amount
     status = invoice_status_after(inv.amount, paid)
@@ -137,6 +151,7 @@ async def _allocate_to_invoice(uow: BillingUnitOfWork, invoice_id: str, family_i
     if status is InvoiceStatus.PAID:
         uow.publish(InvoicePaid(invoice_id=invoice_id, family_id=family_id,
                                 amount=MoneyPayload(amount=inv.amount, currency=inv.currency)))
+    return True
 
 
 @dataclass(frozen=True)

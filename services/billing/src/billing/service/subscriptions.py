@@ -104,6 +104,8 @@ async def sell_subscription(cmd: SellSubscription, uow: BillingUnitOfWork, p: Pr
     if student is None:
         raise StudentUnknown(field="studentId")
     await require_family_managed(p, uow.projections, student.family_id, student_id=student.id)
+    if cmd.paid_with is PaymentMethod.ONLINE:  # as record_payment: only the provider's notification records those
+        raise InvalidInput("Online payments are confirmed by the payment provider.", field="paidWith")
     content = {"type": cmd.type_id, "student": cmd.student_id, "credit": cmd.on_credit,
                "paid": cmd.paid_with.value if cmd.paid_with else None,
                "starts": cmd.starts_on.isoformat() if cmd.starts_on else None}
