@@ -119,3 +119,31 @@ async def test_a_large_roster_is_charged_once_when_published_again_with_newcomer
     for p in again["participants"][:3] + again["participants"][-2:]:  # charged once, at the first price
         want = Decimal("-12.00") if p in again["participants"][-5:] else Decimal("-10.00")
         assert await billing.balances(p["family_id"]) == (want, want)
+
+
+async def test_a_lesson_cancelled_after_its_subscription_closed_gives_its_value_back(billing: Harness) -> None:
+    """On PostgreSQL (the ledger's balance trigger, the credits' conditional UPDATE): the credit going back to a
+    closed subscription is settled as the close settled the others, its value in money (rules: the unit test)."""
+    fam = await billing.family()
+    admin = billing.admin(fam.branch_id)
+    await billing.pay(fam, "8000.00")
+    plan = (await billing.ok(admin, """mutation($i: CreateSubscriptionPlanInput!) { createSubscriptionPlan(input: $i)
+      { subscriptionPlan { id } } }""", {"i": {"name": "8", "lessons": 8, "validityDays": 60, "price": "8000.00",
+                                               "lessonTypes": ["group"], "branchId": fam.branch_id}})
+            )["createSubscriptionPlan"]["subscriptionPlan"]["id"]
+    sold = (await billing.ok(admin, """mutation($i: SellSubscriptionInput!) { sellSubscription(input: $i)
+      { subscription { id } } }""", {"i": {"planId": plan, "studentId": fam.student_ids[0],
+                                           "startsOn": "2026-12-01"}}))["sellSubscription"]["subscription"]["id"]
+    payload = lesson_payload(fam, fam.student_ids)
+    await billing.deliver("scheduling.lesson.scheduled", payload)
+    await billing.ok(admin, "mutation($s: ID!) { closeSubscription(subscriptionId: $s) { errors { code } } }",
+                     {"s": sold})
+    assert await billing.balances(fam.id) == (Decimal("7000.00"), Decimal("7000.00"))
+    await billing.deliver("scheduling.lesson.cancelled", {"lesson_id": payload["lesson_id"],
+                                                          "branch_id": fam.branch_id, "reason": "teacher ill"})
+    assert await billing.balances(fam.id) == (Decimal("8000.00"), Decimal("8000.00"))
+    subs = await billing.ok(billing.guardian(fam), "query($s: ID!) { studentSubscriptions(studentId: $s) "
+                            "{ status lessonsLeft } }", {"s": fam.student_ids[0]})
+    assert subs["studentSubscriptions"] == [{"status": "closed", "lessonsLeft": 0}]
+    refund = (await statement(billing, fam))[-1]
+    assert (refund["kind"], refund["amount"]["amount"], refund["lessonsDelta"]) == ("lesson_refund", "1000.00", 0)

@@ -16,7 +16,8 @@ from billing.domain.model import (
     Transaction,
     TxKind,
 )
-from billing.service import branch_settings, discounts
+from billing.service import branch_settings, discounts, subscriptions
+from billing.service.expiry_job import expire_once
 from billing.service.inbound_events import (
     AttendanceMarkedV1,
     LessonCancelledV1,
@@ -103,6 +104,37 @@ async def test_subscription_pays_covered_types_and_makeup_is_not_charged(world: 
     lesson_lines = [t for t, _ in world.lines(fam, TxKind.LESSON_CHARGE)]
     assert len(lesson_lines) == 1 and lessons_delta(lesson_lines[0]) == -1
     assert lesson_lines[0].subscription_id == sold.subscription_id
+
+
+async def test_a_lesson_cancelled_after_its_subscription_ended_is_settled_as_its_end_was(world: World) -> None:
+    """Closed: the lesson's value goes to the balance in money (it was lost: the credit went back to a closed
+    subscription). Expired where the branch burns unused lessons: burned. Never a credit on an ended one."""
+    fam, other = await world.family(), await world.family()
+    type_id = await plan(world, lessons=8, price="8000.00", days=60)
+    closed = await sell(world, fam, type_id, paid_with=PaymentMethod.CARD, starts_on=date(2026, 12, 1),
+                        idempotency_key=uid())
+    expired = await sell(world, other, type_id, paid_with=PaymentMethod.CARD, starts_on=date(2026, 12, 1),
+                         idempotency_key=uid())
+    first, second = lesson(fam), lesson(other)
+    await world.deliver(first)
+    await world.deliver(second)
+    async with world.uow() as uow:
+        res = await subscriptions.close_subscription(subscriptions.CloseSubscription(closed.subscription_id), uow,
+                                                     world.admin)
+    assert res.refunded == Decimal("7000.00") and world.balance(fam) == Decimal("7000.00")
+    assert await expire_once(world.uow, date(2027, 2, 1)) == 1  # burned: the branch's default
+    for scheduled in (first, second):
+        await world.deliver(LessonCancelledV1(lesson_id=scheduled.lesson_id, branch_id=BRANCH, reason="teacher ill"))
+
+    assert world.balances(fam) == (Decimal("8000.00"), Decimal("8000.00"))  # all the family paid, back
+    assert world.balances(other) == (0, 0)
+    for sold in (closed, expired):
+        assert world.store.subscriptions[sold.subscription_id].lessons_left == 0
+    refund = [t for t, _ in world.lines(fam, TxKind.LESSON_REFUND)]
+    assert [(t.family_delta, lessons_delta(t)) for t in refund] == [(Decimal("1000.00"), 0)]
+    assert "is closed" in refund[0].description
+    burned = [t for t, _ in world.lines(other, TxKind.LESSON_REFUND)]
+    assert [(t.family_delta, lessons_delta(t)) for t in burned] == [(0, 0)]
 
 
 async def test_attendance_mode_charges_on_marks_and_excused_refunds(world: World) -> None:

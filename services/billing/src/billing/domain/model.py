@@ -299,10 +299,19 @@ class Subscription:
 
     def unused_value(self) -> Decimal:
         """The money value of unused lessons (refunded on closing): price per lesson × lessons left."""
+        return self.value_of(self.lessons_left or 0)
+
+    def value_of(self, lessons: int) -> Decimal:
+        """The money value of ``lessons`` of this subscription: price per lesson × lessons."""
         if self.unlimited or not self.lessons_total:
             return Decimal("0.00")
         per_lesson = self.price / self.lessons_total
-        return (per_lesson * (self.lessons_left or 0)).quantize(CENT)
+        return (per_lesson * lessons).quantize(CENT)
+
+    @property
+    def ended(self) -> bool:
+        """Closed or expired: it takes no lesson credits back (a lesson refunded now is settled as its end was)."""
+        return self.status in (SubscriptionStatus.CLOSED, SubscriptionStatus.EXPIRED)
 
 
 def pick_subscription(candidates: Iterable[Subscription], lesson_type: str, course_id: str | None,

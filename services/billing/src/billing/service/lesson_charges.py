@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from billing.domain.events import AccountOpened, ChargeRefunded
 from billing.domain.model import (
+    LESSON_CREDIT,
     Discount,
     Entry,
     FamilyAccount,
@@ -233,6 +234,39 @@ def _plan_charge(lesson: Lesson, seat: Seat, on: date, account_id: str, subs: Se
     return charge, tx
 
 
+async def _ended_subscriptions(uow: BillingUnitOfWork, ids: set[str]) -> dict[str, tuple[Subscription, bool]]:
+    """The closed or expired ones of these subscriptions, each with whether its branch burns expired lessons."""
+    out: dict[str, tuple[Subscription, bool]] = {}
+    for sid in sorted(ids):
+        sub = await uow.subscriptions.get(sid)
+        if sub is not None and sub.ended:
+            branch = await uow.projections.branch(sub.branch_id) if sub.branch_id else None
+            out[sid] = (sub, branch.burn_expired_lessons if branch is not None else True)
+    return out
+
+
+def _settled_as_its_end(ended: tuple[Subscription, bool], account_id: str, reversal: list[Entry]
+                        ) -> tuple[list[Entry], str]:
+    """A lesson refunded after its subscription ended: the credit going back is settled as the end settled the
+    others - closed, or expired where the branch refunds, its value to the balance in money; expired where the
+    branch burns them, burned. Without this the credit went back to a subscription no one can use (and the money
+    of a closed one was lost to the family). Returns the entries to add and the statement line's words."""
+    sub, burns = ended
+    credits = int(sum((e.amount for e in reversal if e.currency == LESSON_CREDIT
+                       and e.ledger_account == LedgerAccount.subscription(sub.id)), Decimal(0)))
+    if credits <= 0:
+        return [], ""
+    if sub.status is SubscriptionStatus.EXPIRED and burns:
+        return (credit_move(account_id, sub.id, -credits, LedgerAccount.CREDITS_BURNED),
+                f"; the subscription «{sub.name}» has expired: the lesson burned as its others did")
+    value = sub.value_of(credits)
+    entries = credit_move(account_id, sub.id, -credits, LedgerAccount.CREDITS_ISSUED)
+    if value > 0:
+        entries += money_move(account_id, value, LedgerAccount.REVENUE_SUBSCRIPTIONS, sub.currency)
+    what = "is closed" if sub.status is SubscriptionStatus.CLOSED else "has expired"
+    return entries, f"; the subscription «{sub.name}» {what}: the lesson's {value:.2f} to the balance"
+
+
 async def refund_charges(uow: BillingUnitOfWork, postings: Postings, lesson_id: str, student_id: str | None,
                          reason: str) -> int:
     """Reverse the active charges of a lesson (of one student, or all): money or credit goes back."""
@@ -243,6 +277,7 @@ async def refund_charges(uow: BillingUnitOfWork, postings: Postings, lesson_id: 
     tx_ids = [c.transaction_id for c in active if c.transaction_id is not None]
     stored = [t for t in tx_ids if postings.transaction(t) is None]
     originals = await uow.ledger.transactions(stored) if stored else {}
+    ended = await _ended_subscriptions(uow, {c.subscription_id for c in active if c.subscription_id})
     for c in active:
         refund_tx_id = None
         if c.transaction_id is not None:
@@ -254,6 +289,11 @@ async def refund_charges(uow: BillingUnitOfWork, postings: Postings, lesson_id: 
                 original = originals[c.transaction_id]
                 account_id, description = original.account_id, original.description
                 entries = [Entry(e.ledger_account, -e.amount, e.currency, e.account_id) for e in original.entries]
+            sub = ended.get(c.subscription_id or "")
+            if sub is not None:
+                settled = _settled_as_its_end(sub, account_id, entries)
+                entries += settled[0]
+                description += settled[1]
             tx = Transaction(account_id, c.family_id, TxKind.LESSON_REFUND, f"Refund: {description} — {reason}",
                              entries, branch_id=c.branch_id, student_id=c.student_id, lesson_id=lesson_id,
                              subscription_id=c.subscription_id, reverses_id=c.transaction_id)
