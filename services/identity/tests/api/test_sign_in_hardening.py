@@ -5,6 +5,7 @@ The same points through the gateway are in tests/e2e/test_sign_in_through_gatewa
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -20,6 +21,7 @@ from identity_testkit import (
     SIGN_IN_PASSWORD,
     Env,
     make_branch,
+    make_family,
 )
 
 from identity.bootstrap import build_runtime, create_app
@@ -138,6 +140,21 @@ async def test_a_stranger_cannot_lock_a_staff_member_out(env: Env, monkeypatch: 
         await _sign_in(env, email, "guessing-passwords", f"198.51.100.{100 + i}")
     ceiling = await _sign_in(env, email, PASSWORD, "192.0.2.200")
     assert ceiling["errors"][0]["code"] == "TOO_MANY_REQUESTS"
+
+
+async def test_caps_hold_against_concurrent_requests(env: Env) -> None:
+    # Every cap counts, then records: requests sent at once must not all count before any records.
+    email = await _staff(env)
+    attacker = f"203.0.113.{uuid.uuid4().int % 250}"
+    tries = await asyncio.gather(*[_sign_in(env, email, "guessing-passwords", attacker) for _ in range(25)])
+    codes = [t["errors"][0]["code"] for t in tries]
+    assert codes.count("INVALID_CREDENTIALS") == auth.PASSWORD_FAILURES_PER_LOGIN_AND_ADDRESS, codes
+    phone = (await make_family(env, await make_branch(env), kids=1))["phone"]
+    asked = await asyncio.gather(*[env.anon.execute(REQUEST_CODE, {"p": phone},
+                                                    headers={CLIENT_ADDRESS_HEADER: "198.51.100.41"})
+                                   for _ in range(10)])
+    assert sum(a["data"]["requestSignInCode"]["ok"] for a in asked) == env.deps.limits.per_phone
+    assert env.messages_to(phone) == env.deps.limits.per_phone
 
 
 def test_the_per_login_ceiling_is_far_above_the_per_address_limit() -> None:

@@ -19,11 +19,20 @@ from identity.adapters.tables import (
 )
 from identity.domain.credentials import EmailToken, OneTimeCode, RefreshToken
 from identity.domain.model import new_id
+from kabinet.db.dialect import dialect_of
 
 
 def _locking(stmt: Any) -> Any:
     # Row locks serialise concurrent tries of one code or token on PostgreSQL (SQLite serialises writers anyway).
     return stmt.with_for_update()
+
+
+async def _take_turns(session: AsyncSession, scope: str, key: str) -> None:
+    """Callers count events, then insert one if under the cap. Under READ COMMITTED concurrent requests would
+    all count before any inserts and all pass (30 parallel wrong passwords got 19 tries, not 10). A transaction
+    advisory lock per cap key makes them take turns; commit or rollback releases it."""
+    if dialect_of(session) == "postgresql":
+        await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(scope), func.hashtext(key))))
 
 
 class SqlCodeRepository:
@@ -54,6 +63,7 @@ class SqlCodeRepository:
         ).values(used_at=now))
 
     async def count_since(self, phone: str, since: datetime) -> int:
+        await _take_turns(self.session, "code_phone", phone)
         stmt = select(func.count()).select_from(one_time_codes).where(
             one_time_codes.c.phone == phone, one_time_codes.c.created_at >= since)
         return int((await self.session.execute(stmt)).scalar_one())
@@ -136,6 +146,7 @@ class SqlThrottleRepository:
                                                                   created_at=now))
 
     async def hits_since(self, bucket: str, key: str, since: datetime) -> int:
+        await _take_turns(self.session, bucket, key)
         stmt = select(func.count()).select_from(throttle_events).where(
             throttle_events.c.bucket == bucket, throttle_events.c.key == key, throttle_events.c.created_at >= since)
         return int((await self.session.execute(stmt)).scalar_one())
