@@ -100,12 +100,13 @@ CASES: dict[str, tuple[str, Any, dict[str, tuple[bool, bool]]]] = {
                          lambda t: {"b": t.branch}, ADMIN_OF_BRANCH),
     "createGroup": ("mutation($i: CreateGroupInput!) { createGroup(input: $i) { errors { code } } }",
                     lambda t: {"i": {"branchId": t.branch, "name": "G", "teacherId": t.teacher,
-                                     "capacity": 5, "price": "100"}}, ADMIN_OF_BRANCH),
+                                     "roomId": t.room, "capacity": 5, "price": "100"}}, ADMIN_OF_BRANCH),
     "addRecurringLesson": ("mutation($i: AddRecurringLessonInput!) { addRecurringLesson(input: $i) "
                            "{ errors { code } } }",
                            lambda t: {"i": {"groupId": t.group, "rrule": "FREQ=WEEKLY;BYDAY=SU",
                                             "startTime": "08:00:00", "durationMinutes": 30,
-                                            "validFrom": "2027-01-01"}}, ADMIN_OF_BRANCH),
+                                            "validFrom": "2027-01-01", "teacherId": t.teacher,
+                                            "roomId": t.room}}, ADMIN_OF_BRANCH),
     "addGroupMember": ("mutation($g: ID!, $s: ID!) { addGroupMember(groupId: $g, studentId: $s, from: \"2027-03-01\") "
                        "{ errors { code } } }", lambda t: {"g": t.group, "s": t.student}, ADMIN_OF_BRANCH),
     "endGroupMembership": ("mutation($m: ID!) { endGroupMembership(membershipId: $m, lastDay: \"2027-12-31\") "
@@ -118,11 +119,12 @@ CASES: dict[str, tuple[str, Any, dict[str, tuple[bool, bool]]]] = {
     "publishMonth": ("mutation($b: ID!) { publishMonth(branchId: $b, month: \"2027-03\") { errors { code } } }",
                      lambda t: {"b": t.branch}, ADMIN_OF_BRANCH),
     "createLesson": ("mutation($i: CreateLessonInput!) { createLesson(input: $i) { errors { code } } }",
-                     lambda t: {"i": {"branchId": t.branch, "teacherId": t.teacher,
+                     lambda t: {"i": {"branchId": t.branch, "teacherId": t.teacher, "roomId": t.room,
                                       "lessonType": "individual", "startsAt": "2027-03-06T05:00:00Z",
                                       "endsAt": "2027-03-06T06:00:00Z", "price": "1"}}, ADMIN_OF_BRANCH),
-    "moveLesson": ("mutation($l: ID!) { moveLesson(lessonId: $l, startsAt: \"2027-03-07T05:00:00Z\", "
-                   "endsAt: \"2027-03-07T06:00:00Z\") { errors { code } } }", lambda t: {"l": t.lesson},
+    "moveLesson": ("mutation($l: ID!, $t: ID, $r: ID) { moveLesson(lessonId: $l, "
+                   "startsAt: \"2027-03-07T05:00:00Z\", endsAt: \"2027-03-07T06:00:00Z\", teacherId: $t, "
+                   "roomId: $r) { errors { code } } }", lambda t: {"l": t.lesson, "t": t.teacher, "r": t.room},
                    ADMIN_OF_BRANCH),
     "cancelLesson": ("mutation($l: ID!) { cancelLesson(lessonId: $l, reason: \"x\") { errors { code } } }",
                      lambda t: {"l": t.lesson}, ADMIN_OF_BRANCH),
@@ -135,7 +137,7 @@ CASES: dict[str, tuple[str, Any, dict[str, tuple[bool, bool]]]] = {
     "recordTrial": ("mutation($l: ID!, $s: ID!) { recordTrial(lessonId: $l, studentId: $s) { errors { code } } }",
                     lambda t: {"l": t.lesson, "s": t.student}, ADMIN_OF_BRANCH),
     "openSlot": ("mutation($i: OpenSlotInput!) { openSlot(input: $i) { errors { code } } }",
-                 lambda t: {"i": {"branchId": t.branch, "teacherId": t.teacher,
+                 lambda t: {"i": {"branchId": t.branch, "teacherId": t.teacher, "roomId": t.room,
                                   "startsAt": soon(500), "endsAt": soon(501), "lessonType": "individual",
                                   "price": "1"}}, ADMIN_OF_BRANCH),
     "bookSlot": ("mutation($x: ID!, $s: ID!) { bookSlot(slotId: $x, studentId: $s) { errors { code } } }",
@@ -292,8 +294,8 @@ async def test_every_mutation_refuses_callers_outside_its_scope(env: Env) -> Non
 
 # Ids that are not the caller's scope but the use case's own rule: another branch's teacher or room is
 # WRONG_BRANCH, a student not in the lesson is NOT_A_PARTICIPANT (the lesson, which is checked, names them).
-TYPED_REFUSALS = {(m, "teacher") for m in ("createGroup", "createLesson", "openSlot")} | {
-    ("removeLessonParticipant", "student")}
+TYPED_REFUSALS = {(m, x) for m in ("createGroup", "addRecurringLesson", "createLesson", "moveLesson", "openSlot")
+                  for x in ("teacher", "room")} | {("removeLessonParticipant", "student")}
 
 
 async def test_every_id_argument_is_checked_against_the_callers_branch(env: Env) -> None:

@@ -134,3 +134,19 @@ async def test_only_bookable_lessons_and_trial_booking_counts_as_the_trial(env: 
     mine = await lessons_of(env, guardian)
     assert [x["id"] for x in mine] == [trial_lessons[0]["id"]]
     assert mine[0]["participants"] == [{"studentId": kid1, "reason": "TRIAL", "price": {"amount": "0.00"}}]
+
+
+async def test_bookable_lessons_are_not_crowded_out_by_the_branchs_other_lessons(env: Env) -> None:
+    """bookableLessons reads at most 500 lessons: those must be bookable ones, not the first 500 of the branch's
+    window with the bookable ones picked after (a busy month of individual lessons hid its group lessons)."""
+    w = await make_world(env, teachers=2)
+    for i in range(17):  # 17 individual lessons a day: 510 before the group's lesson on the 31st
+        await add_rule(env, w, None, "FREQ=DAILY", f"{i // 2:02d}:{i % 2 * 30:02d}:00", 30, "2027-05-01",
+                       branchId=w.branch_id, teacherId=w.teachers[0], lessonType="individual", price="10")
+    group = await create_group(env, w, teacher=1)
+    await add_rule(env, w, group, "FREQ=WEEKLY;BYDAY=MO", "12:00:00", 60, "2027-05-31")
+    ok(await env.gql(w.admin, GENERATE, {"b": w.branch_id, "m": "2027-05"}), "generateMonth")
+    ok(await env.gql(w.admin, PUBLISH, {"b": w.branch_id, "m": "2027-05"}), "publishMonth")
+    found = await env.gql(w.guardian(w.family_ids[0]), """query($b: ID!) { bookableLessons(branchId: $b,
+      from: "2027-05-01T00:00:00Z", to: "2027-06-01T00:00:00Z") { id groupId } }""", {"b": w.branch_id})
+    assert [x["groupId"] for x in found["data"]["bookableLessons"]] == [group], found

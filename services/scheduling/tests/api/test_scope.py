@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from scheduling_testkit import (
     ADD_MEMBER,
+    ADD_RULE,
     GENERATE,
     OWNER,
     PUBLISH,
@@ -16,8 +17,10 @@ from scheduling_testkit import (
     World,
     add_rule,
     create_group,
+    create_room,
     lessons_of,
     make_world,
+    new_id,
     ok,
 )
 
@@ -54,7 +57,7 @@ async def test_an_admin_cannot_put_another_branchs_student_into_own_groups_and_l
     a, b = await make_world(env), await make_world(env)
     group, lesson = await _group_with_lessons(env, a)
     theirs = b.students(0)[0]
-    attempts = [
+    attempts: list[tuple[str, dict[str, Any]]] = [
         (ADD_MEMBER, {"g": group, "s": theirs, "f": "2027-04-01"}),
         ("mutation($l: ID!, $s: ID!) { addMakeupParticipant(lessonId: $l, studentId: $s) { errors { code } } }",
          {"l": lesson, "s": theirs}),
@@ -152,3 +155,24 @@ async def test_an_admin_of_another_branch_does_not_read_a_familys_trial_through_
     assert mine["data"]["_entities"][0]["trial"]["studentId"] == kid
     guardian = await env.gql_service(w.guardian(family), trial, {"f": family})
     assert guardian["data"]["_entities"][0]["trial"]["lessonId"] == lesson
+
+
+async def test_a_regular_lesson_names_only_its_own_branchs_room_and_a_known_course(env: Env) -> None:
+    """addRecurringLesson checks every id it stores: a group's rule with another branch's room (or a room that
+    does not exist), a free-standing rule with a course that does not exist: a typed error, nothing stored, and
+    no lesson generated in the other branch's room."""
+    a, b = await make_world(env), await make_world(env)
+    group, their_room = await create_group(env, a), await create_room(env, b)
+    rule = {"rrule": "FREQ=WEEKLY;BYDAY=TU", "startTime": "10:00:00", "durationMinutes": 60,
+            "validFrom": "2027-08-01"}
+    free_standing = {**rule, "branchId": a.branch_id, "teacherId": a.teachers[0], "lessonType": "trial"}
+    attempts = [({**rule, "groupId": group, "roomId": their_room}, "WRONG_BRANCH"),
+                ({**rule, "groupId": group, "roomId": new_id()}, "ROOM_NOT_FOUND"),
+                ({**free_standing, "courseId": new_id()}, "COURSE_NOT_FOUND")]
+    for rule_input, want in attempts:
+        for result in await both(env, a.admin, ADD_RULE, {"input": rule_input}):
+            assert "errors" not in result, result
+            payload = result["data"]["addRecurringLesson"]
+            assert payload["recurringLesson"] is None and [e["code"] for e in payload["errors"]] == [want], result
+    ok(await env.gql(a.admin, GENERATE, {"b": a.branch_id, "m": "2027-08"}), "generateMonth")
+    assert await lessons_of(env, OWNER, branchId=a.branch_id) == []

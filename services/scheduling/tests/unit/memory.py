@@ -305,7 +305,7 @@ class MemoryLessons(_Repo):
 
     async def occurrences_taken(self, rule_ids: Sequence[str], first: date, last: date) -> set[tuple[str, date]]:
         return {(x.rule_id, x.local_date) for x in self.t.lessons.values()
-                if x.rule_id in rule_ids and first <= x.local_date <= last}
+                if x.rule_id is not None and x.rule_id in rule_ids and first <= x.local_date <= last}
 
     async def busy(self, starts_at: datetime, ends_at: datetime, teacher_ids: Iterable[str] = (),
                    room_ids: Iterable[str] = ()) -> list[Lesson]:
@@ -498,7 +498,8 @@ class MemoryReads:
                     or (f.starts_from is not None and x.starts_at < f.starts_from)
                     or (f.starts_before is not None and x.starts_at >= f.starts_before)
                     or (not f.include_cancelled and x.status is LessonStatus.CANCELLED)
-                    or (f.published_only and not x.published)):
+                    or (f.published_only and not x.published)
+                    or (f.bookable_only and not x.bookable)):
                 continue
             out.append(_copy(x))
         return sorted(out, key=lambda x: (x.starts_at, x.id))

@@ -101,8 +101,12 @@ async def add_rule(cmd: AddRule, uow: SchedulingUnitOfWork, p: Principal) -> Rec
     require_branch_admin(p, branch_id)
     await get_branch(uow, branch_id)
     await get_teacher(uow, teacher_id, branch_id)
-    if room_id and not cmd.group_id:
-        await get_room(uow, room_id, branch_id)
+    # Every id the rule stores is checked (the table has no foreign keys): a group's own room was checked when
+    # the group was made, but a room named here overrides it; a course named here is stored only without a group.
+    if cmd.room_id:
+        await get_room(uow, cmd.room_id, branch_id)
+    if cmd.course_id and not cmd.group_id:
+        await get_course(uow, cmd.course_id)
     lesson_type = await get_lesson_type(uow, type_code)
     if lesson_type.kind is LessonKind.GROUP and not cmd.group_id:
         raise errors.WrongLessonType("A group-type regular lesson belongs to a group.", field="lessonType")

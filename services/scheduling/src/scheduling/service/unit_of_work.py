@@ -48,6 +48,7 @@ class LessonFilter:
     starts_before: datetime | None = None
     include_cancelled: bool = True
     published_only: bool = False
+    bookable_only: bool = False
 
 
 # -- repositories ---------------------------------------------------------------------------------

@@ -148,7 +148,8 @@ Shape = tuple[bool, ...]
 
 
 def _shape(f: LessonFilter) -> Shape:
-    return (*(getattr(f, name) is not None for name in _FIELDS), f.include_cancelled, f.published_only)
+    return (*(getattr(f, name) is not None for name in _FIELDS), f.include_cancelled, f.published_only,
+            f.bookable_only)
 
 
 def _params(f: LessonFilter) -> dict[str, Any]:
@@ -161,7 +162,7 @@ def _params(f: LessonFilter) -> dict[str, Any]:
 @lru_cache(maxsize=128)
 def _filtered(shape: Shape) -> Select[Any]:
     branch_ids, group_id, teacher_id, student_id, family_id, starts_from, starts_before, include_cancelled, \
-        published_only = shape
+        published_only, bookable_only = shape
     q = select(lessons)
     if student_id or family_id:
         sub = select(participants.c.lesson_id)
@@ -184,6 +185,8 @@ def _filtered(shape: Shape) -> Select[Any]:
         q = q.where(lessons.c.status != LessonStatus.CANCELLED.value)
     if published_only:
         q = q.where(lessons.c.published.is_(True))
+    if bookable_only:
+        q = q.where(lessons.c.bookable.is_(True))
     return q
 
 
