@@ -9,6 +9,7 @@ later) instead of ``INTERNAL_SERVER_ERROR``. Everything else is a failure of the
 from __future__ import annotations
 
 import errno
+import re
 import socket
 import sqlite3
 
@@ -22,6 +23,9 @@ _CONNECTION_ERRNOS = frozenset({
 # PostgreSQL: connection exceptions (class 08) are asyncpg's PostgresConnectionError; these are the
 # server shutting down or starting (57P01-57P03) and out of connection slots (53300).
 _UNAVAILABLE_SQLSTATES = frozenset({"57P01", "57P02", "57P03", "53300"})
+# asyncio's create_connection to a name with several addresses (``localhost``: ::1 and 127.0.0.1) that all
+# fail raises one plain OSError naming each failure, with no errno of its own (asyncpg passes it on as is).
+_ERRNO = re.compile(r"\[Errno (\d+)\]")
 
 
 class DependencyUnavailable(Exception):
@@ -48,6 +52,9 @@ def _is_outage_itself(e: BaseException) -> bool:
         return True
     if isinstance(e, OSError) and e.errno in _CONNECTION_ERRNOS:
         return True
+    if type(e) is OSError and e.errno is None and str(e).startswith("Multiple exceptions: "):
+        # Unreachable on every address, at least one of them for a connection reason.
+        return any(int(n) in _CONNECTION_ERRNOS for n in _ERRNO.findall(str(e)))
     if isinstance(e, sqlite3.OperationalError) and "locked" in str(e):
         return True  # embedded mode: another writer held the file longer than the busy timeout
     return _is_sqlalchemy_outage(e) or _is_asyncpg_outage(e) or _is_amqp_outage(e) or _is_http_outage(e)
