@@ -45,9 +45,13 @@ def test_staff_and_their_contacts() -> None:
 
 
 def test_a_childs_login_and_a_question() -> None:
-    assert access.sees_student_login(GUARDIAN, "f-1", "b-1") and access.sees_student_login(ADMIN, "f-1", "b-1")
-    assert not access.sees_student_login(TEACHER, "f-1", "b-1") and not access.sees_student_login(
-        OTHER_GUARDIAN, "f-1", None)
+    assert access.sees_student_login(GUARDIAN, "s-1", "f-1", "b-1")
+    assert access.sees_student_login(ADMIN, "s-1", "f-1", "b-1")
+    assert not access.sees_student_login(TEACHER, "s-1", "f-1", "b-1") and not access.sees_student_login(
+        OTHER_GUARDIAN, "s-1", "f-1", None)
+    child = Principal(user_id="u-s-1", role=Role.STUDENT, family_id="f-1", student_ids=frozenset({"s-1"}))
+    assert access.sees_student_login(child, "s-1", "f-1", "b-1")  # its own
+    assert not access.sees_student_login(child, "s-2", "f-1", "b-1")  # not a sibling's
     q = Question("q-1", "f-1", "b-1", "general", "When?", "g-1", NOW)
     assert access.sees_question(GUARDIAN, q) and access.sees_question(ADMIN, q) and access.sees_question(OWNER, q)
     assert not access.sees_question(OTHER_GUARDIAN, q) and not access.sees_question(TEACHER, q)

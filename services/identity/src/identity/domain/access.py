@@ -50,8 +50,11 @@ def sees_staff_contact(p: Principal, s: Staff) -> bool:
         p.role is Role.BRANCH_ADMIN and bool(p.branch_ids & set(s.branch_ids)))
 
 
-def sees_student_login(p: Principal, family_id: str, branch_id: str | None) -> bool:
-    """A child's own login: the family, the branch's admins, the owner."""
+def sees_student_login(p: Principal, student_id: str, family_id: str, branch_id: str | None) -> bool:
+    """A child's own login: the family's guardians, the child itself (not its siblings: a student login sees
+    itself, docs/security-scope.md), the branch's admins, the owner."""
+    if p.role is Role.STUDENT:
+        return p.family_id == family_id and student_id in p.student_ids
     own_family = is_family(p) and p.family_id == family_id
     return own_family or (branch_id is not None and can_manage_branch(p, branch_id)) or p.role is Role.OWNER
 

@@ -111,7 +111,7 @@ class Student:
 
     @strawberry.field(description="The child's own login (R-FAM-1); shown to the family and the branch's admins.")
     async def login(self, info: Ctx) -> str | None:
-        if not access.sees_student_login(info.context.principal, str(self.family_id),
+        if not access.sees_student_login(info.context.principal, str(self.id), str(self.family_id),
                                          str(self.branch_id) if self.branch_id is not None else None):
             return None
         found = await loaders(info).student_login.load(str(self.id))
