@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeGuard
 
 import httpx
 from prometheus_client import Counter, Histogram
@@ -39,6 +39,15 @@ class SubgraphUnavailable(Exception):
         self.subgraph = subgraph
         self.reason = reason
         super().__init__(f"subgraph {subgraph!r} is unavailable: {reason}")
+
+
+def _is_graphql_response(payload: Any) -> TypeGuard[dict[str, Any]]:
+    """`data` or `errors`, and `errors` (when set) a list: the executor iterates it (a proxy's or a broken
+    subgraph's `"errors": 5` was an unhandled TypeError, an untyped 500 to the client)."""
+    if not isinstance(payload, dict) or ("data" not in payload and "errors" not in payload):
+        return False
+    errors = payload.get("errors")
+    return errors is None or isinstance(errors, list)
 
 
 class SubgraphClient:
@@ -122,7 +131,7 @@ class SubgraphClient:
         except ValueError as exc:
             _requests_counter(subgraph, "bad_response").inc()
             raise SubgraphUnavailable(subgraph, f"HTTP {response.status_code} with a non-JSON body") from exc
-        if not isinstance(payload, dict) or ("data" not in payload and "errors" not in payload):
+        if not _is_graphql_response(payload):
             _requests_counter(subgraph, "bad_response").inc()
             raise SubgraphUnavailable(subgraph, f"HTTP {response.status_code} without a GraphQL response")
         _requests_counter(subgraph, "ok" if response.is_success else f"http_{response.status_code}").inc()
@@ -155,7 +164,7 @@ class SubgraphClient:
         except ValueError as exc:
             _requests_counter(subgraph, "bad_response").inc()
             raise SubgraphUnavailable(subgraph, f"HTTP {status} with a non-JSON body") from exc
-        if not isinstance(payload, dict) or ("data" not in payload and "errors" not in payload):
+        if not _is_graphql_response(payload):
             _requests_counter(subgraph, "bad_response").inc()
             raise SubgraphUnavailable(subgraph, f"HTTP {status} without a GraphQL response")
         _requests_counter(subgraph, "ok" if 200 <= status < 300 else f"http_{status}").inc()
