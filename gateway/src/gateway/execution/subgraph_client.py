@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import time
 from collections.abc import Mapping
@@ -109,16 +110,23 @@ class SubgraphClient:
         if origin is not None:
             return await self._request_origin(subgraph, origin, body, headers, set_cookies)
         started = time.perf_counter()
+        timeout_s = self.timeouts.get(subgraph, self.timeout_s)
         try:
-            response = await self._clients[subgraph].post(
-                config.url,
-                json=body,
-                headers={
-                    "accept": "application/graphql-response+json, application/json",
-                    **(headers or {}),
-                    **self.static_headers,
-                },
-            )
+            # httpx applies its timeout in its network backends only: an in-process ASGI transport (embedded
+            # mode) would wait for a stuck subgraph for ever, holding the request's admission slot.
+            async with asyncio.timeout(timeout_s):
+                response = await self._clients[subgraph].post(
+                    config.url,
+                    json=body,
+                    headers={
+                        "accept": "application/graphql-response+json, application/json",
+                        **(headers or {}),
+                        **self.static_headers,
+                    },
+                )
+        except TimeoutError as exc:
+            _requests_counter(subgraph, "unreachable").inc()
+            raise SubgraphUnavailable(subgraph, f"no response within {timeout_s:g} s") from exc
         except httpx.HTTPError as exc:
             _requests_counter(subgraph, "unreachable").inc()
             raise SubgraphUnavailable(subgraph, f"{type(exc).__name__}: {exc}".rstrip(": ")) from exc
