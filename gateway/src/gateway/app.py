@@ -193,6 +193,7 @@ async def _compose(state: GatewayState) -> bool:
             max_depth=state.settings.max_depth,
             max_aliases=state.settings.max_aliases,
             max_tokens=state.settings.max_tokens,
+            max_fields=state.settings.max_fields,
         ),
         max_cost=state.settings.max_cost,
         cost_default_list_size=state.settings.cost_default_list_size,

@@ -68,10 +68,12 @@ class GatewaySettings(BaseSettings):
     compose_retry_initial_s: float = 0.1
     compose_retry_max_s: float = 5.0
     plan_cache_size: int = 1000
-    # Request limits (0 turns one off): nesting depth, aliases per document, lexical tokens per document.
+    # Request limits (0 turns one off): nesting depth, aliases per document, lexical tokens per document, field
+    # selections per operation with its fragments expanded.
     max_depth: int = 15
     max_aliases: int = 30
     max_tokens: int = 15000
+    max_fields: int = 1000
     document_cache_size: int = 1000
     # Request bodies above this are refused with 413 before they are read in full (0 turns it off).
     max_body_bytes: int = 1024 * 1024

@@ -147,6 +147,34 @@ async def test_over_capacity_the_gateway_answers_503_overloaded_and_then_serves_
         assert again.status_code == 200 and again.json()["data"]["me"]["id"]
 
 
+
+async def test_a_stuck_in_process_subgraph_times_out_and_gives_its_slot_back() -> None:
+    # Embedded mode calls the subgraphs through httpx.ASGITransport, which applies no timeout of its own.
+    log: list[RecordedRequest] = []
+    configs = []
+    for config in subgraph_configs(log):
+        assert config.transport is not None
+        configs.append(SubgraphConfig(config.name, config.url, GatedTransport(config.transport)))
+    gated = [c.transport for c in configs if isinstance(c.transport, GatedTransport)]
+    for transport in gated:
+        transport.gate.set()
+    settings = GatewaySettings(compose_timeout_s=5, max_executions=1, subgraph_timeout_s=0.2, poll_interval_s=0)
+    app = create_gateway_app(settings, configs)
+    async with app.router.lifespan_context(app), httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://gw"
+    ) as client:
+        for transport in gated:
+            transport.gate.clear()  # the subgraphs never answer
+        stuck = await asyncio.wait_for(client.post("/graphql", json={"query": "{ me { name } }"}), 5)
+        assert stuck.status_code == 503
+        assert [e["extensions"]["code"] for e in stuck.json()["errors"]] == ["SERVICE_UNAVAILABLE"]
+        admission = app.state.gateway.admission
+        assert admission.running == 0 and admission.waiting == 0
+        for transport in gated:
+            transport.gate.set()
+        again = await client.post("/graphql", json={"query": "{ me { id } }"})
+        assert again.status_code == 200 and again.json()["data"]["me"]["id"]
+
 @pytest.mark.integration
 @pytest.mark.e2e
 async def test_an_answer_from_the_response_layer_takes_no_slot(cached_stack: StackHandle) -> None:

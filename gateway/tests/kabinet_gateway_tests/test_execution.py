@@ -205,3 +205,18 @@ async def test_subgraph_answering_503_is_service_unavailable_through_the_gateway
         errors = response.json()["errors"]
         assert [e["extensions"]["code"] for e in errors] == ["SERVICE_UNAVAILABLE"]
         assert "html" not in response.text
+
+
+async def test_malformed_subgraph_errors_give_typed_errors_not_a_500(gateway):
+    root = "{ me { name } }"
+    entities = "{ reviews { body author { name } } }"
+    for body, query, code in (
+        ({"errors": 5}, root, "SERVICE_UNAVAILABLE"),
+        ({"data": None, "errors": "boom"}, entities, "SERVICE_UNAVAILABLE"),
+        ({"errors": [{"message": "no", "extensions": "INTERNAL"}]}, root, "DOWNSTREAM_SERVICE_ERROR"),
+        ({"errors": [{"message": "no", "extensions": ["x"]}]}, entities, "DOWNSTREAM_SERVICE_ERROR"),
+    ):
+        gateway.transports["accounts"].unavailable_body = json.dumps(body).encode()
+        response = await gateway.client.post("/graphql", json={"query": query})
+        assert response.status_code in (200, 503), (body, response.text)
+        assert [e["extensions"]["code"] for e in response.json()["errors"]] == [code], (body, response.text)

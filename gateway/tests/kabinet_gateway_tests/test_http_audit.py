@@ -6,11 +6,16 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import threading
+from pathlib import Path
 
 import pytest
+from graphql import get_introspection_query, parse
 
 from gateway.app import create_gateway_app
 from gateway.config import GatewaySettings
+from gateway.console import EXAMPLE_OPERATIONS
+from gateway.limits import RequestLimits
 from gateway.testing.apollo import node_harness_dir
 from gateway.testing.servers import ThreadedServer
 
@@ -70,3 +75,45 @@ async def test_request_limits(gateway):
     ok = await gateway.client.post("/graphql", json={"query": "{ me { reviews { id } } }"})
     assert ok.json() == {"data": {"me": {"reviews": [{"id": "r1"}, {"id": "r3"}]}}}
     assert gateway.requests
+
+
+def doubling_fragments(levels: int) -> str:
+    """`me { ...F0 }` where each fragment spreads the next twice: 2^levels selections of `id` from a document
+    of about 40 bytes per level."""
+    fragments = "".join(f"fragment F{i} on User {{ ...F{i + 1} ...F{i + 1} }}\n" for i in range(levels))
+    return f"{{ me {{ ...F0 }} }}\n{fragments}fragment F{levels} on User {{ id }}\n"
+
+
+def test_limits_walk_each_fragment_once():
+    # 2^40 expansions: walking every one (as the depth check did) never ends, and blocks the event loop.
+    document = parse(doubling_fragments(40))
+    found: list[list[str]] = []
+    worker = threading.Thread(target=lambda: found.append(RequestLimits().violations(document)), daemon=True)
+    worker.start()
+    worker.join(10)
+    assert found, "the limits followed every expansion of the fragments"
+    assert found[0] == [
+        f"Operation 'anonymous' selects {2**40 + 1} fields with its fragments expanded; at most 1000 are allowed."
+    ]
+
+
+def test_what_clients_send_fits_the_field_limit():
+    manifest = Path(__file__).parents[3] / "web" / "src" / "gql" / "persisted-documents.json"
+    documents = [*json.loads(manifest.read_text()).values(), *(e.query for e in EXAMPLE_OPERATIONS)]
+    documents.append(get_introspection_query(descriptions=True, specified_by_url=True, directive_is_repeatable=True,
+                                             schema_description=True, input_value_deprecation=True))
+    assert len(documents) > 30
+    for document in documents:
+        assert RequestLimits().violations(parse(document)) == [], document
+
+
+async def test_fragments_cannot_expand_past_the_field_limit(gateway):
+    # 4096 selections from a 0.5 KB document: planned as they expand, they made a 600 KB subgraph request.
+    response = await gateway.client.post("/graphql", json={"query": doubling_fragments(12)})
+    assert response.status_code == 400
+    error = response.json()["errors"][0]
+    assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert "4097 fields" in error["message"]
+    assert gateway.requests == []
+    ok = await gateway.client.post("/graphql", json={"query": doubling_fragments(8)})
+    assert ok.json() == {"data": {"me": {"id": "1"}}}

@@ -425,9 +425,10 @@ def _add_subgraph_error(outcome: ExecutionOutcome, subgraph: str, error: Any, re
     if not isinstance(error, dict):
         return
     message = str(error.get("message") or f'Error while fetching subquery from service "{subgraph}"')
+    raw = error.get("extensions")
     extensions = {
-        k: v for k, v in (error.get("extensions") or {}).items() if k not in ("exception", "stacktrace", "trace")
-    }  # never pass a subgraph's stack trace on to clients
+        k: v for k, v in (raw if isinstance(raw, dict) else {}).items() if k not in ("exception", "stacktrace", "trace")
+    }  # never pass a subgraph's stack trace on to clients (nor fail on extensions that are not an object)
     extensions["serviceName"] = subgraph
     # A subgraph error without a code is reported as Apollo's gateway does.
     extensions.setdefault("code", "DOWNSTREAM_SERVICE_ERROR")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeGuard
 
 import httpx
 from prometheus_client import Counter, Histogram
@@ -39,6 +40,15 @@ class SubgraphUnavailable(Exception):
         self.subgraph = subgraph
         self.reason = reason
         super().__init__(f"subgraph {subgraph!r} is unavailable: {reason}")
+
+
+def _is_graphql_response(payload: Any) -> TypeGuard[dict[str, Any]]:
+    """`data` or `errors`, and `errors` (when set) a list: the executor iterates it (a proxy's or a broken
+    subgraph's `"errors": 5` was an unhandled TypeError, an untyped 500 to the client)."""
+    if not isinstance(payload, dict) or ("data" not in payload and "errors" not in payload):
+        return False
+    errors = payload.get("errors")
+    return errors is None or isinstance(errors, list)
 
 
 class SubgraphClient:
@@ -100,16 +110,23 @@ class SubgraphClient:
         if origin is not None:
             return await self._request_origin(subgraph, origin, body, headers, set_cookies)
         started = time.perf_counter()
+        timeout_s = self.timeouts.get(subgraph, self.timeout_s)
         try:
-            response = await self._clients[subgraph].post(
-                config.url,
-                json=body,
-                headers={
-                    "accept": "application/graphql-response+json, application/json",
-                    **(headers or {}),
-                    **self.static_headers,
-                },
-            )
+            # httpx applies its timeout in its network backends only: an in-process ASGI transport (embedded
+            # mode) would wait for a stuck subgraph for ever, holding the request's admission slot.
+            async with asyncio.timeout(timeout_s):
+                response = await self._clients[subgraph].post(
+                    config.url,
+                    json=body,
+                    headers={
+                        "accept": "application/graphql-response+json, application/json",
+                        **(headers or {}),
+                        **self.static_headers,
+                    },
+                )
+        except TimeoutError as exc:
+            _requests_counter(subgraph, "unreachable").inc()
+            raise SubgraphUnavailable(subgraph, f"no response within {timeout_s:g} s") from exc
         except httpx.HTTPError as exc:
             _requests_counter(subgraph, "unreachable").inc()
             raise SubgraphUnavailable(subgraph, f"{type(exc).__name__}: {exc}".rstrip(": ")) from exc
@@ -122,7 +139,7 @@ class SubgraphClient:
         except ValueError as exc:
             _requests_counter(subgraph, "bad_response").inc()
             raise SubgraphUnavailable(subgraph, f"HTTP {response.status_code} with a non-JSON body") from exc
-        if not isinstance(payload, dict) or ("data" not in payload and "errors" not in payload):
+        if not _is_graphql_response(payload):
             _requests_counter(subgraph, "bad_response").inc()
             raise SubgraphUnavailable(subgraph, f"HTTP {response.status_code} without a GraphQL response")
         _requests_counter(subgraph, "ok" if response.is_success else f"http_{response.status_code}").inc()
@@ -155,7 +172,7 @@ class SubgraphClient:
         except ValueError as exc:
             _requests_counter(subgraph, "bad_response").inc()
             raise SubgraphUnavailable(subgraph, f"HTTP {status} with a non-JSON body") from exc
-        if not isinstance(payload, dict) or ("data" not in payload and "errors" not in payload):
+        if not _is_graphql_response(payload):
             _requests_counter(subgraph, "bad_response").inc()
             raise SubgraphUnavailable(subgraph, f"HTTP {status} without a GraphQL response")
         _requests_counter(subgraph, "ok" if 200 <= status < 300 else f"http_{status}").inc()
