@@ -349,7 +349,7 @@ def create_gateway_app(
     ]
     if settings.web_dir is not None:
         routes.append(Route("/{path:path}", WebApp(settings.web_dir).serve, methods=["GET"]))
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={Exception: _unexpected_error})
     app.add_middleware(BodyLimitMiddleware, max_bytes=state.settings.max_body_bytes)
     tracing.add_middleware(app, "gateway")
     app.state.gateway = state
@@ -437,6 +437,13 @@ class UnsupportedMediaType(Exception):
         super().__init__(
             f"Unsupported content type {content_type or '(none)'!r}: POST the request as application/json."
         )
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> Response:
+    """A bug, not the client's doing: answered typed like every other error and without its text (the server
+    logs the traceback); Starlette's default is a plain-text 500 without a code."""
+    return JSONResponse({"errors": [{"message": "Internal server error.",
+                                     "extensions": {"code": "INTERNAL_SERVER_ERROR"}}]}, status_code=500)
 
 
 async def _handle_graphql(request: Request, state: GatewayState) -> Response:

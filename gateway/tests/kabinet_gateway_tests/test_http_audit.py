@@ -9,6 +9,7 @@ import subprocess
 import threading
 from pathlib import Path
 
+import httpx
 import pytest
 from graphql import get_introspection_query, parse
 
@@ -117,3 +118,21 @@ async def test_fragments_cannot_expand_past_the_field_limit(gateway):
     assert gateway.requests == []
     ok = await gateway.client.post("/graphql", json={"query": doubling_fragments(8)})
     assert ok.json() == {"data": {"me": {"id": "1"}}}
+
+
+async def test_an_unexpected_error_is_a_typed_500_without_its_text(gateway, monkeypatch):
+    """A bug in the gateway (here: the authenticator raising) answers JSON with a code, not Starlette's plain
+    text and never the exception's own words."""
+    state = gateway.app.state.gateway
+
+    async def broken(header: str | None) -> object:
+        raise RuntimeError("secret internal detail")
+
+    monkeypatch.setattr(state.auth, "authenticate", broken)
+    transport = httpx.ASGITransport(app=gateway.app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
+        response = await client.post("/graphql", json={"query": "{ __typename }"})
+    assert response.status_code == 500
+    assert response.json() == {"errors": [{"message": "Internal server error.",
+                                           "extensions": {"code": "INTERNAL_SERVER_ERROR"}}]}
+    assert "secret internal detail" not in response.text
