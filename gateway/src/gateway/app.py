@@ -301,6 +301,7 @@ def create_gateway_app(
             auth=state.auth,
             documents=state.documents,
             subscriptions=state.subscriptions,
+            max_operations=settings.ws_max_operations,
         )
         connection.headers.update(forwarded_client(websocket, settings))
         await connection.serve()

@@ -99,6 +99,9 @@ class GatewaySettings(BaseSettings):
     cost_default_list_size: int = 10
     # Subscriptions over graphql-ws, fed from the event bus (needs AMQP_URL, or the embedded bus).
     subscriptions_enabled: bool = True
+    # Operations one WebSocket connection may run at once (each subscription holds a task and the hub's
+    # listeners); the next is refused with TOO_MANY_OPERATIONS. The web app opens a handful.
+    ws_max_operations: int = 100
     # Sent to every subgraph (header x-kabinet-gateway-secret): Kabinet's services answer only requests carrying
     # it. No default; `kabinet-gateway serve` refuses to start without it (kabinet.web.gateway_only).
     subgraph_secret: SecretStr | None = Field(

@@ -244,3 +244,31 @@ async def test_hub_replays_what_a_reconnecting_listener_missed_within_the_window
     assert await resumed(None) == ["4.00"]
     hub.replay_window_s = 0  # outside the window nothing is replayed
     assert await resumed(hub.parse_event_id(last_seen)) == ["4.00"]
+
+
+async def test_a_connection_runs_at_most_its_share_of_operations_at_once():
+    """Each subscription holds a task and the hub's listeners: one connection may not open them without bound
+    (GATEWAY_WS_MAX_OPERATIONS); the one over is refused with a code, the others keep running."""
+    from kabinet.auth import KeySource, Principal, Role, SigningKey, TokenIssuer, jwks
+
+    key = SigningKey.generate()
+    token = TokenIssuer(key, "kabinet-identity", "kabinet").issue(Principal(user_id="u", role=Role.OWNER))
+    bus = InProcessTransport()
+    await bus.connect()
+    app = create_gateway_app(GatewaySettings(compose_timeout_s=5, ws_max_operations=2), subgraph_configs([]),
+                             key_source=KeySource(static=jwks([key])), event_transport=bus)
+    query = 'subscription { balanceChanged(familyId: "f") { familyId } }'
+    async with app.router.lifespan_context(app), serve_apps_in_loop({"gw": app}) as urls, \
+            connect(urls["gw"].replace("http://", "ws://"), subprotocols=WS) as ws:  # type: ignore[arg-type]
+        await ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}))
+        assert json.loads(await ws.recv()) == {"type": "connection_ack"}
+        for op_id in ("1", "2", "3"):
+            await ws.send(json.dumps({"id": op_id, "type": "subscribe", "payload": {"query": query}}))
+        refused = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        assert refused["id"] == "3" and refused["type"] == "error"
+        assert refused["payload"][0]["extensions"]["code"] == "TOO_MANY_OPERATIONS"
+        await ws.send(json.dumps({"id": "1", "type": "complete"}))  # one ends: room for another
+        await asyncio.sleep(0.2)
+        await ws.send(json.dumps({"id": "4", "type": "subscribe", "payload": {"query": query}}))
+        with pytest.raises(TimeoutError):  # running, not refused: nothing comes until an event does
+            await asyncio.wait_for(ws.recv(), 1)

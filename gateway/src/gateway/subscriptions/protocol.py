@@ -50,6 +50,7 @@ class GraphQLWebSocket:
         documents: DocumentStore,
         subscriptions: Any,  # SubscriptionService | None
         init_timeout_s: float = 10.0,
+        max_operations: int = 100,
     ) -> None:
         self.ws = websocket
         self.pipeline = pipeline
@@ -57,6 +58,7 @@ class GraphQLWebSocket:
         self.documents = documents
         self.subscriptions = subscriptions
         self.init_timeout_s = init_timeout_s
+        self.max_operations = max_operations
         self.headers: dict[str, str] = {}
         self.principal: Any = None
         self.acknowledged = False
@@ -128,6 +130,10 @@ class GraphQLWebSocket:
                 return await self.close(4400, "Invalid message received")
             if op_id in self.operations:
                 return await self.close(4409, f"Subscriber for {op_id} already exists")
+            if len(self.operations) >= self.max_operations:
+                await self.send({"id": op_id, "type": "error", "payload": _error(
+                    f"At most {self.max_operations} operations at once on one connection.", "TOO_MANY_OPERATIONS")})
+                return True
             task = asyncio.create_task(self.run(op_id, payload), name=f"graphql-ws-{op_id}")
             self.operations[op_id] = task
             task.add_done_callback(lambda done, i=op_id: self._forget(i, done))  # type: ignore[misc]
