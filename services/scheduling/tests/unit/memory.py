@@ -364,10 +364,12 @@ class MemoryBookings(_Repo):
     async def get(self, booking_id: str) -> Booking | None:
         return _copy(self.t.bookings.get(booking_id))
 
-    async def of_students(self, student_ids: Sequence[str], active_only: bool = True
-                          ) -> dict[str, list[Booking]]:
+    async def of_students(self, student_ids: Sequence[str], active_only: bool = True, *,
+                          published_only: bool = False) -> dict[str, list[Booking]]:
         out: dict[str, list[Booking]] = defaultdict(list)
         for b in sorted(self.t.bookings.values(), key=lambda b: b.created_at):
+            if published_only and not self.t.lessons[b.lesson_id].published:
+                continue
             if b.student_id in student_ids and (not active_only or b.status is BookingStatus.ACTIVE):
                 out[b.student_id].append(_copy(b))
         return out
@@ -581,8 +583,9 @@ class MemoryReads:
     async def lesson_types(self) -> list[LessonType]:
         return await self._uow().catalogue.lesson_types()
 
-    async def bookings(self, student_ids: Sequence[str]) -> dict[str, list[Booking]]:
-        return await self._uow().bookings.of_students(student_ids)
+    async def bookings(self, student_ids: Sequence[str], *, published_only: bool = False
+                       ) -> dict[str, list[Booking]]:
+        return await self._uow().bookings.of_students(student_ids, published_only=published_only)
 
     async def trials(self, family_ids: Sequence[str]) -> dict[str, Trial]:
         return await self._uow().trials.of_families(family_ids)

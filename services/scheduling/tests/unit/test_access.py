@@ -28,11 +28,11 @@ MASHA = StudentRef("s1", "f1", "b1", "Masha", "K")
 OTHER = StudentRef("s2", "f2", "b2", "Olya", "S")
 
 
-def _lesson(*students: StudentRef, bookable: bool = False) -> Lesson:
+def _lesson(*students: StudentRef, bookable: bool = False, published: bool = True) -> Lesson:
     at = datetime(2027, 6, 7, 14, tzinfo=UTC)
     return Lesson(id="l1", branch_id="b1", teacher_id="t1", lesson_type="group", kind=LessonKind.GROUP,
                   charged_by_default=True, starts_at=at, ends_at=at.replace(hour=15), price=Money(Decimal(1)),
-                  local_date=date(2027, 6, 7), bookable=bookable,
+                  local_date=date(2027, 6, 7), bookable=bookable, published=published,
                   participants=[Participant(s.id, s.family_id, ParticipantReason.MEMBER, Money(Decimal(1)))
                                 for s in students])
 
@@ -42,6 +42,13 @@ def test_lessons_by_role() -> None:
     assert [can_see_lesson(p, mine) for p in (OWNER, ADMIN, TEACHER, GUARDIAN, CHILD)] == [True] * 5
     assert [can_see_lesson(p, theirs) for p in (GUARDIAN, CHILD)] == [False, False]
     assert can_name_lesson(GUARDIAN, _lesson(OTHER, bookable=True))  # a lesson on offer: a family books from it
+
+
+def test_a_draft_is_staffs_until_published() -> None:
+    draft = _lesson(MASHA, bookable=True, published=False)
+    assert [can_see_lesson(p, draft) for p in (OWNER, ADMIN, TEACHER, GUARDIAN, CHILD)] == [True] * 3 + [False] * 2
+    # Named by a family's write, it reaches the use case, which refuses it with its own code (NOT_BOOKABLE).
+    assert can_name_lesson(GUARDIAN, draft)
 
 
 def test_students_and_families() -> None:

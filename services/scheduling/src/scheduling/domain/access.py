@@ -34,7 +34,19 @@ def managed_branches(p: Principal) -> list[str] | None:
     return []
 
 
+def sees_drafts(p: Principal) -> bool:
+    """Lessons of a generated month not yet published (``Lesson.published`` false) are drafts the branch may still
+    change or delete: staff see them (admins and the owner to review them, a teacher their own), families only
+    once the month is published."""
+    return p.is_staff
+
+
 def can_see_lesson(p: Principal, lesson: Lesson) -> bool:
+    return (lesson.published or sees_drafts(p)) and _in_scope(p, lesson)
+
+
+def _in_scope(p: Principal, lesson: Lesson) -> bool:
+    """Whose lesson it is, whether published or not."""
     match p.role:
         case Role.OWNER:
             return True
@@ -53,8 +65,9 @@ def can_see_lesson(p: Principal, lesson: Lesson) -> bool:
 
 
 def can_name_lesson(p: Principal, lesson: Lesson) -> bool:
-    """A lesson a write may name: one the caller sees, or one on offer that a family books from."""
-    return can_see_lesson(p, lesson) or (lesson.bookable and p.role in (Role.GUARDIAN, Role.STUDENT))
+    """A lesson a write may name: one the caller sees, or one on offer that a family books from. A family's own
+    or on-offer draft passes here so that the use case refuses it with its own code (bookPlace: NOT_BOOKABLE)."""
+    return _in_scope(p, lesson) or (lesson.bookable and p.role in (Role.GUARDIAN, Role.STUDENT))
 
 
 def can_see_group(p: Principal, group: Group) -> bool:

@@ -14,6 +14,7 @@ from strawberry.dataloader import DataLoader
 
 from kabinet.auth.principal import Principal
 from kabinet.errors import KabinetError
+from scheduling.domain.access import sees_drafts
 from scheduling.domain.model import (
     Booking,
     Branch,
@@ -91,7 +92,10 @@ class Loaders:
         self.memberships_by_group: DataLoader[str, list[Membership]] = _by_id(reads.memberships, [])
         self.student_by_id: DataLoader[str, StudentRef | None] = _optional(students)
         self.booked_count_by_student: DataLoader[str, int] = _by_id(upcoming, 0)
-        self.bookings_by_student: DataLoader[str, list[Booking]] = _by_id(reads.bookings, [])
+        async def bookings(ids: list[str]) -> dict[str, list[Booking]]:
+            return await reads.bookings(ids, published_only=not sees_drafts(principal))
+
+        self.bookings_by_student: DataLoader[str, list[Booking]] = _by_id(bookings, [])
         self.trial_by_family: DataLoader[str, Trial | None] = _optional(trials)
         self.room_by_id: DataLoader[str, Room | None] = _optional(rooms)
         self.branch_by_id: DataLoader[str, Branch | None] = _optional(reads.branches)

@@ -81,10 +81,11 @@ class Query:
         require_authenticated(info.context.principal)
         r = reads(info)
         # Bookable in the query, before its limit: picked from the first 500 of the branch's lessons, the
-        # bookable ones after them were never shown.
+        # bookable ones after them were never shown. Published only, for staff too: this is what families are
+        # offered, and bookPlace refuses them a draft.
         found = await r.find_lessons(LessonFilter(branch_ids=[str(branch_id)], starts_from=as_utc(from_),
                                                   starts_before=as_utc(to), include_cancelled=False,
-                                                  bookable_only=True), first=500)
+                                                  bookable_only=True, published_only=True), first=500)
         parts = await r.participants([x.id for x in found])
         for x in found:
             x.participants = parts.get(x.id, [])

@@ -14,7 +14,7 @@ from kabinet.errors import Forbidden
 from kabinet.graphql.context import RequestContext
 from kabinet.graphql.types import Money, PageInfo
 from scheduling.domain import model
-from scheduling.domain.access import can_see_lesson
+from scheduling.domain.access import can_see_lesson, sees_drafts
 from scheduling.schema.context import loaders
 from scheduling.schema.errors import ErrorCode, UserError
 
@@ -292,7 +292,8 @@ class Booking:
     @strawberry.field
     async def lesson(self, info: Info[RequestContext, None]) -> Lesson | None:
         x = await loaders(info).lesson_by_id.load(str(self.lesson_id))
-        return Lesson.from_model(x) if x else None
+        # The booking is the caller's (or their branch's), so is its lesson - but a draft is staff's alone.
+        return Lesson.from_model(x) if x and (x.published or sees_drafts(info.context.principal)) else None
 
     @classmethod
     def from_model(cls, b: model.Booking) -> Booking:

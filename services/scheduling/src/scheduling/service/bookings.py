@@ -10,7 +10,7 @@ from decimal import Decimal
 from kabinet.auth.principal import Principal
 from kabinet.auth.rules import require_authenticated
 from scheduling.domain import errors
-from scheduling.domain.access import can_act_for, require_branch_admin
+from scheduling.domain.access import can_act_for, require_branch_admin, sees_drafts
 from scheduling.domain.events import BookingCancelled, BookingCreated
 from scheduling.domain.model import (
     AvailabilitySlot,
@@ -146,7 +146,8 @@ async def book_place(cmd: BookPlace, uow: SchedulingUnitOfWork, p: Principal) ->
     lesson = await get_lesson(uow, cmd.lesson_id, p, lock=True)
     if p.is_staff:
         require_branch_admin(p, lesson.branch_id)
-    if not lesson.bookable:
+    # A draft (its month not published yet) may still change or go: families book only published lessons.
+    if not lesson.bookable or not (lesson.published or sees_drafts(p)):
         raise errors.NotBookable(field="lessonId")
     lesson.ensure_open(now)
     if lesson.participant(student.id) is not None:

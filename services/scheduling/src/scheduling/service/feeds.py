@@ -88,9 +88,12 @@ async def render_feed(token: str, reads: SchedulingReads, now: datetime | None =
     if feed is None or feed.revoked:
         return None
     now = now or utcnow()
-    f = LessonFilter(student_id=feed.owner_id if feed.owner_kind == "student" else None,
+    student = feed.owner_kind == "student"
+    # A student's feed is the family's: published lessons only. A teacher's shows their drafts too, TENTATIVE.
+    f = LessonFilter(student_id=feed.owner_id if student else None,
                      teacher_id=feed.owner_id if feed.owner_kind == "teacher" else None,
-                     starts_from=now - timedelta(days=30), starts_before=now + timedelta(days=366))
+                     starts_from=now - timedelta(days=30), starts_before=now + timedelta(days=366),
+                     published_only=student)
     found = await reads.find_lessons(f, first=5000)
     courses = {c.id: c.name for c in await reads.courses()}
     types = {t.code: t.name for t in await reads.lesson_types()}
@@ -110,6 +113,6 @@ def to_ical(found: list[Lesson], courses: dict[str, str], types: dict[str, str],
         ev.add("dtstart", lesson.starts_at)
         ev.add("dtend", lesson.ends_at)
         ev.add("dtstamp", now)
-        ev.add("status", "CANCELLED" if not lesson.active else "CONFIRMED")
+        ev.add("status", "CANCELLED" if not lesson.active else "CONFIRMED" if lesson.published else "TENTATIVE")
         cal.add_component(ev)
     return bytes(cal.to_ical())

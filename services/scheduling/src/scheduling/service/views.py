@@ -13,7 +13,7 @@ from kabinet.auth.principal import Principal, Role
 from kabinet.auth.rules import ensure, require_authenticated
 from kabinet.errors import InvalidInput
 from scheduling.domain import errors
-from scheduling.domain.access import managed_branches, may_list_lessons_of
+from scheduling.domain.access import managed_branches, may_list_lessons_of, sees_drafts
 from scheduling.domain.model import Lesson, StudentRef
 from scheduling.service.common import sees_student
 from scheduling.service.unit_of_work import LessonFilter, SchedulingReads
@@ -52,7 +52,8 @@ async def authorised_filter(q: LessonQuery, reads: SchedulingReads, p: Principal
     f = LessonFilter(starts_from=q.starts_from.astimezone(UTC), starts_before=q.starts_before.astimezone(UTC),
                      student_id=q.student_id,
                      family_id=q.family_id, teacher_id=q.teacher_id, group_id=q.group_id,
-                     branch_ids=[q.branch_id] if q.branch_id else None)
+                     branch_ids=[q.branch_id] if q.branch_id else None,
+                     published_only=not sees_drafts(p))
     if q.student_id:
         student = await (student_of or reads.student)(q.student_id) or q.student_owner
         ensure(student is not None and await sees_student(p, student, reads))

@@ -141,9 +141,10 @@ class SqlSchedulingReads:
             return await CatalogueRepository(s).lesson_types()
 
     # bookings, trials, slots, feeds
-    async def bookings(self, student_ids: Sequence[str]) -> dict[str, list[Booking]]:
+    async def bookings(self, student_ids: Sequence[str], *, published_only: bool = False
+                       ) -> dict[str, list[Booking]]:
         async with self._sessions() as s:
-            return await BookingRepository(s).of_students(list(student_ids))
+            return await BookingRepository(s).of_students(list(student_ids), published_only=published_only)
 
     async def trials(self, family_ids: Sequence[str]) -> dict[str, Trial]:
         async with self._sessions() as s:

@@ -16,6 +16,7 @@ from scheduling.adapters.repositories._rows import utc
 from scheduling.adapters.tables import (
     availability_slots,
     bookings,
+    lessons,
 )
 from scheduling.domain.model import (
     AvailabilitySlot,
@@ -46,10 +47,14 @@ class BookingRepository:
         r = (await self.session.execute(select(bookings).where(bookings.c.id == booking_id))).first()
         return _booking(r) if r else None
 
-    async def of_students(self, student_ids: Sequence[str], active_only: bool = True) -> dict[str, list[Booking]]:
+    async def of_students(self, student_ids: Sequence[str], active_only: bool = True, *,
+                          published_only: bool = False) -> dict[str, list[Booking]]:
+        """``published_only``: only bookings of published lessons (what a family sees: a draft's are staff's)."""
         q = select(bookings).where(any_of(bookings.c.student_id, student_ids)).order_by(bookings.c.created_at)
         if active_only:
             q = q.where(bookings.c.status == BookingStatus.ACTIVE.value)
+        if published_only:
+            q = q.where(bookings.c.lesson_id.in_(select(lessons.c.id).where(lessons.c.published.is_(True))))
         out: dict[str, list[Booking]] = defaultdict(list)
         for r in await self.session.execute(q):
             out[r.student_id].append(_booking(r))
