@@ -118,15 +118,19 @@ async def first_entered(gated: list[GatedTransport]) -> None:
         task.cancel()
 
 
-async def test_over_capacity_the_gateway_answers_503_overloaded_and_then_serves_again() -> None:
+def gated_subgraphs() -> tuple[list[SubgraphConfig], list[GatedTransport]]:
+    """The test subgraphs behind gates, open (composing asks every subgraph for its schema)."""
     log: list[RecordedRequest] = []
-    configs = []
-    for config in subgraph_configs(log):
-        assert config.transport is not None
-        configs.append(SubgraphConfig(config.name, config.url, GatedTransport(config.transport)))
+    configs = [SubgraphConfig(c.name, c.url, GatedTransport(c.transport)) for c in subgraph_configs(log)
+               if c.transport is not None]
     gated = [c.transport for c in configs if isinstance(c.transport, GatedTransport)]
     for transport in gated:
-        transport.gate.set()  # composing asks every subgraph for its schema
+        transport.gate.set()
+    return configs, gated
+
+
+async def test_over_capacity_the_gateway_answers_503_overloaded_and_then_serves_again() -> None:
+    configs, gated = gated_subgraphs()
     app = create_gateway_app(GatewaySettings(compose_timeout_s=5, max_executions=1, max_waiting=0), configs)
     async with app.router.lifespan_context(app), httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://gw"
@@ -147,17 +151,9 @@ async def test_over_capacity_the_gateway_answers_503_overloaded_and_then_serves_
         assert again.status_code == 200 and again.json()["data"]["me"]["id"]
 
 
-
 async def test_a_stuck_in_process_subgraph_times_out_and_gives_its_slot_back() -> None:
     # Embedded mode calls the subgraphs through httpx.ASGITransport, which applies no timeout of its own.
-    log: list[RecordedRequest] = []
-    configs = []
-    for config in subgraph_configs(log):
-        assert config.transport is not None
-        configs.append(SubgraphConfig(config.name, config.url, GatedTransport(config.transport)))
-    gated = [c.transport for c in configs if isinstance(c.transport, GatedTransport)]
-    for transport in gated:
-        transport.gate.set()
+    configs, gated = gated_subgraphs()
     settings = GatewaySettings(compose_timeout_s=5, max_executions=1, subgraph_timeout_s=0.2, poll_interval_s=0)
     app = create_gateway_app(settings, configs)
     async with app.router.lifespan_context(app), httpx.AsyncClient(
@@ -174,6 +170,7 @@ async def test_a_stuck_in_process_subgraph_times_out_and_gives_its_slot_back() -
             transport.gate.set()
         again = await client.post("/graphql", json={"query": "{ me { id } }"})
         assert again.status_code == 200 and again.json()["data"]["me"]["id"]
+
 
 @pytest.mark.integration
 @pytest.mark.e2e
