@@ -118,3 +118,13 @@ def test_erasure_keeps_the_id_and_drops_the_personal_data() -> None:
     kid.erase(datetime(2025, 6, 1, tzinfo=UTC))
     assert kid.erased and kid.birth_date is None and "Masha" not in kid.first_name and kid.id
     assert isinstance(kid, Student)
+
+
+def test_an_address_key_groups_an_ipv6_subscribers_64_and_keeps_ipv4_as_is() -> None:
+    from identity.domain.credentials import address_key
+
+    assert address_key("2001:db8:5:7::1") == address_key("2001:db8:5:7:abcd::9") == "2001:db8:5:7::/64"
+    assert address_key("2001:db8:5:8::1") != address_key("2001:db8:5:7::1")
+    assert address_key("203.0.113.7") == address_key("::ffff:203.0.113.7") == "203.0.113.7"
+    assert address_key(None) == address_key("") == "unknown"
+    assert address_key("not-an-address") == "not-an-address"

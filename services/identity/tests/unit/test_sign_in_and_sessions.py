@@ -113,6 +113,17 @@ async def test_wrong_passwords_lock_the_login_from_that_address_only(world: Worl
     assert (await _password(world, EMAIL, PASSWORD)).principal.role is Role.TEACHER
 
 
+async def test_the_addresses_of_one_ipv6_subscriber_count_as_one_client(world: World) -> None:
+    """An IPv6 client holds a /64: a new address for every try must not be a fresh allowance."""
+    await _teacher(world)
+    for i in range(auth.PASSWORD_FAILURES_PER_LOGIN_AND_ADDRESS):
+        with pytest.raises(InvalidCredentials):
+            await _password(world, EMAIL, "wrong-password-00", ip=f"2001:db8:5:7::{i + 1:x}")
+    with pytest.raises(TooManyRequests):  # another address of the same /64
+        await _password(world, EMAIL, PASSWORD, ip="2001:db8:5:7:ffff::1")
+    assert (await _password(world, EMAIL, PASSWORD, ip="2001:db8:5:8::1")).principal.role is Role.TEACHER
+
+
 async def test_a_guess_spread_over_addresses_hits_the_per_login_ceiling(world: World,
                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     await _teacher(world)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -110,3 +111,20 @@ class StudentLogin:
     student_id: str
     login: str
     password_hash: str
+
+
+def address_key(client_ip: str | None) -> str:
+    """A client's address as the per-address caps count it: an IPv6 subscriber holds a whole /64, so every
+    address of one /64 is one client (each its own, they would let one client try without limit); IPv4 (also
+    when mapped into IPv6) as itself; none known as "unknown"."""
+    if not client_ip:
+        return "unknown"
+    try:
+        addr = ipaddress.ip_address(client_ip)
+    except ValueError:
+        return client_ip
+    if isinstance(addr, ipaddress.IPv6Address):
+        if addr.ipv4_mapped is not None:
+            return str(addr.ipv4_mapped)
+        return str(ipaddress.IPv6Network((addr, 64), strict=False))
+    return str(addr)

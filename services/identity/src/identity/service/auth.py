@@ -15,7 +15,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from identity.domain.credentials import CODE_TTL, OneTimeCode, generate_code, hash_secret, new_opaque_token
+from identity.domain.credentials import (
+    CODE_TTL,
+    OneTimeCode,
+    address_key,
+    generate_code,
+    hash_secret,
+    new_opaque_token,
+)
 from identity.domain.errors import (
     AlreadyRegistered,
     CodeLocked,
@@ -91,7 +98,7 @@ async def _check_sms_caps(uow: IdentityUnitOfWork, phone: str, client_ip: str | 
     region = phone_region(phone)
     if region not in ports.settings.sms_allowed_regions:
         raise SmsNotAvailable(field="phone")
-    ip_key = client_ip or "unknown"
+    ip_key = address_key(client_ip)
     if await uow.throttles.hits_since("code_ip", ip_key, now - ports.limits.per_ip_window) >= ports.limits.per_ip:
         raise TooManyRequests()
     if await uow.codes.count_since(phone, now - ports.limits.per_phone_window) >= ports.limits.per_phone:
@@ -329,7 +336,7 @@ async def sign_in_with_password(cmd: SignInWithPassword, uow: IdentityUnitOfWork
     ports = uow.ports
     now = ports.now()
     key = login_key(cmd.login)
-    per_login, per_pair = _throttle_key(key), _throttle_key(key, cmd.client_ip or "unknown")
+    per_login, per_pair = _throttle_key(key), _throttle_key(key, address_key(cmd.client_ip))
     since = now - PASSWORD_FAILURE_WINDOW
     if (await uow.throttles.hits_since("password_fail", per_pair, since) >= PASSWORD_FAILURES_PER_LOGIN_AND_ADDRESS
             or await uow.throttles.hits_since("password_fail_login", per_login, since)
