@@ -94,6 +94,19 @@ async def test_book_a_slot_count_per_child_and_cancel_by_notice_rule(env: Env) -
     assert [x["bookedLessonsCount"] for x in counts["data"]["_entities"]] == [1, 0]
 
 
+async def test_a_month_published_twice_at_once_sends_each_lesson_once(env: Env) -> None:
+    w = await make_world(env, families=(1, 1))
+    g = await create_group(env, w, capacity=4)
+    await add_rule(env, w, g, "FREQ=WEEKLY;BYDAY=SU", "11:00:00", 60, "2027-02-01")
+    ok(await env.gql(w.admin, GENERATE, {"b": w.branch_id, "m": "2027-02", "g": g}), "generateMonth")
+    results = await asyncio.gather(*(env.gql(w.admin, PUBLISH, {"b": w.branch_id, "m": "2027-02", "g": g})
+                                     for _ in range(4)))
+    published = sorted(ok(r, "publishMonth")["published"] for r in results)
+    assert published == [0, 0, 0, 4]  # one of them published the four Sundays, the others found none left
+    events = await env.outbox_events("scheduling.lesson.scheduled.v1")
+    assert len(events) == 4 and len({e["payload"]["lesson_id"] for e in events}) == 4
+
+
 async def test_twenty_guardians_race_for_the_last_place(env: Env) -> None:
     w = await make_world(env, families=(1,) * 21)
     g = await create_group(env, w, capacity=2)

@@ -259,7 +259,10 @@ class LessonRepository:
                                   lessons.c.local_date.between(first_day, last_day))
         if group_id is not None:
             q = q.where(lessons.c.group_id == group_id)
-        found = [lesson_of(r) for r in await self.session.execute(q.order_by(lessons.c.starts_at))]
+        # Locked until commit: a publish of the same month at the same time waits, then finds them published
+        # (PostgreSQL re-reads a locked row's condition), instead of sending each lesson's event twice.
+        q = q.order_by(lessons.c.starts_at).with_for_update()
+        found = [lesson_of(r) for r in await self.session.execute(q)]
         parts = await self.participants_of([x.id for x in found])
         for x in found:
             x.participants = parts.get(x.id, [])
