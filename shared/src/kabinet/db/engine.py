@@ -10,6 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from kabinet.metrics import DB_OPERATIONS
 from kabinet.tracing import instrument_engine
 
+# Execution option of the connections a unit of work (or the relay) writes through, on SQLite: their transaction
+# starts with BEGIN IMMEDIATE (kabinet.db.engine.create_sessionmaker).
+SQLITE_WRITE_OPTION = "kabinet_sqlite_write"
+
 _STATEMENT_KINDS = {"select": "select", "insert": "insert", "update": "update", "delete": "delete", "with": "select"}
 
 
@@ -43,6 +47,18 @@ def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 0, ssl: 
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
+            # sqlite3's own transaction handling is off (BEGIN is ours, below): it began a transaction only at
+            # the first write, so a unit of work's reads ran outside it and "count, then insert if under the cap"
+            # raced (25 wrong passwords sent at once got 24 tries, not 10).
+            dbapi_conn.isolation_level = None
+
+        @event.listens_for(engine.sync_engine, "begin")
+        def _sqlite_begin(conn: Any) -> None:
+            # A unit of work takes the database's write lock at its start, so units of work take turns from their
+            # first read: SQLite's stand-in for PostgreSQL's row and advisory locks (SELECT ... FOR UPDATE,
+            # _take_turns). Reads (RequestReads) begin deferred and never wait for a writer (WAL).
+            immediate = conn.get_execution_options().get(SQLITE_WRITE_OPTION)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         instrument_engine(engine)
         return _counted(engine)
@@ -102,4 +118,6 @@ def _counted(engine: AsyncEngine) -> AsyncEngine:
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+    """The sessions of units of work and the outbox relay (writers); on SQLite they begin IMMEDIATE."""
+    bind = engine.execution_options(**{SQLITE_WRITE_OPTION: True}) if is_sqlite(engine) else engine
+    return async_sessionmaker(bind, expire_on_commit=False)

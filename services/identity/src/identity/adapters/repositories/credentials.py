@@ -23,7 +23,8 @@ from kabinet.db.dialect import dialect_of
 
 
 def _locking(stmt: Any) -> Any:
-    # Row locks serialise concurrent tries of one code or token on PostgreSQL (SQLite serialises writers anyway).
+    # Row locks serialise concurrent tries of one code or token on PostgreSQL (on SQLite a unit of work holds the
+    # write lock from its start: kabinet.db.engine).
     return stmt.with_for_update()
 
 
