@@ -57,8 +57,13 @@ def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 0, ssl: 
             # A unit of work takes the database's write lock at its start, so units of work take turns from their
             # first read: SQLite's stand-in for PostgreSQL's row and advisory locks (SELECT ... FOR UPDATE,
             # _take_turns). Reads (RequestReads) begin deferred and never wait for a writer (WAL).
+            # Sent on the driver's cursor: BEGIN is counted as a transaction (_counted), not as a statement too.
             immediate = conn.get_execution_options().get(SQLITE_WRITE_OPTION)
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+            cursor = conn.connection.dbapi_connection.cursor()
+            try:
+                cursor.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+            finally:
+                cursor.close()
 
         instrument_engine(engine)
         return _counted(engine)
