@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import ipaddress
 import json
 import logging
 import os
@@ -23,6 +24,16 @@ from kabinet_stack.embedded import Stack
 from kabinet_stack.web_build import REPO_WEB, WebBuild, ensure_built
 
 log = logging.getLogger("kabinet")
+
+
+def is_loopback(host: str) -> bool:
+    """Whether only this machine reaches ``host`` (the demo's mailbox is safe there only)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def public_url(host: str, port: int) -> str:
@@ -121,7 +132,14 @@ def main(argv: list[str] | None = None) -> None:
     run.add_argument("--web-source", type=Path, default=Path(os.environ.get("KABINET_WEB_SOURCE", REPO_WEB)),
                      help="the web app to build and serve (default: web/ of this repository)")
     run.add_argument("--no-web", action="store_true", help="neither build nor serve the web app")
+    run.add_argument("--allow-remote", action="store_true",
+                     default=os.environ.get("KABINET_ALLOW_REMOTE", "").lower() in ("1", "true", "yes"),
+                     help="listen on an address other machines reach although the development mailbox (every "
+                          "sign-in code) is readable there")
     args = parser.parse_args(argv)
+    if not args.allow_remote and not is_loopback(args.host):
+        parser.error(f"--host {args.host}: this demo's development mailbox shows every sign-in code to whoever "
+                     "reaches it; add --allow-remote (KABINET_ALLOW_REMOTE=1) to listen there anyway")
     configure_logging("kabinet", os.environ.get("LOG_LEVEL", "WARNING"))
     configure_tracing("kabinet")
     if args.reset and args.data_dir.exists():
