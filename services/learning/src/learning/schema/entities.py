@@ -16,7 +16,6 @@ from kabinet.errors import Forbidden
 from kabinet.graphql.entities import STUDENT_OWNER, StudentEntity, StudentOwner
 from kabinet.graphql.types import PageInfo
 from learning.domain.access import can_read_lesson_head, visible_students
-from learning.domain.errors import InvalidPeriod
 from learning.domain.model import Lesson as LessonModel
 from learning.schema.enums import HomeworkStatus
 from learning.schema.loaders import Ctx, StudentLessonsKey, loaders
@@ -34,6 +33,7 @@ from learning.service.student_results import (
     homework_of,
     homework_window,
     past_window,
+    period,
     progress_of,
     progress_window,
     reader_scope,
@@ -185,10 +185,7 @@ class Student(StudentEntity):
     async def homework(self, info: Ctx, status: HomeworkStatus | None = None,  # type: ignore[valid-type]
                        from_: Annotated[datetime | None, strawberry.argument(name="from")] = None,
                        to: datetime | None = None, first: int = 50) -> list[LearningHomework]:
-        end = to or _now()
-        start = from_ or end - HOMEWORK_WINDOW
-        if start >= end:
-            raise InvalidPeriod(field="from")
+        start, end = period(from_, to, HOMEWORK_WINDOW, _now())
         first = max(0, min(first, 200))
         results = await results_for(info, str(self.id), self, homework_window(start, end))
         items = [h for h in homework_of(results, start, end) if status is None or h.status == status]
@@ -200,10 +197,7 @@ class Student(StudentEntity):
     async def progress(self, info: Ctx, from_: Annotated[datetime | None, strawberry.argument(name="from")] = None,
                        to: datetime | None = None, course_id: strawberry.ID | None = None
                        ) -> list[LearningCourseProgress]:
-        end = to or _now()
-        start = from_ or end - DEFAULT_PERIOD
-        if start >= end:
-            raise InvalidPeriod(field="from")
+        start, end = period(from_, to, DEFAULT_PERIOD, _now())
         results = await results_for(info, str(self.id), self, progress_window(start, end))
         courses = progress_of(results, start, end, str(course_id) if course_id else None)
         scales = loaders(info).scale_by_course

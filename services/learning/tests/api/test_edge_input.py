@@ -1,0 +1,50 @@
+"""Input at the edges of what parses (a signalling NaN grade, dates at year 1 and 9999): a typed error that changes
+nothing, never an internal error."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from learning_testkit import Env, guardian, staff, uid
+
+from kabinet.auth import Role
+
+B1 = "00000000-0000-4000-8000-0000000000b1"
+T1 = "00000000-0000-4000-8000-0000000000d1"
+
+
+async def test_a_signalling_nan_grade_is_an_invalid_grade(env: Env) -> None:
+    s1, f1 = uid(), uid()
+    lesson = await env.schedule(branch=B1, teacher=T1, starts_at=datetime.now(UTC) - timedelta(hours=2),
+                                participants=[(s1, f1)])
+    await env.settled()
+    teacher = staff(Role.TEACHER, T1, (B1,))
+    for grade in ("sNaN", "-sNaN"):
+        got = await env.save(teacher, lesson, [{"studentId": s1, "attendance": "PRESENT", "grade": grade}])
+        assert "errors" not in got, got
+        assert got["data"]["saveLessonSheet"]["sheet"] is None
+        assert [(e["field"], e["code"]) for e in got["data"]["saveLessonSheet"]["errors"]] == [
+            ("students.0.grade", "INVALID_GRADE")]
+    sheet = await env.as_(teacher).execute("query($id: ID!) { lessonSheet(lessonId: $id) { revision } }",
+                                           {"id": lesson})
+    assert sheet["data"]["lessonSheet"]["revision"] == 0
+
+
+WINDOW = """query($r: [_Any!]!, $from: DateTime, $to: DateTime) { _entities(representations: $r) {
+  ... on Student { FIELD } } }"""
+
+
+async def test_periods_at_the_ends_of_the_calendar_are_invalid_periods(env: Env) -> None:
+    s1, f1 = uid(), uid()
+    await env.schedule(branch=B1, teacher=T1, starts_at=datetime.now(UTC) - timedelta(hours=2),
+                       participants=[(s1, f1)])
+    await env.settled()
+    homework, progress = "homework(from: $from, to: $to) { lessonId }", "progress(from: $from, to: $to) { courseId }"
+    cases = [(homework, None, "9999-12-31T00:00:00+00:00"),  # lessons read up to the due horizon after the end
+             (homework, None, "0001-01-02T00:00:00+00:00"),  # the default window before the end
+             (progress, "0001-01-01T00:00:00+00:00", "2026-01-01T00:00:00+00:00")]  # the period before (trend)
+    for field, start, end in cases:
+        got = await env.as_(guardian(f1)).execute(WINDOW.replace("FIELD", field), {
+            "r": [{"__typename": "Student", "id": s1}], "from": start, "to": end})
+        codes = [e["extensions"]["code"] for e in got.get("errors", [])]
+        assert codes == ["INVALID_PERIOD"], (field, start, end, got)
