@@ -3,6 +3,7 @@ nothing, never an internal error."""
 
 from __future__ import annotations
 
+import base64
 from datetime import UTC, datetime, timedelta
 
 from learning_testkit import Env, guardian, staff, uid
@@ -48,3 +49,32 @@ async def test_periods_at_the_ends_of_the_calendar_are_invalid_periods(env: Env)
             "r": [{"__typename": "Student", "id": s1}], "from": start, "to": end})
         codes = [e["extensions"]["code"] for e in got.get("errors", [])]
         assert codes == ["INVALID_PERIOD"], (field, start, end, got)
+
+
+PAST = """query($r: [_Any!]!, $after: String) { _entities(representations: $r) { ... on Student {
+  pastLessons(first: 10, after: $after) { edges { cursor node { lessonId } } } } } }"""
+
+
+def _cursor(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(b"lesson:" + raw).decode()
+
+
+async def test_a_past_lessons_cursor_names_one_of_the_students_own_lessons(env: Env) -> None:
+    s1, f1, s2, f2 = uid(), uid(), uid(), uid()
+    now = datetime.now(UTC)
+    own = [await env.schedule(branch=B1, teacher=T1, starts_at=now - timedelta(days=d), participants=[(s1, f1)])
+           for d in (3, 2)]
+    foreign = await env.schedule(branch=B1, teacher=T1, starts_at=now - timedelta(days=1), participants=[(s2, f2)])
+    await env.settled()
+    family = env.as_(guardian(f1))
+    first = await family.execute(PAST, {"r": [{"__typename": "Student", "id": s1}], "after": None})
+    page = first["data"]["_entities"][0]["pastLessons"]["edges"]
+    assert [e["node"]["lessonId"] for e in page] == [own[1], own[0]]
+    nxt = await family.execute(PAST, {"r": [{"__typename": "Student", "id": s1}], "after": page[0]["cursor"]})
+    assert [e["node"]["lessonId"] for e in nxt["data"]["_entities"][0]["pastLessons"]["edges"]] == [own[0]]
+    # A NUL in the decoded cursor reached the database (an internal error); another family's lesson as a cursor
+    # answered with this student's lessons before it, telling when that lesson is. Both: an unknown cursor.
+    for after in (_cursor(b"\x00x"), _cursor(foreign.encode())):
+        got = await family.execute(PAST, {"r": [{"__typename": "Student", "id": s1}], "after": after})
+        assert "errors" not in got, got
+        assert got["data"]["_entities"][0]["pastLessons"]["edges"] == []

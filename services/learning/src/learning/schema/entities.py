@@ -140,7 +140,8 @@ def _lesson_of(cursor: str) -> str | None:
         kind, _, lesson_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return None
-    return lesson_id if kind == "lesson" and lesson_id else None
+    # Decoded, it passed none of the kit's checks on arguments: a NUL would reach the database (an internal error).
+    return lesson_id if kind == "lesson" and 0 < len(lesson_id) <= 36 and lesson_id.isprintable() else None
 
 
 @strawberry.federation.type(keys=["id"], description="A student (owned by identity); learning adds results, "
@@ -160,7 +161,8 @@ class Student(StudentEntity):
         if after:
             lesson_id = _lesson_of(after)
             lesson = await loaders(info).lesson_by_id.load(lesson_id) if lesson_id else None
-            if lesson is None:
+            # A cursor of this student's pages names one of its lessons; any other would tell when that lesson is.
+            if lesson is None or student_id not in lesson.participants:
                 unknown_cursor = True
             else:
                 before = (lesson.starts_at, lesson.id)
