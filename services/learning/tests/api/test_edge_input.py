@@ -78,3 +78,32 @@ async def test_a_past_lessons_cursor_names_one_of_the_students_own_lessons(env: 
         got = await family.execute(PAST, {"r": [{"__typename": "Student", "id": s1}], "after": after})
         assert "errors" not in got, got
         assert got["data"]["_entities"][0]["pastLessons"]["edges"] == []
+
+
+SHEET_AND_TEXT = """query($id: ID!, $r: [_Any!]!) { lessonSheet(lessonId: $id) { summary students { studentId grade } }
+  _entities(representations: $r) { ... on Lesson { summary homework } } }"""
+
+
+async def test_a_family_removed_from_a_lesson_before_its_marks_no_longer_reads_it(env: Env) -> None:
+    s1, f1, s2, f2, s3, f3 = uid(), uid(), uid(), uid(), uid(), uid()
+    lesson = await env.schedule(branch=B1, teacher=T1, starts_at=datetime.now(UTC) - timedelta(hours=2),
+                                participants=[(s1, f1), (s2, f2), (s3, f3)])
+    await env.settled()
+    saved = await env.save(staff(Role.TEACHER, T1, (B1,)), lesson,
+                           [{"studentId": s2, "attendance": "PRESENT"},
+                            {"studentId": s3, "attendance": "PRESENT", "grade": "5"}])
+    assert saved["data"]["saveLessonSheet"]["errors"] == [], saved
+    # s1 left the group before being marked (its membership ended), s3 after: scheduling no longer lists either.
+    for sid, fam in ((s1, f1), (s3, f3)):
+        await env.send("scheduling.participant.removed", {"lesson_id": lesson, "branch_id": B1, "student_id": sid,
+                                                         "family_id": fam, "reason": "member"})
+    await env.settled()
+    ask = {"id": lesson, "r": [{"__typename": "Lesson", "id": lesson}]}
+
+    gone = await env.as_(guardian(f1)).execute(SHEET_AND_TEXT, ask)
+    assert [e["extensions"]["code"] for e in gone["errors"]] == ["FORBIDDEN", "FORBIDDEN", "FORBIDDEN"], gone
+    assert "Past simple" not in str(gone["data"]) and "Ex. 4" not in str(gone["data"])
+    marked = await env.as_(guardian(f3)).execute(SHEET_AND_TEXT, ask)  # its own mark stays its record
+    assert "errors" not in marked, marked
+    assert marked["data"]["lessonSheet"]["students"] == [{"studentId": s3, "grade": "5"}]
+    assert marked["data"]["_entities"] == [{"summary": "Past simple", "homework": "Ex. 4 p. 12"}]

@@ -15,8 +15,7 @@ from kabinet.auth.rules import require_authenticated
 from kabinet.errors import Forbidden
 from kabinet.graphql.entities import STUDENT_OWNER, StudentEntity, StudentOwner
 from kabinet.graphql.types import PageInfo
-from learning.domain.access import can_read_lesson_head, visible_students
-from learning.domain.model import Lesson as LessonModel
+from learning.domain.access import can_read_lesson_head, families_on, visible_students
 from learning.schema.enums import HomeworkStatus
 from learning.schema.loaders import Ctx, StudentLessonsKey, loaders
 from learning.schema.types import (
@@ -49,8 +48,8 @@ def _now() -> datetime:
 
 # -- the lesson and its sheet -------------------------------------------------------------------------------
 
-async def readable_lesson(info: Ctx, lesson_id: str) -> tuple[LessonModel, set[str] | None] | None:
-    """The lesson and whose rows the caller may see; None if learning does not know the lesson.
+async def sheet_for(info: Ctx, lesson_id: str) -> LessonSheet | None:
+    """The lesson's sheet with the rows the caller may see; None if learning does not know the lesson.
 
     Raises Forbidden for callers who may see nothing of it (another group's teacher, another family).
     """
@@ -59,25 +58,16 @@ async def readable_lesson(info: Ctx, lesson_id: str) -> tuple[LessonModel, set[s
     lesson = await loaders(info).lesson_by_id.load(lesson_id)
     if lesson is None:
         return None
-    families = {sid: part.family_id for sid, part in lesson.participants.items()}
-    visible = visible_students(p, lesson, families)
+    sheet = await loaders(info).sheet_by_lesson.load(lesson.id)
+    visible = visible_students(p, lesson, families_on(lesson, sheet.marks if sheet else ()))
     if visible is not None and not visible:
         raise Forbidden()
-    return lesson, visible
-
-
-async def sheet_for(info: Ctx, lesson_id: str) -> LessonSheet | None:
-    found = await readable_lesson(info, lesson_id)
-    if found is None:
-        return None
-    lesson, visible = found
-    sheet = await loaders(info).sheet_by_lesson.load(lesson.id)
     scale = await loaders(info).scale_by_course.load(lesson.course_id or "")
     return LessonSheet.build(lesson, sheet, scale, visible)
 
 
 async def readable_text(info: Ctx, lesson_id: str) -> LessonText | None:
-    """The lesson's summary and homework if the caller may read the lesson (``readable_lesson``'s rule, without
+    """The lesson's summary and homework if the caller may read the lesson (``sheet_for``'s rule, without
     reading its participants and marks); None if learning does not know the lesson."""
     p = info.context.principal
     require_authenticated(p)
