@@ -12,7 +12,7 @@ from typing import Any
 
 from kabinet.events import EventContract
 from kabinet.idempotency import Idempotency, MemoryKeyStore
-from learning.domain.access import LessonScope
+from learning.domain.access import LessonScope, families_on
 from learning.domain.grades import DEFAULT_SCALE, GradeScale
 from learning.domain.model import Lesson, Mark, Participant, Sheet
 from learning.domain.progress import DEFAULT_THRESHOLDS, MarkFact, Thresholds
@@ -210,8 +210,9 @@ class MemoryQueries:
             if (x := self.s.lessons.get(i)) is None:
                 continue
             sheet = self.s.sheets.get(i)
-            own = any((family_id is not None and p.family_id == family_id) or sid in student_ids
-                      for sid, p in x.participants.items())
+            # domain.access.families_on: on the list, or removed after being marked
+            on = families_on(x, sheet.marks if sheet else ())
+            own = any((family_id is not None and fam == family_id) or sid in student_ids for sid, fam in on.items())
             out[i] = LessonText(i, x.branch_id, x.teacher_id, x.original_teacher_id, sheet.summary if sheet else None,
                                 sheet.homework if sheet else None, sheet.revision if sheet else 0, own)
         return out

@@ -12,6 +12,7 @@ Staff see lessons by role: the owner all, a branch admin their branches', a teac
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -90,6 +91,13 @@ def visible_students(p: Principal, lesson: Lesson, families: dict[str, str | Non
     return set()
 
 
+def families_on(lesson: Lesson, marked: Collection[str]) -> dict[str, str | None]:
+    """The families of the students a family may read the lesson for: those on its list, and those removed after
+    being marked (their mark stays their record). One removed before any mark no longer attends it: scheduling no
+    longer shows the family the lesson, and neither does learning."""
+    return {sid: part.family_id for sid, part in lesson.participants.items() if part.active or sid in marked}
+
+
 def can_read_lesson(p: Principal, lesson: Lesson, families: dict[str, str | None]) -> bool:
     visible = visible_students(p, lesson, families)
     return visible is None or bool(visible)
@@ -107,8 +115,8 @@ def own_students(p: Principal) -> tuple[str | None, frozenset[str]]:
 
 
 def can_read_lesson_head(p: Principal, lesson: Taught, own_student_on_it: bool) -> bool:
-    """``can_read_lesson`` without the participants: ``own_student_on_it`` is whether any participant (on the list
-    or not) is the caller's own by ``own_students(p)``."""
+    """``can_read_lesson`` without the participants: ``own_student_on_it`` is whether any participant by
+    ``families_on`` (on the list, or removed after being marked) is the caller's own by ``own_students(p)``."""
     if p.is_staff:
         return staff_scope(p).covers(lesson)
     if is_family(p):

@@ -49,6 +49,8 @@ class Grade:
             number = Decimal(text)
         except InvalidOperation:
             raise InvalidGrade(field=field) from None
+        if not number.is_finite():  # "sNaN" raises (untyped) on any comparison below; "NaN", "Infinity" are refused
+            raise InvalidGrade(field=field)
         low, high = scale.bounds
         # Whole points only: half-points are not on any of the school's scales.
         if number != number.to_integral_value() or not low <= number <= high:

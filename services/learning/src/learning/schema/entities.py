@@ -15,9 +15,7 @@ from kabinet.auth.rules import require_authenticated
 from kabinet.errors import Forbidden
 from kabinet.graphql.entities import STUDENT_OWNER, StudentEntity, StudentOwner
 from kabinet.graphql.types import PageInfo
-from learning.domain.access import can_read_lesson_head, visible_students
-from learning.domain.errors import InvalidPeriod
-from learning.domain.model import Lesson as LessonModel
+from learning.domain.access import can_read_lesson_head, families_on, visible_students
 from learning.schema.enums import HomeworkStatus
 from learning.schema.loaders import Ctx, StudentLessonsKey, loaders
 from learning.schema.types import (
@@ -34,6 +32,7 @@ from learning.service.student_results import (
     homework_of,
     homework_window,
     past_window,
+    period,
     progress_of,
     progress_window,
     reader_scope,
@@ -49,8 +48,8 @@ def _now() -> datetime:
 
 # -- the lesson and its sheet -------------------------------------------------------------------------------
 
-async def readable_lesson(info: Ctx, lesson_id: str) -> tuple[LessonModel, set[str] | None] | None:
-    """The lesson and whose rows the caller may see; None if learning does not know the lesson.
+async def sheet_for(info: Ctx, lesson_id: str) -> LessonSheet | None:
+    """The lesson's sheet with the rows the caller may see; None if learning does not know the lesson.
 
     Raises Forbidden for callers who may see nothing of it (another group's teacher, another family).
     """
@@ -59,25 +58,16 @@ async def readable_lesson(info: Ctx, lesson_id: str) -> tuple[LessonModel, set[s
     lesson = await loaders(info).lesson_by_id.load(lesson_id)
     if lesson is None:
         return None
-    families = {sid: part.family_id for sid, part in lesson.participants.items()}
-    visible = visible_students(p, lesson, families)
+    sheet = await loaders(info).sheet_by_lesson.load(lesson.id)
+    visible = visible_students(p, lesson, families_on(lesson, sheet.marks if sheet else ()))
     if visible is not None and not visible:
         raise Forbidden()
-    return lesson, visible
-
-
-async def sheet_for(info: Ctx, lesson_id: str) -> LessonSheet | None:
-    found = await readable_lesson(info, lesson_id)
-    if found is None:
-        return None
-    lesson, visible = found
-    sheet = await loaders(info).sheet_by_lesson.load(lesson.id)
     scale = await loaders(info).scale_by_course.load(lesson.course_id or "")
     return LessonSheet.build(lesson, sheet, scale, visible)
 
 
 async def readable_text(info: Ctx, lesson_id: str) -> LessonText | None:
-    """The lesson's summary and homework if the caller may read the lesson (``readable_lesson``'s rule, without
+    """The lesson's summary and homework if the caller may read the lesson (``sheet_for``'s rule, without
     reading its participants and marks); None if learning does not know the lesson."""
     p = info.context.principal
     require_authenticated(p)
@@ -140,7 +130,8 @@ def _lesson_of(cursor: str) -> str | None:
         kind, _, lesson_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return None
-    return lesson_id if kind == "lesson" and lesson_id else None
+    # Decoded, it passed none of the kit's checks on arguments: a NUL would reach the database (an internal error).
+    return lesson_id if kind == "lesson" and 0 < len(lesson_id) <= 36 and lesson_id.isprintable() else None
 
 
 @strawberry.federation.type(keys=["id"], description="A student (owned by identity); learning adds results, "
@@ -160,7 +151,8 @@ class Student(StudentEntity):
         if after:
             lesson_id = _lesson_of(after)
             lesson = await loaders(info).lesson_by_id.load(lesson_id) if lesson_id else None
-            if lesson is None:
+            # A cursor of this student's pages names one of its lessons; any other would tell when that lesson is.
+            if lesson is None or student_id not in lesson.participants:
                 unknown_cursor = True
             else:
                 before = (lesson.starts_at, lesson.id)
@@ -185,10 +177,7 @@ class Student(StudentEntity):
     async def homework(self, info: Ctx, status: HomeworkStatus | None = None,  # type: ignore[valid-type]
                        from_: Annotated[datetime | None, strawberry.argument(name="from")] = None,
                        to: datetime | None = None, first: int = 50) -> list[LearningHomework]:
-        end = to or _now()
-        start = from_ or end - HOMEWORK_WINDOW
-        if start >= end:
-            raise InvalidPeriod(field="from")
+        start, end = period(from_, to, HOMEWORK_WINDOW, _now())
         first = max(0, min(first, 200))
         results = await results_for(info, str(self.id), self, homework_window(start, end))
         items = [h for h in homework_of(results, start, end) if status is None or h.status == status]
@@ -200,10 +189,7 @@ class Student(StudentEntity):
     async def progress(self, info: Ctx, from_: Annotated[datetime | None, strawberry.argument(name="from")] = None,
                        to: datetime | None = None, course_id: strawberry.ID | None = None
                        ) -> list[LearningCourseProgress]:
-        end = to or _now()
-        start = from_ or end - DEFAULT_PERIOD
-        if start >= end:
-            raise InvalidPeriod(field="from")
+        start, end = period(from_, to, DEFAULT_PERIOD, _now())
         results = await results_for(info, str(self.id), self, progress_window(start, end))
         courses = progress_of(results, start, end, str(course_id) if course_id else None)
         scales = loaders(info).scale_by_course

@@ -11,6 +11,7 @@ from kabinet.auth.principal import Principal
 from kabinet.auth.rules import require_authenticated
 from kabinet.errors import Forbidden
 from learning.domain.access import LessonScope, family_owns, is_family, staff_scope
+from learning.domain.errors import InvalidPeriod
 from learning.domain.homework import HomeworkItem, StudentLessonFact, homework_items
 from learning.domain.progress import CourseProgress, MarkFact, progress_by_course
 from learning.service.unit_of_work import StudentLessonResult, StudentLessonsWindow
@@ -40,6 +41,26 @@ def check_student_reader(p: Principal, student_id: str, family_id: str | None) -
 def past_window(now: datetime, first: int, before: tuple[datetime, str] | None) -> StudentLessonsWindow:
     """A page of past lessons: one more than asked, to know whether there is a next page."""
     return StudentLessonsWindow(until=now, before=before, limit=first + 1)
+
+
+def period(start: datetime | None, end: datetime | None, default: timedelta, now: datetime
+           ) -> tuple[datetime, datetime]:
+    """[start, end): as asked, else ``default`` long and ending ``now``. InvalidPeriod if it is empty or if a window
+    read around it (the period before it for the trend, the due horizon after it for homework) leaves the
+    calendar: datetime arithmetic past year 1 or 9999 raises, an internal error otherwise."""
+    end = end or now
+    try:
+        end + DUE_HORIZON
+    except OverflowError:
+        raise InvalidPeriod("The period ends too late.", field="to") from None
+    try:
+        start = start or end - default
+        start - (end - start)
+    except OverflowError:
+        raise InvalidPeriod("The period starts too early.", field="from") from None
+    if start >= end:
+        raise InvalidPeriod(field="from")
+    return start, end
 
 
 def homework_window(start: datetime, end: datetime) -> StudentLessonsWindow:

@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kabinet.db.any_of import any_of
-from learning.adapters.tables import lesson_participants, lessons, sheets
+from learning.adapters.tables import lesson_participants, lessons, sheet_marks, sheets
 from learning.service.unit_of_work import LessonText
 
 p = lesson_participants
@@ -19,10 +19,13 @@ _TEXTS = (select(lessons.c.id, lessons.c.branch_id, lessons.c.teacher_id, lesson
                  sheets.c.summary, sheets.c.homework, sheets.c.revision)
           .select_from(lessons.outerjoin(sheets, sheets.c.lesson_id == lessons.c.id))
           .where(any_of(lessons.c.id, bindparam("ids"))))
-# Whether a participant (on the list or not) is the caller's own: domain.access.own_students' parameters.
+# Whether a participant the family may read the lesson for (domain.access.families_on: on the list, or marked) is
+# the caller's own (domain.access.own_students' parameters).
 _OWN = exists().where(p.c.lesson_id == lessons.c.id,
                       or_(p.c.family_id == bindparam("family", type_=p.c.family_id.type),
-                          any_of(p.c.student_id, bindparam("students"))))
+                          any_of(p.c.student_id, bindparam("students"))),
+                      or_(p.c.active.is_(True), exists().where(sheet_marks.c.lesson_id == p.c.lesson_id,
+                                                               sheet_marks.c.student_id == p.c.student_id)))
 _TEXTS_FOR_FAMILY = _TEXTS.add_columns(_OWN.label("own"))
 
 
