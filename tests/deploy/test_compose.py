@@ -214,6 +214,12 @@ def depends_chain_reaches(services: dict, start: str, goal: str) -> bool:
 # ------------------------------------------------------------------------------------------------- health + order
 
 
+def test_every_app_container_has_cpu_and_memory_limits(services: dict) -> None:
+    # As k8s's base gives every Deployment (cpu 1, memory 512Mi): one runaway process must not take the host.
+    for name in facts.APPS:
+        assert services[name].get("cpus") == 1.0 and services[name].get("mem_limit") == "512m", name
+
+
 def test_healthchecks(services: dict) -> None:
     for name in [*facts.APPS, *INFRA]:
         check = services[name].get("healthcheck")
