@@ -217,7 +217,7 @@ async def close_subscription(cmd: CloseSubscription, uow: BillingUnitOfWork, p: 
 
 
 async def _close(uow: BillingUnitOfWork, p: Principal, sub: Subscription) -> CloseResult:
-    if sub.status in (SubscriptionStatus.CLOSED, SubscriptionStatus.EXPIRED):
+    if sub.ended:
         raise SubscriptionStateInvalid("The subscription is already closed.")
     refund = sub.unused_value()
     entries: list[Entry] = []

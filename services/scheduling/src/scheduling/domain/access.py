@@ -41,8 +41,13 @@ def sees_drafts(p: Principal) -> bool:
     return p.is_staff
 
 
+def published_for(p: Principal, lesson: Lesson) -> bool:
+    """Published, or a draft and the caller sees drafts (whose lesson it is aside: ``can_see_lesson``)."""
+    return lesson.published or sees_drafts(p)
+
+
 def can_see_lesson(p: Principal, lesson: Lesson) -> bool:
-    return (lesson.published or sees_drafts(p)) and _in_scope(p, lesson)
+    return published_for(p, lesson) and _in_scope(p, lesson)
 
 
 def _in_scope(p: Principal, lesson: Lesson) -> bool:

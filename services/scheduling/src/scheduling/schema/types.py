@@ -14,7 +14,7 @@ from kabinet.errors import Forbidden
 from kabinet.graphql.context import RequestContext
 from kabinet.graphql.types import Money, PageInfo
 from scheduling.domain import model
-from scheduling.domain.access import can_see_lesson, sees_drafts
+from scheduling.domain.access import can_see_lesson, published_for
 from scheduling.schema.context import loaders
 from scheduling.schema.errors import ErrorCode, UserError
 
@@ -293,7 +293,7 @@ class Booking:
     async def lesson(self, info: Info[RequestContext, None]) -> Lesson | None:
         x = await loaders(info).lesson_by_id.load(str(self.lesson_id))
         # The booking is the caller's (or their branch's), so is its lesson - but a draft is staff's alone.
-        return Lesson.from_model(x) if x and (x.published or sees_drafts(info.context.principal)) else None
+        return Lesson.from_model(x) if x and published_for(info.context.principal, x) else None
 
     @classmethod
     def from_model(cls, b: model.Booking) -> Booking:

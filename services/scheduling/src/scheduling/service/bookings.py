@@ -10,7 +10,7 @@ from decimal import Decimal
 from kabinet.auth.principal import Principal
 from kabinet.auth.rules import require_authenticated
 from scheduling.domain import errors
-from scheduling.domain.access import can_act_for, require_branch_admin, sees_drafts
+from scheduling.domain.access import can_act_for, published_for, require_branch_admin
 from scheduling.domain.events import BookingCancelled, BookingCreated
 from scheduling.domain.model import (
     AvailabilitySlot,
@@ -147,7 +147,7 @@ async def book_place(cmd: BookPlace, uow: SchedulingUnitOfWork, p: Principal) ->
     if p.is_staff:
         require_branch_admin(p, lesson.branch_id)
     # A draft (its month not published yet) may still change or go: families book only published lessons.
-    if not lesson.bookable or not (lesson.published or sees_drafts(p)):
+    if not lesson.bookable or not published_for(p, lesson):
         raise errors.NotBookable(field="lessonId")
     lesson.ensure_open(now)
     if lesson.participant(student.id) is not None:
