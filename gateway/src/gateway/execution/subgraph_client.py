@@ -42,6 +42,20 @@ class SubgraphUnavailable(Exception):
         super().__init__(f"subgraph {subgraph!r} is unavailable: {reason}")
 
 
+def _graphql_payload(subgraph: str, status: int, raw: bytes) -> dict[str, Any]:
+    """A subgraph's answer as a GraphQL response, counted by outcome; SubgraphUnavailable if it is none."""
+    try:
+        payload = jsoncodec.loads(raw)
+    except ValueError as exc:
+        _requests_counter(subgraph, "bad_response").inc()
+        raise SubgraphUnavailable(subgraph, f"HTTP {status} with a non-JSON body") from exc
+    if not _is_graphql_response(payload):
+        _requests_counter(subgraph, "bad_response").inc()
+        raise SubgraphUnavailable(subgraph, f"HTTP {status} without a GraphQL response")
+    _requests_counter(subgraph, "ok" if 200 <= status < 300 else f"http_{status}").inc()
+    return payload
+
+
 def _is_graphql_response(payload: Any) -> TypeGuard[dict[str, Any]]:
     """`data` or `errors`, and `errors` (when set) a list: the executor iterates it (a proxy's or a broken
     subgraph's `"errors": 5` was an unhandled TypeError, an untyped 500 to the client)."""
@@ -134,16 +148,7 @@ class SubgraphClient:
             _latency_histogram(subgraph).observe(time.perf_counter() - started)
         if set_cookies is not None:
             set_cookies.extend(response.headers.get_list("set-cookie"))
-        try:
-            payload = jsoncodec.loads(response.content)
-        except ValueError as exc:
-            _requests_counter(subgraph, "bad_response").inc()
-            raise SubgraphUnavailable(subgraph, f"HTTP {response.status_code} with a non-JSON body") from exc
-        if not _is_graphql_response(payload):
-            _requests_counter(subgraph, "bad_response").inc()
-            raise SubgraphUnavailable(subgraph, f"HTTP {response.status_code} without a GraphQL response")
-        _requests_counter(subgraph, "ok" if response.is_success else f"http_{response.status_code}").inc()
-        return payload
+        return _graphql_payload(subgraph, response.status_code, response.content)
 
     async def _request_origin(
         self,
@@ -167,16 +172,7 @@ class SubgraphClient:
             raise SubgraphUnavailable(subgraph, str(exc)) from exc
         finally:
             _latency_histogram(subgraph).observe(time.perf_counter() - started)
-        try:
-            payload = jsoncodec.loads(raw)
-        except ValueError as exc:
-            _requests_counter(subgraph, "bad_response").inc()
-            raise SubgraphUnavailable(subgraph, f"HTTP {status} with a non-JSON body") from exc
-        if not _is_graphql_response(payload):
-            _requests_counter(subgraph, "bad_response").inc()
-            raise SubgraphUnavailable(subgraph, f"HTTP {status} without a GraphQL response")
-        _requests_counter(subgraph, "ok" if 200 <= status < 300 else f"http_{status}").inc()
-        return payload
+        return _graphql_payload(subgraph, status, raw)
 
     async def aclose(self) -> None:
         for client in self._clients.values():
