@@ -66,7 +66,8 @@ RuntimeFactory = Callable[..., ServiceRuntime]
 
 @pytest.fixture
 async def make_runtime(messaging: MessagingSettings) -> AsyncIterator[RuntimeFactory]:
-    """``make_runtime(db_url, behaviour=None, name="kt", amqp_url=None, key_source=None, **messaging_overrides)``.
+    """``make_runtime(db_url, behaviour=None, name="kt", amqp_url=None, key_source=None, outbox_db_timeout_s=10,
+    **messaging_overrides)``.
 
     ``behaviour`` None: a producer only (no queue); otherwise it consumes ``Ping`` into ``effects``.
     Every runtime made is stopped after the test (stop is idempotent).
@@ -74,11 +75,12 @@ async def make_runtime(messaging: MessagingSettings) -> AsyncIterator[RuntimeFac
     made: list[ServiceRuntime] = []
 
     def make(db_url: str, behaviour: Any = None, *, name: str = kt.NAME, amqp_url: str | None = None,
-             key_source: KeySource | None = None, **overrides: Any) -> ServiceRuntime:
+             key_source: KeySource | None = None, outbox_db_timeout_s: float = 10.0,
+             **overrides: Any) -> ServiceRuntime:
         msg = messaging.model_copy(update={"retry_backoff_s": 0.05, **overrides,
                                            **({"amqp_url": amqp_url} if amqp_url else {})})
         settings = ServiceSettings(service_name=name, database_url=db_url, messaging=msg,
-                                   outbox_poll_interval_s=0.2)
+                                   outbox_poll_interval_s=0.2, outbox_db_timeout_s=outbox_db_timeout_s)
         # catalogue=(): no archive queue, so a key nobody binds really is unroutable.
         runtime = ServiceRuntime(kt.spec(behaviour, name), settings, transport=RabbitTransport(msg, catalogue=()),
                                  key_source=key_source)
