@@ -1,4 +1,5 @@
-"""Fixtures for the event delivery tests: the test service, fresh databases, fault-injecting proxies."""
+"""Fixtures for the event delivery tests: the test service and fresh databases (the proxies, pg_proxy and
+amqp_proxy, are the kit's: kabinet.testing.plugin)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from kabinet.bus.rabbit import RabbitTransport
 from kabinet.db.engine import create_engine
 from kabinet.runtime import ServiceRuntime
 from kabinet.settings import MessagingSettings, ServiceSettings
-from kabinet.testing.tcp_proxy import TcpProxy
 
 # --import-mode=importlib: a sibling module is loaded by path under a unique name.
 _NAME = "kabinet_events_kt_service"
@@ -47,18 +47,6 @@ async def kt_db(database_factory: Callable[[str], Awaitable[str]]) -> AsyncItera
         return url
 
     yield make
-
-
-@pytest.fixture
-async def amqp_proxy(amqp_url: str) -> AsyncIterator[TcpProxy]:
-    async with TcpProxy.for_url(amqp_url) as proxy:
-        yield proxy
-
-
-@pytest.fixture
-async def pg_proxy(postgres_admin_url: str) -> AsyncIterator[TcpProxy]:
-    async with TcpProxy.for_url(postgres_admin_url) as proxy:
-        yield proxy
 
 
 RuntimeFactory = Callable[..., ServiceRuntime]

@@ -46,17 +46,11 @@ async def db_url(database_factory: Callable[[str], Awaitable[str]]) -> str:
 
 
 @pytest.fixture
-async def proxy(db_url: str) -> AsyncIterator[TcpProxy]:
-    async with TcpProxy.for_url(db_url) as p:
-        yield p
-
-
-@pytest.fixture
-async def proxied(db_url: str, proxy: TcpProxy) -> AsyncIterator[AsyncEngine]:
+async def proxied(db_url: str, pg_proxy: TcpProxy) -> AsyncIterator[AsyncEngine]:
     """An engine that reaches the database through the proxy (unstalled before it is disposed of)."""
-    engine = create_engine(proxy.url_for(db_url))
+    engine = create_engine(pg_proxy.url_for(db_url))
     yield engine
-    proxy.unstall()
+    pg_proxy.unstall()
     await engine.dispose()
 
 
@@ -85,7 +79,7 @@ async def test_every_connection_probes_a_silent_peer_from_both_ends(db_url: str)
 
 @pytest.mark.parametrize("stalled_in", ["a statement", "something else, then the rollback"])
 async def test_a_wait_past_the_deadline_terminates_the_connection_and_the_rollback_sends_nothing(
-    proxied: AsyncEngine, proxy: TcpProxy, stalled_in: str
+    proxied: AsyncEngine, pg_proxy: TcpProxy, stalled_in: str
 ):
     sessionmaker = create_sessionmaker(proxied)
     started = time.monotonic()
@@ -93,7 +87,7 @@ async def test_a_wait_past_the_deadline_terminates_the_connection_and_the_rollba
         async with (asyncio.timeout(HANG_S), sessionmaker() as session, database_deadline(session, 0.5),
                     session.begin()):
             await session.execute(text("SELECT 1"))
-            proxy.stall()
+            pg_proxy.stall()
             started = time.monotonic()
             if stalled_in == "a statement":
                 await session.execute(text("SELECT 2"))
@@ -102,7 +96,7 @@ async def test_a_wait_past_the_deadline_terminates_the_connection_and_the_rollba
     assert time.monotonic() - started < 2.0
     assert is_outage(raised.value)
     assert asyncio.current_task().cancelling() == 0  # type: ignore[union-attr]  # the cancel was the deadline's own
-    proxy.unstall()
+    pg_proxy.unstall()
     assert await answers(sessionmaker)
 
 
@@ -117,7 +111,7 @@ async def test_waits_on_something_else_are_not_counted(proxied: AsyncEngine):
 
 @pytest.mark.parametrize("stalled_in", ["a COPY", "something else"])
 async def test_a_cancelled_unit_of_work_does_not_wait_on_its_rollback(
-    proxied: AsyncEngine, proxy: TcpProxy, stalled_in: str
+    proxied: AsyncEngine, pg_proxy: TcpProxy, stalled_in: str
 ):
     """A consumer's handler timeout cancels the unit of work; its rollback on the dead socket waited until the
     network came back (a COPY's cancellation is asyncpg's own, SQLAlchemy never learns the connection is bad)."""
@@ -127,18 +121,18 @@ async def test_a_cancelled_unit_of_work_does_not_wait_on_its_rollback(
         async with asyncio.timeout(HANG_S):
             async with asyncio.timeout(0.5), UnitOfWork(sessionmaker, outbox, "kt") as uow:
                 await copy_lines.execute(uow.session, [(0, "first")])  # asyncpg's statements for the COPY ready
-                proxy.stall()
+                pg_proxy.stall()
                 started = time.monotonic()
                 if stalled_in == "a COPY":
                     await copy_lines.execute(uow.session, [(n, "x" * 100) for n in range(1, 50_000)])
                 else:
                     await asyncio.sleep(HANG_S)
     assert time.monotonic() - started < 2.0
-    proxy.unstall()
+    pg_proxy.unstall()
     assert await answers(sessionmaker)
 
 
-async def test_a_connection_cut_mid_copy_fails_the_copy_at_once(proxied: AsyncEngine, proxy: TcpProxy):
+async def test_a_connection_cut_mid_copy_fails_the_copy_at_once(proxied: AsyncEngine, pg_proxy: TcpProxy):
     """asyncpg's COPY waits for the socket to take more rows and was never told the connection went."""
     sessionmaker = create_sessionmaker(proxied)
     rows = [(n, "x" * 100) for n in range(1, 300_000)]
@@ -146,11 +140,11 @@ async def test_a_connection_cut_mid_copy_fails_the_copy_at_once(proxied: AsyncEn
     with pytest.raises(Exception) as raised:  # which error it is does not matter: it is an outage
         async with asyncio.timeout(HANG_S), sessionmaker() as session, session.begin():
             await copy_lines.execute(session, [(0, "first")])
-            proxy.stall()  # the socket's buffers fill and the COPY waits to write more ...
+            pg_proxy.stall()  # the socket's buffers fill and the COPY waits to write more ...
 
             async def cut() -> None:
                 await asyncio.sleep(0.5)
-                await proxy.cut()  # ... when the connection goes
+                await pg_proxy.cut()  # ... when the connection goes
 
             cutting = asyncio.create_task(cut())
             started = time.monotonic()
@@ -158,5 +152,5 @@ async def test_a_connection_cut_mid_copy_fails_the_copy_at_once(proxied: AsyncEn
     await cutting
     assert time.monotonic() - started < 2.0
     assert not isinstance(raised.value, TimeoutError) and is_outage(raised.value)
-    proxy.unstall()
+    pg_proxy.unstall()
     assert await answers(sessionmaker)

@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Iterator
 
 from sqlalchemy import Connection, event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
+
+log = logging.getLogger(__name__)
 
 _CONNECTION = "kabinet.connection"  # session.info key: the Connection of the session's transaction
 
@@ -54,7 +57,11 @@ def terminate(session: AsyncSession | Session) -> bool:
         return False
     if connection.dialect.name == "sqlite":
         return False  # a local file: no socket to stall on, and nothing to gain from closing it
-    connection.invalidate()
+    try:
+        connection.invalidate()
+    except Exception as exc:  # called from a timer or on the way out: never raise there (the socket is dead anyway)
+        log.warning("terminating a database connection failed", extra={"error": repr(exc)})
+        return False
     return True
 
 
@@ -82,8 +89,10 @@ class Deadline:
         self.expired = True
         # First the connection, so what waits on it fails at once and the rollback sends nothing; then the
         # block is cancelled too, for a wait that is not on it (a new connection still connecting).
-        terminate(self._session)
-        self._scope.reschedule(self._loop.time())
+        try:
+            terminate(self._session)
+        finally:
+            self._scope.reschedule(self._loop.time())
 
     @contextlib.contextmanager
     def suspended(self) -> Iterator[None]:
