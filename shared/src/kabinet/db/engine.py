@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 from dataclasses import dataclass
 from typing import Any
@@ -44,13 +45,17 @@ class TcpKeepalive:
         """The client's side, on the connection's socket (asyncpg has no option for it: MagicStack/asyncpg#606)."""
         if sock.family not in (socket.AF_INET, socket.AF_INET6):
             return  # a Unix socket: no network in between
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
-        # Linux names; other systems keep their own timing (but still probe).
-        for name, value in (("TCP_KEEPIDLE", self.idle_s), ("TCP_KEEPINTVL", self.interval_s),
-                            ("TCP_KEEPCNT", self.count), ("TCP_USER_TIMEOUT", self.dead_after_s * 1000)):
+        # Linux names; other systems keep their own timing (but still probe). An option the system refuses is
+        # left out: it must never fail the connection.
+        tcp = socket.IPPROTO_TCP
+        options = [(socket.SOL_SOCKET, "SO_KEEPALIVE", 1), (tcp, "TCP_KEEPIDLE", self.idle_s),
+                   (tcp, "TCP_KEEPINTVL", self.interval_s), (tcp, "TCP_KEEPCNT", self.count),
+                   (tcp, "TCP_USER_TIMEOUT", self.dead_after_s * 1000)]
+        for level, name, value in options:
             option = getattr(socket, name, None)
             if option is not None:
-                sock.setsockopt(socket.IPPROTO_TCP, option, value)
+                with contextlib.suppress(OSError):
+                    sock.setsockopt(level, option, value)
 
 
 DEFAULT_KEEPALIVE = TcpKeepalive()
