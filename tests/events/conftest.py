@@ -1,4 +1,5 @@
-"""Fixtures for the event delivery tests: the test service, fresh databases, fault-injecting proxies."""
+"""Fixtures for the event delivery tests: the test service and fresh databases (the proxies, pg_proxy and
+amqp_proxy, are the kit's: kabinet.testing.plugin)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from kabinet.bus.rabbit import RabbitTransport
 from kabinet.db.engine import create_engine
 from kabinet.runtime import ServiceRuntime
 from kabinet.settings import MessagingSettings, ServiceSettings
-from kabinet.testing.tcp_proxy import TcpProxy
 
 # --import-mode=importlib: a sibling module is loaded by path under a unique name.
 _NAME = "kabinet_events_kt_service"
@@ -49,24 +49,13 @@ async def kt_db(database_factory: Callable[[str], Awaitable[str]]) -> AsyncItera
     yield make
 
 
-@pytest.fixture
-async def amqp_proxy(amqp_url: str) -> AsyncIterator[TcpProxy]:
-    async with TcpProxy.for_url(amqp_url) as proxy:
-        yield proxy
-
-
-@pytest.fixture
-async def pg_proxy(postgres_admin_url: str) -> AsyncIterator[TcpProxy]:
-    async with TcpProxy.for_url(postgres_admin_url) as proxy:
-        yield proxy
-
-
 RuntimeFactory = Callable[..., ServiceRuntime]
 
 
 @pytest.fixture
 async def make_runtime(messaging: MessagingSettings) -> AsyncIterator[RuntimeFactory]:
-    """``make_runtime(db_url, behaviour=None, name="kt", amqp_url=None, key_source=None, **messaging_overrides)``.
+    """``make_runtime(db_url, behaviour=None, name="kt", amqp_url=None, key_source=None, outbox_db_timeout_s=10,
+    **messaging_overrides)``.
 
     ``behaviour`` None: a producer only (no queue); otherwise it consumes ``Ping`` into ``effects``.
     Every runtime made is stopped after the test (stop is idempotent).
@@ -74,11 +63,12 @@ async def make_runtime(messaging: MessagingSettings) -> AsyncIterator[RuntimeFac
     made: list[ServiceRuntime] = []
 
     def make(db_url: str, behaviour: Any = None, *, name: str = kt.NAME, amqp_url: str | None = None,
-             key_source: KeySource | None = None, **overrides: Any) -> ServiceRuntime:
+             key_source: KeySource | None = None, outbox_db_timeout_s: float = 10.0,
+             **overrides: Any) -> ServiceRuntime:
         msg = messaging.model_copy(update={"retry_backoff_s": 0.05, **overrides,
                                            **({"amqp_url": amqp_url} if amqp_url else {})})
         settings = ServiceSettings(service_name=name, database_url=db_url, messaging=msg,
-                                   outbox_poll_interval_s=0.2)
+                                   outbox_poll_interval_s=0.2, outbox_db_timeout_s=outbox_db_timeout_s)
         # catalogue=(): no archive queue, so a key nobody binds really is unroutable.
         runtime = ServiceRuntime(kt.spec(behaviour, name), settings, transport=RabbitTransport(msg, catalogue=()),
                                  key_source=key_source)

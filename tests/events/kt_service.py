@@ -8,6 +8,7 @@ hiding it. Loaded both by tests/events/conftest.py and by the child process of t
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
@@ -15,6 +16,7 @@ from typing import ClassVar
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from kabinet.db.bulk import BulkCopy
 from kabinet.db.messaging_tables import add_messaging_tables
 from kabinet.db.uow import UnitOfWork
 from kabinet.events import Envelope, EventContract
@@ -33,6 +35,8 @@ effects = Table(
     Column("n", Integer, nullable=False),
 )
 
+_copy_effect = BulkCopy(effects, ("event_id", "n"))
+
 
 # Not registered with @produces: the test contracts stay out of the published catalogue.
 class Ping(EventContract):
@@ -49,10 +53,13 @@ class Orphan(EventContract):
 
 @dataclass
 class Behaviour:
-    """What the test's handler does, changeable mid-test; ``tries`` counts every call per n."""
+    """What the test's handler does, changeable mid-test; ``tries`` counts every call per n. ``copy``: the effect
+    is written by COPY (``kabinet.db.bulk.BulkCopy``); ``before_write(n)`` is called just before it is written."""
 
     poison: set[int] = field(default_factory=set)
     tries: Counter[int] = field(default_factory=Counter)
+    copy: bool = False
+    before_write: Callable[[int], object] | None = None
 
 
 def handlers(behaviour: Behaviour) -> dict[str, EventHandler]:
@@ -61,7 +68,12 @@ def handlers(behaviour: Behaviour) -> dict[str, EventHandler]:
         behaviour.tries[ping.n] += 1
         if ping.n in behaviour.poison:
             raise RuntimeError(f"poison {ping.n}")
-        await uow.session.execute(insert(effects).values(event_id=envelope.id, n=ping.n))
+        if behaviour.before_write is not None:
+            behaviour.before_write(ping.n)
+        if behaviour.copy:
+            await _copy_effect.execute(uow.session, [(envelope.id, ping.n)])
+        else:
+            await uow.session.execute(insert(effects).values(event_id=envelope.id, n=ping.n))
 
     return {Ping.routing_key(): on_ping}
 

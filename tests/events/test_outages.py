@@ -5,17 +5,25 @@ message's fault (no try spent, nothing dead-lettered), and a consumer that makes
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
+import time
+from collections.abc import AsyncIterator
 from typing import Any
 
+import pytest
 import strawberry
 from sqlalchemy import text
 
-from kabinet.db.engine import create_engine
+from kabinet.db.deadline import DatabaseTimeout
+from kabinet.db.engine import create_engine, create_sessionmaker
+from kabinet.db.uow import UnitOfWork
 from kabinet.graphql.schema import subgraph_schema
 from kabinet.metrics import EVENTS_HANDLED
+from kabinet.outages import is_outage
 from kabinet.testing.stack import GraphQLClient, eventually, running
+from kabinet.testing.tcp_proxy import TcpProxy
 from kabinet.web.app import create_service_app
 
 
@@ -130,6 +138,125 @@ async def test_broker_waits_are_bounded_and_a_consumer_without_progress_is_not_r
         await eventually(ready, timeout_s=30)
         await asyncio.sleep(0.5)
         assert await kt.effect_counts(consumer.engine) == (150, 150)
+
+
+def logged(caplog: pytest.LogCaptureFixture, message: str) -> int:
+    return sum(r.getMessage() == message for r in caplog.records)
+
+
+@contextlib.asynccontextmanager
+async def unstalled_at_exit(proxy: TcpProxy) -> AsyncIterator[None]:
+    """Before the runtimes stop: a failed test must not leave their shutdown waiting on stalled sockets."""
+    try:
+        yield
+    finally:
+        proxy.unstall()
+
+
+async def test_a_database_that_stops_answering_holds_the_relay_only_while_it_does(
+    kt_module, kt_db, make_runtime, pg_proxy, caplog
+):
+    """A half-open network to the relay's database (no reset: the proxy stalls): each pass gives up after its
+    bound instead of waiting for the kernel, the relay backs off and retries, and once the network is back it
+    publishes everything by itself, each event applied once."""
+    kt = kt_module
+    caplog.set_level(logging.WARNING, logger="kabinet.outbox")
+    producer_url = await kt_db()
+    bound_s = 1.0
+    producer = make_runtime(pg_proxy.url_for(producer_url), name="ktp", outbox_db_timeout_s=bound_s)
+    consumer = make_runtime(await kt_db(), kt.Behaviour())
+    direct = create_engine(producer_url)  # another replica's connection: it commits while the relay's is stalled
+
+    async def applied(count: int) -> bool:
+        return (await kt.effect_counts(consumer.engine))[1] >= count
+
+    try:
+        async with running(consumer, producer, migrate=False), unstalled_at_exit(pg_proxy):
+            relay_task = producer.relay._task
+            await produce(producer, kt, range(50))
+            await eventually(lambda: applied(50), timeout_s=30)
+
+            pg_proxy.stall()
+            stalled_at = time.monotonic()
+            async with UnitOfWork(create_sessionmaker(direct), kt.outbox, "ktp") as uow:
+                for n in range(50, 150):
+                    uow.publish(kt.Ping(n=n))
+                await uow.commit()
+            # The running relay is not stuck: its passes end within their bound, each a warning, and it retries.
+            failed_before = logged(caplog, "outbox relay pass failed")
+
+            async def retrying() -> bool:
+                return logged(caplog, "outbox relay pass failed") >= failed_before + 2
+
+            await eventually(retrying, timeout_s=4 * bound_s + 3)
+            # A pass of its own ends within the bound too, as an outage.
+            started = time.monotonic()
+            with pytest.raises(DatabaseTimeout) as raised:
+                async with asyncio.timeout(20):
+                    await producer.relay.publish_pending()
+            assert time.monotonic() - started < bound_s + 1.5
+            assert is_outage(raised.value)
+            await asyncio.sleep(max(0.0, 6.0 - (time.monotonic() - stalled_at)))
+            assert (await kt.effect_counts(consumer.engine))[1] == 50  # nothing could be claimed meanwhile
+            pg_proxy.unstall()
+
+            await eventually(lambda: applied(150), timeout_s=30)
+            await asyncio.sleep(0.5)  # a late duplicate would land now
+            assert await kt.effect_counts(consumer.engine) == (150, 150)
+            assert await kt.unpublished(direct) == 0
+            assert producer.relay._task is relay_task and producer.relay.running  # not restarted
+    finally:
+        await direct.dispose()
+
+
+async def test_a_database_that_stops_answering_mid_batch_is_waited_out_as_an_outage(
+    kt_module, kt_db, make_runtime, pg_proxy, messaging, caplog
+):
+    """The consumer's database stalls in the middle of a batch, in a COPY (asyncpg's own wait, which SQLAlchemy
+    does not see): the handler's timeout ends the batch, its rollback does not wait on the dead socket, the
+    consumer pauses without spending a try, and once the network is back everything is applied once."""
+    kt = kt_module
+    caplog.set_level(logging.WARNING, logger="kabinet.bus.rabbit")
+    stalls = []
+
+    def stall_once(n: int) -> None:
+        if n == 60 and not stalls:
+            stalls.append(time.monotonic())
+            pg_proxy.stall()
+
+    db_url = await kt_db()
+    consumer = make_runtime(pg_proxy.url_for(db_url), kt.Behaviour(copy=True, before_write=stall_once),
+                            handler_timeout_s=1.5, connect_timeout_s=1.0, outage_probe_max_s=0.5)
+    producer = make_runtime(await kt_db(), name="ktp")
+    direct = create_engine(db_url)
+    failed = EVENTS_HANDLED.labels(kt.NAME, "failed")
+    failed_before = failed._value.get()
+
+    async def applied(count: int) -> bool:
+        return (await kt.effect_counts(direct))[1] >= count
+
+    try:
+        async with running(consumer, producer, migrate=False), unstalled_at_exit(pg_proxy):
+            await produce(producer, kt, range(150))
+
+            async def paused() -> bool:
+                return bool(stalls) and logged(
+                    caplog, "consumer paused: a dependency is unavailable; messages held, no try spent") > 0
+
+            await eventually(paused, timeout_s=30)
+            # The handler's timeout and a failed probe (up to 3 s: SQLAlchemy closes a cancelled connection
+            # gracefully, for 2 s), not a rollback waiting for the stall to end.
+            assert time.monotonic() - stalls[0] < 1.5 + 5
+            await asyncio.sleep(max(0.0, 9.0 - (time.monotonic() - stalls[0])))
+            pg_proxy.unstall()
+
+            await eventually(lambda: applied(150), timeout_s=30)
+            await asyncio.sleep(0.5)
+            assert await kt.effect_counts(direct) == (150, 150)
+            assert await consumer.transport.dead_letters(kt.NAME) == []
+            assert failed._value.get() == failed_before  # the stall spent no try
+    finally:
+        await direct.dispose()
 
 
 @strawberry.type

@@ -7,6 +7,13 @@ of attempts recorded. When the broker is unreachable the whole relay backs off e
 broker refuses on its own (unroutable) backs off alone, so it never holds up the rows behind it. Rows
 are published in order of commit, but a row that failed is retried after later ones: consumers must not
 depend on order across events (they are idempotent and tolerant readers).
+
+The database work of a pass (claiming the rows; marking them and committing) is bounded by ``db_timeout_s``
+each (the publishing between them by the transport's own bounds): a database that stopped answering (a
+half-open network) would otherwise hold the pass - and every event behind it - until the kernel gives up.
+Past the bound the connection is terminated (``kabinet.db.deadline``), the pass fails as an outage and the relay
+backs off and tries again on a new connection; rows published but not marked are published again (consumers
+drop duplicates).
 """
 
 from __future__ import annotations
@@ -15,7 +22,8 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,6 +31,7 @@ from sqlalchemy import Row, Table, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kabinet.bus.base import BrokerUnavailable, PublishError, Transport, Unroutable
+from kabinet.db.deadline import database_deadline
 from kabinet.events.envelope import Envelope
 from kabinet.events.errors import MalformedEvent
 from kabinet.metrics import OUTBOX_PUBLISH_FAILED, OUTBOX_PUBLISHED
@@ -43,6 +52,7 @@ class OutboxRelay:
         poll_interval_s: float = 0.5,
         max_backoff_s: float = 10.0,
         row_backoff_max_s: float = 60.0,
+        db_timeout_s: float = 10.0,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._outbox = outbox
@@ -53,6 +63,7 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self.max_backoff_s = max_backoff_s
         self.row_backoff_max_s = row_backoff_max_s
+        self.db_timeout_s = db_timeout_s
         self._task: asyncio.Task[None] | None = None
         self.last_error: str | None = None
         # Rows the broker refused on their own (unroutable, nacked): seq -> monotonic time of the next
@@ -81,10 +92,11 @@ class OutboxRelay:
         )
         async with self._sessionmaker() as session:
             if session.bind is not None and session.bind.dialect.name == "postgresql":
-                # Hold the row locks while publishing: another relay skips these rows.
-                async with session.begin():
+                # The transaction inside the deadline: its rollback, after a wait that ran out, is bounded too.
+                async with database_deadline(session, self.db_timeout_s) as deadline, session.begin():
+                    # Hold the row locks while publishing: another relay skips these rows.
                     rows = (await session.execute(stmt.with_for_update(skip_locked=True))).all()
-                    return await self._publish_rows(session, self._due(rows))
+                    return await self._publish_rows(session, self._due(rows), deadline.suspended)
             # SQLite (embedded, one process): read, then publish outside the read transaction so the
             # in-process consumers may write meanwhile, then mark in a short write transaction.
             async with session.begin():
@@ -113,14 +125,19 @@ class OutboxRelay:
     def _due(self, rows: Sequence[Any]) -> list[Any]:
         return [r for r in rows if r.seq not in self._deferred][: self.batch_size]
 
-    async def _publish_rows(self, session: AsyncSession, rows: Sequence[Row[Any]]) -> tuple[int, int]:
+    async def _publish_rows(self, session: AsyncSession, rows: Sequence[Row[Any]],
+                            publishing: Callable[[], AbstractContextManager[None]] = nullcontext
+                            ) -> tuple[int, int]:
+        """``publishing``: what the publish runs in (the database deadline suspended: the broker's waits are
+        bounded by the transport)."""
         if not rows:
             return 0, 0
         o = self._outbox
         rows, envelopes = await self._parse(session, rows)
         if not rows:
             return 0, 0
-        results = await traced_publish(self.service, envelopes, self._send)
+        with publishing():
+            results = await traced_publish(self.service, envelopes, self._send)
         ok_seqs = [r.seq for r, res in zip(rows, results, strict=True) if res is None]
         if ok_seqs:
             await session.execute(

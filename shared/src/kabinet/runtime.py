@@ -22,7 +22,7 @@ from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential
 from kabinet.auth.tokens import KeySource, TokenVerifier
 from kabinet.bus.base import Subscription, Transport
 from kabinet.bus.memory import InProcessTransport
-from kabinet.db.engine import create_engine, create_sessionmaker, is_sqlite
+from kabinet.db.engine import TcpKeepalive, create_engine, create_sessionmaker, is_sqlite
 from kabinet.db.migrations import upgrade
 from kabinet.db.uow import UnitOfWork
 from kabinet.events.envelope import Envelope
@@ -78,8 +78,13 @@ class ServiceRuntime:
         self.name = spec.name
         self.settings = settings
         self.database_url = settings.resolved_database_url()
+        keepalive = (TcpKeepalive(settings.db_keepalive_idle_s, settings.db_keepalive_interval_s,
+                                  settings.db_keepalive_count)
+                     if min(settings.db_keepalive_idle_s, settings.db_keepalive_interval_s,
+                            settings.db_keepalive_count) > 0 else None)
         self.engine: AsyncEngine = create_engine(self.database_url, pool_size=settings.db_pool_size,
-                                                 max_overflow=settings.db_max_overflow, ssl=settings.db_ssl)
+                                                 max_overflow=settings.db_max_overflow, ssl=settings.db_ssl,
+                                                 keepalive=keepalive)
         self.sessionmaker: async_sessionmaker[AsyncSession] = create_sessionmaker(self.engine)
         if transport is None:
             if settings.messaging.amqp_url:
@@ -92,7 +97,8 @@ class ServiceRuntime:
         # Embedded mode (SQLite) migrates at start; on PostgreSQL the `migrate` command does it.
         self.auto_migrate = is_sqlite(self.database_url) if auto_migrate is None else auto_migrate
         self.relay = OutboxRelay(self.sessionmaker, spec.outbox, self.transport, service=spec.name,
-                                 poll_interval_s=settings.outbox_poll_interval_s)
+                                 poll_interval_s=settings.outbox_poll_interval_s,
+                                 db_timeout_s=settings.outbox_db_timeout_s)
         self.key_source = key_source or KeySource(jwks_url=settings.auth.jwks_url)
         self.verifier = TokenVerifier(self.key_source, settings.auth.issuer, settings.auth.audience,
                                       settings.auth.leeway_s)

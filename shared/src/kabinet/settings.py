@@ -79,6 +79,15 @@ class ServiceSettings(BaseSettings):
     db_max_overflow: int = 0  # overflow connections are closed on return: a new connection per burst
     # TLS to PostgreSQL, explicit: disable | prefer | require | verify-ca | verify-full (asyncpg's modes).
     db_ssl: str = "prefer"
+    # TCP keepalive on both ends of every PostgreSQL connection: a database host gone without a reset (a half-open
+    # network) is found dead after idle + interval x count seconds (60) instead of the kernel's 15 min and more.
+    # 0 (any of them): the systems' defaults.
+    db_keepalive_idle_s: int = 30
+    db_keepalive_interval_s: int = 10
+    db_keepalive_count: int = 3
+    # Each part of an outbox relay pass's database work (claiming rows, marking them) that takes longer is
+    # abandoned: its connection is terminated and the relay backs off as for any outage, then tries again.
+    outbox_db_timeout_s: float = 10.0
     messaging: MessagingSettings = Field(default_factory=MessagingSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
     # The one public base URL (the gateway's origin, as browsers and calendar apps reach it): every link a

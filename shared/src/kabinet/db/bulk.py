@@ -12,11 +12,12 @@ on PostgreSQL the COPY protocol, binary, the rows as tuples - no array per colum
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import asyncio
+from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
 from functools import lru_cache, partial
 from typing import Any
 
-from asyncpg.exceptions import UniqueViolationError
+from asyncpg.exceptions import ConnectionDoesNotExistError, UniqueViolationError
 from sqlalchemy import Result, Table, bindparam, func, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -24,6 +25,7 @@ from sqlalchemy.exc import StatementError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import TypeDecorator
 
+from kabinet.db.deadline import terminate
 from kabinet.db.dialect import dialect_of, insert_for
 from kabinet.metrics import DB_OPERATIONS
 
@@ -173,8 +175,15 @@ class BulkCopy:
         records = self._processed(session, rows)
         driver = await _driver_in_transaction(session)
         self._counter.inc()
-        await driver.copy_records_to_table(self.table.name, records=records, columns=list(self.names),
-                                           schema_name=self.table.schema)
+        await self._copy(session, driver, records)
+
+    async def _copy(self, session: AsyncSession, driver: Any, records: list[tuple[Any, ...]]) -> None:
+        try:
+            await _until_lost(driver, driver.copy_records_to_table(
+                self.table.name, records=records, columns=list(self.names), schema_name=self.table.schema))
+        except ConnectionDoesNotExistError:
+            terminate(session)  # SQLAlchemy told too: the rollback then sends nothing on the dead connection
+            raise
 
     async def execute_unless_conflict(self, session: AsyncSession, rows: Sequence[Sequence[Any]]) -> bool:
         """All the rows by COPY (PostgreSQL), or none: False when one of them hits a unique key (a row already
@@ -192,14 +201,41 @@ class BulkCopy:
         self._counter.inc()
         await driver.execute("SAVEPOINT kabinet_bulk_copy")
         try:
-            await driver.copy_records_to_table(self.table.name, records=records, columns=list(self.names),
-                                               schema_name=self.table.schema)
+            await self._copy(session, driver, records)
         except UniqueViolationError:
             await driver.execute("ROLLBACK TO SAVEPOINT kabinet_bulk_copy; RELEASE SAVEPOINT kabinet_bulk_copy")
             return False
         # Released: what the transaction writes next is its own again, not the savepoint's subtransaction's.
         await driver.execute("RELEASE SAVEPOINT kabinet_bulk_copy")
         return True
+
+
+async def _until_lost(driver: Any, copy: Coroutine[Any, Any, object]) -> None:
+    """Run asyncpg's COPY, ended at once if its connection is lost meanwhile: asyncpg waits for the socket to take
+    more rows (flow control) and is not woken when the connection goes, so a connection cut mid-COPY waited for
+    the caller's timeout (a consumer's 60 s). Raises ``ConnectionDoesNotExistError`` then (an outage)."""
+    task = asyncio.current_task()
+    assert task is not None
+    lost = finished = False
+
+    def on_lost(_connection: object) -> None:
+        nonlocal lost
+        if not finished:
+            lost = True
+            task.cancel()
+
+    driver.add_termination_listener(on_lost)
+    try:
+        await copy
+    except BaseException as exc:  # our cancel (or what asyncpg's clean-up of the dead connection raised instead)
+        if not lost:
+            raise
+        if task.uncancel() > 0 and isinstance(exc, asyncio.CancelledError):
+            raise  # cancelled by someone else too
+        raise ConnectionDoesNotExistError("the connection was lost during COPY") from exc
+    finally:
+        finished = True
+        driver.remove_termination_listener(on_lost)
 
 
 async def _driver_in_transaction(session: AsyncSession) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -13,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kabinet.context import EventContext, current_context
 from kabinet.db.bulk import insert_many
+from kabinet.db.deadline import terminate
 from kabinet.events.contracts import EventContract, Prepared
 from kabinet.events.envelope import Envelope
 from kabinet.tracing import current_traceparent
@@ -51,6 +53,11 @@ class UnitOfWork:
     ) -> None:
         try:
             if not self.committed:
+                if exc_type is not None and issubclass(exc_type, asyncio.CancelledError):
+                    # Cancelled (a consumer's handler timeout, a shutdown): the connection may be waiting on a
+                    # database that stopped answering, and a rollback would wait on it without bound. Terminated
+                    # instead: the server rolls back when the connection goes, the pool connects anew.
+                    terminate(self.session)
                 await self.session.rollback()
         finally:
             await self.session.close()

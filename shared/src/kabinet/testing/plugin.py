@@ -20,6 +20,7 @@ import pytest
 from kabinet.settings import MessagingSettings
 from kabinet.testing import servers
 from kabinet.testing.scratch import create_databases, drop_databases
+from kabinet.testing.tcp_proxy import TcpProxy
 from kabinet.web.gateway_only import SECRET_ENV
 
 RUN_ID = os.environ.get("KABINET_TEST_RUN_ID") or uuid.uuid4().hex[:10]
@@ -74,6 +75,20 @@ async def database_factory(postgres_admin_url: str) -> AsyncIterator[Callable[[s
 
     yield create
     await drop_databases(admin, created)
+
+
+@pytest.fixture
+async def pg_proxy(postgres_admin_url: str) -> AsyncIterator[TcpProxy]:
+    """A fault-injecting proxy in front of PostgreSQL (``pg_proxy.url_for(database_url)``; see TcpProxy)."""
+    async with TcpProxy.for_url(postgres_admin_url) as proxy:
+        yield proxy
+
+
+@pytest.fixture
+async def amqp_proxy(amqp_url: str) -> AsyncIterator[TcpProxy]:
+    """The same in front of RabbitMQ."""
+    async with TcpProxy.for_url(amqp_url) as proxy:
+        yield proxy
 
 
 def messaging_for(amqp_url: str, ns: str) -> MessagingSettings:
