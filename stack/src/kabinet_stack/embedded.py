@@ -118,10 +118,12 @@ class Stack:
             await runtime.wait_ready(60)
 
     async def stop(self) -> None:
+        if self.shared_transport is not None:
+            # First: no relay delivers into a service already stopped, no replay reads a database already closed
+            # (what was not delivered stays in its outbox for the next start).
+            await self.shared_transport.close()
         for runtime in reversed(list(self.runtimes.values())):
             await runtime.stop()
-        if self.shared_transport is not None:
-            await self.shared_transport.close()
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[Stack]:
