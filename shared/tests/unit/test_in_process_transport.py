@@ -208,3 +208,39 @@ async def test_a_replay_asked_for_elsewhere_is_delivered_by_the_running_bus_once
         assert await operator.dead_letters("c1") == []
     finally:
         await running.close()
+
+
+async def test_an_outage_of_the_consumers_database_spends_no_try(bus: InProcessTransport):
+    down = True
+    tries: Counter[str] = Counter()
+
+    async def probe() -> None:
+        if down:
+            raise ConnectionRefusedError("database down")
+
+    async def handler(e: Envelope) -> None:
+        tries[e.id] += 1
+        if down:
+            raise ConnectionRefusedError("database down")
+
+    await bus.subscribe(Subscription("c1", ("kt.#",), handler, probe=probe))
+    event = env(n=1)
+    with pytest.raises(BrokerUnavailable):  # the row stays in the outbox; the relay backs off and comes again
+        await bus.publish(event)
+    assert tries[event.id] == 1 and await bus.dead_letters("c1") == []
+    down = False
+    await bus.publish(event)
+    assert tries[event.id] == 2 and await bus.dead_letters("c1") == []
+
+
+async def test_an_outage_like_failure_while_the_database_answers_is_the_handlers_own(bus: InProcessTransport):
+    async def probe() -> None:
+        return None
+
+    async def times_out(e: Envelope) -> None:
+        raise TimeoutError("its own call")
+
+    await bus.subscribe(Subscription("c1", ("kt.#",), times_out, probe=probe))
+    await bus.publish(env(n=1))  # not waited out forever: 5 tries, then dead-lettered
+    [dead] = await bus.dead_letters("c1")
+    assert "TimeoutError" in (dead.reason or "")

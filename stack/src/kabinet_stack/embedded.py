@@ -119,8 +119,10 @@ class Stack:
 
     async def stop(self) -> None:
         if self.shared_transport is not None:
-            # First: no relay delivers into a service already stopped, no replay reads a database already closed
-            # (what was not delivered stays in its outbox for the next start).
+            # The relays and the bus first: nothing is delivered into a service already stopped, no replay reads a
+            # database already closed (what was not delivered stays in its outbox for the next start).
+            for runtime in self.runtimes.values():
+                await runtime.relay.stop()
             await self.shared_transport.close()
         for runtime in reversed(list(self.runtimes.values())):
             await runtime.stop()

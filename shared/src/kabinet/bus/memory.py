@@ -14,7 +14,9 @@ What RabbitMQ keeps durably, this bus keeps in the consumers' databases or holds
   subscribed yet (its runtime still starting) cannot take an event bound to it: such a publish fails with
   :class:`BrokerUnavailable` and the row waits in the outbox, instead of being published past it;
 - a replay asked for in a store (``kabinet-dlq replay``, from another process too) is delivered by a poller
-  of the running process, to that consumer only.
+  of the running process, to that consumer only;
+- a handler failing with an outage (kabinet.outages) while the consumer's probe fails spends no try: the publish
+  fails with :class:`BrokerUnavailable`, and the relay brings the event again after its back-off.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from kabinet.bus.base import (
 from kabinet.events.contracts import PRODUCED
 from kabinet.events.envelope import Envelope
 from kabinet.events.errors import MalformedEvent
+from kabinet.outages import is_outage
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +85,7 @@ class InProcessTransport:
         self.delivery_limit = delivery_limit
         self.retry_delay_s = retry_delay_s
         self.replay_poll_s = replay_poll_s
+        self.probe_timeout_s = 5.0
         self._connected = False
 
     async def connect(self) -> None:
@@ -145,6 +149,10 @@ class InProcessTransport:
                 reason = f"malformed: {exc}"
                 break
             except Exception as exc:  # handler failure: retry, then dead-letter
+                if is_outage(exc) and not await self._answers(sub):
+                    # An outage spends no try (as on RabbitMQ): the publish fails, the row waits in its outbox and
+                    # the relay, backing off, brings the event again once the consumer's database answers.
+                    raise BrokerUnavailable(f"{sub.consumer} is unavailable: {exc!r}") from exc
                 reason = repr(exc)
                 log.warning("handler failed", extra={"consumer": sub.consumer, "attempt": attempt + 1,
                                                      "event_id": envelope.id, "error": reason})
@@ -157,6 +165,18 @@ class InProcessTransport:
             raise PublishError(f"dead letter {envelope.id} of {sub.consumer} not stored: {exc!r}") from exc
         log.error("event dead-lettered", extra={"consumer": sub.consumer, "event_id": envelope.id, "error": reason})
         return False
+
+    async def _answers(self, sub: Subscription) -> bool:
+        """Whether the consumer's dependencies answer (its probe passes): an outage-like failure while they do is
+        the handler's own, and counts as a try."""
+        if sub.probe is None:
+            return True
+        try:
+            async with asyncio.timeout(self.probe_timeout_s):
+                await sub.probe()
+        except Exception:
+            return False
+        return True
 
     async def subscribe(self, subscription: Subscription) -> None:
         if subscription.dead_letters is not None:
