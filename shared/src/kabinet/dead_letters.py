@@ -13,17 +13,19 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Table, delete, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kabinet.bus.base import DeadLetter
+from kabinet.db.engine import create_sessionmaker
 
 
 class SqlDeadLetters:
     """:class:`kabinet.bus.base.DeadLetterStore` on a ``dead_letters`` table
     (:func:`kabinet.db.messaging_tables.add_dead_letter_table`)."""
 
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], table: Table, consumer: str) -> None:
-        self._sessionmaker = sessionmaker
+    def __init__(self, engine: AsyncEngine, table: Table, consumer: str) -> None:
+        self._engine = engine
+        self._sessionmaker = create_sessionmaker(engine)  # writers (on SQLite: BEGIN IMMEDIATE)
         self._t = table
         self.consumer = consumer
 
@@ -62,6 +64,6 @@ class SqlDeadLetters:
         t = self._t
         stmt = (select(t.c.routing_key, t.c.event_id, t.c.body, t.c.reason)
                 .where((t.c.consumer == self.consumer) & where).order_by(t.c.dead_at, t.c.event_id).limit(limit))
-        async with self._sessionmaker() as session:
-            rows = (await session.execute(stmt)).all()
+        async with self._engine.connect() as conn:  # a read: no write lock taken (the replay poller reads each second)
+            rows = (await conn.execute(stmt)).all()
         return [DeadLetter(self.consumer, r.routing_key, r.event_id, r.body.encode(), r.reason) for r in rows]

@@ -178,7 +178,7 @@ class ServiceRuntime:
                 dead = self.spec.dead_letters
                 await self.transport.subscribe(Subscription(
                     self.name, tuple(self.spec.handlers), inbox_handler(*args), batch, probe=self.check_database,
-                    dead_letters=None if dead is None else SqlDeadLetters(self.sessionmaker, dead, self.name)))
+                    dead_letters=None if dead is None else SqlDeadLetters(self.engine, dead, self.name)))
         except Exception as exc:
             log.warning("broker not reachable yet", extra={"service": self.name, "error": repr(exc)})
             if self._owns_transport:

@@ -28,7 +28,7 @@ from sqlalchemy import MetaData, inspect
 from kabinet.bus.base import DeadLetter, DeadLetterStore, Transport
 from kabinet.bus.memory import InProcessTransport
 from kabinet.bus.rabbit import RabbitTransport
-from kabinet.db.engine import create_engine, create_sessionmaker
+from kabinet.db.engine import create_engine
 from kabinet.db.messaging_tables import DEAD_LETTERS, add_dead_letter_table
 from kabinet.dead_letters import SqlDeadLetters
 from kabinet.settings import MessagingSettings, embedded_database
@@ -97,7 +97,7 @@ async def _embedded(args: argparse.Namespace, consumers: list[str]) -> AsyncIter
             async with engine.connect() as conn:
                 if not await conn.run_sync(lambda c: inspect(c).has_table(DEAD_LETTERS)):
                     continue  # migrated by the next start; no dead letter kept before that
-            stores[name] = SqlDeadLetters(create_sessionmaker(engine), add_dead_letter_table(MetaData()), name)
+            stores[name] = SqlDeadLetters(engine, add_dead_letter_table(MetaData()), name)
 
         def target(name: str) -> str:
             return f"{name}: the running `kabinet run` delivers them within a second (or its next start)"
