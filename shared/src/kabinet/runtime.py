@@ -25,6 +25,7 @@ from kabinet.bus.memory import InProcessTransport
 from kabinet.db.engine import TcpKeepalive, create_engine, create_sessionmaker, is_sqlite
 from kabinet.db.migrations import upgrade
 from kabinet.db.uow import UnitOfWork
+from kabinet.dead_letters import SqlDeadLetters
 from kabinet.events.envelope import Envelope
 from kabinet.inbox import Consumer, EventHandler, consumer_of, inbox_batch_handler, inbox_handler
 from kabinet.outbox import OutboxRelay
@@ -56,6 +57,9 @@ class ServiceSpec(Generic[U]):
     service_uow: Callable[[UnitOfWork], U] | None = None
     # The order a batch is handled in, so concurrent batches lock rows in one order (see inbox_batch_handler).
     order_key: Callable[[Envelope], str] | None = None
+    # The consumer's dead letters on the in-process bus (kabinet.db.add_dead_letter_table); None: kept in memory
+    # only, lost at a stop (the kit's own test services on RabbitMQ, which keeps them in the .dlq).
+    dead_letters: Table | None = None
 
     @property
     def consumer(self) -> Consumer[UnitOfWork, Any]:
@@ -94,6 +98,9 @@ class ServiceRuntime:
             else:
                 transport = InProcessTransport(settings.messaging.delivery_limit)
         self.transport: Transport = transport
+        if spec.handlers and isinstance(transport, InProcessTransport):
+            # Events bound to this consumer wait in their outboxes until it has subscribed (see declare).
+            transport.declare(spec.name, tuple(spec.handlers))
         # Embedded mode (SQLite) migrates at start; on PostgreSQL the `migrate` command does it.
         self.auto_migrate = is_sqlite(self.database_url) if auto_migrate is None else auto_migrate
         self.relay = OutboxRelay(self.sessionmaker, spec.outbox, self.transport, service=spec.name,
@@ -174,9 +181,10 @@ class ServiceRuntime:
             if self.spec.handlers:
                 args = (self.name, self.uow, self.spec.inbox, self.spec.consumer)
                 batch = inbox_batch_handler(*args, order_key=self.spec.order_key)
-                await self.transport.subscribe(Subscription(self.name, tuple(self.spec.handlers),
-                                                            inbox_handler(*args), batch,
-                                                            probe=self.check_database))
+                dead = self.spec.dead_letters
+                await self.transport.subscribe(Subscription(
+                    self.name, tuple(self.spec.handlers), inbox_handler(*args), batch, probe=self.check_database,
+                    dead_letters=None if dead is None else SqlDeadLetters(self.engine, dead, self.name)))
         except Exception as exc:
             log.warning("broker not reachable yet", extra={"service": self.name, "error": repr(exc)})
             if self._owns_transport:

@@ -107,4 +107,9 @@ class ServiceSettings(BaseSettings):
         if self.database_url:
             return self.database_url
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        return f"sqlite+aiosqlite:///{(self.data_dir / f'{self.service_name}.db').resolve()}"
+        return f"sqlite+aiosqlite:///{embedded_database(self.data_dir, self.service_name)}"
+
+
+def embedded_database(data_dir: Path, service: str) -> Path:
+    """A service's SQLite file in the embedded mode's data directory."""
+    return (data_dir / f"{service}.db").resolve()

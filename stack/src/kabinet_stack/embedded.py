@@ -118,10 +118,14 @@ class Stack:
             await runtime.wait_ready(60)
 
     async def stop(self) -> None:
+        if self.shared_transport is not None:
+            # The relays and the bus first: nothing is delivered into a service already stopped, no replay reads a
+            # database already closed (what was not delivered stays in its outbox for the next start).
+            for runtime in self.runtimes.values():
+                await runtime.relay.stop()
+            await self.shared_transport.close()
         for runtime in reversed(list(self.runtimes.values())):
             await runtime.stop()
-        if self.shared_transport is not None:
-            await self.shared_transport.close()
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[Stack]:

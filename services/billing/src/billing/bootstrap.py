@@ -10,7 +10,7 @@ from starlette.applications import Starlette
 
 from billing.adapters.payment_provider import LocalProvider, PaymentProvider
 from billing.adapters.queries import SqlBillingReads
-from billing.adapters.tables import inbox, metadata, outbox
+from billing.adapters.tables import dead_letters, inbox, metadata, outbox
 from billing.adapters.unit_of_work import SqlBillingUnitOfWork, service_uow
 from billing.domain.model import DEFAULT_LIMITS, MoneyLimits
 from billing.entrypoints.webhooks import webhook_route
@@ -27,7 +27,7 @@ from kabinet.web.app import create_service_app
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 SPEC = ServiceSpec(name="billing", metadata=metadata, outbox=outbox, inbox=inbox, migrations_dir=MIGRATIONS,
-                   handlers=HANDLERS, service_uow=service_uow)
+                   dead_letters=dead_letters, handlers=HANDLERS, service_uow=service_uow)
 
 
 class BillingRuntime(ServiceRuntime):

@@ -12,7 +12,7 @@ from starlette.routing import Route
 from identity.adapters.messages import DevMailbox, EmailSender, HttpSmsSender, NoTransport, SmsSender, SmtpEmailSender
 from identity.adapters.passwords import PasswordHasher
 from identity.adapters.queries.reads import SqlIdentityReads
-from identity.adapters.tables import inbox, metadata, outbox
+from identity.adapters.tables import dead_letters, inbox, metadata, outbox
 from identity.adapters.unit_of_work import SqlIdentityUnitOfWork, identity_uow, service_uow
 from identity.domain.credentials import SmsLimits
 from identity.entrypoints.dev_messages import dev_messages_page
@@ -33,7 +33,7 @@ from kabinet.web.app import create_service_app
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 SPEC = ServiceSpec(name="identity", metadata=metadata, outbox=outbox, inbox=inbox, migrations_dir=MIGRATIONS,
-                   handlers=HANDLERS, service_uow=service_uow)
+                   dead_letters=dead_letters, handlers=HANDLERS, service_uow=service_uow)
 
 
 class IdentityRuntime(ServiceRuntime):

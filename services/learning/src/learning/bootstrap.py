@@ -14,7 +14,7 @@ from kabinet.bus.base import Transport
 from kabinet.runtime import ServiceRuntime, ServiceSpec
 from kabinet.web.app import create_service_app
 from learning.adapters.queries import SqlLearningQueries
-from learning.adapters.tables import inbox, metadata, outbox
+from learning.adapters.tables import dead_letters, inbox, metadata, outbox
 from learning.adapters.unit_of_work import SqlLearningUnitOfWork, learning_uow, service_uow
 from learning.schema.schema import schema
 from learning.service.handlers import HANDLERS, lock_order
@@ -24,7 +24,7 @@ from learning.settings import LearningSettings
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 SPEC = ServiceSpec(name="learning", metadata=metadata, outbox=outbox, inbox=inbox, migrations_dir=MIGRATIONS,
-                   handlers=HANDLERS, service_uow=service_uow, order_key=lock_order)
+                   dead_letters=dead_letters, handlers=HANDLERS, service_uow=service_uow, order_key=lock_order)
 
 
 class LearningRuntime(ServiceRuntime):

@@ -16,7 +16,7 @@ from kabinet.graphql.context import RequestContext
 from kabinet.runtime import ServiceRuntime, ServiceSpec
 from kabinet.web.app import create_service_app
 from scheduling.adapters.queries.read_model import SqlSchedulingReads
-from scheduling.adapters.tables import inbox, metadata, outbox
+from scheduling.adapters.tables import dead_letters, inbox, metadata, outbox
 from scheduling.adapters.unit_of_work import SqlSchedulingUnitOfWork, service_uow
 from scheduling.domain.model import utcnow
 from scheduling.entrypoints.calendar import calendar_route
@@ -28,7 +28,7 @@ from scheduling.settings import SchedulingSettings
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 SPEC = ServiceSpec(name="scheduling", metadata=metadata, outbox=outbox, inbox=inbox, migrations_dir=MIGRATIONS,
-                   handlers=HANDLERS, service_uow=service_uow)
+                   dead_letters=dead_letters, handlers=HANDLERS, service_uow=service_uow)
 
 
 class SchedulingRuntime(ServiceRuntime):

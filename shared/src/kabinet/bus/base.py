@@ -27,6 +27,35 @@ class BrokerUnavailable(PublishError):
 
 
 @dataclass(frozen=True, slots=True)
+class DeadLetter:
+    consumer: str
+    routing_key: str
+    message_id: str | None
+    body: bytes
+    reason: str | None
+
+
+class DeadLetterStore(Protocol):
+    """Where a transport without a broker of its own (the in-process bus) keeps one consumer's dead letters: its
+    ``<queue>.dlq``. Each call is its own transaction; a call that did not happen raises."""
+
+    async def add(self, dead: DeadLetter) -> None:
+        """Keep ``dead`` (again: a dead letter of the same event replaces the earlier one, replay no longer asked)."""
+
+    async def waiting(self, limit: int) -> list[DeadLetter]:
+        """The dead letters not asked to be replayed, oldest first."""
+
+    async def request_replay(self, message_id: str | None) -> int:
+        """Ask for those (one, or all) to be delivered again; returns how many."""
+
+    async def requested(self) -> list[DeadLetter]:
+        """The dead letters asked to be replayed, oldest first."""
+
+    async def remove(self, message_id: str) -> None:
+        """Delivered again and handled: gone."""
+
+
+@dataclass(frozen=True, slots=True)
 class Subscription:
     consumer: str  # e.g. "billing": one durable queue per consumer
     bindings: tuple[str, ...]  # routing keys or topic patterns
@@ -35,15 +64,10 @@ class Subscription:
     # Raises while the handlers' dependencies (the database) are down: after a handler failed with an
     # outage (kabinet.outages), the consumer holds its messages and polls this until it passes.
     probe: Callable[[], Awaitable[None]] | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class DeadLetter:
-    consumer: str
-    routing_key: str
-    message_id: str | None
-    body: bytes
-    reason: str | None
+    # Where the in-process bus keeps this consumer's dead letters (kabinet.dead_letters.SqlDeadLetters: its own
+    # database); RabbitMQ keeps them in the consumer's .dlq and ignores this. None: in memory (a feed that lives
+    # only as long as the process, like the gateway's).
+    dead_letters: DeadLetterStore | None = None
 
 
 class Transport(Protocol):

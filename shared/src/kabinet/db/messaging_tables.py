@@ -1,4 +1,4 @@
-"""Outbox and inbox tables, added to each service's own metadata so they live in its database."""
+"""Outbox, inbox and dead-letter tables, added to each service's own metadata so they live in its database."""
 
 from __future__ import annotations
 
@@ -50,3 +50,23 @@ def add_messaging_tables(metadata: MetaData) -> tuple[Table, Table]:
         PrimaryKeyConstraint("consumer", "event_id", name="pk_inbox"),
     )
     return outbox, inbox
+
+
+DEAD_LETTERS = "dead_letters"
+
+
+def add_dead_letter_table(metadata: MetaData) -> Table:
+    """The consumer's dead letters on the in-process bus (embedded mode), kept by kabinet.dead_letters.SqlDeadLetters:
+    what RabbitMQ keeps in ``<queue>.dlq``. A row with ``replay_requested_at`` waits to be delivered again."""
+    return Table(
+        DEAD_LETTERS,
+        metadata,
+        Column("consumer", String(120), nullable=False),
+        Column("event_id", String(36), nullable=False),
+        Column("routing_key", String(200), nullable=False),
+        Column("body", Text, nullable=False),
+        Column("reason", Text, nullable=True),
+        Column("dead_at", UtcDateTime(), nullable=False),
+        Column("replay_requested_at", UtcDateTime(), nullable=True),
+        PrimaryKeyConstraint("consumer", "event_id", name="pk_dead_letters"),
+    )

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 
 from kabinet.db.engine import create_engine, normalise_url
 from kabinet.db.idempotency import TABLE_NAME, idempotency_table
-from kabinet.db.messaging_tables import add_messaging_tables
+from kabinet.db.messaging_tables import DEAD_LETTERS, add_dead_letter_table, add_messaging_tables
 
 
 def alembic_config(script_location: Path, url: str) -> Config:
@@ -84,12 +84,13 @@ def _run_with(connection: Connection, metadata: MetaData) -> None:
 
 
 # -- the kit's tables in a service's migration ------------------------------------------------------------------
-# Every service creates its outbox, inbox and idempotency keys from the same definitions its metadata uses, so the
-# tables are alike in all four databases and a migration never spells their columns out again:
+# Every service creates its outbox, inbox, dead letters and idempotency keys from the same definitions its metadata
+# uses, so the tables are alike in all four databases and a migration never spells their columns out again:
 #
-#     from kabinet.db.migrations import create_messaging_tables, create_idempotency_table
+#     from kabinet.db.migrations import create_dead_letter_table, create_idempotency_table, create_messaging_tables
 #     def upgrade() -> None:
 #         create_messaging_tables()
+#         create_dead_letter_table()
 #         create_idempotency_table()
 
 
@@ -113,6 +114,15 @@ def create_messaging_tables() -> None:
 
 def drop_messaging_tables() -> None:
     drop_tables("inbox", "outbox")
+
+
+def create_dead_letter_table() -> None:
+    """The ``dead_letters`` table, as :func:`kabinet.db.messaging_tables.add_dead_letter_table` defines it."""
+    create_tables(add_dead_letter_table(MetaData()))
+
+
+def drop_dead_letter_table() -> None:
+    drop_tables(DEAD_LETTERS)
 
 
 def create_idempotency_table(name: str = TABLE_NAME) -> None:

@@ -14,7 +14,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from kabinet.db import add_messaging_tables, idempotency_table
+from kabinet.db import add_dead_letter_table, add_messaging_tables, idempotency_table
 from kabinet.db.messaging_tables import SeqType
 from kabinet.db.types import Amount, UtcDateTime
 
@@ -282,3 +282,4 @@ invoices = Table(
 )
 
 outbox, inbox = add_messaging_tables(metadata)
+dead_letters = add_dead_letter_table(metadata)

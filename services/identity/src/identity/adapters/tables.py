@@ -17,7 +17,7 @@ from sqlalchemy import (
     false,
 )
 
-from kabinet.db import add_messaging_tables, idempotency_table
+from kabinet.db import add_dead_letter_table, add_messaging_tables, idempotency_table
 from kabinet.db.types import UtcDateTime
 
 metadata = MetaData()
@@ -258,3 +258,4 @@ family_confirmations = Table(
 )
 
 outbox, inbox = add_messaging_tables(metadata)
+dead_letters = add_dead_letter_table(metadata)

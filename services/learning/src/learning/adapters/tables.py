@@ -15,7 +15,7 @@ from sqlalchemy import (
     Text,
 )
 
-from kabinet.db import add_messaging_tables, idempotency_table
+from kabinet.db import add_dead_letter_table, add_messaging_tables, idempotency_table
 from kabinet.db.types import UtcDateTime
 
 metadata = MetaData()
@@ -128,3 +128,4 @@ risk_thresholds = Table(
 )
 
 outbox, inbox = add_messaging_tables(metadata)
+dead_letters = add_dead_letter_table(metadata)

@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy import Table as _Table
 from sqlalchemy.sql.schema import SchemaItem
 
-from kabinet.db import add_messaging_tables, idempotency_table
+from kabinet.db import add_dead_letter_table, add_messaging_tables, idempotency_table
 from kabinet.db.types import Amount, UtcDateTime
 
 metadata = MetaData()
@@ -231,3 +231,4 @@ calendar_feeds = Table(
 idempotency_keys = idempotency_table(metadata)
 
 outbox, inbox = add_messaging_tables(metadata)
+dead_letters = add_dead_letter_table(metadata)
