@@ -15,7 +15,7 @@ from kabinet.auth.rules import require_authenticated
 from kabinet.errors import Forbidden
 from kabinet.graphql.entities import STUDENT_OWNER, StudentEntity, StudentOwner
 from kabinet.graphql.types import PageInfo
-from learning.domain.access import can_read_lesson_head, families_on, visible_students
+from learning.domain.access import can_read_lesson_head, families_on, hides_unknown_lessons, visible_students
 from learning.schema.enums import HomeworkStatus
 from learning.schema.loaders import Ctx, StudentLessonsKey, loaders
 from learning.schema.types import (
@@ -48,15 +48,19 @@ def _now() -> datetime:
 
 # -- the lesson and its sheet -------------------------------------------------------------------------------
 
-async def sheet_for(info: Ctx, lesson_id: str) -> LessonSheet | None:
+async def sheet_for(info: Ctx, lesson_id: str, *, named: bool = False) -> LessonSheet | None:
     """The lesson's sheet with the rows the caller may see; None if learning does not know the lesson.
 
-    Raises Forbidden for callers who may see nothing of it (another group's teacher, another family).
+    Raises Forbidden for callers who may see nothing of it (another group's teacher, another family), and, for a
+    lesson the caller ``named`` (not one the gateway reached through scheduling's Lesson, which checked it), for
+    an unknown one too (``hides_unknown_lessons``).
     """
     p = info.context.principal
     require_authenticated(p)
     lesson = await loaders(info).lesson_by_id.load(lesson_id)
     if lesson is None:
+        if named and hides_unknown_lessons(p):
+            raise Forbidden()
         return None
     sheet = await loaders(info).sheet_by_lesson.load(lesson.id)
     visible = visible_students(p, lesson, families_on(lesson, sheet.marks if sheet else ()))
