@@ -79,13 +79,6 @@ def can_write_sheet(p: Principal, lesson: Lesson) -> bool:
     return p.is_staff and staff_scope(p).covers(lesson)
 
 
-def hides_unknown_lessons(p: Principal) -> bool:
-    """A lesson learning does not know, named by the caller, is answered as one they may not see (FORBIDDEN):
-    "not there" and "not yours" alike, so an answer never tells that another branch's or family's lesson exists.
-    Only the owner, who may see every lesson and so learns nothing by it, hears "not known (yet)"."""
-    return p.role is not Role.OWNER
-
-
 def visible_students(p: Principal, lesson: Lesson, families: dict[str, str | None]) -> set[str] | None:
     """Whose marks on this lesson the caller may read: None means everyone's; an empty set, nobody's.
 

@@ -11,11 +11,11 @@ from typing import Annotated
 
 import strawberry
 
-from kabinet.auth.rules import require_authenticated
+from kabinet.auth.rules import hides_missing, require_authenticated
 from kabinet.errors import Forbidden
 from kabinet.graphql.entities import STUDENT_OWNER, StudentEntity, StudentOwner
 from kabinet.graphql.types import PageInfo
-from learning.domain.access import can_read_lesson_head, families_on, hides_unknown_lessons, visible_students
+from learning.domain.access import can_read_lesson_head, families_on, visible_students
 from learning.schema.enums import HomeworkStatus
 from learning.schema.loaders import Ctx, StudentLessonsKey, loaders
 from learning.schema.types import (
@@ -53,13 +53,13 @@ async def sheet_for(info: Ctx, lesson_id: str, *, named: bool = False) -> Lesson
 
     Raises Forbidden for callers who may see nothing of it (another group's teacher, another family), and, for a
     lesson the caller ``named`` (not one the gateway reached through scheduling's Lesson, which checked it), for
-    an unknown one too (``hides_unknown_lessons``).
+    an unknown one too (``hides_missing``).
     """
     p = info.context.principal
     require_authenticated(p)
     lesson = await loaders(info).lesson_by_id.load(lesson_id)
     if lesson is None:
-        if named and hides_unknown_lessons(p):
+        if named and hides_missing(p):
             raise Forbidden()
         return None
     sheet = await loaders(info).sheet_by_lesson.load(lesson.id)

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from kabinet.auth.principal import Principal
-from kabinet.auth.rules import ensure, require_authenticated
+from kabinet.auth.rules import ensure, hides_missing, require_authenticated
 from kabinet.errors import Forbidden
-from learning.domain.access import can_write_sheet, hides_unknown_lessons
+from learning.domain.access import can_write_sheet
 from learning.domain.errors import LessonNotFound, StaleRevision
 from learning.domain.events import AttendanceMarked, GradePosted, HomeworkAssigned, LessonConducted
 from learning.domain.grades import DEFAULT_SCALE, GradeScale
@@ -49,7 +49,7 @@ async def save_sheet(cmd: SaveSheet, uow: LearningUnitOfWork, principal: Princip
     if lesson is None:
         # Unknown is answered as not yours (staff of another branch learnt that a lesson existed); the owner may
         # still hear that it is not known yet (it may be on its way from scheduling).
-        if hides_unknown_lessons(principal):
+        if hides_missing(principal):
             raise Forbidden()
         raise LessonNotFound(field="lessonId")
     ensure(can_write_sheet(principal, lesson))
