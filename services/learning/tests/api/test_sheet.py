@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from learning_testkit import SHEET_FIELDS, Env, guardian, staff, uid
 from sqlalchemy import select
 
-from kabinet.auth import Role
+from kabinet.auth import Principal, Role
 from learning.adapters.tables import outbox
 
 B1 = "00000000-0000-4000-8000-0000000000b1"
@@ -208,3 +208,31 @@ async def test_a_save_answers_with_the_sheet_as_a_read_after_it_shows_it(env: En
     assert edit["revision"] == 2 and {r["studentId"]: r["grade"] for r in edit["students"]} == {
         s1: "9", s2: None, s3: "7"}
     assert await saved_then_read(students=[{"studentId": s3, "attendance": "LATE", "grade": "7"}]) == edit
+
+
+async def test_a_lesson_the_caller_may_not_see_is_answered_as_one_that_is_not_there(env: Env) -> None:
+    """lessonSheet and saveLessonSheet name a lesson: one learning does not know and one the caller may not see
+    get the same FORBIDDEN (before, null or LESSON_NOT_FOUND for the first told another branch's staff and other
+    families that the second exists). The owner, who may see every lesson, still hears "not known (yet)"."""
+    f1, s1 = uid(), uid()
+    lesson = await env.schedule(branch=B1, teacher=T1, group=G1, starts_at=datetime.now(UTC) - timedelta(hours=3),
+                                participants=[(s1, f1)])
+    await env.settled()
+    unknown = uid()
+    read = "query($id: ID!) { lessonSheet(lessonId: $id) { revision } }"
+    outsiders = (staff(Role.TEACHER, T_OTHER, (B1,)), staff(Role.BRANCH_ADMIN, "adm-2", ("b2",)), guardian(uid()),
+                 Principal(user_id="s9", role=Role.STUDENT, family_id=uid(), student_ids=frozenset({uid()})))
+    for who in outsiders:
+        answers = []
+        for lesson_id in (lesson, unknown):
+            got = await env.as_(who).execute(read, {"id": lesson_id})
+            saved = await env.save(who, lesson_id, [{"studentId": s1, "attendance": "ABSENT"}],
+                                   idempotencyKey=uid())
+            answers.append(([e["extensions"]["code"] for e in got.get("errors", [])], got["data"],
+                            [e["extensions"]["code"] for e in saved.get("errors", [])], saved["data"]))
+        assert answers[0] == answers[1] == (["FORBIDDEN"], {"lessonSheet": None}, ["FORBIDDEN"], None), \
+            (who.role, answers)
+    owner = Principal(user_id="o", role=Role.OWNER)
+    assert (await env.as_(owner).execute(read, {"id": unknown}))["data"] == {"lessonSheet": None}
+    not_yet = await env.save(owner, unknown, [{"studentId": s1, "attendance": "ABSENT"}])
+    assert [e["code"] for e in not_yet["data"]["saveLessonSheet"]["errors"]] == ["LESSON_NOT_FOUND"]

@@ -165,3 +165,62 @@ async def test_bookable_lessons_are_not_crowded_out_by_the_branchs_other_lessons
     found = await env.gql(w.guardian(w.family_ids[0]), """query($b: ID!) { bookableLessons(branchId: $b,
       from: "2027-05-01T00:00:00Z", to: "2027-06-01T00:00:00Z") { id groupId } }""", {"b": w.branch_id})
     assert [x["groupId"] for x in found["data"]["bookableLessons"]] == [group], found
+
+
+async def test_a_booking_cancelled_twice_at_once_is_cancelled_once(env: Env) -> None:
+    """Four cancellations of one booking at once (the guardian's double tap, the admin at the desk): one cancels
+    it, the others are BOOKING_ALREADY_CANCELLED, and booking.cancelled (with the place's release) is published
+    once. Before, each read the booking as active before the lesson's lock and all of them cancelled it."""
+    w = await make_world(env, families=(2,))
+    kid1, kid2 = w.students(0)
+    guardian = w.guardian(w.family_ids[0])
+    g = await create_group(env, w, capacity=4)
+    await add_rule(env, w, g, "FREQ=WEEKLY;BYDAY=SU", "11:00:00", 60, "2027-03-01")
+    ok(await env.gql(w.admin, GENERATE, {"b": w.branch_id, "m": "2027-03", "g": g}), "generateMonth")
+    ok(await env.gql(w.admin, PUBLISH, {"b": w.branch_id, "m": "2027-03", "g": g}), "publishMonth")
+    lesson = (await lessons_of(env, w.admin, groupId=g))[0]["id"]
+    slot = ok(await env.gql(w.admin, OPEN_SLOT, {"input": {
+        "branchId": w.branch_id, "teacherId": w.teachers[0], "startsAt": soon(96), "endsAt": soon(97),
+        "lessonType": "individual", "price": "2000"}}), "openSlot")["slot"]["id"]
+    bookings = [ok(await env.gql(guardian, BOOK_PLACE, {"l": lesson, "s": kid1}), "bookPlace")["booking"],
+                ok(await env.gql(guardian, BOOK_SLOT, {"slot": slot, "s": kid2}), "bookSlot")["booking"]]
+    for booking in bookings:
+        results = await asyncio.gather(*(env.gql(who, CANCEL, {"b": booking["id"]})
+                                         for who in (guardian, w.admin, guardian, w.admin)))
+        codes = sorted(user_error(r, "cancelBooking") if r["data"]["cancelBooking"]["errors"] else "ok"
+                       for r in results)
+        assert codes == ["BOOKING_ALREADY_CANCELLED"] * 3 + ["ok"], results
+        sent = [e for e in await env.outbox_events("scheduling.booking.cancelled.v1")
+                if e["payload"]["booking_id"] == booking["id"]]
+        assert len(sent) == 1, sent
+    removed = [e for e in await env.outbox_events("scheduling.participant.removed.v1")
+               if e["payload"]["lesson_id"] == lesson]
+    lesson_cancelled = [e for e in await env.outbox_events("scheduling.lesson.cancelled.v1")
+                        if e["payload"]["lesson_id"] == bookings[1]["lessonId"]]
+    assert len(removed) == 1 and len(lesson_cancelled) == 1, (removed, lesson_cancelled)
+
+
+async def test_a_booking_in_another_branchs_lesson_is_cancelled_by_that_branch_not_the_students(env: Env) -> None:
+    """Families book in any branch; staff book only in their own branch's lessons, and so they cancel: the
+    student's branch's admin cancelling the family's place in branch B's lesson changed B's roster (and could
+    cancel B's lesson made in an open slot). FORBIDDEN, nothing changes; B's admin and the family may."""
+    home, other = await make_world(env, families=(1,)), await make_world(env)
+    kid = home.students(0)[0]
+    guardian = home.guardian(home.family_ids[0])
+    g = await create_group(env, other, capacity=4)
+    await add_rule(env, other, g, "FREQ=WEEKLY;BYDAY=SU", "11:00:00", 60, "2027-04-01")
+    ok(await env.gql(other.admin, GENERATE, {"b": other.branch_id, "m": "2027-04", "g": g}), "generateMonth")
+    ok(await env.gql(other.admin, PUBLISH, {"b": other.branch_id, "m": "2027-04", "g": g}), "publishMonth")
+    lessons = [x["id"] for x in await lessons_of(env, other.admin, groupId=g)]
+    first, second = [ok(await env.gql(guardian, BOOK_PLACE, {"l": lesson, "s": kid}), "bookPlace")["booking"]
+                     for lesson in lessons[:2]]
+    refused = await env.gql(home.admin, CANCEL, {"b": first["id"]})
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN", refused
+    assert not [e for e in await env.outbox_events("scheduling.booking.cancelled.v1")
+                if e["payload"]["booking_id"] == first["id"]]
+    after = next(x for x in await lessons_of(env, other.admin, groupId=g) if x["id"] == first["lessonId"])
+    assert [x["studentId"] for x in after["participants"]] == [kid]
+    assert ok(await env.gql(other.admin, CANCEL, {"b": first["id"]}), "cancelBooking")["booking"]["status"] == \
+        "cancelled"
+    assert ok(await env.gql(guardian, CANCEL, {"b": second["id"]}), "cancelBooking")["booking"]["status"] == \
+        "cancelled"

@@ -176,3 +176,19 @@ async def test_a_regular_lesson_names_only_its_own_branchs_room_and_a_known_cour
             assert payload["recurringLesson"] is None and [e["code"] for e in payload["errors"]] == [want], result
     ok(await env.gql(a.admin, GENERATE, {"b": a.branch_id, "m": "2027-08"}), "generateMonth")
     assert await lessons_of(env, OWNER, branchId=a.branch_id) == []
+
+
+async def test_a_lesson_that_is_not_there_answers_as_one_that_is_not_yours(env: Env) -> None:
+    """lesson(id) was null for an unknown id and FORBIDDEN for another branch's or family's lesson: the answer
+    told that the lesson exists. Both are FORBIDDEN now, through the gateway and on the subgraph; the owner, who
+    sees every lesson, still gets null for an unknown one."""
+    a, b = await make_world(env, families=(1,)), await make_world(env, families=(1,))
+    _, lesson = await _group_with_lessons(env, a)
+    # (a group's lesson is on offer to every guardian: a child's own login sees only the lessons it attends)
+    child = Principal(user_id="kid", role=Role.STUDENT, family_id=a.family_ids[0], student_ids=frozenset(a.students(0)))
+    for who in (b.admin, b.teacher(), child):
+        for lesson_id in (lesson, new_id()):
+            for result in await both(env, who, LESSON, {"id": lesson_id}):
+                assert code(result) == "FORBIDDEN" and not (result.get("data") or {}).get("lesson"), (who, result)
+    for result in await both(env, OWNER, LESSON, {"id": new_id()}):
+        assert result["data"] == {"lesson": None} and code(result) is None, result

@@ -358,8 +358,11 @@ class MemoryBookings(_Repo):
     async def add(self, b: Booking) -> None:
         self.t.bookings[b.id] = _copy(b)
 
-    async def save(self, b: Booking) -> None:
+    async def cancel(self, b: Booking) -> bool:
+        if self.t.bookings[b.id].status is not BookingStatus.ACTIVE:
+            return False
         self.t.bookings[b.id] = _copy(b)
+        return True
 
     async def get(self, booking_id: str) -> Booking | None:
         return _copy(self.t.bookings.get(booking_id))

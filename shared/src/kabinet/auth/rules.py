@@ -66,6 +66,13 @@ def can_manage_branch(p: Principal, branch_id: str) -> bool:
     return p.role is Role.OWNER or (p.role is Role.BRANCH_ADMIN and branch_id in p.branch_ids)
 
 
+def hides_missing(p: Principal) -> bool:
+    """Whether an id the caller names that is not there is answered as one not theirs (FORBIDDEN), so that no
+    answer tells another branch's or family's object exists: everyone but the owner, who may see everything and
+    learns nothing from "not there (yet)"."""
+    return p.role is not Role.OWNER
+
+
 def ensure(allowed: bool) -> None:
     """Raise the same Forbidden for 'not yours' and 'not there' callers choose to hide."""
     if not allowed:

@@ -34,6 +34,20 @@ def may_name_student(p: Principal, family_id: str, student: Student | None) -> b
             and (p.role is Role.OWNER or student.branch_id in p.branch_ids))
 
 
+def may_act_on_booked(p: Principal, branch_id: str | None) -> bool:
+    """An object booked to a branch (an invoice a payment goes to, a subscription invoiced): acted on by that
+    branch's admins, the owner and the family itself; one booked to none by whoever manages the family. The
+    family is checked separately."""
+    return branch_id is None or p.role in (Role.GUARDIAN, Role.STUDENT) or can_manage_branch(p, branch_id)
+
+
+def default_booking(p: Principal, family_branches: Set[str]) -> str | None:
+    """Where a branch admin's money is booked when they name no branch: their branch the family studies in (the
+    desk's cash is in its branch's report, and its refunds are that branch's); None when there are several."""
+    mine = p.branch_ids & family_branches
+    return next(iter(mine)) if len(mine) == 1 else None
+
+
 def may_manage_family(p: Principal, family_branches: Set[str]) -> bool:
     """Money operations on a family: the owner, or an admin of a branch the family studies in."""
     if p.role is Role.OWNER:

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from billing.domain.events import AdjustmentMade
 from billing.domain.model import LedgerAccount, Transaction, TxKind, money_move, positive_amount
-from billing.service.access import actor, require_family_managed
+from billing.service.access import actor, require_booking, require_family_managed
 from billing.service.ledger import account_of, post
 from billing.service.payments import booked_branch
 from billing.service.unit_of_work import BillingUnitOfWork
@@ -36,18 +36,18 @@ class AdjustBalance:
 
 
 async def adjust_balance(cmd: AdjustBalance, uow: BillingUnitOfWork, p: Principal) -> BalanceResult:
-    await require_family_managed(p, uow.projections, cmd.family_id, branch_id=cmd.branch_id)
+    branch_id = await require_booking(p, uow.projections, cmd.family_id, branch_id=cmd.branch_id)
     reason = cmd.reason.strip()
     if not reason:
         raise InvalidInput("Say why the balance is adjusted.", field="reason")
     amount = positive_amount(cmd.amount, uow.limits, negative=True)
-    content = {"family": cmd.family_id, "amount": f"{amount:.2f}", "reason": reason, **booked_branch(cmd.branch_id)}
+    content = {"family": cmd.family_id, "amount": f"{amount:.2f}", "reason": reason, **booked_branch(branch_id)}
 
     async def action() -> BalanceResult:
         account = await account_of(uow, cmd.family_id)
         tx = Transaction(account.id, account.family_id, TxKind.ADJUSTMENT, reason,
                          money_move(account.id, amount, LedgerAccount.ADJUSTMENTS, account.currency),
-                         branch_id=cmd.branch_id, created_by=actor(p))
+                         branch_id=branch_id, created_by=actor(p))
         # A correction may take the family into debt: it records a fact, it is not a sale.
         posted = await post(uow, tx, allow_debt=True)
         uow.publish(AdjustmentMade(transaction_id=tx.id, family_id=account.family_id,
@@ -73,8 +73,9 @@ class ChargeAccount:
 
 async def charge_account(cmd: ChargeAccount, uow: BillingUnitOfWork, p: Principal) -> BalanceResult:
     """A direct charge (a textbook, an event): refused with INSUFFICIENT_FUNDS beyond the credit limit."""
-    await require_family_managed(p, uow.projections, cmd.family_id, branch_id=cmd.branch_id, student_id=cmd.student_id)
-    result = await apply_charge(cmd, uow, actor(p), user_scope(p.user_id))
+    branch_id = await require_booking(p, uow.projections, cmd.family_id, branch_id=cmd.branch_id,
+                                      student_id=cmd.student_id)
+    result = await apply_charge(replace(cmd, branch_id=branch_id), uow, actor(p), user_scope(p.user_id))
     await uow.commit()
     return result
 

@@ -10,7 +10,7 @@ from billing.domain.errors import InvoiceNotFound, InvoiceStateInvalid, Subscrip
 from billing.domain.events import InvoiceIssued
 from billing.domain.model import InvoiceStatus, new_id, positive_amount, utcnow
 from billing.domain.records import Invoice
-from billing.service.access import require_family_managed
+from billing.service.access import ensure_booked_managed, require_booking, require_family_managed
 from billing.service.ledger import account_of
 from billing.service.payments import booked_branch
 from billing.service.unit_of_work import BillingUnitOfWork
@@ -39,21 +39,29 @@ class IssueInvoice:
 
 
 async def issue_invoice(cmd: IssueInvoice, uow: BillingUnitOfWork, p: Principal) -> IssueResult:
-    await require_family_managed(p, uow.projections, cmd.family_id, branch_id=cmd.branch_id)
+    if cmd.subscription_id is None:
+        booked = await require_booking(p, uow.projections, cmd.family_id, branch_id=cmd.branch_id)
+    else:  # booked to the subscription's branch unless named: checked with the subscription, below
+        await require_family_managed(p, uow.projections, cmd.family_id, branch_id=cmd.branch_id)
+        booked = cmd.branch_id
     if cmd.period_from and cmd.period_to and cmd.period_to < cmd.period_from:
         raise InvalidInput("The period ends before it starts.", field="periodTo")
-    content = {"family": cmd.family_id, "amount": str(cmd.amount), "sub": cmd.subscription_id,
-               "from": str(cmd.period_from), "to": str(cmd.period_to), "description": cmd.description,
-               **booked_branch(cmd.branch_id)}
+    given = positive_amount(cmd.amount, uow.limits) if cmd.amount is not None else None
+    description = cmd.description.strip() or "Invoice"
+    # The amount as money ("100" and "100.00" are one request), as every money mutation's content has it.
+    content = {"family": cmd.family_id, "amount": f"{given:.2f}" if given is not None else None,
+               "sub": cmd.subscription_id, "from": str(cmd.period_from), "to": str(cmd.period_to),
+               "description": description, **booked_branch(booked)}
 
     async def action() -> IssueResult:
         account = await account_of(uow, cmd.family_id)
-        amount = cmd.amount
-        branch_id = cmd.branch_id
+        amount = given
+        branch_id = booked
         if cmd.subscription_id is not None:
             sub = await uow.subscriptions.get(cmd.subscription_id)
             if sub is None or sub.family_id != cmd.family_id:
                 raise SubscriptionNotFound(field="subscriptionId")
+            ensure_booked_managed(p, sub.branch_id)  # another branch's subscription is that branch's to invoice
             amount = amount if amount is not None else sub.price
             branch_id = branch_id or sub.branch_id
         if amount is None:
@@ -62,7 +70,7 @@ async def issue_invoice(cmd: IssueInvoice, uow: BillingUnitOfWork, p: Principal)
         invoice_id = new_id()
         await uow.invoices.add(Invoice(
             id=invoice_id, account_id=account.id, family_id=cmd.family_id, branch_id=branch_id,
-            description=cmd.description.strip() or "Invoice", subscription_id=cmd.subscription_id,
+            description=description, subscription_id=cmd.subscription_id,
             period_from=cmd.period_from, period_to=cmd.period_to, amount=amount, paid=Decimal("0.00"),
             currency=account.currency, status=InvoiceStatus.ISSUED.value, issued_at=utcnow()))
         uow.publish(InvoiceIssued(invoice_id=invoice_id, family_id=cmd.family_id,

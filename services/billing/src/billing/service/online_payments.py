@@ -15,7 +15,7 @@ from billing.domain.errors import (
 )
 from billing.domain.model import InvoiceStatus, PaymentMethod, new_id, positive_amount, utcnow
 from billing.domain.records import Checkout
-from billing.service.access import require_family_visible
+from billing.service.access import ensure_booked_managed, require_family_visible
 from billing.service.ledger import account_of
 from billing.service.payment_provider import CheckoutSession, Notification, PaymentProvider
 from billing.service.payments import PaymentResult, RecordPayment, apply_payment
@@ -41,6 +41,7 @@ async def start_online_payment(cmd: StartOnlinePayment, uow: BillingUnitOfWork, 
         inv = await uow.invoices.get(cmd.invoice_id)
         if inv is None or inv.family_id != cmd.family_id:
             raise InvoiceNotFound(field="invoiceId")
+        ensure_booked_managed(p, inv.branch_id)  # staff start checkouts only for their branch's invoices
         if inv.status not in (InvoiceStatus.ISSUED.value, InvoiceStatus.PARTLY_PAID.value):
             raise InvoiceStateInvalid("The invoice is already paid or cancelled.", field="invoiceId")
         if amount > inv.amount - inv.paid:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from billing.domain.errors import (
@@ -28,7 +28,7 @@ from billing.domain.model import (
     utcnow,
 )
 from billing.domain.records import Payment
-from billing.service.access import actor, ensure_family_managed, require_family_managed
+from billing.service.access import actor, ensure_booked_managed, ensure_family_managed, require_family_managed
 from billing.service.ledger import account_of, post, post_payment
 from billing.service.unit_of_work import BillingUnitOfWork
 from kabinet.auth.principal import Principal
@@ -73,20 +73,23 @@ async def record_payment(cmd: RecordPayment, uow: BillingUnitOfWork, p: Principa
     # The check's branches and the family's account in one statement (an account's id and currency never change
     # once opened: read before the key is claimed, it is still the one the posting needs).
     account, branches = await uow.accounts.with_branches(cmd.family_id)
-    ensure_family_managed(p, branches, branch_id=cmd.branch_id)
+    cmd = replace(cmd, branch_id=ensure_family_managed(p, branches, branch_id=cmd.branch_id))
     if cmd.method is PaymentMethod.ONLINE:
         raise InvalidInput("Online payments are confirmed by the payment provider.", field="method")
-    result = await apply_payment(cmd, uow, actor(p), user_scope(p.user_id), account=account)
+    result = await apply_payment(cmd, uow, actor(p), user_scope(p.user_id), account=account, payer=p)
     await uow.commit()
     return result
 
 
 async def apply_payment(cmd: RecordPayment, uow: BillingUnitOfWork, received_by: str | None, scope: str, *,
                         before: Callable[[], Awaitable[None]] | None = None,
-                        account: FamilyAccount | None = None, closed_invoice_ok: bool = False) -> RecordedPayment:
+                        account: FamilyAccount | None = None, closed_invoice_ok: bool = False,
+                        payer: Principal | None = None) -> RecordedPayment:
     """Record a payment once per (scope, idempotency key); ``before`` runs first on the first application only.
     ``account``: the family's when the caller has read it already (else it is read here). ``closed_invoice_ok``:
-    money already received (online) for an invoice paid or cancelled meanwhile goes to the balance alone."""
+    money already received (online) for an invoice paid or cancelled meanwhile goes to the balance alone.
+    ``payer``: the staff member recording it, who may pay only invoices booked to a branch they act for (the
+    provider's notifications were checked against the checkout their caller started)."""
     amount = positive_amount(cmd.amount, uow.limits)
     content = {"family": cmd.family_id, "amount": f"{amount:.2f}", "currency": cmd.currency,
                "method": cmd.method.value, "invoice": cmd.invoice_id, "external": cmd.external_id,
@@ -102,7 +105,8 @@ async def apply_payment(cmd: RecordPayment, uow: BillingUnitOfWork, received_by:
         payment_id = new_id()
         invoice_id = cmd.invoice_id
         if invoice_id is not None and not await _allocate_to_invoice(uow, invoice_id, cmd.family_id, amount,
-                                                                     refuse_closed=not closed_invoice_ok):
+                                                                     refuse_closed=not closed_invoice_ok,
+                                                                     payer=payer):
             invoice_id = None
         tx = Transaction(acc.id, acc.family_id, TxKind.PAYMENT,
                          f"Payment ({cmd.method.value})",
@@ -135,12 +139,14 @@ def booked_branch(branch_id: str | None) -> dict[str, str]:
 
 
 async def _allocate_to_invoice(uow: BillingUnitOfWork, invoice_id: str, family_id: str, amount: Decimal, *,
-                               refuse_closed: bool = True) -> bool:
+                               refuse_closed: bool = True, payer: Principal | None = None) -> bool:
     """Apply the payment to the invoice; False (unless ``refuse_closed``) when it is paid or cancelled."""
     repo = uow.invoices
     inv = await repo.get(invoice_id, lock=True)
     if inv is None or inv.family_id != family_id:
         raise InvoiceNotFound(field="invoiceId")
+    if payer is not None:  # another branch's invoice is that branch's to settle
+        ensure_booked_managed(payer, inv.branch_id)
     if inv.status in (InvoiceStatus.CANCELLED.value, InvoiceStatus.PAID.value):
         if not refuse_closed:
             return False

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import strawberry
 
-from kabinet.auth.rules import require_authenticated
+from kabinet.auth.rules import hides_missing, require_authenticated
 from kabinet.errors import Forbidden
 from kabinet.graphql.entities import STUDENT_OWNER, StudentEntity, StudentOwner
 from kabinet.graphql.types import PageInfo
@@ -48,15 +48,19 @@ def _now() -> datetime:
 
 # -- the lesson and its sheet -------------------------------------------------------------------------------
 
-async def sheet_for(info: Ctx, lesson_id: str) -> LessonSheet | None:
+async def sheet_for(info: Ctx, lesson_id: str, *, named: bool = False) -> LessonSheet | None:
     """The lesson's sheet with the rows the caller may see; None if learning does not know the lesson.
 
-    Raises Forbidden for callers who may see nothing of it (another group's teacher, another family).
+    Raises Forbidden for callers who may see nothing of it (another group's teacher, another family), and, for a
+    lesson the caller ``named`` (not one the gateway reached through scheduling's Lesson, which checked it), for
+    an unknown one too (``hides_missing``).
     """
     p = info.context.principal
     require_authenticated(p)
     lesson = await loaders(info).lesson_by_id.load(lesson_id)
     if lesson is None:
+        if named and hides_missing(p):
+            raise Forbidden()
         return None
     sheet = await loaders(info).sheet_by_lesson.load(lesson.id)
     visible = visible_students(p, lesson, families_on(lesson, sheet.marks if sheet else ()))

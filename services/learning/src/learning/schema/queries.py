@@ -29,7 +29,7 @@ def _now() -> datetime:
 class Query:
     @strawberry.field(description="A lesson's sheet (the same as Lesson.sheet, for clients of this subgraph).")
     async def lesson_sheet(self, info: Ctx, lesson_id: strawberry.ID) -> LessonSheet | None:
-        return await sheet_for(info, str(lesson_id))
+        return await sheet_for(info, str(lesson_id), named=True)
 
     @strawberry.field(description="A group's journal: students x lessons (staff: a teacher sees the lessons they "
                                   "teach, an admin their branch's).")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from kabinet.auth.principal import Principal
-from kabinet.auth.rules import ensure, require_authenticated
+from kabinet.auth.rules import ensure, hides_missing, require_authenticated
 from kabinet.errors import Forbidden
 from learning.domain.access import can_write_sheet
 from learning.domain.errors import LessonNotFound, StaleRevision
@@ -47,8 +47,9 @@ async def save_sheet(cmd: SaveSheet, uow: LearningUnitOfWork, principal: Princip
     require_authenticated(principal)
     lesson = await uow.projections.lesson(cmd.draft.lesson_id, for_update=True)
     if lesson is None:
-        # Only staff learn that a lesson is unknown (yet): it may still be on its way from scheduling.
-        if not principal.is_staff:
+        # Unknown is answered as not yours (staff of another branch learnt that a lesson existed); the owner may
+        # still hear that it is not known yet (it may be on its way from scheduling).
+        if hides_missing(principal):
             raise Forbidden()
         raise LessonNotFound(field="lessonId")
     ensure(can_write_sheet(principal, lesson))

@@ -10,7 +10,7 @@ from strawberry.federation.schema_directives import Cost
 from strawberry.types import Info
 
 from kabinet.auth.principal import Role
-from kabinet.auth.rules import ensure, require_authenticated
+from kabinet.auth.rules import ensure, hides_missing, require_authenticated
 from kabinet.graphql.context import RequestContext
 from kabinet.graphql.schema import EXPENSIVE_FIELD_COST
 from scheduling.domain.access import can_see_lesson, managed_branches, require_staff_or_owner, works_in_branch
@@ -55,11 +55,14 @@ class LessonsFilter:
 class Query:
     @strawberry.field(description="A lesson the caller may see.")
     async def lesson(self, info: Info[RequestContext, None], id: strawberry.ID) -> Lesson | None:
-        require_authenticated(info.context.principal)
+        p = info.context.principal
+        require_authenticated(p)
         x = await loaders(info).lesson_by_id.load(str(id))
+        # Not there answers as not yours (null for the one told that the other exists); the owner sees all.
+        ensure(x is not None or not hides_missing(p))
         if x is None:
             return None
-        ensure(can_see_lesson(info.context.principal, x))
+        ensure(can_see_lesson(p, x))
         return Lesson.from_model(x)
 
     @strawberry.field(description="Lessons as a list, in start order, paginated (R-SCH-8, R-SCH-9).")

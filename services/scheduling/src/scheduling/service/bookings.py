@@ -190,15 +190,20 @@ async def cancel_booking(cmd: CancelBooking, uow: SchedulingUnitOfWork, p: Princ
     if booking is None:
         raise errors.BookingNotFound(field="bookingId")
     # The booking is the argument: its family (or the student) may cancel it, and so may the lesson's branch.
+    # Staff only the lesson's branch, as they book only there: the student's branch's admin would change another
+    # branch's roster (and cancel a lesson it made in an open slot).
     student = await uow.projections.student(booking.student_id)
     lesson = await uow.lessons.get(booking.lesson_id, lock=True)
     if lesson is None:
         raise errors.LessonNotFound(field="bookingId")
-    if student is None or not can_act_for(p, student):
+    if p.is_staff or student is None or not can_act_for(p, student):
         require_branch_admin(p, lesson.branch_id)
     branch = await get_branch(uow, lesson.branch_id)
     booking.cancel(now, lesson.starts_at, branch)
-    await uow.bookings.save(booking)
+    # The booking was read before the lesson's lock: of cancellations at once, the conditional update lets one
+    # through; the others find it cancelled (else each released the place and published booking.cancelled).
+    if not await uow.bookings.cancel(booking):
+        raise errors.BookingAlreadyCancelled(field="bookingId")
     part = lesson.participant(booking.student_id)
     if part is not None and not booking.late and await uow.slots.reopen(lesson.id):
         # The booking made this lesson in an open slot: in time, the lesson goes and the slot opens again.

@@ -39,9 +39,13 @@ class BookingRepository:
             id=b.id, lesson_id=b.lesson_id, student_id=b.student_id, family_id=b.family_id, status=b.status.value,
             late=b.late, created_at=b.created_at, cancelled_at=b.cancelled_at))
 
-    async def save(self, b: Booking) -> None:
-        await self.session.execute(update(bookings).where(bookings.c.id == b.id).values(
+    async def cancel(self, b: Booking) -> bool:
+        """Write the cancellation if the booking is still active; False if another cancelled it first (a row
+        read before it committed is stale: the condition, re-checked on the committed row, decides)."""
+        done = await self.session.execute(update(bookings).where(
+            bookings.c.id == b.id, bookings.c.status == BookingStatus.ACTIVE.value).values(
             status=b.status.value, late=b.late, cancelled_at=b.cancelled_at))
+        return bool(getattr(done, "rowcount", 0))
 
     async def get(self, booking_id: str) -> Booking | None:
         r = (await self.session.execute(select(bookings).where(bookings.c.id == booking_id))).first()
