@@ -2,7 +2,7 @@ import { Link, useParams } from "react-router-dom";
 import { useQuery } from "urql";
 import { Card, ErrorNote, Money, PageTitle, Spinner } from "../../../components/ui";
 import { NotFound } from "../../../components/NotFound";
-import { describeCombined } from "../../../lib/errors";
+import { describeCombined, fromCombined } from "../../../lib/errors";
 import { formatDate, formatDateTime, formatTime } from "../../../lib/format";
 import { useI18n, type MessageKey } from "../../../lib/i18n";
 import { canStillCancel } from "../../../lib/time";
@@ -20,7 +20,12 @@ export default function LessonPage() {
     query: TeacherName, variables: { id: lesson?.teacherId ?? "" }, pause: !lesson?.teacherId,
   });
   if (!data && fetching) return <Spinner />;
-  if (!lesson) return error ? <ErrorNote>{describeCombined(t, error)}</ErrorNote> : <NotFound />;
+  // A lesson that is not there and one that is not this family's both answer FORBIDDEN (so that an id tells
+  // nothing): either way the page is not found, as for another family's child.
+  if (!lesson) {
+    const failed = error && fromCombined(error)?.code !== "FORBIDDEN";
+    return failed ? <ErrorNote>{describeCombined(t, error)}</ErrorNote> : <NotFound />;
+  }
   // Only this child's row of the sheet: the teacher's comment is for this child's family alone.
   const mine = lesson.sheet?.students.find((s) => s.studentId === child.id);
   const staff = teacher?.staff;
