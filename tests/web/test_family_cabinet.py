@@ -586,6 +586,8 @@ async def test_a_gateway_refusing_for_load_is_sent_again_once_then_shown_in_the_
             await route.continue_()
 
     child = kids(cabinet)[0]
+    # signed out by an earlier test: sign in again (a reload restores the session from the cookie)
+    await sign_in_with_code(parent, cabinet.url, PARENT)
     for viewport in VIEWPORTS:
         refused.clear()
         await parent.set_viewport_size(viewport)
