@@ -322,6 +322,9 @@ async def test_marks_kept_offline_are_sent_on_the_next_open(cabinet: Cabinet) ->
         await asyncio.sleep(0.2)
     assert [s["attendance"] for s in (await server_sheet(cabinet, lesson_id))["students"]] == ["PRESENT"]
     await expect(page.get_by_test_id("kept-sheets")).to_have_count(0)
+    # once sent, it is not listed among the unfilled sheets either (the list reloads)
+    await expect(page.locator(f"[data-testid=unfilled-sheets] [data-lesson-id='{lesson_id}']")).to_have_count(0)
+    await expect(page.get_by_test_id("teacher-home")).to_contain_text("Итоги не заполнены")
     assert await _kept(page, lesson_id) == []
     await context.close()
 

@@ -1,4 +1,4 @@
-import { useMemo } from "react";
+import { useCallback, useEffect, useMemo, useRef } from "react";
 import { Link } from "react-router-dom";
 import { useQuery } from "urql";
 import { Card, Empty, ErrorNote, PageTitle, Spinner } from "../../../components/ui";
@@ -16,9 +16,28 @@ type Lesson = TeacherLessonFieldsFragment;
 export default function TeacherHomePage() {
   const { t, locale } = useI18n();
   const variables = useMemo(() => weekRange(), []);
-  const [{ data, error, fetching }] = useQuery({ query: TeacherHome, variables });
+  const [{ data, error, fetching }, refetch] = useQuery({ query: TeacherHome, variables });
   const outbox = useOutbox();
   const kept = useOutboxEntries(outbox);
+  // The list as it is now when the teacher comes back to the app, the network comes back, or a kept sheet was
+  // sent meanwhile (it leaves the unfilled ones).
+  const reload = useCallback(() => refetch({ requestPolicy: "network-only" }), [refetch]);
+  useEffect(() => {
+    const onVisible = () => {
+      if (document.visibilityState === "visible") reload();
+    };
+    document.addEventListener("visibilitychange", onVisible);
+    window.addEventListener("online", reload);
+    return () => {
+      document.removeEventListener("visibilitychange", onVisible);
+      window.removeEventListener("online", reload);
+    };
+  }, [reload]);
+  const keptCount = useRef(kept.length);
+  useEffect(() => {
+    if (kept.length < keptCount.current) reload();
+    keptCount.current = kept.length;
+  }, [kept.length, reload]);
   const zoneOf = useMemo(() => zoneFinder(data?.branches ?? []), [data?.branches]);
   const courses = useMemo(() => new Map((data?.courses ?? []).map((c) => [c.id, c.name])), [data?.courses]);
   if (!data && fetching) return <Spinner />;
