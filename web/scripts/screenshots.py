@@ -1,6 +1,7 @@
 """Screenshots of the main phone screens for docs/web.md (docs/img/web-*.png), from a running cabinet:
 `uv run python web/scripts/screenshots.py http://localhost:8000` (`make run`; demo family +79000000001, demo
-teacher olga.smirnova@kabinet.demo; `--teacher` takes the teacher's screens only). The teacher's offline screen saves nothing: its browser closes offline."""
+teacher olga.smirnova@kabinet.demo; `--teacher` takes the teacher's screens only). The teacher's offline screen
+saves nothing: its browser closes offline."""
 
 import asyncio
 import sys
