@@ -168,6 +168,15 @@ async def axe_check(page: Page, screen: str) -> None:
     assert bad == [], f"{screen}: {bad}"
 
 
+async def watched_page(cabinet: Cabinet, viewport: dict[str, int] = PHONE) -> tuple[BrowserContext, Page, list[str]]:
+    """A new context and page, and the list its uncaught script errors go to (a module's page asserts none)."""
+    context = await cabinet.context(viewport)
+    page = await context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    return context, page, errors
+
+
 async def go(page: Page, path: str) -> None:
     """Open a path inside the app as a link would (the session stays in the page's memory)."""
     await page.evaluate("(p) => { history.pushState(null, '', p); dispatchEvent(new PopStateEvent('popstate')); }",

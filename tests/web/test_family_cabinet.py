@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.async_api import Page, expect
 
-from .conftest import DESKTOP, PHONE, VIEWPORTS, Cabinet, axe_check, go, sign_in_with_code
+from .conftest import DESKTOP, PHONE, VIEWPORTS, Cabinet, axe_check, go, sign_in_with_code, watched_page
 
 PARENT = "+79000000001"  # Anna Petrova: Masha, Petya, Dasha (Moscow)
 OTHER = "+79000000002"  # Igor Ivanov: Sasha, Misha (Moscow)
@@ -25,10 +25,7 @@ TEACHER = "olga.smirnova@kabinet.demo"
 
 @pytest.fixture(scope="module")
 async def parent(cabinet: Cabinet) -> AsyncIterator[Page]:
-    context = await cabinet.context(PHONE)
-    page = await context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    context, page, errors = await watched_page(cabinet, PHONE)
     await sign_in_with_code(page, cabinet.url, PARENT)
     yield page
     await context.close()
@@ -597,6 +594,8 @@ async def test_a_gateway_refusing_for_load_is_sent_again_once_then_shown_in_the_
             await route.continue_()
 
     child = kids(cabinet)[0]
+    # signed out by an earlier test: sign in again (a reload restores the session from the cookie)
+    await sign_in_with_code(parent, cabinet.url, PARENT)
     for viewport in VIEWPORTS:
         refused.clear()
         await parent.set_viewport_size(viewport)

@@ -1,11 +1,13 @@
 """Screenshots of the main phone screens for docs/web.md (docs/img/web-*.png), from a running cabinet:
-`uv run python web/scripts/screenshots.py http://localhost:8000` (`make run`; demo family +79000000001)."""
+`uv run python web/scripts/screenshots.py http://localhost:8000` (`make run`; demo family +79000000001, demo
+teacher olga.smirnova@kabinet.demo; `--teacher` takes the teacher's screens only). The teacher's offline screen
+saves nothing: its browser closes offline."""
 
 import asyncio
 import sys
 from pathlib import Path
 
-from playwright.async_api import Page, async_playwright
+from playwright.async_api import Browser, Page, async_playwright
 
 OUT = Path(__file__).resolve().parents[2] / "docs" / "img"
 ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
@@ -45,7 +47,45 @@ async def main(url: str, phone: str = "+79000000001") -> None:
         await page.get_by_role("button", name="English").click()
         await go(page, f"/c/{child}")
         await page.screenshot(path=str(OUT / "web-home-en.png"))
+        await teacher(browser, url)
         await browser.close()
 
 
-asyncio.run(main(*sys.argv[1:]))
+async def teacher(browser: Browser, url: str, login: str = "olga.smirnova@kabinet.demo") -> None:
+    context = await browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2)
+    page = await context.new_page()
+    await page.goto(f"{url}/signin")
+    await page.get_by_role("tab", name="По паролю").click()
+    await page.fill("input[name=login]", login)
+    await page.fill("input[name=password]", "kabinet-demo-2025")
+    await page.click("form button[type=submit]")
+    await page.wait_for_selector("[data-testid=teacher-home][data-loaded=true]")
+    await page.wait_for_timeout(800)
+    await page.screenshot(path=str(OUT / "web-teacher-home.png"))
+    # a group lesson of the week (three students), its sheet as the teacher opens it
+    await page.get_by_test_id("teacher-week").locator("[data-testid=teacher-lesson] a").first.click()
+    await page.wait_for_selector("[data-testid=sheet-student]")
+    await page.wait_for_timeout(800)
+    await page.screenshot(path=str(OUT / "web-teacher-sheet.png"))
+    await context.set_offline(True)
+    await page.fill("textarea[name=summary]", "Past simple: questions and negatives")
+    await page.fill("textarea[name=homework]", "Workbook p. 31, ex. 1-3")
+    first = page.get_by_test_id("sheet-student").first
+    await first.get_by_role("radio", name="Был", exact=True).check()
+    await first.get_by_role("radio", name="5", exact=True).check()
+    await page.get_by_role("button", name="Сохранить итоги").click()
+    await page.wait_for_selector("[data-testid=sheet-status][data-state=pending]")
+    await page.screenshot(path=str(OUT / "web-teacher-offline.png"))
+    await context.close()  # offline: the kept sheet goes with the browser, nothing reaches the demo
+
+
+async def teacher_only(url: str) -> None:
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        await teacher(browser, url)
+        await browser.close()
+
+
+# `--teacher`: the teacher's screens only (the family's stay as they are)
+args = [a for a in sys.argv[1:] if a != "--teacher"]
+asyncio.run(teacher_only(*args) if "--teacher" in sys.argv else main(*args))

@@ -109,6 +109,19 @@ async def test_the_session_cookie_reaches_identity_only_and_its_cookie_comes_bac
     assert signed.headers["cache-control"] == "no-store"
 
 
+async def test_one_browsers_cookie_never_reaches_identity_for_another(gateway) -> None:
+    # The teacher signs in (identity sets her refresh cookie); then a fresh browser with no cookie restores "its"
+    # session. The subgraph client must not have kept her cookie and sent it for the stranger: identity would
+    # refresh her session and hand it to him.
+    await gateway.post("/graphql", json={"query": SIGN_IN}, headers=BROWSER)
+    gateway.cookies.clear()  # the stranger's browser: this test client would keep and send her cookie itself
+    stranger = await gateway.post("/graphql", json={"query": SIGN_IN}, headers={"x-kabinet-session": "cookie"})
+    assert stranger.json() == {"data": {"signIn": "ok"}}
+    assert SEEN["identity"][-1] == {"cookie": None, "mode": "cookie"}
+    await gateway.post("/graphql", json={"query": BOTH})
+    assert SEEN["identity"][-1] == {"cookie": None, "mode": None}
+
+
 async def test_the_cookie_comes_back_for_a_request_by_document_id(gateway) -> None:
     signed = await gateway.post("/graphql", json={"documentId": f"sha256:{sha256_hex(SIGN_IN)}"}, headers=BROWSER)
     assert signed.json() == {"data": {"signIn": "ok"}}

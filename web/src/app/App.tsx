@@ -4,7 +4,7 @@ import { Provider } from "urql";
 import "../lib/graphql/documents";
 import { createGraphQLClient } from "../lib/graphql/client";
 import { I18nProvider, useI18n } from "../lib/i18n";
-import { refresh } from "../lib/session";
+import { isStaff, refresh } from "../lib/session";
 import { useSession } from "../lib/useSession";
 import { Spinner } from "../components/ui";
 import { NotFound } from "../components/NotFound";
@@ -14,6 +14,7 @@ import { SignInPage } from "../features/auth/components/SignInPage";
 
 // Routes past sign-in are split into their own chunks: the first screen carries only sign-in.
 const CabinetRoutes = lazy(() => import("./CabinetRoutes"));
+const TeacherRoutes = lazy(() => import("./TeacherRoutes"));
 const RegisterPage = lazy(() => import("../features/registration/components/RegisterPage"));
 const ConfirmEmailPage = lazy(() => import("../features/registration/components/ConfirmEmailPage"));
 
@@ -25,6 +26,18 @@ function RequireSession({ children }: { children: ReactNode }) {
     return <Navigate to={`/signin?next=${next}`} replace />;
   }
   return <>{children}</>;
+}
+
+/**
+ * Each cabinet is its role's only: staff get the teacher's cabinet (`/t`), everyone else the family's. The other
+ * role's addresses are "not found" before any of that cabinet's code or queries run; `/` leads staff to `/t`.
+ */
+function ForRole({ staff, children }: { staff: boolean; children: ReactNode }) {
+  const session = useSession();
+  const location = useLocation();
+  if (isStaff(session) === staff) return <>{children}</>;
+  if (!staff && location.pathname === "/") return <Navigate to="/t" replace />;
+  return <main id="main" className="center"><NotFound /></main>;
 }
 
 function Guarded({ children }: { children: ReactNode }) {
@@ -56,7 +69,9 @@ export function App() {
                   <Route path="/signin" element={<SignInPage />} />
                   <Route path="/register" element={<RegisterPage />} />
                   <Route path="/confirm-email" element={<ConfirmEmailPage />} />
-                  <Route path="/*" element={<RequireSession><CabinetRoutes /></RequireSession>} />
+                  <Route path="/t/*" element={<RequireSession><ForRole staff><TeacherRoutes /></ForRole></RequireSession>} />
+                  <Route path="/*" element={
+                    <RequireSession><ForRole staff={false}><CabinetRoutes /></ForRole></RequireSession>} />
                   <Route path="*" element={<NotFound />} />
                 </Routes>
               </Suspense>

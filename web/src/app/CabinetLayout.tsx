@@ -1,10 +1,8 @@
 import type { ReactNode } from "react";
-import { NavLink, useNavigate } from "react-router-dom";
-import { useClient } from "urql";
-import { LanguageSwitch } from "../components/LanguageSwitch";
+import { NavLink } from "react-router-dom";
 import { ChildSwitch } from "../features/family/components/ChildSwitch";
 import type { Child, Family } from "../features/family/context";
-import { signOut } from "../features/auth/session";
+import { TopBar } from "../features/auth/components/TopBar";
 import { useI18n, type MessageKey } from "../lib/i18n";
 
 const SECTIONS: { path: string; key: MessageKey }[] = [
@@ -19,22 +17,9 @@ const SECTIONS: { path: string; key: MessageKey }[] = [
 
 export function CabinetLayout({ family, child, children }: { family: Family; child?: Child; children: ReactNode }) {
   const { t } = useI18n();
-  const client = useClient();
-  const navigate = useNavigate();
-  const onSignOut = async () => {
-    await signOut(client);
-    navigate("/signin", { replace: true });
-  };
   return (
     <div className="shell">
-      <a className="skip" href="#main">{t("common.skip")}</a>
-      <header className="topbar">
-        <span className="brand">Kabinet</span>
-        <div className="topbar__actions">
-          <LanguageSwitch />
-          <button type="button" className="link-button" onClick={() => void onSignOut()}>{t("nav.signOut")}</button>
-        </div>
-      </header>
+      <TopBar />
       <ChildSwitch students={family.students} currentId={child?.id ?? ""}
         extra={<NavLink className="child child--add" to="/family/add-child">+ {t("nav.addChild")}</NavLink>} />
       {child && (

@@ -10,10 +10,23 @@ export interface SessionData {
   expiresIn: number;
   role: string;
   familyId?: string | null;
+  /** Staff (a teacher, an admin, the owner): their staff record; the teacher's cabinet is theirs. */
+  staffId?: string | null;
   /** The family's children in the cabinet's order: after sign-in the app opens the first one's home at once. */
   studentIds?: readonly string[];
 }
 
+/** Roles whose cabinet is the teacher's (`/t`); every other signed-in role gets the family cabinet. */
+const STAFF_ROLES = new Set(["teacher", "branch_admin", "owner"]);
+
+export function isStaff(session: Pick<SessionData, "role"> | null | undefined): boolean {
+  return !!session && STAFF_ROLES.has(session.role);
+}
+
+/** Thrown by a refresher that could not reach the server: the session is kept and the refresh tried again. */
+export class Unreachable extends Error {}
+
+/** Resolves to the new session, or null when the server refused the refresh token (the session is over). */
 type Refresher = (refreshToken: string | null) => Promise<SessionData | null>;
 type Listener = (session: SessionData | null) => void;
 
@@ -24,6 +37,7 @@ let pending: Promise<SessionData | null> | null = null;
 const listeners = new Set<Listener>();
 
 const REFRESH_AHEAD_S = 10;
+const RETRY_UNREACHABLE_MS = 5_000;
 
 export function setRefresher(fn: Refresher): void {
   refresher = fn;
@@ -59,10 +73,19 @@ export function refresh(): Promise<SessionData | null> {
   if (!pending) {
     const fn = refresher;
     pending = fn(current?.refreshToken ?? null)
-      .catch(() => null)
       .then((session) => {
         setSession(session);
         return session;
+      }, (error: unknown) => {
+        // Offline (a teacher's phone in a basement classroom): keep the session and try again, rather than
+        // signing out a page that holds marks not sent yet. Any other failure ends the session as before.
+        if (!(error instanceof Unreachable) || !current) {
+          setSession(null);
+          return null;
+        }
+        if (timer) clearTimeout(timer);
+        timer = setTimeout(() => void refresh(), RETRY_UNREACHABLE_MS);
+        return current;
       })
       .finally(() => {
         pending = null;

@@ -6,6 +6,7 @@ import asyncio
 import functools
 import time
 from collections.abc import Mapping
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any, TypeGuard
 
 import httpx
@@ -100,6 +101,9 @@ class SubgraphClient:
                 continue
             self._clients[s.name] = httpx.AsyncClient(
                 transport=s.transport,
+                # One client serves every user: a cookie jar would keep one browser's session cookie (identity's
+                # Set-Cookie) and send it with the next user's request. Cookies pass per request only (sessions).
+                cookies=CookieJar(DefaultCookiePolicy(allowed_domains=[])),
                 timeout=timeout,
                 limits=httpx.Limits(max_connections=200, max_keepalive_connections=100),
             )

@@ -1,6 +1,6 @@
 import type { Client } from "urql";
 import { resetLive } from "../../lib/graphql/client";
-import { getSession, setRefresher, setSession, type SessionData } from "../../lib/session";
+import { getSession, setRefresher, setSession, Unreachable, type SessionData } from "../../lib/session";
 import { RefreshSession, SignOut } from "./api/operations";
 
 /** Wire the session module to the API: refresh by the cookie (or the in-memory token), sign out. */
@@ -9,6 +9,7 @@ export function installRefresher(client: Client): void {
     const result = await client
       .mutation(RefreshSession, { refreshToken: refreshToken ?? "" }, { requestPolicy: "network-only" })
       .toPromise();
+    if (result.error?.networkError) throw new Unreachable();
     const session = result.data?.refreshSession.session;
     return session ? toSession(session) : null;
   });
@@ -16,7 +17,7 @@ export function installRefresher(client: Client): void {
 
 export function toSession(session: {
   accessToken: string; refreshToken?: string | null; expiresIn: number; role: string; familyId?: string | null;
-  studentIds?: readonly string[];
+  staffId?: string | null; studentIds?: readonly string[];
 }): SessionData {
   return { ...session };
 }

@@ -9,7 +9,7 @@ export const RequestSignInCode = graphql(`
 export const SignInWithCode = graphql(`
   mutation SignInWithCode($phone: String!, $code: String!) {
     signInWithCode(phone: $phone, code: $code) {
-      session { accessToken refreshToken expiresIn role familyId studentIds }
+      session { accessToken refreshToken expiresIn role familyId staffId studentIds }
       errors { code message field }
       triesLeft
     }
@@ -19,7 +19,7 @@ export const SignInWithCode = graphql(`
 export const SignInWithPassword = graphql(`
   mutation SignInWithPassword($login: String!, $password: String!) {
     signInWithPassword(login: $login, password: $password) {
-      session { accessToken refreshToken expiresIn role familyId studentIds }
+      session { accessToken refreshToken expiresIn role familyId staffId studentIds }
       errors { code message field }
     }
   }
@@ -28,7 +28,7 @@ export const SignInWithPassword = graphql(`
 export const RefreshSession = graphql(`
   mutation RefreshSession($refreshToken: String!) {
     refreshSession(refreshToken: $refreshToken) {
-      session { accessToken refreshToken expiresIn role familyId studentIds }
+      session { accessToken refreshToken expiresIn role familyId staffId studentIds }
       errors { code message }
     }
   }
