@@ -55,13 +55,19 @@ class Staff:
         # the services' /graphql answers only the gateway: these calls carry the stack's shared secret
         self.headers = {SECRET_HEADER: GATEWAY_SECRET}
 
-    async def call(self, service: str, query: str, variables: dict[str, Any] | None = None,
-                   login: str | None = None) -> dict[str, Any]:
+    async def answer(self, service: str, query: str, variables: dict[str, Any] | None = None,
+                     login: str | None = None) -> dict[str, Any]:
+        """The whole GraphQL answer (data and errors)."""
         headers = dict(self.headers)
         if login:
             headers["authorization"] = f"Bearer {await self.token(login)}"
-        answer = (await self.http.post(f"/services/{service}/graphql", headers=headers,
-                                       json={"query": query, "variables": variables or {}})).json()
+        answer: dict[str, Any] = (await self.http.post(f"/services/{service}/graphql", headers=headers,
+                                                       json={"query": query, "variables": variables or {}})).json()
+        return answer
+
+    async def call(self, service: str, query: str, variables: dict[str, Any] | None = None,
+                   login: str | None = None) -> dict[str, Any]:
+        answer = await self.answer(service, query, variables, login)
         assert not answer.get("errors"), answer
         data: dict[str, Any] = answer["data"]
         return data

@@ -49,11 +49,14 @@ async def lesson_for_teacher(cabinet: Cabinet, *, past: bool = True) -> tuple[st
         lesson { id } errors { code message } } }""", {"i": lesson}, login=ADMIN)
     assert data["createLesson"]["errors"] == [], data
     lesson_id = str(data["createLesson"]["lesson"]["id"])
-    # learning knows the lesson from scheduling's event: wait until it does (the sheet page needs its roster)
+    # learning knows the lesson from scheduling's event: wait until it does (the sheet page needs its roster). Until
+    # then learning answers FORBIDDEN, as for a lesson that is not the caller's (an id tells nothing).
     for _ in range(100):
-        sheet = (await cabinet.staff.call("learning", SHEET, {"l": lesson_id}, login=ADMIN))["lessonSheet"]
+        answer = await cabinet.staff.answer("learning", SHEET, {"l": lesson_id}, login=ADMIN)
+        sheet = (answer.get("data") or {}).get("lessonSheet")
         if sheet and sheet["students"]:
             break
+        assert all(e["extensions"]["code"] == "FORBIDDEN" for e in answer.get("errors", [])), answer
         await asyncio.sleep(0.1)
     return lesson_id, child
 

@@ -48,6 +48,7 @@ def _banner(host: str, port: int, logins: list[str], web: WebBuild | None = None
     ]
     if web is not None and web.dist is not None:
         lines.append(f"  Family cabinet (web app): {base}/  (open in a browser)")
+        lines.append(f"  Teacher's cabinet (same app): {base}/t  (sign in with a demo teacher's e-mail and password)")
     else:
         reason = web.problem if web is not None and web.problem else "not built"
         lines.append(f"  Family cabinet (web app): not served - {reason}")

@@ -15,11 +15,12 @@ export default function LessonPage() {
   const { child, timeZone } = useCabinet();
   const { lessonId = "" } = useParams();
   const [{ data, error, fetching }] = useQuery({ query: LessonQuery, variables: { lessonId, studentId: child.id } });
-  const lesson = data?.lesson;
+  // urql keeps the last answer while the next lesson loads: never show another lesson's answer as this one's.
+  const lesson = data?.lesson?.id === lessonId ? data.lesson : undefined;
   const [{ data: teacher }] = useQuery({
     query: TeacherName, variables: { id: lesson?.teacherId ?? "" }, pause: !lesson?.teacherId,
   });
-  if (!data && fetching) return <Spinner />;
+  if (!lesson && fetching) return <Spinner />;
   // A lesson that is not there and one that is not this family's both answer FORBIDDEN (so that an id tells
   // nothing): either way the page is not found, as for another family's child.
   if (!lesson) {
