@@ -113,7 +113,7 @@ class GatewayPipeline:
         supergraph: Supergraph,
         client: SubgraphClient,
         *,
-        introspection_enabled: bool = True,
+        introspection_enabled: bool = False,
         document_cache_size: int = 1000,
         plan_cache_size: int = 1000,
         limits: RequestLimits | None = None,

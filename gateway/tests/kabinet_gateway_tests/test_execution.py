@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 
+from gateway.config import GatewaySettings
+from kabinet_gateway_tests.test_persisted_and_cost import harness
+
 
 async def test_root_fields_of_two_subgraphs_are_fetched_once_each(gateway):
     result = await gateway.query("{ me { name } topProducts(first: 2) { name } }")
@@ -84,7 +87,12 @@ async def test_skip_and_include(gateway):
     assert [r.subgraph for r in gateway.requests] == ["accounts"]  # nothing left to fetch from reviews
 
 
-async def test_root_typename_and_introspection(gateway):
+async def test_root_typename_and_introspection():
+    async for gateway in harness(GatewaySettings(compose_timeout_s=5, introspection_enabled=True)):
+        await _root_typename_and_introspection(gateway)
+
+
+async def _root_typename_and_introspection(gateway):
     result = await gateway.query('{ __typename __type(name: "User") { name fields { name } } }')
     assert result["data"]["__typename"] == "Query"
     assert {f["name"] for f in result["data"]["__type"]["fields"]} == {
