@@ -187,6 +187,7 @@ async def _compose(state: GatewayState) -> bool:
         supergraph,
         state.client,
         introspection_enabled=state.settings.introspection_enabled,
+        subgraph_error_messages=state.settings.subgraph_error_messages,
         document_cache_size=state.settings.document_cache_size,
         plan_cache_size=state.settings.plan_cache_size,
         limits=RequestLimits(
