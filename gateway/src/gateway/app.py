@@ -303,6 +303,7 @@ def create_gateway_app(
             documents=state.documents,
             subscriptions=state.subscriptions,
             max_operations=settings.ws_max_operations,
+            max_message_bytes=settings.max_body_bytes,  # the HTTP body limit, per message
         )
         connection.headers.update(forwarded_client(websocket, settings))
         await connection.serve()
