@@ -4,7 +4,8 @@
 #
 #   deploy/make-secrets.sh           docker compose: .env at the repository root (git-ignored)
 #   deploy/make-secrets.sh --demo    the same, plus IDENTITY_DEV_MAILBOX=true (codes and links kept in memory
-#                                    instead of sent: for trying Kabinet only)
+#                                    instead of sent) and the gateway's console and introspection on
+#                                    (GATEWAY_CONSOLE_ENABLED, GATEWAY_INTROSPECTION_ENABLED): for trying Kabinet only
 #   deploy/make-secrets.sh --k8s     Kubernetes: the files under deploy/k8s/base/secrets/ (git-ignored) that
 #                                    kustomize builds the Secrets from. The database and broker URLs are yours:
 #                                    set IDENTITY_DATABASE_URL, SCHEDULING_DATABASE_URL, BILLING_DATABASE_URL,
@@ -65,12 +66,14 @@ compose() {
         fi
     done
     if $demo; then
-        if present IDENTITY_DEV_MAILBOX; then
-            echo "make-secrets: IDENTITY_DEV_MAILBOX is in .env, kept"
-        else
-            echo "IDENTITY_DEV_MAILBOX=true" >>"$env_file"
-            echo "make-secrets: IDENTITY_DEV_MAILBOX=true written to .env (trying it out only)"
-        fi
+        for name in IDENTITY_DEV_MAILBOX GATEWAY_CONSOLE_ENABLED GATEWAY_INTROSPECTION_ENABLED; do
+            if present "$name"; then
+                echo "make-secrets: $name is in .env, kept"
+            else
+                echo "$name=true" >>"$env_file"
+                echo "make-secrets: $name=true written to .env (trying it out only)"
+            fi
+        done
     fi
     echo "make-secrets: put your payment provider's secret in BILLING_PAYMENT_WEBHOOK_SECRET before taking payments"
 }

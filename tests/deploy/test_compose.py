@@ -440,7 +440,9 @@ def test_the_gateway_image_builds_the_web_app_with_node_20_and_serves_it() -> No
 def test_compose_gateway_serves_the_web_app_next_to_the_console(services: dict) -> None:
     gateway = docker_compose.compose_env(services["gateway"])
     assert gateway["GATEWAY_TRUSTED_DOCUMENTS_ONLY"].endswith(":-false}"), "the console needs other documents"
-    assert gateway["GATEWAY_CONSOLE_ENABLED"].endswith(":-true}")
+    # Off unless configured (make-secrets.sh --demo turns them on in .env).
+    assert gateway["GATEWAY_CONSOLE_ENABLED"].endswith(":-false}")
+    assert gateway["GATEWAY_INTROSPECTION_ENABLED"].endswith(":-false}")
     assert "IDENTITY_SESSION_COOKIE_SECURE" in docker_compose.compose_env(services["identity"])
 
 

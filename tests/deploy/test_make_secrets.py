@@ -71,7 +71,10 @@ def test_compose_env_gets_every_required_secret_and_keeps_them(checkout: Path) -
     assert (checkout / ".env").read_text() == before  # a second run changes nothing
 
 
-def test_compose_keeps_the_operators_values_and_demo_adds_the_mailbox(checkout: Path) -> None:
+DEMO = ["IDENTITY_DEV_MAILBOX", "GATEWAY_CONSOLE_ENABLED", "GATEWAY_INTROSPECTION_ENABLED"]
+
+
+def test_compose_keeps_the_operators_values_and_demo_adds_the_mailbox_and_console(checkout: Path) -> None:
     # the operator's own lines, the last one unterminated
     (checkout / ".env").write_text("LOG_LEVEL=DEBUG\nexport BILLING_PAYMENT_WEBHOOK_SECRET=from-the-provider")
     done = run(checkout, "--demo")
@@ -79,10 +82,11 @@ def test_compose_keeps_the_operators_values_and_demo_adds_the_mailbox(checkout: 
     text = (checkout / ".env").read_text()
     assert text.startswith("LOG_LEVEL=DEBUG\nexport BILLING_PAYMENT_WEBHOOK_SECRET=from-the-provider\n")
     names = [line.split("=", 1)[0].removeprefix("export ") for line in text.splitlines()]
-    assert sorted(names) == sorted(["LOG_LEVEL", *COMPOSE_SECRETS, "IDENTITY_DEV_MAILBOX"])
-    assert "IDENTITY_DEV_MAILBOX=true\n" in text
+    assert sorted(names) == sorted(["LOG_LEVEL", *COMPOSE_SECRETS, *DEMO])
+    for name in DEMO:
+        assert f"{name}=true\n" in text
     assert run(checkout, "--demo").returncode == 0
-    assert (checkout / ".env").read_text() == text  # the mailbox line is not added twice either
+    assert (checkout / ".env").read_text() == text  # the demo lines are not added twice either
 
 
 def test_k8s_writes_the_files_kustomize_needs_and_keeps_them(checkout: Path) -> None:

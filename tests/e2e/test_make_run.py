@@ -32,8 +32,11 @@ async def test_make_run_serves_demo_family_cabinet(kabinet_run: tuple[str, Path]
     assert len(secret_file.read_text().strip()) >= 32 and secret_file.stat().st_mode & 0o077 == 0
 
     async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+        # The gateway's console and introspection are off unless configured; `kabinet run` turns them on.
         console = await client.get("/console")
         assert console.status_code == 200 and "graphiql" in console.text.lower()
+        schema = await client.post("/graphql", json={"query": "{ __schema { queryType { name } } }"})
+        assert schema.json() == {"data": {"__schema": {"queryType": {"name": "Query"}}}}
         # The services' own /graphql under /services/ answers only the gateway (issue #10 point 15).
         direct = await client.post("/services/identity/graphql", json={"query": "{ __typename }"})
         assert direct.status_code == 403 and direct.json()["errors"][0]["extensions"]["code"] == "GATEWAY_ONLY"

@@ -187,6 +187,7 @@ async def _compose(state: GatewayState) -> bool:
         supergraph,
         state.client,
         introspection_enabled=state.settings.introspection_enabled,
+        subgraph_error_messages=state.settings.subgraph_error_messages,
         document_cache_size=state.settings.document_cache_size,
         plan_cache_size=state.settings.plan_cache_size,
         limits=RequestLimits(
@@ -302,6 +303,7 @@ def create_gateway_app(
             documents=state.documents,
             subscriptions=state.subscriptions,
             max_operations=settings.ws_max_operations,
+            max_message_bytes=settings.max_body_bytes,  # the HTTP body limit, per message
         )
         connection.headers.update(forwarded_client(websocket, settings))
         await connection.serve()

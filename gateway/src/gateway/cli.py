@@ -42,8 +42,10 @@ def _serve(settings: GatewaySettings) -> int:
     from gateway.http_server import CoalescingHttpToolsProtocol
 
     # uvloop when installed (uvicorn's "auto"), httptools with each response written in one call (see
-    # http_server); no access log on the hot path (see /metrics).
-    uvicorn.run(app, host=settings.host, port=settings.port, access_log=False, http=CoalescingHttpToolsProtocol)
+    # http_server); no access log on the hot path (see /metrics). A WebSocket message is held to the HTTP body
+    # limit before it is buffered whole (uvicorn closes with 1009, as the gateway's own check does).
+    uvicorn.run(app, host=settings.host, port=settings.port, access_log=False, http=CoalescingHttpToolsProtocol,
+                ws_max_size=settings.max_body_bytes or 16 * 1024 * 1024)
     return 0
 
 

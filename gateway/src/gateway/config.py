@@ -55,8 +55,14 @@ class GatewaySettings(BaseSettings):
     host: str = "0.0.0.0"
     port: int = 8000
     supergraph_file: Path | None = None
-    console_enabled: bool = True
-    introspection_enabled: bool = True
+    # The GraphQL console (/console) and introspection show the whole API to anyone: off unless configured
+    # (`kabinet run` and `deploy/make-secrets.sh --demo` turn them on for trying Kabinet; the k8s dev overlay too).
+    console_enabled: bool = False
+    introspection_enabled: bool = False
+    # A subgraph error's message reaches the client only under a typed code (Kabinet's ErrorCode values and the
+    # kit's GraphQL codes); others get a generic message (gateway.subgraph_errors). `all`: every message as it
+    # came, as Apollo's gateway does (tests comparing with it; debugging) - internal text may reach clients.
+    subgraph_error_messages: Literal["typed", "all"] = "typed"
     subgraph_timeout_s: float = 10.0
     # Per-subgraph overrides of the timeout: `billing=2,identity=5`.
     subgraph_timeouts: Annotated[dict[str, float], NoDecode] = {}

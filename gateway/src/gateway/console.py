@@ -6,7 +6,7 @@
   request the console trades the refresh token for new ones (`refreshSession`) when the access token is about to
   expire, and once more on a 401. "Sign out" ends the session (`signOut`) and forgets the tokens.
 - **Schema documentation**: GraphiQL's docs explorer, from introspection of the API schema (so the console
-  follows `GATEWAY_INTROSPECTION_ENABLED`; `GATEWAY_CONSOLE_ENABLED=false` turns the page off).
+  follows `GATEWAY_INTROSPECTION_ENABLED`). Both are off unless configured (`GATEWAY_CONSOLE_ENABLED=true`).
 - **Saved operations**: `EXAMPLE_OPERATIONS`, opened as GraphiQL tabs - the month's schedule, a lesson sheet (read
   and save), a family's payments and recording a payment, the branch's debtors. A test validates each against
   the API schema composed from the real services, so they change when the schema does.

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from graphql import (
     DocumentNode,
@@ -39,6 +39,7 @@ from gateway.planning.paths import PlanningError
 from gateway.planning.plan import FetchNode, QueryPlan
 from gateway.planning.planner import QueryPlanner
 from gateway.sessions import current_exchange
+from gateway.subgraph_errors import SubgraphErrors
 
 SUBSCRIPTIONS_OVER_WEBSOCKET = (
     "Subscriptions are served over WebSocket (the graphql-transport-ws protocol) at this URL."
@@ -113,7 +114,8 @@ class GatewayPipeline:
         supergraph: Supergraph,
         client: SubgraphClient,
         *,
-        introspection_enabled: bool = True,
+        introspection_enabled: bool = False,
+        subgraph_error_messages: Literal["typed", "all"] = "typed",
         document_cache_size: int = 1000,
         plan_cache_size: int = 1000,
         limits: RequestLimits | None = None,
@@ -134,6 +136,7 @@ class GatewayPipeline:
         self.costs: LRUCache[tuple[str, str | None], int] = LRUCache(plan_cache_size)
         self.supergraph = supergraph
         self.schema = supergraph.api_schema
+        self.subgraph_errors = SubgraphErrors(self.schema, verbatim=subgraph_error_messages == "all")
         self.client = client
         self.planner = QueryPlanner(supergraph)
         self.rules = list(specified_rules)
@@ -147,7 +150,8 @@ class GatewayPipeline:
         # Response-layer keys change with the API schema and with what decides whether a document is accepted.
         self.response_generation = (
             response_layer.generation(
-                supergraph.api_sdl(), repr(self.limits), str(max_cost), str(introspection_enabled)
+                supergraph.api_sdl(), repr(self.limits), str(max_cost), str(introspection_enabled),
+                subgraph_error_messages,
             )
             if self.cache_responses
             else b""
@@ -366,7 +370,7 @@ class GatewayPipeline:
             started.prepared.fragments,
             started.variables,
             outcome.data,
-            outcome.errors,
+            [self.subgraph_errors.screen(e) for e in outcome.errors],
             outcome.errored_paths,
             cache=started.prepared.shapes,
             directive_names=started.prepared.directive_variables,

@@ -435,12 +435,16 @@ class RecordingTransport(httpx.AsyncBaseTransport):
     down: bool = False
     # Answer 503 with this body (a subgraph whose database is down, or a proxy in front of it).
     unavailable_body: bytes | None = None
+    # Answer 200 with this body (whatever a subgraph may send).
+    answer_body: bytes | None = None
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if self.down:
             raise httpx.ConnectError("connection refused", request=request)
         if self.unavailable_body is not None:
             return httpx.Response(503, content=self.unavailable_body, request=request)
+        if self.answer_body is not None:
+            return httpx.Response(200, content=self.answer_body, request=request)
         body = json.loads(request.content or b"{}")
         if "_service" not in body.get("query", ""):
             self.log.append(

@@ -29,7 +29,9 @@ def gateways() -> Iterator[dict[str, str]]:
     apps = {name: GraphQL(schema) for name, schema in SCHEMAS.items()}
     with serve_apps(apps) as urls:
         configs = [SubgraphConfig(name, url) for name, url in urls.items()]
-        ours = ThreadedServer(create_gateway_app(GatewaySettings(compose_timeout_s=10), configs)).start()
+        # As Apollo's gateway: introspection on, subgraph error messages passed as they came.
+        settings = GatewaySettings(compose_timeout_s=10, introspection_enabled=True, subgraph_error_messages="all")
+        ours = ThreadedServer(create_gateway_app(settings, configs)).start()
         try:
             with apollo_gateway(urls) as apollo_url:
                 yield {"ours": ours.url, "apollo": apollo_url}

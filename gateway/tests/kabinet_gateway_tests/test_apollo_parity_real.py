@@ -73,7 +73,9 @@ async def both(embedded_stack: StackHandle) -> AsyncIterator[dict[str, Any]]:
     guardian = Principal(user_id="g-1", role=Role.GUARDIAN, family_id=family_id)
     async with serve_apps_in_loop(embedded_stack.stack.apps) as urls:
         configs = [SubgraphConfig(name, url) for name, url in urls.items()]
-        app = create_gateway_app(GatewaySettings(compose_timeout_s=10), configs)
+        # As Apollo's gateway: introspection on, subgraph error messages passed as they came.
+        settings = GatewaySettings(compose_timeout_s=10, introspection_enabled=True, subgraph_error_messages="all")
+        app = create_gateway_app(settings, configs)
         async with app.router.lifespan_context(app), serve_apps_in_loop({"ours": app}) as ours:
             try:
                 # The services answer only the gateway (its secret header); Apollo's gateway sends it too.

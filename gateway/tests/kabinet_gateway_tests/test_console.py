@@ -53,7 +53,7 @@ def test_the_session_mutations_are_identitys(services_api_schema, mutation):
 
 
 async def test_console_page_signs_in_and_opens_the_saved_operations():
-    async for gw in harness(GatewaySettings(compose_timeout_s=5)):
+    async for gw in harness(GatewaySettings(compose_timeout_s=5, console_enabled=True)):
         page = await gw.client.get("/console")
         assert page.status_code == 200
         text = page.text
@@ -74,7 +74,7 @@ async def test_console_page_signs_in_and_opens_the_saved_operations():
 
 
 async def test_console_page_has_no_inline_script_and_its_own_policy():
-    async for gw in harness(GatewaySettings(compose_timeout_s=5)):
+    async for gw in harness(GatewaySettings(compose_timeout_s=5, console_enabled=True)):
         page = await gw.client.get("/console")
         assert page.headers["content-security-policy"] == CONSOLE_CSP
         assert "script-src 'self';" in CONSOLE_CSP and "frame-ancestors 'none'" in CONSOLE_CSP
@@ -84,12 +84,18 @@ async def test_console_page_has_no_inline_script_and_its_own_policy():
         assert "<style" not in page.text
 
 
-async def test_introspection_can_be_turned_off_for_production():
-    async for gw in harness(GatewaySettings(compose_timeout_s=5, introspection_enabled=False)):
+async def test_introspection_and_the_console_are_off_unless_configured():
+    # They show the whole API to anyone: a gateway started with no settings has neither.
+    async for gw in harness(GatewaySettings(compose_timeout_s=5)):
         response = await gw.client.post("/graphql", json={"query": "{ __schema { types { name } } }"})
         assert response.status_code == 400
         assert response.json()["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
         assert (await gw.client.post("/graphql", json={"query": "{ me { __typename name } }"})).status_code == 200
+        assert (await gw.client.get("/console")).status_code == 404
+        assert (await gw.client.get("/console/assets/console.js")).status_code == 404
+    async for gw in harness(GatewaySettings(compose_timeout_s=5, introspection_enabled=True)):
+        response = await gw.client.post("/graphql", json={"query": "{ __schema { queryType { name } } }"})
+        assert response.json() == {"data": {"__schema": {"queryType": {"name": "Query"}}}}
 
 
 # --- the console's assets: served by the gateway itself, so the console works without internet access ----------
@@ -102,7 +108,7 @@ def _tags(page: str) -> list[str]:
 
 
 async def test_the_page_loads_only_the_gateways_own_assets():
-    async for gw in harness(GatewaySettings(compose_timeout_s=5)):
+    async for gw in harness(GatewaySettings(compose_timeout_s=5, console_enabled=True)):
         page = (await gw.client.get("/console")).text
         tags = _tags(page)
         assert tags, page
@@ -120,7 +126,7 @@ async def test_the_page_loads_only_the_gateways_own_assets():
 
 
 async def test_served_assets_are_the_committed_files_with_long_cache_headers():
-    async for gw in harness(GatewaySettings(compose_timeout_s=5)):
+    async for gw in harness(GatewaySettings(compose_timeout_s=5, console_enabled=True)):
         page = (await gw.client.get("/console")).text
         urls = re.findall(r'(?:src|href)="(console/assets/[^"]+)"', page)
         assert len(urls) == len(PAGE_SCRIPTS) + len(PAGE_STYLESHEETS) + len(OWN_SCRIPTS) + len(OWN_STYLESHEETS)

@@ -33,7 +33,9 @@ def gateways() -> Iterator[dict[str, dict[str, str]]]:
     try:
         for c in CASES:
             configs = [SubgraphConfig(name, url) for name, url in urls[c.name].items()]
-            ours[c.name] = ThreadedServer(create_gateway_app(GatewaySettings(compose_timeout_s=10), configs)).start()
+            # As Apollo's gateway: introspection on, subgraph error messages passed as they came.
+            settings = GatewaySettings(compose_timeout_s=10, introspection_enabled=True, subgraph_error_messages="all")
+            ours[c.name] = ThreadedServer(create_gateway_app(settings, configs)).start()
         with apollo_gateways(urls) as (apollo_urls, apollo_errors):
             yield {
                 "ours": {name: s.url for name, s in ours.items()},

@@ -60,6 +60,41 @@ async def test_protocol_violations_close_with_the_protocols_codes(ws_url):
     assert await closed_with(ws_url, [init, {"id": "", "type": "subscribe", "payload": {}}]) == 4400
 
 
+async def test_a_message_is_held_to_the_http_body_limit():
+    limit = 64 * 1024
+    app = create_gateway_app(GatewaySettings(compose_timeout_s=5, max_body_bytes=limit), subgraph_configs([]),
+                             event_transport=InProcessTransport())
+    async with app.router.lifespan_context(app), serve_apps_in_loop({"gw": app}) as urls:
+        url = urls["gw"].replace("http://", "ws://")
+
+        def subscribe(op_id: str, size: int, pad: str = "x") -> dict[str, Any]:
+            """A subscribe message of ``size`` bytes (sent without escapes), padded with an unused variable."""
+            variables = {"pad": ""}
+            body = {"id": op_id, "type": "subscribe", "payload": {"query": "{ me { name } }", "variables": variables}}
+            variables["pad"] = pad * ((size - len(json.dumps(body).encode())) // len(pad.encode()))
+            return body
+
+        init = {"type": "connection_init"}
+        async with connect(url, subprotocols=WS) as ws:  # type: ignore[arg-type]
+            await ws.send(json.dumps(init))
+            assert json.loads(await ws.recv()) == {"type": "connection_ack"}
+            at_limit = json.dumps(subscribe("ok", limit), ensure_ascii=False)
+            assert len(at_limit.encode()) == limit
+            await ws.send(at_limit)  # up to the limit: answered
+            assert json.loads(await ws.recv())["type"] == "next"
+        assert await closed_with(url, [init, subscribe("big", limit + 1)]) == 1009
+        # Bytes count, not characters: 40 000 Cyrillic letters are 80 000 bytes.
+        cyrillic = subscribe("ru", 80_000, pad="я")
+        assert len(json.dumps(cyrillic, ensure_ascii=False)) < limit
+        async with connect(url, subprotocols=WS) as ws:  # type: ignore[arg-type]
+            await ws.send(json.dumps(init))
+            await ws.recv()
+            with pytest.raises(ConnectionClosed) as closed:
+                await ws.send(json.dumps(cyrillic, ensure_ascii=False))
+                await asyncio.wait_for(ws.recv(), 10)
+            assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
+
+
 async def test_wrong_subprotocol_is_refused(ws_url):
     from websockets.exceptions import InvalidStatus
 

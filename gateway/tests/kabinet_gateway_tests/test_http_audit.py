@@ -31,7 +31,9 @@ def test_graphql_http_audit_has_no_errors():
     node = shutil.which("node")
     if node is None or not (node_harness_dir() / "node_modules" / "graphql-http").is_dir():
         pytest.fail("node and `npm ci --prefix tests/node` are needed for the graphql-http audit")
-    server = ThreadedServer(create_gateway_app(GatewaySettings(poll_interval_s=0), subgraph_configs([]))).start()
+    # The audit's documents are introspection (`{ __type(name: "Run🏃") { name } }`): on for it.
+    settings = GatewaySettings(poll_interval_s=0, introspection_enabled=True)
+    server = ThreadedServer(create_gateway_app(settings, subgraph_configs([]))).start()
     try:
         completed = subprocess.run(
             [node, str(node_harness_dir() / "audit.mjs"), server.url], capture_output=True, text=True, timeout=120

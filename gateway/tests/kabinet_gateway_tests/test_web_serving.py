@@ -30,7 +30,7 @@ async def web(tmp_path: Path) -> AsyncIterator[GatewayHarness]:
     (dist / "manifest.webmanifest").write_text('{"name": "Kabinet", "start_url": "/"}')
     (dist / ".env").write_text("SECRET=1")
     (tmp_path / "outside.txt").write_text("not served")
-    async for gw in harness(GatewaySettings(compose_timeout_s=5, web_dir=dist)):
+    async for gw in harness(GatewaySettings(compose_timeout_s=5, web_dir=dist, console_enabled=True)):
         yield gw
 
 

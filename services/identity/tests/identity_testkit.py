@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import itertools
 import re
 import uuid
+from datetime import UTC, datetime
 from http.cookies import SimpleCookie
 from typing import Any
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import func, select
 from starlette.applications import Starlette
 
-from identity.adapters.tables import outbox
+from identity.adapters.tables import outbox, sms_messages
 from identity.bootstrap import IdentityRuntime, create_app
 from kabinet.auth import Principal, Role
 from kabinet.events import Envelope
 from kabinet.testing.stack import GraphQLClient, gateway_headers, token_for
+from kabinet.web.gateway_only import CLIENT_ADDRESS_HEADER
 
 _phones = itertools.count(1)
 
@@ -200,3 +204,40 @@ async def sign_in_by_code(env: Env, phone: str) -> dict[str, Any]:
     await env.ok(REQUEST_CODE, {"p": phone})
     got = await env.gql(SIGN_IN_CODE, {"p": phone, "c": env.last_code(phone)})
     return dict(got["data"]["signInWithCode"])
+
+
+RESET_BY_SMS = """mutation($l: String!) { requestPasswordReset(login: $l, channel: SMS) { ok errors { code } } }"""
+
+
+async def _sms_logged_today(env: Env) -> int:
+    start = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    async with env.runtime.sessionmaker() as s:
+        return int((await s.execute(select(func.count()).select_from(sms_messages)
+                                    .where(sms_messages.c.created_at >= start))).scalar_one())
+
+
+async def burst_against_the_sms_day_caps(env: Env, burst: int = 12, allowed: int = 3) -> None:
+    """``burst`` code requests sent at once against the school's daily cap, then password SMS of one branch against
+    its cost cap, each with room for ``allowed`` more: exactly ``allowed`` SMS go out, not one more."""
+    original = env.deps.limits
+    try:
+        env.deps.limits = dataclasses.replace(original, global_daily=await _sms_logged_today(env) + allowed)
+        phones = [new_phone() for _ in range(burst)]
+        asked = await asyncio.gather(*[env.anon.execute(REQUEST_REG_CODE, {"p": p},
+                                                        headers={CLIENT_ADDRESS_HEADER: f"198.51.100.{i}"})
+                                       for i, p in enumerate(phones)])
+        answers = [a["data"]["requestRegistrationCode"] for a in asked]
+        assert sum(env.messages_to(p) for p in phones) == allowed, answers
+        assert sum(a["ok"] for a in answers) == allowed
+        assert {e["code"] for a in answers for e in a["errors"]} == {"SMS_NOT_AVAILABLE"}
+
+        branch = await make_branch(env, f"Burst {uuid.uuid4().hex[:6]}")
+        families = [await make_family(env, branch, kids=1) for _ in range(burst)]
+        env.deps.limits = dataclasses.replace(original, branch_daily_cost_cap=str(env.deps.sms_cost * allowed))
+        resets = await asyncio.gather(*[env.anon.execute(RESET_BY_SMS, {"l": f["phone"]},
+                                                         headers={CLIENT_ADDRESS_HEADER: f"192.0.2.{i}"})
+                                        for i, f in enumerate(families)])
+        assert all(r["data"]["requestPasswordReset"]["ok"] for r in resets), resets  # the answer reveals nothing
+        assert sum(env.messages_to(f["phone"]) for f in families) == allowed
+    finally:
+        env.deps.limits = original

@@ -85,6 +85,12 @@ def build_app(data_dir: Path, with_demo: bool, host: str, port: int, web: WebBui
         trusted_documents=web.manifest if web is not None else None,
         trusted_documents_only=trusted_only,
     )
+    # For trying Kabinet: the console and the introspection it needs are on (the banner names the console), unless
+    # GATEWAY_CONSOLE_ENABLED / GATEWAY_INTROSPECTION_ENABLED say otherwise; the gateway's own default is off.
+    gateway_settings = gateway_settings.model_copy(update={
+        name: True for name, variable in (("console_enabled", "GATEWAY_CONSOLE_ENABLED"),
+                                          ("introspection_enabled", "GATEWAY_INTROSPECTION_ENABLED"))
+        if variable not in os.environ})
     if "GATEWAY_CACHE" not in os.environ:
         # One gateway in this process: its entity cache in memory, kept true by the events (GATEWAY_CACHE=off
         # turns it off; docs/performance.md).

@@ -5,7 +5,9 @@ upgrade request's own Authorization header also counts) -> the token is verified
 connection_ack; then any number of `subscribe` / `complete` by id. Subscriptions stream `next` messages until
 the client completes them or disconnects; queries and mutations are answered with one `next` and `complete`.
 Protocol violations close the socket with the protocol's codes (4400 bad message, 4401 subscribe before ack,
-4403 bad token, 4406 wrong subprotocol, 4408 no init in time, 4409 duplicate id, 4429 second init).
+4403 bad token, 4406 wrong subprotocol, 4408 no init in time, 4409 duplicate id, 4429 second init). A message
+longer than an HTTP request body may be (`GATEWAY_MAX_BODY_BYTES`, 1 MiB) closes it with 1009, WebSocket's
+"message too big" - what the server (uvicorn, given the same limit) sends for one it refuses itself.
 
 A connection lives no longer than its access token: when the token expires the socket is closed with 4403
 (graphql-ws clients reconnect on it, with a fresh token from `connectionParams`), so a revoked session or a
@@ -51,6 +53,7 @@ class GraphQLWebSocket:
         subscriptions: Any,  # SubscriptionService | None
         init_timeout_s: float = 10.0,
         max_operations: int = 100,
+        max_message_bytes: int = 0,
     ) -> None:
         self.ws = websocket
         self.pipeline = pipeline
@@ -59,6 +62,7 @@ class GraphQLWebSocket:
         self.subscriptions = subscriptions
         self.init_timeout_s = init_timeout_s
         self.max_operations = max_operations
+        self.max_message_bytes = max_message_bytes
         self.headers: dict[str, str] = {}
         self.principal: Any = None
         self.acknowledged = False
@@ -104,8 +108,15 @@ class GraphQLWebSocket:
             await self.ws.close(code=code, reason=reason)
         return False
 
+    def too_large(self, text: str) -> bool:
+        limit = self.max_message_bytes
+        # Characters are at most 4 bytes each: only a text near the limit is encoded to count its bytes.
+        return bool(limit) and (len(text) > limit or (len(text) * 4 > limit and len(text.encode()) > limit))
+
     async def on_message(self, text: str) -> bool:
         """Handle one message; False once the socket was closed."""
+        if self.too_large(text):
+            return await self.close(1009, "Message too big")
         try:
             message = json.loads(text)
         except ValueError:

@@ -12,7 +12,16 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from identity_testkit import CREATE_STAFF, OWNER, REQUEST_CODE, SIGN_IN_PASSWORD, Env, make_branch, make_family
+from identity_testkit import (
+    CREATE_STAFF,
+    OWNER,
+    REQUEST_CODE,
+    SIGN_IN_PASSWORD,
+    Env,
+    burst_against_the_sms_day_caps,
+    make_branch,
+    make_family,
+)
 
 from identity.bootstrap import build_runtime
 from identity.service import auth
@@ -52,3 +61,7 @@ async def test_caps_hold_against_concurrent_requests_on_sqlite(sqlite_env: Env) 
                                    for _ in range(10)])
     assert sum(a["data"]["requestSignInCode"]["ok"] for a in asked) == env.deps.limits.per_phone, asked
     assert env.messages_to(phone) == env.deps.limits.per_phone
+
+
+async def test_the_sms_day_caps_hold_against_a_burst_on_sqlite(sqlite_env: Env) -> None:
+    await burst_against_the_sms_day_caps(sqlite_env)

@@ -20,6 +20,7 @@ from identity_testkit import (
     REQUEST_CODE,
     SIGN_IN_PASSWORD,
     Env,
+    burst_against_the_sms_day_caps,
     make_branch,
     make_family,
 )
@@ -155,6 +156,11 @@ async def test_caps_hold_against_concurrent_requests(env: Env) -> None:
                                    for _ in range(10)])
     assert sum(a["data"]["requestSignInCode"]["ok"] for a in asked) == env.deps.limits.per_phone
     assert env.messages_to(phone) == env.deps.limits.per_phone
+
+
+async def test_the_school_and_branch_sms_day_caps_hold_against_a_burst(env: Env) -> None:
+    # Counted, then recorded, a burst of code requests all passed the cap (12 SMS for a cap of 3).
+    await burst_against_the_sms_day_caps(env)
 
 
 def test_the_per_login_ceiling_is_far_above_the_per_address_limit() -> None:

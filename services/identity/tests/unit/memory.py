@@ -56,6 +56,7 @@ class MemoryData:
     staff: dict[str, Staff] = field(default_factory=dict)
     codes: list[OneTimeCode] = field(default_factory=list)
     sms: list[SmsRecord] = field(default_factory=list)
+    sms_totals: dict[tuple[date, str], tuple[int, Decimal]] = field(default_factory=dict)  # (day, key) -> sent, cost
     email_links: dict[str, tuple[str, EmailToken]] = field(default_factory=dict)  # id -> (hash, token)
     refresh: dict[str, tuple[str, RefreshToken]] = field(default_factory=dict)  # id -> (hash, token)
     throttles: list[tuple[str, str, datetime]] = field(default_factory=list)
@@ -250,11 +251,16 @@ class MemoryCodes(_Repo):
                       client_ip: str | None, now: datetime) -> None:
         self.d.sms.append(SmsRecord(phone, purpose, branch_id, cost, now))
 
-    async def sms_count_since(self, since: datetime) -> int:
-        return sum(1 for m in self.d.sms if m.created_at >= since)
+    async def add_to_day_total(self, day: date, key: str, cost: Decimal, *, max_sent: int | None = None,
+                               max_cost: Decimal | None = None) -> bool:
+        sent, spent = self.d.sms_totals.get((day, key), (0, Decimal(0)))
+        if (max_sent is not None and sent + 1 > max_sent) or (max_cost is not None and spent + cost > max_cost):
+            return False
+        self.d.sms_totals[(day, key)] = (sent + 1, spent + cost)
+        return True
 
-    async def branch_sms_cost_since(self, branch_id: str, since: datetime) -> Decimal:
-        return sum((m.cost for m in self.d.sms if m.branch_id == branch_id and m.created_at >= since), Decimal(0))
+    async def sent_on(self, day: date, key: str) -> int:
+        return self.d.sms_totals.get((day, key), (0, Decimal(0)))[0]
 
 
 class MemoryEmailLinks(_Repo):

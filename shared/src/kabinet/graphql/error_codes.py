@@ -28,13 +28,24 @@ from typing import Protocol, TypeVar, cast
 import strawberry
 
 from kabinet import errors as kit_errors
+from kabinet import phone
 from kabinet.errors import Forbidden, KabinetError, Unauthenticated
+from kabinet.outages import SERVICE_UNAVAILABLE
 
 E_co = TypeVar("E_co", covariant=True)
 
 # Errors about the caller, not the input: they stay GraphQL errors and are never a payload's code.
 PASS_THROUGH: tuple[type[KabinetError], ...] = (Unauthenticated, Forbidden)
 PASS_THROUGH_CODES = frozenset(cls.code for cls in PASS_THROUGH)
+
+
+def _graphql_error_codes() -> frozenset[str]:
+    return frozenset({cls.code for cls in error_classes(kit_errors, phone)} | {
+        "GRAPHQL_PARSE_FAILED", "GRAPHQL_VALIDATION_FAILED",  # the document (kabinet.graphql.errors.ErrorCodes)
+        SERVICE_UNAVAILABLE, "INTERNAL_SERVER_ERROR",  # a dependency down; an unexpected error, its text masked
+        "GATEWAY_ONLY", "PAYLOAD_TOO_LARGE",  # the kit's web layer (kabinet.web)
+    })
+
 
 USER_ERROR_DESCRIPTION = "A problem with a mutation's input or state."
 ERROR_CODE_DESCRIPTION = ("Why a mutation refused: the codes of this service's domain errors (a payload's "
@@ -99,3 +110,9 @@ def user_error(exc: KabinetError, error_type: UserErrorType[E_co]) -> E_co:
         raise UnknownErrorCode(f"{type(exc).__name__}: code {exc.code!r} is not in the ErrorCode enum of "
                                f"{getattr(error_type, '__module__', '?')}") from exc
     return error_type(field=exc.field, message=exc.message, code=exc.code)
+
+
+# The codes a Kabinet subgraph's GraphQL errors carry besides its domain errors' (those are its ``ErrorCode``
+# enum, composed into the API schema): the gateway passes on the message of an error with one of either, and
+# masks any other (gateway.subgraph_errors). Every message under these codes was written for the client.
+GRAPHQL_ERROR_CODES = _graphql_error_codes()

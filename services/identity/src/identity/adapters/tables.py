@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 
 from kabinet.db import add_dead_letter_table, add_messaging_tables, idempotency_table
-from kabinet.db.types import UtcDateTime
+from kabinet.db.types import Amount, UtcDateTime
 
 metadata = MetaData()
 
@@ -136,7 +136,7 @@ one_time_codes = Table(
     Index("ix_one_time_codes_phone_created", "phone", "created_at"),
 )
 
-# Every SMS sent (or refused by a cap): the source of the caps and of the per-branch cost (R-FAM-8).
+# Every SMS sent: the record of what each branch is charged (R-FAM-8); the caps count in sms_day_totals.
 sms_messages = Table(
     "sms_messages",
     metadata,
@@ -150,6 +150,20 @@ sms_messages = Table(
     Column("created_at", UtcDateTime(), nullable=False, index=True),
     Index("ix_sms_messages_ip_created", "client_ip", "created_at"),
     Index("ix_sms_messages_branch_created", "branch_id", "created_at"),
+)
+
+# SMS sent per day (UTC) and key - ``all`` for the whole school, ``branch:<id>`` for a branch's password SMS: the
+# caps' counters. One row per key and day, raised by a conditional upsert, so concurrent requests take turns only
+# for that one statement's row and a cap holds exactly (counting sms_messages and then inserting would let a
+# burst all count before any inserted).
+sms_day_totals = Table(
+    "sms_day_totals",
+    metadata,
+    Column("day", Date, nullable=False),
+    Column("key", String(50), nullable=False),
+    Column("sent", Integer, nullable=False),
+    Column("cost_amount", Amount(), nullable=False),
+    PrimaryKeyConstraint("day", "key", name="pk_sms_day_totals"),
 )
 
 email_tokens = Table(

@@ -78,6 +78,14 @@ class SmsLimits:
         return Decimal(self.branch_daily_cost_cap)
 
 
+# Keys of the SMS day totals the caps count in (one per UTC day): every SMS, and a branch's password SMS.
+ALL_SMS = "all"
+
+
+def branch_sms(branch_id: str) -> str:
+    return f"branch:{branch_id}"
+
+
 @dataclass
 class EmailToken:
     """A link sent by email (confirm an address, reset a password), stored by its keyed hash."""

@@ -16,9 +16,11 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from identity.domain.credentials import (
+    ALL_SMS,
     CODE_TTL,
     OneTimeCode,
     address_key,
+    branch_sms,
     generate_code,
     hash_secret,
     new_opaque_token,
@@ -88,12 +90,9 @@ class CodeRequested:
     expires_in: int
 
 
-def _start_of_day(now: datetime) -> datetime:
-    return now.replace(hour=0, minute=0, second=0, microsecond=0)
-
-
 async def _check_sms_caps(uow: IdentityUnitOfWork, phone: str, client_ip: str | None, now: datetime) -> None:
-    """Caps that hold for known and unknown numbers alike, checked before anything is looked up."""
+    """Caps that hold for known and unknown numbers alike, checked before anything is looked up (the school's
+    daily total is taken last, in request_phone_code)."""
     ports = uow.ports
     region = phone_region(phone)
     if region not in ports.settings.sms_allowed_regions:
@@ -103,10 +102,22 @@ async def _check_sms_caps(uow: IdentityUnitOfWork, phone: str, client_ip: str | 
         raise TooManyRequests()
     if await uow.codes.count_since(phone, now - ports.limits.per_phone_window) >= ports.limits.per_phone:
         raise TooManyRequests(field="phone")
-    if await uow.codes.sms_count_since(_start_of_day(now)) >= ports.limits.global_daily:
+    await uow.throttles.hit("code_ip", ip_key, now)
+
+
+async def _take_school_sms(uow: IdentityUnitOfWork, send: bool, now: datetime) -> None:
+    """An SMS to send takes one from the school's daily total; one not sent (an unknown number, a branch over its
+    cap) is refused alike when the total is spent, so the answer does not tell them apart. Past the cap: the
+    caller's unit of work rolls back, nothing of the request stays."""
+    ports = uow.ports
+    if send:
+        left = await uow.codes.add_to_day_total(now.date(), ALL_SMS, ports.sms_cost,
+                                                max_sent=ports.limits.global_daily)
+    else:
+        left = await uow.codes.sent_on(now.date(), ALL_SMS) < ports.limits.global_daily
+    if not left:
         log.error("global daily SMS cap reached")
         raise SmsNotAvailable()
-    await uow.throttles.hit("code_ip", ip_key, now)
 
 
 async def _branch_of_family(uow: IdentityUnitOfWork, family_id: str) -> str | None:
@@ -128,13 +139,11 @@ async def request_phone_code(cmd: RequestPhoneCode, uow: IdentityUnitOfWork) -> 
     branch_id: str | None = None
     if send and purpose is CodePurpose.RESET_PASSWORD and guardian is not None:
         # A password SMS is charged to the branch (R-FAM-8); past the branch's daily cap it is not sent.
-        branch_id = await _branch_of_family(uow, guardian.family_id)
-        cap_key = branch_id or "no-branch"
-        spent = await uow.codes.branch_sms_cost_since(cap_key, _start_of_day(now))
-        if spent + ports.sms_cost > ports.limits.branch_daily_cost_cap_amount:
-            log.warning("branch SMS cost cap reached", extra={"branch_id": cap_key})
+        branch_id = await _branch_of_family(uow, guardian.family_id) or "no-branch"
+        if not await uow.codes.add_to_day_total(now.date(), branch_sms(branch_id), ports.sms_cost,
+                                                max_cost=ports.limits.branch_daily_cost_cap_amount):
+            log.warning("branch SMS cost cap reached", extra={"branch_id": branch_id})
             send = False
-        branch_id = cap_key
     code = ports.fixed_code() or generate_code()
     await uow.codes.retire(phone, purpose.value, now)
     await uow.codes.add(OneTimeCode(new_id(), phone, purpose.value, hash_secret(ports.pepper, code), now,
@@ -145,6 +154,8 @@ async def request_phone_code(cmd: RequestPhoneCode, uow: IdentityUnitOfWork) -> 
                                 cmd.client_ip, now)
         outgoing.append(Outgoing("sms", phone, f"Kabinet code: {code}. It expires in 10 minutes. "
                                                f"Never tell it to anyone."))
+    # Last before the commit: every code request takes turns on the school's row, so it is held only that long.
+    await _take_school_sms(uow, send, now)
     await uow.commit()
     await ports.deliver(outgoing)
     return CodeRequested(int(CODE_TTL.total_seconds()))

@@ -20,7 +20,7 @@ from identity.domain.confirmations import (
     ConfirmationStatus,
     FamilyConfirmation,
 )
-from identity.domain.credentials import generate_code, hash_secret
+from identity.domain.credentials import ALL_SMS, generate_code, hash_secret
 from identity.domain.errors import CabinetNotOpen, FamilyHasStudents, InvalidCode, TooManyRequests
 from identity.domain.events import GuardianLinked
 from identity.domain.model import CONSENT_VERSION, Consent, Family, Guardian, Student, new_id
@@ -63,6 +63,8 @@ async def request_confirmation(uow: IdentityUnitOfWork, p: Principal, family: Fa
     await uow.confirmations.add(c)
     await uow.codes.log_sms(phone, "family_confirm", branch_id, ports.sms_cost, ports.settings.sms_currency, None,
                             now)
+    # Counted in the school's daily total (not stopped by it: at most a few per family a day, asked for by staff).
+    await uow.codes.add_to_day_total(now.date(), ALL_SMS, ports.sms_cost)
     await uow.commit()
     await ports.deliver([Outgoing("sms", phone, f"Kabinet: {message} If you agree, tell them the code {code} "
                                                f"or approve it in your family cabinet. If not, ignore this.")])

@@ -3,23 +3,24 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.adapters.tables import (
     email_tokens,
     one_time_codes,
     refresh_tokens,
+    sms_day_totals,
     sms_messages,
     throttle_events,
 )
 from identity.domain.credentials import EmailToken, OneTimeCode, RefreshToken
 from identity.domain.model import new_id
-from kabinet.db.dialect import dialect_of
+from kabinet.db.dialect import dialect_of, insert_for
 
 
 def _locking(stmt: Any) -> Any:
@@ -75,14 +76,28 @@ class SqlCodeRepository:
             id=new_id(), phone=phone, purpose=purpose, branch_id=branch_id, cost_amount=cost, currency=currency,
             client_ip=client_ip, created_at=now))
 
-    async def sms_count_since(self, since: datetime) -> int:
-        stmt = select(func.count()).select_from(sms_messages).where(sms_messages.c.created_at >= since)
-        return int((await self.session.execute(stmt)).scalar_one())
+    async def add_to_day_total(self, day: date, key: str, cost: Decimal, *, max_sent: int | None = None,
+                               max_cost: Decimal | None = None) -> bool:
+        if (max_sent is not None and max_sent < 1) or (max_cost is not None and cost > max_cost):
+            return False  # the day's first SMS is over the cap already (the INSERT branch below checks none)
+        t = sms_day_totals
+        within = []
+        if max_sent is not None:
+            within.append(t.c.sent + 1 <= max_sent)
+        if max_cost is not None:
+            within.append(t.c.cost_amount + cost <= max_cost)
+        # One statement: the row is created or raised only while under the caps; PostgreSQL locks the row until
+        # commit (concurrent callers of this key wait here, others do not), SQLite's unit of work holds the write
+        # lock anyway. Nothing returned: a cap would be passed, and nothing changed.
+        stmt = insert_for(self.session, t).values(day=day, key=key, sent=1, cost_amount=cost).on_conflict_do_update(
+            index_elements=["day", "key"], set_={"sent": t.c.sent + 1, "cost_amount": t.c.cost_amount + cost},
+            where=and_(*within) if within else None,
+        ).returning(t.c.sent)
+        return (await self.session.execute(stmt)).first() is not None
 
-    async def branch_sms_cost_since(self, branch_id: str, since: datetime) -> Decimal:
-        stmt = select(func.coalesce(func.sum(sms_messages.c.cost_amount), 0)).where(
-            sms_messages.c.branch_id == branch_id, sms_messages.c.created_at >= since)
-        return Decimal(str((await self.session.execute(stmt)).scalar_one()))
+    async def sent_on(self, day: date, key: str) -> int:
+        stmt = select(sms_day_totals.c.sent).where(sms_day_totals.c.day == day, sms_day_totals.c.key == key)
+        return int((await self.session.execute(stmt)).scalar_one_or_none() or 0)
 
 
 class SqlEmailLinkRepository:
