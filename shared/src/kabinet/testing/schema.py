@@ -8,7 +8,8 @@ code believes in and production does not have. Each service's ``test_schema_matc
 
 Alembic's ``compare_metadata`` covers tables, columns, types, nullability, server defaults, indexes, unique
 constraints and foreign keys. It does not look at partial-index predicates nor at whether an autoincrementing key
-still gets its values from the database, so those two are checked here as well.
+still gets its values from the database, so those two are checked here as well. What is allowed, and why, is in
+:mod:`kabinet.db.compare`.
 """
 
 from __future__ import annotations
@@ -19,15 +20,14 @@ from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Column, Float, Index, MetaData, Numeric, Table, inspect, pool
+from sqlalchemy import Index, MetaData, Table, inspect, pool
 from sqlalchemy.engine import Connection, Inspector
 from sqlalchemy.schema import DefaultClause
 from sqlalchemy.sql.elements import ClauseElement
-from sqlalchemy.types import TypeEngine
 
+from kabinet.db.compare import same_default, same_type
 from kabinet.db.engine import create_engine
 from kabinet.db.migrations import upgrade
-from kabinet.db.types import Amount
 
 
 async def schema_differences(script_location: Path, metadata: MetaData, url: str) -> list[str]:
@@ -43,41 +43,13 @@ async def schema_differences(script_location: Path, metadata: MetaData, url: str
 
 def differences(conn: Connection, metadata: MetaData) -> list[str]:
     """Every way the database behind ``conn`` differs from ``metadata``, one line each."""
-    ctx = MigrationContext.configure(conn, opts={"compare_type": _same_type, "compare_server_default": _same_default})
+    ctx = MigrationContext.configure(conn, opts={"compare_type": same_type, "compare_server_default": same_default})
     found = [_describe(diff) for diff in _flat(compare_metadata(ctx, metadata))]
     inspector = inspect(conn)
     for table in metadata.sorted_tables:
         found += _predicate_differences(conn, inspector, table)
         found += _autoincrement_differences(conn, inspector, table)
     return found
-
-
-# -- the allow-list: differences that are provably not there, only in how one dialect reports them ---------------
-
-def _same_type(context: MigrationContext, inspected_column: Column[Any], metadata_column: Column[Any],
-               inspected_type: TypeEngine[Any], metadata_type: TypeEngine[Any]) -> bool | None:
-    """False: the same type; True: different; None: Alembic's own comparison."""
-    if (context.dialect.name == "sqlite" and isinstance(metadata_type, Amount)
-            and isinstance(inspected_type, Numeric) and not isinstance(inspected_type, Float)):
-        # Allowed on SQLite only: the migrations declare money as NUMERIC(p, 2) (sa.Numeric), while Amount's SQLite
-        # DDL is INTEGER (cents). A declared NUMERIC gives a column NUMERIC affinity, a declared INTEGER INTEGER
-        # affinity, and the two behave the same except in a CAST expression (sqlite.org, "Datatypes In SQLite",
-        # 3.0); Amount binds whole cents, so the stored values are the same INTEGERs either way
-        # (test_embedded_sqlite shows them with typeof). Precision and scale must still match.
-        return not (inspected_type.precision == metadata_type.precision and inspected_type.scale == 2)
-    return None
-
-
-def _same_default(context: MigrationContext, inspected_column: Column[Any], metadata_column: Column[Any],
-                  inspected_default: str | None, metadata_default: Any, rendered_metadata_default: str | None
-                  ) -> bool | None:
-    if context.dialect.name == "sqlite" and inspected_default == "('')" and rendered_metadata_default == "":
-        # Allowed on SQLite only: the table's DDL says `DEFAULT ''` (sqlite_master), as the metadata's
-        # server_default="" does, but Alembic's SQLite reflection takes only a non-empty quoted literal ('.+') for a
-        # constant and wraps this one in parentheses as an expression, so it never compares equal. PostgreSQL
-        # compares the same columns as equal.
-        return False
-    return None
 
 
 # -- what compare_metadata does not look at -------------------------------------------------------------------
