@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
+from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -11,13 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from kabinet.db import create_engine
 
 
-@pytest.fixture(params=["postgresql", "sqlite"])
-async def engine(request: pytest.FixtureRequest, tmp_path: Path,
-                 database_factory: Callable[[str], Awaitable[str]]) -> AsyncIterator[AsyncEngine]:
-    """A fresh database with the test module's tables: its ``create_schema(connection)`` runs first."""
-    name = request.module.__name__.rsplit(".", 1)[-1]
-    url = await database_factory(name) if request.param == "postgresql" else f"sqlite:///{tmp_path}/{name}.db"
-    eng = create_engine(url)
+@pytest.fixture
+async def engine(request: pytest.FixtureRequest, empty_database: str) -> AsyncIterator[AsyncEngine]:
+    """A fresh database on each dialect with the test module's tables: its ``create_schema(connection)`` runs first."""
+    eng = create_engine(empty_database)
     async with eng.begin() as conn:
         await conn.run_sync(request.module.create_schema)
     yield eng

@@ -133,7 +133,7 @@ async def test_a_copy_unless_conflict_writes_all_or_none_and_the_transaction_goe
         assert got == [rows[9][0]]
 
 
-@pytest.mark.parametrize("engine", ["postgresql"], indirect=True)  # COPY is PostgreSQL's
+@pytest.mark.parametrize("empty_database", ["postgresql"], indirect=True)  # COPY is PostgreSQL's
 async def test_a_copy_unless_conflict_waits_for_a_concurrent_insert_of_the_same_key(engine: AsyncEngine):
     rows = _tuples(_rows(3))
     make = create_sessionmaker(engine)

@@ -46,6 +46,13 @@ async def test_sqlite_ledger_is_append_only_and_balances(tmp_path: Path) -> None
                                                  OWNER)
         async with runtime.uow() as uow:
             assert (await account_of(uow, family)).balance == Decimal("0.00")
+        async with runtime.engine.connect() as conn:
+            # The migrations declare money NUMERIC(14, 2), Amount's own DDL is INTEGER: either way SQLite stores
+            # the cents as integers (kabinet.testing.schema allows that one difference on SQLite).
+            stored = {row[0] for row in await conn.execute(text(
+                "SELECT typeof(balance) FROM accounts UNION SELECT typeof(credit_limit) FROM accounts "
+                "UNION SELECT typeof(amount) FROM ledger_entries UNION SELECT typeof(amount) FROM payments"))}
+        assert stored == {"integer"}
         for sql in ("UPDATE ledger_entries SET amount = 0", "DELETE FROM ledger_entries",
                     "DELETE FROM ledger_transactions"):
             async with runtime.engine.connect() as conn:

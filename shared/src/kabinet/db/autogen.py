@@ -15,7 +15,7 @@ from kabinet.db.engine import create_engine
 from kabinet.db.migrations import alembic_config, upgrade
 
 
-async def _autogenerate(script_location: Path, message: str) -> None:
+async def autogenerate(script_location: Path, message: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite+aiosqlite:///{tmp}/scratch.db"
         await upgrade(script_location, url)
@@ -30,4 +30,4 @@ async def _autogenerate(script_location: Path, message: str) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(_autogenerate(Path(sys.argv[1]).resolve(), sys.argv[2]))
+    asyncio.run(autogenerate(Path(sys.argv[1]).resolve(), sys.argv[2]))

@@ -15,6 +15,7 @@ from alembic.operations.ops import CreateIndexOp, CreateTableOp
 from sqlalchemy import MetaData, Table, pool
 from sqlalchemy.engine import Connection
 
+from kabinet.db.compare import same_default, same_type
 from kabinet.db.engine import create_engine, normalise_url
 from kabinet.db.idempotency import TABLE_NAME, idempotency_table
 from kabinet.db.messaging_tables import DEAD_LETTERS, add_dead_letter_table, add_messaging_tables
@@ -78,7 +79,7 @@ def run_env(metadata: MetaData) -> None:
 def _run_with(connection: Connection, metadata: MetaData) -> None:
     # render_as_batch: SQLite cannot ALTER most things; batch mode rebuilds tables there.
     context.configure(connection=connection, target_metadata=metadata, render_as_batch=True,
-                      compare_type=True)
+                      compare_type=same_type, compare_server_default=same_default)
     with context.begin_transaction():
         context.run_migrations()
 

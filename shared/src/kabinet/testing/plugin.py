@@ -14,6 +14,7 @@ import os
 import secrets
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -75,6 +76,15 @@ async def database_factory(postgres_admin_url: str) -> AsyncIterator[Callable[[s
 
     yield create
     await drop_databases(admin, created)
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+async def empty_database(request: pytest.FixtureRequest, database_factory: Callable[[str], Awaitable[str]],
+                         tmp_path: Path) -> str:
+    """The URL of an empty database on each dialect a service runs on: PostgreSQL, and SQLite (embedded mode)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/empty.db"
+    return await database_factory("empty")
 
 
 @pytest.fixture
