@@ -56,9 +56,9 @@ async def test_a_key_the_database_does_not_number_is_a_difference(engine: AsyncE
     assert await _differences(engine, *ddl) == found
 
 
+@pytest.mark.parametrize("empty_database", ["sqlite"], indirect=True)  # SQLite's declared types only
 async def test_sqlite_money_declared_numeric_is_amount_of_the_same_precision(engine: AsyncEngine):
-    if engine.dialect.name != "sqlite":
-        pytest.skip("SQLite's declared types only")
+    assert engine.dialect.name == "sqlite"
     assert await _differences(engine, "DROP TABLE things", AS_MIGRATED.format(seq="INTEGER", precision=12),
                               OPEN_INDEX) == []
     assert await _differences(engine, "DROP TABLE things", AS_MIGRATED.format(seq="INTEGER", precision=10),
