@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 
+from kabinet_stack import cli
 from kabinet_stack.cli import is_loopback, main
 
 
@@ -19,3 +23,21 @@ def test_listening_beyond_this_machine_needs_allow_remote(capsys: pytest.Capture
         main(["run", "--host", "0.0.0.0"])
     assert refused.value.code == 2
     assert "--allow-remote" in capsys.readouterr().err
+
+
+def test_kabinet_run_holds_websocket_messages_to_the_gateways_body_limit(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As `kabinet-gateway serve` does: uvicorn refuses a larger WebSocket message before buffering it whole."""
+    import uvicorn
+
+    served: dict[str, Any] = {}
+
+    def run(app: Any, **options: Any) -> None:
+        served["config"] = uvicorn.Config(app, **options)
+
+    monkeypatch.setattr(uvicorn, "run", run)
+    monkeypatch.setattr(cli, "configure_logging", lambda *_: None)
+    monkeypatch.setattr(cli, "configure_tracing", lambda *_: None)
+    monkeypatch.setenv("GATEWAY_MAX_BODY_BYTES", "4096")
+    main(["run", "--no-web", "--no-demo", "--data-dir", str(tmp_path)])
+    assert served["config"].ws_max_size == 4096

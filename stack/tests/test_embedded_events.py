@@ -35,11 +35,11 @@ def _stack(data_dir: Path) -> Stack:
     return Stack(data_dir, messaging=MessagingSettings(amqp_url=None))
 
 
-async def _open_branch(stack: Stack) -> str:
+async def _open_branch(stack: Stack, branch_id: str | None = None) -> str:
     """identity opens a branch: scheduling and billing consume the event."""
     async with stack.runtimes["identity"].uow() as uow:
-        event = uow.publish(BranchCreated(branch_id=str(uuid.uuid4()), name="North", city="Riga", time_zone="UTC",
-                                          address="1 Main St"))
+        event = uow.publish(BranchCreated(branch_id=branch_id or str(uuid.uuid4()), name="North", city="Riga",
+                                          time_zone="UTC", address="1 Main St"))
         await uow.commit()
     return event.id
 
@@ -145,3 +145,33 @@ async def test_an_event_being_delivered_when_the_stack_stops_is_applied_after_th
         await demo.drain(stack)
         assert await _applied(stack, "scheduling", event_id) == 1
         assert await _applied(stack, "billing", event_id) == 1
+
+
+async def test_a_hung_handler_is_bounded_by_the_handler_timeout_and_holds_nothing_up(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """HANDLER_TIMEOUT_S bounds the in-process bus's handlers as it does RabbitMQ mode's: a handler that hangs is
+    cancelled and, its database answering, that is a failed try - one that hangs once is applied on its retry, one
+    that always hangs is dead-lettered after 5 tries. Before, the first hang held identity's relay (and every event
+    after it) until the process stopped."""
+    calls: Counter[str] = Counter()
+    always, once = str(uuid.uuid4()), str(uuid.uuid4())
+    real: Upsert = ProjectionRepository.upsert_branch
+
+    async def upsert_branch(self: ProjectionRepository, branch_id: str, name: str, time_zone: str) -> None:
+        calls[branch_id] += 1
+        if branch_id == always or (branch_id == once and calls[branch_id] == 1):
+            await asyncio.Event().wait()  # a database socket that stopped answering, say
+        await real(self, branch_id, name, time_zone)
+
+    monkeypatch.setattr(ProjectionRepository, "upsert_branch", upsert_branch)
+    stack = Stack(tmp_path, messaging=MessagingSettings(amqp_url=None, handler_timeout_s=0.3))
+    async with stack.running():
+        hung, hung_once, after = [await _open_branch(stack, b) for b in (always, once, None)]
+        await demo.drain(stack)
+        for event_id in (hung_once, after):
+            assert await _applied(stack, "scheduling", event_id) == 1
+        assert await _applied(stack, "billing", hung) == 1  # the other consumer is not held up
+        assert await _applied(stack, "scheduling", hung) == 0
+        assert sorted(calls.values()) == [1, 2, 5]  # applied at once, on its retry; 5 tries, then dead-lettered
+        [dead] = await stack.shared_transport.dead_letters("scheduling")
+        assert dead.message_id == hung and "handler ran past 0.3s" in (dead.reason or "")

@@ -45,7 +45,7 @@ def _serve(settings: GatewaySettings) -> int:
     # http_server); no access log on the hot path (see /metrics). A WebSocket message is held to the HTTP body
     # limit before it is buffered whole (uvicorn closes with 1009, as the gateway's own check does).
     uvicorn.run(app, host=settings.host, port=settings.port, access_log=False, http=CoalescingHttpToolsProtocol,
-                ws_max_size=settings.max_body_bytes or 16 * 1024 * 1024)
+                ws_max_size=settings.ws_max_size)
     return 0
 
 

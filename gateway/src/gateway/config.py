@@ -167,3 +167,10 @@ class GatewaySettings(BaseSettings):
         if isinstance(value, str):
             return parse_subgraph_list(value)
         return value
+
+    @property
+    def ws_max_size(self) -> int:
+        """uvicorn's bound on one WebSocket message: the HTTP body limit, so a message is refused (1009) before it is
+        buffered whole; uvicorn's own default (16 MiB) when that limit is off. Every server of the gateway passes it
+        (``kabinet-gateway serve``, ``kabinet run``)."""
+        return self.max_body_bytes or 16 * 1024 * 1024

@@ -96,7 +96,7 @@ class ServiceRuntime:
 
                 transport = RabbitTransport(settings.messaging)
             else:
-                transport = InProcessTransport(settings.messaging.delivery_limit)
+                transport = InProcessTransport.from_settings(settings.messaging)
         self.transport: Transport = transport
         if spec.handlers and isinstance(transport, InProcessTransport):
             # Events bound to this consumer wait in their outboxes until it has subscribed (see declare).

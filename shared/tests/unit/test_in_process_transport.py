@@ -244,3 +244,31 @@ async def test_an_outage_like_failure_while_the_database_answers_is_the_handlers
     await bus.publish(env(n=1))  # not waited out forever: 5 tries, then dead-lettered
     [dead] = await bus.dead_letters("c1")
     assert "TimeoutError" in (dead.reason or "")
+
+
+async def test_a_handler_that_hangs_while_its_database_is_down_spends_no_try():
+    """HANDLER_TIMEOUT_S, as on RabbitMQ: a hung handler is cancelled; with the consumer's probe failing that is an
+    outage (the row waits in its outbox), with it passing a failed try (the handler's own hang)."""
+    bus = InProcessTransport(delivery_limit=4, retry_delay_s=0, handler_timeout_s=0.05)
+    await bus.connect()
+    down, tries = True, 0
+
+    async def probe() -> None:
+        if down:
+            raise ConnectionRefusedError("database down")
+
+    async def hangs(e: Envelope) -> None:
+        nonlocal tries
+        tries += 1
+        await asyncio.Event().wait()
+
+    await bus.subscribe(Subscription("c1", ("kt.#",), hangs, probe=probe))
+    with pytest.raises(BrokerUnavailable):
+        await asyncio.wait_for(bus.publish(env(n=1)), 5)
+    assert tries == 1 and await bus.dead_letters("c1") == []
+    down = False
+    event = env(n=2)
+    await asyncio.wait_for(bus.publish(event), 5)
+    [dead] = await bus.dead_letters("c1")
+    assert tries == 6 and dead.message_id == event.id and "handler ran past 0.05s" in (dead.reason or "")
+    await bus.close()

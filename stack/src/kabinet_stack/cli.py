@@ -121,6 +121,7 @@ def build_app(data_dir: Path, with_demo: bool, host: str, port: int, web: WebBui
             yield
 
     stack.app.router.lifespan_context = lifespan
+    stack.app.state.gateway_settings = stack.gateway_settings  # what the server is configured with (main)
     return stack.app
 
 
@@ -161,6 +162,9 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("--trusted-documents-only needs the built web app's persisted-documents.json")
     app = build_app(args.data_dir.resolve(), not args.no_demo, args.host, args.port, web,
                     args.trusted_documents_only)
-    uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False)
+    # A WebSocket message is held to the gateway's body limit before it is buffered whole, as under
+    # `kabinet-gateway serve`.
+    uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False,
+                ws_max_size=app.state.gateway_settings.ws_max_size)
 
 

@@ -56,7 +56,7 @@ class Stack:
         self.data_dir = data_dir
         self.messaging = messaging or MessagingSettings(amqp_url=None)
         self.shared_transport: Transport | None = (
-            None if self.messaging.amqp_url else InProcessTransport(self.messaging.delivery_limit)
+            None if self.messaging.amqp_url else InProcessTransport.from_settings(self.messaging)
         )
         self.modules = {m.name: m for m in available_services()}
         self.runtimes: dict[str, ServiceRuntime] = {}

@@ -215,3 +215,30 @@ async def test_the_cabinets_children_show_their_branch_and_whether_consent_is_in
     assert {k["branch"]["id"] for k in kids.values()} == {branch}
     assert {k["branch"]["name"] for k in kids.values()} == {"Tver"}
     assert got["student"] == {"id": second, "consentRecorded": False, "branch": {"id": branch}}
+
+
+async def test_an_invitation_sms_is_logged_for_the_branch_and_refused_past_its_cap(env: Env, limits: Any) -> None:
+    """R-FAM-8 / R-NTF-2 on PostgreSQL: the invitation SMS is in sms_messages, charged to the family's branch (a
+    self-registered family has none yet: ``no-branch``); past the cost cap the invitation is SMS_NOT_AVAILABLE and
+    nothing of it is stored or sent."""
+    phone = new_phone()
+    await env.ok(REQUEST_REG_CODE, {"p": phone})
+    got = await env.ok(COMPLETE_REG, {"i": {"phone": phone, "code": env.last_code(phone), "firstName": "Ana",
+                                            "lastName": "Lee"}})
+    token = got["completeRegistration"]["session"]["accessToken"]
+    first, second = new_phone(), new_phone()
+    assert (await env.gql(INVITE, {"p": first}, token))["data"]["inviteGuardian"]["errors"] == []
+
+    async def logged(phone: str) -> list[tuple[str, str]]:
+        async with env.runtime.sessionmaker() as s:
+            rows = await s.execute(text("SELECT purpose, branch_id FROM sms_messages WHERE phone = :p"), {"p": phone})
+            return [(r.purpose, r.branch_id) for r in rows]
+
+    assert await logged(first) == [("invite_guardian", "no-branch")]
+    limits(branch_daily_cost_cap="0.00")
+    refused = (await env.gql(INVITE, {"p": second}, token))["data"]["inviteGuardian"]
+    assert [e["code"] for e in refused["errors"]] == ["SMS_NOT_AVAILABLE"] and refused["guardian"] is None
+    assert await logged(second) == [] and env.messages_to(second) == 0
+    async with env.runtime.sessionmaker() as s:
+        stored = (await s.execute(text("SELECT count(*) FROM guardians WHERE phone = :p"), {"p": second})).scalar_one()
+    assert stored == 0

@@ -3,6 +3,7 @@ cabinet access."""
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from datetime import date
 
@@ -10,11 +11,13 @@ import pytest
 from identity_memory import World
 from identity_unit_support import OWNER, admin_of, branch, run, sign_in, staff_family
 
+from identity.domain.credentials import ALL_SMS, branch_sms
 from identity.domain.errors import (
     ConsentRequired,
     DuplicateChild,
     InvalidBirthDate,
     InvalidRefreshToken,
+    SmsNotAvailable,
     StudentErased,
     TooManyRequests,
 )
@@ -117,6 +120,69 @@ async def test_invitations_are_capped_per_family_per_day(world: World) -> None:
     assert capped.value.code == "TOO_MANY_REQUESTS"
     world.clock.advance(days=1, seconds=1)
     await run(world, family.invite_guardian, family.InviteGuardian("+79162000000", "A", "B"), s.principal)
+
+
+async def test_an_invitation_sms_is_logged_and_charged_to_the_familys_branch(world: World) -> None:
+    """Either invitation SMS (to a new number, or the notice to another family's) is paid by the inviting family's
+    branch: logged, counted in the branch's cost and the school's day, as the code SMS are (R-FAM-8, R-NTF-2)."""
+    b, s = await _guardian(world)
+    other = "+79160000013"
+    await staff_family(world, b, other, ("Kolya", "Ivanov", "2014-01-01"))
+    day, before = world.clock.now.date(), world.data.sms_totals.get((world.clock.now.date(), ALL_SMS), (0, 0))[0]
+    await run(world, family.invite_guardian, family.InviteGuardian("+79160000012", "Ivan", "Petrov"), s.principal)
+    await run(world, family.invite_guardian, family.InviteGuardian(other, "Ivan", "Ivanov"), s.principal)
+    logged = [(r.phone, r.branch_id) for r in world.data.sms if r.purpose == "invite_guardian"]
+    assert logged == [("+79160000012", b), (other, b)]
+    assert world.data.sms_totals[(day, ALL_SMS)][0] == before + 2
+    assert world.data.sms_totals[(day, branch_sms(b))] == (2, 2 * world.ports.sms_cost)
+
+
+@pytest.mark.parametrize("cap", ["school", "branch"])
+async def test_an_invitation_past_an_sms_cap_is_refused_and_changes_nothing(world: World, cap: str) -> None:
+    """Past the school's daily total or the branch's cost cap: SMS_NOT_AVAILABLE, for a new number and another
+    family's alike, and no guardian, event, SMS, log row or counted try stays."""
+    b, s = await _guardian(world)
+    other = "+79160000013"
+    await staff_family(world, b, other, ("Kolya", "Ivanov", "2014-01-01"))
+    day = world.clock.now.date()
+    spent = world.data.sms_totals.get((day, ALL_SMS), (0, 0))[0]
+    world.ports.limits = dataclasses.replace(
+        world.ports.limits, **({"global_daily": spent} if cap == "school" else {"branch_daily_cost_cap": "0.00"}))
+    before = copy.deepcopy(world.data)
+    events, sent = len(world.store.published), len(world.outbox.sent)
+    for phone in ("+79160000012", other):
+        with pytest.raises(SmsNotAvailable) as refused:
+            await run(world, family.invite_guardian, family.InviteGuardian(phone, "Ivan", "Petrov"), s.principal)
+        assert refused.value.code == "SMS_NOT_AVAILABLE"
+    assert world.data == before
+    assert len(world.store.published) == events and len(world.outbox.sent) == sent
+
+
+async def test_invitations_to_one_phone_are_capped_as_its_codes_are(world: World) -> None:
+    """Many families inviting one number would flood it: per phone the code SMS's cap holds (3 per 10 minutes),
+    counting every invitation whoever sends it and wherever the number is registered."""
+    b, _ = await _guardian(world)
+    target, limits = "+79169990000", world.ports.limits
+    inviters = []
+    for i in range(limits.per_phone + 1):
+        phone = f"+7916300{i:04d}"
+        await staff_family(world, b, phone, ("Kid", f"N{i}", "2014-01-01"))
+        inviters.append((await sign_in(world, phone)).principal)
+    for p in inviters[:-1]:
+        await run(world, family.invite_guardian, family.InviteGuardian(target, "A", "B"), p)
+    with pytest.raises(TooManyRequests) as capped:
+        await run(world, family.invite_guardian, family.InviteGuardian(target, "A", "B"), inviters[-1])
+    assert capped.value.field == "phone"
+    assert len(world.outbox.to(target)) == limits.per_phone
+    world.clock.advance(seconds=limits.per_phone_window.total_seconds() + 1)
+    await run(world, family.invite_guardian, family.InviteGuardian(target, "A", "B"), inviters[-1])
+
+
+async def test_an_invitation_to_a_number_sms_cannot_reach_is_refused(world: World) -> None:
+    _, s = await _guardian(world)
+    with pytest.raises(SmsNotAvailable) as refused:
+        await run(world, family.invite_guardian, family.InviteGuardian("+14155550100", "A", "B"), s.principal)
+    assert refused.value.field == "phone" and not world.outbox.to("+14155550100")
 
 
 async def test_closing_a_cabinet_ends_its_sessions(world: World) -> None:

@@ -16,7 +16,10 @@ What RabbitMQ keeps durably, this bus keeps in the consumers' databases or holds
 - a replay asked for in a store (``kabinet-dlq replay``, from another process too) is delivered by a poller
   of the running process, to that consumer only;
 - a handler failing with an outage (kabinet.outages) while the consumer's probe fails spends no try: the publish
-  fails with :class:`BrokerUnavailable`, and the relay brings the event again after its back-off.
+  fails with :class:`BrokerUnavailable`, and the relay brings the event again after its back-off;
+- a handler running past ``handler_timeout_s`` (``HANDLER_TIMEOUT_S``, as on RabbitMQ) is cancelled: a wait that
+  ran out is an outage, so it spends no try if the consumer's probe fails, and is a failed try if it passes (the
+  handler's own hang). Unbounded, a hung handler would hold its producer's relay until the process stopped.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from kabinet.events.contracts import PRODUCED
 from kabinet.events.envelope import Envelope
 from kabinet.events.errors import MalformedEvent
 from kabinet.outages import is_outage
+from kabinet.settings import MessagingSettings
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +78,7 @@ class MemoryDeadLetters:
 
 class InProcessTransport:
     def __init__(self, delivery_limit: int = 4, retry_delay_s: float = 0.01, *, replay_poll_s: float = 1.0,
+                 handler_timeout_s: float = 60.0,
                  dead_letters: Mapping[str, DeadLetterStore] | None = None) -> None:
         """``dead_letters``: stores of consumers not subscribed here (``kabinet-dlq`` lists and asks for replays
         through them)."""
@@ -86,7 +91,13 @@ class InProcessTransport:
         self.retry_delay_s = retry_delay_s
         self.replay_poll_s = replay_poll_s
         self.probe_timeout_s = 5.0
+        self.handler_timeout_s = handler_timeout_s
         self._connected = False
+
+    @classmethod
+    def from_settings(cls, messaging: MessagingSettings) -> InProcessTransport:
+        """The bus embedded mode runs on, with the tries and the handler bound RabbitMQ mode would have."""
+        return cls(messaging.delivery_limit, handler_timeout_s=messaging.handler_timeout_s)
 
     async def connect(self) -> None:
         self._connected = True
@@ -143,7 +154,7 @@ class InProcessTransport:
         reason = ""
         for attempt in range(1 + self.delivery_limit):
             try:
-                await sub.handler(Envelope.from_json(body))
+                await self._call(sub, body)
                 return True
             except MalformedEvent as exc:
                 reason = f"malformed: {exc}"
@@ -165,6 +176,17 @@ class InProcessTransport:
             raise PublishError(f"dead letter {envelope.id} of {sub.consumer} not stored: {exc!r}") from exc
         log.error("event dead-lettered", extra={"consumer": sub.consumer, "event_id": envelope.id, "error": reason})
         return False
+
+    async def _call(self, sub: Subscription, body: bytes) -> None:
+        # Bounded as RabbitMQ mode's consumers are; the reason a dead letter keeps says the handler hung.
+        bound = asyncio.timeout(self.handler_timeout_s)
+        try:
+            async with bound:
+                await sub.handler(Envelope.from_json(body))
+        except TimeoutError as exc:
+            if bound.expired():
+                raise TimeoutError(f"handler ran past {self.handler_timeout_s}s") from exc
+            raise
 
     async def _answers(self, sub: Subscription) -> bool:
         """Whether the consumer's dependencies answer (its probe passes): an outage-like failure while they do is

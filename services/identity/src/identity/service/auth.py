@@ -16,11 +16,9 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from identity.domain.credentials import (
-    ALL_SMS,
     CODE_TTL,
     OneTimeCode,
     address_key,
-    branch_sms,
     generate_code,
     hash_secret,
     new_opaque_token,
@@ -31,7 +29,6 @@ from identity.domain.errors import (
     InvalidCode,
     InvalidCredentials,
     InvalidLink,
-    SmsNotAvailable,
     TooManyRequests,
 )
 from identity.domain.events import AccessGranted, FamilyCreated, GuardianLinked
@@ -56,11 +53,12 @@ from identity.service.sessions import (
     start_session,
     student_principal,
 )
+from identity.service.sms import NO_BRANCH, branch_of_family, check_region, take_branch_sms, take_school_sms
 from identity.service.unit_of_work import IdentityUnitOfWork
 from kabinet.auth.principal import Principal, Role
 from kabinet.auth.rules import require_authenticated
 from kabinet.errors import Forbidden
-from kabinet.phone import InvalidPhone, normalise_phone, phone_region
+from kabinet.phone import InvalidPhone, normalise_phone
 
 log = logging.getLogger(__name__)
 
@@ -94,35 +92,13 @@ async def _check_sms_caps(uow: IdentityUnitOfWork, phone: str, client_ip: str | 
     """Caps that hold for known and unknown numbers alike, checked before anything is looked up (the school's
     daily total is taken last, in request_phone_code)."""
     ports = uow.ports
-    region = phone_region(phone)
-    if region not in ports.settings.sms_allowed_regions:
-        raise SmsNotAvailable(field="phone")
+    check_region(uow, phone)
     ip_key = address_key(client_ip)
     if await uow.throttles.hits_since("code_ip", ip_key, now - ports.limits.per_ip_window) >= ports.limits.per_ip:
         raise TooManyRequests()
     if await uow.codes.count_since(phone, now - ports.limits.per_phone_window) >= ports.limits.per_phone:
         raise TooManyRequests(field="phone")
     await uow.throttles.hit("code_ip", ip_key, now)
-
-
-async def _take_school_sms(uow: IdentityUnitOfWork, send: bool, now: datetime) -> None:
-    """An SMS to send takes one from the school's daily total; one not sent (an unknown number, a branch over its
-    cap) is refused alike when the total is spent, so the answer does not tell them apart. Past the cap: the
-    caller's unit of work rolls back, nothing of the request stays."""
-    ports = uow.ports
-    if send:
-        left = await uow.codes.add_to_day_total(now.date(), ALL_SMS, ports.sms_cost,
-                                                max_sent=ports.limits.global_daily)
-    else:
-        left = await uow.codes.sent_on(now.date(), ALL_SMS) < ports.limits.global_daily
-    if not left:
-        log.error("global daily SMS cap reached")
-        raise SmsNotAvailable()
-
-
-async def _branch_of_family(uow: IdentityUnitOfWork, family_id: str) -> str | None:
-    kids = (await uow.students.of_families([family_id]))[family_id]
-    return next((s.branch_id for s in kids if s.branch_id), None)
 
 
 async def request_phone_code(cmd: RequestPhoneCode, uow: IdentityUnitOfWork) -> CodeRequested:
@@ -139,11 +115,8 @@ async def request_phone_code(cmd: RequestPhoneCode, uow: IdentityUnitOfWork) -> 
     branch_id: str | None = None
     if send and purpose is CodePurpose.RESET_PASSWORD and guardian is not None:
         # A password SMS is charged to the branch (R-FAM-8); past the branch's daily cap it is not sent.
-        branch_id = await _branch_of_family(uow, guardian.family_id) or "no-branch"
-        if not await uow.codes.add_to_day_total(now.date(), branch_sms(branch_id), ports.sms_cost,
-                                                max_cost=ports.limits.branch_daily_cost_cap_amount):
-            log.warning("branch SMS cost cap reached", extra={"branch_id": branch_id})
-            send = False
+        branch_id = await branch_of_family(uow, guardian.family_id) or NO_BRANCH
+        send = await take_branch_sms(uow, branch_id, now)
     code = ports.fixed_code() or generate_code()
     await uow.codes.retire(phone, purpose.value, now)
     await uow.codes.add(OneTimeCode(new_id(), phone, purpose.value, hash_secret(ports.pepper, code), now,
@@ -154,8 +127,7 @@ async def request_phone_code(cmd: RequestPhoneCode, uow: IdentityUnitOfWork) -> 
                                 cmd.client_ip, now)
         outgoing.append(Outgoing("sms", phone, f"Kabinet code: {code}. It expires in 10 minutes. "
                                                f"Never tell it to anyone."))
-    # Last before the commit: every code request takes turns on the school's row, so it is held only that long.
-    await _take_school_sms(uow, send, now)
+    await take_school_sms(uow, send, now)
     await uow.commit()
     await ports.deliver(outgoing)
     return CodeRequested(int(CODE_TTL.total_seconds()))

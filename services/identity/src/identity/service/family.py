@@ -46,6 +46,7 @@ from identity.service.confirmations import (
 from identity.service.ports import Outgoing
 from identity.service.registration import student_registered
 from identity.service.sessions import GUARDIAN, AuthSession, guardian_principal, start_session
+from identity.service.sms import charge_family_sms, check_region
 from identity.service.unit_of_work import IdentityUnitOfWork
 from kabinet.auth.principal import Principal, Role
 from kabinet.auth.rules import can_manage_branch, can_see_student, ensure, require_authenticated, require_role
@@ -280,33 +281,44 @@ async def invite_guardian(cmd: InviteGuardian, uow: IdentityUnitOfWork, principa
     """A guardian invites a second adult by phone: they sign in with a code to the same family cabinet.
 
     The answer never tells whether the number is registered elsewhere (issue #10, point 11): for a number of
-    another family nothing is stored, its owner is told by SMS that someone tried, and the caller gets the
-    same payload as for a new number."""
+    another family no guardian is stored, its owner is told by SMS that someone tried, and the caller gets the
+    same payload as for a new number.
+
+    Either SMS is paid by the family's branch, so it goes through the SMS caps (identity.service.sms): logged,
+    charged to the branch and counted in the school's day. Past a cap the invitation is refused with
+    SMS_NOT_AVAILABLE and nothing is stored: an invitee added without being told would be a surprise, and for a
+    number of another family the SMS is all there is to do, so refusing both keeps the two answers alike."""
     family_id = _guardian_family(principal)
     phone = normalise_phone(cmd.phone)
     first, last = clean_name(cmd.first_name, "firstName"), clean_name(cmd.last_name, "lastName")
+    check_region(uow, phone)
     ports = uow.ports
     now = ports.now()
-    # Each invitation sends an SMS, whoever the number belongs to: a cap per family keeps it from being a spammer.
+    limits = ports.limits
+    # Each invitation sends an SMS, whoever the number belongs to: a cap per family keeps it from being a spammer,
+    # and one per phone (as for codes) keeps many families from flooding one number. Both count every invitation,
+    # wherever the number is registered, so neither tells that apart.
     if await uow.throttles.hits_since("invite", family_id, now - timedelta(days=1)) >= INVITES_PER_DAY:
         raise TooManyRequests(field="phone")
+    if await uow.throttles.hits_since("invite_phone", phone, now - limits.per_phone_window) >= limits.per_phone:
+        raise TooManyRequests(field="phone")
     await uow.throttles.hit("invite", family_id, now)
+    await uow.throttles.hit("invite_phone", phone, now)
     g = Guardian(new_id(), family_id, phone, first, last, None, None, False, None, now)
     existing = await uow.guardians.by_phone(phone)
     if existing is not None and existing.family_id == family_id:
         await uow.commit()
-        return existing  # already in the caller's own family: nothing new to tell them
+        return existing  # already in the caller's own family: nothing new to tell them, no SMS
     if existing is not None or await uow.families.by_phone(phone):
-        await uow.commit()
-        await ports.deliver([Outgoing("sms", phone, "Someone tried to add your number to another family cabinet "
-                                                    "in Kabinet. Nothing changed; if you expected this, contact "
-                                                    "your branch.")])
-        return g
-    await uow.guardians.add(g)
-    uow.publish(GuardianLinked(family_id=family_id, guardian_id=g.id, phone=phone))
+        text = ("Someone tried to add your number to another family cabinet in Kabinet. Nothing changed; if you "
+                "expected this, contact your branch.")
+    else:
+        text = "You were added to a family cabinet in Kabinet. Sign in with your phone number."
+        await uow.guardians.add(g)
+        uow.publish(GuardianLinked(family_id=family_id, guardian_id=g.id, phone=phone))
+    await charge_family_sms(uow, phone, "invite_guardian", family_id, now)
     await uow.commit()
-    await ports.deliver([Outgoing("sms", phone, "You were added to a family cabinet in Kabinet. "
-                                                "Sign in with your phone number.")])
+    await ports.deliver([Outgoing("sms", phone, text)])
     return g
 
 

@@ -1,0 +1,65 @@
+"""What every SMS identity sends goes through: the regions it may go to, the school's daily total and the branch's
+cost cap (R-FAM-8, R-NTF-2), and the log of what each branch is charged (docs/security-signin.md)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from identity.domain.credentials import ALL_SMS, branch_sms
+from identity.domain.errors import SmsNotAvailable
+from identity.service.unit_of_work import IdentityUnitOfWork
+from kabinet.phone import phone_region
+
+log = logging.getLogger(__name__)
+
+NO_BRANCH = "no-branch"  # a family without a branch yet: its SMS are counted together
+
+
+def check_region(uow: IdentityUnitOfWork, phone: str) -> None:
+    if phone_region(phone) not in uow.ports.settings.sms_allowed_regions:
+        raise SmsNotAvailable(field="phone")
+
+
+async def branch_of_family(uow: IdentityUnitOfWork, family_id: str) -> str | None:
+    kids = (await uow.students.of_families([family_id]))[family_id]
+    return next((s.branch_id for s in kids if s.branch_id), None)
+
+
+async def take_branch_sms(uow: IdentityUnitOfWork, branch_id: str, now: datetime) -> bool:
+    """One SMS charged to ``branch_id``'s cost of the day, unless that would pass its cap (False, nothing counted)."""
+    ports = uow.ports
+    if await uow.codes.add_to_day_total(now.date(), branch_sms(branch_id), ports.sms_cost,
+                                        max_cost=ports.limits.branch_daily_cost_cap_amount):
+        return True
+    log.warning("branch SMS cost cap reached", extra={"branch_id": branch_id})
+    return False
+
+
+async def take_school_sms(uow: IdentityUnitOfWork, send: bool, now: datetime) -> None:
+    """An SMS to send takes one from the school's daily total; one not sent (an unknown number, a branch over its
+    cap) is refused alike when the total is spent, so the answer does not tell them apart. Past the cap: the
+    caller's unit of work rolls back, nothing of the request stays. Called last before the commit: every SMS takes
+    turns on the school's row, so it is held only that long."""
+    ports = uow.ports
+    if send:
+        left = await uow.codes.add_to_day_total(now.date(), ALL_SMS, ports.sms_cost,
+                                                max_sent=ports.limits.global_daily)
+    else:
+        left = await uow.codes.sent_on(now.date(), ALL_SMS) < ports.limits.global_daily
+    if not left:
+        log.error("global daily SMS cap reached")
+        raise SmsNotAvailable()
+
+
+async def charge_family_sms(uow: IdentityUnitOfWork, phone: str, purpose: str, family_id: str,
+                            now: datetime) -> None:
+    """An SMS a family's action sends, paid by the family's branch: charged to the branch, logged and counted in the
+    school's total - or, past either cap, SMS_NOT_AVAILABLE and (the caller's unit of work rolled back) nothing of
+    the request done. Call it last before the commit, and deliver only after the commit."""
+    ports = uow.ports
+    branch_id = await branch_of_family(uow, family_id) or NO_BRANCH
+    if not await take_branch_sms(uow, branch_id, now):
+        raise SmsNotAvailable()
+    await uow.codes.log_sms(phone, purpose, branch_id, ports.sms_cost, ports.settings.sms_currency, None, now)
+    await take_school_sms(uow, True, now)
