@@ -53,7 +53,14 @@ from identity.service.sessions import (
     start_session,
     student_principal,
 )
-from identity.service.sms import NO_BRANCH, branch_of_family, check_region, take_branch_sms, take_school_sms
+from identity.service.sms import (
+    NO_BRANCH,
+    branch_of_family,
+    check_region,
+    log_sms,
+    take_branch_sms,
+    take_school_sms,
+)
 from identity.service.unit_of_work import IdentityUnitOfWork
 from kabinet.auth.principal import Principal, Role
 from kabinet.auth.rules import require_authenticated
@@ -123,8 +130,7 @@ async def request_phone_code(cmd: RequestPhoneCode, uow: IdentityUnitOfWork) -> 
                                     now + CODE_TTL))
     outgoing: list[Outgoing] = []
     if send:
-        await uow.codes.log_sms(phone, purpose.value, branch_id, ports.sms_cost, ports.settings.sms_currency,
-                                cmd.client_ip, now)
+        await log_sms(uow, phone, purpose.value, branch_id, now, cmd.client_ip)
         outgoing.append(Outgoing("sms", phone, f"Kabinet code: {code}. It expires in 10 minutes. "
                                                f"Never tell it to anyone."))
     await take_school_sms(uow, send, now)

@@ -25,6 +25,7 @@ from identity.domain.errors import CabinetNotOpen, FamilyHasStudents, InvalidCod
 from identity.domain.events import GuardianLinked
 from identity.domain.model import CONSENT_VERSION, Consent, Family, Guardian, Student, new_id
 from identity.service.ports import Outgoing
+from identity.service.sms import log_sms
 from identity.service.unit_of_work import IdentityUnitOfWork
 from kabinet.auth.principal import Principal, Role
 from kabinet.auth.rules import can_manage_branch, can_see_family, ensure, require_authenticated
@@ -61,8 +62,7 @@ async def request_confirmation(uow: IdentityUnitOfWork, p: Principal, family: Fa
     c = FamilyConfirmation(new_id(), family.id, phone, kind, p.user_id or "", branch_id, payload,
                            hash_secret(ports.pepper, code), now, now + CONFIRMATION_TTL)
     await uow.confirmations.add(c)
-    await uow.codes.log_sms(phone, "family_confirm", branch_id, ports.sms_cost, ports.settings.sms_currency, None,
-                            now)
+    await log_sms(uow, phone, "family_confirm", branch_id, now)
     # Counted in the school's daily total (not stopped by it: at most a few per family a day, asked for by staff).
     await uow.codes.add_to_day_total(now.date(), ALL_SMS, ports.sms_cost)
     await uow.commit()

@@ -26,6 +26,13 @@ async def branch_of_family(uow: IdentityUnitOfWork, family_id: str) -> str | Non
     return next((s.branch_id for s in kids if s.branch_id), None)
 
 
+async def log_sms(uow: IdentityUnitOfWork, phone: str, purpose: str, branch_id: str | None, now: datetime,
+                  client_ip: str | None = None) -> None:
+    """The SMS in the log of what each branch is charged, at the configured cost per SMS."""
+    ports = uow.ports
+    await uow.codes.log_sms(phone, purpose, branch_id, ports.sms_cost, ports.settings.sms_currency, client_ip, now)
+
+
 async def take_branch_sms(uow: IdentityUnitOfWork, branch_id: str, now: datetime) -> bool:
     """One SMS charged to ``branch_id``'s cost of the day, unless that would pass its cap (False, nothing counted)."""
     ports = uow.ports
@@ -57,9 +64,8 @@ async def charge_family_sms(uow: IdentityUnitOfWork, phone: str, purpose: str, f
     """An SMS a family's action sends, paid by the family's branch: charged to the branch, logged and counted in the
     school's total - or, past either cap, SMS_NOT_AVAILABLE and (the caller's unit of work rolled back) nothing of
     the request done. Call it last before the commit, and deliver only after the commit."""
-    ports = uow.ports
     branch_id = await branch_of_family(uow, family_id) or NO_BRANCH
     if not await take_branch_sms(uow, branch_id, now):
         raise SmsNotAvailable()
-    await uow.codes.log_sms(phone, purpose, branch_id, ports.sms_cost, ports.settings.sms_currency, None, now)
+    await log_sms(uow, phone, purpose, branch_id, now)
     await take_school_sms(uow, True, now)
