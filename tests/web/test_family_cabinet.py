@@ -280,18 +280,22 @@ async def test_a_booking_inside_the_notice_window_shows_no_cancel_button(cabinet
     dasha = kids(cabinet)[2]
     teacher_id = await _staff_id(cabinet, TEACHER)
     # A few hours ahead, inside the demo branch's 24-hour notice window (late cancellations refused), at the first
-    # hour the teacher is free: the demo's lessons take some hours, so a fixed offset clashed at some times of day.
+    # hour the teacher has no lesson: booking a slot that overlaps one is refused (TEACHER_CONFLICT), so a fixed
+    # offset failed at some times of day.
+    now = datetime.now(UTC)
+    taken = await _teacher_lessons(cabinet, teacher_id, now, now + timedelta(days=1))
     for hours in range(3, 21):
-        start = (datetime.now(UTC) + timedelta(hours=hours)).replace(minute=17, second=0, microsecond=0)
-        slot = {"branchId": cabinet.branch_id, "teacherId": teacher_id, "startsAt": start.isoformat(),
-                "endsAt": (start + timedelta(minutes=30)).isoformat(), "lessonType": "individual", "price": "1800.00"}
-        opened = (await cabinet.staff.call("scheduling", """mutation($i: OpenSlotInput!) { openSlot(input: $i) {
-            slot { id } errors { code message } } }""", {"i": slot}, login=ADMIN))["openSlot"]
-        if not opened["errors"]:
+        start = (now + timedelta(hours=hours)).replace(minute=17, second=0, microsecond=0)
+        end = start + timedelta(minutes=30)
+        if all(end <= s or e <= start for s, e in taken):
             break
-        assert opened["errors"][0]["code"] == "TEACHER_CONFLICT", opened
     else:
         raise AssertionError("the demo teacher has no free half hour in the next 20 hours")
+    slot = {"branchId": cabinet.branch_id, "teacherId": teacher_id, "startsAt": start.isoformat(),
+            "endsAt": end.isoformat(), "lessonType": "individual", "price": "1800.00"}
+    opened = (await cabinet.staff.call("scheduling", """mutation($i: OpenSlotInput!) { openSlot(input: $i) {
+        slot { id } errors { code message } } }""", {"i": slot}, login=ADMIN))["openSlot"]
+    assert opened["errors"] == [], opened
     await go(parent, f"/c/{dasha['id']}/book")
     row = parent.get_by_test_id("open-slots").locator("li", has_text=":17")
     await row.get_by_role("button", name="Записаться").click()
@@ -300,6 +304,18 @@ async def test_a_booking_inside_the_notice_window_shows_no_cancel_button(cabinet
     await expect(bookings.get_by_test_id("cancel-too-late")).to_have_text(
         "Отменить онлайн уже нельзя — свяжитесь с филиалом.")
     await expect(bookings.get_by_role("button", name="Отменить запись")).to_have_count(0)
+
+
+async def _teacher_lessons(cabinet: Cabinet, teacher_id: str, start: datetime,
+                           end: datetime) -> list[tuple[datetime, datetime]]:
+    """When the teacher's lessons take place between ``start`` and ``end``."""
+    data = await cabinet.staff.call("scheduling", """query($r: [_Any!]!, $f: DateTime!, $t: DateTime!) {
+        _entities(representations: $r) { ... on Staff { lessons(from: $f, to: $t, first: 100) {
+            edges { node { startsAt endsAt } } } } } }""",
+                                    {"r": [{"__typename": "Staff", "id": teacher_id}], "f": start.isoformat(),
+                                     "t": end.isoformat()}, login=ADMIN)
+    return [(datetime.fromisoformat(e["node"]["startsAt"]), datetime.fromisoformat(e["node"]["endsAt"]))
+            for e in data["_entities"][0]["lessons"]["edges"]]
 
 
 async def _teacher_name(cabinet: Cabinet, lesson_id: str) -> str:
