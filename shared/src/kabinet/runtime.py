@@ -22,7 +22,7 @@ from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential
 from kabinet.auth.tokens import KeySource, TokenVerifier
 from kabinet.bus.base import Subscription, Transport
 from kabinet.bus.memory import InProcessTransport
-from kabinet.db.engine import TcpKeepalive, create_engine, create_sessionmaker, is_sqlite
+from kabinet.db.engine import create_engine, create_sessionmaker, is_sqlite
 from kabinet.db.migrations import upgrade
 from kabinet.db.uow import UnitOfWork
 from kabinet.dead_letters import SqlDeadLetters
@@ -82,13 +82,9 @@ class ServiceRuntime:
         self.name = spec.name
         self.settings = settings
         self.database_url = settings.resolved_database_url()
-        keepalive = (TcpKeepalive(settings.db_keepalive_idle_s, settings.db_keepalive_interval_s,
-                                  settings.db_keepalive_count)
-                     if min(settings.db_keepalive_idle_s, settings.db_keepalive_interval_s,
-                            settings.db_keepalive_count) > 0 else None)
         self.engine: AsyncEngine = create_engine(self.database_url, pool_size=settings.db_pool_size,
                                                  max_overflow=settings.db_max_overflow, ssl=settings.db_ssl,
-                                                 keepalive=keepalive)
+                                                 keepalive=settings.db_keepalive())
         self.sessionmaker: async_sessionmaker[AsyncSession] = create_sessionmaker(self.engine)
         if transport is None:
             if settings.messaging.amqp_url:

@@ -7,6 +7,8 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from kabinet.db.engine import TcpKeepalive
+
 
 class MessagingSettings(BaseSettings):
     """Broker settings: unset AMQP_URL means the in-process bus (embedded mode)."""
@@ -101,6 +103,11 @@ class ServiceSettings(BaseSettings):
         return f"{self.public_url.rstrip('/')}/services/{self.service_name}/{path.lstrip('/')}"
     # Shared with the gateway; no default: /graphql answers only requests carrying it (kabinet.web.gateway_only).
     gateway_secret: SecretStr | None = Field(default=None, validation_alias="KABINET_GATEWAY_SECRET")
+
+    def db_keepalive(self) -> TcpKeepalive | None:
+        """The keepalive every PostgreSQL connection gets (both ends); None when any part is 0."""
+        parts = (self.db_keepalive_idle_s, self.db_keepalive_interval_s, self.db_keepalive_count)
+        return TcpKeepalive(*parts) if min(parts) > 0 else None
 
     def resolved_database_url(self) -> str:
         """The configured URL, or the embedded default: one SQLite file per service."""
