@@ -286,3 +286,25 @@ async def test_database_down_answers_service_unavailable_503_not_internal_error(
     finally:
         await client.aclose()
         await runtime.stop()
+
+
+async def test_a_database_that_stops_answering_is_reported_not_ready_within_the_probes_bound(
+    kt_module, kt_db, make_runtime, pg_proxy
+):
+    """/readyz during a half-open network to the database: each check answers "not ready" within its 3 s
+    bound. The stalled connection is terminated, not closed gracefully (which waited 2 s more on the dead
+    socket), and the next check does not wait on it either; once the network is back the check passes."""
+    runtime = make_runtime(pg_proxy.url_for(await kt_db()), name="ktp")
+    async with running(runtime, migrate=False), unstalled_at_exit(pg_proxy):
+        assert (await runtime.readiness())["database"] is True  # a pooled connection, about to stall
+        pg_proxy.stall()
+        for _ in range(3):
+            started = time.monotonic()
+            assert (await runtime.readiness())["database"] is False
+            assert time.monotonic() - started < 3.5
+        pg_proxy.unstall()
+
+        async def back() -> bool:
+            return (await runtime.readiness())["database"] is True
+
+        await eventually(back, timeout_s=20)

@@ -22,6 +22,7 @@ from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential
 from kabinet.auth.tokens import KeySource, TokenVerifier
 from kabinet.bus.base import Subscription, Transport
 from kabinet.bus.memory import InProcessTransport
+from kabinet.db.deadline import TrackedSession, database_deadline
 from kabinet.db.engine import create_engine, create_sessionmaker, is_sqlite
 from kabinet.db.migrations import upgrade
 from kabinet.db.uow import UnitOfWork
@@ -32,6 +33,8 @@ from kabinet.outbox import OutboxRelay
 from kabinet.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
+
+READINESS_DB_TIMEOUT_S = 3.0  # a database check that takes longer reports "not ready"
 
 U = TypeVar("U")  # the unit of work a service's handlers are written against
 
@@ -207,8 +210,12 @@ class ServiceRuntime:
 
     # -- readiness --------------------------------------------------------------------------------
     async def check_database(self) -> None:
-        async with asyncio.timeout(3), self.engine.connect() as conn:
-            await conn.execute(text("SELECT 1"))
+        # A reader's session (no BEGIN IMMEDIATE on SQLite) whose connection the bound terminates: a graceful
+        # close of a stalled connection would wait on the dead socket 2 s more, every check.
+        async with AsyncSession(self.engine, sync_session_class=TrackedSession) as session, \
+                database_deadline(session, READINESS_DB_TIMEOUT_S):
+            await session.execute(text("SELECT 1"))
+            await session.rollback()
 
     async def readiness(self) -> dict[str, bool]:
         try:
