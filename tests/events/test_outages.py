@@ -308,3 +308,23 @@ async def test_a_database_that_stops_answering_is_reported_not_ready_within_the_
             return (await runtime.readiness())["database"] is True
 
         await eventually(back, timeout_s=20)
+
+
+async def test_a_stop_during_a_database_stall_ends_within_its_bounds(kt_module, kt_db, make_runtime, pg_proxy):
+    """A pod stopped while its database host has stopped answering: closing the pooled connections gracefully
+    would wait on their dead sockets until the keepalive gives up (60 s, past Kubernetes' grace period); the
+    stop drops them after a short bound instead."""
+    runtime = make_runtime(pg_proxy.url_for(await kt_db()), name="ktp", outbox_db_timeout_s=1.0)
+    await runtime.start()
+    try:
+        await runtime.wait_ready(30)
+        # Two pooled connections, idle, about to stall.
+        async with runtime.sessionmaker() as session, runtime.sessionmaker() as other:
+            await session.execute(text("SELECT 1"))
+            await other.execute(text("SELECT 1"))
+        pg_proxy.stall()
+        started = time.monotonic()
+    finally:
+        await runtime.stop()
+        pg_proxy.unstall()
+    assert time.monotonic() - started < 10

@@ -34,6 +34,7 @@ from kabinet.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 
+ENGINE_DISPOSE_TIMEOUT_S = 3.0  # closing the pooled connections at stop
 READINESS_DB_TIMEOUT_S = 3.0  # a database check that takes longer reports "not ready"
 
 U = TypeVar("U")  # the unit of work a service's handlers are written against
@@ -206,7 +207,15 @@ class ServiceRuntime:
         if self._owns_transport:
             with contextlib.suppress(Exception):
                 await self.transport.close()
-        await self.engine.dispose()
+        try:
+            # Bounded: closing a connection gracefully waits on its socket, forever when the database host
+            # stopped answering but still holds the connection (a frozen server, a stalled proxy).
+            async with asyncio.timeout(ENGINE_DISPOSE_TIMEOUT_S):
+                await self.engine.dispose()
+        except TimeoutError:
+            log.warning("database connections not closed in time; dropped",
+                        extra={"service": self.name, "timeout_s": ENGINE_DISPOSE_TIMEOUT_S})
+            await self.engine.dispose(close=False)  # the sockets go with the process
 
     # -- readiness --------------------------------------------------------------------------------
     async def check_database(self) -> None:
