@@ -214,3 +214,24 @@ async def test_a_school_wide_payment_is_refunded_by_the_owner_only(billing: Harn
                                                    "amount": "5", "reason": "r"}})
     assert own["refundPayment"]["errors"] == [], own
     assert await billing.balances(fam.id) == (Decimal("145.00"), Decimal("145.00"))
+
+
+CREDIT_LIMIT = """mutation($f: ID!, $l: Decimal!) { setCreditLimit(familyId: $f, limit: $l) {
+  account { creditLimit { amount } } errors { code field } } }"""
+
+
+async def test_a_familys_credit_limit_is_set_by_whoever_manages_all_its_branches(billing: Harness) -> None:
+    """The credit limit is the family's (one account): it bounds every branch's charges. An admin of one of its
+    branches set it for the other branch too; now the owner, or an admin of every branch the family studies in
+    (for a family of one branch: its admin, as before). Others: FORBIDDEN, nothing changes."""
+    fam, branch_b = await two_branch_family(billing)
+    for admin in (billing.admin(fam.branch_id), billing.admin(branch_b)):
+        await refused_and_unchanged(billing, admin, CREDIT_LIMIT, {"f": fam.id, "l": "500"}, "setCreditLimit")
+    both = token_for(billing.key, Principal(user_id=f"u-{uuid.uuid4().hex[:6]}", role=Role.BRANCH_ADMIN,
+                                            branch_ids=frozenset({fam.branch_id, branch_b}), staff_id="staff-cl"))
+    for token, limit in ((both, "300"), (billing.owner(), "400")):
+        done = await billing.ok(token, CREDIT_LIMIT, {"f": fam.id, "l": limit})
+        assert done["setCreditLimit"]["account"]["creditLimit"] == {"amount": f"{limit}.00"}, done
+    single = await billing.family()
+    done = await billing.ok(billing.admin(single.branch_id), CREDIT_LIMIT, {"f": single.id, "l": "200"})
+    assert done["setCreditLimit"]["errors"] == [], done
