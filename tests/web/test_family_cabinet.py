@@ -225,11 +225,8 @@ async def test_progress_chart_and_homework_share(cabinet: Cabinet, parent: Page)
 async def test_booking_a_slot_with_the_keyboard_and_cancelling(cabinet: Cabinet, parent: Page) -> None:
     petya = kids(cabinet)[1]
     teacher_id = await _staff_id(cabinet, TEACHER)
-    start = (datetime.now(UTC) + timedelta(days=3)).replace(hour=9, minute=0, second=0, microsecond=0)
-    slot = {"branchId": cabinet.branch_id, "teacherId": teacher_id, "startsAt": start.isoformat(),
-            "endsAt": (start + timedelta(minutes=45)).isoformat(), "lessonType": "individual", "price": "1800.00"}
-    await cabinet.staff.call("scheduling", """mutation($i: OpenSlotInput!) { openSlot(input: $i) { slot { id }
-        errors { code message } } }""", {"i": slot}, login=ADMIN)
+    start = await _open_slot(cabinet, teacher_id, (datetime.now(UTC) + timedelta(days=3)).replace(
+        hour=9, minute=0, second=0, microsecond=0), minutes=45)
     await parent.set_viewport_size(DESKTOP)
     await go(parent, f"/c/{petya['id']}/book")
     # the one-trial-per-family rule is shown before anyone tries (the demo family used its trial)
@@ -279,23 +276,9 @@ async def test_booking_a_slot_with_the_keyboard_and_cancelling(cabinet: Cabinet,
 async def test_a_booking_inside_the_notice_window_shows_no_cancel_button(cabinet: Cabinet, parent: Page) -> None:
     dasha = kids(cabinet)[2]
     teacher_id = await _staff_id(cabinet, TEACHER)
-    # A few hours ahead, inside the demo branch's 24-hour notice window (late cancellations refused), at the first
-    # hour the teacher has no lesson: booking a slot that overlaps one is refused (TEACHER_CONFLICT), so a fixed
-    # offset failed at some times of day.
-    now = datetime.now(UTC)
-    taken = await _teacher_lessons(cabinet, teacher_id, now, now + timedelta(days=1))
-    for hours in range(3, 21):
-        start = (now + timedelta(hours=hours)).replace(minute=17, second=0, microsecond=0)
-        end = start + timedelta(minutes=30)
-        if all(end <= s or e <= start for s, e in taken):
-            break
-    else:
-        raise AssertionError("the demo teacher has no free half hour in the next 20 hours")
-    slot = {"branchId": cabinet.branch_id, "teacherId": teacher_id, "startsAt": start.isoformat(),
-            "endsAt": end.isoformat(), "lessonType": "individual", "price": "1800.00"}
-    opened = (await cabinet.staff.call("scheduling", """mutation($i: OpenSlotInput!) { openSlot(input: $i) {
-        slot { id } errors { code message } } }""", {"i": slot}, login=ADMIN))["openSlot"]
-    assert opened["errors"] == [], opened
+    # A few hours ahead, inside the demo branch's 24-hour notice window (late cancellations refused).
+    await _open_slot(cabinet, teacher_id, (datetime.now(UTC) + timedelta(hours=3)).replace(
+        minute=17, second=0, microsecond=0), minutes=30)
     await go(parent, f"/c/{dasha['id']}/book")
     row = parent.get_by_test_id("open-slots").locator("li", has_text=":17")
     await row.get_by_role("button", name="Записаться").click()
@@ -306,16 +289,20 @@ async def test_a_booking_inside_the_notice_window_shows_no_cancel_button(cabinet
     await expect(bookings.get_by_role("button", name="Отменить запись")).to_have_count(0)
 
 
-async def _teacher_lessons(cabinet: Cabinet, teacher_id: str, start: datetime,
-                           end: datetime) -> list[tuple[datetime, datetime]]:
-    """When the teacher's lessons take place between ``start`` and ``end``."""
-    data = await cabinet.staff.call("scheduling", """query($r: [_Any!]!, $f: DateTime!, $t: DateTime!) {
-        _entities(representations: $r) { ... on Staff { lessons(from: $f, to: $t, first: 100) {
-            edges { node { startsAt endsAt } } } } } }""",
-                                    {"r": [{"__typename": "Staff", "id": teacher_id}], "f": start.isoformat(),
-                                     "t": end.isoformat()}, login=ADMIN)
-    return [(datetime.fromisoformat(e["node"]["startsAt"]), datetime.fromisoformat(e["node"]["endsAt"]))
-            for e in data["_entities"][0]["lessons"]["edges"]]
+async def _open_slot(cabinet: Cabinet, teacher_id: str, first: datetime, minutes: int) -> datetime:
+    """Open a slot at the first hour from ``first`` the teacher is free (openSlot refuses one over the teacher's
+    lesson with TEACHER_CONFLICT; a fixed time failed at some times of day); its start."""
+    for hours in range(18):
+        start = first + timedelta(hours=hours)
+        slot = {"branchId": cabinet.branch_id, "teacherId": teacher_id, "startsAt": start.isoformat(),
+                "endsAt": (start + timedelta(minutes=minutes)).isoformat(), "lessonType": "individual",
+                "price": "1800.00"}
+        opened = (await cabinet.staff.call("scheduling", """mutation($i: OpenSlotInput!) { openSlot(input: $i) {
+            slot { id } errors { code message } } }""", {"i": slot}, login=ADMIN))["openSlot"]
+        if not opened["errors"]:
+            return start
+        assert [e["code"] for e in opened["errors"]] == ["TEACHER_CONFLICT"], opened
+    raise AssertionError("the demo teacher has no free time in the 18 hours from " + first.isoformat())
 
 
 async def _teacher_name(cabinet: Cabinet, lesson_id: str) -> str:

@@ -180,3 +180,58 @@ async def test_another_branchs_subscription_is_invoiced_by_that_branch_only(bill
             "familyId": fam.id, "description": "d", "subscriptionId": sub, "branchId": branch}}, "issueInvoice")
     done = await billing.ok(admin_b, INVOICE, {"i": {"familyId": fam.id, "description": "d", "subscriptionId": sub}})
     assert done["issueInvoice"]["errors"] == [] and done["issueInvoice"]["invoice"]["amount"] == {"amount": "40.00"}
+
+
+PAYMENTS = """query($f: ID!) { familyPayments(familyId: $f) { id method refunded { amount } } }"""
+
+
+async def test_a_school_wide_payment_is_refunded_by_the_owner_only(billing: Harness) -> None:
+    """A payment booked to no branch - online (the provider pays the school), or the owner's without a branch - is
+    in no branch's report: the owner refunds it. Any admin of one of the family's branches could (the booked
+    branch was checked only when there was one): FORBIDDEN, nothing changes. A branch's own payment stays its
+    admins' to refund."""
+    fam, branch_b = await two_branch_family(billing)
+    admin_a, admin_b, owner = billing.admin(fam.branch_id), billing.admin(branch_b), billing.owner()
+    started = await billing.ok(billing.guardian(fam), START_ONLINE, {"i": {"familyId": fam.id, "amount": "100"}})
+    provider = billing.runtime.payment_provider
+    body, headers = provider.notification(  # type: ignore[attr-defined]
+        started["startOnlinePayment"]["checkout"]["providerPaymentId"])
+    assert (await billing.http._client.post("/webhooks/payments/local", content=body, headers=headers)
+            ).status_code == 200
+    owners = await billing.ok(owner, RECORD_PAYMENT, {"input": {"familyId": fam.id, "amount": "50",
+                                                                "method": "CASH"}})
+    listed = (await billing.ok(owner, PAYMENTS, {"f": fam.id}))["familyPayments"]
+    online = next(x["id"] for x in listed if x["method"] == "online")
+    school_wide = [online, owners["recordPayment"]["payment"]["id"]]
+    for payment_id in school_wide:
+        for admin in (admin_a, admin_b):
+            await refused_and_unchanged(billing, admin, REFUND, {"i": {"paymentId": payment_id, "amount": "10",
+                                                                       "reason": "r"}}, "refundPayment")
+        done = await billing.ok(owner, REFUND, {"i": {"paymentId": payment_id, "amount": "10", "reason": "r"}})
+        assert done["refundPayment"]["payment"]["refunded"] == {"amount": "10.00"}, done
+    booked = await billing.pay(fam, "20")
+    own = await billing.ok(admin_a, REFUND, {"i": {"paymentId": booked["recordPayment"]["payment"]["id"],
+                                                   "amount": "5", "reason": "r"}})
+    assert own["refundPayment"]["errors"] == [], own
+    assert await billing.balances(fam.id) == (Decimal("145.00"), Decimal("145.00"))
+
+
+CREDIT_LIMIT = """mutation($f: ID!, $l: Decimal!) { setCreditLimit(familyId: $f, limit: $l) {
+  account { creditLimit { amount } } errors { code field } } }"""
+
+
+async def test_a_familys_credit_limit_is_set_by_whoever_manages_all_its_branches(billing: Harness) -> None:
+    """The credit limit is the family's (one account): it bounds every branch's charges. An admin of one of its
+    branches set it for the other branch too; now the owner, or an admin of every branch the family studies in
+    (for a family of one branch: its admin, as before). Others: FORBIDDEN, nothing changes."""
+    fam, branch_b = await two_branch_family(billing)
+    for admin in (billing.admin(fam.branch_id), billing.admin(branch_b)):
+        await refused_and_unchanged(billing, admin, CREDIT_LIMIT, {"f": fam.id, "l": "500"}, "setCreditLimit")
+    both = token_for(billing.key, Principal(user_id=f"u-{uuid.uuid4().hex[:6]}", role=Role.BRANCH_ADMIN,
+                                            branch_ids=frozenset({fam.branch_id, branch_b}), staff_id="staff-cl"))
+    for token, limit in ((both, "300"), (billing.owner(), "400")):
+        done = await billing.ok(token, CREDIT_LIMIT, {"f": fam.id, "l": limit})
+        assert done["setCreditLimit"]["account"]["creditLimit"] == {"amount": f"{limit}.00"}, done
+    single = await billing.family()
+    done = await billing.ok(billing.admin(single.branch_id), CREDIT_LIMIT, {"f": single.id, "l": "200"})
+    assert done["setCreditLimit"]["errors"] == [], done

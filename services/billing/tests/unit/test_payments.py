@@ -83,10 +83,10 @@ async def test_a_payment_to_an_invoice_pays_it_part_then_whole(world: World) -> 
 
 async def test_a_refund_lowers_the_balance_and_never_exceeds_the_payment(world: World) -> None:
     fam = await world.family()
-    paid = await world.pay(fam, "100.00")
+    paid = await world.pay(fam, "100.00")  # the owner's, school-wide: the owner refunds it
     async with world.uow() as uow:
         res = await payments.refund_payment(payments.RefundPayment(paid.payment_id, Decimal("30.00"), "unused"),
-                                            uow, world.admin)
+                                            uow, world.owner)
     assert res.balance_after == Decimal("70.00") and world.balance(fam) == Decimal("70.00")
     assert world.store.payments[paid.payment_id].refunded == Decimal("30.00")
     assert world.store.ledger[-1][0].kind is TxKind.PAYMENT_REFUND
@@ -94,10 +94,10 @@ async def test_a_refund_lowers_the_balance_and_never_exceeds_the_payment(world: 
     with pytest.raises(RefundTooLarge):
         async with world.uow() as uow:
             await payments.refund_payment(payments.RefundPayment(paid.payment_id, Decimal("70.01"), "too much"),
-                                          uow, world.admin)
+                                          uow, world.owner)
     with pytest.raises(PaymentNotFound):
         async with world.uow() as uow:
-            await payments.refund_payment(payments.RefundPayment("nope", Decimal("1"), "x"), uow, world.admin)
+            await payments.refund_payment(payments.RefundPayment("nope", Decimal("1"), "x"), uow, world.owner)
     assert world.balance(fam) == Decimal("70.00")
 
 

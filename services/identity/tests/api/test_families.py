@@ -13,9 +13,11 @@ from identity_testkit import (
     INVITE,
     LINK,
     MY_FAMILY,
+    REQUEST_CODE,
     REQUEST_REG_CODE,
     Env,
     admin_of,
+    guardian_of,
     make_branch,
     make_family,
     new_phone,
@@ -229,12 +231,13 @@ async def test_an_invitation_sms_is_logged_for_the_branch_and_refused_past_its_c
     first, second = new_phone(), new_phone()
     assert (await env.gql(INVITE, {"p": first}, token))["data"]["inviteGuardian"]["errors"] == []
 
-    async def logged(phone: str) -> list[tuple[str, str]]:
+    async def logged(phone: str) -> list[tuple[str, str | None]]:
         async with env.runtime.sessionmaker() as s:
             rows = await s.execute(text("SELECT purpose, branch_id FROM sms_messages WHERE phone = :p"), {"p": phone})
             return [(r.purpose, r.branch_id) for r in rows]
 
-    assert await logged(first) == [("invite_guardian", "no-branch")]
+    # Charged to no branch (the log says NULL, as for sign-in codes: the school's own), capped in one bucket.
+    assert await logged(first) == [("invite_guardian", None)]
     limits(branch_daily_cost_cap="0.00")
     refused = (await env.gql(INVITE, {"p": second}, token))["data"]["inviteGuardian"]
     assert [e["code"] for e in refused["errors"]] == ["SMS_NOT_AVAILABLE"] and refused["guardian"] is None
@@ -242,3 +245,63 @@ async def test_an_invitation_sms_is_logged_for_the_branch_and_refused_past_its_c
     async with env.runtime.sessionmaker() as s:
         stored = (await s.execute(text("SELECT count(*) FROM guardians WHERE phone = :p"), {"p": second})).scalar_one()
     assert stored == 0
+
+
+async def _registered_family(env: Env) -> tuple[str, str]:
+    """A self-registered family (no branch yet): its guardian's phone and access token."""
+    phone = new_phone()
+    await env.ok(REQUEST_REG_CODE, {"p": phone})
+    got = await env.ok(COMPLETE_REG, {"i": {"phone": phone, "code": env.last_code(phone), "firstName": "Ana",
+                                            "lastName": "Lee"}})
+    return phone, got["completeRegistration"]["session"]["accessToken"]
+
+
+async def test_without_an_sms_channel_an_invitation_is_refused_like_a_code(env: Env) -> None:
+    """inviteGuardian checks the SMS channel first, as requestSignInCode does: DELIVERY_UNAVAILABLE on field phone,
+    and nothing stored or counted (it stored the invitee and counted the try, then sent nothing)."""
+    _, token = await _registered_family(env)
+    invitee = new_phone()
+    env.deps.sms_available = False
+    try:
+        code = (await env.gql(REQUEST_CODE, {"p": invitee}))["data"]["requestSignInCode"]["errors"]
+        invited = (await env.gql(INVITE, {"p": invitee}, token))["data"]["inviteGuardian"]
+    finally:
+        env.deps.sms_available = True
+    assert [(e["code"], e["field"]) for e in invited["errors"]] == [(e["code"], e["field"]) for e in code] == [
+        ("DELIVERY_UNAVAILABLE", "phone")]
+    assert invited["guardian"] is None
+    async with env.runtime.sessionmaker() as s:
+        stored = (await s.execute(text("SELECT count(*) FROM guardians WHERE phone = :p"), {"p": invitee})).scalar_one()
+        tries = (await s.execute(text("SELECT count(*) FROM throttle_events WHERE key = :p"),
+                                 {"p": invitee})).scalar_one()
+    assert (stored, tries) == (0, 0)
+
+
+async def test_invitations_and_codes_to_one_phone_share_one_cap(env: Env) -> None:
+    """IDENTITY_SMS_PER_PHONE_10MIN counts codes and invitations together: a phone got 3 invitations and 3 codes
+    in 10 minutes (two counters). Either way round, the fourth is TOO_MANY_REQUESTS."""
+    _, token = await _registered_family(env)
+    invited_first, coded_first = new_phone(), new_phone()
+    for _ in range(3):
+        assert (await env.gql(INVITE, {"p": invited_first}, token))["data"]["inviteGuardian"]["errors"] == []
+    code = (await env.gql(REQUEST_CODE, {"p": invited_first}))["data"]["requestSignInCode"]
+    assert [e["code"] for e in code["errors"]] == ["TOO_MANY_REQUESTS"] and code["ok"] is False
+    for _ in range(3):
+        assert (await env.gql(REQUEST_CODE, {"p": coded_first}))["data"]["requestSignInCode"]["ok"] is True
+    invited = (await env.gql(INVITE, {"p": coded_first}, token))["data"]["inviteGuardian"]
+    assert [e["code"] for e in invited["errors"]] == ["TOO_MANY_REQUESTS"] and invited["guardian"] is None
+    assert env.messages_to(coded_first) == 0  # an unknown number: its codes are never sent, nor the invitation
+
+
+async def test_the_no_branch_sms_bucket_is_no_branchs_cap(env: Env, limits: Any) -> None:
+    """Families without a branch share one cost bucket (``no-branch``; per family, anyone registering families
+    would multiply the cap): spent, it refuses their paid SMS, and never a branch's."""
+    _, token = await _registered_family(env)
+    assert (await env.gql(INVITE, {"p": new_phone()}, token))["data"]["inviteGuardian"]["errors"] == []
+    limits(branch_daily_cost_cap=str(env.deps.sms_cost))  # the no-branch bucket has spent one SMS already
+    refused = (await env.gql(INVITE, {"p": new_phone()}, token))["data"]["inviteGuardian"]
+    assert [e["code"] for e in refused["errors"]] == ["SMS_NOT_AVAILABLE"]
+    branch = await make_branch(env)
+    fam = await make_family(env, branch, kids=1)
+    got = (await env.gql(INVITE, {"p": new_phone()}, guardian_of(fam["id"])))["data"]["inviteGuardian"]
+    assert got["errors"] == []

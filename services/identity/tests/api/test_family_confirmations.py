@@ -18,7 +18,7 @@ from identity_testkit import (
     make_family,
     new_phone,
 )
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from identity.adapters.tables import students
 from kabinet.auth import Principal, Role
@@ -193,3 +193,56 @@ async def test_the_records_guardian_approves_a_link_in_the_cabinet(env: Env) -> 
     # The requester's own code no longer works: the request is decided.
     late = await env.gql(CONFIRM_LINK, {"c": got["confirmation"]["id"], "code": env.last_code(fam["phone"])}, token)
     assert code_of(late) == "FORBIDDEN"
+
+
+async def _confirmations_of(env: Env, family_id: str) -> int:
+    async with env.runtime.sessionmaker() as s:
+        return int((await s.execute(text("SELECT count(*) FROM family_confirmations WHERE family_id = :f"),
+                                    {"f": family_id})).scalar_one())
+
+
+async def _charged(env: Env, branch_id: str) -> tuple[int, list[str]]:
+    """SMS counted today on the branch's cost cap, and the purposes logged as charged to it."""
+    async with env.runtime.sessionmaker() as s:
+        sent = (await s.execute(text("SELECT sent FROM sms_day_totals WHERE key = :k"),
+                                {"k": f"branch:{branch_id}"})).scalar_one_or_none()
+        logged = (await s.execute(text("SELECT purpose FROM sms_messages WHERE branch_id = :b"),
+                                  {"b": branch_id})).scalars().all()
+    return int(sent or 0), list(logged)
+
+
+async def test_a_confirmation_sms_goes_through_the_sms_caps_and_is_charged_to_a_branch(env: Env, limits: Any) -> None:
+    """A family confirmation SMS is sent like a code or an invitation (identity.service.sms): past the school's daily
+    total or the paying branch's cost cap it is SMS_NOT_AVAILABLE and nothing is stored or sent (it was counted in
+    the school's total but never stopped, and charged to no branch's cap). The asking branch pays for its
+    registration; a link request is paid by the records' family's branch (the asker has no branch: no children)."""
+    mine, theirs = await make_branch(env), await make_branch(env)
+    fam = await make_family(env, theirs, kids=1, last_name="Sokolova")
+    admin = admin_of(mine, "admin-sms")
+    child = {"i": {"guardianPhone": fam["phone"], "firstName": "Lev", "lastName": "Sokolov",
+                   "birthDate": "2016-04-05"}}
+    for cap in ({"global_daily": 0}, {"branch_daily_cost_cap": "0.00"}):
+        limits(**cap)
+        refused = (await env.gql(REGISTER_STUDENT, child, admin))["data"]["registerStudent"]
+        assert [e["code"] for e in refused["errors"]] == ["SMS_NOT_AVAILABLE"], (cap, refused)
+        assert refused["confirmation"] is None
+        assert await _confirmations_of(env, fam["id"]) == 0 and env.messages_to(fam["phone"]) == 0
+        assert await _charged(env, mine) == (0, [])
+    limits()
+    env.deps.sms_available = False  # no SMS channel: refused as a code request is, before anything is stored
+    try:
+        refused = (await env.gql(REGISTER_STUDENT, child, admin))["data"]["registerStudent"]
+    finally:
+        env.deps.sms_available = True
+    assert [e["code"] for e in refused["errors"]] == ["DELIVERY_UNAVAILABLE"]
+    assert await _confirmations_of(env, fam["id"]) == 0
+    sent = (await env.ok(REGISTER_STUDENT, child, admin))["registerStudent"]
+    assert sent["status"] == "PENDING_CONFIRMATION" and env.messages_to(fam["phone"]) == 1
+    assert await _charged(env, mine) == (1, ["family_confirm"])
+    assert await children_of(env, fam["id"]) == 1
+
+    await env.ok(OPEN, {"f": fam["id"]}, admin_of(theirs))
+    _, token = await _self_registered(env, "Sokolov")
+    link = {"i": {"phone": fam["phone"], "birthDate": "2010-01-10", "lastName": "Sokolova"}}
+    assert (await env.ok(LINK, link, token))["linkRecords"]["status"] == "PENDING_CONFIRMATION"
+    assert await _charged(env, theirs) == (1, ["family_confirm"])

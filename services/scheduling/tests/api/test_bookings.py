@@ -13,6 +13,7 @@ from scheduling_testkit import (
     Env,
     add_rule,
     create_group,
+    create_room,
     lessons_of,
     make_world,
     ok,
@@ -224,3 +225,44 @@ async def test_a_booking_in_another_branchs_lesson_is_cancelled_by_that_branch_n
         "cancelled"
     assert ok(await env.gql(guardian, CANCEL, {"b": second["id"]}), "cancelBooking")["booking"]["status"] == \
         "cancelled"
+
+
+CREATE_LESSON = """mutation($input: CreateLessonInput!) { createLesson(input: $input) { lesson { id }
+  errors { code } } }"""
+OPEN_SLOT_ERRORS = """mutation($input: OpenSlotInput!) { openSlot(input: $input) { slot { id }
+  errors { field code message } } }"""
+
+
+async def test_an_open_slot_over_the_teachers_lesson_or_a_taken_room_is_refused(env: Env) -> None:
+    """openSlot checks the teacher and the room as creating a lesson does (``ensure_free``): a slot over the
+    teacher's own lesson was accepted, and the family's booking of it was then refused with TEACHER_CONFLICT.
+    Refused with the typed clash, no slot is made; a slot right after the lesson, or over another's slot, is fine."""
+    w = await make_world(env, teachers=2, families=(1,))
+    room = await create_room(env, w)
+    start = datetime(2027, 4, 5, 9, 0, tzinfo=UTC)
+
+    def window(teacher: int, hours: float, *, room_id: str | None = None, length: float = 1) -> dict[str, object]:
+        at = start + timedelta(hours=hours)
+        return {"input": {"branchId": w.branch_id, "teacherId": w.teachers[teacher], "startsAt": at.isoformat(),
+                          "endsAt": (at + timedelta(hours=length)).isoformat(), "lessonType": "individual",
+                          "price": "2000", "roomId": room_id}}
+
+    ok(await env.gql(w.admin, CREATE_LESSON, window(0, 0, room_id=room)), "createLesson")
+    teacher_busy = (await env.gql(w.admin, OPEN_SLOT_ERRORS, window(0, 0.5)))["data"]["openSlot"]
+    assert teacher_busy["slot"] is None
+    assert [(e["code"], e["field"]) for e in teacher_busy["errors"]] == [("TEACHER_CONFLICT", "teacherId")]
+    assert "(Europe/Moscow)" in teacher_busy["errors"][0]["message"]
+    room_busy = (await env.gql(w.admin, OPEN_SLOT_ERRORS, window(1, -0.5, room_id=room)))["data"]["openSlot"]
+    assert room_busy["slot"] is None
+    assert [(e["code"], e["field"]) for e in room_busy["errors"]] == [("ROOM_CONFLICT", "roomId")]
+    assert (await env.gql(w.admin, OPEN_SLOTS, {"b": w.branch_id}))["data"]["openSlots"] == []  # nothing made
+
+    after = ok(await env.gql(w.admin, OPEN_SLOT, window(0, 1, room_id=room)), "openSlot")["slot"]["id"]
+    other = ok(await env.gql(w.admin, OPEN_SLOT, window(1, 0)), "openSlot")["slot"]["id"]
+    booked = ok(await env.gql(w.guardian(w.family_ids[0]), BOOK_SLOT, {"slot": after, "s": w.students(0)[0]}),
+                "bookSlot")["booking"]
+    assert booked["lessonId"]  # the slot a family may see, it may book
+    over_booked = (await env.gql(w.admin, OPEN_SLOT_ERRORS, window(0, 1.5, length=0.5)))["data"]["openSlot"]
+    assert [e["code"] for e in over_booked["errors"]] == ["TEACHER_CONFLICT"]  # the lesson the booking made
+    assert {x["id"] for x in (await env.gql(w.admin, OPEN_SLOTS, {"b": w.branch_id}))["data"]["openSlots"]} == \
+        {other}

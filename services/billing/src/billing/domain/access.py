@@ -53,3 +53,11 @@ def may_manage_family(p: Principal, family_branches: Set[str]) -> bool:
     if p.role is Role.OWNER:
         return True
     return p.role is Role.BRANCH_ADMIN and bool(p.branch_ids & family_branches)
+
+
+def may_set_family_wide(p: Principal, family_branches: Set[str]) -> bool:
+    """A setting of the family's one account that bounds every branch's money (its credit limit): the owner, or
+    an admin of every branch the family studies in - one branch's admin does not decide for another's."""
+    if p.role is Role.OWNER:
+        return True
+    return p.role is Role.BRANCH_ADMIN and bool(family_branches) and family_branches <= p.branch_ids

@@ -13,6 +13,7 @@ from billing.domain.access import (
     may_manage_family,
     may_name_student,
     may_see_family,
+    may_set_family_wide,
 )
 from billing.service.unit_of_work import Projections
 from kabinet.auth.principal import Principal, Role
@@ -20,7 +21,7 @@ from kabinet.auth.rules import ensure, require_authenticated
 from kabinet.errors import InvalidInput
 
 __all__ = ["actor", "ensure_booked_managed", "ensure_family_managed", "require_booking", "require_branch_managed",
-           "require_family_managed", "require_family_visible"]
+           "require_family_managed", "require_family_visible", "require_family_wide"]
 
 
 async def require_family_visible(p: Principal, projections: Projections, family_id: str) -> None:
@@ -61,6 +62,13 @@ async def _managed_family_branches(p: Principal, projections: Projections, famil
     branches = await projections.family_branches(family_id) if p.role is Role.BRANCH_ADMIN else set()
     ensure(may_manage_family(p, branches))
     return branches
+
+
+async def require_family_wide(p: Principal, projections: Projections, family_id: str) -> None:
+    """A family-wide setting (``may_set_family_wide``): the owner, or an admin of all the family's branches."""
+    require_authenticated(p)
+    branches = await projections.family_branches(family_id) if p.role is Role.BRANCH_ADMIN else set()
+    ensure(may_set_family_wide(p, branches))
 
 
 def ensure_family_managed(p: Principal, family_branches: Set[str], *, branch_id: str | None = None) -> str | None:

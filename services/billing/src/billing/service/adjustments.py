@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from billing.domain.events import AdjustmentMade
 from billing.domain.model import LedgerAccount, Transaction, TxKind, money_move, positive_amount
-from billing.service.access import actor, require_booking, require_family_managed
+from billing.service.access import actor, require_booking, require_family_wide
 from billing.service.ledger import account_of, post
 from billing.service.payments import booked_branch
 from billing.service.unit_of_work import BillingUnitOfWork
@@ -105,7 +105,8 @@ class SetCreditLimit:
 
 
 async def set_credit_limit(cmd: SetCreditLimit, uow: BillingUnitOfWork, p: Principal) -> None:
-    await require_family_managed(p, uow.projections, cmd.family_id)
+    # One limit for the family's one account, bounding every branch's charges: not one branch's admin alone.
+    await require_family_wide(p, uow.projections, cmd.family_id)
     limits = uow.limits
     # The debt it allows is bounded like a balance: at most the ceiling.
     limit = positive_amount(cmd.limit, replace(limits, max_per_operation=limits.balance_ceiling), field="limit",

@@ -152,7 +152,7 @@ sms_messages = Table(
     Index("ix_sms_messages_branch_created", "branch_id", "created_at"),
 )
 
-# SMS sent per day (UTC) and key - ``all`` for the whole school, ``branch:<id>`` for a branch's password SMS: the
+# SMS sent per day (UTC) and key - ``all`` for the whole school, ``branch:<id>`` for a branch's paid SMS: the
 # caps' counters. One row per key and day, raised by a conditional upsert, so concurrent requests take turns only
 # for that one statement's row and a cap holds exactly (counting sms_messages and then inserting would let a
 # burst all count before any inserted).

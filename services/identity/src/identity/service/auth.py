@@ -54,8 +54,8 @@ from identity.service.sessions import (
     student_principal,
 )
 from identity.service.sms import (
-    NO_BRANCH,
     branch_of_family,
+    check_phone_cap,
     check_region,
     log_sms,
     take_branch_sms,
@@ -103,8 +103,7 @@ async def _check_sms_caps(uow: IdentityUnitOfWork, phone: str, client_ip: str | 
     ip_key = address_key(client_ip)
     if await uow.throttles.hits_since("code_ip", ip_key, now - ports.limits.per_ip_window) >= ports.limits.per_ip:
         raise TooManyRequests()
-    if await uow.codes.count_since(phone, now - ports.limits.per_phone_window) >= ports.limits.per_phone:
-        raise TooManyRequests(field="phone")
+    await check_phone_cap(uow, phone, now)
     await uow.throttles.hit("code_ip", ip_key, now)
 
 
@@ -122,7 +121,7 @@ async def request_phone_code(cmd: RequestPhoneCode, uow: IdentityUnitOfWork) -> 
     branch_id: str | None = None
     if send and purpose is CodePurpose.RESET_PASSWORD and guardian is not None:
         # A password SMS is charged to the branch (R-FAM-8); past the branch's daily cap it is not sent.
-        branch_id = await branch_of_family(uow, guardian.family_id) or NO_BRANCH
+        branch_id = await branch_of_family(uow, guardian.family_id)
         send = await take_branch_sms(uow, branch_id, now)
     code = ports.fixed_code() or generate_code()
     await uow.codes.retire(phone, purpose.value, now)

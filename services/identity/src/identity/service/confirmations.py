@@ -20,12 +20,12 @@ from identity.domain.confirmations import (
     ConfirmationStatus,
     FamilyConfirmation,
 )
-from identity.domain.credentials import ALL_SMS, generate_code, hash_secret
+from identity.domain.credentials import generate_code, hash_secret
 from identity.domain.errors import CabinetNotOpen, FamilyHasStudents, InvalidCode, TooManyRequests
 from identity.domain.events import GuardianLinked
 from identity.domain.model import CONSENT_VERSION, Consent, Family, Guardian, Student, new_id
 from identity.service.ports import Outgoing
-from identity.service.sms import log_sms
+from identity.service.sms import branch_of_family, charge_sms, check_region
 from identity.service.unit_of_work import IdentityUnitOfWork
 from kabinet.auth.principal import Principal, Role
 from kabinet.auth.rules import can_manage_branch, can_see_family, ensure, require_authenticated
@@ -53,8 +53,15 @@ async def caller_sees_family(uow: IdentityUnitOfWork, p: Principal, family_id: s
 async def request_confirmation(uow: IdentityUnitOfWork, p: Principal, family: Family, phone: str,
                                kind: ConfirmationKind, branch_id: str | None, payload: ConfirmationPayload,
                                message: str) -> ConfirmationSent:
-    """Record the request and send its code to ``phone`` (the family's, as the requester typed it)."""
+    """Record the request and send its code to ``phone`` (the family's, as the requester typed it).
+
+    The SMS goes the way every SMS does (identity.service.sms): only with an SMS channel, to the allowed regions,
+    charged to a branch - the asking branch (``branch_id``), else the family's own (a guardian asking to link has
+    no children, so no branch) - and counted in the school's total. Past a cap: SMS_NOT_AVAILABLE and the request
+    is not recorded."""
     ports = uow.ports
+    ports.require_channel("sms")
+    check_region(uow, phone)
     now = ports.now()
     if await uow.confirmations.count_since(family.id, now - timedelta(days=1)) >= REQUESTS_PER_FAMILY_PER_DAY:
         raise TooManyRequests()
@@ -62,9 +69,7 @@ async def request_confirmation(uow: IdentityUnitOfWork, p: Principal, family: Fa
     c = FamilyConfirmation(new_id(), family.id, phone, kind, p.user_id or "", branch_id, payload,
                            hash_secret(ports.pepper, code), now, now + CONFIRMATION_TTL)
     await uow.confirmations.add(c)
-    await log_sms(uow, phone, "family_confirm", branch_id, now)
-    # Counted in the school's daily total (not stopped by it: at most a few per family a day, asked for by staff).
-    await uow.codes.add_to_day_total(now.date(), ALL_SMS, ports.sms_cost)
+    await charge_sms(uow, phone, "family_confirm", branch_id or await branch_of_family(uow, family.id), now)
     await uow.commit()
     await ports.deliver([Outgoing("sms", phone, f"Kabinet: {message} If you agree, tell them the code {code} "
                                                f"or approve it in your family cabinet. If not, ignore this.")])

@@ -46,7 +46,7 @@ from identity.service.confirmations import (
 from identity.service.ports import Outgoing
 from identity.service.registration import student_registered
 from identity.service.sessions import GUARDIAN, AuthSession, guardian_principal, start_session
-from identity.service.sms import charge_family_sms, check_region
+from identity.service.sms import INVITE_PHONE, charge_family_sms, check_phone_cap, check_region
 from identity.service.unit_of_work import IdentityUnitOfWork
 from kabinet.auth.principal import Principal, Role
 from kabinet.auth.rules import can_manage_branch, can_see_student, ensure, require_authenticated, require_role
@@ -289,21 +289,20 @@ async def invite_guardian(cmd: InviteGuardian, uow: IdentityUnitOfWork, principa
     SMS_NOT_AVAILABLE and nothing is stored: an invitee added without being told would be a surprise, and for a
     number of another family the SMS is all there is to do, so refusing both keeps the two answers alike."""
     family_id = _guardian_family(principal)
+    ports = uow.ports
+    ports.require_channel("sms")  # as for codes: before anything is decided or stored
     phone = normalise_phone(cmd.phone)
     first, last = clean_name(cmd.first_name, "firstName"), clean_name(cmd.last_name, "lastName")
     check_region(uow, phone)
-    ports = uow.ports
     now = ports.now()
-    limits = ports.limits
     # Each invitation sends an SMS, whoever the number belongs to: a cap per family keeps it from being a spammer,
-    # and one per phone (as for codes) keeps many families from flooding one number. Both count every invitation,
-    # wherever the number is registered, so neither tells that apart.
+    # and the phone's cap (shared with codes) keeps many families from flooding one number. Both count every
+    # invitation, wherever the number is registered, so neither tells that apart.
     if await uow.throttles.hits_since("invite", family_id, now - timedelta(days=1)) >= INVITES_PER_DAY:
         raise TooManyRequests(field="phone")
-    if await uow.throttles.hits_since("invite_phone", phone, now - limits.per_phone_window) >= limits.per_phone:
-        raise TooManyRequests(field="phone")
+    await check_phone_cap(uow, phone, now)
     await uow.throttles.hit("invite", family_id, now)
-    await uow.throttles.hit("invite_phone", phone, now)
+    await uow.throttles.hit(INVITE_PHONE, phone, now)
     g = Guardian(new_id(), family_id, phone, first, last, None, None, False, None, now)
     existing = await uow.guardians.by_phone(phone)
     if existing is not None and existing.family_id == family_id:

@@ -15,8 +15,10 @@ from scheduling.domain.events import BookingCancelled, BookingCreated
 from scheduling.domain.model import (
     AvailabilitySlot,
     Booking,
+    Branch,
     Lesson,
     LessonKind,
+    LessonType,
     Participant,
     ParticipantReason,
     check_price,
@@ -52,7 +54,7 @@ class OpenSlot:
 async def open_slot(cmd: OpenSlot, uow: SchedulingUnitOfWork, p: Principal) -> AvailabilitySlot:
     """The branch opens a teacher's time for families to book an individual or trial lesson."""
     require_branch_admin(p, cmd.branch_id)
-    await get_branch(uow, cmd.branch_id)
+    branch = await get_branch(uow, cmd.branch_id)
     await get_teacher(uow, cmd.teacher_id, cmd.branch_id)
     t = await get_lesson_type(uow, cmd.lesson_type)
     if t.kind not in (LessonKind.INDIVIDUAL, LessonKind.TRIAL):
@@ -61,9 +63,20 @@ async def open_slot(cmd: OpenSlot, uow: SchedulingUnitOfWork, p: Principal) -> A
         await get_room(uow, cmd.room_id, cmd.branch_id)
     slot = AvailabilitySlot(new_id(), cmd.branch_id, cmd.teacher_id, t.code, cmd.starts_at, cmd.ends_at,
                             check_price(cmd.price), cmd.room_id)
+    # The lesson a booking would make must be possible now: a slot over the teacher's lesson (or a taken room)
+    # was offered to families and only their booking was refused.
+    await ensure_free(uow, _lesson_in(slot, t, branch))
     await uow.slots.add(slot)
     await uow.commit()
     return slot
+
+
+def _lesson_in(slot: AvailabilitySlot, t: LessonType, branch: Branch) -> Lesson:
+    """The lesson booking this slot makes (openSlot checks it for clashes before offering the slot)."""
+    return Lesson(id=new_id(), branch_id=slot.branch_id, teacher_id=slot.teacher_id, lesson_type=t.code,
+                  kind=t.kind, charged_by_default=t.charged_by_default, starts_at=slot.starts_at,
+                  ends_at=slot.ends_at, price=slot.price, local_date=slot.starts_at.astimezone(branch.tz).date(),
+                  room_id=slot.room_id, published=True)
 
 
 def _booking_reason(lesson: Lesson) -> ParticipantReason:
@@ -107,11 +120,7 @@ async def book_slot(cmd: BookSlot, uow: SchedulingUnitOfWork, p: Principal) -> B
     if p.is_staff:  # families book in any branch; staff book only in the slots of their own branch
         require_branch_admin(p, slot.branch_id)
     branch = await get_branch(uow, slot.branch_id)
-    t = await get_lesson_type(uow, slot.lesson_type)
-    lesson = Lesson(id=new_id(), branch_id=slot.branch_id, teacher_id=slot.teacher_id, lesson_type=t.code,
-                    kind=t.kind, charged_by_default=t.charged_by_default, starts_at=slot.starts_at,
-                    ends_at=slot.ends_at, price=slot.price, local_date=slot.starts_at.astimezone(branch.tz).date(),
-                    room_id=slot.room_id, published=True)
+    lesson = _lesson_in(slot, await get_lesson_type(uow, slot.lesson_type), branch)
     # The conditional update is the race arbiter: of families booking this slot at once, one gets it.
     if not await uow.slots.claim(slot.id, lesson.id):
         raise errors.SlotTaken(field="slotId")
