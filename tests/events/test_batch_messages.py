@@ -195,3 +195,32 @@ async def test_f_the_gateway_feed_hands_over_each_event_of_a_batch(messaging):
 
 async def _ready(feed: RabbitFeed) -> bool:
     return feed.healthy
+
+
+async def test_g_a_batch_the_broker_dead_lettered_whole_is_listed_per_event_and_replayed_by_any_of_its_ids(
+    kt_module, kt_db, make_runtime
+):
+    kt = kt_module
+    runtime = make_runtime(await kt_db(), kt.Behaviour())
+    async with running(runtime, migrate=False):
+        # As the broker leaves it when a batch message's tries are spent by crashes: whole, in the .dlq.
+        envelopes = [Envelope(type="kt.ping.happened", version=1, producer="kt", payload={"n": n}) for n in range(3)]
+        transport: RabbitTransport = runtime.transport
+        assert transport._channel is not None
+        dlx = await transport._channel.get_exchange(transport.topology.dead_letter_exchange, ensure=False)
+        await dlx.publish(aio_pika.Message(
+            encode_batch([e.to_json() for e in envelopes]), content_type=BATCH_CONTENT_TYPE,
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT, message_id=f"batch-{envelopes[0].id}",
+            headers={EVENTS_HEADER: 3}), routing_key=transport.topology.queue(kt.NAME))
+
+        async def listed() -> bool:
+            return len(await transport.dead_letters(kt.NAME)) == 3
+
+        await eventually(listed, timeout_s=15)
+        dead = await transport.dead_letters(kt.NAME)
+        assert [d.message_id for d in dead] == [e.id for e in envelopes]
+        assert [Envelope.from_json(d.body).id for d in dead] == [e.id for e in envelopes]
+        assert await transport.replay_dead_letters(kt.NAME, "no-such-id") == 0
+        assert await transport.replay_dead_letters(kt.NAME, envelopes[1].id) == 1  # the message, whole
+        await exactly_once(runtime, kt, 3)
+        assert await transport.dead_letters(kt.NAME) == []
