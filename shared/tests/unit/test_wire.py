@@ -53,3 +53,13 @@ def test_a_bad_element_is_marked_alone_and_a_bad_batch_raises() -> None:
             decode(body, BATCH_CONTENT_TYPE)
     with pytest.raises(MalformedEvent):
         decode(b"[1]", "application/json")  # a single-event message that is not an envelope
+
+
+def test_a_consumer_prefetches_events_not_batch_messages() -> None:
+    from kabinet.bus.rabbit import consumer_prefetch
+    from kabinet.settings import MessagingSettings
+
+    assert consumer_prefetch(MessagingSettings(prefetch=1000, events_per_message=1)) == 1000  # as before
+    assert consumer_prefetch(MessagingSettings(prefetch=1000, events_per_message=100)) == 50  # at least 50
+    assert consumer_prefetch(MessagingSettings(prefetch=10_000, events_per_message=100)) == 100
+    assert consumer_prefetch(MessagingSettings(prefetch=3, events_per_message=100)) == 3  # never above PREFETCH

@@ -235,7 +235,7 @@ class RabbitTransport:
             self._consumer_connection = await self._open("consume")
         channel = await self._consumer_connection.channel()
         self._consumer_channels.append(channel)
-        await channel.set_qos(prefetch_count=self.settings.prefetch)
+        await channel.set_qos(prefetch_count=consumer_prefetch(self.settings))
         await self._declare_exchanges(channel)
         qname = t.queue(subscription.consumer)
         dlq = await channel.declare_queue(
@@ -770,6 +770,17 @@ class _Acks:
         """At shutdown: ack one by one what committed and still waits for an older open delivery."""
         if self._channel is not None and not self._channel.is_closed:
             await self._ack_one_by_one()
+
+
+def consumer_prefetch(s: MessagingSettings) -> int:
+    """Unacked messages a consumer takes: ``PREFETCH`` counts events, and a batch message carries up to
+    ``EVENTS_PER_MESSAGE`` (1,000 messages of 100 would hold 100,000 events, up to 256 MB, in a process), so
+    ``PREFETCH / EVENTS_PER_MESSAGE`` messages - at least ``_MIN_PREFETCH``, so that single-event messages (another
+    key between batches, a lone event) still arrive in numbers that fill a batch."""
+    return min(s.prefetch, max(_MIN_PREFETCH, s.prefetch // max(1, s.events_per_message)))
+
+
+_MIN_PREFETCH = 50
 
 
 def _batch_properties(envelopes: Sequence[Envelope]) -> aiormq.spec.Basic.Properties:
