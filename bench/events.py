@@ -251,5 +251,6 @@ if __name__ == "__main__":
             uvloop.install()
         except ImportError:
             pass
-    print(f"event loop: {asyncio.get_event_loop_policy().__class__.__module__}", flush=True)
+    print(f"event loop: {asyncio.get_event_loop_policy().__class__.__module__}; "
+          f"EVENTS_PER_MESSAGE={MessagingSettings().events_per_message}", flush=True)
     asyncio.run(main())

@@ -480,6 +480,9 @@ async def main() -> None:
                                             valid_from, register=not args.accounts_at_first_charge)
         print(f"set-up: {args.branches} branches, {args.branches * args.groups} groups, {n_students} students "
               f"({time.perf_counter() - t:.1f} s, not measured)")
+        # Read from the environment by the bench's messaging settings (scheduling's relay here) and by billing's
+        # processes (they inherit it): how many events a RabbitMQ message carries (kabinet.bus.wire).
+        print(f"EVENTS_PER_MESSAGE={messaging.events_per_message}, billing replicas: {args.billing_replicas}")
 
         metrics_urls = [f"http://127.0.0.1:{port}/metrics" for port in [billing_port, *(p for _, p in replicas)]]
         billing_pids = [billing_proc.pid, *(p.pid for p, _ in replicas)] if billing_proc is not None else []

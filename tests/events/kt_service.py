@@ -7,6 +7,7 @@ hiding it. Loaded both by tests/events/conftest.py and by the child process of t
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from kabinet.db.uow import UnitOfWork
 from kabinet.events import Envelope, EventContract
 from kabinet.inbox import EventHandler
 from kabinet.runtime import ServiceSpec
+from kabinet.testing.stack import eventually
 
 NAME = "kt"
 
@@ -93,6 +95,17 @@ async def effect_counts(engine: AsyncEngine) -> tuple[int, int]:
     async with engine.connect() as conn:
         row = (await conn.execute(select(func.count(), func.count(effects.c.event_id.distinct())))).one()
     return int(row[0]), int(row[1])
+
+
+async def assert_exactly_once(engine: AsyncEngine, expected: int, timeout_s: float = 30) -> None:
+    """Wait until ``expected`` distinct events were applied, then check that none was applied twice."""
+    async def done() -> bool:
+        return (await effect_counts(engine))[1] >= expected
+
+    await eventually(done, timeout_s=timeout_s)
+    await asyncio.sleep(0.3)  # a late duplicate would land now
+    rows, distinct = await effect_counts(engine)
+    assert (rows, distinct) == (expected, expected), f"applied twice: {rows - distinct}, lost: {expected - distinct}"
 
 
 async def unpublished(engine: AsyncEngine) -> int:

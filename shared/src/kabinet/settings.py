@@ -32,6 +32,11 @@ class MessagingSettings(BaseSettings):
     # ... and lingers again while more keep arriving (a stream), up to this in all.
     batch_max_wait_s: float = 0.25
     publish_timeout_s: float = 5.0
+    # RabbitMQ: consecutive events of one routing key published together travel as one AMQP message (a batch,
+    # docs/events.md "Wire format") of at most this many events and message_max_bytes of body; 1 = one event per
+    # message as before. Consumers understand both (deploy them first on an upgrade: CHANGELOG).
+    events_per_message: int = 100
+    message_max_bytes: int = 256 * 1024
     # A failed handler waits retry_backoff_s * 2**(try-1) (at most retry_backoff_max_s) before its retry.
     retry_backoff_s: float = 0.1
     retry_backoff_max_s: float = 5.0

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from kabinet.bus.base import Subscription, Transport, topic_matches
 from kabinet.bus.topology import Topology
+from kabinet.bus.wire import decode
 from kabinet.events.envelope import Envelope
 from kabinet.events.errors import MalformedEvent
 from kabinet.settings import MessagingSettings
@@ -150,12 +151,17 @@ class RabbitFeed:
                 await queue.bind(exchange, binding)
 
             async def on_message(message: AbstractIncomingMessage) -> None:
+                # A message carries one event or a batch of several (kabinet.bus.wire): each is handed over.
                 try:
-                    envelope = Envelope.from_json(message.body)
+                    items = decode(message.body, message.content_type)
                 except MalformedEvent as exc:
                     log.warning("subscription feed dropped a malformed message: %s", exc)
                     return
-                await handler(envelope)
+                for item in items:
+                    if item.envelope is None:
+                        log.warning("subscription feed dropped a malformed event: %s", item.error)
+                        continue
+                    await handler(item.envelope)
 
             await queue.consume(on_message, no_ack=True)
 

@@ -82,11 +82,13 @@ class Transport(Protocol):
 
     async def publish_batch(self, envelopes: Sequence[Envelope]) -> list[PublishError | None]:
         """Publish several at once, all within the same bounded time; one result per envelope
-        (None = confirmed). The outbox relay uses this."""
+        (None = confirmed). The outbox relay uses this. A transport may carry several envelopes in one broker
+        message (RabbitMQ: kabinet.bus.wire); each envelope still gets its own result."""
 
     async def subscribe(self, subscription: Subscription) -> None:
         """Handler success acks; an exception retries up to the delivery limit, then dead-letters;
-        :class:`kabinet.events.MalformedEvent` dead-letters at once."""
+        :class:`kabinet.events.MalformedEvent` dead-letters at once. Per event, also when a broker message
+        carries several: the handlers always see single envelopes, and a bad one is dead-lettered alone."""
 
     async def dead_letters(self, consumer: str, limit: int = 100) -> list[DeadLetter]: ...
 
@@ -96,7 +98,8 @@ class Transport(Protocol):
     async def replay_dead_letters(self, consumer: str, message_id: str | None = None) -> int: ...
 
     async def idle(self) -> bool:
-        """Nothing for this process's consumers is waiting in their queues, held or being handled (tests and
+        """Nothing for this process's consumers is waiting in their queues, held or being handled (events of a
+        batch message count until the message is settled; tests and
         the demo seeding wait for it: a published event is not yet an applied one)."""
 
 

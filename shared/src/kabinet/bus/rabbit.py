@@ -7,6 +7,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import TypeVar, cast
 
 import aio_pika
@@ -22,10 +23,11 @@ from aio_pika.abc import (
 
 from kabinet.bus.base import BrokerUnavailable, DeadLetter, PublishError, Subscription, Unroutable
 from kabinet.bus.topology import Topology
+from kabinet.bus.wire import BATCH_CONTENT_TYPE, DEAD_REASON_HEADER, EVENTS_HEADER, Item, decode, encode_batch, packed
 from kabinet.events.contracts import PRODUCED
 from kabinet.events.envelope import Envelope
 from kabinet.events.errors import MalformedEvent
-from kabinet.metrics import EVENTS_HANDLED
+from kabinet.metrics import BUS_MESSAGES, EVENTS_HANDLED
 from kabinet.outages import is_outage
 from kabinet.settings import MessagingSettings
 
@@ -136,24 +138,51 @@ class RabbitTransport:
                 channel = cast(aiormq.Channel, await self._channel.get_underlay_channel())
         except Exception as down:
             return [BrokerUnavailable(f"publish failed: {down!r}") for _ in envelopes]
-        name = self.topology.exchange
+        s = self.settings
+        bodies = [(e.routing_key, e.to_json()) for e in envelopes]
+        # Consecutive events of one routing key travel as one message (kabinet.bus.wire): the broker's cost is
+        # per message, and one confirm then covers them all.
+        groups = packed(bodies, max(1, s.events_per_message), s.message_max_bytes)
+        messages = [self._message(envelopes, bodies, group) for group in groups]
         tasks = [asyncio.ensure_future(channel.basic_publish(
-            e.to_json(), exchange=name, routing_key=e.routing_key, properties=_properties(e), mandatory=True,
-            wait=False)) for e in envelopes]
-        pending = await _wait_confirms(tasks, self.settings.publish_timeout_s)
+            body, exchange=self.topology.exchange, routing_key=bodies[group[0]][0], properties=properties,
+            mandatory=True, wait=False)) for group, (body, properties) in zip(groups, messages, strict=True)]
+        pending = await _wait_confirms(tasks, s.publish_timeout_s)
         for task in pending:
             task.cancel()
         if pending:
             await asyncio.gather(*pending, return_exceptions=True)
-        results: list[PublishError | None] = []
-        for envelope, task in zip(envelopes, tasks, strict=True):
-            if task in pending:
-                results.append(BrokerUnavailable(f"no confirm for {envelope.id} within "
-                                                 f"{self.settings.publish_timeout_s}s"))
-                continue
-            exc = task.exception()
-            results.append(None if exc is None else _publish_error(envelope, exc))
+        results: list[PublishError | None] = [None] * len(envelopes)
+        for group, task in zip(groups, tasks, strict=True):
+            exc = None if task in pending else task.exception()
+            for i in group:
+                envelope = envelopes[i]
+                if task in pending:
+                    results[i] = BrokerUnavailable(f"no confirm for {envelope.id} within {s.publish_timeout_s}s")
+                elif exc is not None:
+                    results[i] = _publish_error(envelope, exc)
         return results
+
+    @staticmethod
+    def _message(envelopes: Sequence[Envelope], bodies: Sequence[tuple[str, bytes]], group: Sequence[int]
+                 ) -> tuple[bytes, aiormq.spec.Basic.Properties]:
+        """The body and properties of one message: a single event as before, or a batch of several."""
+        if len(group) == 1:
+            return bodies[group[0]][1], _properties(envelopes[group[0]])
+        return encode_batch([bodies[i][1] for i in group]), _batch_properties([envelopes[i] for i in group])
+
+    async def _dead_letter_alone(self, queue: str, body: bytes, envelope: Envelope | None, reason: str) -> None:
+        """Put one event of a batch message into ``queue``'s dead-letter queue as a single-event message (what
+        the broker's own dead-lettering does for a single-event message); raises unless the broker confirmed."""
+        if self._channel is None or not self.is_connected():
+            raise BrokerUnavailable("not connected to RabbitMQ")
+        async with asyncio.timeout(self.settings.publish_timeout_s):
+            channel = cast(aiormq.Channel, await self._channel.get_underlay_channel())
+            properties = _properties(envelope) if envelope is not None else aiormq.spec.Basic.Properties(
+                content_type="application/json", delivery_mode=aio_pika.DeliveryMode.PERSISTENT.value, headers={})
+            properties.headers = {**(properties.headers or {}), DEAD_REASON_HEADER: reason}
+            await channel.basic_publish(body, exchange=self.topology.dead_letter_exchange, routing_key=queue,
+                                        properties=properties, mandatory=True)
 
     # -- consuming --------------------------------------------------------------------------------
     async def subscribe(self, subscription: Subscription) -> None:
@@ -206,7 +235,7 @@ class RabbitTransport:
             self._consumer_connection = await self._open("consume")
         channel = await self._consumer_connection.channel()
         self._consumer_channels.append(channel)
-        await channel.set_qos(prefetch_count=self.settings.prefetch)
+        await channel.set_qos(prefetch_count=consumer_prefetch(self.settings))
         await self._declare_exchanges(channel)
         qname = t.queue(subscription.consumer)
         dlq = await channel.declare_queue(
@@ -221,7 +250,7 @@ class RabbitTransport:
         for binding in subscription.bindings:
             await queue.bind(t.exchange, binding)
 
-        consumer = _Consumer(subscription, self.settings, qname)
+        consumer = _Consumer(subscription, self.settings, qname, self._dead_letter_alone)
         self._consumers.append(consumer)
         await queue.consume(consumer.on_message, no_ack=False)
 
@@ -243,7 +272,7 @@ class RabbitTransport:
                 if msg is None:
                     break
                 held.append(msg)
-                out.append(_dead_letter(consumer, msg))
+                out.extend(_dead_letters(consumer, msg))  # a batch the broker dead-lettered: each of its events
             for msg in held:
                 await self._bounded(msg.nack(requeue=True))
             return out
@@ -274,7 +303,9 @@ class RabbitTransport:
                 msg = await queue.get(no_ack=False, fail=False, timeout=self.settings.publish_timeout_s)
                 if msg is None:
                     break
-                if message_id is not None and msg.message_id != message_id:
+                # An event inside a batch the broker dead-lettered (a crash loop spends tries too) replays the whole
+                # batch: the inbox drops those of its events already applied.
+                if message_id is not None and message_id not in _message_ids(msg):
                     skipped.append(msg)
                     continue
                 # x-death and x-delivery-count dropped: the replayed message gets a fresh set of tries.
@@ -319,15 +350,23 @@ class _Consumer:
     worker stops taking new ones, one prober polls ``Subscription.probe`` with back-off, and when it
     passes the same batch is handled again. If the probe passes but the handler keeps failing with an
     outage-like error, after ``_SUSPECT_OUTAGES`` rounds it is treated as an ordinary failure.
+
+    A batch message (several events: kabinet.bus.wire) is unpacked into its events, which are handled as above;
+    its ``_Delivery`` is settled once every event is: acked when all were applied; requeued (after the back-off)
+    when one failed with tries left - the inbox skips the applied ones when it comes back; and an event malformed
+    or out of tries is dead-lettered alone (published, confirmed, to the consumer's DLQ) before the ack.
     """
 
     _SUSPECT_OUTAGES = 3
 
-    def __init__(self, subscription: Subscription, settings: MessagingSettings, queue: str) -> None:
+    def __init__(self, subscription: Subscription, settings: MessagingSettings, queue: str,
+                 dead_letter: DeadLetterAlone) -> None:
         self.sub = subscription
         self.settings = settings
         self.queue = queue
-        self._waiting: asyncio.Queue[tuple[AbstractIncomingMessage, Envelope]] = asyncio.Queue()
+        self._dead_letter = dead_letter
+        # One entry per event: a batch message's events are handled like single ones (kabinet.bus.wire).
+        self._waiting: asyncio.Queue[tuple[_Delivery, Envelope]] = asyncio.Queue()
         self._dependencies_up = asyncio.Event()
         self._dependencies_up.set()
         self._prober: asyncio.Task[bool] | None = None
@@ -374,11 +413,19 @@ class _Consumer:
             self._progress()  # idle until now: the stall clock starts with this delivery
         self._acks.delivered(message)
         try:
-            envelope = Envelope.from_json(message.body)
-        except MalformedEvent as exc:
+            items = decode(message.body, message.content_type)
+        except MalformedEvent as exc:  # not even a batch: the broker dead-letters the message as it is
             await self._reject(message, exc)
             return
-        self._waiting.put_nowait((message, envelope))
+        delivery = _Delivery(message, message.content_type == BATCH_CONTENT_TYPE, len(items))
+        BUS_MESSAGES.labels(self.sub.consumer, "batch" if delivery.batch else "single").inc()
+        for item in items:
+            if item.envelope is not None:
+                self._waiting.put_nowait((delivery, item.envelope))
+        for item in items:
+            if item.envelope is None:  # a bad event inside a batch: dead-lettered alone, the others applied
+                assert item.error is not None
+                await self._malformed(delivery, item.body, None, item.error)
 
     async def _work(self) -> None:
         while True:
@@ -421,7 +468,7 @@ class _Consumer:
         async with asyncio.timeout(self.settings.handler_timeout_s):
             await fn(arg)
 
-    async def _handle(self, batch: list[tuple[AbstractIncomingMessage, Envelope]]) -> None:
+    async def _handle(self, batch: list[tuple[_Delivery, Envelope]]) -> None:
         suspect = 0
         if len(batch) > 1 and self.sub.batch_handler is not None:
             while True:
@@ -436,33 +483,88 @@ class _Consumer:
                              extra={"consumer": self.sub.consumer, "size": len(batch), "error": repr(exc)})
                     break
                 EVENTS_HANDLED.labels(self.sub.consumer, "ok").inc(len(batch))
-                await self._ack(*(message for message, _ in batch))
+                await self._applied([delivery for delivery, _ in batch])
                 return
-        for message, envelope in batch:
-            await self._handle_one(message, envelope, suspect)
+        for delivery, envelope in batch:
+            await self._handle_one(delivery, envelope, suspect)
 
-    async def _handle_one(self, message: AbstractIncomingMessage, envelope: Envelope, suspect: int = 0) -> None:
+    async def _handle_one(self, delivery: _Delivery, envelope: Envelope, suspect: int = 0) -> None:
         # ``suspect``: outage-like failures already seen with the dependencies answering (in the batch).
         suspect = min(suspect, self._SUSPECT_OUTAGES - 1)
         while True:
             try:
                 await self._call(self.sub.handler, envelope)
             except MalformedEvent as exc:
-                await self._reject(message, exc)
+                await self._malformed(delivery, None, envelope, exc)
             except Exception as exc:
                 if is_outage(exc):
                     suspect = await self._wait_out(exc, suspect)
                     if suspect < self._SUSPECT_OUTAGES:
                         continue
                 EVENTS_HANDLED.labels(self.sub.consumer, "failed").inc()
-                # Wait off the worker, so a failing message does not hold up the others.
-                task = asyncio.create_task(self._requeue_later(message, exc))
-                self._retries.add(task)
-                task.add_done_callback(self._retries.discard)
+                await self._failed(delivery, envelope, exc)
             else:
                 EVENTS_HANDLED.labels(self.sub.consumer, "ok").inc()
-                await self._ack(message)
+                await self._applied([delivery])
             return
+
+    # -- settling: a message once every event of it is settled -------------------------------------
+    async def _applied(self, deliveries: Sequence[_Delivery]) -> None:
+        done = [d for d in deliveries if d.settle_one()]
+        await self._ack(*(d.message for d in done if d.clean))  # one multiple ack for the lot
+        for delivery in done:
+            if not delivery.clean:
+                await self._finish(delivery)
+
+    async def _malformed(self, delivery: _Delivery, body: bytes | None, envelope: Envelope | None,
+                         exc: MalformedEvent) -> None:
+        if not delivery.batch:
+            await self._reject(delivery.message, exc)
+            return
+        log.error("malformed event in a batch message: dead-lettered alone",
+                  extra={"consumer": self.sub.consumer, "message_id": delivery.message.message_id,
+                         "event_id": envelope.id if envelope else None, "error": str(exc)})
+        EVENTS_HANDLED.labels(self.sub.consumer, "malformed").inc()
+        delivery.dead.append(_Dead(body if body is not None else b"", envelope, "rejected"))
+        if delivery.settle_one():
+            await self._finish(delivery)
+
+    async def _failed(self, delivery: _Delivery, envelope: Envelope, exc: Exception) -> None:
+        if not delivery.batch:
+            self._retry_later(delivery.message, exc)  # the broker dead-letters it past the delivery limit
+            return
+        if _delivery_count(delivery.message) >= self.settings.delivery_limit:
+            # Its last try: the broker would dead-letter the whole batch, the applied events with it.
+            log.warning("event failed on its last try: dead-lettered alone out of its batch",
+                        extra={"consumer": self.sub.consumer, "event_id": envelope.id, "error": repr(exc)})
+            delivery.dead.append(_Dead(b"", envelope, "delivery_limit"))
+        elif delivery.retry is None:
+            delivery.retry = exc
+        if delivery.settle_one():
+            await self._finish(delivery)
+
+    async def _finish(self, delivery: _Delivery) -> None:
+        """A batch message some of whose events were not applied. A retry requeues the whole message (the inbox
+        skips the applied ones when it comes back; the bad ones are dead-lettered on a later try, at the latest
+        on the last); else each bad event is dead-lettered alone and the message acked."""
+        message = delivery.message
+        if delivery.retry is not None:
+            self._retry_later(message, delivery.retry)
+            return
+        try:
+            for dead in delivery.dead:
+                body = dead.envelope.to_json() if dead.envelope is not None else dead.body
+                await self._dead_letter(self.queue, body, dead.envelope, dead.reason)
+        except Exception as exc:  # not confirmed: the message comes back (a try spent) and this is done again
+            self._retry_later(message, exc)
+            return
+        await self._ack(message)
+
+    def _retry_later(self, message: AbstractIncomingMessage, exc: Exception) -> None:
+        # Wait off the worker, so a failing message does not hold up the others.
+        task = asyncio.create_task(self._requeue_later(message, exc))
+        self._retries.add(task)
+        task.add_done_callback(self._retries.discard)
 
     async def _wait_out(self, exc: Exception, suspect: int) -> int:
         """Wait until the dependencies answer; returns the new count of outages the probe did not see
@@ -540,6 +642,36 @@ class _Consumer:
         finally:
             if message is not None:
                 self._acks.settled(message)
+
+
+DeadLetterAlone = Callable[[str, bytes, Envelope | None, str], Awaitable[None]]
+
+
+@dataclass(slots=True)
+class _Dead:
+    body: bytes  # the raw event, when it is not an envelope
+    envelope: Envelope | None
+    reason: str  # as the broker names it: "rejected", "delivery_limit"
+
+
+@dataclass(slots=True)
+class _Delivery:
+    """One AMQP message and what became of its events so far; it is settled once all of them are."""
+
+    message: AbstractIncomingMessage
+    batch: bool
+    pending: int  # events not yet settled
+    retry: Exception | None = None  # an event failed and may be tried again: the message is requeued
+    dead: list[_Dead] = field(default_factory=list)  # events to dead-letter alone (batch messages only)
+
+    def settle_one(self) -> bool:
+        """One event settled; True when it was the last."""
+        self.pending -= 1
+        return self.pending == 0
+
+    @property
+    def clean(self) -> bool:
+        return self.retry is None and not self.dead
 
 
 class _Acks:
@@ -640,6 +772,30 @@ class _Acks:
             await self._ack_one_by_one()
 
 
+def consumer_prefetch(s: MessagingSettings) -> int:
+    """Unacked messages a consumer takes: ``PREFETCH`` counts events, and a batch message carries up to
+    ``EVENTS_PER_MESSAGE`` (1,000 messages of 100 would hold 100,000 events, up to 256 MB, in a process), so
+    ``PREFETCH / EVENTS_PER_MESSAGE`` messages - at least ``_MIN_PREFETCH``, so that single-event messages (another
+    key between batches, a lone event) still arrive in numbers that fill a batch."""
+    return min(s.prefetch, max(_MIN_PREFETCH, s.prefetch // max(1, s.events_per_message)))
+
+
+_MIN_PREFETCH = 50
+
+
+def _batch_properties(envelopes: Sequence[Envelope]) -> aiormq.spec.Basic.Properties:
+    first = envelopes[0]
+    return aiormq.spec.Basic.Properties(
+        content_type=BATCH_CONTENT_TYPE,
+        delivery_mode=aio_pika.DeliveryMode.PERSISTENT.value,
+        message_id=f"batch-{first.id}",  # each event keeps its own id in the body (the inbox's key)
+        message_type=first.routing_key,
+        app_id=first.producer,
+        timestamp=first.occurred_at,
+        headers={EVENTS_HEADER: len(envelopes)},
+    )
+
+
 def _properties(envelope: Envelope) -> aiormq.spec.Basic.Properties:
     return aiormq.spec.Basic.Properties(
         content_type="application/json",
@@ -705,9 +861,33 @@ def _delivery_count(message: AbstractIncomingMessage) -> int:
         return 0
 
 
-def _dead_letter(consumer: str, msg: AbstractIncomingMessage) -> DeadLetter:
+def _dead_letters(consumer: str, msg: AbstractIncomingMessage) -> list[DeadLetter]:
+    """What an operator sees of a dead-lettered message: its event, or each event of a batch."""
+    headers = msg.headers or {}
     reason = None
-    deaths = (msg.headers or {}).get("x-death")
+    deaths = headers.get("x-death")
     if isinstance(deaths, list) and deaths and isinstance(deaths[0], dict):
         reason = str(deaths[0].get("reason"))
-    return DeadLetter(consumer, msg.type or msg.routing_key or "", msg.message_id, msg.body, reason)
+    elif isinstance(own := headers.get(DEAD_REASON_HEADER), (str, bytes)):  # dead-lettered alone out of a batch
+        reason = own.decode() if isinstance(own, bytes) else own
+    key = msg.type or msg.routing_key or ""
+    items = _items_or_none(msg)
+    if items is None or (len(items) == 1 and msg.content_type != BATCH_CONTENT_TYPE):
+        return [DeadLetter(consumer, key, msg.message_id, msg.body, reason)]
+    return [DeadLetter(consumer, key, item.envelope.id if item.envelope else None, item.body, reason)
+            for item in items]
+
+
+def _items_or_none(msg: AbstractIncomingMessage) -> list[Item] | None:
+    try:
+        return decode(msg.body, msg.content_type)
+    except MalformedEvent:
+        return None
+
+
+def _message_ids(msg: AbstractIncomingMessage) -> set[str | None]:
+    """The message's id and, for a batch, the ids of its events."""
+    ids: set[str | None] = {msg.message_id}
+    if msg.content_type == BATCH_CONTENT_TYPE:
+        ids.update(item.envelope.id for item in _items_or_none(msg) or [] if item.envelope is not None)
+    return ids

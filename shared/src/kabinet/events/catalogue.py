@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from kabinet.bus.base import topic_matches
+from kabinet.bus.wire import BATCH_CONTENT_TYPE, EVENTS_HEADER
 from kabinet.events.contracts import PRODUCED, EventContract
 
 SERVICES = ("identity", "scheduling", "billing", "learning")
@@ -153,6 +154,16 @@ def render_markdown(cat: Catalogue) -> str:
         "context fields' (only on an event that has context fields; see below) |",
         "| `payload` | object | the contract below |",
         "",
+        "**Wire format: one event, or a batch.** A message carries one envelope (content type `application/json`,",
+        "`message_id` = the envelope `id`), or several envelopes of the same routing key published together (the",
+        "outbox relay's batch): content type `application/vnd.kabinet.events+json`, header `x-kabinet-events: n`,",
+        "`message_id` = `batch-<first envelope id>`, body a JSON array of the envelopes as above, in publish order.",
+        "Producers batch up to `EVENTS_PER_MESSAGE` events (default 100; 1 = one event a message) and",
+        "`MESSAGE_MAX_BYTES` of body (default 256 KiB; a bigger envelope goes alone). Every reader must accept",
+        "both (`kabinet.bus.wire.decode`): the consumers apply and dedupe each event on its own and ack the",
+        "message once all its events are settled; a bad event inside a batch is dead-lettered alone, as a",
+        "single-event message with header `x-kabinet-dead-letter-reason` (`rejected` or `delivery_limit`).",
+        "",
         "*Context fields* name an entity only as where or by whom (a mark's branch): the event changes no field",
         "of it. Caches (the gateway's entity cache) drop what the other ids name, and only answers keyed by a",
         "context id (a branch's report).",
@@ -244,12 +255,24 @@ def render_asyncapi(cat: Catalogue, exchange: str = EXCHANGE) -> dict[str, Any]:
             "x-producer": e.producer,
             "x-consumers": list(e.consumers),
         }
+        # Several of them in one AMQP message (kabinet.bus.wire; the relay's batches).
+        messages[f"{name}_batch"] = {
+            "name": f"{e.routing_key} (batch)",
+            "title": f"{e.contract.__name__} batch",
+            "summary": f"Several {e.routing_key} envelopes in one message, in publish order",
+            "contentType": BATCH_CONTENT_TYPE,
+            "headers": {"type": "object", "properties": {EVENTS_HEADER: {"type": "integer", "minimum": 2}}},
+            "payload": {"type": "array", "minItems": 2,
+                        "items": {"$ref": f"#/components/messages/{name}/payload"}},
+            "bindings": {"amqp": {"contentEncoding": "utf-8", "messageType": e.routing_key, "bindingVersion": "0.2.0"}},
+        }
         channels[e.routing_key] = {
             "description": e.contract.description or e.routing_key,
             "subscribe": {
                 "operationId": f"on_{name}",
                 "summary": f"{e.producer} publishes {e.routing_key}",
-                "message": {"$ref": f"#/components/messages/{name}"},
+                "message": {"oneOf": [{"$ref": f"#/components/messages/{name}"},
+                                      {"$ref": f"#/components/messages/{name}_batch"}]},
                 "bindings": {"amqp": {"deliveryMode": 2, "mandatory": True, "bindingVersion": "0.2.0"}},
             },
             "bindings": {"amqp": {
@@ -265,7 +288,10 @@ def render_asyncapi(cat: Catalogue, exchange: str = EXCHANGE) -> dict[str, Any]:
             "title": "Kabinet events",
             "version": "1.0.0",
             "description": "Events the Kabinet services publish, generated from their contracts. "
-                           "Subscribe by binding a queue to the exchange with a routing key or topic pattern.",
+                           "Subscribe by binding a queue to the exchange with a routing key or topic pattern. "
+                           "A message carries one envelope (application/json) or a batch of several of the same "
+                           f"routing key ({BATCH_CONTENT_TYPE}: a JSON array; header {EVENTS_HEADER}); "
+                           "consumers must accept both.",
         },
         "defaultContentType": "application/json",
         "servers": {"rabbitmq": {"url": "rabbitmq:5672", "protocol": "amqp", "protocolVersion": "0-9-1"}},
