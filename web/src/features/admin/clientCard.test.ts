@@ -12,7 +12,7 @@ const membership = (id: string, groupId: string, studentId: string, familyId: st
 
 const groups: Group[] = [
   { __typename: "Group", id: "g1", name: "Starters", branchId: "b1", memberships: [
-    membership("m1", "g1", "s1", "f1", "2026-09-01", { endsOn: "2026-11-30", transferredTo: "g2" }),
+    membership("m1", "g1", "s1", "f1", "2026-09-01", { endsOn: "2026-11-30", transferredTo: "m2" }),
     membership("m9", "g1", "x1", "other", "2026-09-01"),
   ] },
   { __typename: "Group", id: "g2", name: "Movers", branchId: "b1", memberships: [
@@ -22,7 +22,7 @@ const groups: Group[] = [
 ];
 
 describe("programmes and transfers", () => {
-  it("lists only this family's memberships, current ones first, newest first, with where a transfer went", () => {
+  it("lists only this family's memberships, current ones first, newest first, with the group a transfer went to", () => {
     const rows = programmes({ id: "f1" }, groups);
     expect(rows.map((r) => r.membership.id)).toEqual(["m2", "m3", "m1"]);
     expect(rows.find((r) => r.membership.id === "m1")?.transferredTo).toBe("Movers");

@@ -8,7 +8,7 @@ export interface ProgrammeRow {
   membership: Membership;
   group: string;
   studentId: string;
-  /** Where the child went on from this group (a transfer), by the group's name. */
+  /** Where the child went on from this group (a transfer), by the new membership's group's name. */
   transferredTo: string | null;
 }
 
@@ -23,7 +23,8 @@ export interface MakeupRow {
 
 /** The family's programmes: each membership of one of its children in a group, current first, newest first. */
 export function programmes(family: Pick<Family, "id">, groups: readonly Group[]): ProgrammeRow[] {
-  const names = new Map(groups.map((g) => [g.id, g.name]));
+  // transferredTo names the membership the child moved to, not the group: its group's name is what staff read.
+  const names = new Map(groups.flatMap((g) => g.memberships.map((m) => [m.id, g.name] as const)));
   const rows = groups.flatMap((g) => g.memberships.filter((m) => m.familyId === family.id).map((m) => ({
     membership: m, group: g.name, studentId: m.studentId,
     transferredTo: m.transferredTo ? names.get(m.transferredTo) ?? null : null,

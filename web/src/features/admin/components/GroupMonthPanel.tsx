@@ -79,12 +79,14 @@ export function GroupMonthPanel({ branchId, month, group }: { branchId: string; 
                   <Money value={{ amount: plan.draftTotal, currency: plan.currency }} /></>
               )}
             </p>
+            {/* aria-disabled, not disabled: a disabled button drops the keyboard's focus mid-page. A click while
+                busy or with nothing to publish does nothing (busy is a ref: a double click sends one request). */}
             <div className="row">
-              <button type="button" className="button" disabled={working} onClick={() => void onGenerate()}>
+              <button type="button" className="button" aria-disabled={working} onClick={() => void onGenerate()}>
                 {generating.fetching ? t("admin.month.generating") : t("admin.month.generate")}
               </button>
-              <button type="button" className="button button--primary" disabled={working || plan.drafts.length === 0}
-                onClick={() => void onPublish()}>
+              <button type="button" className="button button--primary" aria-disabled={working || plan.drafts.length === 0}
+                onClick={() => { if (plan.drafts.length > 0) void onPublish(); }}>
                 {publishing.fetching ? t("admin.month.publishing") : t("admin.month.publish", { count: plan.drafts.length })}
               </button>
             </div>
