@@ -80,6 +80,17 @@ async def open_group(page: Page, name: str) -> None:
     await expect(page.get_by_test_id("group-month")).to_have_attribute("data-loaded", "true")
 
 
+async def generate_on_desktop(page: Page, first: date, group: str) -> Any:
+    """The group's month opened on a desktop and generated: its panel."""
+    await page.set_viewport_size(DESKTOP)
+    await go(page, "/a")
+    await open_month(page, first)
+    await open_group(page, group)
+    panel = page.get_by_test_id("group-month")
+    await panel.get_by_role("button", name="Сформировать расписание").click()
+    return panel
+
+
 async def test_the_admin_lands_on_her_cabinet_and_picks_a_month_herself(cabinet: Cabinet, admin: Page) -> None:
     await expect(admin).to_have_url(re.compile(r"/a$"))
     for viewport in VIEWPORTS:
@@ -131,6 +142,27 @@ async def test_generating_reading_and_publishing_a_groups_month_once(cabinet: Ca
     await expect(panel.get_by_test_id("month-summary")).to_contain_text(f"Черновиков: {len(drafts)} · опубликовано: 0")
     await axe_check(admin, "group month drafts desktop")
 
+    # a draft's price is changed in place: what is not a price is refused before sending
+    day = row.locator("td").first
+    date_text = re.sub(r"^\w+, ", "", (await day.inner_text()).strip())
+    await row.get_by_role("button", name=re.compile("Изменить цену занятия")).click()
+    price = row.locator("input[name=price]")
+    await expect(price).to_be_focused()
+    await price.fill("12,345")
+    await row.get_by_role("button", name="Сохранить").click()
+    await expect(row.get_by_role("alert")).to_have_text("Введите цену числом, например 1200 или 1200,50.")
+    await axe_check(admin, "price refused")
+    await price.fill("950,50")
+    await row.get_by_role("button", name="Сохранить").click()
+    await expect(outcome).to_contain_text("изменена")
+    await expect(row).to_contain_text("950,50\u00a0₽")
+    assert date_text
+    changed = {x["id"]: x for x in await month_lessons(cabinet, starters["id"], first)}
+    first_id = await row.get_attribute("data-lesson-id")
+    assert changed[str(first_id)]["price"]["amount"] == "950.50"
+    assert {p["price"]["amount"] for p in changed[str(first_id)]["participants"]} == {"950.50"}
+    drafts = list(changed.values())
+
     # publishing on a phone: a double click sends one request and publishes every draft once
     await admin.set_viewport_size(PHONE)
     await axe_check(admin, "group month drafts phone")
@@ -144,6 +176,7 @@ async def test_generating_reading_and_publishing_a_groups_month_once(cabinet: Ca
     assert sent.count("PublishMonth") == 1, sent
     assert all(x["published"] for x in await month_lessons(cabinet, starters["id"], first))
     await expect(panel.get_by_role("button", name="Опубликовать (0)")).to_have_attribute("aria-disabled", "true")
+    await expect(panel.get_by_role("button", name=re.compile("Изменить цену"))).to_have_count(0)  # published
     await axe_check(admin, "group month published phone")
 
     # generating again adds nothing (the API's own idempotency), and says so
@@ -167,12 +200,7 @@ async def test_a_clash_is_shown_in_plain_words_in_russian_and_english(cabinet: C
         "startsAt": start.isoformat(), "endsAt": (start + timedelta(minutes=45)).isoformat(), "price": "1500.00",
         "studentIds": [cabinet.families[PARENT]["students"][0]["id"]]}}, login=ADMIN)
     assert data["createLesson"]["errors"] == [], data
-    await admin.set_viewport_size(DESKTOP)
-    await go(admin, "/a")
-    await open_month(admin, first)
-    await open_group(admin, "Starters")
-    panel = admin.get_by_test_id("group-month")
-    await panel.get_by_role("button", name="Сформировать расписание").click()
+    panel = await generate_on_desktop(admin, first, "Starters")
     clash = panel.get_by_test_id("month-conflicts").locator("li")
     await expect(clash).to_have_count(1)
     await expect(clash).to_have_attribute("data-code", "TEACHER_CONFLICT")
@@ -337,3 +365,30 @@ async def test_families_and_teachers_never_get_the_admins_cabinet(cabinet: Cabin
     await go(admin, "/")
     await expect(admin).to_have_url(re.compile(r"/a$"))
     await expect(admin.get_by_test_id("admin-month")).to_be_visible()
+
+
+async def test_a_price_refused_because_the_month_was_published_meanwhile(cabinet: Cabinet, admin: Page) -> None:
+    first = months_ahead(3)
+    explorers = (await groups(cabinet))["Explorers"]
+    panel = await generate_on_desktop(admin, first, "Explorers")
+    await expect(panel).not_to_have_attribute("data-drafts", "0")
+    row = panel.get_by_test_id("month-lesson").first
+    await row.get_by_role("button", name=re.compile("Изменить цену занятия")).click()
+    # meanwhile another admin's desk publishes the month
+    published = await cabinet.staff.call("scheduling", """mutation($b: ID!, $m: String!, $g: ID) {
+        publishMonth(branchId: $b, month: $m, groupId: $g) { published errors { code } } }""",
+                                         {"b": cabinet.branch_id, "m": f"{first:%Y-%m}", "g": explorers["id"]},
+                                         login=ADMIN)
+    assert published["publishMonth"]["published"] > 0, published
+    await row.locator("input[name=price]").fill("1000")
+    await row.get_by_role("button", name="Сохранить").click()
+    alert = row.get_by_role("alert")
+    await expect(alert).to_have_text(
+        "Занятие уже опубликовано: его цену меняют через бухгалтерию (списание уже начислено).")
+    await axe_check(admin, "price refused: published")
+    await admin.get_by_role("button", name="Switch to English").click()
+    await expect(alert).to_have_text(
+        "The lesson is already published: its price is changed through billing (the charge is made).")
+    await admin.get_by_role("button", name="Сменить язык").click()
+    lessons = await month_lessons(cabinet, explorers["id"], first)
+    assert {x["price"]["amount"] for x in lessons} == {"1400.00"}  # nothing changed

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { MonthLessonFieldsFragment } from "../../gql/graphql";
-import { addAmounts, monthPlan } from "./monthPlan";
+import { addAmounts, monthPlan, parsePrice } from "./monthPlan";
 
 const rub = (amount: string) => ({ amount, currency: "RUB" });
 
@@ -48,5 +48,17 @@ describe("monthPlan", () => {
     expect(plan.drafts).toEqual([]);
     expect(plan.draftTotal).toBe("0.00");
     expect(plan.currency).toBe("KZT");
+  });
+});
+
+describe("parsePrice", () => {
+  it("reads a price as typed, with a comma or a point and spaces between thousands", () => {
+    expect(["950", "950.5", "950,50", "1 200", "1\u00a0200,00", "0", "007"].map(parsePrice))
+      .toEqual(["950.00", "950.50", "950.50", "1200.00", "1200.00", "0.00", "7.00"]);
+  });
+
+  it("refuses what is not a price rather than guessing", () => {
+    expect(["", "-5", "9.999", "1e3", "abc", "12.", ".5", "1,2,3"].map(parsePrice))
+      .toEqual([null, null, null, null, null, null, null, null]);
   });
 });

@@ -37,3 +37,12 @@ export function monthPlan(all: readonly Lesson[], month: string, fallbackCurrenc
   const draftTotal = addAmounts(drafts.flatMap((l) => l.participants.map((p) => p.price.amount)));
   return { lessons, drafts, published, draftTotal, currency: lessons[0]?.price.currency ?? fallbackCurrency };
 }
+
+/** A price as the admin types it ("950", "950.5", "950,50", "1 200"): a decimal string with two places, or null
+ * when it is not a price (negative, more than two decimals, not a number). */
+export function parsePrice(text: string): string | null {
+  const plain = text.replace(/[\s\u00a0]/g, "").replace(",", ".");
+  const found = /^(\d{1,9})(?:\.(\d{1,2}))?$/.exec(plain);
+  if (!found) return null;
+  return `${BigInt(found[1] ?? "0")}.${(found[2] ?? "").padEnd(2, "0")}`;
+}

@@ -85,3 +85,12 @@ export const ClientCard = graphql(`
     branches { id name timeZone }
   }
 `);
+
+export const SetDraftLessonPrice = graphql(`
+  mutation SetDraftLessonPrice($lessonId: ID!, $price: Decimal!) {
+    setDraftLessonPrice(lessonId: $lessonId, price: $price) {
+      lesson { ...MonthLessonFields }
+      errors { code message field }
+    }
+  }
+`);

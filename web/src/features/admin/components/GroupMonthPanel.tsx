@@ -4,17 +4,20 @@ import { Card, Empty, ErrorNote, Money, Spinner } from "../../../components/ui";
 import type { BranchGroupsQuery, GenerateMonthMutation } from "../../../gql/graphql";
 import { describeCombined, describeError, type ApiError } from "../../../lib/errors";
 import { capitalise, formatLocalDate, formatMonth, formatTime } from "../../../lib/format";
-import { useI18n } from "../../../lib/i18n";
+import { useI18n, type Translate } from "../../../lib/i18n";
 import { monthQueryRange } from "../../../lib/month";
 import { GenerateMonth, GroupMonth, PublishMonth } from "../api/operations";
 import { addAmounts, monthPlan } from "../monthPlan";
 import { useAdmin } from "../useAdmin";
+import { PriceCell } from "./PriceCell";
 
 type Group = BranchGroupsQuery["groups"][number];
 type Outcome =
   | { kind: "generated"; created: number; existing: number; conflicts: GenerateMonthMutation["generateMonth"]["conflicts"] }
   | { kind: "published"; count: number; participants: number }
-  | { kind: "error"; text: string };
+  | { kind: "price"; localDate: string }
+  // Words chosen at render: a refusal on screen follows a change of language.
+  | { kind: "error"; say: (t: Translate) => string };
 
 /** One group's month: its lessons (drafts and published) with their prices, generating and publishing. */
 export function GroupMonthPanel({ branchId, month, group }: { branchId: string; month: string; group: Group }) {
@@ -45,7 +48,7 @@ export function GroupMonthPanel({ branchId, month, group }: { branchId: string; 
   };
   // A payload's typed error, else the request's (extensions.code, or the network), in the chosen language.
   const refusal = (first: ApiError | undefined, error: CombinedError | undefined): Outcome => ({
-    kind: "error", text: first ? describeError(t, first) : describeCombined(t, error) ?? t("error.generic"),
+    kind: "error", say: (tr) => (first ? describeError(tr, first) : describeCombined(tr, error) ?? tr("error.generic")),
   });
   const onGenerate = () => act(async () => {
     const r = await generate({ branchId, month, groupId: group.id });
@@ -114,7 +117,10 @@ export function GroupMonthPanel({ branchId, month, group }: { branchId: string; 
                     <tr key={l.id} data-testid="month-lesson" data-lesson-id={l.id} data-state={state}>
                       <td>{capitalise(formatLocalDate(l.localDate, locale, { weekday: "short" }))}</td>
                       <td>{formatTime(l.startsAt, locale, zone)}–{formatTime(l.endsAt, locale, zone)}</td>
-                      <td className="num"><Money value={l.price} /></td>
+                      <td className="num">
+                        <PriceCell lesson={l} date={formatLocalDate(l.localDate, locale)}
+                          onSaved={() => { setOutcome({ kind: "price", localDate: l.localDate }); refetch({ requestPolicy: "network-only" }); }} />
+                      </td>
                       <td className="num">{l.participants.length}</td>
                       <td className="num">
                         <Money value={{ amount: addAmounts(l.participants.map((p) => p.price.amount)), currency: l.price.currency }} />
@@ -138,7 +144,14 @@ export function GroupMonthPanel({ branchId, month, group }: { branchId: string; 
 
 function OutcomeNote({ outcome }: { outcome: Outcome }) {
   const { t, locale } = useI18n();
-  if (outcome.kind === "error") return <p className="note note--error" role="alert" data-testid="month-outcome">{outcome.text}</p>;
+  if (outcome.kind === "error") return <p className="note note--error" role="alert" data-testid="month-outcome">{outcome.say(t)}</p>;
+  if (outcome.kind === "price") {
+    return (
+      <p className="note note--info" role="status" data-testid="month-outcome">
+        {t("admin.month.priceSaved", { date: formatLocalDate(outcome.localDate, locale) })}
+      </p>
+    );
+  }
   if (outcome.kind === "published") {
     return (
       <p className="note note--info" role="status" data-testid="month-outcome">

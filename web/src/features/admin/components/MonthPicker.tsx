@@ -2,7 +2,7 @@ import { useId, useState, type FormEvent } from "react";
 import { digitsOnly } from "../../../lib/birthdate";
 import { formatMonth } from "../../../lib/format";
 import { useI18n } from "../../../lib/i18n";
-import { monthParts, parseMonth, type MonthParts } from "../../../lib/month";
+import { monthParts, parseMonth, type MonthParts, type MonthProblem } from "../../../lib/month";
 
 const MONTHS = Array.from({ length: 12 }, (_, i) => i + 1);
 
@@ -12,13 +12,13 @@ export function MonthPicker({ value, onPick }: { value: string | null; onPick: (
   const { t, locale } = useI18n();
   const id = useId();
   const [parts, setParts] = useState<MonthParts>(() => monthParts(value));
-  const [problem, setProblem] = useState<string | null>(null);
+  const [problem, setProblem] = useState<MonthProblem | null>(null);
   const monthName = (m: number) => formatMonth(2000, m, locale).replace(/\s*2000$/, "");
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
     const parsed = parseMonth(parts);
     if (!parsed.ok) {
-      setProblem(t(parsed.problem === "incomplete" ? "admin.month.incomplete" : "admin.month.invalid"));
+      setProblem(parsed.problem);
       return;
     }
     setProblem(null);
@@ -45,7 +45,8 @@ export function MonthPicker({ value, onPick }: { value: string | null; onPick: (
           <button type="submit" className="button button--primary">{t("admin.month.open")}</button>
         </div>
       </fieldset>
-      {problem && <p id={`${id}-error`} className="note note--error" role="alert">{problem}</p>}
+      {problem && <p id={`${id}-error`} className="note note--error" role="alert">
+        {t(problem === "incomplete" ? "admin.month.incomplete" : "admin.month.invalid")}</p>}
     </form>
   );
 }
