@@ -67,6 +67,12 @@ async def month_lessons(cabinet: Cabinet, group_id: str, first: date) -> list[di
     return [e["node"] for e in data["lessons"]["edges"] if e["node"]["localDate"].startswith(month)]
 
 
+async def no_sideways_scroll(page: Page) -> None:
+    """The page fits a phone's width: only the lesson table scrolls sideways, inside its own region."""
+    width = await page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], width
+
+
 async def open_month(page: Page, first: date) -> None:
     await page.locator("select[name=month]").select_option(label=MONTH_NAMES[first.month - 1])
     await page.fill("input[name=year]", str(first.year))
@@ -166,6 +172,7 @@ async def test_generating_reading_and_publishing_a_groups_month_once(cabinet: Ca
     # publishing on a phone: a double click sends one request and publishes every draft once
     await admin.set_viewport_size(PHONE)
     await axe_check(admin, "group month drafts phone")
+    await no_sideways_scroll(admin)
     sent = operations(admin)
     await panel.get_by_role("button", name=f"Опубликовать ({len(drafts)})").dblclick()
     participants = sum(len(x["participants"]) for x in drafts)
@@ -275,6 +282,7 @@ async def test_the_client_card_shows_programmes_money_makeups_and_transfers(cabi
     await axe_check(admin, "client card desktop")
     await admin.set_viewport_size(PHONE)
     await axe_check(admin, "client card phone")
+    await no_sideways_scroll(admin)
     await admin.get_by_role("button", name="Switch to English").click()
     await expect(card.get_by_role("heading", name="Transfers between groups")).to_be_visible()
     await axe_check(admin, "client card in English")
