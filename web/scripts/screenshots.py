@@ -10,7 +10,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 OUT = Path(__file__).resolve().parents[2] / "docs" / "img"
 ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
@@ -55,16 +55,22 @@ async def main(url: str, phone: str = "+79000000001") -> None:
         await browser.close()
 
 
-async def admin(browser: Browser, url: str, login: str = "admin.msk@kabinet.demo") -> None:
-    """The admin's cabinet, desktop-first (1280x800), and its month on a phone."""
-    context = await browser.new_context(viewport={"width": 1280, "height": 800})
+async def signed_in_staff(context: BrowserContext, url: str, login: str, home: str) -> Page:
+    """A page signed in with a demo staff member's password, on their cabinet's home (`home`, a selector)."""
     page = await context.new_page()
     await page.goto(f"{url}/signin")
     await page.get_by_role("tab", name="По паролю").click()
     await page.fill("input[name=login]", login)
     await page.fill("input[name=password]", "kabinet-demo-2025")
     await page.click("form button[type=submit]")
-    await page.wait_for_selector("[data-testid=admin-month]")
+    await page.wait_for_selector(home)
+    return page
+
+
+async def admin(browser: Browser, url: str, login: str = "admin.msk@kabinet.demo") -> None:
+    """The admin's cabinet, desktop-first (1280x800), and its month on a phone."""
+    context = await browser.new_context(viewport={"width": 1280, "height": 800})
+    page = await signed_in_staff(context, url, login, "[data-testid=admin-month]")
     today = datetime.now(UTC).date()
     index = today.year * 12 + today.month - 1 + 3
     await page.select_option("select[name=month]", str(index % 12 + 1))
@@ -91,13 +97,7 @@ async def admin(browser: Browser, url: str, login: str = "admin.msk@kabinet.demo
 
 async def teacher(browser: Browser, url: str, login: str = "olga.smirnova@kabinet.demo") -> None:
     context = await browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2)
-    page = await context.new_page()
-    await page.goto(f"{url}/signin")
-    await page.get_by_role("tab", name="По паролю").click()
-    await page.fill("input[name=login]", login)
-    await page.fill("input[name=password]", "kabinet-demo-2025")
-    await page.click("form button[type=submit]")
-    await page.wait_for_selector("[data-testid=teacher-home][data-loaded=true]")
+    page = await signed_in_staff(context, url, login, "[data-testid=teacher-home][data-loaded=true]")
     await page.wait_for_timeout(800)
     await page.screenshot(path=str(OUT / "web-teacher-home.png"))
     # a group lesson of the week (three students), its sheet as the teacher opens it
