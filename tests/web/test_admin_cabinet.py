@@ -400,3 +400,23 @@ async def test_a_price_refused_because_the_month_was_published_meanwhile(cabinet
     await admin.get_by_role("button", name="Сменить язык").click()
     lessons = await month_lessons(cabinet, explorers["id"], first)
     assert {x["price"]["amount"] for x in lessons} == {"1400.00"}  # nothing changed
+
+
+async def test_the_owner_gets_the_admins_cabinet_for_any_branch(cabinet: Cabinet) -> None:
+    context = await cabinet.context(DESKTOP)
+    page = await context.new_page()
+    await page.goto(f"{cabinet.url}/signin")
+    await page.get_by_role("tab", name="По паролю").click()
+    await page.fill("input[name=login]", "owner@kabinet.demo")
+    await page.fill("input[name=password]", STAFF_PASSWORD)
+    await page.click("form button[type=submit]")
+    await expect(page).to_have_url(re.compile(r"/a$"))
+    branch = page.locator("select[name=branch]")
+    await expect(branch.locator("option")).to_have_count(3)
+    await axe_check(page, "owner's month")
+    await branch.select_option(label="Kabinet Yekaterinburg (Yekaterinburg)")
+    await go(page, "/a/clients")
+    clients = page.get_by_test_id("admin-clients").get_by_test_id("client")
+    await expect(clients.filter(has_text=OTHER_BRANCH_PARENT)).to_have_count(1)
+    await expect(clients.filter(has_text=PARENT)).to_have_count(0)  # a Moscow family: not this branch's
+    await context.close()
