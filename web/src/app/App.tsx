@@ -4,7 +4,7 @@ import { Provider } from "urql";
 import "../lib/graphql/documents";
 import { createGraphQLClient } from "../lib/graphql/client";
 import { I18nProvider, useI18n } from "../lib/i18n";
-import { isStaff, refresh } from "../lib/session";
+import { CABINET_HOME, cabinetOf, refresh, type CabinetKind } from "../lib/session";
 import { useSession } from "../lib/useSession";
 import { Spinner } from "../components/ui";
 import { NotFound } from "../components/NotFound";
@@ -15,6 +15,7 @@ import { SignInPage } from "../features/auth/components/SignInPage";
 // Routes past sign-in are split into their own chunks: the first screen carries only sign-in.
 const CabinetRoutes = lazy(() => import("./CabinetRoutes"));
 const TeacherRoutes = lazy(() => import("./TeacherRoutes"));
+const AdminRoutes = lazy(() => import("./AdminRoutes"));
 const RegisterPage = lazy(() => import("../features/registration/components/RegisterPage"));
 const ConfirmEmailPage = lazy(() => import("../features/registration/components/ConfirmEmailPage"));
 
@@ -29,14 +30,16 @@ function RequireSession({ children }: { children: ReactNode }) {
 }
 
 /**
- * Each cabinet is its role's only: staff get the teacher's cabinet (`/t`), everyone else the family's. The other
- * role's addresses are "not found" before any of that cabinet's code or queries run; `/` leads staff to `/t`.
+ * Each cabinet is its role's only: teachers get the teacher's cabinet (`/t`), branch admins and the owner the
+ * admin's (`/a`), everyone else the family's. Another role's addresses are "not found" before any of that cabinet's
+ * code or queries run; `/` leads staff to their own cabinet.
  */
-function ForRole({ staff, children }: { staff: boolean; children: ReactNode }) {
+function ForRole({ cabinet, children }: { cabinet: CabinetKind; children: ReactNode }) {
   const session = useSession();
   const location = useLocation();
-  if (isStaff(session) === staff) return <>{children}</>;
-  if (!staff && location.pathname === "/") return <Navigate to="/t" replace />;
+  const own = cabinetOf(session);
+  if (own === cabinet) return <>{children}</>;
+  if (own !== "family" && location.pathname === "/") return <Navigate to={CABINET_HOME[own]} replace />;
   return <main id="main" className="center"><NotFound /></main>;
 }
 
@@ -69,9 +72,12 @@ export function App() {
                   <Route path="/signin" element={<SignInPage />} />
                   <Route path="/register" element={<RegisterPage />} />
                   <Route path="/confirm-email" element={<ConfirmEmailPage />} />
-                  <Route path="/t/*" element={<RequireSession><ForRole staff><TeacherRoutes /></ForRole></RequireSession>} />
+                  <Route path="/t/*" element={
+                    <RequireSession><ForRole cabinet="teacher"><TeacherRoutes /></ForRole></RequireSession>} />
+                  <Route path="/a/*" element={
+                    <RequireSession><ForRole cabinet="admin"><AdminRoutes /></ForRole></RequireSession>} />
                   <Route path="/*" element={
-                    <RequireSession><ForRole staff={false}><CabinetRoutes /></ForRole></RequireSession>} />
+                    <RequireSession><ForRole cabinet="family"><CabinetRoutes /></ForRole></RequireSession>} />
                   <Route path="*" element={<NotFound />} />
                 </Routes>
               </Suspense>

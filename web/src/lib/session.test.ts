@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { getSession, isStaff, refresh, setRefresher, setSession, Unreachable } from "./session";
+import { cabinetOf, cabinetOfPath, getSession, refresh, setRefresher, setSession, Unreachable } from "./session";
 
 const signedIn = { accessToken: "a", expiresIn: 45, role: "teacher", staffId: "s1" };
 
@@ -40,10 +40,18 @@ describe("refresh", () => {
   });
 });
 
-describe("isStaff", () => {
-  it("sends teachers, admins and the owner to the teacher's cabinet, everyone else to the family's", () => {
-    expect(["teacher", "branch_admin", "owner"].map((role) => isStaff({ role }))).toEqual([true, true, true]);
-    expect(["guardian", "student", "anonymous"].map((role) => isStaff({ role }))).toEqual([false, false, false]);
-    expect(isStaff(null)).toBe(false);
+describe("cabinetOf", () => {
+  it("gives teachers the teacher's cabinet, admins and the owner the admin's, everyone else the family's", () => {
+    expect(["teacher", "branch_admin", "owner"].map((role) => cabinetOf({ role }))).toEqual(["teacher", "admin", "admin"]);
+    expect(["guardian", "student", "anonymous", "constructor"].map((role) => cabinetOf({ role })))
+      .toEqual(["family", "family", "family", "family"]);
+    expect(cabinetOf(null)).toBe("family");
+  });
+
+  it("tells an address's cabinet by its first segment only", () => {
+    expect(["/t", "/t/lessons/1", "/t?x=1", "/a", "/a/clients/f1", "/a?month=2027-01"].map(cabinetOfPath))
+      .toEqual(["teacher", "teacher", "teacher", "admin", "admin", "admin"]);
+    expect(["/", "/c/a1", "/about", "/tea", "/admin"].map(cabinetOfPath))
+      .toEqual(["family", "family", "family", "family", "family"]);
   });
 });

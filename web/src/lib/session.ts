@@ -16,11 +16,25 @@ export interface SessionData {
   studentIds?: readonly string[];
 }
 
-/** Roles whose cabinet is the teacher's (`/t`); every other signed-in role gets the family cabinet. */
-const STAFF_ROLES = new Set(["teacher", "branch_admin", "owner"]);
+/** Which cabinet a signed-in role gets: teachers the teacher's (`/t`), branch admins and the owner the admin's
+ * (`/a`), everyone else the family's (`/`). Each cabinet is its role's only. */
+export type CabinetKind = "family" | "teacher" | "admin";
 
-export function isStaff(session: Pick<SessionData, "role"> | null | undefined): boolean {
-  return !!session && STAFF_ROLES.has(session.role);
+// A Map, not an object: a role named like an Object.prototype key ("constructor") must not match.
+const CABINET_OF_ROLE = new Map<string, CabinetKind>([["teacher", "teacher"], ["branch_admin", "admin"], ["owner", "admin"]]);
+
+export function cabinetOf(session: Pick<SessionData, "role"> | null | undefined): CabinetKind {
+  return (session && CABINET_OF_ROLE.get(session.role)) ?? "family";
+}
+
+/** Where a cabinet starts; its addresses are this prefix (the family's are every other one). */
+export const CABINET_HOME: Record<Exclude<CabinetKind, "family">, string> = { teacher: "/t", admin: "/a" };
+
+/** The cabinet an address belongs to. */
+export function cabinetOfPath(path: string): CabinetKind {
+  if (/^\/t(\/|$|\?)/.test(path)) return "teacher";
+  if (/^\/a(\/|$|\?)/.test(path)) return "admin";
+  return "family";
 }
 
 /** Thrown by a refresher that could not reach the server: the session is kept and the refresh tried again. */

@@ -134,6 +134,8 @@ CASES: dict[str, tuple[str, Any, dict[str, tuple[bool, bool]]]] = {
                              "{ errors { code } } }", lambda t: {"l": t.lesson, "s": t.student}, ADMIN_OF_BRANCH),
     "removeLessonParticipant": ("mutation($l: ID!, $s: ID!) { removeLessonParticipant(lessonId: $l, studentId: $s) "
                                 "{ errors { code } } }", lambda t: {"l": t.lesson, "s": t.student}, ADMIN_OF_BRANCH),
+    "setDraftLessonPrice": ('mutation($l: ID!) { setDraftLessonPrice(lessonId: $l, price: "1") { errors { code } } }',
+                            lambda t: {"l": t.lesson}, ADMIN_OF_BRANCH),
     "recordTrial": ("mutation($l: ID!, $s: ID!) { recordTrial(lessonId: $l, studentId: $s) { errors { code } } }",
                     lambda t: {"l": t.lesson, "s": t.student}, ADMIN_OF_BRANCH),
     "openSlot": ("mutation($i: OpenSlotInput!) { openSlot(input: $i) { errors { code } } }",

@@ -153,6 +153,11 @@ class LessonCancelled(Conflict):
     message = "This lesson is cancelled."
 
 
+class LessonPublished(Conflict):
+    code = "LESSON_PUBLISHED"
+    message = "This lesson is published: billing charges its published price, which no longer changes here."
+
+
 class LessonInPast(Conflict):
     code = "LESSON_IN_PAST"
     message = "This lesson has already started."

@@ -276,3 +276,30 @@ async def remove_participant(cmd: RemoveParticipant, uow: SchedulingUnitOfWork, 
         uow.publish(participant_removed(lesson, part))
     await uow.commit()
     return lesson
+
+
+@dataclass(frozen=True)
+class SetDraftPrice:
+    lesson_id: str
+    price: Decimal
+
+
+async def set_draft_price(cmd: SetDraftPrice, uow: SchedulingUnitOfWork, p: Principal) -> Lesson:
+    """A generated lesson's price before its month is published (R-WEB-5): the lesson's, and that of everyone on it
+    at the old price (a make-up or a booking at a price of its own keeps it). Publishing carries it to billing;
+    after that the price is billing's record and is refused here. Setting the same price again changes nothing."""
+    lesson = await get_lesson(uow, cmd.lesson_id, p, lock=True)
+    require_branch_admin(p, lesson.branch_id)
+    new = Money(check_price(cmd.price).amount, lesson.price.currency)
+    if lesson.published:
+        raise errors.LessonPublished(field="lessonId")
+    if not lesson.active:
+        raise errors.LessonCancelled(field="lessonId")
+    old, lesson.price = lesson.price, new
+    for part in lesson.participants:
+        if part.price == old and old != new:
+            part.price = new
+            await uow.lessons.update_participant(lesson.id, part)
+    await uow.lessons.save(lesson)
+    await uow.commit()
+    return lesson

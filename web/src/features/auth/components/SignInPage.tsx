@@ -6,7 +6,7 @@ import { ErrorNote, InfoNote } from "../../../components/ui";
 import { describeCombined, describeError, type ApiError } from "../../../lib/errors";
 import { useI18n } from "../../../lib/i18n";
 import { RequestSignInCode, SignInWithCode, SignInWithPassword } from "../api/operations";
-import { isStaff, type SessionData } from "../../../lib/session";
+import { CABINET_HOME, cabinetOf, cabinetOfPath, type SessionData } from "../../../lib/session";
 import { startSession, toSession } from "../session";
 
 type Mode = "code" | "password";
@@ -42,19 +42,19 @@ export function SignInPage() {
   );
 }
 
-/** Where to go once signed in: the page asked for (if it is this role's cabinet), else staff to the teacher's
- * cabinet and a family to the first child's home straight away (one query, no detour through "/" that would ask
- * for the family first), else "/" (no child yet: add one). */
+/** Where to go once signed in: the page asked for (if it is this role's cabinet), else staff to their cabinet
+ * (teacher's or admin's) and a family to the first child's home straight away (one query, no detour through "/"
+ * that would ask for the family first), else "/" (no child yet: add one). */
 function useAfterSignIn() {
   const navigate = useNavigate();
   const [params] = useSearchParams();
   return (session: SessionData) => {
     const next = params.get("next");
     const first = session.studentIds?.[0];
-    const staff = isStaff(session);
-    const home = staff ? "/t" : first ? `/c/${first}` : "/";
+    const cabinet = cabinetOf(session);
+    const home = cabinet !== "family" ? CABINET_HOME[cabinet] : first ? `/c/${first}` : "/";
     const fits = !!next && next.startsWith("/") && !next.startsWith("//") && next !== "/"
-      && /^\/t(\/|$|\?)/.test(next) === staff;
+      && cabinetOfPath(next) === cabinet;
     navigate(fits && next ? next : home, { replace: true });
   };
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import strawberry
 from strawberry.types import Info
@@ -63,6 +64,14 @@ class LessonMutations:
                                         student_id: strawberry.ID) -> LessonPayload:
         x, errors = await run(info, lessons.remove_participant, lessons.RemoveParticipant(
             str(lesson_id), str(student_id)))
+        return LessonPayload(lesson=Lesson.from_model(x) if x else None, errors=errors)
+
+    @strawberry.mutation(description="A draft lesson's price (its month not yet published): the lesson's and that of "
+                                     "everyone on it at the old price. A published lesson: LESSON_PUBLISHED (billing "
+                                     "charges its published price).")
+    async def set_draft_lesson_price(self, info: Info[RequestContext, None], lesson_id: strawberry.ID,
+                                     price: Decimal) -> LessonPayload:
+        x, errors = await run(info, lessons.set_draft_price, lessons.SetDraftPrice(str(lesson_id), price))
         return LessonPayload(lesson=Lesson.from_model(x) if x else None, errors=errors)
 
     @strawberry.mutation(description="Record the family's one free trial in a lesson, optionally joining its group.")

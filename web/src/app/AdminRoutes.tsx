@@ -1,0 +1,45 @@
+import { useMemo, useState } from "react";
+import { Route, Routes } from "react-router-dom";
+import { useQuery } from "urql";
+import { NotFound } from "../components/NotFound";
+import { ErrorNote, Spinner } from "../components/ui";
+import { describeCombined } from "../lib/errors";
+import { useI18n } from "../lib/i18n";
+import { AdminFrame } from "../features/admin/api/operations";
+import { AdminLayout } from "../features/admin/components/AdminLayout";
+import MonthPage from "../features/admin/components/MonthPage";
+import ClientsPage from "../features/admin/components/ClientsPage";
+import ClientCardPage from "../features/admin/components/ClientCardPage";
+import { AdminCtx, managedBranches, type AdminState } from "../features/admin/useAdmin";
+
+/** The admin's cabinet (`/a`, branch admins and the owner): a group's month to fill and publish, the clients and
+ * a client's card. */
+export default function AdminRoutes() {
+  const { t } = useI18n();
+  const [{ data, error }] = useQuery({ query: AdminFrame });
+  const [chosen, setBranchId] = useState<string | null>(null);
+  const state = useMemo<AdminState | null>(() => {
+    if (!data) return null;
+    const branches = managedBranches(data);
+    const branch = branches.find((b) => b.id === chosen) ?? branches[0];
+    return branch ? { frame: data, branches, branch, setBranchId } : null;
+  }, [data, chosen]);
+  if (!data) {
+    return error
+      ? <main id="main" className="center"><ErrorNote>{describeCombined(t, error) ?? t("error.generic")}</ErrorNote></main>
+      : <main className="center"><Spinner /></main>;
+  }
+  if (!state) return <main id="main" className="center"><ErrorNote>{t("admin.noBranch")}</ErrorNote></main>;
+  return (
+    <AdminCtx.Provider value={state}>
+      <AdminLayout>
+        <Routes>
+          <Route index element={<MonthPage />} />
+          <Route path="clients" element={<ClientsPage />} />
+          <Route path="clients/:familyId" element={<ClientCardPage />} />
+          <Route path="*" element={<NotFound />} />
+        </Routes>
+      </AdminLayout>
+    </AdminCtx.Provider>
+  );
+}
