@@ -9,10 +9,13 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from identity_testkit import OWNER, Env, admin_of, guardian_of, make_branch, make_family, new_phone
 from sqlalchemy import func, select
 
 from identity.adapters.tables import families, lead_changes, leads, students
+from identity.domain.errors import StaleLeadRevision
+from identity.domain.leads import LeadStage
 from kabinet.auth import Principal, Role
 
 LEAD_FIELDS = """id branchId stage revision contactFirstName contactLastName phone email childFirstName
@@ -265,3 +268,24 @@ async def test_only_the_branchs_admins_and_the_owner_see_or_change_its_leads(env
     assert contacted["moveLead"]["lead"]["history"][-1]["by"] == OWNER.staff_id
     listed = (await env.ok(BRANCH_LEADS, {"b": branch, "s": "CONTACTED"}, admin_of(branch)))["branchLeads"]
     assert [x["id"] for x in listed] == [lead["id"]]
+
+
+async def test_a_save_over_a_revision_another_transaction_changed_is_refused(env: Env) -> None:
+    """The storage's own guard, without the row lock: the row is written only over the revision it was read at."""
+    branch = await make_branch(env)
+    lead_id = (await create(env, branch))["id"]
+    async with env.runtime.unit_of_work() as uow:
+        stale = await uow.leads.get(lead_id)
+    async with env.runtime.unit_of_work() as uow:
+        fresh = await uow.leads.get(lead_id)
+        assert fresh is not None
+        fresh.move(LeadStage.CONTACTED, "admin-a", datetime.now(UTC), 1)
+        await uow.leads.save(fresh, 1)
+        await uow.commit()
+    assert stale is not None
+    stale.move(LeadStage.LOST, "admin-b", datetime.now(UTC), 1, "no answer")
+    async with env.runtime.unit_of_work() as uow:
+        with pytest.raises(StaleLeadRevision):
+            await uow.leads.save(stale, 1)
+    kept = (await env.ok(LEAD, {"id": lead_id}, admin_of(branch)))["lead"]
+    assert kept["stage"] == "CONTACTED" and len(kept["history"]) == 2
