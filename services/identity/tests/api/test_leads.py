@@ -29,11 +29,13 @@ MOVE = f"""mutation($l: ID!, $s: LeadStage!, $r: Int!, $why: String) {{
   moveLead(leadId: $l, stage: $s, expectedRevision: $r, lostReason: $why) {{
   lead {{ {LEAD_FIELDS} }} errors {{ field code message }} }} }}"""
 WIN = f"""mutation($i: WinLeadInput!) {{ winLead(input: $i) {{
-  status confirmationSent lead {{ {LEAD_FIELDS} }} errors {{ field code message }} }} }}"""
+  status confirmationSent confirmation {{ id }} lead {{ {LEAD_FIELDS} }} errors {{ field code message }} }} }}"""
 LEAD = f"""query($id: ID!) {{ lead(id: $id) {{ {LEAD_FIELDS} }} }}"""
 BRANCH_LEADS = """query($b: ID!, $s: LeadStage) { branchLeads(branchId: $b, stage: $s) { id stage } }"""
 FUNNEL = """query($b: ID!, $m: String!) { leadFunnel(branchId: $b, month: $m) { branchId month created won lost
   conversion stages { stage reached } lostReasons { reason count } } }"""
+CONFIRM_REGISTRATION = """mutation($c: ID!, $code: String!) { confirmFamilyRegistration(confirmationId: $c,
+  code: $code) { family { id } errors { field code } } }"""
 FAMILY = """query($id: ID!) { family(id: $id) { id guardianPhone students { id firstName lastName birthDate } } }"""
 TEACHER = Principal(user_id="t-9", role=Role.TEACHER, staff_id="t-9", branch_ids=frozenset())
 
@@ -209,6 +211,15 @@ async def test_winning_into_a_family_of_another_branch_asks_the_family_first(env
     assert got["status"] == "PENDING_CONFIRMATION" and got["confirmationSent"]
     assert got["lead"]["stage"] == "NEW" and got["lead"]["familyId"] is None
     assert "confirm" in got["lead"]["history"][-1]["note"]
+    # The family's code, entered at the desk, adds the child; winning again links it (no second child).
+    confirmed = await env.gql(CONFIRM_REGISTRATION, {"c": got["confirmation"]["id"],
+                                                     "code": env.last_code(family["phone"])}, admin_of(other))
+    assert confirmed["data"]["confirmFamilyRegistration"]["errors"] == [], confirmed
+    won = (await env.ok(WIN, {"i": {"leadId": lead["id"], "expectedRevision": 1, "consentSigned": True}},
+                        admin_of(other)))["winLead"]
+    assert won["status"] == "DONE" and won["lead"]["familyId"] == family["id"]
+    kids = (await env.ok(FAMILY, {"id": family["id"]}, OWNER))["family"]["students"]
+    assert sorted(k["firstName"] for k in kids) == ["Kid0", "Lena"]
 
 
 async def test_the_funnel_counts_stages_reached_conversion_and_lost_reasons_per_month(env: Env) -> None:
