@@ -281,6 +281,16 @@ async def test_only_the_branchs_admins_and_the_owner_see_or_change_its_leads(env
     assert [x["id"] for x in listed] == [lead["id"]]
 
 
+async def test_a_branchs_leads_come_newest_first_a_page_at_most(env: Env) -> None:
+    branch = await make_branch(env)
+    made = [(await create(env, branch))["id"] for _ in range(3)]
+    page = """query($b: ID!, $n: Int!) { branchLeads(branchId: $b, first: $n) { id } }"""
+    got = (await env.ok(page, {"b": branch, "n": 2}, admin_of(branch)))["branchLeads"]
+    assert [x["id"] for x in got] == made[:0:-1]
+    too_many = await env.gql(page, {"b": branch, "n": 501}, admin_of(branch))
+    assert too_many["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
+
+
 async def test_a_save_over_a_revision_another_transaction_changed_is_refused(env: Env) -> None:
     """The storage's own guard, without the row lock: the row is written only over the revision it was read at."""
     branch = await make_branch(env)

@@ -17,11 +17,11 @@ class LeadQueries:
         p = info.context.principal
         return Lead.from_model(await in_uow(info, lambda uow: leads.get_lead(leads.GetLead(str(id)), uow, p)))
 
-    @strawberry.field(description="A branch's leads, newest first, optionally of one stage.")
-    async def branch_leads(self, info: Ctx, branch_id: strawberry.ID,
-                           stage: domain.LeadStage | None = None) -> list[Lead]:
+    @strawberry.field(description="A branch's newest leads (first: 1-500), optionally of one stage.")
+    async def branch_leads(self, info: Ctx, branch_id: strawberry.ID, stage: domain.LeadStage | None = None,
+                           first: int = 100) -> list[Lead]:
         p = info.context.principal
-        q = leads.BranchLeads(str(branch_id), stage)
+        q = leads.BranchLeads(str(branch_id), stage, first)
         return [Lead.from_model(x) for x in await in_uow(info, lambda uow: leads.branch_leads(q, uow, p))]
 
     @strawberry.field(description="The funnel of the leads a branch recorded in a month (YYYY-MM, the branch's "

@@ -165,7 +165,8 @@ class LeadWinOutcome:
 
 class _HeldCommit:
     """The unit of work as ``register_client`` sees it when a lead is won: its own commit is held, so the
-    registration, the lead's stage, its history, their events and the idempotency key commit together."""
+    registration, the lead's stage, its history, their events and the idempotency key commit together. (On the
+    confirmation path the family's SMS is handed over at the held commit, so just before the real one.)"""
 
     def __init__(self, uow: IdentityUnitOfWork) -> None:
         self._uow = uow
@@ -246,15 +247,21 @@ async def win_lead(cmd: WinLead, uow: IdentityUnitOfWork, principal: Principal) 
 
 
 # -- reading -----------------------------------------------------------------------------------------
+MAX_LEADS_PAGE = 500
+
+
 @dataclass(frozen=True)
 class BranchLeads:
     branch_id: str
     stage: LeadStage | None = None
+    first: int = 100
 
 
 async def branch_leads(q: BranchLeads, uow: IdentityUnitOfWork, principal: Principal) -> list[Lead]:
     await _branch_for_staff(uow, principal, q.branch_id)
-    return await uow.leads.of_branch(q.branch_id, q.stage)
+    if not 1 <= q.first <= MAX_LEADS_PAGE:
+        raise InvalidInput(f"first must be between 1 and {MAX_LEADS_PAGE}.", field="first")
+    return await uow.leads.of_branch(q.branch_id, q.stage, limit=q.first)
 
 
 @dataclass(frozen=True)

@@ -91,7 +91,8 @@ class SqlLeadRepository:
         return found
 
     async def of_branch(self, branch_id: str, stage: LeadStage | None = None, *, created_from: datetime | None = None,
-                        created_before: datetime | None = None, with_history: bool = True) -> list[Lead]:
+                        created_before: datetime | None = None, with_history: bool = True,
+                        limit: int | None = None) -> list[Lead]:
         """The branch's leads, newest first (with their histories unless told not to)."""
         stmt = select(leads).where(leads.c.branch_id == branch_id)
         if stage is not None:
@@ -100,8 +101,10 @@ class SqlLeadRepository:
             stmt = stmt.where(leads.c.created_at >= created_from)
         if created_before is not None:
             stmt = stmt.where(leads.c.created_at < created_before)
-        found = [_lead(r) for r in (await self.session.execute(
-            stmt.order_by(leads.c.created_at.desc(), leads.c.id))).all()]
+        stmt = stmt.order_by(leads.c.created_at.desc(), leads.c.id)
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        found = [_lead(r) for r in (await self.session.execute(stmt)).all()]
         histories = await self.histories([lead.id for lead in found]) if found and with_history else {}
         for lead in found:
             lead.history = histories.get(lead.id, [])
