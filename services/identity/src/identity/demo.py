@@ -14,9 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from identity.domain.leads import LeadSource, LeadStage
 from identity.domain.model import Family, StaffRole
 from identity.domain.questions import DEFAULT_TOPICS
-from identity.service import accounts, org, questions, registration
+from identity.service import accounts, leads, org, questions, registration
 from identity.service import family as family_cases
 from kabinet.auth.principal import Principal, Role
 
@@ -46,6 +47,18 @@ FAMILIES = (
     ("+79000000003", ("Maria", "Orlova"), "ekb", (("Katya", "2015-07-15"),)),
     ("+79000000004", ("Pavel", "Fedorov"), "ekb", (("Lena", "2012-02-29"), ("Tolya", "2018-06-01"))),
     ("+79000000005", ("Svetlana", "Morozova"), "kgd", (("Vanya", "2016-12-24"), ("Alisa", "2014-03-09"))),
+)
+# Leads (R-CRM-1): branch, contact, phone, child, age, what they want, source, how far it got (a lost one says why).
+LEADS = (
+    ("msk", "Olga", "+79000000101", "Timur", 9, "English for kids, weekday evenings", LeadSource.SITE,
+     LeadStage.NEW, None),
+    ("msk", "Roman", "+79000000102", "Vika", 12, "Maths, exam preparation", LeadSource.CALL,
+     LeadStage.CONTACTED, None),
+    ("msk", "Yulia", "+79000000103", "Gleb", 7, "Chess, Saturday group", LeadSource.REFERRAL,
+     LeadStage.TRIAL_BOOKED, None),
+    ("msk", "Denis", "+79000000104", "Nika", 10, "English, B1", LeadSource.SOCIAL, LeadStage.LOST,
+     "The schedule does not fit"),
+    ("ekb", "Alla", "+79000000105", "Stas", 8, "Robotics", LeadSource.WALK_IN, LeadStage.TRIAL_ATTENDED, None),
 )
 # The one family that owes the school on purpose (packages sold on credit, unpaid): the debtors list has someone.
 DEBTOR_PHONE = "+79000000004"
@@ -142,11 +155,27 @@ async def seed(runtime: IdentityRuntime) -> DemoIdentity:
             await family_cases.open_access(uow, fam.id, "demo")
             await uow.commit()
         demo.family_ids[phone] = fam.id
+    await _seed_leads(runtime, demo)
     first_child = (await _children(runtime, demo.family_ids[FAMILIES[0][0]]))[0]
     async with runtime.unit_of_work() as uow:
         await accounts.set_student_login(accounts.SetStudentLogin(
             first_child, DEMO_STUDENT_LOGIN, DEMO_STAFF_PASSWORD), uow, owner_p)
     return await _load(runtime, demo)
+
+
+async def _seed_leads(runtime: IdentityRuntime, demo: DemoIdentity) -> None:
+    """A few leads at each stage, recorded and moved by the branch's admin (the same use cases as the API)."""
+    for key, contact, phone, child, age, interest, source, stage, reason in LEADS:
+        admin_id = demo.staff_ids[demo.admin_emails[key]]
+        admin_p = Principal(user_id=admin_id, role=Role.BRANCH_ADMIN, branch_ids=frozenset({demo.branch_ids[key]}),
+                            staff_id=admin_id)
+        async with runtime.unit_of_work() as uow:
+            lead = await leads.create_lead(leads.CreateLead(demo.branch_ids[key], leads.LeadFields(
+                contact_first_name=contact, phone=phone, child_first_name=child, source=source, child_age=age,
+                interest=interest)), uow, admin_p)
+        if stage is not LeadStage.NEW:
+            async with runtime.unit_of_work() as uow:
+                await leads.move_lead(leads.MoveLead(lead.id, stage, lead.revision, reason), uow, admin_p)
 
 
 async def _children(runtime: IdentityRuntime, family_id: str) -> list[str]:

@@ -36,6 +36,7 @@ class World:
     staff: dict[str, str] = field(default_factory=dict)  # own teacher / foreign teacher
     admin: str = ""
     question: dict[str, str] = field(default_factory=dict)
+    lead: dict[str, str] = field(default_factory=dict)
     guardian: dict[str, str] = field(default_factory=dict)
     secrets: list[str] = field(default_factory=list)  # what must never show up for a non-owner
 
@@ -131,6 +132,17 @@ async def phone_at_own_desk(env: Env, w: World, target: str) -> dict[str, Any]:
     return {"b": w.branch["own"], "p": fam["phone"]}
 
 
+CREATE_LEAD = """mutation($b: ID!, $n: String!) { createLead(branchId: $b, input: {contactFirstName: $n,
+    phone: "+79161234567", childFirstName: "Lead", childAge: 8, source: CALL}) { lead { id } } }"""
+
+
+async def fresh_lead(env: Env, w: World, target: str) -> dict[str, Any]:
+    """A new lead of the target branch (revision 1), for cases that move or win it."""
+    name = "Ownlead" if target == "own" else "Foreignlead"
+    got = await env.ok(CREATE_LEAD, {"b": w.branch[target], "n": name}, OWNER)
+    return {"l": got["createLead"]["lead"]["id"]}
+
+
 PUBLIC_NO_OBJECT = {"has_foreign": False}
 ADMINS = frozenset({"branch_admin", "owner"})
 FAMILY_SIDE = frozenset({"guardian", "student"})  # a student: own data and the own family's cabinet
@@ -161,6 +173,12 @@ CASES: dict[str, Case] = {
     "branchFamilies": Case("""query($b: ID!) { branchFamilies(branchId: $b) {
         edges { node { id guardianPhone students { lastName } } } totalCount } }""", ADMINS,
                            v(lambda w, t: {"b": w.branch[t]})),
+    "lead": Case("query($l: ID!) { lead(id: $l) { id contactFirstName phone } }", ADMINS,
+                 v(lambda w, t: {"l": w.lead[t]})),
+    "branchLeads": Case("query($b: ID!) { branchLeads(branchId: $b) { id contactFirstName } }", ADMINS,
+                        v(lambda w, t: {"b": w.branch[t]})),
+    "leadFunnel": Case("""query($b: ID!) { leadFunnel(branchId: $b, month: "2026-12") { created
+        lostReasons { reason } } }""", ADMINS, v(lambda w, t: {"b": w.branch[t]})),
     "questionTopics": Case("{ questionTopics { code } }", SIGNED_IN, has_foreign=False),
     "_entities": Case("""query($r: [_Any!]!) { _entities(representations: $r) {
         ... on Student { id firstName } ... on Family { id guardianPhone } } }""",
@@ -251,6 +269,18 @@ CASES: dict[str, Case] = {
                           FAMILY_SIDE | ADMINS, v(lambda w, t: {"q": w.question[t]})),
     "setQuestionTopic": Case("""mutation($b: ID) { setQuestionTopic(input: {code: "extra", title: "E",
         responseHours: 8, branchId: $b}) { topic { code } } }""", ADMINS, v(lambda w, t: {"b": w.branch[t]})),
+    # -- leads ------------------------------------------------------------------------------------------------
+    "createLead": Case("""mutation($b: ID!) { createLead(branchId: $b, input: {contactFirstName: "C",
+        phone: "+79161234568", childFirstName: "K", childAge: 9, source: SITE}) { lead { id } } }""", ADMINS,
+                       v(lambda w, t: {"b": w.branch[t]})),
+    "updateLead": Case("""mutation($l: ID!) { updateLead(leadId: $l, expectedRevision: 1, input: {
+        contactFirstName: "Edited", phone: "+79161234567", childFirstName: "Lead", childAge: 8, source: CALL}) {
+        lead { id contactFirstName } } }""", ADMINS, fresh_lead),
+    "moveLead": Case("""mutation($l: ID!) { moveLead(leadId: $l, stage: CONTACTED, expectedRevision: 1) {
+        lead { id contactFirstName } } }""", ADMINS, fresh_lead),
+    "winLead": Case("""mutation($l: ID!) { winLead(input: {leadId: $l, expectedRevision: 1, consentSigned: true,
+        childBirthDate: "2017-02-02", contactLastName: "Won"}) { lead { id contactFirstName familyId } status } }""",
+                    ADMINS, fresh_lead),
 }
 
 
@@ -303,8 +333,10 @@ async def build_world(env: Env) -> World:
             studentId: $s}) { question { id } } }""", {"s": w.student[target], "t": f"{target} question text"},
                          guardian)
         w.question[target] = q["askQuestion"]["question"]["id"]
+    for target in ("own", "foreign"):
+        w.lead[target] = (await fresh_lead(env, w, target))["l"]
     foreign = w.family["foreign"]
-    w.secrets = [foreign["id"], foreign["phone"], w.student["foreign"], "Foreignfam", "Foreignstaff",
+    w.secrets = ["Foreignlead", foreign["id"], foreign["phone"], w.student["foreign"], "Foreignfam", "Foreignstaff",
                  "foreign question text", "foreign.teacher@m.ru"]
     return w
 

@@ -3,7 +3,9 @@ several children, all through the use cases (events in the outbox); calling it t
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from identity_testkit import MY_FAMILY, SIGN_IN_CODE, SIGN_IN_PASSWORD, Env
 
@@ -61,4 +63,36 @@ async def test_demo_seed_in_embedded_mode_signs_in_with_the_fixed_dev_code(tmp_p
         assert len(kids) == 2
         page = await client.get("/dev/messages")
         assert page.status_code == 200 and demo.DEMO_CODE in page.text
+        await client.aclose()
+
+
+async def test_demo_leads_are_worked_in_embedded_mode(tmp_path: Path) -> None:
+    """The demo leads on SQLite (its migrations): the Moscow admin lists them, wins one into a new family
+    (its child's age known, the birth date given at the win) and reads the month's funnel."""
+    runtime = build_runtime(IdentitySettings(data_dir=tmp_path, argon2_time_cost=1, argon2_memory_kib=1024,
+                                             argon2_parallelism=1, dev_mailbox=True),
+                            transport=InProcessTransport())
+    async with running(runtime, migrate=False):
+        seeded = await demo.seed(runtime)
+        client = GraphQLClient(create_app(runtime=runtime, manage_runtime=False))
+        got = await client.execute(SIGN_IN_PASSWORD, {"l": seeded.admin_emails["msk"], "pw": seeded.staff_password})
+        admin = client.as_(got["data"]["signInWithPassword"]["session"]["accessToken"])
+        msk = seeded.branch_ids["msk"]
+        listed = (await admin.execute("query($b: ID!) { branchLeads(branchId: $b) { id stage revision } }",
+                                      {"b": msk}))["data"]["branchLeads"]
+        assert sorted(x["stage"] for x in listed) == ["CONTACTED", "LOST", "NEW", "TRIAL_BOOKED"]
+        trial = next(x for x in listed if x["stage"] == "TRIAL_BOOKED")
+        won = (await admin.execute("""mutation($i: WinLeadInput!) { winLead(input: $i) {
+            status lead { stage familyId } errors { code } } }""", {"i": {
+            "leadId": trial["id"], "expectedRevision": trial["revision"], "consentSigned": True,
+            "childBirthDate": "2018-05-05", "contactLastName": "Belova", "idempotencyKey": "demo-win"}}))
+        assert won["data"]["winLead"]["status"] == "DONE", won
+        assert won["data"]["winLead"]["lead"]["familyId"]
+        created = (await admin.execute("query($b: ID!) { branchLeads(branchId: $b) { createdAt } }",
+                                       {"b": msk}))["data"]["branchLeads"][0]["createdAt"]
+        month = f"{datetime.fromisoformat(created).astimezone(ZoneInfo('Europe/Moscow')):%Y-%m}"  # the branch's
+        funnel = (await admin.execute("""query($b: ID!, $m: String!) { leadFunnel(branchId: $b, month: $m) {
+            created won lost lostReasons { reason count } } }""", {"b": msk, "m": month}))["data"]["leadFunnel"]
+        assert funnel == {"created": 4, "won": 1, "lost": 1,
+                          "lostReasons": [{"reason": "The schedule does not fit", "count": 1}]}
         await client.aclose()

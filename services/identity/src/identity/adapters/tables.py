@@ -240,6 +240,51 @@ questions = Table(
     Index("ix_questions_branch_status_due", "branch_id", "status", "due_at"),
 )
 
+# -- leads (R-CRM-1, R-CRM-2) --------------------------------------------------------------------------
+leads = Table(
+    "leads",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("branch_id", String(36), ForeignKey("branches.id"), nullable=False),
+    Column("stage", String(20), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("contact_first_name", String(100), nullable=False),
+    Column("contact_last_name", String(100), nullable=False),
+    Column("phone", String(20), nullable=False, index=True),
+    Column("email", String(254), nullable=True),
+    Column("child_first_name", String(100), nullable=False),
+    Column("child_last_name", String(100), nullable=False),
+    Column("child_birth_date", Date, nullable=True),
+    Column("child_age", Integer, nullable=True),
+    Column("interest", String(500), nullable=False),
+    Column("source", String(20), nullable=False),
+    Column("source_detail", String(200), nullable=False),
+    Column("assigned_staff_id", String(36), nullable=True),
+    Column("notes", Text, nullable=False),
+    Column("lost_reason", String(500), nullable=True),
+    Column("lost_from", String(20), nullable=True),
+    Column("family_id", String(36), nullable=True),
+    Column("student_id", String(36), nullable=True),
+    Column("created_by", String(36), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    # The branch's list (by stage) and its monthly funnel (by creation time).
+    Index("ix_leads_branch_created", "branch_id", "created_at"),
+)
+
+# Every change of a lead, oldest first: who, when, from which stage to which (the same for an edit).
+lead_changes = Table(
+    "lead_changes",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("lead_id", String(36), ForeignKey("leads.id"), nullable=False, index=True),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("by", String(36), nullable=False),
+    Column("from_stage", String(20), nullable=True),
+    Column("to_stage", String(20), nullable=False),
+    Column("note", String(600), nullable=False),
+)
+
 # Which teacher teaches which student, learned from scheduling's events: a teacher sees only those students.
 teachings = Table(
     "teachings",

@@ -15,11 +15,13 @@ from identity.adapters.repositories.credentials import (
 )
 from identity.adapters.repositories.families import SqlFamilyRepository
 from identity.adapters.repositories.guardians import SqlGuardianRepository
+from identity.adapters.repositories.leads import SqlLeadRepository
 from identity.adapters.repositories.org import SqlBranchRepository, SqlStaffRepository
 from identity.adapters.repositories.projections import SqlTeachingProjection
 from identity.adapters.repositories.questions import SqlQuestionRepository
 from identity.adapters.repositories.students import SqlStudentLoginRepository, SqlStudentRepository
 from identity.adapters.tables import idempotency_keys
+from identity.domain.leads import LeadWinRecord
 from identity.service.ports import IdentityPorts
 from kabinet.db import SqlKeyStore, UnitOfWork
 from kabinet.events import Envelope, EventContract
@@ -48,6 +50,8 @@ class SqlIdentityUnitOfWork:
         self.confirmations = SqlConfirmationRepository(s)
         self.questions = SqlQuestionRepository(s)
         self.teachings = SqlTeachingProjection(s)
+        self.leads = SqlLeadRepository(s)
+        self.lead_requests = Idempotency(SqlKeyStore(s, idempotency_keys), LeadWinRecord)
 
     @property
     def ports(self) -> IdentityPorts:

@@ -164,3 +164,35 @@ class SmsNotAvailable(KabinetError):
 class DeliveryUnavailable(KabinetError):
     code = "DELIVERY_UNAVAILABLE"
     message = "Kabinet cannot send messages right now. Please contact your branch."
+
+
+# -- leads (R-CRM-1, R-CRM-2) -------------------------------------------------------------------------
+class LeadNotFound(NotFound):
+    code = "LEAD_NOT_FOUND"
+    message = "Lead not found."
+
+
+class InvalidLeadTransition(Conflict):
+    code = "INVALID_LEAD_TRANSITION"
+    message = ("A lead moves forward along the pipeline (new, contacted, trial booked, trial attended), is won "
+               "with winLead, or is lost from any open stage; a won or lost lead does not move.")
+
+
+class StaleLeadRevision(Conflict):
+    code = "STALE_LEAD_REVISION"
+    message = "The lead was changed by someone else; reload it and try again."
+
+
+class LostReasonRequired(InvalidInput):
+    code = "LOST_REASON_REQUIRED"
+    message = "Say why the lead was lost."
+
+
+class InvalidChildAge(InvalidInput):
+    code = "INVALID_CHILD_AGE"
+    message = "Give the child's age (1-25) or birth date."
+
+
+class StaffNotInBranch(InvalidInput):
+    code = "STAFF_NOT_IN_BRANCH"
+    message = "The assigned staff member does not work in the lead's branch."

@@ -164,5 +164,49 @@ class QuestionAnswered(EventContract):
 
 
 @produces
+class LeadCreated(EventContract):
+    event_type: ClassVar[str] = "identity.lead.created"
+    event_version: ClassVar[int] = 1
+    description: ClassVar[str] = ("Staff recorded a lead (a potential student) in a branch: a task for its admins "
+                                  "and the assigned staff member.")
+    # The branch is where the lead is: no field of it changes (its lead list is a root list, never cached).
+    context_fields: ClassVar[frozenset[str]] = frozenset({"branch_id", "assigned_staff_id"})
+
+    lead_id: str
+    branch_id: str
+    source: str
+    assigned_staff_id: str | None = None
+
+
+@produces
+class LeadStageChanged(EventContract):
+    event_type: ClassVar[str] = "identity.lead.stage_changed"
+    event_version: ClassVar[int] = 1
+    description: ClassVar[str] = ("A lead moved along the pipeline (contacted, trial booked, trial attended, won) "
+                                  "or was lost (with the reason).")
+    context_fields: ClassVar[frozenset[str]] = frozenset({"branch_id"})  # as for identity.lead.created
+
+    lead_id: str
+    branch_id: str
+    from_stage: str
+    to_stage: str
+    lost_reason: str | None = None
+
+
+@produces
+class LeadWon(EventContract):
+    event_type: ClassVar[str] = "identity.lead.won"
+    event_version: ClassVar[int] = 1
+    description: ClassVar[str] = ("A lead became a client: its child was registered as a student (new family or "
+                                  "the phone's existing one; identity.student.registered is published with it).")
+    context_fields: ClassVar[frozenset[str]] = frozenset({"branch_id"})  # as for identity.lead.created
+
+    lead_id: str
+    branch_id: str
+    family_id: str
+    student_id: str
+
+
+@produces
 class EventsApplied(kabinet.events.applied.EventsApplied):
     event_type: ClassVar[str] = "identity.events.applied"

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from identity.domain.confirmations import FamilyConfirmation
 from identity.domain.credentials import EmailToken, OneTimeCode, RefreshToken, StudentLogin
+from identity.domain.leads import Lead, LeadChange, LeadStage, LeadWinRecord
 from identity.domain.model import Branch, Consent, Family, Guardian, Staff, Student
 from identity.domain.questions import Question, Topic
 from kabinet.events import EventContract
@@ -159,6 +160,20 @@ class QuestionRepository(Protocol):
     async def get(self, question_id: str, *, for_update: bool = False) -> Question | None: ...
 
 
+class LeadRepository(Protocol):
+    """Leads with their histories (``Lead.history``: a save writes the entries it does not have yet)."""
+
+    async def add(self, lead: Lead) -> None: ...
+    async def save(self, lead: Lead, previous_revision: int) -> None:
+        """Only over ``previous_revision`` (StaleLeadRevision if another change came first)."""
+        ...
+    async def get(self, lead_id: str, *, for_update: bool = False) -> Lead | None: ...
+    async def histories(self, lead_ids: Sequence[str]) -> dict[str, list[LeadChange]]: ...
+    async def of_branch(self, branch_id: str, stage: LeadStage | None = None, *, created_from: datetime | None = None,
+                        created_before: datetime | None = None, with_history: bool = True,
+                        limit: int | None = None) -> list[Lead]: ...
+
+
 class TeachingProjection(Protocol):
     """Teacher-student pairs learned from scheduling's lesson events (another service's data)."""
 
@@ -217,6 +232,14 @@ class IdentityUnitOfWork(Protocol):
 
     @property
     def teachings(self) -> TeachingProjection: ...
+
+    @property
+    def leads(self) -> LeadRepository: ...
+
+    @property
+    def lead_requests(self) -> Idempotency[LeadWinRecord]:
+        """Idempotency keys of winLead; the result is what the win did."""
+        ...
 
     @property
     def ports(self) -> IdentityPorts: ...

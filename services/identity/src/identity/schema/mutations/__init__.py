@@ -7,9 +7,10 @@ from strawberry.tools import merge_types
 
 from identity.schema.mutations.accounts import AccountMutations
 from identity.schema.mutations.families import FamilyMutations
+from identity.schema.mutations.leads import LeadMutations
 from identity.schema.mutations.org import OrgMutations
 from identity.schema.mutations.questions import QuestionMutations
 from identity.schema.mutations.sign_in import SignInMutations
 
 Mutation = merge_types("Mutation", (SignInMutations, AccountMutations, OrgMutations, FamilyMutations,
-                                    QuestionMutations))
+                                    QuestionMutations, LeadMutations))
