@@ -216,6 +216,27 @@ async def test_a_school_wide_payment_is_refunded_by_the_owner_only(billing: Harn
     assert await billing.balances(fam.id) == (Decimal("145.00"), Decimal("145.00"))
 
 
+async def test_a_school_wide_invoice_is_cancelled_by_the_owner_only(billing: Harness) -> None:
+    """An invoice booked to no branch (the owner's without a branch) is in no branch's report: as with a
+    school-wide payment's refund, the owner cancels it. Any admin of one of the family's branches could (the
+    booked branch was checked only when there was one): FORBIDDEN, nothing changes. A branch's own invoice stays
+    its admins' to cancel."""
+    fam, branch_b = await two_branch_family(billing)
+    admin_a, admin_b, owner = billing.admin(fam.branch_id), billing.admin(branch_b), billing.owner()
+    issued = await billing.ok(owner, INVOICE, {"i": {"familyId": fam.id, "description": "School", "amount": "100"}})
+    school_wide = issued["issueInvoice"]["invoice"]["id"]
+    for admin in (admin_a, admin_b):
+        await refused_and_unchanged(billing, admin, CANCEL_INVOICE, {"i": school_wide}, "cancelInvoice")
+    done = await billing.ok(owner, CANCEL_INVOICE, {"i": school_wide})
+    assert done["cancelInvoice"]["errors"] == [], done
+    own = await billing.ok(admin_a, INVOICE, {"i": {"familyId": fam.id, "description": "A", "amount": "50"}})
+    own_id = own["issueInvoice"]["invoice"]["id"]
+    await refused_and_unchanged(billing, admin_b, CANCEL_INVOICE, {"i": own_id}, "cancelInvoice")
+    assert (await billing.ok(admin_a, CANCEL_INVOICE, {"i": own_id}))["cancelInvoice"]["errors"] == []
+    listed = {x["id"]: x["status"] for x in (await billing.ok(owner, INVOICES, {"f": fam.id}))["familyInvoices"]}
+    assert listed == {school_wide: "cancelled", own_id: "cancelled"}
+
+
 CREDIT_LIMIT = """mutation($f: ID!, $l: Decimal!) { setCreditLimit(familyId: $f, limit: $l) {
   account { creditLimit { amount } } errors { code field } } }"""
 
