@@ -237,6 +237,27 @@ async def test_a_school_wide_invoice_is_cancelled_by_the_owner_only(billing: Har
     assert listed == {school_wide: "cancelled", own_id: "cancelled"}
 
 
+async def test_a_branch_admins_invoice_of_a_school_wide_subscription_is_booked_to_their_branch(
+        billing: Harness) -> None:
+    """issueInvoice for a subscription booked to no branch (a child with no branch yet, on a school-wide plan):
+    a branch admin's invoice was booked to no branch - school-wide, which only the owner may cancel. Now it is
+    booked to the admin's branch, as their other money is, and they cancel it."""
+    fam = await billing.family()
+    no_branch = str(uuid.uuid4())
+    await billing.deliver("identity.student.registered", {
+        "student_id": no_branch, "family_id": fam.id, "first_name": "New", "last_name": "Test",
+        "birth_date": "2016-01-01", "branch_id": None})
+    owner, admin = billing.owner(), billing.admin(fam.branch_id)
+    plan = await billing.ok(owner, PLAN, {"b": None})
+    sold = await billing.ok(owner, SELL, {"p": plan["createSubscriptionPlan"]["subscriptionPlan"]["id"],
+                                          "s": no_branch})
+    sub = sold["sellSubscription"]["subscription"]["id"]
+    issued = await billing.ok(admin, INVOICE, {"i": {"familyId": fam.id, "description": "d", "subscriptionId": sub}})
+    assert issued["issueInvoice"]["errors"] == [], issued
+    cancelled = await billing.ok(admin, CANCEL_INVOICE, {"i": issued["issueInvoice"]["invoice"]["id"]})
+    assert cancelled["cancelInvoice"]["errors"] == [], cancelled
+
+
 CREDIT_LIMIT = """mutation($f: ID!, $l: Decimal!) { setCreditLimit(familyId: $f, limit: $l) {
   account { creditLimit { amount } } errors { code field } } }"""
 

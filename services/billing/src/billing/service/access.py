@@ -20,7 +20,7 @@ from kabinet.auth.principal import Principal, Role
 from kabinet.auth.rules import ensure, require_authenticated
 from kabinet.errors import InvalidInput
 
-__all__ = ["actor", "ensure_booked_managed", "ensure_family_managed", "require_booked_managed",
+__all__ = ["actor", "booking_branch", "ensure_booked_managed", "ensure_family_managed", "require_booked_managed",
            "require_booking", "require_branch_managed",
            "require_family_managed", "require_family_visible", "require_family_wide"]
 

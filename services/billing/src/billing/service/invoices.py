@@ -11,6 +11,7 @@ from billing.domain.events import InvoiceIssued
 from billing.domain.model import InvoiceStatus, new_id, positive_amount, utcnow
 from billing.domain.records import Invoice
 from billing.service.access import (
+    booking_branch,
     ensure_booked_managed,
     require_booked_managed,
     require_booking,
@@ -69,6 +70,8 @@ async def issue_invoice(cmd: IssueInvoice, uow: BillingUnitOfWork, p: Principal)
             ensure_booked_managed(p, sub.branch_id)  # another branch's subscription is that branch's to invoice
             amount = amount if amount is not None else sub.price
             branch_id = branch_id or sub.branch_id
+            if branch_id is None:  # a school-wide subscription: a branch admin's invoice is their branch's money
+                branch_id = booking_branch(p, await uow.projections.family_branches(cmd.family_id), None)
         if amount is None:
             raise InvalidInput("Give the amount (or a subscription to invoice).", field="amount")
         amount = positive_amount(amount, uow.limits)
