@@ -155,12 +155,14 @@ async def test_events_from_the_services_make_the_next_read_fresh(cached_stack: S
 
 
 OPEN_SLOT = """mutation($i: OpenSlotInput!) { openSlot(input: $i) { slot { id } errors { code message } } }"""
+CLOSE_SLOT = """mutation($x: ID!) { closeSlot(slotId: $x) { slot { id } errors { code } } }"""
 OPEN_SLOTS = """query($b: ID!, $from: DateTime!, $to: DateTime!) { openSlots(branchId: $b, from: $from, to: $to) {
   id startsAt } }"""
 
 
 async def test_a_root_list_shows_a_new_member_at_once(cached_stack: StackHandle) -> None:
-    """Opening a slot publishes no event that names a cached list of slots: root lists are never kept."""
+    """Opening (or closing) a slot publishes no event that names a cached list of slots: root lists are never
+    kept."""
     owner = Principal(user_id="owner-1", role=Role.OWNER)
     made = await cached_stack.client(owner).execute(
         """mutation { createBranch(input: {name: "Slots", city: "Kazan", timeZone: "Europe/Moscow", address: "x"})
@@ -189,6 +191,10 @@ async def test_a_root_list_shows_a_new_member_at_once(cached_stack: StackHandle)
         "endsAt": "2031-01-10T10:30:00+00:00", "lessonType": "individual", "price": "1800.00"}})
     assert opened["data"]["openSlot"]["errors"] == [], opened
     assert [s["startsAt"] for s in await slots()] == ["2031-01-10T10:00:00+00:00"]
+    # Closing it publishes nothing either: the family's next read no longer shows it.
+    closed = await cached_stack.client(admin).execute(CLOSE_SLOT, {"x": opened["data"]["openSlot"]["slot"]["id"]})
+    assert closed["data"]["closeSlot"]["errors"] == [], closed
+    assert await slots() == []
 
 
 def _payload_naming(contract: Any, entity_id: str) -> dict[str, Any]:

@@ -216,6 +216,48 @@ async def test_a_school_wide_payment_is_refunded_by_the_owner_only(billing: Harn
     assert await billing.balances(fam.id) == (Decimal("145.00"), Decimal("145.00"))
 
 
+async def test_a_school_wide_invoice_is_cancelled_by_the_owner_only(billing: Harness) -> None:
+    """An invoice booked to no branch (the owner's without a branch) is in no branch's report: as with a
+    school-wide payment's refund, the owner cancels it. Any admin of one of the family's branches could (the
+    booked branch was checked only when there was one): FORBIDDEN, nothing changes. A branch's own invoice stays
+    its admins' to cancel."""
+    fam, branch_b = await two_branch_family(billing)
+    admin_a, admin_b, owner = billing.admin(fam.branch_id), billing.admin(branch_b), billing.owner()
+    issued = await billing.ok(owner, INVOICE, {"i": {"familyId": fam.id, "description": "School", "amount": "100"}})
+    school_wide = issued["issueInvoice"]["invoice"]["id"]
+    for admin in (admin_a, admin_b):
+        await refused_and_unchanged(billing, admin, CANCEL_INVOICE, {"i": school_wide}, "cancelInvoice")
+    done = await billing.ok(owner, CANCEL_INVOICE, {"i": school_wide})
+    assert done["cancelInvoice"]["errors"] == [], done
+    own = await billing.ok(admin_a, INVOICE, {"i": {"familyId": fam.id, "description": "A", "amount": "50"}})
+    own_id = own["issueInvoice"]["invoice"]["id"]
+    await refused_and_unchanged(billing, admin_b, CANCEL_INVOICE, {"i": own_id}, "cancelInvoice")
+    assert (await billing.ok(admin_a, CANCEL_INVOICE, {"i": own_id}))["cancelInvoice"]["errors"] == []
+    listed = {x["id"]: x["status"] for x in (await billing.ok(owner, INVOICES, {"f": fam.id}))["familyInvoices"]}
+    assert listed == {school_wide: "cancelled", own_id: "cancelled"}
+
+
+async def test_a_branch_admins_invoice_of_a_school_wide_subscription_is_booked_to_their_branch(
+        billing: Harness) -> None:
+    """issueInvoice for a subscription booked to no branch (a child with no branch yet, on a school-wide plan):
+    a branch admin's invoice was booked to no branch - school-wide, which only the owner may cancel. Now it is
+    booked to the admin's branch, as their other money is, and they cancel it."""
+    fam = await billing.family()
+    no_branch = str(uuid.uuid4())
+    await billing.deliver("identity.student.registered", {
+        "student_id": no_branch, "family_id": fam.id, "first_name": "New", "last_name": "Test",
+        "birth_date": "2016-01-01", "branch_id": None})
+    owner, admin = billing.owner(), billing.admin(fam.branch_id)
+    plan = await billing.ok(owner, PLAN, {"b": None})
+    sold = await billing.ok(owner, SELL, {"p": plan["createSubscriptionPlan"]["subscriptionPlan"]["id"],
+                                          "s": no_branch})
+    sub = sold["sellSubscription"]["subscription"]["id"]
+    issued = await billing.ok(admin, INVOICE, {"i": {"familyId": fam.id, "description": "d", "subscriptionId": sub}})
+    assert issued["issueInvoice"]["errors"] == [], issued
+    cancelled = await billing.ok(admin, CANCEL_INVOICE, {"i": issued["issueInvoice"]["invoice"]["id"]})
+    assert cancelled["cancelInvoice"]["errors"] == [], cancelled
+
+
 CREDIT_LIMIT = """mutation($f: ID!, $l: Decimal!) { setCreditLimit(familyId: $f, limit: $l) {
   account { creditLimit { amount } } errors { code field } } }"""
 

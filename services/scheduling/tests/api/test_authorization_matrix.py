@@ -144,6 +144,8 @@ CASES: dict[str, tuple[str, Any, dict[str, tuple[bool, bool]]]] = {
                                   "price": "1"}}, ADMIN_OF_BRANCH),
     "bookSlot": ("mutation($x: ID!, $s: ID!) { bookSlot(slotId: $x, studentId: $s) { errors { code } } }",
                  lambda t: {"x": t.slot, "s": t.student}, FAMILY_OR_ADMIN),
+    "closeSlot": ("mutation($x: ID!) { closeSlot(slotId: $x) { errors { code } } }",
+                  lambda t: {"x": t.slot}, ADMIN_OF_BRANCH),
     "bookPlace": ("mutation($l: ID!, $s: ID!) { bookPlace(lessonId: $l, studentId: $s) { errors { code } } }",
                   lambda t: {"l": t.lesson, "s": t.student}, FAMILY_OR_ADMIN),
     "cancelBooking": ("mutation($b: ID!) { cancelBooking(bookingId: $b) { errors { code } } }",

@@ -9,13 +9,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from scheduling_testkit import (
     GENERATE,
+    OWNER,
     PUBLISH,
     Env,
+    World,
     add_rule,
     create_group,
     create_room,
     lessons_of,
     make_world,
+    new_id,
     ok,
     user_error,
 )
@@ -266,3 +269,108 @@ async def test_an_open_slot_over_the_teachers_lesson_or_a_taken_room_is_refused(
     assert [e["code"] for e in over_booked["errors"]] == ["TEACHER_CONFLICT"]  # the lesson the booking made
     assert {x["id"] for x in (await env.gql(w.admin, OPEN_SLOTS, {"b": w.branch_id}))["data"]["openSlots"]} == \
         {other}
+
+
+CLOSE_SLOT = """mutation($x: ID!) { closeSlot(slotId: $x) { slot { id booked closed }
+  errors { field code message } } }"""
+MOVE_LESSON = """mutation($l: ID!, $s: DateTime!, $e: DateTime!) { moveLesson(lessonId: $l, startsAt: $s, endsAt: $e) {
+  lessons { id } errors { field code message } } }"""
+CREATE_LESSON_ERRORS = """mutation($input: CreateLessonInput!) { createLesson(input: $input) { lesson { id }
+  errors { field code message } } }"""
+GENERATE_CONFLICTS = """mutation($b: ID!, $m: String!) { generateMonth(branchId: $b, month: $m) {
+  created conflicts { localDate code message } errors { code } } }"""
+
+
+def _slot_window(w: World, at: datetime, *, teacher: int = 0, hours: float = 1,
+                 room_id: str | None = None) -> dict[str, object]:
+    return {"input": {"branchId": w.branch_id, "teacherId": w.teachers[teacher], "startsAt": at.isoformat(),
+                      "endsAt": (at + timedelta(hours=hours)).isoformat(), "lessonType": "individual",
+                      "price": "2000", "roomId": room_id}}
+
+
+async def test_an_open_slot_over_the_teachers_open_slot_or_its_room_is_refused(env: Env) -> None:
+    """Two open slots of one teacher at once were both offered: the second family's booking was refused. The
+    second openSlot is SLOT_CONFLICT naming the first; nothing is made. So is one in a room another slot holds."""
+    w = await make_world(env, teachers=2)
+    room = await create_room(env, w)
+    at = datetime(2027, 4, 6, 9, 0, tzinfo=UTC)
+    first = ok(await env.gql(w.admin, OPEN_SLOT, _slot_window(w, at, room_id=room)), "openSlot")["slot"]["id"]
+    same_teacher = (await env.gql(w.admin, OPEN_SLOT_ERRORS, _slot_window(w, at + timedelta(minutes=30))))
+    refused = same_teacher["data"]["openSlot"]
+    assert refused["slot"] is None
+    assert [(e["code"], e["field"]) for e in refused["errors"]] == [("SLOT_CONFLICT", "teacherId")]
+    assert first in refused["errors"][0]["message"] and "(Europe/Moscow)" in refused["errors"][0]["message"]
+    same_room = (await env.gql(w.admin, OPEN_SLOT_ERRORS, _slot_window(w, at, teacher=1, room_id=room)))
+    assert [(e["code"], e["field"]) for e in same_room["data"]["openSlot"]["errors"]] == [("SLOT_CONFLICT", "roomId")]
+    assert [x["id"] for x in (await env.gql(w.admin, OPEN_SLOTS, {"b": w.branch_id}))["data"]["openSlots"]] == \
+        [first]
+    ok(await env.gql(w.admin, OPEN_SLOT, _slot_window(w, at + timedelta(hours=1))), "openSlot")  # right after: fine
+    ok(await env.gql(w.admin, OPEN_SLOT, _slot_window(w, at, teacher=1)), "openSlot")  # another teacher, no room
+
+
+async def test_a_lesson_over_an_open_slot_is_refused_until_the_slot_is_closed(env: Env) -> None:
+    """A lesson created, moved or generated over the teacher's open (unbooked) slot was accepted, and the slot,
+    still shown to families, could no longer be booked. createLesson and moveLesson are SLOT_CONFLICT naming the
+    slot; generateMonth skips the clashing occurrence and reports it; once the admin closes the slot, all go."""
+    w = await make_world(env, families=(1,))
+    at = datetime(2027, 6, 7, 9, 0, tzinfo=UTC)  # a Monday, 12:00 in Moscow
+    slot = ok(await env.gql(w.admin, OPEN_SLOT, _slot_window(w, at)), "openSlot")["slot"]["id"]
+
+    created = (await env.gql(w.admin, CREATE_LESSON_ERRORS, _slot_window(w, at + timedelta(minutes=30))))
+    errors_ = created["data"]["createLesson"]["errors"]
+    assert created["data"]["createLesson"]["lesson"] is None
+    assert [(e["code"], e["field"]) for e in errors_] == [("SLOT_CONFLICT", "teacherId")]
+    assert slot in errors_[0]["message"]
+
+    elsewhere = ok(await env.gql(w.admin, CREATE_LESSON, _slot_window(w, at + timedelta(hours=3))),
+                   "createLesson")["lesson"]["id"]
+    moved = await env.gql(w.admin, MOVE_LESSON, {"l": elsewhere, "s": at.isoformat(),
+                                                 "e": (at + timedelta(hours=1)).isoformat()})
+    assert [e["code"] for e in moved["data"]["moveLesson"]["errors"]] == ["SLOT_CONFLICT"]
+
+    await add_rule(env, w, None, "FREQ=WEEKLY;BYDAY=MO", "12:00:00", 60, "2027-06-01", branchId=w.branch_id,
+                   teacherId=w.teachers[0], lessonType="individual", price="10")
+    generated = ok(await env.gql(w.admin, GENERATE_CONFLICTS, {"b": w.branch_id, "m": "2027-06"}), "generateMonth")
+    assert generated["created"] == 3  # June 2027 has four Mondays; the 7th is the slot's
+    assert [(c["localDate"], c["code"]) for c in generated["conflicts"]] == [("2027-06-07", "SLOT_CONFLICT")]
+    assert slot in generated["conflicts"][0]["message"]
+
+    closed = ok(await env.gql(w.admin, CLOSE_SLOT, {"x": slot}), "closeSlot")["slot"]
+    assert (closed["id"], closed["closed"], closed["booked"]) == (slot, True, False)
+    assert (await env.gql(w.guardian(w.family_ids[0]), OPEN_SLOTS, {"b": w.branch_id}))["data"]["openSlots"] == []
+    again = ok(await env.gql(w.admin, GENERATE_CONFLICTS, {"b": w.branch_id, "m": "2027-06"}), "generateMonth")
+    assert (again["created"], again["conflicts"]) == (1, [])
+
+
+async def test_close_slot_is_the_branchs_idempotent_and_refuses_a_booked_slot(env: Env) -> None:
+    """closeSlot: the slot's branch's admin or the owner (a teacher, another branch's admin, a family: FORBIDDEN;
+    an unknown id hides like forbidden but for the owner). Closing twice is fine; a closed slot is gone from
+    families' lists and cannot be booked; a booked one is SLOT_BOOKED (cancel the booking first)."""
+    w, other = await make_world(env, families=(1,)), await make_world(env)
+    kid, guardian = w.students(0)[0], w.guardian(w.family_ids[0])
+    at = datetime.now(UTC).replace(microsecond=0) + timedelta(days=5)
+    to_close = ok(await env.gql(w.admin, OPEN_SLOT, _slot_window(w, at)), "openSlot")["slot"]["id"]
+    to_book = ok(await env.gql(w.admin, OPEN_SLOT, _slot_window(w, at + timedelta(hours=2))), "openSlot")["slot"]["id"]
+
+    for who in (other.admin, w.teacher(0), guardian):
+        denied = await env.gql(who, CLOSE_SLOT, {"x": to_close})
+        assert denied["errors"][0]["extensions"]["code"] == "FORBIDDEN", denied
+    unknown = await env.gql(w.admin, CLOSE_SLOT, {"x": new_id()})
+    assert unknown["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert user_error(await env.gql(OWNER, CLOSE_SLOT, {"x": new_id()}), "closeSlot") == "SLOT_NOT_FOUND"
+    assert {x["id"] for x in (await env.gql(guardian, OPEN_SLOTS, {"b": w.branch_id}))["data"]["openSlots"]} == \
+        {to_close, to_book}
+
+    for who in (w.admin, OWNER):  # twice: the second finds it closed and answers the same
+        assert ok(await env.gql(who, CLOSE_SLOT, {"x": to_close}), "closeSlot")["slot"]["closed"] is True
+    assert [x["id"] for x in (await env.gql(guardian, OPEN_SLOTS, {"b": w.branch_id}))["data"]["openSlots"]] == \
+        [to_book]
+    assert user_error(await env.gql(guardian, BOOK_SLOT, {"slot": to_close, "s": kid}), "bookSlot") == \
+        "SLOT_NOT_FOUND"
+
+    booking = ok(await env.gql(guardian, BOOK_SLOT, {"slot": to_book, "s": kid}), "bookSlot")["booking"]
+    booked = await env.gql(w.admin, CLOSE_SLOT, {"x": to_book})
+    assert user_error(booked, "closeSlot") == "SLOT_BOOKED" and booked["data"]["closeSlot"]["slot"] is None
+    ok(await env.gql(guardian, CANCEL, {"b": booking["id"]}), "cancelBooking")  # in time: the slot reopens
+    assert ok(await env.gql(w.admin, CLOSE_SLOT, {"x": to_book}), "closeSlot")["slot"]["closed"] is True
+    assert (await env.gql(guardian, OPEN_SLOTS, {"b": w.branch_id}))["data"]["openSlots"] == []

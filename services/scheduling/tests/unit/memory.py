@@ -393,14 +393,27 @@ class MemorySlots(_Repo):
 
     async def claim(self, slot_id: str, lesson_id: str) -> bool:
         s = self.t.slots.get(slot_id)
-        if s is None or s.lesson_id is not None:
+        if s is None or not s.open:
             return False
         self.t.slots[slot_id] = replace(s, lesson_id=lesson_id)
         return True
 
+    async def close(self, slot_id: str, at: datetime) -> bool:
+        s = self.t.slots.get(slot_id)
+        if s is None or not s.open:
+            return False
+        self.t.slots[slot_id] = replace(s, closed_at=at)
+        return True
+
+    async def open_over(self, starts_at: datetime, ends_at: datetime, teacher_ids: Iterable[str] = (),
+                        room_ids: Iterable[str] = ()) -> list[AvailabilitySlot]:
+        teachers, rooms = set(teacher_ids), {r for r in room_ids if r}
+        return [s for s in self.t.slots.values() if s.holds(starts_at, ends_at)
+                and (s.teacher_id in teachers or (s.room_id is not None and s.room_id in rooms))]
+
     async def open_slots(self, branch_ids: Sequence[str] | None, teacher_id: str | None, starts_from: datetime,
                          starts_before: datetime) -> list[AvailabilitySlot]:
-        return sorted((s for s in self.t.slots.values() if s.lesson_id is None
+        return sorted((s for s in self.t.slots.values() if s.open
                        and starts_from <= s.starts_at < starts_before
                        and (branch_ids is None or s.branch_id in branch_ids)
                        and (teacher_id is None or s.teacher_id == teacher_id)), key=lambda s: s.starts_at)

@@ -114,6 +114,8 @@ export const en: Record<EnglishKey, string> = {
   "error.ROOM_CONFLICT": "The room is taken at this time.",
   "error.ROOM_NOT_FOUND": "Room not found.",
   "error.SLOT_NOT_FOUND": "This time slot is not open.",
+  "error.SLOT_BOOKED": "This slot is booked. Cancel the booking first.",
+  "error.SLOT_CONFLICT": "An open slot is offered at this time. Close it first.",
   "error.TEACHER_CONFLICT": "The teacher has another lesson at this time.",
   "error.TEACHER_NOT_FOUND": "Teacher not found.",
   "error.WRONG_BRANCH": "These belong to different branches.",

@@ -112,6 +112,8 @@ export const ru = {
   "error.ROOM_CONFLICT": "Аудитория в это время занята.",
   "error.ROOM_NOT_FOUND": "Аудитория не найдена.",
   "error.SLOT_NOT_FOUND": "На это время записаться уже нельзя.",
+  "error.SLOT_BOOKED": "На это окно уже записались. Сначала отмените запись.",
+  "error.SLOT_CONFLICT": "На это время открыто окно для записи. Сначала закройте его.",
   "error.TEACHER_CONFLICT": "У преподавателя в это время другое занятие.",
   "error.TEACHER_NOT_FOUND": "Преподаватель не найден.",
   "error.WRONG_BRANCH": "Это относится к разным филиалам.",

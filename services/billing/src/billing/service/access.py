@@ -20,7 +20,8 @@ from kabinet.auth.principal import Principal, Role
 from kabinet.auth.rules import ensure, require_authenticated
 from kabinet.errors import InvalidInput
 
-__all__ = ["actor", "ensure_booked_managed", "ensure_family_managed", "require_booking", "require_branch_managed",
+__all__ = ["actor", "booking_branch", "ensure_booked_managed", "ensure_family_managed", "require_booked_managed",
+           "require_booking", "require_branch_managed",
            "require_family_managed", "require_family_visible", "require_family_wide"]
 
 
@@ -39,6 +40,16 @@ async def require_family_managed(p: Principal, projections: Projections, family_
     names is checked too: the branch it is booked to (that branch's report changes: its admins only) and the
     student it is for (a child of this family, studying in the caller's branch)."""
     await _managed_family_branches(p, projections, family_id, branch_id=branch_id, student_id=student_id)
+
+
+async def require_booked_managed(p: Principal, projections: Projections, family_id: str,
+                                 branch_id: str | None) -> None:
+    """Undoing money already booked (a payment's refund, an invoice's cancellation) changes the report of the
+    branch it was booked to: that branch's admins (of the family's branches) and the owner. Money booked to no
+    branch (school-wide: online payments, the owner's without a branch) is in no branch's report: the owner's
+    alone, not any admin of one of the family's branches."""
+    await require_family_managed(p, projections, family_id, branch_id=branch_id)
+    ensure(may_manage_branch(p, branch_id))
 
 
 async def require_booking(p: Principal, projections: Projections, family_id: str, *, branch_id: str | None,

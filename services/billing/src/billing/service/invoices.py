@@ -10,7 +10,13 @@ from billing.domain.errors import InvoiceNotFound, InvoiceStateInvalid, Subscrip
 from billing.domain.events import InvoiceIssued
 from billing.domain.model import InvoiceStatus, new_id, positive_amount, utcnow
 from billing.domain.records import Invoice
-from billing.service.access import ensure_booked_managed, require_booking, require_family_managed
+from billing.service.access import (
+    booking_branch,
+    ensure_booked_managed,
+    require_booked_managed,
+    require_booking,
+    require_family_managed,
+)
 from billing.service.ledger import account_of
 from billing.service.payments import booked_branch
 from billing.service.unit_of_work import BillingUnitOfWork
@@ -64,6 +70,8 @@ async def issue_invoice(cmd: IssueInvoice, uow: BillingUnitOfWork, p: Principal)
             ensure_booked_managed(p, sub.branch_id)  # another branch's subscription is that branch's to invoice
             amount = amount if amount is not None else sub.price
             branch_id = branch_id or sub.branch_id
+            if branch_id is None:  # a school-wide subscription: a branch admin's invoice is their branch's money
+                branch_id = booking_branch(p, await uow.projections.family_branches(cmd.family_id), None)
         if amount is None:
             raise InvalidInput("Give the amount (or a subscription to invoice).", field="amount")
         amount = positive_amount(amount, uow.limits)
@@ -95,7 +103,8 @@ async def cancel_invoice(cmd: CancelInvoice, uow: BillingUnitOfWork, p: Principa
     inv = await repo.get(invoice_id, lock=True)
     if inv is None:
         raise InvoiceNotFound(field="invoiceId")
-    await require_family_managed(p, uow.projections, inv.family_id, branch_id=inv.branch_id)
+    # A school-wide invoice (the owner's without a branch) is cancelled by the owner only.
+    await require_booked_managed(p, uow.projections, inv.family_id, inv.branch_id)
     if inv.status == InvoiceStatus.CANCELLED.value:
         return invoice_id
     if inv.status != InvoiceStatus.ISSUED.value:

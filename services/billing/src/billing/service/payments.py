@@ -32,8 +32,7 @@ from billing.service.access import (
     actor,
     ensure_booked_managed,
     ensure_family_managed,
-    require_branch_managed,
-    require_family_managed,
+    require_booked_managed,
 )
 from billing.service.ledger import account_of, post, post_payment
 from billing.service.unit_of_work import BillingUnitOfWork
@@ -180,11 +179,8 @@ async def refund_payment(cmd: RefundPayment, uow: BillingUnitOfWork, p: Principa
     payment = await repo.get(cmd.payment_id)
     if payment is None:
         raise PaymentNotFound(field="paymentId")
-    # A refund changes the report of the branch the payment was booked to: its admins (or the owner) only. A
-    # school-wide payment (online: the provider paid the school; the owner's without a branch) is in no branch's
-    # report: the owner's alone, not any admin of one of the family's branches.
-    await require_family_managed(p, uow.projections, payment.family_id, branch_id=payment.branch_id)
-    require_branch_managed(p, payment.branch_id)
+    # A school-wide payment (online: the provider paid the school) is refunded by the owner only.
+    await require_booked_managed(p, uow.projections, payment.family_id, payment.branch_id)
     amount = positive_amount(cmd.amount, uow.limits)
     content = {"payment": cmd.payment_id, "amount": f"{amount:.2f}", "reason": cmd.reason}
 

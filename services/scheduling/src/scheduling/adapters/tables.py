@@ -205,6 +205,7 @@ availability_slots = Table(
     Column("currency", String(3), nullable=False),
     Column("room_id", Id, nullable=True),
     Column("lesson_id", Id, nullable=True),
+    Column("closed_at", UtcDateTime(), nullable=True),
 )
 
 # One row per family: the primary key is the one-free-trial rule, race-free.

@@ -173,6 +173,18 @@ class SlotTaken(Conflict):
     message = "This time slot has just been booked by someone else."
 
 
+class SlotConflict(Conflict):
+    """An open slot holds the teacher's (or the room's) time: close it first (closeSlot)."""
+
+    code = "SLOT_CONFLICT"
+    message = "An open slot is offered at this time; close it first."
+
+
+class SlotBooked(Conflict):
+    code = "SLOT_BOOKED"
+    message = "This slot is booked; cancel the booking first."
+
+
 class LateCancellationRefused(Conflict):
     code = "LATE_CANCELLATION_REFUSED"
     message = "It is too late to cancel this booking; contact the branch."

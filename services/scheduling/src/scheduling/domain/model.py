@@ -297,8 +297,9 @@ class Lesson:
 
 
 def check_no_clash(candidate: Lesson, others: Iterable[Lesson], tz: ZoneInfo | None = None,
-                   names: Mapping[str, str] | None = None) -> None:
-    """Refuse a lesson whose teacher or room is busy elsewhere at the same time, naming the clash.
+                   names: Mapping[str, str] | None = None, slots: Iterable[AvailabilitySlot] = ()) -> None:
+    """Refuse a lesson whose teacher or room is busy elsewhere at the same time, naming the clash: another
+    lesson, or an open (unbooked) slot — families are offered that time, so the admin closes the slot first.
 
     A parallel make-up lesson runs beside its original with the same teacher, so that pair is exempt.
     """
@@ -313,6 +314,14 @@ def check_no_clash(candidate: Lesson, others: Iterable[Lesson], tz: ZoneInfo | N
                 f"The teacher already has {what} at {when}.", field="teacherId")
         if candidate.room_id is not None and other.room_id == candidate.room_id:
             raise errors.RoomConflict(f"The room is taken by {what} at {when}.", field="roomId")
+    for slot in slots:
+        if slot.id == candidate.id or not slot.holds(candidate.starts_at, candidate.ends_at):
+            continue
+        what = f"an open slot ({slot.id}) at {describe_window(slot.starts_at, slot.ends_at, tz)}; close it first"
+        if slot.teacher_id == candidate.teacher_id:
+            raise errors.SlotConflict(f"The teacher has {what}.", field="teacherId")
+        if candidate.room_id is not None and slot.room_id == candidate.room_id:
+            raise errors.SlotConflict(f"The room is held by {what}.", field="roomId")
 
 
 def check_student_free(student_id: str, starts_at: datetime, ends_at: datetime, busy: Iterable[Lesson],
@@ -327,8 +336,12 @@ def check_student_free(student_id: str, starts_at: datetime, ends_at: datetime, 
 
 def describe_time(lesson: Lesson, tz: ZoneInfo | None) -> str:
     """The lesson's time as the branch sees it, with the zone named (a school spans several)."""
-    start = lesson.starts_at.astimezone(tz) if tz else lesson.starts_at
-    end = lesson.ends_at.astimezone(tz) if tz else lesson.ends_at
+    return describe_window(lesson.starts_at, lesson.ends_at, tz)
+
+
+def describe_window(starts_at: datetime, ends_at: datetime, tz: ZoneInfo | None) -> str:
+    start = starts_at.astimezone(tz) if tz else starts_at
+    end = ends_at.astimezone(tz) if tz else ends_at
     return f"{start:%Y-%m-%d %H:%M}–{end:%H:%M} ({tz.key if tz else 'UTC'})"
 
 
@@ -402,11 +415,21 @@ class AvailabilitySlot:
     price: Money
     room_id: str | None = None
     lesson_id: str | None = None  # set once booked
+    closed_at: datetime | None = None  # closed by the branch: no longer offered, never booked again
 
     def __post_init__(self) -> None:
         self.starts_at, self.ends_at = as_utc(self.starts_at), as_utc(self.ends_at)
         if self.ends_at <= self.starts_at:
             raise errors.InvalidTimeRange(field="endsAt")
+
+    @property
+    def open(self) -> bool:
+        """Offered to families: neither booked (its lesson then holds the time) nor closed."""
+        return self.lesson_id is None and self.closed_at is None
+
+    def holds(self, starts_at: datetime, ends_at: datetime) -> bool:
+        """Whether this open slot keeps [starts_at, ends_at) for the family who may book it."""
+        return self.open and self.starts_at < ends_at and starts_at < self.ends_at
 
 
 def money(amount: Decimal | str, currency: str = DEFAULT_CURRENCY) -> Money:

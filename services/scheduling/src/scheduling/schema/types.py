@@ -272,12 +272,13 @@ class AvailabilitySlot:
     ends_at: dt.datetime
     price: Money
     booked: bool
+    closed: bool = strawberry.field(description="Closed by the branch (closeSlot): no longer offered.")
 
     @classmethod
     def from_model(cls, s: model.AvailabilitySlot) -> AvailabilitySlot:
         return cls(id=strawberry.ID(s.id), branch_id=strawberry.ID(s.branch_id), teacher_id=strawberry.ID(s.teacher_id),
                    lesson_type=s.lesson_type, starts_at=s.starts_at, ends_at=s.ends_at,
-                   price=Money.from_value(s.price), booked=s.lesson_id is not None)
+                   price=Money.from_value(s.price), booked=s.lesson_id is not None, closed=s.closed_at is not None)
 
 
 @strawberry.type(description="A family's booking of a lesson for a child.")
@@ -384,7 +385,8 @@ class GenerationConflict:
     group_id: strawberry.ID | None
     rule_id: strawberry.ID
     code: str = strawberry.field(graphql_type=ErrorCode,
-                                 description="TEACHER_CONFLICT, ROOM_CONFLICT or STUDENT_CONFLICT.")
+                                 description="TEACHER_CONFLICT, ROOM_CONFLICT, SLOT_CONFLICT (an open slot: "
+                                             "close it first) or STUDENT_CONFLICT.")
     message: str = strawberry.field(description="Names the other lesson (group, course, teacher), its time and "
                                                 "the branch's zone.")
 

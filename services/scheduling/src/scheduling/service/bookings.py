@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from kabinet.auth.principal import Principal
-from kabinet.auth.rules import require_authenticated
+from kabinet.auth.rules import ensure, hides_missing, require_authenticated
 from scheduling.domain import errors
 from scheduling.domain.access import can_act_for, published_for, require_branch_admin
 from scheduling.domain.events import BookingCancelled, BookingCreated
@@ -71,6 +71,35 @@ async def open_slot(cmd: OpenSlot, uow: SchedulingUnitOfWork, p: Principal) -> A
     return slot
 
 
+@dataclass(frozen=True)
+class CloseSlot:
+    slot_id: str
+    now: datetime | None = None
+
+
+async def close_slot(cmd: CloseSlot, uow: SchedulingUnitOfWork, p: Principal) -> AvailabilitySlot:
+    """The branch takes an open slot off offer (to put a lesson there, or the teacher is away). Idempotent: a
+    closed slot answers as it is. A booked one is SLOT_BOOKED: its lesson is the family's (cancel the booking
+    first). Slots are opened by the branch's admins, so they (and the owner) close them; a teacher does not."""
+    require_authenticated(p)
+    slot = await uow.slots.get(cmd.slot_id)
+    if slot is None:
+        ensure(not hides_missing(p))  # not there answers as not yours, but to the owner
+        raise errors.SlotNotFound(field="slotId")
+    require_branch_admin(p, slot.branch_id)
+    if slot.closed_at is None and slot.lesson_id is None:
+        now = cmd.now or utcnow()
+        # Conditional, as bookSlot's claim is: of a booking and a closing at once, one wins.
+        if await uow.slots.close(slot.id, now):
+            slot.closed_at = now
+            await uow.commit()
+            return slot
+        slot = await uow.slots.get(cmd.slot_id) or slot
+    if slot.closed_at is None:
+        raise errors.SlotBooked(field="slotId")
+    return slot
+
+
 def _lesson_in(slot: AvailabilitySlot, t: LessonType, branch: Branch) -> Lesson:
     """The lesson booking this slot makes (openSlot checks it for clashes before offering the slot)."""
     return Lesson(id=new_id(), branch_id=slot.branch_id, teacher_id=slot.teacher_id, lesson_type=t.code,
@@ -115,7 +144,7 @@ async def book_slot(cmd: BookSlot, uow: SchedulingUnitOfWork, p: Principal) -> B
     now = cmd.now or utcnow()
     student = await get_student(uow, cmd.student_id, p)
     slot = await uow.slots.get(cmd.slot_id)
-    if slot is None or slot.starts_at <= now:
+    if slot is None or slot.closed_at is not None or slot.starts_at <= now:
         raise errors.SlotNotFound(field="slotId")
     if p.is_staff:  # families book in any branch; staff book only in the slots of their own branch
         require_branch_admin(p, slot.branch_id)

@@ -4,7 +4,8 @@ Generation is idempotent: each occurrence of a rule is one lesson (unique on rul
 it again adds only what is missing; a moved or cancelled occurrence is never recreated. Generated lessons are
 drafts until the month is published; publishing emits one scheduling.lesson.scheduled.v1 per lesson.
 
-An occurrence that clashes (its teacher, room or a member is busy) is not created and is reported, naming the
+An occurrence that clashes (its teacher, room or a member is busy, or an open slot holds the teacher or room)
+is not created and is reported, naming the
 other lesson; everything else is created. Resolve the clash and generate again: only the missing ones are added.
 """
 
@@ -30,7 +31,7 @@ from scheduling.domain.model import (
 from scheduling.domain.recurrence import RecurringRule, month_bounds
 from scheduling.service.common import get_branch, get_group
 from scheduling.service.publishing import schedule_events
-from scheduling.service.unit_of_work import LessonRepository, SchedulingUnitOfWork
+from scheduling.service.unit_of_work import LessonRepository, SchedulingUnitOfWork, SlotRepository
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,7 @@ async def generate_month(cmd: GenerateMonth, uow: SchedulingUnitOfWork, p: Princ
             new.append(lesson)
     conflicts: list[GenerationConflict] = []
     if new:
-        new, conflicts = await _without_clashes(lessons_repo, new, tz)
+        new, conflicts = await _without_clashes(lessons_repo, uow.slots, new, tz)
         if new:
             await lessons_repo.add_many(new)
     await uow.commit()
@@ -113,12 +114,14 @@ def _lesson_of(rule: RecurringRule, kind: LessonKind, charged: bool, day: date, 
         capacity=rule.capacity, rule_id=rule.id, bookable=kind is LessonKind.TRIAL or rule.group_id is not None)
 
 
-async def _without_clashes(repo: LessonRepository, new: list[Lesson], tz: ZoneInfo
+async def _without_clashes(repo: LessonRepository, slot_repo: SlotRepository, new: list[Lesson], tz: ZoneInfo
                           ) -> tuple[list[Lesson], list[GenerationConflict]]:
-    """The new lessons that clash with nothing (existing lessons or the new ones kept before them, earliest
-    first), and a conflict for each of the others — teacher, room or a student busy, set-wise."""
+    """The new lessons that clash with nothing (existing lessons, open slots, or the new ones kept before them,
+    earliest first), and a conflict for each of the others — teacher, room or a student busy, set-wise."""
     lo, hi = min(x.starts_at for x in new), max(x.ends_at for x in new)
-    existing = await repo.busy(lo, hi, {x.teacher_id for x in new}, {x.room_id for x in new if x.room_id})
+    teachers, rooms = {x.teacher_id for x in new}, {x.room_id for x in new if x.room_id}
+    existing = await repo.busy(lo, hi, teachers, rooms)
+    slots = await slot_repo.open_over(lo, hi, teachers, rooms)
     students = sorted({p.student_id for x in new for p in x.participants})
     per_student: dict[str, list[Lesson]] = defaultdict(list)
     for sid, found in (await repo.busy_students(students, lo, hi)).items():
@@ -134,11 +137,11 @@ async def _without_clashes(repo: LessonRepository, new: list[Lesson], tz: ZoneIn
     for x in sorted(new, key=lambda lesson: lesson.starts_at):
         near = by_resource["t", x.teacher_id] + (by_resource["r", x.room_id] if x.room_id else [])
         try:
-            check_no_clash(x, near, tz, names)
+            check_no_clash(x, near, tz, names, slots)
             for p in x.participants:
                 check_student_free(p.student_id, x.starts_at, x.ends_at, per_student[p.student_id], tz=tz,
                                    names=names)
-        except (errors.TeacherConflict, errors.RoomConflict, errors.StudentConflict) as exc:
+        except (errors.TeacherConflict, errors.RoomConflict, errors.SlotConflict, errors.StudentConflict) as exc:
             conflicts.append(GenerationConflict(x.local_date, x.rule_id or "", x.group_id, exc))
             continue
         kept.append(x)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -45,13 +46,15 @@ from scheduling.service.publishing import (
 from scheduling.service.unit_of_work import SchedulingUnitOfWork
 
 
-async def ensure_free(uow: SchedulingUnitOfWork, lesson: Lesson) -> None:
-    """Teacher and room free at the lesson's time, else a typed error naming the clash."""
+async def ensure_free(uow: SchedulingUnitOfWork, lesson: Lesson, moving: Collection[str] = ()) -> None:
+    """Teacher and room free at the lesson's time (no other lesson, no open slot), else a typed error naming
+    the clash. ``moving``: the lessons moved together with this one (their old times do not count)."""
     repo = uow.lessons
-    busy = await repo.busy(lesson.starts_at, lesson.ends_at, [lesson.teacher_id],
-                           [lesson.room_id] if lesson.room_id else [])
+    teachers, rooms = [lesson.teacher_id], [lesson.room_id] if lesson.room_id else []
+    busy = [b for b in await repo.busy(lesson.starts_at, lesson.ends_at, teachers, rooms) if b.id not in moving]
+    slots = await uow.slots.open_over(lesson.starts_at, lesson.ends_at, teachers, rooms)
     branch = await get_branch(uow, lesson.branch_id)
-    check_no_clash(lesson, busy, branch.tz, await repo.labels(busy))
+    check_no_clash(lesson, busy, branch.tz, await repo.labels(busy), slots)
 
 
 async def ensure_student_free(uow: SchedulingUnitOfWork, student_id: str, lesson: Lesson) -> None:
@@ -159,15 +162,14 @@ async def move_lesson(cmd: MoveLesson, uow: SchedulingUnitOfWork, p: Principal) 
     for x in targets:
         new_start = x.starts_at + shift
         x.move(new_start, new_start + duration, teacher_id, room_id)
+    moving = {t.id for t in targets}
     for x in targets:
         # Check against the world minus the lessons being moved together.
-        busy = [b for b in await repo.busy(x.starts_at, x.ends_at, [x.teacher_id], [x.room_id] if x.room_id else [])
-                if b.id not in {t.id for t in targets}]
+        await ensure_free(uow, x, moving)
         branch = await get_branch(uow, x.branch_id)
-        check_no_clash(x, busy, branch.tz, await repo.labels(busy))
         for part in x.participants:
             others = [b for b in (await repo.busy_students([part.student_id], x.starts_at, x.ends_at)
-                                  ).get(part.student_id, []) if b.id not in {t.id for t in targets}]
+                                  ).get(part.student_id, []) if b.id not in moving]
             check_student_free(part.student_id, x.starts_at, x.ends_at, others, tz=branch.tz,
                                names=await repo.labels(others))
         await repo.save(x)

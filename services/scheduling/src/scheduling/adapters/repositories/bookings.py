@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kabinet.db.any_of import any_of
@@ -66,7 +66,12 @@ class BookingRepository:
 
 def _slot(r: Any) -> AvailabilitySlot:
     return AvailabilitySlot(r.id, r.branch_id, r.teacher_id, r.lesson_type, utc(r.starts_at), utc(r.ends_at),
-                            Money(r.price, r.currency), r.room_id, r.lesson_id)
+                            Money(r.price, r.currency), r.room_id, r.lesson_id,
+                            utc(r.closed_at) if r.closed_at else None)
+
+
+# Offered to families: not booked, not closed.
+_OPEN = and_(availability_slots.c.lesson_id.is_(None), availability_slots.c.closed_at.is_(None))
 
 
 class SlotRepository:
@@ -77,7 +82,7 @@ class SlotRepository:
         await self.session.execute(insert(availability_slots).values(
             id=s.id, branch_id=s.branch_id, teacher_id=s.teacher_id, lesson_type=s.lesson_type,
             starts_at=s.starts_at, ends_at=s.ends_at, price=s.price.amount, currency=s.price.currency,
-            room_id=s.room_id, lesson_id=s.lesson_id))
+            room_id=s.room_id, lesson_id=s.lesson_id, closed_at=s.closed_at))
 
     async def get(self, slot_id: str) -> AvailabilitySlot | None:
         r = (await self.session.execute(select(availability_slots).where(availability_slots.c.id == slot_id))).first()
@@ -90,14 +95,33 @@ class SlotRepository:
         return bool(res.rowcount)  # type: ignore[attr-defined]
 
     async def claim(self, slot_id: str, lesson_id: str) -> bool:
-        """Conditional update: of two families booking one slot at once, exactly one gets it."""
+        """Conditional update: of two families booking one slot at once (or a booking and the branch closing
+        it), exactly one gets it."""
         res = await self.session.execute(update(availability_slots).where(
-            availability_slots.c.id == slot_id, availability_slots.c.lesson_id.is_(None)).values(lesson_id=lesson_id))
+            availability_slots.c.id == slot_id, _OPEN).values(lesson_id=lesson_id))
         return bool(res.rowcount)  # type: ignore[attr-defined]
+
+    async def close(self, slot_id: str, at: datetime) -> bool:
+        """Conditional update, the other side of ``claim``: False if the slot is booked or closed meanwhile."""
+        res = await self.session.execute(update(availability_slots).where(
+            availability_slots.c.id == slot_id, _OPEN).values(closed_at=at))
+        return bool(res.rowcount)  # type: ignore[attr-defined]
+
+    async def open_over(self, starts_at: datetime, ends_at: datetime, teacher_ids: Iterable[str] = (),
+                        room_ids: Iterable[str] = ()) -> list[AvailabilitySlot]:
+        """Open slots overlapping [starts_at, ends_at) of any of these teachers or rooms (a booked slot's time
+        is its lesson's, which ``LessonRepository.busy`` finds)."""
+        teachers, rooms = list(set(teacher_ids)), [r for r in set(room_ids) if r]
+        if not teachers and not rooms:
+            return []
+        q = select(availability_slots).where(
+            _OPEN, availability_slots.c.starts_at < ends_at, availability_slots.c.ends_at > starts_at,
+            or_(any_of(availability_slots.c.teacher_id, teachers), any_of(availability_slots.c.room_id, rooms)))
+        return [_slot(r) for r in await self.session.execute(q)]
 
     async def open_slots(self, branch_ids: Sequence[str] | None, teacher_id: str | None, starts_from: datetime,
                          starts_before: datetime) -> list[AvailabilitySlot]:
-        q = select(availability_slots).where(availability_slots.c.lesson_id.is_(None),
+        q = select(availability_slots).where(_OPEN,
                                              availability_slots.c.starts_at >= starts_from,
                                              availability_slots.c.starts_at < starts_before)
         if branch_ids is not None:

@@ -21,6 +21,12 @@ class BookingMutations:
         s, errors = await run(info, bookings.open_slot, cmd)
         return SlotPayload(slot=AvailabilitySlot.from_model(s) if s else None, errors=errors)
 
+    @strawberry.mutation(description="Close an open slot: families no longer see or book it (the branch's admins, "
+                                      "the owner). Closing a closed slot answers it; a booked one is SLOT_BOOKED.")
+    async def close_slot(self, info: Info[RequestContext, None], slot_id: strawberry.ID) -> SlotPayload:
+        s, errors = await run(info, bookings.close_slot, bookings.CloseSlot(str(slot_id)))
+        return SlotPayload(slot=AvailabilitySlot.from_model(s) if s else None, errors=errors)
+
     @strawberry.mutation(description="A guardian books an individual or trial lesson in an open slot for a child.")
     async def book_slot(self, info: Info[RequestContext, None], slot_id: strawberry.ID, student_id: strawberry.ID,
                         idempotency_key: str | None = None) -> BookingPayload:
