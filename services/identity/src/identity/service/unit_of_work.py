@@ -17,6 +17,7 @@ from identity.domain.confirmations import FamilyConfirmation
 from identity.domain.credentials import EmailToken, OneTimeCode, RefreshToken, StudentLogin
 from identity.domain.model import Branch, Consent, Family, Guardian, Staff, Student
 from identity.domain.questions import Question, Topic
+from identity.service.notification_store import NotificationRepository
 from kabinet.events import EventContract
 from kabinet.idempotency import Idempotency
 
@@ -217,6 +218,9 @@ class IdentityUnitOfWork(Protocol):
 
     @property
     def teachings(self) -> TeachingProjection: ...
+
+    @property
+    def notifications(self) -> NotificationRepository: ...
 
     @property
     def ports(self) -> IdentityPorts: ...

@@ -10,6 +10,7 @@ from identity.schema.mutations.families import FamilyMutations
 from identity.schema.mutations.org import OrgMutations
 from identity.schema.mutations.questions import QuestionMutations
 from identity.schema.mutations.sign_in import SignInMutations
+from identity.schema.notifications import NotificationMutations
 
 Mutation = merge_types("Mutation", (SignInMutations, AccountMutations, OrgMutations, FamilyMutations,
-                                    QuestionMutations))
+                                    QuestionMutations, NotificationMutations))
