@@ -133,6 +133,7 @@ async def phone_at_own_desk(env: Env, w: World, target: str) -> dict[str, Any]:
 
 PUBLIC_NO_OBJECT = {"has_foreign": False}
 ADMINS = frozenset({"branch_admin", "owner"})
+GUARDIAN = frozenset({"guardian"})
 FAMILY_SIDE = frozenset({"guardian", "student"})  # a student: own data and the own family's cabinet
 
 CASES: dict[str, Case] = {
@@ -251,6 +252,14 @@ CASES: dict[str, Case] = {
                           FAMILY_SIDE | ADMINS, v(lambda w, t: {"q": w.question[t]})),
     "setQuestionTopic": Case("""mutation($b: ID) { setQuestionTopic(input: {code: "extra", title: "E",
         responseHours: 8, branchId: $b}) { topic { code } } }""", ADMINS, v(lambda w, t: {"b": w.branch[t]})),
+    # -- notifications: the signed-in guardian's own only (test_notifications: another guardian's) -----------
+    "myNotifications": Case("{ myNotifications { items { id text } unreadCount } }", GUARDIAN, has_foreign=False),
+    "notificationPreferences": Case("{ notificationPreferences { language email } }", GUARDIAN,
+                                    has_foreign=False),
+    "markNotificationsRead": Case("mutation { markNotificationsRead { unreadCount } }", GUARDIAN,
+                                  has_foreign=False),
+    "setNotificationPreferences": Case("""mutation { setNotificationPreferences(input: {cabinet: [GRADE_POSTED],
+        email: [], sms: []}) { preferences { language } } }""", GUARDIAN, has_foreign=False),
 }
 
 

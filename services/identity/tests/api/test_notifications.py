@@ -132,6 +132,20 @@ async def test_an_event_delivered_twice_tells_each_guardian_once_per_channel_and
     assert await _rows(env, family_id=other["id"]) == []
 
 
+async def test_the_unique_key_holds_even_past_the_inbox(nenv: Env) -> None:
+    """Handled twice without the inbox's claim (as two consumers racing would): still one row per channel."""
+    env = nenv
+    branch = await make_branch(env)
+    fam, g = await _family(env, branch)
+    grade = _event("learning.grade.posted", lesson_id="l", student_id=fam["students"][0]["id"],
+                   family_id=fam["id"], grade="5", scale="five_point")
+    for _ in range(2):
+        async with env.runtime.uow() as kit:
+            await env.runtime.spec.consumer.handle(kit, [grade])
+            await kit.commit()
+    assert sorted(r.channel for r in await _rows(env, guardian_id=g.id)) == ["cabinet", "email"]
+
+
 async def test_moved_and_cancelled_lessons_reach_the_families_of_their_students(nenv: Env) -> None:
     env = nenv
     branch = await make_branch(env)
