@@ -6,6 +6,7 @@ Every test runs on PostgreSQL + RabbitMQ and again in embedded mode (SQLite + th
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import uuid
 from collections.abc import AsyncIterator
@@ -207,6 +208,28 @@ async def test_preferences_choose_channels_and_language(nenv: Env) -> None:
     got_rows = await _rows(env, guardian_id=g.id)
     assert sorted((r.kind, r.channel) for r in got_rows) == [("grade_posted", "cabinet"), ("grade_posted", "sms")]
     assert all(r.language == "en" and r.text == "Kid0: grade 4." for r in got_rows)
+    # The sender is off unless enabled: nothing left identity.
+    assert env.messages_to(g.phone) == 0 and all(r.status != "pending" or r.attempts == 0 for r in got_rows)
+
+
+async def test_an_enabled_sender_delivers_on_its_own(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """IDENTITY_NOTIFY_SEND=true: the periodic job sends (here to the development mailbox, as `kabinet run`)."""
+    settings = IdentitySettings(data_dir=tmp_path_factory.mktemp("notify-send"), argon2_time_cost=1,
+                                argon2_memory_kib=1024, argon2_parallelism=1, dev_mailbox=True, notify_send=True,
+                                notify_send_interval_s=0.05)
+    runtime = build_runtime(settings, transport=InProcessTransport())
+    async with running(runtime):
+        env = Env(runtime)
+        fam, g = await _family(env, await make_branch(env))
+        await _publish(env, _event("billing.payment.received", payment_id="p", family_id=fam["id"],
+                                   amount={"amount": "900.00", "currency": "RUB"}, method="cash"))
+
+        async def emailed() -> bool:
+            return env.messages_to(str(g.email)) == 1
+
+        await eventually(emailed)
+        assert "900.00 RUB" in env.last_message(str(g.email))
+        await env.anon.aclose()
 
 
 async def test_quiet_hours_hold_email_until_they_end(nenv: Env) -> None:
@@ -271,6 +294,27 @@ async def test_sms_notifications_respect_the_school_cap_and_say_why_not(nenv: En
     assert env.messages_to(g.phone) == before + 1
 
 
+async def test_sms_notifications_respect_the_branch_cost_cap(nenv: Env) -> None:
+    env = nenv
+    await _drain(env)
+    branch = await make_branch(env)  # a new branch: nothing spent today
+    fam, g = await _family(env, branch, email=False)
+    await env.ok(SET_PREFS, {"i": {"cabinet": [], "email": [], "sms": ["HOMEWORK_ASSIGNED"]}}, _as(g))
+    kid = fam["students"][0]["id"]
+    await _publish(env, *[_event("learning.homework.assigned", lesson_id=f"l{i}", group_id=None, text=f"Task {i}",
+                                 due_lesson_id=None, student_ids=[kid]) for i in range(3)])
+    await _wait_rows(env, 3, guardian_id=g.id)
+    original = env.deps.limits
+    env.deps.limits = dataclasses.replace(original, branch_daily_cost_cap="9.00")  # two SMS at 4.50
+    try:
+        await _drain(env)
+    finally:
+        env.deps.limits = original
+    rows = await _rows(env, guardian_id=g.id)
+    assert sorted(r.status for r in rows) == ["not_sent", "sent", "sent"]
+    assert [r.reason for r in rows if r.status == "not_sent"] == ["sms_cap_reached"]
+
+
 class FlakyEmail:
     """Fails the first ``failures`` sends to ``address``, then keeps what it sent there."""
 
@@ -309,6 +353,35 @@ async def test_the_sender_waits_out_a_provider_failure_and_never_sends_twice(nen
         assert email.status == "sent" and email.attempts == 3
     finally:
         env.deps.email, env.deps.clock = original_email, original_clock
+
+
+async def test_senders_side_by_side_send_each_message_once(nenv: Env) -> None:
+    env = nenv
+    await _drain(env)
+    branch = await make_branch(env)
+    families = [await _family(env, branch) for _ in range(6)]
+    await _publish(env, *[_event("billing.payment.received", payment_id=f"p{i}", family_id=fam["id"],
+                                 amount={"amount": "100.00", "currency": "RUB"}, method="cash")
+                          for i, (fam, _) in enumerate(families)])
+    for _, g in families:
+        await _wait_rows(env, 2, guardian_id=g.id)
+    original = env.deps.email
+
+    class SlowEmail:  # a provider that takes its time: the other senders take rows meanwhile
+        async def send_email(self, to: str, subject: str, text: str) -> None:
+            await asyncio.sleep(0.05)
+            await original.send_email(to, subject, text)
+
+    async def sender() -> None:
+        while await send_due(env.runtime.unit_of_work, env.deps, limit=1):
+            pass
+
+    env.deps.email = SlowEmail()
+    try:
+        await asyncio.gather(*[sender() for _ in range(4)])
+    finally:
+        env.deps.email = original
+    assert [env.messages_to(str(g.email)) for _, g in families] == [1] * 6
 
 
 async def test_the_cabinet_shows_a_guardian_only_their_own_notifications(nenv: Env) -> None:
