@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import functools
 import hashlib
 from pathlib import Path
 
@@ -21,6 +23,7 @@ from identity.entrypoints.pages import confirm_email_page
 from identity.keys import load_signing_key, own_key_source
 from identity.schema.schema import schema
 from identity.service.handlers import HANDLERS
+from identity.service.notify_sender import send_all_due
 from identity.service.ports import IdentityPorts
 from identity.service.unit_of_work import IdentityReads
 from identity.settings import IdentitySettings
@@ -87,12 +90,17 @@ def build_ports(settings: IdentitySettings, key: SigningKey, issuer: TokenIssuer
 def build_runtime(settings: IdentitySettings | None = None, *, transport: Transport | None = None) -> IdentityRuntime:
     settings = settings or IdentitySettings()
     key = load_signing_key(settings)
-    runtime = IdentityRuntime(SPEC, settings, transport=transport, key_source=own_key_source(key))
-    runtime.signing_key = key
     # The development mailbox only when asked for: it serves every code and reset link anonymously.
-    runtime.mailbox = DevMailbox() if settings.dev_mailbox else None
-    runtime.issuer = TokenIssuer(key, settings.auth.issuer, settings.auth.audience, settings.auth.access_ttl_s)
-    runtime.ports = build_ports(settings, key, runtime.issuer, runtime.mailbox)
+    mailbox = DevMailbox() if settings.dev_mailbox else None
+    issuer = TokenIssuer(key, settings.auth.issuer, settings.auth.audience, settings.auth.access_ttl_s)
+    ports = build_ports(settings, key, issuer, mailbox)
+    # The event handlers get the ports too (notifications read the clock and the settings).
+    spec = dataclasses.replace(SPEC, service_uow=functools.partial(service_uow, ports=ports))
+    runtime = IdentityRuntime(spec, settings, transport=transport, key_source=own_key_source(key))
+    runtime.signing_key, runtime.mailbox, runtime.issuer, runtime.ports = key, mailbox, issuer, ports
+    if settings.notify_send:  # off unless enabled: nothing leaves identity on its own (docs/notifications.md)
+        runtime.add_job("notifications", settings.notify_send_interval_s,
+                        lambda: send_all_due(runtime.unit_of_work, runtime.ports))
     return runtime
 
 

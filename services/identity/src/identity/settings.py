@@ -46,6 +46,14 @@ class IdentitySettings(ServiceSettings):
     smtp_start_tls: bool = False
     email_from: str = "Kabinet <no-reply@kabinet.local>"
 
+    # Notifications (docs/notifications.md): recorded from events always; email and SMS leave only when
+    # notify_send is on (a periodic sender every notify_send_interval_s, through the transports above).
+    notify_send: bool = False
+    notify_send_interval_s: float = 5.0
+    notify_language: str = "ru"  # a guardian's language until they choose one (ru | en)
+    # A money charge that takes a family's balance below this (in the balance's currency) tells of a low balance.
+    notify_low_balance_below: str = "500.00"
+
     # The web app's refresh-token cookie (`X-Kabinet-Session: cookie`) gets `Secure`: set it when served over HTTPS.
     session_cookie_secure: bool = False
 

@@ -21,6 +21,7 @@ from typing import TypeVar
 from identity.domain.confirmations import ConfirmationStatus, FamilyConfirmation
 from identity.domain.credentials import EmailToken, OneTimeCode, RefreshToken, SmsLimits, StudentLogin
 from identity.domain.model import Branch, Consent, Family, Guardian, Staff, Student, new_id
+from identity.domain.notifications import Channel, Notification, Preferences, Status
 from identity.domain.questions import Question, QuestionStatus, Topic
 from identity.service.ports import IdentityPorts
 from identity.settings import IdentitySettings
@@ -65,6 +66,9 @@ class MemoryData:
     questions: dict[str, Question] = field(default_factory=dict)
     topics: dict[tuple[str, str], Topic] = field(default_factory=dict)  # (scope, code)
     teachings: set[tuple[str, str]] = field(default_factory=set)
+    notifications: dict[str, Notification] = field(default_factory=dict)
+    notify_prefs: dict[str, Preferences] = field(default_factory=dict)
+    notify_lessons: dict[tuple[str, str], datetime | None] = field(default_factory=dict)  # (lesson, student)
 
 
 @dataclass
@@ -376,6 +380,71 @@ class MemoryTeachings(_Repo):
         return sorted(s for t, s in self.d.teachings if t == teacher_id)
 
 
+class MemoryNotifications(_Repo):
+    async def add(self, rows: Sequence[Notification]) -> int:
+        keys = {(n.event_id, n.kind, n.guardian_id, n.channel) for n in self.d.notifications.values()}
+        new = [n for n in rows if (n.event_id, n.kind, n.guardian_id, n.channel) not in keys]
+        self.d.notifications.update((n.id, _c(n)) for n in new)
+        return len(new)
+
+    async def preferences(self, guardian_ids: Sequence[str]) -> dict[str, Preferences]:
+        return {g: self.d.notify_prefs.get(g) or Preferences(g) for g in guardian_ids}
+
+    async def save_preferences(self, p: Preferences, now: datetime) -> None:
+        self.d.notify_prefs[p.guardian_id] = p
+
+    async def remember_lesson(self, lesson_id: str, student_ids: Sequence[str], branch_id: str | None,
+                              starts_at: datetime | None) -> None:
+        for s in student_ids:
+            self.d.notify_lessons.setdefault((lesson_id, s), starts_at)
+
+    async def move_lesson(self, lesson_id: str, starts_at: datetime) -> None:
+        for key in self.d.notify_lessons:
+            if key[0] == lesson_id:
+                self.d.notify_lessons[key] = starts_at
+
+    async def forget_student(self, lesson_id: str, student_id: str) -> None:
+        self.d.notify_lessons.pop((lesson_id, student_id), None)
+
+    async def lesson_students(self, lesson_id: str) -> tuple[list[str], datetime | None]:
+        mine = sorted((s, at) for (lesson, s), at in self.d.notify_lessons.items() if lesson == lesson_id)
+        return [s for s, _ in mine], next((at for _, at in mine if at), None)
+
+    async def of_guardian(self, guardian_id: str, channel: Channel, before: tuple[datetime, str] | None,
+                          limit: int) -> list[Notification]:
+        mine = sorted((n for n in self.d.notifications.values() if n.guardian_id == guardian_id
+                       and n.channel is channel and (before is None or (n.created_at, n.id) < before)),
+                      key=lambda n: (n.created_at, n.id), reverse=True)
+        return [_c(n) for n in mine[:limit]]
+
+    async def unread(self, guardian_id: str, channel: Channel) -> int:
+        return sum(1 for n in self.d.notifications.values()
+                   if n.guardian_id == guardian_id and n.channel is channel and n.read_at is None)
+
+    async def mark_read(self, guardian_id: str, ids: Sequence[str] | None, now: datetime) -> int:
+        mine = [n for n in self.d.notifications.values() if n.guardian_id == guardian_id and n.read_at is None
+                and (ids is None or n.id in ids)]
+        for n in mine:
+            n.read_at = now
+        return len(mine)
+
+    async def claim_due(self, now: datetime, lease: timedelta, limit: int) -> list[Notification]:
+        due = sorted((n for n in self.d.notifications.values() if n.status is Status.PENDING
+                      and n.next_attempt_at is not None and n.next_attempt_at <= now),
+                     key=lambda n: (n.next_attempt_at or now, n.id))[:limit]
+        for n in due:
+            n.attempts += 1
+            n.next_attempt_at = now + lease
+        return [_c(n) for n in due]
+
+    async def save_delivery(self, n: Notification) -> bool:
+        stored = self.d.notifications.get(n.id)
+        if stored is None or stored.attempts != n.attempts or stored.status is not Status.PENDING:
+            return False
+        self.d.notifications[n.id] = _c(n)
+        return True
+
+
 # -- the unit of work --------------------------------------------------------------------------------------
 class MemoryUnitOfWork:
     def __init__(self, store: MemoryStore, ports: IdentityPorts) -> None:
@@ -398,6 +467,7 @@ class MemoryUnitOfWork:
         self.confirmations = MemoryConfirmations(d)
         self.questions = MemoryQuestions(d)
         self.teachings = MemoryTeachings(d)
+        self.notifications = MemoryNotifications(d)
 
     async def __aenter__(self) -> MemoryUnitOfWork:
         return self

@@ -316,5 +316,61 @@ family_confirmations = Table(
     Index("ix_family_confirmations_family_created", "family_id", "created_at"),
 )
 
+# -- notifications (docs/notifications.md) ---------------------------------------------------------------
+# One message to one guardian on one channel about one event (of one kind: a charge may also tell of a low
+# balance): the unique key makes a redelivered event record
+# nothing new. Email and SMS rows wait for the sender (status pending, next_attempt_at); in-cabinet rows are read.
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("event_id", String(36), nullable=False),
+    Column("kind", String(30), nullable=False),
+    Column("guardian_id", String(36), nullable=False),
+    Column("family_id", String(36), nullable=False),
+    Column("channel", String(10), nullable=False),
+    Column("language", String(5), nullable=False),
+    Column("address", String(254), nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("branch_id", String(36), nullable=True),
+    Column("status", String(10), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UtcDateTime(), nullable=True),
+    Column("sent_at", UtcDateTime(), nullable=True),
+    Column("reason", String(200), nullable=True),
+    Column("read_at", UtcDateTime(), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("event_id", "kind", "guardian_id", "channel", name="uq_notifications_event_kind_guardian"),
+    Index("ix_notifications_guardian_channel_created", "guardian_id", "channel", "created_at"),
+    Index("ix_notifications_status_next", "status", "next_attempt_at"),
+)
+
+# A guardian's choices; no row: the defaults (domain.notifications.Preferences). Kinds are comma-separated.
+notification_preferences = Table(
+    "notification_preferences",
+    metadata,
+    Column("guardian_id", String(36), primary_key=True),
+    Column("language", String(5), nullable=True),
+    Column("cabinet_kinds", Text, nullable=False),
+    Column("email_kinds", Text, nullable=False),
+    Column("sms_kinds", Text, nullable=False),
+    Column("quiet_from", String(5), nullable=True),
+    Column("quiet_to", String(5), nullable=True),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+# Which students a published lesson has, and when it starts, learned from scheduling's events: a moved or
+# cancelled lesson's event names only the lesson, so its families are found here.
+notify_lessons = Table(
+    "notify_lessons",
+    metadata,
+    Column("lesson_id", String(36), nullable=False),
+    Column("student_id", String(36), nullable=False),
+    Column("branch_id", String(36), nullable=True),
+    Column("starts_at", UtcDateTime(), nullable=True),
+    PrimaryKeyConstraint("lesson_id", "student_id", name="pk_notify_lessons"),
+)
+
 outbox, inbox = add_messaging_tables(metadata)
 dead_letters = add_dead_letter_table(metadata)

@@ -16,6 +16,7 @@ from identity.adapters.repositories.credentials import (
 from identity.adapters.repositories.families import SqlFamilyRepository
 from identity.adapters.repositories.guardians import SqlGuardianRepository
 from identity.adapters.repositories.leads import SqlLeadRepository
+from identity.adapters.repositories.notifications import SqlNotificationRepository
 from identity.adapters.repositories.org import SqlBranchRepository, SqlStaffRepository
 from identity.adapters.repositories.projections import SqlTeachingProjection
 from identity.adapters.repositories.questions import SqlQuestionRepository
@@ -30,7 +31,8 @@ from kabinet.idempotency import Idempotency
 
 class SqlIdentityUnitOfWork:
     """Identity's repositories over one kit unit of work (its transaction and outbox): ``commit`` and
-    ``publish`` are the kit's. ``ports`` is None only for event handling (handlers need none)."""
+    ``publish`` are the kit's. ``ports`` is None only where nothing needs them (bootstrap gives the event
+    handlers identity's: notifications read the clock and the settings)."""
 
     def __init__(self, kit: UnitOfWork, ports: IdentityPorts | None) -> None:
         self.kit = kit
@@ -52,6 +54,7 @@ class SqlIdentityUnitOfWork:
         self.teachings = SqlTeachingProjection(s)
         self.leads = SqlLeadRepository(s)
         self.lead_requests = Idempotency(SqlKeyStore(s, idempotency_keys), LeadWinRecord)
+        self.notifications = SqlNotificationRepository(s)
 
     @property
     def ports(self) -> IdentityPorts:
@@ -74,7 +77,7 @@ async def identity_uow(kit_factory: Callable[[], UnitOfWork],
         yield SqlIdentityUnitOfWork(kit, ports)
 
 
-def service_uow(kit: UnitOfWork) -> SqlIdentityUnitOfWork:
+def service_uow(kit: UnitOfWork, ports: IdentityPorts | None = None) -> SqlIdentityUnitOfWork:
     """Identity's unit of work over the kit's one the inbox opened (its transaction, with the inbox rows): what
-    the event handlers get (``ServiceSpec(service_uow=...)``); they need no ports."""
-    return SqlIdentityUnitOfWork(kit, None)
+    the event handlers get (``ServiceSpec(service_uow=...)``; bootstrap binds the runtime's ports)."""
+    return SqlIdentityUnitOfWork(kit, ports)

@@ -6,8 +6,19 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from identity.domain.events import EventsApplied
+from identity.service import notify
 from identity.service.family import open_access
 from identity.service.inbound_events import LessonScheduledV1, ParticipantAddedV1, SubscriptionSoldV1
+from identity.service.notify_events import (
+    GradePostedV1,
+    HomeworkAssignedV1,
+    LessonCancelledV1,
+    LessonChargedV1,
+    LessonRescheduledV1,
+    ParticipantRemovedV1,
+    PaymentReceivedV1,
+    SubscriptionExpiredV1,
+)
 from identity.service.unit_of_work import IdentityUnitOfWork
 from kabinet.inbox import Consumer, each
 
@@ -25,12 +36,15 @@ async def open_cabinet_on_subscription(event: SubscriptionSoldV1, uow: IdentityU
 
 
 async def remember_lesson_students(event: LessonScheduledV1, uow: IdentityUnitOfWork, teachings: Teachings) -> None:
-    """A teacher may see the students of their lessons (and only those): learn the pairs from scheduling."""
+    """A teacher may see the students of their lessons (and only those): learn the pairs from scheduling. The
+    families are told (notifications)."""
     teachings.update((event.teacher_id, p.student_id) for p in event.participants)
+    await notify.lesson_scheduled(event, uow)
 
 
 async def remember_added_student(event: ParticipantAddedV1, uow: IdentityUnitOfWork, teachings: Teachings) -> None:
     teachings.add((event.teacher_id, event.student_id))
+    await notify.participant_added(event, uow)
 
 
 async def record_teachings(uow: IdentityUnitOfWork, teachings: Teachings) -> None:
@@ -46,6 +60,15 @@ HANDLERS: Consumer[IdentityUnitOfWork, Teachings] = Consumer(
         each(SubscriptionSoldV1, open_cabinet_on_subscription),
         each(LessonScheduledV1, remember_lesson_students),
         each(ParticipantAddedV1, remember_added_student),
+        # Notifications only (identity.service.notify; docs/notifications.md).
+        each(LessonRescheduledV1, notify.on_lesson_rescheduled),
+        each(LessonCancelledV1, notify.on_lesson_cancelled),
+        each(ParticipantRemovedV1, notify.on_participant_removed),
+        each(LessonChargedV1, notify.on_lesson_charged),
+        each(PaymentReceivedV1, notify.on_payment_received),
+        each(SubscriptionExpiredV1, notify.on_subscription_expired),
+        each(GradePostedV1, notify.on_grade_posted),
+        each(HomeworkAssignedV1, notify.on_homework_assigned),
     ],
     start=set,
     finish=record_teachings,

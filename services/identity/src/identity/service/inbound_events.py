@@ -28,6 +28,8 @@ class LessonScheduledV1(EventContract):
     lesson_id: str
     teacher_id: str
     participants: list[_Participant] = []
+    branch_id: str | None = None  # these two for notifications (identity.service.notify)
+    starts_at: str | None = None
 
 
 class ParticipantAddedV1(EventContract):
@@ -37,3 +39,5 @@ class ParticipantAddedV1(EventContract):
     lesson_id: str
     teacher_id: str
     student_id: str
+    branch_id: str | None = None
+    starts_at: str | None = None

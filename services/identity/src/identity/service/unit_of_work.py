@@ -18,6 +18,7 @@ from identity.domain.credentials import EmailToken, OneTimeCode, RefreshToken, S
 from identity.domain.leads import Lead, LeadChange, LeadStage, LeadWinRecord
 from identity.domain.model import Branch, Consent, Family, Guardian, Staff, Student
 from identity.domain.questions import Question, Topic
+from identity.service.notification_store import NotificationRepository
 from kabinet.events import EventContract
 from kabinet.idempotency import Idempotency
 
@@ -240,6 +241,9 @@ class IdentityUnitOfWork(Protocol):
     def lead_requests(self) -> Idempotency[LeadWinRecord]:
         """Idempotency keys of winLead; the result is what the win did."""
         ...
+
+    @property
+    def notifications(self) -> NotificationRepository: ...
 
     @property
     def ports(self) -> IdentityPorts: ...

@@ -11,6 +11,7 @@ from identity.schema.mutations.leads import LeadMutations
 from identity.schema.mutations.org import OrgMutations
 from identity.schema.mutations.questions import QuestionMutations
 from identity.schema.mutations.sign_in import SignInMutations
+from identity.schema.notifications import NotificationMutations
 
 Mutation = merge_types("Mutation", (SignInMutations, AccountMutations, OrgMutations, FamilyMutations,
-                                    QuestionMutations, LeadMutations))
+                                    QuestionMutations, LeadMutations, NotificationMutations))

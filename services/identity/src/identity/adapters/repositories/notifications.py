@@ -1,0 +1,136 @@
+"""Notifications, guardians' notification preferences and the lessons' students they are resolved from."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import Row, and_, delete, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from identity.adapters.tables import notification_preferences, notifications, notify_lessons
+from identity.domain.notifications import Channel, Kind, Notification, Preferences, Status
+from kabinet.db.any_of import any_of
+from kabinet.db.dialect import dialect_of, insert_for
+
+n_ = notifications.c
+
+
+def _kinds(text: str) -> frozenset[Kind]:
+    known = {k.value for k in Kind}
+    return frozenset(Kind(k) for k in text.split(",") if k in known)
+
+
+def _hhmm(t: time | None) -> str | None:
+    return None if t is None else t.strftime("%H:%M")
+
+
+def _time(text: str | None) -> time | None:
+    return None if text is None else time.fromisoformat(text)
+
+
+def _preferences(r: Row[Any]) -> Preferences:
+    return Preferences(r.guardian_id, r.language, _kinds(r.cabinet_kinds), _kinds(r.email_kinds),
+                       _kinds(r.sms_kinds), _time(r.quiet_from), _time(r.quiet_to))
+
+
+def _notification(r: Row[Any]) -> Notification:
+    return Notification(r.id, r.event_id, Kind(r.kind), r.guardian_id, r.family_id, Channel(r.channel), r.language,
+                        r.subject, r.text, r.branch_id, r.created_at, Status(r.status), r.attempts,
+                        r.next_attempt_at, r.sent_at, r.reason, r.read_at, r.address)
+
+
+def _row(n: Notification) -> dict[str, Any]:
+    return {"id": n.id, "event_id": n.event_id, "kind": n.kind.value, "guardian_id": n.guardian_id,
+            "family_id": n.family_id, "channel": n.channel.value, "language": n.language, "address": n.address,
+            "subject": n.subject, "text": n.text, "branch_id": n.branch_id, "status": n.status.value,
+            "attempts": n.attempts, "next_attempt_at": n.next_attempt_at, "sent_at": n.sent_at, "reason": n.reason,
+            "read_at": n.read_at, "created_at": n.created_at}
+
+
+class SqlNotificationRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, rows: Sequence[Notification]) -> int:
+        if not rows:
+            return 0
+        # Key order: two transactions recording for the same guardians lock in one order.
+        ordered = sorted(rows, key=lambda n: (n.event_id, n.kind.value, n.guardian_id, n.channel.value))
+        stmt = insert_for(self.session, notifications).values([_row(n) for n in ordered])
+        result = await self.session.execute(stmt.on_conflict_do_nothing().returning(n_.id))
+        return len(result.all())
+
+    async def preferences(self, guardian_ids: Sequence[str]) -> dict[str, Preferences]:
+        rows = (await self.session.execute(select(notification_preferences).where(
+            any_of(notification_preferences.c.guardian_id, guardian_ids)))).all()
+        found = {r.guardian_id: _preferences(r) for r in rows}
+        return {g: found.get(g) or Preferences(g) for g in guardian_ids}
+
+    async def save_preferences(self, p: Preferences, now: datetime) -> None:
+        values = {"language": p.language, "cabinet_kinds": ",".join(sorted(p.cabinet)),
+                  "email_kinds": ",".join(sorted(p.email)), "sms_kinds": ",".join(sorted(p.sms)),
+                  "quiet_from": _hhmm(p.quiet_from), "quiet_to": _hhmm(p.quiet_to), "updated_at": now}
+        stmt = insert_for(self.session, notification_preferences).values(guardian_id=p.guardian_id, **values)
+        await self.session.execute(stmt.on_conflict_do_update(index_elements=["guardian_id"], set_=values))
+
+    async def remember_lesson(self, lesson_id: str, student_ids: Sequence[str], branch_id: str | None,
+                              starts_at: datetime | None) -> None:
+        rows = [{"lesson_id": lesson_id, "student_id": s, "branch_id": branch_id, "starts_at": starts_at}
+                for s in sorted(set(student_ids))]
+        if rows:
+            await self.session.execute(insert_for(self.session, notify_lessons).values(rows)
+                                       .on_conflict_do_nothing())
+
+    async def move_lesson(self, lesson_id: str, starts_at: datetime) -> None:
+        await self.session.execute(update(notify_lessons).where(notify_lessons.c.lesson_id == lesson_id)
+                                   .values(starts_at=starts_at))
+
+    async def forget_student(self, lesson_id: str, student_id: str) -> None:
+        await self.session.execute(delete(notify_lessons).where(notify_lessons.c.lesson_id == lesson_id,
+                                                                notify_lessons.c.student_id == student_id))
+
+    async def lesson_students(self, lesson_id: str) -> tuple[list[str], datetime | None]:
+        rows = (await self.session.execute(select(notify_lessons).where(notify_lessons.c.lesson_id == lesson_id)
+                                           .order_by(notify_lessons.c.student_id))).all()
+        return [r.student_id for r in rows], next((r.starts_at for r in rows if r.starts_at), None)
+
+    async def of_guardian(self, guardian_id: str, channel: Channel, before: tuple[datetime, str] | None,
+                          limit: int) -> list[Notification]:
+        stmt = select(notifications).where(n_.guardian_id == guardian_id, n_.channel == channel.value)
+        if before is not None:
+            at, last_id = before
+            stmt = stmt.where(or_(n_.created_at < at, and_(n_.created_at == at, n_.id < last_id)))
+        rows = (await self.session.execute(stmt.order_by(n_.created_at.desc(), n_.id.desc()).limit(limit))).all()
+        return [_notification(r) for r in rows]
+
+    async def unread(self, guardian_id: str, channel: Channel) -> int:
+        return int((await self.session.execute(select(func.count()).select_from(notifications).where(
+            n_.guardian_id == guardian_id, n_.channel == channel.value, n_.read_at.is_(None)))).scalar_one())
+
+    async def mark_read(self, guardian_id: str, ids: Sequence[str] | None, now: datetime) -> int:
+        stmt = update(notifications).where(n_.guardian_id == guardian_id, n_.read_at.is_(None))
+        if ids is not None:
+            stmt = stmt.where(any_of(n_.id, ids))
+        result = await self.session.execute(stmt.values(read_at=now))
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def claim_due(self, now: datetime, lease: timedelta, limit: int) -> list[Notification]:
+        stmt = (select(notifications).where(n_.status == Status.PENDING.value, n_.next_attempt_at <= now)
+                .order_by(n_.next_attempt_at, n_.id).limit(limit))
+        if dialect_of(self.session) == "postgresql":
+            stmt = stmt.with_for_update(skip_locked=True)  # another sender skips the rows this one takes
+        taken = [_notification(r) for r in (await self.session.execute(stmt)).all()]
+        for n in taken:
+            n.attempts += 1
+            n.next_attempt_at = now + lease
+            await self.session.execute(update(notifications).where(n_.id == n.id).values(
+                attempts=n.attempts, next_attempt_at=n.next_attempt_at))
+        return taken
+
+    async def save_delivery(self, n: Notification) -> bool:
+        result = await self.session.execute(update(notifications).where(
+            n_.id == n.id, n_.attempts == n.attempts, n_.status == Status.PENDING.value).values(
+            status=n.status.value, next_attempt_at=n.next_attempt_at, sent_at=n.sent_at, reason=n.reason))
+        return bool(getattr(result, "rowcount", 0))

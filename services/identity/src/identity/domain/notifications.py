@@ -1,0 +1,122 @@
+"""Notifications (R-NTF-1, R-NTF-2): what a guardian is told, on which channels, in which language, and when.
+
+A notification is one message to one guardian on one channel about one event: (event id, guardian, channel) is
+unique, so an event delivered twice records nothing new. In-cabinet ones are read in the cabinet; email and SMS
+ones wait for the sender, which holds them during the guardian's quiet hours (in the branch's time zone).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from kabinet.errors import InvalidInput
+
+
+class Kind(StrEnum):
+    LESSON_SCHEDULED = "lesson_scheduled"
+    LESSON_MOVED = "lesson_moved"
+    LESSON_CANCELLED = "lesson_cancelled"
+    LESSON_CHARGED = "lesson_charged"
+    PAYMENT_RECEIVED = "payment_received"
+    LOW_BALANCE = "low_balance"
+    SUBSCRIPTION_ENDED = "subscription_ended"
+    GRADE_POSTED = "grade_posted"
+    HOMEWORK_ASSIGNED = "homework_assigned"
+
+
+class Channel(StrEnum):
+    CABINET = "cabinet"
+    EMAIL = "email"
+    SMS = "sms"
+
+
+class Status(StrEnum):
+    PENDING = "pending"  # waits for the sender (email, SMS)
+    SENT = "sent"  # handed to the provider; in-cabinet ones are "sent" when recorded
+    NOT_SENT = "not_sent"  # refused for a reason (an SMS cap, a region, no address): kept with the reason
+
+
+LANGUAGES = ("ru", "en")
+
+
+@dataclass(frozen=True)
+class Preferences:
+    """A guardian's choices. ``None`` for a channel's kinds: the default (every kind where the channel applies)."""
+
+    guardian_id: str
+    language: str | None = None  # None: the school's default language
+    cabinet: frozenset[Kind] = frozenset(Kind)
+    email: frozenset[Kind] = frozenset(Kind)
+    sms: frozenset[Kind] = frozenset()  # SMS cost money: off until the guardian turns kinds on
+    quiet_from: time | None = None
+    quiet_to: time | None = None
+
+    def kinds(self, channel: Channel) -> frozenset[Kind]:
+        return {Channel.CABINET: self.cabinet, Channel.EMAIL: self.email, Channel.SMS: self.sms}[channel]
+
+    def changed(self, *, language: str | None, cabinet: frozenset[Kind], email: frozenset[Kind],
+                sms: frozenset[Kind], quiet_from: time | None, quiet_to: time | None) -> Preferences:
+        if language is not None and language not in LANGUAGES:
+            raise InvalidInput(f"The language must be one of {', '.join(LANGUAGES)}.", field="language")
+        if (quiet_from is None) != (quiet_to is None):
+            raise InvalidInput("Quiet hours need both a start and an end.", field="quietFrom")
+        if quiet_from is not None and quiet_from == quiet_to:
+            raise InvalidInput("Quiet hours must not start and end at the same time.", field="quietTo")
+        return replace(self, language=language, cabinet=cabinet, email=email, sms=sms, quiet_from=quiet_from,
+                       quiet_to=quiet_to)
+
+    def quiet_until(self, now: datetime, time_zone: str) -> datetime | None:
+        """When the quiet hours around ``now`` end (UTC), or None when ``now`` is outside them. The hours are the
+        branch's local time; a span over midnight (22:00-08:00) is allowed."""
+        if self.quiet_from is None or self.quiet_to is None:
+            return None
+        local = now.astimezone(ZoneInfo(time_zone))
+        t = local.time().replace(tzinfo=None)
+        start, end = self.quiet_from, self.quiet_to
+        inside = start <= t < end if start < end else (t >= start or t < end)
+        if not inside:
+            return None
+        end_at = local.replace(hour=end.hour, minute=end.minute, second=0, microsecond=0)
+        if end_at <= local:
+            end_at += timedelta(days=1)
+        return end_at.astimezone(now.tzinfo)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """A guardian a notification may go to, with the addresses identity holds for them."""
+
+    guardian_id: str
+    family_id: str
+    phone: str
+    email: str | None  # only a confirmed email: nothing goes to an address the guardian has not proved
+
+
+@dataclass
+class Notification:
+    id: str
+    event_id: str
+    kind: Kind
+    guardian_id: str
+    family_id: str
+    channel: Channel
+    language: str
+    subject: str
+    text: str
+    branch_id: str | None
+    created_at: datetime
+    status: Status = Status.PENDING
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    sent_at: datetime | None = None
+    reason: str | None = None
+    read_at: datetime | None = None
+    address: str = field(default="")  # where it goes (a phone, an email); "" in the cabinet
+
+
+def backoff(attempts: int, base_s: float = 30.0, max_s: float = 3600.0) -> timedelta:
+    """The wait before the next try after ``attempts`` failed ones: doubling, capped (an outage is waited out)."""
+    return timedelta(seconds=min(max_s, base_s * 2 ** max(0, attempts - 1)))

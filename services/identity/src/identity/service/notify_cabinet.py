@@ -1,0 +1,82 @@
+"""A guardian's notifications in the cabinet and their notification preferences: the signed-in guardian's own
+only (another guardian's notification is as if it did not exist; staff and students have none here)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, time
+
+from identity.domain.notifications import Channel, Kind, Notification, Preferences
+from identity.service.unit_of_work import IdentityUnitOfWork
+from kabinet.auth.principal import Principal, Role
+from kabinet.auth.rules import require_authenticated
+from kabinet.errors import Forbidden, InvalidInput
+
+MAX_PAGE = 100
+MAX_MARK = 500
+
+
+def own_guardian(principal: Principal) -> str:
+    """The signed-in guardian's id; anyone else is refused (FORBIDDEN; UNAUTHENTICATED when signed out)."""
+    require_authenticated(principal)
+    if principal.role is not Role.GUARDIAN or not principal.user_id:
+        raise Forbidden()
+    return principal.user_id
+
+
+@dataclass(frozen=True)
+class NotificationPage:
+    items: list[Notification]
+    unread: int
+    has_more: bool
+
+
+async def my_notifications(uow: IdentityUnitOfWork, principal: Principal, first: int,
+                           before: tuple[datetime, str] | None) -> NotificationPage:
+    guardian_id = own_guardian(principal)
+    if not 1 <= first <= MAX_PAGE:
+        raise InvalidInput(f"first must be between 1 and {MAX_PAGE}.", field="first")
+    got = await uow.notifications.of_guardian(guardian_id, Channel.CABINET, before, first + 1)
+    return NotificationPage(got[:first], await uow.notifications.unread(guardian_id, Channel.CABINET),
+                            len(got) > first)
+
+
+@dataclass(frozen=True)
+class MarkRead:
+    ids: Sequence[str] | None  # None: all
+
+
+async def mark_read(cmd: MarkRead, uow: IdentityUnitOfWork, principal: Principal) -> int:
+    """Mark the guardian's own notifications read (ids of others change nothing); the unread count after."""
+    guardian_id = own_guardian(principal)
+    if cmd.ids is not None and len(cmd.ids) > MAX_MARK:
+        raise InvalidInput(f"At most {MAX_MARK} at once.", field="ids")
+    await uow.notifications.mark_read(guardian_id, cmd.ids, uow.ports.now())
+    await uow.commit()
+    return await uow.notifications.unread(guardian_id, Channel.CABINET)
+
+
+async def preferences(uow: IdentityUnitOfWork, principal: Principal) -> Preferences:
+    guardian_id = own_guardian(principal)
+    return (await uow.notifications.preferences([guardian_id]))[guardian_id]
+
+
+@dataclass(frozen=True)
+class SetPreferences:
+    language: str | None
+    cabinet: frozenset[Kind]
+    email: frozenset[Kind]
+    sms: frozenset[Kind]
+    quiet_from: time | None
+    quiet_to: time | None
+
+
+async def set_preferences(cmd: SetPreferences, uow: IdentityUnitOfWork, principal: Principal) -> Preferences:
+    guardian_id = own_guardian(principal)
+    current = (await uow.notifications.preferences([guardian_id]))[guardian_id]
+    new = current.changed(language=cmd.language, cabinet=cmd.cabinet, email=cmd.email, sms=cmd.sms,
+                          quiet_from=cmd.quiet_from, quiet_to=cmd.quiet_to)
+    await uow.notifications.save_preferences(new, uow.ports.now())
+    await uow.commit()
+    return new
