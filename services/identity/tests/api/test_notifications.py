@@ -120,13 +120,17 @@ async def test_an_event_delivered_twice_tells_each_guardian_once_per_channel_and
     grade = _event("learning.grade.posted", lesson_id="l", student_id=kid, family_id=other["id"], grade="5",
                    scale="five_point")
     await _publish(env, grade, lesson)
+    # A payment is emailed by default too (scheduled lessons and grades stay in the cabinet unless asked for).
+    paid = _event("billing.payment.received", payment_id="p", family_id=fam["id"],
+                  amount={"amount": "900.00", "currency": "RUB"}, method="cash")
+    await _publish(env, paid, paid)
     got = await _wait_rows(env, 4, guardian_id=g.id)
     assert sorted((r.kind, r.channel) for r in got) == [
-        ("grade_posted", "cabinet"), ("grade_posted", "email"), ("lesson_scheduled", "cabinet"),
-        ("lesson_scheduled", "email")]
-    assert {r.event_id for r in got} == {lesson.id, grade.id}
+        ("grade_posted", "cabinet"), ("lesson_scheduled", "cabinet"), ("payment_received", "cabinet"),
+        ("payment_received", "email")]
+    assert {r.event_id for r in got} == {lesson.id, grade.id, paid.id}
     assert {r.address for r in got if r.channel == "email"} == {g.email}
-    assert [r.status for r in got if r.channel == "cabinet"] == ["sent", "sent"]
+    assert [r.status for r in got if r.channel == "cabinet"] == ["sent", "sent", "sent"]
     told = next(r for r in got if r.kind == "lesson_scheduled")
     assert "Kid0" in told.text and "20.12.2026 13:00" in told.text  # the branch's local time (Moscow)
     assert await _rows(env, guardian_id=other_g.id) == []
@@ -138,11 +142,11 @@ async def test_the_unique_key_holds_even_past_the_inbox(nenv: Env) -> None:
     env = nenv
     branch = await make_branch(env)
     fam, g = await _family(env, branch)
-    grade = _event("learning.grade.posted", lesson_id="l", student_id=fam["students"][0]["id"],
-                   family_id=fam["id"], grade="5", scale="five_point")
+    paid = _event("billing.payment.received", payment_id="p", family_id=fam["id"],
+                  amount={"amount": "900.00", "currency": "RUB"}, method="cash")
     for _ in range(2):
         async with env.runtime.uow() as kit:
-            await env.runtime.spec.consumer.handle(kit, [grade])
+            await env.runtime.spec.consumer.handle(kit, [paid])
             await kit.commit()
     assert sorted(r.channel for r in await _rows(env, guardian_id=g.id)) == ["cabinet", "email"]
 
@@ -191,7 +195,10 @@ async def test_preferences_choose_channels_and_language(nenv: Env) -> None:
     branch = await make_branch(env)
     fam, g = await _family(env, branch)
     defaults = (await env.ok(PREFS, who=_as(g)))["notificationPreferences"]
-    assert defaults["sms"] == [] and "GRADE_POSTED" in defaults["email"] and defaults["language"] is None
+    assert defaults["sms"] == [] and defaults["language"] is None
+    # By email by default: what changes plans or money at once, not every lesson's grade or a month's schedule.
+    assert sorted(defaults["email"]) == ["LESSON_CANCELLED", "LESSON_MOVED", "LOW_BALANCE", "PAYMENT_RECEIVED",
+                                         "SUBSCRIPTION_ENDED"]
     got = await env.ok(SET_PREFS, {"i": {"language": "en", "cabinet": ["GRADE_POSTED"], "email": [],
                                          "sms": ["GRADE_POSTED"], "quietFrom": "22:00", "quietTo": "08:00"}}, _as(g))
     assert got["setNotificationPreferences"]["preferences"] == {

@@ -41,15 +41,21 @@ class Status(StrEnum):
 
 LANGUAGES = ("ru", "en")
 
+# Email by default only for what changes a family's plans or money at once: a published month charges and
+# schedules 8 lessons a child in one go, and every lesson brings a grade and homework - as emails that would be
+# dozens a month, so those stay in the cabinet until the guardian asks for them by email.
+EMAIL_BY_DEFAULT = frozenset({Kind.LESSON_MOVED, Kind.LESSON_CANCELLED, Kind.PAYMENT_RECEIVED, Kind.LOW_BALANCE,
+                              Kind.SUBSCRIPTION_ENDED})
+
 
 @dataclass(frozen=True)
 class Preferences:
-    """A guardian's choices. ``None`` for a channel's kinds: the default (every kind where the channel applies)."""
+    """A guardian's choices; until they make them: every kind in the cabinet, EMAIL_BY_DEFAULT by email, no SMS."""
 
     guardian_id: str
     language: str | None = None  # None: the school's default language
     cabinet: frozenset[Kind] = frozenset(Kind)
-    email: frozenset[Kind] = frozenset(Kind)
+    email: frozenset[Kind] = EMAIL_BY_DEFAULT
     sms: frozenset[Kind] = frozenset()  # SMS cost money: off until the guardian turns kinds on
     quiet_from: time | None = None
     quiet_to: time | None = None
