@@ -197,6 +197,31 @@ async def test_a_root_list_shows_a_new_member_at_once(cached_stack: StackHandle)
     assert await slots() == []
 
 
+async def test_a_guardians_notifications_are_never_kept(cached_stack: StackHandle) -> None:
+    """Identity records a notification from billing's payment and does not announce it (nothing else of identity's
+    changes, so the payment leaves the family's identity answers cached): `myNotifications` is never kept, and
+    the guardian's next read after the payment shows it - well within the cache's 30 s maximum age."""
+    family, _ = await register(cached_stack, "Nina", "+7 912 000-01-11")
+    await cached_stack.drain()
+    found = await cached_stack.client(ADMIN).execute(
+        "query($id: ID!) { family(id: $id) { guardians { id } } }", {"id": family})
+    parent = Principal(user_id=found["data"]["family"]["guardians"][0]["id"], role=Role.GUARDIAN, family_id=family)
+
+    async def unread() -> int:
+        got = await cached_stack.client(parent).execute("{ myNotifications { unreadCount } }")
+        assert got["_status"] == 200 and "errors" not in got, got
+        return int(got["data"]["myNotifications"]["unreadCount"])
+
+    before = await unread()
+    assert await unread() == before  # read twice: a cache that kept it would now answer from it
+    await pay(cached_stack.service_client("billing", ADMIN), family, "700.00", B1)
+
+    async def told() -> bool:
+        return await unread() > before
+
+    await until_fresh(told, timeout_s=10)
+
+
 def _payload_naming(contract: Any, entity_id: str) -> dict[str, Any]:
     """A payload of this contract whose every id names `entity_id` (lists of ids and of participants too), but
     its context fields (`EventContract.context_fields`), which name another id."""

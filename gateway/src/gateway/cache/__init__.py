@@ -18,8 +18,8 @@ and variables before the gateway answers, the caller's own branches only as `a:<
 Tags are per subgraph (`<subgraph>|<tag>`, see `subgraph_tags`): an event drops its tags in the subgraphs of its
 producer and its consumers only (`EVENT_CHANGES`), a mutation in the subgraphs its root fields went to - a
 service's answers change only with its own tables, which only its own writes and the events it consumes change.
-A payment drops the family's billing answers (and identity's: it records a notification); its lessons and homework
-stay cached.
+A payment drops the family's billing answers; its lessons and homework stay cached (identity records a notification
+from it, read by `myNotifications`, which is never kept: see `NEVER_KEPT`).
 A maximum age bounds what a lost invalidation can leave; while the event feed is down the cache is bypassed,
 and an in-process cache is emptied when the feed comes back.
 
@@ -102,11 +102,11 @@ EVENT_CHANGES: dict[str, tuple[str, ...]] = {
     "billing.events.applied.v1": ("billing",),
     "billing.invoice.issued.v1": ("billing",),
     "billing.invoice.paid.v1": ("billing",),
-    "billing.lesson.charged.v1": ("billing", "identity"),
-    "billing.payment.received.v1": ("billing", "identity"),
+    "billing.lesson.charged.v1": ("billing",),
+    "billing.payment.received.v1": ("billing",),
     "billing.payment.refunded.v1": ("billing",),
     "billing.subscription.closed.v1": ("billing",),
-    "billing.subscription.expired.v1": ("billing", "identity"),
+    "billing.subscription.expired.v1": ("billing",),
     "billing.subscription.frozen.v1": ("billing",),
     "billing.subscription.sold.v1": ("billing", "identity"),
     "billing.subscription.unfrozen.v1": ("billing",),
@@ -129,23 +129,26 @@ EVENT_CHANGES: dict[str, tuple[str, ...]] = {
     # Billing and scheduling consume it and announce what they change (a charge, a trial) with their own events.
     "learning.attendance.marked.v1": ("learning",),
     "learning.events.applied.v1": ("learning",),
-    # Identity records notifications from these (its guardians' myNotifications change: docs/notifications.md).
-    "learning.grade.posted.v1": ("learning", "identity"),
-    "learning.homework.assigned.v1": ("learning", "identity"),
+    "learning.grade.posted.v1": ("learning",),
+    "learning.homework.assigned.v1": ("learning",),
     "learning.lesson.conducted.v1": ("learning", "scheduling"),
     "scheduling.booking.cancelled.v1": ("scheduling",),
     "scheduling.booking.created.v1": ("scheduling",),
     "scheduling.booking_policy.set.v1": ("scheduling",),
     "scheduling.events.applied.v1": ("scheduling",),
-    "scheduling.lesson.cancelled.v1": ("scheduling", "billing", "identity", "learning"),
-    "scheduling.lesson.rescheduled.v1": ("scheduling", "billing", "identity", "learning"),
+    "scheduling.lesson.cancelled.v1": ("scheduling", "billing", "learning"),
+    "scheduling.lesson.rescheduled.v1": ("scheduling", "billing", "learning"),
     "scheduling.lesson.scheduled.v1": ("scheduling", "identity", "learning"),
     "scheduling.membership.ended.v1": ("scheduling",),
     "scheduling.membership.started.v1": ("scheduling",),
     "scheduling.membership.transferred.v1": ("scheduling",),
     "scheduling.participant.added.v1": ("scheduling", "identity", "learning"),
-    "scheduling.participant.removed.v1": ("scheduling", "identity", "learning"),
+    "scheduling.participant.removed.v1": ("scheduling", "learning"),
 }
+# Root fields whose answers are never kept: a guardian's notifications change with most events about the family
+# (identity records them from payments, charges, grades, lessons), which identity's routes do not announce - so
+# they are always read from identity, and those events leave the family's other identity answers cached.
+NEVER_KEPT = frozenset(("myNotifications",))
 # The subgraphs whose entries carry their own tags (`<subgraph>|<tag>`, see `subgraph_tags`): the services of
 # the catalogue. An entry of a subgraph named otherwise keeps plain tags, which every event and mutation drops.
 SERVICES = frozenset(("identity", "scheduling", "billing", "learning"))

@@ -13,6 +13,7 @@ from graphql import FieldNode, InlineFragmentNode, OperationType, SelectionNode
 from gateway import jsoncodec
 from gateway.cache import (
     NESTED_FIELD_TAGS,
+    NEVER_KEPT,
     CacheScope,
     EntityCache,
     Pending,
@@ -146,9 +147,11 @@ async def _run_root(request: _Request, node: FetchNode, outcome: ExecutionOutcom
             return
         data = payload.get("data")
         # A root list (open slots, bookable lessons, a search) gains members that no event names by this
-        # answer's tags (opening a slot publishes nothing): never kept, so a new member shows at once.
+        # answer's tags (opening a slot publishes nothing): never kept, so a new member shows at once. Nor
+        # are the fields of NEVER_KEPT (asked for by name, whatever the alias).
         if (cache is not None and isinstance(data, dict) and not payload.get("errors")
-                and not any(isinstance(v, list) for v in data.values())):
+                and not any(isinstance(v, list) for v in data.values())
+                and _NEVER_KEPT_TAGS.isdisjoint(_named_fields(node))):
             tags = _root_tags(cache, node, variables, data)
             await cache.cache.store(cache.started, [Pending(key, jsoncodec.dumps(data), tags)])
             if collected is not None:
@@ -158,6 +161,9 @@ async def _run_root(request: _Request, node: FetchNode, outcome: ExecutionOutcom
     if node.renames:
         apply_renames(payload.get("data"), node.renames)
     _merge_root_result(outcome, node.subgraph, payload)
+
+
+_NEVER_KEPT_TAGS = frozenset(f"f:{name}" for name in NEVER_KEPT)
 
 
 def _root_tags(

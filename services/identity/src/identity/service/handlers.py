@@ -60,15 +60,17 @@ HANDLERS: Consumer[IdentityUnitOfWork, Teachings] = Consumer(
         each(SubscriptionSoldV1, open_cabinet_on_subscription),
         each(LessonScheduledV1, remember_lesson_students),
         each(ParticipantAddedV1, remember_added_student),
-        # Notifications only (identity.service.notify; docs/notifications.md).
-        each(LessonRescheduledV1, notify.on_lesson_rescheduled),
-        each(LessonCancelledV1, notify.on_lesson_cancelled),
-        each(ParticipantRemovedV1, notify.on_participant_removed),
-        each(LessonChargedV1, notify.on_lesson_charged),
-        each(PaymentReceivedV1, notify.on_payment_received),
-        each(SubscriptionExpiredV1, notify.on_subscription_expired),
-        each(GradePostedV1, notify.on_grade_posted),
-        each(HomeworkAssignedV1, notify.on_homework_assigned),
+        # Notifications only (identity.service.notify; docs/notifications.md). They change nothing the gateway
+        # keeps - a guardian's notifications are read by myNotifications, which it never caches - so they
+        # announce (nothing): a payment or a grade does not drop the family's identity answers.
+        each(LessonRescheduledV1, notify.on_lesson_rescheduled, announces=True),
+        each(LessonCancelledV1, notify.on_lesson_cancelled, announces=True),
+        each(ParticipantRemovedV1, notify.on_participant_removed, announces=True),
+        each(LessonChargedV1, notify.on_lesson_charged, announces=True),
+        each(PaymentReceivedV1, notify.on_payment_received, announces=True),
+        each(SubscriptionExpiredV1, notify.on_subscription_expired, announces=True),
+        each(GradePostedV1, notify.on_grade_posted, announces=True),
+        each(HomeworkAssignedV1, notify.on_homework_assigned, announces=True),
     ],
     start=set,
     finish=record_teachings,
