@@ -20,7 +20,7 @@ from identity.service.notify_events import (
     SubscriptionExpiredV1,
 )
 from identity.service.unit_of_work import IdentityUnitOfWork
-from kabinet.inbox import Consumer, each
+from kabinet.inbox import Consumer, batch, each
 
 # The (teacher, student) pairs a batch of events taught: inserted by the consumer's finish step.
 Teachings = set[tuple[str, str]]
@@ -66,11 +66,12 @@ HANDLERS: Consumer[IdentityUnitOfWork, Teachings] = Consumer(
         each(LessonRescheduledV1, notify.on_lesson_rescheduled, announces=True),
         each(LessonCancelledV1, notify.on_lesson_cancelled, announces=True),
         each(ParticipantRemovedV1, notify.on_participant_removed, announces=True),
-        each(LessonChargedV1, notify.on_lesson_charged, announces=True),
-        each(PaymentReceivedV1, notify.on_payment_received, announces=True),
-        each(SubscriptionExpiredV1, notify.on_subscription_expired, announces=True),
-        each(GradePostedV1, notify.on_grade_posted, announces=True),
-        each(HomeworkAssignedV1, notify.on_homework_assigned, announces=True),
+        # Set-wise (batch): a sheet's ten grades or a run of charges are a few statements, not four a family.
+        batch(LessonChargedV1, notify.on_lessons_charged, announces=True),
+        batch(PaymentReceivedV1, notify.on_payments_received, announces=True),
+        batch(SubscriptionExpiredV1, notify.on_subscriptions_expired, announces=True),
+        batch(GradePostedV1, notify.on_grades_posted, announces=True),
+        batch(HomeworkAssignedV1, notify.on_homework_assigned, announces=True),
     ],
     start=set,
     finish=record_teachings,

@@ -9,7 +9,8 @@ holds for that student, and only that family's guardians are told (never another
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
@@ -29,6 +30,7 @@ from identity.service.notify_events import (
 )
 from identity.service.unit_of_work import IdentityUnitOfWork
 from kabinet.context import current_context
+from kabinet.inbox import Delivered
 
 HOMEWORK_PREVIEW = 300  # characters of the homework's text in a message
 
@@ -38,7 +40,7 @@ def _event_id() -> str:
     event_id = current_context().causation_id
     if not event_id:
         raise RuntimeError("notifications are recorded only while an event is handled")
-    return event_id
+    return str(event_id)
 
 
 def _names(kids: Iterable[Student]) -> str:
@@ -48,12 +50,7 @@ def _names(kids: Iterable[Student]) -> str:
 async def families_of(uow: IdentityUnitOfWork, student_ids: Iterable[str]) -> dict[str, list[Student]]:
     """The families identity holds for these students (erased ones and unknown ids left out), each with its
     students named by the event: an event's own family field is never trusted to pick a recipient."""
-    found = await uow.students.by_ids(sorted(set(student_ids)))
-    families: dict[str, list[Student]] = defaultdict(list)
-    for s in sorted(found.values(), key=lambda s: s.id):
-        if not s.erased:
-            families[s.family_id].append(s)
-    return dict(families)
+    return _families((await uow.students.by_ids(sorted(set(student_ids)))).values())
 
 
 def _address(g: Guardian, channel: Channel) -> str | None:
@@ -77,19 +74,38 @@ def _one(event_id: str, kind: Kind, g: Guardian, channel: Channel, prefs: Prefer
                         now if in_cabinet else None, address=address)
 
 
+@dataclass(frozen=True)
+class Notice:
+    """What one event tells one family: the kind and the words of its message."""
+
+    event_id: str
+    kind: Kind
+    family_id: str
+    params: dict[str, str]
+    branch_id: str | None
+
+
+async def notify_families(uow: IdentityUnitOfWork, notices: Sequence[Notice]) -> int:
+    """One notification per notice, guardian of its family and channel they chose for its kind; how many were new.
+    Set-wise: the guardians, their preferences and the rows are one statement each, however many notices (a sheet
+    of ten grades, a run of charges) - per notice it was four."""
+    if not notices:
+        return 0
+    guardians = await uow.guardians.of_families(sorted({n.family_id for n in notices}))
+    prefs = await uow.notifications.preferences(
+        sorted({g.id for n in notices for g in guardians.get(n.family_id, [])}))
+    ports = uow.ports
+    now, language = ports.now(), ports.settings.notify_language
+    rows = [row for n in notices for g in guardians.get(n.family_id, []) for c in Channel
+            if (row := _one(n.event_id, n.kind, g, c, prefs[g.id], language, n.params, n.branch_id, now))
+            is not None]
+    return await uow.notifications.add(rows)
+
+
 async def notify_family(uow: IdentityUnitOfWork, kind: Kind, family_id: str, params: dict[str, str],
                         branch_id: str | None) -> int:
     """One notification per guardian of ``family_id`` and channel they chose for ``kind``; how many were new."""
-    guardians = (await uow.guardians.of_families([family_id])).get(family_id, [])
-    if not guardians:
-        return 0
-    prefs = await uow.notifications.preferences([g.id for g in guardians])
-    ports = uow.ports
-    now, event_id = ports.now(), _event_id()
-    rows = [n for g in guardians for c in Channel
-            if (n := _one(event_id, kind, g, c, prefs[g.id], ports.settings.notify_language, params, branch_id,
-                          now)) is not None]
-    return await uow.notifications.add(rows)
+    return await notify_families(uow, [Notice(_event_id(), kind, family_id, params, branch_id)])
 
 
 async def _time_zone(uow: IdentityUnitOfWork, branch_id: str | None) -> str | None:
@@ -97,14 +113,10 @@ async def _time_zone(uow: IdentityUnitOfWork, branch_id: str | None) -> str | No
     return branch.time_zone if branch else None
 
 
-async def _branch_of(uow: IdentityUnitOfWork, given: str | None, kids: list[Student]) -> str | None:
-    return given or next((s.branch_id for s in kids if s.branch_id), None)
-
-
 async def _lesson_notice(uow: IdentityUnitOfWork, kind: Kind, student_ids: Iterable[str], branch_id: str | None,
                          starts_at: datetime | str | None) -> None:
     for family_id, kids in (await families_of(uow, student_ids)).items():
-        branch = await _branch_of(uow, branch_id, kids)
+        branch = branch_id or _branch_in(kids)
         when = local_time(starts_at, await _time_zone(uow, branch))
         await notify_family(uow, kind, family_id, {"student": _names(kids), "when": when}, branch)
 
@@ -141,52 +153,91 @@ async def on_lesson_cancelled(event: LessonCancelledV1, uow: IdentityUnitOfWork,
     await _lesson_notice(uow, Kind.LESSON_CANCELLED, students, event.branch_id, starts_at)
 
 
-async def on_lesson_charged(event: LessonChargedV1, uow: IdentityUnitOfWork, state: object) -> None:
+def _charge_notices(event_id: str, event: LessonChargedV1, families: dict[str, list[Student]],
+                    below: Decimal) -> list[Notice]:
     """One message per family for the lesson's charges; a money charge that takes the family's balance below the
     threshold (IDENTITY_NOTIFY_LOW_BALANCE_BELOW) also tells of the low balance, once, when it crosses it."""
     lines = {c.student_id: c for c in event.charges}
-    below = Decimal(uow.ports.settings.notify_low_balance_below)
-    for family_id, kids in (await families_of(uow, lines)).items():
+    notices = []
+    for family_id, kids in families.items():
         mine = [lines[s.id] for s in kids]
-        branch = await _branch_of(uow, event.branch_id, kids)
+        branch = event.branch_id or _branch_in(kids)
         amounts = ", ".join(money(c.amount.amount, c.amount.currency) for c in mine)
         last = next((c.balance for c in reversed(mine) if c.balance is not None), None)
         balance = money(last.amount, last.currency) if last else "—"
-        await notify_family(uow, Kind.LESSON_CHARGED, family_id,
-                            {"student": _names(kids), "amount": amounts, "balance": balance}, branch)
+        notices.append(Notice(event_id, Kind.LESSON_CHARGED, family_id,
+                              {"student": _names(kids), "amount": amounts, "balance": balance},
+                              branch))
         money_lines = [c for c in mine if c.balance is not None and c.subscription_id is None]
         if money_lines and last is not None:
             after = Decimal(last.amount)
             before = after + sum((Decimal(c.amount.amount) for c in money_lines), Decimal(0))
             if after < below <= before:
-                await notify_family(uow, Kind.LOW_BALANCE, family_id, {"balance": balance}, branch)
+                notices.append(Notice(event_id, Kind.LOW_BALANCE, family_id, {"balance": balance}, branch))
+    return notices
 
 
-async def on_payment_received(event: PaymentReceivedV1, uow: IdentityUnitOfWork, state: object) -> None:
-    if await uow.families.get(event.family_id) is None:
-        return  # a family identity does not know: nobody to tell
-    kids = (await uow.students.of_families([event.family_id]))[event.family_id]
-    branch = await _branch_of(uow, None, kids)
-    await notify_family(uow, Kind.PAYMENT_RECEIVED, event.family_id,
-                        {"amount": money(event.amount.amount, event.amount.currency)}, branch)
+def _branch_in(kids: Iterable[Student]) -> str | None:
+    return next((s.branch_id for s in kids if s.branch_id), None)
 
 
-async def _student_notice(uow: IdentityUnitOfWork, kind: Kind, student_ids: Iterable[str],
-                          params: dict[str, str]) -> None:
-    for family_id, kids in (await families_of(uow, student_ids)).items():
-        await notify_family(uow, kind, family_id, {"student": _names(kids), **params},
-                            await _branch_of(uow, None, kids))
+async def on_lessons_charged(events: Sequence[Delivered[LessonChargedV1]], uow: IdentityUnitOfWork,
+                             state: object) -> None:
+    below = Decimal(uow.ports.settings.notify_low_balance_below)
+    students = await uow.students.by_ids(sorted({c.student_id for d in events for c in d.event.charges}))
+    notices: list[Notice] = []
+    for d in events:
+        families = _families([students[c.student_id] for c in d.event.charges if c.student_id in students])
+        notices += _charge_notices(d.event_id, d.event, families, below)
+    await notify_families(uow, notices)
 
 
-async def on_subscription_expired(event: SubscriptionExpiredV1, uow: IdentityUnitOfWork, state: object) -> None:
-    await _student_notice(uow, Kind.SUBSCRIPTION_ENDED, [event.student_id], {})
+async def on_payments_received(events: Sequence[Delivered[PaymentReceivedV1]], uow: IdentityUnitOfWork,
+                               state: object) -> None:
+    kids = await uow.students.of_families(sorted({d.event.family_id for d in events}))
+    # A family identity does not know (no students under it) has nobody to tell.
+    await notify_families(uow, [
+        Notice(d.event_id, Kind.PAYMENT_RECEIVED, d.event.family_id,
+               {"amount": money(d.event.amount.amount, d.event.amount.currency)},
+               _branch_in(kids.get(d.event.family_id, [])))
+        for d in events if await uow.families.get(d.event.family_id) is not None])
 
 
-async def on_grade_posted(event: GradePostedV1, uow: IdentityUnitOfWork, state: object) -> None:
-    await _student_notice(uow, Kind.GRADE_POSTED, [event.student_id], {"grade": event.grade})
+async def _student_notices(uow: IdentityUnitOfWork, told: Sequence[tuple[str, Kind, Sequence[str], dict[str, str]]]
+                           ) -> None:
+    """(event id, kind, student ids, words) for a run of events: the students' families in one statement."""
+    students = await uow.students.by_ids(sorted({s for _, _, ids, _ in told for s in ids}))
+    notices = [Notice(event_id, kind, family_id, {"student": _names(kids), **params}, _branch_in(kids))
+               for event_id, kind, ids, params in told
+               for family_id, kids in _families([students[s] for s in ids if s in students]).items()]
+    await notify_families(uow, notices)
 
 
-async def on_homework_assigned(event: HomeworkAssignedV1, uow: IdentityUnitOfWork, state: object) -> None:
-    text = event.text if len(event.text) <= HOMEWORK_PREVIEW else event.text[:HOMEWORK_PREVIEW - 1] + "…"
-    await _student_notice(uow, Kind.HOMEWORK_ASSIGNED, event.student_ids, {"text": text})
+def _families(found: Iterable[Student]) -> dict[str, list[Student]]:
+    """The families of these students (erased ones left out), each with its students, by id."""
+    families: dict[str, list[Student]] = defaultdict(list)
+    for s in sorted({s.id: s for s in found}.values(), key=lambda s: s.id):
+        if not s.erased:
+            families[s.family_id].append(s)
+    return dict(families)
 
+
+async def on_subscriptions_expired(events: Sequence[Delivered[SubscriptionExpiredV1]], uow: IdentityUnitOfWork,
+                                   state: object) -> None:
+    await _student_notices(uow, [(d.event_id, Kind.SUBSCRIPTION_ENDED, [d.event.student_id], {}) for d in events])
+
+
+async def on_grades_posted(events: Sequence[Delivered[GradePostedV1]], uow: IdentityUnitOfWork,
+                           state: object) -> None:
+    await _student_notices(uow, [(d.event_id, Kind.GRADE_POSTED, [d.event.student_id], {"grade": d.event.grade})
+                                 for d in events])
+
+
+def _preview(text: str) -> str:
+    return text if len(text) <= HOMEWORK_PREVIEW else text[:HOMEWORK_PREVIEW - 1] + "…"
+
+
+async def on_homework_assigned(events: Sequence[Delivered[HomeworkAssignedV1]], uow: IdentityUnitOfWork,
+                               state: object) -> None:
+    await _student_notices(uow, [(d.event_id, Kind.HOMEWORK_ASSIGNED, d.event.student_ids,
+                                  {"text": _preview(d.event.text)}) for d in events])
