@@ -277,3 +277,24 @@ async def test_a_familys_credit_limit_is_set_by_whoever_manages_all_its_branches
     single = await billing.family()
     done = await billing.ok(billing.admin(single.branch_id), CREDIT_LIMIT, {"f": single.id, "l": "200"})
     assert done["setCreditLimit"]["errors"] == [], done
+
+
+async def test_a_school_wide_subscription_is_closed_by_the_owner_only(billing: Harness) -> None:
+    """Closing a subscription refunds its unused lessons to the family's balance, booked where the subscription
+    is: for one booked to no branch (the owner's sale to a child with no branch yet), in no branch's report - the
+    owner's, by the rule of school-wide refunds and invoices. Any admin of the family's branch could close it:
+    FORBIDDEN now, nothing changes; the owner closes it."""
+    fam = await billing.family()
+    no_branch = str(uuid.uuid4())
+    await billing.deliver("identity.student.registered", {
+        "student_id": no_branch, "family_id": fam.id, "first_name": "New", "last_name": "Test",
+        "birth_date": "2016-01-01", "branch_id": None})
+    owner, admin = billing.owner(), billing.admin(fam.branch_id)
+    plan = await billing.ok(owner, PLAN, {"b": None})
+    sold = await billing.ok(owner, SELL, {"p": plan["createSubscriptionPlan"]["subscriptionPlan"]["id"],
+                                          "s": no_branch})
+    sub = sold["sellSubscription"]["subscription"]["id"]
+    close = "mutation($s: ID!) { closeSubscription(subscriptionId: $s) { errors { code } } }"
+    await refused_and_unchanged(billing, admin, close, {"s": sub}, "closeSubscription")
+    closed = await billing.ok(owner, close, {"s": sub})
+    assert closed["closeSubscription"]["errors"] == [], closed

@@ -35,7 +35,7 @@ from billing.domain.model import (
     positive_amount,
     utcnow,
 )
-from billing.service.access import actor, require_branch_managed, require_family_managed
+from billing.service.access import actor, require_booked_managed, require_branch_managed, require_family_managed
 from billing.service.ledger import account_of, post
 from billing.service.payments import RecordPayment, apply_payment
 from billing.service.unit_of_work import BillingUnitOfWork
@@ -207,8 +207,10 @@ class CloseSubscription:
 
 
 async def close_subscription(cmd: CloseSubscription, uow: BillingUnitOfWork, p: Principal) -> CloseResult:
-    """Close early: unused lessons are refunded to the family's balance at the price per lesson."""
+    """Close early: unused lessons are refunded to the family's balance at the price per lesson, booked where the
+    subscription is - so closing undoes booked money, as a refund does (``require_booked_managed``)."""
     sub = await _managed_subscription(uow, p, cmd.subscription_id)
+    await require_booked_managed(p, uow.projections, sub.family_id, sub.branch_id)
     keys = uow.idempotency.of(CloseResult)
     result = (await keys.run_once(user_scope(p.user_id), cmd.idempotency_key, "close",
                                   {"subscription": cmd.subscription_id}, lambda: _close(uow, p, sub))).result
