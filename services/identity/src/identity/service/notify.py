@@ -102,12 +102,6 @@ async def notify_families(uow: IdentityUnitOfWork, notices: Sequence[Notice]) ->
     return await uow.notifications.add(rows)
 
 
-async def notify_family(uow: IdentityUnitOfWork, kind: Kind, family_id: str, params: dict[str, str],
-                        branch_id: str | None) -> int:
-    """One notification per guardian of ``family_id`` and channel they chose for ``kind``; how many were new."""
-    return await notify_families(uow, [Notice(_event_id(), kind, family_id, params, branch_id)])
-
-
 async def _time_zone(uow: IdentityUnitOfWork, branch_id: str | None) -> str | None:
     branch = await uow.branches.get(branch_id) if branch_id else None
     return branch.time_zone if branch else None
@@ -115,10 +109,15 @@ async def _time_zone(uow: IdentityUnitOfWork, branch_id: str | None) -> str | No
 
 async def _lesson_notice(uow: IdentityUnitOfWork, kind: Kind, student_ids: Iterable[str], branch_id: str | None,
                          starts_at: datetime | str | None) -> None:
+    """Every family of the lesson's students told at once (a lesson of ten: a few statements, not four a family)."""
+    event_id, zones, notices = _event_id(), dict[str | None, str | None](), []
     for family_id, kids in (await families_of(uow, student_ids)).items():
         branch = branch_id or _branch_in(kids)
-        when = local_time(starts_at, await _time_zone(uow, branch))
-        await notify_family(uow, kind, family_id, {"student": _names(kids), "when": when}, branch)
+        if branch not in zones:
+            zones[branch] = await _time_zone(uow, branch)
+        notices.append(Notice(event_id, kind, family_id, {"student": _names(kids),
+                                                          "when": local_time(starts_at, zones[branch])}, branch))
+    await notify_families(uow, notices)
 
 
 def _moment(text: str | None) -> datetime | None:
