@@ -32,33 +32,45 @@ class ThreadedServer:
         lifespan: Literal["auto", "on", "off"] = "auto",
         timeout_keep_alive: int = 5,
     ) -> None:
+        self._app, self._path, self._lifespan, self._keep_alive = app, path, lifespan, timeout_keep_alive
+        self._prepare()
+
+    def _prepare(self) -> None:
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}{path}"
+        self.url = f"http://127.0.0.1:{self.port}{self._path}"
         config = uvicorn.Config(
-            app,
+            self._app,
             host="127.0.0.1",
             port=self.port,
             log_level="warning",
-            lifespan=lifespan,
+            lifespan=self._lifespan,
             http=CoalescingHttpToolsProtocol,  # as `kabinet-gateway serve` runs
             # Node's keep-alive agent may reuse a connection just as the server closes it ("socket hang up").
-            timeout_keep_alive=timeout_keep_alive,
+            timeout_keep_alive=self._keep_alive,
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True, name=f"uvicorn-{self.port}")
 
-    def start(self, timeout_s: float = 15.0) -> ThreadedServer:
-        self.thread.start()
-        deadline = time.monotonic() + timeout_s
-        while not self.server.started:
-            if not self.thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError(f"uvicorn did not start on port {self.port}")
-            time.sleep(0.01)
-        return self
+    def start(self, timeout_s: float = 15.0, attempts: int = 5) -> ThreadedServer:
+        """Start; a port taken between `free_port` and the bind (another process got it first: CI saw it) is
+        given up for a new one, up to `attempts` times."""
+        for attempt in range(attempts):
+            if attempt:
+                self._prepare()
+            self.thread.start()
+            deadline = time.monotonic() + timeout_s
+            while not self.server.started and self.thread.is_alive():
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"uvicorn did not start on port {self.port} within {timeout_s} s")
+                time.sleep(0.01)
+            if self.server.started:
+                return self
+        raise RuntimeError(f"uvicorn did not start: {attempts} ports were taken or refused")
 
     def stop(self) -> None:
         self.server.should_exit = True
-        self.thread.join(timeout=10)
+        if self.thread.ident is not None:  # a server whose start failed, or that never started, has no thread
+            self.thread.join(timeout=10)
 
 
 @contextlib.contextmanager
