@@ -156,11 +156,17 @@ async def sell_subscription(cmd: SellSubscription, uow: BillingUnitOfWork, p: Pr
     return result
 
 
-async def _managed_subscription(uow: BillingUnitOfWork, p: Principal, subscription_id: str) -> Subscription:
+async def _managed_subscription(uow: BillingUnitOfWork, p: Principal, subscription_id: str, *,
+                               undoes_money: bool = False) -> Subscription:
+    """``undoes_money``: the operation gives back money booked where the subscription is (closing refunds its
+    unused lessons), so it is checked as a refund is (``require_booked_managed``)."""
     sub = await uow.subscriptions.get(subscription_id, lock=True)
     if sub is None:
         raise SubscriptionNotFound(field="subscriptionId")
-    await require_family_managed(p, uow.projections, sub.family_id, branch_id=sub.branch_id)
+    if undoes_money:
+        await require_booked_managed(p, uow.projections, sub.family_id, sub.branch_id)
+    else:
+        await require_family_managed(p, uow.projections, sub.family_id, branch_id=sub.branch_id)
     return sub
 
 
@@ -208,9 +214,8 @@ class CloseSubscription:
 
 async def close_subscription(cmd: CloseSubscription, uow: BillingUnitOfWork, p: Principal) -> CloseResult:
     """Close early: unused lessons are refunded to the family's balance at the price per lesson, booked where the
-    subscription is - so closing undoes booked money, as a refund does (``require_booked_managed``)."""
-    sub = await _managed_subscription(uow, p, cmd.subscription_id)
-    await require_booked_managed(p, uow.projections, sub.family_id, sub.branch_id)
+    subscription is."""
+    sub = await _managed_subscription(uow, p, cmd.subscription_id, undoes_money=True)
     keys = uow.idempotency.of(CloseResult)
     result = (await keys.run_once(user_scope(p.user_id), cmd.idempotency_key, "close",
                                   {"subscription": cmd.subscription_id}, lambda: _close(uow, p, sub))).result
