@@ -266,9 +266,10 @@ async def lessons_of(env: Env, principal: Principal, **flt: Any) -> list[dict[st
 # -- clash races (test_clash_races*.py) -----------------------------------------------------------
 CLASH_CREATE_LESSON = """mutation($input: CreateLessonInput!) { createLesson(input: $input) {
   lesson { id } errors { field code } } }"""
-CLASH_OPEN_SLOT = """mutation($input: OpenSlotInput!) { openSlot(input: $input) { slot { id } errors { field code } } }"""
-OPEN_SLOTS_2027 = """query($b: ID!) { openSlots(branchId: $b, from: "2027-01-01T00:00:00Z", to: "2027-12-01T00:00:00Z") {
-  id teacherId startsAt } }"""
+CLASH_OPEN_SLOT = """mutation($input: OpenSlotInput!) { openSlot(input: $input) {
+  slot { id } errors { field code } } }"""
+OPEN_SLOTS_2027 = """query($b: ID!) {
+  openSlots(branchId: $b, from: "2027-01-01T00:00:00Z", to: "2027-12-01T00:00:00Z") { id teacherId startsAt } }"""
 
 
 def outcome(result: dict[str, Any], field_name: str) -> str:

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 from scheduling_testkit import (
-    GENERATE,
     CLASH_CREATE_LESSON,
     CLASH_OPEN_SLOT,
+    GENERATE,
     OPEN_SLOTS_2027,
     Env,
     World,
