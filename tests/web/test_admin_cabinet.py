@@ -6,6 +6,7 @@ family. What a test arranges (a clash, a transfer, a make-up) goes to the servic
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
@@ -68,7 +69,7 @@ async def month_lessons(cabinet: Cabinet, group_id: str, first: date) -> list[di
 
 
 async def no_sideways_scroll(page: Page) -> None:
-    """The page fits a phone's width: only the lesson table scrolls sideways, inside its own region."""
+    """The page fits a phone's width: nothing scrolls sideways (the month's lessons are cards on a phone)."""
     width = await page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], width
 
@@ -420,3 +421,38 @@ async def test_the_owner_gets_the_admins_cabinet_for_any_branch(cabinet: Cabinet
     await expect(clients.filter(has_text=OTHER_BRANCH_PARENT)).to_have_count(1)
     await expect(clients.filter(has_text=PARENT)).to_have_count(0)  # a Moscow family: not this branch's
     await context.close()
+
+
+async def test_on_a_phone_each_lesson_is_a_card_with_its_price_button_on_screen(cabinet: Cabinet, admin: Page) -> None:
+    first = months_ahead(7)
+    panel = await generate_on_desktop(admin, first, "Starters")
+    await expect(panel).not_to_have_attribute("data-drafts", "0")
+    await admin.set_viewport_size(PHONE)
+    region = admin.get_by_role("region", name="Занятия месяца")
+    # nothing of the lessons scrolls sideways, the region's own scroll included
+    assert await region.evaluate("(e) => e.scrollWidth <= e.clientWidth"), "the lessons scroll sideways"
+    await no_sideways_scroll(admin)
+    row = panel.get_by_test_id("month-lesson").first
+    button = row.get_by_role("button", name=re.compile("Изменить цену занятия"))
+    await button.scroll_into_view_if_needed()
+    await expect(button).to_be_visible()
+    await expect(row).to_contain_text("1\u00a0200\u00a0₽")
+    await expect(row).to_contain_text("черновик")
+    # the price with its button, the students, the sum and the state: every cell within the phone's width
+    boxes = [await button.bounding_box()] + [await td.bounding_box() for td in await row.locator("td").all()]
+    assert len(boxes) == 7 and all(b and b["x"] >= 0 and b["x"] + b["width"] <= PHONE["width"] for b in boxes), boxes
+    await axe_check(admin, "month as cards on a phone")
+    folder = os.environ.get("KABINET_WEB_SHOTS")
+    if folder:
+        await admin.screenshot(path=f"{folder}/month-cards-390x844.png")
+    await button.click()
+    price = row.locator("input[name=price]")
+    await expect(price).to_be_focused()
+    box = await row.get_by_role("button", name="Сохранить").bounding_box()
+    assert box and box["x"] + box["width"] <= PHONE["width"], box
+    await row.get_by_role("button", name="Отмена").click()
+    # the desktop keeps the table: one line a lesson, its column headers shown
+    await admin.set_viewport_size(DESKTOP)
+    await expect(panel.locator("thead")).to_be_visible()
+    cells = await row.locator("td").evaluate_all("(tds) => tds.map((td) => Math.round(td.getBoundingClientRect().top))")
+    assert len(set(cells)) == 1, cells

@@ -135,3 +135,11 @@ describe("a lead change refused", () => {
     expect(other.say((k, p) => translate("ru", k, p))).toBe("Укажите причину отказа.");
   });
 });
+
+describe("names on a lead", () => {
+  it("leave out a surname not known yet", async () => {
+    const { fullName } = await import("./leads");
+    expect(fullName("Петя", "")).toBe("Петя");
+    expect(fullName("Петя", "Смирнов")).toBe("Петя Смирнов");
+  });
+});

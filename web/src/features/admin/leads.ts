@@ -171,3 +171,8 @@ export function funnelRows(funnel: Pick<Funnel, "created" | "stages">): FunnelRo
 export function percent(share: number): number {
   return Math.round(share * 1000) / 10;
 }
+
+/** "Петя Смирнов", or "Петя" while the surname is not known (it is optional on a lead). */
+export function fullName(first: string, last: string): string {
+  return [first.trim(), last.trim()].filter(Boolean).join(" ");
+}

@@ -11,7 +11,7 @@ import { formatDateTime } from "../../../lib/format";
 import { newKey } from "../../../lib/ids";
 import { useI18n, type MessageKey, type Translate } from "../../../lib/i18n";
 import { LeadCard, LeadStaff, MoveLead, UpdateLead, WinLead } from "../api/leads";
-import { formFromLead, historyLine, isOpen, nextStage, type HistoryChange } from "../leads";
+import { formFromLead, fullName, historyLine, isOpen, nextStage, type HistoryChange } from "../leads";
 import { useAdmin } from "../useAdmin";
 import { LeadForm } from "./LeadForm";
 import { useChildAge } from "./LeadsPage";
@@ -44,7 +44,8 @@ export default function LeadCardPage() {
   const code = fromCombined(error)?.code;
   if (code === "FORBIDDEN" || code === "LEAD_NOT_FOUND" || code === "NOT_FOUND") return <NotFound />;
   if (!data?.lead) return <ErrorNote>{describeCombined(t, error) ?? t("error.generic")}</ErrorNote>;
-  return <LeadCardView lead={data.lead} reload={() => refetch({ requestPolicy: "network-only" })} />;
+  // Keyed by the lead: another lead's card starts afresh (no outcome, no open form carried over).
+  return <LeadCardView key={data.lead.id} lead={data.lead} reload={() => refetch({ requestPolicy: "network-only" })} />;
 }
 
 function LeadCardView({ lead, reload }: { lead: Lead; reload: () => void }) {
@@ -70,9 +71,12 @@ function LeadCardView({ lead, reload }: { lead: Lead; reload: () => void }) {
     busy.current = true;
     try {
       const got = await run();
-      if (got.kind === "done") setMode("none");
       setOutcome(got);
-      reload();
+      // A refusal leaves the card as it was read: after someone else's change, "reload" shows what they did.
+      if (got.kind === "done") {
+        setMode("none");
+        reload();
+      }
     } finally {
       busy.current = false;
     }
@@ -109,7 +113,7 @@ function LeadCardView({ lead, reload }: { lead: Lead; reload: () => void }) {
     <div data-testid="lead-card" data-lead-id={lead.id} data-stage={lead.stage} data-revision={lead.revision}
       data-loaded="true">
       <p><Link to="/a/leads">← {t("admin.lead.back")}</Link></p>
-      <PageTitle>{lead.childFirstName} {lead.childLastName}</PageTitle>
+      <PageTitle>{fullName(lead.childFirstName, lead.childLastName)}</PageTitle>
       <p>
         <span className={`badge ${lead.stage === "WON" ? "badge--good" : lead.stage === "LOST" ? "" : "badge--warn"}`}
           data-testid="lead-stage">{stageWord(t, lead.stage)}</span>
@@ -129,9 +133,9 @@ function LeadCardView({ lead, reload }: { lead: Lead; reload: () => void }) {
         <Card title={t("admin.lead.details")}>
           <dl className="facts" data-testid="lead-details">
             <Fact term={t("admin.lead.child")}>
-              {lead.childFirstName} {lead.childLastName}{age(lead) ? `, ${age(lead)}` : ""}
+              {fullName(lead.childFirstName, lead.childLastName)}{age(lead) ? `, ${age(lead)}` : ""}
             </Fact>
-            <Fact term={t("admin.lead.contact")}>{lead.contactFirstName} {lead.contactLastName}</Fact>
+            <Fact term={t("admin.lead.contact")}>{fullName(lead.contactFirstName, lead.contactLastName)}</Fact>
             <Fact term={t("admin.lead.phone")}><a href={`tel:${lead.phone}`}>{lead.phone}</a></Fact>
             {lead.email && <Fact term={t("admin.lead.email")}>{lead.email}</Fact>}
             {lead.interest && <Fact term={t("admin.lead.interest")}>{lead.interest}</Fact>}
@@ -168,7 +172,7 @@ function LeadCardView({ lead, reload }: { lead: Lead; reload: () => void }) {
           )}
           {open && mode === "lose" && <LoseForm busy={moving.fetching} onLose={(r) => void onLose(r)} />}
           {open && mode === "win" && (
-            <WinForm lead={lead} onOutcome={(o) => { setOutcome(o); if (o.kind !== "done") reload(); }} />
+            <WinForm lead={lead} onOutcome={(o) => { setOutcome(o); if (o.kind === "pending") reload(); }} />
           )}
         </Card>
       </div>

@@ -7,7 +7,7 @@ import { describeCombined } from "../../../lib/errors";
 import { formatDate, formatLocalDate } from "../../../lib/format";
 import { useI18n, type MessageKey } from "../../../lib/i18n";
 import { BranchLeads, CreateLead, LeadStaff } from "../api/leads";
-import { EMPTY_LEAD_FORM, STAGES, stageFromParam } from "../leads";
+import { EMPTY_LEAD_FORM, fullName, STAGES, stageFromParam } from "../leads";
 import { useAdmin } from "../useAdmin";
 import { LeadForm } from "./LeadForm";
 import { refusalOf, type Say } from "./leadRefusal";
@@ -77,12 +77,12 @@ function LeadRow({ lead }: { lead: LeadFieldsFragment }) {
   return (
     <li data-testid="lead" data-lead-id={lead.id} data-stage={lead.stage}>
       <Link to={`/a/leads/${lead.id}`} className="lead-row">
-        <span className="lead-row__name">{lead.childFirstName} {lead.childLastName}</span>
+        <span className="lead-row__name">{fullName(lead.childFirstName, lead.childLastName)}</span>
         <span className="muted">{age(lead)}</span>
         <span>
           <span className={`badge ${stageClass}`}>{t(`admin.lead.stage.${lead.stage}` as MessageKey)}</span>
         </span>
-        <span className="muted">{lead.contactFirstName} {lead.contactLastName} · {lead.phone}</span>
+        <span className="muted">{fullName(lead.contactFirstName, lead.contactLastName)} · {lead.phone}</span>
         <span className="muted">{formatDate(lead.createdAt, locale, branch.timeZone)}
           {lead.interest ? ` · ${lead.interest}` : ""}</span>
       </Link>
