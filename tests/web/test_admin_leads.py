@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.async_api import Page, expect
 
-from .conftest import DESKTOP, PHONE, VIEWPORTS, Cabinet, axe_check, go, watched_page
+from .conftest import DESKTOP, PHONE, VIEWPORTS, Cabinet, axe_check, go, tab_to, watched_page
 from .test_admin_cabinet import ADMIN, MONTH_NAMES, no_sideways_scroll, sign_in_as_admin
 
 LEAD = """query($id: ID!) { lead(id: $id) { id stage revision childAge childBirthDate source interest lostReason
@@ -316,39 +316,32 @@ async def test_a_lead_with_the_keyboard_alone(cabinet: Cabinet) -> None:
     page = await context.new_page()
     await sign_in_as_admin(page, cabinet.url)
 
-    async def tab_to(check: str) -> None:
-        for _ in range(60):
-            await page.keyboard.press("Tab")
-            if await page.evaluate(f"(() => {{ const e = document.activeElement; return {check}; }})()"):
-                return
-        raise AssertionError(f"not reachable with Tab: {check}")
-
-    await tab_to("e?.textContent === 'Лиды'")
+    await tab_to(page, "e?.textContent === 'Лиды'")
     await page.keyboard.press("Enter")
     await expect(page.get_by_test_id("lead-list")).to_have_attribute("data-loaded", "true")
-    await tab_to("e?.textContent === 'Новый лид'")
+    await tab_to(page, "e?.textContent === 'Новый лид'")
     await page.keyboard.press("Enter")
-    await tab_to("e?.name === 'contactFirstName'")
+    await tab_to(page, "e?.name === 'contactFirstName'")
     await page.keyboard.type("Ирина")
-    await tab_to("e?.name === 'phone'")
+    await tab_to(page, "e?.name === 'phone'")
     await page.keyboard.type(new_phone())
-    await tab_to("e?.name === 'childFirstName'")
+    await tab_to(page, "e?.name === 'childFirstName'")
     await page.keyboard.type("Лёва")
-    await tab_to("e?.name === 'childAge'")
+    await tab_to(page, "e?.name === 'childAge'")
     await page.keyboard.type("9")
-    await tab_to("e?.name === 'source'")
+    await tab_to(page, "e?.name === 'source'")
     await page.keyboard.press("ArrowDown")  # "— choose —" -> the first source: the website
-    await tab_to("e?.textContent === 'Создать лид'")
+    await tab_to(page, "e?.textContent === 'Создать лид'")
     await page.keyboard.press("Enter")
     card = page.get_by_test_id("lead-card")
     await expect(card).to_have_attribute("data-loaded", "true")
     await expect(card.get_by_test_id("lead-details")).to_contain_text("Сайт")
-    await tab_to("e?.textContent === 'Перевести на этап «Связались»'")
+    await tab_to(page, "e?.textContent === 'Перевести на этап «Связались»'")
     await page.keyboard.press("Enter")
     await expect(card.get_by_test_id("lead-stage")).to_have_text("Связались")
     # the outcome has the focus: the next Tabs lead on to the card's actions
     assert await page.evaluate("document.activeElement?.dataset?.testid") == "lead-outcome"
-    await tab_to("e?.textContent === 'Отметить отказ'")
+    await tab_to(page, "e?.textContent === 'Отметить отказ'")
     await page.keyboard.press("Enter")
     assert await page.evaluate("document.activeElement?.name") == "lostReason"
     await page.keyboard.type("Выбрали другую школу")
