@@ -189,6 +189,15 @@ async def go(page: Page, path: str) -> None:
                         path)
 
 
+async def tab_to(page: Page, check: str, presses: int = 60) -> None:
+    """Press Tab until the focused element `e` passes `check` (a JavaScript expression): reachable by keyboard."""
+    for _ in range(presses):
+        await page.keyboard.press("Tab")
+        if await page.evaluate(f"(() => {{ const e = document.activeElement; return {check}; }})()"):
+            return
+    raise AssertionError(f"not reachable with Tab: {check}")
+
+
 async def sign_in_with_code(page: Page, url: str, phone: str) -> None:
     await page.goto(f"{url}/signin")
     await page.fill("input[name=phone]", phone)
