@@ -5,12 +5,18 @@ in-process bus), as test_notifications."""
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 from identity_testkit import ASK, Env, admin_of, make_branch, new_phone
+from sqlalchemy import select, update
 from test_notifications import (  # noqa: F401 - nenv and sqlite_env are fixtures
     PREFS,
+    SET_PREFS,
     _as,
+    _drain,
     _event,
     _family,
     _publish,
@@ -20,7 +26,12 @@ from test_notifications import (  # noqa: F401 - nenv and sqlite_env are fixture
     sqlite_env,
 )
 
+from identity.adapters.tables import notifications, sms_day_totals, sms_messages
+from identity.domain.credentials import branch_sms
 from identity.domain.model import Guardian, new_id
+from identity.service.notify_retention import delete_old_notifications
+from identity.service.notify_sender import send_due
+from identity.service.ports import DeliveryFailed
 
 TOPIC = """mutation($i: SetQuestionTopicInput!) { setQuestionTopic(input: $i) { errors { code } } }"""
 ANSWER = """mutation($q: ID!, $a: String!) { answerQuestion(questionId: $q, answer: $a) { question { id status } } }"""
@@ -72,3 +83,109 @@ async def test_an_answer_tells_the_guardian_who_asked_only(nenv: Env) -> None:
     shown = (await env.ok("{ myNotifications { items { kind text } } }", None, _as(asker)))["myNotifications"]
     assert shown["items"][0] == {"kind": "QUESTION_ANSWERED", "text": told.text}
     assert await _rows(env, guardian_id=other.id) == []
+
+
+class FlakySms:
+    """Fails the first ``failures`` sends to ``phone`` (after the provider may have billed them), then sends."""
+
+    def __init__(self, phone: str, failures: int) -> None:
+        self.phone, self.failures = phone, failures
+        self.sent: list[str] = []
+
+    async def send_sms(self, phone: str, text: str) -> None:
+        if phone != self.phone:
+            return
+        if self.failures:
+            self.failures -= 1
+            raise DeliveryFailed("provider timed out")
+        self.sent.append(text)
+
+
+async def test_an_sms_failed_at_the_provider_is_charged_once_however_often_it_is_tried(nenv: Env) -> None:
+    env = nenv
+    await _drain(env)
+    branch = await make_branch(env)  # a new branch: its day's SMS cost is this test's alone
+    fam, g = await _family(env, branch, email=False)
+    await env.ok(SET_PREFS, {"i": {"cabinet": [], "email": [], "sms": ["GRADE_POSTED"]}}, _as(g))
+    await _publish(env, _event("learning.grade.posted", lesson_id="l", student_id=fam["students"][0]["id"],
+                               family_id=fam["id"], grade="5", scale="five_point"))
+    [sms] = await _wait_rows(env, 1, guardian_id=g.id)
+    flaky = FlakySms(g.phone, failures=2)
+    original_sms, original_clock, original_limits = env.deps.sms, env.deps.clock, env.deps.limits
+    start = datetime.now(UTC)
+    env.deps.sms = flaky
+    # The branch's cap holds two SMS: charged on each try, the third try would be refused as over the cap.
+    env.deps.limits = dataclasses.replace(original_limits, branch_daily_cost_cap="9.00")
+    try:
+        for minutes in (0, 1, 3):  # two provider failures, then sent (the waits: 30 s, 60 s)
+            env.deps.clock = lambda m=minutes: start + timedelta(minutes=m)  # type: ignore[misc]
+            await send_due(env.runtime.unit_of_work, env.deps)
+    finally:
+        env.deps.sms, env.deps.clock, env.deps.limits = original_sms, original_clock, original_limits
+    [done] = await _rows(env, guardian_id=g.id)
+    assert (done.status, done.attempts, done.reason) == ("sent", 3, None)
+    assert flaky.sent == [sms.text]
+    async with env.runtime.sessionmaker() as s:
+        logged = (await s.execute(select(sms_messages).where(sms_messages.c.notification_id == sms.id))).all()
+        spent = (await s.execute(select(sms_day_totals.c.sent, sms_day_totals.c.cost_amount).where(
+            sms_day_totals.c.key == branch_sms(branch)))).all()
+    assert [(r.purpose, r.branch_id) for r in logged] == [("notification", branch)]
+    assert [(r.sent, Decimal(r.cost_amount)) for r in spent] == [(1, Decimal("4.50"))]
+
+
+async def _age(env: Env, guardian_id: str, days: int, **values: object) -> None:
+    """The guardian's notifications made ``days`` old (created, and read or sent, then), with ``values``."""
+    at = datetime.now(UTC) - timedelta(days=days)
+    async with env.runtime.sessionmaker() as s:
+        rows = (await s.execute(select(notifications).where(notifications.c.guardian_id == guardian_id))).all()
+        for r in rows:
+            done = {"read_at": at} if r.channel == "cabinet" and r.read_at is not None else {}
+            if r.status == "sent" and r.channel != "cabinet":
+                done["sent_at"] = at
+            await s.execute(update(notifications).where(notifications.c.id == r.id).values(
+                created_at=at, **done, **values))
+        await s.commit()
+
+
+async def test_old_read_and_sent_notifications_are_deleted_in_batches_and_nothing_unsent(nenv: Env) -> None:
+    env = nenv
+    branch = await make_branch(env)
+    (old, old_g), (unread, unread_g), (waiting, waiting_g), (recent, recent_g) = [
+        await _family(env, branch) for _ in range(4)]
+    for fam in (old, unread, waiting, recent):
+        await _publish(env, *[_event("billing.payment.received", payment_id=f"p{i}", family_id=fam["id"],
+                                     amount={"amount": "100.00", "currency": "RUB"}, method="cash")
+                              for i in range(3)])
+    for g in (old_g, unread_g, waiting_g, recent_g):
+        await _wait_rows(env, 6, guardian_id=g.id)  # 3 in the cabinet, 3 by email
+    await _drain(env)  # the emails sent
+    for g in (old_g, waiting_g, recent_g):
+        await env.ok("mutation { markNotificationsRead { unreadCount } }", None, _as(g))
+    await _age(env, old_g.id, 181)
+    await _age(env, unread_g.id, 400)  # its emails sent, but unread in the cabinet
+    await _age(env, recent_g.id, 179)
+    await _age(env, waiting_g.id, 400)
+    async with env.runtime.sessionmaker() as s:  # its emails: two still to send however old, one refused
+        emails = [r.id for r in (await s.execute(select(notifications.c.id).where(
+            notifications.c.guardian_id == waiting_g.id, notifications.c.channel == "email")
+            .order_by(notifications.c.id))).all()]
+        await s.execute(update(notifications).where(notifications.c.id.in_(emails[:2])).values(
+            status="pending", sent_at=None, next_attempt_at=datetime.now(UTC) + timedelta(days=1)))
+        await s.execute(update(notifications).where(notifications.c.id == emails[2]).values(
+            status="not_sent", sent_at=None, reason="sms_cap_reached"))
+        await s.commit()
+    assert await delete_old_notifications(env.runtime.unit_of_work, env.deps, batch=2) == 6 + 3 + 3
+    assert await _rows(env, guardian_id=old_g.id) == []
+    assert sorted(r.channel for r in await _rows(env, guardian_id=unread_g.id)) == ["cabinet"] * 3
+    assert sorted(r.status for r in await _rows(env, guardian_id=waiting_g.id)) == ["not_sent", "pending",
+                                                                                     "pending"]
+    assert len(await _rows(env, guardian_id=recent_g.id)) == 6
+    assert await delete_old_notifications(env.runtime.unit_of_work, env.deps) == 0  # nothing more to delete
+    original = env.deps.settings
+    env.deps.settings = original.model_copy(update={"notify_retention_days": 0})  # 0: kept for ever
+    try:
+        await _age(env, recent_g.id, 1000)
+        assert await delete_old_notifications(env.runtime.unit_of_work, env.deps) == 0
+    finally:
+        env.deps.settings = original
+    assert len(await _rows(env, guardian_id=recent_g.id)) == 6
