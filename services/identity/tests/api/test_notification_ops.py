@@ -9,10 +9,12 @@ import dataclasses
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
+import test_notifications
 from identity_testkit import ASK, Env, admin_of, make_branch, new_phone
 from sqlalchemy import select, update
-from test_notifications import (  # noqa: F401 - nenv and sqlite_env are fixtures
+from test_notifications import (
     PREFS,
     SET_PREFS,
     _as,
@@ -22,8 +24,6 @@ from test_notifications import (  # noqa: F401 - nenv and sqlite_env are fixture
     _publish,
     _rows,
     _wait_rows,
-    nenv,
-    sqlite_env,
 )
 
 from identity.adapters.tables import notifications, sms_day_totals, sms_messages
@@ -32,12 +32,15 @@ from identity.domain.model import Guardian, new_id
 from identity.service.notify_retention import delete_old_notifications
 from identity.service.notify_sender import send_due
 from identity.service.ports import DeliveryFailed
+from kabinet.events import Envelope
 
 TOPIC = """mutation($i: SetQuestionTopicInput!) { setQuestionTopic(input: $i) { errors { code } } }"""
+# test_notifications' fixtures: each environment on PostgreSQL + RabbitMQ, then embedded (SQLite + in-process bus).
+nenv, sqlite_env = test_notifications.nenv, test_notifications.sqlite_env
 ANSWER = """mutation($q: ID!, $a: String!) { answerQuestion(questionId: $q, answer: $a) { question { id status } } }"""
 
 
-def _ending(fam: dict[str, object], student_id: str, left: int = 2) -> object:
+def _ending(fam: dict[str, Any], student_id: str, left: int = 2) -> Envelope:
     return _event("billing.subscription.ending", subscription_id=str(uuid.uuid4()), family_id=fam["id"],
                   student_id=student_id, branch_id=None, name="8 lessons", lessons_left=left, lessons_total=8,
                   valid_until="2027-01-31")
@@ -53,7 +56,7 @@ async def test_a_package_ending_tells_the_family_in_the_cabinet_and_by_email_onc
     got = await _wait_rows(env, 2, guardian_id=g.id)
     assert sorted((r.kind, r.channel) for r in got) == [("subscription_ending", "cabinet"),
                                                         ("subscription_ending", "email")]
-    assert {r.event_id for r in got} == {ending.id}  # type: ignore[attr-defined]
+    assert {r.event_id for r in got} == {ending.id}
     assert got[0].text == "Kid0: в абонементе «8 lessons» осталось занятий: 2. Продлите его, чтобы занятия не " \
                           "прерывались."
     assert await _rows(env, guardian_id=other_g.id) == []

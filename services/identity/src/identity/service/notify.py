@@ -101,7 +101,8 @@ async def notify_families(uow: IdentityUnitOfWork, notices: Sequence[Notice]) ->
     ports = uow.ports
     now, language = ports.now(), ports.settings.notify_language
     rows = [row for n in notices for g in guardians.get(n.family_id, []) if n.guardian_id in (None, g.id)
-            for c in Channel if (row := _one(n.event_id, n.kind, g, c, prefs[g.id], language, n.params, n.branch_id, now))
+            for c in Channel
+            if (row := _one(n.event_id, n.kind, g, c, prefs[g.id], language, n.params, n.branch_id, now))
             is not None]
     return await uow.notifications.add(rows)
 
