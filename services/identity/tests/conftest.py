@@ -13,6 +13,7 @@ import pytest
 
 # The test kit sits next to this file; with --import-mode=importlib the directory is not on sys.path.
 sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parent / "api"))  # api tests share test_notifications' steps
 
 from identity_testkit import Env
 

@@ -106,6 +106,7 @@ EVENT_CHANGES: dict[str, tuple[str, ...]] = {
     "billing.payment.received.v1": ("billing",),
     "billing.payment.refunded.v1": ("billing",),
     "billing.subscription.closed.v1": ("billing",),
+    "billing.subscription.ending.v1": ("billing",),
     "billing.subscription.expired.v1": ("billing",),
     "billing.subscription.frozen.v1": ("billing",),
     "billing.subscription.sold.v1": ("billing", "identity"),

@@ -93,7 +93,8 @@ def build_runtime(settings: BillingSettings | None = None, *, transport: Transpo
     settings = settings or BillingSettings()
     runtime = BillingRuntime(SPEC, settings, transport=transport, key_source=key_source)
     runtime.payment_provider = provider or build_provider(settings)
-    runtime.limits = MoneyLimits(settings.max_amount_per_operation, settings.balance_ceiling)
+    runtime.limits = MoneyLimits(settings.max_amount_per_operation, settings.balance_ceiling,
+                                 settings.subscription_ending_at)
     return runtime
 
 

@@ -1,6 +1,6 @@
 from decimal import Decimal
 
-from pydantic import field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from kabinet.money import AMOUNT_COLUMN_MAX
@@ -25,6 +25,9 @@ class BillingSettings(ServiceSettings):
     # How often the runtime expires subscriptions past validity by itself (seconds; 0 turns the job off,
     # e.g. when an external scheduler calls runSubscriptionExpiry instead). It also runs once at start-up.
     subscription_expiry_interval_s: float = 3600.0
+    # A subscription is announced as ending (billing.subscription.ending, once) when a lesson charge leaves it this
+    # many lessons or fewer; packages of this size or smaller, trial ones and unlimited ones are not.
+    subscription_ending_at: int = Field(default=2, ge=0)
 
     @field_validator("payment_webhook_secret")
     @classmethod

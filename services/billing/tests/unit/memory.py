@@ -52,6 +52,7 @@ class Store:
     ledger: list[tuple[Transaction, Posted]] = field(default_factory=list)
     subscription_types: dict[str, SubscriptionType] = field(default_factory=dict)
     subscriptions: dict[str, Subscription] = field(default_factory=dict)
+    ending_announced: set[str] = field(default_factory=set)  # subscriptions announced as ending
     discounts: dict[str, Discount] = field(default_factory=dict)
     payments: dict[str, Payment] = field(default_factory=dict)
     checkouts: dict[str, Checkout] = field(default_factory=dict)
@@ -213,6 +214,13 @@ class MemorySubscriptions:
     async def due_to_expire(self, today: date) -> list[Subscription]:
         return [copy.deepcopy(s) for s in self.s.subscriptions.values()
                 if s.status is SubscriptionStatus.ACTIVE and s.valid_until < today]
+
+    async def announce_ending(self, subscription_ids: Sequence[str], lessons: int, now: datetime
+                              ) -> list[Subscription]:
+        found = [self.s.subscriptions[i] for i in sorted(set(subscription_ids)) if i in self.s.subscriptions]
+        ending = [s for s in found if s.id not in self.s.ending_announced and s.ending_at(lessons)]
+        self.s.ending_announced.update(s.id for s in ending)
+        return [copy.deepcopy(s) for s in ending]
 
 
 class MemoryDiscounts:

@@ -82,6 +82,15 @@ def _sub(**kw: object) -> Subscription:
     return Subscription(**base)  # type: ignore[arg-type]
 
 
+def test_a_subscription_is_ending_at_the_threshold_only_when_larger_active_and_paid() -> None:
+    assert [_sub(lessons_left=n).ending_at(2) for n in (3, 2, 1, 0)] == [False, True, True, True]
+    assert not _sub(lessons_total=2, lessons_left=1).ending_at(2)  # "ending" from its sale: nothing to warn of
+    assert not _sub(lessons_left=1, trial=True).ending_at(2)
+    assert not _sub(lessons_total=None, lessons_left=None).ending_at(2)  # unlimited
+    assert not _sub(lessons_left=1, status=SubscriptionStatus.CLOSED).ending_at(2)
+    assert _sub(lessons_left=0).ending_at(0) and not _sub(lessons_left=1).ending_at(0)
+
+
 def test_subscription_covers_types_dates_credits_and_freezes() -> None:
     s = _sub()
     assert s.covers("group", "english", DAY) and not s.covers("makeup", None, DAY)

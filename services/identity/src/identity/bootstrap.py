@@ -23,6 +23,7 @@ from identity.entrypoints.pages import confirm_email_page
 from identity.keys import load_signing_key, own_key_source
 from identity.schema.schema import schema
 from identity.service.handlers import HANDLERS
+from identity.service.notify_retention import delete_old_notifications
 from identity.service.notify_sender import send_all_due
 from identity.service.ports import IdentityPorts
 from identity.service.unit_of_work import IdentityReads
@@ -106,6 +107,9 @@ def build_runtime(settings: IdentitySettings | None = None, *, transport: Transp
     if settings.notify_send:  # off unless enabled: nothing leaves identity on its own (docs/notifications.md)
         runtime.add_job("notifications", settings.notify_send_interval_s,
                         lambda: send_all_due(runtime.unit_of_work, runtime.ports))
+    # Whether or not anything is sent: the cabinet's rows are recorded (and read) either way.
+    runtime.add_job("notification-retention", settings.notify_retention_interval_s,
+                    lambda: delete_old_notifications(runtime.unit_of_work, runtime.ports))
     return runtime
 
 

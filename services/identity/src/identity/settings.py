@@ -1,3 +1,4 @@
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from kabinet.settings import ServiceSettings
@@ -53,6 +54,10 @@ class IdentitySettings(ServiceSettings):
     notify_language: str = "ru"  # a guardian's language until they choose one (ru | en)
     # A money charge that takes a family's balance below this (in the balance's currency) tells of a low balance.
     notify_low_balance_below: str = "500.00"
+    # Read in-cabinet and sent email/SMS notifications older than this many days are deleted, in batches, every
+    # notify_retention_interval_s (0 days or 0 s: kept for ever). Pending, refused and unread ones are never deleted.
+    notify_retention_days: int = Field(default=180, ge=0)
+    notify_retention_interval_s: float = 3600.0
 
     # The web app's refresh-token cookie (`X-Kabinet-Session: cookie`) gets `Secure`: set it when served over HTTPS.
     session_cookie_secure: bool = False

@@ -198,7 +198,7 @@ async def test_preferences_choose_channels_and_language(nenv: Env) -> None:
     assert defaults["sms"] == [] and defaults["language"] is None
     # By email by default: what changes plans or money at once, not every lesson's grade or a month's schedule.
     assert sorted(defaults["email"]) == ["LESSON_CANCELLED", "LESSON_MOVED", "LOW_BALANCE", "PAYMENT_RECEIVED",
-                                         "SUBSCRIPTION_ENDED"]
+                                         "SUBSCRIPTION_ENDED", "SUBSCRIPTION_ENDING"]
     got = await env.ok(SET_PREFS, {"i": {"language": "en", "cabinet": ["GRADE_POSTED"], "email": [],
                                          "sms": ["GRADE_POSTED"], "quietFrom": "22:00", "quietTo": "08:00"}}, _as(g))
     assert got["setNotificationPreferences"]["preferences"] == {

@@ -44,6 +44,7 @@ class SmsRecord:
     branch_id: str | None
     cost: Decimal
     created_at: datetime
+    notification_id: str | None = None
 
 
 @dataclass
@@ -252,8 +253,11 @@ class MemoryCodes(_Repo):
         return sum(1 for c in self.d.codes if c.phone == phone and c.created_at >= since)
 
     async def log_sms(self, phone: str, purpose: str, branch_id: str | None, cost: Decimal, currency: str,
-                      client_ip: str | None, now: datetime) -> None:
-        self.d.sms.append(SmsRecord(phone, purpose, branch_id, cost, now))
+                      client_ip: str | None, now: datetime, notification_id: str | None = None) -> None:
+        self.d.sms.append(SmsRecord(phone, purpose, branch_id, cost, now, notification_id))
+
+    async def charged_for(self, notification_id: str) -> bool:
+        return any(r.notification_id == notification_id for r in self.d.sms)
 
     async def add_to_day_total(self, day: date, key: str, cost: Decimal, *, max_sent: int | None = None,
                                max_cost: Decimal | None = None) -> bool:
@@ -436,6 +440,15 @@ class MemoryNotifications(_Repo):
             n.attempts += 1
             n.next_attempt_at = now + lease
         return [_c(n) for n in due]
+
+    async def delete_old(self, before: datetime, limit: int) -> int:
+        done = sorted((n for n in self.d.notifications.values() if n.created_at < before and (
+            (n.channel is Channel.CABINET and n.read_at is not None and n.read_at < before)
+            or (n.channel is not Channel.CABINET and n.status is Status.SENT and n.sent_at is not None
+                and n.sent_at < before))), key=lambda n: (n.created_at, n.id))[:limit]
+        for n in done:
+            del self.d.notifications[n.id]
+        return len(done)
 
     async def save_delivery(self, n: Notification) -> bool:
         stored = self.d.notifications.get(n.id)

@@ -208,6 +208,8 @@ subscriptions = Table(
     Column("status", String(20), nullable=False),  # active | frozen | expired | closed
     Column("frozen_on", Date, nullable=True),
     Column("sold_at", UtcDateTime(), nullable=False),
+    # When billing.subscription.ending was published for it (once per subscription); None: not yet.
+    Column("ending_announced_at", UtcDateTime(), nullable=True),
 )
 
 discounts = Table(

@@ -167,6 +167,26 @@ class SubscriptionUnfrozen(EventContract):
 
 
 @produces
+class SubscriptionEnding(EventContract):
+    event_type: ClassVar[str] = "billing.subscription.ending"
+    description: ClassVar[str] = (
+        "A subscription's lessons left dropped to the package-ending threshold (`BILLING_SUBSCRIPTION_ENDING_AT`, "
+        "default 2) with a lesson charge: published once per subscription, in the charge's transaction (a refund "
+        "and a later charge do not publish it again). Identity tells the family (R-NTF-1, packages ending).")
+    # The branch is the subscription's: nothing of the branch changes.
+    context_fields: ClassVar[frozenset[str]] = frozenset({"branch_id"})
+
+    subscription_id: str
+    family_id: str
+    student_id: str
+    branch_id: str | None
+    name: str
+    lessons_left: int
+    lessons_total: int
+    valid_until: str
+
+
+@produces
 class SubscriptionExpired(EventContract):
     event_type: ClassVar[str] = "billing.subscription.expired"
     description: ClassVar[str] = "A subscription's validity ended; its unused lessons burned or were refunded."

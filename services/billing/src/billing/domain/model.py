@@ -51,14 +51,18 @@ def utcnow() -> datetime:
 
 @dataclass(frozen=True)
 class MoneyLimits:
-    """How much one operation may move, and how far a balance may go (both ways); settings choose them."""
+    """How much one operation may move, and how far a balance may go (both ways); settings choose them. Also
+    the lessons left at which a subscription is announced as ending (billing.subscription.ending)."""
 
     max_per_operation: Decimal = Decimal("10000000.00")
     balance_ceiling: Decimal = Decimal("100000000.00")
+    subscription_ending_at: int = 2
 
     def __post_init__(self) -> None:
         if not Decimal(0) < self.max_per_operation <= self.balance_ceiling <= AMOUNT_COLUMN_MAX:
             raise ValueError("need 0 < max_per_operation <= balance_ceiling <= the column's range")
+        if self.subscription_ending_at < 0:
+            raise ValueError("need subscription_ending_at >= 0")
 
 
 DEFAULT_LIMITS = MoneyLimits()
@@ -293,6 +297,12 @@ class Subscription:
         self.valid_until += timedelta(days=days)
         self.status, self.frozen_on = SubscriptionStatus.ACTIVE, None
         return days
+
+    def ending_at(self, lessons: int) -> bool:
+        """Its lessons left are down to ``lessons`` (the package-ending threshold) from above it: an active,
+        non-trial package larger than the threshold. Whether it was announced already is the repository's."""
+        return (self.status is SubscriptionStatus.ACTIVE and not self.trial and self.lessons_total is not None
+                and self.lessons_total > lessons and self.lessons_left is not None and self.lessons_left <= lessons)
 
     def is_due_to_expire(self, today: date) -> bool:
         return self.status is SubscriptionStatus.ACTIVE and today > self.valid_until

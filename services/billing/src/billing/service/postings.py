@@ -15,8 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from billing.domain.events import BalanceChanged, LessonCharged
-from billing.domain.model import Transaction
+from billing.domain.events import BalanceChanged, LessonCharged, SubscriptionEnding
+from billing.domain.model import Transaction, utcnow
 from billing.domain.records import LessonCharge
 from billing.service.unit_of_work import BillingUnitOfWork
 from kabinet.context import EventContext, current_context
@@ -68,7 +68,8 @@ class Postings:
 
 async def post_batch(uow: BillingUnitOfWork, postings: Postings) -> None:
     """The consumer's finish step: post what the batch collected, then publish one ``billing.lesson.charged``
-    per charged lesson and one ``billing.balance.changed`` per family whose balance something else changed."""
+    per charged lesson, one ``billing.subscription.ending`` per subscription those charges took down to the
+    threshold, and one ``billing.balance.changed`` per family whose balance something else changed."""
     if not postings.txs and not postings.lessons:
         return
     txs, contexts = postings.txs, postings.contexts
@@ -93,6 +94,7 @@ async def post_batch(uow: BillingUnitOfWork, postings: Postings) -> None:
             lines.append(line)
         uow.publish(Prepared(LessonCharged, {"lesson_id": lesson.lesson_id, "branch_id": lesson.branch_id,
                                              "charges": lines}), context=lesson.context)
+    await _announce_ending(uow, postings)
     last: dict[str, Transaction] = {}
     for tx in txs:
         if tx.id in moved:
@@ -105,3 +107,18 @@ async def post_batch(uow: BillingUnitOfWork, postings: Postings) -> None:
         balance = MoneyPayload(amount=posted[tx.id].balance_after, currency=tx.currency)
         uow.publish(BalanceChanged(family_id=family_id, balance=balance, transaction_id=tx.id, kind=tx.kind.value),
                     context=contexts.get(tx.id))
+
+
+async def _announce_ending(uow: BillingUnitOfWork, postings: Postings) -> None:
+    """The subscriptions this batch's charges took to the package-ending threshold: announced once each, in the
+    charges' transaction (the outbox), on behalf of the lesson's event that charged it last."""
+    charged_by = {c.subscription_id: lesson.context for lesson in postings.lessons.values()
+                  for c, tx in lesson.charges if c.subscription_id is not None and tx is not None}
+    if not charged_by:
+        return
+    for sub in await uow.subscriptions.announce_ending(sorted(charged_by), uow.limits.subscription_ending_at,
+                                                       utcnow()):
+        uow.publish(SubscriptionEnding(
+            subscription_id=sub.id, family_id=sub.family_id, student_id=sub.student_id, branch_id=sub.branch_id,
+            name=sub.name, lessons_left=sub.lessons_left or 0, lessons_total=sub.lessons_total or 0,
+            valid_until=sub.valid_until.isoformat()), context=charged_by[sub.id])

@@ -90,6 +90,13 @@ class Subscriptions(Protocol):
 
     async def due_to_expire(self, today: date) -> list[Subscription]: ...
 
+    async def announce_ending(self, subscription_ids: Sequence[str], lessons: int, now: datetime
+                              ) -> list[Subscription]:
+        """Those of these subscriptions now ending (``Subscription.ending_at(lessons)``) and not announced yet,
+        marked announced at ``now`` in one statement: each is returned once, ever (a redelivered charge, a refund
+        and a later charge find it marked)."""
+        ...
+
 
 class Discounts(Protocol):
     async def add(self, d: Discount, created_by: str | None, created_at: datetime) -> None: ...

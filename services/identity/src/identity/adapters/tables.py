@@ -148,6 +148,9 @@ sms_messages = Table(
     Column("currency", String(3), nullable=False),
     Column("client_ip", String(64), nullable=True),
     Column("created_at", UtcDateTime(), nullable=False, index=True),
+    # A notification's SMS: its one charge, however often it is tried (NULL for codes and invitations).
+    Column("notification_id", String(36), nullable=True),
+    Index("uq_sms_messages_notification", "notification_id", unique=True),
     Index("ix_sms_messages_ip_created", "client_ip", "created_at"),
     Index("ix_sms_messages_branch_created", "branch_id", "created_at"),
 )
@@ -343,6 +346,7 @@ notifications = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     UniqueConstraint("event_id", "kind", "guardian_id", "channel", name="uq_notifications_event_kind_guardian"),
     Index("ix_notifications_guardian_channel_created", "guardian_id", "channel", "created_at"),
+    Index("ix_notifications_created", "created_at"),  # the retention job's batches (oldest first)
     Index("ix_notifications_status_next", "status", "next_attempt_at"),
 )
 

@@ -25,6 +25,8 @@ class Kind(StrEnum):
     SUBSCRIPTION_ENDED = "subscription_ended"
     GRADE_POSTED = "grade_posted"
     HOMEWORK_ASSIGNED = "homework_assigned"
+    SUBSCRIPTION_ENDING = "subscription_ending"
+    QUESTION_ANSWERED = "question_answered"
 
 
 class Channel(StrEnum):
@@ -43,9 +45,11 @@ LANGUAGES = ("ru", "en")
 
 # Email by default only for what changes a family's plans or money at once: a published month charges and
 # schedules 8 lessons a child in one go, and every lesson brings a grade and homework - as emails that would be
-# dozens a month, so those stay in the cabinet until the guardian asks for them by email.
+# dozens a month, so those stay in the cabinet until the guardian asks for them by email. A package ending soon
+# is money due before the next lessons (as a low balance), once a package. An answer to a question changes neither
+# by itself, and the family asked in the cabinet, where it shows.
 EMAIL_BY_DEFAULT = frozenset({Kind.LESSON_MOVED, Kind.LESSON_CANCELLED, Kind.PAYMENT_RECEIVED, Kind.LOW_BALANCE,
-                              Kind.SUBSCRIPTION_ENDED})
+                              Kind.SUBSCRIPTION_ENDING, Kind.SUBSCRIPTION_ENDED})
 
 
 @dataclass(frozen=True)

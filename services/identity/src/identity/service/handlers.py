@@ -17,6 +17,8 @@ from identity.service.notify_events import (
     LessonRescheduledV1,
     ParticipantRemovedV1,
     PaymentReceivedV1,
+    QuestionAnsweredV1,
+    SubscriptionEndingV1,
     SubscriptionExpiredV1,
 )
 from identity.service.unit_of_work import IdentityUnitOfWork
@@ -70,8 +72,11 @@ HANDLERS: Consumer[IdentityUnitOfWork, Teachings] = Consumer(
         batch(LessonChargedV1, notify.on_lessons_charged, announces=True),
         batch(PaymentReceivedV1, notify.on_payments_received, announces=True),
         batch(SubscriptionExpiredV1, notify.on_subscriptions_expired, announces=True),
+        batch(SubscriptionEndingV1, notify.on_subscriptions_ending, announces=True),
         batch(GradePostedV1, notify.on_grades_posted, announces=True),
         batch(HomeworkAssignedV1, notify.on_homework_assigned, announces=True),
+        # Identity's own event read back: the answer was committed with it (docs/notifications.md).
+        each(QuestionAnsweredV1, notify.on_question_answered, announces=True),
     ],
     start=set,
     finish=record_teachings,

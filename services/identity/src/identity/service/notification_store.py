@@ -43,6 +43,12 @@ class NotificationRepository(Protocol):
         lease, so another sender skips them, and a sender that died leaves them due again afterwards."""
         ...
 
+    async def delete_old(self, before: datetime, limit: int) -> int:
+        """At most ``limit`` of the oldest notifications done with before ``before`` deleted: in the cabinet, read
+        before it; by email or SMS, sent before it. Pending, refused (not sent) and unread ones are kept. How
+        many were deleted."""
+        ...
+
     async def save_delivery(self, n: Notification) -> bool:
         """Status, tries, next try, sent time and reason, only if no other sender took it since (same tries)."""
         ...

@@ -33,6 +33,13 @@ TEMPLATES: dict[Kind, dict[str, tuple[str, str]]] = {
         "ru": ("Низкий баланс", "Баланс семьи: {balance}. Пополните его, чтобы занятия не прерывались."),
         "en": ("Low balance", "Your family's balance is {balance}. Top it up to keep the lessons going."),
     },
+    Kind.SUBSCRIPTION_ENDING: {
+        "ru": ("Абонемент заканчивается",
+               "{student}: в абонементе «{name}» осталось занятий: {left}. Продлите его, чтобы занятия не "
+               "прерывались."),
+        "en": ("Subscription ending soon",
+               "{student}: {left} lesson(s) left on «{name}». Renew it to keep the lessons going."),
+    },
     Kind.SUBSCRIPTION_ENDED: {
         "ru": ("Абонемент закончился", "{student}: абонемент закончился."),
         "en": ("Subscription ended", "{student}: the subscription has ended."),
@@ -44,6 +51,10 @@ TEMPLATES: dict[Kind, dict[str, tuple[str, str]]] = {
     Kind.HOMEWORK_ASSIGNED: {
         "ru": ("Домашнее задание", "{student}: {text}"),
         "en": ("Homework", "{student}: {text}"),
+    },
+    Kind.QUESTION_ANSWERED: {
+        "ru": ("Ответ на ваш вопрос", "Вы спросили: «{question}»\nОтвет: {answer}"),
+        "en": ("Your question is answered", "You asked: «{question}»\nAnswer: {answer}"),
     },
 }
 

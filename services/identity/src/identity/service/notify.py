@@ -26,6 +26,8 @@ from identity.service.notify_events import (
     LessonRescheduledV1,
     ParticipantRemovedV1,
     PaymentReceivedV1,
+    QuestionAnsweredV1,
+    SubscriptionEndingV1,
     SubscriptionExpiredV1,
 )
 from identity.service.unit_of_work import IdentityUnitOfWork
@@ -33,6 +35,7 @@ from kabinet.context import current_context
 from kabinet.inbox import Delivered
 
 HOMEWORK_PREVIEW = 300  # characters of the homework's text in a message
+QUESTION_PREVIEW = 100  # characters of the question asked, in the message with its answer
 
 
 def _event_id() -> str:
@@ -83,6 +86,7 @@ class Notice:
     family_id: str
     params: dict[str, str]
     branch_id: str | None
+    guardian_id: str | None = None  # only this guardian of the family (None: every guardian)
 
 
 async def notify_families(uow: IdentityUnitOfWork, notices: Sequence[Notice]) -> int:
@@ -96,7 +100,8 @@ async def notify_families(uow: IdentityUnitOfWork, notices: Sequence[Notice]) ->
         sorted({g.id for n in notices for g in guardians.get(n.family_id, [])}))
     ports = uow.ports
     now, language = ports.now(), ports.settings.notify_language
-    rows = [row for n in notices for g in guardians.get(n.family_id, []) for c in Channel
+    rows = [row for n in notices for g in guardians.get(n.family_id, []) if n.guardian_id in (None, g.id)
+            for c in Channel
             if (row := _one(n.event_id, n.kind, g, c, prefs[g.id], language, n.params, n.branch_id, now))
             is not None]
     return await uow.notifications.add(rows)
@@ -226,14 +231,33 @@ async def on_subscriptions_expired(events: Sequence[Delivered[SubscriptionExpire
     await _student_notices(uow, [(d.event_id, Kind.SUBSCRIPTION_ENDED, [d.event.student_id], {}) for d in events])
 
 
+async def on_subscriptions_ending(events: Sequence[Delivered[SubscriptionEndingV1]], uow: IdentityUnitOfWork,
+                                  state: object) -> None:
+    await _student_notices(uow, [(d.event_id, Kind.SUBSCRIPTION_ENDING, [d.event.student_id],
+                                  {"name": d.event.name, "left": str(d.event.lessons_left)}) for d in events])
+
+
+async def on_question_answered(event: QuestionAnsweredV1, uow: IdentityUnitOfWork, state: object) -> None:
+    """The guardian who asked is told the answer (the family's other guardians did not ask). A child who asked
+    from its own login has no notifications: its family's guardians are told instead."""
+    q = await uow.questions.get(event.question_id)
+    if q is None or q.answer is None:
+        return
+    guardians = (await uow.guardians.of_families([q.family_id])).get(q.family_id, [])
+    asker = q.asked_by if any(g.id == q.asked_by for g in guardians) else None
+    await notify_families(uow, [Notice(_event_id(), Kind.QUESTION_ANSWERED, q.family_id,
+                                       {"question": _preview(q.text, QUESTION_PREVIEW), "answer": _preview(q.answer)},
+                                       q.branch_id, asker)])
+
+
 async def on_grades_posted(events: Sequence[Delivered[GradePostedV1]], uow: IdentityUnitOfWork,
                            state: object) -> None:
     await _student_notices(uow, [(d.event_id, Kind.GRADE_POSTED, [d.event.student_id], {"grade": d.event.grade})
                                  for d in events])
 
 
-def _preview(text: str) -> str:
-    return text if len(text) <= HOMEWORK_PREVIEW else text[:HOMEWORK_PREVIEW - 1] + "…"
+def _preview(text: str, limit: int = HOMEWORK_PREVIEW) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 async def on_homework_assigned(events: Sequence[Delivered[HomeworkAssignedV1]], uow: IdentityUnitOfWork,

@@ -71,6 +71,25 @@ class SubscriptionExpiredV1(EventContract):
     student_id: str
 
 
+class SubscriptionEndingV1(EventContract):
+    event_type: ClassVar[str] = "billing.subscription.ending"
+    event_version: ClassVar[int] = 1
+
+    subscription_id: str
+    student_id: str
+    name: str
+    lessons_left: int
+
+
+class QuestionAnsweredV1(EventContract):
+    """Identity's own event, read back: the answer and who asked are in identity's questions table."""
+
+    event_type: ClassVar[str] = "identity.question.answered"
+    event_version: ClassVar[int] = 1
+
+    question_id: str
+
+
 class GradePostedV1(EventContract):
     event_type: ClassVar[str] = "learning.grade.posted"
     event_version: ClassVar[int] = 1

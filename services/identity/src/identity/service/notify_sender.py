@@ -4,7 +4,8 @@ Like the kit's outbox relay: due rows are taken in a short transaction (``FOR UP
 so senders side by side never take one row at once) and leased: their try is counted and their next try moved
 past the lease. Each is then sent and marked sent. A provider failure leaves it pending with a doubling wait (an
 outage is waited out, never given up); quiet hours move its next try to their end. An SMS is charged to the caps
-first (identity.service.sms): over a cap it is marked not sent, with the reason, and never sent. A sender that dies
+first (identity.service.sms), once per notification: over a cap it is marked not sent, with the reason, and never
+sent. A sender that dies
 between sending and marking sends that one again after the lease (at least once; see docs/notifications.md).
 """
 
@@ -60,14 +61,19 @@ async def _quiet_until(uow: IdentityUnitOfWork, n: Notification, now: datetime) 
 
 
 async def _charge_sms(unit_of_work: UowFactory, n: Notification, now: datetime) -> str | None:
-    """The SMS counted against the region rule and the caps and logged (committed): None, or why it must not go."""
+    """The SMS counted against the region rule and the caps and logged (committed): None, or why it must not go.
+    Charged once per notification, keyed by its id: a try after a provider failure sends without charging again,
+    and the charge is kept whatever follows (the provider may have billed the failed try; the cap errs towards
+    fewer SMS, never more)."""
     async with unit_of_work() as uow:
         try:
             check_region(uow, n.address)
         except SmsNotAvailable:
             return "sms_region_not_allowed"
+        if await uow.codes.charged_for(n.id):
+            return None
         try:
-            await charge_family_sms(uow, n.address, SMS_PURPOSE, n.family_id, now)
+            await charge_family_sms(uow, n.address, SMS_PURPOSE, n.family_id, now, notification_id=n.id)
         except SmsNotAvailable:
             return "sms_cap_reached"  # left without commit: nothing of it counted
         await uow.commit()

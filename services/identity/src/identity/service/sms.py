@@ -42,10 +42,11 @@ async def branch_of_family(uow: IdentityUnitOfWork, family_id: str) -> str | Non
 
 
 async def log_sms(uow: IdentityUnitOfWork, phone: str, purpose: str, branch_id: str | None, now: datetime,
-                  client_ip: str | None = None) -> None:
+                  client_ip: str | None = None, notification_id: str | None = None) -> None:
     """The SMS in the log of what each branch is charged, at the configured cost per SMS."""
     ports = uow.ports
-    await uow.codes.log_sms(phone, purpose, branch_id, ports.sms_cost, ports.settings.sms_currency, client_ip, now)
+    await uow.codes.log_sms(phone, purpose, branch_id, ports.sms_cost, ports.settings.sms_currency, client_ip, now,
+                            notification_id)
 
 
 async def take_branch_sms(uow: IdentityUnitOfWork, branch_id: str | None, now: datetime) -> bool:
@@ -76,17 +77,17 @@ async def take_school_sms(uow: IdentityUnitOfWork, send: bool, now: datetime) ->
 
 
 async def charge_sms(uow: IdentityUnitOfWork, phone: str, purpose: str, branch_id: str | None,
-                     now: datetime) -> None:
+                     now: datetime, notification_id: str | None = None) -> None:
     """An SMS paid by ``branch_id`` (None: a family without a branch): charged to its cost cap, logged and counted
     in the school's total - or, past either cap, SMS_NOT_AVAILABLE and (the caller's unit of work rolled back)
     nothing of the request done. Call it last before the commit, and deliver only after the commit."""
     if not await take_branch_sms(uow, branch_id, now):
         raise SmsNotAvailable()
-    await log_sms(uow, phone, purpose, branch_id, now)
+    await log_sms(uow, phone, purpose, branch_id, now, notification_id=notification_id)
     await take_school_sms(uow, True, now)
 
 
 async def charge_family_sms(uow: IdentityUnitOfWork, phone: str, purpose: str, family_id: str,
-                            now: datetime) -> None:
+                            now: datetime, notification_id: str | None = None) -> None:
     """An SMS a family's action sends, paid by the family's branch (``charge_sms``)."""
-    await charge_sms(uow, phone, purpose, await branch_of_family(uow, family_id), now)
+    await charge_sms(uow, phone, purpose, await branch_of_family(uow, family_id), now, notification_id)

@@ -103,7 +103,12 @@ class CodeRepository(Protocol):
         """Codes of ``phone`` since; concurrent callers for one phone take turns until commit (a cap holds)."""
         ...
     async def log_sms(self, phone: str, purpose: str, branch_id: str | None, cost: Decimal, currency: str,
-                      client_ip: str | None, now: datetime) -> None: ...
+                      client_ip: str | None, now: datetime, notification_id: str | None = None) -> None:
+        """``notification_id``: the notification this SMS is the charge of (at most one SMS logged for each)."""
+        ...
+    async def charged_for(self, notification_id: str) -> bool:
+        """Whether an SMS of this notification is logged (charged) already."""
+        ...
     async def add_to_day_total(self, day: date, key: str, cost: Decimal, *, max_sent: int | None = None,
                                max_cost: Decimal | None = None) -> bool:
         """Count one SMS and its cost in ``key``'s total of ``day``, only if the total stays within the caps given

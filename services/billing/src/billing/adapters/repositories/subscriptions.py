@@ -91,3 +91,15 @@ class SubscriptionRepository:
             # expired by exactly one of them (the others skip it; its status is no longer active after).
             .with_for_update(skip_locked=True))).all()
         return [_subscription(r) for r in rows]
+
+    async def announce_ending(self, subscription_ids: Sequence[str], lessons: int, now: datetime
+                              ) -> list[Subscription]:
+        s = subscriptions
+        # Subscription.ending_at in SQL, and the mark: one conditional UPDATE under the rows' locks (the charge's
+        # credit UPDATE took them), so two batches never both announce one subscription.
+        rows = (await self.session.execute(
+            update(s).where(any_of(s.c.id, sorted(subscription_ids)), s.c.ending_announced_at.is_(None),
+                            s.c.status == SubscriptionStatus.ACTIVE.value, s.c.trial.is_(False),
+                            s.c.lessons_total > lessons, s.c.lessons_left <= lessons)
+            .values(ending_announced_at=now).returning(*s.c))).all()
+        return sorted((_subscription(r) for r in rows), key=lambda sub: sub.id)

@@ -71,10 +71,14 @@ class SqlCodeRepository:
         return int((await self.session.execute(stmt)).scalar_one())
 
     async def log_sms(self, phone: str, purpose: str, branch_id: str | None, cost: Decimal, currency: str,
-                      client_ip: str | None, now: datetime) -> None:
+                      client_ip: str | None, now: datetime, notification_id: str | None = None) -> None:
         await self.session.execute(insert(sms_messages).values(
             id=new_id(), phone=phone, purpose=purpose, branch_id=branch_id, cost_amount=cost, currency=currency,
-            client_ip=client_ip, created_at=now))
+            client_ip=client_ip, created_at=now, notification_id=notification_id))
+
+    async def charged_for(self, notification_id: str) -> bool:
+        return (await self.session.execute(select(sms_messages.c.id).where(
+            sms_messages.c.notification_id == notification_id))).first() is not None
 
     async def add_to_day_total(self, day: date, key: str, cost: Decimal, *, max_sent: int | None = None,
                                max_cost: Decimal | None = None) -> bool:

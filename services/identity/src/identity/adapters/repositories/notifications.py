@@ -142,6 +142,17 @@ class SqlNotificationRepository:
                 attempts=n.attempts, next_attempt_at=n.next_attempt_at))
         return taken
 
+    async def delete_old(self, before: datetime, limit: int) -> int:
+        done = or_(and_(n_.channel == Channel.CABINET.value, n_.read_at < before),
+                   and_(n_.channel != Channel.CABINET.value, n_.status == Status.SENT.value, n_.sent_at < before))
+        # Read or sent before ``before`` means created before it too: the created_at index finds the candidates.
+        oldest = select(n_.id).where(n_.created_at < before, done).order_by(n_.created_at, n_.id).limit(limit)
+        ids = [r.id for r in (await self.session.execute(oldest)).all()]
+        if not ids:
+            return 0
+        result = await self.session.execute(delete(notifications).where(any_of(n_.id, ids)))
+        return int(getattr(result, "rowcount", 0) or 0)
+
     async def save_delivery(self, n: Notification) -> bool:
         result = await self.session.execute(update(notifications).where(
             n_.id == n.id, n_.attempts == n.attempts, n_.status == Status.PENDING.value).values(

@@ -1,0 +1,194 @@
+"""Notifications beyond lessons and money (docs/notifications.md): a package ending soon (billing's
+billing.subscription.ending) and the answer to a family's question; an SMS charged once per message however often
+it is tried; old notifications cleaned up. On PostgreSQL + RabbitMQ and again in embedded mode (SQLite + the
+in-process bus), as test_notifications."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import test_notifications
+from identity_testkit import ASK, Env, admin_of, make_branch, new_phone
+from sqlalchemy import select, update
+from test_notifications import (
+    PREFS,
+    SET_PREFS,
+    _as,
+    _drain,
+    _event,
+    _family,
+    _publish,
+    _rows,
+    _wait_rows,
+)
+
+from identity.adapters.tables import notifications, sms_day_totals, sms_messages
+from identity.domain.credentials import branch_sms
+from identity.domain.model import Guardian, new_id
+from identity.service.notify_retention import delete_old_notifications
+from identity.service.notify_sender import send_due
+from identity.service.ports import DeliveryFailed
+from kabinet.events import Envelope
+
+TOPIC = """mutation($i: SetQuestionTopicInput!) { setQuestionTopic(input: $i) { errors { code } } }"""
+# test_notifications' fixtures: each environment on PostgreSQL + RabbitMQ, then embedded (SQLite + in-process bus).
+nenv, sqlite_env = test_notifications.nenv, test_notifications.sqlite_env
+ANSWER = """mutation($q: ID!, $a: String!) { answerQuestion(questionId: $q, answer: $a) { question { id status } } }"""
+
+
+def _ending(fam: dict[str, Any], student_id: str, left: int = 2) -> Envelope:
+    return _event("billing.subscription.ending", subscription_id=str(uuid.uuid4()), family_id=fam["id"],
+                  student_id=student_id, branch_id=None, name="8 lessons", lessons_left=left, lessons_total=8,
+                  valid_until="2027-01-31")
+
+
+async def test_a_package_ending_tells_the_family_in_the_cabinet_and_by_email_once(nenv: Env) -> None:
+    env = nenv
+    branch = await make_branch(env)
+    (fam, g), (_, other_g) = await _family(env, branch), await _family(env, branch)
+    kid = fam["students"][0]["id"]
+    ending = _ending(fam, kid)
+    await _publish(env, ending, ending)  # redelivered: told once
+    got = await _wait_rows(env, 2, guardian_id=g.id)
+    assert sorted((r.kind, r.channel) for r in got) == [("subscription_ending", "cabinet"),
+                                                        ("subscription_ending", "email")]
+    assert {r.event_id for r in got} == {ending.id}
+    assert got[0].text == "Kid0: в абонементе «8 lessons» осталось занятий: 2. Продлите его, чтобы занятия не " \
+                          "прерывались."
+    assert await _rows(env, guardian_id=other_g.id) == []
+    # On by email by default (money due before the next lessons); the answer to a question only in the cabinet.
+    defaults = (await env.ok(PREFS, who=_as(g)))["notificationPreferences"]
+    assert "SUBSCRIPTION_ENDING" in defaults["email"] and "QUESTION_ANSWERED" not in defaults["email"]
+    assert {"SUBSCRIPTION_ENDING", "QUESTION_ANSWERED"} <= set(defaults["cabinet"])
+
+
+async def test_an_answer_tells_the_guardian_who_asked_only(nenv: Env) -> None:
+    env = nenv
+    branch = await make_branch(env)
+    fam, asker = await _family(env, branch)
+    other = Guardian(new_id(), fam["id"], new_phone(), "Ivan", "Petrov")  # the family's second guardian
+    async with env.runtime.unit_of_work() as uow:
+        await uow.guardians.add(other)
+        await uow.commit()
+    await env.ok(TOPIC, {"i": {"code": "schedule", "title": "Schedule", "responseHours": 4, "branchId": branch}},
+                 admin_of(branch))
+    asked = (await env.ok(ASK, {"i": {"topic": "schedule", "text": "Can Kid0 move to Friday?"}}, _as(asker))
+             )["askQuestion"]["question"]
+    assert await _rows(env, guardian_id=asker.id, kind="question_answered") == []  # asking tells no one
+    await env.ok(ANSWER, {"q": asked["id"], "a": "Yes, from next week."}, admin_of(branch))
+    [told] = await _wait_rows(env, 1, guardian_id=asker.id, kind="question_answered")
+    assert (told.channel, told.subject) == ("cabinet", "Ответ на ваш вопрос")
+    assert told.text == "Вы спросили: «Can Kid0 move to Friday?»\nОтвет: Yes, from next week."
+    shown = (await env.ok("{ myNotifications { items { kind text } } }", None, _as(asker)))["myNotifications"]
+    assert shown["items"][0] == {"kind": "QUESTION_ANSWERED", "text": told.text}
+    assert await _rows(env, guardian_id=other.id) == []
+
+
+class FlakySms:
+    """Fails the first ``failures`` sends to ``phone`` (after the provider may have billed them), then sends."""
+
+    def __init__(self, phone: str, failures: int) -> None:
+        self.phone, self.failures = phone, failures
+        self.sent: list[str] = []
+
+    async def send_sms(self, phone: str, text: str) -> None:
+        if phone != self.phone:
+            return
+        if self.failures:
+            self.failures -= 1
+            raise DeliveryFailed("provider timed out")
+        self.sent.append(text)
+
+
+async def test_an_sms_failed_at_the_provider_is_charged_once_however_often_it_is_tried(nenv: Env) -> None:
+    env = nenv
+    await _drain(env)
+    branch = await make_branch(env)  # a new branch: its day's SMS cost is this test's alone
+    fam, g = await _family(env, branch, email=False)
+    await env.ok(SET_PREFS, {"i": {"cabinet": [], "email": [], "sms": ["GRADE_POSTED"]}}, _as(g))
+    await _publish(env, _event("learning.grade.posted", lesson_id="l", student_id=fam["students"][0]["id"],
+                               family_id=fam["id"], grade="5", scale="five_point"))
+    [sms] = await _wait_rows(env, 1, guardian_id=g.id)
+    flaky = FlakySms(g.phone, failures=2)
+    original_sms, original_clock, original_limits = env.deps.sms, env.deps.clock, env.deps.limits
+    start = datetime.now(UTC)
+    env.deps.sms = flaky
+    # The branch's cap holds two SMS: charged on each try, the third try would be refused as over the cap.
+    env.deps.limits = dataclasses.replace(original_limits, branch_daily_cost_cap="9.00")
+    try:
+        for minutes in (0, 1, 3):  # two provider failures, then sent (the waits: 30 s, 60 s)
+            env.deps.clock = lambda m=minutes: start + timedelta(minutes=m)  # type: ignore[misc]
+            await send_due(env.runtime.unit_of_work, env.deps)
+    finally:
+        env.deps.sms, env.deps.clock, env.deps.limits = original_sms, original_clock, original_limits
+    [done] = await _rows(env, guardian_id=g.id)
+    assert (done.status, done.attempts, done.reason) == ("sent", 3, None)
+    assert flaky.sent == [sms.text]
+    async with env.runtime.sessionmaker() as s:
+        logged = (await s.execute(select(sms_messages).where(sms_messages.c.notification_id == sms.id))).all()
+        spent = (await s.execute(select(sms_day_totals.c.sent, sms_day_totals.c.cost_amount).where(
+            sms_day_totals.c.key == branch_sms(branch)))).all()
+    assert [(r.purpose, r.branch_id) for r in logged] == [("notification", branch)]
+    assert [(r.sent, Decimal(r.cost_amount)) for r in spent] == [(1, Decimal("4.50"))]
+
+
+async def _age(env: Env, guardian_id: str, days: int, **values: object) -> None:
+    """The guardian's notifications made ``days`` old (created, and read or sent, then), with ``values``."""
+    at = datetime.now(UTC) - timedelta(days=days)
+    async with env.runtime.sessionmaker() as s:
+        rows = (await s.execute(select(notifications).where(notifications.c.guardian_id == guardian_id))).all()
+        for r in rows:
+            done = {"read_at": at} if r.channel == "cabinet" and r.read_at is not None else {}
+            if r.status == "sent" and r.channel != "cabinet":
+                done["sent_at"] = at
+            await s.execute(update(notifications).where(notifications.c.id == r.id).values(
+                created_at=at, **done, **values))
+        await s.commit()
+
+
+async def test_old_read_and_sent_notifications_are_deleted_in_batches_and_nothing_unsent(nenv: Env) -> None:
+    env = nenv
+    branch = await make_branch(env)
+    (old, old_g), (unread, unread_g), (waiting, waiting_g), (recent, recent_g) = [
+        await _family(env, branch) for _ in range(4)]
+    for fam in (old, unread, waiting, recent):
+        await _publish(env, *[_event("billing.payment.received", payment_id=f"p{i}", family_id=fam["id"],
+                                     amount={"amount": "100.00", "currency": "RUB"}, method="cash")
+                              for i in range(3)])
+    for g in (old_g, unread_g, waiting_g, recent_g):
+        await _wait_rows(env, 6, guardian_id=g.id)  # 3 in the cabinet, 3 by email
+    await _drain(env)  # the emails sent
+    for g in (old_g, waiting_g, recent_g):
+        await env.ok("mutation { markNotificationsRead { unreadCount } }", None, _as(g))
+    await _age(env, old_g.id, 181)
+    await _age(env, unread_g.id, 400)  # its emails sent, but unread in the cabinet
+    await _age(env, recent_g.id, 179)
+    await _age(env, waiting_g.id, 400)
+    async with env.runtime.sessionmaker() as s:  # its emails: two still to send however old, one refused
+        emails = [r.id for r in (await s.execute(select(notifications.c.id).where(
+            notifications.c.guardian_id == waiting_g.id, notifications.c.channel == "email")
+            .order_by(notifications.c.id))).all()]
+        await s.execute(update(notifications).where(notifications.c.id.in_(emails[:2])).values(
+            status="pending", sent_at=None, next_attempt_at=datetime.now(UTC) + timedelta(days=1)))
+        await s.execute(update(notifications).where(notifications.c.id == emails[2]).values(
+            status="not_sent", sent_at=None, reason="sms_cap_reached"))
+        await s.commit()
+    assert await delete_old_notifications(env.runtime.unit_of_work, env.deps, batch=2) == 6 + 3 + 3
+    assert await _rows(env, guardian_id=old_g.id) == []
+    assert sorted(r.channel for r in await _rows(env, guardian_id=unread_g.id)) == ["cabinet"] * 3
+    assert sorted(r.status for r in await _rows(env, guardian_id=waiting_g.id)) == ["not_sent", "pending",
+                                                                                     "pending"]
+    assert len(await _rows(env, guardian_id=recent_g.id)) == 6
+    assert await delete_old_notifications(env.runtime.unit_of_work, env.deps) == 0  # nothing more to delete
+    original = env.deps.settings
+    env.deps.settings = original.model_copy(update={"notify_retention_days": 0})  # 0: kept for ever
+    try:
+        await _age(env, recent_g.id, 1000)
+        assert await delete_old_notifications(env.runtime.unit_of_work, env.deps) == 0
+    finally:
+        env.deps.settings = original
+    assert len(await _rows(env, guardian_id=recent_g.id)) == 6
