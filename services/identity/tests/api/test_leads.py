@@ -310,3 +310,17 @@ async def test_a_save_over_a_revision_another_transaction_changed_is_refused(env
             await uow.leads.save(stale, 1)
     kept = (await env.ok(LEAD, {"id": lead_id}, admin_of(branch)))["lead"]
     assert kept["stage"] == "CONTACTED" and len(kept["history"]) == 2
+
+
+async def test_the_owner_wins_a_lead_of_any_branch_into_the_branch_the_lead_names(env: Env) -> None:
+    """The owner runs every branch: a lead is won into its own branch, whoever of the school wins it."""
+    one, two = await make_branch(env, "One"), await make_branch(env, "Two")
+    for branch in (one, two):
+        lead = await create(env, branch)
+        won = (await env.ok(WIN, {"i": {"leadId": lead["id"], "expectedRevision": 1, "consentSigned": True}},
+                            OWNER))["winLead"]
+        assert won["errors"] == [] and won["status"] == "DONE", won
+        assert won["lead"]["stage"] == "WON" and won["lead"]["history"][-1]["by"] == OWNER.staff_id
+        registered = [e for e in await env.events("identity.student.registered.v1")
+                      if e["student_id"] == won["lead"]["studentId"]]
+        assert [e["branch_id"] for e in registered] == [branch]
