@@ -192,6 +192,15 @@ async def go(page: Page, path: str) -> None:
                         path)
 
 
+async def tab_to(page: Page, check: str) -> None:
+    """Press Tab until the focused element ``e`` satisfies the JavaScript ``check`` (at most 40 presses)."""
+    for _ in range(40):
+        await page.keyboard.press("Tab")
+        if await page.evaluate(f"(() => {{ const e = document.activeElement; return {check}; }})()"):
+            return
+    raise AssertionError(f"not reachable with Tab: {check}")
+
+
 async def sign_in_with_password(page: Page, url: str, login: str, password: str = STAFF_PASSWORD) -> None:
     """Staff sign in on the app's sign-in page with a password (the demo's, unless given); the caller waits for
     what the answer shows."""

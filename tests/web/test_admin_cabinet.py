@@ -27,6 +27,7 @@ from .conftest import (
     sign_in_as_teacher,
     sign_in_with_code,
     sign_in_with_password,
+    tab_to,
     watched_page,
 )
 from .test_teacher_cabinet import operations
@@ -310,24 +311,17 @@ async def test_the_month_and_a_card_with_the_keyboard_alone(cabinet: Cabinet) ->
     await sign_in_as_admin(page, cabinet.url)
     first = months_ahead(6)
 
-    async def tab_to(check: str) -> None:
-        for _ in range(40):
-            await page.keyboard.press("Tab")
-            if await page.evaluate(f"(() => {{ const e = document.activeElement; return {check}; }})()"):
-                return
-        raise AssertionError(f"not reachable with Tab: {check}")
-
-    await tab_to("e?.name === 'month'")
+    await tab_to(page, "e?.name === 'month'")
     for _ in range(first.month):  # "— choose —" -> January -> ... (a closed select moves with the arrows)
         await page.keyboard.press("ArrowDown")
-    await tab_to("e?.name === 'year'")
+    await tab_to(page, "e?.name === 'year'")
     await page.keyboard.type(str(first.year))
     await page.keyboard.press("Enter")
     await expect(page.get_by_test_id("admin-month")).to_have_attribute("data-month", f"{first:%Y-%m}")
-    await tab_to("e?.dataset?.groupId !== undefined && e.textContent.includes('Explorers')")
+    await tab_to(page, "e?.dataset?.groupId !== undefined && e.textContent.includes('Explorers')")
     await page.keyboard.press("Enter")
     await expect(page.get_by_test_id("group-month")).to_have_attribute("data-loaded", "true")
-    await tab_to("e?.textContent === 'Сформировать расписание'")
+    await tab_to(page, "e?.textContent === 'Сформировать расписание'")
     await page.keyboard.press("Enter")
     await expect(page.get_by_test_id("month-outcome")).to_contain_text("Создано занятий")
     await expect(page.get_by_test_id("group-month")).not_to_have_attribute("data-drafts", "0")
@@ -336,11 +330,11 @@ async def test_the_month_and_a_card_with_the_keyboard_alone(cabinet: Cabinet) ->
     assert str(await page.evaluate("document.activeElement.textContent")).startswith("Опубликовать (")
     await page.keyboard.press("Enter")
     await expect(page.get_by_test_id("month-outcome")).to_contain_text("Опубликовано занятий")
-    await tab_to("e?.textContent === 'Клиенты'")
+    await tab_to(page, "e?.textContent === 'Клиенты'")
     await page.keyboard.press("Enter")
-    await tab_to("e?.name === 'search'")
+    await tab_to(page, "e?.name === 'search'")
     await page.keyboard.type("0002")
-    await tab_to("e?.closest('[data-testid=client]') !== null")
+    await tab_to(page, "e?.closest('[data-testid=client]') !== null")
     await page.keyboard.press("Enter")
     await expect(page.get_by_test_id("client-card")).to_have_attribute("data-loaded", "true")
     await context.close()
