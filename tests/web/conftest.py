@@ -39,6 +39,9 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
 VIEWPORTS = (PHONE, DESKTOP)
 STAFF_PASSWORD = "kabinet-demo-2025"
+TEACHER = "olga.smirnova@kabinet.demo"
+ADMIN = "admin.msk@kabinet.demo"
+OWNER = "owner@kabinet.demo"
 CODE = "111111"
 WEBHOOK_SECRET = "web-tests-webhook-secret"
 GATEWAY_SECRET = secrets.token_hex(32)  # this module's stack's gateway <-> services secret
@@ -196,6 +199,26 @@ async def tab_to(page: Page, check: str, presses: int = 60) -> None:
         if await page.evaluate(f"(() => {{ const e = document.activeElement; return {check}; }})()"):
             return
     raise AssertionError(f"not reachable with Tab: {check}")
+
+
+async def sign_in_with_password(page: Page, url: str, login: str, password: str = STAFF_PASSWORD) -> None:
+    """Staff sign in on the app's sign-in page with a password (the demo's, unless given); the caller waits for
+    what the answer shows."""
+    await page.goto(f"{url}/signin")
+    await page.get_by_role("tab", name="По паролю").click()
+    await page.fill("input[name=login]", login)
+    await page.fill("input[name=password]", password)
+    await page.click("form button[type=submit]")
+
+
+async def sign_in_as_teacher(page: Page, url: str) -> None:
+    await sign_in_with_password(page, url, TEACHER)
+    await page.wait_for_selector("[data-testid=teacher-home][data-loaded=true]", timeout=30_000)
+
+
+async def sign_in_as_admin(page: Page, url: str) -> None:
+    await sign_in_with_password(page, url, ADMIN)
+    await page.wait_for_selector("[data-testid=admin-month]", timeout=30_000)
 
 
 async def sign_in_with_code(page: Page, url: str, phone: str) -> None:

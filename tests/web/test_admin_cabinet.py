@@ -16,20 +16,23 @@ import pytest
 from playwright.async_api import Page, expect
 
 from .conftest import (
+    ADMIN,
     DESKTOP,
+    OWNER,
     PHONE,
-    STAFF_PASSWORD,
     VIEWPORTS,
     Cabinet,
     axe_check,
     go,
+    sign_in_as_admin,
+    sign_in_as_teacher,
     sign_in_with_code,
+    sign_in_with_password,
     tab_to,
     watched_page,
 )
-from .test_teacher_cabinet import operations, sign_in_as_teacher
+from .test_teacher_cabinet import operations
 
-ADMIN = "admin.msk@kabinet.demo"
 PARENT = "+79000000002"  # Igor Ivanov: Sasha, Misha (Moscow)
 OTHER_BRANCH_PARENT = "+79000000003"  # Maria Orlova (Yekaterinburg)
 MONTH_NAMES = ("Январь", "Февраль", "Март", "Апрель", "Май", "Июнь", "Июль", "Август", "Сентябрь", "Октябрь",
@@ -45,15 +48,6 @@ def months_ahead(n: int) -> date:
     today = datetime.now(UTC).date()
     index = today.year * 12 + today.month - 1 + n
     return date(index // 12, index % 12 + 1, 1)
-
-
-async def sign_in_as_admin(page: Page, url: str) -> None:
-    await page.goto(f"{url}/signin")
-    await page.get_by_role("tab", name="По паролю").click()
-    await page.fill("input[name=login]", ADMIN)
-    await page.fill("input[name=password]", STAFF_PASSWORD)
-    await page.click("form button[type=submit]")
-    await page.wait_for_selector("[data-testid=admin-month]", timeout=30_000)
 
 
 @pytest.fixture(scope="module")
@@ -410,11 +404,7 @@ async def test_a_price_refused_because_the_month_was_published_meanwhile(cabinet
 async def test_the_owner_gets_the_admins_cabinet_for_any_branch(cabinet: Cabinet) -> None:
     context = await cabinet.context(DESKTOP)
     page = await context.new_page()
-    await page.goto(f"{cabinet.url}/signin")
-    await page.get_by_role("tab", name="По паролю").click()
-    await page.fill("input[name=login]", "owner@kabinet.demo")
-    await page.fill("input[name=password]", STAFF_PASSWORD)
-    await page.click("form button[type=submit]")
+    await sign_in_with_password(page, cabinet.url, OWNER)
     await expect(page).to_have_url(re.compile(r"/a$"))
     branch = page.locator("select[name=branch]")
     await expect(branch.locator("option")).to_have_count(3)

@@ -18,8 +18,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.async_api import Page, expect
 
-from .conftest import DESKTOP, PHONE, VIEWPORTS, Cabinet, axe_check, go, tab_to, watched_page
-from .test_admin_cabinet import ADMIN, MONTH_NAMES, no_sideways_scroll, sign_in_as_admin
+from .conftest import ADMIN, DESKTOP, PHONE, VIEWPORTS, Cabinet, axe_check, go, sign_in_as_admin, tab_to, watched_page
+from .test_admin_cabinet import MONTH_NAMES, no_sideways_scroll
 
 LEAD = """query($id: ID!) { lead(id: $id) { id stage revision childAge childBirthDate source interest lostReason
     familyId studentId history { fromStage toStage by note } } }"""

@@ -15,12 +15,22 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.async_api import Page, expect
 
-from .conftest import DESKTOP, PHONE, VIEWPORTS, Cabinet, axe_check, go, sign_in_with_code, watched_page
+from .conftest import (
+    ADMIN,
+    DESKTOP,
+    PHONE,
+    TEACHER,
+    VIEWPORTS,
+    Cabinet,
+    axe_check,
+    go,
+    sign_in_with_code,
+    sign_in_with_password,
+    watched_page,
+)
 
 PARENT = "+79000000001"  # Anna Petrova: Masha, Petya, Dasha (Moscow)
 OTHER = "+79000000002"  # Igor Ivanov: Sasha, Misha (Moscow)
-ADMIN = "admin.msk@kabinet.demo"
-TEACHER = "olga.smirnova@kabinet.demo"
 
 
 @pytest.fixture(scope="module")
@@ -479,11 +489,7 @@ async def test_sign_in_errors_are_clear(cabinet: Cabinet) -> None:
     await axe_check(page, "sign-in cabinet not open")
 
     # A password, and a wrong one.
-    await page.goto(f"{cabinet.url}/signin")
-    await page.get_by_role("tab", name="По паролю").click()
-    await page.fill("input[name=login]", ADMIN)
-    await page.fill("input[name=password]", "not-the-password")
-    await page.click("form button[type=submit]")
+    await sign_in_with_password(page, cabinet.url, ADMIN, "not-the-password")
     await expect(alert).to_contain_text("Неверный логин или пароль")
     await axe_check(page, "sign-in password")
     await context.close()

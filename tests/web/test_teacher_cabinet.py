@@ -16,20 +16,20 @@ import pytest
 from playwright.async_api import BrowserContext, Locator, Page, Request, expect
 
 from .conftest import (
+    ADMIN,
     DESKTOP,
     PHONE,
-    STAFF_PASSWORD,
+    TEACHER,
     VIEWPORTS,
     Cabinet,
     axe_check,
     go,
+    sign_in_as_teacher,
     sign_in_with_code,
     tab_to,
     watched_page,
 )
 
-TEACHER = "olga.smirnova@kabinet.demo"
-ADMIN = "admin.msk@kabinet.demo"
 PARENT = "+79000000002"  # Igor Ivanov: Sasha, Misha (Moscow)
 
 SHEET = """query($l: ID!) { lessonSheet(lessonId: $l) { revision summary homework
@@ -75,15 +75,6 @@ async def lesson_for_teacher(cabinet: Cabinet, *, past: bool = True) -> tuple[st
 async def server_sheet(cabinet: Cabinet, lesson_id: str) -> dict[str, Any]:
     sheet: dict[str, Any] = (await cabinet.staff.call("learning", SHEET, {"l": lesson_id}, login=ADMIN))["lessonSheet"]
     return sheet
-
-
-async def sign_in_as_teacher(page: Page, url: str) -> None:
-    await page.goto(f"{url}/signin")
-    await page.get_by_role("tab", name="По паролю").click()
-    await page.fill("input[name=login]", TEACHER)
-    await page.fill("input[name=password]", STAFF_PASSWORD)
-    await page.click("form button[type=submit]")
-    await page.wait_for_selector("[data-testid=teacher-home][data-loaded=true]", timeout=30_000)
 
 
 def operations(page: Page) -> list[str]:

@@ -19,7 +19,8 @@ Tags are per subgraph (`<subgraph>|<tag>`, see `subgraph_tags`): an event drops 
 producer and its consumers only (`EVENT_CHANGES`), a mutation in the subgraphs its root fields went to - a
 service's answers change only with its own tables, which only its own writes and the events it consumes change.
 A payment drops the family's billing answers; its lessons and homework stay cached (identity records a notification
-from it, read by `myNotifications`, which is never kept: see `NEVER_KEPT`).
+from it, read by `myNotifications`, which identity declares never kept: `@cacheControl(maxAge: 0)` in its SDL, read at
+composition - see `FetchNode.never_kept`).
 A maximum age bounds what a lost invalidation can leave; while the event feed is down the cache is bypassed,
 and an in-process cache is emptied when the feed comes back.
 
@@ -146,10 +147,6 @@ EVENT_CHANGES: dict[str, tuple[str, ...]] = {
     "scheduling.participant.added.v1": ("scheduling", "identity", "learning"),
     "scheduling.participant.removed.v1": ("scheduling", "learning"),
 }
-# Root fields whose answers are never kept: a guardian's notifications change with most events about the family
-# (identity records them from payments, charges, grades, lessons), which identity's routes do not announce - so
-# they are always read from identity, and those events leave the family's other identity answers cached.
-NEVER_KEPT = frozenset(("myNotifications",))
 # The subgraphs whose entries carry their own tags (`<subgraph>|<tag>`, see `subgraph_tags`): the services of
 # the catalogue. An entry of a subgraph named otherwise keeps plain tags, which every event and mutation drops.
 SERVICES = frozenset(("identity", "scheduling", "billing", "learning"))

@@ -144,6 +144,7 @@ def _merge_fields(
         if f.provides:
             existing.provides[subgraph.name] = parse_field_set(f.provides)
         _merge_cost(existing, f)
+        existing.never_kept = existing.never_kept or f.never_kept
 
 
 def _merge_cost(merged: SupergraphField, f: SubgraphField) -> None:
@@ -273,6 +274,7 @@ def _add_interface_object_fields(types: dict[str, SupergraphType], subgraphs: di
                     resolvers=list(added_by),
                     definers=list(added_by),
                     via_interface_object=interface.name,
+                    never_kept=f.never_kept,
                     # `@requires` on the interface object's field holds on every implementation.
                     requires={s: f.requires[s] for s in added_by if s in f.requires},
                 )

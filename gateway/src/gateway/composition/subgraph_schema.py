@@ -78,6 +78,9 @@ FEDERATION_DIRECTIVES = frozenset(
     }
 )
 
+# Apollo's cache hint directive; `maxAge: 0` marks a field whose answers are never kept (see never_kept).
+CACHE_CONTROL = "cacheControl"
+
 INTERNAL_TYPE_NAMES = frozenset({"_Any", "_Entity", "_Service", "_FieldSet", "FieldSet"})
 INTERNAL_ROOT_FIELDS = frozenset({"_entities", "_service"})
 
@@ -119,6 +122,9 @@ class SubgraphField:
     cost: int | None = None
     argument_costs: dict[str, int] = field(default_factory=dict)
     list_size: ListSize | None = None
+    # `@cacheControl(maxAge: 0)` (Apollo's cache hint) on the field: the subgraph says its answers must not be
+    # kept - the entity cache never stores a fetch that asks for it.
+    never_kept: bool = False
 
 
 @dataclass
@@ -424,4 +430,16 @@ def _read_field(node: FieldDefinitionNode, names: _DirectiveNames, *, type_share
             if (weight := _Directives(a.directives, names).int_arg("cost", "weight")) is not None
         },
         list_size=directives.list_size(),
+        never_kept=never_kept(node),
     )
+
+
+def never_kept(node: FieldDefinitionNode) -> bool:
+    """`@cacheControl(maxAge: 0)` on the field: Apollo's cache hint, not a federation directive, so read by its
+    own name (composed or not: a subgraph may also declare it through `@composeDirective`)."""
+    for d in node.directives or ():
+        if d.name.value == CACHE_CONTROL:
+            age = next((a.value for a in d.arguments or () if a.name.value == "maxAge"), None)
+            if isinstance(age, IntValueNode) and int(age.value) == 0:
+                return True
+    return False

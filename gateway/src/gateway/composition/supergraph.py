@@ -30,6 +30,9 @@ class SupergraphField:
     cost: int | None = None
     argument_costs: dict[str, int] = field(default_factory=dict)
     list_size: ListSize | None = None
+    # Some subgraph declares the field's answers never kept (`@cacheControl(maxAge: 0)`): the planner marks the
+    # fetches asking for it, and the entity cache stores none of them.
+    never_kept: bool = False
 
 
 @dataclass

@@ -44,6 +44,7 @@ from gateway.composition.subgraph_schema import (
     TypeKind,
     _DirectiveNames,
     _Directives,
+    never_kept,
     parse_subgraph_sdl,
 )
 from gateway.composition.supergraph import Supergraph
@@ -265,4 +266,5 @@ def _read_field(
             cost=cost.int_arg("cost", "weight"),
             argument_costs=dict(argument_costs),
             list_size=cost.list_size(),
+            never_kept=never_kept(field_node),
         )

@@ -13,7 +13,6 @@ from graphql import FieldNode, InlineFragmentNode, OperationType, SelectionNode
 from gateway import jsoncodec
 from gateway.cache import (
     NESTED_FIELD_TAGS,
-    NEVER_KEPT,
     CacheScope,
     EntityCache,
     Pending,
@@ -147,11 +146,10 @@ async def _run_root(request: _Request, node: FetchNode, outcome: ExecutionOutcom
             return
         data = payload.get("data")
         # A root list (open slots, bookable lessons, a search) gains members that no event names by this
-        # answer's tags (opening a slot publishes nothing): never kept, so a new member shows at once. Nor
-        # are the fields of NEVER_KEPT (asked for by name, whatever the alias).
+        # answer's tags (opening a slot publishes nothing): never kept, so a new member shows at once. Nor is
+        # a fetch of a field its subgraph declares never kept (`@cacheControl(maxAge: 0)`, see FetchNode).
         if (cache is not None and isinstance(data, dict) and not payload.get("errors")
-                and not any(isinstance(v, list) for v in data.values())
-                and _NEVER_KEPT_TAGS.isdisjoint(_named_fields(node))):
+                and not any(isinstance(v, list) for v in data.values()) and not node.never_kept):
             tags = _root_tags(cache, node, variables, data)
             await cache.cache.store(cache.started, [Pending(key, jsoncodec.dumps(data), tags)])
             if collected is not None:
@@ -161,9 +159,6 @@ async def _run_root(request: _Request, node: FetchNode, outcome: ExecutionOutcom
     if node.renames:
         apply_renames(payload.get("data"), node.renames)
     _merge_root_result(outcome, node.subgraph, payload)
-
-
-_NEVER_KEPT_TAGS = frozenset(f"f:{name}" for name in NEVER_KEPT)
 
 
 def _root_tags(
@@ -366,7 +361,7 @@ async def _to_cache(
         node, representations, targets = batch
         alias = alias_for(index, len(batches))
         results = data.get(alias)
-        if not isinstance(results, list) or len(results) != len(representations):
+        if node.never_kept or not isinstance(results, list) or len(results) != len(representations):
             if collected is not None:
                 collected.uncacheable()
             continue

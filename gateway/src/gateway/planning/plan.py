@@ -71,6 +71,9 @@ class FetchNode:
     operation_text: str = ""
     # The entity cache's hash of what this node asks (subgraph and selection), computed at its first use.
     cache_digest: bytes = b""
+    # It asks for a field its subgraph declared never kept (`@cacheControl(maxAge: 0)`): the cache stores nothing
+    # of it.
+    never_kept: bool = False
 
     @property
     def type_conditions(self) -> frozenset[str]:

@@ -376,6 +376,9 @@ class _PlanBuilder(EntityFetches, InterfaceObjects, PathSearch):
         path: tuple[str, ...],
         provided: FieldTree | None,
     ) -> FieldNode:
+        declared = self.supergraph.field(parent_type, field.name.value)
+        if declared is not None and declared.never_kept:
+            node.never_kept = True  # its subgraph says its answers are never kept: nor is this fetch's
         if field.selection_set is None or field.name.value.startswith("__"):
             return field
         f = self._field(parent_type, field.name.value)

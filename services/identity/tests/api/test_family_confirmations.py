@@ -246,3 +246,23 @@ async def test_a_confirmation_sms_goes_through_the_sms_caps_and_is_charged_to_a_
     link = {"i": {"phone": fam["phone"], "birthDate": "2010-01-10", "lastName": "Sokolova"}}
     assert (await env.ok(LINK, link, token))["linkRecords"]["status"] == "PENDING_CONFIRMATION"
     assert await _charged(env, theirs) == (1, ["family_confirm"])
+
+
+async def test_a_link_requests_code_entered_as_a_registration_is_refused_and_links_nothing(env: Env) -> None:
+    """confirmFamilyRegistration is for the children staff registered: a guardian's link request's code entered
+    there is refused before its transaction commits, so the guardian is not linked by it."""
+    branch = await make_branch(env)
+    fam = await make_family(env, branch, kids=1, last_name="Sokolova")
+    await env.ok(OPEN, {"f": fam["id"]}, admin_of(branch))
+    phone, token = await _self_registered(env, "Sokolov")
+    got = (await env.ok(LINK, {"i": {"phone": fam["phone"], "birthDate": "2010-01-10", "lastName": "Sokolova"}},
+                        token))["linkRecords"]
+    wrong_door = await env.gql(CONFIRM_REGISTRATION, {"c": got["confirmation"]["id"],
+                                                      "code": env.last_code(fam["phone"])}, token)
+    assert code_of(wrong_door) == "FORBIDDEN"
+    assert not [e for e in await env.events("identity.guardian.linked.v1")
+                if e["phone"] == phone and e["family_id"] == fam["id"]]
+    # The request is still open: entered where it belongs, it links.
+    linked = (await env.ok(CONFIRM_LINK, {"c": got["confirmation"]["id"], "code": env.last_code(fam["phone"])},
+                           token))["confirmLinkRecords"]["session"]
+    assert linked["familyId"] == fam["id"]

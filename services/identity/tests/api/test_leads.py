@@ -310,3 +310,40 @@ async def test_a_save_over_a_revision_another_transaction_changed_is_refused(env
             await uow.leads.save(stale, 1)
     kept = (await env.ok(LEAD, {"id": lead_id}, admin_of(branch)))["lead"]
     assert kept["stage"] == "CONTACTED" and len(kept["history"]) == 2
+
+
+async def test_the_owner_wins_a_lead_of_any_branch_into_the_branch_the_lead_names(env: Env) -> None:
+    """The owner runs every branch: a lead is won into its own branch, whoever of the school wins it."""
+    one, two = await make_branch(env, "One"), await make_branch(env, "Two")
+    for branch in (one, two):
+        lead = await create(env, branch)
+        won = (await env.ok(WIN, {"i": {"leadId": lead["id"], "expectedRevision": 1, "consentSigned": True}},
+                            OWNER))["winLead"]
+        assert won["errors"] == [] and won["status"] == "DONE", won
+        assert won["lead"]["stage"] == "WON" and won["lead"]["history"][-1]["by"] == OWNER.staff_id
+        registered = [e for e in await env.events("identity.student.registered.v1")
+                      if e["student_id"] == won["lead"]["studentId"]]
+        assert [e["branch_id"] for e in registered] == [branch]
+
+
+async def test_the_familys_code_goes_out_only_once_the_whole_win_is_committed(
+        env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Winning into another branch's family asks it to confirm in the win's one transaction: the SMS with the code
+    is sent after that commits (the request, the lead's note, the key), never for what could still roll back."""
+    home, other = await make_branch(env, "Home"), await make_branch(env, "Other")
+    family = await make_family(env, home, kids=1)
+    lead = await create(env, other, phone=family["phone"], childFirstName="Lena")
+    history_at_send: list[int] = []
+    real = env.deps.sms
+
+    class Watching:
+        async def send_sms(self, to: str, text: str) -> None:
+            history_at_send.append(await count(env, select(func.count()).select_from(lead_changes)
+                                               .where(lead_changes.c.lead_id == lead["id"])))
+            await real.send_sms(to, text)
+
+    monkeypatch.setattr(env.deps, "sms", Watching())
+    got = (await env.ok(WIN, {"i": {"leadId": lead["id"], "expectedRevision": 1, "consentSigned": True}},
+                        admin_of(other)))["winLead"]
+    assert got["status"] == "PENDING_CONFIRMATION"
+    assert history_at_send == [2]  # created, and the note that the family was asked: both committed already

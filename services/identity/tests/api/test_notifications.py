@@ -15,18 +15,23 @@ from typing import Any
 
 import pytest
 from identity_testkit import Env, admin_of, guardian_of, make_branch, make_family
+from sqlalchemy import event as sa_event
 from sqlalchemy import select
 
 from identity.adapters.tables import notifications
 from identity.bootstrap import build_runtime
 from identity.domain.credentials import ALL_SMS
 from identity.domain.model import Guardian
+from identity.service.notify import on_payments_received
+from identity.service.notify_events import PaymentReceivedV1
 from identity.service.notify_sender import send_due
 from identity.service.ports import DeliveryFailed
 from identity.settings import IdentitySettings
 from kabinet.auth import Principal
 from kabinet.bus.memory import InProcessTransport
+from kabinet.context import EventContext
 from kabinet.events import Envelope
+from kabinet.inbox import Delivered
 from kabinet.testing.stack import eventually, running
 
 
@@ -421,3 +426,37 @@ async def test_the_cabinet_shows_a_guardian_only_their_own_notifications(nenv: E
     assert (await env.ok(MY, None, _as(g)))["myNotifications"]["unreadCount"] == 2
     bad = await env.gql(MY, {"first": 2, "after": "not-a-cursor"}, _as(g))
     assert bad["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
+
+
+async def _statements_for_payments(env: Env, families: list[str]) -> list[str]:
+    """The statements identity's payment route sends for one run of payments, one a family."""
+    run = [Delivered(PaymentReceivedV1.model_validate({"payment_id": str(uuid.uuid4()), "family_id": f,
+                                                       "amount": {"amount": "100.00", "currency": "RUB"}}),
+                     EventContext(causation_id=str(uuid.uuid4())), datetime.now(UTC)) for f in families]
+    sent: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, sql: str, *_: Any) -> None:
+        sent.append(sql)
+
+    async with env.runtime.unit_of_work() as uow:
+        # On the route's own connection: the relay polls the outbox on others meanwhile.
+        conn = (await uow.kit.session.connection()).sync_connection
+        sa_event.listen(conn, "before_cursor_execute", record)
+        try:
+            await on_payments_received(run, uow, None)
+        finally:
+            sa_event.remove(conn, "before_cursor_execute", record)
+        await uow.commit()
+    return sent
+
+
+async def test_a_run_of_payments_is_recorded_in_as_many_statements_as_one_payment(env: Env) -> None:
+    """The payment route reads the families set-wise like the other batch routes: the statements for a run of
+    payments do not grow with the run (it read each family once per payment)."""
+    branch = await make_branch(env)
+    families = [(await _family(env, branch))[0]["id"] for _ in range(7)]
+    one = await _statements_for_payments(env, families[:1])
+    seven = await _statements_for_payments(env, [*families[1:], str(uuid.uuid4())])  # + one identity does not know
+    assert len(seven) == len(one), (one, seven)
+    told = {r.family_id for r in await _rows(env, kind="payment_received")}
+    assert set(families) <= told

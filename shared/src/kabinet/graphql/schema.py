@@ -10,6 +10,7 @@ from graphql import GraphQLError, GraphQLObjectType, GraphQLSchema, default_fiel
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.name_converter import NameConverter
 from strawberry.schema.schema import DEFAULT_ALLOWED_OPERATION_TYPES
+from strawberry.schema_directive import Location
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
 
@@ -109,3 +110,15 @@ def subgraph_schema(
 # assumed list size (10) such a field weighs about 200, and the default budget (GATEWAY_MAX_COST = 2500)
 # admits about a dozen of them in one request.
 EXPENSIVE_FIELD_COST: Final = 20
+
+
+@strawberry.schema_directive(locations=[Location.FIELD_DEFINITION], name="cacheControl")
+class CacheControl:
+    """Apollo's cache hint on a field. ``CacheControl(max_age=0)``: its answers are never kept - the gateway reads
+    it from the subgraph's SDL at composition and its entity cache stores no fetch asking for the field (a field
+    whose answer changes with events its subgraph does not announce)."""
+
+    max_age: int
+
+
+NEVER_KEPT: Final = CacheControl(max_age=0)

@@ -16,6 +16,7 @@ from identity.service import notify_cabinet
 from identity.service.unit_of_work import IdentityUnitOfWork
 from kabinet.auth.principal import Principal
 from kabinet.errors import InvalidInput
+from kabinet.graphql.schema import NEVER_KEPT
 
 # The domain's kinds are the GraphQL enum as they are (one list: a new kind is in the schema at once).
 NotificationKind = strawberry.enum(Kind, name="NotificationKind", description="What a notification is about.")
@@ -99,7 +100,10 @@ class MarkNotificationsReadPayload:
 
 @strawberry.type
 class NotificationQueries:
-    @strawberry.field(description="The signed-in guardian's notifications, newest first (guardians only).")
+    # Changed by most events about the family, which identity's notification routes do not announce (so those
+    # events leave the family's other identity answers cached): never kept by the gateway.
+    @strawberry.field(description="The signed-in guardian's notifications, newest first (guardians only).",
+                      directives=[NEVER_KEPT])
     async def my_notifications(self, info: Ctx, first: int = 20, after: str | None = None) -> NotificationPage:
         principal = info.context.principal
         before = _decode_cursor(after) if after else None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TypeVar
 
 from identity.domain.confirmations import (
     CONFIRMATION_TTL,
@@ -40,6 +41,27 @@ class ConfirmationSent:
     expires_at: datetime
 
 
+@dataclass(frozen=True)
+class ConfirmationRequest:
+    """A request recorded in the caller's transaction, and the SMS with its code: sent by the use case that
+    commits, once it has (see :func:`commit_then_send`), so never for a request that was rolled back."""
+
+    sent: ConfirmationSent
+    sms: Outgoing
+
+
+T = TypeVar("T")
+
+
+async def commit_then_send(uow: IdentityUnitOfWork, got: T | ConfirmationRequest) -> T | ConfirmationSent:
+    """The end of a use case that may have asked a family to confirm: commit, then send the code."""
+    await uow.commit()
+    if isinstance(got, ConfirmationRequest):
+        await uow.ports.deliver([got.sms])
+        return got.sent
+    return got
+
+
 async def family_branches(uow: IdentityUnitOfWork, family_id: str) -> set[str]:
     kids = (await uow.students.of_families([family_id]))[family_id]
     return {s.branch_id for s in kids if s.branch_id and not s.erased}
@@ -52,8 +74,9 @@ async def caller_sees_family(uow: IdentityUnitOfWork, p: Principal, family_id: s
 
 async def request_confirmation(uow: IdentityUnitOfWork, p: Principal, family: Family, phone: str,
                                kind: ConfirmationKind, branch_id: str | None, payload: ConfirmationPayload,
-                               message: str) -> ConfirmationSent:
-    """Record the request and send its code to ``phone`` (the family's, as the requester typed it).
+                               message: str) -> ConfirmationRequest:
+    """Record the request, and the SMS of its code to ``phone`` (the family's, as the requester typed it). A
+    step of a use case: it does not commit, and the use case sends the SMS after its commit (commit_then_send).
 
     The SMS goes the way every SMS does (identity.service.sms): only with an SMS channel, to the allowed regions,
     charged to a branch - the asking branch (``branch_id``), else the family's own (a guardian asking to link has
@@ -70,10 +93,9 @@ async def request_confirmation(uow: IdentityUnitOfWork, p: Principal, family: Fa
                            hash_secret(ports.pepper, code), now, now + CONFIRMATION_TTL)
     await uow.confirmations.add(c)
     await charge_sms(uow, phone, "family_confirm", branch_id or await branch_of_family(uow, family.id), now)
-    await uow.commit()
-    await ports.deliver([Outgoing("sms", phone, f"Kabinet: {message} If you agree, tell them the code {code} "
-                                               f"or approve it in your family cabinet. If not, ignore this.")])
-    return ConfirmationSent(c.id, c.expires_at)
+    return ConfirmationRequest(ConfirmationSent(c.id, c.expires_at),
+                               Outgoing("sms", phone, f"Kabinet: {message} If you agree, tell them the code {code} "
+                                                      f"or approve it in your family cabinet. If not, ignore this."))
 
 
 # -- what a confirmation attaches ------------------------------------------------------------------------
@@ -149,19 +171,34 @@ class ConfirmWithCode:
     code: str
 
 
-async def confirm_with_code(cmd: ConfirmWithCode, uow: IdentityUnitOfWork, p: Principal) -> FamilyConfirmation:
-    """The requester enters the code the family received; every wrong try counts (five lock the request)."""
+async def enter_code(cmd: ConfirmWithCode, uow: IdentityUnitOfWork, p: Principal) -> FamilyConfirmation | None:
+    """The step of the code use cases (no commit): the request, applied and confirmed - or None for a wrong
+    code, the try recorded (see :func:`refused_if_wrong`)."""
     require_authenticated(p)
     now = uow.ports.now()
     c = await _pending(uow, cmd.confirmation_id, now)
     ensure(_may_enter_code(p, c))
     if not c.try_code(uow.ports.pepper, cmd.code, now):
         await uow.confirmations.save(c)
-        await uow.commit()
-        raise InvalidCode(field="code")
+        return None
     await _apply(uow, c)
     c.decide(ConfirmationStatus.CONFIRMED, now)
     await uow.confirmations.save(c)
+    return c
+
+
+async def refused_if_wrong(uow: IdentityUnitOfWork, c: FamilyConfirmation | None) -> FamilyConfirmation:
+    """After :func:`enter_code`: a wrong try is committed (every one counts, five lock the request), then
+    refused; a right one goes on in the use case's transaction."""
+    if c is None:
+        await uow.commit()
+        raise InvalidCode(field="code")
+    return c
+
+
+async def confirm_with_code(cmd: ConfirmWithCode, uow: IdentityUnitOfWork, p: Principal) -> FamilyConfirmation:
+    """The requester enters the code the family received; every wrong try counts (five lock the request)."""
+    c = await refused_if_wrong(uow, await enter_code(cmd, uow, p))
     await uow.commit()
     return c
 
@@ -173,11 +210,12 @@ def _family_guardian(p: Principal, c: FamilyConfirmation) -> None:
 
 async def confirm_family_registration(cmd: ConfirmWithCode, uow: IdentityUnitOfWork, p: Principal) -> Family:
     """Staff enter the code the family received for children they registered: the family, with them added."""
-    c = await confirm_with_code(cmd, uow, p)
+    c = await refused_if_wrong(uow, await enter_code(cmd, uow, p))
     if c.kind is not ConfirmationKind.ADD_STUDENTS:
-        raise Forbidden()
+        raise Forbidden()  # before the commit: nothing of another kind of request is applied here
     family = await uow.families.get(c.family_id)
     assert family is not None
+    await uow.commit()
     return family
 
 

@@ -39,8 +39,10 @@ from identity.service.confirmations import (
     ConfirmationSent,
     ConfirmWithCode,
     check_link,
-    confirm_with_code,
+    commit_then_send,
+    enter_code,
     link_guardian,
+    refused_if_wrong,
     request_confirmation,
 )
 from identity.service.ports import Outgoing
@@ -249,11 +251,11 @@ async def link_records(cmd: LinkRecords, uow: IdentityUnitOfWork,
         if me.phone != target.guardian_phone:
             await check_link(uow, me, target)  # a request that could never be applied is not sent
             child = matches[0]
-            return await request_confirmation(
+            return await commit_then_send(uow, await request_confirmation(
                 uow, principal, target, phone, ConfirmationKind.LINK_GUARDIAN, None,
                 ConfirmationPayload(guardian_id=me.id),
                 f"{me.first_name} {me.last_name} asks to join your family cabinet and see "
-                f"{child.first_name}'s records.")
+                f"{child.first_name}'s records."))
         await link_guardian(uow, me, target)
     session = await start_session(uow, GUARDIAN, await guardian_principal(uow, me))
     await uow.commit()
@@ -262,7 +264,7 @@ async def link_records(cmd: LinkRecords, uow: IdentityUnitOfWork,
 
 async def confirm_link(cmd: ConfirmWithCode, uow: IdentityUnitOfWork, principal: Principal) -> AuthSession:
     """The guardian who asked enters the code the records' family received: linked, with new tokens."""
-    await confirm_with_code(cmd, uow, principal)
+    await refused_if_wrong(uow, await enter_code(cmd, uow, principal))
     me = await uow.guardians.get(principal.user_id or "")
     assert me is not None
     session = await start_session(uow, GUARDIAN, await guardian_principal(uow, me))

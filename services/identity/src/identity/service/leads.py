@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import cast
 from zoneinfo import ZoneInfo
 
 from identity.domain.errors import BranchNotFound, LeadNotFound, StaffNotInBranch
@@ -23,8 +22,8 @@ from identity.domain.leads import (
     month_bounds,
 )
 from identity.domain.model import Branch, StaffRole, Student, parse_birth_date
-from identity.service.confirmations import ConfirmationSent, caller_sees_family
-from identity.service.registration import NewStudent, RegisterClient, existing_family, register_client
+from identity.service.confirmations import ConfirmationRequest, ConfirmationSent, caller_sees_family, commit_then_send
+from identity.service.registration import NewStudent, RegisterClient, add_client, existing_family
 from identity.service.unit_of_work import IdentityUnitOfWork
 from kabinet.auth.principal import Principal, Role
 from kabinet.auth.rules import can_manage_branch, ensure, hides_missing, require_role
@@ -163,21 +162,6 @@ class LeadWinOutcome:
     confirmation: ConfirmationSent | None = None
 
 
-class _HeldCommit:
-    """The unit of work as ``register_client`` sees it when a lead is won: its own commit is held, so the
-    registration, the lead's stage, its history, their events and the idempotency key commit together. (On the
-    confirmation path the family's SMS is handed over at the held commit, so just before the real one.)"""
-
-    def __init__(self, uow: IdentityUnitOfWork) -> None:
-        self._uow = uow
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self._uow, name)
-
-    async def commit(self) -> None:
-        return None
-
-
 def _same_child(s: Student, first_name: str, last_name: str, birth: date) -> bool:
     return (not s.erased and s.birth_date == birth and s.first_name.casefold() == first_name.casefold()
             and s.last_name.casefold() == last_name.casefold())
@@ -225,15 +209,18 @@ async def win_lead(cmd: WinLead, uow: IdentityUnitOfWork, principal: Principal) 
     if known is not None:
         family_id, student_id = known
     else:
-        got = await register_client(registration, cast(IdentityUnitOfWork, _HeldCommit(uow)), principal)
-        if isinstance(got, ConfirmationSent):
-            lead.note_pending(by, now, got.confirmation_id)
+        # The registration's step, not its use case: it commits nothing, so the registration, the lead's stage,
+        # its history, their events and the idempotency key commit together below.
+        got = await add_client(registration, uow, principal)
+        if isinstance(got, ConfirmationRequest):
+            sent = got.sent
+            lead.note_pending(by, now, sent.confirmation_id)
             await uow.leads.save(lead, lead.revision)
-            await uow.lead_requests.store(claim, LeadWinRecord(lead.id, confirmation_id=got.confirmation_id,
-                                                               confirmation_expires_at=got.expires_at))
-            await uow.commit()
-            return LeadWinOutcome(lead, got)
-        family_id, student_id = got.id, got.students[-1].id  # register_client added the one student last
+            await uow.lead_requests.store(claim, LeadWinRecord(lead.id, confirmation_id=sent.confirmation_id,
+                                                               confirmation_expires_at=sent.expires_at))
+            await commit_then_send(uow, got)  # the family's code goes out once all of it is committed
+            return LeadWinOutcome(lead, sent)
+        family_id, student_id = got.id, got.students[-1].id  # add_client added the one student last
     previous = lead.revision
     change = lead.win(family_id, student_id, by, now, cmd.expected_revision)
     await uow.leads.save(lead, previous)

@@ -198,13 +198,15 @@ async def on_lessons_charged(events: Sequence[Delivered[LessonChargedV1]], uow: 
 
 async def on_payments_received(events: Sequence[Delivered[PaymentReceivedV1]], uow: IdentityUnitOfWork,
                                state: object) -> None:
-    kids = await uow.students.of_families(sorted({d.event.family_id for d in events}))
-    # A family identity does not know (no students under it) has nobody to tell.
+    family_ids = sorted({d.event.family_id for d in events})
+    # The run's families read once (one statement, however many payments); one identity does not know has
+    # nobody to tell.
+    known, kids = await uow.families.by_ids(family_ids), await uow.students.of_families(family_ids)
     await notify_families(uow, [
         Notice(d.event_id, Kind.PAYMENT_RECEIVED, d.event.family_id,
                {"amount": money(d.event.amount.amount, d.event.amount.currency)},
                _branch_in(kids.get(d.event.family_id, [])))
-        for d in events if await uow.families.get(d.event.family_id) is not None])
+        for d in events if d.event.family_id in known])
 
 
 async def _student_notices(uow: IdentityUnitOfWork, told: Sequence[tuple[str, Kind, Sequence[str], dict[str, str]]]

@@ -21,8 +21,10 @@ from identity.domain.model import (
     utcnow,
 )
 from identity.service.confirmations import (
+    ConfirmationRequest,
     ConfirmationSent,
     caller_sees_family,
+    commit_then_send,
     request_confirmation,
     students_payload,
 )
@@ -81,7 +83,7 @@ async def existing_family(uow: IdentityUnitOfWork, phone: str) -> Family | None:
 
 async def _confirmation_first(uow: IdentityUnitOfWork, principal: Principal, phone: str,
                               branch_id: str | None, students: list[tuple[str, str, date]]
-                              ) -> ConfirmationSent | None:
+                              ) -> ConfirmationRequest | None:
     """An existing family the caller cannot see gets nothing attached until its guardian confirms (issue #10);
     None: go on (a new phone, or a family the caller already sees)."""
     family = await existing_family(uow, phone)
@@ -112,9 +114,9 @@ async def register_student(cmd: RegisterStudent, uow: IdentityUnitOfWork,
     today = utcnow().date()
     birth = _birth_date(cmd.birth_date, today)
     Student.validate(cmd.first_name, cmd.last_name, birth, today)
-    if sent := await _confirmation_first(uow, principal, phone, branch_id,
-                                         [(cmd.first_name, cmd.last_name, birth)]):
-        return sent
+    if asked := await _confirmation_first(uow, principal, phone, branch_id,
+                                          [(cmd.first_name, cmd.last_name, birth)]):
+        return await commit_then_send(uow, asked)
     family = await family_for_phone(uow, phone)
     student = family.add_student(cmd.first_name, cmd.last_name, birth, branch_id, today=today)
     # Staff register on the strength of the signed paper contract: that is the recorded consent.
@@ -146,9 +148,16 @@ class RegisterClient:
 
 async def register_client(cmd: RegisterClient, uow: IdentityUnitOfWork,
                           principal: Principal) -> Family | ConfirmationSent:
-    """A branch admin registers a client (guardian) and their students by hand. The cabinet opens later,
-    when billing sells the first non-trial subscription (R-FAM-7). A family of another branch is asked first
-    (``ConfirmationSent``): the payload then carries nothing of it."""
+    """A branch admin (or the owner) registers a client (guardian) and their students by hand. The cabinet opens
+    later, when billing sells the first non-trial subscription (R-FAM-7). A family of another branch is asked
+    first (``ConfirmationSent``): the payload then carries nothing of it."""
+    return await commit_then_send(uow, await add_client(cmd, uow, principal))
+
+
+async def add_client(cmd: RegisterClient, uow: IdentityUnitOfWork,
+                     principal: Principal) -> Family | ConfirmationRequest:
+    """register_client's step (winLead composes it): checks and writes, no commit; the students come last in
+    the family, in the order given."""
     require_role(principal, Role.BRANCH_ADMIN)
     ensure(can_manage_branch(principal, cmd.branch_id))
     phone = normalise_phone(cmd.phone)
@@ -162,10 +171,10 @@ async def register_client(cmd: RegisterClient, uow: IdentityUnitOfWork,
         raise ConsentRequired(field="consentSigned")
     if await uow.branches.get(cmd.branch_id) is None:
         raise BranchNotFound(field="branchId")
-    if sent := await _confirmation_first(uow, principal, phone, cmd.branch_id,
-                                         [(s.first_name, s.last_name, b) for s, b in zip(cmd.students, births,
-                                                                                       strict=True)]):
-        return sent
+    if asked := await _confirmation_first(uow, principal, phone, cmd.branch_id,
+                                          [(s.first_name, s.last_name, b) for s, b in zip(cmd.students, births,
+                                                                                        strict=True)]):
+        return asked
     family = await family_for_phone(uow, phone, first, last, email)
     for s, b in zip(cmd.students, births, strict=True):
         student = family.add_student(s.first_name, s.last_name, b, cmd.branch_id, today)
@@ -173,5 +182,4 @@ async def register_client(cmd: RegisterClient, uow: IdentityUnitOfWork,
                                                utcnow(), principal.user_id))
         await uow.students.add(student)
         uow.publish(student_registered(student))
-    await uow.commit()
     return family
