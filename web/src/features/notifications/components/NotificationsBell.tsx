@@ -1,0 +1,46 @@
+import { useCallback, useEffect } from "react";
+import { NavLink } from "react-router-dom";
+import { useClient, useQuery } from "urql";
+import { useI18n } from "../../../lib/i18n";
+import { UnreadNotifications } from "../api/unread";
+
+/** Identity records a notice from the same event the cabinet's subscription reports: a second look a little
+ * later catches a notice recorded just after the event arrived. */
+const SECOND_LOOK_MS = 3000;
+
+/**
+ * The family cabinet's bell: a link to the notifications with the unread count as a number (its accessible
+ * name says the count in words). Refreshed on every cabinet event (`stamp`) and after "mark all read".
+ */
+export function NotificationsBell({ to, stamp }: { to: string; stamp: string | null }) {
+  const { t } = useI18n();
+  const client = useClient();
+  const [{ data }] = useQuery({ query: UnreadNotifications, requestPolicy: "cache-and-network" });
+  useEffect(() => {
+    if (!stamp) return;
+    const look = () => void client.query(UnreadNotifications, {}, { requestPolicy: "network-only" }).toPromise();
+    look();
+    const later = setTimeout(look, SECOND_LOOK_MS);
+    return () => clearTimeout(later);
+  }, [stamp, client]);
+  const count = data?.myNotifications.unreadCount ?? 0;
+  const label = count > 0 ? t("notify.bellUnread", { count }) : t("notify.bellNone");
+  return (
+    <NavLink to={to} className="bell" aria-label={label} title={label} data-testid="notifications-bell"
+      data-unread={count}>
+      <svg className="bell__icon" viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" focusable="false">
+        <path fill="currentColor" d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22Zm7-6V11a7 7 0 0 0-5.5-6.84V3.5a1.5 1.5 0 0 0-3 0v.66A7 7 0 0 0 5 11v5l-2 2v1h18v-1l-2-2Z" />
+      </svg>
+      <span className="bell__text">{t("notify.bell")}</span>
+      {count > 0 && <span className="bell__count" aria-hidden="true">{count > 99 ? "99+" : count}</span>}
+    </NavLink>
+  );
+}
+
+/** Read the unread count again now (the bell shows it): after marking notices read. */
+export function useRefreshUnread(): () => Promise<void> {
+  const client = useClient();
+  return useCallback(async () => {
+    await client.query(UnreadNotifications, {}, { requestPolicy: "network-only" }).toPromise();
+  }, [client]);
+}
