@@ -78,15 +78,15 @@ function PreferencesEditor({ initial }: { initial: NotificationPreferencesFields
   const clock = (field: FormProblem, label: MessageKey) => {
     const bad = problems.includes(field);
     return (
-      <label className="field">
-        <span className="field__label">{t(label)}</span>
+      <div className="field">
+        <label className="field__label" htmlFor={`${id}-${field}`}>{t(label)}</label>
         <input id={`${id}-${field}`} name={field} inputMode="numeric" autoComplete="off" maxLength={5}
           placeholder={t("notify.prefs.clockPlaceholder")} value={form[field]}
           aria-invalid={bad || quietErrors.length > 0 || undefined}
           aria-describedby={bad ? `${id}-${field}-error` : quietErrors.length ? `${id}-quiet-error` : undefined}
           onChange={(e) => change({ ...form, [field]: e.target.value })} />
         {bad && <span id={`${id}-${field}-error`} className="field__error">{t("notify.prefs.notAClock")}</span>}
-      </label>
+      </div>
     );
   };
 

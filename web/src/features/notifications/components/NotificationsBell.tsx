@@ -1,12 +1,9 @@
-import { useCallback, useEffect } from "react";
+import { useCallback } from "react";
 import { NavLink } from "react-router-dom";
 import { useClient, useQuery } from "urql";
 import { useI18n } from "../../../lib/i18n";
 import { UnreadNotifications } from "../api/unread";
-
-/** Identity records a notice from the same event the cabinet's subscription reports: a second look a little
- * later catches a notice recorded just after the event arrived. */
-const SECOND_LOOK_MS = 3000;
+import { useLooksAfter } from "../looks";
 
 /**
  * The family cabinet's bell: a link to the notifications with the unread count as a number (its accessible
@@ -14,15 +11,9 @@ const SECOND_LOOK_MS = 3000;
  */
 export function NotificationsBell({ to, stamp }: { to: string; stamp: string | null }) {
   const { t } = useI18n();
-  const client = useClient();
   const [{ data }] = useQuery({ query: UnreadNotifications, requestPolicy: "cache-and-network" });
-  useEffect(() => {
-    if (!stamp) return;
-    const look = () => void client.query(UnreadNotifications, {}, { requestPolicy: "network-only" }).toPromise();
-    look();
-    const later = setTimeout(look, SECOND_LOOK_MS);
-    return () => clearTimeout(later);
-  }, [stamp, client]);
+  const refresh = useRefreshUnread();
+  useLooksAfter(stamp, useCallback(() => void refresh(), [refresh]));
   const count = data?.myNotifications.unreadCount ?? 0;
   const label = count > 0 ? t("notify.bellUnread", { count }) : t("notify.bellNone");
   return (

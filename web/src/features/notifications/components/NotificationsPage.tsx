@@ -7,18 +7,18 @@ import { describeCombined, describeError } from "../../../lib/errors";
 import { useI18n, type MessageKey } from "../../../lib/i18n";
 import { useActivityStamp, useCabinet } from "../../family/context";
 import { MarkNotificationsRead, Notifications } from "../api/operations";
+import { useLooksAfter } from "../looks";
 import { EMPTY, allRead, linkOf, noticeTime, withNewest, withOlder, type Paging } from "../notices";
 import { useRefreshUnread } from "./NotificationsBell";
 
 const PAGE = 20;
-/** As the bell: a notice may be recorded just after the event that announced it. */
-const SECOND_LOOK_MS = 3000;
 
 type Item = NotificationFieldsFragment;
 
 /** The list read page by page: the newest page again on every cabinet event, older pages on "show more". */
 function useNotices() {
   const client = useClient();
+  const refreshUnread = useRefreshUnread();
   const stamp = useActivityStamp();
   const [paging, setPaging] = useState<Paging<Item>>(EMPTY);
   const [unread, setUnread] = useState<number | null>(null);
@@ -35,21 +35,17 @@ function useNotices() {
     return page ?? null;
   }, [client]);
 
+  const newest = useCallback(async () => {
+    const page = await read(null);
+    if (page) setPaging((p) => withNewest(p, page));
+    setLoaded(true);
+    await refreshUnread(); // the bell says the same number as the page
+  }, [read, refreshUnread]);
   useEffect(() => {
-    let live = true;
-    const newest = async () => {
-      const page = await read(null);
-      if (!live) return;
-      if (page) setPaging((p) => withNewest(p, page));
-      setLoaded(true);
-    };
     void newest();
-    const later = stamp ? setTimeout(() => void newest(), SECOND_LOOK_MS) : undefined;
-    return () => {
-      live = false;
-      clearTimeout(later);
-    };
-  }, [read, stamp]);
+  }, [newest]);
+  // the page open on an event: the newest page again (a notice is recorded a moment after its event)
+  useLooksAfter(stamp, useCallback(() => void newest(), [newest]));
 
   const showOlder = async (): Promise<string | null> => {
     if (!paging.cursor) return null;
