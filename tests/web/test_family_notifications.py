@@ -22,6 +22,7 @@ GUARDIAN = "+79000000002"  # Igor Ivanov: Sasha, Misha (Moscow) - test_family_ca
 PAYMENT = """mutation($f: ID!, $a: Decimal!) { recordPayment(input: {familyId: $f, amount: $a, method: CASH}) {
     payment { id } errors { code } } }"""
 LIVE = 20_000  # ms: the event goes billing/learning -> identity (the notice) and -> the gateway (the live stamp)
+POLLED = 45_000  # ms: a notice recorded after the looks that follow its event shows on the list's 30-s read
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +50,25 @@ async def open_list(page: Page, child_id: str) -> None:
     await expect(page.get_by_test_id("unread-count")).not_to_be_empty()
 
 
+async def settled(page: Page, child_id: str) -> None:
+    """Wait out the demo's own events: `kabinet run` seeds the school and charges its past lessons as the stack
+    starts, and identity records those notices for a while. Settled: the unread count the same for 15 s."""
+    await open_list(page, child_id)
+    count = page.get_by_test_id("unread-count")
+    last, still = "", 0
+    for _ in range(80):
+        await go(page, f"/c/{child_id}")
+        await open_list(page, child_id)
+        await asyncio.sleep(0.5)  # the bell's and the list's reads done
+        now = await count.inner_text()
+        still = still + 1 if now == last else 0
+        if still >= 6:
+            return
+        last = now
+        await asyncio.sleep(2)
+    raise AssertionError("the demo's notices never settled")
+
+
 async def mark_all(page: Page) -> None:
     button = page.get_by_role("button", name="Отметить все прочитанными")
     if await button.is_enabled():
@@ -59,16 +79,15 @@ async def mark_all(page: Page) -> None:
 
 async def shoot(page: Page, name: str) -> None:
     size = page.viewport_size or PHONE
-    await page.screenshot(path=f"/tmp/kabinet-notifications-{name}-{size['width']}x{size['height']}.png",
-                          full_page=True)
+    await page.screenshot(path=f"/tmp/kabinet-notifications-{name}-{size['width']}x{size['height']}.png")
 
 
 async def test_a_payment_and_a_grade_become_notices_the_bell_counts(cabinet: Cabinet, parent: Page) -> None:
     sasha = children(cabinet)[0]
-    await open_list(parent, sasha["id"])
+    await settled(parent, sasha["id"])
     await mark_all(parent)
     bell = parent.get_by_test_id("notifications-bell")
-    await expect(bell).to_have_attribute("aria-label", "Уведомления: непрочитанных нет")
+    await expect(bell).to_have_accessible_name("Уведомления: непрочитанных нет")
     await expect(bell.locator(".bell__count")).to_have_count(0)
 
     # A payment at the front desk: the notice is on top of the open list, and the bell counts it - in words too.
@@ -79,7 +98,7 @@ async def test_a_payment_and_a_grade_become_notices_the_bell_counts(cabinet: Cab
     await expect(notices.first).to_have_attribute("data-read", "false")
     await expect(notices.first.locator(".badge--new")).to_have_text("Новое")  # not colour alone
     await expect(notices.first.locator("time")).to_contain_text(re.compile(r"^сегодня, \d\d:\d\d$"))
-    await expect(bell).to_have_attribute("aria-label", "Уведомления: 1 непрочитанное", timeout=LIVE)
+    await expect(bell).to_have_accessible_name("Уведомления: 1 непрочитанное", timeout=LIVE)
     await expect(bell.locator(".bell__count")).to_have_text("1")
     await expect(parent.get_by_test_id("unread-count")).to_have_text("1 непрочитанное")
     await expect(notices.first.get_by_role("link", name="К балансу")).to_have_attribute(
@@ -88,9 +107,10 @@ async def test_a_payment_and_a_grade_become_notices_the_bell_counts(cabinet: Cab
     # A grade in the lesson's sheet: "Саша: оценка 5." links to that child's progress.
     lesson_id = await _past_lesson(cabinet, sasha["id"])
     await save_sheet(cabinet, lesson_id, sasha["id"])
-    grade = notices.filter(has_text="Новая оценка").first
-    await expect(grade).to_contain_text(f"{sasha['firstName']}: оценка 5", timeout=LIVE)
-    await expect(bell).to_have_attribute("aria-label", re.compile(r"^Уведомления: \d+ непрочитанн"), timeout=LIVE)
+    # (the demo has graded Sasha before: the new one is the unread one)
+    grade = parent.locator("[data-testid=notice][data-read=false]").filter(has_text="Новая оценка")
+    await expect(grade).to_contain_text(f"{sasha['firstName']}: оценка 5", timeout=POLLED)
+    await expect(bell).to_have_accessible_name(re.compile(r"^Уведомления: \d+ непрочитанн"), timeout=LIVE)
     # newest first: the times the page shows are in descending order
     stamps = [await t.get_attribute("datetime") for t in await parent.locator("[data-testid=notice] time").all()]
     instants = [datetime.fromisoformat(str(s)) for s in stamps]
@@ -105,13 +125,14 @@ async def test_a_payment_and_a_grade_become_notices_the_bell_counts(cabinet: Cab
     # "Mark all read": the notices lose their "new" mark, the bell its number; the server keeps it so.
     await mark_all(parent)
     await expect(parent.locator("[data-testid=notice][data-read=false]")).to_have_count(0)
-    await expect(bell).to_have_attribute("aria-label", "Уведомления: непрочитанных нет")
+    await expect(bell).to_have_accessible_name("Уведомления: непрочитанных нет")
     await go(parent, f"/c/{sasha['id']}")
     await open_list(parent, sasha["id"])
     await expect(parent.get_by_test_id("unread-count")).to_have_text("Все уведомления прочитаны.")
     await expect(parent.locator("[data-testid=notice][data-read=false]")).to_have_count(0)
 
-    await grade.get_by_role("link", name="К успеваемости").click()
+    await notices.filter(has_text=f"{sasha['firstName']}: оценка 5").first.get_by_role(
+        "link", name="К успеваемости").click()
     await expect(parent).to_have_url(re.compile(f"/c/{sasha['id']}/progress$"))
 
 
@@ -122,8 +143,11 @@ async def test_show_more_reads_the_older_pages_with_the_keyboard(cabinet: Cabine
     await parent.set_viewport_size(DESKTOP)
     await open_list(parent, sasha["id"])
     notices = parent.get_by_test_id("notice")
-    await expect(notices.filter(has_text="Оплата получена")).to_have_count(20, timeout=LIVE)  # the first page
+    # every payment's notice, once (a notice recorded after the first page was read comes on top of it)
+    for n in range(22):
+        await expect(notices.filter(has_text=f"Получена оплата {100 + n}.00 RUB")).to_have_count(1, timeout=LIVE)
     await expect(parent.get_by_test_id("unread-count")).to_have_text(re.compile(r"^2\d непрочитанн"), timeout=LIVE)
+    shown = await notices.count()
 
     more = parent.get_by_role("button", name="Показать ещё")
     await more.evaluate("(el) => el.setAttribute('data-target', '1')")
@@ -135,16 +159,15 @@ async def test_show_more_reads_the_older_pages_with_the_keyboard(cabinet: Cabine
     else:
         raise AssertionError("'Показать ещё' is not reachable with Tab")
     await parent.keyboard.press("Enter")
-    await expect(notices.nth(20)).to_be_visible()  # the second page, after the first
+    await expect(notices.nth(shown)).to_be_visible()  # the next page, after the ones shown
     # the focus goes to the first older notice, so a keyboard (or a screen reader) goes on reading from there
     assert await parent.evaluate("document.activeElement?.dataset?.testid") == "notice"
+    assert await parent.evaluate("document.activeElement?.id") == await notices.nth(shown).get_attribute("id")
     ids = [await n.get_attribute("id") for n in await notices.all()]
     assert len(set(ids)) == len(ids), "a notice shown twice"
     stamps = [datetime.fromisoformat(str(await t.get_attribute("datetime")))
               for t in await parent.locator("[data-testid=notice] time").all()]
     assert stamps == sorted(stamps, reverse=True)
-    all_payments = [t for t in await notices.all_inner_texts() if "Оплата получена" in t]
-    assert sum(f"{100 + n}.00" in " ".join(all_payments) for n in range(22)) == 22, "a payment's notice is missing"
     await axe_check(parent, "notifications after show more")
     await parent.set_viewport_size(PHONE)
     await shoot(parent, "more")

@@ -14,3 +14,17 @@ export function useLooksAfter(stamp: string | null, look: () => void): void {
     return () => timers.forEach(clearTimeout);
   }, [stamp, look]);
 }
+
+/** While the list is open, how often it reads its newest page again: lesson notices (scheduled, moved,
+ * cancelled) come with no event to the cabinet, and a busy identity may record a notice after the looks. */
+export const LIST_POLL_MS = 30_000;
+
+/** Call `look` every `ms` while the page is visible (a hidden tab asks nothing). */
+export function usePoll(ms: number, look: () => void): void {
+  useEffect(() => {
+    const timer = setInterval(() => {
+      if (document.visibilityState === "visible") look();
+    }, ms);
+    return () => clearInterval(timer);
+  }, [ms, look]);
+}

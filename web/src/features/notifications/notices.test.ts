@@ -26,6 +26,14 @@ describe("paging", () => {
     expect(again.cursor).toBe("c1");
   });
 
+  it("starts again from a fresh page that does not reach the ones shown (no gap in the list)", () => {
+    const shown = { items: [n("2"), n("1")], cursor: null };
+    const again = withNewest(shown, { items: [n("9"), n("8")], nextCursor: "c8" });
+    expect(again).toEqual({ items: [n("9"), n("8")], cursor: "c8" });
+    // the end of the list reached: nothing can be missing between
+    expect(withNewest(shown, { items: [n("3")], nextCursor: null }).items.map((x) => x.id)).toEqual(["3", "2", "1"]);
+  });
+
   it("marks every shown notice read after 'mark all read'", () => {
     const marked = allRead({ items: [n("2"), n("1", true)], cursor: "c" });
     expect(marked.items.every((x) => x.read)).toBe(true);

@@ -36,12 +36,15 @@ export function withOlder<T extends Notice>(paging: Paging<T>, page: Page<T>): P
 
 /**
  * The first page read again (on opening, or after an event): new notices go on top, the ones shown take the
- * fresh read state, and older pages already loaded stay - "show more" still goes on from where it was.
+ * fresh read state, and older pages already loaded stay - "show more" still goes on from where it was. A whole
+ * page of new ones (none of it shown yet, more behind it) would leave a gap before the ones shown: the list
+ * starts again from the fresh page.
  */
 export function withNewest<T extends Notice>(paging: Paging<T>, page: Page<T>): Paging<T> {
-  if (paging.items.length === 0) return { items: [...page.items], cursor: page.nextCursor };
-  const fresh = new Map(page.items.map((n) => [n.id, n]));
   const shown = new Set(paging.items.map((n) => n.id));
+  const joins = page.items.some((n) => shown.has(n.id)) || page.nextCursor === null;
+  if (paging.items.length === 0 || !joins) return { items: [...page.items], cursor: page.nextCursor };
+  const fresh = new Map(page.items.map((n) => [n.id, n]));
   const added = page.items.filter((n) => !shown.has(n.id));
   return { items: [...added, ...paging.items.map((n) => fresh.get(n.id) ?? n)], cursor: paging.cursor };
 }

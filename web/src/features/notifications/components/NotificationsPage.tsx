@@ -7,7 +7,7 @@ import { describeCombined, describeError } from "../../../lib/errors";
 import { useI18n, type MessageKey } from "../../../lib/i18n";
 import { useActivityStamp, useCabinet } from "../../family/context";
 import { MarkNotificationsRead, Notifications } from "../api/operations";
-import { useLooksAfter } from "../looks";
+import { LIST_POLL_MS, useLooksAfter, usePoll } from "../looks";
 import { EMPTY, allRead, linkOf, noticeTime, withNewest, withOlder, type Paging } from "../notices";
 import { useRefreshUnread } from "./NotificationsBell";
 
@@ -45,7 +45,9 @@ function useNotices() {
     void newest();
   }, [newest]);
   // the page open on an event: the newest page again (a notice is recorded a moment after its event)
-  useLooksAfter(stamp, useCallback(() => void newest(), [newest]));
+  const look = useCallback(() => void newest(), [newest]);
+  useLooksAfter(stamp, look);
+  usePoll(LIST_POLL_MS, look);
 
   const showOlder = async (): Promise<string | null> => {
     if (!paging.cursor) return null;
@@ -123,7 +125,8 @@ export default function NotificationsPage() {
           <Link className="button" to={`/c/${child.id}/notifications/settings`}>{t("notify.settings")}</Link>
         </div>
       </div>
-      {note && (note.ok ? <InfoNote>{note.text}</InfoNote> : <ErrorNote>{note.text}</ErrorNote>)}
+      {/* "marked" stands while nothing new has come since */}
+      {note && (note.ok ? unread === 0 && <InfoNote>{note.text}</InfoNote> : <ErrorNote>{note.text}</ErrorNote>)}
       {!loaded ? <Spinner /> : error && paging.items.length === 0 ? <ErrorNote>{describeCombined(t, error)}</ErrorNote> :
         paging.items.length === 0 ? <Empty>{t("notify.none")}</Empty> : (
           <section className="card">
