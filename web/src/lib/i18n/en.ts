@@ -173,6 +173,7 @@ export const en: Record<EnglishKey, string> = {
   "notify.prefs.toggle": "{kind}: {channel}",
   "notify.prefs.emailNote": "Emails go only to a confirmed email address.",
   "notify.prefs.smsNote": "SMS are off by default: each one costs money, and their number a day is capped.",
+  "notify.prefs.languageCard": "Language",
   "notify.prefs.language": "Language of notifications",
   "notify.prefs.languageDefault": "The school's (default)",
   "notify.prefs.languageRu": "Русский",

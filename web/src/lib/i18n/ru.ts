@@ -175,6 +175,7 @@ export const ru = {
   "notify.prefs.toggle": "{kind}: {channel}",
   "notify.prefs.emailNote": "Письма приходят только на подтверждённый адрес электронной почты.",
   "notify.prefs.smsNote": "СМС по умолчанию выключены: их отправка стоит денег, и их число в день ограничено.",
+  "notify.prefs.languageCard": "Язык",
   "notify.prefs.language": "Язык уведомлений",
   "notify.prefs.languageDefault": "Как в школе (по умолчанию)",
   "notify.prefs.languageRu": "Русский",

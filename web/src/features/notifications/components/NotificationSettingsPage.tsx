@@ -120,7 +120,7 @@ function PreferencesEditor({ initial }: { initial: NotificationPreferencesFields
         <p className="muted">{t("notify.prefs.smsNote")}</p>
       </Card>
 
-      <Card title={t("notify.prefs.language")}>
+      <Card title={t("notify.prefs.languageCard")}>
         <label className="field">
           <span className="field__label">{t("notify.prefs.language")}</span>
           <select name="language" value={form.language}
