@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+from playwright.async_api import Browser, BrowserContext, Locator, Page, async_playwright
 
 from kabinet.web.gateway_only import SECRET_ENV, SECRET_HEADER
 from kabinet_stack.testing import kabinet_run
@@ -196,3 +196,25 @@ async def sign_in_with_code(page: Page, url: str, phone: str) -> None:
     await page.fill("input[name=code]", CODE)
     await page.click("form button[type=submit]")
     await page.wait_for_selector("[data-testid=child-home][data-loaded=true]", timeout=30_000)
+
+
+@contextlib.asynccontextmanager
+async def signed_in_family(cabinet: Cabinet, phone: str) -> AsyncIterator[Page]:
+    """A guardian signed in by code on a phone-sized page; on leaving, the page must have thrown no script error."""
+    context, page, errors = await watched_page(cabinet, PHONE)
+    await sign_in_with_code(page, cabinet.url, phone)
+    yield page
+    await context.close()
+    assert errors == [], errors
+
+
+async def tab_to(page: Page, target: Locator, presses: int = 80) -> None:
+    """Press Tab from the page's top until `target` has the focus (fails when it never does: not reachable)."""
+    await target.evaluate("(el) => el.setAttribute('data-tab-target', '1')")
+    await page.locator("body").click(position={"x": 1, "y": 1})
+    for _ in range(presses):
+        await page.keyboard.press("Tab")
+        if await page.evaluate("document.activeElement?.dataset?.tabTarget === '1'"):
+            await target.evaluate("(el) => el.removeAttribute('data-tab-target')")
+            return
+    raise AssertionError(f"not reachable with Tab: {target}")

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.async_api import Page, expect
 
-from .conftest import DESKTOP, PHONE, VIEWPORTS, Cabinet, axe_check, go, sign_in_with_code, watched_page
+from .conftest import DESKTOP, PHONE, VIEWPORTS, Cabinet, axe_check, go, sign_in_with_code, signed_in_family
 
 PARENT = "+79000000001"  # Anna Petrova: Masha, Petya, Dasha (Moscow)
 OTHER = "+79000000002"  # Igor Ivanov: Sasha, Misha (Moscow)
@@ -25,11 +25,8 @@ TEACHER = "olga.smirnova@kabinet.demo"
 
 @pytest.fixture(scope="module")
 async def parent(cabinet: Cabinet) -> AsyncIterator[Page]:
-    context, page, errors = await watched_page(cabinet, PHONE)
-    await sign_in_with_code(page, cabinet.url, PARENT)
-    yield page
-    await context.close()
-    assert errors == [], errors
+    async with signed_in_family(cabinet, PARENT) as page:
+        yield page
 
 
 def kids(cabinet: Cabinet, phone: str = PARENT) -> list[dict[str, Any]]:

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from playwright.async_api import Page, expect
 
-from .conftest import DESKTOP, PHONE, VIEWPORTS, Cabinet, axe_check, go, sign_in_with_code, watched_page
+from .conftest import DESKTOP, PHONE, VIEWPORTS, Cabinet, axe_check, go, signed_in_family, tab_to
 from .test_family_cabinet import ADMIN, _past_lesson, save_sheet
 
 GUARDIAN = "+79000000002"  # Igor Ivanov: Sasha, Misha (Moscow) - test_family_cabinet's parent is another family
@@ -27,11 +27,8 @@ POLLED = 45_000  # ms: a notice recorded after the looks that follow its event s
 
 @pytest.fixture(scope="module")
 async def parent(cabinet: Cabinet) -> AsyncIterator[Page]:
-    context, page, errors = await watched_page(cabinet, PHONE)
-    await sign_in_with_code(page, cabinet.url, GUARDIAN)
-    yield page
-    await context.close()
-    assert errors == [], errors
+    async with signed_in_family(cabinet, GUARDIAN) as page:
+        yield page
 
 
 def children(cabinet: Cabinet) -> list[dict[str, Any]]:
@@ -149,15 +146,7 @@ async def test_show_more_reads_the_older_pages_with_the_keyboard(cabinet: Cabine
     await expect(parent.get_by_test_id("unread-count")).to_have_text(re.compile(r"^2\d непрочитанн"), timeout=LIVE)
     shown = await notices.count()
 
-    more = parent.get_by_role("button", name="Показать ещё")
-    await more.evaluate("(el) => el.setAttribute('data-target', '1')")
-    await parent.locator("h1").click()
-    for _ in range(80):
-        await parent.keyboard.press("Tab")
-        if await parent.evaluate("document.activeElement?.dataset?.target === '1'"):
-            break
-    else:
-        raise AssertionError("'Показать ещё' is not reachable with Tab")
+    await tab_to(parent, parent.get_by_role("button", name="Показать ещё"))
     await parent.keyboard.press("Enter")
     await expect(notices.nth(shown)).to_be_visible()  # the next page, after the ones shown
     # the focus goes to the first older notice, so a keyboard (or a screen reader) goes on reading from there
