@@ -569,8 +569,11 @@ def requests_for(chain: Chain, key: SigningKey, n_families: int, rng: random.Ran
                                                       staff_id=g.teacher, branch_ids=frozenset({bid})), ttl_s=7200)
         for lid in past:
             sheets.append({"auth": teacher, "body": json.dumps({"query": SAVE_SHEET, "variables": {"i": {
-                "lessonId": lid, "summary": "Unit: reading", "homework": "Exercises 1-5", "idempotencyKey": "__N__",
-                "students": [{"studentId": s, "attendance": "PRESENT", "homeworkDone": "YES", "grade": "5"}
+                # Each save changes the sheet (its homework, about two grades in three), as a teacher's does, on
+                # fresh or reused databases alike: a sheet saved again unchanged publishes nothing.
+                "lessonId": lid, "summary": "Unit: reading", "homework": "Exercises 1-5 (__N__)",
+                "idempotencyKey": "__N__",
+                "students": [{"studentId": s, "attendance": "PRESENT", "homeworkDone": "YES", "grade": "__G__"}
                              for s in g.students]}}})})
     for f in fams:
         bid = chain.branches[chain.branch_of_family[f]][0]

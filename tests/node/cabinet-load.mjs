@@ -3,7 +3,8 @@
 //                  "ops": [{"name": "home", "weight": 60, "requests": [{"auth": "Bearer ...", "body": "{...}"}]}],
 //                  "trace": "/optional/file.csv"}
 // With "trace", every response is written there as "ms since start,op,latency ms" (where the tail sits in time).
-// "__N__" in a body is replaced by a number unique in the run (idempotency keys of writes).
+// "__N__" in a body is replaced by a number unique in the run (idempotency keys of writes), each "__G__" by a grade
+// drawn from 3-5 (a re-saved sheet changes as a teacher's would: the same saved twice changes nothing, publishes nothing).
 // A response is an error unless it is HTTP 200 with no top-level "errors" and no non-empty payload "errors".
 // Output on stdout: {"rps", "requests", "errors", "seconds", "ops": {name: {"count", "errors", "p50", "p99", "rps"}},
 //                    "sample_errors": [...]}
@@ -57,7 +58,9 @@ const instance = autocannon({
         const r = op.requests[Math.floor(Math.random() * op.requests.length)];
         context.op = op.name;
         request.headers = { "content-type": "application/json", accept: "application/json", authorization: r.auth };
-        request.body = r.body.includes("__N__") ? r.body.replaceAll("__N__", `${run}-${counter++}`) : r.body;
+        let body = r.body.includes("__N__") ? r.body.replaceAll("__N__", `${run}-${counter++}`) : r.body;
+        if (body.includes("__G__")) body = body.replaceAll("__G__", () => String(3 + Math.floor(Math.random() * 3)));
+        request.body = body;
         return request;
       },
       onResponse: (status, body, context) => {

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from playwright.async_api import Browser, BrowserContext, Locator, Page, async_playwright
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 from kabinet.web.gateway_only import SECRET_ENV, SECRET_HEADER
 from kabinet_stack.testing import kabinet_run
@@ -189,6 +189,15 @@ async def go(page: Page, path: str) -> None:
                         path)
 
 
+async def tab_to(page: Page, check: str, presses: int = 60) -> None:
+    """Press Tab until the focused element `e` passes `check` (a JavaScript expression): reachable by keyboard."""
+    for _ in range(presses):
+        await page.keyboard.press("Tab")
+        if await page.evaluate(f"(() => {{ const e = document.activeElement; return {check}; }})()"):
+            return
+    raise AssertionError(f"not reachable with Tab: {check}")
+
+
 async def sign_in_with_code(page: Page, url: str, phone: str) -> None:
     await page.goto(f"{url}/signin")
     await page.fill("input[name=phone]", phone)
@@ -206,15 +215,3 @@ async def signed_in_family(cabinet: Cabinet, phone: str) -> AsyncIterator[Page]:
     yield page
     await context.close()
     assert errors == [], errors
-
-
-async def tab_to(page: Page, target: Locator, presses: int = 80) -> None:
-    """Press Tab from the page's top until `target` has the focus (fails when it never does: not reachable)."""
-    await target.evaluate("(el) => el.setAttribute('data-tab-target', '1')")
-    await page.locator("body").click(position={"x": 1, "y": 1})
-    for _ in range(presses):
-        await page.keyboard.press("Tab")
-        if await page.evaluate("document.activeElement?.dataset?.tabTarget === '1'"):
-            await target.evaluate("(el) => el.removeAttribute('data-tab-target')")
-            return
-    raise AssertionError(f"not reachable with Tab: {target}")

@@ -6,6 +6,7 @@ family. What a test arranges (a clash, a transfer, a make-up) goes to the servic
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
@@ -14,7 +15,18 @@ from typing import Any
 import pytest
 from playwright.async_api import Page, expect
 
-from .conftest import DESKTOP, PHONE, STAFF_PASSWORD, VIEWPORTS, Cabinet, axe_check, go, sign_in_with_code, watched_page
+from .conftest import (
+    DESKTOP,
+    PHONE,
+    STAFF_PASSWORD,
+    VIEWPORTS,
+    Cabinet,
+    axe_check,
+    go,
+    sign_in_with_code,
+    tab_to,
+    watched_page,
+)
 from .test_teacher_cabinet import operations, sign_in_as_teacher
 
 ADMIN = "admin.msk@kabinet.demo"
@@ -68,7 +80,7 @@ async def month_lessons(cabinet: Cabinet, group_id: str, first: date) -> list[di
 
 
 async def no_sideways_scroll(page: Page) -> None:
-    """The page fits a phone's width: only the lesson table scrolls sideways, inside its own region."""
+    """The page fits a phone's width: nothing scrolls sideways (the month's lessons are cards on a phone)."""
     width = await page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], width
 
@@ -306,24 +318,17 @@ async def test_the_month_and_a_card_with_the_keyboard_alone(cabinet: Cabinet) ->
     await sign_in_as_admin(page, cabinet.url)
     first = months_ahead(6)
 
-    async def tab_to(check: str) -> None:
-        for _ in range(40):
-            await page.keyboard.press("Tab")
-            if await page.evaluate(f"(() => {{ const e = document.activeElement; return {check}; }})()"):
-                return
-        raise AssertionError(f"not reachable with Tab: {check}")
-
-    await tab_to("e?.name === 'month'")
+    await tab_to(page, "e?.name === 'month'")
     for _ in range(first.month):  # "— choose —" -> January -> ... (a closed select moves with the arrows)
         await page.keyboard.press("ArrowDown")
-    await tab_to("e?.name === 'year'")
+    await tab_to(page, "e?.name === 'year'")
     await page.keyboard.type(str(first.year))
     await page.keyboard.press("Enter")
     await expect(page.get_by_test_id("admin-month")).to_have_attribute("data-month", f"{first:%Y-%m}")
-    await tab_to("e?.dataset?.groupId !== undefined && e.textContent.includes('Explorers')")
+    await tab_to(page, "e?.dataset?.groupId !== undefined && e.textContent.includes('Explorers')")
     await page.keyboard.press("Enter")
     await expect(page.get_by_test_id("group-month")).to_have_attribute("data-loaded", "true")
-    await tab_to("e?.textContent === 'Сформировать расписание'")
+    await tab_to(page, "e?.textContent === 'Сформировать расписание'")
     await page.keyboard.press("Enter")
     await expect(page.get_by_test_id("month-outcome")).to_contain_text("Создано занятий")
     await expect(page.get_by_test_id("group-month")).not_to_have_attribute("data-drafts", "0")
@@ -332,11 +337,11 @@ async def test_the_month_and_a_card_with_the_keyboard_alone(cabinet: Cabinet) ->
     assert str(await page.evaluate("document.activeElement.textContent")).startswith("Опубликовать (")
     await page.keyboard.press("Enter")
     await expect(page.get_by_test_id("month-outcome")).to_contain_text("Опубликовано занятий")
-    await tab_to("e?.textContent === 'Клиенты'")
+    await tab_to(page, "e?.textContent === 'Клиенты'")
     await page.keyboard.press("Enter")
-    await tab_to("e?.name === 'search'")
+    await tab_to(page, "e?.name === 'search'")
     await page.keyboard.type("0002")
-    await tab_to("e?.closest('[data-testid=client]') !== null")
+    await tab_to(page, "e?.closest('[data-testid=client]') !== null")
     await page.keyboard.press("Enter")
     await expect(page.get_by_test_id("client-card")).to_have_attribute("data-loaded", "true")
     await context.close()
@@ -420,3 +425,38 @@ async def test_the_owner_gets_the_admins_cabinet_for_any_branch(cabinet: Cabinet
     await expect(clients.filter(has_text=OTHER_BRANCH_PARENT)).to_have_count(1)
     await expect(clients.filter(has_text=PARENT)).to_have_count(0)  # a Moscow family: not this branch's
     await context.close()
+
+
+async def test_on_a_phone_each_lesson_is_a_card_with_its_price_button_on_screen(cabinet: Cabinet, admin: Page) -> None:
+    first = months_ahead(7)
+    panel = await generate_on_desktop(admin, first, "Starters")
+    await expect(panel).not_to_have_attribute("data-drafts", "0")
+    await admin.set_viewport_size(PHONE)
+    region = admin.get_by_role("region", name="Занятия месяца")
+    # nothing of the lessons scrolls sideways, the region's own scroll included
+    assert await region.evaluate("(e) => e.scrollWidth <= e.clientWidth"), "the lessons scroll sideways"
+    await no_sideways_scroll(admin)
+    row = panel.get_by_test_id("month-lesson").first
+    button = row.get_by_role("button", name=re.compile("Изменить цену занятия"))
+    await button.scroll_into_view_if_needed()
+    await expect(button).to_be_visible()
+    await expect(row).to_contain_text("1\u00a0200\u00a0₽")
+    await expect(row).to_contain_text("черновик")
+    # the price with its button, the students, the sum and the state: every cell within the phone's width
+    boxes = [await button.bounding_box()] + [await td.bounding_box() for td in await row.locator("td").all()]
+    assert len(boxes) == 7 and all(b and b["x"] >= 0 and b["x"] + b["width"] <= PHONE["width"] for b in boxes), boxes
+    await axe_check(admin, "month as cards on a phone")
+    folder = os.environ.get("KABINET_WEB_SHOTS")
+    if folder:
+        await admin.screenshot(path=f"{folder}/month-cards-390x844.png")
+    await button.click()
+    price = row.locator("input[name=price]")
+    await expect(price).to_be_focused()
+    box = await row.get_by_role("button", name="Сохранить").bounding_box()
+    assert box and box["x"] + box["width"] <= PHONE["width"], box
+    await row.get_by_role("button", name="Отмена").click()
+    # the desktop keeps the table: one line a lesson, its column headers shown
+    await admin.set_viewport_size(DESKTOP)
+    await expect(panel.locator("thead")).to_be_visible()
+    cells = await row.locator("td").evaluate_all("(tds) => tds.map((td) => Math.round(td.getBoundingClientRect().top))")
+    assert len(set(cells)) == 1, cells

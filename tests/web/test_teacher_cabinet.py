@@ -15,7 +15,18 @@ from typing import Any
 import pytest
 from playwright.async_api import BrowserContext, Locator, Page, Request, expect
 
-from .conftest import DESKTOP, PHONE, STAFF_PASSWORD, VIEWPORTS, Cabinet, axe_check, go, sign_in_with_code, watched_page
+from .conftest import (
+    DESKTOP,
+    PHONE,
+    STAFF_PASSWORD,
+    VIEWPORTS,
+    Cabinet,
+    axe_check,
+    go,
+    sign_in_with_code,
+    tab_to,
+    watched_page,
+)
 
 TEACHER = "olga.smirnova@kabinet.demo"
 ADMIN = "admin.msk@kabinet.demo"
@@ -225,23 +236,16 @@ async def test_filling_and_saving_a_sheet_on_a_phone(cabinet: Cabinet, teacher: 
 async def test_a_sheet_with_the_keyboard_alone(cabinet: Cabinet) -> None:
     context, page, lesson_id, child = await teacher_on_a_new_sheet(cabinet, DESKTOP)
 
-    async def tab_to(check: str) -> None:
-        for _ in range(40):
-            await page.keyboard.press("Tab")
-            if await page.evaluate(f"(() => {{ const e = document.activeElement; return {check}; }})()"):
-                return
-        raise AssertionError(f"not reachable with Tab: {check}")
-
-    await tab_to("e?.name === 'summary'")
+    await tab_to(page, "e?.name === 'summary'")
     await page.keyboard.type("Reading")
-    await tab_to(f"e?.name === 'attendance-{child['id']}'")
+    await tab_to(page, f"e?.name === 'attendance-{child['id']}'")
     await page.keyboard.press("ArrowRight")  # present -> late
-    await tab_to(f"e?.name === 'grade-{child['id']}'")
+    await tab_to(page, f"e?.name === 'grade-{child['id']}'")
     for _ in range(4):
         await page.keyboard.press("ArrowRight")  # none -> 1 -> 2 -> 3 -> 4
-    await tab_to(f"e?.name === 'comment-{child['id']}'")
+    await tab_to(page, f"e?.name === 'comment-{child['id']}'")
     await page.keyboard.type("Опоздал на 10 минут")
-    await tab_to("e?.type === 'submit'")
+    await tab_to(page, "e?.type === 'submit'")
     await page.keyboard.press("Enter")
     await expect(page.get_by_test_id("sheet-status")).to_have_attribute("data-state", "saved")
     sheet = await server_sheet(cabinet, lesson_id)

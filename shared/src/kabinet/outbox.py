@@ -70,6 +70,8 @@ class OutboxRelay:
         # try. They back off one by one, so one bad row never delays the events behind it.
         self._deferred: dict[int, float] = {}
         self._broker_down = False  # set by a pass that failed for broker reasons: run() backs off
+        # The last pass read a whole batch: there may be more rows behind it (run() passes again at once).
+        self._full = False
 
     def wake(self) -> None:
         self._wake.set()
@@ -123,7 +125,9 @@ class OutboxRelay:
         return good, envelopes
 
     def _due(self, rows: Sequence[Any]) -> list[Any]:
-        return [r for r in rows if r.seq not in self._deferred][: self.batch_size]
+        due = [r for r in rows if r.seq not in self._deferred]
+        self._full = len(due) >= self.batch_size
+        return due[: self.batch_size]
 
     async def _publish_rows(self, session: AsyncSession, rows: Sequence[Row[Any]],
                             publishing: Callable[[], AbstractContextManager[None]] = nullcontext
@@ -219,8 +223,11 @@ class OutboxRelay:
                 await self._sleep_or_wake(self._backoff_for(attempt), wakeable=False)
                 continue
             attempt = 0
-            if published:
+            if published and self._full:
                 continue  # there may be more: drain before waiting
+            # A pass that read less than a batch saw every row committed before it; a commit since set the wake
+            # (cleared before the pass), so the wait below returns at once - without a pass that finds nothing
+            # after each write (one BEGIN, SELECT and COMMIT a write, in every service).
             await self._sleep_or_wake(self.poll_interval_s, wakeable=True)
 
     async def _sleep_or_wake(self, seconds: float, *, wakeable: bool) -> None:

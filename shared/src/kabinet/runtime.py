@@ -64,6 +64,9 @@ class ServiceSpec(Generic[U]):
     # The consumer's dead letters on the in-process bus (kabinet.db.add_dead_letter_table); None: kept in memory
     # only, lost at a stop (the kit's own test services on RabbitMQ, which keeps them in the .dlq).
     dead_letters: Table | None = None
+    # How long the consumer waits for more events before handling a lone one (kabinet.bus.base.Subscription);
+    # None: MessagingSettings.batch_linger_s. Longer for a consumer whose effects nobody waits on.
+    consumer_linger_s: float | None = None
 
     @property
     def consumer(self) -> Consumer[UnitOfWork, Any]:
@@ -184,7 +187,8 @@ class ServiceRuntime:
                 dead = self.spec.dead_letters
                 await self.transport.subscribe(Subscription(
                     self.name, tuple(self.spec.handlers), inbox_handler(*args), batch, probe=self.check_database,
-                    dead_letters=None if dead is None else SqlDeadLetters(self.engine, dead, self.name)))
+                    dead_letters=None if dead is None else SqlDeadLetters(self.engine, dead, self.name),
+                    linger_s=self.spec.consumer_linger_s))
         except Exception as exc:
             log.warning("broker not reachable yet", extra={"service": self.name, "error": repr(exc)})
             if self._owns_transport:

@@ -10,10 +10,13 @@ import { AdminLayout } from "../features/admin/components/AdminLayout";
 import MonthPage from "../features/admin/components/MonthPage";
 import ClientsPage from "../features/admin/components/ClientsPage";
 import ClientCardPage from "../features/admin/components/ClientCardPage";
+import LeadsPage, { NewLeadPage } from "../features/admin/components/LeadsPage";
+import LeadCardPage from "../features/admin/components/LeadCardPage";
+import FunnelPage from "../features/admin/components/FunnelPage";
 import { AdminCtx, managedBranches, type AdminState } from "../features/admin/useAdmin";
 
 /** The admin's cabinet (`/a`, branch admins and the owner): a group's month to fill and publish, the clients and
- * a client's card. */
+ * a client's card, the leads (list, card, new) and their month's funnel. */
 export default function AdminRoutes() {
   const { t } = useI18n();
   const [{ data, error }] = useQuery({ query: AdminFrame });
@@ -37,6 +40,10 @@ export default function AdminRoutes() {
           <Route index element={<MonthPage />} />
           <Route path="clients" element={<ClientsPage />} />
           <Route path="clients/:familyId" element={<ClientCardPage />} />
+          <Route path="leads" element={<LeadsPage />} />
+          <Route path="leads/new" element={<NewLeadPage />} />
+          <Route path="leads/:leadId" element={<LeadCardPage />} />
+          <Route path="funnel" element={<FunnelPage />} />
           <Route path="*" element={<NotFound />} />
         </Routes>
       </AdminLayout>

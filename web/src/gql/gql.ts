@@ -15,6 +15,15 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  */
 type Documents = {
     "\n  query Cabinet($studentId: ID!, $withHome: Boolean!, $from: DateTime!, $to: DateTime!) {\n    myFamily { ...FamilyFrame }\n    student(id: $studentId) @include(if: $withHome) { ...ChildHomeFields }\n  }\n": typeof types.CabinetDocument,
+    "\n  fragment LeadFields on Lead {\n    id branchId stage revision\n    contactFirstName contactLastName phone email\n    childFirstName childLastName childBirthDate childAge\n    interest source sourceDetail assignedStaffId notes lostReason\n    familyId studentId createdAt updatedAt\n  }\n": typeof types.LeadFieldsFragmentDoc,
+    "\n  query BranchLeads($branchId: ID!, $stage: LeadStage) {\n    branchLeads(branchId: $branchId, stage: $stage, first: 200) { ...LeadFields }\n  }\n": typeof types.BranchLeadsDocument,
+    "\n  query LeadStaff($branchId: ID!) {\n    staffMembers(branchId: $branchId) { id firstName lastName role }\n  }\n": typeof types.LeadStaffDocument,
+    "\n  query LeadCard($id: ID!) {\n    lead(id: $id) {\n      ...LeadFields\n      history { at by fromStage toStage note }\n    }\n  }\n": typeof types.LeadCardDocument,
+    "\n  query LeadFunnel($branchId: ID!, $month: String!) {\n    leadFunnel(branchId: $branchId, month: $month) {\n      branchId month created won lost conversion\n      stages { stage reached }\n      lostReasons { reason count }\n    }\n  }\n": typeof types.LeadFunnelDocument,
+    "\n  mutation CreateLead($branchId: ID!, $input: LeadInput!) {\n    createLead(branchId: $branchId, input: $input) {\n      lead { ...LeadFields }\n      errors { code message field }\n    }\n  }\n": typeof types.CreateLeadDocument,
+    "\n  mutation UpdateLead($leadId: ID!, $expectedRevision: Int!, $input: LeadInput!) {\n    updateLead(leadId: $leadId, expectedRevision: $expectedRevision, input: $input) {\n      lead { ...LeadFields }\n      errors { code message field }\n    }\n  }\n": typeof types.UpdateLeadDocument,
+    "\n  mutation MoveLead($leadId: ID!, $stage: LeadStage!, $expectedRevision: Int!, $lostReason: String) {\n    moveLead(leadId: $leadId, stage: $stage, expectedRevision: $expectedRevision, lostReason: $lostReason) {\n      lead { ...LeadFields }\n      errors { code message field }\n    }\n  }\n": typeof types.MoveLeadDocument,
+    "\n  mutation WinLead($input: WinLeadInput!) {\n    winLead(input: $input) {\n      status confirmationSent\n      lead { ...LeadFields }\n      errors { code message field }\n    }\n  }\n": typeof types.WinLeadDocument,
     "\n  query AdminFrame {\n    me { role staffId branchIds staff { id firstName lastName } }\n    branches { id name city timeZone }\n  }\n": typeof types.AdminFrameDocument,
     "\n  query BranchGroups($branchId: ID!) {\n    groups(branchId: $branchId) { id name courseId price { amount currency } }\n    courses { id name }\n  }\n": typeof types.BranchGroupsDocument,
     "\n  fragment MonthLessonFields on Lesson {\n    id startsAt endsAt localDate status published kind groupId\n    price { amount currency }\n    participants { studentId reason price { amount currency } }\n  }\n": typeof types.MonthLessonFieldsFragmentDoc,
@@ -72,6 +81,15 @@ type Documents = {
 };
 const documents: Documents = {
     "\n  query Cabinet($studentId: ID!, $withHome: Boolean!, $from: DateTime!, $to: DateTime!) {\n    myFamily { ...FamilyFrame }\n    student(id: $studentId) @include(if: $withHome) { ...ChildHomeFields }\n  }\n": types.CabinetDocument,
+    "\n  fragment LeadFields on Lead {\n    id branchId stage revision\n    contactFirstName contactLastName phone email\n    childFirstName childLastName childBirthDate childAge\n    interest source sourceDetail assignedStaffId notes lostReason\n    familyId studentId createdAt updatedAt\n  }\n": types.LeadFieldsFragmentDoc,
+    "\n  query BranchLeads($branchId: ID!, $stage: LeadStage) {\n    branchLeads(branchId: $branchId, stage: $stage, first: 200) { ...LeadFields }\n  }\n": types.BranchLeadsDocument,
+    "\n  query LeadStaff($branchId: ID!) {\n    staffMembers(branchId: $branchId) { id firstName lastName role }\n  }\n": types.LeadStaffDocument,
+    "\n  query LeadCard($id: ID!) {\n    lead(id: $id) {\n      ...LeadFields\n      history { at by fromStage toStage note }\n    }\n  }\n": types.LeadCardDocument,
+    "\n  query LeadFunnel($branchId: ID!, $month: String!) {\n    leadFunnel(branchId: $branchId, month: $month) {\n      branchId month created won lost conversion\n      stages { stage reached }\n      lostReasons { reason count }\n    }\n  }\n": types.LeadFunnelDocument,
+    "\n  mutation CreateLead($branchId: ID!, $input: LeadInput!) {\n    createLead(branchId: $branchId, input: $input) {\n      lead { ...LeadFields }\n      errors { code message field }\n    }\n  }\n": types.CreateLeadDocument,
+    "\n  mutation UpdateLead($leadId: ID!, $expectedRevision: Int!, $input: LeadInput!) {\n    updateLead(leadId: $leadId, expectedRevision: $expectedRevision, input: $input) {\n      lead { ...LeadFields }\n      errors { code message field }\n    }\n  }\n": types.UpdateLeadDocument,
+    "\n  mutation MoveLead($leadId: ID!, $stage: LeadStage!, $expectedRevision: Int!, $lostReason: String) {\n    moveLead(leadId: $leadId, stage: $stage, expectedRevision: $expectedRevision, lostReason: $lostReason) {\n      lead { ...LeadFields }\n      errors { code message field }\n    }\n  }\n": types.MoveLeadDocument,
+    "\n  mutation WinLead($input: WinLeadInput!) {\n    winLead(input: $input) {\n      status confirmationSent\n      lead { ...LeadFields }\n      errors { code message field }\n    }\n  }\n": types.WinLeadDocument,
     "\n  query AdminFrame {\n    me { role staffId branchIds staff { id firstName lastName } }\n    branches { id name city timeZone }\n  }\n": types.AdminFrameDocument,
     "\n  query BranchGroups($branchId: ID!) {\n    groups(branchId: $branchId) { id name courseId price { amount currency } }\n    courses { id name }\n  }\n": types.BranchGroupsDocument,
     "\n  fragment MonthLessonFields on Lesson {\n    id startsAt endsAt localDate status published kind groupId\n    price { amount currency }\n    participants { studentId reason price { amount currency } }\n  }\n": types.MonthLessonFieldsFragmentDoc,
@@ -146,6 +164,42 @@ export function graphql(source: string): unknown;
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query Cabinet($studentId: ID!, $withHome: Boolean!, $from: DateTime!, $to: DateTime!) {\n    myFamily { ...FamilyFrame }\n    student(id: $studentId) @include(if: $withHome) { ...ChildHomeFields }\n  }\n"): (typeof documents)["\n  query Cabinet($studentId: ID!, $withHome: Boolean!, $from: DateTime!, $to: DateTime!) {\n    myFamily { ...FamilyFrame }\n    student(id: $studentId) @include(if: $withHome) { ...ChildHomeFields }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment LeadFields on Lead {\n    id branchId stage revision\n    contactFirstName contactLastName phone email\n    childFirstName childLastName childBirthDate childAge\n    interest source sourceDetail assignedStaffId notes lostReason\n    familyId studentId createdAt updatedAt\n  }\n"): (typeof documents)["\n  fragment LeadFields on Lead {\n    id branchId stage revision\n    contactFirstName contactLastName phone email\n    childFirstName childLastName childBirthDate childAge\n    interest source sourceDetail assignedStaffId notes lostReason\n    familyId studentId createdAt updatedAt\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query BranchLeads($branchId: ID!, $stage: LeadStage) {\n    branchLeads(branchId: $branchId, stage: $stage, first: 200) { ...LeadFields }\n  }\n"): (typeof documents)["\n  query BranchLeads($branchId: ID!, $stage: LeadStage) {\n    branchLeads(branchId: $branchId, stage: $stage, first: 200) { ...LeadFields }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query LeadStaff($branchId: ID!) {\n    staffMembers(branchId: $branchId) { id firstName lastName role }\n  }\n"): (typeof documents)["\n  query LeadStaff($branchId: ID!) {\n    staffMembers(branchId: $branchId) { id firstName lastName role }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query LeadCard($id: ID!) {\n    lead(id: $id) {\n      ...LeadFields\n      history { at by fromStage toStage note }\n    }\n  }\n"): (typeof documents)["\n  query LeadCard($id: ID!) {\n    lead(id: $id) {\n      ...LeadFields\n      history { at by fromStage toStage note }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query LeadFunnel($branchId: ID!, $month: String!) {\n    leadFunnel(branchId: $branchId, month: $month) {\n      branchId month created won lost conversion\n      stages { stage reached }\n      lostReasons { reason count }\n    }\n  }\n"): (typeof documents)["\n  query LeadFunnel($branchId: ID!, $month: String!) {\n    leadFunnel(branchId: $branchId, month: $month) {\n      branchId month created won lost conversion\n      stages { stage reached }\n      lostReasons { reason count }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateLead($branchId: ID!, $input: LeadInput!) {\n    createLead(branchId: $branchId, input: $input) {\n      lead { ...LeadFields }\n      errors { code message field }\n    }\n  }\n"): (typeof documents)["\n  mutation CreateLead($branchId: ID!, $input: LeadInput!) {\n    createLead(branchId: $branchId, input: $input) {\n      lead { ...LeadFields }\n      errors { code message field }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpdateLead($leadId: ID!, $expectedRevision: Int!, $input: LeadInput!) {\n    updateLead(leadId: $leadId, expectedRevision: $expectedRevision, input: $input) {\n      lead { ...LeadFields }\n      errors { code message field }\n    }\n  }\n"): (typeof documents)["\n  mutation UpdateLead($leadId: ID!, $expectedRevision: Int!, $input: LeadInput!) {\n    updateLead(leadId: $leadId, expectedRevision: $expectedRevision, input: $input) {\n      lead { ...LeadFields }\n      errors { code message field }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation MoveLead($leadId: ID!, $stage: LeadStage!, $expectedRevision: Int!, $lostReason: String) {\n    moveLead(leadId: $leadId, stage: $stage, expectedRevision: $expectedRevision, lostReason: $lostReason) {\n      lead { ...LeadFields }\n      errors { code message field }\n    }\n  }\n"): (typeof documents)["\n  mutation MoveLead($leadId: ID!, $stage: LeadStage!, $expectedRevision: Int!, $lostReason: String) {\n    moveLead(leadId: $leadId, stage: $stage, expectedRevision: $expectedRevision, lostReason: $lostReason) {\n      lead { ...LeadFields }\n      errors { code message field }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation WinLead($input: WinLeadInput!) {\n    winLead(input: $input) {\n      status confirmationSent\n      lead { ...LeadFields }\n      errors { code message field }\n    }\n  }\n"): (typeof documents)["\n  mutation WinLead($input: WinLeadInput!) {\n    winLead(input: $input) {\n      status confirmationSent\n      lead { ...LeadFields }\n      errors { code message field }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

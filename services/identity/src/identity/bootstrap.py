@@ -35,8 +35,13 @@ from kabinet.web.app import create_service_app
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
+IDENTITY_CONSUMER_LINGER_S = 0.1
 SPEC = ServiceSpec(name="identity", metadata=metadata, outbox=outbox, inbox=inbox, migrations_dir=MIGRATIONS,
-                   dead_letters=dead_letters, handlers=HANDLERS, service_uow=service_uow)
+                   dead_letters=dead_letters, handlers=HANDLERS, service_uow=service_uow,
+                   # What identity consumes becomes notifications and projections nobody waits on to the
+                   # tenth of a second: a sheet's events and the payments around it in one transaction, not one
+                   # each (docs/performance.md, session 11).
+                   consumer_linger_s=IDENTITY_CONSUMER_LINGER_S)
 
 
 class IdentityRuntime(ServiceRuntime):

@@ -261,3 +261,30 @@ async def lessons_of(env: Env, principal: Principal, **flt: Any) -> list[dict[st
         if not page["pageInfo"]["hasNextPage"]:
             return out
         after = page["pageInfo"]["endCursor"]
+
+
+# -- clash races (test_clash_races*.py) -----------------------------------------------------------
+CLASH_CREATE_LESSON = """mutation($input: CreateLessonInput!) { createLesson(input: $input) {
+  lesson { id } errors { field code } } }"""
+CLASH_OPEN_SLOT = """mutation($input: OpenSlotInput!) { openSlot(input: $input) {
+  slot { id } errors { field code } } }"""
+OPEN_SLOTS_2027 = """query($b: ID!) {
+  openSlots(branchId: $b, from: "2027-01-01T00:00:00Z", to: "2027-12-01T00:00:00Z") { id teacherId startsAt } }"""
+
+
+def outcome(result: dict[str, Any], field_name: str) -> str:
+    """"ok", or the typed error's code (an untyped error fails the test: no internal errors to clients)."""
+    assert "errors" not in result, result
+    payload = result["data"][field_name]
+    if payload["errors"]:
+        return str(payload["errors"][0]["code"])
+    return "ok"
+
+
+def lesson_input(branch_id: str, teacher_id: str, hour: int, minute: int, room: str | None = None
+                 ) -> dict[str, Any]:
+    """An hour-long individual lesson (or slot) from 2027-04-05 00:00 UTC + ``hour`` h + ``minute`` min."""
+    day, at = 5 + hour // 24, hour % 24
+    return {"branchId": branch_id, "teacherId": teacher_id, "lessonType": "individual",
+            "startsAt": f"2027-04-{day:02d}T{at:02d}:{minute:02d}:00Z",
+            "endsAt": f"2027-04-{day:02d}T{at + 1:02d}:{minute:02d}:00Z", "price": "1500", "roomId": room}

@@ -331,7 +331,10 @@ class MemoryLessons(_Repo):
         return self._sorted(x for x in self._active() if x.group_id == group_id and x.local_date >= first_day
                             and (last_day is None or x.local_date <= last_day))
 
-    async def following(self, lesson: Lesson) -> list[Lesson]:
+    async def take_turns(self, teacher_ids: Iterable[str], room_ids: Iterable[str]) -> None:
+        pass  # one unit of work at a time in memory
+
+    async def following(self, lesson: Lesson, *, lock: bool = False) -> list[Lesson]:
         if lesson.rule_id is None:
             return [lesson]
         return self._sorted(x for x in self._active()

@@ -68,6 +68,10 @@ class Subscription:
     # database); RabbitMQ keeps them in the consumer's .dlq and ignores this. None: in memory (a feed that lives
     # only as long as the process, like the gateway's).
     dead_letters: DeadLetterStore | None = None
+    # How long a lone delivery waits for more before its batch is handled (see MessagingSettings.batch_linger_s);
+    # None: the settings'. A consumer whose effects nobody waits on (notifications) trades latency for fewer
+    # transactions.
+    linger_s: float | None = None
 
 
 class Transport(Protocol):

@@ -365,6 +365,7 @@ class _Consumer:
         self.settings = settings
         self.queue = queue
         self._dead_letter = dead_letter
+        self._linger_s = settings.batch_linger_s if subscription.linger_s is None else subscription.linger_s
         # One entry per event: a batch message's events are handled like single ones (kabinet.bus.wire).
         self._waiting: asyncio.Queue[tuple[_Delivery, Envelope]] = asyncio.Queue()
         self._dependencies_up = asyncio.Event()
@@ -436,7 +437,7 @@ class _Consumer:
             async with self._collecting:
                 batch = [await self._waiting.get()]
                 limit = self.settings.batch_max if self.sub.batch_handler is not None else 1
-                if limit > 1 and self.settings.batch_linger_s > 0:
+                if limit > 1 and self._linger_s > 0:
                     await self._linger(limit - 1)
                 while len(batch) < limit and not self._waiting.empty():
                     batch.append(self._waiting.get_nowait())
@@ -453,13 +454,14 @@ class _Consumer:
     async def _linger(self, want: int) -> None:
         """A moment for more deliveries to arrive: one transaction for several costs about what one costs.
 
-        Waits ``batch_linger_s``, and again as long as more arrived meanwhile (a stream, which comes in
-        bursts as the publisher's confirms and the broker's deliveries allow), up to ``batch_max_wait_s``
-        in all: a lone event waits one linger, a stream is handled in full batches instead of many small
-        ones (measured: 8 events a batch on average in bench/events.py with a single linger)."""
+        Waits ``batch_linger_s`` (the subscription's ``linger_s`` if it has one), and again as long as more
+        arrived meanwhile (a stream, which comes in bursts as the publisher's confirms and the broker's
+        deliveries allow), up to ``batch_max_wait_s`` in all: a lone event waits one linger, a stream is handled
+        in full batches instead of many small ones (measured: 8 events a batch on average in bench/events.py
+        with a single linger)."""
         deadline = time.monotonic() + self.settings.batch_max_wait_s
         while (waiting := self._waiting.qsize()) < want:
-            await asyncio.sleep(self.settings.batch_linger_s)
+            await asyncio.sleep(self._linger_s)
             if self._waiting.qsize() == waiting or time.monotonic() >= deadline:
                 return
 

@@ -73,6 +73,10 @@ async def generate_month(cmd: GenerateMonth, uow: SchedulingUnitOfWork, p: Princ
     first, last = month_bounds(month)
     groups_repo, lessons_repo = uow.groups, uow.lessons
     rules = await groups_repo.rules(branch_id=branch_id, group_ids=[group_id] if group_id else None)
+    # The rules' teachers' and rooms' timetables, in one statement, before anything is read: a createLesson or an
+    # openSlot for one of them waits for this month (or this month for it), and so does a second generation of
+    # the same month (it then finds the occurrences taken instead of inserting them again).
+    await uow.lessons.take_turns({r.teacher_id for r in rules}, {r.room_id for r in rules if r.room_id})
     taken = await lessons_repo.occurrences_taken([r.id for r in rules], first, last)
     types = {t.code: t for t in await uow.catalogue.lesson_types()}
     members = await groups_repo.memberships_of_groups([r.group_id for r in rules if r.group_id])

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -46,9 +46,21 @@ from scheduling.service.publishing import (
 from scheduling.service.unit_of_work import SchedulingUnitOfWork
 
 
+async def hold_timetables(uow: SchedulingUnitOfWork, found: Iterable[Lesson]) -> None:
+    """Hold the timetables of these lessons' teachers and rooms until commit, in one step. The clash check reads,
+    then the caller writes: without this, requests for one teacher or room at once (openSlot, createLesson,
+    moveLesson, generateMonth) all passed the check and all were written. Taken before the check's reads and after
+    the row locks the use case takes (a lesson's, a slot's claim), never before them: a row lock waited for while
+    holding a timetable could deadlock."""
+    found = list(found)
+    await uow.lessons.take_turns({x.teacher_id for x in found}, {x.room_id for x in found if x.room_id})
+
+
 async def ensure_free(uow: SchedulingUnitOfWork, lesson: Lesson, moving: Collection[str] = ()) -> None:
     """Teacher and room free at the lesson's time (no other lesson, no open slot), else a typed error naming
-    the clash. ``moving``: the lessons moved together with this one (their old times do not count)."""
+    the clash; their timetables are held until commit, so the caller's write cannot race another's.
+    ``moving``: the lessons moved together with this one (their old times do not count)."""
+    await hold_timetables(uow, [lesson])  # already held (a move of several): taking them again does not wait
     repo = uow.lessons
     teachers, rooms = [lesson.teacher_id], [lesson.room_id] if lesson.room_id else []
     busy = [b for b in await repo.busy(lesson.starts_at, lesson.ends_at, teachers, rooms) if b.id not in moving]
@@ -158,10 +170,13 @@ async def move_lesson(cmd: MoveLesson, uow: SchedulingUnitOfWork, p: Principal) 
         raise errors.InvalidTimeRange(field="endsAt")
     shift, duration = starts_at - lesson.starts_at, ends_at - starts_at
     repo = uow.lessons
-    targets = [lesson] if scope is Scope.THIS else await repo.following(lesson)
+    # The lessons' row locks first (in time order), then their new teachers' and rooms' timetables, all at once:
+    # the order every writer keeps, so a move of "this and following" and a move of one of them cannot deadlock.
+    targets = [lesson] if scope is Scope.THIS else await repo.following(lesson, lock=True)
     for x in targets:
         new_start = x.starts_at + shift
         x.move(new_start, new_start + duration, teacher_id, room_id)
+    await hold_timetables(uow, targets)
     moving = {t.id for t in targets}
     for x in targets:
         # Check against the world minus the lessons being moved together.

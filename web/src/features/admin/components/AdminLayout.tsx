@@ -17,6 +17,8 @@ export function AdminLayout({ children }: { children: ReactNode }) {
         <ul>
           <li><NavLink end to="/a" className={sectionClass}>{t("admin.nav.month")}</NavLink></li>
           <li><NavLink to="/a/clients" className={sectionClass}>{t("admin.nav.clients")}</NavLink></li>
+          <li><NavLink to="/a/leads" className={sectionClass}>{t("admin.nav.leads")}</NavLink></li>
+          <li><NavLink to="/a/funnel" className={sectionClass}>{t("admin.nav.funnel")}</NavLink></li>
         </ul>
       </nav>
       <div className="admin-branch">

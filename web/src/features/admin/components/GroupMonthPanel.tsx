@@ -97,8 +97,9 @@ export function GroupMonthPanel({ branchId, month, group }: { branchId: string; 
         )}
         {outcome && <OutcomeNote outcome={outcome} />}
         {data && (plan.lessons.length === 0 ? <Empty>{t("admin.month.nothing")}</Empty> : (
-          <div className="table-scroll" role="region" aria-label={t("admin.month.lessons")} tabIndex={0}>
-            <table className="table" data-testid="month-lessons">
+          // On a phone each lesson is a card (styles.css, .table--cards): the price button is never off-screen.
+          <div className="table-scroll table-scroll--cards" role="region" aria-label={t("admin.month.lessons")} tabIndex={0}>
+            <table className="table table--cards" data-testid="month-lessons">
               <caption className="visually-hidden">{t("admin.month.lessons")}</caption>
               <thead>
                 <tr>
@@ -115,17 +116,17 @@ export function GroupMonthPanel({ branchId, month, group }: { branchId: string; 
                   const state = l.status === "cancelled" ? "cancelled" : l.published ? "published" : "draft";
                   return (
                     <tr key={l.id} data-testid="month-lesson" data-lesson-id={l.id} data-state={state}>
-                      <td>{capitalise(formatLocalDate(l.localDate, locale, { weekday: "short" }))}</td>
-                      <td>{formatTime(l.startsAt, locale, zone)}–{formatTime(l.endsAt, locale, zone)}</td>
-                      <td className="num">
+                      <td className="month-lesson__date">{capitalise(formatLocalDate(l.localDate, locale, { weekday: "short" }))}</td>
+                      <td className="month-lesson__time">{formatTime(l.startsAt, locale, zone)}–{formatTime(l.endsAt, locale, zone)}</td>
+                      <td className="num month-lesson__price" data-label={t("admin.month.col.price")}>
                         <PriceCell lesson={l} date={formatLocalDate(l.localDate, locale)}
                           onSaved={() => { setOutcome({ kind: "price", localDate: l.localDate }); refetch({ requestPolicy: "network-only" }); }} />
                       </td>
-                      <td className="num">{l.participants.length}</td>
-                      <td className="num">
+                      <td className="num" data-label={t("admin.month.col.students")}>{l.participants.length}</td>
+                      <td className="num" data-label={t("admin.month.col.sum")}>
                         <Money value={{ amount: addAmounts(l.participants.map((p) => p.price.amount)), currency: l.price.currency }} />
                       </td>
-                      <td>
+                      <td data-label={t("admin.month.col.state")}>
                         <span className={`badge ${state === "published" ? "badge--good" : state === "draft" ? "badge--warn" : ""}`}>
                           {t(state === "cancelled" ? "admin.month.cancelled" : state === "published" ? "admin.month.isPublished" : "admin.month.draft")}
                         </span>

@@ -8,7 +8,9 @@ const MONTHS = Array.from({ length: 12 }, (_, i) => i + 1);
 
 /** The month and the year as the admin chooses them: both start empty (or as the address has them) and nothing is
  * filled in for them (R-WEB-3); a month opens only on "Open the month". */
-export function MonthPicker({ value, onPick }: { value: string | null; onPick: (month: string) => void }) {
+export function MonthPicker({ value, onPick, legend }: {
+  value: string | null; onPick: (month: string) => void; legend?: string;
+}) {
   const { t, locale } = useI18n();
   const id = useId();
   const [parts, setParts] = useState<MonthParts>(() => monthParts(value));
@@ -27,7 +29,7 @@ export function MonthPicker({ value, onPick }: { value: string | null; onPick: (
   return (
     <form className="month-picker" onSubmit={onSubmit} noValidate>
       <fieldset className="date-input" aria-describedby={problem ? `${id}-error` : undefined}>
-        <legend className="field__label">{t("admin.month.pick")}</legend>
+        <legend className="field__label">{legend ?? t("admin.month.pick")}</legend>
         <div className="date-input__parts">
           <label>
             <span className="date-input__hint">{t("admin.month.month")}</span>

@@ -4,13 +4,10 @@ import { Card, Empty, ErrorNote, InfoNote, Money, PageTitle, Spinner } from "../
 import { describeCombined, describeError } from "../../../lib/errors";
 import { formatDateTime, formatTime } from "../../../lib/format";
 import { useI18n, type MessageKey } from "../../../lib/i18n";
+import { newKey } from "../../../lib/ids";
 import { addDays, canStillCancel, thisHour } from "../../../lib/time";
 import { useCabinet } from "../../family/context";
 import { BookingOptions, BookPlace, BookSlot, CancelBooking } from "../api/operations";
-
-function newKey(): string {
-  return typeof crypto !== "undefined" && "randomUUID" in crypto ? crypto.randomUUID() : String(Math.random());
-}
 
 export default function BookingPage() {
   const { t, locale } = useI18n();

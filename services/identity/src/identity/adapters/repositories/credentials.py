@@ -20,7 +20,8 @@ from identity.adapters.tables import (
 )
 from identity.domain.credentials import EmailToken, OneTimeCode, RefreshToken
 from identity.domain.model import new_id
-from kabinet.db.dialect import dialect_of, insert_for
+from kabinet.db.dialect import insert_for
+from kabinet.db.locks import take_turns
 
 
 def _locking(stmt: Any) -> Any:
@@ -33,8 +34,7 @@ async def _take_turns(session: AsyncSession, scope: str, key: str) -> None:
     """Callers count events, then insert one if under the cap. Under READ COMMITTED concurrent requests would
     all count before any inserts and all pass (30 parallel wrong passwords got 19 tries, not 10). A transaction
     advisory lock per cap key makes them take turns; commit or rollback releases it."""
-    if dialect_of(session) == "postgresql":
-        await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(scope), func.hashtext(key))))
+    await take_turns(session, [(scope, key)])
 
 
 class SqlCodeRepository:

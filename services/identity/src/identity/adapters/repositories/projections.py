@@ -10,7 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.adapters.tables import teachings
 from kabinet.db.any_of import any_of
-from kabinet.db.dialect import insert_for
+from kabinet.db.bulk import BulkInsert
+
+# One constant statement whatever the number of pairs (a multi-row VALUES compiles anew per row count).
+_RECORD = BulkInsert(teachings, ("teacher_id", "student_id", "since"), lambda stmt: stmt.on_conflict_do_nothing())
 
 
 class SqlTeachingProjection:
@@ -19,9 +22,9 @@ class SqlTeachingProjection:
 
     async def record(self, pairs: Iterable[tuple[str, str]], now: datetime) -> None:
         """(teacher, student) pairs, inserted in key order: concurrent inserts lock in one order."""
-        rows = [{"teacher_id": t, "student_id": s, "since": now} for t, s in sorted(set(pairs))]
-        if rows:
-            await self.session.execute(insert_for(self.session, teachings).values(rows).on_conflict_do_nothing())
+        ordered = sorted(set(pairs))
+        await _RECORD.execute(self.session, {"teacher_id": [t for t, _ in ordered],
+                                             "student_id": [s for _, s in ordered], "since": [now] * len(ordered)})
 
     async def taught_by(self, teacher_id: str, student_ids: Sequence[str]) -> set[str]:
         rows = (await self.session.execute(select(teachings.c.student_id).where(

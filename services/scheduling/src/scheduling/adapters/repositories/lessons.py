@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kabinet.db.any_of import any_of
 from kabinet.db.bulk import insert_many
 from kabinet.db.dialect import dialect_of
+from kabinet.db.locks import take_turns
 from kabinet.money import Money
 from scheduling.adapters.repositories._rows import chunks, utc
 from scheduling.adapters.tables import (
@@ -198,6 +199,13 @@ class LessonRepository:
             any_of(lessons.c.rule_id, rule_ids), lessons.c.local_date.between(first, last)))
         return {(r.rule_id, r.local_date) for r in rows}
 
+    async def take_turns(self, teacher_ids: Iterable[str], room_ids: Iterable[str]) -> None:
+        # Advisory locks, not an exclusion constraint: a teacher's time is held by lessons and by open slots (two
+        # tables), a parallel make-up shares its teacher's time, and generation reports a clash rather than failing
+        # (docs/architecture.md, "Clash checks under concurrency").
+        await take_turns(self.session, [*(("scheduling.teacher", t) for t in teacher_ids),
+                                        *(("scheduling.room", r) for r in room_ids if r)])
+
     async def busy(self, starts_at: datetime, ends_at: datetime, teacher_ids: Iterable[str] = (),
                    room_ids: Iterable[str] = ()) -> list[Lesson]:
         """Active lessons overlapping [starts_at, ends_at) of any of these teachers or rooms."""
@@ -240,12 +248,15 @@ class LessonRepository:
             lesson.participants = parts.get(lesson.id, [])
         return found
 
-    async def following(self, lesson: Lesson) -> list[Lesson]:
-        """This lesson and the later ones of the same rule (for "this and all following")."""
+    async def following(self, lesson: Lesson, *, lock: bool = False) -> list[Lesson]:
+        """This lesson and the later ones of the same rule (for "this and all following"). ``lock``: hold their
+        row locks, taken in time order (a move takes them before the timetables' turns: see move_lesson)."""
         if lesson.rule_id is None:
             return [lesson]
         q = select(lessons).where(lessons.c.rule_id == lesson.rule_id, lessons.c.local_date >= lesson.local_date,
                                   lessons.c.status != LessonStatus.CANCELLED.value).order_by(lessons.c.starts_at)
+        if lock and dialect_of(self.session) == "postgresql":
+            q = q.with_for_update()
         found = [lesson_of(r) for r in await self.session.execute(q)]
         parts = await self.participants_of([x.id for x in found])
         for x in found:
