@@ -228,3 +228,13 @@ async def sign_in_with_code(page: Page, url: str, phone: str) -> None:
     await page.fill("input[name=code]", CODE)
     await page.click("form button[type=submit]")
     await page.wait_for_selector("[data-testid=child-home][data-loaded=true]", timeout=30_000)
+
+
+@contextlib.asynccontextmanager
+async def signed_in_family(cabinet: Cabinet, phone: str) -> AsyncIterator[Page]:
+    """A guardian signed in by code on a phone-sized page; on leaving, the page must have thrown no script error."""
+    context, page, errors = await watched_page(cabinet, PHONE)
+    await sign_in_with_code(page, cabinet.url, phone)
+    yield page
+    await context.close()
+    assert errors == [], errors

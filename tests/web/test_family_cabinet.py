@@ -26,7 +26,7 @@ from .conftest import (
     go,
     sign_in_with_code,
     sign_in_with_password,
-    watched_page,
+    signed_in_family,
 )
 
 PARENT = "+79000000001"  # Anna Petrova: Masha, Petya, Dasha (Moscow)
@@ -35,11 +35,8 @@ OTHER = "+79000000002"  # Igor Ivanov: Sasha, Misha (Moscow)
 
 @pytest.fixture(scope="module")
 async def parent(cabinet: Cabinet) -> AsyncIterator[Page]:
-    context, page, errors = await watched_page(cabinet, PHONE)
-    await sign_in_with_code(page, cabinet.url, PARENT)
-    yield page
-    await context.close()
-    assert errors == [], errors
+    async with signed_in_family(cabinet, PARENT) as page:
+        yield page
 
 
 def kids(cabinet: Cabinet, phone: str = PARENT) -> list[dict[str, Any]]:

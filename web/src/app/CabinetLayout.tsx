@@ -1,7 +1,8 @@
 import type { ReactNode } from "react";
 import { NavLink } from "react-router-dom";
 import { ChildSwitch } from "../features/family/components/ChildSwitch";
-import type { Child, Family } from "../features/family/context";
+import { useActivityStamp, type Child, type Family } from "../features/family/context";
+import { NotificationsBell } from "../features/notifications/components/NotificationsBell";
 import { TopBar } from "../features/auth/components/TopBar";
 import { useI18n, type MessageKey } from "../lib/i18n";
 
@@ -17,9 +18,12 @@ const SECTIONS: { path: string; key: MessageKey }[] = [
 
 export function CabinetLayout({ family, child, children }: { family: Family; child?: Child; children: ReactNode }) {
   const { t } = useI18n();
+  const stamp = useActivityStamp();
+  // the notifications are the guardian's, shown beside a child's sections (the one open, else the first)
+  const near = child ?? family.students.find((s) => !s.erased);
   return (
     <div className="shell">
-      <TopBar />
+      <TopBar extra={near && <NotificationsBell to={`/c/${near.id}/notifications`} stamp={stamp} />} />
       <ChildSwitch students={family.students} currentId={child?.id ?? ""}
         extra={<NavLink className="child child--add" to="/family/add-child">+ {t("nav.addChild")}</NavLink>} />
       {child && (

@@ -5,7 +5,7 @@ import { ErrorNote, Spinner } from "../components/ui";
 import { NotFound } from "../components/NotFound";
 import { Cabinet, FRAME_ONLY, homeVariables } from "./cabinetQuery";
 import { CabinetLayout } from "./CabinetLayout";
-import { CabinetCtx, FrameReloadCtx, type CabinetContext, type Family } from "../features/family/context";
+import { ActivityCtx, CabinetCtx, FrameReloadCtx, type CabinetContext, type Family } from "../features/family/context";
 import { childFromUrl } from "../features/family/childSwitch";
 import { useI18n } from "../lib/i18n";
 import { describeCombined } from "../lib/errors";
@@ -21,6 +21,8 @@ const QuestionsPage = lazy(() => import("../features/questions/components/Questi
 const PrivacyPage = lazy(() => import("../features/privacy/components/PrivacyPage"));
 const AddChildPage = lazy(() => import("../features/registration/components/AddChildPage"));
 const LinkRecordsPage = lazy(() => import("../features/registration/components/LinkRecordsPage"));
+const NotificationsPage = lazy(() => import("../features/notifications/components/NotificationsPage"));
+const NotificationSettingsPage = lazy(() => import("../features/notifications/components/NotificationSettingsPage"));
 
 export default function CabinetRoutes() {
   const { t } = useI18n();
@@ -70,6 +72,7 @@ export default function CabinetRoutes() {
   const first = family.students.find((s) => !s.erased);
   return (
     <FrameReloadCtx.Provider value={reloadFrame}>
+    <ActivityCtx.Provider value={live.activity}>
     <Routes>
       <Route path="/" element={first ? <Navigate to={`/c/${first.id}`} replace /> : <Navigate to="/family/add-child" replace />} />
       <Route path="/family/add-child" element={<CabinetLayout family={family}><AddChildPage /></CabinetLayout>} />
@@ -78,6 +81,7 @@ export default function CabinetRoutes() {
         refetch={refetchCabinet} />} />
       <Route path="*" element={<CabinetLayout family={family}><NotFound /></CabinetLayout>} />
     </Routes>
+    </ActivityCtx.Provider>
     </FrameReloadCtx.Provider>
   );
 }
@@ -114,6 +118,8 @@ function ChildRoutes({ family, refetch, balanceStamp, settled, home }: {
           <Route path="progress" element={<ProgressPage />} />
           <Route path="questions" element={<QuestionsPage />} />
           <Route path="privacy" element={<PrivacyPage />} />
+          <Route path="notifications" element={<NotificationsPage />} />
+          <Route path="notifications/settings" element={<NotificationSettingsPage />} />
           <Route path="*" element={<NotFound />} />
         </Routes>
       </CabinetLayout>

@@ -54,6 +54,13 @@ type Documents = {
     "\n  query FamilyMoney {\n    myFamily {\n      id\n      remainingLessons\n      account { id balance { amount currency } inDebt creditLimit { amount currency } }\n      statement(first: 200) {\n        edges { node { ...StatementLineFields } }\n        pageInfo { hasNextPage endCursor }\n      }\n      subscriptions { id studentId name lessonsTotal lessonsLeft validUntil status trial price { amount currency } }\n      invoices { id description amount { amount currency } paid { amount currency } status issuedAt }\n      payments { id amount { amount currency } refunded { amount currency } method invoiceId receivedAt }\n    }\n  }\n": typeof types.FamilyMoneyDocument,
     "\n  query StatementPage($after: String!) {\n    myFamily {\n      id\n      statement(first: 200, after: $after) {\n        edges { node { ...StatementLineFields } }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n  }\n": typeof types.StatementPageDocument,
     "\n  mutation StartOnlinePayment($input: StartOnlinePaymentInput!) {\n    startOnlinePayment(input: $input) {\n      checkout { providerPaymentId confirmationUrl }\n      errors { code message field }\n    }\n  }\n": typeof types.StartOnlinePaymentDocument,
+    "\n  fragment NotificationFields on Notification { id kind subject text createdAt read }\n": typeof types.NotificationFieldsFragmentDoc,
+    "\n  query Notifications($first: Int!, $after: String) {\n    myNotifications(first: $first, after: $after) {\n      items { ...NotificationFields }\n      unreadCount\n      nextCursor\n    }\n  }\n": typeof types.NotificationsDocument,
+    "\n  mutation MarkNotificationsRead($ids: [ID!]) {\n    markNotificationsRead(ids: $ids) { unreadCount errors { code message field } }\n  }\n": typeof types.MarkNotificationsReadDocument,
+    "\n  fragment NotificationPreferencesFields on NotificationPreferences {\n    language cabinet email sms quietFrom quietTo\n  }\n": typeof types.NotificationPreferencesFieldsFragmentDoc,
+    "\n  query NotificationPreferences {\n    notificationPreferences { ...NotificationPreferencesFields }\n  }\n": typeof types.NotificationPreferencesDocument,
+    "\n  mutation SetNotificationPreferences($input: NotificationPreferencesInput!) {\n    setNotificationPreferences(input: $input) {\n      preferences { ...NotificationPreferencesFields }\n      errors { code message field }\n    }\n  }\n": typeof types.SetNotificationPreferencesDocument,
+    "\n  query UnreadNotifications {\n    myNotifications(first: 1) { unreadCount }\n  }\n": typeof types.UnreadNotificationsDocument,
     "\n  mutation EraseStudent($studentId: ID!) {\n    eraseStudent(studentId: $studentId) { student { id erased } errors { code message } }\n  }\n": typeof types.EraseStudentDocument,
     "\n  mutation SetChildConsent($studentId: ID!, $given: Boolean!) {\n    setChildConsent(studentId: $studentId, given: $given) {\n      student { id consentRecorded } errors { code message }\n    }\n  }\n": typeof types.SetChildConsentDocument,
     "\n  query ChildProgress($studentId: ID!, $from: DateTime!) {\n    student(id: $studentId) {\n      id\n      progress(from: $from) {\n        courseId gradeScale\n        current { lessons attended attendanceRate averageGrade averageGradePercent homeworkCompletion grades }\n        trend { attendanceRate averageGrade homeworkCompletion }\n      }\n      pastLessons(first: 60) {\n        edges { node { lessonId startsAt grade attendance homeworkDone filled } }\n      }\n    }\n    courses { id name }\n  }\n": typeof types.ChildProgressDocument,
@@ -113,6 +120,13 @@ const documents: Documents = {
     "\n  query FamilyMoney {\n    myFamily {\n      id\n      remainingLessons\n      account { id balance { amount currency } inDebt creditLimit { amount currency } }\n      statement(first: 200) {\n        edges { node { ...StatementLineFields } }\n        pageInfo { hasNextPage endCursor }\n      }\n      subscriptions { id studentId name lessonsTotal lessonsLeft validUntil status trial price { amount currency } }\n      invoices { id description amount { amount currency } paid { amount currency } status issuedAt }\n      payments { id amount { amount currency } refunded { amount currency } method invoiceId receivedAt }\n    }\n  }\n": types.FamilyMoneyDocument,
     "\n  query StatementPage($after: String!) {\n    myFamily {\n      id\n      statement(first: 200, after: $after) {\n        edges { node { ...StatementLineFields } }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n  }\n": types.StatementPageDocument,
     "\n  mutation StartOnlinePayment($input: StartOnlinePaymentInput!) {\n    startOnlinePayment(input: $input) {\n      checkout { providerPaymentId confirmationUrl }\n      errors { code message field }\n    }\n  }\n": types.StartOnlinePaymentDocument,
+    "\n  fragment NotificationFields on Notification { id kind subject text createdAt read }\n": types.NotificationFieldsFragmentDoc,
+    "\n  query Notifications($first: Int!, $after: String) {\n    myNotifications(first: $first, after: $after) {\n      items { ...NotificationFields }\n      unreadCount\n      nextCursor\n    }\n  }\n": types.NotificationsDocument,
+    "\n  mutation MarkNotificationsRead($ids: [ID!]) {\n    markNotificationsRead(ids: $ids) { unreadCount errors { code message field } }\n  }\n": types.MarkNotificationsReadDocument,
+    "\n  fragment NotificationPreferencesFields on NotificationPreferences {\n    language cabinet email sms quietFrom quietTo\n  }\n": types.NotificationPreferencesFieldsFragmentDoc,
+    "\n  query NotificationPreferences {\n    notificationPreferences { ...NotificationPreferencesFields }\n  }\n": types.NotificationPreferencesDocument,
+    "\n  mutation SetNotificationPreferences($input: NotificationPreferencesInput!) {\n    setNotificationPreferences(input: $input) {\n      preferences { ...NotificationPreferencesFields }\n      errors { code message field }\n    }\n  }\n": types.SetNotificationPreferencesDocument,
+    "\n  query UnreadNotifications {\n    myNotifications(first: 1) { unreadCount }\n  }\n": types.UnreadNotificationsDocument,
     "\n  mutation EraseStudent($studentId: ID!) {\n    eraseStudent(studentId: $studentId) { student { id erased } errors { code message } }\n  }\n": types.EraseStudentDocument,
     "\n  mutation SetChildConsent($studentId: ID!, $given: Boolean!) {\n    setChildConsent(studentId: $studentId, given: $given) {\n      student { id consentRecorded } errors { code message }\n    }\n  }\n": types.SetChildConsentDocument,
     "\n  query ChildProgress($studentId: ID!, $from: DateTime!) {\n    student(id: $studentId) {\n      id\n      progress(from: $from) {\n        courseId gradeScale\n        current { lessons attended attendanceRate averageGrade averageGradePercent homeworkCompletion grades }\n        trend { attendanceRate averageGrade homeworkCompletion }\n      }\n      pastLessons(first: 60) {\n        edges { node { lessonId startsAt grade attendance homeworkDone filled } }\n      }\n    }\n    courses { id name }\n  }\n": types.ChildProgressDocument,
@@ -306,6 +320,34 @@ export function graphql(source: "\n  query StatementPage($after: String!) {\n   
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation StartOnlinePayment($input: StartOnlinePaymentInput!) {\n    startOnlinePayment(input: $input) {\n      checkout { providerPaymentId confirmationUrl }\n      errors { code message field }\n    }\n  }\n"): (typeof documents)["\n  mutation StartOnlinePayment($input: StartOnlinePaymentInput!) {\n    startOnlinePayment(input: $input) {\n      checkout { providerPaymentId confirmationUrl }\n      errors { code message field }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment NotificationFields on Notification { id kind subject text createdAt read }\n"): (typeof documents)["\n  fragment NotificationFields on Notification { id kind subject text createdAt read }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Notifications($first: Int!, $after: String) {\n    myNotifications(first: $first, after: $after) {\n      items { ...NotificationFields }\n      unreadCount\n      nextCursor\n    }\n  }\n"): (typeof documents)["\n  query Notifications($first: Int!, $after: String) {\n    myNotifications(first: $first, after: $after) {\n      items { ...NotificationFields }\n      unreadCount\n      nextCursor\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation MarkNotificationsRead($ids: [ID!]) {\n    markNotificationsRead(ids: $ids) { unreadCount errors { code message field } }\n  }\n"): (typeof documents)["\n  mutation MarkNotificationsRead($ids: [ID!]) {\n    markNotificationsRead(ids: $ids) { unreadCount errors { code message field } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment NotificationPreferencesFields on NotificationPreferences {\n    language cabinet email sms quietFrom quietTo\n  }\n"): (typeof documents)["\n  fragment NotificationPreferencesFields on NotificationPreferences {\n    language cabinet email sms quietFrom quietTo\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query NotificationPreferences {\n    notificationPreferences { ...NotificationPreferencesFields }\n  }\n"): (typeof documents)["\n  query NotificationPreferences {\n    notificationPreferences { ...NotificationPreferencesFields }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SetNotificationPreferences($input: NotificationPreferencesInput!) {\n    setNotificationPreferences(input: $input) {\n      preferences { ...NotificationPreferencesFields }\n      errors { code message field }\n    }\n  }\n"): (typeof documents)["\n  mutation SetNotificationPreferences($input: NotificationPreferencesInput!) {\n    setNotificationPreferences(input: $input) {\n      preferences { ...NotificationPreferencesFields }\n      errors { code message field }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query UnreadNotifications {\n    myNotifications(first: 1) { unreadCount }\n  }\n"): (typeof documents)["\n  query UnreadNotifications {\n    myNotifications(first: 1) { unreadCount }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -9,6 +9,11 @@ describe("child switch", () => {
     expect(switchTarget("/c/a/book", "b")).toBe("/c/b/book");
   });
 
+  it("keeps the guardian's notifications open (they are the family's, not one child's)", () => {
+    expect(switchTarget("/c/a/notifications", "b")).toBe("/c/b/notifications");
+    expect(switchTarget("/c/a/notifications/settings", "b")).toBe("/c/b/notifications");
+  });
+
   it("never carries one child's lesson page over to another child", () => {
     expect(switchTarget("/c/a/lessons/lesson-1", "b")).toBe("/c/b/lessons");
   });

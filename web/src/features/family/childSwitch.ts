@@ -4,7 +4,7 @@ export interface ChildRef {
   id: string;
 }
 
-const SECTIONS = new Set(["lessons", "money", "progress", "questions", "privacy", "book"]);
+const SECTIONS = new Set(["lessons", "money", "progress", "questions", "privacy", "book", "notifications"]);
 
 /**
  * Where a tap on another child's name leads from `pathname`: the same section of the cabinet, but never a

@@ -23,6 +23,14 @@ export function useReloadFrame(): () => Promise<void> {
   return useContext(FrameReloadCtx);
 }
 
+/** The cabinet's live stamp: changes on every event the family's subscription brings (the bell and the
+ * notifications list look again on it). */
+export const ActivityCtx = createContext<string | null>(null);
+
+export function useActivityStamp(): string | null {
+  return useContext(ActivityCtx);
+}
+
 export const CabinetCtx = createContext<CabinetContext | null>(null);
 
 export function useCabinet(): CabinetContext {

@@ -5,8 +5,9 @@ import { LanguageSwitch } from "../../../components/LanguageSwitch";
 import { useI18n } from "../../../lib/i18n";
 import { signOut } from "../session";
 
-/** Every cabinet's top: the skip link, the brand (and whose cabinet), the language and signing out. */
-export function TopBar({ role }: { role?: ReactNode }) {
+/** Every cabinet's top: the skip link, the brand (and whose cabinet), the cabinet's own link (`extra`: the family's
+ * notifications), the language and signing out. */
+export function TopBar({ role, extra }: { role?: ReactNode; extra?: ReactNode }) {
   const { t } = useI18n();
   const client = useClient();
   const navigate = useNavigate();
@@ -20,6 +21,7 @@ export function TopBar({ role }: { role?: ReactNode }) {
       <header className="topbar">
         <span className="brand">Kabinet{role && <> <span className="brand__role">{role}</span></>}</span>
         <div className="topbar__actions">
+          {extra}
           <LanguageSwitch />
           <button type="button" className="link-button" onClick={() => void onSignOut()}>{t("nav.signOut")}</button>
         </div>
