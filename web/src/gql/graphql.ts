@@ -248,7 +248,9 @@ export type NotificationKind =
   | 'LESSON_SCHEDULED'
   | 'LOW_BALANCE'
   | 'PAYMENT_RECEIVED'
-  | 'SUBSCRIPTION_ENDED';
+  | 'QUESTION_ANSWERED'
+  | 'SUBSCRIPTION_ENDED'
+  | 'SUBSCRIPTION_ENDING';
 
 export type NotificationPreferencesInput = {
   cabinet: Array<NotificationKind>;
