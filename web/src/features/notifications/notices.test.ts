@@ -62,6 +62,10 @@ describe("where a notice leads", () => {
     expect(linkOf({ kind: "LESSON_CANCELLED", text: "Маша, Петя: занятие отменено." }, kids, "p1")).toBeNull();
     expect(linkOf({ kind: "PAYMENT_RECEIVED", text: "Получена оплата 777.00 RUB." }, kids, "p1"))
       .toEqual({ to: "/c/p1/money", section: "money" });
+    expect(linkOf({ kind: "QUESTION_ANSWERED", text: "Вопрос: можно ли перенести? Ответ: да." }, kids, "p1"))
+      .toEqual({ to: "/c/p1/questions", section: "questions" });
+    expect(linkOf({ kind: "SUBSCRIPTION_ENDING", text: "Маша: в абонементе осталось 2 занятия." }, kids, "p1"))
+      .toEqual({ to: "/c/m1/money", section: "money" });
   });
 });
 

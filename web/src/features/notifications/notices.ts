@@ -60,7 +60,7 @@ export interface ChildLike {
   erased: boolean;
 }
 
-type Section = "lessons" | "money" | "progress" | "";
+type Section = "lessons" | "money" | "progress" | "questions" | "";
 
 const SECTION_OF: Record<NotificationKind, Section> = {
   LESSON_SCHEDULED: "lessons",
@@ -70,12 +70,14 @@ const SECTION_OF: Record<NotificationKind, Section> = {
   PAYMENT_RECEIVED: "money",
   LOW_BALANCE: "money",
   SUBSCRIPTION_ENDED: "money",
+  SUBSCRIPTION_ENDING: "money",
+  QUESTION_ANSWERED: "questions",
   GRADE_POSTED: "progress",
   HOMEWORK_ASSIGNED: "", // the child's home shows the homework
 };
 
-/** Money is the family's (any child's page shows the same balance); the rest is one child's. */
-const FAMILY_WIDE: ReadonlySet<Section> = new Set(["money"]);
+/** Money and questions are the family's (any child's page shows the same); the rest is one child's. */
+const FAMILY_WIDE: ReadonlySet<Section> = new Set(["money", "questions"]);
 
 /** The one child of the family the notice is about: the name before the colon, or the only child. */
 export function childOf<C extends ChildLike>(text: string, children: readonly C[]): C | null {

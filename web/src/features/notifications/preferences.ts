@@ -7,7 +7,7 @@ import type { NotificationKind, NotificationPreferencesInput } from "../../gql/g
 
 export const KINDS: readonly NotificationKind[] = [
   "LESSON_SCHEDULED", "LESSON_MOVED", "LESSON_CANCELLED", "LESSON_CHARGED", "PAYMENT_RECEIVED", "LOW_BALANCE",
-  "SUBSCRIPTION_ENDED", "GRADE_POSTED", "HOMEWORK_ASSIGNED",
+  "SUBSCRIPTION_ENDING", "SUBSCRIPTION_ENDED", "GRADE_POSTED", "HOMEWORK_ASSIGNED", "QUESTION_ANSWERED",
 ];
 
 export type Channel = "cabinet" | "email" | "sms";

@@ -196,6 +196,8 @@ export const en: Record<EnglishKey, string> = {
   "notify.kind.PAYMENT_RECEIVED": "Payment received",
   "notify.kind.LOW_BALANCE": "Low balance",
   "notify.kind.SUBSCRIPTION_ENDED": "Subscription ended",
+  "notify.kind.SUBSCRIPTION_ENDING": "Subscription ending soon",
+  "notify.kind.QUESTION_ANSWERED": "Answer to a question",
   "notify.kind.GRADE_POSTED": "New grade",
   "notify.kind.HOMEWORK_ASSIGNED": "Homework",
 

@@ -198,6 +198,8 @@ export const ru = {
   "notify.kind.PAYMENT_RECEIVED": "Оплата получена",
   "notify.kind.LOW_BALANCE": "Низкий баланс",
   "notify.kind.SUBSCRIPTION_ENDED": "Абонемент закончился",
+  "notify.kind.SUBSCRIPTION_ENDING": "Абонемент скоро закончится",
+  "notify.kind.QUESTION_ANSWERED": "Ответ на вопрос",
   "notify.kind.GRADE_POSTED": "Новая оценка",
   "notify.kind.HOMEWORK_ASSIGNED": "Домашнее задание",
 
