@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import httpx
 from identity_testkit import ASK, CREATE_STAFF, OWNER, Env, admin_of, guardian_of, make_branch, make_family
 from sqlalchemy import select, update
 
@@ -166,3 +167,25 @@ async def test_staff_choose_their_kinds_and_channels_and_a_confirmed_email_is_us
     [emailed] = await _wait(env, str(admin.user_id), 1)
     assert emailed.channel == "email" and emailed.status == "pending" and emailed.address.endswith("@school.test")
     assert emailed.language == "en" and emailed.subject == "New lead"
+
+
+async def test_without_a_bot_nothing_is_linked_or_recorded_for_telegram(env: Env) -> None:
+    """This environment has no IDENTITY_TELEGRAM_BOT_TOKEN (test_telegram has one): no link code, no webhook, no
+    Telegram rows - even for a chat linked while a bot was configured."""
+    fam = await make_family(env, await make_branch(env), kids=1)
+    async with env.runtime.unit_of_work() as uow:
+        g = (await uow.guardians.of_families([fam["id"]]))[fam["id"]][0]
+        await uow.messengers.link("telegram", g.id, "801", datetime.now(UTC))
+        await uow.commit()
+    got = await env.gql("mutation { linkMessenger { link { code } errors { code } } }", None,
+                        guardian_of(fam["id"], user_id=g.id))
+    assert got["data"]["linkMessenger"] == {"link": None, "errors": [{"code": "MESSENGER_NOT_CONFIGURED"}]}
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=env.app), base_url="http://test") as client:
+        webhook = await client.post("/telegram/webhook", json={"update_id": 1},
+                                    headers={"X-Telegram-Bot-Api-Secret-Token": ""})
+    assert webhook.status_code == 404
+    await env.runtime.transport.publish(Envelope(
+        type="billing.payment.received", version=1, producer="billing",
+        payload={"payment_id": "p", "family_id": fam["id"], "amount": {"amount": "900.00", "currency": "RUB"},
+                 "method": "cash"}))
+    assert [r.channel for r in await _wait(env, g.id, 1)] == ["cabinet"]
