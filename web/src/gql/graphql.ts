@@ -112,6 +112,7 @@ export type ErrorCode =
   | 'LOGIN_TAKEN'
   | 'LOST_REASON_REQUIRED'
   | 'MEMBERSHIP_NOT_FOUND'
+  | 'MESSENGER_NOT_CONFIGURED'
   | 'NOTIFICATION_MISMATCH'
   | 'NOT_A_PARTICIPANT'
   | 'NOT_BOOKABLE'
@@ -242,6 +243,7 @@ export type LinkRecordsInput = {
 export type NotificationKind =
   | 'GRADE_POSTED'
   | 'HOMEWORK_ASSIGNED'
+  | 'LEAD_CREATED'
   | 'LESSON_CANCELLED'
   | 'LESSON_CHARGED'
   | 'LESSON_MOVED'
@@ -249,6 +251,7 @@ export type NotificationKind =
   | 'LOW_BALANCE'
   | 'PAYMENT_RECEIVED'
   | 'QUESTION_ANSWERED'
+  | 'QUESTION_ASKED'
   | 'SUBSCRIPTION_ENDED'
   | 'SUBSCRIPTION_ENDING';
 
@@ -260,6 +263,8 @@ export type NotificationPreferencesInput = {
   quietFrom?: string | null | undefined;
   quietTo?: string | null | undefined;
   sms: Array<NotificationKind>;
+  /** null: unchanged. */
+  telegram?: Array<NotificationKind> | null | undefined;
 };
 
 /** Why a student is in a lesson. */

@@ -15,11 +15,13 @@ from identity.adapters.messages import DevMailbox, EmailSender, HttpSmsSender, N
 from identity.adapters.passwords import PasswordHasher
 from identity.adapters.queries.reads import SqlIdentityReads
 from identity.adapters.tables import dead_letters, inbox, metadata, outbox
+from identity.adapters.telegram import TelegramBot
 from identity.adapters.unit_of_work import SqlIdentityUnitOfWork, identity_uow, service_uow
 from identity.domain.credentials import SmsLimits
 from identity.entrypoints.dev_messages import dev_messages_page
 from identity.entrypoints.keys import jwks_endpoint
 from identity.entrypoints.pages import confirm_email_page
+from identity.entrypoints.telegram_webhook import telegram_webhook
 from identity.keys import load_signing_key, own_key_source
 from identity.schema.schema import schema
 from identity.service.handlers import HANDLERS
@@ -87,10 +89,12 @@ def build_ports(settings: IdentitySettings, key: SigningKey, issuer: TokenIssuer
                        global_daily=settings.sms_global_daily,
                        branch_daily_cost_cap=settings.sms_branch_daily_cost_cap, sms_cost=settings.sms_cost)
     hasher = PasswordHasher(settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism)
+    telegram = (TelegramBot(settings.telegram_api_url, settings.telegram_bot_token)
+                if settings.telegram_configured() and settings.telegram_bot_token else None)
     return IdentityPorts(settings, issuer, hasher, sms, email, pepper_from_key(key), limits,
                          sms_available=not isinstance(sms, NoTransport),
                          email_available=not isinstance(email, NoTransport),
-                         sms_is_dev_mailbox=mailbox is not None and sms is mailbox)
+                         sms_is_dev_mailbox=mailbox is not None and sms is mailbox, telegram=telegram)
 
 
 def build_runtime(settings: IdentitySettings | None = None, *, transport: Transport | None = None) -> IdentityRuntime:
@@ -118,6 +122,8 @@ def create_app(settings: IdentitySettings | None = None, *, runtime: IdentityRun
     runtime = runtime or build_runtime(settings)
     routes = [Route("/.well-known/jwks.json", jwks_endpoint(runtime.signing_key)),
               Route("/confirm-email", confirm_email_page(runtime))]
+    if runtime.ports.settings.telegram_configured():  # the bot's webhook exists only with its secret (docs/security.md)
+        routes.append(Route("/telegram/webhook", telegram_webhook(runtime), methods=["POST"]))
     if runtime.mailbox is not None:  # only when IDENTITY_DEV_MAILBOX asks for it: it shows every code and reset link
         routes.append(Route("/dev/messages", dev_messages_page(runtime.mailbox)))
     return create_service_app(runtime, schema, manage_runtime=manage_runtime, routes=routes)

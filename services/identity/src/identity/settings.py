@@ -59,6 +59,18 @@ class IdentitySettings(ServiceSettings):
     notify_retention_days: int = Field(default=180, ge=0)
     notify_retention_interval_s: float = 3600.0
 
+    # Telegram (docs/notifications.md): off unless a bot token is set (no working default). The bot's webhook
+    # (POST /telegram/webhook) must carry telegram_webhook_secret in X-Telegram-Bot-Api-Secret-Token: both are
+    # needed. The API base is configurable for tests (a local stand-in) and for a proxy.
+    telegram_bot_token: str | None = None
+    telegram_webhook_secret: str | None = None
+    telegram_bot_username: str | None = None  # for the t.me deep link; without it the code is sent by hand
+    telegram_api_url: str = "https://api.telegram.org"
+    telegram_link_ttl_s: int = 900
+
+    def telegram_configured(self) -> bool:
+        return bool(self.telegram_bot_token and self.telegram_webhook_secret)
+
     # The web app's refresh-token cookie (`X-Kabinet-Session: cookie`) gets `Secure`: set it when served over HTTPS.
     session_cookie_secure: bool = False
 

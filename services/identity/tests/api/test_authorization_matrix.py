@@ -145,7 +145,7 @@ async def fresh_lead(env: Env, w: World, target: str) -> dict[str, Any]:
 
 PUBLIC_NO_OBJECT = {"has_foreign": False}
 ADMINS = frozenset({"branch_admin", "owner"})
-GUARDIAN = frozenset({"guardian"})
+PEOPLE = SIGNED_IN - {"student"}  # a guardian or a staff member: their own notifications
 FAMILY_SIDE = frozenset({"guardian", "student"})  # a student: own data and the own family's cabinet
 
 CASES: dict[str, Case] = {
@@ -282,14 +282,19 @@ CASES: dict[str, Case] = {
     "winLead": Case("""mutation($l: ID!) { winLead(input: {leadId: $l, expectedRevision: 1, consentSigned: true,
         childBirthDate: "2017-02-02", contactLastName: "Won"}) { lead { id contactFirstName familyId } status } }""",
                     ADMINS, fresh_lead),
-    # -- notifications: the signed-in guardian's own only (test_notifications: another guardian's) -----------
-    "myNotifications": Case("{ myNotifications { items { id text } unreadCount } }", GUARDIAN, has_foreign=False),
-    "notificationPreferences": Case("{ notificationPreferences { language email } }", GUARDIAN,
-                                    has_foreign=False),
-    "markNotificationsRead": Case("mutation { markNotificationsRead { unreadCount } }", GUARDIAN,
+    # -- notifications: the signed-in guardian's or staff member's own only (test_notifications: another
+    # guardian's; test_staff_notifications: another staff member's); students have none --------------------
+    "myNotifications": Case("{ myNotifications { items { id text } unreadCount } }", PEOPLE, has_foreign=False),
+    "notificationPreferences": Case("{ notificationPreferences { language email telegram telegramLinked } }",
+                                    PEOPLE, has_foreign=False),
+    "markNotificationsRead": Case("mutation { markNotificationsRead { unreadCount } }", PEOPLE,
                                   has_foreign=False),
-    "setNotificationPreferences": Case("""mutation { setNotificationPreferences(input: {cabinet: [GRADE_POSTED],
-        email: [], sms: []}) { preferences { language } } }""", GUARDIAN, has_foreign=False),
+    "setNotificationPreferences": Case("""mutation { setNotificationPreferences(input: {cabinet: [],
+        email: [], sms: []}) { preferences { language } } }""", PEOPLE, has_foreign=False),
+    # The caller's own chat only (no argument names anyone); here no bot is configured: a payload error.
+    "linkMessenger": Case("mutation { linkMessenger { link { code } errors { code } } }", PEOPLE,
+                          has_foreign=False),
+    "unlinkMessenger": Case("mutation { unlinkMessenger { linked errors { code } } }", PEOPLE, has_foreign=False),
 }
 
 

@@ -27,7 +27,7 @@ from identity.service.notify_events import PaymentReceivedV1
 from identity.service.notify_sender import send_due
 from identity.service.ports import DeliveryFailed
 from identity.settings import IdentitySettings
-from kabinet.auth import Principal
+from kabinet.auth import Principal, Role
 from kabinet.bus.memory import InProcessTransport
 from kabinet.context import EventContext
 from kabinet.events import Envelope
@@ -416,12 +416,17 @@ async def test_the_cabinet_shows_a_guardian_only_their_own_notifications(nenv: E
     assert (await env.ok(MARK, {"ids": ids}, _as(other_g)))["markNotificationsRead"]["unreadCount"] == 0
     assert (await env.ok(MY, None, _as(g)))["myNotifications"]["unreadCount"] == 3
     assert (await env.ok(MARK, {"ids": ids[:1]}, _as(g)))["markNotificationsRead"]["unreadCount"] == 2
-    # Staff and anonymous callers have no notifications here: typed errors, nothing else.
-    for who, code in ((admin_of(branch), "FORBIDDEN"), (None, "UNAUTHENTICATED")):
+    # Staff read only their own (test_staff_notifications): the branch's admin sees and marks none of these.
+    assert (await env.ok(MY, None, admin_of(branch)))["myNotifications"]["items"] == []
+    assert (await env.ok(MARK, {"ids": ids}, admin_of(branch)))["markNotificationsRead"]["unreadCount"] == 0
+    assert (await env.ok(MY, None, _as(g)))["myNotifications"]["unreadCount"] == 2
+    # Students and anonymous callers have no notifications here: typed errors, nothing else.
+    student = Principal(user_id=kid, role=Role.STUDENT, family_id=fam["id"], student_ids=frozenset({kid}))
+    for who, code in ((student, "FORBIDDEN"), (None, "UNAUTHENTICATED")):
         denied = await env.gql(MY, None, who)
         assert denied["data"] is None and denied["errors"][0]["extensions"]["code"] == code
         assert "Traceback" not in str(denied)
-    refused = await env.gql(MARK, {"ids": ids}, admin_of(branch))
+    refused = await env.gql(MARK, {"ids": ids}, student)
     assert refused["data"] is None and refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert (await env.ok(MY, None, _as(g)))["myNotifications"]["unreadCount"] == 2
     bad = await env.gql(MY, {"first": 2, "after": "not-a-cursor"}, _as(g))

@@ -70,6 +70,8 @@ class MemoryData:
     notifications: dict[str, Notification] = field(default_factory=dict)
     notify_prefs: dict[str, Preferences] = field(default_factory=dict)
     notify_lessons: dict[tuple[str, str], datetime | None] = field(default_factory=dict)  # (lesson, student)
+    messenger_links: dict[tuple[str, str], str] = field(default_factory=dict)  # (messenger, person) -> chat
+    messenger_codes: dict[tuple[str, str], tuple[str, datetime]] = field(default_factory=dict)  # -> person, expiry
 
 
 @dataclass
@@ -458,6 +460,27 @@ class MemoryNotifications(_Repo):
         return True
 
 
+class MemoryMessengers(_Repo):
+    async def chats(self, messenger: str, person_ids: Sequence[str]) -> dict[str, str]:
+        return {p: c for (m, p), c in self.d.messenger_links.items() if m == messenger and p in person_ids}
+
+    async def link(self, messenger: str, person_id: str, chat_id: str, now: datetime) -> None:
+        self.d.messenger_links[(messenger, person_id)] = chat_id
+
+    async def unlink(self, messenger: str, person_id: str) -> bool:
+        return self.d.messenger_links.pop((messenger, person_id), None) is not None
+
+    async def add_code(self, messenger: str, person_id: str, code_hash: str, expires_at: datetime) -> None:
+        for key, (p, _) in list(self.d.messenger_codes.items()):
+            if key[0] == messenger and p == person_id:
+                del self.d.messenger_codes[key]
+        self.d.messenger_codes[(messenger, code_hash)] = (person_id, expires_at)
+
+    async def take_code(self, messenger: str, code_hash: str, now: datetime) -> str | None:
+        got = self.d.messenger_codes.pop((messenger, code_hash), None)
+        return got[0] if got is not None and got[1] > now else None
+
+
 # -- the unit of work --------------------------------------------------------------------------------------
 class MemoryUnitOfWork:
     def __init__(self, store: MemoryStore, ports: IdentityPorts) -> None:
@@ -481,6 +504,7 @@ class MemoryUnitOfWork:
         self.questions = MemoryQuestions(d)
         self.teachings = MemoryTeachings(d)
         self.notifications = MemoryNotifications(d)
+        self.messengers = MemoryMessengers(d)
 
     async def __aenter__(self) -> MemoryUnitOfWork:
         return self

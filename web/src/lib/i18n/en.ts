@@ -81,6 +81,7 @@ export const en: Record<EnglishKey, string> = {
   "error.INVALID_CHILD_AGE": "Give the child's age (1–25) or birth date.",
   "error.INVALID_LEAD_TRANSITION": "This lead cannot move to that stage (a lead only moves forward; won and lost leads are closed).",
   "error.LEAD_NOT_FOUND": "Lead not found.",
+  "error.MESSENGER_NOT_CONFIGURED": "Telegram is not set up for this school.",
   "error.LOST_REASON_REQUIRED": "Say why the lead was lost.",
   "error.STALE_LEAD_REVISION": "Someone else has changed the lead. Reload it and try again.",
   "error.STAFF_NOT_IN_BRANCH": "This staff member does not work in the lead's branch.",

@@ -79,6 +79,7 @@ export const ru = {
   "error.INVALID_CHILD_AGE": "Укажите возраст ребёнка (1–25) или дату рождения.",
   "error.INVALID_LEAD_TRANSITION": "Лид нельзя перевести на этот этап (лид движется только вперёд; выигранные и проигранные лиды закрыты).",
   "error.LEAD_NOT_FOUND": "Лид не найден.",
+  "error.MESSENGER_NOT_CONFIGURED": "Telegram в этой школе не подключён.",
   "error.LOST_REASON_REQUIRED": "Укажите причину отказа.",
   "error.STALE_LEAD_REVISION": "Лид уже кто-то изменил. Обновите страницу и попробуйте снова.",
   "error.STAFF_NOT_IN_BRANCH": "Этот сотрудник не работает в филиале лида.",

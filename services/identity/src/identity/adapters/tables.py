@@ -362,6 +362,28 @@ notification_preferences = Table(
     Column("quiet_from", String(5), nullable=True),
     Column("quiet_to", String(5), nullable=True),
     Column("updated_at", UtcDateTime(), nullable=False),
+    Column("telegram_kinds", Text, nullable=True),  # NULL: the default (chosen before Telegram existed, or never)
+)
+
+# A person's (guardian's or staff member's) linked messenger chat: where their Telegram notifications go.
+messenger_links = Table(
+    "messenger_links",
+    metadata,
+    Column("person_id", String(36), nullable=False),
+    Column("messenger", String(10), nullable=False),
+    Column("chat_id", String(64), nullable=False),
+    Column("linked_at", UtcDateTime(), nullable=False),
+    PrimaryKeyConstraint("person_id", "messenger", name="pk_messenger_links"),
+)
+
+# One-time codes that link a chat to the person who asked for one (only the code's SHA-256 is stored).
+messenger_link_codes = Table(
+    "messenger_link_codes",
+    metadata,
+    Column("code_hash", String(64), primary_key=True),
+    Column("person_id", String(36), nullable=False, index=True),
+    Column("messenger", String(10), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
 )
 
 # Which students a published lesson has, and when it starts, learned from scheduling's events: a moved or

@@ -16,6 +16,7 @@ from identity.adapters.repositories.credentials import (
 from identity.adapters.repositories.families import SqlFamilyRepository
 from identity.adapters.repositories.guardians import SqlGuardianRepository
 from identity.adapters.repositories.leads import SqlLeadRepository
+from identity.adapters.repositories.messengers import SqlMessengerRepository
 from identity.adapters.repositories.notifications import SqlNotificationRepository
 from identity.adapters.repositories.org import SqlBranchRepository, SqlStaffRepository
 from identity.adapters.repositories.projections import SqlTeachingProjection
@@ -55,6 +56,7 @@ class SqlIdentityUnitOfWork:
         self.leads = SqlLeadRepository(s)
         self.lead_requests = Idempotency(SqlKeyStore(s, idempotency_keys), LeadWinRecord)
         self.notifications = SqlNotificationRepository(s)
+        self.messengers = SqlMessengerRepository(s)
 
     @property
     def ports(self) -> IdentityPorts:

@@ -166,6 +166,11 @@ class DeliveryUnavailable(KabinetError):
     message = "Kabinet cannot send messages right now. Please contact your branch."
 
 
+class MessengerNotConfigured(KabinetError):
+    code = "MESSENGER_NOT_CONFIGURED"
+    message = "Telegram is not set up for this school."
+
+
 # -- leads (R-CRM-1, R-CRM-2) -------------------------------------------------------------------------
 class LeadNotFound(NotFound):
     code = "LEAD_NOT_FOUND"

@@ -27,12 +27,16 @@ class Kind(StrEnum):
     HOMEWORK_ASSIGNED = "homework_assigned"
     SUBSCRIPTION_ENDING = "subscription_ending"
     QUESTION_ANSWERED = "question_answered"
+    # Staff's kinds (identity.service.notify_staff): told to the branch's admins, never to a family.
+    LEAD_CREATED = "lead_created"
+    QUESTION_ASKED = "question_asked"
 
 
 class Channel(StrEnum):
     CABINET = "cabinet"
     EMAIL = "email"
     SMS = "sms"
+    TELEGRAM = "telegram"  # the person's linked Telegram chat (identity.service.messenger)
 
 
 class Status(StrEnum):
@@ -43,6 +47,10 @@ class Status(StrEnum):
 
 LANGUAGES = ("ru", "en")
 
+# What staff are told; a guardian's preferences list only the other kinds, a staff member's only these.
+STAFF_KINDS = frozenset({Kind.LEAD_CREATED, Kind.QUESTION_ASKED})
+FAMILY_KINDS = frozenset(Kind) - STAFF_KINDS
+
 # Email by default only for what changes a family's plans or money at once: a published month charges and
 # schedules 8 lessons a child in one go, and every lesson brings a grade and homework - as emails that would be
 # dozens a month, so those stay in the cabinet until the guardian asks for them by email. A package ending soon
@@ -50,11 +58,14 @@ LANGUAGES = ("ru", "en")
 # by itself, and the family asked in the cabinet, where it shows.
 EMAIL_BY_DEFAULT = frozenset({Kind.LESSON_MOVED, Kind.LESSON_CANCELLED, Kind.PAYMENT_RECEIVED, Kind.LOW_BALANCE,
                               Kind.SUBSCRIPTION_ENDING, Kind.SUBSCRIPTION_ENDED})
+# Linking a Telegram chat is itself the choice to be told there: what goes by email by default, and staff's kinds.
+TELEGRAM_BY_DEFAULT = EMAIL_BY_DEFAULT | STAFF_KINDS
 
 
 @dataclass(frozen=True)
 class Preferences:
-    """A guardian's choices; until they make them: every kind in the cabinet, EMAIL_BY_DEFAULT by email, no SMS."""
+    """A person's choices (a guardian's, or a staff member's: ``guardian_id`` is the recipient's id); until they
+    make them: every kind in the cabinet, EMAIL_BY_DEFAULT by email, no SMS, TELEGRAM_BY_DEFAULT in a linked chat."""
 
     guardian_id: str
     language: str | None = None  # None: the school's default language
@@ -63,12 +74,15 @@ class Preferences:
     sms: frozenset[Kind] = frozenset()  # SMS cost money: off until the guardian turns kinds on
     quiet_from: time | None = None
     quiet_to: time | None = None
+    telegram: frozenset[Kind] = TELEGRAM_BY_DEFAULT
 
     def kinds(self, channel: Channel) -> frozenset[Kind]:
-        return {Channel.CABINET: self.cabinet, Channel.EMAIL: self.email, Channel.SMS: self.sms}[channel]
+        return {Channel.CABINET: self.cabinet, Channel.EMAIL: self.email, Channel.SMS: self.sms,
+                Channel.TELEGRAM: self.telegram}[channel]
 
     def changed(self, *, language: str | None, cabinet: frozenset[Kind], email: frozenset[Kind],
-                sms: frozenset[Kind], quiet_from: time | None, quiet_to: time | None) -> Preferences:
+                sms: frozenset[Kind], quiet_from: time | None, quiet_to: time | None,
+                telegram: frozenset[Kind] | None = None) -> Preferences:
         if language is not None and language not in LANGUAGES:
             raise InvalidInput(f"The language must be one of {', '.join(LANGUAGES)}.", field="language")
         if (quiet_from is None) != (quiet_to is None):
@@ -76,7 +90,7 @@ class Preferences:
         if quiet_from is not None and quiet_from == quiet_to:
             raise InvalidInput("Quiet hours must not start and end at the same time.", field="quietTo")
         return replace(self, language=language, cabinet=cabinet, email=email, sms=sms, quiet_from=quiet_from,
-                       quiet_to=quiet_to)
+                       quiet_to=quiet_to, telegram=self.telegram if telegram is None else telegram)
 
     def quiet_until(self, now: datetime, time_zone: str) -> datetime | None:
         """When the quiet hours around ``now`` end (UTC), or None when ``now`` is outside them. The hours are the

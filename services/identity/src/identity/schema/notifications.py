@@ -1,4 +1,5 @@
-"""Notifications in the family cabinet: the signed-in guardian's own list and preferences (docs/notifications.md)."""
+"""Notifications in the cabinets: the signed-in guardian's or staff member's own list and preferences, and their
+Telegram link (docs/notifications.md)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from identity.domain.notifications import Preferences as PreferencesModel
 from identity.schema.common import Ctx, in_uow, run
 from identity.schema.errors import UserError
 from identity.schema.queries import _cursor, _decode_cursor  # the same keyset cursor as families'
-from identity.service import notify_cabinet
+from identity.service import messenger, notify_cabinet
 from identity.service.unit_of_work import IdentityUnitOfWork
 from kabinet.auth.principal import Principal
 from kabinet.errors import InvalidInput
@@ -32,7 +33,7 @@ def _clock(value: str | None, field: str) -> dt.time | None:
     return t.replace(second=0, microsecond=0)
 
 
-@strawberry.type(description="A message to the signed-in guardian in the cabinet.")
+@strawberry.type(description="A message to the signed-in person in the cabinet.")
 class Notification:
     id: strawberry.ID
     kind: Kind
@@ -47,14 +48,14 @@ class Notification:
                    created_at=n.created_at, read=n.read_at is not None)
 
 
-@strawberry.type(description="A page of the guardian's notifications, newest first.")
+@strawberry.type(description="A page of the person's notifications, newest first.")
 class NotificationPage:
     items: list[Notification]
     unread_count: int
     next_cursor: str | None = strawberry.field(description="Pass as `after` for the next page; null at the end.")
 
 
-@strawberry.type(description="Which kinds the guardian is told on each channel, in which language, and the quiet "
+@strawberry.type(description="Which kinds the person is told on each channel, in which language, and the quiet "
                              "hours (the branch's local time) when email and SMS wait.")
 class NotificationPreferences:
     language: str | None = strawberry.field(description="ru | en; null: the school's default.")
@@ -65,6 +66,13 @@ class NotificationPreferences:
         description="Off by default (SMS cost money); capped like every SMS.")
     quiet_from: str | None
     quiet_to: str | None
+    telegram: list[Kind] = strawberry.field(
+        description="Sent only to a linked Telegram chat (linkMessenger), when the school has a bot.")
+
+    @strawberry.field(description="Whether the signed-in person has linked a Telegram chat.")
+    async def telegram_linked(self, info: Ctx) -> bool:
+        person_id = notify_cabinet.own_recipient(info.context.principal)
+        return await in_uow(info, lambda uow: messenger.linked(uow, person_id))
 
     @classmethod
     def from_model(cls, p: PreferencesModel) -> NotificationPreferences:
@@ -73,7 +81,7 @@ class NotificationPreferences:
 
         return cls(language=p.language, cabinet=kinds(p.cabinet), email=kinds(p.email), sms=kinds(p.sms),
                    quiet_from=p.quiet_from.strftime("%H:%M") if p.quiet_from else None,
-                   quiet_to=p.quiet_to.strftime("%H:%M") if p.quiet_to else None)
+                   quiet_to=p.quiet_to.strftime("%H:%M") if p.quiet_to else None, telegram=kinds(p.telegram))
 
 
 @strawberry.input
@@ -84,6 +92,7 @@ class NotificationPreferencesInput:
     sms: list[Kind]
     quiet_from: str | None = strawberry.field(default=None, description="HH:MM, with quietTo; null: none.")
     quiet_to: str | None = None
+    telegram: list[Kind] | None = strawberry.field(default=None, description="null: unchanged.")
 
 
 @strawberry.type
@@ -102,7 +111,7 @@ class MarkNotificationsReadPayload:
 class NotificationQueries:
     # Changed by most events about the family, which identity's notification routes do not announce (so those
     # events leave the family's other identity answers cached): never kept by the gateway.
-    @strawberry.field(description="The signed-in guardian's notifications, newest first (guardians only).",
+    @strawberry.field(description="The signed-in guardian's or staff member's notifications, newest first.",
                       directives=[NEVER_KEPT])
     async def my_notifications(self, info: Ctx, first: int = 20, after: str | None = None) -> NotificationPage:
         principal = info.context.principal
@@ -112,7 +121,7 @@ class NotificationQueries:
         return NotificationPage(items=[Notification.from_model(n) for n in page.items], unread_count=page.unread,
                                 next_cursor=_cursor(last.created_at, last.id) if last else None)
 
-    @strawberry.field(description="The signed-in guardian's notification preferences (guardians only).")
+    @strawberry.field(description="The signed-in guardian's or staff member's notification preferences.")
     async def notification_preferences(self, info: Ctx) -> NotificationPreferences:
         principal = info.context.principal
         got = await in_uow(info, lambda uow: notify_cabinet.preferences(uow, principal))
@@ -121,22 +130,66 @@ class NotificationQueries:
 
 @strawberry.type
 class NotificationMutations:
-    @strawberry.mutation(description="Mark the signed-in guardian's notifications read (all when ids is null).")
+    @strawberry.mutation(description="Mark the signed-in person's notifications read (all when ids is null).")
     async def mark_notifications_read(self, info: Ctx,
                                       ids: list[strawberry.ID] | None = None) -> MarkNotificationsReadPayload:
         cmd = notify_cabinet.MarkRead(None if ids is None else [str(i) for i in ids])
         unread, errors = await run(info, notify_cabinet.mark_read, cmd)
         return MarkNotificationsReadPayload(unread_count=unread, errors=errors)
 
-    @strawberry.mutation(description="Set the signed-in guardian's notification preferences.")
+    @strawberry.mutation(description="Set the signed-in person's notification preferences.")
     async def set_notification_preferences(self, info: Ctx, input: NotificationPreferencesInput
                                            ) -> NotificationPreferencesPayload:
         async def use_case(cmd: NotificationPreferencesInput, uow: IdentityUnitOfWork,
                            principal: Principal) -> PreferencesModel:
             return await notify_cabinet.set_preferences(notify_cabinet.SetPreferences(
                 cmd.language, frozenset(cmd.cabinet), frozenset(cmd.email), frozenset(cmd.sms),
-                _clock(cmd.quiet_from, "quietFrom"), _clock(cmd.quiet_to, "quietTo")), uow, principal)
+                _clock(cmd.quiet_from, "quietFrom"), _clock(cmd.quiet_to, "quietTo"),
+                None if cmd.telegram is None else frozenset(cmd.telegram)), uow, principal)
 
         got, errors = await run(info, use_case, input)
         return NotificationPreferencesPayload(
             preferences=NotificationPreferences.from_model(got) if got else None, errors=errors)
+
+
+@strawberry.type(description="A one-time code that links a Telegram chat: open `link` (or send `/start <code>` to "
+                             "the school's bot) before `expiresAt`.")
+class MessengerLink:
+    code: str
+    link: str | None = strawberry.field(description="The bot's t.me deep link; null when its name is not set.")
+    expires_at: dt.datetime
+
+
+@strawberry.type
+class LinkMessengerPayload:
+    link: MessengerLink | None
+    errors: list[UserError]
+
+
+@strawberry.type
+class UnlinkMessengerPayload:
+    linked: bool | None
+    errors: list[UserError]
+
+
+@strawberry.type
+class MessengerMutations:
+    @strawberry.mutation(description="A one-time code to link the signed-in person's Telegram chat "
+                                     "(MESSENGER_NOT_CONFIGURED when the school has no bot).")
+    async def link_messenger(self, info: Ctx) -> LinkMessengerPayload:
+        async def use_case(_: None, uow: IdentityUnitOfWork, principal: Principal) -> messenger.MessengerLink:
+            return await messenger.link_messenger(uow, principal)
+
+        got, errors = await run(info, use_case, None)
+        return LinkMessengerPayload(
+            link=MessengerLink(code=got.code, link=got.link, expires_at=got.expires_at) if got else None,
+            errors=errors)
+
+    @strawberry.mutation(description="Unlink the signed-in person's Telegram chat: nothing new goes there.")
+    async def unlink_messenger(self, info: Ctx) -> UnlinkMessengerPayload:
+        async def use_case(_: None, uow: IdentityUnitOfWork, principal: Principal) -> bool:
+            await messenger.unlink_messenger(uow, principal)
+            return False
+
+        got, errors = await run(info, use_case, None)
+        return UnlinkMessengerPayload(linked=got, errors=errors)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from identity.domain.events import EventsApplied
-from identity.service import notify
+from identity.domain.events import EventsApplied, LeadCreated, QuestionAsked
+from identity.service import notify, notify_staff
 from identity.service.family import open_access
 from identity.service.inbound_events import LessonScheduledV1, ParticipantAddedV1, SubscriptionSoldV1
 from identity.service.notify_events import (
@@ -77,6 +77,10 @@ HANDLERS: Consumer[IdentityUnitOfWork, Teachings] = Consumer(
         batch(HomeworkAssignedV1, notify.on_homework_assigned, announces=True),
         # Identity's own event read back: the answer was committed with it (docs/notifications.md).
         each(QuestionAnsweredV1, notify.on_question_answered, announces=True),
+        # Staff's (identity's own events, read back through its inbox): a branch's admins told of its leads
+        # and questions.
+        batch(LeadCreated, notify_staff.on_leads_created, announces=True),
+        batch(QuestionAsked, notify_staff.on_questions_asked, announces=True),
     ],
     start=set,
     finish=record_teachings,

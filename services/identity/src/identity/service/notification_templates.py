@@ -9,6 +9,15 @@ from zoneinfo import ZoneInfo
 from identity.domain.notifications import Kind
 
 TEMPLATES: dict[Kind, dict[str, tuple[str, str]]] = {
+    # Staff's (identity.service.notify_staff): no contact details or question text - those stay in the cabinet.
+    Kind.LEAD_CREATED: {
+        "ru": ("Новый лид", "Новый лид: {child}, интерес: {interest} (источник: {source})."),
+        "en": ("New lead", "New lead: {child}, interested in {interest} (source: {source})."),
+    },
+    Kind.QUESTION_ASKED: {
+        "ru": ("Вопрос семьи", "Семья задала вопрос (тема: {topic}). Ответить до {due}."),
+        "en": ("A family's question", "A family asked a question (topic: {topic}). Answer by {due}."),
+    },
     Kind.LESSON_SCHEDULED: {
         "ru": ("Новое занятие", "{student}: занятие {when}."),
         "en": ("New lesson", "{student}: a lesson on {when}."),

@@ -17,6 +17,7 @@ from decimal import Decimal
 from identity.domain.model import Guardian, Student, new_id
 from identity.domain.notifications import Channel, Kind, Notification, Preferences, Status
 from identity.service.inbound_events import LessonScheduledV1, ParticipantAddedV1
+from identity.service.messenger import chats_for
 from identity.service.notification_templates import local_time, money, render
 from identity.service.notify_events import (
     GradePostedV1,
@@ -56,25 +57,42 @@ async def families_of(uow: IdentityUnitOfWork, student_ids: Iterable[str]) -> di
     return _families((await uow.students.by_ids(sorted(set(student_ids)))).values())
 
 
-def _address(g: Guardian, channel: Channel) -> str | None:
+def _address(g: Guardian, channel: Channel, chats: dict[str, str]) -> str | None:
     if channel is Channel.CABINET:
         return ""
     if channel is Channel.EMAIL:
         return g.email if g.email and g.email_confirmed_at else None  # only a confirmed address
+    if channel is Channel.TELEGRAM:
+        return chats.get(g.id)  # only a chat the guardian linked
     return g.phone
 
 
-def _one(event_id: str, kind: Kind, g: Guardian, channel: Channel, prefs: Preferences, default_language: str,
-         params: dict[str, str], branch_id: str | None, now: datetime) -> Notification | None:
-    address = _address(g, channel)
+@dataclass(frozen=True)
+class To:
+    """Whom a notification goes to: a person (a guardian, or a staff member with no family: ``family_id`` "")
+    and the address of each channel they can be reached on (None: not on that channel)."""
+
+    person_id: str
+    family_id: str
+    addresses: dict[Channel, str | None]
+
+
+def notification(event_id: str, kind: Kind, to: To, channel: Channel, prefs: Preferences, default_language: str,
+                 params: dict[str, str], branch_id: str | None, now: datetime) -> Notification | None:
+    """The row for one person and channel, or None when they did not choose the kind there or have no address."""
+    address = to.addresses.get(channel)
     if kind not in prefs.kinds(channel) or address is None:
         return None
     language = prefs.language or default_language
     subject, text = render(kind, language, params)
     in_cabinet = channel is Channel.CABINET
-    return Notification(new_id(), event_id, kind, g.id, g.family_id, channel, language, subject, text, branch_id,
-                        now, Status.SENT if in_cabinet else Status.PENDING, 0, None if in_cabinet else now,
-                        now if in_cabinet else None, address=address)
+    return Notification(new_id(), event_id, kind, to.person_id, to.family_id, channel, language, subject, text,
+                        branch_id, now, Status.SENT if in_cabinet else Status.PENDING, 0,
+                        None if in_cabinet else now, now if in_cabinet else None, address=address)
+
+
+def _to(g: Guardian, chats: dict[str, str]) -> To:
+    return To(g.id, g.family_id, {c: _address(g, c, chats) for c in Channel})
 
 
 @dataclass(frozen=True)
@@ -96,14 +114,14 @@ async def notify_families(uow: IdentityUnitOfWork, notices: Sequence[Notice]) ->
     if not notices:
         return 0
     guardians = await uow.guardians.of_families(sorted({n.family_id for n in notices}))
-    prefs = await uow.notifications.preferences(
-        sorted({g.id for n in notices for g in guardians.get(n.family_id, [])}))
+    ids = sorted({g.id for n in notices for g in guardians.get(n.family_id, [])})
+    prefs, chats = await uow.notifications.preferences(ids), await chats_for(uow, ids)
     ports = uow.ports
     now, language = ports.now(), ports.settings.notify_language
     rows = [row for n in notices for g in guardians.get(n.family_id, []) if n.guardian_id in (None, g.id)
             for c in Channel
-            if (row := _one(n.event_id, n.kind, g, c, prefs[g.id], language, n.params, n.branch_id, now))
-            is not None]
+            if (row := notification(n.event_id, n.kind, _to(g, chats), c, prefs[g.id], language, n.params,
+                                    n.branch_id, now)) is not None]
     return await uow.notifications.add(rows)
 
 

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 from identity.domain.errors import SmsNotAvailable
 from identity.domain.notifications import Channel, Notification, Status, backoff
-from identity.service.ports import IdentityPorts
+from identity.service.ports import DeliveryFailed, IdentityPorts
 from identity.service.sms import charge_family_sms, check_region
 from identity.service.unit_of_work import IdentityUnitOfWork
 
@@ -80,6 +80,12 @@ async def _charge_sms(unit_of_work: UowFactory, n: Notification, now: datetime) 
     return None
 
 
+async def _send_telegram(ports: IdentityPorts, n: Notification) -> None:
+    if ports.telegram is None:  # the bot was unconfigured after this was recorded: waits for it, as an outage
+        raise DeliveryFailed("no Telegram bot is configured (IDENTITY_TELEGRAM_BOT_TOKEN)")
+    await ports.telegram.send_message(n.address, f"{n.subject}\n{n.text}")
+
+
 async def _deliver(unit_of_work: UowFactory, ports: IdentityPorts, n: Notification) -> None:
     now = ports.now()
     async with unit_of_work() as uow:
@@ -96,6 +102,8 @@ async def _deliver(unit_of_work: UowFactory, ports: IdentityPorts, n: Notificati
     try:
         if n.channel is Channel.SMS:
             await ports.sms.send_sms(n.address, n.text)
+        elif n.channel is Channel.TELEGRAM:
+            await _send_telegram(ports, n)
         else:
             await ports.email.send_email(n.address, n.subject, n.text)
     except Exception as exc:  # any provider failure: tried again later (an outage is waited out)

@@ -31,6 +31,10 @@ class EmailSender(Protocol):
     async def send_email(self, to: str, subject: str, text: str) -> None: ...
 
 
+class MessengerSender(Protocol):
+    async def send_message(self, chat_id: str, text: str) -> None: ...
+
+
 class PasswordHasher(Protocol):
     async def hash(self, password: str) -> str: ...
     async def verify(self, stored: str | None, password: str) -> bool:
@@ -69,6 +73,7 @@ class IdentityPorts:
     # The development mailbox sends the SMS: only then may the demo's fixed code be used.
     sms_is_dev_mailbox: bool = False
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    telegram: MessengerSender | None = None  # None: no bot configured (IDENTITY_TELEGRAM_BOT_TOKEN)
 
     def now(self) -> datetime:
         return self.clock()

@@ -18,6 +18,7 @@ from identity.domain.credentials import EmailToken, OneTimeCode, RefreshToken, S
 from identity.domain.leads import Lead, LeadChange, LeadStage, LeadWinRecord
 from identity.domain.model import Branch, Consent, Family, Guardian, Staff, Student
 from identity.domain.questions import Question, Topic
+from identity.service.messenger_store import MessengerRepository
 from identity.service.notification_store import NotificationRepository
 from kabinet.events import EventContract
 from kabinet.idempotency import Idempotency
@@ -212,6 +213,9 @@ class IdentityUnitOfWork(Protocol):
 
     @property
     def staff(self) -> StaffRepository: ...
+
+    @property
+    def messengers(self) -> MessengerRepository: ...
 
     @property
     def codes(self) -> CodeRepository: ...

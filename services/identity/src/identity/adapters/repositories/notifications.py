@@ -10,7 +10,7 @@ from sqlalchemy import Row, and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.adapters.tables import notification_preferences, notifications, notify_lessons
-from identity.domain.notifications import Channel, Kind, Notification, Preferences, Status
+from identity.domain.notifications import TELEGRAM_BY_DEFAULT, Channel, Kind, Notification, Preferences, Status
 from kabinet.db.any_of import any_of
 from kabinet.db.bulk import BulkInsert
 from kabinet.db.dialect import dialect_of, insert_for
@@ -32,8 +32,9 @@ def _time(text: str | None) -> time | None:
 
 
 def _preferences(r: Row[Any]) -> Preferences:
+    telegram = TELEGRAM_BY_DEFAULT if r.telegram_kinds is None else _kinds(r.telegram_kinds)
     return Preferences(r.guardian_id, r.language, _kinds(r.cabinet_kinds), _kinds(r.email_kinds),
-                       _kinds(r.sms_kinds), _time(r.quiet_from), _time(r.quiet_to))
+                       _kinds(r.sms_kinds), _time(r.quiet_from), _time(r.quiet_to), telegram)
 
 
 def _notification(r: Row[Any]) -> Notification:
@@ -85,7 +86,8 @@ class SqlNotificationRepository:
     async def save_preferences(self, p: Preferences, now: datetime) -> None:
         values = {"language": p.language, "cabinet_kinds": ",".join(sorted(p.cabinet)),
                   "email_kinds": ",".join(sorted(p.email)), "sms_kinds": ",".join(sorted(p.sms)),
-                  "quiet_from": _hhmm(p.quiet_from), "quiet_to": _hhmm(p.quiet_to), "updated_at": now}
+                  "quiet_from": _hhmm(p.quiet_from), "quiet_to": _hhmm(p.quiet_to), "updated_at": now,
+                  "telegram_kinds": ",".join(sorted(p.telegram))}
         stmt = insert_for(self.session, notification_preferences).values(guardian_id=p.guardian_id, **values)
         await self.session.execute(stmt.on_conflict_do_update(index_elements=["guardian_id"], set_=values))
 

@@ -11,7 +11,8 @@ from identity.schema.mutations.leads import LeadMutations
 from identity.schema.mutations.org import OrgMutations
 from identity.schema.mutations.questions import QuestionMutations
 from identity.schema.mutations.sign_in import SignInMutations
-from identity.schema.notifications import NotificationMutations
+from identity.schema.notifications import MessengerMutations, NotificationMutations
 
 Mutation = merge_types("Mutation", (SignInMutations, AccountMutations, OrgMutations, FamilyMutations,
-                                    QuestionMutations, LeadMutations, NotificationMutations))
+                                    QuestionMutations, LeadMutations, NotificationMutations,
+                                    MessengerMutations))
