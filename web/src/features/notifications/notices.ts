@@ -74,6 +74,9 @@ const SECTION_OF: Record<NotificationKind, Section> = {
   QUESTION_ANSWERED: "questions",
   GRADE_POSTED: "progress",
   HOMEWORK_ASSIGNED: "", // the child's home shows the homework
+  // Staff's kinds: never a family's (no child's page to link).
+  LEAD_CREATED: "",
+  QUESTION_ASKED: "",
 };
 
 /** Money and questions are the family's (any child's page shows the same); the rest is one child's. */

@@ -5,7 +5,10 @@
  */
 import type { NotificationKind, NotificationPreferencesInput } from "../../gql/graphql";
 
-export const KINDS: readonly NotificationKind[] = [
+/** What a family is told (staff's kinds - new leads, questions asked - are for the staff's cabinet). */
+export type FamilyKind = Exclude<NotificationKind, "LEAD_CREATED" | "QUESTION_ASKED">;
+
+export const KINDS: readonly FamilyKind[] = [
   "LESSON_SCHEDULED", "LESSON_MOVED", "LESSON_CANCELLED", "LESSON_CHARGED", "PAYMENT_RECEIVED", "LOW_BALANCE",
   "SUBSCRIPTION_ENDING", "SUBSCRIPTION_ENDED", "GRADE_POSTED", "HOMEWORK_ASSIGNED", "QUESTION_ANSWERED",
 ];
