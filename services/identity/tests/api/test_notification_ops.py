@@ -26,7 +26,7 @@ from test_notifications import (
     _wait_rows,
 )
 
-from identity.adapters.tables import notifications, sms_day_totals, sms_messages
+from identity.adapters.tables import notification_preferences, notifications, sms_day_totals, sms_messages
 from identity.domain.credentials import branch_sms
 from identity.domain.model import Guardian, new_id
 from identity.service.notify_retention import delete_old_notifications
@@ -64,6 +64,33 @@ async def test_a_package_ending_tells_the_family_in_the_cabinet_and_by_email_onc
     defaults = (await env.ok(PREFS, who=_as(g)))["notificationPreferences"]
     assert "SUBSCRIPTION_ENDING" in defaults["email"] and "QUESTION_ANSWERED" not in defaults["email"]
     assert {"SUBSCRIPTION_ENDING", "QUESTION_ANSWERED"} <= set(defaults["cabinet"])
+
+
+async def test_a_kind_added_after_a_guardian_saved_preferences_starts_at_its_default(nenv: Env) -> None:
+    """Preferences saved by version 1 name the kinds chosen among its nine: a package ending (newer) was never
+    offered, so it is not refused - it comes at its default (cabinet and email); one saved since is a choice."""
+    env = nenv
+    branch = await make_branch(env)
+    (old_fam, old_g), (new_fam, new_g) = await _family(env, branch), await _family(env, branch)
+    # What version 1 saved for a guardian who wanted only payments, in the cabinet and by email: no known_kinds.
+    async with env.runtime.sessionmaker() as s:
+        await s.execute(notification_preferences.insert().values(
+            guardian_id=old_g.id, language=None, cabinet_kinds="payment_received", email_kinds="payment_received",
+            sms_kinds="", quiet_from=None, quiet_to=None, updated_at=datetime.now(UTC)))
+        await s.commit()
+    # Saved now, with the package's end not chosen anywhere: refused, as chosen.
+    await env.ok(SET_PREFS, {"i": {"cabinet": ["PAYMENT_RECEIVED"], "email": ["PAYMENT_RECEIVED"], "sms": []}},
+                 _as(new_g))
+    shown = (await env.ok(PREFS, who=_as(old_g)))["notificationPreferences"]
+    assert {"SUBSCRIPTION_ENDING", "QUESTION_ANSWERED"} <= set(shown["cabinet"])
+    assert "SUBSCRIPTION_ENDING" in shown["email"] and "GRADE_POSTED" not in shown["cabinet"]
+    await _publish(env, _ending(old_fam, old_fam["students"][0]["id"]), _ending(new_fam, new_fam["students"][0]["id"]))
+    got = await _wait_rows(env, 2, guardian_id=old_g.id)
+    assert sorted(r.channel for r in got) == ["cabinet", "email"]
+    await _publish(env, _event("billing.payment.received", payment_id=str(uuid.uuid4()), family_id=new_fam["id"],
+                               amount={"amount": "10.00", "currency": "RUB"}))
+    await _wait_rows(env, 2, guardian_id=new_g.id)  # the payment's two, after the package's end was handled
+    assert await _rows(env, guardian_id=new_g.id, kind="subscription_ending") == []
 
 
 async def test_an_answer_tells_the_guardian_who_asked_only(nenv: Env) -> None:

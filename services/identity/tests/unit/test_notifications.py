@@ -61,3 +61,17 @@ def test_defaults_and_bad_preferences() -> None:
         except InvalidInput:
             continue
         raise AssertionError(f"accepted {bad}")
+
+
+def test_preferences_saved_before_a_kind_existed_give_it_its_default() -> None:
+    v1 = frozenset(Kind) - {Kind.SUBSCRIPTION_ENDING, Kind.QUESTION_ANSWERED, Kind.LEAD_CREATED, Kind.QUESTION_ASKED}
+    only_payments = frozenset({Kind.PAYMENT_RECEIVED})
+    old = Preferences.saved("g", None, only_payments, only_payments, frozenset(), None, None, frozenset(), v1)
+    cabinet, email = old.kinds(Channel.CABINET), old.kinds(Channel.EMAIL)
+    assert Kind.SUBSCRIPTION_ENDING in cabinet and Kind.SUBSCRIPTION_ENDING in email
+    assert Kind.QUESTION_ANSWERED in cabinet and Kind.QUESTION_ANSWERED not in email
+    assert Kind.GRADE_POSTED not in old.kinds(Channel.CABINET)  # known then: refused, as chosen
+    assert old.kinds(Channel.SMS) == frozenset()
+    now = Preferences.saved("g", None, only_payments, only_payments, frozenset(), None, None, frozenset(),
+                            frozenset(Kind))
+    assert now.kinds(Channel.CABINET) == only_payments and now.kinds(Channel.EMAIL) == only_payments

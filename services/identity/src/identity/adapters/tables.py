@@ -363,6 +363,8 @@ notification_preferences = Table(
     Column("quiet_to", String(5), nullable=True),
     Column("updated_at", UtcDateTime(), nullable=False),
     Column("telegram_kinds", Text, nullable=True),  # NULL: the default (chosen before Telegram existed, or never)
+    # The kinds there were when these were saved: a kind added since starts at its default (NULL: version 1's).
+    Column("known_kinds", Text, nullable=True),
 )
 
 # A person's (guardian's or staff member's) linked messenger chat: where their Telegram notifications go.

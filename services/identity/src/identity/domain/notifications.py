@@ -76,6 +76,16 @@ class Preferences:
     quiet_to: time | None = None
     telegram: frozenset[Kind] = TELEGRAM_BY_DEFAULT
 
+    @classmethod
+    def saved(cls, guardian_id: str, language: str | None, cabinet: frozenset[Kind], email: frozenset[Kind],
+              sms: frozenset[Kind], quiet_from: time | None, quiet_to: time | None, telegram: frozenset[Kind],
+              known: frozenset[Kind]) -> Preferences:
+        """Choices saved when only the ``known`` kinds existed: a kind added since was never offered, so it starts
+        at its default on every channel (a package ending soon in the cabinet and by email) until they choose."""
+        new, default = frozenset(Kind) - known, cls(guardian_id)
+        return cls(guardian_id, language, cabinet | (default.cabinet & new), email | (default.email & new),
+                   sms | (default.sms & new), quiet_from, quiet_to, telegram | (default.telegram & new))
+
     def kinds(self, channel: Channel) -> frozenset[Kind]:
         return {Channel.CABINET: self.cabinet, Channel.EMAIL: self.email, Channel.SMS: self.sms,
                 Channel.TELEGRAM: self.telegram}[channel]

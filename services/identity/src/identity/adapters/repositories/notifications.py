@@ -31,10 +31,17 @@ def _time(text: str | None) -> time | None:
     return None if text is None else time.fromisoformat(text)
 
 
+# The kinds of version 1: what preferences saved before `known_kinds` existed chose among.
+VERSION_1_KINDS = frozenset({Kind.LESSON_SCHEDULED, Kind.LESSON_MOVED, Kind.LESSON_CANCELLED, Kind.LESSON_CHARGED,
+                             Kind.PAYMENT_RECEIVED, Kind.LOW_BALANCE, Kind.SUBSCRIPTION_ENDED, Kind.GRADE_POSTED,
+                             Kind.HOMEWORK_ASSIGNED})
+
+
 def _preferences(r: Row[Any]) -> Preferences:
     telegram = TELEGRAM_BY_DEFAULT if r.telegram_kinds is None else _kinds(r.telegram_kinds)
-    return Preferences(r.guardian_id, r.language, _kinds(r.cabinet_kinds), _kinds(r.email_kinds),
-                       _kinds(r.sms_kinds), _time(r.quiet_from), _time(r.quiet_to), telegram)
+    known = VERSION_1_KINDS if r.known_kinds is None else _kinds(r.known_kinds)
+    return Preferences.saved(r.guardian_id, r.language, _kinds(r.cabinet_kinds), _kinds(r.email_kinds),
+                             _kinds(r.sms_kinds), _time(r.quiet_from), _time(r.quiet_to), telegram, known)
 
 
 def _notification(r: Row[Any]) -> Notification:
@@ -87,7 +94,7 @@ class SqlNotificationRepository:
         values = {"language": p.language, "cabinet_kinds": ",".join(sorted(p.cabinet)),
                   "email_kinds": ",".join(sorted(p.email)), "sms_kinds": ",".join(sorted(p.sms)),
                   "quiet_from": _hhmm(p.quiet_from), "quiet_to": _hhmm(p.quiet_to), "updated_at": now,
-                  "telegram_kinds": ",".join(sorted(p.telegram))}
+                  "telegram_kinds": ",".join(sorted(p.telegram)), "known_kinds": ",".join(sorted(Kind))}
         stmt = insert_for(self.session, notification_preferences).values(guardian_id=p.guardian_id, **values)
         await self.session.execute(stmt.on_conflict_do_update(index_elements=["guardian_id"], set_=values))
 
