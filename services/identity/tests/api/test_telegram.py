@@ -47,6 +47,8 @@ class FakeTelegram:
     def __init__(self) -> None:
         self.calls: list[dict[str, Any]] = []
         self.failures = 0
+        self.blocked: set[str] = set()  # chats whose person blocked the bot: 403, as Telegram answers
+        self.refused = 0  # messages answered so
         self.app = Starlette(routes=[Route("/bot{token}/sendMessage", self.send, methods=["POST"])])
 
     async def send(self, request: Request) -> JSONResponse:
@@ -56,6 +58,10 @@ class FakeTelegram:
         if request.path_params["token"] != TOKEN:
             return JSONResponse({"ok": False, "description": "Unauthorized"}, status_code=401)
         body = await request.json()
+        if str(body["chat_id"]) in self.blocked:
+            self.refused += 1
+            return JSONResponse({"ok": False, "error_code": 403,
+                                 "description": "Forbidden: bot was blocked by the user"}, status_code=403)
         self.calls.append(body)
         return JSONResponse({"ok": True, "result": {"message_id": len(self.calls), "chat": {"id": body["chat_id"]}}})
 
@@ -229,6 +235,30 @@ async def test_staff_are_told_of_leads_in_their_linked_chat(tenv: Env, telegram:
     await _drain(env)
     told = [t for t in fake.to("701") if "Vera" in t]
     assert len(told) == 1 and "Chess" in told[0]
+
+
+async def test_a_chat_that_blocked_the_bot_is_not_tried_again_and_is_unlinked(
+        tenv: Env, telegram: tuple[FakeTelegram, str]) -> None:
+    env, (fake, _) = tenv, telegram
+    await _drain(env)
+    fam, g, me = await _guardian(env)
+    await _link(env, me, 702)
+    await env.ok(SET_PREFS, {"i": {"cabinet": [], "email": [], "sms": [], "telegram": ["PAYMENT_RECEIVED"]}}, me)
+    fake.blocked.add("702")
+    fake.refused = 0
+    await env.runtime.transport.publish(_paid(fam["id"]))
+    [row] = await _wait(env, g.id, 1)
+    assert (row.channel, row.status) == ("telegram", "pending")
+    await send_due(env.runtime.unit_of_work, env.deps)
+    [refused] = await _rows(env, g.id)
+    assert refused.status == "not_sent" and "403" in refused.reason and refused.next_attempt_at is None
+    async with env.runtime.unit_of_work() as uow:
+        assert await uow.messengers.chats("telegram", [g.id]) == {}  # unlinked: nothing more recorded for it
+    await send_due(env.runtime.unit_of_work, env.deps)  # never tried again
+    assert fake.refused == 1
+    await env.runtime.transport.publish(_paid(fam["id"]))
+    await _drain(env)
+    assert [r.status for r in await _rows(env, g.id)] == ["not_sent"]
 
 
 async def test_the_bot_adapter_reports_a_refusal_without_its_token(telegram: tuple[FakeTelegram, str]) -> None:

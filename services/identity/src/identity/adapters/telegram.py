@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import httpx
 
-from identity.service.ports import DeliveryFailed
+from identity.service.ports import DeliveryFailed, Undeliverable
 
 
 class TelegramBot:
@@ -23,11 +23,22 @@ class TelegramBot:
         except httpx.HTTPError as exc:
             raise DeliveryFailed(f"Telegram unreachable: {type(exc).__name__}") from None
         ok = resp.status_code < 300 and _ok(resp)
-        if not ok:
-            raise DeliveryFailed(f"Telegram refused: {resp.status_code}")
+        if ok:
+            return
+        if resp.status_code == 403 or (resp.status_code == 400 and "chat not found" in _description(resp)):
+            # The person blocked the bot, or the chat is gone: no retry will ever get through.
+            raise Undeliverable(f"Telegram refused for good: {resp.status_code}")
+        raise DeliveryFailed(f"Telegram refused: {resp.status_code}")
 
     async def aclose(self) -> None:
         await self._client.aclose()
+
+
+def _description(resp: httpx.Response) -> str:
+    try:
+        return str(resp.json().get("description", "")).lower()
+    except ValueError:
+        return ""
 
 
 def _ok(resp: httpx.Response) -> bool:

@@ -82,3 +82,11 @@ async def chats_for(uow: IdentityUnitOfWork, person_ids: Sequence[str]) -> dict[
     if not person_ids or not _configured(uow):
         return {}
     return await uow.messengers.chats(TELEGRAM, person_ids)
+
+
+async def forget_refused_chat(uow: IdentityUnitOfWork, person_id: str, chat_id: str) -> None:
+    """A chat that refused the bot for good (blocked it, or gone) is unlinked - unless the person has linked another
+    since: nothing more is recorded for Telegram until they link again."""
+    if (await uow.messengers.chats(TELEGRAM, [person_id])).get(person_id) == chat_id:
+        await uow.messengers.unlink(TELEGRAM, person_id)
+        await uow.commit()

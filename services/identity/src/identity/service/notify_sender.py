@@ -18,7 +18,8 @@ from datetime import datetime, timedelta
 
 from identity.domain.errors import SmsNotAvailable
 from identity.domain.notifications import Channel, Notification, Status, backoff
-from identity.service.ports import DeliveryFailed, IdentityPorts
+from identity.service.messenger import forget_refused_chat
+from identity.service.ports import DeliveryFailed, IdentityPorts, Undeliverable
 from identity.service.sms import charge_family_sms, check_region
 from identity.service.unit_of_work import IdentityUnitOfWork
 
@@ -106,6 +107,14 @@ async def _deliver(unit_of_work: UowFactory, ports: IdentityPorts, n: Notificati
             await _send_telegram(ports, n)
         else:
             await ports.email.send_email(n.address, n.subject, n.text)
+    except Undeliverable as exc:  # the address refuses for good (a blocked bot): kept with the reason, not retried
+        n.status, n.reason, n.next_attempt_at = Status.NOT_SENT, f"undeliverable: {exc}"[:200], None
+        log.warning("notification undeliverable", extra={"notification_id": n.id, "channel": n.channel.value})
+        await _save(unit_of_work, n)
+        if n.channel is Channel.TELEGRAM:
+            async with unit_of_work() as uow:
+                await forget_refused_chat(uow, n.guardian_id, n.address)
+        return
     except Exception as exc:  # any provider failure: tried again later (an outage is waited out)
         n.next_attempt_at = now + backoff(n.attempts)
         n.reason = f"delivery failed: {exc}"[:200]

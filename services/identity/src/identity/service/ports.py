@@ -23,6 +23,10 @@ class DeliveryFailed(Exception):
     """The provider did not take the message (logged; the caller's response does not change)."""
 
 
+class Undeliverable(DeliveryFailed):
+    """The address will never take the message (a Telegram chat that blocked the bot or is gone): not tried again."""
+
+
 class SmsSender(Protocol):
     async def send_sms(self, phone: str, text: str) -> None: ...
 
