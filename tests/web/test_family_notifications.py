@@ -138,8 +138,10 @@ async def test_a_payment_and_a_grade_become_notices_the_bell_counts(cabinet: Cab
 
 async def test_show_more_reads_the_older_pages_with_the_keyboard(cabinet: Cabinet, parent: Page) -> None:
     sasha = children(cabinet)[0]
-    # more than one page (20) of notices, each from a payment made here
-    await asyncio.gather(*(pay(cabinet, f"{100 + n}.00") for n in range(22)))
+    # more than one page (20) of notices, each from a payment made here, one after another (their order is the
+    # notices' order: made at once, which two are oldest would be the commits' race)
+    for n in range(22):
+        await pay(cabinet, f"{100 + n}.00")
     await parent.set_viewport_size(DESKTOP)
     await open_list(parent, sasha["id"])
     notices = parent.get_by_test_id("notice")

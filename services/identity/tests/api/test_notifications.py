@@ -465,3 +465,17 @@ async def test_a_run_of_payments_is_recorded_in_as_many_statements_as_one_paymen
     assert len(seven) == len(one), (one, seven)
     told = {r.family_id for r in await _rows(env, kind="payment_received")}
     assert set(families) <= told
+
+
+async def test_a_run_of_events_is_listed_in_the_order_the_events_came(nenv: Env) -> None:
+    """Identity records a run of events in one transaction (its consumer lingers for them): the cabinet still lists
+    their notices newest first in the events' order, not in the random order of their ids."""
+    env = nenv
+    fam, g = await _family(env, await make_branch(env), email=False)
+    amounts = [f"{100 + n}.00" for n in range(8)]
+    await _publish(env, *(_event("billing.payment.received", payment_id=str(uuid.uuid4()), family_id=fam["id"],
+                                 amount={"amount": a, "currency": "RUB"}) for a in amounts))
+    await _wait_rows(env, len(amounts), guardian_id=g.id, channel="cabinet")
+    items = (await env.ok("{ myNotifications { items { text } } }", None, _as(g)))["myNotifications"]["items"]
+    shown = [next(a for a in amounts if a in i["text"]) for i in items]
+    assert shown == amounts[::-1]
