@@ -162,7 +162,7 @@ export function NoticesView({ timeZone, stamp, settingsTo, linkFor, none }: Noti
               {paging.items.map((n) => {
                 const link = linkFor(n);
                 return (
-                  <li key={n.id} id={`notice-${n.id}`} tabIndex={-1} data-testid="notice" data-read={n.read}
+                  <li key={n.id} id={`notice-${n.id}`} tabIndex={-1} data-testid="notice" data-read={n.read} data-kind={n.kind}
                     className={n.read ? "notice" : "notice notice--unread"}>
                     <div className="notice__head">
                       {!n.read && <span className="badge badge--new">{t("notify.new")}</span>}
