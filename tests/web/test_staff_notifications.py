@@ -14,7 +14,8 @@ from collections.abc import AsyncIterator
 import pytest
 from playwright.async_api import Page, expect
 
-from .conftest import ADMIN, OWNER, PHONE, VIEWPORTS, Cabinet, axe_check, go, sign_in_as_admin, tab_to, watched_page
+from .conftest import ADMIN, DESKTOP, OWNER, PHONE, Cabinet, axe_check, go, sign_in_as_admin, tab_to, watched_page
+from .test_admin_cabinet import no_sideways_scroll
 
 CREATE = """mutation($b: ID!, $i: LeadInput!) { createLead(branchId: $b, input: $i) {
     lead { id } errors { code message } } }"""
@@ -29,6 +30,14 @@ async def admin(cabinet: Cabinet) -> AsyncIterator[Page]:
     yield page
     await context.close()
     assert errors == [], errors
+
+
+async def on_both_screens(page: Page, screen: str) -> None:
+    """axe-core clean on a desktop and a phone; on the phone nothing scrolls sideways (the page is left there)."""
+    for viewport in (DESKTOP, PHONE):
+        await page.set_viewport_size(viewport)
+        await axe_check(page, f"{screen} {viewport}")
+    await no_sideways_scroll(page)
 
 
 async def lead_by_the_owner(cabinet: Cabinet, child: str) -> None:
@@ -58,10 +67,7 @@ async def test_an_admin_is_told_of_a_new_lead_and_marks_it_read(cabinet: Cabinet
     await expect(notice).to_have_count(1)
     await expect(notice).to_have_attribute("data-read", "false")
     await expect(notice.get_by_role("link", name="К лидам")).to_have_attribute("href", "/a/leads")
-    for viewport in VIEWPORTS:
-        await admin.set_viewport_size(viewport)
-        await axe_check(admin, f"admin's notifications {viewport}")
-    await admin.set_viewport_size(PHONE)
+    await on_both_screens(admin, "admin's notifications")
 
     await admin.get_by_role("button", name="Отметить все прочитанными").click()
     await expect(admin.get_by_test_id("unread-count")).to_have_text("Все уведомления прочитаны.")
@@ -89,10 +95,7 @@ async def test_the_settings_offer_staff_kinds_and_say_telegram_is_not_set_up(cab
     await expect(telegram.get_by_test_id("telegram-absent")).to_have_text(
         "Школа пока не подключила Telegram, поэтому уведомления туда не приходят.")
     await expect(telegram.get_by_role("button", name="Подключить Telegram")).to_have_count(0)
-    for viewport in VIEWPORTS:
-        await admin.set_viewport_size(viewport)
-        await axe_check(admin, f"admin's notification settings {viewport}")
-    await admin.set_viewport_size(PHONE)
+    await on_both_screens(admin, "admin's notification settings")
 
     # A choice saved stays: email for new leads.
     await table.get_by_role("checkbox", name="Новый лид: Почта").check()
