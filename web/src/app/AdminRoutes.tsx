@@ -13,10 +13,11 @@ import ClientCardPage from "../features/admin/components/ClientCardPage";
 import LeadsPage, { NewLeadPage } from "../features/admin/components/LeadsPage";
 import LeadCardPage from "../features/admin/components/LeadCardPage";
 import FunnelPage from "../features/admin/components/FunnelPage";
+import { StaffNotificationSettingsPage, StaffNotificationsPage } from "../features/notifications/components/StaffNotifications";
 import { AdminCtx, managedBranches, type AdminState } from "../features/admin/useAdmin";
 
 /** The admin's cabinet (`/a`, branch admins and the owner): a group's month to fill and publish, the clients and
- * a client's card, the leads (list, card, new) and their month's funnel. */
+ * a client's card, the leads (list, card, new) and their month's funnel, and the admin's own notifications. */
 export default function AdminRoutes() {
   const { t } = useI18n();
   const [{ data, error }] = useQuery({ query: AdminFrame });
@@ -44,6 +45,8 @@ export default function AdminRoutes() {
           <Route path="leads/new" element={<NewLeadPage />} />
           <Route path="leads/:leadId" element={<LeadCardPage />} />
           <Route path="funnel" element={<FunnelPage />} />
+          <Route path="notifications" element={<StaffNotificationsPage base="/a" timeZone={state.branch.timeZone} />} />
+          <Route path="notifications/settings" element={<StaffNotificationSettingsPage base="/a" />} />
           <Route path="*" element={<NotFound />} />
         </Routes>
       </AdminLayout>

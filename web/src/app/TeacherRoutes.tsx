@@ -5,9 +5,10 @@ import { useSession } from "../lib/useSession";
 import { TeacherLayout } from "../features/teacher/components/TeacherLayout";
 import TeacherHomePage from "../features/teacher/components/TeacherHomePage";
 import SheetPage from "../features/teacher/components/SheetPage";
+import { StaffNotificationSettingsPage, StaffNotificationsPage } from "../features/notifications/components/StaffNotifications";
 import { OutboxCtx, outboxFor } from "../features/teacher/useOutbox";
 
-/** The teacher's cabinet (`/t`): the week's lessons and the sheets to fill, and a lesson's sheet. */
+/** The teacher's cabinet (`/t`): the week's lessons and the sheets to fill, and a lesson's sheet, and the teacher's own notifications. */
 export default function TeacherRoutes() {
   const session = useSession();
   // Sheets kept offline belong to the staff member who made them (a shared phone never mixes two teachers').
@@ -19,6 +20,9 @@ export default function TeacherRoutes() {
         <Routes>
           <Route index element={<TeacherHomePage />} />
           <Route path="lessons/:lessonId" element={<SheetPage />} />
+          {/* no branch's zone in the teacher's frame: times in the device's own */}
+          <Route path="notifications" element={<StaffNotificationsPage base="/t" timeZone={Intl.DateTimeFormat().resolvedOptions().timeZone} />} />
+          <Route path="notifications/settings" element={<StaffNotificationSettingsPage base="/t" />} />
           <Route path="*" element={<NotFound />} />
         </Routes>
       </TeacherLayout>

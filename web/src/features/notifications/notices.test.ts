@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { EMPTY, allRead, childOf, linkOf, noticeTime, withNewest, withOlder, type Notice } from "./notices";
+import { EMPTY, allRead, childOf, linkOf, noticeTime, staffLinkOf, withNewest, withOlder, type Notice } from "./notices";
 
 const n = (id: string, read = false, text = "Маша: оценка 5."): Notice => ({
   id, kind: "GRADE_POSTED", subject: "Новая оценка", text, createdAt: "2026-12-07T10:00:00Z", read,
@@ -84,5 +84,13 @@ describe("a notice's time", () => {
     expect(older.date).toMatch(/1 дек/);
     expect(older.date).not.toMatch(/2026/);
     expect(noticeTime("2025-12-01T08:00:00Z", "en", "Europe/Moscow", now).date).toMatch(/2025/);
+  });
+});
+
+describe("a staff member's notice", () => {
+  it("leads an admin's new lead to the leads list, and nothing else anywhere", () => {
+    expect(staffLinkOf("LEAD_CREATED", "/a")).toEqual({ to: "/a/leads", label: "leads" });
+    expect(staffLinkOf("QUESTION_ASKED", "/a")).toBeNull();
+    expect(staffLinkOf("LEAD_CREATED", "/t")).toBeNull();
   });
 });

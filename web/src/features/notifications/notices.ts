@@ -113,6 +113,12 @@ export function linkOf(notice: Pick<Notice, "kind" | "text">, children: readonly
   return { to: section ? `${base}/${section}` : base, section };
 }
 
+/** Where a staff member's notice leads in their cabinet (`base`: "/a" or "/t"): a new lead to the admin's
+ * leads list; a question nowhere yet (no cabinet screen lists the branch's questions). */
+export function staffLinkOf(kind: NotificationKind, base: string): { to: string; label: "leads" } | null {
+  return kind === "LEAD_CREATED" && base === "/a" ? { to: "/a/leads", label: "leads" } : null;
+}
+
 /** "14:05" today, "вчера, 14:05" yesterday, else the weekday and date - in the branch's zone and the locale. */
 export function noticeTime(iso: string, locale: string, timeZone: string, now: Date = new Date()): {
   day: "today" | "yesterday" | null; time: string; date: string;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { formOf, inputOf, parseClock, toggled } from "./preferences";
+import { channelsFor, formOf, inputOf, parseClock, toggled } from "./preferences";
 
 const SERVER = {
   language: null, cabinet: ["GRADE_POSTED", "LESSON_MOVED"] as const, email: ["PAYMENT_RECEIVED"] as const,
-  sms: [] as const, quietFrom: null, quietTo: null,
+  sms: [] as const, telegram: ["LOW_BALANCE"] as const, telegramLinked: false, quietFrom: null, quietTo: null,
 };
 
 describe("quiet hours as typed", () => {
@@ -35,7 +35,7 @@ describe("the preferences form", () => {
     form = { ...form, language: "en" };
     expect(inputOf(form)).toEqual({ ok: true, input: {
       language: "en", cabinet: ["LESSON_MOVED"], email: ["PAYMENT_RECEIVED"], sms: ["LOW_BALANCE"],
-      quietFrom: null, quietTo: null,
+      telegram: null, quietFrom: null, quietTo: null,
     } });
   });
 
@@ -47,5 +47,35 @@ describe("the preferences form", () => {
   it("leaves one bound without the other to the server's typed error", () => {
     const got = inputOf({ ...formOf(SERVER), quietFrom: "22:00" });
     expect(got.ok && got.input.quietFrom === "22:00" && got.input.quietTo === null).toBe(true);
+  });
+});
+
+describe("staff and Telegram", () => {
+  const STAFF = {
+    language: "ru", cabinet: ["LEAD_CREATED", "QUESTION_ASKED"] as const, email: [] as const, sms: [] as const,
+    telegram: ["LEAD_CREATED", "QUESTION_ASKED"] as const, telegramLinked: true, quietFrom: null, quietTo: null,
+  };
+
+  it("shows Telegram only once a chat is linked, and SMS never to staff", () => {
+    expect(channelsFor("family", false)).toEqual(["cabinet", "email", "sms"]);
+    expect(channelsFor("family", true)).toEqual(["cabinet", "email", "sms", "telegram"]);
+    expect(channelsFor("staff", false)).toEqual(["cabinet", "email"]);
+    expect(channelsFor("staff", true)).toEqual(["cabinet", "email", "telegram"]);
+  });
+
+  it("sends staff's kinds only, no SMS, and Telegram's while linked", () => {
+    let form = formOf(STAFF);
+    form = toggled(form, "telegram", "QUESTION_ASKED", false);
+    form = toggled(form, "email", "LEAD_CREATED", true);
+    form = toggled(form, "email", "GRADE_POSTED", true); // not a staff kind: never sent
+    expect(inputOf(form, "staff")).toEqual({ ok: true, input: {
+      language: "ru", cabinet: ["LEAD_CREATED", "QUESTION_ASKED"], email: ["LEAD_CREATED"], sms: [],
+      telegram: ["LEAD_CREATED"], quietFrom: null, quietTo: null,
+    } });
+  });
+
+  it("leaves Telegram's kinds as they are while no chat is linked", () => {
+    const got = inputOf(formOf({ ...STAFF, telegramLinked: false }), "staff");
+    expect(got.ok && got.input.telegram).toBeNull();
   });
 });

@@ -13,13 +13,30 @@ export const KINDS: readonly FamilyKind[] = [
   "SUBSCRIPTION_ENDING", "SUBSCRIPTION_ENDED", "GRADE_POSTED", "HOMEWORK_ASSIGNED", "QUESTION_ANSWERED",
 ];
 
-export type Channel = "cabinet" | "email" | "sms";
-export const CHANNELS: readonly Channel[] = ["cabinet", "email", "sms"];
+/** What staff (branch admins, teachers) are told: a new lead, a family's question. */
+export type StaffKind = Extract<NotificationKind, "LEAD_CREATED" | "QUESTION_ASKED">;
+export const STAFF_KINDS: readonly StaffKind[] = ["LEAD_CREATED", "QUESTION_ASKED"];
+
+/** Whose settings: a family's or a staff member's (their kinds, and staff have no phone in Kabinet: no SMS). */
+export type Audience = "family" | "staff";
+
+export function kindsFor(audience: Audience): readonly NotificationKind[] {
+  return audience === "staff" ? STAFF_KINDS : KINDS;
+}
+
+export type Channel = "cabinet" | "email" | "sms" | "telegram";
+export const CHANNELS: readonly Channel[] = ["cabinet", "email", "sms", "telegram"];
+
+/** The form's columns: Telegram only once a chat is linked (nothing goes there before), SMS never for staff. */
+export function channelsFor(audience: Audience, telegramLinked: boolean): Channel[] {
+  return CHANNELS.filter((c) => (c !== "sms" || audience === "family") && (c !== "telegram" || telegramLinked));
+}
 
 export interface PreferencesForm {
   /** "" : the school's default language */
   language: "" | "ru" | "en";
   kinds: Record<Channel, ReadonlySet<NotificationKind>>;
+  telegramLinked: boolean;
   quietFrom: string;
   quietTo: string;
 }
@@ -29,6 +46,8 @@ export interface ServerPreferences {
   cabinet: readonly NotificationKind[];
   email: readonly NotificationKind[];
   sms: readonly NotificationKind[];
+  telegram: readonly NotificationKind[];
+  telegramLinked: boolean;
   quietFrom: string | null;
   quietTo: string | null;
 }
@@ -37,7 +56,8 @@ export function formOf(p: ServerPreferences): PreferencesForm {
   const language = p.language === "ru" || p.language === "en" ? p.language : "";
   return {
     language,
-    kinds: { cabinet: new Set(p.cabinet), email: new Set(p.email), sms: new Set(p.sms) },
+    kinds: { cabinet: new Set(p.cabinet), email: new Set(p.email), sms: new Set(p.sms), telegram: new Set(p.telegram) },
+    telegramLinked: p.telegramLinked,
     quietFrom: p.quietFrom ?? "",
     quietTo: p.quietTo ?? "",
   };
@@ -66,8 +86,9 @@ export type FormProblem = "quietFrom" | "quietTo";
 /**
  * The mutation's input, or the fields that are not times. One bound without the other, or equal bounds, are
  * sent as they are: the server refuses them with its typed error, which the form shows (one rule, one place).
+ * Only the audience's kinds are sent; Telegram's only while a chat is linked (else null: left as it is).
  */
-export function inputOf(form: PreferencesForm): { ok: true; input: NotificationPreferencesInput } | {
+export function inputOf(form: PreferencesForm, audience: Audience = "family"): { ok: true; input: NotificationPreferencesInput } | {
   ok: false; problems: FormProblem[];
 } {
   const from = parseClock(form.quietFrom), to = parseClock(form.quietTo);
@@ -75,14 +96,15 @@ export function inputOf(form: PreferencesForm): { ok: true; input: NotificationP
   if (!from.ok) problems.push("quietFrom");
   if (!to.ok) problems.push("quietTo");
   if (!from.ok || !to.ok) return { ok: false, problems };
-  const sorted = (kinds: ReadonlySet<NotificationKind>) => KINDS.filter((k) => kinds.has(k));
+  const sorted = (kinds: ReadonlySet<NotificationKind>) => kindsFor(audience).filter((k) => kinds.has(k));
   return {
     ok: true,
     input: {
       language: form.language || null,
       cabinet: sorted(form.kinds.cabinet),
       email: sorted(form.kinds.email),
-      sms: sorted(form.kinds.sms),
+      sms: audience === "staff" ? [] : sorted(form.kinds.sms),
+      telegram: form.telegramLinked ? sorted(form.kinds.telegram) : null,
       quietFrom: from.value,
       quietTo: to.value,
     },

@@ -1,6 +1,7 @@
 import { useId, type ReactNode } from "react";
 import { NavLink } from "react-router-dom";
 import { useI18n } from "../../../lib/i18n";
+import { NotificationsBell } from "../../notifications/components/NotificationsBell";
 import { TopBar } from "../../auth/components/TopBar";
 import { useAdmin } from "../useAdmin";
 
@@ -12,7 +13,7 @@ export function AdminLayout({ children }: { children: ReactNode }) {
   const id = useId();
   return (
     <div className="shell shell--wide">
-      <TopBar role={t("admin.cabinet")} />
+      <TopBar role={t("admin.cabinet")} extra={<NotificationsBell to="/a/notifications" stamp={null} />} />
       <nav className="sections" aria-label={t("nav.sections")}>
         <ul>
           <li><NavLink end to="/a" className={sectionClass}>{t("admin.nav.month")}</NavLink></li>

@@ -23,7 +23,7 @@ export const MarkNotificationsRead = graphql(`
 
 export const NotificationPreferencesFields = graphql(`
   fragment NotificationPreferencesFields on NotificationPreferences {
-    language cabinet email sms quietFrom quietTo
+    language cabinet email sms telegram telegramLinked quietFrom quietTo
   }
 `);
 
@@ -39,5 +39,18 @@ export const SetNotificationPreferences = graphql(`
       preferences { ...NotificationPreferencesFields }
       errors { code message field }
     }
+  }
+`);
+
+/** A one-time code and the bot's deep link (MESSENGER_NOT_CONFIGURED: the school has no bot). */
+export const LinkMessenger = graphql(`
+  mutation LinkMessenger {
+    linkMessenger { link { code link expiresAt } errors { code message field } }
+  }
+`);
+
+export const UnlinkMessenger = graphql(`
+  mutation UnlinkMessenger {
+    unlinkMessenger { linked errors { code message field } }
   }
 `);

@@ -1,4 +1,4 @@
-import { useId, useState, type FormEvent } from "react";
+import { useEffect, useId, useState, type FormEvent } from "react";
 import { Link } from "react-router-dom";
 import { useMutation, useQuery } from "urql";
 import { Card, ErrorNote, InfoNote, PageTitle, Spinner } from "../../../components/ui";
@@ -7,7 +7,8 @@ import { describeCombined, describeError, type ApiError } from "../../../lib/err
 import { useI18n, type MessageKey, type Translate } from "../../../lib/i18n";
 import { useCabinet } from "../../family/context";
 import { NotificationPreferences, SetNotificationPreferences } from "../api/operations";
-import { CHANNELS, KINDS, formOf, inputOf, toggled, type FormProblem, type PreferencesForm } from "../preferences";
+import { channelsFor, formOf, inputOf, kindsFor, toggled, type Audience, type FormProblem, type PreferencesForm } from "../preferences";
+import { TelegramCard } from "./TelegramCard";
 
 /** Which part of the form a server error belongs to (the others show by the save button). */
 type Place = "quiet" | "language" | "form";
@@ -24,25 +25,43 @@ function wordsFor(t: Translate, error: ApiError): string {
   return describeError(t, error);
 }
 
+/** The guardian's settings, in the family cabinet of the child shown. */
 export default function NotificationSettingsPage() {
-  const { t } = useI18n();
   const { child } = useCabinet();
-  const [{ data, error, fetching }] = useQuery({ query: NotificationPreferences, requestPolicy: "network-only" });
+  return <NotificationSettings audience="family" backTo={`/c/${child.id}/notifications`} />;
+}
+
+/** A guardian's or a staff member's settings: the audience's kinds per channel, Telegram, language, quiet hours. */
+export function NotificationSettings({ audience, backTo }: { audience: Audience; backTo: string }) {
+  const { t } = useI18n();
+  const [{ data, error, fetching }, reload] = useQuery({ query: NotificationPreferences, requestPolicy: "network-only" });
   const prefs = data?.notificationPreferences;
   return (
-    <div>
-      <p className="crumbs"><Link to={`/c/${child.id}/notifications`}>{t("notify.back")}</Link></p>
+    <div data-testid="notification-settings">
+      <p className="crumbs"><Link to={backTo}>{t("notify.back")}</Link></p>
       <PageTitle>{t("notify.prefs.title")}</PageTitle>
-      {prefs ? <PreferencesEditor initial={prefs} /> : fetching ? <Spinner /> :
-        <ErrorNote>{describeCombined(t, error) ?? t("error.generic")}</ErrorNote>}
+      {prefs ? (
+        <>
+          <PreferencesEditor initial={prefs} audience={audience} />
+          <TelegramCard linked={prefs.telegramLinked} onChanged={() => reload({ requestPolicy: "network-only" })} />
+        </>
+      ) : fetching ? <Spinner /> : <ErrorNote>{describeCombined(t, error) ?? t("error.generic")}</ErrorNote>}
     </div>
   );
 }
 
-function PreferencesEditor({ initial }: { initial: NotificationPreferencesFieldsFragment }) {
+function PreferencesEditor({ initial, audience }: { initial: NotificationPreferencesFieldsFragment; audience: Audience }) {
   const { t } = useI18n();
   const id = useId();
   const [form, setForm] = useState<PreferencesForm>(() => formOf(initial));
+  // A chat linked or unlinked below: the Telegram column comes or goes with the server's kinds; the rest as edited.
+  useEffect(() => {
+    setForm((f) => f.telegramLinked === initial.telegramLinked ? f : {
+      ...f, telegramLinked: initial.telegramLinked, kinds: { ...f.kinds, telegram: new Set(initial.telegram) },
+    });
+  }, [initial.telegramLinked, initial.telegram]);
+  const kinds = kindsFor(audience);
+  const channels = channelsFor(audience, form.telegramLinked);
   const [problems, setProblems] = useState<FormProblem[]>([]);
   const [errors, setErrors] = useState<ApiError[]>([]);
   const [saved, setSaved] = useState(false);
@@ -57,7 +76,7 @@ function PreferencesEditor({ initial }: { initial: NotificationPreferencesFields
     event.preventDefault();
     setSaved(false);
     setErrors([]);
-    const got = inputOf(form);
+    const got = inputOf(form, audience);
     setProblems(got.ok ? [] : got.problems);
     if (!got.ok) {
       document.getElementById(`${id}-${got.problems[0]}`)?.focus();
@@ -93,19 +112,19 @@ function PreferencesEditor({ initial }: { initial: NotificationPreferencesFields
   return (
     <form className="prefs" onSubmit={(e) => void onSubmit(e)} noValidate>
       <Card title={t("notify.prefs.kinds")}>
-        <p className="muted" id={`${id}-kinds`}>{t("notify.prefs.kindsHint")}</p>
+        <p className="muted" id={`${id}-kinds`}>{t(audience === "staff" ? "notify.prefs.kindsHintStaff" : "notify.prefs.kindsHint")}</p>
         <table className="prefs-table" aria-describedby={`${id}-kinds`} data-testid="prefs-table">
           <thead>
             <tr>
               <th scope="col">{t("notify.prefs.kind")}</th>
-              {CHANNELS.map((c) => <th scope="col" key={c}>{t(`notify.prefs.channel.${c}`)}</th>)}
+              {channels.map((c) => <th scope="col" key={c}>{t(`notify.prefs.channel.${c}`)}</th>)}
             </tr>
           </thead>
           <tbody>
-            {KINDS.map((kind) => (
+            {kinds.map((kind) => (
               <tr key={kind}>
                 <th scope="row">{t(`notify.kind.${kind}`)}</th>
-                {CHANNELS.map((c) => (
+                {channels.map((c) => (
                   <td key={c}>
                     <input type="checkbox" name={`${c}-${kind}`} checked={form.kinds[c].has(kind)}
                       aria-label={t("notify.prefs.toggle", { kind: t(`notify.kind.${kind}`), channel: t(`notify.prefs.channel.${c}`) })}
@@ -117,7 +136,7 @@ function PreferencesEditor({ initial }: { initial: NotificationPreferencesFields
           </tbody>
         </table>
         <p className="muted">{t("notify.prefs.emailNote")}</p>
-        <p className="muted">{t("notify.prefs.smsNote")}</p>
+        {audience === "family" && <p className="muted">{t("notify.prefs.smsNote")}</p>}
       </Card>
 
       <Card title={t("notify.prefs.languageCard")}>

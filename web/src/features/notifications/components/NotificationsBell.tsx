@@ -6,8 +6,9 @@ import { UnreadNotifications } from "../api/unread";
 import { useLooksAfter } from "../looks";
 
 /**
- * The family cabinet's bell: a link to the notifications with the unread count as a number (its accessible
- * name says the count in words). Refreshed on every cabinet event (`stamp`) and after "mark all read".
+ * A cabinet's bell (the family's, the admin's, the teacher's): a link to the notifications with the unread count
+ * as a number (its accessible name says the count in words). Refreshed on every cabinet event (`stamp`; staff's
+ * cabinets have none: null) and after "mark all read".
  */
 export function NotificationsBell({ to, stamp }: { to: string; stamp: string | null }) {
   const { t } = useI18n();

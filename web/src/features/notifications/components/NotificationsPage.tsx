@@ -16,10 +16,9 @@ const PAGE = 20;
 type Item = NotificationFieldsFragment;
 
 /** The list read page by page: the newest page again on every cabinet event, older pages on "show more". */
-function useNotices() {
+function useNotices(stamp: string | null) {
   const client = useClient();
   const refreshUnread = useRefreshUnread();
-  const stamp = useActivityStamp();
   const [paging, setPaging] = useState<Paging<Item>>(EMPTY);
   const [unread, setUnread] = useState<number | null>(null);
   const [loaded, setLoaded] = useState(false);
@@ -67,15 +66,44 @@ function useNotices() {
   return { paging, unread, loaded, older, error, showOlder, markedAll };
 }
 
-/**
- * The guardian's notifications, newest first, 20 at a time. Opening the page marks nothing: "mark all read" is
- * the parent's button, so the unread ones stay marked "new" until they have been seen and the parent says so
- * (marking on opening would also mark the pages not yet shown, as the API marks all at once).
- */
+/** The guardian's notifications, in the family cabinet of the child shown. */
 export default function NotificationsPage() {
-  const { t, locale } = useI18n();
   const { family, child, timeZone } = useCabinet();
-  const { paging, unread, loaded, older, error, showOlder, markedAll } = useNotices();
+  const stamp = useActivityStamp();
+  const linkFor = useCallback((n: Item): NoticeTarget | null => {
+    const link = linkOf(n, family.students, child.id);
+    return link && { to: link.to, label: `notify.open.${link.section || "home"}` as MessageKey };
+  }, [family.students, child.id]);
+  return <NoticesView timeZone={timeZone} stamp={stamp} settingsTo={`/c/${child.id}/notifications/settings`}
+    linkFor={linkFor} none="notify.none" />;
+}
+
+/** Where a notice leads in the cabinet showing it, and the link's words. */
+export interface NoticeTarget {
+  to: string;
+  label: MessageKey;
+}
+
+export interface NoticesViewProps {
+  /** The zone times are shown in (the branch's). */
+  timeZone: string;
+  /** Changes on a cabinet event (the list reads its newest page again); null: no live events. */
+  stamp: string | null;
+  settingsTo: string;
+  linkFor: (notice: Item) => NoticeTarget | null;
+  /** What an empty list says. */
+  none: MessageKey;
+}
+
+/**
+ * A person's notifications (a guardian's or a staff member's), newest first, 20 at a time. Opening the page
+ * marks nothing: "mark all read" is the person's button, so the unread ones stay marked "new" until they have
+ * been seen and the person says so (marking on opening would also mark the pages not yet shown, as the API marks
+ * all at once).
+ */
+export function NoticesView({ timeZone, stamp, settingsTo, linkFor, none }: NoticesViewProps) {
+  const { t, locale } = useI18n();
+  const { paging, unread, loaded, older, error, showOlder, markedAll } = useNotices(stamp);
   const [marking, markRead] = useMutation(MarkNotificationsRead);
   const refreshUnread = useRefreshUnread();
   const [note, setNote] = useState<{ ok: boolean; text: string } | null>(null);
@@ -122,19 +150,19 @@ export default function NotificationsPage() {
             disabled={marking.fetching || !unread}>
             {t("notify.markAll")}
           </button>
-          <Link className="button" to={`/c/${child.id}/notifications/settings`}>{t("notify.settings")}</Link>
+          <Link className="button" to={settingsTo}>{t("notify.settings")}</Link>
         </div>
       </div>
       {/* "marked" stands while nothing new has come since */}
       {note && (note.ok ? unread === 0 && <InfoNote>{note.text}</InfoNote> : <ErrorNote>{note.text}</ErrorNote>)}
       {!loaded ? <Spinner /> : error && paging.items.length === 0 ? <ErrorNote>{describeCombined(t, error)}</ErrorNote> :
-        paging.items.length === 0 ? <Empty>{t("notify.none")}</Empty> : (
+        paging.items.length === 0 ? <Empty>{t(none)}</Empty> : (
           <section className="card">
             <ul className="list notices" aria-label={t("notify.list")} data-testid="notices">
               {paging.items.map((n) => {
-                const link = linkOf(n, family.students, child.id);
+                const link = linkFor(n);
                 return (
-                  <li key={n.id} id={`notice-${n.id}`} tabIndex={-1} data-testid="notice" data-read={n.read}
+                  <li key={n.id} id={`notice-${n.id}`} tabIndex={-1} data-testid="notice" data-read={n.read} data-kind={n.kind}
                     className={n.read ? "notice" : "notice notice--unread"}>
                     <div className="notice__head">
                       {!n.read && <span className="badge badge--new">{t("notify.new")}</span>}
@@ -144,7 +172,7 @@ export default function NotificationsPage() {
                     <p className="notice__text">{n.text}</p>
                     {link && (
                       <Link className="notice__link" to={link.to}>
-                        {t(`notify.open.${link.section || "home"}` as MessageKey)}
+                        {t(link.label)}
                       </Link>
                     )}
                   </li>

@@ -1,6 +1,7 @@
 import type { ReactNode } from "react";
 import { NavLink } from "react-router-dom";
 import { useI18n } from "../../../lib/i18n";
+import { NotificationsBell } from "../../notifications/components/NotificationsBell";
 import { TopBar } from "../../auth/components/TopBar";
 import { useFlushKept, useOnline, useOutbox, useSheetTransport } from "../useOutbox";
 
@@ -12,7 +13,7 @@ export function TeacherLayout({ children }: { children: ReactNode }) {
   useFlushKept(outbox, useSheetTransport());
   return (
     <div className="shell">
-      <TopBar role={t("teacher.cabinet")} />
+      <TopBar role={t("teacher.cabinet")} extra={<NotificationsBell to="/t/notifications" stamp={null} />} />
       <nav className="sections" aria-label={t("nav.sections")}>
         <ul>
           <li>
