@@ -224,8 +224,11 @@ async def test_winning_a_lead_opens_the_new_clients_card(cabinet: Cabinet, admin
     await admin.set_viewport_size(PHONE)
     await go(admin, f"/a/leads/{lead_id}")
     card = admin.get_by_test_id("lead-card")
-    await card.get_by_role("button", name="Оформить клиентом").click()
     win = card.get_by_test_id("win-form")
+    # The card's queries settle first (CI once lost the click to the card's first render, under load).
+    await admin.wait_for_load_state("networkidle")
+    await card.get_by_role("button", name="Оформить клиентом").click()
+    await expect(win).to_be_visible()
     # the lead holds only the age: the birth date is asked for, empty, and refused in part
     for part in ("day", "month", "year"):
         assert await admin.input_value(f"[name=birth-{part}]") == ""
