@@ -57,7 +57,7 @@ type Documents = {
     "\n  fragment NotificationFields on Notification { id kind subject text createdAt read }\n": typeof types.NotificationFieldsFragmentDoc,
     "\n  query Notifications($first: Int!, $after: String) {\n    myNotifications(first: $first, after: $after) {\n      items { ...NotificationFields }\n      unreadCount\n      nextCursor\n    }\n  }\n": typeof types.NotificationsDocument,
     "\n  mutation MarkNotificationsRead($ids: [ID!]) {\n    markNotificationsRead(ids: $ids) { unreadCount errors { code message field } }\n  }\n": typeof types.MarkNotificationsReadDocument,
-    "\n  fragment NotificationPreferencesFields on NotificationPreferences {\n    language cabinet email sms telegram telegramLinked quietFrom quietTo\n  }\n": typeof types.NotificationPreferencesFieldsFragmentDoc,
+    "\n  fragment NotificationPreferencesFields on NotificationPreferences {\n    language cabinet email sms telegram telegramLinked telegramAvailable quietFrom quietTo\n  }\n": typeof types.NotificationPreferencesFieldsFragmentDoc,
     "\n  query NotificationPreferences {\n    notificationPreferences { ...NotificationPreferencesFields }\n  }\n": typeof types.NotificationPreferencesDocument,
     "\n  mutation SetNotificationPreferences($input: NotificationPreferencesInput!) {\n    setNotificationPreferences(input: $input) {\n      preferences { ...NotificationPreferencesFields }\n      errors { code message field }\n    }\n  }\n": typeof types.SetNotificationPreferencesDocument,
     "\n  mutation LinkMessenger {\n    linkMessenger { link { code link expiresAt } errors { code message field } }\n  }\n": typeof types.LinkMessengerDocument,
@@ -125,7 +125,7 @@ const documents: Documents = {
     "\n  fragment NotificationFields on Notification { id kind subject text createdAt read }\n": types.NotificationFieldsFragmentDoc,
     "\n  query Notifications($first: Int!, $after: String) {\n    myNotifications(first: $first, after: $after) {\n      items { ...NotificationFields }\n      unreadCount\n      nextCursor\n    }\n  }\n": types.NotificationsDocument,
     "\n  mutation MarkNotificationsRead($ids: [ID!]) {\n    markNotificationsRead(ids: $ids) { unreadCount errors { code message field } }\n  }\n": types.MarkNotificationsReadDocument,
-    "\n  fragment NotificationPreferencesFields on NotificationPreferences {\n    language cabinet email sms telegram telegramLinked quietFrom quietTo\n  }\n": types.NotificationPreferencesFieldsFragmentDoc,
+    "\n  fragment NotificationPreferencesFields on NotificationPreferences {\n    language cabinet email sms telegram telegramLinked telegramAvailable quietFrom quietTo\n  }\n": types.NotificationPreferencesFieldsFragmentDoc,
     "\n  query NotificationPreferences {\n    notificationPreferences { ...NotificationPreferencesFields }\n  }\n": types.NotificationPreferencesDocument,
     "\n  mutation SetNotificationPreferences($input: NotificationPreferencesInput!) {\n    setNotificationPreferences(input: $input) {\n      preferences { ...NotificationPreferencesFields }\n      errors { code message field }\n    }\n  }\n": types.SetNotificationPreferencesDocument,
     "\n  mutation LinkMessenger {\n    linkMessenger { link { code link expiresAt } errors { code message field } }\n  }\n": types.LinkMessengerDocument,
@@ -339,7 +339,7 @@ export function graphql(source: "\n  mutation MarkNotificationsRead($ids: [ID!])
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  fragment NotificationPreferencesFields on NotificationPreferences {\n    language cabinet email sms telegram telegramLinked quietFrom quietTo\n  }\n"): (typeof documents)["\n  fragment NotificationPreferencesFields on NotificationPreferences {\n    language cabinet email sms telegram telegramLinked quietFrom quietTo\n  }\n"];
+export function graphql(source: "\n  fragment NotificationPreferencesFields on NotificationPreferences {\n    language cabinet email sms telegram telegramLinked telegramAvailable quietFrom quietTo\n  }\n"): (typeof documents)["\n  fragment NotificationPreferencesFields on NotificationPreferences {\n    language cabinet email sms telegram telegramLinked telegramAvailable quietFrom quietTo\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

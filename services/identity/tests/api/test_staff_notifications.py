@@ -180,6 +180,9 @@ async def test_without_a_bot_nothing_is_linked_or_recorded_for_telegram(env: Env
     got = await env.gql("mutation { linkMessenger { link { code } errors { code } } }", None,
                         guardian_of(fam["id"], user_id=g.id))
     assert got["data"]["linkMessenger"] == {"link": None, "errors": [{"code": "MESSENGER_NOT_CONFIGURED"}]}
+    shown = await env.gql("{ notificationPreferences { telegramAvailable } }", None,
+                          guardian_of(fam["id"], user_id=g.id))
+    assert shown["data"]["notificationPreferences"] == {"telegramAvailable": False}  # said before anyone tries
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=env.app), base_url="http://test") as client:
         webhook = await client.post("/telegram/webhook", json={"update_id": 1},
                                     headers={"X-Telegram-Bot-Api-Secret-Token": ""})

@@ -36,7 +36,7 @@ TOKEN = "123456:TEST-token"
 SECRET = "webhook-secret-of-the-test"
 LINK = "mutation { linkMessenger { link { code link expiresAt } errors { code } } }"
 UNLINK = "mutation { unlinkMessenger { linked errors { code } } }"
-PREFS = "{ notificationPreferences { telegram telegramLinked } }"
+PREFS = "{ notificationPreferences { telegram telegramLinked telegramAvailable } }"
 SET_PREFS = """mutation($i: NotificationPreferencesInput!) { setNotificationPreferences(input: $i) {
   preferences { telegram } errors { field code } } }"""
 
@@ -151,6 +151,7 @@ async def test_a_chat_is_linked_only_by_a_fresh_code_through_the_verified_webhoo
     for secret in (None, "guess", SECRET + "x"):
         assert (await _webhook(env, _update(f"/start {code}", 501), secret)).status_code == 403
     assert (await env.ok(PREFS, None, me))["notificationPreferences"]["telegramLinked"] is False
+    assert (await env.ok(PREFS, None, me))["notificationPreferences"]["telegramAvailable"] is True
     # Not a /start, a group chat, rubbish: answered 200 (Telegram would retry otherwise), nothing bound.
     for body in (_update("hello", 502), _update(f"/start {code}", -503, "group"), {"update_id": 1}, [1, 2]):
         assert (await _webhook(env, body)).status_code == 200

@@ -74,6 +74,11 @@ class NotificationPreferences:
         person_id = notify_cabinet.own_recipient(info.context.principal)
         return await in_uow(info, lambda uow: messenger.linked(uow, person_id))
 
+    @strawberry.field(description="Whether the school has set up a Telegram bot: without one, linkMessenger is "
+                                  "MESSENGER_NOT_CONFIGURED and nothing is sent to Telegram.")
+    async def telegram_available(self, info: Ctx) -> bool:
+        return await in_uow(info, messenger.available)
+
     @classmethod
     def from_model(cls, p: PreferencesModel) -> NotificationPreferences:
         def kinds(ks: frozenset[Kind]) -> list[Kind]:

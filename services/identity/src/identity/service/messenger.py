@@ -39,6 +39,11 @@ def _configured(uow: IdentityUnitOfWork) -> bool:
     return uow.ports.telegram is not None and uow.ports.settings.telegram_configured()
 
 
+async def available(uow: IdentityUnitOfWork) -> bool:
+    """Whether the school has a bot (the cabinet says so before anyone tries to link)."""
+    return _configured(uow)
+
+
 async def link_messenger(uow: IdentityUnitOfWork, principal: Principal) -> MessengerLink:
     person_id = own_recipient(principal)
     if not _configured(uow):

@@ -23,7 +23,7 @@ export const MarkNotificationsRead = graphql(`
 
 export const NotificationPreferencesFields = graphql(`
   fragment NotificationPreferencesFields on NotificationPreferences {
-    language cabinet email sms telegram telegramLinked quietFrom quietTo
+    language cabinet email sms telegram telegramLinked telegramAvailable quietFrom quietTo
   }
 `);
 

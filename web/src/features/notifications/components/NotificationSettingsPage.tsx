@@ -43,7 +43,7 @@ export function NotificationSettings({ audience, backTo }: { audience: Audience;
       {prefs ? (
         <>
           <PreferencesEditor initial={prefs} audience={audience} />
-          <TelegramCard linked={prefs.telegramLinked} onChanged={() => reload({ requestPolicy: "network-only" })} />
+          <TelegramCard linked={prefs.telegramLinked} available={prefs.telegramAvailable} onChanged={() => reload({ requestPolicy: "network-only" })} />
         </>
       ) : fetching ? <Spinner /> : <ErrorNote>{describeCombined(t, error) ?? t("error.generic")}</ErrorNote>}
     </div>

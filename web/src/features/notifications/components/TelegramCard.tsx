@@ -10,13 +10,16 @@ type Code = NonNullable<LinkMessengerMutation["linkMessenger"]["link"]>;
 
 /**
  * Linking a Telegram chat: a one-time code and the bot's link (the chat links when the person opens it or sends
- * `/start <code>`; "check" reads the settings again), or unlinking. The preferences do not say whether the school
- * has a bot: linkMessenger does (MESSENGER_NOT_CONFIGURED), and then the card says so plainly instead.
+ * `/start <code>`; "check" reads the settings again), or unlinking. Without the school's bot (`available` false, or
+ * linkMessenger's MESSENGER_NOT_CONFIGURED if it went away meanwhile) the card says so plainly instead.
  */
-export function TelegramCard({ linked, onChanged }: { linked: boolean; onChanged: () => void }) {
+export function TelegramCard({ linked, available, onChanged }: {
+  linked: boolean; available: boolean; onChanged: () => void;
+}) {
   const { t } = useI18n();
   const [code, setCode] = useState<Code | null>(null);
-  const [absent, setAbsent] = useState(false);
+  const [refused, setRefused] = useState(false);
+  const absent = !available || refused;
   const [problem, setProblem] = useState<string | null>(null);
   const [linking, link] = useMutation(LinkMessenger);
   const [unlinking, unlink] = useMutation(UnlinkMessenger);
@@ -27,7 +30,7 @@ export function TelegramCard({ linked, onChanged }: { linked: boolean; onChanged
     const payload = result.data?.linkMessenger;
     const first = payload?.errors[0];
     if (payload?.link) setCode(payload.link);
-    else if (first?.code === "MESSENGER_NOT_CONFIGURED") setAbsent(true);
+    else if (first?.code === "MESSENGER_NOT_CONFIGURED") setRefused(true);
     else setProblem(first ? describeError(t, first) : describeCombined(t, result.error) ?? t("error.generic"));
   };
 
