@@ -10,7 +10,7 @@ import strawberry
 from identity.domain.notifications import Kind
 from identity.domain.notifications import Notification as NotificationModel
 from identity.domain.notifications import Preferences as PreferencesModel
-from identity.schema.common import Ctx, in_uow, run
+from identity.schema.common import Ctx, in_uow, ports, run
 from identity.schema.errors import UserError
 from identity.schema.queries import _cursor, _decode_cursor  # the same keyset cursor as families'
 from identity.service import messenger, notify_cabinet
@@ -76,8 +76,8 @@ class NotificationPreferences:
 
     @strawberry.field(description="Whether the school has set up a Telegram bot: without one, linkMessenger is "
                                   "MESSENGER_NOT_CONFIGURED and nothing is sent to Telegram.")
-    async def telegram_available(self, info: Ctx) -> bool:
-        return await in_uow(info, messenger.available)
+    def telegram_available(self, info: Ctx) -> bool:
+        return messenger.available(ports(info))  # configuration only: no transaction
 
     @classmethod
     def from_model(cls, p: PreferencesModel) -> NotificationPreferences:

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from identity.domain.errors import MessengerNotConfigured
 from identity.domain.notifications import Channel
 from identity.service.notify_cabinet import own_recipient
+from identity.service.ports import IdentityPorts
 from identity.service.unit_of_work import IdentityUnitOfWork
 from kabinet.auth.principal import Principal
 
@@ -35,13 +36,13 @@ class MessengerLink:
     expires_at: datetime
 
 
-def _configured(uow: IdentityUnitOfWork) -> bool:
-    return uow.ports.telegram is not None and uow.ports.settings.telegram_configured()
-
-
-async def available(uow: IdentityUnitOfWork) -> bool:
+def available(ports: IdentityPorts) -> bool:
     """Whether the school has a bot (the cabinet says so before anyone tries to link)."""
-    return _configured(uow)
+    return ports.telegram is not None and ports.settings.telegram_configured()
+
+
+def _configured(uow: IdentityUnitOfWork) -> bool:
+    return available(uow.ports)
 
 
 async def link_messenger(uow: IdentityUnitOfWork, principal: Principal) -> MessengerLink:

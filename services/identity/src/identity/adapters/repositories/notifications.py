@@ -50,16 +50,12 @@ def _notification(r: Row[Any]) -> Notification:
                         r.next_attempt_at, r.sent_at, r.reason, r.read_at, r.address)
 
 
-def _columns(rows: Sequence[Notification]) -> dict[str, list[Any]]:
-    return {"id": [n.id for n in rows], "event_id": [n.event_id for n in rows],
-            "kind": [n.kind.value for n in rows], "guardian_id": [n.guardian_id for n in rows],
-            "family_id": [n.family_id for n in rows], "channel": [n.channel.value for n in rows],
-            "language": [n.language for n in rows], "address": [n.address for n in rows],
-            "subject": [n.subject for n in rows], "text": [n.text for n in rows],
-            "branch_id": [n.branch_id for n in rows], "status": [n.status.value for n in rows],
-            "attempts": [n.attempts for n in rows], "next_attempt_at": [n.next_attempt_at for n in rows],
-            "sent_at": [n.sent_at for n in rows], "reason": [n.reason for n in rows],
-            "read_at": [n.read_at for n in rows], "created_at": [n.created_at for n in rows]}
+def _row(n: Notification) -> dict[str, Any]:
+    return {"id": n.id, "event_id": n.event_id, "kind": n.kind.value, "guardian_id": n.guardian_id,
+            "family_id": n.family_id, "channel": n.channel.value, "language": n.language, "address": n.address,
+            "subject": n.subject, "text": n.text, "branch_id": n.branch_id, "status": n.status.value,
+            "attempts": n.attempts, "next_attempt_at": n.next_attempt_at, "sent_at": n.sent_at, "reason": n.reason,
+            "read_at": n.read_at, "created_at": n.created_at}
 
 
 # One constant statement whatever the number of rows (a multi-row VALUES is compiled anew for every row count:
@@ -81,7 +77,8 @@ class SqlNotificationRepository:
             return 0
         # Key order: two transactions recording for the same guardians lock in one order.
         ordered = sorted(rows, key=lambda n: (n.event_id, n.kind.value, n.guardian_id, n.channel.value))
-        result = await _ADD.execute(self.session, _columns(ordered))
+        mapped = [_row(n) for n in ordered]
+        result = await _ADD.execute(self.session, {name: [r[name] for r in mapped] for name in _ADD.names})
         return 0 if result is None else len(result.all())
 
     async def preferences(self, guardian_ids: Sequence[str]) -> dict[str, Preferences]:
