@@ -247,7 +247,9 @@ async def test_winning_a_lead_opens_the_new_clients_card(cabinet: Cabinet, admin
     await win.get_by_role("button", name="Оформить").click()
 
     client = admin.get_by_test_id("client-card")
-    await expect(client).to_have_attribute("data-loaded", "true")
+    # The win registers the client, then the card reads the new family from three services: on a loaded machine
+    # (CI beside other work) that took more than expect's default 5 s, as sign-in's waits do.
+    await expect(client).to_have_attribute("data-loaded", "true", timeout=30_000)
     kept = await lead(cabinet, lead_id)
     assert kept["stage"] == "WON" and kept["familyId"] and kept["studentId"], kept
     await expect(admin).to_have_url(re.compile(f"/a/clients/{kept['familyId']}$"))
