@@ -225,8 +225,8 @@ async def test_winning_a_lead_opens_the_new_clients_card(cabinet: Cabinet, admin
     await go(admin, f"/a/leads/{lead_id}")
     card = admin.get_by_test_id("lead-card")
     win = card.get_by_test_id("win-form")
-    # The card's queries settle first (CI once lost the click to the card's first render, under load).
-    await admin.wait_for_load_state("networkidle")
+    # This lead's card, not the last one's (the app keeps no other lead's card on screen while this one loads).
+    await expect(card.get_by_role("heading", level=1)).to_have_text("Гоша")
     await card.get_by_role("button", name="Оформить клиентом").click()
     await expect(win).to_be_visible()
     # the lead holds only the age: the birth date is asked for, empty, and refused in part

@@ -15,6 +15,7 @@ import LeadCardPage from "../features/admin/components/LeadCardPage";
 import FunnelPage from "../features/admin/components/FunnelPage";
 import { StaffNotificationSettingsPage, StaffNotificationsPage } from "../features/notifications/components/StaffNotifications";
 import { AdminCtx, managedBranches, type AdminState } from "../features/admin/useAdmin";
+import { FreshPerRoute } from "./FreshPerRoute";
 
 /** The admin's cabinet (`/a`, branch admins and the owner): a group's month to fill and publish, the clients and
  * a client's card, the leads (list, card, new) and their month's funnel, and the admin's own notifications. */
@@ -40,10 +41,10 @@ export default function AdminRoutes() {
         <Routes>
           <Route index element={<MonthPage />} />
           <Route path="clients" element={<ClientsPage />} />
-          <Route path="clients/:familyId" element={<ClientCardPage />} />
+          <Route path="clients/:familyId" element={<FreshPerRoute><ClientCardPage /></FreshPerRoute>} />
           <Route path="leads" element={<LeadsPage />} />
           <Route path="leads/new" element={<NewLeadPage />} />
-          <Route path="leads/:leadId" element={<LeadCardPage />} />
+          <Route path="leads/:leadId" element={<FreshPerRoute><LeadCardPage /></FreshPerRoute>} />
           <Route path="funnel" element={<FunnelPage />} />
           <Route path="notifications" element={<StaffNotificationsPage base="/a" timeZone={state.branch.timeZone} />} />
           <Route path="notifications/settings" element={<StaffNotificationSettingsPage base="/a" />} />

@@ -10,6 +10,7 @@ import { childFromUrl } from "../features/family/childSwitch";
 import { useI18n } from "../lib/i18n";
 import { describeCombined } from "../lib/errors";
 import { useFamilyActivity } from "../features/family/useFamilyActivity";
+import { FreshPerRoute } from "./FreshPerRoute";
 
 const HomePage = lazy(() => import("../features/home/components/HomePage"));
 const LessonsPage = lazy(() => import("../features/lessons/components/LessonsPage"));
@@ -112,7 +113,7 @@ function ChildRoutes({ family, refetch, balanceStamp, settled, home }: {
         <Routes>
           <Route index element={<HomePage />} />
           <Route path="lessons" element={<LessonsPage />} />
-          <Route path="lessons/:lessonId" element={<LessonPage />} />
+          <Route path="lessons/:lessonId" element={<FreshPerRoute><LessonPage /></FreshPerRoute>} />
           <Route path="money" element={<MoneyPage />} />
           <Route path="book" element={<BookingPage />} />
           <Route path="progress" element={<ProgressPage />} />

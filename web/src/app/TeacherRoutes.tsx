@@ -7,6 +7,7 @@ import TeacherHomePage from "../features/teacher/components/TeacherHomePage";
 import SheetPage from "../features/teacher/components/SheetPage";
 import { StaffNotificationSettingsPage, StaffNotificationsPage } from "../features/notifications/components/StaffNotifications";
 import { OutboxCtx, outboxFor } from "../features/teacher/useOutbox";
+import { FreshPerRoute } from "./FreshPerRoute";
 
 /** The teacher's cabinet (`/t`): the week's lessons and the sheets to fill, and a lesson's sheet, and the teacher's own notifications. */
 export default function TeacherRoutes() {
@@ -19,7 +20,7 @@ export default function TeacherRoutes() {
       <TeacherLayout>
         <Routes>
           <Route index element={<TeacherHomePage />} />
-          <Route path="lessons/:lessonId" element={<SheetPage />} />
+          <Route path="lessons/:lessonId" element={<FreshPerRoute><SheetPage /></FreshPerRoute>} />
           {/* no branch's zone in the teacher's frame: times in the device's own */}
           <Route path="notifications" element={<StaffNotificationsPage base="/t" timeZone={Intl.DateTimeFormat().resolvedOptions().timeZone} />} />
           <Route path="notifications/settings" element={<StaffNotificationSettingsPage base="/t" />} />
