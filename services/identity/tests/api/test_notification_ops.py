@@ -1,7 +1,7 @@
 """Notifications beyond lessons and money (docs/notifications.md): a package ending soon (billing's
 billing.subscription.ending) and the answer to a family's question; an SMS charged once per message however often
-it is tried; old notifications cleaned up. On PostgreSQL + RabbitMQ and again in embedded mode (SQLite + the
-in-process bus), as test_notifications."""
+it is tried; old notifications, lessons long over and the SMS log cleaned up. On PostgreSQL + RabbitMQ and again
+in embedded mode (SQLite + the in-process bus), as test_notifications."""
 
 from __future__ import annotations
 
@@ -26,10 +26,16 @@ from test_notifications import (
     _wait_rows,
 )
 
-from identity.adapters.tables import notification_preferences, notifications, sms_day_totals, sms_messages
+from identity.adapters.tables import (
+    notification_preferences,
+    notifications,
+    notify_lessons,
+    sms_day_totals,
+    sms_messages,
+)
 from identity.domain.credentials import branch_sms
 from identity.domain.model import Guardian, new_id
-from identity.service.notify_retention import delete_old_notifications
+from identity.service.notify_retention import delete_old_records
 from identity.service.notify_sender import send_due
 from identity.service.ports import DeliveryFailed
 from kabinet.events import Envelope
@@ -204,18 +210,146 @@ async def test_old_read_and_sent_notifications_are_deleted_in_batches_and_nothin
         await s.execute(update(notifications).where(notifications.c.id == emails[2]).values(
             status="not_sent", sent_at=None, reason="sms_cap_reached"))
         await s.commit()
-    assert await delete_old_notifications(env.runtime.unit_of_work, env.deps, batch=2) == 6 + 3 + 3
+    assert (await delete_old_records(env.runtime.unit_of_work, env.deps, batch=2)).notifications == 6 + 3 + 3
     assert await _rows(env, guardian_id=old_g.id) == []
     assert sorted(r.channel for r in await _rows(env, guardian_id=unread_g.id)) == ["cabinet"] * 3
     assert sorted(r.status for r in await _rows(env, guardian_id=waiting_g.id)) == ["not_sent", "pending",
                                                                                      "pending"]
     assert len(await _rows(env, guardian_id=recent_g.id)) == 6
-    assert await delete_old_notifications(env.runtime.unit_of_work, env.deps) == 0  # nothing more to delete
+    assert (await delete_old_records(env.runtime.unit_of_work, env.deps)).notifications == 0  # nothing more
     original = env.deps.settings
     env.deps.settings = original.model_copy(update={"notify_retention_days": 0})  # 0: kept for ever
     try:
         await _age(env, recent_g.id, 1000)
-        assert await delete_old_notifications(env.runtime.unit_of_work, env.deps) == 0
+        assert (await delete_old_records(env.runtime.unit_of_work, env.deps)).notifications == 0
     finally:
         env.deps.settings = original
     assert len(await _rows(env, guardian_id=recent_g.id)) == 6
+
+
+def _ago(days: float) -> str:
+    """An ISO time ``days`` ago (negative: ahead), as scheduling's events carry them."""
+    return (datetime.now(UTC) - timedelta(days=days)).isoformat()
+
+
+async def _handle(env: Env, *envelopes: Envelope) -> None:
+    """Handled now, one by one, as the consumer would (no waiting on the bus)."""
+    for e in envelopes:
+        async with env.runtime.uow() as kit:
+            await env.runtime.spec.consumer.handle(kit, [e])
+            await kit.commit()
+
+
+def _lesson(lesson_id: str, branch: str, kid: str, starts_days_ago: float | None,
+            ends_days_ago: float | None) -> Envelope:
+    times = {} if starts_days_ago is None or ends_days_ago is None else {
+        "starts_at": _ago(starts_days_ago), "ends_at": _ago(ends_days_ago)}
+    return _event("scheduling.lesson.scheduled", lesson_id=lesson_id, branch_id=branch, teacher_id="t-1",
+                  participants=[{"student_id": kid, "family_id": "x"}], **times)
+
+
+async def _remembered(env: Env, lesson_ids: list[str]) -> set[str]:
+    async with env.runtime.sessionmaker() as s:
+        return {r.lesson_id for r in (await s.execute(select(notify_lessons.c.lesson_id).where(
+            notify_lessons.c.lesson_id.in_(lesson_ids)))).all()}
+
+
+async def test_lessons_long_over_are_forgotten_and_every_lesson_a_notice_may_still_need_is_kept(nenv: Env) -> None:
+    env = nenv
+    branch = await make_branch(env)
+    fam, g = await _family(env, branch, email=False)
+    kid = fam["students"][0]["id"]
+    ids = {name: str(uuid.uuid4()) for name in ("over", "added", "moved_back", "long", "recent", "future",
+                                                  "moved_ahead", "untimed")}
+    hour = 1 / 24
+    await _handle(
+        env,
+        _lesson(ids["over"], branch, kid, 200, 200 - hour),  # ended 200 days ago: gone
+        _event("scheduling.participant.added", lesson_id=ids["added"], branch_id=branch, teacher_id="t-1",
+               student_id=kid, family_id=fam["id"], starts_at=_ago(190), ends_at=_ago(190 - hour)),  # gone
+        _lesson(ids["moved_back"], branch, kid, -3, -3 - hour),  # moved to 250 days ago below: gone
+        _lesson(ids["long"], branch, kid, 200, 179),  # started 200 days ago, ended 179 days ago: kept
+        _lesson(ids["recent"], branch, kid, 179, 179 - hour),
+        _lesson(ids["future"], branch, kid, -7, -7 - hour),
+        _lesson(ids["moved_ahead"], branch, kid, 300, 300 - hour),  # moved to three days ahead below: kept
+        _lesson(ids["untimed"], branch, kid, None, None),  # no time told: nothing says it is over
+        _event("scheduling.lesson.rescheduled", lesson_id=ids["moved_back"], branch_id=branch,
+               starts_at=_ago(250), ends_at=_ago(250 - hour), teacher_id="t-1", room_id=None),
+        _event("scheduling.lesson.rescheduled", lesson_id=ids["moved_ahead"], branch_id=branch,
+               starts_at=_ago(-3), ends_at=_ago(-3 - hour), teacher_id="t-1", room_id=None))
+    assert await _remembered(env, list(ids.values())) == set(ids.values())
+    deleted = await delete_old_records(env.runtime.unit_of_work, env.deps, batch=2)
+    assert deleted.lessons >= 3
+    kept = {"long", "recent", "future", "moved_ahead", "untimed"}
+    assert await _remembered(env, list(ids.values())) == {ids[k] for k in kept}
+    # A forgotten lesson cancelled now tells no one; a kept one still tells its family.
+    await _handle(env, _event("scheduling.lesson.cancelled", lesson_id=ids["over"], branch_id=branch, reason="x"))
+    assert await _rows(env, guardian_id=g.id, kind="lesson_cancelled") == []
+    await _handle(env, _event("scheduling.lesson.cancelled", lesson_id=ids["long"], branch_id=branch, reason="x"))
+    assert len(await _rows(env, guardian_id=g.id, kind="lesson_cancelled")) == 1
+    original = env.deps.settings
+    env.deps.settings = original.model_copy(update={"notify_retention_days": 0})  # 0: kept for ever
+    try:
+        await _handle(env, _event("scheduling.lesson.rescheduled", lesson_id=ids["recent"], branch_id=branch,
+                                  starts_at=_ago(900), ends_at=_ago(900 - hour), teacher_id="t-1", room_id=None))
+        assert (await delete_old_records(env.runtime.unit_of_work, env.deps)).lessons == 0
+    finally:
+        env.deps.settings = original
+    assert ids["recent"] in await _remembered(env, [ids["recent"]])
+
+
+async def _sms_log(env: Env, **where: str) -> list[Any]:
+    async with env.runtime.sessionmaker() as s:
+        stmt = select(sms_messages)
+        for column, value in where.items():
+            stmt = stmt.where(sms_messages.c[column] == value)
+        return list((await s.execute(stmt)).all())
+
+
+async def test_old_sms_log_rows_go_but_never_the_charge_of_a_notification_still_kept(nenv: Env) -> None:
+    env = nenv
+    await _drain(env)
+    branch = await make_branch(env)
+    (sent_fam, sent_g), (wait_fam, wait_g) = [await _family(env, branch, email=False) for _ in range(2)]
+    for fam, g in ((sent_fam, sent_g), (wait_fam, wait_g)):
+        await env.ok(SET_PREFS, {"i": {"cabinet": [], "email": [], "sms": ["GRADE_POSTED"]}}, _as(g))
+        await _publish(env, _event("learning.grade.posted", lesson_id="l", student_id=fam["students"][0]["id"],
+                                   family_id=fam["id"], grade="5", scale="five_point"))
+    [sent] = await _wait_rows(env, 1, guardian_id=sent_g.id)
+    [waiting] = await _wait_rows(env, 1, guardian_id=wait_g.id)
+    original_sms = env.deps.sms
+    env.deps.sms = FlakySms(wait_g.phone, failures=1)  # the waiting one charged, then failed at the provider
+    try:
+        await send_due(env.runtime.unit_of_work, env.deps)
+    finally:
+        env.deps.sms = original_sms
+    assert [(r.id, r.status) for r in await _rows(env, guardian_id=sent_g.id)] == [(sent.id, "sent")]
+    assert [(r.id, r.status) for r in await _rows(env, guardian_id=wait_g.id)] == [(waiting.id, "pending")]
+    codes = {days: new_phone() for days in (181, 179)}  # sign-in codes' SMS (no notification)
+    async with env.runtime.unit_of_work() as uow:
+        for days, phone in codes.items():
+            await uow.codes.log_sms(phone, "login", None, Decimal("4.50"), "RUB", "10.0.0.1",
+                                    datetime.now(UTC) - timedelta(days=days))
+        await uow.commit()
+    await _age(env, sent_g.id, 400)
+    await _age(env, wait_g.id, 400)  # pending for 400 days (an outage waited out): still to send, charged once
+    async with env.runtime.sessionmaker() as s:
+        await s.execute(update(sms_messages).where(sms_messages.c.notification_id.in_([sent.id, waiting.id]))
+                        .values(created_at=datetime.now(UTC) - timedelta(days=400)))
+        await s.commit()
+    deleted = await delete_old_records(env.runtime.unit_of_work, env.deps, batch=1)
+    assert deleted.notifications >= 1 and deleted.sms >= 2
+    assert await _rows(env, guardian_id=sent_g.id) == []
+    assert await _sms_log(env, notification_id=sent.id) == []  # its notification gone: its charge too
+    assert await _sms_log(env, phone=codes[181]) == []
+    assert len(await _sms_log(env, phone=codes[179])) == 1
+    assert len(await _sms_log(env, notification_id=waiting.id)) == 1  # its notification kept: its charge too
+    async with env.runtime.unit_of_work() as uow:
+        assert await uow.codes.charged_for(waiting.id)  # so its next try is not charged again
+    original = env.deps.settings
+    env.deps.settings = original.model_copy(update={"sms_retention_days": 0})  # 0: kept for ever
+    try:
+        assert (await delete_old_records(env.runtime.unit_of_work, env.deps)).sms == 0
+    finally:
+        env.deps.settings = original
+    assert len(await _sms_log(env, phone=codes[179])) == 1
