@@ -25,7 +25,7 @@ from identity.entrypoints.telegram_webhook import telegram_webhook
 from identity.keys import load_signing_key, own_key_source
 from identity.schema.schema import schema
 from identity.service.handlers import HANDLERS
-from identity.service.notify_retention import delete_old_notifications
+from identity.service.notify_retention import delete_old_records
 from identity.service.notify_sender import send_all_due
 from identity.service.ports import IdentityPorts
 from identity.service.unit_of_work import IdentityReads
@@ -113,7 +113,7 @@ def build_runtime(settings: IdentitySettings | None = None, *, transport: Transp
                         lambda: send_all_due(runtime.unit_of_work, runtime.ports))
     # Whether or not anything is sent: the cabinet's rows are recorded (and read) either way.
     runtime.add_job("notification-retention", settings.notify_retention_interval_s,
-                    lambda: delete_old_notifications(runtime.unit_of_work, runtime.ports))
+                    lambda: delete_old_records(runtime.unit_of_work, runtime.ports))
     return runtime
 
 

@@ -1,6 +1,9 @@
-from pydantic import Field
+from datetime import timedelta
+
+from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
+from identity.domain.credentials import LONGEST_SMS_CAP_WINDOW
 from kabinet.settings import ServiceSettings
 
 
@@ -56,8 +59,21 @@ class IdentitySettings(ServiceSettings):
     notify_low_balance_below: str = "500.00"
     # Read in-cabinet and sent email/SMS notifications older than this many days are deleted, in batches, every
     # notify_retention_interval_s (0 days or 0 s: kept for ever). Pending, refused and unread ones are never deleted.
+    # The same job forgets lessons (notify_lessons) that ended more than notify_retention_days ago.
     notify_retention_days: int = Field(default=180, ge=0)
     notify_retention_interval_s: float = 3600.0
+    # The SMS log (sms_messages, what each branch is charged) older than this many days is deleted by the same job
+    # (0: kept for ever); a notification's SMS only once its notification is gone. At least the SMS caps' longest
+    # window (a day): checked at start.
+    sms_retention_days: int = 180
+
+    @field_validator("sms_retention_days")
+    @classmethod
+    def _sms_log_outlives_the_caps(cls, days: int) -> int:
+        if days != 0 and timedelta(days=days) < LONGEST_SMS_CAP_WINDOW:
+            raise ValueError(f"IDENTITY_SMS_RETENTION_DAYS={days}: must be 0 (kept for ever) or at least "
+                             f"{LONGEST_SMS_CAP_WINDOW.days} day(s), the longest window the SMS caps count over")
+        return days
 
     # Telegram (docs/notifications.md): off unless a bot token is set (no working default). The bot's webhook
     # (POST /telegram/webhook) must carry telegram_webhook_secret in X-Telegram-Bot-Api-Secret-Token: both are

@@ -69,7 +69,8 @@ class MemoryData:
     teachings: set[tuple[str, str]] = field(default_factory=set)
     notifications: dict[str, Notification] = field(default_factory=dict)
     notify_prefs: dict[str, Preferences] = field(default_factory=dict)
-    notify_lessons: dict[tuple[str, str], datetime | None] = field(default_factory=dict)  # (lesson, student)
+    # (lesson, student) -> (starts, ends)
+    notify_lessons: dict[tuple[str, str], tuple[datetime | None, datetime | None]] = field(default_factory=dict)
     messenger_links: dict[tuple[str, str], str] = field(default_factory=dict)  # (messenger, person) -> chat
     messenger_codes: dict[tuple[str, str], tuple[str, datetime]] = field(default_factory=dict)  # -> person, expiry
 
@@ -261,6 +262,13 @@ class MemoryCodes(_Repo):
     async def charged_for(self, notification_id: str) -> bool:
         return any(r.notification_id == notification_id for r in self.d.sms)
 
+    async def delete_old_sms(self, before: datetime, limit: int) -> int:
+        old = sorted((r for r in self.d.sms if r.created_at < before and (
+            r.notification_id is None or r.notification_id not in self.d.notifications)),
+            key=lambda r: r.created_at)[:limit]
+        self.d.sms = [r for r in self.d.sms if all(r is not o for o in old)]
+        return len(old)
+
     async def add_to_day_total(self, day: date, key: str, cost: Decimal, *, max_sent: int | None = None,
                                max_cost: Decimal | None = None) -> bool:
         sent, spent = self.d.sms_totals.get((day, key), (0, Decimal(0)))
@@ -400,20 +408,20 @@ class MemoryNotifications(_Repo):
         self.d.notify_prefs[p.guardian_id] = p
 
     async def remember_lesson(self, lesson_id: str, student_ids: Sequence[str], branch_id: str | None,
-                              starts_at: datetime | None) -> None:
+                              starts_at: datetime | None, ends_at: datetime | None) -> None:
         for s in student_ids:
-            self.d.notify_lessons.setdefault((lesson_id, s), starts_at)
+            self.d.notify_lessons.setdefault((lesson_id, s), (starts_at, ends_at))
 
-    async def move_lesson(self, lesson_id: str, starts_at: datetime) -> None:
+    async def move_lesson(self, lesson_id: str, starts_at: datetime, ends_at: datetime) -> None:
         for key in self.d.notify_lessons:
             if key[0] == lesson_id:
-                self.d.notify_lessons[key] = starts_at
+                self.d.notify_lessons[key] = (starts_at, ends_at)
 
     async def forget_student(self, lesson_id: str, student_id: str) -> None:
         self.d.notify_lessons.pop((lesson_id, student_id), None)
 
     async def lesson_students(self, lesson_id: str) -> tuple[list[str], datetime | None]:
-        mine = sorted((s, at) for (lesson, s), at in self.d.notify_lessons.items() if lesson == lesson_id)
+        mine = sorted((s, at) for (lesson, s), (at, _) in self.d.notify_lessons.items() if lesson == lesson_id)
         return [s for s, _ in mine], next((at for _, at in mine if at), None)
 
     async def of_guardian(self, guardian_id: str, channel: Channel, before: tuple[datetime, str] | None,
@@ -451,6 +459,13 @@ class MemoryNotifications(_Repo):
         for n in done:
             del self.d.notifications[n.id]
         return len(done)
+
+    async def forget_lessons_ended(self, before: datetime, limit: int) -> int:
+        ended = sorted((ends, key) for key, (_, ends) in self.d.notify_lessons.items()
+                       if ends is not None and ends < before)[:limit]
+        for _, key in ended:
+            del self.d.notify_lessons[key]
+        return len(ended)
 
     async def save_delivery(self, n: Notification) -> bool:
         stored = self.d.notifications.get(n.id)

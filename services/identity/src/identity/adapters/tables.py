@@ -136,7 +136,8 @@ one_time_codes = Table(
     Index("ix_one_time_codes_phone_created", "phone", "created_at"),
 )
 
-# Every SMS sent: the record of what each branch is charged (R-FAM-8); the caps count in sms_day_totals.
+# Every SMS sent: the record of what each branch is charged (R-FAM-8); the caps count in sms_day_totals. Kept
+# IDENTITY_SMS_RETENTION_DAYS, and a notification's SMS as long as its notification (its charge-once key).
 sms_messages = Table(
     "sms_messages",
     metadata,
@@ -388,8 +389,9 @@ messenger_link_codes = Table(
     Column("expires_at", UtcDateTime(), nullable=False),
 )
 
-# Which students a published lesson has, and when it starts, learned from scheduling's events: a moved or
-# cancelled lesson's event names only the lesson, so its families are found here.
+# Which students a published lesson has, and when it starts and ends, learned from scheduling's events: a moved or
+# cancelled lesson's event names only the lesson, so its families are found here. The retention job forgets lessons
+# that ended long ago (ends_at; NULL when no event told the time: kept).
 notify_lessons = Table(
     "notify_lessons",
     metadata,
@@ -397,7 +399,9 @@ notify_lessons = Table(
     Column("student_id", String(36), nullable=False),
     Column("branch_id", String(36), nullable=True),
     Column("starts_at", UtcDateTime(), nullable=True),
+    Column("ends_at", UtcDateTime(), nullable=True),
     PrimaryKeyConstraint("lesson_id", "student_id", name="pk_notify_lessons"),
+    Index("ix_notify_lessons_ends_at", "ends_at"),  # the retention job's batches (ended longest ago first)
 )
 
 outbox, inbox = add_messaging_tables(metadata)

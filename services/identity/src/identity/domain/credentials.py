@@ -78,6 +78,11 @@ class SmsLimits:
         return Decimal(self.branch_daily_cost_cap)
 
 
+# The longest window any SMS cap counts over (the school's and a branch's daily caps): the SMS log's retention
+# (IDENTITY_SMS_RETENTION_DAYS) may not be shorter. A cap over a longer window raises this.
+LONGEST_SMS_CAP_WINDOW = max(SmsLimits.per_phone_window, SmsLimits.per_ip_window, timedelta(days=1))
+
+
 # Keys of the SMS day totals the caps count in (one per UTC day): every SMS, and a branch's password SMS.
 ALL_SMS = "all"
 

@@ -28,8 +28,9 @@ class LessonScheduledV1(EventContract):
     lesson_id: str
     teacher_id: str
     participants: list[_Participant] = []
-    branch_id: str | None = None  # these two for notifications (identity.service.notify)
+    branch_id: str | None = None  # these three for notifications (identity.service.notify)
     starts_at: str | None = None
+    ends_at: str | None = None
 
 
 class ParticipantAddedV1(EventContract):
@@ -41,3 +42,4 @@ class ParticipantAddedV1(EventContract):
     student_id: str
     branch_id: str | None = None
     starts_at: str | None = None
+    ends_at: str | None = None

@@ -149,15 +149,21 @@ def _moment(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
+def _ends(event: LessonScheduledV1 | ParticipantAddedV1 | LessonRescheduledV1) -> datetime | None:
+    """When the lesson ends (the retention job forgets it long after); an event without its end: its start."""
+    return _moment(event.ends_at or event.starts_at)
+
+
 async def lesson_scheduled(event: LessonScheduledV1, uow: IdentityUnitOfWork) -> None:
     students = [p.student_id for p in event.participants]
-    await uow.notifications.remember_lesson(event.lesson_id, students, event.branch_id, _moment(event.starts_at))
+    await uow.notifications.remember_lesson(event.lesson_id, students, event.branch_id, _moment(event.starts_at),
+                                            _ends(event))
     await _lesson_notice(uow, Kind.LESSON_SCHEDULED, students, event.branch_id, event.starts_at)
 
 
 async def participant_added(event: ParticipantAddedV1, uow: IdentityUnitOfWork) -> None:
     await uow.notifications.remember_lesson(event.lesson_id, [event.student_id], event.branch_id,
-                                            _moment(event.starts_at))
+                                            _moment(event.starts_at), _ends(event))
     await _lesson_notice(uow, Kind.LESSON_SCHEDULED, [event.student_id], event.branch_id, event.starts_at)
 
 
@@ -167,7 +173,7 @@ async def on_participant_removed(event: ParticipantRemovedV1, uow: IdentityUnitO
 
 async def on_lesson_rescheduled(event: LessonRescheduledV1, uow: IdentityUnitOfWork, state: object) -> None:
     starts_at = datetime.fromisoformat(event.starts_at)
-    await uow.notifications.move_lesson(event.lesson_id, starts_at)
+    await uow.notifications.move_lesson(event.lesson_id, starts_at, _ends(event) or starts_at)
     students, _ = await uow.notifications.lesson_students(event.lesson_id)
     await _lesson_notice(uow, Kind.LESSON_MOVED, students, event.branch_id, starts_at)
 

@@ -20,6 +20,7 @@ class LessonRescheduledV1(EventContract):
     lesson_id: str
     branch_id: str | None = None
     starts_at: str
+    ends_at: str | None = None
 
 
 class LessonCancelledV1(EventContract):

@@ -110,6 +110,10 @@ class CodeRepository(Protocol):
     async def charged_for(self, notification_id: str) -> bool:
         """Whether an SMS of this notification is logged (charged) already."""
         ...
+    async def delete_old_sms(self, before: datetime, limit: int) -> int:
+        """At most ``limit`` of the oldest SMS logged before ``before`` deleted: codes' and invitations' SMS, and a
+        notification's only once the notification is gone (kept, its SMS is its charge-once key). How many."""
+        ...
     async def add_to_day_total(self, day: date, key: str, cost: Decimal, *, max_sent: int | None = None,
                                max_cost: Decimal | None = None) -> bool:
         """Count one SMS and its cost in ``key``'s total of ``day``, only if the total stays within the caps given

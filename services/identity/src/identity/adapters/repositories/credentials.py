@@ -7,11 +7,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.adapters.tables import (
     email_tokens,
+    notifications,
     one_time_codes,
     refresh_tokens,
     sms_day_totals,
@@ -79,6 +80,16 @@ class SqlCodeRepository:
     async def charged_for(self, notification_id: str) -> bool:
         return (await self.session.execute(select(sms_messages.c.id).where(
             sms_messages.c.notification_id == notification_id))).first() is not None
+
+    async def delete_old_sms(self, before: datetime, limit: int) -> int:
+        old = sms_messages.alias("old")
+        # A notification's SMS only once its notification is gone: while it is kept (pending, refused) the row is
+        # its charge-once key (charged_for), and a later try must not be charged, nor sent, again.
+        done = or_(old.c.notification_id.is_(None), ~exists().where(notifications.c.id == old.c.notification_id))
+        oldest = (select(old.c.id).where(old.c.created_at < before, done)
+                  .order_by(old.c.created_at, old.c.id).limit(limit))
+        result = await self.session.execute(delete(sms_messages).where(sms_messages.c.id.in_(oldest)))
+        return int(getattr(result, "rowcount", 0) or 0)
 
     async def add_to_day_total(self, day: date, key: str, cost: Decimal, *, max_sent: int | None = None,
                                max_cost: Decimal | None = None) -> bool:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Row, and_, delete, func, or_, select, update
+from sqlalchemy import Row, and_, delete, func, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.adapters.tables import notification_preferences, notifications, notify_lessons
@@ -64,7 +64,7 @@ _ADD = BulkInsert(notifications, ("id", "event_id", "kind", "guardian_id", "fami
                                   "address", "subject", "text", "branch_id", "status", "attempts",
                                   "next_attempt_at", "sent_at", "reason", "read_at", "created_at"),
                   lambda stmt: stmt.on_conflict_do_nothing().returning(n_.id))
-_REMEMBER = BulkInsert(notify_lessons, ("lesson_id", "student_id", "branch_id", "starts_at"),
+_REMEMBER = BulkInsert(notify_lessons, ("lesson_id", "student_id", "branch_id", "starts_at", "ends_at"),
                        lambda stmt: stmt.on_conflict_do_nothing())
 
 
@@ -96,15 +96,16 @@ class SqlNotificationRepository:
         await self.session.execute(stmt.on_conflict_do_update(index_elements=["guardian_id"], set_=values))
 
     async def remember_lesson(self, lesson_id: str, student_ids: Sequence[str], branch_id: str | None,
-                              starts_at: datetime | None) -> None:
+                              starts_at: datetime | None, ends_at: datetime | None) -> None:
         students = sorted(set(student_ids))
         await _REMEMBER.execute(self.session, {"lesson_id": [lesson_id] * len(students), "student_id": students,
                                                "branch_id": [branch_id] * len(students),
-                                               "starts_at": [starts_at] * len(students)})
+                                               "starts_at": [starts_at] * len(students),
+                                               "ends_at": [ends_at] * len(students)})
 
-    async def move_lesson(self, lesson_id: str, starts_at: datetime) -> None:
+    async def move_lesson(self, lesson_id: str, starts_at: datetime, ends_at: datetime) -> None:
         await self.session.execute(update(notify_lessons).where(notify_lessons.c.lesson_id == lesson_id)
-                                   .values(starts_at=starts_at))
+                                   .values(starts_at=starts_at, ends_at=ends_at))
 
     async def forget_student(self, lesson_id: str, student_id: str) -> None:
         await self.session.execute(delete(notify_lessons).where(notify_lessons.c.lesson_id == lesson_id,
@@ -157,6 +158,15 @@ class SqlNotificationRepository:
         if not ids:
             return 0
         result = await self.session.execute(delete(notifications).where(any_of(n_.id, ids)))
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def forget_lessons_ended(self, before: datetime, limit: int) -> int:
+        l_ = notify_lessons.c
+        # One statement (row values in a subquery: PostgreSQL and SQLite alike); the ends_at index finds the batch.
+        oldest = (select(l_.lesson_id, l_.student_id).where(l_.ends_at < before)
+                  .order_by(l_.ends_at, l_.lesson_id, l_.student_id).limit(limit))
+        result = await self.session.execute(delete(notify_lessons).where(
+            tuple_(l_.lesson_id, l_.student_id).in_(oldest)))
         return int(getattr(result, "rowcount", 0) or 0)
 
     async def save_delivery(self, n: Notification) -> bool:
