@@ -331,7 +331,8 @@ class MemoryLessons(_Repo):
         return self._sorted(x for x in self._active() if x.group_id == group_id and x.local_date >= first_day
                             and (last_day is None or x.local_date <= last_day))
 
-    async def take_turns(self, teacher_ids: Iterable[str], room_ids: Iterable[str]) -> None:
+    async def take_turns(self, teacher_ids: Iterable[str], room_ids: Iterable[str],
+                         student_ids: Iterable[str] = ()) -> None:
         pass  # one unit of work at a time in memory
 
     async def following(self, lesson: Lesson, *, lock: bool = False) -> list[Lesson]:

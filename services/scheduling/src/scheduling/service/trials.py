@@ -16,7 +16,7 @@ from scheduling.domain.events import MembershipStarted
 from scheduling.domain.model import Lesson, Participant, ParticipantReason, Trial, utcnow
 from scheduling.service.common import caller_scope, get_group, get_lesson, get_student
 from scheduling.service.groups import membership_event, start_membership
-from scheduling.service.lessons import ensure_student_free, replayed_lesson
+from scheduling.service.lessons import ensure_students_free, replayed_lesson
 from scheduling.service.publishing import participant_added, participant_removed
 from scheduling.service.unit_of_work import SchedulingUnitOfWork
 
@@ -53,7 +53,7 @@ async def record_trial(cmd: RecordTrial, uow: SchedulingUnitOfWork, p: Principal
     student = await get_student(uow, student_id, p)
     if add_to_group and lesson.group_id is None:
         raise errors.WrongLessonType("This lesson belongs to no group.", field="addToGroup")
-    await ensure_student_free(uow, student.id, lesson)
+    await ensure_students_free(uow, [student.id], lesson)
     await claim_trial(uow, student.family_id, student.id, lesson.id, "recorded", now)
     part = Participant(student.id, student.family_id, ParticipantReason.TRIAL, FREE)
     lesson.add(part)
