@@ -39,10 +39,12 @@ PARALLEL = """mutation($l: ID!, $s: [ID!]!) { createParallelMakeup(lessonId: $l,
   lesson { id } errors { field code } } }"""
 BOOK_PLACE = """mutation($l: ID!, $s: ID!) { bookPlace(lessonId: $l, studentId: $s) {
   booking { id } errors { field code } } }"""
-BOOK_SLOT = """mutation($t: ID!, $s: ID!) { bookSlot(slotId: $t, studentId: $s) { booking { id } errors { field code } } }"""
+BOOK_SLOT = """mutation($t: ID!, $s: ID!) { bookSlot(slotId: $t, studentId: $s) {
+  booking { id } errors { field code } } }"""
 MOVE = """mutation($id: ID!, $s: DateTime!, $e: DateTime!) { moveLesson(lessonId: $id, startsAt: $s, endsAt: $e) {
   lessons { id } errors { field code } } }"""
-TRIAL = """mutation($l: ID!, $s: ID!) { recordTrial(lessonId: $l, studentId: $s) { lesson { id } errors { field code } } }"""
+TRIAL = """mutation($l: ID!, $s: ID!) { recordTrial(lessonId: $l, studentId: $s) {
+  lesson { id } errors { field code } } }"""
 GENERATE_REPORTING = """mutation($b: ID!, $m: String!) { generateMonth(branchId: $b, month: $m) {
   created conflicts { localDate code } errors { code } } }"""
 
@@ -85,9 +87,15 @@ async def _race(env: Env, w: World, students: list[str], hour: int, away: int) -
     return [outcome(r, name) for name, r in zip(KINDS, results, strict=True)]
 
 
-def _overlapping(lessons: list[dict[str, Any]]) -> list[tuple[str, str]]:
-    ordered = sorted((x["startsAt"], x["endsAt"]) for x in lessons if x["status"] != "cancelled")
-    return [(a[0], b[0]) for a, b in zip(ordered, ordered[1:], strict=False) if b[0] < a[1]]
+def _overlapping(lessons: list[dict[str, Any]]) -> list[str]:
+    """The start of each active lesson that begins before an earlier one has ended (UTC strings sort by time)."""
+    out: list[str] = []
+    latest_end = ""
+    for starts, ends in sorted((x["startsAt"], x["endsAt"]) for x in lessons if x["status"] != "cancelled"):
+        if starts < latest_end:
+            out.append(starts)
+        latest_end = max(latest_end, ends)
+    return out
 
 
 async def test_one_student_put_into_overlapping_lessons_at_once_in_every_way_one_wins(env: Env) -> None:
@@ -154,3 +162,30 @@ async def test_generate_month_and_a_lesson_for_a_member_at_once_never_double_boo
         else:
             assert outcome(created, "createLesson") == "STUDENT_CONFLICT" and conflicts == [], (created, generated)
     assert _overlapping(await lessons_of(env, w.admin, studentId=kid)) == []
+
+
+TRIAL_JOINING = """mutation($l: ID!, $s: ID!) { recordTrial(lessonId: $l, studentId: $s, addToGroup: true) {
+  lesson { id } errors { field code } } }"""
+
+
+async def test_a_trial_that_joins_the_group_a_join_and_a_booking_at_once_never_deadlock(env: Env) -> None:
+    """A trial in the group's first lesson that makes the child a member (the group's lessons from it on), another
+    child joining the group, and the first child booking a place in a later lesson, at once. Each takes its rows
+    first (the group's, then its lessons'), then the child's timetable: none waits for another in a cycle
+    (PostgreSQL would abort one as a deadlock - an internal error, which ``outcome`` refuses)."""
+    w = await make_world(env, families=(1, 1) * ROUNDS)
+    for rnd, month in enumerate(("2027-09", "2027-10", "2027-11")):
+        kid, other = w.students(2 * rnd)[0], w.students(2 * rnd + 1)[0]
+        g = await create_group(env, w)
+        await add_rule(env, w, g, "FREQ=WEEKLY;BYDAY=MO", "10:00:00", 60, f"{month}-01")
+        ok(await env.gql(w.admin, GENERATE, {"b": w.branch_id, "m": month, "g": g}), "generateMonth")
+        ok(await env.gql(w.admin, PUBLISH, {"b": w.branch_id, "m": month, "g": g}), "publishMonth")
+        first, later = (await lessons_of(env, w.admin, groupId=g))[:2]
+        trial, joined, booked = await asyncio.wait_for(asyncio.gather(
+            env.gql(w.admin, TRIAL_JOINING, {"l": first["id"], "s": kid}),
+            env.gql(w.admin, ADD_MEMBER, {"g": g, "s": other, "f": f"{month}-01"}),
+            env.gql(w.guardian(w.family_of(kid)), BOOK_PLACE, {"l": later["id"], "s": kid})), timeout=60)
+        assert (outcome(trial, "recordTrial"), outcome(joined, "addGroupMember")) == ("ok", "ok")
+        assert outcome(booked, "bookPlace") in ("ok", "ALREADY_PARTICIPANT")  # after the trial's join: a member
+        roster = {x["id"]: x for x in await lessons_of(env, w.admin, groupId=g)}
+        assert [p["studentId"] for p in roster[later["id"]]["participants"]].count(kid) == 1
