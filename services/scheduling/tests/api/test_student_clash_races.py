@@ -16,10 +16,12 @@ from scheduling_testkit import (
     CLASH_OPEN_SLOT,
     GENERATE,
     PUBLISH,
+    RACED_MONTHS,
     Env,
     World,
     add_rule,
     create_group,
+    generate_beside_a_lesson,
     lesson_input,
     lessons_of,
     make_world,
@@ -45,8 +47,6 @@ MOVE = """mutation($id: ID!, $s: DateTime!, $e: DateTime!) { moveLesson(lessonId
   lessons { id } errors { field code } } }"""
 TRIAL = """mutation($l: ID!, $s: ID!) { recordTrial(lessonId: $l, studentId: $s) {
   lesson { id } errors { field code } } }"""
-GENERATE_REPORTING = """mutation($b: ID!, $m: String!) { generateMonth(branchId: $b, month: $m) {
-  created conflicts { localDate code } errors { code } } }"""
 
 
 async def _lesson(env: Env, w: World, data: dict[str, Any]) -> str:
@@ -124,7 +124,7 @@ async def test_joining_a_group_and_a_lesson_at_its_time_at_once_one_wins(env: En
     time of one of them, at once: one of the two, the other STUDENT_CONFLICT."""
     w = await make_world(env, teachers=2)
     kid = w.students(0)[0]
-    for month, monday in (("2027-09", "2027-09-06"), ("2027-10", "2027-10-04"), ("2027-11", "2027-11-01")):
+    for month, monday in RACED_MONTHS:
         g = await create_group(env, w)
         await add_rule(env, w, g, "FREQ=WEEKLY;BYDAY=MO", "10:00:00", 60, f"{month}-01")  # 07:00 UTC in Moscow
         ok(await env.gql(w.admin, GENERATE, {"b": w.branch_id, "m": month, "g": g}), "generateMonth")
@@ -149,18 +149,11 @@ async def test_generate_month_and_a_lesson_for_a_member_at_once_never_double_boo
     g = await create_group(env, w)
     await add_rule(env, w, g, "FREQ=WEEKLY;BYDAY=MO", "10:00:00", 60, "2027-01-01")  # 07:00 UTC in Moscow
     ok(await env.gql(w.admin, ADD_MEMBER, {"g": g, "s": kid, "f": "2027-01-01"}), "addGroupMember")
-    for month, monday in (("2027-09", "2027-09-06"), ("2027-10", "2027-10-04"), ("2027-11", "2027-11-01")):
+    for month, monday in RACED_MONTHS:
         over = {"branchId": w.branch_id, "teacherId": w.teachers[1], "lessonType": "individual",
                 "startsAt": f"{monday}T07:30:00Z", "endsAt": f"{monday}T08:30:00Z", "price": "1500",
                 "studentIds": [kid]}
-        generated, created = await asyncio.wait_for(asyncio.gather(
-            env.gql(w.admin, GENERATE_REPORTING, {"b": w.branch_id, "m": month}),
-            env.gql(w.admin, CLASH_CREATE_LESSON, {"input": over})), timeout=60)
-        conflicts = [(c["localDate"], c["code"]) for c in ok(generated, "generateMonth")["conflicts"]]
-        if outcome(created, "createLesson") == "ok":
-            assert conflicts == [(monday, "STUDENT_CONFLICT")], generated
-        else:
-            assert outcome(created, "createLesson") == "STUDENT_CONFLICT" and conflicts == [], (created, generated)
+        await generate_beside_a_lesson(env, w, month, monday, over, "STUDENT_CONFLICT")
     assert _overlapping(await lessons_of(env, w.admin, studentId=kid)) == []
 
 
