@@ -8,6 +8,7 @@ families in one step. Set SCHEDULING_TESTS_DIRECT=1 to call scheduling's own /gr
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import os
@@ -270,6 +271,26 @@ CLASH_OPEN_SLOT = """mutation($input: OpenSlotInput!) { openSlot(input: $input) 
   slot { id } errors { field code } } }"""
 OPEN_SLOTS_2027 = """query($b: ID!) {
   openSlots(branchId: $b, from: "2027-01-01T00:00:00Z", to: "2027-12-01T00:00:00Z") { id teacherId startsAt } }"""
+
+
+GENERATE_REPORTING = """mutation($b: ID!, $m: String!) { generateMonth(branchId: $b, month: $m) {
+  created conflicts { localDate code } errors { code } } }"""
+RACED_MONTHS = (("2027-09", "2027-09-06"), ("2027-10", "2027-10-04"), ("2027-11", "2027-11-01"))  # their 1st Monday
+
+
+async def generate_beside_a_lesson(env: Env, w: World, month: str, monday: str, lesson: dict[str, Any],
+                                   code: str) -> None:
+    """The branch's month generated while ``lesson`` is made over one occurrence (on ``monday``), at once: either
+    the lesson is made and generation reports that occurrence (``code``), or generation makes it and the lesson is
+    refused with ``code``."""
+    generated, created = await asyncio.wait_for(asyncio.gather(
+        env.gql(w.admin, GENERATE_REPORTING, {"b": w.branch_id, "m": month}),
+        env.gql(w.admin, CLASH_CREATE_LESSON, {"input": lesson})), timeout=60)
+    conflicts = [(c["localDate"], c["code"]) for c in ok(generated, "generateMonth")["conflicts"]]
+    if outcome(created, "createLesson") == "ok":
+        assert conflicts == [(monday, code)], generated
+    else:
+        assert outcome(created, "createLesson") == code and conflicts == [], (created, generated)
 
 
 def outcome(result: dict[str, Any], field_name: str) -> str:

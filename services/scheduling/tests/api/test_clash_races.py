@@ -15,11 +15,13 @@ from scheduling_testkit import (
     CLASH_OPEN_SLOT,
     GENERATE,
     OPEN_SLOTS_2027,
+    RACED_MONTHS,
     Env,
     World,
     add_rule,
     create_group,
     create_room,
+    generate_beside_a_lesson,
     lesson_input,
     lessons_of,
     make_world,
@@ -97,8 +99,6 @@ async def test_lessons_moved_into_one_teachers_time_at_once_one_moves(env: Env) 
 
 MOVE_SCOPED = """mutation($id: ID!, $s: DateTime!, $e: DateTime!, $scope: LessonScope!) {
   moveLesson(lessonId: $id, startsAt: $s, endsAt: $e, scope: $scope) { lessons { id } errors { field code } } }"""
-GENERATE_REPORTING = """mutation($b: ID!, $m: String!) { generateMonth(branchId: $b, month: $m) {
-  created conflicts { localDate code } errors { code } } }"""
 
 
 async def test_a_move_of_this_and_following_and_a_move_of_a_later_one_at_once_both_go_through(env: Env) -> None:
@@ -127,17 +127,10 @@ async def test_generate_month_and_create_lesson_at_once_never_double_book_the_te
     w = await make_world(env)
     g = await create_group(env, w)
     await add_rule(env, w, g, "FREQ=WEEKLY;BYDAY=MO", "10:00:00", 60, "2027-01-01")  # 07:00 UTC in Moscow
-    for month, monday in (("2027-09", "2027-09-06"), ("2027-10", "2027-10-04"), ("2027-11", "2027-11-01")):
+    for month, monday in RACED_MONTHS:
         over = {"branchId": w.branch_id, "teacherId": w.teachers[0], "lessonType": "individual",
                 "startsAt": f"{monday}T07:30:00Z", "endsAt": f"{monday}T08:30:00Z", "price": "1500"}
-        generated, created = await asyncio.wait_for(asyncio.gather(
-            env.gql(w.admin, GENERATE_REPORTING, {"b": w.branch_id, "m": month}),
-            env.gql(w.admin, CLASH_CREATE_LESSON, {"input": over})), timeout=60)
-        conflicts = [(c["localDate"], c["code"]) for c in ok(generated, "generateMonth")["conflicts"]]
-        if outcome(created, "createLesson") == "ok":
-            assert conflicts == [(monday, "TEACHER_CONFLICT")], generated
-        else:
-            assert outcome(created, "createLesson") == "TEACHER_CONFLICT" and conflicts == [], (created, generated)
+        await generate_beside_a_lesson(env, w, month, monday, over, "TEACHER_CONFLICT")
     lessons = await lessons_of(env, w.admin, teacherId=w.teachers[0])
     assert [x["startsAt"][:10] for x in lessons].count("2027-09-06") == 1
     assert len({x["startsAt"][:10] for x in lessons}) == len(lessons)  # one lesson a day: never two at once

@@ -214,6 +214,19 @@ class MemoryGroups(_Repo):
 
 
 class MemoryLessons(_Repo):
+    """``held``: the timetables this unit of work holds (take_turns). One unit of work at a time runs in memory, so
+    nothing waits; but the rules PostgreSQL needs are checked here for every use case the unit tests run: a
+    timetable is held before it is read (``busy``, ``busy_students``), and all in the first take_turns (a later
+    one adding others could wait in a cycle with another request)."""
+
+    def __init__(self, t: Tables) -> None:
+        super().__init__(t)
+        self.held: set[tuple[str, str]] = set()
+
+    def _holds(self, scope: str, keys: Iterable[str]) -> None:
+        missing = {k for k in keys if k} - {k for s, k in self.held if s == scope}
+        assert not missing, f"read the {scope} timetables of {sorted(missing)} without holding them (take_turns)"
+
     def _with_participants(self, lesson: Lesson) -> Lesson:
         out = _copy(lesson)
         out.participants = _copy(sorted(self.t.participants.get(lesson.id, []), key=lambda p: p.student_id))
@@ -310,11 +323,14 @@ class MemoryLessons(_Repo):
     async def busy(self, starts_at: datetime, ends_at: datetime, teacher_ids: Iterable[str] = (),
                    room_ids: Iterable[str] = ()) -> list[Lesson]:
         teachers, rooms = set(teacher_ids), {r for r in room_ids if r}
+        self._holds("teacher", teachers)
+        self._holds("room", rooms)
         return [_copy(x) for x in self._active() if x.starts_at < ends_at and x.ends_at > starts_at
                 and (x.teacher_id in teachers or (x.room_id is not None and x.room_id in rooms))]
 
     async def busy_students(self, student_ids: Sequence[str], starts_at: datetime, ends_at: datetime
                             ) -> dict[str, list[Lesson]]:
+        self._holds("student", student_ids)
         out: dict[str, list[Lesson]] = defaultdict(list)
         for x in self._active():
             if x.starts_at < ends_at and x.ends_at > starts_at:
@@ -331,8 +347,12 @@ class MemoryLessons(_Repo):
         return self._sorted(x for x in self._active() if x.group_id == group_id and x.local_date >= first_day
                             and (last_day is None or x.local_date <= last_day))
 
-    async def take_turns(self, teacher_ids: Iterable[str], room_ids: Iterable[str]) -> None:
-        pass  # one unit of work at a time in memory
+    async def take_turns(self, teacher_ids: Iterable[str], room_ids: Iterable[str],
+                         student_ids: Iterable[str] = ()) -> None:
+        keys = {*(("teacher", t) for t in teacher_ids), *(("room", r) for r in room_ids if r),
+                *(("student", s) for s in student_ids)}
+        assert not self.held or keys <= self.held, f"took {sorted(keys - self.held)} after {sorted(self.held)}"
+        self.held |= keys
 
     async def following(self, lesson: Lesson, *, lock: bool = False) -> list[Lesson]:
         if lesson.rule_id is None:
@@ -493,6 +513,7 @@ class MemoryUnitOfWork:
         self.store.events.extend(self.pending)
         self.store.commits += 1
         self.pending.clear()
+        self.lessons.held.clear()  # a transaction's locks end with it
 
 
 class MemoryReads:

@@ -34,7 +34,7 @@ from scheduling.service.common import (
     get_student,
     get_teacher,
 )
-from scheduling.service.lessons import ensure_free, ensure_student_free
+from scheduling.service.lessons import ensure_free, ensure_students_free
 from scheduling.service.publishing import lesson_cancelled, participant_added, participant_removed, schedule_events
 from scheduling.service.trials import FREE, claim_trial
 from scheduling.service.unit_of_work import SchedulingUnitOfWork
@@ -153,8 +153,8 @@ async def book_slot(cmd: BookSlot, uow: SchedulingUnitOfWork, p: Principal) -> B
     # The conditional update is the race arbiter: of families booking this slot at once, one gets it.
     if not await uow.slots.claim(slot.id, lesson.id):
         raise errors.SlotTaken(field="slotId")
-    await ensure_free(uow, lesson)
-    await ensure_student_free(uow, student.id, lesson)
+    await ensure_free(uow, lesson, students=[student.id])
+    await ensure_students_free(uow, [student.id], lesson)
     booking = Booking(new_id(), lesson.id, student.id, student.family_id, now)
     reason = _booking_reason(lesson)
     if reason is ParticipantReason.TRIAL:
@@ -193,7 +193,7 @@ async def book_place(cmd: BookPlace, uow: SchedulingUnitOfWork, p: Principal) ->
     left = lesson.places_left()
     if left is not None and left <= 0:
         raise errors.CapacityExceeded(field="lessonId")
-    await ensure_student_free(uow, student.id, lesson)
+    await ensure_students_free(uow, [student.id], lesson)
     booking = Booking(new_id(), lesson.id, student.id, student.family_id, now)
     reason = _booking_reason(lesson)
     if reason is ParticipantReason.TRIAL:

@@ -73,13 +73,16 @@ async def generate_month(cmd: GenerateMonth, uow: SchedulingUnitOfWork, p: Princ
     first, last = month_bounds(month)
     groups_repo, lessons_repo = uow.groups, uow.lessons
     rules = await groups_repo.rules(branch_id=branch_id, group_ids=[group_id] if group_id else None)
-    # The rules' teachers' and rooms' timetables, in one statement, before anything is read: a createLesson or an
-    # openSlot for one of them waits for this month (or this month for it), and so does a second generation of
-    # the same month (it then finds the occurrences taken instead of inserting them again).
-    await uow.lessons.take_turns({r.teacher_id for r in rules}, {r.room_id for r in rules if r.room_id})
+    members = await groups_repo.memberships_of_groups([r.group_id for r in rules if r.group_id])
+    # The rules' teachers', rooms' and groups' members' timetables, in one statement, before anything is checked: a
+    # createLesson, an openSlot or a booking for one of them waits for this month (or this month for it), and so
+    # does a second generation of the same month (it then finds the occurrences taken instead of inserting them
+    # again). The members are the groups' of this month (a few more than those on the new lessons: the days are
+    # not known yet): one statement, not one per student.
+    await uow.lessons.take_turns({r.teacher_id for r in rules}, {r.room_id for r in rules if r.room_id},
+                                 {m.student_id for found in members.values() for m in found if m.overlaps(first, last)})
     taken = await lessons_repo.occurrences_taken([r.id for r in rules], first, last)
     types = {t.code: t for t in await uow.catalogue.lesson_types()}
-    members = await groups_repo.memberships_of_groups([r.group_id for r in rules if r.group_id])
     tz = branch.tz
     holidays = set(skip_dates)
     new: list[Lesson] = []

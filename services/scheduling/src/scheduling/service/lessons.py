@@ -46,21 +46,27 @@ from scheduling.service.publishing import (
 from scheduling.service.unit_of_work import SchedulingUnitOfWork
 
 
-async def hold_timetables(uow: SchedulingUnitOfWork, found: Iterable[Lesson]) -> None:
-    """Hold the timetables of these lessons' teachers and rooms until commit, in one step. The clash check reads,
-    then the caller writes: without this, requests for one teacher or room at once (openSlot, createLesson,
-    moveLesson, generateMonth) all passed the check and all were written. Taken before the check's reads and after
+async def hold_timetables(uow: SchedulingUnitOfWork, found: Iterable[Lesson], students: Iterable[str] = ()) -> None:
+    """Hold the timetables of these lessons' teachers, rooms and participants, and of ``students`` (those the
+    caller is about to put on them), until commit, in one step. The clash check reads, then the caller writes:
+    without this, requests for one teacher, room or student at once (openSlot, createLesson, moveLesson, a booking,
+    a make-up, generateMonth) all passed the check and all were written. Taken before the check's reads and after
     the row locks the use case takes (a lesson's, a slot's claim), never before them: a row lock waited for while
-    holding a timetable could deadlock."""
+    holding a timetable could deadlock; and all in one step, for the same reason (see take_turns)."""
     found = list(found)
-    await uow.lessons.take_turns({x.teacher_id for x in found}, {x.room_id for x in found if x.room_id})
+    await uow.lessons.take_turns({x.teacher_id for x in found}, {x.room_id for x in found if x.room_id},
+                                 {p.student_id for x in found for p in x.participants} | set(students))
 
 
-async def ensure_free(uow: SchedulingUnitOfWork, lesson: Lesson, moving: Collection[str] = ()) -> None:
+async def ensure_free(uow: SchedulingUnitOfWork, lesson: Lesson, moving: Collection[str] = (),
+                      students: Iterable[str] = ()) -> None:
     """Teacher and room free at the lesson's time (no other lesson, no open slot), else a typed error naming
     the clash; their timetables are held until commit, so the caller's write cannot race another's.
-    ``moving``: the lessons moved together with this one (their old times do not count)."""
-    await hold_timetables(uow, [lesson])  # already held (a move of several): taking them again does not wait
+    ``moving``: the lessons moved together with this one (their old times do not count). ``students``: those the
+    caller will check with ensure_students_free next; their timetables are held in the same step as the teacher's
+    and the room's (holding those, then waiting for a student's, could deadlock)."""
+    # Already held (a move of several; the participants' too): taking them again does not wait.
+    await hold_timetables(uow, [lesson], students)
     repo = uow.lessons
     teachers, rooms = [lesson.teacher_id], [lesson.room_id] if lesson.room_id else []
     busy = [b for b in await repo.busy(lesson.starts_at, lesson.ends_at, teachers, rooms) if b.id not in moving]
@@ -69,12 +75,25 @@ async def ensure_free(uow: SchedulingUnitOfWork, lesson: Lesson, moving: Collect
     check_no_clash(lesson, busy, branch.tz, await repo.labels(busy), slots)
 
 
-async def ensure_student_free(uow: SchedulingUnitOfWork, student_id: str, lesson: Lesson) -> None:
+async def ensure_students_free(uow: SchedulingUnitOfWork, student_ids: Collection[str], lesson: Lesson) -> None:
+    """Each student free at the lesson's time (in no other lesson), else STUDENT_CONFLICT naming the lesson; their
+    timetables are held until commit, so two requests putting one child into overlapping lessons (of different
+    teachers: the teachers' turns do not order them) take turns, and the second sees the first's lesson. Call after
+    the use case's row locks; a use case that also checks the teacher and room passes the students to ensure_free
+    first (one step for all), and taking them again here does not wait."""
+    if not student_ids:
+        return
     repo = uow.lessons
-    busy = (await repo.busy_students([student_id], lesson.starts_at, lesson.ends_at)).get(student_id, [])
+    await repo.take_turns((), (), student_ids)
+    busy = await repo.busy_students(list(student_ids), lesson.starts_at, lesson.ends_at)
+    found = [x for sid in student_ids for x in busy.get(sid, [])]
+    if not any(x.id != lesson.id for x in found):
+        return
     branch = await get_branch(uow, lesson.branch_id)
-    check_student_free(student_id, lesson.starts_at, lesson.ends_at, busy, except_lesson=lesson.id, tz=branch.tz,
-                       names=await repo.labels(busy))
+    names = await repo.labels(found)
+    for sid in student_ids:
+        check_student_free(sid, lesson.starts_at, lesson.ends_at, busy.get(sid, []), except_lesson=lesson.id,
+                           tz=branch.tz, names=names)
 
 
 @dataclass(frozen=True)
@@ -124,13 +143,14 @@ async def create_lesson(cmd: CreateLesson, uow: SchedulingUnitOfWork, p: Princip
                     price=check_price(cmd.price), local_date=cmd.starts_at.astimezone(branch.tz).date(),
                     room_id=cmd.room_id, course_id=cmd.course_id, capacity=check_capacity(cmd.capacity),
                     published=True, bookable=cmd.bookable)
-    await ensure_free(uow, lesson)
+    student_ids = list(dict.fromkeys(cmd.student_ids))
+    await ensure_free(uow, lesson, students=student_ids)
     reason = {LessonKind.TRIAL: ParticipantReason.TRIAL, LessonKind.MAKEUP: ParticipantReason.MAKEUP}.get(
         t.kind, ParticipantReason.MEMBER)
-    for sid in dict.fromkeys(cmd.student_ids):
-        student = await get_student(uow, sid, p)
-        await ensure_student_free(uow, sid, lesson)
-        lesson.add(Participant(sid, student.family_id, reason,
+    students = [await get_student(uow, sid, p) for sid in student_ids]
+    await ensure_students_free(uow, student_ids, lesson)
+    for student in students:
+        lesson.add(Participant(student.id, student.family_id, reason,
                                Money(Decimal(0)) if reason is ParticipantReason.TRIAL else lesson.price))
     await uow.lessons.add(lesson)
     for event in schedule_events(lesson):
@@ -176,7 +196,7 @@ async def move_lesson(cmd: MoveLesson, uow: SchedulingUnitOfWork, p: Principal) 
     for x in targets:
         new_start = x.starts_at + shift
         x.move(new_start, new_start + duration, teacher_id, room_id)
-    await hold_timetables(uow, targets)
+    await hold_timetables(uow, targets)  # their participants' timetables too: they move with the lessons
     moving = {t.id for t in targets}
     for x in targets:
         # Check against the world minus the lessons being moved together.
@@ -234,7 +254,7 @@ async def add_makeup(cmd: AddMakeup, uow: SchedulingUnitOfWork, p: Principal) ->
     require_branch_admin(p, lesson.branch_id)
     lesson.ensure_open(cmd.now or utcnow())
     student = await get_student(uow, cmd.student_id, p)
-    await ensure_student_free(uow, student.id, lesson)
+    await ensure_students_free(uow, [student.id], lesson)
     part = Participant(student.id, student.family_id, ParticipantReason.MAKEUP, lesson.price)
     lesson.add(part)
     await uow.lessons.add_participant(lesson.id, part)
@@ -265,11 +285,12 @@ async def create_parallel_makeup(cmd: CreateParallelMakeup, uow: SchedulingUnitO
     original.ensure_open(cmd.now or utcnow())
     makeup_type = await get_lesson_type(uow, "makeup")
     lesson = parallel_makeup(original, makeup_type)
-    await ensure_free(uow, lesson)
-    for sid in dict.fromkeys(student_ids):
-        student = await get_student(uow, sid, p)
-        await ensure_student_free(uow, sid, lesson)
-        lesson.add(Participant(sid, student.family_id, ParticipantReason.MAKEUP, lesson.price))
+    student_ids = list(dict.fromkeys(student_ids))
+    await ensure_free(uow, lesson, students=student_ids)
+    students = [await get_student(uow, sid, p) for sid in student_ids]
+    await ensure_students_free(uow, student_ids, lesson)
+    for student in students:
+        lesson.add(Participant(student.id, student.family_id, ParticipantReason.MAKEUP, lesson.price))
     await uow.lessons.add(lesson)
     for event in schedule_events(lesson):
         uow.publish(event)

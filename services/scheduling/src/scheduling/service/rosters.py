@@ -18,6 +18,9 @@ async def enrol_in_lessons(uow: SchedulingUnitOfWork, group: Group, m: Membershi
     repo = uow.lessons
     found = await repo.of_group_between(group.id, m.starts_on, m.ends_on, lock=True)
     if found:
+        # The member's timetable, held until commit after the lessons' row locks (as ensure_students_free): a
+        # lesson or booking for the child at one of these times, at once, waits and then sees the new places.
+        await repo.take_turns((), (), [m.student_id])
         busy = (await repo.busy_students([m.student_id], found[0].starts_at, found[-1].ends_at)).get(m.student_id, [])
         names = await repo.labels(busy)
         branch = await uow.projections.branch(group.branch_id)

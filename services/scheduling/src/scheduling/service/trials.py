@@ -16,7 +16,7 @@ from scheduling.domain.events import MembershipStarted
 from scheduling.domain.model import Lesson, Participant, ParticipantReason, Trial, utcnow
 from scheduling.service.common import caller_scope, get_group, get_lesson, get_student
 from scheduling.service.groups import membership_event, start_membership
-from scheduling.service.lessons import ensure_student_free, replayed_lesson
+from scheduling.service.lessons import ensure_students_free, replayed_lesson
 from scheduling.service.publishing import participant_added, participant_removed
 from scheduling.service.unit_of_work import SchedulingUnitOfWork
 
@@ -47,21 +47,29 @@ async def record_trial(cmd: RecordTrial, uow: SchedulingUnitOfWork, p: Principal
     if claim.replayed:
         return await replayed_lesson(uow, claim.result)
     now, student_id, add_to_group = cmd.now or utcnow(), cmd.student_id, cmd.add_to_group
-    lesson = await get_lesson(uow, cmd.lesson_id, p, lock=True)
+    lesson = await get_lesson(uow, cmd.lesson_id, p, lock=not add_to_group)
     require_branch_admin(p, lesson.branch_id)
+    group = None
+    if add_to_group:
+        if lesson.group_id is None:
+            raise errors.WrongLessonType("This lesson belongs to no group.", field="addToGroup")
+        # Joining takes the rows addGroupMember takes, in its order: the group's, then its lessons' from this one
+        # on (this one among them), and only then the child's timetable. This lesson's row first, then the
+        # group's, waited in a cycle with a join to the group (a deadlock); the child's turn before the lessons'
+        # rows, with a booking of one of them for the child.
+        group = await get_group(uow, lesson.group_id, p, lock=True)
+        await uow.lessons.of_group_between(group.id, lesson.local_date, None, lock=True)
+        lesson = await get_lesson(uow, cmd.lesson_id, p, lock=True)  # as it is now (held already: no wait)
     lesson.ensure_open(now)
     student = await get_student(uow, student_id, p)
-    if add_to_group and lesson.group_id is None:
-        raise errors.WrongLessonType("This lesson belongs to no group.", field="addToGroup")
-    await ensure_student_free(uow, student.id, lesson)
+    await ensure_students_free(uow, [student.id], lesson)
     await claim_trial(uow, student.family_id, student.id, lesson.id, "recorded", now)
     part = Participant(student.id, student.family_id, ParticipantReason.TRIAL, FREE)
     lesson.add(part)
     await uow.lessons.add_participant(lesson.id, part)
     if lesson.published:
         uow.publish(participant_added(lesson, part))
-    if add_to_group and lesson.group_id:
-        group = await get_group(uow, lesson.group_id, p, lock=True)
+    if group is not None:
         m = await start_membership(uow, p, group, student.id, lesson.local_date, None, ParticipantReason.MEMBER)
         uow.publish(membership_event(MembershipStarted, m))
     await uow.idempotency.store(claim, lesson.id)

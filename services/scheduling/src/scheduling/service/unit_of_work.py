@@ -117,9 +117,12 @@ class LessonRepository(Protocol):
     async def participants_of(self, lesson_ids: Sequence[str]) -> dict[str, list[Participant]]: ...
     async def occurrences_taken(self, rule_ids: Sequence[str], first: date, last: date
                                 ) -> set[tuple[str, date]]: ...
-    async def take_turns(self, teacher_ids: Iterable[str], room_ids: Iterable[str]) -> None:
-        """Until commit, hold these teachers' and rooms' timetables: another unit of work checking any of them for
-        clashes waits here until this one ends, then sees what it wrote (call before ``busy``/``open_over``)."""
+    async def take_turns(self, teacher_ids: Iterable[str], room_ids: Iterable[str],
+                         student_ids: Iterable[str] = ()) -> None:
+        """Until commit, hold these teachers', rooms' and students' timetables: another unit of work checking any of
+        them for clashes waits here until this one ends, then sees what it wrote (call before ``busy``,
+        ``open_over``, ``busy_students``). All that a use case checks in one call: holding some, then waiting for
+        others, could wait in a cycle with a use case holding them the other way round."""
     async def busy(self, starts_at: datetime, ends_at: datetime, teacher_ids: Iterable[str] = (),
                    room_ids: Iterable[str] = ()) -> list[Lesson]: ...
     async def busy_students(self, student_ids: Sequence[str], starts_at: datetime, ends_at: datetime

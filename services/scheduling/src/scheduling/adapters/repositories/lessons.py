@@ -199,12 +199,15 @@ class LessonRepository:
             any_of(lessons.c.rule_id, rule_ids), lessons.c.local_date.between(first, last)))
         return {(r.rule_id, r.local_date) for r in rows}
 
-    async def take_turns(self, teacher_ids: Iterable[str], room_ids: Iterable[str]) -> None:
+    async def take_turns(self, teacher_ids: Iterable[str], room_ids: Iterable[str],
+                         student_ids: Iterable[str] = ()) -> None:
         # Advisory locks, not an exclusion constraint: a teacher's time is held by lessons and by open slots (two
-        # tables), a parallel make-up shares its teacher's time, and generation reports a clash rather than failing
-        # (docs/architecture.md, "Clash checks under concurrency").
+        # tables), a parallel make-up shares its teacher's time, a student's time is a participants row joined to
+        # its lesson's times, and generation reports a clash rather than failing (docs/architecture.md, "Clash
+        # checks under concurrency").
         await take_turns(self.session, [*(("scheduling.teacher", t) for t in teacher_ids),
-                                        *(("scheduling.room", r) for r in room_ids if r)])
+                                        *(("scheduling.room", r) for r in room_ids if r),
+                                        *(("scheduling.student", s) for s in student_ids)])
 
     async def busy(self, starts_at: datetime, ends_at: datetime, teacher_ids: Iterable[str] = (),
                    room_ids: Iterable[str] = ()) -> list[Lesson]:
