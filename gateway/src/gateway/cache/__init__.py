@@ -358,8 +358,7 @@ class EntityCache:
         if self.seq == started:  # nothing dropped since the request began
             fresh = [(e.key, e.value, e.tags) for e in entries]
         else:
-            since = self._dropped_since(started)
-            fresh = [(e.key, e.value, e.tags) for e in entries if since.isdisjoint(e.tags)]
+            fresh = [(e.key, e.value, e.tags) for e in entries if not self._dropped_after(started, e.tags)]
         if fresh:
             age = self.max_age_s if max_age_s is None else min(max_age_s, self.max_age_s)
             checked = self.seq
@@ -368,23 +367,19 @@ class EntityCache:
                 # A drop while the write was on its way (Redis: a connection being opened) may have reached the
                 # store before it: drop again what it named of these entries, or they would stay until max age.
                 late: set[str] = set()
-                since = self._dropped_since(checked)
+                dropped = self._dropped
                 for _, _, tags in fresh:
-                    late.update(tags if checked < self._floor else since.intersection(tags))
+                    late.update(tags if checked < self._floor else (t for t in tags if dropped.get(t, 0) > checked))
                 if late:
                     await self.backend.invalidate(late)
         return len(fresh)
 
-    def _dropped_since(self, started: int) -> set[str]:
-        """The tags dropped since `started`: the tail of `_dropped`, which a drop moves to its end (few: those of
-        the last milliseconds), so each entry is one set operation, not a lookup per tag."""
-        since: set[str] = set()
+    def _dropped_after(self, started: int, tags: Iterable[str]) -> bool:
+        """Whether any of these tags was dropped after `started` (`started` is at or above the floor, so no such
+        drop has left `_dropped`). A lookup per tag of the entry: under load a request's lifetime sees hundreds of
+        drops, and building their set for every store was 5 % of the gateway's CPU."""
         dropped = self._dropped
-        for tag in reversed(dropped):
-            if dropped[tag] <= started:
-                break
-            since.add(tag)
-        return since
+        return any(dropped.get(tag, 0) > started for tag in tags)
 
     async def invalidate(self, tags: Iterable[str], source: str) -> None:
         tags = set(tags)
