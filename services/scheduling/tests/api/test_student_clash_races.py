@@ -182,3 +182,23 @@ async def test_a_trial_that_joins_the_group_a_join_and_a_booking_at_once_never_d
         assert outcome(booked, "bookPlace") in ("ok", "ALREADY_PARTICIPANT")  # after the trial's join: a member
         roster = {x["id"]: x for x in await lessons_of(env, w.admin, groupId=g)}
         assert [p["studentId"] for p in roster[later["id"]]["participants"]].count(kid) == 1
+
+
+async def test_a_child_joining_while_the_month_is_generated_is_on_every_new_lesson_of_the_group(env: Env) -> None:
+    """addGroupMember puts the child into the group's lessons that exist; generateMonth puts the members it read
+    into the lessons it makes. At once, without an order between them, generation read the members before the
+    join committed and the join saw none of the new lessons: the child was a member with no lessons that month."""
+    w = await make_world(env, teachers=1, families=(1, 1, 1))
+    kids = [w.students(i)[0] for i in range(3)]
+    for (month, _), kid in zip(RACED_MONTHS, kids, strict=True):
+        g = await create_group(env, w)
+        await add_rule(env, w, g, "FREQ=WEEKLY;BYDAY=MO,WE", "10:00:00", 60, f"{month}-01")
+        generated, joined = await asyncio.wait_for(asyncio.gather(
+            env.gql(w.admin, GENERATE, {"b": w.branch_id, "m": month, "g": g}),
+            env.gql(w.admin, ADD_MEMBER, {"g": g, "s": kid, "f": f"{month}-01"})), timeout=60)
+        ok(generated, "generateMonth")
+        ok(joined, "addGroupMember")
+        group_lessons = [x for x in await lessons_of(env, w.admin, groupId=g) if x["startsAt"].startswith(month)]
+        kid_lessons = {x["id"] for x in await lessons_of(env, w.admin, studentId=kid)}
+        assert group_lessons and all(x["id"] in kid_lessons for x in group_lessons), (month, len(group_lessons),
+                                                                                       len(kid_lessons))

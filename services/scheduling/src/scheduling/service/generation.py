@@ -73,7 +73,12 @@ async def generate_month(cmd: GenerateMonth, uow: SchedulingUnitOfWork, p: Princ
     first, last = month_bounds(month)
     groups_repo, lessons_repo = uow.groups, uow.lessons
     rules = await groups_repo.rules(branch_id=branch_id, group_ids=[group_id] if group_id else None)
-    members = await groups_repo.memberships_of_groups([r.group_id for r in rules if r.group_id])
+    # The groups' rosters first (a join waits, or is waited for): the members read next are those of the new
+    # lessons; read without it, a child joining meanwhile was on none of them (the join saw no new lesson either).
+    # Row locks before the timetables' turns below, as a join takes them (its group, then its child's turn).
+    group_ids = [r.group_id for r in rules if r.group_id]
+    await groups_repo.hold_rosters(group_ids)
+    members = await groups_repo.memberships_of_groups(group_ids)
     # The rules' teachers', rooms' and groups' members' timetables, in one statement, before anything is checked: a
     # createLesson, an openSlot or a booking for one of them waits for this month (or this month for it), and so
     # does a second generation of the same month (it then finds the occurrences taken instead of inserting them
