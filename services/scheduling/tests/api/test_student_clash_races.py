@@ -202,3 +202,28 @@ async def test_a_child_joining_while_the_month_is_generated_is_on_every_new_less
         kid_lessons = {x["id"] for x in await lessons_of(env, w.admin, studentId=kid)}
         assert group_lessons and all(x["id"] in kid_lessons for x in group_lessons), (month, len(group_lessons),
                                                                                        len(kid_lessons))
+
+
+END_MEMBERSHIP = """mutation($m: ID!, $d: Date!) { endGroupMembership(membershipId: $m, lastDay: $d) {
+  membership { id endsOn } errors { field code } } }"""
+
+
+async def test_a_child_leaving_while_the_month_is_generated_is_on_none_of_its_lessons_after_leaving(env: Env) -> None:
+    """The other way round: a member leaves (from the month's first day) while the month is generated. Generation
+    read the child as a member, the leave withdrew the child from the lessons that existed, and generation then made
+    the month's lessons with the child on them - lessons after leaving, each charged once published."""
+    w = await make_world(env, teachers=1, families=(1, 1, 1))
+    kids = [w.students(i)[0] for i in range(3)]
+    for (month, _), kid in zip(RACED_MONTHS, kids, strict=True):
+        g = await create_group(env, w)
+        await add_rule(env, w, g, "FREQ=WEEKLY;BYDAY=MO,WE", "10:00:00", 60, f"{month}-01")
+        joined = ok(await env.gql(w.admin, ADD_MEMBER, {"g": g, "s": kid, "f": "2027-01-01"}), "addGroupMember")
+        last_day = f"{month}-01"
+        generated, left = await asyncio.wait_for(asyncio.gather(
+            env.gql(w.admin, GENERATE, {"b": w.branch_id, "m": month, "g": g}),
+            env.gql(w.admin, END_MEMBERSHIP, {"m": joined["membership"]["id"], "d": last_day})), timeout=60)
+        ok(generated, "generateMonth")
+        ok(left, "endGroupMembership")
+        after = [x for x in await lessons_of(env, w.admin, studentId=kid, groupId=g)
+                 if x["startsAt"].startswith(month) and x["localDate"] > last_day]
+        assert after == [], (month, len(after))

@@ -196,7 +196,7 @@ class MemoryGroups(_Repo):
     async def membership(self, membership_id: str) -> Membership | None:
         return _copy(self.t.memberships.get(membership_id))
 
-    async def hold_rosters(self, group_ids: Sequence[str]) -> None:
+    async def hold_rosters(self, group_ids: Sequence[str], *, exclusive: bool = False) -> None:
         """Units of work take turns here (one at a time): nothing to hold."""
 
     async def memberships_of_groups(self, group_ids: Sequence[str]) -> dict[str, list[Membership]]:

@@ -190,7 +190,9 @@ class EndMembership:
 
 async def end_membership(cmd: EndMembership, uow: SchedulingUnitOfWork, p: Principal) -> Membership:
     m = await get_membership(uow, cmd.membership_id)
-    group = await get_group(uow, m.group_id, p)
+    # The roster held, as a join holds it: a month generated meanwhile puts the child on none of its lessons after
+    # the last day (it waits, or is waited for, and reads the ended membership).
+    group = await get_group(uow, m.group_id, p, lock=True)
     require_branch_admin(p, group.branch_id)
     m.end(cmd.last_day)
     await uow.groups.save_membership(m)
@@ -211,8 +213,10 @@ async def transfer_member(cmd: TransferMember, uow: SchedulingUnitOfWork, p: Pri
     """Leave one group the day before first_day and join another from it; both memberships are kept."""
     first_day = cmd.first_day
     old = await get_membership(uow, cmd.membership_id)
+    # Both rosters held, in id order (two transfers the opposite ways never wait for each other in a cycle).
+    await uow.groups.hold_rosters([old.group_id, cmd.to_group_id], exclusive=True)
     source = await get_group(uow, old.group_id, p)
-    target = await get_group(uow, cmd.to_group_id, p, lock=True)
+    target = await get_group(uow, cmd.to_group_id, p)
     require_branch_admin(p, source.branch_id)
     require_branch_admin(p, target.branch_id)
     if first_day <= old.starts_on:

@@ -27,8 +27,8 @@ from scheduling.domain.recurrence import RecurringRule
 
 # Hot reads built once (kabinet.db.any_of): building a select per call costs more than running it.
 _BY_IDS = select(groups).where(any_of(groups.c.id, bindparam("ids")))
-_HOLD = (select(groups.c.id).where(any_of(groups.c.id, bindparam("ids"))).order_by(groups.c.id)
-         .with_for_update(read=True))
+_HOLD_ALONE = select(groups.c.id).where(any_of(groups.c.id, bindparam("ids"))).order_by(groups.c.id).with_for_update()
+_HOLD = _HOLD_ALONE.with_for_update(read=True)
 
 
 def _group(r: Any) -> Group:
@@ -57,12 +57,13 @@ class GroupRepository:
         r = (await self.session.execute(q)).first()
         return _group(r) if r else None
 
-    async def hold_rosters(self, group_ids: Sequence[str]) -> None:
-        """Share-lock the groups' rows until commit, in id order: a join (which locks its group's row for update)
-        waits for this transaction, and this one for a join begun first, so members read after this are all the
-        members the transaction's new lessons will have."""
+    async def hold_rosters(self, group_ids: Sequence[str], *, exclusive: bool = False) -> None:
+        """Lock the groups' rows until commit, in id order. Shared (a month's generation): a join or a leave, which
+        lock their group's row exclusively, waits for this transaction, and this one for a join or leave begun
+        first, so the members read after this are those of the transaction's new lessons. Exclusive: a change of
+        the roster (a transfer holds both its groups, in this order: no cycle with another transfer)."""
         if group_ids and dialect_of(self.session) == "postgresql":
-            await self.session.execute(_HOLD, {"ids": sorted(set(group_ids))})
+            await self.session.execute(_HOLD_ALONE if exclusive else _HOLD, {"ids": sorted(set(group_ids))})
 
     async def by_ids(self, ids: Sequence[str]) -> dict[str, Group]:
         rows = await self.session.execute(_BY_IDS, {"ids": list(ids)})
