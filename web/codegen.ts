@@ -5,7 +5,8 @@ import { addTypenameSelectionDocumentTransform } from "@graphql-codegen/client-p
 // src/gql/persisted-documents.json, which the build ships as dist/persisted-documents.json.
 const config: CodegenConfig = {
   schema: "schema.graphql",
-  documents: ["src/**/*.{ts,tsx}", "!src/gql/**/*"],
+  // Tests' own documents (fakes of a server) are neither checked against the schema nor shipped.
+  documents: ["src/**/*.{ts,tsx}", "!src/gql/**/*", "!src/**/*.test.{ts,tsx}"],
   ignoreNoDocuments: false,
   generates: {
     "src/gql/": {

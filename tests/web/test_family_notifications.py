@@ -101,17 +101,29 @@ async def test_a_payment_and_a_grade_become_notices_the_bell_counts(cabinet: Cab
     await expect(notices.first.get_by_role("link", name="К балансу")).to_have_attribute(
         "href", f"/c/{sasha['id']}/money")
 
-    # A grade in the lesson's sheet: "Саша: оценка 5." links to that child's progress.
+    # A grade in the lesson's sheet: "Саша: оценка 5." links to that child's progress; its homework to the lesson.
     # learning posts a grade only when it changes: 4, then 5, so that "5" is posted whatever the demo had put there
+    # (and homework only when it changes: this run's own words)
     lesson_id = await _past_lesson(cabinet, sasha["id"])
+    homework = f"Ex. {datetime.now().strftime('%H%M%S%f')}"
     for grade_given in ("4", "5"):
-        await cabinet.staff.call("learning", SHEET.replace('grade: "5"', f'grade: "{grade_given}"'),
-                                 {"l": lesson_id, "s": sasha["id"]}, login=ADMIN)
+        await cabinet.staff.call("learning", SHEET.replace('grade: "5"', f'grade: "{grade_given}"')
+                                 .replace("Ex. 5 p. 31", homework), {"l": lesson_id, "s": sasha["id"]}, login=ADMIN)
     # (the demo has graded Sasha before: the new one is the unread one)
     # (when the demo's grade was not 4, the 4 is a notice too: look for the 5's)
     grade = parent.locator("[data-testid=notice][data-read=false]").filter(has_text="Новая оценка").filter(
         has_text=f"{sasha['firstName']}: оценка 5")
     await expect(grade).to_have_count(1, timeout=POLLED)
+    # The notices name their child and lesson by id: the homework opens that very lesson under Sasha, and the
+    # grade, read in the other child's cabinet, still leads to Sasha's progress.
+    assigned = notices.filter(has_text=homework)
+    await expect(assigned).to_have_count(1, timeout=POLLED)
+    await expect(assigned.get_by_role("link", name="К домашнему заданию")).to_have_attribute(
+        "href", f"/c/{sasha['id']}/lessons/{lesson_id}")
+    await open_list(parent, children(cabinet)[1]["id"])
+    await expect(grade.first.get_by_role("link", name="К успеваемости")).to_have_attribute(
+        "href", f"/c/{sasha['id']}/progress")
+    await open_list(parent, sasha["id"])
     await expect(bell).to_have_accessible_name(re.compile(r"^Уведомления: \d+ непрочитанн"), timeout=LIVE)
     # newest first: the times the page shows are in descending order
     stamps = [await t.get_attribute("datetime") for t in await parent.locator("[data-testid=notice] time").all()]

@@ -1,7 +1,7 @@
 """Staff's notifications (R-NTF-1) in Chromium on a phone (390x844) and a desktop (1280x800), against `kabinet run`
 in trusted-documents-only mode; axe-core on every screen. The demo Moscow branch admin is told of a lead the owner
-records for her branch: the bell counts it once she opens her notifications (by keyboard), the notice leads to her
-leads, and "mark all read" empties the bell. Her settings offer only staff's kinds, no SMS, and - the test stack
+records for her branch: the bell counts it once she opens her notifications (by keyboard), the notice opens that
+lead's card, and "mark all read" empties the bell. Her settings offer only staff's kinds, no SMS, and - the test stack
 has no Telegram bot - say plainly that the school has not set up Telegram."""
 
 from __future__ import annotations
@@ -40,8 +40,8 @@ async def on_both_screens(page: Page, screen: str) -> None:
     await no_sideways_scroll(page)
 
 
-async def lead_by_the_owner(cabinet: Cabinet, child: str) -> None:
-    """The owner records a lead for the admin's branch (the one who records a lead is not told of it)."""
+async def lead_by_the_owner(cabinet: Cabinet, child: str) -> str:
+    """The owner records a lead for the admin's branch (the one who records a lead is not told of it); its id."""
     digits = f"{random.randrange(10**7):07d}"
     data = await cabinet.staff.call("identity", CREATE, {"b": cabinet.branch_id, "i": {
         "contactFirstName": "Ирина", "phone": f"+7 956 {digits[:3]}-{digits[3:5]}-{digits[5:]}",
@@ -50,13 +50,13 @@ async def lead_by_the_owner(cabinet: Cabinet, child: str) -> None:
     for _ in range(NOTICE_WAIT_S * 2):
         mine = await cabinet.staff.call("identity", MINE, login=ADMIN)
         if any(n["kind"] == "LEAD_CREATED" and child in n["text"] for n in mine["myNotifications"]["items"]):
-            return
+            return str(data["createLead"]["lead"]["id"])
         await asyncio.sleep(0.5)
     raise AssertionError(f"no LEAD_CREATED notice for {child}: {mine}")
 
 
 async def test_an_admin_is_told_of_a_new_lead_and_marks_it_read(cabinet: Cabinet, admin: Page) -> None:
-    await lead_by_the_owner(cabinet, "Всеволод")
+    lead_id = await lead_by_the_owner(cabinet, "Всеволод")
     bell = admin.get_by_test_id("notifications-bell")
     await expect(bell).to_be_visible()
     await tab_to(admin, "e.dataset.testid === 'notifications-bell'")
@@ -66,7 +66,7 @@ async def test_an_admin_is_told_of_a_new_lead_and_marks_it_read(cabinet: Cabinet
     notice = admin.locator("[data-testid=notice][data-kind=LEAD_CREATED]").filter(has_text="Всеволод")
     await expect(notice).to_have_count(1)
     await expect(notice).to_have_attribute("data-read", "false")
-    await expect(notice.get_by_role("link", name="К лидам")).to_have_attribute("href", "/a/leads")
+    await expect(notice.get_by_role("link", name="К лиду")).to_have_attribute("href", f"/a/leads/{lead_id}")
     await on_both_screens(admin, "admin's notifications")
 
     await admin.get_by_role("button", name="Отметить все прочитанными").click()
@@ -76,8 +76,8 @@ async def test_an_admin_is_told_of_a_new_lead_and_marks_it_read(cabinet: Cabinet
     mine = await cabinet.staff.call("identity", MINE, login=ADMIN)
     assert mine["myNotifications"]["unreadCount"] == 0
 
-    await notice.get_by_role("link", name="К лидам").click()
-    await expect(admin.get_by_test_id("admin-leads")).to_be_visible()
+    await notice.get_by_role("link", name="К лиду").click()
+    await expect(admin.get_by_test_id("lead-card")).to_have_attribute("data-lead-id", lead_id)
 
 
 async def test_the_settings_offer_staff_kinds_and_say_telegram_is_not_set_up(cabinet: Cabinet, admin: Page) -> None:

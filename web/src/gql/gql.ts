@@ -54,7 +54,7 @@ type Documents = {
     "\n  query FamilyMoney {\n    myFamily {\n      id\n      remainingLessons\n      account { id balance { amount currency } inDebt creditLimit { amount currency } }\n      statement(first: 200) {\n        edges { node { ...StatementLineFields } }\n        pageInfo { hasNextPage endCursor }\n      }\n      subscriptions { id studentId name lessonsTotal lessonsLeft validUntil status trial price { amount currency } }\n      invoices { id description amount { amount currency } paid { amount currency } status issuedAt }\n      payments { id amount { amount currency } refunded { amount currency } method invoiceId receivedAt }\n    }\n  }\n": typeof types.FamilyMoneyDocument,
     "\n  query StatementPage($after: String!) {\n    myFamily {\n      id\n      statement(first: 200, after: $after) {\n        edges { node { ...StatementLineFields } }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n  }\n": typeof types.StatementPageDocument,
     "\n  mutation StartOnlinePayment($input: StartOnlinePaymentInput!) {\n    startOnlinePayment(input: $input) {\n      checkout { providerPaymentId confirmationUrl }\n      errors { code message field }\n    }\n  }\n": typeof types.StartOnlinePaymentDocument,
-    "\n  fragment NotificationFields on Notification { id kind subject text createdAt read }\n": typeof types.NotificationFieldsFragmentDoc,
+    "\n  fragment NotificationFields on Notification { id kind subject text createdAt read studentIds lessonId leadId questionId }\n": typeof types.NotificationFieldsFragmentDoc,
     "\n  query Notifications($first: Int!, $after: String) {\n    myNotifications(first: $first, after: $after) {\n      items { ...NotificationFields }\n      unreadCount\n      nextCursor\n    }\n  }\n": typeof types.NotificationsDocument,
     "\n  mutation MarkNotificationsRead($ids: [ID!]) {\n    markNotificationsRead(ids: $ids) { unreadCount errors { code message field } }\n  }\n": typeof types.MarkNotificationsReadDocument,
     "\n  fragment NotificationPreferencesFields on NotificationPreferences {\n    language cabinet email sms telegram telegramLinked telegramAvailable quietFrom quietTo\n  }\n": typeof types.NotificationPreferencesFieldsFragmentDoc,
@@ -122,7 +122,7 @@ const documents: Documents = {
     "\n  query FamilyMoney {\n    myFamily {\n      id\n      remainingLessons\n      account { id balance { amount currency } inDebt creditLimit { amount currency } }\n      statement(first: 200) {\n        edges { node { ...StatementLineFields } }\n        pageInfo { hasNextPage endCursor }\n      }\n      subscriptions { id studentId name lessonsTotal lessonsLeft validUntil status trial price { amount currency } }\n      invoices { id description amount { amount currency } paid { amount currency } status issuedAt }\n      payments { id amount { amount currency } refunded { amount currency } method invoiceId receivedAt }\n    }\n  }\n": types.FamilyMoneyDocument,
     "\n  query StatementPage($after: String!) {\n    myFamily {\n      id\n      statement(first: 200, after: $after) {\n        edges { node { ...StatementLineFields } }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n  }\n": types.StatementPageDocument,
     "\n  mutation StartOnlinePayment($input: StartOnlinePaymentInput!) {\n    startOnlinePayment(input: $input) {\n      checkout { providerPaymentId confirmationUrl }\n      errors { code message field }\n    }\n  }\n": types.StartOnlinePaymentDocument,
-    "\n  fragment NotificationFields on Notification { id kind subject text createdAt read }\n": types.NotificationFieldsFragmentDoc,
+    "\n  fragment NotificationFields on Notification { id kind subject text createdAt read studentIds lessonId leadId questionId }\n": types.NotificationFieldsFragmentDoc,
     "\n  query Notifications($first: Int!, $after: String) {\n    myNotifications(first: $first, after: $after) {\n      items { ...NotificationFields }\n      unreadCount\n      nextCursor\n    }\n  }\n": types.NotificationsDocument,
     "\n  mutation MarkNotificationsRead($ids: [ID!]) {\n    markNotificationsRead(ids: $ids) { unreadCount errors { code message field } }\n  }\n": types.MarkNotificationsReadDocument,
     "\n  fragment NotificationPreferencesFields on NotificationPreferences {\n    language cabinet email sms telegram telegramLinked telegramAvailable quietFrom quietTo\n  }\n": types.NotificationPreferencesFieldsFragmentDoc,
@@ -327,7 +327,7 @@ export function graphql(source: "\n  mutation StartOnlinePayment($input: StartOn
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  fragment NotificationFields on Notification { id kind subject text createdAt read }\n"): (typeof documents)["\n  fragment NotificationFields on Notification { id kind subject text createdAt read }\n"];
+export function graphql(source: "\n  fragment NotificationFields on Notification { id kind subject text createdAt read studentIds lessonId leadId questionId }\n"): (typeof documents)["\n  fragment NotificationFields on Notification { id kind subject text createdAt read studentIds lessonId leadId questionId }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -116,8 +116,11 @@ async def test_an_answer_tells_the_guardian_who_asked_only(nenv: Env) -> None:
     [told] = await _wait_rows(env, 1, guardian_id=asker.id, kind="question_answered")
     assert (told.channel, told.subject) == ("cabinet", "Ответ на ваш вопрос")
     assert told.text == "Вы спросили: «Can Kid0 move to Friday?»\nОтвет: Yes, from next week."
-    shown = (await env.ok("{ myNotifications { items { kind text } } }", None, _as(asker)))["myNotifications"]
-    assert shown["items"][0] == {"kind": "QUESTION_ANSWERED", "text": told.text}
+    shown = (await env.ok("{ myNotifications { items { kind text questionId studentIds } } }", None, _as(asker))
+             )["myNotifications"]
+    # It names the question (the family's questions page opens it); asked of no one child, it names none.
+    assert shown["items"][0] == {"kind": "QUESTION_ANSWERED", "text": told.text, "questionId": asked["id"],
+                                 "studentIds": []}
     assert await _rows(env, guardian_id=other.id) == []
 
 

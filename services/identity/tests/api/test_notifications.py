@@ -479,3 +479,27 @@ async def test_a_run_of_events_is_listed_in_the_order_the_events_came(nenv: Env)
     items = (await env.ok("{ myNotifications { items { text } } }", None, _as(g)))["myNotifications"]["items"]
     shown = [next(a for a in amounts if a in i["text"]) for i in items]
     assert shown == amounts[::-1]
+
+
+SUBJECT = """{ myNotifications { items { kind studentIds lessonId leadId questionId } } }"""
+
+
+async def test_a_notice_names_its_subject_by_id_and_only_the_familys_own_students(nenv: Env) -> None:
+    """A lesson notice carries its lesson and the family's own students in it (never the other family's); a
+    grade its student and lesson; a payment no student (it is the family's); none names a lead or a question."""
+    env = nenv
+    branch = await make_branch(env)
+    (fam, g), (other, _) = await _family(env, branch, email=False), await _family(env, branch, email=False)
+    kid, theirs = fam["students"][0]["id"], other["students"][0]["id"]
+    lesson_id, graded = str(uuid.uuid4()), str(uuid.uuid4())
+    await _publish(env, _scheduled(lesson_id, branch, kid, theirs),
+                   _event("learning.grade.posted", lesson_id=graded, student_id=kid, grade="5", scale="five_point"),
+                   _event("billing.payment.received", payment_id="p", family_id=fam["id"],
+                          amount={"amount": "900.00", "currency": "RUB"}, method="cash"))
+    await _wait_rows(env, 3, guardian_id=g.id, channel="cabinet")
+    items = {n["kind"]: n for n in (await env.ok(SUBJECT, None, _as(g)))["myNotifications"]["items"]}
+    none = {"leadId": None, "questionId": None}
+    assert items["LESSON_SCHEDULED"] == {"kind": "LESSON_SCHEDULED", "studentIds": [kid], "lessonId": lesson_id,
+                                         **none}
+    assert items["GRADE_POSTED"] == {"kind": "GRADE_POSTED", "studentIds": [kid], "lessonId": graded, **none}
+    assert items["PAYMENT_RECEIVED"] == {"kind": "PAYMENT_RECEIVED", "studentIds": [], "lessonId": None, **none}

@@ -22,6 +22,7 @@ from kabinet.testing.stack import eventually
 CREATE_LEAD = """mutation($b: ID!, $i: LeadInput!) { createLead(branchId: $b, input: $i) {
   lead { id } errors { field code } } }"""
 MY = """{ myNotifications { items { id kind subject text read } unreadCount } }"""
+SUBJECT = """{ myNotifications { items { kind studentIds lessonId leadId questionId } } }"""
 MARK = """mutation($ids: [ID!]) { markNotificationsRead(ids: $ids) { unreadCount errors { code } } }"""
 PREFS = """{ notificationPreferences { language cabinet email sms telegram telegramLinked } }"""
 SET_PREFS = """mutation($i: NotificationPreferencesInput!) { setNotificationPreferences(input: $i) {
@@ -95,6 +96,11 @@ async def test_a_new_lead_tells_its_branch_admins_and_assignee_once_and_never_an
             await kit.commit()
     assert len(await _rows(env, str(admin.user_id))) == 1
     assert await _rows(env, str(foreign_admin.user_id)) == []
+    # The admin's notice opens the lead; the assigned teacher cannot read leads, so theirs names none.
+    assert (await env.ok(SUBJECT, None, admin))["myNotifications"]["items"] == [
+        {"kind": "LEAD_CREATED", "studentIds": [], "lessonId": None, "leadId": lead_id, "questionId": None}]
+    assert (await env.ok(SUBJECT, None, teacher))["myNotifications"]["items"] == [
+        {"kind": "LEAD_CREATED", "studentIds": [], "lessonId": None, "leadId": None, "questionId": None}]
 
 
 async def test_a_family_question_tells_the_admins_of_its_branch(env: Env) -> None:
@@ -118,6 +124,9 @@ async def test_a_family_question_tells_the_admins_of_its_branch(env: Env) -> Non
     for nobody in (teacher, foreign_admin):
         assert await _rows(env, str(nobody.user_id)) == []
     assert [r.kind for r in await _rows(env, g.id)] == []  # the asking family is not told of its own question
+    # The admin's notice names the question, not the family's child.
+    assert (await env.ok(SUBJECT, None, admin))["myNotifications"]["items"] == [
+        {"kind": "QUESTION_ASKED", "studentIds": [], "lessonId": None, "leadId": None, "questionId": asked["id"]}]
 
 
 async def test_staff_read_and_mark_only_their_own_notifications(env: Env) -> None:

@@ -1,8 +1,9 @@
 /**
  * The notifications list's logic: pages joined newest first, what "mark all read" does to the pages shown, and
- * where a notice leads. A notice carries its kind and its text (the children's first names before a colon, as
- * identity's templates write them) - not the lesson's or the child's id - so links go to a section, never to one
- * lesson, and to a child's section only when the notice names exactly one of this family's children.
+ * where a notice leads. A notice names what it is about by id (its students of this family, its lesson, lead or
+ * question), so a link opens that lesson or lead under that child. Notices recorded before they carried ids
+ * have only their text: those still find their child by the first name before the colon (identity's templates),
+ * and link to a section.
  */
 import type { NotificationKind } from "../../gql/graphql";
 
@@ -13,6 +14,11 @@ export interface Notice {
   text: string;
   createdAt: string;
   read: boolean;
+  /** The family's own students it is about; empty for a family-wide notice and for old ones (no ids). */
+  studentIds: readonly string[];
+  lessonId?: string | null;
+  leadId?: string | null;
+  questionId?: string | null;
 }
 
 export interface Page<T extends Notice = Notice> {
@@ -73,16 +79,20 @@ const SECTION_OF: Record<NotificationKind, Section> = {
   SUBSCRIPTION_ENDING: "money",
   QUESTION_ANSWERED: "questions",
   GRADE_POSTED: "progress",
-  HOMEWORK_ASSIGNED: "", // the child's home shows the homework
+  HOMEWORK_ASSIGNED: "", // the child's home shows the homework (with its lesson: the lesson's page)
   // Staff's kinds: never a family's (no child's page to link).
   LEAD_CREATED: "",
   QUESTION_ASKED: "",
 };
 
+/** Where a lesson's own page is the thing to open (a charge is money, a grade is the child's progress). */
+const OPENS_LESSON: ReadonlySet<NotificationKind> = new Set<NotificationKind>(
+  ["LESSON_SCHEDULED", "LESSON_MOVED", "LESSON_CANCELLED", "HOMEWORK_ASSIGNED"]);
+
 /** Money and questions are the family's (any child's page shows the same); the rest is one child's. */
 const FAMILY_WIDE: ReadonlySet<Section> = new Set(["money", "questions"]);
 
-/** The one child of the family the notice is about: the name before the colon, or the only child. */
+/** The one child of the family an old notice (no ids) is about: the name before the colon, or the only child. */
 export function childOf<C extends ChildLike>(text: string, children: readonly C[]): C | null {
   const present = children.filter((c) => !c.erased);
   const colon = text.indexOf(":");
@@ -97,26 +107,51 @@ export function childOf<C extends ChildLike>(text: string, children: readonly C[
   return present.length === 1 ? present[0] ?? null : null;
 }
 
+type Named = Pick<Notice, "kind" | "text" | "studentIds" | "lessonId" | "questionId">;
+
+/** Whether a notice names its subject by id; one recorded before notices did names nothing (a payment never
+ * names a child either: read as an old one, its text finds none and it links the family's money). */
+function hasIds(n: Named): boolean {
+  return n.studentIds.length > 0 || !!n.lessonId || !!n.questionId;
+}
+
+/** The child a notice with ids is about: the child shown when it is one of them, else the first of them still
+ * in the family; null when it names none of this family's children now. */
+function childNamed<C extends ChildLike>(ids: readonly string[], children: readonly C[], currentChildId: string): C | null {
+  const present = children.filter((c) => !c.erased && ids.includes(c.id));
+  return present.find((c) => c.id === currentChildId) ?? present[0] ?? null;
+}
+
+export type NoticeLabel = "lesson" | "lessons" | "money" | "progress" | "questions" | "home";
+
 export interface NoticeLink {
   to: string;
-  section: Section;
+  /** The link's words: `notify.open.<label>`. */
+  label: NoticeLabel;
 }
 
 /** Where a notice leads, or null when it does not say enough (another child's page would mislead). */
-export function linkOf(notice: Pick<Notice, "kind" | "text">, children: readonly ChildLike[],
-  currentChildId: string): NoticeLink | null {
+export function linkOf(notice: Named, children: readonly ChildLike[], currentChildId: string): NoticeLink | null {
   const section = SECTION_OF[notice.kind];
-  const child = childOf(notice.text, children);
+  const child = hasIds(notice) ? childNamed(notice.studentIds, children, currentChildId)
+    : childOf(notice.text, children);
   const id = child?.id ?? (FAMILY_WIDE.has(section) ? currentChildId : null);
   if (!id) return null;
   const base = `/c/${encodeURIComponent(id)}`;
-  return { to: section ? `${base}/${section}` : base, section };
+  if (child && notice.lessonId && OPENS_LESSON.has(notice.kind)) {
+    return { to: `${base}/lessons/${encodeURIComponent(notice.lessonId)}`, label: section ? "lesson" : "home" };
+  }
+  return { to: section ? `${base}/${section}` : base, label: section || "home" };
 }
 
-/** Where a staff member's notice leads in their cabinet (`base`: "/a" or "/t"): a new lead to the admin's
- * leads list; a question nowhere yet (no cabinet screen lists the branch's questions). */
-export function staffLinkOf(kind: NotificationKind, base: string): { to: string; label: "leads" } | null {
-  return kind === "LEAD_CREATED" && base === "/a" ? { to: "/a/leads", label: "leads" } : null;
+/** Where a staff member's notice leads in their cabinet (`base`: "/a" or "/t"): a new lead to that lead's card
+ * (an old notice without its id: the leads list) - only admins read leads; a question nowhere (no cabinet screen
+ * lists the branch's questions). */
+export function staffLinkOf(notice: Pick<Notice, "kind" | "leadId" | "questionId">, base: string
+): { to: string; label: "lead" | "leads" } | null {
+  if (notice.kind !== "LEAD_CREATED" || base !== "/a") return null;
+  return notice.leadId ? { to: `/a/leads/${encodeURIComponent(notice.leadId)}`, label: "lead" }
+    : { to: "/a/leads", label: "leads" };
 }
 
 /** "14:05" today, "вчера, 14:05" yesterday, else the weekday and date - in the branch's zone and the locale. */

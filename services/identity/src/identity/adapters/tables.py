@@ -345,6 +345,12 @@ notifications = Table(
     Column("reason", String(200), nullable=True),
     Column("read_at", UtcDateTime(), nullable=True),
     Column("created_at", UtcDateTime(), nullable=False),
+    # What it is about (domain.notifications.About): the students' ids comma-separated ("" none); NULL on rows
+    # recorded before notifications named their subject.
+    Column("student_ids", Text, nullable=True),
+    Column("lesson_id", String(36), nullable=True),
+    Column("lead_id", String(36), nullable=True),
+    Column("question_id", String(36), nullable=True),
     UniqueConstraint("event_id", "kind", "guardian_id", "channel", name="uq_notifications_event_kind_guardian"),
     Index("ix_notifications_guardian_channel_created", "guardian_id", "channel", "created_at"),
     Index("ix_notifications_created", "created_at"),  # the retention job's batches (oldest first)

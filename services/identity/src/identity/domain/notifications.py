@@ -129,6 +129,21 @@ class Recipient:
     email: str | None  # only a confirmed email: nothing goes to an address the guardian has not proved
 
 
+@dataclass(frozen=True)
+class About:
+    """What a notification is about, by id, so the cabinet opens that thing (docs/notifications.md): the students
+    of the recipient's own family it names, and the lesson, lead or question where there is one. Only ids the
+    recipient may read: a family's notice names its own children only, a staff notice no child at all."""
+
+    student_ids: tuple[str, ...] = ()
+    lesson_id: str | None = None
+    lead_id: str | None = None
+    question_id: str | None = None
+
+
+NOTHING = About()  # a payment (the family's), and every row recorded before notifications named their subject
+
+
 @dataclass
 class Notification:
     id: str
@@ -149,6 +164,7 @@ class Notification:
     reason: str | None = None
     read_at: datetime | None = None
     address: str = field(default="")  # where it goes (a phone, an email); "" in the cabinet
+    about: About = NOTHING
 
 
 def backoff(attempts: int, base_s: float = 30.0, max_s: float = 3600.0) -> timedelta:

@@ -41,11 +41,29 @@ class Notification:
     text: str
     created_at: dt.datetime
     read: bool
+    student_ids: list[strawberry.ID] = strawberry.field(
+        description="The students of the person's own family it is about (a family's notices only; staff notices "
+                    "name none). Empty for a family-wide one (a payment) and for notifications recorded before "
+                    "they named their subject (read the text then).")
+    lesson_id: strawberry.ID | None = strawberry.field(
+        description="The lesson it is about (lessons scheduled, moved, cancelled or charged, a grade, homework).")
+    lead_id: strawberry.ID | None = strawberry.field(
+        description="The new lead it is about (LEAD_CREATED, to staff who may read leads: a branch's admins).")
+    question_id: strawberry.ID | None = strawberry.field(
+        description="The question it is about: the family's answered one (QUESTION_ANSWERED), or the one asked of "
+                    "the branch's admins (QUESTION_ASKED).")
 
     @classmethod
     def from_model(cls, n: NotificationModel) -> Notification:
+        about = n.about
+
+        def optional(value: str | None) -> strawberry.ID | None:
+            return None if value is None else strawberry.ID(value)
+
         return cls(id=strawberry.ID(n.id), kind=n.kind, subject=n.subject, text=n.text,
-                   created_at=n.created_at, read=n.read_at is not None)
+                   created_at=n.created_at, read=n.read_at is not None,
+                   student_ids=[strawberry.ID(s) for s in about.student_ids], lesson_id=optional(about.lesson_id),
+                   lead_id=optional(about.lead_id), question_id=optional(about.question_id))
 
 
 @strawberry.type(description="A page of the person's notifications, newest first.")

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from identity.domain.model import Guardian, Student, new_id
-from identity.domain.notifications import Channel, Kind, Notification, Preferences, Status
+from identity.domain.notifications import NOTHING, About, Channel, Kind, Notification, Preferences, Status
 from identity.service.inbound_events import LessonScheduledV1, ParticipantAddedV1
 from identity.service.messenger import chats_for
 from identity.service.notification_templates import local_time, money, render
@@ -51,6 +51,11 @@ def _names(kids: Iterable[Student]) -> str:
     return ", ".join(s.first_name for s in kids)
 
 
+def _about(kids: Iterable[Student], lesson_id: str | None = None) -> About:
+    """The family's own students a notice names (families_of / _families: never another family's), and its lesson."""
+    return About(tuple(s.id for s in kids), lesson_id)
+
+
 async def families_of(uow: IdentityUnitOfWork, student_ids: Iterable[str]) -> dict[str, list[Student]]:
     """The families identity holds for these students (erased ones and unknown ids left out), each with its
     students named by the event: an event's own family field is never trusted to pick a recipient."""
@@ -78,7 +83,8 @@ class To:
 
 
 def notification(event_id: str, kind: Kind, to: To, channel: Channel, prefs: Preferences, default_language: str,
-                 params: dict[str, str], branch_id: str | None, now: datetime) -> Notification | None:
+                 params: dict[str, str], branch_id: str | None, now: datetime,
+                 about: About = NOTHING) -> Notification | None:
     """The row for one person and channel, or None when they did not choose the kind there or have no address."""
     address = to.addresses.get(channel)
     if kind not in prefs.kinds(channel) or address is None:
@@ -88,7 +94,7 @@ def notification(event_id: str, kind: Kind, to: To, channel: Channel, prefs: Pre
     in_cabinet = channel is Channel.CABINET
     return Notification(new_id(), event_id, kind, to.person_id, to.family_id, channel, language, subject, text,
                         branch_id, now, Status.SENT if in_cabinet else Status.PENDING, 0,
-                        None if in_cabinet else now, now if in_cabinet else None, address=address)
+                        None if in_cabinet else now, now if in_cabinet else None, address=address, about=about)
 
 
 def _to(g: Guardian, chats: dict[str, str]) -> To:
@@ -97,7 +103,7 @@ def _to(g: Guardian, chats: dict[str, str]) -> To:
 
 @dataclass(frozen=True)
 class Notice:
-    """What one event tells one family: the kind and the words of its message."""
+    """What one event tells one family: the kind, the words of its message and what it is about."""
 
     event_id: str
     kind: Kind
@@ -105,6 +111,7 @@ class Notice:
     params: dict[str, str]
     branch_id: str | None
     guardian_id: str | None = None  # only this guardian of the family (None: every guardian)
+    about: About = NOTHING  # only this family's students: the notice is built per family
 
 
 async def notify_families(uow: IdentityUnitOfWork, notices: Sequence[Notice]) -> int:
@@ -123,7 +130,7 @@ async def notify_families(uow: IdentityUnitOfWork, notices: Sequence[Notice]) ->
     rows = [row for i, n in enumerate(notices) for g in guardians.get(n.family_id, []) if n.guardian_id in (None, g.id)
             for c in Channel
             if (row := notification(n.event_id, n.kind, _to(g, chats), c, prefs[g.id], language, n.params,
-                                    n.branch_id, now + timedelta(microseconds=i))) is not None]
+                                    n.branch_id, now + timedelta(microseconds=i), n.about)) is not None]
     return await uow.notifications.add(rows)
 
 
@@ -132,8 +139,8 @@ async def _time_zone(uow: IdentityUnitOfWork, branch_id: str | None) -> str | No
     return branch.time_zone if branch else None
 
 
-async def _lesson_notice(uow: IdentityUnitOfWork, kind: Kind, student_ids: Iterable[str], branch_id: str | None,
-                         starts_at: datetime | str | None) -> None:
+async def _lesson_notice(uow: IdentityUnitOfWork, kind: Kind, lesson_id: str, student_ids: Iterable[str],
+                         branch_id: str | None, starts_at: datetime | str | None) -> None:
     """Every family of the lesson's students told at once (a lesson of ten: a few statements, not four a family)."""
     event_id, zones, notices = _event_id(), dict[str | None, str | None](), []
     for family_id, kids in (await families_of(uow, student_ids)).items():
@@ -141,7 +148,8 @@ async def _lesson_notice(uow: IdentityUnitOfWork, kind: Kind, student_ids: Itera
         if branch not in zones:
             zones[branch] = await _time_zone(uow, branch)
         notices.append(Notice(event_id, kind, family_id, {"student": _names(kids),
-                                                          "when": local_time(starts_at, zones[branch])}, branch))
+                                                          "when": local_time(starts_at, zones[branch])}, branch,
+                              about=_about(kids, lesson_id)))
     await notify_families(uow, notices)
 
 
@@ -158,13 +166,14 @@ async def lesson_scheduled(event: LessonScheduledV1, uow: IdentityUnitOfWork) ->
     students = [p.student_id for p in event.participants]
     await uow.notifications.remember_lesson(event.lesson_id, students, event.branch_id, _moment(event.starts_at),
                                             _ends(event))
-    await _lesson_notice(uow, Kind.LESSON_SCHEDULED, students, event.branch_id, event.starts_at)
+    await _lesson_notice(uow, Kind.LESSON_SCHEDULED, event.lesson_id, students, event.branch_id, event.starts_at)
 
 
 async def participant_added(event: ParticipantAddedV1, uow: IdentityUnitOfWork) -> None:
     await uow.notifications.remember_lesson(event.lesson_id, [event.student_id], event.branch_id,
                                             _moment(event.starts_at), _ends(event))
-    await _lesson_notice(uow, Kind.LESSON_SCHEDULED, [event.student_id], event.branch_id, event.starts_at)
+    await _lesson_notice(uow, Kind.LESSON_SCHEDULED, event.lesson_id, [event.student_id], event.branch_id,
+                         event.starts_at)
 
 
 async def on_participant_removed(event: ParticipantRemovedV1, uow: IdentityUnitOfWork, state: object) -> None:
@@ -175,12 +184,12 @@ async def on_lesson_rescheduled(event: LessonRescheduledV1, uow: IdentityUnitOfW
     starts_at = datetime.fromisoformat(event.starts_at)
     await uow.notifications.move_lesson(event.lesson_id, starts_at, _ends(event) or starts_at)
     students, _ = await uow.notifications.lesson_students(event.lesson_id)
-    await _lesson_notice(uow, Kind.LESSON_MOVED, students, event.branch_id, starts_at)
+    await _lesson_notice(uow, Kind.LESSON_MOVED, event.lesson_id, students, event.branch_id, starts_at)
 
 
 async def on_lesson_cancelled(event: LessonCancelledV1, uow: IdentityUnitOfWork, state: object) -> None:
     students, starts_at = await uow.notifications.lesson_students(event.lesson_id)
-    await _lesson_notice(uow, Kind.LESSON_CANCELLED, students, event.branch_id, starts_at)
+    await _lesson_notice(uow, Kind.LESSON_CANCELLED, event.lesson_id, students, event.branch_id, starts_at)
 
 
 def _charge_notices(event_id: str, event: LessonChargedV1, families: dict[str, list[Student]],
@@ -195,15 +204,17 @@ def _charge_notices(event_id: str, event: LessonChargedV1, families: dict[str, l
         amounts = ", ".join(money(c.amount.amount, c.amount.currency) for c in mine)
         last = next((c.balance for c in reversed(mine) if c.balance is not None), None)
         balance = money(last.amount, last.currency) if last else "—"
+        about = _about(kids, event.lesson_id)
         notices.append(Notice(event_id, Kind.LESSON_CHARGED, family_id,
                               {"student": _names(kids), "amount": amounts, "balance": balance},
-                              branch))
+                              branch, about=about))
         money_lines = [c for c in mine if c.balance is not None and c.subscription_id is None]
         if money_lines and last is not None:
             after = Decimal(last.amount)
             before = after + sum((Decimal(c.amount.amount) for c in money_lines), Decimal(0))
             if after < below <= before:
-                notices.append(Notice(event_id, Kind.LOW_BALANCE, family_id, {"balance": balance}, branch))
+                notices.append(Notice(event_id, Kind.LOW_BALANCE, family_id, {"balance": balance}, branch,
+                                      about=about))
     return notices
 
 
@@ -235,12 +246,16 @@ async def on_payments_received(events: Sequence[Delivered[PaymentReceivedV1]], u
         for d in events if d.event.family_id in known])
 
 
-async def _student_notices(uow: IdentityUnitOfWork, told: Sequence[tuple[str, Kind, Sequence[str], dict[str, str]]]
-                           ) -> None:
-    """(event id, kind, student ids, words) for a run of events: the students' families in one statement."""
-    students = await uow.students.by_ids(sorted({s for _, _, ids, _ in told for s in ids}))
-    notices = [Notice(event_id, kind, family_id, {"student": _names(kids), **params}, _branch_in(kids))
-               for event_id, kind, ids, params in told
+Told = tuple[str, Kind, Sequence[str], dict[str, str], str | None]  # event id, kind, student ids, words, lesson id
+
+
+async def _student_notices(uow: IdentityUnitOfWork, told: Sequence[Told]) -> None:
+    """(event id, kind, student ids, words, lesson id) for a run of events: the students' families in one
+    statement."""
+    students = await uow.students.by_ids(sorted({s for _, _, ids, _, _ in told for s in ids}))
+    notices = [Notice(event_id, kind, family_id, {"student": _names(kids), **params}, _branch_in(kids),
+                      about=_about(kids, lesson_id))
+               for event_id, kind, ids, params, lesson_id in told
                for family_id, kids in _families([students[s] for s in ids if s in students]).items()]
     await notify_families(uow, notices)
 
@@ -256,13 +271,14 @@ def _families(found: Iterable[Student]) -> dict[str, list[Student]]:
 
 async def on_subscriptions_expired(events: Sequence[Delivered[SubscriptionExpiredV1]], uow: IdentityUnitOfWork,
                                    state: object) -> None:
-    await _student_notices(uow, [(d.event_id, Kind.SUBSCRIPTION_ENDED, [d.event.student_id], {}) for d in events])
+    await _student_notices(uow, [(d.event_id, Kind.SUBSCRIPTION_ENDED, [d.event.student_id], {}, None)
+                                 for d in events])
 
 
 async def on_subscriptions_ending(events: Sequence[Delivered[SubscriptionEndingV1]], uow: IdentityUnitOfWork,
                                   state: object) -> None:
     await _student_notices(uow, [(d.event_id, Kind.SUBSCRIPTION_ENDING, [d.event.student_id],
-                                  {"name": d.event.name, "left": str(d.event.lessons_left)}) for d in events])
+                                  {"name": d.event.name, "left": str(d.event.lessons_left)}, None) for d in events])
 
 
 async def on_question_answered(event: QuestionAnsweredV1, uow: IdentityUnitOfWork, state: object) -> None:
@@ -275,13 +291,14 @@ async def on_question_answered(event: QuestionAnsweredV1, uow: IdentityUnitOfWor
     asker = q.asked_by if any(g.id == q.asked_by for g in guardians) else None
     await notify_families(uow, [Notice(_event_id(), Kind.QUESTION_ANSWERED, q.family_id,
                                        {"question": _preview(q.text, QUESTION_PREVIEW), "answer": _preview(q.answer)},
-                                       q.branch_id, asker)])
+                                       q.branch_id, asker,
+                                       About((q.student_id,) if q.student_id else (), question_id=q.id))])
 
 
 async def on_grades_posted(events: Sequence[Delivered[GradePostedV1]], uow: IdentityUnitOfWork,
                            state: object) -> None:
-    await _student_notices(uow, [(d.event_id, Kind.GRADE_POSTED, [d.event.student_id], {"grade": d.event.grade})
-                                 for d in events])
+    await _student_notices(uow, [(d.event_id, Kind.GRADE_POSTED, [d.event.student_id], {"grade": d.event.grade},
+                                  d.event.lesson_id) for d in events])
 
 
 def _preview(text: str, limit: int = HOMEWORK_PREVIEW) -> str:
@@ -291,4 +308,4 @@ def _preview(text: str, limit: int = HOMEWORK_PREVIEW) -> str:
 async def on_homework_assigned(events: Sequence[Delivered[HomeworkAssignedV1]], uow: IdentityUnitOfWork,
                                state: object) -> None:
     await _student_notices(uow, [(d.event_id, Kind.HOMEWORK_ASSIGNED, d.event.student_ids,
-                                  {"text": _preview(d.event.text)}) for d in events])
+                                  {"text": _preview(d.event.text)}, d.event.lesson_id) for d in events])

@@ -14,14 +14,18 @@ from collections.abc import Sequence
 
 from identity.domain.events import LeadCreated, QuestionAsked
 from identity.domain.model import Staff, StaffRole
-from identity.domain.notifications import Channel, Kind
+from identity.domain.notifications import NOTHING, About, Channel, Kind
 from identity.service.messenger import chats_for
 from identity.service.notification_templates import local_time
 from identity.service.notify import To, notification
 from identity.service.unit_of_work import IdentityUnitOfWork
 from kabinet.inbox import Delivered
 
-Told = tuple[str, Kind, str, dict[str, str], frozenset[str]]  # event id, kind, branch, words, who else is told
+# event id, kind, branch, words, who else is told, what it is about
+Told = tuple[str, Kind, str, dict[str, str], frozenset[str], About]
+# Who may read a lead or a question (leads.lead_for_staff, the questions' admin screens): only their notices name
+# it; a teacher told of a lead assigned to them gets the words without the id. No staff notice names a child.
+READERS = frozenset({StaffRole.BRANCH_ADMIN, StaffRole.OWNER})
 
 
 def _to(s: Staff, chats: dict[str, str]) -> To:
@@ -32,17 +36,17 @@ def _to(s: Staff, chats: dict[str, str]) -> To:
 
 async def _notify_branch_staff(uow: IdentityUnitOfWork, told: Sequence[Told], skip: dict[str, str]) -> None:
     """Each notice to its branch's admins (and the named staff of that branch), leaving out ``skip[event id]``."""
-    branches = sorted({branch for _, _, branch, _, _ in told})
+    branches = sorted({branch for _, _, branch, _, _, _ in told})
     staff_of = {b: await uow.staff.of_branch(b) for b in branches}  # only staff of the event's own branch
     recipients = {event_id: [s for s in staff_of[branch] if s.id != skip.get(event_id)
                              and (s.role is StaffRole.BRANCH_ADMIN or s.id in named)]
-                  for event_id, _, branch, _, named in told}
+                  for event_id, _, branch, _, named, _ in told}
     ids = sorted({s.id for people in recipients.values() for s in people})
     prefs, chats = await uow.notifications.preferences(ids), await chats_for(uow, ids)
     now, language = uow.ports.now(), uow.ports.settings.notify_language
-    rows = [row for event_id, kind, branch, params, _ in told for s in recipients[event_id] for c in Channel
-            if (row := notification(event_id, kind, _to(s, chats), c, prefs[s.id], language, params, branch, now))
-            is not None]
+    rows = [row for event_id, kind, branch, params, _, about in told for s in recipients[event_id] for c in Channel
+            if (row := notification(event_id, kind, _to(s, chats), c, prefs[s.id], language, params, branch, now,
+                                    about if s.role in READERS else NOTHING)) is not None]
     await uow.notifications.add(rows)
 
 
@@ -60,7 +64,8 @@ async def on_leads_created(events: Sequence[Delivered[LeadCreated]], uow: Identi
         told.append((d.event_id, Kind.LEAD_CREATED, lead.branch_id,
                      {"child": details.child_first_name, "interest": details.interest or "—",
                       "source": details.source.value},
-                     frozenset({details.assigned_staff_id} if details.assigned_staff_id else set())))
+                     frozenset({details.assigned_staff_id} if details.assigned_staff_id else set()),
+                     About(lead_id=lead.id)))
         skip[d.event_id] = lead.created_by
     await _notify_branch_staff(uow, told, skip)
 
@@ -73,6 +78,7 @@ async def on_questions_asked(events: Sequence[Delivered[QuestionAsked]], uow: Id
         sorted({q.branch_id for q in questions.values()}))).values()}
     told: list[Told] = [
         (d.event_id, Kind.QUESTION_ASKED, q.branch_id,
-         {"topic": q.topic, "due": local_time(q.due_at, zones.get(q.branch_id))}, frozenset())
+         {"topic": q.topic, "due": local_time(q.due_at, zones.get(q.branch_id))}, frozenset(),
+         About(question_id=q.id))
         for d in events if (q := questions.get(d.event.question_id)) is not None]
     await _notify_branch_staff(uow, told, {})

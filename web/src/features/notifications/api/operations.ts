@@ -1,7 +1,7 @@
 import { graphql } from "../../../gql";
 
 export const NotificationFields = graphql(`
-  fragment NotificationFields on Notification { id kind subject text createdAt read }
+  fragment NotificationFields on Notification { id kind subject text createdAt read studentIds lessonId leadId questionId }
 `);
 
 /** A page of the list, newest first; `after` is the previous page's nextCursor. */

@@ -72,7 +72,7 @@ export default function NotificationsPage() {
   const stamp = useActivityStamp();
   const linkFor = useCallback((n: Item): NoticeTarget | null => {
     const link = linkOf(n, family.students, child.id);
-    return link && { to: link.to, label: `notify.open.${link.section || "home"}` as MessageKey };
+    return link && { to: link.to, label: `notify.open.${link.label}` };
   }, [family.students, child.id]);
   return <NoticesView timeZone={timeZone} stamp={stamp} settingsTo={`/c/${child.id}/notifications/settings`}
     linkFor={linkFor} none="notify.none" />;

@@ -8,7 +8,7 @@ import { NoticesView, type NoticeTarget } from "./NotificationsPage";
  * live events in the cabinet, so the list reads again on its poll only. */
 export function StaffNotificationsPage({ base, timeZone }: { base: string; timeZone: string }) {
   const linkFor = useCallback((n: NotificationFieldsFragment): NoticeTarget | null => {
-    const link = staffLinkOf(n.kind, base);
+    const link = staffLinkOf(n, base);
     return link && { to: link.to, label: `notify.open.${link.label}` };
   }, [base]);
   return <NoticesView timeZone={timeZone} stamp={null} settingsTo={`${base}/notifications/settings`}

@@ -10,7 +10,15 @@ from sqlalchemy import Row, and_, delete, func, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.adapters.tables import notification_preferences, notifications, notify_lessons
-from identity.domain.notifications import TELEGRAM_BY_DEFAULT, Channel, Kind, Notification, Preferences, Status
+from identity.domain.notifications import (
+    TELEGRAM_BY_DEFAULT,
+    About,
+    Channel,
+    Kind,
+    Notification,
+    Preferences,
+    Status,
+)
 from kabinet.db.any_of import any_of
 from kabinet.db.bulk import BulkInsert
 from kabinet.db.dialect import dialect_of, insert_for
@@ -47,7 +55,9 @@ def _preferences(r: Row[Any]) -> Preferences:
 def _notification(r: Row[Any]) -> Notification:
     return Notification(r.id, r.event_id, Kind(r.kind), r.guardian_id, r.family_id, Channel(r.channel), r.language,
                         r.subject, r.text, r.branch_id, r.created_at, Status(r.status), r.attempts,
-                        r.next_attempt_at, r.sent_at, r.reason, r.read_at, r.address)
+                        r.next_attempt_at, r.sent_at, r.reason, r.read_at, r.address,
+                        About(tuple(r.student_ids.split(",")) if r.student_ids else (), r.lesson_id, r.lead_id,
+                              r.question_id))
 
 
 def _row(n: Notification) -> dict[str, Any]:
@@ -55,14 +65,16 @@ def _row(n: Notification) -> dict[str, Any]:
             "family_id": n.family_id, "channel": n.channel.value, "language": n.language, "address": n.address,
             "subject": n.subject, "text": n.text, "branch_id": n.branch_id, "status": n.status.value,
             "attempts": n.attempts, "next_attempt_at": n.next_attempt_at, "sent_at": n.sent_at, "reason": n.reason,
-            "read_at": n.read_at, "created_at": n.created_at}
+            "read_at": n.read_at, "created_at": n.created_at, "student_ids": ",".join(n.about.student_ids),
+            "lesson_id": n.about.lesson_id, "lead_id": n.about.lead_id, "question_id": n.about.question_id}
 
 
 # One constant statement whatever the number of rows (a multi-row VALUES is compiled anew for every row count:
 # it was 15 % of identity's CPU under the cabinet bench's load).
 _ADD = BulkInsert(notifications, ("id", "event_id", "kind", "guardian_id", "family_id", "channel", "language",
                                   "address", "subject", "text", "branch_id", "status", "attempts",
-                                  "next_attempt_at", "sent_at", "reason", "read_at", "created_at"),
+                                  "next_attempt_at", "sent_at", "reason", "read_at", "created_at", "student_ids",
+                                  "lesson_id", "lead_id", "question_id"),
                   lambda stmt: stmt.on_conflict_do_nothing().returning(n_.id))
 _REMEMBER = BulkInsert(notify_lessons, ("lesson_id", "student_id", "branch_id", "starts_at", "ends_at"),
                        lambda stmt: stmt.on_conflict_do_nothing())
