@@ -7,6 +7,7 @@ never overwrite each other silently. Every change is kept as a ``LeadChange`` (w
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -19,10 +20,12 @@ from identity.domain.errors import (
 )
 from identity.domain.model import clean_name, new_id, normalise_email, parse_birth_date
 from kabinet.errors import InvalidInput
-from kabinet.phone import normalise_phone
+from kabinet.phone import InvalidPhone, normalise_phone
 
 MAX_TEXT = 2000
 MAX_AGE = 25
+MAX_SEARCH = 100
+_LETTER = re.compile(r"[^\W\d_]")
 
 
 class LeadStage(StrEnum):
@@ -95,6 +98,33 @@ class LeadDetails:
                    clean_name(child_first_name, "childFirstName"), _optional_name(child_last_name, "childLastName"),
                    birth, child_age, _text(interest, "interest", 500), source,
                    _text(source_detail, "sourceDetail", 200), assigned_staff_id, _text(notes, "notes"))
+
+
+@dataclass(frozen=True)
+class LeadSearch:
+    """What an admin typed in the leads' search box: a whole phone number in any spelling (normalised like the
+    stored ones, so it matches exactly), a part of one (its digits, found anywhere in the number), or words, each
+    found (any case) in some name of the contact's or the child's."""
+
+    phone: str | None = None
+    digits: str | None = None
+    words: tuple[str, ...] = ()
+
+    @classmethod
+    def parse(cls, text: str | None) -> LeadSearch | None:
+        """None for a blank box (no search)."""
+        cleaned = " ".join((text or "").split())
+        if len(cleaned) > MAX_SEARCH:
+            raise InvalidInput(f"Search for at most {MAX_SEARCH} characters.", field="search")
+        if not cleaned:
+            return None
+        if not _LETTER.search(cleaned) and any(c.isdigit() for c in cleaned):
+            try:
+                return cls(phone=normalise_phone(cleaned))
+            except InvalidPhone:
+                return cls(digits="".join(c for c in cleaned if c.isdigit()))
+        # lower(), not casefold(): the database compares with its lower() (casefold would turn ß into ss).
+        return cls(words=tuple(cleaned.lower().split()))
 
 
 @dataclass(frozen=True)
