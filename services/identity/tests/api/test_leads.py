@@ -328,6 +328,7 @@ async def test_leads_are_searched_by_the_contacts_or_childs_name_or_the_phone_in
     assert await found("ольга") == [olga["id"]]          # the contact's first name, any case
     assert await found("петров") == [olga["id"]]         # a part of a surname (the contact's and the child's)
     assert await found("  АРТЁМ  ") == [olga["id"]]      # the child's name, spaces around
+    assert await found("артем") == [olga["id"]]          # ё read as е
     assert await found("misha volkova") == [irina["id"]]  # every word matches some name
     assert await found("sasha") == [anna["id"]]
     assert await found("8 912 345 67 11") == [olga["id"]]  # a whole number in any spelling: normalised

@@ -80,6 +80,12 @@ class LeadDetails:
     assigned_staff_id: str | None
     notes: str
 
+    @property
+    def search_names(self) -> str:
+        """The contact's and the child's names as one text the search finds words in (stored with the lead)."""
+        return " ".join(search_key(n) for n in (self.contact_first_name, self.contact_last_name,
+                                                self.child_first_name, self.child_last_name) if n)
+
     @classmethod
     def parse(cls, *, contact_first_name: str, contact_last_name: str | None, phone: str, email: str | None,
               child_first_name: str, child_last_name: str | None, child_birth_date: str | None,
@@ -98,6 +104,12 @@ class LeadDetails:
                    clean_name(child_first_name, "childFirstName"), _optional_name(child_last_name, "childLastName"),
                    birth, child_age, _text(interest, "interest", 500), source,
                    _text(source_detail, "sourceDetail", 200), assigned_staff_id, _text(notes, "notes"))
+
+
+def search_key(text: str) -> str:
+    """A name as the search compares it: lower case (Python's, the same on PostgreSQL and SQLite, whose lower()
+    knows only ASCII), ё read as е (Артём is found as Артем)."""
+    return text.lower().replace("ё", "е")
 
 
 @dataclass(frozen=True)
@@ -123,8 +135,7 @@ class LeadSearch:
                 return cls(phone=normalise_phone(cleaned))
             except InvalidPhone:
                 return cls(digits="".join(c for c in cleaned if c.isdigit()))
-        # lower(), not casefold(): the database compares with its lower() (casefold would turn ß into ss).
-        return cls(words=tuple(cleaned.lower().split()))
+        return cls(words=tuple(search_key(cleaned).split()))
 
 
 @dataclass(frozen=True)

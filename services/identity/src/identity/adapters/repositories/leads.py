@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, func, insert, or_, select, tuple_, update
+from sqlalchemy import ColumnElement, Row, Select, func, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.adapters.tables import lead_changes, leads
@@ -20,7 +20,7 @@ def _details_values(d: LeadDetails) -> dict[str, Any]:
             "email": d.email, "child_first_name": d.child_first_name, "child_last_name": d.child_last_name,
             "child_birth_date": d.child_birth_date, "child_age": d.child_age, "interest": d.interest,
             "source": d.source.value, "source_detail": d.source_detail, "assigned_staff_id": d.assigned_staff_id,
-            "notes": d.notes}
+            "notes": d.notes, "search_names": d.search_names}
 
 
 def _state_values(lead: Lead) -> dict[str, Any]:
@@ -122,7 +122,6 @@ class SqlLeadRepository:
 
 # Newest first; the id breaks ties so the keyset order is total.
 _NEWEST_FIRST = (leads.c.created_at.desc(), leads.c.id.desc())
-_NAMES = (leads.c.contact_first_name, leads.c.contact_last_name, leads.c.child_first_name, leads.c.child_last_name)
 
 
 def _like_part(text: str) -> str:
@@ -142,6 +141,6 @@ def _matching(branch_id: str, stage: LeadStage | None, search: LeadSearch | None
         where.append(leads.c.phone == search.phone)
     if search.digits is not None:
         where.append(leads.c.phone.like(_like_part(search.digits), escape="\\"))
-    for word in search.words:
-        where.append(or_(*(func.lower(c).like(_like_part(word), escape="\\") for c in _NAMES)))
+    # Names compare as stored in search_names (folded in Python: no lower() in SQL, the same on SQLite).
+    where.extend(leads.c.search_names.like(_like_part(word), escape="\\") for word in search.words)
     return where
