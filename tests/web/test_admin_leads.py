@@ -13,6 +13,7 @@ import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -353,3 +354,53 @@ async def test_a_lead_with_the_keyboard_alone(cabinet: Cabinet) -> None:
     await page.keyboard.press("Enter")
     await expect(card.get_by_test_id("lead-stage")).to_have_text("Отказ")
     await context.close()
+
+
+async def test_the_leads_are_searched_as_she_types_and_shown_a_page_at_a_time(cabinet: Cabinet, admin: Page) -> None:
+    """Identity searches and pages: 23 leads of one surname are found by it (20 first, "show more" the rest, by
+    keyboard), one by its phone spelled otherwise; a search with a stage, and one finding nobody, say so."""
+    await admin.set_viewport_size(PHONE)
+    surname = f"Поисков{random.randrange(10**6):06d}"
+    phones = [new_phone() for _ in range(23)]
+    made = [await create_lead(cabinet, contactLastName=surname, phone=p) for p in phones]
+    await go(admin, "/a/leads")
+    page = admin.get_by_test_id("admin-leads")
+    await expect(page.get_by_test_id("lead-list")).to_have_attribute("data-loaded", "true")
+    box = page.get_by_role("searchbox", name="Поиск: имя взрослого или ребёнка, телефон")
+    await box.focus()
+    await admin.keyboard.type(surname.lower())  # typed by keys, any case; asked once typing pauses
+    await expect(admin).to_have_url(re.compile(re.escape(f"/a/leads?q={quote(surname.lower())}") + "$"))
+    rows = page.get_by_test_id("lead")
+    await expect(page.get_by_test_id("leads-count")).to_have_text("Найдено: 23")
+    await expect(rows).to_have_count(20)
+    await expect(page.get_by_test_id("leads-shown")).to_have_text("Показано 20 из 23")
+    await expect(rows.first).to_have_attribute("data-lead-id", made[-1])  # newest first
+    await axe_check(admin, "leads searched")
+    await no_sideways_scroll(admin)
+    await shot(admin, "leads-searched")
+    await tab_to(admin, "e?.textContent === 'Показать ещё'")
+    await admin.keyboard.press("Enter")
+    await expect(rows).to_have_count(23)
+    await expect(page.get_by_role("button", name="Показать ещё")).to_have_count(0)
+    assert sorted([str(await r.get_attribute("data-lead-id")) for r in await rows.all()]) == sorted(made)
+    # the keyboard carries on from the first lead the new page brought
+    await expect(rows.nth(20).get_by_role("link")).to_be_focused()
+    await axe_check(admin, "leads shown more")
+    await no_sideways_scroll(admin)
+
+    digits = re.sub(r"\D", "", phones[5])
+    await box.fill(f"8 ({digits[1:4]}) {digits[4:7]} {digits[7:9]} {digits[9:]}")
+    await box.press("Enter")  # Enter asks at once
+    await expect(page.get_by_test_id("leads-count")).to_have_text("Найдено: 1")
+    await expect(rows).to_have_count(1)
+    await expect(rows.first).to_have_attribute("data-lead-id", made[5])
+    await admin.locator("select[name=stage]").select_option(label="Отказ")
+    await expect(admin).to_have_url(re.compile(r"/a/leads\?stage=LOST&q="))
+    await expect(page.get_by_test_id("leads-count")).to_have_text("Найдено: 0")
+    await box.fill("нет-такого-лида")
+    await expect(page.get_by_text("По запросу «нет-такого-лида» никого не нашли.")).to_be_visible()
+    await axe_check(admin, "leads not found")
+    await box.fill("")
+    await admin.locator("select[name=stage]").select_option(label="Все этапы")
+    await expect(admin).to_have_url(re.compile(r"/a/leads$"))
+    await expect(page.get_by_test_id("leads-count")).to_contain_text("Лидов: ")

@@ -16,7 +16,7 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
 type Documents = {
     "\n  query Cabinet($studentId: ID!, $withHome: Boolean!, $from: DateTime!, $to: DateTime!) {\n    myFamily { ...FamilyFrame }\n    student(id: $studentId) @include(if: $withHome) { ...ChildHomeFields }\n  }\n": typeof types.CabinetDocument,
     "\n  fragment LeadFields on Lead {\n    id branchId stage revision\n    contactFirstName contactLastName phone email\n    childFirstName childLastName childBirthDate childAge\n    interest source sourceDetail assignedStaffId notes lostReason\n    familyId studentId createdAt updatedAt\n  }\n": typeof types.LeadFieldsFragmentDoc,
-    "\n  query BranchLeads($branchId: ID!, $stage: LeadStage) {\n    branchLeads(branchId: $branchId, stage: $stage, first: 200) { ...LeadFields }\n  }\n": typeof types.BranchLeadsDocument,
+    "\n  query BranchLeads($branchId: ID!, $stage: LeadStage, $search: String, $first: Int!, $after: String) {\n    branchLeads(branchId: $branchId, stage: $stage, search: $search, first: $first, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges { node { ...LeadFields } }\n    }\n  }\n": typeof types.BranchLeadsDocument,
     "\n  query LeadStaff($branchId: ID!) {\n    staffMembers(branchId: $branchId) { id firstName lastName role }\n  }\n": typeof types.LeadStaffDocument,
     "\n  query LeadCard($id: ID!) {\n    lead(id: $id) {\n      ...LeadFields\n      history { at by fromStage toStage note }\n    }\n  }\n": typeof types.LeadCardDocument,
     "\n  query LeadFunnel($branchId: ID!, $month: String!) {\n    leadFunnel(branchId: $branchId, month: $month) {\n      branchId month created won lost conversion\n      stages { stage reached }\n      lostReasons { reason count }\n    }\n  }\n": typeof types.LeadFunnelDocument,
@@ -84,7 +84,7 @@ type Documents = {
 const documents: Documents = {
     "\n  query Cabinet($studentId: ID!, $withHome: Boolean!, $from: DateTime!, $to: DateTime!) {\n    myFamily { ...FamilyFrame }\n    student(id: $studentId) @include(if: $withHome) { ...ChildHomeFields }\n  }\n": types.CabinetDocument,
     "\n  fragment LeadFields on Lead {\n    id branchId stage revision\n    contactFirstName contactLastName phone email\n    childFirstName childLastName childBirthDate childAge\n    interest source sourceDetail assignedStaffId notes lostReason\n    familyId studentId createdAt updatedAt\n  }\n": types.LeadFieldsFragmentDoc,
-    "\n  query BranchLeads($branchId: ID!, $stage: LeadStage) {\n    branchLeads(branchId: $branchId, stage: $stage, first: 200) { ...LeadFields }\n  }\n": types.BranchLeadsDocument,
+    "\n  query BranchLeads($branchId: ID!, $stage: LeadStage, $search: String, $first: Int!, $after: String) {\n    branchLeads(branchId: $branchId, stage: $stage, search: $search, first: $first, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges { node { ...LeadFields } }\n    }\n  }\n": types.BranchLeadsDocument,
     "\n  query LeadStaff($branchId: ID!) {\n    staffMembers(branchId: $branchId) { id firstName lastName role }\n  }\n": types.LeadStaffDocument,
     "\n  query LeadCard($id: ID!) {\n    lead(id: $id) {\n      ...LeadFields\n      history { at by fromStage toStage note }\n    }\n  }\n": types.LeadCardDocument,
     "\n  query LeadFunnel($branchId: ID!, $month: String!) {\n    leadFunnel(branchId: $branchId, month: $month) {\n      branchId month created won lost conversion\n      stages { stage reached }\n      lostReasons { reason count }\n    }\n  }\n": types.LeadFunnelDocument,
@@ -175,7 +175,7 @@ export function graphql(source: "\n  fragment LeadFields on Lead {\n    id branc
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query BranchLeads($branchId: ID!, $stage: LeadStage) {\n    branchLeads(branchId: $branchId, stage: $stage, first: 200) { ...LeadFields }\n  }\n"): (typeof documents)["\n  query BranchLeads($branchId: ID!, $stage: LeadStage) {\n    branchLeads(branchId: $branchId, stage: $stage, first: 200) { ...LeadFields }\n  }\n"];
+export function graphql(source: "\n  query BranchLeads($branchId: ID!, $stage: LeadStage, $search: String, $first: Int!, $after: String) {\n    branchLeads(branchId: $branchId, stage: $stage, search: $search, first: $first, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges { node { ...LeadFields } }\n    }\n  }\n"): (typeof documents)["\n  query BranchLeads($branchId: ID!, $stage: LeadStage, $search: String, $first: Int!, $after: String) {\n    branchLeads(branchId: $branchId, stage: $stage, search: $search, first: $first, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges { node { ...LeadFields } }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -176,7 +176,8 @@ CASES: dict[str, Case] = {
                            v(lambda w, t: {"b": w.branch[t]})),
     "lead": Case("query($l: ID!) { lead(id: $l) { id contactFirstName phone } }", ADMINS,
                  v(lambda w, t: {"l": w.lead[t]})),
-    "branchLeads": Case("query($b: ID!) { branchLeads(branchId: $b) { id contactFirstName } }", ADMINS,
+    "branchLeads": Case("""query($b: ID!) { branchLeads(branchId: $b) {
+        edges { node { id contactFirstName } } } }""", ADMINS,
                         v(lambda w, t: {"b": w.branch[t]})),
     "leadFunnel": Case("""query($b: ID!) { leadFunnel(branchId: $b, month: "2026-12") { created
         lostReasons { reason } } }""", ADMINS, v(lambda w, t: {"b": w.branch[t]})),

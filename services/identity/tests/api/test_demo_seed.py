@@ -78,8 +78,9 @@ async def test_demo_leads_are_worked_in_embedded_mode(tmp_path: Path) -> None:
         got = await client.execute(SIGN_IN_PASSWORD, {"l": seeded.admin_emails["msk"], "pw": seeded.staff_password})
         admin = client.as_(got["data"]["signInWithPassword"]["session"]["accessToken"])
         msk = seeded.branch_ids["msk"]
-        listed = (await admin.execute("query($b: ID!) { branchLeads(branchId: $b) { id stage revision } }",
-                                      {"b": msk}))["data"]["branchLeads"]
+        listed = (await admin.execute("""query($b: ID!) { branchLeads(branchId: $b) {
+            edges { node { id stage revision } } } }""", {"b": msk}))["data"]["branchLeads"]
+        listed = [e["node"] for e in listed["edges"]]
         assert sorted(x["stage"] for x in listed) == ["CONTACTED", "LOST", "NEW", "TRIAL_BOOKED"]
         trial = next(x for x in listed if x["stage"] == "TRIAL_BOOKED")
         won = (await admin.execute("""mutation($i: WinLeadInput!) { winLead(input: $i) {
@@ -88,8 +89,8 @@ async def test_demo_leads_are_worked_in_embedded_mode(tmp_path: Path) -> None:
             "childBirthDate": "2018-05-05", "contactLastName": "Belova", "idempotencyKey": "demo-win"}}))
         assert won["data"]["winLead"]["status"] == "DONE", won
         assert won["data"]["winLead"]["lead"]["familyId"]
-        created = (await admin.execute("query($b: ID!) { branchLeads(branchId: $b) { createdAt } }",
-                                       {"b": msk}))["data"]["branchLeads"][0]["createdAt"]
+        created = (await admin.execute("""query($b: ID!) { branchLeads(branchId: $b) {
+            edges { node { createdAt } } } }""", {"b": msk}))["data"]["branchLeads"]["edges"][0]["node"]["createdAt"]
         month = f"{datetime.fromisoformat(created).astimezone(ZoneInfo('Europe/Moscow')):%Y-%m}"  # the branch's
         funnel = (await admin.execute("""query($b: ID!, $m: String!) { leadFunnel(branchId: $b, month: $m) {
             created won lost lostReasons { reason count } } }""", {"b": msk, "m": month}))["data"]["leadFunnel"]

@@ -31,7 +31,9 @@ MOVE = f"""mutation($l: ID!, $s: LeadStage!, $r: Int!, $why: String) {{
 WIN = f"""mutation($i: WinLeadInput!) {{ winLead(input: $i) {{
   status confirmationSent confirmation {{ id }} lead {{ {LEAD_FIELDS} }} errors {{ field code message }} }} }}"""
 LEAD = f"""query($id: ID!) {{ lead(id: $id) {{ {LEAD_FIELDS} }} }}"""
-BRANCH_LEADS = """query($b: ID!, $s: LeadStage) { branchLeads(branchId: $b, stage: $s) { id stage } }"""
+BRANCH_LEADS = """query($b: ID!, $s: LeadStage, $q: String, $n: Int! = 20, $after: String) {
+  branchLeads(branchId: $b, stage: $s, search: $q, first: $n, after: $after) {
+  totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id stage } } } }"""
 FUNNEL = """query($b: ID!, $m: String!) { leadFunnel(branchId: $b, month: $m) { branchId month created won lost
   conversion stages { stage reached } lostReasons { reason count } } }"""
 CONFIRM_REGISTRATION = """mutation($c: ID!, $code: String!) { confirmFamilyRegistration(confirmationId: $c,
@@ -57,6 +59,12 @@ async def move(env: Env, lead: dict[str, Any], stage: str, who: Principal, why: 
     got = await env.gql(MOVE, {"l": lead["id"], "s": stage, "r": lead["revision"], "why": why}, who)
     assert not got.get("errors"), got
     return dict(got["data"]["moveLead"])
+
+
+async def listed_ids(env: Env, variables: dict[str, Any], who: Principal) -> list[str]:
+    """The ids one page of branchLeads lists."""
+    page = (await env.ok(BRANCH_LEADS, variables, who))["branchLeads"]
+    return [e["node"]["id"] for e in page["edges"]]
 
 
 async def count(env: Env, stmt: Any) -> int:
@@ -273,23 +281,85 @@ async def test_only_the_branchs_admins_and_the_owner_see_or_change_its_leads(env
     assert await count(env, select(func.count()).select_from(lead_changes)
                        .where(lead_changes.c.lead_id == lead["id"])) == 1
     # The owner sees every branch's leads, and hears that an unknown one is not there.
-    assert [x["id"] for x in (await env.ok(BRANCH_LEADS, {"b": branch}, OWNER))["branchLeads"]] == [lead["id"]]
+    assert await listed_ids(env, {"b": branch}, OWNER) == [lead["id"]]
     unknown = await env.gql(LEAD, {"id": missing}, OWNER)
     assert unknown["errors"][0]["extensions"]["code"] == "LEAD_NOT_FOUND"
     contacted = await env.ok(MOVE, {"l": lead["id"], "s": "CONTACTED", "r": 1}, OWNER)
     assert contacted["moveLead"]["lead"]["history"][-1]["by"] == OWNER.staff_id
-    listed = (await env.ok(BRANCH_LEADS, {"b": branch, "s": "CONTACTED"}, admin_of(branch)))["branchLeads"]
-    assert [x["id"] for x in listed] == [lead["id"]]
+    assert await listed_ids(env, {"b": branch, "s": "CONTACTED"}, admin_of(branch)) == [lead["id"]]
 
 
-async def test_a_branchs_leads_come_newest_first_a_page_at_most(env: Env) -> None:
+async def test_a_branchs_leads_come_newest_first_a_page_at_a_time_by_cursor(env: Env) -> None:
     branch = await make_branch(env)
-    made = [(await create(env, branch))["id"] for _ in range(3)]
-    page = """query($b: ID!, $n: Int!) { branchLeads(branchId: $b, first: $n) { id } }"""
-    got = (await env.ok(page, {"b": branch, "n": 2}, admin_of(branch)))["branchLeads"]
-    assert [x["id"] for x in got] == made[:0:-1]
-    too_many = await env.gql(page, {"b": branch, "n": 501}, admin_of(branch))
-    assert too_many["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
+    made = [(await create(env, branch))["id"] for _ in range(5)]
+    admin = admin_of(branch)
+    seen: list[str] = []
+    after: str | None = None
+    pages = 0
+    while True:
+        page = (await env.ok(BRANCH_LEADS, {"b": branch, "n": 2, "after": after}, admin))["branchLeads"]
+        assert page["totalCount"] == (5 if pages == 0 else 6) and len(page["edges"]) <= 2
+        seen += [e["node"]["id"] for e in page["edges"]]
+        pages += 1
+        assert page["pageInfo"]["endCursor"] == page["edges"][-1]["cursor"]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+        # A lead added meanwhile goes to the top: the next pages neither repeat nor skip one.
+        if pages == 1:
+            await create(env, branch)
+    assert seen == made[::-1] and pages == 3
+    for bad in ({"n": 0}, {"n": 101}, {"after": "not-a-cursor"}, {"after": "bm9wZQ=="}):
+        got = await env.gql(BRANCH_LEADS, {"b": branch} | bad, admin)
+        assert got["data"] is None and got["errors"][0]["extensions"]["code"] == "INVALID_INPUT", (bad, got)
+
+
+async def test_leads_are_searched_by_the_contacts_or_childs_name_or_the_phone_in_any_spelling(env: Env) -> None:
+    branch = await make_branch(env)
+    admin = admin_of(branch)
+    irina = await create(env, branch, phone="+7 912 345-67-10")
+    olga = await create(env, branch, phone="8 (912) 345-67-11", contactFirstName="Ольга", contactLastName="Петрова",
+                        childFirstName="Артём", childLastName="Петров")
+    anna = await create(env, branch, phone="+79123456712", contactFirstName="Anna", childFirstName="Sasha")
+
+    async def found(q: str, **more: Any) -> list[str]:
+        return await listed_ids(env, {"b": branch, "q": q, **more}, admin)
+
+    assert await found("ольга") == [olga["id"]]          # the contact's first name, any case
+    assert await found("петров") == [olga["id"]]         # a part of a surname (the contact's and the child's)
+    assert await found("  АРТЁМ  ") == [olga["id"]]      # the child's name, spaces around
+    assert await found("артем") == [olga["id"]]          # ё read as е
+    assert await found("misha volkova") == [irina["id"]]  # every word matches some name
+    assert await found("sasha") == [anna["id"]]
+    assert await found("8 912 345 67 11") == [olga["id"]]  # a whole number in any spelling: normalised
+    assert await found("+79123456712") == [anna["id"]]
+    assert await found("67-1") == [anna["id"], olga["id"], irina["id"]]  # part of a number: its digits
+    assert await found("6710") == [irina["id"]]
+    assert await found("nobody") == [] and await found("%") == [] and await found("_") == []
+    assert await found("") == [anna["id"], olga["id"], irina["id"]]  # blank: no search
+    page = (await env.ok(BRANCH_LEADS, {"b": branch, "q": "петров", "n": 1}, admin))["branchLeads"]
+    assert page["totalCount"] == 1 and not page["pageInfo"]["hasNextPage"]
+    # A search pages like the list and combines with the stage.
+    two = (await env.ok(BRANCH_LEADS, {"b": branch, "q": "912", "n": 2}, admin))["branchLeads"]
+    assert two["totalCount"] == 3 and two["pageInfo"]["hasNextPage"]
+    rest = await found("912", after=two["pageInfo"]["endCursor"])
+    assert [e["node"]["id"] for e in two["edges"]] + rest == [anna["id"], olga["id"], irina["id"]]
+    await move(env, olga, "CONTACTED", admin)
+    assert await found("912", s="CONTACTED") == [olga["id"]] and await found("ольга", s="NEW") == []
+    too_long = await env.gql(BRANCH_LEADS, {"b": branch, "q": "x" * 101}, admin)
+    assert too_long["data"] is None and too_long["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
+
+
+async def test_a_search_finds_only_the_branchs_leads_and_only_for_its_admins_and_the_owner(env: Env) -> None:
+    branch, other = await make_branch(env, "Mine"), await make_branch(env, "Theirs")
+    phone = new_phone()
+    mine = await create(env, branch, phone=phone)
+    theirs = await create(env, other, phone=phone)
+    assert await listed_ids(env, {"b": branch, "q": phone}, admin_of(branch)) == [mine["id"]]
+    assert await listed_ids(env, {"b": other, "q": "Irina"}, OWNER) == [theirs["id"]]
+    for who in (admin_of(other, "admin-other"), TEACHER):
+        got = await env.gql(BRANCH_LEADS, {"b": branch, "q": phone}, who)
+        assert got["data"] is None and got["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
 
 async def test_a_save_over_a_revision_another_transaction_changed_is_refused(env: Env) -> None:

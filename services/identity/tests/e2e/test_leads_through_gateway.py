@@ -13,7 +13,8 @@ MOVE = """mutation($l: ID!, $r: Int!) { moveLead(leadId: $l, stage: TRIAL_BOOKED
 WIN = """mutation($i: WinLeadInput!) { winLead(input: $i) { status lead { stage familyId studentId }
   errors { field code } } }"""
 FAMILY = "query($f: ID!) { family(id: $f) { id guardianPhone students { id firstName lastName } } }"
-LEADS = "query($b: ID!) { branchLeads(branchId: $b) { id stage history { fromStage toStage } } }"
+LEADS = """query($b: ID!) { branchLeads(branchId: $b) {
+  edges { node { id stage history { fromStage toStage } } } } }"""
 
 
 async def test_an_admin_records_moves_and_wins_a_lead_and_a_teacher_sees_none_of_it(flow: Flow) -> None:
@@ -35,7 +36,7 @@ async def test_an_admin_records_moves_and_wins_a_lead_and_a_teacher_sees_none_of
     assert family["guardianPhone"] == phone
     assert [(s["id"], s["firstName"], s["lastName"]) for s in family["students"]] == [
         (won["lead"]["studentId"], "Misha", "Volkova")]
-    history = (await ok(admin, LEADS, {"b": branch}))["branchLeads"][0]["history"]
+    history = (await ok(admin, LEADS, {"b": branch}))["branchLeads"]["edges"][0]["node"]["history"]
     assert [h["toStage"] for h in history] == ["NEW", "TRIAL_BOOKED", "WON"]
     assert error_code(await teacher.execute(LEADS, {"b": branch})) == "FORBIDDEN"
     assert error_code(await teacher.execute(MOVE, {"l": lead["id"], "r": 3})) == "FORBIDDEN"

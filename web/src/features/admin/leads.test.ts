@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { LeadFieldsFragment } from "../../gql/graphql";
 import {
-  EMPTY_LEAD_FORM, formFromLead, funnelRows, historyLine, leadInput, nextStage, percent, stageFromParam,
-  type LeadForm,
+  EMPTY_LEAD_FORM, formFromLead, funnelRows, historyLine, LEADS_PAGE, leadInput, listParams, MAX_SEARCH, nextStage,
+  percent, searchText, shownThrough, stageFromParam, type LeadForm,
 } from "./leads";
 
 const TODAY = new Date("2026-12-07T10:00:00Z");
@@ -141,5 +141,28 @@ describe("names on a lead", () => {
     const { fullName } = await import("./leads");
     expect(fullName("Петя", "")).toBe("Петя");
     expect(fullName("Петя", "Смирнов")).toBe("Петя Смирнов");
+  });
+});
+
+describe("the list's search and pages", () => {
+  it("sends what was typed with spaces collapsed, never more than identity searches", () => {
+    expect(searchText("  Ольга   Петрова ")).toBe("Ольга Петрова");
+    expect(searchText(" \t ")).toBe("");
+    expect(searchText("8 (912) 345-67-11")).toBe("8 (912) 345-67-11");
+    const long = searchText(`${"а".repeat(MAX_SEARCH - 1)} б`);
+    expect(long.length).toBeLessThanOrEqual(MAX_SEARCH);
+    expect(long.endsWith(" ")).toBe(false);
+  });
+
+  it("keeps the stage and the search in the address only when set", () => {
+    expect(listParams(null, "")).toEqual({});
+    expect(listParams("NEW", "  ")).toEqual({ stage: "NEW" });
+    expect(listParams(null, " Оля ")).toEqual({ q: "Оля" });
+    expect(listParams("LOST", "912")).toEqual({ stage: "LOST", q: "912" });
+  });
+
+  it("counts the leads shown through a page: the pages before it were full", () => {
+    expect(shownThrough(0, 3)).toBe(3);
+    expect(shownThrough(2, 5)).toBe(2 * LEADS_PAGE + 5);
   });
 });

@@ -22,6 +22,27 @@ export function nextStage(stage: LeadStage): LeadStage | null {
   return i >= 0 && i < PIPELINE.length - 1 ? PIPELINE[i + 1] ?? null : null;
 }
 
+/** identity searches leads by at most this many characters (a longer search is refused): the box sends no more. */
+export const MAX_SEARCH = 100;
+/** How many leads a page of the list holds ("show more" asks for the next one). */
+export const LEADS_PAGE = 20;
+
+/** What the search box sends: spaces collapsed and trimmed, at most MAX_SEARCH characters; "" is no search. */
+export function searchText(typed: string): string {
+  return typed.split(/\s+/).filter(Boolean).join(" ").slice(0, MAX_SEARCH).trim();
+}
+
+/** The list's address (`?stage=…&q=…`), each part only when set: a card's "back" returns to the same list. */
+export function listParams(stage: LeadStage | null, search: string): Record<string, string> {
+  const q = searchText(search);
+  return { ...(stage ? { stage } : {}), ...(q ? { q } : {}) };
+}
+
+/** How many leads the list shows once `page` (0-based) is loaded: every earlier page was a full one. */
+export function shownThrough(page: number, onPage: number): number {
+  return page * LEADS_PAGE + onPage;
+}
+
 /** A stage from the address (`?stage=…`), or null for "all stages" (anything else is not a stage). */
 export function stageFromParam(value: string | null): LeadStage | null {
   return STAGES.find((s) => s === value) ?? null;

@@ -272,8 +272,12 @@ leads = Table(
     Column("created_by", String(36), nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
-    # The branch's list (by stage) and its monthly funnel (by creation time).
+    # The four names folded for the search (LeadDetails.search_names): written with the lead, compared with LIKE.
+    Column("search_names", String(410), nullable=False, server_default=""),
+    # The branch's list, a page at a time newest first (keyset on created_at, id), and its monthly funnel (by
+    # creation time); a list of one stage by the second. A search compares names only within these.
     Index("ix_leads_branch_created", "branch_id", "created_at"),
+    Index("ix_leads_branch_stage_created", "branch_id", "stage", "created_at", "id"),
 )
 
 # Every change of a lead, oldest first: who, when, from which stage to which (the same for an edit).

@@ -7,6 +7,7 @@ never overwrite each other silently. Every change is kept as a ``LeadChange`` (w
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -19,10 +20,12 @@ from identity.domain.errors import (
 )
 from identity.domain.model import clean_name, new_id, normalise_email, parse_birth_date
 from kabinet.errors import InvalidInput
-from kabinet.phone import normalise_phone
+from kabinet.phone import InvalidPhone, normalise_phone
 
 MAX_TEXT = 2000
 MAX_AGE = 25
+MAX_SEARCH = 100
+_LETTER = re.compile(r"[^\W\d_]")
 
 
 class LeadStage(StrEnum):
@@ -77,6 +80,12 @@ class LeadDetails:
     assigned_staff_id: str | None
     notes: str
 
+    @property
+    def search_names(self) -> str:
+        """The contact's and the child's names as one text the search finds words in (stored with the lead)."""
+        return " ".join(search_key(n) for n in (self.contact_first_name, self.contact_last_name,
+                                                self.child_first_name, self.child_last_name) if n)
+
     @classmethod
     def parse(cls, *, contact_first_name: str, contact_last_name: str | None, phone: str, email: str | None,
               child_first_name: str, child_last_name: str | None, child_birth_date: str | None,
@@ -95,6 +104,38 @@ class LeadDetails:
                    clean_name(child_first_name, "childFirstName"), _optional_name(child_last_name, "childLastName"),
                    birth, child_age, _text(interest, "interest", 500), source,
                    _text(source_detail, "sourceDetail", 200), assigned_staff_id, _text(notes, "notes"))
+
+
+def search_key(text: str) -> str:
+    """A name as the search compares it: lower case (Python's, the same on PostgreSQL and SQLite, whose lower()
+    knows only ASCII), ё read as е (Артём is found as Артем)."""
+    return text.lower().replace("ё", "е")
+
+
+@dataclass(frozen=True)
+class LeadSearch:
+    """What an admin typed in the leads' search box: a whole phone number in any spelling (normalised like the
+    stored ones, so it matches exactly), a part of one (its digits, found anywhere in the number), or words, each
+    found (any case) in some name of the contact's or the child's."""
+
+    phone: str | None = None
+    digits: str | None = None
+    words: tuple[str, ...] = ()
+
+    @classmethod
+    def parse(cls, text: str | None) -> LeadSearch | None:
+        """None for a blank box (no search)."""
+        cleaned = " ".join((text or "").split())
+        if len(cleaned) > MAX_SEARCH:
+            raise InvalidInput(f"Search for at most {MAX_SEARCH} characters.", field="search")
+        if not cleaned:
+            return None
+        if not _LETTER.search(cleaned) and any(c.isdigit() for c in cleaned):
+            try:
+                return cls(phone=normalise_phone(cleaned))
+            except InvalidPhone:
+                return cls(digits="".join(c for c in cleaned if c.isdigit()))
+        return cls(words=tuple(search_key(cleaned).split()))
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import strawberry
 
 from identity.domain import leads as domain
 from identity.schema.common import Ctx, in_uow
-from identity.schema.leads import Lead, LeadFunnel
+from identity.schema.leads import Lead, LeadConnection, LeadFunnel
 from identity.service import leads
 
 
@@ -17,12 +17,14 @@ class LeadQueries:
         p = info.context.principal
         return Lead.from_model(await in_uow(info, lambda uow: leads.get_lead(leads.GetLead(str(id)), uow, p)))
 
-    @strawberry.field(description="A branch's newest leads (first: 1-500), optionally of one stage.")
+    @strawberry.field(description="A page of a branch's leads, newest first (its admins, the owner; first: 1-100), "
+                                  "optionally of one stage and found by `search`: a phone number in any spelling "
+                                  "(a part of one: its digits) or words found in the contact's or the child's names.")
     async def branch_leads(self, info: Ctx, branch_id: strawberry.ID, stage: domain.LeadStage | None = None,
-                           first: int = 100) -> list[Lead]:
+                           search: str | None = None, first: int = 20, after: str | None = None) -> LeadConnection:
         p = info.context.principal
-        q = leads.BranchLeads(str(branch_id), stage, first)
-        return [Lead.from_model(x) for x in await in_uow(info, lambda uow: leads.branch_leads(q, uow, p))]
+        q = leads.BranchLeads(str(branch_id), stage, search, first, after)
+        return LeadConnection.from_page(await in_uow(info, lambda uow: leads.branch_leads(q, uow, p)))
 
     @strawberry.field(description="The funnel of the leads a branch recorded in a month (YYYY-MM, the branch's "
                                   "calendar): reached per stage, won / created, lost reasons.")

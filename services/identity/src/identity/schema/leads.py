@@ -10,7 +10,9 @@ from identity.domain import leads as domain
 from identity.domain.model import as_utc
 from identity.schema.errors import UserError
 from identity.schema.types import AttachState
-from kabinet.graphql.types import Phone
+from identity.service import leads as service
+from kabinet.cursors import keyset_cursor
+from kabinet.graphql.types import PageInfo, Phone
 
 # The domain's enums, shown as they are (GraphQL names NEW, TRIAL_BOOKED, WALK_IN ...): the fields below are
 # annotated with the domain's classes, which these calls register with Strawberry.
@@ -76,6 +78,25 @@ class Lead:
                    student_id=strawberry.ID(lead.student_id) if lead.student_id else None,
                    created_at=as_utc(lead.created_at), updated_at=as_utc(lead.updated_at),
                    history=[LeadChange.from_model(c) for c in lead.history])
+
+
+@strawberry.type(description="A lead in a page of leads (Relay-style).")
+class LeadEdge:
+    cursor: str
+    node: Lead
+
+
+@strawberry.type(description="A page of a branch's leads, newest first (Relay-style: first/after, PageInfo).")
+class LeadConnection:
+    edges: list[LeadEdge]
+    page_info: PageInfo
+    total_count: int = strawberry.field(description="The branch's leads the stage and search find, in all pages.")
+
+    @classmethod
+    def from_page(cls, page: service.LeadPage) -> LeadConnection:
+        edges = [LeadEdge(cursor=keyset_cursor(x.created_at, x.id), node=Lead.from_model(x)) for x in page.leads]
+        return cls(edges=edges, total_count=page.total_count, page_info=PageInfo(
+            has_next_page=page.has_next_page, end_cursor=edges[-1].cursor if edges else None))
 
 
 @strawberry.type(description="How many of the month's leads reached a stage.")

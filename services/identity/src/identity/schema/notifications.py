@@ -12,10 +12,10 @@ from identity.domain.notifications import Notification as NotificationModel
 from identity.domain.notifications import Preferences as PreferencesModel
 from identity.schema.common import Ctx, in_uow, ports, run
 from identity.schema.errors import UserError
-from identity.schema.queries import _cursor, _decode_cursor  # the same keyset cursor as families'
 from identity.service import messenger, notify_cabinet
 from identity.service.unit_of_work import IdentityUnitOfWork
 from kabinet.auth.principal import Principal
+from kabinet.cursors import keyset_cursor, parse_keyset_cursor  # the same keyset cursor as families'
 from kabinet.errors import InvalidInput
 from kabinet.graphql.schema import NEVER_KEPT
 
@@ -138,11 +138,11 @@ class NotificationQueries:
                       directives=[NEVER_KEPT])
     async def my_notifications(self, info: Ctx, first: int = 20, after: str | None = None) -> NotificationPage:
         principal = info.context.principal
-        before = _decode_cursor(after) if after else None
+        before = parse_keyset_cursor(after) if after else None
         page = await in_uow(info, lambda uow: notify_cabinet.my_notifications(uow, principal, first, before))
         last = page.items[-1] if page.has_more else None
         return NotificationPage(items=[Notification.from_model(n) for n in page.items], unread_count=page.unread,
-                                next_cursor=_cursor(last.created_at, last.id) if last else None)
+                                next_cursor=keyset_cursor(last.created_at, last.id) if last else None)
 
     @strawberry.field(description="The signed-in guardian's or staff member's notification preferences.")
     async def notification_preferences(self, info: Ctx) -> NotificationPreferences:

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-from datetime import datetime
-
 import strawberry
 
 from identity.domain.access import sees_staff
@@ -25,23 +21,11 @@ from identity.schema.types import FamilyConfirmationRequest, FamilyConnection, F
 from identity.service import confirmations
 from kabinet.auth.principal import Role
 from kabinet.auth.rules import can_manage_branch, ensure, require_authenticated, require_role
+from kabinet.cursors import keyset_cursor, parse_keyset_cursor
 from kabinet.errors import Forbidden, InvalidInput
 from kabinet.graphql.types import PageInfo
 
 MAX_PAGE = 100
-
-
-def _cursor(created_at: datetime, family_id: str) -> str:
-    """Opaque to clients: the keyset position (created_at, id) of the last family seen."""
-    return base64.urlsafe_b64encode(f"{created_at.isoformat()}|{family_id}".encode()).decode()
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, str]:
-    try:
-        at, family_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|", 1)
-        return datetime.fromisoformat(at), family_id
-    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
-        raise InvalidInput("This cursor is not one this list gave.", field="after") from exc
 
 
 @strawberry.type
@@ -77,10 +61,10 @@ class Query:
         ensure(can_manage_branch(p, str(branch_id)))
         if not 1 <= first <= MAX_PAGE:
             raise InvalidInput(f"first must be between 1 and {MAX_PAGE}.", field="first")
-        position = _decode_cursor(after) if after else None
+        position = parse_keyset_cursor(after) if after else None
         found = await reads(info).families_of_branch(str(branch_id), position, first + 1)
         total = await reads(info).count_families_of_branch(str(branch_id))
-        edges = [FamilyEdge(cursor=_cursor(f.created_at, f.id), node=Family.from_model(f)) for f in found[:first]]
+        edges = [FamilyEdge(cursor=keyset_cursor(f.created_at, f.id), node=Family.from_model(f)) for f in found[:first]]
         return FamilyConnection(edges=edges, total_count=total, page_info=PageInfo(
             has_next_page=len(found) > first, end_cursor=edges[-1].cursor if edges else None))
 

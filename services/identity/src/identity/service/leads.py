@@ -16,6 +16,7 @@ from identity.domain.leads import (
     Funnel,
     Lead,
     LeadDetails,
+    LeadSearch,
     LeadSource,
     LeadStage,
     LeadWinRecord,
@@ -27,6 +28,7 @@ from identity.service.registration import NewStudent, RegisterClient, add_client
 from identity.service.unit_of_work import IdentityUnitOfWork
 from kabinet.auth.principal import Principal, Role
 from kabinet.auth.rules import can_manage_branch, ensure, hides_missing, require_role
+from kabinet.cursors import parse_keyset_cursor
 from kabinet.errors import Forbidden, InvalidInput
 from kabinet.idempotency import user_scope
 
@@ -234,21 +236,35 @@ async def win_lead(cmd: WinLead, uow: IdentityUnitOfWork, principal: Principal) 
 
 
 # -- reading -----------------------------------------------------------------------------------------
-MAX_LEADS_PAGE = 500
+MAX_LEADS_PAGE = 100
 
 
 @dataclass(frozen=True)
 class BranchLeads:
     branch_id: str
     stage: LeadStage | None = None
-    first: int = 100
+    search: str | None = None
+    first: int = 20
+    after: str | None = None  # a cursor an earlier page gave
 
 
-async def branch_leads(q: BranchLeads, uow: IdentityUnitOfWork, principal: Principal) -> list[Lead]:
+@dataclass(frozen=True)
+class LeadPage:
+    leads: list[Lead]
+    has_next_page: bool
+    total_count: int  # the branch's leads the stage and search find, in all pages
+
+
+async def branch_leads(q: BranchLeads, uow: IdentityUnitOfWork, principal: Principal) -> LeadPage:
+    """A page of the branch's leads, newest first, of one stage and found by a search if given (LeadSearch)."""
     await _branch_for_staff(uow, principal, q.branch_id)
     if not 1 <= q.first <= MAX_LEADS_PAGE:
         raise InvalidInput(f"first must be between 1 and {MAX_LEADS_PAGE}.", field="first")
-    return await uow.leads.of_branch(q.branch_id, q.stage, limit=q.first)
+    search = LeadSearch.parse(q.search)
+    after = parse_keyset_cursor(q.after) if q.after else None
+    found = await uow.leads.page_of_branch(q.branch_id, q.stage, search, after, q.first + 1)
+    total = await uow.leads.count_of_branch(q.branch_id, q.stage, search)
+    return LeadPage(found[:q.first], len(found) > q.first, total)
 
 
 @dataclass(frozen=True)

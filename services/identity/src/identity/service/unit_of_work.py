@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from identity.domain.confirmations import FamilyConfirmation
 from identity.domain.credentials import EmailToken, OneTimeCode, RefreshToken, StudentLogin
-from identity.domain.leads import Lead, LeadChange, LeadStage, LeadWinRecord
+from identity.domain.leads import Lead, LeadChange, LeadSearch, LeadStage, LeadWinRecord
 from identity.domain.model import Branch, Consent, Family, Guardian, Staff, Student
 from identity.domain.questions import Question, Topic
 from identity.service.messenger_store import MessengerRepository
@@ -180,9 +180,13 @@ class LeadRepository(Protocol):
         ...
     async def get(self, lead_id: str, *, for_update: bool = False) -> Lead | None: ...
     async def histories(self, lead_ids: Sequence[str]) -> dict[str, list[LeadChange]]: ...
-    async def of_branch(self, branch_id: str, stage: LeadStage | None = None, *, created_from: datetime | None = None,
-                        created_before: datetime | None = None, with_history: bool = True,
-                        limit: int | None = None) -> list[Lead]: ...
+    async def of_branch(self, branch_id: str, *, created_from: datetime | None = None,
+                        created_before: datetime | None = None, with_history: bool = True) -> list[Lead]: ...
+    async def page_of_branch(self, branch_id: str, stage: LeadStage | None, search: LeadSearch | None,
+                             after: tuple[datetime, str] | None, limit: int) -> list[Lead]:
+        """Newest first (created_at, id descending), after the keyset position ``after``, with histories."""
+        ...
+    async def count_of_branch(self, branch_id: str, stage: LeadStage | None, search: LeadSearch | None) -> int: ...
 
 
 class TeachingProjection(Protocol):

@@ -11,9 +11,15 @@ export const LeadFields = graphql(`
   }
 `);
 
+/** One page of the branch's leads, newest first, of a stage and found by a search (identity searches names and
+ * phones); `after` is the previous page's endCursor. */
 export const BranchLeads = graphql(`
-  query BranchLeads($branchId: ID!, $stage: LeadStage) {
-    branchLeads(branchId: $branchId, stage: $stage, first: 200) { ...LeadFields }
+  query BranchLeads($branchId: ID!, $stage: LeadStage, $search: String, $first: Int!, $after: String) {
+    branchLeads(branchId: $branchId, stage: $stage, search: $search, first: $first, after: $after) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      edges { node { ...LeadFields } }
+    }
   }
 `);
 

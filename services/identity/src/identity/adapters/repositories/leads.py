@@ -6,12 +6,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import ColumnElement, Row, Select, func, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.adapters.tables import lead_changes, leads
 from identity.domain.errors import StaleLeadRevision
-from identity.domain.leads import Lead, LeadChange, LeadDetails, LeadSource, LeadStage
+from identity.domain.leads import Lead, LeadChange, LeadDetails, LeadSearch, LeadSource, LeadStage
 from kabinet.db.any_of import any_of
 
 
@@ -20,7 +20,7 @@ def _details_values(d: LeadDetails) -> dict[str, Any]:
             "email": d.email, "child_first_name": d.child_first_name, "child_last_name": d.child_last_name,
             "child_birth_date": d.child_birth_date, "child_age": d.child_age, "interest": d.interest,
             "source": d.source.value, "source_detail": d.source_detail, "assigned_staff_id": d.assigned_staff_id,
-            "notes": d.notes}
+            "notes": d.notes, "search_names": d.search_names}
 
 
 def _state_values(lead: Lead) -> dict[str, Any]:
@@ -90,22 +90,57 @@ class SqlLeadRepository:
             found[r.lead_id].append(_change(r))
         return found
 
-    async def of_branch(self, branch_id: str, stage: LeadStage | None = None, *, created_from: datetime | None = None,
-                        created_before: datetime | None = None, with_history: bool = True,
-                        limit: int | None = None) -> list[Lead]:
+    async def of_branch(self, branch_id: str, *, created_from: datetime | None = None,
+                        created_before: datetime | None = None, with_history: bool = True) -> list[Lead]:
         """The branch's leads, newest first (with their histories unless told not to)."""
         stmt = select(leads).where(leads.c.branch_id == branch_id)
-        if stage is not None:
-            stmt = stmt.where(leads.c.stage == stage.value)
         if created_from is not None:
             stmt = stmt.where(leads.c.created_at >= created_from)
         if created_before is not None:
             stmt = stmt.where(leads.c.created_at < created_before)
-        stmt = stmt.order_by(leads.c.created_at.desc(), leads.c.id)
-        if limit is not None:
-            stmt = stmt.limit(limit)
+        return await self._with_histories(stmt.order_by(*_NEWEST_FIRST), with_history)
+
+    async def page_of_branch(self, branch_id: str, stage: LeadStage | None, search: LeadSearch | None,
+                             after: tuple[datetime, str] | None, limit: int) -> list[Lead]:
+        """One page, newest first, after the keyset position ``after`` (created_at, id), with histories."""
+        stmt = select(leads).where(*_matching(branch_id, stage, search))
+        if after is not None:
+            stmt = stmt.where(tuple_(leads.c.created_at, leads.c.id) < tuple_(*after))
+        return await self._with_histories(stmt.order_by(*_NEWEST_FIRST).limit(limit), True)
+
+    async def count_of_branch(self, branch_id: str, stage: LeadStage | None, search: LeadSearch | None) -> int:
+        stmt = select(func.count()).select_from(leads).where(*_matching(branch_id, stage, search))
+        return int((await self.session.execute(stmt)).scalar_one())
+
+    async def _with_histories(self, stmt: Select[Any], with_history: bool) -> list[Lead]:
         found = [_lead(r) for r in (await self.session.execute(stmt)).all()]
         histories = await self.histories([lead.id for lead in found]) if found and with_history else {}
         for lead in found:
             lead.history = histories.get(lead.id, [])
         return found
+
+
+# Newest first; the id breaks ties so the keyset order is total.
+_NEWEST_FIRST = (leads.c.created_at.desc(), leads.c.id.desc())
+
+
+def _like_part(text: str) -> str:
+    """'%text%' with LIKE's own characters taken literally."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _matching(branch_id: str, stage: LeadStage | None, search: LeadSearch | None) -> list[ColumnElement[bool]]:
+    """The branch's leads (of the stage) the search finds: the branch and stage narrow by index first
+    (ix_leads_branch_stage_created, ix_leads_branch_created), then the names and numbers are compared."""
+    where: list[ColumnElement[bool]] = [leads.c.branch_id == branch_id]
+    if stage is not None:
+        where.append(leads.c.stage == stage.value)
+    if search is None:
+        return where
+    if search.phone is not None:
+        where.append(leads.c.phone == search.phone)
+    if search.digits is not None:
+        where.append(leads.c.phone.like(_like_part(search.digits), escape="\\"))
+    # Names compare as stored in search_names (folded in Python: no lower() in SQL, the same on SQLite).
+    where.extend(leads.c.search_names.like(_like_part(word), escape="\\") for word in search.words)
+    return where
