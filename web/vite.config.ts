@@ -9,6 +9,8 @@ export default defineConfig({
   build: {
     target: "es2022",
     sourcemap: false,
+    // dist/.vite/manifest.json: what each chunk imports, for scripts/firstload.mjs (a hidden file: never served)
+    manifest: true,
     chunkSizeWarningLimit: 400,
   },
   server: {
