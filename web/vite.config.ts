@@ -1,10 +1,12 @@
 import { defineConfig } from "vitest/config";
+import { graphqlDocuments } from "./scripts/vite-documents";
 
 // Without @vitejs/plugin-react: esbuild compiles TSX with the automatic JSX runtime (no Fast Refresh,
 // a full reload on change in `npm run dev`, which is fine for this app's size).
 const gateway = process.env.KABINET_GATEWAY ?? "http://127.0.0.1:8000";
 
 export default defineConfig({
+  plugins: [graphqlDocuments(import.meta.dirname)],
   esbuild: { jsx: "automatic" },
   build: {
     target: "es2022",
@@ -29,6 +31,6 @@ export default defineConfig({
   },
   test: {
     environment: "node",
-    include: ["src/**/*.test.ts", "src/**/*.test.tsx"],
+    include: ["src/**/*.test.ts", "src/**/*.test.tsx", "scripts/**/*.test.ts"],
   },
 });
