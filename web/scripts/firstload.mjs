@@ -27,7 +27,9 @@ function gzipKb(file) {
 function closure(keys) {
   const files = new Set();
   const visit = (key) => {
-    const chunk = manifest[key];
+    // a lazy module other chunks also import from is a shared chunk, listed by its chunk's name (`_Name-hash.js`)
+    const name = key.replace(/^.*\//, "").replace(/\.\w+$/, "");
+    const chunk = manifest[key] ?? Object.values(manifest).find((c) => !c.src && c.name === name);
     if (!chunk) throw new Error(`${key} is not in the manifest: was it renamed or made static?`);
     if (files.has(chunk.file)) return;
     files.add(chunk.file);
