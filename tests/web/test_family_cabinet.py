@@ -434,6 +434,36 @@ async def test_sign_in_by_code_with_the_keyboard_alone(cabinet: Cabinet) -> None
     await context.close()
 
 
+OPERATION_TEXT = re.compile(r"\b(query|mutation|subscription) [A-Z]\w*\s*[({]")
+
+
+async def test_the_first_screen_ships_one_language_and_no_graphql_text(cabinet: Cabinet) -> None:
+    """A parent's first screen loads Russian only and no document's text (the app sends hashes); English comes
+    when chosen, and a remembered English shows on the next visit."""
+    context = await cabinet.context(PHONE)
+    page = await context.new_page()
+    scripts: dict[str, str] = {}
+
+    async def keep(response: Any) -> None:
+        if response.url.endswith(".js"):
+            scripts[response.url] = await response.text()
+
+    page.on("response", keep)
+    await page.goto(f"{cabinet.url}/signin")
+    await expect(page.get_by_role("heading", name="Вход в личный кабинет")).to_be_visible()
+    await page.wait_for_load_state("networkidle")
+    assert scripts
+    assert not [u for u, text in scripts.items() if "Sign in to your family cabinet" in text], list(scripts)
+    assert not [u for u, text in scripts.items() if OPERATION_TEXT.search(text)], list(scripts)
+    await page.get_by_role("button", name="Switch to English").click()
+    await expect(page.get_by_role("heading", name="Sign in to your family cabinet")).to_be_visible()
+    await page.reload()
+    await expect(page.get_by_role("heading", name="Sign in to your family cabinet")).to_be_visible()
+    await page.get_by_role("button", name="Сменить язык").click()
+    await expect(page.get_by_role("heading", name="Вход в личный кабинет")).to_be_visible()
+    await context.close()
+
+
 async def test_sign_in_errors_are_clear(cabinet: Cabinet) -> None:
     context = await cabinet.context(PHONE)
     page = await context.new_page()

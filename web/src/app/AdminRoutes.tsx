@@ -1,4 +1,4 @@
-import { useMemo, useState } from "react";
+import { lazy, Suspense, useMemo, useState } from "react";
 import { Route, Routes } from "react-router-dom";
 import { useQuery } from "urql";
 import { NotFound } from "../components/NotFound";
@@ -8,12 +8,18 @@ import { useI18n } from "../lib/i18n";
 import { AdminFrame } from "../features/admin/api/operations";
 import { AdminLayout } from "../features/admin/components/AdminLayout";
 import MonthPage from "../features/admin/components/MonthPage";
-import ClientsPage from "../features/admin/components/ClientsPage";
-import ClientCardPage from "../features/admin/components/ClientCardPage";
-import LeadsPage, { NewLeadPage } from "../features/admin/components/LeadsPage";
-import LeadCardPage from "../features/admin/components/LeadCardPage";
-import FunnelPage from "../features/admin/components/FunnelPage";
-import { StaffNotificationSettingsPage, StaffNotificationsPage } from "../features/notifications/components/StaffNotifications";
+
+// The month is the admin's first screen; every other one is its own chunk, loaded when opened.
+const ClientsPage = lazy(() => import("../features/admin/components/ClientsPage"));
+const ClientCardPage = lazy(() => import("../features/admin/components/ClientCardPage"));
+const LeadsPage = lazy(() => import("../features/admin/components/LeadsPage"));
+const NewLeadPage = lazy(() => import("../features/admin/components/LeadsPage").then((m) => ({ default: m.NewLeadPage })));
+const LeadCardPage = lazy(() => import("../features/admin/components/LeadCardPage"));
+const FunnelPage = lazy(() => import("../features/admin/components/FunnelPage"));
+const StaffNotificationsPage = lazy(() => import("../features/notifications/components/StaffNotifications")
+  .then((m) => ({ default: m.StaffNotificationsPage })));
+const StaffNotificationSettingsPage = lazy(() => import("../features/notifications/components/StaffNotifications")
+  .then((m) => ({ default: m.StaffNotificationSettingsPage })));
 import { AdminCtx, managedBranches, type AdminState } from "../features/admin/useAdmin";
 import { FreshPerRoute } from "./FreshPerRoute";
 
@@ -38,6 +44,8 @@ export default function AdminRoutes() {
   return (
     <AdminCtx.Provider value={state}>
       <AdminLayout>
+        {/* a screen's chunk loading: the layout (and its main) stays, the spinner in the screen's place */}
+        <Suspense fallback={<Spinner />}>
         <Routes>
           <Route index element={<MonthPage />} />
           <Route path="clients" element={<ClientsPage />} />
@@ -50,6 +58,7 @@ export default function AdminRoutes() {
           <Route path="notifications/settings" element={<StaffNotificationSettingsPage base="/a" />} />
           <Route path="*" element={<NotFound />} />
         </Routes>
+        </Suspense>
       </AdminLayout>
     </AdminCtx.Provider>
   );

@@ -1,7 +1,6 @@
 import { lazy, Suspense, useEffect, useMemo, useState, type ReactNode } from "react";
 import { BrowserRouter, Navigate, Route, Routes, useLocation } from "react-router-dom";
 import { Provider } from "urql";
-import "../lib/graphql/documents";
 import { createGraphQLClient } from "../lib/graphql/client";
 import { I18nProvider, useI18n } from "../lib/i18n";
 import { CABINET_HOME, cabinetOf, refresh, type CabinetKind } from "../lib/session";

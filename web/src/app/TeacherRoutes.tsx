@@ -1,13 +1,19 @@
-import { useMemo } from "react";
+import { lazy, Suspense, useMemo } from "react";
 import { Route, Routes } from "react-router-dom";
 import { NotFound } from "../components/NotFound";
 import { useSession } from "../lib/useSession";
 import { TeacherLayout } from "../features/teacher/components/TeacherLayout";
 import TeacherHomePage from "../features/teacher/components/TeacherHomePage";
 import SheetPage from "../features/teacher/components/SheetPage";
-import { StaffNotificationSettingsPage, StaffNotificationsPage } from "../features/notifications/components/StaffNotifications";
 import { OutboxCtx, outboxFor } from "../features/teacher/useOutbox";
 import { FreshPerRoute } from "./FreshPerRoute";
+import { Spinner } from "../components/ui";
+
+// The week and a lesson's sheet stay in this chunk (a sheet is filled in offline too); notifications load when opened.
+const StaffNotificationsPage = lazy(() => import("../features/notifications/components/StaffNotifications")
+  .then((m) => ({ default: m.StaffNotificationsPage })));
+const StaffNotificationSettingsPage = lazy(() => import("../features/notifications/components/StaffNotifications")
+  .then((m) => ({ default: m.StaffNotificationSettingsPage })));
 
 /** The teacher's cabinet (`/t`): the week's lessons and the sheets to fill, and a lesson's sheet, and the teacher's own notifications. */
 export default function TeacherRoutes() {
@@ -18,6 +24,7 @@ export default function TeacherRoutes() {
   return (
     <OutboxCtx.Provider value={outbox}>
       <TeacherLayout>
+        <Suspense fallback={<Spinner />}>
         <Routes>
           <Route index element={<TeacherHomePage />} />
           <Route path="lessons/:lessonId" element={<FreshPerRoute><SheetPage /></FreshPerRoute>} />
@@ -26,6 +33,7 @@ export default function TeacherRoutes() {
           <Route path="notifications/settings" element={<StaffNotificationSettingsPage base="/t" />} />
           <Route path="*" element={<NotFound />} />
         </Routes>
+        </Suspense>
       </TeacherLayout>
     </OutboxCtx.Provider>
   );

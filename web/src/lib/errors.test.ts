@@ -1,9 +1,11 @@
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { describeError } from "./errors";
-import { translate, type Translate } from "./i18n";
+import { loadLocale, translate, type Translate } from "./i18n";
 
 const ru: Translate = (key, params) => translate("ru", key, params);
 const en: Translate = (key, params) => translate("en", key, params);
+beforeAll(() => loadLocale("en"));
+
 const wrong = { code: "INVALID_CODE", message: "The code is wrong: 2 tries left." };
 
 describe("sign-in code errors", () => {

@@ -125,7 +125,8 @@ describe("the month's funnel", () => {
 describe("a lead change refused", () => {
   it("tells someone else's change first apart from other refusals, in the chosen language", async () => {
     const { refusalOf } = await import("./components/leadRefusal");
-    const { translate } = await import("../../lib/i18n");
+    const { loadLocale, translate } = await import("../../lib/i18n");
+    await loadLocale("en");
     const stale = refusalOf({ code: "STALE_LEAD_REVISION", message: "stale" }, undefined);
     expect(stale.stale).toBe(true);
     expect(stale.say((k, p) => translate("ru", k, p))).toMatch(/изменил кто-то другой/);

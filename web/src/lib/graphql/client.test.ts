@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { post } from "./client";
+import { stub } from "../../../scripts/vite-documents";
+import { createGraphQLClient, post } from "./client";
 
 const overloaded = () =>
   new Response(JSON.stringify({ errors: [{ message: "busy", extensions: { code: "GATEWAY_OVERLOADED" } }] }), {
@@ -30,5 +31,36 @@ describe("post", () => {
     vi.stubGlobal("fetch", once);
     expect((await post({ query: "mutation Pay { pay }", operationName: "Pay" })).status).toBe(503);
     expect(once).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe("documents on the wire", () => {
+  const sent = () => {
+    const fetch = vi.fn().mockImplementation(async () => answered());
+    vi.stubGlobal("fetch", fetch);
+    return () => fetch.mock.calls.map(([, init]) => JSON.parse(String((init as RequestInit).body)) as Record<string, unknown>);
+  };
+
+  it("go by their hash though no module registered every document first", async () => {
+    const bodies = sent();
+    const { FamilyMoney } = await import("../../features/money/api/operations");
+    const client = createGraphQLClient();
+    await client.query(FamilyMoney, {}).toPromise();
+    const hash = (FamilyMoney as { __meta__?: { hash?: string } }).__meta__?.hash;
+    expect(bodies()).toEqual([expect.objectContaining({ documentId: hash, operationName: "FamilyMoney" })]);
+  });
+
+  it("go by their hash as a production build ships them (no text: the kind, the name and the hash)", async () => {
+    const bodies = sent();
+    const { FamilyMoneyDocument, StatementPageDocument } = await import("../../gql/graphql");
+    const client = createGraphQLClient();
+    const money = stub(FamilyMoneyDocument) as typeof FamilyMoneyDocument;
+    const page = stub(StatementPageDocument) as typeof StatementPageDocument;
+    await client.query(money, {}).toPromise();
+    await client.query(page, { after: "x" }).toPromise();
+    expect(bodies().map((b) => [b.documentId, b.operationName])).toEqual([
+      [(money as { documentId?: string }).documentId, "FamilyMoney"],
+      [(page as { documentId?: string }).documentId, "StatementPage"],
+    ]);
   });
 });

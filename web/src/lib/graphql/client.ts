@@ -1,7 +1,7 @@
-import { Client, cacheExchange, fetchExchange, subscriptionExchange } from "urql";
-import { createClient as createWsClient, type Client as WsClient } from "graphql-ws";
+import { Client, cacheExchange, fetchExchange, mapExchange, subscriptionExchange } from "urql";
+import type { Client as WsClient } from "graphql-ws";
 import { accessToken, refresh } from "../session";
-import { toWire, type WireRequest } from "./persisted";
+import { register, toWire, type WireRequest } from "./persisted";
 
 /** Operations that start, renew or end a session: identity answers them with the refresh cookie. */
 const SESSION_OPERATIONS = new Set([
@@ -56,39 +56,18 @@ const fetchThroughPost: typeof fetch = async (_input, init) => {
   return post(body);
 };
 
-let ws: WsClient | null = null;
-let texts: Promise<Record<string, string>> | null = null;
-
-/**
- * graphql-ws requires a `query` string in every subscribe message, so a subscription carries the exact text
- * of its trusted document (the manifest's, loaded on the first subscription) next to its documentId.
- */
-function subscriptionText(documentId: string | undefined, fallback: string): Promise<string> {
-  if (!documentId) return Promise.resolve(fallback);
-  texts ??= import("../../gql/persisted-documents.json").then((m) => m.default as Record<string, string>);
-  return texts.then((all) => all[documentId] ?? fallback, () => fallback);
-}
-
-function wsClient(): WsClient {
-  if (!ws) {
-    const url = `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}${GRAPHQL_PATH}`;
-    ws = createWsClient({
-      url,
-      lazy: true,
-      retryAttempts: 20,
-      connectionParams: () => {
-        const token = accessToken();
-        return token ? { Authorization: `Bearer ${token}` } : {};
-      },
-    });
-  }
-  return ws;
+let live: Promise<typeof import("./live")> | null = null;
+function loadLive(): Promise<typeof import("./live")> {
+  live ??= import("./live").catch((error: unknown) => {
+    live = null; // offline when it was first needed: the next subscription tries again
+    throw error;
+  });
+  return live;
 }
 
 /** Close the live connection (signing out, or a new session whose token it should carry). */
 export function resetLive(): void {
-  ws?.dispose();
-  ws = null;
+  void live?.then((m) => m.closeLive());
 }
 
 export function createGraphQLClient(): Client {
@@ -97,6 +76,8 @@ export function createGraphQLClient(): Client {
     fetch: fetchThroughPost,
     requestPolicy: "cache-and-network",
     exchanges: [
+      // every document the app sends passes here first: its hash is known by its operation's name (toWire)
+      mapExchange({ onOperation: (operation) => register(operation.query) }),
       cacheExchange,
       fetchExchange,
       subscriptionExchange({
@@ -110,13 +91,14 @@ export function createGraphQLClient(): Client {
             subscribe(sink) {
               let unsubscribe: (() => void) | null = null;
               let cancelled = false;
-              void subscriptionText(payload.documentId, request.query ?? "").then((query) => {
+              void loadLive().then((m) => {
                 if (cancelled) return;
-                unsubscribe = wsClient().subscribe(
+                const query = m.subscriptionText(payload.documentId, request.query ?? "");
+                unsubscribe = m.liveClient(GRAPHQL_PATH).subscribe(
                   { ...payload, query } as Parameters<WsClient["subscribe"]>[0],
                   sink as Parameters<WsClient["subscribe"]>[1],
                 );
-              });
+              }, (error: unknown) => sink.error(error));
               return {
                 unsubscribe() {
                   cancelled = true;

@@ -3,17 +3,18 @@ import type { DocumentNode } from "graphql";
 /**
  * Persisted documents: codegen puts each operation's sha256 on its document (`__meta__.hash`) and writes the
  * same map to persisted-documents.json, which the gateway trusts. A production build sends the hash only
- * (GraphQL over HTTP's `documentId`); `npm run dev` sends the text as well, so a gateway without the
- * manifest still runs it.
+ * (GraphQL over HTTP's `documentId`) and ships no text of them (scripts/vite-documents.ts); `npm run dev` sends
+ * the text as well, so a gateway without the manifest still runs it.
  */
 export const SEND_TEXT = import.meta.env.DEV;
 
 const byName = new Map<string, string>();
 
-/** Remember the hash of a document under its operation name (every document the app sends passes here). */
-export function register(document: DocumentNode): void {
-  const hash = (document as { __meta__?: { hash?: string } }).__meta__?.hash;
-  for (const def of document.definitions) {
+/** Remember the hash of a document under its operation name (the client's first exchange passes every one here). */
+export function register(document: object): void {
+  const { definitions, __meta__ } = document as Partial<DocumentNode> & { __meta__?: { hash?: string } };
+  const hash = __meta__?.hash;
+  for (const def of definitions ?? []) {
     if (def.kind === "OperationDefinition" && def.name && hash) byName.set(def.name.value, hash);
   }
 }

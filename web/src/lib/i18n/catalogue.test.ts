@@ -1,9 +1,11 @@
-import { describe, expect, it } from "vitest";
-import { translate } from "./index";
+import { beforeAll, describe, expect, it } from "vitest";
+import { loadLocale, translate } from "./index";
 import { en } from "./en";
 import { ru } from "./ru";
 
 describe("message catalogues", () => {
+  beforeAll(() => loadLocale("en"));
+
   it("English has every Russian message (plural forms English lacks aside)", () => {
     const missing = Object.keys(ru).filter((k) => !/_(few|many)$/.test(k) && !(k in en));
     expect(missing).toEqual([]);
