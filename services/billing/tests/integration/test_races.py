@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
@@ -14,6 +16,7 @@ from sqlalchemy import func, select
 from billing.adapters.tables import subscriptions
 
 from .conftest import Family, Harness
+from .test_lesson_charges import STARTS, lesson_payload
 
 ROUNDS = 5
 
@@ -59,3 +62,79 @@ async def test_free_trials_of_different_families_at_once_all_go_through(billing:
         assert got == [["ok"]] * len(families)
         for fam in families:
             assert await _trials_of(billing, fam.id) == 1
+
+
+PLAN = """mutation($i: CreateSubscriptionPlanInput!) { createSubscriptionPlan(input: $i) { subscriptionPlan { id } } }"""
+SELL_FROM_BALANCE = """mutation($i: SellSubscriptionInput!) { sellSubscription(input: $i) { subscription { id } } }"""
+CLOSE = """mutation($s: ID!, $k: String) { closeSubscription(subscriptionId: $s, idempotencyKey: $k) {
+  errors { code } } }"""
+SUBSCRIPTIONS = "query($s: ID!) { studentSubscriptions(studentId: $s) { status lessonsLeft } }"
+LESSONS, PRICE = 4, Decimal("400.00")  # 100.00 a lesson
+
+
+async def _redelivered(billing: Harness, event_type: str, payload: dict[str, Any]) -> None:
+    """Deliver an event as the broker does: a handler that fails is delivered again (same id), until it goes
+    through (a few times at most here: the quorum queue's delivery limit in production)."""
+    event_id = str(uuid.uuid4())
+    for _ in range(4):
+        try:
+            await billing.deliver(event_type, payload, event_id=event_id)
+            return
+        except Exception:  # noqa: BLE001 - what the consumer does: nack, requeue, deliver again
+            continue
+    raise AssertionError(f"{event_type} never went through")
+
+
+async def _family_with_a_lesson_from_a_subscription(billing: Harness, plan: str) -> tuple[Family, str, str]:
+    """A family that paid for a subscription of LESSONS lessons and had one scheduled from it (balance 0)."""
+    fam = await billing.family()
+    admin = billing.admin(fam.branch_id)
+    await billing.pay(fam, str(PRICE))
+    sub = (await billing.ok(admin, SELL_FROM_BALANCE, {"i": {"planId": plan, "studentId": fam.student_ids[0],
+                                                            "startsOn": "2026-12-01"}})
+           )["sellSubscription"]["subscription"]["id"]
+    lesson = lesson_payload(fam, fam.student_ids)
+    await billing.deliver("scheduling.lesson.scheduled", lesson)
+    return fam, sub, str(lesson["lesson_id"])
+
+
+async def _subscription_plan(billing: Harness) -> str:
+    return str((await billing.ok(billing.owner(), PLAN, {"i": {
+        "name": "4", "lessons": LESSONS, "validityDays": 60, "price": str(PRICE), "lessonTypes": ["group"]}})
+    )["createSubscriptionPlan"]["subscriptionPlan"]["id"])
+
+
+async def test_a_lesson_cancelled_while_its_subscription_is_closed_gives_every_lesson_back(billing: Harness
+                                                                                          ) -> None:
+    """Cancelling a lesson charged from a subscription gives its credit back; closing the subscription refunds its
+    unused lessons in money. At once, the refund read the subscription still open and put the credit back after
+    the close had refunded the others: a lesson's value left on a closed subscription, lost to the family."""
+    plan = await _subscription_plan(billing)
+    for _ in range(ROUNDS):
+        fam, sub, lesson = await _family_with_a_lesson_from_a_subscription(billing, plan)
+        closed, _ = await asyncio.gather(
+            billing.gql(billing.admin(fam.branch_id), CLOSE, {"s": sub, "k": str(uuid.uuid4())}),
+            _redelivered(billing, "scheduling.lesson.cancelled", {"lesson_id": lesson, "branch_id": fam.branch_id,
+                                                                  "reason": "teacher ill"}))
+        assert _outcome(closed, "closeSubscription") == "ok"
+        subs = await billing.ok(billing.guardian(fam), SUBSCRIPTIONS, {"s": fam.student_ids[0]})
+        assert subs["studentSubscriptions"] == [{"status": "closed", "lessonsLeft": 0}]
+        assert await billing.balances(fam.id) == (PRICE, PRICE)  # every lesson's value back, in either order
+
+
+async def test_a_lesson_charged_while_its_subscription_is_closed_is_charged_once(billing: Harness) -> None:
+    """A lesson scheduled (charged from the subscription) while the subscription is closed: either it is charged
+    from it before the close (which then refunds one lesson fewer) or in money after; never both, never lost."""
+    plan = await _subscription_plan(billing)
+    for _ in range(ROUNDS):
+        fam, sub, _ = await _family_with_a_lesson_from_a_subscription(billing, plan)
+        closed, _ = await asyncio.gather(
+            billing.gql(billing.admin(fam.branch_id), CLOSE, {"s": sub, "k": str(uuid.uuid4())}),
+            _redelivered(billing, "scheduling.lesson.scheduled",
+                         lesson_payload(fam, fam.student_ids, price="100.00",
+                                        starts_at=STARTS + timedelta(days=1))))
+        assert _outcome(closed, "closeSubscription") == "ok"
+        subs = await billing.ok(billing.guardian(fam), SUBSCRIPTIONS, {"s": fam.student_ids[0]})
+        assert subs["studentSubscriptions"] == [{"status": "closed", "lessonsLeft": 0}]
+        # two lessons taken, 100.00 each, from the subscription or in money: 200.00 of the 400.00 back
+        assert await billing.balances(fam.id) == (PRICE - 200, PRICE - 200)
