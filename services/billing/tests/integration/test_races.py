@@ -64,8 +64,10 @@ async def test_free_trials_of_different_families_at_once_all_go_through(billing:
             assert await _trials_of(billing, fam.id) == 1
 
 
-PLAN = """mutation($i: CreateSubscriptionPlanInput!) { createSubscriptionPlan(input: $i) { subscriptionPlan { id } } }"""
-SELL_FROM_BALANCE = """mutation($i: SellSubscriptionInput!) { sellSubscription(input: $i) { subscription { id } } }"""
+PLAN = """mutation($i: CreateSubscriptionPlanInput!) { createSubscriptionPlan(input: $i) {
+  subscriptionPlan { id } } }"""
+SELL_FROM_BALANCE = """mutation($i: SellSubscriptionInput!) { sellSubscription(input: $i) {
+  subscription { id } } }"""
 CLOSE = """mutation($s: ID!, $k: String) { closeSubscription(subscriptionId: $s, idempotencyKey: $k) {
   errors { code } } }"""
 SUBSCRIPTIONS = "query($s: ID!) { studentSubscriptions(studentId: $s) { status lessonsLeft } }"
@@ -80,7 +82,7 @@ async def _redelivered(billing: Harness, event_type: str, payload: dict[str, Any
         try:
             await billing.deliver(event_type, payload, event_id=event_id)
             return
-        except Exception:  # noqa: BLE001 - what the consumer does: nack, requeue, deliver again
+        except Exception:  # what the consumer does: nack, requeue, deliver again
             continue
     raise AssertionError(f"{event_type} never went through")
 
