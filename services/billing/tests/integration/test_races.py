@@ -140,3 +140,23 @@ async def test_a_lesson_charged_while_its_subscription_is_closed_is_charged_once
         assert subs["studentSubscriptions"] == [{"status": "closed", "lessonsLeft": 0}]
         # two lessons taken, 100.00 each, from the subscription or in money: 200.00 of the 400.00 back
         assert await billing.balances(fam.id) == (PRICE - 200, PRICE - 200)
+
+
+REFUND = """mutation($i: RefundPaymentInput!) { refundPayment(input: $i) { errors { code } } }"""
+
+
+async def test_a_payment_refunded_twice_at_once_is_refunded_once(billing: Harness) -> None:
+    """Safe already (the payment's row is locked before ``refunded + amount <= amount`` is checked): two admins
+    refunding one payment in full at once - one refund, the other REFUND_EXCEEDS_PAYMENT; payments of other families
+    refunded at once all go through."""
+    for _ in range(ROUNDS):
+        families = [await billing.family() for _ in range(3)]
+        paid = [(fam, (await billing.pay(fam, "500.00"))["recordPayment"]["payment"]["id"]) for fam in families]
+        got = await asyncio.gather(*(billing.gql(billing.admin(fam.branch_id), REFUND, {"i": {
+            "paymentId": payment, "amount": "500.00", "reason": "returned", "idempotencyKey": str(uuid.uuid4())}})
+            for fam, payment in paid for _ in range(2)))
+        outcomes = [_outcome(r, "refundPayment") for r in got]
+        assert [sorted(outcomes[i:i + 2]) for i in range(0, len(outcomes), 2)] == [
+            ["REFUND_EXCEEDS_PAYMENT", "ok"]] * len(families), outcomes
+        for fam in families:
+            assert await billing.balances(fam.id) == (Decimal("0.00"), Decimal("0.00"))
