@@ -7,13 +7,13 @@ from dataclasses import asdict, fields
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, case, exists, select, update
+from sqlalchemy import bindparam, case, exists, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.adapters.tables import accounts, ledger_entries, ledger_transactions, payments, subscriptions
 from billing.domain.errors import AccountNotFound, BalanceLimitExceeded, InsufficientFunds, SubscriptionStateInvalid
-from billing.domain.model import CENT, LESSON_CREDIT, Entry, Transaction, new_id
+from billing.domain.model import CENT, LESSON_CREDIT, Entry, SubscriptionStatus, Transaction, new_id
 from billing.domain.records import Payment, Posted, PostedTransaction
 from kabinet.db.any_of import any_of
 from kabinet.db.bulk import BulkCopy, unnest
@@ -22,6 +22,19 @@ from kabinet.db.types import Amount
 from kabinet.money import AMOUNT_COLUMN_MAX
 
 _ZERO = Decimal(0)
+_LIVE = (SubscriptionStatus.ACTIVE.value, SubscriptionStatus.FROZEN.value)
+_CREDITS_REFUSED = "The subscription has no lessons left, or has ended."
+
+
+def _credits_movable(delta: Any) -> tuple[Any, ...]:
+    """When a subscription's credits may move by ``delta``: never below zero, and none back to an ended one.
+    Checked in the credits' UPDATE, under the row's lock: a lesson refund that read the subscription open while
+    it was being closed (or expired) is refused here rather than leaving a credit on it that no one can use -
+    the event is delivered again and the refund, reading it ended, settles the credit in money as the close did.
+    A settlement's credits go back and out again in one transaction: no move (0) there."""
+    s = subscriptions
+    return (s.c.lessons_left.is_not(None), s.c.lessons_left + delta >= 0,
+            or_(delta <= 0, s.c.status.in_(_LIVE)))
 _ADD_TO_BALANCE = (update(accounts).where(accounts.c.id == bindparam("account_id"))
                    .values(balance=accounts.c.balance + bindparam("delta", type_=Amount())))
 _CHANGES = unnest(accounts, ("id", "balance"), prefix="change_")  # (account id, delta) pairs
@@ -218,10 +231,10 @@ class LedgerRepository:
         await self.session.execute(select(s.c.id).where(any_of(s.c.id, ids)).order_by(s.c.id).with_for_update())
         delta_of = case(credits, value=s.c.id)
         rows = (await self.session.execute(
-            update(s).where(any_of(s.c.id, ids), s.c.lessons_left.is_not(None), s.c.lessons_left + delta_of >= 0)
+            update(s).where(any_of(s.c.id, ids), *_credits_movable(delta_of))
             .values(lessons_left=s.c.lessons_left + delta_of).returning(s.c.id))).all()
         if len(rows) != len(ids):
-            raise SubscriptionStateInvalid("The subscription has no lessons left.")
+            raise SubscriptionStateInvalid(_CREDITS_REFUSED)
 
     async def transactions(self, tx_ids: Sequence[str]) -> dict[str, PostedTransaction]:
         """Transactions in the ledger with their entries (in entry-id order)."""
@@ -235,8 +248,7 @@ class LedgerRepository:
 
     async def _move_credits(self, subscription_id: str, lessons: int) -> None:
         s = subscriptions
-        stmt = (update(s).where(s.c.id == subscription_id, s.c.lessons_left.is_not(None),
-                                s.c.lessons_left + lessons >= 0)
+        stmt = (update(s).where(s.c.id == subscription_id, *_credits_movable(lessons))
                 .values(lessons_left=s.c.lessons_left + lessons).returning(s.c.id))
         if (await self.session.execute(stmt)).first() is None:
-            raise SubscriptionStateInvalid("The subscription has no lessons left.")
+            raise SubscriptionStateInvalid(_CREDITS_REFUSED)

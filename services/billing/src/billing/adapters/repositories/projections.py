@@ -16,6 +16,7 @@ from billing.domain.records import Branch, Lesson, Participant, Student
 from kabinet.db.any_of import any_of
 from kabinet.db.bulk import COPY_FROM, BulkCopy, BulkInsert
 from kabinet.db.dialect import insert_for
+from kabinet.db.locks import take_turns
 
 _LESSON_FIELDS = tuple(f.name for f in fields(Lesson))
 _UPSERT_LESSONS = BulkInsert(lessons, _LESSON_FIELDS, lambda stmt: stmt.on_conflict_do_update(
@@ -89,7 +90,12 @@ class ProjectionRepository:
         return {r.id: record(Student, r) for r in rows}
 
     async def family_had_trial(self, family_id: str) -> bool:
-        """The family's free trial is used: a trial subscription sold to it, or a lesson taken as its trial."""
+        """The family's free trial is used: a trial subscription sold to it, or a lesson taken as its trial.
+
+        Its caller sells a trial when this says no: the family's trial turn (``take_turns``) is held from before
+        the reads until commit, so two sales at once (two admins, two children, two keys) take turns and the
+        second sees the first's subscription - before, both read none and the family got two free trials."""
+        await take_turns(self.session, [("family_trial", family_id)])
         sold = select(subscriptions.c.id).where(subscriptions.c.family_id == family_id,
                                                 subscriptions.c.trial.is_(True)).limit(1)
         taken = select(lesson_participants.c.lesson_id).where(
