@@ -17,12 +17,20 @@ by ``ErrorCodes``)::
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any, TypeVar, overload
 
+from kabinet.db.races import lost_a_race
 from kabinet.errors import KabinetError
 from kabinet.graphql.error_codes import PASS_THROUGH, PASS_THROUGH_CODES, UserErrorType, user_error
+
+log = logging.getLogger(__name__)
+
+# How many times a unit of work the database rolled back to break a deadlock runs again (its victim, once, is the
+# common case; a third deadlock in a row means something else is wrong: the error goes up).
+RACE_RETRIES = 2
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -52,8 +60,18 @@ async def attempt(fn: Callable[..., Awaitable[T]], *, error: UserErrorType[E],
     try:
         if within is None:
             return await fn(), []
-        async with within() as uow:
-            return await fn(uow), []
+        for tries_left in range(RACE_RETRIES, -1, -1):
+            try:
+                async with within() as uow:
+                    return await fn(uow), []
+            except Exception as exc:
+                # PostgreSQL rolled the whole unit of work back to break a deadlock (or a serialization
+                # conflict): nothing of it is left, so it runs again on a fresh one rather than failing the
+                # caller with an internal error. Anything sent out waits for the commit (the outbox).
+                if tries_left == 0 or not lost_a_race(exc):
+                    raise
+                log.info("unit of work rolled back by the database (%s); running it again", type(exc).__name__)
+        raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
     except KabinetError as exc:
         if _passes_through(exc):
             raise
