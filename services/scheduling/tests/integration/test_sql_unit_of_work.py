@@ -186,9 +186,9 @@ async def test_the_cabinets_home_reads_are_two_statements(sessions: tuple[str, a
         loaders = Loaders(SqlSchedulingReads.over(session), guardian)
 
         async def booked(sid: str) -> int:  # as Student.bookedLessonsCount: the check, then the count
-            loaders.want_booked_count(sid)
+            loaders.want_upcoming_count(sid)
             assert await loaders.student_by_id.load(sid) is not None
-            return await loaders.booked_count_by_student.load(sid)
+            return await loaders.upcoming_count_by_student.load(sid)
 
         counts, [page], trial, no_trial = await asyncio.gather(
             asyncio.gather(*(booked(s) for s in children)),

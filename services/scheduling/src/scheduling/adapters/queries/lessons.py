@@ -54,7 +54,7 @@ def _upcoming_of(student_id: Any) -> Any:
 
 
 # The students' projections, with the upcoming count of those in ``counted`` only (CASE runs the subquery for them
-# alone), and the trials of the families in ``families``: a family frame's access checks, booked counts and trial
+# alone), and the trials of the families in ``families``: a family frame's access checks, upcoming counts and trial
 # in one statement. One column layout for both parts (a trial's student in ``id``).
 _NO_TEXT = cast(null(), String())
 _STUDENTS_AND_TRIALS = union_all(
