@@ -733,8 +733,8 @@ EXPLAIN = {
          "SELECT l.* FROM lessons l WHERE l.id IN (SELECT p.lesson_id FROM participants p WHERE p.family_id = $4) "
          "AND l.starts_at >= $2 AND l.starts_at < $3 ORDER BY l.starts_at, l.id LIMIT 51"),
         ("each child's count of lessons to come (Student.upcomingLessonsCount, with the projections)",
-         "SELECT s.id, (SELECT count(*) FROM participants p JOIN lessons l ON l.id = p.lesson_id "
-         "WHERE p.student_id = s.id AND l.published AND l.status <> 'cancelled' AND l.starts_at >= $2) "
+         "SELECT s.id, (SELECT count(*) FROM participants p WHERE p.student_id = s.id AND (SELECT l.starts_at "
+         "FROM lessons l WHERE l.id = p.lesson_id AND l.published AND l.status <> 'cancelled') >= $2) "
          "FROM students s WHERE s.family_id = $4"),
     ],
     "learning": [
