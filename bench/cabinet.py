@@ -89,14 +89,14 @@ HOME = """query CabinetHome($id: ID!, $from: DateTime!, $to: DateTime!) {
   family(id: $id) {
     id guardianPhone
     account { balance { amount currency } inDebt }
-    statement(first: 10) {
+    statement(first: 10, order: NEWEST_FIRST) {
       edges { node { id at kind description amount { amount currency } balanceAfter { amount } } }
     }
     students {
       id firstName lastName
       familyBalance { amount currency }
       remainingLessons
-      bookedLessonsCount
+      upcomingLessonsCount
       lessons(from: $from, to: $to, first: 10) {
         totalCount edges { node { id startsAt endsAt status groupId teacherId price { amount } } }
       }
@@ -124,7 +124,7 @@ LESSONS = """query MonthLessons($f: LessonsFilter!) {
 }"""
 STATEMENT = """query Statement($id: ID!) {
   familyAccount(familyId: $id) { balance { amount currency } creditLimit { amount } inDebt }
-  familyStatement(familyId: $id, first: 50) {
+  familyStatement(familyId: $id, first: 50, order: NEWEST_FIRST) {
     edges { node { id at kind description amount { amount } balanceAfter { amount } lessonId studentId } }
     pageInfo { hasNextPage endCursor }
   }
@@ -732,6 +732,10 @@ EXPLAIN = {
         ("a family's lessons in a month",
          "SELECT l.* FROM lessons l WHERE l.id IN (SELECT p.lesson_id FROM participants p WHERE p.family_id = $4) "
          "AND l.starts_at >= $2 AND l.starts_at < $3 ORDER BY l.starts_at, l.id LIMIT 51"),
+        ("each child's count of lessons to come (Student.upcomingLessonsCount, with the projections)",
+         "SELECT s.id, (SELECT count(*) FROM participants p WHERE p.student_id = s.id AND (SELECT l.starts_at "
+         "FROM lessons l WHERE l.id = p.lesson_id AND l.published AND l.status <> 'cancelled') >= $2) "
+         "FROM students s WHERE s.family_id = $4"),
     ],
     "learning": [
         ("a student's lessons with sheet and marks (homework, results)",
@@ -742,6 +746,8 @@ EXPLAIN = {
     "billing": [
         ("a family's statement page", "SELECT t.* FROM ledger_transactions t JOIN accounts a ON a.id = t.account_id "
          "WHERE a.family_id = $4 ORDER BY t.seq LIMIT 51"),
+        ("a family's statement, newest page (the money screen)", "SELECT t.* FROM ledger_transactions t "
+         "JOIN accounts a ON a.id = t.account_id WHERE a.family_id = $4 ORDER BY t.seq DESC LIMIT 51"),
     ],
 }
 

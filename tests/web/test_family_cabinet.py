@@ -48,8 +48,17 @@ async def home_of(page: Page, child_id: str) -> None:
     await page.wait_for_selector("[data-testid=child-home][data-loaded=true]")
 
 
+UPCOMING = """query($r: [_Any!]!) { _entities(representations: $r) { ... on Student { id upcomingLessonsCount } } }"""
+
+
 async def test_one_cabinet_all_children_one_tap_switch(cabinet: Cabinet, parent: Page) -> None:
     children = kids(cabinet)
+    family_id = cabinet.families[PARENT]["id"]
+    counted = await cabinet.staff.call("scheduling", UPCOMING, {"r": [
+        {"__typename": "Student", "id": c["id"], "familyId": family_id, "branchId": None} for c in children]},
+        login=ADMIN)
+    upcoming = {x["id"]: x["upcomingLessonsCount"] for x in counted["_entities"]}
+    assert any(upcoming.values()), upcoming  # a group's member: lessons to come, none of them booked
     for viewport in VIEWPORTS:
         await parent.set_viewport_size(viewport)
         await home_of(parent, children[0]["id"])
@@ -57,9 +66,12 @@ async def test_one_cabinet_all_children_one_tap_switch(cabinet: Cabinet, parent:
         await expect(tabs).to_have_count(3)
         names = [t.strip() for t in await parent.locator("[data-testid=child-tab] .child__name").all_inner_texts()]
         assert sorted(names) == sorted(c["firstName"] for c in children)
-        # each name carries that child's count of booked lessons
-        for tab in await tabs.all():
-            assert re.fullmatch(r"\d+", (await tab.locator(".child__count").inner_text()).strip())
+        # each name carries that child's count of lessons to come (group ones too), read out as words
+        for child in children:
+            tab = parent.locator("[data-testid=child-tab]", has_text=child["firstName"])
+            count = upcoming[child["id"]]
+            await expect(tab.locator(".child__count")).to_have_text(str(count))
+            await expect(tab).to_contain_text(re.compile(rf"{count} забронированн(ый|ых) урок"))
         await axe_check(parent, f"child home {viewport}")
         # one tap switches, the address names the child, the same section stays open
         await go(parent, f"/c/{children[0]['id']}/lessons")
@@ -203,7 +215,7 @@ async def test_money_statement_invoice_and_paying_online(cabinet: Cabinet, paren
 
 
 async def test_a_long_statement_shows_its_newest_lines(cabinet: Cabinet, parent: Page) -> None:
-    # more lines than one page of the API (200; the statement comes oldest first)
+    # more lines than the screen's first page (50, newest first): the oldest come with "show older"
     family_id = cabinet.families[PARENT]["id"]
     adjust = """mutation($f: ID!, $r: String!) { adjustBalance(input: {familyId: $f, amount: "1.00", reason: $r}) {
         line { id } errors { code } } }"""
@@ -215,6 +227,14 @@ async def test_a_long_statement_shows_its_newest_lines(cabinet: Cabinet, parent:
     statement = parent.get_by_test_id("statement")
     await expect(statement).to_contain_text("Бонус №209", timeout=15_000)
     await expect(statement).to_contain_text("Ручная корректировка")
+    await expect(statement).not_to_contain_text(re.compile(r"Бонус №0(?!\d)"))  # the first page: the newest only
+    await expect(statement.get_by_test_id("statement-line")).to_have_count(50)
+    older = parent.get_by_test_id("statement-older")
+    while await older.count():
+        shown = await statement.get_by_test_id("statement-line").count()
+        await older.click()
+        await expect(statement.get_by_test_id("statement-line")).not_to_have_count(shown)
+    await expect(statement).to_contain_text(re.compile(r"Бонус №0(?!\d)"))
 
 
 async def test_progress_chart_and_homework_share(cabinet: Cabinet, parent: Page) -> None:

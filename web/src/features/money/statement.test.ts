@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { groupStatement, reasonKey, type StatementLineData } from "./statement";
+import { groupStatement, olderCursor, reasonKey, withOlder, type StatementLineData } from "./statement";
 
 function line(id: string, at: string, amount: string, studentId: string | null = null, kind = "lesson_charge"): StatementLineData {
   return {
@@ -43,5 +43,22 @@ describe("statement grouping", () => {
     expect(reasonKey("lesson_charge")).toBe("money.kind.lesson_charge");
     expect(reasonKey("adjustment")).toBe("money.kind.adjustment");
     expect(reasonKey("something_new")).toBe("money.kind.other");
+  });
+});
+
+describe("statement paging, newest first", () => {
+  const newest = [line("e", "2026-12-05T10:00:00Z", "-1.00"), line("d", "2026-12-04T10:00:00Z", "-1.00")];
+
+  it("asks for older lines only while the page says there are more", () => {
+    expect(olderCursor({ hasNextPage: true, endCursor: "41" })).toBe("41");
+    expect(olderCursor({ hasNextPage: false, endCursor: "41" })).toBeNull();
+    expect(olderCursor({ hasNextPage: true, endCursor: null })).toBeNull();
+    expect(olderCursor(undefined)).toBeNull();
+  });
+
+  it("puts older pages after the newest one, each line once", () => {
+    const older = [line("d", "2026-12-04T10:00:00Z", "-1.00"), line("c", "2026-12-03T10:00:00Z", "-1.00")];
+    expect(withOlder(newest, [older]).map((l) => l.id)).toEqual(["e", "d", "c"]);
+    expect(withOlder(newest, []).map((l) => l.id)).toEqual(["e", "d"]);
   });
 });

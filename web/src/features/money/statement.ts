@@ -62,3 +62,21 @@ export function reasonKey(kind: string): string {
     default: return "money.kind.other";
   }
 }
+
+/** The cursor of the next older page of a newest-first statement, or null when the history is all shown. */
+export function olderCursor(pageInfo: { hasNextPage: boolean; endCursor?: string | null } | undefined): string | null {
+  return pageInfo?.hasNextPage ? pageInfo.endCursor ?? null : null;
+}
+
+/** The newest page, then the older pages read since ("show older"), each line once (a page read again after
+ *  new lines came may repeat some). */
+export function withOlder<T extends { id: string }>(newest: readonly T[], older: readonly (readonly T[])[]): T[] {
+  const seen = new Set<string>();
+  const out: T[] = [];
+  for (const line of [newest, ...older].flat()) {
+    if (seen.has(line.id)) continue;
+    seen.add(line.id);
+    out.push(line);
+  }
+  return out;
+}

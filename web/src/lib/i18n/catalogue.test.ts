@@ -15,6 +15,11 @@ describe("message catalogues", () => {
     expect(translate("ru", "family.booked", { count: 1 })).toBe("1 забронированный урок");
     expect(translate("ru", "family.booked", { count: 3 })).toBe("3 забронированных урока");
     expect(translate("ru", "family.booked", { count: 5 })).toBe("5 забронированных уроков");
+    expect(translate("ru", "family.booked", { count: 0 })).toBe("0 забронированных уроков");
+    expect(translate("ru", "family.booked", { count: 11 })).toBe("11 забронированных уроков");
+    expect(translate("ru", "family.booked", { count: 21 })).toBe("21 забронированный урок");
+    expect(translate("ru", "family.booked", { count: 22 })).toBe("22 забронированных урока");
+    expect(translate("en", "family.booked", { count: 0 })).toBe("0 booked lessons");
     expect(translate("en", "family.booked", { count: 1 })).toBe("1 booked lesson");
     expect(translate("en", "family.booked", { count: 2 })).toBe("2 booked lessons");
   });

@@ -305,6 +305,7 @@ export const en: Record<EnglishKey, string> = {
   "money.until": "until {date}",
   "money.statement": "Statement",
   "money.onlyChild": "Only {name}",
+  "money.older": "Show older",
   "money.noLines": "No operations yet.",
   "money.lesson": "Lesson",
   "money.fromPackage": "from the package “{name}”",

@@ -311,6 +311,7 @@ export const ru = {
   "money.until": "до {date}",
   "money.statement": "История операций",
   "money.onlyChild": "Только {name}",
+  "money.older": "Показать более ранние",
   "money.noLines": "Операций пока нет.",
   "money.lesson": "Урок",
   "money.fromPackage": "из абонемента «{name}»",

@@ -17,6 +17,7 @@ from billing.schema.types import (
     StatementLine,
     StatementLineConnection,
     StatementLineEdge,
+    StatementOrder,
     StudentSubscription,
     )
 from kabinet.graphql.entities import STUDENT_OWNER, StudentEntity
@@ -30,13 +31,16 @@ async def account_for(info: GInfo, family_id: str) -> BillingAccount | None:
     return BillingAccount.from_model(acc) if acc is not None else None
 
 
-async def statement_page(info: GInfo, family_id: str, first: int, after: str | None) -> StatementLineConnection:
+async def statement_page(info: GInfo, family_id: str, first: int, after: str | None,
+                         order: StatementOrder = StatementOrder.OLDEST_FIRST) -> StatementLineConnection:
+    """A page of the statement from either end; ``after`` (a line's cursor) continues in the page's direction."""
     acc = await loaders(info).family_data.account(family_id)
     if acc is None:
         return StatementLineConnection(edges=[], page_info=PageInfo(has_next_page=False, end_cursor=None))
     first = max(1, min(first, MAX_PAGE))
     after_seq = int(after) if after and after.isdigit() else None
-    rows = await reads(info).statement(acc.id, after_seq=after_seq, limit=first + 1)
+    rows = await reads(info).statement(acc.id, after_seq=after_seq, limit=first + 1,
+                                       newest_first=order is StatementOrder.NEWEST_FIRST)
     edges = [StatementLineEdge(cursor=str(r.seq), node=StatementLine.from_row(r)) for r in rows[:first]]
     return StatementLineConnection(edges=edges, page_info=PageInfo(
         has_next_page=len(rows) > first, end_cursor=edges[-1].cursor if edges else None))
@@ -51,10 +55,13 @@ class Family:
         await check_family(info, str(self.id))
         return await account_for(info, str(self.id))
 
-    @strawberry.field(description="The family's history of charges, payments, adjustments (oldest first).")
-    async def statement(self, info: GInfo, first: int = 50, after: str | None = None) -> StatementLineConnection:
+    @strawberry.field(description=(
+        "The family's history of charges, payments, adjustments: oldest first, or newest first with "
+        "order: NEWEST_FIRST (after then pages back to older lines)."))
+    async def statement(self, info: GInfo, first: int = 50, after: str | None = None,
+                        order: StatementOrder = StatementOrder.OLDEST_FIRST) -> StatementLineConnection:
         await check_family(info, str(self.id))
-        return await statement_page(info, str(self.id), first, after)
+        return await statement_page(info, str(self.id), first, after, order)
 
     @strawberry.field(description="Every subscription bought for the family's students.")
     async def subscriptions(self, info: GInfo) -> list[StudentSubscription]:

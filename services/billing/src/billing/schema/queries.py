@@ -19,6 +19,7 @@ from billing.schema.types import (
     BranchBillingSettings,
     Debtor,
     StatementLineConnection,
+    StatementOrder,
     StudentSubscription,
     SubscriptionPlan,
 )
@@ -42,11 +43,14 @@ class Query:
         await check_family(info, str(family_id))
         return await account_for(info, str(family_id))
 
-    @strawberry.field(description="A family's statement: every charge, payment, adjustment, with what it was for.")
+    @strawberry.field(description=(
+        "A family's statement: every charge, payment, adjustment, with what it was for; oldest first, or newest "
+        "first with order: NEWEST_FIRST (after then pages back to older lines)."))
     async def family_statement(self, info: GInfo, family_id: strawberry.ID, first: int = 50,
-                               after: str | None = None) -> StatementLineConnection:
+                               after: str | None = None, order: StatementOrder = StatementOrder.OLDEST_FIRST
+                               ) -> StatementLineConnection:
         await check_family(info, str(family_id))
-        return await statement_page(info, str(family_id), first, after)
+        return await statement_page(info, str(family_id), first, after, order)
 
     @strawberry.field(description="A family's payments.")
     async def family_payments(self, info: GInfo, family_id: strawberry.ID) -> list[BillingPayment]:

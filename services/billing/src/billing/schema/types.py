@@ -129,6 +129,12 @@ class StatementLine:
                    reason=r.description if r.kind == TxKind.ADJUSTMENT else None)
 
 
+@strawberry.enum(description="Which end of a family's statement a page starts from.")
+class StatementOrder(Enum):
+    OLDEST_FIRST = "oldest_first"
+    NEWEST_FIRST = "newest_first"  # the money screen: the latest lines first, ``after`` pages back to older ones
+
+
 @strawberry.type
 class StatementLineEdge:
     cursor: str

@@ -81,8 +81,10 @@ class FamilyData:
 class BillingReads(Protocol):
     async def statement_entry(self, tx_id: str) -> StatementEntry | None: ...
 
-    async def statement(self, account_id: str, *, after_seq: int | None, limit: int) -> list[StatementEntry]:
-        """The family's history, oldest first: every line says what it was for (R-BIL-3, R-BIL-6)."""
+    async def statement(self, account_id: str, *, after_seq: int | None, limit: int,
+                        newest_first: bool = False) -> list[StatementEntry]:
+        """The family's history, oldest first (or newest first, ``after_seq`` then meaning older than): every line
+        says what it was for (R-BIL-3, R-BIL-6)."""
         ...
 
     async def debtors(self, branch_id: str) -> list[Debtor]:

@@ -39,6 +39,12 @@ async def _check_student(info: Info[RequestContext, None], entity: Student) -> N
         raise Forbidden()
 
 
+async def _upcoming_count(info: Info[RequestContext, None], entity: Student) -> int:
+    loaders(info).want_upcoming_count(str(entity.id))  # before the check: counted with the projection it reads
+    await _check_student(info, entity)
+    return await loaders(info).upcoming_count_by_student.load(str(entity.id))
+
+
 @strawberry.federation.type(keys=["id"], description="A student (identity owns it; scheduling adds lessons).")
 class Student(StudentEntity):
 
@@ -49,12 +55,18 @@ class Student(StudentEntity):
         return await student_lesson_page(info, str(self.id), from_, to, first, after, owner=_owner_ref(self))
 
     @strawberry.federation.field(requires=[STUDENT_OWNER], description=(
-        "How many lessons still to come the child is on (R-SCH-7): group lessons as a member, bookings, "
-        "make-ups and trials alike."))
+        "How many lessons still to come the child is on (R-CAB, R-SCH-7): published, not cancelled, not yet "
+        "started (one in progress no longer counts), whatever put the child there: a group's membership, a "
+        "booking, a make-up, a trial, an individual lesson. Counted with the family's other children in one "
+        "statement."))
+    async def upcoming_lessons_count(self, info: Info[RequestContext, None]) -> int:
+        return await _upcoming_count(info, self)
+
+    @strawberry.federation.field(requires=[STUDENT_OWNER], description="The same count as upcomingLessonsCount.",
+                                 deprecation_reason="Counts every upcoming lesson, booked or not: use "
+                                                    "upcomingLessonsCount.")
     async def booked_lessons_count(self, info: Info[RequestContext, None]) -> int:
-        loaders(info).want_booked_count(str(self.id))
-        await _check_student(info, self)
-        return await loaders(info).booked_count_by_student.load(str(self.id))
+        return await _upcoming_count(info, self)
 
     @strawberry.federation.field(requires=[STUDENT_OWNER], description="The child's active bookings.")
     async def bookings(self, info: Info[RequestContext, None]) -> list[Booking]:

@@ -91,7 +91,7 @@ class Loaders:
         self.group_by_id: DataLoader[str, Group | None] = _optional(reads.groups)
         self.memberships_by_group: DataLoader[str, list[Membership]] = _by_id(reads.memberships, [])
         self.student_by_id: DataLoader[str, StudentRef | None] = _optional(students)
-        self.booked_count_by_student: DataLoader[str, int] = _by_id(upcoming, 0)
+        self.upcoming_count_by_student: DataLoader[str, int] = _by_id(upcoming, 0)
         async def bookings(ids: list[str]) -> dict[str, list[Booking]]:
             return await reads.bookings(ids, published_only=not sees_drafts(principal))
 
@@ -102,15 +102,15 @@ class Loaders:
         self.student_lesson_pages: DataLoader[StudentPageKey, LessonPage] = DataLoader(
             load_fn=self._student_pages)
 
-    def want_booked_count(self, student_id: str) -> None:
-        """The request asks for this child's booked count: count it with its projection if that is still to be
+    def want_upcoming_count(self, student_id: str) -> None:
+        """The request asks for this child's upcoming lessons count: count it with its projection if that is still to be
         read (call before loading either)."""
         self._counts_wanted.add(student_id)
 
     def _projections(self, students: Sequence[str] = (), families: Sequence[str] = ()) -> asyncio.Future[Projections]:
         """Students' projections and families' trials asked for in one step of the event loop (the loaders'
         batches dispatch together): read in one statement, started on the next step as a DataLoader starts its
-        batch. A child whose booked count the request asks for is counted with its projection and the count
+        batch. A child whose upcoming lessons count the request asks for is counted with its projection and the count
         loader answers from its cache (a child not projected yet is counted on its own)."""
         pending = self._pending
         if pending is None:
@@ -135,7 +135,7 @@ class Loaders:
         except Exception as exc:
             pending.result.set_exception(exc)
             return
-        self.booked_count_by_student.prime_many({i: found[1].get(i, 0) for i in counted if i in found[0]})
+        self.upcoming_count_by_student.prime_many({i: found[1].get(i, 0) for i in counted if i in found[0]})
         pending.result.set_result(found)
 
     async def _student_pages(self, keys: Sequence[StudentPageKey]) -> list[LessonPage | BaseException]:

@@ -1,6 +1,6 @@
 import { graphql } from "../../../gql";
 
-/** The cabinet's frame: the family, its children with their booked-lesson counts, the shared balance. */
+/** The cabinet's frame: the family, its children with their counts of lessons to come, the shared balance. */
 export const FamilyFrame = graphql(`
   fragment FamilyFrame on Family {
     id
@@ -9,7 +9,7 @@ export const FamilyFrame = graphql(`
     account { id balance { amount currency } inDebt }
     trial { studentId usedAt }
     students {
-      id firstName lastName birthDate erased consentRecorded bookedLessonsCount
+      id firstName lastName birthDate erased consentRecorded upcomingLessonsCount
       branch { id name timeZone address city }
     }
   }

@@ -4,7 +4,10 @@ import { useI18n } from "../../../lib/i18n";
 import { switchTarget } from "../childSwitch";
 import type { Child } from "../context";
 
-/** Every child's name at the top with the count of booked lessons; one tap switches (R-WEB-2). */
+/**
+ * Every child's name at the top with the count of their lessons still to come (the glossary's «забронированные
+ * уроки»: group lessons as well as bookings); one tap switches (R-WEB-2).
+ */
 export function ChildSwitch({ students, currentId, extra }: {
   students: readonly Child[]; currentId: string; extra?: ReactNode;
 }) {
@@ -19,10 +22,12 @@ export function ChildSwitch({ students, currentId, extra }: {
               className={child.id === currentId ? "child child--active" : "child"}
               aria-current={child.id === currentId ? "page" : undefined}>
               <span className="child__name">{child.firstName}</span>
-              <span className="child__count" aria-label={t("family.booked", { count: child.bookedLessonsCount })}
-                title={t("family.booked", { count: child.bookedLessonsCount })}>
-                {child.bookedLessonsCount}
+              {/* The number alone is seen; the words are read out (a label on a bare span is not announced). */}
+              <span className="child__count" aria-hidden="true"
+                title={t("family.booked", { count: child.upcomingLessonsCount })}>
+                {child.upcomingLessonsCount}
               </span>
+              <span className="visually-hidden">{t("family.booked", { count: child.upcomingLessonsCount })}</span>
             </NavLink>
           </li>
         ))}

@@ -17,7 +17,7 @@ export const FamilyMoney = graphql(`
       id
       remainingLessons
       account { id balance { amount currency } inDebt creditLimit { amount currency } }
-      statement(first: 200) {
+      statement(first: 50, order: NEWEST_FIRST) {
         edges { node { ...StatementLineFields } }
         pageInfo { hasNextPage endCursor }
       }
@@ -28,12 +28,12 @@ export const FamilyMoney = graphql(`
   }
 `);
 
-/** The statement comes oldest first: a long history is read to its newest line page by page. */
+/** Older lines of the statement ("show older"): the page before the cursor, newest first. */
 export const StatementPage = graphql(`
   query StatementPage($after: String!) {
     myFamily {
       id
-      statement(first: 200, after: $after) {
+      statement(first: 50, after: $after, order: NEWEST_FIRST) {
         edges { node { ...StatementLineFields } }
         pageInfo { hasNextPage endCursor }
       }

@@ -8,7 +8,7 @@ import { capitalise, formatDateTime, formatLocalDate } from "../../../lib/format
 import { useI18n, type MessageKey } from "../../../lib/i18n";
 import { useCabinet } from "../../family/context";
 import { FamilyMoney, StartOnlinePayment, StatementPage } from "../api/operations";
-import { groupStatement, reasonKey } from "../statement";
+import { groupStatement, olderCursor, reasonKey, withOlder } from "../statement";
 
 export default function MoneyPage() {
   const { t, locale } = useI18n();
@@ -19,11 +19,11 @@ export default function MoneyPage() {
     if (balanceStamp) refetch({ requestPolicy: "network-only" });
   }, [balanceStamp, refetch]);
   const money = data?.myFamily;
-  const later = useLaterLines(money?.statement.pageInfo);
+  const older = useOlderLines(money?.statement.pageInfo);
   if (!money) return fetching ? <Spinner /> : <ErrorNote>{describeCombined(t, error) ?? t("error.generic")}</ErrorNote>;
   const names = new Map(family.students.map((s) => [s.id, s.firstName]));
   const packages = new Map(money.subscriptions.map((s) => [s.id, s.name]));
-  const lines = [...money.statement.edges.map((e) => e.node), ...later];
+  const lines = withOlder(money.statement.edges.map((e) => e.node), older.pages);
   const days = groupStatement(lines, timeZone, onlyChild ? child.id : undefined);
   const open = money.invoices.filter((i) => i.status === "issued" || i.status === "partly_paid");
   const live = money.subscriptions.filter((s) => s.status === "active" || s.status === "frozen");
@@ -128,6 +128,13 @@ export default function MoneyPage() {
             ))}
           </div>
         )}
+        {older.cursor && (
+          <button type="button" className="button" data-testid="statement-older" disabled={older.loading}
+            onClick={older.more}>
+            {t("money.older")}
+          </button>
+        )}
+        {older.error && <ErrorNote>{t("error.generic")}</ErrorNote>}
       </Card>
 
       <Card title={t("money.payments")}>
@@ -147,31 +154,31 @@ export default function MoneyPage() {
   );
 }
 
-/** The statement's lines after the first page, read to the end (the newest are the ones a parent looks for). */
-function useLaterLines(pageInfo: { hasNextPage: boolean; endCursor?: string | null } | undefined) {
+/**
+ * Older statement lines, a page per "show older": the first page (newest lines) comes with the money query. When
+ * that page changes (new lines came), the older pages read so far start again from its end.
+ */
+function useOlderLines(pageInfo: { hasNextPage: boolean; endCursor?: string | null } | undefined) {
   const client = useClient();
-  const [lines, setLines] = useState<StatementLineFieldsFragment[]>([]);
-  const cursor = pageInfo?.hasNextPage ? pageInfo.endCursor ?? null : null;
-  useEffect(() => {
-    let cancelled = false;
-    setLines([]);
-    void (async () => {
-      const collected: StatementLineFieldsFragment[] = [];
-      let after = cursor;
-      while (after && !cancelled) {
-        const page = (await client.query(StatementPage, { after }, { requestPolicy: "network-only" }).toPromise())
-          .data?.myFamily?.statement;
-        if (!page) break;
-        collected.push(...page.edges.map((e) => e.node));
-        after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor ?? null : null;
-      }
-      if (!cancelled) setLines(collected);
-    })();
-    return () => {
-      cancelled = true;
-    };
-  }, [client, cursor]);
-  return lines;
+  const start = olderCursor(pageInfo);
+  const [state, setState] = useState<{ from: string | null; pages: StatementLineFieldsFragment[][];
+    cursor: string | null; loading: boolean; error: boolean }>(
+    { from: start, pages: [], cursor: start, loading: false, error: false });
+  const current = state.from === start ? state : { from: start, pages: [], cursor: start, loading: false, error: false };
+  if (current !== state) setState(current);
+  const more = () => {
+    const after = current.cursor;
+    if (!after || current.loading) return;
+    setState({ ...current, loading: true, error: false });
+    void client.query(StatementPage, { after }, { requestPolicy: "network-only" }).toPromise().then((result) => {
+      const page = result.data?.myFamily?.statement;
+      setState((s) => s.from !== start ? s : page
+        ? { ...s, pages: [...s.pages, page.edges.map((e) => e.node)], cursor: olderCursor(page.pageInfo),
+          loading: false }
+        : { ...s, loading: false, error: true });
+    });
+  };
+  return { pages: current.pages, cursor: current.cursor, loading: current.loading, error: current.error, more };
 }
 
 function PayOnline({ familyId, invoiceId, amount, label }: {

@@ -35,9 +35,11 @@ class SqlBillingReads:
         async with self.session() as s:
             return await statement.statement_entry(s, tx_id)
 
-    async def statement(self, account_id: str, *, after_seq: int | None, limit: int) -> list[StatementEntry]:
+    async def statement(self, account_id: str, *, after_seq: int | None, limit: int,
+                        newest_first: bool = False) -> list[StatementEntry]:
         async with self.session() as s:
-            return await statement.statement(s, account_id, after_seq=after_seq, limit=limit)
+            return await statement.statement(s, account_id, after_seq=after_seq, limit=limit,
+                                             newest_first=newest_first)
 
     async def debtors(self, branch_id: str) -> list[Debtor]:
         async with self.session() as s:

@@ -1,4 +1,4 @@
-"""Read models: the family statement, oldest first, each line with what a person needs to read it."""
+"""Read models: the family statement, oldest or newest first, each line with what a person needs to read it."""
 
 from __future__ import annotations
 
@@ -56,26 +56,30 @@ async def statement_entry(session: AsyncSession, tx_id: str) -> StatementEntry |
 
 
 async def statement(session: AsyncSession, account_id: str, *, after_seq: int | None, limit: int,
-                    since: datetime | None = None, until: datetime | None = None) -> list[StatementEntry]:
-    """The family's history, oldest first: every line says what it was for (R-BIL-3, R-BIL-6)."""
-    stmt = _statement_page(after_seq is not None, since is not None, until is not None)
+                    since: datetime | None = None, until: datetime | None = None,
+                    newest_first: bool = False) -> list[StatementEntry]:
+    """The family's history, oldest first (newest first: ``after_seq`` then means older than): every line says
+    what it was for (R-BIL-3, R-BIL-6). Either way one range of ix_ledger_transactions_account_seq, read forwards
+    or backwards."""
+    stmt = _statement_page(after_seq is not None, since is not None, until is not None, newest_first)
     params = {"account_id": account_id, "after_seq": after_seq, "since": since, "until": until, "limit": limit}
     return [StatementEntry(*r) for r in (await session.execute(stmt, params)).all()]
 
 
 @cache
-def _statement_page(after: bool, since: bool, until: bool) -> Select[Any]:
-    """Built once per shape (eight at most): building this six-join select and its cache key per call cost more
+def _statement_page(after: bool, since: bool, until: bool, newest_first: bool) -> Select[Any]:
+    """Built once per shape (sixteen at most): building this six-join select and its cache key per call cost more
     than running it."""
     t = ledger_transactions
     stmt = statement_lines().where(t.c.account_id == bindparam("account_id"))
     if after:
-        stmt = stmt.where(t.c.seq > bindparam("after_seq", type_=t.c.seq.type))
+        seq = bindparam("after_seq", type_=t.c.seq.type)
+        stmt = stmt.where(t.c.seq < seq if newest_first else t.c.seq > seq)
     if since:
         stmt = stmt.where(t.c.created_at >= bindparam("since", type_=t.c.created_at.type))
     if until:
         stmt = stmt.where(t.c.created_at < bindparam("until", type_=t.c.created_at.type))
-    return stmt.order_by(t.c.seq).limit(bindparam("limit", type_=Integer()))
+    return stmt.order_by(t.c.seq.desc() if newest_first else t.c.seq).limit(bindparam("limit", type_=Integer()))
 
 
 async def entries_sum(session: AsyncSession, account_id: str) -> Decimal:
