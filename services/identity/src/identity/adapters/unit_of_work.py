@@ -17,6 +17,7 @@ from identity.adapters.repositories.families import SqlFamilyRepository
 from identity.adapters.repositories.guardians import SqlGuardianRepository
 from identity.adapters.repositories.leads import SqlLeadRepository
 from identity.adapters.repositories.messengers import SqlMessengerRepository
+from identity.adapters.repositories.web_push import SqlWebPushRepository
 from identity.adapters.repositories.notifications import SqlNotificationRepository
 from identity.adapters.repositories.org import SqlBranchRepository, SqlStaffRepository
 from identity.adapters.repositories.projections import SqlTeachingProjection
@@ -57,6 +58,7 @@ class SqlIdentityUnitOfWork:
         self.lead_requests = Idempotency(SqlKeyStore(s, idempotency_keys), LeadWinRecord)
         self.notifications = SqlNotificationRepository(s)
         self.messengers = SqlMessengerRepository(s)
+        self.web_push = SqlWebPushRepository(s)
 
     @property
     def ports(self) -> IdentityPorts:
