@@ -93,6 +93,7 @@ export type ErrorCode =
   | 'INVALID_PERIOD'
   | 'INVALID_PHONE'
   | 'INVALID_PRICE'
+  | 'INVALID_PUSH_SUBSCRIPTION'
   | 'INVALID_RECURRENCE'
   | 'INVALID_REFRESH_TOKEN'
   | 'INVALID_THRESHOLD'
@@ -143,10 +144,12 @@ export type ErrorCode =
   | 'TEACHER_CONFLICT'
   | 'TEACHER_NOT_FOUND'
   | 'TEXT_TOO_LONG'
+  | 'TOO_MANY_PUSH_SUBSCRIPTIONS'
   | 'TOO_MANY_REQUESTS'
   | 'TRIAL_ALREADY_USED'
   | 'UNKNOWN_TOPIC'
   | 'WEAK_PASSWORD'
+  | 'WEB_PUSH_NOT_CONFIGURED'
   | 'WRONG_BRANCH'
   | 'WRONG_LESSON_TYPE';
 
@@ -265,6 +268,8 @@ export type NotificationPreferencesInput = {
   sms: Array<NotificationKind>;
   /** null: unchanged. */
   telegram?: Array<NotificationKind> | null | undefined;
+  /** null: unchanged. */
+  webPush?: Array<NotificationKind> | null | undefined;
 };
 
 /** Why a student is in a lesson. */
