@@ -16,8 +16,8 @@ from identity.adapters.passwords import PasswordHasher
 from identity.adapters.queries.reads import SqlIdentityReads
 from identity.adapters.tables import dead_letters, inbox, metadata, outbox
 from identity.adapters.telegram import TelegramBot
-from identity.adapters.web_push import WebPushSender
 from identity.adapters.unit_of_work import SqlIdentityUnitOfWork, identity_uow, service_uow
+from identity.adapters.web_push import WebPushSender
 from identity.domain.credentials import SmsLimits
 from identity.entrypoints.dev_messages import dev_messages_page
 from identity.entrypoints.keys import jwks_endpoint

@@ -275,8 +275,8 @@ async def test_when_every_browser_is_gone_the_notice_is_not_sent_and_nothing_mor
 
 async def test_a_person_registers_and_unregisters_only_their_own_browsers_and_bad_input_changes_nothing(
         wenv: Env, push: tuple[FakePushService, str]) -> None:
-    env, (fake, base) = wenv, push
-    fam, g, me = await _guardian(env)
+    env, (_, base) = wenv, push
+    fam, _, me = await _guardian(env)
     _, _, other = await _guardian(env)
     mine = Browser.new(base)
     await env.ok(REGISTER, mine.keys, me)

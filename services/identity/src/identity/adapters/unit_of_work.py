@@ -17,12 +17,12 @@ from identity.adapters.repositories.families import SqlFamilyRepository
 from identity.adapters.repositories.guardians import SqlGuardianRepository
 from identity.adapters.repositories.leads import SqlLeadRepository
 from identity.adapters.repositories.messengers import SqlMessengerRepository
-from identity.adapters.repositories.web_push import SqlWebPushRepository
 from identity.adapters.repositories.notifications import SqlNotificationRepository
 from identity.adapters.repositories.org import SqlBranchRepository, SqlStaffRepository
 from identity.adapters.repositories.projections import SqlTeachingProjection
 from identity.adapters.repositories.questions import SqlQuestionRepository
 from identity.adapters.repositories.students import SqlStudentLoginRepository, SqlStudentRepository
+from identity.adapters.repositories.web_push import SqlWebPushRepository
 from identity.adapters.tables import idempotency_keys
 from identity.domain.leads import LeadWinRecord
 from identity.service.ports import IdentityPorts

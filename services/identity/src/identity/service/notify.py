@@ -18,7 +18,6 @@ from identity.domain.model import Guardian, Student, new_id
 from identity.domain.notifications import NOTHING, About, Channel, Kind, Notification, Preferences, Status
 from identity.service.inbound_events import LessonScheduledV1, ParticipantAddedV1
 from identity.service.messenger import chats_for
-from identity.service.web_push import WEB_PUSH_ADDRESS, people_with
 from identity.service.notification_templates import local_time, money, render
 from identity.service.notify_events import (
     GradePostedV1,
@@ -33,6 +32,7 @@ from identity.service.notify_events import (
     SubscriptionExpiredV1,
 )
 from identity.service.unit_of_work import IdentityUnitOfWork
+from identity.service.web_push import WEB_PUSH_ADDRESS, people_with
 from kabinet.context import current_context
 from kabinet.inbox import Delivered
 

@@ -1,4 +1,5 @@
-"""The notification sender: email, SMS, Telegram and web-push notifications leave here, after the transaction that recorded them.
+"""The notification sender: email, SMS, Telegram and web-push notifications leave here, after the transaction that
+recorded them.
 
 Like the kit's outbox relay: due rows are taken in a short transaction (``FOR UPDATE SKIP LOCKED`` on PostgreSQL,
 so senders side by side never take one row at once) and leased: their try is counted and their next try moved

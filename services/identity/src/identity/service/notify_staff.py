@@ -16,10 +16,10 @@ from identity.domain.events import LeadCreated, QuestionAsked
 from identity.domain.model import Staff, StaffRole
 from identity.domain.notifications import NOTHING, About, Channel, Kind
 from identity.service.messenger import chats_for
-from identity.service.web_push import WEB_PUSH_ADDRESS, people_with
 from identity.service.notification_templates import local_time
 from identity.service.notify import To, notification
 from identity.service.unit_of_work import IdentityUnitOfWork
+from identity.service.web_push import WEB_PUSH_ADDRESS, people_with
 from kabinet.inbox import Delivered
 
 # event id, kind, branch, words, who else is told, what it is about
@@ -48,8 +48,8 @@ async def _notify_branch_staff(uow: IdentityUnitOfWork, told: Sequence[Told], sk
     pushes = await people_with(uow, ids)
     now, language = uow.ports.now(), uow.ports.settings.notify_language
     rows = [row for event_id, kind, branch, params, _, about in told for s in recipients[event_id] for c in Channel
-            if (row := notification(event_id, kind, _to(s, chats, pushes), c, prefs[s.id], language, params, branch, now,
-                                    about if s.role in READERS else NOTHING)) is not None]
+            if (row := notification(event_id, kind, _to(s, chats, pushes), c, prefs[s.id], language, params, branch,
+                                    now, about if s.role in READERS else NOTHING)) is not None]
     await uow.notifications.add(rows)
 
 
