@@ -21,16 +21,26 @@ import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
-from identity_testkit import CREATE_STAFF, OWNER, Env, admin_of, guardian_of, make_branch, make_family
+from identity_testkit import (
+    CREATE_STAFF,
+    OWNER,
+    Env,
+    admin_of,
+    drain_sender,
+    guardian_of,
+    make_branch,
+    make_family,
+    notification_rows,
+    payment_received,
+    wait_notification_rows,
+)
 from pydantic import ValidationError
-from sqlalchemy import select
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from gateway.testing.servers import serve_apps_in_loop
-from identity.adapters.tables import notifications
 from identity.adapters.web_push import WebPushSender
 from identity.bootstrap import build_runtime
 from identity.domain.errors import InvalidPushSubscription
@@ -40,9 +50,8 @@ from identity.service.notify_sender import send_due
 from identity.settings import IdentitySettings
 from kabinet.auth import Principal
 from kabinet.auth.principal import Role
-from kabinet.events import Envelope
 from kabinet.settings import MessagingSettings
-from kabinet.testing.stack import eventually, running
+from kabinet.testing.stack import running
 
 SUBJECT = "mailto:ops@school.test"
 REGISTER = """mutation($e: String!, $p: String!, $a: String!) { registerWebPush(endpoint: $e, p256dh: $p, auth: $a) {
@@ -161,29 +170,7 @@ async def _guardian(env: Env) -> tuple[dict[str, Any], Guardian, Principal]:
     return fam, g, guardian_of(fam["id"], user_id=g.id)
 
 
-async def _rows(env: Env, person: str) -> list[Any]:
-    async with env.runtime.sessionmaker() as s:
-        return list((await s.execute(select(notifications).where(notifications.c.guardian_id == person)
-                                     .order_by(notifications.c.created_at, notifications.c.channel))).all())
-
-
-async def _wait(env: Env, person: str, count: int) -> list[Any]:
-    async def enough() -> bool:
-        return len(await _rows(env, person)) >= count
-
-    await eventually(enough)
-    return await _rows(env, person)
-
-
-async def _drain(env: Env) -> None:
-    while await send_due(env.runtime.unit_of_work, env.deps):
-        pass
-
-
-def _paid(family_id: str, amount: str = "900.00") -> Envelope:
-    return Envelope(type="billing.payment.received", version=1, producer="billing",
-                    payload={"payment_id": str(uuid.uuid4()), "family_id": family_id,
-                             "amount": {"amount": amount, "currency": "RUB"}, "method": "cash"})
+_rows, _wait, _drain, _paid = notification_rows, wait_notification_rows, drain_sender, payment_received
 
 
 ONLY_WEB_PUSH = {"cabinet": [], "email": [], "sms": [], "webPush": ["PAYMENT_RECEIVED"]}
