@@ -94,6 +94,11 @@ async def test_the_settings_offer_staff_kinds_and_say_telegram_is_not_set_up(cab
     await expect(telegram.get_by_test_id("telegram-absent")).to_have_text(
         "Школа пока не подключила Telegram, поэтому уведомления туда не приходят.")
     await expect(telegram.get_by_role("button", name="Подключить Telegram")).to_have_count(0)
+    # Web push likewise (no VAPID keys in the demo): said, with no button.
+    web_push = settings.get_by_test_id("web-push")
+    await expect(web_push.get_by_test_id("web-push-absent")).to_have_text(
+        "Уведомления в браузере в этой школе не подключены.")
+    await expect(web_push.get_by_role("button", name="Включить уведомления в браузере")).to_have_count(0)
     await on_both_screens(admin, "admin's notification settings")
 
     # A choice saved stays: email for new leads.

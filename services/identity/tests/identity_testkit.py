@@ -15,11 +15,12 @@ import httpx
 from sqlalchemy import func, select
 from starlette.applications import Starlette
 
-from identity.adapters.tables import outbox, sms_messages
+from identity.adapters.tables import notifications, outbox, sms_messages
 from identity.bootstrap import IdentityRuntime, create_app
+from identity.service.notify_sender import send_due
 from kabinet.auth import Principal, Role
 from kabinet.events import Envelope
-from kabinet.testing.stack import GraphQLClient, gateway_headers, token_for
+from kabinet.testing.stack import GraphQLClient, eventually, gateway_headers, token_for
 from kabinet.web.gateway_only import CLIENT_ADDRESS_HEADER
 
 _phones = itertools.count(1)
@@ -241,3 +242,29 @@ async def burst_against_the_sms_day_caps(env: Env, burst: int = 12, allowed: int
         assert sum(env.messages_to(f["phone"]) for f in families) == allowed
     finally:
         env.deps.limits = original
+
+
+# -- notifications sent by the sender (test_telegram, test_web_push) ---------------------------------------------
+async def notification_rows(env: Env, person: str) -> list[Any]:
+    async with env.runtime.sessionmaker() as s:
+        return list((await s.execute(select(notifications).where(notifications.c.guardian_id == person)
+                                     .order_by(notifications.c.created_at, notifications.c.channel))).all())
+
+
+async def wait_notification_rows(env: Env, person: str, count: int) -> list[Any]:
+    async def enough() -> bool:
+        return len(await notification_rows(env, person)) >= count
+
+    await eventually(enough)
+    return await notification_rows(env, person)
+
+
+async def drain_sender(env: Env) -> None:
+    while await send_due(env.runtime.unit_of_work, env.deps):
+        pass
+
+
+def payment_received(family_id: str, amount: str = "900.00") -> Envelope:
+    return Envelope(type="billing.payment.received", version=1, producer="billing",
+                    payload={"payment_id": str(uuid.uuid4()), "family_id": family_id,
+                             "amount": {"amount": amount, "currency": "RUB"}, "method": "cash"})

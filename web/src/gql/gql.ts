@@ -57,11 +57,13 @@ type Documents = {
     "\n  fragment NotificationFields on Notification { id kind subject text createdAt read studentIds lessonId leadId questionId }\n": typeof types.NotificationFieldsFragmentDoc,
     "\n  query Notifications($first: Int!, $after: String) {\n    myNotifications(first: $first, after: $after) {\n      items { ...NotificationFields }\n      unreadCount\n      nextCursor\n    }\n  }\n": typeof types.NotificationsDocument,
     "\n  mutation MarkNotificationsRead($ids: [ID!]) {\n    markNotificationsRead(ids: $ids) { unreadCount errors { code message field } }\n  }\n": typeof types.MarkNotificationsReadDocument,
-    "\n  fragment NotificationPreferencesFields on NotificationPreferences {\n    language cabinet email sms telegram telegramLinked telegramAvailable quietFrom quietTo\n  }\n": typeof types.NotificationPreferencesFieldsFragmentDoc,
+    "\n  fragment NotificationPreferencesFields on NotificationPreferences {\n    language cabinet email sms telegram telegramLinked telegramAvailable quietFrom quietTo\n    webPushAvailable webPushPublicKey\n  }\n": typeof types.NotificationPreferencesFieldsFragmentDoc,
     "\n  query NotificationPreferences {\n    notificationPreferences { ...NotificationPreferencesFields }\n  }\n": typeof types.NotificationPreferencesDocument,
     "\n  mutation SetNotificationPreferences($input: NotificationPreferencesInput!) {\n    setNotificationPreferences(input: $input) {\n      preferences { ...NotificationPreferencesFields }\n      errors { code message field }\n    }\n  }\n": typeof types.SetNotificationPreferencesDocument,
     "\n  mutation LinkMessenger {\n    linkMessenger { link { code link expiresAt } errors { code message field } }\n  }\n": typeof types.LinkMessengerDocument,
     "\n  mutation UnlinkMessenger {\n    unlinkMessenger { linked errors { code message field } }\n  }\n": typeof types.UnlinkMessengerDocument,
+    "\n  mutation RegisterWebPush($endpoint: String!, $p256dh: String!, $auth: String!) {\n    registerWebPush(endpoint: $endpoint, p256dh: $p256dh, auth: $auth) { subscriptions errors { code message field } }\n  }\n": typeof types.RegisterWebPushDocument,
+    "\n  mutation UnregisterWebPush($endpoint: String!) {\n    unregisterWebPush(endpoint: $endpoint) { subscriptions errors { code message field } }\n  }\n": typeof types.UnregisterWebPushDocument,
     "\n  query UnreadNotifications {\n    myNotifications(first: 1) { unreadCount }\n  }\n": typeof types.UnreadNotificationsDocument,
     "\n  mutation EraseStudent($studentId: ID!) {\n    eraseStudent(studentId: $studentId) { student { id erased } errors { code message } }\n  }\n": typeof types.EraseStudentDocument,
     "\n  mutation SetChildConsent($studentId: ID!, $given: Boolean!) {\n    setChildConsent(studentId: $studentId, given: $given) {\n      student { id consentRecorded } errors { code message }\n    }\n  }\n": typeof types.SetChildConsentDocument,
@@ -125,11 +127,13 @@ const documents: Documents = {
     "\n  fragment NotificationFields on Notification { id kind subject text createdAt read studentIds lessonId leadId questionId }\n": types.NotificationFieldsFragmentDoc,
     "\n  query Notifications($first: Int!, $after: String) {\n    myNotifications(first: $first, after: $after) {\n      items { ...NotificationFields }\n      unreadCount\n      nextCursor\n    }\n  }\n": types.NotificationsDocument,
     "\n  mutation MarkNotificationsRead($ids: [ID!]) {\n    markNotificationsRead(ids: $ids) { unreadCount errors { code message field } }\n  }\n": types.MarkNotificationsReadDocument,
-    "\n  fragment NotificationPreferencesFields on NotificationPreferences {\n    language cabinet email sms telegram telegramLinked telegramAvailable quietFrom quietTo\n  }\n": types.NotificationPreferencesFieldsFragmentDoc,
+    "\n  fragment NotificationPreferencesFields on NotificationPreferences {\n    language cabinet email sms telegram telegramLinked telegramAvailable quietFrom quietTo\n    webPushAvailable webPushPublicKey\n  }\n": types.NotificationPreferencesFieldsFragmentDoc,
     "\n  query NotificationPreferences {\n    notificationPreferences { ...NotificationPreferencesFields }\n  }\n": types.NotificationPreferencesDocument,
     "\n  mutation SetNotificationPreferences($input: NotificationPreferencesInput!) {\n    setNotificationPreferences(input: $input) {\n      preferences { ...NotificationPreferencesFields }\n      errors { code message field }\n    }\n  }\n": types.SetNotificationPreferencesDocument,
     "\n  mutation LinkMessenger {\n    linkMessenger { link { code link expiresAt } errors { code message field } }\n  }\n": types.LinkMessengerDocument,
     "\n  mutation UnlinkMessenger {\n    unlinkMessenger { linked errors { code message field } }\n  }\n": types.UnlinkMessengerDocument,
+    "\n  mutation RegisterWebPush($endpoint: String!, $p256dh: String!, $auth: String!) {\n    registerWebPush(endpoint: $endpoint, p256dh: $p256dh, auth: $auth) { subscriptions errors { code message field } }\n  }\n": types.RegisterWebPushDocument,
+    "\n  mutation UnregisterWebPush($endpoint: String!) {\n    unregisterWebPush(endpoint: $endpoint) { subscriptions errors { code message field } }\n  }\n": types.UnregisterWebPushDocument,
     "\n  query UnreadNotifications {\n    myNotifications(first: 1) { unreadCount }\n  }\n": types.UnreadNotificationsDocument,
     "\n  mutation EraseStudent($studentId: ID!) {\n    eraseStudent(studentId: $studentId) { student { id erased } errors { code message } }\n  }\n": types.EraseStudentDocument,
     "\n  mutation SetChildConsent($studentId: ID!, $given: Boolean!) {\n    setChildConsent(studentId: $studentId, given: $given) {\n      student { id consentRecorded } errors { code message }\n    }\n  }\n": types.SetChildConsentDocument,
@@ -339,7 +343,7 @@ export function graphql(source: "\n  mutation MarkNotificationsRead($ids: [ID!])
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  fragment NotificationPreferencesFields on NotificationPreferences {\n    language cabinet email sms telegram telegramLinked telegramAvailable quietFrom quietTo\n  }\n"): (typeof documents)["\n  fragment NotificationPreferencesFields on NotificationPreferences {\n    language cabinet email sms telegram telegramLinked telegramAvailable quietFrom quietTo\n  }\n"];
+export function graphql(source: "\n  fragment NotificationPreferencesFields on NotificationPreferences {\n    language cabinet email sms telegram telegramLinked telegramAvailable quietFrom quietTo\n    webPushAvailable webPushPublicKey\n  }\n"): (typeof documents)["\n  fragment NotificationPreferencesFields on NotificationPreferences {\n    language cabinet email sms telegram telegramLinked telegramAvailable quietFrom quietTo\n    webPushAvailable webPushPublicKey\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -356,6 +360,14 @@ export function graphql(source: "\n  mutation LinkMessenger {\n    linkMessenger
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation UnlinkMessenger {\n    unlinkMessenger { linked errors { code message field } }\n  }\n"): (typeof documents)["\n  mutation UnlinkMessenger {\n    unlinkMessenger { linked errors { code message field } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RegisterWebPush($endpoint: String!, $p256dh: String!, $auth: String!) {\n    registerWebPush(endpoint: $endpoint, p256dh: $p256dh, auth: $auth) { subscriptions errors { code message field } }\n  }\n"): (typeof documents)["\n  mutation RegisterWebPush($endpoint: String!, $p256dh: String!, $auth: String!) {\n    registerWebPush(endpoint: $endpoint, p256dh: $p256dh, auth: $auth) { subscriptions errors { code message field } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UnregisterWebPush($endpoint: String!) {\n    unregisterWebPush(endpoint: $endpoint) { subscriptions errors { code message field } }\n  }\n"): (typeof documents)["\n  mutation UnregisterWebPush($endpoint: String!) {\n    unregisterWebPush(endpoint: $endpoint) { subscriptions errors { code message field } }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

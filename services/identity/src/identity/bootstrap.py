@@ -17,6 +17,7 @@ from identity.adapters.queries.reads import SqlIdentityReads
 from identity.adapters.tables import dead_letters, inbox, metadata, outbox
 from identity.adapters.telegram import TelegramBot
 from identity.adapters.unit_of_work import SqlIdentityUnitOfWork, identity_uow, service_uow
+from identity.adapters.web_push import WebPushSender
 from identity.domain.credentials import SmsLimits
 from identity.entrypoints.dev_messages import dev_messages_page
 from identity.entrypoints.keys import jwks_endpoint
@@ -91,10 +92,15 @@ def build_ports(settings: IdentitySettings, key: SigningKey, issuer: TokenIssuer
     hasher = PasswordHasher(settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism)
     telegram = (TelegramBot(settings.telegram_api_url, settings.telegram_bot_token)
                 if settings.telegram_configured() and settings.telegram_bot_token else None)
+    web_push = (WebPushSender(settings.webpush_vapid_private_key, settings.webpush_vapid_subject,
+                              settings.webpush_ttl_s)
+                if settings.webpush_configured() and settings.webpush_vapid_private_key
+                and settings.webpush_vapid_subject else None)
     return IdentityPorts(settings, issuer, hasher, sms, email, pepper_from_key(key), limits,
                          sms_available=not isinstance(sms, NoTransport),
                          email_available=not isinstance(email, NoTransport),
-                         sms_is_dev_mailbox=mailbox is not None and sms is mailbox, telegram=telegram)
+                         sms_is_dev_mailbox=mailbox is not None and sms is mailbox, telegram=telegram,
+                         web_push=web_push)
 
 
 def build_runtime(settings: IdentitySettings | None = None, *, transport: Transport | None = None) -> IdentityRuntime:

@@ -87,6 +87,26 @@ class IdentitySettings(ServiceSettings):
     def telegram_configured(self) -> bool:
         return bool(self.telegram_bot_token and self.telegram_webhook_secret)
 
+    # Web push (docs/notifications.md): off unless the VAPID private key (base64url of the raw P-256 key, as
+    # `vapid --gen` or web-push's generate-vapid-keys give it, or PEM) and a contact subject (mailto: or https:)
+    # are set. The public key the browsers subscribe with is derived from the private one.
+    webpush_vapid_private_key: str | None = None
+    webpush_vapid_subject: str | None = None
+    webpush_max_subscriptions: int = Field(default=10, ge=1)  # browsers a person may subscribe at once
+    webpush_ttl_s: int = 86400  # how long a push service keeps a notice for a browser that is offline
+    # Tests only: a local stand-in push service over plain http. Real push services are https.
+    webpush_allow_http: bool = False
+
+    @field_validator("webpush_vapid_subject")
+    @classmethod
+    def _vapid_subject_is_a_contact(cls, subject: str | None) -> str | None:
+        if subject is not None and not subject.startswith(("mailto:", "https://")):
+            raise ValueError("IDENTITY_WEBPUSH_VAPID_SUBJECT must be a mailto: or https: URL (RFC 8292)")
+        return subject
+
+    def webpush_configured(self) -> bool:
+        return bool(self.webpush_vapid_private_key and self.webpush_vapid_subject)
+
     # The web app's refresh-token cookie (`X-Kabinet-Session: cookie`) gets `Secure`: set it when served over HTTPS.
     session_cookie_secure: bool = False
 

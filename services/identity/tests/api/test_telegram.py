@@ -12,15 +12,25 @@ from typing import Any
 
 import httpx
 import pytest
-from identity_testkit import CREATE_STAFF, OWNER, Env, admin_of, guardian_of, make_branch, make_family
-from sqlalchemy import select
+from identity_testkit import (
+    CREATE_STAFF,
+    OWNER,
+    Env,
+    admin_of,
+    drain_sender,
+    guardian_of,
+    make_branch,
+    make_family,
+    notification_rows,
+    payment_received,
+    wait_notification_rows,
+)
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from gateway.testing.servers import serve_apps_in_loop
-from identity.adapters.tables import notifications
 from identity.adapters.telegram import TelegramBot
 from identity.bootstrap import build_runtime
 from identity.domain.model import Guardian
@@ -28,9 +38,8 @@ from identity.service.notify_sender import send_due
 from identity.service.ports import DeliveryFailed
 from identity.settings import IdentitySettings
 from kabinet.auth import Principal
-from kabinet.events import Envelope
 from kabinet.settings import MessagingSettings
-from kabinet.testing.stack import eventually, running
+from kabinet.testing.stack import running
 
 TOKEN = "123456:TEST-token"
 SECRET = "webhook-secret-of-the-test"
@@ -115,29 +124,7 @@ async def _link(env: Env, who: Principal, chat_id: int) -> None:
     assert (await _webhook(env, _update(f"/start {code}", chat_id))).status_code == 200
 
 
-async def _rows(env: Env, person: str) -> list[Any]:
-    async with env.runtime.sessionmaker() as s:
-        return list((await s.execute(select(notifications).where(notifications.c.guardian_id == person)
-                                     .order_by(notifications.c.created_at, notifications.c.channel))).all())
-
-
-async def _wait(env: Env, person: str, count: int) -> list[Any]:
-    async def enough() -> bool:
-        return len(await _rows(env, person)) >= count
-
-    await eventually(enough)
-    return await _rows(env, person)
-
-
-async def _drain(env: Env) -> None:
-    while await send_due(env.runtime.unit_of_work, env.deps):
-        pass
-
-
-def _paid(family_id: str, amount: str = "900.00") -> Envelope:
-    return Envelope(type="billing.payment.received", version=1, producer="billing",
-                    payload={"payment_id": str(uuid.uuid4()), "family_id": family_id,
-                             "amount": {"amount": amount, "currency": "RUB"}, "method": "cash"})
+_rows, _wait, _drain, _paid = notification_rows, wait_notification_rows, drain_sender, payment_received
 
 
 async def test_a_chat_is_linked_only_by_a_fresh_code_through_the_verified_webhook(

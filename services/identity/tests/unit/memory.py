@@ -23,6 +23,7 @@ from identity.domain.credentials import EmailToken, OneTimeCode, RefreshToken, S
 from identity.domain.model import Branch, Consent, Family, Guardian, Staff, Student, new_id
 from identity.domain.notifications import Channel, Notification, Preferences, Status
 from identity.domain.questions import Question, QuestionStatus, Topic
+from identity.domain.web_push import PushSubscription
 from identity.service.ports import IdentityPorts
 from identity.settings import IdentitySettings
 from kabinet.auth.principal import Principal
@@ -73,6 +74,7 @@ class MemoryData:
     notify_lessons: dict[tuple[str, str], tuple[datetime | None, datetime | None]] = field(default_factory=dict)
     messenger_links: dict[tuple[str, str], str] = field(default_factory=dict)  # (messenger, person) -> chat
     messenger_codes: dict[tuple[str, str], tuple[str, datetime]] = field(default_factory=dict)  # -> person, expiry
+    web_push: dict[str, tuple[PushSubscription, str]] = field(default_factory=dict)  # endpoint -> it, person
 
 
 @dataclass
@@ -496,6 +498,29 @@ class MemoryMessengers(_Repo):
         return got[0] if got is not None and got[1] > now else None
 
 
+class MemoryWebPush(_Repo):
+    async def of_person(self, person_id: str) -> list[PushSubscription]:
+        return [sub for sub, p in self.d.web_push.values() if p == person_id]
+
+    async def people_with(self, person_ids: Sequence[str]) -> set[str]:
+        return {p for _, p in self.d.web_push.values() if p in person_ids}
+
+    async def count(self, person_id: str) -> int:
+        return len(await self.of_person(person_id))
+
+    async def owner(self, endpoint: str) -> str | None:
+        got = self.d.web_push.get(endpoint)
+        return got[1] if got is not None else None
+
+    async def add(self, person_id: str, sub: PushSubscription, now: datetime) -> None:
+        self.d.web_push[sub.endpoint] = (sub, person_id)
+
+    async def remove(self, endpoint: str, person_id: str | None = None) -> bool:
+        if person_id is not None and await self.owner(endpoint) != person_id:
+            return False
+        return self.d.web_push.pop(endpoint, None) is not None
+
+
 # -- the unit of work --------------------------------------------------------------------------------------
 class MemoryUnitOfWork:
     def __init__(self, store: MemoryStore, ports: IdentityPorts) -> None:
@@ -520,6 +545,7 @@ class MemoryUnitOfWork:
         self.teachings = MemoryTeachings(d)
         self.notifications = MemoryNotifications(d)
         self.messengers = MemoryMessengers(d)
+        self.web_push = MemoryWebPush(d)
 
     async def __aenter__(self) -> MemoryUnitOfWork:
         return self

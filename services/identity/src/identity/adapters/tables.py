@@ -374,6 +374,7 @@ notification_preferences = Table(
     Column("quiet_to", String(5), nullable=True),
     Column("updated_at", UtcDateTime(), nullable=False),
     Column("telegram_kinds", Text, nullable=True),  # NULL: the default (chosen before Telegram existed, or never)
+    Column("web_push_kinds", Text, nullable=True),  # NULL: the default (chosen before web push existed, or never)
     # The kinds there were when these were saved: a kind added since starts at its default (NULL: version 1's).
     Column("known_kinds", Text, nullable=True),
 )
@@ -387,6 +388,18 @@ messenger_links = Table(
     Column("chat_id", String(64), nullable=False),
     Column("linked_at", UtcDateTime(), nullable=False),
     PrimaryKeyConstraint("person_id", "messenger", name="pk_messenger_links"),
+)
+
+# A person's browsers subscribed to web push (identity.service.web_push): each gets every web-push notice.
+# The endpoint is the push service's URL for that browser (unique: a browser re-subscribing replaces its row).
+web_push_subscriptions = Table(
+    "web_push_subscriptions",
+    metadata,
+    Column("endpoint", String(1000), primary_key=True),
+    Column("person_id", String(36), nullable=False, index=True),
+    Column("p256dh", String(128), nullable=False),  # the browser's P-256 public key (base64url)
+    Column("auth", String(64), nullable=False),  # its auth secret (base64url)
+    Column("created_at", UtcDateTime(), nullable=False),
 )
 
 # One-time codes that link a chat to the person who asked for one (only the code's SHA-256 is stored).

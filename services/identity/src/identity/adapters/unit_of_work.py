@@ -22,6 +22,7 @@ from identity.adapters.repositories.org import SqlBranchRepository, SqlStaffRepo
 from identity.adapters.repositories.projections import SqlTeachingProjection
 from identity.adapters.repositories.questions import SqlQuestionRepository
 from identity.adapters.repositories.students import SqlStudentLoginRepository, SqlStudentRepository
+from identity.adapters.repositories.web_push import SqlWebPushRepository
 from identity.adapters.tables import idempotency_keys
 from identity.domain.leads import LeadWinRecord
 from identity.service.ports import IdentityPorts
@@ -57,6 +58,7 @@ class SqlIdentityUnitOfWork:
         self.lead_requests = Idempotency(SqlKeyStore(s, idempotency_keys), LeadWinRecord)
         self.notifications = SqlNotificationRepository(s)
         self.messengers = SqlMessengerRepository(s)
+        self.web_push = SqlWebPushRepository(s)
 
     @property
     def ports(self) -> IdentityPorts:

@@ -171,6 +171,21 @@ class MessengerNotConfigured(KabinetError):
     message = "Telegram is not set up for this school."
 
 
+class WebPushNotConfigured(KabinetError):
+    code = "WEB_PUSH_NOT_CONFIGURED"
+    message = "Browser notifications are not set up for this school."
+
+
+class InvalidPushSubscription(InvalidInput):
+    code = "INVALID_PUSH_SUBSCRIPTION"
+    message = "This is not a valid browser push subscription."
+
+
+class TooManyPushSubscriptions(Conflict):
+    code = "TOO_MANY_PUSH_SUBSCRIPTIONS"
+    message = "Browser notifications are on in too many browsers: turn them off in one first."
+
+
 # -- leads (R-CRM-1, R-CRM-2) -------------------------------------------------------------------------
 class LeadNotFound(NotFound):
     code = "LEAD_NOT_FOUND"

@@ -37,6 +37,7 @@ class Channel(StrEnum):
     EMAIL = "email"
     SMS = "sms"
     TELEGRAM = "telegram"  # the person's linked Telegram chat (identity.service.messenger)
+    WEB_PUSH = "web_push"  # every browser the person subscribed (identity.service.web_push)
 
 
 class Status(StrEnum):
@@ -60,6 +61,8 @@ EMAIL_BY_DEFAULT = frozenset({Kind.LESSON_MOVED, Kind.LESSON_CANCELLED, Kind.PAY
                               Kind.SUBSCRIPTION_ENDING, Kind.SUBSCRIPTION_ENDED})
 # Linking a Telegram chat is itself the choice to be told there: what goes by email by default, and staff's kinds.
 TELEGRAM_BY_DEFAULT = EMAIL_BY_DEFAULT | STAFF_KINDS
+# Turning on a browser's notifications is the same kind of choice: the same kinds.
+WEB_PUSH_BY_DEFAULT = TELEGRAM_BY_DEFAULT
 
 
 @dataclass(frozen=True)
@@ -75,24 +78,27 @@ class Preferences:
     quiet_from: time | None = None
     quiet_to: time | None = None
     telegram: frozenset[Kind] = TELEGRAM_BY_DEFAULT
+    web_push: frozenset[Kind] = WEB_PUSH_BY_DEFAULT
 
     @classmethod
     def saved(cls, guardian_id: str, language: str | None, cabinet: frozenset[Kind], email: frozenset[Kind],
               sms: frozenset[Kind], quiet_from: time | None, quiet_to: time | None, telegram: frozenset[Kind],
-              known: frozenset[Kind]) -> Preferences:
+              known: frozenset[Kind], web_push: frozenset[Kind] = WEB_PUSH_BY_DEFAULT) -> Preferences:
         """Choices saved when only the ``known`` kinds existed: a kind added since was never offered, so it starts
         at its default on every channel (a package ending soon in the cabinet and by email) until they choose."""
         new, default = frozenset(Kind) - known, cls(guardian_id)
         return cls(guardian_id, language, cabinet | (default.cabinet & new), email | (default.email & new),
-                   sms | (default.sms & new), quiet_from, quiet_to, telegram | (default.telegram & new))
+                   sms | (default.sms & new), quiet_from, quiet_to, telegram | (default.telegram & new),
+                   web_push | (default.web_push & new))
 
     def kinds(self, channel: Channel) -> frozenset[Kind]:
         return {Channel.CABINET: self.cabinet, Channel.EMAIL: self.email, Channel.SMS: self.sms,
-                Channel.TELEGRAM: self.telegram}[channel]
+                Channel.TELEGRAM: self.telegram, Channel.WEB_PUSH: self.web_push}[channel]
 
     def changed(self, *, language: str | None, cabinet: frozenset[Kind], email: frozenset[Kind],
                 sms: frozenset[Kind], quiet_from: time | None, quiet_to: time | None,
-                telegram: frozenset[Kind] | None = None) -> Preferences:
+                telegram: frozenset[Kind] | None = None,
+                web_push: frozenset[Kind] | None = None) -> Preferences:
         if language is not None and language not in LANGUAGES:
             raise InvalidInput(f"The language must be one of {', '.join(LANGUAGES)}.", field="language")
         if (quiet_from is None) != (quiet_to is None):
@@ -100,7 +106,8 @@ class Preferences:
         if quiet_from is not None and quiet_from == quiet_to:
             raise InvalidInput("Quiet hours must not start and end at the same time.", field="quietTo")
         return replace(self, language=language, cabinet=cabinet, email=email, sms=sms, quiet_from=quiet_from,
-                       quiet_to=quiet_to, telegram=self.telegram if telegram is None else telegram)
+                       quiet_to=quiet_to, telegram=self.telegram if telegram is None else telegram,
+                       web_push=self.web_push if web_push is None else web_push)
 
     def quiet_until(self, now: datetime, time_zone: str) -> datetime | None:
         """When the quiet hours around ``now`` end (UTC), or None when ``now`` is outside them. The hours are the

@@ -1,5 +1,5 @@
 """Notifications in the cabinets: the signed-in guardian's or staff member's own list and preferences, and their
-Telegram link (docs/notifications.md)."""
+Telegram link and web push (docs/notifications.md)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from identity.domain.notifications import Notification as NotificationModel
 from identity.domain.notifications import Preferences as PreferencesModel
 from identity.schema.common import Ctx, in_uow, ports, run
 from identity.schema.errors import UserError
-from identity.service import messenger, notify_cabinet
+from identity.service import messenger, notify_cabinet, web_push
 from identity.service.unit_of_work import IdentityUnitOfWork
 from kabinet.auth.principal import Principal
 from kabinet.cursors import keyset_cursor, parse_keyset_cursor  # the same keyset cursor as families'
@@ -97,6 +97,24 @@ class NotificationPreferences:
     def telegram_available(self, info: Ctx) -> bool:
         return messenger.available(ports(info))  # configuration only: no transaction
 
+    web_push: list[Kind] = strawberry.field(
+        description="Sent to every browser the person subscribed (registerWebPush), when the school has VAPID keys.")
+
+    @strawberry.field(description="How many browsers the signed-in person has subscribed to web push.")
+    async def web_push_subscriptions(self, info: Ctx) -> int:
+        person_id = notify_cabinet.own_recipient(info.context.principal)
+        return await in_uow(info, lambda uow: web_push.subscribed(uow, person_id))
+
+    @strawberry.field(description="Whether the school has set up web push: without it, registerWebPush is "
+                                  "WEB_PUSH_NOT_CONFIGURED and nothing is sent to browsers.")
+    def web_push_available(self, info: Ctx) -> bool:
+        return web_push.available(ports(info))
+
+    @strawberry.field(description="The VAPID public key browsers subscribe with (PushManager's "
+                                  "applicationServerKey, base64url); null when web push is not set up.")
+    def web_push_public_key(self, info: Ctx) -> str | None:
+        return web_push.public_key(ports(info))
+
     @classmethod
     def from_model(cls, p: PreferencesModel) -> NotificationPreferences:
         def kinds(ks: frozenset[Kind]) -> list[Kind]:
@@ -104,7 +122,8 @@ class NotificationPreferences:
 
         return cls(language=p.language, cabinet=kinds(p.cabinet), email=kinds(p.email), sms=kinds(p.sms),
                    quiet_from=p.quiet_from.strftime("%H:%M") if p.quiet_from else None,
-                   quiet_to=p.quiet_to.strftime("%H:%M") if p.quiet_to else None, telegram=kinds(p.telegram))
+                   quiet_to=p.quiet_to.strftime("%H:%M") if p.quiet_to else None, telegram=kinds(p.telegram),
+                   web_push=kinds(p.web_push))
 
 
 @strawberry.input
@@ -116,6 +135,7 @@ class NotificationPreferencesInput:
     quiet_from: str | None = strawberry.field(default=None, description="HH:MM, with quietTo; null: none.")
     quiet_to: str | None = None
     telegram: list[Kind] | None = strawberry.field(default=None, description="null: unchanged.")
+    web_push: list[Kind] | None = strawberry.field(default=None, description="null: unchanged.")
 
 
 @strawberry.type
@@ -168,7 +188,8 @@ class NotificationMutations:
             return await notify_cabinet.set_preferences(notify_cabinet.SetPreferences(
                 cmd.language, frozenset(cmd.cabinet), frozenset(cmd.email), frozenset(cmd.sms),
                 _clock(cmd.quiet_from, "quietFrom"), _clock(cmd.quiet_to, "quietTo"),
-                None if cmd.telegram is None else frozenset(cmd.telegram)), uow, principal)
+                None if cmd.telegram is None else frozenset(cmd.telegram),
+                None if cmd.web_push is None else frozenset(cmd.web_push)), uow, principal)
 
         got, errors = await run(info, use_case, input)
         return NotificationPreferencesPayload(

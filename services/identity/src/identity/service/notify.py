@@ -32,6 +32,7 @@ from identity.service.notify_events import (
     SubscriptionExpiredV1,
 )
 from identity.service.unit_of_work import IdentityUnitOfWork
+from identity.service.web_push import WEB_PUSH_ADDRESS, people_with
 from kabinet.context import current_context
 from kabinet.inbox import Delivered
 
@@ -62,9 +63,11 @@ async def families_of(uow: IdentityUnitOfWork, student_ids: Iterable[str]) -> di
     return _families((await uow.students.by_ids(sorted(set(student_ids)))).values())
 
 
-def _address(g: Guardian, channel: Channel, chats: dict[str, str]) -> str | None:
+def _address(g: Guardian, channel: Channel, chats: dict[str, str], pushes: set[str]) -> str | None:
     if channel is Channel.CABINET:
         return ""
+    if channel is Channel.WEB_PUSH:  # every browser they subscribed, looked up when sent (service.web_push)
+        return WEB_PUSH_ADDRESS if g.id in pushes else None
     if channel is Channel.EMAIL:
         return g.email if g.email and g.email_confirmed_at else None  # only a confirmed address
     if channel is Channel.TELEGRAM:
@@ -97,8 +100,8 @@ def notification(event_id: str, kind: Kind, to: To, channel: Channel, prefs: Pre
                         None if in_cabinet else now, now if in_cabinet else None, address=address, about=about)
 
 
-def _to(g: Guardian, chats: dict[str, str]) -> To:
-    return To(g.id, g.family_id, {c: _address(g, c, chats) for c in Channel})
+def _to(g: Guardian, chats: dict[str, str], pushes: set[str]) -> To:
+    return To(g.id, g.family_id, {c: _address(g, c, chats, pushes) for c in Channel})
 
 
 @dataclass(frozen=True)
@@ -123,14 +126,15 @@ async def notify_families(uow: IdentityUnitOfWork, notices: Sequence[Notice]) ->
     guardians = await uow.guardians.of_families(sorted({n.family_id for n in notices}))
     ids = sorted({g.id for n in notices for g in guardians.get(n.family_id, [])})
     prefs, chats = await uow.notifications.preferences(ids), await chats_for(uow, ids)
+    pushes = await people_with(uow, ids)
     ports = uow.ports
     now, language = ports.now(), ports.settings.notify_language
     # A run of events is recorded in one transaction, at one clock reading: each notice a microsecond after the one
     # before, so the cabinet's list (newest first: created_at, then id) shows them in the order their events came.
     rows = [row for i, n in enumerate(notices) for g in guardians.get(n.family_id, []) if n.guardian_id in (None, g.id)
             for c in Channel
-            if (row := notification(n.event_id, n.kind, _to(g, chats), c, prefs[g.id], language, n.params,
-                                    n.branch_id, now + timedelta(microseconds=i), n.about)) is not None]
+            if (row := notification(n.event_id, n.kind, _to(g, chats, pushes), c, prefs[g.id], language,
+                                    n.params, n.branch_id, now + timedelta(microseconds=i), n.about)) is not None]
     return await uow.notifications.add(rows)
 
 

@@ -40,7 +40,8 @@ def _theirs(principal: Principal, channel: Channel) -> frozenset[Kind]:
 def _shown(p: Preferences, principal: Principal) -> Preferences:
     return replace(p, cabinet=p.cabinet & _theirs(principal, Channel.CABINET),
                    email=p.email & _theirs(principal, Channel.EMAIL), sms=p.sms & _theirs(principal, Channel.SMS),
-                   telegram=p.telegram & _theirs(principal, Channel.TELEGRAM))
+                   telegram=p.telegram & _theirs(principal, Channel.TELEGRAM),
+                   web_push=p.web_push & _theirs(principal, Channel.WEB_PUSH))
 
 
 @dataclass(frozen=True)
@@ -89,17 +90,20 @@ class SetPreferences:
     quiet_from: time | None
     quiet_to: time | None
     telegram: frozenset[Kind] | None = None  # None: unchanged
+    web_push: frozenset[Kind] | None = None  # None: unchanged
 
 
 async def set_preferences(cmd: SetPreferences, uow: IdentityUnitOfWork, principal: Principal) -> Preferences:
     guardian_id = own_recipient(principal)
     for channel, kinds in ((Channel.CABINET, cmd.cabinet), (Channel.EMAIL, cmd.email), (Channel.SMS, cmd.sms),
-                           (Channel.TELEGRAM, cmd.telegram or frozenset())):
+                           (Channel.TELEGRAM, cmd.telegram or frozenset()),
+                           (Channel.WEB_PUSH, cmd.web_push or frozenset())):
         if not kinds <= _theirs(principal, channel):
             raise InvalidInput("A kind of notification you cannot receive on this channel.", field=channel.value)
     current = (await uow.notifications.preferences([guardian_id]))[guardian_id]
     new = current.changed(language=cmd.language, cabinet=cmd.cabinet, email=cmd.email, sms=cmd.sms,
-                          quiet_from=cmd.quiet_from, quiet_to=cmd.quiet_to, telegram=cmd.telegram)
+                          quiet_from=cmd.quiet_from, quiet_to=cmd.quiet_to, telegram=cmd.telegram,
+                          web_push=cmd.web_push)
     await uow.notifications.save_preferences(new, uow.ports.now())
     await uow.commit()
     return _shown(new, principal)

@@ -1,4 +1,5 @@
-"""The notification sender: email and SMS notifications leave here, after the transaction that recorded them.
+"""The notification sender: email, SMS, Telegram and web-push notifications leave here, after the transaction that
+recorded them.
 
 Like the kit's outbox relay: due rows are taken in a short transaction (``FOR UPDATE SKIP LOCKED`` on PostgreSQL,
 so senders side by side never take one row at once) and leased: their try is counted and their next try moved
@@ -18,6 +19,7 @@ from datetime import datetime, timedelta
 
 from identity.domain.errors import SmsNotAvailable
 from identity.domain.notifications import Channel, Notification, Status, backoff
+from identity.service import web_push
 from identity.service.messenger import forget_refused_chat
 from identity.service.ports import DeliveryFailed, IdentityPorts, Undeliverable
 from identity.service.sms import charge_family_sms, check_region
@@ -105,6 +107,8 @@ async def _deliver(unit_of_work: UowFactory, ports: IdentityPorts, n: Notificati
             await ports.sms.send_sms(n.address, n.text)
         elif n.channel is Channel.TELEGRAM:
             await _send_telegram(ports, n)
+        elif n.channel is Channel.WEB_PUSH:
+            await web_push.send(unit_of_work, ports, n)
         else:
             await ports.email.send_email(n.address, n.subject, n.text)
     except Undeliverable as exc:  # the address refuses for good (a blocked bot): kept with the reason, not retried

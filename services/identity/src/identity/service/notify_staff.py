@@ -19,6 +19,7 @@ from identity.service.messenger import chats_for
 from identity.service.notification_templates import local_time
 from identity.service.notify import To, notification
 from identity.service.unit_of_work import IdentityUnitOfWork
+from identity.service.web_push import WEB_PUSH_ADDRESS, people_with
 from kabinet.inbox import Delivered
 
 # event id, kind, branch, words, who else is told, what it is about
@@ -28,10 +29,11 @@ Told = tuple[str, Kind, str, dict[str, str], frozenset[str], About]
 READERS = frozenset({StaffRole.BRANCH_ADMIN, StaffRole.OWNER})
 
 
-def _to(s: Staff, chats: dict[str, str]) -> To:
+def _to(s: Staff, chats: dict[str, str], pushes: set[str]) -> To:
     email = s.email if s.email_confirmed_at else None  # only a confirmed address, as for guardians
     return To(s.id, "", {Channel.CABINET: "", Channel.EMAIL: email, Channel.SMS: None,
-                         Channel.TELEGRAM: chats.get(s.id)})
+                         Channel.TELEGRAM: chats.get(s.id),
+                         Channel.WEB_PUSH: WEB_PUSH_ADDRESS if s.id in pushes else None})
 
 
 async def _notify_branch_staff(uow: IdentityUnitOfWork, told: Sequence[Told], skip: dict[str, str]) -> None:
@@ -43,10 +45,11 @@ async def _notify_branch_staff(uow: IdentityUnitOfWork, told: Sequence[Told], sk
                   for event_id, _, branch, _, named, _ in told}
     ids = sorted({s.id for people in recipients.values() for s in people})
     prefs, chats = await uow.notifications.preferences(ids), await chats_for(uow, ids)
+    pushes = await people_with(uow, ids)
     now, language = uow.ports.now(), uow.ports.settings.notify_language
     rows = [row for event_id, kind, branch, params, _, about in told for s in recipients[event_id] for c in Channel
-            if (row := notification(event_id, kind, _to(s, chats), c, prefs[s.id], language, params, branch, now,
-                                    about if s.role in READERS else NOTHING)) is not None]
+            if (row := notification(event_id, kind, _to(s, chats, pushes), c, prefs[s.id], language, params, branch,
+                                    now, about if s.role in READERS else NOTHING)) is not None]
     await uow.notifications.add(rows)
 
 

@@ -13,6 +13,7 @@ from typing import Protocol
 
 from identity.domain.credentials import SmsLimits
 from identity.domain.errors import DeliveryUnavailable
+from identity.domain.web_push import PushSubscription
 from identity.settings import IdentitySettings
 from kabinet.auth.principal import Principal
 
@@ -37,6 +38,14 @@ class EmailSender(Protocol):
 
 class MessengerSender(Protocol):
     async def send_message(self, chat_id: str, text: str) -> None: ...
+
+
+class WebPushTransport(Protocol):
+    @property
+    def public_key(self) -> str: ...
+    async def send(self, sub: PushSubscription, payload: bytes) -> None:
+        """Raises Undeliverable when the subscription is gone (404/410), DeliveryFailed for a try-again."""
+        ...
 
 
 class PasswordHasher(Protocol):
@@ -78,6 +87,7 @@ class IdentityPorts:
     sms_is_dev_mailbox: bool = False
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     telegram: MessengerSender | None = None  # None: no bot configured (IDENTITY_TELEGRAM_BOT_TOKEN)
+    web_push: WebPushTransport | None = None  # None: no VAPID key configured (IDENTITY_WEBPUSH_VAPID_*)
 
     def now(self) -> datetime:
         return self.clock()

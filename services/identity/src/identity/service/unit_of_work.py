@@ -20,6 +20,7 @@ from identity.domain.model import Branch, Consent, Family, Guardian, Staff, Stud
 from identity.domain.questions import Question, Topic
 from identity.service.messenger_store import MessengerRepository
 from identity.service.notification_store import NotificationRepository
+from identity.service.web_push_store import WebPushRepository
 from kabinet.events import EventContract
 from kabinet.idempotency import Idempotency
 
@@ -224,6 +225,9 @@ class IdentityUnitOfWork(Protocol):
 
     @property
     def messengers(self) -> MessengerRepository: ...
+
+    @property
+    def web_push(self) -> WebPushRepository: ...
 
     @property
     def codes(self) -> CodeRepository: ...

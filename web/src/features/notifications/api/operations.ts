@@ -24,6 +24,7 @@ export const MarkNotificationsRead = graphql(`
 export const NotificationPreferencesFields = graphql(`
   fragment NotificationPreferencesFields on NotificationPreferences {
     language cabinet email sms telegram telegramLinked telegramAvailable quietFrom quietTo
+    webPushAvailable webPushPublicKey
   }
 `);
 
@@ -52,5 +53,18 @@ export const LinkMessenger = graphql(`
 export const UnlinkMessenger = graphql(`
   mutation UnlinkMessenger {
     unlinkMessenger { linked errors { code message field } }
+  }
+`);
+
+/** Subscribe this browser to web push (WEB_PUSH_NOT_CONFIGURED: the school has no VAPID keys). */
+export const RegisterWebPush = graphql(`
+  mutation RegisterWebPush($endpoint: String!, $p256dh: String!, $auth: String!) {
+    registerWebPush(endpoint: $endpoint, p256dh: $p256dh, auth: $auth) { subscriptions errors { code message field } }
+  }
+`);
+
+export const UnregisterWebPush = graphql(`
+  mutation UnregisterWebPush($endpoint: String!) {
+    unregisterWebPush(endpoint: $endpoint) { subscriptions errors { code message field } }
   }
 `);

@@ -9,6 +9,7 @@ import { useCabinet } from "../../family/context";
 import { NotificationPreferences, SetNotificationPreferences } from "../api/operations";
 import { channelsFor, formOf, inputOf, kindsFor, toggled, type Audience, type FormProblem, type PreferencesForm } from "../preferences";
 import { TelegramCard } from "./TelegramCard";
+import { WebPushCard } from "./WebPushCard";
 
 /** Which part of the form a server error belongs to (the others show by the save button). */
 type Place = "quiet" | "language" | "form";
@@ -44,6 +45,7 @@ export function NotificationSettings({ audience, backTo }: { audience: Audience;
         <>
           <PreferencesEditor initial={prefs} audience={audience} />
           <TelegramCard linked={prefs.telegramLinked} available={prefs.telegramAvailable} onChanged={() => reload({ requestPolicy: "network-only" })} />
+          <WebPushCard available={prefs.webPushAvailable} publicKey={prefs.webPushPublicKey ?? null} />
         </>
       ) : fetching ? <Spinner /> : <ErrorNote>{describeCombined(t, error) ?? t("error.generic")}</ErrorNote>}
     </div>

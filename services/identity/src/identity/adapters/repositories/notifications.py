@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from identity.adapters.tables import notification_preferences, notifications, notify_lessons
 from identity.domain.notifications import (
     TELEGRAM_BY_DEFAULT,
+    WEB_PUSH_BY_DEFAULT,
     About,
     Channel,
     Kind,
@@ -47,9 +48,11 @@ VERSION_1_KINDS = frozenset({Kind.LESSON_SCHEDULED, Kind.LESSON_MOVED, Kind.LESS
 
 def _preferences(r: Row[Any]) -> Preferences:
     telegram = TELEGRAM_BY_DEFAULT if r.telegram_kinds is None else _kinds(r.telegram_kinds)
+    web_push = WEB_PUSH_BY_DEFAULT if r.web_push_kinds is None else _kinds(r.web_push_kinds)
     known = VERSION_1_KINDS if r.known_kinds is None else _kinds(r.known_kinds)
     return Preferences.saved(r.guardian_id, r.language, _kinds(r.cabinet_kinds), _kinds(r.email_kinds),
-                             _kinds(r.sms_kinds), _time(r.quiet_from), _time(r.quiet_to), telegram, known)
+                             _kinds(r.sms_kinds), _time(r.quiet_from), _time(r.quiet_to), telegram, known,
+                             web_push)
 
 
 def _notification(r: Row[Any]) -> Notification:
@@ -103,7 +106,8 @@ class SqlNotificationRepository:
         values = {"language": p.language, "cabinet_kinds": ",".join(sorted(p.cabinet)),
                   "email_kinds": ",".join(sorted(p.email)), "sms_kinds": ",".join(sorted(p.sms)),
                   "quiet_from": _hhmm(p.quiet_from), "quiet_to": _hhmm(p.quiet_to), "updated_at": now,
-                  "telegram_kinds": ",".join(sorted(p.telegram)), "known_kinds": ",".join(sorted(Kind))}
+                  "telegram_kinds": ",".join(sorted(p.telegram)),
+                  "web_push_kinds": ",".join(sorted(p.web_push)), "known_kinds": ",".join(sorted(Kind))}
         stmt = insert_for(self.session, notification_preferences).values(guardian_id=p.guardian_id, **values)
         await self.session.execute(stmt.on_conflict_do_update(index_elements=["guardian_id"], set_=values))
 

@@ -12,7 +12,8 @@ from identity.schema.mutations.org import OrgMutations
 from identity.schema.mutations.questions import QuestionMutations
 from identity.schema.mutations.sign_in import SignInMutations
 from identity.schema.notifications import MessengerMutations, NotificationMutations
+from identity.schema.web_push import WebPushMutations
 
 Mutation = merge_types("Mutation", (SignInMutations, AccountMutations, OrgMutations, FamilyMutations,
                                     QuestionMutations, LeadMutations, NotificationMutations,
-                                    MessengerMutations))
+                                    MessengerMutations, WebPushMutations))
