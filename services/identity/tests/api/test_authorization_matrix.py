@@ -296,6 +296,11 @@ CASES: dict[str, Case] = {
     "linkMessenger": Case("mutation { linkMessenger { link { code } errors { code } } }", PEOPLE,
                           has_foreign=False),
     "unlinkMessenger": Case("mutation { unlinkMessenger { linked errors { code } } }", PEOPLE, has_foreign=False),
+    # A browser of the caller's own (not configured in these tests: allowed callers get WEB_PUSH_NOT_CONFIGURED).
+    "registerWebPush": Case('mutation { registerWebPush(endpoint: "https://push.example/e1", p256dh: "k", auth: "a")'
+                            " { errors { code } } }", PEOPLE, has_foreign=False),
+    "unregisterWebPush": Case('mutation { unregisterWebPush(endpoint: "https://push.example/e1") { errors { code } } }',
+                              PEOPLE, has_foreign=False),
 }
 
 
