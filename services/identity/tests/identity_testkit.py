@@ -188,6 +188,13 @@ async def make_branch(env: Env, name: str = "Moscow", tz: str = "Europe/Moscow")
     return str(data["createBranch"]["branch"]["id"])
 
 
+async def make_branch_admin(env: Env, branch_id: str) -> Principal:
+    """A new branch admin of the branch (a staff record identity knows, so staff's notices reach them)."""
+    staff = await env.ok(CREATE_STAFF, {"i": {"role": "BRANCH_ADMIN", "email": f"a{uuid.uuid4().hex[:6]}@s.test",
+                                              "firstName": "A", "lastName": "B", "branchIds": [branch_id]}}, OWNER)
+    return admin_of(branch_id, staff["createStaff"]["staff"]["id"])
+
+
 async def make_family(env: Env, branch_id: str, kids: int = 2, phone: str | None = None,
                       last_name: str = "Petrova") -> dict[str, Any]:
     phone = phone or new_phone()

@@ -5,7 +5,6 @@ stand-in on a real socket (uvicorn), which records every call, as the SMS provid
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -13,13 +12,12 @@ from typing import Any
 import httpx
 import pytest
 from identity_testkit import (
-    CREATE_STAFF,
-    OWNER,
     Env,
     admin_of,
     drain_sender,
     guardian_of,
     make_branch,
+    make_branch_admin,
     make_family,
     notification_rows,
     payment_received,
@@ -210,15 +208,12 @@ async def test_staff_are_told_of_leads_in_their_linked_chat(tenv: Env, telegram:
     env, (fake, _) = tenv, telegram
     await _drain(env)
     branch = await make_branch(env)
-    admin_id = (await env.ok(CREATE_STAFF, {"i": {"role": "BRANCH_ADMIN", "email": f"a{uuid.uuid4().hex[:6]}@s.test",
-                                                  "firstName": "A", "lastName": "B", "branchIds": [branch]}},
-                             OWNER))["createStaff"]["staff"]["id"]
-    admin = admin_of(branch, admin_id)
+    admin = await make_branch_admin(env, branch)
     await _link(env, admin, 701)
     lead = """mutation($b: ID!) { createLead(branchId: $b, input: {contactFirstName: "C", phone: "+79161234568",
       childFirstName: "Vera", childAge: 9, interest: "Chess", source: SITE}) { lead { id } errors { code } } }"""
     await env.ok(lead, {"b": branch}, admin_of(branch, "someone-else"))
-    rows = await _wait(env, admin_id, 2)
+    rows = await _wait(env, admin.user_id, 2)
     assert sorted((r.channel, r.address) for r in rows) == [("cabinet", ""), ("telegram", "701")]
     await _drain(env)
     told = [t for t in fake.to("701") if "Vera" in t]

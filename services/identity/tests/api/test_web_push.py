@@ -22,13 +22,12 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from identity_testkit import (
-    CREATE_STAFF,
-    OWNER,
     Env,
     admin_of,
     drain_sender,
     guardian_of,
     make_branch,
+    make_branch_admin,
     make_family,
     notification_rows,
     payment_received,
@@ -295,10 +294,7 @@ async def test_staff_subscribe_their_browser_and_are_told_of_leads_there(
     env, (fake, base) = wenv, push
     await _drain(env)
     branch = await make_branch(env)
-    admin_id = (await env.ok(CREATE_STAFF, {"i": {"role": "BRANCH_ADMIN", "email": f"a{uuid.uuid4().hex[:6]}@s.test",
-                                                  "firstName": "A", "lastName": "B", "branchIds": [branch]}},
-                             OWNER))["createStaff"]["staff"]["id"]
-    admin = admin_of(branch, admin_id)
+    admin = await make_branch_admin(env, branch)
     browser = Browser.new(base)
     await env.ok(REGISTER, browser.keys, admin)
     prefs = (await env.ok(PREFS, None, admin))["notificationPreferences"]
@@ -309,7 +305,7 @@ async def test_staff_subscribe_their_browser_and_are_told_of_leads_there(
     lead = """mutation($b: ID!) { createLead(branchId: $b, input: {contactFirstName: "C", phone: "+79161234568",
       childFirstName: "Vera", childAge: 9, interest: "Chess", source: SITE}) { lead { id } errors { code } } }"""
     await env.ok(lead, {"b": branch}, admin_of(branch, "someone-else"))
-    rows = await _wait(env, admin_id, 2)
+    rows = await _wait(env, admin.user_id, 2)
     assert sorted(r.channel for r in rows) == ["cabinet", "web_push"]
     await _drain(env)
     [(_, body)] = fake.to(browser)
